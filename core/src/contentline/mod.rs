@@ -1,0 +1,890 @@
+//! Content lines and components: RFC 5545 §3.1 (iCalendar) and RFC 6350 §3.3 (vCard).
+//!
+//! This is the lossless layer under [`crate::icalendar`] and [`crate::vcard`]. A file is unfolded
+//! once; each logical line is kept exactly as written (group, name, parameters with their quoting,
+//! value with its escapes) and only split into byte ranges, so unknown properties, parameters,
+//! `X-` names and components survive untouched. Serialising writes CRLF line endings and folds at
+//! 75 octets without splitting a UTF-8 character, so `parse -> serialise -> parse` is identical.
+//!
+//! ```
+//! use davkit::contentline::{parse, Property};
+//!
+//! let text = "BEGIN:VCALENDAR\nX-FOO;X-P=\"a:b\":v\r\nBEGIN:VEVENT\nSUMMARY:Lun\r\n ch\nEND:VEVENT\nEND:VCALENDAR\n";
+//! let comps = parse(text).unwrap();
+//! let event = &comps[0].components()[0];
+//! assert_eq!(event.property("summary").unwrap().raw_value(), "Lunch");
+//! let again = parse(&comps[0].to_string()).unwrap();
+//! assert_eq!(comps, again);
+//! ```
+
+mod text;
+
+pub use text::{escape_param_value, escape_text, split_unescaped, unescape_text};
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// Deepest nesting of components accepted by the parser (guards against stack exhaustion).
+pub const MAX_DEPTH: usize = 64;
+
+/// Octets per physical line when folding (RFC 5545 §3.1, RFC 6350 §3.2).
+pub const FOLD_OCTETS: usize = 75;
+
+/// What went wrong while reading content lines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ParseErrorKind {
+    /// A content line has no `:` separating name and value.
+    MissingColon,
+    /// A content line has an empty property name.
+    EmptyName,
+    /// A parameter value opened a `"` that never closes.
+    UnterminatedQuote,
+    /// A property appears outside of any `BEGIN`/`END` block.
+    PropertyOutsideComponent,
+    /// `END:<found>` closes a component that was opened as `<expected>`.
+    MismatchedEnd {
+        /// Name given in the `BEGIN` line.
+        expected: String,
+        /// Name given in the `END` line.
+        found: String,
+    },
+    /// An `END` line with no open component.
+    UnexpectedEnd,
+    /// The input ended while a component was still open.
+    MissingEnd {
+        /// Name of the component left open.
+        name: String,
+    },
+    /// Components nested deeper than [`MAX_DEPTH`].
+    TooDeep,
+    /// A line longer than 4 GiB.
+    LineTooLong,
+    /// The bytes are not UTF-8, even after unfolding.
+    InvalidUtf8,
+    /// The input holds no component at all.
+    Empty,
+}
+
+/// A typed parse error with the 1-based physical line where it was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// What went wrong.
+    pub kind: ParseErrorKind,
+    /// 1-based physical line number (0 when not tied to a line).
+    pub line: usize,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ParseErrorKind::MissingColon => {
+                write!(f, "line {}: content line without ':'", self.line)
+            }
+            ParseErrorKind::EmptyName => write!(f, "line {}: empty property name", self.line),
+            ParseErrorKind::UnterminatedQuote => {
+                write!(f, "line {}: unterminated quoted parameter value", self.line)
+            }
+            ParseErrorKind::PropertyOutsideComponent => {
+                write!(f, "line {}: property outside of BEGIN/END", self.line)
+            }
+            ParseErrorKind::MismatchedEnd { expected, found } => write!(
+                f,
+                "line {}: END:{found} does not close BEGIN:{expected}",
+                self.line
+            ),
+            ParseErrorKind::UnexpectedEnd => write!(f, "line {}: END without BEGIN", self.line),
+            ParseErrorKind::MissingEnd { name } => write!(f, "missing END:{name}"),
+            ParseErrorKind::TooDeep => write!(f, "line {}: components nested too deep", self.line),
+            ParseErrorKind::LineTooLong => write!(f, "line {}: content line too long", self.line),
+            ParseErrorKind::InvalidUtf8 => write!(f, "line {}: invalid UTF-8", self.line),
+            ParseErrorKind::Empty => write!(f, "no component found"),
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+type Parts = (
+    Option<String>,
+    String,
+    Vec<(String, Option<String>)>,
+    String,
+);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ParamSpan {
+    name_start: u32,
+    name_end: u32,
+    /// Start of the raw value (after `=`); equal to `name_end` when the parameter has no `=`.
+    value_start: u32,
+    value_end: u32,
+}
+
+/// One unfolded content line, kept verbatim and split into ranges.
+///
+/// `group.NAME;PARAM=value;...:value`
+#[derive(Clone, PartialEq, Eq)]
+pub struct Property {
+    line: String,
+    /// Length of the group prefix (without the dot); 0 when there is no group.
+    group_len: u32,
+    name_end: u32,
+    params: Vec<ParamSpan>,
+    value_start: u32,
+}
+
+impl fmt::Debug for Property {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Property({:?})", self.line)
+    }
+}
+
+/// A borrowed view of one parameter of a [`Property`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Param<'a> {
+    name: &'a str,
+    raw: Option<&'a str>,
+}
+
+impl<'a> Param<'a> {
+    /// The parameter name as written.
+    pub fn name(&self) -> &'a str {
+        self.name
+    }
+
+    /// The raw value text as written after `=` (quotes and commas included); `None` for a
+    /// vCard 2.1 style bare parameter such as `TEL;WORK:`.
+    pub fn raw_value(&self) -> Option<&'a str> {
+        self.raw
+    }
+
+    /// The whole value with surrounding quotes removed and RFC 6868 `^` escapes decoded.
+    /// For a bare parameter (no `=`) this is the parameter name itself.
+    pub fn value(&self) -> Cow<'a, str> {
+        match self.raw {
+            None => Cow::Borrowed(self.name),
+            Some(raw) => {
+                let inner = if raw.len() >= 2 && raw.starts_with('"') && raw.ends_with('"') {
+                    raw.get(1..raw.len() - 1).unwrap_or(raw)
+                } else {
+                    raw
+                };
+                text::decode_caret(inner)
+            }
+        }
+    }
+
+    /// The comma-separated values, each unquoted and RFC 6868 decoded.
+    pub fn values(&self) -> impl Iterator<Item = Cow<'a, str>> + 'a {
+        let (raw, bare) = match self.raw {
+            None => (self.name, true),
+            Some(r) => (r, false),
+        };
+        ParamValues {
+            rest: raw,
+            done: bare && raw.is_empty(),
+        }
+    }
+
+    /// True when any of the comma-separated values equals `v` (ASCII case-insensitive).
+    pub fn has_value(&self, v: &str) -> bool {
+        self.values().any(|x| x.eq_ignore_ascii_case(v))
+    }
+}
+
+struct ParamValues<'a> {
+    rest: &'a str,
+    done: bool,
+}
+
+impl<'a> Iterator for ParamValues<'a> {
+    type Item = Cow<'a, str>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let s = self.rest;
+        let bytes = s.as_bytes();
+        let mut in_quote = false;
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes.get(i) {
+                Some(b'"') => in_quote = !in_quote,
+                Some(b',') if !in_quote => break,
+                _ => {}
+            }
+            i += 1;
+        }
+        let item = s.get(..i).unwrap_or("");
+        if i < bytes.len() {
+            self.rest = s.get(i + 1..).unwrap_or("");
+        } else {
+            self.done = true;
+        }
+        let item = if item.len() >= 2 && item.starts_with('"') && item.ends_with('"') {
+            item.get(1..item.len() - 1).unwrap_or(item)
+        } else {
+            item
+        };
+        Some(text::decode_caret(item))
+    }
+}
+
+fn err(kind: ParseErrorKind, line: usize) -> ParseError {
+    ParseError { kind, line }
+}
+
+impl Property {
+    /// Parses one unfolded content line (without its line ending).
+    pub fn parse(line: &str) -> Result<Property, ParseErrorKind> {
+        Self::parse_owned(line.to_owned())
+    }
+
+    fn parse_owned(line: String) -> Result<Property, ParseErrorKind> {
+        if line.len() > u32::MAX as usize {
+            return Err(ParseErrorKind::LineTooLong);
+        }
+        let bytes = line.as_bytes();
+        let mut i = 0usize;
+        let mut group_len = 0u32;
+        // name (with optional group)
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b';' | b':' => break,
+                b'.' if group_len == 0 && i > 0 => group_len = i as u32,
+                _ => {}
+            }
+            i += 1;
+        }
+        if i >= bytes.len() {
+            return Err(ParseErrorKind::MissingColon);
+        }
+        let name_start = if group_len > 0 {
+            group_len as usize + 1
+        } else {
+            0
+        };
+        if i <= name_start {
+            return Err(ParseErrorKind::EmptyName);
+        }
+        let name_end = i as u32;
+        let mut params = Vec::new();
+        // parameters
+        while bytes.get(i) == Some(&b';') {
+            i += 1;
+            let p_name_start = i;
+            while let Some(&b) = bytes.get(i) {
+                if b == b'=' || b == b';' || b == b':' {
+                    break;
+                }
+                i += 1;
+            }
+            let p_name_end = i;
+            if bytes.get(i) == Some(&b'=') {
+                i += 1;
+                let v_start = i;
+                let mut in_quote = false;
+                while let Some(&b) = bytes.get(i) {
+                    match b {
+                        b'"' => in_quote = !in_quote,
+                        b';' | b':' if !in_quote => break,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                if in_quote {
+                    return Err(ParseErrorKind::UnterminatedQuote);
+                }
+                params.push(ParamSpan {
+                    name_start: p_name_start as u32,
+                    name_end: p_name_end as u32,
+                    value_start: v_start as u32,
+                    value_end: i as u32,
+                });
+            } else if p_name_end > p_name_start {
+                params.push(ParamSpan {
+                    name_start: p_name_start as u32,
+                    name_end: p_name_end as u32,
+                    value_start: p_name_end as u32,
+                    value_end: p_name_end as u32,
+                });
+            }
+        }
+        if bytes.get(i) != Some(&b':') {
+            return Err(ParseErrorKind::MissingColon);
+        }
+        Ok(Property {
+            value_start: (i + 1) as u32,
+            line,
+            group_len,
+            name_end,
+            params,
+        })
+    }
+
+    /// Builds a property from a name and a raw (already escaped) value.
+    pub fn new(name: &str, raw_value: &str) -> Property {
+        let mut line = String::with_capacity(name.len() + raw_value.len() + 1);
+        line.push_str(name);
+        line.push(':');
+        line.push_str(raw_value);
+        Property::parse_owned(line).unwrap_or_else(|_| Property::fallback(name, raw_value))
+    }
+
+    /// Builds a property whose value is TEXT, escaping `\`, `;`, `,` and newlines.
+    pub fn text(name: &str, value: &str) -> Property {
+        Property::new(name, &escape_text(value))
+    }
+
+    fn fallback(name: &str, raw_value: &str) -> Property {
+        // A name containing `;`, `:` or nothing at all: keep only safe name characters.
+        let safe: String = name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        let safe = if safe.is_empty() {
+            "X-INVALID".to_owned()
+        } else {
+            safe
+        };
+        let line = format!("{safe}:{raw_value}");
+        let name_end = safe.len() as u32;
+        Property {
+            value_start: name_end + 1,
+            line,
+            group_len: 0,
+            name_end,
+            params: Vec::new(),
+        }
+    }
+
+    /// The whole unfolded line as written (no line ending).
+    pub fn as_str(&self) -> &str {
+        &self.line
+    }
+
+    fn slice(&self, start: u32, end: u32) -> &str {
+        self.line.get(start as usize..end as usize).unwrap_or("")
+    }
+
+    /// The group (`item1` in `item1.TEL:...`), if any.
+    pub fn group(&self) -> Option<&str> {
+        if self.group_len == 0 {
+            None
+        } else {
+            Some(self.slice(0, self.group_len))
+        }
+    }
+
+    /// The property name as written (without group).
+    pub fn name(&self) -> &str {
+        let start = if self.group_len == 0 {
+            0
+        } else {
+            self.group_len + 1
+        };
+        self.slice(start, self.name_end)
+    }
+
+    /// Case-insensitive comparison of the name.
+    pub fn is(&self, name: &str) -> bool {
+        self.name().eq_ignore_ascii_case(name)
+    }
+
+    /// The value exactly as written (escapes not decoded).
+    pub fn raw_value(&self) -> &str {
+        self.line.get(self.value_start as usize..).unwrap_or("")
+    }
+
+    /// The value as TEXT with `\n`, `\,`, `\;`, `\\` decoded.
+    pub fn text_value(&self) -> Cow<'_, str> {
+        unescape_text(self.raw_value())
+    }
+
+    /// All parameters in order.
+    pub fn params(&self) -> impl Iterator<Item = Param<'_>> + '_ {
+        self.params.iter().map(move |p| Param {
+            name: self.slice(p.name_start, p.name_end),
+            raw: if p.value_start > p.name_end {
+                Some(self.slice(p.value_start, p.value_end))
+            } else {
+                None
+            },
+        })
+    }
+
+    /// The first parameter with this name (case-insensitive).
+    pub fn param(&self, name: &str) -> Option<Param<'_>> {
+        self.params().find(|p| p.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The unquoted, decoded value of the first parameter with this name.
+    pub fn param_value(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.param(name).map(|p| p.value())
+    }
+
+    fn rebuild(
+        &mut self,
+        group: Option<&str>,
+        name: &str,
+        params: &[(String, Option<String>)],
+        value: &str,
+    ) {
+        let mut line = String::with_capacity(self.line.len() + 16);
+        if let Some(g) = group {
+            line.push_str(g);
+            line.push('.');
+        }
+        line.push_str(name);
+        for (n, v) in params {
+            line.push(';');
+            line.push_str(n);
+            if let Some(v) = v {
+                line.push('=');
+                line.push_str(v);
+            }
+        }
+        line.push(':');
+        line.push_str(value);
+        if let Ok(p) = Property::parse_owned(line) {
+            *self = p;
+        }
+    }
+
+    fn parts(&self) -> Parts {
+        (
+            self.group().map(str::to_owned),
+            self.name().to_owned(),
+            self.params()
+                .map(|p| (p.name.to_owned(), p.raw.map(str::to_owned)))
+                .collect(),
+            self.raw_value().to_owned(),
+        )
+    }
+
+    /// Replaces the raw value (the caller escapes it).
+    pub fn set_raw_value(&mut self, raw: &str) {
+        self.line.truncate(self.value_start as usize);
+        self.line.push_str(raw);
+    }
+
+    /// Replaces the value with TEXT, escaping it.
+    pub fn set_text(&mut self, value: &str) {
+        let v = escape_text(value);
+        self.set_raw_value(&v);
+    }
+
+    /// Sets (or replaces) a parameter; values are quoted and `^`-encoded as needed.
+    pub fn set_param(&mut self, name: &str, values: &[&str]) {
+        let (group, pname, mut params, value) = self.parts();
+        let encoded: Vec<String> = values.iter().map(|v| escape_param_value(v)).collect();
+        let joined = Some(encoded.join(","));
+        if let Some(slot) = params
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            slot.1 = joined;
+        } else {
+            params.push((name.to_owned(), joined));
+        }
+        // drop duplicates of the same name after the first
+        let mut seen = false;
+        params.retain(|(n, _)| {
+            if n.eq_ignore_ascii_case(name) {
+                let keep = !seen;
+                seen = true;
+                keep
+            } else {
+                true
+            }
+        });
+        self.rebuild(group.as_deref(), &pname, &params, &value);
+    }
+
+    /// Removes every parameter with this name; returns how many were removed.
+    pub fn remove_param(&mut self, name: &str) -> usize {
+        let (group, pname, mut params, value) = self.parts();
+        let before = params.len();
+        params.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        let removed = before - params.len();
+        if removed > 0 {
+            self.rebuild(group.as_deref(), &pname, &params, &value);
+        }
+        removed
+    }
+
+    /// Changes the group (`None` removes it).
+    pub fn set_group(&mut self, group: Option<&str>) {
+        let (_, pname, params, value) = self.parts();
+        self.rebuild(group, &pname, &params, &value);
+    }
+
+    /// Changes the property name, keeping group, parameters and value.
+    pub fn set_name(&mut self, name: &str) {
+        let (group, _, params, value) = self.parts();
+        self.rebuild(group.as_deref(), name, &params, &value);
+    }
+
+    /// Appends the folded line and CRLF to `out`.
+    pub fn write_folded(&self, out: &mut String) {
+        fold_into(&self.line, out);
+    }
+}
+
+/// Folds `line` at [`FOLD_OCTETS`] octets (never inside a UTF-8 character) and appends it with CRLF.
+pub fn fold_into(line: &str, out: &mut String) {
+    if line.len() <= FOLD_OCTETS {
+        out.push_str(line);
+        out.push_str("\r\n");
+        return;
+    }
+    let mut rest = line;
+    let mut limit = FOLD_OCTETS;
+    let mut first = true;
+    while !rest.is_empty() {
+        if !first {
+            out.push(' ');
+        }
+        let mut cut = limit.min(rest.len());
+        while cut > 0 && !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        if cut == 0 {
+            // cannot happen with limit >= 4, but never loop forever
+            cut = rest.len();
+        }
+        let (head, tail) = rest.split_at(cut);
+        out.push_str(head);
+        out.push_str("\r\n");
+        rest = tail;
+        first = false;
+        limit = FOLD_OCTETS - 1;
+    }
+}
+
+/// A component: `BEGIN:NAME`, properties, sub-components, `END:NAME`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Component {
+    name: String,
+    properties: Vec<Property>,
+    components: Vec<Component>,
+}
+
+impl Component {
+    /// An empty component with this name (e.g. `VEVENT`).
+    pub fn new(name: &str) -> Component {
+        Component {
+            name: name.to_owned(),
+            properties: Vec::new(),
+            components: Vec::new(),
+        }
+    }
+
+    /// The name as written in `BEGIN:`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Case-insensitive comparison of the name.
+    pub fn is(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name)
+    }
+
+    /// All properties in order.
+    pub fn properties(&self) -> &[Property] {
+        &self.properties
+    }
+
+    /// The property list, for direct edits.
+    pub fn properties_mut(&mut self) -> &mut Vec<Property> {
+        &mut self.properties
+    }
+
+    /// All sub-components in order.
+    pub fn components(&self) -> &[Component] {
+        &self.components
+    }
+
+    /// The sub-component list, for direct edits.
+    pub fn components_mut(&mut self) -> &mut Vec<Component> {
+        &mut self.components
+    }
+
+    /// The first property with this name (case-insensitive).
+    pub fn property(&self, name: &str) -> Option<&Property> {
+        self.properties.iter().find(|p| p.is(name))
+    }
+
+    /// The first property with this name, mutable.
+    pub fn property_mut(&mut self, name: &str) -> Option<&mut Property> {
+        self.properties.iter_mut().find(|p| p.is(name))
+    }
+
+    /// Every property with this name.
+    pub fn properties_named<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a Property> + 'a {
+        self.properties.iter().filter(move |p| p.is(name))
+    }
+
+    /// Every sub-component with this name.
+    pub fn components_named<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a Component> + 'a {
+        self.components.iter().filter(move |c| c.is(name))
+    }
+
+    /// Appends a property.
+    pub fn push_property(&mut self, p: Property) {
+        self.properties.push(p);
+    }
+
+    /// Replaces the first property of the same name in place (removing any later ones of that
+    /// name), or appends it.
+    pub fn set_property(&mut self, p: Property) {
+        let name = p.name().to_owned();
+        if let Some(pos) = self.properties.iter().position(|x| x.is(&name)) {
+            let mut i = pos + 1;
+            while i < self.properties.len() {
+                if self.properties.get(i).is_some_and(|x| x.is(&name)) {
+                    self.properties.remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+            if let Some(slot) = self.properties.get_mut(pos) {
+                *slot = p;
+            }
+        } else {
+            self.properties.push(p);
+        }
+    }
+
+    /// Removes every property with this name; returns how many were removed.
+    pub fn remove_properties(&mut self, name: &str) -> usize {
+        let before = self.properties.len();
+        self.properties.retain(|p| !p.is(name));
+        before - self.properties.len()
+    }
+
+    /// Appends a sub-component.
+    pub fn push_component(&mut self, c: Component) {
+        self.components.push(c);
+    }
+
+    /// Appends the serialised component (CRLF, folded) to `out`.
+    pub fn write_to(&self, out: &mut String) {
+        fold_into(&format!("BEGIN:{}", self.name), out);
+        for p in &self.properties {
+            p.write_folded(out);
+        }
+        for c in &self.components {
+            c.write_to(out);
+        }
+        fold_into(&format!("END:{}", self.name), out);
+    }
+}
+
+impl fmt::Display for Component {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = String::new();
+        self.write_to(&mut s);
+        f.write_str(&s)
+    }
+}
+
+/// Serialises several top-level components one after the other.
+pub fn serialize(components: &[Component]) -> String {
+    let mut out = String::new();
+    for c in components {
+        c.write_to(&mut out);
+    }
+    out
+}
+
+/// Parses every top-level component in `input` (CRLF, LF or a mix; folded lines joined).
+pub fn parse(input: &str) -> Result<Vec<Component>, ParseError> {
+    let input = input.strip_prefix('\u{feff}').unwrap_or(input);
+    let mut parser = Parser::default();
+    let mut pos = 0usize;
+    let mut lineno = 0usize;
+    let mut buf = String::new();
+    let len = input.len();
+    while pos < len {
+        lineno += 1;
+        let start_line = lineno;
+        let rest = input.get(pos..).unwrap_or("");
+        let (seg, mut next) = match rest.find('\n') {
+            Some(i) => (rest.get(..i).unwrap_or(""), pos + i + 1),
+            None => (rest, len),
+        };
+        let seg = seg.strip_suffix('\r').unwrap_or(seg);
+        let folded = matches!(input.as_bytes().get(next), Some(b' ' | b'\t'));
+        if !folded {
+            pos = next;
+            if seg.is_empty() {
+                continue;
+            }
+            parser.line(seg, start_line)?;
+            continue;
+        }
+        buf.clear();
+        buf.push_str(seg);
+        while matches!(input.as_bytes().get(next), Some(b' ' | b'\t')) {
+            lineno += 1;
+            let rest = input.get(next + 1..).unwrap_or("");
+            let (seg, n) = match rest.find('\n') {
+                Some(i) => (rest.get(..i).unwrap_or(""), next + 1 + i + 1),
+                None => (rest, len),
+            };
+            buf.push_str(seg.strip_suffix('\r').unwrap_or(seg));
+            next = n;
+        }
+        pos = next;
+        if buf.is_empty() {
+            continue;
+        }
+        let line = std::mem::take(&mut buf);
+        parser.line_owned(line, start_line)?;
+    }
+    parser.finish()
+}
+
+/// Parses bytes: UTF-8 is checked after unfolding, so a fold that splits a multi-byte
+/// character is accepted.
+pub fn parse_bytes(input: &[u8]) -> Result<Vec<Component>, ParseError> {
+    if let Ok(s) = std::str::from_utf8(input) {
+        return parse(s);
+    }
+    let unfolded = unfold_bytes(input);
+    match String::from_utf8(unfolded) {
+        Ok(s) => parse(&s),
+        Err(e) => {
+            let upto = e.utf8_error().valid_up_to();
+            let bytes = e.as_bytes();
+            let line = bytes
+                .get(..upto)
+                .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
+                + 1;
+            Err(err(ParseErrorKind::InvalidUtf8, line))
+        }
+    }
+}
+
+/// Removes every fold (line break followed by one space or tab) from raw bytes.
+pub fn unfold_bytes(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while let Some(&b) = input.get(i) {
+        if b == b'\r'
+            && input.get(i + 1) == Some(&b'\n')
+            && matches!(input.get(i + 2), Some(b' ' | b'\t'))
+        {
+            i += 3;
+            continue;
+        }
+        if b == b'\n' && matches!(input.get(i + 1), Some(b' ' | b'\t')) {
+            i += 2;
+            continue;
+        }
+        out.push(b);
+        i += 1;
+    }
+    out
+}
+
+#[derive(Default)]
+struct Parser {
+    stack: Vec<Component>,
+    done: Vec<Component>,
+}
+
+fn begin_end(line: &str) -> Option<(bool, &str)> {
+    let b = line.as_bytes();
+    if b.len() >= 6
+        && b.get(5) == Some(&b':')
+        && line
+            .get(..5)
+            .is_some_and(|s| s.eq_ignore_ascii_case("BEGIN"))
+    {
+        return Some((true, line.get(6..).unwrap_or("")));
+    }
+    if b.len() >= 4
+        && b.get(3) == Some(&b':')
+        && line.get(..3).is_some_and(|s| s.eq_ignore_ascii_case("END"))
+    {
+        return Some((false, line.get(4..).unwrap_or("")));
+    }
+    None
+}
+
+impl Parser {
+    fn structural(&mut self, begin: bool, name: &str, lineno: usize) -> Result<(), ParseError> {
+        let name = name.trim();
+        if begin {
+            if self.stack.len() >= MAX_DEPTH {
+                return Err(err(ParseErrorKind::TooDeep, lineno));
+            }
+            self.stack.push(Component::new(name));
+            return Ok(());
+        }
+        let Some(c) = self.stack.pop() else {
+            return Err(err(ParseErrorKind::UnexpectedEnd, lineno));
+        };
+        if !c.name.eq_ignore_ascii_case(name) {
+            return Err(err(
+                ParseErrorKind::MismatchedEnd {
+                    expected: c.name,
+                    found: name.to_owned(),
+                },
+                lineno,
+            ));
+        }
+        match self.stack.last_mut() {
+            Some(parent) => parent.components.push(c),
+            None => self.done.push(c),
+        }
+        Ok(())
+    }
+
+    fn line(&mut self, line: &str, lineno: usize) -> Result<(), ParseError> {
+        if let Some((begin, name)) = begin_end(line) {
+            return self.structural(begin, name, lineno);
+        }
+        let Some(top) = self.stack.last_mut() else {
+            return Err(err(ParseErrorKind::PropertyOutsideComponent, lineno));
+        };
+        let p = Property::parse_owned(line.to_owned()).map_err(|k| err(k, lineno))?;
+        top.properties.push(p);
+        Ok(())
+    }
+
+    fn line_owned(&mut self, line: String, lineno: usize) -> Result<(), ParseError> {
+        if let Some((begin, name)) = begin_end(&line) {
+            let name = name.to_owned();
+            return self.structural(begin, &name, lineno);
+        }
+        let Some(top) = self.stack.last_mut() else {
+            return Err(err(ParseErrorKind::PropertyOutsideComponent, lineno));
+        };
+        let p = Property::parse_owned(line).map_err(|k| err(k, lineno))?;
+        top.properties.push(p);
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Vec<Component>, ParseError> {
+        if let Some(c) = self.stack.pop() {
+            return Err(err(ParseErrorKind::MissingEnd { name: c.name }, 0));
+        }
+        if self.done.is_empty() {
+            return Err(err(ParseErrorKind::Empty, 0));
+        }
+        Ok(self.done)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,253 @@
+use super::*;
+
+const SAMPLE: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nX-WR-CALNAME;X-EMPTY=;X-Q=\"a;b:c\",plain:My \\, cal\r\nBEGIN:VEVENT\r\nUID:1@x\r\nDESCRIPTION:line one\\nline two\\, with comma\r\nX-UNKNOWN;FOO=bar:baz\r\nBEGIN:X-CUSTOM\r\nX-A:1\r\nEND:X-CUSTOM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+#[test]
+fn round_trip_is_byte_identical_for_canonical_input() {
+    let comps = parse(SAMPLE).expect("parse");
+    assert_eq!(serialize(&comps), SAMPLE);
+}
+
+#[test]
+fn unknown_names_params_and_components_survive() {
+    let comps = parse(SAMPLE).expect("parse");
+    let cal = &comps[0];
+    let p = cal.property("x-wr-calname").expect("prop");
+    assert_eq!(p.raw_value(), "My \\, cal");
+    assert_eq!(p.text_value(), "My , cal");
+    let q = p.param("X-Q").expect("param");
+    assert_eq!(q.raw_value(), Some("\"a;b:c\",plain"));
+    let vals: Vec<_> = q.values().collect();
+    assert_eq!(vals, vec!["a;b:c", "plain"]);
+    assert_eq!(p.param("x-empty").and_then(|p| p.raw_value()), Some(""));
+    let ev = &cal.components()[0];
+    assert_eq!(ev.components()[0].name(), "X-CUSTOM");
+    assert_eq!(
+        ev.property("X-UNKNOWN")
+            .and_then(|p| p.param_value("foo"))
+            .as_deref(),
+        Some("bar")
+    );
+}
+
+#[test]
+fn lf_and_crlf_and_folds_are_accepted() {
+    let text = "BEGIN:VCARD\nVERSION:4.0\nNOTE:abc\r\n def\n\tghi\nFN:X\r\nEND:VCARD";
+    let comps = parse(text).expect("parse");
+    assert_eq!(
+        comps[0].property("NOTE").map(Property::raw_value),
+        Some("abcdefghi")
+    );
+    assert_eq!(comps[0].property("FN").map(Property::raw_value), Some("X"));
+}
+
+#[test]
+fn output_folds_at_75_octets_without_splitting_characters() {
+    let long: String = "é漢🎉a".repeat(40);
+    let mut c = Component::new("VCARD");
+    c.push_property(Property::text("NOTE", &long));
+    let out = c.to_string();
+    for line in out.split("\r\n") {
+        assert!(line.len() <= 75, "line too long: {}", line.len());
+    }
+    assert!(out.ends_with("\r\n"));
+    let back = parse(&out).expect("parse");
+    assert_eq!(
+        back[0]
+            .property("NOTE")
+            .map(|p| p.text_value().into_owned()),
+        Some(long)
+    );
+}
+
+#[test]
+fn fold_inside_multibyte_character_parses_from_bytes() {
+    // "ü" is C3 BC; fold between the two bytes.
+    let mut bytes = b"BEGIN:VCARD\r\nFN:M\xC3\r\n \xBCller\r\nEND:VCARD\r\n".to_vec();
+    let comps = parse_bytes(&bytes).expect("parse");
+    assert_eq!(
+        comps[0].property("FN").map(Property::raw_value),
+        Some("Müller")
+    );
+    bytes[16] = 0xFF;
+    let e = parse_bytes(&bytes).expect_err("invalid utf8");
+    assert_eq!(e.kind, ParseErrorKind::InvalidUtf8);
+    assert_eq!(e.line, 2);
+}
+
+#[test]
+fn groups_and_bare_params() {
+    let comps =
+        parse("BEGIN:VCARD\nitem1.TEL;WORK;type=voice:+1\nitem1.X-ABLabel:Office\nEND:VCARD\n")
+            .expect("parse");
+    let tel = comps[0].property("TEL").expect("tel");
+    assert_eq!(tel.group(), Some("item1"));
+    assert_eq!(tel.name(), "TEL");
+    let params: Vec<_> = tel
+        .params()
+        .map(|p| (p.name().to_owned(), p.raw_value().map(str::to_owned)))
+        .collect();
+    assert_eq!(
+        params,
+        vec![("WORK".into(), None), ("type".into(), Some("voice".into()))]
+    );
+    assert!(tel.param("work").expect("bare").has_value("WORK"));
+}
+
+#[test]
+fn caret_encoding_round_trips_through_set_param() {
+    let mut p = Property::new("ATTENDEE", "mailto:a@b");
+    p.set_param("CN", &["Joe \"Jr\" Bloggs; Esq"]);
+    assert_eq!(
+        p.as_str(),
+        "ATTENDEE;CN=\"Joe ^'Jr^' Bloggs; Esq\":mailto:a@b"
+    );
+    assert_eq!(
+        p.param_value("cn").as_deref(),
+        Some("Joe \"Jr\" Bloggs; Esq")
+    );
+    p.set_param("ROLE", &["CHAIR"]);
+    p.set_param("cn", &["X"]);
+    assert_eq!(p.as_str(), "ATTENDEE;CN=X;ROLE=CHAIR:mailto:a@b");
+    assert_eq!(p.remove_param("ROLE"), 1);
+    assert_eq!(p.as_str(), "ATTENDEE;CN=X:mailto:a@b");
+    p.set_text("new, value");
+    assert_eq!(p.as_str(), "ATTENDEE;CN=X:new\\, value");
+}
+
+#[test]
+fn typed_errors_for_bad_structure() {
+    let cases: &[(&str, ParseErrorKind, usize)] = &[
+        ("BEGIN:A\nNOCOLON\nEND:A\n", ParseErrorKind::MissingColon, 2),
+        ("BEGIN:A\n:x\nEND:A\n", ParseErrorKind::EmptyName, 2),
+        (
+            "BEGIN:A\nX;P=\"abc:x\nEND:A\n",
+            ParseErrorKind::UnterminatedQuote,
+            2,
+        ),
+        ("X:1\n", ParseErrorKind::PropertyOutsideComponent, 1),
+        (
+            "BEGIN:A\nEND:B\n",
+            ParseErrorKind::MismatchedEnd {
+                expected: "A".into(),
+                found: "B".into(),
+            },
+            2,
+        ),
+        ("END:B\n", ParseErrorKind::UnexpectedEnd, 1),
+        (
+            "BEGIN:A\nX:1\n",
+            ParseErrorKind::MissingEnd { name: "A".into() },
+            0,
+        ),
+        ("", ParseErrorKind::Empty, 0),
+    ];
+    for (text, kind, line) in cases {
+        let e = parse(text).expect_err(text);
+        assert_eq!(&e.kind, kind, "{text}");
+        assert_eq!(e.line, *line, "{text}");
+        assert!(!e.to_string().is_empty());
+    }
+    let deep = "BEGIN:A\n".repeat(MAX_DEPTH + 1);
+    assert_eq!(
+        parse(&deep).expect_err("deep").kind,
+        ParseErrorKind::TooDeep
+    );
+}
+
+#[test]
+fn huge_line_parses() {
+    let text = format!("BEGIN:A\nX:{}\nEND:A\n", "a".repeat(1 << 20));
+    let comps = parse(&text).expect("parse");
+    assert_eq!(
+        comps[0].property("X").map(|p| p.raw_value().len()),
+        Some(1 << 20)
+    );
+}
+
+/// Small deterministic generator (xorshift) for property-style round-trip tests.
+struct Gen(u64);
+impl Gen {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[(self.next() % xs.len() as u64) as usize]
+    }
+    fn text(&mut self) -> String {
+        let atoms = [
+            "a",
+            "Zz",
+            " ",
+            "\\,",
+            "\\;",
+            "\\n",
+            "é",
+            "漢字",
+            "🎉",
+            ":",
+            "\"",
+            "=",
+            ";",
+            "x".repeat(40).leak(),
+        ];
+        let n = self.next() % 12;
+        (0..n).map(|_| self.pick(&atoms)).collect()
+    }
+    fn component(&mut self, depth: usize) -> Component {
+        let names = ["VEVENT", "VTODO", "X-THING", "vcard", "VALARM"];
+        let mut c = Component::new(self.pick(&names));
+        for _ in 0..self.next() % 6 {
+            let pname = self.pick(&["SUMMARY", "X-FOO", "item2.TEL", "attendee", "X-A-B"]);
+            let mut p = Property::new(pname, &self.text().replace(['\r', '\n'], ""));
+            for _ in 0..self.next() % 3 {
+                let v = self.text();
+                p.set_param(self.pick(&["CN", "X-P", "TYPE"]), &[&v, "b"]);
+            }
+            c.push_property(p);
+        }
+        if depth < 3 {
+            for _ in 0..self.next() % 3 {
+                let sub = self.component(depth + 1);
+                c.push_component(sub);
+            }
+        }
+        c
+    }
+}
+
+#[test]
+fn generated_components_round_trip() {
+    let mut g = Gen(0x9E37_79B9_7F4A_7C15);
+    for _ in 0..500 {
+        let c = g.component(0);
+        let text = c.to_string();
+        let back = parse(&text).expect("generated text parses");
+        assert_eq!(back.len(), 1);
+        assert_eq!(back[0], c);
+        assert_eq!(serialize(&back), text);
+        for line in text.split("\r\n") {
+            assert!(line.len() <= 75);
+        }
+        let bytes = parse_bytes(text.as_bytes()).expect("bytes");
+        assert_eq!(bytes[0], c);
+    }
+}
+
+#[test]
+fn escape_helpers() {
+    assert_eq!(escape_text("a,b;c\\d\ne"), "a\\,b\\;c\\\\d\\ne");
+    assert_eq!(
+        unescape_text("a\\,b\\;c\\\\d\\ne\\Nf\\x"),
+        "a,b;c\\d\ne\nf\\x"
+    );
+    assert_eq!(
+        split_unescaped("a;b\\;c;;d", ';'),
+        vec!["a", "b\\;c", "", "d"]
+    );
+    assert_eq!(escape_param_value("plain"), "plain");
+    assert_eq!(escape_param_value("a,b"), "\"a,b\"");
+}

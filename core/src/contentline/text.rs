@@ -1,0 +1,124 @@
+//! TEXT escaping (RFC 5545 §3.3.11, RFC 6350 §3.4) and parameter value encoding (RFC 6868).
+
+use std::borrow::Cow;
+
+/// Escapes `\`, `;`, `,` and newlines for a TEXT value.
+pub fn escape_text(s: &str) -> Cow<'_, str> {
+    if !s
+        .bytes()
+        .any(|b| matches!(b, b'\\' | b';' | b',' | b'\n' | b'\r'))
+    {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push_str("\\n");
+            }
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Decodes `\\`, `\;`, `\,`, `\n` and `\N` in a TEXT value; unknown escapes are kept as written.
+pub fn unescape_text(s: &str) -> Cow<'_, str> {
+    if !s.contains('\\') {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n' | 'N') => out.push('\n'),
+            Some(c @ ('\\' | ';' | ',' | ':' | '"')) => out.push(c),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Splits a raw value at `sep` characters that are not escaped with a backslash
+/// (for list and structured values such as `CATEGORIES`, `N` or `ADR`). The parts stay raw.
+pub fn split_unescaped(s: &str, sep: char) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        if c == '\\' {
+            escaped = true;
+        } else if c == sep {
+            parts.push(s.get(start..i).unwrap_or(""));
+            start = i + c.len_utf8();
+        }
+    }
+    parts.push(s.get(start..).unwrap_or(""));
+    parts
+}
+
+/// Encodes one parameter value: RFC 6868 `^` escapes for `^`, newline and `"`, and quotes
+/// when the value holds `:`, `;` or `,`.
+pub fn escape_param_value(v: &str) -> String {
+    let mut enc = String::with_capacity(v.len() + 2);
+    for c in v.chars() {
+        match c {
+            '^' => enc.push_str("^^"),
+            '\n' => enc.push_str("^n"),
+            '"' => enc.push_str("^'"),
+            '\r' => {}
+            c => enc.push(c),
+        }
+    }
+    if enc.contains([':', ';', ',']) {
+        format!("\"{enc}\"")
+    } else {
+        enc
+    }
+}
+
+/// Decodes RFC 6868 `^n`, `^^` and `^'`; other `^` sequences are kept.
+pub(crate) fn decode_caret(s: &str) -> Cow<'_, str> {
+    if !s.contains('^') {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '^' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('^') => out.push('^'),
+            Some('\'') => out.push('"'),
+            Some(o) => {
+                out.push('^');
+                out.push(o);
+            }
+            None => out.push('^'),
+        }
+    }
+    Cow::Owned(out)
+}
