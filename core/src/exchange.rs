@@ -1,0 +1,318 @@
+//! Request bookkeeping shared by every operation: request ids, standard headers, credentials
+//! by origin, and redirects (RFC 9110 §15.4) followed by the core itself.
+//!
+//! A redirect is re-issued with the same method and body (as RFC 6764 discovery needs for
+//! PROPFIND), at most [`MAX_REDIRECTS`] times, never from https to http, and without
+//! credentials when it leaves the trusted origins.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use url::Url;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::{Header, HttpRequest, HttpResponse, Method, RequestId};
+use crate::session::Context;
+
+/// How many redirects one request may follow.
+pub const MAX_REDIRECTS: u8 = 5;
+
+/// A request before ids and standard headers are added.
+#[derive(Clone, Debug)]
+pub(crate) struct Spec {
+    pub method: Method,
+    pub url: Url,
+    pub headers: Vec<Header>,
+    pub body: Option<Vec<u8>>,
+}
+
+impl Spec {
+    pub(crate) fn new(method: Method, url: Url) -> Self {
+        Spec {
+            method,
+            url,
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    pub(crate) fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+
+    pub(crate) fn xml(self, body: String) -> Self {
+        let mut s = self.header("Content-Type", "application/xml; charset=utf-8");
+        s.body = Some(body.into_bytes());
+        s
+    }
+
+    pub(crate) fn body(mut self, content_type: &str, body: Vec<u8>) -> Self {
+        self.headers
+            .push(("Content-Type".to_owned(), content_type.to_owned()));
+        self.body = Some(body);
+        self
+    }
+}
+
+/// A response routed back to the step that asked for it.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    /// The URL the response really came from (after redirects); hrefs resolve against it.
+    pub url: Url,
+    /// The response.
+    pub response: HttpResponse,
+}
+
+struct Flight<T> {
+    id: RequestId,
+    tag: T,
+    spec: Spec,
+    hops: u8,
+    credentials_allowed: bool,
+}
+
+/// Owns the requests of one operation.
+pub(crate) struct Exchanger<T> {
+    ctx: Arc<Context>,
+    next_id: u32,
+    queue: VecDeque<Flight<T>>,
+    sent: Vec<Flight<T>>,
+}
+
+impl<T> Exchanger<T> {
+    pub(crate) fn new(ctx: Arc<Context>) -> Self {
+        Exchanger {
+            ctx,
+            next_id: 1,
+            queue: VecDeque::new(),
+            sent: Vec::new(),
+        }
+    }
+
+    pub(crate) fn ctx(&self) -> &Context {
+        &self.ctx
+    }
+
+    /// Queues a request.
+    pub(crate) fn send(&mut self, tag: T, spec: Spec) {
+        let credentials_allowed = self.ctx.auth_scope.allows(&spec.url);
+        let id = self.fresh_id();
+        self.queue.push_back(Flight {
+            id,
+            tag,
+            spec,
+            hops: 0,
+            credentials_allowed,
+        });
+    }
+
+    fn fresh_id(&mut self) -> RequestId {
+        let id = RequestId(self.next_id);
+        self.next_id = self.next_id.wrapping_add(1);
+        id
+    }
+
+    /// The next request to hand to the transport, within the parallelism limit.
+    pub(crate) fn next_request(&mut self) -> Option<HttpRequest> {
+        if self.sent.len() >= self.ctx.max_parallel {
+            return None;
+        }
+        let flight = self.queue.pop_front()?;
+        let request = self.materialize(&flight);
+        self.sent.push(flight);
+        Some(request)
+    }
+
+    /// Whether requests are queued or in flight.
+    pub(crate) fn busy(&self) -> bool {
+        !self.queue.is_empty() || !self.sent.is_empty()
+    }
+
+    /// Forgets everything queued or in flight (the operation is finished).
+    pub(crate) fn clear(&mut self) {
+        self.queue.clear();
+        self.sent.clear();
+    }
+
+    fn materialize(&self, flight: &Flight<T>) -> HttpRequest {
+        let mut headers = Vec::with_capacity(flight.spec.headers.len() + 2);
+        headers.push(("User-Agent".to_owned(), self.ctx.user_agent.clone()));
+        if flight.credentials_allowed {
+            if let Some(value) = self.ctx.credentials.header_value() {
+                headers.push(("Authorization".to_owned(), value));
+            }
+        }
+        headers.extend(flight.spec.headers.iter().cloned());
+        HttpRequest {
+            id: flight.id,
+            method: flight.spec.method,
+            url: flight.spec.url.to_string(),
+            headers,
+            body: flight.spec.body.clone(),
+        }
+    }
+
+    /// Routes a response. Returns `None` for unknown ids and for redirects the exchanger
+    /// re-issued itself.
+    pub(crate) fn receive(
+        &mut self,
+        id: RequestId,
+        response: HttpResponse,
+    ) -> Option<(T, Result<Reply>)> {
+        let index = self.sent.iter().position(|f| f.id == id)?;
+        let mut flight = self.sent.swap_remove(index);
+        let effective = match response.final_url.as_deref().map(Url::parse) {
+            Some(Ok(url)) => url,
+            _ => flight.spec.url.clone(),
+        };
+        if is_redirect(response.status) {
+            match self.redirect_target(&flight, &effective, &response) {
+                Ok(Some(target)) => {
+                    flight.hops += 1;
+                    // Credentials never follow a redirect to another origin.
+                    flight.credentials_allowed = flight.credentials_allowed
+                        && crate::href::same_origin(&flight.spec.url, &target)
+                        && self.ctx.auth_scope.allows(&target);
+                    if response.status == 303 && flight.spec.method != Method::Head {
+                        flight.spec.method = Method::Get;
+                        flight.spec.body = None;
+                        flight
+                            .spec
+                            .headers
+                            .retain(|(n, _)| !n.eq_ignore_ascii_case("content-type"));
+                    }
+                    flight.spec.url = target;
+                    flight.id = self.fresh_id();
+                    self.queue.push_front(flight);
+                    return None;
+                }
+                Ok(None) => {}
+                Err(e) => return Some((flight.tag, Err(e))),
+            }
+        }
+        Some((
+            flight.tag,
+            Ok(Reply {
+                url: effective,
+                response,
+            }),
+        ))
+    }
+
+    fn redirect_target(
+        &self,
+        flight: &Flight<T>,
+        effective: &Url,
+        response: &HttpResponse,
+    ) -> Result<Option<Url>> {
+        let Some(location) = response.header("location") else {
+            return Ok(None);
+        };
+        let target = effective.join(location.trim()).map_err(|e| {
+            Error::new(
+                ErrorKind::Redirect,
+                format!("the redirect target is not a URL: {e}"),
+            )
+            .with_url(effective.as_str())
+        })?;
+        if flight.hops >= MAX_REDIRECTS {
+            return Err(Error::new(
+                ErrorKind::Redirect,
+                format!("more than {MAX_REDIRECTS} redirects"),
+            )
+            .with_url(effective.as_str()));
+        }
+        match (effective.scheme(), target.scheme()) {
+            ("https", "http") => Err(Error::new(
+                ErrorKind::Redirect,
+                "refused a redirect from https to plain http",
+            )
+            .with_url(target.as_str())),
+            (_, "http" | "https") => Ok(Some(target)),
+            (_, other) => Err(Error::new(
+                ErrorKind::Redirect,
+                format!("refused a redirect to a `{other}` URL"),
+            )),
+        }
+    }
+}
+
+fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
+/// The parts every operation state machine shares: an exchanger and the final result.
+pub(crate) struct Machine<T, O> {
+    pub(crate) x: Exchanger<T>,
+    pub(crate) done: Option<Result<O>>,
+}
+
+impl<T, O> Machine<T, O> {
+    pub(crate) fn new(ctx: Arc<Context>) -> Self {
+        Machine {
+            x: Exchanger::new(ctx),
+            done: None,
+        }
+    }
+
+    /// Finishes the operation (later responses are ignored).
+    pub(crate) fn finish(&mut self, result: Result<O>) {
+        if self.done.is_none() {
+            self.done = Some(result);
+        }
+        self.x.clear();
+    }
+
+    pub(crate) fn fail(&mut self, error: Error) {
+        self.finish(Err(error));
+    }
+
+    /// The shared `poll` logic: requests first, then the result.
+    pub(crate) fn poll(&mut self) -> crate::op::Poll<O> {
+        if let Some(request) = self.x.next_request() {
+            return crate::op::Poll::Send(request);
+        }
+        if let Some(result) = self.done.take() {
+            return crate::op::Poll::Done(result);
+        }
+        if !self.x.busy() {
+            return crate::op::Poll::Done(Err(Error::new(
+                ErrorKind::Protocol,
+                "the operation stopped without a result",
+            )));
+        }
+        crate::op::Poll::Wait
+    }
+}
+
+/// Implements [`crate::op::Operation`] for a state machine struct with a `m: Machine` field
+/// and an `on_reply(&mut self, tag, Result<Reply>)` method.
+macro_rules! impl_operation {
+    ([$($g:ident)?] $ty:ty, $out:ty) => {
+        impl<$($g)?> $crate::op::Operation for $ty {
+            type Output = $out;
+
+            fn poll(&mut self) -> $crate::op::Poll<$out> {
+                self.m.poll()
+            }
+
+            fn handle_response(
+                &mut self,
+                id: $crate::http::RequestId,
+                response: $crate::http::HttpResponse,
+            ) {
+                if self.m.done.is_some() {
+                    return;
+                }
+                if let Some((tag, reply)) = self.m.x.receive(id, response) {
+                    self.on_reply(tag, reply);
+                }
+            }
+        }
+    };
+    ($ty:ty, $out:ty) => {
+        impl_operation!([] $ty, $out);
+    };
+}
+pub(crate) use impl_operation;

@@ -1,0 +1,199 @@
+//! Hrefs and URLs (RFC 3986 §5 reference resolution, RFC 4918 §8.3 href rules).
+//!
+//! Hrefs are resolved against the URL of the response that carried them; percent-encoding is
+//! preserved as the server sent it. Comparison normalises what servers disagree about:
+//! `%40` against `@`, a trailing slash, an explicit default port, the host's case.
+
+use url::Url;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Parses an absolute http(s) URL given by a caller.
+pub fn parse_url(input: &str) -> Result<Url> {
+    let url = Url::parse(input.trim()).map_err(|e| {
+        Error::new(ErrorKind::InvalidInput, format!("not an absolute URL: {e}")).with_url(input)
+    })?;
+    match url.scheme() {
+        "http" | "https" => Ok(url),
+        other => Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("unsupported URL scheme `{other}` (expected http or https)"),
+        )
+        .with_url(input)),
+    }
+}
+
+/// Resolves an href from a response body against the URL of that response.
+///
+/// An absolute href (for example on an iCloud partition host) is kept as given. A relative
+/// member name such as `a:b.vcf` is treated as a path, not as a URI scheme.
+pub fn resolve(base: &Url, href: &str) -> Result<Url> {
+    let href = href.trim();
+    let looks_like_scheme = href
+        .find(':')
+        .is_some_and(|colon| !href[..colon].contains('/'));
+    let joined = if looks_like_scheme && !has_web_scheme(href) {
+        base.join(&format!("./{href}"))
+    } else {
+        base.join(href)
+    };
+    joined.map_err(|e| {
+        Error::new(
+            ErrorKind::Protocol,
+            format!("the server sent an href that is not a URL reference: {e}"),
+        )
+        .with_url(base.as_str())
+    })
+}
+
+fn has_web_scheme(href: &str) -> bool {
+    let lower = href.get(..8).unwrap_or(href).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+/// Whether two URLs name the same resource, ignoring the differences servers are known to make.
+pub fn same_resource(a: &str, b: &str) -> bool {
+    normalize(a) == normalize(b)
+}
+
+/// A comparison key for a URL: decoded path without a trailing slash, lower-case host,
+/// default port dropped, no query or fragment.
+pub fn normalize(input: &str) -> String {
+    match Url::parse(input) {
+        Ok(u) => {
+            let host = u.host_str().unwrap_or("").to_ascii_lowercase();
+            // The url crate already drops a port equal to the scheme's default.
+            let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
+            let path = decode_path(u.path());
+            let path = path.trim_end_matches('/');
+            format!("{}://{host}{port}{path}", u.scheme())
+        }
+        Err(_) => decode_path(input).trim_end_matches('/').to_owned(),
+    }
+}
+
+fn decode_path(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Whether two URLs share scheme, host and port (the origin, RFC 6454).
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str().map(str::to_ascii_lowercase) == b.host_str().map(str::to_ascii_lowercase)
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// Percent-encodes a resource name for use as the last path segment of a new member.
+pub fn encode_segment(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'@' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Makes sure a collection URL ends with a slash, so that member names resolve inside it.
+pub fn as_collection(url: &Url) -> Url {
+    if url.path().ends_with('/') {
+        url.clone()
+    } else {
+        let mut u = url.clone();
+        let path = format!("{}/", u.path());
+        u.set_path(&path);
+        u
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Url {
+        Url::parse("https://caldav.example.com/17149682/calendars/").expect("static URL")
+    }
+
+    #[test]
+    fn resolves_relative_absolute_and_scheme_like() -> Result<()> {
+        let b = base();
+        assert_eq!(
+            resolve(&b, "/17149682/principal/")?.as_str(),
+            "https://caldav.example.com/17149682/principal/"
+        );
+        assert_eq!(
+            resolve(&b, "https://p62-caldav.icloud.com:443/17149682/calendars/")?.as_str(),
+            "https://p62-caldav.icloud.com/17149682/calendars/"
+        );
+        assert_eq!(
+            resolve(&b, "work/a%40b.ics")?.as_str(),
+            "https://caldav.example.com/17149682/calendars/work/a%40b.ics"
+        );
+        assert_eq!(
+            resolve(&b, "a:b.vcf")?.as_str(),
+            "https://caldav.example.com/17149682/calendars/a:b.vcf"
+        );
+        assert_eq!(
+            resolve(&b, "  /x/y@z.ics \n")?.as_str(),
+            "https://caldav.example.com/x/y@z.ics"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn compares_like_servers_mean() {
+        assert!(same_resource(
+            "https://H.example.com:443/cal/a%40b/",
+            "https://h.example.com/cal/a@b"
+        ));
+        assert!(!same_resource("https://h/cal/a", "https://h/cal/b"));
+        assert!(!same_resource("https://h:8443/x", "https://h/x"));
+        assert!(!same_resource("http://h/x", "https://h/x"));
+        assert_eq!(normalize("%zz%4"), "%zz%4");
+    }
+
+    #[test]
+    fn origins() -> Result<()> {
+        let a = parse_url("https://h.example.com/a")?;
+        assert!(same_origin(&a, &parse_url("https://H.example.com:443/b")?));
+        assert!(!same_origin(&a, &parse_url("http://h.example.com/a")?));
+        assert!(!same_origin(&a, &parse_url("https://p1-h.example.com/a")?));
+        Ok(())
+    }
+
+    #[test]
+    fn rejects_bad_urls() {
+        assert_eq!(
+            parse_url("ftp://x/").err().map(|e| e.kind()),
+            Some(ErrorKind::InvalidInput)
+        );
+        assert_eq!(
+            parse_url("/relative").err().map(|e| e.kind()),
+            Some(ErrorKind::InvalidInput)
+        );
+    }
+
+    #[test]
+    fn encodes_segments() {
+        assert_eq!(encode_segment("a b%c/d@e.ics"), "a%20b%25c%2Fd@e.ics");
+        assert_eq!(encode_segment("ü"), "%C3%BC");
+    }
+}

@@ -1,0 +1,116 @@
+//! # davkit: a sans-IO CalDAV and CardDAV client core
+//!
+//! davkit builds HTTP requests as plain data, parses responses into typed results, and runs
+//! each protocol operation (discovery, sync, reads, writes) as a state machine. It has no
+//! sockets, no clock and no async runtime: the host sends the requests with whatever HTTP stack
+//! it has (`fetch` in the browser, URLSession or OkHttp on mobile, reqwest natively) and feeds
+//! the responses back.
+//!
+//! ## The run loop
+//!
+//! Every operation implements [`Operation`]: call [`poll`](Operation::poll) until it returns
+//! [`Poll::Wait`] or [`Poll::Done`]; send every request it returned (they may go in parallel);
+//! feed each response to [`handle_response`](Operation::handle_response); poll again.
+//!
+//! ```
+//! use davkit::{Config, Credentials, HttpResponse, Operation, Poll, Service, Session};
+//!
+//! let session = Session::new(Config::new(
+//!     "https://dav.example.com/",
+//!     Credentials::basic("alice", "app-password"),
+//! ))?;
+//! let mut op = session.discover(Service::CalDav);
+//! let discovery = loop {
+//!     match op.poll() {
+//!         Poll::Send(request) => {
+//!             // Hand `request` to an HTTP stack. Here a canned answer stands in for it:
+//!             // the well-known URI is missing, then every PROPFIND finds nothing useful.
+//!             let response = match request.url.as_str() {
+//!                 "https://dav.example.com/.well-known/caldav" => HttpResponse::new(404, ""),
+//!                 url => HttpResponse::new(207, format!(
+//!                     r#"<multistatus xmlns="DAV:"><response><href>{url}</href>
+//!                        <propstat><prop><current-user-principal><href>/p/alice/</href>
+//!                        </current-user-principal></prop><status>HTTP/1.1 200 OK</status>
+//!                        </propstat></response></multistatus>"#
+//!                 )),
+//!             };
+//!             op.handle_response(request.id, response);
+//!         }
+//!         Poll::Wait => unreachable!("this loop answers every request at once"),
+//!         Poll::Done(result) => break result?,
+//!     }
+//! };
+//! assert_eq!(discovery.principal.as_deref(), Some("https://dav.example.com/p/alice/"));
+//! # Ok::<(), davkit::Error>(())
+//! ```
+//!
+//! With an async transport, [`drive`] runs that loop, and [`DavClient`] wraps every operation
+//! in one async method. The `reqwest` feature adds a ready native transport:
+//!
+//! ```no_run
+//! # #[cfg(feature = "reqwest")]
+//! # async fn demo() -> davkit::Result<()> {
+//! use davkit::{Config, Credentials, DavClient, Service, SyncState};
+//!
+//! let client = DavClient::connect(Config::new(
+//!     "https://dav.example.com/",
+//!     Credentials::basic("alice", "app-password"),
+//! ))?;
+//! let found = client.discover(Service::Both).await?;
+//! for calendar in found.calendars() {
+//!     let result = client.sync(SyncState::new(&calendar.url), calendar.kind).await?;
+//!     println!("{}: {} changes", calendar.url, result.changes.len());
+//!     // Store result.state (JSON) after applying result.changes; pass it to the next sync.
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Where things are
+//!
+//! - [`http`]: the plain request/response data; [`op`]: the operation contract and [`drive`].
+//! - [`rfc4918`] (WebDAV: PROPFIND, PROPPATCH, multistatus), [`rfc4791`] (CalDAV), [`rfc6352`]
+//!   (CardDAV, extended MKCOL), [`rfc6578`] (sync-collection), [`xml`], [`href`].
+//! - [`ops`]: discovery (RFC 6764, RFC 5397), collections, objects, sync.
+//! - [`Error`] with a stable [`ErrorKind`]; credentials never appear in `Debug` or messages.
+
+pub mod auth;
+pub mod client;
+pub mod error;
+mod exchange;
+pub mod href;
+pub mod http;
+pub mod model;
+pub mod op;
+pub mod ops;
+pub mod profile;
+mod redact;
+#[cfg(feature = "reqwest")]
+pub mod reqwest_transport;
+pub mod rfc4791;
+pub mod rfc4918;
+pub mod rfc6352;
+pub mod rfc6578;
+pub mod session;
+pub mod xml;
+
+pub use auth::Credentials;
+pub use client::DavClient;
+pub use error::{Error, ErrorKind, Result};
+pub use exchange::MAX_REDIRECTS;
+pub use http::{HttpRequest, HttpResponse, Method, RequestId};
+pub use model::{
+    Change, Collection, CollectionKind, DavObject, Discovery, SyncMethod, SyncResult, SyncState,
+    WriteResult,
+};
+pub use op::{Operation, Poll, Transport, drive};
+pub use ops::collections::CollectionProps;
+pub use ops::discover::{Discover, Service};
+pub use ops::objects::{Multiget, MultigetResult};
+pub use ops::single::SingleExchange;
+pub use ops::sync::Sync;
+pub use profile::Profile;
+#[cfg(feature = "reqwest")]
+pub use reqwest_transport::ReqwestTransport;
+pub use rfc4791::{CalendarFilter, TimeRange};
+pub use session::{Config, Session};

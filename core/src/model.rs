@@ -1,0 +1,275 @@
+//! The typed results operations return: collections, objects, discovery, sync state and changes.
+//!
+//! Everything here is plain, serialisable data so that bindings can pass it on unchanged.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::rfc4918::multistatus::Response;
+use crate::xml::{CALDAV, CARDDAV, DAV, Element, names};
+
+/// What a collection holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CollectionKind {
+    /// A CalDAV calendar (RFC 4791).
+    Calendar,
+    /// A CardDAV address book (RFC 6352).
+    AddressBook,
+    /// Any other collection (a home set, a scheduling inbox, ...).
+    Other,
+}
+
+/// A calendar, an address book or another collection, with its properties.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Collection {
+    /// The absolute URL.
+    pub url: String,
+    /// What it holds.
+    pub kind: CollectionKind,
+    /// `DAV:displayname`
+    pub display_name: Option<String>,
+    /// `CALDAV:calendar-description` or `CARDDAV:addressbook-description`
+    pub description: Option<String>,
+    /// Apple's `calendar-color` (`#RRGGBB` or `#RRGGBBAA`)
+    pub color: Option<String>,
+    /// `CS:getctag`: changes whenever anything in the collection changes.
+    pub ctag: Option<String>,
+    /// `DAV:sync-token` (RFC 6578), opaque.
+    pub sync_token: Option<String>,
+    /// `CALDAV:supported-calendar-component-set` (e.g. `VEVENT`, `VTODO`); empty when the
+    /// server did not say (which means all).
+    pub components: Vec<String>,
+    /// The user's privileges from `DAV:current-user-privilege-set` (e.g. `read`, `write`).
+    pub privileges: Vec<String>,
+    /// Every resource type, as `{namespace}name`.
+    pub resource_types: Vec<String>,
+    /// The RFC 5995 `DAV:add-member` URL, when the collection accepts POST to create members.
+    pub add_member_url: Option<String>,
+    /// Whether `DAV:supported-report-set` lists sync-collection; `None` when not reported.
+    pub supports_sync_collection: Option<bool>,
+}
+
+impl Collection {
+    /// Reads a collection from a PROPFIND response.
+    pub fn from_response(response: &Response) -> Collection {
+        let resource_types: Vec<String> = response
+            .prop(&names::RESOURCETYPE)
+            .map(|e| e.elements().map(|t| t.name.to_string()).collect())
+            .unwrap_or_default();
+        let kind = match response.prop(&names::RESOURCETYPE) {
+            Some(rt) if rt.child(CALDAV, "calendar").is_some() => CollectionKind::Calendar,
+            Some(rt) if rt.child(CARDDAV, "addressbook").is_some() => CollectionKind::AddressBook,
+            _ => CollectionKind::Other,
+        };
+        let description = response
+            .prop_text(&names::CALENDAR_DESCRIPTION)
+            .or_else(|| response.prop_text(&names::ADDRESSBOOK_DESCRIPTION));
+        let components = response
+            .prop(&names::SUPPORTED_CALENDAR_COMPONENT_SET)
+            .map(|set| {
+                set.elements()
+                    .filter(|c| c.name.is(CALDAV, "comp"))
+                    .filter_map(|c| c.attribute("name").map(str::to_ascii_uppercase))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let privileges = response
+            .prop(&names::CURRENT_USER_PRIVILEGE_SET)
+            .map(privilege_names)
+            .unwrap_or_default();
+        let add_member_url = response
+            .prop(&names::ADD_MEMBER)
+            .and_then(|e| e.hrefs().into_iter().next())
+            .and_then(|h| {
+                url::Url::parse(&response.href)
+                    .ok()
+                    .and_then(|base| crate::href::resolve(&base, &h).ok())
+            })
+            .map(|u| u.to_string());
+        let supports_sync_collection = response.prop(&names::SUPPORTED_REPORT_SET).map(|set| {
+            set.elements().any(|sr| {
+                sr.elements()
+                    .filter(|r| r.name.is(DAV, "report"))
+                    .any(|r| r.child(DAV, "sync-collection").is_some())
+            })
+        });
+        Collection {
+            url: response.href.clone(),
+            kind,
+            display_name: response.prop_text(&names::DISPLAYNAME),
+            description,
+            color: response.prop_text(&names::CALENDAR_COLOR),
+            ctag: response.prop_text(&names::GETCTAG),
+            sync_token: response.prop_text(&names::SYNC_TOKEN),
+            components,
+            privileges,
+            resource_types,
+            add_member_url,
+            supports_sync_collection,
+        }
+    }
+
+    /// Whether the collection can hold this component (`VEVENT`, `VTODO`, ...).
+    pub fn supports_component(&self, component: &str) -> bool {
+        self.components.is_empty()
+            || self
+                .components
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(component))
+    }
+}
+
+fn privilege_names(set: &Element) -> Vec<String> {
+    let mut out = Vec::new();
+    for privilege in set.elements().filter(|e| e.name.is(DAV, "privilege")) {
+        for p in privilege.elements() {
+            out.push(p.name.local.to_string());
+        }
+    }
+    out
+}
+
+/// Where an account's data lives, as found by discovery.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Discovery {
+    /// The principal URL (RFC 5397), when the server has one.
+    pub principal: Option<String>,
+    /// `CALDAV:calendar-home-set` URLs.
+    pub calendar_home_sets: Vec<String>,
+    /// `CARDDAV:addressbook-home-set` URLs.
+    pub addressbook_home_sets: Vec<String>,
+    /// The calendars and address books found in the home sets.
+    pub collections: Vec<Collection>,
+}
+
+impl Discovery {
+    /// The calendars.
+    pub fn calendars(&self) -> impl Iterator<Item = &Collection> {
+        self.collections
+            .iter()
+            .filter(|c| c.kind == CollectionKind::Calendar)
+    }
+
+    /// The address books.
+    pub fn address_books(&self) -> impl Iterator<Item = &Collection> {
+        self.collections
+            .iter()
+            .filter(|c| c.kind == CollectionKind::AddressBook)
+    }
+}
+
+/// A calendar object or vCard resource.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DavObject {
+    /// The absolute URL.
+    pub url: String,
+    /// The ETag, verbatim (quotes included), when the server gave one.
+    pub etag: Option<String>,
+    /// The iCalendar or vCard text, when it was fetched.
+    pub data: Option<String>,
+}
+
+/// What a write left on the server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WriteResult {
+    /// The resource's URL (from `Location` after a POST).
+    pub url: String,
+    /// The new ETag, when the server returned one. Servers that rewrite the data (Google) may
+    /// return none or a weak one; fetch the object again before relying on it.
+    pub etag: Option<String>,
+}
+
+/// The per-collection state a sync starts from and returns; store it as JSON between syncs.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncState {
+    /// The collection's URL.
+    pub collection_url: String,
+    /// The RFC 6578 token of the last complete sync.
+    #[serde(default)]
+    pub sync_token: Option<String>,
+    /// The ctag of the last complete sync.
+    #[serde(default)]
+    pub ctag: Option<String>,
+    /// Every member delivered so far, href to ETag.
+    #[serde(default)]
+    pub etags: BTreeMap<String, String>,
+}
+
+impl SyncState {
+    /// A fresh state for a collection (the first sync fetches everything).
+    pub fn new(collection_url: impl Into<String>) -> Self {
+        SyncState {
+            collection_url: collection_url.into(),
+            ..SyncState::default()
+        }
+    }
+
+    /// The state as JSON.
+    pub fn to_json(&self) -> String {
+        // Serialising plain strings and maps cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads a state from JSON.
+    pub fn from_json(json: &str) -> Result<Self> {
+        serde_json::from_str(json).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidInput,
+                format!("not a davkit sync state: {e}"),
+            )
+        })
+    }
+}
+
+/// One change found by a sync.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Change {
+    /// A member that was not in the state before.
+    Added(DavObject),
+    /// A member whose ETag changed.
+    Changed(DavObject),
+    /// A member that is gone.
+    Deleted {
+        /// Its URL.
+        url: String,
+    },
+}
+
+impl Change {
+    /// The URL the change is about.
+    pub fn url(&self) -> &str {
+        match self {
+            Change::Added(o) | Change::Changed(o) => &o.url,
+            Change::Deleted { url } => url,
+        }
+    }
+}
+
+/// How a sync found its changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SyncMethod {
+    /// RFC 6578 sync-collection with a token.
+    SyncCollection,
+    /// The ctag had not changed, so nothing was listed.
+    CtagUnchanged,
+    /// A full listing of ETags compared with the state.
+    EtagListing,
+}
+
+/// The outcome of a sync: the changes and the state to store for next time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncResult {
+    /// Every change since the state given, each with its data for additions and changes.
+    pub changes: Vec<Change>,
+    /// The state to pass to the next sync (store it only after applying `changes`).
+    pub state: SyncState,
+    /// How the changes were found.
+    pub method: SyncMethod,
+    /// The server rejected the stored token and the changes come from a full listing.
+    pub token_was_reset: bool,
+}

@@ -1,0 +1,242 @@
+//! Collections: create a calendar (RFC 4791 §5.3.1 MKCALENDAR) or an address book (RFC 5689
+//! extended MKCOL), change name, colour and description (RFC 4918 §9.2 PROPPATCH), list,
+//! read and delete them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::exchange::{Reply, Spec};
+use crate::href;
+use crate::http::Method;
+use crate::model::{Collection, CollectionKind};
+use crate::ops::discover::{COLLECTION_PROPS, self_response};
+use crate::ops::objects::expect_multistatus;
+use crate::ops::single::SingleExchange;
+use crate::rfc4791::mkcalendar_body;
+use crate::rfc4918::{Depth, PropValue, propfind_body, proppatch_body};
+use crate::rfc6352::extended_mkcol_body;
+use crate::session::Session;
+use crate::xml::names;
+
+/// Properties to set on a collection. `None` leaves a property as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionProps {
+    /// `DAV:displayname`
+    pub display_name: Option<String>,
+    /// The calendar or address book description.
+    pub description: Option<String>,
+    /// Apple's `calendar-color`, e.g. `#1BADF8`.
+    pub color: Option<String>,
+    /// For calendars: the component types it will hold (`VEVENT`, `VTODO`, ...).
+    #[serde(default)]
+    pub components: Vec<String>,
+}
+
+impl CollectionProps {
+    fn values(&self, kind: CollectionKind) -> Vec<PropValue> {
+        let description = match kind {
+            CollectionKind::AddressBook => names::ADDRESSBOOK_DESCRIPTION,
+            _ => names::CALENDAR_DESCRIPTION,
+        };
+        [
+            (names::DISPLAYNAME, &self.display_name),
+            (description, &self.description),
+            (names::CALENDAR_COLOR, &self.color),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| {
+            value.as_ref().map(|v| PropValue {
+                name,
+                value: Some(v.clone()),
+            })
+        })
+        .collect()
+    }
+}
+
+impl Session {
+    /// Creates a calendar named `slug` inside a calendar home set.
+    pub fn create_calendar(
+        &self,
+        home_url: &str,
+        slug: &str,
+        props: CollectionProps,
+    ) -> SingleExchange<Collection> {
+        if !self.ctx.profile.mkcalendar {
+            let e = Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "the {} profile cannot create calendars",
+                    self.ctx.profile.name
+                ),
+            );
+            return SingleExchange::failed(self.ctx.clone(), e);
+        }
+        let url = match self.member_collection_url(home_url, slug) {
+            Ok(u) => u,
+            Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
+        };
+        let body = mkcalendar_body(&props.values(CollectionKind::Calendar), &props.components);
+        let spec = Spec::new(Method::Mkcalendar, url).xml(body);
+        SingleExchange::new(self.ctx.clone(), spec, move |reply| {
+            created(reply, CollectionKind::Calendar, props)
+        })
+    }
+
+    /// Creates an address book named `slug` inside an address book home set.
+    pub fn create_address_book(
+        &self,
+        home_url: &str,
+        slug: &str,
+        props: CollectionProps,
+    ) -> SingleExchange<Collection> {
+        let url = match self.member_collection_url(home_url, slug) {
+            Ok(u) => u,
+            Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
+        };
+        let body = extended_mkcol_body(
+            &[names::COLLECTION, names::ADDRESSBOOK],
+            &props.values(CollectionKind::AddressBook),
+        );
+        let spec = Spec::new(Method::Mkcol, url).xml(body);
+        SingleExchange::new(self.ctx.clone(), spec, move |reply| {
+            created(reply, CollectionKind::AddressBook, props)
+        })
+    }
+
+    /// Changes a collection's name, description or colour.
+    pub fn update_collection(
+        &self,
+        url: &str,
+        kind: CollectionKind,
+        props: CollectionProps,
+    ) -> SingleExchange<()> {
+        let values = props.values(kind);
+        let result = self.url(url).and_then(|u| {
+            if values.is_empty() {
+                Err(Error::new(ErrorKind::InvalidInput, "nothing to change"))
+            } else {
+                Ok(href::as_collection(&u))
+            }
+        });
+        let url = match result {
+            Ok(u) => u,
+            Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
+        };
+        let spec = Spec::new(Method::Proppatch, url).xml(proppatch_body(&values));
+        SingleExchange::new(self.ctx.clone(), spec, |reply| {
+            let ms = expect_multistatus(&reply)?;
+            let failed: Vec<String> = ms
+                .responses
+                .iter()
+                .flat_map(|r| r.propstats.iter())
+                .filter(|p| !(200..300).contains(&p.status))
+                .flat_map(|p| {
+                    p.props
+                        .iter()
+                        .map(move |e| format!("{} ({})", e.name.local, p.status))
+                })
+                .collect();
+            if failed.is_empty() {
+                Ok(())
+            } else {
+                Err(Error::new(
+                    ErrorKind::Http,
+                    format!("the server refused to set: {}", failed.join(", ")),
+                )
+                .with_url(reply.url.as_str()))
+            }
+        })
+    }
+
+    /// Deletes a collection and everything in it.
+    pub fn delete_collection(&self, url: &str) -> SingleExchange<()> {
+        let url = match self.url(url) {
+            Ok(u) => href::as_collection(&u),
+            Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
+        };
+        let spec = Spec::new(Method::Delete, url);
+        SingleExchange::new(self.ctx.clone(), spec, |reply| {
+            if reply.response.is_success() {
+                Ok(())
+            } else {
+                Err(Error::from_response(reply.url.as_str(), &reply.response))
+            }
+        })
+    }
+
+    /// Lists the calendars and address books inside a home set.
+    pub fn list_collections(&self, home_url: &str) -> SingleExchange<Vec<Collection>> {
+        let url = match self.url(home_url) {
+            Ok(u) => href::as_collection(&u),
+            Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
+        };
+        let spec = Spec::new(Method::Propfind, url)
+            .header("Depth", Depth::One.as_str())
+            .xml(propfind_body(&COLLECTION_PROPS));
+        SingleExchange::new(self.ctx.clone(), spec, |reply| {
+            let ms = expect_multistatus(&reply)?;
+            Ok(ms
+                .responses
+                .iter()
+                .map(Collection::from_response)
+                .filter(|c| c.kind != CollectionKind::Other)
+                .collect())
+        })
+    }
+
+    /// Reads one collection's properties (ctag, sync token, name, ...).
+    pub fn get_collection(&self, url: &str) -> SingleExchange<Collection> {
+        let url = match self.url(url) {
+            Ok(u) => href::as_collection(&u),
+            Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
+        };
+        let spec = Spec::new(Method::Propfind, url)
+            .header("Depth", Depth::Zero.as_str())
+            .xml(propfind_body(&COLLECTION_PROPS));
+        SingleExchange::new(self.ctx.clone(), spec, read_collection)
+    }
+
+    fn member_collection_url(&self, home_url: &str, slug: &str) -> Result<url::Url> {
+        if slug.is_empty() || slug.contains('/') {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                "a collection name must be non-empty and contain no '/'",
+            ));
+        }
+        let home = href::as_collection(&self.url(home_url)?);
+        home.join(&format!("{}/", href::encode_segment(slug)))
+            .map_err(|e| Error::new(ErrorKind::InvalidInput, format!("bad name: {e}")))
+    }
+}
+
+pub(crate) fn read_collection(reply: Reply) -> Result<Collection> {
+    let ms = expect_multistatus(&reply)?;
+    self_response(&ms.responses, &reply.url)
+        .map(Collection::from_response)
+        .ok_or_else(|| {
+            Error::new(ErrorKind::Protocol, "the PROPFIND answer has no response")
+                .with_url(reply.url.as_str())
+        })
+}
+
+fn created(reply: Reply, kind: CollectionKind, props: CollectionProps) -> Result<Collection> {
+    let Reply { url, response } = reply;
+    if response.status != 201 && !response.is_success() {
+        return Err(Error::from_response(url.as_str(), &response));
+    }
+    Ok(Collection {
+        url: url.to_string(),
+        kind,
+        display_name: props.display_name,
+        description: props.description,
+        color: props.color,
+        ctag: None,
+        sync_token: None,
+        components: props.components,
+        privileges: Vec::new(),
+        resource_types: Vec::new(),
+        add_member_url: None,
+        supports_sync_collection: None,
+    })
+}

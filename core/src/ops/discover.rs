@@ -1,0 +1,406 @@
+//! Discovery: RFC 6764 well-known URIs, RFC 5397 current-user-principal, the RFC 4791 §6.2.1
+//! and RFC 6352 §7.1.1 home sets, then the collections in them.
+//!
+//! Each step is skipped when the server skips it: no well-known means the server URL itself is
+//! asked; no principal means the context URL is taken as the home; a URL that already is a
+//! calendar or address book (Google Contacts' well-known target) is taken as it is.
+
+use std::collections::BTreeMap;
+
+use url::Url;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::exchange::{Machine, Reply, Spec, impl_operation};
+use crate::http::Method;
+use crate::model::{Collection, CollectionKind, Discovery};
+use crate::rfc4918::multistatus::{self, Response};
+use crate::rfc4918::{Depth, propfind_body};
+use crate::session::Session;
+use crate::xml::{QName, names};
+
+/// Which services to discover.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    /// Calendars only.
+    CalDav,
+    /// Address books only.
+    CardDav,
+    /// Both.
+    Both,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Svc {
+    Cal,
+    Card,
+}
+
+impl Svc {
+    fn well_known(self) -> &'static str {
+        match self {
+            Svc::Cal => "/.well-known/caldav",
+            Svc::Card => "/.well-known/carddav",
+        }
+    }
+
+    fn home_set(self) -> QName {
+        match self {
+            Svc::Cal => names::CALENDAR_HOME_SET,
+            Svc::Card => names::ADDRESSBOOK_HOME_SET,
+        }
+    }
+
+    fn kind(self) -> CollectionKind {
+        match self {
+            Svc::Cal => CollectionKind::Calendar,
+            Svc::Card => CollectionKind::AddressBook,
+        }
+    }
+}
+
+/// The properties asked for on each collection.
+pub(crate) const COLLECTION_PROPS: [QName; 11] = [
+    names::RESOURCETYPE,
+    names::DISPLAYNAME,
+    names::CALENDAR_DESCRIPTION,
+    names::ADDRESSBOOK_DESCRIPTION,
+    names::CALENDAR_COLOR,
+    names::GETCTAG,
+    names::SYNC_TOKEN,
+    names::SUPPORTED_CALENDAR_COMPONENT_SET,
+    names::CURRENT_USER_PRIVILEGE_SET,
+    names::SUPPORTED_REPORT_SET,
+    names::ADD_MEMBER,
+];
+
+#[derive(Debug)]
+enum Tag {
+    Context { svc: Svc, well_known: bool },
+    Principal,
+    Home,
+    Direct,
+}
+
+#[derive(Default)]
+struct Found {
+    context: Option<Url>,
+    principal: Option<Url>,
+    homes: Vec<Url>,
+    direct: Vec<Url>,
+}
+
+/// The discovery operation; create it with [`Session::discover`].
+pub struct Discover {
+    m: Machine<Tag, Discovery>,
+    found: BTreeMap<Svc, Found>,
+    pending: usize,
+    phase: Phase,
+    result: Discovery,
+    first_error: Option<Error>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Context,
+    Principal,
+    Homes,
+}
+
+impl Session {
+    /// Discovers the principal, home sets and collections for the configured account.
+    pub fn discover(&self, service: Service) -> Discover {
+        let svcs: &[Svc] = match service {
+            Service::CalDav => &[Svc::Cal],
+            Service::CardDav => &[Svc::Card],
+            Service::Both => &[Svc::Cal, Svc::Card],
+        };
+        let mut op = Discover {
+            m: Machine::new(self.ctx.clone()),
+            found: BTreeMap::new(),
+            pending: 0,
+            phase: Phase::Context,
+            result: Discovery::default(),
+            first_error: None,
+        };
+        let server = self.ctx.server.clone();
+        let at_root = server.path() == "/" || server.path().is_empty();
+        for &svc in svcs {
+            op.found.insert(svc, Found::default());
+            if at_root {
+                match server.join(svc.well_known()) {
+                    Ok(url) => op.context_request(svc, url, true),
+                    Err(_) => op.context_request(svc, server.clone(), false),
+                }
+            } else {
+                op.context_request(svc, server.clone(), false);
+            }
+        }
+        op
+    }
+}
+
+impl Discover {
+    fn context_request(&mut self, svc: Svc, url: Url, well_known: bool) {
+        let props = [
+            names::CURRENT_USER_PRINCIPAL,
+            names::RESOURCETYPE,
+            svc.home_set(),
+        ];
+        self.propfind(Tag::Context { svc, well_known }, url, Depth::Zero, &props);
+    }
+
+    fn propfind(&mut self, tag: Tag, url: Url, depth: Depth, props: &[QName]) {
+        self.pending += 1;
+        let spec = Spec::new(Method::Propfind, url)
+            .header("Depth", depth.as_str())
+            .xml(propfind_body(props));
+        self.m.x.send(tag, spec);
+    }
+
+    fn on_reply(&mut self, tag: Tag, reply: Result<Reply>) {
+        self.pending = self.pending.saturating_sub(1);
+        let outcome = match reply {
+            Ok(reply) => self.handle(tag, reply),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = outcome {
+            self.m.fail(e);
+            return;
+        }
+        if self.pending == 0 {
+            self.advance();
+        }
+    }
+
+    fn handle(&mut self, tag: Tag, reply: Reply) -> Result<()> {
+        let Reply { url, response } = reply;
+        let url_str = url.as_str().to_owned();
+        match tag {
+            Tag::Context { svc, well_known } => {
+                if response.status != 207 {
+                    if response.status == 401 {
+                        return Err(Error::from_response(&url_str, &response));
+                    }
+                    if well_known {
+                        // No usable well-known: ask the server URL itself.
+                        let server = self.m.x.ctx().server.clone();
+                        self.context_request(svc, server, false);
+                        return Ok(());
+                    }
+                    return Err(Error::from_response(&url_str, &response));
+                }
+                let ms = multistatus::parse(&response.body, &url_str)?;
+                let Some(first) = self_response(&ms.responses, &url) else {
+                    return Err(Error::new(
+                        ErrorKind::Protocol,
+                        "the PROPFIND answer has no response",
+                    )
+                    .with_url(&url_str));
+                };
+                let principal = first
+                    .prop(&names::CURRENT_USER_PRINCIPAL)
+                    .and_then(|e| e.hrefs().into_iter().next())
+                    .map(|h| crate::href::resolve(&url, &h))
+                    .transpose()?;
+                let homes = hrefs_of(first, &svc.home_set(), &url)?;
+                let is_collection = Collection::from_response(first).kind == svc.kind();
+                let found = self.found.entry(svc).or_default();
+                found.context = Some(url.clone());
+                found.homes = homes;
+                if is_collection {
+                    found.direct.push(url.clone());
+                }
+                found.principal = principal;
+                if found.principal.is_none()
+                    && found.homes.is_empty()
+                    && found.direct.is_empty()
+                    && well_known
+                {
+                    // The well-known answered but said nothing useful: try the server URL.
+                    let server = self.m.x.ctx().server.clone();
+                    if !crate::href::same_resource(server.as_str(), url.as_str()) {
+                        self.context_request(svc, server, false);
+                    }
+                }
+                Ok(())
+            }
+            Tag::Principal => {
+                if response.status != 207 {
+                    if response.status == 401 {
+                        return Err(Error::from_response(&url_str, &response));
+                    }
+                    // Google Contacts: the principal PROPFIND fails; fall back to the context.
+                    self.note_error(Error::from_response(&url_str, &response));
+                    return Ok(());
+                }
+                let ms = multistatus::parse(&response.body, &url_str)?;
+                if let Some(first) = self_response(&ms.responses, &url) {
+                    for (svc, found) in self.found.iter_mut() {
+                        let same = found
+                            .principal
+                            .as_ref()
+                            .is_some_and(|p| crate::href::same_resource(p.as_str(), url.as_str()));
+                        if same && found.homes.is_empty() {
+                            found.homes = hrefs_of(first, &svc.home_set(), &url)?;
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Tag::Home | Tag::Direct => {
+                if response.status != 207 {
+                    return Err(Error::from_response(&url_str, &response));
+                }
+                let ms = multistatus::parse(&response.body, &url_str)?;
+                for r in &ms.responses {
+                    if r.effective_status() != 200 && r.propstats.is_empty() {
+                        continue;
+                    }
+                    let c = Collection::from_response(r);
+                    if c.kind == CollectionKind::Other {
+                        continue;
+                    }
+                    if !self
+                        .result
+                        .collections
+                        .iter()
+                        .any(|known| crate::href::same_resource(&known.url, &c.url))
+                    {
+                        self.result.collections.push(c);
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn note_error(&mut self, e: Error) {
+        if self.first_error.is_none() {
+            self.first_error = Some(e);
+        }
+    }
+
+    fn advance(&mut self) {
+        match self.phase {
+            Phase::Context => {
+                self.phase = Phase::Principal;
+                let mut asked: Vec<Url> = Vec::new();
+                let wanted: Vec<Url> = self
+                    .found
+                    .values()
+                    .filter(|f| f.homes.is_empty() && f.direct.is_empty())
+                    .filter_map(|f| f.principal.clone())
+                    .collect();
+                for principal in wanted {
+                    if asked
+                        .iter()
+                        .any(|a| crate::href::same_resource(a.as_str(), principal.as_str()))
+                    {
+                        continue;
+                    }
+                    asked.push(principal.clone());
+                    let props = [
+                        names::CALENDAR_HOME_SET,
+                        names::ADDRESSBOOK_HOME_SET,
+                        names::DISPLAYNAME,
+                    ];
+                    self.propfind(Tag::Principal, principal, Depth::Zero, &props);
+                }
+                if self.pending == 0 {
+                    self.advance();
+                }
+            }
+            Phase::Principal => {
+                self.phase = Phase::Homes;
+                let mut homes: Vec<Url> = Vec::new();
+                let mut direct: Vec<Url> = Vec::new();
+                for found in self.found.values_mut() {
+                    if found.homes.is_empty() && found.direct.is_empty() {
+                        // No home set anywhere: the principal, else the context, is the home.
+                        if let Some(fallback) = found.principal.clone().or(found.context.clone()) {
+                            found.homes.push(fallback);
+                        }
+                    }
+                }
+                let mut home_sets: Vec<(Svc, Url)> = Vec::new();
+                for (svc, found) in &self.found {
+                    for h in &found.homes {
+                        home_sets.push((*svc, h.clone()));
+                        if !homes
+                            .iter()
+                            .any(|k| crate::href::same_resource(k.as_str(), h.as_str()))
+                        {
+                            homes.push(h.clone());
+                        }
+                    }
+                    for d in &found.direct {
+                        if !direct
+                            .iter()
+                            .any(|k| crate::href::same_resource(k.as_str(), d.as_str()))
+                        {
+                            direct.push(d.clone());
+                        }
+                    }
+                    if self.result.principal.is_none() {
+                        self.result.principal = found.principal.as_ref().map(Url::to_string);
+                    }
+                }
+                for (svc, home) in home_sets {
+                    self.result_home(svc, &home);
+                }
+                for h in homes {
+                    self.propfind(Tag::Home, h, Depth::One, &COLLECTION_PROPS);
+                }
+                for d in direct {
+                    self.propfind(Tag::Direct, d, Depth::Zero, &COLLECTION_PROPS);
+                }
+                if self.pending == 0 {
+                    let e = self.first_error.take().unwrap_or_else(|| {
+                        Error::new(
+                            ErrorKind::Protocol,
+                            "discovery found neither a principal nor a home set",
+                        )
+                    });
+                    self.m.fail(e);
+                }
+            }
+            Phase::Homes => {
+                let result = std::mem::take(&mut self.result);
+                self.m.finish(Ok(result));
+            }
+        }
+    }
+
+    fn result_home(&mut self, svc: Svc, home: &Url) {
+        let list = match svc {
+            Svc::Cal => &mut self.result.calendar_home_sets,
+            Svc::Card => &mut self.result.addressbook_home_sets,
+        };
+        let s = home.to_string();
+        if !list.contains(&s) {
+            list.push(s);
+        }
+    }
+}
+
+impl_operation!(Discover, Discovery);
+
+/// The response describing the requested resource itself: the one whose href matches, or the
+/// only one (servers that answer under another href are tolerated for Depth 0).
+pub(crate) fn self_response<'a>(responses: &'a [Response], url: &Url) -> Option<&'a Response> {
+    responses
+        .iter()
+        .find(|r| crate::href::same_resource(&r.href, url.as_str()))
+        .or_else(|| (responses.len() == 1).then(|| &responses[0]))
+}
+
+fn hrefs_of(response: &Response, name: &QName, base: &Url) -> Result<Vec<Url>> {
+    let mut out = Vec::new();
+    if let Some(e) = response.prop(name) {
+        for h in e.hrefs() {
+            out.push(crate::href::resolve(base, &h)?);
+        }
+    }
+    Ok(out)
+}

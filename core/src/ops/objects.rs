@@ -1,0 +1,416 @@
+//! Objects in a collection: listing (RFC 4918 PROPFIND), calendar-query (RFC 4791 §7.8),
+//! multiget in batches (RFC 4791 §7.9, RFC 6352 §8.7), GET, and writes guarded by ETags
+//! (RFC 9110 §13.1: `If-None-Match: *` on create, `If-Match` on update and delete), plus
+//! creation by POST to the add-member URL (RFC 5995).
+
+use url::Url;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::exchange::{Machine, Reply, Spec, impl_operation};
+use crate::href;
+use crate::http::{HttpResponse, Method};
+use crate::model::{CollectionKind, DavObject, WriteResult};
+use crate::ops::single::SingleExchange;
+use crate::rfc4791::{CalendarFilter, calendar_multiget_body, calendar_query_body};
+use crate::rfc4918::multistatus::{self, Multistatus};
+use crate::rfc4918::{Depth, has_condition, propfind_body};
+use crate::rfc6352::addressbook_multiget_body;
+use crate::session::Session;
+use crate::xml::{CALDAV, CARDDAV, names};
+
+/// The objects found by a listing, query or multiget.
+pub type Objects = Vec<DavObject>;
+
+impl Session {
+    /// Lists the members of a collection with their ETags (no data).
+    pub fn list_objects(&self, collection_url: &str) -> SingleExchange<Objects> {
+        let url = match self.url(collection_url) {
+            Ok(u) => href::as_collection(&u),
+            Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
+        };
+        let body = propfind_body(&[names::RESOURCETYPE, names::GETETAG, names::GETCONTENTTYPE]);
+        let spec = Spec::new(Method::Propfind, url)
+            .header("Depth", Depth::One.as_str())
+            .xml(body);
+        SingleExchange::new(self.ctx.clone(), spec, |reply| {
+            let ms = expect_multistatus(&reply)?;
+            Ok(members(ms, reply.url.as_str(), false))
+        })
+    }
+
+    /// Runs a calendar-query: the objects with a component overlapping a time range, with
+    /// their data. Servers expand nothing here; recurrence is matched by the server's rules.
+    pub fn calendar_query(
+        &self,
+        collection_url: &str,
+        filter: CalendarFilter,
+    ) -> SingleExchange<Objects> {
+        let url = match self.url(collection_url) {
+            Ok(u) => href::as_collection(&u),
+            Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
+        };
+        let body = calendar_query_body(&[names::GETETAG, names::CALENDAR_DATA], &filter);
+        let spec = Spec::new(Method::Report, url)
+            .header("Depth", Depth::One.as_str())
+            .xml(body);
+        SingleExchange::new(self.ctx.clone(), spec, |reply| {
+            let ms = expect_multistatus(&reply)?;
+            Ok(members(ms, reply.url.as_str(), true))
+        })
+    }
+
+    /// Fetches these members of a collection with calendar-multiget or addressbook-multiget,
+    /// in batches sent in parallel. Members the server reports missing are left out.
+    pub fn multiget(
+        &self,
+        collection_url: &str,
+        kind: CollectionKind,
+        hrefs: Vec<String>,
+    ) -> Multiget {
+        Multiget::new(self, collection_url, kind, hrefs)
+    }
+
+    /// Fetches one object with GET.
+    pub fn get_object(&self, url: &str) -> SingleExchange<DavObject> {
+        let url = match self.url(url) {
+            Ok(u) => u,
+            Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
+        };
+        let spec = Spec::new(Method::Get, url).header("Accept-Encoding", "identity");
+        SingleExchange::new(self.ctx.clone(), spec, |reply| {
+            let Reply { url, response } = reply;
+            if response.status != 200 {
+                return Err(Error::from_response(url.as_str(), &response));
+            }
+            let data = String::from_utf8(response.body.clone()).map_err(|_| {
+                Error::new(ErrorKind::Protocol, "the object is not UTF-8 text")
+                    .with_url(url.as_str())
+            })?;
+            Ok(DavObject {
+                url: url.to_string(),
+                etag: response.header("etag").map(str::to_owned),
+                data: Some(data),
+            })
+        })
+    }
+
+    /// Creates a new object named `name` in a collection; fails with
+    /// [`ErrorKind::PreconditionFailed`] if something already exists there.
+    pub fn create_object(
+        &self,
+        collection_url: &str,
+        name: &str,
+        data: &str,
+    ) -> SingleExchange<WriteResult> {
+        let result = self.url(collection_url).and_then(|c| {
+            if name.is_empty() || name.contains('/') {
+                return Err(Error::new(
+                    ErrorKind::InvalidInput,
+                    "an object name must be non-empty and contain no '/'",
+                ));
+            }
+            check_component(self, data)?;
+            href::as_collection(&c)
+                .join(&href::encode_segment(name))
+                .map_err(|e| Error::new(ErrorKind::InvalidInput, format!("bad name: {e}")))
+        });
+        let url = match result {
+            Ok(u) => u,
+            Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
+        };
+        let mut spec =
+            Spec::new(Method::Put, url).body(content_type(data), data.as_bytes().to_vec());
+        if self.ctx.profile.if_none_match {
+            spec = spec.header("If-None-Match", "*");
+        }
+        SingleExchange::new(self.ctx.clone(), spec, write_result)
+    }
+
+    /// Replaces an object, only if its ETag is still `etag`; a 412 becomes
+    /// [`ErrorKind::PreconditionFailed`] and nothing is overwritten.
+    pub fn update_object(&self, url: &str, data: &str, etag: &str) -> SingleExchange<WriteResult> {
+        let result = self.url(url).and_then(|u| {
+            require_etag(etag)?;
+            check_component(self, data)?;
+            Ok(u)
+        });
+        let url = match result {
+            Ok(u) => u,
+            Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
+        };
+        let spec = Spec::new(Method::Put, url)
+            .header("If-Match", etag.trim())
+            .body(content_type(data), data.as_bytes().to_vec());
+        SingleExchange::new(self.ctx.clone(), spec, write_result)
+    }
+
+    /// Deletes an object, only if its ETag is still `etag`.
+    pub fn delete_object(&self, url: &str, etag: &str) -> SingleExchange<()> {
+        let result = self.url(url).and_then(|u| require_etag(etag).map(|()| u));
+        let url = match result {
+            Ok(u) => u,
+            Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
+        };
+        let spec = Spec::new(Method::Delete, url).header("If-Match", etag.trim());
+        SingleExchange::new(self.ctx.clone(), spec, |reply| {
+            if reply.response.is_success() {
+                Ok(())
+            } else {
+                Err(Error::from_response(reply.url.as_str(), &reply.response))
+            }
+        })
+    }
+
+    /// Creates an object by POST to a collection's RFC 5995 add-member URL; the server picks
+    /// the name and says it in `Location`.
+    pub fn post_object(&self, add_member_url: &str, data: &str) -> SingleExchange<WriteResult> {
+        let url = match self
+            .url(add_member_url)
+            .and_then(|u| check_component(self, data).map(|()| u))
+        {
+            Ok(u) => u,
+            Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
+        };
+        let spec = Spec::new(Method::Post, url).body(content_type(data), data.as_bytes().to_vec());
+        SingleExchange::new(self.ctx.clone(), spec, |reply| {
+            let Reply { url, response } = reply;
+            if !response.is_success() {
+                return Err(write_error(url.as_str(), &response));
+            }
+            let Some(location) = response.header("location") else {
+                return Err(Error::new(
+                    ErrorKind::Protocol,
+                    "the server created the object but sent no Location",
+                )
+                .with_url(url.as_str()));
+            };
+            let created = href::resolve(&url, location)?;
+            Ok(WriteResult {
+                url: created.to_string(),
+                etag: response.header("etag").map(str::to_owned),
+            })
+        })
+    }
+}
+
+fn require_etag(etag: &str) -> Result<()> {
+    if etag.trim().is_empty() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "an ETag is required: davkit never writes without a precondition",
+        ));
+    }
+    Ok(())
+}
+
+fn check_component(session: &Session, data: &str) -> Result<()> {
+    let Some(allowed) = &session.ctx.profile.components else {
+        return Ok(());
+    };
+    if !data.trim_start().starts_with("BEGIN:VCALENDAR") {
+        return Ok(());
+    }
+    for line in data.lines() {
+        if let Some(comp) = line.trim_end().strip_prefix("BEGIN:") {
+            let comp = comp.trim().to_ascii_uppercase();
+            if matches!(comp.as_str(), "VEVENT" | "VTODO" | "VJOURNAL")
+                && !allowed.iter().any(|a| a.eq_ignore_ascii_case(&comp))
+            {
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    format!(
+                        "the {} profile does not store {comp} components",
+                        session.ctx.profile.name
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The media type for an iCalendar or vCard body.
+pub(crate) fn content_type(data: &str) -> &'static str {
+    if data.trim_start().starts_with("BEGIN:VCARD") {
+        "text/vcard; charset=utf-8"
+    } else {
+        "text/calendar; charset=utf-8"
+    }
+}
+
+fn write_result(reply: Reply) -> Result<WriteResult> {
+    let Reply { url, response } = reply;
+    if !response.is_success() {
+        return Err(write_error(url.as_str(), &response));
+    }
+    let url = match response.header("location").map(|l| href::resolve(&url, l)) {
+        Some(Ok(moved)) => moved,
+        _ => url,
+    };
+    Ok(WriteResult {
+        url: url.to_string(),
+        etag: response.header("etag").map(str::to_owned),
+    })
+}
+
+fn write_error(url: &str, response: &HttpResponse) -> Error {
+    let error = Error::from_response(url, response);
+    let uid_conflict = has_condition(&response.body, CALDAV, "no-uid-conflict")
+        || has_condition(&response.body, CARDDAV, "no-uid-conflict");
+    if uid_conflict {
+        return Error::new(
+            ErrorKind::PreconditionFailed,
+            "another object in this collection already has this UID",
+        )
+        .with_status(response.status)
+        .with_url(url)
+        .with_body(&response.body);
+    }
+    error
+}
+
+pub(crate) fn expect_multistatus(reply: &Reply) -> Result<Multistatus> {
+    if reply.response.status != 207 {
+        return Err(Error::from_response(reply.url.as_str(), &reply.response));
+    }
+    multistatus::parse(&reply.response.body, reply.url.as_str())
+}
+
+/// The members in a multistatus: not the collection itself, not sub-collections, not failed
+/// rows, first occurrence of a duplicate href only. Never filtered by file extension.
+pub(crate) fn members(ms: Multistatus, collection_url: &str, with_data: bool) -> Objects {
+    let own = href::normalize(collection_url);
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(ms.responses.len());
+    for r in ms.responses {
+        let key = href::normalize(&r.href);
+        if key == own || r.effective_status() != 200 || !seen.insert(key) {
+            continue;
+        }
+        if r.prop(&names::RESOURCETYPE)
+            .is_some_and(|t| t.child(crate::xml::DAV, "collection").is_some())
+        {
+            continue;
+        }
+        let data = if with_data {
+            r.prop(&names::CALENDAR_DATA)
+                .or_else(|| r.prop(&names::ADDRESS_DATA))
+                .map(crate::xml::Element::text)
+        } else {
+            None
+        };
+        if with_data && data.is_none() {
+            // iCloud lists the collection (or empty objects) with a 404 calendar-data.
+            continue;
+        }
+        out.push(DavObject {
+            etag: r.prop_text(&names::GETETAG),
+            url: r.href,
+            data,
+        });
+    }
+    out
+}
+
+/// Fetches objects by href in parallel batches; create it with [`Session::multiget`].
+pub struct Multiget {
+    m: Machine<usize, MultigetResult>,
+    collection: String,
+    result: MultigetResult,
+    pending: usize,
+}
+
+/// What a multiget found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MultigetResult {
+    /// The objects with their data and ETags.
+    pub objects: Objects,
+    /// Hrefs the server reported missing (404), as absolute URLs.
+    pub missing: Vec<String>,
+}
+
+impl Multiget {
+    fn new(
+        session: &Session,
+        collection_url: &str,
+        kind: CollectionKind,
+        hrefs: Vec<String>,
+    ) -> Self {
+        let mut op = Multiget {
+            m: Machine::new(session.ctx.clone()),
+            collection: String::new(),
+            result: MultigetResult::default(),
+            pending: 0,
+        };
+        let url = match session.url(collection_url) {
+            Ok(u) => href::as_collection(&u),
+            Err(e) => {
+                op.m.fail(e);
+                return op;
+            }
+        };
+        op.collection = url.to_string();
+        if hrefs.is_empty() {
+            op.m.finish(Ok(MultigetResult::default()));
+            return op;
+        }
+        let batch = session.ctx.batch_size;
+        for (i, chunk) in hrefs.chunks(batch).enumerate() {
+            op.m.x.send(i, multiget_spec(&url, kind, chunk));
+            op.pending += 1;
+        }
+        op
+    }
+
+    fn on_reply(&mut self, _batch: usize, reply: Result<Reply>) {
+        let ms = match reply.and_then(|r| expect_multistatus(&r)) {
+            Ok(ms) => ms,
+            Err(e) => return self.m.fail(e),
+        };
+        for r in &ms.responses {
+            if matches!(r.status, Some(404) | Some(410)) {
+                self.result.missing.push(r.href.clone());
+            }
+        }
+        self.result
+            .objects
+            .extend(members(ms, &self.collection, true));
+        self.pending -= 1;
+        if self.pending == 0 {
+            let result = std::mem::take(&mut self.result);
+            self.m.finish(Ok(result));
+        }
+    }
+}
+
+impl_operation!(Multiget, MultigetResult);
+
+/// A calendar-multiget or addressbook-multiget REPORT for some members of a collection.
+pub(crate) fn multiget_spec(collection: &Url, kind: CollectionKind, hrefs: &[String]) -> Spec {
+    let paths: Vec<String> = hrefs.iter().map(|h| request_href(collection, h)).collect();
+    let body = match kind {
+        CollectionKind::AddressBook => {
+            addressbook_multiget_body(&[names::GETETAG, names::ADDRESS_DATA], &paths)
+        }
+        _ => calendar_multiget_body(&[names::GETETAG, names::CALENDAR_DATA], &paths),
+    };
+    Spec::new(Method::Report, collection.clone())
+        .header("Depth", Depth::One.as_str())
+        .xml(body)
+}
+
+/// An href for a request body: the path when on the collection's origin, else the full URL.
+fn request_href(collection: &Url, member: &str) -> String {
+    match Url::parse(member) {
+        Ok(u) if href::same_origin(&u, collection) => {
+            let mut path = u.path().to_owned();
+            if let Some(q) = u.query() {
+                path.push('?');
+                path.push_str(q);
+            }
+            path
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => member.to_owned(),
+    }
+}

@@ -1,0 +1,344 @@
+//! RFC 4918 §13 and §14.16: the `207 Multi-Status` body, parsed into typed responses.
+//!
+//! Element order inside `response` and `propstat` does not matter, any prefix or default
+//! namespace works, properties from non-2xx propstats are kept apart (a 404'd property is
+//! absent, not empty), a `response` with only `href` + `status` is accepted everywhere, and the
+//! RFC 6578 `sync-token` child of `multistatus` is read.
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::href;
+use crate::xml::reader::{Event, Reader, body_text, xml_error};
+use crate::xml::{DAV, Element, QName};
+
+/// A parsed multistatus body.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Multistatus {
+    /// One entry per `response` (and per extra `href` of a status-only response).
+    pub responses: Vec<Response>,
+    /// The RFC 6578 `DAV:sync-token`, when present.
+    pub sync_token: Option<String>,
+}
+
+/// One `DAV:response`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Response {
+    /// The href resolved against the URL of the response that carried it.
+    pub href: String,
+    /// The href exactly as the server wrote it.
+    pub raw_href: String,
+    /// The response-level status (status-only responses, e.g. 404 deletions in a sync).
+    pub status: Option<u16>,
+    /// The property groups with their statuses.
+    pub propstats: Vec<Propstat>,
+    /// A `DAV:error` element (precondition) for this response.
+    pub error: Option<Element>,
+    /// A `DAV:location` href (resolved), for responses that moved.
+    pub location: Option<String>,
+}
+
+/// One `DAV:propstat`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Propstat {
+    /// The status of this group of properties.
+    pub status: u16,
+    /// The properties, each a full element.
+    pub props: Vec<Element>,
+}
+
+impl Response {
+    /// A property from a 2xx propstat.
+    pub fn prop(&self, name: &QName) -> Option<&Element> {
+        self.propstats
+            .iter()
+            .filter(|p| (200..300).contains(&p.status))
+            .flat_map(|p| p.props.iter())
+            .find(|e| e.name == *name)
+    }
+
+    /// The trimmed text of a property from a 2xx propstat, when not empty.
+    pub fn prop_text(&self, name: &QName) -> Option<String> {
+        self.prop(name).and_then(Element::trimmed_text)
+    }
+
+    /// The status of the propstat that carried this property.
+    pub fn prop_status(&self, name: &QName) -> Option<u16> {
+        self.propstats
+            .iter()
+            .find(|p| p.props.iter().any(|e| e.name == *name))
+            .map(|p| p.status)
+    }
+
+    /// The response-level status, or 200 when it only has propstats.
+    pub fn effective_status(&self) -> u16 {
+        self.status.unwrap_or(200)
+    }
+}
+
+/// Parses a multistatus body, resolving hrefs against `base_url` (the URL the response came
+/// from, after redirects).
+pub fn parse(body: &[u8], base_url: &str) -> Result<Multistatus> {
+    let base = Url::parse(base_url).map_err(|e| {
+        Error::new(ErrorKind::InvalidInput, format!("bad base URL: {e}")).with_url(base_url)
+    })?;
+    let text = body_text(body)?;
+    let mut reader = Reader::new(text);
+    let root = match reader.next()? {
+        Some(Event::Start(tag)) => tag,
+        _ => return Err(xml_error("the body has no root element")),
+    };
+    if !root.is(DAV, "multistatus") {
+        return Err(xml_error(&format!(
+            "expected a DAV:multistatus body, found {{{}}}{}",
+            root.ns, root.local
+        )));
+    }
+    let mut out = Multistatus::default();
+    loop {
+        match reader.next()? {
+            Some(Event::Start(tag)) if tag.is(DAV, "response") => {
+                parse_response(&mut reader, &base, &mut out.responses)?;
+            }
+            Some(Event::Start(tag)) if tag.is(DAV, "sync-token") => {
+                let token = reader.text()?;
+                let token = token.trim();
+                if !token.is_empty() {
+                    out.sync_token = Some(token.to_owned());
+                }
+            }
+            Some(Event::Start(_)) => reader.skip()?,
+            Some(Event::Text(_)) => {}
+            Some(Event::End) => break,
+            None => return Err(xml_error("the document ends early")),
+        }
+    }
+    while reader.next()?.is_some() {}
+    Ok(out)
+}
+
+fn parse_response(reader: &mut Reader<'_>, base: &Url, out: &mut Vec<Response>) -> Result<()> {
+    let mut hrefs: Vec<String> = Vec::new();
+    let mut status = None;
+    let mut propstats = Vec::new();
+    let mut error = None;
+    let mut location = None;
+    loop {
+        match reader.next()? {
+            Some(Event::Start(tag)) if tag.is(DAV, "href") => hrefs.push(reader.text()?),
+            Some(Event::Start(tag)) if tag.is(DAV, "status") => {
+                status = Some(parse_status(&reader.text()?)?);
+            }
+            Some(Event::Start(tag)) if tag.is(DAV, "propstat") => {
+                propstats.push(parse_propstat(reader)?);
+            }
+            Some(Event::Start(tag)) if tag.is(DAV, "error") => {
+                error = Some(reader.element(&tag)?);
+            }
+            Some(Event::Start(tag)) if tag.is(DAV, "location") => {
+                let loc = reader.element(&tag)?;
+                if let Some(h) = loc.hrefs().first() {
+                    location = Some(href::resolve(base, h)?.to_string());
+                }
+            }
+            Some(Event::Start(_)) => reader.skip()?,
+            Some(Event::Text(_)) => {}
+            Some(Event::End) => break,
+            None => return Err(xml_error("the document ends early")),
+        }
+    }
+    let mut hrefs = hrefs.into_iter();
+    let Some(first) = hrefs.next() else {
+        return Err(Error::new(
+            ErrorKind::Protocol,
+            "a DAV:response has no DAV:href",
+        ));
+    };
+    let make = |raw: String, propstats: Vec<Propstat>| -> Result<Response> {
+        let resolved = href::resolve(base, &raw)?;
+        Ok(Response {
+            href: resolved.to_string(),
+            raw_href: raw.trim().to_owned(),
+            status,
+            propstats,
+            error: error.clone(),
+            location: location.clone(),
+        })
+    };
+    out.push(make(first, propstats)?);
+    for extra in hrefs {
+        out.push(make(extra, Vec::new())?);
+    }
+    Ok(())
+}
+
+fn parse_propstat(reader: &mut Reader<'_>) -> Result<Propstat> {
+    let mut status = None;
+    let mut props = Vec::new();
+    loop {
+        match reader.next()? {
+            Some(Event::Start(tag)) if tag.is(DAV, "prop") => loop {
+                match reader.next()? {
+                    Some(Event::Start(p)) => props.push(reader.element(&p)?),
+                    Some(Event::Text(_)) => {}
+                    Some(Event::End) => break,
+                    None => return Err(xml_error("the document ends early")),
+                }
+            },
+            Some(Event::Start(tag)) if tag.is(DAV, "status") => {
+                status = Some(parse_status(&reader.text()?)?);
+            }
+            Some(Event::Start(_)) => reader.skip()?,
+            Some(Event::Text(_)) => {}
+            Some(Event::End) => break,
+            None => return Err(xml_error("the document ends early")),
+        }
+    }
+    Ok(Propstat {
+        // A propstat without a status is out of spec; servers that do it mean success.
+        status: status.unwrap_or(200),
+        props,
+    })
+}
+
+/// Parses an HTTP status line such as `HTTP/1.1 404 Not Found`.
+pub fn parse_status(line: &str) -> Result<u16> {
+    line.split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse::<u16>().ok())
+        .filter(|code| (100..600).contains(code))
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::Protocol,
+                format!("bad status line `{}`", line.trim()),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xml::names;
+
+    const BASE: &str = "https://dav.example.com/cal/";
+
+    #[test]
+    fn google_style_status_before_prop_and_escaped_href() -> Result<()> {
+        let body = br#"<D:multistatus xmlns:D="DAV:" xmlns:caldav="urn:ietf:params:xml:ns:caldav">
+          <D:response><D:href>/root/133b%40group.calendar.google.com/events/</D:href>
+            <D:propstat><D:status>HTTP/1.1 200 OK</D:status>
+              <D:prop><caldav:supported-calendar-component-set><caldav:comp name="VEVENT"/></caldav:supported-calendar-component-set></D:prop>
+            </D:propstat></D:response></D:multistatus>"#;
+        let ms = parse(body, BASE)?;
+        assert_eq!(ms.responses.len(), 1);
+        let r = &ms.responses[0];
+        assert_eq!(
+            r.href,
+            "https://dav.example.com/root/133b%40group.calendar.google.com/events/"
+        );
+        let comps = r.prop(&names::SUPPORTED_CALENDAR_COMPONENT_SET).map(|e| {
+            e.elements()
+                .filter_map(|c| c.attribute("name"))
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(comps, Some(vec!["VEVENT"]));
+        Ok(())
+    }
+
+    #[test]
+    fn icloud_default_namespace_cdata_and_404_propstat() -> Result<()> {
+        let body = br#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<multistatus xmlns="DAV:">
+ <response xmlns="DAV:">
+  <href xmlns="DAV:">/1/calendars/inbox/</href>
+  <propstat><prop><resourcetype xmlns="DAV:"><collection/></resourcetype></prop><status>HTTP/1.1 200 OK</status></propstat>
+  <propstat><prop><displayname xmlns="DAV:"/></prop><status>HTTP/1.1 404 Not Found</status></propstat>
+ </response>
+ <response><href>/1/calendars/work/e.ics</href><propstat><prop>
+  <getetag>"ldp3blyq"</getetag>
+  <calendar-data xmlns="urn:ietf:params:xml:ns:caldav"><![CDATA[BEGIN:VCALENDAR
+END:VCALENDAR
+]]></calendar-data></prop><status>HTTP/1.1 200 OK</status></propstat></response>
+ <sync-token>HwoQEgwAAEtv==</sync-token>
+</multistatus>"#;
+        let ms = parse(body, "https://p62-caldav.icloud.com:443/1/calendars/")?;
+        assert_eq!(ms.sync_token.as_deref(), Some("HwoQEgwAAEtv=="));
+        let inbox = &ms.responses[0];
+        assert_eq!(
+            inbox.href,
+            "https://p62-caldav.icloud.com/1/calendars/inbox/"
+        );
+        assert!(inbox.prop(&names::DISPLAYNAME).is_none());
+        assert_eq!(inbox.prop_status(&names::DISPLAYNAME), Some(404));
+        let event = &ms.responses[1];
+        assert_eq!(
+            event.prop_text(&names::GETETAG).as_deref(),
+            Some("\"ldp3blyq\"")
+        );
+        assert_eq!(
+            event
+                .prop(&names::CALENDAR_DATA)
+                .map(Element::text)
+                .as_deref(),
+            Some("BEGIN:VCALENDAR\nEND:VCALENDAR\n")
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn escaped_calendar_data_and_status_only_responses() -> Result<()> {
+        let body = br#"<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+<d:response><d:href>a.ics</d:href><d:propstat><d:prop><c:calendar-data>SUMMARY:a &amp; b&#13;
+</c:calendar-data></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>
+<d:response><d:href>gone.ics</d:href><d:href>gone2.ics</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>
+</d:multistatus>"#;
+        let ms = parse(body, BASE)?;
+        assert_eq!(ms.responses.len(), 3);
+        assert_eq!(
+            ms.responses[0]
+                .prop(&names::CALENDAR_DATA)
+                .map(Element::text)
+                .as_deref(),
+            Some("SUMMARY:a & b\r\n")
+        );
+        assert_eq!(ms.responses[1].href, "https://dav.example.com/cal/gone.ics");
+        assert_eq!(
+            ms.responses[2].href,
+            "https://dav.example.com/cal/gone2.ics"
+        );
+        assert!(ms.responses[1..].iter().all(|r| r.status == Some(404)));
+        Ok(())
+    }
+
+    #[test]
+    fn rejects_wrong_root_and_missing_href() {
+        let e = parse(br#"<error xmlns="DAV:"><valid-sync-token/></error>"#, BASE).err();
+        assert_eq!(e.map(|e| e.kind()), Some(ErrorKind::Xml));
+        let e = parse(
+            br#"<multistatus xmlns="DAV:"><response><status>HTTP/1.1 200 OK</status></response></multistatus>"#,
+            BASE,
+        )
+        .err();
+        assert_eq!(e.map(|e| e.kind()), Some(ErrorKind::Protocol));
+        let e = parse(
+            br#"<multistatus xmlns="DAV:"><response><href>/a</href>"#,
+            BASE,
+        )
+        .err();
+        assert_eq!(e.map(|e| e.kind()), Some(ErrorKind::Xml));
+        let e = parse(&[0xff, 0xfe], BASE).err();
+        assert_eq!(e.map(|e| e.kind()), Some(ErrorKind::Xml));
+    }
+
+    #[test]
+    fn status_lines() {
+        assert_eq!(
+            parse_status("HTTP/1.1 507 Insufficient Storage").ok(),
+            Some(507)
+        );
+        assert_eq!(parse_status(" HTTP/1.0 200").ok(), Some(200));
+        assert!(parse_status("garbage").is_err());
+        assert!(parse_status("HTTP/1.1 99999 x").is_err());
+    }
+}

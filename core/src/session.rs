@@ -1,0 +1,136 @@
+//! The session: validated configuration shared by every operation, and the factory of
+//! operations (`session.discover()`, `session.sync(..)`, ...).
+
+use std::fmt;
+use std::sync::Arc;
+
+use url::Url;
+
+use crate::auth::{AuthScope, Credentials};
+use crate::error::{Error, ErrorKind, Result};
+use crate::href;
+use crate::profile::Profile;
+
+/// What a caller configures.
+#[derive(Clone)]
+pub struct Config {
+    /// Where to start: a server root (`https://dav.example.com/`), a well-known host, a
+    /// principal or a collection URL.
+    pub server_url: String,
+    /// The credentials.
+    pub credentials: Credentials,
+    /// The `User-Agent` header (always sent: some servers misbehave without one).
+    pub user_agent: String,
+    /// The provider profile; `None` picks one from the server URL.
+    pub profile: Option<Profile>,
+    /// How many hrefs one multiget REPORT asks for.
+    pub multiget_batch_size: usize,
+    /// How many requests an operation may have in flight at once.
+    pub max_parallel_requests: usize,
+    /// `DAV:limit` for sync-collection pages; `None` lets the server decide.
+    pub sync_page_limit: Option<u32>,
+}
+
+impl Config {
+    /// A configuration with defaults for everything but the URL and credentials.
+    pub fn new(server_url: impl Into<String>, credentials: Credentials) -> Self {
+        Config {
+            server_url: server_url.into(),
+            credentials,
+            user_agent: concat!("davkit/", env!("CARGO_PKG_VERSION")).to_owned(),
+            profile: None,
+            multiget_batch_size: 100,
+            max_parallel_requests: 4,
+            sync_page_limit: None,
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field(
+                "server_url",
+                &crate::redact::url_for_display(&self.server_url),
+            )
+            .field("credentials", &self.credentials)
+            .field("user_agent", &self.user_agent)
+            .field("profile", &self.profile)
+            .field("multiget_batch_size", &self.multiget_batch_size)
+            .field("max_parallel_requests", &self.max_parallel_requests)
+            .field("sync_page_limit", &self.sync_page_limit)
+            .finish()
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Context {
+    pub(crate) server: Url,
+    pub(crate) credentials: Credentials,
+    pub(crate) auth_scope: AuthScope,
+    pub(crate) user_agent: String,
+    pub(crate) profile: Profile,
+    pub(crate) batch_size: usize,
+    pub(crate) max_parallel: usize,
+    pub(crate) sync_limit: Option<u32>,
+}
+
+/// A validated configuration, cheap to clone, that creates operations.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub(crate) ctx: Arc<Context>,
+}
+
+impl Session {
+    /// Validates the configuration.
+    pub fn new(config: Config) -> Result<Self> {
+        let mut server = href::parse_url(&config.server_url)?;
+        if !server.username().is_empty() || server.password().is_some() {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                "put credentials in `credentials`, not in the server URL",
+            ));
+        }
+        server.set_fragment(None);
+        let profile = config.profile.unwrap_or_else(|| Profile::for_url(&server));
+        if profile.bearer_only && matches!(config.credentials, Credentials::Basic { .. }) {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "the {} profile accepts only OAuth 2.0 Bearer tokens, not Basic credentials",
+                    profile.name
+                ),
+            ));
+        }
+        let auth_scope = AuthScope::new(server.clone(), profile.trusted_host_suffixes.clone());
+        Ok(Session {
+            ctx: Arc::new(Context {
+                server,
+                credentials: config.credentials,
+                auth_scope,
+                user_agent: config.user_agent,
+                profile,
+                batch_size: config.multiget_batch_size.clamp(1, 1000),
+                max_parallel: config.max_parallel_requests.clamp(1, 64),
+                sync_limit: config.sync_page_limit.filter(|n| *n > 0),
+            }),
+        })
+    }
+
+    /// The profile in use.
+    pub fn profile(&self) -> &Profile {
+        &self.ctx.profile
+    }
+
+    /// The server URL as configured.
+    pub fn server_url(&self) -> &str {
+        self.ctx.server.as_str()
+    }
+
+    /// Parses a caller-supplied URL, relative ones against the server URL.
+    pub(crate) fn url(&self, input: &str) -> Result<Url> {
+        self.ctx.server.join(input.trim()).map_err(|e| {
+            Error::new(ErrorKind::InvalidInput, format!("not a URL: {e}")).with_url(input)
+        })
+    }
+}
