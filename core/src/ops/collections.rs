@@ -212,12 +212,23 @@ impl Session {
 
 pub(crate) fn read_collection(reply: Reply) -> Result<Collection> {
     let ms = expect_multistatus(&reply)?;
-    self_response(&ms.responses, &reply.url)
-        .map(Collection::from_response)
-        .ok_or_else(|| {
-            Error::new(ErrorKind::Protocol, "the PROPFIND answer has no response")
-                .with_url(reply.url.as_str())
-        })
+    let me = self_response(&ms.responses, &reply.url).ok_or_else(|| {
+        Error::new(ErrorKind::Protocol, "the PROPFIND answer has no response")
+            .with_url(reply.url.as_str())
+    })?;
+    // Xandikos answers a PROPFIND on a missing collection with 207 and an inner 404.
+    let status = me.effective_status();
+    if !(200..300).contains(&status) {
+        let kind = if status == 404 || status == 410 {
+            ErrorKind::NotFound
+        } else {
+            ErrorKind::Http
+        };
+        return Err(Error::new(kind, format!("the server answered {status} for the collection"))
+            .with_status(status)
+            .with_url(reply.url.as_str()));
+    }
+    Ok(Collection::from_response(me))
 }
 
 fn created(reply: Reply, kind: CollectionKind, props: CollectionProps) -> Result<Collection> {

@@ -1,0 +1,316 @@
+//! Live tests against real Radicale and Xandikos servers on 127.0.0.1.
+//!
+//! They are ignored by a plain `cargo test`; the README's test command starts both servers with
+//! `tests/servers/servers.py run` (which exports `DAVKIT_RADICALE_URL`, `DAVKIT_XANDIKOS_URL`,
+//! ...) and runs them with `--ignored`. A missing variable is a failure, not a skip.
+
+use davkit::{
+    CalendarFilter, Change, CollectionKind, CollectionProps, Config, Credentials, DavClient,
+    ErrorKind, ReqwestTransport, Service, SyncMethod, SyncState, TimeRange,
+};
+
+type Client = DavClient<ReqwestTransport>;
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run this test through tests/servers/servers.py run")
+    })
+}
+
+fn radicale() -> Client {
+    let config = Config::new(
+        env("DAVKIT_RADICALE_URL"),
+        Credentials::basic(
+            env("DAVKIT_RADICALE_USER"),
+            env("DAVKIT_RADICALE_PASSWORD"),
+        ),
+    );
+    DavClient::connect(config).expect("client")
+}
+
+fn xandikos() -> Client {
+    let config = Config::new(env("DAVKIT_XANDIKOS_URL"), Credentials::None);
+    DavClient::connect(config).expect("client")
+}
+
+fn event(uid: &str, summary: &str, start: &str) -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davkit//live test//EN\r\nBEGIN:VEVENT\r\n\
+         UID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{start}\r\nDURATION:PT1H\r\n\
+         SUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+fn card(uid: &str, name: &str) -> String {
+    format!(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{name}\r\nN:{name};;;;\r\n\
+         EMAIL;TYPE=INTERNET:{uid}@example.com\r\nEND:VCARD\r\n"
+    )
+}
+
+fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{prefix}-{nanos}")
+}
+
+fn counts(changes: &[Change]) -> (usize, usize, usize) {
+    let mut c = (0, 0, 0);
+    for change in changes {
+        match change {
+            Change::Added(_) => c.0 += 1,
+            Change::Changed(_) => c.1 += 1,
+            Change::Deleted { .. } => c.2 += 1,
+        }
+    }
+    c
+}
+
+async fn calendar_round_trip(client: &Client) {
+    let found = client.discover(Service::Both).await.expect("discover");
+    assert!(found.principal.is_some(), "no principal: {found:?}");
+    let home = found
+        .calendar_home_sets
+        .first()
+        .expect("a calendar home set")
+        .clone();
+
+    // Create a calendar and see it in discovery with its properties.
+    let slug = unique("live-cal");
+    let props = CollectionProps {
+        display_name: Some("Live test ✓".into()),
+        description: Some("made by davkit's live test".into()),
+        color: Some("#1BADF8FF".into()),
+        components: vec!["VEVENT".into()],
+    };
+    let created = client
+        .create_calendar(&home, &slug, props)
+        .await
+        .expect("MKCALENDAR");
+    let again = client.discover(Service::CalDav).await.expect("rediscover");
+    let listed = again
+        .calendars()
+        .find(|c| c.url == created.url)
+        .unwrap_or_else(|| panic!("{} not in {:?}", created.url, again.collections));
+    assert_eq!(listed.display_name.as_deref(), Some("Live test ✓"));
+    assert!(listed.supports_component("VEVENT"));
+
+    // PROPPATCH the name.
+    client
+        .update_collection(
+            &created.url,
+            CollectionKind::Calendar,
+            CollectionProps {
+                display_name: Some("Renamed".into()),
+                ..CollectionProps::default()
+            },
+        )
+        .await
+        .expect("PROPPATCH");
+    let read = client.get_collection(&created.url).await.expect("PROPFIND");
+    assert_eq!(read.display_name.as_deref(), Some("Renamed"));
+
+    // Three events, then a create that collides and updates with the wrong ETag.
+    let mut etags = Vec::new();
+    for (i, start) in ["20260301T090000Z", "20260302T090000Z", "20260401T090000Z"]
+        .iter()
+        .enumerate()
+    {
+        let name = format!("e{i}.ics");
+        let w = client
+            .create_object(&created.url, &name, &event(&format!("uid-{i}"), "Meeting", start))
+            .await
+            .expect("PUT create");
+        etags.push((w.url.clone(), w.etag.clone()));
+    }
+    let dup = client
+        .create_object(&created.url, "e0.ics", &event("uid-0", "Clash", "20260301T090000Z"))
+        .await
+        .expect_err("a second create of the same name must fail");
+    assert_eq!(dup.kind(), ErrorKind::PreconditionFailed, "{dup}");
+
+    // Initial sync: exactly the three events, with data.
+    let first = client
+        .sync(SyncState::new(&created.url), CollectionKind::Calendar)
+        .await
+        .expect("initial sync");
+    assert_eq!(counts(&first.changes), (3, 0, 0), "{:?}", first.changes);
+    assert!(first.changes.iter().all(|c| match c {
+        Change::Added(o) => o.data.as_deref().is_some_and(|d| d.contains("BEGIN:VEVENT")),
+        _ => false,
+    }));
+    assert_eq!(first.state.etags.len(), 3);
+
+    // Conflict: update with a stale ETag is refused and nothing is overwritten.
+    let (url0, _) = &etags[0];
+    let current = client.get_object(url0).await.expect("GET");
+    let current_etag = current.etag.clone().expect("an ETag on GET");
+    let stale = client
+        .update_object(url0, &event("uid-0", "Overwrite", "20260301T090000Z"), "\"stale\"")
+        .await
+        .expect_err("stale ETag must fail");
+    assert_eq!(stale.kind(), ErrorKind::PreconditionFailed, "{stale}");
+    let after = client.get_object(url0).await.expect("GET");
+    assert!(after.data.as_deref().is_some_and(|d| d.contains("SUMMARY:Meeting")));
+
+    // One change, one deletion, one addition.
+    client
+        .update_object(
+            url0,
+            &event("uid-0", "Moved meeting", "20260301T100000Z"),
+            &current_etag,
+        )
+        .await
+        .expect("update with the right ETag");
+    let (url1, _) = &etags[1];
+    let etag1 = client.get_object(url1).await.expect("GET").etag.expect("etag");
+    client.delete_object(url1, &etag1).await.expect("DELETE");
+    client
+        .create_object(&created.url, "e3.ics", &event("uid-3", "New", "20260501T090000Z"))
+        .await
+        .expect("PUT");
+
+    let second = client
+        .sync(first.state.clone(), CollectionKind::Calendar)
+        .await
+        .expect("incremental sync");
+    assert_eq!(counts(&second.changes), (1, 1, 1), "{:?}", second.changes);
+    assert_eq!(second.method, SyncMethod::SyncCollection);
+    assert_eq!(second.state.etags.len(), 3);
+
+    // Nothing changed since: an empty sync.
+    let third = client
+        .sync(second.state.clone(), CollectionKind::Calendar)
+        .await
+        .expect("empty sync");
+    assert_eq!(counts(&third.changes), (0, 0, 0), "{:?}", third.changes);
+
+    // A token the server never issued: the sync falls back to an ETag listing, which finds
+    // exactly the one change made since the stored state.
+    let mut bogus = first.state.clone();
+    bogus.sync_token = Some("http://radicale.org/ns/sync/0000".into());
+    let reset = client
+        .sync(bogus, CollectionKind::Calendar)
+        .await
+        .expect("sync after a rejected token");
+    assert!(reset.token_was_reset);
+    assert_eq!(reset.method, SyncMethod::EtagListing);
+    assert_eq!(counts(&reset.changes), (1, 1, 1), "{:?}", reset.changes);
+
+    // Time-range query: only the March events overlap March.
+    let march = client
+        .calendar_query(
+            &created.url,
+            CalendarFilter {
+                component: "VEVENT".into(),
+                time_range: Some(TimeRange {
+                    start: Some("20260301T000000Z".into()),
+                    end: Some("20260401T000000Z".into()),
+                }),
+            },
+        )
+        .await
+        .expect("calendar-query");
+    assert_eq!(march.len(), 1, "{march:?}");
+    assert!(march[0].data.as_deref().is_some_and(|d| d.contains("Moved meeting")));
+
+    client.delete_collection(&created.url).await.expect("delete calendar");
+    let gone = client.get_collection(&created.url).await;
+    assert!(gone.is_err(), "the calendar is still there");
+}
+
+async fn addressbook_round_trip(client: &Client) {
+    let found = client.discover(Service::CardDav).await.expect("discover");
+    let home = found
+        .addressbook_home_sets
+        .first()
+        .expect("an address book home set")
+        .clone();
+    let slug = unique("live-book");
+    let book = client
+        .create_address_book(
+            &home,
+            &slug,
+            CollectionProps {
+                display_name: Some("Live contacts".into()),
+                ..CollectionProps::default()
+            },
+        )
+        .await
+        .expect("extended MKCOL");
+    let mut urls = Vec::new();
+    for (i, name) in ["Ada Lovelace", "김민준"].iter().enumerate() {
+        let w = client
+            .create_object(&book.url, &format!("c{i}.vcf"), &card(&format!("card-{i}"), name))
+            .await
+            .expect("PUT vCard");
+        urls.push(w.url);
+    }
+    let first = client
+        .sync(SyncState::new(&book.url), CollectionKind::AddressBook)
+        .await
+        .expect("initial sync");
+    assert_eq!(counts(&first.changes), (2, 0, 0));
+    assert!(first.changes.iter().any(|c| match c {
+        Change::Added(o) => o.data.as_deref().is_some_and(|d| d.contains("김민준")),
+        _ => false,
+    }));
+
+    // Multiget of one existing and one missing card.
+    let mut hrefs = vec![urls[0].clone()];
+    hrefs.push(format!("{}missing.vcf", book.url));
+    let got = client
+        .multiget(&book.url, CollectionKind::AddressBook, hrefs)
+        .await
+        .expect("multiget");
+    assert_eq!(got.objects.len(), 1);
+    assert_eq!(got.missing.len(), 1);
+
+    let listed = client.list_objects(&book.url).await.expect("PROPFIND");
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().all(|o| o.etag.is_some()));
+
+    client.delete_collection(&book.url).await.expect("delete book");
+}
+
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn radicale_caldav() {
+    calendar_round_trip(&radicale()).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn radicale_carddav() {
+    addressbook_round_trip(&radicale()).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn xandikos_caldav() {
+    calendar_round_trip(&xandikos()).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn xandikos_carddav() {
+    addressbook_round_trip(&xandikos()).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn radicale_wrong_password_is_unauthorized() {
+    let config = Config::new(
+        env("DAVKIT_RADICALE_URL"),
+        Credentials::basic(env("DAVKIT_RADICALE_USER"), "wrong-password"),
+    );
+    let client = DavClient::connect(config).expect("client");
+    let err = client
+        .discover(Service::CalDav)
+        .await
+        .expect_err("wrong password");
+    assert_eq!(err.kind(), ErrorKind::Unauthorized, "{err}");
+    assert!(!format!("{err:?}").contains("wrong-password"));
+}
