@@ -1,0 +1,415 @@
+use super::*;
+
+const CAL: &str = "BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//davkit//test//EN\r
+X-WR-CALNAME:Work\r
+BEGIN:VTIMEZONE\r
+TZID:Europe/Berlin\r
+BEGIN:STANDARD\r
+DTSTART:19701025T030000\r
+TZOFFSETFROM:+0200\r
+TZOFFSETTO:+0100\r
+RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r
+END:STANDARD\r
+END:VTIMEZONE\r
+BEGIN:VEVENT\r
+UID:ev1@example.com\r
+DTSTAMP:20250101T120000Z\r
+DTSTART;TZID=Europe/Berlin:20250110T100000\r
+DTEND;TZID=Europe/Berlin:20250110T113000\r
+SUMMARY:Planning\\, Q1\r
+DESCRIPTION:Line 1\\nLine 2\r
+LOCATION:Room 4\r
+STATUS:CONFIRMED\r
+SEQUENCE:2\r
+CATEGORIES:Work,Meetings\r
+CATEGORIES:Important\r
+ORGANIZER;CN=\"Boss, The\":mailto:boss@example.com\r
+ATTENDEE;CN=Ann;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=TRUE:mailto:ann@example.com\r
+ATTENDEE;CUTYPE=ROOM;DELEGATED-FROM=\"mailto:x@example.com\":mailto:room@example.com\r
+X-CUSTOM;X-PARAM=keep:me\r
+BEGIN:VALARM\r
+ACTION:DISPLAY\r
+TRIGGER:-PT15M\r
+DESCRIPTION:Reminder\r
+END:VALARM\r
+END:VEVENT\r
+BEGIN:VTODO\r
+UID:todo1\r
+DUE;VALUE=DATE:20250201\r
+SUMMARY:File taxes\r
+END:VTODO\r
+BEGIN:VJOURNAL\r
+UID:j1\r
+DTSTART;VALUE=DATE:20250105\r
+END:VJOURNAL\r
+BEGIN:VFREEBUSY\r
+UID:fb1\r
+FREEBUSY:20250101T100000Z/20250101T110000Z\r
+END:VFREEBUSY\r
+END:VCALENDAR\r
+";
+
+#[test]
+fn typed_getters_read_the_lossless_tree() {
+    let cal = Calendar::parse(CAL).expect("parse");
+    assert_eq!(cal.version(), Some("2.0"));
+    assert_eq!(cal.name().as_deref(), Some("Work"));
+    assert_eq!(cal.events().count(), 1);
+    assert_eq!(cal.todos().count(), 1);
+    assert_eq!(cal.journals().count(), 1);
+    assert_eq!(cal.freebusys().count(), 1);
+    assert_eq!(
+        cal.timezones().next().and_then(|t| t.tzid()),
+        Some("Europe/Berlin")
+    );
+    assert_eq!(
+        cal.timezones().next().map(|t| t.observances().len()),
+        Some(1)
+    );
+    let ev = cal.events().next().expect("event");
+    assert_eq!(ev.uid().as_deref(), Some("ev1@example.com"));
+    assert_eq!(ev.summary().as_deref(), Some("Planning, Q1"));
+    assert_eq!(ev.description().as_deref(), Some("Line 1\nLine 2"));
+    assert_eq!(ev.location().as_deref(), Some("Room 4"));
+    assert_eq!(ev.status(), Some("CONFIRMED"));
+    assert_eq!(ev.sequence(), Some(2));
+    assert_eq!(ev.categories(), vec!["Work", "Meetings", "Important"]);
+    let start = ev.dtstart().expect("valid").expect("present");
+    assert_eq!(start.tzid(), Some("Europe/Berlin"));
+    assert_eq!(start.to_iso(), "2025-01-10T10:00:00");
+    assert_eq!(
+        ev.end().expect("valid").map(|e| e.to_iso()).as_deref(),
+        Some("2025-01-10T11:30:00")
+    );
+    let org = ev.organizer().expect("organizer");
+    assert_eq!(org.cn.as_deref(), Some("Boss, The"));
+    assert_eq!(org.email.as_deref(), Some("boss@example.com"));
+    let att = ev.attendees();
+    assert_eq!(att.len(), 2);
+    assert_eq!(att[0].partstat.as_deref(), Some("ACCEPTED"));
+    assert_eq!(att[0].rsvp, Some(true));
+    assert_eq!(att[1].cutype.as_deref(), Some("ROOM"));
+    assert_eq!(att[1].delegated_from, vec!["mailto:x@example.com"]);
+    let alarm = ev.alarms().next().expect("alarm");
+    assert_eq!(alarm.action(), Some("DISPLAY"));
+    assert_eq!(
+        alarm.trigger_duration().map(|d| d.exact_seconds()),
+        Some(-900)
+    );
+    let todo = cal.todos().next().expect("todo");
+    assert_eq!(
+        todo.due().expect("valid"),
+        Some(CalDateTime::Date(jiff::civil::date(2025, 2, 1)))
+    );
+    let journal = cal.journals().next().expect("journal");
+    assert_eq!(
+        journal.end().expect("valid").map(|e| e.to_iso()).as_deref(),
+        Some("2025-01-06")
+    );
+}
+
+#[test]
+fn round_trip_keeps_everything() {
+    let cal = Calendar::parse(CAL).expect("parse");
+    let out = cal.to_ics();
+    assert_eq!(Calendar::parse(&out).expect("reparse"), cal);
+    // the only difference to the input is the folding of the two long ATTENDEE lines
+    let unfolded = out.replace("\r\n ", "");
+    assert_eq!(unfolded, CAL);
+    assert!(out.split("\r\n").all(|l| l.len() <= 75));
+}
+
+#[test]
+fn setters_write_back_into_the_tree() {
+    let mut cal = Calendar::parse(CAL).expect("parse");
+    {
+        let mut ev = cal.find_mut("ev1@example.com", None).expect("event");
+        ev.set_summary(Some("Planning; v2"));
+        ev.set_location(None);
+        ev.bump_sequence();
+        ev.set_categories(&["A,B", "C"]);
+        ev.set_dtstart(&CalDateTime::Utc(jiff::civil::datetime(
+            2025, 1, 11, 9, 0, 0, 0,
+        )));
+        ev.set_duration(Some(&Duration::parse("PT45M").expect("duration")));
+        assert!(ev.set_partstat("ann@example.com", "DECLINED"));
+        assert!(!ev.set_partstat("nobody@example.com", "DECLINED"));
+        ev.upsert_attendee(&CalAddress {
+            cn: Some("Bob".into()),
+            ..CalAddress::from_email("bob@example.com")
+        });
+        assert!(ev.remove_attendee("room@example.com"));
+        ev.set_status(Some("TENTATIVE"));
+    }
+    let text = cal.to_ics();
+    let again = Calendar::parse(&text).expect("reparse");
+    let ev = again.events().next().expect("event");
+    assert_eq!(ev.summary().as_deref(), Some("Planning; v2"));
+    assert!(text.contains("SUMMARY:Planning\\; v2\r\n"));
+    assert_eq!(ev.location(), None);
+    assert_eq!(ev.sequence(), Some(3));
+    assert_eq!(ev.categories(), vec!["A,B", "C"]);
+    assert_eq!(
+        ev.dtstart()
+            .expect("valid")
+            .map(|d| d.to_ical_value())
+            .as_deref(),
+        Some("20250111T090000Z")
+    );
+    assert_eq!(ev.dtend().expect("valid"), None);
+    assert_eq!(
+        ev.end().expect("valid").map(|d| d.to_iso()).as_deref(),
+        Some("2025-01-11T09:45:00Z")
+    );
+    let att = ev.attendees();
+    assert_eq!(
+        att.iter()
+            .map(|a| a.email.clone().unwrap_or_default())
+            .collect::<Vec<_>>(),
+        vec!["ann@example.com", "bob@example.com"]
+    );
+    assert_eq!(att[0].partstat.as_deref(), Some("DECLINED"));
+    assert_eq!(ev.status(), Some("TENTATIVE"));
+    // untouched properties are still byte-identical
+    assert!(text.contains("X-CUSTOM;X-PARAM=keep:me\r\n"));
+    assert!(text.contains("ORGANIZER;CN=\"Boss, The\":mailto:boss@example.com\r\n"));
+}
+
+#[test]
+fn value_parsing() {
+    assert_eq!(
+        CalDateTime::parse("20240229", None).map(|d| d.to_iso()),
+        Ok("2024-02-29".into())
+    );
+    assert!(CalDateTime::parse("20230229", None).is_err());
+    assert!(CalDateTime::parse("20240101T250000", None).is_err());
+    assert!(CalDateTime::parse("2024", None).is_err());
+    assert_eq!(
+        CalDateTime::parse("20240101T000060Z", None).map(|d| d.to_iso()),
+        Ok("2024-01-01T00:00:59Z".into())
+    );
+    assert_eq!(
+        CalDateTime::parse("20240101T100000", Some("Asia/Seoul")).map(|d| d.to_string()),
+        Ok("2024-01-01T10:00:00[Asia/Seoul]".into())
+    );
+    let d = Duration::parse("-P1W2DT3H4M5S").expect("dur");
+    assert_eq!(
+        (d.nominal_days(), d.exact_seconds()),
+        (-9, -(3 * 3600 + 4 * 60 + 5))
+    );
+    assert_eq!(d.to_string(), "-P1W2DT3H4M5S");
+    for bad in ["", "P", "PT", "P1H", "PT1D", "1D", "P1", "P99999999999D"] {
+        assert_eq!(Duration::parse(bad), None, "{bad}");
+    }
+    let r =
+        RRule::parse("FREQ=MONTHLY;BYDAY=-1FR,+2MO;BYSETPOS=1;X-NAME=keep;COUNT=3").expect("rrule");
+    assert_eq!(
+        r.to_string(),
+        "FREQ=MONTHLY;COUNT=3;BYDAY=-1FR,2MO;BYSETPOS=1;X-NAME=keep"
+    );
+    for bad in [
+        "",
+        "COUNT=3",
+        "FREQ=DAILY;BYMONTH=13",
+        "FREQ=DAILY;INTERVAL=0",
+        "FREQ=DAILY;BYDAY=0MO",
+        "FREQ=HOURLY;BYHOUR=24",
+        "FREQ=WEEKLY;WKST=XX",
+    ] {
+        assert!(RRule::parse(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn summaries_serialize() {
+    let cal = Calendar::parse(CAL).expect("parse");
+    let s = cal.summaries();
+    assert_eq!(s.len(), 3);
+    let json = serde_json::to_value(&s[0]).expect("json");
+    assert_eq!(json["uid"], "ev1@example.com");
+    assert_eq!(json["start"]["kind"], "zoned");
+    assert_eq!(json["start"]["tzid"], "Europe/Berlin");
+    assert_eq!(json["start"]["utc"], "2025-01-10T09:00:00Z");
+    assert_eq!(json["end"]["value"], "2025-01-10T11:30:00");
+    assert_eq!(json["attendees"][0]["cn"], "Ann");
+    assert_eq!(s[1].component, "VTODO");
+    assert_eq!(s[1].end.as_ref().map(|e| e.kind), Some(TimeKind::Date));
+}
+
+#[test]
+fn errors_are_typed() {
+    assert_eq!(
+        Calendar::parse("BEGIN:VCARD\nEND:VCARD\n"),
+        Err(Error::NotACalendar)
+    );
+    assert!(matches!(
+        Calendar::parse("BEGIN:VCALENDAR\n"),
+        Err(Error::Parse(_))
+    ));
+    let bad = "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:x\nDTSTART:2024XX01\nRRULE:FREQ=NEVER\nEND:VEVENT\nEND:VCALENDAR\n";
+    let cal = Calendar::parse(bad).expect("structure is fine");
+    let ev = cal.events().next().expect("event");
+    assert!(ev.dtstart().is_err());
+    assert!(ev.rrules().is_err());
+    let w = (jiff::Timestamp::UNIX_EPOCH, jiff::Timestamp::MAX);
+    let out = cal
+        .expand(w, &ExpandOptions::default())
+        .expect("expansion runs");
+    assert!(out.occurrences.is_empty());
+    assert_eq!(out.warnings.len(), 1);
+    assert_eq!(
+        cal.expand((w.1, w.0), &ExpandOptions::default()),
+        Err(ExpandError::InvalidWindow)
+    );
+}
+
+const SERIES: &str = "BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:x\r
+BEGIN:VEVENT\r
+UID:series\r
+DTSTART;TZID=America/New_York:20250303T090000\r
+DTEND;TZID=America/New_York:20250303T100000\r
+RRULE:FREQ=DAILY;COUNT=10\r
+EXDATE;TZID=America/New_York:20250304T090000,20250310T090000\r
+SUMMARY:Daily\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:series\r
+RECURRENCE-ID;TZID=America/New_York:20250311T090000\r
+DTSTART;TZID=America/New_York:20250311T140000\r
+DTEND;TZID=America/New_York:20250311T150000\r
+SUMMARY:Daily (late)\r
+END:VEVENT\r
+END:VCALENDAR\r
+";
+
+fn all(cal: &Calendar) -> Vec<String> {
+    let w = (
+        "2025-01-01T00:00:00Z".parse().expect("ts"),
+        "2026-01-01T00:00:00Z".parse().expect("ts"),
+    );
+    cal.expand(w, &ExpandOptions::default())
+        .expect("expand")
+        .occurrences
+        .iter()
+        .map(|o| {
+            format!(
+                "{}{}",
+                o.start.to_ical_value(),
+                if o.is_override { "*" } else { "" }
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn override_and_delete_one_occurrence() {
+    let mut cal = Calendar::parse(SERIES).expect("parse");
+    assert_eq!(all(&cal).len(), 8);
+    let rid = CalDateTime::parse("20250305T090000", Some("America/New_York")).expect("rid");
+    {
+        let mut o = cal.override_occurrence("series", &rid).expect("override");
+        o.set_summary(Some("Special"));
+        // the copy starts at the occurrence and keeps the one-hour length
+        assert_eq!(
+            o.view()
+                .dtend()
+                .expect("valid")
+                .map(|e| e.to_ical_value())
+                .as_deref(),
+            Some("20250305T100000")
+        );
+        assert_eq!(o.view().recurrence_id().expect("valid"), Some(rid.clone()));
+        assert!(o.view().rrules().expect("valid").is_empty());
+    }
+    // asking again returns the same override rather than a second copy
+    cal.override_occurrence("series", &rid)
+        .expect("override")
+        .set_location(Some("Hall"));
+    assert_eq!(
+        cal.objects()
+            .filter(|o| o.recurrence_id().ok().flatten().is_some())
+            .count(),
+        2
+    );
+    let reparsed = Calendar::parse(&cal.to_ics()).expect("reparse");
+    let ov = reparsed
+        .find("series", Some(&rid))
+        .expect("override stored");
+    assert_eq!(
+        (ov.summary().as_deref(), ov.location().as_deref()),
+        (Some("Special"), Some("Hall"))
+    );
+    let got = all(&reparsed);
+    assert!(got.contains(&"20250305T090000*".to_owned()));
+    assert!(got.contains(&"20250311T140000*".to_owned()));
+
+    // deleting an overridden occurrence removes the override too
+    let late = CalDateTime::parse("20250311T090000", Some("America/New_York")).expect("rid");
+    cal.delete_occurrence("series", &late).expect("delete");
+    let got = all(&cal);
+    assert_eq!(got.len(), 7);
+    assert!(!got.iter().any(|s| s.starts_with("20250311")));
+    assert!(
+        cal.to_ics()
+            .contains("EXDATE;TZID=America/New_York:20250311T090000\r\n")
+    );
+    assert_eq!(
+        cal.delete_occurrence("nope", &late),
+        Err(EditError::NotFound)
+    );
+}
+
+#[test]
+fn split_this_and_following() {
+    let mut cal = Calendar::parse(SERIES).expect("parse");
+    let before = all(&cal);
+    let at = CalDateTime::parse("20250308T090000", Some("America/New_York")).expect("rid");
+    let tail = cal.split_series("series", &at, "series-2").expect("split");
+    let head_list = all(&cal);
+    let tail_list = all(&tail);
+    // nothing lost, nothing doubled
+    let mut joined = head_list.clone();
+    joined.extend(tail_list.iter().cloned());
+    assert_eq!(joined, before);
+    assert!(head_list.iter().all(|s| s.as_str() < "20250308"));
+    assert_eq!(
+        tail_list.first().map(String::as_str),
+        Some("20250308T090000")
+    );
+    // old series ends with UNTIL (one second before, in UTC), COUNT dropped; new keeps the rest
+    let head_rule = cal
+        .find("series", None)
+        .expect("master")
+        .rrules()
+        .expect("valid");
+    assert_eq!(head_rule[0].count, None);
+    assert_eq!(
+        head_rule[0]
+            .until
+            .as_ref()
+            .map(|u| u.to_ical_value())
+            .as_deref(),
+        Some("20250308T135959Z")
+    );
+    let tail_master = tail.find("series-2", None).expect("new master");
+    assert_eq!(tail_master.rrules().expect("valid")[0].count, Some(5));
+    assert_eq!(tail_master.exdates().expect("valid").len(), 1);
+    assert!(
+        tail.find(
+            "series-2",
+            Some(&CalDateTime::parse("20250311T090000", Some("America/New_York")).expect("rid"))
+        )
+        .is_some()
+    );
+    assert_eq!(cal.find("series", None).and_then(|m| m.sequence()), Some(1));
+    assert_eq!(tail.version(), Some("2.0"));
+    let first = CalDateTime::parse("20250303T090000", Some("America/New_York")).expect("rid");
+    assert_eq!(
+        cal.split_series("series", &first, "x").err(),
+        Some(EditError::NothingBefore)
+    );
+}
