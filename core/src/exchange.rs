@@ -138,10 +138,13 @@ impl<T> Exchanger<T> {
     fn materialize(&self, flight: &Flight<T>) -> HttpRequest {
         let mut headers = Vec::with_capacity(flight.spec.headers.len() + 2);
         headers.push(("User-Agent".to_owned(), self.ctx.user_agent.clone()));
-        if flight.credentials_allowed {
-            if let Some(value) = self.ctx.credentials.header_value() {
-                headers.push(("Authorization".to_owned(), value));
-            }
+        if let Some(value) = self
+            .ctx
+            .credentials
+            .header_value()
+            .filter(|_| flight.credentials_allowed)
+        {
+            headers.push(("Authorization".to_owned(), value));
         }
         headers.extend(flight.spec.headers.iter().cloned());
         HttpRequest {

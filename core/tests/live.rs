@@ -4,6 +4,8 @@
 //! `tests/servers/servers.py run` (which exports `DAVKIT_RADICALE_URL`, `DAVKIT_XANDIKOS_URL`,
 //! ...) and runs them with `--ignored`. A missing variable is a failure, not a skip.
 
+#![allow(clippy::panic)] // test helpers report failures by panicking
+
 use davkit::{
     CalendarFilter, Change, CollectionKind, CollectionProps, Config, Credentials, DavClient,
     ErrorKind, ReqwestTransport, Service, SyncMethod, SyncState, TimeRange,
@@ -20,10 +22,7 @@ fn env(name: &str) -> String {
 fn radicale() -> Client {
     let config = Config::new(
         env("DAVKIT_RADICALE_URL"),
-        Credentials::basic(
-            env("DAVKIT_RADICALE_USER"),
-            env("DAVKIT_RADICALE_PASSWORD"),
-        ),
+        Credentials::basic(env("DAVKIT_RADICALE_USER"), env("DAVKIT_RADICALE_PASSWORD")),
     );
     DavClient::connect(config).expect("client")
 }
@@ -120,13 +119,21 @@ async fn calendar_round_trip(client: &Client) {
     {
         let name = format!("e{i}.ics");
         let w = client
-            .create_object(&created.url, &name, &event(&format!("uid-{i}"), "Meeting", start))
+            .create_object(
+                &created.url,
+                &name,
+                &event(&format!("uid-{i}"), "Meeting", start),
+            )
             .await
             .expect("PUT create");
         etags.push((w.url.clone(), w.etag.clone()));
     }
     let dup = client
-        .create_object(&created.url, "e0.ics", &event("uid-0", "Clash", "20260301T090000Z"))
+        .create_object(
+            &created.url,
+            "e0.ics",
+            &event("uid-0", "Clash", "20260301T090000Z"),
+        )
         .await
         .expect_err("a second create of the same name must fail");
     assert_eq!(dup.kind(), ErrorKind::PreconditionFailed, "{dup}");
@@ -137,9 +144,14 @@ async fn calendar_round_trip(client: &Client) {
         .await
         .expect("initial sync");
     assert_eq!(counts(&first.changes), (3, 0, 0), "{:?}", first.changes);
-    assert!(first.changes.iter().all(|c| match c {
-        Change::Added(o) => o.data.as_deref().is_some_and(|d| d.contains("BEGIN:VEVENT")),
-        _ => false,
+    assert!(first.changes.iter().all(|c| {
+        match c {
+            Change::Added(o) => o
+                .data
+                .as_deref()
+                .is_some_and(|d| d.contains("BEGIN:VEVENT")),
+            _ => false,
+        }
     }));
     assert_eq!(first.state.etags.len(), 3);
 
@@ -148,12 +160,21 @@ async fn calendar_round_trip(client: &Client) {
     let current = client.get_object(url0).await.expect("GET");
     let current_etag = current.etag.clone().expect("an ETag on GET");
     let stale = client
-        .update_object(url0, &event("uid-0", "Overwrite", "20260301T090000Z"), "\"stale\"")
+        .update_object(
+            url0,
+            &event("uid-0", "Overwrite", "20260301T090000Z"),
+            "\"stale\"",
+        )
         .await
         .expect_err("stale ETag must fail");
     assert_eq!(stale.kind(), ErrorKind::PreconditionFailed, "{stale}");
     let after = client.get_object(url0).await.expect("GET");
-    assert!(after.data.as_deref().is_some_and(|d| d.contains("SUMMARY:Meeting")));
+    assert!(
+        after
+            .data
+            .as_deref()
+            .is_some_and(|d| d.contains("SUMMARY:Meeting"))
+    );
 
     // One change, one deletion, one addition.
     client
@@ -165,10 +186,19 @@ async fn calendar_round_trip(client: &Client) {
         .await
         .expect("update with the right ETag");
     let (url1, _) = &etags[1];
-    let etag1 = client.get_object(url1).await.expect("GET").etag.expect("etag");
+    let etag1 = client
+        .get_object(url1)
+        .await
+        .expect("GET")
+        .etag
+        .expect("etag");
     client.delete_object(url1, &etag1).await.expect("DELETE");
     client
-        .create_object(&created.url, "e3.ics", &event("uid-3", "New", "20260501T090000Z"))
+        .create_object(
+            &created.url,
+            "e3.ics",
+            &event("uid-3", "New", "20260501T090000Z"),
+        )
         .await
         .expect("PUT");
 
@@ -214,9 +244,17 @@ async fn calendar_round_trip(client: &Client) {
         .await
         .expect("calendar-query");
     assert_eq!(march.len(), 1, "{march:?}");
-    assert!(march[0].data.as_deref().is_some_and(|d| d.contains("Moved meeting")));
+    assert!(
+        march[0]
+            .data
+            .as_deref()
+            .is_some_and(|d| d.contains("Moved meeting"))
+    );
 
-    client.delete_collection(&created.url).await.expect("delete calendar");
+    client
+        .delete_collection(&created.url)
+        .await
+        .expect("delete calendar");
     let gone = client.get_collection(&created.url).await;
     assert!(gone.is_err(), "the calendar is still there");
 }
@@ -243,7 +281,11 @@ async fn addressbook_round_trip(client: &Client) {
     let mut urls = Vec::new();
     for (i, name) in ["Ada Lovelace", "김민준"].iter().enumerate() {
         let w = client
-            .create_object(&book.url, &format!("c{i}.vcf"), &card(&format!("card-{i}"), name))
+            .create_object(
+                &book.url,
+                &format!("c{i}.vcf"),
+                &card(&format!("card-{i}"), name),
+            )
             .await
             .expect("PUT vCard");
         urls.push(w.url);
@@ -272,7 +314,10 @@ async fn addressbook_round_trip(client: &Client) {
     assert_eq!(listed.len(), 2);
     assert!(listed.iter().all(|o| o.etag.is_some()));
 
-    client.delete_collection(&book.url).await.expect("delete book");
+    client
+        .delete_collection(&book.url)
+        .await
+        .expect("delete book");
 }
 
 #[tokio::test]

@@ -224,9 +224,12 @@ pub(crate) fn read_collection(reply: Reply) -> Result<Collection> {
         } else {
             ErrorKind::Http
         };
-        return Err(Error::new(kind, format!("the server answered {status} for the collection"))
-            .with_status(status)
-            .with_url(reply.url.as_str()));
+        return Err(Error::new(
+            kind,
+            format!("the server answered {status} for the collection"),
+        )
+        .with_status(status)
+        .with_url(reply.url.as_str()));
     }
     Ok(Collection::from_response(me))
 }

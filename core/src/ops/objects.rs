@@ -321,7 +321,7 @@ pub struct Multiget {
 }
 
 /// What a multiget found.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MultigetResult {
     /// The objects with their data and ETags.
     pub objects: Objects,

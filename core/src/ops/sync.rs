@@ -233,11 +233,13 @@ impl Sync {
 
     fn on_listing(&mut self, reply: Reply) -> Result<()> {
         let ms = expect_multistatus(&reply)?;
-        if let Some(me) = crate::ops::discover::self_response(&ms.responses, &reply.url) {
-            if href::same_resource(&me.href, reply.url.as_str()) {
-                self.new_ctag = me.prop_text(&names::GETCTAG);
-                self.new_token = me.prop_text(&names::SYNC_TOKEN);
-            }
+        let own = ms
+            .responses
+            .iter()
+            .find(|r| href::same_resource(&r.href, reply.url.as_str()));
+        if let Some(me) = own {
+            self.new_ctag = me.prop_text(&names::GETCTAG);
+            self.new_token = me.prop_text(&names::SYNC_TOKEN);
         }
         let listed = members(ms, reply.url.as_str(), false);
         let mut present = std::collections::HashSet::new();
