@@ -76,9 +76,11 @@
 
 pub mod auth;
 pub mod client;
+pub mod contentline;
 pub mod error;
 mod exchange;
 pub mod href;
+pub mod icalendar;
 pub mod http;
 pub mod model;
 pub mod op;
@@ -92,6 +94,7 @@ pub mod rfc4918;
 pub mod rfc6352;
 pub mod rfc6578;
 pub mod session;
+pub mod vcard;
 pub mod xml;
 
 pub use auth::Credentials;
