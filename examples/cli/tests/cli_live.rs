@@ -1,0 +1,401 @@
+//! The built `davkit` binary against a live, seeded Radicale. Run with:
+//!
+//! ```sh
+//! python3 tests/servers/servers.py --only radicale --seed run -- cargo test -p davkit-cli -- --ignored
+//! ```
+//!
+//! The tests share one server; each writes only to objects of its own (unique names), so they
+//! may run in parallel, and the exact-count checks look only at the `work` calendar and the
+//! `contacts` address book, which no test writes to.
+
+// Helpers outside `#[test]` functions fail the test with a message by panicking.
+#![allow(clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+struct Server {
+    url: String,
+    user: String,
+    password: String,
+}
+
+fn server() -> Server {
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!(
+                "{name} is not set: run these tests through \
+                 `python3 tests/servers/servers.py --only radicale --seed run -- \
+                 cargo test -p davkit-cli -- --ignored`"
+            )
+        })
+    };
+    assert_eq!(
+        std::env::var("DAVKIT_SEEDED").as_deref(),
+        Ok("1"),
+        "the servers must be started with --seed"
+    );
+    Server {
+        url: var("DAVKIT_RADICALE_URL"),
+        user: var("DAVKIT_RADICALE_USER"),
+        password: var("DAVKIT_RADICALE_PASSWORD"),
+    }
+}
+
+/// Runs the CLI with the server and credentials in the environment (never on the command line).
+fn davkit(args: &[&str]) -> Output {
+    let s = server();
+    Command::new(env!("CARGO_BIN_EXE_davkit"))
+        .args(args)
+        .env("DAVKIT_URL", &s.url)
+        .env("DAVKIT_USER", &s.user)
+        .env("DAVKIT_PASSWORD", &s.password)
+        .env_remove("DAVKIT_BEARER")
+        .output()
+        .expect("the davkit binary runs")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Runs the CLI, expects success and returns its JSON output.
+fn davkit_json(args: &[&str]) -> Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let out = davkit(&all);
+    assert!(
+        out.status.success(),
+        "davkit {args:?} failed ({:?}):\n{}\n{}",
+        out.status.code(),
+        stdout(&out),
+        stderr(&out)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("davkit {args:?} printed no JSON ({e}):\n{}", stdout(&out)))
+}
+
+/// The sample data's directory and the number of resources seed.py uploads for a collection.
+fn sample_count(collection: &str) -> usize {
+    let dir = std::env::var("DAVKIT_SAMPLE_DIR").map_or_else(
+        |_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/servers/sample"),
+        PathBuf::from,
+    );
+    let meta: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("collections.json")).expect("collections.json"),
+    )
+    .expect("collections.json is JSON");
+    let entry = meta["collections"]
+        .as_array()
+        .expect("a collections list")
+        .iter()
+        .find(|c| c["name"] == collection)
+        .unwrap_or_else(|| panic!("no sample collection {collection}"));
+    // seed.py uploads every *.ics (calendars) or *.vcf (address books) in the entry's dir.
+    let ext = if entry["kind"] == "calendar" {
+        "ics"
+    } else {
+        "vcf"
+    };
+    let files = std::fs::read_dir(dir.join(entry["dir"].as_str().expect("dir")))
+        .expect("sample dir")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == ext))
+        .count();
+    assert!(files > 0, "the sample {collection} collection is empty");
+    files
+}
+
+/// The URL of the discovered collection whose last path segment is `name`.
+fn collection_url(name: &str) -> String {
+    let found = davkit_json(&["discover"]);
+    found["collections"]
+        .as_array()
+        .expect("collections")
+        .iter()
+        .filter_map(|c| c["url"].as_str())
+        .find(|u| u.trim_end_matches('/').ends_with(&format!("/{name}")))
+        .unwrap_or_else(|| panic!("discover did not find {name}: {found}"))
+        .to_owned()
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("davkit-cli-live-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().expect("a UTF-8 temp path")
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn files_with_ext(dir: &Path, ext: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read_dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(ext))
+        .collect();
+    names.sort();
+    names
+}
+
+fn one_collection(report: &Value) -> &Value {
+    let list = report["collections"].as_array().expect("collections");
+    assert_eq!(list.len(), 1, "{report}");
+    &list[0]
+}
+
+#[test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+fn discover_finds_the_seeded_collections() {
+    let found = davkit_json(&["discover"]);
+    let collections = found["collections"].as_array().expect("collections");
+    let kind_of = |name: &str| {
+        collections
+            .iter()
+            .find(|c| {
+                c["url"]
+                    .as_str()
+                    .is_some_and(|u| u.trim_end_matches('/').ends_with(&format!("/{name}")))
+            })
+            .map(|c| c["kind"].as_str().unwrap_or_default().to_owned())
+    };
+    assert_eq!(kind_of("work").as_deref(), Some("calendar"), "{found}");
+    assert_eq!(kind_of("personal").as_deref(), Some("calendar"), "{found}");
+    assert_eq!(
+        kind_of("contacts").as_deref(),
+        Some("addressbook"),
+        "{found}"
+    );
+    assert!(found["principal"].as_str().is_some(), "{found}");
+
+    // The text form names them too, and never shows the password.
+    let out = davkit(&["discover"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for name in ["Work", "Personal", "Contacts", "principal:"] {
+        assert!(text.contains(name), "{name} missing in:\n{text}");
+    }
+    let password = server().password;
+    assert!(!text.contains(&password) && !stderr(&out).contains(&password));
+}
+
+#[test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+fn sync_mirrors_the_work_calendar_and_a_second_sync_is_empty() {
+    let expected = sample_count("work");
+    let work = collection_url("work");
+    let dir = TempDir::new("sync-work");
+
+    let first = davkit_json(&["sync", &work, dir.path()]);
+    let c = one_collection(&first);
+    assert_eq!(c["added"], expected, "{first}");
+    assert_eq!(c["changed"], 0);
+    assert_eq!(c["deleted"], 0);
+    assert_eq!(c["files_written"], expected);
+    let files = files_with_ext(&dir.0, ".ics");
+    assert_eq!(files.len(), expected, "{files:?}");
+    assert!(
+        files.contains(&"weekly-standup.ics".to_owned()),
+        "{files:?}"
+    );
+    // Every file is the iCalendar text the server holds, and nothing else is in the folder.
+    for f in &files {
+        let text = std::fs::read_to_string(dir.0.join(f)).expect("read");
+        assert!(text.starts_with("BEGIN:VCALENDAR"), "{f}: {text}");
+    }
+    let all: Vec<_> = std::fs::read_dir(&dir.0).expect("read_dir").collect();
+    assert_eq!(all.len(), expected + 1, "only the files and the state");
+    let state: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.0.join(".davkit-state.json")).expect("state file"),
+    )
+    .expect("state is JSON");
+    assert_eq!(
+        state["etags"].as_object().map(|m| m.len()),
+        Some(expected),
+        "{state}"
+    );
+
+    let second = davkit_json(&["sync", &work, dir.path()]);
+    let c = one_collection(&second);
+    assert_eq!(
+        (&c["added"], &c["changed"], &c["deleted"]),
+        (&Value::from(0), &Value::from(0), &Value::from(0)),
+        "{second}"
+    );
+    assert_eq!(files_with_ext(&dir.0, ".ics"), files);
+
+    // The text summary of a third run reads as one.
+    let out = davkit(&["sync", &work, dir.path()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("Synced 1 collection"), "{text}");
+    assert!(
+        text.contains("Total: 0 added, 0 changed, 0 deleted"),
+        "{text}"
+    );
+
+    // A folder that holds another collection's state is refused.
+    let contacts = collection_url("contacts");
+    let out = davkit(&["sync", &contacts, dir.path()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+#[test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+fn sync_all_puts_each_collection_in_its_own_folder() {
+    let dir = TempDir::new("sync-all");
+    let report = davkit_json(&["sync", "--all", dir.path()]);
+    let list = report["collections"].as_array().expect("collections");
+    assert!(list.len() >= 3, "{report}");
+    assert!(list.iter().all(|c| c["error"].is_null()), "{report}");
+    assert_eq!(
+        files_with_ext(&dir.0.join("work"), ".ics").len(),
+        sample_count("work")
+    );
+    assert_eq!(
+        files_with_ext(&dir.0.join("contacts"), ".vcf").len(),
+        sample_count("contacts")
+    );
+    assert!(dir.0.join("personal/.davkit-state.json").is_file());
+}
+
+#[test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+fn put_update_and_rm_round_trip() {
+    let personal = collection_url("personal");
+    let dir = TempDir::new("put");
+    let uid = format!("davkit-cli-live-{}", std::process::id());
+    let file = dir.0.join(format!("{uid}.ics"));
+    let event = |summary: &str| {
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davkit//cli test//EN\r\n\
+             BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\n\
+             DTSTART:20260301T100000Z\r\nDTEND:20260301T110000Z\r\nSUMMARY:{summary}\r\n\
+             END:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+    };
+    std::fs::write(&file, event("first")).expect("write");
+    let file_arg = file.to_str().expect("UTF-8 path");
+
+    let created = davkit_json(&["put", &personal, file_arg]);
+    assert_eq!(created["action"], "created", "{created}");
+    let url = created["url"].as_str().expect("url").to_owned();
+    assert!(url.ends_with(&format!("/{uid}.ics")), "{url}");
+
+    // The same name again: If-None-Match fails, exit code 3, nothing overwritten.
+    let again = davkit(&["put", &personal, file_arg]);
+    assert_eq!(again.status.code(), Some(3), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("PreconditionFailed"),
+        "{}",
+        stderr(&again)
+    );
+
+    let got = davkit_json(&["get", &url]);
+    assert!(
+        got["data"]
+            .as_str()
+            .is_some_and(|d| d.contains("SUMMARY:first"))
+    );
+    let etag = got["etag"].as_str().expect("etag").to_owned();
+    // Plain `get` prints the data itself.
+    let plain = davkit(&["get", &url]);
+    assert!(
+        stdout(&plain).starts_with("BEGIN:VCALENDAR"),
+        "{}",
+        stdout(&plain)
+    );
+
+    // Update with the current ETag, then a stale update fails with 3.
+    std::fs::write(&file, event("second")).expect("write");
+    let updated = davkit_json(&["put", &url, file_arg, "--etag", &etag]);
+    assert_eq!(updated["action"], "updated", "{updated}");
+    let stale = davkit(&["put", &url, file_arg, "--etag", &etag]);
+    assert_eq!(stale.status.code(), Some(3), "{}", stderr(&stale));
+    let got = davkit_json(&["get", &url]);
+    assert!(
+        got["data"]
+            .as_str()
+            .is_some_and(|d| d.contains("SUMMARY:second"))
+    );
+
+    // rm with a stale ETag is refused; without --etag it fetches the current one.
+    let refused = davkit(&["rm", &url, "--etag", &etag]);
+    assert_eq!(refused.status.code(), Some(3), "{}", stderr(&refused));
+    let removed = davkit(&["rm", &url]);
+    assert!(removed.status.success(), "{}", stderr(&removed));
+    assert!(
+        stderr(&removed).contains("no --etag given"),
+        "{}",
+        stderr(&removed)
+    );
+    let gone = davkit(&["--json", "get", &url]);
+    assert_eq!(gone.status.code(), Some(1));
+    let error: Value = serde_json::from_slice(&gone.stdout).expect("JSON error");
+    assert_eq!(error["error"]["kind"], "NotFound", "{error}");
+}
+
+#[test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+fn wrong_password_exits_with_4_and_hides_it() {
+    let s = server();
+    let secret = "not-the-password-3141";
+    let out = Command::new(env!("CARGO_BIN_EXE_davkit"))
+        .args(["--url", &s.url, "--user", &s.user, "discover"])
+        .env("DAVKIT_PASSWORD", secret)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("error: Unauthorized"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains(secret) && !stdout(&out).contains(secret));
+
+    // --password-stdin works, and --help never shows the environment's values.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_davkit"))
+        .args(["--url", &s.url, "--user", &s.user, "--password-stdin", "ls"])
+        .env_remove("DAVKIT_PASSWORD")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().expect("stdin");
+        writeln!(stdin, "{}", s.password).expect("write password");
+    }
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("Work"), "{}", stdout(&out));
+
+    let help = Command::new(env!("CARGO_BIN_EXE_davkit"))
+        .arg("--help")
+        .env("DAVKIT_PASSWORD", secret)
+        .output()
+        .expect("runs");
+    assert!(stdout(&help).contains("DAVKIT_PASSWORD"));
+    assert!(!stdout(&help).contains(secret));
+}
