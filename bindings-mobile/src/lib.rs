@@ -1,0 +1,1 @@
+//! uniffi bindings of davkit (work in progress: see issue 5).

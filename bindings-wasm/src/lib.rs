@@ -1,0 +1,1 @@
+//! WebAssembly bindings of davkit (work in progress: see issue 4).
