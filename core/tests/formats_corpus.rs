@@ -12,7 +12,9 @@ fn corpus() -> PathBuf {
 }
 
 fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
     entries.sort();
     for p in entries {
@@ -48,20 +50,37 @@ fn ical_corpus_round_trips() {
     let mut list = Vec::new();
     files(&corpus().join("ical"), "ics", &mut list);
     assert!(list.len() > 200, "corpus missing: {}", list.len());
-    let window = ("1900-01-01T00:00:00Z".parse().expect("ts"), "2100-01-01T00:00:00Z".parse().expect("ts"));
-    let opts = ExpandOptions { max_instances: 2000, ..ExpandOptions::default() };
+    let window = (
+        "1900-01-01T00:00:00Z".parse().expect("ts"),
+        "2100-01-01T00:00:00Z".parse().expect("ts"),
+    );
+    let opts = ExpandOptions {
+        max_instances: 2000,
+        ..ExpandOptions::default()
+    };
     let mut ok = 0;
     let mut failed = Vec::new();
     for path in &list {
         let bytes = std::fs::read(path).expect("read");
-        let name = path.strip_prefix(corpus()).unwrap_or(path).display().to_string();
+        let name = path
+            .strip_prefix(corpus())
+            .unwrap_or(path)
+            .display()
+            .to_string();
         match contentline::parse_bytes(&bytes) {
             Ok(comps) => {
                 let text = contentline::serialize(&comps);
                 let again = contentline::parse(&text).expect("serialised text parses");
                 assert_eq!(again, comps, "{name}: parse -> serialise -> parse differs");
-                assert_eq!(contentline::serialize(&again), text, "{name}: serialisation not stable");
-                assert!(text.split("\r\n").all(|l| l.len() <= 75), "{name}: line over 75 octets");
+                assert_eq!(
+                    contentline::serialize(&again),
+                    text,
+                    "{name}: serialisation not stable"
+                );
+                assert!(
+                    text.split("\r\n").all(|l| l.len() <= 75),
+                    "{name}: line over 75 octets"
+                );
                 if let Ok(cal) = Calendar::parse_bytes(&bytes) {
                     // typed access and expansion must not panic on any real file
                     let _ = cal.summaries();
@@ -74,11 +93,25 @@ fn ical_corpus_round_trips() {
     }
     let unexpected: Vec<_> = failed
         .iter()
-        .filter(|f| !EXPECTED_ERRORS.iter().any(|x| f.starts_with(&format!("{x}:"))))
+        .filter(|f| {
+            !EXPECTED_ERRORS
+                .iter()
+                .any(|x| f.starts_with(&format!("{x}:")))
+        })
         .collect();
-    assert!(unexpected.is_empty(), "unexpected failures: {unexpected:#?}");
-    assert_eq!(failed.len(), EXPECTED_ERRORS.len(), "expected errors that now parse: {failed:#?}");
-    println!("{ok} iCalendar files round-trip, {} rejected with a typed error", failed.len());
+    assert!(
+        unexpected.is_empty(),
+        "unexpected failures: {unexpected:#?}"
+    );
+    assert_eq!(
+        failed.len(),
+        EXPECTED_ERRORS.len(),
+        "expected errors that now parse: {failed:#?}"
+    );
+    println!(
+        "{ok} iCalendar files round-trip, {} rejected with a typed error",
+        failed.len()
+    );
 }
 
 #[test]
@@ -89,7 +122,9 @@ fn vcard_corpus_round_trips_and_converts() {
     for path in &list {
         let bytes = std::fs::read(path).expect("read");
         let name = path.display().to_string();
-        let comps = contentline::parse_bytes(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let comps = contentline::parse_bytes(&bytes)
+            .map_err(|e| format!("{name}: {e}"))
+            .expect("every corpus vCard parses");
         let text = contentline::serialize(&comps);
         assert_eq!(contentline::parse(&text).expect("reparse"), comps, "{name}");
         let card = VCard::parse_bytes(&bytes).expect("vcard");

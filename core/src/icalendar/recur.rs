@@ -761,6 +761,20 @@ fn place(local: i64, rule: EndRule, conv: &Conv<'_>) -> (i64, i64, i64, i64) {
     (local, el, su, eu)
 }
 
+/// A DTEND written before DTSTART (seen in the wild) is read the other way round.
+fn unswap(start: CalDateTime, rule: EndRule) -> (CalDateTime, EndRule) {
+    match rule {
+        EndRule::Local(d) if d < 0 => {
+            let l = local_secs(start.local()) + d;
+            match dt_from_local_secs(l) {
+                Some(dt) => (start.with_local(dt), EndRule::Local(-d)),
+                None => (start, EndRule::Local(0)),
+            }
+        }
+        other => (start, other),
+    }
+}
+
 /// Wall-clock `start + duration` (no zone): used for the typed `end()` of a single component.
 pub(crate) fn add_duration_local(start: &CalDateTime, d: Option<&Duration>) -> CalDateTime {
     let l = local_secs(start.local());
@@ -823,10 +837,11 @@ impl Calendar {
             }
             let uid = obj.uid().map(|u| u.into_owned());
             // components without UID never group together
-            let key = if uid.is_none() {
-                Some(format!("\u{0}#{idx}"))
-            } else {
-                uid.clone()
+            // components without UID never group together; a VEVENT and a VTODO sharing a UID
+            // are separate series
+            let key = match &uid {
+                None => Some(format!("\u{0}#{idx}")),
+                Some(u) => Some(format!("{:?}\u{0}{u}", obj.kind())),
             };
             let entry = groups.entry(key.clone()).or_insert_with(|| {
                 order.push(key.clone());
@@ -837,12 +852,15 @@ impl Calendar {
             });
             if comp.property("RECURRENCE-ID").is_some() {
                 entry.overrides.push((idx, obj));
-            } else if entry.master.is_none() {
-                entry.master = Some((idx, obj));
             } else {
-                out.warnings.push(format!(
-                    "duplicate master for UID {uid:?}; the first is used"
-                ));
+                // several masters with one UID: the highest SEQUENCE (then the last) wins
+                let replace = entry
+                    .master
+                    .as_ref()
+                    .is_none_or(|(_, m)| obj.sequence().unwrap_or(0) >= m.sequence().unwrap_or(0));
+                if replace {
+                    entry.master = Some((idx, obj));
+                }
             }
         }
         for key in &order {
@@ -874,65 +892,116 @@ impl Calendar {
     ) -> Result<(), ValueError> {
         let floating = &opts.floating_tz;
         let mut warnings = Vec::new();
-        // overrides: recurrence-id instant -> (index, object)
-        let mut replaced: HashSet<i64> = HashSet::new();
-        let master_start = match &series.master {
+        let master = series.master.as_ref();
+        let master_start = match master {
             Some((_, m)) => m.dtstart()?,
             None => None,
         };
+        let master_is_date = master_start.as_ref().is_some_and(CalDateTime::is_date);
+        // An occurrence is named by its instant, or by its date when the series is all-day
+        // (a RECURRENCE-ID written with a time still names that day).
+        let key_of = |v: &CalDateTime, warnings: &mut Vec<String>| -> i64 {
+            if master_is_date {
+                local_secs(v.date().to_datetime(Time::midnight()))
+            } else {
+                conv_for(v, resolver, floating, warnings).to_utc(local_secs(v.local()))
+            }
+        };
+
+        // EXDATE
+        let mut excluded: HashSet<i64> = HashSet::new();
+        let mut ex_dates: HashSet<Date> = HashSet::new();
+        if let Some((_, m)) = master {
+            for x in m.exdates()? {
+                if x.is_date() && !master_is_date {
+                    ex_dates.insert(x.date());
+                } else {
+                    excluded.insert(key_of(&x, &mut warnings));
+                }
+            }
+        }
+
+        // overrides: one per RECURRENCE-ID (the highest SEQUENCE wins); an EXDATE cancels it
+        let mut chosen: HashMap<i64, (usize, CalObject<'_>)> = HashMap::new();
+        let mut chosen_order: Vec<i64> = Vec::new();
         for (idx, ov) in &series.overrides {
             let Some(rid) = ov.recurrence_id()? else {
                 continue;
             };
-            // the recurrence-id is read in the master's zone when it has no zone of its own
-            let rid_conv = conv_for(&rid, resolver, floating, &mut warnings);
-            replaced.insert(rid_conv.to_utc(local_secs(rid.local())));
-            let Some(start) = ov.dtstart()?.or_else(|| Some(rid.clone())) else {
+            let key = key_of(&rid, &mut warnings);
+            if excluded.contains(&key) || ex_dates.contains(&rid.date()) {
                 continue;
-            };
-            let sconv = conv_for(&start, resolver, floating, &mut warnings);
-            let rule = {
-                let econv = |v: &CalDateTime| static_conv(v, resolver, floating);
-                let has_end =
-                    ov.dtend()?.is_some() || ov.duration()?.is_some() || ov.due()?.is_some();
-                match (&series.master, has_end) {
-                    (Some((_, m)), false) if master_start.is_some() => {
-                        let ms = master_start.clone().unwrap_or_else(|| start.clone());
-                        let mconv = conv_for(&ms, resolver, floating, &mut warnings);
-                        end_rule(m, &ms, &mconv, &econv)?
-                    }
-                    _ => end_rule(ov, &start, &sconv, &econv)?,
+            }
+            match chosen.get(&key) {
+                Some((_, prev)) if prev.sequence().unwrap_or(0) > ov.sequence().unwrap_or(0) => {}
+                Some(_) => {
+                    chosen.insert(key, (*idx, *ov));
                 }
-            };
-            let (sl, el, su, eu) = place(local_secs(start.local()), rule, &sconv);
-            if overlaps(su, eu, ws, we) {
-                push(
-                    out,
-                    ov,
-                    *idx,
-                    rid.clone(),
-                    &start,
-                    sl,
-                    el,
-                    su,
-                    eu,
-                    true,
-                    opts,
-                );
+                None => {
+                    chosen.insert(key, (*idx, *ov));
+                    chosen_order.push(key);
+                }
             }
         }
-        let Some((midx, master)) = &series.master else {
-            out.warnings.extend(warnings);
+        let replaced: HashSet<i64> = chosen.keys().copied().collect();
+        let mut placed_overrides = Vec::new();
+        for key in &chosen_order {
+            let Some((idx, ov)) = chosen.get(key) else {
+                continue;
+            };
+            let Some(rid) = ov.recurrence_id()? else {
+                continue;
+            };
+            let start = ov.dtstart()?.unwrap_or_else(|| rid.clone());
+            let sconv = conv_for(&start, resolver, floating, &mut warnings);
+            let econv = |v: &CalDateTime| static_conv(v, resolver, floating);
+            let has_end = ov.dtend()?.is_some() || ov.duration()?.is_some() || ov.due()?.is_some();
+            let rule = match (master, &master_start, has_end) {
+                (Some((_, m)), Some(ms), false) => {
+                    let mconv = conv_for(ms, resolver, floating, &mut warnings);
+                    end_rule(m, ms, &mconv, &econv)?
+                }
+                _ => end_rule(ov, &start, &sconv, &econv)?,
+            };
+            let (start, rule) = unswap(start, rule);
+            let placed = place(local_secs(start.local()), rule, &sconv);
+            placed_overrides.push((*key, *idx, *ov, rid, start, placed));
+        }
+        let emit_overrides = |out: &mut Expansion, keep: &dyn Fn(i64) -> bool| {
+            for (key, idx, ov, rid, start, (sl, el, su, eu)) in &placed_overrides {
+                if keep(*key) && overlaps(*su, *eu, ws, we) {
+                    push(
+                        out,
+                        ov,
+                        *idx,
+                        rid.clone(),
+                        start,
+                        *sl,
+                        *el,
+                        *su,
+                        *eu,
+                        true,
+                        opts,
+                    );
+                }
+            }
+        };
+
+        let Some((midx, master)) = master else {
+            emit_overrides(out, &|_| true);
+            merge_warnings(out, warnings);
             return Ok(());
         };
         let Some(start) = master_start else {
+            emit_overrides(out, &|_| true);
             warnings.push(format!("UID {:?}: no DTSTART, skipped", master.uid()));
-            out.warnings.extend(warnings);
+            merge_warnings(out, warnings);
             return Ok(());
         };
         let sconv = conv_for(&start, resolver, floating, &mut warnings);
         let econv = |v: &CalDateTime| static_conv(v, resolver, floating);
         let rule = end_rule(master, &start, &sconv, &econv)?;
+        let (start, rule) = unswap(start, rule);
         let start_local = local_secs(start.local());
         // the longest an occurrence can last, to look back before the window
         let span = match rule {
@@ -944,31 +1013,36 @@ impl Calendar {
         let horizon_local = sconv.to_local(we) + margin;
         let from_local = sconv.to_local(ws) - span - margin;
 
-        let exdates = master.exdates()?;
-        let mut ex_utc: HashSet<i64> = HashSet::new();
-        let mut ex_dates: HashSet<Date> = HashSet::new();
-        for x in &exdates {
-            if x.is_date() && !start.is_date() {
-                ex_dates.insert(x.date());
-            } else {
-                let c = conv_for(x, resolver, floating, &mut warnings);
-                ex_utc.insert(c.to_utc(local_secs(x.local())));
+        // RRULEs: an empty value is ignored, an unreadable one is skipped with a warning
+        let mut rules = Vec::new();
+        for p in master.component().properties_named("RRULE") {
+            if p.raw_value().trim().is_empty() {
+                continue;
+            }
+            match super::rrule::RRule::parse(p.raw_value()) {
+                Ok(r) => rules.push(r),
+                Err(e) => warnings.push(format!("RRULE ignored: {e}")),
             }
         }
-
-        let mut starts: Vec<i64> = vec![start_local];
-        let rules = master.rrules()?;
+        let until_local_of = |r: &super::rrule::RRule| match &r.until {
+            None => None,
+            Some(CalDateTime::Date(d)) => {
+                Some(local_secs(d.to_datetime(Time::midnight())) + DAY - 1)
+            }
+            Some(CalDateTime::Utc(dt)) if !start.is_date() => Some(sconv.to_local(local_secs(*dt))),
+            Some(u) => Some(local_secs(u.local())),
+        };
+        // DTSTART is the first instance, unless every rule ends before it
+        let mut starts: Vec<i64> = Vec::new();
+        let all_end_before = !rules.is_empty()
+            && rules
+                .iter()
+                .all(|r| until_local_of(r).is_some_and(|u| u < start_local));
+        if !all_end_before {
+            starts.push(start_local);
+        }
         for r in &rules {
-            let until_local = match &r.until {
-                None => None,
-                Some(CalDateTime::Date(d)) => {
-                    Some(local_secs(d.to_datetime(Time::midnight())) + DAY - 1)
-                }
-                Some(CalDateTime::Utc(dt)) if !start.is_date() => {
-                    Some(sconv.to_local(local_secs(*dt)))
-                }
-                Some(u) => Some(local_secs(u.local())),
-            };
+            let until_local = until_local_of(r);
             let until_utc = match (&r.until, &start) {
                 (Some(CalDateTime::Utc(dt)), s)
                     if !s.is_date() && !matches!(s, CalDateTime::Floating(_)) =>
@@ -985,17 +1059,12 @@ impl Calendar {
                 if l > horizon_local {
                     break;
                 }
-                match until_utc {
-                    Some(u) => {
-                        if sconv.to_utc(l) > u {
-                            break;
-                        }
-                    }
-                    None => {
-                        if until_local.is_some_and(|u| l > u) {
-                            break;
-                        }
-                    }
+                let past_until = match until_utc {
+                    Some(u) => sconv.to_utc(l) > u,
+                    None => until_local.is_some_and(|u| l > u),
+                };
+                if past_until {
+                    break;
                 }
                 starts.push(l);
                 if l >= from_local {
@@ -1011,28 +1080,91 @@ impl Calendar {
                 warnings.push(format!("RRULE {r} stopped by the iteration guard"));
             }
         }
-        for rd in master.rdates()? {
-            let l = match (&rd, &start) {
-                (CalDateTime::Date(d), s) if !s.is_date() => {
-                    local_secs(d.to_datetime(start.local().time()))
+        // RDATE, with the end of a PERIOD value
+        let mut period_ends: HashMap<i64, EndRule> = HashMap::new();
+        for p in master.component().properties_named("RDATE") {
+            let tzid = p.param_value("TZID");
+            for part in p
+                .raw_value()
+                .split(',')
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+            {
+                let (first, second) = match part.split_once('/') {
+                    Some((a, b)) => (a, Some(b)),
+                    None => (part, None),
+                };
+                let rd = match CalDateTime::parse(first, tzid.as_deref()) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        warnings.push(format!("RDATE ignored: {e}"));
+                        continue;
+                    }
+                };
+                let rconv = conv_for(&rd, resolver, floating, &mut warnings);
+                let l = match (&rd, &start) {
+                    (CalDateTime::Date(d), s) if !s.is_date() => {
+                        local_secs(d.to_datetime(start.local().time()))
+                    }
+                    (CalDateTime::Utc(_) | CalDateTime::Zoned { .. }, _) => {
+                        sconv.to_local(rconv.to_utc(local_secs(rd.local())))
+                    }
+                    _ => local_secs(rd.local()),
+                };
+                if let Some(second) = second {
+                    let su = rconv.to_utc(local_secs(rd.local()));
+                    if let Some(d) = Duration::parse(second) {
+                        period_ends
+                            .insert(l, EndRule::Nominal(d.nominal_days(), d.exact_seconds()));
+                    } else if let Ok(e) = CalDateTime::parse(second, tzid.as_deref()) {
+                        let eu = conv_for(&e, resolver, floating, &mut warnings)
+                            .to_utc(local_secs(e.local()));
+                        period_ends.insert(l, EndRule::Exact(eu - su));
+                    }
                 }
-                (CalDateTime::Utc(dt), _) => sconv.to_local(local_secs(*dt)),
-                (CalDateTime::Zoned { .. }, _) => {
-                    let c = conv_for(&rd, resolver, floating, &mut warnings);
-                    sconv.to_local(c.to_utc(local_secs(rd.local())))
-                }
-                _ => local_secs(rd.local()),
-            };
-            starts.push(l);
+                starts.push(l);
+            }
         }
         starts.sort_unstable();
         starts.dedup();
+        let mut generated: HashSet<i64> = HashSet::new();
+        let key_of_local = |l: i64| {
+            if master_is_date {
+                l - l.rem_euclid(DAY)
+            } else {
+                sconv.to_utc(l)
+            }
+        };
+        for &l in &starts {
+            generated.insert(key_of_local(l));
+        }
+        // an override whose RECURRENCE-ID names no occurrence of the series is ignored (when the
+        // expansion covered that time and could tell)
+        let covered = |key: i64| {
+            let l = if master_is_date {
+                key
+            } else {
+                sconv.to_local(key)
+            };
+            l >= from_local && l <= horizon_local
+        };
+        let orphan = |key: i64| covered(key) && !generated.contains(&key);
+        for (key, _, _, rid, ..) in &placed_overrides {
+            if orphan(*key) {
+                warnings.push(format!(
+                    "RECURRENCE-ID {rid} names no occurrence of the series: ignored"
+                ));
+            }
+        }
+        emit_overrides(out, &|key| !orphan(key));
         for l in starts {
             if !(MIN_LOCAL..=MAX_LOCAL).contains(&l) {
                 continue;
             }
-            let (sl, el, su, eu) = place(l, rule, &sconv);
-            if ex_utc.contains(&su) || replaced.contains(&su) {
+            let this_rule = period_ends.get(&l).copied().unwrap_or(rule);
+            let (sl, el, su, eu) = place(l, this_rule, &sconv);
+            let key = key_of_local(l);
+            if excluded.contains(&key) || replaced.contains(&key) {
                 continue;
             }
             if !ex_dates.is_empty()
@@ -1065,12 +1197,16 @@ impl Calendar {
                 opts,
             );
         }
-        for w in warnings {
-            if !out.warnings.contains(&w) {
-                out.warnings.push(w);
-            }
-        }
+        merge_warnings(out, warnings);
         Ok(())
+    }
+}
+
+fn merge_warnings(out: &mut Expansion, warnings: Vec<String>) {
+    for w in warnings {
+        if !out.warnings.contains(&w) {
+            out.warnings.push(w);
+        }
     }
 }
 

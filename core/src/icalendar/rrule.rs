@@ -185,10 +185,11 @@ impl RRule {
                         .ok_or_else(|| verr("RRULE", raw, "invalid INTERVAL"))?
                 }
                 "COUNT" => {
-                    r.count = Some(
-                        v.parse::<u32>()
-                            .map_err(|_| verr("RRULE", raw, "invalid COUNT"))?,
-                    )
+                    // a negative COUNT (seen in the wild) is read as no COUNT, like dateutil
+                    let n = v
+                        .parse::<i64>()
+                        .map_err(|_| verr("RRULE", raw, "invalid COUNT"))?;
+                    r.count = u32::try_from(n).ok().filter(|_| n >= 0);
                 }
                 "UNTIL" => {
                     r.until = Some(
