@@ -1,1 +1,34 @@
-//! uniffi bindings of davkit (work in progress: see issue 5).
+//! # davkit-mobile: uniffi bindings of davkit for Kotlin, Swift and Python
+//!
+//! A thin layer over the core's [`davkit::DavClient`]: the app implements [`HttpTransport`]
+//! (one async `send(request) -> response`) with its own HTTP stack, and [`DavClient`] offers
+//! one async method per operation. Every method converts its arguments, calls the core and
+//! converts the result or the error ([`DavError`]); there is no DAV logic here and no async
+//! runtime: the foreign language's executor polls the futures.
+//!
+//! Parsed content: [`parse_events`], [`expand_events`], [`parse_contact`],
+//! [`parse_contacts`] and [`convert_contact`] expose the core's iCalendar and vCard views.
+//!
+//! Generate the bindings with the workspace's `uniffi-bindgen` from the unstripped library:
+//! `target/debug/uniffi-bindgen generate --library target/debug/libdavkit_mobile.so
+//! --language kotlin --out-dir OUT` (also `swift`, `python`); see `bindings-mobile/README.md`.
+
+uniffi::setup_scaffolding!();
+
+mod client;
+mod content;
+mod error;
+mod transport;
+mod types;
+
+pub use client::DavClient;
+pub use content::*;
+pub use error::DavError;
+pub use transport::HttpTransport;
+pub use types::*;
+
+/// The version of davkit these bindings were built from.
+#[uniffi::export]
+pub fn davkit_version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}

@@ -1,0 +1,210 @@
+//! [`DavClient`]: the core's `DavClient` over the app's [`HttpTransport`], one async method per
+//! operation. Each method converts its arguments, calls the core and converts the result.
+
+use std::sync::Arc;
+
+use crate::error::DavError;
+use crate::transport::{ForeignTransport, HttpTransport};
+use crate::types::{
+    CalendarFilter, Collection, CollectionKind, CollectionProps, DavConfig, DavObject, Discovery,
+    MultigetResult, Service, SyncResult, WriteResult,
+};
+
+/// A CalDAV/CardDAV client. Every method is `async` (Kotlin `suspend`, Swift `async`, Python
+/// `async def`) and runs on the caller's executor: no Rust runtime is involved, the app's
+/// [`HttpTransport`] does all the I/O.
+#[derive(uniffi::Object)]
+pub struct DavClient {
+    inner: davkit::DavClient<ForeignTransport>,
+}
+
+impl std::fmt::Debug for DavClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DavClient")
+            .field("session", &self.inner.session())
+            .finish()
+    }
+}
+
+type Result<T> = std::result::Result<T, DavError>;
+
+#[uniffi::export]
+impl DavClient {
+    /// A client for a configuration and the app's transport. Fails with `InvalidInput` when the
+    /// configuration is unusable (bad URL, credentials in the URL, Basic for a Bearer-only
+    /// provider, unknown profile).
+    #[uniffi::constructor]
+    pub fn new(config: DavConfig, transport: Arc<dyn HttpTransport>) -> Result<Arc<Self>> {
+        let inner = davkit::DavClient::new(config.try_into()?, ForeignTransport(transport))?;
+        Ok(Arc::new(DavClient { inner }))
+    }
+
+    /// The server URL as configured (normalised).
+    pub fn server_url(&self) -> String {
+        self.inner.session().server_url().to_owned()
+    }
+
+    /// The provider profile in use (`generic`, `icloud`, `google-caldav`, `google-carddav`).
+    pub fn profile_name(&self) -> String {
+        self.inner.session().profile().name.clone()
+    }
+
+    /// Finds the principal, home sets, calendars and address books.
+    pub async fn discover(&self, service: Service) -> Result<Discovery> {
+        Ok(self.inner.discover(service.into()).await?.into())
+    }
+
+    /// Lists the calendars and address books in a home set.
+    pub async fn list_collections(&self, home_url: String) -> Result<Vec<Collection>> {
+        let list = self.inner.list_collections(&home_url).await?;
+        Ok(list.into_iter().map(Into::into).collect())
+    }
+
+    /// Reads one collection's properties.
+    pub async fn get_collection(&self, url: String) -> Result<Collection> {
+        Ok(self.inner.get_collection(&url).await?.into())
+    }
+
+    /// Creates a calendar named `slug` in a home set.
+    pub async fn create_calendar(
+        &self,
+        home_url: String,
+        slug: String,
+        props: CollectionProps,
+    ) -> Result<Collection> {
+        let c = self
+            .inner
+            .create_calendar(&home_url, &slug, props.into())
+            .await?;
+        Ok(c.into())
+    }
+
+    /// Creates an address book named `slug` in a home set.
+    pub async fn create_address_book(
+        &self,
+        home_url: String,
+        slug: String,
+        props: CollectionProps,
+    ) -> Result<Collection> {
+        let c = self
+            .inner
+            .create_address_book(&home_url, &slug, props.into())
+            .await?;
+        Ok(c.into())
+    }
+
+    /// Changes a collection's name, description or colour.
+    pub async fn update_collection(
+        &self,
+        url: String,
+        kind: CollectionKind,
+        props: CollectionProps,
+    ) -> Result<()> {
+        Ok(self
+            .inner
+            .update_collection(&url, kind.into(), props.into())
+            .await?)
+    }
+
+    /// Deletes a collection.
+    pub async fn delete_collection(&self, url: String) -> Result<()> {
+        Ok(self.inner.delete_collection(&url).await?)
+    }
+
+    /// Lists a collection's members with their ETags (no data).
+    pub async fn list_objects(&self, collection_url: String) -> Result<Vec<DavObject>> {
+        let list = self.inner.list_objects(&collection_url).await?;
+        Ok(list.into_iter().map(Into::into).collect())
+    }
+
+    /// Runs a calendar-query: the objects of a component type, optionally in a time range.
+    pub async fn calendar_query(
+        &self,
+        collection_url: String,
+        filter: CalendarFilter,
+    ) -> Result<Vec<DavObject>> {
+        let list = self
+            .inner
+            .calendar_query(&collection_url, filter.into())
+            .await?;
+        Ok(list.into_iter().map(Into::into).collect())
+    }
+
+    /// Fetches members by href, in batches, with their data.
+    pub async fn multiget(
+        &self,
+        collection_url: String,
+        kind: CollectionKind,
+        hrefs: Vec<String>,
+    ) -> Result<MultigetResult> {
+        let r = self
+            .inner
+            .multiget(&collection_url, kind.into(), hrefs)
+            .await?;
+        Ok(r.into())
+    }
+
+    /// Fetches one object with its data and ETag.
+    pub async fn get_object(&self, url: String) -> Result<DavObject> {
+        Ok(self.inner.get_object(&url).await?.into())
+    }
+
+    /// Creates an object named `name` in a collection; fails with `PreconditionFailed` if the
+    /// name is taken.
+    pub async fn create_object(
+        &self,
+        collection_url: String,
+        name: String,
+        data: String,
+    ) -> Result<WriteResult> {
+        let w = self
+            .inner
+            .create_object(&collection_url, &name, &data)
+            .await?;
+        Ok(w.into())
+    }
+
+    /// Replaces an object if its ETag still matches; `PreconditionFailed` (412) if it changed.
+    pub async fn update_object(
+        &self,
+        url: String,
+        data: String,
+        etag: String,
+    ) -> Result<WriteResult> {
+        Ok(self.inner.update_object(&url, &data, &etag).await?.into())
+    }
+
+    /// Deletes an object if its ETag still matches.
+    pub async fn delete_object(&self, url: String, etag: String) -> Result<()> {
+        Ok(self.inner.delete_object(&url, &etag).await?)
+    }
+
+    /// Creates an object by POST to an RFC 5995 add-member URL.
+    pub async fn post_object(&self, add_member_url: String, data: String) -> Result<WriteResult> {
+        Ok(self.inner.post_object(&add_member_url, &data).await?.into())
+    }
+
+    /// Synchronises a collection. Pass `null` as `state_json` the first time, then the
+    /// `state_json` of the previous result (store it only after applying its changes).
+    pub async fn sync(
+        &self,
+        collection_url: String,
+        kind: CollectionKind,
+        state_json: Option<String>,
+    ) -> Result<SyncResult> {
+        let state = match state_json {
+            None => davkit::SyncState::new(collection_url),
+            Some(json) => {
+                let state = davkit::SyncState::from_json(&json)?;
+                if state.collection_url != collection_url {
+                    return Err(DavError::invalid_input(format!(
+                        "this sync state belongs to {}, not {collection_url}",
+                        state.collection_url
+                    )));
+                }
+                state
+            }
+        };
+        Ok(self.inner.sync(state, kind.into()).await?.into())
+    }
+}

@@ -1,0 +1,415 @@
+//! `DavError`: the one error of the bindings, flat, one variant per core [`ErrorKind`].
+//!
+//! Kotlin sees it as `sealed class DavException`, Swift as `enum DavError: Error`, Python as
+//! `DavError.<Kind>`. Every variant carries the same fields, so apps can handle all of them in
+//! one place. Errors the app's transport throws arrive here too (see [`crate::transport`]).
+
+use davkit::{Error, ErrorKind};
+
+/// A davkit error: the variant is the kind (as in the core's `ErrorKind`).
+///
+/// `detail` is a human-readable description without credentials; `status` is the HTTP status
+/// when the error came from a response; `url` is the URL concerned (without user-info);
+/// `retry_after_seconds` is the server's `Retry-After` for `RateLimited`.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Error)]
+pub enum DavError {
+    /// The server answered with an unexpected HTTP status.
+    Http {
+        /// What happened.
+        detail: String,
+        /// The HTTP status, if any.
+        status: Option<u16>,
+        /// The URL concerned, if any.
+        url: Option<String>,
+        /// Seconds to wait before retrying, if the server said.
+        retry_after_seconds: Option<u64>,
+    },
+    /// 401: the credentials were missing, wrong or expired.
+    Unauthorized {
+        /// What happened.
+        detail: String,
+        /// The HTTP status, if any.
+        status: Option<u16>,
+        /// The URL concerned, if any.
+        url: Option<String>,
+        /// Seconds to wait before retrying, if the server said.
+        retry_after_seconds: Option<u64>,
+    },
+    /// 403 without a more specific meaning.
+    Forbidden {
+        /// What happened.
+        detail: String,
+        /// The HTTP status, if any.
+        status: Option<u16>,
+        /// The URL concerned, if any.
+        url: Option<String>,
+        /// Seconds to wait before retrying, if the server said.
+        retry_after_seconds: Option<u64>,
+    },
+    /// 404 or 410 for a resource.
+    NotFound {
+        /// What happened.
+        detail: String,
+        /// The HTTP status, if any.
+        status: Option<u16>,
+        /// The URL concerned, if any.
+        url: Option<String>,
+        /// Seconds to wait before retrying, if the server said.
+        retry_after_seconds: Option<u64>,
+    },
+    /// 412 (or a UID conflict): the ETag condition failed and nothing was overwritten.
+    PreconditionFailed {
+        /// What happened.
+        detail: String,
+        /// The HTTP status, if any.
+        status: Option<u16>,
+        /// The URL concerned, if any.
+        url: Option<String>,
+        /// Seconds to wait before retrying, if the server said.
+        retry_after_seconds: Option<u64>,
+    },
+    /// The server rejected the sync token; a full resynchronisation is needed.
+    InvalidSyncToken {
+        /// What happened.
+        detail: String,
+        /// The HTTP status, if any.
+        status: Option<u16>,
+        /// The URL concerned, if any.
+        url: Option<String>,
+        /// Seconds to wait before retrying, if the server said.
+        retry_after_seconds: Option<u64>,
+    },
+    /// 429, 503 or a provider's rate limit; see `retry_after_seconds`.
+    RateLimited {
+        /// What happened.
+        detail: String,
+        /// The HTTP status, if any.
+        status: Option<u16>,
+        /// The URL concerned, if any.
+        url: Option<String>,
+        /// Seconds to wait before retrying, if the server said.
+        retry_after_seconds: Option<u64>,
+    },
+    /// The body was not the XML that was expected.
+    Xml {
+        /// What happened.
+        detail: String,
+        /// The HTTP status, if any.
+        status: Option<u16>,
+        /// The URL concerned, if any.
+        url: Option<String>,
+        /// Seconds to wait before retrying, if the server said.
+        retry_after_seconds: Option<u64>,
+    },
+    /// An iCalendar object could not be parsed (or expanded).
+    ICalendar {
+        /// What happened.
+        detail: String,
+        /// The HTTP status, if any.
+        status: Option<u16>,
+        /// The URL concerned, if any.
+        url: Option<String>,
+        /// Seconds to wait before retrying, if the server said.
+        retry_after_seconds: Option<u64>,
+    },
+    /// A vCard could not be parsed.
+    VCard {
+        /// What happened.
+        detail: String,
+        /// The HTTP status, if any.
+        status: Option<u16>,
+        /// The URL concerned, if any.
+        url: Option<String>,
+        /// Seconds to wait before retrying, if the server said.
+        retry_after_seconds: Option<u64>,
+    },
+    /// The server broke the protocol.
+    Protocol {
+        /// What happened.
+        detail: String,
+        /// The HTTP status, if any.
+        status: Option<u16>,
+        /// The URL concerned, if any.
+        url: Option<String>,
+        /// Seconds to wait before retrying, if the server said.
+        retry_after_seconds: Option<u64>,
+    },
+    /// The caller passed something unusable (a bad URL, a sync state of another collection).
+    InvalidInput {
+        /// What happened.
+        detail: String,
+        /// The HTTP status, if any.
+        status: Option<u16>,
+        /// The URL concerned, if any.
+        url: Option<String>,
+        /// Seconds to wait before retrying, if the server said.
+        retry_after_seconds: Option<u64>,
+    },
+    /// The server or its profile does not support this operation.
+    Unsupported {
+        /// What happened.
+        detail: String,
+        /// The HTTP status, if any.
+        status: Option<u16>,
+        /// The URL concerned, if any.
+        url: Option<String>,
+        /// Seconds to wait before retrying, if the server said.
+        retry_after_seconds: Option<u64>,
+    },
+    /// A redirect was refused (downgrade, other scheme, too many hops).
+    Redirect {
+        /// What happened.
+        detail: String,
+        /// The HTTP status, if any.
+        status: Option<u16>,
+        /// The URL concerned, if any.
+        url: Option<String>,
+        /// Seconds to wait before retrying, if the server said.
+        retry_after_seconds: Option<u64>,
+    },
+    /// The app's HTTP stack failed: network, TLS, timeout, or any exception its transport threw.
+    Transport {
+        /// What happened.
+        detail: String,
+        /// The HTTP status, if any.
+        status: Option<u16>,
+        /// The URL concerned, if any.
+        url: Option<String>,
+        /// Seconds to wait before retrying, if the server said.
+        retry_after_seconds: Option<u64>,
+    },
+    /// A kind this version of the bindings does not know yet (a newer core).
+    Other {
+        /// What happened.
+        detail: String,
+        /// The HTTP status, if any.
+        status: Option<u16>,
+        /// The URL concerned, if any.
+        url: Option<String>,
+        /// Seconds to wait before retrying, if the server said.
+        retry_after_seconds: Option<u64>,
+    },
+}
+
+/// The fields every variant carries.
+struct Parts {
+    detail: String,
+    status: Option<u16>,
+    url: Option<String>,
+    retry_after_seconds: Option<u64>,
+}
+
+macro_rules! variants {
+    ($mac:ident) => {
+        $mac!(
+            Http,
+            Unauthorized,
+            Forbidden,
+            NotFound,
+            PreconditionFailed,
+            InvalidSyncToken,
+            RateLimited,
+            Xml,
+            ICalendar,
+            VCard,
+            Protocol,
+            InvalidInput,
+            Unsupported,
+            Redirect,
+            Transport
+        )
+    };
+}
+
+impl DavError {
+    fn build(kind: Option<ErrorKind>, p: Parts) -> DavError {
+        let Parts {
+            detail,
+            status,
+            url,
+            retry_after_seconds,
+        } = p;
+        macro_rules! pick {
+            ($($v:ident),*) => {
+                match kind {
+                    $(Some(ErrorKind::$v) => DavError::$v { detail, status, url, retry_after_seconds },)*
+                    _ => DavError::Other { detail, status, url, retry_after_seconds },
+                }
+            };
+        }
+        variants!(pick)
+    }
+
+    fn parts(
+        &self,
+    ) -> (
+        Option<ErrorKind>,
+        &str,
+        Option<u16>,
+        Option<&str>,
+        Option<u64>,
+    ) {
+        macro_rules! split {
+            ($($v:ident),*) => {
+                match self {
+                    $(DavError::$v { detail, status, url, retry_after_seconds } =>
+                        (Some(ErrorKind::$v), detail.as_str(), *status, url.as_deref(), *retry_after_seconds),)*
+                    DavError::Other { detail, status, url, retry_after_seconds } =>
+                        (None, detail.as_str(), *status, url.as_deref(), *retry_after_seconds),
+                }
+            };
+        }
+        variants!(split)
+    }
+
+    /// A transport error with a message (what the app's transport should throw on failure).
+    pub fn transport(detail: impl Into<String>) -> DavError {
+        DavError::build(
+            Some(ErrorKind::Transport),
+            Parts {
+                detail: detail.into(),
+                status: None,
+                url: None,
+                retry_after_seconds: None,
+            },
+        )
+    }
+
+    /// An invalid-input error with a message.
+    pub fn invalid_input(detail: impl Into<String>) -> DavError {
+        DavError::build(
+            Some(ErrorKind::InvalidInput),
+            Parts {
+                detail: detail.into(),
+                status: None,
+                url: None,
+                retry_after_seconds: None,
+            },
+        )
+    }
+
+    /// An error of a kind with a message.
+    pub fn of_kind(kind: ErrorKind, detail: impl Into<String>) -> DavError {
+        DavError::build(
+            Some(kind),
+            Parts {
+                detail: detail.into(),
+                status: None,
+                url: None,
+                retry_after_seconds: None,
+            },
+        )
+    }
+
+    /// The kind's stable name (`"PreconditionFailed"`, ...), as the core names it.
+    pub fn kind_name(&self) -> &'static str {
+        self.parts().0.map_or("Other", ErrorKind::as_str)
+    }
+
+    /// The description.
+    pub fn detail(&self) -> &str {
+        self.parts().1
+    }
+
+    /// The HTTP status, if any.
+    pub fn status(&self) -> Option<u16> {
+        self.parts().2
+    }
+}
+
+impl std::fmt::Display for DavError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (_, detail, _, url, _) = self.parts();
+        write!(f, "{}: {detail}", self.kind_name())?;
+        if let Some(url) = url {
+            write!(f, " ({url})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DavError {}
+
+impl From<Error> for DavError {
+    fn from(e: Error) -> Self {
+        DavError::build(
+            Some(e.kind()),
+            Parts {
+                detail: e.message().to_owned(),
+                status: e.status(),
+                url: e.url().map(str::to_owned),
+                retry_after_seconds: e.retry_after(),
+            },
+        )
+    }
+}
+
+impl From<DavError> for Error {
+    /// What an error thrown by the app's transport becomes inside the core: the same kind
+    /// (`Other` becomes `Transport`), message, status and URL.
+    fn from(e: DavError) -> Self {
+        let (kind, detail, status, url, retry) = e.parts();
+        let mut out =
+            Error::new(kind.unwrap_or(ErrorKind::Transport), detail).with_retry_after(retry);
+        if let Some(status) = status {
+            out = out.with_status(status);
+        }
+        if let Some(url) = url {
+            out = out.with_url(url);
+        }
+        out
+    }
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for DavError {
+    /// Any exception the app's transport throws that is not a `DavError` (an `IOException`, a
+    /// Swift `URLError`, a Python `OSError`): a `Transport` error, never a panic.
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        DavError::transport(format!("the app's HTTP transport failed: {}", e.reason))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_every_kind() {
+        for kind in [
+            ErrorKind::Http,
+            ErrorKind::Unauthorized,
+            ErrorKind::Forbidden,
+            ErrorKind::NotFound,
+            ErrorKind::PreconditionFailed,
+            ErrorKind::InvalidSyncToken,
+            ErrorKind::RateLimited,
+            ErrorKind::Xml,
+            ErrorKind::ICalendar,
+            ErrorKind::VCard,
+            ErrorKind::Protocol,
+            ErrorKind::InvalidInput,
+            ErrorKind::Unsupported,
+            ErrorKind::Redirect,
+            ErrorKind::Transport,
+        ] {
+            let core = Error::new(kind, "m")
+                .with_status(412)
+                .with_url("https://u:p@h/x");
+            let ffi = DavError::from(core.clone());
+            assert_eq!(ffi.kind_name(), kind.as_str());
+            assert_eq!(ffi.status(), Some(412));
+            let back = Error::from(ffi);
+            assert_eq!(back.kind(), kind);
+            assert_eq!(back.url(), Some("https://h/x"));
+        }
+    }
+
+    #[test]
+    fn callback_errors_are_transport() {
+        let e = DavError::from(uniffi::UnexpectedUniFFICallbackError {
+            reason: "java.io.IOException: boom".into(),
+        });
+        assert_eq!(e.kind_name(), "Transport");
+        assert!(e.detail().contains("boom"));
+    }
+}

@@ -1,0 +1,508 @@
+//! Mirror records of the core's plain data, with `From` impls both ways where needed. Nothing
+//! here decides anything about DAV: fields are copied.
+
+use std::fmt;
+
+use crate::error::DavError;
+
+/// One HTTP header.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct HttpHeader {
+    /// The name as sent or received.
+    pub name: String,
+    /// The value.
+    pub value: String,
+}
+
+/// A request for the app's HTTP stack: send it as given (method, URL, headers, body). The core
+/// follows redirects itself, so the transport should not (or should report `final_url`).
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+pub struct HttpRequest {
+    /// `GET`, `PUT`, `PROPFIND`, `REPORT`, `MKCALENDAR`, ...
+    pub method: String,
+    /// The absolute URL.
+    pub url: String,
+    /// Headers in order (including `Authorization` when the core added credentials).
+    pub headers: Vec<HttpHeader>,
+    /// The body, if any.
+    pub body: Option<Vec<u8>>,
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &self.headers.len())
+            .field("body_len", &self.body.as_ref().map(Vec::len))
+            .finish()
+    }
+}
+
+/// The app's HTTP stack's answer.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+pub struct HttpResponse {
+    /// The status code.
+    pub status: u16,
+    /// Headers as received.
+    pub headers: Vec<HttpHeader>,
+    /// The body, already decoded from any `Content-Encoding`.
+    pub body: Vec<u8>,
+    /// The URL after redirects the HTTP stack followed by itself; `null` when it followed none.
+    #[uniffi(default)]
+    pub final_url: Option<String>,
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &self.headers.len())
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+impl From<davkit::HttpRequest> for HttpRequest {
+    fn from(r: davkit::HttpRequest) -> Self {
+        HttpRequest {
+            method: r.method.as_str().to_owned(),
+            url: r.url,
+            headers: r
+                .headers
+                .into_iter()
+                .map(|(name, value)| HttpHeader { name, value })
+                .collect(),
+            body: r.body,
+        }
+    }
+}
+
+impl From<HttpResponse> for davkit::HttpResponse {
+    fn from(r: HttpResponse) -> Self {
+        davkit::HttpResponse {
+            status: r.status,
+            headers: r.headers.into_iter().map(|h| (h.name, h.value)).collect(),
+            body: r.body,
+            final_url: r.final_url,
+        }
+    }
+}
+
+/// How to authenticate.
+#[derive(Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum Credentials {
+    /// No `Authorization` header.
+    None,
+    /// HTTP Basic (iCloud: an app-specific password).
+    Basic {
+        /// The user name.
+        username: String,
+        /// The password.
+        password: String,
+    },
+    /// An OAuth 2.0 access token (Google).
+    Bearer {
+        /// The access token.
+        token: String,
+    },
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Credentials::None => "None",
+            Credentials::Basic { .. } => "Basic(<redacted>)",
+            Credentials::Bearer { .. } => "Bearer(<redacted>)",
+        })
+    }
+}
+
+impl From<Credentials> for davkit::Credentials {
+    fn from(c: Credentials) -> Self {
+        match c {
+            Credentials::None => davkit::Credentials::None,
+            Credentials::Basic { username, password } => {
+                davkit::Credentials::basic(username, password)
+            }
+            Credentials::Bearer { token } => davkit::Credentials::bearer(token),
+        }
+    }
+}
+
+/// The client's configuration. Only `server_url` and `credentials` are required.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct DavConfig {
+    /// Where to start: a server root, a principal or a collection URL.
+    pub server_url: String,
+    /// The credentials.
+    pub credentials: Credentials,
+    /// The `User-Agent` header; `null` for davkit's own.
+    #[uniffi(default)]
+    pub user_agent: Option<String>,
+    /// The provider profile: `generic`, `icloud`, `google-caldav`, `google-carddav`; `null`
+    /// picks one from the server URL.
+    #[uniffi(default)]
+    pub profile: Option<String>,
+    /// How many hrefs one multiget REPORT asks for (default 100).
+    #[uniffi(default)]
+    pub multiget_batch_size: Option<u32>,
+    /// How many requests an operation may have in flight at once (default 4).
+    #[uniffi(default)]
+    pub max_parallel_requests: Option<u32>,
+    /// `DAV:limit` for sync-collection pages; `null` lets the server decide.
+    #[uniffi(default)]
+    pub sync_page_limit: Option<u32>,
+}
+
+impl TryFrom<DavConfig> for davkit::Config {
+    type Error = DavError;
+
+    fn try_from(c: DavConfig) -> Result<Self, DavError> {
+        let mut config = davkit::Config::new(c.server_url, c.credentials.into());
+        if let Some(ua) = c.user_agent {
+            config.user_agent = ua;
+        }
+        if let Some(name) = c.profile {
+            config.profile = Some(match name.as_str() {
+                "generic" => davkit::Profile::generic(),
+                "icloud" => davkit::Profile::icloud(),
+                "google-caldav" => davkit::Profile::google_caldav(),
+                "google-carddav" => davkit::Profile::google_carddav(),
+                other => {
+                    return Err(DavError::invalid_input(format!(
+                        "unknown profile `{other}` (generic, icloud, google-caldav, google-carddav)"
+                    )));
+                }
+            });
+        }
+        if let Some(n) = c.multiget_batch_size {
+            config.multiget_batch_size = n as usize;
+        }
+        if let Some(n) = c.max_parallel_requests {
+            config.max_parallel_requests = n as usize;
+        }
+        config.sync_page_limit = c.sync_page_limit;
+        Ok(config)
+    }
+}
+
+/// Which services discovery looks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum Service {
+    /// Calendars only.
+    CalDav,
+    /// Address books only.
+    CardDav,
+    /// Both.
+    Both,
+}
+
+impl From<Service> for davkit::Service {
+    fn from(s: Service) -> Self {
+        match s {
+            Service::CalDav => davkit::Service::CalDav,
+            Service::CardDav => davkit::Service::CardDav,
+            Service::Both => davkit::Service::Both,
+        }
+    }
+}
+
+/// What a collection holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum CollectionKind {
+    /// A calendar.
+    Calendar,
+    /// An address book.
+    AddressBook,
+    /// Any other collection.
+    Other,
+}
+
+impl From<CollectionKind> for davkit::CollectionKind {
+    fn from(k: CollectionKind) -> Self {
+        match k {
+            CollectionKind::Calendar => davkit::CollectionKind::Calendar,
+            CollectionKind::AddressBook => davkit::CollectionKind::AddressBook,
+            CollectionKind::Other => davkit::CollectionKind::Other,
+        }
+    }
+}
+
+impl From<davkit::CollectionKind> for CollectionKind {
+    fn from(k: davkit::CollectionKind) -> Self {
+        match k {
+            davkit::CollectionKind::Calendar => CollectionKind::Calendar,
+            davkit::CollectionKind::AddressBook => CollectionKind::AddressBook,
+            davkit::CollectionKind::Other => CollectionKind::Other,
+        }
+    }
+}
+
+/// A calendar, an address book or another collection, with its properties.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct Collection {
+    /// The absolute URL.
+    pub url: String,
+    /// What it holds.
+    pub kind: CollectionKind,
+    /// `DAV:displayname`.
+    pub display_name: Option<String>,
+    /// The calendar or address book description.
+    pub description: Option<String>,
+    /// Apple's `calendar-color`.
+    pub color: Option<String>,
+    /// `CS:getctag`.
+    pub ctag: Option<String>,
+    /// `DAV:sync-token`.
+    pub sync_token: Option<String>,
+    /// Supported components (`VEVENT`, `VTODO`); empty means all.
+    pub components: Vec<String>,
+    /// The user's privileges (`read`, `write`, ...).
+    pub privileges: Vec<String>,
+    /// Every resource type as `{namespace}name`.
+    pub resource_types: Vec<String>,
+    /// The RFC 5995 add-member URL, if any.
+    pub add_member_url: Option<String>,
+    /// Whether sync-collection is supported; `null` when not reported.
+    pub supports_sync_collection: Option<bool>,
+}
+
+impl From<davkit::Collection> for Collection {
+    fn from(c: davkit::Collection) -> Self {
+        Collection {
+            url: c.url,
+            kind: c.kind.into(),
+            display_name: c.display_name,
+            description: c.description,
+            color: c.color,
+            ctag: c.ctag,
+            sync_token: c.sync_token,
+            components: c.components,
+            privileges: c.privileges,
+            resource_types: c.resource_types,
+            add_member_url: c.add_member_url,
+            supports_sync_collection: c.supports_sync_collection,
+        }
+    }
+}
+
+/// Where an account's data lives.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct Discovery {
+    /// The principal URL, if the server has one.
+    pub principal: Option<String>,
+    /// Calendar home sets.
+    pub calendar_home_sets: Vec<String>,
+    /// Address book home sets.
+    pub addressbook_home_sets: Vec<String>,
+    /// The calendars and address books found.
+    pub collections: Vec<Collection>,
+}
+
+impl From<davkit::Discovery> for Discovery {
+    fn from(d: davkit::Discovery) -> Self {
+        Discovery {
+            principal: d.principal,
+            calendar_home_sets: d.calendar_home_sets,
+            addressbook_home_sets: d.addressbook_home_sets,
+            collections: d.collections.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A calendar object or vCard resource.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct DavObject {
+    /// The absolute URL.
+    pub url: String,
+    /// The ETag, verbatim (quotes included): pass it back unchanged to update or delete.
+    pub etag: Option<String>,
+    /// The iCalendar or vCard text, when fetched.
+    pub data: Option<String>,
+}
+
+impl From<davkit::DavObject> for DavObject {
+    fn from(o: davkit::DavObject) -> Self {
+        DavObject {
+            url: o.url,
+            etag: o.etag,
+            data: o.data,
+        }
+    }
+}
+
+/// What a write left on the server.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct WriteResult {
+    /// The resource's URL.
+    pub url: String,
+    /// The new ETag, when the server returned one.
+    pub etag: Option<String>,
+}
+
+impl From<davkit::WriteResult> for WriteResult {
+    fn from(w: davkit::WriteResult) -> Self {
+        WriteResult {
+            url: w.url,
+            etag: w.etag,
+        }
+    }
+}
+
+/// The outcome of a multiget.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct MultigetResult {
+    /// The objects found, with data.
+    pub objects: Vec<DavObject>,
+    /// The hrefs the server reported missing.
+    pub missing: Vec<String>,
+}
+
+impl From<davkit::MultigetResult> for MultigetResult {
+    fn from(m: davkit::MultigetResult) -> Self {
+        MultigetResult {
+            objects: m.objects.into_iter().map(Into::into).collect(),
+            missing: m.missing,
+        }
+    }
+}
+
+/// Properties to set on a collection; `null` leaves a property as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, uniffi::Record)]
+pub struct CollectionProps {
+    /// `DAV:displayname`.
+    #[uniffi(default)]
+    pub display_name: Option<String>,
+    /// The description.
+    #[uniffi(default)]
+    pub description: Option<String>,
+    /// The colour, e.g. `#1BADF8`.
+    #[uniffi(default)]
+    pub color: Option<String>,
+    /// For calendars: the components it will hold.
+    #[uniffi(default)]
+    pub components: Vec<String>,
+}
+
+impl From<CollectionProps> for davkit::CollectionProps {
+    fn from(p: CollectionProps) -> Self {
+        davkit::CollectionProps {
+            display_name: p.display_name,
+            description: p.description,
+            color: p.color,
+            components: p.components,
+        }
+    }
+}
+
+/// A UTC time range for calendar-query, as `YYYYMMDDTHHMMSSZ` strings.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct TimeRange {
+    /// Inclusive start; `null` for unbounded.
+    #[uniffi(default)]
+    pub start: Option<String>,
+    /// Exclusive end; `null` for unbounded.
+    #[uniffi(default)]
+    pub end: Option<String>,
+}
+
+/// A calendar-query filter: a component, optionally within a time range.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct CalendarFilter {
+    /// `VEVENT`, `VTODO`, ...
+    pub component: String,
+    /// Only objects overlapping this range.
+    #[uniffi(default)]
+    pub time_range: Option<TimeRange>,
+}
+
+impl From<CalendarFilter> for davkit::CalendarFilter {
+    fn from(f: CalendarFilter) -> Self {
+        davkit::CalendarFilter {
+            component: f.component,
+            time_range: f.time_range.map(|t| davkit::TimeRange {
+                start: t.start,
+                end: t.end,
+            }),
+        }
+    }
+}
+
+/// One change found by a sync.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum Change {
+    /// A new member (with its data).
+    Added {
+        /// The object.
+        object: DavObject,
+    },
+    /// A member whose ETag changed (with its new data).
+    Changed {
+        /// The object.
+        object: DavObject,
+    },
+    /// A member that is gone.
+    Deleted {
+        /// Its URL.
+        url: String,
+    },
+}
+
+impl From<davkit::Change> for Change {
+    fn from(c: davkit::Change) -> Self {
+        match c {
+            davkit::Change::Added(o) => Change::Added { object: o.into() },
+            davkit::Change::Changed(o) => Change::Changed { object: o.into() },
+            davkit::Change::Deleted { url } => Change::Deleted { url },
+        }
+    }
+}
+
+/// How a sync found its changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum SyncMethod {
+    /// RFC 6578 sync-collection with a token.
+    SyncCollection,
+    /// The ctag had not changed.
+    CtagUnchanged,
+    /// A full listing of ETags compared with the state.
+    EtagListing,
+}
+
+impl From<davkit::SyncMethod> for SyncMethod {
+    fn from(m: davkit::SyncMethod) -> Self {
+        match m {
+            davkit::SyncMethod::SyncCollection => SyncMethod::SyncCollection,
+            davkit::SyncMethod::CtagUnchanged => SyncMethod::CtagUnchanged,
+            davkit::SyncMethod::EtagListing => SyncMethod::EtagListing,
+        }
+    }
+}
+
+/// The outcome of a sync.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct SyncResult {
+    /// Every change since the state given.
+    pub changes: Vec<Change>,
+    /// The state to store (after applying `changes`) and pass to the next `sync`, as JSON.
+    pub state_json: String,
+    /// The sync token in that state, for display or logging.
+    pub sync_token: Option<String>,
+    /// How the changes were found.
+    pub method: SyncMethod,
+    /// The server rejected the stored token and the changes come from a full listing.
+    pub token_was_reset: bool,
+}
+
+impl From<davkit::SyncResult> for SyncResult {
+    fn from(r: davkit::SyncResult) -> Self {
+        SyncResult {
+            changes: r.changes.into_iter().map(Into::into).collect(),
+            state_json: r.state.to_json(),
+            sync_token: r.state.sync_token.clone(),
+            method: r.method.into(),
+            token_was_reset: r.token_was_reset,
+        }
+    }
+}
