@@ -1,1 +1,344 @@
-//! WebAssembly bindings of davkit (work in progress: see issue 4).
+//! WebAssembly bindings of davkit for the npm package `davkit`.
+//!
+//! Every export converts its arguments, calls the core, and converts the result or error; there
+//! is no DAV logic here. The transport is a JS `fetch` function ([`transport::FetchTransport`]).
+//! The public JS API (`DavClient`, `DavError`, auth providers) is the hand-written wrapper in
+//! `npm/src/`, which calls these low-level exports.
+
+mod calendar;
+mod convert;
+mod transport;
+
+use std::rc::Rc;
+
+use davkit::{
+    CalendarFilter, CollectionKind, CollectionProps, Config, Credentials, DavClient, Error,
+    ErrorKind, Profile, Service, SyncState, TimeRange,
+};
+use js_sys::{Function, Promise};
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+pub use calendar::{expand, parse_calendar, parse_contact, parse_contacts};
+pub use transport::FetchTransport;
+
+/// Credentials as JS passes them: `{ basic: { username, password } }` or `{ bearer: token }`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum JsCredentials {
+    Basic { username: String, password: String },
+    Bearer(String),
+}
+
+/// The client options after the JS wrapper resolved `auth` into credentials.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JsConfig {
+    server_url: String,
+    credentials: Option<JsCredentials>,
+    profile: Option<String>,
+    user_agent: Option<String>,
+    multiget_batch_size: Option<usize>,
+    max_parallel_requests: Option<usize>,
+    sync_page_limit: Option<u32>,
+    #[serde(default)]
+    omit_user_agent: bool,
+    #[serde(default)]
+    follow_redirects: bool,
+}
+
+/// `SyncState` as JS stores it: camelCase, or the core's snake_case JSON.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JsSyncState {
+    #[serde(alias = "collection_url")]
+    collection_url: String,
+    #[serde(default, alias = "sync_token")]
+    sync_token: Option<String>,
+    #[serde(default)]
+    ctag: Option<String>,
+    #[serde(default)]
+    etags: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct JsProps {
+    display_name: Option<String>,
+    description: Option<String>,
+    color: Option<String>,
+    components: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JsFilter {
+    component: String,
+    start: Option<String>,
+    end: Option<String>,
+}
+
+fn profile(name: &str) -> Result<Profile, Error> {
+    Ok(match name {
+        "generic" => Profile::generic(),
+        "icloud" => Profile::icloud(),
+        "google-caldav" => Profile::google_caldav(),
+        "google-carddav" => Profile::google_carddav(),
+        other => {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "unknown profile `{other}` (generic, icloud, google-caldav, google-carddav)"
+                ),
+            ));
+        }
+    })
+}
+
+fn kind(name: &str) -> Result<CollectionKind, Error> {
+    convert::input(
+        &JsValue::from_str(name),
+        "collection kind (calendar, addressbook, other)",
+    )
+}
+
+/// A client: one core `DavClient` over `fetch`. Built by the JS wrapper, not by apps.
+#[wasm_bindgen]
+pub struct Client {
+    inner: Rc<DavClient<FetchTransport>>,
+}
+
+type Out = Result<JsValue, Error>;
+
+impl Client {
+    /// Runs one core call as a Promise that resolves to its converted result or rejects with
+    /// the error object.
+    fn run<F, Fut>(&self, call: F) -> Promise
+    where
+        F: FnOnce(Rc<DavClient<FetchTransport>>) -> Fut + 'static,
+        Fut: std::future::Future<Output = Out> + 'static,
+    {
+        let inner = self.inner.clone();
+        future_to_promise(async move { call(inner).await.map_err(|e| convert::error(&e)) })
+    }
+}
+
+#[wasm_bindgen]
+impl Client {
+    /// A client for `config` (see `JsConfig`) sending through `fetch`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue, fetch: Function) -> Result<Client, JsValue> {
+        let build = || -> Result<Client, Error> {
+            let c: JsConfig = convert::input(&config, "client options")?;
+            let credentials = match c.credentials {
+                None => Credentials::None,
+                Some(JsCredentials::Basic { username, password }) => {
+                    Credentials::basic(username, password)
+                }
+                Some(JsCredentials::Bearer(token)) => Credentials::bearer(token),
+            };
+            let mut config = Config::new(c.server_url, credentials);
+            if let Some(p) = c.profile {
+                config.profile = Some(profile(&p)?);
+            }
+            if let Some(ua) = c.user_agent {
+                config.user_agent = ua;
+            }
+            if let Some(n) = c.multiget_batch_size {
+                config.multiget_batch_size = n;
+            }
+            if let Some(n) = c.max_parallel_requests {
+                config.max_parallel_requests = n;
+            }
+            config.sync_page_limit = c.sync_page_limit;
+            let transport = FetchTransport::new(fetch, c.omit_user_agent, c.follow_redirects);
+            Ok(Client {
+                inner: Rc::new(DavClient::new(config, transport)?),
+            })
+        };
+        build().map_err(|e| convert::error(&e))
+    }
+
+    /// `discover("caldav" | "carddav" | "both")` -> `Discovery`.
+    pub fn discover(&self, service: String) -> Promise {
+        self.run(move |c| async move {
+            let service: Service = convert::input(&JsValue::from_str(&service), "service")?;
+            Ok(convert::output(&c.discover(service).await?))
+        })
+    }
+
+    /// `listCollections(homeUrl)` -> `Collection[]`.
+    #[wasm_bindgen(js_name = listCollections)]
+    pub fn list_collections(&self, home_url: String) -> Promise {
+        self.run(move |c| async move { Ok(convert::output(&c.list_collections(&home_url).await?)) })
+    }
+
+    /// `getCollection(url)` -> `Collection`.
+    #[wasm_bindgen(js_name = getCollection)]
+    pub fn get_collection(&self, url: String) -> Promise {
+        self.run(move |c| async move { Ok(convert::output(&c.get_collection(&url).await?)) })
+    }
+
+    /// `createCollection(kind, homeUrl, slug, props)` -> `Collection`.
+    #[wasm_bindgen(js_name = createCollection)]
+    pub fn create_collection(
+        &self,
+        kind_name: String,
+        home_url: String,
+        slug: String,
+        props: JsValue,
+    ) -> Promise {
+        let props = read_props(&props);
+        self.run(move |c| async move {
+            let props = props?;
+            let created = match kind(&kind_name)? {
+                CollectionKind::AddressBook => {
+                    c.create_address_book(&home_url, &slug, props).await?
+                }
+                _ => c.create_calendar(&home_url, &slug, props).await?,
+            };
+            Ok(convert::output(&created))
+        })
+    }
+
+    /// `updateCollection(url, kind, props)` -> `undefined`.
+    #[wasm_bindgen(js_name = updateCollection)]
+    pub fn update_collection(&self, url: String, kind_name: String, props: JsValue) -> Promise {
+        let props = read_props(&props);
+        self.run(move |c| async move {
+            c.update_collection(&url, kind(&kind_name)?, props?).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// `deleteCollection(url)` -> `undefined`.
+    #[wasm_bindgen(js_name = deleteCollection)]
+    pub fn delete_collection(&self, url: String) -> Promise {
+        self.run(move |c| async move {
+            c.delete_collection(&url).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// `listObjects(collectionUrl)` -> `DavObject[]` (URLs and ETags).
+    #[wasm_bindgen(js_name = listObjects)]
+    pub fn list_objects(&self, collection_url: String) -> Promise {
+        self.run(
+            move |c| async move { Ok(convert::output(&c.list_objects(&collection_url).await?)) },
+        )
+    }
+
+    /// `calendarQuery(collectionUrl, { component, start?, end? })` -> `DavObject[]`.
+    #[wasm_bindgen(js_name = calendarQuery)]
+    pub fn calendar_query(&self, collection_url: String, filter: JsValue) -> Promise {
+        let filter: Result<JsFilter, Error> = convert::input(&filter, "calendar query filter");
+        self.run(move |c| async move {
+            let f = filter?;
+            let time_range = (f.start.is_some() || f.end.is_some()).then_some(TimeRange {
+                start: f.start,
+                end: f.end,
+            });
+            let filter = CalendarFilter {
+                component: f.component,
+                time_range,
+            };
+            Ok(convert::output(
+                &c.calendar_query(&collection_url, filter).await?,
+            ))
+        })
+    }
+
+    /// `multiget(collectionUrl, kind, hrefs)` -> `{ objects, missing }`.
+    pub fn multiget(
+        &self,
+        collection_url: String,
+        kind_name: String,
+        hrefs: Vec<String>,
+    ) -> Promise {
+        self.run(move |c| async move {
+            let result = c
+                .multiget(&collection_url, kind(&kind_name)?, hrefs)
+                .await?;
+            Ok(convert::output(&serde_json::json!({
+                "objects": convert::json(&result.objects),
+                "missing": result.missing,
+            })))
+        })
+    }
+
+    /// `getObject(url)` -> `DavObject`.
+    #[wasm_bindgen(js_name = getObject)]
+    pub fn get_object(&self, url: String) -> Promise {
+        self.run(move |c| async move { Ok(convert::output(&c.get_object(&url).await?)) })
+    }
+
+    /// `createObject(collectionUrl, name, data)` -> `WriteResult`.
+    #[wasm_bindgen(js_name = createObject)]
+    pub fn create_object(&self, collection_url: String, name: String, data: String) -> Promise {
+        self.run(move |c| async move {
+            Ok(convert::output(
+                &c.create_object(&collection_url, &name, &data).await?,
+            ))
+        })
+    }
+
+    /// `updateObject(url, data, etag)` -> `WriteResult`.
+    #[wasm_bindgen(js_name = updateObject)]
+    pub fn update_object(&self, url: String, data: String, etag: String) -> Promise {
+        self.run(move |c| async move {
+            Ok(convert::output(&c.update_object(&url, &data, &etag).await?))
+        })
+    }
+
+    /// `deleteObject(url, etag)` -> `undefined`.
+    #[wasm_bindgen(js_name = deleteObject)]
+    pub fn delete_object(&self, url: String, etag: String) -> Promise {
+        self.run(move |c| async move {
+            c.delete_object(&url, &etag).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// `postObject(addMemberUrl, data)` -> `WriteResult`.
+    #[wasm_bindgen(js_name = postObject)]
+    pub fn post_object(&self, add_member_url: String, data: String) -> Promise {
+        self.run(move |c| async move {
+            Ok(convert::output(
+                &c.post_object(&add_member_url, &data).await?,
+            ))
+        })
+    }
+
+    /// `sync(state, kind)` -> `{ changes, state, method, tokenWasReset }`.
+    pub fn sync(&self, state: JsValue, kind_name: String) -> Promise {
+        let state: Result<JsSyncState, Error> = convert::input(&state, "sync state");
+        self.run(move |c| async move {
+            let s = state?;
+            let state = SyncState {
+                collection_url: s.collection_url,
+                sync_token: s.sync_token,
+                ctag: s.ctag,
+                etags: s.etags,
+            };
+            Ok(convert::output(&c.sync(state, kind(&kind_name)?).await?))
+        })
+    }
+}
+
+fn read_props(props: &JsValue) -> Result<CollectionProps, Error> {
+    let p: Option<JsProps> = convert::input(props, "collection properties")?;
+    let p = p.unwrap_or_default();
+    Ok(CollectionProps {
+        display_name: p.display_name,
+        description: p.description,
+        color: p.color,
+        components: p.components,
+    })
+}
+
+/// The version of the core in this build.
+#[wasm_bindgen(js_name = coreVersion)]
+pub fn core_version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}

@@ -1,0 +1,104 @@
+//! iCalendar and vCard parsing and recurrence expansion for JS: the core's summaries
+//! (`EventSummary`, `ContactSummary`, `OccurrenceSummary`) with camelCase keys.
+
+use davkit::icalendar::{CalObject, Calendar, ExpandOptions, OccurrenceSummary, TzPolicy};
+use davkit::vcard::VCard;
+use davkit::{Error, ErrorKind};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use wasm_bindgen::prelude::*;
+
+use crate::convert;
+
+fn fail(kind: ErrorKind, message: impl Into<String>) -> JsValue {
+    convert::error(&Error::new(kind, message))
+}
+
+/// `parseCalendar(text)` -> `{ events: EventSummary[] }` (VEVENT, VTODO and VJOURNAL).
+#[wasm_bindgen(js_name = parseCalendar)]
+pub fn parse_calendar(text: &str) -> Result<JsValue, JsValue> {
+    let cal = Calendar::parse(text).map_err(|e| fail(ErrorKind::ICalendar, e.to_string()))?;
+    Ok(convert::plain_output(&json!({
+        "name": cal.name(),
+        "method": cal.method(),
+        "events": convert::json(&cal.summaries()),
+    })))
+}
+
+/// `parseContact(text)` -> `ContactSummary` of the first card.
+#[wasm_bindgen(js_name = parseContact)]
+pub fn parse_contact(text: &str) -> Result<JsValue, JsValue> {
+    let card = VCard::parse(text).map_err(|e| fail(ErrorKind::VCard, e.to_string()))?;
+    Ok(convert::plain_output(&card.to_summary()))
+}
+
+/// `parseContacts(text)` -> `ContactSummary[]` for a file with several cards.
+#[wasm_bindgen(js_name = parseContacts)]
+pub fn parse_contacts(text: &str) -> Result<JsValue, JsValue> {
+    let cards = VCard::parse_all(text).map_err(|e| fail(ErrorKind::VCard, e.to_string()))?;
+    let summaries: Vec<_> = cards.iter().map(VCard::to_summary).collect();
+    Ok(convert::plain_output(&summaries))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JsExpandOptions {
+    start: String,
+    end: String,
+    max_instances: Option<usize>,
+    floating_time_zone: Option<String>,
+    #[serde(default)]
+    prefer_vtimezone: bool,
+}
+
+/// `expand(text, { start, end, maxInstances?, floatingTimeZone?, preferVtimezone? })` ->
+/// `{ occurrences, truncated, warnings }`; `start`/`end` are ISO instants (`...Z` or offset).
+#[wasm_bindgen]
+pub fn expand(text: &str, options: JsValue) -> Result<JsValue, JsValue> {
+    let o: JsExpandOptions =
+        convert::input(&options, "expand options").map_err(|e| convert::error(&e))?;
+    let instant = |s: &str| {
+        s.parse::<jiff::Timestamp>().map_err(|e| {
+            fail(
+                ErrorKind::InvalidInput,
+                format!("`{s}` is not an instant with a zone (e.g. 2026-01-01T00:00:00Z): {e}"),
+            )
+        })
+    };
+    let window = (instant(&o.start)?, instant(&o.end)?);
+    let mut opts = ExpandOptions::default();
+    if let Some(n) = o.max_instances {
+        opts.max_instances = n;
+    }
+    if let Some(tz) = &o.floating_time_zone {
+        opts.floating_tz = jiff::tz::TimeZone::get(tz)
+            .map_err(|e| fail(ErrorKind::InvalidInput, format!("time zone `{tz}`: {e}")))?;
+    }
+    if o.prefer_vtimezone {
+        opts.tz_policy = TzPolicy::PreferVtimezone;
+    }
+    let cal = Calendar::parse(text).map_err(|e| fail(ErrorKind::ICalendar, e.to_string()))?;
+    let expansion = cal
+        .expand(window, &opts)
+        .map_err(|e| fail(ErrorKind::InvalidInput, e.to_string()))?;
+    let components = cal.component().components();
+    let occurrences: Vec<Value> = expansion
+        .occurrences
+        .iter()
+        .map(|occ| {
+            let mut v = convert::json(&OccurrenceSummary::from(occ));
+            if let (Some(comp), Value::Object(map)) = (components.get(occ.component_index), &mut v)
+            {
+                let obj = CalObject::new(comp);
+                map.insert("summary".into(), json!(obj.summary()));
+                map.insert("location".into(), json!(obj.location()));
+            }
+            v
+        })
+        .collect();
+    Ok(convert::plain_output(&json!({
+        "occurrences": occurrences,
+        "truncated": expansion.truncated,
+        "warnings": expansion.warnings,
+    })))
+}

@@ -1,0 +1,141 @@
+//! The `fetch` transport: one JS function `(url, init) => Promise<Response>` called per request.
+//!
+//! The npm wrapper passes either the app's `fetch` option or the global `fetch`, so every runtime
+//! (browser, node, workers, Deno, Bun, a CORS proxy, a test double) goes through this one path.
+//! Nothing here logs a header: `Authorization` only ever travels inside the `init` object.
+
+use davkit::{Error, ErrorKind, HttpRequest, HttpResponse, Result, Transport};
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// Sends core requests through a JS `fetch`-compatible function.
+#[derive(Clone, Debug)]
+pub struct FetchTransport {
+    fetch: Function,
+    omit_user_agent: bool,
+    follow_redirects: bool,
+}
+
+impl FetchTransport {
+    /// A transport over `fetch`. With `omit_user_agent`, `User-Agent` is not set (browsers do
+    /// not allow it, and a CORS preflight would have to list it). With `follow_redirects`,
+    /// `fetch` follows redirects (browsers must: a manual redirect is opaque there); otherwise
+    /// it returns them and the core follows them, deciding where credentials go.
+    pub fn new(fetch: Function, omit_user_agent: bool, follow_redirects: bool) -> Self {
+        FetchTransport {
+            fetch,
+            omit_user_agent,
+            follow_redirects,
+        }
+    }
+}
+
+fn set(target: &Object, key: &str, value: &JsValue) {
+    // Setting a property on a plain object we just created cannot fail.
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+fn get(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The `message` of a thrown JS value (never its stack or the request's headers).
+pub(crate) fn js_message(e: &JsValue) -> String {
+    let message = get(e, "message")
+        .as_string()
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "the fetch function failed".to_owned());
+    // undici says only "fetch failed"; the reason (ECONNREFUSED, ...) is in `cause`.
+    match get(&get(e, "cause"), "message").as_string() {
+        Some(cause) if !cause.is_empty() => format!("{message}: {cause}"),
+        _ => message,
+    }
+}
+
+fn transport_error(url: &str, e: &JsValue) -> Error {
+    Error::new(ErrorKind::Transport, js_message(e)).with_url(url)
+}
+
+impl Transport for FetchTransport {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
+        let url = request.url.clone();
+        let init = Object::new();
+        set(&init, "method", &JsValue::from_str(request.method.as_str()));
+        let headers = Array::new();
+        for (name, value) in &request.headers {
+            if self.omit_user_agent && name.eq_ignore_ascii_case("user-agent") {
+                continue;
+            }
+            headers.push(&Array::of2(
+                &JsValue::from_str(name),
+                &JsValue::from_str(value),
+            ));
+        }
+        set(&init, "headers", &headers);
+        if let Some(body) = &request.body {
+            // A copy, not a view into wasm memory (which detaches when memory grows).
+            let bytes = Uint8Array::new_with_length(body.len() as u32);
+            bytes.copy_from(body);
+            set(&init, "body", &bytes);
+        }
+        // When fetch follows redirects, the core reads `final_url` and resolves hrefs against it.
+        let redirect = if self.follow_redirects {
+            "follow"
+        } else {
+            "manual"
+        };
+        set(&init, "redirect", &JsValue::from_str(redirect));
+        let called = self
+            .fetch
+            .call2(&JsValue::UNDEFINED, &JsValue::from_str(&url), &init)
+            .map_err(|e| transport_error(&url, &e))?;
+        let response = JsFuture::from(Promise::resolve(&called))
+            .await
+            .map_err(|e| transport_error(&url, &e))?;
+        let status = get(&response, "status")
+            .as_f64()
+            .filter(|s| (100.0..1000.0).contains(s))
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Transport,
+                    "fetch returned something without a valid `status` (an opaque response?)",
+                )
+                .with_url(&url)
+            })? as u16;
+        let mut header_list = Vec::new();
+        let js_headers = get(&response, "headers");
+        if let Ok(Some(entries)) = js_sys::try_iter(&js_headers) {
+            for entry in entries {
+                let entry = entry.map_err(|e| transport_error(&url, &e))?;
+                let pair: Array = entry.unchecked_into();
+                if let (Some(name), Some(value)) =
+                    (pair.get(0).as_string(), pair.get(1).as_string())
+                {
+                    header_list.push((name, value));
+                }
+            }
+        }
+        let final_url = if get(&response, "redirected").as_bool() == Some(true) {
+            get(&response, "url").as_string().filter(|u| !u.is_empty())
+        } else {
+            None
+        };
+        let array_buffer: Function = get(&response, "arrayBuffer").dyn_into().map_err(|_| {
+            Error::new(ErrorKind::Transport, "the response has no arrayBuffer()").with_url(&url)
+        })?;
+        let buffer_promise = array_buffer
+            .call0(&response)
+            .map_err(|e| transport_error(&url, &e))?;
+        let buffer = JsFuture::from(Promise::resolve(&buffer_promise))
+            .await
+            .map_err(|e| transport_error(&url, &e))?;
+        let body = Uint8Array::new(&buffer).to_vec();
+        Ok(HttpResponse {
+            status,
+            headers: header_list,
+            body,
+            final_url,
+        })
+    }
+}

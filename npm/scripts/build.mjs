@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// Builds the npm package into npm/dist/: cargo (release, wasm32) -> wasm-bindgen (web target,
+// ESM) -> npm binaryen's wasm-opt (never Debian's: version 108 corrupts wasm-bindgen output) ->
+// the hand-written entry points from npm/src/. Writes dist/sizes.json (raw and gzip bytes).
+// Usage: node scripts/build.mjs [--no-opt]
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const npmDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const repo = join(npmDir, '..');
+const dist = join(npmDir, 'dist');
+const optimise = !process.argv.includes('--no-opt');
+
+function run(cmd, args, opts = {}) {
+  const t0 = Date.now();
+  execFileSync(cmd, args, { stdio: 'inherit', cwd: repo, ...opts });
+  console.log(`build: ${cmd} ${args[0]} ... ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+run('cargo', ['build', '--locked', '-p', 'davkit-wasm', '--target', 'wasm32-unknown-unknown', '--release']);
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(join(dist, 'wasm'), { recursive: true });
+const cargoWasm = join(repo, 'target/wasm32-unknown-unknown/release/davkit_wasm.wasm');
+run('wasm-bindgen', ['--target', 'web', '--remove-name-section', '--out-dir', join(dist, 'wasm'), cargoWasm]);
+const wasm = join(dist, 'wasm', 'davkit_wasm_bg.wasm');
+if (optimise) {
+  const wasmOpt = join(npmDir, 'node_modules', '.bin', 'wasm-opt');
+  const features = ['--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+    '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue'];
+  run(wasmOpt, ['-Os', ...features, wasm, '-o', wasm]);
+}
+// wasm-bindgen's own .d.ts files describe the low-level exports; the public types are index.d.ts.
+for (const f of readdirSync(join(dist, 'wasm'))) {
+  if (f.endsWith('.d.ts') || f === 'package.json' || f === '.gitignore') rmSync(join(dist, 'wasm', f));
+}
+cpSync(join(npmDir, 'src'), dist, { recursive: true });
+
+const sizes = {};
+const walk = (dir) => {
+  for (const f of readdirSync(dir)) {
+    const p = join(dir, f);
+    if (statSync(p).isDirectory()) walk(p);
+    else {
+      const bytes = readFileSync(p);
+      sizes[p.slice(dist.length + 1)] = { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+    }
+  }
+};
+walk(dist);
+const total = Object.values(sizes).reduce((a, s) => ({ raw: a.raw + s.raw, gzip: a.gzip + s.gzip }), { raw: 0, gzip: 0 });
+writeFileSync(join(dist, 'sizes.json'), JSON.stringify({ files: sizes, total }, null, 2) + '\n');
+console.log(`build: wasm ${sizes['wasm/davkit_wasm_bg.wasm'].raw} B raw, ${sizes['wasm/davkit_wasm_bg.wasm'].gzip} B gzip; dist total ${total.raw} B raw, ${total.gzip} B gzip`);

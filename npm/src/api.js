@@ -1,0 +1,286 @@
+// The public JS API of davkit over the wasm exports. Every method converts its arguments, calls
+// the core (through `Client` in bindings-wasm), and turns core errors into `DavError`. No DAV
+// decisions are made here; the one policy is auth: static credentials, or a token provider that
+// is asked again (with `{ refresh: true }`) and the call retried once after a 401.
+import {
+  Client,
+  coreVersion as wasmCoreVersion,
+  expand as wasmExpand,
+  parseCalendar as wasmParseCalendar,
+  parseContact as wasmParseContact,
+  parseContacts as wasmParseContacts,
+} from './wasm/davkit_wasm.js';
+
+/** Set by the entry point: browsers may not send `User-Agent` (and a preflight would need it). */
+export const platform = { browser: false };
+
+/** A davkit failure: `kind` is stable (see the README), `status` and `url` when known. */
+export class DavError extends Error {
+  constructor(message, details = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'DavError';
+    this.kind = details.kind ?? 'Protocol';
+    this.status = details.status ?? null;
+    this.url = details.url ?? null;
+    this.bodyExcerpt = details.bodyExcerpt ?? null;
+    this.retryAfter = details.retryAfter ?? null;
+  }
+}
+
+/** True when `value` is a `DavError` (of `kind`, when given). */
+export function isDavError(value, kind) {
+  return value instanceof DavError && (kind === undefined || value.kind === kind);
+}
+
+function toDavError(e) {
+  if (e instanceof DavError) return e;
+  if (e && typeof e === 'object' && e.davkit === true) {
+    const text = e.url ? `${e.kind}: ${e.message} (${e.url})` : `${e.kind}: ${e.message}`;
+    return new DavError(text, e);
+  }
+  return e; // not from the core (a bug or the app's own auth provider): rethrown unchanged
+}
+
+function invalid(message) {
+  return new DavError(`InvalidInput: ${message}`, { kind: 'InvalidInput' });
+}
+
+function urlOf(ref, what) {
+  const url = typeof ref === 'string' ? ref : ref?.url;
+  if (typeof url !== 'string') throw invalid(`${what} must be a URL string or an object with \`url\``);
+  return url;
+}
+
+function kindOf(ref, fallback) {
+  const kind = typeof ref === 'object' && ref ? ref.kind : undefined;
+  return kind ?? fallback;
+}
+
+function credentialsOf(auth) {
+  if (auth == null) return null;
+  if (typeof auth === 'string') return { bearer: auth };
+  if (auth.basic) return { basic: { username: String(auth.basic.username), password: String(auth.basic.password) } };
+  if (typeof auth.bearer === 'string') return { bearer: auth.bearer };
+  throw invalid('`auth` must be { basic: { username, password } }, { bearer: token } or an async token provider');
+}
+
+/** `Date` or ISO text -> the CalDAV UTC form `YYYYMMDDTHHMMSSZ` (RFC 4791 §9.9). */
+function caldavTime(value, what) {
+  if (value == null) return null;
+  if (typeof value === 'string' && /^\d{8}T\d{6}Z$/.test(value)) return value;
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) throw invalid(`${what} is not a date: ${value}`);
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+}
+
+function isoInstant(value, what) {
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) throw invalid(`${what} is not a date: ${value}`);
+  return date.toISOString();
+}
+
+/** A CalDAV/CardDAV client. See index.d.ts for the full contract. */
+export class DavClient {
+  #config;
+  #fetch;
+  #auth;
+  #client = null;
+  #token;
+
+  constructor(options) {
+    if (!options || typeof options.serverUrl !== 'string') throw invalid('`serverUrl` is required');
+    const fetchFn = options.fetch ?? globalThis.fetch;
+    if (typeof fetchFn !== 'function') throw invalid('no `fetch` in this runtime: pass the `fetch` option');
+    this.#fetch = (url, init) => fetchFn(url, init);
+    this.#config = {
+      serverUrl: options.serverUrl,
+      profile: options.profile,
+      userAgent: options.userAgent,
+      multigetBatchSize: options.multigetBatchSize,
+      maxParallelRequests: options.maxParallelRequests,
+      syncPageLimit: options.syncPageLimit,
+      omitUserAgent: options.omitUserAgent ?? platform.browser,
+      followRedirects: (options.redirect ?? (platform.browser ? 'follow' : 'manual')) === 'follow',
+    };
+    this.#auth = options.auth ?? null;
+    if (typeof this.#auth !== 'function') this.#client = this.#build(credentialsOf(this.#auth));
+  }
+
+  #build(credentials) {
+    try {
+      return new Client({ ...this.#config, credentials }, this.#fetch);
+    } catch (e) {
+      throw toDavError(e);
+    }
+  }
+
+  async #withToken(refresh) {
+    const token = await this.#auth({ refresh });
+    if (this.#client === null || token !== this.#token) {
+      this.#token = token;
+      this.#client = this.#build(credentialsOf(token));
+    }
+    return this.#client;
+  }
+
+  async #call(run) {
+    if (typeof this.#auth !== 'function') {
+      try {
+        return await run(this.#client);
+      } catch (e) {
+        throw toDavError(e);
+      }
+    }
+    try {
+      return await run(await this.#withToken(false));
+    } catch (e) {
+      const error = toDavError(e);
+      if (!isDavError(error, 'Unauthorized')) throw error;
+    }
+    try {
+      return await run(await this.#withToken(true));
+    } catch (e) {
+      throw toDavError(e);
+    }
+  }
+
+  discover(options = {}) {
+    return this.#call((c) => c.discover(options.service ?? 'both'));
+  }
+
+  async listCalendars() {
+    const found = await this.discover({ service: 'caldav' });
+    return found.collections.filter((c) => c.kind === 'calendar');
+  }
+
+  async listAddressBooks() {
+    const found = await this.discover({ service: 'carddav' });
+    return found.collections.filter((c) => c.kind === 'addressbook');
+  }
+
+  listCollections(homeUrl) {
+    const url = urlOf(homeUrl, 'homeUrl');
+    return this.#call((c) => c.listCollections(url));
+  }
+
+  getCollection(collection) {
+    const url = urlOf(collection, 'collection');
+    return this.#call((c) => c.getCollection(url));
+  }
+
+  createCalendar(homeUrl, slug, props = {}) {
+    const url = urlOf(homeUrl, 'homeUrl');
+    return this.#call((c) => c.createCollection('calendar', url, String(slug), props));
+  }
+
+  createAddressBook(homeUrl, slug, props = {}) {
+    const url = urlOf(homeUrl, 'homeUrl');
+    return this.#call((c) => c.createCollection('addressbook', url, String(slug), props));
+  }
+
+  updateCollection(collection, props) {
+    const url = urlOf(collection, 'collection');
+    const kind = kindOf(collection, 'calendar');
+    return this.#call((c) => c.updateCollection(url, kind, props ?? {}));
+  }
+
+  deleteCollection(collection) {
+    const url = urlOf(collection, 'collection');
+    return this.#call((c) => c.deleteCollection(url));
+  }
+
+  listObjects(collection) {
+    const url = urlOf(collection, 'collection');
+    return this.#call((c) => c.listObjects(url));
+  }
+
+  calendarQuery(collection, filter = {}) {
+    const url = urlOf(collection, 'collection');
+    const f = {
+      component: filter.component ?? 'VEVENT',
+      start: caldavTime(filter.start, 'start'),
+      end: caldavTime(filter.end, 'end'),
+    };
+    return this.#call((c) => c.calendarQuery(url, f));
+  }
+
+  multiget(collection, hrefs) {
+    const url = urlOf(collection, 'collection');
+    const kind = kindOf(collection, 'calendar');
+    const list = Array.from(hrefs ?? [], String);
+    return this.#call((c) => c.multiget(url, kind, list));
+  }
+
+  getObject(object) {
+    const url = urlOf(object, 'object');
+    return this.#call((c) => c.getObject(url));
+  }
+
+  createObject(collection, name, data) {
+    const url = urlOf(collection, 'collection');
+    return this.#call((c) => c.createObject(url, String(name), String(data)));
+  }
+
+  updateObject(object, data, etag) {
+    const url = urlOf(object, 'object');
+    const tag = etag ?? (typeof object === 'object' ? object?.etag : undefined);
+    if (typeof tag !== 'string') throw invalid('updateObject needs the ETag the object was read with');
+    return this.#call((c) => c.updateObject(url, String(data), tag));
+  }
+
+  deleteObject(object, etag) {
+    const url = urlOf(object, 'object');
+    const tag = etag ?? (typeof object === 'object' ? object?.etag : undefined);
+    if (typeof tag !== 'string') throw invalid('deleteObject needs the ETag the object was read with');
+    return this.#call((c) => c.deleteObject(url, tag));
+  }
+
+  postObject(collection, data) {
+    const url = typeof collection === 'object' && collection?.addMemberUrl ? collection.addMemberUrl : urlOf(collection, 'collection');
+    return this.#call((c) => c.postObject(url, String(data)));
+  }
+
+  sync(collection, state, options = {}) {
+    const url = urlOf(collection, 'collection');
+    const kind = options.kind ?? kindOf(collection, undefined);
+    if (kind === undefined) throw invalid('sync needs the collection kind: pass a Collection or { url, kind }');
+    const from = state ?? { collectionUrl: url };
+    return this.#call((c) => c.sync(from, kind));
+  }
+}
+
+function wrap(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    throw toDavError(e);
+  }
+}
+
+export function parseCalendar(text) {
+  return wrap(() => wasmParseCalendar(String(text)));
+}
+
+export function parseContact(text) {
+  return wrap(() => wasmParseContact(String(text)));
+}
+
+export function parseContacts(text) {
+  return wrap(() => wasmParseContacts(String(text)));
+}
+
+export function expand(text, options) {
+  if (!options) throw invalid('expand needs { start, end }');
+  const o = {
+    start: isoInstant(options.start, 'start'),
+    end: isoInstant(options.end, 'end'),
+    maxInstances: options.maxInstances,
+    floatingTimeZone: options.floatingTimeZone,
+    preferVtimezone: options.preferVtimezone ?? false,
+  };
+  return wrap(() => wasmExpand(String(text), o));
+}
+
+export function coreVersion() {
+  return wasmCoreVersion();
+}
