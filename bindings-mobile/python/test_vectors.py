@@ -1,0 +1,243 @@
+"""Replays every case of tests/vectors/ (the shared corpus, read in place) through the generated
+Python bindings: a Python HttpTransport answers the recorded replies, the public async API runs,
+and results and DavError kinds are checked as tests/vectors/README.md says.
+
+Run: python3 -m unittest discover -s bindings-mobile/python -v   (after scripts/test-mobile.sh
+has generated bindings-mobile/build/python/davkit_mobile.py and copied the library next to it;
+DAVKIT_PY_BINDINGS overrides that directory).
+"""
+
+import asyncio
+import base64
+import json
+import os
+import sys
+import unittest
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+VECTORS = REPO / "tests" / "vectors"
+sys.path.insert(0, os.environ.get("DAVKIT_PY_BINDINGS", str(HERE.parent / "build" / "python")))
+
+import davkit_mobile as dk  # noqa: E402  (generated)
+
+
+class Mismatch(Exception):
+    """A request the case did not expect (the test fails with this, not the client's error)."""
+
+
+class ReplayTransport(dk.HttpTransport):
+    """Answers requests from a case's recorded exchanges (rules of tests/vectors/README.md)."""
+
+    def __init__(self, case, case_dir):
+        self.exchanges = [[ex, False] for ex in case.get("exchanges", [])]
+        self.case_dir = case_dir
+        self.requests = 0
+        self.problems = []
+
+    async def send(self, request):
+        self.requests += 1
+        body = (request.body or b"").decode("utf-8", "replace")
+        for entry in self.exchanges:
+            ex, used = entry
+            want = ex["request"]
+            if used or want["method"] != request.method or want["url"] != request.url:
+                continue
+            if not all(part in body for part in want.get("body_contains", [])):
+                continue
+            entry[1] = True
+            self.check_headers(want, request)
+            return self.reply(ex["response"])
+        problem = f"unexpected request {request.method} {request.url} (no unused exchange matches)"
+        self.problems.append(problem)
+        raise Mismatch(problem)
+
+    def check_headers(self, want, request):
+        got = {}
+        for h in request.headers:
+            got.setdefault(h.name.lower(), h.value)
+        for name, value in (want.get("headers") or {}).items():
+            actual = got.get(name.lower())
+            if value is None and actual is not None:
+                self.problems.append(f"{request.method} {request.url} must not carry `{name}`")
+            elif value is not None and actual != value:
+                self.problems.append(
+                    f"header `{name}` of {request.method} {request.url}: {actual!r} != {value!r}")
+
+    def reply(self, r):
+        if "body_file" in r:
+            body = (self.case_dir / r["body_file"]).read_bytes()
+        elif "body_base64" in r:
+            body = base64.b64decode(r["body_base64"])
+        else:
+            body = (r.get("body") or "").encode("utf-8")
+        headers = [dk.HttpHeader(name=k, value=v or "") for k, v in (r.get("headers") or {}).items()]
+        return dk.HttpResponse(status=r["status"], headers=headers, body=body,
+                               final_url=r.get("final_url"))
+
+
+def config(case):
+    c = case["config"]
+    creds = c.get("credentials")
+    if isinstance(creds, dict) and "basic" in creds:
+        credentials = dk.Credentials.BASIC(username=creds["basic"]["username"],
+                                           password=creds["basic"]["password"])
+    elif isinstance(creds, dict) and "bearer" in creds:
+        credentials = dk.Credentials.BEARER(token=creds["bearer"])
+    else:
+        credentials = dk.Credentials.NONE()
+    return dk.DavConfig(server_url=c["server_url"], credentials=credentials,
+                        user_agent="davkit-vectors", profile=c.get("profile"),
+                        multiget_batch_size=c.get("multiget_batch_size"),
+                        sync_page_limit=c.get("sync_page_limit"))
+
+
+KINDS = {"calendar": dk.CollectionKind.CALENDAR, "addressbook": dk.CollectionKind.ADDRESS_BOOK,
+         "other": dk.CollectionKind.OTHER}
+SERVICES = {"caldav": dk.Service.CAL_DAV, "carddav": dk.Service.CARD_DAV, "both": dk.Service.BOTH}
+
+
+def props(p):
+    return dk.CollectionProps(display_name=p.get("display_name"), description=p.get("description"),
+                              color=p.get("color"), components=p.get("components") or [])
+
+
+async def execute(client, op):
+    name = op["op"]
+    if name == "discover":
+        return await client.discover(SERVICES[op["service"]])
+    if name == "sync":
+        state = op["state"]
+        return await client.sync(state["collection_url"], KINDS[op["kind"]], json.dumps(state))
+    if name == "list_objects":
+        return await client.list_objects(op["collection_url"])
+    if name == "list_collections":
+        return await client.list_collections(op["home_url"])
+    if name == "get_collection":
+        return await client.get_collection(op["url"])
+    if name == "get_object":
+        return await client.get_object(op["url"])
+    if name == "create_object":
+        return await client.create_object(op["collection_url"], op["name"], op["data"])
+    if name == "update_object":
+        return await client.update_object(op["url"], op["data"], op["etag"])
+    if name == "delete_object":
+        return await client.delete_object(op["url"], op["etag"])
+    if name == "post_object":
+        return await client.post_object(op["add_member_url"], op["data"])
+    if name == "multiget":
+        return await client.multiget(op["collection_url"], KINDS[op["kind"]], op["hrefs"])
+    if name == "calendar_query":
+        f = op["filter"]
+        tr = f.get("time_range")
+        time_range = dk.TimeRange(start=tr.get("start"), end=tr.get("end")) if tr else None
+        return await client.calendar_query(
+            op["collection_url"], dk.CalendarFilter(component=f["component"], time_range=time_range))
+    if name == "create_calendar":
+        return await client.create_calendar(op["home_url"], op["slug"], props(op["props"]))
+    if name == "create_address_book":
+        return await client.create_address_book(op["home_url"], op["slug"], props(op["props"]))
+    if name == "update_collection":
+        return await client.update_collection(op["url"], KINDS[op["kind"]], props(op["props"]))
+    if name == "delete_collection":
+        return await client.delete_collection(op["url"])
+    raise AssertionError(f"unknown op {name}")
+
+
+# --- binding values -> the core's JSON shape (snake_case, lower-case kinds) -------------------
+
+def to_core(v):
+    if v is None or isinstance(v, (str, int, bool)):
+        return v
+    if isinstance(v, list):
+        return [to_core(x) for x in v]
+    if isinstance(v, dk.CollectionKind):
+        return {"CALENDAR": "calendar", "ADDRESS_BOOK": "addressbook", "OTHER": "other"}[v.name]
+    if isinstance(v, dk.SyncMethod):
+        return v.name.lower().replace("_", "-")
+    if isinstance(v, dk.Change.ADDED):
+        return {"type": "added", **to_core(v.object)}
+    if isinstance(v, dk.Change.CHANGED):
+        return {"type": "changed", **to_core(v.object)}
+    if isinstance(v, dk.Change.DELETED):
+        return {"type": "deleted", "url": v.url}
+    if isinstance(v, dk.SyncResult):
+        return {"changes": to_core(v.changes), "state": json.loads(v.state_json),
+                "method": to_core(v.method), "token_was_reset": v.token_was_reset}
+    if hasattr(v, "__dict__"):
+        return {k: to_core(x) for k, x in vars(v).items()}
+    raise AssertionError(f"cannot convert {v!r}")
+
+
+def assert_subset(test, path, expected, actual):
+    if isinstance(expected, dict):
+        test.assertIsInstance(actual, dict, f"{path}: {actual!r}")
+        for k, ev in expected.items():
+            assert_subset(test, f"{path}.{k}", ev, actual.get(k))
+    elif isinstance(expected, list):
+        test.assertIsInstance(actual, list, f"{path}: {actual!r}")
+        test.assertEqual(len(expected), len(actual), f"{path}: {actual!r}")
+        for i, (ev, av) in enumerate(zip(expected, actual)):
+            assert_subset(test, f"{path}[{i}]", ev, av)
+    else:
+        test.assertEqual(expected, actual, path)
+
+
+def secrets(case):
+    creds = case["config"].get("credentials") or {}
+    out = []
+    if "basic" in creds:
+        out.append(creds["basic"]["password"])
+    if "bearer" in creds:
+        out.append(creds["bearer"])
+    return out
+
+
+def run_case(test, path):
+    case = json.loads(path.read_text(encoding="utf-8"))
+    transport = ReplayTransport(case, path.parent)
+    outcome, error = None, None
+
+    async def go():
+        client = dk.DavClient(config(case), transport)
+        return await execute(client, case["operation"])
+
+    try:
+        outcome = asyncio.run(go())
+    except dk.DavError as e:  # every variant subclasses DavError
+        error = e
+    test.assertEqual([], transport.problems)
+    unused = [f'{ex["request"]["method"]} {ex["request"]["url"]}'
+              for ex, used in transport.exchanges if not used]
+    test.assertEqual([], unused, "exchanges never requested")
+    expect = case["expect"]
+    if "error" in expect:
+        test.assertIsNotNone(error, f"expected an error, got {to_core(outcome)!r}")
+        actual = {"kind": type(error).__name__, "status": error.status, "url": error.url}
+        assert_subset(test, "error", expect["error"], actual)
+        shown = f"{error} {error!r} {error.detail}"
+        for secret in secrets(case):
+            test.assertNotIn(secret, shown, "the error shows a secret")
+    else:
+        test.assertIsNone(error, f"unexpected error {error!r}")
+        if "result" in expect:
+            assert_subset(test, "result", expect["result"], to_core(outcome))
+
+
+class Vectors(unittest.TestCase):
+    """One test method per vector file (added below)."""
+
+
+def _add_tests():
+    files = sorted(VECTORS.rglob("*.json"))
+    assert len(files) >= 10, f"expected the vector corpus in {VECTORS}"
+    for path in files:
+        name = "test_" + str(path.relative_to(VECTORS).with_suffix("")).replace("/", "__").replace("-", "_")
+        setattr(Vectors, name, lambda self, p=path: run_case(self, p))
+
+
+_add_tests()
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
