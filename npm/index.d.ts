@@ -1,0 +1,352 @@
+// Public types of the `davkit` npm package (hand-written; checked with `tsc --noEmit` in the
+// tests). Field names are the core's in camelCase. Dates are ISO 8601 strings with their zone
+// information (`kind`, `tzid`, `utc`), never JS `Date`s, so nothing is lost or shifted.
+
+/** Stable error kinds (the core's `ErrorKind`). */
+export type DavErrorKind =
+  | 'Http' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'PreconditionFailed' | 'InvalidSyncToken'
+  | 'RateLimited' | 'Xml' | 'ICalendar' | 'VCard' | 'Protocol' | 'InvalidInput' | 'Unsupported'
+  | 'Redirect' | 'Transport';
+
+/** Every failure davkit reports. Messages and fields never contain credentials. */
+export class DavError extends Error {
+  readonly name: 'DavError';
+  /** What went wrong, as a stable string. */
+  readonly kind: DavErrorKind;
+  /** The HTTP status, when the error came from a response. */
+  readonly status: number | null;
+  /** The URL concerned (without user-info), when known. */
+  readonly url: string | null;
+  /** The first characters of the response body, when there was one. */
+  readonly bodyExcerpt: string | null;
+  /** For `RateLimited`: seconds the server asked to wait. */
+  readonly retryAfter: number | null;
+  constructor(message: string, details?: { kind?: DavErrorKind; status?: number | null; url?: string | null; bodyExcerpt?: string | null; retryAfter?: number | null; cause?: unknown });
+}
+
+/** True when `value` is a `DavError` (of `kind`, when given). */
+export function isDavError(value: unknown, kind?: DavErrorKind): value is DavError;
+
+/** The `fetch` davkit calls: the global one by default. Inject one for CORS proxies, tests, workers. */
+export type FetchLike = (url: string, init: {
+  method: string;
+  headers: [string, string][];
+  /** A Uint8Array copy of the request body. */
+  body?: BufferSource;
+  redirect: 'follow' | 'manual';
+}) => Promise<Response>;
+
+/** Static credentials. */
+export type StaticAuth = { basic: { username: string; password: string } } | { bearer: string };
+
+/**
+ * An OAuth token provider: called before each operation (return a cached token) and again with
+ * `{ refresh: true }` after a 401, after which the operation is retried once. Return the access
+ * token (or static credentials).
+ */
+export type TokenProvider = (context: { refresh: boolean }) => Promise<string | StaticAuth> | string | StaticAuth;
+
+export interface DavClientOptions {
+  /** Server root, well-known host, principal or collection URL. */
+  serverUrl: string;
+  /** Credentials or a token provider; omitted means no `Authorization`. */
+  auth?: StaticAuth | TokenProvider;
+  /** The `fetch` to use (default: `globalThis.fetch`). */
+  fetch?: FetchLike;
+  /** Provider profile; picked from the URL when omitted. */
+  profile?: 'generic' | 'icloud' | 'google-caldav' | 'google-carddav';
+  /** `User-Agent` to send (node only; browsers do not let pages set it). */
+  userAgent?: string;
+  /** How many hrefs one multiget REPORT asks for (default 100). */
+  multigetBatchSize?: number;
+  /** How many requests may be in flight at once (default 4). */
+  maxParallelRequests?: number;
+  /** `DAV:limit` for sync-collection pages. */
+  syncPageLimit?: number;
+  /** Who follows redirects: `fetch` ('follow', the default and only choice in browsers) or the core ('manual', the default elsewhere). */
+  redirect?: 'follow' | 'manual';
+  /** Do not send `User-Agent` (default: true in browsers). */
+  omitUserAgent?: boolean;
+}
+
+export type CollectionKind = 'calendar' | 'addressbook' | 'other';
+
+export interface Collection {
+  url: string;
+  kind: CollectionKind;
+  displayName: string | null;
+  description: string | null;
+  /** `#RRGGBB` or `#RRGGBBAA`. */
+  color: string | null;
+  ctag: string | null;
+  syncToken: string | null;
+  /** Supported components (`VEVENT`, `VTODO`); empty means all. */
+  components: string[];
+  privileges: string[];
+  /** Every resource type as `{namespace}name`. */
+  resourceTypes: string[];
+  addMemberUrl: string | null;
+  supportsSyncCollection: boolean | null;
+}
+
+/** A collection by URL, with its kind where the operation needs it. */
+export type CollectionRef = string | { url: string; kind?: CollectionKind; addMemberUrl?: string | null };
+
+export interface Discovery {
+  principal: string | null;
+  calendarHomeSets: string[];
+  addressbookHomeSets: string[];
+  collections: Collection[];
+}
+
+export interface CollectionProps {
+  displayName?: string | null;
+  description?: string | null;
+  color?: string | null;
+  /** For calendars: components it will hold. */
+  components?: string[];
+}
+
+export type TimeKind = 'date' | 'floating' | 'utc' | 'zoned';
+
+/** A date or time with its zone information. */
+export interface TimeSummary {
+  /** `2026-01-02`, `2026-01-02T03:04:05` (floating or zoned local time) or `2026-01-02T03:04:05Z`. */
+  value: string;
+  kind: TimeKind;
+  /** The TZID of zoned values. */
+  tzid: string | null;
+  /** The instant in UTC when it could be resolved (UTC and zoned values). */
+  utc: string | null;
+}
+
+export interface CalAddress {
+  uri: string;
+  email: string | null;
+  cn: string | null;
+  role: string | null;
+  partstat: string | null;
+  rsvp: boolean | null;
+  cutype: string | null;
+}
+
+/** A VEVENT, VTODO or VJOURNAL. */
+export interface EventSummary {
+  component: 'VEVENT' | 'VTODO' | 'VJOURNAL' | string;
+  uid: string | null;
+  summary: string | null;
+  description: string | null;
+  location: string | null;
+  status: string | null;
+  sequence: number | null;
+  categories: string[];
+  start: TimeSummary | null;
+  /** DTEND, or DTSTART + DURATION (DUE for a VTODO). */
+  end: TimeSummary | null;
+  allDay: boolean;
+  rrule: string[];
+  recurrenceId: TimeSummary | null;
+  organizer: CalAddress | null;
+  attendees: CalAddress[];
+}
+
+export interface TypedValue {
+  value: string;
+  types: string[];
+  pref: number | null;
+  group: string | null;
+  label: string | null;
+}
+
+export interface Address {
+  poBox: string;
+  extended: string;
+  street: string;
+  locality: string;
+  region: string;
+  postalCode: string;
+  country: string;
+  types: string[];
+  pref: number | null;
+  label: string | null;
+  group: string | null;
+}
+
+export interface StructuredName {
+  family: string;
+  given: string;
+  additional: string;
+  prefixes: string;
+  suffixes: string;
+}
+
+export interface ContactSummary {
+  version: 'V2_1' | 'V3' | 'V4' | null;
+  uid: string | null;
+  fullName: string | null;
+  name: StructuredName | null;
+  nicknames: string[];
+  emails: TypedValue[];
+  tels: TypedValue[];
+  addresses: Address[];
+  org: string[] | null;
+  title: string | null;
+  /** ISO text; `--04-15` for a birthday without year. */
+  birthday: string | null;
+  note: string | null;
+  urls: TypedValue[];
+  categories: string[];
+  kind: string;
+  members: string[];
+  photoUri: string | null;
+  hasPhoto: boolean;
+  rev: string | null;
+}
+
+/** A calendar object or vCard resource: the raw text and, when fetched, its parsed view. */
+export interface DavObject {
+  url: string;
+  /** Opaque, verbatim (quotes included). */
+  etag: string | null;
+  /** The iCalendar or vCard text, when it was fetched. */
+  data: string | null;
+  /** For iCalendar data: its VEVENTs, VTODOs and VJOURNALs. */
+  events?: EventSummary[];
+  /** For vCard data. */
+  contact?: ContactSummary;
+  /** Set instead of `events`/`contact` when the data could not be parsed. */
+  parseError?: string;
+}
+
+export interface WriteResult {
+  url: string;
+  /** The new ETag when the server returned one. */
+  etag: string | null;
+}
+
+/**
+ * What `sync` returns and accepts: plain JSON, safe to store (localStorage, IndexedDB) and pass
+ * back unchanged. The core's snake_case form (`collection_url`, `sync_token`) is accepted too.
+ */
+export interface SyncState {
+  collectionUrl: string;
+  syncToken?: string | null;
+  ctag?: string | null;
+  /** href -> ETag of every member delivered so far. */
+  etags?: Record<string, string>;
+}
+
+export type Change =
+  | ({ type: 'added' } & DavObject)
+  | ({ type: 'changed' } & DavObject)
+  | { type: 'deleted'; url: string };
+
+export interface SyncResult {
+  /** Every change since the state given, with data (and parsed view) for additions and changes. */
+  changes: Change[];
+  /** Store this after applying `changes`; pass it to the next `sync`. */
+  state: SyncState;
+  method: 'sync-collection' | 'ctag-unchanged' | 'etag-listing';
+  /** The server rejected the stored token; the changes come from a full listing. */
+  tokenWasReset: boolean;
+}
+
+export interface MultigetResult {
+  objects: DavObject[];
+  /** Hrefs the server reported missing, as absolute URLs. */
+  missing: string[];
+}
+
+/** `Date`, ISO 8601 text, or CalDAV's `YYYYMMDDTHHMMSSZ`. */
+export type DateInput = Date | string;
+
+export interface CalendarFilter {
+  /** Default `VEVENT`. */
+  component?: string;
+  start?: DateInput;
+  end?: DateInput;
+}
+
+export class DavClient {
+  constructor(options: DavClientOptions);
+  /** Principal, home sets, calendars and address books (default service: both). */
+  discover(options?: { service?: 'caldav' | 'carddav' | 'both' }): Promise<Discovery>;
+  listCalendars(): Promise<Collection[]>;
+  listAddressBooks(): Promise<Collection[]>;
+  listCollections(homeUrl: string): Promise<Collection[]>;
+  getCollection(collection: CollectionRef): Promise<Collection>;
+  createCalendar(homeUrl: string, slug: string, props?: CollectionProps): Promise<Collection>;
+  createAddressBook(homeUrl: string, slug: string, props?: CollectionProps): Promise<Collection>;
+  /** `kind` of the ref picks the description property (default calendar). */
+  updateCollection(collection: CollectionRef, props: CollectionProps): Promise<void>;
+  deleteCollection(collection: CollectionRef): Promise<void>;
+  /** Members with their ETags (no data). */
+  listObjects(collection: CollectionRef): Promise<DavObject[]>;
+  /** calendar-query: objects of a component overlapping a time range, with data. */
+  calendarQuery(collection: CollectionRef, filter?: CalendarFilter): Promise<DavObject[]>;
+  multiget(collection: CollectionRef, hrefs: string[]): Promise<MultigetResult>;
+  getObject(object: string | { url: string }): Promise<DavObject>;
+  /** Fails with `PreconditionFailed` if the name is taken. */
+  createObject(collection: CollectionRef, name: string, data: string): Promise<WriteResult>;
+  /** Replaces the object only if its ETag still matches (`PreconditionFailed` otherwise). */
+  updateObject(object: string | { url: string; etag?: string | null }, data: string, etag?: string): Promise<WriteResult>;
+  deleteObject(object: string | { url: string; etag?: string | null }, etag?: string): Promise<void>;
+  /** RFC 5995 POST to the collection's add-member URL. */
+  postObject(collection: CollectionRef, data: string): Promise<WriteResult>;
+  /** Changes since `state` (everything when omitted) and the state to store for next time. */
+  sync(collection: CollectionRef, state?: SyncState | null, options?: { kind?: CollectionKind }): Promise<SyncResult>;
+}
+
+export interface ParsedCalendar {
+  /** X-WR-CALNAME / NAME. */
+  name: string | null;
+  method: string | null;
+  events: EventSummary[];
+}
+
+export function parseCalendar(text: string): ParsedCalendar;
+export function parseContact(text: string): ContactSummary;
+export function parseContacts(text: string): ContactSummary[];
+
+export interface ExpandOptions {
+  /** Window start (inclusive), an instant. */
+  start: DateInput;
+  /** Window end (exclusive). */
+  end: DateInput;
+  /** Stop after this many occurrences (then `truncated`), default 10000. */
+  maxInstances?: number;
+  /** IANA zone for floating and all-day values (default UTC). */
+  floatingTimeZone?: string;
+  /** Prefer the object's VTIMEZONE over the IANA database. */
+  preferVtimezone?: boolean;
+}
+
+export interface Occurrence {
+  uid: string | null;
+  /** The original start that names this occurrence (as RECURRENCE-ID). */
+  recurrenceId: string;
+  /** Start in the form of DTSTART (date, floating, UTC or local time in `tzid`). */
+  start: string;
+  end: string;
+  startUtc: string;
+  endUtc: string;
+  tzid: string | null;
+  allDay: boolean;
+  /** An overriding component (RECURRENCE-ID) supplies this occurrence. */
+  isOverride: boolean;
+  summary: string | null;
+  location: string | null;
+}
+
+export interface Expansion {
+  /** Sorted by start. */
+  occurrences: Occurrence[];
+  truncated: boolean;
+  warnings: string[];
+}
+
+/** Expands recurring events (RRULE, RDATE, EXDATE, overrides; IANA zones bundled). */
+export function expand(text: string, options: ExpandOptions): Expansion;
+
+/** The davkit core version in this build. */
+export function coreVersion(): string;

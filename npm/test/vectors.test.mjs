@@ -1,0 +1,153 @@
+// Replays every recorded exchange in tests/vectors/ (the same files the Rust core and the
+// mobile bindings replay; nothing is copied) through the public DavClient with an injected
+// `fetch`. The format is tests/vectors/README.md.
+//
+// Naming: the JS API is camelCase, the vectors are the core's snake_case. Arguments are
+// converted with toCamel (the sync state goes in camelCased, as an app would store it), and
+// results are converted back with toSnake before the subset comparison. Maps whose keys are
+// data (`etags`: href -> ETag) are never renamed. Extra keys the JS API adds (`events`,
+// `contact` next to fetched data) are ignored by the subset comparison.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { DavClient, DavError, isDavError } from '../dist/node.js';
+import { assertSubset, toCamel, toSnake, vectorsDir } from './helpers.mjs';
+
+function collect(dir) {
+  return readdirSync(dir).sort().flatMap((f) => {
+    const p = join(dir, f);
+    if (statSync(p).isDirectory()) return collect(p);
+    return p.endsWith('.json') ? [p] : [];
+  });
+}
+
+function headerMap(init) {
+  const h = new Headers(init.headers ?? []);
+  return h;
+}
+
+function bodyText(init) {
+  if (init.body == null) return '';
+  if (typeof init.body === 'string') return init.body;
+  return new TextDecoder().decode(init.body);
+}
+
+/** A fetch that answers from the case's exchanges and records mismatches. */
+function replayFetch(name, dir, exchanges) {
+  const used = exchanges.map(() => false);
+  const problems = [];
+  const fetch = async (url, init = {}) => {
+    const method = init.method ?? 'GET';
+    const body = bodyText(init);
+    const index = exchanges.findIndex((ex, i) => !used[i] && ex.request.method === method && ex.request.url === url
+      && (ex.request.body_contains ?? []).every((part) => body.includes(part)));
+    if (index < 0) {
+      problems.push(`unexpected request ${method} ${url} (no unused exchange matches)`);
+      throw new TypeError(`replay: no exchange for ${method} ${url}`);
+    }
+    used[index] = true;
+    const { request: expected, response: r } = exchanges[index];
+    const headers = headerMap(init);
+    for (const [k, v] of Object.entries(expected.headers ?? {})) {
+      if (v === null && headers.has(k)) problems.push(`${method} ${url} must not carry \`${k}\``);
+      if (v !== null && headers.get(k) !== v) problems.push(`header \`${k}\` of ${method} ${url}: expected ${v}, got ${headers.get(k)}`);
+    }
+    let bytes;
+    if (r.body_file) bytes = readFileSync(join(dir, r.body_file));
+    else if (r.body_base64) bytes = Buffer.from(r.body_base64, 'base64');
+    else bytes = Buffer.from(r.body ?? '', 'utf8');
+    const nullBody = [204, 205, 304].includes(r.status);
+    const response = new Response(nullBody ? null : bytes, { status: r.status, headers: r.headers ?? {} });
+    if (r.final_url) {
+      // What fetch reports after following redirects by itself (always, in browsers).
+      Object.defineProperty(response, 'url', { value: r.final_url });
+      Object.defineProperty(response, 'redirected', { value: true });
+    }
+    return response;
+  };
+  return { fetch, used, problems };
+}
+
+function authOf(credentials) {
+  if (!credentials) return undefined;
+  if (credentials.basic) return { basic: credentials.basic };
+  return { bearer: credentials.bearer };
+}
+
+function call(client, op) {
+  const kindRef = (url) => ({ url, kind: op.kind });
+  switch (op.op) {
+    case 'discover': return client.discover({ service: op.service });
+    case 'sync': {
+      const state = toCamel(op.state);
+      return client.sync({ url: state.collectionUrl, kind: op.kind }, state);
+    }
+    case 'list_objects': return client.listObjects(op.collection_url);
+    case 'list_collections': return client.listCollections(op.home_url);
+    case 'get_collection': return client.getCollection(op.url);
+    case 'get_object': return client.getObject(op.url);
+    case 'create_object': return client.createObject(op.collection_url, op.name, op.data);
+    case 'update_object': return client.updateObject(op.url, op.data, op.etag);
+    case 'delete_object': return client.deleteObject(op.url, op.etag);
+    case 'post_object': return client.postObject(op.add_member_url, op.data);
+    case 'multiget': return client.multiget(kindRef(op.collection_url), op.hrefs);
+    case 'calendar_query': return client.calendarQuery(op.collection_url, {
+      component: op.filter.component, start: op.filter.time_range?.start, end: op.filter.time_range?.end,
+    });
+    case 'create_calendar': return client.createCalendar(op.home_url, op.slug, toCamel(op.props));
+    case 'create_address_book': return client.createAddressBook(op.home_url, op.slug, toCamel(op.props));
+    case 'update_collection': return client.updateCollection(kindRef(op.url), toCamel(op.props));
+    case 'delete_collection': return client.deleteCollection(op.url);
+    default: throw new Error(`unknown op ${op.op}`);
+  }
+}
+
+function secrets(credentials) {
+  return [credentials?.basic?.password, credentials?.bearer].filter(Boolean);
+}
+
+const files = collect(vectorsDir);
+
+test('the vector corpus is there', () => {
+  assert.ok(files.length >= 10, `found ${files.length} vector files`);
+});
+
+for (const file of files) {
+  const name = relative(vectorsDir, file);
+  test(`vector ${name}`, async () => {
+    const c = JSON.parse(readFileSync(file, 'utf8'));
+    assert.equal(typeof c.source, 'string', 'every vector names its source');
+    const replay = replayFetch(name, dirname(file), c.exchanges ?? []);
+    let outcome;
+    try {
+      const client = new DavClient({
+        serverUrl: c.config.server_url,
+        auth: authOf(c.config.credentials),
+        profile: c.config.profile,
+        multigetBatchSize: c.config.multiget_batch_size,
+        syncPageLimit: c.config.sync_page_limit,
+        userAgent: 'davkit-vectors',
+        fetch: replay.fetch,
+      });
+      outcome = { value: await call(client, c.operation) };
+    } catch (error) {
+      outcome = { error };
+    }
+    assert.deepEqual(replay.problems, []);
+    const unused = (c.exchanges ?? []).filter((_, i) => !replay.used[i]).map((e) => `${e.request.method} ${e.request.url}`);
+    assert.deepEqual(unused, [], 'exchanges never requested');
+    if (c.expect.error) {
+      assert.ok(outcome.error, `expected an error, got ${JSON.stringify(outcome.value)}`);
+      const e = outcome.error;
+      assert.ok(isDavError(e), `not a DavError: ${e}`);
+      assert.ok(e instanceof Error && e instanceof DavError && e.name === 'DavError');
+      assertSubset(name, c.expect.error, { kind: e.kind, status: e.status, url: e.url });
+      const shown = `${e} ${e.message} ${JSON.stringify(e)} ${e.stack}`;
+      for (const s of secrets(c.config.credentials)) assert.ok(!shown.includes(s), 'the error shows a secret');
+    } else {
+      if (outcome.error) throw outcome.error;
+      if (c.expect.result !== undefined) assertSubset(name, c.expect.result, toSnake(outcome.value ?? null));
+    }
+  });
+}
