@@ -23,6 +23,7 @@ pub use text::{escape_param_value, escape_text, split_unescaped, unescape_text};
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 /// Deepest nesting of components accepted by the parser (guards against stack exhaustion).
 pub const MAX_DEPTH: usize = 64;
@@ -112,7 +113,7 @@ type Parts = (
     String,
 );
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct ParamSpan {
     name_start: u32,
     name_end: u32,
@@ -121,23 +122,102 @@ struct ParamSpan {
     value_end: u32,
 }
 
+/// The text of one line: a range of the shared unfolded document (no allocation per line when
+/// parsing), or an owned string once the line has been edited or built.
+#[derive(Clone)]
+enum Text {
+    Shared {
+        doc: Arc<str>,
+        start: usize,
+        end: usize,
+    },
+    Owned(String),
+}
+
+impl Text {
+    fn as_str(&self) -> &str {
+        match self {
+            Text::Shared { doc, start, end } => doc.get(*start..*end).unwrap_or(""),
+            Text::Owned(s) => s,
+        }
+    }
+
+    fn edit(&mut self, f: impl FnOnce(&mut String)) {
+        let mut owned = match std::mem::replace(self, Text::Owned(String::new())) {
+            Text::Owned(s) => s,
+            shared => shared.as_str().to_owned(),
+        };
+        f(&mut owned);
+        *self = Text::Owned(owned);
+    }
+}
+
+const INLINE_PARAMS: usize = 3;
+
+/// Parameter spans: the first few inline (no allocation), the rest in a Vec.
+#[derive(Clone, Default, PartialEq, Eq)]
+struct Params {
+    inline: [ParamSpan; INLINE_PARAMS],
+    len: u8,
+    spill: Vec<ParamSpan>,
+}
+
+impl Params {
+    fn push(&mut self, p: ParamSpan) {
+        if let Some(slot) = self.inline.get_mut(self.len as usize) {
+            *slot = p;
+            self.len += 1;
+        } else {
+            self.spill.push(p);
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &ParamSpan> + '_ {
+        self.inline
+            .get(..self.len as usize)
+            .unwrap_or(&[])
+            .iter()
+            .chain(self.spill.iter())
+    }
+}
+
 /// One unfolded content line, kept verbatim and split into ranges.
 ///
 /// `group.NAME;PARAM=value;...:value`
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Property {
-    line: String,
+    text: Text,
     /// Length of the group prefix (without the dot); 0 when there is no group.
     group_len: u32,
     name_end: u32,
-    params: Vec<ParamSpan>,
+    params: Params,
     value_start: u32,
 }
 
+impl PartialEq for Property {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+            && self.group_len == other.group_len
+            && self.name_end == other.name_end
+            && self.value_start == other.value_start
+            && self.params == other.params
+    }
+}
+
+impl Eq for Property {}
+
 impl fmt::Debug for Property {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Property({:?})", self.line)
+        write!(f, "Property({:?})", self.as_str())
     }
+}
+
+/// Ranges of one lexed line.
+struct Spans {
+    group_len: u32,
+    name_end: u32,
+    params: Params,
+    value_start: u32,
 }
 
 /// A borrowed view of one parameter of a [`Property`].
@@ -242,87 +322,103 @@ impl Property {
     }
 
     fn parse_owned(line: String) -> Result<Property, ParseErrorKind> {
-        if line.len() > u32::MAX as usize {
-            return Err(ParseErrorKind::LineTooLong);
-        }
-        let bytes = line.as_bytes();
-        let mut i = 0usize;
-        let mut group_len = 0u32;
-        // name (with optional group)
-        while let Some(&b) = bytes.get(i) {
-            match b {
-                b';' | b':' => break,
-                b'.' if group_len == 0 && i > 0 => group_len = i as u32,
-                _ => {}
-            }
-            i += 1;
-        }
-        if i >= bytes.len() {
-            return Err(ParseErrorKind::MissingColon);
-        }
-        let name_start = if group_len > 0 {
-            group_len as usize + 1
-        } else {
-            0
-        };
-        if i <= name_start {
-            return Err(ParseErrorKind::EmptyName);
-        }
-        let name_end = i as u32;
-        let mut params = Vec::new();
-        // parameters
-        while bytes.get(i) == Some(&b';') {
-            i += 1;
-            let p_name_start = i;
-            while let Some(&b) = bytes.get(i) {
-                if b == b'=' || b == b';' || b == b':' {
-                    break;
-                }
-                i += 1;
-            }
-            let p_name_end = i;
-            if bytes.get(i) == Some(&b'=') {
-                i += 1;
-                let v_start = i;
-                let mut in_quote = false;
-                while let Some(&b) = bytes.get(i) {
-                    match b {
-                        b'"' => in_quote = !in_quote,
-                        b';' | b':' if !in_quote => break,
-                        _ => {}
-                    }
-                    i += 1;
-                }
-                if in_quote {
-                    return Err(ParseErrorKind::UnterminatedQuote);
-                }
-                params.push(ParamSpan {
-                    name_start: p_name_start as u32,
-                    name_end: p_name_end as u32,
-                    value_start: v_start as u32,
-                    value_end: i as u32,
-                });
-            } else if p_name_end > p_name_start {
-                params.push(ParamSpan {
-                    name_start: p_name_start as u32,
-                    name_end: p_name_end as u32,
-                    value_start: p_name_end as u32,
-                    value_end: p_name_end as u32,
-                });
-            }
-        }
-        if bytes.get(i) != Some(&b':') {
-            return Err(ParseErrorKind::MissingColon);
-        }
-        Ok(Property {
-            value_start: (i + 1) as u32,
-            line,
-            group_len,
-            name_end,
-            params,
-        })
+        let spans = lex(&line)?;
+        Ok(Property::from_spans(Text::Owned(line), spans))
     }
 
+    fn from_spans(text: Text, s: Spans) -> Property {
+        Property {
+            text,
+            group_len: s.group_len,
+            name_end: s.name_end,
+            params: s.params,
+            value_start: s.value_start,
+        }
+    }
+}
+
+fn lex(line: &str) -> Result<Spans, ParseErrorKind> {
+    if line.len() > u32::MAX as usize {
+        return Err(ParseErrorKind::LineTooLong);
+    }
+    let bytes = line.as_bytes();
+    let mut i = 0usize;
+    let mut group_len = 0u32;
+    // name (with optional group)
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b';' | b':' => break,
+            b'.' if group_len == 0 && i > 0 => group_len = i as u32,
+            _ => {}
+        }
+        i += 1;
+    }
+    if i >= bytes.len() {
+        return Err(ParseErrorKind::MissingColon);
+    }
+    let name_start = if group_len > 0 {
+        group_len as usize + 1
+    } else {
+        0
+    };
+    if i <= name_start {
+        return Err(ParseErrorKind::EmptyName);
+    }
+    let name_end = i as u32;
+    let mut params = Params::default();
+    // parameters
+    while bytes.get(i) == Some(&b';') {
+        i += 1;
+        let p_name_start = i;
+        while let Some(&b) = bytes.get(i) {
+            if b == b'=' || b == b';' || b == b':' {
+                break;
+            }
+            i += 1;
+        }
+        let p_name_end = i;
+        if bytes.get(i) == Some(&b'=') {
+            i += 1;
+            let v_start = i;
+            let mut in_quote = false;
+            while let Some(&b) = bytes.get(i) {
+                match b {
+                    b'"' => in_quote = !in_quote,
+                    b';' | b':' if !in_quote => break,
+                    _ => {}
+                }
+                i += 1;
+            }
+            if in_quote {
+                return Err(ParseErrorKind::UnterminatedQuote);
+            }
+            params.push(ParamSpan {
+                name_start: p_name_start as u32,
+                name_end: p_name_end as u32,
+                value_start: v_start as u32,
+                value_end: i as u32,
+            });
+        } else if p_name_end > p_name_start {
+            params.push(ParamSpan {
+                name_start: p_name_start as u32,
+                name_end: p_name_end as u32,
+                value_start: p_name_end as u32,
+                value_end: p_name_end as u32,
+            });
+        }
+    }
+    if bytes.get(i) != Some(&b':') {
+        return Err(ParseErrorKind::MissingColon);
+    }
+    Ok(Spans {
+        value_start: (i + 1) as u32,
+        group_len,
+        name_end,
+        params,
+    })
+}
+
+impl Property {
     /// Builds a property from a name and a raw (already escaped) value.
     pub fn new(name: &str, raw_value: &str) -> Property {
         let mut line = String::with_capacity(name.len() + raw_value.len() + 1);
@@ -352,20 +448,22 @@ impl Property {
         let name_end = safe.len() as u32;
         Property {
             value_start: name_end + 1,
-            line,
+            text: Text::Owned(line),
             group_len: 0,
             name_end,
-            params: Vec::new(),
+            params: Params::default(),
         }
     }
 
     /// The whole unfolded line as written (no line ending).
     pub fn as_str(&self) -> &str {
-        &self.line
+        self.text.as_str()
     }
 
     fn slice(&self, start: u32, end: u32) -> &str {
-        self.line.get(start as usize..end as usize).unwrap_or("")
+        self.as_str()
+            .get(start as usize..end as usize)
+            .unwrap_or("")
     }
 
     /// The group (`item1` in `item1.TEL:...`), if any.
@@ -394,7 +492,7 @@ impl Property {
 
     /// The value exactly as written (escapes not decoded).
     pub fn raw_value(&self) -> &str {
-        self.line.get(self.value_start as usize..).unwrap_or("")
+        self.as_str().get(self.value_start as usize..).unwrap_or("")
     }
 
     /// The value as TEXT with `\n`, `\,`, `\;`, `\\` decoded.
@@ -431,7 +529,7 @@ impl Property {
         params: &[(String, Option<String>)],
         value: &str,
     ) {
-        let mut line = String::with_capacity(self.line.len() + 16);
+        let mut line = String::with_capacity(self.as_str().len() + 16);
         if let Some(g) = group {
             line.push_str(g);
             line.push('.');
@@ -465,8 +563,11 @@ impl Property {
 
     /// Replaces the raw value (the caller escapes it).
     pub fn set_raw_value(&mut self, raw: &str) {
-        self.line.truncate(self.value_start as usize);
-        self.line.push_str(raw);
+        let v = self.value_start as usize;
+        self.text.edit(|line| {
+            line.truncate(v);
+            line.push_str(raw);
+        });
     }
 
     /// Replaces the value with TEXT, escaping it.
@@ -528,7 +629,7 @@ impl Property {
 
     /// Appends the folded line and CRLF to `out`.
     pub fn write_folded(&self, out: &mut String) {
-        fold_into(&self.line, out);
+        fold_into(self.as_str(), out);
     }
 }
 
@@ -706,49 +807,64 @@ pub fn serialize(components: &[Component]) -> String {
 }
 
 /// Parses every top-level component in `input` (CRLF, LF or a mix; folded lines joined).
+///
+/// The unfolded text is stored once, shared by all properties, which keep ranges into it.
 pub fn parse(input: &str) -> Result<Vec<Component>, ParseError> {
     let input = input.strip_prefix('\u{feff}').unwrap_or(input);
-    let mut parser = Parser::default();
+    // pass 1: unfold into one buffer, remembering each logical line and its physical number
+    let mut doc = String::with_capacity(input.len());
+    let mut lines: Vec<(usize, usize, usize)> = Vec::with_capacity(input.len() / 48 + 1);
+    let bytes = input.as_bytes();
+    let len = input.len();
     let mut pos = 0usize;
     let mut lineno = 0usize;
-    let mut buf = String::new();
-    let len = input.len();
     while pos < len {
         lineno += 1;
         let start_line = lineno;
-        let rest = input.get(pos..).unwrap_or("");
-        let (seg, mut next) = match rest.find('\n') {
-            Some(i) => (rest.get(..i).unwrap_or(""), pos + i + 1),
-            None => (rest, len),
-        };
-        let seg = seg.strip_suffix('\r').unwrap_or(seg);
-        let folded = matches!(input.as_bytes().get(next), Some(b' ' | b'\t'));
-        if !folded {
-            pos = next;
-            if seg.is_empty() {
-                continue;
-            }
-            parser.line(seg, start_line)?;
-            continue;
-        }
-        buf.clear();
-        buf.push_str(seg);
-        while matches!(input.as_bytes().get(next), Some(b' ' | b'\t')) {
-            lineno += 1;
-            let rest = input.get(next + 1..).unwrap_or("");
+        let start = doc.len();
+        let mut next;
+        loop {
+            let rest = input.get(pos..).unwrap_or("");
             let (seg, n) = match rest.find('\n') {
-                Some(i) => (rest.get(..i).unwrap_or(""), next + 1 + i + 1),
+                Some(i) => (rest.get(..i).unwrap_or(""), pos + i + 1),
                 None => (rest, len),
             };
-            buf.push_str(seg.strip_suffix('\r').unwrap_or(seg));
+            doc.push_str(seg.strip_suffix('\r').unwrap_or(seg));
             next = n;
+            if matches!(bytes.get(next), Some(b' ' | b'\t')) {
+                lineno += 1;
+                pos = next + 1;
+            } else {
+                break;
+            }
         }
         pos = next;
-        if buf.is_empty() {
+        if doc.len() > start {
+            lines.push((start, doc.len(), start_line));
+        }
+    }
+    // pass 2: lex each line as a range of the shared document
+    let doc: Arc<str> = Arc::from(doc);
+    let mut parser = Parser::default();
+    for (start, end, lineno) in lines {
+        let line = doc.get(start..end).unwrap_or("");
+        if let Some((begin, name)) = begin_end(line) {
+            parser.structural(begin, name, lineno)?;
             continue;
         }
-        let line = std::mem::take(&mut buf);
-        parser.line_owned(line, start_line)?;
+        if end - start > u32::MAX as usize {
+            return Err(err(ParseErrorKind::LineTooLong, lineno));
+        }
+        let spans = lex(line).map_err(|k| err(k, lineno))?;
+        let Some(top) = parser.stack.last_mut() else {
+            return Err(err(ParseErrorKind::PropertyOutsideComponent, lineno));
+        };
+        let text = Text::Shared {
+            doc: Arc::clone(&doc),
+            start,
+            end,
+        };
+        top.properties.push(Property::from_spans(text, spans));
     }
     parser.finish()
 }
@@ -847,31 +963,6 @@ impl Parser {
             Some(parent) => parent.components.push(c),
             None => self.done.push(c),
         }
-        Ok(())
-    }
-
-    fn line(&mut self, line: &str, lineno: usize) -> Result<(), ParseError> {
-        if let Some((begin, name)) = begin_end(line) {
-            return self.structural(begin, name, lineno);
-        }
-        let Some(top) = self.stack.last_mut() else {
-            return Err(err(ParseErrorKind::PropertyOutsideComponent, lineno));
-        };
-        let p = Property::parse_owned(line.to_owned()).map_err(|k| err(k, lineno))?;
-        top.properties.push(p);
-        Ok(())
-    }
-
-    fn line_owned(&mut self, line: String, lineno: usize) -> Result<(), ParseError> {
-        if let Some((begin, name)) = begin_end(&line) {
-            let name = name.to_owned();
-            return self.structural(begin, &name, lineno);
-        }
-        let Some(top) = self.stack.last_mut() else {
-            return Err(err(ParseErrorKind::PropertyOutsideComponent, lineno));
-        };
-        let p = Property::parse_owned(line).map_err(|k| err(k, lineno))?;
-        top.properties.push(p);
         Ok(())
     }
 

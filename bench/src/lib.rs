@@ -1,0 +1,1 @@
+//! Benchmarks for davkit live in `benches/`; this library is empty on purpose.
