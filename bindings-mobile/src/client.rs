@@ -186,6 +186,7 @@ impl DavClient {
 
     /// Synchronises a collection. Pass `null` as `state_json` the first time, then the
     /// `state_json` of the previous result (store it only after applying its changes).
+    #[uniffi::method(default(state_json = None))]
     pub async fn sync(
         &self,
         collection_url: String,

@@ -317,6 +317,25 @@ impl DavError {
     }
 }
 
+/// Accessors that work on every variant (the generated code has per-variant fields only).
+#[uniffi::export]
+impl DavError {
+    /// The kind as the core names it: `"PreconditionFailed"`, `"Transport"`, ...
+    pub fn kind(&self) -> String {
+        self.kind_name().to_owned()
+    }
+
+    /// The HTTP status, when the error came from a response.
+    pub fn http_status(&self) -> Option<u16> {
+        self.status()
+    }
+
+    /// The URL concerned (without user-info), if any.
+    pub fn error_url(&self) -> Option<String> {
+        self.parts().3.map(str::to_owned)
+    }
+}
+
 impl std::fmt::Display for DavError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let (_, detail, _, url, _) = self.parts();

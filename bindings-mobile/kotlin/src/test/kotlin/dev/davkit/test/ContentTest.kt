@@ -1,0 +1,59 @@
+package dev.davkit.test
+
+import dev.davkit.DavException
+import dev.davkit.TimeKind
+import dev.davkit.VCardVersion
+import dev.davkit.convertContact
+import dev.davkit.davkitVersion
+import dev.davkit.expandEvents
+import dev.davkit.parseContact
+import dev.davkit.parseEvents
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+import java.time.Instant
+
+/** Parsed events and contacts, and recurrence expansion, through the Kotlin bindings. */
+class ContentTest {
+    private val ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nBEGIN:VEVENT\r\n" +
+        "UID:standup@example.com\r\nDTSTAMP:20250101T000000Z\r\n" +
+        "DTSTART;TZID=Europe/Berlin:20250303T093000\r\nDURATION:PT15M\r\nSUMMARY:Stand-up\r\n" +
+        "RRULE:FREQ=WEEKLY;BYDAY=MO,WE,FR;COUNT=13\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+
+    @Test
+    fun parsesEvents() {
+        val e = parseEvents(ics).single()
+        assertEquals("Stand-up", e.summary)
+        assertEquals(TimeKind.ZONED, e.start?.kind)
+        assertEquals("Europe/Berlin", e.start?.tzid)
+        assertEquals("2025-03-03T08:30:00Z", e.start?.utc)
+    }
+
+    @Test
+    fun expandsAcrossDst() {
+        val x = expandEvents(ics, Instant.parse("2025-03-01T00:00:00Z"), Instant.parse("2025-04-01T00:00:00Z"))
+        assertEquals(13, x.occurrences.size)
+        assertEquals(Instant.parse("2025-03-03T08:30:00Z"), x.occurrences.first().startInstant)
+        assertEquals(Instant.parse("2025-03-31T07:30:00Z"), x.occurrences.last().startInstant)
+        assertEquals("Stand-up", x.occurrences.last().summary)
+        assertFalse(x.truncated)
+        assertTrue(expandEvents(ics, Instant.parse("2025-03-01T00:00:00Z"), Instant.parse("2025-04-01T00:00:00Z"), 2u).truncated)
+        assertThrows<DavException.InvalidInput> { expandEvents(ics, Instant.parse("2025-04-01T00:00:00Z"), Instant.parse("2025-03-01T00:00:00Z")) }
+    }
+
+    @Test
+    fun parsesAndConvertsContacts() {
+        val vcf = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann Example\r\nN:Example;Ann;;;\r\nTEL;TYPE=CELL,PREF:+1 555 0100\r\nBDAY:--04-15\r\nEND:VCARD\r\n"
+        val c = parseContact(vcf)
+        assertEquals("Ann Example", c.fullName)
+        assertEquals("Example", c.name?.family)
+        assertEquals("--04-15", c.birthday)
+        assertEquals(1.toUByte(), c.tels.single().pref)
+        assertTrue(convertContact(vcf, VCardVersion.V4).contains("BDAY:--0415\r\n"))
+        assertThrows<DavException.VCard> { parseContact("not a card") }
+        assertThrows<DavException.ICalendar> { parseEvents("BEGIN:VCARD\r\nEND:VCARD\r\n") }
+        assertEquals("0.1.0", davkitVersion())
+    }
+}

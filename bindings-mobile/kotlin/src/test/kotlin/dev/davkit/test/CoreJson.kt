@@ -1,0 +1,80 @@
+package dev.davkit.test
+
+import dev.davkit.Change
+import dev.davkit.Collection
+import dev.davkit.CollectionKind
+import dev.davkit.DavObject
+import dev.davkit.Discovery
+import dev.davkit.MultigetResult
+import dev.davkit.SyncMethod
+import dev.davkit.SyncResult
+import dev.davkit.WriteResult
+import org.json.JSONArray
+import org.json.JSONObject
+
+/** Binding values in the core's JSON shape (snake_case keys, lower-case kinds), as plain
+ *  maps, lists, strings, longs and booleans, so they compare with `expect.result`. */
+object CoreJson {
+    fun of(v: Any?): Any? = when (v) {
+        null, is String, is Boolean -> v
+        is Unit -> null
+        is Number -> v.toLong()
+        is UShort -> v.toLong()
+        is UInt -> v.toLong()
+        is ULong -> v.toLong()
+        is List<*> -> v.map { of(it) }
+        is CollectionKind -> when (v) {
+            CollectionKind.CALENDAR -> "calendar"
+            CollectionKind.ADDRESS_BOOK -> "addressbook"
+            CollectionKind.OTHER -> "other"
+        }
+        is SyncMethod -> v.name.lowercase().replace('_', '-')
+        is Discovery -> mapOf(
+            "principal" to v.principal,
+            "calendar_home_sets" to v.calendarHomeSets,
+            "addressbook_home_sets" to v.addressbookHomeSets,
+            "collections" to of(v.collections),
+        )
+        is Collection -> mapOf(
+            "url" to v.url, "kind" to of(v.kind), "display_name" to v.displayName,
+            "description" to v.description, "color" to v.color, "ctag" to v.ctag,
+            "sync_token" to v.syncToken, "components" to v.components,
+            "privileges" to v.privileges, "resource_types" to v.resourceTypes,
+            "add_member_url" to v.addMemberUrl, "supports_sync_collection" to v.supportsSyncCollection,
+        )
+        is DavObject -> mapOf("url" to v.url, "etag" to v.etag, "data" to v.data)
+        is WriteResult -> mapOf("url" to v.url, "etag" to v.etag)
+        is MultigetResult -> mapOf("objects" to of(v.objects), "missing" to v.missing)
+        is Change.Added -> mapOf("type" to "added") + (of(v.`object`) as Map<*, *>)
+        is Change.Changed -> mapOf("type" to "changed") + (of(v.`object`) as Map<*, *>)
+        is Change.Deleted -> mapOf("type" to "deleted", "url" to v.url)
+        is SyncResult -> mapOf(
+            "changes" to of(v.changes),
+            "state" to plain(JSONObject(v.stateJson)),
+            "method" to of(v.method),
+            "token_was_reset" to v.tokenWasReset,
+        )
+        else -> error("cannot convert ${v::class}")
+    }
+
+    /** org.json values as plain Kotlin values (JSONObject.NULL as null, numbers as Long). */
+    fun plain(v: Any?): Any? = when (v) {
+        null, JSONObject.NULL -> null
+        is JSONObject -> v.keySet().associateWith { plain(v.get(it)) }
+        is JSONArray -> (0 until v.length()).map { plain(v.get(it)) }
+        is Number -> v.toLong()
+        else -> v
+    }
+
+    /** `expected` is contained in `actual` (objects by key, arrays element by element). */
+    fun subsetProblems(path: String, expected: Any?, actual: Any?): List<String> = when (expected) {
+        is Map<*, *> ->
+            if (actual !is Map<*, *>) listOf("$path: expected an object, got $actual")
+            else expected.flatMap { (k, ev) -> subsetProblems("$path.$k", ev, actual[k]) }
+        is List<*> ->
+            if (actual !is List<*>) listOf("$path: expected an array, got $actual")
+            else if (actual.size != expected.size) listOf("$path: expected ${expected.size} items, got ${actual.size}: $actual")
+            else expected.indices.flatMap { subsetProblems("$path[$it]", expected[it], actual[it]) }
+        else -> if (expected == actual) emptyList() else listOf("$path: expected $expected, got $actual")
+    }
+}

@@ -1,0 +1,193 @@
+package dev.davkit.test
+
+import dev.davkit.CalendarFilter
+import dev.davkit.CollectionKind
+import dev.davkit.CollectionProps
+import dev.davkit.Credentials
+import dev.davkit.DavClient
+import dev.davkit.DavConfig
+import dev.davkit.DavException
+import dev.davkit.HttpHeader
+import dev.davkit.HttpRequest
+import dev.davkit.HttpResponse
+import dev.davkit.HttpTransport
+import dev.davkit.Service
+import dev.davkit.TimeRange
+import kotlinx.coroutines.runBlocking
+import org.json.JSONObject
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.DynamicTest
+import org.junit.jupiter.api.TestFactory
+import java.io.File
+import java.util.Base64
+
+/** Replays every case of the shared `tests/vectors/` (read in place, never copied) through a
+ *  Kotlin [HttpTransport], calling the public suspend API; rules in tests/vectors/README.md. */
+class VectorsTest {
+    private val root = File(System.getProperty("davkit.vectors") ?: "../../tests/vectors").canonicalFile
+
+    @TestFactory
+    fun vectors(): List<DynamicTest> {
+        val files = root.walkTopDown().filter { it.isFile && it.extension == "json" }.sorted().toList()
+        check(files.size >= 10) { "expected the vector corpus in $root, found ${files.size} files" }
+        return files.map { file ->
+            val name = file.relativeTo(root).path
+            DynamicTest.dynamicTest(name) {
+                try {
+                    runCase(file)
+                } catch (e: AssertionError) {
+                    throw AssertionError("$name: ${e.message}", e)
+                }
+            }
+        }
+    }
+
+    /** Answers from the recorded exchanges; records problems instead of guessing. */
+    class Replay(case: JSONObject, private val dir: File) : HttpTransport {
+        val exchanges = case.optJSONArray("exchanges")?.let { a -> (0 until a.length()).map { a.getJSONObject(it) } } ?: emptyList()
+        val used = BooleanArray(exchanges.size)
+        val problems = mutableListOf<String>()
+
+        override suspend fun send(request: HttpRequest): HttpResponse {
+            val body = request.body?.toString(Charsets.UTF_8) ?: ""
+            val index = exchanges.indices.firstOrNull { i ->
+                val want = exchanges[i].getJSONObject("request")
+                !used[i] && want.getString("method") == request.method && want.getString("url") == request.url &&
+                    (want.optJSONArray("body_contains")?.let { parts -> (0 until parts.length()).all { body.contains(parts.getString(it)) } } ?: true)
+            }
+            if (index == null) {
+                val problem = "unexpected request ${request.method} ${request.url} (no unused exchange matches)"
+                problems += problem
+                throw IllegalStateException(problem)
+            }
+            used[index] = true
+            val want = exchanges[index].getJSONObject("request")
+            want.optJSONObject("headers")?.let { headers ->
+                for (name in headers.keySet()) {
+                    val actual = request.headers.firstOrNull { it.name.equals(name, ignoreCase = true) }?.value
+                    val expected = headers.get(name)
+                    if (expected == JSONObject.NULL && actual != null) problems += "${request.method} ${request.url} must not carry `$name`"
+                    if (expected != JSONObject.NULL && actual != expected) problems += "header `$name` of ${request.method} ${request.url}: $actual != $expected"
+                }
+            }
+            return reply(exchanges[index].getJSONObject("response"))
+        }
+
+        private fun reply(r: JSONObject): HttpResponse {
+            val body = when {
+                r.has("body_file") -> File(dir, r.getString("body_file")).readBytes()
+                r.has("body_base64") -> Base64.getDecoder().decode(r.getString("body_base64"))
+                else -> r.optString("body", "").toByteArray(Charsets.UTF_8)
+            }
+            val headers = r.optJSONObject("headers")?.let { h -> h.keySet().map { HttpHeader(it, h.optString(it, "")) } } ?: emptyList()
+            return HttpResponse(r.getInt("status").toUShort(), headers, body, r.optString("final_url", "").ifEmpty { null })
+        }
+    }
+
+    private fun config(case: JSONObject): DavConfig {
+        val c = case.getJSONObject("config")
+        val creds = c.optJSONObject("credentials")
+        val credentials = when {
+            creds == null -> Credentials.None
+            creds.has("basic") -> creds.getJSONObject("basic").let { Credentials.Basic(it.getString("username"), it.getString("password")) }
+            creds.has("bearer") -> Credentials.Bearer(creds.getString("bearer"))
+            else -> Credentials.None
+        }
+        return DavConfig(
+            serverUrl = c.getString("server_url"),
+            credentials = credentials,
+            userAgent = "davkit-vectors",
+            profile = c.optString("profile", "").ifEmpty { null },
+            multigetBatchSize = if (c.has("multiget_batch_size")) c.getInt("multiget_batch_size").toUInt() else null,
+            syncPageLimit = if (c.has("sync_page_limit")) c.getInt("sync_page_limit").toUInt() else null,
+        )
+    }
+
+    private fun kind(op: JSONObject) = when (op.getString("kind")) {
+        "calendar" -> CollectionKind.CALENDAR
+        "addressbook" -> CollectionKind.ADDRESS_BOOK
+        else -> CollectionKind.OTHER
+    }
+
+    private fun props(p: JSONObject) = CollectionProps(
+        displayName = p.optString("display_name", "").ifEmpty { null },
+        description = p.optString("description", "").ifEmpty { null },
+        color = p.optString("color", "").ifEmpty { null },
+        components = p.optJSONArray("components")?.let { a -> (0 until a.length()).map { a.getString(it) } } ?: emptyList(),
+    )
+
+    private suspend fun execute(client: DavClient, op: JSONObject): Any? {
+        val s = { key: String -> op.getString(key) }
+        return when (op.getString("op")) {
+            "discover" -> client.discover(
+                when (s("service")) { "caldav" -> Service.CAL_DAV; "carddav" -> Service.CARD_DAV; else -> Service.BOTH },
+            )
+            "sync" -> op.getJSONObject("state").let { state ->
+                client.sync(state.getString("collection_url"), kind(op), state.toString())
+            }
+            "list_objects" -> client.listObjects(s("collection_url"))
+            "list_collections" -> client.listCollections(s("home_url"))
+            "get_collection" -> client.getCollection(s("url"))
+            "get_object" -> client.getObject(s("url"))
+            "create_object" -> client.createObject(s("collection_url"), s("name"), s("data"))
+            "update_object" -> client.updateObject(s("url"), s("data"), s("etag"))
+            "delete_object" -> client.deleteObject(s("url"), s("etag"))
+            "post_object" -> client.postObject(s("add_member_url"), s("data"))
+            "multiget" -> op.getJSONArray("hrefs").let { a ->
+                client.multiget(s("collection_url"), kind(op), (0 until a.length()).map { a.getString(it) })
+            }
+            "calendar_query" -> op.getJSONObject("filter").let { f ->
+                val tr = f.optJSONObject("time_range")?.let {
+                    TimeRange(it.optString("start", "").ifEmpty { null }, it.optString("end", "").ifEmpty { null })
+                }
+                client.calendarQuery(s("collection_url"), CalendarFilter(f.getString("component"), tr))
+            }
+            "create_calendar" -> client.createCalendar(s("home_url"), s("slug"), props(op.getJSONObject("props")))
+            "create_address_book" -> client.createAddressBook(s("home_url"), s("slug"), props(op.getJSONObject("props")))
+            "update_collection" -> client.updateCollection(s("url"), kind(op), props(op.getJSONObject("props")))
+            "delete_collection" -> client.deleteCollection(s("url"))
+            else -> error("unknown op ${op.getString("op")}")
+        }
+    }
+
+    private fun runCase(file: File) {
+        val case = JSONObject(file.readText())
+        val replay = Replay(case, file.parentFile)
+        var result: Any? = null
+        var error: DavException? = null
+        runBlocking {
+            try {
+                DavClient(config(case), replay).use { client -> result = execute(client, case.getJSONObject("operation")) }
+            } catch (e: DavException) {
+                error = e
+            }
+        }
+        assertEquals(emptyList<String>(), replay.problems)
+        val unused = replay.exchanges.indices.filter { !replay.used[it] }.map {
+            replay.exchanges[it].getJSONObject("request").let { r -> "${r.getString("method")} ${r.getString("url")}" }
+        }
+        assertEquals(emptyList<String>(), unused, "exchanges never requested")
+        val expect = case.getJSONObject("expect")
+        if (expect.has("error")) {
+            val e = error
+            assertNotNull(e, "expected an error, got ${CoreJson.of(result)}")
+            e!!
+            val actual = mapOf("kind" to e::class.simpleName, "status" to status(e)?.toLong(), "url" to url(e))
+            assertEquals(emptyList<String>(), CoreJson.subsetProblems("error", CoreJson.plain(expect.getJSONObject("error")), actual))
+            val shown = "$e ${e.message}"
+            case.getJSONObject("config").optJSONObject("credentials")?.let { creds ->
+                creds.optJSONObject("basic")?.let { assertFalse(shown.contains(it.getString("password")), "the error shows a secret") }
+                if (creds.has("bearer")) assertFalse(shown.contains(creds.getString("bearer")), "the error shows a secret")
+            }
+        } else {
+            assertNull(error, "unexpected error $error")
+            if (expect.has("result")) {
+                val problems = CoreJson.subsetProblems("result", CoreJson.plain(expect.get("result")), CoreJson.of(result))
+                assertEquals(emptyList<String>(), problems)
+            }
+        }
+    }
+}
