@@ -1,36 +1,95 @@
 //! [`DavClient`]: the async API, each method one [`drive`] of a core operation over a
-//! [`Transport`]. Bindings wrap this; it has no runtime of its own.
+//! [`Transport`], with rate-limit retries and token refresh around it. Bindings wrap this; it
+//! has no runtime of its own.
 
-use crate::error::Result;
+use std::future::Future;
+use std::sync::Mutex;
+
+use crate::auth::Credentials;
+use crate::error::{ErrorKind, Result};
 use crate::model::{
     Collection, CollectionKind, DavObject, Discovery, SyncResult, SyncState, WriteResult,
 };
-use crate::op::{Transport, drive};
+use crate::op::{Operation, Transport, drive};
 use crate::ops::collections::CollectionProps;
 use crate::ops::discover::Service;
 use crate::ops::objects::MultigetResult;
 use crate::rfc4791::CalendarFilter;
 use crate::session::{Config, Session};
 
+/// Supplies OAuth 2.0 access tokens (Google). Called before each operation; called again with
+/// `force_refresh` after a 401, and the operation is retried once with the new token.
+pub trait TokenProvider {
+    /// An access token; a fresh one when `force_refresh` is set.
+    fn token(&self, force_refresh: bool) -> impl Future<Output = Result<String>>;
+}
+
+/// The token provider of a client that has none (its credentials are fixed).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoTokenProvider;
+
+impl TokenProvider for NoTokenProvider {
+    async fn token(&self, _force_refresh: bool) -> Result<String> {
+        Err(crate::Error::new(
+            ErrorKind::InvalidInput,
+            "this client has no token provider",
+        ))
+    }
+}
+
 /// An async CalDAV/CardDAV client over any [`Transport`].
+///
+/// Every method runs one core operation. A rate-limited operation ([`ErrorKind::RateLimited`])
+/// is run again after the delay the [`RetryPolicy`](crate::RetryPolicy) gives, when the
+/// transport can sleep; with a [`TokenProvider`], a 401 fetches a fresh token and the operation
+/// runs once more.
 #[derive(Debug)]
-pub struct DavClient<T> {
-    session: Session,
+pub struct DavClient<T, P = NoTokenProvider> {
+    session: Mutex<Session>,
     transport: T,
+    tokens: Option<P>,
 }
 
 impl<T: Transport> DavClient<T> {
     /// A client for a configuration and a transport.
     pub fn new(config: Config, transport: T) -> Result<Self> {
         Ok(DavClient {
-            session: Session::new(config)?,
+            session: Mutex::new(Session::new(config)?),
             transport,
+            tokens: None,
+        })
+    }
+}
+
+impl<T: Transport, P: TokenProvider> DavClient<T, P> {
+    /// A client whose Bearer tokens come from `tokens` (the configured credentials are
+    /// replaced by the provider's token before each operation).
+    pub fn with_token_provider(config: Config, transport: T, tokens: P) -> Result<Self> {
+        let mut config = config;
+        if matches!(config.credentials, Credentials::None) {
+            config.credentials = Credentials::bearer("");
+        }
+        Ok(DavClient {
+            session: Mutex::new(Session::new(config)?),
+            transport,
+            tokens: Some(tokens),
         })
     }
 
     /// The sans-IO session behind the client (to build operations by hand).
-    pub fn session(&self) -> &Session {
-        &self.session
+    pub fn session(&self) -> Session {
+        self.session
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set_token(&self, token: String) {
+        let mut guard = self
+            .session
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *guard = guard.with_credentials(Credentials::bearer(token));
     }
 
     /// The transport.
@@ -38,19 +97,51 @@ impl<T: Transport> DavClient<T> {
         &self.transport
     }
 
+    /// Runs the operation `build` makes, with token refresh and rate-limit retries.
+    pub async fn run<O, F>(&self, build: F) -> Result<O::Output>
+    where
+        O: Operation,
+        F: Fn(&Session) -> O,
+    {
+        let mut attempt = 0;
+        let mut refreshed = false;
+        if let Some(tokens) = &self.tokens {
+            self.set_token(tokens.token(false).await?);
+        }
+        loop {
+            let session = self.session();
+            let error = match drive(build(&session), &self.transport).await {
+                Ok(value) => return Ok(value),
+                Err(e) => e,
+            };
+            if error.kind() == ErrorKind::Unauthorized
+                && !refreshed
+                && let Some(tokens) = &self.tokens
+            {
+                refreshed = true;
+                self.set_token(tokens.token(true).await?);
+                continue;
+            }
+            match session.retry_policy().delay_ms(attempt, &error) {
+                Some(ms) if self.transport.sleep(ms).await => attempt += 1,
+                _ => return Err(error),
+            }
+        }
+    }
+
     /// Finds the principal, home sets, calendars and address books.
     pub async fn discover(&self, service: Service) -> Result<Discovery> {
-        drive(self.session.discover(service), &self.transport).await
+        self.run(|s| s.discover(service)).await
     }
 
     /// Lists the calendars and address books in a home set.
     pub async fn list_collections(&self, home_url: &str) -> Result<Vec<Collection>> {
-        drive(self.session.list_collections(home_url), &self.transport).await
+        self.run(|s| s.list_collections(home_url)).await
     }
 
     /// Reads one collection's properties.
     pub async fn get_collection(&self, url: &str) -> Result<Collection> {
-        drive(self.session.get_collection(url), &self.transport).await
+        self.run(|s| s.get_collection(url)).await
     }
 
     /// Creates a calendar in a home set.
@@ -60,11 +151,8 @@ impl<T: Transport> DavClient<T> {
         slug: &str,
         props: CollectionProps,
     ) -> Result<Collection> {
-        drive(
-            self.session.create_calendar(home_url, slug, props),
-            &self.transport,
-        )
-        .await
+        self.run(|s| s.create_calendar(home_url, slug, props.clone()))
+            .await
     }
 
     /// Creates an address book in a home set.
@@ -74,11 +162,8 @@ impl<T: Transport> DavClient<T> {
         slug: &str,
         props: CollectionProps,
     ) -> Result<Collection> {
-        drive(
-            self.session.create_address_book(home_url, slug, props),
-            &self.transport,
-        )
-        .await
+        self.run(|s| s.create_address_book(home_url, slug, props.clone()))
+            .await
     }
 
     /// Changes a collection's name, description or colour.
@@ -88,21 +173,18 @@ impl<T: Transport> DavClient<T> {
         kind: CollectionKind,
         props: CollectionProps,
     ) -> Result<()> {
-        drive(
-            self.session.update_collection(url, kind, props),
-            &self.transport,
-        )
-        .await
+        self.run(|s| s.update_collection(url, kind, props.clone()))
+            .await
     }
 
     /// Deletes a collection.
     pub async fn delete_collection(&self, url: &str) -> Result<()> {
-        drive(self.session.delete_collection(url), &self.transport).await
+        self.run(|s| s.delete_collection(url)).await
     }
 
     /// Lists a collection's members with their ETags.
     pub async fn list_objects(&self, collection_url: &str) -> Result<Vec<DavObject>> {
-        drive(self.session.list_objects(collection_url), &self.transport).await
+        self.run(|s| s.list_objects(collection_url)).await
     }
 
     /// Runs a calendar-query (component and time range).
@@ -111,11 +193,8 @@ impl<T: Transport> DavClient<T> {
         collection_url: &str,
         filter: CalendarFilter,
     ) -> Result<Vec<DavObject>> {
-        drive(
-            self.session.calendar_query(collection_url, filter),
-            &self.transport,
-        )
-        .await
+        self.run(|s| s.calendar_query(collection_url, filter.clone()))
+            .await
     }
 
     /// Fetches members by href in batches.
@@ -125,16 +204,13 @@ impl<T: Transport> DavClient<T> {
         kind: CollectionKind,
         hrefs: Vec<String>,
     ) -> Result<MultigetResult> {
-        drive(
-            self.session.multiget(collection_url, kind, hrefs),
-            &self.transport,
-        )
-        .await
+        self.run(|s| s.multiget(collection_url, kind, hrefs.clone()))
+            .await
     }
 
     /// Fetches one object.
     pub async fn get_object(&self, url: &str) -> Result<DavObject> {
-        drive(self.session.get_object(url), &self.transport).await
+        self.run(|s| s.get_object(url)).await
     }
 
     /// Creates an object (fails if the name is taken).
@@ -144,34 +220,27 @@ impl<T: Transport> DavClient<T> {
         name: &str,
         data: &str,
     ) -> Result<WriteResult> {
-        drive(
-            self.session.create_object(collection_url, name, data),
-            &self.transport,
-        )
-        .await
+        self.run(|s| s.create_object(collection_url, name, data))
+            .await
     }
 
     /// Replaces an object if its ETag still matches.
     pub async fn update_object(&self, url: &str, data: &str, etag: &str) -> Result<WriteResult> {
-        drive(self.session.update_object(url, data, etag), &self.transport).await
+        self.run(|s| s.update_object(url, data, etag)).await
     }
 
     /// Deletes an object if its ETag still matches.
     pub async fn delete_object(&self, url: &str, etag: &str) -> Result<()> {
-        drive(self.session.delete_object(url, etag), &self.transport).await
+        self.run(|s| s.delete_object(url, etag)).await.map(|_| ())
     }
 
     /// Creates an object by POST to an RFC 5995 add-member URL.
     pub async fn post_object(&self, add_member_url: &str, data: &str) -> Result<WriteResult> {
-        drive(
-            self.session.post_object(add_member_url, data),
-            &self.transport,
-        )
-        .await
+        self.run(|s| s.post_object(add_member_url, data)).await
     }
 
     /// Synchronises a collection from a stored state.
     pub async fn sync(&self, state: SyncState, kind: CollectionKind) -> Result<SyncResult> {
-        drive(self.session.sync(state, kind), &self.transport).await
+        self.run(|s| s.sync(state.clone(), kind)).await
     }
 }

@@ -136,6 +136,7 @@ impl Error {
         let status = response.status;
         let kind = match status {
             401 => ErrorKind::Unauthorized,
+            403 if is_google_rate_limit(&response.body) => ErrorKind::RateLimited,
             403 => ErrorKind::Forbidden,
             404 | 410 => ErrorKind::NotFound,
             412 => ErrorKind::PreconditionFailed,
@@ -197,6 +198,30 @@ impl Error {
     }
 }
 
+/// Google answers rate limits with 403 and a JSON envelope whose `errors[].reason` is
+/// `rateLimitExceeded` or `userRateLimitExceeded`, or whose domain is `usageLimits`
+/// (server-profiles §5.2; the CalDAV API shares the Calendar API's quotas).
+fn is_google_rate_limit(body: &[u8]) -> bool {
+    if !body.trim_ascii_start().starts_with(b"{") {
+        return false;
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return false;
+    };
+    let errors = value
+        .get("error")
+        .and_then(|e| e.get("errors"))
+        .and_then(serde_json::Value::as_array);
+    errors.is_some_and(|list| {
+        list.iter().any(|e| {
+            let reason = e.get("reason").and_then(serde_json::Value::as_str);
+            let domain = e.get("domain").and_then(serde_json::Value::as_str);
+            matches!(reason, Some("rateLimitExceeded" | "userRateLimitExceeded"))
+                || domain == Some("usageLimits")
+        })
+    })
+}
+
 /// `Retry-After` in delta-seconds. HTTP dates are not converted: the core has no clock.
 fn parse_retry_after(value: &str) -> Option<u64> {
     value.trim().parse().ok()
@@ -248,6 +273,18 @@ mod tests {
             assert_eq!(e.status(), Some(status));
             assert_eq!(e.body_excerpt(), Some("oops"));
         }
+    }
+
+    #[test]
+    fn google_rate_limit_403() {
+        let body = r#"{"error":{"errors":[{"domain":"usageLimits","reason":"rateLimitExceeded","message":"Rate Limit Exceeded"}],"code":403,"message":"Rate Limit Exceeded"}}"#;
+        let e = Error::from_response("https://h/", &HttpResponse::new(403, body));
+        assert_eq!(e.kind(), ErrorKind::RateLimited);
+        let forbidden = r#"{"error":{"errors":[{"domain":"calendar","reason":"forbiddenForNonOrganizer"}],"code":403}}"#;
+        let e = Error::from_response("https://h/", &HttpResponse::new(403, forbidden));
+        assert_eq!(e.kind(), ErrorKind::Forbidden);
+        let e = Error::from_response("https://h/", &HttpResponse::new(403, "{not json"));
+        assert_eq!(e.kind(), ErrorKind::Forbidden);
     }
 
     #[test]

@@ -89,6 +89,7 @@ pub mod profile;
 mod redact;
 #[cfg(feature = "reqwest")]
 pub mod reqwest_transport;
+pub mod retry;
 pub mod rfc4791;
 pub mod rfc4918;
 pub mod rfc6352;
@@ -98,7 +99,7 @@ pub mod vcard;
 pub mod xml;
 
 pub use auth::Credentials;
-pub use client::DavClient;
+pub use client::{DavClient, NoTokenProvider, TokenProvider};
 pub use error::{Error, ErrorKind, Result};
 pub use exchange::MAX_REDIRECTS;
 pub use http::{HttpRequest, HttpResponse, Method, RequestId};
@@ -112,8 +113,10 @@ pub use ops::discover::{Discover, Service};
 pub use ops::objects::{Multiget, MultigetResult};
 pub use ops::single::SingleExchange;
 pub use ops::sync::Sync;
+pub use ops::write::Write;
 pub use profile::Profile;
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::ReqwestTransport;
+pub use retry::RetryPolicy;
 pub use rfc4791::{CalendarFilter, TimeRange};
 pub use session::{Config, Session};

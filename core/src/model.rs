@@ -178,8 +178,12 @@ pub struct WriteResult {
     /// The resource's URL (from `Location` after a POST).
     pub url: String,
     /// The new ETag, when the server returned one. Servers that rewrite the data (Google) may
-    /// return none or a weak one; fetch the object again before relying on it.
+    /// return none or a weak one; their profile reads the object back, see `data`.
     pub etag: Option<String>,
+    /// The object as the server stored it, when the profile reads it back after writing
+    /// (servers that rewrite what they store).
+    #[serde(default)]
+    pub data: Option<String>,
 }
 
 /// The per-collection state a sync starts from and returns; store it as JSON between syncs.

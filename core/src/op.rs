@@ -47,6 +47,13 @@ pub trait Operation {
 pub trait Transport {
     /// Sends one request.
     fn send(&self, request: HttpRequest) -> impl Future<Output = Result<HttpResponse>>;
+
+    /// Waits `ms` milliseconds before a rate-limited operation is retried. Returns `false`
+    /// when this transport cannot wait, which is the default and turns retries off.
+    fn sleep(&self, ms: u64) -> impl Future<Output = bool> {
+        let _ = ms;
+        std::future::ready(false)
+    }
 }
 
 /// Runs an operation to completion over a transport.
@@ -105,4 +112,14 @@ async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
     })
     .await;
     outputs.into_iter().flatten().collect()
+}
+
+impl<T: Transport + ?Sized> Transport for &T {
+    fn send(&self, request: HttpRequest) -> impl Future<Output = Result<HttpResponse>> {
+        (**self).send(request)
+    }
+
+    fn sleep(&self, ms: u64) -> impl Future<Output = bool> {
+        (**self).sleep(ms)
+    }
 }

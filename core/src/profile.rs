@@ -6,6 +6,8 @@
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::model::CollectionKind;
+
 /// How a server deviates from the RFCs, as far as the core needs to know.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
@@ -27,6 +29,19 @@ pub struct Profile {
     pub components: Option<Vec<String>>,
     /// Whether only Bearer (OAuth 2.0) credentials work.
     pub bearer_only: bool,
+    /// Create objects by POST to the collection (RFC 5995); the server names them.
+    pub create_by_post: bool,
+    /// The server stores calendar objects as `{UID}.ics` whatever name was asked for.
+    pub name_by_uid: bool,
+    /// The server speaks vCard 3.0 only: 4.0 cards are converted before sending.
+    pub vcard3: bool,
+    /// The server ignores `If-Match`: davkit compares the ETag itself before writing.
+    pub if_match_ignored: bool,
+    /// The server rewrites what it stores: read the object back after each write.
+    pub reread_after_write: bool,
+    /// A collection that reports no `resourcetype` (Google Contacts): when discovery lands on
+    /// a URL with no principal and no home set, that URL is taken as a collection of this kind.
+    pub bare_collection: Option<CollectionKind>,
 }
 
 impl Profile {
@@ -41,14 +56,22 @@ impl Profile {
             mkcalendar: true,
             components: None,
             bearer_only: false,
+            create_by_post: false,
+            name_by_uid: false,
+            vcard3: false,
+            if_match_ignored: false,
+            reread_after_write: false,
+            bare_collection: None,
         }
     }
 
-    /// Apple iCloud: home sets live on `pNN-caldav.icloud.com` / `pNN-contacts.icloud.com`.
+    /// Apple iCloud: home sets live on `pNN-caldav.icloud.com` / `pNN-contacts.icloud.com`;
+    /// VJOURNAL is answered with 500, so it is refused before sending.
     pub fn icloud() -> Self {
         Profile {
             name: "icloud".into(),
             trusted_host_suffixes: vec![".icloud.com".into()],
+            components: Some(vec!["VEVENT".into(), "VTODO".into()]),
             ..Profile::generic()
         }
     }
@@ -61,6 +84,8 @@ impl Profile {
             mkcalendar: false,
             components: Some(vec!["VEVENT".into()]),
             bearer_only: true,
+            name_by_uid: true,
+            reread_after_write: true,
             ..Profile::generic()
         }
     }
@@ -75,6 +100,11 @@ impl Profile {
             if_none_match: false,
             mkcalendar: false,
             bearer_only: true,
+            create_by_post: true,
+            vcard3: true,
+            if_match_ignored: true,
+            reread_after_write: true,
+            bare_collection: Some(CollectionKind::AddressBook),
             ..Profile::generic()
         }
     }

@@ -78,6 +78,12 @@ impl Transport for ReqwestTransport {
             final_url: None,
         })
     }
+
+    /// Sleeps on tokio's timer (the runtime reqwest needs anyway).
+    async fn sleep(&self, ms: u64) -> bool {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        true
+    }
 }
 
 fn transport_error(url: &str, e: &reqwest::Error) -> Error {

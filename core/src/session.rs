@@ -10,6 +10,7 @@ use crate::auth::{AuthScope, Credentials};
 use crate::error::{Error, ErrorKind, Result};
 use crate::href;
 use crate::profile::Profile;
+use crate::retry::RetryPolicy;
 
 /// What a caller configures.
 #[derive(Clone)]
@@ -29,6 +30,8 @@ pub struct Config {
     pub max_parallel_requests: usize,
     /// `DAV:limit` for sync-collection pages; `None` lets the server decide.
     pub sync_page_limit: Option<u32>,
+    /// How [`DavClient`](crate::DavClient) retries rate-limited operations.
+    pub retry: RetryPolicy,
 }
 
 impl Config {
@@ -42,6 +45,7 @@ impl Config {
             multiget_batch_size: 100,
             max_parallel_requests: 4,
             sync_page_limit: None,
+            retry: RetryPolicy::default(),
         }
     }
 }
@@ -59,6 +63,7 @@ impl fmt::Debug for Config {
             .field("multiget_batch_size", &self.multiget_batch_size)
             .field("max_parallel_requests", &self.max_parallel_requests)
             .field("sync_page_limit", &self.sync_page_limit)
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -73,6 +78,7 @@ pub(crate) struct Context {
     pub(crate) batch_size: usize,
     pub(crate) max_parallel: usize,
     pub(crate) sync_limit: Option<u32>,
+    pub(crate) retry: RetryPolicy,
 }
 
 /// A validated configuration, cheap to clone, that creates operations.
@@ -113,8 +119,37 @@ impl Session {
                 batch_size: config.multiget_batch_size.clamp(1, 1000),
                 max_parallel: config.max_parallel_requests.clamp(1, 64),
                 sync_limit: config.sync_page_limit.filter(|n| *n > 0),
+                retry: config.retry,
             }),
         })
+    }
+
+    /// The same session with other credentials (after a token refresh).
+    pub fn with_credentials(&self, credentials: Credentials) -> Session {
+        let ctx = &self.ctx;
+        Session {
+            ctx: Arc::new(Context {
+                server: ctx.server.clone(),
+                credentials,
+                auth_scope: ctx.auth_scope.clone(),
+                user_agent: ctx.user_agent.clone(),
+                profile: ctx.profile.clone(),
+                batch_size: ctx.batch_size,
+                max_parallel: ctx.max_parallel,
+                sync_limit: ctx.sync_limit,
+                retry: ctx.retry,
+            }),
+        }
+    }
+
+    /// The retry policy configured.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.ctx.retry
+    }
+
+    /// The credentials in use.
+    pub fn credentials(&self) -> &Credentials {
+        &self.ctx.credentials
     }
 
     /// The profile in use.

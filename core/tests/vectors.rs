@@ -6,9 +6,14 @@
 
 use std::path::{Path, PathBuf};
 
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
 use davkit::{
-    CalendarFilter, CollectionKind, CollectionProps, Config, Credentials, HttpRequest,
-    HttpResponse, Operation, Poll, Profile, Service, Session, SyncState,
+    CalendarFilter, CollectionKind, CollectionProps, Config, Credentials, DavClient, HttpRequest,
+    HttpResponse, Profile, RetryPolicy, Service, SyncState, TokenProvider, Transport,
 };
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -68,6 +73,9 @@ fn config(case: &Value) -> Config {
     if let Some(n) = c.get("multiget_batch_size").and_then(Value::as_u64) {
         config.multiget_batch_size = n as usize;
     }
+    if let Some(r) = c.get("retry") {
+        config.retry = serde_json::from_value::<RetryPolicy>(r.clone()).expect("retry policy");
+    }
     if let Some(n) = c.get("sync_page_limit").and_then(Value::as_u64) {
         config.sync_page_limit = Some(n as u32);
     }
@@ -81,16 +89,17 @@ fn kind(v: &Value) -> CollectionKind {
 struct Replay<'a> {
     name: &'a str,
     dir: &'a Path,
-    exchanges: Vec<(Value, bool)>,
-    requests: usize,
+    exchanges: RefCell<Vec<(Value, bool)>>,
+    requests: Cell<usize>,
+    sleeps: RefCell<Vec<u64>>,
 }
 
 impl Replay<'_> {
-    fn answer(&mut self, request: &HttpRequest) -> HttpResponse {
-        self.requests += 1;
+    fn answer(&self, request: &HttpRequest) -> HttpResponse {
+        self.requests.set(self.requests.get() + 1);
         let name = self.name;
-        let index = self
-            .exchanges
+        let mut exchanges = self.exchanges.borrow_mut();
+        let index = exchanges
             .iter()
             .position(|(ex, used)| {
                 !used
@@ -104,11 +113,52 @@ impl Replay<'_> {
                     request.method, request.url
                 )
             });
-        self.exchanges[index].1 = true;
-        let ex = self.exchanges[index].0.clone();
+        exchanges[index].1 = true;
+        let ex = exchanges[index].0.clone();
         check_request(name, &ex["request"], request);
         response(self.dir, &ex["response"])
     }
+}
+
+impl Transport for Replay<'_> {
+    async fn send(&self, request: HttpRequest) -> davkit::Result<HttpResponse> {
+        Ok(self.answer(&request))
+    }
+
+    async fn sleep(&self, ms: u64) -> bool {
+        self.sleeps.borrow_mut().push(ms);
+        true
+    }
+}
+
+/// Hands out the listed tokens: the same one until a refresh is forced, then the next.
+struct Tokens {
+    list: Vec<String>,
+    at: Cell<usize>,
+}
+
+impl TokenProvider for Tokens {
+    async fn token(&self, force_refresh: bool) -> davkit::Result<String> {
+        if force_refresh {
+            self.at.set(self.at.get() + 1);
+        }
+        self.list
+            .get(self.at.get())
+            .cloned()
+            .ok_or_else(|| davkit::Error::new(davkit::ErrorKind::Unauthorized, "no more tokens"))
+    }
+}
+
+/// Runs a future that never waits for anything outside (the replay answers at once).
+fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..1_000_000 {
+        if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+    panic!("the operation never finished");
 }
 
 fn body_matches(expected: &Value, request: &HttpRequest) -> bool {
@@ -175,74 +225,49 @@ fn response(dir: &Path, r: &Value) -> HttpResponse {
     }
 }
 
-fn run<O>(mut op: O, replay: &mut Replay<'_>) -> Result<Value, davkit::Error>
-where
-    O: Operation,
-    O::Output: Serialize,
-{
-    loop {
-        let mut batch = Vec::new();
-        let done = loop {
-            match op.poll() {
-                Poll::Send(r) => batch.push(r),
-                Poll::Wait => break None,
-                Poll::Done(result) => break Some(result),
-            }
-        };
-        if let Some(result) = done {
-            return result.map(|v| serde_json::to_value(v).expect("outputs serialise"));
-        }
-        assert!(
-            !batch.is_empty(),
-            "{}: Wait with nothing to send",
-            replay.name
-        );
-        for request in batch {
-            let response = replay.answer(&request);
-            op.handle_response(request.id, response);
-        }
-    }
-}
-
-fn execute(
+fn execute<P: TokenProvider>(
     case: &Value,
-    session: &Session,
-    replay: &mut Replay<'_>,
+    client: &DavClient<&Replay<'_>, P>,
 ) -> Result<Value, davkit::Error> {
     let op = &case["operation"];
     let s = |k: &str| str_field(op, k).to_owned();
+    fn out<T: Serialize>(r: davkit::Result<T>) -> Result<Value, davkit::Error> {
+        r.map(|v| serde_json::to_value(v).expect("outputs serialise"))
+    }
     match str_field(op, "op") {
         "discover" => {
             let service: Service = serde_json::from_value(op["service"].clone()).expect("service");
-            run(session.discover(service), replay)
+            out(block_on(client.discover(service)))
         }
         "sync" => {
             let state: SyncState = serde_json::from_value(op["state"].clone()).expect("state");
-            run(session.sync(state, kind(op)), replay)
+            out(block_on(client.sync(state, kind(op))))
         }
-        "list_objects" => run(session.list_objects(&s("collection_url")), replay),
-        "list_collections" => run(session.list_collections(&s("home_url")), replay),
-        "get_collection" => run(session.get_collection(&s("url")), replay),
-        "get_object" => run(session.get_object(&s("url")), replay),
-        "create_object" => run(
-            session.create_object(&s("collection_url"), &s("name"), &s("data")),
-            replay,
-        ),
-        "update_object" => run(
-            session.update_object(&s("url"), &s("data"), &s("etag")),
-            replay,
-        ),
-        "delete_object" => run(session.delete_object(&s("url"), &s("etag")), replay),
-        "post_object" => run(
-            session.post_object(&s("add_member_url"), &s("data")),
-            replay,
-        ),
+        "list_objects" => out(block_on(client.list_objects(&s("collection_url")))),
+        "list_collections" => out(block_on(client.list_collections(&s("home_url")))),
+        "get_collection" => out(block_on(client.get_collection(&s("url")))),
+        "get_object" => out(block_on(client.get_object(&s("url")))),
+        "create_object" => out(block_on(client.create_object(
+            &s("collection_url"),
+            &s("name"),
+            &s("data"),
+        ))),
+        "update_object" => out(block_on(client.update_object(
+            &s("url"),
+            &s("data"),
+            &s("etag"),
+        ))),
+        "delete_object" => out(block_on(client.delete_object(&s("url"), &s("etag")))),
+        "post_object" => out(block_on(
+            client.post_object(&s("add_member_url"), &s("data")),
+        )),
         "multiget" => {
             let hrefs: Vec<String> = serde_json::from_value(op["hrefs"].clone()).expect("hrefs");
-            run(
-                session.multiget(&s("collection_url"), kind(op), hrefs),
-                replay,
-            )
+            out(block_on(client.multiget(
+                &s("collection_url"),
+                kind(op),
+                hrefs,
+            )))
         }
         "calendar_query" => {
             let filter = op["filter"].clone();
@@ -253,32 +278,37 @@ fn execute(
                     end: opt_str(t, "end"),
                 }),
             };
-            run(session.calendar_query(&s("collection_url"), filter), replay)
+            out(block_on(
+                client.calendar_query(&s("collection_url"), filter),
+            ))
         }
         "create_calendar" | "create_address_book" => {
             let props: CollectionProps =
                 serde_json::from_value(op["props"].clone()).expect("props");
             if str_field(op, "op") == "create_calendar" {
-                run(
-                    session.create_calendar(&s("home_url"), &s("slug"), props),
-                    replay,
-                )
+                out(block_on(client.create_calendar(
+                    &s("home_url"),
+                    &s("slug"),
+                    props,
+                )))
             } else {
-                run(
-                    session.create_address_book(&s("home_url"), &s("slug"), props),
-                    replay,
-                )
+                out(block_on(client.create_address_book(
+                    &s("home_url"),
+                    &s("slug"),
+                    props,
+                )))
             }
         }
         "update_collection" => {
             let props: CollectionProps =
                 serde_json::from_value(op["props"].clone()).expect("props");
-            run(
-                session.update_collection(&s("url"), kind(op), props),
-                replay,
-            )
+            out(block_on(client.update_collection(
+                &s("url"),
+                kind(op),
+                props,
+            )))
         }
-        "delete_collection" => run(session.delete_collection(&s("url")), replay),
+        "delete_collection" => out(block_on(client.delete_collection(&s("url")))),
         other => panic!("unknown op {other}"),
     }
 }
@@ -336,18 +366,33 @@ fn replay_all_vectors() {
             .map(|a| a.iter().cloned().map(|e| (e, false)).collect())
             .unwrap_or_default();
         let dir = file.parent().expect("parent dir");
-        let mut replay = Replay {
+        let replay = Replay {
             name: &name,
             dir,
-            exchanges,
-            requests: 0,
+            exchanges: RefCell::new(exchanges),
+            requests: Cell::new(0),
+            sleeps: RefCell::new(Vec::new()),
         };
-        let outcome = match Session::new(config(&case)) {
-            Ok(session) => execute(&case, &session, &mut replay),
-            Err(e) => Err(e),
+        let outcome = match case["config"].get("token_provider") {
+            Some(list) => {
+                let tokens = Tokens {
+                    list: serde_json::from_value(list.clone()).expect("a list of tokens"),
+                    at: Cell::new(0),
+                };
+                DavClient::with_token_provider(config(&case), &replay, tokens)
+                    .and_then(|client| execute(&case, &client))
+            }
+            None => {
+                DavClient::new(config(&case), &replay).and_then(|client| execute(&case, &client))
+            }
         };
+        if let Some(expected) = case["expect"].get("sleeps_ms") {
+            let sleeps = serde_json::to_value(&*replay.sleeps.borrow()).expect("numbers");
+            assert_eq!(&sleeps, expected, "{name}: the delays before retries");
+        }
         let unused: Vec<String> = replay
             .exchanges
+            .borrow()
             .iter()
             .filter(|(_, used)| !used)
             .map(|(e, _)| format!("{} {}", e["request"]["method"], e["request"]["url"]))
@@ -380,7 +425,7 @@ fn replay_all_vectors() {
             (Ok(value), Some(_)) => panic!("{name}: expected an error, got {value:#}"),
             (Err(e), None) => panic!("{name}: unexpected error {e} ({e:?})"),
         }
-        eprintln!("ok {name} ({} requests)", replay.requests);
+        eprintln!("ok {name} ({} requests)", replay.requests.get());
     }
 }
 

@@ -212,6 +212,16 @@ impl Discover {
                     found.direct.push(url.clone());
                 }
                 found.principal = principal;
+                let bare = self.m.x.ctx().profile.bare_collection;
+                if found.principal.is_none()
+                    && found.homes.is_empty()
+                    && found.direct.is_empty()
+                    && bare == Some(svc.kind())
+                {
+                    // Google Contacts: the well-known URI leads straight to the address book,
+                    // which reports no resourcetype and whose principal PROPFINDs fail.
+                    found.direct.push(url.clone());
+                }
                 if found.principal.is_none()
                     && found.homes.is_empty()
                     && found.direct.is_empty()
@@ -257,7 +267,13 @@ impl Discover {
                     if r.effective_status() != 200 && r.propstats.is_empty() {
                         continue;
                     }
-                    let c = Collection::from_response(r);
+                    let mut c = Collection::from_response(r);
+                    if c.kind == CollectionKind::Other
+                        && matches!(tag, Tag::Direct)
+                        && let Some(kind) = self.m.x.ctx().profile.bare_collection
+                    {
+                        c.kind = kind;
+                    }
                     if c.kind == CollectionKind::Other {
                         continue;
                     }

@@ -8,3 +8,4 @@ pub mod discover;
 pub mod objects;
 pub mod single;
 pub mod sync;
+pub mod write;

@@ -1,22 +1,21 @@
-//! Objects in a collection: listing (RFC 4918 PROPFIND), calendar-query (RFC 4791 §7.8),
-//! multiget in batches (RFC 4791 §7.9, RFC 6352 §8.7), GET, and writes guarded by ETags
-//! (RFC 9110 §13.1: `If-None-Match: *` on create, `If-Match` on update and delete), plus
-//! creation by POST to the add-member URL (RFC 5995).
+//! Reading objects in a collection: listing (RFC 4918 PROPFIND), calendar-query (RFC 4791
+//! §7.8), multiget in batches (RFC 4791 §7.9, RFC 6352 §8.7) and GET. Writes are in
+//! [`write`](crate::ops::write).
 
 use url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Machine, Reply, Spec, impl_operation};
 use crate::href;
-use crate::http::{HttpResponse, Method};
-use crate::model::{CollectionKind, DavObject, WriteResult};
+use crate::http::Method;
+use crate::model::{CollectionKind, DavObject};
 use crate::ops::single::SingleExchange;
 use crate::rfc4791::{CalendarFilter, calendar_multiget_body, calendar_query_body};
 use crate::rfc4918::multistatus::{self, Multistatus};
-use crate::rfc4918::{Depth, has_condition, propfind_body};
+use crate::rfc4918::{Depth, propfind_body};
 use crate::rfc6352::addressbook_multiget_body;
 use crate::session::Session;
-use crate::xml::{CALDAV, CARDDAV, names};
+use crate::xml::names;
 
 /// The objects found by a listing, query or multiget.
 pub type Objects = Vec<DavObject>;
@@ -93,180 +92,6 @@ impl Session {
             })
         })
     }
-
-    /// Creates a new object named `name` in a collection; fails with
-    /// [`ErrorKind::PreconditionFailed`] if something already exists there.
-    pub fn create_object(
-        &self,
-        collection_url: &str,
-        name: &str,
-        data: &str,
-    ) -> SingleExchange<WriteResult> {
-        let result = self.url(collection_url).and_then(|c| {
-            if name.is_empty() || name.contains('/') {
-                return Err(Error::new(
-                    ErrorKind::InvalidInput,
-                    "an object name must be non-empty and contain no '/'",
-                ));
-            }
-            check_component(self, data)?;
-            href::as_collection(&c)
-                .join(&href::encode_segment(name))
-                .map_err(|e| Error::new(ErrorKind::InvalidInput, format!("bad name: {e}")))
-        });
-        let url = match result {
-            Ok(u) => u,
-            Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
-        };
-        let mut spec =
-            Spec::new(Method::Put, url).body(content_type(data), data.as_bytes().to_vec());
-        if self.ctx.profile.if_none_match {
-            spec = spec.header("If-None-Match", "*");
-        }
-        SingleExchange::new(self.ctx.clone(), spec, write_result)
-    }
-
-    /// Replaces an object, only if its ETag is still `etag`; a 412 becomes
-    /// [`ErrorKind::PreconditionFailed`] and nothing is overwritten.
-    pub fn update_object(&self, url: &str, data: &str, etag: &str) -> SingleExchange<WriteResult> {
-        let result = self.url(url).and_then(|u| {
-            require_etag(etag)?;
-            check_component(self, data)?;
-            Ok(u)
-        });
-        let url = match result {
-            Ok(u) => u,
-            Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
-        };
-        let spec = Spec::new(Method::Put, url)
-            .header("If-Match", etag.trim())
-            .body(content_type(data), data.as_bytes().to_vec());
-        SingleExchange::new(self.ctx.clone(), spec, write_result)
-    }
-
-    /// Deletes an object, only if its ETag is still `etag`.
-    pub fn delete_object(&self, url: &str, etag: &str) -> SingleExchange<()> {
-        let result = self.url(url).and_then(|u| require_etag(etag).map(|()| u));
-        let url = match result {
-            Ok(u) => u,
-            Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
-        };
-        let spec = Spec::new(Method::Delete, url).header("If-Match", etag.trim());
-        SingleExchange::new(self.ctx.clone(), spec, |reply| {
-            if reply.response.is_success() {
-                Ok(())
-            } else {
-                Err(Error::from_response(reply.url.as_str(), &reply.response))
-            }
-        })
-    }
-
-    /// Creates an object by POST to a collection's RFC 5995 add-member URL; the server picks
-    /// the name and says it in `Location`.
-    pub fn post_object(&self, add_member_url: &str, data: &str) -> SingleExchange<WriteResult> {
-        let url = match self
-            .url(add_member_url)
-            .and_then(|u| check_component(self, data).map(|()| u))
-        {
-            Ok(u) => u,
-            Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
-        };
-        let spec = Spec::new(Method::Post, url).body(content_type(data), data.as_bytes().to_vec());
-        SingleExchange::new(self.ctx.clone(), spec, |reply| {
-            let Reply { url, response } = reply;
-            if !response.is_success() {
-                return Err(write_error(url.as_str(), &response));
-            }
-            let Some(location) = response.header("location") else {
-                return Err(Error::new(
-                    ErrorKind::Protocol,
-                    "the server created the object but sent no Location",
-                )
-                .with_url(url.as_str()));
-            };
-            let created = href::resolve(&url, location)?;
-            Ok(WriteResult {
-                url: created.to_string(),
-                etag: response.header("etag").map(str::to_owned),
-            })
-        })
-    }
-}
-
-fn require_etag(etag: &str) -> Result<()> {
-    if etag.trim().is_empty() {
-        return Err(Error::new(
-            ErrorKind::InvalidInput,
-            "an ETag is required: davkit never writes without a precondition",
-        ));
-    }
-    Ok(())
-}
-
-fn check_component(session: &Session, data: &str) -> Result<()> {
-    let Some(allowed) = &session.ctx.profile.components else {
-        return Ok(());
-    };
-    if !data.trim_start().starts_with("BEGIN:VCALENDAR") {
-        return Ok(());
-    }
-    for line in data.lines() {
-        if let Some(comp) = line.trim_end().strip_prefix("BEGIN:") {
-            let comp = comp.trim().to_ascii_uppercase();
-            if matches!(comp.as_str(), "VEVENT" | "VTODO" | "VJOURNAL")
-                && !allowed.iter().any(|a| a.eq_ignore_ascii_case(&comp))
-            {
-                return Err(Error::new(
-                    ErrorKind::Unsupported,
-                    format!(
-                        "the {} profile does not store {comp} components",
-                        session.ctx.profile.name
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The media type for an iCalendar or vCard body.
-pub(crate) fn content_type(data: &str) -> &'static str {
-    if data.trim_start().starts_with("BEGIN:VCARD") {
-        "text/vcard; charset=utf-8"
-    } else {
-        "text/calendar; charset=utf-8"
-    }
-}
-
-fn write_result(reply: Reply) -> Result<WriteResult> {
-    let Reply { url, response } = reply;
-    if !response.is_success() {
-        return Err(write_error(url.as_str(), &response));
-    }
-    let url = match response.header("location").map(|l| href::resolve(&url, l)) {
-        Some(Ok(moved)) => moved,
-        _ => url,
-    };
-    Ok(WriteResult {
-        url: url.to_string(),
-        etag: response.header("etag").map(str::to_owned),
-    })
-}
-
-fn write_error(url: &str, response: &HttpResponse) -> Error {
-    let error = Error::from_response(url, response);
-    let uid_conflict = has_condition(&response.body, CALDAV, "no-uid-conflict")
-        || has_condition(&response.body, CARDDAV, "no-uid-conflict");
-    if uid_conflict {
-        return Error::new(
-            ErrorKind::PreconditionFailed,
-            "another object in this collection already has this UID",
-        )
-        .with_status(response.status)
-        .with_url(url)
-        .with_body(&response.body);
-    }
-    error
 }
 
 pub(crate) fn expect_multistatus(reply: &Reply) -> Result<Multistatus> {
