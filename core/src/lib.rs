@@ -83,6 +83,7 @@ pub mod href;
 pub mod http;
 pub mod icalendar;
 pub mod model;
+pub mod oauth;
 pub mod op;
 pub mod ops;
 pub mod profile;
