@@ -87,6 +87,9 @@ pub mod oauth;
 pub mod op;
 pub mod ops;
 pub mod profile;
+#[cfg(feature = "reqwest")]
+#[doc = include_str!("../../docs/providers.md")]
+pub mod providers_guide {}
 mod redact;
 #[cfg(feature = "reqwest")]
 pub mod reqwest_transport;
