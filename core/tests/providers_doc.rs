@@ -28,7 +28,10 @@ fn render() -> String {
         ("sync-collection `Depth`", Vec::new()),
         ("empty initial sync token", Vec::new()),
         ("`If-None-Match: *` on create", Vec::new()),
-        ("`If-Match` honoured (else davkit compares ETags first)", Vec::new()),
+        (
+            "`If-Match` honoured (else davkit compares ETags first)",
+            Vec::new(),
+        ),
         ("create by POST (RFC 5995)", Vec::new()),
         ("resource named `{UID}.ics` by the server", Vec::new()),
         ("read back after each write", Vec::new()),
@@ -56,7 +59,11 @@ fn render() -> String {
             yes(p.create_by_post).to_owned(),
             yes(p.name_by_uid).to_owned(),
             yes(p.reread_after_write).to_owned(),
-            if p.vcard3 { "3.0".to_owned() } else { "as given".to_owned() },
+            if p.vcard3 {
+                "3.0".to_owned()
+            } else {
+                "as given".to_owned()
+            },
             yes(p.mkcalendar).to_owned(),
             p.components
                 .as_ref()
