@@ -84,26 +84,54 @@ fn calendar(events: usize) -> String {
         let month = 1 + r.below(12);
         let hour = 7 + r.below(11);
         push_line(&mut out, "BEGIN:VEVENT");
-        push_line(&mut out, &format!("UID:{i:08x}-{:016x}@bench.davkit", r.next()));
+        push_line(
+            &mut out,
+            &format!("UID:{i:08x}-{:016x}@bench.davkit", r.next()),
+        );
         push_line(&mut out, "DTSTAMP:20250101T120000Z");
         push_line(&mut out, &format!("CREATED:2024{month:02}{day:02}T090000Z"));
-        push_line(&mut out, &format!("DTSTART;TZID=Europe/Berlin:2025{month:02}{day:02}T{hour:02}0000"));
-        push_line(&mut out, &format!("DTEND;TZID=Europe/Berlin:2025{month:02}{day:02}T{:02}3000", hour + 1));
+        push_line(
+            &mut out,
+            &format!("DTSTART;TZID=Europe/Berlin:2025{month:02}{day:02}T{hour:02}0000"),
+        );
+        push_line(
+            &mut out,
+            &format!(
+                "DTEND;TZID=Europe/Berlin:2025{month:02}{day:02}T{:02}3000",
+                hour + 1
+            ),
+        );
         let n = 2 + r.below(4);
         let summary = sentence(&mut r, n);
         push_line(&mut out, &format!("SUMMARY:{summary}"));
         if r.below(2) == 0 {
             let n = 10 + r.below(40);
             let desc = sentence(&mut r, n).replace("1:1", "one\\, on one");
-            push_line(&mut out, &format!("DESCRIPTION:{desc}\\n{}", sentence(&mut r, 5)));
+            push_line(
+                &mut out,
+                &format!("DESCRIPTION:{desc}\\n{}", sentence(&mut r, 5)),
+            );
         }
-        push_line(&mut out, &format!("LOCATION:Room {}\\, Building {}", r.below(500), r.pick(&["A", "B", "C"])));
+        push_line(
+            &mut out,
+            &format!(
+                "LOCATION:Room {}\\, Building {}",
+                r.below(500),
+                r.pick(&["A", "B", "C"])
+            ),
+        );
         push_line(&mut out, "STATUS:CONFIRMED");
         push_line(&mut out, &format!("SEQUENCE:{}", r.below(4)));
         if r.below(4) == 0 {
-            push_line(&mut out, &format!("RRULE:FREQ=WEEKLY;BYDAY=MO,WE;COUNT={}", 2 + r.below(20)));
+            push_line(
+                &mut out,
+                &format!("RRULE:FREQ=WEEKLY;BYDAY=MO,WE;COUNT={}", 2 + r.below(20)),
+            );
         }
-        push_line(&mut out, "ORGANIZER;CN=\"Boss, The\":mailto:boss@example.com");
+        push_line(
+            &mut out,
+            "ORGANIZER;CN=\"Boss, The\":mailto:boss@example.com",
+        );
         for a in 0..r.below(4) {
             push_line(
                 &mut out,
@@ -112,7 +140,10 @@ fn calendar(events: usize) -> String {
                 ),
             );
         }
-        push_line(&mut out, &format!("CATEGORIES:{},{}", r.pick(WORDS), r.pick(WORDS)));
+        push_line(
+            &mut out,
+            &format!("CATEGORIES:{},{}", r.pick(WORDS), r.pick(WORDS)),
+        );
         push_line(&mut out, "X-MICROSOFT-CDO-BUSYSTATUS:BUSY");
         if r.below(3) == 0 {
             push_line(&mut out, "BEGIN:VALARM");
@@ -134,25 +165,63 @@ fn vcards(n: usize) -> String {
     for i in 0..n {
         let v4 = r.below(2) == 0;
         let given = r.pick(&["Ann", "Jörg", "Søren", "민준", "Zoë", "Li", "José", "Emma"]);
-        let family = r.pick(&["Example", "Müller", "Kim", "Ng", "García", "O'Brien", "Smith"]);
+        let family = r.pick(&[
+            "Example", "Müller", "Kim", "Ng", "García", "O'Brien", "Smith",
+        ]);
         push_line(&mut out, "BEGIN:VCARD");
         push_line(&mut out, if v4 { "VERSION:4.0" } else { "VERSION:3.0" });
-        push_line(&mut out, &format!("UID:urn:uuid:{:08x}-0000-4000-8000-{:012x}", i, r.next() & 0xFFFF_FFFF_FFFF));
+        push_line(
+            &mut out,
+            &format!(
+                "UID:urn:uuid:{:08x}-0000-4000-8000-{:012x}",
+                i,
+                r.next() & 0xFFFF_FFFF_FFFF
+            ),
+        );
         push_line(&mut out, &format!("FN:{given} {family}"));
         push_line(&mut out, &format!("N:{family};{given};;;"));
         if v4 {
-            push_line(&mut out, &format!("TEL;TYPE=cell;PREF=1:+1 555 {:04}", r.below(10_000)));
-            push_line(&mut out, &format!("EMAIL;TYPE=work:{}.{}@example.com", i, r.below(100)));
+            push_line(
+                &mut out,
+                &format!("TEL;TYPE=cell;PREF=1:+1 555 {:04}", r.below(10_000)),
+            );
+            push_line(
+                &mut out,
+                &format!("EMAIL;TYPE=work:{}.{}@example.com", i, r.below(100)),
+            );
         } else {
-            push_line(&mut out, &format!("TEL;TYPE=CELL,VOICE,PREF:+1 555 {:04}", r.below(10_000)));
-            push_line(&mut out, &format!("item1.EMAIL;type=INTERNET:{}.{}@example.com", i, r.below(100)));
+            push_line(
+                &mut out,
+                &format!("TEL;TYPE=CELL,VOICE,PREF:+1 555 {:04}", r.below(10_000)),
+            );
+            push_line(
+                &mut out,
+                &format!(
+                    "item1.EMAIL;type=INTERNET:{}.{}@example.com",
+                    i,
+                    r.below(100)
+                ),
+            );
             push_line(&mut out, "item1.X-ABLabel:_$!<Other>!$_");
         }
-        push_line(&mut out, &format!("ADR;TYPE=home:;;{} Main St;Springfield;IL;{:05};USA", r.below(999), r.below(99_999)));
-        push_line(&mut out, &format!("ORG:{} Inc.;{}", r.pick(WORDS), r.pick(WORDS)));
+        push_line(
+            &mut out,
+            &format!(
+                "ADR;TYPE=home:;;{} Main St;Springfield;IL;{:05};USA",
+                r.below(999),
+                r.below(99_999)
+            ),
+        );
+        push_line(
+            &mut out,
+            &format!("ORG:{} Inc.;{}", r.pick(WORDS), r.pick(WORDS)),
+        );
         push_line(&mut out, &format!("TITLE:{}", sentence(&mut r, 2)));
         if r.below(3) == 0 {
-            push_line(&mut out, &format!("BDAY:{}", if v4 { "--0415" } else { "1985-04-15" }));
+            push_line(
+                &mut out,
+                &format!("BDAY:{}", if v4 { "--0415" } else { "1985-04-15" }),
+            );
         }
         let n = 5 + r.below(30);
         push_line(&mut out, &format!("NOTE:{}", sentence(&mut r, n)));

@@ -24,8 +24,6 @@ fn python() -> PathBuf {
 }
 
 /// Files of the corpus left out on purpose, with the reason (known, documented differences):
-/// - `issue_75_range_parameter.ics`: `RANGE=THISANDFUTURE` overrides are read by davkit as
-///   single-instance overrides; the oracle shifts every later instance.
 /// - `issue_86_x_wr_timezone_without_time_zone_in_dt.ics`: the oracle applies the calendar's
 ///   `X-WR-TIMEZONE` to floating times; davkit reads them in `ExpandOptions::floating_tz`.
 /// - `issue_201_mixed_datetime_and_date.ics`: DTSTART is a DATE and DTEND a DATE-TIME; the oracle
@@ -376,6 +374,11 @@ const CASES: &[(&str, &str, &str)] = &[
     ),
     (
         "pypi-recurring-ical-events-3.8.2/issue_61_time_zone_error.ics",
+        "1990-01-01T00:00:00Z",
+        "2031-01-01T00:00:00Z",
+    ),
+    (
+        "pypi-recurring-ical-events-3.8.2/issue_75_range_parameter.ics",
         "1990-01-01T00:00:00Z",
         "2031-01-01T00:00:00Z",
     ),

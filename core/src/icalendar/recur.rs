@@ -945,6 +945,8 @@ impl Calendar {
         }
         let replaced: HashSet<i64> = chosen.keys().copied().collect();
         let mut placed_overrides = Vec::new();
+        // RANGE=THISANDFUTURE overrides: (key, new start instant, end rule, index, component)
+        let mut ranges: Vec<(i64, i64, EndRule, usize, CalObject<'_>)> = Vec::new();
         for key in &chosen_order {
             let Some((idx, ov)) = chosen.get(key) else {
                 continue;
@@ -965,8 +967,12 @@ impl Calendar {
             };
             let (start, rule) = unswap(start, rule);
             let placed = place(local_secs(start.local()), rule, &sconv);
+            if ov.is_this_and_future() {
+                ranges.push((*key, placed.2, rule, *idx, *ov));
+            }
             placed_overrides.push((*key, *idx, *ov, rid, start, placed));
         }
+        ranges.sort_by_key(|r| r.0);
         let emit_overrides = |out: &mut Expansion, keep: &dyn Fn(i64) -> bool| {
             for (key, idx, ov, rid, start, (sl, el, su, eu)) in &placed_overrides {
                 if keep(*key) && overlaps(*su, *eu, ws, we) {
@@ -1026,6 +1032,11 @@ impl Calendar {
         }
         let until_local_of = |r: &super::rrule::RRule| match &r.until {
             None => None,
+            // a DATE UNTIL on a DATE-TIME series: midnight at the start of that day, as dateutil
+            // and most clients read it (RFC 5545 wants both of the same type)
+            Some(CalDateTime::Date(d)) if !start.is_date() => {
+                Some(local_secs(d.to_datetime(Time::midnight())))
+            }
             Some(CalDateTime::Date(d)) => {
                 Some(local_secs(d.to_datetime(Time::midnight())) + DAY - 1)
             }
@@ -1172,9 +1183,6 @@ impl Calendar {
             {
                 continue;
             }
-            if !overlaps(su, eu, ws, we) {
-                continue;
-            }
             if out.occurrences.len() >= opts.max_instances {
                 out.truncated = true;
                 break;
@@ -1183,6 +1191,40 @@ impl Calendar {
                 continue;
             };
             let rid = start.with_local(dt);
+            // a later instance of a RANGE=THISANDFUTURE override moves by the same wall-clock
+            // offset and takes the override's length and data (RFC 5545 §3.8.4.4)
+            let range = ranges.iter().rev().find(|r| r.0 < key);
+            if let Some(&(rkey, new_su, rrule, ridx, rov)) = range {
+                let delta = if master_is_date {
+                    sconv.to_local(new_su) - rkey
+                } else {
+                    sconv.to_local(new_su) - sconv.to_local(rkey)
+                };
+                let (sl2, el2, su2, eu2) = place(l + delta, rrule, &sconv);
+                let Some(dt2) = dt_from_local_secs(sl2) else {
+                    continue;
+                };
+                if overlaps(su2, eu2, ws, we) {
+                    let moved = rid.with_local(dt2);
+                    push(
+                        out,
+                        &rov,
+                        ridx,
+                        rid.clone(),
+                        &moved,
+                        sl2,
+                        el2,
+                        su2,
+                        eu2,
+                        true,
+                        opts,
+                    );
+                }
+                continue;
+            }
+            if !overlaps(su, eu, ws, we) {
+                continue;
+            }
             push(
                 out,
                 master,
