@@ -67,6 +67,14 @@ export interface DavClientOptions {
   redirect?: 'follow' | 'manual';
   /** Do not send `User-Agent` (default: true in browsers). */
   omitUserAgent?: boolean;
+  /**
+   * Retries after rate limits (429, 503, Google's 403 rateLimitExceeded): bounded exponential
+   * backoff that honours `Retry-After`. Default { maxRetries: 3, initialDelayMs: 1000,
+   * maxDelayMs: 32000 }; `false` turns retries off.
+   */
+  retry?: false | { maxRetries?: number; initialDelayMs?: number; maxDelayMs?: number };
+  /** How to wait before a retry (default `setTimeout`); a seam for tests and custom runtimes. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export type CollectionKind = 'calendar' | 'addressbook' | 'other';

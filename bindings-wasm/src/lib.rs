@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use davkit::{
     CalendarFilter, CollectionKind, CollectionProps, Config, Credentials, DavClient, Error,
-    ErrorKind, Profile, Service, SyncState, TimeRange,
+    ErrorKind, Profile, RetryPolicy, Service, SyncState, TimeRange,
 };
 use js_sys::{Function, Promise};
 use serde::Deserialize;
@@ -46,6 +46,16 @@ struct JsConfig {
     omit_user_agent: bool,
     #[serde(default)]
     follow_redirects: bool,
+    retry: Option<JsRetry>,
+}
+
+/// The rate-limit retry policy; missing fields keep the core's defaults.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JsRetry {
+    max_retries: Option<u32>,
+    initial_delay_ms: Option<u64>,
+    max_delay_ms: Option<u64>,
 }
 
 /// `SyncState` as JS stores it: camelCase, or the core's snake_case JSON.
@@ -126,9 +136,9 @@ impl Client {
 
 #[wasm_bindgen]
 impl Client {
-    /// A client for `config` (see `JsConfig`) sending through `fetch`.
+    /// A client for `config` (see `JsConfig`) sending through `fetch`, waiting with `sleep`.
     #[wasm_bindgen(constructor)]
-    pub fn new(config: JsValue, fetch: Function) -> Result<Client, JsValue> {
+    pub fn new(config: JsValue, fetch: Function, sleep: Function) -> Result<Client, JsValue> {
         let build = || -> Result<Client, Error> {
             let c: JsConfig = convert::input(&config, "client options")?;
             let credentials = match c.credentials {
@@ -152,7 +162,16 @@ impl Client {
                 config.max_parallel_requests = n;
             }
             config.sync_page_limit = c.sync_page_limit;
-            let transport = FetchTransport::new(fetch, c.omit_user_agent, c.follow_redirects);
+            if let Some(r) = c.retry {
+                let d = RetryPolicy::default();
+                config.retry = RetryPolicy {
+                    max_retries: r.max_retries.unwrap_or(d.max_retries),
+                    initial_delay_ms: r.initial_delay_ms.unwrap_or(d.initial_delay_ms),
+                    max_delay_ms: r.max_delay_ms.unwrap_or(d.max_delay_ms),
+                };
+            }
+            let transport =
+                FetchTransport::new(fetch, sleep, c.omit_user_agent, c.follow_redirects);
             Ok(Client {
                 inner: Rc::new(DavClient::new(config, transport)?),
             })

@@ -13,6 +13,7 @@ use wasm_bindgen_futures::JsFuture;
 #[derive(Clone, Debug)]
 pub struct FetchTransport {
     fetch: Function,
+    sleep: Function,
     omit_user_agent: bool,
     follow_redirects: bool,
 }
@@ -21,10 +22,17 @@ impl FetchTransport {
     /// A transport over `fetch`. With `omit_user_agent`, `User-Agent` is not set (browsers do
     /// not allow it, and a CORS preflight would have to list it). With `follow_redirects`,
     /// `fetch` follows redirects (browsers must: a manual redirect is opaque there); otherwise
-    /// it returns them and the core follows them, deciding where credentials go.
-    pub fn new(fetch: Function, omit_user_agent: bool, follow_redirects: bool) -> Self {
+    /// it returns them and the core follows them, deciding where credentials go. `sleep` is
+    /// `(ms) => Promise` (the core waits with it before retrying a rate-limited operation).
+    pub fn new(
+        fetch: Function,
+        sleep: Function,
+        omit_user_agent: bool,
+        follow_redirects: bool,
+    ) -> Self {
         FetchTransport {
             fetch,
+            sleep,
             omit_user_agent,
             follow_redirects,
         }
@@ -58,6 +66,16 @@ fn transport_error(url: &str, e: &JsValue) -> Error {
 }
 
 impl Transport for FetchTransport {
+    async fn sleep(&self, ms: u64) -> bool {
+        let Ok(called) = self
+            .sleep
+            .call1(&JsValue::UNDEFINED, &JsValue::from_f64(ms as f64))
+        else {
+            return false;
+        };
+        JsFuture::from(Promise::resolve(&called)).await.is_ok()
+    }
+
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
         let url = request.url.clone();
         let init = Object::new();

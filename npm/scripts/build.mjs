@@ -20,7 +20,10 @@ function run(cmd, args, opts = {}) {
   console.log(`build: ${cmd} ${args[0]} ... ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-run('cargo', ['build', '--locked', '-p', 'davkit-wasm', '--target', 'wasm32-unknown-unknown', '--release']);
+// opt-level "z" for this crate's wasm build only (the workspace profile says "s"): measured
+// 1,338,201 -> 1,252,450 B raw and 469 -> 430 KB gzip, with no measurable cost in the benchmark.
+run('cargo', ['build', '--locked', '-p', 'davkit-wasm', '--target', 'wasm32-unknown-unknown', '--release'],
+  { env: { ...process.env, CARGO_PROFILE_RELEASE_OPT_LEVEL: 'z' } });
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, 'wasm'), { recursive: true });
 const cargoWasm = join(repo, 'target/wasm32-unknown-unknown/release/davkit_wasm.wasm');
@@ -30,7 +33,10 @@ if (optimise) {
   const wasmOpt = join(npmDir, 'node_modules', '.bin', 'wasm-opt');
   const features = ['--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
     '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue'];
-  run(wasmOpt, ['-Os', ...features, wasm, '-o', wasm]);
+  // Size passes only. Measured on this module: -Oz/-Os cut the raw size by 10 % but make the
+  // gzip and brotli output 3-4 % larger (and take 30 s); these passes shrink both, in 6 s.
+  const passes = ['--duplicate-function-elimination', '--remove-unused-module-elements', '--merge-similar-functions', '--vacuum'];
+  run(wasmOpt, [...features, ...passes, wasm, '-o', wasm]);
 }
 // wasm-bindgen's own .d.ts files describe the low-level exports; the public types are index.d.ts.
 for (const f of readdirSync(join(dist, 'wasm'))) {

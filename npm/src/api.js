@@ -83,6 +83,7 @@ function isoInstant(value, what) {
 export class DavClient {
   #config;
   #fetch;
+  #sleep;
   #auth;
   #client = null;
   #token;
@@ -92,6 +93,8 @@ export class DavClient {
     const fetchFn = options.fetch ?? globalThis.fetch;
     if (typeof fetchFn !== 'function') throw invalid('no `fetch` in this runtime: pass the `fetch` option');
     this.#fetch = (url, init) => fetchFn(url, init);
+    const sleepFn = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#sleep = (ms) => sleepFn(ms);
     this.#config = {
       serverUrl: options.serverUrl,
       profile: options.profile,
@@ -101,6 +104,7 @@ export class DavClient {
       syncPageLimit: options.syncPageLimit,
       omitUserAgent: options.omitUserAgent ?? platform.browser,
       followRedirects: (options.redirect ?? (platform.browser ? 'follow' : 'manual')) === 'follow',
+      retry: options.retry === false ? { maxRetries: 0 } : options.retry,
     };
     this.#auth = options.auth ?? null;
     if (typeof this.#auth !== 'function') this.#client = this.#build(credentialsOf(this.#auth));
@@ -108,7 +112,7 @@ export class DavClient {
 
   #build(credentials) {
     try {
-      return new Client({ ...this.#config, credentials }, this.#fetch);
+      return new Client({ ...this.#config, credentials }, this.#fetch, this.#sleep);
     } catch (e) {
       throw toDavError(e);
     }

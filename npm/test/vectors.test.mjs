@@ -69,7 +69,16 @@ function replayFetch(name, dir, exchanges) {
   return { fetch, used, problems };
 }
 
-function authOf(credentials) {
+function authOf(credentials, tokens) {
+  if (tokens) {
+    // `token_provider`: the first token, then the next one on each forced refresh.
+    let at = 0;
+    return async ({ refresh }) => {
+      if (refresh) at += 1;
+      if (at >= tokens.length) throw new Error('no more tokens');
+      return tokens[at];
+    };
+  }
   if (!credentials) return undefined;
   if (credentials.basic) return { basic: credentials.basic };
   return { bearer: credentials.bearer };
@@ -115,15 +124,20 @@ test('the vector corpus is there', () => {
 
 for (const file of files) {
   const name = relative(vectorsDir, file);
-  test(`vector ${name}`, async () => {
-    const c = JSON.parse(readFileSync(file, 'utf8'));
+  const c = JSON.parse(readFileSync(file, 'utf8'));
+  // The core's Google Calendar REST client (`gcal_*` ops) is not exposed to JS yet.
+  const skip = c.operation?.op?.startsWith('gcal_') ? `${c.operation.op}: the Google Calendar REST ops are not in the JS API yet` : false;
+  test(`vector ${name}`, { skip }, async () => {
     assert.equal(typeof c.source, 'string', 'every vector names its source');
     const replay = replayFetch(name, dirname(file), c.exchanges ?? []);
     let outcome;
+    const sleeps = [];
     try {
       const client = new DavClient({
         serverUrl: c.config.server_url,
-        auth: authOf(c.config.credentials),
+        auth: authOf(c.config.credentials, c.config.token_provider),
+        retry: c.config.retry && toCamel(c.config.retry),
+        sleep: async (ms) => { sleeps.push(ms); },
         profile: c.config.profile,
         multigetBatchSize: c.config.multiget_batch_size,
         syncPageLimit: c.config.sync_page_limit,
@@ -137,6 +151,7 @@ for (const file of files) {
     assert.deepEqual(replay.problems, []);
     const unused = (c.exchanges ?? []).filter((_, i) => !replay.used[i]).map((e) => `${e.request.method} ${e.request.url}`);
     assert.deepEqual(unused, [], 'exchanges never requested');
+    if (c.expect.sleeps_ms) assert.deepEqual(sleeps, c.expect.sleeps_ms, 'the delays before retries');
     if (c.expect.error) {
       assert.ok(outcome.error, `expected an error, got ${JSON.stringify(outcome.value)}`);
       const e = outcome.error;

@@ -1,0 +1,103 @@
+// The package as users get it: `npm pack`, install the tarball into a scratch project, import
+// it from node ESM, type-check an app against the published index.d.ts, and bundle it with
+// esbuild (browser and node platforms), running the browser bundle in headless Chromium.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { npmDir } from './helpers.mjs';
+import { launchChromium, serveStatic } from './static-server.mjs';
+
+const scratch = mkdtempSync(join(tmpdir(), 'davkit-pkg-'));
+const bin = (name) => join(npmDir, 'node_modules', '.bin', name);
+let tarball;
+
+const ICS = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//EN', 'BEGIN:VEVENT', 'UID:w@t', 'DTSTAMP:20260101T000000Z',
+  'DTSTART;TZID=Europe/Berlin:20260302T093000', 'DURATION:PT15M', 'SUMMARY:Weekly', 'RRULE:FREQ=WEEKLY;COUNT=3',
+  'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+
+// The app every consumer runs: parse, expand, and one PROPFIND through an injected fetch.
+const APP = `import { DavClient, isDavError, parseCalendar, expand } from 'davkit';
+const ics = ${JSON.stringify(ICS)};
+const parsed = parseCalendar(ics);
+const x = expand(ics, { start: '2026-03-01T00:00:00Z', end: '2026-04-01T00:00:00Z' });
+const seen = [];
+const fetch = async (url, init) => { seen.push(init.method + ' ' + url); return new Response('', { status: 404 }); };
+const client = new DavClient({ serverUrl: 'https://dav.example.com/', auth: { bearer: 't' }, fetch });
+const error = await client.getObject('https://dav.example.com/cal/x.ics').catch((e) => e);
+export const result = { summary: parsed.events[0].summary, tzid: parsed.events[0].start.tzid,
+  utc: x.occurrences.map((o) => o.startUtc), notFound: isDavError(error, 'NotFound'), status: error.status, seen };
+`;
+const EXPECTED = {
+  summary: 'Weekly', tzid: 'Europe/Berlin',
+  utc: ['2026-03-02T08:30:00Z', '2026-03-09T08:30:00Z', '2026-03-16T08:30:00Z'],
+  notFound: true, status: 404, seen: ['GET https://dav.example.com/cal/x.ics'],
+};
+
+before(() => {
+  const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', scratch], { cwd: npmDir, encoding: 'utf8' });
+  tarball = join(scratch, out.trim().split('\n').pop());
+  writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', tarball], { cwd: scratch, stdio: 'pipe' });
+  writeFileSync(join(scratch, 'app.mjs'), APP);
+});
+
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+test('the tarball holds only the package files', () => {
+  const list = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n').sort();
+  assert.deepEqual(list, ['package/README.md', 'package/dist/api.js', 'package/dist/browser.js', 'package/dist/node.js',
+    'package/dist/wasm/davkit_wasm.js', 'package/dist/wasm/davkit_wasm_bg.wasm', 'package/index.d.ts', 'package/package.json']);
+});
+
+test('node ESM imports the installed package', () => {
+  writeFileSync(join(scratch, 'run.mjs'), "import { result } from './app.mjs'; console.log(JSON.stringify(result));");
+  const out = execFileSync(process.execPath, ['run.mjs'], { cwd: scratch, encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(out), EXPECTED);
+});
+
+test('tsc --noEmit checks an app against the published index.d.ts', () => {
+  cpSync(join(npmDir, 'test', 'types-check.ts'), join(scratch, 'types-check.ts'));
+  execFileSync(bin('tsc'), ['--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext',
+    '--lib', 'es2022,dom', 'types-check.ts'], { cwd: scratch, stdio: 'pipe' });
+  // and a wrong use is rejected (the types are not `any`)
+  writeFileSync(join(scratch, 'wrong.ts'), "import { DavClient } from 'davkit';\nnew DavClient({ server: 'x' });\n");
+  assert.throws(() => execFileSync(bin('tsc'), ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', 'wrong.ts'],
+    { cwd: scratch, stdio: 'pipe' }));
+});
+
+test('esbuild bundle for node runs (the .wasm copied next to the bundle)', () => {
+  writeFileSync(join(scratch, 'node-entry.mjs'), "import { result } from './app.mjs'; console.log(JSON.stringify(result));");
+  execFileSync(bin('esbuild'), ['node-entry.mjs', '--bundle', '--platform=node', '--format=esm', '--outfile=out-node/app.mjs', '--log-level=warning'], { cwd: scratch });
+  mkdirSync(join(scratch, 'out-node', 'wasm'), { recursive: true });
+  cpSync(join(scratch, 'node_modules/davkit/dist/wasm/davkit_wasm_bg.wasm'), join(scratch, 'out-node/wasm/davkit_wasm_bg.wasm'));
+  const out = execFileSync(process.execPath, ['out-node/app.mjs'], { cwd: scratch, encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(out), EXPECTED);
+});
+
+test('esbuild bundle for the browser runs in headless Chromium', async () => {
+  writeFileSync(join(scratch, 'web-entry.mjs'), "import { result } from './app.mjs'; document.body.dataset.result = JSON.stringify(result);");
+  execFileSync(bin('esbuild'), ['web-entry.mjs', '--bundle', '--platform=browser', '--format=esm', '--outfile=out-web/app.js', '--log-level=warning'], { cwd: scratch });
+  const bundle = readFileSync(join(scratch, 'out-web/app.js'), 'utf8');
+  assert.ok(!bundle.includes('node:fs'), 'the browser bundle must not pull in the node entry');
+  mkdirSync(join(scratch, 'out-web', 'wasm'), { recursive: true });
+  cpSync(join(scratch, 'node_modules/davkit/dist/wasm/davkit_wasm_bg.wasm'), join(scratch, 'out-web/wasm/davkit_wasm_bg.wasm'));
+  writeFileSync(join(scratch, 'out-web/index.html'), '<!doctype html><meta charset="utf-8"><body><script type="module" src="app.js"></script></body>');
+  const server = await serveStatic(join(scratch, 'out-web'));
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(() => document.body.dataset.result, null, { timeout: 20000 });
+    const result = JSON.parse(await page.evaluate(() => document.body.dataset.result));
+    assert.deepEqual(errors, []);
+    assert.deepEqual(result, EXPECTED);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+});
