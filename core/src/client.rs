@@ -243,4 +243,63 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
     pub async fn sync(&self, state: SyncState, kind: CollectionKind) -> Result<SyncResult> {
         self.run(|s| s.sync(state.clone(), kind)).await
     }
+
+    /// Google Calendar API: the user's calendars (all pages).
+    pub async fn gcal_calendars(&self) -> Result<Vec<crate::gcal::CalendarListEntry>> {
+        self.run(|s| s.gcal_calendars()).await
+    }
+
+    /// Google Calendar API: full or incremental sync of one calendar's events.
+    pub async fn gcal_sync(
+        &self,
+        calendar_id: &str,
+        query: crate::gcal::EventsQuery,
+        state: SyncState,
+    ) -> Result<SyncResult> {
+        self.run(|s| s.gcal_sync(calendar_id, query.clone(), state.clone()))
+            .await
+    }
+
+    /// Google Calendar API: inserts an event (JSON resource).
+    pub async fn gcal_insert(
+        &self,
+        calendar_id: &str,
+        event: &serde_json::Value,
+    ) -> Result<WriteResult> {
+        self.run(|s| s.gcal_insert(calendar_id, event)).await
+    }
+
+    /// Google Calendar API: patches an event if its ETag is still `etag`.
+    pub async fn gcal_patch(
+        &self,
+        calendar_id: &str,
+        event_id: &str,
+        patch: &serde_json::Value,
+        etag: &str,
+    ) -> Result<WriteResult> {
+        self.run(|s| s.gcal_patch(calendar_id, event_id, patch, etag))
+            .await
+    }
+
+    /// Google Calendar API: deletes an event if its ETag is still `etag`.
+    pub async fn gcal_delete(&self, calendar_id: &str, event_id: &str, etag: &str) -> Result<()> {
+        self.run(|s| s.gcal_delete(calendar_id, event_id, etag))
+            .await
+            .map(|_| ())
+    }
+
+    /// Google Calendar API: starts a push channel for a calendar's events.
+    pub async fn gcal_watch(
+        &self,
+        calendar_id: &str,
+        query: &crate::gcal::EventsQuery,
+        watch: &crate::gcal::WatchRequest,
+    ) -> Result<crate::gcal::Channel> {
+        self.run(|s| s.gcal_watch(calendar_id, query, watch)).await
+    }
+
+    /// Google Calendar API: stops a push channel.
+    pub async fn gcal_stop(&self, channel: &crate::gcal::Channel) -> Result<()> {
+        self.run(|s| s.gcal_stop(channel)).await
+    }
 }

@@ -23,6 +23,8 @@ pub enum Method {
     Put,
     /// `POST` (RFC 5995 add-member)
     Post,
+    /// `PATCH` (RFC 5789; the Google Calendar API)
+    Patch,
     /// `DELETE`
     Delete,
     /// `OPTIONS`
@@ -47,6 +49,7 @@ impl Method {
             Method::Head => "HEAD",
             Method::Put => "PUT",
             Method::Post => "POST",
+            Method::Patch => "PATCH",
             Method::Delete => "DELETE",
             Method::Options => "OPTIONS",
             Method::Propfind => "PROPFIND",
@@ -64,6 +67,7 @@ impl Method {
             "HEAD" => Method::Head,
             "PUT" => Method::Put,
             "POST" => Method::Post,
+            "PATCH" => Method::Patch,
             "DELETE" => Method::Delete,
             "OPTIONS" => Method::Options,
             "PROPFIND" => Method::Propfind,
@@ -269,6 +273,7 @@ mod tests {
             Method::Head,
             Method::Put,
             Method::Post,
+            Method::Patch,
             Method::Delete,
             Method::Options,
             Method::Propfind,

@@ -79,6 +79,7 @@ pub mod client;
 pub mod contentline;
 pub mod error;
 mod exchange;
+pub mod gcal;
 pub mod href;
 pub mod http;
 pub mod icalendar;

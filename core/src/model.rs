@@ -170,6 +170,9 @@ pub struct DavObject {
     pub etag: Option<String>,
     /// The iCalendar or vCard text, when it was fetched.
     pub data: Option<String>,
+    /// The original JSON, for objects that came from the Google Calendar API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json: Option<String>,
 }
 
 /// What a write left on the server.

@@ -109,6 +109,17 @@ impl Profile {
         }
     }
 
+    /// The Google Calendar API v3 (JSON, not DAV): Bearer only.
+    pub fn google_calendar_api() -> Self {
+        Profile {
+            name: "google-calendar-api".into(),
+            if_none_match: false,
+            mkcalendar: false,
+            bearer_only: true,
+            ..Profile::generic()
+        }
+    }
+
     /// The profile for a server URL.
     pub fn for_url(url: &Url) -> Self {
         let host = url.host_str().unwrap_or("").to_ascii_lowercase();
@@ -117,6 +128,8 @@ impl Profile {
             Profile::icloud()
         } else if host == "apidata.googleusercontent.com" && path.starts_with("/caldav/") {
             Profile::google_caldav()
+        } else if host == "www.googleapis.com" && path.starts_with("/calendar/") {
+            Profile::google_calendar_api()
         } else if (host == "www.googleapis.com" || host == "googleapis.com")
             && path.contains("carddav")
             || host == "apidata.googleusercontent.com" && path.starts_with("/carddav/")

@@ -11,6 +11,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
+use davkit::gcal::{Channel, EventsQuery, Notification, WatchRequest};
 use davkit::{
     CalendarFilter, CollectionKind, CollectionProps, Config, Credentials, DavClient, HttpRequest,
     HttpResponse, Profile, RetryPolicy, Service, SyncState, TokenProvider, Transport,
@@ -309,6 +310,53 @@ fn execute<P: TokenProvider>(
             )))
         }
         "delete_collection" => out(block_on(client.delete_collection(&s("url")))),
+        "gcal_calendars" => out(block_on(client.gcal_calendars())),
+        "gcal_sync" => {
+            let state: SyncState = serde_json::from_value(op["state"].clone()).expect("state");
+            let query: EventsQuery =
+                serde_json::from_value(op.get("query").cloned().unwrap_or(json!({})))
+                    .expect("query");
+            out(block_on(client.gcal_sync(&s("calendar_id"), query, state)))
+        }
+        "gcal_insert" => out(block_on(
+            client.gcal_insert(&s("calendar_id"), &op["event"]),
+        )),
+        "gcal_patch" => out(block_on(client.gcal_patch(
+            &s("calendar_id"),
+            &s("event_id"),
+            &op["patch"],
+            &s("etag"),
+        ))),
+        "gcal_delete" => out(block_on(client.gcal_delete(
+            &s("calendar_id"),
+            &s("event_id"),
+            &s("etag"),
+        ))),
+        "gcal_watch" => {
+            let query: EventsQuery =
+                serde_json::from_value(op.get("query").cloned().unwrap_or(json!({})))
+                    .expect("query");
+            let watch: WatchRequest = serde_json::from_value(op["watch"].clone()).expect("watch");
+            out(block_on(client.gcal_watch(
+                &s("calendar_id"),
+                &query,
+                &watch,
+            )))
+        }
+        "gcal_stop" => {
+            let channel: Channel = serde_json::from_value(op["channel"].clone()).expect("channel");
+            out(block_on(client.gcal_stop(&channel)))
+        }
+        "gcal_notification" => {
+            let channel: Channel = serde_json::from_value(op["channel"].clone()).expect("channel");
+            let headers: Vec<(String, String)> = op["headers"]
+                .as_object()
+                .expect("headers object")
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned()))
+                .collect();
+            out(Notification::parse(&headers, &channel))
+        }
         other => panic!("unknown op {other}"),
     }
 }

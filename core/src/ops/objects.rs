@@ -89,6 +89,7 @@ impl Session {
                 url: url.to_string(),
                 etag: response.header("etag").map(str::to_owned),
                 data: Some(data),
+                json: None,
             })
         })
     }
@@ -132,6 +133,7 @@ pub(crate) fn members(ms: Multistatus, collection_url: &str, with_data: bool) ->
             etag: r.prop_text(&names::GETETAG),
             url: r.href,
             data,
+            json: None,
         });
     }
     out

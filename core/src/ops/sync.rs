@@ -307,6 +307,7 @@ impl Sync {
                 url: reply.url.to_string(),
                 etag: reply.response.header("etag").map(str::to_owned),
                 data: Some(data),
+                json: None,
             });
         } else {
             let ms = expect_multistatus(&reply)?;

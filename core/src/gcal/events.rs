@@ -1,0 +1,283 @@
+//! Calendar API events (JSON) mapped to iCalendar (RFC 5545) VEVENTs, so one typed view reads
+//! both protocols.
+//!
+//! Mapping: `iCalUID` (else `id`) -> UID; `start`/`end` -> DTSTART/DTEND (all-day `date` as
+//! `VALUE=DATE`, `dateTime` with `timeZone` as TZID local time, else UTC); `recurrence` lines
+//! verbatim; `originalStartTime` -> RECURRENCE-ID; `status` -> STATUS; `summary`,
+//! `description`, `location`, `sequence`, `organizer`, `attendees`, `created`, `updated`. The
+//! event's `id` is kept as `X-DAVKIT-GCAL-ID` and a series' id as
+//! `X-DAVKIT-GCAL-RECURRING-EVENT-ID` (a cancelled exception carries no `iCalUID`).
+
+use std::fmt::Write as _;
+use std::str::FromStr;
+
+use serde_json::Value;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::href::encode_segment;
+
+/// The URL of an event resource, which davkit uses as the event's key in a
+/// [`SyncState`](crate::SyncState).
+pub fn event_url(calendar_id: &str, event_id: &str) -> String {
+    format!(
+        "{}calendars/{}/events/{}",
+        super::API_BASE,
+        encode_segment(calendar_id),
+        encode_segment(event_id)
+    )
+}
+
+/// The iCalendar text (a VCALENDAR with one VEVENT) for a Calendar API event.
+pub fn event_to_ical(event: &Value) -> Result<String> {
+    let id = str_of(event, "id").ok_or_else(|| bad("an event without an id"))?;
+    let mut out = String::with_capacity(512);
+    out.push_str("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davkit//Google Calendar API v3//EN\r\nBEGIN:VEVENT\r\n");
+    let uid = str_of(event, "iCalUID").unwrap_or(id);
+    line(&mut out, "UID", &escape(uid));
+    line(&mut out, "X-DAVKIT-GCAL-ID", &escape(id));
+    if let Some(series) = str_of(event, "recurringEventId") {
+        line(
+            &mut out,
+            "X-DAVKIT-GCAL-RECURRING-EVENT-ID",
+            &escape(series),
+        );
+    }
+    if let Some(updated) = str_of(event, "updated") {
+        line(&mut out, "DTSTAMP", &utc_basic(updated)?);
+        line(&mut out, "LAST-MODIFIED", &utc_basic(updated)?);
+    }
+    if let Some(created) = str_of(event, "created") {
+        line(&mut out, "CREATED", &utc_basic(created)?);
+    }
+    if let Some(t) = event.get("start") {
+        time_prop(&mut out, "DTSTART", t)?;
+    }
+    if let Some(t) = event.get("end") {
+        time_prop(&mut out, "DTEND", t)?;
+    }
+    if let Some(t) = event.get("originalStartTime") {
+        time_prop(&mut out, "RECURRENCE-ID", t)?;
+    }
+    if let Some(rules) = event.get("recurrence").and_then(Value::as_array) {
+        for rule in rules.iter().filter_map(Value::as_str) {
+            // RRULE/EXRULE/RDATE/EXDATE lines, already in RFC 5545 syntax.
+            if !rule.contains(['\r', '\n']) && !rule.is_empty() {
+                out.push_str(rule);
+                out.push_str("\r\n");
+            }
+        }
+    }
+    let status = match str_of(event, "status") {
+        Some("confirmed") => Some("CONFIRMED"),
+        Some("tentative") => Some("TENTATIVE"),
+        Some("cancelled") => Some("CANCELLED"),
+        _ => None,
+    };
+    if let Some(s) = status {
+        line(&mut out, "STATUS", s);
+    }
+    for (key, name) in [
+        ("summary", "SUMMARY"),
+        ("description", "DESCRIPTION"),
+        ("location", "LOCATION"),
+    ] {
+        if let Some(v) = str_of(event, key) {
+            line(&mut out, name, &escape(v));
+        }
+    }
+    if let Some(seq) = event.get("sequence").and_then(Value::as_i64) {
+        line(&mut out, "SEQUENCE", &seq.to_string());
+    }
+    if let Some(org) = event.get("organizer")
+        && let Some(email) = str_of(org, "email")
+    {
+        let mut name = "ORGANIZER".to_owned();
+        if let Some(cn) = str_of(org, "displayName") {
+            let _ = write!(name, ";CN={}", param(cn));
+        }
+        line(&mut out, &name, &format!("mailto:{email}"));
+    }
+    for attendee in event
+        .get("attendees")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(email) = str_of(attendee, "email") else {
+            continue;
+        };
+        let mut name = "ATTENDEE".to_owned();
+        if let Some(cn) = str_of(attendee, "displayName") {
+            let _ = write!(name, ";CN={}", param(cn));
+        }
+        let partstat = match str_of(attendee, "responseStatus") {
+            Some("accepted") => "ACCEPTED",
+            Some("declined") => "DECLINED",
+            Some("tentative") => "TENTATIVE",
+            _ => "NEEDS-ACTION",
+        };
+        let role = if attendee.get("optional").and_then(Value::as_bool) == Some(true) {
+            "OPT-PARTICIPANT"
+        } else {
+            "REQ-PARTICIPANT"
+        };
+        let _ = write!(name, ";PARTSTAT={partstat};ROLE={role}");
+        line(&mut out, &name, &format!("mailto:{email}"));
+    }
+    out.push_str("END:VEVENT\r\nEND:VCALENDAR\r\n");
+    // Re-serialise through the content-line layer so long lines are folded at 75 octets.
+    crate::icalendar::Calendar::parse(&out)
+        .map(|c| c.to_ics())
+        .map_err(|e| Error::new(ErrorKind::ICalendar, e.to_string()))
+}
+
+fn bad(message: &str) -> Error {
+    Error::new(ErrorKind::Protocol, format!("Calendar API: {message}"))
+}
+
+fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+fn line(out: &mut String, name: &str, value: &str) {
+    out.push_str(name);
+    out.push(':');
+    out.push_str(value);
+    out.push_str("\r\n");
+}
+
+/// RFC 5545 §3.3.11 TEXT escaping.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A parameter value, quoted when it holds `:`, `;` or `,` (RFC 5545 §3.2); DQUOTE and
+/// control characters cannot appear in one and are dropped.
+fn param(value: &str) -> String {
+    let clean: String = value
+        .chars()
+        .filter(|c| *c != '"' && !c.is_control())
+        .collect();
+    if clean.contains([':', ';', ',']) {
+        format!("\"{clean}\"")
+    } else {
+        clean
+    }
+}
+
+fn timestamp(rfc3339: &str) -> Result<jiff::Timestamp> {
+    jiff::Timestamp::from_str(rfc3339)
+        .map_err(|e| bad(&format!("unreadable time `{rfc3339}`: {e}")))
+}
+
+fn utc_basic(rfc3339: &str) -> Result<String> {
+    Ok(timestamp(rfc3339)?.strftime("%Y%m%dT%H%M%SZ").to_string())
+}
+
+fn time_prop(out: &mut String, name: &str, t: &Value) -> Result<()> {
+    if let Some(date) = str_of(t, "date") {
+        let d = jiff::civil::Date::from_str(date)
+            .map_err(|e| bad(&format!("unreadable date `{date}`: {e}")))?;
+        line(
+            out,
+            &format!("{name};VALUE=DATE"),
+            &d.strftime("%Y%m%d").to_string(),
+        );
+        return Ok(());
+    }
+    let Some(dt) = str_of(t, "dateTime") else {
+        return Ok(());
+    };
+    let ts = timestamp(dt)?;
+    match str_of(t, "timeZone").map(|tz| (tz, ts.in_tz(tz))) {
+        Some((tz, Ok(zoned))) => {
+            let local = zoned.datetime().strftime("%Y%m%dT%H%M%S").to_string();
+            line(out, &format!("{name};TZID={}", param(tz)), &local);
+        }
+        _ => line(out, name, &ts.strftime("%Y%m%dT%H%M%SZ").to_string()),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::icalendar::Calendar;
+
+    #[test]
+    fn maps_a_zoned_recurring_event() -> Result<()> {
+        let event: Value = serde_json::json!({
+            "kind": "calendar#event", "etag": "\"3422132730590000\"", "id": "abc123",
+            "status": "confirmed", "summary": "Stand-up; daily, short",
+            "created": "2026-01-05T10:00:00.000Z", "updated": "2026-01-06T11:30:00.000Z",
+            "start": {"dateTime": "2026-01-05T09:00:00-05:00", "timeZone": "America/New_York"},
+            "end": {"dateTime": "2026-01-05T09:15:00-05:00", "timeZone": "America/New_York"},
+            "recurrence": ["RRULE:FREQ=WEEKLY;BYDAY=MO,WE,FR"],
+            "iCalUID": "abc123@google.com", "sequence": 2,
+            "organizer": {"email": "alice@example.com", "displayName": "Alice, A."},
+            "attendees": [{"email": "bob@example.com", "responseStatus": "accepted", "optional": true}]
+        });
+        let ics = event_to_ical(&event)?;
+        assert!(ics.contains("UID:abc123@google.com\r\n"));
+        assert!(ics.contains("DTSTART;TZID=America/New_York:20260105T090000\r\n"));
+        assert!(ics.contains("SUMMARY:Stand-up\\; daily\\, short\r\n"));
+        assert!(ics.contains("ORGANIZER;CN=\"Alice, A.\":mailto:alice@example.com"));
+        assert!(
+            ics.contains("ATTENDEE;PARTSTAT=ACCEPTED;ROLE=OPT-PARTICIPANT:mailto:bob@example.com")
+        );
+        let cal = Calendar::parse(&ics).map_err(|e| bad(&e.to_string()))?;
+        let ev = cal.events().next().ok_or_else(|| bad("no event"))?;
+        assert_eq!(ev.summary().as_deref(), Some("Stand-up; daily, short"));
+        assert!(ev.is_recurring());
+        Ok(())
+    }
+
+    #[test]
+    fn maps_all_day_and_cancelled_exception() -> Result<()> {
+        let event: Value = serde_json::json!({
+            "id": "abc123_20260107T140000Z", "status": "cancelled",
+            "recurringEventId": "abc123",
+            "originalStartTime": {"dateTime": "2026-01-07T09:00:00-05:00", "timeZone": "America/New_York"}
+        });
+        let ics = event_to_ical(&event)?;
+        assert!(ics.contains("RECURRENCE-ID;TZID=America/New_York:20260107T090000"));
+        assert!(ics.contains("STATUS:CANCELLED"));
+        assert!(ics.contains("X-DAVKIT-GCAL-RECURRING-EVENT-ID:abc123"));
+        let holiday: Value = serde_json::json!({
+            "id": "h1", "summary": "Holiday",
+            "start": {"date": "2026-12-25"}, "end": {"date": "2026-12-26"}
+        });
+        let ics = event_to_ical(&holiday)?;
+        assert!(ics.contains("DTSTART;VALUE=DATE:20261225\r\nDTEND;VALUE=DATE:20261226"));
+        Ok(())
+    }
+
+    #[test]
+    fn rejects_bad_events() {
+        assert!(event_to_ical(&serde_json::json!({"summary": "no id"})).is_err());
+        let bad_time = serde_json::json!({"id": "x", "start": {"dateTime": "yesterday"}});
+        assert_eq!(
+            event_to_ical(&bad_time).err().map(|e| e.kind()),
+            Some(ErrorKind::Protocol)
+        );
+    }
+
+    #[test]
+    fn urls_encode_ids() {
+        assert_eq!(
+            event_url("alice@gmail.com", "abc 1"),
+            "https://www.googleapis.com/calendar/v3/calendars/alice@gmail.com/events/abc%201"
+        );
+    }
+}
