@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DavClient, DavError, expand, isDavError } from '../dist/node.js';
+import { createCorsProxy, proxyFetch } from '../../examples/node/cors-proxy.mjs';
 
 const base = process.env.DAVKIT_RADICALE_URL;
 const skip = base ? false : 'DAVKIT_RADICALE_URL is not set (run under tests/servers/servers.py)';
@@ -138,4 +139,30 @@ test('a token provider is asked again after a 401 and the call is retried once',
 test('an unreachable server is a Transport error', { skip }, async () => {
   const dead = new DavClient({ serverUrl: 'http://127.0.0.1:9/', auth });
   await assert.rejects(dead.discover(), (e) => isDavError(e, 'Transport') && e.status === null && /127\.0\.0\.1:9/.test(e.url));
+});
+
+test('through the example CORS proxy: discovery from the server root (redirects restored), sync', { skip }, async () => {
+  const target = new URL(base);
+  const proxy = createCorsProxy({ allow: [target.host] });
+  await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const proxyBase = `http://127.0.0.1:${proxy.address().port}`;
+  const seen = [];
+  const spy = (url, init) => { seen.push(`${init.method} ${url}`); return fetch(url, init); };
+  try {
+    const c = new DavClient({ serverUrl: base, auth, fetch: proxyFetch(proxyBase, spy), redirect: 'follow' });
+    const found = await c.discover({ service: 'caldav' });
+    assert.equal(found.principal, home);
+    const work = found.collections.find((x) => x.displayName === 'Work');
+    assert.equal((await c.sync(work)).changes.length, 6);
+    // Every request went to the proxy; the well-known redirect came back as x-davkit-location
+    // and the core followed it (a second request through the proxy), not fetch.
+    assert.ok(seen.every((r) => r.includes(`${proxyBase}/?url=`)));
+    assert.ok(seen.some((r) => r.startsWith(`PROPFIND ${proxyBase}/?url=${encodeURIComponent(new URL('.well-known/caldav', base).href)}`)));
+    const other = await fetch(`${proxyBase}/?url=${encodeURIComponent('http://example.com/')}`);
+    assert.equal(other.status, 403, 'not an open proxy');
+    const preflight = await fetch(`${proxyBase}/?url=x`, { method: 'OPTIONS' });
+    assert.match(preflight.headers.get('access-control-allow-methods'), /PROPFIND/);
+  } finally {
+    await new Promise((resolve) => proxy.close(resolve));
+  }
 });

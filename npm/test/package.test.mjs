@@ -101,3 +101,19 @@ test('esbuild bundle for the browser runs in headless Chromium', async () => {
     await server.close();
   }
 });
+
+test('the README node example (examples/node/sync.mjs) syncs Radicale, then only changes', {
+  skip: process.env.DAVKIT_RADICALE_URL ? false : 'DAVKIT_RADICALE_URL is not set',
+}, () => {
+  cpSync(join(npmDir, '..', 'examples', 'node', 'sync.mjs'), join(scratch, 'sync.mjs'));
+  const env = { ...process.env, DAV_URL: process.env.DAVKIT_RADICALE_URL, DAV_USER: 'alice', DAV_PASSWORD: 'alice-pass' };
+  const first = execFileSync(process.execPath, ['sync.mjs', 'state.json'], { cwd: scratch, env, encoding: 'utf8' });
+  assert.match(first, /^Work: 6 changes, 6 objects \(sync-collection\)$/m);
+  assert.match(first, /^Contacts: 5 changes, 5 objects/m);
+  assert.match(first, /added VEVENT "Sync with the Seoul office" at 2026-03-05T14:00:00 Asia\/Seoul/);
+  const second = execFileSync(process.execPath, ['sync.mjs', 'state.json'], { cwd: scratch, env, encoding: 'utf8' });
+  assert.match(second, /^Work: 0 changes, 6 objects/m);
+  const bad = { ...env, DAV_PASSWORD: 'wrong' };
+  assert.throws(() => execFileSync(process.execPath, ['sync.mjs', 'other.json'], { cwd: scratch, env: bad, stdio: 'pipe' }),
+    (e) => e.status === 2 && /Unauthorized/.test(e.stderr.toString()));
+});

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds and tests the npm package `davkit` (bindings-wasm + npm/), installing what it needs
+# first (idempotent; quick when everything is there):
+#   rustup's wasm32 target, wasm-bindgen-cli at exactly the lockfile's wasm-bindgen version,
+#   Debian's chromium (for the browser tests; never a downloaded browser), npm devDependencies.
+# Then: fmt and clippy of the wasm crate, its unit tests, the package build (cargo ->
+# wasm-bindgen -> npm binaryen's wasm-opt) into npm/dist/, and every `node --test` suite in
+# npm/test/ (vector replay, size budget, package/bundler, live Radicale, browser) under a
+# Radicale started by tests/servers/servers.py. The output ends with node's test summary.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export CARGO_TERM_COLOR=never DEBIAN_FRONTEND=noninteractive
+start=$(date +%s)
+step() { printf '\n=== %s (%ds)\n' "$*" "$(($(date +%s) - start))"; }
+
+step "toolchain"
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+wb_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $wb_version" ]; then
+  # Not --locked: its lockfile pins a webpki-roots release this registry does not have.
+  cargo install wasm-bindgen-cli@"$wb_version"
+fi
+echo "wasm-bindgen $wb_version"
+if [ ! -x /usr/bin/chromium ]; then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+fi
+/usr/bin/chromium --version
+lock_hash=$(sha256sum npm/package-lock.json | cut -c1-16)
+if [ "$(cat npm/node_modules/.davkit-lock 2>/dev/null || true)" != "$lock_hash" ]; then
+  (cd npm && npm ci --no-audit --no-fund)
+  echo "$lock_hash" > npm/node_modules/.davkit-lock
+fi
+bash tests/servers/setup-venv.sh
+
+step "format and lints of bindings-wasm"
+cargo fmt -p davkit-wasm --check
+cargo clippy --locked -p davkit-wasm --all-targets -- -D warnings
+cargo clippy --locked -p davkit-wasm --target wasm32-unknown-unknown -- -D warnings
+cargo test --locked -p davkit-wasm --quiet
+
+step "build npm/dist"
+node npm/scripts/build.mjs
+
+step "node --test (vectors, size, package, live Radicale, browser)"
+python3 tests/servers/servers.py --only radicale --seed run -- \
+  node --test --test-reporter=spec npm/test/
