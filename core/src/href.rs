@@ -46,6 +46,74 @@ pub fn resolve(base: &Url, href: &str) -> Result<Url> {
     })
 }
 
+/// [`resolve`] as a string, with a fast path for the common path-absolute href made of plain
+/// path characters (the shape of nearly every href in a large multistatus), which gives
+/// exactly what [`Url::join`] gives without parsing.
+pub fn resolve_to_string(base: &Url, href: &str) -> Result<String> {
+    let href = href.trim();
+    if is_plain_absolute_path(href) {
+        let origin = &base[..url::Position::BeforePath];
+        let mut out = String::with_capacity(origin.len() + href.len());
+        out.push_str(origin);
+        out.push_str(href);
+        return Ok(out);
+    }
+    resolve(base, href).map(String::from)
+}
+
+fn is_plain_absolute_path(href: &str) -> bool {
+    let bytes = href.as_bytes();
+    if bytes.first() != Some(&b'/') || bytes.get(1) == Some(&b'/') {
+        return false;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'_'
+            | b'~'
+            | b'!'
+            | b'$'
+            | b'&'
+            | b'\''
+            | b'('
+            | b')'
+            | b'*'
+            | b'+'
+            | b','
+            | b';'
+            | b'='
+            | b':'
+            | b'@' => {}
+            b'/' => {
+                // Dot segments need the full algorithm.
+                let rest = &bytes[i + 1..];
+                let dot_segment = rest == b"."
+                    || rest == b".."
+                    || rest.starts_with(b"./")
+                    || rest.starts_with(b"../");
+                if dot_segment {
+                    return false;
+                }
+            }
+            b'.' => {}
+            b'%' => {
+                let hex = |b: Option<&u8>| b.is_some_and(u8::is_ascii_hexdigit);
+                if !hex(bytes.get(i + 1)) || !hex(bytes.get(i + 2)) {
+                    return false;
+                }
+                i += 2;
+            }
+            _ => return false,
+        }
+        i += 1;
+    }
+    true
+}
+
 fn has_web_scheme(href: &str) -> bool {
     let lower = href.get(..8).unwrap_or(href).to_ascii_lowercase();
     lower.starts_with("http://") || lower.starts_with("https://")
@@ -155,6 +223,47 @@ mod tests {
             resolve(&b, "  /x/y@z.ics \n")?.as_str(),
             "https://caldav.example.com/x/y@z.ics"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn fast_path_equals_url_join() -> Result<()> {
+        let bases = [
+            "https://caldav.example.com/17149682/calendars/",
+            "http://127.0.0.1:5232/alice/work/",
+            "https://p62-caldav.icloud.com:443/x/y",
+        ];
+        let hrefs = [
+            "/a/b.ics",
+            "/alice/work/a%40b.ics",
+            "/calendars/x/event-00001.ics",
+            "/a/./b",
+            "/a/../b",
+            "/a/..",
+            "/a/.",
+            "/a/.hidden/b..c.ics",
+            "//other/x",
+            "/a b",
+            "/a%zz",
+            "/a%4",
+            "/é.ics",
+            "/a?b",
+            "/a#b",
+            "/~user/(1)+[2].ics",
+            "/a;b=c:d@e!$&'*,",
+            "relative.ics",
+            "/",
+        ];
+        for base in bases {
+            let b = Url::parse(base).map_err(|e| Error::new(ErrorKind::Protocol, e.to_string()))?;
+            for h in hrefs {
+                assert_eq!(
+                    resolve_to_string(&b, h)?,
+                    resolve(&b, h)?.to_string(),
+                    "{base} + {h}"
+                );
+            }
+        }
         Ok(())
     }
 

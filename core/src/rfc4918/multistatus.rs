@@ -119,7 +119,7 @@ pub fn parse(body: &[u8], base_url: &str) -> Result<Multistatus> {
 }
 
 fn parse_response(reader: &mut Reader<'_>, base: &Url, out: &mut Vec<Response>) -> Result<()> {
-    let mut hrefs: Vec<String> = Vec::new();
+    let mut hrefs: Vec<std::borrow::Cow<'_, str>> = Vec::new();
     let mut status = None;
     let mut propstats = Vec::new();
     let mut error = None;
@@ -155,10 +155,9 @@ fn parse_response(reader: &mut Reader<'_>, base: &Url, out: &mut Vec<Response>) 
             "a DAV:response has no DAV:href",
         ));
     };
-    let make = |raw: String, propstats: Vec<Propstat>| -> Result<Response> {
-        let resolved = href::resolve(base, &raw)?;
+    let make = |raw: std::borrow::Cow<'_, str>, propstats: Vec<Propstat>| -> Result<Response> {
         Ok(Response {
-            href: resolved.to_string(),
+            href: href::resolve_to_string(base, &raw)?,
             raw_href: raw.trim().to_owned(),
             status,
             propstats,

@@ -40,8 +40,43 @@ impl StartTag<'_> {
     pub(crate) fn qname(&self) -> QName {
         QName {
             ns: intern_ns(self.ns),
-            local: Cow::Owned(self.local.to_owned()),
+            local: intern_local(self.local),
         }
+    }
+}
+
+/// Property and element names that occur in nearly every response, kept without allocating.
+const KNOWN_LOCAL_NAMES: [&str; 24] = [
+    "getetag",
+    "calendar-data",
+    "address-data",
+    "resourcetype",
+    "collection",
+    "calendar",
+    "addressbook",
+    "displayname",
+    "getcontenttype",
+    "getctag",
+    "sync-token",
+    "href",
+    "principal",
+    "current-user-principal",
+    "calendar-home-set",
+    "addressbook-home-set",
+    "supported-calendar-component-set",
+    "comp",
+    "current-user-privilege-set",
+    "privilege",
+    "read",
+    "write",
+    "calendar-color",
+    "calendar-description",
+];
+
+fn intern_local(local: &str) -> Cow<'static, str> {
+    match KNOWN_LOCAL_NAMES.iter().find(|k| **k == local) {
+        Some(k) => Cow::Borrowed(k),
+        None => Cow::Owned(local.to_owned()),
     }
 }
 
@@ -250,19 +285,23 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the text of the element whose `Start` was just read, ignoring nested elements.
-    pub(crate) fn text(&mut self) -> Result<String> {
-        let mut out = String::new();
+    /// Borrowed from the document when it is one chunk without entities (the usual case).
+    pub(crate) fn text(&mut self) -> Result<Cow<'a, str>> {
+        let mut out: Option<Cow<'a, str>> = None;
         let mut depth = 1usize;
         while depth > 0 {
             match self.next()? {
                 Some(Event::Start(_)) => depth += 1,
                 Some(Event::End) => depth -= 1,
-                Some(Event::Text(t)) if depth == 1 => out.push_str(&t),
+                Some(Event::Text(t)) if depth == 1 => match &mut out {
+                    None => out = Some(t),
+                    Some(prev) => prev.to_mut().push_str(&t),
+                },
                 Some(Event::Text(_)) => {}
                 None => return Err(xml_error("the document ends early")),
             }
         }
-        Ok(out)
+        Ok(out.unwrap_or(Cow::Borrowed("")))
     }
 
     /// Builds the element whose `Start` tag was just read, with all its content.
