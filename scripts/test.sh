@@ -40,18 +40,41 @@ done
 echo "ok: no tokio, hyper, reqwest, wasm-bindgen, web-sys, js-sys or mio in the core"
 
 step "unit tests, recorded vectors, corpus"
-tests cargo test --workspace --features davkit/reqwest
+tests cargo test --workspace --exclude davkit-bench --features davkit/reqwest
 
 step "live tests against Radicale and Xandikos on 127.0.0.1"
 tests python3 tests/servers/servers.py --seed run -- \
-  cargo test --workspace --features davkit/reqwest -- --ignored
+  cargo test --workspace --exclude davkit-bench --features davkit/reqwest -- --ignored
+
+step "npm package: WebAssembly build, node and Chromium tests (scripts/test-wasm.sh)"
+tests bash scripts/test-wasm.sh
+
+step "mobile bindings: Python and Kotlin suites, Swift API (scripts/test-mobile.sh)"
+tests bash scripts/test-mobile.sh
 
 step "summary"
-passed=0
-failed=0
-while read -r p f; do
-  passed=$((passed + p))
-  failed=$((failed + f))
-done < <(cat "$LOG_DIR"/*.log | sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p')
-echo "davkit: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+# Every runner's own closing lines, added up: cargo's "test result", node's "ℹ pass/fail",
+# unittest's "Ran N tests" with "OK"/"FAILED (...)", Maven Surefire's totals, Swift API checks.
+python3 - "$LOG_DIR" <<'PY'
+import glob, re, sys
+passed = failed = 0
+for path in sorted(glob.glob(sys.argv[1] + "/*.log")):
+    text = open(path, errors="replace").read()
+    for p, f in re.findall(r"^test result: \w+\. (\d+) passed; (\d+) failed", text, re.M):
+        passed += int(p); failed += int(f)
+    for n in re.findall(r"^\S* ?pass (\d+)$", text, re.M):
+        passed += int(n)
+    for n in re.findall(r"^\S* ?fail (\d+)$", text, re.M):
+        failed += int(n)
+    for ran in re.findall(r"^Ran (\d+) tests?", text, re.M):
+        bad = sum(int(x) for x in re.findall(r"^FAILED \((?:failures=(\d+))?(?:, )?(?:errors=(\d+))?", text, re.M)[-1] if x) if re.search(r"^FAILED", text, re.M) else 0
+        passed += int(ran) - bad; failed += bad
+    totals = re.findall(r"Tests run: (\d+), Failures: (\d+), Errors: (\d+), Skipped: (\d+)$", text, re.M)
+    if totals:
+        run, fails, errors, skipped = map(int, totals[-1])
+        passed += run - fails - errors - skipped; failed += fails + errors
+    for n in re.findall(r"^ok: (\d+) Swift API checks", text, re.M):
+        passed += int(n)
+print(f"davkit: {passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
+PY
