@@ -5,9 +5,17 @@ use davkit::vcard::VCard;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(card) = VCard::parse_bytes(data) else { return };
+    let Ok(card) = VCard::parse_bytes(data) else {
+        return;
+    };
     let _ = card.to_summary();
     let v4 = card.to_v4();
     let v3 = v4.to_v3();
-    let _ = (v3.to_summary(), v4.photo(), v3.photo(), v4.to_vcf(), v3.to_vcf());
+    let _ = (
+        v3.to_summary(),
+        v4.photo(),
+        v3.photo(),
+        v4.to_vcf(),
+        v3.to_vcf(),
+    );
 });

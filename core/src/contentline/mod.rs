@@ -61,6 +61,8 @@ pub enum ParseErrorKind {
     TooDeep,
     /// A line longer than 4 GiB.
     LineTooLong,
+    /// An input that unfolds to more than 4 GiB.
+    TooLarge,
     /// The bytes are not UTF-8, even after unfolding.
     InvalidUtf8,
     /// The input holds no component at all.
@@ -98,6 +100,7 @@ impl fmt::Display for ParseError {
             ParseErrorKind::MissingEnd { name } => write!(f, "missing END:{name}"),
             ParseErrorKind::TooDeep => write!(f, "line {}: components nested too deep", self.line),
             ParseErrorKind::LineTooLong => write!(f, "line {}: content line too long", self.line),
+            ParseErrorKind::TooLarge => write!(f, "input larger than 4 GiB"),
             ParseErrorKind::InvalidUtf8 => write!(f, "line {}: invalid UTF-8", self.line),
             ParseErrorKind::Empty => write!(f, "no component found"),
         }
@@ -127,28 +130,30 @@ struct ParamSpan {
 #[derive(Clone)]
 enum Text {
     Shared {
-        doc: Arc<str>,
-        start: usize,
-        end: usize,
+        doc: Arc<String>,
+        start: u32,
+        end: u32,
     },
-    Owned(String),
+    Owned(Box<str>),
 }
 
 impl Text {
     fn as_str(&self) -> &str {
         match self {
-            Text::Shared { doc, start, end } => doc.get(*start..*end).unwrap_or(""),
+            Text::Shared { doc, start, end } => {
+                doc.get(*start as usize..*end as usize).unwrap_or("")
+            }
             Text::Owned(s) => s,
         }
     }
 
     fn edit(&mut self, f: impl FnOnce(&mut String)) {
-        let mut owned = match std::mem::replace(self, Text::Owned(String::new())) {
-            Text::Owned(s) => s,
+        let mut owned = match std::mem::replace(self, Text::Owned(Box::from(""))) {
+            Text::Owned(s) => s.into_string(),
             shared => shared.as_str().to_owned(),
         };
         f(&mut owned);
-        *self = Text::Owned(owned);
+        *self = Text::Owned(owned.into_boxed_str());
     }
 }
 
@@ -159,16 +164,16 @@ const INLINE_PARAMS: usize = 3;
 struct Params {
     inline: [ParamSpan; INLINE_PARAMS],
     len: u8,
-    spill: Vec<ParamSpan>,
+    spill: Box<[ParamSpan]>,
 }
 
 impl Params {
-    fn push(&mut self, p: ParamSpan) {
+    fn push(&mut self, p: ParamSpan, overflow: &mut Vec<ParamSpan>) {
         if let Some(slot) = self.inline.get_mut(self.len as usize) {
             *slot = p;
             self.len += 1;
         } else {
-            self.spill.push(p);
+            overflow.push(p);
         }
     }
 
@@ -323,7 +328,10 @@ impl Property {
 
     fn parse_owned(line: String) -> Result<Property, ParseErrorKind> {
         let spans = lex(&line)?;
-        Ok(Property::from_spans(Text::Owned(line), spans))
+        Ok(Property::from_spans(
+            Text::Owned(line.into_boxed_str()),
+            spans,
+        ))
     }
 
     fn from_spans(text: Text, s: Spans) -> Property {
@@ -366,6 +374,7 @@ fn lex(line: &str) -> Result<Spans, ParseErrorKind> {
     }
     let name_end = i as u32;
     let mut params = Params::default();
+    let mut overflow = Vec::new();
     // parameters
     while bytes.get(i) == Some(&b';') {
         i += 1;
@@ -392,24 +401,31 @@ fn lex(line: &str) -> Result<Spans, ParseErrorKind> {
             if in_quote {
                 return Err(ParseErrorKind::UnterminatedQuote);
             }
-            params.push(ParamSpan {
-                name_start: p_name_start as u32,
-                name_end: p_name_end as u32,
-                value_start: v_start as u32,
-                value_end: i as u32,
-            });
+            params.push(
+                ParamSpan {
+                    name_start: p_name_start as u32,
+                    name_end: p_name_end as u32,
+                    value_start: v_start as u32,
+                    value_end: i as u32,
+                },
+                &mut overflow,
+            );
         } else if p_name_end > p_name_start {
-            params.push(ParamSpan {
-                name_start: p_name_start as u32,
-                name_end: p_name_end as u32,
-                value_start: p_name_end as u32,
-                value_end: p_name_end as u32,
-            });
+            params.push(
+                ParamSpan {
+                    name_start: p_name_start as u32,
+                    name_end: p_name_end as u32,
+                    value_start: p_name_end as u32,
+                    value_end: p_name_end as u32,
+                },
+                &mut overflow,
+            );
         }
     }
     if bytes.get(i) != Some(&b':') {
         return Err(ParseErrorKind::MissingColon);
     }
+    params.spill = overflow.into_boxed_slice();
     Ok(Spans {
         value_start: (i + 1) as u32,
         group_len,
@@ -448,7 +464,7 @@ impl Property {
         let name_end = safe.len() as u32;
         Property {
             value_start: name_end + 1,
-            text: Text::Owned(line),
+            text: Text::Owned(line.into_boxed_str()),
             group_len: 0,
             name_end,
             params: Params::default(),
@@ -843,8 +859,12 @@ pub fn parse(input: &str) -> Result<Vec<Component>, ParseError> {
             lines.push((start, doc.len(), start_line));
         }
     }
+    if doc.len() > u32::MAX as usize {
+        return Err(err(ParseErrorKind::TooLarge, 0));
+    }
     // pass 2: lex each line as a range of the shared document
-    let doc: Arc<str> = Arc::from(doc);
+    // Arc<String>, not Arc<str>: the buffer is moved, not copied again
+    let doc: Arc<String> = Arc::new(doc);
     let mut parser = Parser::default();
     for (start, end, lineno) in lines {
         let line = doc.get(start..end).unwrap_or("");
@@ -852,17 +872,15 @@ pub fn parse(input: &str) -> Result<Vec<Component>, ParseError> {
             parser.structural(begin, name, lineno)?;
             continue;
         }
-        if end - start > u32::MAX as usize {
-            return Err(err(ParseErrorKind::LineTooLong, lineno));
-        }
         let spans = lex(line).map_err(|k| err(k, lineno))?;
         let Some(top) = parser.stack.last_mut() else {
             return Err(err(ParseErrorKind::PropertyOutsideComponent, lineno));
         };
+        // both fit: the whole document is at most u32::MAX bytes (checked above)
         let text = Text::Shared {
             doc: Arc::clone(&doc),
-            start,
-            end,
+            start: start as u32,
+            end: end as u32,
         };
         top.properties.push(Property::from_spans(text, spans));
     }

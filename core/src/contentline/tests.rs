@@ -251,3 +251,18 @@ fn escape_helpers() {
     assert_eq!(escape_param_value("plain"), "plain");
     assert_eq!(escape_param_value("a,b"), "\"a,b\"");
 }
+
+#[test]
+fn many_parameters_keep_their_order() {
+    let line = "ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CN=\"A, B\";X-NUM=6:mailto:a@b";
+    let p = Property::parse(line).expect("parse");
+    let names: Vec<&str> = p.params().map(|x| x.name()).collect();
+    assert_eq!(names, ["CUTYPE", "ROLE", "PARTSTAT", "RSVP", "CN", "X-NUM"]);
+    assert_eq!(p.param_value("x-num").as_deref(), Some("6"));
+    assert_eq!(p.param_value("CN").as_deref(), Some("A, B"));
+    assert_eq!(p.raw_value(), "mailto:a@b");
+    let mut q = p.clone();
+    q.remove_param("ROLE");
+    assert_eq!(q.params().count(), 5);
+    assert_eq!(Property::parse(q.as_str()).expect("reparse"), q);
+}

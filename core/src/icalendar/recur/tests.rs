@@ -413,3 +413,58 @@ fn civil_day_arithmetic_round_trips() {
     let dt = jiff::civil::datetime(2024, 2, 29, 23, 59, 59, 0);
     assert_eq!(dt_from_local_secs(local_secs(dt)), Some(dt));
 }
+
+#[test]
+fn this_and_future_override_moves_later_instances() {
+    let text = "BEGIN:VCALENDAR\r
+BEGIN:VEVENT\r
+UID:r\r
+DTSTART;TZID=Europe/Berlin:20250324T090000\r
+DTEND;TZID=Europe/Berlin:20250324T100000\r
+RRULE:FREQ=DAILY;COUNT=6\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:r\r
+RECURRENCE-ID;RANGE=THISANDFUTURE;TZID=Europe/Berlin:20250326T090000\r
+DTSTART;TZID=Europe/Berlin:20250326T110000\r
+DTEND;TZID=Europe/Berlin:20250326T113000\r
+SUMMARY:later and shorter from here on\r
+END:VEVENT\r
+END:VCALENDAR\r
+";
+    let c = Calendar::parse(text).expect("parse");
+    let out = c
+        .expand(
+            window("2025-03-01T00:00:00Z", "2025-04-01T00:00:00Z"),
+            &ExpandOptions::default(),
+        )
+        .expect("expand");
+    let got: Vec<(String, String, bool)> = out
+        .occurrences
+        .iter()
+        .map(|o| {
+            (
+                o.start.to_ical_value(),
+                o.end.to_ical_value(),
+                o.is_override,
+            )
+        })
+        .collect();
+    let want = [
+        ("20250324T090000", "20250324T100000", false),
+        ("20250325T090000", "20250325T100000", false),
+        ("20250326T110000", "20250326T113000", true),
+        ("20250327T110000", "20250327T113000", true),
+        ("20250328T110000", "20250328T113000", true),
+        ("20250329T110000", "20250329T113000", true),
+    ];
+    let want: Vec<(String, String, bool)> = want
+        .iter()
+        .map(|(a, b, c)| ((*a).into(), (*b).into(), *c))
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(
+        out.occurrences[4].recurrence_id.to_ical_value(),
+        "20250328T090000"
+    );
+}
