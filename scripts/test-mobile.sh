@@ -29,8 +29,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-java -version 2>&1 | head -1
-mvn -v 2>/dev/null | head -1
+java -version 2>&1 | head -1 || true
+mvn -v 2>/dev/null | head -1 || true
 
 step "build the library and uniffi-bindgen ($PROFILE)"
 # Two cargo invocations on purpose: built together, cargo would unify uniffi's features and link
@@ -61,8 +61,9 @@ cp "$OUT/swift/DavKit.swift" "$SWIFT/Sources/DavKit/DavKit.swift"
 cp "$OUT/swift/DavKitFFI.h" "$SWIFT/Sources/DavKitFFI/include/DavKitFFI.h"
 cp "$OUT/swift/DavKitFFI.modulemap" "$SWIFT/Sources/DavKitFFI/include/module.modulemap"
 swift_checks=0
+# Compared with all blanks removed, so the generator's spacing does not matter.
 expect() { # file, fixed string
-  if grep -qF -- "$2" "$1"; then
+  if tr -d ' \t\n' <"$1" | grep -qF -- "$(tr -d ' \t\n' <<<"$2")"; then
     swift_checks=$((swift_checks + 1))
   else
     echo "missing in $1: $2" >&2
@@ -72,19 +73,43 @@ expect() { # file, fixed string
 S="$SWIFT/Sources/DavKit/DavKit.swift"
 H="$SWIFT/Sources/DavKitFFI/include/DavKitFFI.h"
 M="$SWIFT/Sources/DavKitFFI/include/module.modulemap"
-for s in 'open class DavClient' 'public protocol HttpTransport' 'func send(request: HttpRequest) async throws  -> HttpResponse' \
-  'public convenience init(config: DavConfig, transport: HttpTransport)throws' \
-  'func discover(service: Service) async throws  -> Discovery' \
-  'func sync(collectionUrl: String, kind: CollectionKind, stateJson: String? = nil) async throws  -> SyncResult' \
-  'func updateObject(url: String, data: String, etag: String) async throws  -> WriteResult' \
-  'func calendarQuery(collectionUrl: String, filter: CalendarFilter) async throws  -> [DavObject]' \
-  'public enum DavError' 'case preconditionFailed(' 'case transport(' 'public struct HttpRequest' 'public struct HttpResponse' \
-  'public struct SyncResult' 'public enum Change' 'public struct EventSummary' 'public struct ContactSummary' \
-  'public func parseEvents(ics: String)throws  -> [EventSummary]' \
-  'public func expandEvents(ics: String, start: Date, end: Date, maxInstances: UInt32? = nil)throws  -> Expansion' \
-  'public func parseContact(vcf: String)throws  -> ContactSummary' 'import DavKitFFI'; do
-  expect "$S" "$s"
-done
+while IFS= read -r s; do
+  [ -n "$s" ] && expect "$S" "$s"
+done <<'EOF_SWIFT'
+import DavKitFFI
+public protocol HttpTransport: AnyObject, Sendable
+func send(request: HttpRequest) async throws -> HttpResponse
+open class DavClient: DavClientProtocol
+public convenience init(config: DavConfig, transport: HttpTransport, sleeper: Sleeper? = nil, tokenProvider: TokenProvider? = nil) throws
+public protocol Sleeper: AnyObject, Sendable
+public protocol TokenProvider: AnyObject, Sendable
+open func discover(service: Service) async throws -> Discovery
+open func listCollections(homeUrl: String) async throws -> [Collection]
+open func createCalendar(homeUrl: String, slug: String, props: CollectionProps) async throws -> Collection
+open func listObjects(collectionUrl: String) async throws -> [DavObject]
+open func calendarQuery(collectionUrl: String, filter: CalendarFilter) async throws -> [DavObject]
+open func getObject(url: String) async throws -> DavObject
+open func createObject(collectionUrl: String, name: String, data: String) async throws -> WriteResult
+open func updateObject(url: String, data: String, etag: String) async throws -> WriteResult
+open func deleteObject(url: String, etag: String) async throws
+open func sync(collectionUrl: String, kind: CollectionKind, stateJson: String? = nil) async throws -> SyncResult
+enum DavError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError
+case PreconditionFailed(
+case Transport(
+public func kind() -> String
+public struct DavConfig
+public enum Credentials
+public struct HttpRequest
+public struct HttpResponse
+public struct SyncResult
+public enum Change
+public struct EventSummary
+public struct ContactSummary
+public func parseEvents(ics: String) throws -> [EventSummary]
+public func expandEvents(ics: String, start: Date, end: Date, maxInstances: UInt32? = nil) throws -> Expansion
+public func parseContact(vcf: String) throws -> ContactSummary
+public func convertContact(vcf: String, version: VCardVersion) throws -> String
+EOF_SWIFT
 expect "$H" 'uniffi_davkit_mobile_fn_constructor_davclient_new'
 expect "$H" 'uniffi_davkit_mobile_fn_method_davclient_sync'
 expect "$H" 'UniffiVTableCallbackInterfaceHttpTransport'

@@ -77,6 +77,32 @@ class ReplayTransport(dk.HttpTransport):
                                final_url=r.get("final_url"))
 
 
+class RecordingSleeper(dk.Sleeper):
+    """Records the delays the client asks for instead of waiting."""
+
+    def __init__(self):
+        self.sleeps = []
+
+    async def sleep(self, ms):
+        self.sleeps.append(ms)
+
+
+class ListedTokens(dk.TokenProvider):
+    """Hands out the listed tokens: the same one until a refresh is forced, then the next."""
+
+    def __init__(self, tokens):
+        self.tokens = tokens
+        self.at = 0
+
+    async def token(self, force_refresh):
+        if force_refresh:
+            self.at += 1
+        if self.at >= len(self.tokens):
+            raise dk.DavError.Unauthorized(detail="no more tokens", status=None, url=None,
+                                           retry_after_seconds=None)
+        return self.tokens[self.at]
+
+
 def config(case):
     c = case["config"]
     creds = c.get("credentials")
@@ -87,10 +113,13 @@ def config(case):
         credentials = dk.Credentials.BEARER(token=creds["bearer"])
     else:
         credentials = dk.Credentials.NONE()
+    r = c.get("retry")
+    retry = dk.RetryPolicy(max_retries=r["max_retries"], initial_delay_ms=r["initial_delay_ms"],
+                           max_delay_ms=r["max_delay_ms"]) if r else None
     return dk.DavConfig(server_url=c["server_url"], credentials=credentials,
                         user_agent="davkit-vectors", profile=c.get("profile"),
                         multiget_batch_size=c.get("multiget_batch_size"),
-                        sync_page_limit=c.get("sync_page_limit"))
+                        sync_page_limit=c.get("sync_page_limit"), retry=retry)
 
 
 KINDS = {"calendar": dk.CollectionKind.CALENDAR, "addressbook": dk.CollectionKind.ADDRESS_BOOK,
@@ -101,6 +130,14 @@ SERVICES = {"caldav": dk.Service.CAL_DAV, "carddav": dk.Service.CARD_DAV, "both"
 def props(p):
     return dk.CollectionProps(display_name=p.get("display_name"), description=p.get("description"),
                               color=p.get("color"), components=p.get("components") or [])
+
+
+SUPPORTED_OPS = {
+    "discover", "sync", "list_objects", "list_collections", "get_collection", "get_object",
+    "create_object", "update_object", "delete_object", "post_object", "multiget",
+    "calendar_query", "create_calendar", "create_address_book", "update_collection",
+    "delete_collection",
+}
 
 
 async def execute(client, op):
@@ -196,11 +233,16 @@ def secrets(case):
 
 def run_case(test, path):
     case = json.loads(path.read_text(encoding="utf-8"))
+    if case["operation"]["op"] not in SUPPORTED_OPS:
+        test.skipTest(f'operation {case["operation"]["op"]} is not exposed by the mobile bindings')
     transport = ReplayTransport(case, path.parent)
+    sleeper = RecordingSleeper()
+    listed = case["config"].get("token_provider")
+    tokens = ListedTokens(listed) if listed is not None else None
     outcome, error = None, None
 
     async def go():
-        client = dk.DavClient(config(case), transport)
+        client = dk.DavClient(config(case), transport, sleeper=sleeper, token_provider=tokens)
         return await execute(client, case["operation"])
 
     try:
@@ -212,6 +254,8 @@ def run_case(test, path):
               for ex, used in transport.exchanges if not used]
     test.assertEqual([], unused, "exchanges never requested")
     expect = case["expect"]
+    if "sleeps_ms" in expect:
+        test.assertEqual(expect["sleeps_ms"], sleeper.sleeps, "the delays before retries")
     if "error" in expect:
         test.assertIsNotNone(error, f"expected an error, got {to_core(outcome)!r}")
         actual = {"kind": type(error).__name__, "status": error.status, "url": error.url}

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::error::DavError;
-use crate::transport::{ForeignTransport, HttpTransport};
+use crate::transport::{ForeignTokens, ForeignTransport, HttpTransport, Sleeper, TokenProvider};
 use crate::types::{
     CalendarFilter, Collection, CollectionKind, CollectionProps, DavConfig, DavObject, Discovery,
     MultigetResult, Service, SyncResult, WriteResult,
@@ -15,14 +15,37 @@ use crate::types::{
 /// [`HttpTransport`] does all the I/O.
 #[derive(uniffi::Object)]
 pub struct DavClient {
-    inner: davkit::DavClient<ForeignTransport>,
+    inner: Inner,
+}
+
+/// The core client, with fixed credentials or with the app's token provider (two types in the
+/// core, one object here).
+enum Inner {
+    Fixed(davkit::DavClient<ForeignTransport>),
+    Tokens(davkit::DavClient<ForeignTransport, ForeignTokens>),
+}
+
+/// Runs the same expression on whichever core client this is.
+macro_rules! on_inner {
+    ($self:ident, $c:ident => $e:expr) => {
+        match &$self.inner {
+            Inner::Fixed($c) => $e,
+            Inner::Tokens($c) => $e,
+        }
+    };
 }
 
 impl std::fmt::Debug for DavClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DavClient")
-            .field("session", &self.inner.session())
+            .field("session", &self.session())
             .finish()
+    }
+}
+
+impl DavClient {
+    fn session(&self) -> davkit::Session {
+        on_inner!(self, c => c.session())
     }
 }
 
@@ -33,36 +56,57 @@ impl DavClient {
     /// A client for a configuration and the app's transport. Fails with `InvalidInput` when the
     /// configuration is unusable (bad URL, credentials in the URL, Basic for a Bearer-only
     /// provider, unknown profile).
-    #[uniffi::constructor]
-    pub fn new(config: DavConfig, transport: Arc<dyn HttpTransport>) -> Result<Arc<Self>> {
-        let inner = davkit::DavClient::new(config.try_into()?, ForeignTransport(transport))?;
+    ///
+    /// Optional: a `sleeper` turns on retries of rate-limited operations (see `DavConfig.retry`);
+    /// a `token_provider` supplies OAuth 2.0 Bearer tokens and is asked for a fresh one once
+    /// after a 401 (the configured credentials are then replaced by its tokens).
+    #[uniffi::constructor(default(sleeper = None, token_provider = None))]
+    pub fn new(
+        config: DavConfig,
+        transport: Arc<dyn HttpTransport>,
+        sleeper: Option<Arc<dyn Sleeper>>,
+        token_provider: Option<Arc<dyn TokenProvider>>,
+    ) -> Result<Arc<Self>> {
+        let config: davkit::Config = config.try_into()?;
+        let transport = ForeignTransport {
+            http: transport,
+            sleeper,
+        };
+        let inner = match token_provider {
+            None => Inner::Fixed(davkit::DavClient::new(config, transport)?),
+            Some(tokens) => Inner::Tokens(davkit::DavClient::with_token_provider(
+                config,
+                transport,
+                ForeignTokens(tokens),
+            )?),
+        };
         Ok(Arc::new(DavClient { inner }))
     }
 
     /// The server URL as configured (normalised).
     pub fn server_url(&self) -> String {
-        self.inner.session().server_url().to_owned()
+        self.session().server_url().to_owned()
     }
 
     /// The provider profile in use (`generic`, `icloud`, `google-caldav`, `google-carddav`).
     pub fn profile_name(&self) -> String {
-        self.inner.session().profile().name.clone()
+        self.session().profile().name.clone()
     }
 
     /// Finds the principal, home sets, calendars and address books.
     pub async fn discover(&self, service: Service) -> Result<Discovery> {
-        Ok(self.inner.discover(service.into()).await?.into())
+        Ok(on_inner!(self, c => c.discover(service.into()).await)?.into())
     }
 
     /// Lists the calendars and address books in a home set.
     pub async fn list_collections(&self, home_url: String) -> Result<Vec<Collection>> {
-        let list = self.inner.list_collections(&home_url).await?;
+        let list = on_inner!(self, c => c.list_collections(&home_url).await)?;
         Ok(list.into_iter().map(Into::into).collect())
     }
 
     /// Reads one collection's properties.
     pub async fn get_collection(&self, url: String) -> Result<Collection> {
-        Ok(self.inner.get_collection(&url).await?.into())
+        Ok(on_inner!(self, c => c.get_collection(&url).await)?.into())
     }
 
     /// Creates a calendar named `slug` in a home set.
@@ -72,10 +116,7 @@ impl DavClient {
         slug: String,
         props: CollectionProps,
     ) -> Result<Collection> {
-        let c = self
-            .inner
-            .create_calendar(&home_url, &slug, props.into())
-            .await?;
+        let c = on_inner!(self, c => c.create_calendar(&home_url, &slug, props.into()).await)?;
         Ok(c.into())
     }
 
@@ -86,10 +127,7 @@ impl DavClient {
         slug: String,
         props: CollectionProps,
     ) -> Result<Collection> {
-        let c = self
-            .inner
-            .create_address_book(&home_url, &slug, props.into())
-            .await?;
+        let c = on_inner!(self, c => c.create_address_book(&home_url, &slug, props.into()).await)?;
         Ok(c.into())
     }
 
@@ -100,20 +138,17 @@ impl DavClient {
         kind: CollectionKind,
         props: CollectionProps,
     ) -> Result<()> {
-        Ok(self
-            .inner
-            .update_collection(&url, kind.into(), props.into())
-            .await?)
+        Ok(on_inner!(self, c => c.update_collection(&url, kind.into(), props.into()).await)?)
     }
 
     /// Deletes a collection.
     pub async fn delete_collection(&self, url: String) -> Result<()> {
-        Ok(self.inner.delete_collection(&url).await?)
+        Ok(on_inner!(self, c => c.delete_collection(&url).await)?)
     }
 
     /// Lists a collection's members with their ETags (no data).
     pub async fn list_objects(&self, collection_url: String) -> Result<Vec<DavObject>> {
-        let list = self.inner.list_objects(&collection_url).await?;
+        let list = on_inner!(self, c => c.list_objects(&collection_url).await)?;
         Ok(list.into_iter().map(Into::into).collect())
     }
 
@@ -123,10 +158,7 @@ impl DavClient {
         collection_url: String,
         filter: CalendarFilter,
     ) -> Result<Vec<DavObject>> {
-        let list = self
-            .inner
-            .calendar_query(&collection_url, filter.into())
-            .await?;
+        let list = on_inner!(self, c => c.calendar_query(&collection_url, filter.into()).await)?;
         Ok(list.into_iter().map(Into::into).collect())
     }
 
@@ -137,16 +169,13 @@ impl DavClient {
         kind: CollectionKind,
         hrefs: Vec<String>,
     ) -> Result<MultigetResult> {
-        let r = self
-            .inner
-            .multiget(&collection_url, kind.into(), hrefs)
-            .await?;
+        let r = on_inner!(self, c => c.multiget(&collection_url, kind.into(), hrefs).await)?;
         Ok(r.into())
     }
 
     /// Fetches one object with its data and ETag.
     pub async fn get_object(&self, url: String) -> Result<DavObject> {
-        Ok(self.inner.get_object(&url).await?.into())
+        Ok(on_inner!(self, c => c.get_object(&url).await)?.into())
     }
 
     /// Creates an object named `name` in a collection; fails with `PreconditionFailed` if the
@@ -157,10 +186,7 @@ impl DavClient {
         name: String,
         data: String,
     ) -> Result<WriteResult> {
-        let w = self
-            .inner
-            .create_object(&collection_url, &name, &data)
-            .await?;
+        let w = on_inner!(self, c => c.create_object(&collection_url, &name, &data).await)?;
         Ok(w.into())
     }
 
@@ -171,17 +197,17 @@ impl DavClient {
         data: String,
         etag: String,
     ) -> Result<WriteResult> {
-        Ok(self.inner.update_object(&url, &data, &etag).await?.into())
+        Ok(on_inner!(self, c => c.update_object(&url, &data, &etag).await)?.into())
     }
 
     /// Deletes an object if its ETag still matches.
     pub async fn delete_object(&self, url: String, etag: String) -> Result<()> {
-        Ok(self.inner.delete_object(&url, &etag).await?)
+        Ok(on_inner!(self, c => c.delete_object(&url, &etag).await)?)
     }
 
     /// Creates an object by POST to an RFC 5995 add-member URL.
     pub async fn post_object(&self, add_member_url: String, data: String) -> Result<WriteResult> {
-        Ok(self.inner.post_object(&add_member_url, &data).await?.into())
+        Ok(on_inner!(self, c => c.post_object(&add_member_url, &data).await)?.into())
     }
 
     /// Synchronises a collection. Pass `null` as `state_json` the first time, then the
@@ -206,6 +232,6 @@ impl DavClient {
                 state
             }
         };
-        Ok(self.inner.sync(state, kind.into()).await?.into())
+        Ok(on_inner!(self, c => c.sync(state, kind.into()).await)?.into())
     }
 }

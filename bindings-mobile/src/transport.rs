@@ -22,16 +22,63 @@ pub trait HttpTransport: Send + Sync {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, DavError>;
 }
 
-/// The core's [`davkit::Transport`] over the app's [`HttpTransport`].
+/// Waits before a rate-limited operation is retried (HTTP 429, 503, Google's 403
+/// `rateLimitExceeded`). Optional: without one, rate limits come back at once as
+/// `DavError.RateLimited` with `retry_after_seconds`. Implement it with the platform's
+/// cancellable delay (`delay` in Kotlin, `Task.sleep` in Swift, `asyncio.sleep` in Python).
+#[uniffi::export(rust, foreign)]
+#[async_trait::async_trait]
+pub trait Sleeper: Send + Sync {
+    /// Returns after `ms` milliseconds.
+    async fn sleep(&self, ms: u64);
+}
+
+/// Supplies OAuth 2.0 access tokens (Google). Asked before each operation; asked again with
+/// `force_refresh = true` after a 401, and the operation then runs once more. Throw a
+/// `DavError` (e.g. `Unauthorized`) when no token can be had.
+#[uniffi::export(rust, foreign)]
+#[async_trait::async_trait]
+pub trait TokenProvider: Send + Sync {
+    /// An access token; a fresh one when `force_refresh` is set.
+    async fn token(&self, force_refresh: bool) -> Result<String, DavError>;
+}
+
+/// The core's [`davkit::TokenProvider`] over the app's [`TokenProvider`].
+pub(crate) struct ForeignTokens(pub(crate) Arc<dyn TokenProvider>);
+
+impl davkit::TokenProvider for ForeignTokens {
+    fn token(&self, force_refresh: bool) -> impl Future<Output = davkit::Result<String>> {
+        let tokens = Arc::clone(&self.0);
+        async move { Ok(tokens.token(force_refresh).await?) }
+    }
+}
+
+/// The core's [`davkit::Transport`] over the app's [`HttpTransport`] (and [`Sleeper`]).
 #[derive(Clone)]
-pub(crate) struct ForeignTransport(pub(crate) Arc<dyn HttpTransport>);
+pub(crate) struct ForeignTransport {
+    pub(crate) http: Arc<dyn HttpTransport>,
+    pub(crate) sleeper: Option<Arc<dyn Sleeper>>,
+}
 
 impl davkit::Transport for ForeignTransport {
+    fn sleep(&self, ms: u64) -> impl Future<Output = bool> {
+        let sleeper = self.sleeper.clone();
+        async move {
+            match sleeper {
+                Some(s) => {
+                    s.sleep(ms).await;
+                    true
+                }
+                None => false,
+            }
+        }
+    }
+
     fn send(
         &self,
         request: davkit::HttpRequest,
     ) -> impl Future<Output = davkit::Result<davkit::HttpResponse>> {
-        let transport = Arc::clone(&self.0);
+        let transport = Arc::clone(&self.http);
         async move {
             let url = request.url.clone();
             match transport.send(request.into()).await {

@@ -153,6 +153,22 @@ pub struct DavConfig {
     /// `DAV:limit` for sync-collection pages; `null` lets the server decide.
     #[uniffi(default)]
     pub sync_page_limit: Option<u32>,
+    /// How rate-limited operations are retried (only with a `Sleeper`); `null` for the
+    /// default: 3 retries, 1 s doubling, at most 32 s.
+    #[uniffi(default)]
+    pub retry: Option<RetryPolicy>,
+}
+
+/// Bounded exponential backoff for rate-limited operations (`Retry-After` is honoured up to
+/// `max_delay_ms`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct RetryPolicy {
+    /// How many times an operation runs again after a rate limit (0 turns retries off).
+    pub max_retries: u32,
+    /// The first delay, doubled on each retry.
+    pub initial_delay_ms: u64,
+    /// No delay is longer than this.
+    pub max_delay_ms: u64,
 }
 
 impl TryFrom<DavConfig> for davkit::Config {
@@ -183,6 +199,13 @@ impl TryFrom<DavConfig> for davkit::Config {
             config.max_parallel_requests = n as usize;
         }
         config.sync_page_limit = c.sync_page_limit;
+        if let Some(r) = c.retry {
+            config.retry = davkit::RetryPolicy {
+                max_retries: r.max_retries,
+                initial_delay_ms: r.initial_delay_ms,
+                max_delay_ms: r.max_delay_ms,
+            };
+        }
         Ok(config)
     }
 }
@@ -339,6 +362,9 @@ pub struct WriteResult {
     pub url: String,
     /// The new ETag, when the server returned one.
     pub etag: Option<String>,
+    /// The object as the server stored it, when the provider's profile reads it back after
+    /// writing (Google rewrites what it stores).
+    pub data: Option<String>,
 }
 
 impl From<davkit::WriteResult> for WriteResult {
@@ -346,6 +372,7 @@ impl From<davkit::WriteResult> for WriteResult {
         WriteResult {
             url: w.url,
             etag: w.etag,
+            data: w.data,
         }
     }
 }

@@ -43,7 +43,7 @@ object CoreJson {
             "add_member_url" to v.addMemberUrl, "supports_sync_collection" to v.supportsSyncCollection,
         )
         is DavObject -> mapOf("url" to v.url, "etag" to v.etag, "data" to v.data)
-        is WriteResult -> mapOf("url" to v.url, "etag" to v.etag)
+        is WriteResult -> mapOf("url" to v.url, "etag" to v.etag, "data" to v.data)
         is MultigetResult -> mapOf("objects" to of(v.objects), "missing" to v.missing)
         is Change.Added -> mapOf("type" to "added") + (of(v.`object`) as Map<*, *>)
         is Change.Changed -> mapOf("type" to "changed") + (of(v.`object`) as Map<*, *>)

@@ -11,14 +11,18 @@ import dev.davkit.HttpHeader
 import dev.davkit.HttpRequest
 import dev.davkit.HttpResponse
 import dev.davkit.HttpTransport
+import dev.davkit.RetryPolicy
 import dev.davkit.Service
+import dev.davkit.Sleeper
 import dev.davkit.TimeRange
+import dev.davkit.TokenProvider
 import kotlinx.coroutines.runBlocking
 import org.json.JSONObject
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assumptions.assumeTrue
 import org.junit.jupiter.api.DynamicTest
 import org.junit.jupiter.api.TestFactory
 import java.io.File
@@ -27,6 +31,14 @@ import java.util.Base64
 /** Replays every case of the shared `tests/vectors/` (read in place, never copied) through a
  *  Kotlin [HttpTransport], calling the public suspend API; rules in tests/vectors/README.md. */
 class VectorsTest {
+    private companion object {
+        val SUPPORTED_OPS = setOf(
+            "discover", "sync", "list_objects", "list_collections", "get_collection", "get_object",
+            "create_object", "update_object", "delete_object", "post_object", "multiget",
+            "calendar_query", "create_calendar", "create_address_book", "update_collection", "delete_collection",
+        )
+    }
+
     private val root = File(System.getProperty("davkit.vectors") ?: "../../tests/vectors").canonicalFile
 
     @TestFactory
@@ -87,6 +99,21 @@ class VectorsTest {
         }
     }
 
+    /** Records the delays asked for instead of waiting. */
+    class RecordingSleeper : Sleeper {
+        val sleeps = mutableListOf<Long>()
+        override suspend fun sleep(ms: ULong) { sleeps += ms.toLong() }
+    }
+
+    /** Hands out the listed tokens: the same one until a refresh is forced, then the next. */
+    class ListedTokens(private val tokens: List<String>) : TokenProvider {
+        private var at = 0
+        override suspend fun token(forceRefresh: Boolean): String {
+            if (forceRefresh) at++
+            return tokens.getOrNull(at) ?: throw DavException.Unauthorized("no more tokens", null, null, null)
+        }
+    }
+
     private fun config(case: JSONObject): DavConfig {
         val c = case.getJSONObject("config")
         val creds = c.optJSONObject("credentials")
@@ -103,6 +130,9 @@ class VectorsTest {
             profile = c.optString("profile", "").ifEmpty { null },
             multigetBatchSize = if (c.has("multiget_batch_size")) c.getInt("multiget_batch_size").toUInt() else null,
             syncPageLimit = if (c.has("sync_page_limit")) c.getInt("sync_page_limit").toUInt() else null,
+            retry = c.optJSONObject("retry")?.let {
+                RetryPolicy(it.getInt("max_retries").toUInt(), it.getLong("initial_delay_ms").toULong(), it.getLong("max_delay_ms").toULong())
+            },
         )
     }
 
@@ -155,12 +185,16 @@ class VectorsTest {
 
     private fun runCase(file: File) {
         val case = JSONObject(file.readText())
+        val op = case.getJSONObject("operation").getString("op")
+        assumeTrue(op in SUPPORTED_OPS, "operation $op is not exposed by the mobile bindings")
         val replay = Replay(case, file.parentFile)
+        val sleeper = RecordingSleeper()
+        val tokens = case.getJSONObject("config").optJSONArray("token_provider")?.let { a -> ListedTokens((0 until a.length()).map { a.getString(it) }) }
         var result: Any? = null
         var error: DavException? = null
         runBlocking {
             try {
-                DavClient(config(case), replay).use { client -> result = execute(client, case.getJSONObject("operation")) }
+                DavClient(config(case), replay, sleeper, tokens).use { client -> result = execute(client, case.getJSONObject("operation")) }
             } catch (e: DavException) {
                 error = e
             }
@@ -171,6 +205,9 @@ class VectorsTest {
         }
         assertEquals(emptyList<String>(), unused, "exchanges never requested")
         val expect = case.getJSONObject("expect")
+        if (expect.has("sleeps_ms")) {
+            assertEquals(CoreJson.plain(expect.getJSONArray("sleeps_ms")), sleeper.sleeps, "the delays before retries")
+        }
         if (expect.has("error")) {
             val e = error
             assertNotNull(e, "expected an error, got ${CoreJson.of(result)}")
