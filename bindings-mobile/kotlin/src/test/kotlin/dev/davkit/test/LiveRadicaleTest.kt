@@ -9,6 +9,9 @@ import dev.davkit.DavConfig
 import dev.davkit.DavException
 import dev.davkit.Service
 import dev.davkit.SyncMethod
+import dev.davkit.example.OkHttpTransport
+import dev.davkit.example.rename
+import dev.davkit.example.syncCalendars
 import dev.davkit.parseEvents
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterAll
@@ -126,6 +129,44 @@ class LiveRadicaleTest {
     }
 
     @Test @Order(4)
+    fun okHttpExampleTransport(): Unit = runBlocking {
+        // examples/android/OkHttpTransport.kt, as an app would use it (also as the Sleeper).
+        val transport = OkHttpTransport()
+        val config = DavConfig(
+            serverUrl = url!!,
+            credentials = Credentials.Basic(System.getenv("DAVKIT_RADICALE_USER"), System.getenv("DAVKIT_RADICALE_PASSWORD")),
+        )
+        DavClient(config, transport, sleeper = transport).use { ok ->
+            val found = ok.discover(Service.CAL_DAV)
+            assertTrue(found.collections.any { it.url == calendar })
+            val created = ok.createObject(calendar, "okhttp.ics", event("okhttp@davkit", "Over OkHttp"))
+            val synced = ok.sync(calendar, CollectionKind.CALENDAR, stateJson)
+            assertTrue(synced.changes.any { it is Change.Added && it.`object`.url == created.url })
+            assertEquals("Over OkHttp", parseEvents(ok.getObject(created.url).data!!).single().summary)
+            val stale = assertThrows<DavException.PreconditionFailed> { runBlocking { ok.deleteObject(created.url, "\"stale\"") } }
+            assertEquals(412.toUShort(), stale.status)
+            ok.deleteObject(created.url, created.etag!!)
+        }
+    }
+
+    @Test @Order(5)
+    fun completeExample(): Unit = runBlocking {
+        // examples/android/CalendarSync.kt, the README's complete Kotlin example.
+        val states = mutableMapOf<String, String>()
+        val user = System.getenv("DAVKIT_RADICALE_USER")
+        val password = System.getenv("DAVKIT_RADICALE_PASSWORD")
+        val first = syncCalendars(url!!, user, password, states)
+        assertTrue(first.any { it.startsWith("Kotlin live: B2 at 2026-03-01T09:00:00Z") }, first.toString())
+        assertTrue(first.any { it.contains("occurs 2026-03-01T09:00:00Z D") }, first.toString())
+        assertTrue(states.containsKey(calendar))
+        val again = syncCalendars(url, user, password, states)
+        assertTrue(again.none { it.startsWith("Kotlin live:") }, again.toString())
+        val d = client.listObjects(calendar).single { it.url.endsWith("/d.ics") }
+        assertTrue(rename(client, d.url, "D renamed"))
+        assertEquals("D renamed", parseEvents(client.getObject(d.url).data!!).single().summary)
+    }
+
+    @Test @Order(6)
     fun wrongPasswordIsUnauthorized(): Unit = runBlocking {
         val bad = DavClient(DavConfig(serverUrl = url!!, credentials = Credentials.Basic("alice", "wrong")), JdkTransport())
         val e = assertThrows<DavException.Unauthorized> { runBlocking { bad.discover(Service.BOTH) } }

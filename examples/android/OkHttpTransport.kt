@@ -1,0 +1,55 @@
+// davkit's HttpTransport on OkHttp (Android or JVM). Compiled and run against Radicale by
+// bindings-mobile/kotlin (LiveRadicaleTest); copy it into your app.
+package dev.davkit.example
+
+import dev.davkit.DavException
+import dev.davkit.HttpHeader
+import dev.davkit.HttpRequest
+import dev.davkit.HttpResponse
+import dev.davkit.HttpTransport
+import dev.davkit.Sleeper
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.suspendCancellableCoroutine
+import okhttp3.Call
+import okhttp3.Callback
+import okhttp3.OkHttpClient
+import okhttp3.Request
+import okhttp3.RequestBody.Companion.toRequestBody
+import okhttp3.Response
+import java.io.IOException
+import kotlin.coroutines.resume
+import kotlin.coroutines.resumeWithException
+
+class OkHttpTransport(base: OkHttpClient = OkHttpClient()) : HttpTransport, Sleeper {
+    // davkit follows redirects itself, so credentials never leave their origin.
+    private val client = base.newBuilder().followRedirects(false).followSslRedirects(false).build()
+
+    override suspend fun send(request: HttpRequest): HttpResponse {
+        // OkHttp insists on a body for these methods, even an empty one.
+        val body = request.body ?: if (request.method in NEEDS_BODY) ByteArray(0) else null
+        val builder = Request.Builder().url(request.url).method(request.method, body?.toRequestBody())
+        request.headers.forEach { builder.addHeader(it.name, it.value) }
+        val call = client.newCall(builder.build())
+        return suspendCancellableCoroutine { cont ->
+            cont.invokeOnCancellation { call.cancel() }
+            call.enqueue(object : Callback {
+                override fun onFailure(call: Call, e: IOException) =
+                    cont.resumeWithException(DavException.Transport("$e", null, request.url, null))
+
+                override fun onResponse(call: Call, response: Response) {
+                    val result = runCatching {
+                        response.use { r -> HttpResponse(r.code.toUShort(), r.headers.map { (n, v) -> HttpHeader(n, v) }, r.body!!.bytes(), null) }
+                    }
+                    result.fold(cont::resume) { cont.resumeWithException(DavException.Transport("$it", null, request.url, null)) }
+                }
+            })
+        }
+    }
+
+    // Lets davkit wait before retrying a rate-limited request (429, 503).
+    override suspend fun sleep(ms: ULong) = delay(ms.toLong())
+
+    private companion object {
+        val NEEDS_BODY = setOf("POST", "PUT", "PATCH", "PROPPATCH", "REPORT")
+    }
+}
