@@ -826,6 +826,32 @@ pub fn serialize(components: &[Component]) -> String {
 ///
 /// The unfolded text is stored once, shared by all properties, which keep ranges into it.
 pub fn parse(input: &str) -> Result<Vec<Component>, ParseError> {
+    let mut parser = Parser::default();
+    parse_into(input, &mut parser)?;
+    parser.finish().map(|(comps, _)| comps)
+}
+
+/// Parses like [`parse`] but repairs what it can, the way most calendar clients do, and reports
+/// each repair: a line without `:` or with a broken parameter is dropped, a property outside
+/// any component is dropped, an `END` that closes an outer component also closes the inner ones,
+/// a stray `END` is dropped and components left open at the end are closed. Only input with no
+/// component at all, or more than 4 GiB, is an error.
+pub fn parse_lenient(input: &str) -> Result<(Vec<Component>, Vec<ParseError>), ParseError> {
+    let mut parser = Parser {
+        lenient: true,
+        ..Parser::default()
+    };
+    parse_into(input, &mut parser)?;
+    parser.finish()
+}
+
+/// [`parse_lenient`] for bytes; invalid UTF-8 is still an error.
+pub fn parse_bytes_lenient(input: &[u8]) -> Result<(Vec<Component>, Vec<ParseError>), ParseError> {
+    let text = bytes_to_text(input)?;
+    parse_lenient(&text)
+}
+
+fn parse_into(input: &str, parser: &mut Parser) -> Result<(), ParseError> {
     let input = input.strip_prefix('\u{feff}').unwrap_or(input);
     // pass 1: unfold into one buffer, remembering each logical line and its physical number
     let mut doc = String::with_capacity(input.len());
@@ -865,16 +891,22 @@ pub fn parse(input: &str) -> Result<Vec<Component>, ParseError> {
     // pass 2: lex each line as a range of the shared document
     // Arc<String>, not Arc<str>: the buffer is moved, not copied again
     let doc: Arc<String> = Arc::new(doc);
-    let mut parser = Parser::default();
     for (start, end, lineno) in lines {
         let line = doc.get(start..end).unwrap_or("");
         if let Some((begin, name)) = begin_end(line) {
             parser.structural(begin, name, lineno)?;
             continue;
         }
-        let spans = lex(line).map_err(|k| err(k, lineno))?;
+        let spans = match lex(line) {
+            Ok(s) => s,
+            Err(k) => {
+                parser.fail(err(k, lineno))?;
+                continue;
+            }
+        };
         let Some(top) = parser.stack.last_mut() else {
-            return Err(err(ParseErrorKind::PropertyOutsideComponent, lineno));
+            parser.fail(err(ParseErrorKind::PropertyOutsideComponent, lineno))?;
+            continue;
         };
         // both fit: the whole document is at most u32::MAX bytes (checked above)
         let text = Text::Shared {
@@ -884,18 +916,22 @@ pub fn parse(input: &str) -> Result<Vec<Component>, ParseError> {
         };
         top.properties.push(Property::from_spans(text, spans));
     }
-    parser.finish()
+    Ok(())
 }
 
 /// Parses bytes: UTF-8 is checked after unfolding, so a fold that splits a multi-byte
 /// character is accepted.
 pub fn parse_bytes(input: &[u8]) -> Result<Vec<Component>, ParseError> {
+    parse(&bytes_to_text(input)?)
+}
+
+fn bytes_to_text(input: &[u8]) -> Result<Cow<'_, str>, ParseError> {
     if let Ok(s) = std::str::from_utf8(input) {
-        return parse(s);
+        return Ok(Cow::Borrowed(s));
     }
     let unfolded = unfold_bytes(input);
     match String::from_utf8(unfolded) {
-        Ok(s) => parse(&s),
+        Ok(s) => Ok(Cow::Owned(s)),
         Err(e) => {
             let upto = e.utf8_error().valid_up_to();
             let bytes = e.as_bytes();
@@ -934,6 +970,8 @@ pub fn unfold_bytes(input: &[u8]) -> Vec<u8> {
 struct Parser {
     stack: Vec<Component>,
     done: Vec<Component>,
+    lenient: bool,
+    repairs: Vec<ParseError>,
 }
 
 fn begin_end(line: &str) -> Option<(bool, &str)> {
@@ -956,6 +994,25 @@ fn begin_end(line: &str) -> Option<(bool, &str)> {
 }
 
 impl Parser {
+    /// Strict: the error. Lenient: note the repair and go on.
+    fn fail(&mut self, e: ParseError) -> Result<(), ParseError> {
+        if self.lenient {
+            self.repairs.push(e);
+            Ok(())
+        } else {
+            Err(e)
+        }
+    }
+
+    fn close_top(&mut self) {
+        if let Some(c) = self.stack.pop() {
+            match self.stack.last_mut() {
+                Some(parent) => parent.components.push(c),
+                None => self.done.push(c),
+            }
+        }
+    }
+
     fn structural(&mut self, begin: bool, name: &str, lineno: usize) -> Result<(), ParseError> {
         let name = name.trim();
         if begin {
@@ -965,33 +1022,55 @@ impl Parser {
             self.stack.push(Component::new(name));
             return Ok(());
         }
-        let Some(c) = self.stack.pop() else {
-            return Err(err(ParseErrorKind::UnexpectedEnd, lineno));
+        let Some(top) = self.stack.last() else {
+            return self.fail(err(ParseErrorKind::UnexpectedEnd, lineno));
         };
-        if !c.name.eq_ignore_ascii_case(name) {
-            return Err(err(
+        if !top.name.eq_ignore_ascii_case(name) {
+            let e = err(
                 ParseErrorKind::MismatchedEnd {
-                    expected: c.name,
+                    expected: top.name.clone(),
                     found: name.to_owned(),
                 },
                 lineno,
-            ));
+            );
+            self.fail(e)?;
+            // lenient: close up to the matching component, or drop a stray END
+            if self.stack.iter().any(|c| c.name.eq_ignore_ascii_case(name)) {
+                while self
+                    .stack
+                    .last()
+                    .is_some_and(|c| !c.name.eq_ignore_ascii_case(name))
+                {
+                    self.close_top();
+                }
+                self.close_top();
+            }
+            return Ok(());
         }
-        match self.stack.last_mut() {
-            Some(parent) => parent.components.push(c),
-            None => self.done.push(c),
-        }
+        self.close_top();
         Ok(())
     }
 
-    fn finish(mut self) -> Result<Vec<Component>, ParseError> {
-        if let Some(c) = self.stack.pop() {
-            return Err(err(ParseErrorKind::MissingEnd { name: c.name }, 0));
+    fn finish(mut self) -> Result<(Vec<Component>, Vec<ParseError>), ParseError> {
+        if let Some(c) = self.stack.last() {
+            let e = err(
+                ParseErrorKind::MissingEnd {
+                    name: c.name.clone(),
+                },
+                0,
+            );
+            if !self.lenient {
+                return Err(e);
+            }
+            self.repairs.push(e);
+            while !self.stack.is_empty() {
+                self.close_top();
+            }
         }
         if self.done.is_empty() {
             return Err(err(ParseErrorKind::Empty, 0));
         }
-        Ok(self.done)
+        Ok((self.done, self.repairs))
     }
 }
 

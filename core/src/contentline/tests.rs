@@ -266,3 +266,61 @@ fn many_parameters_keep_their_order() {
     assert_eq!(q.params().count(), 5);
     assert_eq!(Property::parse(q.as_str()).expect("reparse"), q);
 }
+
+#[test]
+fn lenient_parse_repairs_and_reports() {
+    let text = "X-BEFORE:1\nBEGIN:VCALENDAR\nVERSION\nBEGIN:VEVENT\nUID:1\nSUMMARY=oops\nBEGIN:VALARM\nACTION:DISPLAY\nEND:VEVENT\nEND:VTOOD\nBEGIN:VTODO\nUID:2\n";
+    assert!(parse(text).is_err());
+    let (comps, repairs) = parse_lenient(text).expect("lenient");
+    assert_eq!(comps.len(), 1);
+    let cal = &comps[0];
+    assert_eq!(cal.name(), "VCALENDAR");
+    let names: Vec<&str> = cal.components().iter().map(Component::name).collect();
+    assert_eq!(names, ["VEVENT", "VTODO"]);
+    let ev = &cal.components()[0];
+    assert_eq!(ev.components()[0].name(), "VALARM");
+    assert_eq!(ev.property("UID").map(Property::raw_value), Some("1"));
+    assert_eq!(
+        cal.components()[1].property("UID").map(Property::raw_value),
+        Some("2")
+    );
+    let kinds: Vec<(ParseErrorKind, usize)> =
+        repairs.into_iter().map(|e| (e.kind, e.line)).collect();
+    assert_eq!(
+        kinds,
+        [
+            (ParseErrorKind::PropertyOutsideComponent, 1),
+            (ParseErrorKind::MissingColon, 3),
+            (ParseErrorKind::MissingColon, 6),
+            (
+                ParseErrorKind::MismatchedEnd {
+                    expected: "VALARM".into(),
+                    found: "VEVENT".into()
+                },
+                9
+            ),
+            (
+                ParseErrorKind::MismatchedEnd {
+                    expected: "VCALENDAR".into(),
+                    found: "VTOOD".into()
+                },
+                10
+            ),
+            (
+                ParseErrorKind::MissingEnd {
+                    name: "VTODO".into()
+                },
+                0
+            ),
+        ]
+    );
+    // what the lenient parse returns is itself well-formed
+    assert_eq!(parse(&serialize(&comps)).expect("strict reparse"), comps);
+    assert_eq!(
+        parse_lenient("").map(|_| ()),
+        Err(ParseError {
+            kind: ParseErrorKind::Empty,
+            line: 0
+        })
+    );
+}

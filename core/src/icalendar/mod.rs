@@ -156,6 +156,19 @@ impl Calendar {
         Self::from_components(contentline::parse_bytes(bytes)?)
     }
 
+    /// Parses the first VCALENDAR, repairing what it can (see
+    /// [`contentline::parse_lenient`]); the repairs come back beside the calendar.
+    pub fn parse_lenient(text: &str) -> Result<(Calendar, Vec<ParseError>), Error> {
+        let (comps, repairs) = contentline::parse_lenient(text)?;
+        Ok((Self::from_components(comps)?, repairs))
+    }
+
+    /// [`Calendar::parse_lenient`] for bytes.
+    pub fn parse_bytes_lenient(bytes: &[u8]) -> Result<(Calendar, Vec<ParseError>), Error> {
+        let (comps, repairs) = contentline::parse_bytes_lenient(bytes)?;
+        Ok((Self::from_components(comps)?, repairs))
+    }
+
     /// Parses every VCALENDAR in `text` (other top-level components are skipped).
     pub fn parse_all(text: &str) -> Result<Vec<Calendar>, Error> {
         let cals: Vec<Calendar> = contentline::parse(text)?

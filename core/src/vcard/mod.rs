@@ -388,6 +388,21 @@ impl VCard {
         Ok(cards)
     }
 
+    /// Parses every VCARD, repairing what it can (see [`contentline::parse_lenient`]); the
+    /// repairs come back beside the cards.
+    pub fn parse_all_lenient(text: &str) -> Result<(Vec<VCard>, Vec<ParseError>), Error> {
+        let (comps, repairs) = contentline::parse_lenient(text)?;
+        let cards: Vec<VCard> = comps
+            .into_iter()
+            .filter(|c| c.is("VCARD"))
+            .map(|comp| VCard { comp })
+            .collect();
+        if cards.is_empty() {
+            return Err(Error::NotAVCard);
+        }
+        Ok((cards, repairs))
+    }
+
     /// An empty card of this version with FN (and for 3.0 an empty N, which 3.0 requires).
     pub fn new(version: Version, full_name: &str) -> VCard {
         let mut comp = Component::new("VCARD");
