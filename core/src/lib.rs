@@ -79,6 +79,9 @@ pub mod client;
 pub mod contentline;
 pub mod error;
 mod exchange;
+#[cfg(feature = "reqwest")]
+#[doc = include_str!("../../docs/google-calendar-api.md")]
+pub mod gcal_guide {}
 pub mod gcal;
 pub mod href;
 pub mod http;
