@@ -73,6 +73,8 @@ export interface DavClientOptions {
    * maxDelayMs: 32000 }; `false` turns retries off.
    */
   retry?: false | { maxRetries?: number; initialDelayMs?: number; maxDelayMs?: number };
+  /** Attach parsed `events`/`contact` to fetched objects (default true; false keeps only the raw text). */
+  parse?: boolean;
   /** How to wait before a retry (default `setTimeout`); a seam for tests and custom runtimes. */
   sleep?: (ms: number) => Promise<void>;
 }

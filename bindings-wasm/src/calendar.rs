@@ -1,11 +1,14 @@
 //! iCalendar and vCard parsing and recurrence expansion for JS: the core's summaries
 //! (`EventSummary`, `ContactSummary`, `OccurrenceSummary`) with camelCase keys.
 
-use davkit::icalendar::{CalObject, Calendar, ExpandOptions, OccurrenceSummary, TzPolicy};
+use std::borrow::Cow;
+
+use davkit::icalendar::{
+    CalObject, Calendar, EventSummary, ExpandOptions, OccurrenceSummary, TzPolicy,
+};
 use davkit::vcard::VCard;
 use davkit::{Error, ErrorKind};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 use crate::convert;
@@ -17,19 +20,25 @@ fn fail(kind: ErrorKind, message: impl Into<String>) -> JsValue {
 /// `parseCalendar(text)` -> `{ events: EventSummary[] }` (VEVENT, VTODO and VJOURNAL).
 #[wasm_bindgen(js_name = parseCalendar)]
 pub fn parse_calendar(text: &str) -> Result<JsValue, JsValue> {
+    #[derive(Serialize)]
+    struct Parsed<'a> {
+        name: Option<Cow<'a, str>>,
+        method: Option<&'a str>,
+        events: Vec<EventSummary>,
+    }
     let cal = Calendar::parse(text).map_err(|e| fail(ErrorKind::ICalendar, e.to_string()))?;
-    Ok(convert::plain_output(&json!({
-        "name": cal.name(),
-        "method": cal.method(),
-        "events": convert::json(&cal.summaries()),
-    })))
+    Ok(convert::output(&Parsed {
+        name: cal.name(),
+        method: cal.method(),
+        events: cal.summaries(),
+    }))
 }
 
 /// `parseContact(text)` -> `ContactSummary` of the first card.
 #[wasm_bindgen(js_name = parseContact)]
 pub fn parse_contact(text: &str) -> Result<JsValue, JsValue> {
     let card = VCard::parse(text).map_err(|e| fail(ErrorKind::VCard, e.to_string()))?;
-    Ok(convert::plain_output(&card.to_summary()))
+    Ok(convert::output(&card.to_summary()))
 }
 
 /// `parseContacts(text)` -> `ContactSummary[]` for a file with several cards.
@@ -37,7 +46,7 @@ pub fn parse_contact(text: &str) -> Result<JsValue, JsValue> {
 pub fn parse_contacts(text: &str) -> Result<JsValue, JsValue> {
     let cards = VCard::parse_all(text).map_err(|e| fail(ErrorKind::VCard, e.to_string()))?;
     let summaries: Vec<_> = cards.iter().map(VCard::to_summary).collect();
-    Ok(convert::plain_output(&summaries))
+    Ok(convert::output(&summaries))
 }
 
 #[derive(Deserialize)]
@@ -81,24 +90,35 @@ pub fn expand(text: &str, options: JsValue) -> Result<JsValue, JsValue> {
     let expansion = cal
         .expand(window, &opts)
         .map_err(|e| fail(ErrorKind::InvalidInput, e.to_string()))?;
+    #[derive(Serialize)]
+    struct OccurrenceOut<'a> {
+        #[serde(flatten)]
+        occurrence: OccurrenceSummary,
+        summary: Option<Cow<'a, str>>,
+        location: Option<Cow<'a, str>>,
+    }
+    #[derive(Serialize)]
+    struct ExpansionOut<'a> {
+        occurrences: Vec<OccurrenceOut<'a>>,
+        truncated: bool,
+        warnings: &'a [String],
+    }
     let components = cal.component().components();
-    let occurrences: Vec<Value> = expansion
+    let occurrences = expansion
         .occurrences
         .iter()
         .map(|occ| {
-            let mut v = convert::json(&OccurrenceSummary::from(occ));
-            if let (Some(comp), Value::Object(map)) = (components.get(occ.component_index), &mut v)
-            {
-                let obj = CalObject::new(comp);
-                map.insert("summary".into(), json!(obj.summary()));
-                map.insert("location".into(), json!(obj.location()));
+            let obj = components.get(occ.component_index).map(CalObject::new);
+            OccurrenceOut {
+                occurrence: OccurrenceSummary::from(occ),
+                summary: obj.as_ref().and_then(CalObject::summary),
+                location: obj.as_ref().and_then(CalObject::location),
             }
-            v
         })
         .collect();
-    Ok(convert::plain_output(&json!({
-        "occurrences": occurrences,
-        "truncated": expansion.truncated,
-        "warnings": expansion.warnings,
-    })))
+    Ok(convert::output(&ExpansionOut {
+        occurrences,
+        truncated: expansion.truncated,
+        warnings: &expansion.warnings,
+    }))
 }

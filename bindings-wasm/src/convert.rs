@@ -3,16 +3,61 @@
 //! keys, errors as plain objects the JS wrapper turns into `DavError`, and the parsed view of
 //! fetched iCalendar/vCard data attached next to the raw text.
 
-use davkit::icalendar::Calendar;
-use davkit::vcard::VCard;
-use davkit::{Error, ErrorKind};
+use davkit::icalendar::{Calendar, EventSummary};
+use davkit::vcard::{ContactSummary, VCard};
+use davkit::{Change, DavObject, Error, ErrorKind};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
 use wasm_bindgen::JsValue;
 
 /// Keys whose object values are data maps (href -> ETag): their keys are kept verbatim.
 const VERBATIM_MAPS: [&str; 1] = ["etags"];
+
+/// Rewrites the object keys of compact JSON text (as `serde_json::to_string` writes it) from
+/// snake_case to camelCase, leaving string values and the keys of [`VERBATIM_MAPS`] alone.
+pub(crate) fn camelize_json(json: &str) -> String {
+    let bytes = json.as_bytes();
+    let mut out = String::with_capacity(json.len());
+    // One entry per open object/array: whether its keys are kept verbatim.
+    let mut verbatim: Vec<bool> = Vec::new();
+    let mut next_verbatim = false;
+    let mut i = 0;
+    let mut copied = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' | b'[' => {
+                verbatim.push(next_verbatim);
+                next_verbatim = false;
+                i += 1;
+            }
+            b'}' | b']' => {
+                verbatim.pop();
+                i += 1;
+            }
+            b'"' => {
+                let start = i + 1;
+                let mut end = start;
+                while end < bytes.len() && bytes[end] != b'"' {
+                    end += if bytes[end] == b'\\' { 2 } else { 1 };
+                }
+                let is_key = bytes.get(end + 1) == Some(&b':');
+                if is_key {
+                    let key = &json[start..end.min(json.len())];
+                    next_verbatim = VERBATIM_MAPS.contains(&key);
+                    if !verbatim.last().copied().unwrap_or(false) && key.contains('_') {
+                        out.push_str(&json[copied..start]);
+                        out.push_str(&camel(key));
+                        copied = end;
+                    }
+                }
+                i = end + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    out.push_str(&json[copied.min(json.len())..]);
+    out
+}
 
 /// `display_name` -> `displayName`.
 pub(crate) fn camel(key: &str) -> String {
@@ -31,96 +76,98 @@ pub(crate) fn camel(key: &str) -> String {
     out
 }
 
-fn camelize(value: Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut out = Map::with_capacity(map.len());
-            for (k, v) in map {
-                let v = if VERBATIM_MAPS.contains(&k.as_str()) {
-                    v
-                } else {
-                    camelize(v)
-                };
-                out.insert(camel(&k), v);
-            }
-            Value::Object(out)
+/// A fetched object with its parsed view, as JS receives it.
+#[derive(Serialize)]
+pub(crate) struct ObjectOut<'a> {
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    change: Option<&'static str>,
+    url: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    etag: Option<Option<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<Option<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    events: Option<Vec<EventSummary>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    contact: Option<ContactSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parse_error: Option<String>,
+}
+
+impl<'a> ObjectOut<'a> {
+    fn new(change: Option<&'static str>, o: &'a DavObject, parse: bool) -> Self {
+        let mut out = ObjectOut {
+            change,
+            url: &o.url,
+            etag: Some(o.etag.as_deref()),
+            data: Some(o.data.as_deref()),
+            events: None,
+            contact: None,
+            parse_error: None,
+        };
+        if let (true, Some(data)) = (parse, o.data.as_deref()) {
+            out.attach(data);
         }
-        Value::Array(items) => Value::Array(items.into_iter().map(camelize).collect()),
-        other => other,
+        out
+    }
+
+    /// Parses the data by its first line (iCalendar or vCard); other data is left alone.
+    fn attach(&mut self, data: &str) {
+        let head = data.trim_start_matches('\u{feff}').trim_start();
+        let starts = |prefix: &str| {
+            head.get(..prefix.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(prefix))
+        };
+        if starts("BEGIN:VCALENDAR") {
+            match Calendar::parse(data) {
+                Ok(c) => self.events = Some(c.summaries()),
+                Err(e) => self.parse_error = Some(e.to_string()),
+            }
+        } else if starts("BEGIN:VCARD") {
+            match VCard::parse(data) {
+                Ok(c) => self.contact = Some(c.to_summary()),
+                Err(e) => self.parse_error = Some(e.to_string()),
+            }
+        }
     }
 }
 
-/// Adds `events` (iCalendar) or `contact` (vCard), or `parse_error`, to every object that looks
-/// like a fetched `DavObject` (`url`, `etag` and a `data` string).
-fn attach_parsed(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            let parsed = match map.get("data") {
-                Some(Value::String(data))
-                    if map.contains_key("url") && map.contains_key("etag") =>
-                {
-                    Some(parse_any(data))
-                }
-                _ => None,
-            };
-            match parsed {
-                Some(Some((key, parsed))) => {
-                    map.insert(key.to_owned(), parsed);
-                }
-                Some(None) | None => {
-                    for v in map.values_mut() {
-                        attach_parsed(v);
-                    }
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(attach_parsed),
-        _ => {}
-    }
+/// Objects with their parsed views (`parse` off: as they came).
+pub(crate) fn objects<'a>(list: &'a [DavObject], parse: bool) -> Vec<ObjectOut<'a>> {
+    list.iter()
+        .map(|o| ObjectOut::new(None, o, parse))
+        .collect()
 }
 
-/// The parsed view of an object's data, by its first line.
-fn parse_any(data: &str) -> Option<(&'static str, Value)> {
-    let head = data.trim_start_matches('\u{feff}').trim_start();
-    let starts = |prefix: &str| {
-        head.get(..prefix.len())
-            .is_some_and(|h| h.eq_ignore_ascii_case(prefix))
-    };
-    let result = if starts("BEGIN:VCALENDAR") {
-        Calendar::parse(data)
-            .map(|c| ("events", json(&c.summaries())))
-            .map_err(|e| e.to_string())
-    } else if starts("BEGIN:VCARD") {
-        VCard::parse(data)
-            .map(|c| ("contact", json(&c.to_summary())))
-            .map_err(|e| e.to_string())
-    } else {
-        return None;
-    };
-    Some(result.unwrap_or_else(|message| ("parse_error", Value::String(message))))
+/// One object with its parsed view.
+pub(crate) fn object(o: &DavObject, parse: bool) -> ObjectOut<'_> {
+    ObjectOut::new(None, o, parse)
 }
 
-pub(crate) fn json<T: Serialize>(value: &T) -> Value {
-    // The core's output types are plain strings, numbers, vectors and maps: this cannot fail.
-    serde_json::to_value(value).unwrap_or(Value::Null)
+/// Sync changes with the parsed views of added and changed objects.
+pub(crate) fn changes(list: &[Change], parse: bool) -> Vec<ObjectOut<'_>> {
+    list.iter()
+        .map(|c| match c {
+            Change::Added(o) => ObjectOut::new(Some("added"), o, parse),
+            Change::Changed(o) => ObjectOut::new(Some("changed"), o, parse),
+            Change::Deleted { url } => ObjectOut {
+                change: Some("deleted"),
+                url,
+                etag: None,
+                data: None,
+                events: None,
+                contact: None,
+                parse_error: None,
+            },
+        })
+        .collect()
 }
 
-/// A core output as a JS value: parsed data attached, keys camelCased, one `JSON.parse`.
-pub(crate) fn output<T: Serialize>(value: &T) -> JsValue {
-    let mut v = json(value);
-    attach_parsed(&mut v);
-    value_to_js(camelize(v))
-}
-
-/// A JSON value (already in JS naming) as a JS value.
-pub(crate) fn value_to_js(v: Value) -> JsValue {
-    let text = v.to_string();
-    js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
-}
-
-/// A core output as JS, camelCased but without the parsed view (for parse functions).
-pub(crate) fn plain_output<T: Serialize>(value: &T) -> JsValue {
-    value_to_js(camelize(json(value)))
+/// A core output as a JS value: keys camelCased, one `JSON.parse`.
+pub(crate) fn output<T: Serialize + ?Sized>(value: &T) -> JsValue {
+    // The outputs are plain strings, numbers, vectors and maps: serialising cannot fail.
+    let text = serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned());
+    js_sys::JSON::parse(&camelize_json(&text)).unwrap_or(JsValue::NULL)
 }
 
 /// Reads a JS argument through JSON (`undefined` reads as `null`).
@@ -139,16 +186,28 @@ pub(crate) fn input<T: DeserializeOwned>(value: &JsValue, what: &str) -> Result<
 
 /// A core error as the plain object the JS wrapper turns into a `DavError`.
 pub(crate) fn error(e: &Error) -> JsValue {
-    let v = serde_json::json!({
-        "davkit": true,
-        "kind": e.kind().as_str(),
-        "message": e.message(),
-        "status": e.status(),
-        "url": e.url(),
-        "bodyExcerpt": e.body_excerpt(),
-        "retryAfter": e.retry_after(),
-    });
-    value_to_js(v)
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct ErrorOut<'a> {
+        davkit: bool,
+        kind: &'a str,
+        message: &'a str,
+        status: Option<u16>,
+        url: Option<&'a str>,
+        body_excerpt: Option<&'a str>,
+        retry_after: Option<u64>,
+    }
+    let out = ErrorOut {
+        davkit: true,
+        kind: e.kind().as_str(),
+        message: e.message(),
+        status: e.status(),
+        url: e.url(),
+        body_excerpt: e.body_excerpt(),
+        retry_after: e.retry_after(),
+    };
+    let text = serde_json::to_string(&out).unwrap_or_else(|_| "null".to_owned());
+    js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
 }
 
 #[cfg(test)]
@@ -159,28 +218,37 @@ mod tests {
     fn camel_case_keys() {
         assert_eq!(camel("display_name"), "displayName");
         assert_eq!(camel("supports_sync_collection"), "supportsSyncCollection");
-        assert_eq!(camel("url"), "url");
-        let v = camelize(serde_json::json!({
-            "sync_token": "t", "etags": {"/a_b.ics": "\"1\""}, "changes": [{"final_url": 1}]
-        }));
+        let text = r#"{"sync_token":"a_b:c","etags":{"/a_b.ics":"\"1_2\""},"changes":[{"final_url":"x\"_y:","n_1":[{"k_k":1}]}],"z_z":null}"#;
         assert_eq!(
-            v,
-            serde_json::json!({"syncToken": "t", "etags": {"/a_b.ics": "\"1\""}, "changes": [{"finalUrl": 1}]})
+            camelize_json(text),
+            r#"{"syncToken":"a_b:c","etags":{"/a_b.ics":"\"1_2\""},"changes":[{"finalUrl":"x\"_y:","n1":[{"kK":1}]}],"zZ":null}"#
         );
     }
 
     #[test]
     fn parsed_view_is_attached() {
-        let mut v = serde_json::json!({"changes": [{"type": "added", "url": "u", "etag": null,
-            "data": "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\nSUMMARY:Hi\r\nDTSTART:20260101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"}]});
-        attach_parsed(&mut v);
-        assert_eq!(v["changes"][0]["events"][0]["summary"], "Hi");
-        let mut card = serde_json::json!({"url": "u", "etag": "e", "data": "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ann\r\nEND:VCARD\r\n"});
-        attach_parsed(&mut card);
-        assert_eq!(card["contact"]["full_name"], "Ann");
-        let mut bad =
-            serde_json::json!({"url": "u", "etag": "e", "data": "BEGIN:VCARD\r\nFN:Ann\r\n"});
-        attach_parsed(&mut bad);
-        assert!(bad["parse_error"].is_string(), "{bad}");
+        let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\nSUMMARY:Hi\r\nDTSTART:20260101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let obj = |data: &str| DavObject {
+            url: "u".into(),
+            etag: None,
+            data: Some(data.into()),
+            json: None,
+        };
+        let added = vec![Change::Added(obj(ics))];
+        let v = serde_json::to_value(changes(&added, true)).unwrap();
+        assert_eq!(v[0]["type"], "added");
+        assert_eq!(v[0]["events"][0]["summary"], "Hi");
+        assert_eq!(v[0]["etag"], serde_json::Value::Null);
+        let card = obj("BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ann\r\nEND:VCARD\r\n");
+        let v = serde_json::to_value(object(&card, true)).unwrap();
+        assert_eq!(v["contact"]["full_name"], "Ann");
+        let bad = obj("BEGIN:VCARD\r\nFN:Ann\r\n");
+        let v = serde_json::to_value(object(&bad, true)).unwrap();
+        assert!(v["parse_error"].is_string(), "{v}");
+        let v = serde_json::to_value(object(&card, false)).unwrap();
+        assert!(v.get("contact").is_none());
+        let deleted = vec![Change::Deleted { url: "d".into() }];
+        let v = serde_json::to_value(changes(&deleted, true)).unwrap();
+        assert_eq!(v, serde_json::json!([{"type": "deleted", "url": "d"}]));
     }
 }

@@ -47,6 +47,8 @@ struct JsConfig {
     #[serde(default)]
     follow_redirects: bool,
     retry: Option<JsRetry>,
+    /// Attach the parsed view (`events`, `contact`) to fetched objects (default true).
+    parse: Option<bool>,
 }
 
 /// The rate-limit retry policy; missing fields keep the core's defaults.
@@ -117,6 +119,23 @@ fn kind(name: &str) -> Result<CollectionKind, Error> {
 #[wasm_bindgen]
 pub struct Client {
     inner: Rc<DavClient<FetchTransport>>,
+    parse: bool,
+}
+
+/// `sync` as JS receives it: changes with their parsed views.
+#[derive(serde::Serialize)]
+struct SyncOut<'a> {
+    changes: Vec<convert::ObjectOut<'a>>,
+    state: &'a SyncState,
+    method: davkit::SyncMethod,
+    token_was_reset: bool,
+}
+
+/// `multiget` as JS receives it.
+#[derive(serde::Serialize)]
+struct MultigetOut<'a> {
+    objects: Vec<convert::ObjectOut<'a>>,
+    missing: &'a [String],
 }
 
 type Out = Result<JsValue, Error>;
@@ -174,6 +193,7 @@ impl Client {
                 FetchTransport::new(fetch, sleep, c.omit_user_agent, c.follow_redirects);
             Ok(Client {
                 inner: Rc::new(DavClient::new(config, transport)?),
+                parse: c.parse.unwrap_or(true),
             })
         };
         build().map_err(|e| convert::error(&e))
@@ -243,15 +263,18 @@ impl Client {
     /// `listObjects(collectionUrl)` -> `DavObject[]` (URLs and ETags).
     #[wasm_bindgen(js_name = listObjects)]
     pub fn list_objects(&self, collection_url: String) -> Promise {
-        self.run(
-            move |c| async move { Ok(convert::output(&c.list_objects(&collection_url).await?)) },
-        )
+        let parse = self.parse;
+        self.run(move |c| async move {
+            let list = c.list_objects(&collection_url).await?;
+            Ok(convert::output(&convert::objects(&list, parse)))
+        })
     }
 
     /// `calendarQuery(collectionUrl, { component, start?, end? })` -> `DavObject[]`.
     #[wasm_bindgen(js_name = calendarQuery)]
     pub fn calendar_query(&self, collection_url: String, filter: JsValue) -> Promise {
         let filter: Result<JsFilter, Error> = convert::input(&filter, "calendar query filter");
+        let parse = self.parse;
         self.run(move |c| async move {
             let f = filter?;
             let time_range = (f.start.is_some() || f.end.is_some()).then_some(TimeRange {
@@ -262,9 +285,8 @@ impl Client {
                 component: f.component,
                 time_range,
             };
-            Ok(convert::output(
-                &c.calendar_query(&collection_url, filter).await?,
-            ))
+            let list = c.calendar_query(&collection_url, filter).await?;
+            Ok(convert::output(&convert::objects(&list, parse)))
         })
     }
 
@@ -275,21 +297,26 @@ impl Client {
         kind_name: String,
         hrefs: Vec<String>,
     ) -> Promise {
+        let parse = self.parse;
         self.run(move |c| async move {
             let result = c
                 .multiget(&collection_url, kind(&kind_name)?, hrefs)
                 .await?;
-            Ok(convert::output(&serde_json::json!({
-                "objects": convert::json(&result.objects),
-                "missing": result.missing,
-            })))
+            Ok(convert::output(&MultigetOut {
+                objects: convert::objects(&result.objects, parse),
+                missing: &result.missing,
+            }))
         })
     }
 
     /// `getObject(url)` -> `DavObject`.
     #[wasm_bindgen(js_name = getObject)]
     pub fn get_object(&self, url: String) -> Promise {
-        self.run(move |c| async move { Ok(convert::output(&c.get_object(&url).await?)) })
+        let parse = self.parse;
+        self.run(move |c| async move {
+            let object = c.get_object(&url).await?;
+            Ok(convert::output(&convert::object(&object, parse)))
+        })
     }
 
     /// `createObject(collectionUrl, name, data)` -> `WriteResult`.
@@ -332,6 +359,7 @@ impl Client {
     /// `sync(state, kind)` -> `{ changes, state, method, tokenWasReset }`.
     pub fn sync(&self, state: JsValue, kind_name: String) -> Promise {
         let state: Result<JsSyncState, Error> = convert::input(&state, "sync state");
+        let parse = self.parse;
         self.run(move |c| async move {
             let s = state?;
             let state = SyncState {
@@ -340,7 +368,13 @@ impl Client {
                 ctag: s.ctag,
                 etags: s.etags,
             };
-            Ok(convert::output(&c.sync(state, kind(&kind_name)?).await?))
+            let r = c.sync(state, kind(&kind_name)?).await?;
+            Ok(convert::output(&SyncOut {
+                changes: convert::changes(&r.changes, parse),
+                state: &r.state,
+                method: r.method,
+                token_was_reset: r.token_was_reset,
+            }))
         })
     }
 }

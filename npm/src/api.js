@@ -105,6 +105,7 @@ export class DavClient {
       omitUserAgent: options.omitUserAgent ?? platform.browser,
       followRedirects: (options.redirect ?? (platform.browser ? 'follow' : 'manual')) === 'follow',
       retry: options.retry === false ? { maxRetries: 0 } : options.retry,
+      parse: options.parse ?? true,
     };
     this.#auth = options.auth ?? null;
     if (typeof this.#auth !== 'function') this.#client = this.#build(credentialsOf(this.#auth));
