@@ -145,6 +145,7 @@ mod tests {
             url: url.into(),
             etag: Some("\"1\"".into()),
             data: Some(data.into()),
+            json: None,
         }
     }
 
