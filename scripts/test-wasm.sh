@@ -6,7 +6,8 @@
 # Then: fmt and clippy of the wasm crate, its unit tests, the package build (cargo ->
 # wasm-bindgen -> npm binaryen's wasm-opt) into npm/dist/, and every `node --test` suite in
 # npm/test/ (vector replay, size budget, package/bundler, live Radicale, browser) under a
-# Radicale started by tests/servers/servers.py. The output ends with node's test summary.
+# Radicale started by tests/servers/servers.py (one file at a time: they share the server).
+# The output ends with node's test summary.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export CARGO_TERM_COLOR=never DEBIAN_FRONTEND=noninteractive
@@ -44,4 +45,4 @@ node npm/scripts/build.mjs
 
 step "node --test (vectors, size, package, live Radicale, browser)"
 python3 tests/servers/servers.py --only radicale --seed run -- \
-  node --test --test-reporter=spec npm/test/
+  node --test --test-concurrency=1 --test-reporter=spec npm/test/

@@ -5,7 +5,8 @@
 // Saves a screenshot to npm/test-output/example-web.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { npmDir, repoDir } from './helpers.mjs';
 import { launchChromium, serveStatic } from './static-server.mjs';
@@ -52,5 +53,40 @@ test('the web example discovers, syncs and renders the Radicale calendars', { sk
   } finally {
     await browser.close();
     await site.close();
+  }
+});
+
+test('the README browser example, as written, syncs and lists the events', { skip, timeout: 60000 }, async () => {
+  const text = readFileSync(join(npmDir, 'README.md'), 'utf8');
+  const from = text.indexOf('## Browser: a complete example');
+  const open = text.indexOf('```html\n', from);
+  const html = text.slice(open + 8, text.indexOf('\n```', open + 1) + 1);
+  // Served from a scratch root holding the page and the built package at the path the import map names.
+  const root = mkdtempSync(join(tmpdir(), 'davkit-readme-'));
+  mkdirSync(join(root, 'node_modules', 'davkit'), { recursive: true });
+  const { cpSync } = await import('node:fs');
+  cpSync(join(npmDir, 'dist'), join(root, 'node_modules', 'davkit', 'dist'), { recursive: true });
+  writeFileSync(join(root, 'index.html'), html);
+  const site = await serveStatic(root, ['/index.html', '/node_modules/davkit/dist/']);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${site.url}/index.html`);
+    await page.fill('input[name=server]', new URL('alice/', radicale).href);
+    await page.fill('input[name=user]', 'alice');
+    await page.fill('input[name=password]', 'alice-pass');
+    await page.click('button');
+    await page.waitForFunction(() => /events$|Error|:/.test(document.querySelector('#status').textContent), null, { timeout: 30000 });
+    // Work: 6 objects, 7 VEVENTs (the stand-up has an overriding instance); Personal: 4.
+    assert.equal(await page.textContent('#status'), '11 events');
+    assert.deepEqual(errors, []);
+    const items = await page.locator('#events li').allTextContents();
+    assert.ok(items.some((t) => /2026-03-05T14:00:00 \(Asia\/Seoul\) · Sync with the Seoul office · Work/.test(t)), items.join('\n'));
+  } finally {
+    await browser.close();
+    await site.close();
+    rmSync(root, { recursive: true, force: true });
   }
 });

@@ -102,10 +102,21 @@ test('esbuild bundle for the browser runs in headless Chromium', async () => {
   }
 });
 
-test('the README node example (examples/node/sync.mjs) syncs Radicale, then only changes', {
+/** The first fenced block of `lang` after `heading` in the README. */
+export function readmeBlock(heading, lang) {
+  const text = readFileSync(join(npmDir, 'README.md'), 'utf8');
+  const from = text.indexOf(heading);
+  const open = text.indexOf('```' + lang + '\n', from);
+  return text.slice(open + lang.length + 4, text.indexOf('\n```', open + 1) + 1);
+}
+
+test('the README node example (= examples/node/sync.mjs) syncs Radicale, then only changes', {
   skip: process.env.DAVKIT_RADICALE_URL ? false : 'DAVKIT_RADICALE_URL is not set',
 }, () => {
-  cpSync(join(npmDir, '..', 'examples', 'node', 'sync.mjs'), join(scratch, 'sync.mjs'));
+  const example = readFileSync(join(npmDir, '..', 'examples', 'node', 'sync.mjs'), 'utf8');
+  const fromReadme = readmeBlock('## Node: a complete example', 'js');
+  assert.ok(example.endsWith(fromReadme.split('\n').slice(1).join('\n')), 'the README shows examples/node/sync.mjs');
+  writeFileSync(join(scratch, 'sync.mjs'), fromReadme);
   const env = { ...process.env, DAV_URL: process.env.DAVKIT_RADICALE_URL, DAV_USER: 'alice', DAV_PASSWORD: 'alice-pass' };
   const first = execFileSync(process.execPath, ['sync.mjs', 'state.json'], { cwd: scratch, env, encoding: 'utf8' });
   assert.match(first, /^Work: 6 changes, 6 objects \(sync-collection\)$/m);
