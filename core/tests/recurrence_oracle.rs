@@ -24,8 +24,6 @@ fn python() -> PathBuf {
 }
 
 /// Files of the corpus left out on purpose, with the reason (known, documented differences):
-/// - `issue_86_x_wr_timezone_without_time_zone_in_dt.ics`: the oracle applies the calendar's
-///   `X-WR-TIMEZONE` to floating times; davkit reads them in `ExpandOptions::floating_tz`.
 /// - `issue_201_mixed_datetime_and_date.ics`: DTSTART is a DATE and DTEND a DATE-TIME; the oracle
 ///   turns the event into date-times, davkit keeps the all-day form of DTSTART.
 /// - `bad_rrule_missing_until_event.ics`, `issue_201_test_matrix.ics`: the oracle rejects them.
@@ -379,6 +377,11 @@ const CASES: &[(&str, &str, &str)] = &[
     ),
     (
         "pypi-recurring-ical-events-3.8.2/issue_75_range_parameter.ics",
+        "1990-01-01T00:00:00Z",
+        "2031-01-01T00:00:00Z",
+    ),
+    (
+        "pypi-recurring-ical-events-3.8.2/issue_86_x_wr_timezone_without_time_zone_in_dt.ics",
         "1990-01-01T00:00:00Z",
         "2031-01-01T00:00:00Z",
     ),

@@ -514,6 +514,53 @@ impl<'a> CalObject<'a> {
         Ok(out)
     }
 
+    /// PRIORITY (0 undefined, 1 highest .. 9 lowest).
+    pub fn priority(&self) -> Option<u8> {
+        self.comp
+            .property("PRIORITY")
+            .and_then(|p| p.raw_value().trim().parse().ok())
+    }
+
+    /// CLASS (PUBLIC, PRIVATE, CONFIDENTIAL).
+    pub fn class(&self) -> Option<&'a str> {
+        self.comp.property("CLASS").map(|p| p.raw_value().trim())
+    }
+
+    /// TRANSP (OPAQUE, TRANSPARENT).
+    pub fn transparency(&self) -> Option<&'a str> {
+        self.comp.property("TRANSP").map(|p| p.raw_value().trim())
+    }
+
+    /// URL.
+    pub fn url(&self) -> Option<&'a str> {
+        self.comp.property("URL").map(|p| p.raw_value().trim())
+    }
+
+    /// COLOR (RFC 7986).
+    pub fn color(&self) -> Option<&'a str> {
+        self.comp.property("COLOR").map(|p| p.raw_value().trim())
+    }
+
+    /// PERCENT-COMPLETE (VTODO).
+    pub fn percent_complete(&self) -> Option<u8> {
+        self.comp
+            .property("PERCENT-COMPLETE")
+            .and_then(|p| p.raw_value().trim().parse().ok())
+    }
+
+    /// COMPLETED (VTODO).
+    pub fn completed(&self) -> Result<Option<CalDateTime>, ValueError> {
+        self.date("COMPLETED")
+    }
+
+    /// RELATED-TO values (parent tasks and the like), as written.
+    pub fn related_to(&self) -> Vec<String> {
+        self.comp
+            .properties_named("RELATED-TO")
+            .map(|p| p.raw_value().trim().to_owned())
+            .collect()
+    }
+
     /// True when the component has RRULE or RDATE.
     pub fn is_recurring(&self) -> bool {
         self.comp.property("RRULE").is_some() || self.comp.property("RDATE").is_some()
@@ -698,6 +745,37 @@ impl<'a> CalObjectMut<'a> {
             }
             None => {
                 self.comp.remove_properties("DURATION");
+            }
+        }
+    }
+
+    /// Sets or removes PRIORITY.
+    pub fn set_priority(&mut self, v: Option<u8>) {
+        match v {
+            Some(n) => self
+                .comp
+                .set_property(Property::new("PRIORITY", &n.to_string())),
+            None => {
+                self.comp.remove_properties("PRIORITY");
+            }
+        }
+    }
+
+    /// Marks a VTODO completed at `when` (STATUS:COMPLETED, PERCENT-COMPLETE:100, COMPLETED),
+    /// or reopens it (`None`: STATUS:NEEDS-ACTION, the other two removed).
+    pub fn set_completed(&mut self, when: Option<&CalDateTime>) {
+        match when {
+            Some(t) => {
+                self.comp.set_property(Property::new("STATUS", "COMPLETED"));
+                self.comp
+                    .set_property(Property::new("PERCENT-COMPLETE", "100"));
+                self.set_date("COMPLETED", Some(t));
+            }
+            None => {
+                self.comp
+                    .set_property(Property::new("STATUS", "NEEDS-ACTION"));
+                self.comp.remove_properties("PERCENT-COMPLETE");
+                self.comp.remove_properties("COMPLETED");
             }
         }
     }

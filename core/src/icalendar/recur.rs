@@ -569,6 +569,9 @@ pub struct ExpandOptions {
     pub floating_tz: TimeZone,
     /// Which source resolves a TZID.
     pub tz_policy: TzPolicy,
+    /// Read floating and UTC times in the calendar's `X-WR-TIMEZONE`, when it has one (as
+    /// Google Calendar and most clients do for such files). Default true.
+    pub x_wr_timezone: bool,
 }
 
 impl Default for ExpandOptions {
@@ -578,6 +581,7 @@ impl Default for ExpandOptions {
             max_iterations: 1_000_000,
             floating_tz: TimeZone::UTC,
             tz_policy: TzPolicy::default(),
+            x_wr_timezone: true,
         }
     }
 }
@@ -696,6 +700,31 @@ fn ts(secs: i64) -> Timestamp {
     Timestamp::from_second(secs).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
+/// The calendar-wide zone of `X-WR-TIMEZONE` (Google Calendar exports): floating and UTC values
+/// are read as wall-clock times in it, as Google and the x-wr-timezone package do.
+pub(crate) struct Xwr {
+    tzid: String,
+    zone: std::rc::Rc<Zone>,
+}
+
+fn xwr_fix(xwr: Option<&Xwr>, v: CalDateTime) -> CalDateTime {
+    let Some(x) = xwr else { return v };
+    match v {
+        CalDateTime::Floating(dt) => CalDateTime::Zoned {
+            local: dt,
+            tzid: x.tzid.clone(),
+        },
+        CalDateTime::Utc(dt) => match dt_from_local_secs(x.zone.utc_to_local(local_secs(dt))) {
+            Some(local) => CalDateTime::Zoned {
+                local,
+                tzid: x.tzid.clone(),
+            },
+            None => CalDateTime::Utc(dt),
+        },
+        other => other,
+    }
+}
+
 /// How the end of each occurrence follows from its start.
 #[derive(Clone, Copy)]
 enum EndRule {
@@ -712,12 +741,14 @@ fn end_rule(
     start: &CalDateTime,
     sconv: &Conv<'_>,
     econv_of: &dyn Fn(&CalDateTime) -> Conv<'static>,
+    xwr: Option<&Xwr>,
 ) -> Result<EndRule, ValueError> {
     let end = if obj.kind() == super::ObjectKind::Todo {
         obj.due()?
     } else {
         obj.dtend()?
     };
+    let end = end.map(|e| xwr_fix(xwr, e));
     if let Some(end) = end {
         let same_form = std::mem::discriminant(&end) == std::mem::discriminant(start)
             && end.tzid() == start.tzid();
@@ -863,11 +894,21 @@ impl Calendar {
                 }
             }
         }
+        let xwr = if opts.x_wr_timezone {
+            self.component()
+                .property("X-WR-TIMEZONE")
+                .map(|p| p.raw_value().trim().to_owned())
+                .and_then(|tzid| resolver.resolve(&tzid).map(|zone| Xwr { tzid, zone }))
+        } else {
+            None
+        };
         for key in &order {
             let Some(series) = groups.get(key) else {
                 continue;
             };
-            if let Err(e) = self.expand_series(series, (ws, we), opts, &resolver, &mut out) {
+            if let Err(e) =
+                self.expand_series(series, (ws, we), opts, &resolver, xwr.as_ref(), &mut out)
+            {
                 out.warnings.push(format!("UID {key:?} skipped: {e}"));
             }
             if out.truncated {
@@ -888,13 +929,15 @@ impl Calendar {
         (ws, we): (i64, i64),
         opts: &ExpandOptions,
         resolver: &Resolver<'_>,
+        xwr: Option<&Xwr>,
         out: &mut Expansion,
     ) -> Result<(), ValueError> {
         let floating = &opts.floating_tz;
+        let fix = |v: CalDateTime| xwr_fix(xwr, v);
         let mut warnings = Vec::new();
         let master = series.master.as_ref();
         let master_start = match master {
-            Some((_, m)) => m.dtstart()?,
+            Some((_, m)) => m.dtstart()?.map(fix),
             None => None,
         };
         let master_is_date = master_start.as_ref().is_some_and(CalDateTime::is_date);
@@ -912,7 +955,7 @@ impl Calendar {
         let mut excluded: HashSet<i64> = HashSet::new();
         let mut ex_dates: HashSet<Date> = HashSet::new();
         if let Some((_, m)) = master {
-            for x in m.exdates()? {
+            for x in m.exdates()?.into_iter().map(fix) {
                 if x.is_date() && !master_is_date {
                     ex_dates.insert(x.date());
                 } else {
@@ -925,7 +968,7 @@ impl Calendar {
         let mut chosen: HashMap<i64, (usize, CalObject<'_>)> = HashMap::new();
         let mut chosen_order: Vec<i64> = Vec::new();
         for (idx, ov) in &series.overrides {
-            let Some(rid) = ov.recurrence_id()? else {
+            let Some(rid) = ov.recurrence_id()?.map(fix) else {
                 continue;
             };
             let key = key_of(&rid, &mut warnings);
@@ -951,19 +994,19 @@ impl Calendar {
             let Some((idx, ov)) = chosen.get(key) else {
                 continue;
             };
-            let Some(rid) = ov.recurrence_id()? else {
+            let Some(rid) = ov.recurrence_id()?.map(fix) else {
                 continue;
             };
-            let start = ov.dtstart()?.unwrap_or_else(|| rid.clone());
+            let start = ov.dtstart()?.map(fix).unwrap_or_else(|| rid.clone());
             let sconv = conv_for(&start, resolver, floating, &mut warnings);
             let econv = |v: &CalDateTime| static_conv(v, resolver, floating);
             let has_end = ov.dtend()?.is_some() || ov.duration()?.is_some() || ov.due()?.is_some();
             let rule = match (master, &master_start, has_end) {
                 (Some((_, m)), Some(ms), false) => {
                     let mconv = conv_for(ms, resolver, floating, &mut warnings);
-                    end_rule(m, ms, &mconv, &econv)?
+                    end_rule(m, ms, &mconv, &econv, xwr)?
                 }
-                _ => end_rule(ov, &start, &sconv, &econv)?,
+                _ => end_rule(ov, &start, &sconv, &econv, xwr)?,
             };
             let (start, rule) = unswap(start, rule);
             let placed = place(local_secs(start.local()), rule, &sconv);
@@ -1006,7 +1049,7 @@ impl Calendar {
         };
         let sconv = conv_for(&start, resolver, floating, &mut warnings);
         let econv = |v: &CalDateTime| static_conv(v, resolver, floating);
-        let rule = end_rule(master, &start, &sconv, &econv)?;
+        let rule = end_rule(master, &start, &sconv, &econv, xwr)?;
         let (start, rule) = unswap(start, rule);
         let start_local = local_secs(start.local());
         // the longest an occurrence can last, to look back before the window
@@ -1106,7 +1149,7 @@ impl Calendar {
                     None => (part, None),
                 };
                 let rd = match CalDateTime::parse(first, tzid.as_deref()) {
-                    Ok(v) => v,
+                    Ok(v) => fix(v),
                     Err(e) => {
                         warnings.push(format!("RDATE ignored: {e}"));
                         continue;
@@ -1127,7 +1170,7 @@ impl Calendar {
                     if let Some(d) = Duration::parse(second) {
                         period_ends
                             .insert(l, EndRule::Nominal(d.nominal_days(), d.exact_seconds()));
-                    } else if let Ok(e) = CalDateTime::parse(second, tzid.as_deref()) {
+                    } else if let Ok(e) = CalDateTime::parse(second, tzid.as_deref()).map(fix) {
                         let eu = conv_for(&e, resolver, floating, &mut warnings)
                             .to_utc(local_secs(e.local()));
                         period_ends.insert(l, EndRule::Exact(eu - su));

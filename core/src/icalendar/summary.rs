@@ -88,6 +88,12 @@ pub struct EventSummary {
     pub rrule: Vec<String>,
     /// RECURRENCE-ID of an overriding instance.
     pub recurrence_id: Option<TimeSummary>,
+    /// PRIORITY.
+    pub priority: Option<u8>,
+    /// PERCENT-COMPLETE (VTODO).
+    pub percent_complete: Option<u8>,
+    /// COMPLETED (VTODO).
+    pub completed: Option<TimeSummary>,
     /// ORGANIZER.
     pub organizer: Option<CalAddress>,
     /// ATTENDEEs.
@@ -128,6 +134,13 @@ impl EventSummary {
                 .ok()
                 .flatten()
                 .map(|r| TimeSummary::build(&r, resolver)),
+            priority: o.priority(),
+            percent_complete: o.percent_complete(),
+            completed: o
+                .completed()
+                .ok()
+                .flatten()
+                .map(|c| TimeSummary::build(&c, resolver)),
             organizer: o.organizer(),
             attendees: o.attendees(),
         }

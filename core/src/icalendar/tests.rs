@@ -413,3 +413,41 @@ fn split_this_and_following() {
         Some(EditError::NothingBefore)
     );
 }
+
+#[test]
+fn todo_fields_and_completion() {
+    let text = "BEGIN:VCALENDAR\r\nBEGIN:VTODO\r\nUID:t1\r\nSUMMARY:Write report\r\nPRIORITY:1\r\nDUE;TZID=Asia/Seoul:20250301T170000\r\nRELATED-TO:parent-1\r\nCLASS:PRIVATE\r\nEND:VTODO\r\nEND:VCALENDAR\r\n";
+    let mut cal = Calendar::parse(text).expect("parse");
+    let t = cal.todos().next().expect("todo");
+    assert_eq!(
+        (t.priority(), t.class(), t.percent_complete()),
+        (Some(1), Some("PRIVATE"), None)
+    );
+    assert_eq!(t.related_to(), vec!["parent-1"]);
+    let when = CalDateTime::Utc(jiff::civil::datetime(2025, 2, 28, 9, 0, 0, 0));
+    cal.find_mut("t1", None)
+        .expect("todo")
+        .set_completed(Some(&when));
+    let again = Calendar::parse(&cal.to_ics()).expect("reparse");
+    let t = again.todos().next().expect("todo");
+    assert_eq!(t.status(), Some("COMPLETED"));
+    assert_eq!(t.percent_complete(), Some(100));
+    assert_eq!(t.completed().expect("valid"), Some(when));
+    let s = &again.summaries()[0];
+    assert_eq!(
+        s.completed.as_ref().map(|c| c.value.as_str()),
+        Some("2025-02-28T09:00:00Z")
+    );
+    assert_eq!(
+        s.end.as_ref().and_then(|e| e.utc.as_deref()),
+        Some("2025-03-01T08:00:00Z")
+    );
+    let mut cal = again;
+    cal.find_mut("t1", None).expect("todo").set_completed(None);
+    let t = cal.todos().next().expect("todo");
+    assert_eq!(
+        (t.status(), t.percent_complete()),
+        (Some("NEEDS-ACTION"), None)
+    );
+    assert_eq!(t.completed().expect("valid"), None);
+}

@@ -468,3 +468,61 @@ END:VCALENDAR\r
         "20250328T090000"
     );
 }
+
+#[test]
+fn x_wr_timezone_places_utc_and_floating_times() {
+    let text = "BEGIN:VCALENDAR\r
+X-WR-TIMEZONE:Europe/Berlin\r
+BEGIN:VEVENT\r
+UID:w\r
+DTSTART:20250324T080000Z\r
+DURATION:PT1H\r
+RRULE:FREQ=WEEKLY;COUNT=2\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:f\r
+DTSTART:20250401T090000\r
+END:VEVENT\r
+END:VCALENDAR\r
+";
+    let c = Calendar::parse(text).expect("parse");
+    let w = window("2025-03-01T00:00:00Z", "2025-05-01T00:00:00Z");
+    let on = c.expand(w, &ExpandOptions::default()).expect("expand");
+    let utc: Vec<String> = on
+        .occurrences
+        .iter()
+        .map(|o| o.start_utc.to_string())
+        .collect();
+    // 09:00 in Berlin stays 09:00 after the change to summer time; floating 09:00 is Berlin too
+    assert_eq!(
+        utc,
+        [
+            "2025-03-24T08:00:00Z",
+            "2025-03-31T07:00:00Z",
+            "2025-04-01T07:00:00Z"
+        ]
+    );
+    assert_eq!(on.occurrences[0].start.tzid(), Some("Europe/Berlin"));
+    let off = c
+        .expand(
+            w,
+            &ExpandOptions {
+                x_wr_timezone: false,
+                ..ExpandOptions::default()
+            },
+        )
+        .expect("expand");
+    let utc: Vec<String> = off
+        .occurrences
+        .iter()
+        .map(|o| o.start_utc.to_string())
+        .collect();
+    assert_eq!(
+        utc,
+        [
+            "2025-03-24T08:00:00Z",
+            "2025-03-31T08:00:00Z",
+            "2025-04-01T09:00:00Z"
+        ]
+    );
+}
