@@ -909,7 +909,7 @@ impl Calendar {
             if let Err(e) =
                 self.expand_series(series, (ws, we), opts, &resolver, xwr.as_ref(), &mut out)
             {
-                out.warnings.push(format!("UID {key:?} skipped: {e}"));
+                add_warning(&mut out, format!("UID {key:?} skipped: {e}"));
             }
             if out.truncated {
                 break;
@@ -1289,9 +1289,16 @@ impl Calendar {
 
 fn merge_warnings(out: &mut Expansion, warnings: Vec<String>) {
     for w in warnings {
-        if !out.warnings.contains(&w) {
-            out.warnings.push(w);
-        }
+        add_warning(out, w);
+    }
+}
+
+/// At most this many distinct warnings are kept (a broken file may repeat one per component).
+const MAX_WARNINGS: usize = 100;
+
+fn add_warning(out: &mut Expansion, w: String) {
+    if out.warnings.len() < MAX_WARNINGS && !out.warnings.contains(&w) {
+        out.warnings.push(w);
     }
 }
 

@@ -129,6 +129,7 @@ impl CustomZone {
                     other => local_secs(other.local()),
                 });
                 let mut it = RuleIter::new(&rule, start.local(), 100_000);
+                it.set_horizon(horizon);
                 for _ in 0..2000 {
                     let Some(l) = it.next() else { break };
                     if l > horizon || until.is_some_and(|u| l > u) {
@@ -146,6 +147,10 @@ impl CustomZone {
                 }
             }
             transitions.extend(onsets.into_iter().map(|l| (l - i64::from(from), from, to)));
+            if transitions.len() > MAX_TRANSITIONS {
+                // a real zone has a few hundred; more is an attack or a broken file
+                break;
+            }
         }
         let (_, initial) = earliest?;
         transitions.sort_unstable();
@@ -156,6 +161,9 @@ impl CustomZone {
         })
     }
 }
+
+/// Upper bound on the transitions built from one VTIMEZONE.
+const MAX_TRANSITIONS: usize = 20_000;
 
 /// Parses `+HHMM`, `-HHMM` or `+HHMMSS` into seconds.
 pub(crate) fn parse_offset(s: &str) -> Option<i32> {
