@@ -132,6 +132,7 @@ const steps = {
 const tsdavClient = await createDAVClient({ serverUrl: base, credentials: { username, password }, authMethod: 'Basic', defaultAccountType: 'caldav' });
 const results = Object.fromEntries(Object.keys(steps).map((k) => [k, { davkit: [], tsdav: [] }]));
 let changeRound = 0;
+const runId = Date.now().toString(36); // Radicale ETags hash the content: make every change new
 for (let round = 0; round < rounds; round++) {
   const order = round % 2 ? ['tsdav', 'davkit'] : ['davkit', 'tsdav'];
   for (const [name, impl] of Object.entries(steps)) {
@@ -145,7 +146,7 @@ for (let round = 0; round < rounds; round++) {
       t = { client: tsdavClient, calendar, objects };
       changeRound += 1;
       await pool(Array.from({ length: 20 }, (_, i) => (changeRound * 20 + i) % N), 8,
-        (i) => put(`${calUrl}e${i}.ics`, event(i, `Event ${i} (changed ${changeRound})`)));
+        (i) => put(`${calUrl}e${i}.ics`, event(i, `Event ${i} (changed ${runId}.${changeRound})`)));
     } else if (name.startsWith('full')) {
       const calendar = (await tsdavClient.fetchCalendars()).find((c) => `${new URL(c.url, base)}` === calUrl);
       t = { client: tsdavClient, calendar };

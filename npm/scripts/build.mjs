@@ -5,7 +5,7 @@
 // Usage: node scripts/build.mjs [--no-opt]
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
@@ -26,7 +26,8 @@ run('cargo', ['build', '--locked', '-p', 'davkit-wasm', '--target', 'wasm32-unkn
   { env: { ...process.env, CARGO_PROFILE_RELEASE_OPT_LEVEL: 'z' } });
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, 'wasm'), { recursive: true });
-const cargoWasm = join(repo, 'target/wasm32-unknown-unknown/release/davkit_wasm.wasm');
+const targetDir = process.env.CARGO_TARGET_DIR ? resolve(repo, process.env.CARGO_TARGET_DIR) : join(repo, 'target');
+const cargoWasm = join(targetDir, 'wasm32-unknown-unknown/release/davkit_wasm.wasm');
 run('wasm-bindgen', ['--target', 'web', '--remove-name-section', '--out-dir', join(dist, 'wasm'), cargoWasm]);
 const wasm = join(dist, 'wasm', 'davkit_wasm_bg.wasm');
 if (optimise) {

@@ -149,7 +149,7 @@ export class DavClient {
     }
   }
 
-  discover(options = {}) {
+  async discover(options = {}) {
     return this.#call((c) => c.discover(options.service ?? 'both'));
   }
 
@@ -163,43 +163,43 @@ export class DavClient {
     return found.collections.filter((c) => c.kind === 'addressbook');
   }
 
-  listCollections(homeUrl) {
+  async listCollections(homeUrl) {
     const url = urlOf(homeUrl, 'homeUrl');
     return this.#call((c) => c.listCollections(url));
   }
 
-  getCollection(collection) {
+  async getCollection(collection) {
     const url = urlOf(collection, 'collection');
     return this.#call((c) => c.getCollection(url));
   }
 
-  createCalendar(homeUrl, slug, props = {}) {
+  async createCalendar(homeUrl, slug, props = {}) {
     const url = urlOf(homeUrl, 'homeUrl');
     return this.#call((c) => c.createCollection('calendar', url, String(slug), props));
   }
 
-  createAddressBook(homeUrl, slug, props = {}) {
+  async createAddressBook(homeUrl, slug, props = {}) {
     const url = urlOf(homeUrl, 'homeUrl');
     return this.#call((c) => c.createCollection('addressbook', url, String(slug), props));
   }
 
-  updateCollection(collection, props) {
+  async updateCollection(collection, props) {
     const url = urlOf(collection, 'collection');
     const kind = kindOf(collection, 'calendar');
     return this.#call((c) => c.updateCollection(url, kind, props ?? {}));
   }
 
-  deleteCollection(collection) {
+  async deleteCollection(collection) {
     const url = urlOf(collection, 'collection');
     return this.#call((c) => c.deleteCollection(url));
   }
 
-  listObjects(collection) {
+  async listObjects(collection) {
     const url = urlOf(collection, 'collection');
     return this.#call((c) => c.listObjects(url));
   }
 
-  calendarQuery(collection, filter = {}) {
+  async calendarQuery(collection, filter = {}) {
     const url = urlOf(collection, 'collection');
     const f = {
       component: filter.component ?? 'VEVENT',
@@ -209,43 +209,43 @@ export class DavClient {
     return this.#call((c) => c.calendarQuery(url, f));
   }
 
-  multiget(collection, hrefs) {
+  async multiget(collection, hrefs) {
     const url = urlOf(collection, 'collection');
     const kind = kindOf(collection, 'calendar');
     const list = Array.from(hrefs ?? [], String);
     return this.#call((c) => c.multiget(url, kind, list));
   }
 
-  getObject(object) {
+  async getObject(object) {
     const url = urlOf(object, 'object');
     return this.#call((c) => c.getObject(url));
   }
 
-  createObject(collection, name, data) {
+  async createObject(collection, name, data) {
     const url = urlOf(collection, 'collection');
     return this.#call((c) => c.createObject(url, String(name), String(data)));
   }
 
-  updateObject(object, data, etag) {
+  async updateObject(object, data, etag) {
     const url = urlOf(object, 'object');
     const tag = etag ?? (typeof object === 'object' ? object?.etag : undefined);
     if (typeof tag !== 'string') throw invalid('updateObject needs the ETag the object was read with');
     return this.#call((c) => c.updateObject(url, String(data), tag));
   }
 
-  deleteObject(object, etag) {
+  async deleteObject(object, etag) {
     const url = urlOf(object, 'object');
     const tag = etag ?? (typeof object === 'object' ? object?.etag : undefined);
     if (typeof tag !== 'string') throw invalid('deleteObject needs the ETag the object was read with');
     return this.#call((c) => c.deleteObject(url, tag));
   }
 
-  postObject(collection, data) {
+  async postObject(collection, data) {
     const url = typeof collection === 'object' && collection?.addMemberUrl ? collection.addMemberUrl : urlOf(collection, 'collection');
     return this.#call((c) => c.postObject(url, String(data)));
   }
 
-  sync(collection, state, options = {}) {
+  async sync(collection, state, options = {}) {
     const url = urlOf(collection, 'collection');
     const kind = options.kind ?? kindOf(collection, undefined);
     if (kind === undefined) throw invalid('sync needs the collection kind: pass a Collection or { url, kind }');

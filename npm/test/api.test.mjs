@@ -1,0 +1,79 @@
+// The JS surface without a server: argument checks, DavError shapes, parse/expand, naming.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DavClient, DavError, coreVersion, expand, isDavError, parseCalendar, parseContact, parseContacts } from '../dist/node.js';
+
+const ICS = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//EN', 'X-WR-CALNAME:Team', 'BEGIN:VEVENT', 'UID:s@t', 'DTSTAMP:20260101T000000Z',
+  'DTSTART;TZID=America/New_York:20260307T093000', 'DTEND;TZID=America/New_York:20260307T100000', 'SUMMARY:Stand-up',
+  'RRULE:FREQ=DAILY;COUNT=3', 'ATTENDEE;CN=Bo;PARTSTAT=TENTATIVE:mailto:bo@example.invalid', 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+
+const hasSnakeKey = (v) => (Array.isArray(v) ? v.some(hasSnakeKey)
+  : v && typeof v === 'object' ? Object.entries(v).some(([k, x]) => k.includes('_') || (k !== 'etags' && hasSnakeKey(x))) : false);
+
+test('parseCalendar: camelCase plain objects with zone information', () => {
+  const cal = parseCalendar(ICS);
+  assert.equal(cal.name, 'Team');
+  const [e] = cal.events;
+  assert.deepEqual(e.start, { value: '2026-03-07T09:30:00', kind: 'zoned', tzid: 'America/New_York', utc: '2026-03-07T14:30:00Z' });
+  assert.equal(e.allDay, false);
+  assert.deepEqual(e.rrule, ['FREQ=DAILY;COUNT=3']);
+  assert.equal(e.attendees[0].partstat, 'TENTATIVE');
+  assert.ok(!hasSnakeKey(cal));
+});
+
+test('expand: DST-correct occurrences across the US switch (8 March 2026)', () => {
+  const x = expand(ICS, { start: new Date('2026-03-01T00:00:00Z'), end: '2026-04-01T00:00:00Z' });
+  assert.deepEqual(x.occurrences.map((o) => o.startUtc), ['2026-03-07T14:30:00Z', '2026-03-08T13:30:00Z', '2026-03-09T13:30:00Z']);
+  assert.equal(x.occurrences[1].start, '2026-03-08T09:30:00');
+  assert.equal(x.occurrences[0].summary, 'Stand-up');
+  assert.equal(x.truncated, false);
+  assert.equal(expand(ICS, { start: '2026-03-01T00:00:00Z', end: '2026-04-01T00:00:00Z', maxInstances: 2 }).truncated, true);
+  assert.throws(() => expand(ICS, { start: '2026-04-01T00:00:00Z', end: '2026-03-01T00:00:00Z' }), (e) => isDavError(e, 'InvalidInput'));
+  assert.throws(() => expand(ICS, { start: 'soon', end: '2026-03-01T00:00:00Z' }), (e) => isDavError(e, 'InvalidInput'));
+});
+
+test('parseContact(s): vCard 3.0 and 4.0', () => {
+  const v3 = parseContact('BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Kim Minji\r\nN:Kim;Minji;;;\r\nEMAIL;TYPE=INTERNET,PREF:m@example.invalid\r\nBDAY:--0415\r\nEND:VCARD\r\n');
+  assert.equal(v3.fullName, 'Kim Minji');
+  assert.equal(v3.name.given, 'Minji');
+  assert.equal(v3.emails[0].pref, 1);
+  assert.equal(v3.birthday, '--04-15');
+  assert.equal(v3.version, 'V3');
+  const two = parseContacts('BEGIN:VCARD\r\nVERSION:4.0\r\nFN:A\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:4.0\r\nFN:B\r\nEND:VCARD\r\n');
+  assert.deepEqual(two.map((c) => c.fullName), ['A', 'B']);
+});
+
+test('unparseable text is a DavError of kind ICalendar / VCard', () => {
+  assert.throws(() => parseCalendar('BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n'), (e) => e instanceof DavError && e.kind === 'ICalendar' && e.status === null);
+  assert.throws(() => parseContact('hello'), (e) => isDavError(e, 'VCard'));
+});
+
+test('bad constructor options throw DavError InvalidInput at once', () => {
+  assert.throws(() => new DavClient({}), (e) => isDavError(e, 'InvalidInput'));
+  assert.throws(() => new DavClient({ serverUrl: 'not a url' }), (e) => isDavError(e, 'InvalidInput'));
+  assert.throws(() => new DavClient({ serverUrl: 'https://x.invalid/', profile: 'exchange' }), (e) => isDavError(e, 'InvalidInput') && /unknown profile/.test(e.message));
+  assert.throws(() => new DavClient({ serverUrl: 'https://alice:pw@x.invalid/' }), (e) => isDavError(e, 'InvalidInput') && !e.message.includes('pw@'));
+  assert.throws(() => new DavClient({ serverUrl: 'https://x.invalid/', auth: { token: 'x' } }), (e) => isDavError(e, 'InvalidInput'));
+});
+
+test('bad method arguments reject with DavError InvalidInput (methods never throw synchronously)', async () => {
+  const c = new DavClient({ serverUrl: 'https://x.invalid/', fetch: async () => { throw new Error('unreachable'); } });
+  await assert.rejects(c.sync('https://x.invalid/cal/'), (e) => isDavError(e, 'InvalidInput') && /kind/.test(e.message));
+  await assert.rejects(c.updateObject('https://x.invalid/cal/a.ics', 'x'), (e) => isDavError(e, 'InvalidInput') && /ETag/.test(e.message));
+  await assert.rejects(c.calendarQuery('https://x.invalid/cal/', { start: 'yesterday' }), (e) => isDavError(e, 'InvalidInput'));
+  await assert.rejects(c.getObject(42), (e) => isDavError(e, 'InvalidInput'));
+});
+
+test('a throwing fetch is a Transport error; parse: false keeps only the raw text', async () => {
+  const c = new DavClient({ serverUrl: 'https://x.invalid/', fetch: async () => { throw new TypeError('offline'); } });
+  await assert.rejects(c.getObject('https://x.invalid/a.ics'), (e) => isDavError(e, 'Transport') && /offline/.test(e.message) && e.url === 'https://x.invalid/a.ics');
+  const fetch = async () => new Response(ICS, { status: 200, headers: { etag: '"1"' } });
+  const raw = await new DavClient({ serverUrl: 'https://x.invalid/', fetch, parse: false }).getObject('https://x.invalid/a.ics');
+  assert.deepEqual(raw, { url: 'https://x.invalid/a.ics', etag: '"1"', data: ICS });
+  const parsed = await new DavClient({ serverUrl: 'https://x.invalid/', fetch }).getObject('https://x.invalid/a.ics');
+  assert.equal(parsed.events[0].summary, 'Stand-up');
+});
+
+test('coreVersion is the crate version', () => {
+  assert.match(coreVersion(), /^\d+\.\d+\.\d+/);
+});
