@@ -619,3 +619,258 @@ fn davkit_agrees_with_recurring_ical_events() {
     assert!(total > 500, "too few instances compared: {total}");
     println!("{} calendars, {total} instances agree", CASES.len());
 }
+
+/// Small deterministic generator (xorshift64*) for random RRULEs.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+    fn list(&mut self, max_len: u64, mut item: impl FnMut(&mut Rng) -> String) -> String {
+        let n = 1 + self.below(max_len);
+        let mut v: Vec<String> = (0..n).map(|_| item(self)).collect();
+        v.dedup();
+        v.join(",")
+    }
+}
+
+const DAYS: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
+
+/// One random rule from the RFC 5545 grammar (every BYxxx part, INTERVAL, COUNT/UNTIL, WKST),
+/// kept to combinations that always match somewhere so neither side spins for nothing.
+fn random_rule(r: &mut Rng) -> String {
+    let freqs = ["YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY", "MINUTELY"];
+    let freq = freqs[r.below(freqs.len() as u64) as usize];
+    let mut parts = vec![format!("FREQ={freq}")];
+    if r.chance(40) {
+        parts.push(format!("INTERVAL={}", 1 + r.below(3)));
+    }
+    let sub_daily = matches!(freq, "HOURLY" | "MINUTELY");
+    match freq {
+        "YEARLY" => match r.below(5) {
+            0 => parts.push(format!(
+                "BYMONTH={}",
+                r.list(3, |r| (1 + r.below(12)).to_string())
+            )),
+            1 => parts.push(format!(
+                "BYYEARDAY={}",
+                r.list(3, |r| {
+                    let d = 1 + r.below(365) as i64;
+                    (if r.chance(30) { -d } else { d }).to_string()
+                })
+            )),
+            2 => {
+                parts.push(format!(
+                    "BYWEEKNO={}",
+                    r.list(2, |r| {
+                        let w = 1 + r.below(52) as i64;
+                        (if r.chance(30) { -w } else { w }).to_string()
+                    })
+                ));
+                parts.push(format!("BYDAY={}", DAYS[r.below(7) as usize]));
+            }
+            3 => {
+                parts.push(format!("BYMONTH={}", 1 + r.below(12)));
+                let n = 1 + r.below(4) as i64;
+                parts.push(format!(
+                    "BYDAY={}{}",
+                    if r.chance(40) { -n } else { n },
+                    DAYS[r.below(7) as usize]
+                ));
+            }
+            _ => {}
+        },
+        "MONTHLY" => match r.below(5) {
+            0 => parts.push(format!(
+                "BYMONTHDAY={}",
+                r.list(3, |r| {
+                    let d = 1 + r.below(28) as i64;
+                    (if r.chance(30) { -d } else { d }).to_string()
+                })
+            )),
+            1 => parts.push(format!(
+                "BYDAY={}",
+                r.list(2, |r| {
+                    let n = 1 + r.below(4) as i64;
+                    format!(
+                        "{}{}",
+                        if r.chance(40) { -n } else { n },
+                        DAYS[r.below(7) as usize]
+                    )
+                })
+            )),
+            2 => {
+                parts.push(format!(
+                    "BYDAY={}",
+                    r.list(5, |r| DAYS[r.below(7) as usize].to_string())
+                ));
+                let p = 1 + r.below(3) as i64;
+                parts.push(format!("BYSETPOS={}", if r.chance(50) { -p } else { p }));
+            }
+            3 => {
+                parts.push(format!("BYDAY={}", DAYS[r.below(7) as usize]));
+                parts.push(format!(
+                    "BYMONTHDAY={}",
+                    r.list(7, |r| (1 + r.below(28)).to_string())
+                ));
+            }
+            _ => {}
+        },
+        "WEEKLY" => {
+            if r.chance(70) {
+                parts.push(format!(
+                    "BYDAY={}",
+                    r.list(3, |r| DAYS[r.below(7) as usize].to_string())
+                ));
+            }
+            if r.chance(30) {
+                parts.push(format!("WKST={}", DAYS[r.below(7) as usize]));
+            }
+            if r.chance(20) {
+                parts.push(format!(
+                    "BYMONTH={}",
+                    r.list(6, |r| (1 + r.below(12)).to_string())
+                ));
+            }
+        }
+        "DAILY" => {
+            if r.chance(40) {
+                parts.push(format!(
+                    "BYDAY={}",
+                    r.list(3, |r| DAYS[r.below(7) as usize].to_string())
+                ));
+            }
+            if r.chance(30) {
+                parts.push(format!(
+                    "BYHOUR={}",
+                    r.list(3, |r| (6 + r.below(14)).to_string())
+                ));
+            }
+            if r.chance(20) {
+                parts.push(format!(
+                    "BYMINUTE={}",
+                    r.list(2, |r| (r.below(4) * 15).to_string())
+                ));
+            }
+        }
+        _ => {
+            if r.chance(40) {
+                parts.push(format!(
+                    "BYDAY={}",
+                    r.list(4, |r| DAYS[r.below(7) as usize].to_string())
+                ));
+            }
+            if freq == "MINUTELY" && r.chance(40) {
+                parts.push(format!("BYHOUR={}", r.list(3, |r| r.below(24).to_string())));
+            }
+        }
+    }
+    if r.chance(70) || sub_daily {
+        parts.push(format!("COUNT={}", 1 + r.below(25)));
+    } else {
+        parts.push(format!(
+            "UNTIL=20{:02}{:02}{:02}T120000Z",
+            26 + r.below(3),
+            1 + r.below(12),
+            1 + r.below(28)
+        ));
+    }
+    parts.join(";")
+}
+
+#[test]
+#[ignore = "needs the PyPI oracle venv; run by the test command with --ignored"]
+fn random_rules_agree_with_the_oracle() {
+    let mut r = Rng(0x0DDB_1A5E_5BAD_5EED);
+    let zones = [
+        "Asia/Seoul",
+        "America/New_York",
+        "Europe/Berlin",
+        "Europe/London",
+    ];
+    let mut ics =
+        String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davkit//random rules//EN\r\n");
+    let n = 1000;
+    for i in 0..n {
+        let (y, m, d) = (2025 + r.below(2), 1 + r.below(12), 1 + r.below(28));
+        let (h, mi) = (r.below(24), r.below(4) * 15);
+        let start = match r.below(6) {
+            0 => format!(";VALUE=DATE:{y}{m:02}{d:02}"),
+            1 => format!(":{y}{m:02}{d:02}T{h:02}{mi:02}00Z"),
+            2 => format!(":{y}{m:02}{d:02}T{h:02}{mi:02}00"),
+            _ => format!(
+                ";TZID={}:{y}{m:02}{d:02}T{h:02}{mi:02}00",
+                zones[r.below(zones.len() as u64) as usize]
+            ),
+        };
+        let mut rule = random_rule(&mut r);
+        if start.contains("VALUE=DATE") {
+            // sub-daily rules make no sense for all-day events
+            rule = rule
+                .replace("FREQ=HOURLY", "FREQ=DAILY")
+                .replace("FREQ=MINUTELY", "FREQ=DAILY");
+            rule = rule.replace("T120000Z", "");
+            // and neither do times of day
+            rule = rule
+                .split(';')
+                .filter(|p| !p.starts_with("BYHOUR") && !p.starts_with("BYMINUTE"))
+                .collect::<Vec<_>>()
+                .join(";");
+        }
+        ics.push_str(&format!(
+            "BEGIN:VEVENT\r\nUID:rule-{i}\r\nDTSTAMP:20250101T000000Z\r\nDTSTART{start}\r\nRRULE:{rule}\r\nSUMMARY:{rule}\r\nEND:VEVENT\r\n"
+        ));
+    }
+    ics.push_str("END:VCALENDAR\r\n");
+    let path = std::env::temp_dir().join(format!("davkit-random-rules-{}.ics", std::process::id()));
+    std::fs::write(&path, &ics).expect("write the generated calendar");
+    let (start, end) = ("2024-01-01T00:00:00Z", "2035-01-01T00:00:00Z");
+    let ours = davkit_instances(&path, start, end);
+    let theirs = oracle_instances(&path, start, end);
+    let _ = std::fs::remove_file(&path);
+    let mut differing = Vec::new();
+    for i in 0..n {
+        let uid = format!("rule-{i}");
+        let a: Vec<_> = ours
+            .iter()
+            .filter(|x| x.0 == uid)
+            .map(|x| (x.1.clone(), x.2.clone()))
+            .collect();
+        let b: Vec<_> = theirs
+            .iter()
+            .filter(|x| x.0 == uid)
+            .map(|x| (x.1.clone(), x.2.clone().unwrap_or_default()))
+            .collect();
+        if a != b {
+            let rule = ics
+                .split("BEGIN:VEVENT")
+                .find(|e| e.contains(&format!("UID:{uid}\r")))
+                .unwrap_or_default()
+                .to_owned();
+            differing.push(format!(
+                "{uid}: davkit {} vs oracle {}\n{rule}\n davkit {:?}\n oracle {:?}",
+                a.len(),
+                b.len(),
+                a.iter().take(4).collect::<Vec<_>>(),
+                b.iter().take(4).collect::<Vec<_>>()
+            ));
+        }
+    }
+    assert!(
+        differing.is_empty(),
+        "{} of {n} rules differ:\n{}",
+        differing.len(),
+        differing.join("\n")
+    );
+    println!("{n} random rules, {} instances agree", theirs.len());
+}
