@@ -8,7 +8,8 @@
 # Idempotent: installs only what is missing (a JDK and Maven from apt; JNA, kotlinx-coroutines,
 # JUnit and the Kotlin compiler come from Maven Central into ~/.m2 on the first run).
 # Options (environment): PROFILE=release builds the optimised library; SKIP_LIVE=1 skips the
-# live Radicale run (the Kotlin live tests are then skipped, not failed).
+# live Radicale runs (the live tests are then skipped, not failed); SKIP_REQWEST=1 skips the
+# optional `reqwest` feature's build and test.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export CARGO_TERM_COLOR=never
@@ -131,10 +132,21 @@ fi
 [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "Kotlin suite failed" >&2; exit 1; }
 ls -l bindings-mobile/kotlin/target/davkit-kotlin-*.jar
 
+if [ "${SKIP_REQWEST:-0}" != 1 ]; then
+  step "optional feature reqwest: the built-in transport (Rust test, live Radicale)"
+  rq_cmd=(cargo test --locked -p davkit-mobile --features reqwest --test reqwest_transport)
+  if [ "${SKIP_LIVE:-0}" = 1 ]; then
+    "${rq_cmd[@]}" 2>&1 | tee "$LOG_DIR/reqwest.log"
+  else
+    python3 tests/servers/servers.py --only radicale run -- "${rq_cmd[@]}" 2>&1 | tee "$LOG_DIR/reqwest.log"
+  fi
+fi
+
 step "summary"
 py_line=$(grep -E '^Ran [0-9]+ tests' "$LOG_DIR/python.log" | tail -1)
 kt_line=$(grep -E 'Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+$' "$LOG_DIR/kotlin.log" | tail -1 | sed 's/^\[[A-Z]*\] *//')
 echo "Swift:  $swift_checks API checks passed (generated, not compiled)"
 echo "Python: $py_line, $(tail -1 "$LOG_DIR/python.log")"
 echo "Kotlin: $kt_line"
+[ -f "$LOG_DIR/reqwest.log" ] && echo "Rust (feature reqwest): $(grep -E '^test result' "$LOG_DIR/reqwest.log" | tail -1)"
 echo "mobile: done in $(($(date +%s) - START)) s"

@@ -136,8 +136,19 @@ SUPPORTED_OPS = {
     "discover", "sync", "list_objects", "list_collections", "get_collection", "get_object",
     "create_object", "update_object", "delete_object", "post_object", "multiget",
     "calendar_query", "create_calendar", "create_address_book", "update_collection",
-    "delete_collection",
+    "delete_collection", "gcal_calendars", "gcal_sync", "gcal_insert", "gcal_patch", "gcal_delete",
+    "gcal_watch", "gcal_stop", "gcal_notification",
 }
+
+
+def gcal_query(op):
+    return dk.GcalEventsQuery(**op["query"]) if op.get("query") else None
+
+
+def gcal_channel(op):
+    c = op["channel"]
+    return dk.GcalChannel(id=c["id"], resource_id=c["resource_id"], resource_uri=c.get("resource_uri"),
+                          token=c.get("token"), expiration_ms=c.get("expiration_ms"))
 
 
 async def execute(client, op):
@@ -179,6 +190,25 @@ async def execute(client, op):
         return await client.update_collection(op["url"], KINDS[op["kind"]], props(op["props"]))
     if name == "delete_collection":
         return await client.delete_collection(op["url"])
+    if name == "gcal_calendars":
+        return await client.gcal_calendars()
+    if name == "gcal_sync":
+        return await client.gcal_sync(op["calendar_id"], gcal_query(op), json.dumps(op["state"]))
+    if name == "gcal_insert":
+        return await client.gcal_insert(op["calendar_id"], json.dumps(op["event"]))
+    if name == "gcal_patch":
+        return await client.gcal_patch(op["calendar_id"], op["event_id"], json.dumps(op["patch"]),
+                                       op["etag"])
+    if name == "gcal_delete":
+        return await client.gcal_delete(op["calendar_id"], op["event_id"], op["etag"])
+    if name == "gcal_watch":
+        return await client.gcal_watch(op["calendar_id"], dk.GcalWatchRequest(**op["watch"]),
+                                       gcal_query(op))
+    if name == "gcal_stop":
+        return await client.gcal_stop(gcal_channel(op))
+    if name == "gcal_notification":
+        headers = [dk.HttpHeader(name=k, value=v) for k, v in op["headers"].items()]
+        return dk.gcal_parse_notification(headers, gcal_channel(op))
     raise AssertionError(f"unknown op {name}")
 
 
@@ -191,6 +221,8 @@ def to_core(v):
         return [to_core(x) for x in v]
     if isinstance(v, dk.CollectionKind):
         return {"CALENDAR": "calendar", "ADDRESS_BOOK": "addressbook", "OTHER": "other"}[v.name]
+    if isinstance(v, dk.GcalResourceState):
+        return v.name.lower()
     if isinstance(v, dk.SyncMethod):
         return v.name.lower().replace("_", "-")
     if isinstance(v, dk.Change.ADDED):

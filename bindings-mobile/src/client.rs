@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::error::DavError;
+use crate::gcal::{GcalCalendar, GcalChannel, GcalEventsQuery, GcalWatchRequest, json_arg};
 use crate::transport::{ForeignTokens, ForeignTransport, HttpTransport, Sleeper, TokenProvider};
 use crate::types::{
     CalendarFilter, Collection, CollectionKind, CollectionProps, DavConfig, DavObject, Discovery,
@@ -233,5 +234,82 @@ impl DavClient {
             }
         };
         Ok(on_inner!(self, c => c.sync(state, kind.into()).await)?.into())
+    }
+
+    /// Google Calendar API: the user's calendars (all pages).
+    pub async fn gcal_calendars(&self) -> Result<Vec<GcalCalendar>> {
+        let list = on_inner!(self, c => c.gcal_calendars().await)?;
+        Ok(list.into_iter().map(Into::into).collect())
+    }
+
+    /// Google Calendar API: full (no `state_json`) or incremental sync of one calendar's
+    /// events, as iCalendar objects; store `state_json` like a CalDAV sync state.
+    #[uniffi::method(default(query = None, state_json = None))]
+    pub async fn gcal_sync(
+        &self,
+        calendar_id: String,
+        query: Option<GcalEventsQuery>,
+        state_json: Option<String>,
+    ) -> Result<SyncResult> {
+        let state = match state_json {
+            Some(json) => davkit::SyncState::from_json(&json)?,
+            None => davkit::SyncState::default(),
+        };
+        let query = query.unwrap_or_default().into();
+        Ok(on_inner!(self, c => c.gcal_sync(&calendar_id, query, state).await)?.into())
+    }
+
+    /// Google Calendar API: inserts an event given as a JSON resource.
+    pub async fn gcal_insert(
+        &self,
+        calendar_id: String,
+        event_json: String,
+    ) -> Result<WriteResult> {
+        let event = json_arg("the event", &event_json)?;
+        Ok(on_inner!(self, c => c.gcal_insert(&calendar_id, &event).await)?.into())
+    }
+
+    /// Google Calendar API: patches an event if its ETag is still `etag` (412 otherwise).
+    pub async fn gcal_patch(
+        &self,
+        calendar_id: String,
+        event_id: String,
+        patch_json: String,
+        etag: String,
+    ) -> Result<WriteResult> {
+        let patch = json_arg("the patch", &patch_json)?;
+        Ok(
+            on_inner!(self, c => c.gcal_patch(&calendar_id, &event_id, &patch, &etag).await)?
+                .into(),
+        )
+    }
+
+    /// Google Calendar API: deletes an event if its ETag is still `etag`.
+    pub async fn gcal_delete(
+        &self,
+        calendar_id: String,
+        event_id: String,
+        etag: String,
+    ) -> Result<()> {
+        Ok(on_inner!(self, c => c.gcal_delete(&calendar_id, &event_id, &etag).await)?)
+    }
+
+    /// Google Calendar API: starts a push channel for a calendar's events.
+    #[uniffi::method(default(query = None))]
+    pub async fn gcal_watch(
+        &self,
+        calendar_id: String,
+        watch: GcalWatchRequest,
+        query: Option<GcalEventsQuery>,
+    ) -> Result<GcalChannel> {
+        let query = query.unwrap_or_default().into();
+        let watch = watch.into();
+        Ok(on_inner!(self, c => c.gcal_watch(&calendar_id, &query, &watch).await)?.into())
+    }
+
+    /// Google Calendar API: stops a push channel.
+    pub async fn gcal_stop(&self, channel: GcalChannel) -> Result<()> {
+        let channel = channel.into();
+        Ok(on_inner!(self, c => c.gcal_stop(&channel).await)?)
     }
 }

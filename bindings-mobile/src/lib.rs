@@ -18,12 +18,18 @@ uniffi::setup_scaffolding!();
 mod client;
 mod content;
 mod error;
+mod gcal;
+#[cfg(feature = "reqwest")]
+mod native;
 mod transport;
 mod types;
 
 pub use client::DavClient;
 pub use content::*;
 pub use error::DavError;
+pub use gcal::*;
+#[cfg(feature = "reqwest")]
+pub use native::{reqwest_sleeper, reqwest_transport};
 pub use transport::HttpTransport;
 pub use types::*;
 

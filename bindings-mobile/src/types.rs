@@ -78,6 +78,21 @@ impl From<davkit::HttpRequest> for HttpRequest {
     }
 }
 
+impl From<davkit::HttpResponse> for HttpResponse {
+    fn from(r: davkit::HttpResponse) -> Self {
+        HttpResponse {
+            status: r.status,
+            headers: r
+                .headers
+                .into_iter()
+                .map(|(name, value)| HttpHeader { name, value })
+                .collect(),
+            body: r.body,
+            final_url: r.final_url,
+        }
+    }
+}
+
 impl From<HttpResponse> for davkit::HttpResponse {
     fn from(r: HttpResponse) -> Self {
         davkit::HttpResponse {

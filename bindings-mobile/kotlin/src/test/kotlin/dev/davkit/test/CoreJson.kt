@@ -4,6 +4,9 @@ import dev.davkit.Change
 import dev.davkit.Collection
 import dev.davkit.CollectionKind
 import dev.davkit.DavObject
+import dev.davkit.GcalCalendar
+import dev.davkit.GcalChannel
+import dev.davkit.GcalNotification
 import dev.davkit.Discovery
 import dev.davkit.MultigetResult
 import dev.davkit.SyncMethod
@@ -18,6 +21,7 @@ object CoreJson {
     fun of(v: Any?): Any? = when (v) {
         null, is String, is Boolean -> v
         is Unit -> null
+        is Long -> v
         is Number -> v.toLong()
         is UShort -> v.toLong()
         is UInt -> v.toLong()
@@ -48,6 +52,18 @@ object CoreJson {
         is Change.Added -> mapOf("type" to "added") + (of(v.`object`) as Map<*, *>)
         is Change.Changed -> mapOf("type" to "changed") + (of(v.`object`) as Map<*, *>)
         is Change.Deleted -> mapOf("type" to "deleted", "url" to v.url)
+        is GcalCalendar -> mapOf(
+            "id" to v.id, "summary" to v.summary, "description" to v.description, "time_zone" to v.timeZone,
+            "background_color" to v.backgroundColor, "access_role" to v.accessRole, "primary" to v.primary,
+        )
+        is GcalChannel -> mapOf(
+            "id" to v.id, "resource_id" to v.resourceId, "resource_uri" to v.resourceUri, "token" to v.token,
+            "expiration_ms" to v.expirationMs,
+        )
+        is GcalNotification -> mapOf(
+            "channel_id" to v.channelId, "resource_id" to v.resourceId, "resource_uri" to v.resourceUri,
+            "state" to v.state.name.lowercase(), "message_number" to of(v.messageNumber), "expiration_ms" to v.expirationMs,
+        )
         is SyncResult -> mapOf(
             "changes" to of(v.changes),
             "state" to plain(JSONObject(v.stateJson)),

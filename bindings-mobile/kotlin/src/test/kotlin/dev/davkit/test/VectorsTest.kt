@@ -7,6 +7,10 @@ import dev.davkit.Credentials
 import dev.davkit.DavClient
 import dev.davkit.DavConfig
 import dev.davkit.DavException
+import dev.davkit.GcalChannel
+import dev.davkit.GcalEventsQuery
+import dev.davkit.GcalWatchRequest
+import dev.davkit.gcalParseNotification
 import dev.davkit.HttpHeader
 import dev.davkit.HttpRequest
 import dev.davkit.HttpResponse
@@ -36,6 +40,8 @@ class VectorsTest {
             "discover", "sync", "list_objects", "list_collections", "get_collection", "get_object",
             "create_object", "update_object", "delete_object", "post_object", "multiget",
             "calendar_query", "create_calendar", "create_address_book", "update_collection", "delete_collection",
+            "gcal_calendars", "gcal_sync", "gcal_insert", "gcal_patch", "gcal_delete", "gcal_watch", "gcal_stop",
+            "gcal_notification",
         )
     }
 
@@ -149,6 +155,23 @@ class VectorsTest {
         components = p.optJSONArray("components")?.let { a -> (0 until a.length()).map { a.getString(it) } } ?: emptyList(),
     )
 
+    private fun gcalQuery(op: JSONObject): GcalEventsQuery? = op.optJSONObject("query")?.let { q ->
+        fun str(k: String) = if (q.has(k) && !q.isNull(k)) q.getString(k) else null
+        fun bool(k: String) = if (q.has(k) && !q.isNull(k)) q.getBoolean(k) else null
+        GcalEventsQuery(
+            timeMin = str("time_min"), timeMax = str("time_max"), updatedMin = str("updated_min"), q = str("q"),
+            orderBy = str("order_by"), icalUid = str("ical_uid"), singleEvents = bool("single_events"),
+            showDeleted = bool("show_deleted"), maxResults = if (q.has("max_results")) q.getInt("max_results").toUInt() else null,
+        )
+    }
+
+    private fun gcalChannel(op: JSONObject): GcalChannel = op.getJSONObject("channel").let { c ->
+        GcalChannel(
+            c.getString("id"), c.getString("resource_id"), c.optString("resource_uri", "").ifEmpty { null },
+            c.optString("token", "").ifEmpty { null }, if (c.has("expiration_ms")) c.getLong("expiration_ms") else null,
+        )
+    }
+
     private suspend fun execute(client: DavClient, op: JSONObject): Any? {
         val s = { key: String -> op.getString(key) }
         return when (op.getString("op")) {
@@ -179,6 +202,22 @@ class VectorsTest {
             "create_address_book" -> client.createAddressBook(s("home_url"), s("slug"), props(op.getJSONObject("props")))
             "update_collection" -> client.updateCollection(s("url"), kind(op), props(op.getJSONObject("props")))
             "delete_collection" -> client.deleteCollection(s("url"))
+            "gcal_calendars" -> client.gcalCalendars()
+            "gcal_sync" -> client.gcalSync(s("calendar_id"), gcalQuery(op), op.getJSONObject("state").toString())
+            "gcal_insert" -> client.gcalInsert(s("calendar_id"), op.getJSONObject("event").toString())
+            "gcal_patch" -> client.gcalPatch(s("calendar_id"), s("event_id"), op.getJSONObject("patch").toString(), s("etag"))
+            "gcal_delete" -> client.gcalDelete(s("calendar_id"), s("event_id"), s("etag"))
+            "gcal_watch" -> op.getJSONObject("watch").let { w ->
+                val watch = GcalWatchRequest(
+                    w.getString("channel_id"), w.getString("address"), w.optString("token", "").ifEmpty { null },
+                    if (w.has("ttl_seconds")) w.getLong("ttl_seconds").toULong() else null,
+                )
+                client.gcalWatch(s("calendar_id"), watch, gcalQuery(op))
+            }
+            "gcal_stop" -> client.gcalStop(gcalChannel(op))
+            "gcal_notification" -> op.getJSONObject("headers").let { h ->
+                gcalParseNotification(h.keySet().map { HttpHeader(it, h.getString(it)) }, gcalChannel(op))
+            }
             else -> error("unknown op ${op.getString("op")}")
         }
     }
