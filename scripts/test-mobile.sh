@@ -40,6 +40,15 @@ cargo_flags=()
 [ "$PROFILE" = release ] && cargo_flags+=(--release)
 cargo build --locked -p davkit-mobile "${cargo_flags[@]}"
 cargo build --locked -p uniffi-bindgen
+# The default library links no async runtime and no HTTP stack, and not the bindgen.
+deps=$(cargo tree --locked -p davkit-mobile -e normal --prefix none --format '{p}' | awk '{print $1}' | sort -u)
+for banned in tokio hyper reqwest mio uniffi_bindgen clap; do
+  if grep -qx "$banned" <<<"$deps"; then
+    echo "davkit-mobile's default dependencies include $banned" >&2
+    exit 1
+  fi
+done
+echo "ok: no tokio, hyper, reqwest, mio, uniffi_bindgen or clap in davkit-mobile's default dependencies"
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 LIB="$TARGET_DIR/$PROFILE/libdavkit_mobile.so"
 BINDGEN="$TARGET_DIR/debug/uniffi-bindgen"
@@ -110,6 +119,8 @@ public func parseEvents(ics: String) throws -> [EventSummary]
 public func expandEvents(ics: String, start: Date, end: Date, maxInstances: UInt32? = nil) throws -> Expansion
 public func parseContact(vcf: String) throws -> ContactSummary
 public func convertContact(vcf: String, version: VCardVersion) throws -> String
+open func gcalSync(calendarId: String, query: GcalEventsQuery? = nil, stateJson: String? = nil) async throws -> SyncResult
+public func gcalParseNotification(headers: [HttpHeader], channel: GcalChannel) throws -> GcalNotification
 EOF_SWIFT
 expect "$H" 'uniffi_davkit_mobile_fn_constructor_davclient_new'
 expect "$H" 'uniffi_davkit_mobile_fn_method_davclient_sync'

@@ -120,6 +120,8 @@ final class VectorsTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(files.count, 10)
         for file in files {
             let json = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as! [String: Any]
+            let op = (json["operation"] as? [String: Any])?["op"] as? String ?? ""
+            if op.hasPrefix("gcal_") { continue }   // the Google Calendar API cases run in Kotlin and Python
             let replay = ReplayTransport(case: json, dir: file.deletingLastPathComponent())
             let expect = json["expect"] as? [String: Any] ?? [:]
             do {

@@ -251,7 +251,8 @@ class VectorsTest {
             val e = error
             assertNotNull(e, "expected an error, got ${CoreJson.of(result)}")
             e!!
-            val actual = mapOf("kind" to e::class.simpleName, "status" to status(e)?.toLong(), "url" to url(e))
+            assertEquals(e::class.simpleName, e.kind(), "kind() names the variant")
+            val actual = mapOf("kind" to e::class.simpleName, "status" to e.httpStatus()?.toLong(), "url" to e.errorUrl())
             assertEquals(emptyList<String>(), CoreJson.subsetProblems("error", CoreJson.plain(expect.getJSONObject("error")), actual))
             val shown = "$e ${e.message}"
             case.getJSONObject("config").optJSONObject("credentials")?.let { creds ->
