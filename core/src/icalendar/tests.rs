@@ -1,4 +1,5 @@
 use super::*;
+use crate::contentline::{Component, Property};
 
 const CAL: &str = "BEGIN:VCALENDAR\r
 VERSION:2.0\r
@@ -450,4 +451,111 @@ fn todo_fields_and_completion() {
         (Some("NEEDS-ACTION"), None)
     );
     assert_eq!(t.completed().expect("valid"), None);
+}
+
+/// Deterministic generator for the property test below.
+struct Gen(u64);
+
+impl Gen {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn text(&mut self) -> String {
+        let atoms = [
+            "a",
+            "B c",
+            ",",
+            ";",
+            "\\",
+            "\n",
+            "é",
+            "회의",
+            "🎉",
+            ":",
+            "\"",
+            "x".repeat(30).leak(),
+        ];
+        (0..1 + self.next() % 6)
+            .map(|_| atoms[(self.next() % atoms.len() as u64) as usize])
+            .collect()
+    }
+    fn when(&mut self) -> CalDateTime {
+        let dt = jiff::civil::datetime(
+            2000 + (self.next() % 50) as i16,
+            1 + (self.next() % 12) as i8,
+            1 + (self.next() % 28) as i8,
+            (self.next() % 24) as i8,
+            (self.next() % 60) as i8,
+            0,
+            0,
+        );
+        match self.next() % 4 {
+            0 => CalDateTime::Date(dt.date()),
+            1 => CalDateTime::Floating(dt),
+            2 => CalDateTime::Utc(dt),
+            _ => CalDateTime::Zoned {
+                local: dt,
+                tzid: ["Asia/Seoul", "America/New_York", "Europe/Berlin"]
+                    [(self.next() % 3) as usize]
+                    .into(),
+            },
+        }
+    }
+}
+
+#[test]
+fn generated_edits_read_back_after_serialising() {
+    let mut g = Gen(0xDEAD_BEEF_1234_5678);
+    for i in 0..300 {
+        let mut cal = Calendar::new("-//davkit//prop//EN");
+        let mut ev = Component::new("VEVENT");
+        ev.push_property(Property::new("UID", &format!("u{i}")));
+        ev.push_property(Property::new("X-KEEP;X-P=\"a:b\"", "untouched"));
+        cal.component_mut().push_component(ev);
+        let (summary, location, cats) = (g.text(), g.text(), vec![g.text(), g.text()]);
+        let (start, end) = (g.when(), g.when());
+        let seq = (g.next() % 100) as i64;
+        let att = CalAddress {
+            cn: Some(g.text()),
+            partstat: Some("ACCEPTED".into()),
+            rsvp: Some(g.next() % 2 == 0),
+            ..CalAddress::from_email(&format!("p{i}@example.com"))
+        };
+        {
+            let mut m = cal.find_mut(&format!("u{i}"), None).expect("event");
+            m.set_summary(Some(&summary));
+            m.set_location(Some(&location));
+            let refs: Vec<&str> = cats.iter().map(String::as_str).collect();
+            m.set_categories(&refs);
+            m.set_dtstart(&start);
+            m.set_dtend(Some(&end));
+            m.set_sequence(seq);
+            m.upsert_attendee(&att);
+        }
+        let text = cal.to_ics();
+        assert!(text.split("\r\n").all(|l| l.len() <= 75));
+        let back = Calendar::parse(&text).expect("reparse");
+        assert_eq!(back, Calendar::parse(&back.to_ics()).expect("stable"));
+        let ev = back.events().next().expect("event");
+        assert_eq!(ev.summary().as_deref(), Some(summary.as_str()));
+        assert_eq!(ev.location().as_deref(), Some(location.as_str()));
+        // list items lose spaces around them (as after a comma); escaped characters stay
+        let want_cats: Vec<String> = cats
+            .iter()
+            .map(|c| c.trim_matches(' ').to_owned())
+            .filter(|c| !c.is_empty())
+            .collect();
+        assert_eq!(ev.categories(), want_cats);
+        assert_eq!(ev.dtstart().expect("valid"), Some(start));
+        assert_eq!(ev.dtend().expect("valid"), Some(end));
+        assert_eq!(ev.sequence(), Some(seq));
+        assert_eq!(ev.attendees(), vec![att]);
+        assert_eq!(
+            ev.component().property("X-KEEP").map(|p| p.as_str()),
+            Some("X-KEEP;X-P=\"a:b\":untouched")
+        );
+    }
 }
