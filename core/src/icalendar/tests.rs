@@ -521,7 +521,7 @@ fn generated_edits_read_back_after_serialising() {
         let att = CalAddress {
             cn: Some(g.text()),
             partstat: Some("ACCEPTED".into()),
-            rsvp: Some(g.next() % 2 == 0),
+            rsvp: Some(g.next().is_multiple_of(2)),
             ..CalAddress::from_email(&format!("p{i}@example.com"))
         };
         {
