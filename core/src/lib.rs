@@ -92,6 +92,10 @@ pub mod op;
 pub mod ops;
 pub mod profile;
 #[cfg(feature = "reqwest")]
+#[doc = include_str!("../../README.md")]
+#[allow(rustdoc::broken_intra_doc_links)]
+pub mod readme {}
+#[cfg(feature = "reqwest")]
 #[doc = include_str!("../../docs/providers.md")]
 #[allow(rustdoc::broken_intra_doc_links)] // [DOC], [OBS] are evidence tags, not links
 pub mod providers_guide {}
