@@ -40,7 +40,11 @@ const BASE: &str = "https://dav.example.com/calendars/alice/work/";
 #[test]
 fn truncated_bodies_are_errors_never_panics() {
     let bodies = bodies();
-    assert!(bodies.len() > 30, "expected the vector bodies, found {}", bodies.len());
+    assert!(
+        bodies.len() > 30,
+        "expected the vector bodies, found {}",
+        bodies.len()
+    );
     let mut cuts = 0;
     for body in &bodies {
         let whole_ok = multistatus::parse(body, BASE).is_ok();
