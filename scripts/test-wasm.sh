@@ -45,4 +45,4 @@ node npm/scripts/build.mjs
 
 step "node --test (vectors, size, package, live Radicale, browser)"
 python3 tests/servers/servers.py --only radicale --seed run -- \
-  node --test --test-concurrency=1 --test-reporter=spec npm/test/
+  node --test --test-concurrency=1 --test-reporter=spec npm/test/*.test.mjs
