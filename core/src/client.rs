@@ -65,14 +65,20 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
     /// A client whose Bearer tokens come from `tokens` (the configured credentials are
     /// replaced by the provider's token before each operation).
     pub fn with_token_provider(config: Config, transport: T, tokens: P) -> Result<Self> {
+        DavClient::with_tokens(config, transport, Some(tokens))
+    }
+
+    /// A client with or without a token provider, as one type (for bindings that decide at
+    /// run time).
+    pub fn with_tokens(config: Config, transport: T, tokens: Option<P>) -> Result<Self> {
         let mut config = config;
-        if matches!(config.credentials, Credentials::None) {
+        if tokens.is_some() && matches!(config.credentials, Credentials::None) {
             config.credentials = Credentials::bearer("");
         }
         Ok(DavClient {
             session: Mutex::new(Session::new(config)?),
             transport,
-            tokens: Some(tokens),
+            tokens,
         })
     }
 

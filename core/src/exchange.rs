@@ -156,6 +156,13 @@ impl<T> Exchanger<T> {
         }
     }
 
+    /// Routes a transport failure to the step that sent the request.
+    pub(crate) fn fail(&mut self, id: RequestId, error: Error) -> Option<(T, Result<Reply>)> {
+        let index = self.sent.iter().position(|f| f.id == id)?;
+        let flight = self.sent.swap_remove(index);
+        Some((flight.tag, Err(error)))
+    }
+
     /// Routes a response. Returns `None` for unknown ids and for redirects the exchanger
     /// re-issued itself.
     pub(crate) fn receive(
@@ -310,6 +317,20 @@ macro_rules! impl_operation {
                 }
                 if let Some((tag, reply)) = self.m.x.receive(id, response) {
                     self.on_reply(tag, reply);
+                }
+            }
+
+            fn handle_transport_error(
+                &mut self,
+                id: $crate::http::RequestId,
+                error: $crate::error::Error,
+            ) {
+                if self.m.done.is_some() {
+                    return;
+                }
+                match self.m.x.fail(id, error) {
+                    Some((tag, failed)) => self.on_reply(tag, failed),
+                    None => {}
                 }
             }
         }

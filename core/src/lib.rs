@@ -116,6 +116,9 @@ pub use client::{DavClient, NoTokenProvider, TokenProvider};
 pub use error::{Error, ErrorKind, Result};
 pub use exchange::MAX_REDIRECTS;
 pub use http::{HttpRequest, HttpResponse, Method, RequestId};
+/// The date-time crate behind recurrence expansion, re-exported so callers and bindings use
+/// the same version (`davkit::jiff::Timestamp` for expansion windows).
+pub use jiff;
 pub use model::{
     Change, Collection, CollectionKind, DavObject, Discovery, SyncMethod, SyncResult, SyncState,
     WriteResult,

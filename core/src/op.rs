@@ -35,6 +35,11 @@ pub trait Operation {
 
     /// Feeds the response to a request this operation emitted. Unknown ids are ignored.
     fn handle_response(&mut self, id: RequestId, response: HttpResponse);
+
+    /// Tells the operation that the host could not send a request (network, TLS, CORS,
+    /// timeout). The operation may recover (discovery falls back from a well-known URI a
+    /// browser cannot follow) or finish with the error; keep polling afterwards.
+    fn handle_transport_error(&mut self, id: RequestId, error: Error);
 }
 
 /// The host's HTTP stack.
@@ -85,7 +90,10 @@ where
             async move { (id, transport.send(request).await) }
         });
         for (id, result) in join_all(sends.collect()).await {
-            op.handle_response(id, result?);
+            match result {
+                Ok(response) => op.handle_response(id, response),
+                Err(error) => op.handle_transport_error(id, error),
+            }
         }
     }
 }

@@ -120,6 +120,19 @@ impl Profile {
         }
     }
 
+    /// A profile by its name (`generic`, `icloud`, `google-caldav`, `google-carddav`,
+    /// `google-calendar-api`).
+    pub fn by_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "generic" => Profile::generic(),
+            "icloud" => Profile::icloud(),
+            "google-caldav" => Profile::google_caldav(),
+            "google-carddav" => Profile::google_carddav(),
+            "google-calendar-api" => Profile::google_calendar_api(),
+            _ => return None,
+        })
+    }
+
     /// The profile for a server URL.
     pub fn for_url(url: &Url) -> Self {
         let host = url.host_str().unwrap_or("").to_ascii_lowercase();
@@ -160,6 +173,16 @@ mod tests {
         );
         assert_eq!(name("https://dav.fastmail.com/")?, "generic");
         assert_eq!(name("https://icloud.com.evil.example/")?, "generic");
+        for n in [
+            "generic",
+            "icloud",
+            "google-caldav",
+            "google-carddav",
+            "google-calendar-api",
+        ] {
+            assert_eq!(Profile::by_name(n).map(|p| p.name), Some(n.to_owned()));
+        }
+        assert_eq!(Profile::by_name("nope"), None);
         Ok(())
     }
 }

@@ -63,13 +63,7 @@ fn config(case: &Value) -> Config {
     let mut config = Config::new(str_field(c, "server_url"), credentials);
     config.user_agent = "davkit-vectors".into();
     if let Some(p) = c.get("profile").and_then(Value::as_str) {
-        config.profile = Some(match p {
-            "generic" => Profile::generic(),
-            "icloud" => Profile::icloud(),
-            "google-caldav" => Profile::google_caldav(),
-            "google-carddav" => Profile::google_carddav(),
-            other => panic!("unknown profile {other}"),
-        });
+        config.profile = Some(Profile::by_name(p).unwrap_or_else(|| panic!("unknown profile {p}")));
     }
     if let Some(n) = c.get("multiget_batch_size").and_then(Value::as_u64) {
         config.multiget_batch_size = n as usize;
@@ -123,7 +117,13 @@ impl Replay<'_> {
 
 impl Transport for Replay<'_> {
     async fn send(&self, request: HttpRequest) -> davkit::Result<HttpResponse> {
-        Ok(self.answer(&request))
+        let response = self.answer(&request);
+        // A transport failure is recorded as status 0 with the message as its body.
+        if response.status == 0 {
+            let message = String::from_utf8_lossy(&response.body).into_owned();
+            return Err(davkit::Error::new(davkit::ErrorKind::Transport, message));
+        }
+        Ok(response)
     }
 
     async fn sleep(&self, ms: u64) -> bool {
@@ -218,6 +218,9 @@ fn response(dir: &Path, r: &Value) -> HttpResponse {
             .collect(),
         _ => Vec::new(),
     };
+    if let Some(message) = r.get("transport_error").and_then(Value::as_str) {
+        return HttpResponse::new(0, message);
+    }
     HttpResponse {
         status: r["status"].as_u64().expect("status") as u16,
         headers,

@@ -53,6 +53,8 @@ function replayFetch(name, dir, exchanges) {
       if (v === null && headers.has(k)) problems.push(`${method} ${url} must not carry \`${k}\``);
       if (v !== null && headers.get(k) !== v) problems.push(`header \`${k}\` of ${method} ${url}: expected ${v}, got ${headers.get(k)}`);
     }
+    // A request the host could not send: fetch rejects, as it does on a network or CORS failure.
+    if (r.transport_error) throw new TypeError(r.transport_error);
     let bytes;
     if (r.body_file) bytes = readFileSync(join(dir, r.body_file));
     else if (r.body_base64) bytes = Buffer.from(r.body_base64, 'base64');

@@ -160,9 +160,22 @@ impl Discover {
 
     fn on_reply(&mut self, tag: Tag, reply: Result<Reply>) {
         self.pending = self.pending.saturating_sub(1);
-        let outcome = match reply {
-            Ok(reply) => self.handle(tag, reply),
-            Err(e) => Err(e),
+        let outcome = match (reply, tag) {
+            (Ok(reply), tag) => self.handle(tag, reply),
+            (
+                Err(e),
+                Tag::Context {
+                    svc,
+                    well_known: true,
+                },
+            ) if e.kind() == ErrorKind::Transport => {
+                // A browser cannot follow the well-known redirect through a CORS preflight, so
+                // fetch fails: ask the server URL itself, as for any other unusable answer.
+                let server = self.m.x.ctx().server.clone();
+                self.context_request(svc, server, false);
+                Ok(())
+            }
+            (Err(e), _) => Err(e),
         };
         if let Err(e) = outcome {
             self.m.fail(e);
