@@ -66,6 +66,9 @@ class ReplayTransport(dk.HttpTransport):
                     f"header `{name}` of {request.method} {request.url}: {actual!r} != {value!r}")
 
     def reply(self, r):
+        if "transport_error" in r:  # the host could not send it at all (network, TLS, CORS)
+            raise dk.DavError.Transport(detail=r["transport_error"], status=None, url=None,
+                                        retry_after_seconds=None)
         if "body_file" in r:
             body = (self.case_dir / r["body_file"]).read_bytes()
         elif "body_base64" in r:

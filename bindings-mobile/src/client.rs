@@ -16,24 +16,7 @@ use crate::types::{
 /// [`HttpTransport`] does all the I/O.
 #[derive(uniffi::Object)]
 pub struct DavClient {
-    inner: Inner,
-}
-
-/// The core client, with fixed credentials or with the app's token provider (two types in the
-/// core, one object here).
-enum Inner {
-    Fixed(davkit::DavClient<ForeignTransport>),
-    Tokens(davkit::DavClient<ForeignTransport, ForeignTokens>),
-}
-
-/// Runs the same expression on whichever core client this is.
-macro_rules! on_inner {
-    ($self:ident, $c:ident => $e:expr) => {
-        match &$self.inner {
-            Inner::Fixed($c) => $e,
-            Inner::Tokens($c) => $e,
-        }
-    };
+    inner: davkit::DavClient<ForeignTransport, ForeignTokens>,
 }
 
 impl std::fmt::Debug for DavClient {
@@ -46,7 +29,7 @@ impl std::fmt::Debug for DavClient {
 
 impl DavClient {
     fn session(&self) -> davkit::Session {
-        on_inner!(self, c => c.session())
+        self.inner.session()
     }
 }
 
@@ -73,14 +56,8 @@ impl DavClient {
             http: transport,
             sleeper,
         };
-        let inner = match token_provider {
-            None => Inner::Fixed(davkit::DavClient::new(config, transport)?),
-            Some(tokens) => Inner::Tokens(davkit::DavClient::with_token_provider(
-                config,
-                transport,
-                ForeignTokens(tokens),
-            )?),
-        };
+        let tokens = token_provider.map(ForeignTokens);
+        let inner = davkit::DavClient::with_tokens(config, transport, tokens)?;
         Ok(Arc::new(DavClient { inner }))
     }
 
@@ -96,18 +73,18 @@ impl DavClient {
 
     /// Finds the principal, home sets, calendars and address books.
     pub async fn discover(&self, service: Service) -> Result<Discovery> {
-        Ok(on_inner!(self, c => c.discover(service.into()).await)?.into())
+        Ok(self.inner.discover(service.into()).await?.into())
     }
 
     /// Lists the calendars and address books in a home set.
     pub async fn list_collections(&self, home_url: String) -> Result<Vec<Collection>> {
-        let list = on_inner!(self, c => c.list_collections(&home_url).await)?;
+        let list = self.inner.list_collections(&home_url).await?;
         Ok(list.into_iter().map(Into::into).collect())
     }
 
     /// Reads one collection's properties.
     pub async fn get_collection(&self, url: String) -> Result<Collection> {
-        Ok(on_inner!(self, c => c.get_collection(&url).await)?.into())
+        Ok(self.inner.get_collection(&url).await?.into())
     }
 
     /// Creates a calendar named `slug` in a home set.
@@ -117,7 +94,10 @@ impl DavClient {
         slug: String,
         props: CollectionProps,
     ) -> Result<Collection> {
-        let c = on_inner!(self, c => c.create_calendar(&home_url, &slug, props.into()).await)?;
+        let c = self
+            .inner
+            .create_calendar(&home_url, &slug, props.into())
+            .await?;
         Ok(c.into())
     }
 
@@ -128,7 +108,10 @@ impl DavClient {
         slug: String,
         props: CollectionProps,
     ) -> Result<Collection> {
-        let c = on_inner!(self, c => c.create_address_book(&home_url, &slug, props.into()).await)?;
+        let c = self
+            .inner
+            .create_address_book(&home_url, &slug, props.into())
+            .await?;
         Ok(c.into())
     }
 
@@ -139,17 +122,20 @@ impl DavClient {
         kind: CollectionKind,
         props: CollectionProps,
     ) -> Result<()> {
-        Ok(on_inner!(self, c => c.update_collection(&url, kind.into(), props.into()).await)?)
+        Ok(self
+            .inner
+            .update_collection(&url, kind.into(), props.into())
+            .await?)
     }
 
     /// Deletes a collection.
     pub async fn delete_collection(&self, url: String) -> Result<()> {
-        Ok(on_inner!(self, c => c.delete_collection(&url).await)?)
+        Ok(self.inner.delete_collection(&url).await?)
     }
 
     /// Lists a collection's members with their ETags (no data).
     pub async fn list_objects(&self, collection_url: String) -> Result<Vec<DavObject>> {
-        let list = on_inner!(self, c => c.list_objects(&collection_url).await)?;
+        let list = self.inner.list_objects(&collection_url).await?;
         Ok(list.into_iter().map(Into::into).collect())
     }
 
@@ -159,7 +145,10 @@ impl DavClient {
         collection_url: String,
         filter: CalendarFilter,
     ) -> Result<Vec<DavObject>> {
-        let list = on_inner!(self, c => c.calendar_query(&collection_url, filter.into()).await)?;
+        let list = self
+            .inner
+            .calendar_query(&collection_url, filter.into())
+            .await?;
         Ok(list.into_iter().map(Into::into).collect())
     }
 
@@ -170,13 +159,16 @@ impl DavClient {
         kind: CollectionKind,
         hrefs: Vec<String>,
     ) -> Result<MultigetResult> {
-        let r = on_inner!(self, c => c.multiget(&collection_url, kind.into(), hrefs).await)?;
+        let r = self
+            .inner
+            .multiget(&collection_url, kind.into(), hrefs)
+            .await?;
         Ok(r.into())
     }
 
     /// Fetches one object with its data and ETag.
     pub async fn get_object(&self, url: String) -> Result<DavObject> {
-        Ok(on_inner!(self, c => c.get_object(&url).await)?.into())
+        Ok(self.inner.get_object(&url).await?.into())
     }
 
     /// Creates an object named `name` in a collection; fails with `PreconditionFailed` if the
@@ -187,7 +179,10 @@ impl DavClient {
         name: String,
         data: String,
     ) -> Result<WriteResult> {
-        let w = on_inner!(self, c => c.create_object(&collection_url, &name, &data).await)?;
+        let w = self
+            .inner
+            .create_object(&collection_url, &name, &data)
+            .await?;
         Ok(w.into())
     }
 
@@ -198,17 +193,17 @@ impl DavClient {
         data: String,
         etag: String,
     ) -> Result<WriteResult> {
-        Ok(on_inner!(self, c => c.update_object(&url, &data, &etag).await)?.into())
+        Ok(self.inner.update_object(&url, &data, &etag).await?.into())
     }
 
     /// Deletes an object if its ETag still matches.
     pub async fn delete_object(&self, url: String, etag: String) -> Result<()> {
-        Ok(on_inner!(self, c => c.delete_object(&url, &etag).await)?)
+        Ok(self.inner.delete_object(&url, &etag).await?)
     }
 
     /// Creates an object by POST to an RFC 5995 add-member URL.
     pub async fn post_object(&self, add_member_url: String, data: String) -> Result<WriteResult> {
-        Ok(on_inner!(self, c => c.post_object(&add_member_url, &data).await)?.into())
+        Ok(self.inner.post_object(&add_member_url, &data).await?.into())
     }
 
     /// Synchronises a collection. Pass `null` as `state_json` the first time, then the
@@ -233,12 +228,12 @@ impl DavClient {
                 state
             }
         };
-        Ok(on_inner!(self, c => c.sync(state, kind.into()).await)?.into())
+        Ok(self.inner.sync(state, kind.into()).await?.into())
     }
 
     /// Google Calendar API: the user's calendars (all pages).
     pub async fn gcal_calendars(&self) -> Result<Vec<GcalCalendar>> {
-        let list = on_inner!(self, c => c.gcal_calendars().await)?;
+        let list = self.inner.gcal_calendars().await?;
         Ok(list.into_iter().map(Into::into).collect())
     }
 
@@ -256,7 +251,11 @@ impl DavClient {
             None => davkit::SyncState::default(),
         };
         let query = query.unwrap_or_default().into();
-        Ok(on_inner!(self, c => c.gcal_sync(&calendar_id, query, state).await)?.into())
+        Ok(self
+            .inner
+            .gcal_sync(&calendar_id, query, state)
+            .await?
+            .into())
     }
 
     /// Google Calendar API: inserts an event given as a JSON resource.
@@ -266,7 +265,7 @@ impl DavClient {
         event_json: String,
     ) -> Result<WriteResult> {
         let event = json_arg("the event", &event_json)?;
-        Ok(on_inner!(self, c => c.gcal_insert(&calendar_id, &event).await)?.into())
+        Ok(self.inner.gcal_insert(&calendar_id, &event).await?.into())
     }
 
     /// Google Calendar API: patches an event if its ETag is still `etag` (412 otherwise).
@@ -278,10 +277,11 @@ impl DavClient {
         etag: String,
     ) -> Result<WriteResult> {
         let patch = json_arg("the patch", &patch_json)?;
-        Ok(
-            on_inner!(self, c => c.gcal_patch(&calendar_id, &event_id, &patch, &etag).await)?
-                .into(),
-        )
+        Ok(self
+            .inner
+            .gcal_patch(&calendar_id, &event_id, &patch, &etag)
+            .await?
+            .into())
     }
 
     /// Google Calendar API: deletes an event if its ETag is still `etag`.
@@ -291,7 +291,10 @@ impl DavClient {
         event_id: String,
         etag: String,
     ) -> Result<()> {
-        Ok(on_inner!(self, c => c.gcal_delete(&calendar_id, &event_id, &etag).await)?)
+        Ok(self
+            .inner
+            .gcal_delete(&calendar_id, &event_id, &etag)
+            .await?)
     }
 
     /// Google Calendar API: starts a push channel for a calendar's events.
@@ -304,12 +307,16 @@ impl DavClient {
     ) -> Result<GcalChannel> {
         let query = query.unwrap_or_default().into();
         let watch = watch.into();
-        Ok(on_inner!(self, c => c.gcal_watch(&calendar_id, &query, &watch).await)?.into())
+        Ok(self
+            .inner
+            .gcal_watch(&calendar_id, &query, &watch)
+            .await?
+            .into())
     }
 
     /// Google Calendar API: stops a push channel.
     pub async fn gcal_stop(&self, channel: GcalChannel) -> Result<()> {
         let channel = channel.into();
-        Ok(on_inner!(self, c => c.gcal_stop(&channel).await)?)
+        Ok(self.inner.gcal_stop(&channel).await?)
     }
 }

@@ -226,7 +226,7 @@ pub fn expand_events(
 ) -> Result<Expansion, DavError> {
     let cal = Calendar::parse(&ics).map_err(ical_error)?;
     let instant = |t: SystemTime| {
-        jiff::Timestamp::try_from(t)
+        davkit::jiff::Timestamp::try_from(t)
             .map_err(|e| DavError::invalid_input(format!("time out of range: {e}")))
     };
     let window = (instant(start)?, instant(end)?);

@@ -155,8 +155,8 @@ pub struct DavConfig {
     /// The `User-Agent` header; `null` for davkit's own.
     #[uniffi(default)]
     pub user_agent: Option<String>,
-    /// The provider profile: `generic`, `icloud`, `google-caldav`, `google-carddav`; `null`
-    /// picks one from the server URL.
+    /// The provider profile: `generic`, `icloud`, `google-caldav`, `google-carddav`,
+    /// `google-calendar-api`; `null` picks one from the server URL.
     #[uniffi(default)]
     pub profile: Option<String>,
     /// How many hrefs one multiget REPORT asks for (default 100).
@@ -195,17 +195,12 @@ impl TryFrom<DavConfig> for davkit::Config {
             config.user_agent = ua;
         }
         if let Some(name) = c.profile {
-            config.profile = Some(match name.as_str() {
-                "generic" => davkit::Profile::generic(),
-                "icloud" => davkit::Profile::icloud(),
-                "google-caldav" => davkit::Profile::google_caldav(),
-                "google-carddav" => davkit::Profile::google_carddav(),
-                other => {
-                    return Err(DavError::invalid_input(format!(
-                        "unknown profile `{other}` (generic, icloud, google-caldav, google-carddav)"
-                    )));
-                }
-            });
+            config.profile = Some(davkit::Profile::by_name(&name).ok_or_else(|| {
+                DavError::invalid_input(format!(
+                    "unknown profile `{name}` (generic, icloud, google-caldav, google-carddav, \
+                     google-calendar-api)"
+                ))
+            })?);
         }
         if let Some(n) = c.multiget_batch_size {
             config.multiget_batch_size = n as usize;

@@ -39,6 +39,9 @@ final class ReplayTransport: HttpTransport, @unchecked Sendable {
             if let v = value as? String, actual != v { problems.append("header \(name): \(actual ?? "nil") != \(v)") }
         }
         let r = exchanges[index]["response"] as? [String: Any] ?? [:]
+        if let failure = r["transport_error"] as? String {      // network, TLS, CORS
+            throw DavError.Transport(detail: failure, status: nil, url: nil, retryAfterSeconds: nil)
+        }
         var data = Data((r["body"] as? String ?? "").utf8)
         if let file = r["body_file"] as? String { data = try Data(contentsOf: dir.appendingPathComponent(file)) }
         if let b64 = r["body_base64"] as? String { data = Data(base64Encoded: b64) ?? Data() }

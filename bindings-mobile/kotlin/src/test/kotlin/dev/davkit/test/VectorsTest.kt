@@ -95,6 +95,8 @@ class VectorsTest {
         }
 
         private fun reply(r: JSONObject): HttpResponse {
+            // The host could not send it at all (network, TLS, CORS).
+            if (r.has("transport_error")) throw DavException.Transport(r.getString("transport_error"), null, null, null)
             val body = when {
                 r.has("body_file") -> File(dir, r.getString("body_file")).readBytes()
                 r.has("body_base64") -> Base64.getDecoder().decode(r.getString("body_base64"))
