@@ -214,6 +214,28 @@ impl SyncState {
         }
     }
 
+    /// The state to sync `collection_url` from: the stored JSON when there is one (refused when
+    /// it belongs to another collection, so one collection's ETags never stand for another's),
+    /// else a fresh state.
+    pub fn resume(collection_url: &str, stored_json: Option<&str>) -> Result<Self> {
+        let Some(json) = stored_json.filter(|j| !j.trim().is_empty()) else {
+            return Ok(SyncState::new(collection_url));
+        };
+        let state = SyncState::from_json(json)?;
+        if !state.collection_url.is_empty()
+            && !crate::href::same_resource(&state.collection_url, collection_url)
+        {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "this sync state belongs to {}, not to {collection_url}",
+                    crate::redact::url_for_display(&state.collection_url)
+                ),
+            ));
+        }
+        Ok(state)
+    }
+
     /// The state as JSON.
     pub fn to_json(&self) -> String {
         // Serialising plain strings and maps cannot fail.
@@ -279,4 +301,28 @@ pub struct SyncResult {
     pub method: SyncMethod,
     /// The server rejected the stored token and the changes come from a full listing.
     pub token_was_reset: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resume_checks_the_collection() -> Result<()> {
+        let fresh = SyncState::resume("https://h/cal/", None)?;
+        assert_eq!(fresh.collection_url, "https://h/cal/");
+        let mut stored = SyncState::new("https://h/cal");
+        stored.sync_token = Some("t1".into());
+        let json = stored.to_json();
+        assert_eq!(
+            SyncState::resume("https://h/cal/", Some(&json))?
+                .sync_token
+                .as_deref(),
+            Some("t1")
+        );
+        let other = SyncState::resume("https://h/other/", Some(&json));
+        assert_eq!(other.err().map(|e| e.kind()), Some(ErrorKind::InvalidInput));
+        assert!(SyncState::resume("https://h/cal/", Some("{not json")).is_err());
+        Ok(())
+    }
 }
