@@ -226,6 +226,8 @@ export interface DavObject {
   contact?: ContactSummary;
   /** Set instead of `events`/`contact` when the data could not be parsed. */
   parseError?: string;
+  /** For Google Calendar API events (`gcalSync`): the event resource as Google sent it, JSON text. */
+  json?: string;
 }
 
 export interface WriteResult {
@@ -305,7 +307,109 @@ export class DavClient {
   postObject(collection: CollectionRef, data: string): Promise<WriteResult>;
   /** Changes since `state` (everything when omitted) and the state to store for next time. */
   sync(collection: CollectionRef, state?: SyncState | null, options?: { kind?: CollectionKind }): Promise<SyncResult>;
+
+  // Google Calendar API v3: create the client with `serverUrl: GOOGLE_CALENDAR_API` and Bearer
+  // auth (or a token provider). Events come as iCalendar `data` (with the parsed `events`) plus
+  // Google's JSON in `json`; URLs are `<calendar>/events/<eventId>`.
+  /** calendarList.list, all pages. */
+  gcalCalendars(): Promise<CalendarListEntry[]>;
+  /**
+   * events.list: a full sync from no state (or an empty one), else an incremental one from the
+   * stored sync token (a token Google no longer accepts restarts a full sync: `tokenWasReset`).
+   * Give the same `query` on every sync of one state.
+   */
+  gcalSync(calendarId: string, state?: SyncState | null, options?: { query?: EventsQuery | null }): Promise<SyncResult>;
+  /** events.insert of a Calendar API event resource. */
+  gcalInsert(calendarId: string, event: Record<string, unknown>): Promise<WriteResult>;
+  /** events.patch, only if the event's ETag is still `etag` (else `PreconditionFailed`). */
+  gcalPatch(calendarId: string, eventId: string, patch: Record<string, unknown>, etag: string): Promise<WriteResult>;
+  /** events.delete, only if the event's ETag is still `etag`. */
+  gcalDelete(calendarId: string, eventId: string, etag: string): Promise<void>;
+  /** events.watch: opens a push channel; Google never renews it (see `channelNeedsRenewal`). */
+  gcalWatch(calendarId: string, watch: WatchRequest, options?: { query?: EventsQuery | null }): Promise<Channel>;
+  /** channels.stop. */
+  gcalStop(channel: Channel): Promise<void>;
 }
+
+/** The Calendar API's base URL, the `serverUrl` for the `gcal*` methods. */
+export const GOOGLE_CALENDAR_API: 'https://www.googleapis.com/calendar/v3/';
+
+/** One calendar of the user's calendar list. */
+export interface CalendarListEntry {
+  id: string;
+  summary: string | null;
+  description: string | null;
+  timeZone: string | null;
+  /** `#rrggbb`. */
+  backgroundColor: string | null;
+  accessRole: 'owner' | 'writer' | 'reader' | 'freeBusyReader' | null;
+  primary: boolean;
+}
+
+/** events.list parameters. With a sync token only `singleEvents`, `showDeleted` and `maxResults` are allowed. */
+export interface EventsQuery {
+  /** RFC 3339. */
+  timeMin?: string | null;
+  timeMax?: string | null;
+  updatedMin?: string | null;
+  q?: string | null;
+  orderBy?: 'startTime' | 'updated' | null;
+  icalUid?: string | null;
+  singleEvents?: boolean | null;
+  showDeleted?: boolean | null;
+  maxResults?: number | null;
+}
+
+/** What to ask of events.watch. */
+export interface WatchRequest {
+  /** Unique, 1 to 64 characters of `A-Za-z0-9-_+/=`. */
+  channelId: string;
+  /** The https URL Google posts notifications to. */
+  address: string;
+  /** A secret Google echoes in `X-Goog-Channel-Token`; notifications without it are refused. */
+  token?: string | null;
+  /** Requested time to live; Google may shorten it. */
+  ttlSeconds?: number | null;
+}
+
+/** A push channel as Google confirmed it: store it with the sync state. */
+export interface Channel {
+  id: string;
+  /** Google's id of the watched resource (needed to stop the channel). */
+  resourceId: string;
+  resourceUri?: string | null;
+  token?: string | null;
+  /** Expiry in milliseconds since the Unix epoch. */
+  expirationMs?: number | null;
+}
+
+/** A checked push notification. */
+export interface Notification {
+  channelId: string;
+  resourceId: string;
+  resourceUri: string | null;
+  /** `sync`: the channel is up; `exists`: run `gcalSync`; `not_exists`: the resource is gone. */
+  state: 'sync' | 'exists' | 'not_exists';
+  /** Increasing, not consecutive: for ordering and de-duplication. */
+  messageNumber: number;
+  expirationMs: number | null;
+}
+
+/** A webhook request's headers: node's `req.headers`, a fetch `Headers`, or `[name, value]` pairs. */
+export type HeadersInput =
+  | Record<string, string | string[] | undefined>
+  | { forEach(callback: (value: string, name: string) => void): void; get(name: string): string | null }
+  | [string, string][];
+
+/**
+ * Reads the `X-Goog-*` headers of a push notification and checks them against the stored
+ * channel. Throws `DavError` `Unauthorized` (wrong or missing token), `NotFound` (another or a
+ * stopped channel: ignore it) or `InvalidInput` (not a notification).
+ */
+export function parseNotification(headers: HeadersInput, channel: Channel): Notification;
+
+/** Whether the channel expires within `marginMs` (default one hour) of `now` (default now): open a new one. */
+export function channelNeedsRenewal(channel: Channel, options?: { now?: Date | number; marginMs?: number }): boolean;
 
 export interface ParsedCalendar {
   /** X-WR-CALNAME / NAME. */

@@ -76,6 +76,20 @@ pub(crate) fn camel(key: &str) -> String {
     out
 }
 
+/// `resourceId` -> `resource_id` (the inverse of [`camel`]).
+pub(crate) fn snake(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    for c in key.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// A fetched object with its parsed view, as JS receives it.
 #[derive(Serialize)]
 pub(crate) struct ObjectOut<'a> {
@@ -86,6 +100,9 @@ pub(crate) struct ObjectOut<'a> {
     etag: Option<Option<&'a str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     data: Option<Option<&'a str>>,
+    /// The Calendar API's event JSON (as text, so its keys stay Google's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    json: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     events: Option<Vec<EventSummary>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -101,6 +118,7 @@ impl<'a> ObjectOut<'a> {
             url: &o.url,
             etag: Some(o.etag.as_deref()),
             data: Some(o.data.as_deref()),
+            json: o.json.as_deref(),
             events: None,
             contact: None,
             parse_error: None,
@@ -155,6 +173,7 @@ pub(crate) fn changes(list: &[Change], parse: bool) -> Vec<ObjectOut<'_>> {
                 url,
                 etag: None,
                 data: None,
+                json: None,
                 events: None,
                 contact: None,
                 parse_error: None,
@@ -218,6 +237,10 @@ mod tests {
     fn camel_case_keys() {
         assert_eq!(camel("display_name"), "displayName");
         assert_eq!(camel("supports_sync_collection"), "supportsSyncCollection");
+        assert_eq!(snake("resourceId"), "resource_id");
+        assert_eq!(snake("expirationMs"), "expiration_ms");
+        assert_eq!(snake("ttl_seconds"), "ttl_seconds");
+        assert_eq!(snake(&camel("ical_uid")), "ical_uid");
         let text = r#"{"sync_token":"a_b:c","etags":{"/a_b.ics":"\"1_2\""},"changes":[{"final_url":"x\"_y:","n_1":[{"k_k":1}]}],"z_z":null}"#;
         assert_eq!(
             camelize_json(text),

@@ -11,6 +11,7 @@ mod transport;
 
 use std::rc::Rc;
 
+use davkit::gcal::{Channel, EventsQuery, Notification, WatchRequest};
 use davkit::{
     CalendarFilter, CollectionKind, CollectionProps, Config, Credentials, DavClient, Error,
     ErrorKind, Profile, RetryPolicy, Service, SyncState, TimeRange,
@@ -377,6 +378,97 @@ impl Client {
             }))
         })
     }
+
+    /// `gcalCalendars()` -> `CalendarListEntry[]` (Google Calendar API calendarList).
+    #[wasm_bindgen(js_name = gcalCalendars)]
+    pub fn gcal_calendars(&self) -> Promise {
+        self.run(move |c| async move { Ok(convert::output(&c.gcal_calendars().await?)) })
+    }
+
+    /// `gcalSync(calendarId, query, state)` -> `{ changes, state, method, tokenWasReset }`.
+    #[wasm_bindgen(js_name = gcalSync)]
+    pub fn gcal_sync(&self, calendar_id: String, query: JsValue, state: JsValue) -> Promise {
+        let query = gcal_query(&query);
+        let state: Result<Option<JsSyncState>, Error> = convert::input(&state, "sync state");
+        let parse = self.parse;
+        self.run(move |c| async move {
+            let state = match state? {
+                Some(s) => SyncState {
+                    collection_url: s.collection_url,
+                    sync_token: s.sync_token,
+                    ctag: s.ctag,
+                    etags: s.etags,
+                },
+                None => SyncState::new(""),
+            };
+            let r = c.gcal_sync(&calendar_id, query?, state).await?;
+            Ok(convert::output(&SyncOut {
+                changes: convert::changes(&r.changes, parse),
+                state: &r.state,
+                method: r.method,
+                token_was_reset: r.token_was_reset,
+            }))
+        })
+    }
+
+    /// `gcalInsert(calendarId, event)` -> `WriteResult`.
+    #[wasm_bindgen(js_name = gcalInsert)]
+    pub fn gcal_insert(&self, calendar_id: String, event: JsValue) -> Promise {
+        let event: Result<serde_json::Value, Error> = convert::input(&event, "event");
+        self.run(move |c| async move {
+            Ok(convert::output(
+                &c.gcal_insert(&calendar_id, &event?).await?,
+            ))
+        })
+    }
+
+    /// `gcalPatch(calendarId, eventId, patch, etag)` -> `WriteResult`.
+    #[wasm_bindgen(js_name = gcalPatch)]
+    pub fn gcal_patch(
+        &self,
+        calendar_id: String,
+        event_id: String,
+        patch: JsValue,
+        etag: String,
+    ) -> Promise {
+        let patch: Result<serde_json::Value, Error> = convert::input(&patch, "event patch");
+        self.run(move |c| async move {
+            let r = c
+                .gcal_patch(&calendar_id, &event_id, &patch?, &etag)
+                .await?;
+            Ok(convert::output(&r))
+        })
+    }
+
+    /// `gcalDelete(calendarId, eventId, etag)` -> `undefined`.
+    #[wasm_bindgen(js_name = gcalDelete)]
+    pub fn gcal_delete(&self, calendar_id: String, event_id: String, etag: String) -> Promise {
+        self.run(move |c| async move {
+            c.gcal_delete(&calendar_id, &event_id, &etag).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// `gcalWatch(calendarId, query, watch)` -> `Channel`.
+    #[wasm_bindgen(js_name = gcalWatch)]
+    pub fn gcal_watch(&self, calendar_id: String, query: JsValue, watch: JsValue) -> Promise {
+        let query = gcal_query(&query);
+        let watch: Result<WatchRequest, Error> = convert::input(&snake(&watch), "watch request");
+        self.run(move |c| async move {
+            let channel = c.gcal_watch(&calendar_id, &query?, &watch?).await?;
+            Ok(convert::output(&channel))
+        })
+    }
+
+    /// `gcalStop(channel)` -> `undefined`.
+    #[wasm_bindgen(js_name = gcalStop)]
+    pub fn gcal_stop(&self, channel: JsValue) -> Promise {
+        let channel: Result<Channel, Error> = convert::input(&snake(&channel), "channel");
+        self.run(move |c| async move {
+            c.gcal_stop(&channel?).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
 }
 
 fn read_props(props: &JsValue) -> Result<CollectionProps, Error> {
@@ -388,6 +480,56 @@ fn read_props(props: &JsValue) -> Result<CollectionProps, Error> {
         color: p.color,
         components: p.components,
     })
+}
+
+/// The events.list query as JS passes it (camelCase or snake_case keys; `undefined` is none).
+fn gcal_query(query: &JsValue) -> Result<EventsQuery, Error> {
+    let q: Option<EventsQuery> = convert::input(&snake(query), "events query")?;
+    Ok(q.unwrap_or_default())
+}
+
+/// A JS object with its top-level keys in snake_case, for the core's `gcal` types (which have
+/// no camelCase aliases). Other values are returned as they are.
+fn snake(value: &JsValue) -> JsValue {
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return value.clone();
+    }
+    let out = js_sys::Object::new();
+    for entry in js_sys::Object::entries(&js_sys::Object::from(value.clone())).iter() {
+        let pair = js_sys::Array::from(&entry);
+        let key = pair.get(0).as_string().unwrap_or_default();
+        let _ = js_sys::Reflect::set(
+            &out,
+            &JsValue::from_str(&convert::snake(&key)),
+            &pair.get(1),
+        );
+    }
+    out.into()
+}
+
+/// `parseNotification(headers, channel)` -> `Notification`: reads and checks the `X-Goog-*`
+/// headers of a Calendar API push notification (`[name, value][]`) against the stored channel.
+#[wasm_bindgen(js_name = parseNotification)]
+pub fn parse_notification(headers: JsValue, channel: JsValue) -> Result<JsValue, JsValue> {
+    let read = || -> Result<JsValue, Error> {
+        let headers: Vec<(String, String)> = convert::input(&headers, "notification headers")?;
+        let channel: Channel = convert::input(&snake(&channel), "channel")?;
+        Ok(convert::output(&Notification::parse(&headers, &channel)?))
+    };
+    read().map_err(|e| convert::error(&e))
+}
+
+/// `channelNeedsRenewal(channel, nowMs, marginMs)`: whether the channel expires within
+/// `marginMs` of `nowMs` (the core's `Channel::needs_renewal`).
+#[wasm_bindgen(js_name = channelNeedsRenewal)]
+pub fn channel_needs_renewal(
+    channel: JsValue,
+    now_ms: f64,
+    margin_ms: f64,
+) -> Result<bool, JsValue> {
+    let channel: Channel =
+        convert::input(&snake(&channel), "channel").map_err(|e| convert::error(&e))?;
+    Ok(channel.needs_renewal(now_ms as i64, margin_ms as i64))
 }
 
 /// The version of the core in this build.

@@ -9,6 +9,8 @@ import {
   parseCalendar as wasmParseCalendar,
   parseContact as wasmParseContact,
   parseContacts as wasmParseContacts,
+  parseNotification as wasmParseNotification,
+  channelNeedsRenewal as wasmChannelNeedsRenewal,
 } from './wasm/davkit_wasm.js';
 
 /** Set by the entry point: browsers may not send `User-Agent` (and a preflight would need it). */
@@ -252,6 +254,63 @@ export class DavClient {
     const from = state ?? { collectionUrl: url };
     return this.#call((c) => c.sync(from, kind));
   }
+
+  // Google Calendar API v3 (serverUrl: GOOGLE_CALENDAR_API, Bearer auth or a token provider).
+
+  async gcalCalendars() {
+    return this.#call((c) => c.gcalCalendars());
+  }
+
+  async gcalSync(calendarId, state, options = {}) {
+    const id = String(calendarId);
+    return this.#call((c) => c.gcalSync(id, options.query ?? null, state ?? null));
+  }
+
+  async gcalInsert(calendarId, event) {
+    return this.#call((c) => c.gcalInsert(String(calendarId), event));
+  }
+
+  async gcalPatch(calendarId, eventId, patch, etag) {
+    if (typeof etag !== 'string') throw invalid('gcalPatch needs the ETag the event was read with');
+    return this.#call((c) => c.gcalPatch(String(calendarId), String(eventId), patch, etag));
+  }
+
+  async gcalDelete(calendarId, eventId, etag) {
+    if (typeof etag !== 'string') throw invalid('gcalDelete needs the ETag the event was read with');
+    return this.#call((c) => c.gcalDelete(String(calendarId), String(eventId), etag));
+  }
+
+  async gcalWatch(calendarId, watch, options = {}) {
+    return this.#call((c) => c.gcalWatch(String(calendarId), options.query ?? null, watch));
+  }
+
+  async gcalStop(channel) {
+    return this.#call((c) => c.gcalStop(channel));
+  }
+}
+
+/** The Calendar API's base URL: the `serverUrl` for the `gcal*` methods. */
+export const GOOGLE_CALENDAR_API = 'https://www.googleapis.com/calendar/v3/';
+
+/** Header pairs from a plain object (node's `req.headers`), a `Headers`, or `[name, value][]`. */
+function headerPairs(headers) {
+  if (headers == null) return [];
+  if (Array.isArray(headers)) return headers.map(([k, v]) => [String(k), String(v)]);
+  if (typeof headers.forEach === 'function' && typeof headers.get === 'function') {
+    const pairs = [];
+    headers.forEach((value, name) => pairs.push([String(name), String(value)]));
+    return pairs;
+  }
+  return Object.entries(headers).flatMap(([k, v]) => (v == null ? [] : [[k, Array.isArray(v) ? v.join(', ') : String(v)]]));
+}
+
+export function parseNotification(headers, channel) {
+  return wrap(() => wasmParseNotification(headerPairs(headers), channel));
+}
+
+export function channelNeedsRenewal(channel, options = {}) {
+  const now = options.now instanceof Date ? options.now.getTime() : (options.now ?? Date.now());
+  return wrap(() => wasmChannelNeedsRenewal(channel, Number(now), Number(options.marginMs ?? 3_600_000)));
 }
 
 function wrap(fn) {

@@ -6,4 +6,7 @@ import { platform } from './api.js';
 platform.browser = true;
 await init({ module_or_path: new URL('./wasm/davkit_wasm_bg.wasm', import.meta.url) });
 
-export { DavClient, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion } from './api.js';
+export {
+  DavClient, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
+  GOOGLE_CALENDAR_API, parseNotification, channelNeedsRenewal,
+} from './api.js';
