@@ -132,15 +132,16 @@ pub fn normalize(input: &str) -> String {
             let host = u.host_str().unwrap_or("").to_ascii_lowercase();
             // The url crate already drops a port equal to the scheme's default.
             let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
-            let path = decode_path(u.path());
+            let path = percent_decode(u.path());
             let path = path.trim_end_matches('/');
             format!("{}://{host}{port}{path}", u.scheme())
         }
-        Err(_) => decode_path(input).trim_end_matches('/').to_owned(),
+        Err(_) => percent_decode(input).trim_end_matches('/').to_owned(),
     }
 }
 
-fn decode_path(path: &str) -> String {
+/// Decodes `%XX` escapes; invalid escapes stay as they are, invalid UTF-8 is replaced.
+pub fn percent_decode(path: &str) -> String {
     let bytes = path.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -62,25 +62,7 @@ pub fn last_segment(href: &str) -> String {
     percent_decode(segment)
 }
 
-/// Decodes `%XX` escapes; invalid escapes stay as they are, invalid UTF-8 is replaced.
-pub fn percent_decode(input: &str) -> String {
-    let bytes = input.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = |b: u8| (b as char).to_digit(16);
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+pub use davkit::href::percent_decode;
 
 /// Makes one decoded segment safe as a file or folder name. `fallback` names a segment with
 /// nothing usable in it (`object-<hash>`).
