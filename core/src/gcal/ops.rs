@@ -14,6 +14,7 @@ use crate::exchange::{Machine, Reply, Spec, impl_operation};
 use crate::href::encode_segment;
 use crate::http::Method;
 use crate::model::{Change, DavObject, SyncMethod, SyncResult, SyncState, WriteResult};
+use crate::ops::write::require_etag;
 use crate::session::Session;
 
 /// Query parameters of events.list (and events.watch). Those that cannot be combined with a
@@ -451,7 +452,7 @@ impl Session {
         etag: &str,
     ) -> GcalWrite {
         let spec = self.gcal_event_url(calendar_id, event_id).and_then(|url| {
-            require(etag)?;
+            require_etag(etag)?;
             Ok(Spec::new(Method::Patch, url)
                 .header("If-Match", etag.trim())
                 .body("application/json", patch.to_string().into_bytes()))
@@ -462,7 +463,7 @@ impl Session {
     /// Deletes an event (events.delete), only if its ETag is still `etag`.
     pub fn gcal_delete(&self, calendar_id: &str, event_id: &str, etag: &str) -> GcalWrite {
         let spec = self.gcal_event_url(calendar_id, event_id).and_then(|url| {
-            require(etag)?;
+            require_etag(etag)?;
             Ok(Spec::new(Method::Delete, url).header("If-Match", etag.trim()))
         });
         GcalWrite::start(self, calendar_id, spec)
@@ -484,16 +485,6 @@ impl Session {
             ),
         )
     }
-}
-
-fn require(etag: &str) -> Result<()> {
-    if etag.trim().is_empty() {
-        return Err(Error::new(
-            ErrorKind::InvalidInput,
-            "an ETag is required: davkit never writes without a precondition",
-        ));
-    }
-    Ok(())
 }
 
 impl GcalWrite {

@@ -236,7 +236,7 @@ pub(crate) fn read_collection(reply: Reply) -> Result<Collection> {
 
 fn created(reply: Reply, kind: CollectionKind, props: CollectionProps) -> Result<Collection> {
     let Reply { url, response } = reply;
-    if response.status != 201 && !response.is_success() {
+    if !response.is_success() {
         return Err(Error::from_response(url.as_str(), &response));
     }
     Ok(Collection {

@@ -268,7 +268,8 @@ impl Write {
 
 impl_operation!(Write, WriteResult);
 
-fn require_etag(etag: &str) -> Result<()> {
+/// Refuses a write without an ETag: davkit never writes without a precondition.
+pub(crate) fn require_etag(etag: &str) -> Result<()> {
     if etag.trim().is_empty() {
         return Err(Error::new(
             ErrorKind::InvalidInput,
