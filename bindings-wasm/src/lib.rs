@@ -73,6 +73,8 @@ struct JsSyncState {
     ctag: Option<String>,
     #[serde(default)]
     etags: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pending: std::collections::BTreeSet<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -130,6 +132,7 @@ struct SyncOut<'a> {
     state: &'a SyncState,
     method: davkit::SyncMethod,
     token_was_reset: bool,
+    problems: &'a [davkit::MemberProblem],
 }
 
 /// `multiget` as JS receives it.
@@ -368,6 +371,7 @@ impl Client {
                 sync_token: s.sync_token,
                 ctag: s.ctag,
                 etags: s.etags,
+                pending: s.pending,
             };
             let r = c.sync(state, kind(&kind_name)?).await?;
             Ok(convert::output(&SyncOut {
@@ -375,6 +379,7 @@ impl Client {
                 state: &r.state,
                 method: r.method,
                 token_was_reset: r.token_was_reset,
+                problems: &r.problems,
             }))
         })
     }
@@ -398,6 +403,7 @@ impl Client {
                     sync_token: s.sync_token,
                     ctag: s.ctag,
                     etags: s.etags,
+                    pending: s.pending,
                 },
                 None => SyncState::new(""),
             };
@@ -407,6 +413,7 @@ impl Client {
                 state: &r.state,
                 method: r.method,
                 token_was_reset: r.token_was_reset,
+                problems: &r.problems,
             }))
         })
     }

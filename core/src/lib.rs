@@ -120,8 +120,8 @@ pub use http::{HttpRequest, HttpResponse, Method, RequestId};
 /// the same version (`davkit::jiff::Timestamp` for expansion windows).
 pub use jiff;
 pub use model::{
-    Change, Collection, CollectionKind, DavObject, Discovery, SyncMethod, SyncResult, SyncState,
-    WriteResult,
+    Change, Collection, CollectionKind, DavObject, Discovery, MemberProblem, SyncMethod,
+    SyncResult, SyncState, WriteResult,
 };
 pub use op::{Operation, Poll, Transport, drive};
 pub use ops::collections::CollectionProps;

@@ -2,7 +2,7 @@
 //!
 //! Everything here is plain, serialisable data so that bindings can pass it on unchanged.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -187,6 +187,10 @@ pub struct WriteResult {
     /// (servers that rewrite what they store).
     #[serde(default)]
     pub data: Option<String>,
+    /// A create found something already at that URL and replaced it: the server ignored
+    /// `If-None-Match: *` and answered 200 or 204 instead of 201. Never set for a clean create.
+    #[serde(default)]
+    pub replaced: bool,
 }
 
 /// The per-collection state a sync starts from and returns; store it as JSON between syncs.
@@ -203,6 +207,12 @@ pub struct SyncState {
     /// Every member delivered so far, href to ETag.
     #[serde(default)]
     pub etags: BTreeMap<String, String>,
+    /// Members still owed to the app: the server listed them as changed but the sync could not
+    /// deliver them (an error row, a row left out), or the app could not apply them
+    /// ([`SyncState::mark_pending`]). The next sync fetches each of them whatever the server
+    /// reports, so a state that moved past their token loses nothing.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub pending: BTreeSet<String>,
 }
 
 impl SyncState {
@@ -234,6 +244,15 @@ impl SyncState {
             ));
         }
         Ok(state)
+    }
+
+    /// Marks a member as not applied by the app (a file it could not write, a row it could not
+    /// store): the next sync fetches it again and reports what the server has then, as an
+    /// addition or a deletion. Call it on the state a sync returned, before storing it.
+    pub fn mark_pending(&mut self, href: &str) {
+        let key = crate::href::normalize(href);
+        self.etags.retain(|k, _| crate::href::normalize(k) != key);
+        self.pending.insert(href.to_owned());
     }
 
     /// The state as JSON.
@@ -301,6 +320,24 @@ pub struct SyncResult {
     pub method: SyncMethod,
     /// The server rejected the stored token and the changes come from a full listing.
     pub token_was_reset: bool,
+    /// Members the server listed as changed that this sync could not deliver (an error row or
+    /// no row in the multiget, asked twice; a Calendar API event that cannot be read). Each is
+    /// in `state.pending` where fetching it again can help, and is never reported as deleted.
+    #[serde(default)]
+    pub problems: Vec<MemberProblem>,
+}
+
+/// A member a sync could not deliver, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberProblem {
+    /// The member's URL.
+    pub url: String,
+    /// What went wrong, as an error kind (`Http` for an error row, `Protocol` for a missing one).
+    pub kind: ErrorKind,
+    /// The status the server gave for it, when it gave one.
+    pub status: Option<u16>,
+    /// A short explanation.
+    pub message: String,
 }
 
 #[cfg(test)]

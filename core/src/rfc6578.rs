@@ -70,7 +70,14 @@ pub fn read_sync_page(ms: Multistatus, collection_url: &str) -> SyncPage {
         }
         match response.status {
             Some(404) | Some(410) => page.deleted.push(response.href),
-            Some(s) if !(200..300).contains(&s) => {}
+            Some(s) if !(200..300).contains(&s) => {
+                // An error row says nothing about the member: fetch it to find out, never
+                // skip it (the new token would move past its change).
+                page.changed.push(ChangedMember {
+                    href: response.href,
+                    etag: None,
+                });
+            }
             _ => {
                 let etag = response.prop_text(&names::GETETAG);
                 page.changed.push(ChangedMember {

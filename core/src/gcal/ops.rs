@@ -410,6 +410,7 @@ impl GcalSync {
             sync_token: next_sync_token,
             ctag: None,
             etags,
+            pending: Default::default(),
         };
         self.m.finish(Ok(SyncResult {
             changes,
@@ -420,6 +421,7 @@ impl GcalSync {
                 SyncMethod::SyncCollection
             },
             token_was_reset: self.token_was_reset,
+            problems: Vec::new(),
         }));
     }
 }
@@ -507,6 +509,7 @@ impl GcalWrite {
                     url: reply.url.to_string(),
                     etag: None,
                     data: None,
+                    replaced: false,
                 });
             }
             let event = json_reply(&reply)?;
@@ -520,6 +523,7 @@ impl GcalWrite {
                 url: event_url(&self.calendar_id, id),
                 etag: event.get("etag").and_then(Value::as_str).map(str::to_owned),
                 data: Some(event_to_ical(&event)?),
+                replaced: false,
             })
         });
         self.m.finish(result);

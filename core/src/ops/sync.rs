@@ -7,7 +7,7 @@
 //! fails or is interrupted leaves the caller's stored state valid: running it again delivers the
 //! same changes, none lost. Deletions of hrefs the state never had are not reported.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use url::Url;
 
@@ -15,8 +15,10 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Machine, Reply, Spec, impl_operation};
 use crate::href;
 use crate::http::Method;
-use crate::model::{Change, CollectionKind, DavObject, SyncMethod, SyncResult, SyncState};
-use crate::ops::objects::{expect_multistatus, members, multiget_spec};
+use crate::model::{
+    Change, CollectionKind, DavObject, MemberProblem, SyncMethod, SyncResult, SyncState,
+};
+use crate::ops::objects::{expect_multistatus, multiget_spec};
 use crate::rfc4918::{Depth, propfind_body};
 use crate::rfc6578::{is_invalid_token, read_sync_page, sync_collection_body};
 use crate::session::Session;
@@ -25,12 +27,18 @@ use crate::xml::names;
 /// Safety bound on sync-collection pages in one sync.
 const MAX_PAGES: usize = 10_000;
 
+/// How many times a sync asks for a member listed as changed before reporting it as a
+/// [`MemberProblem`] and keeping it pending: once, and once more for what the first answer did
+/// not deliver (an error row, a row left out).
+pub const FETCH_ROUNDS: u32 = 2;
+
 #[derive(Debug)]
 enum Tag {
     Page { token: Option<String> },
     Ctag,
     Listing,
     Fetch,
+    Get(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,9 +62,19 @@ pub struct Sync {
     method: SyncMethod,
     token_was_reset: bool,
     pages: usize,
+    /// Page tokens already asked for: a server that hands one out twice is looping.
+    tokens_asked: HashSet<String>,
     pending_fetches: usize,
-    fetched: Vec<DavObject>,
-    missing: Vec<String>,
+    /// The fetch round (1 = first ask).
+    round: u32,
+    /// Normalised hrefs asked for in this sync.
+    asked: HashSet<String>,
+    /// What the fetches delivered, by normalised href.
+    delivered: HashMap<String, DavObject>,
+    /// Normalised hrefs a fetch reported gone (404/410).
+    gone: HashSet<String>,
+    /// Why an asked member was not delivered (last answer), by normalised href.
+    undelivered: HashMap<String, (ErrorKind, Option<u16>, String)>,
 }
 
 impl Session {
@@ -89,9 +107,13 @@ impl Sync {
             method: SyncMethod::SyncCollection,
             token_was_reset: false,
             pages: 0,
+            tokens_asked: HashSet::new(),
             pending_fetches: 0,
-            fetched: Vec::new(),
-            missing: Vec::new(),
+            round: 0,
+            asked: HashSet::new(),
+            delivered: HashMap::new(),
+            gone: HashSet::new(),
+            undelivered: HashMap::new(),
         };
         match collection {
             Ok(c) => op.collection = c,
@@ -112,6 +134,9 @@ impl Sync {
 
     fn request_page(&mut self, token: Option<String>) {
         self.pages += 1;
+        if let Some(t) = &token {
+            self.tokens_asked.insert(t.clone());
+        }
         let ctx = self.m.x.ctx();
         let body = sync_collection_body(token.as_deref(), ctx.sync_limit, &[names::GETETAG]);
         let depth = if ctx.profile.sync_depth == 1 {
@@ -155,10 +180,18 @@ impl Sync {
             Tag::Page { token } => self.on_page(token, reply),
             Tag::Ctag => self.on_ctag(reply),
             Tag::Listing => self.on_listing(reply),
-            Tag::Fetch => self.on_fetch(reply),
+            Tag::Fetch => self.on_fetch(reply).map(|()| self.fetch_answered()),
+            Tag::Get(key) => self.on_get(key, reply).map(|()| self.fetch_answered()),
         };
         if let Err(e) = outcome {
             self.m.fail(e);
+        }
+    }
+
+    fn fetch_answered(&mut self) {
+        self.pending_fetches = self.pending_fetches.saturating_sub(1);
+        if self.pending_fetches == 0 {
+            self.end_round();
         }
     }
 
@@ -202,7 +235,11 @@ impl Sync {
         }
         self.new_token = page.token;
         if page.truncated {
-            if self.new_token == token || self.pages >= MAX_PAGES {
+            let repeated = self
+                .new_token
+                .as_ref()
+                .is_some_and(|t| self.tokens_asked.contains(t));
+            if repeated || self.new_token == token || self.pages >= MAX_PAGES {
                 return Err(Error::new(
                     ErrorKind::Protocol,
                     "the server truncated the sync without advancing its token",
@@ -224,7 +261,8 @@ impl Sync {
             self.method = SyncMethod::CtagUnchanged;
             self.new_ctag = ctag;
             self.new_token = self.old.sync_token.clone();
-            self.finish();
+            // Nothing changed on the server; members still owed are fetched all the same.
+            self.fetch();
             return Ok(());
         }
         self.request_listing();
@@ -233,26 +271,46 @@ impl Sync {
 
     fn on_listing(&mut self, reply: Reply) -> Result<()> {
         let ms = expect_multistatus(&reply)?;
-        let own = ms
-            .responses
-            .iter()
-            .find(|r| href::same_resource(&r.href, reply.url.as_str()));
-        if let Some(me) = own {
-            self.new_ctag = me.prop_text(&names::GETCTAG);
-            self.new_token = me.prop_text(&names::SYNC_TOKEN);
-        }
-        let listed = members(ms, reply.url.as_str(), false);
-        let mut present = std::collections::HashSet::new();
-        for obj in listed {
-            let key = href::normalize(&obj.url);
-            present.insert(key.clone());
-            let unchanged = self
-                .old_keys
-                .get(&key)
-                .and_then(|k| self.old.etags.get(k))
-                .is_some_and(|old| Some(old) == obj.etag.as_ref());
+        let own_key = href::normalize(reply.url.as_str());
+        let mut present = HashSet::new();
+        for r in ms.responses {
+            let key = href::normalize(&r.href);
+            if key == own_key {
+                if r.status == Some(507) {
+                    // A listing the server cut short cannot tell what was deleted.
+                    return Err(Error::new(
+                        ErrorKind::Protocol,
+                        "the server truncated the member listing (507), so deletions cannot be told",
+                    )
+                    .with_status(507)
+                    .with_url(reply.url.as_str()));
+                }
+                self.new_ctag = r.prop_text(&names::GETCTAG);
+                self.new_token = r.prop_text(&names::SYNC_TOKEN);
+                continue;
+            }
+            if !present.insert(key.clone()) {
+                continue;
+            }
+            let status = r.effective_status();
+            if matches!(status, 404 | 410) {
+                // Reported gone: absent, as if not listed.
+                present.remove(&key);
+                continue;
+            }
+            if r.prop(&names::RESOURCETYPE)
+                .is_some_and(|t| t.child(crate::xml::DAV, "collection").is_some())
+            {
+                continue;
+            }
+            // Any other row is a member; one whose row is an error is fetched to find out.
+            let etag = (status == 200)
+                .then(|| r.prop_text(&names::GETETAG))
+                .flatten();
+            let unchanged = etag.is_some()
+                && self.old_keys.get(&key).and_then(|k| self.old.etags.get(k)) == etag.as_ref();
             if !unchanged {
-                self.seen.insert(key, (obj.url, Seen::Changed(obj.etag)));
+                self.seen.insert(key, (r.href, Seen::Changed(etag)));
             }
         }
         for (key, original) in &self.old_keys {
@@ -265,27 +323,58 @@ impl Sync {
         Ok(())
     }
 
+    /// Fetches every member listed as changed and every member still pending.
     fn fetch(&mut self) {
-        let hrefs: Vec<String> = self
-            .seen
-            .values()
-            .filter(|(_, s)| matches!(s, Seen::Changed(_)))
-            .map(|(h, _)| h.clone())
-            .collect();
-        if hrefs.is_empty() {
+        let mut want = Vec::new();
+        for (key, (original, seen)) in &self.seen {
+            if matches!(seen, Seen::Changed(_)) {
+                want.push((key.clone(), original.clone()));
+            }
+        }
+        for original in &self.old.pending {
+            let key = href::normalize(original);
+            if !self.seen.contains_key(&key) {
+                self.seen
+                    .insert(key.clone(), (original.clone(), Seen::Changed(None)));
+                want.push((key, original.clone()));
+            }
+        }
+        self.request(want);
+    }
+
+    /// Asks for these members (one round); finishes when there is nothing to ask.
+    fn request(&mut self, want: Vec<(String, String)>) {
+        self.round += 1;
+        if want.is_empty() {
             self.finish();
             return;
         }
+        for (key, _) in &want {
+            self.asked.insert(key.clone());
+        }
         if self.kind == CollectionKind::Other {
             // Unknown collection type: no multiget REPORT to rely on, GET each member.
-            for h in hrefs {
-                if let Ok(u) = Url::parse(&h) {
-                    self.pending_fetches += 1;
-                    self.m.x.send(Tag::Fetch, Spec::new(Method::Get, u));
+            for (key, h) in want {
+                match Url::parse(&h) {
+                    Ok(u) => {
+                        self.pending_fetches += 1;
+                        self.m.x.send(Tag::Get(key), Spec::new(Method::Get, u));
+                    }
+                    Err(e) => {
+                        self.undelivered.insert(
+                            key,
+                            (
+                                ErrorKind::Protocol,
+                                None,
+                                format!("the member's URL is not valid: {e}"),
+                            ),
+                        );
+                    }
                 }
             }
         } else {
             let batch = self.m.x.ctx().batch_size;
+            let hrefs: Vec<String> = want.into_iter().map(|(_, h)| h).collect();
             for chunk in hrefs.chunks(batch) {
                 self.pending_fetches += 1;
                 let spec = multiget_spec(&self.collection, self.kind, chunk);
@@ -293,85 +382,186 @@ impl Sync {
             }
         }
         if self.pending_fetches == 0 {
-            self.finish();
+            self.end_round();
         }
     }
 
-    fn on_fetch(&mut self, reply: Reply) -> Result<()> {
-        if reply.response.status == 200 {
+    fn on_get(&mut self, key: String, reply: Reply) -> Result<()> {
+        let status = reply.response.status;
+        if status == 200 {
             let data = String::from_utf8(reply.response.body.clone()).map_err(|_| {
                 Error::new(ErrorKind::Protocol, "the object is not UTF-8 text")
                     .with_url(reply.url.as_str())
             })?;
-            self.fetched.push(DavObject {
-                url: reply.url.to_string(),
-                etag: reply.response.header("etag").map(str::to_owned),
-                data: Some(data),
-                json: None,
-            });
+            self.deliver(
+                key,
+                DavObject {
+                    url: reply.url.to_string(),
+                    etag: reply.response.header("etag").map(str::to_owned),
+                    data: Some(data),
+                    json: None,
+                },
+            );
+        } else if matches!(status, 404 | 410) {
+            self.gone.insert(key);
         } else {
-            let ms = expect_multistatus(&reply)?;
-            for r in &ms.responses {
-                if matches!(r.status, Some(404) | Some(410)) {
-                    self.missing.push(r.href.clone());
-                }
-            }
-            self.fetched
-                .extend(members(ms, self.collection.as_str(), true));
-        }
-        self.pending_fetches = self.pending_fetches.saturating_sub(1);
-        if self.pending_fetches == 0 {
-            self.finish();
+            self.undelivered.insert(
+                key,
+                (
+                    Error::from_response(reply.url.as_str(), &reply.response).kind(),
+                    Some(status),
+                    format!("GET answered {status}"),
+                ),
+            );
         }
         Ok(())
     }
 
+    fn on_fetch(&mut self, reply: Reply) -> Result<()> {
+        let ms = expect_multistatus(&reply)?;
+        for r in ms.responses {
+            let key = href::normalize(&r.href);
+            if !self.asked.contains(&key) || self.delivered.contains_key(&key) {
+                // Not asked for in this sync, or a duplicate row: ignored.
+                continue;
+            }
+            let status = r.effective_status();
+            if matches!(r.status, Some(404) | Some(410)) {
+                self.gone.insert(key);
+                continue;
+            }
+            let data = r
+                .propstats
+                .iter()
+                .filter(|p| p.status == 200)
+                .flat_map(|p| p.props.iter())
+                .find(|e| e.name == names::CALENDAR_DATA || e.name == names::ADDRESS_DATA)
+                .map(crate::xml::Element::text);
+            match data {
+                Some(data) if status == 200 => {
+                    let etag = r.prop_text(&names::GETETAG);
+                    self.deliver(
+                        key,
+                        DavObject {
+                            url: r.href,
+                            etag,
+                            data: Some(data),
+                            json: None,
+                        },
+                    );
+                }
+                _ => {
+                    // An error row, or a row without the data: ambiguous, never a deletion.
+                    let data_status = r
+                        .prop_status(&names::CALENDAR_DATA)
+                        .or_else(|| r.prop_status(&names::ADDRESS_DATA));
+                    let shown = if status != 200 {
+                        Some(status)
+                    } else {
+                        data_status
+                    };
+                    let kind = match shown {
+                        Some(s) => Error::from_response(
+                            reply.url.as_str(),
+                            &crate::http::HttpResponse::new(s, ""),
+                        )
+                        .kind(),
+                        None => ErrorKind::Protocol,
+                    };
+                    self.undelivered.insert(
+                        key,
+                        (
+                            kind,
+                            shown,
+                            match shown {
+                                Some(s) => format!("the multiget row answered {s}"),
+                                None => "the multiget row has no data".to_owned(),
+                            },
+                        ),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn deliver(&mut self, key: String, obj: DavObject) {
+        self.undelivered.remove(&key);
+        self.gone.remove(&key);
+        self.delivered.insert(key, obj);
+    }
+
+    /// After every answer of a round: ask once more for what is still owed, then finish.
+    fn end_round(&mut self) {
+        let owed: Vec<(String, String)> = self
+            .asked
+            .iter()
+            .filter(|k| !self.delivered.contains_key(*k) && !self.gone.contains(*k))
+            .filter_map(|k| self.seen.get(k).map(|(h, _)| (k.clone(), h.clone())))
+            .collect();
+        if owed.is_empty() || self.round >= FETCH_ROUNDS {
+            self.finish();
+        } else {
+            self.request(owed);
+        }
+    }
+
     fn finish(&mut self) {
         let mut changes = Vec::new();
+        let mut problems = Vec::new();
         let mut etags = std::mem::take(&mut self.old.etags);
+        let mut pending = BTreeSet::new();
+        let old_pending: HashSet<String> = self
+            .old
+            .pending
+            .iter()
+            .map(|h| href::normalize(h))
+            .collect();
         let remove =
             |etags: &mut BTreeMap<String, String>, keys: &HashMap<String, String>, key: &str| {
                 keys.get(key).and_then(|k| etags.remove(k))
             };
-        // Objects that vanished between listing and fetching are deletions too.
-        for m in std::mem::take(&mut self.missing) {
-            let key = href::normalize(&m);
-            if let Some((original, _)) = self.seen.get(&key).cloned() {
-                self.seen.insert(key, (original, Seen::Deleted));
-            }
-        }
-        let mut fetched: HashMap<String, DavObject> = std::mem::take(&mut self.fetched)
-            .into_iter()
-            .map(|o| (href::normalize(&o.url), o))
-            .collect();
+        let mut delivered = std::mem::take(&mut self.delivered);
         for (key, (original, seen)) in std::mem::take(&mut self.seen) {
-            match seen {
-                Seen::Deleted => {
-                    if remove(&mut etags, &self.old_keys, &key).is_some() {
-                        changes.push(Change::Deleted { url: original });
-                    }
+            let gone = matches!(seen, Seen::Deleted) || self.gone.contains(&key);
+            if gone {
+                // Only a 404/410 for this href, or a listing or sync report without it, gets here.
+                let had = remove(&mut etags, &self.old_keys, &key).is_some();
+                if had || old_pending.contains(&key) {
+                    changes.push(Change::Deleted { url: original });
                 }
-                Seen::Changed(sync_etag) => {
-                    let Some(mut obj) = fetched.remove(&key) else {
-                        // Listed as changed but not returned by the multiget: treat as gone.
-                        if remove(&mut etags, &self.old_keys, &key).is_some() {
-                            changes.push(Change::Deleted { url: original });
-                        }
-                        continue;
-                    };
-                    if obj.etag.is_none() {
-                        obj.etag = sync_etag;
-                    }
-                    let existed = remove(&mut etags, &self.old_keys, &key);
-                    if let Some(etag) = &obj.etag {
-                        etags.insert(obj.url.clone(), etag.clone());
-                    }
-                    match existed {
-                        Some(old) if Some(&old) == obj.etag.as_ref() => {}
-                        Some(_) => changes.push(Change::Changed(obj)),
-                        None => changes.push(Change::Added(obj)),
-                    }
-                }
+                continue;
+            }
+            let Seen::Changed(sync_etag) = seen else {
+                continue;
+            };
+            let Some(mut obj) = delivered.remove(&key) else {
+                // Listed as changed but not delivered twice: owed to the app, never a deletion.
+                let (kind, status, message) = self.undelivered.remove(&key).unwrap_or((
+                    ErrorKind::Protocol,
+                    None,
+                    "the server did not return this member".to_owned(),
+                ));
+                problems.push(MemberProblem {
+                    url: original.clone(),
+                    kind,
+                    status,
+                    message,
+                });
+                pending.insert(original);
+                continue;
+            };
+            if obj.etag.is_none() {
+                obj.etag = sync_etag;
+            }
+            let existed = remove(&mut etags, &self.old_keys, &key);
+            if let Some(etag) = &obj.etag {
+                etags.insert(obj.url.clone(), etag.clone());
+            }
+            match existed {
+                Some(old) if Some(&old) == obj.etag.as_ref() && !old_pending.contains(&key) => {}
+                Some(_) => changes.push(Change::Changed(obj)),
+                None => changes.push(Change::Added(obj)),
             }
         }
         let state = SyncState {
@@ -379,12 +569,14 @@ impl Sync {
             sync_token: self.new_token.take(),
             ctag: self.new_ctag.take().or_else(|| self.old.ctag.take()),
             etags,
+            pending,
         };
         self.m.finish(Ok(SyncResult {
             changes,
             state,
             method: self.method,
             token_was_reset: self.token_was_reset,
+            problems,
         }));
     }
 }

@@ -7,7 +7,18 @@
 //! - a server that rewrites what it stores (Google) is read back after the write, so the caller
 //!   holds the server's version and ETag and a later sync sees no false change;
 //! - a server that speaks only vCard 3.0 gets 4.0 cards converted before sending;
-//! - a server that names calendar resources after their UID (Google Calendar) gets that name.
+//! - a server that names calendar resources after their UID (Google Calendar) gets that name,
+//!   and, because it ignores `If-None-Match`, a check that nothing is stored there first (a
+//!   PROPFIND; a 404 lets the PUT go), so an existing event with that UID is never replaced;
+//! - a create the server answers 200/204 (it replaced something) is reported with
+//!   [`WriteResult::replaced`], never as a clean create.
+//!
+//! A write is never repeated blindly. When the request fails in transit (the server may or may
+//! not have applied it), the object is read back first: a write found applied is reported as
+//! done, one found not applied is sent once more, and one that cannot be told apart is reported
+//! as a [`ErrorKind::Transport`] error that says so. A POST is never repeated (its target is not
+//! known). Once the write is applied, a failed read-back leaves `data` empty instead of failing
+//! (or re-running) a write that happened.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Machine, Reply, Spec, impl_operation};
@@ -29,9 +40,14 @@ enum Kind {
 
 #[derive(Debug)]
 enum Step {
+    /// The server ignores If-Match: compare the ETag first.
     Check,
+    /// The server ignores If-None-Match: make sure nothing is there first.
+    Vacant,
     Main,
     Reread,
+    /// The main request failed in transit: read the object to learn whether it was applied.
+    Resolve,
 }
 
 /// A conditional write; create it with [`Session::create_object`], [`Session::update_object`],
@@ -40,8 +56,17 @@ pub struct Write {
     m: Machine<Step, WriteResult>,
     kind: Kind,
     main: Option<Spec>,
+    /// A copy of the main request, to send once more when a read shows it was not applied.
+    retry: Option<Spec>,
+    /// The transport error of the main request, while it is being resolved.
+    lost: Option<Error>,
     expected_etag: Option<String>,
+    /// The ETag the caller read (update, delete), to tell an applied write from one that was not.
+    read_etag: Option<String>,
     reread: bool,
+    rewrites: bool,
+    /// The main request was sent a second time after a read showed the first was not applied.
+    resent: bool,
     result: Option<WriteResult>,
 }
 
@@ -156,8 +181,13 @@ impl Write {
             m: Machine::new(session.ctx.clone()),
             kind: Kind::Create,
             main: None,
+            retry: None,
+            lost: None,
             expected_etag: None,
+            read_etag: expected.clone(),
             reread: false,
+            rewrites: profile.reread_after_write,
+            resent: false,
             result: None,
         };
         let (kind, spec) = match plan {
@@ -169,7 +199,17 @@ impl Write {
         };
         op.kind = kind;
         op.reread = profile.reread_after_write && kind != Kind::Delete;
-        if profile.if_match_ignored && matches!(kind, Kind::Update | Kind::Delete) {
+        if kind != Kind::Post {
+            op.retry = Some(spec.clone());
+        }
+        if kind == Kind::Create && !profile.if_none_match {
+            // The server would replace whatever is there: make sure nothing is.
+            let check = Spec::new(Method::Propfind, spec.url.clone())
+                .header("Depth", Depth::Zero.as_str())
+                .xml(propfind_body(&[names::GETETAG]));
+            op.main = Some(spec);
+            op.m.x.send(Step::Vacant, check);
+        } else if profile.if_match_ignored && matches!(kind, Kind::Update | Kind::Delete) {
             // The server would overwrite whatever the ETag says: compare it here first.
             op.expected_etag = expected;
             let check = Spec::new(Method::Propfind, spec.url.clone())
@@ -184,11 +224,17 @@ impl Write {
     }
 
     fn on_reply(&mut self, step: Step, reply: Result<Reply>) {
-        let outcome = reply.and_then(|reply| match step {
-            Step::Check => self.on_check(reply),
-            Step::Main => self.on_main(reply),
-            Step::Reread => self.on_reread(reply),
-        });
+        let outcome = match (step, reply) {
+            (Step::Main, Err(e)) if e.kind() == ErrorKind::Transport => self.on_lost(e),
+            (Step::Reread, Err(_)) => self.reread_failed(),
+            (Step::Resolve, Err(_)) => Err(self.unknown_outcome()),
+            (_, Err(e)) => Err(e),
+            (Step::Check, Ok(reply)) => self.on_check(reply),
+            (Step::Vacant, Ok(reply)) => self.on_vacant(reply),
+            (Step::Main, Ok(reply)) => self.on_main(reply),
+            (Step::Reread, Ok(reply)) => self.on_reread(reply),
+            (Step::Resolve, Ok(reply)) => self.on_resolve(reply),
+        };
         if let Err(e) = outcome {
             self.m.fail(e);
         }
@@ -214,11 +260,136 @@ impl Write {
         Ok(())
     }
 
+    fn on_vacant(&mut self, reply: Reply) -> Result<()> {
+        let status = reply.response.status;
+        if matches!(status, 404 | 410) {
+            return match self.main.take() {
+                Some(spec) => {
+                    self.m.x.send(Step::Main, spec);
+                    Ok(())
+                }
+                None => Err(Error::new(ErrorKind::Protocol, "nothing to write")),
+            };
+        }
+        let ms = expect_multistatus(&reply)?;
+        let me = crate::ops::discover::self_response(&ms.responses, &reply.url);
+        if me.is_some_and(|r| matches!(r.status, Some(404) | Some(410))) {
+            return self.on_vacant(Reply {
+                url: reply.url,
+                response: HttpResponse::new(404, ""),
+            });
+        }
+        Err(Error::new(
+            ErrorKind::PreconditionFailed,
+            "an object already exists at this name (checked by davkit, because this server \
+             ignores If-None-Match)",
+        )
+        .with_status(412)
+        .with_url(reply.url.as_str()))
+    }
+
+    /// The main request failed in transit: read the object before anything is repeated.
+    fn on_lost(&mut self, error: Error) -> Result<()> {
+        let Some(spec) = self.retry.as_ref() else {
+            return Err(transport_error(
+                &error,
+                "the server may have applied the POST; davkit does not repeat it",
+            ));
+        };
+        let read = Spec::new(Method::Get, spec.url.clone()).header("Accept-Encoding", "identity");
+        self.lost = Some(error);
+        self.m.x.send(Step::Resolve, read);
+        Ok(())
+    }
+
+    fn unknown_outcome(&mut self) -> Error {
+        let base = self
+            .lost
+            .take()
+            .unwrap_or_else(|| Error::new(ErrorKind::Transport, "the request failed in transit"));
+        transport_error(
+            &base,
+            "the write may or may not have been applied: read the object before writing again",
+        )
+    }
+
+    /// The object as read after a write failed in transit: applied, not applied, or unknown.
+    fn on_resolve(&mut self, reply: Reply) -> Result<()> {
+        let Reply { url, response } = reply;
+        let status = response.status;
+        let current_etag = response.header("etag").map(|e| e.trim().to_owned());
+        let sent = self.retry.as_ref().and_then(|s| s.body.clone());
+        let same_body = status == 200
+            && sent
+                .as_deref()
+                .is_some_and(|b| same_data(b, &response.body));
+        let untouched = status == 200
+            && current_etag.is_some()
+            && current_etag == self.read_etag.as_ref().map(|e| e.trim().to_owned());
+        let applied = match self.kind {
+            Kind::Create | Kind::Update => same_body,
+            Kind::Delete => matches!(status, 404 | 410),
+            Kind::Post => false,
+        };
+        let not_applied = match self.kind {
+            Kind::Create => matches!(status, 404 | 410),
+            Kind::Update | Kind::Delete => untouched,
+            Kind::Post => false,
+        };
+        if applied {
+            self.lost = None;
+            let data = String::from_utf8(response.body.clone()).ok();
+            self.m.finish(Ok(WriteResult {
+                url: url.to_string(),
+                etag: current_etag,
+                data: if self.reread { data } else { None },
+                replaced: false,
+            }));
+            return Ok(());
+        }
+        if not_applied {
+            let lost = self.lost.take();
+            if self.resent {
+                let base = lost.unwrap_or_else(|| {
+                    Error::new(ErrorKind::Transport, "the request failed in transit")
+                });
+                return Err(transport_error(&base, "sent twice, applied neither time"));
+            }
+            // Sent once more, and only once.
+            if let Some(spec) = self.retry.clone() {
+                self.resent = true;
+                self.m.x.send(Step::Main, spec);
+                return Ok(());
+            }
+        }
+        if self.kind == Kind::Create && status == 200 && !self.rewrites {
+            // Someone else's object is there, and it is not ours: nothing was written.
+            self.lost = None;
+            return Err(Error::new(
+                ErrorKind::PreconditionFailed,
+                "another object was created at this name",
+            )
+            .with_status(412)
+            .with_url(url.as_str()));
+        }
+        Err(self.unknown_outcome())
+    }
+
+    fn reread_failed(&mut self) -> Result<()> {
+        // The write is applied; the read-back only refreshes data and ETag.
+        if let Some(result) = self.result.take() {
+            self.m.finish(Ok(result));
+        }
+        Ok(())
+    }
+
     fn on_main(&mut self, reply: Reply) -> Result<()> {
         let Reply { url, response } = reply;
         if !response.is_success() {
             return Err(write_error(url.as_str(), &response));
         }
+        // RFC 9110 §9.3.4: a PUT that creates answers 201; 200 or 204 means it replaced something.
+        let replaced = self.kind == Kind::Create && response.status != 201;
         let location = response.header("location").map(|l| href::resolve(&url, l));
         let url = match (self.kind, location) {
             (_, Some(Ok(moved))) => moved,
@@ -235,6 +406,7 @@ impl Write {
             url: url.to_string(),
             etag: response.header("etag").map(str::to_owned),
             data: None,
+            replaced,
         };
         if self.reread {
             self.result = Some(result);
@@ -248,16 +420,16 @@ impl Write {
 
     fn on_reread(&mut self, reply: Reply) -> Result<()> {
         let Reply { url, response } = reply;
-        if response.status != 200 {
-            return Err(Error::from_response(url.as_str(), &response));
-        }
-        let data = String::from_utf8(response.body.clone()).map_err(|_| {
-            Error::new(ErrorKind::Protocol, "the object is not UTF-8 text").with_url(url.as_str())
-        })?;
+        let data = match String::from_utf8(response.body.clone()) {
+            Ok(d) if response.status == 200 => d,
+            // The write is applied: a read-back that fails leaves `data` empty.
+            _ => return self.reread_failed(),
+        };
         let mut result = self.result.take().unwrap_or(WriteResult {
             url: url.to_string(),
             etag: None,
             data: None,
+            replaced: false,
         });
         result.etag = response.header("etag").map(str::to_owned).or(result.etag);
         result.data = Some(data);
@@ -302,6 +474,20 @@ fn uid_name(data: &str) -> Result<String> {
     Ok(format!("{uid}.ics"))
 }
 
+/// Whether what the server holds is what was sent (line endings and trailing space aside).
+fn same_data(sent: &[u8], stored: &[u8]) -> bool {
+    let norm = |b: &[u8]| -> Vec<u8> {
+        String::from_utf8_lossy(b)
+            .lines()
+            .map(str::trim_end)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n")
+            .into_bytes()
+    };
+    norm(sent) == norm(stored)
+}
+
 fn is_vcard(data: &str) -> bool {
     data.trim_start().starts_with("BEGIN:VCARD")
 }
@@ -326,6 +512,15 @@ pub(crate) fn content_type(data: &str) -> &'static str {
         "text/vcard; charset=utf-8"
     } else {
         "text/calendar; charset=utf-8"
+    }
+}
+
+/// A transport error with a note on what it means for the write.
+fn transport_error(base: &Error, note: &str) -> Error {
+    let e = Error::new(ErrorKind::Transport, format!("{} ({note})", base.message()));
+    match base.url() {
+        Some(u) => e.with_url(u),
+        None => e,
     }
 }
 
