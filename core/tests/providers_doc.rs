@@ -27,7 +27,10 @@ fn render() -> String {
         ("Bearer (OAuth 2.0) only", Vec::new()),
         ("sync-collection `Depth`", Vec::new()),
         ("empty initial sync token", Vec::new()),
-        ("`If-None-Match: *` on create", Vec::new()),
+        (
+            "`If-None-Match: *` on create (else davkit checks the name is free first)",
+            Vec::new(),
+        ),
         (
             "`If-Match` honoured (else davkit compares ETags first)",
             Vec::new(),
