@@ -10,6 +10,9 @@ use serde_json::{Value, json};
 pub const EXIT_PRECONDITION: i32 = 3;
 /// Exit code for rejected credentials.
 pub const EXIT_UNAUTHORIZED: i32 = 4;
+/// Exit code for a sync that completed but could not deliver some members into the folder
+/// (reported as problems; the next sync fetches them again).
+pub const EXIT_INCOMPLETE: i32 = 5;
 /// Exit code for a usage mistake found after argument parsing (clap uses 2 as well).
 pub const EXIT_USAGE: i32 = 2;
 

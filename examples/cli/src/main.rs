@@ -4,7 +4,9 @@
 //! single objects. `--json` prints one JSON document per command for scripts.
 //!
 //! Exit codes: 0 success, 1 failure, 2 usage, 3 precondition failed (an ETag or
-//! `If-None-Match` check: nothing was overwritten), 4 credentials rejected.
+//! `If-None-Match` check: nothing was overwritten), 4 credentials rejected, 5 a sync that
+//! completed but could not deliver some members (listed as problems; the next sync fetches them
+//! again).
 
 mod error;
 mod folder;
@@ -22,7 +24,8 @@ use davkit::{
 use serde::Serialize;
 use serde_json::json;
 
-use crate::error::CliError;
+use crate::error::{CliError, EXIT_INCOMPLETE};
+use crate::folder::Mirror;
 use crate::progress::{CountingTransport, Progress};
 
 /// The client type every command uses.
@@ -62,6 +65,18 @@ struct Global {
     /// Print one JSON document instead of text (and no progress bar).
     #[arg(long, global = true)]
     json: bool,
+    /// How many times a rate-limited request (429, 503) is retried.
+    #[arg(long, env = "DAVKIT_RETRIES", global = true, default_value_t = 3)]
+    retries: u32,
+    /// The first wait before such a retry, in milliseconds; doubled on each retry, and a
+    /// longer `Retry-After` from the server wins.
+    #[arg(
+        long,
+        env = "DAVKIT_RETRY_DELAY_MS",
+        global = true,
+        default_value_t = 1000
+    )]
+    retry_delay_ms: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -158,7 +173,11 @@ async fn run(cli: Cli) -> Result<i32, CliError> {
     let show_progress = !g.json && std::io::stdout().is_terminal();
     let progress = Progress::new(show_progress);
     let transport = CountingTransport::new(progress.clone())?;
-    let client = DavClient::new(Config::new(url, credentials(g)?), transport)?;
+    let mut config = Config::new(url, credentials(g)?);
+    config.retry.max_retries = g.retries;
+    config.retry.initial_delay_ms = g.retry_delay_ms;
+    config.retry.max_delay_ms = config.retry.max_delay_ms.max(g.retry_delay_ms);
+    let client = DavClient::new(config, transport)?;
     let json_mode = g.json;
     match cli.command {
         Command::Discover => {
@@ -443,9 +462,51 @@ struct CollectionReport {
     token_was_reset: bool,
     files_written: usize,
     files_removed: usize,
+    /// Members this run could not deliver into the folder; the next sync fetches them again.
+    problems: Vec<ProblemReport>,
     error: Option<serde_json::Value>,
     #[serde(skip)]
     error_text: Option<String>,
+}
+
+/// A member a sync listed but could not deliver into the folder.
+#[derive(Debug, Serialize)]
+struct ProblemReport {
+    url: String,
+    /// `server` when the sync could not fetch it, `local` when its file could not be written
+    /// or removed.
+    source: &'static str,
+    /// The error kind (`Http`, `Protocol`, ... or `Io`).
+    kind: String,
+    /// The status the server gave for it.
+    status: Option<u16>,
+    message: String,
+    /// Its file in the folder.
+    file: Option<String>,
+}
+
+impl ProblemReport {
+    fn server(p: &davkit::MemberProblem) -> Self {
+        ProblemReport {
+            url: p.url.clone(),
+            source: "server",
+            kind: p.kind.to_string(),
+            status: p.status,
+            message: p.message.clone(),
+            file: None,
+        }
+    }
+
+    fn local(p: &folder::LocalProblem) -> Self {
+        ProblemReport {
+            url: p.url.clone(),
+            source: "local",
+            kind: "Io".to_owned(),
+            status: None,
+            message: p.message.clone(),
+            file: p.file.clone(),
+        }
+    }
 }
 
 /// The summary of a `sync` run.
@@ -531,12 +592,24 @@ async fn sync(
     } else {
         print_sync_report(&report);
     }
+    let mut problems = 0;
+    for r in &report.collections {
+        for p in &r.problems {
+            problems += 1;
+            let status = p.status.map(|s| format!(" {s}")).unwrap_or_default();
+            eprintln!(
+                "problem: {}: {}{status}: {} (fetched again on the next sync)",
+                p.url, p.kind, p.message
+            );
+        }
+    }
     Ok(match first_error {
         Some(e) => {
             // The summary above already names each failure; end with the first one.
             eprintln!("error: {e}");
             e.exit_code()
         }
+        None if problems > 0 => EXIT_INCOMPLETE,
         None => 0,
     })
 }
@@ -579,13 +652,16 @@ async fn sync_one(
     dir: &Path,
 ) -> Result<CollectionReport, CliError> {
     std::fs::create_dir_all(dir).map_err(|e| CliError::io("create", dir, e))?;
-    let state = folder::load_state(dir, &collection.url)?;
+    let mut mirror = Mirror::open(dir, &collection.url, collection.kind)?;
     progress.set_label(&collection_label(collection));
-    let result = client.sync(state, collection.kind).await?;
-    let applied = folder::apply(dir, collection.kind, &result.changes, |done, total| {
+    let result = client.sync(mirror.state().clone(), collection.kind).await?;
+    // The new state is stored only after the changes are applied (inside `apply`).
+    let applied = mirror.apply(&result.changes, result.state.clone(), |done, total| {
         progress.set_message(&format!("writing files {done}/{total}"));
     })?;
-    folder::save_state(dir, &result.state)?;
+    let mut problems: Vec<ProblemReport> =
+        result.problems.iter().map(ProblemReport::server).collect();
+    problems.extend(applied.problems.iter().map(ProblemReport::local));
     let count = |f: fn(&davkit::Change) -> bool| result.changes.iter().filter(|c| f(c)).count();
     Ok(CollectionReport {
         collection_url: collection.url.clone(),
@@ -599,6 +675,7 @@ async fn sync_one(
         token_was_reset: result.token_was_reset,
         files_written: applied.written,
         files_removed: applied.removed,
+        problems,
         error: None,
         error_text: None,
     })
@@ -617,6 +694,7 @@ fn failed_report(collection: &Collection, dir: &Path, e: &CliError) -> Collectio
         token_was_reset: false,
         files_written: 0,
         files_removed: 0,
+        problems: Vec::new(),
         error: Some(e.to_json()),
         error_text: Some(e.to_string()),
     }
@@ -677,6 +755,14 @@ fn print_sync_report(report: &SyncReport) {
         if written == 1 { "" } else { "s" },
         sum(|r| r.files_removed),
     );
+    let problems = sum(|r| r.problems.len());
+    if problems > 0 {
+        println!(
+            "Not delivered: {problems} member{} (listed on stderr; the next sync fetches {} again).",
+            if problems == 1 { "" } else { "s" },
+            if problems == 1 { "it" } else { "them" },
+        );
+    }
     for r in &report.collections {
         if r.token_was_reset {
             println!(
