@@ -290,8 +290,16 @@ export class DavClient {
   createCalendar(homeUrl: string, slug: string, props?: CollectionProps): Promise<Collection>;
   createAddressBook(homeUrl: string, slug: string, props?: CollectionProps): Promise<Collection>;
   /** `kind` of the ref picks the description property (default calendar). */
-  updateCollection(collection: CollectionRef, props: CollectionProps): Promise<void>;
-  deleteCollection(collection: CollectionRef): Promise<void>;
+  /**
+   * With `read` (the collection as you last read it), each property being changed must still
+   * have the value you read, else a `PreconditionFailed` DavError and nothing is written.
+   */
+  updateCollection(collection: CollectionRef, props: CollectionProps, read?: Collection | null): Promise<void>;
+  /**
+   * With `read` (the collection as you last read it), deletes only if its ctag and sync-token
+   * are unchanged (else `PreconditionFailed`); without it, deletes unconditionally.
+   */
+  deleteCollection(collection: CollectionRef, read?: Collection | null): Promise<void>;
   /** Members with their ETags (no data). */
   listObjects(collection: CollectionRef): Promise<DavObject[]>;
   /** calendar-query: objects of a component overlapping a time range, with data. */

@@ -115,22 +115,30 @@ impl DavClient {
         Ok(c.into())
     }
 
-    /// Changes a collection's name, description or colour.
+    /// Changes a collection's name, description or colour. With `read` (the collection as
+    /// last read), only if the properties being changed still have the values read; else a
+    /// `PreconditionFailed` error and nothing is written.
+    #[uniffi::method(default(read = None))]
     pub async fn update_collection(
         &self,
         url: String,
         kind: CollectionKind,
         props: CollectionProps,
+        read: Option<Collection>,
     ) -> Result<()> {
+        let read: Option<davkit::Collection> = read.map(Into::into);
         Ok(self
             .inner
-            .update_collection(&url, kind.into(), props.into())
+            .update_collection(&url, kind.into(), props.into(), read.as_ref())
             .await?)
     }
 
-    /// Deletes a collection.
-    pub async fn delete_collection(&self, url: String) -> Result<()> {
-        Ok(self.inner.delete_collection(&url).await?)
+    /// Deletes a collection. With `read` (the collection as last read), only if its ctag and
+    /// sync-token are unchanged; without it, unconditionally.
+    #[uniffi::method(default(read = None))]
+    pub async fn delete_collection(&self, url: String, read: Option<Collection>) -> Result<()> {
+        let read: Option<davkit::Collection> = read.map(Into::into);
+        Ok(self.inner.delete_collection(&url, read.as_ref()).await?)
     }
 
     /// Lists a collection's members with their ETags (no data).

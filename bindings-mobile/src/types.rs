@@ -320,6 +320,25 @@ impl From<davkit::Collection> for Collection {
     }
 }
 
+impl From<Collection> for davkit::Collection {
+    fn from(c: Collection) -> Self {
+        davkit::Collection {
+            url: c.url,
+            kind: c.kind.into(),
+            display_name: c.display_name,
+            description: c.description,
+            color: c.color,
+            ctag: c.ctag,
+            sync_token: c.sync_token,
+            components: c.components,
+            privileges: c.privileges,
+            resource_types: c.resource_types,
+            add_member_url: c.add_member_url,
+            supports_sync_collection: c.supports_sync_collection,
+        }
+    }
+}
+
 /// Where an account's data lives.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct Discovery {

@@ -111,6 +111,47 @@ fn profile(name: &str) -> Result<Profile, Error> {
     })
 }
 
+/// The collection an app last read, as JS holds it (camelCase or the core's snake_case).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JsCollectionRead {
+    url: String,
+    #[serde(default = "default_kind")]
+    kind: CollectionKind,
+    #[serde(default, alias = "display_name")]
+    display_name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    color: Option<String>,
+    #[serde(default)]
+    ctag: Option<String>,
+    #[serde(default, alias = "sync_token")]
+    sync_token: Option<String>,
+}
+
+fn default_kind() -> CollectionKind {
+    CollectionKind::Other
+}
+
+fn read_collection(value: &JsValue) -> Result<Option<davkit::Collection>, Error> {
+    let read: Option<JsCollectionRead> = convert::input(value, "collection")?;
+    Ok(read.map(|r| davkit::Collection {
+        url: r.url,
+        kind: r.kind,
+        display_name: r.display_name,
+        description: r.description,
+        color: r.color,
+        ctag: r.ctag,
+        sync_token: r.sync_token,
+        components: Vec::new(),
+        privileges: Vec::new(),
+        resource_types: Vec::new(),
+        add_member_url: None,
+        supports_sync_collection: None,
+    }))
+}
+
 fn kind(name: &str) -> Result<CollectionKind, Error> {
     convert::input(
         &JsValue::from_str(name),
@@ -245,21 +286,33 @@ impl Client {
         })
     }
 
-    /// `updateCollection(url, kind, props)` -> `undefined`.
+    /// `updateCollection(url, kind, props, read)` -> `undefined`; `read` (or `null`) is the
+    /// collection as the app last read it.
     #[wasm_bindgen(js_name = updateCollection)]
-    pub fn update_collection(&self, url: String, kind_name: String, props: JsValue) -> Promise {
+    pub fn update_collection(
+        &self,
+        url: String,
+        kind_name: String,
+        props: JsValue,
+        read: JsValue,
+    ) -> Promise {
         let props = read_props(&props);
+        let read = read_collection(&read);
         self.run(move |c| async move {
-            c.update_collection(&url, kind(&kind_name)?, props?).await?;
+            let read = read?;
+            c.update_collection(&url, kind(&kind_name)?, props?, read.as_ref())
+                .await?;
             Ok(JsValue::UNDEFINED)
         })
     }
 
-    /// `deleteCollection(url)` -> `undefined`.
+    /// `deleteCollection(url, read)` -> `undefined`; `read` (or `null`) is the collection as
+    /// the app last read it.
     #[wasm_bindgen(js_name = deleteCollection)]
-    pub fn delete_collection(&self, url: String) -> Promise {
+    pub fn delete_collection(&self, url: String, read: JsValue) -> Promise {
+        let read = read_collection(&read);
         self.run(move |c| async move {
-            c.delete_collection(&url).await?;
+            c.delete_collection(&url, read?.as_ref()).await?;
             Ok(JsValue::UNDEFINED)
         })
     }

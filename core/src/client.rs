@@ -172,20 +172,23 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
             .await
     }
 
-    /// Changes a collection's name, description or colour.
+    /// Changes a collection's name, description or colour; with `read` (the collection as
+    /// last read), only if the properties being changed still have the values read.
     pub async fn update_collection(
         &self,
         url: &str,
         kind: CollectionKind,
         props: CollectionProps,
+        read: Option<&Collection>,
     ) -> Result<()> {
-        self.run(|s| s.update_collection(url, kind, props.clone()))
+        self.run(|s| s.update_collection(url, kind, props.clone(), read))
             .await
     }
 
-    /// Deletes a collection.
-    pub async fn delete_collection(&self, url: &str) -> Result<()> {
-        self.run(|s| s.delete_collection(url)).await
+    /// Deletes a collection; with `read` (the collection as last read), only if its ctag and
+    /// sync-token are unchanged.
+    pub async fn delete_collection(&self, url: &str, read: Option<&Collection>) -> Result<()> {
+        self.run(|s| s.delete_collection(url, read)).await
     }
 
     /// Lists a collection's members with their ETags.

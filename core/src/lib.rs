@@ -124,7 +124,7 @@ pub use model::{
     SyncResult, SyncState, WriteResult,
 };
 pub use op::{Operation, Poll, Transport, drive};
-pub use ops::collections::CollectionProps;
+pub use ops::collections::{CollectionProps, CollectionWrite};
 pub use ops::discover::{Discover, Service};
 pub use ops::objects::{Multiget, MultigetResult};
 pub use ops::single::SingleExchange;

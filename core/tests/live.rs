@@ -96,20 +96,34 @@ async fn calendar_round_trip(client: &Client) {
     assert_eq!(listed.display_name.as_deref(), Some("Live test ✓"));
     assert!(listed.supports_component("VEVENT"));
 
-    // PROPPATCH the name.
+    // PROPPATCH the name, guarded by the name as read: a stale read is refused.
+    let rename = |name: &str| CollectionProps {
+        display_name: Some(name.into()),
+        ..CollectionProps::default()
+    };
     client
         .update_collection(
             &created.url,
             CollectionKind::Calendar,
-            CollectionProps {
-                display_name: Some("Renamed".into()),
-                ..CollectionProps::default()
-            },
+            rename("Renamed"),
+            Some(listed),
         )
         .await
         .expect("PROPPATCH");
     let read = client.get_collection(&created.url).await.expect("PROPFIND");
     assert_eq!(read.display_name.as_deref(), Some("Renamed"));
+    let stale = client
+        .update_collection(
+            &created.url,
+            CollectionKind::Calendar,
+            rename("Stale"),
+            Some(listed),
+        )
+        .await;
+    assert_eq!(
+        stale.err().map(|e| e.kind()),
+        Some(davkit::ErrorKind::PreconditionFailed)
+    );
 
     // Three events, then a create that collides and updates with the wrong ETag.
     let mut etags = Vec::new();
@@ -251,10 +265,25 @@ async fn calendar_round_trip(client: &Client) {
             .is_some_and(|d| d.contains("Moved meeting"))
     );
 
-    client
-        .delete_collection(&created.url)
-        .await
-        .expect("delete calendar");
+    // A delete guarded by a read from before the changes above is refused; a fresh read passes.
+    let before = read;
+    if before.ctag.is_some() || before.sync_token.is_some() {
+        let refused = client.delete_collection(&created.url, Some(&before)).await;
+        assert_eq!(
+            refused.err().map(|e| e.kind()),
+            Some(davkit::ErrorKind::PreconditionFailed)
+        );
+        let fresh = client.get_collection(&created.url).await.expect("PROPFIND");
+        client
+            .delete_collection(&created.url, Some(&fresh))
+            .await
+            .expect("delete calendar");
+    } else {
+        client
+            .delete_collection(&created.url, None)
+            .await
+            .expect("delete calendar");
+    }
     let gone = client.get_collection(&created.url).await;
     assert!(gone.is_err(), "the calendar is still there");
 }
@@ -315,7 +344,7 @@ async fn addressbook_round_trip(client: &Client) {
     assert!(listed.iter().all(|o| o.etag.is_some()));
 
     client
-        .delete_collection(&book.url)
+        .delete_collection(&book.url, None)
         .await
         .expect("delete book");
 }

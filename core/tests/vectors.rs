@@ -306,13 +306,18 @@ fn execute<P: TokenProvider>(
         "update_collection" => {
             let props: CollectionProps =
                 serde_json::from_value(op["props"].clone()).expect("props");
+            let read = read_collection(op);
             out(block_on(client.update_collection(
                 &s("url"),
                 kind(op),
                 props,
+                read.as_ref(),
             )))
         }
-        "delete_collection" => out(block_on(client.delete_collection(&s("url")))),
+        "delete_collection" => {
+            let read = read_collection(op);
+            out(block_on(client.delete_collection(&s("url"), read.as_ref())))
+        }
         "gcal_calendars" => out(block_on(client.gcal_calendars())),
         "gcal_sync" => {
             let state: SyncState = serde_json::from_value(op["state"].clone()).expect("state");
@@ -388,6 +393,13 @@ fn assert_subset(path: &str, expected: &Value, actual: &Value) {
         }
         _ => assert_eq!(expected, actual, "{path}"),
     }
+}
+
+/// The optional `read` collection of update_collection / delete_collection.
+fn read_collection(op: &Value) -> Option<davkit::Collection> {
+    op.get("read")
+        .filter(|r| !r.is_null())
+        .map(|r| serde_json::from_value(r.clone()).expect("read collection"))
 }
 
 #[test]

@@ -185,15 +185,15 @@ export class DavClient {
     return this.#call((c) => c.createCollection('addressbook', url, String(slug), props));
   }
 
-  async updateCollection(collection, props) {
+  async updateCollection(collection, props, read) {
     const url = urlOf(collection, 'collection');
     const kind = kindOf(collection, 'calendar');
-    return this.#call((c) => c.updateCollection(url, kind, props ?? {}));
+    return this.#call((c) => c.updateCollection(url, kind, props ?? {}, read ?? null));
   }
 
-  async deleteCollection(collection) {
+  async deleteCollection(collection, read) {
     const url = urlOf(collection, 'collection');
-    return this.#call((c) => c.deleteCollection(url));
+    return this.#call((c) => c.deleteCollection(url, read ?? null));
   }
 
   async listObjects(collection) {

@@ -1,11 +1,17 @@
 //! Collections: create a calendar (RFC 4791 §5.3.1 MKCALENDAR) or an address book (RFC 5689
 //! extended MKCOL), change name, colour and description (RFC 4918 §9.2 PROPPATCH), list,
 //! read and delete them.
+//!
+//! A change or a deletion can be made conditional on what the caller last read
+//! ([`Session::update_collection`], [`Session::delete_collection`] with `Some(read)`): the
+//! collection is read first and the write goes ahead only if the server still has what the
+//! caller saw. WebDAV has no ETag precondition that servers honour on collections, so this is a
+//! check before the write; `None` is the caller's explicit choice to write unconditionally.
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::exchange::{Reply, Spec};
+use crate::exchange::{Machine, Reply, Spec, impl_operation};
 use crate::href;
 use crate::http::Method;
 use crate::model::{Collection, CollectionKind};
@@ -104,13 +110,17 @@ impl Session {
         })
     }
 
-    /// Changes a collection's name, description or colour.
+    /// Changes a collection's name, description or colour. With `read` (the collection as the
+    /// caller last read it, from discovery or [`Session::get_collection`]), each property being
+    /// changed must still have the value the caller read, else the change fails with
+    /// [`ErrorKind::PreconditionFailed`] and nothing is written; `None` writes unconditionally.
     pub fn update_collection(
         &self,
         url: &str,
         kind: CollectionKind,
         props: CollectionProps,
-    ) -> SingleExchange<()> {
+        read: Option<&Collection>,
+    ) -> CollectionWrite {
         let values = props.values(kind);
         let result = self.url(url).and_then(|u| {
             if values.is_empty() {
@@ -119,50 +129,41 @@ impl Session {
                 Ok(href::as_collection(&u))
             }
         });
-        let url = match result {
-            Ok(u) => u,
-            Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
-        };
-        let spec = Spec::new(Method::Proppatch, url).xml(proppatch_body(&values));
-        SingleExchange::new(self.ctx.clone(), spec, |reply| {
-            let ms = expect_multistatus(&reply)?;
-            let failed: Vec<String> = ms
-                .responses
-                .iter()
-                .flat_map(|r| r.propstats.iter())
-                .filter(|p| !(200..300).contains(&p.status))
-                .flat_map(|p| {
-                    p.props
-                        .iter()
-                        .map(move |e| format!("{} ({})", e.name.local, p.status))
-                })
-                .collect();
-            if failed.is_empty() {
-                Ok(())
-            } else {
-                Err(Error::new(
-                    ErrorKind::Http,
-                    format!("the server refused to set: {}", failed.join(", ")),
-                )
-                .with_url(reply.url.as_str()))
-            }
-        })
+        let guard = read.map(|r| Guard::Props {
+            read: r.clone(),
+            changing: props.clone(),
+        });
+        let plan = result.map(|url| {
+            (
+                Spec::new(Method::Proppatch, url).xml(proppatch_body(&values)),
+                Main::Proppatch,
+            )
+        });
+        CollectionWrite::start(self, plan, guard)
     }
 
-    /// Deletes a collection and everything in it.
-    pub fn delete_collection(&self, url: &str) -> SingleExchange<()> {
-        let url = match self.url(url) {
-            Ok(u) => href::as_collection(&u),
-            Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
-        };
-        let spec = Spec::new(Method::Delete, url);
-        SingleExchange::new(self.ctx.clone(), spec, |reply| {
-            if reply.response.is_success() {
-                Ok(())
-            } else {
-                Err(Error::from_response(reply.url.as_str(), &reply.response))
+    /// Deletes a collection and everything in it. With `read` (the collection as the caller
+    /// last read it), the deletion goes ahead only if its ctag and sync-token are still what
+    /// the caller read (nothing was added, changed or removed since), else it fails with
+    /// [`ErrorKind::PreconditionFailed`]; `None` deletes unconditionally.
+    pub fn delete_collection(&self, url: &str, read: Option<&Collection>) -> CollectionWrite {
+        let plan = self.url(url).and_then(|u| {
+            if let Some(r) = read
+                && r.ctag.is_none()
+                && r.sync_token.is_none()
+            {
+                return Err(Error::new(
+                    ErrorKind::InvalidInput,
+                    "the collection as read has no ctag or sync-token to compare; read it with \
+                     get_collection, or pass no read collection to delete unconditionally",
+                ));
             }
-        })
+            Ok((
+                Spec::new(Method::Delete, href::as_collection(&u)),
+                Main::Delete,
+            ))
+        });
+        CollectionWrite::start(self, plan, read.map(|r| Guard::Version(r.clone())))
     }
 
     /// Lists the calendars and address books inside a home set.
@@ -253,4 +254,162 @@ fn created(reply: Reply, kind: CollectionKind, props: CollectionProps) -> Result
         add_member_url: None,
         supports_sync_collection: None,
     })
+}
+
+/// What a guarded collection write compares before writing.
+#[derive(Debug)]
+enum Guard {
+    /// The ctag and sync-token the caller read.
+    Version(Collection),
+    /// The values of the properties being changed, as the caller read them.
+    Props {
+        read: Collection,
+        changing: CollectionProps,
+    },
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Main {
+    Proppatch,
+    Delete,
+}
+
+#[derive(Debug)]
+enum Step {
+    Check,
+    Main(Main),
+}
+
+/// A collection change or deletion, checked first when the caller says what it read; create
+/// it with [`Session::update_collection`] or [`Session::delete_collection`].
+pub struct CollectionWrite {
+    m: Machine<Step, ()>,
+    guard: Option<Guard>,
+    main: Option<(Spec, Main)>,
+}
+
+impl std::fmt::Debug for CollectionWrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CollectionWrite").finish_non_exhaustive()
+    }
+}
+
+impl CollectionWrite {
+    fn start(session: &Session, plan: Result<(Spec, Main)>, guard: Option<Guard>) -> Self {
+        let mut op = CollectionWrite {
+            m: Machine::new(session.ctx.clone()),
+            guard,
+            main: None,
+        };
+        let (spec, main) = match plan {
+            Ok(p) => p,
+            Err(e) => {
+                op.m.fail(e);
+                return op;
+            }
+        };
+        if op.guard.is_some() {
+            let check = Spec::new(Method::Propfind, spec.url.clone())
+                .header("Depth", Depth::Zero.as_str())
+                .xml(propfind_body(&COLLECTION_PROPS));
+            op.main = Some((spec, main));
+            op.m.x.send(Step::Check, check);
+        } else {
+            op.m.x.send(Step::Main(main), spec);
+        }
+        op
+    }
+
+    fn on_reply(&mut self, step: Step, reply: Result<Reply>) {
+        let outcome = reply.and_then(|reply| match step {
+            Step::Check => self.on_check(reply),
+            Step::Main(Main::Proppatch) => proppatched(reply).map(|()| self.m.finish(Ok(()))),
+            Step::Main(Main::Delete) => deleted(reply).map(|()| self.m.finish(Ok(()))),
+        });
+        if let Err(e) = outcome {
+            self.m.fail(e);
+        }
+    }
+
+    fn on_check(&mut self, reply: Reply) -> Result<()> {
+        let url = reply.url.to_string();
+        let now = read_collection(reply)?;
+        let changed: Vec<&str> = match &self.guard {
+            Some(Guard::Version(read)) => {
+                let mut c = Vec::new();
+                if read.ctag.is_some() && read.ctag != now.ctag {
+                    c.push("ctag");
+                }
+                if read.sync_token.is_some() && read.sync_token != now.sync_token {
+                    c.push("sync-token");
+                }
+                c
+            }
+            Some(Guard::Props { read, changing }) => {
+                let mut c = Vec::new();
+                if changing.display_name.is_some() && read.display_name != now.display_name {
+                    c.push("display name");
+                }
+                if changing.description.is_some() && read.description != now.description {
+                    c.push("description");
+                }
+                if changing.color.is_some() && read.color != now.color {
+                    c.push("colour");
+                }
+                c
+            }
+            None => Vec::new(),
+        };
+        if !changed.is_empty() {
+            return Err(Error::new(
+                ErrorKind::PreconditionFailed,
+                format!(
+                    "the collection changed on the server since it was read ({})",
+                    changed.join(", ")
+                ),
+            )
+            .with_status(412)
+            .with_url(&url));
+        }
+        match self.main.take() {
+            Some((spec, main)) => self.m.x.send(Step::Main(main), spec),
+            None => return Err(Error::new(ErrorKind::Protocol, "nothing to write")),
+        }
+        Ok(())
+    }
+}
+
+impl_operation!(CollectionWrite, ());
+
+fn deleted(reply: Reply) -> Result<()> {
+    if reply.response.is_success() {
+        Ok(())
+    } else {
+        Err(Error::from_response(reply.url.as_str(), &reply.response))
+    }
+}
+
+/// The result of a PROPPATCH: every property set, or the ones the server refused.
+fn proppatched(reply: Reply) -> Result<()> {
+    let ms = expect_multistatus(&reply)?;
+    let failed: Vec<String> = ms
+        .responses
+        .iter()
+        .flat_map(|r| r.propstats.iter())
+        .filter(|p| !(200..300).contains(&p.status))
+        .flat_map(|p| {
+            p.props
+                .iter()
+                .map(move |e| format!("{} ({})", e.name.local, p.status))
+        })
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorKind::Http,
+            format!("the server refused to set: {}", failed.join(", ")),
+        )
+        .with_url(reply.url.as_str()))
+    }
 }
