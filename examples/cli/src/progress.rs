@@ -107,4 +107,27 @@ impl Transport for CountingTransport {
         self.progress.request_done();
         response
     }
+
+    /// Waits with the inner transport's timer: without this the default (`false`, "cannot
+    /// wait") would turn the core's rate-limit retries off.
+    async fn sleep(&self, ms: u64) -> bool {
+        self.progress
+            .set_message(&format!("rate limited: waiting {ms} ms"));
+        self.inner.sleep(ms).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_transport_can_wait_so_rate_limits_are_retried() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let transport = CountingTransport::new(Progress::new(false)).expect("transport");
+        assert!(rt.block_on(transport.sleep(1)));
+    }
 }
