@@ -1,12 +1,34 @@
 //! The native driver (feature `reqwest`): a [`Transport`] over reqwest with rustls (ring
 //! provider) and gzip. It follows no redirects itself: the core does, so that credentials stay
 //! on their origin.
+//!
+//! # Connections closed without notice
+//!
+//! Servers and proxies with idle timeouts close a kept-alive connection after an answer
+//! without saying so (no `Connection: close`). The next request written on that connection
+//! fails with a reset or "connection closed before message completed", before any response.
+//! reqwest's pool drops such a connection, so the transport sends the request once more, on a
+//! new connection, when both of these hold:
+//!
+//! - the method is safe (RFC 9110 §9.2.1): `GET`, `HEAD`, `OPTIONS`, `PROPFIND`, `REPORT`;
+//! - the failure came before any response and is about the connection: connecting failed, or
+//!   the source chain shows it closed or was reset (an [`std::io::Error`] such as
+//!   `ConnectionReset`, `BrokenPipe` or `UnexpectedEof`, or hyper's incomplete-message or
+//!   canceled errors). Timeouts are not retried (they would only double the wait).
+//!
+//! It retries exactly once; a second failure is returned as an [`ErrorKind::Transport`] error.
+//!
+//! Writes (`PUT`, `DELETE`, `POST`, `PATCH`, `PROPPATCH`, `MKCOL`, `MKCALENDAR`) are never
+//! retried here: the server may have received and applied a write whose answer was lost, and
+//! sending it again blindly could apply it twice or overwrite a newer version. The failure is
+//! returned, and the core's write operation resolves it by reading the resource again before
+//! anything is repeated.
 
 use std::time::Duration;
 
 use crate::client::DavClient;
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::op::Transport;
 use crate::session::Config;
 
@@ -40,21 +62,37 @@ impl ReqwestTransport {
     }
 }
 
+impl ReqwestTransport {
+    /// Sends the request once, without retrying.
+    async fn send_once(
+        &self,
+        method: &reqwest::Method,
+        request: &HttpRequest,
+    ) -> reqwest::Result<reqwest::Response> {
+        let mut builder = self.client.request(method.clone(), &request.url);
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(body) = &request.body {
+            builder = builder.body(body.clone());
+        }
+        builder.send().await
+    }
+}
+
 impl Transport for ReqwestTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
         let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
             .map_err(|e| Error::new(ErrorKind::InvalidInput, format!("bad method: {e}")))?;
-        let mut builder = self.client.request(method, &request.url);
-        for (name, value) in &request.headers {
-            builder = builder.header(name, value);
-        }
-        if let Some(body) = request.body {
-            builder = builder.body(body);
-        }
-        let response = builder
-            .send()
-            .await
-            .map_err(|e| transport_error(&request.url, &e))?;
+        let response = match self.send_once(&method, &request).await {
+            Ok(response) => response,
+            // Once, on a new connection (the pool dropped the dead one): see the module doc.
+            Err(e) if is_safe(request.method) && connection_lost(&e) => self
+                .send_once(&method, &request)
+                .await
+                .map_err(|e| transport_error(&request.url, &e))?,
+            Err(e) => return Err(transport_error(&request.url, &e)),
+        };
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -84,6 +122,51 @@ impl Transport for ReqwestTransport {
         tokio::time::sleep(Duration::from_millis(ms)).await;
         true
     }
+}
+
+/// Methods that change nothing on the server (RFC 9110 §9.2.1; RFC 4918 PROPFIND, RFC 3253
+/// REPORT), so sending one twice is harmless.
+fn is_safe(method: Method) -> bool {
+    matches!(
+        method,
+        Method::Get | Method::Head | Method::Options | Method::Propfind | Method::Report
+    )
+}
+
+/// Whether the request failed on the connection before any response: connecting failed, or
+/// the connection was closed or reset under it. A timeout is not such a failure.
+fn connection_lost(e: &reqwest::Error) -> bool {
+    if e.is_timeout() || !(e.is_request() || e.is_connect()) {
+        return false;
+    }
+    if e.is_connect() {
+        return true;
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
+                    | std::io::ErrorKind::NotConnected
+            )
+        {
+            return true;
+        }
+        // hyper's own errors (hyper is not a direct dependency, so by their fixed texts):
+        // `IncompleteMessage` and `Canceled` (the connection closed while the request waited).
+        let text = s.to_string();
+        if text.starts_with("connection closed before message completed")
+            || text.starts_with("operation was canceled")
+        {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }
 
 fn transport_error(url: &str, e: &reqwest::Error) -> Error {
