@@ -16,7 +16,9 @@ mod ops;
 mod push;
 
 pub use events::{event_to_ical, event_url};
-pub use ops::{CalendarListEntry, EventsPage, EventsQuery, GcalList, GcalSync, GcalWrite};
+pub use ops::{
+    CalendarListEntry, EventsPage, EventsQuery, GcalList, GcalSync, GcalWrite, MAX_PAGES,
+};
 pub use push::{Channel, Notification, ResourceState, WatchRequest};
 
 use crate::error::{Error, ErrorKind};
