@@ -1,0 +1,312 @@
+//! Deterministic simulation of sync and writes (issue 10): thousands of seeded histories, each
+//! an app mirroring a few collections through `DavClient` from a model CalDAV/CardDAV server
+//! that other devices change concurrently and that injects faults, with the invariants of
+//! `sim/invariants.rs` checked after every operation.
+//!
+//! - `cargo test -p davkit --test sim` runs 10,000 seeds over all four profiles.
+//! - `SIM_SEEDS=N` runs N seeds; `SIM_SEED=S` replays seed S and prints every request.
+//!
+//! Layout: `sim/rng.rs` (splitmix64), `sim/xml.rs` (request reading, multistatus writing),
+//! `sim/server.rs` (the model server and its provider quirks), `sim/faults.rs` (fault kinds),
+//! `sim/world.rs` (transport, faults applied, devices, checks on the wire), `sim/client.rs`
+//! (the app), `sim/invariants.rs`, `sim/stats.rs`.
+
+#![allow(clippy::panic)] // a failing simulation reports by panicking, with the seed
+
+#[path = "sim/client.rs"]
+mod client;
+#[path = "sim/faults.rs"]
+mod faults;
+#[path = "sim/invariants.rs"]
+mod invariants;
+#[path = "sim/rng.rs"]
+mod rng;
+#[path = "sim/server.rs"]
+mod server;
+#[path = "sim/stats.rs"]
+mod stats;
+#[path = "sim/world.rs"]
+mod world;
+#[path = "sim/xml.rs"]
+mod xml;
+
+use std::cell::RefCell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::rc::Rc;
+use std::time::Instant;
+
+use davkit::{Config, Credentials, DavClient, RetryPolicy};
+
+use client::App;
+use faults::{Fault, Injector};
+use invariants::Violation;
+use rng::Rng;
+use server::{Flavor, ORIGIN, ROOT, Server, member_name, object_data};
+use stats::Stats;
+use world::{SimTokens, SimTransport, World};
+
+const DEFAULT_SEEDS: u64 = 10_000;
+
+/// Everything a seed decides before the history starts.
+#[derive(Debug)]
+struct Params {
+    flavor: Flavor,
+    /// Per collection: calendar?, initial members, server page size.
+    colls: Vec<(bool, usize, Option<usize>)>,
+    steps: usize,
+    fault_per_mille: u32,
+    concurrent_per_mille: u32,
+    between_per_mille: u32,
+    fail_apply_per_mille: u32,
+    batch: usize,
+    page_limit: Option<u32>,
+    parallel: usize,
+    retries: u32,
+}
+
+fn params(seed: u64, rng: &mut Rng) -> Params {
+    let flavor = Flavor::ALL[(seed % 4) as usize];
+    let count = match flavor {
+        Flavor::GoogleCarddav => 1,
+        Flavor::GoogleCaldav => rng.range(1, 2),
+        _ => rng.range(1, 3),
+    };
+    let colls = (0..count)
+        .map(|_| {
+            let calendar = match flavor {
+                Flavor::GoogleCaldav => true,
+                Flavor::GoogleCarddav => false,
+                _ => rng.chance(600),
+            };
+            let page = if rng.chance(500) {
+                None
+            } else {
+                Some(rng.range(2, 6))
+            };
+            (calendar, rng.range(3, 15), page)
+        })
+        .collect();
+    Params {
+        flavor,
+        colls,
+        steps: rng.range(5, 20),
+        fault_per_mille: *rng.pick(&[0, 20, 60, 120, 250]).unwrap_or(&0),
+        concurrent_per_mille: *rng.pick(&[0, 0, 30, 100]).unwrap_or(&0),
+        between_per_mille: *rng.pick(&[0, 300, 600]).unwrap_or(&0),
+        fail_apply_per_mille: *rng.pick(&[0, 0, 0, 30]).unwrap_or(&0),
+        batch: match rng.below(20) {
+            0..=2 => 1,
+            3..=9 => rng.range(2, 8),
+            _ => 100,
+        },
+        page_limit: if rng.chance(500) {
+            None
+        } else {
+            Some(rng.range(1, 5) as u32)
+        },
+        parallel: rng.range(1, 4),
+        retries: rng.range(0, 3) as u32,
+    }
+}
+
+/// Runs one history; the statistics and the first violation, if any.
+fn run_history(seed: u64, verbose: bool) -> (Stats, Option<Violation>) {
+    let mut rng = Rng::new(seed);
+    let p = params(seed, &mut rng);
+    if verbose {
+        eprintln!("seed {seed}: {p:?}");
+    }
+    let mut server = Server::new(p.flavor);
+    for &(calendar, members, page) in &p.colls {
+        let c = server.add_collection(calendar, page);
+        for _ in 0..members {
+            let uid = server.fresh_uid("s");
+            let data = object_data(calendar, &uid, "initial");
+            server.store(c, &member_name(calendar, &uid), data);
+        }
+    }
+    let injector = Injector::new(rng.fork(1), p.fault_per_mille);
+    let mut world = World::new(server, injector, rng.fork(2), p.concurrent_per_mille);
+    world.max_retries = p.retries;
+    world.verbose = verbose;
+    let world = Rc::new(RefCell::new(world));
+
+    let mut config = Config::new(format!("{ORIGIN}{ROOT}"), Credentials::None);
+    config.profile = Some(p.flavor.profile());
+    config.multiget_batch_size = p.batch;
+    config.sync_page_limit = p.page_limit;
+    config.max_parallel_requests = p.parallel;
+    config.retry = RetryPolicy {
+        max_retries: p.retries,
+        initial_delay_ms: 100,
+        max_delay_ms: 2_000,
+    };
+    let client = DavClient::with_token_provider(
+        config,
+        SimTransport(world.clone()),
+        SimTokens(world.clone()),
+    )
+    .expect("the simulation's configuration is valid");
+    let mut app = App::new(world.clone(), client, rng.fork(3), p.fail_apply_per_mille);
+
+    let mut steps = 0;
+    let run = catch_unwind(AssertUnwindSafe(|| -> Result<(), Violation> {
+        for step in 0..p.steps {
+            steps += 1;
+            let c = rng.below(p.colls.len());
+            if verbose {
+                eprintln!(" step {step}");
+            }
+            if rng.chance(p.between_per_mille) {
+                let mut w = world.borrow_mut();
+                for _ in 0..rng.range(1, 2) {
+                    let target = rng.below(p.colls.len());
+                    w.device_change(target);
+                }
+            }
+            match rng.below(100) {
+                0..=39 => {
+                    app.sync_retrying(c, 3)?;
+                }
+                40..=59 => app.update(c, true)?,
+                60..=74 => app.create(c)?,
+                75..=89 => app.delete(c, true)?,
+                _ => {
+                    // The server forgets its tokens (history compacted, server restored).
+                    let mut w = world.borrow_mut();
+                    if verbose {
+                        eprintln!("  server forgets the sync tokens of c{c}");
+                    }
+                    w.server.forget_tokens(c);
+                }
+            }
+        }
+        app.quiesce()
+    }));
+    let violation = match run {
+        Ok(Ok(())) => None,
+        Ok(Err(v)) => Some(v),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "a panic".into());
+            Some(Violation {
+                invariant: 0,
+                what: format!("the history panicked: {what}"),
+            })
+        }
+    };
+    let mut stats = world.borrow().stats.clone();
+    stats.histories = 1;
+    stats.steps = steps as u64;
+    stats.histories_by_profile.insert(p.flavor.name(), 1);
+    (stats, violation)
+}
+
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
+}
+
+fn replay_hint(seed: u64) -> String {
+    format!("SIM_SEED={seed} cargo test -p davkit --test sim")
+}
+
+#[test]
+fn simulation() {
+    if let Some(seed) = env_u64("SIM_SEED") {
+        let (stats, violation) = run_history(seed, true);
+        eprintln!("{}", stats.report());
+        if let Some(v) = violation {
+            panic!("seed {seed}: invariant {} broken: {}", v.invariant, v.what);
+        }
+        return;
+    }
+    let seeds = env_u64("SIM_SEEDS").unwrap_or(DEFAULT_SEEDS);
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(8) as u64;
+    let started = Instant::now();
+    let results: Vec<(Stats, Vec<(u64, Violation)>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    let mut total = Stats::default();
+                    let mut failures = Vec::new();
+                    let mut seed = t;
+                    while seed < seeds {
+                        let (stats, violation) = run_history(seed, false);
+                        total.merge(&stats);
+                        if let Some(v) = violation {
+                            failures.push((seed, v));
+                        }
+                        seed += threads;
+                    }
+                    (total, failures)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a simulation thread panicked"))
+            .collect()
+    });
+    let mut total = Stats::default();
+    let mut failures = Vec::new();
+    for (stats, f) in results {
+        total.merge(&stats);
+        failures.extend(f);
+    }
+    failures.sort_by_key(|(seed, _)| *seed);
+    let elapsed = started.elapsed();
+    eprintln!(
+        "simulation: {seeds} seeds in {:.1} s on {threads} threads\n{}",
+        elapsed.as_secs_f64(),
+        total.report()
+    );
+
+    let mut problems = Vec::new();
+    if seeds >= 2_000 {
+        let silent: Vec<String> = Fault::ALL
+            .iter()
+            .zip(total.faults.iter())
+            .filter(|(_, n)| **n == 0)
+            .map(|(f, _)| format!("{f:?}"))
+            .collect();
+        if !silent.is_empty() {
+            problems.push(format!(
+                "fault kinds that never fired: {}",
+                silent.join(", ")
+            ));
+        }
+    }
+    if !failures.is_empty() {
+        let mut by_invariant: std::collections::BTreeMap<u8, Vec<&(u64, Violation)>> =
+            std::collections::BTreeMap::new();
+        for f in &failures {
+            by_invariant.entry(f.1.invariant).or_default().push(f);
+        }
+        let mut text = format!(
+            "{} of {seeds} histories broke an invariant:\n",
+            failures.len()
+        );
+        for (invariant, list) in &by_invariant {
+            text.push_str(&format!(
+                "  invariant {invariant}: {} histories, e.g.\n",
+                list.len()
+            ));
+            for (seed, v) in list.iter().take(4) {
+                text.push_str(&format!(
+                    "    seed {seed}: {}\n      replay: {}\n",
+                    v.what,
+                    replay_hint(*seed)
+                ));
+            }
+        }
+        problems.push(text);
+    }
+    if !problems.is_empty() {
+        panic!("{}", problems.join("\n"));
+    }
+}

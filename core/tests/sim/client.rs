@@ -1,0 +1,544 @@
+//! The app: what a calendar or contacts app does with davkit. It keeps a local mirror of each
+//! collection from `SyncResult`s, stores the `SyncState` only after applying every change,
+//! retries failed syncs, edits, creates and deletes members with the ETags it read, resolves
+//! a 412 by syncing again, and re-reads a member after a write whose outcome it could not
+//! learn. Every operation goes through `DavClient` over the simulated transport.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use davkit::{Change, CollectionKind, DavClient, ErrorKind, SyncState, WriteResult};
+
+use crate::invariants::{self, Violation, WriteKind, fail};
+use crate::rng::Rng;
+use crate::server::{Flavor, Server, member_name, object_data};
+use crate::world::{OpTrack, SimTokens, SimTransport, World};
+
+/// Runs a future whose every await is ready at once (the simulated transport's are).
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
+            return value;
+        }
+    }
+}
+
+/// A member as the app holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Local {
+    pub url: String,
+    pub etag: Option<String>,
+    pub data: String,
+}
+
+/// One collection as the app holds it.
+#[derive(Debug)]
+pub struct AppColl {
+    pub coll: usize,
+    pub url: String,
+    pub kind: CollectionKind,
+    pub calendar: bool,
+    /// Member name -> what the app has.
+    pub mirror: BTreeMap<String, Local>,
+    /// The stored sync state.
+    pub state: SyncState,
+}
+
+pub struct App {
+    pub world: Rc<RefCell<World>>,
+    pub client: DavClient<SimTransport, SimTokens>,
+    pub colls: Vec<AppColl>,
+    pub rng: Rng,
+    pub flavor: Flavor,
+    /// Per mille of changes the app fails to apply (and hands back with `mark_pending`).
+    pub fail_apply_per_mille: u32,
+    next_intent: u64,
+    edits: u64,
+}
+
+fn uid_of(name: &str) -> String {
+    name.rsplit_once('.').map_or(name, |(u, _)| u).to_owned()
+}
+
+impl App {
+    pub fn new(
+        world: Rc<RefCell<World>>,
+        client: DavClient<SimTransport, SimTokens>,
+        rng: Rng,
+        fail_apply_per_mille: u32,
+    ) -> Self {
+        let (flavor, colls) = {
+            let w = world.borrow();
+            let colls = w
+                .server
+                .colls
+                .iter()
+                .enumerate()
+                .map(|(i, c)| AppColl {
+                    coll: i,
+                    url: Server::coll_url(i),
+                    kind: if c.calendar {
+                        CollectionKind::Calendar
+                    } else {
+                        CollectionKind::AddressBook
+                    },
+                    calendar: c.calendar,
+                    mirror: BTreeMap::new(),
+                    state: SyncState::new(Server::coll_url(i)),
+                })
+                .collect();
+            (w.server.flavor, colls)
+        };
+        App {
+            world,
+            client,
+            colls,
+            rng,
+            flavor,
+            fail_apply_per_mille,
+            next_intent: 0,
+            edits: 0,
+        }
+    }
+
+    fn verbose(&self) -> bool {
+        self.world.borrow().verbose
+    }
+
+    fn stat(&self, key: String) {
+        self.world.borrow_mut().stats.op(key);
+    }
+
+    fn begin(&mut self, label: String, coll: usize, write: bool) {
+        let intent = write.then(|| {
+            self.next_intent += 1;
+            self.next_intent
+        });
+        let mut w = self.world.borrow_mut();
+        if w.verbose {
+            eprintln!("  {label}");
+        }
+        let op = OpTrack {
+            label,
+            coll,
+            intent,
+            start_event: w.server.event,
+            members_at_start: w.server.colls[coll].members.len(),
+            ..OpTrack::default()
+        };
+        w.op = Some(op);
+    }
+
+    /// Ends the operation; a violation seen on the wire during it ends the history.
+    fn end(&self) -> Result<OpTrack, Violation> {
+        let mut w = self.world.borrow_mut();
+        w.stats.checks += 1;
+        let op = w.op.take().unwrap_or_default();
+        match w.violation.take() {
+            Some(v) => Err(v),
+            None => Ok(op),
+        }
+    }
+
+    fn name_in(&self, c: usize, url: &str) -> Option<String> {
+        match self.world.borrow().server.target(url) {
+            Some((coll, Some(name))) if coll == c => Some(name),
+            _ => None,
+        }
+    }
+
+    /// Syncs one collection and applies the result. `Ok(false)`: the sync failed.
+    pub fn sync(&mut self, c: usize) -> Result<bool, Violation> {
+        let state = self.colls[c].state.clone();
+        let mirror_before = self.colls[c].mirror.clone();
+        self.begin(format!("sync c{c}"), c, false);
+        let result = block_on(self.client.sync(state.clone(), self.colls[c].kind));
+        let op = self.end()?;
+        let res = match result {
+            Ok(res) => res,
+            Err(e) => {
+                if self.verbose() {
+                    eprintln!("    sync failed: {} {}", e.kind(), e.message());
+                }
+                self.stat(format!("sync failed: {}", e.kind()));
+                // Invariant 2: nothing of a failed sync reaches the app.
+                if self.colls[c].mirror != mirror_before || self.colls[c].state != state {
+                    return fail(
+                        2,
+                        format!("{}: a failed sync changed the app's data", op.label),
+                    );
+                }
+                return Ok(false);
+            }
+        };
+        self.stat(format!(
+            "sync ok: {:?}{}{}",
+            res.method,
+            if res.token_was_reset {
+                ", token reset"
+            } else {
+                ""
+            },
+            if res.problems.is_empty() {
+                ""
+            } else {
+                ", with member problems"
+            }
+        ));
+        if self.verbose() {
+            eprintln!(
+                "    sync ok: {} changes, {} problems, {} pending, method {:?}",
+                res.changes.len(),
+                res.problems.len(),
+                res.state.pending.len(),
+                res.method
+            );
+        }
+        invariants::sync_result(&self.world.borrow().server, &op, &res)?;
+        self.world.borrow_mut().stats.sync_problems += res.problems.len() as u64;
+        let mut state = res.state;
+        for change in &res.changes {
+            let Some(name) = self.name_in(c, change.url()) else {
+                continue;
+            };
+            if self.fail_apply_per_mille > 0 && self.rng.chance(self.fail_apply_per_mille) {
+                // The app could not apply this one (a full disk, a locked row): hand it back.
+                state.mark_pending(change.url());
+                self.world.borrow_mut().stats.marked_pending += 1;
+                continue;
+            }
+            let mirror = &mut self.colls[c].mirror;
+            match change {
+                Change::Added(o) | Change::Changed(o) => {
+                    mirror.insert(
+                        name,
+                        Local {
+                            url: o.url.clone(),
+                            etag: o.etag.clone(),
+                            data: o.data.clone().unwrap_or_default(),
+                        },
+                    );
+                }
+                Change::Deleted { .. } => {
+                    mirror.remove(&name);
+                }
+            }
+        }
+        self.colls[c].state = state;
+        let w = self.world.borrow();
+        invariants::converged(
+            &w.server,
+            &self.colls[c],
+            Some(op.start_event),
+            1,
+            &op.label,
+        )?;
+        Ok(true)
+    }
+
+    /// Syncs, retrying a failed sync up to `tries` times in all.
+    pub fn sync_retrying(&mut self, c: usize, tries: usize) -> Result<bool, Violation> {
+        for _ in 0..tries {
+            if self.sync(c)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    fn with_etag(&mut self, c: usize) -> Option<(String, String, String)> {
+        let candidates: Vec<(String, String, String)> = self.colls[c]
+            .mirror
+            .iter()
+            .filter_map(|(n, l)| l.etag.clone().map(|e| (n.clone(), l.url.clone(), e)))
+            .collect();
+        self.rng.pick(&candidates).cloned()
+    }
+
+    /// Records in the mirror and in the stored state what the app now knows is on the server
+    /// (`None`: gone), so the next sync reports later changes to it, deletions included (a
+    /// sync reports only deletions of members the state has).
+    fn record(&mut self, c: usize, url: &str, local: Option<Local>) {
+        let Some(name) = self.name_in(c, url) else {
+            return;
+        };
+        let key = davkit::href::normalize(url);
+        let coll = &mut self.colls[c];
+        // Only keys ending in the name can be the same member (normalising parses a URL).
+        coll.state
+            .etags
+            .retain(|k, _| !k.ends_with(name.as_str()) || davkit::href::normalize(k) != key);
+        match local {
+            Some(local) => {
+                match &local.etag {
+                    Some(etag) => {
+                        coll.state.etags.insert(url.to_owned(), etag.clone());
+                    }
+                    // The ETag is unknown: the next sync must fetch it whatever it hears.
+                    None => coll.state.mark_pending(url),
+                }
+                coll.mirror.insert(name, local);
+            }
+            None => {
+                coll.mirror.remove(&name);
+            }
+        }
+    }
+
+    fn store_written(&mut self, c: usize, result: WriteResult, sent: String) {
+        let url = result.url.clone();
+        let local = Local {
+            url: result.url,
+            etag: result.etag,
+            data: result.data.unwrap_or(sent),
+        };
+        self.record(c, &url, Some(local));
+    }
+
+    /// After a write whose outcome is unknown: read the member again; if that fails too, the
+    /// next sync must fetch it.
+    fn after_unknown_outcome(&mut self, c: usize, url: &str) -> Result<(), Violation> {
+        if !self.reread(c, url)? {
+            self.colls[c].state.mark_pending(url);
+        }
+        Ok(())
+    }
+
+    fn outcome_stat(&self, what: &str, result: &davkit::Result<impl Sized>) {
+        match result {
+            Ok(_) => self.stat(format!("{what} ok")),
+            Err(e) => self.stat(format!("{what} failed: {}", e.kind())),
+        }
+    }
+
+    /// Edits a member the app holds, with the ETag it read.
+    pub fn update(&mut self, c: usize, retry: bool) -> Result<(), Violation> {
+        let Some((name, url, etag)) = self.with_etag(c) else {
+            return self.sync(c).map(drop);
+        };
+        self.edits += 1;
+        let data = object_data(
+            self.colls[c].calendar,
+            &uid_of(&name),
+            &format!("app edit {}", self.edits),
+        );
+        self.begin(format!("update c{c}/{name} if-match {etag}"), c, true);
+        let result = block_on(self.client.update_object(&url, &data, &etag));
+        let op = self.end()?;
+        {
+            let w = self.world.borrow();
+            invariants::write_outcome(
+                &w.server,
+                &w.writes,
+                &op,
+                WriteKind::Update,
+                result.as_ref().map(Some),
+            )?;
+        }
+        self.outcome_stat("update", &result);
+        match result {
+            Ok(r) => self.store_written(c, r, data),
+            Err(e) if e.kind() == ErrorKind::PreconditionFailed => {
+                self.sync(c)?;
+                if retry {
+                    self.update(c, false)?;
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::Transport => self.after_unknown_outcome(c, &url)?,
+            Err(_) => {}
+        }
+        Ok(())
+    }
+
+    /// Creates a member: a new UID, or now and then one another device just created (two
+    /// devices adding the same invitation), which the app has not seen yet.
+    pub fn create(&mut self, c: usize) -> Result<(), Violation> {
+        let calendar = self.colls[c].calendar;
+        let unseen: Vec<String> = self.world.borrow().server.colls[c]
+            .members
+            .keys()
+            .filter(|n| !self.colls[c].mirror.contains_key(*n))
+            .cloned()
+            .collect();
+        let uid = match self.rng.pick(&unseen).cloned() {
+            Some(name) if self.rng.chance(300) => uid_of(&name),
+            _ => self.world.borrow_mut().server.fresh_uid("a"),
+        };
+        self.edits += 1;
+        let name = member_name(calendar, &uid);
+        let data = object_data(calendar, &uid, &format!("app create {}", self.edits));
+        self.begin(format!("create c{c}/{name}"), c, true);
+        let result = block_on(self.client.create_object(&self.colls[c].url, &name, &data));
+        let op = self.end()?;
+        {
+            let w = self.world.borrow();
+            invariants::write_outcome(
+                &w.server,
+                &w.writes,
+                &op,
+                WriteKind::Create,
+                result.as_ref().map(Some),
+            )?;
+        }
+        self.outcome_stat("create", &result);
+        match result {
+            Ok(r) => self.store_written(c, r, data),
+            Err(e) if e.kind() == ErrorKind::PreconditionFailed => {
+                self.sync(c)?;
+            }
+            Err(e) if e.kind() == ErrorKind::Transport => {
+                if self.flavor == Flavor::GoogleCarddav {
+                    // Created by POST: the app cannot know the URL; a sync finds out.
+                    self.sync(c)?;
+                } else {
+                    let url = format!("{}{name}", self.colls[c].url);
+                    self.after_unknown_outcome(c, &url)?;
+                }
+            }
+            Err(_) => {}
+        }
+        Ok(())
+    }
+
+    /// Deletes a member the app holds, with the ETag it read.
+    pub fn delete(&mut self, c: usize, retry: bool) -> Result<(), Violation> {
+        let Some((name, url, etag)) = self.with_etag(c) else {
+            return self.sync(c).map(drop);
+        };
+        self.begin(format!("delete c{c}/{name} if-match {etag}"), c, true);
+        let result = block_on(self.client.delete_object(&url, &etag));
+        let op = self.end()?;
+        {
+            let w = self.world.borrow();
+            invariants::write_outcome(
+                &w.server,
+                &w.writes,
+                &op,
+                WriteKind::Delete,
+                result.as_ref().map(|_| None),
+            )?;
+        }
+        self.outcome_stat("delete", &result);
+        match result {
+            Ok(()) => self.record(c, &url, None),
+            Err(e) if e.kind() == ErrorKind::PreconditionFailed => {
+                self.sync(c)?;
+                if retry {
+                    self.delete(c, false)?;
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::Transport => self.after_unknown_outcome(c, &url)?,
+            Err(_) => {}
+        }
+        Ok(())
+    }
+
+    /// Reads one member again after a write whose outcome is unknown; false if that failed.
+    pub fn reread(&mut self, c: usize, url: &str) -> Result<bool, Violation> {
+        let Some(name) = self.name_in(c, url) else {
+            return Ok(false);
+        };
+        self.begin(format!("get c{c}/{name}"), c, false);
+        let result = block_on(self.client.get_object(url));
+        let op = self.end()?;
+        self.outcome_stat("get", &result);
+        match result {
+            Ok(o) => {
+                let data = o.data.unwrap_or_default();
+                let real = o.etag.as_ref().is_some_and(|e| {
+                    self.world
+                        .borrow()
+                        .server
+                        .versions
+                        .get(&(c, name.clone(), e.clone()))
+                        == Some(&data)
+                });
+                if !real {
+                    return fail(
+                        3,
+                        format!(
+                            "{}: read {:?}, no version the server stored",
+                            op.label, o.etag
+                        ),
+                    );
+                }
+                let local = Local {
+                    url: o.url,
+                    etag: o.etag,
+                    data,
+                };
+                self.record(c, url, Some(local));
+                Ok(true)
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                self.record(c, url, None);
+                Ok(true)
+            }
+            Err(_) => Ok(false),
+        }
+    }
+
+    /// Faults and other devices stop; every collection must converge (invariant 2) and stay
+    /// converged (a second sync reports nothing).
+    pub fn quiesce(&mut self) -> Result<(), Violation> {
+        {
+            let mut w = self.world.borrow_mut();
+            w.faults.enabled = false;
+            w.concurrent_per_mille = 0;
+            if w.verbose {
+                eprintln!("  -- faults and other devices stop --");
+            }
+        }
+        self.fail_apply_per_mille = 0;
+        for c in 0..self.colls.len() {
+            if !self.sync_retrying(c, 2)? {
+                return fail(
+                    2,
+                    format!("sync c{c}: no sync succeeded after the faults stopped"),
+                );
+            }
+            let label = format!("sync c{c} after the faults stopped");
+            invariants::converged(&self.world.borrow().server, &self.colls[c], None, 2, &label)?;
+            self.begin(format!("sync c{c} again (expect no change)"), c, false);
+            let again = block_on(
+                self.client
+                    .sync(self.colls[c].state.clone(), self.colls[c].kind),
+            );
+            self.end()?;
+            match again {
+                Ok(res) if res.changes.is_empty() && res.problems.is_empty() => {
+                    self.colls[c].state = res.state;
+                }
+                Ok(res) => {
+                    return fail(
+                        2,
+                        format!(
+                            "sync c{c} right after a converged sync reported {} changes and {} \
+                             problems (first: {:?})",
+                            res.changes.len(),
+                            res.problems.len(),
+                            res.changes.first().map(Change::url)
+                        ),
+                    );
+                }
+                Err(e) => {
+                    return fail(
+                        2,
+                        format!(
+                            "sync c{c} without faults failed: {} {}",
+                            e.kind(),
+                            e.message()
+                        ),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+}

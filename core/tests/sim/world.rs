@@ -1,0 +1,623 @@
+//! The world one history runs in: the model server, the fault injector, the other devices
+//! that change the server concurrently, and the transport and token provider davkit talks to.
+//! Checks that need the wire (preconditions sent, versions overwritten, request bounds) are
+//! made here, as requests pass.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::future::{Future, ready};
+use std::rc::Rc;
+
+use davkit::{Error, ErrorKind, HttpRequest, HttpResponse, RequestId, TokenProvider, Transport};
+
+use crate::faults::{Fault, Injector};
+use crate::invariants::Violation;
+use crate::rng::Rng;
+use crate::server::{Answer, AppliedWrite, Body, Class, Flavor, Server, member_name, object_data};
+use crate::stats::Stats;
+use crate::xml::{Row, RowBody};
+
+/// What the world knows about the client operation in progress (one `DavClient` call).
+#[derive(Debug, Default)]
+pub struct OpTrack {
+    pub label: String,
+    pub coll: usize,
+    /// The app's write intent this operation carries out, if it is a write.
+    pub intent: Option<u64>,
+    /// `Server::event` when the operation started.
+    pub start_event: u64,
+    pub members_at_start: usize,
+    /// Changes other devices made while it ran.
+    pub concurrent: usize,
+    pub requests: usize,
+    /// Runs of the operation (`DavClient` runs it again after a rate limit or a 401).
+    pub attempts: usize,
+    pub attempt_requests: usize,
+    pub sleeps: usize,
+    /// Member paths this run of the operation read before writing, with the ETag it saw
+    /// (`None`: it saw that nothing was there).
+    pub checked: HashMap<String, Option<String>>,
+    pub redirect_loop: Option<String>,
+    pub exhausted: bool,
+    /// A create in this operation replaced something because the server ignored
+    /// `If-None-Match` (a fault): the outcome must say so.
+    pub replaced_by_fault: bool,
+}
+
+/// A client write the server applied, with the intent it belonged to.
+#[derive(Clone, Debug)]
+pub struct LoggedWrite {
+    pub intent: Option<u64>,
+    pub write: AppliedWrite,
+}
+
+#[derive(Debug)]
+pub struct World {
+    pub server: Server,
+    pub faults: Injector,
+    pub devices: Rng,
+    /// Per mille of requests during which another device changes the collection.
+    pub concurrent_per_mille: u32,
+    pub op: Option<OpTrack>,
+    pub stats: Stats,
+    pub verbose: bool,
+    /// The Bearer token the client's provider hands out.
+    pub client_token: String,
+    /// The first violation seen on the wire.
+    pub violation: Option<Violation>,
+    pub writes: Vec<LoggedWrite>,
+    pub max_retries: u32,
+    stuck_tokens: HashSet<String>,
+    stuck_counter: u64,
+}
+
+impl World {
+    pub fn new(server: Server, faults: Injector, devices: Rng, concurrent_per_mille: u32) -> Self {
+        let client_token = server.valid_token.clone();
+        World {
+            server,
+            faults,
+            devices,
+            concurrent_per_mille,
+            op: None,
+            stats: Stats::default(),
+            verbose: false,
+            client_token,
+            violation: None,
+            writes: Vec::new(),
+            max_retries: 0,
+            stuck_tokens: HashSet::new(),
+            stuck_counter: 0,
+        }
+    }
+
+    fn violate(&mut self, invariant: u8, what: String) {
+        if self.verbose {
+            eprintln!("    !! invariant {invariant}: {what}");
+        }
+        if self.violation.is_none() {
+            self.violation = Some(Violation { invariant, what });
+        }
+    }
+
+    /// Another device changes a collection: adds, edits or deletes one member.
+    pub fn device_change(&mut self, coll: usize) {
+        let calendar = self.server.colls[coll].calendar;
+        let names: Vec<String> = self.server.colls[coll].members.keys().cloned().collect();
+        let roll = self.devices.below(10);
+        self.stats.device_changes += 1;
+        let what = if names.is_empty() || (roll < 4 && names.len() < 20) {
+            let uid = self.server.fresh_uid("d");
+            let name = member_name(calendar, &uid);
+            let data = object_data(calendar, &uid, &format!("device {}", self.server.event));
+            self.server.store(coll, &name, data);
+            format!("adds {name}")
+        } else {
+            let name = self.devices.pick(&names).cloned().unwrap_or_default();
+            if roll < 8 {
+                let uid = name
+                    .rsplit_once('.')
+                    .map_or(name.as_str(), |(u, _)| u)
+                    .to_owned();
+                let data = object_data(calendar, &uid, &format!("device {}", self.server.event));
+                self.server.store(coll, &name, data);
+                format!("edits {name}")
+            } else {
+                self.server.remove(coll, &name);
+                format!("deletes {name}")
+            }
+        };
+        if self.verbose {
+            eprintln!("    device {what} in c{coll}");
+        }
+    }
+
+    /// Handles one request from davkit: concurrency, faults, the server, the checks.
+    pub fn handle(&mut self, req: HttpRequest) -> davkit::Result<HttpResponse> {
+        self.stats.requests += 1;
+        let class = self.server.classify(&req);
+        let label = format!(
+            "{} {}",
+            req.method,
+            req.url.trim_start_matches(crate::server::ORIGIN)
+        );
+        if let Some(early) = self.track(&req) {
+            self.log(&label, &req, "budget", None);
+            return Err(early);
+        }
+        if let Some(coll) = class.coll()
+            && self.concurrent_per_mille > 0
+            && self.devices.chance(self.concurrent_per_mille)
+        {
+            self.stats.concurrent_changes += 1;
+            if let Some(op) = &mut self.op {
+                op.concurrent += 1;
+            }
+            self.device_change(coll);
+        }
+        let expected = format!("Bearer {}", self.server.valid_token);
+        if req.header("authorization") != Some(expected.as_str()) {
+            let response = HttpResponse::new(401, "").with_header("WWW-Authenticate", "Bearer");
+            self.log(&label, &req, "", Some(&response));
+            return Ok(response);
+        }
+        if let Some(op) = &self.op
+            && op.redirect_loop.as_deref() == Some(req.url.as_str())
+        {
+            let response = HttpResponse::new(307, "").with_header("Location", &path_of(&req.url));
+            self.log(&label, &req, "loop", Some(&response));
+            return Ok(response);
+        }
+        if class.is_write() {
+            self.check_precondition(&req, &class);
+        }
+        let collision = matches!(class, Class::Put { exists: true, .. })
+            && req.header("if-none-match").is_some();
+        let fault = self.faults.pick(&class, collision, self.server.flavor);
+        let result = self.answer(&req, &class, fault);
+        match &result {
+            Ok(r) => self.log(&label, &req, &fault_name(fault), Some(r)),
+            Err(e) => self.log(
+                &label,
+                &req,
+                &format!("{} {}", fault_name(fault), e.message()),
+                None,
+            ),
+        }
+        result
+    }
+
+    fn answer(
+        &mut self,
+        req: &HttpRequest,
+        class: &Class,
+        fault: Option<Fault>,
+    ) -> davkit::Result<HttpResponse> {
+        let transport = |what: &str| Err(Error::new(ErrorKind::Transport, what.to_owned()));
+        // Faults that stop the request before the server acts.
+        let early = match fault {
+            Some(Fault::ServerError) => Some(HttpResponse::new(
+                if self.faults.rng.chance(500) {
+                    500
+                } else {
+                    502
+                },
+                "oops",
+            )),
+            Some(Fault::Unavailable503) => {
+                let after = self.faults.rng.below(4).to_string();
+                Some(HttpResponse::new(503, "").with_header("Retry-After", &after))
+            }
+            Some(Fault::RateLimited429) => {
+                let r = HttpResponse::new(429, "");
+                Some(match self.faults.rng.below(6) {
+                    0 => r,
+                    n => r.with_header("Retry-After", &(n - 1).to_string()),
+                })
+            }
+            Some(Fault::Unauthorized401) => {
+                self.server.rotate_token();
+                Some(HttpResponse::new(401, "").with_header("WWW-Authenticate", "Bearer"))
+            }
+            Some(Fault::Redirect) => {
+                let status = if self.faults.rng.chance(500) {
+                    301
+                } else {
+                    307
+                };
+                Some(HttpResponse::new(status, "").with_header("Location", &path_of(&req.url)))
+            }
+            Some(Fault::RedirectLoop) => {
+                if let Some(op) = &mut self.op {
+                    op.redirect_loop = Some(req.url.clone());
+                }
+                Some(HttpResponse::new(307, "").with_header("Location", &path_of(&req.url)))
+            }
+            _ => None,
+        };
+        if let Some(response) = early {
+            self.count(fault);
+            return Ok(response);
+        }
+        match fault {
+            Some(Fault::TransportBeforeApply) => {
+                self.count(fault);
+                return transport("connection refused (sim)");
+            }
+            Some(Fault::StaleConnection) => {
+                self.count(fault);
+                return transport("connection closed before message completed (sim)");
+            }
+            _ => {}
+        }
+        let mut answer = self.server_answer(req, class, fault);
+        if let Some(w) = answer.applied.take() {
+            self.on_applied(req, w, fault);
+        }
+        if let (Some(f), Body::Rows { rows, .. }) = (fault, &mut answer.body)
+            && f.is_row_fault()
+        {
+            let requested = crate::xml::texts(req.body_text().unwrap_or(""), "href");
+            if let Some(hit) = self.row_fault(f, class, rows, &requested) {
+                self.count(fault);
+                if self.verbose {
+                    eprintln!("    ({f:?} on {hit})");
+                }
+            }
+        }
+        if fault == Some(Fault::TransportAfterApply) {
+            self.count(fault);
+            return transport("connection reset after the request was sent (sim)");
+        }
+        let checked = match class {
+            Class::Check(coll, name) | Class::Get(coll, name) => {
+                let seen = self.server.colls[*coll]
+                    .members
+                    .get(name)
+                    .map(|m| m.etag.clone());
+                Some((Server::member_path(*coll, name), seen))
+            }
+            _ => None,
+        };
+        let mut response = answer.render(self.server.flavor);
+        match fault {
+            Some(Fault::TruncatedBody) if !response.body.is_empty() => {
+                self.count(fault);
+                let len = response.body.len();
+                let cut = len / 3 + self.faults.rng.below(len - len / 3 - 1);
+                response.body.truncate(cut);
+                return Ok(response);
+            }
+            Some(Fault::MalformedBody) => {
+                if let Some(at) = response.body.windows(2).rposition(|w| w == b"</") {
+                    self.count(fault);
+                    response.body.insert(at + 2, b'x');
+                    return Ok(response);
+                }
+            }
+            _ => {}
+        }
+        if let (Some((path, seen)), Some(op)) = (checked, &mut self.op)
+            && matches!(response.status, 200 | 207 | 404)
+        {
+            op.checked.insert(path, seen);
+        }
+        Ok(response)
+    }
+
+    /// The server's answer, or the paging and token faults that replace it.
+    fn server_answer(&mut self, req: &HttpRequest, class: &Class, fault: Option<Fault>) -> Answer {
+        if let Class::SyncPage {
+            coll,
+            token: Some(token),
+        } = class
+        {
+            if self.stuck_tokens.contains(token) || fault == Some(Fault::EndlessPaging) {
+                if fault.is_some() {
+                    self.count(fault);
+                }
+                self.stuck_counter += 1;
+                let next = format!("{token}-s{}", self.stuck_counter);
+                self.stuck_tokens.insert(next.clone());
+                return self.server.stuck_page(*coll, next);
+            }
+            let status = match fault {
+                Some(Fault::TokenInvalid403) => Some(403),
+                Some(Fault::TokenInvalid409) => Some(409),
+                Some(Fault::TokenGone410) => Some(410),
+                _ => None,
+            };
+            if let Some(status) = status {
+                self.count(fault);
+                self.server.forget_tokens(*coll);
+                return self.server.invalid_token(status);
+            }
+            if fault == Some(Fault::RepeatedPageToken) {
+                self.count(fault);
+                let mut answer = self.server.handle(req, class, false);
+                if let Body::Rows { rows, token: t, .. } = &mut answer.body {
+                    rows.push(Row {
+                        href: Server::coll_path(*coll),
+                        body: RowBody::Truncated,
+                    });
+                    *t = Some(token.clone());
+                }
+                return answer;
+            }
+        }
+        let ignore_inm = fault == Some(Fault::CreateAsReplacement);
+        if ignore_inm {
+            self.count(fault);
+        }
+        self.server.handle(req, class, ignore_inm)
+    }
+
+    fn count(&mut self, fault: Option<Fault>) {
+        if let Some(f) = fault {
+            self.stats.faults[f.index()] += 1;
+        }
+    }
+
+    /// Changes rows of a multistatus; the href hit, or `None` when there was nothing to hit.
+    fn row_fault(
+        &mut self,
+        fault: Fault,
+        class: &Class,
+        rows: &mut Vec<Row>,
+        requested: &[String],
+    ) -> Option<String> {
+        let coll = class.coll()?;
+        let own = Server::coll_path(coll);
+        let members: Vec<usize> = rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                r.href != own && !matches!(r.body, RowBody::Collection { .. } | RowBody::Truncated)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let rng = &mut self.faults.rng;
+        let pick = rng.pick(&members).copied();
+        let hit = pick.map(|i| rows[i].href.clone()).unwrap_or_default();
+        match (fault, pick) {
+            (Fault::RowError500, Some(i)) => rows[i].body = RowBody::Status(500),
+            (Fault::RowError503, Some(i)) => rows[i].body = RowBody::Status(503),
+            (Fault::RowError403, Some(i)) => rows[i].body = RowBody::Status(403),
+            (Fault::RowNoData404, Some(i)) => match &rows[i].body {
+                RowBody::Member { etag, .. } => {
+                    rows[i].body = RowBody::NoData { etag: etag.clone() };
+                }
+                _ => return None,
+            },
+            (Fault::RowOmitted, Some(i)) => {
+                rows.remove(i);
+            }
+            (Fault::RowDuplicated, Some(i)) => {
+                let copy = rows[i].clone();
+                rows.insert(i + 1, copy);
+            }
+            (Fault::RowUnrequested, _) => {
+                let calendar = self.server.colls[coll].calendar;
+                let uid = format!("ghost{}", rng.below(1000));
+                let href = Server::member_path(coll, &member_name(calendar, &uid));
+                rows.push(Row {
+                    href: href.clone(),
+                    body: RowBody::Member {
+                        etag: "\"ghost\"".into(),
+                        data: Some(object_data(calendar, &uid, "nobody wrote this")),
+                    },
+                });
+                return Some(href);
+            }
+            (Fault::RowUnrequested404, _) => {
+                let others: Vec<String> = self.server.colls[coll]
+                    .members
+                    .keys()
+                    .map(|n| Server::member_path(coll, n))
+                    .filter(|p| !requested.iter().any(|r| r.ends_with(p.as_str())))
+                    .collect();
+                let path = rng.pick(&others).cloned()?;
+                rows.push(Row {
+                    href: path.clone(),
+                    body: RowBody::Status(404),
+                });
+                return Some(path);
+            }
+            _ => return None,
+        }
+        Some(hit)
+    }
+
+    /// Op accounting and the request bound (invariant 5). An error ends an operation that
+    /// went over its budget.
+    fn track(&mut self, req: &HttpRequest) -> Option<Error> {
+        let max_attempts = self.max_retries as usize + 2;
+        let op = self.op.as_mut()?;
+        op.requests += 1;
+        if req.id == RequestId(1) {
+            op.attempts += 1;
+            op.attempt_requests = 0;
+            op.checked.clear();
+        }
+        op.attempt_requests += 1;
+        let members = op.members_at_start + op.concurrent;
+        let per_attempt = 6 * (10 + 4 * members);
+        if !op.exhausted && (op.attempt_requests > per_attempt || op.attempts > max_attempts) {
+            op.exhausted = true;
+            let what = format!(
+                "{} went over its bound: run {} of at most {max_attempts}, request {} of at most \
+                 {per_attempt} per run (6 hops x (10 + 4 x {members} members))",
+                op.label, op.attempts, op.attempt_requests
+            );
+            self.violate(5, what);
+        }
+        let op = self.op.as_ref()?;
+        op.exhausted
+            .then(|| Error::new(ErrorKind::Transport, "sim: request budget exhausted"))
+    }
+
+    /// Invariant 4: a write goes out only with the precondition its profile requires.
+    fn check_precondition(&mut self, req: &HttpRequest, class: &Class) {
+        let flavor = self.server.flavor;
+        let path = path_of(&req.url);
+        let checked = self
+            .op
+            .as_ref()
+            .is_some_and(|op| op.checked.contains_key(&path));
+        let if_match = req.header("if-match").is_some();
+        let inm = req.header("if-none-match") == Some("*");
+        let ok = match (class, flavor) {
+            (Class::Put { .. }, Flavor::Generic | Flavor::Icloud) => if_match || inm,
+            (Class::Put { .. }, Flavor::GoogleCaldav) => if_match || checked,
+            (Class::Put { .. }, Flavor::GoogleCarddav) => if_match && checked,
+            (Class::Delete(..), Flavor::GoogleCarddav) => if_match && checked,
+            (Class::Delete(..), _) => if_match,
+            (Class::Post(_), f) => f == Flavor::GoogleCarddav,
+            _ => true,
+        };
+        if !ok {
+            let what = format!(
+                "{} {path} sent without the precondition the {} profile needs (If-Match: {}, \
+                 If-None-Match: {}, read first in this run: {checked})",
+                req.method,
+                flavor.name(),
+                req.header("if-match").unwrap_or("-"),
+                req.header("if-none-match").unwrap_or("-"),
+            );
+            self.violate(4, what);
+        }
+    }
+
+    /// Invariant 4: an applied write overwrote only the version the client read.
+    fn on_applied(&mut self, req: &HttpRequest, write: AppliedWrite, fault: Option<Fault>) {
+        let path = path_of(&req.url);
+        let intent = self.op.as_ref().and_then(|op| op.intent);
+        if let Some(old) = &write.replaced {
+            let checked = self
+                .op
+                .as_ref()
+                .and_then(|op| op.checked.get(&path).cloned());
+            match &write.if_match {
+                Some(expected) if *expected == old.etag => {}
+                Some(expected) => {
+                    if checked == Some(Some(expected.clone())) {
+                        // Compared by davkit, changed by someone else before the write landed.
+                        self.stats.check_write_races += 1;
+                    } else {
+                        let what = format!(
+                            "{} {path} overwrote version {} although the client read {expected}",
+                            write.method, old.etag
+                        );
+                        self.violate(4, what);
+                    }
+                }
+                None if fault == Some(Fault::CreateAsReplacement) => {
+                    if let Some(op) = &mut self.op {
+                        op.replaced_by_fault = true;
+                    }
+                }
+                None if checked == Some(None) => self.stats.check_write_races += 1,
+                None => {
+                    let what = format!(
+                        "create {path} replaced version {} that the client never read",
+                        old.etag
+                    );
+                    self.violate(4, what);
+                }
+            }
+        }
+        self.stats.writes_applied += 1;
+        self.writes.push(LoggedWrite { intent, write });
+    }
+
+    fn log(&self, label: &str, req: &HttpRequest, note: &str, response: Option<&HttpResponse>) {
+        if !self.verbose {
+            return;
+        }
+        let mut conds = String::new();
+        for h in ["if-match", "if-none-match", "depth"] {
+            if let Some(v) = req.header(h) {
+                conds.push_str(&format!(" {h}={v}"));
+            }
+        }
+        if let Some(body) = req.body_text() {
+            if body.contains("sync-collection")
+                && let Some(t) = crate::xml::text(body, "sync-token")
+            {
+                conds.push_str(&format!(" token={t:?}"));
+            }
+            let hrefs: Vec<String> = crate::xml::texts(body, "href")
+                .iter()
+                .map(|h| h.rsplit('/').next().unwrap_or(h).to_owned())
+                .collect();
+            if !hrefs.is_empty() {
+                conds.push_str(&format!(" hrefs=[{}]", hrefs.join(" ")));
+            }
+        }
+        let outcome = match response {
+            Some(r) => format!("{} ({} bytes)", r.status, r.body.len()),
+            None => "transport error".into(),
+        };
+        eprintln!("    #{} {label}{conds} -> {outcome} {note}", req.id.0);
+    }
+}
+
+fn fault_name(fault: Option<Fault>) -> String {
+    fault.map(|f| format!("[fault {f:?}]")).unwrap_or_default()
+}
+
+/// The path (and query) of an absolute URL.
+pub fn path_of(url: &str) -> String {
+    url.strip_prefix(crate::server::ORIGIN)
+        .unwrap_or(url)
+        .to_owned()
+}
+
+/// The transport davkit sends through: every future is ready at once.
+#[derive(Clone, Debug)]
+pub struct SimTransport(pub Rc<RefCell<World>>);
+
+impl Transport for SimTransport {
+    fn send(&self, request: HttpRequest) -> impl Future<Output = davkit::Result<HttpResponse>> {
+        ready(self.0.borrow_mut().handle(request))
+    }
+
+    fn sleep(&self, ms: u64) -> impl Future<Output = bool> {
+        let mut world = self.0.borrow_mut();
+        world.stats.sleeps += 1;
+        world.stats.slept_ms += ms;
+        let max = world.max_retries as usize;
+        let mut over = None;
+        if let Some(op) = &mut world.op {
+            op.sleeps += 1;
+            if op.sleeps > max {
+                over = Some(format!(
+                    "{} slept {} times, more than its {max} retries",
+                    op.label, op.sleeps
+                ));
+            }
+        }
+        if let Some(what) = over {
+            world.violate(5, what);
+        }
+        if world.verbose {
+            eprintln!("    (sleep {ms} ms)");
+        }
+        ready(true)
+    }
+}
+
+/// The token provider: hands out the token it has, and the server's current one on refresh.
+#[derive(Clone, Debug)]
+pub struct SimTokens(pub Rc<RefCell<World>>);
+
+impl TokenProvider for SimTokens {
+    fn token(&self, force_refresh: bool) -> impl Future<Output = davkit::Result<String>> {
+        let mut world = self.0.borrow_mut();
+        if force_refresh {
+            world.stats.token_refreshes += 1;
+            world.client_token = world.server.valid_token.clone();
+        }
+        ready(Ok(world.client_token.clone()))
+    }
+}

@@ -1,0 +1,224 @@
+//! Just enough XML for the model server: reading the few things it needs from davkit's request
+//! bodies (hrefs, the sync token, the page limit) and writing multistatus answers.
+
+/// Escapes text for an XML element. `cr_as_ref` writes CR as `&#13;` (some servers do, so
+/// the CRLF of iCalendar survives XML end-of-line handling); otherwise CR is written raw.
+pub fn escape(text: &str, cr_as_ref: bool) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\r' if cr_as_ref => out.push_str("&#13;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+/// The texts of every element with this local name (any prefix), in document order; an empty
+/// element (`<x/>` or `<x></x>`) gives an empty string.
+pub fn texts(body: &str, local: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    while let Some(lt) = rest.find('<') {
+        rest = &rest[lt + 1..];
+        if rest.starts_with('/') || rest.starts_with('?') || rest.starts_with('!') {
+            continue;
+        }
+        let end = rest
+            .find(|c: char| c == '>' || c == '/' || c.is_whitespace())
+            .unwrap_or(rest.len());
+        let name = &rest[..end];
+        let name = name.rsplit(':').next().unwrap_or(name);
+        if name != local {
+            continue;
+        }
+        let Some(gt) = rest.find('>') else { break };
+        if rest[..gt].ends_with('/') {
+            out.push(String::new());
+            rest = &rest[gt + 1..];
+            continue;
+        }
+        rest = &rest[gt + 1..];
+        let stop = rest.find('<').unwrap_or(rest.len());
+        out.push(unescape(rest[..stop].trim()));
+        rest = &rest[stop..];
+    }
+    out
+}
+
+/// The first text of an element with this local name.
+pub fn text(body: &str, local: &str) -> Option<String> {
+    texts(body, local).into_iter().next()
+}
+
+/// What one `DAV:response` of a multistatus says about its href.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RowBody {
+    /// A member with its ETag and, for multiget answers, its data.
+    Member { etag: String, data: Option<String> },
+    /// A member whose ETag is given but whose data property is missing (404 propstat).
+    NoData { etag: String },
+    /// A status-only row (404 for a deletion, or an error row).
+    Status(u16),
+    /// The collection itself, its properties already rendered.
+    Collection { props: String },
+    /// The collection, truncated (RFC 6578 §3.6 507).
+    Truncated,
+}
+
+/// One `DAV:response`: the href as the server writes it (an absolute path) and what it says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub href: String,
+    pub body: RowBody,
+}
+
+/// How a server writes its XML: a `d:` prefix for DAV (most servers) or DAV as the default
+/// namespace (iCloud), and whether CR is escaped.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    pub default_ns: bool,
+    pub cr_as_ref: bool,
+}
+
+impl Style {
+    fn p(self) -> &'static str {
+        if self.default_ns { "" } else { "d:" }
+    }
+}
+
+fn status_line(status: u16) -> String {
+    let reason = match status {
+        200 => "OK",
+        403 => "Forbidden",
+        404 => "Not Found",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        507 => "Insufficient Storage",
+        _ => "Status",
+    };
+    format!("HTTP/1.1 {status} {reason}")
+}
+
+/// Renders a multistatus body. `data_prop` is `c:calendar-data` or `card:address-data`.
+pub fn multistatus(
+    style: Style,
+    rows: &[Row],
+    data_prop: &str,
+    sync_token: Option<&str>,
+) -> String {
+    let p = style.p();
+    let mut out = String::with_capacity(256 + rows.len() * 200);
+    out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    if style.default_ns {
+        out.push_str("<multistatus xmlns=\"DAV:\"");
+    } else {
+        out.push_str("<d:multistatus xmlns:d=\"DAV:\"");
+    }
+    out.push_str(
+        " xmlns:c=\"urn:ietf:params:xml:ns:caldav\" xmlns:card=\"urn:ietf:params:xml:ns:carddav\" \
+         xmlns:cs=\"http://calendarserver.org/ns/\">\n",
+    );
+    for row in rows {
+        out.push_str(&format!(
+            "<{p}response><{p}href>{}</{p}href>",
+            escape(&row.href, false)
+        ));
+        let ok = |props: &str| {
+            format!(
+                "<{p}propstat><{p}prop>{props}</{p}prop><{p}status>{}</{p}status></{p}propstat>",
+                status_line(200)
+            )
+        };
+        match &row.body {
+            RowBody::Member { etag, data } => {
+                let mut props = format!("<{p}getetag>{}</{p}getetag>", escape(etag, false));
+                if let Some(data) = data {
+                    props.push_str(&format!(
+                        "<{data_prop}>{}</{data_prop}>",
+                        escape(data, style.cr_as_ref)
+                    ));
+                }
+                out.push_str(&ok(&props));
+            }
+            RowBody::NoData { etag } => {
+                out.push_str(&ok(&format!(
+                    "<{p}getetag>{}</{p}getetag>",
+                    escape(etag, false)
+                )));
+                out.push_str(&format!(
+                    "<{p}propstat><{p}prop><{data_prop}/></{p}prop><{p}status>{}</{p}status></{p}propstat>",
+                    status_line(404)
+                ));
+            }
+            RowBody::Status(status) => {
+                out.push_str(&format!("<{p}status>{}</{p}status>", status_line(*status)));
+            }
+            RowBody::Collection { props } => out.push_str(&ok(props)),
+            RowBody::Truncated => {
+                out.push_str(&format!("<{p}status>{}</{p}status>", status_line(507)));
+            }
+        }
+        out.push_str(&format!("</{p}response>\n"));
+    }
+    if let Some(token) = sync_token {
+        out.push_str(&format!(
+            "<{p}sync-token>{}</{p}sync-token>\n",
+            escape(token, false)
+        ));
+    }
+    out.push_str(&format!("</{p}multistatus>\n"));
+    out
+}
+
+/// The properties of a collection's own row in a listing.
+pub fn collection_props(style: Style, calendar: bool, ctag: &str, token: &str) -> String {
+    let p = style.p();
+    let kind = if calendar {
+        "<c:calendar/>"
+    } else {
+        "<card:addressbook/>"
+    };
+    format!(
+        "<{p}resourcetype><{p}collection/>{kind}</{p}resourcetype>\
+         <cs:getctag>{}</cs:getctag><{p}sync-token>{}</{p}sync-token>",
+        escape(ctag, false),
+        escape(token, false)
+    )
+}
+
+/// An RFC 4918 `DAV:error` body with one precondition.
+pub fn error_body(condition: &str) -> String {
+    format!(
+        "<?xml version='1.0' encoding='UTF-8'?>\n<error xmlns='DAV:'>\n<{condition}/>\n</error>"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_request_bodies() {
+        let body = "<?xml version=\"1.0\"?><c:calendar-multiget xmlns:d=\"DAV:\" \
+                    xmlns:c=\"urn:ietf:params:xml:ns:caldav\"><d:prop><d:getetag/></d:prop>\
+                    <d:href>/dav/c0/a.ics</d:href><d:href>/dav/c0/b&amp;c.ics</d:href>\
+                    </c:calendar-multiget>";
+        assert_eq!(texts(body, "href"), ["/dav/c0/a.ics", "/dav/c0/b&c.ics"]);
+        let sync = "<d:sync-collection xmlns:d=\"DAV:\"><d:sync-token/><d:sync-level>1\
+                    </d:sync-level><d:limit><d:nresults>3</d:nresults></d:limit>";
+        assert_eq!(text(sync, "sync-token").as_deref(), Some(""));
+        assert_eq!(text(sync, "nresults").as_deref(), Some("3"));
+    }
+}
