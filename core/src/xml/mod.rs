@@ -3,6 +3,24 @@
 //!
 //! Names are always matched as (namespace URI, local name), never by prefix: servers use `D:`,
 //! `d:`, `A:` or a default namespace re-declared on every element, and all must read the same.
+//!
+//! # Limits
+//!
+//! The reader's work is linear in the document, and a document past any of these limits is
+//! refused with an [`ErrorKind::Xml`](crate::ErrorKind::Xml) error that names the limit (never
+//! a partial result):
+//!
+//! | limit | default | bounds |
+//! |---|---|---|
+//! | [`MAX_DEPTH`] | 128 | element nesting (and so every recursive walk over a tree) |
+//! | [`MAX_ELEMENTS`] | 1,000,000 | elements in one document |
+//! | [`MAX_TEXT_BYTES`] | 16 MiB | character data directly inside one element, and one attribute value |
+//! | [`MAX_ATTRIBUTES`] | 256 | attributes of one element |
+//! | [`MAX_NAMESPACE_DECLARATIONS`] | 64 | `xmlns` declarations on one element |
+//!
+//! Entities are resolved in one pass ([`unescape`]); DTD entities are never expanded. The whole
+//! body is limited before it reaches the core by the host's transport (the native one, feature
+//! `reqwest`, stops reading past `ReqwestTransport::with_max_body_bytes`).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -13,6 +31,23 @@ pub(crate) mod reader;
 pub mod writer;
 
 pub use reader::parse_element;
+
+/// Deepest element nesting the reader accepts; deeper documents are refused, which also bounds
+/// every recursive walk over an element tree.
+pub const MAX_DEPTH: usize = 128;
+
+/// Most elements one document may hold (a PROPFIND listing of about 160,000 members with ETags).
+pub const MAX_ELEMENTS: usize = 1_000_000;
+
+/// Most bytes of character data directly inside one element (all its text and CDATA pieces
+/// together, counted before entities are resolved), and the longest attribute value.
+pub const MAX_TEXT_BYTES: usize = 16 * 1024 * 1024;
+
+/// Most attributes on one element, namespace declarations not counted.
+pub const MAX_ATTRIBUTES: usize = 256;
+
+/// Most namespace declarations (`xmlns`, `xmlns:p`) on one element.
+pub const MAX_NAMESPACE_DECLARATIONS: usize = 64;
 
 /// The WebDAV namespace (RFC 4918).
 pub const DAV: &str = "DAV:";
@@ -202,46 +237,32 @@ impl Element {
     }
 }
 
-/// Resolves the five predefined entities and character references.
+/// Longest entity name between `&` and `;` that [`unescape`] resolves (`#x10FFFF` and
+/// `#1114111` are the longest references).
+const MAX_ENTITY_LEN: usize = 10;
+
+/// Resolves the five predefined entities and character references, in one pass over `raw`.
 ///
-/// Unknown named entities are kept literally (the core never expands DTD entities).
+/// Unknown named entities and a bare `&` are kept literally (the core never expands DTD
+/// entities). Only the [`MAX_ENTITY_LEN`] bytes after an `&` are looked at for its `;`, so the
+/// cost is linear in the input however many bare `&` it holds.
 pub fn unescape(raw: &str) -> Cow<'_, str> {
-    if !raw.contains('&') {
+    let Some(first) = raw.find('&') else {
         return Cow::Borrowed(raw);
-    }
+    };
     let mut out = String::with_capacity(raw.len());
-    let mut rest = raw;
+    out.push_str(&raw[..first]);
+    let mut rest = &raw[first..];
     while let Some(amp) = rest.find('&') {
         out.push_str(&rest[..amp]);
         let after = &rest[amp + 1..];
-        let Some(semi) = after.find(';').filter(|&s| s <= 10) else {
-            out.push('&');
-            rest = after;
-            continue;
-        };
-        let entity = &after[..semi];
-        let resolved = match entity {
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "amp" => Some('&'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            _ => {
-                let code = if let Some(hex) = entity
-                    .strip_prefix("#x")
-                    .or_else(|| entity.strip_prefix("#X"))
-                {
-                    u32::from_str_radix(hex, 16).ok()
-                } else if let Some(dec) = entity.strip_prefix('#') {
-                    dec.parse::<u32>().ok()
-                } else {
-                    None
-                };
-                code.and_then(char::from_u32)
-            }
-        };
+        let window = &after.as_bytes()[..after.len().min(MAX_ENTITY_LEN + 1)];
+        let resolved = window
+            .iter()
+            .position(|&b| b == b';')
+            .and_then(|semi| Some((resolve_entity(after.get(..semi)?)?, semi)));
         match resolved {
-            Some(c) => {
+            Some((c, semi)) => {
                 out.push(c);
                 rest = &after[semi + 1..];
             }
@@ -253,6 +274,30 @@ pub fn unescape(raw: &str) -> Cow<'_, str> {
     }
     out.push_str(rest);
     Cow::Owned(out)
+}
+
+/// The character an entity name (between `&` and `;`) stands for.
+fn resolve_entity(entity: &str) -> Option<char> {
+    match entity {
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "amp" => Some('&'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        _ => {
+            let code = if let Some(hex) = entity
+                .strip_prefix("#x")
+                .or_else(|| entity.strip_prefix("#X"))
+            {
+                u32::from_str_radix(hex, 16).ok()
+            } else if let Some(dec) = entity.strip_prefix('#') {
+                dec.parse::<u32>().ok()
+            } else {
+                None
+            };
+            code.and_then(char::from_u32)
+        }
+    }
 }
 
 /// Escapes text for element content or a double-quoted attribute.
@@ -290,6 +335,20 @@ mod tests {
         );
         assert_eq!(unescape("&#1114112;"), "&#1114112;");
         assert!(matches!(unescape("plain"), Cow::Borrowed(_)));
+        assert_eq!(unescape("&&lt;&"), "&<&");
+        assert_eq!(unescape("&#x10FFFF;&#1114111;"), "\u{10FFFF}\u{10FFFF}");
+        // the `;` must come within MAX_ENTITY_LEN bytes of the `&`
+        assert_eq!(unescape("&#0000000065;"), "&#0000000065;");
+        assert_eq!(unescape("&#000000065;"), "A");
+    }
+
+    #[test]
+    fn unescape_is_one_pass_over_bare_ampersands() {
+        // 100,000 bare `&` and one `;` at the very end: every `&` stays, the text is the same.
+        let raw = "&".repeat(100_000) + ";";
+        assert_eq!(unescape(&raw), raw.as_str());
+        let mixed = "a&b&amp;".repeat(10_000);
+        assert_eq!(unescape(&mixed), "a&b&".repeat(10_000));
     }
 
     #[test]

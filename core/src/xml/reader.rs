@@ -1,15 +1,19 @@
 //! A namespace-resolving event reader on top of the `xmlparser` tokenizer (XML 1.0 + Namespaces
-//! in XML 1.0). It checks that tags nest, bounds the depth, and reports truncated documents.
+//! in XML 1.0). It checks that tags nest, reports truncated documents, and bounds what one
+//! document may hold (see the limits in [`crate::xml`]): depth, elements, attributes and
+//! namespace declarations per element, and text per element. Work per token is constant: prefix
+//! lookups go through a map of prefixes to their innermost binding.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use xmlparser::{ElementEnd, Token, Tokenizer};
 
-use super::{Element, Node, QName, unescape};
+use super::{
+    Element, MAX_ATTRIBUTES, MAX_DEPTH, MAX_ELEMENTS, MAX_NAMESPACE_DECLARATIONS, MAX_TEXT_BYTES,
+    Node, QName, unescape,
+};
 use crate::error::{Error, ErrorKind, Result};
-
-/// Deeper documents are refused, which also bounds every recursive walk over them.
-pub(crate) const MAX_DEPTH: usize = 128;
 
 const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
@@ -95,28 +99,67 @@ fn intern_ns(ns: &str) -> Cow<'static, str> {
     Cow::Owned(ns.to_owned())
 }
 
+/// The bounds one [`Reader`] enforces; the defaults are the constants of [`crate::xml`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Limits {
+    pub depth: usize,
+    pub elements: usize,
+    pub text_bytes: usize,
+    pub attributes: usize,
+    pub namespace_declarations: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            depth: MAX_DEPTH,
+            elements: MAX_ELEMENTS,
+            text_bytes: MAX_TEXT_BYTES,
+            attributes: MAX_ATTRIBUTES,
+            namespace_declarations: MAX_NAMESPACE_DECLARATIONS,
+        }
+    }
+}
+
 struct Open<'a> {
     prefix: &'a str,
     local: &'a str,
+    /// Length of `Reader::declared` before this element's declarations.
     scope_len: usize,
+    /// Bytes of character data read so far directly inside this element.
+    text_bytes: usize,
 }
 
 /// Reads events from a document.
 pub(crate) struct Reader<'a> {
     tokens: Tokenizer<'a>,
-    scopes: Vec<(&'a str, &'a str)>,
+    /// For each prefix (`""` for the default namespace), its bindings from outermost to
+    /// innermost; the last one is in force.
+    bindings: HashMap<&'a str, Vec<&'a str>>,
+    /// The prefixes declared by the open elements, in document order (popped on close).
+    declared: Vec<&'a str>,
     open: Vec<Open<'a>>,
+    elements: usize,
+    limits: Limits,
     pending_end: bool,
     seen_root: bool,
 }
 
 impl<'a> Reader<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
+        Self::with_limits(text, Limits::default())
+    }
+
+    /// A reader with other bounds than the defaults.
+    pub(crate) fn with_limits(text: &'a str, limits: Limits) -> Self {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         Reader {
             tokens: Tokenizer::from(text),
-            scopes: Vec::new(),
+            bindings: HashMap::new(),
+            declared: Vec::new(),
             open: Vec::new(),
+            elements: 0,
+            limits,
             pending_end: false,
             seen_root: false,
         }
@@ -174,12 +217,14 @@ impl<'a> Reader<'a> {
                         }
                         return Err(xml_error("text outside the root element"));
                     }
+                    self.count_text(text.as_str().len())?;
                     return Ok(Some(Event::Text(unescape(text.as_str()))));
                 }
                 Token::Cdata { text, .. } => {
                     if self.open.is_empty() {
                         return Err(xml_error("CDATA outside the root element"));
                     }
+                    self.count_text(text.as_str().len())?;
                     return Ok(Some(Event::Text(Cow::Borrowed(text.as_str()))));
                 }
                 Token::Attribute { .. } => {
@@ -203,10 +248,28 @@ impl<'a> Reader<'a> {
             }
             self.seen_root = true;
         }
-        if self.open.len() >= MAX_DEPTH {
-            return Err(xml_error("elements nest too deeply"));
+        let limits = self.limits;
+        if self.open.len() >= limits.depth {
+            return Err(limit_error(&format!(
+                "elements nest deeper than {} (xml::MAX_DEPTH)",
+                limits.depth
+            )));
         }
-        let scope_len = self.scopes.len();
+        self.elements += 1;
+        if self.elements > limits.elements {
+            return Err(limit_error(&format!(
+                "the document has more than {} elements (xml::MAX_ELEMENTS)",
+                limits.elements
+            )));
+        }
+        let scope_len = self.declared.len();
+        // Pushed before the attributes so that an error inside the tag still unwinds them.
+        self.open.push(Open {
+            prefix,
+            local,
+            scope_len,
+            text_bytes: 0,
+        });
         let mut attributes = Vec::new();
         let empty = loop {
             match self.tokens.next() {
@@ -216,11 +279,39 @@ impl<'a> Reader<'a> {
                     value,
                     ..
                 })) => {
-                    if p.as_str() == "xmlns" {
-                        self.scopes.push((l.as_str(), value.as_str()));
+                    let declares = if p.as_str() == "xmlns" {
+                        Some(l.as_str())
                     } else if p.as_str().is_empty() && l.as_str() == "xmlns" {
-                        self.scopes.push(("", value.as_str()));
+                        Some("")
                     } else {
+                        None
+                    };
+                    if value.as_str().len() > limits.text_bytes {
+                        return Err(limit_error(&format!(
+                            "an attribute value is longer than {} bytes (xml::MAX_TEXT_BYTES)",
+                            limits.text_bytes
+                        )));
+                    }
+                    if let Some(declared) = declares {
+                        if self.declared.len() - scope_len >= limits.namespace_declarations {
+                            return Err(limit_error(&format!(
+                                "an element declares more than {} namespaces \
+                                 (xml::MAX_NAMESPACE_DECLARATIONS)",
+                                limits.namespace_declarations
+                            )));
+                        }
+                        self.declared.push(declared);
+                        self.bindings
+                            .entry(declared)
+                            .or_default()
+                            .push(value.as_str());
+                    } else {
+                        if attributes.len() >= limits.attributes {
+                            return Err(limit_error(&format!(
+                                "an element has more than {} attributes (xml::MAX_ATTRIBUTES)",
+                                limits.attributes
+                            )));
+                        }
                         attributes.push((l.as_str(), value.as_str()));
                     }
                 }
@@ -237,11 +328,6 @@ impl<'a> Reader<'a> {
                 None => return Err(xml_error("the document ends inside a tag")),
             }
         };
-        self.open.push(Open {
-            prefix,
-            local,
-            scope_len,
-        });
         let ns = self.resolve(prefix)?;
         self.pending_end = empty;
         Ok(Event::Start(StartTag {
@@ -255,8 +341,8 @@ impl<'a> Reader<'a> {
         if prefix == "xml" {
             return Ok(XML_NS);
         }
-        match self.scopes.iter().rev().find(|(p, _)| *p == prefix) {
-            Some((_, uri)) => Ok(uri),
+        match self.bindings.get(prefix).and_then(|uris| uris.last()) {
+            Some(uri) => Ok(uri),
             None if prefix.is_empty() => Ok(""),
             None => Err(xml_error(&format!(
                 "the namespace prefix `{prefix}` is not declared"
@@ -265,9 +351,30 @@ impl<'a> Reader<'a> {
     }
 
     fn close_innermost(&mut self) {
-        if let Some(open) = self.open.pop() {
-            self.scopes.truncate(open.scope_len);
+        let Some(open) = self.open.pop() else {
+            return;
+        };
+        while self.declared.len() > open.scope_len {
+            if let Some(prefix) = self.declared.pop()
+                && let Some(uris) = self.bindings.get_mut(prefix)
+            {
+                uris.pop();
+            }
         }
+    }
+
+    /// Counts character data against the innermost element's text limit.
+    fn count_text(&mut self, len: usize) -> Result<()> {
+        let max = self.limits.text_bytes;
+        if let Some(top) = self.open.last_mut() {
+            top.text_bytes = top.text_bytes.saturating_add(len);
+            if top.text_bytes > max {
+                return Err(limit_error(&format!(
+                    "an element holds more than {max} bytes of text (xml::MAX_TEXT_BYTES)"
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Skips the rest of the element whose `Start` was just read.
@@ -346,6 +453,11 @@ fn new_element(tag: &StartTag<'_>) -> Element {
 }
 
 pub(crate) fn xml_error(message: &str) -> Error {
+    Error::new(ErrorKind::Xml, message)
+}
+
+/// A document past one of the reader's limits (an [`ErrorKind::Xml`] error that names it).
+pub(crate) fn limit_error(message: &str) -> Error {
     Error::new(ErrorKind::Xml, message)
 }
 
@@ -432,8 +544,108 @@ mod tests {
     #[test]
     fn bounds_depth() {
         let deep = "<a>".repeat(MAX_DEPTH + 1) + &"</a>".repeat(MAX_DEPTH + 1);
-        assert!(names(&deep).is_err());
+        let err = names(&deep).err();
+        assert!(err.is_some_and(|e| e.message().contains("xml::MAX_DEPTH")));
         let ok = "<a>".repeat(MAX_DEPTH) + &"</a>".repeat(MAX_DEPTH);
         assert!(names(&ok).is_ok());
+    }
+
+    /// Reads every event with these limits; the error message on failure.
+    fn read_all(xml: &str, limits: Limits) -> std::result::Result<usize, String> {
+        let mut r = Reader::with_limits(xml, limits);
+        let mut events = 0;
+        loop {
+            match r.next() {
+                Ok(Some(_)) => events += 1,
+                Ok(None) => return Ok(events),
+                Err(e) => {
+                    assert_eq!(e.kind(), ErrorKind::Xml);
+                    return Err(e.message().to_owned());
+                }
+            }
+        }
+    }
+
+    fn small() -> Limits {
+        Limits {
+            depth: 8,
+            elements: 10,
+            text_bytes: 16,
+            attributes: 2,
+            namespace_declarations: 2,
+        }
+    }
+
+    #[test]
+    fn bounds_element_count() {
+        // the root and nine children: ten elements, twenty events
+        let ten = format!("<r>{}</r>", "<a/>".repeat(9));
+        assert_eq!(read_all(&ten, small()), Ok(20));
+        let eleven = format!("<r>{}</r>", "<a/>".repeat(10));
+        let err = read_all(&eleven, small()).err();
+        assert!(err.is_some_and(|m| m.contains("xml::MAX_ELEMENTS")));
+    }
+
+    #[test]
+    fn bounds_text_per_element_across_pieces() {
+        // 16 bytes in four pieces (text, CDATA, text after a comment) is the limit ...
+        assert!(read_all("<r>abcd<![CDATA[efgh]]>ijkl<!--c-->mnop</r>", small()).is_ok());
+        // ... one more byte is past it, however it is split
+        let err = read_all("<r>abcd<![CDATA[efgh]]>ijkl<!--c-->mnopq</r>", small()).err();
+        assert!(err.is_some_and(|m| m.contains("xml::MAX_TEXT_BYTES")));
+        // text is counted per element: each child has its own budget
+        let per_child = format!("<r>{}</r>", "<a>0123456789abcdef</a>".repeat(4));
+        assert!(read_all(&per_child, small()).is_ok());
+        let err = read_all(r#"<r a="0123456789abcdefg"/>"#, small()).err();
+        assert!(err.is_some_and(|m| m.contains("xml::MAX_TEXT_BYTES")));
+    }
+
+    #[test]
+    fn bounds_attributes_and_declarations_per_element() {
+        assert!(read_all(r#"<r a="1" b="2" xmlns="DAV:" xmlns:x="x"/>"#, small()).is_ok());
+        let err = read_all(r#"<r a="1" b="2" c="3"/>"#, small()).err();
+        assert!(err.is_some_and(|m| m.contains("xml::MAX_ATTRIBUTES")));
+        let err = read_all(r#"<r xmlns="DAV:" xmlns:x="x" xmlns:y="y"/>"#, small()).err();
+        assert!(err.is_some_and(|m| m.contains("xml::MAX_NAMESPACE_DECLARATIONS")));
+        // declarations are counted per element, not per document
+        let nested = r#"<r xmlns:a="1" xmlns:b="2"><s xmlns:c="3" xmlns:d="4"><a:t/></s></r>"#;
+        assert_eq!(read_all(nested, small()), Ok(6));
+    }
+
+    #[test]
+    fn prefix_bindings_unwind_on_close() -> Result<()> {
+        // p is bound three times on the way down; each close restores the outer binding
+        let xml =
+            r#"<p:a xmlns:p="u1"><p:b xmlns:p="u2"><p:c xmlns:p="u3"/><p:d/></p:b><p:e/></p:a>"#;
+        let got = names(xml)?;
+        assert_eq!(
+            got,
+            [
+                "<{u1}a", "<{u2}b", "<{u3}c", ">", "<{u2}d", ">", ">", "<{u1}e", ">", ">"
+            ]
+        );
+        // a prefix declared only inside a closed element is no longer bound
+        let err = names(r#"<r><a xmlns:q="u"/><q:b/></r>"#).err();
+        assert_eq!(err.map(|e| e.kind()), Some(ErrorKind::Xml));
+        Ok(())
+    }
+
+    #[test]
+    fn innermost_of_many_bindings_wins() -> Result<()> {
+        // 64 prefixes on each of 100 nested levels (6,400 bindings in scope): every lookup is
+        // one map access, and the innermost binding wins
+        let mut xml = String::new();
+        for level in 0..100 {
+            xml.push_str("<e");
+            for p in 0..MAX_NAMESPACE_DECLARATIONS {
+                xml.push_str(&format!(r#" xmlns:p{p}="urn:{level}:{p}""#));
+            }
+            xml.push('>');
+        }
+        xml.push_str("<p0:leaf/>");
+        xml.push_str(&"</e>".repeat(100));
+        let got = names(&xml)?;
+        assert_eq!(got.get(100).map(String::as_str), Some("<{urn:99:0}leaf"));
+        Ok(())
     }
 }
