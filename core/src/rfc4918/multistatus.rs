@@ -4,6 +4,14 @@
 //! namespace works, properties from non-2xx propstats are kept apart (a 404'd property is
 //! absent, not empty), a `response` with only `href` + `status` is accepted everywhere, and the
 //! RFC 6578 `sync-token` child of `multistatus` is read.
+//!
+//! A status-only response may name several hrefs (RFC 4918 §14.24); each becomes its own
+//! [`Response`], and they share one copy of the `DAV:error` element and the location, so the
+//! result stays linear in the body. At most [`MAX_HREFS_PER_RESPONSE`] hrefs are accepted in
+//! one `DAV:response`; more is an [`ErrorKind::Protocol`] error. The XML limits of
+//! [`crate::xml`] (elements, depth, text) bound the rest.
+
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -12,6 +20,10 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::href;
 use crate::xml::reader::{Event, Reader, body_text, xml_error};
 use crate::xml::{DAV, Element, QName};
+
+/// Most `DAV:href` elements one `DAV:response` may hold (a status-only response naming many
+/// members, e.g. the 404s of a whole multiget batch); more is an [`ErrorKind::Protocol`] error.
+pub const MAX_HREFS_PER_RESPONSE: usize = 10_000;
 
 /// A parsed multistatus body.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,10 +45,37 @@ pub struct Response {
     pub status: Option<u16>,
     /// The property groups with their statuses.
     pub propstats: Vec<Propstat>,
-    /// A `DAV:error` element (precondition) for this response.
-    pub error: Option<Element>,
-    /// A `DAV:location` href (resolved), for responses that moved.
-    pub location: Option<String>,
+    /// A `DAV:error` element (precondition) for this response; the responses made from one
+    /// status-only `DAV:response` with several hrefs share it.
+    #[serde(with = "shared")]
+    pub error: Option<Arc<Element>>,
+    /// A `DAV:location` href (resolved), for responses that moved; shared like `error`.
+    #[serde(with = "shared")]
+    pub location: Option<Arc<str>>,
+}
+
+/// Serde for the shared fields: written and read as the plain value (no `rc` feature needed).
+mod shared {
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub(super) fn serialize<T, S>(value: &Option<Arc<T>>, s: S) -> Result<S::Ok, S::Error>
+    where
+        T: ?Sized + Serialize,
+        S: Serializer,
+    {
+        value.as_deref().serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, T, D>(d: D) -> Result<Option<Arc<T>>, D::Error>
+    where
+        T: ?Sized,
+        Box<T>: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Ok(Option::<Box<T>>::deserialize(d)?.map(Arc::from))
+    }
 }
 
 /// One `DAV:propstat`.
@@ -126,7 +165,18 @@ fn parse_response(reader: &mut Reader<'_>, base: &Url, out: &mut Vec<Response>) 
     let mut location = None;
     loop {
         match reader.next()? {
-            Some(Event::Start(tag)) if tag.is(DAV, "href") => hrefs.push(reader.text()?),
+            Some(Event::Start(tag)) if tag.is(DAV, "href") => {
+                if hrefs.len() >= MAX_HREFS_PER_RESPONSE {
+                    return Err(Error::new(
+                        ErrorKind::Protocol,
+                        format!(
+                            "a DAV:response has more than {MAX_HREFS_PER_RESPONSE} hrefs \
+                             (multistatus::MAX_HREFS_PER_RESPONSE)"
+                        ),
+                    ));
+                }
+                hrefs.push(reader.text()?);
+            }
             Some(Event::Start(tag)) if tag.is(DAV, "status") => {
                 status = Some(parse_status(&reader.text()?)?);
             }
@@ -134,12 +184,12 @@ fn parse_response(reader: &mut Reader<'_>, base: &Url, out: &mut Vec<Response>) 
                 propstats.push(parse_propstat(reader)?);
             }
             Some(Event::Start(tag)) if tag.is(DAV, "error") => {
-                error = Some(reader.element(&tag)?);
+                error = Some(Arc::new(reader.element(&tag)?));
             }
             Some(Event::Start(tag)) if tag.is(DAV, "location") => {
                 let loc = reader.element(&tag)?;
                 if let Some(h) = loc.hrefs().first() {
-                    location = Some(href::resolve(base, h)?.to_string());
+                    location = Some(Arc::from(href::resolve(base, h)?.as_str()));
                 }
             }
             Some(Event::Start(_)) => reader.skip()?,
@@ -161,6 +211,7 @@ fn parse_response(reader: &mut Reader<'_>, base: &Url, out: &mut Vec<Response>) 
             raw_href: raw.trim().to_owned(),
             status,
             propstats,
+            // shared, not copied: one status-only response may name thousands of hrefs
             error: error.clone(),
             location: location.clone(),
         })
@@ -308,6 +359,55 @@ END:VCALENDAR
         );
         assert!(ms.responses[1..].iter().all(|r| r.status == Some(404)));
         Ok(())
+    }
+
+    #[test]
+    fn extra_hrefs_share_one_error_element() -> Result<()> {
+        // 500 hrefs of one status-only response and a DAV:error of 200 elements: 500
+        // responses, one error tree (before the fix, 500 deep copies: 100,000 elements)
+        let mut body = String::from(r#"<d:multistatus xmlns:d="DAV:"><d:response>"#);
+        for i in 0..500 {
+            body.push_str(&format!("<d:href>/cal/gone-{i}.ics</d:href>"));
+        }
+        body.push_str("<d:status>HTTP/1.1 403 Forbidden</d:status><d:error>");
+        body.push_str(&"<d:need-privileges/>".repeat(200));
+        body.push_str("</d:error><d:location><d:href>/moved/</d:href></d:location>");
+        body.push_str("</d:response></d:multistatus>");
+        let ms = parse(body.as_bytes(), BASE)?;
+        assert_eq!(ms.responses.len(), 500);
+        let first = ms.responses[0].error.as_ref().map(Arc::clone);
+        assert_eq!(first.as_ref().map(|e| e.children.len()), Some(200));
+        // one tree: a reference from each of the 500 responses and this test's own
+        assert_eq!(first.as_ref().map(Arc::strong_count), Some(501));
+        let location = ms.responses[0].location.as_ref().map(Arc::clone);
+        assert_eq!(location.as_deref(), Some("https://dav.example.com/moved/"));
+        assert_eq!(location.as_ref().map(Arc::strong_count), Some(501));
+        assert!(ms.responses.iter().all(|r| r.status == Some(403)));
+        // serde still writes and reads the plain values
+        let json = serde_json::to_string(&ms.responses[1])
+            .map_err(|e| Error::new(ErrorKind::InvalidInput, e.to_string()))?;
+        let back: Response = serde_json::from_str(&json)
+            .map_err(|e| Error::new(ErrorKind::InvalidInput, e.to_string()))?;
+        assert_eq!(back, ms.responses[1]);
+        Ok(())
+    }
+
+    #[test]
+    fn bounds_hrefs_per_response() {
+        let body = |n: usize| {
+            format!(
+                r#"<multistatus xmlns="DAV:"><response>{}<status>HTTP/1.1 404 Not Found</status></response></multistatus>"#,
+                "<href>/a</href>".repeat(n)
+            )
+        };
+        let ok = parse(body(MAX_HREFS_PER_RESPONSE).as_bytes(), BASE);
+        assert_eq!(
+            ok.map(|m| m.responses.len()).ok(),
+            Some(MAX_HREFS_PER_RESPONSE)
+        );
+        let err = parse(body(MAX_HREFS_PER_RESPONSE + 1).as_bytes(), BASE).err();
+        assert_eq!(err.as_ref().map(Error::kind), Some(ErrorKind::Protocol));
+        assert!(err.is_some_and(|e| e.message().contains("MAX_HREFS_PER_RESPONSE")));
     }
 
     #[test]
