@@ -4,8 +4,16 @@
 //! Each step is skipped when the server skips it: no well-known means the server URL itself is
 //! asked; no principal means the context URL is taken as the home; a URL that already is a
 //! calendar or address book (Google Contacts' well-known target) is taken as it is.
+//!
+//! Collections and home sets are kept unique by their normalised URL ([`href::normalize`]),
+//! through a set, so discovery is linear in what the server lists. One discovery asks at most
+//! [`MAX_HOME_SETS`] home sets (and directly found collections) and keeps at most
+//! [`MAX_COLLECTIONS`] collections; a server that lists more gets an [`ErrorKind::Protocol`]
+//! error, never a shortened list that looks complete.
+//!
+//! [`href::normalize`]: crate::href::normalize
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use url::Url;
 
@@ -17,6 +25,14 @@ use crate::rfc4918::multistatus::{self, Response};
 use crate::rfc4918::{Depth, propfind_body};
 use crate::session::Session;
 use crate::xml::{QName, names};
+
+/// Most home sets (and collections found directly at the context URL) one discovery asks
+/// for, both services together; each costs one PROPFIND. More is an [`ErrorKind::Protocol`]
+/// error.
+pub const MAX_HOME_SETS: usize = 32;
+
+/// Most collections one discovery returns; more is an [`ErrorKind::Protocol`] error.
+pub const MAX_COLLECTIONS: usize = 10_000;
 
 /// Which services to discover.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -97,6 +113,8 @@ pub struct Discover {
     pending: usize,
     phase: Phase,
     result: Discovery,
+    /// The normalised URLs of `result.collections`.
+    seen: HashSet<String>,
     first_error: Option<Error>,
 }
 
@@ -121,6 +139,7 @@ impl Session {
             pending: 0,
             phase: Phase::Context,
             result: Discovery::default(),
+            seen: HashSet::new(),
             first_error: None,
         };
         let server = self.ctx.server.clone();
@@ -290,14 +309,20 @@ impl Discover {
                     if c.kind == CollectionKind::Other {
                         continue;
                     }
-                    if !self
-                        .result
-                        .collections
-                        .iter()
-                        .any(|known| crate::href::same_resource(&known.url, &c.url))
-                    {
-                        self.result.collections.push(c);
+                    if !self.seen.insert(crate::href::normalize(&c.url)) {
+                        continue;
                     }
+                    if self.result.collections.len() >= MAX_COLLECTIONS {
+                        return Err(Error::new(
+                            ErrorKind::Protocol,
+                            format!(
+                                "the server lists more than {MAX_COLLECTIONS} collections \
+                                 (discover::MAX_COLLECTIONS)"
+                            ),
+                        )
+                        .with_url(&url_str));
+                    }
+                    self.result.collections.push(c);
                 }
                 Ok(())
             }
@@ -344,6 +369,8 @@ impl Discover {
                 self.phase = Phase::Homes;
                 let mut homes: Vec<Url> = Vec::new();
                 let mut direct: Vec<Url> = Vec::new();
+                let mut home_keys: HashSet<String> = HashSet::new();
+                let mut direct_keys: HashSet<String> = HashSet::new();
                 for found in self.found.values_mut() {
                     if found.homes.is_empty() && found.direct.is_empty() {
                         // No home set anywhere: the principal, else the context, is the home.
@@ -356,24 +383,22 @@ impl Discover {
                 for (svc, found) in &self.found {
                     for h in &found.homes {
                         home_sets.push((*svc, h.clone()));
-                        if !homes
-                            .iter()
-                            .any(|k| crate::href::same_resource(k.as_str(), h.as_str()))
-                        {
+                        if home_keys.insert(crate::href::normalize(h.as_str())) {
                             homes.push(h.clone());
                         }
                     }
                     for d in &found.direct {
-                        if !direct
-                            .iter()
-                            .any(|k| crate::href::same_resource(k.as_str(), d.as_str()))
-                        {
+                        if direct_keys.insert(crate::href::normalize(d.as_str())) {
                             direct.push(d.clone());
                         }
                     }
                     if self.result.principal.is_none() {
                         self.result.principal = found.principal.as_ref().map(Url::to_string);
                     }
+                }
+                if homes.len() + direct.len() > MAX_HOME_SETS {
+                    self.m.fail(too_many_home_sets());
+                    return;
                 }
                 for (svc, home) in home_sets {
                     self.result_home(svc, &home);
@@ -418,18 +443,150 @@ impl_operation!(Discover, Discovery);
 /// The response describing the requested resource itself: the one whose href matches, or the
 /// only one (servers that answer under another href are tolerated for Depth 0).
 pub(crate) fn self_response<'a>(responses: &'a [Response], url: &Url) -> Option<&'a Response> {
+    let key = crate::href::normalize(url.as_str());
     responses
         .iter()
-        .find(|r| crate::href::same_resource(&r.href, url.as_str()))
+        .find(|r| crate::href::normalize(&r.href) == key)
         .or_else(|| (responses.len() == 1).then(|| &responses[0]))
+}
+
+fn too_many_home_sets() -> Error {
+    Error::new(
+        ErrorKind::Protocol,
+        format!("the server lists more than {MAX_HOME_SETS} home sets (discover::MAX_HOME_SETS)"),
+    )
 }
 
 fn hrefs_of(response: &Response, name: &QName, base: &Url) -> Result<Vec<Url>> {
     let mut out = Vec::new();
+    let mut keys = HashSet::new();
     if let Some(e) = response.prop(name) {
         for h in e.hrefs() {
-            out.push(crate::href::resolve(base, &h)?);
+            let url = crate::href::resolve(base, &h)?;
+            if !keys.insert(crate::href::normalize(url.as_str())) {
+                continue;
+            }
+            if out.len() >= MAX_HOME_SETS {
+                return Err(too_many_home_sets().with_url(base.as_str()));
+            }
+            out.push(url);
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Credentials;
+    use crate::http::HttpResponse;
+    use crate::op::{Operation, Poll};
+    use crate::session::Config;
+
+    const SERVER: &str = "https://dav.example.com/dav/";
+
+    /// Runs a CalDAV discovery at [`SERVER`]: Depth 0 PROPFINDs get `context(url)`, the Depth 1
+    /// PROPFIND of the home gets `home`. Returns the result and the number of requests.
+    fn run(context: impl Fn(&str) -> String, home: &str) -> (Result<Discovery>, usize) {
+        let session = Session::new(Config::new(SERVER, Credentials::basic("a", "b")));
+        let Ok(session) = session else {
+            return (Err(Error::new(ErrorKind::InvalidInput, "config")), 0);
+        };
+        let mut op = session.discover(Service::CalDav);
+        let mut requests = 0;
+        loop {
+            match op.poll() {
+                Poll::Send(request) => {
+                    requests += 1;
+                    let depth_one = request
+                        .headers
+                        .iter()
+                        .any(|(n, v)| n == "Depth" && v == "1");
+                    let body = if depth_one {
+                        home.to_owned()
+                    } else {
+                        context(&request.url)
+                    };
+                    op.handle_response(request.id, HttpResponse::new(207, body));
+                }
+                Poll::Wait => {
+                    return (Err(Error::new(ErrorKind::Protocol, "waits")), requests);
+                }
+                Poll::Done(result) => return (result, requests),
+            }
+        }
+    }
+
+    fn context_with_homes(homes: &[String]) -> impl Fn(&str) -> String {
+        let hrefs: String = homes.iter().map(|h| format!("<href>{h}</href>")).collect();
+        move |url: &str| {
+            format!(
+                r#"<multistatus xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><response><href>{url}</href><propstat><prop><C:calendar-home-set>{hrefs}</C:calendar-home-set></prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>"#
+            )
+        }
+    }
+
+    fn listing(hrefs: impl Iterator<Item = String>) -> String {
+        let mut body =
+            String::from(r#"<multistatus xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">"#);
+        for h in hrefs {
+            body.push_str(&format!(
+                "<response><href>{h}</href><propstat><prop><resourcetype><collection/><C:calendar/></resourcetype></prop><status>HTTP/1.1 200 OK</status></propstat></response>"
+            ));
+        }
+        body.push_str("</multistatus>");
+        body
+    }
+
+    #[test]
+    fn collections_are_unique_by_normalised_url() {
+        // 3,000 calendars, each listed three times in the forms servers mix up: a trailing
+        // slash, an escaped `@`, an absolute URL with the default port and an upper-case host
+        let hrefs = (0..3000).flat_map(|i| {
+            [
+                format!("/dav/home/a@b-{i}/"),
+                format!("/dav/home/a%40b-{i}"),
+                format!("https://DAV.example.com:443/dav/home/a@b-{i}/"),
+            ]
+        });
+        let home = listing(hrefs);
+        let (result, requests) = run(context_with_homes(&["/dav/home/".into()]), &home);
+        let found = result.map(|d| d.collections.len());
+        assert_eq!(found.ok(), Some(3000));
+        assert_eq!(requests, 2);
+    }
+
+    #[test]
+    fn bounds_collections() {
+        let homes = ["/dav/home/".to_owned()];
+        let home = listing((0..=MAX_COLLECTIONS).map(|i| format!("/dav/home/c{i}/")));
+        let err = run(context_with_homes(&homes), &home).0.err();
+        assert_eq!(err.as_ref().map(Error::kind), Some(ErrorKind::Protocol));
+        assert!(err.is_some_and(|e| e.message().contains("MAX_COLLECTIONS")));
+        let home = listing((0..MAX_COLLECTIONS).map(|i| format!("/dav/home/c{i}/")));
+        let found = run(context_with_homes(&homes), &home).0;
+        assert_eq!(
+            found.map(|d| d.collections.len()).ok(),
+            Some(MAX_COLLECTIONS)
+        );
+    }
+
+    #[test]
+    fn bounds_home_sets() {
+        let home = listing(std::iter::empty());
+        // 32 distinct home sets, each listed twice: 32 PROPFINDs after the context one
+        let homes: Vec<String> = (0..MAX_HOME_SETS)
+            .flat_map(|i| [format!("/dav/h{i}/"), format!("/dav/h{i}")])
+            .collect();
+        let (result, requests) = run(context_with_homes(&homes), &home);
+        assert_eq!(result.map(|d| d.calendar_home_sets.len()).ok(), Some(32));
+        assert_eq!(requests, 1 + MAX_HOME_SETS);
+        // one more distinct home set is refused before any home is asked
+        let homes: Vec<String> = (0..=MAX_HOME_SETS).map(|i| format!("/dav/h{i}/")).collect();
+        let (result, requests) = run(context_with_homes(&homes), &home);
+        let err = result.err();
+        assert_eq!(err.as_ref().map(Error::kind), Some(ErrorKind::Protocol));
+        assert!(err.is_some_and(|e| e.message().contains("MAX_HOME_SETS")));
+        assert_eq!(requests, 1);
+    }
 }
