@@ -31,6 +31,14 @@ pub const MAX_DEPTH: usize = 64;
 /// Octets per physical line when folding (RFC 5545 §3.1, RFC 6350 §3.2).
 pub const FOLD_OCTETS: usize = 75;
 
+/// Most repairs [`parse_lenient`] lists one by one; any more are counted in one final
+/// [`ParseErrorKind::RepairsOmitted`], so the report stays small whatever the input.
+pub const MAX_REPAIRS: usize = 1000;
+
+/// Longest component name, in bytes, that a [`ParseError`] copies; a longer one is cut (at a
+/// character boundary) and ends with `…`.
+pub const MAX_REPORTED_NAME: usize = 64;
+
 /// What went wrong while reading content lines.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -45,16 +53,16 @@ pub enum ParseErrorKind {
     PropertyOutsideComponent,
     /// `END:<found>` closes a component that was opened as `<expected>`.
     MismatchedEnd {
-        /// Name given in the `BEGIN` line.
+        /// Name given in the `BEGIN` line (at most [`MAX_REPORTED_NAME`] bytes, then `…`).
         expected: String,
-        /// Name given in the `END` line.
+        /// Name given in the `END` line (at most [`MAX_REPORTED_NAME`] bytes, then `…`).
         found: String,
     },
     /// An `END` line with no open component.
     UnexpectedEnd,
     /// The input ended while a component was still open.
     MissingEnd {
-        /// Name of the component left open.
+        /// Name of the component left open (at most [`MAX_REPORTED_NAME`] bytes, then `…`).
         name: String,
     },
     /// Components nested deeper than [`MAX_DEPTH`].
@@ -67,6 +75,12 @@ pub enum ParseErrorKind {
     InvalidUtf8,
     /// The input holds no component at all.
     Empty,
+    /// [`parse_lenient`] made more than [`MAX_REPAIRS`] repairs; this many more were made and
+    /// are not listed.
+    RepairsOmitted {
+        /// The repairs made but not listed.
+        count: usize,
+    },
 }
 
 /// A typed parse error with the 1-based physical line where it was found.
@@ -103,6 +117,9 @@ impl fmt::Display for ParseError {
             ParseErrorKind::TooLarge => write!(f, "input larger than 4 GiB"),
             ParseErrorKind::InvalidUtf8 => write!(f, "line {}: invalid UTF-8", self.line),
             ParseErrorKind::Empty => write!(f, "no component found"),
+            ParseErrorKind::RepairsOmitted { count } => {
+                write!(f, "{count} more repairs not listed")
+            }
         }
     }
 }
@@ -318,6 +335,21 @@ impl<'a> Iterator for ParamValues<'a> {
 
 fn err(kind: ParseErrorKind, line: usize) -> ParseError {
     ParseError { kind, line }
+}
+
+/// A component name as a [`ParseError`] keeps it: at most [`MAX_REPORTED_NAME`] bytes.
+fn reported_name(name: &str) -> String {
+    if name.len() <= MAX_REPORTED_NAME {
+        return name.to_owned();
+    }
+    let mut cut = MAX_REPORTED_NAME;
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let mut out = String::with_capacity(cut + 3);
+    out.push_str(name.get(..cut).unwrap_or(""));
+    out.push('…');
+    out
 }
 
 impl Property {
@@ -621,13 +653,21 @@ impl Property {
 
     /// Removes every parameter with this name; returns how many were removed.
     pub fn remove_param(&mut self, name: &str) -> usize {
-        let (group, pname, mut params, value) = self.parts();
-        let before = params.len();
-        params.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-        let removed = before - params.len();
-        if removed > 0 {
-            self.rebuild(group.as_deref(), &pname, &params, &value);
+        self.retain_params(|p| !p.name().eq_ignore_ascii_case(name))
+    }
+
+    /// Keeps only the parameters for which `keep` is true, rewriting the line once; returns
+    /// how many were removed.
+    pub fn retain_params(&mut self, mut keep: impl FnMut(Param<'_>) -> bool) -> usize {
+        let flags: Vec<bool> = self.params().map(&mut keep).collect();
+        let removed = flags.iter().filter(|k| !**k).count();
+        if removed == 0 {
+            return 0;
         }
+        let (group, pname, mut params, value) = self.parts();
+        let mut flags = flags.into_iter();
+        params.retain(|_| flags.next().unwrap_or(true));
+        self.rebuild(group.as_deref(), &pname, &params, &value);
         removed
     }
 
@@ -760,18 +800,16 @@ impl Component {
     }
 
     /// Replaces the first property of the same name in place (removing any later ones of that
-    /// name), or appends it.
+    /// name, in one pass), or appends it.
     pub fn set_property(&mut self, p: Property) {
         let name = p.name().to_owned();
         if let Some(pos) = self.properties.iter().position(|x| x.is(&name)) {
-            let mut i = pos + 1;
-            while i < self.properties.len() {
-                if self.properties.get(i).is_some_and(|x| x.is(&name)) {
-                    self.properties.remove(i);
-                } else {
-                    i += 1;
-                }
-            }
+            let mut i = 0;
+            self.properties.retain(|x| {
+                let keep = i <= pos || !x.is(&name);
+                i += 1;
+                keep
+            });
             if let Some(slot) = self.properties.get_mut(pos) {
                 *slot = p;
             }
@@ -971,7 +1009,9 @@ struct Parser {
     stack: Vec<Component>,
     done: Vec<Component>,
     lenient: bool,
+    /// At most [`MAX_REPAIRS`]; the rest are counted in `omitted`.
     repairs: Vec<ParseError>,
+    omitted: usize,
 }
 
 fn begin_end(line: &str) -> Option<(bool, &str)> {
@@ -994,14 +1034,17 @@ fn begin_end(line: &str) -> Option<(bool, &str)> {
 }
 
 impl Parser {
-    /// Strict: the error. Lenient: note the repair and go on.
+    /// Strict: the error. Lenient: note the repair (or count it past [`MAX_REPAIRS`]) and go on.
     fn fail(&mut self, e: ParseError) -> Result<(), ParseError> {
-        if self.lenient {
-            self.repairs.push(e);
-            Ok(())
-        } else {
-            Err(e)
+        if !self.lenient {
+            return Err(e);
         }
+        if self.repairs.len() < MAX_REPAIRS {
+            self.repairs.push(e);
+        } else {
+            self.omitted += 1;
+        }
+        Ok(())
     }
 
     fn close_top(&mut self) {
@@ -1028,8 +1071,8 @@ impl Parser {
         if !top.name.eq_ignore_ascii_case(name) {
             let e = err(
                 ParseErrorKind::MismatchedEnd {
-                    expected: top.name.clone(),
-                    found: name.to_owned(),
+                    expected: reported_name(&top.name),
+                    found: reported_name(name),
                 },
                 lineno,
             );
@@ -1055,17 +1098,22 @@ impl Parser {
         if let Some(c) = self.stack.last() {
             let e = err(
                 ParseErrorKind::MissingEnd {
-                    name: c.name.clone(),
+                    name: reported_name(&c.name),
                 },
                 0,
             );
-            if !self.lenient {
-                return Err(e);
-            }
-            self.repairs.push(e);
+            self.fail(e)?;
             while !self.stack.is_empty() {
                 self.close_top();
             }
+        }
+        if self.omitted > 0 {
+            self.repairs.push(err(
+                ParseErrorKind::RepairsOmitted {
+                    count: self.omitted,
+                },
+                0,
+            ));
         }
         if self.done.is_empty() {
             return Err(err(ParseErrorKind::Empty, 0));

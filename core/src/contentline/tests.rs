@@ -324,3 +324,69 @@ fn lenient_parse_repairs_and_reports() {
         })
     );
 }
+
+#[test]
+fn lenient_repairs_are_compact_and_capped() {
+    // a 10,000-byte component name, then 5,000 stray `END:x` lines: each repair names the open
+    // component, cut to MAX_REPORTED_NAME bytes, and only MAX_REPAIRS are listed
+    let name = "X".repeat(10_000);
+    let mut text = format!("BEGIN:{name}\n");
+    text.push_str(&"END:x\n".repeat(5000));
+    text.push_str(&format!("END:{name}\n"));
+    let (comps, repairs) = parse_lenient(&text).expect("lenient");
+    assert_eq!(comps.len(), 1);
+    assert_eq!(comps[0].name().len(), 10_000);
+    assert_eq!(repairs.len(), MAX_REPAIRS + 1);
+    let cut = format!("{}…", "X".repeat(MAX_REPORTED_NAME));
+    assert_eq!(
+        repairs[0].kind,
+        ParseErrorKind::MismatchedEnd {
+            expected: cut.clone(),
+            found: "x".into()
+        }
+    );
+    assert_eq!(repairs[0].line, 2);
+    let listed = repairs
+        .iter()
+        .filter(|r| matches!(&r.kind, ParseErrorKind::MismatchedEnd { expected, .. } if *expected == cut))
+        .count();
+    assert_eq!(listed, MAX_REPAIRS);
+    assert_eq!(
+        repairs.last().map(|r| &r.kind),
+        Some(&ParseErrorKind::RepairsOmitted {
+            count: 5000 - MAX_REPAIRS
+        })
+    );
+    // a name cut inside a multi-byte character keeps whole characters
+    let wide = "é".repeat(100);
+    let (_, repairs) = parse_lenient(&format!("BEGIN:{wide}\n")).expect("lenient");
+    let kept = match &repairs[0].kind {
+        ParseErrorKind::MissingEnd { name } => name.clone(),
+        _ => String::new(),
+    };
+    assert_eq!(kept, format!("{}…", "é".repeat(MAX_REPORTED_NAME / 2)));
+}
+
+#[test]
+fn retain_params_rewrites_once() {
+    let mut p = Property::parse("TEL;A;TYPE=cell;B;X-Y=1;C:+1").expect("parse");
+    assert_eq!(p.retain_params(|x| x.raw_value().is_some()), 3);
+    assert_eq!(p.as_str(), "TEL;TYPE=cell;X-Y=1:+1");
+    assert_eq!(p.retain_params(|_| true), 0);
+    assert_eq!(p.remove_param("type"), 1);
+    assert_eq!(p.as_str(), "TEL;X-Y=1:+1");
+}
+
+#[test]
+fn set_property_drops_every_later_duplicate() {
+    let mut c = Component::new("VCARD");
+    c.push_property(Property::new("FN", "a"));
+    for i in 0..20_000 {
+        c.push_property(Property::new("REV", &i.to_string()));
+        c.push_property(Property::new("NOTE", "n"));
+    }
+    c.set_property(Property::new("REV", "new"));
+    assert_eq!(c.properties().len(), 1 + 1 + 20_000);
+    assert_eq!(c.properties()[1].as_str(), "REV:new");
+    assert_eq!(c.properties_named("REV").count(), 1);
+}
