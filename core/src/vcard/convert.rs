@@ -1,4 +1,10 @@
 //! vCard 3.0 (RFC 2426) <-> 4.0 (RFC 6350 §6, Appendix A "Differences from RFCs 2425 and 2426").
+//!
+//! Each property is converted on its own in one pass over its parameters (TYPE values are
+//! de-duplicated through a set, parameters are removed in one rewrite), so the conversion is
+//! linear in the card.
+
+use std::collections::HashSet;
 
 use super::{PartialDate, Photo, VCard, Version, b64_encode, media_type_from_3};
 use crate::contentline::{Component, Property};
@@ -6,15 +12,18 @@ use crate::contentline::{Component, Property};
 /// Types that 3.0 uses and 4.0 dropped, per property.
 const DROP_IN_V4: &[(&str, &str)] = &[("EMAIL", "internet"), ("EMAIL", "x400")];
 
+/// The TYPE values (and bare 2.1-style parameters) in order, without case-insensitive
+/// duplicates.
 fn type_values(p: &Property) -> Vec<String> {
     let mut out = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     for param in p.params() {
         if param.name().eq_ignore_ascii_case("TYPE") || param.raw_value().is_none() {
             for vs in param.values() {
                 for v in vs.split(',') {
-                    let v = v.trim().to_owned();
-                    if !v.is_empty() && !out.iter().any(|x: &String| x.eq_ignore_ascii_case(&v)) {
-                        out.push(v);
+                    let v = v.trim();
+                    if !v.is_empty() && seen.insert(v.to_ascii_lowercase()) {
+                        out.push(v.to_owned());
                     }
                 }
             }
@@ -23,17 +32,9 @@ fn type_values(p: &Property) -> Vec<String> {
     out
 }
 
-/// Removes TYPE and bare (2.1-style) parameters.
+/// Removes TYPE and bare (2.1-style) parameters, in one rewrite of the line.
 fn strip_types(p: &mut Property) {
-    p.remove_param("TYPE");
-    let bare: Vec<String> = p
-        .params()
-        .filter(|x| x.raw_value().is_none())
-        .map(|x| x.name().to_owned())
-        .collect();
-    for b in bare {
-        p.remove_param(&b);
-    }
+    p.retain_params(|x| !x.name().eq_ignore_ascii_case("TYPE") && x.raw_value().is_some());
 }
 
 fn is_binary_prop(p: &Property) -> Option<&'static str> {

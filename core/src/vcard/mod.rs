@@ -5,6 +5,10 @@
 //! setters write into it, and everything not modelled (X- properties, Apple `item1.X-ABLabel`
 //! groups, unknown parameters) is kept as written.
 //!
+//! Every getter, [`VCard::to_summary`] and the 3.0 <-> 4.0 conversion are linear in the card:
+//! duplicate TYPE values and groups are found through sets, and the Apple `X-ABLabel` of each
+//! group is looked up in a map built once per call.
+//!
 //! ```
 //! use davkit::vcard::VCard;
 //!
@@ -26,6 +30,7 @@
 mod convert;
 
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use base64::Engine;
@@ -329,6 +334,7 @@ pub struct VCard {
 
 fn types_of(p: &Property) -> (Vec<String>, Option<u8>) {
     let mut types = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     let mut pref = p
         .param_value("PREF")
         .and_then(|v| v.trim().parse::<u8>().ok());
@@ -347,7 +353,7 @@ fn types_of(p: &Property) -> (Vec<String>, Option<u8>) {
                 }
                 if v == "pref" {
                     pref = pref.or(Some(1));
-                } else if !types.contains(&v) {
+                } else if seen.insert(v.clone()) {
                     types.push(v);
                 }
             }
@@ -505,16 +511,26 @@ impl VCard {
         self.texts("CATEGORIES")
     }
 
-    fn label_of(&self, group: Option<&str>) -> Option<String> {
-        let g = group?;
-        self.comp
-            .properties()
-            .iter()
-            .find(|p| p.is("X-ABLabel") && p.group().is_some_and(|pg| pg.eq_ignore_ascii_case(g)))
-            .map(|p| p.text_value().into_owned())
+    /// The first `X-ABLabel` of each group, by lower-cased group name (one pass over the card).
+    fn labels(&self) -> HashMap<String, &Property> {
+        let mut out = HashMap::new();
+        for p in self.comp.properties() {
+            if let Some(g) = p.group()
+                && p.is("X-ABLabel")
+            {
+                out.entry(g.to_ascii_lowercase()).or_insert(p);
+            }
+        }
+        out
     }
 
     fn typed(&self, name: &str, strip_tel: bool) -> Vec<TypedValue> {
+        let labels = self.labels();
+        let label_of = |group: Option<&str>| {
+            let g = group?;
+            let p = labels.get(&g.to_ascii_lowercase())?;
+            Some(p.text_value().into_owned())
+        };
         self.comp
             .properties_named(name)
             .map(|p| {
@@ -532,7 +548,7 @@ impl VCard {
                     types,
                     pref,
                     group: p.group().map(str::to_owned),
-                    label: self.label_of(p.group()),
+                    label: label_of(p.group()),
                 }
             })
             .collect()
@@ -646,9 +662,10 @@ impl VCard {
     /// The distinct groups used by properties (`item1`, ...).
     pub fn groups(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
         for p in self.comp.properties() {
             if let Some(g) = p.group()
-                && !out.iter().any(|x| x.eq_ignore_ascii_case(g))
+                && seen.insert(g.to_ascii_lowercase())
             {
                 out.push(g);
             }

@@ -288,3 +288,48 @@ fn errors_are_typed() {
     assert_eq!(VCard::parse_all(&many).map(|v| v.len()), Ok(2));
     assert!(VCard::parse_bytes(b"BEGIN:VCARD\r\nFN:\xff\r\nEND:VCARD\r\n").is_err());
 }
+
+#[test]
+fn many_groups_labels_and_types_are_read_in_one_pass() {
+    // 5,000 grouped TELs, each with its label after it; one TEL with 2,000 TYPE values (every
+    // one twice, in two cases) and 2,000 bare 2.1-style parameters
+    let mut text = String::from("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:x\r\nN:;;;;\r\n");
+    for i in 0..5000 {
+        text.push_str(&format!(
+            "item{i}.TEL:+{i}\r\nITEM{i}.X-ABLabel:label {i}\r\nitem{i}.X-ABLabel:second\r\n"
+        ));
+    }
+    text.push_str("TEL;TYPE=");
+    let types: Vec<String> = (0..2000)
+        .flat_map(|i| [format!("t{i}"), format!("T{i}")])
+        .collect();
+    text.push_str(&types.join(","));
+    for i in 0..2000 {
+        text.push_str(&format!(";b{i}"));
+    }
+    text.push_str(":+0\r\nEND:VCARD\r\n");
+    let card = VCard::parse(&text).expect("parse");
+    let summary = card.to_summary();
+    assert_eq!(summary.tels.len(), 5001);
+    let labelled = summary
+        .tels
+        .iter()
+        .enumerate()
+        .filter(|(i, t)| t.label.as_deref() == Some(format!("label {i}").as_str()))
+        .count();
+    assert_eq!(labelled, 5000);
+    // 2,000 TYPE values and 2,000 bare parameters, each once
+    assert_eq!(summary.tels[5000].types.len(), 4000);
+    assert_eq!(card.groups().len(), 5000);
+    let v4 = card.to_v4();
+    let tel = v4.tels().into_iter().last().expect("tel");
+    assert_eq!(tel.types.len(), 4000);
+    let line = v4
+        .component()
+        .properties()
+        .iter()
+        .rfind(|p| p.is("TEL"))
+        .expect("line");
+    assert_eq!(line.params().count(), 1);
+    assert_eq!(v4.to_v3().tels().len(), 5001);
+}
