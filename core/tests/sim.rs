@@ -21,6 +21,8 @@ mod faults;
 mod invariants;
 #[path = "sim/rng.rs"]
 mod rng;
+#[path = "sim/selftest.rs"]
+mod selftest;
 #[path = "sim/server.rs"]
 mod server;
 #[path = "sim/stats.rs"]
@@ -58,6 +60,7 @@ struct Params {
     concurrent_per_mille: u32,
     between_per_mille: u32,
     fail_apply_per_mille: u32,
+    writes_as_pending: bool,
     batch: usize,
     page_limit: Option<u32>,
     parallel: usize,
@@ -94,6 +97,7 @@ fn params(seed: u64, rng: &mut Rng) -> Params {
         concurrent_per_mille: *rng.pick(&[0, 0, 30, 100]).unwrap_or(&0),
         between_per_mille: *rng.pick(&[0, 300, 600]).unwrap_or(&0),
         fail_apply_per_mille: *rng.pick(&[0, 0, 0, 30]).unwrap_or(&0),
+        writes_as_pending: rng.chance(500),
         batch: match rng.below(20) {
             0..=2 => 1,
             3..=9 => rng.range(2, 8),
@@ -109,8 +113,9 @@ fn params(seed: u64, rng: &mut Rng) -> Params {
     }
 }
 
-/// Runs one history; the statistics and the first violation, if any.
-fn run_history(seed: u64, verbose: bool) -> (Stats, Option<Violation>) {
+/// Runs one history; the statistics and the first violation, if any. `lossy` swaps in an app
+/// that drops changes (the harness's own test).
+fn run_history(seed: u64, verbose: bool, lossy: bool) -> (Stats, Option<Violation>) {
     let mut rng = Rng::new(seed);
     let p = params(seed, &mut rng);
     if verbose {
@@ -147,7 +152,14 @@ fn run_history(seed: u64, verbose: bool) -> (Stats, Option<Violation>) {
         SimTokens(world.clone()),
     )
     .expect("the simulation's configuration is valid");
-    let mut app = App::new(world.clone(), client, rng.fork(3), p.fail_apply_per_mille);
+    let mut app = App::new(
+        world.clone(),
+        client,
+        rng.fork(3),
+        p.fail_apply_per_mille,
+        p.writes_as_pending,
+    );
+    app.lossy = lossy;
 
     let mut steps = 0;
     let run = catch_unwind(AssertUnwindSafe(|| -> Result<(), Violation> {
@@ -216,7 +228,7 @@ fn replay_hint(seed: u64) -> String {
 #[test]
 fn simulation() {
     if let Some(seed) = env_u64("SIM_SEED") {
-        let (stats, violation) = run_history(seed, true);
+        let (stats, violation) = run_history(seed, true, false);
         eprintln!("{}", stats.report());
         if let Some(v) = violation {
             panic!("seed {seed}: invariant {} broken: {}", v.invariant, v.what);
@@ -236,7 +248,7 @@ fn simulation() {
                     let mut failures = Vec::new();
                     let mut seed = t;
                     while seed < seeds {
-                        let (stats, violation) = run_history(seed, false);
+                        let (stats, violation) = run_history(seed, false, false);
                         total.merge(&stats);
                         if let Some(v) = violation {
                             failures.push((seed, v));
@@ -309,4 +321,20 @@ fn simulation() {
     if !problems.is_empty() {
         panic!("{}", problems.join("\n"));
     }
+}
+
+/// The checks are not vacuous: an app that drops changes is caught in most histories.
+#[test]
+fn a_lossy_app_is_caught() {
+    let seeds = 200;
+    let caught = (0..seeds)
+        .filter(|seed| {
+            let (_, violation) = run_history(*seed, false, true);
+            violation.is_some_and(|v| matches!(v.invariant, 1 | 2))
+        })
+        .count();
+    assert!(
+        caught >= seeds as usize / 2,
+        "only {caught} of {seeds} histories with an app that drops changes broke invariant 1 or 2"
+    );
 }

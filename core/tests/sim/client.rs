@@ -58,6 +58,12 @@ pub struct App {
     pub flavor: Flavor,
     /// Per mille of changes the app fails to apply (and hands back with `mark_pending`).
     pub fail_apply_per_mille: u32,
+    /// How the app tells the stored state about its own writes: by marking them pending (the
+    /// next sync fetches them) instead of recording the ETag the write returned.
+    pub writes_as_pending: bool,
+    /// A deliberately broken app that drops changes: the harness's own test that the
+    /// invariants catch lost data.
+    pub lossy: bool,
     next_intent: u64,
     edits: u64,
 }
@@ -72,6 +78,7 @@ impl App {
         client: DavClient<SimTransport, SimTokens>,
         rng: Rng,
         fail_apply_per_mille: u32,
+        writes_as_pending: bool,
     ) -> Self {
         let (flavor, colls) = {
             let w = world.borrow();
@@ -102,6 +109,8 @@ impl App {
             rng,
             flavor,
             fail_apply_per_mille,
+            writes_as_pending,
+            lossy: false,
             next_intent: 0,
             edits: 0,
         }
@@ -207,6 +216,10 @@ impl App {
             let Some(name) = self.name_in(c, change.url()) else {
                 continue;
             };
+            if self.lossy && self.rng.chance(300) {
+                // A broken app (for the harness's own test): drops the change silently.
+                continue;
+            }
             if self.fail_apply_per_mille > 0 && self.rng.chance(self.fail_apply_per_mille) {
                 // The app could not apply this one (a full disk, a locked row): hand it back.
                 state.mark_pending(change.url());
@@ -231,14 +244,14 @@ impl App {
             }
         }
         self.colls[c].state = state;
-        let w = self.world.borrow();
-        invariants::converged(
-            &w.server,
-            &self.colls[c],
-            Some(op.start_event),
-            1,
-            &op.label,
-        )?;
+        let mut w = self.world.borrow_mut();
+        let since = Some(op.start_event);
+        let compared = invariants::converged(&w.server, &self.colls[c], since, 1, &op.label)?;
+        w.stats.members_compared += compared as u64;
+        let quiet = op.concurrent == 0 && self.colls[c].state.pending.is_empty();
+        if quiet && res.problems.is_empty() {
+            w.stats.quiet_syncs += 1;
+        }
         Ok(true)
     }
 
@@ -263,7 +276,8 @@ impl App {
 
     /// Records in the mirror and in the stored state what the app now knows is on the server
     /// (`None`: gone), so the next sync reports later changes to it, deletions included (a
-    /// sync reports only deletions of members the state has).
+    /// sync reports only deletions of members the state has): its ETag, or the member marked
+    /// pending so the next sync fetches it.
     fn record(&mut self, c: usize, url: &str, local: Option<Local>) {
         let Some(name) = self.name_in(c, url) else {
             return;
@@ -277,11 +291,12 @@ impl App {
         match local {
             Some(local) => {
                 match &local.etag {
-                    Some(etag) => {
+                    Some(etag) if !self.writes_as_pending => {
                         coll.state.etags.insert(url.to_owned(), etag.clone());
                     }
-                    // The ETag is unknown: the next sync must fetch it whatever it hears.
-                    None => coll.state.mark_pending(url),
+                    // The ETag is unknown (or the app prefers so): the next sync fetches it
+                    // whatever it hears.
+                    _ => coll.state.mark_pending(url),
                 }
                 coll.mirror.insert(name, local);
             }
@@ -504,7 +519,10 @@ impl App {
                 );
             }
             let label = format!("sync c{c} after the faults stopped");
-            invariants::converged(&self.world.borrow().server, &self.colls[c], None, 2, &label)?;
+            let mut w = self.world.borrow_mut();
+            let compared = invariants::converged(&w.server, &self.colls[c], None, 2, &label)?;
+            w.stats.members_compared += compared as u64;
+            drop(w);
             self.begin(format!("sync c{c} again (expect no change)"), c, false);
             let again = block_on(
                 self.client

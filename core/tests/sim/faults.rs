@@ -170,7 +170,18 @@ impl Injector {
 
     /// The fault for this request, if any: one of those that apply, uniformly.
     pub fn pick(&mut self, class: &Class, create_collision: bool, flavor: Flavor) -> Option<Fault> {
-        if !self.enabled || !self.rng.chance(self.per_mille) {
+        if !self.enabled || self.per_mille == 0 {
+            return None;
+        }
+        let replacement = create_collision && flavor.honours_if_none_match();
+        if replacement {
+            // Creates over an existing name are rare in a history: when one happens, the
+            // server ignores If-None-Match often enough for the fault to be exercised.
+            if self.rng.chance(self.per_mille.max(200)) {
+                return Some(Fault::CreateAsReplacement);
+            }
+        }
+        if !self.rng.chance(self.per_mille) {
             return None;
         }
         let candidates: Vec<Fault> = Fault::ALL

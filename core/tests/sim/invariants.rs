@@ -65,9 +65,9 @@ pub fn sync_result(server: &Server, op: &OpTrack, result: &SyncResult) -> Result
         }
         match change {
             Change::Deleted { .. } => {
-                let deleted_during = server
+                let deleted_during = server.colls[coll]
                     .last_delete
-                    .get(&(coll, name.clone()))
+                    .get(&name)
                     .is_some_and(|e| *e > op.start_event);
                 if server.colls[coll].members.contains_key(&name) && !deleted_during {
                     return fail(
@@ -110,15 +110,17 @@ pub fn sync_result(server: &Server, op: &OpTrack, result: &SyncResult) -> Result
 }
 
 /// Invariants 1 and 2: the mirror and the state agree with the server for every member not
-/// touched since `since_event` (all members when `None`) and not pending.
+/// touched since `since_event` (all members when `None`) and not pending. Returns how many
+/// members were compared.
 pub fn converged(
     server: &Server,
     app: &AppColl,
     since_event: Option<u64>,
     invariant: u8,
     label: &str,
-) -> Result<(), Violation> {
+) -> Result<usize, Violation> {
     let coll = app.coll;
+    let mut compared = 0;
     let pending: BTreeSet<String> = app
         .state
         .pending
@@ -156,13 +158,14 @@ pub fn converged(
             continue;
         }
         if let Some(since) = since_event
-            && server
+            && server.colls[coll]
                 .last_event
-                .get(&(coll, name.clone()))
+                .get(name.as_str())
                 .is_some_and(|e| *e > since)
         {
             continue;
         }
+        compared += 1;
         let on_server = members.get(name);
         let local = app.mirror.get(name);
         let agree = match (on_server, local) {
@@ -199,7 +202,7 @@ pub fn converged(
             );
         }
     }
-    Ok(())
+    Ok(compared)
 }
 
 /// What the app asked a write to do.

@@ -94,6 +94,9 @@ pub struct Coll {
     pub epoch: u64,
     /// The server's own page size for sync-collection (besides the client's `limit`).
     pub page_size: Option<usize>,
+    /// `Server::event` of each name's latest change and latest deletion.
+    pub last_event: HashMap<String, u64>,
+    pub last_delete: HashMap<String, u64>,
 }
 
 /// A write by the client that the server applied.
@@ -244,8 +247,6 @@ pub struct Server {
     name_counter: u64,
     /// Counts every member change anywhere (device or client): what happened during an op.
     pub event: u64,
-    pub last_event: HashMap<(usize, String), u64>,
-    pub last_delete: HashMap<(usize, String), u64>,
     /// Every version ever stored: (collection, name, ETag) -> data.
     pub versions: HashMap<(usize, String, String), String>,
     /// The Bearer token the server accepts now.
@@ -283,8 +284,6 @@ impl Server {
             etag_counter: 0,
             name_counter: 0,
             event: 0,
-            last_event: HashMap::new(),
-            last_delete: HashMap::new(),
             versions: HashMap::new(),
             valid_token: "tok-0".into(),
             token_counter: 0,
@@ -299,6 +298,8 @@ impl Server {
             changed_at: BTreeMap::new(),
             epoch: 1,
             page_size,
+            last_event: HashMap::new(),
+            last_delete: HashMap::new(),
         });
         self.colls.len() - 1
     }
@@ -352,7 +353,7 @@ impl Server {
             },
         );
         self.event += 1;
-        self.last_event.insert((coll, name.to_owned()), self.event);
+        c.last_event.insert(name.to_owned(), self.event);
         etag
     }
 
@@ -363,8 +364,8 @@ impl Server {
         c.version += 1;
         c.changed_at.insert(name.to_owned(), c.version);
         self.event += 1;
-        self.last_event.insert((coll, name.to_owned()), self.event);
-        self.last_delete.insert((coll, name.to_owned()), self.event);
+        c.last_event.insert(name.to_owned(), self.event);
+        c.last_delete.insert(name.to_owned(), self.event);
         Some(gone)
     }
 

@@ -29,6 +29,11 @@ pub struct Stats {
     pub sync_problems: u64,
     /// Invariant checks made (each after a step or an operation).
     pub checks: u64,
+    /// Members compared between mirror, state and server after successful syncs.
+    pub members_compared: u64,
+    /// Successful syncs during which nothing changed and that reported no problem: after
+    /// these the whole mirror must equal the server.
+    pub quiet_syncs: u64,
 }
 
 impl Stats {
@@ -59,13 +64,16 @@ impl Stats {
         self.marked_pending += other.marked_pending;
         self.sync_problems += other.sync_problems;
         self.checks += other.checks;
+        self.members_compared += other.members_compared;
+        self.quiet_syncs += other.quiet_syncs;
     }
 
     pub fn report(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "{} histories ({}), {} steps, {} requests, {} invariant checks",
+            "{} histories ({}), {} steps, {} requests, {} invariant checks, {} members compared \
+             after successful syncs ({} syncs with no concurrent change and no problem)",
             self.histories,
             self.histories_by_profile
                 .iter()
@@ -74,7 +82,9 @@ impl Stats {
                 .join(", "),
             self.steps,
             self.requests,
-            self.checks
+            self.checks,
+            self.members_compared,
+            self.quiet_syncs
         );
         let _ = writeln!(
             out,

@@ -33,6 +33,8 @@ pub struct OpTrack {
     /// Runs of the operation (`DavClient` runs it again after a rate limit or a 401).
     pub attempts: usize,
     pub attempt_requests: usize,
+    /// sync-collection requests in this run.
+    pub attempt_pages: usize,
     pub sleeps: usize,
     /// Member paths this run of the operation read before writing, with the ETag it saw
     /// (`None`: it saw that nothing was there).
@@ -141,7 +143,7 @@ impl World {
             req.method,
             req.url.trim_start_matches(crate::server::ORIGIN)
         );
-        if let Some(early) = self.track(&req) {
+        if let Some(early) = self.track(&req, &class) {
             self.log(&label, &req, "budget", None);
             return Err(early);
         }
@@ -173,7 +175,13 @@ impl World {
         }
         let collision = matches!(class, Class::Put { exists: true, .. })
             && req.header("if-none-match").is_some();
-        let fault = self.faults.pick(&class, collision, self.server.flavor);
+        let stuck = matches!(&class, Class::SyncPage { token: Some(t), .. } if self.stuck_tokens.contains(t));
+        let fault = if stuck {
+            // A server that never finishes paging does so deterministically.
+            None
+        } else {
+            self.faults.pick(&class, collision, self.server.flavor)
+        };
         let result = self.answer(&req, &class, fault);
         match &result {
             Ok(r) => self.log(&label, &req, &fault_name(fault), Some(r)),
@@ -317,7 +325,8 @@ impl World {
                     self.count(fault);
                 }
                 self.stuck_counter += 1;
-                let next = format!("{token}-s{}", self.stuck_counter);
+                let base = token.split("-stuck").next().unwrap_or(token);
+                let next = format!("{base}-stuck{}", self.stuck_counter);
                 self.stuck_tokens.insert(next.clone());
                 return self.server.stuck_page(*coll, next);
             }
@@ -430,24 +439,35 @@ impl World {
 
     /// Op accounting and the request bound (invariant 5). An error ends an operation that
     /// went over its budget.
-    fn track(&mut self, req: &HttpRequest) -> Option<Error> {
+    fn track(&mut self, req: &HttpRequest, class: &Class) -> Option<Error> {
         let max_attempts = self.max_retries as usize + 2;
         let op = self.op.as_mut()?;
         op.requests += 1;
         if req.id == RequestId(1) {
             op.attempts += 1;
             op.attempt_requests = 0;
+            op.attempt_pages = 0;
             op.checked.clear();
         }
         op.attempt_requests += 1;
+        if matches!(class, Class::SyncPage { .. }) {
+            op.attempt_pages += 1;
+        }
         let members = op.members_at_start + op.concurrent;
         let per_attempt = 6 * (10 + 4 * members);
-        if !op.exhausted && (op.attempt_requests > per_attempt || op.attempts > max_attempts) {
+        // Every truncated page but the last must carry a member; a redirect may double one.
+        let pages = 2 * (2 + members) + 5;
+        if !op.exhausted
+            && (op.attempt_requests > per_attempt
+                || op.attempt_pages > pages
+                || op.attempts > max_attempts)
+        {
             op.exhausted = true;
             let what = format!(
-                "{} went over its bound: run {} of at most {max_attempts}, request {} of at most \
-                 {per_attempt} per run (6 hops x (10 + 4 x {members} members))",
-                op.label, op.attempts, op.attempt_requests
+                "{} went over its bound: run {} of at most {max_attempts} (retries + 2), request \
+                 {} of at most {per_attempt} per run (6 hops x (10 + 4 x {members} members)), \
+                 sync page {} of at most {pages} per run (2 x (2 + {members} members) + 5)",
+                op.label, op.attempts, op.attempt_requests, op.attempt_pages
             );
             self.violate(5, what);
         }

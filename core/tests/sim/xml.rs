@@ -29,30 +29,29 @@ fn unescape(text: &str) -> String {
 /// element (`<x/>` or `<x></x>`) gives an empty string.
 pub fn texts(body: &str, local: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let mut rest = body;
-    while let Some(lt) = rest.find('<') {
-        rest = &rest[lt + 1..];
-        if rest.starts_with('/') || rest.starts_with('?') || rest.starts_with('!') {
+    for (at, _) in body.match_indices(local) {
+        // An opening tag: `<local` or `<prefix:local`, then `>`, `/` or whitespace.
+        let before = &body[..at];
+        let opens = before.ends_with('<')
+            || before
+                .rfind(|c: char| c == '<' || c == '>' || c.is_whitespace() || c == '/')
+                .is_some_and(|i| {
+                    before[i..].starts_with('<')
+                        && before[i + 1..].ends_with(':')
+                        && !before[i + 1..].starts_with('/')
+                });
+        let after = &body[at + local.len()..];
+        if !opens || !after.starts_with(['>', '/', ' ', '\t', '\r', '\n']) {
             continue;
         }
-        let end = rest
-            .find(|c: char| c == '>' || c == '/' || c.is_whitespace())
-            .unwrap_or(rest.len());
-        let name = &rest[..end];
-        let name = name.rsplit(':').next().unwrap_or(name);
-        if name != local {
-            continue;
-        }
-        let Some(gt) = rest.find('>') else { break };
-        if rest[..gt].ends_with('/') {
+        let Some(gt) = after.find('>') else { break };
+        if after[..gt].ends_with('/') {
             out.push(String::new());
-            rest = &rest[gt + 1..];
             continue;
         }
-        rest = &rest[gt + 1..];
-        let stop = rest.find('<').unwrap_or(rest.len());
-        out.push(unescape(rest[..stop].trim()));
-        rest = &rest[stop..];
+        let text = &after[gt + 1..];
+        let stop = text.find('<').unwrap_or(text.len());
+        out.push(unescape(text[..stop].trim()));
     }
     out
 }
