@@ -2,6 +2,15 @@
 //! provider) and gzip. It follows no redirects itself: the core does, so that credentials stay
 //! on their origin.
 //!
+//! # Body size
+//!
+//! Bodies are read in chunks, after gzip decoding, and reading stops as soon as the decoded body
+//! passes the limit: [`DEFAULT_MAX_BODY_BYTES`] (64 MiB) unless
+//! [`ReqwestTransport::with_max_body_bytes`] sets another. A larger body is an
+//! [`ErrorKind::Protocol`] error naming the limit, so a gzip bomb (a few kilobytes that decode
+//! to gigabytes) costs at most the limit in memory. Hosts with their own transport (`fetch`,
+//! URLSession, OkHttp) hand the core whole bodies and should apply the same bound.
+//!
 //! # Connections closed without notice
 //!
 //! Servers and proxies with idle timeouts close a kept-alive connection after an answer
@@ -32,10 +41,15 @@ use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::op::Transport;
 use crate::session::Config;
 
+/// The largest response body, after `Content-Encoding` is decoded, that a [`ReqwestTransport`]
+/// reads unless [`ReqwestTransport::with_max_body_bytes`] says otherwise: 64 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
 /// A [`Transport`] over a `reqwest::Client`.
 #[derive(Clone, Debug)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
+    max_body_bytes: usize,
 }
 
 impl ReqwestTransport {
@@ -53,12 +67,28 @@ impl ReqwestTransport {
                     format!("cannot build the HTTP client: {e}"),
                 )
             })?;
-        Ok(ReqwestTransport { client })
+        Ok(ReqwestTransport::with_client(client))
     }
 
     /// A transport over a client the caller configured (it should not follow redirects).
     pub fn with_client(client: reqwest::Client) -> Self {
-        ReqwestTransport { client }
+        ReqwestTransport {
+            client,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+
+    /// Sets the largest decoded response body this transport reads (default
+    /// [`DEFAULT_MAX_BODY_BYTES`]); a larger one fails the request with an
+    /// [`ErrorKind::Protocol`] error once that many bytes have been decoded.
+    pub fn with_max_body_bytes(mut self, max: usize) -> Self {
+        self.max_body_bytes = max;
+        self
+    }
+
+    /// The largest decoded response body this transport reads.
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
     }
 }
 
@@ -104,11 +134,7 @@ impl Transport for ReqwestTransport {
                 )
             })
             .collect();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| transport_error(&request.url, &e))?
-            .to_vec();
+        let body = self.read_body(response, &request.url, status).await?;
         Ok(HttpResponse {
             status,
             headers,
@@ -121,6 +147,42 @@ impl Transport for ReqwestTransport {
     async fn sleep(&self, ms: u64) -> bool {
         tokio::time::sleep(Duration::from_millis(ms)).await;
         true
+    }
+}
+
+impl ReqwestTransport {
+    /// Reads the decoded body chunk by chunk, stopping past [`Self::max_body_bytes`].
+    async fn read_body(
+        &self,
+        mut response: reqwest::Response,
+        url: &str,
+        status: u16,
+    ) -> Result<Vec<u8>> {
+        let max = self.max_body_bytes;
+        let mut body = Vec::new();
+        // Content-Length is only a hint (absent when decoding); a false one costs at most `max`.
+        if let Some(len) = response.content_length() {
+            body.reserve(usize::try_from(len).unwrap_or(usize::MAX).min(max));
+        }
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| transport_error(url, &e))?
+        {
+            if chunk.len() > max - body.len() {
+                return Err(Error::new(
+                    ErrorKind::Protocol,
+                    format!(
+                        "the response body is larger than {max} bytes once decoded \
+                         (ReqwestTransport::max_body_bytes)"
+                    ),
+                )
+                .with_status(status)
+                .with_url(url));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 }
 
