@@ -399,3 +399,83 @@ fn wrong_password_exits_with_4_and_hides_it() {
     assert!(stdout(&help).contains("DAVKIT_PASSWORD"));
     assert!(!stdout(&help).contains(secret));
 }
+
+#[test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+fn a_member_that_cannot_be_written_is_reported_skipped_and_fetched_again() {
+    let personal = collection_url("personal");
+    let dir = TempDir::new("unwritable");
+    let mirror = dir.0.join("mirror");
+    let mirror_arg = mirror.to_str().expect("UTF-8 path").to_owned();
+    let uid = format!("davkit-cli-unwritable-{}", std::process::id());
+    let upload = dir.0.join(format!("{uid}.ics"));
+    let event = |summary: &str| {
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davkit//cli test//EN\r\n\
+             BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\n\
+             DTSTART:20260401T100000Z\r\nDTEND:20260401T110000Z\r\nSUMMARY:{summary}\r\n\
+             END:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+    };
+    std::fs::write(&upload, event("first")).expect("write");
+    let upload_arg = upload.to_str().expect("UTF-8 path");
+    let created = davkit_json(&["put", &personal, upload_arg]);
+    let url = created["url"].as_str().expect("url").to_owned();
+
+    davkit_json(&["sync", &personal, &mirror_arg]);
+    let file = mirror.join(format!("{uid}.ics"));
+    assert!(file.is_file(), "{}", file.display());
+
+    // The member changes on the server, but its file cannot be replaced any more.
+    let etag = davkit_json(&["get", &url])["etag"]
+        .as_str()
+        .expect("etag")
+        .to_owned();
+    std::fs::write(&upload, event("second")).expect("write");
+    davkit_json(&["put", &url, upload_arg, "--etag", &etag]);
+    std::fs::remove_file(&file).expect("rm");
+    std::fs::create_dir(&file).expect("mkdir");
+    std::fs::write(file.join("in-the-way"), "x").expect("write");
+
+    // The sync completes, reports the member and exits with 5; the state marks it pending.
+    let out = davkit(&["--json", "sync", &personal, &mirror_arg]);
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let c = one_collection(&report);
+    let problems = c["problems"].as_array().expect("problems");
+    assert_eq!(problems.len(), 1, "{report}");
+    assert_eq!(problems[0]["url"], url.as_str(), "{report}");
+    assert_eq!(problems[0]["source"], "local", "{report}");
+    assert!(
+        stderr(&out).contains(&format!("problem: {url}")),
+        "{}",
+        stderr(&out)
+    );
+    let state: Value = serde_json::from_str(
+        &std::fs::read_to_string(mirror.join(".davkit-state.json")).expect("state"),
+    )
+    .expect("JSON");
+    assert!(
+        state["pending"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|h| h == url.as_str())),
+        "{state}"
+    );
+
+    // Every later sync tries it again (and says so) until it can be written.
+    let again = davkit(&["sync", &personal, &mirror_arg]);
+    assert_eq!(again.status.code(), Some(5), "{}", stderr(&again));
+    std::fs::remove_dir_all(&file).expect("rmdir");
+    let fixed = davkit_json(&["sync", &personal, &mirror_arg]);
+    assert!(
+        one_collection(&fixed)["problems"]
+            .as_array()
+            .is_some_and(Vec::is_empty),
+        "{fixed}"
+    );
+    let text = std::fs::read_to_string(&file).expect("written now");
+    assert!(text.contains("SUMMARY:second"), "{text}");
+
+    let removed = davkit(&["rm", &url]);
+    assert!(removed.status.success(), "{}", stderr(&removed));
+}
