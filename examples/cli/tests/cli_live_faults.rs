@@ -31,6 +31,21 @@ use serde_json::Value;
 const SYNC_ATTEMPTS: usize = 20;
 /// CLI runs allowed for one write (`put`, `rm`) through the proxy.
 const WRITE_ATTEMPTS: usize = 10;
+/// Every fault kind faultproxy.py injects (its log's `kind` values).
+const FAULT_KINDS: [&str; 12] = [
+    "http_5xx",
+    "http_429",
+    "unauthorized_401",
+    "close_before",
+    "redirect_307",
+    "close_after_write",
+    "row_status",
+    "row_drop",
+    "row_duplicate",
+    "row_ghost",
+    "truncated",
+    "keepalive_close",
+];
 /// A CLI run that takes longer than this is killed and counts as stuck.
 const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -1095,7 +1110,14 @@ fn cli_sync_converges_through_injected_faults() {
     });
 
     let mut text = String::from("\nCLI sync through faultproxy.py\n");
-    let kinds: BTreeSet<&String> = outcomes.iter().flat_map(|(_, o)| o.faults.keys()).collect();
+    let mut kinds: Vec<&str> = FAULT_KINDS.to_vec();
+    for (_, o) in &outcomes {
+        for k in o.faults.keys() {
+            if !kinds.contains(&k.as_str()) {
+                kinds.push(k);
+            }
+        }
+    }
     text.push_str(&format!("  {:<20}", "fault"));
     for (s, _) in &outcomes {
         text.push_str(&format!("{:>10}", s.name));
@@ -1108,6 +1130,11 @@ fn cli_sync_converges_through_injected_faults() {
         }
         text.push('\n');
     }
+    text.push_str(&format!("  {:<20}", "total"));
+    for (_, o) in &outcomes {
+        text.push_str(&format!("{:>10}", o.faults.values().sum::<usize>()));
+    }
+    text.push('\n');
     for (s, o) in &outcomes {
         let runs = |m: &BTreeMap<i32, usize>| {
             m.iter()
@@ -1161,5 +1188,18 @@ fn cli_sync_converges_through_injected_faults() {
             "{}: no fault was injected",
             s.name
         );
+    }
+    // A full run exercises every kind of fault the proxy has (a check of the proxy itself).
+    if seeds.len() * rounds >= 30 {
+        let seen: BTreeSet<&str> = outcomes
+            .iter()
+            .flat_map(|(_, o)| o.faults.keys().map(String::as_str))
+            .collect();
+        let missing: Vec<&str> = FAULT_KINDS
+            .iter()
+            .copied()
+            .filter(|k| !seen.contains(k))
+            .collect();
+        assert!(missing.is_empty(), "never injected: {missing:?}");
     }
 }
