@@ -112,6 +112,13 @@ public enum Credentials
 public struct HttpRequest
 public struct HttpResponse
 public struct SyncResult
+public let problems: [MemberProblem]
+public struct MemberProblem: Equatable, Hashable
+public struct WriteResult
+public let replaced: Bool
+public func syncStateMarkPending(stateJson: String, href: String) throws -> String
+open func updateCollection(url: String, kind: CollectionKind, props: CollectionProps, read: Collection? = nil) async throws
+open func deleteCollection(url: String, read: Collection? = nil) async throws
 public enum Change
 public struct EventSummary
 public struct ContactSummary

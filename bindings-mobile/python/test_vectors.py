@@ -130,6 +130,20 @@ KINDS = {"calendar": dk.CollectionKind.CALENDAR, "addressbook": dk.CollectionKin
 SERVICES = {"caldav": dk.Service.CAL_DAV, "carddav": dk.Service.CARD_DAV, "both": dk.Service.BOTH}
 
 
+def read_collection(op):
+    """The optional `read` of update_collection / delete_collection: the collection as last read."""
+    c = op.get("read")
+    if c is None:
+        return None
+    return dk.Collection(url=c["url"], kind=KINDS[c["kind"]], display_name=c.get("display_name"),
+                         description=c.get("description"), color=c.get("color"), ctag=c.get("ctag"),
+                         sync_token=c.get("sync_token"), components=c.get("components") or [],
+                         privileges=c.get("privileges") or [],
+                         resource_types=c.get("resource_types") or [],
+                         add_member_url=c.get("add_member_url"),
+                         supports_sync_collection=c.get("supports_sync_collection"))
+
+
 def props(p):
     return dk.CollectionProps(display_name=p.get("display_name"), description=p.get("description"),
                               color=p.get("color"), components=p.get("components") or [])
@@ -190,9 +204,10 @@ async def execute(client, op):
     if name == "create_address_book":
         return await client.create_address_book(op["home_url"], op["slug"], props(op["props"]))
     if name == "update_collection":
-        return await client.update_collection(op["url"], KINDS[op["kind"]], props(op["props"]))
+        return await client.update_collection(op["url"], KINDS[op["kind"]], props(op["props"]),
+                                              read_collection(op))
     if name == "delete_collection":
-        return await client.delete_collection(op["url"])
+        return await client.delete_collection(op["url"], read_collection(op))
     if name == "gcal_calendars":
         return await client.gcal_calendars()
     if name == "gcal_sync":
@@ -236,7 +251,8 @@ def to_core(v):
         return {"type": "deleted", "url": v.url}
     if isinstance(v, dk.SyncResult):
         return {"changes": to_core(v.changes), "state": json.loads(v.state_json),
-                "method": to_core(v.method), "token_was_reset": v.token_was_reset}
+                "method": to_core(v.method), "token_was_reset": v.token_was_reset,
+                "problems": to_core(v.problems)}
     if hasattr(v, "__dict__"):
         return {k: to_core(x) for k, x in vars(v).items()}
     raise AssertionError(f"cannot convert {v!r}")
@@ -306,6 +322,63 @@ def run_case(test, path):
 
 class Vectors(unittest.TestCase):
     """One test method per vector file (added below)."""
+
+
+class PendingState(unittest.TestCase):
+    """The sync state as an app keeps it: a member a sync could not deliver stays owed in
+    `state_json` and the next sync fetches it; `sync_state_mark_pending` hands one back."""
+
+    COLLECTION = "http://127.0.0.1:5232/alice/work/"
+
+    def replay_sync(self, case, state_json):
+        transport = ReplayTransport(case, VECTORS / "sync")
+
+        async def go():
+            client = dk.DavClient(config(case), transport)
+            return await client.sync(self.COLLECTION, dk.CollectionKind.CALENDAR, state_json)
+
+        result = asyncio.run(go())
+        self.assertEqual([], transport.problems)
+        self.assertTrue(all(used for _, used in transport.exchanges), "every exchange is requested")
+        return result
+
+    def test_pending_survives_state_json_and_the_next_sync(self):
+        a, b = self.COLLECTION + "a.ics", self.COLLECTION + "b.ics"
+        first = json.loads((VECTORS / "sync/multiget-error-row-is-not-a-deletion.json").read_text())
+        r1 = self.replay_sync(first, json.dumps(first["operation"]["state"]))
+        self.assertEqual([(a, "Http", 500)], [(p.url, p.kind, p.status) for p in r1.problems])
+        self.assertNotIn(a, [c["url"] for c in to_core(r1.changes)])
+        self.assertEqual([a], json.loads(r1.state_json)["pending"])
+
+        second = json.loads((VECTORS / "sync/pending-member-fetched-next-time.json").read_text())
+        r2 = self.replay_sync(second, r1.state_json)
+        self.assertEqual([("changed", a, '"2"')],
+                         [(c["type"], c["url"], c["etag"]) for c in to_core(r2.changes)])
+        self.assertEqual([], r2.problems)
+        state = json.loads(r2.state_json)
+        self.assertNotIn("pending", state)
+        self.assertEqual({a: '"2"', b: '"2"', self.COLLECTION + "c.ics": '"1"'}, state["etags"])
+
+    def test_mark_pending_then_the_next_sync_fetches_it(self):
+        a, b = self.COLLECTION + "a.ics", self.COLLECTION + "b.ics"
+        stored = json.dumps({"collection_url": self.COLLECTION, "sync_token": "http://radicale.org/ns/sync/6",
+                             "etags": {a: '"2"', b: '"1"'}})
+        marked = dk.sync_state_mark_pending(stored, b)
+        state = json.loads(marked)
+        self.assertEqual([b], state["pending"])
+        self.assertEqual({a: '"2"'}, state["etags"])
+        self.assertEqual("http://radicale.org/ns/sync/6", state["sync_token"])
+        with self.assertRaises(dk.DavError.InvalidInput):
+            dk.sync_state_mark_pending("{not json", b)
+
+        # The recorded exchanges of the pending vector, with b.ics in place of a.ics.
+        recorded = json.loads((VECTORS / "sync/pending-member-fetched-next-time.json").read_text())
+        case = {"config": recorded["config"],
+                "exchanges": json.loads(json.dumps(recorded["exchanges"]).replace("a.ics", "b.ics"))}
+        r = self.replay_sync(case, marked)
+        self.assertEqual([b], [c["url"] for c in to_core(r.changes)])
+        self.assertEqual([], r.problems)
+        self.assertEqual({a: '"2"', b: '"2"'}, json.loads(r.state_json)["etags"])
 
 
 def _add_tests():

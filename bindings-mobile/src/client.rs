@@ -215,7 +215,8 @@ impl DavClient {
     }
 
     /// Synchronises a collection. Pass `null` as `state_json` the first time, then the
-    /// `state_json` of the previous result (store it only after applying its changes).
+    /// `state_json` of the previous result (store it only after applying its changes). A state
+    /// of another collection is refused with `InvalidInput` (the core's `SyncState::resume`).
     #[uniffi::method(default(state_json = None))]
     pub async fn sync(
         &self,
@@ -223,19 +224,7 @@ impl DavClient {
         kind: CollectionKind,
         state_json: Option<String>,
     ) -> Result<SyncResult> {
-        let state = match state_json {
-            None => davkit::SyncState::new(collection_url),
-            Some(json) => {
-                let state = davkit::SyncState::from_json(&json)?;
-                if state.collection_url != collection_url {
-                    return Err(DavError::invalid_input(format!(
-                        "this sync state belongs to {}, not {collection_url}",
-                        state.collection_url
-                    )));
-                }
-                state
-            }
-        };
+        let state = davkit::SyncState::resume(&collection_url, state_json.as_deref())?;
         Ok(self.inner.sync(state, kind.into()).await?.into())
     }
 

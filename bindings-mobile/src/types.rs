@@ -394,6 +394,9 @@ pub struct WriteResult {
     /// The object as the server stored it, when the provider's profile reads it back after
     /// writing (Google rewrites what it stores).
     pub data: Option<String>,
+    /// A create found something already at that URL and replaced it: the server ignored
+    /// `If-None-Match: *` and answered 200 or 204 instead of 201. Never true for a clean create.
+    pub replaced: bool,
 }
 
 impl From<davkit::WriteResult> for WriteResult {
@@ -402,6 +405,7 @@ impl From<davkit::WriteResult> for WriteResult {
             url: w.url,
             etag: w.etag,
             data: w.data,
+            replaced: w.replaced,
         }
     }
 }
@@ -549,6 +553,11 @@ pub struct SyncResult {
     pub method: SyncMethod,
     /// The server rejected the stored token and the changes come from a full listing.
     pub token_was_reset: bool,
+    /// Members the server listed as changed that this sync could not deliver (an error row or
+    /// no row, asked twice; a Calendar API event that cannot be read); empty when everything
+    /// arrived. The state in `state_json` still owes them (its `pending` list), so the next sync
+    /// fetches them again; they are never reported as deleted.
+    pub problems: Vec<MemberProblem>,
 }
 
 impl From<davkit::SyncResult> for SyncResult {
@@ -559,6 +568,44 @@ impl From<davkit::SyncResult> for SyncResult {
             sync_token: r.state.sync_token.clone(),
             method: r.method.into(),
             token_was_reset: r.token_was_reset,
+            problems: r.problems.into_iter().map(Into::into).collect(),
         }
     }
+}
+
+/// A member a sync could not deliver, and why.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct MemberProblem {
+    /// The member's URL.
+    pub url: String,
+    /// What went wrong, as an error kind name like `DavError.kind()`: `Http` for an error row,
+    /// `Protocol` for a missing one.
+    pub kind: String,
+    /// The status the server gave for this member, when it gave one.
+    pub status: Option<u16>,
+    /// A short explanation.
+    pub message: String,
+}
+
+impl From<davkit::MemberProblem> for MemberProblem {
+    fn from(p: davkit::MemberProblem) -> Self {
+        MemberProblem {
+            url: p.url,
+            kind: p.kind.as_str().to_owned(),
+            status: p.status,
+            message: p.message,
+        }
+    }
+}
+
+/// Marks a member the app could not apply (a row it could not store) as owed, in a stored sync
+/// state: returns the state JSON in which `href` is pending and its ETag forgotten, so the next
+/// `sync` fetches it again and reports what the server has then. Call it on the `state_json` a
+/// sync returned, before storing it. Fails with `InvalidInput` when `state_json` is not a sync
+/// state. (The core's `SyncState::mark_pending`.)
+#[uniffi::export]
+pub fn sync_state_mark_pending(state_json: String, href: String) -> Result<String, DavError> {
+    let mut state = davkit::SyncState::from_json(&state_json)?;
+    state.mark_pending(&href);
+    Ok(state.to_json())
 }

@@ -77,7 +77,7 @@ fn discovery_crud_and_sync_over_reqwest() -> Result<(), DavError> {
             .sync(cal.url.clone(), CollectionKind::Calendar, None)
             .await?;
         assert_eq!(synced.changes.len(), 1);
-        client.delete_collection(cal.url).await?;
+        client.delete_collection(cal.url, None).await?;
         Ok(())
     })
 }

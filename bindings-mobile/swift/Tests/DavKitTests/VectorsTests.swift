@@ -83,6 +83,17 @@ final class VectorsTests: XCTestCase {
                                color: p["color"] as? String, components: p["components"] as? [String] ?? [])
     }
 
+    /// The optional `read` of update_collection / delete_collection: the collection as last read.
+    func readCollection(_ r: Any?) -> Collection? {
+        guard let c = r as? [String: Any] else { return nil }
+        return Collection(url: c["url"] as? String ?? "", kind: kind(c["kind"]),
+                          displayName: c["display_name"] as? String, description: c["description"] as? String,
+                          color: c["color"] as? String, ctag: c["ctag"] as? String, syncToken: c["sync_token"] as? String,
+                          components: c["components"] as? [String] ?? [], privileges: c["privileges"] as? [String] ?? [],
+                          resourceTypes: c["resource_types"] as? [String] ?? [], addMemberUrl: c["add_member_url"] as? String,
+                          supportsSyncCollection: c["supports_sync_collection"] as? Bool)
+    }
+
     /// Runs the operation; returns a short JSON-like description of the result for the checks.
     func execute(_ client: DavClient, _ op: [String: Any]) async throws -> Any? {
         let s = { (k: String) in op[k] as? String ?? "" }
@@ -109,14 +120,37 @@ final class VectorsTests: XCTestCase {
             return try await client.calendarQuery(collectionUrl: s("collection_url"), filter: CalendarFilter(component: f["component"] as! String, timeRange: tr))
         case "create_calendar": return try await client.createCalendar(homeUrl: s("home_url"), slug: s("slug"), props: props(op["props"]))
         case "create_address_book": return try await client.createAddressBook(homeUrl: s("home_url"), slug: s("slug"), props: props(op["props"]))
-        case "update_collection": try await client.updateCollection(url: s("url"), kind: kind(op["kind"]), props: props(op["props"])); return nil
-        case "delete_collection": try await client.deleteCollection(url: s("url")); return nil
+        case "update_collection":
+            try await client.updateCollection(url: s("url"), kind: kind(op["kind"]), props: props(op["props"]), read: readCollection(op["read"]))
+            return nil
+        case "delete_collection": try await client.deleteCollection(url: s("url"), read: readCollection(op["read"])); return nil
         default: XCTFail("unknown op \(s("op"))"); return nil
         }
     }
 
-    /// Checks the error kinds and statuses of every case, and that every exchange was used. (The
-    /// result subsets are compared in full by the Kotlin and Python runners.)
+    /// The keys a sync or a write must not lose: `problems` (url, kind, status), the state's
+    /// `pending` hrefs, and `replaced`.
+    func checkProblemsPendingReplaced(_ result: Any?, _ want: [String: Any]?, _ name: String) {
+        guard let want else { return }
+        if let sync = result as? SyncResult {
+            if let problems = want["problems"] as? [[String: Any]] {
+                XCTAssertEqual(problems.map { $0["url"] as? String ?? "" }, sync.problems.map { $0.url }, name)
+                XCTAssertEqual(problems.map { $0["kind"] as? String ?? "" }, sync.problems.map { $0.kind }, name)
+                XCTAssertEqual(problems.map { p in (p["status"] as? Int).map { UInt16($0) } }, sync.problems.map { $0.status }, name)
+            }
+            if let pending = (want["state"] as? [String: Any])?["pending"] as? [String] {
+                let state = try? JSONSerialization.jsonObject(with: Data(sync.stateJson.utf8)) as? [String: Any]
+                XCTAssertEqual(pending, state?["pending"] as? [String] ?? [], name)
+            }
+        }
+        if let write = result as? WriteResult, let replaced = want["replaced"] as? Bool {
+            XCTAssertEqual(replaced, write.replaced, name)
+        }
+    }
+
+    /// Checks the error kinds and statuses of every case, that every exchange was used, and the
+    /// keys of `checkProblemsPendingReplaced`. (The result subsets are compared in full by the
+    /// Kotlin and Python runners.)
     func testVectors() async throws {
         let files = FileManager.default.enumerator(at: Self.root, includingPropertiesForKeys: nil)!
             .compactMap { $0 as? URL }.filter { $0.pathExtension == "json" }.sorted { $0.path < $1.path }
@@ -129,8 +163,9 @@ final class VectorsTests: XCTestCase {
             let expect = json["expect"] as? [String: Any] ?? [:]
             do {
                 let client = try DavClient(config: config(json["config"] as! [String: Any]), transport: replay)
-                _ = try await execute(client, json["operation"] as! [String: Any])
+                let result = try await execute(client, json["operation"] as! [String: Any])
                 XCTAssertNil(expect["error"], "\(file.lastPathComponent): expected an error")
+                checkProblemsPendingReplaced(result, expect["result"] as? [String: Any], file.lastPathComponent)
             } catch let e as DavError {
                 let want = expect["error"] as? [String: Any]
                 XCTAssertEqual(want?["kind"] as? String, e.kind(), file.lastPathComponent)

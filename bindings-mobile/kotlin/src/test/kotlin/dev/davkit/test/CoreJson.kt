@@ -8,6 +8,7 @@ import dev.davkit.GcalCalendar
 import dev.davkit.GcalChannel
 import dev.davkit.GcalNotification
 import dev.davkit.Discovery
+import dev.davkit.MemberProblem
 import dev.davkit.MultigetResult
 import dev.davkit.SyncMethod
 import dev.davkit.SyncResult
@@ -47,7 +48,7 @@ object CoreJson {
             "add_member_url" to v.addMemberUrl, "supports_sync_collection" to v.supportsSyncCollection,
         )
         is DavObject -> mapOf("url" to v.url, "etag" to v.etag, "data" to v.data)
-        is WriteResult -> mapOf("url" to v.url, "etag" to v.etag, "data" to v.data)
+        is WriteResult -> mapOf("url" to v.url, "etag" to v.etag, "data" to v.data, "replaced" to v.replaced)
         is MultigetResult -> mapOf("objects" to of(v.objects), "missing" to v.missing)
         is Change.Added -> mapOf("type" to "added") + (of(v.`object`) as Map<*, *>)
         is Change.Changed -> mapOf("type" to "changed") + (of(v.`object`) as Map<*, *>)
@@ -69,7 +70,9 @@ object CoreJson {
             "state" to plain(JSONObject(v.stateJson)),
             "method" to of(v.method),
             "token_was_reset" to v.tokenWasReset,
+            "problems" to of(v.problems),
         )
+        is MemberProblem -> mapOf("url" to v.url, "kind" to v.kind, "status" to of(v.status), "message" to v.message)
         else -> error("cannot convert ${v::class}")
     }
 

@@ -1,6 +1,7 @@
 package dev.davkit.test
 
 import dev.davkit.CalendarFilter
+import dev.davkit.Collection
 import dev.davkit.CollectionKind
 import dev.davkit.CollectionProps
 import dev.davkit.Credentials
@@ -157,6 +158,18 @@ class VectorsTest {
         components = p.optJSONArray("components")?.let { a -> (0 until a.length()).map { a.getString(it) } } ?: emptyList(),
     )
 
+    /** The optional `read` of update_collection / delete_collection: the collection as last read. */
+    private fun readCollection(op: JSONObject): Collection? = op.optJSONObject("read")?.let { c ->
+        fun str(k: String) = if (c.has(k) && !c.isNull(k)) c.getString(k) else null
+        fun list(k: String) = c.optJSONArray(k)?.let { a -> (0 until a.length()).map { a.getString(it) } } ?: emptyList()
+        Collection(
+            url = c.getString("url"), kind = kind(c), displayName = str("display_name"), description = str("description"),
+            color = str("color"), ctag = str("ctag"), syncToken = str("sync_token"), components = list("components"),
+            privileges = list("privileges"), resourceTypes = list("resource_types"), addMemberUrl = str("add_member_url"),
+            supportsSyncCollection = if (c.has("supports_sync_collection") && !c.isNull("supports_sync_collection")) c.getBoolean("supports_sync_collection") else null,
+        )
+    }
+
     private fun gcalQuery(op: JSONObject): GcalEventsQuery? = op.optJSONObject("query")?.let { q ->
         fun str(k: String) = if (q.has(k) && !q.isNull(k)) q.getString(k) else null
         fun bool(k: String) = if (q.has(k) && !q.isNull(k)) q.getBoolean(k) else null
@@ -202,8 +215,8 @@ class VectorsTest {
             }
             "create_calendar" -> client.createCalendar(s("home_url"), s("slug"), props(op.getJSONObject("props")))
             "create_address_book" -> client.createAddressBook(s("home_url"), s("slug"), props(op.getJSONObject("props")))
-            "update_collection" -> client.updateCollection(s("url"), kind(op), props(op.getJSONObject("props")))
-            "delete_collection" -> client.deleteCollection(s("url"))
+            "update_collection" -> client.updateCollection(s("url"), kind(op), props(op.getJSONObject("props")), readCollection(op))
+            "delete_collection" -> client.deleteCollection(s("url"), readCollection(op))
             "gcal_calendars" -> client.gcalCalendars()
             "gcal_sync" -> client.gcalSync(s("calendar_id"), gcalQuery(op), op.getJSONObject("state").toString())
             "gcal_insert" -> client.gcalInsert(s("calendar_id"), op.getJSONObject("event").toString())
