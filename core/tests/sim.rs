@@ -48,6 +48,8 @@ use stats::Stats;
 use world::{SimTokens, SimTransport, World};
 
 const DEFAULT_SEEDS: u64 = 10_000;
+/// The client's longest wait before a retry.
+const MAX_DELAY_MS: u64 = 2_000;
 
 /// Everything a seed decides before the history starts.
 #[derive(Debug)]
@@ -61,6 +63,8 @@ struct Params {
     between_per_mille: u32,
     fail_apply_per_mille: u32,
     writes_as_pending: bool,
+    /// The server has RFC 6578 (an old generic server may have only ctags).
+    sync_collection: bool,
     batch: usize,
     page_limit: Option<u32>,
     parallel: usize,
@@ -92,12 +96,13 @@ fn params(seed: u64, rng: &mut Rng) -> Params {
     Params {
         flavor,
         colls,
-        steps: rng.range(5, 20),
+        steps: rng.range(5, 16),
         fault_per_mille: *rng.pick(&[0, 20, 60, 120, 250]).unwrap_or(&0),
         concurrent_per_mille: *rng.pick(&[0, 0, 30, 100]).unwrap_or(&0),
         between_per_mille: *rng.pick(&[0, 300, 600]).unwrap_or(&0),
         fail_apply_per_mille: *rng.pick(&[0, 0, 0, 30]).unwrap_or(&0),
         writes_as_pending: rng.chance(500),
+        sync_collection: flavor != Flavor::Generic || rng.chance(750),
         batch: match rng.below(20) {
             0..=2 => 1,
             3..=9 => rng.range(2, 8),
@@ -122,6 +127,7 @@ fn run_history(seed: u64, verbose: bool, lossy: bool) -> (Stats, Option<Violatio
         eprintln!("seed {seed}: {p:?}");
     }
     let mut server = Server::new(p.flavor);
+    server.sync_collection = p.sync_collection;
     for &(calendar, members, page) in &p.colls {
         let c = server.add_collection(calendar, page);
         for _ in 0..members {
@@ -133,6 +139,7 @@ fn run_history(seed: u64, verbose: bool, lossy: bool) -> (Stats, Option<Violatio
     let injector = Injector::new(rng.fork(1), p.fault_per_mille);
     let mut world = World::new(server, injector, rng.fork(2), p.concurrent_per_mille);
     world.max_retries = p.retries;
+    world.max_delay_ms = MAX_DELAY_MS;
     world.verbose = verbose;
     let world = Rc::new(RefCell::new(world));
 
@@ -144,7 +151,7 @@ fn run_history(seed: u64, verbose: bool, lossy: bool) -> (Stats, Option<Violatio
     config.retry = RetryPolicy {
         max_retries: p.retries,
         initial_delay_ms: 100,
-        max_delay_ms: 2_000,
+        max_delay_ms: MAX_DELAY_MS,
     };
     let client = DavClient::with_token_provider(
         config,
@@ -221,6 +228,55 @@ fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
 }
 
+/// A violation's message with names, numbers and quoted values blanked, so that histories
+/// failing the same way are listed once.
+fn signature(what: &str) -> String {
+    what.split_whitespace()
+        .map(|word| {
+            if word.contains(|c: char| c.is_ascii_digit() || c == '"') {
+                "_"
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The failures by invariant, then by kind (signature), with the first seed of each.
+fn failure_report(seeds: u64, failures: &[(u64, Violation)]) -> String {
+    use std::collections::BTreeMap;
+    let mut by_kind: BTreeMap<(u8, String), Vec<&(u64, Violation)>> = BTreeMap::new();
+    for f in failures {
+        by_kind
+            .entry((f.1.invariant, signature(&f.1.what)))
+            .or_default()
+            .push(f);
+    }
+    let mut text = format!(
+        "{} of {seeds} histories broke an invariant ({} kinds of failure):\n",
+        failures.len(),
+        by_kind.len()
+    );
+    for ((invariant, _), list) in &by_kind {
+        let (seed, v) = list[0];
+        let more: Vec<String> = list
+            .iter()
+            .skip(1)
+            .take(5)
+            .map(|(s, _)| s.to_string())
+            .collect();
+        text.push_str(&format!(
+            "  invariant {invariant}, {} histories: seed {seed}: {}\n    replay: {}\n    also seeds {}\n",
+            list.len(),
+            v.what,
+            replay_hint(*seed),
+            if more.is_empty() { "-".into() } else { more.join(", ") }
+        ));
+    }
+    text
+}
+
 fn replay_hint(seed: u64) -> String {
     format!("SIM_SEED={seed} cargo test -p davkit --test sim")
 }
@@ -294,29 +350,7 @@ fn simulation() {
         }
     }
     if !failures.is_empty() {
-        let mut by_invariant: std::collections::BTreeMap<u8, Vec<&(u64, Violation)>> =
-            std::collections::BTreeMap::new();
-        for f in &failures {
-            by_invariant.entry(f.1.invariant).or_default().push(f);
-        }
-        let mut text = format!(
-            "{} of {seeds} histories broke an invariant:\n",
-            failures.len()
-        );
-        for (invariant, list) in &by_invariant {
-            text.push_str(&format!(
-                "  invariant {invariant}: {} histories, e.g.\n",
-                list.len()
-            ));
-            for (seed, v) in list.iter().take(4) {
-                text.push_str(&format!(
-                    "    seed {seed}: {}\n      replay: {}\n",
-                    v.what,
-                    replay_hint(*seed)
-                ));
-            }
-        }
-        problems.push(text);
+        problems.push(failure_report(seeds, &failures));
     }
     if !problems.is_empty() {
         panic!("{}", problems.join("\n"));

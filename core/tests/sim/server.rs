@@ -251,6 +251,9 @@ pub struct Server {
     pub versions: HashMap<(usize, String, String), String>,
     /// The Bearer token the server accepts now.
     pub valid_token: String,
+    /// Whether the server has RFC 6578 sync-collection (an old generic server has only
+    /// ctags and ETag listings).
+    pub sync_collection: bool,
     token_counter: u64,
 }
 
@@ -286,6 +289,7 @@ impl Server {
             event: 0,
             versions: HashMap::new(),
             valid_token: "tok-0".into(),
+            sync_collection: true,
             token_counter: 0,
         }
     }
@@ -513,6 +517,9 @@ impl Server {
             Flavor::GoogleCarddav => req.header("depth") == Some("1"),
             _ => true,
         };
+        if !self.sync_collection {
+            return Answer::new(501);
+        }
         if !depth_ok || (token.is_none() && self.flavor == Flavor::GoogleCarddav) {
             return Answer::new(400);
         }
@@ -609,7 +616,9 @@ impl Server {
                     self.flavor.style(),
                     c.calendar,
                     &ctag,
-                    &self.token(coll, c.version),
+                    self.sync_collection
+                        .then(|| self.token(coll, c.version))
+                        .as_deref(),
                 ),
             },
         }];

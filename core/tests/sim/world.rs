@@ -36,6 +36,8 @@ pub struct OpTrack {
     /// sync-collection requests in this run.
     pub attempt_pages: usize,
     pub sleeps: usize,
+    /// The smallest `Retry-After` (ms) answered since the last retry sleep.
+    pub retry_after_ms: Option<u64>,
     /// Member paths this run of the operation read before writing, with the ETag it saw
     /// (`None`: it saw that nothing was there).
     pub checked: HashMap<String, Option<String>>,
@@ -69,6 +71,8 @@ pub struct World {
     pub violation: Option<Violation>,
     pub writes: Vec<LoggedWrite>,
     pub max_retries: u32,
+    /// `RetryPolicy::max_delay_ms` of the client.
+    pub max_delay_ms: u64,
     stuck_tokens: HashSet<String>,
     stuck_counter: u64,
 }
@@ -88,6 +92,7 @@ impl World {
             violation: None,
             writes: Vec::new(),
             max_retries: 0,
+            max_delay_ms: 0,
             stuck_tokens: HashSet::new(),
             stuck_counter: 0,
         }
@@ -213,14 +218,22 @@ impl World {
                 "oops",
             )),
             Some(Fault::Unavailable503) => {
-                let after = self.faults.rng.below(4).to_string();
-                Some(HttpResponse::new(503, "").with_header("Retry-After", &after))
+                let after = self.faults.rng.below(4) as u64;
+                self.asked_to_wait(after);
+                let r = HttpResponse::new(503, "");
+                Some(r.with_header("Retry-After", &after.to_string()))
             }
             Some(Fault::RateLimited429) => {
                 let r = HttpResponse::new(429, "");
-                Some(match self.faults.rng.below(6) {
-                    0 => r,
-                    n => r.with_header("Retry-After", &(n - 1).to_string()),
+                Some(match self.faults.rng.below(6) as u64 {
+                    0 => {
+                        self.asked_to_wait(0);
+                        r
+                    }
+                    n => {
+                        self.asked_to_wait(n - 1);
+                        r.with_header("Retry-After", &(n - 1).to_string())
+                    }
                 })
             }
             Some(Fault::Unauthorized401) => {
@@ -359,6 +372,15 @@ impl World {
             self.count(fault);
         }
         self.server.handle(req, class, ignore_inm)
+    }
+
+    /// Remembers a `Retry-After`: the next retry sleep must wait at least that long (up to
+    /// the policy's cap).
+    fn asked_to_wait(&mut self, seconds: u64) {
+        if let Some(op) = &mut self.op {
+            let ms = seconds * 1_000;
+            op.retry_after_ms = Some(op.retry_after_ms.map_or(ms, |m| m.min(ms)));
+        }
     }
 
     fn count(&mut self, fault: Option<Fault>) {
@@ -607,6 +629,7 @@ impl Transport for SimTransport {
         world.stats.sleeps += 1;
         world.stats.slept_ms += ms;
         let max = world.max_retries as usize;
+        let cap = world.max_delay_ms;
         let mut over = None;
         if let Some(op) = &mut world.op {
             op.sleeps += 1;
@@ -614,6 +637,15 @@ impl Transport for SimTransport {
                 over = Some(format!(
                     "{} slept {} times, more than its {max} retries",
                     op.label, op.sleeps
+                ));
+            }
+            if let Some(asked) = op.retry_after_ms.take()
+                && ms < asked.min(cap)
+            {
+                over = Some(format!(
+                    "{} waited {ms} ms before a retry; the server asked for {asked} ms (cap \
+                     {cap} ms)",
+                    op.label
                 ));
             }
         }

@@ -181,19 +181,22 @@ pub fn multistatus(
     out
 }
 
-/// The properties of a collection's own row in a listing.
-pub fn collection_props(style: Style, calendar: bool, ctag: &str, token: &str) -> String {
+/// The properties of a collection's own row in a listing (no `sync-token` when the server
+/// has no RFC 6578).
+pub fn collection_props(style: Style, calendar: bool, ctag: &str, token: Option<&str>) -> String {
     let p = style.p();
     let kind = if calendar {
         "<c:calendar/>"
     } else {
         "<card:addressbook/>"
     };
+    let token = token
+        .map(|t| format!("<{p}sync-token>{}</{p}sync-token>", escape(t, false)))
+        .unwrap_or_default();
     format!(
         "<{p}resourcetype><{p}collection/>{kind}</{p}resourcetype>\
-         <cs:getctag>{}</cs:getctag><{p}sync-token>{}</{p}sync-token>",
+         <cs:getctag>{}</cs:getctag>{token}",
         escape(ctag, false),
-        escape(token, false)
     )
 }
 
