@@ -4,9 +4,24 @@
 //! Candidates are generated as wall-clock times in the zone of DTSTART and only then turned into
 //! instants, so a daily 09:00 meeting stays at 09:00 across DST changes. A wall-clock time in a
 //! DST gap is read with the offset before the gap, one in an overlap as the first occurrence
-//! (RFC 5545 §3.3.5). Every rule is guarded: at most [`ExpandOptions::max_instances`] instances
-//! and [`ExpandOptions::max_iterations`] generation steps, after which the result says
-//! `truncated`.
+//! (RFC 5545 §3.3.5).
+//!
+//! Cost is linear in the input and bounded by [`ExpandOptions`], whatever the rules say:
+//! - the candidates of a period are never built as a set: a period holds its matching days (at
+//!   most 366) and candidates are read by index from them and the BYHOUR × BYMINUTE × BYSECOND
+//!   product, BYSETPOS included; duplicate BYxxx values are read once (bit sets);
+//! - starts before the window are never kept: without COUNT whole periods are skipped by
+//!   arithmetic; with COUNT they are counted, by arithmetic when every period has the same number
+//!   of instances, else period by period; a rule no day can satisfy (BYMONTHDAY=30 with
+//!   BYMONTH=2) stops at once;
+//! - every step (a period, a day examined, a start produced) counts against
+//!   [`ExpandOptions::max_iterations`] for the rule and [`ExpandOptions::max_total_iterations`]
+//!   for the call; starts in the window against [`ExpandOptions::max_instances`] (with room for
+//!   EXDATEs, for the whole series);
+//! - warnings are deduplicated and capped (100, each a few hundred bytes).
+//!
+//! A budget that runs out gives [`Expansion::truncated`] with a [`TruncationReason`], never a
+//! result that looks complete.
 //!
 //! Where RFC 5545 leaves room, expansion reads files the way the common clients do (and agrees,
 //! instance by instance, with the PyPI `recurring-ical-events` package on its test calendars and
@@ -130,49 +145,217 @@ const MAX_LOCAL: i64 = 253_402_300_799; // 9999-12-31T23:59:59
 // ---------------------------------------------------------------------------------------------
 // the RRULE iterator
 
+/// All bits of a BYHOUR / BYMINUTE / BYSECOND filter: no filter.
+const ALL_TIMES: u64 = u64::MAX;
+
+fn has_bit(set: &[u64], n: i64) -> bool {
+    usize::try_from(n).is_ok_and(|n| {
+        set.get(n / 64)
+            .is_some_and(|word| word & (1u64 << (n % 64)) != 0)
+    })
+}
+
+fn put_bit(set: &mut [u64], n: i64) {
+    if let Ok(n) = usize::try_from(n)
+        && let Some(word) = set.get_mut(n / 64)
+    {
+        *word |= 1u64 << (n % 64);
+    }
+}
+
+/// The day-level BYxxx parts of a rule as bit sets: each test is one lookup, whatever the length
+/// of the lists as written (duplicates included).
+#[derive(Default)]
+struct DayFilter {
+    /// BYMONTH: bit m.
+    months: u64,
+    /// BYMONTHDAY: bit n for n, and in `month_days_neg` for -n.
+    month_days: u64,
+    month_days_neg: u64,
+    /// BYYEARDAY, likewise (1..=366).
+    year_days: [u64; 6],
+    year_days_neg: [u64; 6],
+    /// BYWEEKNO, likewise (1..=53).
+    week_nos: u64,
+    week_nos_neg: u64,
+    /// BYDAY without an ordinal: bit 0 = Monday.
+    plain: u64,
+    /// BYDAY with an ordinal, per weekday: bit n for n, and in `nth_neg` for -n.
+    nth: [u64; 7],
+    nth_neg: [u64; 7],
+    any_nth: bool,
+    wkst: i64,
+}
+
+impl DayFilter {
+    fn is_empty(&self) -> bool {
+        self.months == 0 && self.only_weekdays() && self.plain == 0
+    }
+
+    /// True when nothing but plain BYDAY weekdays (if any) filters days.
+    fn only_weekdays(&self) -> bool {
+        self.months == 0
+            && self.month_days == 0
+            && self.month_days_neg == 0
+            && self.year_days == [0; 6]
+            && self.year_days_neg == [0; 6]
+            && self.week_nos == 0
+            && self.week_nos_neg == 0
+            && !self.any_nth
+    }
+
+    fn month_ok(&self, m: i64) -> bool {
+        self.months == 0 || has_bit(&[self.months], m)
+    }
+
+    fn matches(&self, days: i64, ctx_month: bool) -> bool {
+        let (y, m, d) = civil_from_days(days);
+        if !self.month_ok(m) {
+            return false;
+        }
+        let dim = days_in_month(y, m);
+        if (self.month_days | self.month_days_neg) != 0
+            && !has_bit(&[self.month_days], d)
+            && !has_bit(&[self.month_days_neg], dim - d + 1)
+        {
+            return false;
+        }
+        let doy = days - days_from_civil(y, 1, 1) + 1;
+        let diy = days_in_year(y);
+        if (self.year_days != [0; 6] || self.year_days_neg != [0; 6])
+            && !has_bit(&self.year_days, doy)
+            && !has_bit(&self.year_days_neg, diy - doy + 1)
+        {
+            return false;
+        }
+        if (self.week_nos | self.week_nos_neg) != 0 {
+            let (wn, nweeks) = self.week_no(days);
+            if !has_bit(&[self.week_nos], wn) && !has_bit(&[self.week_nos_neg], nweeks - wn + 1) {
+                return false;
+            }
+        }
+        if self.plain != 0 || self.any_nth {
+            let wd = weekday_of(days);
+            if !has_bit(&[self.plain], wd) {
+                if !self.any_nth {
+                    return false;
+                }
+                let (pos, len) = if ctx_month { (d, dim) } else { (doy, diy) };
+                let idx = usize::try_from(wd).unwrap_or(0);
+                let from_start = (pos - 1) / 7 + 1;
+                let from_end = (len - pos) / 7 + 1;
+                let pos_ok = self
+                    .nth
+                    .get(idx)
+                    .is_some_and(|w| has_bit(&[*w], from_start));
+                let neg_ok = self
+                    .nth_neg
+                    .get(idx)
+                    .is_some_and(|w| has_bit(&[*w], from_end));
+                if !pos_ok && !neg_ok {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    fn week1_start(&self, y: i64) -> i64 {
+        let jan1 = days_from_civil(y, 1, 1);
+        let ws = jan1 - (weekday_of(jan1) - self.wkst).rem_euclid(7);
+        if jan1 - ws <= 3 { ws } else { ws + 7 }
+    }
+
+    /// (week number, weeks in that week-year) for a day, weeks starting on WKST.
+    fn week_no(&self, days: i64) -> (i64, i64) {
+        let ws = days - (weekday_of(days) - self.wkst).rem_euclid(7);
+        let (wy, _, _) = civil_from_days(ws + 3);
+        let w1 = self.week1_start(wy);
+        let next = self.week1_start(wy + 1);
+        ((ws - w1) / 7 + 1, (next - w1) / 7)
+    }
+}
+
+/// Sorted, deduplicated; a leap second (60) is read as 59, as jiff reads `23:59:60`.
+fn time_list(v: &[u8]) -> Vec<i64> {
+    let mut v: Vec<i64> = v.iter().map(|&x| i64::from(x.min(59))).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+fn time_mask(v: &[u8]) -> u64 {
+    if v.is_empty() {
+        return ALL_TIMES;
+    }
+    let mut m = 0u64;
+    for &x in v {
+        put_bit(std::slice::from_mut(&mut m), i64::from(x.min(59)));
+    }
+    m
+}
+
+/// The most days in February, April... for a BYMONTH value.
+fn max_days_in_month(m: i64) -> i64 {
+    match m {
+        2 => 29,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
 /// Generates the wall-clock times of one RRULE (without UNTIL, which needs the zone), in order,
 /// starting with those at or after DTSTART. COUNT is applied.
+///
+/// The candidates of a period are never built as a set: a period holds the days that match
+/// (at most 366) and the candidates are read by index from those days and the sorted
+/// BYHOUR × BYMINUTE × BYSECOND product, so a YEARLY rule with full lists (31.6 million
+/// candidates a year) costs what its days cost. BYSETPOS picks at most one candidate per
+/// distinct BYSETPOS value, by index.
+///
+/// Work is counted in steps (a period, a day examined in it, an instance produced); past
+/// `max_iterations` steps the iterator ends and sets `guard_hit`. [`RuleIter::seek`] skips the
+/// periods before a time: without COUNT by arithmetic; with COUNT by arithmetic when every period
+/// has the same number of instances, else by counting each period's instances without producing
+/// them (one step per period and per day examined).
 pub(crate) struct RuleIter {
     freq: Frequency,
     interval: i64,
-    count: Option<u32>,
+    count: Option<u64>,
     start: i64,
     start_days: i64,
     start_y: i64,
     start_m: i64,
-    start_h: u8,
-    start_mi: u8,
-    start_s: u8,
     wkst: i64,
-    by_month: Vec<i64>,
-    by_month_day: Vec<i64>,
-    by_year_day: Vec<i64>,
-    by_week_no: Vec<i64>,
-    by_day_plain: [bool; 7],
-    any_plain: bool,
-    by_day_nth: Vec<(i64, i64)>,
-    by_hour: Vec<u8>,
-    by_minute: Vec<u8>,
-    by_second: Vec<u8>,
+    days: DayFilter,
+    /// BYHOUR, BYMINUTE, BYSECOND where they filter (sub-daily frequencies); all bits otherwise.
+    hour_mask: u64,
+    minute_mask: u64,
+    second_mask: u64,
+    /// Offsets of a period's candidates from each base: the product of three sorted lists.
+    tparts: [Vec<i64>; 3],
+    ntimes: i64,
+    /// Days per period when every period has the same number (see `seek`).
+    const_days: Option<i64>,
     by_set_pos: Vec<i64>,
-    /// index of the current period
+    /// index of the next period
     k: i64,
-    pending: Vec<i64>,
-    pending_pos: usize,
-    emitted: u32,
-    iterations: usize,
-    max_iterations: usize,
+    /// the start (local seconds) of each matched day of the current period, or the period's
+    /// own start for sub-daily frequencies
+    bases: Vec<i64>,
+    /// BYSETPOS picks of the current period
+    picked: Vec<i64>,
+    pos: i64,
+    len: i64,
+    emitted: u64,
+    /// candidates before this are counted for COUNT but not produced
+    floor: i64,
+    steps: u64,
+    budget: u64,
     horizon: i64,
     done: bool,
-    /// true when stopped by the iteration guard
+    /// true when stopped by the step budget
     pub(crate) guard_hit: bool,
-}
-
-fn sorted_u8(v: &[u8]) -> Vec<u8> {
-    let mut v = v.to_vec();
-    v.sort_unstable();
-    v.dedup();
-    v
 }
 
 impl RuleIter {
@@ -183,11 +366,11 @@ impl RuleIter {
         let mut by_month: Vec<i64> = rule.by_month.iter().map(|&m| i64::from(m)).collect();
         let mut by_month_day: Vec<i64> = rule.by_month_day.iter().map(|&m| i64::from(m)).collect();
         let mut by_day = rule.by_day.clone();
-        if rule.by_week_no.is_empty()
+        let no_day_parts = rule.by_week_no.is_empty()
             && rule.by_year_day.is_empty()
             && rule.by_month_day.is_empty()
-            && rule.by_day.is_empty()
-        {
+            && rule.by_day.is_empty();
+        if no_day_parts {
             match rule.freq {
                 Frequency::Yearly => {
                     if by_month.is_empty() {
@@ -205,67 +388,162 @@ impl RuleIter {
                 _ => {}
             }
         }
-        let nth_allowed = matches!(rule.freq, Frequency::Monthly | Frequency::Yearly);
-        let mut by_day_plain = [false; 7];
-        let mut by_day_nth = Vec::new();
-        let mut any_plain = false;
-        for d in &by_day {
-            match d.nth {
-                Some(n) if nth_allowed => by_day_nth.push((i64::from(n), wd_index(d.weekday))),
-                _ => {
-                    if let Some(slot) = by_day_plain.get_mut(wd_index(d.weekday) as usize) {
-                        *slot = true;
-                    }
-                    any_plain = true;
-                }
+        let wkst = wd_index(rule.week_start);
+        let mut days = DayFilter {
+            wkst,
+            ..DayFilter::default()
+        };
+        for &m in &by_month {
+            put_bit(std::slice::from_mut(&mut days.months), m);
+        }
+        for &n in &by_month_day {
+            match n {
+                1.. => put_bit(std::slice::from_mut(&mut days.month_days), n),
+                _ => put_bit(std::slice::from_mut(&mut days.month_days_neg), -n),
             }
         }
+        for &n in &rule.by_year_day {
+            let n = i64::from(n);
+            match n {
+                1.. => put_bit(&mut days.year_days, n),
+                _ => put_bit(&mut days.year_days_neg, -n),
+            }
+        }
+        for &n in &rule.by_week_no {
+            let n = i64::from(n);
+            match n {
+                1.. => put_bit(std::slice::from_mut(&mut days.week_nos), n),
+                _ => put_bit(std::slice::from_mut(&mut days.week_nos_neg), -n),
+            }
+        }
+        let nth_allowed = matches!(rule.freq, Frequency::Monthly | Frequency::Yearly);
+        for d in &by_day {
+            let wd = wd_index(d.weekday);
+            let idx = usize::try_from(wd).unwrap_or(0);
+            match d.nth {
+                Some(n) if nth_allowed => {
+                    let n = i64::from(n);
+                    days.any_nth = true;
+                    let set = if n > 0 {
+                        &mut days.nth
+                    } else {
+                        &mut days.nth_neg
+                    };
+                    if let Some(w) = set.get_mut(idx) {
+                        put_bit(std::slice::from_mut(w), n.abs());
+                    }
+                }
+                _ => put_bit(std::slice::from_mut(&mut days.plain), wd),
+            }
+        }
+        // a rule no day can satisfy (BYMONTHDAY=30,31 with BYMONTH=2) produces nothing more
+        let never = !by_month_day.is_empty() && {
+            let months: Vec<i64> = if by_month.is_empty() {
+                (1..=12).collect()
+            } else {
+                by_month.clone()
+            };
+            !months.iter().any(|&m| {
+                by_month_day
+                    .iter()
+                    .any(|&n| n.abs() <= max_days_in_month(m))
+            })
+        };
         let sub_daily = rule.freq < Frequency::Daily;
-        let mut by_hour = sorted_u8(&rule.by_hour);
-        let mut by_minute = sorted_u8(&rule.by_minute);
-        let mut by_second = sorted_u8(&rule.by_second);
-        if by_hour.is_empty() && !sub_daily {
-            by_hour = vec![dtstart.hour() as u8];
+        let mut hours = time_list(&rule.by_hour);
+        let mut minutes = time_list(&rule.by_minute);
+        let mut seconds = time_list(&rule.by_second);
+        if hours.is_empty() && !sub_daily {
+            hours = vec![i64::from(dtstart.hour())];
         }
-        if by_minute.is_empty() && rule.freq > Frequency::Minutely {
-            by_minute = vec![dtstart.minute() as u8];
+        if minutes.is_empty() && rule.freq > Frequency::Minutely {
+            minutes = vec![i64::from(dtstart.minute())];
         }
-        if by_second.is_empty() && rule.freq > Frequency::Secondly {
-            by_second = vec![dtstart.second() as u8];
+        if seconds.is_empty() && rule.freq > Frequency::Secondly {
+            seconds = vec![i64::from(dtstart.second())];
         }
+        let zero = || vec![0];
+        let scale = |v: Vec<i64>, by: i64| v.into_iter().map(|x| x * by).collect::<Vec<_>>();
+        let (tparts, hour_mask, minute_mask, second_mask) = match rule.freq {
+            Frequency::Secondly => (
+                [zero(), zero(), zero()],
+                time_mask(&rule.by_hour),
+                time_mask(&rule.by_minute),
+                time_mask(&rule.by_second),
+            ),
+            Frequency::Minutely => (
+                [zero(), zero(), seconds],
+                time_mask(&rule.by_hour),
+                time_mask(&rule.by_minute),
+                ALL_TIMES,
+            ),
+            Frequency::Hourly => (
+                [zero(), scale(minutes, 60), seconds],
+                time_mask(&rule.by_hour),
+                ALL_TIMES,
+                ALL_TIMES,
+            ),
+            _ => (
+                [scale(hours, 3600), scale(minutes, 60), seconds],
+                ALL_TIMES,
+                ALL_TIMES,
+                ALL_TIMES,
+            ),
+        };
+        let ntimes = tparts.iter().map(|p| p.len() as i64).product::<i64>();
+        let const_days = match rule.freq {
+            Frequency::Secondly | Frequency::Minutely | Frequency::Hourly | Frequency::Daily => {
+                days.is_empty().then_some(1)
+            }
+            Frequency::Weekly => days.only_weekdays().then(|| match days.plain.count_ones() {
+                0 => 7,
+                n => i64::from(n),
+            }),
+            Frequency::Monthly => {
+                (no_day_parts && rule.by_month.is_empty() && start_d <= 28).then_some(1)
+            }
+            Frequency::Yearly => {
+                (no_day_parts && start_d <= 28).then(|| i64::from(days.months.count_ones()))
+            }
+        };
+        let mut by_set_pos: Vec<i64> = rule.by_set_pos.iter().map(|&m| i64::from(m)).collect();
+        by_set_pos.sort_unstable();
+        by_set_pos.dedup();
         RuleIter {
             freq: rule.freq,
             interval: i64::from(rule.interval.max(1)),
-            count: rule.count,
+            count: rule.count.map(u64::from),
             start,
             start_days,
             start_y,
             start_m,
-            start_h: dtstart.hour() as u8,
-            start_mi: dtstart.minute() as u8,
-            start_s: dtstart.second() as u8,
-            wkst: wd_index(rule.week_start),
-            by_month,
-            by_month_day,
-            by_year_day: rule.by_year_day.iter().map(|&m| i64::from(m)).collect(),
-            by_week_no: rule.by_week_no.iter().map(|&m| i64::from(m)).collect(),
-            by_day_plain,
-            any_plain,
-            by_day_nth,
-            by_hour,
-            by_minute,
-            by_second,
-            by_set_pos: rule.by_set_pos.iter().map(|&m| i64::from(m)).collect(),
+            wkst,
+            days,
+            hour_mask,
+            minute_mask,
+            second_mask,
+            tparts,
+            ntimes,
+            const_days,
+            by_set_pos,
             k: 0,
-            pending: Vec::new(),
-            pending_pos: 0,
+            bases: Vec::new(),
+            picked: Vec::new(),
+            pos: 0,
+            len: 0,
             emitted: 0,
-            iterations: 0,
-            max_iterations,
+            floor: start,
+            steps: 0,
+            budget: u64::try_from(max_iterations).unwrap_or(u64::MAX),
             horizon: MAX_LOCAL,
-            done: rule.count == Some(0),
+            done: rule.count == Some(0) || never,
             guard_hit: false,
         }
+    }
+
+    /// Steps taken so far (periods, days examined, instances produced).
+    pub(crate) fn steps(&self) -> u64 {
+        self.steps
     }
 
     fn step_secs(&self) -> i64 {
@@ -297,13 +575,17 @@ impl RuleIter {
         self.horizon = local.min(MAX_LOCAL);
     }
 
-    /// Skips whole periods that end before `local` (only when COUNT is absent: counting needs
-    /// every period).
-    pub(crate) fn skip_to(&mut self, local: i64) {
-        if self.count.is_some() || local <= self.start {
+    /// Produces only instances at or after `local`; the earlier ones still count for COUNT.
+    /// Periods that end before `local` are skipped by arithmetic where the number of instances
+    /// per period is known (always without COUNT); otherwise [`Iterator::next`] counts them one
+    /// period at a time, within the step budget.
+    pub(crate) fn seek(&mut self, local: i64) {
+        self.floor = self.floor.max(local);
+        if local <= self.start || self.done {
             return;
         }
-        let k = match self.freq {
+        // every period before `target` ends before `local` (one period to spare)
+        let target = match self.freq {
             Frequency::Yearly => {
                 let (y, _, _) = civil_from_days(local.div_euclid(DAY));
                 (y - self.start_y) / self.interval - 1
@@ -312,128 +594,148 @@ impl RuleIter {
                 let (y, m, _) = civil_from_days(local.div_euclid(DAY));
                 ((y * 12 + m) - (self.start_y * 12 + self.start_m)) / self.interval - 1
             }
-            _ => (local - self.period_anchor()) / (self.step_secs() * self.interval) - 1,
+            _ => {
+                (local - self.period_anchor()) / self.step_secs().saturating_mul(self.interval) - 1
+            }
         };
-        if k > self.k {
-            self.k = k;
+        if target <= self.k {
+            return;
+        }
+        let Some(count) = self.count else {
+            self.k = target;
+            self.pos = self.len;
+            return;
+        };
+        let Some(per_period) = self.instances_per_period() else {
+            return;
+        };
+        if self.k == 0 {
+            // the first period may hold candidates before DTSTART, which do not count
+            if !self.fill_period() {
+                self.done = true;
+                return;
+            }
+            let first = self.first_at_or_after(0, self.start);
+            self.emitted = self
+                .emitted
+                .saturating_add(u64::try_from(self.len - first).unwrap_or(0));
+            self.pos = self.len;
+        }
+        let jump = u64::try_from(target - self.k).unwrap_or(0);
+        self.emitted = self.emitted.saturating_add(jump.saturating_mul(per_period));
+        self.k = self.k.max(target);
+        if self.emitted >= count {
+            self.done = true;
         }
     }
 
-    fn day_matches(&self, days: i64, ctx_month: bool) -> bool {
-        let (y, m, d) = civil_from_days(days);
-        if !self.by_month.is_empty() && !self.by_month.contains(&m) {
-            return false;
+    /// The number of instances in each period after the first, when it is the same for all.
+    fn instances_per_period(&self) -> Option<u64> {
+        let time_filters = self.hour_mask != ALL_TIMES
+            || self.minute_mask != ALL_TIMES
+            || self.second_mask != ALL_TIMES;
+        if time_filters {
+            return None;
         }
-        let dim = days_in_month(y, m);
-        if !self.by_month_day.is_empty()
-            && !self
-                .by_month_day
-                .iter()
-                .any(|&n| n == d || n == d - dim - 1)
-        {
-            return false;
+        let n = self.const_days?.saturating_mul(self.ntimes);
+        if self.by_set_pos.is_empty() {
+            return u64::try_from(n).ok();
         }
-        let doy = days - days_from_civil(y, 1, 1) + 1;
-        let diy = days_in_year(y);
-        if !self.by_year_day.is_empty()
-            && !self
-                .by_year_day
-                .iter()
-                .any(|&n| n == doy || n == doy - diy - 1)
-        {
-            return false;
+        let mut idx: Vec<i64> = self
+            .by_set_pos
+            .iter()
+            .map(|&p| if p > 0 { p - 1 } else { n + p })
+            .filter(|i| (0..n).contains(i))
+            .collect();
+        idx.sort_unstable();
+        idx.dedup();
+        u64::try_from(idx.len()).ok()
+    }
+
+    /// Candidate `i` of the current period, before BYSETPOS.
+    fn raw(&self, i: i64) -> i64 {
+        let nt = self.ntimes.max(1);
+        let base = usize::try_from(i / nt)
+            .ok()
+            .and_then(|d| self.bases.get(d))
+            .copied()
+            .unwrap_or(0);
+        let j = i % nt;
+        let [p0, p1, p2] = &self.tparts;
+        let (n1, n2) = (p1.len().max(1) as i64, p2.len().max(1) as i64);
+        let part = |p: &Vec<i64>, x: i64| {
+            usize::try_from(x)
+                .ok()
+                .and_then(|x| p.get(x))
+                .copied()
+                .unwrap_or(0)
+        };
+        base + part(p0, j / (n1 * n2)) + part(p1, (j / n2) % n1) + part(p2, j % n2)
+    }
+
+    /// Candidate `i` of the current period.
+    fn cand(&self, i: i64) -> i64 {
+        if self.by_set_pos.is_empty() {
+            self.raw(i)
+        } else {
+            usize::try_from(i)
+                .ok()
+                .and_then(|i| self.picked.get(i))
+                .copied()
+                .unwrap_or(i64::MAX)
         }
-        if !self.by_week_no.is_empty() {
-            let (wn, nweeks) = self.week_no(days);
-            if !self
-                .by_week_no
-                .iter()
-                .any(|&n| n == wn || n == wn - nweeks - 1)
-            {
-                return false;
+    }
+
+    /// The first index at or after `from` whose candidate is at or after `t` (candidates rise
+    /// with their index).
+    fn first_at_or_after(&self, from: i64, t: i64) -> i64 {
+        let (mut lo, mut hi) = (from, self.len);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.cand(mid) < t {
+                lo = mid + 1;
+            } else {
+                hi = mid;
             }
         }
-        if self.any_plain || !self.by_day_nth.is_empty() {
-            let wd = weekday_of(days);
-            let plain = self.by_day_plain.get(wd as usize).copied().unwrap_or(false);
-            if !plain {
-                let nth_ok = self.by_day_nth.iter().any(|&(n, w)| {
-                    if w != wd {
-                        return false;
-                    }
-                    let (pos, len) = if ctx_month { (d, dim) } else { (doy, diy) };
-                    if n > 0 {
-                        (pos - 1) / 7 + 1 == n
-                    } else {
-                        (len - pos) / 7 + 1 == -n
-                    }
-                });
-                if !nth_ok {
-                    return false;
-                }
-            }
-        }
-        true
+        lo
     }
 
-    fn week1_start(&self, y: i64) -> i64 {
-        let jan1 = days_from_civil(y, 1, 1);
-        let ws = jan1 - (weekday_of(jan1) - self.wkst).rem_euclid(7);
-        if jan1 - ws <= 3 { ws } else { ws + 7 }
-    }
-
-    /// (week number, weeks in that week-year) for a day, weeks starting on WKST.
-    fn week_no(&self, days: i64) -> (i64, i64) {
-        let ws = days - (weekday_of(days) - self.wkst).rem_euclid(7);
-        let (wy, _, _) = civil_from_days(ws + 3);
-        let w1 = self.week1_start(wy);
-        let next = self.week1_start(wy + 1);
-        ((ws - w1) / 7 + 1, (next - w1) / 7)
-    }
-
-    fn times(&self) -> Vec<i64> {
-        let mut out =
-            Vec::with_capacity(self.by_hour.len() * self.by_minute.len() * self.by_second.len());
-        for &h in &self.by_hour {
-            for &mi in &self.by_minute {
-                for &s in &self.by_second {
-                    out.push(i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s));
-                }
-            }
-        }
-        out
-    }
-
-    /// Fills `pending` with the next period's candidates; false when out of range.
+    /// Makes the next period current; false when out of range.
     fn fill_period(&mut self) -> bool {
         let k = self.k;
-        self.k += 1;
+        self.k = self.k.saturating_add(1);
+        self.steps = self.steps.saturating_add(1);
+        self.bases.clear();
+        self.picked.clear();
+        self.pos = 0;
+        self.len = 0;
         let iv = self.interval;
-        let mut cands: Vec<i64> = Vec::new();
         match self.freq {
             Frequency::Yearly | Frequency::Monthly => {
-                let (first, ndays, ctx_month) = if self.freq == Frequency::Yearly {
-                    let y = self.start_y + k * iv;
-                    if y > 9999 || days_from_civil(y, 1, 1) * DAY > self.horizon {
-                        return false;
-                    }
-                    (
-                        days_from_civil(y, 1, 1),
-                        days_in_year(y),
-                        !self.by_month.is_empty(),
-                    )
+                let (y, months, ctx_month) = if self.freq == Frequency::Yearly {
+                    let y = self.start_y.saturating_add(k.saturating_mul(iv));
+                    (y, 1..=12, self.days.months != 0)
                 } else {
-                    let mi = self.start_y * 12 + (self.start_m - 1) + k * iv;
-                    let (y, m) = (mi.div_euclid(12), mi.rem_euclid(12) + 1);
-                    if y > 9999 || days_from_civil(y, m, 1) * DAY > self.horizon {
-                        return false;
-                    }
-                    (days_from_civil(y, m, 1), days_in_month(y, m), true)
+                    let mi = (self.start_y * 12 + (self.start_m - 1))
+                        .saturating_add(k.saturating_mul(iv));
+                    let m = mi.rem_euclid(12) + 1;
+                    (mi.div_euclid(12), m..=m, true)
                 };
-                let times = self.times();
-                for day in first..first + ndays {
-                    if self.day_matches(day, ctx_month) {
-                        cands.extend(times.iter().map(|t| day * DAY + t));
+                let first_month = *months.start();
+                if y > 9999 || days_from_civil(y, first_month, 1) * DAY > self.horizon {
+                    return false;
+                }
+                for m in months {
+                    if !self.days.month_ok(m) {
+                        continue;
+                    }
+                    let first = days_from_civil(y, m, 1);
+                    for day in first..first + days_in_month(y, m) {
+                        self.steps = self.steps.saturating_add(1);
+                        if self.days.matches(day, ctx_month) {
+                            self.bases.push(day * DAY);
+                        }
                     }
                 }
             }
@@ -446,11 +748,10 @@ impl RuleIter {
                 if base.saturating_mul(DAY) > self.horizon {
                     return false;
                 }
-                let n = if self.freq == Frequency::Weekly { 7 } else { 1 };
-                let times = self.times();
-                for day in base..base + n {
-                    if self.day_matches(day, false) {
-                        cands.extend(times.iter().map(|t| day * DAY + t));
+                for day in base..base + per {
+                    self.steps = self.steps.saturating_add(1);
+                    if self.days.matches(day, false) {
+                        self.bases.push(day * DAY);
                     }
                 }
             }
@@ -462,20 +763,13 @@ impl RuleIter {
                 }
                 let day = t.div_euclid(DAY);
                 let sod = t.rem_euclid(DAY);
-                let (h, mi, s) = (
-                    (sod / 3600) as u8,
-                    ((sod % 3600) / 60) as u8,
-                    (sod % 60) as u8,
-                );
-                let day_ok = self.day_matches(day, false);
-                let hour_ok = self.by_hour.is_empty() || self.by_hour.contains(&h);
-                let min_ok = self.freq > Frequency::Minutely
-                    || self.by_minute.is_empty()
-                    || self.by_minute.contains(&mi);
-                let sec_ok = self.freq > Frequency::Secondly
-                    || self.by_second.is_empty()
-                    || self.by_second.contains(&s);
-                if !day_ok || !hour_ok || !min_ok || !sec_ok {
+                let day_ok = self.days.is_empty() || self.days.matches(day, false);
+                let hour_ok = has_bit(&[self.hour_mask], sod / 3600);
+                let min_ok = has_bit(&[self.minute_mask], (sod % 3600) / 60);
+                let sec_ok = has_bit(&[self.second_mask], sod % 60);
+                if day_ok && hour_ok && min_ok && sec_ok {
+                    self.bases.push(t);
+                } else {
                     // jump whole periods to the next day / hour / minute that could match
                     let next = if !day_ok {
                         (day + 1) * DAY
@@ -490,55 +784,25 @@ impl RuleIter {
                     if skip > 1 {
                         self.k = self.k.saturating_add(skip - 1);
                     }
-                } else {
-                    let base = t - sod;
-                    match self.freq {
-                        Frequency::Hourly => {
-                            for &m2 in &self.by_minute {
-                                for &s2 in &self.by_second {
-                                    cands.push(
-                                        base + i64::from(h) * 3600
-                                            + i64::from(m2) * 60
-                                            + i64::from(s2),
-                                    );
-                                }
-                            }
-                        }
-                        Frequency::Minutely => {
-                            for &s2 in &self.by_second {
-                                cands.push(
-                                    base + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s2),
-                                );
-                            }
-                        }
-                        _ => cands.push(t),
-                    }
                 }
-                let _ = (self.start_h, self.start_mi, self.start_s);
             }
         }
-        cands.sort_unstable();
-        if !self.by_set_pos.is_empty() && !cands.is_empty() {
-            let n = cands.len() as i64;
-            let mut picked: Vec<i64> = self
-                .by_set_pos
-                .iter()
-                .filter_map(|&p| {
-                    let idx = if p > 0 { p - 1 } else { n + p };
-                    if (0..n).contains(&idx) {
-                        cands.get(idx as usize).copied()
-                    } else {
-                        None
-                    }
-                })
-                .collect();
+        self.len = (self.bases.len() as i64).saturating_mul(self.ntimes);
+        if !self.by_set_pos.is_empty() && self.len > 0 {
+            let n = self.len;
+            let mut picked = std::mem::take(&mut self.picked);
+            picked.extend(
+                self.by_set_pos
+                    .iter()
+                    .map(|&p| if p > 0 { p - 1 } else { n + p })
+                    .filter(|i| (0..n).contains(i))
+                    .map(|i| self.raw(i)),
+            );
             picked.sort_unstable();
             picked.dedup();
-            cands = picked;
+            self.len = picked.len() as i64;
+            self.picked = picked;
         }
-        cands.retain(|&c| c >= self.start);
-        self.pending = cands;
-        self.pending_pos = 0;
         true
     }
 }
@@ -550,19 +814,36 @@ impl Iterator for RuleIter {
             if self.done {
                 return None;
             }
-            if let Some(&c) = self.pending.get(self.pending_pos) {
-                self.pending_pos += 1;
-                self.emitted += 1;
+            if self.steps >= self.budget {
+                self.guard_hit = true;
+                self.done = true;
+                return None;
+            }
+            if self.pos < self.len {
+                let c = self.cand(self.pos);
+                if c < self.start {
+                    // before DTSTART (first period only): not an instance, not counted
+                    self.pos = self.first_at_or_after(self.pos, self.start);
+                    continue;
+                }
+                if c < self.floor {
+                    // before the window: counted for COUNT, not produced
+                    let next = self.first_at_or_after(self.pos, self.floor);
+                    let skipped = u64::try_from(next - self.pos).unwrap_or(0);
+                    self.emitted = self.emitted.saturating_add(skipped);
+                    self.pos = next;
+                    if self.count.is_some_and(|n| self.emitted >= n) {
+                        self.done = true;
+                    }
+                    continue;
+                }
+                self.pos += 1;
+                self.emitted = self.emitted.saturating_add(1);
+                self.steps = self.steps.saturating_add(1);
                 if self.count.is_some_and(|n| self.emitted >= n) {
                     self.done = true;
                 }
                 return Some(c);
-            }
-            self.iterations += 1;
-            if self.iterations > self.max_iterations {
-                self.guard_hit = true;
-                self.done = true;
-                return None;
             }
             if !self.fill_period() {
                 self.done = true;
@@ -576,12 +857,26 @@ impl Iterator for RuleIter {
 // expansion of a calendar
 
 /// Options for [`Calendar::expand`].
+///
+/// The budgets bound the work of one call whatever the input: memory stays proportional to the
+/// input plus `max_instances`, and time to the input plus `max_total_iterations`. A budget that
+/// runs out never gives a result that looks complete: [`Expansion::truncated`] is set and
+/// [`Expansion::truncation`] says which one.
 #[derive(Clone, Debug)]
 pub struct ExpandOptions {
-    /// Stop after this many occurrences in the window (then `truncated` is set).
+    /// Stop after this many occurrences in the window. Default 10,000. Reported as
+    /// [`TruncationReason::MaxInstances`]; each series also stops generating after
+    /// `4 * max_instances + 1000` starts in the window (EXDATEs and overrides may drop some).
     pub max_instances: usize,
-    /// Stop a rule after this many generated periods (guards against rules that never match).
+    /// Stop one RRULE after this many steps: a step is one period (year, month, week, day,
+    /// hour...) generated, one day examined in it, or one start produced. Starts before the
+    /// window count, so a `COUNT` rule that must be walked from a DTSTART long before the window,
+    /// or a rule that never matches, stops here. Default 1,000,000 (a few milliseconds).
+    /// Reported as [`TruncationReason::RuleIterations`]; the other series are still expanded.
     pub max_iterations: usize,
+    /// Stop the whole expansion after this many steps over all rules (many events whose rules
+    /// never match). Default 10,000,000. Reported as [`TruncationReason::TotalIterations`].
+    pub max_total_iterations: usize,
     /// The zone for floating and all-day values when comparing with the window (default UTC).
     pub floating_tz: TimeZone,
     /// Which source resolves a TZID.
@@ -596,10 +891,42 @@ impl Default for ExpandOptions {
         ExpandOptions {
             max_instances: 10_000,
             max_iterations: 1_000_000,
+            max_total_iterations: 10_000_000,
             floating_tz: TimeZone::UTC,
             tz_policy: TzPolicy::default(),
             x_wr_timezone: true,
         }
+    }
+}
+
+/// Which budget of [`ExpandOptions`] stopped an expansion early.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TruncationReason {
+    /// More occurrences in the window than [`ExpandOptions::max_instances`].
+    MaxInstances,
+    /// One RRULE took more than [`ExpandOptions::max_iterations`] steps; that series may lack
+    /// occurrences, the others are complete.
+    RuleIterations,
+    /// All rules together took more than [`ExpandOptions::max_total_iterations`] steps; the
+    /// series not reached by then are missing.
+    TotalIterations,
+}
+
+impl TruncationReason {
+    /// A stable name: `max-instances`, `rule-iterations` or `total-iterations`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TruncationReason::MaxInstances => "max-instances",
+            TruncationReason::RuleIterations => "rule-iterations",
+            TruncationReason::TotalIterations => "total-iterations",
+        }
+    }
+}
+
+impl fmt::Display for TruncationReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -630,10 +957,21 @@ pub struct Occurrence {
 pub struct Expansion {
     /// Occurrences sorted by start.
     pub occurrences: Vec<Occurrence>,
-    /// True when a guard stopped the expansion early.
+    /// True when a budget of [`ExpandOptions`] stopped the expansion early: occurrences may be
+    /// missing.
     pub truncated: bool,
-    /// Components skipped or zones not found, in plain words.
+    /// The first budget that stopped it (set whenever `truncated` is).
+    pub truncation: Option<TruncationReason>,
+    /// Components skipped, zones not found or cut, budgets hit, in plain words: at most
+    /// 100 distinct ones, each at most a few hundred bytes.
     pub warnings: Vec<String>,
+}
+
+impl Expansion {
+    fn truncate(&mut self, reason: TruncationReason) {
+        self.truncated = true;
+        self.truncation.get_or_insert(reason);
+    }
 }
 
 /// Why an expansion could not run.
@@ -701,12 +1039,22 @@ fn conv_for<'z>(
         CalDateTime::Utc(_) => Conv::Utc,
         CalDateTime::Date(_) | CalDateTime::Floating(_) => Conv::Floating(floating),
         CalDateTime::Zoned { tzid, .. } => match resolver.resolve(tzid) {
-            Some(z) => Conv::Zone(z),
-            None => {
-                let w = format!("unknown TZID {tzid:?}: read as floating time");
-                if !warnings.contains(&w) {
-                    warnings.push(w);
+            Some(z) => {
+                if z.is_cut() {
+                    warn(warnings, || {
+                        format!(
+                            "VTIMEZONE {:?} has more rules than davkit reads: its later offsets \
+                             may be wrong",
+                            clip(tzid)
+                        )
+                    });
                 }
+                Conv::Zone(z)
+            }
+            None => {
+                warn(warnings, || {
+                    format!("unknown TZID {:?}: read as floating time", clip(tzid))
+                });
                 Conv::Floating(floating)
             }
         },
@@ -861,9 +1209,18 @@ struct Series<'c> {
     overrides: Vec<(usize, CalObject<'c>)>,
 }
 
+/// What one expansion has left of [`ExpandOptions::max_total_iterations`], and whether to stop.
+struct Budget {
+    remaining: u64,
+    stop: bool,
+}
+
 impl Calendar {
     /// Expands every VEVENT/VTODO/VJOURNAL (with their overrides) into occurrences that overlap
     /// the window `[start, end)`. An occurrence with no duration counts when it starts in the window.
+    ///
+    /// The work is bounded by the budgets of [`ExpandOptions`]: when one runs out the result is
+    /// [`Expansion::truncated`], with the reason in [`Expansion::truncation`].
     pub fn expand(
         &self,
         window: (Timestamp, Timestamp),
@@ -884,7 +1241,6 @@ impl Calendar {
                 continue;
             }
             let uid = obj.uid().map(|u| u.into_owned());
-            // components without UID never group together
             // components without UID never group together; a VEVENT and a VTODO sharing a UID
             // are separate series
             let key = match &uid {
@@ -919,16 +1275,38 @@ impl Calendar {
         } else {
             None
         };
+        let mut budget = Budget {
+            remaining: u64::try_from(opts.max_total_iterations).unwrap_or(u64::MAX),
+            stop: false,
+        };
         for key in &order {
             let Some(series) = groups.get(key) else {
                 continue;
             };
-            if let Err(e) =
-                self.expand_series(series, (ws, we), opts, &resolver, xwr.as_ref(), &mut out)
-            {
-                add_warning(&mut out, format!("UID {key:?} skipped: {e}"));
+            let mut warnings = std::mem::take(&mut out.warnings);
+            let done = self.expand_series(
+                series,
+                (ws, we),
+                opts,
+                (&resolver, xwr.as_ref()),
+                &mut budget,
+                &mut out,
+                &mut warnings,
+            );
+            if let Err(e) = done {
+                warn(&mut warnings, || {
+                    format!(
+                        "UID {:?} skipped: {e}",
+                        clip(
+                            key.as_deref()
+                                .and_then(|k| k.split_once('\u{0}'))
+                                .map_or("", |k| k.1)
+                        )
+                    )
+                });
             }
-            if out.truncated {
+            out.warnings = warnings;
+            if budget.stop || out.occurrences.len() >= opts.max_instances {
                 break;
             }
         }
@@ -940,18 +1318,19 @@ impl Calendar {
         Ok(out)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn expand_series(
         &self,
         series: &Series<'_>,
         (ws, we): (i64, i64),
         opts: &ExpandOptions,
-        resolver: &Resolver<'_>,
-        xwr: Option<&Xwr>,
+        (resolver, xwr): (&Resolver<'_>, Option<&Xwr>),
+        budget: &mut Budget,
         out: &mut Expansion,
+        warnings: &mut Vec<String>,
     ) -> Result<(), ValueError> {
         let floating = &opts.floating_tz;
         let fix = |v: CalDateTime| xwr_fix(xwr, v);
-        let mut warnings = Vec::new();
         let master = series.master.as_ref();
         let master_start = match master {
             Some((_, m)) => m.dtstart()?.map(fix),
@@ -976,7 +1355,7 @@ impl Calendar {
                 if x.is_date() && !master_is_date {
                     ex_dates.insert(x.date());
                 } else {
-                    excluded.insert(key_of(&x, &mut warnings));
+                    excluded.insert(key_of(&x, warnings));
                 }
             }
         }
@@ -988,7 +1367,7 @@ impl Calendar {
             let Some(rid) = ov.recurrence_id()?.map(fix) else {
                 continue;
             };
-            let key = key_of(&rid, &mut warnings);
+            let key = key_of(&rid, warnings);
             if excluded.contains(&key) || ex_dates.contains(&rid.date()) {
                 continue;
             }
@@ -1015,12 +1394,12 @@ impl Calendar {
                 continue;
             };
             let start = ov.dtstart()?.map(fix).unwrap_or_else(|| rid.clone());
-            let sconv = conv_for(&start, resolver, floating, &mut warnings);
+            let sconv = conv_for(&start, resolver, floating, warnings);
             let econv = |v: &CalDateTime| static_conv(v, resolver, floating);
             let has_end = ov.dtend()?.is_some() || ov.duration()?.is_some() || ov.due()?.is_some();
             let rule = match (master, &master_start, has_end) {
                 (Some((_, m)), Some(ms), false) => {
-                    let mconv = conv_for(ms, resolver, floating, &mut warnings);
+                    let mconv = conv_for(ms, resolver, floating, warnings);
                     end_rule(m, ms, &mconv, &econv, xwr)?
                 }
                 _ => end_rule(ov, &start, &sconv, &econv, xwr)?,
@@ -1055,16 +1434,19 @@ impl Calendar {
 
         let Some((midx, master)) = master else {
             emit_overrides(out, &|_| true);
-            merge_warnings(out, warnings);
             return Ok(());
         };
         let Some(start) = master_start else {
             emit_overrides(out, &|_| true);
-            warnings.push(format!("UID {:?}: no DTSTART, skipped", master.uid()));
-            merge_warnings(out, warnings);
+            warn(warnings, || {
+                format!(
+                    "UID {:?}: no DTSTART, skipped",
+                    clip(&master.uid().unwrap_or_default())
+                )
+            });
             return Ok(());
         };
-        let sconv = conv_for(&start, resolver, floating, &mut warnings);
+        let sconv = conv_for(&start, resolver, floating, warnings);
         let econv = |v: &CalDateTime| static_conv(v, resolver, floating);
         let rule = end_rule(master, &start, &sconv, &econv, xwr)?;
         let (start, rule) = unswap(start, rule);
@@ -1072,12 +1454,23 @@ impl Calendar {
         // the longest an occurrence can last, to look back before the window
         let span = match rule {
             EndRule::Local(d) | EndRule::Exact(d) => d.max(0),
-            EndRule::Nominal(days, secs) => (days * DAY + secs).max(0),
+            EndRule::Nominal(days, secs) => days.saturating_mul(DAY).saturating_add(secs).max(0),
         };
         // wall-clock bounds; the margin covers a DST overlap or gap around the window edges
         let margin = 6 * 3600;
-        let horizon_local = sconv.to_local(we) + margin;
-        let from_local = sconv.to_local(ws) - span - margin;
+        let horizon_local = sconv.to_local(we).saturating_add(margin);
+        let from_local = sconv
+            .to_local(ws)
+            .saturating_sub(span)
+            .saturating_sub(margin);
+        // a RANGE=THISANDFUTURE override moves later instances: those it moves into the window
+        // are generated too
+        let (mut gen_from, mut gen_to) = (from_local, horizon_local);
+        for &(rkey, new_su, ..) in &ranges {
+            let delta = range_delta(rkey, new_su, master_is_date, &sconv);
+            gen_from = gen_from.min(from_local.saturating_sub(delta));
+            gen_to = gen_to.max(horizon_local.saturating_sub(delta));
+        }
 
         // RRULEs: an empty value is ignored, an unreadable one is skipped with a warning
         let mut rules = Vec::new();
@@ -1087,7 +1480,7 @@ impl Calendar {
             }
             match super::rrule::RRule::parse(p.raw_value()) {
                 Ok(r) => rules.push(r),
-                Err(e) => warnings.push(format!("RRULE ignored: {e}")),
+                Err(e) => warn(warnings, || format!("RRULE ignored: {e}")),
             }
         }
         let until_local_of = |r: &super::rrule::RRule| match &r.until {
@@ -1103,7 +1496,8 @@ impl Calendar {
             Some(CalDateTime::Utc(dt)) if !start.is_date() => Some(sconv.to_local(local_secs(*dt))),
             Some(u) => Some(local_secs(u.local())),
         };
-        // DTSTART is the first instance, unless every rule ends before it
+        // DTSTART is the first instance, unless every rule ends before it. Starts before
+        // `gen_from` cannot reach the window and are not kept.
         let mut starts: Vec<i64> = Vec::new();
         let all_end_before = !rules.is_empty()
             && rules
@@ -1112,8 +1506,23 @@ impl Calendar {
         if !all_end_before {
             starts.push(start_local);
         }
+        // starts in the window, over every rule of the series
+        let cap = opts.max_instances.saturating_mul(4).saturating_add(1000);
+        let mut produced = 0usize;
         for r in &rules {
             let until_local = until_local_of(r);
+            if until_local.is_some_and(|u| u < gen_from) {
+                // ends before anything it makes could reach the window
+                continue;
+            }
+            if budget.remaining == 0 {
+                out.truncate(TruncationReason::TotalIterations);
+                budget.stop = true;
+                warn(warnings, || {
+                    "the expansion ran out of its total iteration budget".to_owned()
+                });
+                break;
+            }
             let until_utc = match (&r.until, &start) {
                 (Some(CalDateTime::Utc(dt)), s)
                     if !s.is_date() && !matches!(s, CalDateTime::Floating(_)) =>
@@ -1122,12 +1531,18 @@ impl Calendar {
                 }
                 _ => None,
             };
-            let mut it = RuleIter::new(r, start.local(), opts.max_iterations);
-            it.skip_to(from_local);
-            it.set_horizon(horizon_local);
-            let mut produced = 0usize;
+            let rule_budget = u64::try_from(opts.max_iterations).unwrap_or(u64::MAX);
+            let limited_by_total = budget.remaining < rule_budget;
+            let mut it = RuleIter::new(
+                r,
+                start.local(),
+                usize::try_from(rule_budget.min(budget.remaining)).unwrap_or(usize::MAX),
+            );
+            it.seek(gen_from);
+            it.set_horizon(gen_to);
+            let mut capped = false;
             for l in it.by_ref() {
-                if l > horizon_local {
+                if l > gen_to {
                     break;
                 }
                 let past_until = match until_utc {
@@ -1138,17 +1553,32 @@ impl Calendar {
                     break;
                 }
                 starts.push(l);
-                if l >= from_local {
-                    produced += 1;
-                }
-                if produced > opts.max_instances.saturating_mul(4) + 1000 {
-                    out.truncated = true;
+                produced += 1;
+                if produced > cap {
+                    capped = true;
                     break;
                 }
             }
+            budget.remaining = budget.remaining.saturating_sub(it.steps());
             if it.guard_hit {
-                out.truncated = true;
-                warnings.push(format!("RRULE {r} stopped by the iteration guard"));
+                let reason = if limited_by_total {
+                    budget.stop = true;
+                    TruncationReason::TotalIterations
+                } else {
+                    TruncationReason::RuleIterations
+                };
+                out.truncate(reason);
+                warn(warnings, || {
+                    format!(
+                        "UID {:?}: RRULE {} stopped by the iteration budget ({reason})",
+                        clip(&master.uid().unwrap_or_default()),
+                        clip(&r.to_string())
+                    )
+                });
+            }
+            if capped {
+                out.truncate(TruncationReason::MaxInstances);
+                break;
             }
         }
         // RDATE, with the end of a PERIOD value
@@ -1168,11 +1598,11 @@ impl Calendar {
                 let rd = match CalDateTime::parse(first, tzid.as_deref()) {
                     Ok(v) => fix(v),
                     Err(e) => {
-                        warnings.push(format!("RDATE ignored: {e}"));
+                        warn(warnings, || format!("RDATE ignored: {e}"));
                         continue;
                     }
                 };
-                let rconv = conv_for(&rd, resolver, floating, &mut warnings);
+                let rconv = conv_for(&rd, resolver, floating, warnings);
                 let l = match (&rd, &start) {
                     (CalDateTime::Date(d), s) if !s.is_date() => {
                         local_secs(d.to_datetime(start.local().time()))
@@ -1188,7 +1618,7 @@ impl Calendar {
                         period_ends
                             .insert(l, EndRule::Nominal(d.nominal_days(), d.exact_seconds()));
                     } else if let Ok(e) = CalDateTime::parse(second, tzid.as_deref()).map(fix) {
-                        let eu = conv_for(&e, resolver, floating, &mut warnings)
+                        let eu = conv_for(&e, resolver, floating, warnings)
                             .to_utc(local_secs(e.local()));
                         period_ends.insert(l, EndRule::Exact(eu - su));
                     }
@@ -1222,9 +1652,9 @@ impl Calendar {
         let orphan = |key: i64| covered(key) && !generated.contains(&key);
         for (key, _, _, rid, ..) in &placed_overrides {
             if orphan(*key) {
-                warnings.push(format!(
-                    "RECURRENCE-ID {rid} names no occurrence of the series: ignored"
-                ));
+                warn(warnings, || {
+                    format!("RECURRENCE-ID {rid} names no occurrence of the series: ignored")
+                });
             }
         }
         emit_overrides(out, &|key| !orphan(key));
@@ -1244,7 +1674,7 @@ impl Calendar {
                 continue;
             }
             if out.occurrences.len() >= opts.max_instances {
-                out.truncated = true;
+                out.truncate(TruncationReason::MaxInstances);
                 break;
             }
             let Some(dt) = dt_from_local_secs(l) else {
@@ -1252,15 +1682,13 @@ impl Calendar {
             };
             let rid = start.with_local(dt);
             // a later instance of a RANGE=THISANDFUTURE override moves by the same wall-clock
-            // offset and takes the override's length and data (RFC 5545 §3.8.4.4)
-            let range = ranges.iter().rev().find(|r| r.0 < key);
+            // offset and takes the override's length and data (RFC 5545 §3.8.4.4): the last
+            // override before this instance, found by binary search
+            let after = ranges.partition_point(|r| r.0 < key);
+            let range = after.checked_sub(1).and_then(|i| ranges.get(i));
             if let Some(&(rkey, new_su, rrule, ridx, rov)) = range {
-                let delta = if master_is_date {
-                    sconv.to_local(new_su) - rkey
-                } else {
-                    sconv.to_local(new_su) - sconv.to_local(rkey)
-                };
-                let (sl2, el2, su2, eu2) = place(l + delta, rrule, &sconv);
+                let delta = range_delta(rkey, new_su, master_is_date, &sconv);
+                let (sl2, el2, su2, eu2) = place(l.saturating_add(delta), rrule, &sconv);
                 let Some(dt2) = dt_from_local_secs(sl2) else {
                     continue;
                 };
@@ -1299,23 +1727,56 @@ impl Calendar {
                 opts,
             );
         }
-        merge_warnings(out, warnings);
         Ok(())
     }
 }
 
-fn merge_warnings(out: &mut Expansion, warnings: Vec<String>) {
-    for w in warnings {
-        add_warning(out, w);
+/// The wall-clock offset by which a RANGE=THISANDFUTURE override (named by `rkey`, now starting
+/// at the instant `new_su`) moves the later instances.
+fn range_delta(rkey: i64, new_su: i64, master_is_date: bool, sconv: &Conv<'_>) -> i64 {
+    if master_is_date {
+        sconv.to_local(new_su).saturating_sub(rkey)
+    } else {
+        sconv.to_local(new_su).saturating_sub(sconv.to_local(rkey))
     }
 }
 
 /// At most this many distinct warnings are kept (a broken file may repeat one per component).
 const MAX_WARNINGS: usize = 100;
 
-fn add_warning(out: &mut Expansion, w: String) {
-    if out.warnings.len() < MAX_WARNINGS && !out.warnings.contains(&w) {
-        out.warnings.push(w);
+/// A longer warning is cut (a TZID or a UID can be as long as the input).
+const MAX_WARNING_LEN: usize = 300;
+
+/// The part of an input value (TZID, UID, rule) a warning quotes: at most 100 bytes.
+fn clip(s: &str) -> String {
+    const MAX: usize = 100;
+    if s.len() <= MAX {
+        return s.to_owned();
+    }
+    let mut cut = MAX;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}…", s.get(..cut).unwrap_or_default())
+}
+
+/// Adds a warning unless it is already there or the list is full; `w` is only formatted when it
+/// may be kept, so a warning repeated for every input line costs a bounded comparison.
+fn warn(warnings: &mut Vec<String>, w: impl FnOnce() -> String) {
+    if warnings.len() >= MAX_WARNINGS {
+        return;
+    }
+    let mut w = w();
+    if w.len() > MAX_WARNING_LEN {
+        let mut cut = MAX_WARNING_LEN;
+        while !w.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        w.truncate(cut);
+        w.push('…');
+    }
+    if !warnings.contains(&w) {
+        warnings.push(w);
     }
 }
 
@@ -1353,7 +1814,7 @@ fn push(
     opts: &ExpandOptions,
 ) {
     if out.occurrences.len() >= opts.max_instances {
-        out.truncated = true;
+        out.truncate(TruncationReason::MaxInstances);
         return;
     }
     let (Some(sdt), Some(edt)) = (dt_from_local_secs(sl), dt_from_local_secs(el)) else {
@@ -1371,5 +1832,7 @@ fn push(
     });
 }
 
+#[cfg(test)]
+mod budget_tests;
 #[cfg(test)]
 mod tests;

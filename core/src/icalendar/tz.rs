@@ -1,7 +1,7 @@
 //! Time zone resolution for TZID values: RFC 5545 §3.6.5 (VTIMEZONE) and §3.3.5 (DST gaps and
 //! overlaps), with the IANA database bundled in jiff as the other source.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -35,6 +35,8 @@ pub(crate) struct CustomZone {
     /// (utc seconds of the transition, offset before, offset after), sorted.
     transitions: Vec<(i64, i32, i32)>,
     initial: i32,
+    /// True when a bound stopped reading the rules (see [`CustomZone::from_vtimezone`]).
+    cut: bool,
 }
 
 impl Zone {
@@ -47,6 +49,12 @@ impl Zone {
                 .map_or(local, |ts| ts.as_second()),
             Zone::Custom(c) => c.local_to_utc(local),
         }
+    }
+
+    /// True for a VTIMEZONE whose rules were not all read (a bound of
+    /// [`CustomZone::from_vtimezone`]): offsets late in its range may be wrong.
+    pub(crate) fn is_cut(&self) -> bool {
+        matches!(self, Zone::Custom(c) if c.cut)
     }
 
     pub(crate) fn utc_to_local(&self, utc: i64) -> i64 {
@@ -85,14 +93,19 @@ impl CustomZone {
     }
 
     /// Builds the transition table from STANDARD/DAYLIGHT observances, up to `until_year`.
-    fn from_vtimezone(comp: &Component, until_year: i16) -> Option<CustomZone> {
+    ///
+    /// Bounded whatever the VTIMEZONE holds: at most [`MAX_ONSETS_PER_RULE`] onsets per RRULE,
+    /// [`MAX_TRANSITIONS`] transitions in all, and `budget` rule steps (see
+    /// `RuleIter`), which the steps taken are taken from. A zone cut by one of these says so
+    /// ([`Zone::is_cut`]).
+    fn from_vtimezone(comp: &Component, until_year: i16, budget: &mut u64) -> Option<CustomZone> {
         let mut transitions = Vec::new();
         let mut earliest: Option<(i64, i32)> = None;
-        let horizon = dt_from_local_secs(0)
-            .and_then(|_| jiff::civil::Date::new(until_year, 1, 1).ok())
+        let mut cut = false;
+        let horizon = jiff::civil::Date::new(until_year, 1, 1)
             .map(|d| local_secs(d.to_datetime(jiff::civil::Time::midnight())))
             .unwrap_or(i64::MAX);
-        for obs in comp
+        'observances: for obs in comp
             .components()
             .iter()
             .filter(|c| c.is("STANDARD") || c.is("DAYLIGHT"))
@@ -119,37 +132,65 @@ impl CustomZone {
             if earliest.is_none_or(|(s, _)| start_local < s) {
                 earliest = Some((start_local, from));
             }
-            let mut onsets = vec![start_local];
+            let add = |l: i64, transitions: &mut Vec<(i64, i32, i32)>| {
+                if transitions.len() >= MAX_TRANSITIONS {
+                    return false;
+                }
+                transitions.push((l - i64::from(from), from, to));
+                true
+            };
+            if !add(start_local, &mut transitions) {
+                cut = true;
+                break;
+            }
             for p in obs.properties_named("RRULE") {
                 let Ok(rule) = RRule::parse(p.raw_value()) else {
                     continue;
                 };
+                if *budget == 0 {
+                    cut = true;
+                    continue;
+                }
                 let until = rule.until.as_ref().map(|u| match u {
                     CalDateTime::Utc(dt) => local_secs(*dt) + i64::from(from),
                     other => local_secs(other.local()),
                 });
-                let mut it = RuleIter::new(&rule, start.local(), 100_000);
+                let mut it = RuleIter::new(
+                    &rule,
+                    start.local(),
+                    usize::try_from(*budget).unwrap_or(usize::MAX),
+                );
                 it.set_horizon(horizon);
-                for _ in 0..2000 {
-                    let Some(l) = it.next() else { break };
+                let mut onsets = 0;
+                for l in it.by_ref() {
                     if l > horizon || until.is_some_and(|u| l > u) {
                         break;
                     }
-                    onsets.push(l);
+                    onsets += 1;
+                    if onsets > MAX_ONSETS_PER_RULE || !add(l, &mut transitions) {
+                        cut = true;
+                        break;
+                    }
+                }
+                cut |= it.guard_hit;
+                *budget = budget.saturating_sub(it.steps());
+                if transitions.len() >= MAX_TRANSITIONS {
+                    break 'observances;
                 }
             }
             for p in obs.properties_named("RDATE") {
                 if let Ok(list) = CalDateTime::list_from_property(p) {
-                    onsets.extend(list.iter().map(|d| match d {
-                        CalDateTime::Utc(dt) => local_secs(*dt) + i64::from(from),
-                        other => local_secs(other.local()),
-                    }));
+                    for d in list {
+                        let l = match d {
+                            CalDateTime::Utc(dt) => local_secs(dt) + i64::from(from),
+                            other => local_secs(other.local()),
+                        };
+                        if !add(l, &mut transitions) {
+                            cut = true;
+                            break 'observances;
+                        }
+                    }
                 }
-            }
-            transitions.extend(onsets.into_iter().map(|l| (l - i64::from(from), from, to)));
-            if transitions.len() > MAX_TRANSITIONS {
-                // a real zone has a few hundred; more is an attack or a broken file
-                break;
             }
         }
         let (_, initial) = earliest?;
@@ -158,12 +199,26 @@ impl CustomZone {
         Some(CustomZone {
             transitions,
             initial,
+            cut,
         })
     }
 }
 
-/// Upper bound on the transitions built from one VTIMEZONE.
+/// Upper bound on the transitions built from one VTIMEZONE (a real zone has a few hundred; more
+/// is an attack or a broken file).
 const MAX_TRANSITIONS: usize = 20_000;
+
+/// Upper bound on the onsets read from one RRULE of an observance (a yearly rule from 1601, the
+/// DTSTART Outlook writes, to 2200 has 600).
+const MAX_ONSETS_PER_RULE: usize = 2000;
+
+/// Rule steps (see `RuleIter`) for one VTIMEZONE: a real zone, two yearly rules from 1601 to
+/// 2200, takes about 40,000.
+const ZONE_STEPS: u64 = 200_000;
+
+/// Rule steps for all the VTIMEZONEs one [`Resolver`] builds (an object with thousands of
+/// hostile zones): past it, zones are built from their DTSTARTs and RDATEs only, and cut.
+const RESOLVER_STEPS: u64 = 2_000_000;
 
 /// Parses `+HHMM`, `-HHMM` or `+HHMMSS` into seconds.
 pub(crate) fn parse_offset(s: &str) -> Option<i32> {
@@ -213,16 +268,22 @@ const WINDOWS: &[(&str, &str)] = &[
 ];
 
 /// Finds an IANA zone for a TZID: the name itself, a suffix after a `/`-separated prefix
-/// (`/mozilla.org/20050126_1/Europe/Berlin`), or a known Windows name.
+/// (`/mozilla.org/20050126_1/Europe/Berlin`), or a known Windows name. Only the suffixes an IANA
+/// name can be are tried (two or three segments, or `UTC`), so a TZID of many segments costs
+/// what its length costs.
 pub(crate) fn iana_for(tzid: &str) -> Option<TimeZone> {
     let t = tzid.trim().trim_matches('"');
     if let Ok(z) = TimeZone::get(t) {
         return Some(z);
     }
-    let mut rest = t;
-    while let Some(i) = rest.find('/') {
-        rest = rest.get(i + 1..)?;
-        if (rest.contains('/') || rest.eq_ignore_ascii_case("UTC"))
+    // the starts of the last three segments, longest suffix first
+    let mut cuts: Vec<usize> = t.rmatch_indices('/').take(3).map(|(i, _)| i + 1).collect();
+    cuts.reverse();
+    for (n, &i) in cuts.iter().enumerate() {
+        let rest = t.get(i..)?;
+        // `cuts.len() - n` segments: a suffix of one segment only as UTC
+        let segments = cuts.len() - n;
+        if (segments > 1 || rest.eq_ignore_ascii_case("UTC"))
             && let Ok(z) = TimeZone::get(rest)
         {
             return Some(z);
@@ -240,39 +301,50 @@ fn windows_for(tzid: &str) -> Option<TimeZone> {
 }
 
 /// Resolves TZIDs of one VCALENDAR, caching each result.
+///
+/// Linear in the object: VTIMEZONEs are indexed by TZID once (the first of a TZID wins), each
+/// TZID is resolved once, and building zones from VTIMEZONE rules shares one step budget
+/// ([`RESOLVER_STEPS`]).
 pub(crate) struct Resolver<'a> {
-    vtimezones: Vec<&'a Component>,
+    vtimezones: HashMap<&'a str, &'a Component>,
     policy: TzPolicy,
     cache: RefCell<HashMap<String, Option<Rc<Zone>>>>,
+    steps_left: Cell<u64>,
 }
 
 impl<'a> Resolver<'a> {
     pub(crate) fn new(root: &'a Component, policy: TzPolicy) -> Resolver<'a> {
+        let mut vtimezones = HashMap::new();
+        for c in root.components().iter().filter(|c| c.is("VTIMEZONE")) {
+            if let Some(p) = c.property("TZID") {
+                vtimezones.entry(p.raw_value().trim()).or_insert(c);
+            }
+        }
         Resolver {
-            vtimezones: root
-                .components()
-                .iter()
-                .filter(|c| c.is("VTIMEZONE"))
-                .collect(),
+            vtimezones,
             policy,
             cache: RefCell::new(HashMap::new()),
+            steps_left: Cell::new(RESOLVER_STEPS),
         }
     }
 
     pub(crate) fn empty(policy: TzPolicy) -> Resolver<'static> {
         Resolver {
-            vtimezones: Vec::new(),
+            vtimezones: HashMap::new(),
             policy,
             cache: RefCell::new(HashMap::new()),
+            steps_left: Cell::new(RESOLVER_STEPS),
         }
     }
 
     fn vtimezone(&self, tzid: &str) -> Option<Zone> {
-        let comp = self.vtimezones.iter().find(|c| {
-            c.property("TZID")
-                .is_some_and(|p| p.raw_value().trim() == tzid.trim())
-        })?;
-        CustomZone::from_vtimezone(comp, 2200).map(Zone::Custom)
+        let comp = self.vtimezones.get(tzid.trim())?;
+        let left = self.steps_left.get();
+        let mut budget = left.min(ZONE_STEPS);
+        let zone = CustomZone::from_vtimezone(comp, 2200, &mut budget);
+        self.steps_left
+            .set(left.saturating_sub(left.min(ZONE_STEPS) - budget));
+        zone.map(Zone::Custom)
     }
 
     /// The zone for a TZID, or `None` when neither source knows it.
@@ -295,5 +367,125 @@ impl<'a> Resolver<'a> {
             .borrow_mut()
             .insert(tzid.to_owned(), zone.clone());
         zone
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contentline;
+
+    fn vtimezone(rrules: &str) -> Component {
+        let text = format!(
+            "BEGIN:VCALENDAR\r\nBEGIN:VTIMEZONE\r\nTZID:X\r\nBEGIN:STANDARD\r\n\
+             DTSTART:19700101T000000\r\n{rrules}TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0000\r\n\
+             END:STANDARD\r\nEND:VTIMEZONE\r\nEND:VCALENDAR\r\n"
+        );
+        let mut comps = contentline::parse(&text).expect("parse");
+        comps.remove(0)
+    }
+
+    fn build(root: &Component, budget: &mut u64) -> CustomZone {
+        let vtz = root
+            .components()
+            .iter()
+            .find(|c| c.is("VTIMEZONE"))
+            .expect("vtimezone");
+        CustomZone::from_vtimezone(vtz, 2200, budget).expect("zone")
+    }
+
+    #[test]
+    fn a_real_zone_is_read_whole() {
+        let root = vtimezone("RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\n");
+        let mut budget = ZONE_STEPS;
+        let z = build(&root, &mut budget);
+        assert!(!z.cut);
+        // DTSTART and one onset a year from 1970 to 2199
+        assert_eq!(z.transitions.len(), 1 + 230);
+        assert!(
+            ZONE_STEPS - budget < 10_000,
+            "{} steps",
+            ZONE_STEPS - budget
+        );
+    }
+
+    #[test]
+    fn many_rules_in_one_observance_stay_bounded() {
+        // 5,000 SECONDLY rules: before, 2,000 onsets each were kept before any check (10 million)
+        let root = vtimezone(&"RRULE:FREQ=SECONDLY\r\n".repeat(5000));
+        let mut budget = ZONE_STEPS;
+        let z = build(&root, &mut budget);
+        assert!(z.cut);
+        assert!(z.transitions.len() <= MAX_TRANSITIONS);
+        // the full yearly product: 2,000 onsets read lazily (the first is DTSTART), then the cut
+        let full = "RRULE:FREQ=YEARLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,\
+                    11,12,13,14,15,16,17,18,19,20,21,22,23\r\n";
+        let root = vtimezone(full);
+        let mut budget = ZONE_STEPS;
+        let z = build(&root, &mut budget);
+        assert!(z.cut);
+        assert_eq!(z.transitions.len(), MAX_ONSETS_PER_RULE);
+        // a spent budget: the rules are left out, the zone still has its DTSTART
+        let mut budget = 0;
+        let z = build(&root, &mut budget);
+        assert!(z.cut);
+        assert_eq!(z.transitions.len(), 1);
+    }
+
+    #[test]
+    fn the_resolver_budget_is_shared_by_all_zones() {
+        let mut text = String::from("BEGIN:VCALENDAR\r\n");
+        for i in 0..100 {
+            text.push_str(&format!(
+                "BEGIN:VTIMEZONE\r\nTZID:Z{i}\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n\
+                 RRULE:FREQ=DAILY;BYMONTH=1;BYWEEKNO=30\r\nTZOFFSETFROM:+0100\r\n\
+                 TZOFFSETTO:+0000\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+            ));
+        }
+        text.push_str("END:VCALENDAR\r\n");
+        let root = contentline::parse(&text).expect("parse").remove(0);
+        let r = Resolver::new(&root, TzPolicy::PreferVtimezone);
+        // each zone walks 230 years of days that never match: as many as the shared budget
+        // holds are read whole, the others are cut
+        let mut budget = ZONE_STEPS;
+        let _ = build(&root, &mut budget);
+        let per_zone = ZONE_STEPS - budget;
+        let whole = (0..100)
+            .filter(|i| r.resolve(&format!("Z{i}")).is_some_and(|z| !z.is_cut()))
+            .count();
+        assert_eq!(whole as u64, RESOLVER_STEPS / per_zone);
+        assert!(whole < 20, "{whole} zones read whole");
+        assert_eq!(r.steps_left.get(), 0);
+    }
+
+    #[test]
+    fn the_first_vtimezone_of_a_tzid_wins() {
+        let text = "BEGIN:VCALENDAR\r\n\
+            BEGIN:VTIMEZONE\r\nTZID:Dup\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n\
+            TZOFFSETFROM:+0300\r\nTZOFFSETTO:+0300\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n\
+            BEGIN:VTIMEZONE\r\nTZID:Dup\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n\
+            TZOFFSETFROM:+0500\r\nTZOFFSETTO:+0500\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n\
+            END:VCALENDAR\r\n";
+        let root = contentline::parse(text).expect("parse").remove(0);
+        let r = Resolver::new(&root, TzPolicy::PreferVtimezone);
+        let z = r.resolve(" Dup ").expect("zone");
+        assert_eq!(z.local_to_utc(3 * 3600), 0);
+    }
+
+    #[test]
+    fn iana_suffixes_are_few() {
+        assert_eq!(
+            iana_for("/mozilla.org/20050126_1/Europe/Berlin"),
+            TimeZone::get("Europe/Berlin").ok()
+        );
+        assert_eq!(
+            iana_for("/x/America/Argentina/Buenos_Aires"),
+            TimeZone::get("America/Argentina/Buenos_Aires").ok()
+        );
+        assert_eq!(iana_for("/softwarestudio.org/UTC"), Some(TimeZone::UTC));
+        assert_eq!(
+            iana_for(&format!("{}Europe/Nowhere", "a/".repeat(50_000))),
+            None
+        );
     }
 }

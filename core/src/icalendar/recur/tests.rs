@@ -370,10 +370,11 @@ fn guards_stop_unbounded_rules() {
         .expect("expand");
     assert_eq!(out.occurrences.len(), 500);
     assert!(out.truncated);
-    // an iteration cap on a rule with COUNT that can never be reached
+    // an iteration cap on a rule with COUNT that can never be reached (week 30 is never in
+    // January, which only walking the days finds out)
     let c = cal(
         ":20250101T000000Z",
-        "RRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;COUNT=5\r\n",
+        "RRULE:FREQ=DAILY;BYMONTH=1;BYWEEKNO=30;COUNT=5\r\n",
     );
     let opts = ExpandOptions {
         max_iterations: 10_000,
@@ -386,6 +387,21 @@ fn guards_stop_unbounded_rules() {
         )
         .expect("expand");
     assert!(out.truncated);
+    assert_eq!(out.truncation, Some(TruncationReason::RuleIterations));
+    // one no day can satisfy stops at once, and the answer is complete
+    let c = cal(
+        ":20250101T000000Z",
+        "RRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;COUNT=5\r\n",
+    );
+    let out = c
+        .expand(
+            window("2025-01-01T00:00:00Z", "9999-01-01T00:00:00Z"),
+            &opts,
+        )
+        .expect("expand");
+    assert_eq!(out.occurrences.len(), 1);
+    assert!(!out.truncated);
+    assert_eq!(out.truncation, None);
     // a window far from an old start is reached without walking every period
     let c = cal(":19700101T000000Z", "RRULE:FREQ=SECONDLY;INTERVAL=7\r\n");
     let out = c
