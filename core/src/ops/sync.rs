@@ -24,7 +24,9 @@ use crate::rfc6578::{is_invalid_token, read_sync_page, sync_collection_body};
 use crate::session::Session;
 use crate::xml::names;
 
-/// Safety bound on sync-collection pages in one sync.
+/// Safety bound on sync-collection pages in one sync. Paging also stops with an error when a
+/// token comes back that was already asked with, or a truncated page names no member not
+/// already named in this sync, so pages are bounded by the members reported plus one.
 const MAX_PAGES: usize = 10_000;
 
 /// How many times a sync asks for a member listed as changed before reporting it as a
@@ -34,10 +36,14 @@ pub const FETCH_ROUNDS: u32 = 2;
 
 #[derive(Debug)]
 enum Tag {
-    Page { token: Option<String> },
+    Page {
+        token: Option<String>,
+    },
     Ctag,
     Listing,
-    Fetch,
+    /// A multiget, with the normalised hrefs it asked for: a row for any other href (even one
+    /// asked for in another batch) is not this request's answer and is ignored.
+    Fetch(HashSet<String>),
     Get(String),
 }
 
@@ -62,6 +68,8 @@ pub struct Sync {
     method: SyncMethod,
     token_was_reset: bool,
     pages: usize,
+    /// The report started from no token, so it lists every member.
+    initial_report: bool,
     /// Page tokens already asked for: a server that hands one out twice is looping.
     tokens_asked: HashSet<String>,
     pending_fetches: usize,
@@ -107,6 +115,7 @@ impl Sync {
             method: SyncMethod::SyncCollection,
             token_was_reset: false,
             pages: 0,
+            initial_report: false,
             tokens_asked: HashSet::new(),
             pending_fetches: 0,
             round: 0,
@@ -126,7 +135,10 @@ impl Sync {
         match op.old.sync_token.clone() {
             Some(token) if !token.is_empty() => op.request_page(Some(token)),
             _ if op.old.ctag.is_some() => op.request_ctag(),
-            _ if profile.empty_sync_token => op.request_page(None),
+            _ if profile.empty_sync_token => {
+                op.initial_report = true;
+                op.request_page(None);
+            }
             _ => op.request_listing(),
         }
         op
@@ -180,7 +192,7 @@ impl Sync {
             Tag::Page { token } => self.on_page(token, reply),
             Tag::Ctag => self.on_ctag(reply),
             Tag::Listing => self.on_listing(reply),
-            Tag::Fetch => self.on_fetch(reply).map(|()| self.fetch_answered()),
+            Tag::Fetch(batch) => self.on_fetch(&batch, reply).map(|()| self.fetch_answered()),
             Tag::Get(key) => self.on_get(key, reply).map(|()| self.fetch_answered()),
         };
         if let Err(e) = outcome {
@@ -219,6 +231,7 @@ impl Sync {
         }
         let ms = crate::rfc4918::multistatus::parse(&response.body, reply.url.as_str())?;
         let page = read_sync_page(ms, self.collection.as_str());
+        let known = self.seen.len();
         for c in page.changed {
             self.seen
                 .insert(href::normalize(&c.href), (c.href, Seen::Changed(c.etag)));
@@ -226,6 +239,9 @@ impl Sync {
         for d in page.deleted {
             self.seen.insert(href::normalize(&d), (d, Seen::Deleted));
         }
+        // A truncated page must name at least one member not named before in this sync:
+        // otherwise the server is paging without progress (and could do so forever).
+        let progressed = self.seen.len() > known;
         if page.token.is_none() {
             return Err(Error::new(
                 ErrorKind::Protocol,
@@ -239,15 +255,25 @@ impl Sync {
                 .new_token
                 .as_ref()
                 .is_some_and(|t| self.tokens_asked.contains(t));
-            if repeated || self.new_token == token || self.pages >= MAX_PAGES {
+            if repeated || !progressed || self.new_token == token || self.pages >= MAX_PAGES {
                 return Err(Error::new(
                     ErrorKind::Protocol,
-                    "the server truncated the sync without advancing its token",
+                    "the server truncated the sync without progress (a repeated token, or a \
+                     page naming no new member)",
                 )
                 .with_url(reply.url.as_str()));
             }
             self.request_page(self.new_token.clone());
             return Ok(());
+        }
+        if self.initial_report {
+            // An initial report lists every member: what the state has and it does not list
+            // is gone (members the app recorded itself, or a state kept without a token).
+            for (key, original) in &self.old_keys {
+                self.seen
+                    .entry(key.clone())
+                    .or_insert_with(|| (original.clone(), Seen::Deleted));
+            }
         }
         self.fetch();
         Ok(())
@@ -326,10 +352,20 @@ impl Sync {
     /// Fetches every member listed as changed and every member still pending.
     fn fetch(&mut self) {
         let mut want = Vec::new();
+        let mut unchanged = Vec::new();
         for (key, (original, seen)) in &self.seen {
-            if matches!(seen, Seen::Changed(_)) {
-                want.push((key.clone(), original.clone()));
+            if let Seen::Changed(etag) = seen {
+                let held = self.old_keys.get(key).and_then(|k| self.old.etags.get(k));
+                if etag.is_some() && held == etag.as_ref() {
+                    // Listed with the ETag the state already has: nothing to fetch.
+                    unchanged.push(key.clone());
+                } else {
+                    want.push((key.clone(), original.clone()));
+                }
             }
+        }
+        for key in unchanged {
+            self.seen.remove(&key);
         }
         for original in &self.old.pending {
             let key = href::normalize(original);
@@ -374,11 +410,12 @@ impl Sync {
             }
         } else {
             let batch = self.m.x.ctx().batch_size;
-            let hrefs: Vec<String> = want.into_iter().map(|(_, h)| h).collect();
-            for chunk in hrefs.chunks(batch) {
+            for chunk in want.chunks(batch) {
                 self.pending_fetches += 1;
-                let spec = multiget_spec(&self.collection, self.kind, chunk);
-                self.m.x.send(Tag::Fetch, spec);
+                let hrefs: Vec<String> = chunk.iter().map(|(_, h)| h.clone()).collect();
+                let keys = chunk.iter().map(|(k, _)| k.clone()).collect();
+                let spec = multiget_spec(&self.collection, self.kind, &hrefs);
+                self.m.x.send(Tag::Fetch(keys), spec);
             }
         }
         if self.pending_fetches == 0 {
@@ -417,12 +454,12 @@ impl Sync {
         Ok(())
     }
 
-    fn on_fetch(&mut self, reply: Reply) -> Result<()> {
+    fn on_fetch(&mut self, batch: &HashSet<String>, reply: Reply) -> Result<()> {
         let ms = expect_multistatus(&reply)?;
         for r in ms.responses {
             let key = href::normalize(&r.href);
-            if !self.asked.contains(&key) || self.delivered.contains_key(&key) {
-                // Not asked for in this sync, or a duplicate row: ignored.
+            if !batch.contains(&key) || self.delivered.contains_key(&key) {
+                // Not asked for in this request, or a duplicate row: ignored.
                 continue;
             }
             let status = r.effective_status();
