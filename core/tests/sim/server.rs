@@ -66,10 +66,14 @@ impl Flavor {
         matches!(self, Flavor::GoogleCaldav | Flavor::GoogleCarddav)
     }
 
-    fn style(self) -> Style {
+    /// The XML style of one answer; `n` counts answers, so href spellings vary between them
+    /// (except iCloud's, which are always paths).
+    fn style(self, n: u64) -> Style {
         Style {
             default_ns: self == Flavor::Icloud,
             cr_as_ref: matches!(self, Flavor::Icloud | Flavor::GoogleCarddav),
+            encode_at: n % 3 == 1,
+            full_urls: self != Flavor::Icloud && n % 5 == 2,
         }
     }
 }
@@ -213,7 +217,8 @@ impl Answer {
         self
     }
 
-    pub fn render(self, flavor: Flavor) -> HttpResponse {
+    /// The response; `n` (an answer counter) picks how hrefs are spelled.
+    pub fn render(self, flavor: Flavor, n: u64) -> HttpResponse {
         let body = match self.body {
             Body::Text(text) => text,
             Body::Rows {
@@ -226,7 +231,7 @@ impl Answer {
                 } else {
                     "card:address-data"
                 };
-                xml::multistatus(flavor.style(), &rows, prop, token.as_deref())
+                xml::multistatus(flavor.style(n), &rows, prop, token.as_deref())
             }
         };
         HttpResponse {
@@ -323,7 +328,14 @@ impl Server {
     /// A fresh UID (devices and the app never reuse one, except on purpose).
     pub fn fresh_uid(&mut self, prefix: &str) -> String {
         self.name_counter += 1;
-        format!("{prefix}{}", self.name_counter)
+        let n = self.name_counter;
+        // Some UIDs carry characters that hrefs spell in more than one way (Google's event
+        // UIDs end in `@google.com`; people put spaces in file names).
+        match n % 7 {
+            3 => format!("{prefix}{n}@sim.test"),
+            5 => format!("{prefix} {n}"),
+            _ => format!("{prefix}{n}"),
+        }
     }
 
     /// A new Bearer token (the old one stops working): the next request with it gets 401.
@@ -613,7 +625,7 @@ impl Server {
             href: Server::coll_path(coll),
             body: RowBody::Collection {
                 props: xml::collection_props(
-                    self.flavor.style(),
+                    self.flavor.style(0),
                     c.calendar,
                     &ctag,
                     self.sync_collection
@@ -639,9 +651,11 @@ impl Server {
         let rows = xml::texts(body, "href")
             .into_iter()
             .map(|href| {
-                let member = match self.target(&href) {
-                    Some((t, Some(name))) if t == coll => c.members.get(&name),
-                    _ => None,
+                let (href, member) = match self.target(&href) {
+                    Some((t, Some(name))) if t == coll => {
+                        (Server::member_path(coll, &name), c.members.get(&name))
+                    }
+                    _ => (href, None),
                 };
                 Row {
                     body: match member {
@@ -722,7 +736,8 @@ impl Server {
         let name = member_name(self.colls[coll].calendar, &uid);
         let data = req.body_text().unwrap_or("").to_owned();
         let etag = self.store(coll, &name, data);
-        let mut answer = Answer::new(201).header("Location", &Server::member_path(coll, &name));
+        let location = Server::member_path(coll, &name).replace(' ', "%20");
+        let mut answer = Answer::new(201).header("Location", &location);
         answer.applied = Some(AppliedWrite {
             coll,
             name,

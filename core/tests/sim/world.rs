@@ -75,6 +75,7 @@ pub struct World {
     pub max_delay_ms: u64,
     stuck_tokens: HashSet<String>,
     stuck_counter: u64,
+    answers: u64,
 }
 
 impl World {
@@ -95,6 +96,7 @@ impl World {
             max_delay_ms: 0,
             stuck_tokens: HashSet::new(),
             stuck_counter: 0,
+            answers: 0,
         }
     }
 
@@ -300,7 +302,8 @@ impl World {
             }
             _ => None,
         };
-        let mut response = answer.render(self.server.flavor);
+        self.answers += 1;
+        let mut response = answer.render(self.server.flavor, self.answers);
         match fault {
             Some(Fault::TruncatedBody) if !response.body.is_empty() => {
                 self.count(fault);
@@ -445,7 +448,11 @@ impl World {
                     .members
                     .keys()
                     .map(|n| Server::member_path(coll, n))
-                    .filter(|p| !requested.iter().any(|r| r.ends_with(p.as_str())))
+                    .filter(|p| {
+                        !requested
+                            .iter()
+                            .any(|r| davkit::href::percent_decode(r).ends_with(p.as_str()))
+                    })
                     .collect();
                 let path = rng.pick(&others).cloned()?;
                 rows.push(Row {
@@ -501,7 +508,7 @@ impl World {
     /// Invariant 4: a write goes out only with the precondition its profile requires.
     fn check_precondition(&mut self, req: &HttpRequest, class: &Class) {
         let flavor = self.server.flavor;
-        let path = path_of(&req.url);
+        let path = member_key(&req.url);
         let checked = self
             .op
             .as_ref()
@@ -532,7 +539,7 @@ impl World {
 
     /// Invariant 4: an applied write overwrote only the version the client read.
     fn on_applied(&mut self, req: &HttpRequest, write: AppliedWrite, fault: Option<Fault>) {
-        let path = path_of(&req.url);
+        let path = member_key(&req.url);
         let intent = self.op.as_ref().and_then(|op| op.intent);
         if let Some(old) = &write.replaced {
             let checked = self
@@ -672,4 +679,9 @@ impl TokenProvider for SimTokens {
         }
         ready(Ok(world.client_token.clone()))
     }
+}
+
+/// The decoded path of a member URL: how the checks name it, however it was spelled.
+fn member_key(url: &str) -> String {
+    davkit::href::percent_decode(&path_of(url))
 }

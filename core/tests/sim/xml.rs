@@ -84,11 +84,31 @@ pub struct Row {
 }
 
 /// How a server writes its XML: a `d:` prefix for DAV (most servers) or DAV as the default
-/// namespace (iCloud), and whether CR is escaped.
+/// namespace (iCloud), whether CR is escaped, and how hrefs are spelled (servers differ, and
+/// some differ between answers: `@` raw or as `%40`, absolute paths or full URLs).
 #[derive(Clone, Copy, Debug)]
 pub struct Style {
     pub default_ns: bool,
     pub cr_as_ref: bool,
+    pub encode_at: bool,
+    pub full_urls: bool,
+}
+
+/// An href as the server writes it: space always encoded, `@` as the style says, and the
+/// origin in front for full URLs. (Rows hold decoded paths; `%` is never re-encoded.)
+fn spell_href(href: &str, style: Style) -> String {
+    let mut out = String::with_capacity(href.len() + 24);
+    if style.full_urls && href.starts_with('/') {
+        out.push_str(crate::server::ORIGIN);
+    }
+    for c in href.chars() {
+        match c {
+            ' ' => out.push_str("%20"),
+            '@' if style.encode_at => out.push_str("%40"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 impl Style {
@@ -130,9 +150,10 @@ pub fn multistatus(
          xmlns:cs=\"http://calendarserver.org/ns/\">\n",
     );
     for row in rows {
+        let href = spell_href(&row.href, style);
         out.push_str(&format!(
             "<{p}response><{p}href>{}</{p}href>",
-            escape(&row.href, false)
+            escape(&href, false)
         ));
         let ok = |props: &str| {
             format!(
@@ -222,5 +243,34 @@ mod tests {
                     </d:sync-level><d:limit><d:nresults>3</d:nresults></d:limit>";
         assert_eq!(text(sync, "sync-token").as_deref(), Some(""));
         assert_eq!(text(sync, "nresults").as_deref(), Some("3"));
+    }
+
+    #[test]
+    fn spells_hrefs_in_every_style() {
+        let style = |encode_at, full_urls| Style {
+            default_ns: false,
+            cr_as_ref: false,
+            encode_at,
+            full_urls,
+        };
+        let path = "/dav/c0/a b@x.ics";
+        assert_eq!(spell_href(path, style(false, false)), "/dav/c0/a%20b@x.ics");
+        assert_eq!(
+            spell_href(path, style(true, true)),
+            "https://sim.test/dav/c0/a%20b%40x.ics"
+        );
+        let body = multistatus(
+            style(true, false),
+            &[Row {
+                href: path.into(),
+                body: RowBody::Status(404),
+            }],
+            "c:calendar-data",
+            None,
+        );
+        assert!(
+            body.contains("<d:href>/dav/c0/a%20b%40x.ics</d:href>"),
+            "{body}"
+        );
     }
 }
