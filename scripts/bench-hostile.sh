@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Runs every file of tests/hostile/ in a child process of its own, under a 1 GiB address-space
+# limit and a 5 s CPU limit (prlimit), and prints a table of peak memory (max RSS) and CPU time
+# per file, with what the file gave. A benchmark for issue 11, not a test: it prints, it does not
+# judge (the replay tests core/tests/hostile*.rs check the outcomes).
+#
+# The child is the release build of core/tests/hostile.rs, test `probe` (parse, summaries and
+# expansion for .ics; the multistatus parser and discovery for .xml; lenient parsing, summaries
+# and 3.0 -> 4.0 for .vcf), timed by /usr/bin/time.
+#
+# Usage: scripts/bench-hostile.sh [FILE...]   (default: every file of tests/hostile/)
+# Environment: AS_LIMIT (bytes, default 1 GiB), CPU_LIMIT (seconds, default 5).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+AS_LIMIT=${AS_LIMIT:-1073741824}
+CPU_LIMIT=${CPU_LIMIT:-5}
+
+for tool in prlimit /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 2; }
+done
+
+echo "building the probe (release)..." >&2
+bin=$(cargo test --release -p davkit --test hostile --no-run --message-format=json 2>/dev/null |
+  grep -o '"executable":"[^"]*/hostile-[^"]*"' | tail -n 1 | sed 's/^"executable":"//; s/"$//')
+[ -x "$bin" ] || { echo "could not build the probe" >&2; exit 2; }
+
+if [ "$#" -gt 0 ]; then
+  files=("$@")
+else
+  files=()
+  for f in tests/hostile/*; do
+    case "$f" in *.ics | *.xml | *.vcf) files+=("$f") ;; esac
+  done
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf '| %-44s | %9s | %9s | %7s | %-6s | %s |\n' file bytes "peak RSS" CPU status "what it gave"
+echo "|----------------------------------------------|----------:|----------:|--------:|--------|---|"
+worst_rss=0
+worst_cpu=0
+failed=0
+for f in "${files[@]}"; do
+  set +e
+  DAVKIT_HOSTILE_FILE="$f" prlimit --as="$AS_LIMIT" --cpu="$CPU_LIMIT" \
+    /usr/bin/time -o "$tmp/time" -f '%M %U %S %x' \
+    "$bin" --ignored --exact probe --nocapture --test-threads=1 >"$tmp/out" 2>"$tmp/err"
+  set -e
+  read -r rss user sys code < <(grep -E '^[0-9]+ [0-9.]+ [0-9.]+ -?[0-9]+$' "$tmp/time" | tail -n 1)
+  cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+  gave=$(grep -o -m1 'PROBE .*' "$tmp/out" | sed 's/^PROBE //; s/ *ok$//' | cut -c1-110 || true)
+  if grep -q 'terminated by signal' "$tmp/time"; then
+    status="KILLED"
+  elif [ "$code" != 0 ] || [ -z "$gave" ]; then
+    status="FAILED"
+  else
+    status="ok"
+  fi
+  [ "$status" = ok ] || { failed=$((failed + 1)); gave="${gave:-$(tail -n 1 "$tmp/err" | cut -c1-110)}"; }
+  [ "$rss" -gt "$worst_rss" ] && worst_rss=$rss
+  worst_cpu=$(awk -v a="$worst_cpu" -v b="$cpu" 'BEGIN { print (b > a) ? b : a }')
+  printf '| %-44s | %9s | %6d MB | %6ss | %-6s | %s |\n' "$(basename "$f")" "$(stat -c %s "$f")" \
+    $(((rss + 1023) / 1024)) "$cpu" "$status" "$gave"
+done
+echo
+echo "${#files[@]} files under a $((AS_LIMIT / 1048576)) MiB / ${CPU_LIMIT} s limit: $failed not ok;" \
+  "worst peak RSS $(((worst_rss + 1023) / 1024)) MB, worst CPU ${worst_cpu} s"
