@@ -230,10 +230,19 @@ export interface DavObject {
   json?: string;
 }
 
+/** What a write left on the server. */
 export interface WriteResult {
+  /** The resource's URL (for `postObject`, where the server put it). */
   url: string;
   /** The new ETag when the server returned one. */
   etag: string | null;
+  /** The object as the server stored it, when the provider's profile reads it back after writing (Google rewrites what it stores). */
+  data: string | null;
+  /**
+   * A create found something already at that URL and replaced it: the server ignored
+   * `If-None-Match: *` and answered 200 or 204 instead of 201. Never true for a clean create.
+   */
+  replaced: boolean;
 }
 
 /**
@@ -246,6 +255,25 @@ export interface SyncState {
   ctag?: string | null;
   /** href -> ETag of every member delivered so far. */
   etags?: Record<string, string>;
+  /**
+   * Hrefs still owed to the app: members the server listed as changed that a sync could not
+   * deliver (see `SyncResult.problems`), or that the app gave back with `markPending`. The next
+   * sync fetches each of them whatever the server reports. Absent when nothing is owed. Keep it
+   * when storing the state: a state stored without it loses those changes.
+   */
+  pending?: string[];
+}
+
+/** A member a sync could not deliver, and why. It is in `state.pending` where fetching it again can help, and it is never reported as deleted. */
+export interface MemberProblem {
+  /** The member's URL. */
+  url: string;
+  /** What went wrong: `Http` for an error row, `Protocol` for a missing one. */
+  kind: DavErrorKind;
+  /** The status the server gave for this member, when it gave one. */
+  status: number | null;
+  /** A short explanation. */
+  message: string;
 }
 
 export type Change =
@@ -261,6 +289,12 @@ export interface SyncResult {
   method: 'sync-collection' | 'ctag-unchanged' | 'etag-listing';
   /** The server rejected the stored token; the changes come from a full listing. */
   tokenWasReset: boolean;
+  /**
+   * Members the server listed as changed that this sync could not deliver (an error row or no
+   * row, asked twice; a Calendar API event that cannot be read). Empty when everything arrived.
+   * The returned `state` owes them (`state.pending`), so the next sync tries again.
+   */
+  problems: MemberProblem[];
 }
 
 export interface MultigetResult {
@@ -313,7 +347,10 @@ export class DavClient {
   deleteObject(object: string | { url: string; etag?: string | null }, etag?: string): Promise<void>;
   /** RFC 5995 POST to the collection's add-member URL. */
   postObject(collection: CollectionRef, data: string): Promise<WriteResult>;
-  /** Changes since `state` (everything when omitted) and the state to store for next time. */
+  /**
+   * Changes since `state` (everything when omitted) and the state to store for next time. A
+   * state of another collection is refused with `InvalidInput`.
+   */
   sync(collection: CollectionRef, state?: SyncState | null, options?: { kind?: CollectionKind }): Promise<SyncResult>;
 
   // Google Calendar API v3: create the client with `serverUrl: GOOGLE_CALENDAR_API` and Bearer
@@ -418,6 +455,14 @@ export function parseNotification(headers: HeadersInput, channel: Channel): Noti
 
 /** Whether the channel expires within `marginMs` (default one hour) of `now` (default now): open a new one. */
 export function channelNeedsRenewal(channel: Channel, options?: { now?: Date | number; marginMs?: number }): boolean;
+
+/**
+ * Marks a member the app could not apply (a row it could not store) as owed: returns a copy of
+ * `state` (the one given is not changed) in which `href` is pending and its ETag forgotten, so
+ * the next `sync` fetches it again and reports what the server has then. Call it on the state a
+ * sync returned, before storing it. The core's `SyncState::mark_pending`.
+ */
+export function markPending(state: SyncState, href: string): SyncState;
 
 export interface ParsedCalendar {
   /** X-WR-CALNAME / NAME. */

@@ -249,6 +249,33 @@ mod tests {
     }
 
     #[test]
+    fn sync_output_keeps_pending_hrefs_and_problem_fields() {
+        let mut state = davkit::SyncState::new("https://h/cal_1/");
+        state
+            .etags
+            .insert("https://h/cal_1/a_b.ics".into(), "\"1\"".into());
+        state.mark_pending("https://h/cal_1/x_y:z.ics");
+        let problem = davkit::MemberProblem {
+            url: "https://h/cal_1/x_y:z.ics".into(),
+            kind: ErrorKind::Http,
+            status: Some(500),
+            message: "row_status 500".into(),
+        };
+        let text = serde_json::json!({ "state": state, "problems": [problem] }).to_string();
+        let out: serde_json::Value = serde_json::from_str(&camelize_json(&text)).unwrap();
+        assert_eq!(out["state"]["collectionUrl"], "https://h/cal_1/");
+        assert_eq!(
+            out["state"]["pending"],
+            serde_json::json!(["https://h/cal_1/x_y:z.ics"])
+        );
+        assert_eq!(out["state"]["etags"]["https://h/cal_1/a_b.ics"], "\"1\"");
+        assert_eq!(
+            out["problems"],
+            serde_json::json!([{ "url": "https://h/cal_1/x_y:z.ics", "kind": "Http", "status": 500, "message": "row_status 500" }])
+        );
+    }
+
+    #[test]
     fn parsed_view_is_attached() {
         let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\nSUMMARY:Hi\r\nDTSTART:20260101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
         let obj = |data: &str| DavObject {

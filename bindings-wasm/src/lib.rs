@@ -77,6 +77,18 @@ struct JsSyncState {
     pending: std::collections::BTreeSet<String>,
 }
 
+impl From<JsSyncState> for SyncState {
+    fn from(s: JsSyncState) -> Self {
+        SyncState {
+            collection_url: s.collection_url,
+            sync_token: s.sync_token,
+            ctag: s.ctag,
+            etags: s.etags,
+            pending: s.pending,
+        }
+    }
+}
+
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
 struct JsProps {
@@ -413,19 +425,15 @@ impl Client {
         })
     }
 
-    /// `sync(state, kind)` -> `{ changes, state, method, tokenWasReset }`.
-    pub fn sync(&self, state: JsValue, kind_name: String) -> Promise {
-        let state: Result<JsSyncState, Error> = convert::input(&state, "sync state");
+    /// `sync(collectionUrl, state, kind)` -> `{ changes, state, method, tokenWasReset,
+    /// problems }`. A `null` state starts from nothing; a state of another collection is refused
+    /// by the core (`SyncState::resume`).
+    pub fn sync(&self, collection_url: String, state: JsValue, kind_name: String) -> Promise {
+        let state: Result<Option<JsSyncState>, Error> = convert::input(&state, "sync state");
         let parse = self.parse;
         self.run(move |c| async move {
-            let s = state?;
-            let state = SyncState {
-                collection_url: s.collection_url,
-                sync_token: s.sync_token,
-                ctag: s.ctag,
-                etags: s.etags,
-                pending: s.pending,
-            };
+            let stored = state?.map(|s| SyncState::from(s).to_json());
+            let state = SyncState::resume(&collection_url, stored.as_deref())?;
             let r = c.sync(state, kind(&kind_name)?).await?;
             Ok(convert::output(&SyncOut {
                 changes: convert::changes(&r.changes, parse),
@@ -443,23 +451,15 @@ impl Client {
         self.run(move |c| async move { Ok(convert::output(&c.gcal_calendars().await?)) })
     }
 
-    /// `gcalSync(calendarId, query, state)` -> `{ changes, state, method, tokenWasReset }`.
+    /// `gcalSync(calendarId, query, state)` -> `{ changes, state, method, tokenWasReset,
+    /// problems }`.
     #[wasm_bindgen(js_name = gcalSync)]
     pub fn gcal_sync(&self, calendar_id: String, query: JsValue, state: JsValue) -> Promise {
         let query = gcal_query(&query);
         let state: Result<Option<JsSyncState>, Error> = convert::input(&state, "sync state");
         let parse = self.parse;
         self.run(move |c| async move {
-            let state = match state? {
-                Some(s) => SyncState {
-                    collection_url: s.collection_url,
-                    sync_token: s.sync_token,
-                    ctag: s.ctag,
-                    etags: s.etags,
-                    pending: s.pending,
-                },
-                None => SyncState::new(""),
-            };
+            let state = state?.map_or_else(|| SyncState::new(""), SyncState::from);
             let r = c.gcal_sync(&calendar_id, query?, state).await?;
             Ok(convert::output(&SyncOut {
                 changes: convert::changes(&r.changes, parse),
@@ -590,6 +590,19 @@ pub fn channel_needs_renewal(
     let channel: Channel =
         convert::input(&snake(&channel), "channel").map_err(|e| convert::error(&e))?;
     Ok(channel.needs_renewal(now_ms as i64, margin_ms as i64))
+}
+
+/// `markPending(state, href)` -> `SyncState`: a copy of the state in which the core's
+/// `SyncState::mark_pending` marked `href` as not applied by the app, so that the next sync
+/// fetches it again. The state given is not changed.
+#[wasm_bindgen(js_name = markPending)]
+pub fn mark_pending(state: JsValue, href: String) -> Result<JsValue, JsValue> {
+    let mark = || -> Result<JsValue, Error> {
+        let mut state = SyncState::from(convert::input::<JsSyncState>(&state, "sync state")?);
+        state.mark_pending(&href);
+        Ok(convert::output(&state))
+    };
+    mark().map_err(|e| convert::error(&e))
 }
 
 /// The version of the core in this build.

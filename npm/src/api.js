@@ -11,6 +11,7 @@ import {
   parseContacts as wasmParseContacts,
   parseNotification as wasmParseNotification,
   channelNeedsRenewal as wasmChannelNeedsRenewal,
+  markPending as wasmMarkPending,
 } from './wasm/davkit_wasm.js';
 
 /** Set by the entry point: browsers may not send `User-Agent` (and a preflight would need it). */
@@ -251,8 +252,8 @@ export class DavClient {
     const url = urlOf(collection, 'collection');
     const kind = options.kind ?? kindOf(collection, undefined);
     if (kind === undefined) throw invalid('sync needs the collection kind: pass a Collection or { url, kind }');
-    const from = state ?? { collectionUrl: url };
-    return this.#call((c) => c.sync(from, kind));
+    const from = state ?? null;
+    return this.#call((c) => c.sync(url, from, kind));
   }
 
   // Google Calendar API v3 (serverUrl: GOOGLE_CALENDAR_API, Bearer auth or a token provider).
@@ -319,6 +320,11 @@ function wrap(fn) {
   } catch (e) {
     throw toDavError(e);
   }
+}
+
+/** The core's `SyncState::mark_pending` on a copy of `state`: the next sync fetches `href` again. */
+export function markPending(state, href) {
+  return wrap(() => wasmMarkPending(state, String(href)));
 }
 
 export function parseCalendar(text) {

@@ -8,5 +8,5 @@ await init({ module_or_path: await readFile(new URL('./wasm/davkit_wasm_bg.wasm'
 
 export {
   DavClient, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
-  GOOGLE_CALENDAR_API, parseNotification, channelNeedsRenewal,
+  GOOGLE_CALENDAR_API, parseNotification, channelNeedsRenewal, markPending,
 } from './api.js';

@@ -1,4 +1,5 @@
 // Shared helpers for the node test suites.
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,4 +38,53 @@ export function assertSubset(path, expected, actual) {
   } else if (expected !== actual) {
     throw new Error(`${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
   }
+}
+
+function headerMap(init) {
+  const h = new Headers(init.headers ?? []);
+  return h;
+}
+
+function bodyText(init) {
+  if (init.body == null) return '';
+  if (typeof init.body === 'string') return init.body;
+  return new TextDecoder().decode(init.body);
+}
+
+/** A fetch that answers from the case's exchanges and records mismatches. */
+export function replayFetch(name, dir, exchanges) {
+  const used = exchanges.map(() => false);
+  const problems = [];
+  const fetch = async (url, init = {}) => {
+    const method = init.method ?? 'GET';
+    const body = bodyText(init);
+    const index = exchanges.findIndex((ex, i) => !used[i] && ex.request.method === method && ex.request.url === url
+      && (ex.request.body_contains ?? []).every((part) => body.includes(part)));
+    if (index < 0) {
+      problems.push(`unexpected request ${method} ${url} (no unused exchange matches)`);
+      throw new TypeError(`replay: no exchange for ${method} ${url}`);
+    }
+    used[index] = true;
+    const { request: expected, response: r } = exchanges[index];
+    const headers = headerMap(init);
+    for (const [k, v] of Object.entries(expected.headers ?? {})) {
+      if (v === null && headers.has(k)) problems.push(`${method} ${url} must not carry \`${k}\``);
+      if (v !== null && headers.get(k) !== v) problems.push(`header \`${k}\` of ${method} ${url}: expected ${v}, got ${headers.get(k)}`);
+    }
+    // A request the host could not send: fetch rejects, as it does on a network or CORS failure.
+    if (r.transport_error) throw new TypeError(r.transport_error);
+    let bytes;
+    if (r.body_file) bytes = readFileSync(join(dir, r.body_file));
+    else if (r.body_base64) bytes = Buffer.from(r.body_base64, 'base64');
+    else bytes = Buffer.from(r.body ?? '', 'utf8');
+    const nullBody = [204, 205, 304].includes(r.status);
+    const response = new Response(nullBody ? null : bytes, { status: r.status, headers: r.headers ?? {} });
+    if (r.final_url) {
+      // What fetch reports after following redirects by itself (always, in browsers).
+      Object.defineProperty(response, 'url', { value: r.final_url });
+      Object.defineProperty(response, 'redirected', { value: true });
+    }
+    return response;
+  };
+  return { fetch, used, problems };
 }

@@ -2,8 +2,9 @@
 // every part of the public API the way an app would, so a wrong declaration fails the build.
 import {
   DavClient, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
-  GOOGLE_CALENDAR_API, parseNotification, channelNeedsRenewal, type Channel, type Notification,
+  GOOGLE_CALENDAR_API, parseNotification, channelNeedsRenewal, markPending, type Channel, type Notification,
   type Collection, type SyncState, type SyncResult, type DavObject, type Expansion, type FetchLike,
+  type MemberProblem, type WriteResult,
 } from 'davkit';
 
 const proxyFetch: FetchLike = (url, init) => fetch(url.replace('https://dav.example.com', '/proxy'), init);
@@ -22,10 +23,16 @@ async function demo(): Promise<void> {
     if (change.type === 'deleted') console.log(change.url);
     else console.log(change.etag, change.data, change.events?.[0]?.start?.utc, change.contact?.fullName);
   }
-  const json: string = JSON.stringify(result.state);
+  const problems: MemberProblem[] = result.problems;
+  for (const p of problems) console.log(p.url, p.kind === 'Http', p.status ?? 0, p.message);
+  const owed: string[] = result.state.pending ?? [];
+  const retryLater: SyncState = markPending(result.state, owed[0] ?? 'https://dav.example.com/cal/a.ics');
+  const json: string = JSON.stringify(retryLater);
   void json;
   const objects: DavObject[] = await client.calendarQuery(calendars[0], { start: new Date(), end: '2026-12-31T00:00:00Z' });
-  const written = await client.updateObject(objects[0], 'BEGIN:VCALENDAR...');
+  const written: WriteResult = await client.updateObject(objects[0], 'BEGIN:VCALENDAR...');
+  const created = await client.createObject(calendars[0], 'new.ics', 'BEGIN:VCALENDAR...');
+  if (created.replaced) console.log('the server replaced', created.url, created.data?.length);
   await client.deleteObject({ url: written.url, etag: written.etag });
   await client.createCalendar(found.calendarHomeSets[0], 'new', { displayName: 'New', color: '#FF0000', components: ['VEVENT'] });
   await client.updateCollection(calendars[0], { displayName: 'Renamed' });

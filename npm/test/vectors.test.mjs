@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { DavClient, DavError, isDavError, parseNotification } from '../dist/node.js';
-import { assertSubset, toCamel, toSnake, vectorsDir } from './helpers.mjs';
+import { assertSubset, replayFetch, toCamel, toSnake, vectorsDir } from './helpers.mjs';
 
 function collect(dir) {
   return readdirSync(dir).sort().flatMap((f) => {
@@ -20,55 +20,6 @@ function collect(dir) {
     if (statSync(p).isDirectory()) return collect(p);
     return p.endsWith('.json') ? [p] : [];
   });
-}
-
-function headerMap(init) {
-  const h = new Headers(init.headers ?? []);
-  return h;
-}
-
-function bodyText(init) {
-  if (init.body == null) return '';
-  if (typeof init.body === 'string') return init.body;
-  return new TextDecoder().decode(init.body);
-}
-
-/** A fetch that answers from the case's exchanges and records mismatches. */
-function replayFetch(name, dir, exchanges) {
-  const used = exchanges.map(() => false);
-  const problems = [];
-  const fetch = async (url, init = {}) => {
-    const method = init.method ?? 'GET';
-    const body = bodyText(init);
-    const index = exchanges.findIndex((ex, i) => !used[i] && ex.request.method === method && ex.request.url === url
-      && (ex.request.body_contains ?? []).every((part) => body.includes(part)));
-    if (index < 0) {
-      problems.push(`unexpected request ${method} ${url} (no unused exchange matches)`);
-      throw new TypeError(`replay: no exchange for ${method} ${url}`);
-    }
-    used[index] = true;
-    const { request: expected, response: r } = exchanges[index];
-    const headers = headerMap(init);
-    for (const [k, v] of Object.entries(expected.headers ?? {})) {
-      if (v === null && headers.has(k)) problems.push(`${method} ${url} must not carry \`${k}\``);
-      if (v !== null && headers.get(k) !== v) problems.push(`header \`${k}\` of ${method} ${url}: expected ${v}, got ${headers.get(k)}`);
-    }
-    // A request the host could not send: fetch rejects, as it does on a network or CORS failure.
-    if (r.transport_error) throw new TypeError(r.transport_error);
-    let bytes;
-    if (r.body_file) bytes = readFileSync(join(dir, r.body_file));
-    else if (r.body_base64) bytes = Buffer.from(r.body_base64, 'base64');
-    else bytes = Buffer.from(r.body ?? '', 'utf8');
-    const nullBody = [204, 205, 304].includes(r.status);
-    const response = new Response(nullBody ? null : bytes, { status: r.status, headers: r.headers ?? {} });
-    if (r.final_url) {
-      // What fetch reports after following redirects by itself (always, in browsers).
-      Object.defineProperty(response, 'url', { value: r.final_url });
-      Object.defineProperty(response, 'redirected', { value: true });
-    }
-    return response;
-  };
-  return { fetch, used, problems };
 }
 
 function authOf(credentials, tokens) {
@@ -108,8 +59,9 @@ function call(client, op) {
     });
     case 'create_calendar': return client.createCalendar(op.home_url, op.slug, toCamel(op.props));
     case 'create_address_book': return client.createAddressBook(op.home_url, op.slug, toCamel(op.props));
-    case 'update_collection': return client.updateCollection(kindRef(op.url), toCamel(op.props));
-    case 'delete_collection': return client.deleteCollection(op.url);
+    // `read`: the collection as the app last read it (camelCase, as discovery returns it).
+    case 'update_collection': return client.updateCollection(kindRef(op.url), toCamel(op.props), toCamel(op.read ?? null));
+    case 'delete_collection': return client.deleteCollection(op.url, toCamel(op.read ?? null));
     case 'gcal_calendars': return client.gcalCalendars();
     case 'gcal_sync': return client.gcalSync(op.calendar_id, toCamel(op.state), { query: toCamel(op.query) });
     case 'gcal_insert': return client.gcalInsert(op.calendar_id, op.event);

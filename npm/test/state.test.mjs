@@ -1,0 +1,88 @@
+// The sync state as an app keeps it: members a sync could not deliver stay owed (`pending`)
+// through JSON.stringify/parse and the next sync, `markPending` hands a member back to the core,
+// and a state of another collection is refused. Replies come from the shared recorded vectors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DavClient, isDavError, markPending } from '../dist/node.js';
+import { replayFetch, toCamel, vectorsDir } from './helpers.mjs';
+
+const COLLECTION = 'http://127.0.0.1:5232/alice/work/';
+const A = `${COLLECTION}a.ics`;
+const B = `${COLLECTION}b.ics`;
+const vector = (name) => JSON.parse(readFileSync(join(vectorsDir, 'sync', name), 'utf8'));
+const auth = { basic: { username: 'alice', password: 's3cret-app-pw' } };
+
+/** A client over a replay of `exchanges`; `done()` checks every exchange was used as recorded. */
+function replaying(exchanges) {
+  const replay = replayFetch('state', join(vectorsDir, 'sync'), exchanges);
+  const client = new DavClient({ serverUrl: 'http://127.0.0.1:5232/', auth, fetch: replay.fetch });
+  const done = () => {
+    assert.deepEqual(replay.problems, []);
+    assert.deepEqual(replay.used.filter((u) => !u), [], 'every recorded exchange is requested');
+  };
+  return { client, done };
+}
+
+const calendar = { url: COLLECTION, kind: 'calendar' };
+
+test('a member a sync could not deliver stays pending through JSON and is fetched by the next sync', async () => {
+  // 1. The multiget answers a.ics with a 500 row (twice): a problem, never a deletion.
+  const first = vector('multiget-error-row-is-not-a-deletion.json');
+  const one = replaying(first.exchanges);
+  const r1 = await one.client.sync(calendar, toCamel(first.operation.state));
+  one.done();
+  assert.equal(r1.problems.length, 1);
+  const [problem] = r1.problems;
+  assert.deepEqual({ url: problem.url, kind: problem.kind, status: problem.status }, { url: A, kind: 'Http', status: 500 });
+  assert.equal(typeof problem.message, 'string');
+  assert.ok(!r1.changes.some((c) => c.url === A), 'the undelivered member is not a change');
+  assert.deepEqual(r1.state.pending, [A]);
+  assert.equal(r1.state.collectionUrl, COLLECTION);
+
+  // 2. The app stores the state as JSON and loads it again: `pending` must survive.
+  const stored = JSON.parse(JSON.stringify(r1.state));
+  assert.deepEqual(stored.pending, [A]);
+
+  // 3. The server reports no change since the token; davkit still fetches a.ics.
+  const second = vector('pending-member-fetched-next-time.json');
+  const two = replaying(second.exchanges);
+  const r2 = await two.client.sync(calendar, stored);
+  two.done();
+  assert.deepEqual(r2.changes.map((c) => [c.type, c.url, c.etag]), [['changed', A, '"2"']]);
+  assert.equal(r2.changes[0].events[0].summary, 'a');
+  assert.deepEqual(r2.problems, []);
+  assert.equal(r2.state.pending, undefined, 'nothing is owed any more');
+  assert.equal(r2.state.etags[A], '"2"');
+  assert.equal(r2.state.etags[B], '"2"', 'the other members delivered by the first sync are kept');
+});
+
+test('markPending: a copy of the state that owes the member, fetched again by the next sync', async () => {
+  const state = { collectionUrl: COLLECTION, syncToken: 'http://radicale.org/ns/sync/6', etags: { [A]: '"2"', [B]: '"1"' } };
+  const marked = markPending(state, B);
+  assert.deepEqual(marked, { collectionUrl: COLLECTION, syncToken: 'http://radicale.org/ns/sync/6', ctag: null, etags: { [A]: '"2"' }, pending: [B] });
+  assert.deepEqual(state.etags, { [A]: '"2"', [B]: '"1"' }, 'the state given is not changed');
+  assert.deepEqual(markPending({ collection_url: COLLECTION, etags: {} }, A).pending, [A], 'the core snake_case form is read too');
+  assert.throws(() => markPending(null, A), (e) => isDavError(e, 'InvalidInput'));
+
+  // The recorded exchanges of the pending vector, with b.ics in place of a.ics.
+  const exchanges = JSON.parse(JSON.stringify(vector('pending-member-fetched-next-time.json').exchanges).replaceAll('a.ics', 'b.ics'));
+  const { client, done } = replaying(exchanges);
+  const r = await client.sync(calendar, JSON.parse(JSON.stringify(marked)));
+  done();
+  assert.deepEqual(r.changes.map((c) => c.url), [B]);
+  assert.equal(r.changes[0].etag, '"2"');
+  assert.deepEqual(r.problems, []);
+  assert.equal(r.state.pending, undefined);
+  assert.deepEqual(r.state.etags, { [A]: '"2"', [B]: '"2"' });
+});
+
+test('a sync state of another collection is refused before any request', async () => {
+  let requests = 0;
+  const client = new DavClient({ serverUrl: 'https://dav.example.com/', fetch: async () => { requests += 1; return new Response('', { status: 500 }); } });
+  const other = { collectionUrl: 'https://dav.example.com/alice/other/', syncToken: 't', etags: {} };
+  await assert.rejects(client.sync({ url: 'https://dav.example.com/alice/work/', kind: 'calendar' }, other),
+    (e) => isDavError(e, 'InvalidInput') && /belongs to/.test(e.message));
+  assert.equal(requests, 0);
+});
