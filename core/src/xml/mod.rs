@@ -247,32 +247,31 @@ const MAX_ENTITY_LEN: usize = 10;
 /// entities). Only the [`MAX_ENTITY_LEN`] bytes after an `&` are looked at for its `;`, so the
 /// cost is linear in the input however many bare `&` it holds.
 pub fn unescape(raw: &str) -> Cow<'_, str> {
-    let Some(first) = raw.find('&') else {
+    let mut pieces = raw.split('&');
+    let first = pieces.next().unwrap_or("");
+    if first.len() == raw.len() {
         return Cow::Borrowed(raw);
-    };
+    }
     let mut out = String::with_capacity(raw.len());
-    out.push_str(&raw[..first]);
-    let mut rest = &raw[first..];
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        let after = &rest[amp + 1..];
-        let window = &after.as_bytes()[..after.len().min(MAX_ENTITY_LEN + 1)];
+    out.push_str(first);
+    // Each piece followed an `&` and holds no other: a reference ends within its first bytes.
+    for piece in pieces {
+        let window = &piece.as_bytes()[..piece.len().min(MAX_ENTITY_LEN + 1)];
         let resolved = window
             .iter()
             .position(|&b| b == b';')
-            .and_then(|semi| Some((resolve_entity(after.get(..semi)?)?, semi)));
+            .and_then(|semi| Some((resolve_entity(piece.get(..semi)?)?, semi)));
         match resolved {
             Some((c, semi)) => {
                 out.push(c);
-                rest = &after[semi + 1..];
+                out.push_str(&piece[semi + 1..]);
             }
             None => {
                 out.push('&');
-                rest = after;
+                out.push_str(piece);
             }
         }
     }
-    out.push_str(rest);
     Cow::Owned(out)
 }
 

@@ -17,6 +17,9 @@ use crate::error::{Error, ErrorKind, Result};
 
 const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
+/// How many resolved prefixes [`Reader`] remembers between changes of the bindings.
+const RECENT: usize = 4;
+
 /// One event of the document.
 #[derive(Debug)]
 pub(crate) enum Event<'a> {
@@ -138,6 +141,9 @@ pub(crate) struct Reader<'a> {
     bindings: HashMap<&'a str, Vec<&'a str>>,
     /// The prefixes declared by the open elements, in document order (popped on close).
     declared: Vec<&'a str>,
+    /// The last few (prefix, namespace) pairs resolved since the bindings last changed: most
+    /// documents declare their namespaces once, on the root, so this saves the hashing.
+    recent: Vec<(&'a str, &'a str)>,
     open: Vec<Open<'a>>,
     elements: usize,
     limits: Limits,
@@ -157,6 +163,7 @@ impl<'a> Reader<'a> {
             tokens: Tokenizer::from(text),
             bindings: HashMap::new(),
             declared: Vec::new(),
+            recent: Vec::with_capacity(RECENT),
             open: Vec::new(),
             elements: 0,
             limits,
@@ -301,6 +308,7 @@ impl<'a> Reader<'a> {
                             )));
                         }
                         self.declared.push(declared);
+                        self.recent.clear();
                         self.bindings
                             .entry(declared)
                             .or_default()
@@ -337,23 +345,36 @@ impl<'a> Reader<'a> {
         }))
     }
 
-    fn resolve(&self, prefix: &str) -> Result<&'a str> {
-        if prefix == "xml" {
-            return Ok(XML_NS);
+    fn resolve(&mut self, prefix: &'a str) -> Result<&'a str> {
+        if let Some((_, uri)) = self.recent.iter().find(|(p, _)| *p == prefix) {
+            return Ok(uri);
         }
-        match self.bindings.get(prefix).and_then(|uris| uris.last()) {
-            Some(uri) => Ok(uri),
-            None if prefix.is_empty() => Ok(""),
-            None => Err(xml_error(&format!(
-                "the namespace prefix `{prefix}` is not declared"
-            ))),
+        let uri = if prefix == "xml" {
+            XML_NS
+        } else {
+            match self.bindings.get(prefix).and_then(|uris| uris.last()) {
+                Some(uri) => uri,
+                None if prefix.is_empty() => "",
+                None => {
+                    return Err(xml_error(&format!(
+                        "the namespace prefix `{prefix}` is not declared"
+                    )));
+                }
+            }
+        };
+        if self.recent.len() < RECENT {
+            self.recent.push((prefix, uri));
         }
+        Ok(uri)
     }
 
     fn close_innermost(&mut self) {
         let Some(open) = self.open.pop() else {
             return;
         };
+        if self.declared.len() > open.scope_len {
+            self.recent.clear();
+        }
         while self.declared.len() > open.scope_len {
             if let Some(prefix) = self.declared.pop()
                 && let Some(uris) = self.bindings.get_mut(prefix)
