@@ -76,7 +76,7 @@ fn params(seed: u64, rng: &mut Rng) -> Params {
     let count = match flavor {
         Flavor::GoogleCarddav => 1,
         Flavor::GoogleCaldav => rng.range(1, 2),
-        _ => rng.range(1, 3),
+        _ => rng.range(1, 2),
     };
     let colls = (0..count)
         .map(|_| {
@@ -90,13 +90,13 @@ fn params(seed: u64, rng: &mut Rng) -> Params {
             } else {
                 Some(rng.range(2, 6))
             };
-            (calendar, rng.range(3, 15), page)
+            (calendar, rng.range(3, 12), page)
         })
         .collect();
     Params {
         flavor,
         colls,
-        steps: rng.range(5, 16),
+        steps: rng.range(5, 14),
         fault_per_mille: *rng.pick(&[0, 20, 60, 120, 250]).unwrap_or(&0),
         concurrent_per_mille: *rng.pick(&[0, 0, 30, 100]).unwrap_or(&0),
         between_per_mille: *rng.pick(&[0, 300, 600]).unwrap_or(&0),

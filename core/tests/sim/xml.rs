@@ -4,6 +4,9 @@
 /// Escapes text for an XML element. `cr_as_ref` writes CR as `&#13;` (some servers do, so
 /// the CRLF of iCalendar survives XML end-of-line handling); otherwise CR is written raw.
 pub fn escape(text: &str, cr_as_ref: bool) -> String {
+    if !text.contains(['&', '<', '>']) && !(cr_as_ref && text.contains('\r')) {
+        return text.to_owned();
+    }
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
         match c {
