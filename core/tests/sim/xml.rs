@@ -4,7 +4,8 @@
 /// Escapes text for an XML element. `cr_as_ref` writes CR as `&#13;` (some servers do, so
 /// the CRLF of iCalendar survives XML end-of-line handling); otherwise CR is written raw.
 pub fn escape(text: &str, cr_as_ref: bool) -> String {
-    if !text.contains(['&', '<', '>']) && !(cr_as_ref && text.contains('\r')) {
+    let special = text.contains(['&', '<', '>']) || (cr_as_ref && text.contains('\r'));
+    if !special {
         return text.to_owned();
     }
     let mut out = String::with_capacity(text.len() + 16);
