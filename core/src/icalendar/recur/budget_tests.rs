@@ -499,3 +499,71 @@ fn seeking_agrees_with_walking_from_dtstart() {
     }
     assert!(cases > 2500, "only {cases} cases ran");
 }
+
+/// Extreme values everywhere (INTERVAL and COUNT at their maximum, DTSTART in years 1 and 9999,
+/// BYSETPOS=-366, BYSECOND=60, a window over all time): no panic, no overflow (the debug build
+/// checks), and a truncated result always says why.
+#[test]
+fn extreme_rules_neither_panic_nor_overflow() {
+    let mut r = Rng(0x0BAD_CAFE_F00D_1234);
+    let parts = [
+        "INTERVAL=4294967295",
+        "INTERVAL=1",
+        "INTERVAL=7",
+        "COUNT=4294967295",
+        "COUNT=0",
+        "COUNT=1",
+        "UNTIL=99991231T235959Z",
+        "UNTIL=00010101",
+        "BYSETPOS=-366,366,1,-1",
+        "BYSECOND=60,0,59",
+        "BYMINUTE=0,59",
+        "BYHOUR=23,0",
+        "BYMONTHDAY=-31,31,1",
+        "BYYEARDAY=-366,366,1",
+        "BYWEEKNO=-53,53,1",
+        "BYDAY=-53MO,53SU,-1FR,1TU,WE",
+        "BYMONTH=2,12",
+        "WKST=SU",
+    ];
+    let freqs = [
+        "YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY", "MINUTELY", "SECONDLY",
+    ];
+    let starts = [
+        ":00010101T000000Z",
+        ":99991231T235959Z",
+        ";VALUE=DATE:99991231",
+        ":20250101T000000",
+        ";TZID=Europe/Berlin:20250330T023000",
+    ];
+    let windows = [
+        ("0001-01-01T00:00:00Z", "9999-12-30T00:00:00Z"),
+        ("2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z"),
+        ("9999-12-29T00:00:00Z", "9999-12-30T00:00:00Z"),
+    ];
+    let opts = ExpandOptions {
+        max_instances: 200,
+        max_iterations: 20_000,
+        max_total_iterations: 50_000,
+        ..ExpandOptions::default()
+    };
+    for _ in 0..1500 {
+        let mut rule = vec![format!("FREQ={}", freqs[r.below(7) as usize])];
+        for _ in 0..r.below(5) {
+            rule.push(parts[r.below(parts.len() as u64) as usize].to_owned());
+        }
+        let start = starts[r.below(starts.len() as u64) as usize];
+        let c = cal(
+            start,
+            &format!(
+                "RRULE:{}\r\nDURATION:P{}W\r\n",
+                rule.join(";"),
+                r.below(2) * 4_294_967_295
+            ),
+        );
+        let (a, b) = windows[r.below(windows.len() as u64) as usize];
+        let out = c.expand(window(a, b), &opts).expect("expand");
+        assert_eq!(out.truncated, out.truncation.is_some(), "{rule:?} {start}");
+        assert!(out.occurrences.len() <= 200);
+    }
+}
