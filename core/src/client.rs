@@ -253,6 +253,18 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
         self.run(|s| s.sync(state.clone(), kind)).await
     }
 
+    /// One batch of a sync (at most `max_members` members fetched); see
+    /// [`Session::sync_batch`]. Call again with the returned state while `more` is set.
+    pub async fn sync_batch(
+        &self,
+        state: SyncState,
+        kind: CollectionKind,
+        max_members: usize,
+    ) -> Result<SyncResult> {
+        self.run(|s| s.sync_batch(state.clone(), kind, max_members))
+            .await
+    }
+
     /// Google Calendar API: the user's calendars (all pages).
     pub async fn gcal_calendars(&self) -> Result<Vec<crate::gcal::CalendarListEntry>> {
         self.run(|s| s.gcal_calendars()).await

@@ -325,6 +325,11 @@ pub struct SyncResult {
     /// in `state.pending` where fetching it again can help, and is never reported as deleted.
     #[serde(default)]
     pub problems: Vec<MemberProblem>,
+    /// A batched sync ([`Session::sync_batch`](crate::Session::sync_batch)) left members for
+    /// the next batch (they are in `state.pending`): apply the changes, store the state, and
+    /// sync again from it. Always false for a one-shot sync.
+    #[serde(default)]
+    pub more: bool,
 }
 
 /// A member a sync could not deliver, and why.

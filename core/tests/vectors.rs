@@ -247,6 +247,11 @@ fn execute<P: TokenProvider>(
             let state: SyncState = serde_json::from_value(op["state"].clone()).expect("state");
             out(block_on(client.sync(state, kind(op))))
         }
+        "sync_batch" => {
+            let state: SyncState = serde_json::from_value(op["state"].clone()).expect("state");
+            let max = op["max_members"].as_u64().expect("max_members") as usize;
+            out(block_on(client.sync_batch(state, kind(op), max)))
+        }
         "list_objects" => out(block_on(client.list_objects(&s("collection_url")))),
         "list_collections" => out(block_on(client.list_collections(&s("home_url")))),
         "get_collection" => out(block_on(client.get_collection(&s("url")))),

@@ -654,6 +654,7 @@ impl GcalSync {
             },
             token_was_reset: self.token_was_reset,
             problems,
+            more: false,
         }));
     }
 }

@@ -83,18 +83,37 @@ pub struct Sync {
     gone: HashSet<String>,
     /// Why an asked member was not delivered (last answer), by normalised href.
     undelivered: HashMap<String, (ErrorKind, Option<u16>, String)>,
+    /// At most this many members are fetched (a batch); `None` fetches all.
+    fetch_limit: Option<usize>,
+    /// Normalised hrefs left for a later batch (kept pending, not problems).
+    deferred: HashSet<String>,
 }
 
 impl Session {
     /// Synchronises one collection from a stored state (use [`SyncState::new`] the first time).
     /// `kind` picks calendar-multiget or addressbook-multiget for fetching data.
     pub fn sync(&self, state: SyncState, kind: CollectionKind) -> Sync {
-        Sync::new(self, state, kind)
+        Sync::new(self, state, kind, None)
+    }
+
+    /// One batch of a sync: like [`Session::sync`], but fetches at most `max_members` members
+    /// (at least 1). Members found but not fetched yet wait in the returned state's `pending`
+    /// and [`SyncResult::more`] is set: apply the changes, store the state, and call again
+    /// with it until `more` is false. Every returned state is a checkpoint: resuming from it
+    /// (after a crash, a Ctrl-C, the next day) neither loses nor repeats a change, and memory
+    /// is bounded by the batch, not the collection.
+    pub fn sync_batch(&self, state: SyncState, kind: CollectionKind, max_members: usize) -> Sync {
+        Sync::new(self, state, kind, Some(max_members.max(1)))
     }
 }
 
 impl Sync {
-    fn new(session: &Session, state: SyncState, kind: CollectionKind) -> Self {
+    fn new(
+        session: &Session,
+        state: SyncState,
+        kind: CollectionKind,
+        fetch_limit: Option<usize>,
+    ) -> Self {
         let collection = session
             .url(&state.collection_url)
             .map(|u| href::as_collection(&u));
@@ -123,6 +142,8 @@ impl Sync {
             delivered: HashMap::new(),
             gone: HashSet::new(),
             undelivered: HashMap::new(),
+            fetch_limit,
+            deferred: HashSet::new(),
         };
         match collection {
             Ok(c) => op.collection = c,
@@ -367,12 +388,30 @@ impl Sync {
         for key in unchanged {
             self.seen.remove(&key);
         }
+        // Members owed from before come first, so a batch limit cannot starve them.
+        let mut owed = Vec::new();
         for original in &self.old.pending {
             let key = href::normalize(original);
-            if !self.seen.contains_key(&key) {
-                self.seen
-                    .insert(key.clone(), (original.clone(), Seen::Changed(None)));
-                want.push((key, original.clone()));
+            match self.seen.get(&key) {
+                Some((_, Seen::Deleted)) => {}
+                Some(_) => {
+                    want.retain(|(k, _)| *k != key);
+                    owed.push((key, original.clone()));
+                }
+                None => {
+                    self.seen
+                        .insert(key.clone(), (original.clone(), Seen::Changed(None)));
+                    owed.push((key, original.clone()));
+                }
+            }
+        }
+        owed.extend(want);
+        let mut want = owed;
+        if let Some(limit) = self.fetch_limit
+            && want.len() > limit
+        {
+            for (key, _) in want.split_off(limit) {
+                self.deferred.insert(key);
             }
         }
         self.request(want);
@@ -572,6 +611,11 @@ impl Sync {
             let Seen::Changed(sync_etag) = seen else {
                 continue;
             };
+            if self.deferred.contains(&key) {
+                // Left for the next batch: owed, not a problem.
+                pending.insert(original);
+                continue;
+            }
             let Some(mut obj) = delivered.remove(&key) else {
                 // Listed as changed but not delivered twice: owed to the app, never a deletion.
                 let (kind, status, message) = self.undelivered.remove(&key).unwrap_or((
@@ -614,6 +658,7 @@ impl Sync {
             method: self.method,
             token_was_reset: self.token_was_reset,
             problems,
+            more: !self.deferred.is_empty(),
         }));
     }
 }
