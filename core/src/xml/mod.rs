@@ -244,8 +244,9 @@ const MAX_ENTITY_LEN: usize = 10;
 /// Resolves the five predefined entities and character references, in one pass over `raw`.
 ///
 /// Unknown named entities and a bare `&` are kept literally (the core never expands DTD
-/// entities). Only the [`MAX_ENTITY_LEN`] bytes after an `&` are looked at for its `;`, so the
-/// cost is linear in the input however many bare `&` it holds.
+/// entities). A reference's name is at most ten bytes (`#x10FFFF`), so only the eleven bytes
+/// after an `&` are looked at for its `;`, and the cost is linear in the input however many bare
+/// `&` it holds.
 pub fn unescape(raw: &str) -> Cow<'_, str> {
     let mut pieces = raw.split('&');
     let first = pieces.next().unwrap_or("");
