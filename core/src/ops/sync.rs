@@ -30,8 +30,8 @@ use crate::xml::names;
 const MAX_PAGES: usize = 10_000;
 
 /// How many times a sync asks for a member listed as changed before reporting it as a
-/// [`MemberProblem`] and keeping it pending: once, and once more for what the first answer did
-/// not deliver (an error row, a row left out).
+/// [`MemberProblem`] and keeping it pending: once by multiget, and once more by GET for what
+/// the first answer did not deliver (an error row, a row without data, a row left out).
 pub const FETCH_ROUNDS: u32 = 2;
 
 #[derive(Debug)]
@@ -427,8 +427,11 @@ impl Sync {
         for (key, _) in &want {
             self.asked.insert(key.clone());
         }
-        if self.kind == CollectionKind::Other {
-            // Unknown collection type: no multiget REPORT to rely on, GET each member.
+        if self.kind == CollectionKind::Other || self.round > 1 {
+            // Unknown collection type: no multiget REPORT to rely on, GET each member. The
+            // second round GETs too: some servers cannot serve a member through multiget
+            // (Xandikos answers a 404 calendar-data for a member it stores without a
+            // calendar media type) but serve it by GET.
             for (key, h) in want {
                 match Url::parse(&h) {
                     Ok(u) => {

@@ -474,18 +474,30 @@ fn uid_name(data: &str) -> Result<String> {
     Ok(format!("{uid}.ics"))
 }
 
-/// Whether what the server holds is what was sent (line endings and trailing space aside).
+/// Whether what the server holds is what was sent: the same unfolded content lines, in any
+/// order (servers reorder properties when they store an object), trailing space and line
+/// endings aside.
 fn same_data(sent: &[u8], stored: &[u8]) -> bool {
-    let norm = |b: &[u8]| -> Vec<u8> {
-        String::from_utf8_lossy(b)
-            .lines()
-            .map(str::trim_end)
-            .filter(|l| !l.is_empty())
-            .collect::<Vec<_>>()
-            .join("\n")
-            .into_bytes()
+    let lines = |b: &[u8]| -> Vec<String> {
+        let text = String::from_utf8_lossy(b);
+        let mut out: Vec<String> = Vec::new();
+        for raw in text.split('\n') {
+            let line = raw.strip_suffix('\r').unwrap_or(raw);
+            if let Some(rest) = line.strip_prefix([' ', '\t'])
+                && let Some(last) = out.last_mut()
+            {
+                last.push_str(rest);
+                continue;
+            }
+            let line = line.trim_end();
+            if !line.is_empty() {
+                out.push(line.to_owned());
+            }
+        }
+        out.sort_unstable();
+        out
     };
-    norm(sent) == norm(stored)
+    lines(sent) == lines(stored)
 }
 
 fn is_vcard(data: &str) -> bool {
