@@ -55,7 +55,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 pub use edit::EditError;
-pub use recur::{ExpandError, ExpandOptions, Expansion, Occurrence};
+pub use recur::{ExpandError, ExpandOptions, Expansion, Occurrence, TruncationReason};
 pub use rrule::{Frequency, RRule, WeekdayNum};
 pub use summary::{EventSummary, OccurrenceSummary, TimeKind, TimeSummary};
 pub use tz::TzPolicy;
