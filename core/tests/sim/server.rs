@@ -260,6 +260,8 @@ pub struct Server {
     /// ctags and ETag listings).
     pub sync_collection: bool,
     token_counter: u64,
+    /// Requests handled: varies how the server spells answers that may differ.
+    handled: u64,
 }
 
 /// The data of an object: a one-event calendar or a vCard 3.0.
@@ -296,6 +298,7 @@ impl Server {
             valid_token: "tok-0".into(),
             sync_collection: true,
             token_counter: 0,
+            handled: 0,
         }
     }
 
@@ -491,20 +494,19 @@ impl Server {
             Class::Listing(coll) => self.listing(coll, true),
             Class::CollProps(coll) => self.listing(coll, false),
             Class::Multiget(coll) => self.multiget(coll, body),
-            Class::Check(coll, name) => match self.colls[coll].members.get(&name) {
-                Some(m) => Answer::rows(
-                    vec![Row {
-                        href: Server::member_path(coll, &name),
-                        body: RowBody::Member {
-                            etag: m.etag.clone(),
-                            data: None,
-                        },
-                    }],
-                    None,
-                    self.colls[coll].calendar,
-                ),
-                None => Answer::new(404),
-            },
+            Class::Check(coll, name) => {
+                let body = match self.colls[coll].members.get(&name) {
+                    Some(m) => RowBody::Member {
+                        etag: m.etag.clone(),
+                        data: None,
+                    },
+                    // Servers answer a PROPFIND on nothing with 404, or with a 404 row.
+                    None if self.handled % 2 == 0 => return Answer::new(404),
+                    None => RowBody::Status(404),
+                };
+                let href = Server::member_path(coll, &name);
+                Answer::rows(vec![Row { href, body }], None, self.colls[coll].calendar)
+            }
             Class::Get(coll, name) => match self.colls[coll].members.get(&name) {
                 Some(m) => Answer::text(200, m.data.clone())
                     .header("ETag", &m.etag)
@@ -642,13 +644,22 @@ impl Server {
                     data: None,
                 },
             }));
+            if self.flavor == Flavor::Generic && self.handled % 4 == 1 {
+                // A child collection is listed too; it is not a member.
+                rows.push(Row {
+                    href: format!("{}inbox/", Server::coll_path(coll)),
+                    body: RowBody::Collection {
+                        props: xml::child_collection_props(self.flavor.style(0)),
+                    },
+                });
+            }
         }
         Answer::rows(rows, None, c.calendar)
     }
 
     fn multiget(&self, coll: usize, body: &str) -> Answer {
         let c = &self.colls[coll];
-        let rows = xml::texts(body, "href")
+        let mut rows = xml::texts(body, "href")
             .into_iter()
             .map(|href| {
                 let (href, member) = match self.target(&href) {
@@ -668,7 +679,11 @@ impl Server {
                     href,
                 }
             })
-            .collect();
+            .collect::<Vec<_>>();
+        if self.handled % 3 == 2 {
+            // Rows need not come in the order asked.
+            rows.reverse();
+        }
         Answer::rows(rows, None, c.calendar)
     }
 
@@ -689,7 +704,8 @@ impl Server {
         let data = req.body_text().unwrap_or("").to_owned();
         let etag = self.store(coll, name, data);
         let mut answer = Answer::new(if current.is_some() { 204 } else { 201 });
-        if !self.flavor.rewrites() {
+        // A server that stores the bytes as sent may say the new ETag (most do, not all).
+        if !self.flavor.rewrites() && self.handled % 4 != 0 {
             answer = answer.header("ETag", &etag);
         }
         answer.applied = Some(AppliedWrite {

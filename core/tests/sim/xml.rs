@@ -225,6 +225,12 @@ pub fn collection_props(style: Style, calendar: bool, ctag: &str, token: Option<
     )
 }
 
+/// The properties of a child collection (an inbox, a folder) listed beside the members.
+pub fn child_collection_props(style: Style) -> String {
+    let p = style.p();
+    format!("<{p}resourcetype><{p}collection/></{p}resourcetype>")
+}
+
 /// An RFC 4918 `DAV:error` body with one precondition.
 pub fn error_body(condition: &str) -> String {
     format!(
