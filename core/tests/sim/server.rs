@@ -501,7 +501,7 @@ impl Server {
                         data: None,
                     },
                     // Servers answer a PROPFIND on nothing with 404, or with a 404 row.
-                    None if self.handled % 2 == 0 => return Answer::new(404),
+                    None if self.handled.is_multiple_of(2) => return Answer::new(404),
                     None => RowBody::Status(404),
                 };
                 let href = Server::member_path(coll, &name);
@@ -705,7 +705,7 @@ impl Server {
         let etag = self.store(coll, name, data);
         let mut answer = Answer::new(if current.is_some() { 204 } else { 201 });
         // A server that stores the bytes as sent may say the new ETag (most do, not all).
-        if !self.flavor.rewrites() && self.handled % 4 != 0 {
+        if !self.flavor.rewrites() && !self.handled.is_multiple_of(4) {
             answer = answer.header("ETag", &etag);
         }
         answer.applied = Some(AppliedWrite {
