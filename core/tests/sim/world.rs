@@ -111,11 +111,22 @@ impl World {
 
     /// Another device changes a collection: adds, edits or deletes one member.
     pub fn device_change(&mut self, coll: usize) {
+        self.device_change_near(coll, None);
+    }
+
+    /// Another device changes a collection, half the time the member `near` (the one the
+    /// client is reading or writing right now: two people editing the same event).
+    fn device_change_near(&mut self, coll: usize, near: Option<&str>) {
         let calendar = self.server.colls[coll].calendar;
-        let names: Vec<String> = self.server.colls[coll].members.keys().cloned().collect();
+        let mut names: Vec<String> = self.server.colls[coll].members.keys().cloned().collect();
+        if let Some(near) = near.filter(|n| names.iter().any(|m| m == n))
+            && self.devices.chance(500)
+        {
+            names = vec![near.to_owned()];
+        }
         let roll = self.devices.below(10);
         self.stats.device_changes += 1;
-        let what = if names.is_empty() || (roll < 4 && names.len() < 20) {
+        let what = if names.is_empty() || (roll < 4 && names.len() < 20 && near.is_none()) {
             let uid = self.server.fresh_uid("d");
             let name = member_name(calendar, &uid);
             let data = object_data(calendar, &uid, &format!("device {}", self.server.event));
@@ -162,7 +173,14 @@ impl World {
             if let Some(op) = &mut self.op {
                 op.concurrent += 1;
             }
-            self.device_change(coll);
+            let near = match &class {
+                Class::Check(_, name)
+                | Class::Get(_, name)
+                | Class::Put { name, .. }
+                | Class::Delete(_, name) => Some(name.clone()),
+                _ => None,
+            };
+            self.device_change_near(coll, near.as_deref());
         }
         let expected = format!("Bearer {}", self.server.valid_token);
         if req.header("authorization") != Some(expected.as_str()) {
