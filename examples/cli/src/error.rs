@@ -13,6 +13,9 @@ pub const EXIT_UNAUTHORIZED: i32 = 4;
 /// Exit code for a sync that completed but could not deliver some members into the folder
 /// (reported as problems; the next sync fetches them again).
 pub const EXIT_INCOMPLETE: i32 = 5;
+/// Exit code of a sync stopped by `DAVKIT_STOP_AFTER_BATCHES` (for tests), as after Ctrl-C:
+/// the folder and its state file hold the last stored batch, and a rerun continues from it.
+pub const EXIT_INTERRUPTED: i32 = 130;
 /// Exit code for a usage mistake found after argument parsing (clap uses 2 as well).
 pub const EXIT_USAGE: i32 = 2;
 

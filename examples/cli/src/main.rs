@@ -3,17 +3,25 @@
 //! folder of `.ics` / `.vcf` files with a persisted sync state, and reads, writes and deletes
 //! single objects. `--json` prints one JSON document per command for scripts.
 //!
+//! `sync` works in batches (`--batch N` members fetched at a time, default 500): each batch is
+//! written to the folder and its state stored before the next is fetched, so memory is bounded
+//! by the batch and a sync stopped at any point (Ctrl-C, a crash) continues from the last
+//! stored batch when run again, losing and repeating nothing.
+//!
 //! Exit codes: 0 success, 1 failure, 2 usage, 3 precondition failed (an ETag or
 //! `If-None-Match` check: nothing was overwritten), 4 credentials rejected, 5 a sync that
 //! completed but could not deliver some members (listed as problems; the next sync fetches them
-//! again).
+//! again), 130 a sync stopped by `DAVKIT_STOP_AFTER_BATCHES`.
+//!
+//! For tests: `DAVKIT_STOP_AFTER_BATCHES=N` makes `sync` exit (130, no summary) right after the
+//! Nth batch of the run was stored, as an interrupt at that point would; a rerun continues.
 
 mod error;
 mod folder;
 mod names;
 mod progress;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 
@@ -24,12 +32,18 @@ use davkit::{
 use serde::Serialize;
 use serde_json::json;
 
-use crate::error::{CliError, EXIT_INCOMPLETE};
+use crate::error::{CliError, EXIT_INCOMPLETE, EXIT_INTERRUPTED};
 use crate::folder::Mirror;
 use crate::progress::{CountingTransport, Progress};
 
 /// The client type every command uses.
 type Client = DavClient<CountingTransport>;
+
+/// Members fetched per `sync` batch unless `--batch` says otherwise.
+const DEFAULT_BATCH: u32 = 500;
+
+/// The environment variable (for tests) that stops `sync` after that many stored batches.
+const STOP_AFTER_BATCHES: &str = "DAVKIT_STOP_AFTER_BATCHES";
 
 /// A CalDAV/CardDAV client: discover, list, sync a collection into a folder, get, put, rm.
 ///
@@ -127,6 +141,11 @@ enum Command {
         /// `COLLECTION_URL DIR`, or just `DIR` with --all.
         #[arg(value_name = "[COLLECTION_URL] DIR", num_args = 1..=2, required = true)]
         targets: Vec<String>,
+        /// Fetch at most N members per batch; each batch is written and its state stored
+        /// before the next, so an interrupted sync continues from the last batch.
+        #[arg(long, value_name = "N", default_value_t = DEFAULT_BATCH,
+              value_parser = clap::value_parser!(u32).range(1..))]
+        batch: u32,
     },
 }
 
@@ -226,8 +245,13 @@ async fn run(cli: Cli) -> Result<i32, CliError> {
             etag,
         } => put(&client, &url, &file, name, etag, json_mode).await?,
         Command::Rm { url, etag } => rm(&client, &url, etag, json_mode).await?,
-        Command::Sync { all, targets } => {
-            return sync(&client, &progress, all, targets, json_mode).await;
+        Command::Sync {
+            all,
+            targets,
+            batch,
+        } => {
+            let mut batches = Batches::new(batch, json_mode)?;
+            return sync(&client, &progress, all, targets, &mut batches, json_mode).await;
         }
     }
     Ok(0)
@@ -462,6 +486,8 @@ struct CollectionReport {
     token_was_reset: bool,
     files_written: usize,
     files_removed: usize,
+    /// Batches fetched, applied and stored (each a checkpoint a later run continues from).
+    batches: usize,
     /// Members this run could not deliver into the folder; the next sync fetches them again.
     problems: Vec<ProblemReport>,
     error: Option<serde_json::Value>,
@@ -520,6 +546,7 @@ async fn sync(
     progress: &Progress,
     all: bool,
     targets: Vec<String>,
+    batches: &mut Batches,
     json_mode: bool,
 ) -> Result<i32, CliError> {
     let mut first_error: Option<CliError> = None;
@@ -543,7 +570,7 @@ async fn sync(
                 )));
             }
             let dir = PathBuf::from(dir);
-            let result = sync_one(client, progress, &collection, &dir).await;
+            let result = sync_one(client, progress, &collection, &dir, batches).await;
             progress.finish();
             reports.push(result?);
         }
@@ -562,7 +589,7 @@ async fn sync(
             progress.start_bar(collections.len() as u64);
             for (collection, slug) in collections.iter().zip(&slugs) {
                 let dir = Path::new(dir).join(slug);
-                match sync_one(client, progress, collection, &dir).await {
+                match sync_one(client, progress, collection, &dir, batches).await {
                     Ok(r) => reports.push(r),
                     Err(e) => {
                         reports.push(failed_report(collection, &dir, &e));
@@ -645,40 +672,172 @@ fn collection_label(c: &Collection) -> String {
         .unwrap_or_else(|| names::collection_slug(&c.url))
 }
 
+/// How `sync` fetches: the batch size, and (for tests) a stop after that many batches.
+#[derive(Debug)]
+struct Batches {
+    /// Members fetched per batch.
+    size: usize,
+    /// Stop the run after this many stored batches (`DAVKIT_STOP_AFTER_BATCHES`).
+    stop_after: Option<usize>,
+    /// Batches stored so far in this run (all collections).
+    done: usize,
+    /// Print a line per batch (not with --json).
+    log: bool,
+}
+
+impl Batches {
+    fn new(size: u32, json_mode: bool) -> Result<Self, CliError> {
+        let stop_after = match std::env::var(STOP_AFTER_BATCHES) {
+            Ok(v) => Some(
+                v.trim()
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| {
+                        CliError::Usage(format!(
+                            "{STOP_AFTER_BATCHES} must be a whole number from 1, not `{v}`"
+                        ))
+                    })?,
+            ),
+            Err(_) => None,
+        };
+        Ok(Batches {
+            size: usize::try_from(size).unwrap_or(usize::MAX),
+            stop_after,
+            done: 0,
+            log: !json_mode,
+        })
+    }
+}
+
+/// Syncs one collection into `dir` batch by batch: each batch is applied to the folder and its
+/// state stored (by [`Mirror::apply`]) before the next one is fetched.
 async fn sync_one(
     client: &Client,
     progress: &Progress,
     collection: &Collection,
     dir: &Path,
+    batches: &mut Batches,
 ) -> Result<CollectionReport, CliError> {
     std::fs::create_dir_all(dir).map_err(|e| CliError::io("create", dir, e))?;
     let mut mirror = Mirror::open(dir, &collection.url, collection.kind)?;
-    progress.set_label(&collection_label(collection));
-    let result = client.sync(mirror.state().clone(), collection.kind).await?;
-    // The new state is stored only after the changes are applied (inside `apply`).
-    let applied = mirror.apply(&result.changes, result.state.clone(), |done, total| {
-        progress.set_message(&format!("writing files {done}/{total}"));
-    })?;
-    let mut problems: Vec<ProblemReport> =
-        result.problems.iter().map(ProblemReport::server).collect();
-    problems.extend(applied.problems.iter().map(ProblemReport::local));
-    let count = |f: fn(&davkit::Change) -> bool| result.changes.iter().filter(|c| f(c)).count();
-    Ok(CollectionReport {
+    let label = collection_label(collection);
+    progress.set_label(&label);
+    let mut report = CollectionReport {
         collection_url: collection.url.clone(),
         kind: collection.kind,
         display_name: collection.display_name.clone(),
         dir: dir.display().to_string(),
-        added: count(|c| matches!(c, davkit::Change::Added(_))),
-        changed: count(|c| matches!(c, davkit::Change::Changed(_))),
-        deleted: count(|c| matches!(c, davkit::Change::Deleted { .. })),
-        method: Some(result.method),
-        token_was_reset: result.token_was_reset,
-        files_written: applied.written,
-        files_removed: applied.removed,
-        problems,
+        added: 0,
+        changed: 0,
+        deleted: 0,
+        method: None,
+        token_was_reset: false,
+        files_written: 0,
+        files_removed: 0,
+        batches: 0,
+        problems: Vec::new(),
         error: None,
         error_text: None,
-    })
+    };
+    loop {
+        let before = mirror.state().clone();
+        let result = match client
+            .sync_batch(before.clone(), collection.kind, batches.size)
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                if report.batches > 0 && batches.log {
+                    progress.log(&format!(
+                        "{label}: {} batch{} stored before this error; the next sync continues from there",
+                        report.batches,
+                        if report.batches == 1 { "" } else { "es" }
+                    ));
+                }
+                return Err(e.into());
+            }
+        };
+        let n = report.batches + 1;
+        let applied = mirror.apply(&result.changes, result.state.clone(), |done, total| {
+            progress.set_message(&format!("batch {n}: writing files {done}/{total}"));
+        })?;
+        // The state of this batch is stored: a checkpoint.
+        report.batches = n;
+        batches.done += 1;
+        let count = |f: fn(&davkit::Change) -> bool| result.changes.iter().filter(|c| f(c)).count();
+        let (added, changed, deleted) = (
+            count(|c| matches!(c, davkit::Change::Added(_))),
+            count(|c| matches!(c, davkit::Change::Changed(_))),
+            count(|c| matches!(c, davkit::Change::Deleted { .. })),
+        );
+        report.added += added;
+        report.changed += changed;
+        report.deleted += deleted;
+        report.method.get_or_insert(result.method);
+        report.token_was_reset |= result.token_was_reset;
+        report.files_written += applied.written;
+        report.files_removed += applied.removed;
+        // A member retried by a later batch counts by its last outcome.
+        let settled: HashSet<String> = result
+            .changes
+            .iter()
+            .map(|c| davkit::href::normalize(change_url(c)))
+            .chain(
+                result
+                    .problems
+                    .iter()
+                    .map(|p| davkit::href::normalize(&p.url)),
+            )
+            .collect();
+        report
+            .problems
+            .retain(|p| !settled.contains(&davkit::href::normalize(&p.url)));
+        report
+            .problems
+            .extend(result.problems.iter().map(ProblemReport::server));
+        report
+            .problems
+            .extend(applied.problems.iter().map(ProblemReport::local));
+
+        let owed = mirror.state().pending.len();
+        let stuck = result.more && mirror.state() == &before;
+        if batches.log && (result.more || n > 1) {
+            let rest = if stuck {
+                format!("{owed} still owed, the same as before this batch: stopping here")
+            } else if result.more {
+                format!("{owed} members still to fetch")
+            } else {
+                "done".to_owned()
+            };
+            progress.log(&format!(
+                "{label}: batch {n}: {added} added, {changed} changed, {deleted} deleted; state stored; {rest}"
+            ));
+        }
+        if batches.stop_after.is_some_and(|stop| batches.done >= stop) {
+            progress.finish();
+            eprintln!(
+                "stopped after {} stored batch{} ({STOP_AFTER_BATCHES}); run the same sync again to continue",
+                batches.done,
+                if batches.done == 1 { "" } else { "es" }
+            );
+            let _ = std::io::stdout().flush();
+            std::process::exit(EXIT_INTERRUPTED);
+        }
+        // Done, or nothing moved (the same members failed again): the next run tries again.
+        if !result.more || stuck {
+            break;
+        }
+    }
+    Ok(report)
+}
+
+/// The URL a change is about.
+fn change_url(change: &davkit::Change) -> &str {
+    match change {
+        davkit::Change::Added(o) | davkit::Change::Changed(o) => &o.url,
+        davkit::Change::Deleted { url } => url,
+    }
 }
 
 fn failed_report(collection: &Collection, dir: &Path, e: &CliError) -> CollectionReport {
@@ -694,6 +853,7 @@ fn failed_report(collection: &Collection, dir: &Path, e: &CliError) -> Collectio
         token_was_reset: false,
         files_written: 0,
         files_removed: 0,
+        batches: 0,
         problems: Vec::new(),
         error: Some(e.to_json()),
         error_text: Some(e.to_string()),

@@ -78,6 +78,15 @@ impl Progress {
             .set_message(format!("{n} request{} done", if n == 1 { "" } else { "s" }));
     }
 
+    /// Prints a line on standard error (above the bar while it is shown).
+    pub fn log(&self, line: &str) {
+        if self.visible && !self.bar.is_hidden() {
+            self.bar.println(line);
+        } else {
+            eprintln!("{line}");
+        }
+    }
+
     /// Removes the display.
     pub fn finish(&self) {
         self.bar.finish_and_clear();

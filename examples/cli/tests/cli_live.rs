@@ -479,3 +479,193 @@ fn a_member_that_cannot_be_written_is_reported_skipped_and_fetched_again() {
     let removed = davkit(&["rm", &url]);
     assert!(removed.status.success(), "{}", stderr(&removed));
 }
+
+/// A calendar of `count` events created for one test (through the davkit library, not the
+/// CLI), deleted again on drop.
+struct ScratchCalendar {
+    client: davkit::DavClient<davkit::ReqwestTransport>,
+    runtime: tokio::runtime::Runtime,
+    url: String,
+}
+
+impl ScratchCalendar {
+    fn new(slug: &str, count: usize) -> Self {
+        let s = server();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let client = davkit::DavClient::connect(davkit::Config::new(
+            s.url.clone(),
+            davkit::Credentials::basic(s.user, s.password),
+        ))
+        .expect("client");
+        let home = davkit_json(&["discover"])["calendar_home_sets"][0]
+            .as_str()
+            .expect("a calendar home")
+            .to_owned();
+        let props = davkit::CollectionProps {
+            display_name: Some(format!("CLI batches {slug}")),
+            components: vec!["VEVENT".into()],
+            ..Default::default()
+        };
+        let created = runtime
+            .block_on(client.create_calendar(&home, slug, props))
+            .expect("create the calendar");
+        let calendar = ScratchCalendar {
+            client,
+            runtime,
+            url: created.url,
+        };
+        for i in 1..=count {
+            let uid = format!("{slug}-{i:02}");
+            let data = format!(
+                "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davkit//cli test//EN\r\n\
+                 BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\n\
+                 DTSTART:202605{i:02}T090000Z\r\nDTEND:202605{i:02}T100000Z\r\n\
+                 SUMMARY:Event {i}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+            );
+            calendar
+                .runtime
+                .block_on(calendar.client.create_object(
+                    &calendar.url,
+                    &format!("e{i:02}.ics"),
+                    &data,
+                ))
+                .expect("create an event");
+        }
+        calendar
+    }
+}
+
+impl Drop for ScratchCalendar {
+    fn drop(&mut self) {
+        let _ = self
+            .runtime
+            .block_on(self.client.delete_collection(&self.url, None));
+    }
+}
+
+/// The `.ics` files of a folder with their contents.
+fn folder_contents(dir: &Path) -> Vec<(String, String)> {
+    files_with_ext(dir, ".ics")
+        .into_iter()
+        .map(|n| {
+            let text = std::fs::read_to_string(dir.join(&n)).expect("read");
+            (n, text)
+        })
+        .collect()
+}
+
+fn state_file(dir: &Path) -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(dir.join(".davkit-state.json")).expect("state file"),
+    )
+    .expect("state is JSON")
+}
+
+#[test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+fn sync_in_batches_resumes_after_an_interrupt_to_the_same_folder() {
+    let calendar = ScratchCalendar::new(&format!("cli-batches-{}", std::process::id()), 25);
+    let url = calendar.url.as_str();
+
+    // The reference: one batch holds the whole calendar.
+    let whole = TempDir::new("batches-whole");
+    let report = davkit_json(&["sync", "--batch", "1000", url, whole.path()]);
+    let c = one_collection(&report);
+    assert_eq!(
+        (&c["added"], &c["batches"]),
+        (&25.into(), &1.into()),
+        "{report}"
+    );
+    let expected = folder_contents(&whole.0);
+    assert_eq!(expected.len(), 25);
+    let final_state = state_file(&whole.0);
+
+    // Batches of 10, stopped right after the first one was stored (as a Ctrl-C there would).
+    let dir = TempDir::new("batches-resumed");
+    let out = Command::new(env!("CARGO_BIN_EXE_davkit"))
+        .args(["sync", "--batch", "10", url, dir.path()])
+        .env("DAVKIT_URL", server().url)
+        .env("DAVKIT_USER", server().user)
+        .env("DAVKIT_PASSWORD", server().password)
+        .env("DAVKIT_STOP_AFTER_BATCHES", "1")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("batch 1: 10 added"),
+        "{}",
+        stderr(&out)
+    );
+    // The folder holds exactly the first batch, and the state file is its checkpoint: the
+    // token, the ten members written, and the fifteen still to fetch.
+    let partial = folder_contents(&dir.0);
+    assert_eq!(partial.len(), 10, "{partial:?}");
+    assert!(partial.iter().all(|f| expected.contains(f)), "{partial:?}");
+    let checkpoint = state_file(&dir.0);
+    let pending: Vec<&str> = checkpoint["pending"]
+        .as_array()
+        .expect("members pending after the first batch")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(pending.len(), 15, "{checkpoint}");
+    let etags = checkpoint["etags"].as_object().expect("etags");
+    assert_eq!(etags.len(), 10, "{checkpoint}");
+    assert!(pending.iter().all(|p| !etags.contains_key(*p)));
+    assert_eq!(checkpoint["sync_token"], final_state["sync_token"]);
+
+    // The rerun fetches exactly the other fifteen (nothing repeated), in two more batches.
+    let resumed = davkit_json(&["sync", "--batch", "10", url, dir.path()]);
+    let c = one_collection(&resumed);
+    assert_eq!(
+        (&c["added"], &c["changed"], &c["deleted"], &c["batches"]),
+        (&15.into(), &0.into(), &0.into(), &2.into()),
+        "{resumed}"
+    );
+    assert_eq!(
+        folder_contents(&dir.0),
+        expected,
+        "the same folder as one sync"
+    );
+    let resumed_state = state_file(&dir.0);
+    assert_eq!(resumed_state["etags"], final_state["etags"]);
+    assert_eq!(resumed_state["sync_token"], final_state["sync_token"]);
+    assert!(
+        resumed_state["pending"]
+            .as_array()
+            .is_none_or(Vec::is_empty),
+        "{resumed_state}"
+    );
+    let again = davkit_json(&["sync", "--batch", "10", url, dir.path()]);
+    let c = one_collection(&again);
+    assert_eq!(
+        (&c["added"], &c["batches"]),
+        (&0.into(), &1.into()),
+        "{again}"
+    );
+
+    // Uninterrupted, in text mode: one progress line per batch, the same folder.
+    let text_dir = TempDir::new("batches-text");
+    let out = davkit(&["sync", "--batch", "10", url, text_dir.path()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log = stderr(&out);
+    let lines: Vec<&str> = log.lines().filter(|l| l.contains(": batch ")).collect();
+    assert_eq!(lines.len(), 3, "{log}");
+    assert!(
+        lines[0].contains("batch 1: 10 added") && lines[0].contains("15 members still to fetch"),
+        "{log}"
+    );
+    assert!(
+        lines[1].contains("batch 2: 10 added") && lines[1].contains("5 members still to fetch"),
+        "{log}"
+    );
+    assert!(
+        lines[2].contains("batch 3: 5 added") && lines[2].ends_with("done"),
+        "{log}"
+    );
+    assert!(stdout(&out).contains("Total: 25 added"), "{}", stdout(&out));
+    assert_eq!(folder_contents(&text_dir.0), expected);
+}
