@@ -295,6 +295,23 @@ export interface SyncResult {
    * The returned `state` owes them (`state.pending`), so the next sync tries again.
    */
   problems: MemberProblem[];
+  /**
+   * A batched sync (`syncBatch`, `syncBatches`) left members for the next batch: they wait in
+   * `state.pending`. Apply `changes`, store `state` (a checkpoint: resuming from it loses and
+   * repeats nothing), and sync again from it. Always `false` for `sync` and `gcalSync`.
+   */
+  more: boolean;
+}
+
+/** Options of `syncBatch` and `syncBatches`. */
+export interface SyncBatchOptions {
+  /** The collection kind, when `collection` is a bare URL or has none. */
+  kind?: CollectionKind;
+  /**
+   * At most this many members are fetched per batch (a whole number from 1; default 500).
+   * Memory is bounded by the batch, not by the collection.
+   */
+  maxMembers?: number;
 }
 
 export interface MultigetResult {
@@ -352,6 +369,22 @@ export class DavClient {
    * state of another collection is refused with `InvalidInput`.
    */
   sync(collection: CollectionRef, state?: SyncState | null, options?: { kind?: CollectionKind }): Promise<SyncResult>;
+  /**
+   * One batch of a sync: like `sync`, but fetches at most `maxMembers` members. The rest wait in
+   * the returned `state.pending` and `more` is `true`: apply `changes`, store `state`, and call
+   * again with it until `more` is `false`. Every returned `state` is a checkpoint: resuming from
+   * it (after a reload, a crash, the next day) neither loses nor repeats a change.
+   */
+  syncBatch(collection: CollectionRef, state?: SyncState | null, options?: SyncBatchOptions): Promise<SyncResult>;
+  /**
+   * The batch loop as an async iterator: one `syncBatch` per step, each from the `state` the
+   * previous batch left. Apply each batch and store its `state` in the loop body; the next batch
+   * is fetched only when the loop asks for it, from `batch.state` as the body left it (replace it
+   * with `markPending(batch.state, url)` to hand a change back). Ends after the batch with
+   * `more: false`, or early, with `more` still `true`, when a batch leaves the state as the one
+   * before it did (the same members failed again; their `problems` say why): sync again later.
+   */
+  syncBatches(collection: CollectionRef, state?: SyncState | null, options?: SyncBatchOptions): AsyncGenerator<SyncResult, void, undefined>;
 
   // Google Calendar API v3: create the client with `serverUrl: GOOGLE_CALENDAR_API` and Bearer
   // auth (or a token provider). Events come as iCalendar `data` (with the parsed `events`) plus

@@ -186,6 +186,22 @@ struct SyncOut<'a> {
     method: davkit::SyncMethod,
     token_was_reset: bool,
     problems: &'a [davkit::MemberProblem],
+    /// A batched sync left members for the next batch (pending in `state`).
+    more: bool,
+}
+
+impl<'a> SyncOut<'a> {
+    /// The JS form of a core `SyncResult`.
+    fn new(r: &'a davkit::SyncResult, parse: bool) -> Self {
+        SyncOut {
+            changes: convert::changes(&r.changes, parse),
+            state: &r.state,
+            method: r.method,
+            token_was_reset: r.token_was_reset,
+            problems: &r.problems,
+            more: r.more,
+        }
+    }
 }
 
 /// `multiget` as JS receives it.
@@ -426,7 +442,7 @@ impl Client {
     }
 
     /// `sync(collectionUrl, state, kind)` -> `{ changes, state, method, tokenWasReset,
-    /// problems }`. A `null` state starts from nothing; a state of another collection is refused
+    /// problems, more }`. A `null` state starts from nothing; a state of another collection is refused
     /// by the core (`SyncState::resume`).
     pub fn sync(&self, collection_url: String, state: JsValue, kind_name: String) -> Promise {
         let state: Result<Option<JsSyncState>, Error> = convert::input(&state, "sync state");
@@ -435,13 +451,30 @@ impl Client {
             let stored = state?.map(|s| SyncState::from(s).to_json());
             let state = SyncState::resume(&collection_url, stored.as_deref())?;
             let r = c.sync(state, kind(&kind_name)?).await?;
-            Ok(convert::output(&SyncOut {
-                changes: convert::changes(&r.changes, parse),
-                state: &r.state,
-                method: r.method,
-                token_was_reset: r.token_was_reset,
-                problems: &r.problems,
-            }))
+            Ok(convert::output(&SyncOut::new(&r, parse)))
+        })
+    }
+
+    /// `syncBatch(collectionUrl, state, kind, maxMembers)` -> `{ changes, state, method,
+    /// tokenWasReset, problems, more }`: one batch of a sync, fetching at most `maxMembers`
+    /// members (the core's `DavClient::sync_batch`). While `more` is true the rest are pending
+    /// in the returned `state`, a checkpoint to store and sync again from.
+    #[wasm_bindgen(js_name = syncBatch)]
+    pub fn sync_batch(
+        &self,
+        collection_url: String,
+        state: JsValue,
+        kind_name: String,
+        max_members: u32,
+    ) -> Promise {
+        let state: Result<Option<JsSyncState>, Error> = convert::input(&state, "sync state");
+        let parse = self.parse;
+        self.run(move |c| async move {
+            let stored = state?.map(|s| SyncState::from(s).to_json());
+            let state = SyncState::resume(&collection_url, stored.as_deref())?;
+            let max = usize::try_from(max_members).unwrap_or(usize::MAX);
+            let r = c.sync_batch(state, kind(&kind_name)?, max).await?;
+            Ok(convert::output(&SyncOut::new(&r, parse)))
         })
     }
 
@@ -461,13 +494,7 @@ impl Client {
         self.run(move |c| async move {
             let state = state?.map_or_else(|| SyncState::new(""), SyncState::from);
             let r = c.gcal_sync(&calendar_id, query?, state).await?;
-            Ok(convert::output(&SyncOut {
-                changes: convert::changes(&r.changes, parse),
-                state: &r.state,
-                method: r.method,
-                token_was_reset: r.token_was_reset,
-                problems: &r.problems,
-            }))
+            Ok(convert::output(&SyncOut::new(&r, parse)))
         })
     }
 

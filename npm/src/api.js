@@ -82,6 +82,15 @@ function isoInstant(value, what) {
   return date.toISOString();
 }
 
+/** Members per batch when `maxMembers` is not given. */
+const DEFAULT_MAX_MEMBERS = 500;
+
+function maxMembersOf(value) {
+  const n = value ?? DEFAULT_MAX_MEMBERS;
+  if (!Number.isInteger(n) || n < 1 || n > 0xffffffff) throw invalid(`maxMembers must be a whole number from 1, got ${value}`);
+  return n;
+}
+
 /** A CalDAV/CardDAV client. See index.d.ts for the full contract. */
 export class DavClient {
   #config;
@@ -254,6 +263,38 @@ export class DavClient {
     if (kind === undefined) throw invalid('sync needs the collection kind: pass a Collection or { url, kind }');
     const from = state ?? null;
     return this.#call((c) => c.sync(url, from, kind));
+  }
+
+  async syncBatch(collection, state, options = {}) {
+    const url = urlOf(collection, 'collection');
+    const kind = options.kind ?? kindOf(collection, undefined);
+    if (kind === undefined) throw invalid('syncBatch needs the collection kind: pass a Collection or { url, kind }');
+    const max = maxMembersOf(options.maxMembers);
+    const from = state ?? null;
+    return this.#call((c) => c.syncBatch(url, from, kind, max));
+  }
+
+  // One `syncBatch` per step, each from the state the previous batch left in `batch.state`
+  // (read after the loop body ran, so an app may replace it, e.g. with `markPending`). The next
+  // batch is asked for only when the loop asks. Stops after a batch with `more: false`, or when
+  // a batch leaves `state` as the previous one did (the same members failed again: calling again
+  // now would repeat it; that last batch keeps `more: true` and its `problems` say why).
+  async *syncBatches(collection, state, options = {}) {
+    const url = urlOf(collection, 'collection');
+    const kind = options.kind ?? kindOf(collection, undefined);
+    if (kind === undefined) throw invalid('syncBatches needs the collection kind: pass a Collection or { url, kind }');
+    const max = maxMembersOf(options.maxMembers);
+    let from = state ?? null;
+    let before = null;
+    for (;;) {
+      const batch = await this.#call((c) => c.syncBatch(url, from, kind, max));
+      yield batch;
+      if (!batch.more) return;
+      const after = JSON.stringify(batch.state);
+      if (after === before) return;
+      before = after;
+      from = batch.state;
+    }
   }
 
   // Google Calendar API v3 (serverUrl: GOOGLE_CALENDAR_API, Bearer auth or a token provider).

@@ -58,6 +58,24 @@ test('initial sync of Work: 6 events with parsed views; then nothing changed', {
   assert.equal(standup.occurrences.filter((o) => o.isOverride).length, 1);
 });
 
+test('Work in batches of 4: two checkpoints, the same 6 events as one sync, resumable from the first', { skip }, async () => {
+  const [work] = (await client.listCalendars()).filter((c) => c.displayName === 'Work');
+  const oneShot = await client.sync(work);
+  const batches = [];
+  for await (const batch of client.syncBatches(work, null, { maxMembers: 4 })) {
+    batches.push(JSON.parse(JSON.stringify(batch))); // as an app stores each checkpoint
+  }
+  assert.deepEqual(batches.map((b) => [b.changes.length, b.more, (b.state.pending ?? []).length]), [[4, true, 2], [2, false, 0]]);
+  const urls = batches.flatMap((b) => b.changes.map((c) => c.url)).sort();
+  assert.deepEqual(urls, oneShot.changes.map((c) => c.url).sort(), 'every member once, none twice');
+  assert.deepEqual(batches[1].state.etags, oneShot.state.etags);
+  // Stopped after the first batch: the stored checkpoint resumes with exactly the other two.
+  const resumed = await client.syncBatch(work, batches[0].state, { maxMembers: 4 });
+  assert.deepEqual(resumed.changes.map((c) => c.url).sort(), batches[1].changes.map((c) => c.url).sort());
+  assert.equal(resumed.more, false);
+  assert.deepEqual(resumed.state.etags, oneShot.state.etags);
+});
+
 test('contacts are parsed (3.0 and 4.0, a group)', { skip }, async () => {
   const [book] = await client.listAddressBooks();
   const result = await client.sync(book);

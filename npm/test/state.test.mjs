@@ -33,6 +33,7 @@ test('a member a sync could not deliver stays pending through JSON and is fetche
   const one = replaying(first.exchanges);
   const r1 = await one.client.sync(calendar, toCamel(first.operation.state));
   one.done();
+  assert.equal(r1.more, false, 'a one-shot sync leaves nothing for a next batch');
   assert.equal(r1.problems.length, 1);
   const [problem] = r1.problems;
   assert.deepEqual({ url: problem.url, kind: problem.kind, status: problem.status }, { url: A, kind: 'Http', status: 500 });
@@ -84,5 +85,50 @@ test('a sync state of another collection is refused before any request', async (
   const other = { collectionUrl: 'https://dav.example.com/alice/other/', syncToken: 't', etags: {} };
   await assert.rejects(client.sync({ url: 'https://dav.example.com/alice/work/', kind: 'calendar' }, other),
     (e) => isDavError(e, 'InvalidInput') && /belongs to/.test(e.message));
+  assert.equal(requests, 0);
+});
+
+test('syncBatches: each batch a checkpoint, the loop resumes from the stored state (the two batch vectors)', async () => {
+  const first = vector('batch-first-batch-leaves-the-rest-pending.json');
+  const second = vector('batch-resume-from-checkpoint.json');
+  const C = `${COLLECTION}c.ics`;
+
+  // 1. One iterator over both recorded batches: a and b first (more), then c (done).
+  const { client, done } = replaying([...first.exchanges, ...second.exchanges]);
+  const seen = [];
+  let stored = null;
+  for await (const batch of client.syncBatches(calendar, null, { maxMembers: 2 })) {
+    seen.push({ urls: batch.changes.map((c) => c.url), more: batch.more, pending: batch.state.pending ?? [] });
+    stored = JSON.parse(JSON.stringify(batch.state)); // what an app writes after applying the batch
+  }
+  done();
+  assert.deepEqual(seen, [{ urls: [A, B], more: true, pending: [C] }, { urls: [C], more: false, pending: [] }]);
+  assert.deepEqual(Object.keys(stored.etags).sort(), [A, B, C]);
+
+  // 2. Interrupted after the first batch: its stored state resumes with exactly the rest.
+  const one = replaying(first.exchanges);
+  let batch1;
+  for await (const b of one.client.syncBatches(calendar, null, { maxMembers: 2 })) {
+    batch1 = b;
+    break; // the app is stopped here, after storing the first batch
+  }
+  one.done();
+  const checkpoint = JSON.parse(JSON.stringify(batch1.state));
+  assert.deepEqual(checkpoint.pending, [C]);
+  const two = replaying(second.exchanges);
+  const r = await two.client.syncBatch(calendar, checkpoint, { maxMembers: 2 });
+  two.done();
+  assert.deepEqual(r.changes.map((c) => [c.type, c.url]), [['added', C]]);
+  assert.equal(r.more, false);
+  assert.deepEqual(r.state, stored, 'the same final state as the uninterrupted loop');
+});
+
+test('syncBatch refuses a maxMembers that is not a whole number from 1, before any request', async () => {
+  let requests = 0;
+  const client = new DavClient({ serverUrl: 'https://dav.example.com/', fetch: async () => { requests += 1; return new Response('', { status: 500 }); } });
+  for (const maxMembers of [0, -1, 1.5, '10', Number.NaN]) {
+    await assert.rejects(client.syncBatch(calendar, null, { maxMembers }), (e) => isDavError(e, 'InvalidInput'), String(maxMembers));
+  }
+  await assert.rejects(client.syncBatches(calendar, null, { maxMembers: 0 }).next(), (e) => isDavError(e, 'InvalidInput'));
   assert.equal(requests, 0);
 });

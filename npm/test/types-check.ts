@@ -29,6 +29,16 @@ async function demo(): Promise<void> {
   const retryLater: SyncState = markPending(result.state, owed[0] ?? 'https://dav.example.com/cal/a.ics');
   const json: string = JSON.stringify(retryLater);
   void json;
+  // Batched: store each batch's state (a checkpoint) after applying its changes.
+  let saved: SyncState | null = null;
+  for await (const batch of client.syncBatches(calendars[0], saved, { maxMembers: 200 })) {
+    const n: number = batch.changes.length;
+    const more: boolean = batch.more;
+    if (n > 0 && more) batch.state = markPending(batch.state, batch.changes[0].url);
+    saved = batch.state;
+  }
+  const one: SyncResult = await client.syncBatch({ url: calendars[0].url, kind: 'calendar' }, saved, { kind: 'calendar', maxMembers: 50 });
+  if (one.more) console.log(one.state.pending?.length);
   const objects: DavObject[] = await client.calendarQuery(calendars[0], { start: new Date(), end: '2026-12-31T00:00:00Z' });
   const written: WriteResult = await client.updateObject(objects[0], 'BEGIN:VCALENDAR...');
   const created = await client.createObject(calendars[0], 'new.ics', 'BEGIN:VCALENDAR...');

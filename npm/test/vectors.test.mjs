@@ -45,6 +45,10 @@ function call(client, op) {
       const state = toCamel(op.state);
       return client.sync({ url: state.collectionUrl, kind: op.kind }, state);
     }
+    case 'sync_batch': {
+      const state = toCamel(op.state);
+      return client.syncBatch({ url: state.collectionUrl, kind: op.kind }, state, { maxMembers: op.max_members });
+    }
     case 'list_objects': return client.listObjects(op.collection_url);
     case 'list_collections': return client.listCollections(op.home_url);
     case 'get_collection': return client.getCollection(op.url);
