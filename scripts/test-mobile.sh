@@ -103,6 +103,7 @@ open func createObject(collectionUrl: String, name: String, data: String) async 
 open func updateObject(url: String, data: String, etag: String) async throws -> WriteResult
 open func deleteObject(url: String, etag: String) async throws
 open func sync(collectionUrl: String, kind: CollectionKind, stateJson: String? = nil) async throws -> SyncResult
+open func syncBatch(collectionUrl: String, kind: CollectionKind, stateJson: String?, maxMembers: UInt32) async throws -> SyncResult
 enum DavError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError
 case PreconditionFailed(
 case Transport(
@@ -113,6 +114,7 @@ public struct HttpRequest
 public struct HttpResponse
 public struct SyncResult
 public let problems: [MemberProblem]
+public let more: Bool
 public struct MemberProblem: Equatable, Hashable
 public struct WriteResult
 public let replaced: Bool
@@ -131,10 +133,16 @@ public func gcalParseNotification(headers: [HttpHeader], channel: GcalChannel) t
 EOF_SWIFT
 expect "$H" 'uniffi_davkit_mobile_fn_constructor_davclient_new'
 expect "$H" 'uniffi_davkit_mobile_fn_method_davclient_sync'
+expect "$H" 'uniffi_davkit_mobile_fn_method_davclient_sync_batch'
+# The hand-written Swift sources call only what the generated API above declares.
+B="$SWIFT/Sources/DavKit/SyncBatches.swift"
+expect "$B" 'extension DavClient'
+expect "$B" 'try await client.syncBatch(collectionUrl: collectionUrl, kind: kind, stateJson: stateJson, maxMembers: maxMembers)'
+expect "$B" 'public struct SyncBatches: AsyncSequence'
 expect "$H" 'UniffiVTableCallbackInterfaceHttpTransport'
 expect "$M" 'module DavKitFFI'
 expect "$M" 'header "DavKitFFI.h"'
-echo "ok: $swift_checks Swift API checks (DavKit.swift, DavKitFFI.h, module.modulemap)"
+echo "ok: $swift_checks Swift API checks (DavKit.swift, DavKitFFI.h, module.modulemap, SyncBatches.swift)"
 
 step "Python: vector replay and API tests"
 python3 -m unittest discover -s bindings-mobile/python -p 'test_*.py' -v 2>&1 | tee "$LOG_DIR/python.log" | grep -v '^UniFFI: Unhandled\|^Traceback\|^  File\|^    \|^ConnectionResetError\|^OSError' || true

@@ -150,8 +150,8 @@ def props(p):
 
 
 SUPPORTED_OPS = {
-    "discover", "sync", "list_objects", "list_collections", "get_collection", "get_object",
-    "create_object", "update_object", "delete_object", "post_object", "multiget",
+    "discover", "sync", "sync_batch", "list_objects", "list_collections", "get_collection",
+    "get_object", "create_object", "update_object", "delete_object", "post_object", "multiget",
     "calendar_query", "create_calendar", "create_address_book", "update_collection",
     "delete_collection", "gcal_calendars", "gcal_sync", "gcal_insert", "gcal_patch", "gcal_delete",
     "gcal_watch", "gcal_stop", "gcal_notification",
@@ -175,6 +175,10 @@ async def execute(client, op):
     if name == "sync":
         state = op["state"]
         return await client.sync(state["collection_url"], KINDS[op["kind"]], json.dumps(state))
+    if name == "sync_batch":
+        state = op["state"]
+        return await client.sync_batch(state["collection_url"], KINDS[op["kind"]], json.dumps(state),
+                                       op["max_members"])
     if name == "list_objects":
         return await client.list_objects(op["collection_url"])
     if name == "list_collections":
@@ -252,7 +256,7 @@ def to_core(v):
     if isinstance(v, dk.SyncResult):
         return {"changes": to_core(v.changes), "state": json.loads(v.state_json),
                 "method": to_core(v.method), "token_was_reset": v.token_was_reset,
-                "problems": to_core(v.problems)}
+                "problems": to_core(v.problems), "more": v.more}
     if hasattr(v, "__dict__"):
         return {k: to_core(x) for k, x in vars(v).items()}
     raise AssertionError(f"cannot convert {v!r}")
@@ -379,6 +383,76 @@ class PendingState(unittest.TestCase):
         self.assertEqual([b], [c["url"] for c in to_core(r.changes)])
         self.assertEqual([], r.problems)
         self.assertEqual({a: '"2"', b: '"2"'}, json.loads(r.state_json)["etags"])
+
+
+async def sync_batches(client, collection_url, kind, state_json=None, max_members=500):
+    """The batch loop of bindings-mobile/README.md as an async generator: yields each batch;
+    apply its changes and store its `state_json` (a checkpoint) before asking for the next.
+    Ends after the batch with `more` false, or early when a batch leaves the state as the one
+    before it did (the same members failed again; see its `problems`): sync again later."""
+    before = None
+    while True:
+        batch = await client.sync_batch(collection_url, kind, state_json, max_members)
+        yield batch
+        if not batch.more or batch.state_json == before:
+            return
+        before = state_json = batch.state_json
+
+
+class Batches(unittest.TestCase):
+    """The batched sync as an app runs it: every batch a checkpoint to store, and a loop
+    stopped after the first batch resumes from the stored state to the same end (the two
+    recorded batch vectors)."""
+
+    COLLECTION = "http://127.0.0.1:5232/alice/work/"
+
+    def vector(self, name):
+        return json.loads((VECTORS / "sync" / name).read_text())
+
+    def run_batches(self, exchanges, state_json, stop_after=None):
+        case = {"config": self.vector("batch-first-batch-leaves-the-rest-pending.json")["config"],
+                "exchanges": exchanges}
+        transport = ReplayTransport(case, VECTORS / "sync")
+
+        async def go():
+            client = dk.DavClient(config(case), transport)
+            seen = []
+            async for batch in sync_batches(client, self.COLLECTION, dk.CollectionKind.CALENDAR,
+                                            state_json, max_members=2):
+                seen.append(batch)  # the app applies batch.changes and stores batch.state_json here
+                if len(seen) == stop_after:
+                    break
+            return seen
+
+        seen = asyncio.run(go())
+        self.assertEqual([], transport.problems)
+        self.assertTrue(all(used for _, used in transport.exchanges), "every exchange is requested")
+        return seen
+
+    def test_batches_and_resume_from_a_checkpoint(self):
+        a, b, c = (self.COLLECTION + n for n in ("a.ics", "b.ics", "c.ics"))
+        first = self.vector("batch-first-batch-leaves-the-rest-pending.json")["exchanges"]
+        second = self.vector("batch-resume-from-checkpoint.json")["exchanges"]
+        whole = self.run_batches(first + second, None)
+        self.assertEqual([([a, b], True, [c]), ([c], False, [])],
+                         [([x["url"] for x in to_core(r.changes)], r.more,
+                           json.loads(r.state_json).get("pending", [])) for r in whole])
+
+        stopped = self.run_batches(first, None, stop_after=1)
+        resumed = self.run_batches(second, stopped[-1].state_json)
+        self.assertEqual([[c]], [[x["url"] for x in to_core(r.changes)] for r in resumed])
+        self.assertEqual(json.loads(whole[-1].state_json), json.loads(resumed[-1].state_json))
+
+    def test_a_one_shot_sync_has_no_more(self):
+        case = self.vector("multiget-error-row-is-not-a-deletion.json")
+        transport = ReplayTransport(case, VECTORS / "sync")
+
+        async def go():
+            client = dk.DavClient(config(case), transport)
+            return await client.sync(self.COLLECTION, dk.CollectionKind.CALENDAR,
+                                     json.dumps(case["operation"]["state"]))
+
+        self.assertFalse(asyncio.run(go()).more)
 
 
 def _add_tests():

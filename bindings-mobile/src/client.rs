@@ -228,6 +228,24 @@ impl DavClient {
         Ok(self.inner.sync(state, kind.into()).await?.into())
     }
 
+    /// One batch of a sync: like `sync`, but fetches at most `max_members` members (at least
+    /// 1). Members found but not fetched yet are pending in the returned `state_json` and
+    /// `more` is true: apply the changes, store `state_json`, and call again with it until
+    /// `more` is false. Every returned state is a checkpoint: resuming from it (after the app
+    /// was killed, the next day) neither loses nor repeats a change. (The core's
+    /// `DavClient::sync_batch`.) Pass `null` as `state_json` the first time.
+    pub async fn sync_batch(
+        &self,
+        collection_url: String,
+        kind: CollectionKind,
+        state_json: Option<String>,
+        max_members: u32,
+    ) -> Result<SyncResult> {
+        let state = davkit::SyncState::resume(&collection_url, state_json.as_deref())?;
+        let max = usize::try_from(max_members).unwrap_or(usize::MAX);
+        Ok(self.inner.sync_batch(state, kind.into(), max).await?.into())
+    }
+
     /// Google Calendar API: the user's calendars (all pages).
     pub async fn gcal_calendars(&self) -> Result<Vec<GcalCalendar>> {
         let list = self.inner.gcal_calendars().await?;

@@ -558,6 +558,10 @@ pub struct SyncResult {
     /// arrived. The state in `state_json` still owes them (its `pending` list), so the next sync
     /// fetches them again; they are never reported as deleted.
     pub problems: Vec<MemberProblem>,
+    /// A batched sync (`sync_batch`) left members for the next batch (they are pending in
+    /// `state_json`): apply the changes, store `state_json`, and call `sync_batch` again with
+    /// it. Always false for `sync` and `gcal_sync`.
+    pub more: bool,
 }
 
 impl From<davkit::SyncResult> for SyncResult {
@@ -569,6 +573,7 @@ impl From<davkit::SyncResult> for SyncResult {
             method: r.method.into(),
             token_was_reset: r.token_was_reset,
             problems: r.problems.into_iter().map(Into::into).collect(),
+            more: r.more,
         }
     }
 }

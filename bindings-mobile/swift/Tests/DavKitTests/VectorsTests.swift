@@ -105,6 +105,11 @@ final class VectorsTests: XCTestCase {
             let state = op["state"] as? [String: Any] ?? [:]
             let json = String(data: try JSONSerialization.data(withJSONObject: state), encoding: .utf8)
             return try await client.sync(collectionUrl: state["collection_url"] as! String, kind: kind(op["kind"]), stateJson: json)
+        case "sync_batch":
+            let state = op["state"] as? [String: Any] ?? [:]
+            let json = String(data: try JSONSerialization.data(withJSONObject: state), encoding: .utf8)
+            return try await client.syncBatch(collectionUrl: state["collection_url"] as! String, kind: kind(op["kind"]),
+                                              stateJson: json, maxMembers: UInt32(op["max_members"] as! Int))
         case "list_objects": return try await client.listObjects(collectionUrl: s("collection_url"))
         case "list_collections": return try await client.listCollections(homeUrl: s("home_url"))
         case "get_collection": return try await client.getCollection(url: s("url"))
@@ -129,7 +134,7 @@ final class VectorsTests: XCTestCase {
     }
 
     /// The keys a sync or a write must not lose: `problems` (url, kind, status), the state's
-    /// `pending` hrefs, and `replaced`.
+    /// `pending` hrefs, `more`, and `replaced`.
     func checkProblemsPendingReplaced(_ result: Any?, _ want: [String: Any]?, _ name: String) {
         guard let want else { return }
         if let sync = result as? SyncResult {
@@ -137,6 +142,9 @@ final class VectorsTests: XCTestCase {
                 XCTAssertEqual(problems.map { $0["url"] as? String ?? "" }, sync.problems.map { $0.url }, name)
                 XCTAssertEqual(problems.map { $0["kind"] as? String ?? "" }, sync.problems.map { $0.kind }, name)
                 XCTAssertEqual(problems.map { p in (p["status"] as? Int).map { UInt16($0) } }, sync.problems.map { $0.status }, name)
+            }
+            if let more = want["more"] as? Bool {
+                XCTAssertEqual(more, sync.more, name)
             }
             if let pending = (want["state"] as? [String: Any])?["pending"] as? [String] {
                 let state = try? JSONSerialization.jsonObject(with: Data(sync.stateJson.utf8)) as? [String: Any]
@@ -174,5 +182,50 @@ final class VectorsTests: XCTestCase {
             XCTAssertEqual(replay.problems, [], file.lastPathComponent)
             XCTAssertTrue(replay.used.allSatisfy { $0 }, "\(file.lastPathComponent): exchanges never requested")
         }
+    }
+
+    /// `syncBatches` (Sources/DavKit/SyncBatches.swift) over the two recorded batch vectors:
+    /// a and b, then c; and a loop stopped after the first batch resumes from its stored state.
+    func testSyncBatches() async throws {
+        let dir = Self.root.appendingPathComponent("sync")
+        func load(_ name: String) throws -> [String: Any] {
+            try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent(name))) as! [String: Any]
+        }
+        let first = try load("batch-first-batch-leaves-the-rest-pending.json")
+        let second = try load("batch-resume-from-checkpoint.json")
+        let exchanges = { (c: [String: Any]) in c["exchanges"] as? [[String: Any]] ?? [] }
+        let collection = "http://127.0.0.1:5232/alice/work/"
+        let both = ReplayTransport(case: ["exchanges": exchanges(first) + exchanges(second)], dir: dir)
+        let client = try DavClient(config: config(first["config"] as! [String: Any]), transport: both)
+        var seen: [([String], Bool)] = []
+        var stored: String? = nil
+        for try await batch in client.syncBatches(collectionUrl: collection, kind: .calendar, stateJson: nil, maxMembers: 2) {
+            seen.append((batch.changes.map { change -> String in
+                switch change {
+                case .added(let o), .changed(let o): return o.url
+                case .deleted(let url): return url
+                }
+            }, batch.more))
+            stored = batch.stateJson
+        }
+        XCTAssertEqual(seen.map { $0.0 }, [[collection + "a.ics", collection + "b.ics"], [collection + "c.ics"]])
+        XCTAssertEqual(seen.map { $0.1 }, [true, false])
+        XCTAssertEqual(both.problems, [])
+        XCTAssertTrue(both.used.allSatisfy { $0 })
+
+        let one = ReplayTransport(case: ["exchanges": exchanges(first)], dir: dir)
+        var checkpoint: String? = nil
+        for try await batch in try DavClient(config: config(first["config"] as! [String: Any]), transport: one)
+            .syncBatches(collectionUrl: collection, kind: .calendar, maxMembers: 2) {
+            checkpoint = batch.stateJson
+            break   // stopped after storing the first batch
+        }
+        let two = ReplayTransport(case: ["exchanges": exchanges(second)], dir: dir)
+        let rest = try await DavClient(config: config(first["config"] as! [String: Any]), transport: two)
+            .syncBatch(collectionUrl: collection, kind: .calendar, stateJson: checkpoint, maxMembers: 2)
+        XCTAssertFalse(rest.more)
+        let parse = { (s: String?) in try JSONSerialization.jsonObject(with: Data((s ?? "").utf8)) as? NSDictionary }
+        XCTAssertEqual(try parse(rest.stateJson), try parse(stored))
+        XCTAssertTrue(one.used.allSatisfy { $0 } && two.used.allSatisfy { $0 })
     }
 }

@@ -71,6 +71,7 @@ object CoreJson {
             "method" to of(v.method),
             "token_was_reset" to v.tokenWasReset,
             "problems" to of(v.problems),
+            "more" to v.more,
         )
         is MemberProblem -> mapOf("url" to v.url, "kind" to v.kind, "status" to of(v.status), "message" to v.message)
         else -> error("cannot convert ${v::class}")

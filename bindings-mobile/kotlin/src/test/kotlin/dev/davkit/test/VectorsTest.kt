@@ -38,7 +38,7 @@ import java.util.Base64
 class VectorsTest {
     private companion object {
         val SUPPORTED_OPS = setOf(
-            "discover", "sync", "list_objects", "list_collections", "get_collection", "get_object",
+            "discover", "sync", "sync_batch", "list_objects", "list_collections", "get_collection", "get_object",
             "create_object", "update_object", "delete_object", "post_object", "multiget",
             "calendar_query", "create_calendar", "create_address_book", "update_collection", "delete_collection",
             "gcal_calendars", "gcal_sync", "gcal_insert", "gcal_patch", "gcal_delete", "gcal_watch", "gcal_stop",
@@ -195,6 +195,9 @@ class VectorsTest {
             )
             "sync" -> op.getJSONObject("state").let { state ->
                 client.sync(state.getString("collection_url"), kind(op), state.toString())
+            }
+            "sync_batch" -> op.getJSONObject("state").let { state ->
+                client.syncBatch(state.getString("collection_url"), kind(op), state.toString(), op.getInt("max_members").toUInt())
             }
             "list_objects" -> client.listObjects(s("collection_url"))
             "list_collections" -> client.listCollections(s("home_url"))

@@ -1,0 +1,98 @@
+package dev.davkit.test
+
+import dev.davkit.Change
+import dev.davkit.CollectionKind
+import dev.davkit.Credentials
+import dev.davkit.DavClient
+import dev.davkit.DavConfig
+import dev.davkit.SyncResult
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.flow.flow
+import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.runBlocking
+import org.json.JSONArray
+import org.json.JSONObject
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import java.io.File
+
+/**
+ * The batched sync as a cold [Flow] (the extension bindings-mobile/README.md shows for apps to
+ * copy; the jar has no hand-written sources): one `syncBatch` per element, each from the
+ * `stateJson` the previous batch returned. `emit` suspends until the collector has handled the
+ * batch, so apply its changes and store its `stateJson` (a checkpoint) in `collect`; the next
+ * batch is fetched only after that. Completes after the batch whose `more` is false, or early,
+ * with `more` still true, when a batch leaves the state as the one before it did (the same
+ * members failed again; see its `problems`): sync again later.
+ */
+fun DavClient.syncBatches(collectionUrl: String, kind: CollectionKind, stateJson: String?,
+                          maxMembers: UInt = 500u): Flow<SyncResult> = flow {
+    var state = stateJson
+    var previous: String? = null
+    while (true) {
+        val batch = syncBatch(collectionUrl, kind, state, maxMembers)
+        emit(batch)
+        if (!batch.more || batch.stateJson == previous) break
+        previous = batch.stateJson
+        state = batch.stateJson
+    }
+}
+
+/** [syncBatches] over the two recorded batch vectors: a and b, then c; and a flow stopped after
+ *  the first batch resumes from its stored state to the same end. */
+class SyncBatchesTest {
+    private val dir = File(System.getProperty("davkit.vectors") ?: "../../tests/vectors").canonicalFile.resolve("sync")
+    private val collection = "http://127.0.0.1:5232/alice/work/"
+    private val config = DavConfig(serverUrl = "http://127.0.0.1:5232/", credentials = Credentials.Basic("alice", "s3cret-app-pw"))
+
+    private fun exchanges(vararg names: String): JSONObject {
+        val all = JSONArray()
+        for (name in names) {
+            val recorded = JSONObject(File(dir, name).readText()).getJSONArray("exchanges")
+            for (i in 0 until recorded.length()) all.put(recorded.get(i))
+        }
+        return JSONObject().put("exchanges", all)
+    }
+
+    private fun urls(result: SyncResult) = result.changes.map {
+        when (it) {
+            is Change.Added -> it.`object`.url
+            is Change.Changed -> it.`object`.url
+            is Change.Deleted -> it.url
+        }
+    }
+
+    private fun <T> replaying(case: JSONObject, run: suspend (DavClient) -> T): T {
+        val replay = VectorsTest.Replay(case, dir)
+        val out = runBlocking { DavClient(config, replay).use { run(it) } }
+        assertEquals(emptyList<String>(), replay.problems)
+        assertTrue(replay.used.all { it }, "every recorded exchange is requested")
+        return out
+    }
+
+    @Test
+    fun batchesAreCheckpointsAndAStoppedFlowResumes() {
+        val first = "batch-first-batch-leaves-the-rest-pending.json"
+        val second = "batch-resume-from-checkpoint.json"
+        val stored = mutableListOf<String>()          // what the app writes after each batch
+        val batches = replaying(exchanges(first, second)) { client ->
+            client.syncBatches(collection, CollectionKind.CALENDAR, null, 2u).toList().onEach { stored += it.stateJson }
+        }
+        assertEquals(listOf(listOf("a.ics", "b.ics"), listOf("c.ics")), batches.map { b -> urls(b).map { it.removePrefix(collection) } })
+        assertEquals(listOf(true, false), batches.map { it.more })
+        assertEquals(listOf("${collection}c.ics"), CoreJson.plain(JSONObject(stored[0]).getJSONArray("pending")))
+        assertFalse(JSONObject(stored[1]).has("pending"))
+
+        val checkpoint = replaying(exchanges(first)) { client ->
+            client.syncBatches(collection, CollectionKind.CALENDAR, null, 2u).first().stateJson   // stopped here
+        }
+        val rest = replaying(exchanges(second)) { client ->
+            client.syncBatches(collection, CollectionKind.CALENDAR, checkpoint, 2u).toList()
+        }
+        assertEquals(listOf(listOf("${collection}c.ics")), rest.map { urls(it) })
+        assertEquals(CoreJson.plain(JSONObject(stored.last())), CoreJson.plain(JSONObject(rest.last().stateJson)))
+    }
+}
