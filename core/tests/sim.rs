@@ -63,6 +63,8 @@ struct Params {
     between_per_mille: u32,
     fail_apply_per_mille: u32,
     writes_as_pending: bool,
+    /// The app syncs in batches of this many members.
+    sync_batch: Option<usize>,
     /// The server has RFC 6578 (an old generic server may have only ctags).
     sync_collection: bool,
     batch: usize,
@@ -102,6 +104,7 @@ fn params(seed: u64, rng: &mut Rng) -> Params {
         between_per_mille: *rng.pick(&[0, 300, 600]).unwrap_or(&0),
         fail_apply_per_mille: *rng.pick(&[0, 0, 0, 30]).unwrap_or(&0),
         writes_as_pending: rng.chance(500),
+        sync_batch: rng.chance(300).then(|| rng.range(1, 4)),
         sync_collection: flavor != Flavor::Generic || rng.chance(750),
         batch: match rng.below(20) {
             0..=2 => 1,
@@ -167,6 +170,7 @@ fn run_history(seed: u64, verbose: bool, lossy: bool) -> (Stats, Option<Violatio
         p.writes_as_pending,
     );
     app.lossy = lossy;
+    app.batch = p.sync_batch;
 
     let mut steps = 0;
     let run = catch_unwind(AssertUnwindSafe(|| -> Result<(), Violation> {
@@ -185,7 +189,7 @@ fn run_history(seed: u64, verbose: bool, lossy: bool) -> (Stats, Option<Violatio
             }
             match rng.below(100) {
                 0..=39 => {
-                    app.sync_retrying(c, 3)?;
+                    app.sync(c, 3)?;
                 }
                 40..=59 => app.update(c, true)?,
                 60..=74 => app.create(c)?,

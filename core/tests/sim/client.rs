@@ -29,6 +29,19 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
     }
 }
 
+/// How one sync call ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Synced {
+    Failed,
+    Done,
+    /// A batch of a batched sync; more follow.
+    More,
+}
+
+/// More batches than this for one collection is an endless batched sync (invariant 5): a
+/// batch fetches at least one member, and collections stay under 40.
+const MAX_BATCHES: usize = 100;
+
 /// A member as the app holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Local {
@@ -61,6 +74,8 @@ pub struct App {
     /// How the app tells the stored state about its own writes: by marking them pending (the
     /// next sync fetches them) instead of recording the ETag the write returned.
     pub writes_as_pending: bool,
+    /// Sync in batches of this many members (`DavClient::sync_batch`), or all at once.
+    pub batch: Option<usize>,
     /// A deliberately broken app that drops changes: the harness's own test that the
     /// invariants catch lost data.
     pub lossy: bool,
@@ -111,6 +126,7 @@ impl App {
             fail_apply_per_mille,
             writes_as_pending,
             lossy: false,
+            batch: None,
             next_intent: 0,
             edits: 0,
         }
@@ -163,11 +179,21 @@ impl App {
     }
 
     /// Syncs one collection and applies the result. `Ok(false)`: the sync failed.
-    pub fn sync(&mut self, c: usize) -> Result<bool, Violation> {
+    /// One sync (or one batch of a batched sync) and its checks.
+    fn sync_once(&mut self, c: usize) -> Result<Synced, Violation> {
         let state = self.colls[c].state.clone();
         let mirror_before = self.colls[c].mirror.clone();
-        self.begin(format!("sync c{c}"), c, false);
-        let result = block_on(self.client.sync(state.clone(), self.colls[c].kind));
+        let kind = self.colls[c].kind;
+        let result = match self.batch {
+            Some(max) => {
+                self.begin(format!("sync c{c} (batch of {max})"), c, false);
+                block_on(self.client.sync_batch(state.clone(), kind, max))
+            }
+            None => {
+                self.begin(format!("sync c{c}"), c, false);
+                block_on(self.client.sync(state.clone(), kind))
+            }
+        };
         let op = self.end()?;
         let res = match result {
             Ok(res) => res,
@@ -183,7 +209,7 @@ impl App {
                         format!("{}: a failed sync changed the app's data", op.label),
                     );
                 }
-                return Ok(false);
+                return Ok(Synced::Failed);
             }
         };
         self.stat(format!(
@@ -252,14 +278,27 @@ impl App {
         if quiet && res.problems.is_empty() {
             w.stats.quiet_syncs += 1;
         }
-        Ok(true)
+        Ok(if res.more { Synced::More } else { Synced::Done })
     }
 
-    /// Syncs, retrying a failed sync up to `tries` times in all.
-    pub fn sync_retrying(&mut self, c: usize, tries: usize) -> Result<bool, Violation> {
-        for _ in 0..tries {
-            if self.sync(c)? {
-                return Ok(true);
+    /// Syncs a collection to the end (every batch of a batched sync), retrying a failed sync
+    /// up to `tries` times in all. `Ok(false)`: it did not get to the end.
+    pub fn sync(&mut self, c: usize, tries: usize) -> Result<bool, Violation> {
+        let mut failures = 0;
+        let mut batches = 0;
+        while failures < tries {
+            match self.sync_once(c)? {
+                Synced::Done => return Ok(true),
+                Synced::Failed => failures += 1,
+                Synced::More => {
+                    batches += 1;
+                    if batches > MAX_BATCHES {
+                        return fail(
+                            5,
+                            format!("sync c{c}: still more to fetch after {MAX_BATCHES} batches"),
+                        );
+                    }
+                }
             }
         }
         Ok(false)
@@ -335,7 +374,7 @@ impl App {
     /// Edits a member the app holds, with the ETag it read.
     pub fn update(&mut self, c: usize, retry: bool) -> Result<(), Violation> {
         let Some((name, url, etag)) = self.with_etag(c) else {
-            return self.sync(c).map(drop);
+            return self.sync(c, 1).map(drop);
         };
         self.edits += 1;
         let data = object_data(
@@ -360,7 +399,7 @@ impl App {
         match result {
             Ok(r) => self.store_written(c, r, data),
             Err(e) if e.kind() == ErrorKind::PreconditionFailed => {
-                self.sync(c)?;
+                self.sync(c, 1)?;
                 if retry {
                     self.update(c, false)?;
                 }
@@ -405,12 +444,12 @@ impl App {
         match result {
             Ok(r) => self.store_written(c, r, data),
             Err(e) if e.kind() == ErrorKind::PreconditionFailed => {
-                self.sync(c)?;
+                self.sync(c, 1)?;
             }
             Err(e) if e.kind() == ErrorKind::Transport => {
                 if self.flavor == Flavor::GoogleCarddav {
                     // Created by POST: the app cannot know the URL; a sync finds out.
-                    self.sync(c)?;
+                    self.sync(c, 1)?;
                 } else {
                     let url = format!("{}{name}", self.colls[c].url);
                     self.after_unknown_outcome(c, &url)?;
@@ -424,7 +463,7 @@ impl App {
     /// Deletes a member the app holds, with the ETag it read.
     pub fn delete(&mut self, c: usize, retry: bool) -> Result<(), Violation> {
         let Some((name, url, etag)) = self.with_etag(c) else {
-            return self.sync(c).map(drop);
+            return self.sync(c, 1).map(drop);
         };
         self.begin(format!("delete c{c}/{name} if-match {etag}"), c, true);
         let result = block_on(self.client.delete_object(&url, &etag));
@@ -443,7 +482,7 @@ impl App {
         match result {
             Ok(()) => self.record(c, &url, None),
             Err(e) if e.kind() == ErrorKind::PreconditionFailed => {
-                self.sync(c)?;
+                self.sync(c, 1)?;
                 if retry {
                     self.delete(c, false)?;
                 }
@@ -512,7 +551,7 @@ impl App {
         }
         self.fail_apply_per_mille = 0;
         for c in 0..self.colls.len() {
-            if !self.sync_retrying(c, 2)? {
+            if !self.sync(c, 2)? {
                 return fail(
                     2,
                     format!("sync c{c}: no sync succeeded after the faults stopped"),
