@@ -31,6 +31,11 @@ pub const MAX_DEPTH: usize = 64;
 /// Octets per physical line when folding (RFC 5545 §3.1, RFC 6350 §3.2).
 pub const FOLD_OCTETS: usize = 75;
 
+/// Most content lines (after unfolding) one parse accepts, about a 100 MB calendar; more is a
+/// [`ParseErrorKind::TooManyLines`] error, in [`parse_lenient`] too. Each line costs about 140
+/// bytes beside its text, so this bounds what a file of tiny lines can make the parser hold.
+pub const MAX_LINES: usize = 2_000_000;
+
 /// Most repairs [`parse_lenient`] lists one by one; any more are counted in one final
 /// [`ParseErrorKind::RepairsOmitted`], so the report stays small whatever the input.
 pub const MAX_REPAIRS: usize = 1000;
@@ -71,6 +76,8 @@ pub enum ParseErrorKind {
     LineTooLong,
     /// An input that unfolds to more than 4 GiB.
     TooLarge,
+    /// More than [`MAX_LINES`] content lines.
+    TooManyLines,
     /// The bytes are not UTF-8, even after unfolding.
     InvalidUtf8,
     /// The input holds no component at all.
@@ -115,6 +122,11 @@ impl fmt::Display for ParseError {
             ParseErrorKind::TooDeep => write!(f, "line {}: components nested too deep", self.line),
             ParseErrorKind::LineTooLong => write!(f, "line {}: content line too long", self.line),
             ParseErrorKind::TooLarge => write!(f, "input larger than 4 GiB"),
+            ParseErrorKind::TooManyLines => write!(
+                f,
+                "line {}: more than {MAX_LINES} content lines (contentline::MAX_LINES)",
+                self.line
+            ),
             ParseErrorKind::InvalidUtf8 => write!(f, "line {}: invalid UTF-8", self.line),
             ParseErrorKind::Empty => write!(f, "no component found"),
             ParseErrorKind::RepairsOmitted { count } => {
@@ -920,6 +932,9 @@ fn parse_into(input: &str, parser: &mut Parser) -> Result<(), ParseError> {
         }
         pos = next;
         if doc.len() > start {
+            if lines.len() >= parser.max_lines {
+                return Err(err(ParseErrorKind::TooManyLines, start_line));
+            }
             lines.push((start, doc.len(), start_line));
         }
     }
@@ -1004,7 +1019,6 @@ pub fn unfold_bytes(input: &[u8]) -> Vec<u8> {
     out
 }
 
-#[derive(Default)]
 struct Parser {
     stack: Vec<Component>,
     done: Vec<Component>,
@@ -1012,6 +1026,21 @@ struct Parser {
     /// At most [`MAX_REPAIRS`]; the rest are counted in `omitted`.
     repairs: Vec<ParseError>,
     omitted: usize,
+    /// [`MAX_LINES`], lower in tests.
+    max_lines: usize,
+}
+
+impl Default for Parser {
+    fn default() -> Self {
+        Parser {
+            stack: Vec::new(),
+            done: Vec::new(),
+            lenient: false,
+            repairs: Vec::new(),
+            omitted: 0,
+            max_lines: MAX_LINES,
+        }
+    }
 }
 
 fn begin_end(line: &str) -> Option<(bool, &str)> {
