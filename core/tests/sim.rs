@@ -9,7 +9,11 @@
 //! Layout: `sim/rng.rs` (splitmix64), `sim/xml.rs` (request reading, multistatus writing),
 //! `sim/server.rs` (the model server and its provider quirks), `sim/faults.rs` (fault kinds),
 //! `sim/world.rs` (transport, faults applied, devices, checks on the wire), `sim/client.rs`
-//! (the app), `sim/invariants.rs`, `sim/stats.rs`.
+//! (the app), `sim/invariants.rs`, `sim/stats.rs`, `sim/selftest.rs` (the checks fire on
+//! hand-written bad requests; `a_lossy_app_is_caught` below shows they catch lost data).
+//!
+//! On a failure the test panics with, for each kind of failure, the invariant, the first seed,
+//! what happened and the replay command (`SIM_SEED=S cargo test -p davkit --test sim`).
 
 #![allow(clippy::panic)] // a failing simulation reports by panicking, with the seed
 

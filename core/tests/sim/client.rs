@@ -178,8 +178,7 @@ impl App {
         }
     }
 
-    /// Syncs one collection and applies the result. `Ok(false)`: the sync failed.
-    /// One sync (or one batch of a batched sync) and its checks.
+    /// One sync (or one batch of a batched sync): run it, check it, apply it, check again.
     fn sync_once(&mut self, c: usize) -> Result<Synced, Violation> {
         let state = self.colls[c].state.clone();
         let mirror_before = self.colls[c].mirror.clone();
