@@ -270,7 +270,7 @@ impl<'a> Reader<'a> {
             )));
         }
         let scope_len = self.declared.len();
-        // Pushed before the attributes so that an error inside the tag still unwinds them.
+        // Open before its attributes: the declarations among them belong to it (`scope_len`).
         self.open.push(Open {
             prefix,
             local,
@@ -380,6 +380,11 @@ impl<'a> Reader<'a> {
                 && let Some(uris) = self.bindings.get_mut(prefix)
             {
                 uris.pop();
+                // A prefix no open element binds is forgotten, so the map holds only what is
+                // in scope (at most MAX_DEPTH x MAX_NAMESPACE_DECLARATIONS prefixes).
+                if uris.is_empty() {
+                    self.bindings.remove(prefix);
+                }
             }
         }
     }
@@ -631,6 +636,26 @@ mod tests {
         // declarations are counted per element, not per document
         let nested = r#"<r xmlns:a="1" xmlns:b="2"><s xmlns:c="3" xmlns:d="4"><a:t/></s></r>"#;
         assert_eq!(read_all(nested, small()), Ok(6));
+    }
+
+    #[test]
+    fn closed_scopes_leave_no_bindings() -> Result<()> {
+        // 1,000 siblings, each declaring 3 prefixes of its own: none stays bound after its close
+        let mut xml = String::from("<r>");
+        for i in 0..1000 {
+            xml.push_str(&format!(
+                r#"<e xmlns:a{i}="1" xmlns:b{i}="2" xmlns:c{i}="3"/>"#
+            ));
+        }
+        xml.push_str("</r>");
+        let mut r = Reader::new(&xml);
+        let mut most = 0;
+        while r.next()?.is_some() {
+            most = most.max(r.bindings.len());
+        }
+        assert_eq!(most, 3);
+        assert!(r.bindings.is_empty() && r.declared.is_empty());
+        Ok(())
     }
 
     #[test]
