@@ -13,6 +13,7 @@ import dev.davkit.example.OkHttpTransport
 import dev.davkit.example.rename
 import dev.davkit.example.syncCalendars
 import dev.davkit.parseEvents
+import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -173,5 +174,26 @@ class LiveRadicaleTest {
         assertEquals(401.toUShort(), e.status)
         assertTrue(!e.toString().contains("wrong"))
         bad.close()
+    }
+
+    @Test @Order(7)
+    fun sixEventsInBatchesOfFourResumeFromTheFirstCheckpoint(): Unit = runBlocking {
+        val created = client.createCalendar(home, "$slug-batches", CollectionProps(displayName = "Kotlin batches", components = listOf("VEVENT")))
+        try {
+            for (i in 1..6) client.createObject(created.url, "b$i.ics", event("batch-$i-$slug", "Batch $i"))
+            val oneShot = client.sync(created.url, CollectionKind.CALENDAR, null)
+            assertEquals(6, oneShot.changes.size)
+            val stored = mutableListOf<String>()              // each checkpoint, as an app stores it
+            val batches = client.syncBatches(created.url, CollectionKind.CALENDAR, null, 4u).toList().onEach { stored += it.stateJson }
+            assertEquals(listOf(4 to true, 2 to false), batches.map { it.changes.size to it.more })
+            fun etags(json: String) = CoreJson.plain(org.json.JSONObject(json).getJSONObject("etags"))
+            assertEquals(etags(oneShot.stateJson), etags(stored.last()))
+            val resumed = client.syncBatch(created.url, CollectionKind.CALENDAR, stored.first(), 4u)
+            assertEquals(2, resumed.changes.size)
+            assertEquals(false, resumed.more)
+            assertEquals(etags(oneShot.stateJson), etags(resumed.stateJson))
+        } finally {
+            client.deleteCollection(created.url)
+        }
     }
 }
