@@ -997,6 +997,26 @@ mod tests {
     }
 
     #[test]
+    fn batch_size_is_a_whole_number_from_one_with_a_default() {
+        let parse = |args: &[&str]| {
+            let mut argv = vec!["davkit", "sync"];
+            argv.extend_from_slice(args);
+            Cli::try_parse_from(argv)
+        };
+        let batch = |cli: Cli| match cli.command {
+            Command::Sync { batch, .. } => batch,
+            other => panic!("not sync: {other:?}"),
+        };
+        assert_eq!(batch(parse(&["u", "d"]).expect("parses")), DEFAULT_BATCH);
+        assert_eq!(
+            batch(parse(&["--batch", "10", "u", "d"]).expect("parses")),
+            10
+        );
+        assert!(parse(&["--batch", "0", "u", "d"]).is_err());
+        assert!(parse(&["--batch", "-3", "u", "d"]).is_err());
+    }
+
+    #[test]
     fn credentials_rules() {
         let parse = |args: &[&str]| {
             let mut argv = vec!["davkit"];

@@ -31,6 +31,7 @@ extension DavClient {
 
 /// The batches of one sync; see `DavClient.syncBatches(collectionUrl:kind:stateJson:maxMembers:)`.
 public struct SyncBatches: AsyncSequence {
+    /// One batch: its changes, its checkpoint `stateJson`, and `more`.
     public typealias Element = SyncResult
 
     let client: DavClient
@@ -39,6 +40,7 @@ public struct SyncBatches: AsyncSequence {
     let stateJson: String?
     let maxMembers: UInt32
 
+    /// An iterator that starts from the `stateJson` the sequence was made with.
     public func makeAsyncIterator() -> Iterator {
         Iterator(client: client, collectionUrl: collectionUrl, kind: kind, stateJson: stateJson,
                  maxMembers: maxMembers)
@@ -54,6 +56,7 @@ public struct SyncBatches: AsyncSequence {
         var previous: String? = nil
         var finished = false
 
+        /// The next batch, or nil once a batch had `more` false (or left the state unchanged).
         public mutating func next() async throws -> SyncResult? {
             if finished { return nil }
             let batch = try await client.syncBatch(collectionUrl: collectionUrl, kind: kind,
