@@ -41,10 +41,16 @@ pub enum ErrorKind {
     InvalidInput,
     /// The server or its profile does not support this operation (checked before sending).
     Unsupported,
-    /// A redirect was refused (to another scheme, an https to http downgrade, too many hops).
+    /// A redirect was refused (to another scheme, an https to http downgrade, a target that
+    /// is not a URL). Too many hops are [`ErrorKind::LimitExceeded`].
     Redirect,
     /// The host's HTTP stack failed (network, TLS, timeout, a thrown transport error).
     Transport,
+    /// An input passed one of the configured [`Limits`](crate::Limits) (a body too large, XML
+    /// nested too deep, too many hrefs, home sets, collections, sync pages or redirects): the
+    /// server or data is hostile or far beyond what was expected, rather than malformed. The
+    /// message names the limit.
+    LimitExceeded,
 }
 
 impl ErrorKind {
@@ -66,6 +72,7 @@ impl ErrorKind {
             ErrorKind::Unsupported => "Unsupported",
             ErrorKind::Redirect => "Redirect",
             ErrorKind::Transport => "Transport",
+            ErrorKind::LimitExceeded => "LimitExceeded",
         }
     }
 }

@@ -2,8 +2,15 @@
 //! by origin, and redirects (RFC 9110 §15.4) followed by the core itself.
 //!
 //! A redirect is re-issued with the same method and body (as RFC 6764 discovery needs for
-//! PROPFIND), at most [`MAX_REDIRECTS`] times, never from https to http, and without
-//! credentials when it leaves the trusted origins.
+//! PROPFIND), at most [`Limits::max_redirects`](crate::Limits::max_redirects) times (default
+//! [`MAX_REDIRECTS`]), never from https to http, and without credentials when it leaves the
+//! trusted origins.
+//!
+//! Every response an operation receives passes through [`Exchanger::receive`], which refuses a
+//! body longer than [`Limits::max_body_bytes`](crate::Limits::max_body_bytes) with an
+//! [`ErrorKind::LimitExceeded`] error before any step reads it: the one check that holds for
+//! every transport, including hosts that hand the core whole bodies (`fetch`, URLSession,
+//! OkHttp).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -14,7 +21,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Header, HttpRequest, HttpResponse, Method, RequestId};
 use crate::session::Context;
 
-/// How many redirects one request may follow.
+/// How many redirects one request may follow: the default of
+/// [`Limits::max_redirects`](crate::Limits::max_redirects).
 pub const MAX_REDIRECTS: u8 = 5;
 
 /// A request before ids and standard headers are added.
@@ -68,7 +76,7 @@ struct Flight<T> {
     id: RequestId,
     tag: T,
     spec: Spec,
-    hops: u8,
+    hops: usize,
     credentials_allowed: bool,
 }
 
@@ -164,7 +172,7 @@ impl<T> Exchanger<T> {
     }
 
     /// Routes a response. Returns `None` for unknown ids and for redirects the exchanger
-    /// re-issued itself.
+    /// re-issued itself. A body past `Limits::max_body_bytes` is routed as an error.
     pub(crate) fn receive(
         &mut self,
         id: RequestId,
@@ -176,6 +184,10 @@ impl<T> Exchanger<T> {
             Some(Ok(url)) => url,
             _ => flight.spec.url.clone(),
         };
+        if let Err(e) = self.ctx.limits.check_body(response.body.len()) {
+            let e = e.with_status(response.status).with_url(effective.as_str());
+            return Some((flight.tag, Err(e)));
+        }
         if is_redirect(response.status) {
             match self.redirect_target(&flight, &effective, &response) {
                 Ok(Some(target)) => {
@@ -226,11 +238,11 @@ impl<T> Exchanger<T> {
             )
             .with_url(effective.as_str())
         })?;
-        if flight.hops >= MAX_REDIRECTS {
-            return Err(Error::new(
-                ErrorKind::Redirect,
-                format!("more than {MAX_REDIRECTS} redirects"),
-            )
+        let max = self.ctx.limits.max_redirects;
+        if flight.hops >= max {
+            return Err(crate::limits::exceeded(format!(
+                "more than {max} redirects (Limits::max_redirects, default MAX_REDIRECTS)"
+            ))
             .with_url(effective.as_str()));
         }
         match (effective.scheme(), target.scheme()) {

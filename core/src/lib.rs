@@ -86,6 +86,7 @@ pub mod gcal;
 pub mod href;
 pub mod http;
 pub mod icalendar;
+pub mod limits;
 pub mod model;
 pub mod oauth;
 pub mod op;
@@ -119,6 +120,7 @@ pub use http::{HttpRequest, HttpResponse, Method, RequestId};
 /// The date-time crate behind recurrence expansion, re-exported so callers and bindings use
 /// the same version (`davkit::jiff::Timestamp` for expansion windows).
 pub use jiff;
+pub use limits::Limits;
 pub use model::{
     Change, Collection, CollectionKind, DavObject, Discovery, MemberProblem, SyncMethod,
     SyncResult, SyncState, WriteResult,

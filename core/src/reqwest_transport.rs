@@ -6,10 +6,12 @@
 //!
 //! Bodies are read in chunks, after gzip decoding, and reading stops as soon as the decoded body
 //! passes the limit: [`DEFAULT_MAX_BODY_BYTES`] (64 MiB) unless
-//! [`ReqwestTransport::with_max_body_bytes`] sets another. A larger body is an
-//! [`ErrorKind::Protocol`] error naming the limit, so a gzip bomb (a few kilobytes that decode
-//! to gigabytes) costs at most the limit in memory. Hosts with their own transport (`fetch`,
-//! URLSession, OkHttp) hand the core whole bodies and should apply the same bound.
+//! [`ReqwestTransport::with_max_body_bytes`] sets another ([`DavClient::connect`] sets the
+//! configured [`Limits::max_body_bytes`](crate::Limits::max_body_bytes)). A larger body is an
+//! [`ErrorKind::LimitExceeded`] error naming the limit, so a gzip bomb (a few kilobytes that
+//! decode to gigabytes) costs at most the limit in memory. Hosts with their own transport
+//! (`fetch`, URLSession, OkHttp) hand the core whole bodies, and every operation refuses one
+//! past `Limits::max_body_bytes` when it receives it.
 //!
 //! # Connections closed without notice
 //!
@@ -42,8 +44,9 @@ use crate::op::Transport;
 use crate::session::Config;
 
 /// The largest response body, after `Content-Encoding` is decoded, that a [`ReqwestTransport`]
-/// reads unless [`ReqwestTransport::with_max_body_bytes`] says otherwise: 64 MiB.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+/// reads unless [`ReqwestTransport::with_max_body_bytes`] says otherwise: 64 MiB, the default
+/// of [`Limits::max_body_bytes`](crate::Limits::max_body_bytes).
+pub const DEFAULT_MAX_BODY_BYTES: usize = crate::limits::MAX_BODY_BYTES;
 
 /// A [`Transport`] over a `reqwest::Client`.
 #[derive(Clone, Debug)]
@@ -80,7 +83,7 @@ impl ReqwestTransport {
 
     /// Sets the largest decoded response body this transport reads (default
     /// [`DEFAULT_MAX_BODY_BYTES`]); a larger one fails the request with an
-    /// [`ErrorKind::Protocol`] error once that many bytes have been decoded.
+    /// [`ErrorKind::LimitExceeded`] error once that many bytes have been decoded.
     pub fn with_max_body_bytes(mut self, max: usize) -> Self {
         self.max_body_bytes = max;
         self
@@ -171,10 +174,10 @@ impl ReqwestTransport {
         {
             if chunk.len() > max - body.len() {
                 return Err(Error::new(
-                    ErrorKind::Protocol,
+                    ErrorKind::LimitExceeded,
                     format!(
                         "the response body is larger than {max} bytes once decoded \
-                         (ReqwestTransport::max_body_bytes)"
+                         (Limits::max_body_bytes, ReqwestTransport::max_body_bytes)"
                     ),
                 )
                 .with_status(status)
@@ -257,8 +260,10 @@ fn transport_error(url: &str, e: &reqwest::Error) -> Error {
 }
 
 impl DavClient<ReqwestTransport> {
-    /// A client over a fresh [`ReqwestTransport`].
+    /// A client over a fresh [`ReqwestTransport`] that stops reading a body past the configured
+    /// [`Limits::max_body_bytes`](crate::Limits::max_body_bytes).
     pub fn connect(config: Config) -> Result<Self> {
-        DavClient::new(config, ReqwestTransport::new()?)
+        let transport = ReqwestTransport::new()?.with_max_body_bytes(config.limits.max_body_bytes);
+        DavClient::new(config, transport)
     }
 }

@@ -9,6 +9,7 @@ use url::Url;
 use crate::auth::{AuthScope, Credentials};
 use crate::error::{Error, ErrorKind, Result};
 use crate::href;
+use crate::limits::Limits;
 use crate::profile::Profile;
 use crate::retry::RetryPolicy;
 
@@ -32,6 +33,9 @@ pub struct Config {
     pub sync_page_limit: Option<u32>,
     /// How [`DavClient`](crate::DavClient) retries rate-limited operations.
     pub retry: RetryPolicy,
+    /// Bounds on response bodies, XML, discovery, sync paging and redirects (and the defaults
+    /// for parsing and expanding the data of this client); [`Limits::default`] unless changed.
+    pub limits: Limits,
 }
 
 impl Config {
@@ -46,6 +50,7 @@ impl Config {
             max_parallel_requests: 4,
             sync_page_limit: None,
             retry: RetryPolicy::default(),
+            limits: Limits::default(),
         }
     }
 }
@@ -64,6 +69,7 @@ impl fmt::Debug for Config {
             .field("max_parallel_requests", &self.max_parallel_requests)
             .field("sync_page_limit", &self.sync_page_limit)
             .field("retry", &self.retry)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -79,6 +85,7 @@ pub(crate) struct Context {
     pub(crate) max_parallel: usize,
     pub(crate) sync_limit: Option<u32>,
     pub(crate) retry: RetryPolicy,
+    pub(crate) limits: Limits,
 }
 
 /// A validated configuration, cheap to clone, that creates operations.
@@ -120,6 +127,7 @@ impl Session {
                 max_parallel: config.max_parallel_requests.clamp(1, 64),
                 sync_limit: config.sync_page_limit.filter(|n| *n > 0),
                 retry: config.retry,
+                limits: config.limits,
             }),
         })
     }
@@ -138,6 +146,7 @@ impl Session {
                 max_parallel: ctx.max_parallel,
                 sync_limit: ctx.sync_limit,
                 retry: ctx.retry,
+                limits: ctx.limits,
             }),
         }
     }
@@ -145,6 +154,11 @@ impl Session {
     /// The retry policy configured.
     pub fn retry_policy(&self) -> RetryPolicy {
         self.ctx.retry
+    }
+
+    /// The limits configured.
+    pub fn limits(&self) -> &Limits {
+        &self.ctx.limits
     }
 
     /// The credentials in use.

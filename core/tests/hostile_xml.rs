@@ -162,7 +162,7 @@ fn parse(body: &str) -> davkit::Result<Multistatus> {
 
 fn xml_error(result: davkit::Result<Multistatus>) -> String {
     let e = result.expect_err("a typed error");
-    assert_eq!(e.kind(), ErrorKind::Xml, "{e}");
+    assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
     e.message().to_owned()
 }
 
@@ -221,7 +221,7 @@ fn check(name: &str, text: &str) {
         }
         "multistatus-hrefs-10001.xml" => {
             let e = parse(text).unwrap_err();
-            assert_eq!(e.kind(), ErrorKind::Protocol);
+            assert_eq!(e.kind(), ErrorKind::LimitExceeded);
             assert!(e.message().contains("MAX_HREFS_PER_RESPONSE"), "{e}");
         }
         "discovery-calendars-listed-twice.xml" => {
@@ -231,7 +231,7 @@ fn check(name: &str, text: &str) {
         }
         "discovery-home-sets-33.xml" => {
             let e = discover(text, "").unwrap_err();
-            assert_eq!(e.kind(), ErrorKind::Protocol);
+            assert_eq!(e.kind(), ErrorKind::LimitExceeded);
             assert!(e.message().contains("MAX_HOME_SETS"), "{e}");
         }
         "vcard-lenient-long-name-many-ends.vcf" => {

@@ -15,7 +15,10 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 
 use davkit::reqwest_transport::DEFAULT_MAX_BODY_BYTES;
-use davkit::{ErrorKind, HttpRequest, Method, RequestId, ReqwestTransport, Transport};
+use davkit::{
+    Config, Credentials, DavClient, ErrorKind, HttpRequest, Method, RequestId, ReqwestTransport,
+    Transport,
+};
 
 /// Deflate's bit order: values LSB first, Huffman codes MSB first.
 struct Bits {
@@ -133,6 +136,12 @@ fn the_default_limit_is_64_mib() {
     let transport = ReqwestTransport::new().unwrap();
     assert_eq!(transport.max_body_bytes(), DEFAULT_MAX_BODY_BYTES);
     assert_eq!(transport.with_max_body_bytes(10).max_body_bytes(), 10);
+    // `DavClient::connect` reads the limit from the configuration
+    let mut config = Config::new("https://dav.example.com/", Credentials::None);
+    assert_eq!(config.limits.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
+    config.limits.max_body_bytes = 4096;
+    let client = DavClient::connect(config).unwrap();
+    assert_eq!(client.transport().max_body_bytes(), 4096);
 }
 
 #[tokio::test]
@@ -144,7 +153,7 @@ async fn a_gzip_bomb_stops_at_the_decoded_limit() {
     let url = server("Content-Encoding: gzip\r\n", gz);
     let transport = ReqwestTransport::new().unwrap().with_max_body_bytes(LIMIT);
     let err = transport.send(get(&url)).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+    assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{err}");
     assert!(err.message().contains("larger than 1048576 bytes"), "{err}");
     assert_eq!(err.status(), Some(200));
 }
@@ -165,7 +174,7 @@ async fn a_plain_body_past_the_limit_is_refused_and_one_at_it_is_read() {
     let url = server("", vec![b'x'; LIMIT + 1]);
     let transport = ReqwestTransport::new().unwrap().with_max_body_bytes(LIMIT);
     let err = transport.send(get(&url)).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+    assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{err}");
     let url = server("", vec![b'x'; LIMIT]);
     let response = transport.send(get(&url)).await.unwrap();
     assert_eq!(response.body.len(), LIMIT);

@@ -74,6 +74,9 @@ fn config(case: &Value) -> Config {
     if let Some(n) = c.get("sync_page_limit").and_then(Value::as_u64) {
         config.sync_page_limit = Some(n as u32);
     }
+    if let Some(l) = c.get("limits") {
+        config.limits = serde_json::from_value::<davkit::Limits>(l.clone()).expect("limits");
+    }
     config
 }
 

@@ -34,6 +34,8 @@ pub const FOLD_OCTETS: usize = 75;
 /// Most content lines (after unfolding) one parse accepts, about a 100 MB calendar; more is a
 /// [`ParseErrorKind::TooManyLines`] error, in [`parse_lenient`] too. Each line costs about 140
 /// bytes beside its text, so this bounds what a file of tiny lines can make the parser hold.
+/// The default of [`Limits::max_content_lines`](crate::Limits::max_content_lines), which
+/// [`parse_with_limits`] applies.
 pub const MAX_LINES: usize = 2_000_000;
 
 /// Most repairs [`parse_lenient`] lists one by one; any more are counted in one final
@@ -76,7 +78,9 @@ pub enum ParseErrorKind {
     LineTooLong,
     /// An input that unfolds to more than 4 GiB.
     TooLarge,
-    /// More than [`MAX_LINES`] content lines.
+    /// More content lines than the limit ([`MAX_LINES`], or
+    /// [`Limits::max_content_lines`](crate::Limits::max_content_lines) in
+    /// [`parse_with_limits`]).
     TooManyLines,
     /// The bytes are not UTF-8, even after unfolding.
     InvalidUtf8,
@@ -124,7 +128,8 @@ impl fmt::Display for ParseError {
             ParseErrorKind::TooLarge => write!(f, "input larger than 4 GiB"),
             ParseErrorKind::TooManyLines => write!(
                 f,
-                "line {}: more than {MAX_LINES} content lines (contentline::MAX_LINES)",
+                "line {}: more content lines than the limit (Limits::max_content_lines, default \
+                 contentline::MAX_LINES = {MAX_LINES})",
                 self.line
             ),
             ParseErrorKind::InvalidUtf8 => write!(f, "line {}: invalid UTF-8", self.line),
@@ -137,6 +142,17 @@ impl fmt::Display for ParseError {
 }
 
 impl std::error::Error for ParseError {}
+
+impl ParseError {
+    /// Whether the input passed a size limit (more content lines than the limit, or more than
+    /// 4 GiB) rather than being malformed.
+    pub fn is_limit(&self) -> bool {
+        matches!(
+            self.kind,
+            ParseErrorKind::TooManyLines | ParseErrorKind::TooLarge
+        )
+    }
+}
 
 type Parts = (
     Option<String>,
@@ -895,6 +911,20 @@ pub fn parse_lenient(input: &str) -> Result<(Vec<Component>, Vec<ParseError>), P
     parser.finish()
 }
 
+/// [`parse`] with at most [`Limits::max_content_lines`](crate::Limits::max_content_lines)
+/// content lines; more is a [`ParseErrorKind::TooManyLines`] error.
+pub fn parse_with_limits(
+    input: &str,
+    limits: &crate::Limits,
+) -> Result<Vec<Component>, ParseError> {
+    let mut parser = Parser {
+        max_lines: limits.max_content_lines,
+        ..Parser::default()
+    };
+    parse_into(input, &mut parser)?;
+    parser.finish().map(|(comps, _)| comps)
+}
+
 /// [`parse_lenient`] for bytes; invalid UTF-8 is still an error.
 pub fn parse_bytes_lenient(input: &[u8]) -> Result<(Vec<Component>, Vec<ParseError>), ParseError> {
     let text = bytes_to_text(input)?;
@@ -1026,7 +1056,7 @@ struct Parser {
     /// At most [`MAX_REPAIRS`]; the rest are counted in `omitted`.
     repairs: Vec<ParseError>,
     omitted: usize,
-    /// [`MAX_LINES`], lower in tests.
+    /// [`MAX_LINES`], or the configured `Limits::max_content_lines`.
     max_lines: usize,
 }
 

@@ -3,8 +3,10 @@
 //! `syncToken` with 410 handled by a full resync, and conditional writes.
 //!
 //! Paging always ends: a `nextPageToken` the listing already followed is a
-//! [`ErrorKind::Protocol`] error (the server is looping), and so is a listing longer than
-//! [`MAX_PAGES`]. Neither returns a new [`SyncState`], so the stored one stays valid.
+//! [`ErrorKind::Protocol`] error (the server is looping), and a listing longer than
+//! [`Limits::max_sync_pages`](crate::Limits::max_sync_pages) (default [`MAX_PAGES`]) is an
+//! [`ErrorKind::LimitExceeded`] error. Neither returns a new [`SyncState`], so the stored one
+//! stays valid.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -159,19 +161,29 @@ pub struct CalendarListEntry {
 }
 
 /// The most pages one listing (calendarList.list, or events.list in one sync) may take before
-/// the operation fails with [`ErrorKind::Protocol`], against a server that never stops paging.
-/// At the API's default of 250 events a page this is 2.5 million events, far beyond any real
-/// calendar; the CalDAV sync uses the same bound.
+/// the operation fails with [`ErrorKind::LimitExceeded`], against a server that never stops
+/// paging: the default of [`Limits::max_sync_pages`](crate::Limits::max_sync_pages), shared
+/// with the CalDAV sync. At the API's default of 250 events a page this is 2.5 million events,
+/// far beyond any real calendar.
 pub const MAX_PAGES: usize = 10_000;
 
 /// The page tokens one listing has followed, so a server that sends one again (and would make
-/// the client loop for ever) is caught at once, and the page count against [`MAX_PAGES`].
-#[derive(Debug, Default)]
+/// the client loop for ever) is caught at once, and the page count against `max` (the
+/// session's `Limits::max_sync_pages`).
+#[derive(Debug)]
 struct Paging {
     followed: HashSet<String>,
+    max: usize,
 }
 
 impl Paging {
+    fn new(max: usize) -> Self {
+        Paging {
+            followed: HashSet::new(),
+            max,
+        }
+    }
+
     /// Accepts `token` as the next page to fetch, or says why the listing must stop.
     fn follow(&mut self, what: &str, token: &str) -> Result<()> {
         if !self.followed.insert(token.to_owned()) {
@@ -185,11 +197,12 @@ impl Paging {
             ));
         }
         // The first page has no token: `followed.len() + 1` pages once this one is fetched.
-        if self.followed.len() >= MAX_PAGES {
-            return Err(Error::new(
-                ErrorKind::Protocol,
-                format!("Calendar API: {what} did not end within {MAX_PAGES} pages"),
-            ));
+        let max = self.max;
+        if self.followed.len() >= max {
+            return Err(crate::limits::exceeded(format!(
+                "Calendar API: {what} did not end within {max} pages (Limits::max_sync_pages, \
+                 default gcal::MAX_PAGES)"
+            )));
         }
         Ok(())
     }
@@ -218,7 +231,9 @@ fn json_reply(reply: &Reply) -> Result<Value> {
 }
 
 /// calendarList.list over all pages; create it with [`Session::gcal_calendars`]. A repeated
-/// page token or more than [`MAX_PAGES`] pages fail it with [`ErrorKind::Protocol`].
+/// page token ([`ErrorKind::Protocol`]) or more than
+/// [`Limits::max_sync_pages`](crate::Limits::max_sync_pages) pages
+/// ([`ErrorKind::LimitExceeded`]) fail it.
 pub struct GcalList {
     m: Machine<(), Vec<CalendarListEntry>>,
     base: Option<Url>,
@@ -233,7 +248,7 @@ impl Session {
             m: Machine::new(self.ctx.clone()),
             base: None,
             found: Vec::new(),
-            paging: Paging::default(),
+            paging: Paging::new(self.ctx.limits.max_sync_pages),
         };
         match api_url(self, "users/me/calendarList") {
             Ok(url) => {
@@ -293,8 +308,9 @@ impl_operation!(GcalList, Vec<CalendarListEntry>);
 
 /// Full or incremental events sync; create it with [`Session::gcal_sync`].
 ///
-/// A repeated page token or more than [`MAX_PAGES`] pages fail it with
-/// [`ErrorKind::Protocol`] and no new state.
+/// A repeated page token ([`ErrorKind::Protocol`]) or more than
+/// [`Limits::max_sync_pages`](crate::Limits::max_sync_pages) pages
+/// ([`ErrorKind::LimitExceeded`]) fail it with no new state.
 ///
 /// An event that cannot be read (no `id`, an unreadable time, anything
 /// [`event_to_ical`] refuses) does not fail the sync: it is reported in
@@ -360,7 +376,7 @@ impl Session {
             old: state,
             token: None,
             token_was_reset: false,
-            paging: Paging::default(),
+            paging: Paging::new(self.ctx.limits.max_sync_pages),
             seen: BTreeMap::new(),
             unnamed: Vec::new(),
             next_sync_token: None,
@@ -823,7 +839,7 @@ mod tests {
             )
         });
         let e = result.err().unwrap_or_else(|| panic!("no error"));
-        assert_eq!(e.kind(), ErrorKind::Protocol);
+        assert_eq!(e.kind(), ErrorKind::LimitExceeded);
         assert!(e.message().contains("10000 pages"), "{e}");
         assert_eq!(urls.len(), MAX_PAGES);
     }
@@ -842,7 +858,10 @@ mod tests {
                 )
             },
         );
-        assert_eq!(result.err().map(|e| e.kind()), Some(ErrorKind::Protocol));
+        assert_eq!(
+            result.err().map(|e| e.kind()),
+            Some(ErrorKind::LimitExceeded)
+        );
         assert_eq!(urls.len(), MAX_PAGES);
     }
 

@@ -55,7 +55,10 @@ use std::borrow::Cow;
 use std::fmt;
 
 pub use edit::EditError;
-pub use recur::{ExpandError, ExpandOptions, Expansion, Occurrence, TruncationReason};
+pub use recur::{
+    ExpandError, ExpandOptions, Expansion, MAX_INSTANCES, MAX_ITERATIONS, MAX_TOTAL_ITERATIONS,
+    Occurrence, TruncationReason,
+};
 pub use rrule::{Frequency, RRule, WeekdayNum};
 pub use summary::{EventSummary, OccurrenceSummary, TimeKind, TimeSummary};
 pub use tz::TzPolicy;
@@ -83,6 +86,18 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+impl Error {
+    /// The core [`ErrorKind`](crate::ErrorKind) for this error:
+    /// [`LimitExceeded`](crate::ErrorKind::LimitExceeded) for more content lines than the
+    /// limit, [`ICalendar`](crate::ErrorKind::ICalendar) otherwise.
+    pub fn error_kind(&self) -> crate::ErrorKind {
+        match self {
+            Error::Parse(e) if e.is_limit() => crate::ErrorKind::LimitExceeded,
+            _ => crate::ErrorKind::ICalendar,
+        }
+    }
+}
 
 impl From<ParseError> for Error {
     fn from(e: ParseError) -> Self {
@@ -154,6 +169,13 @@ impl Calendar {
     /// Parses bytes (UTF-8 checked after unfolding).
     pub fn parse_bytes(bytes: &[u8]) -> Result<Calendar, Error> {
         Self::from_components(contentline::parse_bytes(bytes)?)
+    }
+
+    /// [`Calendar::parse`] with at most
+    /// [`Limits::max_content_lines`](crate::Limits::max_content_lines) content lines (a
+    /// [`TooManyLines`](contentline::ParseErrorKind::TooManyLines) error past it).
+    pub fn parse_with_limits(text: &str, limits: &crate::Limits) -> Result<Calendar, Error> {
+        Self::from_components(contentline::parse_with_limits(text, limits)?)
     }
 
     /// Parses the first VCALENDAR, repairing what it can (see

@@ -856,7 +856,20 @@ impl Iterator for RuleIter {
 // ---------------------------------------------------------------------------------------------
 // expansion of a calendar
 
-/// Options for [`Calendar::expand`].
+/// The default of [`ExpandOptions::max_instances`] and
+/// [`Limits::max_instances`](crate::Limits::max_instances).
+pub const MAX_INSTANCES: usize = 10_000;
+
+/// The default of [`ExpandOptions::max_iterations`] and
+/// [`Limits::max_iterations`](crate::Limits::max_iterations).
+pub const MAX_ITERATIONS: usize = 1_000_000;
+
+/// The default of [`ExpandOptions::max_total_iterations`] and
+/// [`Limits::max_total_iterations`](crate::Limits::max_total_iterations).
+pub const MAX_TOTAL_ITERATIONS: usize = 10_000_000;
+
+/// Options for [`Calendar::expand`]. [`Limits::expand_options`](crate::Limits::expand_options)
+/// makes them from a client's configured budgets.
 ///
 /// The budgets bound the work of one call whatever the input: memory stays proportional to the
 /// input plus `max_instances`, and time to the input plus `max_total_iterations`. A budget that
@@ -889,9 +902,9 @@ pub struct ExpandOptions {
 impl Default for ExpandOptions {
     fn default() -> Self {
         ExpandOptions {
-            max_instances: 10_000,
-            max_iterations: 1_000_000,
-            max_total_iterations: 10_000_000,
+            max_instances: MAX_INSTANCES,
+            max_iterations: MAX_ITERATIONS,
+            max_total_iterations: MAX_TOTAL_ITERATIONS,
             floating_tz: TimeZone::UTC,
             tz_policy: TzPolicy::default(),
             x_wr_timezone: true,

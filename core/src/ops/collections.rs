@@ -14,6 +14,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Machine, Reply, Spec, impl_operation};
 use crate::href;
 use crate::http::Method;
+use crate::limits::Limits;
 use crate::model::{Collection, CollectionKind};
 use crate::ops::discover::{COLLECTION_PROPS, self_response};
 use crate::ops::objects::expect_multistatus;
@@ -175,8 +176,9 @@ impl Session {
         let spec = Spec::new(Method::Propfind, url)
             .header("Depth", Depth::One.as_str())
             .xml(propfind_body(&COLLECTION_PROPS));
-        SingleExchange::new(self.ctx.clone(), spec, |reply| {
-            let ms = expect_multistatus(&reply)?;
+        let limits = self.ctx.limits;
+        SingleExchange::new(self.ctx.clone(), spec, move |reply| {
+            let ms = expect_multistatus(&reply, &limits)?;
             Ok(ms
                 .responses
                 .iter()
@@ -195,7 +197,10 @@ impl Session {
         let spec = Spec::new(Method::Propfind, url)
             .header("Depth", Depth::Zero.as_str())
             .xml(propfind_body(&COLLECTION_PROPS));
-        SingleExchange::new(self.ctx.clone(), spec, read_collection)
+        let limits = self.ctx.limits;
+        SingleExchange::new(self.ctx.clone(), spec, move |reply| {
+            read_collection(reply, &limits)
+        })
     }
 
     fn member_collection_url(&self, home_url: &str, slug: &str) -> Result<url::Url> {
@@ -211,8 +216,8 @@ impl Session {
     }
 }
 
-pub(crate) fn read_collection(reply: Reply) -> Result<Collection> {
-    let ms = expect_multistatus(&reply)?;
+pub(crate) fn read_collection(reply: Reply, limits: &Limits) -> Result<Collection> {
+    let ms = expect_multistatus(&reply, limits)?;
     let me = self_response(&ms.responses, &reply.url).ok_or_else(|| {
         Error::new(ErrorKind::Protocol, "the PROPFIND answer has no response")
             .with_url(reply.url.as_str())
@@ -323,7 +328,9 @@ impl CollectionWrite {
     fn on_reply(&mut self, step: Step, reply: Result<Reply>) {
         let outcome = reply.and_then(|reply| match step {
             Step::Check => self.on_check(reply),
-            Step::Main(Main::Proppatch) => proppatched(reply).map(|()| self.m.finish(Ok(()))),
+            Step::Main(Main::Proppatch) => {
+                proppatched(reply, &self.m.x.ctx().limits).map(|()| self.m.finish(Ok(())))
+            }
             Step::Main(Main::Delete) => deleted(reply).map(|()| self.m.finish(Ok(()))),
         });
         if let Err(e) = outcome {
@@ -333,7 +340,7 @@ impl CollectionWrite {
 
     fn on_check(&mut self, reply: Reply) -> Result<()> {
         let url = reply.url.to_string();
-        let now = read_collection(reply)?;
+        let now = read_collection(reply, &self.m.x.ctx().limits)?;
         let changed: Vec<&str> = match &self.guard {
             Some(Guard::Version(read)) => {
                 let mut c = Vec::new();
@@ -390,8 +397,8 @@ fn deleted(reply: Reply) -> Result<()> {
 }
 
 /// The result of a PROPPATCH: every property set, or the ones the server refused.
-fn proppatched(reply: Reply) -> Result<()> {
-    let ms = expect_multistatus(&reply)?;
+fn proppatched(reply: Reply, limits: &Limits) -> Result<()> {
+    let ms = expect_multistatus(&reply, limits)?;
     let failed: Vec<String> = ms
         .responses
         .iter()

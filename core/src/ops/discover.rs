@@ -7,9 +7,13 @@
 //!
 //! Collections and home sets are kept unique by their normalised URL ([`href::normalize`]),
 //! through a set, so discovery is linear in what the server lists. One discovery asks at most
-//! [`MAX_HOME_SETS`] home sets (and directly found collections) and keeps at most
-//! [`MAX_COLLECTIONS`] collections; a server that lists more gets an [`ErrorKind::Protocol`]
-//! error, never a shortened list that looks complete.
+//! [`Limits::max_home_sets`] home sets (and directly found collections; default
+//! [`MAX_HOME_SETS`]) and keeps at most [`Limits::max_collections`] collections (default
+//! [`MAX_COLLECTIONS`]); a server that lists more gets an [`ErrorKind::LimitExceeded`] error,
+//! never a shortened list that looks complete.
+//!
+//! [`Limits::max_home_sets`]: crate::Limits::max_home_sets
+//! [`Limits::max_collections`]: crate::Limits::max_collections
 //!
 //! [`href::normalize`]: crate::href::normalize
 
@@ -27,11 +31,14 @@ use crate::session::Session;
 use crate::xml::{QName, names};
 
 /// Most home sets (and collections found directly at the context URL) one discovery asks
-/// for, both services together; each costs one PROPFIND. More is an [`ErrorKind::Protocol`]
-/// error.
+/// for, both services together; each costs one PROPFIND. The default of
+/// [`Limits::max_home_sets`](crate::Limits::max_home_sets); more is an
+/// [`ErrorKind::LimitExceeded`] error.
 pub const MAX_HOME_SETS: usize = 32;
 
-/// Most collections one discovery returns; more is an [`ErrorKind::Protocol`] error.
+/// Most collections one discovery returns: the default of
+/// [`Limits::max_collections`](crate::Limits::max_collections); more is an
+/// [`ErrorKind::LimitExceeded`] error.
 pub const MAX_COLLECTIONS: usize = 10_000;
 
 /// Which services to discover.
@@ -222,7 +229,11 @@ impl Discover {
                     }
                     return Err(Error::from_response(&url_str, &response));
                 }
-                let ms = multistatus::parse(&response.body, &url_str)?;
+                let ms = multistatus::parse_with_limits(
+                    &response.body,
+                    &url_str,
+                    &self.m.x.ctx().limits,
+                )?;
                 let Some(first) = self_response(&ms.responses, &url) else {
                     return Err(Error::new(
                         ErrorKind::Protocol,
@@ -235,7 +246,12 @@ impl Discover {
                     .and_then(|e| e.hrefs().into_iter().next())
                     .map(|h| crate::href::resolve(&url, &h))
                     .transpose()?;
-                let homes = hrefs_of(first, &svc.home_set(), &url)?;
+                let homes = hrefs_of(
+                    first,
+                    &svc.home_set(),
+                    &url,
+                    self.m.x.ctx().limits.max_home_sets,
+                )?;
                 let is_collection = Collection::from_response(first).kind == svc.kind();
                 let found = self.found.entry(svc).or_default();
                 found.context = Some(url.clone());
@@ -276,7 +292,11 @@ impl Discover {
                     self.note_error(Error::from_response(&url_str, &response));
                     return Ok(());
                 }
-                let ms = multistatus::parse(&response.body, &url_str)?;
+                let ms = multistatus::parse_with_limits(
+                    &response.body,
+                    &url_str,
+                    &self.m.x.ctx().limits,
+                )?;
                 if let Some(first) = self_response(&ms.responses, &url) {
                     for (svc, found) in self.found.iter_mut() {
                         let same = found
@@ -284,7 +304,12 @@ impl Discover {
                             .as_ref()
                             .is_some_and(|p| crate::href::same_resource(p.as_str(), url.as_str()));
                         if same && found.homes.is_empty() {
-                            found.homes = hrefs_of(first, &svc.home_set(), &url)?;
+                            found.homes = hrefs_of(
+                                first,
+                                &svc.home_set(),
+                                &url,
+                                self.m.x.ctx().limits.max_home_sets,
+                            )?;
                         }
                     }
                 }
@@ -294,7 +319,11 @@ impl Discover {
                 if response.status != 207 {
                     return Err(Error::from_response(&url_str, &response));
                 }
-                let ms = multistatus::parse(&response.body, &url_str)?;
+                let ms = multistatus::parse_with_limits(
+                    &response.body,
+                    &url_str,
+                    &self.m.x.ctx().limits,
+                )?;
                 for r in &ms.responses {
                     if r.effective_status() != 200 && r.propstats.is_empty() {
                         continue;
@@ -312,14 +341,12 @@ impl Discover {
                     if !self.seen.insert(crate::href::normalize(&c.url)) {
                         continue;
                     }
-                    if self.result.collections.len() >= MAX_COLLECTIONS {
-                        return Err(Error::new(
-                            ErrorKind::Protocol,
-                            format!(
-                                "the server lists more than {MAX_COLLECTIONS} collections \
-                                 (discover::MAX_COLLECTIONS)"
-                            ),
-                        )
+                    let max = self.m.x.ctx().limits.max_collections;
+                    if self.result.collections.len() >= max {
+                        return Err(crate::limits::exceeded(format!(
+                            "the server lists more than {max} collections (Limits::max_collections, \
+                             default discover::MAX_COLLECTIONS)"
+                        ))
                         .with_url(&url_str));
                     }
                     self.result.collections.push(c);
@@ -396,8 +423,9 @@ impl Discover {
                         self.result.principal = found.principal.as_ref().map(Url::to_string);
                     }
                 }
-                if homes.len() + direct.len() > MAX_HOME_SETS {
-                    self.m.fail(too_many_home_sets());
+                let max = self.m.x.ctx().limits.max_home_sets;
+                if homes.len() + direct.len() > max {
+                    self.m.fail(too_many_home_sets(max));
                     return;
                 }
                 for (svc, home) in home_sets {
@@ -450,14 +478,14 @@ pub(crate) fn self_response<'a>(responses: &'a [Response], url: &Url) -> Option<
         .or_else(|| (responses.len() == 1).then(|| &responses[0]))
 }
 
-fn too_many_home_sets() -> Error {
-    Error::new(
-        ErrorKind::Protocol,
-        format!("the server lists more than {MAX_HOME_SETS} home sets (discover::MAX_HOME_SETS)"),
-    )
+fn too_many_home_sets(max: usize) -> Error {
+    crate::limits::exceeded(format!(
+        "the server lists more than {max} home sets (Limits::max_home_sets, default \
+         discover::MAX_HOME_SETS)"
+    ))
 }
 
-fn hrefs_of(response: &Response, name: &QName, base: &Url) -> Result<Vec<Url>> {
+fn hrefs_of(response: &Response, name: &QName, base: &Url, max: usize) -> Result<Vec<Url>> {
     let mut out = Vec::new();
     let mut keys = HashSet::new();
     if let Some(e) = response.prop(name) {
@@ -466,8 +494,8 @@ fn hrefs_of(response: &Response, name: &QName, base: &Url) -> Result<Vec<Url>> {
             if !keys.insert(crate::href::normalize(url.as_str())) {
                 continue;
             }
-            if out.len() >= MAX_HOME_SETS {
-                return Err(too_many_home_sets().with_url(base.as_str()));
+            if out.len() >= max {
+                return Err(too_many_home_sets(max).with_url(base.as_str()));
             }
             out.push(url);
         }
@@ -561,7 +589,10 @@ mod tests {
         let homes = ["/dav/home/".to_owned()];
         let home = listing((0..=MAX_COLLECTIONS).map(|i| format!("/dav/home/c{i}/")));
         let err = run(context_with_homes(&homes), &home).0.err();
-        assert_eq!(err.as_ref().map(Error::kind), Some(ErrorKind::Protocol));
+        assert_eq!(
+            err.as_ref().map(Error::kind),
+            Some(ErrorKind::LimitExceeded)
+        );
         assert!(err.is_some_and(|e| e.message().contains("MAX_COLLECTIONS")));
         let home = listing((0..MAX_COLLECTIONS).map(|i| format!("/dav/home/c{i}/")));
         let found = run(context_with_homes(&homes), &home).0;
@@ -585,7 +616,10 @@ mod tests {
         let homes: Vec<String> = (0..=MAX_HOME_SETS).map(|i| format!("/dav/h{i}/")).collect();
         let (result, requests) = run(context_with_homes(&homes), &home);
         let err = result.err();
-        assert_eq!(err.as_ref().map(Error::kind), Some(ErrorKind::Protocol));
+        assert_eq!(
+            err.as_ref().map(Error::kind),
+            Some(ErrorKind::LimitExceeded)
+        );
         assert!(err.is_some_and(|e| e.message().contains("MAX_HOME_SETS")));
         assert_eq!(requests, 1);
     }

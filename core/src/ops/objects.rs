@@ -8,6 +8,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Machine, Reply, Spec, impl_operation};
 use crate::href;
 use crate::http::Method;
+use crate::limits::Limits;
 use crate::model::{CollectionKind, DavObject};
 use crate::ops::single::SingleExchange;
 use crate::rfc4791::{CalendarFilter, calendar_multiget_body, calendar_query_body};
@@ -31,8 +32,9 @@ impl Session {
         let spec = Spec::new(Method::Propfind, url)
             .header("Depth", Depth::One.as_str())
             .xml(body);
-        SingleExchange::new(self.ctx.clone(), spec, |reply| {
-            let ms = expect_multistatus(&reply)?;
+        let limits = self.ctx.limits;
+        SingleExchange::new(self.ctx.clone(), spec, move |reply| {
+            let ms = expect_multistatus(&reply, &limits)?;
             Ok(members(ms, reply.url.as_str(), false))
         })
     }
@@ -52,8 +54,9 @@ impl Session {
         let spec = Spec::new(Method::Report, url)
             .header("Depth", Depth::One.as_str())
             .xml(body);
-        SingleExchange::new(self.ctx.clone(), spec, |reply| {
-            let ms = expect_multistatus(&reply)?;
+        let limits = self.ctx.limits;
+        SingleExchange::new(self.ctx.clone(), spec, move |reply| {
+            let ms = expect_multistatus(&reply, &limits)?;
             Ok(members(ms, reply.url.as_str(), true))
         })
     }
@@ -95,11 +98,12 @@ impl Session {
     }
 }
 
-pub(crate) fn expect_multistatus(reply: &Reply) -> Result<Multistatus> {
+/// A `207` answer parsed within the session's `limits`; any other status is its error.
+pub(crate) fn expect_multistatus(reply: &Reply, limits: &Limits) -> Result<Multistatus> {
     if reply.response.status != 207 {
         return Err(Error::from_response(reply.url.as_str(), &reply.response));
     }
-    multistatus::parse(&reply.response.body, reply.url.as_str())
+    multistatus::parse_with_limits(&reply.response.body, reply.url.as_str(), limits)
 }
 
 /// The members in a multistatus: not the collection itself, not sub-collections, not failed
@@ -190,7 +194,8 @@ impl Multiget {
     }
 
     fn on_reply(&mut self, _batch: usize, reply: Result<Reply>) {
-        let ms = match reply.and_then(|r| expect_multistatus(&r)) {
+        let limits = self.m.x.ctx().limits;
+        let ms = match reply.and_then(|r| expect_multistatus(&r, &limits)) {
             Ok(ms) => ms,
             Err(e) => return self.m.fail(e),
         };

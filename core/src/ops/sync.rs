@@ -24,10 +24,12 @@ use crate::rfc6578::{is_invalid_token, read_sync_page, sync_collection_body};
 use crate::session::Session;
 use crate::xml::names;
 
-/// Safety bound on sync-collection pages in one sync. Paging also stops with an error when a
-/// token comes back that was already asked with, or a truncated page names no member not
-/// already named in this sync, so pages are bounded by the members reported plus one.
-const MAX_PAGES: usize = 10_000;
+/// Safety bound on sync-collection pages in one sync: the default of
+/// [`Limits::max_sync_pages`](crate::Limits::max_sync_pages); more is an
+/// [`ErrorKind::LimitExceeded`] error. Paging also stops with an [`ErrorKind::Protocol`] error
+/// when a token comes back that was already asked with, or a truncated page names no member
+/// not already named in this sync, so pages are bounded by the members reported plus one.
+pub const MAX_PAGES: usize = 10_000;
 
 /// How many times a sync asks for a member listed as changed before reporting it as a
 /// [`MemberProblem`] and keeping it pending: once by multiget, and once more by GET for what
@@ -250,7 +252,12 @@ impl Sync {
             }
             return Err(Error::from_response(reply.url.as_str(), response));
         }
-        let ms = crate::rfc4918::multistatus::parse(&response.body, reply.url.as_str())?;
+        let limits = self.m.x.ctx().limits;
+        let ms = crate::rfc4918::multistatus::parse_with_limits(
+            &response.body,
+            reply.url.as_str(),
+            &limits,
+        )?;
         let page = read_sync_page(ms, self.collection.as_str());
         let known = self.seen.len();
         for c in page.changed {
@@ -276,12 +283,20 @@ impl Sync {
                 .new_token
                 .as_ref()
                 .is_some_and(|t| self.tokens_asked.contains(t));
-            if repeated || !progressed || self.new_token == token || self.pages >= MAX_PAGES {
+            if repeated || !progressed || self.new_token == token {
                 return Err(Error::new(
                     ErrorKind::Protocol,
                     "the server truncated the sync without progress (a repeated token, or a \
                      page naming no new member)",
                 )
+                .with_url(reply.url.as_str()));
+            }
+            if self.pages >= limits.max_sync_pages {
+                return Err(crate::limits::exceeded(format!(
+                    "the sync did not end within {} pages (Limits::max_sync_pages, default \
+                     sync::MAX_PAGES)",
+                    limits.max_sync_pages
+                ))
                 .with_url(reply.url.as_str()));
             }
             self.request_page(self.new_token.clone());
@@ -301,7 +316,7 @@ impl Sync {
     }
 
     fn on_ctag(&mut self, reply: Reply) -> Result<()> {
-        let ms = expect_multistatus(&reply)?;
+        let ms = expect_multistatus(&reply, &self.m.x.ctx().limits)?;
         let me = crate::ops::discover::self_response(&ms.responses, &reply.url);
         let ctag = me.and_then(|r| r.prop_text(&names::GETCTAG));
         if ctag.is_some() && ctag == self.old.ctag {
@@ -317,7 +332,7 @@ impl Sync {
     }
 
     fn on_listing(&mut self, reply: Reply) -> Result<()> {
-        let ms = expect_multistatus(&reply)?;
+        let ms = expect_multistatus(&reply, &self.m.x.ctx().limits)?;
         let own_key = href::normalize(reply.url.as_str());
         let mut present = HashSet::new();
         for r in ms.responses {
@@ -497,7 +512,7 @@ impl Sync {
     }
 
     fn on_fetch(&mut self, batch: &HashSet<String>, reply: Reply) -> Result<()> {
-        let ms = expect_multistatus(&reply)?;
+        let ms = expect_multistatus(&reply, &self.m.x.ctx().limits)?;
         for r in ms.responses {
             let key = href::normalize(&r.href);
             if !batch.contains(&key) || self.delivered.contains_key(&key) {

@@ -14,9 +14,12 @@
 //!   [`WriteResult::replaced`], never as a clean create.
 //!
 //! A write is never repeated blindly. When the request fails in transit (the server may or may
-//! not have applied it), the object is read back first: a write found applied is reported as
-//! done, one found not applied is sent once more, and one that cannot be told apart is reported
-//! as a [`ErrorKind::Transport`] error that says so. A POST is never repeated (its target is not
+//! not have applied it), the object is read back first: a write whose data is found there is
+//! reported as done; one found not applied (the version the caller read is still there, or
+//! nothing is at a create's name) is sent once more; anything else (the object changed by
+//! someone, or gone after a delete) is reported as a [`ErrorKind::Transport`] error that says
+//! the outcome is unknown. The one race left: a create applied, its answer lost, and the object
+//! deleted by another device before the read-back is created again. A POST is never repeated (its target is not
 //! known). Once the write is applied, a failed read-back leaves `data` empty instead of failing
 //! (or re-running) a write that happened.
 
@@ -64,7 +67,6 @@ pub struct Write {
     /// The ETag the caller read (update, delete), to tell an applied write from one that was not.
     read_etag: Option<String>,
     reread: bool,
-    rewrites: bool,
     /// The main request was sent a second time after a read showed the first was not applied.
     resent: bool,
     result: Option<WriteResult>,
@@ -94,7 +96,7 @@ impl Session {
                 return Ok((Kind::Post, spec));
             }
             let name = if profile.name_by_uid {
-                uid_name(&body)?
+                uid_name(&body, &self.ctx.limits)?
             } else {
                 checked_name(name)?.to_owned()
             };
@@ -164,8 +166,8 @@ impl Session {
             ));
         }
         if profile.vcard3 && is_vcard(data) {
-            let card = crate::vcard::VCard::parse(data)
-                .map_err(|e| Error::new(ErrorKind::VCard, e.to_string()))?;
+            let card = crate::vcard::VCard::parse_with_limits(data, &self.ctx.limits)
+                .map_err(|e| Error::new(e.error_kind(), e.to_string()))?;
             if card.version() != Some(crate::vcard::Version::V3) {
                 return Ok(card.to_v3().to_vcf());
             }
@@ -186,7 +188,6 @@ impl Write {
             expected_etag: None,
             read_etag: expected.clone(),
             reread: false,
-            rewrites: profile.reread_after_write,
             resent: false,
             result: None,
         };
@@ -241,7 +242,7 @@ impl Write {
     }
 
     fn on_check(&mut self, reply: Reply) -> Result<()> {
-        let ms = expect_multistatus(&reply)?;
+        let ms = expect_multistatus(&reply, &self.m.x.ctx().limits)?;
         let current = crate::ops::discover::self_response(&ms.responses, &reply.url)
             .and_then(|r| r.prop_text(&names::GETETAG));
         if current.is_none() || current != self.expected_etag {
@@ -271,7 +272,7 @@ impl Write {
                 None => Err(Error::new(ErrorKind::Protocol, "nothing to write")),
             };
         }
-        let ms = expect_multistatus(&reply)?;
+        let ms = expect_multistatus(&reply, &self.m.x.ctx().limits)?;
         let me = crate::ops::discover::self_response(&ms.responses, &reply.url);
         if me.is_some_and(|r| matches!(r.status, Some(404) | Some(410))) {
             return self.on_vacant(Reply {
@@ -326,10 +327,12 @@ impl Write {
         let untouched = status == 200
             && current_etag.is_some()
             && current_etag == self.read_etag.as_ref().map(|e| e.trim().to_owned());
+        // Only what no other writer could have produced counts: the data sent is there.
+        // A delete found gone proves nothing (another device may have deleted it first), so
+        // it is reported as unknown, with the note that the object is gone now.
         let applied = match self.kind {
             Kind::Create | Kind::Update => same_body,
-            Kind::Delete => matches!(status, 404 | 410),
-            Kind::Post => false,
+            Kind::Delete | Kind::Post => false,
         };
         let not_applied = match self.kind {
             Kind::Create => matches!(status, 404 | 410),
@@ -362,17 +365,17 @@ impl Write {
                 return Ok(());
             }
         }
-        if self.kind == Kind::Create && status == 200 && !self.rewrites {
-            // Someone else's object is there, and it is not ours: nothing was written.
-            self.lost = None;
-            return Err(Error::new(
-                ErrorKind::PreconditionFailed,
-                "another object was created at this name",
+        // Another object is there (ours, changed since by someone else, or someone else's), or
+        // the object is gone: whether this write was applied cannot be told.
+        let mut error = self.unknown_outcome();
+        if matches!(status, 404 | 410) {
+            error = Error::new(
+                ErrorKind::Transport,
+                format!("{}; the object is not there now", error.message()),
             )
-            .with_status(412)
-            .with_url(url.as_str()));
+            .with_url(url.as_str());
         }
-        Err(self.unknown_outcome())
+        Err(error)
     }
 
     fn reread_failed(&mut self) -> Result<()> {
@@ -463,9 +466,9 @@ fn checked_name(name: &str) -> Result<&str> {
 
 /// `{UID}.ics` for a calendar object (Google Calendar stores events under that name whatever
 /// the client asked for).
-fn uid_name(data: &str) -> Result<String> {
-    let calendar = crate::icalendar::Calendar::parse(data)
-        .map_err(|e| Error::new(ErrorKind::ICalendar, e.to_string()))?;
+fn uid_name(data: &str, limits: &crate::Limits) -> Result<String> {
+    let calendar = crate::icalendar::Calendar::parse_with_limits(data, limits)
+        .map_err(|e| Error::new(e.error_kind(), e.to_string()))?;
     let uid = calendar
         .objects()
         .find_map(|o| o.uid().map(|u| u.into_owned()))

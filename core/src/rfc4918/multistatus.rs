@@ -7,9 +7,10 @@
 //!
 //! A status-only response may name several hrefs (RFC 4918 §14.24); each becomes its own
 //! [`Response`], and they share one copy of the `DAV:error` element and the location, so the
-//! result stays linear in the body. At most [`MAX_HREFS_PER_RESPONSE`] hrefs are accepted in
-//! one `DAV:response`; more is an [`ErrorKind::Protocol`] error. The XML limits of
-//! [`crate::xml`] (elements, depth, text) bound the rest.
+//! result stays linear in the body. At most [`Limits::max_hrefs_per_response`] hrefs (default
+//! [`MAX_HREFS_PER_RESPONSE`]) are accepted in one `DAV:response`; more is an
+//! [`ErrorKind::LimitExceeded`] error. The XML limits of [`Limits`] (elements, depth, text;
+//! defaults in [`crate::xml`]) bound the rest.
 
 use std::sync::Arc;
 
@@ -18,11 +19,13 @@ use url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::href;
+use crate::limits::{Limits, exceeded};
 use crate::xml::reader::{Event, Reader, body_text, xml_error};
 use crate::xml::{DAV, Element, QName};
 
 /// Most `DAV:href` elements one `DAV:response` may hold (a status-only response naming many
-/// members, e.g. the 404s of a whole multiget batch); more is an [`ErrorKind::Protocol`] error.
+/// members, e.g. the 404s of a whole multiget batch): the default of
+/// [`Limits::max_hrefs_per_response`]. More is an [`ErrorKind::LimitExceeded`] error.
 pub const MAX_HREFS_PER_RESPONSE: usize = 10_000;
 
 /// A parsed multistatus body.
@@ -117,13 +120,19 @@ impl Response {
 }
 
 /// Parses a multistatus body, resolving hrefs against `base_url` (the URL the response came
-/// from, after redirects).
+/// from, after redirects), within the default [`Limits`].
 pub fn parse(body: &[u8], base_url: &str) -> Result<Multistatus> {
+    parse_with_limits(body, base_url, &Limits::default())
+}
+
+/// [`parse`] within `limits` (the XML bounds and [`Limits::max_hrefs_per_response`]); a body
+/// past one of them is an [`ErrorKind::LimitExceeded`] error.
+pub fn parse_with_limits(body: &[u8], base_url: &str, limits: &Limits) -> Result<Multistatus> {
     let base = Url::parse(base_url).map_err(|e| {
         Error::new(ErrorKind::InvalidInput, format!("bad base URL: {e}")).with_url(base_url)
     })?;
     let text = body_text(body)?;
-    let mut reader = Reader::new(text);
+    let mut reader = Reader::with_limits(text, limits.xml());
     let root = match reader.next()? {
         Some(Event::Start(tag)) => tag,
         _ => return Err(xml_error("the body has no root element")),
@@ -138,7 +147,12 @@ pub fn parse(body: &[u8], base_url: &str) -> Result<Multistatus> {
     loop {
         match reader.next()? {
             Some(Event::Start(tag)) if tag.is(DAV, "response") => {
-                parse_response(&mut reader, &base, &mut out.responses)?;
+                parse_response(
+                    &mut reader,
+                    &base,
+                    limits.max_hrefs_per_response,
+                    &mut out.responses,
+                )?;
             }
             Some(Event::Start(tag)) if tag.is(DAV, "sync-token") => {
                 let token = reader.text()?;
@@ -157,7 +171,12 @@ pub fn parse(body: &[u8], base_url: &str) -> Result<Multistatus> {
     Ok(out)
 }
 
-fn parse_response(reader: &mut Reader<'_>, base: &Url, out: &mut Vec<Response>) -> Result<()> {
+fn parse_response(
+    reader: &mut Reader<'_>,
+    base: &Url,
+    max_hrefs: usize,
+    out: &mut Vec<Response>,
+) -> Result<()> {
     let mut hrefs: Vec<std::borrow::Cow<'_, str>> = Vec::new();
     let mut status = None;
     let mut propstats = Vec::new();
@@ -166,14 +185,12 @@ fn parse_response(reader: &mut Reader<'_>, base: &Url, out: &mut Vec<Response>) 
     loop {
         match reader.next()? {
             Some(Event::Start(tag)) if tag.is(DAV, "href") => {
-                if hrefs.len() >= MAX_HREFS_PER_RESPONSE {
-                    return Err(Error::new(
-                        ErrorKind::Protocol,
-                        format!(
-                            "a DAV:response has more than {MAX_HREFS_PER_RESPONSE} hrefs \
-                             (multistatus::MAX_HREFS_PER_RESPONSE)"
-                        ),
-                    ));
+                if hrefs.len() >= max_hrefs {
+                    return Err(exceeded(format!(
+                        "a DAV:response has more than {max_hrefs} hrefs \
+                         (Limits::max_hrefs_per_response, default \
+                         multistatus::MAX_HREFS_PER_RESPONSE)"
+                    )));
                 }
                 hrefs.push(reader.text()?);
             }
@@ -406,8 +423,34 @@ END:VCALENDAR
             Some(MAX_HREFS_PER_RESPONSE)
         );
         let err = parse(body(MAX_HREFS_PER_RESPONSE + 1).as_bytes(), BASE).err();
-        assert_eq!(err.as_ref().map(Error::kind), Some(ErrorKind::Protocol));
+        assert_eq!(
+            err.as_ref().map(Error::kind),
+            Some(ErrorKind::LimitExceeded)
+        );
         assert!(err.is_some_and(|e| e.message().contains("MAX_HREFS_PER_RESPONSE")));
+        // a configured limit, and the XML limits, come from `Limits`
+        let small = Limits {
+            max_hrefs_per_response: 3,
+            ..Limits::default()
+        };
+        let ok = parse_with_limits(body(3).as_bytes(), BASE, &small);
+        assert_eq!(ok.map(|m| m.responses.len()).ok(), Some(3));
+        let err = parse_with_limits(body(4).as_bytes(), BASE, &small).err();
+        assert_eq!(
+            err.as_ref().map(Error::kind),
+            Some(ErrorKind::LimitExceeded)
+        );
+        assert!(err.is_some_and(|e| e.message().contains("Limits::max_hrefs_per_response")));
+        let shallow = Limits {
+            max_xml_depth: 2,
+            ..Limits::default()
+        };
+        let err = parse_with_limits(body(1).as_bytes(), BASE, &shallow).err();
+        assert_eq!(
+            err.as_ref().map(Error::kind),
+            Some(ErrorKind::LimitExceeded)
+        );
+        assert!(err.is_some_and(|e| e.message().contains("Limits::max_xml_depth")));
     }
 
     #[test]

@@ -59,6 +59,18 @@ impl fmt::Display for Error {
     }
 }
 
+impl Error {
+    /// The core [`ErrorKind`](crate::ErrorKind) for this error:
+    /// [`LimitExceeded`](crate::ErrorKind::LimitExceeded) for more content lines than the
+    /// limit, [`VCard`](crate::ErrorKind::VCard) otherwise.
+    pub fn error_kind(&self) -> crate::ErrorKind {
+        match self {
+            Error::Parse(e) if e.is_limit() => crate::ErrorKind::LimitExceeded,
+            _ => crate::ErrorKind::VCard,
+        }
+    }
+}
+
 impl std::error::Error for Error {}
 
 impl From<ParseError> for Error {
@@ -366,6 +378,17 @@ impl VCard {
     /// Parses the first VCARD in `text`.
     pub fn parse(text: &str) -> Result<VCard, Error> {
         contentline::parse(text)?
+            .into_iter()
+            .find(|c| c.is("VCARD"))
+            .map(|comp| VCard { comp })
+            .ok_or(Error::NotAVCard)
+    }
+
+    /// [`VCard::parse`] with at most
+    /// [`Limits::max_content_lines`](crate::Limits::max_content_lines) content lines (a
+    /// [`TooManyLines`](contentline::ParseErrorKind::TooManyLines) error past it).
+    pub fn parse_with_limits(text: &str, limits: &crate::Limits) -> Result<VCard, Error> {
+        contentline::parse_with_limits(text, limits)?
             .into_iter()
             .find(|c| c.is("VCARD"))
             .map(|comp| VCard { comp })

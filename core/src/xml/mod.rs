@@ -7,8 +7,9 @@
 //! # Limits
 //!
 //! The reader's work is linear in the document, and a document past any of these limits is
-//! refused with an [`ErrorKind::Xml`](crate::ErrorKind::Xml) error that names the limit (never
-//! a partial result):
+//! refused with an [`ErrorKind::LimitExceeded`](crate::ErrorKind::LimitExceeded) error that
+//! names the limit (never a partial result). The constants are the defaults; operations use
+//! the [`Limits`](crate::Limits) of their session (`max_xml_*`):
 //!
 //! | limit | default | bounds |
 //! |---|---|---|
@@ -19,8 +20,8 @@
 //! | [`MAX_NAMESPACE_DECLARATIONS`] | 64 | `xmlns` declarations on one element |
 //!
 //! Entities are resolved in one pass ([`unescape`]); DTD entities are never expanded. The whole
-//! body is limited before it reaches the core by the host's transport (the native one, feature
-//! `reqwest`, stops reading past `ReqwestTransport::with_max_body_bytes`).
+//! body is limited by [`Limits::max_body_bytes`](crate::Limits::max_body_bytes) when an
+//! operation receives it (and the native transport, feature `reqwest`, stops reading there).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -30,7 +31,7 @@ use serde::{Deserialize, Serialize};
 pub(crate) mod reader;
 pub mod writer;
 
-pub use reader::parse_element;
+pub use reader::{parse_element, parse_element_with_limits};
 
 /// Deepest element nesting the reader accepts; deeper documents are refused, which also bounds
 /// every recursive walk over an element tree.

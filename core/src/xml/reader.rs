@@ -102,7 +102,8 @@ fn intern_ns(ns: &str) -> Cow<'static, str> {
     Cow::Owned(ns.to_owned())
 }
 
-/// The bounds one [`Reader`] enforces; the defaults are the constants of [`crate::xml`].
+/// The bounds one [`Reader`] enforces; the defaults are the constants of [`crate::xml`], and
+/// [`crate::Limits`] carries configured ones.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Limits {
     pub depth: usize,
@@ -152,6 +153,8 @@ pub(crate) struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// A reader with the default bounds.
+    #[cfg(test)]
     pub(crate) fn new(text: &'a str) -> Self {
         Self::with_limits(text, Limits::default())
     }
@@ -258,14 +261,15 @@ impl<'a> Reader<'a> {
         let limits = self.limits;
         if self.open.len() >= limits.depth {
             return Err(limit_error(&format!(
-                "elements nest deeper than {} (xml::MAX_DEPTH)",
+                "elements nest deeper than {} (Limits::max_xml_depth, default xml::MAX_DEPTH)",
                 limits.depth
             )));
         }
         self.elements += 1;
         if self.elements > limits.elements {
             return Err(limit_error(&format!(
-                "the document has more than {} elements (xml::MAX_ELEMENTS)",
+                "the document has more than {} elements (Limits::max_xml_elements, default \
+                 xml::MAX_ELEMENTS)",
                 limits.elements
             )));
         }
@@ -295,7 +299,8 @@ impl<'a> Reader<'a> {
                     };
                     if value.as_str().len() > limits.text_bytes {
                         return Err(limit_error(&format!(
-                            "an attribute value is longer than {} bytes (xml::MAX_TEXT_BYTES)",
+                            "an attribute value is longer than {} bytes (Limits::max_xml_text_bytes, \
+                             default xml::MAX_TEXT_BYTES)",
                             limits.text_bytes
                         )));
                     }
@@ -303,7 +308,8 @@ impl<'a> Reader<'a> {
                         if self.declared.len() - scope_len >= limits.namespace_declarations {
                             return Err(limit_error(&format!(
                                 "an element declares more than {} namespaces \
-                                 (xml::MAX_NAMESPACE_DECLARATIONS)",
+                                 (Limits::max_xml_namespace_declarations, default \
+                                 xml::MAX_NAMESPACE_DECLARATIONS)",
                                 limits.namespace_declarations
                             )));
                         }
@@ -316,7 +322,8 @@ impl<'a> Reader<'a> {
                     } else {
                         if attributes.len() >= limits.attributes {
                             return Err(limit_error(&format!(
-                                "an element has more than {} attributes (xml::MAX_ATTRIBUTES)",
+                                "an element has more than {} attributes (Limits::max_xml_attributes, \
+                                 default xml::MAX_ATTRIBUTES)",
                                 limits.attributes
                             )));
                         }
@@ -396,7 +403,8 @@ impl<'a> Reader<'a> {
             top.text_bytes = top.text_bytes.saturating_add(len);
             if top.text_bytes > max {
                 return Err(limit_error(&format!(
-                    "an element holds more than {max} bytes of text (xml::MAX_TEXT_BYTES)"
+                    "an element holds more than {max} bytes of text (Limits::max_xml_text_bytes, \
+                     default xml::MAX_TEXT_BYTES)"
                 )));
             }
         }
@@ -482,9 +490,10 @@ pub(crate) fn xml_error(message: &str) -> Error {
     Error::new(ErrorKind::Xml, message)
 }
 
-/// A document past one of the reader's limits (an [`ErrorKind::Xml`] error that names it).
+/// A document past one of the reader's limits (an [`ErrorKind::LimitExceeded`] error that
+/// names it).
 pub(crate) fn limit_error(message: &str) -> Error {
-    Error::new(ErrorKind::Xml, message)
+    Error::new(ErrorKind::LimitExceeded, message)
 }
 
 /// Decodes a body as UTF-8 XML text (a UTF-8 BOM is allowed).
@@ -497,10 +506,17 @@ pub(crate) fn body_text(body: &[u8]) -> Result<&str> {
     })
 }
 
-/// Parses a whole document into one element tree (for small bodies such as `DAV:error`).
+/// Parses a whole document into one element tree (for small bodies such as `DAV:error`), with
+/// the default [`Limits`](crate::Limits).
 pub fn parse_element(body: &[u8]) -> Result<Element> {
+    parse_element_with_limits(body, &crate::Limits::default())
+}
+
+/// [`parse_element`] with the XML bounds of `limits`; a document past one is an
+/// [`ErrorKind::LimitExceeded`] error.
+pub fn parse_element_with_limits(body: &[u8], limits: &crate::Limits) -> Result<Element> {
     let text = body_text(body)?;
-    let mut reader = Reader::new(text);
+    let mut reader = Reader::with_limits(text, limits.xml());
     let root = match reader.next()? {
         Some(Event::Start(tag)) => reader.element(&tag)?,
         _ => return Err(xml_error("the document has no root element")),
@@ -585,7 +601,7 @@ mod tests {
                 Ok(Some(_)) => events += 1,
                 Ok(None) => return Ok(events),
                 Err(e) => {
-                    assert_eq!(e.kind(), ErrorKind::Xml);
+                    assert_eq!(e.kind(), ErrorKind::LimitExceeded);
                     return Err(e.message().to_owned());
                 }
             }
