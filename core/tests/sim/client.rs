@@ -385,13 +385,14 @@ impl App {
         let result = block_on(self.client.update_object(&url, &data, &etag));
         let op = self.end()?;
         {
-            let w = self.world.borrow();
+            let w = &mut *self.world.borrow_mut();
             invariants::write_outcome(
                 &w.server,
                 &w.writes,
                 &op,
                 WriteKind::Update,
                 result.as_ref().map(Some),
+                &mut w.stats,
             )?;
         }
         self.outcome_stat("update", &result);
@@ -430,13 +431,14 @@ impl App {
         let result = block_on(self.client.create_object(&self.colls[c].url, &name, &data));
         let op = self.end()?;
         {
-            let w = self.world.borrow();
+            let w = &mut *self.world.borrow_mut();
             invariants::write_outcome(
                 &w.server,
                 &w.writes,
                 &op,
                 WriteKind::Create,
                 result.as_ref().map(Some),
+                &mut w.stats,
             )?;
         }
         self.outcome_stat("create", &result);
@@ -468,13 +470,14 @@ impl App {
         let result = block_on(self.client.delete_object(&url, &etag));
         let op = self.end()?;
         {
-            let w = self.world.borrow();
+            let w = &mut *self.world.borrow_mut();
             invariants::write_outcome(
                 &w.server,
                 &w.writes,
                 &op,
                 WriteKind::Delete,
                 result.as_ref().map(|_| None),
+                &mut w.stats,
             )?;
         }
         self.outcome_stat("delete", &result);

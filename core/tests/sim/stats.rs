@@ -24,6 +24,9 @@ pub struct Stats {
     /// google-carddav: the ETag davkit compared changed before its write landed (the server
     /// ignores If-Match, so only this race can overwrite; counted, not failed).
     pub check_write_races: u64,
+    /// A create applied, its answer lost, the object deleted by a device before the read-back,
+    /// and the create sent again (the race documented in core/src/ops/write.rs).
+    pub create_resurrections: u64,
     /// Changes the app could not apply and handed back with `SyncState::mark_pending`.
     pub marked_pending: u64,
     pub sync_problems: u64,
@@ -61,6 +64,7 @@ impl Stats {
         self.token_refreshes += other.token_refreshes;
         self.writes_applied += other.writes_applied;
         self.check_write_races += other.check_write_races;
+        self.create_resurrections += other.create_resurrections;
         self.marked_pending += other.marked_pending;
         self.sync_problems += other.sync_problems;
         self.checks += other.checks;
@@ -89,12 +93,13 @@ impl Stats {
         let _ = writeln!(
             out,
             "{} device changes ({} during client operations), {} writes applied by the client, \
-             {} check-then-write races (google-carddav), {} retry sleeps ({} ms), {} token \
+             {} check-then-write races (google-carddav), {} create resurrections, {} retry sleeps ({} ms), {} token \
              refreshes, {} changes marked pending by the app, {} member problems reported",
             self.device_changes,
             self.concurrent_changes,
             self.writes_applied,
             self.check_write_races,
+            self.create_resurrections,
             self.sleeps,
             self.slept_ms,
             self.token_refreshes,
