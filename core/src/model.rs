@@ -255,6 +255,31 @@ impl SyncState {
         self.pending.insert(href.to_owned());
     }
 
+    /// Records a write the app made itself, so the next sync does not report it back as a
+    /// change: with an ETag the member is known at that version; without one (a server that
+    /// gave none) it is marked pending, so the next sync fetches the server's version.
+    pub fn record_write(&mut self, result: &WriteResult) {
+        let key = crate::href::normalize(&result.url);
+        self.etags.retain(|k, _| crate::href::normalize(k) != key);
+        self.pending.retain(|k| crate::href::normalize(k) != key);
+        match &result.etag {
+            Some(etag) => {
+                self.etags.insert(result.url.clone(), etag.clone());
+            }
+            None => {
+                self.pending.insert(result.url.clone());
+            }
+        }
+    }
+
+    /// Records a deletion the app made itself: the member is no longer in the state, and the
+    /// next sync does not report it.
+    pub fn record_delete(&mut self, url: &str) {
+        let key = crate::href::normalize(url);
+        self.etags.retain(|k, _| crate::href::normalize(k) != key);
+        self.pending.retain(|k| crate::href::normalize(k) != key);
+    }
+
     /// The state as JSON.
     pub fn to_json(&self) -> String {
         // Serialising plain strings and maps cannot fail.
@@ -366,5 +391,32 @@ mod tests {
         assert_eq!(other.err().map(|e| e.kind()), Some(ErrorKind::InvalidInput));
         assert!(SyncState::resume("https://h/cal/", Some("{not json")).is_err());
         Ok(())
+    }
+
+    #[test]
+    fn records_the_apps_own_writes() {
+        let mut state = SyncState::new("https://h/cal/");
+        state.mark_pending("https://h/cal/a.ics");
+        state.record_write(&WriteResult {
+            url: "https://h/cal/a.ics".into(),
+            etag: Some("\"2\"".into()),
+            data: None,
+            replaced: false,
+        });
+        assert!(state.pending.is_empty());
+        assert_eq!(
+            state.etags.get("https://h/cal/a.ics").map(String::as_str),
+            Some("\"2\"")
+        );
+        state.record_write(&WriteResult {
+            url: "https://h/cal/b.ics".into(),
+            etag: None,
+            data: None,
+            replaced: false,
+        });
+        assert!(state.pending.contains("https://h/cal/b.ics"));
+        state.record_delete("https://h/cal/a.ics");
+        state.record_delete("https://h/cal/b.ics");
+        assert!(state.etags.is_empty() && state.pending.is_empty());
     }
 }

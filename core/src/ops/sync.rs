@@ -28,7 +28,8 @@ use crate::xml::names;
 /// [`Limits::max_sync_pages`](crate::Limits::max_sync_pages); more is an
 /// [`ErrorKind::LimitExceeded`] error. Paging also stops with an [`ErrorKind::Protocol`] error
 /// when a token comes back that was already asked with, or a truncated page names no member
-/// not already named in this sync, so pages are bounded by the members reported plus one.
+/// version not already named in this sync, so pages are bounded by the versions reported plus
+/// one.
 pub const MAX_PAGES: usize = 10_000;
 
 /// How many times a sync asks for a member listed as changed before reporting it as a
@@ -72,6 +73,8 @@ pub struct Sync {
     pages: usize,
     /// The report started from no token, so it lists every member.
     initial_report: bool,
+    /// Member versions (normalised href, ETag; `None` for a deletion) named by pages so far.
+    versions_named: HashSet<(String, Option<String>)>,
     /// Page tokens already asked for: a server that hands one out twice is looping.
     tokens_asked: HashSet<String>,
     pending_fetches: usize,
@@ -137,6 +140,7 @@ impl Sync {
             token_was_reset: false,
             pages: 0,
             initial_report: false,
+            versions_named: HashSet::new(),
             tokens_asked: HashSet::new(),
             pending_fetches: 0,
             round: 0,
@@ -259,7 +263,15 @@ impl Sync {
             &limits,
         )?;
         let page = read_sync_page(ms, self.collection.as_str());
-        let known = self.seen.len();
+        let mut progressed = false;
+        for c in &page.changed {
+            progressed |= self
+                .versions_named
+                .insert((href::normalize(&c.href), c.etag.clone()));
+        }
+        for d in &page.deleted {
+            progressed |= self.versions_named.insert((href::normalize(d), None));
+        }
         for c in page.changed {
             self.seen
                 .insert(href::normalize(&c.href), (c.href, Seen::Changed(c.etag)));
@@ -267,9 +279,9 @@ impl Sync {
         for d in page.deleted {
             self.seen.insert(href::normalize(&d), (d, Seen::Deleted));
         }
-        // A truncated page must name at least one member not named before in this sync:
-        // otherwise the server is paging without progress (and could do so forever).
-        let progressed = self.seen.len() > known;
+        // A truncated page must name at least one member version (href and ETag, or a
+        // deletion) not named before in this sync: otherwise the server is paging without
+        // progress (and could do so forever). A member changed again during paging is progress.
         if page.token.is_none() {
             return Err(Error::new(
                 ErrorKind::Protocol,
@@ -287,7 +299,7 @@ impl Sync {
                 return Err(Error::new(
                     ErrorKind::Protocol,
                     "the server truncated the sync without progress (a repeated token, or a \
-                     page naming no new member)",
+                     page naming no new member version)",
                 )
                 .with_url(reply.url.as_str()));
             }
