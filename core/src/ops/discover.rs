@@ -99,7 +99,12 @@ pub(crate) const COLLECTION_PROPS: [QName; 11] = [
 
 #[derive(Debug)]
 enum Tag {
-    Context { svc: Svc, well_known: bool },
+    /// The first PROPFIND for these services: on the configured URL, or (`well_known`) on
+    /// one service's RFC 6764 well-known URI.
+    Context {
+        svcs: Vec<Svc>,
+        well_known: bool,
+    },
     Principal,
     Home,
     Direct,
@@ -107,13 +112,40 @@ enum Tag {
 
 #[derive(Default)]
 struct Found {
+    /// The URL whose answer is taken as the home when no principal or home set turns up.
     context: Option<Url>,
     principal: Option<Url>,
     homes: Vec<Url>,
+    /// Collections found at the context URL whose properties still have to be asked.
     direct: Vec<Url>,
+    /// Collections found at the context URL with every property already read.
+    read: Vec<Collection>,
+    /// Whether the configured URL was asked.
+    direct_asked: bool,
+    /// Whether the well-known URI was asked.
+    well_known_asked: bool,
+    /// The configured URL's failure, reported when the well-known URI does no better.
+    direct_error: Option<Error>,
 }
 
 /// The discovery operation; create it with [`Session::discover`].
+///
+/// Requests, in order, each step only when the one before left something to find:
+///
+/// 1. PROPFIND (Depth 0) on the configured URL for `current-user-principal`, `resourcetype`
+///    and the home sets of every service asked, in one request for both services; off the
+///    server root also for the collection properties, so a URL that already is a calendar or
+///    address book needs nothing more. The well-known URI (RFC 6764) is asked only when this
+///    fails or says nothing useful at a server root (or first, for a profile whose well-known
+///    URI leads straight to a collection, [`Profile::bare_collection`]).
+/// 2. PROPFIND (Depth 0) on the principal for its home sets, unless step 1 gave them or was
+///    the principal itself.
+/// 3. PROPFIND (Depth 1) on each home set for the collections in it.
+///
+/// That is 3 requests on a server that answers PROPFIND at its root (Radicale, Xandikos), 2
+/// from the principal of a server that names its home sets there, and 1 from a collection.
+///
+/// [`Profile::bare_collection`]: crate::profile::Profile::bare_collection
 pub struct Discover {
     m: Machine<Tag, Discovery>,
     found: BTreeMap<Svc, Found>,
@@ -123,6 +155,8 @@ pub struct Discover {
     /// The normalised URLs of `result.collections`.
     seen: HashSet<String>,
     first_error: Option<Error>,
+    /// Whether the configured URL is a server root (the only place a well-known URI is tried).
+    at_root: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -140,6 +174,8 @@ impl Session {
             Service::CardDav => &[Svc::Card],
             Service::Both => &[Svc::Cal, Svc::Card],
         };
+        let server = self.ctx.server.clone();
+        let at_root = server.path() == "/" || server.path().is_empty();
         let mut op = Discover {
             m: Machine::new(self.ctx.clone()),
             found: BTreeMap::new(),
@@ -148,32 +184,61 @@ impl Session {
             result: Discovery::default(),
             seen: HashSet::new(),
             first_error: None,
+            at_root,
         };
-        let server = self.ctx.server.clone();
-        let at_root = server.path() == "/" || server.path().is_empty();
         for &svc in svcs {
             op.found.insert(svc, Found::default());
-            if at_root {
-                match server.join(svc.well_known()) {
-                    Ok(url) => op.context_request(svc, url, true),
-                    Err(_) => op.context_request(svc, server.clone(), false),
-                }
-            } else {
-                op.context_request(svc, server.clone(), false);
+        }
+        if at_root && self.ctx.profile.bare_collection.is_some() {
+            // Google Contacts: the root is no DAV resource; the well-known URI leads to the
+            // address book itself.
+            for &svc in svcs {
+                op.well_known_request(svc);
             }
+        } else {
+            op.direct_request(svcs.to_vec());
         }
         op
     }
 }
 
 impl Discover {
-    fn context_request(&mut self, svc: Svc, url: Url, well_known: bool) {
-        let props = [
-            names::CURRENT_USER_PRINCIPAL,
-            names::RESOURCETYPE,
-            svc.home_set(),
-        ];
-        self.propfind(Tag::Context { svc, well_known }, url, Depth::Zero, &props);
+    /// Step 1 on the configured URL, for `svcs`.
+    fn direct_request(&mut self, svcs: Vec<Svc>) {
+        for svc in &svcs {
+            self.found.entry(*svc).or_default().direct_asked = true;
+        }
+        let server = self.m.x.ctx().server.clone();
+        self.context_request(svcs, server, false);
+    }
+
+    /// Step 1 on the well-known URI of `svc`; the configured URL when it has none.
+    fn well_known_request(&mut self, svc: Svc) {
+        self.found.entry(svc).or_default().well_known_asked = true;
+        let server = self.m.x.ctx().server.clone();
+        match server.join(svc.well_known()) {
+            Ok(url) => self.context_request(vec![svc], url, true),
+            Err(_) => self.direct_request(vec![svc]),
+        }
+    }
+
+    fn context_request(&mut self, svcs: Vec<Svc>, url: Url, well_known: bool) {
+        let mut props = vec![names::CURRENT_USER_PRINCIPAL, names::RESOURCETYPE];
+        props.extend(svcs.iter().map(|s| s.home_set()));
+        if well_known || !self.at_root {
+            // The URL may be a calendar or address book itself: read it whole now.
+            for p in COLLECTION_PROPS {
+                if !props.contains(&p) {
+                    props.push(p);
+                }
+            }
+        }
+        self.propfind(Tag::Context { svcs, well_known }, url, Depth::Zero, &props);
+    }
+
+    /// Whether [`Discover::context_request`] asked the collection properties at `well_known`.
+    fn asks_collection(&self, well_known: bool) -> bool {
+        well_known || !self.at_root
     }
 
     fn propfind(&mut self, tag: Tag, url: Url, depth: Depth, props: &[QName]) {
@@ -186,22 +251,9 @@ impl Discover {
 
     fn on_reply(&mut self, tag: Tag, reply: Result<Reply>) {
         self.pending = self.pending.saturating_sub(1);
-        let outcome = match (reply, tag) {
-            (Ok(reply), tag) => self.handle(tag, reply),
-            (
-                Err(e),
-                Tag::Context {
-                    svc,
-                    well_known: true,
-                },
-            ) if e.kind() == ErrorKind::Transport => {
-                // A browser cannot follow the well-known redirect through a CORS preflight, so
-                // fetch fails: ask the server URL itself, as for any other unusable answer.
-                let server = self.m.x.ctx().server.clone();
-                self.context_request(svc, server, false);
-                Ok(())
-            }
-            (Err(e), _) => Err(e),
+        let outcome = match tag {
+            Tag::Context { svcs, well_known } => self.on_context(&svcs, well_known, reply),
+            tag => reply.and_then(|reply| self.handle(tag, reply)),
         };
         if let Err(e) = outcome {
             self.m.fail(e);
@@ -212,77 +264,142 @@ impl Discover {
         }
     }
 
+    /// The answer of step 1 for `svcs`.
+    fn on_context(&mut self, svcs: &[Svc], well_known: bool, reply: Result<Reply>) -> Result<()> {
+        let reply = match reply {
+            Ok(reply) => reply,
+            Err(e) if well_known && e.kind() == ErrorKind::Transport => {
+                // A browser cannot follow the well-known redirect through a CORS preflight, so
+                // fetch fails: as for any other unusable well-known answer.
+                for &svc in svcs {
+                    self.well_known_unusable(svc)?;
+                }
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        let Reply { url, response } = reply;
+        let url_str = url.as_str().to_owned();
+        if response.status == 401 {
+            return Err(Error::from_response(&url_str, &response));
+        }
+        let ms = if response.status == 207 {
+            Some(multistatus::parse_with_limits(
+                &response.body,
+                &url_str,
+                &self.m.x.ctx().limits,
+            )?)
+        } else {
+            None
+        };
+        let Some(first) = ms
+            .as_ref()
+            .and_then(|ms| self_response(&ms.responses, &url))
+        else {
+            let e = if response.status == 207 {
+                Error::new(ErrorKind::Protocol, "the PROPFIND answer has no response")
+                    .with_url(&url_str)
+            } else {
+                Error::from_response(&url_str, &response)
+            };
+            for &svc in svcs {
+                if well_known {
+                    self.well_known_unusable(svc)?;
+                } else {
+                    self.direct_unusable(svc, Some(e.clone()))?;
+                }
+            }
+            return Ok(());
+        };
+        let principal = first
+            .prop(&names::CURRENT_USER_PRINCIPAL)
+            .and_then(|e| e.hrefs().into_iter().next())
+            .map(|h| crate::href::resolve(&url, &h))
+            .transpose()?;
+        let asked_all = self.asks_collection(well_known);
+        let bare = self.m.x.ctx().profile.bare_collection;
+        for &svc in svcs {
+            let homes = hrefs_of(
+                first,
+                &svc.home_set(),
+                &url,
+                self.m.x.ctx().limits.max_home_sets,
+            )?;
+            let mut collection = Collection::from_response(first);
+            if collection.kind != svc.kind()
+                && principal.is_none()
+                && homes.is_empty()
+                && bare == Some(svc.kind())
+            {
+                // Google Contacts: the well-known URI leads straight to the address book,
+                // which reports no resourcetype and whose principal PROPFINDs fail.
+                collection.kind = svc.kind();
+            }
+            let is_collection = collection.kind == svc.kind();
+            if principal.is_none() && homes.is_empty() && !is_collection {
+                // Nothing useful here; the configured URL stays the fallback home.
+                let found = self.found.entry(svc).or_default();
+                if found.context.is_none() {
+                    found.context = Some(url.clone());
+                }
+                if well_known {
+                    self.well_known_unusable(svc)?;
+                } else {
+                    self.direct_unusable(svc, None)?;
+                }
+                continue;
+            }
+            let found = self.found.entry(svc).or_default();
+            found.context = Some(url.clone());
+            found.principal = principal.clone();
+            found.homes = homes;
+            if is_collection {
+                if asked_all {
+                    found.read.push(collection);
+                } else {
+                    found.direct.push(url.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The configured URL failed (`error`) or said nothing useful (`None`) for `svc`: try the
+    /// well-known URI at a server root, else report the failure (nothing useful leaves the
+    /// URL itself as the home).
+    fn direct_unusable(&mut self, svc: Svc, error: Option<Error>) -> Result<()> {
+        let at_root = self.at_root;
+        let found = self.found.entry(svc).or_default();
+        if at_root && !found.well_known_asked {
+            found.direct_error = error;
+            self.well_known_request(svc);
+            return Ok(());
+        }
+        match error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// The well-known URI of `svc` failed or said nothing useful: ask the configured URL if
+    /// it was not asked yet, else report its failure (or keep it as the fallback home).
+    fn well_known_unusable(&mut self, svc: Svc) -> Result<()> {
+        let found = self.found.entry(svc).or_default();
+        if !found.direct_asked {
+            self.direct_request(vec![svc]);
+            return Ok(());
+        }
+        match found.direct_error.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
     fn handle(&mut self, tag: Tag, reply: Reply) -> Result<()> {
         let Reply { url, response } = reply;
         let url_str = url.as_str().to_owned();
         match tag {
-            Tag::Context { svc, well_known } => {
-                if response.status != 207 {
-                    if response.status == 401 {
-                        return Err(Error::from_response(&url_str, &response));
-                    }
-                    if well_known {
-                        // No usable well-known: ask the server URL itself.
-                        let server = self.m.x.ctx().server.clone();
-                        self.context_request(svc, server, false);
-                        return Ok(());
-                    }
-                    return Err(Error::from_response(&url_str, &response));
-                }
-                let ms = multistatus::parse_with_limits(
-                    &response.body,
-                    &url_str,
-                    &self.m.x.ctx().limits,
-                )?;
-                let Some(first) = self_response(&ms.responses, &url) else {
-                    return Err(Error::new(
-                        ErrorKind::Protocol,
-                        "the PROPFIND answer has no response",
-                    )
-                    .with_url(&url_str));
-                };
-                let principal = first
-                    .prop(&names::CURRENT_USER_PRINCIPAL)
-                    .and_then(|e| e.hrefs().into_iter().next())
-                    .map(|h| crate::href::resolve(&url, &h))
-                    .transpose()?;
-                let homes = hrefs_of(
-                    first,
-                    &svc.home_set(),
-                    &url,
-                    self.m.x.ctx().limits.max_home_sets,
-                )?;
-                let is_collection = Collection::from_response(first).kind == svc.kind();
-                let found = self.found.entry(svc).or_default();
-                found.context = Some(url.clone());
-                found.homes = homes;
-                if is_collection {
-                    found.direct.push(url.clone());
-                }
-                found.principal = principal;
-                let bare = self.m.x.ctx().profile.bare_collection;
-                if found.principal.is_none()
-                    && found.homes.is_empty()
-                    && found.direct.is_empty()
-                    && bare == Some(svc.kind())
-                {
-                    // Google Contacts: the well-known URI leads straight to the address book,
-                    // which reports no resourcetype and whose principal PROPFINDs fail.
-                    found.direct.push(url.clone());
-                }
-                if found.principal.is_none()
-                    && found.homes.is_empty()
-                    && found.direct.is_empty()
-                    && well_known
-                {
-                    // The well-known answered but said nothing useful: try the server URL.
-                    let server = self.m.x.ctx().server.clone();
-                    if !crate::href::same_resource(server.as_str(), url.as_str()) {
-                        self.context_request(svc, server, false);
-                    }
-                }
-                Ok(())
-            }
+            Tag::Context { .. } => Ok(()),
             Tag::Principal => {
                 if response.status != 207 {
                     if response.status == 401 {
@@ -335,25 +452,31 @@ impl Discover {
                     {
                         c.kind = kind;
                     }
-                    if c.kind == CollectionKind::Other {
-                        continue;
-                    }
-                    if !self.seen.insert(crate::href::normalize(&c.url)) {
-                        continue;
-                    }
-                    let max = self.m.x.ctx().limits.max_collections;
-                    if self.result.collections.len() >= max {
-                        return Err(crate::limits::exceeded(format!(
-                            "the server lists more than {max} collections (Limits::max_collections, \
-                             default discover::MAX_COLLECTIONS)"
-                        ))
-                        .with_url(&url_str));
-                    }
-                    self.result.collections.push(c);
+                    self.add_collection(c, &url_str)?;
                 }
                 Ok(())
             }
         }
+    }
+
+    /// Adds a calendar or address book to the result once (by normalised URL).
+    fn add_collection(&mut self, c: Collection, url_str: &str) -> Result<()> {
+        if c.kind == CollectionKind::Other {
+            return Ok(());
+        }
+        if !self.seen.insert(crate::href::normalize(&c.url)) {
+            return Ok(());
+        }
+        let max = self.m.x.ctx().limits.max_collections;
+        if self.result.collections.len() >= max {
+            return Err(crate::limits::exceeded(format!(
+                "the server lists more than {max} collections (Limits::max_collections, \
+                 default discover::MAX_COLLECTIONS)"
+            ))
+            .with_url(url_str));
+        }
+        self.result.collections.push(c);
+        Ok(())
     }
 
     fn note_error(&mut self, e: Error) {
@@ -367,12 +490,20 @@ impl Discover {
             Phase::Context => {
                 self.phase = Phase::Principal;
                 let mut asked: Vec<Url> = Vec::new();
-                let wanted: Vec<Url> = self
-                    .found
-                    .values()
-                    .filter(|f| f.homes.is_empty() && f.direct.is_empty())
-                    .filter_map(|f| f.principal.clone())
-                    .collect();
+                let wanted: Vec<Url> =
+                    self.found
+                        .values()
+                        .filter(|f| f.homes.is_empty() && f.direct.is_empty() && f.read.is_empty())
+                        .filter_map(|f| {
+                            // The context answer already said which home sets the principal has
+                            // when it was the principal itself.
+                            let p = f.principal.as_ref()?;
+                            let asked_there = f.context.as_ref().is_some_and(|c| {
+                                crate::href::same_resource(c.as_str(), p.as_str())
+                            });
+                            (!asked_there).then(|| p.clone())
+                        })
+                        .collect();
                 for principal in wanted {
                     if asked
                         .iter()
@@ -398,8 +529,9 @@ impl Discover {
                 let mut direct: Vec<Url> = Vec::new();
                 let mut home_keys: HashSet<String> = HashSet::new();
                 let mut direct_keys: HashSet<String> = HashSet::new();
+                let mut read = false;
                 for found in self.found.values_mut() {
-                    if found.homes.is_empty() && found.direct.is_empty() {
+                    if found.homes.is_empty() && found.direct.is_empty() && found.read.is_empty() {
                         // No home set anywhere: the principal, else the context, is the home.
                         if let Some(fallback) = found.principal.clone().or(found.context.clone()) {
                             found.homes.push(fallback);
@@ -419,6 +551,7 @@ impl Discover {
                             direct.push(d.clone());
                         }
                     }
+                    read |= !found.read.is_empty();
                     if self.result.principal.is_none() {
                         self.result.principal = found.principal.as_ref().map(Url::to_string);
                     }
@@ -438,6 +571,10 @@ impl Discover {
                     self.propfind(Tag::Direct, d, Depth::Zero, &COLLECTION_PROPS);
                 }
                 if self.pending == 0 {
+                    if read {
+                        self.advance();
+                        return;
+                    }
                     let e = self.first_error.take().unwrap_or_else(|| {
                         Error::new(
                             ErrorKind::Protocol,
@@ -448,6 +585,24 @@ impl Discover {
                 }
             }
             Phase::Homes => {
+                // Collections read whole at the context URL come after the home listings, as
+                // when they were asked on their own.
+                let read: Vec<(Collection, String)> = self
+                    .found
+                    .values_mut()
+                    .flat_map(|f| {
+                        let at = f.context.as_ref().map(Url::to_string).unwrap_or_default();
+                        std::mem::take(&mut f.read)
+                            .into_iter()
+                            .map(move |c| (c, at.clone()))
+                    })
+                    .collect();
+                for (c, at) in read {
+                    if let Err(e) = self.add_collection(c, &at) {
+                        self.m.fail(e);
+                        return;
+                    }
+                }
                 let result = std::mem::take(&mut self.result);
                 self.m.finish(Ok(result));
             }
