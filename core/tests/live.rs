@@ -6,12 +6,67 @@
 
 #![allow(clippy::panic)] // test helpers report failures by panicking
 
+use std::cell::RefCell;
+
 use davkit::{
     CalendarFilter, Change, CollectionKind, CollectionProps, Config, Credentials, DavClient,
-    ErrorKind, ReqwestTransport, Service, SyncMethod, SyncState, TimeRange,
+    Discovery, ErrorKind, HttpRequest, HttpResponse, ReqwestTransport, Service, SyncMethod,
+    SyncState, TimeRange, Transport,
 };
 
 type Client = DavClient<ReqwestTransport>;
+
+/// A transport that lists the requests it sends (method, URL, Depth), to pin request counts.
+struct Counted {
+    inner: ReqwestTransport,
+    sent: RefCell<Vec<String>>,
+}
+
+impl Transport for Counted {
+    async fn send(&self, request: HttpRequest) -> davkit::Result<HttpResponse> {
+        let depth = request.header("Depth").unwrap_or("-").to_owned();
+        self.sent.borrow_mut().push(format!(
+            "{:?} {} (Depth {depth})",
+            request.method, request.url
+        ));
+        self.inner.send(request).await
+    }
+}
+
+/// Discovers from `url` and returns the result with the requests discovery sent.
+async fn discover_counted(
+    url: &str,
+    credentials: Credentials,
+    service: Service,
+) -> (Discovery, Vec<String>) {
+    let transport = Counted {
+        inner: ReqwestTransport::new().expect("transport"),
+        sent: RefCell::new(Vec::new()),
+    };
+    let client = DavClient::new(Config::new(url, credentials), &transport).expect("client");
+    let found = client
+        .discover(service)
+        .await
+        .unwrap_or_else(|e| panic!("discover from {url}: {e}"));
+    drop(client);
+    (found, transport.sent.into_inner())
+}
+
+/// Discovers from `url` and checks the number of requests, printing them if it differs.
+async fn assert_requests(
+    url: &str,
+    credentials: Credentials,
+    service: Service,
+    expected: usize,
+) -> Discovery {
+    let (found, sent) = discover_counted(url, credentials, service).await;
+    assert_eq!(
+        sent.len(),
+        expected,
+        "discovery from {url} ({service:?}) sent {sent:#?}"
+    );
+    found
+}
 
 fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
@@ -387,4 +442,59 @@ async fn radicale_wrong_password_is_unauthorized() {
         .expect_err("wrong password");
     assert_eq!(err.kind(), ErrorKind::Unauthorized, "{err}");
     assert!(!format!("{err:?}").contains("wrong-password"));
+}
+
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn radicale_discovery_request_counts() {
+    let root = env("DAVKIT_RADICALE_URL");
+    let alice = || Credentials::basic(env("DAVKIT_RADICALE_USER"), env("DAVKIT_RADICALE_PASSWORD"));
+    // From the root: the root names the principal, the principal both homes (one URL), one
+    // listing; no well-known URI. The same for one service or both.
+    let both = assert_requests(&root, alice(), Service::Both, 3).await;
+    let principal = both.principal.clone().expect("a principal");
+    assert_eq!(both.calendar_home_sets, std::slice::from_ref(&principal));
+    assert_eq!(both.addressbook_home_sets, std::slice::from_ref(&principal));
+    assert_requests(&root, alice(), Service::CalDav, 3).await;
+    assert_requests(&root, alice(), Service::CardDav, 3).await;
+    // From the principal (which is also the home): the first answer has the home sets.
+    let again = assert_requests(&principal, alice(), Service::Both, 2).await;
+    assert_eq!(again.principal, both.principal);
+    assert_eq!(again.calendar_home_sets, both.calendar_home_sets);
+    assert_eq!(again.addressbook_home_sets, both.addressbook_home_sets);
+}
+
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn xandikos_discovery_request_counts() {
+    let root = env("DAVKIT_XANDIKOS_URL");
+    let none = || Credentials::None;
+    // From the root: root (principal), principal (home sets), one listing per home.
+    let cal = assert_requests(&root, none(), Service::CalDav, 3).await;
+    assert_requests(&root, none(), Service::CardDav, 3).await;
+    let both = assert_requests(&root, none(), Service::Both, 4).await;
+    let principal = both.principal.clone().expect("a principal");
+    let cal_home = both
+        .calendar_home_sets
+        .first()
+        .expect("a calendar home")
+        .clone();
+    assert_eq!(cal.calendar_home_sets, both.calendar_home_sets);
+    assert_eq!(both.addressbook_home_sets.len(), 1);
+    // From the principal: it names its home sets itself.
+    let p = assert_requests(&principal, none(), Service::CalDav, 2).await;
+    assert_eq!(p.calendar_home_sets, both.calendar_home_sets);
+    let p = assert_requests(&principal, none(), Service::Both, 3).await;
+    assert_eq!(p.addressbook_home_sets, both.addressbook_home_sets);
+    // From the calendar home: it does not name itself as a home set, so the principal is
+    // asked (it could list more homes) before the listing.
+    let h = assert_requests(&cal_home, none(), Service::CalDav, 3).await;
+    assert_eq!(h.calendar_home_sets, both.calendar_home_sets);
+    // From a calendar (created by `xandikos --defaults`): one request reads it whole.
+    let url = format!("{cal_home}calendar/");
+    let one = assert_requests(&url, none(), Service::CalDav, 1).await;
+    assert_eq!(one.principal.as_deref(), Some(principal.as_str()));
+    assert_eq!(one.collections.len(), 1);
+    assert_eq!(one.collections[0].url, url);
+    assert_eq!(one.collections[0].kind, CollectionKind::Calendar);
 }
