@@ -24,7 +24,8 @@
 //!     match op.poll() {
 //!         Poll::Send(request) => {
 //!             // Hand `request` to an HTTP stack. Here a canned answer stands in for it:
-//!             // the well-known URI is missing, then every PROPFIND finds nothing useful.
+//!             // every PROPFIND names the principal and no home set (so the principal is the
+//!             // home); the well-known URI, asked only when the root says nothing, is missing.
 //!             let response = match request.url.as_str() {
 //!                 "https://dav.example.com/.well-known/caldav" => HttpResponse::new(404, ""),
 //!                 url => HttpResponse::new(207, format!(
