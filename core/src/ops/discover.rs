@@ -778,4 +778,113 @@ mod tests {
         assert!(err.is_some_and(|e| e.message().contains("MAX_HOME_SETS")));
         assert_eq!(requests, 1);
     }
+
+    /// Runs a discovery from `server`, answering each request with `answer(url, depth)`.
+    /// Returns the result and the requests as `URL (Depth n)`.
+    fn run_at(
+        server: &str,
+        service: Service,
+        answer: impl Fn(&str, &str) -> HttpResponse,
+    ) -> (Result<Discovery>, Vec<String>) {
+        let Ok(session) = Session::new(Config::new(server, Credentials::basic("a", "b"))) else {
+            return (
+                Err(Error::new(ErrorKind::InvalidInput, "config")),
+                Vec::new(),
+            );
+        };
+        let mut op = session.discover(service);
+        let mut sent = Vec::new();
+        loop {
+            match op.poll() {
+                Poll::Send(request) => {
+                    let depth = request.header("Depth").unwrap_or("-").to_owned();
+                    sent.push(format!("{} (Depth {depth})", request.url));
+                    let response = answer(&request.url, &depth);
+                    op.handle_response(request.id, response);
+                }
+                Poll::Wait => return (Err(Error::new(ErrorKind::Protocol, "waits")), sent),
+                Poll::Done(result) => return (result, sent),
+            }
+        }
+    }
+
+    const ROOT: &str = "https://dav.example.com/";
+
+    #[test]
+    fn unauthorized_at_the_root_ends_discovery_without_the_well_known() {
+        let (result, sent) = run_at(ROOT, Service::Both, |_, _| HttpResponse::new(401, ""));
+        assert_eq!(
+            result.err().map(|e| e.kind()),
+            Some(ErrorKind::Unauthorized)
+        );
+        assert_eq!(sent, ["https://dav.example.com/ (Depth 0)"]);
+    }
+
+    #[test]
+    fn both_services_share_the_root_the_principal_and_the_home() {
+        let (result, sent) = run_at(ROOT, Service::Both, |url, depth| {
+            let body = match (url, depth) {
+                ("https://dav.example.com/", _) => {
+                    "<multistatus xmlns=\"DAV:\"><response><href>/</href><propstat><prop>\
+                     <current-user-principal><href>/p/</href></current-user-principal>\
+                     </prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>"
+                }
+                (_, "0") => {
+                    "<multistatus xmlns=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\" \
+                     xmlns:R=\"urn:ietf:params:xml:ns:carddav\"><response><href>/p/</href>\
+                     <propstat><prop><C:calendar-home-set><href>/h/</href></C:calendar-home-set>\
+                     <R:addressbook-home-set><href>/h/</href></R:addressbook-home-set></prop>\
+                     <status>HTTP/1.1 200 OK</status></propstat></response></multistatus>"
+                }
+                _ => "<multistatus xmlns=\"DAV:\"/>",
+            };
+            HttpResponse::new(207, body)
+        });
+        let found = result.ok();
+        assert_eq!(
+            found.as_ref().map(|d| d.addressbook_home_sets.clone()),
+            Some(vec!["https://dav.example.com/h/".to_owned()])
+        );
+        assert_eq!(
+            sent,
+            [
+                "https://dav.example.com/ (Depth 0)",
+                "https://dav.example.com/p/ (Depth 0)",
+                "https://dav.example.com/h/ (Depth 1)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failing_root_asks_each_well_known_uri_once() {
+        let (result, sent) = run_at(ROOT, Service::Both, |url, depth| match (url, depth) {
+            ("https://dav.example.com/", _) => HttpResponse::new(405, ""),
+            (url, "0") if url.contains(".well-known") => HttpResponse::new(
+                207,
+                format!(
+                    "<multistatus xmlns=\"DAV:\"><response><href>{url}</href><propstat><prop>\
+                     <current-user-principal><href>/p/</href></current-user-principal></prop>\
+                     <status>HTTP/1.1 200 OK</status></propstat></response></multistatus>"
+                ),
+            ),
+            (_, "0") => HttpResponse::new(404, ""),
+            _ => HttpResponse::new(207, "<multistatus xmlns=\"DAV:\"/>"),
+        });
+        // The principal names no home set (404), so it is the home of both services.
+        let found = result.ok();
+        assert_eq!(
+            found.as_ref().and_then(|d| d.principal.clone()).as_deref(),
+            Some("https://dav.example.com/p/")
+        );
+        assert_eq!(
+            sent,
+            [
+                "https://dav.example.com/ (Depth 0)",
+                "https://dav.example.com/.well-known/caldav (Depth 0)",
+                "https://dav.example.com/.well-known/carddav (Depth 0)",
+                "https://dav.example.com/p/ (Depth 0)",
+                "https://dav.example.com/p/ (Depth 1)",
+            ]
+        );
+    }
 }
