@@ -6,7 +6,7 @@
 export type DavErrorKind =
   | 'Http' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'PreconditionFailed' | 'InvalidSyncToken'
   | 'RateLimited' | 'Xml' | 'ICalendar' | 'VCard' | 'Protocol' | 'InvalidInput' | 'Unsupported'
-  | 'Redirect' | 'Transport';
+  | 'Redirect' | 'Transport' | 'LimitExceeded';
 
 /** Every failure davkit reports. Messages and fields never contain credentials. */
 export class DavError extends Error {
@@ -75,8 +75,59 @@ export interface DavClientOptions {
   retry?: false | { maxRetries?: number; initialDelayMs?: number; maxDelayMs?: number };
   /** Attach parsed `events`/`contact` to fetched objects (default true; false keeps only the raw text). */
   parse?: boolean;
+  /**
+   * Bounds on what a server or its data can make davkit hold or compute; fields left out keep
+   * their defaults, an unknown field is an `InvalidInput` error. A limit that is hit is a
+   * `LimitExceeded` error (expansion budgets: a `truncated` result).
+   */
+  limits?: Limits;
   /** How to wait before a retry (default `setTimeout`); a seam for tests and custom runtimes. */
   sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * The core's `Limits` (the table "Limits" in ARCHITECTURE.md and the npm README). Every field is
+ * optional; the default is given in each.
+ */
+export interface Limits {
+  /**
+   * Largest response body in bytes (default 64 MiB). Checked on the body `fetch` hands over,
+   * which the runtime has already decoded: `fetch` itself cannot be stopped earlier.
+   */
+  maxBodyBytes?: number;
+  /** Deepest XML element nesting (default 128). */
+  maxXmlDepth?: number;
+  /** Most elements in one XML body (default 1,000,000). */
+  maxXmlElements?: number;
+  /** Most bytes of text directly inside one XML element, or in one attribute (default 16 MiB). */
+  maxXmlTextBytes?: number;
+  /** Most attributes on one XML element (default 256). */
+  maxXmlAttributes?: number;
+  /** Most namespace declarations on one XML element (default 64). */
+  maxXmlNamespaceDeclarations?: number;
+  /** Most hrefs in one `DAV:response` (default 10,000). */
+  maxHrefsPerResponse?: number;
+  /** Most content lines in one object parsed for `events`/`contact` (default 2,000,000; past it: `parseError`). */
+  maxContentLines?: number;
+  /**
+   * Recurrence budgets of the core (defaults 10,000 occurrences, 1,000,000 steps per RRULE,
+   * 10,000,000 steps in all; past one an expansion is `truncated` with its reason). Accepted so
+   * one limits object fits every binding; the client expands nothing itself, and `expand()`
+   * takes its own `maxInstances`.
+   */
+  maxInstances?: number;
+  /** See `maxInstances`. */
+  maxIterations?: number;
+  /** See `maxInstances`. */
+  maxTotalIterations?: number;
+  /** Most home sets one discovery asks for (default 32). */
+  maxHomeSets?: number;
+  /** Most collections one discovery returns (default 10,000). */
+  maxCollections?: number;
+  /** Most pages one sync fetches (default 10,000). */
+  maxSyncPages?: number;
+  /** Most redirects one request follows when the core follows them (`redirect: 'manual'`; default 5). */
+  maxRedirects?: number;
 }
 
 export type CollectionKind = 'calendar' | 'addressbook' | 'other';

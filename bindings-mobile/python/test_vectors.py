@@ -119,10 +119,12 @@ def config(case):
     r = c.get("retry")
     retry = dk.RetryPolicy(max_retries=r["max_retries"], initial_delay_ms=r["initial_delay_ms"],
                            max_delay_ms=r["max_delay_ms"]) if r else None
+    # the vector's limits are the core's snake_case names, as the Python record spells them
+    limits = dk.Limits(**c["limits"]) if "limits" in c else None
     return dk.DavConfig(server_url=c["server_url"], credentials=credentials,
                         user_agent="davkit-vectors", profile=c.get("profile"),
                         multiget_batch_size=c.get("multiget_batch_size"),
-                        sync_page_limit=c.get("sync_page_limit"), retry=retry)
+                        sync_page_limit=c.get("sync_page_limit"), retry=retry, limits=limits)
 
 
 KINDS = {"calendar": dk.CollectionKind.CALENDAR, "addressbook": dk.CollectionKind.ADDRESS_BOOK,

@@ -10,11 +10,11 @@ use davkit::vcard::{self, VCard};
 use crate::error::DavError;
 
 fn ical_error(e: icalendar::Error) -> DavError {
-    DavError::of_kind(ErrorKind::ICalendar, e.to_string())
+    DavError::of_kind(e.error_kind(), e.to_string())
 }
 
 fn vcard_error(e: vcard::Error) -> DavError {
-    DavError::of_kind(ErrorKind::VCard, e.to_string())
+    DavError::of_kind(e.error_kind(), e.to_string())
 }
 
 /// The form of a date or time value.

@@ -156,7 +156,7 @@ pub enum DavError {
         /// Seconds to wait before retrying, if the server said.
         retry_after_seconds: Option<u64>,
     },
-    /// A redirect was refused (downgrade, other scheme, too many hops).
+    /// A redirect was refused (downgrade, other scheme); too many hops are `LimitExceeded`.
     Redirect {
         /// What happened.
         detail: String,
@@ -169,6 +169,18 @@ pub enum DavError {
     },
     /// The app's HTTP stack failed: network, TLS, timeout, or any exception its transport threw.
     Transport {
+        /// What happened.
+        detail: String,
+        /// The HTTP status, if any.
+        status: Option<u16>,
+        /// The URL concerned, if any.
+        url: Option<String>,
+        /// Seconds to wait before retrying, if the server said.
+        retry_after_seconds: Option<u64>,
+    },
+    /// A configured limit was hit (`DavConfig.limits`: a body too large, XML too deep, too
+    /// many hrefs, home sets, collections, sync pages or redirects); the detail names it.
+    LimitExceeded {
         /// What happened.
         detail: String,
         /// The HTTP status, if any.
@@ -216,7 +228,8 @@ macro_rules! variants {
             InvalidInput,
             Unsupported,
             Redirect,
-            Transport
+            Transport,
+            LimitExceeded
         )
     };
 }
@@ -410,6 +423,7 @@ mod tests {
             ErrorKind::Unsupported,
             ErrorKind::Redirect,
             ErrorKind::Transport,
+            ErrorKind::LimitExceeded,
         ] {
             let core = Error::new(kind, "m")
                 .with_status(412)

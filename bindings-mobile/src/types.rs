@@ -172,6 +172,91 @@ pub struct DavConfig {
     /// default: 3 retries, 1 s doubling, at most 32 s.
     #[uniffi(default)]
     pub retry: Option<RetryPolicy>,
+    /// Bounds on bodies, XML, discovery, sync pages and redirects; `null` (or a `null` field)
+    /// keeps the core's default. A limit that is hit is a `LimitExceeded` error.
+    #[uniffi(default)]
+    pub limits: Option<Limits>,
+}
+
+/// The core's `Limits`: every field optional, `null` keeping its default (the table in
+/// ARCHITECTURE.md, "Limits", gives the defaults and what happens when each is hit).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, uniffi::Record)]
+pub struct Limits {
+    /// Largest response body in bytes, after decoding (default 64 MiB).
+    #[uniffi(default)]
+    pub max_body_bytes: Option<u64>,
+    /// Deepest XML element nesting (default 128).
+    #[uniffi(default)]
+    pub max_xml_depth: Option<u64>,
+    /// Most elements in one XML body (default 1,000,000).
+    #[uniffi(default)]
+    pub max_xml_elements: Option<u64>,
+    /// Most bytes of text directly inside one XML element, or in one attribute (default 16 MiB).
+    #[uniffi(default)]
+    pub max_xml_text_bytes: Option<u64>,
+    /// Most attributes on one XML element (default 256).
+    #[uniffi(default)]
+    pub max_xml_attributes: Option<u64>,
+    /// Most namespace declarations on one XML element (default 64).
+    #[uniffi(default)]
+    pub max_xml_namespace_declarations: Option<u64>,
+    /// Most hrefs in one `DAV:response` (default 10,000).
+    #[uniffi(default)]
+    pub max_hrefs_per_response: Option<u64>,
+    /// Most content lines in one iCalendar or vCard object the core parses (default 2,000,000).
+    #[uniffi(default)]
+    pub max_content_lines: Option<u64>,
+    /// Most occurrences of one recurrence expansion (default 10,000; past it: `truncated`).
+    #[uniffi(default)]
+    pub max_instances: Option<u64>,
+    /// Most steps of one RRULE in an expansion (default 1,000,000; past it: `truncated`).
+    #[uniffi(default)]
+    pub max_iterations: Option<u64>,
+    /// Most steps of all rules in one expansion (default 10,000,000; past it: `truncated`).
+    #[uniffi(default)]
+    pub max_total_iterations: Option<u64>,
+    /// Most home sets one discovery asks for (default 32).
+    #[uniffi(default)]
+    pub max_home_sets: Option<u64>,
+    /// Most collections one discovery returns (default 10,000).
+    #[uniffi(default)]
+    pub max_collections: Option<u64>,
+    /// Most pages one sync fetches (default 10,000).
+    #[uniffi(default)]
+    pub max_sync_pages: Option<u64>,
+    /// Most redirects one request follows (default 5).
+    #[uniffi(default)]
+    pub max_redirects: Option<u64>,
+}
+
+impl From<Limits> for davkit::Limits {
+    fn from(l: Limits) -> Self {
+        let d = davkit::Limits::default();
+        // u64 -> usize saturates (32-bit targets): a larger value means "no lower limit".
+        let pick = |v: Option<u64>, default: usize| {
+            v.map_or(default, |n| usize::try_from(n).unwrap_or(usize::MAX))
+        };
+        davkit::Limits {
+            max_body_bytes: pick(l.max_body_bytes, d.max_body_bytes),
+            max_xml_depth: pick(l.max_xml_depth, d.max_xml_depth),
+            max_xml_elements: pick(l.max_xml_elements, d.max_xml_elements),
+            max_xml_text_bytes: pick(l.max_xml_text_bytes, d.max_xml_text_bytes),
+            max_xml_attributes: pick(l.max_xml_attributes, d.max_xml_attributes),
+            max_xml_namespace_declarations: pick(
+                l.max_xml_namespace_declarations,
+                d.max_xml_namespace_declarations,
+            ),
+            max_hrefs_per_response: pick(l.max_hrefs_per_response, d.max_hrefs_per_response),
+            max_content_lines: pick(l.max_content_lines, d.max_content_lines),
+            max_instances: pick(l.max_instances, d.max_instances),
+            max_iterations: pick(l.max_iterations, d.max_iterations),
+            max_total_iterations: pick(l.max_total_iterations, d.max_total_iterations),
+            max_home_sets: pick(l.max_home_sets, d.max_home_sets),
+            max_collections: pick(l.max_collections, d.max_collections),
+            max_sync_pages: pick(l.max_sync_pages, d.max_sync_pages),
+            max_redirects: pick(l.max_redirects, d.max_redirects),
+        }
+    }
 }
 
 /// Bounded exponential backoff for rate-limited operations (`Retry-After` is honoured up to
@@ -215,6 +300,9 @@ impl TryFrom<DavConfig> for davkit::Config {
                 initial_delay_ms: r.initial_delay_ms,
                 max_delay_ms: r.max_delay_ms,
             };
+        }
+        if let Some(l) = c.limits {
+            config.limits = l.into();
         }
         Ok(config)
     }
@@ -613,4 +701,24 @@ pub fn sync_state_mark_pending(state_json: String, href: String) -> Result<Strin
     let mut state = davkit::SyncState::from_json(&state_json)?;
     state.mark_pending(&href);
     Ok(state.to_json())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_convert_with_defaults_for_missing_fields() {
+        let none: davkit::Limits = Limits::default().into();
+        assert_eq!(none, davkit::Limits::default());
+        let some: davkit::Limits = Limits {
+            max_body_bytes: Some(100),
+            max_redirects: Some(0),
+            ..Default::default()
+        }
+        .into();
+        assert_eq!(some.max_body_bytes, 100);
+        assert_eq!(some.max_redirects, 0);
+        assert_eq!(some.max_xml_depth, davkit::Limits::default().max_xml_depth);
+    }
 }

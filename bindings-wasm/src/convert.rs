@@ -5,7 +5,7 @@
 
 use davkit::icalendar::{Calendar, EventSummary};
 use davkit::vcard::{ContactSummary, VCard};
-use davkit::{Change, DavObject, Error, ErrorKind};
+use davkit::{Change, DavObject, Error, ErrorKind, Limits};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
@@ -111,8 +111,17 @@ pub(crate) struct ObjectOut<'a> {
     parse_error: Option<String>,
 }
 
+/// Whether fetched objects get their parsed view, and the client's limits to parse them with.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Parse {
+    /// Attach `events` / `contact`.
+    pub(crate) on: bool,
+    /// The client's configured limits (content lines per object).
+    pub(crate) limits: Limits,
+}
+
 impl<'a> ObjectOut<'a> {
-    fn new(change: Option<&'static str>, o: &'a DavObject, parse: bool) -> Self {
+    fn new(change: Option<&'static str>, o: &'a DavObject, parse: Parse) -> Self {
         let mut out = ObjectOut {
             change,
             url: &o.url,
@@ -123,26 +132,26 @@ impl<'a> ObjectOut<'a> {
             contact: None,
             parse_error: None,
         };
-        if let (true, Some(data)) = (parse, o.data.as_deref()) {
-            out.attach(data);
+        if let (true, Some(data)) = (parse.on, o.data.as_deref()) {
+            out.attach(data, &parse.limits);
         }
         out
     }
 
     /// Parses the data by its first line (iCalendar or vCard); other data is left alone.
-    fn attach(&mut self, data: &str) {
+    fn attach(&mut self, data: &str, limits: &Limits) {
         let head = data.trim_start_matches('\u{feff}').trim_start();
         let starts = |prefix: &str| {
             head.get(..prefix.len())
                 .is_some_and(|h| h.eq_ignore_ascii_case(prefix))
         };
         if starts("BEGIN:VCALENDAR") {
-            match Calendar::parse(data) {
+            match Calendar::parse_with_limits(data, limits) {
                 Ok(c) => self.events = Some(c.summaries()),
                 Err(e) => self.parse_error = Some(e.to_string()),
             }
         } else if starts("BEGIN:VCARD") {
-            match VCard::parse(data) {
+            match VCard::parse_with_limits(data, limits) {
                 Ok(c) => self.contact = Some(c.to_summary()),
                 Err(e) => self.parse_error = Some(e.to_string()),
             }
@@ -151,19 +160,19 @@ impl<'a> ObjectOut<'a> {
 }
 
 /// Objects with their parsed views (`parse` off: as they came).
-pub(crate) fn objects<'a>(list: &'a [DavObject], parse: bool) -> Vec<ObjectOut<'a>> {
+pub(crate) fn objects<'a>(list: &'a [DavObject], parse: Parse) -> Vec<ObjectOut<'a>> {
     list.iter()
         .map(|o| ObjectOut::new(None, o, parse))
         .collect()
 }
 
 /// One object with its parsed view.
-pub(crate) fn object(o: &DavObject, parse: bool) -> ObjectOut<'_> {
+pub(crate) fn object(o: &DavObject, parse: Parse) -> ObjectOut<'_> {
     ObjectOut::new(None, o, parse)
 }
 
 /// Sync changes with the parsed views of added and changed objects.
-pub(crate) fn changes(list: &[Change], parse: bool) -> Vec<ObjectOut<'_>> {
+pub(crate) fn changes(list: &[Change], parse: Parse) -> Vec<ObjectOut<'_>> {
     list.iter()
         .map(|c| match c {
             Change::Added(o) => ObjectOut::new(Some("added"), o, parse),
@@ -275,6 +284,13 @@ mod tests {
         );
     }
 
+    fn parse(on: bool) -> Parse {
+        Parse {
+            on,
+            limits: Limits::default(),
+        }
+    }
+
     #[test]
     fn parsed_view_is_attached() {
         let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\nSUMMARY:Hi\r\nDTSTART:20260101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
@@ -285,20 +301,41 @@ mod tests {
             json: None,
         };
         let added = vec![Change::Added(obj(ics))];
-        let v = serde_json::to_value(changes(&added, true)).unwrap();
+        let v = serde_json::to_value(changes(&added, parse(true))).unwrap();
         assert_eq!(v[0]["type"], "added");
         assert_eq!(v[0]["events"][0]["summary"], "Hi");
         assert_eq!(v[0]["etag"], serde_json::Value::Null);
         let card = obj("BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ann\r\nEND:VCARD\r\n");
-        let v = serde_json::to_value(object(&card, true)).unwrap();
+        let v = serde_json::to_value(object(&card, parse(true))).unwrap();
         assert_eq!(v["contact"]["full_name"], "Ann");
         let bad = obj("BEGIN:VCARD\r\nFN:Ann\r\n");
-        let v = serde_json::to_value(object(&bad, true)).unwrap();
+        let v = serde_json::to_value(object(&bad, parse(true))).unwrap();
         assert!(v["parse_error"].is_string(), "{v}");
-        let v = serde_json::to_value(object(&card, false)).unwrap();
+        let v = serde_json::to_value(object(&card, parse(false))).unwrap();
         assert!(v.get("contact").is_none());
         let deleted = vec![Change::Deleted { url: "d".into() }];
-        let v = serde_json::to_value(changes(&deleted, true)).unwrap();
+        let v = serde_json::to_value(changes(&deleted, parse(true))).unwrap();
         assert_eq!(v, serde_json::json!([{"type": "deleted", "url": "d"}]));
+    }
+
+    #[test]
+    fn parsed_views_use_the_client_limits() {
+        let card = DavObject {
+            url: "u".into(),
+            etag: None,
+            data: Some("BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ann\r\nEND:VCARD\r\n".into()),
+            json: None,
+        };
+        let three = Parse {
+            on: true,
+            limits: Limits {
+                max_content_lines: 3,
+                ..Limits::default()
+            },
+        };
+        let v = serde_json::to_value(object(&card, three)).unwrap();
+        assert!(v.get("contact").is_none(), "{v}");
+        let error = v["parse_error"].as_str().unwrap_or_default();
+        assert!(error.contains("max_content_lines"), "{v}");
     }
 }

@@ -50,6 +50,19 @@ struct JsConfig {
     retry: Option<JsRetry>,
     /// Attach the parsed view (`events`, `contact`) to fetched objects (default true).
     parse: Option<bool>,
+    /// The core's `Limits`, keys in camelCase (or snake_case); fields left out keep their
+    /// defaults, an unknown one is an error.
+    limits: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// `{ maxBodyBytes: 100 }` -> the core's `Limits` (keys converted, nothing decided here).
+fn limits(js: serde_json::Map<String, serde_json::Value>) -> Result<davkit::Limits, Error> {
+    let snake = js
+        .into_iter()
+        .map(|(k, v)| (convert::snake(&k), v))
+        .collect();
+    serde_json::from_value(serde_json::Value::Object(snake))
+        .map_err(|e| Error::new(ErrorKind::InvalidInput, format!("invalid limits: {e}")))
 }
 
 /// The rate-limit retry policy; missing fields keep the core's defaults.
@@ -175,7 +188,7 @@ fn kind(name: &str) -> Result<CollectionKind, Error> {
 #[wasm_bindgen]
 pub struct Client {
     inner: Rc<DavClient<FetchTransport>>,
-    parse: bool,
+    parse: convert::Parse,
 }
 
 /// `sync` as JS receives it: changes with their parsed views.
@@ -192,7 +205,7 @@ struct SyncOut<'a> {
 
 impl<'a> SyncOut<'a> {
     /// The JS form of a core `SyncResult`.
-    fn new(r: &'a davkit::SyncResult, parse: bool) -> Self {
+    fn new(r: &'a davkit::SyncResult, parse: convert::Parse) -> Self {
         SyncOut {
             changes: convert::changes(&r.changes, parse),
             state: &r.state,
@@ -262,11 +275,18 @@ impl Client {
                     max_delay_ms: r.max_delay_ms.unwrap_or(d.max_delay_ms),
                 };
             }
+            if let Some(l) = c.limits {
+                config.limits = limits(l)?;
+            }
+            let parse = convert::Parse {
+                on: c.parse.unwrap_or(true),
+                limits: config.limits,
+            };
             let transport =
                 FetchTransport::new(fetch, sleep, c.omit_user_agent, c.follow_redirects);
             Ok(Client {
                 inner: Rc::new(DavClient::new(config, transport)?),
-                parse: c.parse.unwrap_or(true),
+                parse,
             })
         };
         build().map_err(|e| convert::error(&e))

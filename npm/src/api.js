@@ -118,6 +118,7 @@ export class DavClient {
       followRedirects: (options.redirect ?? (platform.browser ? 'follow' : 'manual')) === 'follow',
       retry: options.retry === false ? { maxRetries: 0 } : options.retry,
       parse: options.parse ?? true,
+      limits: options.limits,
     };
     this.#auth = options.auth ?? null;
     if (typeof this.#auth !== 'function') this.#client = this.#build(credentialsOf(this.#auth));

@@ -4,7 +4,7 @@ import {
   DavClient, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
   GOOGLE_CALENDAR_API, parseNotification, channelNeedsRenewal, markPending, type Channel, type Notification,
   type Collection, type SyncState, type SyncResult, type DavObject, type Expansion, type FetchLike,
-  type MemberProblem, type WriteResult,
+  type MemberProblem, type WriteResult, type Limits,
 } from 'davkit';
 
 const proxyFetch: FetchLike = (url, init) => fetch(url.replace('https://dav.example.com', '/proxy'), init);
@@ -13,7 +13,9 @@ async function demo(): Promise<void> {
   const client = new DavClient({ serverUrl: 'https://dav.example.com/', auth: { basic: { username: 'a', password: 'b' } }, fetch: proxyFetch });
   const oauth = new DavClient({ serverUrl: 'https://apidata.googleusercontent.com/caldav/v2/', auth: async ({ refresh }) => (refresh ? 'new' : 'cached') });
   const bearer = new DavClient({ serverUrl: 'https://x/', auth: { bearer: 't' }, profile: 'google-caldav' });
-  void oauth; void bearer;
+  const limits: Limits = { maxBodyBytes: 8 * 1024 * 1024, maxCollections: 500 };
+  const bounded = new DavClient({ serverUrl: 'https://x/', limits });
+  void oauth; void bearer; void bounded;
   const found = await client.discover({ service: 'caldav' });
   const calendars: Collection[] = found.collections.filter((c) => c.kind === 'calendar');
   const stored: string | null = null;
@@ -52,6 +54,7 @@ async function demo(): Promise<void> {
     await client.getObject('/missing.ics');
   } catch (e) {
     if (isDavError(e, 'NotFound')) console.log(e.status, e.url);
+    if (isDavError(e, 'LimitExceeded')) console.log(e.message);
     if (e instanceof DavError) console.log(e.kind satisfies string, e.retryAfter);
   }
   const cal = parseCalendar('BEGIN:VCALENDAR...');

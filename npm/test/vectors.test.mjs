@@ -106,6 +106,7 @@ for (const file of files) {
         profile: c.config.profile,
         multigetBatchSize: c.config.multiget_batch_size,
         syncPageLimit: c.config.sync_page_limit,
+        limits: c.config.limits && toCamel(c.config.limits),
         userAgent: 'davkit-vectors',
         fetch: replay.fetch,
       });

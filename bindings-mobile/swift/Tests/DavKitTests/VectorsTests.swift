@@ -66,7 +66,22 @@ final class VectorsTests: XCTestCase {
         return DavConfig(serverUrl: c["server_url"] as! String, credentials: credentials,
                          userAgent: "davkit-vectors", profile: c["profile"] as? String,
                          multigetBatchSize: (c["multiget_batch_size"] as? Int).map(UInt32.init),
-                         syncPageLimit: (c["sync_page_limit"] as? Int).map(UInt32.init))
+                         syncPageLimit: (c["sync_page_limit"] as? Int).map(UInt32.init),
+                         limits: (c["limits"] as? [String: Int]).map(limits))
+    }
+
+    /// The vector's `limits` (the core's snake_case names).
+    func limits(_ l: [String: Int]) -> Limits {
+        func n(_ key: String) -> UInt64? { l[key].map(UInt64.init) }
+        return Limits(maxBodyBytes: n("max_body_bytes"), maxXmlDepth: n("max_xml_depth"),
+                      maxXmlElements: n("max_xml_elements"), maxXmlTextBytes: n("max_xml_text_bytes"),
+                      maxXmlAttributes: n("max_xml_attributes"),
+                      maxXmlNamespaceDeclarations: n("max_xml_namespace_declarations"),
+                      maxHrefsPerResponse: n("max_hrefs_per_response"),
+                      maxContentLines: n("max_content_lines"), maxInstances: n("max_instances"),
+                      maxIterations: n("max_iterations"), maxTotalIterations: n("max_total_iterations"),
+                      maxHomeSets: n("max_home_sets"), maxCollections: n("max_collections"),
+                      maxSyncPages: n("max_sync_pages"), maxRedirects: n("max_redirects"))
     }
 
     func kind(_ s: Any?) -> CollectionKind {

@@ -7,6 +7,7 @@ import dev.davkit.CollectionProps
 import dev.davkit.Credentials
 import dev.davkit.DavClient
 import dev.davkit.DavConfig
+import dev.davkit.Limits
 import dev.davkit.DavException
 import dev.davkit.GcalChannel
 import dev.davkit.GcalEventsQuery
@@ -142,6 +143,37 @@ class VectorsTest {
             retry = c.optJSONObject("retry")?.let {
                 RetryPolicy(it.getInt("max_retries").toUInt(), it.getLong("initial_delay_ms").toULong(), it.getLong("max_delay_ms").toULong())
             },
+            limits = c.optJSONObject("limits")?.let(::limits),
+        )
+    }
+
+    /** The vector's `limits` (the core's snake_case names); a name the record lacks fails the case. */
+    private fun limits(l: JSONObject): Limits {
+        val known = setOf(
+            "max_body_bytes", "max_xml_depth", "max_xml_elements", "max_xml_text_bytes", "max_xml_attributes",
+            "max_xml_namespace_declarations", "max_hrefs_per_response", "max_content_lines", "max_instances",
+            "max_iterations", "max_total_iterations", "max_home_sets", "max_collections", "max_sync_pages",
+            "max_redirects",
+        )
+        val unknown = l.keySet() - known
+        require(unknown.isEmpty()) { "unknown limits $unknown" }
+        fun n(key: String) = if (l.has(key)) l.getLong(key).toULong() else null
+        return Limits(
+            maxBodyBytes = n("max_body_bytes"),
+            maxXmlDepth = n("max_xml_depth"),
+            maxXmlElements = n("max_xml_elements"),
+            maxXmlTextBytes = n("max_xml_text_bytes"),
+            maxXmlAttributes = n("max_xml_attributes"),
+            maxXmlNamespaceDeclarations = n("max_xml_namespace_declarations"),
+            maxHrefsPerResponse = n("max_hrefs_per_response"),
+            maxContentLines = n("max_content_lines"),
+            maxInstances = n("max_instances"),
+            maxIterations = n("max_iterations"),
+            maxTotalIterations = n("max_total_iterations"),
+            maxHomeSets = n("max_home_sets"),
+            maxCollections = n("max_collections"),
+            maxSyncPages = n("max_sync_pages"),
+            maxRedirects = n("max_redirects"),
         )
     }
 
