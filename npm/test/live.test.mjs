@@ -159,23 +159,29 @@ test('an unreachable server is a Transport error', { skip }, async () => {
   await assert.rejects(dead.discover(), (e) => isDavError(e, 'Transport') && e.status === null && /127\.0\.0\.1:9/.test(e.url));
 });
 
-test('through the example CORS proxy: discovery from the server root (redirects restored), sync', { skip }, async () => {
+test('through the example CORS proxy: discovery from the server root and from a redirecting well-known URL (redirect restored), sync', { skip }, async () => {
   const target = new URL(base);
   const proxy = createCorsProxy({ allow: [target.host] });
   await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   const proxyBase = `http://127.0.0.1:${proxy.address().port}`;
   const seen = [];
   const spy = (url, init) => { seen.push(`${init.method} ${url}`); return fetch(url, init); };
+  const via = (url) => `${proxyBase}/?url=${encodeURIComponent(url)}`;
   try {
     const c = new DavClient({ serverUrl: base, auth, fetch: proxyFetch(proxyBase, spy), redirect: 'follow' });
     const found = await c.discover({ service: 'caldav' });
     assert.equal(found.principal, home);
     const work = found.collections.find((x) => x.displayName === 'Work');
     assert.equal((await c.sync(work)).changes.length, 6);
-    // Every request went to the proxy; the well-known redirect came back as x-davkit-location
-    // and the core followed it (a second request through the proxy), not fetch.
+    // Every request went to the proxy.
     assert.ok(seen.every((r) => r.includes(`${proxyBase}/?url=`)));
-    assert.ok(seen.some((r) => r.startsWith(`PROPFIND ${proxyBase}/?url=${encodeURIComponent(new URL('.well-known/caldav', base).href)}`)));
+    // Radicale's well-known URI redirects to the root: the redirect comes back as
+    // x-davkit-location and the core follows it (a second request through the proxy), not fetch.
+    seen.length = 0;
+    const wellKnown = new URL('.well-known/caldav', base).href;
+    const w = new DavClient({ serverUrl: wellKnown, auth, fetch: proxyFetch(proxyBase, spy), redirect: 'follow' });
+    assert.equal((await w.discover({ service: 'caldav' })).principal, home);
+    assert.deepEqual(seen.slice(0, 2), [`PROPFIND ${via(wellKnown)}`, `PROPFIND ${via(base)}`]);
     const other = await fetch(`${proxyBase}/?url=${encodeURIComponent('http://example.com/')}`);
     assert.equal(other.status, 403, 'not an open proxy');
     const preflight = await fetch(`${proxyBase}/?url=x`, { method: 'OPTIONS' });
