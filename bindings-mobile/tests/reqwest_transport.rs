@@ -53,6 +53,7 @@ fn discovery_crud_and_sync_over_reqwest() -> Result<(), DavError> {
         max_parallel_requests: None,
         sync_page_limit: None,
         retry: None,
+        limits: None,
     };
     let client = DavClient::new(config, transport, Some(reqwest_sleeper()?), None)?;
     block_on(async {
