@@ -81,7 +81,7 @@ pub struct Sync {
     /// The fetch round (1 = first ask).
     round: u32,
     /// Normalised hrefs asked for in this sync.
-    asked: HashSet<String>,
+    asked: BTreeSet<String>,
     /// What the fetches delivered, by normalised href.
     delivered: HashMap<String, DavObject>,
     /// Normalised hrefs a fetch reported gone (404/410).
@@ -91,7 +91,7 @@ pub struct Sync {
     /// At most this many members are fetched (a batch); `None` fetches all.
     fetch_limit: Option<usize>,
     /// Normalised hrefs left for a later batch (kept pending, not problems).
-    deferred: HashSet<String>,
+    deferred: BTreeSet<String>,
 }
 
 impl Session {
@@ -144,12 +144,12 @@ impl Sync {
             tokens_asked: HashSet::new(),
             pending_fetches: 0,
             round: 0,
-            asked: HashSet::new(),
+            asked: BTreeSet::new(),
             delivered: HashMap::new(),
             gone: HashSet::new(),
             undelivered: HashMap::new(),
             fetch_limit,
-            deferred: HashSet::new(),
+            deferred: BTreeSet::new(),
         };
         match collection {
             Ok(c) => op.collection = c,
@@ -446,46 +446,51 @@ impl Sync {
 
     /// Asks for these members (one round); finishes when there is nothing to ask.
     fn request(&mut self, want: Vec<(String, String)>) {
+        self.request_round(Vec::new(), want);
+    }
+
+    /// Asks for members (one round): `get` one GET each, `multi` by multiget (GET too for a
+    /// collection of unknown kind); finishes when there is nothing to ask.
+    fn request_round(&mut self, get: Vec<(String, String)>, multi: Vec<(String, String)>) {
         self.round += 1;
-        if want.is_empty() {
+        if get.is_empty() && multi.is_empty() {
             self.finish();
             return;
         }
-        for (key, _) in &want {
+        for (key, _) in get.iter().chain(&multi) {
             self.asked.insert(key.clone());
         }
-        if self.kind == CollectionKind::Other || self.round > 1 {
-            // Unknown collection type: no multiget REPORT to rely on, GET each member. The
-            // second round GETs too: some servers cannot serve a member through multiget
-            // (Xandikos answers a 404 calendar-data for a member it stores without a
-            // calendar media type) but serve it by GET.
-            for (key, h) in want {
-                match Url::parse(&h) {
-                    Ok(u) => {
-                        self.pending_fetches += 1;
-                        self.m.x.send(Tag::Get(key), Spec::new(Method::Get, u));
-                    }
-                    Err(e) => {
-                        self.undelivered.insert(
-                            key,
-                            (
-                                ErrorKind::Protocol,
-                                None,
-                                format!("the member's URL is not valid: {e}"),
-                            ),
-                        );
-                    }
+        let (get, multi) = if self.kind == CollectionKind::Other {
+            // Unknown collection type: no multiget REPORT to rely on, GET each member.
+            (get.into_iter().chain(multi).collect(), Vec::new())
+        } else {
+            (get, multi)
+        };
+        for (key, h) in get {
+            match Url::parse(&h) {
+                Ok(u) => {
+                    self.pending_fetches += 1;
+                    self.m.x.send(Tag::Get(key), Spec::new(Method::Get, u));
+                }
+                Err(e) => {
+                    self.undelivered.insert(
+                        key,
+                        (
+                            ErrorKind::Protocol,
+                            None,
+                            format!("the member's URL is not valid: {e}"),
+                        ),
+                    );
                 }
             }
-        } else {
-            let batch = self.m.x.ctx().batch_size;
-            for chunk in want.chunks(batch) {
-                self.pending_fetches += 1;
-                let hrefs: Vec<String> = chunk.iter().map(|(_, h)| h.clone()).collect();
-                let keys = chunk.iter().map(|(k, _)| k.clone()).collect();
-                let spec = multiget_spec(&self.collection, self.kind, &hrefs);
-                self.m.x.send(Tag::Fetch(keys), spec);
-            }
+        }
+        let batch = self.m.x.ctx().batch_size;
+        for chunk in multi.chunks(batch) {
+            self.pending_fetches += 1;
+            let hrefs: Vec<String> = chunk.iter().map(|(_, h)| h.clone()).collect();
+            let keys = chunk.iter().map(|(k, _)| k.clone()).collect();
+            let spec = multiget_spec(&self.collection, self.kind, &hrefs);
+            self.m.x.send(Tag::Fetch(keys), spec);
         }
         if self.pending_fetches == 0 {
             self.end_round();
@@ -607,9 +612,23 @@ impl Sync {
             .collect();
         if owed.is_empty() || self.round >= FETCH_ROUNDS {
             self.finish();
-        } else {
-            self.request(owed);
+            return;
         }
+        // The second round asks again by GET (some servers cannot serve a member through
+        // multiget: Xandikos answers a 404 calendar-data for a member it stores without a
+        // calendar media type, but serves it by GET). In a batch, as many members as failed
+        // are taken from those left for later, so members that keep failing cannot use up
+        // every batch and the batches always move on.
+        let mut backfill = Vec::new();
+        while backfill.len() < owed.len() {
+            let Some(key) = self.deferred.pop_first() else {
+                break;
+            };
+            if let Some((h, _)) = self.seen.get(&key) {
+                backfill.push((key, h.clone()));
+            }
+        }
+        self.request_round(owed, backfill);
     }
 
     fn finish(&mut self) {
