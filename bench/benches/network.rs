@@ -25,9 +25,14 @@
 //! - incremental sync: after 20 events were changed by PUTs straight to the server (not
 //!   through the shaper, not counted), from the state/token of the initial sync.
 //!
+//! Two more rows time davkit alone: the initial sync as a `sync_batch(500)` loop (the CLI's
+//! default batch) and with `multiget_batch_size` raised from 100 to the member count.
+//!
 //! Each run makes new clients (so discovery pays for its connections) and keeps them for its
 //! steps. One warm-up run, then the median of 3 (`DAVKIT_BENCH_RUNS`); the order of the two
-//! clients alternates between runs. Request counts come from a counting wrapper around each
+//! clients alternates between runs, and every step starts after a 100 ms pause
+//! (`DAVKIT_BENCH_SETTLE_MS`), because both servers are Python and a large answer leaves work
+//! (freeing, collection) that would otherwise land on the next step, whichever client runs it. Request counts come from a counting wrapper around each
 //! client's HTTP stack: a `Transport` around davkit's `ReqwestTransport`, a tower service around
 //! libdav's hyper client. The shaped pass puts one `tests/servers/shaper.py` (30 ms round trip,
 //! 50 Mbit/s down, 10 Mbit/s up, one round trip per new connection) in front of each server for
@@ -36,9 +41,10 @@
 //! Environment: `DAVKIT_RADICALE_URL`/`_USER`/`_PASSWORD` and `DAVKIT_XANDIKOS_URL` from
 //! servers.py (a server whose URL is missing is skipped); `DAVKIT_BENCH_LINK` = `loopback`,
 //! `shaped` or `both` (default); `DAVKIT_BENCH_EVENTS` (1000: what the collection holds),
-//! `DAVKIT_BENCH_CHANGES` (20), `DAVKIT_BENCH_RUNS` (3), `DAVKIT_BENCH_SHAPER_ARGS` (extra
+//! `DAVKIT_BENCH_CHANGES` (20), `DAVKIT_BENCH_RUNS` (3), `DAVKIT_BENCH_WARMUP` (1),
+//! `DAVKIT_BENCH_SETTLE_MS` (100), `DAVKIT_BENCH_SHAPER_ARGS` (extra
 //! arguments for shaper.py), `DAVKIT_BENCH_LOG=1` (one stderr line per request: step, method,
-//! path, body kind and href count, status, bytes, time).
+//! path, body kind and href count, status, bytes, time; `=body` adds each body's start).
 //!
 //! Both clients talk HTTP/1.1 over plain TCP. davkit's transport asks for gzip (Radicale gives
 //! it); libdav's example client does not. libdav is used as its examples use it, without
@@ -70,7 +76,19 @@ use libdav::{CalDavClient, HttpClient};
 use tower_http::auth::AddAuthorization;
 use tower_service::Service;
 
-const STEPS: [&str; 4] = ["discover", "full fetch", "initial sync", "incremental sync"];
+/// The table's rows. The last two are davkit alone: the same initial sync as an app that
+/// uses `sync_batch(500)` (the CLI's default) in a loop, and with one multiget for all members
+/// (`multiget_batch_size` = the member count instead of the default 100).
+const STEPS: [&str; 6] = [
+    "discover",
+    "full fetch",
+    "initial sync",
+    "incremental sync",
+    "initial sync, davkit sync_batch(500) loop",
+    "initial sync, davkit multiget_batch_size 1000",
+];
+/// Steps before the events change, and after.
+const PHASES: [&[usize]; 2] = [&[0, 1, 2, 4, 5], &[3]];
 
 // ---------------------------------------------------------------------------------------------
 // Settings and targets
@@ -80,6 +98,7 @@ struct Settings {
     changes: usize,
     runs: usize,
     warmup: usize,
+    settle_ms: u64,
     log: bool,
     shaper_args: Vec<String>,
 }
@@ -144,6 +163,8 @@ fn targets() -> Vec<Target> {
 
 static LABEL: Mutex<String> = Mutex::new(String::new());
 static LOG: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+/// `DAVKIT_BENCH_LOG=body`: the log shows the first 600 characters of each request body.
+static BODIES: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 
 fn set_label(label: String) {
     *LABEL.lock().unwrap() = label;
@@ -166,11 +187,17 @@ fn body_kind(body: &[u8]) -> String {
         break name.rsplit(':').next().unwrap_or(name);
     };
     let hrefs = text.matches("href>").count() / 2;
-    match (root, hrefs) {
+    let kind = match (root, hrefs) {
         ("", _) if body.is_empty() => String::new(),
         ("", _) => format!("{} B", body.len()),
         (r, 0) => r.to_owned(),
         (r, n) => format!("{r} ({n} hrefs)"),
+    };
+    if *BODIES.get().unwrap_or(&false) && !body.is_empty() {
+        let head: String = text.chars().take(600).collect();
+        format!("{kind} [{}]", head.replace('\n', " "))
+    } else {
+        kind
     }
 }
 
@@ -283,6 +310,9 @@ where
 /// One step of one run: wall time and requests, or why it failed.
 type Sample = Result<(f64, usize), String>;
 
+/// The error of a step a client does not have (the davkit-only rows).
+const NOT_APPLICABLE: &str = "n/a";
+
 async fn measure<F, T>(count: &AtomicUsize, f: F) -> (Sample, Option<T>)
 where
     F: Future<Output = Result<T, String>>,
@@ -311,12 +341,14 @@ fn expect(what: &str, got: usize, want: usize) -> Result<(), String> {
 
 struct Davkit {
     client: DavClient<Counted<ReqwestTransport>>,
+    /// The same transport (one connection pool), multiget batches as large as the collection.
+    wide: DavClient<Counted<ReqwestTransport>>,
     count: Arc<AtomicUsize>,
     state: Option<SyncState>,
 }
 
 impl Davkit {
-    fn new(target: &Target) -> Davkit {
+    fn new(target: &Target, s: &Settings) -> Davkit {
         let credentials = match &target.user {
             Some((u, p)) => Credentials::basic(u.clone(), p.clone()),
             None => Credentials::None,
@@ -326,12 +358,15 @@ impl Davkit {
             .unwrap()
             .with_max_body_bytes(config.limits.max_body_bytes);
         let count = Arc::new(AtomicUsize::new(0));
-        let transport = Counted {
-            inner: transport,
+        let counted = |inner: ReqwestTransport| Counted {
+            inner,
             count: count.clone(),
         };
+        let mut wide = config.clone();
+        wide.multiget_batch_size = s.events.max(1);
         Davkit {
-            client: DavClient::new(config, transport).unwrap(),
+            wide: DavClient::new(wide, counted(transport.clone())).unwrap(),
+            client: DavClient::new(config, counted(transport)).unwrap(),
             count,
             state: None,
         }
@@ -388,6 +423,39 @@ impl Davkit {
                 let (sample, state) = measure(&self.count, f).await;
                 self.state = state;
                 sample
+            }
+            4 => {
+                let f = async {
+                    let mut state = SyncState::new(&collection);
+                    let (mut changes, mut with_data) = (0, 0);
+                    loop {
+                        let result = client
+                            .sync_batch(state, CollectionKind::Calendar, 500)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        changes += result.changes.len();
+                        with_data += result.changes.iter().filter(|c| has_data(c)).count();
+                        state = result.state;
+                        if !result.more {
+                            break;
+                        }
+                    }
+                    expect("changes", changes, s.events)?;
+                    expect("changes with data", with_data, s.events)
+                };
+                measure(&self.count, f).await.0
+            }
+            5 => {
+                let f = async {
+                    let result = self
+                        .wide
+                        .sync(SyncState::new(&collection), CollectionKind::Calendar)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let added = result.changes.iter().filter(|c| has_data(c)).count();
+                    expect("changes with data", added, s.events)
+                };
+                measure(&self.count, f).await.0
             }
             _ => {
                 let Some(state) = self.state.take() else {
@@ -530,6 +598,7 @@ impl<C: HttpClient> Libdav<C> {
                 self.token = token;
                 sample
             }
+            4 | 5 => Err(NOT_APPLICABLE.into()),
             _ => {
                 let (Some(caldav), Some(token)) = (&self.caldav, self.token.take()) else {
                     return Err("no client or token from the initial sync".into());
@@ -736,7 +805,7 @@ enum Who {
 
 struct Results {
     /// [client][step] -> samples
-    samples: [[Vec<Sample>; 4]; 2],
+    samples: [[Vec<Sample>; STEPS.len()]; 2],
 }
 
 impl Results {
@@ -747,10 +816,17 @@ impl Results {
     }
 }
 
+/// Where each client connects: the server itself, or each through its own shaper (so the
+/// shaper's byte totals are per client; `extra` carries davkit's two extra rows).
+struct Links {
+    davkit: Target,
+    libdav: Target,
+    extra: Target,
+}
+
 async fn run_server<C, F>(
     direct: &Target,
-    davkit_target: &Target,
-    libdav_target: &Target,
+    links: &Links,
     link: &str,
     make_http: F,
     s: &Settings,
@@ -767,22 +843,26 @@ where
         } else {
             [Who::Libdav, Who::Davkit]
         };
-        let mut davkit = Davkit::new(davkit_target);
+        let mut davkit = Davkit::new(&links.davkit, s);
+        let mut extra = Davkit::new(&links.extra, s);
         let libdav_count = Arc::new(AtomicUsize::new(0));
-        let mut libdav = Libdav::new(libdav_target, make_http(libdav_count.clone()), libdav_count);
+        let mut libdav = Libdav::new(&links.libdav, make_http(libdav_count.clone()), libdav_count);
         let tag = if keep {
             format!("run {}", run - s.warmup + 1)
         } else {
             "warm-up".to_owned()
         };
-        for (phase, steps) in [(0, 0..3), (1, 3..4)] {
+        for (phase, steps) in PHASES.iter().enumerate() {
             if phase == 1
                 && let Err(e) = change_events(direct, s).await
             {
                 eprintln!("network: {}: changing events failed: {e}", direct.name);
             }
             for who in order {
-                for step in steps.clone() {
+                for &step in *steps {
+                    // Let the server finish what the last step left it (Xandikos and Radicale
+                    // are Python: a large answer is followed by collection work) off the clock.
+                    tokio::time::sleep(std::time::Duration::from_millis(s.settle_ms)).await;
                     let name = if who == Who::Davkit {
                         "davkit"
                     } else {
@@ -793,10 +873,30 @@ where
                         direct.name, STEPS[step]
                     ));
                     let sample = match who {
-                        Who::Davkit => davkit.step(step, davkit_target, s).await,
-                        Who::Libdav => libdav.step(step, libdav_target, s).await,
+                        Who::Davkit if step >= 4 => {
+                            if step == 4 {
+                                // Off the clock: the extra client's connections, as the main
+                                // client's initial sync has them from discovery.
+                                set_label(format!(
+                                    "{} {link} {tag} davkit extra warm",
+                                    direct.name
+                                ));
+                                let _ = extra.step(0, &links.extra, s).await;
+                                tokio::time::sleep(std::time::Duration::from_millis(s.settle_ms))
+                                    .await;
+                                set_label(format!(
+                                    "{} {link} {tag} {name} {}",
+                                    direct.name, STEPS[step]
+                                ));
+                            }
+                            extra.step(step, &links.extra, s).await
+                        }
+                        Who::Davkit => davkit.step(step, &links.davkit, s).await,
+                        Who::Libdav => libdav.step(step, &links.libdav, s).await,
                     };
-                    if let Err(e) = &sample {
+                    if let Err(e) = &sample
+                        && e != NOT_APPLICABLE
+                    {
                         eprintln!(
                             "network: {} {link} {tag}: {name} {}: {e}",
                             direct.name, STEPS[step]
@@ -824,6 +924,12 @@ fn median(values: &mut [f64]) -> f64 {
 
 /// "12.3" and "4" (or "4-5" when runs differ), or "error" for a step that failed in a run.
 fn cells(samples: &[Sample]) -> (String, String) {
+    if samples
+        .iter()
+        .any(|r| r.as_ref().is_err_and(|e| e == NOT_APPLICABLE))
+    {
+        return ("–".into(), "–".into());
+    }
     if samples.is_empty() || samples.iter().any(Result::is_err) {
         return ("error".into(), "error".into());
     }
@@ -857,24 +963,30 @@ fn print_table(title: &str, results: &Results, notes: &[String]) {
 
 async fn bench_server(target: &Target, link: &str, s: &Settings) {
     let shaped = link == "shaped";
-    let (davkit_target, libdav_target, shapers) = if shaped {
+    let (links, shapers) = if shaped {
         let a = Shaper::start(&target.url, &s.shaper_args);
         let b = Shaper::start(&target.url, &s.shaper_args);
-        (
-            target.with_url(&a.url),
-            target.with_url(&b.url),
-            Some((a, b)),
-        )
+        let c = Shaper::start(&target.url, &s.shaper_args);
+        let links = Links {
+            davkit: target.with_url(&a.url),
+            libdav: target.with_url(&b.url),
+            extra: target.with_url(&c.url),
+        };
+        (links, Some((a, b, c)))
     } else {
-        (target.clone(), target.clone(), None)
+        let links = Links {
+            davkit: target.clone(),
+            libdav: target.clone(),
+            extra: target.clone(),
+        };
+        (links, None)
     };
     let results = match &target.user {
         Some((u, p)) => {
             let (u, p) = (u.clone(), p.clone());
             run_server(
                 target,
-                &davkit_target,
-                &libdav_target,
+                &links,
                 link,
                 move |count| {
                     AddAuthorization::basic(
@@ -893,8 +1005,7 @@ async fn bench_server(target: &Target, link: &str, s: &Settings) {
         None => {
             run_server(
                 target,
-                &davkit_target,
-                &libdav_target,
+                &links,
                 link,
                 |count| -> Plain {
                     CountedService {
@@ -921,10 +1032,11 @@ async fn bench_server(target: &Target, link: &str, s: &Settings) {
         target.name, s.events, s.changes, s.runs
     );
     let mut notes = Vec::new();
-    if let Some((a, b)) = shapers {
+    if let Some((a, b, c)) = shapers {
         let runs = s.runs + s.warmup;
+        let _ = c.stop();
         notes.push(format!(
-            "Through the shaper: davkit {}; libdav {}.",
+            "Through the shaper (the four steps): davkit {}; libdav {}.",
             traffic(&a.stop(), runs),
             traffic(&b.stop(), runs)
         ));
@@ -938,7 +1050,8 @@ fn main() {
         changes: env_usize("DAVKIT_BENCH_CHANGES", 20),
         runs: env_usize("DAVKIT_BENCH_RUNS", 3).max(1),
         warmup: env_usize("DAVKIT_BENCH_WARMUP", 1),
-        log: std::env::var("DAVKIT_BENCH_LOG").is_ok_and(|v| v == "1"),
+        settle_ms: env_usize("DAVKIT_BENCH_SETTLE_MS", 100) as u64,
+        log: std::env::var("DAVKIT_BENCH_LOG").is_ok_and(|v| v == "1" || v == "body"),
         shaper_args: std::env::var("DAVKIT_BENCH_SHAPER_ARGS")
             .unwrap_or_default()
             .split_whitespace()
@@ -946,6 +1059,7 @@ fn main() {
             .collect(),
     };
     let _ = LOG.set(s.log);
+    let _ = BODIES.set(std::env::var("DAVKIT_BENCH_LOG").is_ok_and(|v| v == "body"));
     let links: &[&str] = match std::env::var("DAVKIT_BENCH_LINK").as_deref() {
         Ok("loopback") => &["loopback"],
         Ok("shaped") => &["shaped"],
