@@ -4,14 +4,18 @@
 # 10 Mbit/s up). Prints one markdown table per server and link (step | davkit ms | davkit
 # requests | libdav ms | libdav requests) on stdout; progress and errors go to stderr.
 #
-#   scripts/bench-network.sh [--only radicale|xandikos]
+#   scripts/bench-network.sh [--only radicale|xandikos] [--npm | --npm-only]
+#
+# --npm also runs bench/npm/network.mjs: the npm package (npm/dist, built with
+# `node npm/scripts/build.mjs` first if missing) against tsdav, same steps, same servers and
+# data, same tables; --npm-only runs just that.
 #
 # What it does: builds the bench (`cargo bench -p davkit-bench --bench network --no-run`;
 # the first build of its dependencies takes a few minutes), starts throw-away servers with
 # tests/servers/servers.py, seeds DAVKIT_BENCH_EVENTS (1,000) events into a calendar on each
-# with bench/seed_events.py (Radicale: one whole-calendar PUT, about a second; Xandikos: one
-# PUT per event, about 30 s, since it commits each to git), then runs the bench, which does
-# the rest (see bench/benches/network.rs: steps, medians, counting, the shaper). The servers
+# with bench/seed_events.py, both at once (Radicale: one whole-calendar PUT; Xandikos: one PUT
+# per event, since it commits each to git; each takes 25-40 s here, so plan on about a minute),
+# then runs the bench, which does the rest (see bench/benches/network.rs: steps, medians, counting, the shaper). The servers
 # and their data are deleted afterwards.
 #
 # Knobs (environment, read by the bench): DAVKIT_BENCH_LINK=loopback|shaped|both,
@@ -23,12 +27,28 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 only=()
-if [ "${1:-}" = "--only" ] && [ -n "${2:-}" ]; then
-  only=(--only "$2")
-fi
-export DAVKIT_BENCH_EVENTS="${DAVKIT_BENCH_EVENTS:-1000}"
+rust=1
+npm=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --only) only=(--only "$2"); shift 2 ;;
+    --npm) npm=1; shift ;;
+    --npm-only) npm=1; rust=0; shift ;;
+    *) echo "usage: $0 [--only radicale|xandikos] [--npm | --npm-only]" >&2; exit 2 ;;
+  esac
+done
+export DAVKIT_BENCH_EVENTS="${DAVKIT_BENCH_EVENTS:-1000}" BENCH_RUST=$rust BENCH_NPM=$npm
 
-cargo bench -q -p davkit-bench --bench network --no-run
+if [ "$rust" = 1 ]; then
+  cargo bench -q -p davkit-bench --bench network --no-run
+fi
+if [ "$npm" = 1 ]; then
+  [ -d bench/npm/node_modules/tsdav ] || (cd bench/npm && npm ci --no-audit --no-fund >&2)
+  if [ ! -f npm/dist/node.js ]; then
+    [ -d npm/node_modules ] || (cd npm && npm ci --no-audit --no-fund >&2)
+    node npm/scripts/build.mjs >&2
+  fi
+fi
 
 exec python3 tests/servers/servers.py "${only[@]}" run -- bash -c '
   set -euo pipefail
@@ -45,5 +65,6 @@ exec python3 tests/servers/servers.py "${only[@]}" run -- bash -c '
     pids+=($!)
   fi
   for p in "${pids[@]}"; do wait "$p"; done
-  cargo bench -q -p davkit-bench --bench network
+  if [ "$BENCH_RUST" = 1 ]; then cargo bench -q -p davkit-bench --bench network; fi
+  if [ "$BENCH_NPM" = 1 ]; then node bench/npm/network.mjs; fi
 '

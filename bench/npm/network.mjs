@@ -1,0 +1,318 @@
+#!/usr/bin/env node
+// Network benchmark (not a test): the davkit npm package (../../npm/dist, wasm in node) against
+// tsdav on live Radicale and Xandikos, on loopback and through tests/servers/shaper.py: the same
+// steps as bench/benches/network.rs (the Rust bench against libdav), printed as the same tables.
+//
+//   scripts/bench-network.sh --npm            # starts and seeds the servers, runs this too
+//   (cd bench/npm && npm ci) && node npm/scripts/build.mjs   # once, by hand
+//   python3 tests/servers/servers.py run -- node bench/npm/network.mjs   # on seeded servers
+//
+// Steps, each by the wall clock and counted in fetch calls (each library gets its own counting
+// fetch: davkit through its `fetch` option, tsdav through its `fetch` override):
+//   discover          davkit: discover({ service: 'caldav' }) from the server root;
+//                     tsdav: createDAVClient (login: well-known, principal, home) + fetchCalendars
+//   full fetch        davkit: calendarQuery; tsdav: fetchCalendarObjects
+//   initial sync      davkit: sync(collection); tsdav: smartCollectionSync (method 'webdav') from
+//                     no token and no objects, as its docs do it
+//   incremental sync  after 20 events were changed by PUTs straight to the server (not counted):
+//                     davkit: sync(collection, state); tsdav: smartCollectionSync from the
+//                     collection the initial sync returned (token and objects)
+// davkit parses every fetched event into plain objects (its default, `parse: true`); tsdav returns
+// the text only. One warm-up run, then the median of DAVKIT_BENCH_RUNS (3), the two libraries'
+// order alternating between runs, and a pause of DAVKIT_BENCH_SETTLE_MS (100) before every step
+// (the servers are Python; a large answer leaves work that would land on the next step).
+//
+// Environment: DAVKIT_RADICALE_URL/_USER/_PASSWORD, DAVKIT_XANDIKOS_URL (from servers.py; a
+// missing server is skipped), DAVKIT_BENCH_LINK (loopback | shaped | both), DAVKIT_BENCH_EVENTS
+// (1000, what the seeded calendar holds), DAVKIT_BENCH_CHANGES (20), DAVKIT_BENCH_SHAPER_ARGS,
+// DAVKIT_BENCH_LOG=1 (one stderr line per request).
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { DavClient } from '../../npm/dist/node.js';
+import { createDAVClient } from 'tsdav';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const SHAPER = process.env.DAVKIT_BENCH_SHAPER ?? `${here}../../tests/servers/shaper.py`;
+const num = (name, dflt) => (process.env[name] ? Number(process.env[name]) : dflt);
+const S = {
+  events: num('DAVKIT_BENCH_EVENTS', 1000),
+  changes: num('DAVKIT_BENCH_CHANGES', 20),
+  runs: Math.max(1, num('DAVKIT_BENCH_RUNS', 3)),
+  warmup: num('DAVKIT_BENCH_WARMUP', 1),
+  settleMs: num('DAVKIT_BENCH_SETTLE_MS', 100),
+  log: process.env.DAVKIT_BENCH_LOG === '1',
+  shaperArgs: (process.env.DAVKIT_BENCH_SHAPER_ARGS ?? '').split(/\s+/).filter(Boolean),
+};
+const STEPS = ['discover', 'full fetch', 'initial sync', 'incremental sync'];
+const realFetch = globalThis.fetch;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+let label = '';
+
+// --- targets -------------------------------------------------------------------------------
+
+const targets = [];
+if (process.env.DAVKIT_RADICALE_URL) {
+  const user = process.env.DAVKIT_RADICALE_USER ?? 'alice';
+  targets.push({
+    name: 'Radicale', url: process.env.DAVKIT_RADICALE_URL, user,
+    password: process.env.DAVKIT_RADICALE_PASSWORD ?? '', collection: `/${user}/bench/`,
+  });
+}
+if (process.env.DAVKIT_XANDIKOS_URL) {
+  targets.push({ name: 'Xandikos', url: process.env.DAVKIT_XANDIKOS_URL, user: null, collection: '/user/calendars/bench/' });
+}
+const withUrl = (t, url) => ({ ...t, url });
+const collectionUrl = (t) => new URL(t.collection, t.url).href;
+const basic = (t) => `Basic ${Buffer.from(`${t.user}:${t.password}`).toString('base64')}`;
+
+// --- counting fetch ------------------------------------------------------------------------
+
+function countingFetch() {
+  const counter = { n: 0 };
+  const f = async (input, init = {}) => {
+    counter.n += 1;
+    const t0 = performance.now();
+    const method = init.method ?? (input instanceof Request ? input.method : 'GET');
+    const url = typeof input === 'string' ? input : input.url ?? String(input);
+    const raw = init.body;
+    const body = typeof raw === 'string' ? raw
+      : raw instanceof Uint8Array || raw instanceof ArrayBuffer ? new TextDecoder().decode(raw) : '';
+    const response = await realFetch(input, init);
+    if (S.log) {
+      const root = (body.match(/<(?!\?)([\w-]+:)?([\w-]+)/) ?? [])[2] ?? '';
+      const hrefs = (body.match(/href>/g) ?? []).length / 2;
+      const length = response.headers.get('content-length') ?? '?';
+      console.error(`${label}: ${method} ${new URL(url).pathname} ${root}${hrefs ? ` (${hrefs} hrefs)` : ''} -> ` +
+        `${response.status} ${length} B (headers) in ${(performance.now() - t0).toFixed(1)} ms`);
+    }
+    return response;
+  };
+  return { fetch: f, counter };
+}
+
+// --- changing events (the same text as bench/seed_events.py) ---------------------------------
+
+const VTIMEZONE = 'BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\n' +
+  'BEGIN:DAYLIGHT\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nTZNAME:CEST\r\n' +
+  'DTSTART:19700329T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nEND:DAYLIGHT\r\n' +
+  'BEGIN:STANDARD\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nTZNAME:CET\r\n' +
+  'DTSTART:19701025T030000\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\n' +
+  'END:VTIMEZONE\r\n';
+const pad = (n, w) => String(n).padStart(w, '0');
+
+function event(i, revision) {
+  return 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davkit//network bench//EN\r\n' + VTIMEZONE +
+    `BEGIN:VEVENT\r\nUID:bench-event-${pad(i, 5)}\r\nDTSTAMP:20260101T000000Z\r\n` +
+    `DTSTART;TZID=Europe/Berlin:202603${pad((i % 28) + 1, 2)}T${pad(8 + (i % 10), 2)}0000\r\nDURATION:PT1H\r\n` +
+    `SUMMARY:Design review #${i} (revision ${revision})\r\n` +
+    'DESCRIPTION:Agenda: roadmap\\, budget\\, hiring. Bring numbers and the draft\r\n' +
+    '  slides from last week.\r\n' +
+    `LOCATION:Room 4.${i % 9}\r\n` +
+    'ATTENDEE;CN=Bob;PARTSTAT=ACCEPTED:mailto:bob@example.com\r\n' +
+    'ORGANIZER;CN=Alice:mailto:alice@example.com\r\n' +
+    'END:VEVENT\r\nEND:VCALENDAR\r\n';
+}
+
+async function changeEvents(t) {
+  const revision = Date.now();
+  const stride = Math.max(1, Math.floor(S.events / Math.max(1, S.changes)));
+  for (let k = 0; k < S.changes; k++) {
+    const i = k * stride;
+    const headers = { 'content-type': 'text/calendar; charset=utf-8' };
+    if (t.user) headers.authorization = basic(t);
+    const r = await realFetch(`${collectionUrl(t)}bench-event-${pad(i, 5)}.ics`, { method: 'PUT', headers, body: event(i, revision) });
+    await r.arrayBuffer();
+    if (!r.ok) throw new Error(`PUT event ${i}: ${r.status}`);
+  }
+}
+
+// --- the two clients -------------------------------------------------------------------------
+
+function expect(what, got, want) {
+  if (got !== want) throw new Error(`${what}: got ${got}, expected ${want}`);
+}
+
+function davkitSide(t) {
+  const { fetch, counter } = countingFetch();
+  const auth = t.user ? { basic: { username: t.user, password: t.password } } : undefined;
+  const client = new DavClient({ serverUrl: t.url, auth, fetch });
+  const collection = { url: collectionUrl(t), kind: 'calendar' };
+  let state = null;
+  return {
+    counter,
+    steps: [
+      async () => {
+        const found = await client.discover({ service: 'caldav' });
+        const want = collection.url.replace(/\/$/, '');
+        if (!found.collections.some((c) => c.url.replace(/\/$/, '') === want)) throw new Error(`${want} not discovered`);
+      },
+      async () => {
+        const objects = await client.calendarQuery(collection);
+        expect('events with data', objects.filter((o) => o.data).length, S.events);
+      },
+      async () => {
+        const r = await client.sync(collection);
+        expect('changes with data', r.changes.filter((c) => c.data).length, S.events);
+        state = r.state;
+      },
+      async () => {
+        const r = await client.sync(collection, state);
+        expect('changes', r.changes.length, S.changes);
+      },
+    ],
+  };
+}
+
+function tsdavSide(t) {
+  const { fetch, counter } = countingFetch();
+  const url = collectionUrl(t);
+  let client = null;
+  let calendar = null;
+  let synced = null;
+  const credentials = t.user ? { username: t.user, password: t.password } : { username: 'user', password: '' };
+  return {
+    counter,
+    steps: [
+      async () => {
+        client = await createDAVClient({ serverUrl: t.url, credentials, authMethod: 'Basic', defaultAccountType: 'caldav', fetch });
+        const calendars = await client.fetchCalendars({ fetch });
+        calendar = calendars.find((c) => new URL(c.url, t.url).href === url);
+        if (!calendar) throw new Error(`${url} not among ${calendars.map((c) => c.url)}`);
+      },
+      async () => {
+        const objects = await client.fetchCalendarObjects({ calendar, fetch });
+        expect('events with data', objects.filter((o) => o.data).length, S.events);
+      },
+      async () => {
+        synced = await client.smartCollectionSync({
+          collection: { url: calendar.url, objects: [], objectMultiGet: client.calendarMultiGet },
+          method: 'webdav', fetch,
+        });
+        expect('objects', synced.objects.length, S.events);
+      },
+      async () => {
+        const r = await client.smartCollectionSync({
+          collection: { ...synced, objectMultiGet: client.calendarMultiGet },
+          method: 'webdav', detailedResult: true, fetch,
+        });
+        const o = r.objects;
+        expect('changes', o.created.length + o.updated.length + o.deleted.length, S.changes);
+      },
+    ],
+  };
+}
+
+// --- the shaper ------------------------------------------------------------------------------
+
+async function startShaper(target) {
+  const child = spawn('python3', [SHAPER, '--target', target, '--exit-on-stdin-eof', ...S.shaperArgs],
+    { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  const line = await new Promise((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout });
+    rl.once('line', (l) => { rl.close(); resolve(l); });
+    child.once('exit', (code) => reject(new Error(`shaper exited (${code}): ${err}`)));
+  });
+  const url = line.trim().split(' ').pop();
+  return {
+    url,
+    stop: () => new Promise((resolve) => {
+      child.once('exit', () => resolve((err.split('\n').find((l) => l.includes('connections')) ?? err).replace(/^shaper: /, '')));
+      child.stdin.end();
+    }),
+  };
+}
+
+function traffic(totals, runs) {
+  const n = (totals.match(/\d+/g) ?? []).map(Number);
+  if (n.length !== 3) return `shaper said ${JSON.stringify(totals)}`;
+  const [conns, up, down] = n;
+  return `${(down / runs / 1e3).toFixed(0)} kB down, ${(up / runs / 1e3).toFixed(0)} kB up, ${(conns / runs).toFixed(0)} connections per run`;
+}
+
+// --- running and printing --------------------------------------------------------------------
+
+async function runServer(direct, links, link) {
+  const samples = { davkit: STEPS.map(() => []), tsdav: STEPS.map(() => []) };
+  for (let run = 0; run < S.warmup + S.runs; run++) {
+    const keep = run >= S.warmup;
+    const tag = keep ? `run ${run - S.warmup + 1}` : 'warm-up';
+    const order = run % 2 === 0 ? ['davkit', 'tsdav'] : ['tsdav', 'davkit'];
+    const sides = { davkit: davkitSide(links.davkit), tsdav: tsdavSide(links.tsdav) };
+    for (const [phase, steps] of [[0, [0, 1, 2]], [1, [3]]]) {
+      if (phase === 1) await changeEvents(direct).catch((e) => console.error(`network: ${direct.name}: changing events failed: ${e.message}`));
+      for (const who of order) {
+        for (const step of steps) {
+          await sleep(S.settleMs);
+          label = `${direct.name} ${link} ${tag} ${who} ${STEPS[step]}`;
+          const side = sides[who];
+          const before = side.counter.n;
+          const t0 = performance.now();
+          let sample;
+          try {
+            await side.steps[step]();
+            sample = { ms: performance.now() - t0, requests: side.counter.n - before };
+          } catch (e) {
+            console.error(`network: ${label}: ${e.message}`);
+            sample = { error: e.message };
+          }
+          if (keep) samples[who][step].push(sample);
+        }
+      }
+    }
+  }
+  return samples;
+}
+
+function cells(list) {
+  if (!list.length || list.some((s) => s.error)) return ['error', 'error'];
+  const ms = list.map((s) => s.ms).sort((a, b) => a - b);
+  const mid = ms.length % 2 ? ms[(ms.length - 1) / 2] : (ms[ms.length / 2 - 1] + ms[ms.length / 2]) / 2;
+  const counts = list.map((s) => s.requests);
+  const [lo, hi] = [Math.min(...counts), Math.max(...counts)];
+  return [mid.toFixed(1), lo === hi ? String(lo) : `${lo}-${hi}`];
+}
+
+async function benchServer(target, link) {
+  const shaped = link === 'shaped';
+  let shapers = null;
+  let links = { davkit: target, tsdav: target };
+  if (shaped) {
+    shapers = [await startShaper(target.url), await startShaper(target.url)];
+    links = { davkit: withUrl(target, shapers[0].url), tsdav: withUrl(target, shapers[1].url) };
+  }
+  let samples;
+  try {
+    samples = await runServer(target, links, link);
+  } finally {
+    if (shapers) {
+      const runs = S.runs + S.warmup;
+      const [a, b] = [await shapers[0].stop(), await shapers[1].stop()];
+      shapers.note = `Through the shaper: davkit ${traffic(a, runs)}; tsdav ${traffic(b, runs)}.`;
+    }
+  }
+  const linkText = shaped
+    ? (S.shaperArgs.length ? `shaped link (shaper.py ${S.shaperArgs.join(' ')})` : 'shaped link (30 ms round trip, 50 Mbit/s down, 10 Mbit/s up)')
+    : 'loopback';
+  console.log(`\n### ${target.name}, ${linkText}: ${S.events} events, ${S.changes} changed, median of ${S.runs} (npm)\n`);
+  console.log('| step | davkit ms | davkit requests | tsdav ms | tsdav requests |');
+  console.log('|---|---:|---:|---:|---:|');
+  STEPS.forEach((name, i) => {
+    const [dm, dr] = cells(samples.davkit[i]);
+    const [tm, tr] = cells(samples.tsdav[i]);
+    console.log(`| ${name} | ${dm} | ${dr} | ${tm} | ${tr} |`);
+  });
+  if (shapers) console.log(`\n${shapers.note}`);
+}
+
+if (!targets.length) {
+  console.error('network: no DAVKIT_RADICALE_URL or DAVKIT_XANDIKOS_URL: run it through scripts/bench-network.sh --npm');
+  process.exit(2);
+}
+const links = { loopback: ['loopback'], shaped: ['shaped'] }[process.env.DAVKIT_BENCH_LINK] ?? ['loopback', 'shaped'];
+console.log(`davkit npm package (this tree, node ${process.version}) vs tsdav 2.3.4`);
+for (const link of links) {
+  for (const target of targets) await benchServer(target, link);
+}
