@@ -1,14 +1,14 @@
 //! Discovery: RFC 6764 well-known URIs, RFC 5397 current-user-principal, the RFC 4791 §6.2.1
 //! and RFC 6352 §7.1.1 home sets, then the collections in them.
 //!
-//! Each step is skipped when the server skips it: no well-known means the server URL itself is
-//! asked; no principal means the context URL is taken as the home; a URL that already is a
+//! The configured URL is asked first; the well-known URI only when a server root fails or
+//! names nothing (see [`Discover`] for the requests). Each step is skipped when the server
+//! skips it: no principal means the context URL is taken as the home; a URL that already is a
 //! calendar or address book (Google Contacts' well-known target) is taken as it is.
 //!
 //! Collections and home sets are kept unique by their normalised URL ([`href::normalize`]),
 //! through a set, so discovery is linear in what the server lists. One discovery asks at most
-//! [`Limits::max_home_sets`] home sets (and directly found collections; default
-//! [`MAX_HOME_SETS`]) and keeps at most [`Limits::max_collections`] collections (default
+//! [`Limits::max_home_sets`] home sets (default [`MAX_HOME_SETS`]) and keeps at most [`Limits::max_collections`] collections (default
 //! [`MAX_COLLECTIONS`]); a server that lists more gets an [`ErrorKind::LimitExceeded`] error,
 //! never a shortened list that looks complete.
 //!
@@ -30,8 +30,7 @@ use crate::rfc4918::{Depth, propfind_body};
 use crate::session::Session;
 use crate::xml::{QName, names};
 
-/// Most home sets (and collections found directly at the context URL) one discovery asks
-/// for, both services together; each costs one PROPFIND. The default of
+/// Most home sets one discovery asks for, both services together; each costs one PROPFIND. The default of
 /// [`Limits::max_home_sets`](crate::Limits::max_home_sets); more is an
 /// [`ErrorKind::LimitExceeded`] error.
 pub const MAX_HOME_SETS: usize = 32;
@@ -60,6 +59,14 @@ enum Svc {
 }
 
 impl Svc {
+    /// This service in a set of services ([`Discover::asked`] and the like).
+    fn bit(self) -> u8 {
+        match self {
+            Svc::Cal => 1,
+            Svc::Card => 2,
+        }
+    }
+
     fn well_known(self) -> &'static str {
         match self {
             Svc::Cal => "/.well-known/caldav",
@@ -97,17 +104,36 @@ pub(crate) const COLLECTION_PROPS: [QName; 11] = [
     names::ADD_MEMBER,
 ];
 
+/// Step 1: the principal and both home sets (whatever the services, as on the principal),
+/// and, since the URL may be a calendar or address book itself, every one of
+/// [`COLLECTION_PROPS`] so that it is read whole at once.
+static CONTEXT_PROPS: [QName; 14] = [
+    names::CURRENT_USER_PRINCIPAL,
+    names::CALENDAR_HOME_SET,
+    names::ADDRESSBOOK_HOME_SET,
+    names::RESOURCETYPE,
+    names::DISPLAYNAME,
+    names::CALENDAR_DESCRIPTION,
+    names::ADDRESSBOOK_DESCRIPTION,
+    names::CALENDAR_COLOR,
+    names::GETCTAG,
+    names::SYNC_TOKEN,
+    names::SUPPORTED_CALENDAR_COMPONENT_SET,
+    names::CURRENT_USER_PRIVILEGE_SET,
+    names::SUPPORTED_REPORT_SET,
+    names::ADD_MEMBER,
+];
+
 #[derive(Debug)]
 enum Tag {
-    /// The first PROPFIND for these services: on the configured URL, or (`well_known`) on
-    /// one service's RFC 6764 well-known URI.
+    /// The first PROPFIND for one service, or for every service asked (`None`): on the
+    /// configured URL, or (`well_known`) on the service's RFC 6764 well-known URI.
     Context {
-        svcs: Vec<Svc>,
+        svc: Option<Svc>,
         well_known: bool,
     },
     Principal,
     Home,
-    Direct,
 }
 
 #[derive(Default)]
@@ -116,28 +142,19 @@ struct Found {
     context: Option<Url>,
     principal: Option<Url>,
     homes: Vec<Url>,
-    /// Collections found at the context URL whose properties still have to be asked.
-    direct: Vec<Url>,
-    /// Collections found at the context URL with every property already read.
-    read: Vec<Collection>,
-    /// Whether the configured URL was asked.
-    direct_asked: bool,
-    /// Whether the well-known URI was asked.
-    well_known_asked: bool,
-    /// The configured URL's failure, reported when the well-known URI does no better.
-    direct_error: Option<Error>,
+    /// Whether the context URL was a collection read whole (already in the result).
+    read: bool,
 }
 
 /// The discovery operation; create it with [`Session::discover`].
 ///
 /// Requests, in order, each step only when the one before left something to find:
 ///
-/// 1. PROPFIND (Depth 0) on the configured URL for `current-user-principal`, `resourcetype`
-///    and the home sets of every service asked, in one request for both services; off the
-///    server root also for the collection properties, so a URL that already is a calendar or
-///    address book needs nothing more. The well-known URI (RFC 6764) is asked only when this
-///    fails or says nothing useful at a server root (or first, for a profile whose well-known
-///    URI leads straight to a collection, [`Profile::bare_collection`]).
+/// 1. PROPFIND (Depth 0) on the configured URL for `current-user-principal`, both home sets
+///    and the collection properties, one request for both services: a URL that already is a
+///    calendar or address book needs nothing more. The well-known URI (RFC 6764) is asked
+///    only when this fails or names nothing useful at a server root (or first, for a profile
+///    whose well-known URI leads straight to a collection, [`Profile::bare_collection`]).
 /// 2. PROPFIND (Depth 0) on the principal for its home sets, unless step 1 gave them or was
 ///    the principal itself.
 /// 3. PROPFIND (Depth 1) on each home set for the collections in it.
@@ -157,6 +174,15 @@ pub struct Discover {
     first_error: Option<Error>,
     /// Whether the configured URL is a server root (the only place a well-known URI is tried).
     at_root: bool,
+    /// The services asked, the ones whose configured URL was asked and the ones whose
+    /// well-known URI was asked ([`Svc::bit`]s).
+    asked: u8,
+    direct_asked: u8,
+    well_known_asked: u8,
+    /// The configured URL's failure, reported when the well-known URI does no better.
+    direct_error: Option<Error>,
+    /// Calendars and address books read whole in step 1.
+    read: Vec<Collection>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -185,9 +211,15 @@ impl Session {
             seen: HashSet::new(),
             first_error: None,
             at_root,
+            asked: 0,
+            direct_asked: 0,
+            well_known_asked: 0,
+            direct_error: None,
+            read: Vec::new(),
         };
         for &svc in svcs {
             op.found.insert(svc, Found::default());
+            op.asked |= svc.bit();
         }
         if at_root && self.ctx.profile.bare_collection.is_some() {
             // Google Contacts: the root is no DAV resource; the well-known URI leads to the
@@ -196,49 +228,44 @@ impl Session {
                 op.well_known_request(svc);
             }
         } else {
-            op.direct_request(svcs.to_vec());
+            op.direct_request(None);
         }
         op
     }
 }
 
 impl Discover {
-    /// Step 1 on the configured URL, for `svcs`.
-    fn direct_request(&mut self, svcs: Vec<Svc>) {
-        for svc in &svcs {
-            self.found.entry(*svc).or_default().direct_asked = true;
+    /// The services a context request for `only` (`None`: every service asked) covers.
+    fn mask(&self, only: Option<Svc>) -> u8 {
+        match only {
+            Some(svc) => svc.bit(),
+            None => self.asked,
         }
+    }
+
+    /// Step 1 on the configured URL, for `only` (`None`: every service asked).
+    fn direct_request(&mut self, only: Option<Svc>) {
+        self.direct_asked |= self.mask(only);
         let server = self.m.x.ctx().server.clone();
-        self.context_request(svcs, server, false);
+        self.context_request(only, server, false);
     }
 
     /// Step 1 on the well-known URI of `svc`; the configured URL when it has none.
     fn well_known_request(&mut self, svc: Svc) {
-        self.found.entry(svc).or_default().well_known_asked = true;
+        self.well_known_asked |= svc.bit();
         let server = self.m.x.ctx().server.clone();
         match server.join(svc.well_known()) {
-            Ok(url) => self.context_request(vec![svc], url, true),
-            Err(_) => self.direct_request(vec![svc]),
+            Ok(url) => self.context_request(Some(svc), url, true),
+            Err(_) => self.direct_request(Some(svc)),
         }
     }
 
-    fn context_request(&mut self, svcs: Vec<Svc>, url: Url, well_known: bool) {
-        let mut props = vec![names::CURRENT_USER_PRINCIPAL, names::RESOURCETYPE];
-        props.extend(svcs.iter().map(|s| s.home_set()));
-        if well_known || !self.at_root {
-            // The URL may be a calendar or address book itself: read it whole now.
-            for p in COLLECTION_PROPS {
-                if !props.contains(&p) {
-                    props.push(p);
-                }
-            }
-        }
-        self.propfind(Tag::Context { svcs, well_known }, url, Depth::Zero, &props);
-    }
-
-    /// Whether [`Discover::context_request`] asked the collection properties at `well_known`.
-    fn asks_collection(&self, well_known: bool) -> bool {
-        well_known || !self.at_root
+    fn context_request(&mut self, only: Option<Svc>, url: Url, well_known: bool) {
+        let tag = Tag::Context {
+            svc: only,
+            well_known,
+        };
+        self.propfind(tag, url, Depth::Zero, &CONTEXT_PROPS);
     }
 
     fn propfind(&mut self, tag: Tag, url: Url, depth: Depth, props: &[QName]) {
@@ -252,7 +279,7 @@ impl Discover {
     fn on_reply(&mut self, tag: Tag, reply: Result<Reply>) {
         self.pending = self.pending.saturating_sub(1);
         let outcome = match tag {
-            Tag::Context { svcs, well_known } => self.on_context(&svcs, well_known, reply),
+            Tag::Context { svc, well_known } => self.on_context(svc, well_known, reply),
             tag => reply.and_then(|reply| self.handle(tag, reply)),
         };
         if let Err(e) = outcome {
@@ -264,17 +291,19 @@ impl Discover {
         }
     }
 
-    /// The answer of step 1 for `svcs`.
-    fn on_context(&mut self, svcs: &[Svc], well_known: bool, reply: Result<Reply>) -> Result<()> {
+    /// The answer of step 1 for `only` (`None`: every service asked).
+    fn on_context(
+        &mut self,
+        only: Option<Svc>,
+        well_known: bool,
+        reply: Result<Reply>,
+    ) -> Result<()> {
         let reply = match reply {
             Ok(reply) => reply,
+            // A browser cannot follow the well-known redirect through a CORS preflight, so
+            // fetch fails: as for any other unusable well-known answer.
             Err(e) if well_known && e.kind() == ErrorKind::Transport => {
-                // A browser cannot follow the well-known redirect through a CORS preflight, so
-                // fetch fails: as for any other unusable well-known answer.
-                for &svc in svcs {
-                    self.well_known_unusable(svc)?;
-                }
-                return Ok(());
+                return self.unusable(only, well_known);
             }
             Err(e) => return Err(e),
         };
@@ -296,35 +325,29 @@ impl Discover {
             .as_ref()
             .and_then(|ms| self_response(&ms.responses, &url))
         else {
-            let e = if response.status == 207 {
-                Error::new(ErrorKind::Protocol, "the PROPFIND answer has no response")
-                    .with_url(&url_str)
-            } else {
-                Error::from_response(&url_str, &response)
-            };
-            for &svc in svcs {
-                if well_known {
-                    self.well_known_unusable(svc)?;
+            if !well_known {
+                self.direct_error = Some(if response.status == 207 {
+                    Error::new(ErrorKind::Protocol, "the PROPFIND answer has no response")
+                        .with_url(&url_str)
                 } else {
-                    self.direct_unusable(svc, Some(e.clone()))?;
-                }
+                    Error::from_response(&url_str, &response)
+                });
             }
-            return Ok(());
+            return self.unusable(only, well_known);
         };
         let principal = first
             .prop(&names::CURRENT_USER_PRINCIPAL)
             .and_then(|e| e.hrefs().into_iter().next())
             .map(|h| crate::href::resolve(&url, &h))
             .transpose()?;
-        let asked_all = self.asks_collection(well_known);
         let bare = self.m.x.ctx().profile.bare_collection;
-        for &svc in svcs {
-            let homes = hrefs_of(
-                first,
-                &svc.home_set(),
-                &url,
-                self.m.x.ctx().limits.max_home_sets,
-            )?;
+        let max_home_sets = self.m.x.ctx().limits.max_home_sets;
+        let mask = self.mask(only);
+        for svc in [Svc::Cal, Svc::Card] {
+            if mask & svc.bit() == 0 {
+                continue;
+            }
+            let homes = hrefs_of(first, &svc.home_set(), &url, max_home_sets)?;
             let mut collection = Collection::from_response(first);
             if collection.kind != svc.kind()
                 && principal.is_none()
@@ -336,63 +359,46 @@ impl Discover {
                 collection.kind = svc.kind();
             }
             let is_collection = collection.kind == svc.kind();
+            let found = self.found.entry(svc).or_default();
             if principal.is_none() && homes.is_empty() && !is_collection {
                 // Nothing useful here; the configured URL stays the fallback home.
-                let found = self.found.entry(svc).or_default();
                 if found.context.is_none() {
                     found.context = Some(url.clone());
                 }
-                if well_known {
-                    self.well_known_unusable(svc)?;
-                } else {
-                    self.direct_unusable(svc, None)?;
-                }
+                self.unusable(Some(svc), well_known)?;
                 continue;
             }
-            let found = self.found.entry(svc).or_default();
             found.context = Some(url.clone());
             found.principal = principal.clone();
             found.homes = homes;
             if is_collection {
-                if asked_all {
-                    found.read.push(collection);
-                } else {
-                    found.direct.push(url.clone());
-                }
+                found.read = true;
+                self.read.push(collection);
             }
         }
         Ok(())
     }
 
-    /// The configured URL failed (`error`) or said nothing useful (`None`) for `svc`: try the
-    /// well-known URI at a server root, else report the failure (nothing useful leaves the
-    /// URL itself as the home).
-    fn direct_unusable(&mut self, svc: Svc, error: Option<Error>) -> Result<()> {
-        let at_root = self.at_root;
-        let found = self.found.entry(svc).or_default();
-        if at_root && !found.well_known_asked {
-            found.direct_error = error;
-            self.well_known_request(svc);
-            return Ok(());
+    /// The context request for `only` failed or said nothing useful. From the configured URL
+    /// at a server root, the well-known URI is next; from the well-known URI, the configured
+    /// URL if it was not asked yet. Otherwise the configured URL's failure is reported (a
+    /// useless answer leaves that URL as the fallback home).
+    fn unusable(&mut self, only: Option<Svc>, well_known: bool) -> Result<()> {
+        let mask = self.mask(only);
+        for svc in [Svc::Cal, Svc::Card] {
+            let bit = svc.bit();
+            if mask & bit == 0 {
+                continue;
+            }
+            if well_known && self.direct_asked & bit == 0 {
+                self.direct_request(Some(svc));
+            } else if !well_known && self.at_root && self.well_known_asked & bit == 0 {
+                self.well_known_request(svc);
+            } else if let Some(e) = self.direct_error.take() {
+                return Err(e);
+            }
         }
-        match error {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
-    }
-
-    /// The well-known URI of `svc` failed or said nothing useful: ask the configured URL if
-    /// it was not asked yet, else report its failure (or keep it as the fallback home).
-    fn well_known_unusable(&mut self, svc: Svc) -> Result<()> {
-        let found = self.found.entry(svc).or_default();
-        if !found.direct_asked {
-            self.direct_request(vec![svc]);
-            return Ok(());
-        }
-        match found.direct_error.take() {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
+        Ok(())
     }
 
     fn handle(&mut self, tag: Tag, reply: Reply) -> Result<()> {
@@ -432,7 +438,7 @@ impl Discover {
                 }
                 Ok(())
             }
-            Tag::Home | Tag::Direct => {
+            Tag::Home => {
                 if response.status != 207 {
                     return Err(Error::from_response(&url_str, &response));
                 }
@@ -445,14 +451,7 @@ impl Discover {
                     if r.effective_status() != 200 && r.propstats.is_empty() {
                         continue;
                     }
-                    let mut c = Collection::from_response(r);
-                    if c.kind == CollectionKind::Other
-                        && matches!(tag, Tag::Direct)
-                        && let Some(kind) = self.m.x.ctx().profile.bare_collection
-                    {
-                        c.kind = kind;
-                    }
-                    self.add_collection(c, &url_str)?;
+                    self.add_collection(Collection::from_response(r), &url_str)?;
                 }
                 Ok(())
             }
@@ -493,7 +492,7 @@ impl Discover {
                 let wanted: Vec<Url> =
                     self.found
                         .values()
-                        .filter(|f| f.homes.is_empty() && f.direct.is_empty() && f.read.is_empty())
+                        .filter(|f| f.homes.is_empty() && !f.read)
                         .filter_map(|f| {
                             // The context answer already said which home sets the principal has
                             // when it was the principal itself.
@@ -526,12 +525,10 @@ impl Discover {
             Phase::Principal => {
                 self.phase = Phase::Homes;
                 let mut homes: Vec<Url> = Vec::new();
-                let mut direct: Vec<Url> = Vec::new();
                 let mut home_keys: HashSet<String> = HashSet::new();
-                let mut direct_keys: HashSet<String> = HashSet::new();
                 let mut read = false;
                 for found in self.found.values_mut() {
-                    if found.homes.is_empty() && found.direct.is_empty() && found.read.is_empty() {
+                    if found.homes.is_empty() && !found.read {
                         // No home set anywhere: the principal, else the context, is the home.
                         if let Some(fallback) = found.principal.clone().or(found.context.clone()) {
                             found.homes.push(fallback);
@@ -546,18 +543,13 @@ impl Discover {
                             homes.push(h.clone());
                         }
                     }
-                    for d in &found.direct {
-                        if direct_keys.insert(crate::href::normalize(d.as_str())) {
-                            direct.push(d.clone());
-                        }
-                    }
-                    read |= !found.read.is_empty();
+                    read |= found.read;
                     if self.result.principal.is_none() {
                         self.result.principal = found.principal.as_ref().map(Url::to_string);
                     }
                 }
                 let max = self.m.x.ctx().limits.max_home_sets;
-                if homes.len() + direct.len() > max {
+                if homes.len() > max {
                     self.m.fail(too_many_home_sets(max));
                     return;
                 }
@@ -566,9 +558,6 @@ impl Discover {
                 }
                 for h in homes {
                     self.propfind(Tag::Home, h, Depth::One, &COLLECTION_PROPS);
-                }
-                for d in direct {
-                    self.propfind(Tag::Direct, d, Depth::Zero, &COLLECTION_PROPS);
                 }
                 if self.pending == 0 {
                     if read {
@@ -585,20 +574,11 @@ impl Discover {
                 }
             }
             Phase::Homes => {
-                // Collections read whole at the context URL come after the home listings, as
-                // when they were asked on their own.
-                let read: Vec<(Collection, String)> = self
-                    .found
-                    .values_mut()
-                    .flat_map(|f| {
-                        let at = f.context.as_ref().map(Url::to_string).unwrap_or_default();
-                        std::mem::take(&mut f.read)
-                            .into_iter()
-                            .map(move |c| (c, at.clone()))
-                    })
-                    .collect();
-                for (c, at) in read {
-                    if let Err(e) = self.add_collection(c, &at) {
+                // Collections read whole in step 1 come after the home listings, as when
+                // they were asked on their own.
+                for c in std::mem::take(&mut self.read) {
+                    let url = c.url.clone();
+                    if let Err(e) = self.add_collection(c, &url) {
                         self.m.fail(e);
                         return;
                     }
