@@ -142,7 +142,7 @@ struct Found {
     context: Option<Url>,
     principal: Option<Url>,
     homes: Vec<Url>,
-    /// Whether the context URL was a collection read whole (already in the result).
+    /// Whether the context URL was a collection read whole (kept in [`Discover`]'s `read`).
     read: bool,
 }
 
@@ -789,6 +789,16 @@ mod tests {
     }
 
     const ROOT: &str = "https://dav.example.com/";
+
+    #[test]
+    fn the_first_request_reads_a_collection_whole() {
+        for p in &COLLECTION_PROPS {
+            assert!(
+                CONTEXT_PROPS.contains(p),
+                "{p:?} missing from CONTEXT_PROPS"
+            );
+        }
+    }
 
     #[test]
     fn unauthorized_at_the_root_ends_discovery_without_the_well_known() {
