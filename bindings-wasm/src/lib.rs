@@ -50,19 +50,55 @@ struct JsConfig {
     retry: Option<JsRetry>,
     /// Attach the parsed view (`events`, `contact`) to fetched objects (default true).
     parse: Option<bool>,
-    /// The core's `Limits`, keys in camelCase (or snake_case); fields left out keep their
-    /// defaults, an unknown one is an error.
-    limits: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The core's `Limits` in camelCase; fields left out keep their defaults.
+    limits: Option<JsLimits>,
 }
 
-/// `{ maxBodyBytes: 100 }` -> the core's `Limits` (keys converted, nothing decided here).
-fn limits(js: serde_json::Map<String, serde_json::Value>) -> Result<davkit::Limits, Error> {
-    let snake = js
-        .into_iter()
-        .map(|(k, v)| (convert::snake(&k), v))
-        .collect();
-    serde_json::from_value(serde_json::Value::Object(snake))
-        .map_err(|e| Error::new(ErrorKind::InvalidInput, format!("invalid limits: {e}")))
+/// The core's `Limits` as JS passes them: camelCase, every field optional, an unknown field an
+/// error (read straight from the options text: no JSON value tree, which would cost wasm size).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct JsLimits {
+    max_body_bytes: Option<usize>,
+    max_xml_depth: Option<usize>,
+    max_xml_elements: Option<usize>,
+    max_xml_text_bytes: Option<usize>,
+    max_xml_attributes: Option<usize>,
+    max_xml_namespace_declarations: Option<usize>,
+    max_hrefs_per_response: Option<usize>,
+    max_content_lines: Option<usize>,
+    max_instances: Option<usize>,
+    max_iterations: Option<usize>,
+    max_total_iterations: Option<usize>,
+    max_home_sets: Option<usize>,
+    max_collections: Option<usize>,
+    max_sync_pages: Option<usize>,
+    max_redirects: Option<usize>,
+}
+
+impl From<JsLimits> for davkit::Limits {
+    fn from(l: JsLimits) -> Self {
+        let d = davkit::Limits::default();
+        davkit::Limits {
+            max_body_bytes: l.max_body_bytes.unwrap_or(d.max_body_bytes),
+            max_xml_depth: l.max_xml_depth.unwrap_or(d.max_xml_depth),
+            max_xml_elements: l.max_xml_elements.unwrap_or(d.max_xml_elements),
+            max_xml_text_bytes: l.max_xml_text_bytes.unwrap_or(d.max_xml_text_bytes),
+            max_xml_attributes: l.max_xml_attributes.unwrap_or(d.max_xml_attributes),
+            max_xml_namespace_declarations: l
+                .max_xml_namespace_declarations
+                .unwrap_or(d.max_xml_namespace_declarations),
+            max_hrefs_per_response: l.max_hrefs_per_response.unwrap_or(d.max_hrefs_per_response),
+            max_content_lines: l.max_content_lines.unwrap_or(d.max_content_lines),
+            max_instances: l.max_instances.unwrap_or(d.max_instances),
+            max_iterations: l.max_iterations.unwrap_or(d.max_iterations),
+            max_total_iterations: l.max_total_iterations.unwrap_or(d.max_total_iterations),
+            max_home_sets: l.max_home_sets.unwrap_or(d.max_home_sets),
+            max_collections: l.max_collections.unwrap_or(d.max_collections),
+            max_sync_pages: l.max_sync_pages.unwrap_or(d.max_sync_pages),
+            max_redirects: l.max_redirects.unwrap_or(d.max_redirects),
+        }
+    }
 }
 
 /// The rate-limit retry policy; missing fields keep the core's defaults.
@@ -276,7 +312,7 @@ impl Client {
                 };
             }
             if let Some(l) = c.limits {
-                config.limits = limits(l)?;
+                config.limits = l.into();
             }
             let parse = convert::Parse {
                 on: c.parse.unwrap_or(true),

@@ -74,6 +74,18 @@ test('a throwing fetch is a Transport error; parse: false keeps only the raw tex
   assert.equal(parsed.events[0].summary, 'Stand-up');
 });
 
+test('limits: camelCase fields reach the core, an unknown one is InvalidInput', async () => {
+  assert.throws(() => new DavClient({ serverUrl: 'https://x.invalid/', limits: { maxBodyByte: 1 } }), (e) => isDavError(e, 'InvalidInput') && /maxBodyByte/.test(e.message));
+  const fetch = async () => new Response(ICS, { status: 200, headers: { etag: '"1"' } });
+  const small = new DavClient({ serverUrl: 'https://x.invalid/', fetch, limits: { maxBodyBytes: 100 } });
+  await assert.rejects(small.getObject('https://x.invalid/a.ics'), (e) => isDavError(e, 'LimitExceeded') && e.status === 200 && /max_body_bytes/.test(e.message));
+  // the parsed view of a fetched object stays within the content-line limit; the object still arrives
+  const few = await new DavClient({ serverUrl: 'https://x.invalid/', fetch, limits: { maxContentLines: 5 } }).getObject('https://x.invalid/a.ics');
+  assert.equal(few.data, ICS);
+  assert.equal(few.events, undefined);
+  assert.match(few.parseError, /max_content_lines/);
+});
+
 test('coreVersion is the crate version', () => {
   assert.match(coreVersion(), /^\d+\.\d+\.\d+/);
 });
