@@ -57,7 +57,7 @@ export interface DavClientOptions {
   profile?: 'generic' | 'icloud' | 'google-caldav' | 'google-carddav';
   /** `User-Agent` to send (node only; browsers do not let pages set it). */
   userAgent?: string;
-  /** How many hrefs one multiget REPORT asks for (default 100). */
+  /** How many hrefs one multiget REPORT asks for at most (default 1000; multigets are also cut by the members' reported sizes to stay within half of `limits.maxBodyBytes`). */
   multigetBatchSize?: number;
   /** How many requests may be in flight at once (default 4). */
   maxParallelRequests?: number;

@@ -159,7 +159,8 @@ pub struct DavConfig {
     /// `google-calendar-api`; `null` picks one from the server URL.
     #[uniffi(default)]
     pub profile: Option<String>,
-    /// How many hrefs one multiget REPORT asks for (default 100).
+    /// How many hrefs one multiget REPORT asks for at most (default 1000; multigets are also
+    /// cut by the members' reported sizes to stay within half of `limits.max_body_bytes`).
     #[uniffi(default)]
     pub multiget_batch_size: Option<u32>,
     /// How many requests an operation may have in flight at once (default 4).

@@ -31,6 +31,8 @@ pub struct ChangedMember {
     pub href: String,
     /// Its ETag, verbatim (quotes included).
     pub etag: Option<String>,
+    /// Its size in bytes (`DAV:getcontentlength`), when the server gave it.
+    pub size: Option<u64>,
 }
 
 /// One page of a sync-collection answer.
@@ -76,13 +78,18 @@ pub fn read_sync_page(ms: Multistatus, collection_url: &str) -> SyncPage {
                 page.changed.push(ChangedMember {
                     href: response.href,
                     etag: None,
+                    size: None,
                 });
             }
             _ => {
                 let etag = response.prop_text(&names::GETETAG);
+                let size = response
+                    .prop_text(&names::GETCONTENTLENGTH)
+                    .and_then(|s| s.trim().parse().ok());
                 page.changed.push(ChangedMember {
                     href: response.href,
                     etag,
+                    size,
                 });
             }
         }

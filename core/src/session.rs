@@ -25,7 +25,10 @@ pub struct Config {
     pub user_agent: String,
     /// The provider profile; `None` picks one from the server URL.
     pub profile: Option<Profile>,
-    /// How many hrefs one multiget REPORT asks for.
+    /// How many hrefs one multiget REPORT asks for at most (default 1,000, so a 1,000-event
+    /// initial sync is one sync-collection and one multiget). A sync also cuts its multigets
+    /// by the members' reported sizes to stay within half of
+    /// [`Limits::max_body_bytes`], and asks again in halves when an answer is over it.
     pub multiget_batch_size: usize,
     /// How many requests an operation may have in flight at once.
     pub max_parallel_requests: usize,
@@ -46,7 +49,7 @@ impl Config {
             credentials,
             user_agent: concat!("davkit/", env!("CARGO_PKG_VERSION")).to_owned(),
             profile: None,
-            multiget_batch_size: 100,
+            multiget_batch_size: 1000,
             max_parallel_requests: 4,
             sync_page_limit: None,
             retry: RetryPolicy::default(),

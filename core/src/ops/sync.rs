@@ -32,6 +32,10 @@ use crate::xml::names;
 /// one.
 pub const MAX_PAGES: usize = 10_000;
 
+/// The size a member is assumed to have when the server did not report one, for cutting
+/// multigets by bytes.
+pub const ASSUMED_MEMBER_BYTES: u64 = 4096;
+
 /// How many times a sync asks for a member listed as changed before reporting it as a
 /// [`MemberProblem`] and keeping it pending: once by multiget, and once more by GET for what
 /// the first answer did not deliver (an error row, a row without data, a row left out).
@@ -88,6 +92,9 @@ pub struct Sync {
     gone: HashSet<String>,
     /// Why an asked member was not delivered (last answer), by normalised href.
     undelivered: HashMap<String, (ErrorKind, Option<u16>, String)>,
+    /// Member sizes (`DAV:getcontentlength`) the listing or sync report gave, by normalised
+    /// href: multigets are cut to stay within the body limit.
+    sizes: HashMap<String, u64>,
     /// At most this many members are fetched (a batch); `None` fetches all.
     fetch_limit: Option<usize>,
     /// Normalised hrefs left for a later batch (kept pending, not problems).
@@ -148,6 +155,7 @@ impl Sync {
             delivered: HashMap::new(),
             gone: HashSet::new(),
             undelivered: HashMap::new(),
+            sizes: HashMap::new(),
             fetch_limit,
             deferred: BTreeSet::new(),
         };
@@ -177,7 +185,11 @@ impl Sync {
             self.tokens_asked.insert(t.clone());
         }
         let ctx = self.m.x.ctx();
-        let body = sync_collection_body(token.as_deref(), ctx.sync_limit, &[names::GETETAG]);
+        let body = sync_collection_body(
+            token.as_deref(),
+            ctx.sync_limit,
+            &[names::GETETAG, names::GETCONTENTLENGTH],
+        );
         let depth = if ctx.profile.sync_depth == 1 {
             "1"
         } else {
@@ -204,6 +216,7 @@ impl Sync {
             .xml(propfind_body(&[
                 names::RESOURCETYPE,
                 names::GETETAG,
+                names::GETCONTENTLENGTH,
                 names::GETCTAG,
                 names::SYNC_TOKEN,
             ]));
@@ -211,10 +224,16 @@ impl Sync {
     }
 
     fn on_reply(&mut self, tag: Tag, reply: Result<Reply>) {
-        let reply = match reply {
-            Ok(r) => r,
-            Err(e) => return self.m.fail(e),
+        let reply = match (tag, reply) {
+            (Tag::Fetch(keys), Err(e))
+                if e.kind() == ErrorKind::LimitExceeded && keys.len() > 1 =>
+            {
+                return self.split_multiget(&keys);
+            }
+            (tag, Ok(r)) => (tag, r),
+            (_, Err(e)) => return self.m.fail(e),
         };
+        let (tag, reply) = reply;
         let outcome = match tag {
             Tag::Page { token } => self.on_page(token, reply),
             Tag::Ctag => self.on_ctag(reply),
@@ -273,8 +292,11 @@ impl Sync {
             progressed |= self.versions_named.insert((href::normalize(d), None));
         }
         for c in page.changed {
-            self.seen
-                .insert(href::normalize(&c.href), (c.href, Seen::Changed(c.etag)));
+            let key = href::normalize(&c.href);
+            if let Some(size) = c.size {
+                self.sizes.insert(key.clone(), size);
+            }
+            self.seen.insert(key, (c.href, Seen::Changed(c.etag)));
         }
         for d in page.deleted {
             self.seen.insert(href::normalize(&d), (d, Seen::Deleted));
@@ -381,6 +403,12 @@ impl Sync {
             let etag = (status == 200)
                 .then(|| r.prop_text(&names::GETETAG))
                 .flatten();
+            if let Some(size) = r
+                .prop_text(&names::GETCONTENTLENGTH)
+                .and_then(|s| s.trim().parse().ok())
+            {
+                self.sizes.insert(key.clone(), size);
+            }
             let unchanged = etag.is_some()
                 && self.old_keys.get(&key).and_then(|k| self.old.etags.get(k)) == etag.as_ref();
             if !unchanged {
@@ -484,17 +512,64 @@ impl Sync {
                 }
             }
         }
-        let batch = self.m.x.ctx().batch_size;
-        for chunk in multi.chunks(batch) {
-            self.pending_fetches += 1;
-            let hrefs: Vec<String> = chunk.iter().map(|(_, h)| h.clone()).collect();
-            let keys = chunk.iter().map(|(k, _)| k.clone()).collect();
-            let spec = multiget_spec(&self.collection, self.kind, &hrefs);
-            self.m.x.send(Tag::Fetch(keys), spec);
+        for chunk in self.chunks(multi) {
+            self.send_multiget(chunk);
         }
         if self.pending_fetches == 0 {
             self.end_round();
         }
+    }
+
+    /// Cuts members into multigets of at most `batch_size` hrefs whose sizes (as reported;
+    /// [`ASSUMED_MEMBER_BYTES`] when not) add up to at most half the body limit (escaping in the
+    /// XML answer can double the data).
+    fn chunks(&self, members: Vec<(String, String)>) -> Vec<Vec<(String, String)>> {
+        let ctx = self.m.x.ctx();
+        let max_count = ctx.batch_size.max(1);
+        let max_bytes = (ctx.limits.max_body_bytes / 2).max(1) as u64;
+        let mut out: Vec<Vec<(String, String)>> = Vec::new();
+        let mut bytes = 0u64;
+        for member in members {
+            let size = self
+                .sizes
+                .get(&member.0)
+                .copied()
+                .unwrap_or(ASSUMED_MEMBER_BYTES);
+            match out.last_mut() {
+                Some(last) if last.len() < max_count && bytes.saturating_add(size) <= max_bytes => {
+                    bytes = bytes.saturating_add(size);
+                    last.push(member);
+                }
+                _ => {
+                    bytes = size;
+                    out.push(vec![member]);
+                }
+            }
+        }
+        out
+    }
+
+    fn send_multiget(&mut self, chunk: Vec<(String, String)>) {
+        self.pending_fetches += 1;
+        let hrefs: Vec<String> = chunk.iter().map(|(_, h)| h.clone()).collect();
+        let keys = chunk.into_iter().map(|(k, _)| k).collect();
+        let spec = multiget_spec(&self.collection, self.kind, &hrefs);
+        self.m.x.send(Tag::Fetch(keys), spec);
+    }
+
+    /// A multiget whose answer was over the body limit is asked again in two halves (sizes
+    /// the server did not report can make a batch too large); a single member over the limit
+    /// fails the sync with the limit error.
+    fn split_multiget(&mut self, keys: &HashSet<String>) {
+        let mut members: Vec<(String, String)> = keys
+            .iter()
+            .filter_map(|k| self.seen.get(k).map(|(h, _)| (k.clone(), h.clone())))
+            .collect();
+        members.sort();
+        let second = members.split_off(members.len() / 2);
+        self.pending_fetches = self.pending_fetches.saturating_sub(1);
+        self.send_multiget(members);
+        self.send_multiget(second);
     }
 
     fn on_get(&mut self, key: String, reply: Reply) -> Result<()> {

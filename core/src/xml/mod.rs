@@ -117,6 +117,8 @@ pub mod names {
     pub const GETETAG: QName = QName::new(DAV, "getetag");
     /// `DAV:getcontenttype`
     pub const GETCONTENTTYPE: QName = QName::new(DAV, "getcontenttype");
+    /// `DAV:getcontentlength`
+    pub const GETCONTENTLENGTH: QName = QName::new(DAV, "getcontentlength");
     /// `DAV:sync-token` (RFC 6578 §4)
     pub const SYNC_TOKEN: QName = QName::new(DAV, "sync-token");
     /// `DAV:current-user-principal` (RFC 5397)
