@@ -89,8 +89,8 @@ pub struct Limits {
     /// [`icalendar::MAX_TOTAL_ITERATIONS`](crate::icalendar::MAX_TOTAL_ITERATIONS)
     /// (10,000,000). Hit: the expansion is `truncated` with the reason `total-iterations`.
     pub max_total_iterations: usize,
-    /// Most home sets (and collections found directly at the context URL) one discovery asks
-    /// for, both services together; each costs one PROPFIND. Default
+    /// Most home sets one discovery asks for, both services together; each costs one
+    /// PROPFIND. Default
     /// [`discover::MAX_HOME_SETS`](crate::ops::discover::MAX_HOME_SETS) (32). Hit: a
     /// `LimitExceeded` error.
     pub max_home_sets: usize,
