@@ -54,6 +54,18 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// The kind of an error status on its own (without a body to look into).
+    pub(crate) fn for_status(status: u16) -> ErrorKind {
+        match status {
+            401 => ErrorKind::Unauthorized,
+            403 => ErrorKind::Forbidden,
+            404 | 410 => ErrorKind::NotFound,
+            412 => ErrorKind::PreconditionFailed,
+            429 | 503 => ErrorKind::RateLimited,
+            _ => ErrorKind::Http,
+        }
+    }
+
     /// The kind's stable name, as bindings show it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -142,13 +154,8 @@ impl Error {
     pub fn from_response(url: &str, response: &HttpResponse) -> Self {
         let status = response.status;
         let kind = match status {
-            401 => ErrorKind::Unauthorized,
             403 if is_google_rate_limit(&response.body) => ErrorKind::RateLimited,
-            403 => ErrorKind::Forbidden,
-            404 | 410 => ErrorKind::NotFound,
-            412 => ErrorKind::PreconditionFailed,
-            429 | 503 => ErrorKind::RateLimited,
-            _ => ErrorKind::Http,
+            _ => ErrorKind::for_status(status),
         };
         let retry_after = if kind == ErrorKind::RateLimited {
             response.header("retry-after").and_then(parse_retry_after)

@@ -83,9 +83,7 @@ pub fn read_sync_page(ms: Multistatus, collection_url: &str) -> SyncPage {
             }
             _ => {
                 let etag = response.prop_text(&names::GETETAG);
-                let size = response
-                    .prop_text(&names::GETCONTENTLENGTH)
-                    .and_then(|s| s.trim().parse().ok());
+                let size = response.content_length();
                 page.changed.push(ChangedMember {
                     href: response.href,
                     etag,

@@ -224,7 +224,7 @@ impl Sync {
     }
 
     fn on_reply(&mut self, tag: Tag, reply: Result<Reply>) {
-        let reply = match (tag, reply) {
+        let (tag, reply) = match (tag, reply) {
             (Tag::Fetch(keys), Err(e))
                 if e.kind() == ErrorKind::LimitExceeded && keys.len() > 1 =>
             {
@@ -233,7 +233,6 @@ impl Sync {
             (tag, Ok(r)) => (tag, r),
             (_, Err(e)) => return self.m.fail(e),
         };
-        let (tag, reply) = reply;
         let outcome = match tag {
             Tag::Page { token } => self.on_page(token, reply),
             Tag::Ctag => self.on_ctag(reply),
@@ -282,28 +281,23 @@ impl Sync {
             &limits,
         )?;
         let page = read_sync_page(ms, self.collection.as_str());
+        // A truncated page must name at least one member version (href and ETag, or a
+        // deletion) not named before in this sync: otherwise the server is paging without
+        // progress (and could do so forever). A member changed again during paging is progress.
         let mut progressed = false;
-        for c in &page.changed {
-            progressed |= self
-                .versions_named
-                .insert((href::normalize(&c.href), c.etag.clone()));
-        }
-        for d in &page.deleted {
-            progressed |= self.versions_named.insert((href::normalize(d), None));
-        }
         for c in page.changed {
             let key = href::normalize(&c.href);
+            progressed |= self.versions_named.insert((key.clone(), c.etag.clone()));
             if let Some(size) = c.size {
                 self.sizes.insert(key.clone(), size);
             }
             self.seen.insert(key, (c.href, Seen::Changed(c.etag)));
         }
         for d in page.deleted {
-            self.seen.insert(href::normalize(&d), (d, Seen::Deleted));
+            let key = href::normalize(&d);
+            progressed |= self.versions_named.insert((key.clone(), None));
+            self.seen.insert(key, (d, Seen::Deleted));
         }
-        // A truncated page must name at least one member version (href and ETag, or a
-        // deletion) not named before in this sync: otherwise the server is paging without
-        // progress (and could do so forever). A member changed again during paging is progress.
         if page.token.is_none() {
             return Err(Error::new(
                 ErrorKind::Protocol,
@@ -399,21 +393,15 @@ impl Sync {
             {
                 continue;
             }
-            // Any other row is a member; one whose row is an error is fetched to find out.
+            // Any other row is a member; one whose row is an error is fetched to find out (and
+            // one listed with the ETag the state holds is dropped again by `fetch`).
             let etag = (status == 200)
                 .then(|| r.prop_text(&names::GETETAG))
                 .flatten();
-            if let Some(size) = r
-                .prop_text(&names::GETCONTENTLENGTH)
-                .and_then(|s| s.trim().parse().ok())
-            {
+            if let Some(size) = r.content_length() {
                 self.sizes.insert(key.clone(), size);
             }
-            let unchanged = etag.is_some()
-                && self.old_keys.get(&key).and_then(|k| self.old.etags.get(k)) == etag.as_ref();
-            if !unchanged {
-                self.seen.insert(key, (r.href, Seen::Changed(etag)));
-            }
+            self.seen.insert(key, (r.href, Seen::Changed(etag)));
         }
         for (key, original) in &self.old_keys {
             if !present.contains(key) {
@@ -469,11 +457,6 @@ impl Sync {
                 self.deferred.insert(key);
             }
         }
-        self.request(want);
-    }
-
-    /// Asks for these members (one round); finishes when there is nothing to ask.
-    fn request(&mut self, want: Vec<(String, String)>) {
         self.request_round(Vec::new(), want);
     }
 
@@ -646,14 +629,7 @@ impl Sync {
                     } else {
                         data_status
                     };
-                    let kind = match shown {
-                        Some(s) => Error::from_response(
-                            reply.url.as_str(),
-                            &crate::http::HttpResponse::new(s, ""),
-                        )
-                        .kind(),
-                        None => ErrorKind::Protocol,
-                    };
+                    let kind = shown.map_or(ErrorKind::Protocol, ErrorKind::for_status);
                     self.undelivered.insert(
                         key,
                         (

@@ -262,31 +262,28 @@ impl Write {
     }
 
     fn on_vacant(&mut self, reply: Reply) -> Result<()> {
-        let status = reply.response.status;
-        if matches!(status, 404 | 410) {
-            return match self.main.take() {
-                Some(spec) => {
-                    self.m.x.send(Step::Main, spec);
-                    Ok(())
-                }
-                None => Err(Error::new(ErrorKind::Protocol, "nothing to write")),
-            };
+        // Nothing there: a 404/410, or a 207 whose row for the name says so.
+        let vacant = matches!(reply.response.status, 404 | 410) || {
+            let ms = expect_multistatus(&reply, &self.m.x.ctx().limits)?;
+            crate::ops::discover::self_response(&ms.responses, &reply.url)
+                .is_some_and(|r| matches!(r.status, Some(404) | Some(410)))
+        };
+        if !vacant {
+            return Err(Error::new(
+                ErrorKind::PreconditionFailed,
+                "an object already exists at this name (checked by davkit, because this \
+                 server ignores If-None-Match)",
+            )
+            .with_status(412)
+            .with_url(reply.url.as_str()));
         }
-        let ms = expect_multistatus(&reply, &self.m.x.ctx().limits)?;
-        let me = crate::ops::discover::self_response(&ms.responses, &reply.url);
-        if me.is_some_and(|r| matches!(r.status, Some(404) | Some(410))) {
-            return self.on_vacant(Reply {
-                url: reply.url,
-                response: HttpResponse::new(404, ""),
-            });
+        match self.main.take() {
+            Some(spec) => {
+                self.m.x.send(Step::Main, spec);
+                Ok(())
+            }
+            None => Err(Error::new(ErrorKind::Protocol, "nothing to write")),
         }
-        Err(Error::new(
-            ErrorKind::PreconditionFailed,
-            "an object already exists at this name (checked by davkit, because this server \
-             ignores If-None-Match)",
-        )
-        .with_status(412)
-        .with_url(reply.url.as_str()))
     }
 
     /// The main request failed in transit: read the object before anything is repeated.
@@ -477,26 +474,18 @@ fn uid_name(data: &str, limits: &crate::Limits) -> Result<String> {
     Ok(format!("{uid}.ics"))
 }
 
-/// Whether what the server holds is what was sent: the same unfolded content lines, in any
-/// order (servers reorder properties when they store an object), trailing space and line
-/// endings aside.
+/// Whether what the server holds is what was sent: the same content lines, unfolded as RFC
+/// 5545 §3.1 says ([`unfold_bytes`](crate::contentline::unfold_bytes)), in any order (servers
+/// reorder properties when they store an object), trailing space and line endings aside.
 fn same_data(sent: &[u8], stored: &[u8]) -> bool {
     let lines = |b: &[u8]| -> Vec<String> {
-        let text = String::from_utf8_lossy(b);
-        let mut out: Vec<String> = Vec::new();
-        for raw in text.split('\n') {
-            let line = raw.strip_suffix('\r').unwrap_or(raw);
-            if let Some(rest) = line.strip_prefix([' ', '\t'])
-                && let Some(last) = out.last_mut()
-            {
-                last.push_str(rest);
-                continue;
-            }
-            let line = line.trim_end();
-            if !line.is_empty() {
-                out.push(line.to_owned());
-            }
-        }
+        let unfolded = crate::contentline::unfold_bytes(b);
+        let mut out: Vec<String> = String::from_utf8_lossy(&unfolded)
+            .lines()
+            .map(str::trim_end)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect();
         out.sort_unstable();
         out
     };
@@ -552,4 +541,20 @@ fn write_error(url: &str, response: &HttpResponse) -> Error {
         .with_body(&response.body);
     }
     Error::from_response(url, response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_data;
+
+    #[test]
+    fn same_data_ignores_order_and_folding_but_not_content() {
+        let sent = b"BEGIN:VEVENT\r\nUID:u1\r\nSUMMARY:a b\r\nEND:VEVENT\r\n";
+        // Reordered, and folded after the space (RFC 5545 3.1: the space before the fold is
+        // content, the one after it is the fold).
+        let stored = b"BEGIN:VEVENT\nSUMMARY:a \n b\nUID:u1\nEND:VEVENT\n";
+        assert!(same_data(sent, stored));
+        let other = b"BEGIN:VEVENT\r\nUID:u1\r\nSUMMARY:ab\r\nEND:VEVENT\r\n";
+        assert!(!same_data(sent, other));
+    }
 }

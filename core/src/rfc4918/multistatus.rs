@@ -117,6 +117,12 @@ impl Response {
     pub fn effective_status(&self) -> u16 {
         self.status.unwrap_or(200)
     }
+
+    /// `DAV:getcontentlength` as a number, when given and valid.
+    pub fn content_length(&self) -> Option<u64> {
+        self.prop_text(&crate::xml::names::GETCONTENTLENGTH)
+            .and_then(|s| s.trim().parse().ok())
+    }
 }
 
 /// Parses a multistatus body, resolving hrefs against `base_url` (the URL the response came
