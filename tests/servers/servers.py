@@ -288,6 +288,27 @@ def run_child(cmd, env):
     return 128 - rc if rc < 0 else rc
 
 
+def report_server_errors(servers):
+    """After a failed run, print each server's error lines (tracebacks and ERROR records),
+    so that a 500 seen by a test can be told apart from a davkit fault in CI output."""
+    for s in servers:
+        try:
+            with open(s.log_path, encoding="utf-8", errors="replace") as f:
+                lines = f.read().splitlines()
+        except OSError:
+            continue
+        keep = [i for i, line in enumerate(lines)
+                if "ERROR" in line or "Traceback" in line or "Error:" in line]
+        if not keep:
+            continue
+        shown = set()
+        for i in keep[-5:]:
+            shown.update(range(i, min(i + 25, len(lines))))
+        log("%s logged errors (last %d of %d shown):\n%s" % (
+            s.name, min(5, len(keep)), len(keep),
+            "\n".join(lines[i] for i in sorted(shown))))
+
+
 def serve_forever(servers, env):
     for k, v in env.items():
         print("export %s=%s" % (k, shlex_quote(v)))
@@ -346,6 +367,8 @@ def main(argv=None):
         env = start_servers(args, tmp, servers)
         if args.command == "run":
             code = run_child(cmd, env)
+            if code != 0:
+                report_server_errors(servers)
         else:
             serve_forever(servers, env)
     except Stop as stop:

@@ -4,9 +4,11 @@
 //! python3 tests/servers/servers.py --only radicale --seed run -- cargo test -p davkit-cli -- --ignored
 //! ```
 //!
-//! The tests share one server; each writes only to objects of its own (unique names), so they
-//! may run in parallel, and the exact-count checks look only at the `work` calendar and the
-//! `contacts` address book, which no test writes to.
+//! The tests share one server; each writes only to objects of its own (unique names), and the
+//! exact-count checks look only at the `work` calendar and the `contacts` address book, which
+//! no test writes to. They still take turns ([`home_turn`]): Radicale 3.9 answers a PROPFIND's
+//! properties after releasing its storage lock, so a listing of the home while another test
+//! deletes its scratch calendar can be answered 500.
 
 // Helpers outside `#[test]` functions fail the test with a message by panicking.
 #![allow(clippy::panic)]
@@ -15,6 +17,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
+
+/// One test at a time lists or changes alice's home (see the module comment).
+static HOME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Waits for this test's turn at the home; a failed test before it does not block the rest.
+fn home_turn() -> std::sync::MutexGuard<'static, ()> {
+    HOME.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 struct Server {
     url: String,
@@ -168,6 +178,7 @@ fn one_collection(report: &Value) -> &Value {
 #[test]
 #[ignore = "needs the live servers; run by the README's test command with --ignored"]
 fn discover_finds_the_seeded_collections() {
+    let _turn = home_turn();
     let found = davkit_json(&["discover"]);
     let collections = found["collections"].as_array().expect("collections");
     let kind_of = |name: &str| {
@@ -203,6 +214,7 @@ fn discover_finds_the_seeded_collections() {
 #[test]
 #[ignore = "needs the live servers; run by the README's test command with --ignored"]
 fn sync_mirrors_the_work_calendar_and_a_second_sync_is_empty() {
+    let _turn = home_turn();
     let expected = sample_count("work");
     let work = collection_url("work");
     let dir = TempDir::new("sync-work");
@@ -264,6 +276,7 @@ fn sync_mirrors_the_work_calendar_and_a_second_sync_is_empty() {
 #[test]
 #[ignore = "needs the live servers; run by the README's test command with --ignored"]
 fn sync_all_puts_each_collection_in_its_own_folder() {
+    let _turn = home_turn();
     let dir = TempDir::new("sync-all");
     let report = davkit_json(&["sync", "--all", dir.path()]);
     let list = report["collections"].as_array().expect("collections");
@@ -283,6 +296,7 @@ fn sync_all_puts_each_collection_in_its_own_folder() {
 #[test]
 #[ignore = "needs the live servers; run by the README's test command with --ignored"]
 fn put_update_and_rm_round_trip() {
+    let _turn = home_turn();
     let personal = collection_url("personal");
     let dir = TempDir::new("put");
     let uid = format!("davkit-cli-live-{}", std::process::id());
@@ -359,6 +373,7 @@ fn put_update_and_rm_round_trip() {
 #[test]
 #[ignore = "needs the live servers; run by the README's test command with --ignored"]
 fn wrong_password_exits_with_4_and_hides_it() {
+    let _turn = home_turn();
     let s = server();
     let secret = "not-the-password-3141";
     let out = Command::new(env!("CARGO_BIN_EXE_davkit"))
@@ -403,6 +418,7 @@ fn wrong_password_exits_with_4_and_hides_it() {
 #[test]
 #[ignore = "needs the live servers; run by the README's test command with --ignored"]
 fn a_member_that_cannot_be_written_is_reported_skipped_and_fetched_again() {
+    let _turn = home_turn();
     let personal = collection_url("personal");
     let dir = TempDir::new("unwritable");
     let mirror = dir.0.join("mirror");
@@ -567,6 +583,7 @@ fn state_file(dir: &Path) -> Value {
 #[test]
 #[ignore = "needs the live servers; run by the README's test command with --ignored"]
 fn sync_in_batches_resumes_after_an_interrupt_to_the_same_folder() {
+    let _turn = home_turn();
     let calendar = ScratchCalendar::new(&format!("cli-batches-{}", std::process::id()), 25);
     let url = calendar.url.as_str();
 
