@@ -27,6 +27,14 @@ export class DavError extends Error {
 /** True when `value` is a `DavError` (of `kind`, when given). */
 export function isDavError(value: unknown, kind?: DavErrorKind): value is DavError;
 
+/**
+ * Loads the WebAssembly module once (later calls return the same promise). Browsers and
+ * bundlers: `await init()` before the synchronous functions (`parseCalendar`, `expand`, ...);
+ * `DavClient` methods call it themselves. The node entry is ready on import. `wasm` says where
+ * the `.wasm` is when it is not in `wasm/` next to the entry (or to the bundle).
+ */
+export function init(options?: { wasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module }): Promise<void>;
+
 /** The `fetch` davkit calls: the global one by default. Inject one for CORS proxies, tests, workers. */
 export type FetchLike = (url: string, init: {
   method: string;
@@ -313,6 +321,8 @@ export interface SyncState {
    * when storing the state: a state stored without it loses those changes.
    */
   pending?: string[];
+  /** Set when a batched sync stopped here with members of its listing pending: the next `syncBatch` fetches them without a new report. Keep it when storing the state. */
+  more?: boolean;
 }
 
 /** A member a sync could not deliver, and why. It is in `state.pending` where fetching it again can help, and it is never reported as deleted. */

@@ -5,8 +5,9 @@
 #   Debian's chromium (for the browser tests; never a downloaded browser), npm devDependencies.
 # Then: fmt and clippy of the wasm crate, its unit tests, the package build (cargo ->
 # wasm-bindgen -> npm binaryen's wasm-opt) into npm/dist/, and every `node --test` suite in
-# npm/test/ (vector replay, size budget, package/bundler, live Radicale, browser) under a
-# Radicale started by tests/servers/servers.py (one file at a time: they share the server).
+# npm/test/ (vector replay, size budget, package, bundlers with their default configuration,
+# live Radicale, browser) under a Radicale started by tests/servers/servers.py (one file at a
+# time: they share the server).
 # The output ends with node's test summary.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -43,6 +44,6 @@ cargo test --locked -p davkit-wasm --quiet
 step "build npm/dist"
 node npm/scripts/build.mjs
 
-step "node --test (vectors, size, package, live Radicale, browser)"
+step "node --test (vectors, size, package, bundlers, live Radicale, browser)"
 python3 tests/servers/servers.py --only radicale --seed run -- \
   node --test --test-concurrency=1 --test-reporter=spec npm/test/*.test.mjs

@@ -1,7 +1,7 @@
 // A complete browser example: discover the calendars, sync each one incrementally (the sync
 // state and the events are kept in localStorage, so a reload only asks for what changed),
 // and render the events with their time zones; recurring events are expanded for the year.
-import { DavClient, expand, isDavError } from 'davkit';
+import { DavClient, expand, init, isDavError } from 'davkit';
 
 const form = document.querySelector('#connect');
 const params = new URLSearchParams(location.search);
@@ -82,6 +82,8 @@ async function run({ server, user, password }) {
   statusLine.textContent = 'Discovering…';
   const client = new DavClient({ serverUrl: server, auth: user ? { basic: { username: user, password } } : undefined });
   try {
+    // Loads the WebAssembly module (the client's calls would too); `expand()` below is synchronous.
+    await init();
     const calendars = await client.listCalendars();
     statusLine.textContent = `Syncing ${calendars.length} calendars…`;
     const sections = [];

@@ -30,6 +30,14 @@ const targetDir = process.env.CARGO_TARGET_DIR ? resolve(repo, process.env.CARGO
 const cargoWasm = join(targetDir, 'wasm32-unknown-unknown/release/davkit_wasm.wasm');
 run('wasm-bindgen', ['--target', 'web', '--remove-name-section', '--out-dir', join(dist, 'wasm'), cargoWasm]);
 const wasm = join(dist, 'wasm', 'davkit_wasm_bg.wasm');
+// The entries always say where the .wasm is, so the glue's own default
+// `new URL('davkit_wasm_bg.wasm', import.meta.url)` goes: a bundler would emit the asset twice
+// from it, and esbuild warns about import.meta in a classic-script bundle.
+const glue = join(dist, 'wasm', 'davkit_wasm.js');
+const glueDefault = "module_or_path = new URL('davkit_wasm_bg.wasm', import.meta.url);";
+const glueText = readFileSync(glue, 'utf8');
+if (!glueText.includes(glueDefault)) throw new Error(`build: wasm-bindgen's glue changed; ${glueDefault} not found`);
+writeFileSync(glue, glueText.replace(glueDefault, "throw new Error('davkit: no .wasm location given');"));
 if (optimise) {
   const wasmOpt = join(npmDir, 'node_modules', '.bin', 'wasm-opt');
   const features = ['--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',

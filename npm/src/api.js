@@ -14,8 +14,42 @@ import {
   markPending as wasmMarkPending,
 } from './wasm/davkit_wasm.js';
 
-/** Set by the entry point: browsers may not send `User-Agent` (and a preflight would need it). */
-export const platform = { browser: false };
+/**
+ * Set by the entry point: `browser` (browsers may not send `User-Agent`, and a preflight would
+ * need it) and `load(wasm)`, which instantiates the module (browsers: fetch and compile).
+ */
+export const platform = { browser: false, load: null };
+
+let ready = false;
+let loading = null;
+
+/** The entry point loaded the module synchronously (node). */
+export function markReady() {
+  ready = true;
+}
+
+/**
+ * Loads the WebAssembly module once; later calls return the same promise. `options.wasm` is
+ * where to get it (a URL, a `Response`, bytes or a compiled `WebAssembly.Module`) when not from
+ * the default place next to the entry. The node entry is ready on import.
+ */
+export function init(options = {}) {
+  if (ready) return Promise.resolve();
+  loading ??= platform.load(options?.wasm).then(
+    () => {
+      ready = true;
+    },
+    (e) => {
+      loading = null;
+      throw new DavError(`InvalidInput: the davkit WebAssembly module did not load: ${e?.message ?? e}`, { kind: 'InvalidInput', cause: e });
+    },
+  );
+  return loading;
+}
+
+function needReady() {
+  if (!ready) throw invalid('davkit is not initialised yet: `await init()` once before the synchronous functions (the DavClient methods load it themselves)');
+}
 
 /** A davkit failure: `kind` is stable (see the README), `status` and `url` when known. */
 export class DavError extends Error {
@@ -98,6 +132,7 @@ export class DavClient {
   #sleep;
   #auth;
   #client = null;
+  #credentials = null;
   #token;
 
   constructor(options) {
@@ -121,7 +156,10 @@ export class DavClient {
       limits: options.limits,
     };
     this.#auth = options.auth ?? null;
-    if (typeof this.#auth !== 'function') this.#client = this.#build(credentialsOf(this.#auth));
+    // Static credentials are checked now; the core client is built now when the module is
+    // loaded, else by the first call (which loads it).
+    this.#credentials = typeof this.#auth === 'function' ? null : credentialsOf(this.#auth);
+    if (ready && typeof this.#auth !== 'function') this.#client = this.#build(this.#credentials);
   }
 
   #build(credentials) {
@@ -142,8 +180,10 @@ export class DavClient {
   }
 
   async #call(run) {
+    if (!ready) await init();
     if (typeof this.#auth !== 'function') {
       try {
+        this.#client ??= this.#build(this.#credentials);
         return await run(this.#client);
       } catch (e) {
         throw toDavError(e);
@@ -357,6 +397,7 @@ export function channelNeedsRenewal(channel, options = {}) {
 }
 
 function wrap(fn) {
+  needReady();
   try {
     return fn();
   } catch (e) {
@@ -394,5 +435,6 @@ export function expand(text, options) {
 }
 
 export function coreVersion() {
+  needReady();
   return wasmCoreVersion();
 }

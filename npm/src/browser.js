@@ -1,12 +1,26 @@
-// davkit for browsers and bundlers: fetches the .wasm next to this file (bundlers such as Vite
-// and webpack 5 emit it as an asset from the `new URL(..., import.meta.url)` below).
-import init from './wasm/davkit_wasm.js';
+// davkit for browsers and bundlers. No top-level await: the .wasm is fetched and compiled by
+// `init()` (or by the first `DavClient` call, which awaits it); the synchronous functions
+// (`parseCalendar`, `expand`, ...) need `await init()` first. Bundlers (Vite, webpack 5) emit
+// the .wasm as an asset from the `new URL('./wasm/...', import.meta.url)` below; in a classic
+// script (esbuild's default iife bundle, where import.meta is empty) the .wasm is looked up in
+// `wasm/` next to the script, or wherever `init({ wasm })` says.
+import loadWasm from './wasm/davkit_wasm.js';
 import { platform } from './api.js';
 
+const script = typeof document !== 'undefined' && document.currentScript ? document.currentScript.src : undefined;
+
+function defaultWasm() {
+  try {
+    return new URL('./wasm/davkit_wasm_bg.wasm', import.meta.url);
+  } catch {
+    return new URL('./wasm/davkit_wasm_bg.wasm', script ?? globalThis.location?.href);
+  }
+}
+
 platform.browser = true;
-await init({ module_or_path: new URL('./wasm/davkit_wasm_bg.wasm', import.meta.url) });
+platform.load = (wasm) => loadWasm({ module_or_path: wasm ?? defaultWasm() });
 
 export {
-  DavClient, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
+  init, DavClient, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
   GOOGLE_CALENDAR_API, parseNotification, channelNeedsRenewal, markPending,
 } from './api.js';

@@ -18,8 +18,10 @@ const ICS = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//EN', 'BEGIN:VEVENT'
   'DTSTART;TZID=Europe/Berlin:20260302T093000', 'DURATION:PT15M', 'SUMMARY:Weekly', 'RRULE:FREQ=WEEKLY;COUNT=3',
   'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
 
-// The app every consumer runs: parse, expand, and one PROPFIND through an injected fetch.
-const APP = `import { DavClient, isDavError, parseCalendar, expand } from 'davkit';
+// The app every consumer runs (ESM with top-level await in the app, which the package itself
+// no longer uses; see bundlers.test.mjs for the default bundler configurations): init, parse, expand, and one PROPFIND through an injected fetch.
+const APP = `import { init, DavClient, isDavError, parseCalendar, expand } from 'davkit';
+await init();
 const ics = ${JSON.stringify(ICS)};
 const parsed = parseCalendar(ics);
 const x = expand(ics, { start: '2026-03-01T00:00:00Z', end: '2026-04-01T00:00:00Z' });

@@ -1,12 +1,14 @@
 // Compiled by `tsc --noEmit` in test/package.test.mjs against the published index.d.ts: uses
 // every part of the public API the way an app would, so a wrong declaration fails the build.
 import {
-  DavClient, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
+  init, DavClient, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
   GOOGLE_CALENDAR_API, parseNotification, channelNeedsRenewal, markPending, type Channel, type Notification,
   type Collection, type SyncState, type SyncResult, type DavObject, type Expansion, type FetchLike,
   type MemberProblem, type WriteResult, type Limits,
 } from 'davkit';
 
+await init();
+await init({ wasm: new URL('https://cdn.example.com/davkit_wasm_bg.wasm') });
 const proxyFetch: FetchLike = (url, init) => fetch(url.replace('https://dav.example.com', '/proxy'), init);
 
 async function demo(): Promise<void> {

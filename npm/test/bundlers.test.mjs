@@ -1,0 +1,128 @@
+// The package in the three bundlers people use, each with its default configuration (no config
+// file): a fresh project that imports `davkit` is built by Vite 6, webpack 5 and esbuild, and the
+// page each one emits runs in headless Chromium (Debian's, via playwright-core). The page uses
+// a DavClient before `init()` (the client loads the module itself), checks that a synchronous
+// function asks for `init()` first, parses and expands an event, and (under
+// tests/servers/servers.py) lists and syncs alice's calendars on the local Radicale over CORS.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { npmDir } from './helpers.mjs';
+import { launchChromium, serveStatic } from './static-server.mjs';
+
+const radicale = process.env.DAVKIT_RADICALE_URL;
+const scratch = mkdtempSync(join(tmpdir(), 'davkit-bundlers-'));
+const bin = (name) => join(npmDir, 'node_modules', '.bin', name);
+let browser;
+
+const ICS = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//EN', 'BEGIN:VEVENT', 'UID:w@t', 'DTSTAMP:20260101T000000Z',
+  'DTSTART;TZID=Europe/Berlin:20260302T093000', 'DURATION:PT15M', 'SUMMARY:Weekly', 'RRULE:FREQ=WEEKLY;COUNT=3',
+  'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+
+// No top-level await in the app either: Vite's default target refuses it.
+const APP = `import { init, DavClient, parseCalendar, expand, isDavError } from 'davkit';
+const ics = ${JSON.stringify(ICS)};
+async function main() {
+  const out = {};
+  try { parseCalendar(ics); out.beforeInit = 'no error'; } catch (e) { out.beforeInit = isDavError(e, 'InvalidInput'); }
+  const server = new URLSearchParams(location.search).get('server');
+  if (server) {
+    const client = new DavClient({ serverUrl: server, auth: { basic: { username: 'alice', password: 'alice-pass' } } });
+    const calendars = await client.listCalendars();
+    out.calendars = calendars.map((c) => c.displayName).sort();
+    const work = calendars.find((c) => c.displayName === 'Work');
+    const synced = await client.sync(work, null);
+    out.workSummaries = synced.changes.flatMap((c) => (c.events ?? []).map((e) => e.summary)).length;
+  }
+  await init();
+  out.summary = parseCalendar(ics).events[0].summary;
+  out.utc = expand(ics, { start: '2026-03-01T00:00:00Z', end: '2026-04-01T00:00:00Z' }).occurrences.map((o) => o.startUtc);
+  document.body.dataset.result = JSON.stringify(out);
+}
+main().catch((e) => { document.body.dataset.error = String(e && e.stack || e); });
+`;
+
+before(async () => {
+  const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', scratch], { cwd: npmDir, encoding: 'utf8' });
+  const tarball = join(scratch, out.trim().split('\n').pop());
+  writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', tarball], { cwd: scratch, stdio: 'pipe' });
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** Serves `dir`, opens `page` there and returns what the app wrote (or fails with its error). */
+async function runPage(dir, page = 'index.html') {
+  const site = await serveStatic(dir);
+  try {
+    const tab = await browser.newPage();
+    const errors = [];
+    tab.on('pageerror', (e) => errors.push(e.message));
+    const query = radicale ? `?${new URLSearchParams({ server: new URL('alice/', radicale).href })}` : '';
+    await tab.goto(`${site.url}/${page}${query}`);
+    await tab.waitForFunction(() => document.body.dataset.result || document.body.dataset.error, null, { timeout: 30000 });
+    const error = await tab.evaluate(() => document.body.dataset.error);
+    assert.equal(error, undefined);
+    assert.deepEqual(errors, []);
+    const result = JSON.parse(await tab.evaluate(() => document.body.dataset.result));
+    await tab.close();
+    return result;
+  } finally {
+    await site.close();
+  }
+}
+
+function check(result) {
+  assert.equal(result.beforeInit, true, 'parseCalendar before init() is an InvalidInput DavError');
+  assert.equal(result.summary, 'Weekly');
+  assert.deepEqual(result.utc, ['2026-03-02T08:30:00Z', '2026-03-09T08:30:00Z', '2026-03-16T08:30:00Z']);
+  if (radicale) {
+    assert.deepEqual(result.calendars, ['Personal', 'Work']);
+    // Work: 6 objects, 7 VEVENTs (the stand-up has an overriding instance).
+    assert.equal(result.workSummaries, 7);
+  }
+}
+
+/** A fresh project directory holding the app as `file`. */
+function project(name, file) {
+  const dir = join(scratch, name);
+  mkdirSync(join(dir, ...file.split('/').slice(0, -1)), { recursive: true });
+  writeFileSync(join(dir, file), APP);
+  return dir;
+}
+
+test('Vite 6, default configuration: builds and runs in Chromium', { timeout: 120000 }, async () => {
+  const dir = project('vite', 'main.js');
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><body><script type="module" src="/main.js"></script></body>');
+  execFileSync(bin('vite'), ['build', '--logLevel', 'warn'], { cwd: dir, stdio: 'pipe' });
+  const assets = readdirSync(join(dir, 'dist', 'assets'));
+  assert.equal(assets.filter((f) => f.endsWith('.wasm')).length, 1, `one .wasm emitted: ${assets}`);
+  check(await runPage(join(dir, 'dist')));
+});
+
+test('webpack 5, default configuration: builds and runs in Chromium', { timeout: 120000 }, async () => {
+  const dir = project('webpack', 'src/index.js');
+  execFileSync(bin('webpack'), [], { cwd: dir, stdio: 'pipe' });
+  const assets = readdirSync(join(dir, 'dist'));
+  assert.equal(assets.filter((f) => f.endsWith('.wasm')).length, 1, `one .wasm emitted: ${assets}`);
+  writeFileSync(join(dir, 'dist', 'index.html'), '<!doctype html><meta charset="utf-8"><body><script src="main.js"></script></body>');
+  check(await runPage(join(dir, 'dist')));
+});
+
+test('esbuild, default configuration (an iife classic script): builds and runs in Chromium', { timeout: 120000 }, async () => {
+  const dir = project('esbuild', 'src/index.js');
+  execFileSync(bin('esbuild'), ['src/index.js', '--bundle', '--outfile=dist/app.js', '--log-level=warning'], { cwd: dir, stdio: 'pipe' });
+  assert.doesNotMatch(readFileSync(join(dir, 'dist', 'app.js'), 'utf8'), /node:fs/);
+  // esbuild copies no assets: the .wasm goes to wasm/ next to the script (the README says so).
+  mkdirSync(join(dir, 'dist', 'wasm'));
+  cpSync(join(scratch, 'node_modules/davkit/dist/wasm/davkit_wasm_bg.wasm'), join(dir, 'dist', 'wasm', 'davkit_wasm_bg.wasm'));
+  writeFileSync(join(dir, 'dist', 'index.html'), '<!doctype html><meta charset="utf-8"><body><script src="app.js"></script></body>');
+  check(await runPage(join(dir, 'dist')));
+});
