@@ -124,6 +124,8 @@ struct JsSyncState {
     etags: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     pending: std::collections::BTreeSet<String>,
+    #[serde(default)]
+    more: bool,
 }
 
 impl From<JsSyncState> for SyncState {
@@ -134,6 +136,7 @@ impl From<JsSyncState> for SyncState {
             ctag: s.ctag,
             etags: s.etags,
             pending: s.pending,
+            more: s.more,
         }
     }
 }

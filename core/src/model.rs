@@ -213,6 +213,13 @@ pub struct SyncState {
     /// reports, so a state that moved past their token loses nothing.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub pending: BTreeSet<String>,
+    /// A batched sync ([`Session::sync_batch`](crate::Session::sync_batch)) stopped here with
+    /// members of its listing left in `pending` (the `more` of the result that returned this
+    /// state). The next batch fetches them without asking the server for changes again: the
+    /// token (or ctag) already accounts for them, and changes made since are reported by the
+    /// first sync after the last batch. A one-shot sync ignores it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub more: bool,
 }
 
 impl SyncState {

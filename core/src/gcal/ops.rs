@@ -659,6 +659,7 @@ impl GcalSync {
             ctag: None,
             etags,
             pending,
+            more: false,
         };
         self.m.finish(Ok(SyncResult {
             changes,

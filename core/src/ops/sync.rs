@@ -111,9 +111,12 @@ impl Session {
     /// One batch of a sync: like [`Session::sync`], but fetches at most `max_members` members
     /// (at least 1). Members found but not fetched yet wait in the returned state's `pending`
     /// and [`SyncResult::more`] is set: apply the changes, store the state, and call again
-    /// with it until `more` is false. Every returned state is a checkpoint: resuming from it
-    /// (after a crash, a Ctrl-C, the next day) neither loses nor repeats a change, and memory
-    /// is bounded by the batch, not the collection.
+    /// with it until `more` is false. Only the first batch asks the server what changed (one
+    /// sync-collection report or listing); the next ones fetch what it listed, one multiget
+    /// per batch, and changes made meanwhile come with the first sync after the last batch.
+    /// Every returned state is a checkpoint: resuming from it (after a crash, a Ctrl-C, the
+    /// next day) neither loses nor repeats a change, and the data held is bounded by the
+    /// batch, not the collection (the listing's hrefs and ETags are held whole).
     pub fn sync_batch(&self, state: SyncState, kind: CollectionKind, max_members: usize) -> Sync {
         Sync::new(self, state, kind, Some(max_members.max(1)))
     }
@@ -168,6 +171,9 @@ impl Sync {
         }
         let profile = &session.ctx.profile;
         match op.old.sync_token.clone() {
+            _ if op.fetch_limit.is_some() && op.old.more && !op.old.pending.is_empty() => {
+                op.next_batch();
+            }
             Some(token) if !token.is_empty() => op.request_page(Some(token)),
             _ if op.old.ctag.is_some() => op.request_ctag(),
             _ if profile.empty_sync_token => {
@@ -177,6 +183,23 @@ impl Sync {
             _ => op.request_listing(),
         }
         op
+    }
+
+    /// The next batch of a batched sync whose last batch left members of its listing pending:
+    /// they are fetched without a new report (which would only list again what the pending set
+    /// and the token already hold). The token and ctag stay as they are, so changes made on
+    /// the server since that listing are reported by the first sync after the last batch, and
+    /// a pending member that changed or went meanwhile is fetched as it is now: nothing is
+    /// lost or reported twice.
+    fn next_batch(&mut self) {
+        self.method = if self.old.sync_token.is_some() {
+            SyncMethod::SyncCollection
+        } else {
+            SyncMethod::EtagListing
+        };
+        self.new_token = self.old.sync_token.clone();
+        self.new_ctag = self.old.ctag.clone();
+        self.fetch();
     }
 
     fn request_page(&mut self, token: Option<String>) {
@@ -751,14 +774,15 @@ impl Sync {
             ctag: self.new_ctag.take().or_else(|| self.old.ctag.take()),
             etags,
             pending,
+            more: !self.deferred.is_empty(),
         };
         self.m.finish(Ok(SyncResult {
             changes,
+            more: state.more,
             state,
             method: self.method,
             token_was_reset: self.token_was_reset,
             problems,
-            more: !self.deferred.is_empty(),
         }));
     }
 }

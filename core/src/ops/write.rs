@@ -463,7 +463,7 @@ fn checked_name(name: &str) -> Result<&str> {
 
 /// `{UID}.ics` for a calendar object (Google Calendar stores events under that name whatever
 /// the client asked for).
-fn uid_name(data: &str, limits: &crate::Limits) -> Result<String> {
+pub(crate) fn uid_name(data: &str, limits: &crate::Limits) -> Result<String> {
     let calendar = crate::icalendar::Calendar::parse_with_limits(data, limits)
         .map_err(|e| Error::new(e.error_kind(), e.to_string()))?;
     let uid = calendar
@@ -477,19 +477,30 @@ fn uid_name(data: &str, limits: &crate::Limits) -> Result<String> {
 /// Whether what the server holds is what was sent: the same content lines, unfolded as RFC
 /// 5545 §3.1 says ([`unfold_bytes`](crate::contentline::unfold_bytes)), in any order (servers
 /// reorder properties when they store an object), trailing space and line endings aside.
-fn same_data(sent: &[u8], stored: &[u8]) -> bool {
-    let lines = |b: &[u8]| -> Vec<String> {
-        let unfolded = crate::contentline::unfold_bytes(b);
-        let mut out: Vec<String> = String::from_utf8_lossy(&unfolded)
-            .lines()
-            .map(str::trim_end)
-            .filter(|l| !l.is_empty())
-            .map(str::to_owned)
-            .collect();
-        out.sort_unstable();
-        out
-    };
-    lines(sent) == lines(stored)
+pub(crate) fn same_data(sent: &[u8], stored: &[u8]) -> bool {
+    sorted_lines(sent) == sorted_lines(stored)
+}
+
+/// Whether what the server holds has every content line that was sent (a server that
+/// rewrites what it stores, like Google, adds properties of its own).
+pub(crate) fn contains_data(sent: &[u8], stored: &[u8]) -> bool {
+    let stored = sorted_lines(stored);
+    sorted_lines(sent)
+        .iter()
+        .all(|line| stored.binary_search(line).is_ok())
+}
+
+/// The unfolded content lines, trailing space and empty lines aside, sorted.
+fn sorted_lines(b: &[u8]) -> Vec<String> {
+    let unfolded = crate::contentline::unfold_bytes(b);
+    let mut out: Vec<String> = String::from_utf8_lossy(&unfolded)
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    out.sort_unstable();
+    out
 }
 
 fn is_vcard(data: &str) -> bool {

@@ -4,7 +4,8 @@
 //! 1. After a successful sync, every member nothing touched while the sync ran, and that is
 //!    not pending in the returned state, is in the mirror exactly as on the server (presence,
 //!    ETag, data), and the state holds its ETag. With no concurrent change and no problem
-//!    reported that is "the mirror equals the server".
+//!    reported that is "the mirror equals the server". A batched sync runs from the batch
+//!    that listed (the later ones fetch what it listed) to the one that returns `more` false.
 //! 2. A failed sync changes neither the mirror nor the stored state; once faults stop, the
 //!    next successful sync converges (mirror, state and server agree, nothing pending) and a
 //!    sync after it reports no change.

@@ -1,0 +1,266 @@
+//! How many requests a sync of a large collection takes, one-shot and in batches: an initial
+//! sync of 1,000 events is one sync-collection report and one multiget per batch (the
+//! multiget holds up to 1,000 members), so 2 requests at once and 3 in batches of 500. The
+//! exchanges are answered by a scripted server in the shape of Radicale's recorded answers
+//! (`tests/vectors/sync/`), and every request is logged and checked against that script.
+
+#![allow(clippy::panic)] // test helpers report failures by panicking
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use davkit::{
+    Change, CollectionKind, Config, Credentials, DavClient, HttpRequest, HttpResponse, SyncResult,
+    SyncState, Transport,
+};
+
+const SERVER: &str = "http://127.0.0.1:5232/";
+const COLLECTION: &str = "http://127.0.0.1:5232/alice/work/";
+const TOKEN: &str = "http://radicale.org/ns/sync/1000";
+
+/// A collection of `members` events answering sync-collection (the initial report lists them
+/// all; the token it hands out stays current, so a report from it lists nothing) and
+/// calendar-multiget, logging each request as
+/// `"sync-collection"` or `"multiget N"` (N members asked for).
+struct Scripted {
+    members: usize,
+    log: RefCell<Vec<String>>,
+}
+
+fn name(i: usize) -> String {
+    format!("e{i:05}.ics")
+}
+
+fn event(i: usize) -> String {
+    format!(
+        "BEGIN:VCALENDAR&#13;\nVERSION:2.0&#13;\nBEGIN:VEVENT&#13;\nUID:e{i}&#13;\nDTSTAMP:20260101T000000Z&#13;\nDTSTART:20260301T090000Z&#13;\nSUMMARY:event {i}&#13;\nEND:VEVENT&#13;\nEND:VCALENDAR&#13;\n"
+    )
+}
+
+const HEAD: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<d:multistatus xmlns:d=\"DAV:\" xmlns:c=\"urn:ietf:params:xml:ns:caldav\">\n";
+
+impl Scripted {
+    fn new(members: usize) -> Self {
+        Scripted {
+            members,
+            log: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn answer(&self, request: &HttpRequest) -> HttpResponse {
+        let body = request.body_text().unwrap_or("");
+        assert_eq!(
+            request.method.as_str(),
+            "REPORT",
+            "only REPORTs are expected"
+        );
+        assert_eq!(request.url.as_str(), COLLECTION);
+        let mut out = String::from(HEAD);
+        if body.contains("<d:sync-collection") {
+            if body.contains(&format!("<d:sync-token>{TOKEN}</d:sync-token>")) {
+                // Nothing changed since the token.
+                self.log
+                    .borrow_mut()
+                    .push("sync-collection from the token".into());
+                out.push_str(&format!(
+                    "<d:sync-token>{TOKEN}</d:sync-token></d:multistatus>"
+                ));
+                return HttpResponse::new(207, out);
+            }
+            assert!(body.contains("<d:sync-token/>"), "an unknown token: {body}");
+            self.log.borrow_mut().push("sync-collection".into());
+            for i in 0..self.members {
+                out.push_str(&format!(
+                    "<d:response><d:href>/alice/work/{}</d:href><d:propstat><d:prop><d:getetag>\"{i}\"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>\n",
+                    name(i)
+                ));
+            }
+            out.push_str(&format!("<d:sync-token>{TOKEN}</d:sync-token>"));
+        } else if body.contains("calendar-multiget") {
+            let mut asked = 0;
+            for part in body.split("<d:href>").skip(1) {
+                let href = part.split("</d:href>").next().unwrap_or("");
+                let i: usize = href
+                    .rsplit("/e")
+                    .next()
+                    .and_then(|n| n.strip_suffix(".ics"))
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or_else(|| panic!("a multiget for an unknown member: {href}"));
+                asked += 1;
+                out.push_str(&format!(
+                    "<d:response><d:href>/alice/work/{}</d:href><d:propstat><d:prop><d:getetag>\"{i}\"</d:getetag><c:calendar-data>{}</c:calendar-data></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>\n",
+                    name(i),
+                    event(i)
+                ));
+            }
+            self.log.borrow_mut().push(format!("multiget {asked}"));
+        } else {
+            panic!("an unexpected REPORT: {body}");
+        }
+        out.push_str("</d:multistatus>");
+        HttpResponse::new(207, out)
+    }
+}
+
+impl Transport for &Scripted {
+    async fn send(&self, request: HttpRequest) -> davkit::Result<HttpResponse> {
+        Ok(self.answer(&request))
+    }
+}
+
+/// Runs a future that never waits for anything outside (the script answers at once).
+fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..1_000_000 {
+        if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+    panic!("the operation never finished");
+}
+
+fn client(server: &Scripted) -> DavClient<&Scripted> {
+    DavClient::new(Config::new(SERVER, Credentials::None), server).expect("a valid configuration")
+}
+
+/// Every member added exactly once, and the final state holds every ETag and the token.
+fn check_complete(members: usize, results: &[SyncResult]) {
+    let mut added: Vec<&str> = results
+        .iter()
+        .flat_map(|r| &r.changes)
+        .map(|c| match c {
+            Change::Added(o) => o.url.as_str(),
+            other => panic!("only additions are expected: {other:?}"),
+        })
+        .collect();
+    added.sort_unstable();
+    let expected: Vec<String> = (0..members)
+        .map(|i| format!("{COLLECTION}{}", name(i)))
+        .collect();
+    assert_eq!(added, expected);
+    let last = results.last().expect("at least one result");
+    assert!(!last.more);
+    assert!(last.state.pending.is_empty());
+    assert!(!last.state.more);
+    assert_eq!(last.state.etags.len(), members);
+    assert_eq!(last.state.sync_token.as_deref(), Some(TOKEN));
+    assert!(results.iter().all(|r| r.problems.is_empty()));
+}
+
+fn batched(members: usize, max: usize) -> (Vec<String>, Vec<SyncResult>) {
+    let server = Scripted::new(members);
+    let dav = client(&server);
+    let mut state = SyncState::new(COLLECTION);
+    let mut results = Vec::new();
+    loop {
+        let r = block_on(dav.sync_batch(state, CollectionKind::Calendar, max)).expect("a batch");
+        assert!(r.changes.len() <= max, "a batch delivers at most its size");
+        assert_eq!(
+            r.state.more, r.more,
+            "the state records whether batches remain"
+        );
+        state = r.state.clone();
+        let more = r.more;
+        results.push(r);
+        if !more {
+            break;
+        }
+        assert!(results.len() <= members, "batches must end");
+    }
+    check_complete(members, &results);
+    (server.log.take(), results)
+}
+
+#[test]
+fn one_shot_initial_sync_of_1000_events_takes_2_requests() {
+    let server = Scripted::new(1000);
+    let r = block_on(client(&server).sync(SyncState::new(COLLECTION), CollectionKind::Calendar))
+        .expect("the sync");
+    assert!(!r.more && !r.state.more);
+    check_complete(1000, &[r]);
+    assert_eq!(server.log.take(), ["sync-collection", "multiget 1000"]);
+}
+
+#[test]
+fn batched_initial_sync_is_one_report_and_one_multiget_per_batch() {
+    let (log, results) = batched(1000, 500);
+    assert_eq!(log, ["sync-collection", "multiget 500", "multiget 500"]);
+    assert_eq!(results.len(), 2);
+    assert!(results[0].more && results[0].state.more);
+    assert_eq!(results[0].state.pending.len(), 500);
+
+    let (log, results) = batched(1000, 250);
+    assert_eq!(
+        log,
+        [
+            "sync-collection",
+            "multiget 250",
+            "multiget 250",
+            "multiget 250",
+            "multiget 250"
+        ]
+    );
+    assert_eq!(results.len(), 4);
+
+    let (log, _) = batched(1000, 300);
+    assert_eq!(
+        log,
+        [
+            "sync-collection",
+            "multiget 300",
+            "multiget 300",
+            "multiget 300",
+            "multiget 100"
+        ]
+    );
+}
+
+#[test]
+fn a_batch_resumed_from_a_stored_checkpoint_asks_nothing_again() {
+    let server = Scripted::new(10);
+    let dav = client(&server);
+    let first = block_on(dav.sync_batch(SyncState::new(COLLECTION), CollectionKind::Calendar, 4))
+        .expect("the first batch");
+    assert!(first.more);
+    // The app stores the checkpoint as JSON and stops; later it resumes from the stored text.
+    let stored = first.state.to_json();
+    assert!(stored.contains("\"more\":true"), "{stored}");
+    let resumed = SyncState::resume(COLLECTION, Some(&stored)).expect("the stored state");
+    let mut results = vec![first];
+    let mut state = resumed;
+    loop {
+        let r = block_on(dav.sync_batch(state, CollectionKind::Calendar, 4)).expect("a batch");
+        state = r.state.clone();
+        let more = r.more;
+        results.push(r);
+        if !more {
+            break;
+        }
+    }
+    check_complete(10, &results);
+    assert_eq!(
+        server.log.take(),
+        ["sync-collection", "multiget 4", "multiget 4", "multiget 2"]
+    );
+    // A one-shot sync from the same checkpoint asks the server again (it ignores `more`)
+    // and fetches every pending member.
+    let server = Scripted::new(10);
+    let dav = client(&server);
+    let first = block_on(dav.sync_batch(SyncState::new(COLLECTION), CollectionKind::Calendar, 4))
+        .expect("the first batch");
+    let rest = block_on(dav.sync(first.state.clone(), CollectionKind::Calendar));
+    let rest = rest.expect("a one-shot sync from the checkpoint");
+    check_complete(10, &[first, rest]);
+    assert_eq!(
+        server.log.take(),
+        [
+            "sync-collection",
+            "multiget 4",
+            "sync-collection from the token",
+            "multiget 6"
+        ]
+    );
+}
