@@ -265,6 +265,48 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
             .await
     }
 
+    /// Sends a write queue (see [`crate::queue`]): call
+    /// [`WriteQueue::begin_flush`](crate::WriteQueue::begin_flush) and store its JSON first.
+    /// A flush stopped by a 401 (with a token provider) or a rate limit goes on from the queue
+    /// it returned, after a fresh token or the retry policy's delay; the outcomes of every run
+    /// come back together. Store `result.queue` after applying the outcomes.
+    pub async fn flush(&self, queue: crate::WriteQueue) -> Result<crate::FlushResult> {
+        let mut attempt = 0;
+        let mut refreshed = false;
+        if let Some(tokens) = &self.tokens {
+            self.set_token(tokens.token(false).await?);
+        }
+        let mut outcomes = Vec::new();
+        let mut queue = queue;
+        loop {
+            let session = self.session();
+            let mut result = drive(session.flush(queue), &self.transport).await?;
+            outcomes.append(&mut result.outcomes);
+            let Some(error) = result.stopped.take() else {
+                return Ok(crate::FlushResult { outcomes, ..result });
+            };
+            queue = result.queue;
+            if error.kind() == ErrorKind::Unauthorized
+                && !refreshed
+                && let Some(tokens) = &self.tokens
+            {
+                refreshed = true;
+                self.set_token(tokens.token(true).await?);
+                continue;
+            }
+            match session.retry_policy().delay_ms(attempt, &error) {
+                Some(ms) if self.transport.sleep(ms).await => attempt += 1,
+                _ => {
+                    return Ok(crate::FlushResult {
+                        queue,
+                        outcomes,
+                        stopped: Some(error),
+                    });
+                }
+            }
+        }
+    }
+
     /// Google Calendar API: the user's calendars (all pages).
     pub async fn gcal_calendars(&self) -> Result<Vec<crate::gcal::CalendarListEntry>> {
         self.run(|s| s.gcal_calendars()).await

@@ -93,6 +93,7 @@ pub mod oauth;
 pub mod op;
 pub mod ops;
 pub mod profile;
+pub mod queue;
 #[cfg(feature = "reqwest")]
 #[doc = include_str!("../../README.md")]
 #[allow(rustdoc::broken_intra_doc_links)]
@@ -134,6 +135,10 @@ pub use ops::single::SingleExchange;
 pub use ops::sync::Sync;
 pub use ops::write::Write;
 pub use profile::Profile;
+pub use queue::{
+    Entry, EntryOp, EntryState, Flush, FlushResult, Outcome, OutcomeKind, Policy, Resolution,
+    Resolved, WriteQueue,
+};
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::ReqwestTransport;
 pub use retry::RetryPolicy;

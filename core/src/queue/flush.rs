@@ -1,0 +1,772 @@
+//! The flush: a sans-IO operation that sends a [`WriteQueue`]'s entries one after another
+//! through the conditional [`Write`] operation (and GETs, listings and multigets to verify and
+//! to read the server's side of a conflict), forwarding the inner operations' requests under
+//! its own request ids.
+//!
+//! Per entry:
+//!
+//! 1. A create by POST (Google Contacts) of an entry that an earlier flush may have sent is
+//!    first looked up by UID (one listing and one multiget of the collection per flush): found
+//!    holding our data, it is done; found changed, it is a conflict; not found, it is posted.
+//!    A create whose earlier POST may have applied is never posted blindly.
+//! 2. The write, with the entry's base ETag (`If-Match`) or `If-None-Match: *`, adapted to the
+//!    profile by [`Write`]. A delete whose base is unknown (a create a flush may have sent,
+//!    then deleted locally) reads the object first and deletes it only if it holds our data.
+//! 3. A 412, or a 404 for an update or delete, reads the object: if it holds the entry's data,
+//!    the write was applied (by an earlier flush cut off before it was confirmed) and is not
+//!    repeated; if it holds data an earlier flush sent, the entry is rebased on it and written
+//!    once more; otherwise it is a conflict, resolved by the entry's [`Policy`].
+//! 4. A transport failure, rate limit, 401 or server error stops the flush (the entry stays
+//!    queued, and is verified next time); an error that retrying cannot fix marks the entry
+//!    failed and the flush goes on.
+
+use std::collections::HashMap;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::href;
+use crate::http::{HttpResponse, RequestId};
+use crate::model::{CollectionKind, DavObject, WriteResult};
+use crate::op::{Operation, Poll};
+use crate::ops::objects::{MultigetResult, Objects};
+use crate::ops::single::SingleExchange;
+use crate::ops::write::Write;
+use crate::session::Session;
+
+use super::merge;
+use super::{
+    Entry, EntryOp, EntryState, FlushResult, Outcome, OutcomeKind, Policy, Resolved, WriteQueue,
+};
+
+/// How many times one entry may be written again after a conflict or a rebase in one flush
+/// (another device that keeps changing the object wins the race; the entry is then kept as a
+/// conflict).
+const MAX_ROUNDS: u8 = 3;
+
+enum Inner {
+    Write(Box<Write>),
+    Get(SingleExchange<DavObject>),
+    List(SingleExchange<Objects>),
+    Multiget(crate::ops::objects::Multiget),
+}
+
+enum InnerDone {
+    Write(Result<WriteResult>),
+    Get(Result<DavObject>),
+    List(Result<Objects>),
+    Multiget(Result<MultigetResult>),
+}
+
+impl Inner {
+    fn poll(&mut self) -> Poll<InnerDone> {
+        fn map<T>(p: Poll<T>, f: impl FnOnce(Result<T>) -> InnerDone) -> Poll<InnerDone> {
+            match p {
+                Poll::Send(r) => Poll::Send(r),
+                Poll::Wait => Poll::Wait,
+                Poll::Done(r) => Poll::Done(Ok(f(r))),
+            }
+        }
+        match self {
+            Inner::Write(op) => map(op.poll(), InnerDone::Write),
+            Inner::Get(op) => map(op.poll(), InnerDone::Get),
+            Inner::List(op) => map(op.poll(), InnerDone::List),
+            Inner::Multiget(op) => map(op.poll(), InnerDone::Multiget),
+        }
+    }
+
+    fn handle_response(&mut self, id: RequestId, response: HttpResponse) {
+        match self {
+            Inner::Write(op) => op.handle_response(id, response),
+            Inner::Get(op) => op.handle_response(id, response),
+            Inner::List(op) => op.handle_response(id, response),
+            Inner::Multiget(op) => op.handle_response(id, response),
+        }
+    }
+
+    fn handle_transport_error(&mut self, id: RequestId, error: Error) {
+        match self {
+            Inner::Write(op) => op.handle_transport_error(id, error),
+            Inner::Get(op) => op.handle_transport_error(id, error),
+            Inner::List(op) => op.handle_transport_error(id, error),
+            Inner::Multiget(op) => op.handle_transport_error(id, error),
+        }
+    }
+}
+
+/// What the current inner operation is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    /// The write itself.
+    Main,
+    /// Reading the server's version after a 412 or 404.
+    Read,
+    /// Reading the object before a delete whose base is unknown.
+    ReadBeforeDelete,
+    /// Listing the collection to find earlier POSTs by UID.
+    FindList,
+    /// Fetching the listed members to find earlier POSTs by UID.
+    FindFetch,
+}
+
+/// The entry being worked on.
+struct Work {
+    entry: Entry,
+    step: Step,
+    rounds: u8,
+    how: Resolved,
+}
+
+/// Sends a [`WriteQueue`]; create it with [`Session::flush`]. Its output is a
+/// [`FlushResult`]; it fails only when the queue was not begun ([`WriteQueue::begin_flush`]).
+pub struct Flush {
+    session: Session,
+    start: WriteQueue,
+    /// The entries to send, in order (the pending ones when the flush was made).
+    todo: std::vec::IntoIter<Entry>,
+    work: Option<Work>,
+    inner: Option<Inner>,
+    /// Outer request id -> the inner operation's id, for the current inner operation.
+    ids: Vec<(RequestId, RequestId)>,
+    next_id: u32,
+    outcomes: Vec<Outcome>,
+    stopped: Option<Error>,
+    /// Objects of a collection by UID, for POST verification (per collection URL).
+    found: HashMap<String, HashMap<String, DavObject>>,
+    /// The collection being searched by `FindList`/`FindFetch`.
+    searching: Option<String>,
+    failed: Option<Error>,
+    done: bool,
+}
+
+impl std::fmt::Debug for Flush {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Flush")
+            .field("outcomes", &self.outcomes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// Sends a write queue (see [`crate::queue`]): call [`WriteQueue::begin_flush`] and store
+    /// its JSON first, then run this with the queue. Entries conflicted or failed earlier are
+    /// skipped; the result holds the queue without the entries the server confirmed, and one
+    /// outcome per entry finished.
+    pub fn flush(&self, queue: WriteQueue) -> Flush {
+        let failed = queue
+            .entries
+            .iter()
+            .any(|e| e.state == EntryState::Pending && !e.ready())
+            .then(|| {
+                Error::new(
+                    ErrorKind::InvalidInput,
+                    "the write queue has entries changed since begin_flush: call begin_flush() \
+                     and store its JSON before flushing",
+                )
+            });
+        let todo: Vec<Entry> = queue
+            .entries
+            .iter()
+            .filter(|e| e.state == EntryState::Pending)
+            .cloned()
+            .collect();
+        Flush {
+            session: self.clone(),
+            start: queue,
+            todo: todo.into_iter(),
+            work: None,
+            inner: None,
+            ids: Vec::new(),
+            next_id: 1,
+            outcomes: Vec::new(),
+            stopped: None,
+            found: HashMap::new(),
+            searching: None,
+            failed,
+            done: false,
+        }
+    }
+}
+
+impl Operation for Flush {
+    type Output = FlushResult;
+
+    fn poll(&mut self) -> Poll<FlushResult> {
+        if let Some(e) = self.failed.take() {
+            self.done = true;
+            return Poll::Done(Err(e));
+        }
+        loop {
+            if self.done {
+                return Poll::Done(Err(Error::new(
+                    ErrorKind::Protocol,
+                    "the flush has already finished",
+                )));
+            }
+            if let Some(inner) = &mut self.inner {
+                match inner.poll() {
+                    Poll::Send(mut request) => {
+                        let outer = RequestId(self.next_id);
+                        self.next_id = self.next_id.wrapping_add(1);
+                        self.ids.push((outer, request.id));
+                        request.id = outer;
+                        return Poll::Send(request);
+                    }
+                    Poll::Wait => return Poll::Wait,
+                    Poll::Done(result) => {
+                        self.inner = None;
+                        self.ids.clear();
+                        match result {
+                            Ok(done) => self.on_done(done),
+                            Err(e) => self.stop(e),
+                        }
+                        continue;
+                    }
+                }
+            }
+            if self.work.is_some() {
+                // A step finished without starting another: the entry is done.
+                self.work = None;
+            }
+            if self.stopped.is_some() {
+                return self.finish();
+            }
+            match self.todo.next() {
+                Some(entry) => self.start_entry(entry),
+                None => return self.finish(),
+            }
+        }
+    }
+
+    fn handle_response(&mut self, id: RequestId, response: HttpResponse) {
+        if let Some((inner_id, inner)) = self.route(id) {
+            inner.handle_response(inner_id, response);
+        }
+    }
+
+    fn handle_transport_error(&mut self, id: RequestId, error: Error) {
+        if let Some((inner_id, inner)) = self.route(id) {
+            inner.handle_transport_error(inner_id, error);
+        }
+    }
+}
+
+/// Errors that stop a flush: the next flush may succeed (offline, rate-limited, a token to
+/// refresh, a server in trouble, a garbled answer).
+fn stops(e: &Error) -> bool {
+    match e.kind() {
+        ErrorKind::Transport
+        | ErrorKind::RateLimited
+        | ErrorKind::Unauthorized
+        | ErrorKind::Xml
+        | ErrorKind::Protocol => true,
+        ErrorKind::Http => e.status().is_none_or(|s| s >= 500),
+        _ => false,
+    }
+}
+
+impl Flush {
+    fn route(&mut self, outer: RequestId) -> Option<(RequestId, &mut Inner)> {
+        let index = self.ids.iter().position(|(o, _)| *o == outer)?;
+        let (_, inner_id) = self.ids.swap_remove(index);
+        self.inner.as_mut().map(|i| (inner_id, i))
+    }
+
+    fn finish(&mut self) -> Poll<FlushResult> {
+        self.done = true;
+        let mut queue = std::mem::take(&mut self.start);
+        let outcomes = std::mem::take(&mut self.outcomes);
+        let result = FlushResult {
+            queue: WriteQueue::new(),
+            outcomes,
+            stopped: self.stopped.take(),
+        };
+        queue.apply(&result);
+        Poll::Done(Ok(FlushResult { queue, ..result }))
+    }
+
+    fn stop(&mut self, error: Error) {
+        self.stopped = Some(error);
+        self.work = None;
+    }
+
+    fn policy(&self, entry: &Entry) -> Policy {
+        entry.policy.unwrap_or(self.start.policy)
+    }
+
+    fn run(&mut self, step: Step, inner: Inner) {
+        if let Some(w) = &mut self.work {
+            w.step = step;
+        }
+        self.inner = Some(inner);
+    }
+
+    fn start_entry(&mut self, entry: Entry) {
+        let post = self.session.ctx.profile.create_by_post;
+        let needs_search = post && entry.runs > 1 && matches!(entry.op, EntryOp::Create { .. });
+        let collection = entry.collection_url.clone();
+        let read_first = entry.op == EntryOp::Delete && entry.base_etag.is_none();
+        self.work = Some(Work {
+            entry,
+            step: Step::Main,
+            rounds: 0,
+            how: Resolved::Clean,
+        });
+        if read_first {
+            let url = self.current().url.clone();
+            self.run(
+                Step::ReadBeforeDelete,
+                Inner::Get(self.session.get_object(&url)),
+            );
+        } else if needs_search && !self.found.contains_key(&collection) {
+            self.searching = Some(collection.clone());
+            self.run(
+                Step::FindList,
+                Inner::List(self.session.list_objects(&collection)),
+            );
+        } else if needs_search {
+            self.after_search();
+        } else {
+            self.write();
+        }
+    }
+
+    fn current(&self) -> &Entry {
+        // Only called while an entry is being worked on.
+        match &self.work {
+            Some(w) => &w.entry,
+            None => unreachable_entry(),
+        }
+    }
+
+    /// Sends the entry's write as it stands.
+    fn write(&mut self) {
+        let Some(w) = &self.work else { return };
+        let e = &w.entry;
+        let s = &self.session;
+        let op = match (&e.op, &e.base_etag) {
+            (EntryOp::Create { data }, _) => {
+                let name = last_segment(&e.url);
+                s.create_object(&e.collection_url, &name, data)
+            }
+            (EntryOp::Update { data }, Some(etag)) => s.update_object(&e.url, data, etag),
+            (EntryOp::Delete, Some(etag)) => s.delete_object(&e.url, etag),
+            (_, None) => {
+                let error = Error::new(
+                    ErrorKind::InvalidInput,
+                    "a queued update or delete without a base ETag",
+                );
+                return self.fail(error);
+            }
+        };
+        self.run(Step::Main, Inner::Write(Box::new(op)));
+    }
+
+    fn on_done(&mut self, done: InnerDone) {
+        let Some(step) = self.work.as_ref().map(|w| w.step) else {
+            return;
+        };
+        match (step, done) {
+            (Step::Main, InnerDone::Write(r)) => self.on_write(r),
+            (Step::Read, InnerDone::Get(r)) => self.on_read(r, false),
+            (Step::ReadBeforeDelete, InnerDone::Get(r)) => self.on_read(r, true),
+            (Step::FindList, InnerDone::List(r)) => self.on_list(r),
+            (Step::FindFetch, InnerDone::Multiget(r)) => self.on_fetch(r),
+            _ => self.stop(Error::new(
+                ErrorKind::Protocol,
+                "the flush got an answer for a step it was not in",
+            )),
+        }
+    }
+
+    fn outcome(&mut self, url: String, kind: OutcomeKind) {
+        let Some(w) = self.work.take() else { return };
+        let rev = self.start.entry(w.entry.id).map_or(w.entry.rev, |e| e.rev);
+        self.outcomes.push(Outcome {
+            id: w.entry.id,
+            rev,
+            url,
+            kind,
+        });
+    }
+
+    fn fail(&mut self, error: Error) {
+        let url = self.current().url.clone();
+        self.outcome(url, OutcomeKind::Failed { error });
+    }
+
+    fn on_write(&mut self, result: Result<WriteResult>) {
+        let (kind_is_delete, how) = match &self.work {
+            Some(w) => (w.entry.op == EntryOp::Delete, w.how),
+            None => return,
+        };
+        match result {
+            Ok(r) if kind_is_delete => self.outcome(
+                r.url,
+                OutcomeKind::Deleted {
+                    already_gone: false,
+                    how,
+                },
+            ),
+            Ok(r) => {
+                let data = r
+                    .data
+                    .or_else(|| self.current().op.data().map(str::to_owned));
+                self.outcome(
+                    r.url,
+                    OutcomeKind::Written {
+                        etag: r.etag,
+                        data,
+                        how,
+                    },
+                );
+            }
+            Err(e) if kind_is_delete && e.kind() == ErrorKind::NotFound => {
+                let url = self.current().url.clone();
+                self.outcome(
+                    url,
+                    OutcomeKind::Deleted {
+                        already_gone: true,
+                        how,
+                    },
+                );
+            }
+            Err(e)
+                if e.kind() == ErrorKind::PreconditionFailed
+                    || (e.kind() == ErrorKind::NotFound
+                        && !matches!(self.current().op, EntryOp::Create { .. })) =>
+            {
+                let url = self.target_url();
+                self.run(Step::Read, Inner::Get(self.session.get_object(&url)));
+            }
+            Err(e) if stops(&e) => self.stop(e),
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// Where the entry's object is on the server: its URL, or for a create on a server that
+    /// names objects after their UID (Google Calendar), that name.
+    fn target_url(&self) -> String {
+        let e = self.current();
+        if let EntryOp::Create { data } = &e.op
+            && self.session.ctx.profile.name_by_uid
+            && let Ok(name) = crate::ops::write::uid_name(data, &self.session.ctx.limits)
+            && let Ok(base) = url::Url::parse(&e.collection_url)
+            && let Ok(u) = href::as_collection(&base).join(&href::encode_segment(&name))
+        {
+            return u.to_string();
+        }
+        e.url.clone()
+    }
+
+    /// Whether the server's data is this data as written (a server that rewrites what it
+    /// stores, like Google, may add properties).
+    fn holds(&self, sent: &str, server: &str) -> bool {
+        if crate::ops::write::same_data(sent.as_bytes(), server.as_bytes()) {
+            return true;
+        }
+        self.session.ctx.profile.reread_after_write
+            && crate::ops::write::contains_data(sent.as_bytes(), server.as_bytes())
+    }
+
+    /// The server's version, after a 412/404 (or before a delete with no base).
+    fn on_read(&mut self, result: Result<DavObject>, before_delete: bool) {
+        let server = match result {
+            Ok(obj) => Some(obj),
+            Err(e) if e.kind() == ErrorKind::NotFound => None,
+            Err(e) if stops(&e) => return self.stop(e),
+            Err(e) => return self.fail(e),
+        };
+        let e = self.current().clone();
+        let server_data = server.as_ref().and_then(|o| o.data.clone());
+        // Done already: the server holds the entry's data, or the object to delete is gone.
+        if let (Some(local), Some(s), Some(obj)) = (e.op.data(), &server_data, &server)
+            && self.holds(local, s)
+        {
+            let (url, etag, data) = (obj.url.clone(), obj.etag.clone(), obj.data.clone());
+            return self.outcome(
+                url,
+                OutcomeKind::Written {
+                    etag,
+                    data,
+                    how: Resolved::AlreadyApplied,
+                },
+            );
+        }
+        if e.op == EntryOp::Delete && server.is_none() {
+            let how = self.work.as_ref().map_or(Resolved::Clean, |w| w.how);
+            return self.outcome(
+                e.url.clone(),
+                OutcomeKind::Deleted {
+                    already_gone: true,
+                    how,
+                },
+            );
+        }
+        // An earlier flush's write is there: go on from it.
+        if let (Some(s), Some(obj)) = (&server_data, &server)
+            && let Some(earlier) = e.sent.iter().find(|sent| self.holds(sent, s)).cloned()
+            && obj.etag.is_some()
+        {
+            return self.rebase(obj.clone(), Some(earlier), None);
+        }
+        if before_delete {
+            // A delete of what a flush may have created: the object there is not ours.
+            return self.conflict(
+                e,
+                server,
+                "the object there is not the one this queue created",
+            );
+        }
+        let reason = match &server {
+            Some(_) => "the object changed on the server",
+            None => "the object is gone on the server",
+        };
+        self.conflict(e, server, reason);
+    }
+
+    /// Writes the entry again on the server's version `obj` (with `data`, else the entry's).
+    fn rebase(&mut self, obj: DavObject, base_data: Option<String>, how: Option<Resolved>) {
+        let Some(w) = &mut self.work else { return };
+        w.rounds += 1;
+        if w.rounds > MAX_ROUNDS {
+            let e = w.entry.clone();
+            return self.conflict_kept(
+                e,
+                Some(obj),
+                "the object kept changing on the server while the flush wrote it",
+            );
+        }
+        if let Some(how) = how {
+            w.how = how;
+        }
+        let e = &mut w.entry;
+        e.url = obj.url.clone();
+        e.base_etag = obj.etag.clone();
+        e.base_data = base_data.or(obj.data);
+        if let EntryOp::Create { data } = &e.op {
+            e.op = EntryOp::Update { data: data.clone() };
+        }
+        self.write();
+    }
+
+    /// A conflict: the policy decides.
+    fn conflict(&mut self, e: Entry, server: Option<DavObject>, reason: &str) {
+        let policy = self.policy(&e);
+        let local = e.op.data().map(str::to_owned);
+        let decision = match policy {
+            Policy::KeepBoth => Decision::Keep,
+            Policy::ServerWins => Decision::Server,
+            Policy::LocalWins => Decision::Local,
+            Policy::NewestWins => match (&local, server.as_ref().and_then(|o| o.data.as_deref())) {
+                (Some(l), Some(s)) => match (merge::modified(l), merge::modified(s)) {
+                    (Some(a), Some(b)) if a > b => Decision::Local,
+                    (Some(a), Some(b)) if a < b => Decision::Server,
+                    _ => Decision::Keep,
+                },
+                _ => Decision::Keep,
+            },
+            Policy::Merge => match (
+                &local,
+                e.base_data.as_deref(),
+                server.as_ref().and_then(|o| o.data.as_deref()),
+            ) {
+                (Some(l), Some(b), Some(s)) => match merge::merge(b, l, s) {
+                    Some(m) => Decision::Merged(m),
+                    None => Decision::Keep,
+                },
+                _ => Decision::Keep,
+            },
+        };
+        let can_write = server.as_ref().is_none_or(|o| o.etag.is_some());
+        match decision {
+            Decision::Server => {
+                let url = server.as_ref().map_or(e.url.clone(), |o| o.url.clone());
+                self.outcome(
+                    url,
+                    OutcomeKind::ServerKept {
+                        local,
+                        server,
+                        policy,
+                    },
+                );
+            }
+            Decision::Local if can_write => match server {
+                Some(obj) => self.rebase(obj, None, Some(Resolved::LocalWins)),
+                None => self.recreate(Resolved::LocalWins),
+            },
+            Decision::Merged(merged) if can_write => {
+                let Some(obj) = server else {
+                    return self.conflict_kept(e, None, reason);
+                };
+                if obj.data.as_deref().is_some_and(|s| self.holds(&merged, s)) {
+                    // The merge is what the server holds (an earlier flush wrote it).
+                    let (url, etag, data) = (obj.url.clone(), obj.etag.clone(), obj.data.clone());
+                    return self.outcome(
+                        url,
+                        OutcomeKind::Written {
+                            etag,
+                            data,
+                            how: Resolved::Merged,
+                        },
+                    );
+                }
+                if let Some(w) = &mut self.work {
+                    w.entry.op = EntryOp::Update { data: merged };
+                }
+                self.rebase(obj, None, Some(Resolved::Merged));
+            }
+            _ => self.conflict_kept(e, server, reason),
+        }
+    }
+
+    /// Creates the entry's object again (local wins over a deletion on the server).
+    fn recreate(&mut self, how: Resolved) {
+        let Some(w) = &mut self.work else { return };
+        w.rounds += 1;
+        if w.rounds > MAX_ROUNDS {
+            let e = w.entry.clone();
+            return self.conflict_kept(e, None, "the object kept changing on the server");
+        }
+        w.how = how;
+        let e = &mut w.entry;
+        match e.op.data() {
+            Some(data) => {
+                e.op = EntryOp::Create {
+                    data: data.to_owned(),
+                };
+                e.base_etag = None;
+                self.write();
+            }
+            None => {
+                let url = e.url.clone();
+                self.outcome(
+                    url,
+                    OutcomeKind::Deleted {
+                        already_gone: true,
+                        how,
+                    },
+                );
+            }
+        }
+    }
+
+    fn conflict_kept(&mut self, e: Entry, server: Option<DavObject>, reason: &str) {
+        let original = self.start.entry(e.id).cloned().unwrap_or(e);
+        self.outcome(
+            original.url.clone(),
+            OutcomeKind::Conflict {
+                local: original.op.data().map(str::to_owned),
+                base: original.base_data.clone(),
+                server,
+                reason: reason.to_owned(),
+            },
+        );
+    }
+
+    fn on_list(&mut self, result: Result<Objects>) {
+        let objects = match result {
+            Ok(o) => o,
+            Err(e) => return self.stop(e),
+        };
+        let collection = self.searching.clone().unwrap_or_default();
+        let hrefs: Vec<String> = objects.into_iter().map(|o| o.url).collect();
+        if hrefs.is_empty() {
+            self.found.insert(collection, HashMap::new());
+            return self.after_search();
+        }
+        let kind = match self.current().op.data() {
+            Some(d) if d.trim_start().starts_with("BEGIN:VCARD") => CollectionKind::AddressBook,
+            _ => CollectionKind::Calendar,
+        };
+        let op = self.session.multiget(&collection, kind, hrefs);
+        self.run(Step::FindFetch, Inner::Multiget(op));
+    }
+
+    fn on_fetch(&mut self, result: Result<MultigetResult>) {
+        let fetched = match result {
+            Ok(r) => r,
+            Err(e) => return self.stop(e),
+        };
+        let mut by_uid = HashMap::new();
+        for obj in fetched.objects {
+            if let Some(uid) = obj.data.as_deref().and_then(merge::uid) {
+                by_uid.entry(uid).or_insert(obj);
+            }
+        }
+        let collection = self.searching.take().unwrap_or_default();
+        self.found.insert(collection, by_uid);
+        self.after_search();
+    }
+
+    /// The collection was searched: the earlier POST is there or not.
+    fn after_search(&mut self) {
+        let e = self.current().clone();
+        let Some(uid) = e.op.data().and_then(merge::uid) else {
+            return self.fail(Error::new(
+                ErrorKind::InvalidInput,
+                "a create an earlier flush may have posted has no UID to look it up by; \
+                 resolve it (keep local posts it again)",
+            ));
+        };
+        let hit = self
+            .found
+            .get(&e.collection_url)
+            .and_then(|m| m.get(&uid))
+            .cloned();
+        let Some(obj) = hit else {
+            return self.write();
+        };
+        let s = obj.data.clone().unwrap_or_default();
+        if e.op.data().is_some_and(|l| self.holds(l, &s)) {
+            let (url, etag) = (obj.url.clone(), obj.etag.clone());
+            return self.outcome(
+                url,
+                OutcomeKind::Written {
+                    etag,
+                    data: Some(s),
+                    how: Resolved::AlreadyApplied,
+                },
+            );
+        }
+        if let Some(earlier) = e.sent.iter().find(|d| self.holds(d, &s)).cloned()
+            && obj.etag.is_some()
+        {
+            return self.rebase(obj, Some(earlier), None);
+        }
+        self.conflict(
+            e,
+            Some(obj),
+            "an object with this UID, not holding this queue's data, is on the server",
+        );
+    }
+}
+
+enum Decision {
+    Keep,
+    Server,
+    Local,
+    Merged(String),
+}
+
+fn last_segment(url: &str) -> String {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    let seg = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    href::percent_decode(seg)
+}
+
+#[cold]
+fn unreachable_entry() -> &'static Entry {
+    static EMPTY: std::sync::OnceLock<Entry> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(|| Entry {
+        id: 0,
+        rev: 0,
+        collection_url: String::new(),
+        url: String::new(),
+        op: EntryOp::Delete,
+        base_etag: None,
+        base_data: None,
+        policy: None,
+        runs: 0,
+        sent: Vec::new(),
+        state: EntryState::Pending,
+    })
+}

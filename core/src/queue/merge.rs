@@ -1,0 +1,285 @@
+//! A field-level three-way merge of iCalendar (RFC 5545) and vCard (RFC 6350) objects, for
+//! [`Policy::Merge`](super::Policy::Merge) and for apps that resolve conflicts themselves.
+//!
+//! The unit is the property: per component, properties are grouped by name (and, for the ones
+//! that repeat with one value each, `ATTENDEE`, `EMAIL`, `TEL`, by value too), and each group
+//! takes the side that changed it from the base. A group both sides changed differently is a
+//! conflict, and the merge gives up (`None`): the caller keeps both versions. The stamps every
+//! edit bumps (`DTSTAMP`, `LAST-MODIFIED`, `REV`, `SEQUENCE`) take the later of the two.
+//! Subcomponents (events of a recurring series by `RECURRENCE-ID`, alarms) are matched by name,
+//! `UID` and `RECURRENCE-ID`; one added or removed on one side is added or removed.
+//!
+//! ```
+//! use davkit::queue::merge::merge;
+//!
+//! let base = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:1\r\nSUMMARY:Lunch\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+//! // Locally the title changed; on the server an attendee was added.
+//! let local = base.replace("SUMMARY:Lunch", "SUMMARY:Team lunch");
+//! let server = base.replace("SUMMARY:Lunch", "SUMMARY:Lunch\r\nATTENDEE:mailto:bob@example.com");
+//! let merged = merge(base, &local, &server).unwrap();
+//! assert!(merged.contains("SUMMARY:Team lunch") && merged.contains("ATTENDEE:mailto:bob@example.com"));
+//! // Both sides changed the title: no merge.
+//! let other = base.replace("SUMMARY:Lunch", "SUMMARY:Dinner");
+//! assert!(merge(base, &local, &other).is_none());
+//! ```
+
+use crate::contentline::{Component, Property, parse_with_limits, serialize};
+use crate::limits::Limits;
+
+/// Properties that repeat, each instance its own value: merged instance by instance.
+const KEYED: [&str; 3] = ["ATTENDEE", "EMAIL", "TEL"];
+/// Stamps every edit changes: the later one is kept.
+const STAMPS: [&str; 3] = ["DTSTAMP", "LAST-MODIFIED", "REV"];
+
+/// Merges `local` and `server`, both edits of `base`: the merged text, or `None` when the two
+/// changed the same property differently (or one changed what the other deleted), or a side
+/// is not iCalendar or vCard within the default [`Limits`].
+pub fn merge(base: &str, local: &str, server: &str) -> Option<String> {
+    let limits = Limits::default();
+    let parse = |t: &str| parse_with_limits(t, &limits).ok();
+    let (b, l, s) = (parse(base)?, parse(local)?, parse(server)?);
+    if b.len() != 1 || l.len() != 1 || s.len() != 1 {
+        return None;
+    }
+    let merged = merge_component(&b[0], &l[0], &s[0])?;
+    Some(serialize(&[merged]))
+}
+
+/// The object's modification time, for [`Policy::NewestWins`](super::Policy::NewestWins): the
+/// first event's, to-do's or journal's `LAST-MODIFIED`, else its `DTSTAMP`; a vCard's `REV`.
+/// Only UTC times compare (`YYYYMMDDTHHMMSSZ`, or vCard's extended form); else `None`.
+pub fn modified(data: &str) -> Option<u64> {
+    let comps = parse_with_limits(data, &Limits::default()).ok()?;
+    let main = comps.iter().find_map(main_component)?;
+    let value = ["LAST-MODIFIED", "DTSTAMP", "REV"]
+        .iter()
+        .find_map(|n| main.property(n))?
+        .raw_value()
+        .trim()
+        .to_owned();
+    if !value.ends_with('Z') {
+        return None;
+    }
+    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() != 14 {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// The object's UID (the first event's, to-do's or journal's; a vCard's).
+pub fn uid(data: &str) -> Option<String> {
+    let comps = parse_with_limits(data, &Limits::default()).ok()?;
+    let main = comps.iter().find_map(main_component)?;
+    let uid = main.property("UID")?.raw_value().trim().to_owned();
+    (!uid.is_empty()).then_some(uid)
+}
+
+fn main_component(c: &Component) -> Option<&Component> {
+    if c.is("VCARD") {
+        return Some(c);
+    }
+    c.components()
+        .iter()
+        .find(|x| x.is("VEVENT") || x.is("VTODO") || x.is("VJOURNAL"))
+}
+
+/// A property group's key: the name (with its vCard group), and the value for the keyed ones.
+fn key(p: &Property) -> String {
+    let name = p.name().to_ascii_uppercase();
+    let group = p.group().map(str::to_ascii_uppercase).unwrap_or_default();
+    if KEYED.contains(&name.as_str()) {
+        format!("{group}.{name}:{}", p.raw_value().to_ascii_lowercase())
+    } else {
+        format!("{group}.{name}")
+    }
+}
+
+/// The properties of a component grouped by key, keys in first-seen order, each group's
+/// lines sorted (order inside a group is not a change).
+fn groups(c: &Component) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for p in c.properties() {
+        let k = key(p);
+        match out.iter_mut().find(|(x, _)| *x == k) {
+            Some((_, lines)) => lines.push(p.as_str().to_owned()),
+            None => out.push((k, vec![p.as_str().to_owned()])),
+        }
+    }
+    for (_, lines) in &mut out {
+        lines.sort_unstable();
+    }
+    out
+}
+
+fn get<'a>(groups: &'a [(String, Vec<String>)], k: &str) -> Option<&'a Vec<String>> {
+    groups.iter().find(|(x, _)| x == k).map(|(_, v)| v)
+}
+
+/// Three-way choice of one group (`None`: absent on that side): the side that changed.
+fn choose<T: PartialEq + Clone>(b: Option<&T>, l: Option<&T>, s: Option<&T>) -> Option<Option<T>> {
+    if l == b {
+        Some(s.cloned())
+    } else if s == b || l == s {
+        Some(l.cloned())
+    } else {
+        None
+    }
+}
+
+/// The later of two stamps (by value; SEQUENCE by number).
+fn later(name: &str, l: &[String], s: &[String]) -> Vec<String> {
+    let value = |lines: &[String]| -> String {
+        lines
+            .first()
+            .and_then(|x| x.split_once(':').map(|(_, v)| v.trim().to_owned()))
+            .unwrap_or_default()
+    };
+    let (a, b) = (value(l), value(s));
+    let take_local = if name == "SEQUENCE" {
+        a.parse::<u64>().unwrap_or(0) >= b.parse::<u64>().unwrap_or(0)
+    } else {
+        a >= b
+    };
+    if take_local { l.to_vec() } else { s.to_vec() }
+}
+
+fn merge_component(b: &Component, l: &Component, s: &Component) -> Option<Component> {
+    if !l.is(b.name()) || !s.is(b.name()) {
+        return None;
+    }
+    let (gb, gl, gs) = (groups(b), groups(l), groups(s));
+    let mut keys: Vec<&String> = gl.iter().map(|(k, _)| k).collect();
+    for (k, _) in gs.iter().chain(gb.iter()) {
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    let mut out = Component::new(l.name());
+    for k in keys {
+        let (vb, vl, vs) = (get(&gb, k), get(&gl, k), get(&gs, k));
+        let name = k.split_once('.').map_or(k.as_str(), |(_, n)| n);
+        let chosen = match choose(vb, vl, vs) {
+            Some(c) => c,
+            None if STAMPS.contains(&name) || name == "SEQUENCE" => match (vl, vs) {
+                (Some(a), Some(b)) => Some(later(name, a, b)),
+                (a, b) => a.or(b).cloned(),
+            },
+            None => return None,
+        };
+        for line in chosen.unwrap_or_default() {
+            out.push_property(Property::parse(&line).ok()?);
+        }
+    }
+    let (cb, cl, cs) = (children(b), children(l), children(s));
+    let mut keys: Vec<&String> = cl.iter().map(|(k, _)| k).collect();
+    for (k, _) in cs.iter().chain(cb.iter()) {
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    for k in keys {
+        let find = |list: &[(String, usize)], src: &Component| {
+            list.iter()
+                .find(|(x, _)| x == k)
+                .map(|(_, i)| src.components()[*i].clone())
+        };
+        let (xb, xl, xs) = (find(&cb, b), find(&cl, l), find(&cs, s));
+        let text = |c: &Option<Component>| c.as_ref().map(|c| c.to_string());
+        let (tb, tl, ts) = (text(&xb), text(&xl), text(&xs));
+        let merged = match (xb, xl, xs) {
+            (Some(xb), Some(xl), Some(xs)) => Some(merge_component(&xb, &xl, &xs)?),
+            (_, xl, xs) => {
+                // Added, removed or left alone by one side: take that side's.
+                match choose(tb.as_ref(), tl.as_ref(), ts.as_ref())? {
+                    None => None,
+                    Some(t) if tl.as_ref() == Some(&t) => xl,
+                    Some(_) => xs,
+                }
+            }
+        };
+        if let Some(c) = merged {
+            out.push_component(c);
+        }
+    }
+    Some(out)
+}
+
+/// A component's subcomponents by key (name, UID, RECURRENCE-ID, and which occurrence of that
+/// key), with their index.
+fn children(c: &Component) -> Vec<(String, usize)> {
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for (i, x) in c.components().iter().enumerate() {
+        let value = |n: &str| {
+            x.property(n)
+                .map(|p| p.raw_value().trim().to_owned())
+                .unwrap_or_default()
+        };
+        let base = format!(
+            "{}|{}|{}",
+            x.name().to_ascii_uppercase(),
+            value("UID"),
+            value("RECURRENCE-ID")
+        );
+        let n = out.iter().filter(|(k, _)| k.starts_with(&base)).count();
+        out.push((format!("{base}|{n}"), i));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:e1\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:Lunch\r\nATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:a@x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+    #[test]
+    fn different_properties_merge_and_stamps_take_the_later() {
+        let local = BASE
+            .replace("SUMMARY:Lunch", "SUMMARY:Team lunch")
+            .replace("DTSTAMP:20260101T000000Z", "DTSTAMP:20260103T000000Z");
+        let server = BASE
+            .replace("PARTSTAT=NEEDS-ACTION", "PARTSTAT=ACCEPTED")
+            .replace("DTSTAMP:20260101T000000Z", "DTSTAMP:20260102T000000Z");
+        let merged = merge(BASE, &local, &server);
+        let merged = merged.as_deref().unwrap_or("");
+        assert!(merged.contains("SUMMARY:Team lunch"));
+        assert!(merged.contains("PARTSTAT=ACCEPTED"));
+        assert!(merged.contains("DTSTAMP:20260103T000000Z"));
+        assert!(!merged.contains("NEEDS-ACTION"));
+    }
+
+    #[test]
+    fn the_same_property_changed_twice_does_not_merge() {
+        let local = BASE.replace("SUMMARY:Lunch", "SUMMARY:A");
+        let server = BASE.replace("SUMMARY:Lunch", "SUMMARY:B");
+        assert_eq!(merge(BASE, &local, &server), None);
+        // The same change on both sides is no conflict.
+        assert!(merge(BASE, &local, &local).is_some());
+    }
+
+    #[test]
+    fn added_and_removed_subcomponents() {
+        let exception = "BEGIN:VEVENT\r\nUID:e1\r\nRECURRENCE-ID:20260105T100000Z\r\nSUMMARY:Moved\r\nEND:VEVENT\r\n";
+        let local = BASE.replace("END:VCALENDAR", &format!("{exception}END:VCALENDAR"));
+        let server = BASE.replace("SUMMARY:Lunch", "SUMMARY:Brunch");
+        let merged = merge(BASE, &local, &server).unwrap_or_default();
+        assert!(merged.contains("RECURRENCE-ID") && merged.contains("SUMMARY:Brunch"));
+        // Removed on the server, changed locally: a conflict.
+        let changed = local.replace("SUMMARY:Moved", "SUMMARY:Moved again");
+        assert_eq!(merge(&local, &changed, BASE), None);
+    }
+
+    #[test]
+    fn vcards_and_newest() {
+        let base = "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:c1\r\nFN:Ann\r\nTEL:+1\r\nREV:20260101T000000Z\r\nEND:VCARD\r\n";
+        let local = base.replace("FN:Ann", "FN:Ann B");
+        let server = base.replace("TEL:+1\r\n", "TEL:+1\r\nTEL:+2\r\n");
+        let merged = merge(base, &local, &server).unwrap_or_default();
+        assert!(merged.contains("FN:Ann B") && merged.contains("TEL:+2"));
+        assert_eq!(uid(base).as_deref(), Some("c1"));
+        assert_eq!(modified(base), Some(20260101000000));
+        assert_eq!(modified("BEGIN:VCARD\r\nFN:x\r\nEND:VCARD\r\n"), None);
+        assert_eq!(merge("not a calendar", base, base), None);
+    }
+}

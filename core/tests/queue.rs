@@ -1,0 +1,563 @@
+//! The offline write queue (issue 16): coalescing, the stored JSON, resolving, sync and
+//! applying a flush to a queue edited meanwhile; and the replay of the recorded queue vectors
+//! in `tests/queue-vectors/` (format in its README): scripts of enqueues, flushes over
+//! recorded exchanges, crashes (the queue goes back to the JSON stored by `begin_flush`) and
+//! resolutions, each step with the result and queue it must leave.
+
+#![allow(clippy::panic)] // test helpers report failures by panicking
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use davkit::queue::{HeldChange, SplitChanges};
+use davkit::{
+    Change, Config, Credentials, DavClient, DavObject, EntryOp, EntryState, ErrorKind, FlushResult,
+    HttpRequest, HttpResponse, Outcome, OutcomeKind, Policy, Profile, Resolution, Resolved,
+    Transport, WriteQueue,
+};
+use serde_json::{Value, json};
+
+const C: &str = "https://dav.example/cal/";
+const A: &str = "https://dav.example/cal/a.ics";
+
+fn ev(summary: &str) -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+fn only(q: &WriteQueue) -> &davkit::Entry {
+    assert_eq!(q.entries().len(), 1, "one entry expected: {q:?}");
+    &q.entries()[0]
+}
+
+#[test]
+fn create_then_update_is_a_create_with_the_new_data() -> davkit::Result<()> {
+    let mut q = WriteQueue::new();
+    let id = q.enqueue_create(C, "a.ics", &ev("one"))?;
+    assert_eq!(q.enqueue_update(A, &ev("two"), "", None)?, id);
+    let e = only(&q);
+    assert_eq!(e.op, EntryOp::Create { data: ev("two") });
+    assert_eq!(e.base_etag, None);
+    Ok(())
+}
+
+#[test]
+fn update_then_update_keeps_the_first_base() -> davkit::Result<()> {
+    let mut q = WriteQueue::new();
+    q.enqueue_update(A, &ev("one"), "\"e1\"", Some(&ev("base")))?;
+    // The second edit was made on the first (its ETag is not known yet): ignored.
+    q.enqueue_update(
+        "https://dav.example/cal/%61.ics",
+        &ev("two"),
+        "\"e9\"",
+        None,
+    )?;
+    let e = only(&q);
+    assert_eq!(e.op, EntryOp::Update { data: ev("two") });
+    assert_eq!(e.base_etag.as_deref(), Some("\"e1\""));
+    assert_eq!(e.base_data, Some(ev("base")));
+    assert_eq!(e.rev, 1);
+    Ok(())
+}
+
+#[test]
+fn create_then_delete_is_nothing() -> davkit::Result<()> {
+    let mut q = WriteQueue::new();
+    q.enqueue_create(C, "a.ics", &ev("one"))?;
+    q.enqueue_delete(A, "", None)?;
+    assert!(q.is_empty());
+    Ok(())
+}
+
+#[test]
+fn create_then_delete_after_a_flush_began_deletes_only_what_was_created() -> davkit::Result<()> {
+    let mut q = WriteQueue::new();
+    q.enqueue_create(C, "a.ics", &ev("one"))?;
+    q.begin_flush();
+    q.enqueue_delete(A, "", None)?;
+    let e = only(&q);
+    assert_eq!(e.op, EntryOp::Delete);
+    assert_eq!(e.base_etag, None);
+    assert_eq!(e.sent, vec![ev("one")]);
+    Ok(())
+}
+
+#[test]
+fn update_then_delete_is_a_delete_on_the_first_base() -> davkit::Result<()> {
+    let mut q = WriteQueue::new();
+    q.enqueue_update(A, &ev("one"), "\"e1\"", None)?;
+    q.enqueue_delete(A, "\"e2\"", None)?;
+    let e = only(&q);
+    assert_eq!(e.op, EntryOp::Delete);
+    assert_eq!(e.base_etag.as_deref(), Some("\"e1\""));
+    Ok(())
+}
+
+#[test]
+fn delete_then_create_is_an_update_on_the_first_base() -> davkit::Result<()> {
+    let mut q = WriteQueue::new();
+    q.enqueue_delete(A, "\"e1\"", None)?;
+    q.enqueue_create(C, "a.ics", &ev("again"))?;
+    let e = only(&q);
+    assert_eq!(e.op, EntryOp::Update { data: ev("again") });
+    assert_eq!(e.base_etag.as_deref(), Some("\"e1\""));
+    Ok(())
+}
+
+#[test]
+fn refused_sequences_are_typed_errors() -> davkit::Result<()> {
+    let mut q = WriteQueue::new();
+    q.enqueue_delete(A, "\"e1\"", None)?;
+    let kind = |r: davkit::Result<u64>| r.err().map(|e| e.kind());
+    assert_eq!(
+        kind(q.enqueue_update(A, &ev("x"), "\"e1\"", None)),
+        Some(ErrorKind::InvalidInput)
+    );
+    assert_eq!(
+        kind(q.enqueue_delete(A, "\"e1\"", None)),
+        Some(ErrorKind::InvalidInput)
+    );
+    let mut q = WriteQueue::new();
+    q.enqueue_create(C, "a.ics", &ev("one"))?;
+    assert_eq!(
+        kind(q.enqueue_create(C, "a.ics", &ev("two"))),
+        Some(ErrorKind::InvalidInput)
+    );
+    // Without a base ETag nothing is queued: davkit never writes without a precondition.
+    let b = "https://dav.example/cal/b.ics";
+    assert_eq!(
+        kind(q.enqueue_update(b, &ev("x"), " ", None)),
+        Some(ErrorKind::InvalidInput)
+    );
+    assert_eq!(
+        kind(q.enqueue_delete("cal/b.ics", "\"e\"", None)),
+        Some(ErrorKind::InvalidInput)
+    );
+    assert_eq!(
+        kind(q.enqueue_create(C, "x/y", &ev("x"))),
+        Some(ErrorKind::InvalidInput)
+    );
+    assert_eq!(q.entries().len(), 1);
+    Ok(())
+}
+
+#[test]
+fn the_json_round_trips_and_is_versioned() -> davkit::Result<()> {
+    let mut q = WriteQueue::with_policy(Policy::Merge);
+    let id = q.enqueue_update(A, &ev("one"), "\"e1\"", Some(&ev("base")))?;
+    q.set_entry_policy(id, Some(Policy::LocalWins))?;
+    let stored = q.begin_flush();
+    let back = WriteQueue::from_json(&stored)?;
+    assert_eq!(back, q);
+    assert_eq!(back.entries()[0].runs, 1);
+    let newer = stored.replace("\"format\":1", "\"format\":2");
+    assert_eq!(
+        WriteQueue::from_json(&newer).err().map(|e| e.kind()),
+        Some(ErrorKind::InvalidInput)
+    );
+    assert!(WriteQueue::from_json("{\"format\":1,\"entries\":[{}]}").is_err());
+    assert!(WriteQueue::from_json("[]").is_err());
+    Ok(())
+}
+
+#[test]
+fn resolving_a_conflict() -> davkit::Result<()> {
+    let server = DavObject {
+        url: A.into(),
+        etag: Some("\"s2\"".into()),
+        data: Some(ev("server")),
+        json: None,
+    };
+    let conflicted = |q: &mut WriteQueue| -> davkit::Result<u64> {
+        let id = q.enqueue_update(A, &ev("local"), "\"e1\"", None)?;
+        q.begin_flush();
+        let rev = q.entries()[0].rev;
+        q.apply(&FlushResult {
+            queue: WriteQueue::new(),
+            outcomes: vec![Outcome {
+                id,
+                rev,
+                url: A.into(),
+                kind: OutcomeKind::Conflict {
+                    local: Some(ev("local")),
+                    base: None,
+                    server: Some(server.clone()),
+                    reason: "changed".into(),
+                },
+            }],
+            stopped: None,
+        });
+        Ok(id)
+    };
+    let mut q = WriteQueue::new();
+    let id = conflicted(&mut q)?;
+    assert!(matches!(only(&q).state, EntryState::Conflict { .. }));
+    q.resolve(id, Resolution::KeepLocal)?;
+    let e = only(&q);
+    assert_eq!(e.state, EntryState::Pending);
+    assert_eq!(e.base_etag.as_deref(), Some("\"s2\""));
+    assert_eq!(e.base_data, Some(ev("server")));
+    assert_eq!(e.op, EntryOp::Update { data: ev("local") });
+    // Resolving a pending entry is refused.
+    assert!(q.resolve(id, Resolution::KeepServer).is_err());
+
+    let mut q = WriteQueue::new();
+    let id = conflicted(&mut q)?;
+    q.resolve(id, Resolution::Replace(ev("both")))?;
+    assert_eq!(only(&q).op, EntryOp::Update { data: ev("both") });
+
+    let mut q = WriteQueue::new();
+    let id = conflicted(&mut q)?;
+    q.resolve(id, Resolution::KeepServer)?;
+    assert!(q.is_empty());
+    assert!(q.resolve(99, Resolution::KeepServer).is_err());
+    Ok(())
+}
+
+#[test]
+fn a_sync_holds_back_changes_to_objects_with_local_edits() -> davkit::Result<()> {
+    let mut q = WriteQueue::new();
+    let id = q.enqueue_update(A, &ev("local"), "\"e1\"", None)?;
+    let changed = Change::Changed(DavObject {
+        url: "https://dav.example/cal/%61.ics".into(),
+        etag: Some("\"s2\"".into()),
+        data: Some(ev("server")),
+        json: None,
+    });
+    let other = Change::Deleted {
+        url: "https://dav.example/cal/b.ics".into(),
+    };
+    let split = q.split_changes(vec![changed.clone(), other.clone()]);
+    assert_eq!(
+        split,
+        SplitChanges {
+            apply: vec![other],
+            held: vec![HeldChange {
+                entry: id,
+                change: changed
+            }],
+        }
+    );
+    Ok(())
+}
+
+#[test]
+fn applying_a_flush_to_a_queue_edited_meanwhile_rebases_the_edit() -> davkit::Result<()> {
+    let mut q = WriteQueue::new();
+    let id = q.enqueue_create(C, "a.ics", &ev("one"))?;
+    q.begin_flush();
+    let flushed = q.clone();
+    // The app edits again while the flush runs.
+    q.enqueue_update(A, &ev("two"), "", None)?;
+    let result = FlushResult {
+        queue: WriteQueue::new(),
+        outcomes: vec![Outcome {
+            id,
+            rev: flushed.entries()[0].rev,
+            url: A.into(),
+            kind: OutcomeKind::Written {
+                etag: Some("\"e1\"".into()),
+                data: Some(ev("one")),
+                how: Resolved::Clean,
+            },
+        }],
+        stopped: None,
+    };
+    q.apply(&result);
+    let e = only(&q);
+    assert_eq!(e.op, EntryOp::Update { data: ev("two") });
+    assert_eq!(e.base_etag.as_deref(), Some("\"e1\""));
+    assert_eq!(e.base_data, Some(ev("one")));
+    assert_eq!(e.runs, 0);
+    // The same result on the queue as flushed removes the entry.
+    let mut same = flushed;
+    same.apply(&result);
+    assert!(same.is_empty());
+    Ok(())
+}
+
+#[test]
+fn a_flush_refuses_a_queue_not_begun() -> davkit::Result<()> {
+    let session = davkit::Session::new(Config::new(C, Credentials::None))?;
+    let mut q = WriteQueue::new();
+    q.enqueue_create(C, "a.ics", &ev("one"))?;
+    let replay = Replay::new("not begun", Path::new("."), vec![]);
+    let r = block_on(davkit::drive(session.flush(q.clone()), &replay));
+    assert_eq!(r.err().map(|e| e.kind()), Some(ErrorKind::InvalidInput));
+    q.begin_flush();
+    // Coalesced after begin_flush: begun again before the next flush.
+    q.enqueue_update(A, &ev("two"), "", None)?;
+    let r = block_on(davkit::drive(session.flush(q), &replay));
+    assert_eq!(r.err().map(|e| e.kind()), Some(ErrorKind::InvalidInput));
+    assert_eq!(replay.requests.get(), 0);
+    Ok(())
+}
+
+// ---- the recorded vectors ----
+
+fn vectors_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/queue-vectors")
+}
+
+struct Replay<'a> {
+    name: &'a str,
+    dir: &'a Path,
+    exchanges: RefCell<Vec<(Value, bool)>>,
+    requests: Cell<usize>,
+}
+
+impl<'a> Replay<'a> {
+    fn new(name: &'a str, dir: &'a Path, exchanges: Vec<Value>) -> Self {
+        Replay {
+            name,
+            dir,
+            exchanges: RefCell::new(exchanges.into_iter().map(|e| (e, false)).collect()),
+            requests: Cell::new(0),
+        }
+    }
+
+    fn answer(&self, request: &HttpRequest) -> HttpResponse {
+        self.requests.set(self.requests.get() + 1);
+        let name = self.name;
+        let mut exchanges = self.exchanges.borrow_mut();
+        // In order: the first unused exchange must be this request.
+        let index = exchanges
+            .iter()
+            .position(|(_, used)| !used)
+            .unwrap_or_else(|| {
+                panic!(
+                    "{name}: unexpected request {} {} (all exchanges used)",
+                    request.method, request.url
+                )
+            });
+        exchanges[index].1 = true;
+        let ex = exchanges[index].0.clone();
+        let expected = &ex["request"];
+        assert_eq!(
+            (expected["method"].as_str(), expected["url"].as_str()),
+            (Some(request.method.as_str()), Some(request.url.as_str())),
+            "{name}: exchange {index} expected another request"
+        );
+        if let Some(Value::Object(headers)) = expected.get("headers") {
+            for (header, value) in headers {
+                assert_eq!(
+                    request.header(header),
+                    value.as_str(),
+                    "{name}: header `{header}` of {} {}",
+                    request.method,
+                    request.url
+                );
+            }
+        }
+        let body = request.body_text().unwrap_or("");
+        if let Some(Value::Array(parts)) = expected.get("body_contains") {
+            for p in parts.iter().filter_map(Value::as_str) {
+                assert!(body.contains(p), "{name}: request body lacks {p:?}");
+            }
+        }
+        response(self.dir, &ex["response"])
+    }
+}
+
+impl Transport for Replay<'_> {
+    async fn send(&self, request: HttpRequest) -> davkit::Result<HttpResponse> {
+        let response = self.answer(&request);
+        if response.status == 0 {
+            let message = String::from_utf8_lossy(&response.body).into_owned();
+            return Err(davkit::Error::new(ErrorKind::Transport, message));
+        }
+        Ok(response)
+    }
+}
+
+fn response(dir: &Path, r: &Value) -> HttpResponse {
+    if let Some(message) = r.get("transport_error").and_then(Value::as_str) {
+        return HttpResponse::new(0, message);
+    }
+    let body: Vec<u8> = match r.get("body_file").and_then(Value::as_str) {
+        Some(file) => std::fs::read(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}")),
+        None => r["body"].as_str().unwrap_or("").as_bytes().to_vec(),
+    };
+    let headers = match r.get("headers") {
+        Some(Value::Object(h)) => h
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned()))
+            .collect(),
+        _ => Vec::new(),
+    };
+    HttpResponse {
+        status: r["status"].as_u64().expect("status") as u16,
+        headers,
+        body,
+        final_url: None,
+    }
+}
+
+fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..1_000_000 {
+        if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+    panic!("the operation never finished");
+}
+
+/// `expected` is contained in `actual`: objects by key, arrays item by item with equal
+/// lengths, scalars equal.
+fn assert_subset(path: &str, expected: &Value, actual: &Value) {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            for (k, v) in e {
+                assert_subset(&format!("{path}.{k}"), v, a.get(k).unwrap_or(&Value::Null));
+            }
+        }
+        (Value::Array(e), Value::Array(a)) => {
+            assert_eq!(e.len(), a.len(), "{path}: item count in {actual:#}");
+            for (i, (ev, av)) in e.iter().zip(a).enumerate() {
+                assert_subset(&format!("{path}[{i}]"), ev, av);
+            }
+        }
+        _ => assert_eq!(expected, actual, "{path}"),
+    }
+}
+
+fn s(v: &Value, k: &str) -> String {
+    v[k].as_str()
+        .unwrap_or_else(|| panic!("missing `{k}` in {v}"))
+        .to_owned()
+}
+
+/// Runs one step; its result as JSON, or the error.
+fn step(
+    name: &str,
+    dir: &Path,
+    config: &Value,
+    q: &mut WriteQueue,
+    stored: &mut Option<String>,
+    st: &Value,
+) -> Result<Value, davkit::Error> {
+    let opt = |k: &str| st.get(k).and_then(Value::as_str);
+    let id = |r: davkit::Result<u64>| r.map(|id| json!({ "id": id }));
+    match s(st, "op").as_str() {
+        "enqueue_create" => {
+            id(q.enqueue_create(&s(st, "collection_url"), &s(st, "name"), &s(st, "data")))
+        }
+        "enqueue_update" => id(q.enqueue_update(
+            &s(st, "url"),
+            &s(st, "data"),
+            opt("base_etag").unwrap_or(""),
+            opt("base_data"),
+        )),
+        "enqueue_delete" => id(q.enqueue_delete(
+            &s(st, "url"),
+            opt("base_etag").unwrap_or(""),
+            opt("base_data"),
+        )),
+        "set_policy" => {
+            q.policy = serde_json::from_value(st["policy"].clone()).expect("policy");
+            Ok(Value::Null)
+        }
+        "set_entry_policy" => {
+            let policy = serde_json::from_value(st["policy"].clone()).expect("policy");
+            q.set_entry_policy(st["id"].as_u64().expect("id"), policy)
+                .map(|()| Value::Null)
+        }
+        "begin_flush" => {
+            *stored = Some(q.begin_flush());
+            Ok(Value::Null)
+        }
+        "crash" => {
+            // The app restarts from the JSON it stored last.
+            *q = WriteQueue::from_json(stored.as_deref().expect("a stored queue"))?;
+            Ok(Value::Null)
+        }
+        "resolve" => {
+            let resolution: Resolution =
+                serde_json::from_value(st["resolution"].clone()).expect("resolution");
+            q.resolve(st["id"].as_u64().expect("id"), resolution)
+                .map(|()| Value::Null)
+        }
+        "split_changes" => {
+            let changes: Vec<Change> =
+                serde_json::from_value(st["changes"].clone()).expect("changes");
+            Ok(serde_json::to_value(q.split_changes(changes)).expect("serialises"))
+        }
+        "flush" => {
+            let exchanges = st["exchanges"].as_array().cloned().unwrap_or_default();
+            let replay = Replay::new(name, dir, exchanges);
+            let mut cfg = Config::new(s(config, "server_url"), Credentials::None);
+            cfg.user_agent = "davkit-vectors".into();
+            if let Some(p) = config.get("profile").and_then(Value::as_str) {
+                cfg.profile = Some(Profile::by_name(p).expect("profile"));
+            }
+            let client = DavClient::new(cfg, &replay)?;
+            let result = block_on(client.flush(q.clone()));
+            let unused: Vec<String> = replay
+                .exchanges
+                .borrow()
+                .iter()
+                .filter(|(_, used)| !used)
+                .map(|(e, _)| format!("{} {}", e["request"]["method"], e["request"]["url"]))
+                .collect();
+            assert!(unused.is_empty(), "{name}: never requested: {unused:?}");
+            let result = result?;
+            *q = result.queue.clone();
+            Ok(serde_json::to_value(&result).expect("serialises"))
+        }
+        other => panic!("{name}: unknown step {other}"),
+    }
+}
+
+#[test]
+fn replay_queue_vectors() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(vectors_dir())
+        .expect("tests/queue-vectors")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "found {} queue vectors", files.len());
+    let mut steps = 0;
+    for file in &files {
+        let name = file.file_name().unwrap_or_default().to_string_lossy();
+        let case: Value = serde_json::from_str(&std::fs::read_to_string(file).expect("read"))
+            .unwrap_or_else(|e| panic!("{name}: not JSON: {e}"));
+        assert!(case["source"].is_string(), "{name}: names its source");
+        let dir = file.parent().expect("dir");
+        let mut q = match case.get("policy") {
+            Some(p) => WriteQueue::with_policy(serde_json::from_value(p.clone()).expect("policy")),
+            None => WriteQueue::new(),
+        };
+        let mut stored = None;
+        for (i, st) in case["steps"].as_array().expect("steps").iter().enumerate() {
+            steps += 1;
+            let label = format!("{name} step {i} ({})", s(st, "op"));
+            let outcome = step(&label, dir, &case["config"], &mut q, &mut stored, st);
+            let expect = st.get("expect").cloned().unwrap_or(Value::Null);
+            match (outcome, expect.get("error")) {
+                (Ok(v), None) => {
+                    if let Some(r) = expect.get("result") {
+                        assert_subset(&label, r, &v);
+                    }
+                }
+                (Err(e), Some(kind)) => {
+                    assert_eq!(Some(e.kind().as_str()), kind["kind"].as_str(), "{label}");
+                }
+                (Ok(v), Some(_)) => panic!("{label}: expected an error, got {v}"),
+                (Err(e), None) => panic!("{label}: unexpected error {e}"),
+            }
+            if let Some(queue) = expect.get("queue") {
+                let actual = serde_json::to_value(&q).expect("serialises");
+                assert_subset(&format!("{label} queue"), queue, &actual);
+            }
+        }
+        eprintln!("ok {name}");
+    }
+    eprintln!("{} queue vectors, {steps} steps", files.len());
+}
