@@ -105,22 +105,27 @@ impl AuthScope {
         }
     }
 
-    /// Whether credentials may be sent to `url`.
+    /// Whether credentials may be sent to `url`: the server's origin, or (over https) a host
+    /// under a trusted suffix that the server's own host is under too (same site). Never over
+    /// plain http to a provider's host, nor from an https server.
     pub(crate) fn allows(&self, url: &Url) -> bool {
         if self.server.scheme() == "https" && url.scheme() != "https" {
+            return false;
+        }
+        if url.scheme() != "https" && crate::profile::is_provider_host(url) {
             return false;
         }
         if href::same_origin(&self.server, url) {
             return true;
         }
-        let Some(host) = url.host_str().map(str::to_ascii_lowercase) else {
+        let (Some(host), Some(server_host)) = (url.host_str(), self.server.host_str()) else {
             return false;
         };
         url.scheme() == "https"
-            && self
-                .trusted_host_suffixes
-                .iter()
-                .any(|suffix| host.ends_with(suffix.as_str()))
+            && self.trusted_host_suffixes.iter().any(|suffix| {
+                crate::profile::host_under(host, suffix)
+                    && crate::profile::host_under(server_host, suffix)
+            })
     }
 }
 
@@ -167,6 +172,33 @@ mod tests {
         assert!(!scope.allows(&Url::parse("http://p62-caldav.icloud.com/x")?));
         assert!(!scope.allows(&Url::parse("https://evil-icloud.com/x")?));
         assert!(!scope.allows(&Url::parse("https://example.com/x")?));
+        // iCloud China: its partition hosts, same site only.
+        let china = AuthScope::new(
+            Url::parse("https://caldav.icloud.com.cn/")?,
+            vec![".icloud.com".into(), ".icloud.com.cn".into()],
+        );
+        assert!(china.allows(&Url::parse("https://p12-caldav.icloud.com.cn:443/x")?));
+        assert!(!china.allows(&Url::parse("https://p12-caldav.icloud.com/x")?));
+        assert!(!china.allows(&Url::parse("https://evil.com.cn/x")?));
+        let global = AuthScope::new(
+            Url::parse("https://caldav.icloud.com/")?,
+            vec![".icloud.com".into(), ".icloud.com.cn".into()],
+        );
+        assert!(!global.allows(&Url::parse("https://p12-caldav.icloud.com.cn/x")?));
+        // A suffix trusted by a profile says nothing for a server elsewhere.
+        let elsewhere = AuthScope::new(
+            Url::parse("https://dav.example.com/")?,
+            vec![".icloud.com".into()],
+        );
+        assert!(!elsewhere.allows(&Url::parse("https://p1-caldav.icloud.com/x")?));
+        // Never in clear to a provider's host, even as the configured origin.
+        let google = AuthScope::new(
+            Url::parse("http://apidata.googleusercontent.com/caldav/v2/a/user")?,
+            vec![],
+        );
+        assert!(!google.allows(&Url::parse(
+            "http://apidata.googleusercontent.com/caldav/v2/a/"
+        )?));
         let plain = AuthScope::new(Url::parse("http://127.0.0.1:5232/")?, vec![]);
         assert!(plain.allows(&Url::parse("http://127.0.0.1:5232/alice/")?));
         assert!(!plain.allows(&Url::parse("http://127.0.0.1:5233/alice/")?));

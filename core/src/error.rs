@@ -153,8 +153,14 @@ impl Error {
     /// An error for an unexpected HTTP response, classified by its status.
     pub fn from_response(url: &str, response: &HttpResponse) -> Self {
         let status = response.status;
-        let kind = match status {
-            403 if is_google_rate_limit(&response.body) => ErrorKind::RateLimited,
+        let usage = if status == 403 {
+            google_usage_limit(&response.body)
+        } else {
+            None
+        };
+        let kind = match usage {
+            Some(UsageLimit::Rate) => ErrorKind::RateLimited,
+            // A daily quota is not retried: it is Forbidden until Google's quota resets.
             _ => ErrorKind::for_status(status),
         };
         let retry_after = if kind == ErrorKind::RateLimited {
@@ -163,11 +169,16 @@ impl Error {
             None
         };
         let reason = status_text(status);
-        let message = if reason.is_empty() {
+        let mut message = if reason.is_empty() {
             format!("the server answered {status}")
         } else {
             format!("the server answered {status} {reason}")
         };
+        if usage == Some(UsageLimit::Daily) {
+            message.push_str(
+                " (Google's daily usage quota is exceeded; retrying before it resets will not help)",
+            );
+        }
         Error::new(kind, message)
             .with_status(status)
             .with_url(url)
@@ -212,28 +223,67 @@ impl Error {
     }
 }
 
-/// Google answers rate limits with 403 and a JSON envelope whose `errors[].reason` is
-/// `rateLimitExceeded` or `userRateLimitExceeded`, or whose domain is `usageLimits`
-/// (server-profiles §5.2; the CalDAV API shares the Calendar API's quotas).
-fn is_google_rate_limit(body: &[u8]) -> bool {
-    if !body.trim_ascii_start().starts_with(b"{") {
-        return false;
+/// Google's usage-limit answers (server-profiles §5.2, §5.3; the CalDAV API shares the
+/// Calendar API's quotas): a short-term rate limit, retried with backoff, or a daily quota
+/// (`quotaExceeded`, `dailyLimitExceeded`), which no retry within seconds can pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum UsageLimit {
+    Rate,
+    Daily,
+}
+
+/// The reasons Google gives for a daily quota.
+const DAILY_REASONS: [&str; 2] = ["quotaExceeded", "dailyLimitExceeded"];
+/// The reasons Google gives for a rate limit.
+const RATE_REASONS: [&str; 2] = ["rateLimitExceeded", "userRateLimitExceeded"];
+
+/// Reads Google's usage-limit answer from a 403 body: the JSON envelope's `errors[].reason`
+/// (or, without a known reason, the `usageLimits` domain: a rate limit). A body that is not
+/// JSON (the DAV endpoints document no error format) is searched for the reason names as
+/// words. A daily quota wins over a rate limit.
+fn google_usage_limit(body: &[u8]) -> Option<UsageLimit> {
+    let trimmed = body.trim_ascii_start();
+    if !trimmed.starts_with(b"{") {
+        let has_word = |word: &str| {
+            let w = word.as_bytes();
+            body.windows(w.len()).enumerate().any(|(i, win)| {
+                win == w
+                    && (i == 0 || !body[i - 1].is_ascii_alphanumeric())
+                    && body
+                        .get(i + w.len())
+                        .is_none_or(|b| !b.is_ascii_alphanumeric())
+            })
+        };
+        return if DAILY_REASONS.iter().any(|r| has_word(r)) {
+            Some(UsageLimit::Daily)
+        } else if RATE_REASONS.iter().any(|r| has_word(r)) {
+            Some(UsageLimit::Rate)
+        } else {
+            None
+        };
     }
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
-        return false;
-    };
-    let errors = value
+    let value = serde_json::from_slice::<serde_json::Value>(body).ok()?;
+    let list = value
         .get("error")
         .and_then(|e| e.get("errors"))
-        .and_then(serde_json::Value::as_array);
-    errors.is_some_and(|list| {
-        list.iter().any(|e| {
-            let reason = e.get("reason").and_then(serde_json::Value::as_str);
-            let domain = e.get("domain").and_then(serde_json::Value::as_str);
-            matches!(reason, Some("rateLimitExceeded" | "userRateLimitExceeded"))
-                || domain == Some("usageLimits")
-        })
-    })
+        .and_then(serde_json::Value::as_array)?;
+    let mut found = None;
+    for e in list {
+        let reason = e.get("reason").and_then(serde_json::Value::as_str);
+        let domain = e.get("domain").and_then(serde_json::Value::as_str);
+        if reason.is_some_and(|r| DAILY_REASONS.contains(&r)) {
+            return Some(UsageLimit::Daily);
+        }
+        if reason.is_some_and(|r| RATE_REASONS.contains(&r)) || domain == Some("usageLimits") {
+            found = Some(UsageLimit::Rate);
+        }
+    }
+    found
+}
+
+/// Whether a body is any of Google's usage-limit answers (a rate limit or a daily quota).
+pub(crate) fn is_google_usage_limit(body: &[u8]) -> bool {
+    google_usage_limit(body).is_some()
 }
 
 /// `Retry-After` in delta-seconds. HTTP dates are not converted: the core has no clock.
@@ -299,6 +349,31 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Forbidden);
         let e = Error::from_response("https://h/", &HttpResponse::new(403, "{not json"));
         assert_eq!(e.kind(), ErrorKind::Forbidden);
+    }
+
+    #[test]
+    fn google_daily_quota_is_not_a_rate_limit() {
+        let quota = r#"{"error":{"errors":[{"domain":"usageLimits","reason":"quotaExceeded","message":"Calendar usage limits exceeded."}],"code":403,"message":"Calendar usage limits exceeded."}}"#;
+        let e = Error::from_response("https://h/", &HttpResponse::new(403, quota));
+        assert_eq!(e.kind(), ErrorKind::Forbidden);
+        assert!(e.message().contains("daily usage quota"));
+        let daily =
+            r#"{"error":{"errors":[{"domain":"usageLimits","reason":"dailyLimitExceeded"}]}}"#;
+        let e = Error::from_response("https://h/", &HttpResponse::new(403, daily));
+        assert_eq!(e.kind(), ErrorKind::Forbidden);
+        assert!(is_google_usage_limit(daily.as_bytes()));
+        // Not JSON: the reason names as words.
+        let xml = b"<D:error xmlns:D=\"DAV:\"><G:reason>rateLimitExceeded</G:reason></D:error>";
+        let e = Error::from_response("https://h/", &HttpResponse::new(403, &xml[..]));
+        assert_eq!(e.kind(), ErrorKind::RateLimited);
+        let text = b"Error 403: quotaExceeded";
+        let e = Error::from_response("https://h/", &HttpResponse::new(403, &text[..]));
+        assert_eq!(e.kind(), ErrorKind::Forbidden);
+        let not_a_word = b"<x>norateLimitExceededs</x>";
+        let e = Error::from_response("https://h/", &HttpResponse::new(403, &not_a_word[..]));
+        assert_eq!(e.kind(), ErrorKind::Forbidden);
+        let empty = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<D:error xmlns:D=\"DAV:\"/>";
+        assert!(!is_google_usage_limit(empty));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::error::{Error, ErrorKind};
 use crate::model::CollectionKind;
 
 /// How a server deviates from the RFCs, as far as the core needs to know.
@@ -14,7 +15,9 @@ pub struct Profile {
     /// A short name: `generic`, `icloud`, `google-caldav`, `google-carddav`.
     pub name: String,
     /// Hosts (by suffix, e.g. `.icloud.com`) that may receive the credentials besides the
-    /// server URL's own origin; only over https.
+    /// server URL's own origin: only over https, and a suffix only counts for a server URL
+    /// whose own host is under it (same site: a server under `icloud.com.cn` never sends its
+    /// credentials to `icloud.com`, nor the other way round).
     pub trusted_host_suffixes: Vec<String>,
     /// The `Depth` header for sync-collection REPORTs (RFC 6578 says 0; Google CardDAV needs 1).
     pub sync_depth: u8,
@@ -40,8 +43,65 @@ pub struct Profile {
     /// The server rewrites what it stores: read the object back after each write.
     pub reread_after_write: bool,
     /// A collection that reports no `resourcetype` (Google Contacts): when discovery lands on
-    /// a URL with no principal and no home set, that URL is taken as a collection of this kind.
+    /// a URL with no principal and no home set, that URL is taken as a collection of this kind,
+    /// and so is a member of a home set that reports none.
     pub bare_collection: Option<CollectionKind>,
+    /// Statuses that, answering a sync-collection REPORT with a stored token, mean "this token
+    /// is no good" even without a `DAV:valid-sync-token` body (which is recognised on 400, 403,
+    /// 409 and 412 whatever the profile): the sync falls back to a full listing compared with
+    /// the stored state. A provider's rate-limit answer is never taken as one.
+    #[serde(default = "default_refused_token_statuses")]
+    pub refused_token_statuses: Vec<u16>,
+    /// Whether MKCOL (RFC 5689 extended MKCOL, for address books) is supported.
+    #[serde(default = "yes")]
+    pub mkcol: bool,
+    /// The collection properties PROPPATCH may set, by local name (`displayname`,
+    /// `calendar-description`, `addressbook-description`, `calendar-color`); `None` allows
+    /// any, an empty list means the server has no PROPPATCH. Others are refused as
+    /// `Unsupported` before sending.
+    #[serde(default)]
+    pub settable_props: Option<Vec<String>>,
+    /// VALARM actions the server stores (Google: no `AUDIO`); `None` allows any. An object
+    /// with another action is refused as `Unsupported` before sending.
+    #[serde(default)]
+    pub alarm_actions: Option<Vec<String>>,
+}
+
+fn default_refused_token_statuses() -> Vec<u16> {
+    vec![410]
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The DNS suffixes of the providers davkit has profiles for. They speak https only: an
+/// `http://` URL on one of them is refused before anything is sent, and credentials are never
+/// attached to a plain-http request to one of them (whatever the profile).
+pub const PROVIDER_DOMAINS: [&str; 5] = [
+    "googleapis.com",
+    "googleusercontent.com",
+    "google.com",
+    "icloud.com",
+    "icloud.com.cn",
+];
+
+/// Whether `host` is `domain` or a name under it (`p62-caldav.icloud.com` under `icloud.com`),
+/// compared case-insensitively; `icloud.com.evil.example` is not under `icloud.com`.
+pub(crate) fn host_under(host: &str, domain: &str) -> bool {
+    let host = host.trim_end_matches('.');
+    let domain = domain.trim_start_matches('.');
+    host.eq_ignore_ascii_case(domain)
+        || host.len() > domain.len()
+            && host.is_char_boundary(host.len() - domain.len() - 1)
+            && host[host.len() - domain.len() - 1..].starts_with('.')
+            && host[host.len() - domain.len()..].eq_ignore_ascii_case(domain)
+}
+
+/// Whether `url`'s host belongs to Google or iCloud ([`PROVIDER_DOMAINS`]).
+pub fn is_provider_host(url: &Url) -> bool {
+    url.host_str()
+        .is_some_and(|h| PROVIDER_DOMAINS.iter().any(|d| host_under(h, d)))
 }
 
 impl Profile {
@@ -62,21 +122,30 @@ impl Profile {
             if_match_ignored: false,
             reread_after_write: false,
             bare_collection: None,
+            refused_token_statuses: default_refused_token_statuses(),
+            mkcol: true,
+            settable_props: None,
+            alarm_actions: None,
         }
     }
 
-    /// Apple iCloud: home sets live on `pNN-caldav.icloud.com` / `pNN-contacts.icloud.com`;
-    /// VJOURNAL is answered with 500, so it is refused before sending.
+    /// Apple iCloud: home sets live on `pNN-caldav.icloud.com` / `pNN-contacts.icloud.com`
+    /// (China: under `icloud.com.cn`); VJOURNAL is answered with 500, so it is refused before
+    /// sending; a 403 (iCloud's stale-token answer) or 412 to a token sync falls back to a
+    /// listing.
     pub fn icloud() -> Self {
         Profile {
             name: "icloud".into(),
-            trusted_host_suffixes: vec![".icloud.com".into()],
+            trusted_host_suffixes: vec![".icloud.com".into(), ".icloud.com.cn".into()],
             components: Some(vec!["VEVENT".into(), "VTODO".into()]),
+            refused_token_statuses: vec![403, 410, 412],
             ..Profile::generic()
         }
     }
 
-    /// Google Calendar over CalDAV: Bearer only, VEVENT only, no MKCALENDAR, If-Match only.
+    /// Google Calendar over CalDAV: Bearer only, VEVENT only, no MKCALENDAR or MKCOL, no dead
+    /// properties, no AUDIO alarms, If-Match only; any 400, 403, 409 or 410 to a token sync
+    /// falls back to a listing (Google documents no answer for a stale token).
     pub fn google_caldav() -> Self {
         Profile {
             name: "google-caldav".into(),
@@ -86,12 +155,17 @@ impl Profile {
             bearer_only: true,
             name_by_uid: true,
             reread_after_write: true,
+            refused_token_statuses: vec![400, 403, 409, 410],
+            mkcol: false,
+            settable_props: Some(vec!["displayname".into(), "calendar-description".into()]),
+            alarm_actions: Some(vec!["DISPLAY".into(), "EMAIL".into()]),
             ..Profile::generic()
         }
     }
 
     /// Google Contacts over CardDAV: Bearer only, sync-collection with Depth 1 and no empty
-    /// initial token.
+    /// initial token, no MKCOL and no PROPPATCH; any 400, 403, 409 or 410 to a token sync falls
+    /// back to a listing.
     pub fn google_carddav() -> Self {
         Profile {
             name: "google-carddav".into(),
@@ -105,6 +179,9 @@ impl Profile {
             if_match_ignored: true,
             reread_after_write: true,
             bare_collection: Some(CollectionKind::AddressBook),
+            refused_token_statuses: vec![400, 403, 409, 410],
+            mkcol: false,
+            settable_props: Some(Vec::new()),
             ..Profile::generic()
         }
     }
@@ -115,6 +192,7 @@ impl Profile {
             name: "google-calendar-api".into(),
             if_none_match: false,
             mkcalendar: false,
+            mkcol: false,
             bearer_only: true,
             ..Profile::generic()
         }
@@ -133,25 +211,70 @@ impl Profile {
         })
     }
 
-    /// The profile for a server URL.
+    /// The profile for a server URL (whatever its scheme: an `http://` URL on a provider's
+    /// host is refused when the session is created, before any request).
     pub fn for_url(url: &Url) -> Self {
         let host = url.host_str().unwrap_or("").to_ascii_lowercase();
         let path = url.path();
-        if host == "icloud.com" || host.ends_with(".icloud.com") {
+        if host_under(&host, "icloud.com") || host_under(&host, "icloud.com.cn") {
             Profile::icloud()
-        } else if host == "apidata.googleusercontent.com" && path.starts_with("/caldav/") {
+        } else if host == "apidata.googleusercontent.com" && path.starts_with("/caldav/")
+            || is_deprecated_google_caldav(&host, path)
+        {
             Profile::google_caldav()
         } else if host == "www.googleapis.com" && path.starts_with("/calendar/") {
             Profile::google_calendar_api()
         } else if (host == "www.googleapis.com" || host == "googleapis.com")
-            && path.contains("carddav")
+            && (path.contains("carddav") || path == "/" || path.is_empty())
             || host == "apidata.googleusercontent.com" && path.starts_with("/carddav/")
         {
+            // `https://www.googleapis.com/` itself: its only DAV service is Contacts, found
+            // through its well-known URI.
             Profile::google_carddav()
         } else {
             Profile::generic()
         }
     }
+}
+
+/// Google's CalDAV endpoint before v2, `https://www.google.com/calendar/dav/{calendar id}/…`:
+/// deprecated by Google's guide (a client of that era got 405 there).
+fn is_deprecated_google_caldav(host: &str, path: &str) -> bool {
+    matches!(host, "www.google.com" | "google.com") && path.starts_with("/calendar/dav/")
+}
+
+/// The URL and checks the session applies to a configured server URL, before any request:
+///
+/// - an `http://` URL on a provider's host ([`is_provider_host`]) is refused with
+///   [`ErrorKind::InvalidInput`]: Google and iCloud speak https only, and credentials (a
+///   Bearer token, an app password) must never travel in clear;
+/// - Google's deprecated CalDAV endpoint `www.google.com/calendar/dav/{id}/…` is rewritten to
+///   the current one, `apidata.googleusercontent.com/caldav/v2/{id}/…` (same layout).
+pub(crate) fn check_server_url(url: &mut Url) -> Result<(), Error> {
+    if url.scheme() != "https" && is_provider_host(url) {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "{} speaks https only: refusing a plain-http server URL, which would send the \
+                 credentials in clear; use https://",
+                url.host_str().unwrap_or_default()
+            ),
+        )
+        .with_url(url.as_str()));
+    }
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    if let Some(rest) = url.path().strip_prefix("/calendar/dav/")
+        && is_deprecated_google_caldav(&host, url.path())
+    {
+        let current = format!(
+            "https://apidata.googleusercontent.com/caldav/v2/{rest}{}",
+            url.query().map(|q| format!("?{q}")).unwrap_or_default()
+        );
+        *url = Url::parse(&current).map_err(|e| {
+            Error::new(ErrorKind::InvalidInput, format!("not a URL: {e}")).with_url(url.as_str())
+        })?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -172,6 +295,22 @@ mod tests {
             "google-carddav"
         );
         assert_eq!(name("https://dav.fastmail.com/")?, "generic");
+        assert_eq!(name("https://caldav.icloud.com.cn/")?, "icloud");
+        assert_eq!(name("https://contacts.icloud.com.cn/")?, "icloud");
+        assert_eq!(name("https://p12-caldav.icloud.com.cn:443/1/")?, "icloud");
+        assert_eq!(name("https://www.googleapis.com/")?, "google-carddav");
+        assert_eq!(name("https://www.googleapis.com")?, "google-carddav");
+        assert_eq!(
+            name("https://www.googleapis.com/calendar/v3/")?,
+            "google-calendar-api"
+        );
+        assert_eq!(
+            name("https://www.google.com/calendar/dav/a@b/user")?,
+            "google-caldav"
+        );
+        assert_eq!(name("https://www.google.com/search")?, "generic");
+        assert_eq!(name("https://icloud.com.cn.evil.example/")?, "generic");
+        assert_eq!(name("https://evilicloud.com/")?, "generic");
         assert_eq!(name("https://icloud.com.evil.example/")?, "generic");
         for n in [
             "generic",
@@ -184,5 +323,46 @@ mod tests {
         }
         assert_eq!(Profile::by_name("nope"), None);
         Ok(())
+    }
+
+    #[test]
+    fn http_provider_urls_are_refused() -> Result<(), url::ParseError> {
+        for u in [
+            "http://apidata.googleusercontent.com/caldav/v2/a%40b/user",
+            "http://www.googleapis.com/.well-known/carddav",
+            "http://caldav.icloud.com/",
+            "http://p12-caldav.icloud.com.cn/1/",
+            "http://www.google.com/calendar/dav/a@b/user",
+        ] {
+            let mut url = Url::parse(u)?;
+            let e = check_server_url(&mut url).err();
+            assert_eq!(e.map(|e| e.kind()), Some(ErrorKind::InvalidInput), "{u}");
+        }
+        let mut local = Url::parse("http://127.0.0.1:5232/")?;
+        assert!(check_server_url(&mut local).is_ok());
+        Ok(())
+    }
+
+    #[test]
+    fn deprecated_google_endpoint_is_rewritten() -> Result<(), Box<dyn std::error::Error>> {
+        let mut url = Url::parse("https://www.google.com/calendar/dav/alice%40gmail.com/user")?;
+        check_server_url(&mut url)?;
+        assert_eq!(
+            url.as_str(),
+            "https://apidata.googleusercontent.com/caldav/v2/alice%40gmail.com/user"
+        );
+        assert_eq!(Profile::for_url(&url).name, "google-caldav");
+        Ok(())
+    }
+
+    #[test]
+    fn hosts_under_domains() {
+        assert!(host_under("p62-caldav.icloud.com", "icloud.com"));
+        assert!(host_under("p62-caldav.icloud.com", ".icloud.com"));
+        assert!(host_under("ICLOUD.COM", "icloud.com"));
+        assert!(!host_under("evilicloud.com", "icloud.com"));
+        assert!(!host_under("icloud.com.cn", "icloud.com"));
+        assert!(host_under("caldav.icloud.com.cn", ".icloud.com.cn"));
+        assert!(!host_under("com", "icloud.com"));
     }
 }

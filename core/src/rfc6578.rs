@@ -105,6 +105,20 @@ pub fn is_invalid_token(response: &HttpResponse) -> bool {
     }
 }
 
+/// Whether an error answer to a sync-collection REPORT **with a stored token** means the
+/// token is refused: [`is_invalid_token`], or one of the profile's `refused_statuses`
+/// ([`Profile::refused_token_statuses`](crate::Profile::refused_token_statuses)) with or
+/// without a body. A rate limit (429, 503, Google's `usageLimits` 403) or a 401 is never a
+/// refused token: those are retried or reported as they are.
+pub fn is_refused_token(response: &HttpResponse, refused_statuses: &[u16]) -> bool {
+    if is_invalid_token(response) {
+        return true;
+    }
+    refused_statuses.contains(&response.status)
+        && !matches!(response.status, 401 | 429 | 503)
+        && !crate::error::is_google_usage_limit(&response.body)
+}
+
 /// The error to report for a rejected token.
 pub fn invalid_token_error(url: &str, response: &HttpResponse) -> Error {
     Error::from_response(url, response).with_kind(ErrorKind::InvalidSyncToken)
@@ -172,5 +186,30 @@ mod tests {
             "<D:error xmlns:D=\"DAV:\"/>"
         )));
         assert!(!is_invalid_token(&HttpResponse::new(500, body)));
+    }
+
+    #[test]
+    fn refused_token_by_profile() {
+        let google = [400, 403, 409, 410];
+        let empty_error = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<D:error xmlns:D=\"DAV:\"/>";
+        assert!(is_refused_token(
+            &HttpResponse::new(403, empty_error),
+            &google
+        ));
+        assert!(is_refused_token(&HttpResponse::new(400, ""), &google));
+        assert!(is_refused_token(&HttpResponse::new(409, ""), &google));
+        assert!(!is_refused_token(
+            &HttpResponse::new(403, empty_error),
+            &[410]
+        ));
+        assert!(!is_refused_token(&HttpResponse::new(500, ""), &google));
+        let rate = r#"{"error":{"errors":[{"domain":"usageLimits","reason":"rateLimitExceeded"}],"code":403}}"#;
+        assert!(!is_refused_token(&HttpResponse::new(403, rate), &google));
+        let quota = r#"{"error":{"errors":[{"domain":"usageLimits","reason":"quotaExceeded"}],"code":403}}"#;
+        assert!(!is_refused_token(&HttpResponse::new(403, quota), &google));
+        assert!(!is_refused_token(&HttpResponse::new(429, ""), &[429]));
+        // The precondition counts whatever the profile.
+        let body = "<error xmlns='DAV:'><valid-sync-token/></error>";
+        assert!(is_refused_token(&HttpResponse::new(403, body), &[]));
     }
 }

@@ -108,6 +108,7 @@ impl Session {
             ));
         }
         server.set_fragment(None);
+        crate::profile::check_server_url(&mut server)?;
         let profile = config.profile.unwrap_or_else(|| Profile::for_url(&server));
         if profile.bearer_only && matches!(config.credentials, Credentials::Basic { .. }) {
             return Err(Error::new(

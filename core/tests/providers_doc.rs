@@ -42,6 +42,13 @@ fn render() -> String {
         ("MKCALENDAR", Vec::new()),
         ("components stored", Vec::new()),
         ("collection without `resourcetype`", Vec::new()),
+        (
+            "token sync answers taken as a refused token (besides `valid-sync-token`)",
+            Vec::new(),
+        ),
+        ("MKCOL (address books)", Vec::new()),
+        ("PROPPATCH may set", Vec::new()),
+        ("alarm actions stored", Vec::new()),
     ];
     for p in &profiles {
         let cells = [
@@ -50,9 +57,10 @@ fn render() -> String {
             } else {
                 p.trusted_host_suffixes
                     .iter()
-                    .map(|s| format!("`*{s}` (https)"))
+                    .map(|s| format!("`*{s}`"))
                     .collect::<Vec<_>>()
                     .join(", ")
+                    + " (https, each only from a server under it)"
             },
             yes(p.bearer_only).to_owned(),
             p.sync_depth.to_string(),
@@ -73,6 +81,24 @@ fn render() -> String {
                 .map_or("all".to_owned(), |c| c.join(", ")),
             p.bare_collection
                 .map_or("-".to_owned(), |k| format!("taken as {k:?}")),
+            p.refused_token_statuses
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            yes(p.mkcol).to_owned(),
+            match &p.settable_props {
+                None => "any".to_owned(),
+                Some(list) if list.is_empty() => "nothing (no PROPPATCH)".to_owned(),
+                Some(list) => list
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            },
+            p.alarm_actions
+                .as_ref()
+                .map_or("all".to_owned(), |a| a.join(", ")),
         ];
         for (row, cell) in rows.iter_mut().zip(cells) {
             row.1.push(cell);

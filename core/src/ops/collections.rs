@@ -97,6 +97,16 @@ impl Session {
         slug: &str,
         props: CollectionProps,
     ) -> SingleExchange<Collection> {
+        if !self.ctx.profile.mkcol {
+            let e = Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "the {} profile cannot create address books (no MKCOL)",
+                    self.ctx.profile.name
+                ),
+            );
+            return SingleExchange::failed(self.ctx.clone(), e);
+        }
         let url = match self.member_collection_url(home_url, slug) {
             Ok(u) => u,
             Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
@@ -125,10 +135,10 @@ impl Session {
         let values = props.values(kind);
         let result = self.url(url).and_then(|u| {
             if values.is_empty() {
-                Err(Error::new(ErrorKind::InvalidInput, "nothing to change"))
-            } else {
-                Ok(href::as_collection(&u))
+                return Err(Error::new(ErrorKind::InvalidInput, "nothing to change"));
             }
+            self.check_settable(&values)?;
+            Ok(href::as_collection(&u))
         });
         let guard = read.map(|r| Guard::Props {
             read: r.clone(),
@@ -165,6 +175,39 @@ impl Session {
             ))
         });
         CollectionWrite::start(self, plan, read.map(|r| Guard::Version(r.clone())))
+    }
+
+    /// Refuses, before sending, a PROPPATCH of properties the profile's server does not let
+    /// clients set ([`Profile::settable_props`](crate::Profile::settable_props)).
+    fn check_settable(&self, values: &[PropValue]) -> Result<()> {
+        let profile = &self.ctx.profile;
+        let Some(settable) = &profile.settable_props else {
+            return Ok(());
+        };
+        if settable.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "the {} profile cannot change collection properties (no PROPPATCH)",
+                    profile.name
+                ),
+            ));
+        }
+        match values
+            .iter()
+            .find(|v| !settable.iter().any(|n| *n == *v.name.local))
+        {
+            Some(v) => Err(Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "the {} profile cannot set the {} property (it sets only {})",
+                    profile.name,
+                    v.name.local,
+                    settable.join(", ")
+                ),
+            )),
+            None => Ok(()),
+        }
     }
 
     /// Lists the calendars and address books inside a home set.

@@ -20,7 +20,7 @@ use crate::model::{
 };
 use crate::ops::objects::{expect_multistatus, multiget_spec};
 use crate::rfc4918::{Depth, propfind_body};
-use crate::rfc6578::{is_invalid_token, read_sync_page, sync_collection_body};
+use crate::rfc6578::{is_invalid_token, is_refused_token, read_sync_page, sync_collection_body};
 use crate::session::Session;
 use crate::xml::names;
 
@@ -278,8 +278,10 @@ impl Sync {
     fn on_page(&mut self, token: Option<String>, reply: Reply) -> Result<()> {
         let response = &reply.response;
         if response.status != 207 {
-            if is_invalid_token(response) && token.is_some() {
-                // The stored token is no longer valid: list everything and compare ETags.
+            let refused = &self.m.x.ctx().profile.refused_token_statuses;
+            if token.is_some() && is_refused_token(response, refused) {
+                // The stored token is no longer valid (as the server or its profile says it):
+                // list everything and compare ETags.
                 self.token_was_reset = true;
                 self.request_listing();
                 return Ok(());

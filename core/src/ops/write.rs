@@ -165,6 +165,18 @@ impl Session {
                 ),
             ));
         }
+        if let Some(actions) = &profile.alarm_actions
+            && let Some(action) = unsupported_alarm_action(data, actions)
+        {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "the {} profile does not store {action} alarms (it stores {})",
+                    profile.name,
+                    actions.join(", ")
+                ),
+            ));
+        }
         if profile.vcard3 && is_vcard(data) {
             let card = crate::vcard::VCard::parse_with_limits(data, &self.ctx.limits)
                 .map_err(|e| Error::new(e.error_kind(), e.to_string()))?;
@@ -521,6 +533,49 @@ fn unsupported_component(data: &str, allowed: &[String]) -> Option<String> {
         })
 }
 
+/// The first `ACTION` of a VALARM (RFC 5545 §3.8.6.1) that is not in `allowed`, in an
+/// iCalendar body (content lines unfolded; parameters skipped, a quoted `:` included).
+fn unsupported_alarm_action(data: &str, allowed: &[String]) -> Option<String> {
+    if !data.trim_start().starts_with("BEGIN:VCALENDAR") {
+        return None;
+    }
+    let mut lines: Vec<String> = Vec::new();
+    for raw in data.split('\n') {
+        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        match (raw.strip_prefix([' ', '\t']), lines.last_mut()) {
+            (Some(rest), Some(last)) => last.push_str(rest),
+            _ => lines.push(raw.to_owned()),
+        }
+    }
+    let mut in_alarm = 0usize;
+    for line in &lines {
+        let upper = line.trim_end().to_ascii_uppercase();
+        if upper == "BEGIN:VALARM" {
+            in_alarm += 1;
+        } else if upper == "END:VALARM" {
+            in_alarm = in_alarm.saturating_sub(1);
+        } else if in_alarm > 0
+            && upper.starts_with("ACTION")
+            && matches!(upper.as_bytes().get(6), Some(b':' | b';'))
+        {
+            let mut quoted = false;
+            let colon = upper.char_indices().find_map(|(i, c)| match c {
+                '"' => {
+                    quoted = !quoted;
+                    None
+                }
+                ':' if !quoted => Some(i),
+                _ => None,
+            })?;
+            let value = upper[colon + 1..].trim();
+            if !allowed.iter().any(|a| a.eq_ignore_ascii_case(value)) {
+                return Some(value.to_owned());
+            }
+        }
+    }
+    None
+}
+
 /// The media type for an iCalendar or vCard body.
 pub(crate) fn content_type(data: &str) -> &'static str {
     if is_vcard(data) {
@@ -556,7 +611,25 @@ fn write_error(url: &str, response: &HttpResponse) -> Error {
 
 #[cfg(test)]
 mod tests {
-    use super::same_data;
+    use super::{same_data, unsupported_alarm_action};
+
+    #[test]
+    fn alarm_actions_are_read_from_valarms_only() {
+        let allowed = ["DISPLAY".to_owned(), "EMAIL".to_owned()];
+        let audio = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nBEGIN:VALARM\r\nACTION;X-P=\"a:b\":au\r\n dio\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        assert_eq!(
+            unsupported_alarm_action(audio, &allowed).as_deref(),
+            Some("AUDIO")
+        );
+        let display = "BEGIN:VCALENDAR\nBEGIN:VEVENT\nX-ACTION:AUDIO\nBEGIN:VALARM\nACTION:DISPLAY\nEND:VALARM\nEND:VEVENT\nEND:VCALENDAR\n";
+        assert_eq!(unsupported_alarm_action(display, &allowed), None);
+        let outside = "BEGIN:VCALENDAR\nBEGIN:VEVENT\nACTION:AUDIO\nEND:VEVENT\nEND:VCALENDAR\n";
+        assert_eq!(unsupported_alarm_action(outside, &allowed), None);
+        assert_eq!(
+            unsupported_alarm_action("BEGIN:VCARD\nACTION:AUDIO\n", &allowed),
+            None
+        );
+    }
 
     #[test]
     fn same_data_ignores_order_and_folding_but_not_content() {
