@@ -55,6 +55,16 @@ tests bash scripts/test-wasm.sh
 step "mobile bindings: Python and Kotlin suites, Swift API (scripts/test-mobile.sh)"
 tests bash scripts/test-mobile.sh
 
+if [ "${DAVKIT_LONG:-0}" = 1 ]; then
+  # The long runs, kept out of the default command (they take about an hour and a half):
+  # 100,000 simulation seeds, and every fuzz target for FUZZ_SECONDS (600) under
+  # -rss_limit_mb=512 -timeout=2.
+  step "long runs (DAVKIT_LONG=1): simulation, 100,000 seeds"
+  tests env SIM_SEEDS="${SIM_SEEDS:-100000}" cargo test --release -p davkit --test sim
+  step "long runs (DAVKIT_LONG=1): fuzz targets (scripts/fuzz.sh)"
+  bash scripts/fuzz.sh
+fi
+
 step "summary"
 # Every runner's own closing lines, added up: cargo's "test result", node's "ℹ pass/fail",
 # unittest's "Ran N tests" with "OK"/"FAILED (...)", Maven Surefire's totals, Swift API checks.
@@ -77,6 +87,8 @@ for path in sorted(glob.glob(sys.argv[1] + "/*.log")):
         run, fails, errors, skipped = map(int, totals[-1])
         passed += run - fails - errors - skipped; failed += fails + errors
     for n in re.findall(r"^ok: (\d+) Swift API checks", text, re.M):
+        passed += int(n)
+    for n in re.findall(r"^ok: (\d+) mobile targets compile", text, re.M):
         passed += int(n)
 print(f"davkit: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
