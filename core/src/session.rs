@@ -180,10 +180,62 @@ impl Session {
         self.ctx.server.as_str()
     }
 
-    /// Parses a caller-supplied URL, relative ones against the server URL.
+    /// Parses a caller-supplied URL, relative ones against the server URL. Like the server URL,
+    /// it must be http or https: a stored sync state or an app's URL naming another scheme
+    /// (`ftp:`, `file:`) is refused before any request is made of the host.
     pub(crate) fn url(&self, input: &str) -> Result<Url> {
-        self.ctx.server.join(input.trim()).map_err(|e| {
+        let url = self.ctx.server.join(input.trim()).map_err(|e| {
             Error::new(ErrorKind::InvalidInput, format!("not a URL: {e}")).with_url(input)
-        })
+        })?;
+        match url.scheme() {
+            "http" | "https" => Ok(url),
+            other => Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!("unsupported URL scheme `{other}` (expected http or https)"),
+            )
+            .with_url(input)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CollectionKind, SyncState};
+    use crate::op::{Operation, Poll};
+
+    fn session() -> Session {
+        Session::new(Config::new("https://dav.example.com/", Credentials::None)).unwrap()
+    }
+
+    /// Found by the `sync` fuzz target: a stored state naming `httr://...` made a request for
+    /// the host to send to that URL.
+    #[test]
+    fn caller_urls_must_be_http_or_https() {
+        let s = session();
+        for bad in [
+            "httr://dav.example.com/cal/",
+            "ftp://dav.example.com/",
+            "file:///etc/",
+        ] {
+            let Poll::Done(Err(e)) = s.sync(SyncState::new(bad), CollectionKind::Calendar).poll()
+            else {
+                panic!("{bad}: a request was made");
+            };
+            assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad}: {e}");
+            assert!(e.to_string().contains("unsupported URL scheme"), "{e}");
+            let Poll::Done(Err(e)) = s.delete_object(bad, "\"1\"").poll() else {
+                panic!("{bad}: a delete was sent");
+            };
+            assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad}: {e}");
+        }
+        assert_eq!(
+            s.url("/cal/work/").unwrap().as_str(),
+            "https://dav.example.com/cal/work/"
+        );
+        assert_eq!(
+            s.url("http://other.example.com/x").unwrap().as_str(),
+            "http://other.example.com/x"
+        );
     }
 }
