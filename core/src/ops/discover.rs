@@ -144,6 +144,12 @@ struct Found {
     homes: Vec<Url>,
     /// Whether the context URL was a collection read whole (kept in [`Discover`]'s `read`).
     read: bool,
+    /// For a profile whose collections report no `resourcetype`
+    /// ([`Profile::bare_collection`](crate::profile::Profile::bare_collection)): the context
+    /// URL read as such a collection, kept when it also named a principal or home set (Google
+    /// Contacts' documented answer at the well-known target, which is the address book). It
+    /// is the result when the home sets list no collection of this service.
+    fallback: Option<Collection>,
 }
 
 /// The discovery operation; create it with [`Session::discover`].
@@ -359,7 +365,15 @@ impl Discover {
                 collection.kind = svc.kind();
             }
             let is_collection = collection.kind == svc.kind();
+            let fallback = (bare == Some(svc.kind())
+                && !is_collection
+                && lacks_resourcetype(first))
+            .then(|| Collection {
+                kind: svc.kind(),
+                ..collection.clone()
+            });
             let found = self.found.entry(svc).or_default();
+            found.fallback = fallback;
             if principal.is_none() && homes.is_empty() && !is_collection {
                 // Nothing useful here; the configured URL stays the fallback home.
                 if found.context.is_none() {
@@ -439,8 +453,16 @@ impl Discover {
                 Ok(())
             }
             Tag::Home => {
+                let bare = self.m.x.ctx().profile.bare_collection;
                 if response.status != 207 {
-                    return Err(Error::from_response(&url_str, &response));
+                    let e = Error::from_response(&url_str, &response);
+                    if response.status != 401 && self.has_fallback() {
+                        // Google Contacts: the home set's PROPFIND may fail; the address book
+                        // the well-known URI led to is still known.
+                        self.note_error(e);
+                        return Ok(());
+                    }
+                    return Err(e);
                 }
                 let ms = multistatus::parse_with_limits(
                     &response.body,
@@ -451,7 +473,16 @@ impl Discover {
                     if r.effective_status() != 200 && r.propstats.is_empty() {
                         continue;
                     }
-                    self.add_collection(Collection::from_response(r), &url_str)?;
+                    let mut c = Collection::from_response(r);
+                    if let Some(kind) = bare
+                        && c.kind == CollectionKind::Other
+                        && lacks_resourcetype(r)
+                        && !crate::href::same_resource(&c.url, url.as_str())
+                    {
+                        // Google Contacts reports no resourcetype on its address books.
+                        c.kind = kind;
+                    }
+                    self.add_collection(c, &url_str)?;
                 }
                 Ok(())
             }
@@ -476,6 +507,10 @@ impl Discover {
         }
         self.result.collections.push(c);
         Ok(())
+    }
+
+    fn has_fallback(&self) -> bool {
+        self.found.values().any(|f| f.fallback.is_some())
     }
 
     fn note_error(&mut self, e: Error) {
@@ -575,8 +610,19 @@ impl Discover {
             }
             Phase::Homes => {
                 // Collections read whole in step 1 come after the home listings, as when
-                // they were asked on their own.
-                for c in std::mem::take(&mut self.read) {
+                // they were asked on their own; a fallback only when its service found none.
+                let mut read = std::mem::take(&mut self.read);
+                for (svc, found) in self.found.iter_mut() {
+                    let kind = svc.kind();
+                    let none = !self.result.collections.iter().any(|c| c.kind == kind)
+                        && !read.iter().any(|c| c.kind == kind);
+                    if let Some(c) = found.fallback.take()
+                        && none
+                    {
+                        read.push(c);
+                    }
+                }
+                for c in read {
                     let url = c.url.clone();
                     if let Err(e) = self.add_collection(c, &url) {
                         self.m.fail(e);
@@ -611,6 +657,15 @@ pub(crate) fn self_response<'a>(responses: &'a [Response], url: &Url) -> Option<
         .iter()
         .find(|r| crate::href::normalize(&r.href) == key)
         .or_else(|| (responses.len() == 1).then(|| &responses[0]))
+}
+
+/// Whether a response reports no `resourcetype`, or an empty one (Google Contacts).
+fn lacks_resourcetype(r: &Response) -> bool {
+    r.prop(&names::RESOURCETYPE).is_none_or(|e| {
+        !e.children
+            .iter()
+            .any(|n| matches!(n, crate::xml::Node::Element(_)))
+    })
 }
 
 fn too_many_home_sets(max: usize) -> Error {
