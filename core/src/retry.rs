@@ -1,6 +1,9 @@
 //! Backing off from rate limits (RFC 6585 §4 `429`, RFC 9110 §15.6.4 `503` and §10.2.3
 //! `Retry-After`, and Google's `403 rateLimitExceeded`).
 //!
+//! Google's daily quota (`403 quotaExceeded` or `dailyLimitExceeded`) is not a rate limit: no
+//! wait of seconds passes it, so it is [`ErrorKind::Forbidden`] and never retried.
+//!
 //! The core has no clock: this module only computes how long to wait. Drivers that can sleep
 //! ([`Transport::sleep`](crate::Transport::sleep)) wait that long and run the operation again.
 
@@ -92,6 +95,12 @@ mod tests {
         let p = RetryPolicy::default();
         let e = Error::from_response("https://h/", &HttpResponse::new(500, ""));
         assert_eq!(p.delay_ms(0, &e), None);
+        let quota = r#"{"error":{"errors":[{"domain":"usageLimits","reason":"quotaExceeded"}],"code":403}}"#;
+        let e = Error::from_response("https://h/", &HttpResponse::new(403, quota));
+        assert_eq!(p.delay_ms(0, &e), None);
+        let rate = r#"{"error":{"errors":[{"domain":"usageLimits","reason":"rateLimitExceeded"}],"code":403}}"#;
+        let e = Error::from_response("https://h/", &HttpResponse::new(403, rate));
+        assert_eq!(p.delay_ms(0, &e), Some(1_000));
         assert_eq!(RetryPolicy::none().delay_ms(0, &limited(None)), None);
     }
 }
