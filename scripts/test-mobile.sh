@@ -108,10 +108,17 @@ enum DavError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError
 case PreconditionFailed(
 case Transport(
 public func kind() -> String
-public struct DavConfig
-public enum Credentials
-public struct HttpRequest
-public struct HttpResponse
+public struct DavConfig: CustomDebugStringConvertible, CustomStringConvertible
+public let credentials: Credentials
+open class Credentials: CredentialsProtocol, @unchecked Sendable, Equatable, CustomDebugStringConvertible, CustomStringConvertible
+public static func basic(username: String, password: String) -> Credentials
+public static func bearer(token: String) -> Credentials
+public static func none() -> Credentials
+open class HttpRequest: HttpRequestProtocol, @unchecked Sendable, Equatable, CustomDebugStringConvertible, CustomStringConvertible
+open func headers() -> [HttpHeader]
+open func header(name: String) -> String?
+public struct HttpHeader: Equatable, Hashable, CustomDebugStringConvertible, CustomStringConvertible
+public struct HttpResponse: Equatable, Hashable, CustomDebugStringConvertible, CustomStringConvertible
 public struct SyncResult
 public let problems: [MemberProblem]
 public let more: Bool
@@ -140,6 +147,18 @@ expect "$B" 'extension DavClient'
 expect "$B" 'try await client.syncBatch(collectionUrl: collectionUrl, kind: kind, stateJson: stateJson, maxMembers: maxMembers)'
 expect "$B" 'public struct SyncBatches: AsyncSequence'
 expect "$H" 'UniffiVTableCallbackInterfaceHttpTransport'
+# Secrets: every type that carries one prints through the Rust side's redacting Display/Debug
+# (Swift's `description`/`debugDescription`), and none has a stored property holding it.
+for t in credentials httprequest httpheader httpresponse davconfig gcalchannel gcalwatchrequest; do
+  for f in display debug; do
+    expect "$S" "uniffi_davkit_mobile_fn_method_${t}_uniffi_trait_${f}("
+  done
+done
+if grep -nE '(let|var) (password|authorization)\b' "$S"; then
+  echo "a generated Swift type stores a secret in a property (above)" >&2
+  exit 1
+fi
+swift_checks=$((swift_checks + 1))
 expect "$M" 'module DavKitFFI'
 expect "$M" 'header "DavKitFFI.h"'
 echo "ok: $swift_checks Swift API checks (DavKit.swift, DavKitFFI.h, module.modulemap, SyncBatches.swift)"
@@ -168,10 +187,42 @@ if [ "${SKIP_REQWEST:-0}" != 1 ]; then
   fi
 fi
 
+step "mobile targets: the library compiles for Android and iOS"
+# rustup's standard libraries for the four targets apps ship; no Android NDK or Xcode here, and
+# the cdylib's link step needs the platform's linker, so `cargo check` of the library is the
+# floor (what the packaging builds on a Mac or with the NDK: see bindings-mobile/README.md).
+# A target whose rust-std cannot be downloaded is checked against a standard library built from
+# rust-src (`-Z build-std`, allowed on stable with RUSTC_BOOTSTRAP, for this check only); if that
+# is not possible either, the script fails here and says why.
+MOBILE_TARGETS=(aarch64-linux-android x86_64-linux-android aarch64-apple-ios aarch64-apple-ios-sim)
+target_lines=()
+for t in "${MOBILE_TARGETS[@]}"; do
+  how="rustup's rust-std"
+  check=(cargo check --locked -p davkit-mobile --lib --target "$t")
+  if ! rustup target list --installed | grep -qx "$t" && ! rustup target add "$t" 2>"$LOG_DIR/rustup-$t.log"; then
+    echo "rustup target add $t failed: $(grep -m1 -iE 'error|status code' "$LOG_DIR/rustup-$t.log")" >&2
+    if ! rustup component list --installed | grep -q '^rust-src' && ! rustup component add rust-src; then
+      echo "cannot check $t: neither its rust-std nor rust-src could be installed (see above)" >&2
+      exit 1
+    fi
+    how="std built from rust-src (rustup's rust-std for $t could not be downloaded)"
+    check=(env RUSTC_BOOTSTRAP=1 "${check[@]}" -Z build-std=std,panic_abort)
+  fi
+  if ! "${check[@]}" >"$LOG_DIR/check-$t.log" 2>&1; then
+    tail -40 "$LOG_DIR/check-$t.log" >&2
+    echo "davkit-mobile does not compile for $t" >&2
+    exit 1
+  fi
+  echo "$t: $(tail -1 "$LOG_DIR/check-$t.log") ($how)"
+  target_lines+=("$t ($how)")
+done
+echo "ok: ${#target_lines[@]} mobile targets compile (cargo check): ${MOBILE_TARGETS[*]}"
+
 step "summary"
 py_line=$(grep -E '^Ran [0-9]+ tests' "$LOG_DIR/python.log" | tail -1)
 kt_line=$(grep -E 'Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+$' "$LOG_DIR/kotlin.log" | tail -1 | sed 's/^\[[A-Z]*\] *//')
 echo "Swift:  $swift_checks API checks passed (generated, not compiled)"
+echo "Targets: cargo check passed for ${#target_lines[@]}: $(IFS=';'; echo "${target_lines[*]}")"
 echo "Python: $py_line, $(tail -1 "$LOG_DIR/python.log")"
 echo "Kotlin: $kt_line"
 [ -f "$LOG_DIR/reqwest.log" ] && echo "Rust (feature reqwest): $(grep -E '^test result' "$LOG_DIR/reqwest.log" | tail -1)"

@@ -3,6 +3,7 @@ panic), a transport that times out, a cancelled call, the sync-state check, and 
 iCalendar/vCard helpers."""
 
 import asyncio
+import base64
 import datetime
 import os
 import sys
@@ -15,7 +16,7 @@ sys.path.insert(0, os.environ.get("DAVKIT_PY_BINDINGS", str(HERE.parent / "build
 import davkit_mobile as dk  # noqa: E402
 
 CONFIG = dk.DavConfig(server_url="https://dav.example.com/",
-                      credentials=dk.Credentials.BASIC(username="alice", password="pw-secret"))
+                      credentials=dk.Credentials.basic(username="alice", password="pw-secret"))
 
 
 class Throwing(dk.HttpTransport):
@@ -95,10 +96,10 @@ class TransportErrors(unittest.TestCase):
 class Inputs(unittest.TestCase):
     def test_bad_config(self):
         with self.assertRaises(dk.DavError.InvalidInput):
-            dk.DavClient(dk.DavConfig(server_url="not a url", credentials=dk.Credentials.NONE()),
+            dk.DavClient(dk.DavConfig(server_url="not a url", credentials=dk.Credentials.none()),
                          Hanging())
         with self.assertRaises(dk.DavError.InvalidInput):
-            dk.DavClient(dk.DavConfig(server_url="https://x/", credentials=dk.Credentials.NONE(),
+            dk.DavClient(dk.DavConfig(server_url="https://x/", credentials=dk.Credentials.none(),
                                       profile="nope"), Hanging())
 
     def test_state_of_another_collection(self):
@@ -106,6 +107,87 @@ class Inputs(unittest.TestCase):
         with self.assertRaises(dk.DavError.InvalidInput):
             run(dk.DavClient(CONFIG, Hanging()).sync("https://dav.example.com/cal/",
                                                      dk.CollectionKind.CALENDAR, state))
+
+
+SECRET = "pw-secret-4711"
+
+
+class Capture(dk.HttpTransport):
+    """Keeps each request and answers 401 with a cookie and the secret in the body."""
+
+    def __init__(self):
+        self.requests = []
+        self.responses = []
+
+    async def send(self, request):
+        self.requests.append(request)
+        response = dk.HttpResponse(status=401, headers=[
+            dk.HttpHeader(name="Set-Cookie", value=f"session={SECRET}"),
+            dk.HttpHeader(name="WWW-Authenticate", value='Basic realm="dav"')],
+            body=SECRET.encode(), final_url=None)
+        self.responses.append(response)
+        return response
+
+
+class Secrets(unittest.TestCase):
+    """Nothing that carries a secret prints it (str and repr): the credentials, the
+    configuration, a request with an Authorization header, its headers, a response with a
+    cookie, and errors; the transport still reads the header it must send."""
+
+    def assert_hidden(self, *values):
+        basic = base64.b64encode(f"alice:{SECRET}".encode()).decode()
+        for v in values:
+            for shown in (str(v), repr(v)):
+                self.assertNotIn(SECRET, shown)
+                self.assertNotIn(basic, shown)
+
+    def test_credentials_and_config(self):
+        creds = dk.Credentials.basic(username="alice", password=SECRET)
+        bearer = dk.Credentials.bearer(token=SECRET)
+        config = dk.DavConfig(server_url="https://dav.example.com/", credentials=creds)
+        self.assert_hidden(creds, bearer, config)
+        self.assertIn("alice", str(creds))
+        self.assertIn("dav.example.com", str(config))
+        self.assertEqual("Basic", creds.scheme())
+        self.assertEqual("Bearer", bearer.scheme())
+        self.assertEqual(dk.Credentials.basic(username="alice", password=SECRET), creds)
+        channel = dk.GcalChannel(id="ch-1", resource_id="r", resource_uri=None, token=SECRET,
+                                 expiration_ms=None)
+        watch = dk.GcalWatchRequest(channel_id="ch-1", address="https://app.example.com/hook",
+                                    token=SECRET)
+        self.assert_hidden(channel, watch)
+        self.assertEqual(SECRET, channel.token)  # still the app's to store and compare
+
+    def test_request_response_and_error(self):
+        config = dk.DavConfig(server_url="https://dav.example.com/",
+                              credentials=dk.Credentials.basic(username="alice", password=SECRET))
+        t = Capture()
+        with self.assertRaises(dk.DavError.Unauthorized) as cm:
+            run(dk.DavClient(config, t).get_object("https://dav.example.com/cal/a.ics"))
+        request = t.requests[0]
+        basic = base64.b64encode(f"alice:{SECRET}".encode()).decode()
+        self.assertEqual(f"Basic {basic}", request.header("authorization"))
+        self.assertIn(("Authorization", f"Basic {basic}"),
+                      [(h.name, h.value) for h in request.headers()])
+        self.assert_hidden(request, request.headers(), request.headers()[0], t.responses[0],
+                           cm.exception)
+        self.assertIn("https://dav.example.com/cal/a.ics", str(request))
+        self.assertIn("401", str(t.responses[0]))
+
+    def test_credentials_in_the_url_are_refused_without_showing_them(self):
+        config = dk.DavConfig(server_url=f"https://alice:{SECRET}@dav.example.com/",
+                              credentials=dk.Credentials.none())
+        with self.assertRaises(dk.DavError.InvalidInput) as cm:
+            dk.DavClient(config, Hanging())
+        self.assert_hidden(config, cm.exception, cm.exception.detail)
+
+    def test_a_request_built_by_hand(self):
+        r = dk.HttpRequest("PUT", "https://dav.example.com/a.ics",
+                           [dk.HttpHeader(name="authorization", value=f"Bearer {SECRET}")], b"x")
+        self.assertEqual(("PUT", b"x"), (r.method(), r.body()))
+        self.assert_hidden(r)
+        with self.assertRaises(dk.DavError.InvalidInput):
+            dk.HttpRequest("BREW", "https://dav.example.com/", [], None)
 
 
 ICS = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nBEGIN:VEVENT\r\n"

@@ -5,7 +5,7 @@
 use davkit::gcal;
 
 use crate::error::DavError;
-use crate::types::HttpHeader;
+use crate::http::HttpHeader;
 
 /// One calendar of the user's calendar list.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
@@ -89,8 +89,9 @@ impl From<GcalEventsQuery> for gcal::EventsQuery {
     }
 }
 
-/// What `gcalWatch` asks Google for.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+/// What `gcalWatch` asks Google for. Printing it hides the token.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Debug, Display)]
 pub struct GcalWatchRequest {
     /// A unique channel id chosen by the app (a UUID).
     pub channel_id: String,
@@ -104,6 +105,46 @@ pub struct GcalWatchRequest {
     pub ttl_seconds: Option<u64>,
 }
 
+/// A token for printing: whether there is one, never its value.
+fn redacted(token: &Option<String>) -> Option<&'static str> {
+    token.as_ref().map(|_| "<redacted>")
+}
+
+impl std::fmt::Debug for GcalWatchRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GcalWatchRequest")
+            .field("channel_id", &self.channel_id)
+            .field("address", &self.address)
+            .field("token", &redacted(&self.token))
+            .field("ttl_seconds", &self.ttl_seconds)
+            .finish()
+    }
+}
+
+impl std::fmt::Display for GcalWatchRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
+}
+
+impl std::fmt::Debug for GcalChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GcalChannel")
+            .field("id", &self.id)
+            .field("resource_id", &self.resource_id)
+            .field("resource_uri", &self.resource_uri)
+            .field("token", &redacted(&self.token))
+            .field("expiration_ms", &self.expiration_ms)
+            .finish()
+    }
+}
+
+impl std::fmt::Display for GcalChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
+}
+
 impl From<GcalWatchRequest> for gcal::WatchRequest {
     fn from(w: GcalWatchRequest) -> Self {
         gcal::WatchRequest {
@@ -115,8 +156,10 @@ impl From<GcalWatchRequest> for gcal::WatchRequest {
     }
 }
 
-/// A push channel (store it to check notifications and to stop it).
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+/// A push channel (store it to check notifications and to stop it). Printing it hides the
+/// token (it is what tells a genuine notification from a forged one).
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Debug, Display)]
 pub struct GcalChannel {
     /// The channel id.
     pub id: String,

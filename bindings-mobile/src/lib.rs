@@ -19,6 +19,7 @@ mod client;
 mod content;
 mod error;
 mod gcal;
+mod http;
 #[cfg(feature = "reqwest")]
 mod native;
 mod transport;
@@ -28,6 +29,7 @@ pub use client::DavClient;
 pub use content::*;
 pub use error::DavError;
 pub use gcal::*;
+pub use http::{Credentials, HttpHeader, HttpRequest, HttpResponse};
 #[cfg(feature = "reqwest")]
 pub use native::{reqwest_sleeper, reqwest_transport};
 pub use transport::HttpTransport;

@@ -7,8 +7,8 @@
 use std::sync::{Arc, OnceLock};
 
 use crate::error::DavError;
+use crate::http::{HttpRequest, HttpResponse};
 use crate::transport::{HttpTransport, Sleeper};
-use crate::types::{HttpRequest, HttpResponse};
 
 static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
 
@@ -33,21 +33,8 @@ struct NativeTransport {
 
 #[async_trait::async_trait]
 impl HttpTransport for NativeTransport {
-    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, DavError> {
-        let method = davkit::Method::parse(&request.method).ok_or_else(|| {
-            DavError::invalid_input(format!("unsupported method {}", request.method))
-        })?;
-        let core = davkit::HttpRequest {
-            id: davkit::RequestId(0),
-            method,
-            url: request.url,
-            headers: request
-                .headers
-                .into_iter()
-                .map(|h| (h.name, h.value))
-                .collect(),
-            body: request.body,
-        };
+    async fn send(&self, request: Arc<HttpRequest>) -> Result<HttpResponse, DavError> {
+        let core = request.core().clone();
         let inner = Arc::clone(&self.inner);
         let task = runtime()?.spawn(async move { davkit::Transport::send(&*inner, core).await });
         let response = task

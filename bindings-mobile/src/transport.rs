@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use crate::error::DavError;
-use crate::types::{HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse};
 
 /// The HTTP stack the app supplies (URLSession, OkHttp, `java.net.http`, urllib, ...).
 ///
@@ -19,7 +19,7 @@ use crate::types::{HttpRequest, HttpResponse};
 #[async_trait::async_trait]
 pub trait HttpTransport: Send + Sync {
     /// Sends one request and returns its response.
-    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, DavError>;
+    async fn send(&self, request: Arc<HttpRequest>) -> Result<HttpResponse, DavError>;
 }
 
 /// Waits before a rate-limited operation is retried (HTTP 429, 503, Google's 403
@@ -81,7 +81,7 @@ impl davkit::Transport for ForeignTransport {
         let transport = Arc::clone(&self.http);
         async move {
             let url = request.url.clone();
-            match transport.send(request.into()).await {
+            match transport.send(HttpRequest::from_core(request)).await {
                 Ok(response) => Ok(response.into()),
                 Err(e) => {
                     let e = davkit::Error::from(e);

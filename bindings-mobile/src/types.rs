@@ -1,157 +1,21 @@
 //! Mirror records of the core's plain data, with `From` impls both ways where needed. Nothing
 //! here decides anything about DAV: fields are copied.
 
-use std::fmt;
+use std::sync::Arc;
 
 use crate::error::DavError;
+use crate::http::Credentials;
 
-/// One HTTP header.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct HttpHeader {
-    /// The name as sent or received.
-    pub name: String,
-    /// The value.
-    pub value: String,
-}
-
-/// A request for the app's HTTP stack: send it as given (method, URL, headers, body). The core
-/// follows redirects itself, so the transport should not (or should report `final_url`).
-#[derive(Clone, PartialEq, Eq, uniffi::Record)]
-pub struct HttpRequest {
-    /// `GET`, `PUT`, `PROPFIND`, `REPORT`, `MKCALENDAR`, ...
-    pub method: String,
-    /// The absolute URL.
-    pub url: String,
-    /// Headers in order (including `Authorization` when the core added credentials).
-    pub headers: Vec<HttpHeader>,
-    /// The body, if any.
-    pub body: Option<Vec<u8>>,
-}
-
-impl fmt::Debug for HttpRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HttpRequest")
-            .field("method", &self.method)
-            .field("url", &self.url)
-            .field("headers", &self.headers.len())
-            .field("body_len", &self.body.as_ref().map(Vec::len))
-            .finish()
-    }
-}
-
-/// The app's HTTP stack's answer.
-#[derive(Clone, PartialEq, Eq, uniffi::Record)]
-pub struct HttpResponse {
-    /// The status code.
-    pub status: u16,
-    /// Headers as received.
-    pub headers: Vec<HttpHeader>,
-    /// The body, already decoded from any `Content-Encoding`.
-    pub body: Vec<u8>,
-    /// The URL after redirects the HTTP stack followed by itself; `null` when it followed none.
-    #[uniffi(default)]
-    pub final_url: Option<String>,
-}
-
-impl fmt::Debug for HttpResponse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HttpResponse")
-            .field("status", &self.status)
-            .field("headers", &self.headers.len())
-            .field("body_len", &self.body.len())
-            .finish()
-    }
-}
-
-impl From<davkit::HttpRequest> for HttpRequest {
-    fn from(r: davkit::HttpRequest) -> Self {
-        HttpRequest {
-            method: r.method.as_str().to_owned(),
-            url: r.url,
-            headers: r
-                .headers
-                .into_iter()
-                .map(|(name, value)| HttpHeader { name, value })
-                .collect(),
-            body: r.body,
-        }
-    }
-}
-
-impl From<davkit::HttpResponse> for HttpResponse {
-    fn from(r: davkit::HttpResponse) -> Self {
-        HttpResponse {
-            status: r.status,
-            headers: r
-                .headers
-                .into_iter()
-                .map(|(name, value)| HttpHeader { name, value })
-                .collect(),
-            body: r.body,
-            final_url: r.final_url,
-        }
-    }
-}
-
-impl From<HttpResponse> for davkit::HttpResponse {
-    fn from(r: HttpResponse) -> Self {
-        davkit::HttpResponse {
-            status: r.status,
-            headers: r.headers.into_iter().map(|h| (h.name, h.value)).collect(),
-            body: r.body,
-            final_url: r.final_url,
-        }
-    }
-}
-
-/// How to authenticate.
-#[derive(Clone, PartialEq, Eq, uniffi::Enum)]
-pub enum Credentials {
-    /// No `Authorization` header.
-    None,
-    /// HTTP Basic (iCloud: an app-specific password).
-    Basic {
-        /// The user name.
-        username: String,
-        /// The password.
-        password: String,
-    },
-    /// An OAuth 2.0 access token (Google).
-    Bearer {
-        /// The access token.
-        token: String,
-    },
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Credentials::None => "None",
-            Credentials::Basic { .. } => "Basic(<redacted>)",
-            Credentials::Bearer { .. } => "Bearer(<redacted>)",
-        })
-    }
-}
-
-impl From<Credentials> for davkit::Credentials {
-    fn from(c: Credentials) -> Self {
-        match c {
-            Credentials::None => davkit::Credentials::None,
-            Credentials::Basic { username, password } => {
-                davkit::Credentials::basic(username, password)
-            }
-            Credentials::Bearer { token } => davkit::Credentials::bearer(token),
-        }
-    }
-}
-
-/// The client's configuration. Only `server_url` and `credentials` are required.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+/// The client's configuration. Only `server_url` and `credentials` are required. Printing it
+/// (`toString`, `repr`, `description`) shows the credentials redacted.
+#[derive(Clone, uniffi::Record)]
+#[uniffi::export(Debug, Display)]
 pub struct DavConfig {
     /// Where to start: a server root, a principal or a collection URL.
     pub server_url: String,
-    /// The credentials.
-    pub credentials: Credentials,
+    /// The credentials: an opaque object (`Credentials.basic(...)`), so that printing the
+    /// configuration never shows the password or token.
+    pub credentials: Arc<Credentials>,
     /// The `User-Agent` header; `null` for davkit's own.
     #[uniffi(default)]
     pub user_agent: Option<String>,
@@ -272,11 +136,37 @@ pub struct RetryPolicy {
     pub max_delay_ms: u64,
 }
 
+impl std::fmt::Debug for DavConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Every field; the URL without user-info, the credentials through their redacting Debug.
+        f.debug_struct("DavConfig")
+            .field(
+                "server_url",
+                &davkit::http::url_for_display(&self.server_url),
+            )
+            .field("credentials", &self.credentials)
+            .field("user_agent", &self.user_agent)
+            .field("profile", &self.profile)
+            .field("multiget_batch_size", &self.multiget_batch_size)
+            .field("max_parallel_requests", &self.max_parallel_requests)
+            .field("sync_page_limit", &self.sync_page_limit)
+            .field("retry", &self.retry)
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
+impl std::fmt::Display for DavConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
+}
+
 impl TryFrom<DavConfig> for davkit::Config {
     type Error = DavError;
 
     fn try_from(c: DavConfig) -> Result<Self, DavError> {
-        let mut config = davkit::Config::new(c.server_url, c.credentials.into());
+        let mut config = davkit::Config::new(c.server_url, c.credentials.core().clone());
         if let Some(ua) = c.user_agent {
             config.user_agent = ua;
         }

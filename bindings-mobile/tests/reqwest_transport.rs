@@ -43,10 +43,10 @@ fn discovery_crud_and_sync_over_reqwest() -> Result<(), DavError> {
     };
     let config = DavConfig {
         server_url: url.clone(),
-        credentials: Credentials::Basic {
-            username: std::env::var("DAVKIT_RADICALE_USER").unwrap_or_default(),
-            password: std::env::var("DAVKIT_RADICALE_PASSWORD").unwrap_or_default(),
-        },
+        credentials: Credentials::basic(
+            std::env::var("DAVKIT_RADICALE_USER").unwrap_or_default(),
+            std::env::var("DAVKIT_RADICALE_PASSWORD").unwrap_or_default(),
+        ),
         user_agent: None,
         profile: None,
         multiget_batch_size: None,

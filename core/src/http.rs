@@ -207,6 +207,19 @@ impl fmt::Debug for HttpResponse {
     }
 }
 
+/// Whether a header's value is a secret that logs, `Debug` output and error messages must hide
+/// (`Authorization`, `Proxy-Authorization`, `Cookie`, `Set-Cookie`, ASCII case-insensitive).
+/// Bindings use it so that their printed headers hide the same values as the core's.
+pub fn is_secret_header(name: &str) -> bool {
+    crate::redact::is_secret_header(name)
+}
+
+/// A URL fit for messages and logs: any `user:password@` part is removed. Bindings use it when
+/// they print a configuration.
+pub fn url_for_display(url: &str) -> String {
+    crate::redact::url_for_display(url)
+}
+
 pub(crate) fn find_header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
     headers
         .iter()

@@ -21,7 +21,7 @@ typealias StateStore = MutableMap<String, String>
 suspend fun syncCalendars(serverUrl: String, user: String, password: String, states: StateStore): List<String> {
     val log = mutableListOf<String>()
     val transport = OkHttpTransport()
-    val config = DavConfig(serverUrl = serverUrl, credentials = Credentials.Basic(user, password))
+    val config = DavConfig(serverUrl = serverUrl, credentials = Credentials.basic(user, password))
     DavClient(config, transport, sleeper = transport).use { client ->
         val account = client.discover(Service.BOTH)
         for (calendar in account.collections.filter { it.kind == CollectionKind.CALENDAR }) {

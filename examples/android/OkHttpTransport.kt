@@ -26,21 +26,21 @@ class OkHttpTransport(base: OkHttpClient = OkHttpClient()) : HttpTransport, Slee
 
     override suspend fun send(request: HttpRequest): HttpResponse {
         // OkHttp insists on a body for these methods, even an empty one.
-        val body = request.body ?: if (request.method in NEEDS_BODY) ByteArray(0) else null
-        val builder = Request.Builder().url(request.url).method(request.method, body?.toRequestBody())
-        request.headers.forEach { builder.addHeader(it.name, it.value) }
+        val body = request.body() ?: if (request.method() in NEEDS_BODY) ByteArray(0) else null
+        val builder = Request.Builder().url(request.url()).method(request.method(), body?.toRequestBody())
+        request.headers().forEach { builder.addHeader(it.name, it.value) }
         val call = client.newCall(builder.build())
         return suspendCancellableCoroutine { cont ->
             cont.invokeOnCancellation { call.cancel() }
             call.enqueue(object : Callback {
                 override fun onFailure(call: Call, e: IOException) =
-                    cont.resumeWithException(DavException.Transport("$e", null, request.url, null))
+                    cont.resumeWithException(DavException.Transport("$e", null, request.url(), null))
 
                 override fun onResponse(call: Call, response: Response) {
                     val result = runCatching {
                         response.use { r -> HttpResponse(r.code.toUShort(), r.headers.map { (n, v) -> HttpHeader(n, v) }, r.body!!.bytes(), null) }
                     }
-                    result.fold(cont::resume) { cont.resumeWithException(DavException.Transport("$it", null, request.url, null)) }
+                    result.fold(cont::resume) { cont.resumeWithException(DavException.Transport("$it", null, request.url(), null)) }
                 }
             })
         }

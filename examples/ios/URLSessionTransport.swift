@@ -13,23 +13,23 @@ final class URLSessionTransport: HttpTransport, Sleeper, @unchecked Sendable {
     }
 
     func send(request: HttpRequest) async throws -> HttpResponse {
-        guard let url = URL(string: request.url) else {
-            throw DavError.InvalidInput(detail: "not a URL", status: nil, url: request.url, retryAfterSeconds: nil)
+        guard let url = URL(string: request.url()) else {
+            throw DavError.InvalidInput(detail: "not a URL", status: nil, url: request.url(), retryAfterSeconds: nil)
         }
         var urlRequest = URLRequest(url: url)
-        urlRequest.httpMethod = request.method          // PROPFIND, REPORT, MKCALENDAR work as-is
-        urlRequest.httpBody = request.body
-        for header in request.headers {
+        urlRequest.httpMethod = request.method()          // PROPFIND, REPORT, MKCALENDAR work as-is
+        urlRequest.httpBody = request.body()
+        for header in request.headers() {
             urlRequest.addValue(header.value, forHTTPHeaderField: header.name)
         }
         let data: Data, response: URLResponse
         do {
             (data, response) = try await session.data(for: urlRequest)
         } catch {                                        // offline, TLS, timeout, cancelled
-            throw DavError.Transport(detail: "\(error)", status: nil, url: request.url, retryAfterSeconds: nil)
+            throw DavError.Transport(detail: "\(error)", status: nil, url: request.url(), retryAfterSeconds: nil)
         }
         guard let http = response as? HTTPURLResponse else {
-            throw DavError.Transport(detail: "not an HTTP response", status: nil, url: request.url, retryAfterSeconds: nil)
+            throw DavError.Transport(detail: "not an HTTP response", status: nil, url: request.url(), retryAfterSeconds: nil)
         }
         let headers = http.allHeaderFields.map { HttpHeader(name: "\($0.key)", value: "\($0.value)") }
         return HttpResponse(status: UInt16(http.statusCode), headers: headers, body: data, finalUrl: nil)

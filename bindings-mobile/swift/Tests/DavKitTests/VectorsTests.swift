@@ -20,22 +20,22 @@ final class ReplayTransport: HttpTransport, @unchecked Sendable {
 
     func send(request: HttpRequest) async throws -> HttpResponse {
         lock.lock(); defer { lock.unlock() }
-        let body = request.body.flatMap { String(data: $0, encoding: .utf8) } ?? ""
+        let body = request.body().flatMap { String(data: $0, encoding: .utf8) } ?? ""
         guard let index = exchanges.indices.first(where: { i in
             let want = exchanges[i]["request"] as? [String: Any] ?? [:]
             let parts = want["body_contains"] as? [String] ?? []
-            return !used[i] && want["method"] as? String == request.method
-                && want["url"] as? String == request.url && parts.allSatisfy { body.contains($0) }
+            return !used[i] && want["method"] as? String == request.method()
+                && want["url"] as? String == request.url() && parts.allSatisfy { body.contains($0) }
         }) else {
-            let problem = "unexpected request \(request.method) \(request.url)"
+            let problem = "unexpected request \(request.method()) \(request.url())"
             problems.append(problem)
             throw DavError.Transport(detail: problem, status: nil, url: nil, retryAfterSeconds: nil)
         }
         used[index] = true
         let want = exchanges[index]["request"] as? [String: Any] ?? [:]
         for (name, value) in want["headers"] as? [String: Any] ?? [:] {
-            let actual = request.headers.first { $0.name.lowercased() == name.lowercased() }?.value
-            if value is NSNull, actual != nil { problems.append("\(request.url) must not carry \(name)") }
+            let actual = request.headers().first { $0.name.lowercased() == name.lowercased() }?.value
+            if value is NSNull, actual != nil { problems.append("\(request.url()) must not carry \(name)") }
             if let v = value as? String, actual != v { problems.append("header \(name): \(actual ?? "nil") != \(v)") }
         }
         let r = exchanges[index]["response"] as? [String: Any] ?? [:]
@@ -57,11 +57,11 @@ final class VectorsTests: XCTestCase {
 
     func config(_ c: [String: Any]) -> DavConfig {
         let creds = c["credentials"] as? [String: Any]
-        var credentials = Credentials.none
+        var credentials = Credentials.none()
         if let basic = creds?["basic"] as? [String: String] {
-            credentials = .basic(username: basic["username"]!, password: basic["password"]!)
+            credentials = Credentials.basic(username: basic["username"]!, password: basic["password"]!)
         } else if let token = creds?["bearer"] as? String {
-            credentials = .bearer(token: token)
+            credentials = Credentials.bearer(token: token)
         }
         return DavConfig(serverUrl: c["server_url"] as! String, credentials: credentials,
                          userAgent: "davkit-vectors", profile: c["profile"] as? String,

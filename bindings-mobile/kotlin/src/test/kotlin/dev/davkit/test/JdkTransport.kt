@@ -24,20 +24,20 @@ class JdkTransport(private val timeout: Duration = Duration.ofSeconds(30)) : Htt
         .build()
 
     override suspend fun send(request: HttpRequest): HttpResponse {
-        val body = request.body?.let { JRequest.BodyPublishers.ofByteArray(it) }
+        val body = request.body()?.let { JRequest.BodyPublishers.ofByteArray(it) }
             ?: JRequest.BodyPublishers.noBody()
-        val builder = JRequest.newBuilder(URI.create(request.url))
+        val builder = JRequest.newBuilder(URI.create(request.url()))
             .timeout(timeout)
-            .method(request.method, body)
-        for (h in request.headers) {
+            .method(request.method(), body)
+        for (h in request.headers()) {
             if (h.name.lowercase() !in RESTRICTED) builder.header(h.name, h.value)
         }
         val response = try {
             client.sendAsync(builder.build(), JResponse.BodyHandlers.ofByteArray()).await()
         } catch (e: HttpTimeoutException) {
-            throw DavException.Transport("timed out: ${e.message}", null, request.url, null)
+            throw DavException.Transport("timed out: ${e.message}", null, request.url(), null)
         } catch (e: IOException) {
-            throw DavException.Transport("network error: $e", null, request.url, null)
+            throw DavException.Transport("network error: $e", null, request.url(), null)
         }
         val headers = response.headers().map().flatMap { (name, values) -> values.map { HttpHeader(name, it) } }
         return HttpResponse(response.statusCode().toUShort(), headers, response.body(), null)

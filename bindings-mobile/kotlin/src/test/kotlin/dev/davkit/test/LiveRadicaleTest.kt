@@ -52,7 +52,7 @@ class LiveRadicaleTest {
         assumeTrue(url != null, "DAVKIT_RADICALE_URL not set: run under tests/servers/servers.py")
         val config = DavConfig(
             serverUrl = url!!,
-            credentials = Credentials.Basic(System.getenv("DAVKIT_RADICALE_USER"), System.getenv("DAVKIT_RADICALE_PASSWORD")),
+            credentials = Credentials.basic(System.getenv("DAVKIT_RADICALE_USER"), System.getenv("DAVKIT_RADICALE_PASSWORD")),
         )
         client = DavClient(config, JdkTransport())
     }
@@ -135,7 +135,7 @@ class LiveRadicaleTest {
         val transport = OkHttpTransport()
         val config = DavConfig(
             serverUrl = url!!,
-            credentials = Credentials.Basic(System.getenv("DAVKIT_RADICALE_USER"), System.getenv("DAVKIT_RADICALE_PASSWORD")),
+            credentials = Credentials.basic(System.getenv("DAVKIT_RADICALE_USER"), System.getenv("DAVKIT_RADICALE_PASSWORD")),
         )
         DavClient(config, transport, sleeper = transport).use { ok ->
             val found = ok.discover(Service.CAL_DAV)
@@ -169,7 +169,7 @@ class LiveRadicaleTest {
 
     @Test @Order(6)
     fun wrongPasswordIsUnauthorized(): Unit = runBlocking {
-        val bad = DavClient(DavConfig(serverUrl = url!!, credentials = Credentials.Basic("alice", "wrong")), JdkTransport())
+        val bad = DavClient(DavConfig(serverUrl = url!!, credentials = Credentials.basic("alice", "wrong")), JdkTransport())
         val e = assertThrows<DavException.Unauthorized> { runBlocking { bad.discover(Service.BOTH) } }
         assertEquals(401.toUShort(), e.status)
         assertTrue(!e.toString().contains("wrong"))

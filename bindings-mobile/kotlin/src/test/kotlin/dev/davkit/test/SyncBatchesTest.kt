@@ -46,7 +46,7 @@ fun DavClient.syncBatches(collectionUrl: String, kind: CollectionKind, stateJson
 class SyncBatchesTest {
     private val dir = File(System.getProperty("davkit.vectors") ?: "../../tests/vectors").canonicalFile.resolve("sync")
     private val collection = "http://127.0.0.1:5232/alice/work/"
-    private val config = DavConfig(serverUrl = "http://127.0.0.1:5232/", credentials = Credentials.Basic("alice", "s3cret-app-pw"))
+    private val config = DavConfig(serverUrl = "http://127.0.0.1:5232/", credentials = Credentials.basic("alice", "s3cret-app-pw"))
 
     private fun exchanges(vararg names: String): JSONObject {
         val all = JSONArray()

@@ -29,7 +29,7 @@ class SyncStateTest {
 
     private fun replaySync(case: JSONObject, stateJson: String?): SyncResult {
         val replay = VectorsTest.Replay(case, dir)
-        val config = DavConfig(serverUrl = "http://127.0.0.1:5232/", credentials = Credentials.Basic("alice", "s3cret-app-pw"))
+        val config = DavConfig(serverUrl = "http://127.0.0.1:5232/", credentials = Credentials.basic("alice", "s3cret-app-pw"))
         val result = runBlocking { DavClient(config, replay).use { it.sync(collection, CollectionKind.CALENDAR, stateJson) } }
         assertEquals(emptyList<String>(), replay.problems)
         assertTrue(replay.used.all { it }, "every recorded exchange is requested")
@@ -80,5 +80,23 @@ class SyncStateTest {
         assertEquals(listOf(b), urls(r))
         assertEquals(emptyList<Any>(), r.problems)
         assertEquals(mapOf(a to "\"2\"", b to "\"2\""), CoreJson.plain(JSONObject(r.stateJson).getJSONObject("etags")))
+    }
+
+    /** tests/vectors/interop: the state text Rust wrote is resumed as it is, and the sync writes
+     *  exactly the bytes Rust wrote for it (one format in every language); the same text given
+     *  for another collection is refused, not synced. */
+    @Test
+    fun interopStateReadsAndWritesTheCoreBytes() {
+        val interop = dir.resolveSibling("interop")
+        val before = File(interop, "sync-state-before.txt").readText()
+        val after = File(interop, "sync-state-after.txt").readText()
+        val case = JSONObject(File(dir, "pending-member-fetched-next-time.json").readText())
+        assertEquals(after, replaySync(case, before).stateJson)
+        val config = DavConfig(serverUrl = "http://127.0.0.1:5232/", credentials = Credentials.none())
+        val replay = VectorsTest.Replay(JSONObject(), dir)
+        assertThrows<DavException.InvalidInput> {
+            runBlocking { DavClient(config, replay).use { it.sync("http://127.0.0.1:5232/alice/home/", CollectionKind.CALENDAR, before) } }
+        }
+        assertEquals(emptyList<String>(), replay.problems)
     }
 }

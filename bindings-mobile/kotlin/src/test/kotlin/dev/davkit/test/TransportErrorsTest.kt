@@ -27,7 +27,7 @@ import kotlin.concurrent.thread
 /** No panic crosses the FFI: whatever the app's transport throws, and however it hangs, the
  *  caller gets a typed DavException (or its own cancellation) and the client stays usable. */
 class TransportErrorsTest {
-    private val config = DavConfig(serverUrl = "https://dav.example.com/", credentials = Credentials.Basic("alice", "pw-secret"))
+    private val config = DavConfig(serverUrl = "https://dav.example.com/", credentials = Credentials.basic("alice", "pw-secret"))
 
     private fun clientThrowing(e: Exception) = DavClient(config, object : HttpTransport {
         override suspend fun send(request: HttpRequest): HttpResponse = throw e
@@ -70,7 +70,7 @@ class TransportErrorsTest {
             val accepted = mutableListOf<java.net.Socket>()
             val acceptor = thread(isDaemon = true) { runCatching { while (true) accepted += server.accept() } }
             val client = DavClient(
-                DavConfig(serverUrl = "http://127.0.0.1:${server.localPort}/", credentials = Credentials.None),
+                DavConfig(serverUrl = "http://127.0.0.1:${server.localPort}/", credentials = Credentials.none()),
                 JdkTransport(timeout = Duration.ofMillis(300)),
             )
             val started = System.nanoTime()
@@ -117,12 +117,12 @@ class TransportErrorsTest {
         val transport = object : HttpTransport {
             override suspend fun send(request: HttpRequest): HttpResponse = error("not called")
         }
-        assertThrows<DavException.InvalidInput> { DavClient(DavConfig(serverUrl = "not a url", credentials = Credentials.None), transport) }
+        assertThrows<DavException.InvalidInput> { DavClient(DavConfig(serverUrl = "not a url", credentials = Credentials.none()), transport) }
         assertThrows<DavException.InvalidInput> {
-            DavClient(DavConfig(serverUrl = "https://dav.example.com/", credentials = Credentials.None, profile = "nope"), transport)
+            DavClient(DavConfig(serverUrl = "https://dav.example.com/", credentials = Credentials.none(), profile = "nope"), transport)
         }
         assertThrows<DavException.InvalidInput> {
-            DavClient(DavConfig(serverUrl = "https://apidata.googleusercontent.com/caldav/v2/x/user", credentials = Credentials.Basic("a", "b")), transport)
+            DavClient(DavConfig(serverUrl = "https://apidata.googleusercontent.com/caldav/v2/x/user", credentials = Credentials.basic("a", "b")), transport)
         }
     }
 }

@@ -72,14 +72,14 @@ class VectorsTest {
         val problems = mutableListOf<String>()
 
         override suspend fun send(request: HttpRequest): HttpResponse {
-            val body = request.body?.toString(Charsets.UTF_8) ?: ""
+            val body = request.body()?.toString(Charsets.UTF_8) ?: ""
             val index = exchanges.indices.firstOrNull { i ->
                 val want = exchanges[i].getJSONObject("request")
-                !used[i] && want.getString("method") == request.method && want.getString("url") == request.url &&
+                !used[i] && want.getString("method") == request.method() && want.getString("url") == request.url() &&
                     (want.optJSONArray("body_contains")?.let { parts -> (0 until parts.length()).all { body.contains(parts.getString(it)) } } ?: true)
             }
             if (index == null) {
-                val problem = "unexpected request ${request.method} ${request.url} (no unused exchange matches)"
+                val problem = "unexpected request ${request.method()} ${request.url()} (no unused exchange matches)"
                 problems += problem
                 throw IllegalStateException(problem)
             }
@@ -87,10 +87,10 @@ class VectorsTest {
             val want = exchanges[index].getJSONObject("request")
             want.optJSONObject("headers")?.let { headers ->
                 for (name in headers.keySet()) {
-                    val actual = request.headers.firstOrNull { it.name.equals(name, ignoreCase = true) }?.value
+                    val actual = request.headers().firstOrNull { it.name.equals(name, ignoreCase = true) }?.value
                     val expected = headers.get(name)
-                    if (expected == JSONObject.NULL && actual != null) problems += "${request.method} ${request.url} must not carry `$name`"
-                    if (expected != JSONObject.NULL && actual != expected) problems += "header `$name` of ${request.method} ${request.url}: $actual != $expected"
+                    if (expected == JSONObject.NULL && actual != null) problems += "${request.method()} ${request.url()} must not carry `$name`"
+                    if (expected != JSONObject.NULL && actual != expected) problems += "header `$name` of ${request.method()} ${request.url()}: $actual != $expected"
                 }
             }
             return reply(exchanges[index].getJSONObject("response"))
@@ -128,10 +128,10 @@ class VectorsTest {
         val c = case.getJSONObject("config")
         val creds = c.optJSONObject("credentials")
         val credentials = when {
-            creds == null -> Credentials.None
-            creds.has("basic") -> creds.getJSONObject("basic").let { Credentials.Basic(it.getString("username"), it.getString("password")) }
-            creds.has("bearer") -> Credentials.Bearer(creds.getString("bearer"))
-            else -> Credentials.None
+            creds == null -> Credentials.none()
+            creds.has("basic") -> creds.getJSONObject("basic").let { Credentials.basic(it.getString("username"), it.getString("password")) }
+            creds.has("bearer") -> Credentials.bearer(creds.getString("bearer"))
+            else -> Credentials.none()
         }
         return DavConfig(
             serverUrl = c.getString("server_url"),
