@@ -16,7 +16,7 @@
 #
 # Needs the nightly toolchain (`rustup toolchain install nightly`); installs cargo-fuzz when
 # missing. Corpora grow in fuzz/corpus/<target>/ (kept between runs), findings land in
-# fuzz/artifacts/<target>/, logs in fuzz/logs/<target>.log; none of them is committed.
+# fuzz/artifacts/<target>/, logs in fuzz/target/logs/<target>.log; none of them is committed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
@@ -186,7 +186,7 @@ seed() { # target corpus-dir
   rm -rf "$tmp"
 }
 
-mkdir -p fuzz/corpus fuzz/artifacts fuzz/logs
+mkdir -p fuzz/corpus fuzz/artifacts fuzz/target/logs
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 
@@ -201,7 +201,7 @@ replay_cpu() { # target artifact
 }
 
 run_one() { # target
-  local t=$1 dir="fuzz/corpus/$1" art="fuzz/artifacts/$1/" log="fuzz/logs/$1.log"
+  local t=$1 dir="fuzz/corpus/$1" art="fuzz/artifacts/$1/" log="fuzz/target/logs/$1.log"
   mkdir -p "$dir" "$art"
   : >"$log"
   seed "$t" "$dir"
