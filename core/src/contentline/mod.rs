@@ -32,8 +32,9 @@ pub const MAX_DEPTH: usize = 64;
 pub const FOLD_OCTETS: usize = 75;
 
 /// Most content lines (after unfolding) one parse accepts, about a 100 MB calendar; more is a
-/// [`ParseErrorKind::TooManyLines`] error, in [`parse_lenient`] too. Each line costs about 140
-/// bytes beside its text, so this bounds what a file of tiny lines can make the parser hold.
+/// [`ParseErrorKind::TooManyLines`] error, in [`parse_lenient`] too. Each property costs 24
+/// bytes beside its text (a [`Property`] is a shared pointer and four offsets), so this bounds
+/// what a file of tiny lines can make the parser hold.
 /// The default of [`Limits::max_content_lines`](crate::Limits::max_content_lines), which
 /// [`parse_with_limits`] applies.
 pub const MAX_LINES: usize = 2_000_000;
@@ -161,96 +162,32 @@ type Parts = (
     String,
 );
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct ParamSpan {
-    name_start: u32,
-    name_end: u32,
-    /// Start of the raw value (after `=`); equal to `name_end` when the parameter has no `=`.
-    value_start: u32,
-    value_end: u32,
-}
-
-/// The text of one line: a range of the shared unfolded document (no allocation per line when
-/// parsing), or an owned string once the line has been edited or built.
-#[derive(Clone)]
-enum Text {
-    Shared {
-        doc: Arc<String>,
-        start: u32,
-        end: u32,
-    },
-    Owned(Box<str>),
-}
-
-impl Text {
-    fn as_str(&self) -> &str {
-        match self {
-            Text::Shared { doc, start, end } => {
-                doc.get(*start as usize..*end as usize).unwrap_or("")
-            }
-            Text::Owned(s) => s,
-        }
-    }
-
-    fn edit(&mut self, f: impl FnOnce(&mut String)) {
-        let mut owned = match std::mem::replace(self, Text::Owned(Box::from(""))) {
-            Text::Owned(s) => s.into_string(),
-            shared => shared.as_str().to_owned(),
-        };
-        f(&mut owned);
-        *self = Text::Owned(owned.into_boxed_str());
-    }
-}
-
-const INLINE_PARAMS: usize = 3;
-
-/// Parameter spans: the first few inline (no allocation), the rest in a Vec.
-#[derive(Clone, Default, PartialEq, Eq)]
-struct Params {
-    inline: [ParamSpan; INLINE_PARAMS],
-    len: u8,
-    spill: Box<[ParamSpan]>,
-}
-
-impl Params {
-    fn push(&mut self, p: ParamSpan, overflow: &mut Vec<ParamSpan>) {
-        if let Some(slot) = self.inline.get_mut(self.len as usize) {
-            *slot = p;
-            self.len += 1;
-        } else {
-            overflow.push(p);
-        }
-    }
-
-    fn iter(&self) -> impl Iterator<Item = &ParamSpan> + '_ {
-        self.inline
-            .get(..self.len as usize)
-            .unwrap_or(&[])
-            .iter()
-            .chain(self.spill.iter())
-    }
-}
-
 /// One unfolded content line, kept verbatim and split into ranges.
 ///
 /// `group.NAME;PARAM=value;...:value`
+///
+/// 24 bytes: a shared pointer to the text it lives in (the unfolded text of one component
+/// and its sub-components when parsed, a buffer of its own when built or edited) and four
+/// offsets. The group and the parameters are found again in the line when asked for (it was
+/// checked when parsed), rather than stored as spans.
 #[derive(Clone)]
 pub struct Property {
-    text: Text,
-    /// Length of the group prefix (without the dot); 0 when there is no group.
-    group_len: u32,
+    doc: Arc<String>,
+    /// Start of the line in `doc`.
+    start: u32,
+    /// Length of the line.
+    len: u32,
+    /// End of `group.NAME`, from the line start.
     name_end: u32,
-    params: Params,
+    /// Start of the value (after `:`), from the line start.
     value_start: u32,
 }
 
 impl PartialEq for Property {
     fn eq(&self, other: &Self) -> bool {
         self.as_str() == other.as_str()
-            && self.group_len == other.group_len
             && self.name_end == other.name_end
             && self.value_start == other.value_start
-            && self.params == other.params
     }
 }
 
@@ -262,12 +199,63 @@ impl fmt::Debug for Property {
     }
 }
 
-/// Ranges of one lexed line.
+/// Where the name ends and the value starts in a lexed line.
 struct Spans {
-    group_len: u32,
     name_end: u32,
-    params: Params,
     value_start: u32,
+}
+
+/// The parameters of a checked line, lexed again on each call: `rest` starts at a `;` (or
+/// at the `:` before the value, where it ends).
+struct ParamIter<'a> {
+    line: &'a str,
+    i: usize,
+    end: usize,
+}
+
+impl<'a> Iterator for ParamIter<'a> {
+    type Item = Param<'a>;
+    fn next(&mut self) -> Option<Param<'a>> {
+        let bytes = self.line.as_bytes();
+        while self.i < self.end && bytes.get(self.i) == Some(&b';') {
+            let mut i = self.i + 1;
+            let name_start = i;
+            while let Some(&b) = bytes.get(i) {
+                if i >= self.end || b == b'=' || b == b';' || b == b':' {
+                    break;
+                }
+                i += 1;
+            }
+            let name_end = i;
+            let mut raw = None;
+            if i < self.end && bytes.get(i) == Some(&b'=') {
+                i += 1;
+                let v_start = i;
+                let mut in_quote = false;
+                while let Some(&b) = bytes.get(i) {
+                    if i >= self.end {
+                        break;
+                    }
+                    match b {
+                        b'"' => in_quote = !in_quote,
+                        b';' | b':' if !in_quote => break,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                raw = Some(self.line.get(v_start..i).unwrap_or(""));
+            }
+            self.i = i;
+            if raw.is_some() || name_end > name_start {
+                return Some(Param {
+                    name: self.line.get(name_start..name_end).unwrap_or(""),
+                    raw,
+                });
+            }
+        }
+        self.i = self.end;
+        None
+    }
 }
 
 /// A borrowed view of one parameter of a [`Property`].
@@ -388,35 +376,34 @@ impl Property {
 
     fn parse_owned(line: String) -> Result<Property, ParseErrorKind> {
         let spans = lex(&line)?;
-        Ok(Property::from_spans(
-            Text::Owned(line.into_boxed_str()),
-            spans,
-        ))
+        let len = line.len() as u32;
+        Ok(Property::from_spans(Arc::new(line), 0, len, spans))
     }
 
-    fn from_spans(text: Text, s: Spans) -> Property {
+    fn from_spans(doc: Arc<String>, start: u32, len: u32, s: Spans) -> Property {
         Property {
-            text,
-            group_len: s.group_len,
+            doc,
+            start,
+            len,
             name_end: s.name_end,
-            params: s.params,
             value_start: s.value_start,
         }
     }
 }
 
+/// Checks one line and finds where its name ends and its value starts.
 fn lex(line: &str) -> Result<Spans, ParseErrorKind> {
     if line.len() > u32::MAX as usize {
         return Err(ParseErrorKind::LineTooLong);
     }
     let bytes = line.as_bytes();
     let mut i = 0usize;
-    let mut group_len = 0u32;
+    let mut group_len = 0usize;
     // name (with optional group)
     while let Some(&b) = bytes.get(i) {
         match b {
             b';' | b':' => break,
-            b'.' if group_len == 0 && i > 0 => group_len = i as u32,
+            b'.' if group_len == 0 && i > 0 => group_len = i,
             _ => {}
         }
         i += 1;
@@ -424,31 +411,22 @@ fn lex(line: &str) -> Result<Spans, ParseErrorKind> {
     if i >= bytes.len() {
         return Err(ParseErrorKind::MissingColon);
     }
-    let name_start = if group_len > 0 {
-        group_len as usize + 1
-    } else {
-        0
-    };
+    let name_start = if group_len > 0 { group_len + 1 } else { 0 };
     if i <= name_start {
         return Err(ParseErrorKind::EmptyName);
     }
     let name_end = i as u32;
-    let mut params = Params::default();
-    let mut overflow = Vec::new();
-    // parameters
+    // parameters: only checked here; `Property::params` finds them again
     while bytes.get(i) == Some(&b';') {
         i += 1;
-        let p_name_start = i;
         while let Some(&b) = bytes.get(i) {
             if b == b'=' || b == b';' || b == b':' {
                 break;
             }
             i += 1;
         }
-        let p_name_end = i;
         if bytes.get(i) == Some(&b'=') {
             i += 1;
-            let v_start = i;
             let mut in_quote = false;
             while let Some(&b) = bytes.get(i) {
                 match b {
@@ -461,36 +439,14 @@ fn lex(line: &str) -> Result<Spans, ParseErrorKind> {
             if in_quote {
                 return Err(ParseErrorKind::UnterminatedQuote);
             }
-            params.push(
-                ParamSpan {
-                    name_start: p_name_start as u32,
-                    name_end: p_name_end as u32,
-                    value_start: v_start as u32,
-                    value_end: i as u32,
-                },
-                &mut overflow,
-            );
-        } else if p_name_end > p_name_start {
-            params.push(
-                ParamSpan {
-                    name_start: p_name_start as u32,
-                    name_end: p_name_end as u32,
-                    value_start: p_name_end as u32,
-                    value_end: p_name_end as u32,
-                },
-                &mut overflow,
-            );
         }
     }
     if bytes.get(i) != Some(&b':') {
         return Err(ParseErrorKind::MissingColon);
     }
-    params.spill = overflow.into_boxed_slice();
     Ok(Spans {
-        value_start: (i + 1) as u32,
-        group_len,
         name_end,
-        params,
+        value_start: (i + 1) as u32,
     })
 }
 
@@ -522,18 +478,20 @@ impl Property {
         };
         let line = format!("{safe}:{raw_value}");
         let name_end = safe.len() as u32;
+        let len = line.len() as u32;
         Property {
-            value_start: name_end + 1,
-            text: Text::Owned(line.into_boxed_str()),
-            group_len: 0,
+            doc: Arc::new(line),
+            start: 0,
+            len,
             name_end,
-            params: Params::default(),
+            value_start: name_end + 1,
         }
     }
 
     /// The whole unfolded line as written (no line ending).
     pub fn as_str(&self) -> &str {
-        self.text.as_str()
+        let start = self.start as usize;
+        self.doc.get(start..start + self.len as usize).unwrap_or("")
     }
 
     fn slice(&self, start: u32, end: u32) -> &str {
@@ -544,19 +502,26 @@ impl Property {
 
     /// The group (`item1` in `item1.TEL:...`), if any.
     pub fn group(&self) -> Option<&str> {
-        if self.group_len == 0 {
-            None
-        } else {
-            Some(self.slice(0, self.group_len))
+        match self.group_len() {
+            0 => None,
+            n => Some(self.slice(0, n)),
         }
+    }
+
+    /// Length of the group prefix (without the dot), 0 when there is none: the first `.` of
+    /// the name after its first byte, as `lex` found it.
+    fn group_len(&self) -> u32 {
+        let name = self.slice(0, self.name_end).as_bytes();
+        name.get(1..)
+            .and_then(|rest| rest.iter().position(|&b| b == b'.'))
+            .map_or(0, |p| p as u32 + 1)
     }
 
     /// The property name as written (without group).
     pub fn name(&self) -> &str {
-        let start = if self.group_len == 0 {
-            0
-        } else {
-            self.group_len + 1
+        let start = match self.group_len() {
+            0 => 0,
+            n => n + 1,
         };
         self.slice(start, self.name_end)
     }
@@ -578,14 +543,11 @@ impl Property {
 
     /// All parameters in order.
     pub fn params(&self) -> impl Iterator<Item = Param<'_>> + '_ {
-        self.params.iter().map(move |p| Param {
-            name: self.slice(p.name_start, p.name_end),
-            raw: if p.value_start > p.name_end {
-                Some(self.slice(p.value_start, p.value_end))
-            } else {
-                None
-            },
-        })
+        ParamIter {
+            line: self.as_str(),
+            i: self.name_end as usize,
+            end: (self.value_start as usize).saturating_sub(1),
+        }
     }
 
     /// The first parameter with this name (case-insensitive).
@@ -639,11 +601,13 @@ impl Property {
 
     /// Replaces the raw value (the caller escapes it).
     pub fn set_raw_value(&mut self, raw: &str) {
-        let v = self.value_start as usize;
-        self.text.edit(|line| {
-            line.truncate(v);
-            line.push_str(raw);
-        });
+        let head = self.as_str().get(..self.value_start as usize).unwrap_or("");
+        let mut line = String::with_capacity(head.len() + raw.len());
+        line.push_str(head);
+        line.push_str(raw);
+        self.len = line.len() as u32;
+        self.start = 0;
+        self.doc = Arc::new(line);
     }
 
     /// Replaces the value with TEXT, escaping it.
@@ -751,16 +715,36 @@ pub fn fold_into(line: &str, out: &mut String) {
 /// A component: `BEGIN:NAME`, properties, sub-components, `END:NAME`.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Component {
-    name: String,
+    /// Common names as written (upper case) are static, so they cost no allocation.
+    name: Cow<'static, str>,
     properties: Vec<Property>,
     components: Vec<Component>,
 }
+
+/// Component names that are shared rather than copied when written exactly like this.
+const KNOWN_NAMES: &[&str] = &[
+    "VCALENDAR",
+    "VEVENT",
+    "VTODO",
+    "VJOURNAL",
+    "VFREEBUSY",
+    "VTIMEZONE",
+    "STANDARD",
+    "DAYLIGHT",
+    "VALARM",
+    "VAVAILABILITY",
+    "AVAILABLE",
+    "VCARD",
+];
 
 impl Component {
     /// An empty component with this name (e.g. `VEVENT`).
     pub fn new(name: &str) -> Component {
         Component {
-            name: name.to_owned(),
+            name: match KNOWN_NAMES.iter().find(|k| **k == name) {
+                Some(k) => Cow::Borrowed(*k),
+                None => Cow::Owned(name.to_owned()),
+            },
             properties: Vec::new(),
             components: Vec::new(),
         }
@@ -932,74 +916,79 @@ pub fn parse_bytes_lenient(input: &[u8]) -> Result<(Vec<Component>, Vec<ParseErr
 }
 
 fn parse_into(input: &str, parser: &mut Parser) -> Result<(), ParseError> {
-    let input = input.strip_prefix('\u{feff}').unwrap_or(input);
-    // pass 1: unfold into one buffer, remembering each logical line and its physical number
-    let mut doc = String::with_capacity(input.len());
-    let mut lines: Vec<(usize, usize, usize)> = Vec::with_capacity(input.len() / 48 + 1);
-    let bytes = input.as_bytes();
-    let len = input.len();
-    let mut pos = 0usize;
-    let mut lineno = 0usize;
-    while pos < len {
-        lineno += 1;
-        let start_line = lineno;
-        let start = doc.len();
-        let mut next;
+    let mut cursor = Cursor::new(input);
+    while cursor.step(parser)? {}
+    Ok(())
+}
+
+/// Reads one logical line at a time (unfolded into the parser's current chunk) and feeds it to
+/// the parser, so that each component's text is kept as soon as it is complete and nothing
+/// per line is held beyond the properties themselves.
+pub(crate) struct Cursor<'t> {
+    input: &'t str,
+    pos: usize,
+    lineno: usize,
+}
+
+impl<'t> Cursor<'t> {
+    pub(crate) fn new(input: &'t str) -> Cursor<'t> {
+        Cursor {
+            input: input.strip_prefix('\u{feff}').unwrap_or(input),
+            pos: 0,
+            lineno: 0,
+        }
+    }
+
+    /// Feeds the next non-empty logical line to `parser`; `false` at the end of the input.
+    pub(crate) fn step(&mut self, parser: &mut Parser) -> Result<bool, ParseError> {
+        let input = self.input;
+        let bytes = input.as_bytes();
+        let len = input.len();
         loop {
-            let rest = input.get(pos..).unwrap_or("");
-            let (seg, n) = match rest.find('\n') {
-                Some(i) => (rest.get(..i).unwrap_or(""), pos + i + 1),
-                None => (rest, len),
-            };
-            doc.push_str(seg.strip_suffix('\r').unwrap_or(seg));
-            next = n;
-            if matches!(bytes.get(next), Some(b' ' | b'\t')) {
-                lineno += 1;
-                pos = next + 1;
-            } else {
-                break;
+            if self.pos >= len {
+                return Ok(false);
             }
-        }
-        pos = next;
-        if doc.len() > start {
-            if lines.len() >= parser.max_lines {
-                return Err(err(ParseErrorKind::TooManyLines, start_line));
+            self.lineno += 1;
+            let start_line = self.lineno;
+            let chunk = &mut parser.chunk;
+            let start = chunk.len();
+            let mut next;
+            loop {
+                let rest = input.get(self.pos..).unwrap_or("");
+                let (seg, n) = match memchr_newline(rest) {
+                    Some(i) => (rest.get(..i).unwrap_or(""), self.pos + i + 1),
+                    None => (rest, len),
+                };
+                chunk.push_str(seg.strip_suffix('\r').unwrap_or(seg));
+                next = n;
+                if matches!(bytes.get(next), Some(b' ' | b'\t')) {
+                    self.lineno += 1;
+                    self.pos = next + 1;
+                } else {
+                    break;
+                }
             }
-            lines.push((start, doc.len(), start_line));
-        }
-    }
-    if doc.len() > u32::MAX as usize {
-        return Err(err(ParseErrorKind::TooLarge, 0));
-    }
-    // pass 2: lex each line as a range of the shared document
-    // Arc<String>, not Arc<str>: the buffer is moved, not copied again
-    let doc: Arc<String> = Arc::new(doc);
-    for (start, end, lineno) in lines {
-        let line = doc.get(start..end).unwrap_or("");
-        if let Some((begin, name)) = begin_end(line) {
-            parser.structural(begin, name, lineno)?;
-            continue;
-        }
-        let spans = match lex(line) {
-            Ok(s) => s,
-            Err(k) => {
-                parser.fail(err(k, lineno))?;
+            self.pos = next;
+            let end = chunk.len();
+            if end == start {
                 continue;
             }
-        };
-        let Some(top) = parser.stack.last_mut() else {
-            parser.fail(err(ParseErrorKind::PropertyOutsideComponent, lineno))?;
-            continue;
-        };
-        // both fit: the whole document is at most u32::MAX bytes (checked above)
-        let text = Text::Shared {
-            doc: Arc::clone(&doc),
-            start: start as u32,
-            end: end as u32,
-        };
-        top.properties.push(Property::from_spans(text, spans));
+            if parser.lines >= parser.max_lines {
+                return Err(err(ParseErrorKind::TooManyLines, start_line));
+            }
+            parser.lines += 1;
+            parser.unfolded += end - start;
+            if parser.unfolded > u32::MAX as usize {
+                return Err(err(ParseErrorKind::TooLarge, 0));
+            }
+            parser.line(start, end, start_line)?;
+            return Ok(true);
+        }
     }
-    Ok(())
+}
+
+fn memchr_newline(s: &str) -> Option<usize> {
+    s.find('\n')
 }
 
 /// Parses bytes: UTF-8 is checked after unfolding, so a fold that splits a multi-byte
@@ -1049,7 +1038,7 @@ pub fn unfold_bytes(input: &[u8]) -> Vec<u8> {
     out
 }
 
-struct Parser {
+pub(crate) struct Parser {
     stack: Vec<Component>,
     done: Vec<Component>,
     lenient: bool,
@@ -1058,6 +1047,23 @@ struct Parser {
     omitted: usize,
     /// [`MAX_LINES`], or the configured `Limits::max_content_lines`.
     max_lines: usize,
+    /// Content lines read so far.
+    lines: usize,
+    /// Unfolded bytes read so far.
+    unfolded: usize,
+    /// The unfolded property lines since the last component that closed at depth 1 or 2; the
+    /// properties read from it point at `pending` until then, when it becomes their text.
+    chunk: String,
+    pending: Arc<String>,
+    /// How many properties of the open top-level component already have their text.
+    root_done: usize,
+    /// Hand each component that closes directly under a top-level one to `ready` instead of
+    /// adding it to its parent (see [`Parser::streaming`]).
+    detach: bool,
+    /// Detached components, each with whether its parent is the first VCALENDAR.
+    ready: Vec<(bool, Component)>,
+    /// A top-level VCALENDAR has been closed.
+    vcalendar_done: bool,
 }
 
 impl Default for Parser {
@@ -1069,6 +1075,14 @@ impl Default for Parser {
             repairs: Vec::new(),
             omitted: 0,
             max_lines: MAX_LINES,
+            lines: 0,
+            unfolded: 0,
+            chunk: String::new(),
+            pending: Arc::new(String::new()),
+            root_done: 0,
+            detach: false,
+            ready: Vec::new(),
+            vcalendar_done: false,
         }
     }
 }
@@ -1092,7 +1106,67 @@ fn begin_end(line: &str) -> Option<(bool, &str)> {
     None
 }
 
+/// Gives every property of `c` and its sub-components that still points at `pending` its
+/// text, `doc`.
+fn give_text(c: &mut Component, pending: &Arc<String>, doc: &Arc<String>) {
+    for p in &mut c.properties {
+        if Arc::ptr_eq(&p.doc, pending) {
+            p.doc = Arc::clone(doc);
+        }
+    }
+    for sub in &mut c.components {
+        give_text(sub, pending, doc);
+    }
+}
+
 impl Parser {
+    /// A strict parser that hands over each component directly under a top-level one as soon
+    /// as it closes (in [`Parser::take_ready`]) instead of keeping it, so a caller can read a
+    /// large calendar one event at a time.
+    pub(crate) fn streaming(max_lines: usize) -> Parser {
+        Parser {
+            detach: true,
+            max_lines,
+            ..Parser::default()
+        }
+    }
+
+    /// The components detached since the last call, each with whether its parent is the first
+    /// top-level VCALENDAR.
+    pub(crate) fn take_ready(&mut self) -> std::vec::Drain<'_, (bool, Component)> {
+        self.ready.drain(..)
+    }
+
+    /// One logical line, unfolded at `start..end` of the chunk.
+    fn line(&mut self, start: usize, end: usize, lineno: usize) -> Result<(), ParseError> {
+        let line = self.chunk.get(start..end).unwrap_or("");
+        if let Some((begin, name)) = begin_end(line) {
+            let name = name.to_owned();
+            // BEGIN and END lines are not kept: the component keeps its name
+            self.chunk.truncate(start);
+            return self.structural(begin, &name, lineno);
+        }
+        let spans = match lex(line) {
+            Ok(s) => s,
+            Err(k) => {
+                self.chunk.truncate(start);
+                return self.fail(err(k, lineno));
+            }
+        };
+        let Some(top) = self.stack.last_mut() else {
+            self.chunk.truncate(start);
+            return self.fail(err(ParseErrorKind::PropertyOutsideComponent, lineno));
+        };
+        // both fit: the whole input unfolds to at most u32::MAX bytes (checked by the cursor)
+        top.properties.push(Property::from_spans(
+            Arc::clone(&self.pending),
+            start as u32,
+            (end - start) as u32,
+            spans,
+        ));
+        Ok(())
+    }
+
     /// Strict: the error. Lenient: note the repair (or count it past [`MAX_REPAIRS`]) and go on.
     fn fail(&mut self, e: ParseError) -> Result<(), ParseError> {
         if !self.lenient {
@@ -1106,11 +1180,48 @@ impl Parser {
         Ok(())
     }
 
+    /// The chunk as the text of the properties read from it; a new, empty chunk.
+    fn take_chunk(&mut self) -> Arc<String> {
+        let doc = if self.chunk.len() < 1 << 20 {
+            // one exact allocation; the chunk's buffer is reused for the next one
+            let doc = self.chunk.as_str().to_owned();
+            self.chunk.clear();
+            doc
+        } else {
+            let mut doc = std::mem::take(&mut self.chunk);
+            doc.shrink_to_fit();
+            doc
+        };
+        Arc::new(doc)
+    }
+
     fn close_top(&mut self) {
-        if let Some(c) = self.stack.pop() {
-            match self.stack.last_mut() {
-                Some(parent) => parent.components.push(c),
-                None => self.done.push(c),
+        let Some(mut c) = self.stack.pop() else {
+            return;
+        };
+        c.properties.shrink_to_fit();
+        c.components.shrink_to_fit();
+        if self.stack.len() <= 1 && !self.chunk.is_empty() {
+            let doc = self.take_chunk();
+            give_text(&mut c, &self.pending, &doc);
+            if let Some(root) = self.stack.first_mut() {
+                for p in root.properties.iter_mut().skip(self.root_done) {
+                    p.doc = Arc::clone(&doc);
+                }
+                self.root_done = root.properties.len();
+            }
+        }
+        let detach = self.detach && self.stack.len() == 1;
+        match self.stack.last_mut() {
+            Some(parent) if detach => {
+                let first = parent.is("VCALENDAR") && !self.vcalendar_done;
+                self.ready.push((first, c));
+            }
+            Some(parent) => parent.components.push(c),
+            None => {
+                self.root_done = 0;
+                self.vcalendar_done |= c.is("VCALENDAR");
+                self.done.push(c);
             }
         }
     }
@@ -1153,7 +1264,7 @@ impl Parser {
         Ok(())
     }
 
-    fn finish(mut self) -> Result<(Vec<Component>, Vec<ParseError>), ParseError> {
+    pub(crate) fn finish(mut self) -> Result<(Vec<Component>, Vec<ParseError>), ParseError> {
         if let Some(c) = self.stack.last() {
             let e = err(
                 ParseErrorKind::MissingEnd {

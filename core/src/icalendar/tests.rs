@@ -559,3 +559,121 @@ fn generated_edits_read_back_after_serialising() {
         );
     }
 }
+
+/// `parse_summaries` against `parse` then `summaries`, and the packed form against the plain.
+fn same_summaries(text: &str) {
+    let plain = Calendar::parse(text).map(|c| c.summaries());
+    let streamed = Calendar::parse_summaries(text).map(|s| s.to_vec());
+    assert_eq!(streamed, plain, "{}", text.get(..200).unwrap_or(text));
+    if let Ok(list) = plain {
+        let packed = Summaries::from(&list[..]);
+        assert_eq!(packed.len(), list.len());
+        assert_eq!(packed.to_vec(), list);
+        assert_eq!(
+            serde_json::to_string(&packed).expect("json"),
+            serde_json::to_string(&list).expect("json")
+        );
+    }
+}
+
+#[test]
+fn parse_summaries_is_parse_then_summaries() {
+    same_summaries(CAL);
+    // a VTIMEZONE after the first event (read twice), one that redefines a name later
+    let zone = |id: &str, off: &str| {
+        format!(
+            "BEGIN:VTIMEZONE\r\nTZID:{id}\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n\
+             TZOFFSETFROM:{off}\r\nTZOFFSETTO:{off}\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+        )
+    };
+    let event = |uid: &str, tz: &str| {
+        format!(
+            "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART;TZID={tz}:20250110T100000\r\n\
+             DURATION:PT1H\r\nEND:VEVENT\r\n"
+        )
+    };
+    let late = format!(
+        "BEGIN:VCALENDAR\r\n{}{}{}{}END:VCALENDAR\r\n",
+        event("a", "Custom/Zone"),
+        zone("Custom/Zone", "+0300"),
+        event("b", "Custom/Zone"),
+        zone("Custom/Zone", "-0500"),
+    );
+    same_summaries(&late);
+    let s = Calendar::parse_summaries(&late).expect("parses");
+    assert_eq!(
+        s.get(0)
+            .and_then(|e| e.start)
+            .and_then(|t| t.utc)
+            .as_deref(),
+        Some("2025-01-10T07:00:00Z")
+    );
+    // only the first VCALENDAR counts, after any other top-level component
+    same_summaries(&format!(
+        "BEGIN:X\r\n{}END:X\r\nBEGIN:VCALENDAR\r\n{}END:VCALENDAR\r\n\
+         BEGIN:VCALENDAR\r\n{}END:VCALENDAR\r\n",
+        event("x", "UTC"),
+        event("first", "Europe/Berlin"),
+        event("second", "UTC"),
+    ));
+    // nested and odd components, todos, journals, addresses with and without mailto
+    same_summaries(
+        "BEGIN:VCALENDAR\r\nBEGIN:VTODO\r\nUID:t\r\nDUE;VALUE=DATE:20250101\r\nSEQUENCE:-3\r\n\
+         PRIORITY:2\r\nPERCENT-COMPLETE:40\r\nCOMPLETED:20250102T000000Z\r\n\
+         ORGANIZER;EMAIL=x@y;SENT-BY=\"mailto:s@y\":urn:uuid:1\r\n\
+         ATTENDEE;RSVP=FALSE;CUTYPE=ROOM;DELEGATED-TO=\"mailto:a@b\",\"mailto:c@d\";\
+         MEMBER=\"mailto:g@h\";DIR=\"ldap://x\":MAILTO:Room@Example.com\r\n\
+         CATEGORIES:a,b\\,c,,\r\nBEGIN:VALARM\r\nTRIGGER:-PT5M\r\nEND:VALARM\r\nEND:VTODO\r\n\
+         BEGIN:VJOURNAL\r\nUID:j\r\nDTSTART:20250101T000000\r\nEND:VJOURNAL\r\n\
+         BEGIN:VFREEBUSY\r\nUID:f\r\nEND:VFREEBUSY\r\nBEGIN:X-THING\r\nX:1\r\nEND:X-THING\r\n\
+         END:VCALENDAR\r\n",
+    );
+    // errors are the same
+    for bad in [
+        "",
+        "BEGIN:VCARD\r\nFN:x\r\nEND:VCARD\r\n",
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:1\r\nEND:VCALENDAR\r\n",
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:1\r\nEND:VEVENT\r\n",
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+    ] {
+        assert!(Calendar::parse_summaries(bad).is_err());
+        same_summaries(bad);
+    }
+    let limits = crate::Limits {
+        max_content_lines: 5,
+        ..crate::Limits::default()
+    };
+    assert_eq!(
+        Calendar::parse_summaries_with_limits(&late, &limits).map(|s| s.len()),
+        Calendar::parse_with_limits(&late, &limits).map(|c| c.summaries().len())
+    );
+}
+
+/// Every calendar of the real-world and hostile corpora gives the same summaries (or error)
+/// streamed as parsed.
+#[test]
+fn parse_summaries_matches_on_the_corpora() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "ics") {
+                out.push(p);
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests");
+    let mut files = Vec::new();
+    walk(&root.join("corpus"), &mut files);
+    walk(&root.join("hostile"), &mut files);
+    assert!(files.len() > 20, "{} files", files.len());
+    for f in files {
+        if let Ok(text) = std::fs::read_to_string(&f) {
+            same_summaries(&text);
+        }
+    }
+}
