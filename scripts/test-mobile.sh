@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Mobile bindings (issue 5): builds the davkit-mobile library and the workspace's uniffi-bindgen,
 # generates Kotlin, Swift and Python, checks the generated Swift API surface (no Swift compiler
-# on these machines), lays out the Swift package, then runs the Python suite (vector replay) and
-# the Kotlin suite with Maven (vector replay, transport errors, and a live suite against the
-# Radicale that tests/servers/servers.py starts on 127.0.0.1).
+# on these machines), lays out the Swift package, then runs the Python suite (vector replay,
+# secrets, the editing scenarios of tests/editing/) and the Kotlin suite with Maven (the same, plus
+# transport errors and a live suite against the Radicale that tests/servers/servers.py starts on
+# 127.0.0.1), and checks that the library compiles for the Android and iOS targets.
 #
 # Idempotent: installs only what is missing (a JDK and Maven from apt; JNA, kotlinx-coroutines,
 # JUnit and the Kotlin compiler come from Maven Central into ~/.m2 on the first run).
@@ -137,6 +138,22 @@ public func parseContact(vcf: String) throws -> ContactSummary
 public func convertContact(vcf: String, version: VCardVersion) throws -> String
 open func gcalSync(calendarId: String, query: GcalEventsQuery? = nil, stateJson: String? = nil) async throws -> SyncResult
 public func gcalParseNotification(headers: [HttpHeader], channel: GcalChannel) throws -> GcalNotification
+open class EventEditor: EventEditorProtocol, @unchecked Sendable
+public static func parse(ics: String) throws -> EventEditor
+open func setSummary(target: EventTarget, value: String?) throws
+open func cancelOccurrence(target: EventTarget) throws
+open func splitSeries(target: EventTarget, newUid: String) throws -> EventEditor
+public struct EventTarget: Equatable, Hashable
+open class ContactEditor: ContactEditorProtocol, @unchecked Sendable
+public static func parse(vcf: String) throws -> ContactEditor
+open func toVersion(version: VCardVersion) -> String
+open class OAuthClient: OAuthClientProtocol, @unchecked Sendable, CustomDebugStringConvertible, CustomStringConvertible
+open func authorizationUrl(scopes: [String], pkce: Pkce, state: String) -> String
+open func exchangeCode(transport: HttpTransport, code: String, pkce: Pkce) async throws -> OAuthTokens
+open func tokenProvider(transport: HttpTransport, refreshToken: String, accessToken: String? = nil) -> TokenProvider
+open class OAuthTokens: OAuthTokensProtocol, @unchecked Sendable, CustomDebugStringConvertible, CustomStringConvertible
+open class Pkce: PkceProtocol, @unchecked Sendable, CustomDebugStringConvertible, CustomStringConvertible
+public static func fromRandomBytes(bytes: Data) throws -> Pkce
 EOF_SWIFT
 expect "$H" 'uniffi_davkit_mobile_fn_constructor_davclient_new'
 expect "$H" 'uniffi_davkit_mobile_fn_method_davclient_sync'
@@ -149,7 +166,7 @@ expect "$B" 'public struct SyncBatches: AsyncSequence'
 expect "$H" 'UniffiVTableCallbackInterfaceHttpTransport'
 # Secrets: every type that carries one prints through the Rust side's redacting Display/Debug
 # (Swift's `description`/`debugDescription`), and none has a stored property holding it.
-for t in credentials httprequest httpheader httpresponse davconfig gcalchannel gcalwatchrequest; do
+for t in credentials httprequest httpheader httpresponse davconfig gcalchannel gcalwatchrequest pkce oauthtokens oauthclient; do
   for f in display debug; do
     expect "$S" "uniffi_davkit_mobile_fn_method_${t}_uniffi_trait_${f}("
   done
@@ -163,11 +180,11 @@ expect "$M" 'module DavKitFFI'
 expect "$M" 'header "DavKitFFI.h"'
 echo "ok: $swift_checks Swift API checks (DavKit.swift, DavKitFFI.h, module.modulemap, SyncBatches.swift)"
 
-step "Python: vector replay and API tests"
+step "Python: vector replay, API and editing tests"
 python3 -m unittest discover -s bindings-mobile/python -p 'test_*.py' -v 2>&1 | tee "$LOG_DIR/python.log" | grep -v '^UniFFI: Unhandled\|^Traceback\|^  File\|^    \|^ConnectionResetError\|^OSError' || true
 grep -q '^OK' "$LOG_DIR/python.log"
 
-step "Kotlin (Maven): vector replay, transport errors, live Radicale"
+step "Kotlin (Maven): vector replay, transport errors, editing, live Radicale"
 mvn_cmd=(mvn -B -f bindings-mobile/kotlin/pom.xml verify)
 if [ "${SKIP_LIVE:-0}" = 1 ]; then
   "${mvn_cmd[@]}" 2>&1 | tee "$LOG_DIR/kotlin.log"

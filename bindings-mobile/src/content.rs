@@ -303,12 +303,16 @@ pub struct TypedValue {
     /// The value.
     pub value: String,
     /// TYPE values, lower-cased.
+    #[uniffi(default)]
     pub types: Vec<String>,
     /// PREF (1 = most preferred).
+    #[uniffi(default)]
     pub pref: Option<u8>,
     /// The group (`item1`), if any.
+    #[uniffi(default)]
     pub group: Option<String>,
     /// Apple's `X-ABLabel` for the group, if any.
+    #[uniffi(default)]
     pub label: Option<String>,
 }
 

@@ -7,7 +7,9 @@
 //! runtime: the foreign language's executor polls the futures.
 //!
 //! Parsed content: [`parse_events`], [`expand_events`], [`parse_contact`],
-//! [`parse_contacts`] and [`convert_contact`] expose the core's iCalendar and vCard views.
+//! [`parse_contacts`] and [`convert_contact`] expose the core's iCalendar and vCard views;
+//! [`EventEditor`] and [`ContactEditor`] its edits (one occurrence overridden or cancelled, a
+//! series split, vCard 3.0 <-> 4.0), and [`OAuthClient`] with [`Pkce`] its OAuth 2.0 flow.
 //!
 //! Generate the bindings with the workspace's `uniffi-bindgen` from the unstripped library:
 //! `target/debug/uniffi-bindgen generate --library target/debug/libdavkit_mobile.so
@@ -17,21 +19,25 @@ uniffi::setup_scaffolding!();
 
 mod client;
 mod content;
+mod edit;
 mod error;
 mod gcal;
 mod http;
 #[cfg(feature = "reqwest")]
 mod native;
+mod oauth;
 mod transport;
 mod types;
 
 pub use client::DavClient;
 pub use content::*;
+pub use edit::{ContactEditor, EventEditor, EventTarget, EventTime};
 pub use error::DavError;
 pub use gcal::*;
 pub use http::{Credentials, HttpHeader, HttpRequest, HttpResponse};
 #[cfg(feature = "reqwest")]
 pub use native::{reqwest_sleeper, reqwest_transport};
+pub use oauth::{OAuthClient, OAuthTokens, Pkce};
 pub use transport::HttpTransport;
 pub use types::*;
 

@@ -154,6 +154,15 @@ impl CalDateTime {
         }
     }
 
+    /// Parses the ISO 8601 text [`CalDateTime::to_iso`] writes (`2024-01-02`,
+    /// `2024-01-02T03:04:05`, `2024-01-02T03:04:05Z`), or the iCalendar form
+    /// [`CalDateTime::parse`] takes, with an optional TZID: how an app names an occurrence it
+    /// read from a summary or an expansion (their `recurrence_id` and `tzid`).
+    pub fn parse_iso(text: &str, tzid: Option<&str>) -> Result<CalDateTime, ValueError> {
+        let basic: String = text.chars().filter(|c| !matches!(c, '-' | ':')).collect();
+        CalDateTime::parse(&basic, tzid)
+    }
+
     /// A property carrying this value with the right `VALUE=DATE` / `TZID` parameters.
     pub fn to_property(&self, name: &str) -> Property {
         let mut p = Property::new(name, &self.to_ical_value());
