@@ -606,7 +606,7 @@ export interface Expansion {
   warnings: string[];
 }
 
-/** Expands recurring events (RRULE, RDATE, EXDATE, overrides; IANA zones bundled). */
+/** Expands recurring events (RRULE, RDATE, EXDATE, overrides; IANA zones from the host's Intl). */
 export function expand(text: string, options: ExpandOptions): Expansion;
 
 /** The davkit core version in this build. */

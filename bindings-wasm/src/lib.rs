@@ -8,6 +8,7 @@
 mod calendar;
 mod convert;
 mod transport;
+mod zones;
 
 use std::rc::Rc;
 
@@ -23,6 +24,7 @@ use wasm_bindgen_futures::future_to_promise;
 
 pub use calendar::{expand, parse_calendar, parse_contact, parse_contacts};
 pub use transport::FetchTransport;
+pub use zones::set_zone_source;
 
 /// Credentials as JS passes them: `{ basic: { username, password } }` or `{ bearer: token }`.
 #[derive(Deserialize)]

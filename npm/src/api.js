@@ -12,7 +12,9 @@ import {
   parseNotification as wasmParseNotification,
   channelNeedsRenewal as wasmChannelNeedsRenewal,
   markPending as wasmMarkPending,
+  setZoneSource,
 } from './wasm/davkit_wasm.js';
+import { zoneRules } from './zones.js';
 
 /**
  * Set by the entry point: `browser` (browsers may not send `User-Agent`, and a preflight would
@@ -23,8 +25,9 @@ export const platform = { browser: false, load: null };
 let ready = false;
 let loading = null;
 
-/** The entry point loaded the module synchronously (node). */
+/** The module is loaded (by the node entry, or by `init`): time zones come from `Intl`. */
 export function markReady() {
+  setZoneSource(zoneRules);
   ready = true;
 }
 
@@ -36,9 +39,7 @@ export function markReady() {
 export function init(options = {}) {
   if (ready) return Promise.resolve();
   loading ??= platform.load(options?.wasm).then(
-    () => {
-      ready = true;
-    },
+    () => markReady(),
     (e) => {
       loading = null;
       throw new DavError(`InvalidInput: the davkit WebAssembly module did not load: ${e?.message ?? e}`, { kind: 'InvalidInput', cause: e });

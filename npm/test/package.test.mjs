@@ -51,7 +51,8 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 test('the tarball holds only the package files', () => {
   const list = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n').sort();
   assert.deepEqual(list, ['package/README.md', 'package/dist/api.js', 'package/dist/browser.js', 'package/dist/node.js',
-    'package/dist/wasm/davkit_wasm.js', 'package/dist/wasm/davkit_wasm_bg.wasm', 'package/index.d.ts', 'package/package.json']);
+    'package/dist/wasm/davkit_wasm.js', 'package/dist/wasm/davkit_wasm_bg.wasm', 'package/dist/zones.js', 'package/index.d.ts',
+    'package/package.json']);
 });
 
 test('node ESM imports the installed package', () => {

@@ -244,6 +244,26 @@ pub(crate) fn parse_offset(s: &str) -> Option<i32> {
     Some(sign * (h * 3600 + m * 60 + sec))
 }
 
+/// Where IANA zones come from when the bundled database is not compiled in (the npm package
+/// builds its zones from the host's `Intl`): the zone of that name, or `None`.
+pub type ZoneSource = fn(&str) -> Option<TimeZone>;
+
+static ZONE_SOURCE: std::sync::OnceLock<ZoneSource> = std::sync::OnceLock::new();
+
+/// Sets the process-wide [`ZoneSource`], asked for every IANA name that jiff's database does
+/// not know (all of them in a build without the `bundled-tzdb` feature). The first call wins;
+/// returns false when one was set before.
+pub fn set_zone_source(source: ZoneSource) -> bool {
+    ZONE_SOURCE.set(source).is_ok()
+}
+
+/// The IANA zone of this exact name: jiff's database, then the [`ZoneSource`].
+fn named_zone(name: &str) -> Option<TimeZone> {
+    TimeZone::get(name)
+        .ok()
+        .or_else(|| ZONE_SOURCE.get().and_then(|source| source(name)))
+}
+
 /// Common Windows zone names seen in Outlook/Exchange TZIDs, mapped to IANA names.
 const WINDOWS: &[(&str, &str)] = &[
     ("Eastern Standard Time", "America/New_York"),
@@ -273,7 +293,7 @@ const WINDOWS: &[(&str, &str)] = &[
 /// what its length costs.
 pub(crate) fn iana_for(tzid: &str) -> Option<TimeZone> {
     let t = tzid.trim().trim_matches('"');
-    if let Ok(z) = TimeZone::get(t) {
+    if let Some(z) = named_zone(t) {
         return Some(z);
     }
     // the starts of the last three segments, longest suffix first
@@ -284,7 +304,7 @@ pub(crate) fn iana_for(tzid: &str) -> Option<TimeZone> {
         // `cuts.len() - n` segments: a suffix of one segment only as UTC
         let segments = cuts.len() - n;
         if (segments > 1 || rest.eq_ignore_ascii_case("UTC"))
-            && let Ok(z) = TimeZone::get(rest)
+            && let Some(z) = named_zone(rest)
         {
             return Some(z);
         }
@@ -297,7 +317,7 @@ fn windows_for(tzid: &str) -> Option<TimeZone> {
     WINDOWS
         .iter()
         .find(|(w, _)| w.eq_ignore_ascii_case(t))
-        .and_then(|(_, iana)| TimeZone::get(iana).ok())
+        .and_then(|(_, iana)| named_zone(iana))
 }
 
 /// Resolves TZIDs of one VCALENDAR, caching each result.
@@ -486,6 +506,27 @@ mod tests {
         assert_eq!(
             iana_for(&format!("{}Europe/Nowhere", "a/".repeat(50_000))),
             None
+        );
+    }
+
+    #[test]
+    fn the_zone_source_answers_what_the_database_does_not_know() {
+        // The only test that sets the process-wide source; "Davkit/Test" is in no database.
+        let fixed = || jiff::tz::Offset::from_seconds(5 * 3600 + 45 * 60).ok();
+        assert!(set_zone_source(|name| {
+            (name == "Davkit/Test").then(|| {
+                TimeZone::fixed(
+                    jiff::tz::Offset::from_seconds(20_700).unwrap_or(jiff::tz::Offset::UTC),
+                )
+            })
+        }));
+        assert!(!set_zone_source(|_| None), "the first source stays");
+        let zone = iana_for("/example.com/Davkit/Test").expect("from the source");
+        assert_eq!(Some(zone.to_fixed_offset().ok()).flatten(), fixed());
+        assert_eq!(iana_for("Davkit/Other"), None);
+        assert_eq!(
+            iana_for("Europe/Berlin"),
+            TimeZone::get("Europe/Berlin").ok()
         );
     }
 }
