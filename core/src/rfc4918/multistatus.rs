@@ -12,6 +12,7 @@
 //! [`ErrorKind::LimitExceeded`] error. The XML limits of [`Limits`] (elements, depth, text;
 //! defaults in [`crate::xml`]) bound the rest.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -20,8 +21,8 @@ use url::Url;
 use crate::error::{Error, ErrorKind, Result};
 use crate::href;
 use crate::limits::{Limits, exceeded};
-use crate::xml::reader::{Event, Reader, body_text, xml_error};
-use crate::xml::{DAV, Element, QName};
+use crate::xml::reader::{Event, NsId, Reader, body_text, xml_error};
+use crate::xml::{Element, QName};
 
 /// Most `DAV:href` elements one `DAV:response` may hold (a status-only response naming many
 /// members, e.g. the 404s of a whole multiget batch): the default of
@@ -134,103 +135,209 @@ pub fn parse(body: &[u8], base_url: &str) -> Result<Multistatus> {
 /// [`parse`] within `limits` (the XML bounds and [`Limits::max_hrefs_per_response`]); a body
 /// past one of them is an [`ErrorKind::LimitExceeded`] error.
 pub fn parse_with_limits(body: &[u8], base_url: &str, limits: &Limits) -> Result<Multistatus> {
-    let base = Url::parse(base_url).map_err(|e| {
-        Error::new(ErrorKind::InvalidInput, format!("bad base URL: {e}")).with_url(base_url)
-    })?;
-    let text = body_text(body)?;
-    let mut reader = Reader::with_limits(text, limits.xml());
-    let root = match reader.next()? {
-        Some(Event::Start(tag)) => tag,
-        _ => return Err(xml_error("the body has no root element")),
-    };
-    if !root.is(DAV, "multistatus") {
-        return Err(xml_error(&format!(
-            "expected a DAV:multistatus body, found {{{}}}{}",
-            root.ns, root.local
-        )));
+    let mut reader = Responses::new(body, base_url, limits)?;
+    let mut responses = Vec::new();
+    for response in reader.by_ref() {
+        responses.push(response?);
     }
-    let mut out = Multistatus::default();
-    loop {
-        match reader.next()? {
-            Some(Event::Start(tag)) if tag.is(DAV, "response") => {
-                parse_response(
-                    &mut reader,
-                    &base,
-                    limits.max_hrefs_per_response,
-                    &mut out.responses,
-                )?;
-            }
-            Some(Event::Start(tag)) if tag.is(DAV, "sync-token") => {
-                let token = reader.text()?;
-                let token = token.trim();
-                if !token.is_empty() {
-                    out.sync_token = Some(token.to_owned());
-                }
-            }
-            Some(Event::Start(_)) => reader.skip()?,
-            Some(Event::Text(_)) => {}
-            Some(Event::End) => break,
-            None => return Err(xml_error("the document ends early")),
-        }
-    }
-    while reader.next()?.is_some() {}
-    Ok(out)
+    responses.shrink_to_fit();
+    Ok(Multistatus {
+        responses,
+        sync_token: reader.sync_token,
+    })
 }
 
+/// The responses of a multistatus body, read one at a time: what [`parse`] collects, for a
+/// caller that turns each [`Response`] into its own record and drops it, so that memory
+/// holds one response at a time rather than the typed form of the whole body.
+///
+/// Each item is a response or the error that ends the body (after which the iterator gives
+/// nothing more). The body is checked as it is read, so a truncated or malformed end is only
+/// found after the responses before it were given out: a caller that acts on them must drop
+/// their effects when an error follows (as [`parse`] does, which returns the error alone).
+/// The `DAV:sync-token` ([`Responses::sync_token`]) is known once the iterator is done.
+pub struct Responses<'a> {
+    reader: Reader<'a>,
+    base: Url,
+    max_hrefs: usize,
+    /// The other responses of a status-only `DAV:response` with several hrefs, last first.
+    queued: Vec<Response>,
+    scratch: Scratch,
+    sync_token: Option<String>,
+    done: bool,
+}
+
+/// Lists reused from one response to the next, so that each response's own lists are
+/// allocated once at their final size.
+#[derive(Default)]
+struct Scratch {
+    propstats: Vec<Propstat>,
+    props: Vec<Element>,
+}
+
+impl<'a> Responses<'a> {
+    /// Starts reading `body` (checks the root element), resolving hrefs against `base_url`
+    /// within `limits`.
+    pub fn new(body: &'a [u8], base_url: &str, limits: &Limits) -> Result<Self> {
+        let base = Url::parse(base_url).map_err(|e| {
+            Error::new(ErrorKind::InvalidInput, format!("bad base URL: {e}")).with_url(base_url)
+        })?;
+        let text = body_text(body)?;
+        let mut reader = Reader::with_limits(text, limits.xml());
+        let root = match reader.next()? {
+            Some(Event::Start(tag)) => tag,
+            _ => return Err(xml_error("the body has no root element")),
+        };
+        if !root.is_dav("multistatus") {
+            return Err(xml_error(&format!(
+                "expected a DAV:multistatus body, found {{{}}}{}",
+                root.ns, root.local
+            )));
+        }
+        Ok(Responses {
+            reader,
+            base,
+            max_hrefs: limits.max_hrefs_per_response,
+            queued: Vec::new(),
+            scratch: Scratch::default(),
+            sync_token: None,
+            done: false,
+        })
+    }
+
+    /// The RFC 6578 `DAV:sync-token` read so far (servers put it after the responses, so it
+    /// is complete once the iterator has ended without an error).
+    pub fn sync_token(&self) -> Option<&str> {
+        self.sync_token.as_deref()
+    }
+
+    fn advance(&mut self) -> Result<Option<Response>> {
+        if let Some(next) = self.queued.pop() {
+            return Ok(Some(next));
+        }
+        if self.done {
+            return Ok(None);
+        }
+        let reader = &mut self.reader;
+        loop {
+            match reader.next()? {
+                Some(Event::Start(tag)) if tag.is_dav("response") => {
+                    return parse_response(
+                        reader,
+                        &self.base,
+                        self.max_hrefs,
+                        &mut self.queued,
+                        &mut self.scratch,
+                    )
+                    .map(Some);
+                }
+                Some(Event::Start(tag)) if tag.is_dav("sync-token") => {
+                    let token = reader.text()?;
+                    let token = token.trim();
+                    if !token.is_empty() {
+                        self.sync_token = Some(token.to_owned());
+                    }
+                }
+                Some(Event::Start(_)) => reader.skip()?,
+                Some(Event::Text(_)) => {}
+                Some(Event::End) => {
+                    while reader.next()?.is_some() {}
+                    self.done = true;
+                    return Ok(None);
+                }
+                None => return Err(xml_error("the document ends early")),
+            }
+        }
+    }
+}
+
+impl Iterator for Responses<'_> {
+    type Item = Result<Response>;
+
+    fn next(&mut self) -> Option<Result<Response>> {
+        match self.advance() {
+            Ok(next) => next.map(Ok),
+            Err(e) => {
+                self.done = true;
+                self.queued.clear();
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Responses<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Responses")
+            .field("base", &self.base.as_str())
+            .field("queued", &self.queued.len())
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Reads one `DAV:response` (its `Start` was just read): the response of its first href, and
+/// those of the others (a status-only response naming several) into `queued`, last first.
 fn parse_response(
     reader: &mut Reader<'_>,
     base: &Url,
     max_hrefs: usize,
-    out: &mut Vec<Response>,
-) -> Result<()> {
-    let mut hrefs: Vec<std::borrow::Cow<'_, str>> = Vec::new();
+    queued: &mut Vec<Response>,
+    scratch: &mut Scratch,
+) -> Result<Response> {
+    let Scratch { propstats, props } = scratch;
+    propstats.clear();
+    let mut first = None;
+    let mut extra: Vec<Cow<'_, str>> = Vec::new();
+    let mut hrefs = 0usize;
     let mut status = None;
-    let mut propstats = Vec::new();
     let mut error = None;
     let mut location = None;
     loop {
         match reader.next()? {
-            Some(Event::Start(tag)) if tag.is(DAV, "href") => {
-                if hrefs.len() >= max_hrefs {
-                    return Err(exceeded(format!(
-                        "a DAV:response has more than {max_hrefs} hrefs \
-                         (Limits::max_hrefs_per_response, default \
-                         multistatus::MAX_HREFS_PER_RESPONSE)"
-                    )));
+            Some(Event::Start(tag)) if tag.id == NsId::Dav => match tag.local {
+                "href" => {
+                    if hrefs >= max_hrefs {
+                        return Err(exceeded(format!(
+                            "a DAV:response has more than {max_hrefs} hrefs \
+                             (Limits::max_hrefs_per_response, default \
+                             multistatus::MAX_HREFS_PER_RESPONSE)"
+                        )));
+                    }
+                    hrefs += 1;
+                    let href = reader.text()?;
+                    if first.is_none() {
+                        first = Some(href);
+                    } else {
+                        extra.push(href);
+                    }
                 }
-                hrefs.push(reader.text()?);
-            }
-            Some(Event::Start(tag)) if tag.is(DAV, "status") => {
-                status = Some(parse_status(&reader.text()?)?);
-            }
-            Some(Event::Start(tag)) if tag.is(DAV, "propstat") => {
-                propstats.push(parse_propstat(reader)?);
-            }
-            Some(Event::Start(tag)) if tag.is(DAV, "error") => {
-                error = Some(Arc::new(reader.element(&tag)?));
-            }
-            Some(Event::Start(tag)) if tag.is(DAV, "location") => {
-                let loc = reader.element(&tag)?;
-                if let Some(h) = loc.hrefs().first() {
-                    location = Some(Arc::from(href::resolve(base, h)?.as_str()));
+                "status" => status = Some(parse_status(&reader.text()?)?),
+                "propstat" => propstats.push(parse_propstat(reader, props)?),
+                "error" => error = Some(Arc::new(reader.element(&tag)?)),
+                "location" => {
+                    let loc = reader.element(&tag)?;
+                    if let Some(h) = loc.hrefs().first() {
+                        location = Some(Arc::from(href::resolve(base, h)?.as_str()));
+                    }
                 }
-            }
+                _ => reader.skip()?,
+            },
             Some(Event::Start(_)) => reader.skip()?,
             Some(Event::Text(_)) => {}
             Some(Event::End) => break,
             None => return Err(xml_error("the document ends early")),
         }
     }
-    let mut hrefs = hrefs.into_iter();
-    let Some(first) = hrefs.next() else {
+    let Some(first) = first else {
         return Err(Error::new(
             ErrorKind::Protocol,
             "a DAV:response has no DAV:href",
         ));
     };
-    let make = |raw: std::borrow::Cow<'_, str>, propstats: Vec<Propstat>| -> Result<Response> {
+    let make = |raw: &str, propstats: Vec<Propstat>| -> Result<Response> {
         Ok(Response {
-            href: href::resolve_to_string(base, &raw)?,
+            href: href::resolve_to_string(base, raw)?,
             raw_href: raw.trim().to_owned(),
             status,
             propstats,
@@ -239,19 +346,22 @@ fn parse_response(
             location: location.clone(),
         })
     };
-    out.push(make(first, propstats)?);
-    for extra in hrefs {
-        out.push(make(extra, Vec::new())?);
+    // collected at their exact size (`mem::take` would hand over the reused capacity)
+    #[allow(clippy::drain_collect)]
+    let response = make(&first, propstats.drain(..).collect())?;
+    for raw in extra.iter().rev() {
+        queued.push(make(raw, Vec::new())?);
     }
-    Ok(())
+    Ok(response)
 }
 
-fn parse_propstat(reader: &mut Reader<'_>) -> Result<Propstat> {
+/// Reads one `DAV:propstat`, collecting its properties in `props` (a reused list).
+fn parse_propstat(reader: &mut Reader<'_>, props: &mut Vec<Element>) -> Result<Propstat> {
     let mut status = None;
-    let mut props = Vec::new();
+    props.clear();
     loop {
         match reader.next()? {
-            Some(Event::Start(tag)) if tag.is(DAV, "prop") => loop {
+            Some(Event::Start(tag)) if tag.is_dav("prop") => loop {
                 match reader.next()? {
                     Some(Event::Start(p)) => props.push(reader.element(&p)?),
                     Some(Event::Text(_)) => {}
@@ -259,7 +369,7 @@ fn parse_propstat(reader: &mut Reader<'_>) -> Result<Propstat> {
                     None => return Err(xml_error("the document ends early")),
                 }
             },
-            Some(Event::Start(tag)) if tag.is(DAV, "status") => {
+            Some(Event::Start(tag)) if tag.is_dav("status") => {
                 status = Some(parse_status(&reader.text()?)?);
             }
             Some(Event::Start(_)) => reader.skip()?,
@@ -268,6 +378,9 @@ fn parse_propstat(reader: &mut Reader<'_>) -> Result<Propstat> {
             None => return Err(xml_error("the document ends early")),
         }
     }
+    // collected at their exact size (`mem::take` would hand over the reused capacity)
+    #[allow(clippy::drain_collect)]
+    let props = props.drain(..).collect();
     Ok(Propstat {
         // A propstat without a status is out of spec; servers that do it mean success.
         status: status.unwrap_or(200),
@@ -277,6 +390,20 @@ fn parse_propstat(reader: &mut Reader<'_>) -> Result<Propstat> {
 
 /// Parses an HTTP status line such as `HTTP/1.1 404 Not Found`.
 pub fn parse_status(line: &str) -> Result<u16> {
+    // The usual `HTTP/1.1 200 OK`, read without splitting.
+    if let Some(code) = line
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|rest| match rest.as_bytes() {
+            [a @ b'1'..=b'5', b @ b'0'..=b'9', c @ b'0'..=b'9', tail @ ..]
+                if tail.first().is_none_or(|t| *t == b' ') =>
+            {
+                Some(u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0'))
+            }
+            _ => None,
+        })
+    {
+        return Ok(code);
+    }
     line.split_whitespace()
         .nth(1)
         .and_then(|code| code.parse::<u16>().ok())

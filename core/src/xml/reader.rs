@@ -1,13 +1,17 @@
-//! A namespace-resolving event reader on top of the `xmlparser` tokenizer (XML 1.0 + Namespaces
-//! in XML 1.0). It checks that tags nest, reports truncated documents, and bounds what one
-//! document may hold (see the limits in [`crate::xml`]): depth, elements, attributes and
-//! namespace declarations per element, and text per element. Work per token is constant: prefix
-//! lookups go through a map of prefixes to their innermost binding.
+//! A namespace-resolving event reader over its own byte-level tokenizer (XML 1.0 + Namespaces
+//! in XML 1.0). It checks that tags nest and names are well-formed, reports truncated
+//! documents, and bounds what one document may hold (see the limits in [`crate::xml`]): depth,
+//! elements, attributes and namespace declarations per element, and text per element.
+//!
+//! Work per byte is small and constant: character data is scanned with one table lookup per
+//! byte and borrowed from the document unless it holds entities; a closing tag is matched by
+//! comparing its bytes with the open element's name; namespace URIs are resolved when they are
+//! declared to a [`NsId`] (DAV:, CalDAV, CardDAV, ...), so elements are matched by id and local
+//! name; prefix lookups go through a map of prefixes to their innermost binding, behind a cache
+//! of the last few. DTDs are skipped, never expanded.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-
-use xmlparser::{ElementEnd, Token, Tokenizer};
 
 use super::{
     Element, MAX_ATTRIBUTES, MAX_DEPTH, MAX_ELEMENTS, MAX_NAMESPACE_DECLARATIONS, MAX_TEXT_BYTES,
@@ -19,6 +23,56 @@ const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
 /// How many resolved prefixes [`Reader`] remembers between changes of the bindings.
 const RECENT: usize = 4;
+
+/// A namespace the core matches on, resolved once when it is declared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NsId {
+    /// Any other namespace (the URI is in [`StartTag::ns`]).
+    Other,
+    /// No namespace.
+    None,
+    /// `DAV:`
+    Dav,
+    /// CalDAV
+    CalDav,
+    /// CardDAV
+    CardDav,
+    /// Calendar Server
+    CalendarServer,
+    /// Apple iCal
+    AppleIcal,
+    /// The `xml` prefix's namespace.
+    Xml,
+}
+
+impl NsId {
+    fn of(uri: &str) -> NsId {
+        match uri {
+            super::DAV => NsId::Dav,
+            super::CALDAV => NsId::CalDav,
+            super::CARDDAV => NsId::CardDav,
+            super::CALENDARSERVER => NsId::CalendarServer,
+            super::APPLE_ICAL => NsId::AppleIcal,
+            "" => NsId::None,
+            XML_NS => NsId::Xml,
+            _ => NsId::Other,
+        }
+    }
+
+    /// The URI as a static string, for the known namespaces.
+    fn uri(self) -> Option<&'static str> {
+        match self {
+            NsId::Dav => Some(super::DAV),
+            NsId::CalDav => Some(super::CALDAV),
+            NsId::CardDav => Some(super::CARDDAV),
+            NsId::CalendarServer => Some(super::CALENDARSERVER),
+            NsId::AppleIcal => Some(super::APPLE_ICAL),
+            NsId::None => Some(""),
+            NsId::Xml => Some(XML_NS),
+            NsId::Other => None,
+        }
+    }
+}
 
 /// One event of the document.
 #[derive(Debug)]
@@ -35,71 +89,60 @@ pub(crate) enum Event<'a> {
 #[derive(Debug)]
 pub(crate) struct StartTag<'a> {
     pub ns: &'a str,
+    pub id: NsId,
     pub local: &'a str,
     pub attributes: Vec<(&'a str, &'a str)>,
 }
 
 impl StartTag<'_> {
-    pub(crate) fn is(&self, ns: &str, local: &str) -> bool {
-        self.local == local && self.ns == ns
+    /// Whether this is `DAV:local`.
+    pub(crate) fn is_dav(&self, local: &str) -> bool {
+        self.id == NsId::Dav && self.local == local
     }
 
     pub(crate) fn qname(&self) -> QName {
         QName {
-            ns: intern_ns(self.ns),
+            ns: match self.id.uri() {
+                Some(uri) => Cow::Borrowed(uri),
+                None => Cow::Owned(self.ns.to_owned()),
+            },
             local: intern_local(self.local),
         }
     }
 }
 
 /// Property and element names that occur in nearly every response, kept without allocating.
-const KNOWN_LOCAL_NAMES: [&str; 24] = [
-    "getetag",
-    "calendar-data",
-    "address-data",
-    "resourcetype",
-    "collection",
-    "calendar",
-    "addressbook",
-    "displayname",
-    "getcontenttype",
-    "getctag",
-    "sync-token",
-    "href",
-    "principal",
-    "current-user-principal",
-    "calendar-home-set",
-    "addressbook-home-set",
-    "supported-calendar-component-set",
-    "comp",
-    "current-user-privilege-set",
-    "privilege",
-    "read",
-    "write",
-    "calendar-color",
-    "calendar-description",
-];
-
 fn intern_local(local: &str) -> Cow<'static, str> {
-    match KNOWN_LOCAL_NAMES.iter().find(|k| **k == local) {
-        Some(k) => Cow::Borrowed(k),
-        None => Cow::Owned(local.to_owned()),
-    }
-}
-
-fn intern_ns(ns: &str) -> Cow<'static, str> {
-    for known in [
-        super::DAV,
-        super::CALDAV,
-        super::CARDDAV,
-        super::CALENDARSERVER,
-        super::APPLE_ICAL,
-    ] {
-        if ns == known {
-            return Cow::Borrowed(known);
-        }
-    }
-    Cow::Owned(ns.to_owned())
+    let known = match local {
+        "getetag" => "getetag",
+        "calendar-data" => "calendar-data",
+        "address-data" => "address-data",
+        "resourcetype" => "resourcetype",
+        "collection" => "collection",
+        "calendar" => "calendar",
+        "addressbook" => "addressbook",
+        "displayname" => "displayname",
+        "getcontenttype" => "getcontenttype",
+        "getcontentlength" => "getcontentlength",
+        "getlastmodified" => "getlastmodified",
+        "getctag" => "getctag",
+        "sync-token" => "sync-token",
+        "href" => "href",
+        "principal" => "principal",
+        "current-user-principal" => "current-user-principal",
+        "calendar-home-set" => "calendar-home-set",
+        "addressbook-home-set" => "addressbook-home-set",
+        "supported-calendar-component-set" => "supported-calendar-component-set",
+        "comp" => "comp",
+        "current-user-privilege-set" => "current-user-privilege-set",
+        "privilege" => "privilege",
+        "read" => "read",
+        "write" => "write",
+        "calendar-color" => "calendar-color",
+        "calendar-description" => "calendar-description",
+        _ => return Cow::Owned(local.to_owned()),
+    };
+    Cow::Borrowed(known)
 }
 
 /// The bounds one [`Reader`] enforces; the defaults are the constants of [`crate::xml`], and
@@ -125,26 +168,93 @@ impl Default for Limits {
     }
 }
 
+/// A prefix's binding: the URI and its id.
+#[derive(Clone, Copy)]
+struct Binding<'a> {
+    uri: &'a str,
+    id: NsId,
+}
+
 struct Open<'a> {
-    prefix: &'a str,
-    local: &'a str,
+    /// The name as written (`prefix:local`), which the closing tag must repeat.
+    raw: &'a str,
     /// Length of `Reader::declared` before this element's declarations.
     scope_len: usize,
     /// Bytes of character data read so far directly inside this element.
     text_bytes: usize,
 }
 
+/// Bytes that end a run of character data or need a closer look: `<`, `&`, `]` (for `]]>`),
+/// the control characters XML does not allow, and 0xEF (which starts U+FFFE and U+FFFF).
+static TEXT_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = !matches!(b, 0x09 | 0x0A | 0x0D);
+        b += 1;
+    }
+    t[b'<' as usize] = true;
+    t[b'&' as usize] = true;
+    t[b']' as usize] = true;
+    t[0xEF] = true;
+    t
+};
+
+/// The bytes a name may hold: 1 for an ASCII name character, 2 for `:`, 4 for every byte of
+/// a non-ASCII character (checked one by one when a name has any), 0 for the rest.
+static NAME_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = match b as u8 {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'-' | b'.' => 1,
+            b':' => 2,
+            0x80..=0xFF => 4,
+            _ => 0,
+        };
+        b += 1;
+    }
+    t
+};
+
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// XML 1.0 `NameStartChar`, without `:` (Namespaces in XML: names are NCNames around it).
+fn is_name_start_char(c: char) -> bool {
+    matches!(c,
+        'A'..='Z' | '_' | 'a'..='z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}'
+        | '\u{F8}'..='\u{2FF}' | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}'
+        | '\u{200C}'..='\u{200D}' | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}'
+        | '\u{3001}'..='\u{D7FF}' | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}'
+        | '\u{10000}'..='\u{EFFFF}')
+}
+
+/// XML 1.0 `NameChar`, without `:`.
+fn is_name_char(c: char) -> bool {
+    is_name_start_char(c)
+        || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
+}
+
+/// Whether `name` is an NCName (a name without `:`).
+fn is_ncname(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(is_name_start_char) && chars.all(is_name_char)
+}
+
 /// Reads events from a document.
 pub(crate) struct Reader<'a> {
-    tokens: Tokenizer<'a>,
+    text: &'a str,
+    pos: usize,
     /// For each prefix (`""` for the default namespace), its bindings from outermost to
     /// innermost; the last one is in force.
-    bindings: HashMap<&'a str, Vec<&'a str>>,
+    bindings: HashMap<&'a str, Vec<Binding<'a>>>,
     /// The prefixes declared by the open elements, in document order (popped on close).
     declared: Vec<&'a str>,
-    /// The last few (prefix, namespace) pairs resolved since the bindings last changed: most
+    /// The last few (prefix, binding) pairs resolved since the bindings last changed: most
     /// documents declare their namespaces once, on the root, so this saves the hashing.
-    recent: Vec<(&'a str, &'a str)>,
+    recent: Vec<(&'a str, Binding<'a>)>,
     open: Vec<Open<'a>>,
     elements: usize,
     limits: Limits,
@@ -163,16 +273,27 @@ impl<'a> Reader<'a> {
     pub(crate) fn with_limits(text: &'a str, limits: Limits) -> Self {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         Reader {
-            tokens: Tokenizer::from(text),
+            text,
+            pos: 0,
             bindings: HashMap::new(),
             declared: Vec::new(),
             recent: Vec::with_capacity(RECENT),
-            open: Vec::new(),
+            open: Vec::with_capacity(16),
             elements: 0,
             limits,
             pending_end: false,
             seen_root: false,
         }
+    }
+
+    fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
+    fn rest_starts_with(&self, prefix: &[u8]) -> bool {
+        self.bytes()
+            .get(self.pos..)
+            .is_some_and(|rest| rest.starts_with(prefix))
     }
 
     /// The next event, or `None` at the end of a complete document.
@@ -183,75 +304,162 @@ impl<'a> Reader<'a> {
             return Ok(Some(Event::End));
         }
         loop {
-            let token = match self.tokens.next() {
-                None => {
-                    if !self.open.is_empty() {
-                        return Err(xml_error("the document ends before its elements close"));
-                    }
-                    if !self.seen_root {
-                        return Err(xml_error("the document has no root element"));
-                    }
-                    return Ok(None);
+            let bytes = self.bytes();
+            let Some(&b) = bytes.get(self.pos) else {
+                if !self.open.is_empty() {
+                    return Err(xml_error("the document ends before its elements close"));
                 }
-                Some(Err(e)) => return Err(xml_error(&format!("malformed XML: {e}"))),
-                Some(Ok(t)) => t,
+                if !self.seen_root {
+                    return Err(xml_error("the document has no root element"));
+                }
+                return Ok(None);
             };
-            match token {
-                Token::ElementStart { prefix, local, .. } => {
-                    return self.start(prefix.as_str(), local.as_str()).map(Some);
-                }
-                Token::ElementEnd {
-                    end: ElementEnd::Close(prefix, local),
-                    ..
-                } => {
-                    let Some(top) = self.open.last() else {
-                        return Err(xml_error("a closing tag has no opening tag"));
-                    };
-                    if top.prefix != prefix.as_str() || top.local != local.as_str() {
-                        return Err(xml_error(&format!(
-                            "closing tag `{}` does not match `{}`",
-                            local.as_str(),
-                            top.local
-                        )));
+            if b != b'<' {
+                let start = self.pos;
+                let entities = self.scan_text()?;
+                let raw = &self.text[start..self.pos];
+                if self.open.is_empty() {
+                    if raw.bytes().all(is_space) {
+                        continue;
                     }
-                    self.close_innermost();
-                    return Ok(Some(Event::End));
+                    return Err(xml_error("text outside the root element"));
                 }
-                Token::ElementEnd { .. } => {
-                    return Err(xml_error("unexpected end of a tag"));
-                }
-                Token::Text { text } => {
-                    if self.open.is_empty() {
-                        if text.as_str().trim().is_empty() {
-                            continue;
+                self.count_text(raw.len())?;
+                let text = if entities {
+                    unescape(raw)
+                } else {
+                    Cow::Borrowed(raw)
+                };
+                return Ok(Some(Event::Text(text)));
+            }
+            match bytes.get(self.pos + 1) {
+                Some(b'/') => return self.end_tag().map(Some),
+                Some(b'?') => self.skip_processing_instruction()?,
+                Some(b'!') => {
+                    if self.rest_starts_with(b"<!--") {
+                        self.skip_comment()?;
+                    } else if self.rest_starts_with(b"<![CDATA[") {
+                        if self.open.is_empty() {
+                            return Err(xml_error("CDATA outside the root element"));
                         }
-                        return Err(xml_error("text outside the root element"));
+                        let start = self.pos + 9;
+                        let Some(len) = find(&bytes[start..], b"]]>") else {
+                            return Err(xml_error("the document ends inside CDATA"));
+                        };
+                        self.pos = start + len + 3;
+                        let text = &self.text[start..start + len];
+                        check_chars(text)?;
+                        self.count_text(len)?;
+                        return Ok(Some(Event::Text(Cow::Borrowed(text))));
+                    } else if self.rest_starts_with(b"<!DOCTYPE") {
+                        if self.seen_root {
+                            return Err(xml_error("a DOCTYPE after the root element"));
+                        }
+                        self.skip_doctype()?;
+                    } else {
+                        return Err(xml_error("malformed XML: unknown markup after `<!`"));
                     }
-                    self.count_text(text.as_str().len())?;
-                    return Ok(Some(Event::Text(unescape(text.as_str()))));
                 }
-                Token::Cdata { text, .. } => {
-                    if self.open.is_empty() {
-                        return Err(xml_error("CDATA outside the root element"));
-                    }
-                    self.count_text(text.as_str().len())?;
-                    return Ok(Some(Event::Text(Cow::Borrowed(text.as_str()))));
-                }
-                Token::Attribute { .. } => {
-                    return Err(xml_error("an attribute outside a tag"));
-                }
-                Token::Declaration { .. }
-                | Token::ProcessingInstruction { .. }
-                | Token::Comment { .. }
-                | Token::DtdStart { .. }
-                | Token::EmptyDtd { .. }
-                | Token::EntityDeclaration { .. }
-                | Token::DtdEnd { .. } => continue,
+                _ => return self.start().map(Some),
             }
         }
     }
 
-    fn start(&mut self, prefix: &'a str, local: &'a str) -> Result<Event<'a>> {
+    /// Moves past character data to the next `<` or the end; whether it holds a `&`.
+    fn scan_text(&mut self) -> Result<bool> {
+        let bytes = self.bytes();
+        let mut i = self.pos;
+        let mut entities = false;
+        loop {
+            while i < bytes.len() && !TEXT_STOP[usize::from(bytes[i])] {
+                i += 1;
+            }
+            match bytes.get(i) {
+                None | Some(b'<') => break,
+                Some(b'&') => entities = true,
+                Some(b']') => {
+                    if bytes[i..].starts_with(b"]]>") {
+                        return Err(xml_error("malformed XML: `]]>` in character data"));
+                    }
+                }
+                Some(0xEF) => {
+                    // U+FFFE and U+FFFF are not XML characters.
+                    if bytes.get(i + 1) == Some(&0xBF)
+                        && matches!(bytes.get(i + 2), Some(0xBE | 0xBF))
+                    {
+                        return Err(xml_error(
+                            "malformed XML: a non-character in character data",
+                        ));
+                    }
+                }
+                Some(_) => {
+                    return Err(xml_error(
+                        "malformed XML: a control character in character data",
+                    ));
+                }
+            }
+            i += 1;
+        }
+        self.pos = i;
+        Ok(entities)
+    }
+
+    /// Reads a qualified name at the current position: the whole name, prefix and local part.
+    fn qname(&mut self) -> Result<(&'a str, &'a str, &'a str)> {
+        let bytes = self.bytes();
+        let start = self.pos;
+        let mut i = start;
+        // The classes of the name's bytes, or-ed: 2 for a colon, 4 for a non-ASCII byte.
+        let mut classes = 0u8;
+        while let Some(&b) = bytes.get(i) {
+            let class = NAME_CLASS[usize::from(b)];
+            if class == 0 {
+                break;
+            }
+            classes |= class;
+            i += 1;
+        }
+        if i == bytes.len() {
+            return Err(xml_error("the document ends inside a tag"));
+        }
+        let raw = &self.text[start..i];
+        let (prefix, local) = if classes & 2 == 0 {
+            ("", raw)
+        } else {
+            let colon = raw.bytes().position(|b| b == b':').unwrap_or(0);
+            (&raw[..colon], &raw[colon + 1..])
+        };
+        let well_formed = if classes & 4 == 0 {
+            // Only ASCII name characters and colons got in: check the first characters and
+            // that there is one colon at most.
+            let starts_well = |s: &str| {
+                s.as_bytes()
+                    .first()
+                    .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+            };
+            starts_well(local)
+                && (classes & 2 == 0 || (starts_well(prefix) && !local.bytes().any(|b| b == b':')))
+        } else {
+            is_ncname(local) && (classes & 2 == 0 || is_ncname(prefix))
+        };
+        if !well_formed {
+            return Err(xml_error("malformed XML: an invalid name"));
+        }
+        self.pos = i;
+        Ok((raw, prefix, local))
+    }
+
+    /// Skips white space; whether there was any.
+    fn skip_spaces(&mut self) -> bool {
+        let bytes = self.bytes();
+        let start = self.pos;
+        while self.pos < bytes.len() && is_space(bytes[self.pos]) {
+            self.pos += 1;
+        }
+        self.pos > start
+    }
+
+    fn start(&mut self) -> Result<Event<'a>> {
         if self.open.is_empty() {
             if self.seen_root {
                 return Err(xml_error("more than one root element"));
@@ -273,95 +481,256 @@ impl<'a> Reader<'a> {
                 limits.elements
             )));
         }
+        self.pos += 1;
+        let (raw, prefix, local) = self.qname()?;
         let scope_len = self.declared.len();
         // Open before its attributes: the declarations among them belong to it (`scope_len`).
         self.open.push(Open {
-            prefix,
-            local,
+            raw,
             scope_len,
             text_bytes: 0,
         });
         let mut attributes = Vec::new();
         let empty = loop {
-            match self.tokens.next() {
-                Some(Ok(Token::Attribute {
-                    prefix: p,
-                    local: l,
-                    value,
-                    ..
-                })) => {
-                    let declares = if p.as_str() == "xmlns" {
-                        Some(l.as_str())
-                    } else if p.as_str().is_empty() && l.as_str() == "xmlns" {
-                        Some("")
-                    } else {
-                        None
-                    };
-                    if value.as_str().len() > limits.text_bytes {
-                        return Err(limit_error(&format!(
-                            "an attribute value is longer than {} bytes (Limits::max_xml_text_bytes, \
-                             default xml::MAX_TEXT_BYTES)",
-                            limits.text_bytes
-                        )));
-                    }
-                    if let Some(declared) = declares {
-                        if self.declared.len() - scope_len >= limits.namespace_declarations {
-                            return Err(limit_error(&format!(
-                                "an element declares more than {} namespaces \
-                                 (Limits::max_xml_namespace_declarations, default \
-                                 xml::MAX_NAMESPACE_DECLARATIONS)",
-                                limits.namespace_declarations
-                            )));
-                        }
-                        self.declared.push(declared);
-                        self.recent.clear();
-                        self.bindings
-                            .entry(declared)
-                            .or_default()
-                            .push(value.as_str());
-                    } else {
-                        if attributes.len() >= limits.attributes {
-                            return Err(limit_error(&format!(
-                                "an element has more than {} attributes (Limits::max_xml_attributes, \
-                                 default xml::MAX_ATTRIBUTES)",
-                                limits.attributes
-                            )));
-                        }
-                        attributes.push((l.as_str(), value.as_str()));
-                    }
+            let spaced = self.skip_spaces();
+            match self.bytes().get(self.pos) {
+                Some(b'>') => {
+                    self.pos += 1;
+                    break false;
                 }
-                Some(Ok(Token::ElementEnd {
-                    end: ElementEnd::Open,
-                    ..
-                })) => break false,
-                Some(Ok(Token::ElementEnd {
-                    end: ElementEnd::Empty,
-                    ..
-                })) => break true,
-                Some(Ok(_)) => return Err(xml_error("unexpected content inside a tag")),
-                Some(Err(e)) => return Err(xml_error(&format!("malformed XML: {e}"))),
+                Some(b'/') => {
+                    if self.bytes().get(self.pos + 1) != Some(&b'>') {
+                        return Err(xml_error("malformed XML: `/` inside a tag"));
+                    }
+                    self.pos += 2;
+                    break true;
+                }
                 None => return Err(xml_error("the document ends inside a tag")),
+                Some(_) if !spaced => {
+                    return Err(xml_error(
+                        "malformed XML: attributes need white space before them",
+                    ));
+                }
+                Some(_) => {
+                    let (_, p, l) = self.qname()?;
+                    let value = self.attribute_value()?;
+                    self.attribute(scope_len, p, l, value, &mut attributes)?;
+                }
             }
         };
-        let ns = self.resolve(prefix)?;
+        let binding = self.resolve(prefix)?;
         self.pending_end = empty;
         Ok(Event::Start(StartTag {
-            ns,
+            ns: binding.uri,
+            id: binding.id,
             local,
             attributes,
         }))
     }
 
-    fn resolve(&mut self, prefix: &'a str) -> Result<&'a str> {
-        if let Some((_, uri)) = self.recent.iter().find(|(p, _)| *p == prefix) {
-            return Ok(uri);
+    /// Reads `= "value"` after an attribute's name.
+    fn attribute_value(&mut self) -> Result<&'a str> {
+        self.skip_spaces();
+        if self.bytes().get(self.pos) != Some(&b'=') {
+            return Err(xml_error("malformed XML: an attribute without `=`"));
         }
-        let uri = if prefix == "xml" {
-            XML_NS
+        self.pos += 1;
+        self.skip_spaces();
+        let bytes = self.bytes();
+        let quote = match bytes.get(self.pos) {
+            Some(&q @ (b'"' | b'\'')) => q,
+            None => return Err(xml_error("the document ends inside a tag")),
+            Some(_) => {
+                return Err(xml_error(
+                    "malformed XML: an attribute value without quotes",
+                ));
+            }
+        };
+        let start = self.pos + 1;
+        let Some(len) = bytes[start..].iter().position(|&b| b == quote) else {
+            return Err(xml_error("the document ends inside a tag"));
+        };
+        let value = &self.text[start..start + len];
+        if value.len() > self.limits.text_bytes {
+            return Err(limit_error(&format!(
+                "an attribute value is longer than {} bytes (Limits::max_xml_text_bytes, \
+                 default xml::MAX_TEXT_BYTES)",
+                self.limits.text_bytes
+            )));
+        }
+        if value.contains('<') {
+            return Err(xml_error("malformed XML: `<` in an attribute value"));
+        }
+        check_chars(value)?;
+        self.pos = start + len + 1;
+        Ok(value)
+    }
+
+    /// Records one attribute of the element just opened: a namespace declaration or a plain one.
+    fn attribute(
+        &mut self,
+        scope_len: usize,
+        prefix: &'a str,
+        local: &'a str,
+        value: &'a str,
+        attributes: &mut Vec<(&'a str, &'a str)>,
+    ) -> Result<()> {
+        let limits = self.limits;
+        let declares = if prefix == "xmlns" {
+            Some(local)
+        } else if prefix.is_empty() && local == "xmlns" {
+            Some("")
         } else {
-            match self.bindings.get(prefix).and_then(|uris| uris.last()) {
-                Some(uri) => uri,
-                None if prefix.is_empty() => "",
+            None
+        };
+        if let Some(declared) = declares {
+            if self.declared.len() - scope_len >= limits.namespace_declarations {
+                return Err(limit_error(&format!(
+                    "an element declares more than {} namespaces \
+                     (Limits::max_xml_namespace_declarations, default \
+                     xml::MAX_NAMESPACE_DECLARATIONS)",
+                    limits.namespace_declarations
+                )));
+            }
+            self.declared.push(declared);
+            self.recent.clear();
+            self.bindings.entry(declared).or_default().push(Binding {
+                uri: value,
+                id: NsId::of(value),
+            });
+        } else {
+            if attributes.len() >= limits.attributes {
+                return Err(limit_error(&format!(
+                    "an element has more than {} attributes (Limits::max_xml_attributes, \
+                     default xml::MAX_ATTRIBUTES)",
+                    limits.attributes
+                )));
+            }
+            attributes.push((local, value));
+        }
+        Ok(())
+    }
+
+    fn end_tag(&mut self) -> Result<Event<'a>> {
+        let Some(top) = self.open.last() else {
+            return Err(xml_error("a closing tag has no opening tag"));
+        };
+        let expected = top.raw;
+        let bytes = self.bytes();
+        let start = self.pos + 2;
+        // The usual case: the very name of the open element, then `>`.
+        let end = start + expected.len();
+        let matches = bytes
+            .get(start..end)
+            .is_some_and(|name| name == expected.as_bytes())
+            && bytes
+                .get(end)
+                .is_some_and(|b| NAME_CLASS[usize::from(*b)] == 0);
+        if !matches {
+            self.pos = start;
+            let (found, _, _) = self.qname()?;
+            return Err(xml_error(&format!(
+                "closing tag `{found}` does not match `{expected}`"
+            )));
+        }
+        self.pos = end;
+        self.skip_spaces();
+        match self.bytes().get(self.pos) {
+            Some(b'>') => self.pos += 1,
+            None => return Err(xml_error("the document ends inside a tag")),
+            Some(_) => return Err(xml_error("malformed XML: a closing tag without `>`")),
+        }
+        self.close_innermost();
+        Ok(Event::End)
+    }
+
+    /// Skips `<?target ...?>`; the XML declaration (`<?xml ...?>`) only at the start.
+    fn skip_processing_instruction(&mut self) -> Result<()> {
+        let at_start = self.pos == 0;
+        self.pos += 2;
+        let (target, prefix, _) = self.qname()?;
+        if !prefix.is_empty() {
+            return Err(xml_error(
+                "malformed XML: a processing instruction target with `:`",
+            ));
+        }
+        if target.eq_ignore_ascii_case("xml") && !at_start {
+            return Err(xml_error(
+                "malformed XML: an XML declaration after the start",
+            ));
+        }
+        let Some(len) = find(&self.bytes()[self.pos..], b"?>") else {
+            return Err(xml_error(
+                "the document ends inside a processing instruction",
+            ));
+        };
+        self.pos += len + 2;
+        Ok(())
+    }
+
+    /// Skips `<!-- ... -->`.
+    fn skip_comment(&mut self) -> Result<()> {
+        let start = self.pos + 4;
+        let Some(len) = find(&self.bytes()[start..], b"--") else {
+            return Err(xml_error("the document ends inside a comment"));
+        };
+        // `--` may only come right before the closing `>`.
+        if self.bytes().get(start + len + 2) != Some(&b'>') {
+            return Err(xml_error("malformed XML: `--` inside a comment"));
+        }
+        self.pos = start + len + 3;
+        Ok(())
+    }
+
+    /// Skips `<!DOCTYPE ...>` with its internal subset: declarations are never read, so no
+    /// entity is ever expanded.
+    fn skip_doctype(&mut self) -> Result<()> {
+        let bytes = self.bytes();
+        let mut i = self.pos + 9;
+        let mut in_subset = false;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b'"' | b'\'' => {
+                    let Some(len) = bytes[i + 1..].iter().position(|&c| c == b) else {
+                        break;
+                    };
+                    i += len + 1;
+                }
+                b'<' if bytes[i..].starts_with(b"<!--") => {
+                    let Some(len) = find(&bytes[i + 4..], b"-->") else {
+                        break;
+                    };
+                    i += 4 + len + 2;
+                }
+                b'[' if !in_subset => in_subset = true,
+                b']' if in_subset => in_subset = false,
+                b'>' if !in_subset => {
+                    self.pos = i + 1;
+                    return Ok(());
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        Err(xml_error("the document ends inside its DOCTYPE"))
+    }
+
+    fn resolve(&mut self, prefix: &'a str) -> Result<Binding<'a>> {
+        if let Some((_, binding)) = self.recent.iter().find(|(p, _)| *p == prefix) {
+            return Ok(*binding);
+        }
+        let binding = if prefix == "xml" {
+            Binding {
+                uri: XML_NS,
+                id: NsId::Xml,
+            }
+        } else {
+            match self.bindings.get(prefix).and_then(|b| b.last()) {
+                Some(binding) => *binding,
+                None if prefix.is_empty() => Binding {
+                    uri: "",
+                    id: NsId::None,
+                },
                 None => {
                     return Err(xml_error(&format!(
                         "the namespace prefix `{prefix}` is not declared"
@@ -370,9 +739,9 @@ impl<'a> Reader<'a> {
             }
         };
         if self.recent.len() < RECENT {
-            self.recent.push((prefix, uri));
+            self.recent.push((prefix, binding));
         }
-        Ok(uri)
+        Ok(binding)
     }
 
     fn close_innermost(&mut self) {
@@ -445,33 +814,107 @@ impl<'a> Reader<'a> {
         Ok(out.unwrap_or(Cow::Borrowed("")))
     }
 
-    /// Builds the element whose `Start` tag was just read, with all its content.
+    /// Builds the element whose `Start` tag was just read, with all its content. Every vector
+    /// of the tree is allocated at its final size (a text-only element, the usual property,
+    /// costs its one-child list and its text).
     pub(crate) fn element(&mut self, start: &StartTag<'a>) -> Result<Element> {
-        let mut stack: Vec<Element> = vec![new_element(start)];
-        loop {
-            match self.next()? {
-                Some(Event::Start(tag)) => stack.push(new_element(&tag)),
-                Some(Event::Text(t)) => {
-                    if let Some(top) = stack.last_mut() {
-                        match top.children.last_mut() {
-                            Some(Node::Text(prev)) => prev.push_str(&t),
-                            _ => top.children.push(Node::Text(t.into_owned())),
-                        }
-                    }
-                }
+        let mut element = new_element(start);
+        // The usual property: empty, or one piece of text.
+        let first = match self.next()? {
+            Some(Event::End) => return Ok(element),
+            Some(Event::Text(t)) => match self.next()? {
                 Some(Event::End) => {
-                    let Some(done) = stack.pop() else {
-                        return Err(xml_error("unbalanced element"));
-                    };
-                    match stack.last_mut() {
-                        Some(parent) => parent.children.push(Node::Element(done)),
-                        None => return Ok(done),
+                    element.children = vec![Node::Text(t.into_owned())];
+                    return Ok(element);
+                }
+                next => {
+                    let children = vec![Node::Text(t.into_owned())];
+                    return self.element_rest(element, children, next);
+                }
+            },
+            other => other,
+        };
+        self.element_rest(element, Vec::new(), first)
+    }
+
+    /// The rest of [`Reader::element`], from the event `pending` (already read) on.
+    fn element_rest(
+        &mut self,
+        mut current: Element,
+        mut children: Vec<Node>,
+        pending: Option<Event<'a>>,
+    ) -> Result<Element> {
+        // Open elements, each with its children so far.
+        let mut stack: Vec<(Element, Vec<Node>)> = Vec::new();
+        let mut pending = Some(pending);
+        loop {
+            let event = match pending.take() {
+                Some(event) => event,
+                None => self.next()?,
+            };
+            match event {
+                Some(Event::Start(tag)) => {
+                    let parent = std::mem::replace(&mut current, new_element(&tag));
+                    stack.push((parent, std::mem::take(&mut children)));
+                }
+                Some(Event::Text(t)) => match children.last_mut() {
+                    Some(Node::Text(prev)) => prev.push_str(&t),
+                    _ => children.push(Node::Text(t.into_owned())),
+                },
+                Some(Event::End) => {
+                    current.children = exact(children);
+                    match stack.pop() {
+                        Some((parent, siblings)) => {
+                            let done = std::mem::replace(&mut current, parent);
+                            children = siblings;
+                            children.push(Node::Element(done));
+                        }
+                        None => return Ok(current),
                     }
                 }
                 None => return Err(xml_error("the document ends early")),
             }
         }
     }
+}
+
+/// The vector with no spare capacity (a single push leaves room for four).
+pub(crate) fn exact<T>(v: Vec<T>) -> Vec<T> {
+    if v.capacity() == v.len() {
+        v
+    } else {
+        v.into_boxed_slice().into_vec()
+    }
+}
+
+/// The first position of `needle` in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    let first = *needle.first()?;
+    let mut from = 0;
+    while let Some(i) = haystack.get(from..)?.iter().position(|&b| b == first) {
+        let at = from + i;
+        if haystack.get(at..)?.starts_with(needle) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// Refuses the characters XML does not allow (control characters but tab, LF and CR;
+/// U+FFFE, U+FFFF), for CDATA and attribute values (text is checked as it is scanned).
+fn check_chars(text: &str) -> Result<()> {
+    let bytes = text.as_bytes();
+    let bad = bytes.iter().enumerate().any(|(i, &b)| {
+        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+            || (b == 0xEF
+                && bytes.get(i + 1) == Some(&0xBF)
+                && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)))
+    });
+    if bad {
+        return Err(xml_error("malformed XML: a character XML does not allow"));
+    }
+    Ok(())
 }
 
 fn new_element(tag: &StartTag<'_>) -> Element {
