@@ -7,6 +7,7 @@
 //! `description`, `location`, `sequence`, `organizer`, `attendees`, `created`, `updated`. The
 //! event's `id` is kept as `X-DAVKIT-GCAL-ID` and a series' id as
 //! `X-DAVKIT-GCAL-RECURRING-EVENT-ID` (a cancelled exception carries no `iCalUID`).
+//! [`series_to_ical`] joins a series' master and its exceptions into one object.
 
 use std::fmt::Write as _;
 use std::str::FromStr;
@@ -29,34 +30,81 @@ pub fn event_url(calendar_id: &str, event_id: &str) -> String {
 
 /// The iCalendar text (a VCALENDAR with one VEVENT) for a Calendar API event.
 pub fn event_to_ical(event: &Value) -> Result<String> {
-    let id = str_of(event, "id").ok_or_else(|| bad("an event without an id"))?;
     let mut out = String::with_capacity(512);
-    out.push_str("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davkit//Google Calendar API v3//EN\r\nBEGIN:VEVENT\r\n");
-    let uid = str_of(event, "iCalUID").unwrap_or(id);
-    line(&mut out, "UID", &escape(uid));
-    line(&mut out, "X-DAVKIT-GCAL-ID", &escape(id));
+    out.push_str(VCALENDAR_START);
+    vevent(&mut out, event, None, &[])?;
+    finish_calendar(out)
+}
+
+/// The iCalendar text of a recurring series as one object (RFC 5545 §3.8.4.4): the master
+/// VEVENT with an EXDATE for each cancelled exception, and an overriding VEVENT (same UID,
+/// `RECURRENCE-ID` = the instance's original start) for each moved or changed one. Google
+/// gives each exception its own `id` and no `iCalUID` to a cancelled one; they all take the
+/// master's UID here, and keep their own id as `X-DAVKIT-GCAL-ID` (to write to one instance).
+pub fn series_to_ical(master: &Value, exceptions: &[&Value]) -> Result<String> {
+    let id = str_of(master, "id").ok_or_else(|| bad("an event without an id"))?;
+    let uid = str_of(master, "iCalUID").unwrap_or(id);
+    let cancelled: Vec<&Value> = exceptions
+        .iter()
+        .copied()
+        .filter(|e| is_cancelled(e))
+        .collect();
+    let mut out = String::with_capacity(512 * (1 + exceptions.len()));
+    out.push_str(VCALENDAR_START);
+    vevent(&mut out, master, None, &cancelled)?;
+    for e in exceptions.iter().filter(|e| !is_cancelled(e)) {
+        vevent(&mut out, e, Some(uid), &[])?;
+    }
+    finish_calendar(out)
+}
+
+/// Whether an event is cancelled (a deleted event, or a cancelled instance of a series).
+pub(crate) fn is_cancelled(event: &Value) -> bool {
+    str_of(event, "status") == Some("cancelled")
+}
+
+const VCALENDAR_START: &str =
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davkit//Google Calendar API v3//EN\r\n";
+
+fn finish_calendar(mut out: String) -> Result<String> {
+    out.push_str("END:VCALENDAR\r\n");
+    // Re-serialise through the content-line layer so long lines are folded at 75 octets.
+    crate::icalendar::Calendar::parse(&out)
+        .map(|c| c.to_ics())
+        .map_err(|e| Error::new(ErrorKind::ICalendar, e.to_string()))
+}
+
+/// One VEVENT for `event`: with `uid` when it is an override of that series, and an EXDATE
+/// for the original start of each of `excluded` (cancelled instances).
+fn vevent(out: &mut String, event: &Value, uid: Option<&str>, excluded: &[&Value]) -> Result<()> {
+    let id = str_of(event, "id").ok_or_else(|| bad("an event without an id"))?;
+    out.push_str("BEGIN:VEVENT\r\n");
+    let uid = uid.or_else(|| str_of(event, "iCalUID")).unwrap_or(id);
+    line(out, "UID", &escape(uid));
+    line(out, "X-DAVKIT-GCAL-ID", &escape(id));
     if let Some(series) = str_of(event, "recurringEventId") {
-        line(
-            &mut out,
-            "X-DAVKIT-GCAL-RECURRING-EVENT-ID",
-            &escape(series),
-        );
+        line(out, "X-DAVKIT-GCAL-RECURRING-EVENT-ID", &escape(series));
     }
     if let Some(updated) = str_of(event, "updated") {
-        line(&mut out, "DTSTAMP", &utc_basic(updated)?);
-        line(&mut out, "LAST-MODIFIED", &utc_basic(updated)?);
+        line(out, "DTSTAMP", &utc_basic(updated)?);
+        line(out, "LAST-MODIFIED", &utc_basic(updated)?);
     }
     if let Some(created) = str_of(event, "created") {
-        line(&mut out, "CREATED", &utc_basic(created)?);
+        line(out, "CREATED", &utc_basic(created)?);
     }
     if let Some(t) = event.get("start") {
-        time_prop(&mut out, "DTSTART", t)?;
+        time_prop(out, "DTSTART", t)?;
     }
     if let Some(t) = event.get("end") {
-        time_prop(&mut out, "DTEND", t)?;
+        time_prop(out, "DTEND", t)?;
     }
     if let Some(t) = event.get("originalStartTime") {
-        time_prop(&mut out, "RECURRENCE-ID", t)?;
+        time_prop(out, "RECURRENCE-ID", t)?;
+    }
+    for cancelled in excluded {
+        if let Some(t) = cancelled.get("originalStartTime") {
+            time_prop(out, "EXDATE", t)?;
+        }
     }
     if let Some(rules) = event.get("recurrence").and_then(Value::as_array) {
         for rule in rules.iter().filter_map(Value::as_str) {
@@ -74,7 +122,7 @@ pub fn event_to_ical(event: &Value) -> Result<String> {
         _ => None,
     };
     if let Some(s) = status {
-        line(&mut out, "STATUS", s);
+        line(out, "STATUS", s);
     }
     for (key, name) in [
         ("summary", "SUMMARY"),
@@ -82,11 +130,11 @@ pub fn event_to_ical(event: &Value) -> Result<String> {
         ("location", "LOCATION"),
     ] {
         if let Some(v) = str_of(event, key) {
-            line(&mut out, name, &escape(v));
+            line(out, name, &escape(v));
         }
     }
     if let Some(seq) = event.get("sequence").and_then(Value::as_i64) {
-        line(&mut out, "SEQUENCE", &seq.to_string());
+        line(out, "SEQUENCE", &seq.to_string());
     }
     if let Some(org) = event.get("organizer")
         && let Some(email) = str_of(org, "email")
@@ -95,7 +143,7 @@ pub fn event_to_ical(event: &Value) -> Result<String> {
         if let Some(cn) = str_of(org, "displayName") {
             let _ = write!(name, ";CN={}", param(cn));
         }
-        line(&mut out, &name, &format!("mailto:{email}"));
+        line(out, &name, &format!("mailto:{email}"));
     }
     for attendee in event
         .get("attendees")
@@ -122,13 +170,10 @@ pub fn event_to_ical(event: &Value) -> Result<String> {
             "REQ-PARTICIPANT"
         };
         let _ = write!(name, ";PARTSTAT={partstat};ROLE={role}");
-        line(&mut out, &name, &format!("mailto:{email}"));
+        line(out, &name, &format!("mailto:{email}"));
     }
-    out.push_str("END:VEVENT\r\nEND:VCALENDAR\r\n");
-    // Re-serialise through the content-line layer so long lines are folded at 75 octets.
-    crate::icalendar::Calendar::parse(&out)
-        .map(|c| c.to_ics())
-        .map_err(|e| Error::new(ErrorKind::ICalendar, e.to_string()))
+    out.push_str("END:VEVENT\r\n");
+    Ok(())
 }
 
 fn bad(message: &str) -> Error {
@@ -260,6 +305,40 @@ mod tests {
         });
         let ics = event_to_ical(&holiday)?;
         assert!(ics.contains("DTSTART;VALUE=DATE:20261225\r\nDTEND;VALUE=DATE:20261226"));
+        Ok(())
+    }
+
+    #[test]
+    fn series_joins_exceptions() -> Result<()> {
+        let master: Value = serde_json::json!({
+            "id": "s1", "iCalUID": "s1@google.com", "summary": "Weekly",
+            "start": {"dateTime": "2026-03-02T14:00:00Z"}, "end": {"dateTime": "2026-03-02T15:00:00Z"},
+            "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=4"]
+        });
+        let moved: Value = serde_json::json!({
+            "id": "s1_m", "recurringEventId": "s1", "summary": "Moved",
+            "originalStartTime": {"dateTime": "2026-03-09T14:00:00Z"},
+            "start": {"dateTime": "2026-03-10T15:00:00Z"}, "end": {"dateTime": "2026-03-10T16:00:00Z"}
+        });
+        let cancelled: Value = serde_json::json!({
+            "id": "s1_c", "recurringEventId": "s1", "status": "cancelled",
+            "originalStartTime": {"dateTime": "2026-03-16T14:00:00Z"}
+        });
+        let ics = series_to_ical(&master, &[&moved, &cancelled])?;
+        let cal = Calendar::parse(&ics).map_err(|e| bad(&e.to_string()))?;
+        assert_eq!(
+            cal.events().count(),
+            2,
+            "the master and one override: {ics}"
+        );
+        assert!(ics.contains("EXDATE:20260316T140000Z\r\n"), "{ics}");
+        assert!(ics.contains("RECURRENCE-ID:20260309T140000Z\r\n"), "{ics}");
+        assert_eq!(ics.matches("UID:s1@google.com\r\n").count(), 2, "{ics}");
+        assert!(ics.contains("X-DAVKIT-GCAL-ID:s1_m\r\n"));
+        assert!(
+            !ics.contains("s1_c"),
+            "a cancelled instance is an EXDATE only"
+        );
         Ok(())
     }
 

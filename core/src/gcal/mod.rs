@@ -15,7 +15,7 @@ mod events;
 mod ops;
 mod push;
 
-pub use events::{event_to_ical, event_url};
+pub use events::{event_to_ical, event_url, series_to_ical};
 pub use ops::{
     CalendarListEntry, EventsPage, EventsQuery, GcalList, GcalSync, GcalWrite, MAX_PAGES,
 };

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
-use super::events::{event_to_ical, event_url};
+use super::events::{event_to_ical, event_url, is_cancelled, series_to_ical};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Machine, Reply, Spec, impl_operation};
 use crate::href;
@@ -308,6 +308,13 @@ impl_operation!(GcalList, Vec<CalendarListEntry>);
 
 /// Full or incremental events sync; create it with [`Session::gcal_sync`].
 ///
+/// Unless the query asks for `singleEvents`, a recurring series is one object keyed by its
+/// master's URL ([`series_to_ical`](super::series_to_ical)): its exceptions are
+/// joined to it, and an incremental sync that brings a changed master or exception fetches
+/// that series whole (events.get of the master when its UID is unknown, then events.list by
+/// `iCalUID`) and delivers the series' object as a change. A series that cannot be fetched is
+/// a problem and stays pending.
+///
 /// A repeated page token ([`ErrorKind::Protocol`]) or more than
 /// [`Limits::max_sync_pages`](crate::Limits::max_sync_pages) pages
 /// ([`ErrorKind::LimitExceeded`]) fail it with no new state.
@@ -342,6 +349,19 @@ pub struct GcalSync {
     next_sync_token: Option<String>,
     /// events.get requests for pending members still in flight.
     fetching: usize,
+    /// `singleEvents` is not true: each exception of a recurring series is joined to its
+    /// series' object instead of being an object of its own.
+    series_mode: bool,
+    /// Recurring masters this sync saw, by event id.
+    masters: BTreeMap<String, Value>,
+    /// Exceptions this sync saw, by series id and then exception id.
+    exceptions: BTreeMap<String, BTreeMap<String, Value>>,
+    /// Series whose whole set (master and exceptions) is being fetched.
+    series_fetching: usize,
+    /// Series that could not be fetched whole (reported as problems, left pending).
+    series_failed: HashSet<String>,
+    /// Whether the series were joined (the step after the listing and pending fetches).
+    joined: bool,
 }
 
 #[derive(Debug)]
@@ -349,6 +369,11 @@ enum Tag {
     Page,
     /// A pending member (its URL as the state stores it).
     Pending(String),
+    /// events.get of a series' master whose exceptions changed (series id).
+    Master(String),
+    /// events.list by `iCalUID`: a series' master and all its exceptions (series id, UID,
+    /// pages fetched so far).
+    Series(String, String, usize),
 }
 
 #[derive(Clone, Debug)]
@@ -368,6 +393,7 @@ impl Session {
     /// full sync whose changes are complete relative to the stored state
     /// (`token_was_reset`). See [`GcalSync`] for events that cannot be read.
     pub fn gcal_sync(&self, calendar_id: &str, query: EventsQuery, state: SyncState) -> GcalSync {
+        let series_mode = query.single_events != Some(true);
         let mut op = GcalSync {
             m: Machine::new(self.ctx.clone()),
             calendar_id: calendar_id.to_owned(),
@@ -381,6 +407,12 @@ impl Session {
             unnamed: Vec::new(),
             next_sync_token: None,
             fetching: 0,
+            series_mode,
+            masters: BTreeMap::new(),
+            exceptions: BTreeMap::new(),
+            series_fetching: 0,
+            series_failed: HashSet::new(),
+            joined: false,
         };
         let path = format!("calendars/{}/events", encode_segment(calendar_id));
         match api_url(self, &path) {
@@ -425,9 +457,20 @@ impl GcalSync {
                     return self.m.fail(e);
                 }
                 if self.fetching == 0 {
-                    self.finish();
+                    self.after_fetches();
                 }
             }
+            Tag::Master(id) => {
+                if let Err(e) = self.on_master(id, &reply) {
+                    return self.m.fail(e);
+                }
+                self.series_answered();
+            }
+            Tag::Series(id, uid, pages) => match self.on_series(id, uid, pages, &reply) {
+                Ok(true) => {}
+                Ok(false) => self.series_answered(),
+                Err(e) => self.m.fail(e),
+            },
         }
     }
 
@@ -440,6 +483,8 @@ impl GcalSync {
                 self.token_was_reset = true;
                 self.seen.clear();
                 self.unnamed.clear();
+                self.masters.clear();
+                self.exceptions.clear();
                 // A new listing: its page tokens owe nothing to the abandoned one's.
                 self.paging.restart();
                 return self.request(None);
@@ -493,8 +538,25 @@ impl GcalSync {
             return;
         };
         let url = event_url(&self.calendar_id, id);
-        let cancelled = item.get("status").and_then(Value::as_str) == Some("cancelled");
-        let exception = item.get("recurringEventId").is_some();
+        let cancelled = is_cancelled(item);
+        let series = item
+            .get("recurringEventId")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty());
+        if self.series_mode {
+            if let Some(series) = series {
+                // Joined to its series' object once the listing is complete.
+                self.exceptions
+                    .entry(series.to_owned())
+                    .or_default()
+                    .insert(id.to_owned(), item.clone());
+                return;
+            }
+            if !cancelled && item.get("recurrence").is_some_and(Value::is_array) {
+                self.masters.insert(id.to_owned(), item.clone());
+            }
+        }
+        let exception = series.is_some();
         if cancelled && !exception {
             self.seen.insert(url, Seen::Gone);
             return;
@@ -552,7 +614,266 @@ impl GcalSync {
             }
         }
         if self.fetching == 0 {
+            self.after_fetches();
+        }
+    }
+
+    /// After the listing and the pending members' fetches: in series mode, an incremental
+    /// sync fetches each touched series whole (its master and every exception, by `iCalUID`)
+    /// so that its object is delivered complete; then the series are joined and the sync ends.
+    fn after_fetches(&mut self) {
+        if !self.series_mode || self.joined {
+            return self.finish();
+        }
+        self.joined = true;
+        if self.token.is_some() {
+            let touched: BTreeSet<String> = self
+                .masters
+                .keys()
+                .chain(self.exceptions.keys())
+                .cloned()
+                .collect();
+            for id in touched {
+                let master_url = event_url(&self.calendar_id, &id);
+                if matches!(self.seen.get(&master_url), Some(Seen::Gone)) {
+                    continue;
+                }
+                let uid = self
+                    .masters
+                    .get(&id)
+                    .and_then(|m| m.get("iCalUID").and_then(Value::as_str))
+                    .or_else(|| {
+                        self.exceptions.get(&id).and_then(|list| {
+                            list.values()
+                                .find_map(|e| e.get("iCalUID").and_then(Value::as_str))
+                        })
+                    })
+                    .filter(|u| !u.is_empty())
+                    .map(str::to_owned);
+                match uid {
+                    Some(uid) => self.request_series(id, uid, None, 0),
+                    None => match self.event_api_url(&id) {
+                        Some(url) => {
+                            self.series_fetching += 1;
+                            self.m.x.send(Tag::Master(id), Spec::new(Method::Get, url));
+                        }
+                        None => {
+                            self.series_failed.insert(id);
+                        }
+                    },
+                }
+            }
+        }
+        if self.series_fetching == 0 {
+            self.join_series();
             self.finish();
+        }
+    }
+
+    /// An event's URL under the session's server URL (events.get), which is the API's own
+    /// unless the app points the session elsewhere (a proxy, a test double).
+    fn event_api_url(&self, id: &str) -> Option<Url> {
+        let mut url = self.events_url.clone()?;
+        url.path_segments_mut().ok()?.push(id);
+        Some(url)
+    }
+
+    fn request_series(&mut self, id: String, uid: String, page_token: Option<&str>, pages: usize) {
+        let Some(mut url) = self.events_url.clone() else {
+            self.series_failed.insert(id);
+            return;
+        };
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("iCalUID", &uid);
+            q.append_pair("maxResults", "2500");
+            if let Some(t) = page_token {
+                q.append_pair("pageToken", t);
+            }
+        }
+        self.series_fetching += 1;
+        self.m
+            .x
+            .send(Tag::Series(id, uid, pages + 1), Spec::new(Method::Get, url));
+    }
+
+    fn series_answered(&mut self) {
+        self.series_fetching = self.series_fetching.saturating_sub(1);
+        if self.series_fetching == 0 {
+            self.join_series();
+            self.finish();
+        }
+    }
+
+    /// A series' master fetched for its UID; then the whole series by that UID.
+    fn on_master(&mut self, id: String, reply: &Reply) -> Result<()> {
+        let status = reply.response.status;
+        let master_url = event_url(&self.calendar_id, &id);
+        if status == 404 || status == 410 {
+            self.seen.insert(master_url, Seen::Gone);
+            return Ok(());
+        }
+        let event = match json_reply(reply) {
+            Ok(v) => v,
+            Err(e) => return self.series_problem(id, e, Some(status)),
+        };
+        if is_cancelled(&event) {
+            self.seen.insert(master_url, Seen::Gone);
+            return Ok(());
+        }
+        match event.get("iCalUID").and_then(Value::as_str) {
+            Some(uid) if !uid.is_empty() => {
+                let uid = uid.to_owned();
+                self.masters.insert(id.clone(), event);
+                self.request_series(id, uid, None, 0);
+                Ok(())
+            }
+            _ => {
+                self.masters.insert(id, event);
+                Ok(())
+            }
+        }
+    }
+
+    /// One page of a series fetched by UID; `Ok(true)` when another page was asked.
+    fn on_series(&mut self, id: String, uid: String, pages: usize, reply: &Reply) -> Result<bool> {
+        let status = reply.response.status;
+        let page = match json_reply(reply).and_then(|v| {
+            serde_json::from_value::<EventsPage>(v).map_err(|e| {
+                Error::new(
+                    ErrorKind::Protocol,
+                    format!("Calendar API: bad events page: {e}"),
+                )
+            })
+        }) {
+            Ok(p) => p,
+            Err(e) => {
+                self.series_problem(id, e, Some(status))?;
+                return Ok(false);
+            }
+        };
+        for item in page.items {
+            let Some(item_id) = item.get("id").and_then(Value::as_str).map(str::to_owned) else {
+                continue;
+            };
+            let series = item.get("recurringEventId").and_then(Value::as_str);
+            if series == Some(id.as_str()) {
+                self.exceptions
+                    .entry(id.clone())
+                    .or_default()
+                    .insert(item_id, item);
+            } else if item_id == id {
+                if is_cancelled(&item) {
+                    self.seen
+                        .insert(event_url(&self.calendar_id, &id), Seen::Gone);
+                } else {
+                    self.masters.insert(item_id, item);
+                }
+            }
+        }
+        match page.next_page_token {
+            Some(next) if pages < self.m.x.ctx().limits.max_sync_pages => {
+                self.series_fetching = self.series_fetching.saturating_sub(1);
+                self.request_series(id, uid, Some(&next), pages);
+                Ok(true)
+            }
+            Some(_) => {
+                let e = crate::limits::exceeded(format!(
+                    "Calendar API: a series listing did not end within {pages} pages"
+                ));
+                self.series_problem(id, e, None)?;
+                Ok(false)
+            }
+            None => {
+                if !self.masters.contains_key(&id) {
+                    // Nothing is left of the series.
+                    self.seen
+                        .insert(event_url(&self.calendar_id, &id), Seen::Gone);
+                }
+                Ok(false)
+            }
+        }
+    }
+
+    /// A series that could not be fetched whole: a problem on its URL, kept pending so the
+    /// next sync asks again (a 401 fails the sync, which runs again after a refresh).
+    fn series_problem(&mut self, id: String, e: Error, status: Option<u16>) -> Result<()> {
+        if e.kind() == ErrorKind::Unauthorized {
+            return Err(e);
+        }
+        let url = event_url(&self.calendar_id, &id);
+        self.seen.insert(
+            url.clone(),
+            Seen::Owed(MemberProblem {
+                url,
+                kind: e.kind(),
+                status,
+                message: e.message().to_owned(),
+            }),
+        );
+        self.series_failed.insert(id);
+        Ok(())
+    }
+
+    /// Each series with its master becomes one object (master, EXDATEs for cancelled
+    /// instances, overrides for changed ones), keyed by the master's URL; the exceptions' own
+    /// URLs are gone from the state. Exceptions whose master is unknown (an instance the user
+    /// sees without its series) stay objects of their own; those of a deleted series go.
+    fn join_series(&mut self) {
+        let exceptions = std::mem::take(&mut self.exceptions);
+        let mut ids: BTreeSet<String> = self.masters.keys().cloned().collect();
+        ids.extend(exceptions.keys().cloned());
+        for id in ids {
+            if self.series_failed.contains(&id) {
+                continue;
+            }
+            let master_url = event_url(&self.calendar_id, &id);
+            let own = exceptions.get(&id);
+            let gone = matches!(self.seen.get(&master_url), Some(Seen::Gone));
+            let Some(master) = self.masters.get(&id).filter(|_| !gone) else {
+                for (exc_id, item) in own.into_iter().flatten() {
+                    let url = event_url(&self.calendar_id, exc_id);
+                    if gone {
+                        self.seen.insert(url, Seen::Gone);
+                    } else {
+                        let seen = single(url.clone(), item);
+                        self.seen.insert(url, seen);
+                    }
+                }
+                continue;
+            };
+            let list: Vec<&Value> = own.map(|m| m.values().collect()).unwrap_or_default();
+            let seen = match series_to_ical(master, &list) {
+                Ok(ical) => {
+                    let mut json = master.clone();
+                    if !list.is_empty()
+                        && let Some(obj) = json.as_object_mut()
+                    {
+                        obj.insert(
+                            "davkitExceptions".to_owned(),
+                            Value::Array(list.iter().map(|v| (*v).clone()).collect()),
+                        );
+                    }
+                    Seen::Present(DavObject {
+                        url: master_url.clone(),
+                        etag: series_etag(master, &list),
+                        data: Some(ical),
+                        json: Some(json.to_string()),
+                    })
+                }
+                Err(e) => Seen::Unreadable(MemberProblem {
+                    url: master_url.clone(),
+                    kind: e.kind(),
+                    status: None,
+                    message: e.message().to_owned(),
+                }),
+            };
+            self.seen.insert(master_url, seen);
+            for exc_id in own.into_iter().flat_map(|m| m.keys()) {
+                // Joined: an exception kept as its own object by an older state goes.
+                self.seen
+                    .insert(event_url(&self.calendar_id, exc_id), Seen::Gone);
+            }
         }
     }
 
@@ -677,6 +998,46 @@ impl GcalSync {
 }
 
 impl_operation!(GcalSync, SyncResult);
+
+/// One event as an object of its own (or a problem when it cannot be read).
+fn single(url: String, item: &Value) -> Seen {
+    match event_to_ical(item) {
+        Ok(ical) => Seen::Present(DavObject {
+            url,
+            etag: item.get("etag").and_then(Value::as_str).map(str::to_owned),
+            data: Some(ical),
+            json: Some(item.to_string()),
+        }),
+        Err(e) => Seen::Unreadable(MemberProblem {
+            url,
+            kind: e.kind(),
+            status: None,
+            message: e.message().to_owned(),
+        }),
+    }
+}
+
+/// The version of a joined series: the master's ETag when it has no exceptions, else a weak
+/// ETag hashing (FNV-1a, stable across runs) the master's and every exception's id and ETag,
+/// so a change to any of them is a change of the series.
+fn series_etag(master: &Value, exceptions: &[&Value]) -> Option<String> {
+    let etag = |v: &Value| v.get("etag").and_then(Value::as_str).map(str::to_owned);
+    if exceptions.is_empty() {
+        return etag(master);
+    }
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |s: &str| {
+        for b in s.bytes().chain([0u8]) {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    for v in std::iter::once(master).chain(exceptions.iter().copied()) {
+        feed(v.get("id").and_then(Value::as_str).unwrap_or_default());
+        feed(&etag(v).unwrap_or_default());
+    }
+    Some(format!("W/\"davkit-series-{hash:016x}\""))
+}
 
 /// An events insert, patch or delete; create it with [`Session::gcal_insert`],
 /// [`Session::gcal_patch`] or [`Session::gcal_delete`].
@@ -827,6 +1188,133 @@ mod tests {
 
     fn url(id: &str) -> String {
         event_url("cal", id)
+    }
+
+    /// A weekly series of four with its second instance moved and its third cancelled, as
+    /// Google lists them with `singleEvents=false` (server-profiles §5.1).
+    fn weekly_series() -> Vec<Value> {
+        let ny = |t: &str| serde_json::json!({"dateTime": t, "timeZone": "America/New_York"});
+        vec![
+            serde_json::json!({"id": "s1", "etag": "\"1\"", "status": "confirmed",
+                "iCalUID": "s1@google.com", "summary": "Weekly",
+                "start": ny("2026-03-02T09:00:00-05:00"), "end": ny("2026-03-02T09:30:00-05:00"),
+                "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=4"]}),
+            serde_json::json!({"id": "s1_20260309T130000Z", "etag": "\"2\"", "status": "confirmed",
+                "iCalUID": "s1@google.com", "recurringEventId": "s1", "summary": "Weekly (moved)",
+                "originalStartTime": ny("2026-03-09T09:00:00-04:00"),
+                "start": ny("2026-03-10T11:00:00-04:00"), "end": ny("2026-03-10T11:30:00-04:00")}),
+            serde_json::json!({"id": "s1_20260316T130000Z", "etag": "\"3\"", "status": "cancelled",
+                "recurringEventId": "s1", "originalStartTime": ny("2026-03-16T09:00:00-04:00")}),
+        ]
+    }
+
+    #[test]
+    fn a_joined_series_expands_as_google_shows_its_instances() {
+        let items = weekly_series();
+        let (result, urls) = run(
+            session().gcal_sync("cal", EventsQuery::default(), SyncState::new("")),
+            |_| {
+                json(
+                    200,
+                    &serde_json::json!({"items": items, "nextSyncToken": "s"}),
+                )
+            },
+        );
+        assert_eq!(
+            urls.len(),
+            1,
+            "a full listing has every instance: no other request"
+        );
+        let result = result.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(result.changes.len(), 1, "one object for the series");
+        let Change::Added(obj) = &result.changes[0] else {
+            panic!("not an addition: {:?}", result.changes[0]);
+        };
+        assert_eq!(obj.url, url("s1"));
+        let cal = crate::icalendar::Calendar::parse(obj.data.as_deref().unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let ts = |t: &str| {
+            t.parse::<jiff::Timestamp>()
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let expansion = cal
+            .expand(
+                (ts("2026-03-01T00:00:00Z"), ts("2026-04-01T00:00:00Z")),
+                &crate::icalendar::ExpandOptions::default(),
+            )
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let starts: Vec<String> = expansion
+            .occurrences
+            .iter()
+            .map(|o| o.start_utc.to_string())
+            .collect();
+        // Google's instances: the first and fourth where the rule puts them, the second once,
+        // at its new time (Tuesday 11:00 EDT), the cancelled third not at all.
+        assert_eq!(
+            starts,
+            [
+                "2026-03-02T14:00:00Z",
+                "2026-03-10T15:00:00Z",
+                "2026-03-23T13:00:00Z"
+            ]
+        );
+        assert!(expansion.occurrences[1].is_override);
+        assert!(!expansion.truncated);
+        // The instance ids stay with their overrides and in the JSON, to write to one instance.
+        let data = obj.data.as_deref().unwrap_or_default();
+        assert!(data.contains("X-DAVKIT-GCAL-ID:s1_20260309T130000Z"));
+        let json: Value = serde_json::from_str(obj.json.as_deref().unwrap_or("{}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(json["davkitExceptions"].as_array().map(Vec::len), Some(2));
+    }
+
+    #[test]
+    fn single_events_keeps_instances_apart() {
+        let items = weekly_series();
+        let query = EventsQuery {
+            single_events: Some(true),
+            ..EventsQuery::default()
+        };
+        let (result, _) = run(
+            session().gcal_sync("cal", query, SyncState::new("")),
+            |_| {
+                json(
+                    200,
+                    &serde_json::json!({"items": items, "nextSyncToken": "s"}),
+                )
+            },
+        );
+        let result = result.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            result.changes.len(),
+            3,
+            "with singleEvents each item is an object"
+        );
+    }
+
+    #[test]
+    fn a_series_that_cannot_be_fetched_stays_pending() {
+        let moved = weekly_series().swap_remove(1);
+        let mut state = SyncState::new("");
+        state.sync_token = Some("t".into());
+        let (result, urls) = run(
+            session().gcal_sync("cal", EventsQuery::default(), state),
+            |r| {
+                if r.url.contains("iCalUID") {
+                    HttpResponse::new(500, "oops")
+                } else {
+                    json(
+                        200,
+                        &serde_json::json!({"items": [moved], "nextSyncToken": "t2"}),
+                    )
+                }
+            },
+        );
+        assert_eq!(urls.len(), 2);
+        let result = result.unwrap_or_else(|e| panic!("{e}"));
+        assert!(result.changes.is_empty());
+        assert_eq!(result.problems.len(), 1);
+        assert!(result.state.pending.contains(&url("s1")));
     }
 
     #[test]
