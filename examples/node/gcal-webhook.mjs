@@ -2,6 +2,7 @@
 // A complete Google Calendar push receiver: keeps the sync state and the push channel in a JSON
 // file, opens the channel (events.watch) and renews it before it expires, and on each
 // notification that the calendar changed runs an incremental sync and prints the changes.
+// Google says notifications can be lost, so it also syncs once an hour as a backstop.
 //
 //   GOOGLE_TOKEN=ya29... WEBHOOK_URL=https://app.example.com/notifications PORT=8080 \
 //     node examples/node/gcal-webhook.mjs [state-file.json]
@@ -78,7 +79,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.error(isDavError(e) ? `${e.kind}: ${e.message}` : e);
     process.exit(2);
   }
-  setInterval(() => receiver.openChannel().catch((e) => console.error(`renewal: ${e.message}`)), 3600 * 1000);
+  setInterval(() => {
+    receiver.openChannel().catch((e) => console.error(`renewal: ${e.message}`));
+    receiver.sync().catch((e) => console.error(`backstop sync: ${e.message}`)); // lost notifications
+  }, 3600 * 1000);
   const server = createServer((req, res) => receiver.handle(req, res).catch((e) => console.error(`sync: ${e.message}`)));
   server.listen(Number(process.env.PORT ?? 8080), () => console.log(`listening on ${process.env.PORT ?? 8080}`));
 }

@@ -40,6 +40,21 @@ pub const MAX_HOME_SETS: usize = 32;
 /// [`ErrorKind::LimitExceeded`] error.
 pub const MAX_COLLECTIONS: usize = 10_000;
 
+/// How long a discovery result is used before discovering again: 14 days. Google's guides
+/// say its DAV URLs must not be hard-coded because they can change at any time (server-profiles
+/// §2.1 [DOC GCARD]); issue 15 restates Google's advice as re-checking the well-known redirect
+/// every 2 to 4 weeks, and this is the short end of that.
+pub const REDISCOVER_AFTER_MS: i64 = 14 * 24 * 3600 * 1000;
+
+/// Whether a discovery made at `discovered_at_ms` should be run again at `now_ms` (both
+/// milliseconds since the Unix epoch; the core has no clock): after
+/// [`REDISCOVER_AFTER_MS`], or when the clock went backwards. Store the time with the
+/// discovered collections and check it before a sync; a collection that has moved also shows
+/// as a 404 or 301 on sync, which calls for the same.
+pub fn needs_rediscovery(discovered_at_ms: i64, now_ms: i64) -> bool {
+    now_ms < discovered_at_ms || now_ms.saturating_sub(discovered_at_ms) >= REDISCOVER_AFTER_MS
+}
+
 /// Which services to discover.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -702,6 +717,17 @@ mod tests {
     use crate::session::Config;
 
     const SERVER: &str = "https://dav.example.com/dav/";
+
+    #[test]
+    fn rediscovery_after_two_weeks() {
+        let day = 24 * 3600 * 1000;
+        let t0 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+        assert!(!needs_rediscovery(t0, t0));
+        assert!(!needs_rediscovery(t0, t0 + 13 * day));
+        assert!(needs_rediscovery(t0, t0 + 14 * day));
+        assert!(needs_rediscovery(t0, t0 - 1), "a clock that went backwards");
+        assert!(needs_rediscovery(i64::MIN, i64::MAX));
+    }
 
     /// Runs a CalDAV discovery at [`SERVER`]: Depth 0 PROPFINDs get `context(url)`, the Depth 1
     /// PROPFIND of the home gets `home`. Returns the result and the number of requests.
