@@ -143,6 +143,9 @@ public static func parse(ics: String) throws -> EventEditor
 open func setSummary(target: EventTarget, value: String?) throws
 open func cancelOccurrence(target: EventTarget) throws
 open func splitSeries(target: EventTarget, newUid: String) throws -> EventEditor
+public static func fromObject(object: DavObject) throws -> EventEditor
+open func saveEvent(editor: EventEditor) async throws -> WriteResult
+open func saveContact(editor: ContactEditor) async throws -> WriteResult
 public struct EventTarget: Equatable, Hashable
 open class ContactEditor: ContactEditorProtocol, @unchecked Sendable
 public static func parse(vcf: String) throws -> ContactEditor

@@ -16,6 +16,7 @@ SCENARIOS = HERE.parent.parent / "tests" / "editing" / "scenarios.json"
 sys.path.insert(0, os.environ.get("DAVKIT_PY_BINDINGS", str(HERE.parent / "build" / "python")))
 
 import davkit_mobile as dk  # noqa: E402  (generated)
+from test_vectors import ReplayTransport, config  # noqa: E402  (the vector runner's replay)
 
 DOC = json.loads(SCENARIOS.read_text(encoding="utf-8"))
 
@@ -152,6 +153,33 @@ class Contacts(unittest.TestCase):
                               plain(dk.parse_contact(text)))
 
 
+class WriteBack(unittest.TestCase):
+    """Each `write_back[]` scenario (added below): edit an object read from the server, save it
+    with the ETag it was read with."""
+
+    def run_scenario(self, scenario):
+        o = scenario["object"]
+        obj = dk.DavObject(url=o["url"], etag=o.get("etag"), data=o["data"])
+        event = scenario["kind"] == "event"
+        editor = dk.EventEditor.from_object(obj) if event else dk.ContactEditor.from_object(obj)
+        for step in scenario["steps"]:
+            (event_step if event else contact_step)(editor, step)
+        for i, save in enumerate(scenario["saves"]):
+            case = {"config": scenario["config"], "exchanges": [save["exchange"]] if "exchange" in save else []}
+            transport = ReplayTransport(case, SCENARIOS.parent)
+            client = dk.DavClient(config(case), transport)
+            call = client.save_event(editor) if event else client.save_contact(editor)
+            expect = save["expect"]
+            if "error" in expect:
+                with self.assertRaises(dk.DavError) as cm:
+                    asyncio.run(call)
+                self.assertEqual(expect["error"], cm.exception.kind(), f"save {i}")
+            else:
+                assert_subset(self, f"save {i}", expect["result"], plain(asyncio.run(call)))
+            self.assertEqual([], transport.problems, f"save {i}")
+            self.assertTrue(all(used for _, used in transport.exchanges), f"save {i}: exchange unused")
+
+
 class Replay(dk.HttpTransport):
     """Checks the one token request it expects and answers it."""
 
@@ -241,7 +269,7 @@ class OAuth(unittest.TestCase):
 
 
 def _add_tests():
-    for cls, key in ((Events, "events"), (Contacts, "contacts")):
+    for cls, key in ((Events, "events"), (Contacts, "contacts"), (WriteBack, "write_back")):
         assert DOC[key], f"no {key} scenarios in {SCENARIOS}"
         for scenario in DOC[key]:
             name = "test_" + scenario["name"].replace("-", "_")

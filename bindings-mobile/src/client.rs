@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::edit::{ContactEditor, EventEditor};
 use crate::error::DavError;
 use crate::gcal::{GcalCalendar, GcalChannel, GcalEventsQuery, GcalWatchRequest, json_arg};
 use crate::transport::{ForeignTokens, ForeignTransport, HttpTransport, Sleeper, TokenProvider};
@@ -202,6 +203,27 @@ impl DavClient {
         etag: String,
     ) -> Result<WriteResult> {
         Ok(self.inner.update_object(&url, &data, &etag).await?.into())
+    }
+
+    /// Writes an edited event back where `EventEditor.fromObject` read it, with the ETag it was
+    /// read with (`If-Match`): `PreconditionFailed` (412) if it changed since, and nothing is
+    /// overwritten. On success the editor holds the new ETag, so it can be saved again.
+    pub async fn save_event(&self, editor: Arc<EventEditor>) -> Result<WriteResult> {
+        let (url, etag) = editor.origin().target()?;
+        let text = editor.to_ics();
+        let w: WriteResult = self.inner.update_object(&url, &text, &etag).await?.into();
+        editor.origin().written(&w);
+        Ok(w)
+    }
+
+    /// Writes an edited contact back where `ContactEditor.fromObject` read it, like
+    /// `save_event`.
+    pub async fn save_contact(&self, editor: Arc<ContactEditor>) -> Result<WriteResult> {
+        let (url, etag) = editor.origin().target()?;
+        let text = editor.to_vcf();
+        let w: WriteResult = self.inner.update_object(&url, &text, &etag).await?.into();
+        editor.origin().written(&w);
+        Ok(w)
     }
 
     /// Deletes an object if its ETag still matches.

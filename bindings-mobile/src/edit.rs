@@ -1,8 +1,9 @@
 //! Editing events and contacts: [`EventEditor`] over the core's `icalendar::Calendar` (fields,
 //! attendees, one occurrence overridden or cancelled, a series split) and [`ContactEditor`] over
 //! its `vcard::VCard`. Each method converts its arguments and calls the core's one
-//! implementation; the edited text is the core's serialisation. Write it back with
-//! `DavClient.updateObject(url, editor.toIcs(), etag)` using the ETag the object was read with.
+//! implementation; the edited text is the core's serialisation. An editor made with
+//! `fromObject` remembers the object's URL and ETag, and `DavClient.saveEvent` /
+//! `saveContact` write it back with that ETag (`If-Match`, `PreconditionFailed` if it changed).
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -11,6 +12,44 @@ use davkit::vcard::{self, PartialDate, VCard};
 
 use crate::content::{ContactSummary, EventSummary, StructuredName, TypedValue, VCardVersion};
 use crate::error::DavError;
+use crate::types::{DavObject, WriteResult};
+
+/// Where an edited object was read from: its URL and the ETag it had then.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Origin(Option<(String, Option<String>)>);
+
+impl Origin {
+    fn of(object: &DavObject) -> Origin {
+        Origin(Some((object.url.clone(), object.etag.clone())))
+    }
+
+    /// The URL and ETag to write back to; `InvalidInput` when there are none.
+    pub(crate) fn target(&self) -> Result<(String, String), DavError> {
+        match &self.0 {
+            None => Err(DavError::invalid_input(
+                "this editor was not read from the server: make it with fromObject",
+            )),
+            Some((url, None)) => Err(DavError::invalid_input(format!(
+                "{url} was read without an ETag, so a write could overwrite a change: read it again"
+            ))),
+            Some((url, Some(etag))) => Ok((url.clone(), etag.clone())),
+        }
+    }
+
+    /// After a write: the object now has the ETag the server returned (none: read it again).
+    pub(crate) fn written(&mut self, result: &WriteResult) {
+        self.0 = Some((result.url.clone(), result.etag.clone()));
+    }
+}
+
+fn data_of(object: &DavObject) -> Result<&str, DavError> {
+    object.data.as_deref().ok_or_else(|| {
+        DavError::invalid_input(format!(
+            "{} was listed without its data: get it first",
+            object.url
+        ))
+    })
+}
 
 fn ical_error(e: davkit::icalendar::Error) -> DavError {
     DavError::of_kind(e.error_kind(), e.to_string())
@@ -72,7 +111,7 @@ impl EventTime {
 /// An edit of one occurrence (a target with `recurrenceId`) goes to its override, which is made
 /// from the series the first time; the series itself is untouched.
 #[derive(uniffi::Object)]
-pub struct EventEditor(Mutex<Calendar>);
+pub struct EventEditor(Mutex<Calendar>, Mutex<Origin>);
 
 impl std::fmt::Debug for EventEditor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -81,6 +120,13 @@ impl std::fmt::Debug for EventEditor {
 }
 
 impl EventEditor {
+    /// Where it was read from (for `DavClient.save_event`).
+    pub(crate) fn origin(&self) -> MutexGuard<'_, Origin> {
+        self.1
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     fn calendar(&self) -> MutexGuard<'_, Calendar> {
         // An edit that panicked cannot have left the tree half-written in a way that matters
         // more than losing the editor; keep using it.
@@ -115,7 +161,18 @@ impl EventEditor {
     #[uniffi::constructor]
     pub fn parse(ics: String) -> Result<Arc<Self>, DavError> {
         let cal = Calendar::parse(&ics).map_err(ical_error)?;
-        Ok(Arc::new(EventEditor(Mutex::new(cal))))
+        Ok(Arc::new(EventEditor(Mutex::new(cal), Mutex::default())))
+    }
+
+    /// Parses an object read from the server (`getObject`, a sync change) and remembers its URL
+    /// and ETag, so that `DavClient.saveEvent` writes it back only if it did not change since.
+    #[uniffi::constructor]
+    pub fn from_object(object: DavObject) -> Result<Arc<Self>, DavError> {
+        let cal = Calendar::parse(data_of(&object)?).map_err(ical_error)?;
+        Ok(Arc::new(EventEditor(
+            Mutex::new(cal),
+            Mutex::new(Origin::of(&object)),
+        )))
     }
 
     /// The object as iCalendar text (CRLF line ends, folded), to PUT back.
@@ -226,13 +283,13 @@ impl EventEditor {
             .calendar()
             .split_series(&target.uid, &rid, &new_uid)
             .map_err(edit_error)?;
-        Ok(Arc::new(EventEditor(Mutex::new(new))))
+        Ok(Arc::new(EventEditor(Mutex::new(new), Mutex::default())))
     }
 }
 
 /// One vCard (an address book member, e.g. `DavObject.data`) to read and edit.
 #[derive(uniffi::Object)]
-pub struct ContactEditor(Mutex<VCard>);
+pub struct ContactEditor(Mutex<VCard>, Mutex<Origin>);
 
 impl std::fmt::Debug for ContactEditor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -241,6 +298,13 @@ impl std::fmt::Debug for ContactEditor {
 }
 
 impl ContactEditor {
+    /// Where it was read from (for `DavClient.save_contact`).
+    pub(crate) fn origin(&self) -> MutexGuard<'_, Origin> {
+        self.1
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     fn card(&self) -> MutexGuard<'_, VCard> {
         self.0
             .lock()
@@ -266,7 +330,18 @@ impl ContactEditor {
     #[uniffi::constructor]
     pub fn parse(vcf: String) -> Result<Arc<Self>, DavError> {
         let card = VCard::parse(&vcf).map_err(vcard_error)?;
-        Ok(Arc::new(ContactEditor(Mutex::new(card))))
+        Ok(Arc::new(ContactEditor(Mutex::new(card), Mutex::default())))
+    }
+
+    /// Parses a contact read from the server and remembers its URL and ETag, so that
+    /// `DavClient.saveContact` writes it back only if it did not change since.
+    #[uniffi::constructor]
+    pub fn from_object(object: DavObject) -> Result<Arc<Self>, DavError> {
+        let card = VCard::parse(data_of(&object)?).map_err(vcard_error)?;
+        Ok(Arc::new(ContactEditor(
+            Mutex::new(card),
+            Mutex::new(Origin::of(&object)),
+        )))
     }
 
     /// The card as vCard text, in its own version, to PUT back.

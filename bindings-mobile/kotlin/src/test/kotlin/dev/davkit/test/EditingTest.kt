@@ -1,6 +1,10 @@
 package dev.davkit.test
 
 import dev.davkit.ContactEditor
+import dev.davkit.Credentials
+import dev.davkit.DavClient
+import dev.davkit.DavConfig
+import dev.davkit.DavObject
 import dev.davkit.DavException
 import dev.davkit.EventEditor
 import dev.davkit.EventTarget
@@ -17,6 +21,7 @@ import dev.davkit.VCardVersion
 import dev.davkit.convertContact
 import dev.davkit.parseContact
 import kotlinx.coroutines.runBlocking
+import org.json.JSONArray
 import org.json.JSONObject
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
@@ -127,23 +132,7 @@ class EditingTest {
         DynamicTest.dynamicTest(scenario["name"] as String) {
             val c = ContactEditor.parse(scenario["vcf"] as String)
             list(scenario["steps"]).forEachIndexed { i, s ->
-                val out: Any? = when (val op = s["op"]) {
-                    "set_full_name" -> c.setFullName(s["value"] as String)
-                    "set_note" -> c.setNote(s["value"] as String?)
-                    "set_title" -> c.setTitle(s["value"] as String?)
-                    "set_org" -> c.setOrg((s["value"] as List<*>?)?.map { it as String })
-                    "set_categories" -> c.setCategories((s["value"] as List<*>).map { it as String })
-                    "set_birthday" -> c.setBirthday(s["value"] as String?)
-                    "set_name" -> obj(s["value"]).let {
-                        c.setName(StructuredName(it["family"] as String, it["given"] as String, it["additional"] as String,
-                            it["prefixes"] as String, it["suffixes"] as String))
-                    }
-                    "add_email" -> c.addEmail(typed(s["value"]))
-                    "add_tel" -> c.addTel(typed(s["value"]))
-                    "add_url" -> c.addUrl(typed(s["value"]))
-                    "remove_all" -> c.removeAll(s["name"] as String).toLong()
-                    else -> error("unknown contact op $op")
-                }
+                val out = contactStep(c, s)
                 if (s.containsKey("expect")) assertEquals(s["expect"], out, "step $i")
             }
             val expect = obj(scenario["expect"])
@@ -155,6 +144,61 @@ class EditingTest {
                 assertEquals(convertContact(c.toVcf(), version), text)
                 (want["contains"] as List<*>?)?.forEach { assertTrue(text.contains(it as String), "$key: $it in\n$text") }
                 want["summary"]?.let { assertSubset("$key.summary", it, plain(parseContact(text))) }
+            }
+        }
+    }
+
+    private fun contactStep(c: ContactEditor, s: Map<String, Any?>): Any? =
+        when (val op = s["op"]) {
+            "set_full_name" -> c.setFullName(s["value"] as String)
+            "set_note" -> c.setNote(s["value"] as String?)
+            "set_title" -> c.setTitle(s["value"] as String?)
+            "set_org" -> c.setOrg((s["value"] as List<*>?)?.map { it as String })
+            "set_categories" -> c.setCategories((s["value"] as List<*>).map { it as String })
+            "set_birthday" -> c.setBirthday(s["value"] as String?)
+            "set_name" -> obj(s["value"]).let {
+                c.setName(StructuredName(it["family"] as String, it["given"] as String, it["additional"] as String,
+                    it["prefixes"] as String, it["suffixes"] as String))
+            }
+            "add_email" -> c.addEmail(typed(s["value"]))
+            "add_tel" -> c.addTel(typed(s["value"]))
+            "add_url" -> c.addUrl(typed(s["value"]))
+            "remove_all" -> c.removeAll(s["name"] as String).toLong()
+            else -> error("unknown contact op $op")
+        }
+
+    @TestFactory
+    fun writeBack(): List<DynamicTest> {
+        val raw = JSONObject(file.readText()).getJSONArray("write_back")
+        return (0 until raw.length()).map { raw.getJSONObject(it) }.map { scenario ->
+            DynamicTest.dynamicTest(scenario.getString("name")) {
+                val o = scenario.getJSONObject("object")
+                val obj = DavObject(o.getString("url"), if (o.isNull("etag")) null else o.getString("etag"), o.getString("data"))
+                val event = scenario.getString("kind") == "event"
+                val ev = if (event) EventEditor.fromObject(obj) else null
+                val card = if (event) null else ContactEditor.fromObject(obj)
+                val steps = list(CoreJson.plain(scenario.getJSONArray("steps")))
+                for (step in steps) if (ev != null) eventStep(ev, step) else contactStep(card!!, step)
+                val basic = scenario.getJSONObject("config").getJSONObject("credentials").getJSONObject("basic")
+                val config = DavConfig(serverUrl = scenario.getJSONObject("config").getString("server_url"),
+                    credentials = Credentials.basic(basic.getString("username"), basic.getString("password")))
+                val saves = scenario.getJSONArray("saves")
+                for (i in 0 until saves.length()) {
+                    val save = saves.getJSONObject(i)
+                    val case = JSONObject().put("exchanges", JSONArray().also { a -> save.optJSONObject("exchange")?.let { a.put(it) } })
+                    val replay = VectorsTest.Replay(case, file.parentFile)
+                    val client = DavClient(config, replay)
+                    val expect = obj(CoreJson.plain(save.getJSONObject("expect")))
+                    val call = suspend { if (ev != null) client.saveEvent(ev) else client.saveContact(card!!) }
+                    if (expect.containsKey("error")) {
+                        val e = assertThrows<DavException> { runBlocking { call() } }
+                        assertEquals(expect["error"], e.kind(), "save $i")
+                    } else {
+                        assertSubset("save $i", expect["result"], plain(runBlocking { call() }))
+                    }
+                    assertEquals(emptyList<String>(), replay.problems, "save $i")
+                    assertTrue(replay.used.all { it }, "save $i: every exchange is used")
+                }
             }
         }
     }
