@@ -9,11 +9,13 @@ use davkit::vcard::{self, VCard};
 
 use crate::error::DavError;
 
-fn ical_error(e: icalendar::Error) -> DavError {
+/// The core's iCalendar error as a `DavError` of its kind.
+pub(crate) fn ical_error(e: icalendar::Error) -> DavError {
     DavError::of_kind(e.error_kind(), e.to_string())
 }
 
-fn vcard_error(e: vcard::Error) -> DavError {
+/// The core's vCard error as a `DavError` of its kind.
+pub(crate) fn vcard_error(e: vcard::Error) -> DavError {
     DavError::of_kind(e.error_kind(), e.to_string())
 }
 

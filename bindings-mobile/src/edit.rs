@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use davkit::icalendar::{CalAddress, CalDateTime, CalObjectMut, Calendar};
 use davkit::vcard::{self, PartialDate, VCard};
 
-use crate::content::{ContactSummary, EventSummary, StructuredName, TypedValue, VCardVersion};
+use crate::content::{
+    ContactSummary, EventSummary, StructuredName, TypedValue, VCardVersion, ical_error, vcard_error,
+};
 use crate::error::DavError;
 use crate::types::{DavObject, WriteResult};
 
@@ -49,14 +51,6 @@ fn data_of(object: &DavObject) -> Result<&str, DavError> {
             object.url
         ))
     })
-}
-
-fn ical_error(e: davkit::icalendar::Error) -> DavError {
-    DavError::of_kind(e.error_kind(), e.to_string())
-}
-
-fn vcard_error(e: vcard::Error) -> DavError {
-    DavError::of_kind(e.error_kind(), e.to_string())
 }
 
 fn edit_error(e: davkit::icalendar::EditError) -> DavError {

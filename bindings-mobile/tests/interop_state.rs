@@ -6,36 +6,17 @@
 //! two files from what Rust writes (then review the diff).
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code
 
-use std::future::Future;
+mod common;
+use common::block_on;
+
 use std::path::{Path, PathBuf};
-use std::pin::pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Wake, Waker};
-use std::thread::{self, Thread};
 
 use davkit_mobile::{
     CollectionKind, Credentials, DavClient, DavConfig, DavError, HttpHeader, HttpRequest,
     HttpResponse, HttpTransport,
 };
 use serde_json::Value;
-
-fn block_on<F: Future>(future: F) -> F::Output {
-    struct Unpark(Thread);
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = Waker::from(Arc::new(Unpark(thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    let mut future = pin!(future);
-    loop {
-        if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
-            return v;
-        }
-        thread::park();
-    }
-}
 
 fn vectors() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")

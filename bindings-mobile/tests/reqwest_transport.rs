@@ -3,36 +3,13 @@
 //! starts; without DAVKIT_RADICALE_URL it checks only that the transport can be made.
 #![cfg(feature = "reqwest")]
 
-use std::future::Future;
-use std::pin::pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
-use std::thread::{self, Thread};
+mod common;
+use common::block_on;
 
 use davkit_mobile::{
     CollectionKind, CollectionProps, Credentials, DavClient, DavConfig, DavError, Service,
     reqwest_sleeper, reqwest_transport,
 };
-
-/// A minimal executor: polls on this thread, parks until woken (the runtime-free way a
-/// foreign executor drives the futures).
-fn block_on<F: Future>(future: F) -> F::Output {
-    struct Unpark(Thread);
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = Waker::from(Arc::new(Unpark(thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    let mut future = pin!(future);
-    loop {
-        if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
-            return v;
-        }
-        thread::park();
-    }
-}
 
 #[test]
 fn discovery_crud_and_sync_over_reqwest() -> Result<(), DavError> {
