@@ -180,7 +180,9 @@ impl<T> Exchanger<T> {
     ) -> Option<(T, Result<Reply>)> {
         let index = self.sent.iter().position(|f| f.id == id)?;
         let mut flight = self.sent.swap_remove(index);
-        let effective = match response.final_url.as_deref().map(Url::parse) {
+        // The host's report of where it was redirected counts only as an http(s) URL: hrefs
+        // resolve against it, so another scheme would lead the next requests there.
+        let effective = match response.final_url.as_deref().map(crate::href::parse_url) {
             Some(Ok(url)) => url,
             _ => flight.spec.url.clone(),
         };
@@ -352,3 +354,49 @@ macro_rules! impl_operation {
     };
 }
 pub(crate) use impl_operation;
+
+#[cfg(test)]
+mod tests {
+    use crate::http::HttpResponse;
+    use crate::op::{Operation, Poll};
+    use crate::{Config, Credentials, Service, Session};
+
+    /// Found by the `discover` fuzz target: a `final_url` of `httws://...` became the base of
+    /// the hrefs in the answer, and the next request went to an `httws:` URL.
+    #[test]
+    fn final_url_counts_only_when_http_or_https() {
+        let session = Session::new(Config::new(
+            "https://dav.example.com/dav/",
+            Credentials::None,
+        ))
+        .unwrap();
+        for (final_url, next) in [
+            (
+                "httws://dav.example.com/x/",
+                "https://dav.example.com/dav/principals/alice/",
+            ),
+            ("not a url", "https://dav.example.com/dav/principals/alice/"),
+            (
+                "https://dav.example.com/x/",
+                "https://dav.example.com/x/principals/alice/",
+            ),
+        ] {
+            let mut op = session.discover(Service::CalDav);
+            let Poll::Send(first) = op.poll() else {
+                panic!("no first request");
+            };
+            let mut answer = HttpResponse::new(
+                207,
+                "<multistatus xmlns=\"DAV:\"><response><href>./</href><propstat><prop>\
+                 <current-user-principal><href>principals/alice/</href></current-user-principal>\
+                 </prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>",
+            );
+            answer.final_url = Some(final_url.to_owned());
+            op.handle_response(first.id, answer);
+            let Poll::Send(second) = op.poll() else {
+                panic!("{final_url}: no principal request");
+            };
+            assert_eq!(second.url, next, "{final_url}");
+        }
+    }
+}
