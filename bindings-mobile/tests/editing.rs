@@ -6,9 +6,12 @@
 use std::path::Path;
 use std::sync::Arc;
 
+mod common;
+use common::{Replay, block_on};
+
 use davkit_mobile::{
-    ContactEditor, EventEditor, EventTarget, EventTime, Pkce, StructuredName, TypedValue,
-    VCardVersion, convert_contact,
+    ContactEditor, Credentials, DavClient, DavConfig, DavObject, EventEditor, EventTarget,
+    EventTime, Pkce, StructuredName, TypedValue, VCardVersion, convert_contact,
 };
 use serde_json::{Value, json};
 
@@ -194,6 +197,31 @@ fn strings(v: &Value) -> Vec<String> {
     v.as_array().into_iter().flatten().filter_map(s).collect()
 }
 
+/// Applies one contact step; the value the call returns, as JSON.
+fn contact_step(c: &ContactEditor, step: &Value) -> Value {
+    let v = &step["value"];
+    match step["op"].as_str().unwrap() {
+        "set_full_name" => json!(c.set_full_name(s(v).unwrap())),
+        "set_note" => json!(c.set_note(s(v))),
+        "set_title" => json!(c.set_title(s(v))),
+        "set_org" => json!(c.set_org(v.as_array().map(|_| strings(v)))),
+        "set_categories" => json!(c.set_categories(strings(v))),
+        "set_birthday" => json!(c.set_birthday(s(v))),
+        "set_name" => json!(c.set_name(StructuredName {
+            family: s(&v["family"]).unwrap(),
+            given: s(&v["given"]).unwrap(),
+            additional: s(&v["additional"]).unwrap(),
+            prefixes: s(&v["prefixes"]).unwrap(),
+            suffixes: s(&v["suffixes"]).unwrap(),
+        })),
+        "add_email" => json!(c.add_email(typed(v))),
+        "add_tel" => json!(c.add_tel(typed(v))),
+        "add_url" => json!(c.add_url(typed(v))),
+        "remove_all" => json!(c.remove_all(s(&step["name"]).unwrap())),
+        op => panic!("unknown contact op {op}"),
+    }
+}
+
 #[test]
 fn contact_scenarios() {
     let doc = scenarios();
@@ -202,27 +230,7 @@ fn contact_scenarios() {
         let name = scenario["name"].as_str().unwrap();
         let c = ContactEditor::parse(s(&scenario["vcf"]).unwrap()).unwrap();
         for (i, step) in scenario["steps"].as_array().unwrap().iter().enumerate() {
-            let v = &step["value"];
-            let out = match step["op"].as_str().unwrap() {
-                "set_full_name" => json!(c.set_full_name(s(v).unwrap())),
-                "set_note" => json!(c.set_note(s(v))),
-                "set_title" => json!(c.set_title(s(v))),
-                "set_org" => json!(c.set_org(v.as_array().map(|_| strings(v)))),
-                "set_categories" => json!(c.set_categories(strings(v))),
-                "set_birthday" => json!(c.set_birthday(s(v))),
-                "set_name" => json!(c.set_name(StructuredName {
-                    family: s(&v["family"]).unwrap(),
-                    given: s(&v["given"]).unwrap(),
-                    additional: s(&v["additional"]).unwrap(),
-                    prefixes: s(&v["prefixes"]).unwrap(),
-                    suffixes: s(&v["suffixes"]).unwrap(),
-                })),
-                "add_email" => json!(c.add_email(typed(v))),
-                "add_tel" => json!(c.add_tel(typed(v))),
-                "add_url" => json!(c.add_url(typed(v))),
-                "remove_all" => json!(c.remove_all(s(&step["name"]).unwrap())),
-                op => panic!("unknown contact op {op}"),
-            };
+            let out = contact_step(&c, step);
             if let Some(want) = step.get("expect")
                 && *want != out
             {
@@ -290,4 +298,83 @@ fn pkce_scenarios() {
             (made, want) => panic!("{}: {made:?} vs {want:?}", case["source"]),
         }
     }
+}
+
+#[test]
+fn write_back_scenarios() {
+    let doc = scenarios();
+    let mut problems = Vec::new();
+    for scenario in doc["write_back"].as_array().unwrap() {
+        let name = scenario["name"].as_str().unwrap();
+        let o = &scenario["object"];
+        let object = DavObject {
+            url: s(&o["url"]).unwrap(),
+            etag: s(&o["etag"]),
+            data: s(&o["data"]),
+        };
+        let event = scenario["kind"] == "event";
+        let (ev, card) = if event {
+            (Some(EventEditor::from_object(object).unwrap()), None)
+        } else {
+            (None, Some(ContactEditor::from_object(object).unwrap()))
+        };
+        for step in scenario["steps"].as_array().unwrap() {
+            match (&ev, &card) {
+                (Some(e), _) => drop(event_step(e, step).unwrap()),
+                (_, Some(c)) => drop(contact_step(c, step)),
+                _ => unreachable!(),
+            }
+        }
+        let config = &scenario["config"];
+        let basic = &config["credentials"]["basic"];
+        for (i, save) in scenario["saves"].as_array().unwrap().iter().enumerate() {
+            let replay = Replay::new(save.get("exchange").into_iter().cloned().collect());
+            let client = DavClient::new(
+                DavConfig {
+                    server_url: s(&config["server_url"]).unwrap(),
+                    credentials: Credentials::basic(
+                        s(&basic["username"]).unwrap(),
+                        s(&basic["password"]).unwrap(),
+                    ),
+                    user_agent: None,
+                    profile: None,
+                    multiget_batch_size: None,
+                    max_parallel_requests: None,
+                    sync_page_limit: None,
+                    retry: None,
+                    limits: None,
+                },
+                replay.clone(),
+                None,
+                None,
+            )
+            .unwrap();
+            let result = match (&ev, &card) {
+                (Some(e), _) => block_on(client.save_event(Arc::clone(e))),
+                (_, Some(c)) => block_on(client.save_contact(Arc::clone(c))),
+                _ => unreachable!(),
+            };
+            let expect = &save["expect"];
+            match (result, expect.get("error")) {
+                (Err(e), Some(kind)) if e.kind_name() == kind => {}
+                (Ok(w), None) => {
+                    let actual = json!({"url": w.url, "etag": w.etag, "data": w.data, "replaced": w.replaced});
+                    subset(
+                        &format!("{name} save {i}"),
+                        &expect["result"],
+                        &actual,
+                        &mut problems,
+                    );
+                }
+                (got, _) => problems.push(format!("{name} save {i}: {got:?} vs {expect}")),
+            }
+            problems.extend(
+                replay
+                    .problems()
+                    .into_iter()
+                    .map(|p| format!("{name} save {i}: {p}")),
+            );
+        }
+    }
+    assert_eq!(Vec::<String>::new(), problems);
 }

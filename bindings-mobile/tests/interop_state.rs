@@ -7,15 +7,11 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code
 
 mod common;
-use common::block_on;
+use common::{Replay, block_on};
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
-use davkit_mobile::{
-    CollectionKind, Credentials, DavClient, DavConfig, DavError, HttpHeader, HttpRequest,
-    HttpResponse, HttpTransport,
-};
+use davkit_mobile::{CollectionKind, Credentials, DavClient, DavConfig};
 use serde_json::Value;
 
 fn vectors() -> PathBuf {
@@ -32,55 +28,6 @@ fn check(path: &Path, written: &str) {
         std::fs::write(path, written).unwrap();
     }
     assert_eq!(written, read(path), "{}", path.display());
-}
-
-/// Answers from recorded exchanges (method, URL and `body_contains`, first unused match).
-struct Replay {
-    exchanges: Vec<Value>,
-    used: Mutex<Vec<bool>>,
-}
-
-#[async_trait::async_trait]
-impl HttpTransport for Replay {
-    async fn send(&self, request: Arc<HttpRequest>) -> Result<HttpResponse, DavError> {
-        let body = String::from_utf8(request.body().unwrap_or_default()).unwrap_or_default();
-        let mut used = self.used.lock().unwrap();
-        let found = self.exchanges.iter().enumerate().position(|(i, ex)| {
-            let want = &ex["request"];
-            !used[i]
-                && want["method"] == request.method().as_str()
-                && want["url"] == request.url().as_str()
-                && want["body_contains"]
-                    .as_array()
-                    .is_none_or(|parts| parts.iter().all(|p| body.contains(p.as_str().unwrap())))
-        });
-        let Some(i) = found else {
-            return Err(DavError::transport(format!(
-                "unexpected request {} {}",
-                request.method(),
-                request.url()
-            )));
-        };
-        used[i] = true;
-        let r = &self.exchanges[i]["response"];
-        let headers = r["headers"]
-            .as_object()
-            .map(|h| {
-                h.iter()
-                    .map(|(name, value)| HttpHeader {
-                        name: name.clone(),
-                        value: value.as_str().unwrap_or_default().to_owned(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(HttpResponse {
-            status: r["status"].as_u64().unwrap() as u16,
-            headers,
-            body: r["body"].as_str().unwrap_or_default().as_bytes().to_vec(),
-            final_url: None,
-        })
-    }
 }
 
 #[test]
@@ -101,10 +48,7 @@ fn rust_writes_the_interop_states_byte_for_byte() {
     );
 
     // A sync resumed from those bytes writes the second file's bytes.
-    let replay = Replay {
-        exchanges: case["exchanges"].as_array().unwrap().clone(),
-        used: Mutex::new(vec![false; case["exchanges"].as_array().unwrap().len()]),
-    };
+    let replay = Replay::new(case["exchanges"].as_array().unwrap().clone());
     let config = DavConfig {
         server_url: case["config"]["server_url"].as_str().unwrap().to_owned(),
         credentials: Credentials::basic(
@@ -125,7 +69,7 @@ fn rust_writes_the_interop_states_byte_for_byte() {
         retry: None,
         limits: None,
     };
-    let client = DavClient::new(config, Arc::new(replay), None, None).unwrap();
+    let client = DavClient::new(config, replay.clone(), None, None).unwrap();
     let collection = state.collection_url.clone();
     let result = block_on(client.sync(
         collection.clone(),
@@ -134,6 +78,7 @@ fn rust_writes_the_interop_states_byte_for_byte() {
     ))
     .unwrap();
     check(&dir.join("sync-state-after.txt"), &result.state_json);
+    assert_eq!(replay.problems(), Vec::<String>::new());
 
     // Another collection's state is refused, not synced.
     let other = block_on(client.sync(
