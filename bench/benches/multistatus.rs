@@ -1,4 +1,5 @@
-//! Multistatus (RFC 4918 §13) parsing: davkit's parse into typed responses against two
+//! Multistatus (RFC 4918 §13) parsing: davkit's parse into typed responses (and its
+//! one-response-at-a-time reader, each response turned into a record and dropped) against two
 //! extractors that pull what a sync needs from each response (href, status, getetag,
 //! calendar-data or address-data text, entities resolved) and keep only that:
 //!
@@ -57,7 +58,9 @@ fn etags_body() -> String {
             ));
         }
     }
-    out.push_str("<d:sync-token>http://example.com/ns/sync/1234</d:sync-token>\n</d:multistatus>\n");
+    out.push_str(
+        "<d:sync-token>http://example.com/ns/sync/1234</d:sync-token>\n</d:multistatus>\n",
+    );
     out
 }
 
@@ -197,9 +200,12 @@ fn quick_xml_extract(text: &str) -> Vec<Record<'_>> {
             .read_resolved_event()
             .expect("the benchmark body is well-formed");
         let known = |ns: &ResolveResult<'_>| -> bool {
-            matches!(ns, ResolveResult::Bound(Namespace(
-                "DAV:" | "urn:ietf:params:xml:ns:caldav" | "urn:ietf:params:xml:ns:carddav"
-            )))
+            matches!(
+                ns,
+                ResolveResult::Bound(Namespace(
+                    "DAV:" | "urn:ietf:params:xml:ns:caldav" | "urn:ietf:params:xml:ns:carddav"
+                ))
+            )
         };
         match event {
             Event::Start(e) => {
@@ -237,6 +243,52 @@ fn quick_xml_extract(text: &str) -> Vec<Record<'_>> {
     out
 }
 
+/// davkit read one response at a time ([`multistatus::Responses`]), each turned into the
+/// same record as the extractors keep (its strings moved, not copied) and then dropped: the
+/// typed form of the whole body is never held.
+fn davkit_records(text: &str) -> Vec<Record<'static>> {
+    let limits = davkit::Limits::default();
+    let responses = multistatus::Responses::new(text.as_bytes(), BASE, &limits)
+        .expect("the benchmark body parses");
+    responses
+        .map(|r| record_of(r.expect("the benchmark body parses")))
+        .collect()
+}
+
+/// The text of a property element, moved out when it is one piece (the usual case).
+fn take_text(mut e: davkit::xml::Element) -> String {
+    match e.children.pop() {
+        Some(davkit::xml::Node::Text(t)) if e.children.is_empty() => t,
+        Some(last) => {
+            e.children.push(last);
+            e.text()
+        }
+        None => String::new(),
+    }
+}
+
+fn record_of(r: multistatus::Response) -> Record<'static> {
+    let mut record = Record {
+        href: Cow::Owned(r.raw_href),
+        status: r.status.or_else(|| r.propstats.last().map(|p| p.status)),
+        etag: None,
+        data: None,
+    };
+    for propstat in r.propstats {
+        if !(200..300).contains(&propstat.status) {
+            continue;
+        }
+        for prop in propstat.props {
+            if prop.name == names::GETETAG {
+                record.etag = Some(Cow::Owned(take_text(prop)));
+            } else if prop.name == names::CALENDAR_DATA || prop.name == names::ADDRESS_DATA {
+                record.data = Some(Cow::Owned(take_text(prop)));
+            }
+        }
+    }
+    record
+}
+
 /// What a result holds, to check that every parser read the same: responses, bytes of
 /// hrefs, ETags and data, and the sum of the statuses.
 #[derive(Debug, PartialEq, Eq)]
@@ -252,8 +304,16 @@ fn summarise_records(records: &[Record<'_>]) -> Summary {
     Summary {
         responses: records.len(),
         href_bytes: records.iter().map(|r| r.href.len()).sum(),
-        etag_bytes: records.iter().filter_map(|r| r.etag.as_ref()).map(|e| e.len()).sum(),
-        data_bytes: records.iter().filter_map(|r| r.data.as_ref()).map(|d| d.len()).sum(),
+        etag_bytes: records
+            .iter()
+            .filter_map(|r| r.etag.as_ref())
+            .map(|e| e.len())
+            .sum(),
+        data_bytes: records
+            .iter()
+            .filter_map(|r| r.data.as_ref())
+            .map(|d| d.len())
+            .sum(),
         statuses: records.iter().filter_map(|r| r.status).map(u64::from).sum(),
     }
 }
@@ -285,7 +345,7 @@ fn summarise_davkit(ms: &multistatus::Multistatus) -> Summary {
     }
 }
 
-const PARSERS: [&str; 3] = ["davkit", "quick-xml", "xmlparser"];
+const PARSERS: [&str; 4] = ["davkit", "davkit-records", "quick-xml", "xmlparser"];
 const BODIES: [&str; 2] = ["etags", "calendar-data"];
 
 fn body(name: &str) -> String {
@@ -304,6 +364,7 @@ fn measured_parse(parser: &str, text: &str) -> usize {
             black_box(&ms);
             ms.responses.len()
         }
+        "davkit-records" => black_box(davkit_records(text)).len(),
         "quick-xml" => black_box(quick_xml_extract(text)).len(),
         _ => black_box(xmlparser_extract(text)).len(),
     }
@@ -361,6 +422,7 @@ fn memory_child(parser: &str, text: &str) {
     black_box(text.bytes().map(usize::from).sum::<usize>());
     let cost = match parser {
         "davkit" => resident_cost(|| multistatus::parse(text.as_bytes(), BASE).ok()),
+        "davkit-records" => resident_cost(|| davkit_records(text)),
         "quick-xml" => resident_cost(|| quick_xml_extract(text)),
         _ => resident_cost(|| xmlparser_extract(text)),
     };
@@ -396,7 +458,12 @@ fn instructions(parser: &str, body: &str) -> Option<u64> {
     )?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     let line = stderr.lines().find(|l| l.contains("Collected :"))?;
-    line.rsplit(':').next()?.trim().replace(',', "").parse().ok()
+    line.rsplit(':')
+        .next()?
+        .trim()
+        .replace(',', "")
+        .parse()
+        .ok()
 }
 
 /// Peak and retained resident kB of one parse, from a child process.
@@ -426,7 +493,9 @@ fn main() {
     }
     // For profilers (`perf record`): one parser, 50 parses of one body, nothing else.
     if let Ok(only) = std::env::var("DAVKIT_BENCH_ONLY") {
-        let (parser, name) = only.split_once(':').unwrap_or((only.as_str(), "calendar-data"));
+        let (parser, name) = only
+            .split_once(':')
+            .unwrap_or((only.as_str(), "calendar-data"));
         let text = body(name);
         for _ in 0..50 {
             black_box(measured_parse(parser, &text));
@@ -448,6 +517,7 @@ fn main() {
         let ms = multistatus::parse(text.as_bytes(), BASE).expect("the benchmark body parses");
         let expected = summarise_davkit(&ms);
         drop(ms);
+        assert_eq!(summarise_records(&davkit_records(&text)), expected);
         assert_eq!(summarise_records(&quick_xml_extract(&text)), expected);
         assert_eq!(summarise_records(&xmlparser_extract(&text)), expected);
         assert_eq!(expected.responses, RESPONSES);
@@ -468,22 +538,25 @@ fn main() {
             .iter()
             .map(|p| best_per_call(samples, reps, || measured_parse(p, &text)))
             .collect();
-        let reference = times[2];
+        let reference = times[3];
         for (parser, time) in PARSERS.iter().zip(&times) {
             let instr = if callgrind {
-                instructions(parser, name)
-                    .map_or("–".to_owned(), |n| format!("{:.1}", n as f64 / text.len() as f64))
+                instructions(parser, name).map_or("–".to_owned(), |n| {
+                    format!("{:.1}", n as f64 / text.len() as f64)
+                })
             } else {
                 "–".to_owned()
             };
-            let (peak, kept) = memory(parser, name).map_or(("–".into(), "–".into()), |(p, k)| {
-                (
-                    format!("{:.1}", p as f64 / 1024.0),
-                    format!("{:.1}", k as f64 / 1024.0),
-                )
-            });
+            let (peak, kept) =
+                memory(parser, name).map_or(("–".into(), "–".into()), |(p, k)| {
+                    (
+                        format!("{:.1}", p as f64 / 1024.0),
+                        format!("{:.1}", k as f64 / 1024.0),
+                    )
+                });
             let label = match *parser {
-                "davkit" => "davkit (typed responses)",
+                "davkit" => "davkit `parse` (typed responses)",
+                "davkit-records" => "davkit `Responses`, one at a time, kept as records",
                 "quick-xml" => "quick-xml 0.42 extractor (ns)",
                 _ => "xmlparser 0.13 extractor",
             };

@@ -242,7 +242,7 @@ impl Element {
 
 /// Longest entity name between `&` and `;` that [`unescape`] resolves (`#x10FFFF` and
 /// `#1114111` are the longest references).
-const MAX_ENTITY_LEN: usize = 10;
+pub(crate) const MAX_ENTITY_LEN: usize = 10;
 
 /// Resolves the five predefined entities and character references, in one pass over `raw`.
 ///
@@ -280,7 +280,17 @@ pub fn unescape(raw: &str) -> Cow<'_, str> {
 }
 
 /// The character an entity name (between `&` and `;`) stands for.
-fn resolve_entity(entity: &str) -> Option<char> {
+pub(crate) fn resolve_entity(entity: &str) -> Option<char> {
+    // The usual reference in calendar data, `&#13;`: a few decimal digits.
+    if let [b'#', digits @ ..] = entity.as_bytes()
+        && (1..=7).contains(&digits.len())
+        && digits.iter().all(u8::is_ascii_digit)
+    {
+        let code = digits
+            .iter()
+            .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+        return char::from_u32(code);
+    }
     match entity {
         "lt" => Some('<'),
         "gt" => Some('>'),

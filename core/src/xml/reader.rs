@@ -316,20 +316,15 @@ impl<'a> Reader<'a> {
             };
             if b != b'<' {
                 let start = self.pos;
-                let entities = self.scan_text()?;
-                let raw = &self.text[start..self.pos];
+                let text = self.scan_text()?;
                 if self.open.is_empty() {
-                    if raw.bytes().all(is_space) {
+                    if self.text[start..self.pos].bytes().all(is_space) {
                         continue;
                     }
                     return Err(xml_error("text outside the root element"));
                 }
-                self.count_text(raw.len())?;
-                let text = if entities {
-                    unescape(raw)
-                } else {
-                    Cow::Borrowed(raw)
-                };
+                // counted as written, before references were resolved
+                self.count_text(self.pos - start)?;
                 return Ok(Some(Event::Text(text)));
             }
             match bytes.get(self.pos + 1) {
@@ -365,18 +360,33 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Moves past character data to the next `<` or the end; whether it holds a `&`.
-    fn scan_text(&mut self) -> Result<bool> {
+    /// Reads character data up to the next `<` or the end, with entities resolved as
+    /// [`unescape`] does, in the same pass: borrowed from the document when it holds no
+    /// reference.
+    fn scan_text(&mut self) -> Result<Cow<'a, str>> {
         let bytes = self.bytes();
-        let mut i = self.pos;
-        let mut entities = false;
+        let start = self.pos;
+        let mut i = start;
+        // The text with references resolved, up to `copied`; only made at the first one.
+        let mut out: Option<String> = None;
+        let mut copied = start;
         loop {
-            while i < bytes.len() && !TEXT_STOP[usize::from(bytes[i])] {
-                i += 1;
-            }
+            i = skip_plain_text(bytes, i);
             match bytes.get(i) {
                 None | Some(b'<') => break,
-                Some(b'&') => entities = true,
+                Some(b'&') => {
+                    if let Some((c, end)) = reference_at(self.text, i) {
+                        let resolved = out.get_or_insert_with(|| {
+                            // room for the rest of the text, as it is before resolving
+                            String::with_capacity(find_lt(bytes, i) - start)
+                        });
+                        resolved.push_str(&self.text[copied..i]);
+                        resolved.push(c);
+                        copied = end;
+                        i = end;
+                        continue;
+                    }
+                }
                 Some(b']') => {
                     if bytes[i..].starts_with(b"]]>") {
                         return Err(xml_error("malformed XML: `]]>` in character data"));
@@ -401,7 +411,13 @@ impl<'a> Reader<'a> {
             i += 1;
         }
         self.pos = i;
-        Ok(entities)
+        Ok(match out {
+            None => Cow::Borrowed(&self.text[start..i]),
+            Some(mut resolved) => {
+                resolved.push_str(&self.text[copied..i]);
+                Cow::Owned(resolved)
+            }
+        })
     }
 
     /// Reads a qualified name at the current position: the whole name, prefix and local part.
@@ -887,6 +903,84 @@ pub(crate) fn exact<T>(v: Vec<T>) -> Vec<T> {
     }
 }
 
+const ONES: u64 = u64::from_ne_bytes([1; 8]);
+const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+
+/// Whether a byte of `w` is zero (exact as to whether any is; which one does not matter).
+fn has_zero(w: u64) -> u64 {
+    w.wrapping_sub(ONES) & !w & HIGH
+}
+
+/// The eight bytes at `i` as one word, when there are eight.
+fn word_at(bytes: &[u8], i: usize) -> Option<u64> {
+    let chunk = bytes.get(i..i + 8)?;
+    let mut word = [0u8; 8];
+    word.copy_from_slice(chunk);
+    Some(u64::from_ne_bytes(word))
+}
+
+/// The position of the next byte of character data from `i` on that [`Reader::scan_text`]
+/// must look at (see [`TEXT_STOP`]), or the end: eight bytes at a time while none of them
+/// can be one, else byte by byte through that word.
+fn skip_plain_text(bytes: &[u8], mut i: usize) -> usize {
+    loop {
+        while let Some(w) = word_at(bytes, i) {
+            // a byte below 0x20 (tab, LF and CR too: the byte loop below lets them pass)
+            let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+            let stop = control
+                | has_zero(w ^ (ONES * u64::from(b'<')))
+                | has_zero(w ^ (ONES * u64::from(b'&')))
+                | has_zero(w ^ (ONES * u64::from(b']')))
+                | has_zero(w ^ (ONES * 0xEF));
+            if stop != 0 {
+                break;
+            }
+            i += 8;
+        }
+        let end = bytes.len().min(i + 8);
+        while i < end {
+            if TEXT_STOP[usize::from(bytes[i])] {
+                return i;
+            }
+            i += 1;
+        }
+        if i == bytes.len() {
+            return i;
+        }
+    }
+}
+
+/// The position of the first `<` from `i` on, or the end.
+fn find_lt(bytes: &[u8], mut i: usize) -> usize {
+    while let Some(w) = word_at(bytes, i) {
+        if has_zero(w ^ (ONES * u64::from(b'<'))) != 0 {
+            break;
+        }
+        i += 8;
+    }
+    bytes[i.min(bytes.len())..]
+        .iter()
+        .position(|&b| b == b'<')
+        .map_or(bytes.len(), |at| i + at)
+}
+
+/// The character of the reference starting at the `&` at `at` and the position after its
+/// `;`, as [`unescape`] reads it: a name of at most [`super::MAX_ENTITY_LEN`] bytes before
+/// the `;`, and no `&` or `<` on the way.
+fn reference_at(text: &str, at: usize) -> Option<(char, usize)> {
+    let bytes = text.as_bytes();
+    let window = bytes.get(at + 1..)?;
+    let window = &window[..window.len().min(super::MAX_ENTITY_LEN + 1)];
+    let semi = window
+        .iter()
+        .position(|&b| matches!(b, b';' | b'&' | b'<'))?;
+    if window[semi] != b';' {
+        return None;
+    }
+    let c = super::resolve_entity(text.get(at + 1..at + 1 + semi)?)?;
+    Some((c, at + 2 + semi))
+}
+
 /// The first position of `needle` in `haystack`.
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     let first = *needle.first()?;
@@ -984,6 +1078,65 @@ mod tests {
             }
         }
         Ok(out)
+    }
+
+    /// The text of `<a>{raw}</a>` as the reader gives it (one event).
+    fn text_of(raw: &str) -> Result<String> {
+        let xml = format!("<a>{raw}</a>");
+        let mut r = Reader::new(&xml);
+        let mut out = String::new();
+        while let Some(ev) = r.next()? {
+            if let Event::Text(t) = ev {
+                out.push_str(&t);
+            }
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn text_references_resolve_as_unescape_does() -> Result<()> {
+        for raw in [
+            "a &lt;b&gt; &amp; &quot;c&apos;",
+            "line&#13;&#10;next&#x41;",
+            "AT&T & co &bogus; &#xZZ;",
+            "&#1114112;",
+            "&&lt;&",
+            "&#x10FFFF;&#1114111;",
+            "&#0000000065;",
+            "&#000000065;",
+            "&am&amp;p;",
+            "&lt",
+            "trailing &",
+            "&;",
+            "\u{e9}t\u{e9} &#233; \u{1F600}&#x1F600;",
+        ] {
+            assert_eq!(text_of(raw)?, unescape(raw), "{raw:?}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn every_stop_byte_is_seen_at_every_offset() {
+        // The word-at-a-time scan must stop at each byte it is meant to, wherever it falls.
+        for offset in 0..24 {
+            let pad = "x".repeat(offset);
+            assert_eq!(
+                text_of(&format!("{pad}&amp;{pad}")).ok(),
+                Some(format!("{pad}&{pad}"))
+            );
+            for bad in ["\u{1}", "]]>", "\u{FFFE}", "\u{FFFF}", "\u{1F}"] {
+                let err = text_of(&format!("{pad}{bad}{pad}")).err();
+                assert_eq!(
+                    err.map(|e| e.kind()),
+                    Some(ErrorKind::Xml),
+                    "{offset} {bad:?}"
+                );
+            }
+            for fine in ["\t", "\n", "\r", "]]", "\u{EF}\u{FFFD}\u{FEFF}", "\u{7F}"] {
+                let text = format!("{pad}{fine}{pad}");
+                assert_eq!(text_of(&text).ok(), Some(text.clone()), "{offset} {fine:?}");
+            }
+        }
     }
 
     #[test]
