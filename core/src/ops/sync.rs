@@ -20,7 +20,9 @@ use crate::model::{
 };
 use crate::ops::objects::{expect_multistatus, multiget_spec};
 use crate::rfc4918::{Depth, propfind_body};
-use crate::rfc6578::{is_invalid_token, is_refused_token, read_sync_page, sync_collection_body};
+use crate::rfc6578::{
+    SyncRow, is_invalid_token, is_refused_token, read_sync_rows, sync_collection_body,
+};
 use crate::session::Session;
 use crate::xml::names;
 
@@ -99,6 +101,9 @@ pub struct Sync {
     fetch_limit: Option<usize>,
     /// Normalised hrefs left for a later batch (kept pending, not problems).
     deferred: BTreeSet<String>,
+    /// Pending members of a resumed batched sync that this batch does not look at: they go
+    /// to the new state's `pending` as they are.
+    carried: BTreeSet<String>,
 }
 
 impl Session {
@@ -129,14 +134,35 @@ impl Sync {
         kind: CollectionKind,
         fetch_limit: Option<usize>,
     ) -> Self {
+        let mut state = state;
         let collection = session
             .url(&state.collection_url)
             .map(|u| href::as_collection(&u));
-        let old_keys = state
-            .etags
-            .keys()
-            .map(|k| (href::normalize(k), k.clone()))
-            .collect();
+        let resumes = fetch_limit.is_some() && state.more && !state.pending.is_empty();
+        let mut carried = BTreeSet::new();
+        let old_keys = if let (true, Some(limit)) = (resumes, fetch_limit) {
+            // The next batch of a listing takes twice its size from the pending members (the
+            // second half stands in for members that fail); the rest are carried to the new
+            // state as they are, and only the ETags of the members taken are looked at.
+            if let Some(first_left) = state.pending.iter().nth(limit.saturating_mul(2)).cloned() {
+                carried = state.pending.split_off(&first_left);
+            }
+            let taken: HashSet<String> = state.pending.iter().map(|h| href::normalize(h)).collect();
+            state
+                .etags
+                .keys()
+                .filter_map(|k| {
+                    let key = href::normalize(k);
+                    taken.contains(&key).then(|| (key, k.clone()))
+                })
+                .collect()
+        } else {
+            state
+                .etags
+                .keys()
+                .map(|k| (href::normalize(k), k.clone()))
+                .collect()
+        };
         let mut op = Sync {
             m: Machine::new(session.ctx.clone()),
             collection: session.ctx.server.clone(),
@@ -161,6 +187,7 @@ impl Sync {
             sizes: HashMap::new(),
             fetch_limit,
             deferred: BTreeSet::new(),
+            carried,
         };
         match collection {
             Ok(c) => op.collection = c,
@@ -171,9 +198,7 @@ impl Sync {
         }
         let profile = &session.ctx.profile;
         match op.old.sync_token.clone() {
-            _ if op.fetch_limit.is_some() && op.old.more && !op.old.pending.is_empty() => {
-                op.next_batch();
-            }
+            _ if resumes => op.next_batch(),
             Some(token) if !token.is_empty() => op.request_page(Some(token)),
             _ if op.old.ctag.is_some() => op.request_ctag(),
             _ if profile.empty_sync_token => {
@@ -300,35 +325,51 @@ impl Sync {
             return Err(Error::from_response(reply.url.as_str(), response));
         }
         let limits = self.m.x.ctx().limits;
-        let ms = crate::rfc4918::multistatus::parse_with_limits(
+        // Read row by row, and the body dropped before the rows are recorded: a large initial
+        // report is held as its body and its rows, never as a whole parsed multistatus.
+        let page = read_sync_rows(
             &response.body,
             reply.url.as_str(),
+            self.collection.as_str(),
             &limits,
         )?;
-        let page = read_sync_page(ms, self.collection.as_str());
+        let Reply { url, response } = reply;
+        drop(response);
+        let reply_url = url;
         // A truncated page must name at least one member version (href and ETag, or a
         // deletion) not named before in this sync: otherwise the server is paging without
         // progress (and could do so forever). A member changed again during paging is progress.
+        // Within a page the first row of a member counts: a truncated page's rows are taken in
+        // order, skipping repeats (and its versions kept for the next page's check); the last
+        // page's in reverse, so that the first row is recorded last, with no set of its hrefs.
         let mut progressed = false;
-        for c in page.changed {
-            let key = href::normalize(&c.href);
-            progressed |= self.versions_named.insert((key.clone(), c.etag.clone()));
-            if let Some(size) = c.size {
-                self.sizes.insert(key.clone(), size);
+        if page.truncated {
+            let mut in_page = HashSet::new();
+            for row in page.rows {
+                let (href, seen, size) = split_row(row);
+                let key = href::normalize(&href);
+                if !in_page.insert(key.clone()) {
+                    continue;
+                }
+                let etag = match &seen {
+                    Seen::Changed(etag) => etag.clone(),
+                    Seen::Deleted => None,
+                };
+                progressed |= self.versions_named.insert((key.clone(), etag));
+                self.record(key, href, seen, size);
             }
-            self.seen.insert(key, (c.href, Seen::Changed(c.etag)));
-        }
-        for d in page.deleted {
-            let key = href::normalize(&d);
-            progressed |= self.versions_named.insert((key.clone(), None));
-            self.seen.insert(key, (d, Seen::Deleted));
+        } else {
+            for row in page.rows.into_iter().rev() {
+                let (href, seen, size) = split_row(row);
+                self.record(href::normalize(&href), href, seen, size);
+            }
         }
         if page.token.is_none() {
             return Err(Error::new(
                 ErrorKind::Protocol,
                 "the sync-collection answer has no sync-token",
             )
-            .with_url(reply.url.as_str()));
+            .with_url(reply_url.as_str()));
         }
         self.new_token = page.token;
         if page.truncated {
@@ -342,7 +383,7 @@ impl Sync {
                     "the server truncated the sync without progress (a repeated token, or a \
                      page naming no new member version)",
                 )
-                .with_url(reply.url.as_str()));
+                .with_url(reply_url.as_str()));
             }
             if self.pages >= limits.max_sync_pages {
                 return Err(crate::limits::exceeded(format!(
@@ -350,7 +391,7 @@ impl Sync {
                      sync::MAX_PAGES)",
                     limits.max_sync_pages
                 ))
-                .with_url(reply.url.as_str()));
+                .with_url(reply_url.as_str()));
             }
             self.request_page(self.new_token.clone());
             return Ok(());
@@ -366,6 +407,19 @@ impl Sync {
         }
         self.fetch();
         Ok(())
+    }
+
+    /// Records what a sync page says of a member (a later page's row replaces an earlier one).
+    fn record(&mut self, key: String, href: String, seen: Seen, size: Option<u64>) {
+        match size {
+            Some(size) => {
+                self.sizes.insert(key.clone(), size);
+            }
+            None => {
+                self.sizes.remove(&key);
+            }
+        }
+        self.seen.insert(key, (href, seen));
     }
 
     fn on_ctag(&mut self, reply: Reply) -> Result<()> {
@@ -440,48 +494,52 @@ impl Sync {
 
     /// Fetches every member listed as changed and every member still pending.
     fn fetch(&mut self) {
-        let mut want = Vec::new();
-        let mut unchanged = Vec::new();
-        for (key, (original, seen)) in &self.seen {
-            if let Seen::Changed(etag) = seen {
-                let held = self.old_keys.get(key).and_then(|k| self.old.etags.get(k));
-                if etag.is_some() && held == etag.as_ref() {
-                    // Listed with the ETag the state already has: nothing to fetch.
-                    unchanged.push(key.clone());
-                } else {
-                    want.push((key.clone(), original.clone()));
-                }
+        let (old, old_keys) = (&self.old, &self.old_keys);
+        // Listed with the ETag the state already has: nothing to fetch.
+        self.seen.retain(|key, (_, seen)| match seen {
+            Seen::Changed(Some(etag)) => {
+                old_keys.get(key).and_then(|k| old.etags.get(k)) != Some(etag)
             }
-        }
-        for key in unchanged {
-            self.seen.remove(&key);
-        }
+            _ => true,
+        });
         // Members owed from before come first, so a batch limit cannot starve them.
-        let mut owed = Vec::new();
+        let mut want = Vec::new();
         for original in &self.old.pending {
             let key = href::normalize(original);
             match self.seen.get(&key) {
                 Some((_, Seen::Deleted)) => {}
-                Some(_) => {
-                    want.retain(|(k, _)| *k != key);
-                    owed.push((key, original.clone()));
-                }
+                Some(_) => want.push(key),
                 None => {
                     self.seen
                         .insert(key.clone(), (original.clone(), Seen::Changed(None)));
-                    owed.push((key, original.clone()));
+                    want.push(key);
                 }
             }
         }
-        owed.extend(want);
-        let mut want = owed;
+        let owed: HashSet<&String> = want.iter().collect();
+        let listed: Vec<String> = self
+            .seen
+            .iter()
+            .filter(|(key, (_, seen))| matches!(seen, Seen::Changed(_)) && !owed.contains(key))
+            .map(|(key, _)| key.clone())
+            .collect();
+        drop(owed);
+        want.extend(listed);
         if let Some(limit) = self.fetch_limit
             && want.len() > limit
         {
-            for (key, _) in want.split_off(limit) {
-                self.deferred.insert(key);
-            }
+            self.deferred.extend(want.split_off(limit));
         }
+        // Only the members asked for now are paired with their hrefs.
+        let want = want
+            .into_iter()
+            .filter_map(|key| {
+                self.seen
+                    .get(&key)
+                    .map(|(h, _)| h.clone())
+                    .map(|h| (key, h))
+            })
+            .collect();
         self.request_round(Vec::new(), want);
     }
 
@@ -503,7 +561,7 @@ impl Sync {
             (get, multi)
         };
         for (key, h) in get {
-            match Url::parse(&h) {
+            match href::parse_url(&h) {
                 Ok(u) => {
                     self.pending_fetches += 1;
                     self.m.x.send(Tag::Get(key), Spec::new(Method::Get, u));
@@ -770,13 +828,15 @@ impl Sync {
                 None => changes.push(Change::Added(obj)),
             }
         }
+        let more = !self.deferred.is_empty() || !self.carried.is_empty();
+        pending.append(&mut self.carried);
         let state = SyncState {
             collection_url: self.old.collection_url.clone(),
             sync_token: self.new_token.take(),
             ctag: self.new_ctag.take().or_else(|| self.old.ctag.take()),
             etags,
             pending,
-            more: !self.deferred.is_empty(),
+            more,
         };
         self.m.finish(Ok(SyncResult {
             changes,
@@ -786,6 +846,14 @@ impl Sync {
             token_was_reset: self.token_was_reset,
             problems,
         }));
+    }
+}
+
+/// A sync page's row as href, what it says, and the member's size.
+fn split_row(row: SyncRow) -> (String, Seen, Option<u64>) {
+    match row {
+        SyncRow::Changed(c) => (c.href, Seen::Changed(c.etag), c.size),
+        SyncRow::Deleted(href) => (href, Seen::Deleted, None),
     }
 }
 
