@@ -238,4 +238,32 @@ mod tests {
             "http://other.example.com/x"
         );
     }
+
+    /// Found by the `sync` fuzz target: a stored state with a pending member named
+    /// `httmp://...` made a GET to that URL. It is reported as a problem and kept pending.
+    #[test]
+    fn pending_member_with_another_scheme_is_not_fetched() {
+        let s = session();
+        let bad = "httmp://dav.example.com/cal/a.ics";
+        let mut state = SyncState::new("https://dav.example.com/cal/");
+        state.sync_token = Some("t1".into());
+        state.pending.insert(bad.into());
+        let mut op = s.sync(state, CollectionKind::Other);
+        let answer = "<multistatus xmlns=\"DAV:\"><sync-token>t2</sync-token></multistatus>";
+        let mut requests = 0;
+        let result = loop {
+            match op.poll() {
+                Poll::Send(request) => {
+                    assert!(request.url.starts_with("https://"), "{}", request.url);
+                    requests += 1;
+                    assert!(requests < 10, "the sync keeps asking");
+                    op.handle_response(request.id, crate::HttpResponse::new(207, answer));
+                }
+                Poll::Wait => panic!("waits with nothing to answer"),
+                Poll::Done(result) => break result.unwrap(),
+            }
+        };
+        assert!(result.problems.iter().any(|p| p.url == bad), "{result:?}");
+        assert!(result.state.pending.contains(bad), "{:?}", result.state);
+    }
 }
