@@ -23,7 +23,8 @@ static HOME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Waits for this test's turn at the home; a failed test before it does not block the rest.
 fn home_turn() -> std::sync::MutexGuard<'static, ()> {
-    HOME.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    HOME.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 struct Server {
