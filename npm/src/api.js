@@ -83,10 +83,24 @@ function invalid(message) {
   return new DavError(`InvalidInput: ${message}`, { kind: 'InvalidInput' });
 }
 
+/**
+ * A URL with an internationalised host in its ASCII form (`bücher.example` ->
+ * `xn--bcher-kva.example`), by the host's `URL`: the module carries no IDNA tables, and its URL
+ * parser takes ASCII hosts only. Other URLs are passed as they are.
+ */
+function asciiUrl(url) {
+  if (!/[^\x00-\x7f]/.test(url)) return url;
+  try {
+    return new URL(url).href;
+  } catch {
+    return url; // the core says why it is not a URL
+  }
+}
+
 function urlOf(ref, what) {
   const url = typeof ref === 'string' ? ref : ref?.url;
   if (typeof url !== 'string') throw invalid(`${what} must be a URL string or an object with \`url\``);
-  return url;
+  return asciiUrl(url);
 }
 
 function kindOf(ref, fallback) {
@@ -144,7 +158,7 @@ export class DavClient {
     const sleepFn = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.#sleep = (ms) => sleepFn(ms);
     this.#config = {
-      serverUrl: options.serverUrl,
+      serverUrl: asciiUrl(options.serverUrl),
       profile: options.profile,
       userAgent: options.userAgent,
       multigetBatchSize: options.multigetBatchSize,

@@ -89,3 +89,12 @@ test('limits: camelCase fields reach the core, an unknown one is InvalidInput', 
 test('coreVersion is the crate version', () => {
   assert.match(coreVersion(), /^\d+\.\d+\.\d+/);
 });
+
+test('an internationalised host reaches the server in its ASCII form (the module has no IDNA tables)', async () => {
+  const seen = [];
+  const fetch = async (url) => { seen.push(url); return new Response('', { status: 404 }); };
+  const client = new DavClient({ serverUrl: 'https://bücher.example/dav/', auth: { bearer: 't' }, fetch });
+  const error = await client.getObject('https://bücher.example/dav/cal/ä.ics').catch((e) => e);
+  assert.ok(isDavError(error, 'NotFound'), String(error));
+  assert.deepEqual(seen, ['https://xn--bcher-kva.example/dav/cal/%C3%A4.ics']);
+});
