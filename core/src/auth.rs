@@ -1,4 +1,4 @@
-//! Credentials and where they may go (RFC 7617 Basic, RFC 6750 Bearer).
+//! Credentials and where they may go (RFC 7617 Basic, RFC 6750 Bearer, RFC 7616 Digest).
 //!
 //! The core only writes `Authorization` headers from credentials the caller provides. They are
 //! attached only to requests for trusted origins: the origin of the configured server URL, plus
@@ -30,12 +30,30 @@ pub enum Credentials {
         /// The access token.
         token: String,
     },
+    /// HTTP Digest (RFC 7616: MD5 or SHA-256, plain or `-sess`, `qop=auth`), as Baikal and
+    /// other SabreDAV servers offer. Nothing is sent until the server's 401 challenge, which
+    /// the core answers (once, or once more for `stale=true`) for the origins credentials may
+    /// go to; the password itself never travels.
+    Digest {
+        /// The user name.
+        username: String,
+        /// The password.
+        password: String,
+    },
 }
 
 impl Credentials {
     /// Basic credentials.
     pub fn basic(username: impl Into<String>, password: impl Into<String>) -> Self {
         Credentials::Basic {
+            username: username.into(),
+            password: password.into(),
+        }
+    }
+
+    /// Digest credentials (RFC 7616).
+    pub fn digest(username: impl Into<String>, password: impl Into<String>) -> Self {
+        Credentials::Digest {
             username: username.into(),
             password: password.into(),
         }
@@ -60,6 +78,8 @@ impl Credentials {
                 ))
             }
             Credentials::Bearer { token } => Some(format!("Bearer {token}")),
+            // Answered per request once the server has sent its challenge.
+            Credentials::Digest { .. } => None,
         }
     }
 
@@ -69,6 +89,7 @@ impl Credentials {
             Credentials::None => "none",
             Credentials::Basic { .. } => "Basic",
             Credentials::Bearer { .. } => "Bearer",
+            Credentials::Digest { .. } => "Digest",
         }
     }
 }
@@ -85,6 +106,11 @@ impl fmt::Debug for Credentials {
             Credentials::Bearer { .. } => f
                 .debug_struct("Bearer")
                 .field("token", &"<redacted>")
+                .finish(),
+            Credentials::Digest { username, .. } => f
+                .debug_struct("Digest")
+                .field("username", username)
+                .field("password", &"<redacted>")
                 .finish(),
         }
     }
@@ -129,6 +155,323 @@ impl AuthScope {
     }
 }
 
+/// A Digest challenge (RFC 7616 §3.3) the core can answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DigestChallenge {
+    realm: String,
+    nonce: String,
+    opaque: Option<String>,
+    sha256: bool,
+    sess: bool,
+    /// The server offered `qop=auth` (without a qop the RFC 2069 form is used).
+    qop_auth: bool,
+    /// The server asks for the user name hashed (RFC 7616 §3.4.4).
+    userhash: bool,
+    /// The nonce was stale: the credentials were right, the nonce expired.
+    pub(crate) stale: bool,
+}
+
+/// The Digest state of a session: the server's last challenge and the nonce count.
+#[derive(Debug, Default)]
+pub(crate) struct DigestSession {
+    challenge: Option<DigestChallenge>,
+    nc: u32,
+    /// Distinguishes client nonces across requests with the same count (a new challenge).
+    seq: u64,
+}
+
+impl DigestSession {
+    /// Takes a new challenge (resetting the nonce count when the nonce is new).
+    pub(crate) fn accept(&mut self, challenge: DigestChallenge) {
+        if self.challenge.as_ref().map(|c| &c.nonce) != Some(&challenge.nonce) {
+            self.nc = 0;
+        }
+        self.challenge = Some(challenge);
+    }
+
+    /// The `Authorization` value for one request (`uri` is its request-target), counting the
+    /// nonce; `None` before a challenge.
+    pub(crate) fn authorization(
+        &mut self,
+        username: &str,
+        password: &str,
+        method: &str,
+        uri: &str,
+    ) -> Option<String> {
+        let c = self.challenge.clone()?;
+        self.nc = self.nc.wrapping_add(1);
+        self.seq = self.seq.wrapping_add(1);
+        let nc = format!("{:08x}", self.nc);
+        // The client nonce: unpredictable to anyone without the password (a keyed hash; the
+        // core has no random source), and new for every request.
+        let cnonce = hex(&sha256(
+            format!(
+                "davkit-cnonce:{password}:{}:{nc}:{}:{uri}",
+                c.nonce, self.seq
+            )
+            .as_bytes(),
+        ))[..32]
+            .to_owned();
+        let response = digest_response(&c, username, password, method, uri, &nc, &cnonce);
+        let shown_user = if c.userhash {
+            let text = format!("{username}:{}", c.realm);
+            if c.sha256 {
+                hex(&sha256(text.as_bytes()))
+            } else {
+                hex(&md5(text.as_bytes()))
+            }
+        } else {
+            username.to_owned()
+        };
+        let mut out = format!(
+            "Digest username=\"{}\", realm=\"{}\", nonce=\"{}\", uri=\"{}\", algorithm={}, response=\"{response}\"",
+            quote(&shown_user),
+            quote(&c.realm),
+            quote(&c.nonce),
+            quote(uri),
+            algorithm_name(&c)
+        );
+        if c.qop_auth {
+            out.push_str(&format!(", qop=auth, nc={nc}, cnonce=\"{cnonce}\""));
+        }
+        if let Some(opaque) = &c.opaque {
+            out.push_str(&format!(", opaque=\"{}\"", quote(opaque)));
+        }
+        if c.userhash {
+            out.push_str(", userhash=true");
+        }
+        Some(out)
+    }
+}
+
+fn algorithm_name(c: &DigestChallenge) -> &'static str {
+    match (c.sha256, c.sess) {
+        (false, false) => "MD5",
+        (false, true) => "MD5-sess",
+        (true, false) => "SHA-256",
+        (true, true) => "SHA-256-sess",
+    }
+}
+
+fn quote(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| !c.is_control())
+        .flat_map(|c| match c {
+            '"' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect()
+}
+
+/// The `response` of RFC 7616 §3.4.1 (with `qop=auth`; RFC 2069's form without a qop).
+fn digest_response(
+    c: &DigestChallenge,
+    username: &str,
+    password: &str,
+    method: &str,
+    uri: &str,
+    nc: &str,
+    cnonce: &str,
+) -> String {
+    let h = |text: String| -> String {
+        if c.sha256 {
+            hex(&sha256(text.as_bytes()))
+        } else {
+            hex(&md5(text.as_bytes()))
+        }
+    };
+    let mut ha1 = h(format!("{username}:{}:{password}", c.realm));
+    if c.sess {
+        ha1 = h(format!("{ha1}:{}:{cnonce}", c.nonce));
+    }
+    let ha2 = h(format!("{method}:{uri}"));
+    if c.qop_auth {
+        h(format!("{ha1}:{}:{nc}:{cnonce}:auth:{ha2}", c.nonce))
+    } else {
+        h(format!("{ha1}:{}:{ha2}", c.nonce))
+    }
+}
+
+/// The Digest challenge to answer among a response's `WWW-Authenticate` headers: SHA-256
+/// before MD5 (RFC 7616 §3.7), `-sess` variants included; `None` when there is no Digest
+/// challenge davkit can answer (another algorithm, `qop` without `auth`, no nonce).
+pub(crate) fn digest_challenge(values: &[&str]) -> Option<DigestChallenge> {
+    let mut best: Option<DigestChallenge> = None;
+    for value in values {
+        for (scheme, params) in parse_challenges(value) {
+            if !scheme.eq_ignore_ascii_case("digest") {
+                continue;
+            }
+            let get = |name: &str| {
+                params
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.as_str())
+            };
+            let (Some(realm), Some(nonce)) = (get("realm"), get("nonce")) else {
+                continue;
+            };
+            let (sha256, sess) = match get("algorithm").map(str::to_ascii_uppercase).as_deref() {
+                None | Some("MD5") => (false, false),
+                Some("MD5-SESS") => (false, true),
+                Some("SHA-256") => (true, false),
+                Some("SHA-256-SESS") => (true, true),
+                Some(_) => continue,
+            };
+            let qop_auth = match get("qop") {
+                None => false,
+                Some(q) => {
+                    if !q.split(',').any(|t| t.trim().eq_ignore_ascii_case("auth")) {
+                        continue;
+                    }
+                    true
+                }
+            };
+            let challenge = DigestChallenge {
+                realm: realm.to_owned(),
+                nonce: nonce.to_owned(),
+                opaque: get("opaque").map(str::to_owned),
+                sha256,
+                sess,
+                qop_auth,
+                userhash: get("userhash").is_some_and(|v| v.eq_ignore_ascii_case("true")),
+                stale: get("stale").is_some_and(|v| v.eq_ignore_ascii_case("true")),
+            };
+            if best.as_ref().is_none_or(|b| !b.sha256 && challenge.sha256) {
+                best = Some(challenge);
+            }
+        }
+    }
+    best
+}
+
+/// Splits a `WWW-Authenticate` value into challenges (RFC 9110 §11.6.1): each a scheme and
+/// its `name=value` parameters (quoted strings unescaped); token68 forms are skipped.
+fn parse_challenges(value: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let b = value.as_bytes();
+    let mut i = 0;
+    let mut out: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    let skip = |i: &mut usize| {
+        while *i < b.len() && (b[*i] == b' ' || b[*i] == b'\t' || b[*i] == b',') {
+            *i += 1;
+        }
+    };
+    let token = |i: &mut usize| -> String {
+        let start = *i;
+        while *i < b.len() && !matches!(b[*i], b' ' | b'\t' | b',' | b'=' | b'"') {
+            *i += 1;
+        }
+        value[start..*i].to_owned()
+    };
+    while i < b.len() {
+        skip(&mut i);
+        let name = token(&mut i);
+        if name.is_empty() {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < b.len() && (b[j] == b' ' || b[j] == b'\t') {
+            j += 1;
+        }
+        if j < b.len() && b[j] == b'=' && !out.is_empty() && !name.is_empty() {
+            // A parameter of the current challenge.
+            i = j + 1;
+            while i < b.len() && (b[i] == b' ' || b[i] == b'\t') {
+                i += 1;
+            }
+            let v = if i < b.len() && b[i] == b'"' {
+                i += 1;
+                let mut v = String::new();
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' && i + 1 < b.len() {
+                        i += 1;
+                    }
+                    let ch_len = value[i..].chars().next().map_or(1, char::len_utf8);
+                    v.push_str(&value[i..i + ch_len]);
+                    i += ch_len;
+                }
+                i += 1;
+                v
+            } else {
+                token(&mut i)
+            };
+            if let Some(last) = out.last_mut() {
+                last.1.push((name, v));
+            }
+        } else if j < b.len() && b[j] == b'=' {
+            // token68 without a scheme, or padding: skip it.
+            while i < b.len() && b[i] != b',' {
+                i += 1;
+            }
+        } else {
+            out.push((name, Vec::new()));
+        }
+    }
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn sha256(data: &[u8]) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(data).into()
+}
+
+/// MD5 (RFC 1321), only for answering Digest challenges that ask for it.
+fn md5(data: &[u8]) -> [u8; 16] {
+    const S: [u32; 64] = [
+        7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5,
+        9, 14, 20, 5, 9, 14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10,
+        15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
+    ];
+    let k: Vec<u32> = (0..64)
+        .map(|i| ((i as f64 + 1.0).sin().abs() * 4_294_967_296.0) as u32)
+        .collect();
+    let mut state: [u32; 4] = [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476];
+    let mut msg = data.to_vec();
+    let bit_len = (data.len() as u64).wrapping_mul(8);
+    msg.push(0x80);
+    while msg.len() % 64 != 56 {
+        msg.push(0);
+    }
+    msg.extend_from_slice(&bit_len.to_le_bytes());
+    for chunk in msg.chunks_exact(64) {
+        let m: Vec<u32> = chunk
+            .chunks_exact(4)
+            .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+            .collect();
+        let [mut a, mut b, mut c, mut d] = state;
+        for i in 0..64 {
+            let (f, g) = match i / 16 {
+                0 => ((b & c) | (!b & d), i),
+                1 => ((d & b) | (!d & c), (5 * i + 1) % 16),
+                2 => (b ^ c ^ d, (3 * i + 5) % 16),
+                _ => (c ^ (b | !d), (7 * i) % 16),
+            };
+            let f = f.wrapping_add(a).wrapping_add(k[i]).wrapping_add(m[g]);
+            a = d;
+            d = c;
+            c = b;
+            b = b.wrapping_add(f.rotate_left(S[i]));
+        }
+        state = [
+            state[0].wrapping_add(a),
+            state[1].wrapping_add(b),
+            state[2].wrapping_add(c),
+            state[3].wrapping_add(d),
+        ];
+    }
+    let mut out = [0u8; 16];
+    for (i, w) in state.iter().enumerate() {
+        out[i * 4..i * 4 + 4].copy_from_slice(&w.to_le_bytes());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,11 +491,89 @@ mod tests {
     }
 
     #[test]
+    fn md5_rfc1321_suite() {
+        assert_eq!(hex(&md5(b"")), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(hex(&md5(b"abc")), "900150983cd24fb0d6963f7d28e17f72");
+        assert_eq!(
+            hex(&md5(
+                b"12345678901234567890123456789012345678901234567890123456789012345678901234567890"
+            )),
+            "57edf4a22be3c955ac49da2e2107b67a"
+        );
+    }
+
+    /// RFC 7616 §3.9.1: the same request answered with MD5 and with SHA-256.
+    #[test]
+    fn rfc7616_example() {
+        let header = r#"Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=SHA-256, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS""#;
+        let md5_header = r#"Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=MD5, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS""#;
+        let cnonce = "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ";
+        let sha = digest_challenge(&[md5_header, header]).unwrap_or_else(|| panic!("no challenge"));
+        assert!(sha.sha256, "SHA-256 is preferred");
+        assert_eq!(
+            sha.opaque.as_deref(),
+            Some("FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS")
+        );
+        let r = |c: &DigestChallenge| {
+            digest_response(
+                c,
+                "Mufasa",
+                "Circle of Life",
+                "GET",
+                "/dir/index.html",
+                "00000001",
+                cnonce,
+            )
+        };
+        assert_eq!(
+            r(&sha),
+            "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1"
+        );
+        let md5c = digest_challenge(&[md5_header]).unwrap_or_else(|| panic!("no challenge"));
+        assert_eq!(r(&md5c), "8ca523f5e9506fed4657c9700eebdbec");
+    }
+
+    #[test]
+    fn challenges_parse_and_count() {
+        // Several challenges in one header; Basic first.
+        let v = r#"Basic realm="x", Digest realm="SabreDAV", qop="auth", nonce="abc", opaque="o", stale=TRUE"#;
+        let c = digest_challenge(&[v]).unwrap_or_else(|| panic!("no digest challenge"));
+        assert_eq!((c.realm.as_str(), c.nonce.as_str()), ("SabreDAV", "abc"));
+        assert!(c.stale && c.qop_auth && !c.sha256);
+        assert!(digest_challenge(&[r#"Digest realm="r", nonce="n", qop="auth-int""#]).is_none());
+        assert!(
+            digest_challenge(&[r#"Digest realm="r", nonce="n", algorithm=SHA-512-256"#]).is_none()
+        );
+        assert!(digest_challenge(&[r#"Bearer realm="Google APIs""#]).is_none());
+        let mut session = DigestSession::default();
+        assert!(session.authorization("u", "p", "GET", "/").is_none());
+        session.accept(c);
+        let first = session
+            .authorization("u", "p", "PROPFIND", "/dav/")
+            .unwrap_or_default();
+        let second = session
+            .authorization("u", "p", "PROPFIND", "/dav/")
+            .unwrap_or_default();
+        assert!(
+            first.contains("nc=00000001") && second.contains("nc=00000002"),
+            "{first} {second}"
+        );
+        assert!(first.contains(r#"uri="/dav/""#) && first.contains(r#"opaque="o""#));
+        assert!(
+            !first.contains('p') || !first.contains(":p:"),
+            "no password"
+        );
+        let cn = |h: &str| h.split("cnonce=\"").nth(1).map(|r| r[..32].to_owned());
+        assert_ne!(cn(&first), cn(&second), "a new client nonce per request");
+    }
+
+    #[test]
     fn debug_never_shows_secrets() {
         let shown = format!(
-            "{:?} {:?}",
+            "{:?} {:?} {:?}",
             Credentials::basic("alice", "hunter2"),
-            Credentials::bearer("ya29.secret")
+            Credentials::bearer("ya29.secret"),
+            Credentials::digest("alice", "hunter2")
         );
         assert!(
             !shown.contains("hunter2") && !shown.contains("ya29"),

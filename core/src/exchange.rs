@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use url::Url;
 
+use crate::auth::Credentials;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Header, HttpRequest, HttpResponse, Method, RequestId};
 use crate::session::Context;
@@ -78,6 +79,9 @@ struct Flight<T> {
     spec: Spec,
     hops: usize,
     credentials_allowed: bool,
+    /// Digest challenges answered for this request (RFC 7616): one, and one more when the
+    /// server says the nonce was stale.
+    digest_tries: u8,
 }
 
 /// Owns the requests of one operation.
@@ -112,6 +116,7 @@ impl<T> Exchanger<T> {
             spec,
             hops: 0,
             credentials_allowed,
+            digest_tries: 0,
         });
     }
 
@@ -154,6 +159,25 @@ impl<T> Exchanger<T> {
         {
             headers.push(("Authorization".to_owned(), value));
         }
+        if let Credentials::Digest { username, password } = &self.ctx.credentials
+            && flight.credentials_allowed
+        {
+            let url = &flight.spec.url;
+            let target = match url.query() {
+                Some(q) => format!("{}?{q}", url.path()),
+                None => url.path().to_owned(),
+            };
+            let mut digest = self
+                .ctx
+                .digest
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(value) =
+                digest.authorization(username, password, flight.spec.method.as_str(), &target)
+            {
+                headers.push(("Authorization".to_owned(), value));
+            }
+        }
         headers.extend(flight.spec.headers.iter().cloned());
         HttpRequest {
             id: flight.id,
@@ -190,6 +214,15 @@ impl<T> Exchanger<T> {
             let e = e.with_status(response.status).with_url(effective.as_str());
             return Some((flight.tag, Err(e)));
         }
+        if response.status == 401
+            && flight.credentials_allowed
+            && matches!(self.ctx.credentials, Credentials::Digest { .. })
+            && self.answer_digest(&mut flight, &response)
+        {
+            flight.id = self.fresh_id();
+            self.queue.push_front(flight);
+            return None;
+        }
         if is_redirect(response.status) {
             match self.redirect_target(&flight, &effective, &response) {
                 Ok(Some(target)) => {
@@ -222,6 +255,35 @@ impl<T> Exchanger<T> {
                 response,
             }),
         ))
+    }
+
+    /// Takes a 401's Digest challenge and says whether to send the request again with it:
+    /// once, and once more if the server says the nonce was stale (the password was right).
+    /// A second plain 401 is a wrong password and goes back to the operation as 401.
+    fn answer_digest(&self, flight: &mut Flight<T>, response: &HttpResponse) -> bool {
+        let values: Vec<&str> = response
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("www-authenticate"))
+            .map(|(_, v)| v.as_str())
+            .collect();
+        let Some(challenge) = crate::auth::digest_challenge(&values) else {
+            return false;
+        };
+        let again = match flight.digest_tries {
+            0 => true,
+            1 => challenge.stale,
+            _ => false,
+        };
+        if again {
+            flight.digest_tries += 1;
+            self.ctx
+                .digest
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .accept(challenge);
+        }
+        again
     }
 
     fn redirect_target(

@@ -82,6 +82,8 @@ pub(crate) struct Context {
     pub(crate) server: Url,
     pub(crate) credentials: Credentials,
     pub(crate) auth_scope: AuthScope,
+    /// The server's last Digest challenge and nonce count (RFC 7616), shared by operations.
+    pub(crate) digest: std::sync::Mutex<crate::auth::DigestSession>,
     pub(crate) user_agent: String,
     pub(crate) profile: Profile,
     pub(crate) batch_size: usize,
@@ -110,12 +112,18 @@ impl Session {
         server.set_fragment(None);
         crate::profile::check_server_url(&mut server)?;
         let profile = config.profile.unwrap_or_else(|| Profile::for_url(&server));
-        if profile.bearer_only && matches!(config.credentials, Credentials::Basic { .. }) {
+        if profile.bearer_only
+            && matches!(
+                config.credentials,
+                Credentials::Basic { .. } | Credentials::Digest { .. }
+            )
+        {
             return Err(Error::new(
                 ErrorKind::InvalidInput,
                 format!(
-                    "the {} profile accepts only OAuth 2.0 Bearer tokens, not Basic credentials",
-                    profile.name
+                    "the {} profile accepts only OAuth 2.0 Bearer tokens, not {} credentials",
+                    profile.name,
+                    config.credentials.scheme()
                 ),
             ));
         }
@@ -125,6 +133,7 @@ impl Session {
                 server,
                 credentials: config.credentials,
                 auth_scope,
+                digest: Default::default(),
                 user_agent: config.user_agent,
                 profile,
                 batch_size: config.multiget_batch_size.clamp(1, 1000),
@@ -144,6 +153,7 @@ impl Session {
                 server: ctx.server.clone(),
                 credentials,
                 auth_scope: ctx.auth_scope.clone(),
+                digest: Default::default(),
                 user_agent: ctx.user_agent.clone(),
                 profile: ctx.profile.clone(),
                 batch_size: ctx.batch_size,
