@@ -35,7 +35,7 @@ execFileSync(join(npmDir, 'node_modules', '.bin', 'wasm-opt'), [...features, '-g
 
 /** The crate a demangled Rust symbol belongs to (wasm-bindgen's own items by their prefix). */
 function crateOf(name) {
-  if (/^data\[|^data segment/.test(name)) return '(data segments: the IANA database, Unicode tables, strings)';
+  if (/^data\[|^data segment/.test(name)) return '(data segments: strings, tables)';
   if (/^elem\[|^table\[|^type\[|^import |^export |^global\[|custom section|^"?producers/.test(name)) return '(wasm tables, imports, exports)';
   if (/^__wbg|^__wbindgen|^__externref/.test(name)) return 'wasm-bindgen (imports/exports)';
   const s = name.replace(/\[[0-9a-f]{16}\]/g, '').replace(/^(<|&|\(|dyn |mut |\[|\*const |\*mut )+/g, '');
