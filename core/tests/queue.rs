@@ -182,6 +182,7 @@ fn resolving_a_conflict() -> davkit::Result<()> {
                 id,
                 rev,
                 url: A.into(),
+                queued_url: A.into(),
                 kind: OutcomeKind::Conflict {
                     local: Some(ev("local")),
                     base: None,
@@ -259,6 +260,7 @@ fn applying_a_flush_to_a_queue_edited_meanwhile_rebases_the_edit() -> davkit::Re
             id,
             rev: flushed.entries()[0].rev,
             url: A.into(),
+            queued_url: A.into(),
             kind: OutcomeKind::Written {
                 etag: Some("\"e1\"".into()),
                 data: Some(ev("one")),

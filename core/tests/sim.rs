@@ -23,6 +23,8 @@ mod client;
 mod faults;
 #[path = "sim/invariants.rs"]
 mod invariants;
+#[path = "sim/queue_app.rs"]
+mod queue_app;
 #[path = "sim/rng.rs"]
 mod rng;
 #[path = "sim/selftest.rs"]
@@ -379,4 +381,176 @@ fn a_lossy_app_is_caught() {
         caught >= seeds as usize / 2,
         "only {caught} of {seeds} histories with an app that drops changes broke invariant 1 or 2"
     );
+}
+
+/// Seeds of the offline-queue histories by default (`SIM_QUEUE_SEEDS=N` for more or fewer).
+const DEFAULT_QUEUE_SEEDS: u64 = 2_000;
+
+/// One offline-queue history (issue 16): the app of `sim/queue_app.rs` edits into a
+/// `WriteQueue` while offline or online, flushes, syncs, crashes and restarts, with other
+/// devices editing the same objects and the faults of the main simulation; then quiesces.
+fn run_queue_history(seed: u64, verbose: bool) -> (Stats, Option<Violation>) {
+    let mut rng = Rng::new(seed ^ 0x5155_4555);
+    let p = params(seed, &mut rng);
+    let policy = queue_app::POLICIES[rng.below(queue_app::POLICIES.len())];
+    let crash_per_mille = *rng.pick(&[0, 150, 400]).unwrap_or(&0);
+    if verbose {
+        eprintln!("queue seed {seed}: {p:?}, policy {policy:?}, crashes {crash_per_mille}‰");
+    }
+    let mut server = Server::new(p.flavor);
+    server.sync_collection = p.sync_collection;
+    for &(calendar, members, page) in &p.colls {
+        let c = server.add_collection(calendar, page);
+        for _ in 0..members {
+            let uid = server.fresh_uid("s");
+            let data = object_data(calendar, &uid, "initial");
+            server.store(c, &member_name(calendar, &uid), data);
+        }
+    }
+    let injector = Injector::new(rng.fork(1), p.fault_per_mille);
+    let mut world = World::new(server, injector, rng.fork(2), p.concurrent_per_mille);
+    world.max_retries = p.retries;
+    world.max_delay_ms = MAX_DELAY_MS;
+    world.verbose = verbose;
+    let world = Rc::new(RefCell::new(world));
+    let mut config = Config::new(format!("{ORIGIN}{ROOT}"), Credentials::None);
+    config.profile = Some(p.flavor.profile());
+    config.multiget_batch_size = p.batch;
+    config.sync_page_limit = p.page_limit;
+    config.max_parallel_requests = p.parallel;
+    config.retry = RetryPolicy {
+        max_retries: p.retries,
+        initial_delay_ms: 100,
+        max_delay_ms: MAX_DELAY_MS,
+    };
+    let client = DavClient::with_token_provider(
+        config,
+        SimTransport(world.clone()),
+        SimTokens(world.clone()),
+    )
+    .expect("the simulation's configuration is valid");
+    let mut app = queue_app::QueueApp::new(world.clone(), client, rng.fork(3), policy);
+    app.crash_per_mille = crash_per_mille;
+
+    let mut steps = 0;
+    let run = catch_unwind(AssertUnwindSafe(|| -> Result<(), Violation> {
+        // The app starts online with its collections synced.
+        for c in 0..p.colls.len() {
+            app.sync(c)?;
+        }
+        for step in 0..p.steps + 6 {
+            steps += 1;
+            let c = rng.below(p.colls.len());
+            if verbose {
+                eprintln!(
+                    " step {step} ({})",
+                    if app.online { "online" } else { "offline" }
+                );
+            }
+            if rng.chance(p.between_per_mille.max(200)) {
+                let mut w = world.borrow_mut();
+                let target = rng.below(p.colls.len());
+                w.device_change(target);
+            }
+            if rng.chance(200) {
+                app.online = !app.online;
+            }
+            match rng.below(100) {
+                0..=44 => app.edit(c)?,
+                45..=64 => app.flush()?,
+                65..=79 => {
+                    app.sync(c)?;
+                }
+                80..=89 => app.resolve(500)?,
+                90..=94 => app.crash("between steps")?,
+                _ => world.borrow_mut().server.forget_tokens(c),
+            }
+            app.check_writes()?;
+        }
+        app.quiesce()
+    }));
+    let violation = match run {
+        Ok(Ok(())) => None,
+        Ok(Err(v)) => Some(v),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "a panic".into());
+            Some(Violation {
+                invariant: 0,
+                what: format!("the history panicked: {what}"),
+            })
+        }
+    };
+    let mut stats = world.borrow().stats.clone();
+    stats.histories = 1;
+    stats.steps = steps as u64;
+    stats.histories_by_profile.insert(p.flavor.name(), 1);
+    (stats, violation)
+}
+
+/// The offline queue under offline periods, crashes between any two requests, other devices
+/// and faults: `SIM_QUEUE_SEEDS=N` runs N seeds, `SIM_QUEUE_SEED=S` replays seed S verbosely.
+#[test]
+fn offline_queue() {
+    if let Some(seed) = env_u64("SIM_QUEUE_SEED") {
+        let (stats, violation) = run_queue_history(seed, true);
+        eprintln!("{}", stats.report());
+        if let Some(v) = violation {
+            panic!(
+                "queue seed {seed}: invariant {} broken: {}",
+                v.invariant, v.what
+            );
+        }
+        return;
+    }
+    let seeds = env_u64("SIM_QUEUE_SEEDS").unwrap_or(DEFAULT_QUEUE_SEEDS);
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(8) as u64;
+    let started = Instant::now();
+    let results: Vec<(Stats, Vec<(u64, Violation)>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    let mut total = Stats::default();
+                    let mut failures = Vec::new();
+                    let mut seed = t;
+                    while seed < seeds {
+                        let (stats, violation) = run_queue_history(seed, false);
+                        total.merge(&stats);
+                        if let Some(v) = violation {
+                            failures.push((seed, v));
+                        }
+                        seed += threads;
+                    }
+                    (total, failures)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a simulation thread panicked"))
+            .collect()
+    });
+    let mut total = Stats::default();
+    let mut failures = Vec::new();
+    for (stats, f) in results {
+        total.merge(&stats);
+        failures.extend(f);
+    }
+    failures.sort_by_key(|(seed, _)| *seed);
+    eprintln!(
+        "offline queue: {seeds} seeds in {:.1} s on {threads} threads\n{}",
+        started.elapsed().as_secs_f64(),
+        total.report()
+    );
+    if !failures.is_empty() {
+        let report = failure_report(seeds, &failures)
+            .replace("SIM_SEED=", "SIM_QUEUE_SEED=")
+            .replace("--test sim", "--test sim offline_queue");
+        panic!("{report}");
+    }
 }

@@ -113,6 +113,8 @@ struct Work {
     step: Step,
     rounds: u8,
     how: Resolved,
+    /// The collection was searched for this entry's UID (before a POST).
+    searched: bool,
 }
 
 /// Sends a [`WriteQueue`]; create it with [`Session::flush`]. Its output is a
@@ -300,15 +302,13 @@ impl Flush {
     }
 
     fn start_entry(&mut self, entry: Entry) {
-        let post = self.session.ctx.profile.create_by_post;
-        let needs_search = post && entry.runs > 1 && matches!(entry.op, EntryOp::Create { .. });
-        let collection = entry.collection_url.clone();
         let read_first = entry.op == EntryOp::Delete && entry.base_etag.is_none();
         self.work = Some(Work {
             entry,
             step: Step::Main,
             rounds: 0,
             how: Resolved::Clean,
+            searched: false,
         });
         if read_first {
             let url = self.current().url.clone();
@@ -316,17 +316,34 @@ impl Flush {
                 Step::ReadBeforeDelete,
                 Inner::Get(self.session.get_object(&url)),
             );
-        } else if needs_search && !self.found.contains_key(&collection) {
+        } else {
+            self.write();
+        }
+    }
+
+    /// Whether the entry's write is a POST that an earlier flush may have sent (the entry was
+    /// in an earlier flush), not yet looked up by UID: then it is looked up first.
+    fn search_first(&mut self) -> bool {
+        let post = self.session.ctx.profile.create_by_post;
+        let Some(w) = &mut self.work else {
+            return false;
+        };
+        if !post || w.searched || w.entry.runs < 2 || !matches!(w.entry.op, EntryOp::Create { .. })
+        {
+            return false;
+        }
+        w.searched = true;
+        let collection = w.entry.collection_url.clone();
+        if self.found.contains_key(&collection) {
+            self.after_search();
+        } else {
             self.searching = Some(collection.clone());
             self.run(
                 Step::FindList,
                 Inner::List(self.session.list_objects(&collection)),
             );
-        } else if needs_search {
-            self.after_search();
-        } else {
-            self.write();
         }
+        true
     }
 
     fn current(&self) -> &Entry {
@@ -339,6 +356,9 @@ impl Flush {
 
     /// Sends the entry's write as it stands.
     fn write(&mut self) {
+        if self.search_first() {
+            return;
+        }
         let Some(w) = &self.work else { return };
         let e = &w.entry;
         let s = &self.session;
@@ -380,10 +400,15 @@ impl Flush {
     fn outcome(&mut self, url: String, kind: OutcomeKind) {
         let Some(w) = self.work.take() else { return };
         let rev = self.start.entry(w.entry.id).map_or(w.entry.rev, |e| e.rev);
+        let queued_url = self
+            .start
+            .entry(w.entry.id)
+            .map_or_else(|| w.entry.url.clone(), |e| e.url.clone());
         self.outcomes.push(Outcome {
             id: w.entry.id,
             rev,
             url,
+            queued_url,
             kind,
         });
     }

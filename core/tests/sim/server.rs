@@ -114,6 +114,8 @@ pub struct AppliedWrite {
     /// The ETag after the write (none for a delete).
     pub new_etag: Option<String>,
     pub if_match: Option<String>,
+    /// The body written (PUT, POST), as the client sent it.
+    pub data: Option<String>,
 }
 
 /// What a request is about, for the fault injector and the checks.
@@ -715,6 +717,7 @@ impl Server {
             replaced: current,
             new_etag: Some(etag),
             if_match,
+            data: req.body_text().map(str::to_owned),
         });
         answer
     }
@@ -740,6 +743,7 @@ impl Server {
             replaced,
             new_etag: None,
             if_match,
+            data: None,
         });
         answer
     }
@@ -761,6 +765,7 @@ impl Server {
             replaced: None,
             new_etag: Some(etag),
             if_match: None,
+            data: req.body_text().map(str::to_owned),
         });
         answer
     }

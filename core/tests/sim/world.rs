@@ -73,6 +73,9 @@ pub struct World {
     pub max_retries: u32,
     /// `RetryPolicy::max_delay_ms` of the client.
     pub max_delay_ms: u64,
+    /// The app crashes after this many more requests: the ones after it never reach the
+    /// server (they fail as the dying process's would), and the app drops what it held.
+    pub crash_in: Option<usize>,
     stuck_tokens: HashSet<String>,
     stuck_counter: u64,
     answers: u64,
@@ -94,6 +97,7 @@ impl World {
             writes: Vec::new(),
             max_retries: 0,
             max_delay_ms: 0,
+            crash_in: None,
             stuck_tokens: HashSet::new(),
             stuck_counter: 0,
             answers: 0,
@@ -135,10 +139,17 @@ impl World {
         } else {
             let name = self.devices.pick(&names).cloned().unwrap_or_default();
             if roll < 8 {
-                let uid = name
-                    .rsplit_once('.')
-                    .map_or(name.as_str(), |(u, _)| u)
-                    .to_owned();
+                // An edit keeps the object's UID (a member the server named, after a POST, is
+                // not named after it).
+                let uid = self.server.colls[coll]
+                    .members
+                    .get(&name)
+                    .and_then(|m| davkit::queue::merge::uid(&m.data))
+                    .unwrap_or_else(|| {
+                        name.rsplit_once('.')
+                            .map_or(name.as_str(), |(u, _)| u)
+                            .to_owned()
+                    });
                 let data = object_data(calendar, &uid, &format!("device {}", self.server.event));
                 self.server.store(coll, &name, data);
                 format!("edits {name}")
@@ -154,6 +165,12 @@ impl World {
 
     /// Handles one request from davkit: concurrency, faults, the server, the checks.
     pub fn handle(&mut self, req: HttpRequest) -> davkit::Result<HttpResponse> {
+        if let Some(left) = &mut self.crash_in {
+            if *left == 0 {
+                return Err(Error::new(ErrorKind::Transport, "sim: the app crashed"));
+            }
+            *left -= 1;
+        }
         self.stats.requests += 1;
         let class = self.server.classify(&req);
         let label = format!(

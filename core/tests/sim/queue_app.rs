@@ -1,0 +1,844 @@
+//! The offline app (issue 16): every edit goes into a `WriteQueue` first, the app goes offline
+//! and online, flushes with `DavClient::flush` when online, crashes (in the middle of a flush or
+//! a sync, or after one before storing its result) and restarts from what it stored last, and
+//! other devices edit the same objects. Conflicts the policy keeps are resolved by the app at
+//! random (keep server, keep local, or its own replacement).
+//!
+//! What the app stores (its "disk"): the queue JSON (after every edit, before every flush, and
+//! after applying a flush), and each collection's mirror and sync state (after applying a
+//! flush or a sync). A crash goes back to the disk.
+//!
+//! Invariants (numbered after `invariants.rs`):
+//!
+//! 4. No write is applied twice: no applied PUT replaces a version holding the data it writes
+//!    (a blind repeat), and no two members of a collection share a UID (a create made twice).
+//! 6. No local edit is lost unless the policy or the app's own resolution says so: every edit
+//!    is superseded by a later local edit of the same object, or reported written (and then
+//!    found in a write the server applied), or dropped by `ServerWins`/`NewestWins` or the app's
+//!    keep-server resolution; a `ServerKept` outcome only under those policies; the queue is
+//!    empty at the end.
+//! 7. Every conflict is reported with both versions: the local side as queued, the server's a
+//!    version the server really stored.
+//! 2. At the end (faults and devices stopped, the queue flushed): the mirror equals the
+//!    server, and a sync after it reports nothing.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+
+use davkit::{
+    CollectionKind, DavClient, DavObject, Entry, EntryOp, EntryState, FlushResult, OutcomeKind,
+    Policy, Resolution, SyncState, WriteQueue,
+};
+
+use crate::client::{Local, block_on};
+use crate::invariants::{Violation, fail};
+use crate::rng::Rng;
+use crate::server::{Server, member_name, object_data};
+use crate::world::{OpTrack, SimTokens, SimTransport, World};
+
+pub const POLICIES: [Policy; 5] = [
+    Policy::KeepBoth,
+    Policy::ServerWins,
+    Policy::LocalWins,
+    Policy::NewestWins,
+    Policy::Merge,
+];
+
+#[derive(Clone, Debug)]
+struct Coll {
+    url: String,
+    kind: CollectionKind,
+    calendar: bool,
+    mirror: BTreeMap<String, Local>,
+    state: SyncState,
+}
+
+/// What the app stored last.
+#[derive(Clone, Debug)]
+struct Disk {
+    queue: String,
+    colls: Vec<Coll>,
+}
+
+pub struct QueueApp {
+    world: Rc<RefCell<World>>,
+    client: DavClient<SimTransport, SimTokens>,
+    rng: Rng,
+    colls: Vec<Coll>,
+    queue: WriteQueue,
+    disk: Disk,
+    pub online: bool,
+    /// Per mille of flushes and syncs the app crashes in (or right after, before storing).
+    pub crash_per_mille: u32,
+    /// Entry id -> the marker of its local data (`None`: a deletion).
+    live: HashMap<u64, Option<String>>,
+    /// Markers of edits reported written: each must be in a write the server applied.
+    written: Vec<String>,
+    /// Writes already checked for blind repeats.
+    checked_writes: usize,
+    edits: u64,
+    /// Another device changed the server during the last flush.
+    concurrent: bool,
+}
+
+impl QueueApp {
+    pub fn new(
+        world: Rc<RefCell<World>>,
+        client: DavClient<SimTransport, SimTokens>,
+        rng: Rng,
+        policy: Policy,
+    ) -> Self {
+        let colls: Vec<Coll> = world
+            .borrow()
+            .server
+            .colls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Coll {
+                url: Server::coll_url(i),
+                kind: if c.calendar {
+                    CollectionKind::Calendar
+                } else {
+                    CollectionKind::AddressBook
+                },
+                calendar: c.calendar,
+                mirror: BTreeMap::new(),
+                state: SyncState::new(Server::coll_url(i)),
+            })
+            .collect();
+        let queue = WriteQueue::with_policy(policy);
+        let disk = Disk {
+            queue: queue.to_json(),
+            colls: colls.clone(),
+        };
+        QueueApp {
+            world,
+            client,
+            rng,
+            colls,
+            queue,
+            disk,
+            online: true,
+            crash_per_mille: 0,
+            live: HashMap::new(),
+            written: Vec::new(),
+            checked_writes: 0,
+            edits: 0,
+            concurrent: false,
+        }
+    }
+
+    fn verbose(&self) -> bool {
+        self.world.borrow().verbose
+    }
+
+    fn stat(&self, key: impl Into<String>) {
+        self.world.borrow_mut().stats.op(key.into());
+    }
+
+    fn store(&mut self) {
+        self.disk = Disk {
+            queue: self.queue.to_json(),
+            colls: self.colls.clone(),
+        };
+    }
+
+    /// The app dies and starts again from its disk.
+    pub fn crash(&mut self, why: &str) -> Result<(), Violation> {
+        if self.verbose() {
+            eprintln!("  !! the app crashes ({why}) and restarts from its stored data");
+        }
+        self.stat(format!("queue: crash {why}"));
+        self.queue = match WriteQueue::from_json(&self.disk.queue) {
+            Ok(q) => q,
+            Err(e) => return fail(6, format!("the stored queue does not load: {e}")),
+        };
+        self.colls = self.disk.colls.clone();
+        Ok(())
+    }
+
+    fn begin(&mut self, label: String, coll: usize) {
+        let mut w = self.world.borrow_mut();
+        if w.verbose {
+            eprintln!("  {label}");
+        }
+        let members: usize = w.server.colls.iter().map(|c| c.members.len()).sum();
+        w.op = Some(OpTrack {
+            label,
+            coll,
+            intent: None,
+            start_event: w.server.event,
+            members_at_start: members + 3 * self.queue.entries().len(),
+            ..OpTrack::default()
+        });
+    }
+
+    fn end(&self) -> Result<OpTrack, Violation> {
+        let mut w = self.world.borrow_mut();
+        w.stats.checks += 1;
+        let op = w.op.take().unwrap_or_default();
+        match w.violation.take() {
+            Some(v) => Err(v),
+            None => Ok(op),
+        }
+    }
+
+    fn name_in(&self, url: &str) -> Option<(usize, String)> {
+        match self.world.borrow().server.target(url) {
+            Some((c, Some(name))) => Some((c, name)),
+            _ => None,
+        }
+    }
+
+    /// Objects the user can edit in a collection: (url, base ETag, base data, current data).
+    fn editable(&self, c: usize) -> Vec<(String, String, Option<String>, String)> {
+        let coll = &self.colls[c];
+        let mut out = Vec::new();
+        for local in coll.mirror.values() {
+            let queued = self.queue.entry_for(&local.url);
+            match queued.map(|e| &e.op) {
+                Some(EntryOp::Delete) => {}
+                Some(EntryOp::Create { data }) | Some(EntryOp::Update { data }) => {
+                    out.push((local.url.clone(), String::new(), None, data.clone()));
+                }
+                None => {
+                    if let Some(etag) = &local.etag {
+                        out.push((
+                            local.url.clone(),
+                            etag.clone(),
+                            Some(local.data.clone()),
+                            local.data.clone(),
+                        ));
+                    }
+                }
+            }
+        }
+        for e in self.queue.entries() {
+            if let EntryOp::Create { data } = &e.op
+                && e.collection_url == coll.url
+                && !coll.mirror.values().any(|l| l.url == e.url)
+            {
+                out.push((e.url.clone(), String::new(), None, data.clone()));
+            }
+        }
+        out
+    }
+
+    fn marker(&mut self, what: &str) -> String {
+        self.edits += 1;
+        format!("app {what} {}", self.edits)
+    }
+
+    fn note(&mut self, id: u64, marker: Option<String>) {
+        if self.queue.entry(id).is_some() {
+            self.live.insert(id, marker);
+        } else {
+            self.live.remove(&id);
+        }
+    }
+
+    /// One local edit (online or not): update, create or delete, into the queue.
+    pub fn edit(&mut self, c: usize) -> Result<(), Violation> {
+        let calendar = self.colls[c].calendar;
+        let candidates = self.editable(c);
+        let roll = self.rng.below(100);
+        let pick = self.rng.pick(&candidates).cloned();
+        let result = match (roll, pick) {
+            (0..=54, Some((url, etag, base, current))) => {
+                let marker = self.marker("edit");
+                let title = self.rng.chance(400);
+                let data = edit_data(&current, calendar, &marker, title);
+                if self.verbose() {
+                    eprintln!("  edit {url} ({marker}) on {etag:?}");
+                }
+                self.queue
+                    .enqueue_update(&url, &data, &etag, base.as_deref())
+                    .map(|id| (id, Some(marker)))
+            }
+            (55..=74, Some((url, etag, base, _))) => {
+                if self.verbose() {
+                    eprintln!("  delete {url} on {etag:?}");
+                }
+                self.queue
+                    .enqueue_delete(&url, &etag, base.as_deref())
+                    .map(|id| (id, None))
+            }
+            _ => {
+                let uid = self.world.borrow_mut().server.fresh_uid("a");
+                let marker = self.marker("create");
+                let name = member_name(calendar, &uid);
+                let data = object_data(calendar, &uid, &marker);
+                if self.verbose() {
+                    eprintln!("  create c{c}/{name} ({marker})");
+                }
+                let url = self.colls[c].url.clone();
+                self.queue
+                    .enqueue_create(&url, &name, &data)
+                    .map(|id| (id, Some(marker)))
+            }
+        };
+        match result {
+            Ok((id, marker)) => {
+                self.note(id, marker);
+                if self.rng.chance(200) && self.queue.entry(id).is_some() {
+                    let policy = self.rng.pick(&POLICIES).copied();
+                    if self.queue.set_entry_policy(id, policy).is_err() {
+                        return fail(6, format!("entry {id} vanished after its enqueue"));
+                    }
+                }
+                self.stat("queue: edit queued");
+                self.store();
+                Ok(())
+            }
+            Err(e) => fail(
+                6,
+                format!(
+                    "the queue refused an edit the app may make: {} {}",
+                    e.kind(),
+                    e.message()
+                ),
+            ),
+        }
+    }
+
+    /// Flushes the queue (when online), maybe crashing on the way.
+    pub fn flush(&mut self) -> Result<(), Violation> {
+        if !self.online {
+            return Ok(());
+        }
+        self.disk.queue = self.queue.begin_flush();
+        let before = self.queue.clone();
+        let crash = self.rng.chance(self.crash_per_mille);
+        if crash {
+            self.world.borrow_mut().crash_in = Some(self.rng.below(7));
+        }
+        self.begin(format!("flush ({} entries)", before.entries().len()), 0);
+        let result = block_on(self.client.flush(self.queue.clone()));
+        let crashed = self.world.borrow_mut().crash_in.take() == Some(0);
+        let op = self.end()?;
+        self.concurrent = op.concurrent > 0;
+        self.check_writes()?;
+        if crash && (crashed || self.rng.chance(500)) {
+            // Died during the flush, or after it before storing what it returned.
+            return self.crash(if crashed {
+                "in a flush"
+            } else {
+                "after a flush, before storing it"
+            });
+        }
+        match result {
+            Ok(res) => self.apply_flush(&before, res),
+            Err(e) => fail(
+                6,
+                format!("a begun flush failed: {} {}", e.kind(), e.message()),
+            ),
+        }
+    }
+
+    fn apply_flush(&mut self, before: &WriteQueue, res: FlushResult) -> Result<(), Violation> {
+        match &res.stopped {
+            Some(e) => self.stat(format!("queue: flush stopped: {}", e.kind())),
+            None => self.stat("queue: flush done"),
+        }
+        for o in &res.outcomes {
+            let entry = before.entry(o.id).cloned();
+            let label = match &o.kind {
+                OutcomeKind::Written { how, .. } => format!("written ({how:?})"),
+                OutcomeKind::Deleted { already_gone, .. } => {
+                    format!("deleted (already gone: {already_gone})")
+                }
+                OutcomeKind::ServerKept { policy, .. } => format!("server kept ({policy:?})"),
+                OutcomeKind::Conflict { server, .. } => {
+                    format!("conflict (server side gone: {})", server.is_none())
+                }
+                OutcomeKind::Failed { error } => format!("failed ({})", error.kind()),
+            };
+            self.stat(format!("queue outcome: {label}"));
+            if self.verbose() {
+                eprintln!("    entry {} -> {label} at {}", o.id, o.url);
+            }
+            let moved = o.url != o.queued_url
+                && matches!(
+                    o.kind,
+                    OutcomeKind::Written { .. } | OutcomeKind::ServerKept { .. }
+                );
+            if moved {
+                self.record(&o.queued_url, None);
+            }
+            match &o.kind {
+                OutcomeKind::Written { etag, data, .. } => {
+                    if let Some(Some(marker)) = self.live.remove(&o.id) {
+                        // What a write returns may be read back after another device changed
+                        // it; without such a change it holds the edit.
+                        if !self.concurrent && !data.as_deref().is_some_and(|d| d.contains(&marker))
+                        {
+                            return fail(
+                                6,
+                                format!(
+                                    "entry {} reported written without its edit {marker}",
+                                    o.id
+                                ),
+                            );
+                        }
+                        self.written.push(marker);
+                    }
+                    let local = Local {
+                        url: o.url.clone(),
+                        etag: etag.clone(),
+                        data: data.clone().unwrap_or_default(),
+                    };
+                    self.record(&o.url, Some(local));
+                }
+                OutcomeKind::Deleted { .. } => {
+                    self.live.remove(&o.id);
+                    self.record(&o.url, None);
+                }
+                OutcomeKind::ServerKept { server, policy, .. } => {
+                    let own = entry
+                        .as_ref()
+                        .and_then(|e| e.policy)
+                        .unwrap_or(before.policy);
+                    if !matches!(policy, Policy::ServerWins | Policy::NewestWins) || *policy != own
+                    {
+                        return fail(
+                            6,
+                            format!(
+                                "entry {} dropped its local change under {policy:?} (its policy: \
+                                 {own:?})",
+                                o.id
+                            ),
+                        );
+                    }
+                    self.live.remove(&o.id);
+                    self.record_server(&o.url, server.as_ref());
+                }
+                OutcomeKind::Conflict { local, server, .. } => {
+                    let queued = entry.as_ref().and_then(|e| e.op.data().map(str::to_owned));
+                    if *local != queued {
+                        return fail(
+                            7,
+                            format!(
+                                "entry {}: the conflict's local side is not the queued one",
+                                o.id
+                            ),
+                        );
+                    }
+                    if let Some(obj) = server {
+                        self.real_version(obj, o.id)?;
+                    }
+                    // The mirror is the server's side: it takes the version the conflict saw
+                    // (or its deletion); the local side waits in the queue.
+                    self.record_server(&o.url, server.as_ref());
+                }
+                // Kept queued, marked failed: the app resolves it (keep local tries again).
+                OutcomeKind::Failed { .. } => {}
+            }
+        }
+        self.queue = res.queue;
+        self.store();
+        Ok(())
+    }
+
+    /// Invariant 7: a server version reported is one the server stored.
+    fn real_version(&self, obj: &DavObject, id: u64) -> Result<(), Violation> {
+        let Some((c, name)) = self.name_in(&obj.url) else {
+            return fail(7, format!("entry {id}: a server version at {}", obj.url));
+        };
+        let w = self.world.borrow();
+        let real = obj.etag.as_ref().is_some_and(|e| {
+            w.server.versions.get(&(c, name.clone(), e.clone())) == obj.data.as_ref()
+        });
+        if !real {
+            return fail(
+                7,
+                format!(
+                    "entry {id}: the conflict's server side ({:?}) is no version the server stored",
+                    obj.etag
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// What the app now knows is on the server, in mirror and state.
+    fn record(&mut self, url: &str, local: Option<Local>) {
+        let Some((c, name)) = self.name_in(url) else {
+            return;
+        };
+        let coll = &mut self.colls[c];
+        match local {
+            Some(local) => {
+                match &local.etag {
+                    Some(etag) => coll.state.record_write(&davkit::WriteResult {
+                        url: url.to_owned(),
+                        etag: Some(etag.clone()),
+                        data: None,
+                        replaced: false,
+                    }),
+                    None => coll.state.mark_pending(url),
+                }
+                coll.mirror.insert(name, local);
+            }
+            None => {
+                coll.state.record_delete(url);
+                coll.mirror.remove(&name);
+            }
+        }
+    }
+
+    fn record_server(&mut self, url: &str, server: Option<&DavObject>) {
+        match server {
+            Some(obj) => {
+                let local = Local {
+                    url: obj.url.clone(),
+                    etag: obj.etag.clone(),
+                    data: obj.data.clone().unwrap_or_default(),
+                };
+                self.record(&obj.url, Some(local));
+            }
+            None => self.record(url, None),
+        }
+    }
+
+    /// The app resolves conflicted entries (each with probability `per_mille`).
+    pub fn resolve(&mut self, per_mille: u32) -> Result<(), Violation> {
+        let stuck: Vec<Entry> = self
+            .queue
+            .entries()
+            .iter()
+            .filter(|e| e.state != EntryState::Pending)
+            .cloned()
+            .collect();
+        for e in stuck {
+            if !self.rng.chance(per_mille) {
+                continue;
+            }
+            let server = match &e.state {
+                EntryState::Conflict { server, .. } => server.clone(),
+                _ => None,
+            };
+            let calendar = self
+                .colls
+                .iter()
+                .find(|c| c.url == e.collection_url)
+                .is_some_and(|c| c.calendar);
+            let roll = self.rng.below(10);
+            let (resolution, marker) = match roll {
+                0..=3 => (Resolution::KeepServer, None),
+                4..=7 => (
+                    Resolution::KeepLocal,
+                    self.live.get(&e.id).cloned().flatten(),
+                ),
+                _ => {
+                    // The app's own merge: the server's version with a new edit.
+                    let marker = self.marker("merge");
+                    let from = server
+                        .as_ref()
+                        .and_then(|o| o.data.clone())
+                        .or_else(|| e.op.data().map(str::to_owned))
+                        .unwrap_or_else(|| object_data(calendar, "x", "x"));
+                    let data = edit_data(&from, calendar, &marker, false);
+                    (Resolution::Replace(data), Some(marker))
+                }
+            };
+            if self.verbose() {
+                eprintln!("  resolve entry {} with {resolution:?}", e.id);
+            }
+            self.stat(format!(
+                "queue: resolved {}",
+                match &resolution {
+                    Resolution::KeepServer => "keep server",
+                    Resolution::KeepLocal => "keep local",
+                    Resolution::Replace(_) => "replace",
+                }
+            ));
+            if let Err(err) = self.queue.resolve(e.id, resolution.clone()) {
+                return fail(6, format!("resolving entry {} failed: {err}", e.id));
+            }
+            match resolution {
+                Resolution::KeepServer => {
+                    self.live.remove(&e.id);
+                    match &e.state {
+                        EntryState::Conflict { server, .. } => {
+                            // The server's version the conflict saw may be old by now (a sync
+                            // held later changes back): shown, and fetched again next sync.
+                            self.record_server(&e.url, server.as_ref());
+                            let url = server.as_ref().map_or(e.url.clone(), |o| o.url.clone());
+                            if let Some((c, _)) = self.name_in(&url) {
+                                self.colls[c].state.mark_pending(&url);
+                            }
+                        }
+                        _ => {
+                            if let Some((c, _)) = self.name_in(&e.url) {
+                                self.colls[c].state.mark_pending(&e.url);
+                            }
+                        }
+                    }
+                }
+                _ => self.note(e.id, marker),
+            }
+        }
+        self.store();
+        Ok(())
+    }
+
+    /// Syncs a collection (when online); changes to objects with queued edits are held back.
+    pub fn sync(&mut self, c: usize) -> Result<bool, Violation> {
+        if !self.online {
+            return Ok(false);
+        }
+        let crash = self.rng.chance(self.crash_per_mille / 2);
+        if crash {
+            self.world.borrow_mut().crash_in = Some(self.rng.below(4));
+        }
+        self.begin(format!("sync c{c}"), c);
+        let result = block_on(
+            self.client
+                .sync(self.colls[c].state.clone(), self.colls[c].kind),
+        );
+        let crashed = self.world.borrow_mut().crash_in.take() == Some(0);
+        self.end()?;
+        if crashed {
+            self.crash("in a sync")?;
+            return Ok(false);
+        }
+        let res = match result {
+            Ok(r) => r,
+            Err(e) => {
+                self.stat(format!("queue: sync failed: {}", e.kind()));
+                return Ok(false);
+            }
+        };
+        let split = self.queue.split_changes(res.changes);
+        if !split.held.is_empty() {
+            self.stat(format!(
+                "queue: sync held back {} changes",
+                split.held.len()
+            ));
+        }
+        for change in &split.apply {
+            let Some((cc, name)) = self.name_in(change.url()) else {
+                continue;
+            };
+            if cc != c {
+                continue;
+            }
+            match change {
+                davkit::Change::Added(o) | davkit::Change::Changed(o) => {
+                    self.colls[c].mirror.insert(
+                        name,
+                        Local {
+                            url: o.url.clone(),
+                            etag: o.etag.clone(),
+                            data: o.data.clone().unwrap_or_default(),
+                        },
+                    );
+                }
+                davkit::Change::Deleted { .. } => {
+                    self.colls[c].mirror.remove(&name);
+                }
+            }
+        }
+        self.colls[c].state = res.state;
+        self.store();
+        Ok(true)
+    }
+
+    /// Invariant 4 over the writes applied since the last check.
+    pub fn check_writes(&mut self) -> Result<(), Violation> {
+        let w = self.world.borrow();
+        for logged in &w.writes[self.checked_writes..] {
+            let write = &logged.write;
+            // A create that replaced something on a server that honours If-None-Match is
+            // the injected server bug (`CreateAsReplacement`), not the client's doing.
+            let server_bug = write.if_match.is_none() && w.server.flavor.honours_if_none_match();
+            if let (Some(old), Some(new)) = (&write.replaced, &write.data)
+                && strip(&old.data) == strip(new)
+                && !server_bug
+            {
+                return fail(
+                    4,
+                    format!(
+                        "{} c{}/{} wrote again the data the object already held (applied twice)",
+                        write.method, write.coll, write.name
+                    ),
+                );
+            }
+        }
+        for (c, coll) in w.server.colls.iter().enumerate() {
+            let mut uids: Vec<String> = coll
+                .members
+                .values()
+                .filter_map(|m| davkit::queue::merge::uid(&m.data))
+                .collect();
+            uids.sort();
+            if let Some(dup) = uids.windows(2).find(|p| p[0] == p[1]) {
+                return fail(
+                    4,
+                    format!("two members of c{c} have UID {} (created twice)", dup[0]),
+                );
+            }
+        }
+        self.checked_writes = w.writes.len();
+        Ok(())
+    }
+
+    /// Faults, devices and crashes stop; the app flushes (resolving what is left) until the
+    /// queue is empty, syncs, and must equal the server.
+    pub fn quiesce(&mut self) -> Result<(), Violation> {
+        {
+            let mut w = self.world.borrow_mut();
+            w.faults.enabled = false;
+            w.concurrent_per_mille = 0;
+            if w.verbose {
+                eprintln!("  -- faults, devices and crashes stop; online --");
+            }
+        }
+        self.crash_per_mille = 0;
+        self.online = true;
+        for _ in 0..8 {
+            if self.queue.is_empty() {
+                break;
+            }
+            self.resolve(1000)?;
+            if self.queue.is_empty() {
+                break;
+            }
+            self.flush()?;
+        }
+        if !self.queue.is_empty() {
+            return fail(
+                6,
+                format!(
+                    "the queue still holds {} entries after 8 flushes without faults",
+                    self.queue.entries().len()
+                ),
+            );
+        }
+        if let Some((id, m)) = self.live.iter().next() {
+            return fail(
+                6,
+                format!("entry {id} ({m:?}) left the queue with no outcome for its edit"),
+            );
+        }
+        for c in 0..self.colls.len() {
+            if !(self.sync(c)? || self.sync(c)?) {
+                return fail(2, format!("sync c{c} failed without faults"));
+            }
+            self.converged(c)?;
+            let before = self.colls[c].mirror.clone();
+            self.begin(format!("sync c{c} again (expect no change)"), c);
+            let again = block_on(
+                self.client
+                    .sync(self.colls[c].state.clone(), self.colls[c].kind),
+            );
+            self.end()?;
+            match again {
+                Ok(r) if r.changes.is_empty() && self.colls[c].mirror == before => {}
+                Ok(r) => {
+                    return fail(
+                        2,
+                        format!(
+                            "sync c{c} after the queue drained reported {} changes",
+                            r.changes.len()
+                        ),
+                    );
+                }
+                Err(e) => return fail(2, format!("sync c{c} failed: {e}")),
+            }
+        }
+        // Invariant 6: every edit reported written is in a write the server applied.
+        let w = self.world.borrow();
+        for marker in &self.written {
+            let applied = w.writes.iter().any(|l| {
+                l.write
+                    .data
+                    .as_deref()
+                    .is_some_and(|d| contains_marker(d, marker))
+            });
+            if !applied {
+                return fail(
+                    6,
+                    format!("{marker} was reported written but no applied write holds it"),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn converged(&self, c: usize) -> Result<(), Violation> {
+        let w = self.world.borrow();
+        let server = &w.server.colls[c].members;
+        let mirror = &self.colls[c].mirror;
+        for (name, m) in server {
+            match mirror.get(name) {
+                Some(l) if l.etag.as_ref() == Some(&m.etag) && l.data == m.data => {}
+                Some(l) => {
+                    return fail(
+                        2,
+                        format!(
+                            "c{c}/{name}: the mirror has {:?}, the server {} (after the queue \
+                             drained)",
+                            l.etag, m.etag
+                        ),
+                    );
+                }
+                None => {
+                    return fail(
+                        2,
+                        format!("c{c}/{name} is on the server, not in the mirror"),
+                    );
+                }
+            }
+        }
+        if let Some(extra) = mirror.keys().find(|n| !server.contains_key(*n)) {
+            return fail(
+                2,
+                format!("c{c}/{extra} is in the mirror, not on the server"),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The data without the properties the simulated Google adds when it stores.
+fn strip(data: &str) -> Vec<&str> {
+    let mut lines: Vec<&str> = data
+        .split("\r\n")
+        .filter(|l| !l.is_empty() && !l.starts_with("X-SIM-STORED"))
+        .collect();
+    lines.sort_unstable();
+    lines
+}
+
+fn contains_marker(data: &str, marker: &str) -> bool {
+    data.split("\r\n").any(|l| l.ends_with(marker))
+}
+
+/// A local edit: the title, or (so that a merge with another device's title change works) a
+/// property devices never touch (`LOCATION`, `NOTE`).
+fn edit_data(data: &str, calendar: bool, marker: &str, title: bool) -> String {
+    let (prop, end) = match (calendar, title) {
+        (true, true) => ("SUMMARY", "END:VEVENT"),
+        (true, false) => ("LOCATION", "END:VEVENT"),
+        (false, true) => ("FN", "END:VCARD"),
+        (false, false) => ("NOTE", "END:VCARD"),
+    };
+    let line = format!("{prop}:{marker}");
+    let mut out: Vec<String> = Vec::new();
+    let mut done = false;
+    for l in data.split("\r\n") {
+        if !done && l.starts_with(&format!("{prop}:")) {
+            out.push(line.clone());
+            done = true;
+        } else if !done && l == end {
+            out.push(line.clone());
+            out.push(l.to_owned());
+            done = true;
+        } else {
+            out.push(l.to_owned());
+        }
+    }
+    out.join("\r\n")
+}
