@@ -232,6 +232,7 @@ def start_servers(args, tmp, servers):
             env["DAVKIT_RADICALE_PASSWORD"] = USERS[0][1]
             env["DAVKIT_RADICALE_USER2"] = USERS[1][0]
             env["DAVKIT_RADICALE_PASSWORD2"] = USERS[1][1]
+            env["DAVKIT_RADICALE_STORAGE"] = str(s.cwd / "collections")
         else:
             env["DAVKIT_XANDIKOS_URL"] = s.url
 

@@ -1,0 +1,280 @@
+//! Memory benchmark: the peak resident memory of an initial sync, one-shot and in batches,
+//! of a large calendar and a large address book on a live Radicale.
+//!
+//! Run it with `scripts/bench-memory.sh`, which starts Radicale (tests/servers/servers.py),
+//! writes 10,000 events and 2,000 contacts with photos straight into its storage
+//! (tests/servers/bulk_seed.py) and runs `cargo bench -p davkit-bench --bench memory`.
+//!
+//! Each configuration runs in a child process of its own (this binary again, with
+//! `DAVKIT_MEMORY_CHILD` set): it makes a `DavClient<ReqwestTransport>` on a current-thread
+//! tokio runtime, discovers the account, then syncs the collection from `SyncState::new`, once
+//! (`sync`) or in batches (`sync_batch(n)` until `more` is false, each batch's changes dropped
+//! as an app does once it has written them), and prints its peak RSS (`VmHWM` from
+//! `/proc/self/status`). The baseline is the same child doing the discovery only. "One
+//! batch's bytes" is the largest multiget answer the child received (for a one-shot sync of
+//! 10,000 events there are 10 multigets of 1,000, and the sync holds every object they
+//! delivered until it returns).
+//!
+//! Environment: `DAVKIT_RADICALE_URL`/`_USER`/`_PASSWORD` (servers.py),
+//! `DAVKIT_MEMORY_CALENDAR` and `DAVKIT_MEMORY_ADDRESSBOOK` (collection URLs; a missing one
+//! is skipped), `DAVKIT_MEMORY_BATCHES` (batch sizes, default `250,1000`),
+//! `DAVKIT_MEMORY_RUNS` (runs per configuration, default 3; the median is printed).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use davkit::{
+    CollectionKind, Config, Credentials, DavClient, HttpRequest, HttpResponse, ReqwestTransport,
+    Service, SyncState, Transport,
+};
+
+/// Largest answers seen, by kind, and the request count.
+#[derive(Default)]
+struct Seen {
+    requests: AtomicUsize,
+    max_multiget: AtomicUsize,
+    max_listing: AtomicUsize,
+}
+
+struct Measured {
+    inner: ReqwestTransport,
+    seen: Arc<Seen>,
+}
+
+impl Transport for Measured {
+    async fn send(&self, request: HttpRequest) -> davkit::Result<HttpResponse> {
+        self.seen.requests.fetch_add(1, Ordering::Relaxed);
+        let body = request.body_text().unwrap_or("");
+        let slot = if body.contains("multiget") {
+            Some(&self.seen.max_multiget)
+        } else if body.contains("sync-collection") {
+            Some(&self.seen.max_listing)
+        } else {
+            None
+        };
+        let response = self.inner.send(request).await?;
+        if let Some(slot) = slot {
+            slot.fetch_max(response.body.len(), Ordering::Relaxed);
+        }
+        Ok(response)
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// A field of `/proc/self/status` in KiB.
+fn status_kib(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// One configuration, in this process: `discover`, or `sync <calendar|addressbook> <batch>`
+/// (batch 0: one-shot). Prints `key=value` pairs on one line.
+fn child(spec: &str) {
+    let words: Vec<&str> = spec.split_whitespace().collect();
+    let url = env("DAVKIT_RADICALE_URL").expect("DAVKIT_RADICALE_URL");
+    let credentials = Credentials::basic(
+        env("DAVKIT_RADICALE_USER").unwrap_or_default(),
+        env("DAVKIT_RADICALE_PASSWORD").unwrap_or_default(),
+    );
+    let config = Config::new(url, credentials);
+    let seen = Arc::new(Seen::default());
+    let transport = Measured {
+        inner: ReqwestTransport::new()
+            .unwrap()
+            .with_max_body_bytes(config.limits.max_body_bytes),
+        seen: seen.clone(),
+    };
+    let client = DavClient::new(config, transport).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (members, batches, data_bytes, max_rss_between) = runtime.block_on(async {
+        let found = client.discover(Service::Both).await.expect("discovery");
+        assert!(!found.collections.is_empty(), "no collections found");
+        if words[0] == "discover" {
+            return (0, 0, 0, 0);
+        }
+        let (collection, kind) = match words[1] {
+            "calendar" => (
+                env("DAVKIT_MEMORY_CALENDAR").unwrap(),
+                CollectionKind::Calendar,
+            ),
+            _ => (
+                env("DAVKIT_MEMORY_ADDRESSBOOK").unwrap(),
+                CollectionKind::AddressBook,
+            ),
+        };
+        let batch: usize = words[2].parse().unwrap();
+        let mut state = SyncState::new(collection);
+        let (mut members, mut batches, mut data_bytes, mut max_rss) = (0, 0, 0, 0);
+        loop {
+            let result = if batch == 0 {
+                client.sync(state, kind).await
+            } else {
+                client.sync_batch(state, kind, batch).await
+            }
+            .expect("sync");
+            batches += 1;
+            max_rss = max_rss.max(status_kib("VmRSS:"));
+            for change in &result.changes {
+                if let davkit::Change::Added(o) = change {
+                    members += 1;
+                    data_bytes += o.data.as_ref().map_or(0, String::len);
+                }
+            }
+            assert!(result.problems.is_empty(), "{:?}", result.problems);
+            let more = result.more;
+            state = result.state;
+            // The app has applied the changes and stored the state: the batch is dropped.
+            if !more {
+                break;
+            }
+        }
+        (members, batches, data_bytes, max_rss)
+    });
+    println!(
+        "peak_kib={} rss_after_batch_kib={} members={members} batches={batches} data_bytes={data_bytes} requests={} max_multiget={} listing={}",
+        status_kib("VmHWM:"),
+        max_rss_between,
+        seen.requests.load(Ordering::Relaxed),
+        seen.max_multiget.load(Ordering::Relaxed),
+        seen.max_listing.load(Ordering::Relaxed),
+    );
+}
+
+#[derive(Clone, Debug, Default)]
+struct Sample {
+    peak_kib: u64,
+    members: u64,
+    batches: u64,
+    data_bytes: u64,
+    requests: u64,
+    max_multiget: u64,
+    listing: u64,
+}
+
+fn run_child(spec: &str) -> Sample {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .env("DAVKIT_MEMORY_CHILD", spec)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "child `{spec}` failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut s = Sample::default();
+    for pair in text.split_whitespace() {
+        let Some((k, v)) = pair.split_once('=') else {
+            continue;
+        };
+        let v: u64 = v.parse().unwrap_or(0);
+        match k {
+            "peak_kib" => s.peak_kib = v,
+            "members" => s.members = v,
+            "batches" => s.batches = v,
+            "data_bytes" => s.data_bytes = v,
+            "requests" => s.requests = v,
+            "max_multiget" => s.max_multiget = v,
+            "listing" => s.listing = v,
+            _ => {}
+        }
+    }
+    s
+}
+
+/// The run with the median peak of `runs` runs.
+fn median(spec: &str, runs: usize) -> Sample {
+    let mut samples: Vec<Sample> = (0..runs).map(|_| run_child(spec)).collect();
+    samples.sort_by_key(|s| s.peak_kib);
+    samples[samples.len() / 2].clone()
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.1}", kib as f64 / 1024.0)
+}
+
+fn main() {
+    if let Some(spec) = env("DAVKIT_MEMORY_CHILD") {
+        child(&spec);
+        return;
+    }
+    if env("DAVKIT_RADICALE_URL").is_none() {
+        println!("memory bench: DAVKIT_RADICALE_URL is not set; run scripts/bench-memory.sh");
+        return;
+    }
+    let runs: usize = env("DAVKIT_MEMORY_RUNS")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    let batches: Vec<usize> = env("DAVKIT_MEMORY_BATCHES")
+        .unwrap_or_else(|| "250,1000".into())
+        .split(',')
+        .filter_map(|b| b.trim().parse().ok())
+        .filter(|b| *b > 0)
+        .collect();
+    let base = median("discover", runs);
+    println!(
+        "\nBaseline (discovery only, same process setup): peak RSS {} MiB, median of {runs}\n",
+        mib(base.peak_kib)
+    );
+    for (var, kind, what) in [
+        ("DAVKIT_MEMORY_CALENDAR", "calendar", "events"),
+        ("DAVKIT_MEMORY_ADDRESSBOOK", "addressbook", "contacts"),
+    ] {
+        if env(var).is_none() {
+            continue;
+        }
+        let mut rows = Vec::new();
+        let mut members = 0;
+        for batch in std::iter::once(0).chain(batches.iter().copied()) {
+            let s = median(&format!("sync {kind} {batch}"), runs);
+            members = s.members;
+            rows.push((batch, s));
+        }
+        println!(
+            "#### Initial sync of {members} {what}: peak RSS over baseline, median of {runs}\n"
+        );
+        println!(
+            "| configuration | batch size | requests | peak RSS over baseline MiB | one batch's bytes (largest multiget answer) MiB | ratio | listing answer MiB | data delivered MiB |"
+        );
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+        for (batch, s) in rows {
+            let over = s.peak_kib.saturating_sub(base.peak_kib);
+            let one = s.max_multiget as f64 / 1024.0;
+            println!(
+                "| {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} |",
+                if batch == 0 {
+                    "sync (one-shot)"
+                } else {
+                    "sync_batch loop"
+                },
+                if batch == 0 {
+                    "all".to_owned()
+                } else {
+                    batch.to_string()
+                },
+                s.requests.saturating_sub(base.requests),
+                mib(over),
+                one / 1024.0,
+                over as f64 / one.max(1.0),
+                s.listing as f64 / 1024.0 / 1024.0,
+                s.data_bytes as f64 / 1024.0 / 1024.0,
+            );
+        }
+        println!();
+    }
+}
