@@ -528,7 +528,23 @@ impl Property {
 
     /// Case-insensitive comparison of the name.
     pub fn is(&self, name: &str) -> bool {
-        self.name().eq_ignore_ascii_case(name)
+        // the name is the end of `group.NAME`: compare that end first, and only look for the
+        // group when the line has one
+        let full = self.slice(0, self.name_end);
+        let Some(cut) = full.len().checked_sub(name.len()) else {
+            return false;
+        };
+        let tail_matches = full
+            .as_bytes()
+            .get(cut..)
+            .is_some_and(|t| t.eq_ignore_ascii_case(name.as_bytes()));
+        tail_matches
+            && if cut == 0 {
+                // the whole `group.NAME` matched: right only when it has no group
+                !name.as_bytes().get(1..).is_some_and(|n| n.contains(&b'.'))
+            } else {
+                self.name().len() == name.len()
+            }
     }
 
     /// The value exactly as written (escapes not decoded).

@@ -418,3 +418,27 @@ fn bounds_content_lines() {
     }
     assert_eq!(MAX_LINES, 2_000_000);
 }
+
+#[test]
+fn names_and_groups_are_found_in_the_line() {
+    let p = Property::parse("item1.TEL;TYPE=cell:+1").expect("parse");
+    assert!(p.is("tel") && !p.is("item1.TEL") && !p.is("EL") && !p.is("TELX"));
+    assert_eq!((p.group(), p.name()), (Some("item1"), "TEL"));
+    // the group ends at the first dot; the name may hold more
+    let p = Property::parse("a.b.c:x").expect("parse");
+    assert_eq!((p.group(), p.name()), (Some("a"), "b.c"));
+    assert!(p.is("B.C") && !p.is("c"));
+    // a leading dot is part of the name
+    let p = Property::parse(".X:1").expect("parse");
+    assert_eq!((p.group(), p.name()), (None, ".X"));
+    assert!(p.is(".x"));
+    assert_eq!(std::mem::size_of::<Property>(), 24);
+    // parameters are found again in the line, quoted separators included
+    let p = Property::parse("A;X=\"a;b:c\";Y;;Z=:v").expect("parse");
+    let params: Vec<(&str, Option<&str>)> = p.params().map(|q| (q.name(), q.raw_value())).collect();
+    assert_eq!(
+        params,
+        [("X", Some("\"a;b:c\"")), ("Y", None), ("Z", Some(""))]
+    );
+    assert_eq!(p.raw_value(), "v");
+}

@@ -481,31 +481,64 @@ impl CalAddress {
 
     /// Reads the value and parameters of an ORGANIZER/ATTENDEE property.
     pub fn from_property(p: &Property) -> CalAddress {
+        const NAMES: [&str; 11] = [
+            "EMAIL",
+            "CN",
+            "ROLE",
+            "PARTSTAT",
+            "RSVP",
+            "CUTYPE",
+            "DELEGATED-TO",
+            "DELEGATED-FROM",
+            "SENT-BY",
+            "MEMBER",
+            "DIR",
+        ];
+        // the first parameter of each name, found in one pass over the line
+        let mut found: [Option<crate::contentline::Param<'_>>; 11] = [None; 11];
+        for param in p.params() {
+            if let Some(i) = NAMES
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(param.name()))
+                && let Some(slot @ None) = found.get_mut(i)
+            {
+                *slot = Some(param);
+            }
+        }
+        let one = |i: usize| {
+            found
+                .get(i)
+                .copied()
+                .flatten()
+                .map(|x| x.value().into_owned())
+        };
+        let list = |i: usize| -> Vec<String> {
+            found
+                .get(i)
+                .copied()
+                .flatten()
+                .map(|x| x.values().map(|v| v.into_owned()).collect())
+                .unwrap_or_default()
+        };
         let uri = p.raw_value().trim().to_owned();
-        let email = p.param_value("EMAIL").map(|e| e.into_owned()).or_else(|| {
+        let email = one(0).or_else(|| {
             uri.get(..7)
                 .filter(|s| s.eq_ignore_ascii_case("mailto:"))
                 .and_then(|_| uri.get(7..))
                 .map(str::to_owned)
         });
-        let list = |name: &str| -> Vec<String> {
-            p.param(name)
-                .map(|x| x.values().map(|v| v.into_owned()).collect())
-                .unwrap_or_default()
-        };
-        let one = |name: &str| p.param_value(name).map(|v| v.into_owned());
         CalAddress {
             email,
-            cn: one("CN"),
-            role: one("ROLE"),
-            partstat: one("PARTSTAT"),
-            rsvp: one("RSVP").map(|v| v.eq_ignore_ascii_case("TRUE")),
-            cutype: one("CUTYPE"),
-            delegated_to: list("DELEGATED-TO"),
-            delegated_from: list("DELEGATED-FROM"),
-            sent_by: one("SENT-BY"),
-            member: list("MEMBER"),
-            dir: one("DIR"),
+            cn: one(1),
+            role: one(2),
+            partstat: one(3),
+            rsvp: one(4).map(|v| v.eq_ignore_ascii_case("TRUE")),
+            cutype: one(5),
+            delegated_to: list(6),
+            delegated_from: list(7),
+            sent_by: one(8),
+            member: list(9),
+            dir: one(10),
             uri,
         }
     }
