@@ -1,8 +1,9 @@
 // The package in the three bundlers people use, each with its default configuration (no config
 // file): a fresh project that imports `davkit` is built by Vite 6, webpack 5 and esbuild, and the
-// page each one emits runs in headless Chromium (Debian's, via playwright-core). The page uses
-// a DavClient before `init()` (the client loads the module itself), checks that a synchronous
-// function asks for `init()` first, parses and expands an event, and (under
+// page each one emits runs in headless Chromium (Debian's, via playwright-core). The page checks
+// that a synchronous function asks for `init()` first and that init() from a missing .wasm is a
+// DavError, uses a DavClient before `init()` (the client loads the module itself), parses and
+// expands an event, and (under
 // tests/servers/servers.py) lists and syncs alice's calendars on the local Radicale over CORS.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,6 +29,8 @@ const ics = ${JSON.stringify(ICS)};
 async function main() {
   const out = {};
   try { parseCalendar(ics); out.beforeInit = 'no error'; } catch (e) { out.beforeInit = isDavError(e, 'InvalidInput'); }
+  // a .wasm that does not load: an InvalidInput DavError, and a later init() may try again
+  out.badWasm = await init({ wasm: new URL('/no-such.wasm', location.href) }).then(() => 'loaded', (e) => isDavError(e, 'InvalidInput'));
   const server = new URLSearchParams(location.search).get('server');
   if (server) {
     const client = new DavClient({ serverUrl: server, auth: { basic: { username: 'alice', password: 'alice-pass' } } });
@@ -81,6 +84,7 @@ async function runPage(dir, page = 'index.html') {
 
 function check(result) {
   assert.equal(result.beforeInit, true, 'parseCalendar before init() is an InvalidInput DavError');
+  assert.equal(result.badWasm, true, 'init() from a missing .wasm is an InvalidInput DavError');
   assert.equal(result.summary, 'Weekly');
   assert.deepEqual(result.utc, ['2026-03-02T08:30:00Z', '2026-03-09T08:30:00Z', '2026-03-16T08:30:00Z']);
   if (radicale) {
