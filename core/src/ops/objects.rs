@@ -12,7 +12,7 @@ use crate::limits::Limits;
 use crate::model::{CollectionKind, DavObject};
 use crate::ops::single::SingleExchange;
 use crate::rfc4791::{CalendarFilter, calendar_multiget_body, calendar_query_body};
-use crate::rfc4918::multistatus::{self, Multistatus};
+use crate::rfc4918::multistatus::{self, Multistatus, Responses};
 use crate::rfc4918::{Depth, propfind_body};
 use crate::rfc6352::addressbook_multiget_body;
 use crate::session::Session;
@@ -34,8 +34,12 @@ impl Session {
             .xml(body);
         let limits = self.ctx.limits;
         SingleExchange::new(self.ctx.clone(), spec, move |reply| {
-            let ms = expect_multistatus(&reply, &limits)?;
-            Ok(members(ms, reply.url.as_str(), false))
+            members(
+                expect_responses(&reply, &limits)?,
+                reply.url.as_str(),
+                false,
+                None,
+            )
         })
     }
 
@@ -56,8 +60,12 @@ impl Session {
             .xml(body);
         let limits = self.ctx.limits;
         SingleExchange::new(self.ctx.clone(), spec, move |reply| {
-            let ms = expect_multistatus(&reply, &limits)?;
-            Ok(members(ms, reply.url.as_str(), true))
+            members(
+                expect_responses(&reply, &limits)?,
+                reply.url.as_str(),
+                true,
+                None,
+            )
         })
     }
 
@@ -106,13 +114,35 @@ pub(crate) fn expect_multistatus(reply: &Reply, limits: &Limits) -> Result<Multi
     multistatus::parse_with_limits(&reply.response.body, reply.url.as_str(), limits)
 }
 
+/// A `207` answer read one response at a time within the session's `limits` (so that the
+/// typed form of the whole body is never held); any other status is its error.
+pub(crate) fn expect_responses<'a>(reply: &'a Reply, limits: &Limits) -> Result<Responses<'a>> {
+    if reply.response.status != 207 {
+        return Err(Error::from_response(reply.url.as_str(), &reply.response));
+    }
+    Responses::new(&reply.response.body, reply.url.as_str(), limits)
+}
+
 /// The members in a multistatus: not the collection itself, not sub-collections, not failed
-/// rows, first occurrence of a duplicate href only. Never filtered by file extension.
-pub(crate) fn members(ms: Multistatus, collection_url: &str, with_data: bool) -> Objects {
+/// rows, first occurrence of a duplicate href only. Never filtered by file extension. The
+/// hrefs of 404 and 410 responses go to `missing` when given. Each response is dropped once
+/// read, its data moved into the object.
+pub(crate) fn members(
+    responses: Responses<'_>,
+    collection_url: &str,
+    with_data: bool,
+    mut missing: Option<&mut Vec<String>>,
+) -> Result<Objects> {
     let own = href::normalize(collection_url);
     let mut seen = std::collections::HashSet::new();
-    let mut out = Vec::with_capacity(ms.responses.len());
-    for r in ms.responses {
+    let mut out = Vec::new();
+    for r in responses {
+        let mut r = r?;
+        if let Some(missing) = missing.as_deref_mut()
+            && matches!(r.status, Some(404) | Some(410))
+        {
+            missing.push(r.href.clone());
+        }
         let key = href::normalize(&r.href);
         if key == own || r.effective_status() != 200 || !seen.insert(key) {
             continue;
@@ -122,13 +152,7 @@ pub(crate) fn members(ms: Multistatus, collection_url: &str, with_data: bool) ->
         {
             continue;
         }
-        let data = if with_data {
-            r.prop(&names::CALENDAR_DATA)
-                .or_else(|| r.prop(&names::ADDRESS_DATA))
-                .map(crate::xml::Element::text)
-        } else {
-            None
-        };
+        let data = if with_data { take_data(&mut r) } else { None };
         if with_data && data.is_none() {
             // iCloud lists the collection (or empty objects) with a 404 calendar-data.
             continue;
@@ -140,7 +164,27 @@ pub(crate) fn members(ms: Multistatus, collection_url: &str, with_data: bool) ->
             json: None,
         });
     }
-    out
+    Ok(out)
+}
+
+/// The text of the response's calendar-data, else address-data (from a 2xx propstat, as
+/// [`multistatus::Response::prop`] finds it), moved out when it is one piece.
+fn take_data(r: &mut multistatus::Response) -> Option<String> {
+    for name in [&names::CALENDAR_DATA, &names::ADDRESS_DATA] {
+        let found = r
+            .propstats
+            .iter_mut()
+            .filter(|p| (200..300).contains(&p.status))
+            .flat_map(|p| p.props.iter_mut())
+            .find(|e| e.name == *name);
+        if let Some(e) = found {
+            return Some(match e.children.as_mut_slice() {
+                [crate::xml::Node::Text(t)] => std::mem::take(t),
+                _ => e.text(),
+            });
+        }
+    }
+    None
 }
 
 /// Fetches objects by href in parallel batches; create it with [`Session::multiget`].
@@ -195,18 +239,20 @@ impl Multiget {
 
     fn on_reply(&mut self, _batch: usize, reply: Result<Reply>) {
         let limits = self.m.x.ctx().limits;
-        let ms = match reply.and_then(|r| expect_multistatus(&r, &limits)) {
-            Ok(ms) => ms,
+        let mut missing = Vec::new();
+        let objects = reply.and_then(|r| {
+            members(
+                expect_responses(&r, &limits)?,
+                &self.collection,
+                true,
+                Some(&mut missing),
+            )
+        });
+        match objects {
+            Ok(objects) => self.result.objects.extend(objects),
             Err(e) => return self.m.fail(e),
-        };
-        for r in &ms.responses {
-            if matches!(r.status, Some(404) | Some(410)) {
-                self.result.missing.push(r.href.clone());
-            }
         }
-        self.result
-            .objects
-            .extend(members(ms, &self.collection, true));
+        self.result.missing.extend(missing);
         self.pending -= 1;
         if self.pending == 0 {
             let result = std::mem::take(&mut self.result);
