@@ -283,6 +283,55 @@ fn applying_a_flush_to_a_queue_edited_meanwhile_rebases_the_edit() -> davkit::Re
 }
 
 #[test]
+fn a_flush_result_is_recorded_in_the_sync_state() {
+    let outcome = |id: u64, url: &str, kind: OutcomeKind| Outcome {
+        id,
+        rev: 0,
+        url: url.into(),
+        queued_url: url.into(),
+        kind,
+    };
+    let b = "https://dav.example/cal/b.ics";
+    let result = FlushResult {
+        queue: WriteQueue::new(),
+        outcomes: vec![
+            outcome(
+                1,
+                A,
+                OutcomeKind::Written {
+                    etag: Some("\"a2\"".into()),
+                    data: None,
+                    how: Resolved::Clean,
+                },
+            ),
+            outcome(
+                2,
+                b,
+                OutcomeKind::Deleted {
+                    already_gone: false,
+                    how: Resolved::Clean,
+                },
+            ),
+            outcome(
+                3,
+                "https://dav.example/other/c.ics",
+                OutcomeKind::Written {
+                    etag: Some("\"c1\"".into()),
+                    data: None,
+                    how: Resolved::Clean,
+                },
+            ),
+        ],
+        stopped: None,
+    };
+    let mut state = davkit::SyncState::new(C);
+    state.etags.insert(b.into(), "\"b1\"".into());
+    result.record_in(&mut state);
+    assert_eq!(state.etags.len(), 1, "{state:?}");
+    assert_eq!(state.etags.get(A).map(String::as_str), Some("\"a2\""));
+}
+
+#[test]
 fn a_flush_refuses_a_queue_not_begun() -> davkit::Result<()> {
     let session = davkit::Session::new(Config::new(C, Credentials::None))?;
     let mut q = WriteQueue::new();

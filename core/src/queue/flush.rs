@@ -27,7 +27,7 @@ use crate::href;
 use crate::http::{HttpResponse, RequestId};
 use crate::model::{CollectionKind, DavObject, WriteResult};
 use crate::op::{Operation, Poll};
-use crate::ops::objects::{MultigetResult, Objects};
+use crate::ops::objects::MultigetResult;
 use crate::ops::single::SingleExchange;
 use crate::ops::write::Write;
 use crate::session::Session;
@@ -45,14 +45,14 @@ const MAX_ROUNDS: u8 = 3;
 enum Inner {
     Write(Box<Write>),
     Get(SingleExchange<DavObject>),
-    List(SingleExchange<Objects>),
+    List(SingleExchange<Vec<String>>),
     Multiget(crate::ops::objects::Multiget),
 }
 
 enum InnerDone {
     Write(Result<WriteResult>),
     Get(Result<DavObject>),
-    List(Result<Objects>),
+    List(Result<Vec<String>>),
     Multiget(Result<MultigetResult>),
 }
 
@@ -133,6 +133,8 @@ pub struct Flush {
     stopped: Option<Error>,
     /// Objects of a collection by UID, for POST verification (per collection URL).
     found: HashMap<String, HashMap<String, DavObject>>,
+    /// The members listed by `FindList`, all of which `FindFetch` must deliver.
+    listed: Vec<String>,
     /// The collection being searched by `FindList`/`FindFetch`.
     searching: Option<String>,
     failed: Option<Error>,
@@ -182,6 +184,7 @@ impl Session {
             stopped: None,
             found: HashMap::new(),
             searching: None,
+            listed: Vec::new(),
             failed,
             done: false,
         }
@@ -340,7 +343,7 @@ impl Flush {
             self.searching = Some(collection.clone());
             self.run(
                 Step::FindList,
-                Inner::List(self.session.list_objects(&collection)),
+                Inner::List(self.listing(&collection)),
             );
         }
         true
@@ -687,17 +690,68 @@ impl Flush {
         );
     }
 
-    fn on_list(&mut self, result: Result<Objects>) {
-        let objects = match result {
-            Ok(o) => o,
+    /// Every member of a collection, or an error when the listing cannot rule one out (an
+    /// error row): the search for an earlier POST must see the whole collection.
+    fn listing(&self, collection: &str) -> SingleExchange<Vec<String>> {
+        let ctx = self.session.ctx.clone();
+        let url = match self.session.url(collection) {
+            Ok(u) => href::as_collection(&u),
+            Err(e) => return SingleExchange::failed(ctx, e),
+        };
+        let body = crate::rfc4918::propfind_body(&[
+            crate::xml::names::RESOURCETYPE,
+            crate::xml::names::GETETAG,
+        ]);
+        let spec = crate::exchange::Spec::new(crate::http::Method::Propfind, url)
+            .header("Depth", crate::rfc4918::Depth::One.as_str())
+            .xml(body);
+        let limits = ctx.limits;
+        SingleExchange::new(ctx, spec, move |reply| {
+            if reply.response.status != 207 {
+                return Err(Error::from_response(reply.url.as_str(), &reply.response));
+            }
+            let ms = crate::rfc4918::multistatus::parse_with_limits(
+                &reply.response.body,
+                reply.url.as_str(),
+                &limits,
+            )?;
+            let own = href::normalize(reply.url.as_str());
+            let mut hrefs = Vec::new();
+            for r in &ms.responses {
+                if href::normalize(&r.href) == own
+                    || matches!(r.effective_status(), 404 | 410)
+                    || r.prop(&crate::xml::names::RESOURCETYPE)
+                        .is_some_and(|t| t.child(crate::xml::DAV, "collection").is_some())
+                {
+                    continue;
+                }
+                if r.effective_status() != 200 {
+                    return Err(Error::new(
+                        ErrorKind::Protocol,
+                        "the listing has an error row: a create an earlier flush may have \
+                         posted cannot be ruled out, so it is not posted now",
+                    )
+                    .with_url(&r.href));
+                }
+                if !hrefs.contains(&r.href) {
+                    hrefs.push(r.href.clone());
+                }
+            }
+            Ok(hrefs)
+        })
+    }
+
+    fn on_list(&mut self, result: Result<Vec<String>>) {
+        let hrefs = match result {
+            Ok(h) => h,
             Err(e) => return self.stop(e),
         };
         let collection = self.searching.clone().unwrap_or_default();
-        let hrefs: Vec<String> = objects.into_iter().map(|o| o.url).collect();
         if hrefs.is_empty() {
             self.found.insert(collection, HashMap::new());
             return self.after_search();
         }
+        self.listed = hrefs.clone();
         let kind = match self.current().op.data() {
             Some(d) if d.trim_start().starts_with("BEGIN:VCARD") => CollectionKind::AddressBook,
             _ => CollectionKind::Calendar,
@@ -711,6 +765,28 @@ impl Flush {
             Ok(r) => r,
             Err(e) => return self.stop(e),
         };
+        // Every member listed must be fetched with its data, or be gone since.
+        let listed = std::mem::take(&mut self.listed);
+        let delivered: Vec<String> = fetched
+            .objects
+            .iter()
+            .filter(|o| o.data.is_some())
+            .map(|o| href::normalize(&o.url))
+            .chain(fetched.missing.iter().map(|m| href::normalize(m)))
+            .collect();
+        if let Some(lost) = listed
+            .iter()
+            .find(|h| !delivered.contains(&href::normalize(h)))
+        {
+            return self.stop(
+                Error::new(
+                    ErrorKind::Protocol,
+                    "a member of the collection could not be fetched: a create an earlier \
+                     flush may have posted cannot be ruled out, so it is not posted now",
+                )
+                .with_url(lost),
+            );
+        }
         let mut by_uid = HashMap::new();
         for obj in fetched.objects {
             if let Some(uid) = obj.data.as_deref().and_then(merge::uid) {
