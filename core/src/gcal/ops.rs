@@ -818,7 +818,8 @@ impl GcalSync {
     /// Each series with its master becomes one object (master, EXDATEs for cancelled
     /// instances, overrides for changed ones), keyed by the master's URL; the exceptions' own
     /// URLs are gone from the state. Exceptions whose master is unknown (an instance the user
-    /// sees without its series) stay objects of their own; those of a deleted series go.
+    /// sees without its series) stay objects of their own, unless cancelled; those of a
+    /// deleted series go.
     fn join_series(&mut self) {
         let exceptions = std::mem::take(&mut self.exceptions);
         let mut ids: BTreeSet<String> = self.masters.keys().cloned().collect();
@@ -833,7 +834,8 @@ impl GcalSync {
             let Some(master) = self.masters.get(&id).filter(|_| !gone) else {
                 for (exc_id, item) in own.into_iter().flatten() {
                     let url = event_url(&self.calendar_id, exc_id);
-                    if gone {
+                    if gone || is_cancelled(item) {
+                        // A cancelled instance of a series that is not there shows nothing.
                         self.seen.insert(url, Seen::Gone);
                     } else {
                         let seen = single(url.clone(), item);
@@ -1266,6 +1268,33 @@ mod tests {
         let json: Value = serde_json::from_str(obj.json.as_deref().unwrap_or("{}"))
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(json["davkitExceptions"].as_array().map(Vec::len), Some(2));
+    }
+
+    #[test]
+    fn instances_without_their_series() {
+        // A full listing with a moved and a cancelled instance whose series is not listed (an
+        // instance shared alone, a deleted series): the moved one stays an object of its own,
+        // the cancelled one shows nothing.
+        let items: Vec<Value> = weekly_series().into_iter().skip(1).collect();
+        let (result, _) = run(
+            session().gcal_sync("cal", EventsQuery::default(), SyncState::new("")),
+            |_| {
+                json(
+                    200,
+                    &serde_json::json!({"items": items, "nextSyncToken": "s"}),
+                )
+            },
+        );
+        let result = result.unwrap_or_else(|e| panic!("{e}"));
+        let urls: Vec<String> = result
+            .changes
+            .iter()
+            .map(|c| match c {
+                Change::Added(o) | Change::Changed(o) => o.url.clone(),
+                Change::Deleted { url } => format!("deleted {url}"),
+            })
+            .collect();
+        assert_eq!(urls, [url("s1_20260309T130000Z")]);
     }
 
     #[test]
