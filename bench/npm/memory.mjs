@@ -40,7 +40,8 @@ async function child(spec) {
   let requests = 0;
   const fetch = async (url, init) => {
     requests += 1;
-    const body = typeof init?.body === 'string' ? init.body : '';
+    const sent = init?.body;
+    const body = typeof sent === 'string' ? sent : sent ? new TextDecoder().decode(sent) : '';
     const response = await globalThis.fetch(url, init);
     if (!body.includes('multiget')) return response;
     const bytes = new Uint8Array(await response.arrayBuffer());
