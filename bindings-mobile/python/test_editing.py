@@ -21,6 +21,16 @@ from test_vectors import ReplayTransport, config  # noqa: E402  (the vector runn
 DOC = json.loads(SCENARIOS.read_text(encoding="utf-8"))
 
 
+def check_interop(test, scenario, written, reparse):
+    """The scenario's `interop` file (written by Rust): the same bytes, and read back and
+    written again unchanged."""
+    if "interop" not in scenario:
+        return
+    stored = (SCENARIOS.parent / scenario["interop"]).read_bytes().decode("utf-8")
+    test.assertEqual(stored, written, scenario["interop"])
+    test.assertEqual(stored, reparse(stored), scenario["interop"] + " read and written again")
+
+
 def plain(v):
     """A binding value in the core's JSON shape (snake_case keys, lower-case enum names)."""
     if v is None or isinstance(v, (str, int, bool)):
@@ -122,6 +132,7 @@ class Events(unittest.TestCase):
             elif "expect" in step:
                 self.assertEqual(step["expect"], out, f"step {i}")
         self.check(scenario["name"], editor, scenario["expect"])
+        check_interop(self, scenario, editor.to_ics(), lambda t: dk.EventEditor.parse(t).to_ics())
         if "split" in scenario["expect"]:
             self.assertIsNotNone(split, "the scenario splits the series")
             self.check(scenario["name"] + ".split", split, scenario["expect"]["split"])
@@ -136,6 +147,7 @@ class Contacts(unittest.TestCase):
             out = contact_step(editor, step)
             if "expect" in step:
                 self.assertEqual(step["expect"], out, f"step {i}")
+        check_interop(self, scenario, editor.to_vcf(), lambda t: dk.ContactEditor.parse(t).to_vcf())
         expect = scenario["expect"]
         if "summary" in expect:
             assert_subset(self, "summary", expect["summary"], plain(editor.summary()))

@@ -15,6 +15,35 @@ use davkit_mobile::{
 };
 use serde_json::{Value, json};
 
+fn editing_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/editing")
+}
+
+/// The scenario's `interop` file: compared with what Rust wrote (or rewritten under
+/// DAVKIT_WRITE_INTEROP=1), and read back and written again unchanged.
+fn check_interop(
+    scenario: &Value,
+    written: &str,
+    reparse: impl Fn(String) -> String,
+) -> Vec<String> {
+    let Some(file) = scenario["interop"].as_str() else {
+        return Vec::new();
+    };
+    let path = editing_dir().join(file);
+    if std::env::var_os("DAVKIT_WRITE_INTEROP").is_some() {
+        std::fs::write(&path, written).unwrap();
+    }
+    let stored = std::fs::read_to_string(&path).unwrap();
+    let mut problems = Vec::new();
+    if stored != written {
+        problems.push(format!("{file}: the edit wrote\n{written}\nnot\n{stored}"));
+    }
+    if reparse(stored.clone()) != stored {
+        problems.push(format!("{file}: read and written again, it changed"));
+    }
+    problems
+}
+
 fn scenarios() -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/editing/scenarios.json");
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
@@ -168,6 +197,9 @@ fn event_scenarios() {
             }
         }
         check_events(name, &editor, &scenario["expect"], &mut problems);
+        problems.extend(check_interop(scenario, &editor.to_ics(), |t| {
+            EventEditor::parse(t).unwrap().to_ics()
+        }));
         if let Some(want) = scenario["expect"].get("split") {
             match &split {
                 Some(n) => check_events(&format!("{name}.split"), n, want, &mut problems),
@@ -237,6 +269,9 @@ fn contact_scenarios() {
                 problems.push(format!("{name} step {i}: {out} != {want}"));
             }
         }
+        problems.extend(check_interop(scenario, &c.to_vcf(), |t| {
+            ContactEditor::parse(t).unwrap().to_vcf()
+        }));
         let expect = &scenario["expect"];
         let summary = |text: &str| {
             serde_json::to_value(davkit::vcard::VCard::parse(text).unwrap().to_summary()).unwrap()

@@ -63,6 +63,15 @@ class EditingTest {
         }
     }
 
+    /** The scenario's `interop` file (written by Rust): the same bytes, and read back and
+     *  written again unchanged. */
+    private fun checkInterop(scenario: Map<String, Any?>, written: String, reparse: (String) -> String) {
+        val name = scenario["interop"] as String? ?: return
+        val stored = file.resolveSibling(name).readBytes().toString(Charsets.UTF_8)
+        assertEquals(stored, written, name)
+        assertEquals(stored, reparse(stored), "$name read and written again")
+    }
+
     private fun assertSubset(path: String, expected: Any?, actual: Any?) =
         assertEquals(emptyList<String>(), CoreJson.subsetProblems(path, expected, actual))
 
@@ -118,6 +127,7 @@ class EditingTest {
             }
             val expect = obj(scenario["expect"])
             checkEvents(scenario["name"] as String, editor, expect)
+            checkInterop(scenario, editor.toIcs()) { EventEditor.parse(it).toIcs() }
             expect["split"]?.let { checkEvents("${scenario["name"]}.split", split!!, obj(it)) }
         }
     }
@@ -135,6 +145,7 @@ class EditingTest {
                 val out = contactStep(c, s)
                 if (s.containsKey("expect")) assertEquals(s["expect"], out, "step $i")
             }
+            checkInterop(scenario, c.toVcf()) { ContactEditor.parse(it).toVcf() }
             val expect = obj(scenario["expect"])
             expect["summary"]?.let { assertSubset("summary", it, plain(c.summary())) }
             (expect["contains"] as List<*>?)?.forEach { assertTrue(c.toVcf().contains(it as String), "$it") }
