@@ -81,8 +81,11 @@ export interface DavClientOptions {
    * maxDelayMs: 32000 }; `false` turns retries off.
    */
   retry?: false | { maxRetries?: number; initialDelayMs?: number; maxDelayMs?: number };
-  /** Attach parsed `events`/`contact` to fetched objects (default true; false keeps only the raw text). */
-  parse?: boolean;
+  /**
+   * Attach parsed `events`/`contact` to fetched objects (default true; false keeps only the raw
+   * text; 'lazy': parse each object when its `events`/`contact`/`parseError` is first read).
+   */
+  parse?: boolean | 'lazy';
   /**
    * Bounds on what a server or its data can make davkit hold or compute; fields left out keep
    * their defaults, an unknown field is an `InvalidInput` error. A limit that is hit is a

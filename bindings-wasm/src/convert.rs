@@ -95,6 +95,7 @@ pub(crate) fn snake(key: &str) -> String {
 pub(crate) struct ObjectOut<'a> {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     change: Option<&'static str>,
+    #[serde(skip_serializing_if = "str::is_empty")]
     url: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     etag: Option<Option<&'a str>>,
@@ -139,7 +140,7 @@ impl<'a> ObjectOut<'a> {
     }
 
     /// Parses the data by its first line (iCalendar or vCard); other data is left alone.
-    fn attach(&mut self, data: &str, limits: &Limits) {
+    pub(crate) fn attach(&mut self, data: &str, limits: &Limits) {
         let head = data.trim_start_matches('\u{feff}').trim_start();
         let starts = |prefix: &str| {
             head.get(..prefix.len())
@@ -157,6 +158,23 @@ impl<'a> ObjectOut<'a> {
             }
         }
     }
+}
+
+/// The parsed view of one object's data alone (`{ events }`, `{ contact }` or `{ parseError }`,
+/// or `{}` for other data), as a fetch with `parse` on attaches it: for the JS layer's lazy views.
+pub(crate) fn view(data: &str, limits: &Limits) -> ObjectOut<'static> {
+    let mut out = ObjectOut {
+        change: None,
+        url: "",
+        etag: None,
+        data: None,
+        json: None,
+        events: None,
+        contact: None,
+        parse_error: None,
+    };
+    out.attach(data, limits);
+    out
 }
 
 /// Objects with their parsed views (`parse` off: as they came).

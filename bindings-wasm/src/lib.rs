@@ -460,6 +460,13 @@ impl Client {
         })
     }
 
+    /// `parseView(data)` -> `{ events }`, `{ contact }`, `{ parseError }` or `{}`: the parsed
+    /// view a fetch with `parse` on attaches, under this client's limits (for `parse: 'lazy'`).
+    #[wasm_bindgen(js_name = parseView)]
+    pub fn parse_view(&self, data: &str) -> JsValue {
+        convert::output(&convert::view(data, &self.parse.limits))
+    }
+
     /// `getObject(url)` -> `DavObject`.
     #[wasm_bindgen(js_name = getObject)]
     pub fn get_object(&self, url: String) -> Promise {

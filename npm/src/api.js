@@ -140,6 +140,33 @@ function maxMembersOf(value) {
   return n;
 }
 
+/**
+ * `parse: 'lazy'`: gives each fetched iCalendar/vCard object in `result` (an object, a list, or
+ * `{ changes }` / `{ objects }`) getters for `events` (or `contact`) and `parseError` that ask
+ * the core for the parsed view on first read, under the client's limits (what `parse: true`
+ * attaches to every object at once). Assigning to them replaces the getter.
+ */
+function lazyViews(result, client) {
+  const list = Array.isArray(result) ? result : result?.changes ?? result?.objects ?? (result ? [result] : []);
+  for (const obj of list) {
+    if (!obj || typeof obj.data !== 'string') continue;
+    const head = obj.data.replace(/^\uFEFF/, '').trimStart().slice(0, 15).toUpperCase();
+    const field = head.startsWith('BEGIN:VCALENDAR') ? 'events' : head.startsWith('BEGIN:VCARD') ? 'contact' : null;
+    if (!field || field in obj) continue;
+    let view;
+    const read = () => (view ??= client.parseView(obj.data));
+    for (const key of [field, 'parseError']) {
+      Object.defineProperty(obj, key, {
+        enumerable: true,
+        configurable: true,
+        get: () => read()[key],
+        set: (value) => Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true }),
+      });
+    }
+  }
+  return result;
+}
+
 /** A CalDAV/CardDAV client. See index.d.ts for the full contract. */
 export class DavClient {
   #config;
@@ -148,6 +175,7 @@ export class DavClient {
   #auth;
   #client = null;
   #credentials = null;
+  #lazy = false;
   #token;
 
   constructor(options) {
@@ -167,9 +195,11 @@ export class DavClient {
       omitUserAgent: options.omitUserAgent ?? platform.browser,
       followRedirects: (options.redirect ?? (platform.browser ? 'follow' : 'manual')) === 'follow',
       retry: options.retry === false ? { maxRetries: 0 } : options.retry,
-      parse: options.parse ?? true,
+      // 'lazy': the core attaches nothing; each object's `events`/`contact` is parsed when read
+      parse: options.parse === 'lazy' ? false : (options.parse ?? true),
       limits: options.limits,
     };
+    this.#lazy = options.parse === 'lazy';
     this.#auth = options.auth ?? null;
     // Static credentials are checked now; the core client is built now when the module is
     // loaded, else by the first call (which loads it).
@@ -194,8 +224,9 @@ export class DavClient {
     return this.#client;
   }
 
-  async #call(run) {
+  async #call(call) {
     if (!ready) await init();
+    const run = this.#lazy ? async (c) => lazyViews(await call(c), c) : call;
     if (typeof this.#auth !== 'function') {
       try {
         this.#client ??= this.#build(this.#credentials);

@@ -98,3 +98,33 @@ test('an internationalised host reaches the server in its ASCII form (the module
   assert.ok(isDavError(error, 'NotFound'), String(error));
   assert.deepEqual(seen, ['https://xn--bcher-kva.example/dav/cal/%C3%A4.ics']);
 });
+
+test("parse: 'lazy' gives the same objects as parse: true, parsed only when read", async () => {
+  const ics = (uid) => ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//EN', 'BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20260101T000000Z',
+    'DTSTART;TZID=Europe/Berlin:20260302T093000', 'SUMMARY:Lazy', 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+  const data = {
+    '/cal/a.ics': ics('a'),
+    '/cal/b.ics': 'BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:b\r\n', // unterminated: a parseError
+    '/cal/c.vcf': 'BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Bo\r\nUID:c\r\nEND:VCARD\r\n',
+  };
+  const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/\r/g, '&#13;');
+  const row = (href, props) => `<d:response><d:href>${href}</d:href><d:propstat><d:prop>${props}</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`;
+  const ms = (rows, token = '') => `<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">${rows.join('')}${token}</d:multistatus>`;
+  const fetch = async (url, init) => {
+    const body = new TextDecoder().decode(init.body);
+    const hrefs = body.includes('sync-collection') ? Object.keys(data) : [...body.matchAll(/<d:href>([^<]*)</g)].map((m) => m[1]);
+    const rows = hrefs.map((h) => row(h, `<d:getetag>"1"</d:getetag>${body.includes('sync-collection') ? '' : `<c:calendar-data>${esc(data[h])}</c:calendar-data>`}`));
+    return new Response(ms(rows, body.includes('sync-collection') ? '<d:sync-token>t1</d:sync-token>' : ''), { status: 207 });
+  };
+  const collection = { url: 'https://dav.example.com/cal/', kind: 'calendar' };
+  const eager = await new DavClient({ serverUrl: 'https://dav.example.com/', fetch }).sync(collection, null);
+  const lazy = await new DavClient({ serverUrl: 'https://dav.example.com/', fetch, parse: 'lazy' }).sync(collection, null);
+  const a = lazy.changes.find((c) => c.url.endsWith('/a.ics'));
+  assert.equal(typeof Object.getOwnPropertyDescriptor(a, 'events').get, 'function', 'not parsed before it is read');
+  assert.deepEqual(JSON.parse(JSON.stringify(lazy)), JSON.parse(JSON.stringify(eager)));
+  assert.equal(a.events[0].start.utc, '2026-03-02T08:30:00Z');
+  assert.match(lazy.changes.find((c) => c.url.endsWith('/b.ics')).parseError, /./);
+  assert.equal(lazy.changes.find((c) => c.url.endsWith('/c.vcf')).contact.fullName, 'Bo');
+  a.events = [];
+  assert.deepEqual(a.events, []);
+});

@@ -15,6 +15,8 @@ async function demo(): Promise<void> {
   const client = new DavClient({ serverUrl: 'https://dav.example.com/', auth: { basic: { username: 'a', password: 'b' } }, fetch: proxyFetch });
   const oauth = new DavClient({ serverUrl: 'https://apidata.googleusercontent.com/caldav/v2/', auth: async ({ refresh }) => (refresh ? 'new' : 'cached') });
   const bearer = new DavClient({ serverUrl: 'https://x/', auth: { bearer: 't' }, profile: 'google-caldav' });
+  const lazy = new DavClient({ serverUrl: 'https://x/', parse: 'lazy' });
+  void lazy;
   const limits: Limits = { maxBodyBytes: 8 * 1024 * 1024, maxCollections: 500 };
   const bounded = new DavClient({ serverUrl: 'https://x/', limits });
   void oauth; void bearer; void bounded;
