@@ -264,3 +264,73 @@ fn a_batch_resumed_from_a_stored_checkpoint_asks_nothing_again() {
         ]
     );
 }
+
+/// Answers every request with the same 207 body, logging the request bodies.
+struct Fixed {
+    body: String,
+    log: RefCell<Vec<String>>,
+}
+
+impl Transport for &Fixed {
+    async fn send(&self, request: HttpRequest) -> davkit::Result<HttpResponse> {
+        let body = request.body_text().unwrap_or("").to_owned();
+        assert!(
+            body.contains("sync-collection"),
+            "only the report is expected, not {body}"
+        );
+        self.log.borrow_mut().push(body);
+        Ok(HttpResponse::new(207, self.body.clone()))
+    }
+}
+
+#[test]
+fn the_first_row_of_a_member_in_a_sync_answer_counts() {
+    // a.ics is listed first with the ETag the state holds, then again with another: the first
+    // row counts, so nothing is fetched. b.ics is listed gone, then changed: it is gone.
+    let body = format!(
+        "{HEAD}<d:response><d:href>/alice/work/a.ics</d:href><d:propstat><d:prop><d:getetag>\"1\"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>
+<d:response><d:href>/alice/work/b.ics</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>
+<d:response><d:href>/alice/work/a.ics</d:href><d:propstat><d:prop><d:getetag>\"2\"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>
+<d:response><d:href>/alice/work/b.ics</d:href><d:propstat><d:prop><d:getetag>\"3\"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>
+<d:sync-token>{TOKEN}</d:sync-token></d:multistatus>"
+    );
+    let server = Fixed {
+        body,
+        log: RefCell::new(Vec::new()),
+    };
+    let dav = DavClient::new(Config::new(SERVER, Credentials::None), &server).expect("config");
+    let mut state = SyncState::new(COLLECTION);
+    state.sync_token = Some("http://radicale.org/ns/sync/1".into());
+    state
+        .etags
+        .insert(format!("{COLLECTION}a.ics"), "\"1\"".into());
+    state
+        .etags
+        .insert(format!("{COLLECTION}b.ics"), "\"1\"".into());
+    for batch in [None, Some(1)] {
+        let r = match batch {
+            None => block_on(dav.sync(state.clone(), CollectionKind::Calendar)),
+            Some(n) => block_on(dav.sync_batch(state.clone(), CollectionKind::Calendar, n)),
+        }
+        .expect("the sync");
+        let changes: Vec<String> = r.changes.iter().map(|c| format!("{c:?}")).collect();
+        assert_eq!(r.changes.len(), 1, "{changes:?}");
+        assert!(
+            matches!(&r.changes[0], Change::Deleted { url } if url.ends_with("/b.ics")),
+            "{changes:?}"
+        );
+        assert_eq!(
+            r.state
+                .etags
+                .get(&format!("{COLLECTION}a.ics"))
+                .map(String::as_str),
+            Some("\"1\"")
+        );
+        assert!(!r.more && r.state.pending.is_empty());
+    }
+    assert_eq!(
+        server.log.take().len(),
+        2,
+        "one report per sync, no multiget"
+    );
+}
