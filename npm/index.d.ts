@@ -373,7 +373,7 @@ export interface SyncBatchOptions {
   kind?: CollectionKind;
   /**
    * At most this many members are fetched per batch (a whole number from 1; default 500).
-   * Memory is bounded by the batch, not by the collection.
+   * The data held is one batch's (plus the list of what changed), not the collection's.
    */
   maxMembers?: number;
 }
