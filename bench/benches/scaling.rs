@@ -19,7 +19,12 @@
 //! the child (`scripts/bench-hostile.sh` runs those under `/usr/bin/time`); `scaling` prints
 //! only the cost table. Every input is generated deterministically.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)] // a benchmark: a wrong input or answer stops it
 
 use std::hint::black_box;
 use std::process::Command;
