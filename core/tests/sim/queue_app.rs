@@ -840,5 +840,7 @@ fn edit_data(data: &str, calendar: bool, marker: &str, title: bool) -> String {
             out.push(l.to_owned());
         }
     }
+    // A later stamp than any device writes, so newest-wins has a side to pick.
     out.join("\r\n")
+        .replace("DTSTAMP:20260101T000000Z", "DTSTAMP:20260201T000000Z")
 }
