@@ -18,7 +18,7 @@ use crate::http::Method;
 use crate::model::{
     Change, CollectionKind, DavObject, MemberProblem, SyncMethod, SyncResult, SyncState,
 };
-use crate::ops::objects::{expect_multistatus, multiget_spec};
+use crate::ops::objects::{expect_multistatus, expect_responses, multiget_spec};
 use crate::rfc4918::{Depth, propfind_body};
 use crate::rfc6578::{
     SyncRow, is_invalid_token, is_refused_token, read_sync_rows, sync_collection_body,
@@ -670,8 +670,13 @@ impl Sync {
     }
 
     fn on_fetch(&mut self, batch: &HashSet<String>, reply: Reply) -> Result<()> {
-        let ms = expect_multistatus(&reply, &self.m.x.ctx().limits)?;
-        for r in ms.responses {
+        // Read one response at a time, each one's data moved into its object: the answer is
+        // held as its body and the objects made so far, never also as a parsed tree. A body
+        // that turns out malformed after some rows fails the whole sync, so those rows go
+        // nowhere.
+        let limits = self.m.x.ctx().limits;
+        for r in expect_responses(&reply, &limits)? {
+            let mut r = r?;
             let key = href::normalize(&r.href);
             if !batch.contains(&key) || self.delivered.contains_key(&key) {
                 // Not asked for in this request, or a duplicate row: ignored.
@@ -684,11 +689,14 @@ impl Sync {
             }
             let data = r
                 .propstats
-                .iter()
+                .iter_mut()
                 .filter(|p| p.status == 200)
-                .flat_map(|p| p.props.iter())
+                .flat_map(|p| p.props.iter_mut())
                 .find(|e| e.name == names::CALENDAR_DATA || e.name == names::ADDRESS_DATA)
-                .map(crate::xml::Element::text);
+                .map(|e| match e.children.as_mut_slice() {
+                    [crate::xml::Node::Text(t)] => std::mem::take(t),
+                    _ => e.text(),
+                });
             match data {
                 Some(data) if status == 200 => {
                     let etag = r.prop_text(&names::GETETAG);
