@@ -5,6 +5,9 @@
 //!
 //! - `cargo test -p davkit --test sim` runs 10,000 seeds over all four profiles.
 //! - `SIM_SEEDS=N` runs N seeds; `SIM_SEED=S` replays seed S and prints every request.
+//! - The `offline_queue` test (issue 16, `sim/queue_app.rs`) runs 2,000 histories of an app that
+//!   edits into a `WriteQueue` offline, flushes, and crashes between any two requests;
+//!   `SIM_QUEUE_SEEDS=N` and `SIM_QUEUE_SEED=S` as above.
 //!
 //! Layout: `sim/rng.rs` (splitmix64), `sim/xml.rs` (request reading, multistatus writing),
 //! `sim/server.rs` (the model server and its provider quirks), `sim/faults.rs` (fault kinds),
