@@ -110,6 +110,7 @@ pub mod rfc4791;
 pub mod rfc4918;
 pub mod rfc6352;
 pub mod rfc6578;
+pub mod rfc6638;
 pub mod session;
 pub mod vcard;
 pub mod xml;
@@ -143,4 +144,5 @@ pub use queue::{
 pub use reqwest_transport::ReqwestTransport;
 pub use retry::RetryPolicy;
 pub use rfc4791::{CalendarFilter, TimeRange};
+pub use rfc6638::Scheduling;
 pub use session::{Config, Session};

@@ -143,6 +143,12 @@ pub struct Discovery {
     pub addressbook_home_sets: Vec<String>,
     /// The calendars and address books found in the home sets.
     pub collections: Vec<Collection>,
+    /// What the principal says about scheduling (RFC 6638): its calendar-user addresses,
+    /// scheduling inbox and outbox, default calendar, and whether the server schedules.
+    /// Empty when discovery looked for calendars only on a server that said nothing, or
+    /// for address books only. Absent in JSON stored by older versions.
+    #[serde(default)]
+    pub scheduling: crate::rfc6638::Scheduling,
 }
 
 impl Discovery {

@@ -27,6 +27,7 @@ use crate::http::Method;
 use crate::model::{Collection, CollectionKind, Discovery};
 use crate::rfc4918::multistatus::{self, Response};
 use crate::rfc4918::{Depth, propfind_body};
+use crate::rfc6638;
 use crate::session::Session;
 use crate::xml::{QName, names};
 
@@ -121,8 +122,9 @@ pub(crate) const COLLECTION_PROPS: [QName; 11] = [
 
 /// Step 1: the principal and both home sets (whatever the services, as on the principal),
 /// and, since the URL may be a calendar or address book itself, every one of
-/// [`COLLECTION_PROPS`] so that it is read whole at once.
-static CONTEXT_PROPS: [QName; 14] = [
+/// [`COLLECTION_PROPS`] so that it is read whole at once; and the RFC 6638 scheduling
+/// properties, for a configured URL that is the principal.
+static CONTEXT_PROPS: [QName; 18] = [
     names::CURRENT_USER_PRINCIPAL,
     names::CALENDAR_HOME_SET,
     names::ADDRESSBOOK_HOME_SET,
@@ -137,6 +139,10 @@ static CONTEXT_PROPS: [QName; 14] = [
     names::CURRENT_USER_PRIVILEGE_SET,
     names::SUPPORTED_REPORT_SET,
     names::ADD_MEMBER,
+    rfc6638::CALENDAR_USER_ADDRESS_SET,
+    rfc6638::SCHEDULE_INBOX_URL,
+    rfc6638::SCHEDULE_OUTBOX_URL,
+    rfc6638::SCHEDULE_DEFAULT_CALENDAR_URL,
 ];
 
 #[derive(Debug)]
@@ -182,6 +188,10 @@ struct Found {
 ///
 /// That is 3 requests on a server that answers PROPFIND at its root (Radicale, Xandikos), 2
 /// from the principal of a server that names its home sets there, and 1 from a collection.
+///
+/// For calendars, the PROPFINDs of steps 1 and 2 also ask for the RFC 6638 scheduling
+/// properties, and the `DAV` headers of their answers are read for `calendar-auto-schedule`
+/// ([`Discovery::scheduling`]): no request is added for them.
 ///
 /// [`Profile::bare_collection`]: crate::profile::Profile::bare_collection
 pub struct Discover {
@@ -356,6 +366,7 @@ impl Discover {
             }
             return self.unusable(only, well_known);
         };
+        self.read_scheduling(first, &url, &response);
         let principal = first
             .prop(&names::CURRENT_USER_PRINCIPAL)
             .and_then(|e| e.hrefs().into_iter().next())
@@ -450,6 +461,7 @@ impl Discover {
                     &self.m.x.ctx().limits,
                 )?;
                 if let Some(first) = self_response(&ms.responses, &url) {
+                    self.read_scheduling(first, &url, &response);
                     for (svc, found) in self.found.iter_mut() {
                         let same = found
                             .principal
@@ -524,6 +536,15 @@ impl Discover {
         Ok(())
     }
 
+    /// Reads the scheduling properties and `DAV` header of a step 1 or step 2 answer, when
+    /// calendars are asked.
+    fn read_scheduling(&mut self, r: &Response, url: &Url, response: &crate::http::HttpResponse) {
+        if self.asked & Svc::Cal.bit() != 0 {
+            self.result.scheduling.read_response(r, url);
+            self.result.scheduling.read_headers(response);
+        }
+    }
+
     fn has_fallback(&self) -> bool {
         self.found.values().any(|f| f.fallback.is_some())
     }
@@ -561,11 +582,14 @@ impl Discover {
                         continue;
                     }
                     asked.push(principal.clone());
-                    let props = [
+                    let mut props = vec![
                         names::CALENDAR_HOME_SET,
                         names::ADDRESSBOOK_HOME_SET,
                         names::DISPLAYNAME,
                     ];
+                    if self.asked & Svc::Cal.bit() != 0 {
+                        props.extend(rfc6638::SCHEDULING_PROPS);
+                    }
                     self.propfind(Tag::Principal, principal, Depth::Zero, &props);
                 }
                 if self.pending == 0 {
@@ -924,6 +948,67 @@ mod tests {
                 "https://dav.example.com/h/ (Depth 1)",
             ]
         );
+    }
+
+    #[test]
+    fn scheduling_comes_with_the_principal_propfind() {
+        // SabreDAV's shape: the root names the principal, the principal its home set and
+        // the RFC 6638 properties, with `calendar-auto-schedule` in its DAV header.
+        let (result, sent) = run_at(ROOT, Service::CalDav, |url, depth| match (url, depth) {
+            ("https://dav.example.com/", _) => HttpResponse::new(
+                207,
+                "<multistatus xmlns=\"DAV:\"><response><href>/</href><propstat><prop>\
+                 <current-user-principal><href>/p/alice/</href></current-user-principal>\
+                 </prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>",
+            )
+            .with_header("DAV", "1, 3, extended-mkcol"),
+            (_, "0") => HttpResponse::new(
+                207,
+                "<multistatus xmlns=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\">\
+                 <response><href>/p/alice/</href><propstat><prop>\
+                 <C:calendar-home-set><href>/cal/alice/</href></C:calendar-home-set>\
+                 <C:calendar-user-address-set><href>mailto:alice@example.com</href>\
+                 <href>/p/alice/</href></C:calendar-user-address-set>\
+                 <C:schedule-inbox-URL><href>/cal/alice/inbox/</href></C:schedule-inbox-URL>\
+                 <C:schedule-outbox-URL><href>/cal/alice/outbox/</href></C:schedule-outbox-URL>\
+                 </prop><status>HTTP/1.1 200 OK</status></propstat>\
+                 <propstat><prop><C:schedule-default-calendar-URL/></prop>\
+                 <status>HTTP/1.1 404 Not Found</status></propstat></response></multistatus>",
+            )
+            .with_header("DAV", "1, 3, calendar-access, calendar-auto-schedule"),
+            _ => HttpResponse::new(207, "<multistatus xmlns=\"DAV:\"/>"),
+        });
+        let s = result.map(|d| d.scheduling).ok();
+        assert_eq!(
+            s,
+            Some(crate::Scheduling {
+                user_addresses: vec!["mailto:alice@example.com".into(), "/p/alice/".into()],
+                inbox_url: Some("https://dav.example.com/cal/alice/inbox/".into()),
+                outbox_url: Some("https://dav.example.com/cal/alice/outbox/".into()),
+                default_calendar_url: None,
+                auto_schedule: Some(true),
+            })
+        );
+        assert_eq!(sent.len(), 3, "no request added: {sent:?}");
+    }
+
+    #[test]
+    fn address_books_only_ask_no_scheduling() {
+        // the root is an address book that also (oddly) reports an outbox
+        let (result, _) = run_at(ROOT, Service::CardDav, |_, _| {
+            HttpResponse::new(
+                207,
+                "<multistatus xmlns=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\" \
+                 xmlns:R=\"urn:ietf:params:xml:ns:carddav\"><response><href>/</href>\
+                 <propstat><prop><resourcetype><collection/><R:addressbook/></resourcetype>\
+                 <C:schedule-outbox-URL><href>/o/</href></C:schedule-outbox-URL></prop>\
+                 <status>HTTP/1.1 200 OK</status></propstat></response></multistatus>",
+            )
+            .with_header("DAV", "1, calendar-auto-schedule")
+        });
+        let found = result.ok();
+        assert_eq!(found.as_ref().map(|d| d.collections.len()), Some(1));
+        assert_eq!(found.map(|d| d.scheduling.is_empty()), Some(true));
     }
 
     #[test]
