@@ -341,10 +341,7 @@ impl Flush {
             self.after_search();
         } else {
             self.searching = Some(collection.clone());
-            self.run(
-                Step::FindList,
-                Inner::List(self.listing(&collection)),
-            );
+            self.run(Step::FindList, Inner::List(self.listing(&collection)));
         }
         true
     }
