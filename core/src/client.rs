@@ -217,6 +217,18 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
             .await
     }
 
+    /// Asks which time is busy in a calendar between `start` and `end` (UTC,
+    /// `YYYYMMDDTHHMMSSZ`): [`Session::free_busy_query`], RFC 4791 §7.10.
+    pub async fn free_busy_query(
+        &self,
+        calendar_url: &str,
+        start: &str,
+        end: &str,
+    ) -> Result<crate::ops::freebusy::FreeBusy> {
+        self.run(|s| s.free_busy_query(calendar_url, start, end))
+            .await
+    }
+
     /// Fetches one object.
     pub async fn get_object(&self, url: &str) -> Result<DavObject> {
         self.run(|s| s.get_object(url)).await

@@ -5,6 +5,7 @@
 
 pub mod collections;
 pub mod discover;
+pub mod freebusy;
 pub mod objects;
 pub mod single;
 pub mod sync;

@@ -1,0 +1,444 @@
+//! Free-busy: the RFC 4791 §7.10 `free-busy-query` REPORT on a calendar over a time range,
+//! answered by a `VFREEBUSY` (RFC 5545 §3.6.4) whose `FREEBUSY` lines (§3.8.2.6) are read into
+//! typed [`BusyPeriod`]s, clipped to the window and merged.
+//!
+//! A `FREEBUSY` line holds one or more comma-separated periods, each `start/end` or
+//! `start/duration`, in UTC, with an optional `FBTYPE` parameter (default `BUSY`). Periods
+//! typed `FREE` are dropped (the answer is about busy time); the others are sorted, clipped to
+//! the asked window and merged where they overlap or touch **with the same type** (a tentative
+//! hour inside a busy afternoon stays reported as both, so the app decides which wins).
+//!
+//! Bounds: the body is bounded by [`Limits::max_body_bytes`](crate::Limits::max_body_bytes), its
+//! lines by [`Limits::max_content_lines`](crate::Limits::max_content_lines), and the periods by
+//! [`MAX_BUSY_PERIODS`]; past any of them the answer is a
+//! [`LimitExceeded`](crate::ErrorKind::LimitExceeded) error, never a shortened list.
+
+use jiff::Timestamp;
+use jiff::civil::DateTime;
+use serde::{Deserialize, Serialize};
+
+use crate::contentline::{self, Component};
+use crate::error::{Error, ErrorKind, Result};
+use crate::exchange::{Reply, Spec};
+use crate::href;
+use crate::http::Method;
+use crate::icalendar::Duration;
+use crate::limits::Limits;
+use crate::ops::single::SingleExchange;
+use crate::rfc4918::Depth;
+use crate::session::Session;
+use crate::xml::CALDAV;
+use crate::xml::writer::{el, to_document};
+
+/// Most periods one free-busy answer may hold (before merging); more is a
+/// [`LimitExceeded`](crate::ErrorKind::LimitExceeded) error.
+pub const MAX_BUSY_PERIODS: usize = 100_000;
+
+/// The `FBTYPE` of a period (RFC 5545 §3.2.9).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FbType {
+    /// `BUSY` (also the default when the parameter is absent).
+    Busy,
+    /// `BUSY-UNAVAILABLE`: out of office, outside working hours.
+    BusyUnavailable,
+    /// `BUSY-TENTATIVE`: tentatively scheduled.
+    BusyTentative,
+    /// An `X-` or IANA type, upper-cased as written; RFC 5545 says to treat it as `BUSY`.
+    Other(String),
+}
+
+impl FbType {
+    /// Reads a `FBTYPE` value; `None` for `FREE`.
+    fn parse(value: &str) -> Option<FbType> {
+        let v = value.trim().to_ascii_uppercase();
+        Some(match v.as_str() {
+            "FREE" => return None,
+            "BUSY" | "" => FbType::Busy,
+            "BUSY-UNAVAILABLE" => FbType::BusyUnavailable,
+            "BUSY-TENTATIVE" => FbType::BusyTentative,
+            _ => FbType::Other(v),
+        })
+    }
+}
+
+/// One busy period, in UTC, as `YYYYMMDDTHHMMSSZ` (the form of [`TimeRange`]).
+///
+/// [`TimeRange`]: crate::TimeRange
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BusyPeriod {
+    /// Inclusive start.
+    pub start: String,
+    /// Exclusive end (after `start`).
+    pub end: String,
+    /// What kind of busy.
+    pub fb_type: FbType,
+}
+
+/// The busy time of a calendar over a window: what [`Session::free_busy_query`] returns.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FreeBusy {
+    /// The window asked, `YYYYMMDDTHHMMSSZ`.
+    pub start: String,
+    /// The end of the window asked (exclusive).
+    pub end: String,
+    /// The busy periods within the window, sorted by start then type, merged per type.
+    pub busy: Vec<BusyPeriod>,
+}
+
+/// The `free-busy-query` REPORT body (RFC 4791 §7.10) for a UTC window.
+pub fn free_busy_query_body(start: &str, end: &str) -> String {
+    to_document(
+        &el(CALDAV, "free-busy-query").with(
+            el(CALDAV, "time-range")
+                .with_attr("start", start.to_owned())
+                .with_attr("end", end.to_owned()),
+        ),
+    )
+}
+
+impl Session {
+    /// Asks the server which time is busy in a calendar between `start` and `end` (UTC,
+    /// `YYYYMMDDTHHMMSSZ`), with the RFC 4791 §7.10 `free-busy-query` REPORT (one request).
+    ///
+    /// A window that is not two UTC times with `start` before `end` is an
+    /// [`InvalidInput`](crate::ErrorKind::InvalidInput) error before anything is sent; an answer
+    /// other than `200` with a readable `VFREEBUSY` is an error of its status, or `Protocol`.
+    pub fn free_busy_query(
+        &self,
+        calendar_url: &str,
+        start: &str,
+        end: &str,
+    ) -> SingleExchange<FreeBusy> {
+        let window = match (parse_utc(start), parse_utc(end)) {
+            (Some(s), Some(e)) if s < e => (s, e),
+            _ => {
+                let e = Error::new(
+                    ErrorKind::InvalidInput,
+                    "a free-busy window is two UTC times YYYYMMDDTHHMMSSZ, start before end",
+                );
+                return SingleExchange::failed(self.ctx.clone(), e);
+            }
+        };
+        let url = match self.url(calendar_url) {
+            Ok(u) => href::as_collection(&u),
+            Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
+        };
+        let (start, end) = (format_utc(window.0), format_utc(window.1));
+        let spec = Spec::new(Method::Report, url)
+            .header("Depth", Depth::One.as_str())
+            .xml(free_busy_query_body(&start, &end));
+        let limits = self.ctx.limits;
+        SingleExchange::new(self.ctx.clone(), spec, move |reply| {
+            let Reply { url, response } = reply;
+            if response.status != 200 {
+                return Err(Error::from_response(url.as_str(), &response));
+            }
+            let text = std::str::from_utf8(&response.body).map_err(|_| {
+                Error::new(
+                    ErrorKind::Protocol,
+                    "the free-busy answer is not UTF-8 text",
+                )
+                .with_url(url.as_str())
+            })?;
+            let busy =
+                parse_free_busy(text, window, &limits).map_err(|e| e.with_url(url.as_str()))?;
+            Ok(FreeBusy { start, end, busy })
+        })
+    }
+}
+
+/// Reads the busy periods of every `VFREEBUSY` in an iCalendar text, clipped to `window`
+/// and merged per type (see the [module](self) docs).
+pub fn parse_free_busy(
+    text: &str,
+    window: (Timestamp, Timestamp),
+    limits: &Limits,
+) -> Result<Vec<BusyPeriod>> {
+    let components = contentline::parse_with_limits(text, limits).map_err(|e| {
+        let kind = if e.is_limit() {
+            ErrorKind::LimitExceeded
+        } else {
+            ErrorKind::Protocol
+        };
+        Error::new(kind, format!("the free-busy answer is not iCalendar: {e}"))
+    })?;
+    let mut found = false;
+    let mut raw: Vec<(Timestamp, Timestamp, FbType)> = Vec::new();
+    let mut stack: Vec<&Component> = components.iter().collect();
+    while let Some(c) = stack.pop() {
+        stack.extend(c.components());
+        if !c.is("VFREEBUSY") {
+            continue;
+        }
+        found = true;
+        for p in c.properties_named("FREEBUSY") {
+            let Some(fb_type) = FbType::parse(&p.param_value("FBTYPE").unwrap_or_default()) else {
+                continue;
+            };
+            for part in p.raw_value().split(',') {
+                let part = part.trim();
+                if part.is_empty() {
+                    continue;
+                }
+                let (s, e) = parse_period(part).ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::Protocol,
+                        format!("a FREEBUSY period is not start/end or start/duration: {part:.64}"),
+                    )
+                })?;
+                if raw.len() >= MAX_BUSY_PERIODS {
+                    return Err(crate::limits::exceeded(format!(
+                        "the free-busy answer has more than {MAX_BUSY_PERIODS} periods \
+                         (freebusy::MAX_BUSY_PERIODS)"
+                    )));
+                }
+                // clipped to the window; what lies outside it is dropped
+                let (s, e) = (s.max(window.0), e.min(window.1));
+                if s < e {
+                    raw.push((s, e, fb_type.clone()));
+                }
+            }
+        }
+    }
+    if !found {
+        return Err(Error::new(
+            ErrorKind::Protocol,
+            "the free-busy answer has no VFREEBUSY",
+        ));
+    }
+    Ok(merge(raw))
+}
+
+/// Sorts by type then start and merges overlapping or touching periods of one type; the
+/// result is sorted by start, then type.
+fn merge(mut raw: Vec<(Timestamp, Timestamp, FbType)>) -> Vec<BusyPeriod> {
+    raw.sort_by(|a, b| a.2.cmp(&b.2).then(a.0.cmp(&b.0)));
+    let mut merged: Vec<(Timestamp, Timestamp, FbType)> = Vec::with_capacity(raw.len());
+    for (s, e, t) in raw {
+        match merged.last_mut() {
+            Some(last) if last.2 == t && s <= last.1 => last.1 = last.1.max(e),
+            _ => merged.push((s, e, t)),
+        }
+    }
+    merged.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(&b.2)));
+    merged
+        .into_iter()
+        .map(|(s, e, fb_type)| BusyPeriod {
+            start: format_utc(s),
+            end: format_utc(e),
+            fb_type,
+        })
+        .collect()
+}
+
+/// A PERIOD value (RFC 5545 §3.3.9): `start/end` or `start/duration`, UTC, end after start.
+fn parse_period(text: &str) -> Option<(Timestamp, Timestamp)> {
+    let (start, rest) = text.split_once('/')?;
+    let start = parse_utc(start)?;
+    let end = if rest.starts_with(['P', 'p', '+']) {
+        let d = Duration::parse(rest)?;
+        if d.negative {
+            return None;
+        }
+        // in UTC a nominal day is 24 hours
+        let secs = d
+            .nominal_days()
+            .checked_mul(86_400)?
+            .checked_add(d.exact_seconds())?;
+        start
+            .checked_add(jiff::SignedDuration::from_secs(secs))
+            .ok()?
+    } else {
+        parse_utc(rest)?
+    };
+    (start < end).then_some((start, end))
+}
+
+/// `YYYYMMDDTHHMMSSZ` as a timestamp; anything else (no `Z`, a date) is `None`.
+fn parse_utc(text: &str) -> Option<Timestamp> {
+    let t = text.trim();
+    let local = t.strip_suffix(['Z', 'z'])?;
+    if local.len() != 15 || !local.is_ascii() {
+        return None;
+    }
+    let dt: DateTime = jiff::fmt::strtime::parse("%Y%m%dT%H%M%S", local)
+        .ok()?
+        .to_datetime()
+        .ok()?;
+    dt.to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()
+        .map(|z| z.timestamp())
+}
+
+fn format_utc(t: Timestamp) -> String {
+    t.strftime("%Y%m%dT%H%M%SZ").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window() -> (Timestamp, Timestamp) {
+        (
+            parse_utc("20060104T140000Z").unwrap(),
+            parse_utc("20060105T220000Z").unwrap(),
+        )
+    }
+
+    /// RFC 4791 §7.10.1's example answer.
+    const RFC_4791_EXAMPLE: &str = "BEGIN:VCALENDAR\r\n\
+VERSION:2.0\r\n\
+PRODID:-//Example Corp.//CalDAV Server//EN\r\n\
+BEGIN:VFREEBUSY\r\n\
+DTSTAMP:20050125T090000Z\r\n\
+DTSTART:20060104T140000Z\r\n\
+DTEND:20060105T220000Z\r\n\
+FREEBUSY;FBTYPE=BUSY-TENTATIVE:20060104T150000Z/PT1H\r\n\
+FREEBUSY:20060104T190000Z/PT1H\r\n\
+END:VFREEBUSY\r\n\
+END:VCALENDAR\r\n";
+
+    fn p(start: &str, end: &str, fb_type: FbType) -> BusyPeriod {
+        BusyPeriod {
+            start: start.into(),
+            end: end.into(),
+            fb_type,
+        }
+    }
+
+    #[test]
+    fn reads_the_rfc_4791_example() {
+        let busy = parse_free_busy(RFC_4791_EXAMPLE, window(), &Limits::default()).unwrap();
+        assert_eq!(
+            busy,
+            [
+                p(
+                    "20060104T150000Z",
+                    "20060104T160000Z",
+                    FbType::BusyTentative
+                ),
+                p("20060104T190000Z", "20060104T200000Z", FbType::Busy),
+            ]
+        );
+    }
+
+    #[test]
+    fn several_periods_per_line_clipped_and_merged_per_type() {
+        let text = "BEGIN:VCALENDAR\r\nBEGIN:VFREEBUSY\r\n\
+FREEBUSY:20060104T120000Z/20060104T150000Z,20060104T143000Z/PT1H\r\n\
+FREEBUSY;FBTYPE=BUSY:20060104T153000Z/PT30M\r\n\
+FREEBUSY;FBTYPE=FREE:20060104T160000Z/PT1H\r\n\
+FREEBUSY;FBTYPE=BUSY-UNAVAILABLE:20060105T210000Z/P1D\r\n\
+FREEBUSY;FBTYPE=X-OOO:20060105T000000Z/P1W,20050101T000000Z/PT1H\r\n\
+END:VFREEBUSY\r\nEND:VCALENDAR\r\n";
+        let busy = parse_free_busy(text, window(), &Limits::default()).unwrap();
+        assert_eq!(
+            busy,
+            [
+                // 12:00-15:00 clipped to 14:00, joined with 14:30-15:30 and the touching 15:30-16:00
+                p("20060104T140000Z", "20060104T160000Z", FbType::Busy),
+                p(
+                    "20060105T000000Z",
+                    "20060105T220000Z",
+                    FbType::Other("X-OOO".into())
+                ),
+                p(
+                    "20060105T210000Z",
+                    "20060105T220000Z",
+                    FbType::BusyUnavailable
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_answers_are_typed_errors() {
+        let kind = |text: &str| {
+            parse_free_busy(text, window(), &Limits::default())
+                .err()
+                .map(|e| e.kind())
+        };
+        let wrap = |line: &str| {
+            format!(
+                "BEGIN:VCALENDAR\r\nBEGIN:VFREEBUSY\r\n{line}\r\nEND:VFREEBUSY\r\nEND:VCALENDAR\r\n"
+            )
+        };
+        assert_eq!(
+            kind("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"),
+            Some(ErrorKind::Protocol)
+        );
+        assert_eq!(kind("<html>"), Some(ErrorKind::Protocol));
+        for bad in [
+            "FREEBUSY:20060104T150000/PT1H",              // not UTC
+            "FREEBUSY:20060104T150000Z",                  // no end
+            "FREEBUSY:20060104T150000Z/-PT1H",            // negative
+            "FREEBUSY:20060104T150000Z/20060104T140000Z", // end before start
+            "FREEBUSY:20060104T150000Z/P99999999999W",    // overflow
+            "FREEBUSY:20061304T150000Z/PT1H",             // month 13
+        ] {
+            assert_eq!(kind(&wrap(bad)), Some(ErrorKind::Protocol), "{bad}");
+        }
+        let many: String = (0..=MAX_BUSY_PERIODS)
+            .map(|_| "20060104T150000Z/PT1H")
+            .collect::<Vec<_>>()
+            .join(",");
+        assert_eq!(
+            kind(&wrap(&format!("FREEBUSY:{many}"))),
+            Some(ErrorKind::LimitExceeded)
+        );
+        let limits = Limits {
+            max_content_lines: 3,
+            ..Limits::default()
+        };
+        assert_eq!(
+            parse_free_busy(&wrap("FREEBUSY:20060104T150000Z/PT1H"), window(), &limits)
+                .err()
+                .map(|e| e.kind()),
+            Some(ErrorKind::LimitExceeded)
+        );
+    }
+
+    #[test]
+    fn the_request_and_a_bad_window() {
+        use crate::auth::Credentials;
+        use crate::op::{Operation, Poll};
+        use crate::session::Config;
+        let session =
+            Session::new(Config::new("https://cal.example.com/", Credentials::None)).unwrap();
+        let mut op =
+            session.free_busy_query("/cal/bob/work", "20060104T140000Z", "20060105T220000Z");
+        let Poll::Send(req) = op.poll() else {
+            panic!("a request");
+        };
+        assert_eq!(req.method.as_str(), "REPORT");
+        assert_eq!(req.url, "https://cal.example.com/cal/bob/work/");
+        assert_eq!(req.header("Depth"), Some("1"));
+        let body = req.body_text().unwrap_or_default();
+        assert!(body.contains("free-busy-query"), "{body}");
+        assert!(
+            body.contains("start=\"20060104T140000Z\" end=\"20060105T220000Z\""),
+            "{body}"
+        );
+        op.handle_response(
+            req.id,
+            crate::HttpResponse::new(200, RFC_4791_EXAMPLE)
+                .with_header("Content-Type", "text/calendar"),
+        );
+        let Poll::Done(Ok(fb)) = op.poll() else {
+            panic!("done");
+        };
+        assert_eq!(fb.busy.len(), 2);
+        for (s, e) in [
+            ("20060105T220000Z", "20060104T140000Z"),
+            ("2006-01-04", "20060105T220000Z"),
+            ("20060104T140000", "20060105T220000Z"),
+        ] {
+            let mut op = session.free_busy_query("/cal/bob/work", s, e);
+            let Poll::Done(Err(err)) = op.poll() else {
+                panic!("refused before sending");
+            };
+            assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        }
+    }
+}
