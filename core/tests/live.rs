@@ -10,7 +10,7 @@ use std::cell::RefCell;
 
 use davkit::{
     CalendarFilter, Change, CollectionKind, CollectionProps, Config, Credentials, DavClient,
-    Discovery, ErrorKind, HttpRequest, HttpResponse, ReqwestTransport, Service, SyncMethod,
+    Discovery, ErrorKind, FbType, HttpRequest, HttpResponse, ReqwestTransport, Service, SyncMethod,
     SyncState, TimeRange, Transport,
 };
 
@@ -510,4 +510,78 @@ async fn xandikos_discovery_request_counts() {
     assert_eq!(one.collections.len(), 1);
     assert_eq!(one.collections[0].url, url);
     assert_eq!(one.collections[0].kind, CollectionKind::Calendar);
+}
+
+/// RFC 4791 §7.10 free-busy-query on a calendar the test fills: two overlapping busy events,
+/// a tentative one and a transparent (free) one; the answer is clipped to the window and
+/// merged per FBTYPE.
+async fn free_busy_round_trip(client: &Client) {
+    let found = client.discover(Service::CalDav).await.expect("discover");
+    let home = found
+        .calendar_home_sets
+        .first()
+        .expect("a calendar home set")
+        .clone();
+    let props = CollectionProps {
+        components: vec!["VEVENT".into()],
+        ..CollectionProps::default()
+    };
+    let cal = client
+        .create_calendar(&home, &unique("live-fb"), props)
+        .await
+        .expect("MKCALENDAR");
+    let put = |uid: &'static str, extra: &'static str, start: &'static str| {
+        let data = event(uid, uid, start).replace("SUMMARY:", &format!("{extra}SUMMARY:"));
+        let url = cal.url.clone();
+        async move {
+            client
+                .create_object(&url, &format!("{uid}.ics"), &data)
+                .await
+                .expect("PUT")
+        }
+    };
+    put("fb-a", "", "20270104T090000Z").await; // 09:00-10:00
+    put("fb-b", "", "20270104T093000Z").await; // 09:30-10:30, merged with a
+    put("fb-c", "STATUS:TENTATIVE\r\n", "20270104T140000Z").await;
+    put("fb-d", "TRANSP:TRANSPARENT\r\n", "20270104T160000Z").await; // free: not listed
+    put("fb-e", "", "20270105T230000Z").await; // 23:00-00:00, clipped at the window's end
+    let fb = client
+        .free_busy_query(&cal.url, "20270104T000000Z", "20270105T233000Z")
+        .await
+        .expect("free-busy-query");
+    let busy: Vec<(String, String, FbType)> = fb
+        .busy
+        .into_iter()
+        .map(|p| (p.start, p.end, p.fb_type))
+        .collect();
+    let p = |s: &str, e: &str, t: FbType| (s.to_owned(), e.to_owned(), t);
+    assert_eq!(
+        busy,
+        [
+            p("20270104T090000Z", "20270104T103000Z", FbType::Busy),
+            p(
+                "20270104T140000Z",
+                "20270104T150000Z",
+                FbType::BusyTentative
+            ),
+            p("20270105T230000Z", "20270105T233000Z", FbType::Busy),
+        ]
+    );
+    client
+        .delete_collection(&cal.url, None)
+        .await
+        .expect("delete calendar");
+}
+
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn radicale_free_busy() {
+    let _home = RADICALE_HOME.lock().await;
+    free_busy_round_trip(&radicale()).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn xandikos_free_busy() {
+    free_busy_round_trip(&xandikos()).await;
 }
