@@ -585,3 +585,39 @@ async fn radicale_free_busy() {
 async fn xandikos_free_busy() {
     free_busy_round_trip(&xandikos()).await;
 }
+
+/// RFC 6638 properties come with the PROPFINDs discovery sends anyway: Radicale names the
+/// principal as its one calendar-user address and says (DAV header on its PROPFIND answer)
+/// that it does not schedule; Xandikos reports an inbox and an outbox.
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn scheduling_in_discovery() {
+    let _home = RADICALE_HOME.lock().await;
+    let r = radicale()
+        .discover(Service::CalDav)
+        .await
+        .expect("discover");
+    let principal = r.principal.clone().expect("a principal");
+    assert_eq!(
+        r.scheduling.auto_schedule,
+        Some(false),
+        "{:?}",
+        r.scheduling
+    );
+    assert!(
+        r.scheduling
+            .user_addresses
+            .iter()
+            .any(|a| principal.ends_with(a.as_str())),
+        "{:?}",
+        r.scheduling
+    );
+    assert_eq!(r.scheduling.outbox_url, None);
+    let x = xandikos()
+        .discover(Service::CalDav)
+        .await
+        .expect("discover");
+    let base = x.principal.clone().expect("a principal");
+    assert_eq!(x.scheduling.inbox_url, Some(format!("{base}inbox")));
+    assert_eq!(x.scheduling.outbox_url, Some(format!("{base}outbox")));
+}
