@@ -229,6 +229,16 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
             .await
     }
 
+    /// Asks for several calendar users' busy time through the organizer's scheduling outbox:
+    /// [`Session::outbox_free_busy`], RFC 6638 §5.
+    pub async fn outbox_free_busy(
+        &self,
+        outbox_url: &str,
+        request: &crate::ops::freebusy::FreeBusyRequest,
+    ) -> Result<Vec<crate::ops::freebusy::RecipientFreeBusy>> {
+        self.run(|s| s.outbox_free_busy(outbox_url, request)).await
+    }
+
     /// Fetches one object.
     pub async fn get_object(&self, url: &str) -> Result<DavObject> {
         self.run(|s| s.get_object(url)).await

@@ -265,6 +265,13 @@ fn execute<P: TokenProvider>(
         "list_collections" => out(block_on(client.list_collections(&s("home_url")))),
         "get_collection" => out(block_on(client.get_collection(&s("url")))),
         "get_object" => out(block_on(client.get_object(&s("url")))),
+        "outbox_free_busy" => {
+            let request: davkit::FreeBusyRequest =
+                serde_json::from_value(op["request"].clone()).expect("request");
+            out(block_on(
+                client.outbox_free_busy(&s("outbox_url"), &request),
+            ))
+        }
         "free_busy_query" => out(block_on(client.free_busy_query(
             &s("calendar_url"),
             &s("start"),
