@@ -621,3 +621,36 @@ async fn scheduling_in_discovery() {
     assert_eq!(x.scheduling.inbox_url, Some(format!("{base}inbox")));
     assert_eq!(x.scheduling.outbox_url, Some(format!("{base}outbox")));
 }
+
+/// RFC 6638 §5 free-busy through the outbox discovery found: Xandikos 0.4.10 answers the POST
+/// with a schedule-response, one row per attendee; with no calendar-user address on its
+/// principal it has no authority to answer (`3.8`), which comes back typed, not as an error.
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn xandikos_outbox_free_busy() {
+    let client = xandikos();
+    let found = client.discover(Service::CalDav).await.expect("discover");
+    let outbox = found.scheduling.outbox_url.clone().expect("an outbox");
+    let attendees = vec![
+        "mailto:bob@example.com".to_owned(),
+        "mailto:carol@example.com".to_owned(),
+    ];
+    let request = davkit::FreeBusyRequest {
+        organizer: "mailto:user@example.com".into(),
+        attendees: attendees.clone(),
+        start: "20270104T000000Z".into(),
+        end: "20270111T000000Z".into(),
+        uid: unique("fb-request"),
+        dtstamp: "20270101T000000Z".into(),
+    };
+    let rows = client
+        .outbox_free_busy(&outbox, &request)
+        .await
+        .expect("outbox POST");
+    let recipients: Vec<&str> = rows.iter().map(|r| r.recipient.as_str()).collect();
+    assert_eq!(recipients, attendees);
+    for row in &rows {
+        assert!(row.request_status.starts_with("3.8"), "{row:?}");
+        assert!(!row.ok && row.busy.is_empty(), "{row:?}");
+    }
+}
