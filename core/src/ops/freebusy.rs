@@ -352,6 +352,67 @@ END:VFREEBUSY\r\nEND:VCALENDAR\r\n";
         );
     }
 
+    /// Merging against a minute-grid oracle on seeded random periods: for each type, the
+    /// merged periods cover exactly the minutes the input covers within the window, and no
+    /// two of them overlap or touch.
+    #[test]
+    fn merge_matches_a_minute_grid() {
+        let w0 = parse_utc("20060104T000000Z").unwrap();
+        let minutes = 24 * 60;
+        let w1 = w0
+            .checked_add(jiff::SignedDuration::from_mins(minutes))
+            .unwrap();
+        let types = [FbType::Busy, FbType::BusyTentative, FbType::BusyUnavailable];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: i64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((seed >> 33) % n as u64) as i64
+        };
+        for _round in 0..200 {
+            let mut lines = String::new();
+            let mut grid = vec![[false; 3]; minutes as usize];
+            for _ in 0..next(12) {
+                let t = next(3) as usize;
+                // periods may start before and end after the window
+                let start = next(minutes + 240) - 120;
+                let len = 1 + next(300);
+                let s = w0
+                    .checked_add(jiff::SignedDuration::from_mins(start))
+                    .unwrap();
+                let fbtype = ["BUSY", "BUSY-TENTATIVE", "BUSY-UNAVAILABLE"][t];
+                lines.push_str(&format!(
+                    "FREEBUSY;FBTYPE={fbtype}:{}/PT{len}M\r\n",
+                    format_utc(s)
+                ));
+                for m in start.max(0)..(start + len).min(minutes) {
+                    grid[m as usize][t] = true;
+                }
+            }
+            let text = format!(
+                "BEGIN:VCALENDAR\r\nBEGIN:VFREEBUSY\r\n{lines}END:VFREEBUSY\r\nEND:VCALENDAR\r\n"
+            );
+            let busy = parse_free_busy(&text, (w0, w1), &Limits::default()).unwrap();
+            let mut got = vec![[false; 3]; minutes as usize];
+            for (t, ty) in types.iter().enumerate() {
+                let mine: Vec<&BusyPeriod> = busy.iter().filter(|p| &p.fb_type == ty).collect();
+                for pair in mine.windows(2) {
+                    assert!(pair[0].end < pair[1].start, "{pair:?} overlap or touch");
+                }
+                for p in mine {
+                    let s = parse_utc(&p.start).unwrap().duration_since(w0).as_mins();
+                    let e = parse_utc(&p.end).unwrap().duration_since(w0).as_mins();
+                    assert!(0 <= s && s < e && e <= minutes, "{p:?}");
+                    for m in s..e {
+                        got[m as usize][t] = true;
+                    }
+                }
+            }
+            assert_eq!(got, grid, "{text}");
+        }
+    }
+
     #[test]
     fn bad_answers_are_typed_errors() {
         let kind = |text: &str| {
