@@ -12,7 +12,7 @@ use url::Url;
 
 use crate::http::HttpResponse;
 use crate::rfc4918::multistatus::Response;
-use crate::xml::{CALDAV, QName};
+use crate::xml::{CALDAV, DAV, QName};
 
 /// `CALDAV:calendar-user-address-set` (RFC 6638 §2.4.1): the user's addresses (`mailto:` ...).
 pub const CALENDAR_USER_ADDRESS_SET: QName = QName::new(CALDAV, "calendar-user-address-set");
@@ -46,6 +46,11 @@ pub struct Scheduling {
     /// wrote them (`mailto:alice@example.com`, a principal URL ...), in the server's order.
     #[serde(default)]
     pub user_addresses: Vec<String>,
+    /// The address the server marks `preferred="1"` in `calendar-user-address-set` (iCloud's
+    /// answers carry this attribute, server-profiles §iCloud props); the one to use as
+    /// ORGANIZER. `None` when none is marked.
+    #[serde(default)]
+    pub preferred_address: Option<String>,
     /// `schedule-inbox-URL`, absolute.
     #[serde(default)]
     pub inbox_url: Option<String>,
@@ -92,15 +97,23 @@ impl Scheduling {
         if self.user_addresses.is_empty()
             && let Some(set) = response.prop(&CALENDAR_USER_ADDRESS_SET)
         {
-            for h in set.hrefs() {
-                let h = h.trim();
-                if h.is_empty() || self.user_addresses.iter().any(|a| a == h) {
+            for e in set.elements().filter(|e| e.name.is(DAV, "href")) {
+                let Some(h) = e.trimmed_text() else {
+                    continue;
+                };
+                let preferred = e
+                    .attribute("preferred")
+                    .is_some_and(|v| matches!(v.trim(), "1" | "true"));
+                if preferred && self.preferred_address.is_none() {
+                    self.preferred_address = Some(h.clone());
+                }
+                if self.user_addresses.contains(&h) {
                     continue;
                 }
                 if self.user_addresses.len() >= MAX_USER_ADDRESSES {
                     break;
                 }
-                self.user_addresses.push(h.to_owned());
+                self.user_addresses.push(h);
             }
         }
     }
@@ -181,6 +194,21 @@ mod tests {
             Some("https://cal.example.com/home/cyrus/calendars/work/")
         );
         assert_eq!(s.auto_schedule, None);
+    }
+
+    #[test]
+    fn icloud_marks_the_preferred_address() {
+        // the shape server-profiles.md describes for iCloud's calendar-user-address-set
+        let body = r#"<multistatus xmlns="DAV:"><response><href>/17149682/principal/</href><propstat><prop><calendar-user-address-set xmlns="urn:ietf:params:xml:ns:caldav"><href xmlns="DAV:">urn:uuid:abc</href><href xmlns="DAV:" preferred="1">mailto:alice@icloud.com</href><href xmlns="DAV:">/17149682/principal/</href></calendar-user-address-set></prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>"#;
+        let base = Url::parse("https://p42-caldav.icloud.com/17149682/principal/").unwrap();
+        let ms = multistatus::parse(body.as_bytes(), base.as_str()).unwrap();
+        let mut s = Scheduling::default();
+        s.read_response(&ms.responses[0], &base);
+        assert_eq!(
+            s.preferred_address.as_deref(),
+            Some("mailto:alice@icloud.com")
+        );
+        assert_eq!(s.user_addresses.len(), 3);
     }
 
     #[test]

@@ -983,6 +983,7 @@ mod tests {
             s,
             Some(crate::Scheduling {
                 user_addresses: vec!["mailto:alice@example.com".into(), "/p/alice/".into()],
+                preferred_address: None,
                 inbox_url: Some("https://dav.example.com/cal/alice/inbox/".into()),
                 outbox_url: Some("https://dav.example.com/cal/alice/outbox/".into()),
                 default_calendar_url: None,
