@@ -44,8 +44,15 @@ export type FetchLike = (url: string, init: {
   redirect: 'follow' | 'manual';
 }) => Promise<Response>;
 
-/** Static credentials. */
-export type StaticAuth = { basic: { username: string; password: string } } | { bearer: string };
+/**
+ * Static credentials: HTTP Basic (RFC 7617), HTTP Digest (RFC 7616: nothing is sent until the
+ * server's 401 challenge, which davkit answers; the password itself never travels) or an OAuth
+ * bearer token (RFC 6750).
+ */
+export type StaticAuth =
+  | { basic: { username: string; password: string } }
+  | { digest: { username: string; password: string } }
+  | { bearer: string };
 
 /**
  * An OAuth token provider: called before each operation (return a cached token) and again with

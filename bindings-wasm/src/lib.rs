@@ -26,11 +26,13 @@ pub use calendar::{expand, parse_calendar, parse_contact, parse_contacts};
 pub use transport::FetchTransport;
 pub use zones::set_zone_source;
 
-/// Credentials as JS passes them: `{ basic: { username, password } }` or `{ bearer: token }`.
+/// Credentials as JS passes them: `{ basic: { username, password } }`,
+/// `{ digest: { username, password } }` or `{ bearer: token }`.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 enum JsCredentials {
     Basic { username: String, password: String },
+    Digest { username: String, password: String },
     Bearer(String),
 }
 
@@ -296,6 +298,9 @@ impl Client {
                 None => Credentials::None,
                 Some(JsCredentials::Basic { username, password }) => {
                     Credentials::basic(username, password)
+                }
+                Some(JsCredentials::Digest { username, password }) => {
+                    Credentials::digest(username, password)
                 }
                 Some(JsCredentials::Bearer(token)) => Credentials::bearer(token),
             };

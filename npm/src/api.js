@@ -112,8 +112,10 @@ function credentialsOf(auth) {
   if (auth == null) return null;
   if (typeof auth === 'string') return { bearer: auth };
   if (auth.basic) return { basic: { username: String(auth.basic.username), password: String(auth.basic.password) } };
+  // RFC 7616: the core answers the server's 401 challenge; the password never travels.
+  if (auth.digest) return { digest: { username: String(auth.digest.username), password: String(auth.digest.password) } };
   if (typeof auth.bearer === 'string') return { bearer: auth.bearer };
-  throw invalid('`auth` must be { basic: { username, password } }, { bearer: token } or an async token provider');
+  throw invalid('`auth` must be { basic: { username, password } }, { digest: { username, password } }, { bearer: token } or an async token provider');
 }
 
 /** `Date` or ISO text -> the CalDAV UTC form `YYYYMMDDTHHMMSSZ` (RFC 4791 §9.9). */

@@ -19,7 +19,8 @@ async function demo(): Promise<void> {
   void lazy;
   const limits: Limits = { maxBodyBytes: 8 * 1024 * 1024, maxCollections: 500 };
   const bounded = new DavClient({ serverUrl: 'https://x/', limits });
-  void oauth; void bearer; void bounded;
+  const digest = new DavClient({ serverUrl: 'https://baikal.example.com/dav.php/', auth: { digest: { username: 'a', password: 'b' } } });
+  void oauth; void bearer; void digest; void bounded;
   const found = await client.discover({ service: 'caldav' });
   const calendars: Collection[] = found.collections.filter((c) => c.kind === 'calendar');
   const stored: string | null = null;

@@ -1,0 +1,180 @@
+// Auth through the public DavClient with a fake `fetch`: an HTTP Digest exchange (RFC 7616,
+// answered by the core: see core/tests/digest.rs for the same flow in Rust), and what the
+// package shows of its secrets: no password, token or `Authorization` value in `String()`,
+// `inspect()` or `JSON.stringify` of a client, its errors, or on the console.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { inspect } from 'node:util';
+import { DavClient, DavError } from '../dist/node.js';
+
+const SERVER = 'http://127.0.0.1:5232/';
+const OBJECT = `${SERVER}alice/cal/a.ics`;
+const REALM = 'SabreDAV';
+const USER = 'alice';
+const PASSWORD = 'Digest-pw-7f3a';
+const ICS = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260105T100000Z\r\nSUMMARY:Hi\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
+
+const sha = (text) => createHash('sha256').update(text).digest('hex');
+
+/** The parameters of an `Authorization: Digest ...` value (quoted values unquoted). */
+function digestParams(value) {
+  assert.ok(value.startsWith('Digest '), `not Digest: ${value}`);
+  const out = {};
+  for (const m of value.slice(7).matchAll(/([A-Za-z-]+)=(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g)) {
+    out[m[1]] = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3];
+  }
+  return out;
+}
+
+function challenge(nonce) {
+  // Basic first: the client must pick Digest for Digest credentials.
+  const value = `Basic realm="${REALM}", Digest realm="${REALM}", qop="auth", algorithm=SHA-256, nonce="${nonce}", opaque="op4que"`;
+  return new Response('', { status: 401, headers: { 'WWW-Authenticate': value } });
+}
+
+/**
+ * A server that knows `password` and accepts only a Digest answer for its nonce, checking the
+ * response hash as RFC 7616 §3.4.1 computes it. Records every request (method, url, headers).
+ */
+function digestServer(password, { status = 200 } = {}) {
+  const requests = [];
+  const fetch = async (url, init = {}) => {
+    const headers = new Headers(init.headers ?? []);
+    const method = init.method ?? 'GET';
+    requests.push({ method, url, headers });
+    const authorization = headers.get('authorization');
+    if (!authorization) return challenge('n1');
+    const p = digestParams(authorization);
+    const ha1 = sha(`${USER}:${REALM}:${password}`);
+    const ha2 = sha(`${method}:${new URL(url).pathname}`);
+    const expected = sha(`${ha1}:${p.nonce}:${p.nc}:${p.cnonce}:auth:${ha2}`);
+    if (p.response !== expected || p.nonce !== 'n1') return challenge('n1');
+    if (status !== 200) return new Response('server trouble', { status });
+    return new Response(ICS, { status: 200, headers: { ETag: '"1"', 'Content-Type': 'text/calendar' } });
+  };
+  return { fetch, requests };
+}
+
+/** Runs `body` with the console captured; returns everything written to it. */
+async function capturingConsole(body) {
+  const methods = ['log', 'info', 'warn', 'error', 'debug', 'trace'];
+  const saved = methods.map((m) => console[m]);
+  const written = [];
+  for (const m of methods) console[m] = (...args) => written.push(args.map((a) => (typeof a === 'string' ? a : inspect(a))).join(' '));
+  try {
+    await body();
+  } finally {
+    methods.forEach((m, i) => { console[m] = saved[i]; });
+  }
+  return written.join('\n');
+}
+
+/** Every way the package's objects may be shown. */
+function shown(value) {
+  let json;
+  try {
+    json = JSON.stringify(value);
+  } catch (e) {
+    json = `unserialisable: ${e.message}`;
+  }
+  const parts = [String(value), inspect(value, { depth: 10, showHidden: true }), json];
+  if (value instanceof Error) parts.push(value.message, value.stack ?? '', inspect(value.cause, { depth: 10 }));
+  return parts.join('\n');
+}
+
+function assertHidden(what, text, secrets) {
+  for (const s of secrets) assert.ok(!text.includes(s), `${what} shows a secret (${s.slice(0, 3)}...)`);
+}
+
+test('digest: the 401 challenge is answered with the right username, realm, uri and hash', async () => {
+  const server = digestServer(PASSWORD);
+  const client = new DavClient({ serverUrl: SERVER, auth: { digest: { username: USER, password: PASSWORD } }, fetch: server.fetch });
+  const object = await client.getObject(OBJECT);
+  assert.equal(object.etag, '"1"');
+  assert.equal(object.events[0].summary, 'Hi');
+  assert.equal(server.requests.length, 2, 'the challenge, then the answer');
+  assert.equal(server.requests[0].headers.get('authorization'), null, 'nothing is sent before the challenge');
+  const answer = server.requests[1].headers.get('authorization');
+  const p = digestParams(answer);
+  assert.equal(p.username, USER);
+  assert.equal(p.realm, REALM);
+  assert.equal(p.uri, '/alice/cal/a.ics');
+  assert.equal(p.nonce, 'n1');
+  assert.equal(p.algorithm, 'SHA-256');
+  assert.equal(p.qop, 'auth');
+  assert.equal(p.opaque, 'op4que');
+  assert.equal(p.nc, '00000001');
+  assert.ok(!answer.includes(PASSWORD), 'the password never travels');
+  assertHidden('the fetched object', shown(object), [PASSWORD, answer]);
+  // The client keeps the challenge: the next call answers at once, counting on.
+  await client.getObject(OBJECT);
+  assert.equal(server.requests.length, 3);
+  assert.equal(digestParams(server.requests[2].headers.get('authorization')).nc, '00000002');
+});
+
+test('digest: a wrong password is Unauthorized and no error shows it', async () => {
+  const wrong = 'Wrong-pw-91c2';
+  const server = digestServer(PASSWORD);
+  const client = new DavClient({ serverUrl: SERVER, auth: { digest: { username: USER, password: wrong } }, fetch: server.fetch });
+  let error;
+  const output = await capturingConsole(async () => {
+    error = await client.getObject(OBJECT).then(() => null, (e) => e);
+  });
+  assert.ok(error instanceof DavError, `expected a DavError, got ${error}`);
+  assert.equal(error.kind, 'Unauthorized');
+  assert.equal(error.status, 401);
+  assert.equal(server.requests.length, 2, 'one answer to the challenge, not a loop');
+  const values = server.requests.map((r) => r.headers.get('authorization')).filter(Boolean);
+  assertHidden('the error', shown(error), [wrong, ...values]);
+  assertHidden('the console', output, [wrong, ...values]);
+  assertHidden('the client', shown(client), [wrong, ...values]);
+});
+
+test('digest: a client that cannot be built says why without the password', () => {
+  assert.throws(() => new DavClient({ serverUrl: 'not a url', auth: { digest: { username: USER, password: PASSWORD } } }),
+    (e) => e instanceof DavError && e.kind === 'InvalidInput' && !shown(e).includes(PASSWORD));
+});
+
+// What an app could print: the client (with every kind of credentials), the errors of failed
+// calls (HTTP status, transport failure, bad input), and the console during the calls.
+const SCHEMES = {
+  basic: { auth: { basic: { username: USER, password: 'Basic-pw-5d1e' } }, secrets: ['Basic-pw-5d1e'] },
+  digest: { auth: { digest: { username: USER, password: PASSWORD } }, secrets: [PASSWORD] },
+  bearer: { auth: { bearer: 'ya29.Bearer-tok-c0ffee' }, secrets: ['ya29.Bearer-tok-c0ffee'] },
+  provider: { auth: async () => 'ya29.Provided-tok-beef', secrets: ['ya29.Provided-tok-beef'] },
+};
+
+for (const [scheme, { auth, secrets }] of Object.entries(SCHEMES)) {
+  test(`secrets (${scheme}): not in the client, its errors or the console`, async () => {
+    const sent = [];
+    let answer = 'status';
+    const fetch = async (url, init = {}) => {
+      const headers = new Headers(init.headers ?? []);
+      if (headers.get('authorization')) sent.push(headers.get('authorization'));
+      if (scheme === 'digest' && !headers.get('authorization')) return challenge('n1');
+      if (answer === 'network') throw new TypeError('fetch failed: connection refused');
+      return new Response('<error>nope</error>', { status: answer === 'forbidden' ? 403 : 500 });
+    };
+    const errors = [];
+    const client = new DavClient({ serverUrl: SERVER, auth, fetch, retry: false });
+    const output = await capturingConsole(async () => {
+      for (answer of ['status', 'forbidden', 'network']) {
+        errors.push(await client.getObject(OBJECT).then(() => null, (e) => e));
+      }
+      answer = 'status';
+      errors.push(await client.sync({ url: `${SERVER}alice/cal/`, kind: 'calendar' }, null).then(() => null, (e) => e));
+      errors.push(await client.getObject('http://[bad/x.ics').then(() => null, (e) => e));
+    });
+    assert.ok(sent.length >= 4, `the credentials were used (${sent.length} requests with them)`);
+    if (scheme === 'digest') for (const v of sent) assert.ok(v.startsWith('Digest '), v);
+    const hidden = [...secrets, ...new Set(sent)];
+    for (const [i, e] of errors.entries()) {
+      assert.ok(e instanceof DavError, `call ${i}: expected a DavError, got ${e}`);
+      assertHidden(`error ${i} (${e.kind})`, shown(e), hidden);
+    }
+    assert.deepEqual(errors.map((e) => e.kind), ['Http', 'Forbidden', 'Transport', 'Http', 'InvalidInput']);
+    assertHidden('the client', shown(client), hidden);
+    assertHidden('the console', output, hidden);
+  });
+}
