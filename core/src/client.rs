@@ -6,7 +6,7 @@ use std::future::Future;
 use std::sync::Mutex;
 
 use crate::auth::Credentials;
-use crate::error::{ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::model::{
     Collection, CollectionKind, DavObject, Discovery, SyncResult, SyncState, WriteResult,
 };
@@ -109,8 +109,7 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
         O: Operation,
         F: Fn(&Session) -> O,
     {
-        let mut attempt = 0;
-        let mut refreshed = false;
+        let mut retries = Retries::default();
         if let Some(tokens) = &self.tokens {
             self.set_token(tokens.token(false).await?);
         }
@@ -120,18 +119,34 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
                 Ok(value) => return Ok(value),
                 Err(e) => e,
             };
-            if error.kind() == ErrorKind::Unauthorized
-                && !refreshed
-                && let Some(tokens) = &self.tokens
-            {
-                refreshed = true;
-                self.set_token(tokens.token(true).await?);
-                continue;
+            if !self.may_retry(&session, &error, &mut retries).await? {
+                return Err(error);
             }
-            match session.retry_policy().delay_ms(attempt, &error) {
-                Some(ms) if self.transport.sleep(ms).await => attempt += 1,
-                _ => return Err(error),
+        }
+    }
+
+    /// After an attempt failed with `error`: refreshes the token once on a 401 (with a token
+    /// provider), or waits the retry policy's delay. Returns whether to try again.
+    async fn may_retry(
+        &self,
+        session: &Session,
+        error: &Error,
+        retries: &mut Retries,
+    ) -> Result<bool> {
+        if error.kind() == ErrorKind::Unauthorized
+            && !retries.refreshed
+            && let Some(tokens) = &self.tokens
+        {
+            retries.refreshed = true;
+            self.set_token(tokens.token(true).await?);
+            return Ok(true);
+        }
+        match session.retry_policy().delay_ms(retries.attempt, error) {
+            Some(ms) if self.transport.sleep(ms).await => {
+                retries.attempt += 1;
+                Ok(true)
             }
+            _ => Ok(false),
         }
     }
 
@@ -293,8 +308,7 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
     /// it returned, after a fresh token or the retry policy's delay; the outcomes of every run
     /// come back together. Store `result.queue` after applying the outcomes.
     pub async fn flush(&self, queue: crate::WriteQueue) -> Result<crate::FlushResult> {
-        let mut attempt = 0;
-        let mut refreshed = false;
+        let mut retries = Retries::default();
         if let Some(tokens) = &self.tokens {
             self.set_token(tokens.token(false).await?);
         }
@@ -308,23 +322,12 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
                 return Ok(crate::FlushResult { outcomes, ..result });
             };
             queue = result.queue;
-            if error.kind() == ErrorKind::Unauthorized
-                && !refreshed
-                && let Some(tokens) = &self.tokens
-            {
-                refreshed = true;
-                self.set_token(tokens.token(true).await?);
-                continue;
-            }
-            match session.retry_policy().delay_ms(attempt, &error) {
-                Some(ms) if self.transport.sleep(ms).await => attempt += 1,
-                _ => {
-                    return Ok(crate::FlushResult {
-                        queue,
-                        outcomes,
-                        stopped: Some(error),
-                    });
-                }
+            if !self.may_retry(&session, &error, &mut retries).await? {
+                return Ok(crate::FlushResult {
+                    queue,
+                    outcomes,
+                    stopped: Some(error),
+                });
             }
         }
     }
@@ -387,4 +390,11 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
     pub async fn gcal_stop(&self, channel: &crate::gcal::Channel) -> Result<()> {
         self.run(|s| s.gcal_stop(channel)).await
     }
+}
+
+/// What [`DavClient`]'s retry loops have spent: rate-limit waits and the one token refresh.
+#[derive(Default)]
+struct Retries {
+    attempt: u32,
+    refreshed: bool,
 }
