@@ -212,8 +212,9 @@ pub struct Expansion {
 /// resource, e.g. `DavObject.data`). Fails with `ICalendar` when the text is not iCalendar.
 #[uniffi::export]
 pub fn parse_events(ics: String) -> Result<Vec<EventSummary>, DavError> {
-    let cal = Calendar::parse(&ics).map_err(ical_error)?;
-    Ok(cal.summaries().into_iter().map(Into::into).collect())
+    // The core's streaming pass: each component is summarised and dropped as it is read.
+    let summaries = Calendar::parse_summaries(&ics).map_err(ical_error)?;
+    Ok(summaries.iter().map(Into::into).collect())
 }
 
 /// Expands the events, to-dos and journals of an iCalendar text (RRULE, RDATE, EXDATE and
