@@ -130,14 +130,14 @@ fn params(seed: u64, rng: &mut Rng) -> Params {
     }
 }
 
-/// Runs one history; the statistics and the first violation, if any. `lossy` swaps in an app
-/// that drops changes (the harness's own test).
-fn run_history(seed: u64, verbose: bool, lossy: bool) -> (Stats, Option<Violation>) {
-    let mut rng = Rng::new(seed);
-    let p = params(seed, &mut rng);
-    if verbose {
-        eprintln!("seed {seed}: {p:?}");
-    }
+/// The seeded server with its collections and first members, the world around it (fault
+/// injector from `rng.fork(1)`, other devices from `rng.fork(2)`) and the client under test,
+/// as both kinds of history start them.
+fn start_world(
+    p: &Params,
+    rng: &mut Rng,
+    verbose: bool,
+) -> (Rc<RefCell<World>>, DavClient<SimTransport, SimTokens>) {
     let mut server = Server::new(p.flavor);
     server.sync_collection = p.sync_collection;
     for &(calendar, members, page) in &p.colls {
@@ -154,7 +154,6 @@ fn run_history(seed: u64, verbose: bool, lossy: bool) -> (Stats, Option<Violatio
     world.max_delay_ms = MAX_DELAY_MS;
     world.verbose = verbose;
     let world = Rc::new(RefCell::new(world));
-
     let mut config = Config::new(format!("{ORIGIN}{ROOT}"), Credentials::None);
     config.profile = Some(p.flavor.profile());
     config.multiget_batch_size = p.batch;
@@ -171,6 +170,18 @@ fn run_history(seed: u64, verbose: bool, lossy: bool) -> (Stats, Option<Violatio
         SimTokens(world.clone()),
     )
     .expect("the simulation's configuration is valid");
+    (world, client)
+}
+
+/// Runs one history; the statistics and the first violation, if any. `lossy` swaps in an app
+/// that drops changes (the harness's own test).
+fn run_history(seed: u64, verbose: bool, lossy: bool) -> (Stats, Option<Violation>) {
+    let mut rng = Rng::new(seed);
+    let p = params(seed, &mut rng);
+    if verbose {
+        eprintln!("seed {seed}: {p:?}");
+    }
+    let (world, client) = start_world(&p, &mut rng, verbose);
     let mut app = App::new(
         world.clone(),
         client,
@@ -400,38 +411,7 @@ fn run_queue_history(seed: u64, verbose: bool) -> (Stats, Option<Violation>) {
     if verbose {
         eprintln!("queue seed {seed}: {p:?}, policy {policy:?}, crashes {crash_per_mille}‰");
     }
-    let mut server = Server::new(p.flavor);
-    server.sync_collection = p.sync_collection;
-    for &(calendar, members, page) in &p.colls {
-        let c = server.add_collection(calendar, page);
-        for _ in 0..members {
-            let uid = server.fresh_uid("s");
-            let data = object_data(calendar, &uid, "initial");
-            server.store(c, &member_name(calendar, &uid), data);
-        }
-    }
-    let injector = Injector::new(rng.fork(1), p.fault_per_mille);
-    let mut world = World::new(server, injector, rng.fork(2), p.concurrent_per_mille);
-    world.max_retries = p.retries;
-    world.max_delay_ms = MAX_DELAY_MS;
-    world.verbose = verbose;
-    let world = Rc::new(RefCell::new(world));
-    let mut config = Config::new(format!("{ORIGIN}{ROOT}"), Credentials::None);
-    config.profile = Some(p.flavor.profile());
-    config.multiget_batch_size = p.batch;
-    config.sync_page_limit = p.page_limit;
-    config.max_parallel_requests = p.parallel;
-    config.retry = RetryPolicy {
-        max_retries: p.retries,
-        initial_delay_ms: 100,
-        max_delay_ms: MAX_DELAY_MS,
-    };
-    let client = DavClient::with_token_provider(
-        config,
-        SimTransport(world.clone()),
-        SimTokens(world.clone()),
-    )
-    .expect("the simulation's configuration is valid");
+    let (world, client) = start_world(&p, &mut rng, verbose);
     let mut app = queue_app::QueueApp::new(world.clone(), client, rng.fork(3), policy);
     app.crash_per_mille = crash_per_mille;
 
