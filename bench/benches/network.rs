@@ -328,6 +328,11 @@ where
     }
 }
 
+/// How many of the resources libdav fetched came with their data.
+fn with_data(resources: &[libdav::FetchedResource]) -> usize {
+    resources.iter().filter(|r| r.content.is_ok()).count()
+}
+
 fn expect(what: &str, got: usize, want: usize) -> Result<(), String> {
     if got == want {
         Ok(())
@@ -563,11 +568,7 @@ impl<C: HttpClient> Libdav<C> {
                         .request(GetCalendarResources::new(path))
                         .await
                         .map_err(|e| format!("calendar-query: {e}"))?;
-                    let ok = fetched
-                        .resources
-                        .iter()
-                        .filter(|r| r.content.is_ok())
-                        .count();
+                    let ok = with_data(&fetched.resources);
                     expect("events with data", ok, s.events)
                 };
                 measure(&self.count, f).await.0
@@ -586,11 +587,7 @@ impl<C: HttpClient> Libdav<C> {
                         .request(GetCalendarResources::new(path).with_hrefs(hrefs))
                         .await
                         .map_err(|e| format!("multiget: {e}"))?;
-                    let ok = fetched
-                        .resources
-                        .iter()
-                        .filter(|r| r.content.is_ok())
-                        .count();
+                    let ok = with_data(&fetched.resources);
                     expect("events with data", ok, s.events)?;
                     Ok(listed.new_sync_token)
                 };
@@ -617,11 +614,7 @@ impl<C: HttpClient> Libdav<C> {
                         .request(GetCalendarResources::new(path).with_hrefs(hrefs))
                         .await
                         .map_err(|e| format!("multiget: {e}"))?;
-                    let ok = fetched
-                        .resources
-                        .iter()
-                        .filter(|r| r.content.is_ok())
-                        .count();
+                    let ok = with_data(&fetched.resources);
                     expect("changed with data", ok, s.changes)
                 };
                 measure(&self.count, f).await.0
