@@ -6,11 +6,12 @@
 
 #![allow(clippy::panic)] // test helpers report failures by panicking
 
+mod common;
+
+use common::{block_on, response};
+
 use std::cell::{Cell, RefCell};
-use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 
 use davkit::queue::{HeldChange, SplitChanges};
 use davkit::{
@@ -423,40 +424,6 @@ impl Transport for Replay<'_> {
         }
         Ok(response)
     }
-}
-
-fn response(dir: &Path, r: &Value) -> HttpResponse {
-    if let Some(message) = r.get("transport_error").and_then(Value::as_str) {
-        return HttpResponse::new(0, message);
-    }
-    let body: Vec<u8> = match r.get("body_file").and_then(Value::as_str) {
-        Some(file) => std::fs::read(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}")),
-        None => r["body"].as_str().unwrap_or("").as_bytes().to_vec(),
-    };
-    let headers = match r.get("headers") {
-        Some(Value::Object(h)) => h
-            .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned()))
-            .collect(),
-        _ => Vec::new(),
-    };
-    HttpResponse {
-        status: r["status"].as_u64().expect("status") as u16,
-        headers,
-        body,
-        final_url: None,
-    }
-}
-
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    for _ in 0..1_000_000 {
-        if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-    panic!("the operation never finished");
 }
 
 /// `expected` is contained in `actual`: objects by key, arrays item by item with equal

@@ -6,10 +6,11 @@
 
 #![allow(clippy::panic)] // test helpers report failures by panicking
 
+mod common;
+
+use common::block_on;
+
 use std::cell::RefCell;
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 
 use davkit::{
     Change, CollectionKind, Config, Credentials, DavClient, HttpRequest, HttpResponse, SyncResult,
@@ -108,18 +109,6 @@ impl Transport for &Scripted {
     async fn send(&self, request: HttpRequest) -> davkit::Result<HttpResponse> {
         Ok(self.answer(&request))
     }
-}
-
-/// Runs a future that never waits for anything outside (the script answers at once).
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    for _ in 0..1_000_000 {
-        if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-    panic!("the operation never finished");
 }
 
 fn client(server: &Scripted) -> DavClient<&Scripted> {

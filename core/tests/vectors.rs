@@ -4,12 +4,13 @@
 
 #![allow(clippy::panic)] // test helpers report failures by panicking
 
+mod common;
+
+use common::{block_on, response};
+
 use std::path::{Path, PathBuf};
 
 use std::cell::{Cell, RefCell};
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 
 use davkit::gcal::{Channel, EventsQuery, Notification, WatchRequest};
 use davkit::{
@@ -159,18 +160,6 @@ impl TokenProvider for Tokens {
     }
 }
 
-/// Runs a future that never waits for anything outside (the replay answers at once).
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    for _ in 0..1_000_000 {
-        if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-    panic!("the operation never finished");
-}
-
 fn body_matches(expected: &Value, request: &HttpRequest) -> bool {
     let body = request.body_text().unwrap_or("");
     match expected.get("body_contains") {
@@ -202,39 +191,6 @@ fn check_request(name: &str, expected: &Value, request: &HttpRequest) {
                 other => panic!("{name}: bad header expectation {other}"),
             }
         }
-    }
-}
-
-fn response(dir: &Path, r: &Value) -> HttpResponse {
-    let body: Vec<u8> = if let Some(file) = r.get("body_file").and_then(Value::as_str) {
-        std::fs::read(dir.join(file)).unwrap_or_else(|e| panic!("body_file {file}: {e}"))
-    } else if let Some(b64) = r.get("body_base64").and_then(Value::as_str) {
-        use base64::Engine as _;
-        base64::engine::general_purpose::STANDARD
-            .decode(b64)
-            .expect("body_base64")
-    } else {
-        r.get("body")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .as_bytes()
-            .to_vec()
-    };
-    let headers = match r.get("headers") {
-        Some(Value::Object(h)) => h
-            .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned()))
-            .collect(),
-        _ => Vec::new(),
-    };
-    if let Some(message) = r.get("transport_error").and_then(Value::as_str) {
-        return HttpResponse::new(0, message);
-    }
-    HttpResponse {
-        status: r["status"].as_u64().expect("status") as u16,
-        headers,
-        body,
-        final_url: opt_str(r, "final_url"),
     }
 }
 

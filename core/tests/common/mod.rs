@@ -1,0 +1,63 @@
+//! Helpers shared by the replay tests (`vectors.rs`, `queue.rs`, `sync_requests.rs`).
+
+#![allow(dead_code)] // each test crate uses its own share of these
+#![allow(clippy::panic)] // test helpers report failures by panicking
+
+use std::future::Future;
+use std::path::Path;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use davkit::HttpResponse;
+use serde_json::Value;
+
+/// Runs a future that never waits for anything outside (a replay or script answers at once).
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..1_000_000 {
+        if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+    panic!("the operation never finished");
+}
+
+/// A recorded response (`tests/vectors/README.md`): `status`, `headers`, the body as `body`,
+/// `body_file` (beside the vector) or `body_base64`, `final_url`; `transport_error` is a
+/// failure to send, status 0 with the message as its body.
+pub fn response(dir: &Path, r: &Value) -> HttpResponse {
+    let body: Vec<u8> = if let Some(file) = r.get("body_file").and_then(Value::as_str) {
+        std::fs::read(dir.join(file)).unwrap_or_else(|e| panic!("body_file {file}: {e}"))
+    } else if let Some(b64) = r.get("body_base64").and_then(Value::as_str) {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .expect("body_base64")
+    } else {
+        r.get("body")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .as_bytes()
+            .to_vec()
+    };
+    let headers = match r.get("headers") {
+        Some(Value::Object(h)) => h
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned()))
+            .collect(),
+        _ => Vec::new(),
+    };
+    if let Some(message) = r.get("transport_error").and_then(Value::as_str) {
+        return HttpResponse::new(0, message);
+    }
+    HttpResponse {
+        status: r["status"].as_u64().expect("status") as u16,
+        headers,
+        body,
+        final_url: r
+            .get("final_url")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+    }
+}
