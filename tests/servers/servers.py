@@ -1,24 +1,25 @@
 #!/usr/bin/env python3
-"""Start throw-away Radicale and Xandikos servers on 127.0.0.1 for davkit's live tests.
+"""Start throw-away Radicale, Xandikos and DAViCal servers on 127.0.0.1 for davkit's live tests.
 
-    servers.py [--only radicale|xandikos] [--seed] run -- CMD ARGS...
-    servers.py [--only radicale|xandikos] [--seed] serve
+    servers.py [--only radicale|xandikos|davical[,...]] [--seed] run -- CMD ARGS...
+    servers.py [--only radicale|xandikos|davical[,...]] [--seed] serve
 
 `run` starts the servers, runs CMD with DAVKIT_* environment variables, stops the
 servers (also on Ctrl-C / SIGTERM), deletes the temporary directory and exits with
 CMD's exit code. `serve` prints `export DAVKIT_...=...` lines and waits until killed.
 Exit code 125 means the rig itself failed (venv, server start, seeding).
 
-Stdlib only; works with any python3 >= 3.8. The servers run from <repo>/.venv, which
-is created or refreshed by setup-venv.sh (called automatically unless --no-setup).
+Stdlib only; works with any python3 >= 3.9. Radicale and Xandikos run from <repo>/.venv,
+which is created or refreshed by setup-venv.sh (called automatically unless --no-setup).
+DAViCal (davical.py) runs from Debian's packages, installed with apt-get when missing;
+without --only it is left out, with a message, when that is impossible (not root, no apt),
+unless DAVKIT_REQUIRE_LIVE=1.
 """
 
 import argparse
-import http.client
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,13 +28,14 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from rig import RigError, Server, START_TIMEOUT, STOP_GRACE, ERROR_MARKERS, free_ports, log  # noqa: E402
 REPO = HERE.parent.parent
 VENV = REPO / ".venv"
 VENV_PY = VENV / "bin" / "python"
 
 USERS = [("alice", "alice-pass"), ("bob", "bob-pass")]
-START_TIMEOUT = 20.0  # seconds per server
-STOP_GRACE = 5.0  # seconds between SIGTERM and SIGKILL
+SERVERS = ["radicale", "xandikos", "davical"]
 RIG_FAILURE = 125
 
 CORS_HEADERS = {
@@ -47,43 +49,12 @@ CORS_HEADERS = {
 }
 
 
-class RigError(Exception):
-    pass
-
-
 class Stop(BaseException):
     """Raised from the signal handler so that cleanup runs in `finally` blocks."""
 
     def __init__(self, signum):
         super().__init__(signum)
         self.signum = signum
-
-
-def log(msg):
-    print("servers: " + msg, file=sys.stderr, flush=True)
-
-
-def _set_pdeathsig():
-    """In the child: get SIGTERM if servers.py dies without cleaning up (Linux only)."""
-    try:
-        import ctypes
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
-
-
-def free_ports(n):
-    socks = []
-    try:
-        for _ in range(n):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 def bcrypt_hashes(passwords):
@@ -98,71 +69,6 @@ def bcrypt_hashes(passwords):
         out = subprocess.run([str(VENV_PY), "-c", code, *passwords], check=True,
                              stdout=subprocess.PIPE, text=True).stdout
         return out.split()
-
-
-class Server:
-    def __init__(self, name, argv, port, log_path, cwd):
-        self.name = name
-        self.argv = argv
-        self.port = port
-        self.url = "http://127.0.0.1:%d/" % port
-        self.log_path = log_path
-        self.cwd = cwd
-        self.proc = None
-
-    def start(self):
-        with open(self.log_path, "wb") as logf:
-            self.proc = subprocess.Popen(
-                self.argv, cwd=self.cwd, stdin=subprocess.DEVNULL, stdout=logf,
-                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_set_pdeathsig)
-
-    def log_tail(self, n=30):
-        try:
-            with open(self.log_path, encoding="utf-8", errors="replace") as f:
-                lines = f.read().splitlines()
-        except OSError:
-            return "(no log)"
-        return "\n".join(lines[-n:]) or "(empty log)"
-
-    def wait_ready(self, timeout=START_TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while True:
-            rc = self.proc.poll()
-            if rc is not None:
-                raise RigError("%s exited with code %s before answering HTTP. Log tail:\n%s"
-                               % (self.name, rc, self.log_tail()))
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                try:
-                    conn.request("OPTIONS", "/")
-                    conn.getresponse().read()
-                    return
-                finally:
-                    conn.close()
-            except (OSError, http.client.HTTPException):
-                pass
-            if time.monotonic() > deadline:
-                raise RigError("%s did not answer HTTP on %s within %.0f s. Log tail:\n%s"
-                               % (self.name, self.url, timeout, self.log_tail()))
-            time.sleep(0.05)
-
-    def stop(self):
-        p = self.proc
-        if p is None or p.poll() is not None:
-            return
-        try:
-            os.killpg(p.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            p.wait(STOP_GRACE)
-        except subprocess.TimeoutExpired:
-            log("%s ignored SIGTERM for %.0f s, killing it" % (self.name, STOP_GRACE))
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            p.wait()
 
 
 def radicale_server(tmp, port):
@@ -210,14 +116,40 @@ def ensure_venv():
         raise RigError("setup-venv.sh failed with code %d" % r.returncode)
 
 
+def selected_servers(args):
+    """The servers to start: --only's list, or all three, DAViCal only when it is installed
+    or can be installed (apt-get, as root) unless --only names it or DAVKIT_REQUIRE_LIVE=1
+    (then not being able to is a rig failure)."""
+    which = args.only or list(SERVERS)
+    if "davical" in which:
+        import davical
+        required = bool(args.only) or os.environ.get("DAVKIT_REQUIRE_LIVE") == "1"
+        try:
+            spent = davical.ensure_installed()
+            if spent:
+                log("DAViCal's packages installed in %.1f s" % spent)
+        except RigError as e:
+            if required:
+                raise
+            log("DAViCal left out (%s); DAVKIT_DAVICAL_* are not set" % e)
+            which = [w for w in which if w != "davical"]
+    return which
+
+
 def start_servers(args, tmp, servers):
     """Start the selected servers (appended to `servers` at once, so the caller can always
     stop them), wait for them, seed if asked. Returns the env dict."""
-    which = [args.only] if args.only else ["radicale", "xandikos"]
-    ports = free_ports(len(which))
+    which = selected_servers(args)
+    ports = free_ports(len(which) + 1)
     t0 = time.monotonic()
     for name, port in zip(which, ports):
-        s = radicale_server(tmp, port) if name == "radicale" else xandikos_server(tmp, port)
+        if name == "radicale":
+            s = radicale_server(tmp, port)
+        elif name == "xandikos":
+            s = xandikos_server(tmp, port)
+        else:
+            import davical
+            s = davical.DavicalServer(tmp, port, ports[-1])
         servers.append(s)
         s.start()
     for s in servers:
@@ -233,8 +165,10 @@ def start_servers(args, tmp, servers):
             env["DAVKIT_RADICALE_USER2"] = USERS[1][0]
             env["DAVKIT_RADICALE_PASSWORD2"] = USERS[1][1]
             env["DAVKIT_RADICALE_STORAGE"] = str(s.cwd / "collections")
-        else:
+        elif s.name == "xandikos":
             env["DAVKIT_XANDIKOS_URL"] = s.url
+        else:
+            env.update(s.env())
 
     msg = "%s ready in %.2f s" % (", ".join("%s %s" % (s.name, s.url) for s in servers), t_ready)
     if args.seed:
@@ -245,6 +179,9 @@ def start_servers(args, tmp, servers):
         for s in servers:
             if s.name == "radicale":
                 jobs.append((s.name, (s.url, USERS[0][0], USERS[0][1]), {}))
+            elif s.name == "davical":
+                jobs.append((s.name, (s.url, env["DAVKIT_DAVICAL_USER"],
+                                      env["DAVKIT_DAVICAL_PASSWORD"]), {}))
             else:
                 jobs.append((s.name, (s.url, "user", ""),
                              {"calendar_home": s.url + "user/calendars/",
@@ -290,24 +227,25 @@ def run_child(cmd, env):
 
 
 def report_server_errors(servers):
-    """After a failed run, print each server's error lines (tracebacks and ERROR records),
-    so that a 500 seen by a test can be told apart from a davkit fault in CI output."""
+    """After a failed run, print each server's error lines (tracebacks and ERROR records;
+    for DAViCal, PHP errors and PostgreSQL's ERROR/FATAL lines), so that a 500 seen by a
+    test can be told apart from a davkit fault in CI output."""
     for s in servers:
-        try:
-            with open(s.log_path, encoding="utf-8", errors="replace") as f:
-                lines = f.read().splitlines()
-        except OSError:
-            continue
-        keep = [i for i, line in enumerate(lines)
-                if "ERROR" in line or "Traceback" in line or "Error:" in line]
-        if not keep:
-            continue
-        shown = set()
-        for i in keep[-5:]:
-            shown.update(range(i, min(i + 25, len(lines))))
-        log("%s logged errors (last %d of %d shown):\n%s" % (
-            s.name, min(5, len(keep)), len(keep),
-            "\n".join(lines[i] for i in sorted(shown))))
+        for label, path in s.error_logs():
+            try:
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    lines = f.read().splitlines()
+            except OSError:
+                continue
+            keep = [i for i, line in enumerate(lines) if any(m in line for m in ERROR_MARKERS)]
+            if not keep:
+                continue
+            shown = set()
+            for i in keep[-5:]:
+                shown.update(range(i, min(i + 25, len(lines))))
+            log("%s logged errors (last %d of %d shown):\n%s" % (
+                label, min(5, len(keep)), len(keep),
+                "\n".join(lines[i] for i in sorted(shown))))
 
 
 def serve_forever(servers, env):
@@ -318,7 +256,7 @@ def serve_forever(servers, env):
     while True:
         time.sleep(1)
         for s in servers:
-            rc = s.proc.poll()
+            rc = s.exit_code()
             if rc is not None:
                 raise RigError("%s exited with code %s. Log tail:\n%s" % (s.name, rc, s.log_tail()))
 
@@ -328,6 +266,14 @@ def shlex_quote(v):
     return shlex.quote(v)
 
 
+def server_list(text):
+    names = [n for n in text.split(",") if n]
+    bad = [n for n in names if n not in SERVERS]
+    if bad or not names:
+        raise argparse.ArgumentTypeError("choose from %s" % ", ".join(SERVERS))
+    return list(dict.fromkeys(names))
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     cmd = []
@@ -335,13 +281,15 @@ def main(argv=None):
         i = argv.index("--")
         argv, cmd = argv[:i], argv[i + 1:]
     p = argparse.ArgumentParser(
-        description="Throw-away Radicale/Xandikos servers for davkit live tests.",
-        usage="%(prog)s [--only radicale|xandikos] [--seed] [--no-setup] [--keep] "
-              "{run -- CMD ARGS... | serve}")
+        description="Throw-away Radicale/Xandikos/DAViCal servers for davkit live tests.",
+        usage="%(prog)s [--only radicale|xandikos|davical[,...]] [--seed] [--no-setup] "
+              "[--keep] {run -- CMD ARGS... | serve}")
     p.add_argument("command", choices=["run", "serve"])
-    p.add_argument("--only", choices=["radicale", "xandikos"], help="start just one server")
+    p.add_argument("--only", type=server_list, metavar="NAME[,NAME...]",
+                   help="start just these servers (radicale, xandikos, davical)")
     p.add_argument("--seed", action="store_true",
-                   help="seed tests/servers/sample/ into Radicale (alice) and Xandikos (/user/)")
+                   help="seed tests/servers/sample/ into Radicale (alice), Xandikos (/user/) "
+                        "and DAViCal (alice)")
     p.add_argument("--no-setup", action="store_true", help="do not run setup-venv.sh first")
     p.add_argument("--keep", action="store_true", help="keep the temporary directory (debugging)")
     args = p.parse_args(argv)
