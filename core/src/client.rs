@@ -308,6 +308,24 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
     /// it returned, after a fresh token or the retry policy's delay; the outcomes of every run
     /// come back together. Store `result.queue` after applying the outcomes.
     pub async fn flush(&self, queue: crate::WriteQueue) -> Result<crate::FlushResult> {
+        self.flush_hooked(queue, None).await
+    }
+
+    /// [`flush`](Self::flush) with the app's own conflict resolution: `hook` is asked about
+    /// every conflict before the entry's policy (see [`crate::queue::ConflictHook`]).
+    pub async fn flush_with(
+        &self,
+        queue: crate::WriteQueue,
+        hook: crate::queue::ConflictHook,
+    ) -> Result<crate::FlushResult> {
+        self.flush_hooked(queue, Some(hook)).await
+    }
+
+    async fn flush_hooked(
+        &self,
+        queue: crate::WriteQueue,
+        hook: Option<crate::queue::ConflictHook>,
+    ) -> Result<crate::FlushResult> {
         let mut retries = Retries::default();
         if let Some(tokens) = &self.tokens {
             self.set_token(tokens.token(false).await?);
@@ -316,7 +334,11 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
         let mut queue = queue;
         loop {
             let session = self.session();
-            let mut result = drive(session.flush(queue), &self.transport).await?;
+            let mut flush = session.flush(queue);
+            if let Some(hook) = &hook {
+                flush = flush.with_hook(hook.clone());
+            }
+            let mut result = drive(flush, &self.transport).await?;
             outcomes.append(&mut result.outcomes);
             let Some(error) = result.stopped.take() else {
                 return Ok(crate::FlushResult { outcomes, ..result });

@@ -579,3 +579,141 @@ fn replay_queue_vectors() {
     }
     eprintln!("{} queue vectors, {steps} steps", files.len());
 }
+
+// ---- the app's conflict hook ----
+
+fn put_412_then_get(server: &str) -> Vec<Value> {
+    vec![
+        json!({ "request": { "method": "PUT", "url": A, "headers": { "if-match": "\"e1\"" } },
+                "response": { "status": 412, "headers": {} } }),
+        json!({ "request": { "method": "GET", "url": A },
+                "response": { "status": 200, "headers": { "etag": "\"s2\"" }, "body": server } }),
+    ]
+}
+
+fn hooked_flush(
+    policy: Policy,
+    exchanges: Vec<Value>,
+    hook: davkit::queue::ConflictHook,
+) -> davkit::Result<FlushResult> {
+    let mut q = WriteQueue::with_policy(policy);
+    q.enqueue_update(A, &ev("local"), "\"e1\"", Some(&ev("base")))?;
+    q.begin_flush();
+    let replay = Replay::new("hook", Path::new("."), exchanges);
+    let client = DavClient::new(Config::new(C, Credentials::None), &replay)?;
+    let result = block_on(client.flush_with(q, hook))?;
+    let unused = replay.exchanges.borrow().iter().filter(|(_, u)| !u).count();
+    assert_eq!(unused, 0, "every recorded exchange is requested");
+    Ok(result)
+}
+
+#[test]
+fn a_hook_writes_the_apps_merge_over_the_server_version() -> davkit::Result<()> {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let hook: davkit::queue::ConflictHook = std::sync::Arc::new(move |c| {
+        let server = c.server?.data.clone()?;
+        if let Ok(mut s) = record.lock() {
+            s.push((c.local?.to_owned(), c.base?.to_owned(), server, c.policy));
+        }
+        Some(davkit::queue::HookDecision::Write(ev("merged by the app")))
+    });
+    let mut exchanges = put_412_then_get(&ev("server"));
+    exchanges.push(json!({
+        "request": { "method": "PUT", "url": A, "headers": { "if-match": "\"s2\"" },
+                     "body_contains": ["SUMMARY:merged by the app"] },
+        "response": { "status": 204, "headers": { "etag": "\"s3\"" } } }));
+    let r = hooked_flush(Policy::KeepBoth, exchanges, hook)?;
+    assert!(r.queue.is_empty(), "{r:?}");
+    assert_eq!(r.outcomes.len(), 1);
+    assert_eq!(
+        r.outcomes[0].kind,
+        OutcomeKind::Written {
+            etag: Some("\"s3\"".into()),
+            data: Some(ev("merged by the app")),
+            how: Resolved::Merged,
+        }
+    );
+    // The hook saw all three versions and the policy it overrode.
+    let seen = seen.lock().map(|s| s.clone()).unwrap_or_default();
+    assert_eq!(
+        seen,
+        vec![(ev("local"), ev("base"), ev("server"), Policy::KeepBoth)]
+    );
+    Ok(())
+}
+
+#[test]
+fn a_hook_that_does_not_decide_leaves_it_to_the_policy() -> davkit::Result<()> {
+    let hook: davkit::queue::ConflictHook = std::sync::Arc::new(|_| None);
+    let r = hooked_flush(Policy::KeepBoth, put_412_then_get(&ev("server")), hook)?;
+    let e = only(&r.queue);
+    assert!(matches!(e.state, EntryState::Conflict { .. }), "{e:?}");
+    match &r.outcomes[0].kind {
+        OutcomeKind::Conflict {
+            local,
+            base,
+            server,
+            ..
+        } => {
+            assert_eq!(local.as_deref(), Some(ev("local").as_str()));
+            assert_eq!(base.as_deref(), Some(ev("base").as_str()));
+            assert_eq!(
+                server.as_ref().and_then(|o| o.data.as_deref()),
+                Some(ev("server").as_str())
+            );
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    Ok(())
+}
+
+#[test]
+fn a_hook_keeping_the_server_reports_the_dropped_local_change() -> davkit::Result<()> {
+    let hook: davkit::queue::ConflictHook =
+        std::sync::Arc::new(|_| Some(davkit::queue::HookDecision::KeepServer));
+    let r = hooked_flush(Policy::LocalWins, put_412_then_get(&ev("server")), hook)?;
+    assert!(r.queue.is_empty());
+    match &r.outcomes[0].kind {
+        OutcomeKind::ServerKept {
+            local,
+            server,
+            policy,
+        } => {
+            assert_eq!(local.as_deref(), Some(ev("local").as_str()));
+            assert_eq!(
+                server.as_ref().and_then(|o| o.etag.as_deref()),
+                Some("\"s2\"")
+            );
+            assert_eq!(*policy, Policy::ServerWins);
+        }
+        other => panic!("expected server kept, got {other:?}"),
+    }
+    Ok(())
+}
+
+#[test]
+fn a_hook_can_recreate_an_object_gone_on_the_server() -> davkit::Result<()> {
+    let hook: davkit::queue::ConflictHook = std::sync::Arc::new(|c| {
+        c.server
+            .is_none()
+            .then(|| davkit::queue::HookDecision::Write(ev("restored")))
+    });
+    let exchanges = vec![
+        json!({ "request": { "method": "PUT", "url": A, "headers": { "if-match": "\"e1\"" } },
+                "response": { "status": 412, "headers": {} } }),
+        json!({ "request": { "method": "GET", "url": A },
+                "response": { "status": 404, "headers": {} } }),
+        json!({ "request": { "method": "PUT", "url": A, "headers": { "if-none-match": "*" },
+                             "body_contains": ["SUMMARY:restored"] },
+                "response": { "status": 201, "headers": { "etag": "\"n1\"" } } }),
+    ];
+    let r = hooked_flush(Policy::KeepBoth, exchanges, hook)?;
+    assert!(r.queue.is_empty(), "{r:?}");
+    assert!(
+        matches!(&r.outcomes[0].kind, OutcomeKind::Written { how: Resolved::Merged, etag: Some(e), .. } if e == "\"n1\""),
+        "{:?}",
+        r.outcomes
+    );
+    Ok(())
+}

@@ -34,7 +34,8 @@ use crate::session::Session;
 
 use super::merge;
 use super::{
-    Entry, EntryOp, EntryState, FlushResult, Outcome, OutcomeKind, Policy, Resolved, WriteQueue,
+    ConflictCase, ConflictHook, Entry, EntryOp, EntryState, FlushResult, HookDecision, Outcome,
+    OutcomeKind, Policy, Resolved, WriteQueue,
 };
 
 /// How many times one entry may be written again after a conflict or a rebase in one flush
@@ -139,6 +140,8 @@ pub struct Flush {
     searching: Option<String>,
     failed: Option<Error>,
     done: bool,
+    /// The app's conflict resolution, asked before the policy.
+    hook: Option<ConflictHook>,
 }
 
 impl std::fmt::Debug for Flush {
@@ -187,7 +190,16 @@ impl Session {
             listed: Vec::new(),
             failed,
             done: false,
+            hook: None,
         }
+    }
+}
+
+impl Flush {
+    /// Asks `hook` about every conflict before the entry's policy (see [`ConflictHook`]).
+    pub fn with_hook(mut self, hook: ConflictHook) -> Self {
+        self.hook = Some(hook);
+        self
     }
 }
 
@@ -577,11 +589,43 @@ impl Flush {
     fn conflict(&mut self, e: Entry, server: Option<DavObject>, reason: &str) {
         let policy = self.policy(&e);
         let local = e.op.data().map(str::to_owned);
-        let decision = match policy {
+        let hooked = self.hook.as_ref().and_then(|hook| {
+            hook(&ConflictCase {
+                entry: &e,
+                local: local.as_deref(),
+                base: e.base_data.as_deref(),
+                server: server.as_ref(),
+                policy,
+                reason,
+            })
+        });
+        let (decision, policy) = match hooked {
+            Some(HookDecision::KeepBoth) => (Decision::Keep, policy),
+            Some(HookDecision::KeepServer) => (Decision::Server, Policy::ServerWins),
+            Some(HookDecision::KeepLocal) => (Decision::Local, policy),
+            Some(HookDecision::Write(data)) => (Decision::Merged(data), policy),
+            None => (
+                self.decide(policy, &e, local.as_deref(), server.as_ref()),
+                policy,
+            ),
+        };
+        self.apply_decision(decision, policy, e, local, server, reason);
+    }
+
+    /// What a policy decides about a conflict.
+    fn decide(
+        &self,
+        policy: Policy,
+        e: &Entry,
+        local: Option<&str>,
+        server: Option<&DavObject>,
+    ) -> Decision {
+        let server = server.and_then(|o| o.data.as_deref());
+        match policy {
             Policy::KeepBoth => Decision::Keep,
             Policy::ServerWins => Decision::Server,
             Policy::LocalWins => Decision::Local,
-            Policy::NewestWins => match (&local, server.as_ref().and_then(|o| o.data.as_deref())) {
+            Policy::NewestWins => match (local, server) {
                 (Some(l), Some(s)) => match (merge::modified(l), merge::modified(s)) {
                     (Some(a), Some(b)) if a > b => Decision::Local,
                     (Some(a), Some(b)) if a < b => Decision::Server,
@@ -589,18 +633,25 @@ impl Flush {
                 },
                 _ => Decision::Keep,
             },
-            Policy::Merge => match (
-                &local,
-                e.base_data.as_deref(),
-                server.as_ref().and_then(|o| o.data.as_deref()),
-            ) {
+            Policy::Merge => match (local, e.base_data.as_deref(), server) {
                 (Some(l), Some(b), Some(s)) => match merge::merge(b, l, s) {
                     Some(m) => Decision::Merged(m),
                     None => Decision::Keep,
                 },
                 _ => Decision::Keep,
             },
-        };
+        }
+    }
+
+    fn apply_decision(
+        &mut self,
+        decision: Decision,
+        policy: Policy,
+        e: Entry,
+        local: Option<String>,
+        server: Option<DavObject>,
+        reason: &str,
+    ) {
         let can_write = server.as_ref().is_none_or(|o| o.etag.is_some());
         match decision {
             Decision::Server => {
@@ -620,6 +671,14 @@ impl Flush {
             },
             Decision::Merged(merged) if can_write => {
                 let Some(obj) = server else {
+                    // Gone on the server: created again with the merged data (a hook's
+                    // decision; a deletion cannot be "merged" into data).
+                    if let Some(w) = &mut self.work
+                        && w.entry.op != EntryOp::Delete
+                    {
+                        w.entry.op = EntryOp::Update { data: merged };
+                        return self.recreate(Resolved::Merged);
+                    }
                     return self.conflict_kept(e, None, reason);
                 };
                 if obj.data.as_deref().is_some_and(|s| self.holds(&merged, s)) {

@@ -324,6 +324,60 @@ pub enum OutcomeKind {
     },
 }
 
+/// A conflict as a [`ConflictHook`] sees it: the entry, both versions and the base.
+#[derive(Clone, Copy, Debug)]
+pub struct ConflictCase<'a> {
+    /// The queued entry (as the flush is writing it: a rebase may have moved its base).
+    pub entry: &'a Entry,
+    /// The local change (`None`: a deletion).
+    pub local: Option<&'a str>,
+    /// The version the change was made on, when the app gave it.
+    pub base: Option<&'a str>,
+    /// The server's version (`None`: the object is gone on the server).
+    pub server: Option<&'a DavObject>,
+    /// The policy that applies when the hook does not decide (the entry's, else the queue's).
+    pub policy: Policy,
+    /// A short explanation.
+    pub reason: &'a str,
+}
+
+/// What a [`ConflictHook`] decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HookDecision {
+    /// Keep both sides, as [`Policy::KeepBoth`] does: the entry stays queued, conflicted.
+    KeepBoth,
+    /// The server's version stays; reported as [`OutcomeKind::ServerKept`] with
+    /// [`Policy::ServerWins`].
+    KeepServer,
+    /// The local change is written over the server's version (as [`Policy::LocalWins`]).
+    KeepLocal,
+    /// This data (the app's merge) is written over the server's version (`If-Match` on the
+    /// ETag just read, or `If-None-Match: *` when the object is gone), reported as
+    /// [`Resolved::Merged`].
+    Write(String),
+}
+
+/// The app's own conflict resolution, consulted for every conflict a flush meets before the
+/// policy is ([`Flush::with_hook`], [`DavClient::flush_with`](crate::DavClient::flush_with)):
+/// `Some` decides, `None` leaves it to the entry's [`Policy`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use davkit::queue::{ConflictCase, ConflictHook, HookDecision, merge};
+///
+/// // Merge field by field; when both sides changed the same field, keep the server's.
+/// let hook: ConflictHook = Arc::new(|c: &ConflictCase<'_>| {
+///     let (local, base, server) = (c.local?, c.base?, c.server?.data.as_deref()?);
+///     Some(match merge::merge(base, local, server) {
+///         Some(merged) => HookDecision::Write(merged),
+///         None => HookDecision::KeepServer,
+///     })
+/// });
+/// # let _ = hook;
+/// ```
+pub type ConflictHook =
+    std::sync::Arc<dyn Fn(&ConflictCase<'_>) -> Option<HookDecision> + Send + Sync>;
+
 /// What a flush returns.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlushResult {
