@@ -42,6 +42,23 @@ pub trait Operation {
     fn handle_transport_error(&mut self, id: RequestId, error: Error);
 }
 
+/// An operation driven through a reference (so that the caller keeps it after [`drive`]).
+impl<O: Operation + ?Sized> Operation for &mut O {
+    type Output = O::Output;
+
+    fn poll(&mut self) -> Poll<Self::Output> {
+        (**self).poll()
+    }
+
+    fn handle_response(&mut self, id: RequestId, response: HttpResponse) {
+        (**self).handle_response(id, response);
+    }
+
+    fn handle_transport_error(&mut self, id: RequestId, error: Error) {
+        (**self).handle_transport_error(id, error);
+    }
+}
+
 /// The host's HTTP stack.
 ///
 /// Implementations send the request as given (method, URL, headers, body), should not follow

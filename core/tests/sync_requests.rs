@@ -323,3 +323,72 @@ fn the_first_row_of_a_member_in_a_sync_answer_counts() {
         "one report per sync, no multiget"
     );
 }
+
+/// [`Scripted`], but every `fail_every`-th request is answered 429 (retry at once), and the
+/// transport can wait, so the client runs the operation again.
+struct RateLimited {
+    inner: Scripted,
+    fail_every: usize,
+    count: RefCell<usize>,
+}
+
+impl Transport for &RateLimited {
+    async fn send(&self, request: HttpRequest) -> davkit::Result<HttpResponse> {
+        let n = {
+            let mut count = self.count.borrow_mut();
+            *count += 1;
+            *count
+        };
+        if n % self.fail_every == 0 {
+            self.inner.log.borrow_mut().push("429".into());
+            let mut r = HttpResponse::new(429, "");
+            r.headers.push(("Retry-After".into(), "0".into()));
+            return Ok(r);
+        }
+        Ok(self.inner.answer(&request))
+    }
+
+    async fn sleep(&self, _ms: u64) -> bool {
+        true
+    }
+}
+
+#[test]
+fn a_rate_limited_batch_is_run_again_from_the_same_state() {
+    // The client hands the state to the operation (no copy per attempt) and takes it back
+    // from the failed one: the retried batch starts from the same checkpoint, in the middle of
+    // a batched sync (pending members carried past the batch included).
+    let server = RateLimited {
+        inner: Scripted::new(10),
+        fail_every: 3,
+        count: RefCell::new(0),
+    };
+    let dav =
+        DavClient::new(Config::new(SERVER, Credentials::None), &server).expect("a configuration");
+    let mut state = SyncState::new(COLLECTION);
+    let mut results = Vec::new();
+    loop {
+        let r = block_on(dav.sync_batch(state, CollectionKind::Calendar, 2)).expect("a batch");
+        state = r.state.clone();
+        let more = r.more;
+        results.push(r);
+        if !more {
+            break;
+        }
+        assert!(results.len() <= 10, "batches must end");
+    }
+    check_complete(10, &results);
+    assert_eq!(
+        server.inner.log.take(),
+        [
+            "sync-collection",
+            "multiget 2",
+            "429",
+            "multiget 2",
+            "multiget 2",
+            "429",
+            "multiget 2",
+            "multiget 2"
+        ]
+    );
+}

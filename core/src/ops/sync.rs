@@ -210,6 +210,15 @@ impl Sync {
         op
     }
 
+    /// The state this sync started from, as it was given (for running it again after it
+    /// failed, without having kept a copy). After a sync that finished it holds no ETags.
+    pub fn into_state(self) -> SyncState {
+        let mut state = self.old;
+        let mut carried = self.carried;
+        state.pending.append(&mut carried);
+        state
+    }
+
     /// The next batch of a batched sync whose last batch left members of its listing pending:
     /// they are fetched without a new report (which would only list again what the pending set
     /// and the token already hold). The token and ctag stay as they are, so changes made on
