@@ -17,7 +17,7 @@ use crate::types::{
 /// [`HttpTransport`] does all the I/O.
 #[derive(uniffi::Object)]
 pub struct DavClient {
-    inner: davkit::DavClient<ForeignTransport, ForeignTokens>,
+    pub(crate) inner: davkit::DavClient<ForeignTransport, ForeignTokens>,
 }
 
 impl std::fmt::Debug for DavClient {

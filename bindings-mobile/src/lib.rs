@@ -26,6 +26,7 @@ mod http;
 #[cfg(feature = "reqwest")]
 mod native;
 mod oauth;
+mod queue;
 mod transport;
 mod types;
 
