@@ -108,6 +108,7 @@ pub mod reqwest_transport;
 pub mod retry;
 pub mod rfc4791;
 pub mod rfc4918;
+pub mod rfc5546;
 pub mod rfc6352;
 pub mod rfc6578;
 pub mod rfc6638;

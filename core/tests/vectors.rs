@@ -228,6 +228,37 @@ fn execute<P: TokenProvider>(
                 client.outbox_free_busy(&s("outbox_url"), &request),
             ))
         }
+        "respond" => {
+            let answer: davkit::rfc5546::Answer =
+                serde_json::from_value(op["answer"].clone()).expect("answer");
+            let me: Vec<String> = serde_json::from_value(op["my_addresses"].clone()).expect("me");
+            let occurrence = opt_str(op, "occurrence")
+                .map(|v| davkit::icalendar::CalDateTime::parse(&v, None).expect("occurrence"));
+            out(block_on(client.respond(
+                &s("url"),
+                &me,
+                &answer,
+                occurrence.as_ref(),
+            )))
+        }
+        "pending_invitations" => {
+            let me: Vec<String> = serde_json::from_value(op["my_addresses"].clone()).expect("me");
+            let calendars: Vec<String> =
+                serde_json::from_value(op["calendar_urls"].clone()).expect("calendar_urls");
+            let inbox = opt_str(op, "inbox_url");
+            out(block_on(client.pending_invitations(
+                inbox.as_deref(),
+                &calendars,
+                &me,
+                None,
+            )))
+        }
+        "update_scheduled" => out(block_on(client.update_scheduled(
+            &s("url"),
+            &s("data"),
+            &s("schedule_tag"),
+        ))),
+        "itip_apply" => out(itip_apply(op)),
         "free_busy_query" => out(block_on(client.free_busy_query(
             &s("calendar_url"),
             &s("start"),
@@ -349,6 +380,30 @@ fn execute<P: TokenProvider>(
         }
         other => panic!("unknown op {other}"),
     }
+}
+
+/// Applies each iTIP message of a pure `itip_apply` case to the stored event, in order: what
+/// each did, and the attendees, STATUS and SEQUENCE of the series afterwards.
+fn itip_apply(op: &Value) -> davkit::Result<Value> {
+    use davkit::rfc5546::{Message, itip, status};
+    let mut stored = davkit::icalendar::Calendar::parse(str_field(op, "stored"))
+        .map_err(|e| davkit::Error::new(e.error_kind(), e.to_string()))?;
+    let me: Vec<String> = serde_json::from_value(op["my_addresses"].clone()).expect("me");
+    let me: Vec<&str> = me.iter().map(String::as_str).collect();
+    let mut applied = Vec::new();
+    for m in op["messages"].as_array().expect("messages") {
+        let message = Message::parse(m.as_str().expect("message text"))?;
+        applied.push(itip::apply(&mut stored, &message, &me)?);
+    }
+    let master = stored
+        .events()
+        .find(|e| e.recurrence_id().ok().flatten().is_none());
+    Ok(json!({
+        "applied": applied,
+        "statuses": status::attendee_statuses(&stored),
+        "status": master.and_then(|m| m.status()),
+        "sequence": master.and_then(|m| m.sequence()),
+    }))
 }
 
 /// `expected` is contained in `actual`: objects by key (recursively), arrays element by

@@ -7,6 +7,7 @@ pub mod collections;
 pub mod discover;
 pub mod freebusy;
 pub mod objects;
+pub mod schedule;
 pub mod single;
 pub mod sync;
 pub mod write;

@@ -1,0 +1,586 @@
+//! Scheduling requests (RFC 6638 §3): reading a scheduling object with its `Schedule-Tag`,
+//! writing an attendee's change with `If-Schedule-Tag-Match` (§3.2-§3.3, so a reply never
+//! overwrites a newer version from the organizer), answering an invitation with a re-read and
+//! retry after a 412, and listing the invitations that wait for an answer (the scheduling
+//! inbox and the objects the server placed in calendars).
+//!
+//! The edits themselves are in [`rfc5546`](crate::rfc5546). The organizer writes through the
+//! normal conditional writes ([`Session::create_object`], [`Session::update_object`],
+//! [`Session::delete_object`]); a processed inbox item is removed with
+//! [`Session::delete_object`] and its ETag.
+
+use serde::{Deserialize, Serialize};
+
+use crate::client::{DavClient, TokenProvider};
+use crate::error::{Error, ErrorKind, Result};
+use crate::exchange::{Machine, Reply, Spec, impl_operation};
+use crate::href;
+use crate::http::{HttpResponse, Method};
+use crate::icalendar::{CalDateTime, Calendar};
+use crate::limits::Limits;
+use crate::op::Transport;
+use crate::ops::objects::expect_responses;
+use crate::ops::single::SingleExchange;
+use crate::rfc4791::{CalendarFilter, TimeRange, calendar_query_body};
+use crate::rfc4918::Depth;
+use crate::rfc5546::{Answer, attendee, itip};
+use crate::session::Session;
+use crate::xml::{CALDAV, QName, names};
+
+/// `CALDAV:schedule-tag` (RFC 6638 §9.3).
+pub const SCHEDULE_TAG: QName = QName::new(CALDAV, "schedule-tag");
+
+/// How many times [`Session::respond`] reads and writes before giving up when the organizer
+/// keeps changing the event (each 412 costs one more read and write).
+pub const MAX_RESPOND_ATTEMPTS: u32 = 3;
+
+/// A scheduling object as read: its data with the validators a scheduling write needs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduledObject {
+    /// The absolute URL.
+    pub url: String,
+    /// The ETag, verbatim.
+    pub etag: Option<String>,
+    /// The `Schedule-Tag` (RFC 6638 §3.2.10), verbatim: it changes only when the organizer
+    /// changes the event, not when another attendee's answer is merged in. `None` on a server
+    /// that does not schedule.
+    pub schedule_tag: Option<String>,
+    /// The iCalendar text.
+    pub data: String,
+}
+
+/// What a scheduling write left on the server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduledWrite {
+    /// The resource's URL.
+    pub url: String,
+    /// The new ETag, when the server sent one.
+    pub etag: Option<String>,
+    /// The new `Schedule-Tag`, when the server sent one.
+    pub schedule_tag: Option<String>,
+}
+
+/// What [`Session::respond`] did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Responded {
+    /// The write, or `None` when the stored copy already held this answer (nothing sent).
+    pub write: Option<ScheduledWrite>,
+    /// How many times the object was read (1 when the first write went through; one more
+    /// for each 412 or write lost in transit).
+    pub attempts: u32,
+    /// The text that was written (or found already holding the answer).
+    pub data: String,
+}
+
+/// An invitation waiting for the user: an inbox item, or an object in a calendar where the
+/// user's PARTSTAT is `NEEDS-ACTION`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitation {
+    /// The object, with its ETag and Schedule-Tag.
+    pub object: ScheduledObject,
+    /// True for an item of the scheduling inbox (an iTIP message: remove it with
+    /// [`Session::delete_object`] once processed), false for an object in a calendar.
+    pub in_inbox: bool,
+    /// The iTIP METHOD of an inbox item (`REQUEST`, `CANCEL`, `REPLY` ...).
+    pub method: Option<itip::Method>,
+    /// The UID.
+    pub uid: String,
+    /// SUMMARY of the series (or of the first component).
+    pub summary: Option<String>,
+    /// The ORGANIZER address.
+    pub organizer: Option<String>,
+    /// The components waiting for the user's answer: `None` for the series, else the
+    /// RECURRENCE-ID value of an override. Empty for inbox items that need no answer (a
+    /// CANCEL, a REPLY).
+    pub needs_action: Vec<Option<String>>,
+}
+
+/// What [`Session::pending_invitations`] found.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    /// The invitations, inbox items first, then by collection in the order asked.
+    pub invitations: Vec<Invitation>,
+    /// The URLs of objects whose data could not be read as a scheduling object (malformed,
+    /// several UIDs): reported, not hidden.
+    pub unreadable: Vec<String>,
+}
+
+impl Session {
+    /// Reads one object with GET, with its `ETag` and `Schedule-Tag`.
+    pub fn get_scheduled(&self, url: &str) -> SingleExchange<ScheduledObject> {
+        let url = match self.url(url) {
+            Ok(u) => u,
+            Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
+        };
+        let spec = Spec::new(Method::Get, url).header("Accept-Encoding", "identity");
+        SingleExchange::new(self.ctx.clone(), spec, read_scheduled)
+    }
+
+    /// Writes an attendee's copy only if its `Schedule-Tag` is still `schedule_tag`
+    /// (`If-Schedule-Tag-Match`, RFC 6638 §3.2.10): the organizer's newer version is never
+    /// overwritten. A 412 is a [`ErrorKind::PreconditionFailed`] error: read the object again,
+    /// answer again, write again ([`Session::respond`] does all of it).
+    pub fn update_scheduled(
+        &self,
+        url: &str,
+        data: &str,
+        schedule_tag: &str,
+    ) -> SingleExchange<ScheduledWrite> {
+        let spec = match self
+            .url(url)
+            .and_then(|u| scheduled_put(u, data, Some(schedule_tag), None))
+        {
+            Ok(s) => s,
+            Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
+        };
+        SingleExchange::new(self.ctx.clone(), spec, written)
+    }
+
+    /// Answers an invitation stored at `url` (an object in one of the user's calendars): reads
+    /// it, writes `answer` for the user (one of `my_addresses`) on the series or one
+    /// occurrence ([`attendee::respond`]), and writes it back with `If-Schedule-Tag-Match` (or
+    /// `If-Match` on a server that sends no Schedule-Tag). After a 412 (the organizer changed
+    /// the event in between) or a write lost in transit it reads again and answers the new
+    /// version, at most [`MAX_RESPOND_ATTEMPTS`] times; a copy that already holds the answer
+    /// is not written again.
+    pub fn respond(
+        &self,
+        url: &str,
+        my_addresses: &[String],
+        answer: &Answer,
+        occurrence: Option<&CalDateTime>,
+    ) -> Respond {
+        Respond::new(self, url, my_addresses, answer, occurrence)
+    }
+
+    /// Lists the invitations waiting for the user: every item of the scheduling inbox
+    /// (`inbox_url`, from [`Scheduling::inbox_url`](crate::Scheduling::inbox_url)), and the
+    /// objects of `calendar_urls` where one of `my_addresses` is an attendee with PARTSTAT
+    /// `NEEDS-ACTION`. One calendar-query REPORT per collection (VEVENT, within `range` when
+    /// given), sent together.
+    pub fn pending_invitations(
+        &self,
+        inbox_url: Option<&str>,
+        calendar_urls: &[String],
+        my_addresses: &[String],
+        range: Option<TimeRange>,
+    ) -> PendingInvitations {
+        PendingInvitations::new(self, inbox_url, calendar_urls, my_addresses, range)
+    }
+}
+
+fn header(r: &HttpResponse, name: &str) -> Option<String> {
+    r.header(name).map(|v| v.trim().to_owned())
+}
+
+fn read_scheduled(reply: Reply) -> Result<ScheduledObject> {
+    let Reply { url, response } = reply;
+    if response.status != 200 {
+        return Err(Error::from_response(url.as_str(), &response));
+    }
+    let data = String::from_utf8(response.body.clone()).map_err(|_| {
+        Error::new(ErrorKind::Protocol, "the object is not UTF-8 text").with_url(url.as_str())
+    })?;
+    Ok(ScheduledObject {
+        url: url.to_string(),
+        etag: header(&response, "etag"),
+        schedule_tag: header(&response, "schedule-tag"),
+        data,
+    })
+}
+
+fn written(reply: Reply) -> Result<ScheduledWrite> {
+    let Reply { url, response } = reply;
+    if response.status == 412 {
+        return Err(stale(url.as_str()));
+    }
+    if !response.is_success() {
+        return Err(Error::from_response(url.as_str(), &response));
+    }
+    Ok(ScheduledWrite {
+        url: url.to_string(),
+        etag: header(&response, "etag"),
+        schedule_tag: header(&response, "schedule-tag"),
+    })
+}
+
+fn stale(url: &str) -> Error {
+    Error::new(
+        ErrorKind::PreconditionFailed,
+        "the organizer changed the event since it was read (Schedule-Tag or ETag no longer \
+         matches): read it again and answer the new version",
+    )
+    .with_status(412)
+    .with_url(url)
+}
+
+/// A PUT of a scheduling object under `If-Schedule-Tag-Match`, else `If-Match`.
+fn scheduled_put(
+    url: url::Url,
+    data: &str,
+    schedule_tag: Option<&str>,
+    etag: Option<&str>,
+) -> Result<Spec> {
+    let spec =
+        Spec::new(Method::Put, url).body("text/calendar; charset=utf-8", data.as_bytes().to_vec());
+    match (schedule_tag.map(str::trim), etag.map(str::trim)) {
+        (Some(t), _) if !t.is_empty() => Ok(spec.header("If-Schedule-Tag-Match", t)),
+        (_, Some(e)) if !e.is_empty() => Ok(spec.header("If-Match", e)),
+        _ => Err(Error::new(
+            ErrorKind::InvalidInput,
+            "a Schedule-Tag (or an ETag) is required: davkit never writes without a precondition",
+        )),
+    }
+}
+
+#[derive(Debug)]
+enum Step {
+    Read,
+    Write,
+}
+
+/// Answers an invitation; create it with [`Session::respond`].
+pub struct Respond {
+    m: Machine<Step, Responded>,
+    url: Option<url::Url>,
+    me: Vec<String>,
+    answer: Answer,
+    occurrence: Option<CalDateTime>,
+    attempts: u32,
+    /// The text of the last write sent.
+    sent: Option<String>,
+}
+
+impl std::fmt::Debug for Respond {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Respond")
+            .field("attempts", &self.attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Respond {
+    fn new(
+        session: &Session,
+        url: &str,
+        my_addresses: &[String],
+        answer: &Answer,
+        occurrence: Option<&CalDateTime>,
+    ) -> Respond {
+        let mut op = Respond {
+            m: Machine::new(session.ctx.clone()),
+            url: None,
+            me: my_addresses.to_vec(),
+            answer: answer.clone(),
+            occurrence: occurrence.cloned(),
+            attempts: 0,
+            sent: None,
+        };
+        if my_addresses.is_empty() {
+            op.m.fail(Error::new(
+                ErrorKind::InvalidInput,
+                "the user's calendar-user addresses are needed to find their ATTENDEE",
+            ));
+            return op;
+        }
+        match session.url(url) {
+            Ok(u) => {
+                op.url = Some(u);
+                op.read();
+            }
+            Err(e) => op.m.fail(e),
+        }
+        op
+    }
+
+    fn read(&mut self) {
+        let Some(url) = self.url.clone() else { return };
+        self.attempts += 1;
+        self.m.x.send(
+            Step::Read,
+            Spec::new(Method::Get, url).header("Accept-Encoding", "identity"),
+        );
+    }
+
+    fn on_reply(&mut self, step: Step, reply: Result<Reply>) {
+        let outcome = match (step, reply) {
+            (Step::Write, Err(e)) if e.kind() == ErrorKind::Transport => self.again(e),
+            (_, Err(e)) => Err(e),
+            (Step::Read, Ok(reply)) => self.on_read(reply),
+            (Step::Write, Ok(reply)) if reply.response.status == 412 => {
+                let e = stale(reply.url.as_str());
+                self.again(e)
+            }
+            (Step::Write, Ok(reply)) => written(reply).map(|w| {
+                self.m.finish(Ok(Responded {
+                    write: Some(w),
+                    attempts: self.attempts,
+                    data: self.sent.take().unwrap_or_default(),
+                }))
+            }),
+        };
+        if let Err(e) = outcome {
+            self.m.fail(e);
+        }
+    }
+
+    /// After a 412 or a lost write: read again, unless the attempts are spent.
+    fn again(&mut self, error: Error) -> Result<()> {
+        if self.attempts >= MAX_RESPOND_ATTEMPTS {
+            let msg = format!(
+                "{} (gave up after {} attempts)",
+                error.message(),
+                self.attempts
+            );
+            let mut e = Error::new(error.kind(), msg);
+            if let Some(s) = error.status() {
+                e = e.with_status(s);
+            }
+            if let Some(u) = error.url() {
+                e = e.with_url(u);
+            }
+            return Err(e);
+        }
+        self.read();
+        Ok(())
+    }
+
+    fn on_read(&mut self, reply: Reply) -> Result<()> {
+        let object = read_scheduled(reply)?;
+        let limits = self.m.x.ctx().limits;
+        let mut cal = Calendar::parse_with_limits(&object.data, &limits)
+            .map_err(|e| Error::new(e.error_kind(), e.to_string()).with_url(&object.url))?;
+        let me: Vec<&str> = self.me.iter().map(String::as_str).collect();
+        let before = cal.clone();
+        attendee::respond(&mut cal, &me, &self.answer, self.occurrence.as_ref())
+            .map_err(|e| e.with_url(&object.url))?;
+        if cal == before {
+            self.m.finish(Ok(Responded {
+                write: None,
+                attempts: self.attempts,
+                data: object.data,
+            }));
+            return Ok(());
+        }
+        let data = cal.to_ics();
+        let url = url::Url::parse(&object.url)
+            .map_err(|e| Error::new(ErrorKind::Protocol, format!("bad URL: {e}")))?;
+        let spec = scheduled_put(
+            url,
+            &data,
+            object.schedule_tag.as_deref(),
+            object.etag.as_deref(),
+        )
+        .map_err(|_| {
+            Error::new(
+                ErrorKind::Protocol,
+                "the server sent neither a Schedule-Tag nor an ETag with the object, so it \
+                 cannot be written conditionally",
+            )
+            .with_url(&object.url)
+        })?;
+        self.sent = Some(data);
+        self.m.x.send(Step::Write, spec);
+        Ok(())
+    }
+}
+
+impl_operation!(Respond, Responded);
+
+/// Lists pending invitations; create it with [`Session::pending_invitations`].
+pub struct PendingInvitations {
+    m: Machine<usize, Pending>,
+    me: Vec<String>,
+    /// Per collection (inbox first when asked): whether it is the inbox, and its answer.
+    slots: Vec<(bool, Option<Pending>)>,
+}
+
+impl std::fmt::Debug for PendingInvitations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingInvitations")
+            .field("collections", &self.slots.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PendingInvitations {
+    fn new(
+        session: &Session,
+        inbox_url: Option<&str>,
+        calendar_urls: &[String],
+        my_addresses: &[String],
+        range: Option<TimeRange>,
+    ) -> PendingInvitations {
+        let mut op = PendingInvitations {
+            m: Machine::new(session.ctx.clone()),
+            me: my_addresses.to_vec(),
+            slots: Vec::new(),
+        };
+        let filter = CalendarFilter {
+            component: "VEVENT".into(),
+            time_range: range,
+        };
+        let body = calendar_query_body(
+            &[names::GETETAG, SCHEDULE_TAG, names::CALENDAR_DATA],
+            &filter,
+        );
+        let mut specs = Vec::new();
+        let targets = inbox_url
+            .map(|u| (true, u))
+            .into_iter()
+            .chain(calendar_urls.iter().map(|u| (false, u.as_str())));
+        for (is_inbox, u) in targets {
+            match session.url(u) {
+                Ok(url) => {
+                    specs.push(
+                        Spec::new(Method::Report, href::as_collection(&url))
+                            .header("Depth", Depth::One.as_str())
+                            .xml(body.clone()),
+                    );
+                    op.slots.push((is_inbox, None));
+                }
+                Err(e) => {
+                    op.m.fail(e);
+                    return op;
+                }
+            }
+        }
+        if specs.is_empty() {
+            op.m.finish(Ok(Pending::default()));
+            return op;
+        }
+        for (i, spec) in specs.into_iter().enumerate() {
+            op.m.x.send(i, spec);
+        }
+        op
+    }
+
+    fn on_reply(&mut self, index: usize, reply: Result<Reply>) {
+        let limits = self.m.x.ctx().limits;
+        let is_inbox = self.slots.get(index).is_some_and(|s| s.0);
+        let found = reply.and_then(|r| read_collection(&r, &limits, is_inbox, &self.me));
+        match found {
+            Ok(p) => {
+                if let Some(slot) = self.slots.get_mut(index) {
+                    slot.1 = Some(p);
+                }
+            }
+            Err(e) => return self.m.fail(e),
+        }
+        if self.slots.iter().all(|s| s.1.is_some()) {
+            let mut all = Pending::default();
+            for (_, p) in self.slots.drain(..) {
+                if let Some(p) = p {
+                    all.invitations.extend(p.invitations);
+                    all.unreadable.extend(p.unreadable);
+                }
+            }
+            self.m.finish(Ok(all));
+        }
+    }
+}
+
+impl_operation!(PendingInvitations, Pending);
+
+fn read_collection(
+    reply: &Reply,
+    limits: &Limits,
+    is_inbox: bool,
+    me: &[String],
+) -> Result<Pending> {
+    let me: Vec<&str> = me.iter().map(String::as_str).collect();
+    let own = href::normalize(reply.url.as_str());
+    let mut out = Pending::default();
+    for r in expect_responses(reply, limits)? {
+        let r = r?;
+        if href::normalize(&r.href) == own || r.effective_status() != 200 {
+            continue;
+        }
+        let Some(data) = r.prop(&names::CALENDAR_DATA).map(|e| e.text()) else {
+            continue;
+        };
+        let object = ScheduledObject {
+            url: r.href.clone(),
+            etag: r.prop_text(&names::GETETAG),
+            schedule_tag: r.prop_text(&SCHEDULE_TAG),
+            data,
+        };
+        match invitation(object, is_inbox, &me, limits) {
+            Ok(Some(i)) => out.invitations.push(i),
+            Ok(None) => {}
+            Err(_) => out.unreadable.push(r.href),
+        }
+    }
+    Ok(out)
+}
+
+fn invitation(
+    object: ScheduledObject,
+    in_inbox: bool,
+    me: &[&str],
+    limits: &Limits,
+) -> Result<Option<Invitation>> {
+    let cal = Calendar::parse_with_limits(&object.data, limits)
+        .map_err(|e| Error::new(e.error_kind(), e.to_string()))?;
+    let uid = crate::rfc5546::the_uid(&cal)?;
+    let needs_action: Vec<Option<String>> = attendee::needs_action(&cal, me)
+        .into_iter()
+        .map(|r| r.map(|r| r.to_ical_value()))
+        .collect();
+    if !in_inbox && needs_action.is_empty() {
+        return Ok(None);
+    }
+    let master = cal.find(&uid, None).or_else(|| cal.events().next());
+    Ok(Some(Invitation {
+        in_inbox,
+        method: cal.method().map(itip::Method::parse),
+        summary: master.and_then(|m| m.summary().map(|s| s.into_owned())),
+        organizer: master.and_then(|m| m.organizer().map(|o| o.uri)),
+        uid,
+        needs_action,
+        object,
+    }))
+}
+
+impl<T: Transport, P: TokenProvider> DavClient<T, P> {
+    /// Reads a scheduling object with its ETag and Schedule-Tag: [`Session::get_scheduled`].
+    pub async fn get_scheduled(&self, url: &str) -> Result<ScheduledObject> {
+        self.run(|s| s.get_scheduled(url)).await
+    }
+
+    /// Writes an attendee's copy under `If-Schedule-Tag-Match`:
+    /// [`Session::update_scheduled`].
+    pub async fn update_scheduled(
+        &self,
+        url: &str,
+        data: &str,
+        schedule_tag: &str,
+    ) -> Result<ScheduledWrite> {
+        self.run(|s| s.update_scheduled(url, data, schedule_tag))
+            .await
+    }
+
+    /// Answers an invitation, re-reading and retrying after a 412: [`Session::respond`].
+    pub async fn respond(
+        &self,
+        url: &str,
+        my_addresses: &[String],
+        answer: &Answer,
+        occurrence: Option<&CalDateTime>,
+    ) -> Result<Responded> {
+        self.run(|s| s.respond(url, my_addresses, answer, occurrence))
+            .await
+    }
+
+    /// Lists the invitations waiting for an answer: [`Session::pending_invitations`].
+    pub async fn pending_invitations(
+        &self,
+        inbox_url: Option<&str>,
+        calendar_urls: &[String],
+        my_addresses: &[String],
+        range: Option<TimeRange>,
+    ) -> Result<Pending> {
+        self.run(|s| s.pending_invitations(inbox_url, calendar_urls, my_addresses, range.clone()))
+            .await
+    }
+}
