@@ -24,7 +24,7 @@ use crate::rfc6578::{
     SyncRow, is_invalid_token, is_refused_token, read_sync_rows, sync_collection_body,
 };
 use crate::session::Session;
-use crate::xml::names;
+use crate::xml::{QName, names};
 
 /// Safety bound on sync-collection pages in one sync: the default of
 /// [`Limits::max_sync_pages`](crate::Limits::max_sync_pages); more is an
@@ -99,8 +99,10 @@ pub struct Sync {
     sizes: HashMap<String, u64>,
     /// At most this many members are fetched (a batch); `None` fetches all.
     fetch_limit: Option<usize>,
-    /// Normalised hrefs left for a later batch (kept pending, not problems).
-    deferred: BTreeSet<String>,
+    /// Members left for a later batch (kept pending, not problems), as their hrefs in reverse
+    /// key order (the next to take last). They are taken out of `seen` and `sizes`: of a
+    /// listing of 10,000 members a batch holds only the hrefs of those it does not fetch.
+    deferred: Vec<String>,
     /// Pending members of a resumed batched sync that this batch does not look at: they go
     /// to the new state's `pending` as they are.
     carried: BTreeSet<String>,
@@ -186,7 +188,7 @@ impl Sync {
             undelivered: HashMap::new(),
             sizes: HashMap::new(),
             fetch_limit,
-            deferred: BTreeSet::new(),
+            deferred: Vec::new(),
             carried,
         };
         match collection {
@@ -242,11 +244,7 @@ impl Sync {
             self.tokens_asked.insert(t.clone());
         }
         let ctx = self.m.x.ctx();
-        let body = sync_collection_body(
-            token.as_deref(),
-            ctx.sync_limit,
-            &[names::GETETAG, names::GETCONTENTLENGTH],
-        );
+        let body = sync_collection_body(token.as_deref(), ctx.sync_limit, self.member_props());
         let depth = if ctx.profile.sync_depth == 1 {
             "1"
         } else {
@@ -270,14 +268,33 @@ impl Sync {
         self.seen.clear();
         let spec = Spec::new(Method::Propfind, self.collection.clone())
             .header("Depth", Depth::One.as_str())
-            .xml(propfind_body(&[
-                names::RESOURCETYPE,
-                names::GETETAG,
-                names::GETCONTENTLENGTH,
-                names::GETCTAG,
-                names::SYNC_TOKEN,
-            ]));
+            .xml(propfind_body(&self.listing_props()));
         self.m.x.send(Tag::Listing, spec);
+    }
+
+    /// The member properties a sync report asks for. `DAV:getcontentlength` lets multigets be
+    /// cut by bytes, which pays for address books (photos make one contact 100 B or 5 MB).
+    /// Calendar objects are small and alike, so [`ASSUMED_MEMBER_BYTES`] cuts them well, and
+    /// the size is not free on every server: Xandikos reads each object to compute it (a
+    /// 1,000-member sync report took 130-170 ms with it against 43-56 ms without, measured
+    /// by the network bench). A batch over the body limit is still split in halves.
+    fn member_props(&self) -> &'static [QName] {
+        const WITH_SIZE: &[QName] = &[names::GETETAG, names::GETCONTENTLENGTH];
+        const ETAG_ONLY: &[QName] = &[names::GETETAG];
+        if self.kind == CollectionKind::AddressBook {
+            WITH_SIZE
+        } else {
+            ETAG_ONLY
+        }
+    }
+
+    /// The properties of an ETag listing (PROPFIND `Depth: 1`): the member properties of
+    /// [`Self::member_props`] and the collection's change markers.
+    fn listing_props(&self) -> Vec<QName> {
+        let mut props = vec![names::RESOURCETYPE];
+        props.extend_from_slice(self.member_props());
+        props.extend_from_slice(&[names::GETCTAG, names::SYNC_TOKEN]);
+        props
     }
 
     fn on_reply(&mut self, tag: Tag, reply: Result<Reply>) {
@@ -537,7 +554,14 @@ impl Sync {
         if let Some(limit) = self.fetch_limit
             && want.len() > limit
         {
-            self.deferred.extend(want.split_off(limit));
+            let rest = want.split_off(limit);
+            self.deferred.reserve_exact(rest.len());
+            for key in rest.into_iter().rev() {
+                self.sizes.remove(&key);
+                if let Some((h, _)) = self.seen.remove(&key) {
+                    self.deferred.push(h);
+                }
+            }
         }
         // Only the members asked for now are paired with their hrefs.
         let want = want
@@ -772,12 +796,14 @@ impl Sync {
         // every batch and the batches always move on.
         let mut backfill = Vec::new();
         while backfill.len() < owed.len() {
-            let Some(key) = self.deferred.pop_first() else {
+            let Some(h) = self.deferred.pop() else {
                 break;
             };
-            if let Some((h, _)) = self.seen.get(&key) {
-                backfill.push((key, h.clone()));
-            }
+            let key = href::normalize(&h);
+            // Asked for as a pending member of a later batch is: by href, ETag unknown.
+            self.seen
+                .insert(key.clone(), (h.clone(), Seen::Changed(None)));
+            backfill.push((key, h));
         }
         self.request_round(owed, backfill);
     }
@@ -811,11 +837,6 @@ impl Sync {
             let Seen::Changed(sync_etag) = seen else {
                 continue;
             };
-            if self.deferred.contains(&key) {
-                // Left for the next batch: owed, not a problem.
-                pending.insert(original);
-                continue;
-            }
             let Some(mut obj) = delivered.remove(&key) else {
                 // Listed as changed but not delivered twice: owed to the app, never a deletion.
                 let (kind, status, message) = self.undelivered.remove(&key).unwrap_or((
@@ -846,6 +867,8 @@ impl Sync {
             }
         }
         let more = !self.deferred.is_empty() || !self.carried.is_empty();
+        // Left for the next batch: owed, not problems.
+        pending.extend(self.deferred.drain(..));
         pending.append(&mut self.carried);
         let state = SyncState {
             collection_url: self.old.collection_url.clone(),
