@@ -44,6 +44,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo fmt "${wasm_crate[@]}" --check
 cargo clippy "${wasm_crate[@]}" --all-targets -- -D warnings
 cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown -- -D warnings
+# and the protocol-only module of `davkit/protocol` (without the formats and gcal features)
+cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features -- -D warnings
 cargo test "${wasm_crate[@]}" --quiet
 if ! grep -A1 '^name = "idna_adapter"$' bindings-wasm/Cargo.lock | grep -q '^version = "1\.0\.'; then
   echo "bindings-wasm/Cargo.lock must pin idna_adapter 1.0 (cd bindings-wasm && cargo update -p idna_adapter --precise 1.0.0)" >&2

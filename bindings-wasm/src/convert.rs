@@ -3,7 +3,9 @@
 //! keys, errors as plain objects the JS wrapper turns into `DavError`, and the parsed view of
 //! fetched iCalendar/vCard data attached next to the raw text.
 
+#[cfg(feature = "formats")]
 use davkit::icalendar::{Calendar, Summaries};
+#[cfg(feature = "formats")]
 use davkit::vcard::{ContactSummary, VCard};
 use davkit::{Change, DavObject, Error, ErrorKind, Limits};
 use serde::Serialize;
@@ -77,6 +79,7 @@ pub(crate) fn camel(key: &str) -> String {
 }
 
 /// `resourceId` -> `resource_id` (the inverse of [`camel`]).
+#[cfg(any(feature = "gcal", test))]
 pub(crate) fn snake(key: &str) -> String {
     let mut out = String::with_capacity(key.len() + 4);
     for c in key.chars() {
@@ -104,16 +107,21 @@ pub(crate) struct ObjectOut<'a> {
     /// The Calendar API's event JSON (as text, so its keys stay Google's).
     #[serde(skip_serializing_if = "Option::is_none")]
     json: Option<&'a str>,
+    #[cfg(feature = "formats")]
     #[serde(skip_serializing_if = "Option::is_none")]
     events: Option<Summaries>,
+    #[cfg(feature = "formats")]
     #[serde(skip_serializing_if = "Option::is_none")]
     contact: Option<ContactSummary>,
+    #[cfg(feature = "formats")]
     #[serde(skip_serializing_if = "Option::is_none")]
     parse_error: Option<String>,
 }
 
-/// Whether fetched objects get their parsed view, and the client's limits to parse them with.
+/// Whether fetched objects get their parsed view, and the client's limits to parse them with
+/// (read only with the `formats` feature).
 #[derive(Clone, Copy, Debug)]
+#[cfg_attr(not(feature = "formats"), allow(dead_code))]
 pub(crate) struct Parse {
     /// Attach `events` / `contact`.
     pub(crate) on: bool,
@@ -123,23 +131,31 @@ pub(crate) struct Parse {
 
 impl<'a> ObjectOut<'a> {
     fn new(change: Option<&'static str>, o: &'a DavObject, parse: Parse) -> Self {
+        #[cfg_attr(not(feature = "formats"), allow(unused_mut))]
         let mut out = ObjectOut {
             change,
             url: &o.url,
             etag: Some(o.etag.as_deref()),
             data: Some(o.data.as_deref()),
             json: o.json.as_deref(),
+            #[cfg(feature = "formats")]
             events: None,
+            #[cfg(feature = "formats")]
             contact: None,
+            #[cfg(feature = "formats")]
             parse_error: None,
         };
+        #[cfg(feature = "formats")]
         if let (true, Some(data)) = (parse.on, o.data.as_deref()) {
             out.attach(data, &parse.limits);
         }
+        #[cfg(not(feature = "formats"))]
+        let _ = parse;
         out
     }
 
     /// Parses the data by its first line (iCalendar or vCard); other data is left alone.
+    #[cfg(feature = "formats")]
     pub(crate) fn attach(&mut self, data: &str, limits: &Limits) {
         let head = data.trim_start_matches('\u{feff}').trim_start();
         let starts = |prefix: &str| {
@@ -164,6 +180,7 @@ impl<'a> ObjectOut<'a> {
 
 /// The parsed view of one object's data alone (`{ events }`, `{ contact }` or `{ parseError }`,
 /// or `{}` for other data), as a fetch with `parse` on attaches it: for the JS layer's lazy views.
+#[cfg(feature = "formats")]
 pub(crate) fn view(data: &str, limits: &Limits) -> ObjectOut<'static> {
     let mut out = ObjectOut {
         change: None,
@@ -203,8 +220,11 @@ pub(crate) fn changes(list: &[Change], parse: Parse) -> Vec<ObjectOut<'_>> {
                 etag: None,
                 data: None,
                 json: None,
+                #[cfg(feature = "formats")]
                 events: None,
+                #[cfg(feature = "formats")]
                 contact: None,
+                #[cfg(feature = "formats")]
                 parse_error: None,
             },
         })
@@ -304,6 +324,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "formats")]
     fn parse(on: bool) -> Parse {
         Parse {
             on,
@@ -311,6 +332,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "formats")]
     #[test]
     fn parsed_view_is_attached() {
         let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\nSUMMARY:Hi\r\nDTSTART:20260101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
@@ -338,6 +360,7 @@ mod tests {
         assert_eq!(v, serde_json::json!([{"type": "deleted", "url": "d"}]));
     }
 
+    #[cfg(feature = "formats")]
     #[test]
     fn parsed_views_use_the_client_limits() {
         let card = DavObject {

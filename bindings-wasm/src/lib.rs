@@ -5,13 +5,17 @@
 //! The public JS API (`DavClient`, `DavError`, auth providers) is the hand-written wrapper in
 //! `npm/src/`, which calls these low-level exports.
 
+#[cfg(feature = "formats")]
 mod calendar;
 mod convert;
+mod queue;
 mod transport;
+#[cfg(feature = "formats")]
 mod zones;
 
 use std::rc::Rc;
 
+#[cfg(feature = "gcal")]
 use davkit::gcal::{Channel, EventsQuery, Notification, WatchRequest};
 use davkit::{
     CalendarFilter, CollectionKind, CollectionProps, Config, Credentials, DavClient, Error,
@@ -22,8 +26,10 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
+#[cfg(feature = "formats")]
 pub use calendar::{expand, parse_calendar, parse_contact, parse_contacts};
 pub use transport::FetchTransport;
+#[cfg(feature = "formats")]
 pub use zones::set_zone_source;
 
 /// Credentials as JS passes them: `{ basic: { username, password } }`,
@@ -330,7 +336,8 @@ impl Client {
                 config.limits = l.into();
             }
             let parse = convert::Parse {
-                on: c.parse.unwrap_or(true),
+                // Without the `formats` feature there is nothing to attach.
+                on: cfg!(feature = "formats") && c.parse.unwrap_or(true),
                 limits: config.limits,
             };
             let transport =
@@ -467,6 +474,7 @@ impl Client {
 
     /// `parseView(data)` -> `{ events }`, `{ contact }`, `{ parseError }` or `{}`: the parsed
     /// view a fetch with `parse` on attaches, under this client's limits (for `parse: 'lazy'`).
+    #[cfg(feature = "formats")]
     #[wasm_bindgen(js_name = parseView)]
     pub fn parse_view(&self, data: &str) -> JsValue {
         convert::output(&convert::view(data, &self.parse.limits))
@@ -557,6 +565,7 @@ impl Client {
     }
 
     /// `gcalCalendars()` -> `CalendarListEntry[]` (Google Calendar API calendarList).
+    #[cfg(feature = "gcal")]
     #[wasm_bindgen(js_name = gcalCalendars)]
     pub fn gcal_calendars(&self) -> Promise {
         self.run(move |c| async move { Ok(convert::output(&c.gcal_calendars().await?)) })
@@ -564,6 +573,7 @@ impl Client {
 
     /// `gcalSync(calendarId, query, state)` -> `{ changes, state, method, tokenWasReset,
     /// problems }`.
+    #[cfg(feature = "gcal")]
     #[wasm_bindgen(js_name = gcalSync)]
     pub fn gcal_sync(&self, calendar_id: String, query: JsValue, state: JsValue) -> Promise {
         let query = gcal_query(&query);
@@ -577,6 +587,7 @@ impl Client {
     }
 
     /// `gcalInsert(calendarId, event)` -> `WriteResult`.
+    #[cfg(feature = "gcal")]
     #[wasm_bindgen(js_name = gcalInsert)]
     pub fn gcal_insert(&self, calendar_id: String, event: JsValue) -> Promise {
         let event: Result<serde_json::Value, Error> = convert::input(&event, "event");
@@ -588,6 +599,7 @@ impl Client {
     }
 
     /// `gcalPatch(calendarId, eventId, patch, etag)` -> `WriteResult`.
+    #[cfg(feature = "gcal")]
     #[wasm_bindgen(js_name = gcalPatch)]
     pub fn gcal_patch(
         &self,
@@ -606,6 +618,7 @@ impl Client {
     }
 
     /// `gcalDelete(calendarId, eventId, etag)` -> `undefined`.
+    #[cfg(feature = "gcal")]
     #[wasm_bindgen(js_name = gcalDelete)]
     pub fn gcal_delete(&self, calendar_id: String, event_id: String, etag: String) -> Promise {
         self.run(move |c| async move {
@@ -615,6 +628,7 @@ impl Client {
     }
 
     /// `gcalWatch(calendarId, query, watch)` -> `Channel`.
+    #[cfg(feature = "gcal")]
     #[wasm_bindgen(js_name = gcalWatch)]
     pub fn gcal_watch(&self, calendar_id: String, query: JsValue, watch: JsValue) -> Promise {
         let query = gcal_query(&query);
@@ -626,6 +640,7 @@ impl Client {
     }
 
     /// `gcalStop(channel)` -> `undefined`.
+    #[cfg(feature = "gcal")]
     #[wasm_bindgen(js_name = gcalStop)]
     pub fn gcal_stop(&self, channel: JsValue) -> Promise {
         let channel: Result<Channel, Error> = convert::input(&snake(&channel), "channel");
@@ -647,12 +662,14 @@ fn read_props(props: &JsValue) -> Result<CollectionProps, Error> {
     })
 }
 
+#[cfg(feature = "gcal")]
 /// The events.list query as JS passes it (camelCase or snake_case keys; `undefined` is none).
 fn gcal_query(query: &JsValue) -> Result<EventsQuery, Error> {
     let q: Option<EventsQuery> = convert::input(&snake(query), "events query")?;
     Ok(q.unwrap_or_default())
 }
 
+#[cfg(feature = "gcal")]
 /// A JS object with its top-level keys in snake_case, for the core's `gcal` types (which have
 /// no camelCase aliases). Other values are returned as they are.
 fn snake(value: &JsValue) -> JsValue {
@@ -674,6 +691,7 @@ fn snake(value: &JsValue) -> JsValue {
 
 /// `parseNotification(headers, channel)` -> `Notification`: reads and checks the `X-Goog-*`
 /// headers of a Calendar API push notification (`[name, value][]`) against the stored channel.
+#[cfg(feature = "gcal")]
 #[wasm_bindgen(js_name = parseNotification)]
 pub fn parse_notification(headers: JsValue, channel: JsValue) -> Result<JsValue, JsValue> {
     let read = || -> Result<JsValue, Error> {
@@ -686,6 +704,7 @@ pub fn parse_notification(headers: JsValue, channel: JsValue) -> Result<JsValue,
 
 /// `channelNeedsRenewal(channel, nowMs, marginMs)`: whether the channel expires within
 /// `marginMs` of `nowMs` (the core's `Channel::needs_renewal`).
+#[cfg(feature = "gcal")]
 #[wasm_bindgen(js_name = channelNeedsRenewal)]
 pub fn channel_needs_renewal(
     channel: JsValue,

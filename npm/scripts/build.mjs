@@ -24,35 +24,52 @@ function run(cmd, args, opts = {}) {
 // Cargo.toml); its build goes to the repository's target directory. Not --locked: a dependency
 // the core gains is added to that lock (scripts/test-wasm.sh checks the idna_adapter pin).
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(repo, process.env.CARGO_TARGET_DIR) : join(repo, 'target');
-run('cargo', ['build', '--manifest-path', 'bindings-wasm/Cargo.toml', '--target-dir', targetDir,
-  '--target', 'wasm32-unknown-unknown', '--release']);
+const cargoWasm = join(targetDir, 'wasm32-unknown-unknown/release/davkit_wasm.wasm');
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, 'wasm'), { recursive: true });
-const cargoWasm = join(targetDir, 'wasm32-unknown-unknown/release/davkit_wasm.wasm');
-run('wasm-bindgen', ['--target', 'web', '--remove-name-section', '--out-dir', join(dist, 'wasm'), cargoWasm]);
-const wasm = join(dist, 'wasm', 'davkit_wasm_bg.wasm');
-// The entries always say where the .wasm is, so the glue's own default
-// `new URL('davkit_wasm_bg.wasm', import.meta.url)` goes: a bundler would emit the asset twice
-// from it, and esbuild warns about import.meta in a classic-script bundle.
-const glue = join(dist, 'wasm', 'davkit_wasm.js');
-const glueDefault = "module_or_path = new URL('davkit_wasm_bg.wasm', import.meta.url);";
-const glueText = readFileSync(glue, 'utf8');
-if (!glueText.includes(glueDefault)) throw new Error(`build: wasm-bindgen's glue changed; ${glueDefault} not found`);
-writeFileSync(glue, glueText.replace(glueDefault, "throw new Error('davkit: no .wasm location given');"));
-if (optimise) {
-  const wasmOpt = join(npmDir, 'node_modules', '.bin', 'wasm-opt');
-  const features = ['--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
-    '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue'];
-  // Size passes only. Measured on this module: -Oz/-Os cut the raw size by 10 % but make the
-  // gzip and brotli output 3-4 % larger (and take 30 s); these passes shrink both, in 6 s.
-  const passes = ['--duplicate-function-elimination', '--remove-unused-module-elements', '--merge-similar-functions', '--vacuum'];
-  run(wasmOpt, [...features, ...passes, wasm, '-o', wasm]);
+
+// Two modules from the one crate: `davkit_wasm` with every export (the `davkit` entry) and
+// `davkit_protocol` without the `formats` and `gcal` features (the `davkit/protocol` entry: DAV
+// only; the linker drops the iCalendar/vCard summaries, recurrence, zones and the Calendar API).
+// The cargo output of each is copied away before the next build overwrites it.
+// The full one is built last, so that target/ keeps its cargo output (scripts/profile.mjs reads it).
+const modules = [
+  { name: 'davkit_protocol', cargo: ['--no-default-features'] },
+  { name: 'davkit_wasm', cargo: [] },
+];
+for (const m of modules) {
+  run('cargo', ['build', '--manifest-path', 'bindings-wasm/Cargo.toml', '--target-dir', targetDir,
+    '--target', 'wasm32-unknown-unknown', '--release', ...m.cargo]);
+  const input = join(dist, `${m.name}.wasm`);
+  cpSync(cargoWasm, input);
+  run('wasm-bindgen', ['--target', 'web', '--remove-name-section', '--out-dir', join(dist, 'wasm'), input]);
+  rmSync(input);
+  const wasm = join(dist, 'wasm', `${m.name}_bg.wasm`);
+  // The entries always say where the .wasm is, so the glue's own default
+  // `new URL('<name>_bg.wasm', import.meta.url)` goes: a bundler would emit the asset twice
+  // from it, and esbuild warns about import.meta in a classic-script bundle.
+  const glue = join(dist, 'wasm', `${m.name}.js`);
+  const glueDefault = `module_or_path = new URL('${m.name}_bg.wasm', import.meta.url);`;
+  const glueText = readFileSync(glue, 'utf8');
+  if (!glueText.includes(glueDefault)) throw new Error(`build: wasm-bindgen's glue changed; ${glueDefault} not found`);
+  writeFileSync(glue, glueText.replace(glueDefault, "throw new Error('davkit: no .wasm location given');"));
+  if (optimise) {
+    const wasmOpt = join(npmDir, 'node_modules', '.bin', 'wasm-opt');
+    const features = ['--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+      '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue'];
+    // Size passes only. Measured on this module: -Oz/-Os cut the raw size by 10 % but make the
+    // gzip and brotli output 3-4 % larger (and take 30 s); these passes shrink both, in 6 s.
+    const passes = ['--duplicate-function-elimination', '--remove-unused-module-elements', '--merge-similar-functions', '--vacuum'];
+    run(wasmOpt, [...features, ...passes, wasm, '-o', wasm]);
+  }
 }
 // wasm-bindgen's own .d.ts files describe the low-level exports; the public types are index.d.ts.
 for (const f of readdirSync(join(dist, 'wasm'))) {
   if (f.endsWith('.d.ts') || f === 'package.json' || f === '.gitignore') rmSync(join(dist, 'wasm', f));
 }
 cpSync(join(npmDir, 'src'), dist, { recursive: true });
+// davkit/protocol gets its own copy of the JS API (its own module state, bound to its module).
+cpSync(join(npmDir, 'src', 'api.js'), join(dist, 'protocol', 'api.js'));
 
 const sizes = {};
 const walk = (dir) => {
@@ -68,4 +85,8 @@ const walk = (dir) => {
 walk(dist);
 const total = Object.values(sizes).reduce((a, s) => ({ raw: a.raw + s.raw, gzip: a.gzip + s.gzip }), { raw: 0, gzip: 0 });
 writeFileSync(join(dist, 'sizes.json'), JSON.stringify({ files: sizes, total }, null, 2) + '\n');
-console.log(`build: wasm ${sizes['wasm/davkit_wasm_bg.wasm'].raw} B raw, ${sizes['wasm/davkit_wasm_bg.wasm'].gzip} B gzip; dist total ${total.raw} B raw, ${total.gzip} B gzip`);
+for (const m of modules) {
+  const w = sizes[`wasm/${m.name}_bg.wasm`];
+  console.log(`build: ${m.name} ${w.raw} B raw, ${w.gzip} B gzip`);
+}
+console.log(`build: dist total ${total.raw} B raw, ${total.gzip} B gzip`);

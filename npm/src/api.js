@@ -2,19 +2,15 @@
 // the core (through `Client` in bindings-wasm), and turns core errors into `DavError`. No DAV
 // decisions are made here; the one policy is auth: static credentials, or a token provider that
 // is asked again (with `{ refresh: true }`) and the call retried once after a 401.
-import {
-  Client,
-  coreVersion as wasmCoreVersion,
-  expand as wasmExpand,
-  parseCalendar as wasmParseCalendar,
-  parseContact as wasmParseContact,
-  parseContacts as wasmParseContacts,
-  parseNotification as wasmParseNotification,
-  channelNeedsRenewal as wasmChannelNeedsRenewal,
-  markPending as wasmMarkPending,
-  setZoneSource,
-} from './wasm/davkit_wasm.js';
-import { zoneRules } from './zones.js';
+// The wasm-bindgen exports: set by the entry point (`bind`). The full module has them all; the
+// protocol-only one (`davkit/protocol`) has no iCalendar/vCard/recurrence and no Google Calendar
+// API exports, and the functions that need them throw `Unsupported` there.
+let wasm = null;
+
+/** Called once by the entry point with the wasm-bindgen glue module's exports. */
+export function bind(glue) {
+  wasm = glue;
+}
 
 /**
  * Set by the entry point: `browser` (browsers may not send `User-Agent`, and a preflight would
@@ -25,9 +21,8 @@ export const platform = { browser: false, load: null };
 let ready = false;
 let loading = null;
 
-/** The module is loaded (by the node entry, or by `init`): time zones come from `Intl`. */
+/** The module is loaded (by the node entry, or by `init`). */
 export function markReady() {
-  setZoneSource(zoneRules);
   ready = true;
 }
 
@@ -46,6 +41,21 @@ export function init(options = {}) {
     },
   );
   return loading;
+}
+
+function unsupported(what) {
+  return new DavError(`Unsupported: ${what} is not in davkit/protocol: import it from 'davkit'`, { kind: 'Unsupported' });
+}
+
+/** `name` of the module's exports, or an `Unsupported` error (the protocol-only module). */
+function wasmFn(name) {
+  const fn = wasm[name];
+  if (typeof fn !== 'function') throw unsupported(name);
+  return fn;
+}
+
+function needGcal(name) {
+  if (typeof wasm?.Client?.prototype?.gcalSync !== 'function') throw unsupported(name);
 }
 
 function needReady() {
@@ -211,7 +221,7 @@ export class DavClient {
 
   #build(credentials) {
     try {
-      return new Client({ ...this.#config, credentials }, this.#fetch, this.#sleep);
+      return new wasm.Client({ ...this.#config, credentials }, this.#fetch, this.#sleep);
     } catch (e) {
       throw toDavError(e);
     }
@@ -228,7 +238,8 @@ export class DavClient {
 
   async #call(call) {
     if (!ready) await init();
-    const run = this.#lazy ? async (c) => lazyViews(await call(c), c) : call;
+    // The protocol-only module attaches no parsed views and has no `parseView` for lazy ones.
+    const run = this.#lazy && typeof wasm.Client.prototype.parseView === 'function' ? async (c) => lazyViews(await call(c), c) : call;
     if (typeof this.#auth !== 'function') {
       try {
         this.#client ??= this.#build(this.#credentials);
@@ -317,6 +328,30 @@ export class DavClient {
     return this.#call((c) => c.multiget(url, kind, list));
   }
 
+  /**
+   * Sends a `WriteQueue` (call `queue.beginFlush()` and store its text first). The queue is
+   * updated in place (entries the server confirmed leave it; edits made meanwhile are kept);
+   * returns `{ outcomes, stopped }`. Store `queue.toJson()` afterwards.
+   */
+  async flush(queue) {
+    const core = queueCore(queue);
+    const once = async (run) => {
+      const out = core.applyResult(await run());
+      return { outcomes: out.outcomes, stopped: out.stopped ? toDavError(out.stopped) : null };
+    };
+    const first = await once(() => this.#call((c) => c.flush(core)));
+    if (!isDavError(first.stopped, 'Unauthorized') || typeof this.#auth !== 'function') return first;
+    // A token provider: one fresh token, and the rest of the queue goes on.
+    const client = await this.#withToken(true);
+    let again;
+    try {
+      again = await once(() => client.flush(core));
+    } catch (e) {
+      throw toDavError(e);
+    }
+    return { outcomes: [...first.outcomes, ...again.outcomes], stopped: again.stopped };
+  }
+
   async getObject(object) {
     const url = urlOf(object, 'object');
     return this.#call((c) => c.getObject(url));
@@ -389,33 +424,40 @@ export class DavClient {
   // Google Calendar API v3 (serverUrl: GOOGLE_CALENDAR_API, Bearer auth or a token provider).
 
   async gcalCalendars() {
+    needGcal('gcalCalendars');
     return this.#call((c) => c.gcalCalendars());
   }
 
   async gcalSync(calendarId, state, options = {}) {
+    needGcal('gcalSync');
     const id = String(calendarId);
     return this.#call((c) => c.gcalSync(id, options.query ?? null, state ?? null));
   }
 
   async gcalInsert(calendarId, event) {
+    needGcal('gcalInsert');
     return this.#call((c) => c.gcalInsert(String(calendarId), event));
   }
 
   async gcalPatch(calendarId, eventId, patch, etag) {
+    needGcal('gcalPatch');
     if (typeof etag !== 'string') throw invalid('gcalPatch needs the ETag the event was read with');
     return this.#call((c) => c.gcalPatch(String(calendarId), String(eventId), patch, etag));
   }
 
   async gcalDelete(calendarId, eventId, etag) {
+    needGcal('gcalDelete');
     if (typeof etag !== 'string') throw invalid('gcalDelete needs the ETag the event was read with');
     return this.#call((c) => c.gcalDelete(String(calendarId), String(eventId), etag));
   }
 
   async gcalWatch(calendarId, watch, options = {}) {
+    needGcal('gcalWatch');
     return this.#call((c) => c.gcalWatch(String(calendarId), options.query ?? null, watch));
   }
 
   async gcalStop(channel) {
+    needGcal('gcalStop');
     return this.#call((c) => c.gcalStop(channel));
   }
 }
@@ -436,12 +478,12 @@ function headerPairs(headers) {
 }
 
 export function parseNotification(headers, channel) {
-  return wrap(() => wasmParseNotification(headerPairs(headers), channel));
+  return wrap(() => wasmFn('parseNotification')(headerPairs(headers), channel));
 }
 
 export function channelNeedsRenewal(channel, options = {}) {
   const now = options.now instanceof Date ? options.now.getTime() : (options.now ?? Date.now());
-  return wrap(() => wasmChannelNeedsRenewal(channel, Number(now), Number(options.marginMs ?? 3_600_000)));
+  return wrap(() => wasmFn('channelNeedsRenewal')(channel, Number(now), Number(options.marginMs ?? 3_600_000)));
 }
 
 function wrap(fn) {
@@ -455,19 +497,19 @@ function wrap(fn) {
 
 /** The core's `SyncState::mark_pending` on a copy of `state`: the next sync fetches `href` again. */
 export function markPending(state, href) {
-  return wrap(() => wasmMarkPending(state, String(href)));
+  return wrap(() => wasm.markPending(state, String(href)));
 }
 
 export function parseCalendar(text) {
-  return wrap(() => wasmParseCalendar(String(text)));
+  return wrap(() => wasmFn('parseCalendar')(String(text)));
 }
 
 export function parseContact(text) {
-  return wrap(() => wasmParseContact(String(text)));
+  return wrap(() => wasmFn('parseContact')(String(text)));
 }
 
 export function parseContacts(text) {
-  return wrap(() => wasmParseContacts(String(text)));
+  return wrap(() => wasmFn('parseContacts')(String(text)));
 }
 
 export function expand(text, options) {
@@ -479,10 +521,110 @@ export function expand(text, options) {
     floatingTimeZone: options.floatingTimeZone,
     preferVtimezone: options.preferVtimezone ?? false,
   };
-  return wrap(() => wasmExpand(String(text), o));
+  return wrap(() => wasmFn('expand')(String(text), o));
 }
 
 export function coreVersion() {
   needReady();
-  return wasmCoreVersion();
+  return wasm.coreVersion();
+}
+
+let queueCore;
+
+/**
+ * Offline edits (the core's write queue): coalesced per object, stored as JSON text, sent by
+ * `DavClient.flush`, conflicts resolved by policy. See index.d.ts.
+ */
+export class WriteQueue {
+  #q;
+
+  static {
+    queueCore = (queue) => {
+      if (!(queue instanceof WriteQueue)) throw invalid('`queue` must be a WriteQueue');
+      return queue.#q;
+    };
+  }
+
+  constructor(options = {}) {
+    this.#q = wrap(() => new wasm.Queue(options.policy ?? undefined));
+  }
+
+  /** A queue stored earlier (`toJson()` or the text `beginFlush()` returned). */
+  static fromJson(text) {
+    const queue = new WriteQueue();
+    queue.#q = wrap(() => wasm.Queue.fromJson(String(text)));
+    return queue;
+  }
+
+  toJson() {
+    return this.#q.toJson();
+  }
+
+  get policy() {
+    return this.#q.policy;
+  }
+
+  set policy(name) {
+    wrap(() => this.#q.setPolicy(String(name)));
+  }
+
+  get size() {
+    return this.#q.entries().length;
+  }
+
+  enqueueCreate(collection, name, data) {
+    const url = urlOf(collection, 'collection');
+    return wrap(() => this.#q.enqueueCreate(url, String(name), String(data)));
+  }
+
+  /** `object`: a URL, or the object as read (its `etag` and `data` are the base). */
+  enqueueUpdate(object, data, baseEtag, baseData) {
+    const [url, etag, base] = based(object, baseEtag, baseData);
+    return wrap(() => this.#q.enqueueUpdate(url, String(data), etag, base));
+  }
+
+  enqueueDelete(object, baseEtag, baseData) {
+    const [url, etag, base] = based(object, baseEtag, baseData);
+    return wrap(() => this.#q.enqueueDelete(url, etag, base));
+  }
+
+  setEntryPolicy(id, policy) {
+    wrap(() => this.#q.setEntryPolicy(Number(id), policy ?? undefined));
+  }
+
+  /** Marks the pending entries as being sent: store the returned text before `flush`. */
+  beginFlush() {
+    return this.#q.beginFlush();
+  }
+
+  resolve(id, resolution) {
+    wrap(() => this.#q.resolve(Number(id), resolution));
+  }
+
+  entries() {
+    return this.#q.entries();
+  }
+
+  entryFor(object) {
+    const url = typeof object === 'string' ? object : object?.url;
+    return this.#q.entryFor(String(url));
+  }
+
+  /** A sync's changes split: `apply` to the mirror, `held` back for objects with a queued edit. */
+  splitChanges(changes) {
+    const apply = [];
+    const held = [];
+    for (const change of changes ?? []) {
+      const entry = this.entryFor(change);
+      if (entry === undefined) apply.push(change);
+      else held.push({ entry, change });
+    }
+    return { apply, held };
+  }
+}
+
+function based(object, baseEtag, baseData) {
+  if (typeof object === 'string') return [object, String(baseEtag ?? ''), baseData ?? undefined];
+  if (!object || typeof object.url !== 'string') throw invalid('an object URL or a fetched object is required');
+  return [object.url, String(baseEtag ?? object.etag ?? ''), baseData ?? object.data ?? undefined];
 }

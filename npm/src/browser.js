@@ -4,8 +4,9 @@
 // the .wasm as an asset from the `new URL('./wasm/...', import.meta.url)` below; in a classic
 // script (esbuild's default iife bundle, where import.meta is empty) the .wasm is looked up in
 // `wasm/` next to the script, or wherever `init({ wasm })` says.
-import loadWasm from './wasm/davkit_wasm.js';
-import { platform } from './api.js';
+import * as glue from './wasm/davkit_wasm.js';
+import { zoneRules } from './zones.js';
+import { bind, platform } from './api.js';
 
 const script = typeof document !== 'undefined' && document.currentScript ? document.currentScript.src : undefined;
 
@@ -17,10 +18,14 @@ function defaultWasm() {
   }
 }
 
+bind(glue);
 platform.browser = true;
-platform.load = (wasm) => loadWasm({ module_or_path: wasm ?? defaultWasm() });
+platform.load = async (wasm) => {
+  await glue.default({ module_or_path: wasm ?? defaultWasm() });
+  glue.setZoneSource(zoneRules);
+};
 
 export {
-  init, DavClient, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
+  init, DavClient, WriteQueue, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
   GOOGLE_CALENDAR_API, parseNotification, channelNeedsRenewal, markPending,
 } from './api.js';

@@ -1,15 +1,18 @@
 // davkit for node (>= 20), Deno and Bun: reads and compiles the .wasm from the package
 // directory synchronously on import (no top-level await), so everything is ready at once and
-// `init()` resolves immediately.
+// `init()` resolves immediately. Time zones come from the host's `Intl` (zones.js).
 import { readFileSync } from 'node:fs';
-import { initSync } from './wasm/davkit_wasm.js';
-import { platform, markReady } from './api.js';
+import * as glue from './wasm/davkit_wasm.js';
+import { zoneRules } from './zones.js';
+import { bind, platform, markReady } from './api.js';
 
+bind(glue);
 platform.browser = false;
-initSync({ module: readFileSync(new URL('./wasm/davkit_wasm_bg.wasm', import.meta.url)) });
+glue.initSync({ module: readFileSync(new URL('./wasm/davkit_wasm_bg.wasm', import.meta.url)) });
+glue.setZoneSource(zoneRules);
 markReady();
 
 export {
-  init, DavClient, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
+  init, DavClient, WriteQueue, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
   GOOGLE_CALENDAR_API, parseNotification, channelNeedsRenewal, markPending,
 } from './api.js';

@@ -5,6 +5,8 @@
 // DavError, uses a DavClient before `init()` (the client loads the module itself), parses and
 // expands an event, and (under
 // tests/servers/servers.py) lists and syncs alice's calendars on the local Radicale over CORS.
+// The same for `davkit/protocol` (the DAV-only module): its .wasm is the one emitted, and the
+// synced objects carry their text without parsed views.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -47,6 +49,40 @@ async function main() {
 }
 main().catch((e) => { document.body.dataset.error = String(e && e.stack || e); });
 `;
+
+// The protocol-only entry: the same client, no parsing functions, no parsed views.
+const PROTOCOL_APP = `import { init, DavClient, coreVersion, isDavError } from 'davkit/protocol';
+async function main() {
+  const out = {};
+  try { coreVersion(); out.beforeInit = 'no error'; } catch (e) { out.beforeInit = isDavError(e, 'InvalidInput'); }
+  out.badWasm = await init({ wasm: new URL('/no-such.wasm', location.href) }).then(() => 'loaded', (e) => isDavError(e, 'InvalidInput'));
+  const server = new URLSearchParams(location.search).get('server');
+  if (server) {
+    const client = new DavClient({ serverUrl: server, auth: { basic: { username: 'alice', password: 'alice-pass' } } });
+    const calendars = await client.listCalendars();
+    out.calendars = calendars.map((c) => c.displayName).sort();
+    const work = calendars.find((c) => c.displayName === 'Work');
+    const synced = await client.sync(work, null);
+    out.workObjects = synced.changes.filter((c) => c.data.startsWith('BEGIN:VCALENDAR')).length;
+    out.parsedViews = synced.changes.filter((c) => 'events' in c).length;
+  }
+  await init();
+  out.version = coreVersion();
+  document.body.dataset.result = JSON.stringify(out);
+}
+main().catch((e) => { document.body.dataset.error = String(e && e.stack || e); });
+`;
+
+function checkProtocol(result) {
+  assert.equal(result.beforeInit, true, 'coreVersion before init() is an InvalidInput DavError');
+  assert.equal(result.badWasm, true, 'init() from a missing .wasm is an InvalidInput DavError');
+  assert.match(result.version, /^\d+\.\d+\.\d+/);
+  if (radicale) {
+    assert.deepEqual(result.calendars, ['Personal', 'Work']);
+    assert.equal(result.workObjects, 6);
+    assert.equal(result.parsedViews, 0);
+  }
+}
 
 before(async () => {
   const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', scratch], { cwd: npmDir, encoding: 'utf8' });
@@ -95,38 +131,49 @@ function check(result) {
 }
 
 /** A fresh project directory holding the app as `file`. */
-function project(name, file) {
+function project(name, file, app) {
   const dir = join(scratch, name);
   mkdirSync(join(dir, ...file.split('/').slice(0, -1)), { recursive: true });
-  writeFileSync(join(dir, file), APP);
+  writeFileSync(join(dir, file), app);
   return dir;
 }
 
-test('Vite 6, default configuration: builds and runs in Chromium', { timeout: 120000 }, async () => {
-  const dir = project('vite', 'main.js');
+const ENTRIES = [
+  { entry: 'davkit', app: APP, wasm: 'davkit_wasm_bg', check },
+  { entry: 'davkit/protocol', app: PROTOCOL_APP, wasm: 'davkit_protocol_bg', check: checkProtocol },
+];
+
+for (const { entry, app, wasm, check } of ENTRIES) {
+const tag = entry.replace('/', '-');
+
+test(`${entry}: Vite 6, default configuration: builds and runs in Chromium`, { timeout: 120000 }, async () => {
+  const dir = project(`vite-${tag}`, 'main.js', app);
   writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><body><script type="module" src="/main.js"></script></body>');
   execFileSync(bin('vite'), ['build', '--logLevel', 'warn'], { cwd: dir, stdio: 'pipe' });
   const assets = readdirSync(join(dir, 'dist', 'assets'));
-  assert.equal(assets.filter((f) => f.endsWith('.wasm')).length, 1, `one .wasm emitted: ${assets}`);
+  assert.deepEqual(assets.filter((f) => f.endsWith('.wasm')).map((f) => f.startsWith(wasm)), [true], `one .wasm emitted: ${assets}`);
   check(await runPage(join(dir, 'dist')));
 });
 
-test('webpack 5, default configuration: builds and runs in Chromium', { timeout: 120000 }, async () => {
-  const dir = project('webpack', 'src/index.js');
+test(`${entry}: webpack 5, default configuration: builds and runs in Chromium`, { timeout: 120000 }, async () => {
+  const dir = project(`webpack-${tag}`, 'src/index.js', app);
   execFileSync(bin('webpack'), [], { cwd: dir, stdio: 'pipe' });
   const assets = readdirSync(join(dir, 'dist'));
   assert.equal(assets.filter((f) => f.endsWith('.wasm')).length, 1, `one .wasm emitted: ${assets}`);
+  const emitted = readFileSync(join(dir, 'dist', assets.find((f) => f.endsWith('.wasm'))));
+  assert.ok(emitted.equals(readFileSync(join(scratch, `node_modules/davkit/dist/wasm/${wasm}.wasm`))), `the ${wasm}.wasm was emitted`);
   writeFileSync(join(dir, 'dist', 'index.html'), '<!doctype html><meta charset="utf-8"><body><script src="main.js"></script></body>');
   check(await runPage(join(dir, 'dist')));
 });
 
-test('esbuild, default configuration (an iife classic script): builds and runs in Chromium', { timeout: 120000 }, async () => {
-  const dir = project('esbuild', 'src/index.js');
+test(`${entry}: esbuild, default configuration (an iife classic script): builds and runs in Chromium`, { timeout: 120000 }, async () => {
+  const dir = project(`esbuild-${tag}`, 'src/index.js', app);
   execFileSync(bin('esbuild'), ['src/index.js', '--bundle', '--outfile=dist/app.js', '--log-level=warning'], { cwd: dir, stdio: 'pipe' });
   assert.doesNotMatch(readFileSync(join(dir, 'dist', 'app.js'), 'utf8'), /node:fs/);
   // esbuild copies no assets: the .wasm goes to wasm/ next to the script (the README says so).
   mkdirSync(join(dir, 'dist', 'wasm'));
-  cpSync(join(scratch, 'node_modules/davkit/dist/wasm/davkit_wasm_bg.wasm'), join(dir, 'dist', 'wasm', 'davkit_wasm_bg.wasm'));
+  cpSync(join(scratch, `node_modules/davkit/dist/wasm/${wasm}.wasm`), join(dir, 'dist', 'wasm', `${wasm}.wasm`));
   writeFileSync(join(dir, 'dist', 'index.html'), '<!doctype html><meta charset="utf-8"><body><script src="app.js"></script></body>');
   check(await runPage(join(dir, 'dist')));
 });
+}

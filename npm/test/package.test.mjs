@@ -51,8 +51,10 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 test('the tarball holds only the package files', () => {
   const list = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n').sort();
   assert.deepEqual(list, ['package/README.md', 'package/dist/api.js', 'package/dist/browser.js', 'package/dist/node.js',
+    'package/dist/protocol/api.js', 'package/dist/protocol/browser.js', 'package/dist/protocol/node.js',
+    'package/dist/wasm/davkit_protocol.js', 'package/dist/wasm/davkit_protocol_bg.wasm',
     'package/dist/wasm/davkit_wasm.js', 'package/dist/wasm/davkit_wasm_bg.wasm', 'package/dist/zones.js', 'package/index.d.ts',
-    'package/package.json']);
+    'package/package.json', 'package/protocol.d.ts']);
 });
 
 test('node ESM imports the installed package', () => {
@@ -69,6 +71,27 @@ test('tsc --noEmit checks an app against the published index.d.ts', () => {
   writeFileSync(join(scratch, 'wrong.ts'), "import { DavClient } from 'davkit';\nnew DavClient({ server: 'x' });\n");
   assert.throws(() => execFileSync(bin('tsc'), ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', 'wrong.ts'],
     { cwd: scratch, stdio: 'pipe' }));
+});
+
+test('davkit/protocol: node ESM imports it, tsc checks an app against protocol.d.ts, no parsing exports', () => {
+  const app = `import { init, DavClient, isDavError, markPending, coreVersion, type SyncState } from 'davkit/protocol';
+import * as entry from 'davkit/protocol';
+await init();
+const client = new DavClient({ serverUrl: 'https://dav.example.com/', fetch: async () => new Response('', { status: 404 }) });
+const error: unknown = await client.getObject('https://dav.example.com/cal/x.ics').catch((e: unknown) => e);
+const state: SyncState = markPending({ collectionUrl: 'https://dav.example.com/cal/', syncToken: null, ctag: null, etags: {} }, 'https://dav.example.com/cal/a.ics');
+console.log(JSON.stringify({ notFound: isDavError(error, 'NotFound'), pending: state.pending, version: coreVersion(),
+  exports: Object.keys(entry).sort() }));
+`;
+  writeFileSync(join(scratch, 'protocol-app.mts'), app);
+  execFileSync(bin('tsc'), ['--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext',
+    '--lib', 'es2022,dom', 'protocol-app.mts'], { cwd: scratch, stdio: 'pipe' });
+  const out = JSON.parse(execFileSync(process.execPath, ['protocol-app.mjs'], { cwd: scratch, encoding: 'utf8' }));
+  assert.deepEqual(out, {
+    notFound: true, pending: ['https://dav.example.com/cal/a.ics'], version: out.version,
+    exports: ['DavClient', 'DavError', 'coreVersion', 'init', 'isDavError', 'markPending'],
+  });
+  assert.match(out.version, /^\d+\.\d+\.\d+/);
 });
 
 test('esbuild bundle for node runs (the .wasm copied next to the bundle)', () => {

@@ -7,11 +7,16 @@
 // results are converted back with toSnake before the subset comparison. Maps whose keys are
 // data (`etags`: href -> ETag) are never renamed. Extra keys the JS API adds (`events`,
 // `contact` next to fetched data) are ignored by the subset comparison.
+//
+// Both entries replay the corpus: `davkit` and `davkit/protocol` (the DAV-only module), which
+// must give the same results without the parsed views, and refuse the Google Calendar API
+// vectors with `Unsupported`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { DavClient, DavError, isDavError, parseNotification } from '../dist/node.js';
+import * as full from '../dist/node.js';
+import * as protocol from '../dist/protocol/node.js';
 import { assertSubset, replayFetch, toCamel, toSnake, vectorsDir } from './helpers.mjs';
 
 function collect(dir) {
@@ -37,7 +42,7 @@ function authOf(credentials, tokens) {
   return { bearer: credentials.bearer };
 }
 
-function call(client, op) {
+function call(client, op, { parseNotification }) {
   const kindRef = (url) => ({ url, kind: op.kind });
   switch (op.op) {
     case 'discover': return client.discover({ service: op.service });
@@ -89,10 +94,20 @@ test('the vector corpus is there', () => {
   assert.ok(files.length >= 10, `found ${files.length} vector files`);
 });
 
+const entries = [['davkit', full], ['davkit/protocol', protocol]];
+
+for (const [entry, mod] of entries) {
+const { DavClient, DavError, isDavError } = mod;
+const isProtocol = entry === 'davkit/protocol';
 for (const file of files) {
   const name = relative(vectorsDir, file);
   const c = JSON.parse(readFileSync(file, 'utf8'));
-  test(`vector ${name}`, async () => {
+  const gcal = c.operation.op.startsWith('gcal_');
+  test(`${entry} vector ${name}`, async () => {
+    if (isProtocol && c.operation.op === 'gcal_notification') {
+      assert.equal(mod.parseNotification, undefined, 'davkit/protocol has no Calendar API functions');
+      return;
+    }
     assert.equal(typeof c.source, 'string', 'every vector names its source');
     const replay = replayFetch(name, dirname(file), c.exchanges ?? []);
     let outcome;
@@ -110,9 +125,15 @@ for (const file of files) {
         userAgent: 'davkit-vectors',
         fetch: replay.fetch,
       });
-      outcome = { value: await call(client, c.operation) };
+      outcome = { value: await call(client, c.operation, mod) };
     } catch (error) {
       outcome = { error };
+    }
+    if (isProtocol && gcal) {
+      // Not in the protocol-only module: refused before any request.
+      assert.ok(isDavError(outcome.error, 'Unsupported'), `expected Unsupported, got ${outcome.error ?? JSON.stringify(outcome.value)}`);
+      assert.ok(replay.used.every((u) => !u), 'no request was sent');
+      return;
     }
     assert.deepEqual(replay.problems, []);
     const unused = (c.exchanges ?? []).filter((_, i) => !replay.used[i]).map((e) => `${e.request.method} ${e.request.url}`);
@@ -129,6 +150,14 @@ for (const file of files) {
     } else {
       if (outcome.error) throw outcome.error;
       if (c.expect.result !== undefined) assertSubset(name, c.expect.result, toSnake(outcome.value ?? null));
+      if (isProtocol) {
+        const v = outcome.value;
+        const list = Array.isArray(v) ? v : v?.changes ?? v?.objects ?? (v ? [v] : []);
+        for (const o of list) {
+          assert.ok(!('events' in o) && !('contact' in o) && !('parseError' in o), `a parsed view in ${JSON.stringify(o).slice(0, 200)}`);
+        }
+      }
     }
   });
+}
 }

@@ -1,0 +1,14 @@
+// davkit/protocol for node (>= 20), Deno and Bun: the DAV protocol only (discovery, collections,
+// objects with ETags, sync), from a module without iCalendar/vCard parsing, recurrence, time
+// zones or the Google Calendar API (about half the size of the full one). Fetched objects carry
+// their `data` text and no parsed view: bring your own iCalendar library, or import 'davkit'.
+import { readFileSync } from 'node:fs';
+import * as glue from '../wasm/davkit_protocol.js';
+import { bind, platform, markReady } from './api.js';
+
+bind(glue);
+platform.browser = false;
+glue.initSync({ module: readFileSync(new URL('../wasm/davkit_protocol_bg.wasm', import.meta.url)) });
+markReady();
+
+export { init, DavClient, WriteQueue, DavError, isDavError, coreVersion, markPending } from './api.js';
