@@ -8,7 +8,6 @@
 #[cfg(feature = "formats")]
 mod calendar;
 mod convert;
-mod queue;
 mod transport;
 #[cfg(feature = "formats")]
 mod zones;
