@@ -61,7 +61,8 @@ pub fn organizer_address(scheduling: &Scheduling) -> Option<CalAddress> {
 /// Makes `cal` a meeting organized by `organizer` with these attendees: ORGANIZER set on every
 /// component, each attendee added (or updated, keeping the parameters davkit does not model,
 /// such as SCHEDULE-AGENT) with `PARTSTAT=NEEDS-ACTION`, `RSVP=TRUE` and
-/// `ROLE=REQ-PARTICIPANT` unless the [`CalAddress`] says otherwise, SEQUENCE 0 where absent,
+/// `ROLE=REQ-PARTICIPANT` unless the [`CalAddress`] says otherwise (the organizer listed as
+/// an attendee gets `PARTSTAT=ACCEPTED`, `ROLE=CHAIR` and no RSVP), SEQUENCE 0 where absent,
 /// DTSTAMP set to `dtstamp`.
 ///
 /// Refused ([`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput)) when the calendar holds no component with a UID or
@@ -83,9 +84,15 @@ pub fn invite(
         set_organizer(c, organizer);
         for a in attendees {
             let mut a = a.clone();
-            a.partstat.get_or_insert_with(|| "NEEDS-ACTION".into());
-            a.rsvp.get_or_insert(true);
-            a.role.get_or_insert_with(|| "REQ-PARTICIPANT".into());
+            if super::same_address(&a.uri, &organizer.uri) {
+                // the organizer listed as an attendee: no answer asked of them
+                a.partstat.get_or_insert_with(|| "ACCEPTED".into());
+                a.role.get_or_insert_with(|| "CHAIR".into());
+            } else {
+                a.partstat.get_or_insert_with(|| "NEEDS-ACTION".into());
+                a.rsvp.get_or_insert(true);
+                a.role.get_or_insert_with(|| "REQ-PARTICIPANT".into());
+            }
             upsert_attendee(c, &a);
         }
         if c.property("SEQUENCE").is_none() {
