@@ -148,10 +148,12 @@ static CONTEXT_PROPS: [QName; 18] = [
 #[derive(Debug)]
 enum Tag {
     /// The first PROPFIND for one service, or for every service asked (`None`): on the
-    /// configured URL, or (`well_known`) on the service's RFC 6764 well-known URI.
+    /// configured URL, or (`well_known`) on the service's RFC 6764 well-known URI; `lean`:
+    /// without `sync-token` (the retry after a 5xx, see [`Discover::on_context`]).
     Context {
         svc: Option<Svc>,
         well_known: bool,
+        lean: bool,
     },
     Principal,
     Home,
@@ -188,6 +190,8 @@ struct Found {
 ///
 /// That is 3 requests on a server that answers PROPFIND at its root (Radicale, Xandikos), 2
 /// from the principal of a server that names its home sets there, and 1 from a collection.
+/// A 5xx answer to step 1 is asked once more without `sync-token` (DAViCal's DAV root fails
+/// on it; its root names the home sets, so DAViCal takes 3 requests from there as well).
 ///
 /// For calendars, the PROPFINDs of steps 1 and 2 also ask for the RFC 6638 scheduling
 /// properties, and the `DAV` headers of their answers are read for `calendar-auto-schedule`
@@ -295,6 +299,7 @@ impl Discover {
         let tag = Tag::Context {
             svc: only,
             well_known,
+            lean: false,
         };
         self.propfind(tag, url, Depth::Zero, &CONTEXT_PROPS);
     }
@@ -310,7 +315,11 @@ impl Discover {
     fn on_reply(&mut self, tag: Tag, reply: Result<Reply>) {
         self.pending = self.pending.saturating_sub(1);
         let outcome = match tag {
-            Tag::Context { svc, well_known } => self.on_context(svc, well_known, reply),
+            Tag::Context {
+                svc,
+                well_known,
+                lean,
+            } => self.on_context(svc, well_known, lean, reply),
             tag => reply.and_then(|reply| self.handle(tag, reply)),
         };
         if let Err(e) = outcome {
@@ -323,10 +332,16 @@ impl Discover {
     }
 
     /// The answer of step 1 for `only` (`None`: every service asked).
+    ///
+    /// A 5xx is asked once more without `sync-token`: DAViCal 1.1.12 answers 500 to a
+    /// PROPFIND for it on its DAV root (`/caldav.php/`, no collection: a failed database
+    /// insert), and answers the same PROPFIND without it. A collection read whole by that
+    /// retry has no sync token (its ctag is still read).
     fn on_context(
         &mut self,
         only: Option<Svc>,
         well_known: bool,
+        lean: bool,
         reply: Result<Reply>,
     ) -> Result<()> {
         let reply = match reply {
@@ -342,6 +357,20 @@ impl Discover {
         let url_str = url.as_str().to_owned();
         if response.status == 401 {
             return Err(Error::from_response(&url_str, &response));
+        }
+        if (500..600).contains(&response.status) && !lean {
+            let props: Vec<QName> = CONTEXT_PROPS
+                .iter()
+                .filter(|p| **p != names::SYNC_TOKEN)
+                .cloned()
+                .collect();
+            let tag = Tag::Context {
+                svc: only,
+                well_known,
+                lean: true,
+            };
+            self.propfind(tag, url, Depth::Zero, &props);
+            return Ok(());
         }
         let ms = if response.status == 207 {
             Some(multistatus::parse_with_limits(
@@ -903,6 +932,91 @@ mod tests {
                 "{p:?} missing from CONTEXT_PROPS"
             );
         }
+    }
+
+    /// DAViCal 1.1.12 answers 500 to a PROPFIND for `sync-token` on its DAV root (measured
+    /// live): the context request is asked once more without it, and discovery goes on.
+    /// A server that keeps failing is reported after that one retry.
+    #[test]
+    fn a_5xx_context_answer_is_asked_again_without_the_sync_token() {
+        const DAV_ROOT: &str = "http://127.0.0.1:8080/caldav.php/";
+        const HOME: &str = "http://127.0.0.1:8080/caldav.php/alice/";
+        let run = |always_fail: bool| {
+            let session =
+                Session::new(Config::new(DAV_ROOT, Credentials::basic("a", "b"))).expect("config");
+            let mut op = session.discover(Service::Both);
+            let mut sent = Vec::new();
+            loop {
+                match op.poll() {
+                    Poll::Send(request) => {
+                        let depth = request.header("Depth").unwrap_or("-").to_owned();
+                        let token = request.body_text().unwrap_or("").contains("sync-token");
+                        sent.push(format!(
+                            "{} (Depth {depth}){}",
+                            request.url,
+                            if token { " sync-token" } else { "" }
+                        ));
+                        let response = match (request.url.as_str(), depth.as_str()) {
+                            (DAV_ROOT, _) if token || always_fail => {
+                                HttpResponse::new(500, "DAViCal Fatal Error")
+                            }
+                            (DAV_ROOT, _) => HttpResponse::new(
+                                207,
+                                "<multistatus xmlns=\"DAV:\"><response><href>/caldav.php/</href>\
+                                 <propstat><prop><current-user-principal><href>/caldav.php/alice/\
+                                 </href></current-user-principal></prop><status>HTTP/1.1 200 OK\
+                                 </status></propstat></response></multistatus>",
+                            ),
+                            (HOME, "0") => HttpResponse::new(
+                                207,
+                                "<multistatus xmlns=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\" \
+                                 xmlns:R=\"urn:ietf:params:xml:ns:carddav\"><response>\
+                                 <href>/caldav.php/alice/</href><propstat><prop>\
+                                 <C:calendar-home-set><href>/caldav.php/alice/</href>\
+                                 </C:calendar-home-set><R:addressbook-home-set>\
+                                 <href>/caldav.php/alice/</href></R:addressbook-home-set></prop>\
+                                 <status>HTTP/1.1 200 OK</status></propstat></response></multistatus>",
+                            ),
+                            _ => HttpResponse::new(
+                                207,
+                                "<multistatus xmlns=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\">\
+                                 <response><href>/caldav.php/alice/calendar/</href><propstat><prop>\
+                                 <resourcetype><collection/><C:calendar/></resourcetype>\
+                                 <sync-token>data:,1</sync-token></prop>\
+                                 <status>HTTP/1.1 200 OK</status></propstat></response></multistatus>",
+                            ),
+                        };
+                        op.handle_response(request.id, response);
+                    }
+                    Poll::Wait => panic!("waits"),
+                    Poll::Done(result) => return (result, sent),
+                }
+            }
+        };
+        let (result, sent) = run(false);
+        let found = result.expect("discovery after the retry");
+        assert_eq!(found.principal.as_deref(), Some(HOME));
+        assert_eq!(
+            found
+                .calendars()
+                .map(|c| c.url.as_str())
+                .collect::<Vec<_>>(),
+            ["http://127.0.0.1:8080/caldav.php/alice/calendar/"]
+        );
+        assert_eq!(
+            sent,
+            [
+                "http://127.0.0.1:8080/caldav.php/ (Depth 0) sync-token",
+                "http://127.0.0.1:8080/caldav.php/ (Depth 0)",
+                "http://127.0.0.1:8080/caldav.php/alice/ (Depth 0)",
+                "http://127.0.0.1:8080/caldav.php/alice/ (Depth 1) sync-token",
+            ]
+        );
+        let (result, sent) = run(true);
+        let err = result.expect_err("a server that keeps failing");
+        assert_eq!(err.kind(), ErrorKind::Http);
+        assert_eq!(err.status(), Some(500));
+        assert_eq!(sent.len(), 2, "{sent:?}");
     }
 
     #[test]
