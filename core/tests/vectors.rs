@@ -259,6 +259,39 @@ fn execute<P: TokenProvider>(
             &s("schedule_tag"),
         ))),
         "itip_apply" => out(itip_apply(op)),
+        "gcal_respond" => {
+            let answer: davkit::rfc5546::Answer =
+                serde_json::from_value(op["answer"].clone()).expect("answer");
+            let send = serde_json::from_value(op["send"].clone()).expect("send");
+            out(block_on(client.gcal_respond(
+                &s("calendar_id"),
+                &s("event_id"),
+                &s("my_email"),
+                &answer,
+                send,
+            )))
+        }
+        "gcal_set_attendees" => {
+            let attendees: Vec<davkit::gcal::GcalAttendee> =
+                serde_json::from_value(op["attendees"].clone()).expect("attendees");
+            let send = serde_json::from_value(op["send"].clone()).expect("send");
+            out(block_on(client.gcal_set_attendees(
+                &s("calendar_id"),
+                &s("event_id"),
+                &attendees,
+                &s("etag"),
+                send,
+            )))
+        }
+        "gcal_free_busy" => {
+            let calendars: Vec<String> =
+                serde_json::from_value(op["calendars"].clone()).expect("calendars");
+            out(block_on(client.gcal_free_busy(
+                &s("start"),
+                &s("end"),
+                &calendars,
+            )))
+        }
         "free_busy_query" => out(block_on(client.free_busy_query(
             &s("calendar_url"),
             &s("start"),

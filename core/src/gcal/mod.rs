@@ -14,12 +14,17 @@
 mod events;
 mod ops;
 mod push;
+mod scheduling;
 
 pub use events::{event_to_ical, event_url, series_to_ical};
 pub use ops::{
     CalendarListEntry, EventsPage, EventsQuery, GcalList, GcalSync, GcalWrite, MAX_PAGES,
 };
 pub use push::{Channel, Notification, ResourceState, WatchRequest};
+pub use scheduling::{
+    GcalAttendee, GcalRespond, GcalResponded, MAX_FREE_BUSY_CALENDARS, MAX_GCAL_RESPOND_ATTEMPTS,
+    SendUpdates, attendee_statuses, response_status,
+};
 
 use crate::error::{Error, ErrorKind};
 use crate::http::HttpResponse;

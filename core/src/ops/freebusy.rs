@@ -110,6 +110,9 @@ impl Session {
         start: &str,
         end: &str,
     ) -> SingleExchange<FreeBusy> {
+        if let Err(e) = self.refuse_google_free_busy() {
+            return SingleExchange::failed(self.ctx.clone(), e);
+        }
         let window = match (parse_utc(start), parse_utc(end)) {
             (Some(s), Some(e)) if s < e => (s, e),
             _ => {
@@ -212,7 +215,7 @@ pub fn parse_free_busy(
 
 /// Sorts by type then start and merges overlapping or touching periods of one type; the
 /// result is sorted by start, then type.
-fn merge(mut raw: Vec<(Timestamp, Timestamp, FbType)>) -> Vec<BusyPeriod> {
+pub(crate) fn merge(mut raw: Vec<(Timestamp, Timestamp, FbType)>) -> Vec<BusyPeriod> {
     raw.sort_by(|a, b| a.2.cmp(&b.2).then(a.0.cmp(&b.0)));
     let mut merged: Vec<(Timestamp, Timestamp, FbType)> = Vec::with_capacity(raw.len());
     for (s, e, t) in raw {
@@ -256,7 +259,7 @@ fn parse_period(text: &str) -> Option<(Timestamp, Timestamp)> {
 }
 
 /// `YYYYMMDDTHHMMSSZ` as a timestamp; anything else (no `Z`, a date) is `None`.
-fn parse_utc(text: &str) -> Option<Timestamp> {
+pub(crate) fn parse_utc(text: &str) -> Option<Timestamp> {
     let t = text.trim();
     let local = t.strip_suffix(['Z', 'z'])?;
     if local.len() != 15 || !local.is_ascii() {
@@ -271,7 +274,7 @@ fn parse_utc(text: &str) -> Option<Timestamp> {
         .map(|z| z.timestamp())
 }
 
-fn format_utc(t: Timestamp) -> String {
+pub(crate) fn format_utc(t: Timestamp) -> String {
     t.strftime("%Y%m%dT%H%M%SZ").to_string()
 }
 
@@ -617,6 +620,9 @@ impl Session {
         outbox_url: &str,
         request: &FreeBusyRequest,
     ) -> SingleExchange<Vec<RecipientFreeBusy>> {
+        if let Err(e) = self.refuse_google_free_busy() {
+            return SingleExchange::failed(self.ctx.clone(), e);
+        }
         let (body, window) = match request.checked() {
             Ok(b) => b,
             Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
@@ -636,6 +642,20 @@ impl Session {
             parse_schedule_response(&response.body, window, &limits)
                 .map_err(|e| e.with_url(url.as_str()))
         })
+    }
+
+    /// Google's CalDAV endpoint answers no free-busy (no `free-busy-query`, a "trivial inbox,
+    /// which is always empty", server-profiles §Google CalDAV): refused before any request,
+    /// pointing at the Calendar API's freeBusy.query ([`Session::gcal_free_busy`]).
+    fn refuse_google_free_busy(&self) -> Result<()> {
+        if self.ctx.profile.name == "google-caldav" {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                "Google CalDAV has no free-busy (neither free-busy-query nor an outbox POST): \
+                 use the Calendar API's freeBusy.query (Session::gcal_free_busy)",
+            ));
+        }
+        Ok(())
     }
 }
 
