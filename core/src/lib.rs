@@ -102,6 +102,9 @@ pub mod readme {}
 #[doc = include_str!("../../docs/providers.md")]
 #[allow(rustdoc::broken_intra_doc_links)] // [DOC], [OBS] are evidence tags, not links
 pub mod providers_guide {}
+#[cfg(feature = "reqwest")]
+#[doc = include_str!("../../docs/scheduling.md")]
+pub mod scheduling_guide {}
 mod redact;
 #[cfg(feature = "reqwest")]
 pub mod reqwest_transport;
