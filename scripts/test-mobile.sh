@@ -68,9 +68,13 @@ find "$OUT" -type f -printf '%p %s bytes\n' | sort
 step "Swift package layout and API surface (generated only: no Swift compiler here)"
 SWIFT=bindings-mobile/swift
 mkdir -p "$SWIFT/Sources/DavKit" "$SWIFT/Sources/DavKitFFI/include"
-cp "$OUT/swift/DavKit.swift" "$SWIFT/Sources/DavKit/DavKit.swift"
-cp "$OUT/swift/DavKitFFI.h" "$SWIFT/Sources/DavKitFFI/include/DavKitFFI.h"
-cp "$OUT/swift/DavKitFFI.modulemap" "$SWIFT/Sources/DavKitFFI/include/module.modulemap"
+# Two generated files, one Swift module: DavKit.swift (davkit-mobile) and DavKitCore.swift (the
+# core's records and enums, derived behind its `uniffi` feature); their two C headers go into the
+# one FFI module, whose module map lists both.
+cp "$OUT/swift/DavKit.swift" "$OUT/swift/DavKitCore.swift" "$SWIFT/Sources/DavKit/"
+cp "$OUT/swift/DavKitFFI.h" "$OUT/swift/DavKitCoreFFI.h" "$SWIFT/Sources/DavKitFFI/include/"
+sed '/header "DavKitFFI.h"/a\    header "DavKitCoreFFI.h"' "$OUT/swift/DavKitFFI.modulemap" \
+  >"$SWIFT/Sources/DavKitFFI/include/module.modulemap"
 swift_checks=0
 # Compared with all blanks removed, so the generator's spacing does not matter.
 expect() { # file, fixed string
@@ -81,8 +85,11 @@ expect() { # file, fixed string
     exit 1
   fi
 }
-S="$SWIFT/Sources/DavKit/DavKit.swift"
-H="$SWIFT/Sources/DavKitFFI/include/DavKitFFI.h"
+# The API checks read both generated Swift files (one module) and both headers.
+S="$LOG_DIR/DavKit-module.swift"
+cat "$SWIFT/Sources/DavKit/DavKit.swift" "$SWIFT/Sources/DavKit/DavKitCore.swift" >"$S"
+H="$LOG_DIR/DavKitFFI-headers.h"
+cat "$SWIFT/Sources/DavKitFFI/include/DavKitFFI.h" "$SWIFT/Sources/DavKitFFI/include/DavKitCoreFFI.h" >"$H"
 M="$SWIFT/Sources/DavKitFFI/include/module.modulemap"
 while IFS= read -r s; do
   [ -n "$s" ] && expect "$S" "$s"
@@ -149,7 +156,16 @@ open func saveContact(editor: ContactEditor) async throws -> WriteResult
 public struct EventTarget: Equatable, Hashable
 open class ContactEditor: ContactEditorProtocol, @unchecked Sendable
 public static func parse(vcf: String) throws -> ContactEditor
-open func toVersion(version: VCardVersion) -> String
+open func toVersion(version: VCardVersion) throws -> String
+public struct Collection
+public enum VCardVersion
+case v21
+public let version: VCardVersion?
+public struct PostalAddress
+public struct GcalCalendar
+public struct GcalNotification
+public struct Scheduling
+public let scheduling: Scheduling
 open class OAuthClient: OAuthClientProtocol, @unchecked Sendable, CustomDebugStringConvertible, CustomStringConvertible
 open func authorizationUrl(scopes: [String], pkce: Pkce, state: String) -> String
 open func exchangeCode(transport: HttpTransport, code: String, pkce: Pkce) async throws -> OAuthTokens
@@ -181,7 +197,9 @@ fi
 swift_checks=$((swift_checks + 1))
 expect "$M" 'module DavKitFFI'
 expect "$M" 'header "DavKitFFI.h"'
-echo "ok: $swift_checks Swift API checks (DavKit.swift, DavKitFFI.h, module.modulemap, SyncBatches.swift)"
+expect "$M" 'header "DavKitCoreFFI.h"'
+expect "$H" 'ffi_davkit_uniffi_contract_version'
+echo "ok: $swift_checks Swift API checks (DavKit.swift, DavKitCore.swift, both FFI headers, module.modulemap, SyncBatches.swift)"
 
 step "Python: vector replay, API and editing tests"
 python3 -m unittest discover -s bindings-mobile/python -p 'test_*.py' -v 2>&1 | tee "$LOG_DIR/python.log" | grep -v '^UniFFI: Unhandled\|^Traceback\|^  File\|^    \|^ConnectionResetError\|^OSError' || true

@@ -33,14 +33,14 @@ step "the core is sans-IO: it builds for wasm32 and pulls in no IO crates"
 cargo build -p davkit --target wasm32-unknown-unknown --quiet
 for target in x86_64-unknown-linux-gnu wasm32-unknown-unknown; do
   deps=$(cargo tree -p davkit -e normal --target "$target" --prefix none --format '{p}' | awk '{print $1}' | sort -u)
-  for banned in tokio hyper reqwest wasm-bindgen web-sys js-sys mio; do
+  for banned in tokio hyper reqwest wasm-bindgen web-sys js-sys mio uniffi; do
     if grep -qx "$banned" <<<"$deps"; then
       echo "the core's normal dependencies ($target) include $banned" >&2
       exit 1
     fi
   done
 done
-echo "ok: no tokio, hyper, reqwest, wasm-bindgen, web-sys, js-sys or mio in the core"
+echo "ok: no tokio, hyper, reqwest, wasm-bindgen, web-sys, js-sys, mio or uniffi in the core"
 
 step "unit tests, recorded vectors, corpus"
 tests cargo test --workspace --exclude davkit-bench --exclude uniffi-bindgen --features davkit/reqwest

@@ -14,6 +14,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, os.environ.get("DAVKIT_PY_BINDINGS", str(HERE.parent / "build" / "python")))
 
 import davkit_mobile as dk  # noqa: E402
+import davkit_core as dc  # noqa: E402  (generated: the core's records and enums)
 
 CONFIG = dk.DavConfig(server_url="https://dav.example.com/",
                       credentials=dk.Credentials.basic(username="alice", password="pw-secret"))
@@ -65,7 +66,7 @@ class TransportErrors(unittest.TestCase):
     def test_unexpected_exception_is_transport(self):
         t = Throwing(ConnectionResetError("peer reset"))
         with self.assertRaises(dk.DavError.Transport) as cm:
-            run(dk.DavClient(CONFIG, t).discover(dk.Service.BOTH))
+            run(dk.DavClient(CONFIG, t).discover(dc.Service.BOTH))
         self.assertIn("peer reset", cm.exception.detail)
         self.assertNotIn("pw-secret", str(cm.exception))
 
@@ -90,7 +91,7 @@ class TransportErrors(unittest.TestCase):
 
         run(go())
         with self.assertRaises(dk.DavError.InvalidInput):
-            run(client.sync("https://dav.example.com/cal/", dk.CollectionKind.CALENDAR, "{not json"))
+            run(client.sync("https://dav.example.com/cal/", dc.CollectionKind.CALENDAR, "{not json"))
 
 
 class Inputs(unittest.TestCase):
@@ -106,7 +107,7 @@ class Inputs(unittest.TestCase):
         state = '{"collection_url":"https://dav.example.com/other/"}'
         with self.assertRaises(dk.DavError.InvalidInput):
             run(dk.DavClient(CONFIG, Hanging()).sync("https://dav.example.com/cal/",
-                                                     dk.CollectionKind.CALENDAR, state))
+                                                     dc.CollectionKind.CALENDAR, state))
 
 
 SECRET = "pw-secret-4711"
@@ -203,7 +204,7 @@ class Content(unittest.TestCase):
         [e] = dk.parse_events(ICS)
         self.assertEqual("Stand-up", e.summary)
         self.assertEqual("Europe/Berlin", e.start.tzid)
-        self.assertEqual(dk.TimeKind.ZONED, e.start.kind)
+        self.assertEqual(dc.TimeKind.ZONED, e.start.kind)
         self.assertEqual(["FREQ=WEEKLY;BYDAY=MO,WE,FR;COUNT=13"], e.rrule)
 
     def test_expand_across_dst(self):
@@ -229,10 +230,10 @@ class Content(unittest.TestCase):
     def test_contacts(self):
         c = dk.parse_contact(VCF)
         self.assertEqual("Ann Example", c.full_name)
-        self.assertEqual("3.0", c.version)
+        self.assertEqual(dc.VCardVersion.V3, c.version)
         self.assertEqual("--04-15", c.birthday)
         self.assertEqual(1, c.tels[0].pref)
-        v4 = dk.convert_contact(VCF, dk.VCardVersion.V4)
+        v4 = dk.convert_contact(VCF, dc.VCardVersion.V4)
         self.assertIn("BDAY:--0415\r\n", v4)
         self.assertEqual(2, len(dk.parse_contacts(VCF + VCF)))
         with self.assertRaises(dk.DavError.VCard):

@@ -16,6 +16,7 @@ SCENARIOS = HERE.parent.parent / "tests" / "editing" / "scenarios.json"
 sys.path.insert(0, os.environ.get("DAVKIT_PY_BINDINGS", str(HERE.parent / "build" / "python")))
 
 import davkit_mobile as dk  # noqa: E402  (generated)
+import davkit_core as dc  # noqa: E402  (generated: the core's records and enums)
 from test_vectors import ReplayTransport, config  # noqa: E402  (the vector runner's replay)
 
 DOC = json.loads(SCENARIOS.read_text(encoding="utf-8"))
@@ -86,7 +87,7 @@ def event_step(editor, step):
 
 
 def typed(v):
-    return dk.TypedValue(value=v["value"], types=v.get("types", []), pref=v.get("pref"))
+    return dc.TypedValue(value=v["value"], types=v.get("types", []), pref=v.get("pref"))
 
 
 def contact_step(editor, step):
@@ -94,7 +95,7 @@ def contact_step(editor, step):
     if op in ("set_full_name", "set_note", "set_title", "set_org", "set_categories", "set_birthday"):
         return getattr(editor, op)(step["value"])
     if op == "set_name":
-        return editor.set_name(dk.StructuredName(**step["value"]))
+        return editor.set_name(dc.StructuredName(**step["value"]))
     if op in ("add_email", "add_tel", "add_url"):
         return getattr(editor, op)(typed(step["value"]))
     if op == "remove_all":
@@ -153,7 +154,7 @@ class Contacts(unittest.TestCase):
             assert_subset(self, "summary", expect["summary"], plain(editor.summary()))
         for s in expect.get("contains", []):
             self.assertIn(s, editor.to_vcf())
-        for version, key in ((dk.VCardVersion.V3, "v3"), (dk.VCardVersion.V4, "v4")):
+        for version, key in ((dc.VCardVersion.V3, "v3"), (dc.VCardVersion.V4, "v4")):
             if key not in expect:
                 continue
             text = editor.to_version(version)
@@ -171,7 +172,7 @@ class WriteBack(unittest.TestCase):
 
     def run_scenario(self, scenario):
         o = scenario["object"]
-        obj = dk.DavObject(url=o["url"], etag=o.get("etag"), data=o["data"])
+        obj = dc.DavObject(url=o["url"], etag=o.get("etag"), data=o["data"])
         event = scenario["kind"] == "event"
         editor = dk.EventEditor.from_object(obj) if event else dk.ContactEditor.from_object(obj)
         for step in scenario["steps"]:

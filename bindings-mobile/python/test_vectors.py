@@ -21,6 +21,7 @@ VECTORS = REPO / "tests" / "vectors"
 sys.path.insert(0, os.environ.get("DAVKIT_PY_BINDINGS", str(HERE.parent / "build" / "python")))
 
 import davkit_mobile as dk  # noqa: E402  (generated)
+import davkit_core as dc  # noqa: E402  (generated: the core's records and enums)
 
 
 class Mismatch(Exception):
@@ -118,7 +119,7 @@ def config(case):
     else:
         credentials = dk.Credentials.none()
     r = c.get("retry")
-    retry = dk.RetryPolicy(max_retries=r["max_retries"], initial_delay_ms=r["initial_delay_ms"],
+    retry = dc.RetryPolicy(max_retries=r["max_retries"], initial_delay_ms=r["initial_delay_ms"],
                            max_delay_ms=r["max_delay_ms"]) if r else None
     # the vector's limits are the core's snake_case names, as the Python record spells them
     limits = dk.Limits(**c["limits"]) if "limits" in c else None
@@ -128,9 +129,9 @@ def config(case):
                         sync_page_limit=c.get("sync_page_limit"), retry=retry, limits=limits)
 
 
-KINDS = {"calendar": dk.CollectionKind.CALENDAR, "addressbook": dk.CollectionKind.ADDRESS_BOOK,
-         "other": dk.CollectionKind.OTHER}
-SERVICES = {"caldav": dk.Service.CAL_DAV, "carddav": dk.Service.CARD_DAV, "both": dk.Service.BOTH}
+KINDS = {"calendar": dc.CollectionKind.CALENDAR, "addressbook": dc.CollectionKind.ADDRESS_BOOK,
+         "other": dc.CollectionKind.OTHER}
+SERVICES = {"caldav": dc.Service.CAL_DAV, "carddav": dc.Service.CARD_DAV, "both": dc.Service.BOTH}
 
 
 def read_collection(op):
@@ -138,7 +139,7 @@ def read_collection(op):
     c = op.get("read")
     if c is None:
         return None
-    return dk.Collection(url=c["url"], kind=KINDS[c["kind"]], display_name=c.get("display_name"),
+    return dc.Collection(url=c["url"], kind=KINDS[c["kind"]], display_name=c.get("display_name"),
                          description=c.get("description"), color=c.get("color"), ctag=c.get("ctag"),
                          sync_token=c.get("sync_token"), components=c.get("components") or [],
                          privileges=c.get("privileges") or [],
@@ -148,7 +149,7 @@ def read_collection(op):
 
 
 def props(p):
-    return dk.CollectionProps(display_name=p.get("display_name"), description=p.get("description"),
+    return dc.CollectionProps(display_name=p.get("display_name"), description=p.get("description"),
                               color=p.get("color"), components=p.get("components") or [])
 
 
@@ -162,7 +163,7 @@ SUPPORTED_OPS = {
 
 
 def gcal_query(op):
-    return dk.GcalEventsQuery(**op["query"]) if op.get("query") else None
+    return dc.GcalEventsQuery(**op["query"]) if op.get("query") else None
 
 
 def gcal_channel(op):
@@ -203,9 +204,9 @@ async def execute(client, op):
     if name == "calendar_query":
         f = op["filter"]
         tr = f.get("time_range")
-        time_range = dk.TimeRange(start=tr.get("start"), end=tr.get("end")) if tr else None
+        time_range = dc.TimeRange(start=tr.get("start"), end=tr.get("end")) if tr else None
         return await client.calendar_query(
-            op["collection_url"], dk.CalendarFilter(component=f["component"], time_range=time_range))
+            op["collection_url"], dc.CalendarFilter(component=f["component"], time_range=time_range))
     if name == "create_calendar":
         return await client.create_calendar(op["home_url"], op["slug"], props(op["props"]))
     if name == "create_address_book":
@@ -244,11 +245,11 @@ def to_core(v):
         return v
     if isinstance(v, list):
         return [to_core(x) for x in v]
-    if isinstance(v, dk.CollectionKind):
+    if isinstance(v, dc.CollectionKind):
         return {"CALENDAR": "calendar", "ADDRESS_BOOK": "addressbook", "OTHER": "other"}[v.name]
-    if isinstance(v, dk.GcalResourceState):
+    if isinstance(v, dc.GcalResourceState):
         return v.name.lower()
-    if isinstance(v, dk.SyncMethod):
+    if isinstance(v, dc.SyncMethod):
         return v.name.lower().replace("_", "-")
     if isinstance(v, dk.Change.ADDED):
         return {"type": "added", **to_core(v.object)}
@@ -342,7 +343,7 @@ class PendingState(unittest.TestCase):
 
         async def go():
             client = dk.DavClient(config(case), transport)
-            return await client.sync(self.COLLECTION, dk.CollectionKind.CALENDAR, state_json)
+            return await client.sync(self.COLLECTION, dc.CollectionKind.CALENDAR, state_json)
 
         result = asyncio.run(go())
         self.assertEqual([], transport.problems)
@@ -406,7 +407,7 @@ class InteropState(unittest.TestCase):
         transport = ReplayTransport({"exchanges": []}, VECTORS)
         client = dk.DavClient(config(case), transport)
         with self.assertRaises(dk.DavError.InvalidInput):
-            asyncio.run(client.sync("http://127.0.0.1:5232/alice/home/", dk.CollectionKind.CALENDAR,
+            asyncio.run(client.sync("http://127.0.0.1:5232/alice/home/", dc.CollectionKind.CALENDAR,
                                     before))
         self.assertEqual([], transport.problems)
 
@@ -443,7 +444,7 @@ class Batches(unittest.TestCase):
         async def go():
             client = dk.DavClient(config(case), transport)
             seen = []
-            async for batch in sync_batches(client, self.COLLECTION, dk.CollectionKind.CALENDAR,
+            async for batch in sync_batches(client, self.COLLECTION, dc.CollectionKind.CALENDAR,
                                             state_json, max_members=2):
                 seen.append(batch)  # the app applies batch.changes and stores batch.state_json here
                 if len(seen) == stop_after:
@@ -475,7 +476,7 @@ class Batches(unittest.TestCase):
 
         async def go():
             client = dk.DavClient(config(case), transport)
-            return await client.sync(self.COLLECTION, dk.CollectionKind.CALENDAR,
+            return await client.sync(self.COLLECTION, dc.CollectionKind.CALENDAR,
                                      json.dumps(case["operation"]["state"]))
 
         self.assertFalse(asyncio.run(go()).more)

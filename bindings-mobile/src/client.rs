@@ -74,18 +74,17 @@ impl DavClient {
 
     /// Finds the principal, home sets, calendars and address books.
     pub async fn discover(&self, service: Service) -> Result<Discovery> {
-        Ok(self.inner.discover(service.into()).await?.into())
+        Ok(self.inner.discover(service).await?)
     }
 
     /// Lists the calendars and address books in a home set.
     pub async fn list_collections(&self, home_url: String) -> Result<Vec<Collection>> {
-        let list = self.inner.list_collections(&home_url).await?;
-        Ok(list.into_iter().map(Into::into).collect())
+        Ok(self.inner.list_collections(&home_url).await?)
     }
 
     /// Reads one collection's properties.
     pub async fn get_collection(&self, url: String) -> Result<Collection> {
-        Ok(self.inner.get_collection(&url).await?.into())
+        Ok(self.inner.get_collection(&url).await?)
     }
 
     /// Creates a calendar named `slug` in a home set.
@@ -95,11 +94,7 @@ impl DavClient {
         slug: String,
         props: CollectionProps,
     ) -> Result<Collection> {
-        let c = self
-            .inner
-            .create_calendar(&home_url, &slug, props.into())
-            .await?;
-        Ok(c.into())
+        Ok(self.inner.create_calendar(&home_url, &slug, props).await?)
     }
 
     /// Creates an address book named `slug` in a home set.
@@ -109,11 +104,10 @@ impl DavClient {
         slug: String,
         props: CollectionProps,
     ) -> Result<Collection> {
-        let c = self
+        Ok(self
             .inner
-            .create_address_book(&home_url, &slug, props.into())
-            .await?;
-        Ok(c.into())
+            .create_address_book(&home_url, &slug, props)
+            .await?)
     }
 
     /// Changes a collection's name, description or colour. With `read` (the collection as
@@ -127,10 +121,9 @@ impl DavClient {
         props: CollectionProps,
         read: Option<Collection>,
     ) -> Result<()> {
-        let read: Option<davkit::Collection> = read.map(Into::into);
         Ok(self
             .inner
-            .update_collection(&url, kind.into(), props.into(), read.as_ref())
+            .update_collection(&url, kind, props, read.as_ref())
             .await?)
     }
 
@@ -138,14 +131,12 @@ impl DavClient {
     /// sync-token are unchanged; without it, unconditionally.
     #[uniffi::method(default(read = None))]
     pub async fn delete_collection(&self, url: String, read: Option<Collection>) -> Result<()> {
-        let read: Option<davkit::Collection> = read.map(Into::into);
         Ok(self.inner.delete_collection(&url, read.as_ref()).await?)
     }
 
     /// Lists a collection's members with their ETags (no data).
     pub async fn list_objects(&self, collection_url: String) -> Result<Vec<DavObject>> {
-        let list = self.inner.list_objects(&collection_url).await?;
-        Ok(list.into_iter().map(Into::into).collect())
+        Ok(self.inner.list_objects(&collection_url).await?)
     }
 
     /// Runs a calendar-query: the objects of a component type, optionally in a time range.
@@ -154,11 +145,7 @@ impl DavClient {
         collection_url: String,
         filter: CalendarFilter,
     ) -> Result<Vec<DavObject>> {
-        let list = self
-            .inner
-            .calendar_query(&collection_url, filter.into())
-            .await?;
-        Ok(list.into_iter().map(Into::into).collect())
+        Ok(self.inner.calendar_query(&collection_url, filter).await?)
     }
 
     /// Fetches members by href, in batches, with their data.
@@ -168,16 +155,12 @@ impl DavClient {
         kind: CollectionKind,
         hrefs: Vec<String>,
     ) -> Result<MultigetResult> {
-        let r = self
-            .inner
-            .multiget(&collection_url, kind.into(), hrefs)
-            .await?;
-        Ok(r.into())
+        Ok(self.inner.multiget(&collection_url, kind, hrefs).await?)
     }
 
     /// Fetches one object with its data and ETag.
     pub async fn get_object(&self, url: String) -> Result<DavObject> {
-        Ok(self.inner.get_object(&url).await?.into())
+        Ok(self.inner.get_object(&url).await?)
     }
 
     /// Creates an object named `name` in a collection; fails with `PreconditionFailed` if the
@@ -188,11 +171,10 @@ impl DavClient {
         name: String,
         data: String,
     ) -> Result<WriteResult> {
-        let w = self
+        Ok(self
             .inner
             .create_object(&collection_url, &name, &data)
-            .await?;
-        Ok(w.into())
+            .await?)
     }
 
     /// Replaces an object if its ETag still matches; `PreconditionFailed` (412) if it changed.
@@ -202,7 +184,7 @@ impl DavClient {
         data: String,
         etag: String,
     ) -> Result<WriteResult> {
-        Ok(self.inner.update_object(&url, &data, &etag).await?.into())
+        Ok(self.inner.update_object(&url, &data, &etag).await?)
     }
 
     /// Writes an edited event back where `EventEditor.fromObject` read it, with the ETag it was
@@ -211,7 +193,7 @@ impl DavClient {
     pub async fn save_event(&self, editor: Arc<EventEditor>) -> Result<WriteResult> {
         let (url, etag) = editor.origin().target()?;
         let text = editor.to_ics();
-        let w: WriteResult = self.inner.update_object(&url, &text, &etag).await?.into();
+        let w = self.inner.update_object(&url, &text, &etag).await?;
         editor.origin().written(&w);
         Ok(w)
     }
@@ -221,7 +203,7 @@ impl DavClient {
     pub async fn save_contact(&self, editor: Arc<ContactEditor>) -> Result<WriteResult> {
         let (url, etag) = editor.origin().target()?;
         let text = editor.to_vcf();
-        let w: WriteResult = self.inner.update_object(&url, &text, &etag).await?.into();
+        let w = self.inner.update_object(&url, &text, &etag).await?;
         editor.origin().written(&w);
         Ok(w)
     }
@@ -233,7 +215,7 @@ impl DavClient {
 
     /// Creates an object by POST to an RFC 5995 add-member URL.
     pub async fn post_object(&self, add_member_url: String, data: String) -> Result<WriteResult> {
-        Ok(self.inner.post_object(&add_member_url, &data).await?.into())
+        Ok(self.inner.post_object(&add_member_url, &data).await?)
     }
 
     /// Synchronises a collection. Pass `null` as `state_json` the first time, then the
@@ -247,7 +229,7 @@ impl DavClient {
         state_json: Option<String>,
     ) -> Result<SyncResult> {
         let state = davkit::SyncState::resume(&collection_url, state_json.as_deref())?;
-        Ok(self.inner.sync(state, kind.into()).await?.into())
+        Ok(self.inner.sync(state, kind).await?.into())
     }
 
     /// One batch of a sync: like `sync`, but fetches at most `max_members` members (at least
@@ -265,13 +247,12 @@ impl DavClient {
     ) -> Result<SyncResult> {
         let state = davkit::SyncState::resume(&collection_url, state_json.as_deref())?;
         let max = usize::try_from(max_members).unwrap_or(usize::MAX);
-        Ok(self.inner.sync_batch(state, kind.into(), max).await?.into())
+        Ok(self.inner.sync_batch(state, kind, max).await?.into())
     }
 
     /// Google Calendar API: the user's calendars (all pages).
     pub async fn gcal_calendars(&self) -> Result<Vec<GcalCalendar>> {
-        let list = self.inner.gcal_calendars().await?;
-        Ok(list.into_iter().map(Into::into).collect())
+        Ok(self.inner.gcal_calendars().await?)
     }
 
     /// Google Calendar API: full (no `state_json`) or incremental sync of one calendar's
@@ -287,7 +268,7 @@ impl DavClient {
             Some(json) => davkit::SyncState::from_json(&json)?,
             None => davkit::SyncState::default(),
         };
-        let query = query.unwrap_or_default().into();
+        let query = query.unwrap_or_default();
         Ok(self
             .inner
             .gcal_sync(&calendar_id, query, state)
@@ -302,7 +283,7 @@ impl DavClient {
         event_json: String,
     ) -> Result<WriteResult> {
         let event = json_arg("the event", &event_json)?;
-        Ok(self.inner.gcal_insert(&calendar_id, &event).await?.into())
+        Ok(self.inner.gcal_insert(&calendar_id, &event).await?)
     }
 
     /// Google Calendar API: patches an event if its ETag is still `etag` (412 otherwise).
@@ -317,8 +298,7 @@ impl DavClient {
         Ok(self
             .inner
             .gcal_patch(&calendar_id, &event_id, &patch, &etag)
-            .await?
-            .into())
+            .await?)
     }
 
     /// Google Calendar API: deletes an event if its ETag is still `etag`.
@@ -342,7 +322,7 @@ impl DavClient {
         watch: GcalWatchRequest,
         query: Option<GcalEventsQuery>,
     ) -> Result<GcalChannel> {
-        let query = query.unwrap_or_default().into();
+        let query = query.unwrap_or_default();
         let watch = watch.into();
         Ok(self
             .inner

@@ -1,11 +1,19 @@
 //! Parsed content: the core's iCalendar summaries and recurrence expansion, and its vCard
-//! summaries and 3.0 <-> 4.0 conversion, as plain records.
+//! summaries and 3.0 <-> 4.0 conversion. The summaries are the core's records (uniffi derives in
+//! the core: `EventSummary`, `TimeSummary`, `CalAddress`, `ContactSummary`, `StructuredName`,
+//! `TypedValue`, `PostalAddress`, `VCardVersion`); [`Occurrence`] and [`Expansion`] are shaped
+//! here on purpose (instants as `SystemTime`, the component's summary and location joined in).
 
 use std::time::SystemTime;
 
 use davkit::ErrorKind;
 use davkit::icalendar::{self, CalObject, Calendar, ExpandOptions};
 use davkit::vcard::{self, VCard};
+
+pub use davkit::icalendar::{CalAddress, EventSummary, TimeKind, TimeSummary};
+pub use davkit::vcard::{
+    Address as PostalAddress, ContactSummary, StructuredName, TypedValue, Version as VCardVersion,
+};
 
 use crate::error::DavError;
 
@@ -17,153 +25,6 @@ pub(crate) fn ical_error(e: icalendar::Error) -> DavError {
 /// The core's vCard error as a `DavError` of its kind.
 pub(crate) fn vcard_error(e: vcard::Error) -> DavError {
     DavError::of_kind(e.error_kind(), e.to_string())
-}
-
-/// The form of a date or time value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
-pub enum TimeKind {
-    /// All-day (`VALUE=DATE`).
-    Date,
-    /// Local time with no zone.
-    Floating,
-    /// UTC.
-    Utc,
-    /// Local time in a TZID.
-    Zoned,
-}
-
-/// A date or time as ISO 8601 text with its zone.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct TimeSummary {
-    /// `2024-01-02`, `2024-01-02T03:04:05` or `2024-01-02T03:04:05Z`.
-    pub value: String,
-    /// The form of the value.
-    pub kind: TimeKind,
-    /// TZID for zoned values.
-    pub tzid: Option<String>,
-    /// The instant in UTC when it could be resolved.
-    pub utc: Option<String>,
-}
-
-impl From<icalendar::TimeSummary> for TimeSummary {
-    fn from(t: icalendar::TimeSummary) -> Self {
-        TimeSummary {
-            value: t.value,
-            kind: match t.kind {
-                icalendar::TimeKind::Date => TimeKind::Date,
-                icalendar::TimeKind::Floating => TimeKind::Floating,
-                icalendar::TimeKind::Utc => TimeKind::Utc,
-                icalendar::TimeKind::Zoned => TimeKind::Zoned,
-            },
-            tzid: t.tzid,
-            utc: t.utc,
-        }
-    }
-}
-
-/// ORGANIZER or ATTENDEE with its parameters.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct CalAddress {
-    /// The address URI as written (`mailto:...`).
-    pub uri: String,
-    /// The e-mail address.
-    pub email: Option<String>,
-    /// CN: display name.
-    pub cn: Option<String>,
-    /// ROLE.
-    pub role: Option<String>,
-    /// PARTSTAT.
-    pub partstat: Option<String>,
-    /// RSVP.
-    pub rsvp: Option<bool>,
-    /// CUTYPE.
-    pub cutype: Option<String>,
-    /// DELEGATED-TO.
-    pub delegated_to: Vec<String>,
-    /// DELEGATED-FROM.
-    pub delegated_from: Vec<String>,
-    /// SENT-BY.
-    pub sent_by: Option<String>,
-    /// MEMBER.
-    pub member: Vec<String>,
-    /// DIR.
-    pub dir: Option<String>,
-}
-
-impl From<icalendar::CalAddress> for CalAddress {
-    fn from(a: icalendar::CalAddress) -> Self {
-        CalAddress {
-            uri: a.uri,
-            email: a.email,
-            cn: a.cn,
-            role: a.role,
-            partstat: a.partstat,
-            rsvp: a.rsvp,
-            cutype: a.cutype,
-            delegated_to: a.delegated_to,
-            delegated_from: a.delegated_from,
-            sent_by: a.sent_by,
-            member: a.member,
-            dir: a.dir,
-        }
-    }
-}
-
-/// The fields most apps show for a VEVENT, VTODO or VJOURNAL.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct EventSummary {
-    /// `VEVENT`, `VTODO` or `VJOURNAL`.
-    pub component: String,
-    /// UID.
-    pub uid: Option<String>,
-    /// SUMMARY.
-    pub summary: Option<String>,
-    /// DESCRIPTION.
-    pub description: Option<String>,
-    /// LOCATION.
-    pub location: Option<String>,
-    /// STATUS.
-    pub status: Option<String>,
-    /// SEQUENCE.
-    pub sequence: Option<i64>,
-    /// CATEGORIES.
-    pub categories: Vec<String>,
-    /// DTSTART.
-    pub start: Option<TimeSummary>,
-    /// DTEND, or DTSTART + DURATION (DUE for a VTODO).
-    pub end: Option<TimeSummary>,
-    /// True when DTSTART is a date.
-    pub all_day: bool,
-    /// RRULE values as written.
-    pub rrule: Vec<String>,
-    /// RECURRENCE-ID of an overriding instance.
-    pub recurrence_id: Option<TimeSummary>,
-    /// ORGANIZER.
-    pub organizer: Option<CalAddress>,
-    /// ATTENDEEs.
-    pub attendees: Vec<CalAddress>,
-}
-
-impl From<icalendar::EventSummary> for EventSummary {
-    fn from(e: icalendar::EventSummary) -> Self {
-        EventSummary {
-            component: e.component,
-            uid: e.uid,
-            summary: e.summary,
-            description: e.description,
-            location: e.location,
-            status: e.status,
-            sequence: e.sequence,
-            categories: e.categories,
-            start: e.start.map(Into::into),
-            end: e.end.map(Into::into),
-            all_day: e.all_day,
-            rrule: e.rrule,
-            recurrence_id: e.recurrence_id.map(Into::into),
-            organizer: e.organizer.map(Into::into),
-            attendees: e.attendees.into_iter().map(Into::into).collect(),
-        }
-    }
 }
 
 /// One occurrence of a (possibly recurring) event in a window.
@@ -214,7 +75,7 @@ pub struct Expansion {
 pub fn parse_events(ics: String) -> Result<Vec<EventSummary>, DavError> {
     // The core's streaming pass: each component is summarised and dropped as it is read.
     let summaries = Calendar::parse_summaries(&ics).map_err(ical_error)?;
-    Ok(summaries.iter().map(Into::into).collect())
+    Ok(summaries.to_vec())
 }
 
 /// Expands the events, to-dos and journals of an iCalendar text (RRULE, RDATE, EXDATE and
@@ -276,209 +137,54 @@ pub fn expand_events(
     })
 }
 
-/// A vCard version that davkit writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
-pub enum VCardVersion {
-    /// vCard 3.0 (RFC 2426).
-    V3,
-    /// vCard 4.0 (RFC 6350).
-    V4,
-}
-
-/// N: the structured name.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct StructuredName {
-    /// Family names.
-    pub family: String,
-    /// Given names.
-    pub given: String,
-    /// Additional names.
-    pub additional: String,
-    /// Honorific prefixes.
-    pub prefixes: String,
-    /// Honorific suffixes.
-    pub suffixes: String,
-}
-
-/// A TEL, EMAIL or URL value with its types.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct TypedValue {
-    /// The value.
-    pub value: String,
-    /// TYPE values, lower-cased.
-    #[uniffi(default)]
-    pub types: Vec<String>,
-    /// PREF (1 = most preferred).
-    #[uniffi(default)]
-    pub pref: Option<u8>,
-    /// The group (`item1`), if any.
-    #[uniffi(default)]
-    pub group: Option<String>,
-    /// Apple's `X-ABLabel` for the group, if any.
-    #[uniffi(default)]
-    pub label: Option<String>,
-}
-
-impl From<vcard::TypedValue> for TypedValue {
-    fn from(t: vcard::TypedValue) -> Self {
-        TypedValue {
-            value: t.value,
-            types: t.types,
-            pref: t.pref,
-            group: t.group,
-            label: t.label,
-        }
-    }
-}
-
-/// ADR: a postal address.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct PostalAddress {
-    /// Post office box.
-    pub po_box: String,
-    /// Extended address.
-    pub extended: String,
-    /// Street.
-    pub street: String,
-    /// City.
-    pub locality: String,
-    /// Region.
-    pub region: String,
-    /// Postal code.
-    pub postal_code: String,
-    /// Country.
-    pub country: String,
-    /// TYPE values.
-    pub types: Vec<String>,
-    /// PREF.
-    pub pref: Option<u8>,
-    /// LABEL.
-    pub label: Option<String>,
-    /// The group.
-    pub group: Option<String>,
-}
-
-impl From<vcard::Address> for PostalAddress {
-    fn from(a: vcard::Address) -> Self {
-        PostalAddress {
-            po_box: a.po_box,
-            extended: a.extended,
-            street: a.street,
-            locality: a.locality,
-            region: a.region,
-            postal_code: a.postal_code,
-            country: a.country,
-            types: a.types,
-            pref: a.pref,
-            label: a.label,
-            group: a.group,
-        }
-    }
-}
-
-/// The fields most apps show for a contact.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct ContactSummary {
-    /// VERSION: `2.1`, `3.0` or `4.0`.
-    pub version: Option<String>,
-    /// UID.
-    pub uid: Option<String>,
-    /// FN.
-    pub full_name: Option<String>,
-    /// N.
-    pub name: Option<StructuredName>,
-    /// NICKNAME.
-    pub nicknames: Vec<String>,
-    /// EMAIL.
-    pub emails: Vec<TypedValue>,
-    /// TEL.
-    pub tels: Vec<TypedValue>,
-    /// ADR.
-    pub addresses: Vec<PostalAddress>,
-    /// ORG (organisation, then units).
-    pub org: Option<Vec<String>>,
-    /// TITLE.
-    pub title: Option<String>,
-    /// BDAY as ISO text (`--04-15` without year).
-    pub birthday: Option<String>,
-    /// NOTE.
-    pub note: Option<String>,
-    /// URL.
-    pub urls: Vec<TypedValue>,
-    /// CATEGORIES.
-    pub categories: Vec<String>,
-    /// KIND (`individual`, `group`, ...).
-    pub kind: String,
-    /// MEMBER URIs of a group.
-    pub members: Vec<String>,
-    /// PHOTO when it is a URI.
-    pub photo_uri: Option<String>,
-    /// True when the card has a PHOTO.
-    pub has_photo: bool,
-    /// REV.
-    pub rev: Option<String>,
-}
-
-impl From<vcard::ContactSummary> for ContactSummary {
-    fn from(c: vcard::ContactSummary) -> Self {
-        ContactSummary {
-            version: c.version.map(|v| {
-                match v {
-                    vcard::Version::V2_1 => "2.1",
-                    vcard::Version::V3 => "3.0",
-                    vcard::Version::V4 => "4.0",
-                }
-                .to_owned()
-            }),
-            uid: c.uid,
-            full_name: c.full_name,
-            name: c.name.map(|n| StructuredName {
-                family: n.family,
-                given: n.given,
-                additional: n.additional,
-                prefixes: n.prefixes,
-                suffixes: n.suffixes,
-            }),
-            nicknames: c.nicknames,
-            emails: c.emails.into_iter().map(Into::into).collect(),
-            tels: c.tels.into_iter().map(Into::into).collect(),
-            addresses: c.addresses.into_iter().map(Into::into).collect(),
-            org: c.org,
-            title: c.title,
-            birthday: c.birthday,
-            note: c.note,
-            urls: c.urls.into_iter().map(Into::into).collect(),
-            categories: c.categories,
-            kind: c.kind,
-            members: c.members,
-            photo_uri: c.photo_uri,
-            has_photo: c.has_photo,
-            rev: c.rev,
-        }
-    }
-}
-
 /// The summary of one vCard (e.g. `DavObject.data` of an address book member). Fails with
 /// `VCard` when the text is not a vCard.
 #[uniffi::export]
 pub fn parse_contact(vcf: String) -> Result<ContactSummary, DavError> {
-    Ok(VCard::parse(&vcf).map_err(vcard_error)?.to_summary().into())
+    Ok(VCard::parse(&vcf).map_err(vcard_error)?.to_summary())
 }
 
 /// The summaries of every vCard in a text (a `.vcf` export may hold many).
 #[uniffi::export]
 pub fn parse_contacts(vcf: String) -> Result<Vec<ContactSummary>, DavError> {
     let cards = VCard::parse_all(&vcf).map_err(vcard_error)?;
-    Ok(cards.iter().map(|c| c.to_summary().into()).collect())
+    Ok(cards.iter().map(VCard::to_summary).collect())
 }
 
 /// Converts a vCard to 3.0 or 4.0 (what a server accepts), keeping what it does not model.
+/// `V2_1` is refused with `InvalidInput`: davkit reads 2.1 but never writes it.
 #[uniffi::export]
 pub fn convert_contact(vcf: String, version: VCardVersion) -> Result<String, DavError> {
     let card = VCard::parse(&vcf).map_err(vcard_error)?;
-    Ok(match version {
-        VCardVersion::V3 => card.to_v3(),
-        VCardVersion::V4 => card.to_v4(),
+    Ok(to_version(&card, version)?.to_vcf())
+}
+
+/// The card converted to a version davkit writes (3.0 or 4.0).
+pub(crate) fn to_version(card: &VCard, version: VCardVersion) -> Result<VCard, DavError> {
+    match version {
+        VCardVersion::V3 => Ok(card.to_v3()),
+        VCardVersion::V4 => Ok(card.to_v4()),
+        VCardVersion::V2_1 => Err(DavError::invalid_input(
+            "vCard 2.1 is read but never written: convert to V3 or V4",
+        )),
     }
-    .to_vcf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CARD: &str = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\nN:A;Ann;;;\r\nEND:VCARD\r\n";
+
+    #[test]
+    fn the_version_is_the_cores_enum_and_2_1_is_never_written() {
+        assert_eq!(
+            parse_contact(CARD.into()).unwrap().version,
+            Some(VCardVersion::V3)
+        );
+        let v4 = convert_contact(CARD.into(), VCardVersion::V4).unwrap();
+        assert_eq!(parse_contact(v4).unwrap().version, Some(VCardVersion::V4));
+        let e = convert_contact(CARD.into(), VCardVersion::V2_1).unwrap_err();
+        assert_eq!(e.kind_name(), "InvalidInput");
+    }
 }

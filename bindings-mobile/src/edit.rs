@@ -8,10 +8,11 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use davkit::icalendar::{CalAddress, CalDateTime, CalObjectMut, Calendar};
-use davkit::vcard::{self, PartialDate, VCard};
+use davkit::vcard::{PartialDate, VCard};
 
 use crate::content::{
-    ContactSummary, EventSummary, StructuredName, TypedValue, VCardVersion, ical_error, vcard_error,
+    ContactSummary, EventSummary, StructuredName, TypedValue, VCardVersion, ical_error, to_version,
+    vcard_error,
 };
 use crate::error::DavError;
 use crate::types::{DavObject, WriteResult};
@@ -176,11 +177,7 @@ impl EventEditor {
 
     /// Summaries of its events, to-dos and journals (overrides included), as `parseEvents`.
     pub fn events(&self) -> Vec<EventSummary> {
-        self.calendar()
-            .summaries()
-            .into_iter()
-            .map(Into::into)
-            .collect()
+        self.calendar().summaries()
     }
 
     /// Sets or removes SUMMARY.
@@ -306,18 +303,6 @@ impl ContactEditor {
     }
 }
 
-impl From<TypedValue> for vcard::TypedValue {
-    fn from(t: TypedValue) -> Self {
-        vcard::TypedValue {
-            value: t.value,
-            types: t.types,
-            pref: t.pref,
-            group: t.group,
-            label: t.label,
-        }
-    }
-}
-
 #[uniffi::export]
 impl ContactEditor {
     /// Parses a vCard (3.0 or 4.0); `VCard` when it is not one.
@@ -343,19 +328,15 @@ impl ContactEditor {
         self.card().to_vcf()
     }
 
-    /// The card converted to 3.0 or 4.0 (what a server accepts), as text.
-    pub fn to_version(&self, version: VCardVersion) -> String {
-        let card = self.card();
-        match version {
-            VCardVersion::V3 => card.to_v3(),
-            VCardVersion::V4 => card.to_v4(),
-        }
-        .to_vcf()
+    /// The card converted to 3.0 or 4.0 (what a server accepts), as text; `V2_1` is refused
+    /// with `InvalidInput` (read, never written).
+    pub fn to_version(&self, version: VCardVersion) -> Result<String, DavError> {
+        Ok(to_version(&self.card(), version)?.to_vcf())
     }
 
     /// The card's fields, as `parseContact`.
     pub fn summary(&self) -> ContactSummary {
-        self.card().to_summary().into()
+        self.card().to_summary()
     }
 
     /// Sets FN.
@@ -365,13 +346,7 @@ impl ContactEditor {
 
     /// Sets N.
     pub fn set_name(&self, name: StructuredName) {
-        self.card().set_name(&vcard::StructuredName {
-            family: name.family,
-            given: name.given,
-            additional: name.additional,
-            prefixes: name.prefixes,
-            suffixes: name.suffixes,
-        });
+        self.card().set_name(&name);
     }
 
     /// Sets or removes NOTE.
@@ -406,17 +381,17 @@ impl ContactEditor {
 
     /// Adds an EMAIL.
     pub fn add_email(&self, email: TypedValue) {
-        self.card().add_email(&email.into());
+        self.card().add_email(&email);
     }
 
     /// Adds a TEL.
     pub fn add_tel(&self, tel: TypedValue) {
-        self.card().add_tel(&tel.into());
+        self.card().add_tel(&tel);
     }
 
     /// Adds a URL.
     pub fn add_url(&self, url: TypedValue) {
-        self.card().add_url(&url.into());
+        self.card().add_url(&url);
     }
 
     /// Removes every property with this name (`TEL`, `EMAIL`, ...) and returns how many went.

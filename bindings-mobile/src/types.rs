@@ -1,7 +1,24 @@
-//! Mirror records of the core's plain data, with `From` impls both ways where needed. Nothing
-//! here decides anything about DAV: fields are copied.
+//! The records whose shape differs from the core's on purpose, and the core's plain data types
+//! the API uses as they are. Nothing here decides anything about DAV: fields are copied.
+//!
+//! The core's records and enums (`Collection`, `DavObject`, `Discovery`, `SyncMethod`, ...)
+//! derive their uniffi types in the core (its `uniffi` feature, namespace `davkit_core`), so
+//! they are not repeated here. What stays here differs on purpose:
+//! - [`DavConfig`]: the credentials as an opaque object (printing never shows a secret), every
+//!   setting optional, the profile by name;
+//! - [`Limits`]: every field optional (`null` keeps the core's default), `u64` where the core
+//!   has `usize` (uniffi has no `usize`);
+//! - [`Change`]: named `object` fields where the core has tuple variants (which Kotlin and
+//!   Swift would show as `v1`);
+//! - [`SyncResult`] and [`MemberProblem`]: the state as opaque JSON text (`state_json`), the
+//!   problem's kind as the name `DavError.kind()` gives.
 
 use std::sync::Arc;
+
+pub use davkit::{
+    CalendarFilter, Collection, CollectionKind, CollectionProps, DavObject, Discovery,
+    MultigetResult, RetryPolicy, Scheduling, Service, SyncMethod, TimeRange, WriteResult,
+};
 
 use crate::error::DavError;
 use crate::http::Credentials;
@@ -36,7 +53,7 @@ pub struct DavConfig {
     /// How rate-limited operations are retried (only with a `Sleeper`); `null` for the
     /// default: 3 retries, 1 s doubling, at most 32 s.
     #[uniffi(default)]
-    pub retry: Option<RetryPolicy>,
+    pub retry: Option<davkit::RetryPolicy>,
     /// Bounds on bodies, XML, discovery, sync pages and redirects; `null` (or a `null` field)
     /// keeps the core's default. A limit that is hit is a `LimitExceeded` error.
     #[uniffi(default)]
@@ -124,18 +141,6 @@ impl From<Limits> for davkit::Limits {
     }
 }
 
-/// Bounded exponential backoff for rate-limited operations (`Retry-After` is honoured up to
-/// `max_delay_ms`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct RetryPolicy {
-    /// How many times an operation runs again after a rate limit (0 turns retries off).
-    pub max_retries: u32,
-    /// The first delay, doubled on each retry.
-    pub initial_delay_ms: u64,
-    /// No delay is longer than this.
-    pub max_delay_ms: u64,
-}
-
 impl std::fmt::Debug for DavConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Every field; the URL without user-info, the credentials through their redacting Debug.
@@ -186,11 +191,7 @@ impl TryFrom<DavConfig> for davkit::Config {
         }
         config.sync_page_limit = c.sync_page_limit;
         if let Some(r) = c.retry {
-            config.retry = davkit::RetryPolicy {
-                max_retries: r.max_retries,
-                initial_delay_ms: r.initial_delay_ms,
-                max_delay_ms: r.max_delay_ms,
-            };
+            config.retry = r;
         }
         if let Some(l) = c.limits {
             config.limits = l.into();
@@ -199,276 +200,8 @@ impl TryFrom<DavConfig> for davkit::Config {
     }
 }
 
-/// Which services discovery looks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
-pub enum Service {
-    /// Calendars only.
-    CalDav,
-    /// Address books only.
-    CardDav,
-    /// Both.
-    Both,
-}
-
-impl From<Service> for davkit::Service {
-    fn from(s: Service) -> Self {
-        match s {
-            Service::CalDav => davkit::Service::CalDav,
-            Service::CardDav => davkit::Service::CardDav,
-            Service::Both => davkit::Service::Both,
-        }
-    }
-}
-
-/// What a collection holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
-pub enum CollectionKind {
-    /// A calendar.
-    Calendar,
-    /// An address book.
-    AddressBook,
-    /// Any other collection.
-    Other,
-}
-
-impl From<CollectionKind> for davkit::CollectionKind {
-    fn from(k: CollectionKind) -> Self {
-        match k {
-            CollectionKind::Calendar => davkit::CollectionKind::Calendar,
-            CollectionKind::AddressBook => davkit::CollectionKind::AddressBook,
-            CollectionKind::Other => davkit::CollectionKind::Other,
-        }
-    }
-}
-
-impl From<davkit::CollectionKind> for CollectionKind {
-    fn from(k: davkit::CollectionKind) -> Self {
-        match k {
-            davkit::CollectionKind::Calendar => CollectionKind::Calendar,
-            davkit::CollectionKind::AddressBook => CollectionKind::AddressBook,
-            davkit::CollectionKind::Other => CollectionKind::Other,
-        }
-    }
-}
-
-/// A calendar, an address book or another collection, with its properties.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct Collection {
-    /// The absolute URL.
-    pub url: String,
-    /// What it holds.
-    pub kind: CollectionKind,
-    /// `DAV:displayname`.
-    pub display_name: Option<String>,
-    /// The calendar or address book description.
-    pub description: Option<String>,
-    /// Apple's `calendar-color`.
-    pub color: Option<String>,
-    /// `CS:getctag`.
-    pub ctag: Option<String>,
-    /// `DAV:sync-token`.
-    pub sync_token: Option<String>,
-    /// Supported components (`VEVENT`, `VTODO`); empty means all.
-    pub components: Vec<String>,
-    /// The user's privileges (`read`, `write`, ...).
-    pub privileges: Vec<String>,
-    /// Every resource type as `{namespace}name`.
-    pub resource_types: Vec<String>,
-    /// The RFC 5995 add-member URL, if any.
-    pub add_member_url: Option<String>,
-    /// Whether sync-collection is supported; `null` when not reported.
-    pub supports_sync_collection: Option<bool>,
-}
-
-impl From<davkit::Collection> for Collection {
-    fn from(c: davkit::Collection) -> Self {
-        Collection {
-            url: c.url,
-            kind: c.kind.into(),
-            display_name: c.display_name,
-            description: c.description,
-            color: c.color,
-            ctag: c.ctag,
-            sync_token: c.sync_token,
-            components: c.components,
-            privileges: c.privileges,
-            resource_types: c.resource_types,
-            add_member_url: c.add_member_url,
-            supports_sync_collection: c.supports_sync_collection,
-        }
-    }
-}
-
-impl From<Collection> for davkit::Collection {
-    fn from(c: Collection) -> Self {
-        davkit::Collection {
-            url: c.url,
-            kind: c.kind.into(),
-            display_name: c.display_name,
-            description: c.description,
-            color: c.color,
-            ctag: c.ctag,
-            sync_token: c.sync_token,
-            components: c.components,
-            privileges: c.privileges,
-            resource_types: c.resource_types,
-            add_member_url: c.add_member_url,
-            supports_sync_collection: c.supports_sync_collection,
-        }
-    }
-}
-
-/// Where an account's data lives.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct Discovery {
-    /// The principal URL, if the server has one.
-    pub principal: Option<String>,
-    /// Calendar home sets.
-    pub calendar_home_sets: Vec<String>,
-    /// Address book home sets.
-    pub addressbook_home_sets: Vec<String>,
-    /// The calendars and address books found.
-    pub collections: Vec<Collection>,
-}
-
-impl From<davkit::Discovery> for Discovery {
-    fn from(d: davkit::Discovery) -> Self {
-        Discovery {
-            principal: d.principal,
-            calendar_home_sets: d.calendar_home_sets,
-            addressbook_home_sets: d.addressbook_home_sets,
-            collections: d.collections.into_iter().map(Into::into).collect(),
-        }
-    }
-}
-
-/// A calendar object or vCard resource.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct DavObject {
-    /// The absolute URL.
-    pub url: String,
-    /// The ETag, verbatim (quotes included): pass it back unchanged to update or delete.
-    pub etag: Option<String>,
-    /// The iCalendar or vCard text, when fetched.
-    pub data: Option<String>,
-}
-
-impl From<davkit::DavObject> for DavObject {
-    fn from(o: davkit::DavObject) -> Self {
-        DavObject {
-            url: o.url,
-            etag: o.etag,
-            data: o.data,
-        }
-    }
-}
-
-/// What a write left on the server.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct WriteResult {
-    /// The resource's URL.
-    pub url: String,
-    /// The new ETag, when the server returned one.
-    pub etag: Option<String>,
-    /// The object as the server stored it, when the provider's profile reads it back after
-    /// writing (Google rewrites what it stores).
-    pub data: Option<String>,
-    /// A create found something already at that URL and replaced it: the server ignored
-    /// `If-None-Match: *` and answered 200 or 204 instead of 201. Never true for a clean create.
-    pub replaced: bool,
-}
-
-impl From<davkit::WriteResult> for WriteResult {
-    fn from(w: davkit::WriteResult) -> Self {
-        WriteResult {
-            url: w.url,
-            etag: w.etag,
-            data: w.data,
-            replaced: w.replaced,
-        }
-    }
-}
-
-/// The outcome of a multiget.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct MultigetResult {
-    /// The objects found, with data.
-    pub objects: Vec<DavObject>,
-    /// The hrefs the server reported missing.
-    pub missing: Vec<String>,
-}
-
-impl From<davkit::MultigetResult> for MultigetResult {
-    fn from(m: davkit::MultigetResult) -> Self {
-        MultigetResult {
-            objects: m.objects.into_iter().map(Into::into).collect(),
-            missing: m.missing,
-        }
-    }
-}
-
-/// Properties to set on a collection; `null` leaves a property as it is.
-#[derive(Clone, Debug, Default, PartialEq, Eq, uniffi::Record)]
-pub struct CollectionProps {
-    /// `DAV:displayname`.
-    #[uniffi(default)]
-    pub display_name: Option<String>,
-    /// The description.
-    #[uniffi(default)]
-    pub description: Option<String>,
-    /// The colour, e.g. `#1BADF8`.
-    #[uniffi(default)]
-    pub color: Option<String>,
-    /// For calendars: the components it will hold.
-    #[uniffi(default)]
-    pub components: Vec<String>,
-}
-
-impl From<CollectionProps> for davkit::CollectionProps {
-    fn from(p: CollectionProps) -> Self {
-        davkit::CollectionProps {
-            display_name: p.display_name,
-            description: p.description,
-            color: p.color,
-            components: p.components,
-        }
-    }
-}
-
-/// A UTC time range for calendar-query, as `YYYYMMDDTHHMMSSZ` strings.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct TimeRange {
-    /// Inclusive start; `null` for unbounded.
-    #[uniffi(default)]
-    pub start: Option<String>,
-    /// Exclusive end; `null` for unbounded.
-    #[uniffi(default)]
-    pub end: Option<String>,
-}
-
-/// A calendar-query filter: a component, optionally within a time range.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct CalendarFilter {
-    /// `VEVENT`, `VTODO`, ...
-    pub component: String,
-    /// Only objects overlapping this range.
-    #[uniffi(default)]
-    pub time_range: Option<TimeRange>,
-}
-
-impl From<CalendarFilter> for davkit::CalendarFilter {
-    fn from(f: CalendarFilter) -> Self {
-        davkit::CalendarFilter {
-            component: f.component,
-            time_range: f.time_range.map(|t| davkit::TimeRange {
-                start: t.start,
-                end: t.end,
-            }),
-        }
-    }
-}
-
-/// One change found by a sync.
+/// One change found by a sync. (A mirror on purpose: the core's `Added(DavObject)` tuple
+/// variants would reach Kotlin and Swift as a field named `v1`.)
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum)]
 pub enum Change {
     /// A new member (with its data).
@@ -491,30 +224,9 @@ pub enum Change {
 impl From<davkit::Change> for Change {
     fn from(c: davkit::Change) -> Self {
         match c {
-            davkit::Change::Added(o) => Change::Added { object: o.into() },
-            davkit::Change::Changed(o) => Change::Changed { object: o.into() },
+            davkit::Change::Added(object) => Change::Added { object },
+            davkit::Change::Changed(object) => Change::Changed { object },
             davkit::Change::Deleted { url } => Change::Deleted { url },
-        }
-    }
-}
-
-/// How a sync found its changes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
-pub enum SyncMethod {
-    /// RFC 6578 sync-collection with a token.
-    SyncCollection,
-    /// The ctag had not changed.
-    CtagUnchanged,
-    /// A full listing of ETags compared with the state.
-    EtagListing,
-}
-
-impl From<davkit::SyncMethod> for SyncMethod {
-    fn from(m: davkit::SyncMethod) -> Self {
-        match m {
-            davkit::SyncMethod::SyncCollection => SyncMethod::SyncCollection,
-            davkit::SyncMethod::CtagUnchanged => SyncMethod::CtagUnchanged,
-            davkit::SyncMethod::EtagListing => SyncMethod::EtagListing,
         }
     }
 }
@@ -549,7 +261,7 @@ impl From<davkit::SyncResult> for SyncResult {
             changes: r.changes.into_iter().map(Into::into).collect(),
             state_json: r.state.to_json(),
             sync_token: r.state.sync_token.clone(),
-            method: r.method.into(),
+            method: r.method,
             token_was_reset: r.token_was_reset,
             problems: r.problems.into_iter().map(Into::into).collect(),
             more: r.more,

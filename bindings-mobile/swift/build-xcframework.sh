@@ -16,9 +16,12 @@ OUT=bindings-mobile/build/swift
 target/debug/uniffi-bindgen generate --library target/release/libdavkit_mobile.dylib --language swift --out-dir "$OUT" --no-format
 S=bindings-mobile/swift
 mkdir -p "$S/Sources/DavKit" "$S/Sources/DavKitFFI/include"
-cp "$OUT/DavKit.swift" "$S/Sources/DavKit/"
-cp "$OUT/DavKitFFI.h" "$S/Sources/DavKitFFI/include/"
-cp "$OUT/DavKitFFI.modulemap" "$S/Sources/DavKitFFI/include/module.modulemap"
+# Two generated files in one Swift module (davkit-mobile's and the core's records), two headers
+# in one FFI module.
+cp "$OUT/DavKit.swift" "$OUT/DavKitCore.swift" "$S/Sources/DavKit/"
+cp "$OUT/DavKitFFI.h" "$OUT/DavKitCoreFFI.h" "$S/Sources/DavKitFFI/include/"
+sed '/header "DavKitFFI.h"/a\    header "DavKitCoreFFI.h"' "$OUT/DavKitFFI.modulemap" \
+  >"$S/Sources/DavKitFFI/include/module.modulemap"
 # One library per platform: fuse the simulator and macOS architectures.
 mkdir -p target/universal/ios-sim target/universal/macos
 lipo -create target/aarch64-apple-ios-sim/release/libdavkit_mobile.a target/x86_64-apple-ios/release/libdavkit_mobile.a \

@@ -75,6 +75,11 @@
 //! - [`ops`]: discovery (RFC 6764, RFC 5397), collections, objects, sync.
 //! - [`Error`] with a stable [`ErrorKind`]; credentials never appear in `Debug` or messages.
 
+// The uniffi scaffolding of the plain data types (namespace `davkit_core`), only with the
+// `uniffi` feature that the mobile bindings turn on.
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("davkit_core");
+
 pub mod auth;
 pub mod client;
 pub mod contentline;

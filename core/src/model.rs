@@ -13,6 +13,7 @@ use crate::xml::{CALDAV, CARDDAV, DAV, Element, names};
 /// What a collection holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum CollectionKind {
     /// A CalDAV calendar (RFC 4791).
     Calendar,
@@ -24,6 +25,7 @@ pub enum CollectionKind {
 
 /// A calendar, an address book or another collection, with its properties.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Collection {
     /// The absolute URL.
     pub url: String,
@@ -134,6 +136,7 @@ fn privilege_names(set: &Element) -> Vec<String> {
 
 /// Where an account's data lives, as found by discovery.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Discovery {
     /// The principal URL (RFC 5397), when the server has one.
     pub principal: Option<String>,
@@ -169,6 +172,7 @@ impl Discovery {
 
 /// A calendar object or vCard resource.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DavObject {
     /// The absolute URL.
     pub url: String,
@@ -178,11 +182,13 @@ pub struct DavObject {
     pub data: Option<String>,
     /// The original JSON, for objects that came from the Google Calendar API.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub json: Option<String>,
 }
 
 /// What a write left on the server.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct WriteResult {
     /// The resource's URL (from `Location` after a POST).
     pub url: String,
@@ -338,6 +344,7 @@ impl Change {
 /// How a sync found its changes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum SyncMethod {
     /// RFC 6578 sync-collection with a token.
     SyncCollection,

@@ -7,19 +7,24 @@ use crate::xml::{CALDAV, DAV, Element, QName};
 
 /// A UTC time range for calendar-query, as `YYYYMMDDTHHMMSSZ` strings (RFC 4791 §9.9).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TimeRange {
     /// Inclusive start, e.g. `20260101T000000Z`; `None` means unbounded.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub start: Option<String>,
     /// Exclusive end; `None` means unbounded.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub end: Option<String>,
 }
 
 /// A calendar-query filter: which component, optionally within a time range.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CalendarFilter {
     /// `VEVENT`, `VTODO`, `VJOURNAL`, ...
     pub component: String,
     /// Only objects overlapping this range.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub time_range: Option<TimeRange>,
 }
 

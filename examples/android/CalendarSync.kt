@@ -4,12 +4,12 @@
 package dev.davkit.example
 
 import dev.davkit.Change
-import dev.davkit.CollectionKind
+import dev.davkit.core.CollectionKind
 import dev.davkit.Credentials
 import dev.davkit.DavClient
 import dev.davkit.DavConfig
 import dev.davkit.DavException
-import dev.davkit.Service
+import dev.davkit.core.Service
 import dev.davkit.expandEvents
 import dev.davkit.parseEvents
 import java.time.Instant

@@ -30,25 +30,36 @@ use crate::session::Session;
 /// `syncToken` are refused before any request when a sync token is in use.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "GcalEventsQuery"))]
 pub struct EventsQuery {
     /// `timeMin` (RFC 3339); not with a sync token.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub time_min: Option<String>,
     /// `timeMax` (RFC 3339); not with a sync token.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub time_max: Option<String>,
     /// `updatedMin` (RFC 3339); not with a sync token.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub updated_min: Option<String>,
     /// `q`, free text; not with a sync token.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub q: Option<String>,
     /// `orderBy` (`startTime` needs `single_events`); not with a sync token.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub order_by: Option<String>,
     /// `iCalUID`; not with a sync token.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub ical_uid: Option<String>,
     /// `singleEvents`: expand recurring events into instances.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub single_events: Option<bool>,
     /// `showDeleted`; with a sync token deleted events are always included and `false` is
     /// refused.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub show_deleted: Option<bool>,
     /// `maxResults` per page (Google: default 250, at most 2500).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub max_results: Option<u32>,
 }
 
@@ -137,6 +148,8 @@ pub struct EventsPage {
 
 /// One calendar of the user's calendar list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "GcalCalendar"))]
 pub struct CalendarListEntry {
     /// The calendar id (use it with events.list).
     pub id: String,

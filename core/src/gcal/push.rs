@@ -55,6 +55,8 @@ impl Channel {
 /// `X-Goog-Resource-State` for Calendar resources.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "GcalResourceState"))]
 pub enum ResourceState {
     /// The first message after watch: nothing changed yet.
     Sync,
@@ -66,6 +68,8 @@ pub enum ResourceState {
 
 /// A push notification, read from the webhook request's headers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "GcalNotification"))]
 pub struct Notification {
     /// `X-Goog-Channel-ID`.
     pub channel_id: String,

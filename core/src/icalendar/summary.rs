@@ -10,6 +10,7 @@ use super::{CalObject, ObjectKind};
 /// The form of a date or time value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum TimeKind {
     /// All-day (`VALUE=DATE`).
     Date,
@@ -23,6 +24,7 @@ pub enum TimeKind {
 
 /// A date or time as ISO 8601 text with its zone information.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TimeSummary {
     /// `2024-01-02`, `2024-01-02T03:04:05` or `2024-01-02T03:04:05Z`.
     pub value: String,
@@ -61,6 +63,7 @@ impl TimeSummary {
 
 /// The fields most apps show for a VEVENT, VTODO or VJOURNAL.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct EventSummary {
     /// `VEVENT`, `VTODO` or `VJOURNAL`.
     pub component: String,

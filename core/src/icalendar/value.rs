@@ -442,6 +442,7 @@ impl fmt::Display for Duration {
 
 /// ORGANIZER or ATTENDEE with its parameters (RFC 5545 §3.8.4.1, §3.8.4.3).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CalAddress {
     /// The address URI as written, usually `mailto:...`.
     pub uri: String,

@@ -27,15 +27,20 @@ use crate::xml::names;
 
 /// Properties to set on a collection. `None` leaves a property as it is.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CollectionProps {
     /// `DAV:displayname`
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub display_name: Option<String>,
     /// The calendar or address book description.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub description: Option<String>,
     /// Apple's `calendar-color`, e.g. `#1BADF8`.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub color: Option<String>,
     /// For calendars: the component types it will hold (`VEVENT`, `VTODO`, ...).
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub components: Vec<String>,
 }
 

@@ -59,6 +59,7 @@ pub fn needs_rediscovery(discovered_at_ms: i64, now_ms: i64) -> bool {
 /// Which services to discover.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Service {
     /// Calendars only.
     CalDav,

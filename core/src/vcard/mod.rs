@@ -81,6 +81,8 @@ impl From<ParseError> for Error {
 
 /// The VERSION of a card.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "VCardVersion"))]
 pub enum Version {
     /// vCard 2.1 (read tolerantly, never written).
     V2_1,
@@ -92,6 +94,7 @@ pub enum Version {
 
 /// N: the structured name (each part may hold several comma-separated values).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct StructuredName {
     /// Family names.
     pub family: String,
@@ -107,21 +110,28 @@ pub struct StructuredName {
 
 /// A TEL, EMAIL, URL or IMPP value with its TYPEs, preference and group.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TypedValue {
     /// The value (for TEL a leading `tel:` is removed).
     pub value: String,
     /// TYPE values, lower-cased (`pref` is reported in `pref` instead).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub types: Vec<String>,
     /// PREF (4.0) or 1 for a 3.0 `TYPE=PREF`.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub pref: Option<u8>,
     /// The group (`item1`), if any.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub group: Option<String>,
     /// The Apple `X-ABLabel` of the same group, if any.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub label: Option<String>,
 }
 
 /// ADR: a structured postal address.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "PostalAddress"))]
 pub struct Address {
     /// Post office box.
     pub po_box: String,
@@ -938,6 +948,7 @@ impl VCard {
 
 /// The fields most apps show for a contact.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ContactSummary {
     /// VERSION.
     pub version: Option<Version>,

@@ -1,18 +1,18 @@
 package dev.davkit.test
 
 import dev.davkit.Change
-import dev.davkit.Collection
-import dev.davkit.CollectionKind
-import dev.davkit.DavObject
-import dev.davkit.GcalCalendar
+import dev.davkit.core.Collection
+import dev.davkit.core.CollectionKind
+import dev.davkit.core.DavObject
+import dev.davkit.core.GcalCalendar
 import dev.davkit.GcalChannel
-import dev.davkit.GcalNotification
-import dev.davkit.Discovery
+import dev.davkit.core.GcalNotification
+import dev.davkit.core.Discovery
 import dev.davkit.MemberProblem
-import dev.davkit.MultigetResult
-import dev.davkit.SyncMethod
+import dev.davkit.core.MultigetResult
+import dev.davkit.core.SyncMethod
 import dev.davkit.SyncResult
-import dev.davkit.WriteResult
+import dev.davkit.core.WriteResult
 import org.json.JSONArray
 import org.json.JSONObject
 

@@ -4,7 +4,7 @@ import dev.davkit.ContactEditor
 import dev.davkit.Credentials
 import dev.davkit.DavClient
 import dev.davkit.DavConfig
-import dev.davkit.DavObject
+import dev.davkit.core.DavObject
 import dev.davkit.DavException
 import dev.davkit.EventEditor
 import dev.davkit.EventTarget
@@ -15,9 +15,9 @@ import dev.davkit.HttpResponse
 import dev.davkit.HttpTransport
 import dev.davkit.OAuthClient
 import dev.davkit.Pkce
-import dev.davkit.StructuredName
-import dev.davkit.TypedValue
-import dev.davkit.VCardVersion
+import dev.davkit.core.StructuredName
+import dev.davkit.core.TypedValue
+import dev.davkit.core.VCardVersion
 import dev.davkit.convertContact
 import dev.davkit.parseContact
 import kotlinx.coroutines.runBlocking

@@ -1,14 +1,14 @@
 package dev.davkit.test
 
 import dev.davkit.Change
-import dev.davkit.CollectionKind
-import dev.davkit.CollectionProps
+import dev.davkit.core.CollectionKind
+import dev.davkit.core.CollectionProps
 import dev.davkit.Credentials
 import dev.davkit.DavClient
 import dev.davkit.DavConfig
 import dev.davkit.DavException
-import dev.davkit.Service
-import dev.davkit.SyncMethod
+import dev.davkit.core.Service
+import dev.davkit.core.SyncMethod
 import dev.davkit.example.OkHttpTransport
 import dev.davkit.example.rename
 import dev.davkit.example.syncCalendars

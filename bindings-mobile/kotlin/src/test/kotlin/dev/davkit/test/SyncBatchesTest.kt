@@ -1,7 +1,7 @@
 package dev.davkit.test
 
 import dev.davkit.Change
-import dev.davkit.CollectionKind
+import dev.davkit.core.CollectionKind
 import dev.davkit.Credentials
 import dev.davkit.DavClient
 import dev.davkit.DavConfig

@@ -1,6 +1,6 @@
 package dev.davkit.test
 
-import dev.davkit.CollectionKind
+import dev.davkit.core.CollectionKind
 import dev.davkit.Credentials
 import dev.davkit.DavClient
 import dev.davkit.DavConfig
@@ -8,7 +8,7 @@ import dev.davkit.DavException
 import dev.davkit.HttpRequest
 import dev.davkit.HttpResponse
 import dev.davkit.HttpTransport
-import dev.davkit.Service
+import dev.davkit.core.Service
 import kotlinx.coroutines.TimeoutCancellationException
 import kotlinx.coroutines.awaitCancellation
 import kotlinx.coroutines.runBlocking
