@@ -8,6 +8,7 @@
 #[cfg(feature = "formats")]
 mod calendar;
 mod convert;
+mod queue;
 mod transport;
 #[cfg(feature = "formats")]
 mod zones;
