@@ -121,6 +121,7 @@ public let credentials: Credentials
 open class Credentials: CredentialsProtocol, @unchecked Sendable, Equatable, CustomDebugStringConvertible, CustomStringConvertible
 public static func basic(username: String, password: String) -> Credentials
 public static func bearer(token: String) -> Credentials
+public static func digest(username: String, password: String) -> Credentials
 public static func none() -> Credentials
 open class HttpRequest: HttpRequestProtocol, @unchecked Sendable, Equatable, CustomDebugStringConvertible, CustomStringConvertible
 open func headers() -> [HttpHeader]

@@ -5,7 +5,9 @@ iCalendar/vCard helpers."""
 import asyncio
 import base64
 import datetime
+import hashlib
 import os
+import re
 import sys
 import unittest
 from pathlib import Path
@@ -144,13 +146,18 @@ class Secrets(unittest.TestCase):
 
     def test_credentials_and_config(self):
         creds = dk.Credentials.basic(username="alice", password=SECRET)
+        digest = dk.Credentials.digest(username="alice", password=SECRET)
         bearer = dk.Credentials.bearer(token=SECRET)
         config = dk.DavConfig(server_url="https://dav.example.com/", credentials=creds)
-        self.assert_hidden(creds, bearer, config)
+        digest_config = dk.DavConfig(server_url="https://dav.example.com/", credentials=digest)
+        self.assert_hidden(creds, digest, bearer, config, digest_config)
         self.assertIn("alice", str(creds))
+        self.assertIn("alice", str(digest))
         self.assertIn("dav.example.com", str(config))
         self.assertEqual("Basic", creds.scheme())
+        self.assertEqual("Digest", digest.scheme())
         self.assertEqual("Bearer", bearer.scheme())
+        self.assertNotEqual(dk.Credentials.basic(username="alice", password=SECRET), digest)
         self.assertEqual(dk.Credentials.basic(username="alice", password=SECRET), creds)
         channel = dk.GcalChannel(id="ch-1", resource_id="r", resource_uri=None, token=SECRET,
                                  expiration_ms=None)
@@ -197,6 +204,94 @@ ICS = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nBEGIN:VEVENT\r\n
        "RRULE:FREQ=WEEKLY;BYDAY=MO,WE,FR;COUNT=13\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
 VCF = ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann Example\r\nN:Example;Ann;;;\r\n"
        "TEL;TYPE=CELL,PREF:+1 555 0100\r\nBDAY:--04-15\r\nEND:VCARD\r\n")
+
+
+DIGEST_ICS = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:d1\r\n"
+       "DTSTAMP:20260101T000000Z\r\nDTSTART:20260102T100000Z\r\nSUMMARY:Digest\r\n"
+       "END:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+def digest_params(value):
+    """The parameters of a Digest header, quoted or not."""
+    return {k: q or t for k, q, t in re.findall(r'(\w+)=(?:"([^"]*)"|([^\s,]+))', value)}
+
+
+class DigestServer(dk.HttpTransport):
+    """A server that speaks only HTTP Digest (RFC 7616, SHA-256, qop=auth), as Baikal does:
+    401 with a challenge unless the request carries the right answer for `password`."""
+
+    REALM, NONCE, OPAQUE = "SabreDAV", "5f1ac0ffee01", "op4"
+
+    def __init__(self, password):
+        self.password = password
+        self.requests, self.responses, self.checked = [], [], []
+
+    async def send(self, request):
+        self.requests.append(request)
+        auth = request.header("authorization") or ""
+        if auth.startswith("Digest ") and self.answer_ok(request, digest_params(auth[7:])):
+            response = dk.HttpResponse(status=200, headers=[
+                dk.HttpHeader(name="ETag", value='"e1"'),
+                dk.HttpHeader(name="Content-Type", value="text/calendar")],
+                body=DIGEST_ICS.encode(), final_url=None)
+        else:
+            response = dk.HttpResponse(status=401, headers=[dk.HttpHeader(
+                name="WWW-Authenticate",
+                value=f'Digest realm="{self.REALM}", qop="auth", algorithm=SHA-256, '
+                      f'nonce="{self.NONCE}", opaque="{self.OPAQUE}"')],
+                body=b"", final_url=None)
+        self.responses.append(response)
+        return response
+
+    def answer_ok(self, request, p):
+        def h(text):
+            return hashlib.sha256(text.encode()).hexdigest()
+        path = "/" + request.url().split("://", 1)[1].split("/", 1)[1]
+        ha1 = h(f"alice:{self.REALM}:{self.password}")
+        ha2 = h(f"{request.method()}:{path}")
+        want = h(f"{ha1}:{self.NONCE}:{p.get('nc')}:{p.get('cnonce')}:auth:{ha2}")
+        ok = (p.get("username"), p.get("realm"), p.get("nonce"), p.get("uri"), p.get("qop"),
+              p.get("algorithm"), p.get("opaque"), p.get("response")) == (
+            "alice", self.REALM, self.NONCE, path, "auth", "SHA-256", self.OPAQUE, want)
+        self.checked.append(ok)
+        return ok
+
+
+class Digest(unittest.TestCase):
+    """Credentials.digest: the core answers the server's challenge (checked by a fake server
+    that computes the RFC 7616 answer itself), and nothing shows the password."""
+
+    URL = "https://dav.example.com/cal/a.ics"
+
+    def client(self, password):
+        creds = dk.Credentials.digest(username="alice", password=password)
+        return dk.DavConfig(server_url="https://dav.example.com/", credentials=creds)
+
+    def test_the_challenge_is_answered(self):
+        server = DigestServer(SECRET)
+        config = self.client(SECRET)
+        got = run(dk.DavClient(config, server).get_object(self.URL))
+        self.assertEqual(('"e1"', DIGEST_ICS), (got.etag, got.data))
+        self.assertEqual(True, server.checked[-1])
+        self.assertEqual(401, server.responses[0].status)
+        answered = server.requests[-1]
+        self.assertTrue(answered.header("authorization").startswith('Digest username="alice"'))
+        Secrets.assert_hidden(self, config, *server.requests, *server.responses,
+                              *(r.headers() for r in server.requests))
+        for r in server.requests:
+            self.assertNotIn(SECRET, r.header("authorization") or "")
+
+    def test_a_wrong_password_is_unauthorized(self):
+        server = DigestServer(SECRET)
+        wrong = "wrong-pw-0815"
+        config = self.client(wrong)
+        with self.assertRaises(dk.DavError.Unauthorized) as cm:
+            run(dk.DavClient(config, server).get_object(self.URL))
+        self.assertIn(False, server.checked)
+        self.assertNotIn(True, server.checked)
+        for v in (cm.exception, config, *server.requests):
+            for shown in (str(v), repr(v)):
+                self.assertNotIn(wrong, shown)
 
 
 class Content(unittest.TestCase):

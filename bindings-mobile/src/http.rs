@@ -21,8 +21,9 @@ use std::sync::Arc;
 
 use crate::error::DavError;
 
-/// How to authenticate. Opaque: built with `Credentials.basic(...)`, `Credentials.bearer(...)`
-/// or `Credentials.none()`; printing it never shows the password or token.
+/// How to authenticate. Opaque: built with `Credentials.basic(...)`, `Credentials.digest(...)`,
+/// `Credentials.bearer(...)` or `Credentials.none()`; printing it never shows the password or
+/// token.
 #[derive(Clone, PartialEq, Eq, uniffi::Object)]
 #[uniffi::export(Debug, Display, Eq)]
 pub struct Credentials(davkit::Credentials);
@@ -61,13 +62,21 @@ impl Credentials {
         Arc::new(Credentials(davkit::Credentials::basic(username, password)))
     }
 
+    /// HTTP Digest (RFC 7616: SHA-256 or MD5, `qop=auth`), as Baikal and other SabreDAV
+    /// servers offer: the core answers the server's 401 challenge itself and sends the
+    /// credentials only to the configured origin.
+    #[uniffi::constructor]
+    pub fn digest(username: String, password: String) -> Arc<Self> {
+        Arc::new(Credentials(davkit::Credentials::digest(username, password)))
+    }
+
     /// An OAuth 2.0 access token (Google).
     #[uniffi::constructor]
     pub fn bearer(token: String) -> Arc<Self> {
         Arc::new(Credentials(davkit::Credentials::bearer(token)))
     }
 
-    /// The scheme: `none`, `Basic` or `Bearer`.
+    /// The scheme: `none`, `Basic`, `Digest` or `Bearer`.
     pub fn scheme(&self) -> String {
         self.0.scheme().to_owned()
     }
@@ -256,6 +265,7 @@ mod tests {
     #[test]
     fn nothing_that_carries_a_secret_prints_it() {
         let creds = Credentials::basic("alice".into(), SECRET.into());
+        let digest = Credentials::digest("alice".into(), SECRET.into());
         let bearer = Credentials::bearer(SECRET.into());
         let request = HttpRequest::new(
             "PUT".into(),
@@ -277,13 +287,15 @@ mod tests {
             final_url: None,
         };
         for shown in [
-            format!("{creds} {creds:?} {bearer} {bearer:?}"),
+            format!("{creds} {creds:?} {digest} {digest:?} {bearer} {bearer:?}"),
             format!("{request} {request:?}"),
             format!("{response} {response:?}"),
         ] {
             assert!(!shown.contains(SECRET), "{shown}");
         }
         assert!(format!("{creds}").contains("alice"));
+        assert!(format!("{digest}").contains("alice"));
+        assert_eq!(digest.scheme(), "Digest");
         assert_eq!(
             request.header("authorization".into()).unwrap(),
             format!("Basic {SECRET}")

@@ -41,8 +41,11 @@ final class SecretsTests: XCTestCase {
     func testCredentialsAndConfig() {
         let creds = Credentials.basic(username: "alice", password: secret)
         let config = DavConfig(serverUrl: "https://alice:\(secret)@dav.example.com/", credentials: creds)
-        assertHidden(creds, Credentials.bearer(token: secret), config)
+        let digest = Credentials.digest(username: "alice", password: secret)
+        assertHidden(creds, digest, Credentials.bearer(token: secret), config,
+                     DavConfig(serverUrl: "https://dav.example.com/", credentials: digest))
         XCTAssertEqual(creds.scheme(), "Basic")
+        XCTAssertEqual(digest.scheme(), "Digest")
     }
 
     func testRequestResponseAndError() async throws {

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
+import java.security.MessageDigest
 import java.util.Base64
 
 /** Nothing that carries a secret prints it: toString() of the credentials, the configuration,
@@ -51,12 +52,16 @@ class SecretsTest {
     @Test
     fun credentialsAndConfig() {
         val creds = Credentials.basic("alice", secret)
+        val digest = Credentials.digest("alice", secret)
         val bearer = Credentials.bearer(secret)
         val config = DavConfig(serverUrl = "https://dav.example.com/", credentials = creds)
-        assertHidden(creds, bearer, config)
+        val digestConfig = DavConfig(serverUrl = "https://dav.example.com/", credentials = digest)
+        assertHidden(creds, digest, bearer, config, digestConfig)
         assertTrue(creds.toString().contains("alice"), creds.toString())
+        assertTrue(digest.toString().contains("alice"), digest.toString())
         assertTrue(config.toString().contains("dav.example.com"), config.toString())
         assertEquals("Basic", creds.scheme())
+        assertEquals("Digest", digest.scheme())
         assertEquals("Bearer", bearer.scheme())
         assertEquals(Credentials.basic("alice", secret), creds)
         val channel = GcalChannel("ch-1", "r", null, secret, null)
@@ -93,5 +98,78 @@ class SecretsTest {
         assertEquals("x", r.body()!!.toString(Charsets.UTF_8))
         assertHidden(r)
         assertThrows<DavException.InvalidInput> { HttpRequest("BREW", "https://dav.example.com/", emptyList(), null) }
+    }
+
+    /** A server that speaks only HTTP Digest (RFC 7616, SHA-256, qop=auth), as Baikal does: 401
+     *  with a challenge unless the request carries the right answer for `password`. */
+    private class DigestServer(val password: String) : HttpTransport {
+        val requests = mutableListOf<HttpRequest>()
+        val responses = mutableListOf<HttpResponse>()
+        val checked = mutableListOf<Boolean>()
+
+        override suspend fun send(request: HttpRequest): HttpResponse {
+            requests += request
+            val auth = request.header("authorization") ?: ""
+            val ok = auth.startsWith("Digest ") && answerOk(request, params(auth.removePrefix("Digest ")))
+            val response = if (ok) {
+                HttpResponse(200u, listOf(HttpHeader("ETag", "\"e1\""), HttpHeader("Content-Type", "text/calendar")), ICS.toByteArray(), null)
+            } else {
+                HttpResponse(401u, listOf(HttpHeader("WWW-Authenticate",
+                    "Digest realm=\"$REALM\", qop=\"auth\", algorithm=SHA-256, nonce=\"$NONCE\", opaque=\"$OPAQUE\"")), ByteArray(0), null)
+            }
+            responses += response
+            return response
+        }
+
+        private fun params(v: String): Map<String, String> =
+            Regex("(\\w+)=(?:\"([^\"]*)\"|([^\\s,]+))").findAll(v)
+                .associate { m -> m.groupValues[1] to m.groupValues[2].ifEmpty { m.groupValues[3] } }
+
+        private fun h(text: String) = MessageDigest.getInstance("SHA-256").digest(text.toByteArray())
+            .joinToString("") { "%02x".format(it) }
+
+        private fun answerOk(request: HttpRequest, p: Map<String, String>): Boolean {
+            val path = "/" + request.url().substringAfter("://").substringAfter("/")
+            val ha1 = h("alice:$REALM:$password")
+            val ha2 = h("${request.method()}:$path")
+            val want = h("$ha1:$NONCE:${p["nc"]}:${p["cnonce"]}:auth:$ha2")
+            val ok = listOf(p["username"], p["realm"], p["nonce"], p["uri"], p["qop"], p["algorithm"], p["opaque"], p["response"]) ==
+                listOf("alice", REALM, NONCE, path, "auth", "SHA-256", OPAQUE, want)
+            checked += ok
+            return ok
+        }
+
+        companion object {
+            const val REALM = "SabreDAV"
+            const val NONCE = "5f1ac0ffee01"
+            const val OPAQUE = "op4"
+            const val ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:d1\r\n" +
+                "DTSTAMP:20260101T000000Z\r\nDTSTART:20260102T100000Z\r\nSUMMARY:Digest\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        }
+    }
+
+    /** Credentials.digest: the core answers the server's challenge (the fake server computes the
+     *  RFC 7616 answer itself), a wrong password is Unauthorized, and nothing shows a password. */
+    @Test
+    fun digestAnswersTheChallengeAndPrintsNoPassword() {
+        val url = "https://dav.example.com/cal/a.ics"
+        val server = DigestServer(secret)
+        val config = DavConfig(serverUrl = "https://dav.example.com/", credentials = Credentials.digest("alice", secret))
+        val got = runBlocking { DavClient(config, server).getObject(url) }
+        assertEquals("\"e1\"" to DigestServer.ICS, got.etag to got.data)
+        assertEquals(true, server.checked.last())
+        assertEquals(401.toUShort(), server.responses.first().status)
+        assertTrue(server.requests.last().header("authorization")!!.startsWith("Digest username=\"alice\""))
+        assertHidden(config, *server.requests.toTypedArray(), *server.responses.toTypedArray())
+        server.requests.forEach { assertFalse((it.header("authorization") ?: "").contains(secret)) }
+
+        val wrong = "wrong-pw-0815"
+        val refused = DigestServer(secret)
+        val wrongConfig = DavConfig(serverUrl = "https://dav.example.com/", credentials = Credentials.digest("alice", wrong))
+        val e = assertThrows<DavException.Unauthorized> { runBlocking { DavClient(wrongConfig, refused).getObject(url) } }
+        assertTrue(false in refused.checked && true !in refused.checked, refused.checked.toString())
+        for (v in listOf<Any>(e, e.stackTraceToString(), wrongConfig) + refused.requests) {
+            assertFalse(v.toString().contains(wrong), v.toString())
+        }
     }
 }
