@@ -89,8 +89,10 @@ export interface DavClientOptions {
    */
   retry?: false | { maxRetries?: number; initialDelayMs?: number; maxDelayMs?: number };
   /**
-   * Attach parsed `events`/`contact` to fetched objects (default true; false keeps only the raw
-   * text; 'lazy': parse each object when its `events`/`contact`/`parseError` is first read).
+   * The parsed `events`/`contact` of fetched objects: 'lazy' (the default) parses each object
+   * when its `events`/`contact`/`parseError` is first read (own enumerable getters, so
+   * `JSON.stringify` and spreading see them); true computes every object's view with the
+   * result; false keeps only the raw text.
    */
   parse?: boolean | 'lazy';
   /**

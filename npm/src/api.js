@@ -207,11 +207,12 @@ export class DavClient {
       omitUserAgent: options.omitUserAgent ?? platform.browser,
       followRedirects: (options.redirect ?? (platform.browser ? 'follow' : 'manual')) === 'follow',
       retry: options.retry === false ? { maxRetries: 0 } : options.retry,
-      // 'lazy': the core attaches nothing; each object's `events`/`contact` is parsed when read
-      parse: options.parse === 'lazy' ? false : (options.parse ?? true),
+      // 'lazy' (the default): the core attaches nothing; each object's `events`/`contact` is
+      // parsed when read. true: every object's view is computed with the result.
+      parse: options.parse === true,
       limits: options.limits,
     };
-    this.#lazy = options.parse === 'lazy';
+    this.#lazy = (options.parse ?? 'lazy') === 'lazy';
     this.#auth = options.auth ?? null;
     // Static credentials are checked now; the core client is built now when the module is
     // loaded, else by the first call (which loads it).

@@ -99,7 +99,7 @@ test('an internationalised host reaches the server in its ASCII form (the module
   assert.deepEqual(seen, ['https://xn--bcher-kva.example/dav/cal/%C3%A4.ics']);
 });
 
-test("parse: 'lazy' gives the same objects as parse: true, parsed only when read", async () => {
+test("parse: 'lazy' (the default) gives the same objects as parse: true, parsed only when read", async () => {
   const ics = (uid) => ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//EN', 'BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20260101T000000Z',
     'DTSTART;TZID=Europe/Berlin:20260302T093000', 'SUMMARY:Lazy', 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
   const data = {
@@ -117,7 +117,11 @@ test("parse: 'lazy' gives the same objects as parse: true, parsed only when read
     return new Response(ms(rows, body.includes('sync-collection') ? '<d:sync-token>t1</d:sync-token>' : ''), { status: 207 });
   };
   const collection = { url: 'https://dav.example.com/cal/', kind: 'calendar' };
-  const eager = await new DavClient({ serverUrl: 'https://dav.example.com/', fetch }).sync(collection, null);
+  const eager = await new DavClient({ serverUrl: 'https://dav.example.com/', fetch, parse: true }).sync(collection, null);
+  const byDefault = await new DavClient({ serverUrl: 'https://dav.example.com/', fetch }).sync(collection, null);
+  assert.equal(typeof Object.getOwnPropertyDescriptor(byDefault.changes[0], 'events').get, 'function', 'lazy by default');
+  assert.equal(Object.getOwnPropertyDescriptor(eager.changes[0], 'events').get, undefined, 'parse: true attaches values');
+  assert.deepEqual(JSON.parse(JSON.stringify(byDefault)), JSON.parse(JSON.stringify(eager)));
   const lazy = await new DavClient({ serverUrl: 'https://dav.example.com/', fetch, parse: 'lazy' }).sync(collection, null);
   const a = lazy.changes.find((c) => c.url.endsWith('/a.ics'));
   assert.equal(typeof Object.getOwnPropertyDescriptor(a, 'events').get, 'function', 'not parsed before it is read');
