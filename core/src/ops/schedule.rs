@@ -66,7 +66,8 @@ pub struct Responded {
     /// The write, or `None` when the stored copy already held this answer (nothing sent).
     pub write: Option<ScheduledWrite>,
     /// How many times the object was read (1 when the first write went through; one more
-    /// for each 412 or write lost in transit).
+    /// for each 412 or write lost in transit; at most [`MAX_RESPOND_ATTEMPTS`], plus one read
+    /// after a last write lost in transit).
     pub attempts: u32,
     /// The text that was written (or found already holding the answer).
     pub data: String,
@@ -249,6 +250,8 @@ pub struct Respond {
     attempts: u32,
     /// The text of the last write sent.
     sent: Option<String>,
+    /// The error to report when the read after a lost last write shows it was not applied.
+    given_up: Option<Error>,
 }
 
 impl std::fmt::Debug for Respond {
@@ -275,6 +278,7 @@ impl Respond {
             occurrence: occurrence.cloned(),
             attempts: 0,
             sent: None,
+            given_up: None,
         };
         if my_addresses.is_empty() {
             op.m.fail(Error::new(
@@ -324,23 +328,16 @@ impl Respond {
         }
     }
 
-    /// After a 412 or a lost write: read again, unless the attempts are spent.
+    /// After a 412 or a lost write: read again, unless the attempts are spent. A write lost
+    /// in transit is always followed by one more read (a read changes nothing), so that a
+    /// write the server did apply is reported as done rather than as a failure.
     fn again(&mut self, error: Error) -> Result<()> {
-        if self.attempts >= MAX_RESPOND_ATTEMPTS {
-            let msg = format!(
-                "{} (gave up after {} attempts)",
-                error.message(),
-                self.attempts
-            );
-            let mut e = Error::new(error.kind(), msg);
-            if let Some(s) = error.status() {
-                e = e.with_status(s);
-            }
-            if let Some(u) = error.url() {
-                e = e.with_url(u);
-            }
-            return Err(e);
+        let spent = self.attempts >= MAX_RESPOND_ATTEMPTS;
+        let given_up = gave_up(&error, self.attempts);
+        if spent && error.kind() != ErrorKind::Transport {
+            return Err(given_up);
         }
+        self.given_up = spent.then_some(given_up);
         self.read();
         Ok(())
     }
@@ -355,12 +352,17 @@ impl Respond {
         attendee::respond(&mut cal, &me, &self.answer, self.occurrence.as_ref())
             .map_err(|e| e.with_url(&object.url))?;
         if cal == before {
+            self.given_up = None;
             self.m.finish(Ok(Responded {
                 write: None,
                 attempts: self.attempts,
                 data: object.data,
             }));
             return Ok(());
+        }
+        if let Some(e) = self.given_up.take() {
+            // the read after a lost last write shows it was not applied
+            return Err(e);
         }
         let data = cal.to_ics();
         let url = url::Url::parse(&object.url)
@@ -386,6 +388,19 @@ impl Respond {
 }
 
 impl_operation!(Respond, Responded);
+
+/// `error` with "gave up after N attempts" added (kind, status and URL kept).
+fn gave_up(error: &Error, attempts: u32) -> Error {
+    let msg = format!("{} (gave up after {attempts} attempts)", error.message());
+    let mut e = Error::new(error.kind(), msg);
+    if let Some(s) = error.status() {
+        e = e.with_status(s);
+    }
+    if let Some(u) = error.url() {
+        e = e.with_url(u);
+    }
+    e
+}
 
 /// Lists pending invitations; create it with [`Session::pending_invitations`].
 pub struct PendingInvitations {
