@@ -51,9 +51,12 @@ impl Answer {
 /// from the series when there is none yet). SEQUENCE and the organizer's data are left as they
 /// are (an attendee does not change them, RFC 5546 §2.1.4).
 ///
+/// A copy that holds only the override (the user was invited to that one occurrence) is
+/// answered there.
+///
 /// Refused ([`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput)) when none of the
-/// addresses is an attendee of the component answered, or when a delegate address is empty
-/// or holds a control character.
+/// addresses is an attendee of the component answered, when an occurrence is asked of an event
+/// that does not recur, or when a delegate address is empty or holds a control character.
 pub fn respond(
     cal: &mut Calendar,
     my_addresses: &[&str],
@@ -66,9 +69,22 @@ pub fn respond(
     }
     let partstat = answer.partstat();
     if let Some(rid) = occurrence {
+        if cal.find(&uid, Some(rid)).is_none() {
+            // no override yet: made from the series, which must recur
+            let master = cal
+                .find(&uid, None)
+                .ok_or_else(|| invalid("the event has no such occurrence"))?;
+            if !master.is_recurring() {
+                return Err(invalid(
+                    "the event does not recur: answer it without an occurrence",
+                ));
+            }
+            cal.override_occurrence(&uid, rid)
+                .map_err(|e| Error::new(e.error_kind(), e.to_string()))?;
+        }
         let mut o = cal
-            .override_occurrence(&uid, rid)
-            .map_err(|e| Error::new(e.error_kind(), e.to_string()))?;
+            .find_mut(&uid, Some(rid))
+            .ok_or_else(|| invalid("the event has no such occurrence"))?;
         if !answer_in(o.component(), my_addresses, answer, &partstat) {
             return Err(invalid(
                 "none of these addresses is an attendee of the event",

@@ -550,3 +550,46 @@ fn cancel_and_request_apply_to_the_attendee_copy() {
     );
     assert!(attendee::needs_action(&bobs, &[BOB]).is_empty());
 }
+
+#[test]
+fn an_occurrence_needs_a_recurring_event_or_its_own_override() {
+    let single = SERIES.replace("RRULE:FREQ=WEEKLY;COUNT=4\r\n", "").replace(
+        "RECURRENCE-ID;TZID=Europe/Berlin:20250317T100000\r\n",
+        "X-NOTHING:1\r\n",
+    );
+    let mut cal = Calendar::parse(&single).unwrap();
+    let err = attendee::respond(
+        &mut cal,
+        &[ALICE],
+        &Answer::Accepted,
+        Some(&rid("20250303T100000")),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    // invited to one occurrence only: the copy holds just that override
+    let only_override = invited().to_ics();
+    let start = only_override.find("BEGIN:VEVENT").unwrap();
+    let end = only_override.find("END:VEVENT\r\n").unwrap() + "END:VEVENT\r\n".len();
+    let mut cal = Calendar::parse(&format!(
+        "{}{}",
+        &only_override[..start],
+        &only_override[end..]
+    ))
+    .unwrap();
+    assert_eq!(
+        attendee::needs_action(&cal, &[BOB]),
+        vec![Some(rid("20250317T100000"))]
+    );
+    attendee::respond(
+        &mut cal,
+        &[BOB],
+        &Answer::Tentative,
+        Some(&rid("20250317T100000")),
+    )
+    .unwrap();
+    assert_eq!(
+        attendee::my_partstat(&cal, &[BOB], Some(&rid("20250317T100000"))),
+        Some(PartStat::Tentative)
+    );
+    assert!(attendee::needs_action(&cal, &[BOB]).is_empty());
+}
