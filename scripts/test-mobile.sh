@@ -183,6 +183,11 @@ B="$SWIFT/Sources/DavKit/SyncBatches.swift"
 expect "$B" 'extension DavClient'
 expect "$B" 'try await client.syncBatch(collectionUrl: collectionUrl, kind: kind, stateJson: stateJson, maxMembers: maxMembers)'
 expect "$B" 'public struct SyncBatches: AsyncSequence'
+expect "$B" 'public func syncBatches(collectionUrl: String, kind: CollectionKind, stateJson: String? = nil, maxMembers: UInt32 = 500) -> SyncBatches'
+# The iOS example calls that sequence and the generated Collection fields.
+E=examples/ios/BatchedSync.swift
+expect "$E" 'client.syncBatches(collectionUrl: collection.url, kind: collection.kind, stateJson: states[collection.url], maxMembers: maxMembers)'
+expect "$S" 'public let kind: CollectionKind'
 expect "$H" 'UniffiVTableCallbackInterfaceHttpTransport'
 # Secrets: every type that carries one prints through the Rust side's redacting Display/Debug
 # (Swift's `description`/`debugDescription`), and none has a stored property holding it.
@@ -200,7 +205,7 @@ expect "$M" 'module DavKitFFI'
 expect "$M" 'header "DavKitFFI.h"'
 expect "$M" 'header "DavKitCoreFFI.h"'
 expect "$H" 'ffi_davkit_uniffi_contract_version'
-echo "ok: $swift_checks Swift API checks (DavKit.swift, DavKitCore.swift, both FFI headers, module.modulemap, SyncBatches.swift)"
+echo "ok: $swift_checks Swift API checks (DavKit.swift, DavKitCore.swift, both FFI headers, module.modulemap, SyncBatches.swift, examples/ios/BatchedSync.swift)"
 
 step "Python: vector replay, API and editing tests"
 python3 -m unittest discover -s bindings-mobile/python -p 'test_*.py' -v 2>&1 | tee "$LOG_DIR/python.log" | grep -v '^UniFFI: Unhandled\|^Traceback\|^  File\|^    \|^ConnectionResetError\|^OSError' || true

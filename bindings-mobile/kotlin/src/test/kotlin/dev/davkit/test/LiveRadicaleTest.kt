@@ -11,6 +11,8 @@ import dev.davkit.core.Service
 import dev.davkit.core.SyncMethod
 import dev.davkit.example.OkHttpTransport
 import dev.davkit.example.rename
+import dev.davkit.example.syncBatches
+import dev.davkit.example.syncInBatches
 import dev.davkit.example.syncCalendars
 import dev.davkit.parseEvents
 import kotlinx.coroutines.flow.toList
@@ -192,6 +194,15 @@ class LiveRadicaleTest {
             assertEquals(2, resumed.changes.size)
             assertEquals(false, resumed.more)
             assertEquals(etags(oneShot.stateJson), etags(resumed.stateJson))
+            // The example's worker loop: every change applied once, the last checkpoint stored.
+            val states = mutableMapOf<String, String>()
+            val seen = mutableListOf<String>()
+            val applied = syncInBatches(client, created, states, maxMembers = 4u) { change ->
+                seen += if (change is Change.Added) change.`object`.url else error("only additions expected: $change")
+            }
+            assertEquals(6, applied)
+            assertEquals(6, seen.toSet().size)
+            assertEquals(etags(oneShot.stateJson), etags(states.getValue(created.url)))
         } finally {
             client.deleteCollection(created.url)
         }

@@ -6,9 +6,8 @@ import dev.davkit.Credentials
 import dev.davkit.DavClient
 import dev.davkit.DavConfig
 import dev.davkit.SyncResult
-import kotlinx.coroutines.flow.Flow
+import dev.davkit.example.syncBatches
 import kotlinx.coroutines.flow.first
-import kotlinx.coroutines.flow.flow
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
 import org.json.JSONArray
@@ -19,29 +18,7 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import java.io.File
 
-/**
- * The batched sync as a cold [Flow] (the extension bindings-mobile/README.md shows for apps to
- * copy; the jar has no hand-written sources): one `syncBatch` per element, each from the
- * `stateJson` the previous batch returned. `emit` suspends until the collector has handled the
- * batch, so apply its changes and store its `stateJson` (a checkpoint) in `collect`; the next
- * batch is fetched only after that. Completes after the batch whose `more` is false, or early,
- * with `more` still true, when a batch leaves the state as the one before it did (the same
- * members failed again; see its `problems`): sync again later.
- */
-fun DavClient.syncBatches(collectionUrl: String, kind: CollectionKind, stateJson: String?,
-                          maxMembers: UInt = 500u): Flow<SyncResult> = flow {
-    var state = stateJson
-    var previous: String? = null
-    while (true) {
-        val batch = syncBatch(collectionUrl, kind, state, maxMembers)
-        emit(batch)
-        if (!batch.more || batch.stateJson == previous) break
-        previous = batch.stateJson
-        state = batch.stateJson
-    }
-}
-
-/** [syncBatches] over the two recorded batch vectors: a and b, then c; and a flow stopped after
+/** [syncBatches] (examples/android/SyncBatches.kt) over the two recorded batch vectors: a and b, then c; and a flow stopped after
  *  the first batch resumes from its stored state to the same end. */
 class SyncBatchesTest {
     private val dir = File(System.getProperty("davkit.vectors") ?: "../../tests/vectors").canonicalFile.resolve("sync")
