@@ -158,6 +158,11 @@ public struct EventTarget: Equatable, Hashable
 open class ContactEditor: ContactEditorProtocol, @unchecked Sendable
 public static func parse(vcf: String) throws -> ContactEditor
 open func toVersion(version: VCardVersion) throws -> String
+open func alarms(target: EventTarget) throws -> [AlarmSummary]
+open func addAlarm(target: EventTarget, action: AlarmAction, trigger: String, relatedToEnd: Bool = false, description: String? = nil) throws
+open func removeAlarms(target: EventTarget) throws -> UInt32
+public struct AlarmSummary
+public enum AlarmAction
 public struct Collection
 public enum VCardVersion
 case v21

@@ -81,6 +81,13 @@ def event_step(editor, step):
         return editor.set_partstat(t, step["email"], step["partstat"])
     if op == "cancel_occurrence":
         return editor.cancel_occurrence(t)
+    if op == "alarms":
+        return plain(editor.alarms(t))
+    if op == "add_alarm":
+        return editor.add_alarm(t, dc.AlarmAction[step["action"].upper()], step["trigger"],
+                                step.get("related_to_end", False), step.get("description"))
+    if op == "remove_alarms":
+        return editor.remove_alarms(t)
     if op == "split_series":
         return editor.split_series(t, step["new_uid"])
     raise AssertionError(f"unknown event op {op}")

@@ -10,7 +10,9 @@ use davkit::ErrorKind;
 use davkit::icalendar::{self, CalObject, Calendar, ExpandOptions};
 use davkit::vcard::{self, VCard};
 
-pub use davkit::icalendar::{CalAddress, EventSummary, TimeKind, TimeSummary};
+pub use davkit::icalendar::{
+    AlarmAction, AlarmSummary, CalAddress, EventSummary, TimeKind, TimeSummary,
+};
 pub use davkit::vcard::{
     Address as PostalAddress, ContactSummary, StructuredName, TypedValue, Version as VCardVersion,
 };

@@ -7,7 +7,9 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use davkit::icalendar::{CalAddress, CalDateTime, CalObjectMut, Calendar};
+use davkit::icalendar::{
+    AlarmAction, AlarmSummary, CalAddress, CalDateTime, CalObjectMut, Calendar, Duration, NewAlarm,
+};
 use davkit::vcard::{PartialDate, VCard};
 
 use crate::content::{
@@ -245,6 +247,53 @@ impl EventEditor {
         partstat: String,
     ) -> Result<bool, DavError> {
         self.edit(&target, |o| o.set_partstat(&email, &partstat))
+    }
+
+    /// The VALARMs of the target (of the occurrence's override when the target names one that
+    /// has one, else of the series), as `AlarmSummary` records; `InvalidInput` when there is no
+    /// event with that UID.
+    pub fn alarms(&self, target: EventTarget) -> Result<Vec<AlarmSummary>, DavError> {
+        let rid = target.recurrence_id()?;
+        let cal = self.calendar();
+        let object = rid
+            .as_ref()
+            .and_then(|rid| cal.find(&target.uid, Some(rid)))
+            .or_else(|| cal.find(&target.uid, None))
+            .ok_or_else(|| DavError::invalid_input(format!("no event with UID {}", target.uid)))?;
+        Ok(object.alarms().map(|a| a.to_summary()).collect())
+    }
+
+    /// Adds a VALARM: `action` (`Display` or `Audio`) at `trigger`, an RFC 5545 duration
+    /// relative to the start (`-PT15M`: 15 minutes before, `PT0S`: at the start), or
+    /// to the end with `related_to_end`. A display alarm shows `description`, or the event's
+    /// SUMMARY when `null`. `InvalidInput` for a trigger that is not a duration.
+    #[uniffi::method(default(related_to_end = false, description = None))]
+    pub fn add_alarm(
+        &self,
+        target: EventTarget,
+        action: AlarmAction,
+        trigger: String,
+        related_to_end: bool,
+        description: Option<String>,
+    ) -> Result<(), DavError> {
+        let trigger = Duration::parse(&trigger).ok_or_else(|| {
+            DavError::invalid_input(format!(
+                "alarm trigger `{trigger}` is not an RFC 5545 duration (like -PT15M)"
+            ))
+        })?;
+        let alarm = NewAlarm {
+            action,
+            trigger,
+            related_to_end,
+            description,
+        };
+        self.edit(&target, |o| o.add_alarm(&alarm))
+    }
+
+    /// Removes every VALARM of the target and returns how many went.
+    pub fn remove_alarms(&self, target: EventTarget) -> Result<u32, DavError> {
+        let n = self.edit(&target, |o| o.remove_alarms())?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
     /// Cancels one occurrence of a series (an EXDATE on the series; any override of it goes).

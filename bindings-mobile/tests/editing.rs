@@ -128,6 +128,17 @@ fn event_step(
             .set_partstat(t, s(&step["email"]).unwrap(), s(&step["partstat"]).unwrap())
             .map(Value::Bool),
         "cancel_occurrence" => e.cancel_occurrence(t).map(|()| Value::Null),
+        "alarms" => e.alarms(t).map(|list| serde_json::to_value(list).unwrap()),
+        "add_alarm" => e
+            .add_alarm(
+                t,
+                serde_json::from_value(step["action"].clone()).unwrap(),
+                s(&step["trigger"]).unwrap(),
+                step["related_to_end"].as_bool().unwrap_or(false),
+                s(&step["description"]),
+            )
+            .map(|()| Value::Null),
+        "remove_alarms" => e.remove_alarms(t).map(Value::from),
         "split_series" => {
             return e
                 .split_series(t, s(&step["new_uid"]).unwrap())

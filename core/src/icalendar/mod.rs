@@ -44,6 +44,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod alarm;
 mod edit;
 pub mod recur;
 mod rrule;
@@ -54,6 +55,7 @@ mod value;
 use std::borrow::Cow;
 use std::fmt;
 
+pub use alarm::{AlarmAction, AlarmSummary, NewAlarm};
 pub use edit::EditError;
 pub use recur::{
     ExpandError, ExpandOptions, Expansion, MAX_INSTANCES, MAX_ITERATIONS, MAX_TOTAL_ITERATIONS,

@@ -4,6 +4,7 @@ import dev.davkit.ContactEditor
 import dev.davkit.Credentials
 import dev.davkit.DavClient
 import dev.davkit.DavConfig
+import dev.davkit.core.AlarmAction
 import dev.davkit.core.DavObject
 import dev.davkit.DavException
 import dev.davkit.EventEditor
@@ -95,6 +96,10 @@ class EditingTest {
             "remove_attendee" -> e.removeAttendee(t, s["address"] as String)
             "set_partstat" -> e.setPartstat(t, s["email"] as String, s["partstat"] as String)
             "cancel_occurrence" -> e.cancelOccurrence(t)
+            "alarms" -> plain(e.alarms(t))
+            "add_alarm" -> e.addAlarm(t, AlarmAction.valueOf((s["action"] as String).uppercase()), s["trigger"] as String,
+                s["related_to_end"] as Boolean? ?: false, s["description"] as String?)
+            "remove_alarms" -> e.removeAlarms(t).toLong()
             "split_series" -> e.splitSeries(t, s["new_uid"] as String)
             else -> error("unknown event op $op")
         }
