@@ -429,6 +429,14 @@ export class DavClient {
   /** calendar-query: objects of a component overlapping a time range, with data. */
   calendarQuery(collection: CollectionRef, filter?: CalendarFilter): Promise<DavObject[]>;
   multiget(collection: CollectionRef, hrefs: string[]): Promise<MultigetResult>;
+  /**
+   * Sends a `WriteQueue` (call `queue.beginFlush()` and store its text first). Entries the
+   * server confirmed leave the queue, which is updated in place (edits made while the flush
+   * ran are kept); conflicts are resolved by policy or kept with both versions. A transport,
+   * rate-limit or server error stops the flush early (`stopped`; the rest stays queued).
+   * Store `queue.toJson()` afterwards.
+   */
+  flush(queue: WriteQueue): Promise<FlushResult>;
   getObject(object: string | { url: string }): Promise<DavObject>;
   /** Fails with `PreconditionFailed` if the name is taken. */
   createObject(collection: CollectionRef, name: string, data: string): Promise<WriteResult>;
@@ -623,3 +631,78 @@ export function expand(text: string, options: ExpandOptions): Expansion;
 
 /** The davkit core version in this build. */
 export function coreVersion(): string;
+
+/** How a write queue resolves a conflict (a 412, or the object changed or gone on the server). */
+export type QueuePolicy = 'keep-both' | 'server-wins' | 'local-wins' | 'newest-wins' | 'merge';
+
+/** One queued change (`WriteQueue.entries()`). */
+export interface QueueEntry {
+  id: number;
+  rev: number;
+  collectionUrl: string;
+  url: string;
+  op: { type: 'create' | 'update'; data: string } | { type: 'delete' };
+  baseEtag: string | null;
+  baseData?: string;
+  policy?: QueuePolicy;
+  runs: number;
+  sent?: string[];
+  state:
+    | { state: 'pending' }
+    | { state: 'conflict'; server: DavObject | null; reason: string }
+    | { state: 'failed'; error: { kind: DavErrorKind; message: string } };
+}
+
+/** How a flush's write came about. */
+export type QueueResolved = 'clean' | 'already-applied' | 'local-wins' | 'merged';
+
+/** What a flush did with one entry. */
+export interface QueueOutcome {
+  id: number;
+  rev: number;
+  /** Where the object is on the server now. */
+  url: string;
+  queuedUrl: string;
+  kind:
+    | { type: 'written'; etag: string | null; data: string | null; how: QueueResolved }
+    | { type: 'deleted'; alreadyGone: boolean; how: QueueResolved }
+    | { type: 'server-kept'; local: string | null; server: DavObject | null; policy: QueuePolicy }
+    | { type: 'conflict'; local: string | null; base: string | null; server: DavObject | null; reason: string }
+    | { type: 'failed'; error: { kind: DavErrorKind; message: string } };
+}
+
+export interface FlushResult {
+  outcomes: QueueOutcome[];
+  /** The error that stopped the flush early (offline, rate-limited, server error), else null. */
+  stopped: DavError | null;
+}
+
+/**
+ * Offline edits, coalesced per object (create+update = create, update+update = the last update
+ * on the first base, create+delete = nothing, update+delete = delete on the first base), stored
+ * as JSON text wherever the app stores things, sent by `DavClient.flush`.
+ */
+export class WriteQueue {
+  constructor(options?: { policy?: QueuePolicy });
+  /** A queue stored earlier (`toJson()`, or the text `beginFlush()` returned). */
+  static fromJson(text: string): WriteQueue;
+  toJson(): string;
+  /** The queue's policy (default `keep-both`); entries may have their own. */
+  policy: QueuePolicy;
+  readonly size: number;
+  /** Returns the entry's id. */
+  enqueueCreate(collection: CollectionRef, name: string, data: string): number;
+  /** `object`: a URL with `baseEtag`, or the object as read (its `etag` and `data` are the base). */
+  enqueueUpdate(object: string | { url: string; etag?: string | null; data?: string | null }, data: string, baseEtag?: string, baseData?: string): number;
+  enqueueDelete(object: string | { url: string; etag?: string | null; data?: string | null }, baseEtag?: string, baseData?: string): number;
+  setEntryPolicy(id: number, policy: QueuePolicy | null): void;
+  /** Marks the pending entries as being sent: store the returned text **before** `flush`. */
+  beginFlush(): string;
+  /** Resolves a conflicted or failed entry. */
+  resolve(id: number, resolution: { type: 'keep-server' | 'keep-local' } | { type: 'replace'; data: string }): void;
+  entries(): QueueEntry[];
+  /** The id of the entry queued for an object (any spelling of its URL). */
+  entryFor(object: string | { url: string }): number | undefined;
+  /** A sync's changes split: `apply` them to the mirror; `held` are objects with a queued edit. */
+  splitChanges<C extends { url: string }>(changes: C[]): { apply: C[]; held: { entry: number; change: C }[] };
+}

@@ -8,5 +8,5 @@ export {
   DavError, DavErrorKind, isDavError, init, FetchLike, StaticAuth, TokenProvider, DavClientOptions, Limits,
   CollectionKind, Collection, CollectionRef, Discovery, CollectionProps, DavObject, WriteResult, SyncState,
   MemberProblem, Change, SyncResult, SyncBatchOptions, MultigetResult, DateInput, CalendarFilter, DavClient,
-  markPending, coreVersion,
+  markPending, coreVersion, WriteQueue, QueuePolicy, QueueEntry, QueueOutcome, QueueResolved, FlushResult,
 } from './index.js';

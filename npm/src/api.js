@@ -329,6 +329,30 @@ export class DavClient {
     return this.#call((c) => c.multiget(url, kind, list));
   }
 
+  /**
+   * Sends a `WriteQueue` (call `queue.beginFlush()` and store its text first). The queue is
+   * updated in place (entries the server confirmed leave it; edits made meanwhile are kept);
+   * returns `{ outcomes, stopped }`. Store `queue.toJson()` afterwards.
+   */
+  async flush(queue) {
+    const core = queueCore(queue);
+    const once = async (run) => {
+      const out = core.applyResult(await run());
+      return { outcomes: out.outcomes, stopped: out.stopped ? toDavError(out.stopped) : null };
+    };
+    const first = await once(() => this.#call((c) => c.flush(core)));
+    if (!isDavError(first.stopped, 'Unauthorized') || typeof this.#auth !== 'function') return first;
+    // A token provider: one fresh token, and the rest of the queue goes on.
+    const client = await this.#withToken(true);
+    let again;
+    try {
+      again = await once(() => client.flush(core));
+    } catch (e) {
+      throw toDavError(e);
+    }
+    return { outcomes: [...first.outcomes, ...again.outcomes], stopped: again.stopped };
+  }
+
   async getObject(object) {
     const url = urlOf(object, 'object');
     return this.#call((c) => c.getObject(url));
@@ -504,4 +528,104 @@ export function expand(text, options) {
 export function coreVersion() {
   needReady();
   return wasm.coreVersion();
+}
+
+let queueCore;
+
+/**
+ * Offline edits (the core's write queue): coalesced per object, stored as JSON text, sent by
+ * `DavClient.flush`, conflicts resolved by policy. See index.d.ts.
+ */
+export class WriteQueue {
+  #q;
+
+  static {
+    queueCore = (queue) => {
+      if (!(queue instanceof WriteQueue)) throw invalid('`queue` must be a WriteQueue');
+      return queue.#q;
+    };
+  }
+
+  constructor(options = {}) {
+    this.#q = wrap(() => new wasm.Queue(options.policy ?? undefined));
+  }
+
+  /** A queue stored earlier (`toJson()` or the text `beginFlush()` returned). */
+  static fromJson(text) {
+    const queue = new WriteQueue();
+    queue.#q = wrap(() => wasm.Queue.fromJson(String(text)));
+    return queue;
+  }
+
+  toJson() {
+    return this.#q.toJson();
+  }
+
+  get policy() {
+    return this.#q.policy;
+  }
+
+  set policy(name) {
+    wrap(() => this.#q.setPolicy(String(name)));
+  }
+
+  get size() {
+    return this.#q.entries().length;
+  }
+
+  enqueueCreate(collection, name, data) {
+    const url = urlOf(collection, 'collection');
+    return wrap(() => this.#q.enqueueCreate(url, String(name), String(data)));
+  }
+
+  /** `object`: a URL, or the object as read (its `etag` and `data` are the base). */
+  enqueueUpdate(object, data, baseEtag, baseData) {
+    const [url, etag, base] = based(object, baseEtag, baseData);
+    return wrap(() => this.#q.enqueueUpdate(url, String(data), etag, base));
+  }
+
+  enqueueDelete(object, baseEtag, baseData) {
+    const [url, etag, base] = based(object, baseEtag, baseData);
+    return wrap(() => this.#q.enqueueDelete(url, etag, base));
+  }
+
+  setEntryPolicy(id, policy) {
+    wrap(() => this.#q.setEntryPolicy(Number(id), policy ?? undefined));
+  }
+
+  /** Marks the pending entries as being sent: store the returned text before `flush`. */
+  beginFlush() {
+    return this.#q.beginFlush();
+  }
+
+  resolve(id, resolution) {
+    wrap(() => this.#q.resolve(Number(id), resolution));
+  }
+
+  entries() {
+    return this.#q.entries();
+  }
+
+  entryFor(object) {
+    const url = typeof object === 'string' ? object : object?.url;
+    return this.#q.entryFor(String(url));
+  }
+
+  /** A sync's changes split: `apply` to the mirror, `held` back for objects with a queued edit. */
+  splitChanges(changes) {
+    const apply = [];
+    const held = [];
+    for (const change of changes ?? []) {
+      const entry = this.entryFor(change);
+      if (entry === undefined) apply.push(change);
+      else held.push({ entry, change });
+    }
+    return { apply, held };
+  }
+}
+
+function based(object, baseEtag, baseData) {
+  if (typeof object === 'string') return [object, String(baseEtag ?? ''), baseData ?? undefined];
+  if (!object || typeof object.url !== 'string') throw invalid('an object URL or a fetched object is required');
+  return [object.url, String(baseEtag ?? object.etag ?? ''), baseData ?? object.data ?? undefined];
 }

@@ -26,6 +26,6 @@ platform.load = async (wasm) => {
 };
 
 export {
-  init, DavClient, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
+  init, DavClient, WriteQueue, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
   GOOGLE_CALENDAR_API, parseNotification, channelNeedsRenewal, markPending,
 } from './api.js';

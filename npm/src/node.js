@@ -13,6 +13,6 @@ glue.setZoneSource(zoneRules);
 markReady();
 
 export {
-  init, DavClient, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
+  init, DavClient, WriteQueue, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
   GOOGLE_CALENDAR_API, parseNotification, channelNeedsRenewal, markPending,
 } from './api.js';

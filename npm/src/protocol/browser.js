@@ -17,4 +17,4 @@ bind(glue);
 platform.browser = true;
 platform.load = (wasm) => glue.default({ module_or_path: wasm ?? defaultWasm() });
 
-export { init, DavClient, DavError, isDavError, coreVersion, markPending } from './api.js';
+export { init, DavClient, WriteQueue, DavError, isDavError, coreVersion, markPending } from './api.js';

@@ -11,4 +11,4 @@ platform.browser = false;
 glue.initSync({ module: readFileSync(new URL('../wasm/davkit_protocol_bg.wasm', import.meta.url)) });
 markReady();
 
-export { init, DavClient, DavError, isDavError, coreVersion, markPending } from './api.js';
+export { init, DavClient, WriteQueue, DavError, isDavError, coreVersion, markPending } from './api.js';
