@@ -14,6 +14,7 @@ It replaces the collection. Measured here (2 cores, idle): 1,000 events take Rad
 either way (single PUTs from 4 threads, or one whole upload; it writes and fsyncs each item
 and its cache entry under one lock), Xandikos 33 s (it commits each PUT to git; threads do not
 help). The whole upload is one request and needs no retry logic, so the script uses it.
+DAViCal (per-event PUTs, 8 threads): about 23 s.
 
 The events are what `event(i, 0)` below makes: about 820 bytes each, a timed event in
 Europe/Berlin (with its VTIMEZONE, as clients write them), a description, a location, an
@@ -144,9 +145,15 @@ def main(argv=None):
                 data = event(i, 0).encode()
                 h = {**headers, "Content-Type": "text/calendar; charset=utf-8",
                      "If-None-Match": "*"}
-                c.request("PUT", "%sbench-event-%05d.ics" % (path, i), body=data, headers=h)
-                r = c.getresponse()
-                r.read()
+                # A 5xx is tried again (twice at most; If-None-Match makes a repeat safe):
+                # DAViCal 1.1.12 answers 500 to all but one of the first parallel PUTs that
+                # carry a VTIMEZONE it has not stored yet (a unique-key race on its tzid).
+                for attempt in range(3):
+                    c.request("PUT", "%sbench-event-%05d.ics" % (path, i), body=data, headers=h)
+                    r = c.getresponse()
+                    r.read()
+                    if r.status < 500:
+                        break
                 with lock:
                     if r.status in (200, 201, 204):
                         counts["created"] += 1

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Network benchmark: davkit's native client against libdav on live Radicale and Xandikos,
+# Network benchmark: davkit's native client against libdav on live Radicale, Xandikos and DAViCal,
 # on loopback and through tests/servers/shaper.py (30 ms round trip, 50 Mbit/s down,
 # 10 Mbit/s up). Prints one markdown table per server and link (step | davkit ms | davkit
 # requests | libdav ms | libdav requests) on stdout; progress and errors go to stderr.
 #
-#   scripts/bench-network.sh [--only radicale|xandikos] [--npm | --npm-only]
+#   scripts/bench-network.sh [--only radicale|xandikos|davical[,...]] [--npm | --npm-only]
 #
 # --npm also runs bench/npm/network.mjs: the npm package (npm/dist, built with
 # `node npm/scripts/build.mjs` first if missing) against tsdav, same steps, same servers and
@@ -13,8 +13,10 @@
 # What it does: builds the bench (`cargo bench -p davkit-bench --bench network --no-run`;
 # the first build of its dependencies takes a few minutes), starts throw-away servers with
 # tests/servers/servers.py, seeds DAVKIT_BENCH_EVENTS (1,000) events into a calendar on each
-# with bench/seed_events.py, both at once (Radicale: one whole-calendar PUT; Xandikos: one PUT
-# per event, since it commits each to git; each takes 25-40 s here, so plan on about a minute),
+# with bench/seed_events.py, all at once (Radicale: one whole-calendar PUT; Xandikos and DAViCal:
+# one PUT per event, Xandikos commits each to git; DAViCal's is carol's calendar, since the events
+# name alice as organizer and DAViCal would schedule alice's; each takes 25-40 s here, so plan
+# on about a minute),
 # then runs the bench, which does the rest (see bench/benches/network.rs: steps, medians, counting, the shaper). The servers
 # and their data are deleted afterwards.
 #
@@ -34,7 +36,7 @@ while [ $# -gt 0 ]; do
     --only) only=(--only "$2"); shift 2 ;;
     --npm) npm=1; shift ;;
     --npm-only) npm=1; rust=0; shift ;;
-    *) echo "usage: $0 [--only radicale|xandikos] [--npm | --npm-only]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--only radicale|xandikos|davical[,...]] [--npm | --npm-only]" >&2; exit 2 ;;
   esac
 done
 export DAVKIT_BENCH_EVENTS="${DAVKIT_BENCH_EVENTS:-1000}" BENCH_RUST=$rust BENCH_NPM=$npm
@@ -61,6 +63,12 @@ exec python3 tests/servers/servers.py "${only[@]}" run -- bash -c '
   fi
   if [ -n "${DAVKIT_XANDIKOS_URL:-}" ]; then
     python3 bench/seed_events.py "${DAVKIT_XANDIKOS_URL}user/calendars/bench/" \
+      --count "$DAVKIT_BENCH_EVENTS" >&2 &
+    pids+=($!)
+  fi
+  if [ -n "${DAVKIT_DAVICAL_URL:-}" ]; then
+    python3 bench/seed_events.py "${DAVKIT_DAVICAL_URL}${DAVKIT_DAVICAL_USER3}/bench/" \
+      --user "$DAVKIT_DAVICAL_USER3" --password "$DAVKIT_DAVICAL_PASSWORD3" \
       --count "$DAVKIT_BENCH_EVENTS" >&2 &
     pids+=($!)
   fi

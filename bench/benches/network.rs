@@ -1,5 +1,5 @@
 //! Network benchmark: davkit's native client (`DavClient<ReqwestTransport>`) against libdav on
-//! live Radicale and Xandikos servers, on loopback and through a shaped link.
+//! live Radicale, Xandikos and DAViCal servers, on loopback and through a shaped link.
 //!
 //! Run it with `scripts/bench-network.sh`, which starts the servers (tests/servers/servers.py),
 //! seeds 1,000 events (bench/seed_events.py) and runs
@@ -38,7 +38,9 @@
 //! 50 Mbit/s down, 10 Mbit/s up, one round trip per new connection) in front of each server for
 //! each client and prints the bytes each client moved through it.
 //!
-//! Environment: `DAVKIT_RADICALE_URL`/`_USER`/`_PASSWORD` and `DAVKIT_XANDIKOS_URL` from
+//! Environment: `DAVKIT_RADICALE_URL`/`_USER`/`_PASSWORD`, `DAVKIT_XANDIKOS_URL` and
+//! `DAVKIT_DAVICAL_URL`/`_USER3`/`_PASSWORD3` (carol's `bench` calendar: in alice's, DAViCal
+//! would schedule the events, which name alice as organizer) from
 //! servers.py (a server whose URL is missing is skipped); `DAVKIT_BENCH_LINK` = `loopback`,
 //! `shaped` or `both` (default); `DAVKIT_BENCH_EVENTS` (1000: what the collection holds),
 //! `DAVKIT_BENCH_CHANGES` (20), `DAVKIT_BENCH_RUNS` (3), `DAVKIT_BENCH_WARMUP` (1),
@@ -116,7 +118,8 @@ struct Target {
     /// The server root as servers.py gives it (ends in `/`).
     url: String,
     user: Option<(String, String)>,
-    /// The seeded calendar's path, e.g. `/alice/bench/`.
+    /// The seeded calendar's path from the origin, e.g. `/alice/bench/` or DAViCal's
+    /// `/caldav.php/carol/bench/`.
     collection: String,
 }
 
@@ -129,8 +132,14 @@ impl Target {
     }
 
     fn collection_url(&self) -> String {
-        format!("{}{}", self.url.trim_end_matches('/'), self.collection)
+        format!("{}{}", origin(&self.url), self.collection)
     }
+}
+
+/// `http://host:port` of a URL: what precedes its path.
+fn origin(url: &str) -> &str {
+    let host = url.find("://").map_or(0, |i| i + 3);
+    url[host..].find('/').map_or(url, |i| &url[..host + i])
 }
 
 fn targets() -> Vec<Target> {
@@ -153,6 +162,20 @@ fn targets() -> Vec<Target> {
             user: None,
             collection: std::env::var("DAVKIT_BENCH_XANDIKOS_COLLECTION")
                 .unwrap_or_else(|_| "/user/calendars/bench/".into()),
+        });
+    }
+    if let Ok(url) = std::env::var("DAVKIT_DAVICAL_URL") {
+        // carol's calendar: the events name alice as organizer and bob as attendee, and
+        // DAViCal would schedule each of alice's PUTs (an invitation to bob, no ETag).
+        let user = std::env::var("DAVKIT_DAVICAL_USER3").unwrap_or_else(|_| "carol".into());
+        let password = std::env::var("DAVKIT_DAVICAL_PASSWORD3").unwrap_or_default();
+        let root = url[origin(&url).len()..].to_owned(); // `/caldav.php/`
+        out.push(Target {
+            name: "DAViCal",
+            url,
+            collection: std::env::var("DAVKIT_BENCH_DAVICAL_COLLECTION")
+                .unwrap_or_else(|_| format!("{root}{user}/bench/")),
+            user: Some((user, password)),
         });
     }
     out
@@ -1061,7 +1084,7 @@ fn main() {
     let targets = targets();
     if targets.is_empty() {
         eprintln!(
-            "network: no DAVKIT_RADICALE_URL or DAVKIT_XANDIKOS_URL: run it through \
+            "network: no DAVKIT_RADICALE_URL, DAVKIT_XANDIKOS_URL or DAVKIT_DAVICAL_URL: run it through \
              scripts/bench-network.sh (or tests/servers/servers.py run)"
         );
         return;

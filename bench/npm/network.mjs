@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Network benchmark (not a test): the davkit npm package (../../npm/dist, wasm in node) against
-// tsdav on live Radicale and Xandikos, on loopback and through tests/servers/shaper.py: the same
+// tsdav on live Radicale, Xandikos and DAViCal, on loopback and through tests/servers/shaper.py: the same
 // steps as bench/benches/network.rs (the Rust bench against libdav), printed as the same tables.
 //
 //   scripts/bench-network.sh --npm            # starts and seeds the servers, runs this too
@@ -22,7 +22,8 @@
 // order alternating between runs, and a pause of DAVKIT_BENCH_SETTLE_MS (100) before every step
 // (the servers are Python; a large answer leaves work that would land on the next step).
 //
-// Environment: DAVKIT_RADICALE_URL/_USER/_PASSWORD, DAVKIT_XANDIKOS_URL (from servers.py; a
+// Environment: DAVKIT_RADICALE_URL/_USER/_PASSWORD, DAVKIT_XANDIKOS_URL, DAVKIT_DAVICAL_URL/
+// _USER3/_PASSWORD3 (from servers.py; a
 // missing server is skipped), DAVKIT_BENCH_LINK (loopback | shaped | both), DAVKIT_BENCH_EVENTS
 // (1000, what the seeded calendar holds), DAVKIT_BENCH_CHANGES (20), DAVKIT_BENCH_SHAPER_ARGS,
 // DAVKIT_BENCH_LOG=1 (one stderr line per request).
@@ -61,6 +62,16 @@ if (process.env.DAVKIT_RADICALE_URL) {
 }
 if (process.env.DAVKIT_XANDIKOS_URL) {
   targets.push({ name: 'Xandikos', url: process.env.DAVKIT_XANDIKOS_URL, user: null, collection: '/user/calendars/bench/' });
+}
+if (process.env.DAVKIT_DAVICAL_URL) {
+  // carol's calendar: the events name alice as organizer and bob as attendee, and DAViCal would
+  // schedule each of alice's PUTs. The collection path keeps the DAV root's (/caldav.php/).
+  const url = process.env.DAVKIT_DAVICAL_URL;
+  const user = process.env.DAVKIT_DAVICAL_USER3 ?? 'carol';
+  targets.push({
+    name: 'DAViCal', url, user, password: process.env.DAVKIT_DAVICAL_PASSWORD3 ?? '',
+    collection: `${new URL(url).pathname}${user}/bench/`,
+  });
 }
 const withUrl = (t, url) => ({ ...t, url });
 const collectionUrl = (t) => new URL(t.collection, t.url).href;
@@ -308,7 +319,7 @@ async function benchServer(target, link) {
 }
 
 if (!targets.length) {
-  console.error('network: no DAVKIT_RADICALE_URL or DAVKIT_XANDIKOS_URL: run it through scripts/bench-network.sh --npm');
+  console.error('network: no DAVKIT_RADICALE_URL, DAVKIT_XANDIKOS_URL or DAVKIT_DAVICAL_URL: run it through scripts/bench-network.sh --npm');
   process.exit(2);
 }
 const links = { loopback: ['loopback'], shaped: ['shaped'] }[process.env.DAVKIT_BENCH_LINK] ?? ['loopback', 'shaped'];
