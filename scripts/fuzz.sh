@@ -96,7 +96,8 @@ if op.get("service"): head.append("service: " + op["service"])
 if op.get("kind"): head.append("kind: " + op["kind"])
 if "state" in op: head.append("state: " + json.dumps(op["state"], separators=(",", ":")))
 if op.get("max_members") is not None: head.append("batch: %d" % op["max_members"])
-writes = {"create_object": "create", "update_object": "update", "delete_object": "delete", "post_object": "post"}
+writes = {"create_object": "create", "update_object": "update", "delete_object": "delete", "post_object": "post",
+          "respond": "respond", "pending_invitations": "pending", "gcal_respond": "gcal-respond", "gcal_free_busy": "gcal-free-busy"}
 if op.get("op") in writes: head.append("op: " + writes[op["op"]])
 if cfg.get("sync_page_limit"): head.append("page-limit: %d" % cfg["sync_page_limit"])
 if cfg.get("multiget_batch_size"): head.append("multiget: %d" % cfg["multiget_batch_size"])
@@ -180,6 +181,21 @@ seed() { # target corpus-dir
       for f in $(files_of "${dirs[@]}" json); do
         if grep -qE "$pattern" "$f"; then
           vector_to_exchange "$f" >"$tmp/$(basename "$f" .json)" && add_seed "$dir" "$tmp/$(basename "$f" .json)"
+        fi
+      done ;;
+    schedule)
+      command -v python3 >/dev/null || { echo "fuzz.sh: no python3: $t starts from an empty corpus" >&2; return 0; }
+      for f in $(files_of tests/vectors-core/schedule tests/vectors-core/gcal-scheduling json); do
+        if grep -qE '"op": *"(respond|pending_invitations|gcal_respond|gcal_free_busy)"' "$f"; then
+          vector_to_exchange "$f" >"$tmp/$(basename "$f" .json)" && add_seed "$dir" "$tmp/$(basename "$f" .json)"
+        elif grep -qE '"op": *"itip_apply"' "$f"; then
+          # op: itip, then the first message and the stored event as two records
+          python3 - "$f" >"$tmp/$(basename "$f" .json)" <<'PY'
+import json, sys
+op = json.load(open(sys.argv[1]))["operation"]
+sys.stdout.write("\n%%\n".join(["op: itip\n", op["messages"][0], op["stored"]]))
+PY
+          add_seed "$dir" "$tmp/$(basename "$f" .json)"
         fi
       done ;;
   esac
