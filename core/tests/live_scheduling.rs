@@ -44,16 +44,20 @@ fn email(n: usize) -> String {
     std::env::var(format!("DAVKIT_DAVICAL_EMAIL{suffix}")).expect("the rig sets the e-mails")
 }
 
-/// A week of 2031 + n weeks, distinct per run, so reruns on one server never meet old data.
-/// Returns (Monday, the UTC day stamps of Monday..Sunday).
-fn unique_week() -> Vec<String> {
+/// Meetings go in a week from 2031 on, busy-time checks in a week from 2071 on (so the two
+/// never meet), picked among 2,000 by the clock so reruns on one server rarely meet old data.
+const MEETINGS_FROM: &str = "2031-01-06";
+const FREE_BUSY_FROM: &str = "2071-01-05";
+
+/// The UTC day stamps of eight days from a week after `from` picked by the clock.
+fn unique_week(from: &str) -> Vec<String> {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0);
-    let monday: jiff::civil::Date = "2031-01-06".parse().expect("date");
-    let start = monday
-        .checked_add(jiff::Span::new().weeks((nanos % 400) as i64))
+    let first: jiff::civil::Date = from.parse().expect("date");
+    let start = first
+        .checked_add(jiff::Span::new().weeks((nanos % 2000) as i64))
         .expect("in range");
     (0..8)
         .map(|d| {
@@ -148,7 +152,7 @@ async fn davical_invitation_round_trip() {
     let (Some(alice), Some(bob), Some(carol)) = (davical(1), davical(2), davical(3)) else {
         return;
     };
-    let days = unique_week();
+    let days = unique_week(MEETINGS_FROM);
     let (organizer_url, uid) = alice_invites(&alice, &days[0]).await;
 
     // bob sees it in his inbox (an iTIP REQUEST) and in his calendar, waiting for an answer
@@ -300,7 +304,7 @@ async fn davical_free_busy_of_bob_and_carol_over_a_week() {
     let (Some(alice), Some(bob), Some(carol)) = (davical(1), davical(2), davical(3)) else {
         return;
     };
-    let days = unique_week();
+    let days = unique_week(FREE_BUSY_FROM);
     let d = |i: usize, t: &str| format!("{}T{t}Z", days[i]);
     // bob: Monday 09-10 and 09:30-11 (overlapping: one merged period), Wednesday 14-16
     // carol: Tuesday 10-11, Friday 08-09
@@ -321,17 +325,20 @@ async fn davical_free_busy_of_bob_and_carol_over_a_week() {
             ],
         ),
     ];
+    let mut written = Vec::new();
     for (who, events) in &plan {
         let c = client(who);
         for (start, end) in events {
             let uid = unique("busy");
-            c.create_object(
-                &calendar(who),
-                &format!("{uid}.ics"),
-                &busy_event(&uid, start, end),
-            )
-            .await
-            .expect("create a busy event");
+            let w = c
+                .create_object(
+                    &calendar(who),
+                    &format!("{uid}.ics"),
+                    &busy_event(&uid, start, end),
+                )
+                .await
+                .expect("create a busy event");
+            written.push((*who, w));
         }
     }
     let expected_bob = vec![
@@ -391,6 +398,14 @@ async fn davical_free_busy_of_bob_and_carol_over_a_week() {
         .map(|p| (p.start.clone(), p.end.clone()))
         .collect();
     assert_eq!(got, expected_bob, "{fb:#?}");
+
+    // leave nothing behind for a rerun on the same server
+    for (who, w) in written {
+        client(who)
+            .delete_object(&w.url, w.etag.as_deref().unwrap_or("*"))
+            .await
+            .expect("delete a busy event");
+    }
 }
 
 /// A transport that lets the organizer change the event just before the attendee's first
@@ -448,7 +463,7 @@ async fn davical_stale_reply_is_refused_and_retried() {
     let (Some(alice), Some(bob), Some(_carol)) = (davical(1), davical(2), davical(3)) else {
         return;
     };
-    let days = unique_week();
+    let days = unique_week(MEETINGS_FROM);
     let (organizer_url, uid) = alice_invites(&alice, &days[0]).await;
     let (invitations, me) = pending_for(&bob, &uid).await;
     let placed = invitations

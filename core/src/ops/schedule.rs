@@ -25,7 +25,8 @@ use crate::rfc4791::{CalendarFilter, TimeRange, calendar_query_body};
 use crate::rfc4918::Depth;
 use crate::rfc5546::{Answer, attendee, itip};
 use crate::session::Session;
-use crate::xml::{CALDAV, QName, names};
+use crate::xml::writer::{el, to_document};
+use crate::xml::{CALDAV, DAV, Element, QName, names};
 
 /// `CALDAV:schedule-tag` (RFC 6638 §9.3).
 pub const SCHEDULE_TAG: QName = QName::new(CALDAV, "schedule-tag");
@@ -157,8 +158,8 @@ impl Session {
     /// Lists the invitations waiting for the user: every item of the scheduling inbox
     /// (`inbox_url`, from [`Scheduling::inbox_url`](crate::Scheduling::inbox_url)), and the
     /// objects of `calendar_urls` where one of `my_addresses` is an attendee with PARTSTAT
-    /// `NEEDS-ACTION`. One calendar-query REPORT per collection (VEVENT, within `range` when
-    /// given), sent together.
+    /// `NEEDS-ACTION`. One calendar-query REPORT per collection, sent together: every object
+    /// (events, tasks, journals), or the VEVENTs overlapping `range` when one is given.
     pub fn pending_invitations(
         &self,
         inbox_url: Option<&str>,
@@ -431,14 +432,26 @@ impl PendingInvitations {
             me: my_addresses.to_vec(),
             slots: Vec::new(),
         };
-        let filter = CalendarFilter {
-            component: "VEVENT".into(),
-            time_range: range,
+        let props = [names::GETETAG, SCHEDULE_TAG, names::CALENDAR_DATA];
+        let body = match range {
+            // VEVENT within the window (RFC 4791 time-range sits in a component filter)
+            Some(range) => calendar_query_body(
+                &props,
+                &CalendarFilter {
+                    component: "VEVENT".into(),
+                    time_range: Some(range),
+                },
+            ),
+            // every object: events, tasks and journals alike
+            None => to_document(
+                &el(CALDAV, "calendar-query")
+                    .with(el(DAV, "prop").with_all(props.iter().cloned().map(Element::new)))
+                    .with(
+                        el(CALDAV, "filter")
+                            .with(el(CALDAV, "comp-filter").with_attr("name", "VCALENDAR")),
+                    ),
+            ),
         };
-        let body = calendar_query_body(
-            &[names::GETETAG, SCHEDULE_TAG, names::CALENDAR_DATA],
-            &filter,
-        );
         let mut specs = Vec::new();
         let targets = inbox_url
             .map(|u| (true, u))
@@ -511,7 +524,12 @@ fn read_collection(
         if href::normalize(&r.href) == own || r.effective_status() != 200 {
             continue;
         }
-        let Some(data) = r.prop(&names::CALENDAR_DATA).map(|e| e.text()) else {
+        // no data, or empty data (an object deleted while the server answered): nothing to list
+        let Some(data) = r
+            .prop(&names::CALENDAR_DATA)
+            .map(|e| e.text())
+            .filter(|d| !d.trim().is_empty())
+        else {
             continue;
         };
         let object = ScheduledObject {
