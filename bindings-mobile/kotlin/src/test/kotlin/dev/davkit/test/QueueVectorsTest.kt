@@ -9,6 +9,9 @@ import dev.davkit.HttpRequest
 import dev.davkit.HttpResponse
 import dev.davkit.HttpTransport
 import dev.davkit.WriteQueue
+import dev.davkit.example.LocalObject
+import dev.davkit.example.OfflineEdits
+import dev.davkit.example.TextStore
 import kotlinx.coroutines.runBlocking
 import org.json.JSONArray
 import org.json.JSONObject
@@ -167,5 +170,30 @@ class QueueVectorsTest {
         val entry = JSONArray(WriteQueue.fromJson(q.toJson()).entriesJson()).getJSONObject(0)
         assertEquals("delete", entry.getJSONObject("op").getString("type"))
         assertEquals("\"e1\"", entry.getString("base_etag"))
+    }
+
+    @Test
+    fun theOfflineEditsExampleQueuesStoresAndFlushes() {
+        val texts = mutableMapOf<String, String>()
+        val store = object : TextStore {
+            override fun get(key: String) = texts[key]
+            override fun put(key: String, value: String) { texts[key] = value }
+        }
+        val url = "https://dav.example/cal/a.ics"
+        val edits = OfflineEdits(store)
+        edits.edit(LocalObject(url, "\"e1\"", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"), "BEGIN:VCALENDAR\r\nX-A:1\r\nEND:VCALENDAR\r\n")
+        // A restart: the queue comes back from the store.
+        val again = OfflineEdits(store)
+        assertEquals(1UL, again.queue.len())
+        val put = JSONObject().put("request", JSONObject().put("method", "PUT").put("url", url).put("headers", JSONObject().put("if-match", "\"e1\"")))
+            .put("response", JSONObject().put("status", 204).put("headers", JSONObject().put("etag", "\"e2\"")))
+        val transport = InOrder(listOf(put), root)
+        val client = DavClient(DavConfig(serverUrl = "https://dav.example/", credentials = Credentials.none()), transport)
+        val applied = mutableListOf<Pair<String, String?>>()
+        val lines = runBlocking { again.flush(client) { u, etag, _ -> applied += u to etag } }
+        assertEquals(emptyList<String>(), transport.problems)
+        assertEquals(listOf(url to "\"e2\""), applied)
+        assertEquals(listOf("#1 written $url"), lines)
+        assertEquals(0UL, WriteQueue.fromJson(texts.getValue("davkit.queue")).len())
     }
 }
