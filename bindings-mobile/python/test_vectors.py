@@ -10,6 +10,7 @@ DAVKIT_PY_BINDINGS overrides that directory).
 import asyncio
 import base64
 import json
+import re
 import os
 import sys
 import unittest
@@ -426,6 +427,28 @@ async def sync_batches(client, collection_url, kind, state_json=None, max_member
         before = state_json = batch.state_json
 
 
+class FailingMembers(dk.HttpTransport):
+    """Answers every multiget with a 500 row per member asked for and every GET with 500."""
+
+    def __init__(self):
+        self.asked = []
+
+    async def send(self, request):
+        body = (request.body() or b"").decode()
+        if request.method() == "REPORT":
+            hrefs = re.findall(r"<(?:\w+:)?href>([^<]+)</", body)
+            self.asked += hrefs
+            rows = "".join(f"<D:response><D:href>{h}</D:href>"
+                           "<D:status>HTTP/1.1 500 Internal Server Error</D:status></D:response>"
+                           for h in hrefs)
+            return dk.HttpResponse(
+                status=207, headers=[dk.HttpHeader(name="Content-Type", value="application/xml")],
+                body=f'<?xml version="1.0"?><D:multistatus xmlns:D="DAV:">{rows}</D:multistatus>'.encode(),
+                final_url=None)
+        self.asked.append(request.url())
+        return dk.HttpResponse(status=500, headers=[], body=b"", final_url=None)
+
+
 class Batches(unittest.TestCase):
     """The batched sync as an app runs it: every batch a checkpoint to store, and a loop
     stopped after the first batch resumes from the stored state to the same end (the two
@@ -469,6 +492,30 @@ class Batches(unittest.TestCase):
         resumed = self.run_batches(second, stopped[-1].state_json)
         self.assertEqual([[c]], [[x["url"] for x in to_core(r.changes)] for r in resumed])
         self.assertEqual(json.loads(whole[-1].state_json), json.loads(resumed[-1].state_json))
+
+    def test_a_batch_that_leaves_the_state_unchanged_ends_the_loop(self):
+        """A server that fails every member it is asked for: each batch reports them as
+        problems and hands back the same state with `more` true; the loop stops after the
+        second such batch instead of asking forever."""
+        members = [self.COLLECTION + n for n in ("a.ics", "b.ics", "c.ics")]
+        state = json.dumps({"collection_url": self.COLLECTION, "sync_token": "tok-1",
+                            "ctag": None, "etags": {}, "pending": members, "more": True})
+        transport = FailingMembers()
+
+        async def go():
+            client = dk.DavClient(dk.DavConfig(server_url="http://127.0.0.1:5232/",
+                                               credentials=dk.Credentials.none()), transport)
+            return [b async for b in sync_batches(client, self.COLLECTION,
+                                                  dc.CollectionKind.CALENDAR, state, 1)]
+
+        seen = asyncio.run(go())
+        self.assertEqual(2, len(seen), [b.state_json for b in seen])
+        self.assertEqual([True, True], [b.more for b in seen])
+        self.assertEqual([[], []], [b.changes for b in seen])
+        self.assertTrue(all(b.problems for b in seen))
+        self.assertEqual(seen[0].state_json, seen[1].state_json)
+        self.assertEqual(sorted(members), sorted(json.loads(seen[1].state_json)["pending"]))
+        self.assertTrue(transport.asked, "the members were asked for")
 
     def test_a_one_shot_sync_has_no_more(self):
         case = self.vector("multiget-error-row-is-not-a-deletion.json")
