@@ -1,12 +1,24 @@
 //! iCalendar (RFC 5545) and vCard (RFC 6350 / RFC 2426) parsing speed: davkit against the
 //! calcard, icalendar and ical crates on a deterministic 10,000-event calendar and 10,000 vCards.
 //!
-//! `cargo bench -p davkit-bench --bench formats` prints one table. Each figure is the best of
-//! several runs, in MB/s of input text, timed with the thread's CPU time on Linux (so a busy
-//! machine disturbs it less) and with the wall clock elsewhere.
+//! `cargo bench -p davkit-bench --bench formats` prints one table. Two clocks, because the
+//! thread CPU clock of `/proc` advances in scheduler ticks (4 ms here) and under-reports short
+//! parses:
+//!
+//! - wall time: the best of 7 samples, each of as many repetitions as fill at least 200 ms,
+//!   divided by the repetitions (a tick or a preemption is then a small part of a sample);
+//! - instructions: one call of the task under `valgrind --tool=callgrind`, counting only that
+//!   call (`--toggle-collect`), in a child process; exact, and not moved by the load of a shared
+//!   machine (`DAVKIT_BENCH_CALLGRIND=0` skips it; about a minute).
+//!
+//! Parsers are compared like with like: "parse" rows build each library's tree; "typed" rows
+//! also read UID, SUMMARY, DTSTART (as a date-time) and every ATTENDEE (address, CN, PARTSTAT) of
+//! every event, or FN and the EMAILs of every card, through each library's own accessors. The
+//! ratio columns are against calcard's row of the same kind.
 
 use std::hint::black_box;
 use std::io::BufReader;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use davkit::contentline;
@@ -239,224 +251,287 @@ fn vcards(n: usize) -> String {
     out
 }
 
-/// CPU time of this thread in nanoseconds (Linux: `/proc/thread-self/schedstat`), so that other
-/// work on a busy machine does not count; `None` elsewhere.
-fn thread_cpu_ns() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    s.split_whitespace().next()?.parse().ok()
+/// The tasks, in table order: (input, library, kind, what it does). `kind` pairs a row with
+/// calcard's row of the same kind for the ratio columns ("-": not compared).
+const TASKS: &[(&str, &str, &str, &str)] = &[
+    ("ics", "davkit", "-", "lossless parse (contentline)"),
+    ("ics", "davkit", "parse", "Calendar::parse"),
+    (
+        "ics",
+        "davkit",
+        "typed",
+        "parse + UID/SUMMARY/DTSTART/attendees",
+    ),
+    ("ics", "davkit", "-", "serialise (fold at 75 octets)"),
+    ("ics", "calcard 0.3", "parse", "Parser::entry"),
+    (
+        "ics",
+        "calcard 0.3",
+        "typed",
+        "parse + UID/SUMMARY/DTSTART/attendees",
+    ),
+    ("ics", "icalendar 0.17", "parse", "unfold + parse"),
+    ("ics", "ical 0.11", "parse", "parse"),
+    ("vcf", "davkit", "-", "lossless parse (contentline)"),
+    ("vcf", "davkit", "parse", "VCard::parse_all"),
+    ("vcf", "davkit", "typed", "parse + FN/EMAILs"),
+    ("vcf", "calcard 0.3", "parse", "Parser::entry"),
+    ("vcf", "calcard 0.3", "typed", "parse + FN/EMAILs"),
+    ("vcf", "ical 0.11", "parse", "parse"),
+];
+
+/// The inputs, and a calendar already parsed (for the serialiser).
+struct Inputs {
+    ics: String,
+    vcf: String,
+    parsed: Calendar,
 }
 
-/// A clock: thread CPU time where the system offers it, else wall-clock time.
-fn now() -> (Instant, Option<u64>) {
-    (Instant::now(), thread_cpu_ns())
-}
-
-fn since(t: (Instant, Option<u64>)) -> Duration {
-    match (t.1, thread_cpu_ns()) {
-        (Some(a), Some(b)) => Duration::from_nanos(b.saturating_sub(a)),
-        _ => t.0.elapsed(),
+/// One call of task `i`, kept out of line so callgrind can count it alone.
+#[inline(never)]
+fn measured(i: usize, inputs: &Inputs) -> usize {
+    let (ics, vcf) = (inputs.ics.as_str(), inputs.vcf.as_str());
+    match i {
+        0 => contentline::parse(ics).map(|c| c.len()).unwrap_or(0),
+        1 => usize::from(black_box(Calendar::parse(ics)).is_ok()),
+        2 => {
+            let cal = Calendar::parse(ics).expect("bench calendar parses");
+            let mut n = 0usize;
+            for ev in cal.events() {
+                n += ev.uid().map_or(0, |u| u.len());
+                n += ev.summary().map_or(0, |s| s.len());
+                n += usize::from(ev.dtstart().ok().flatten().is_some());
+                for a in ev.attendees() {
+                    n += a.uri.len() + a.cn.map_or(0, |c| c.len());
+                    n += a.partstat.map_or(0, |p| p.len());
+                }
+            }
+            n
+        }
+        3 => inputs.parsed.to_ics().len(),
+        4 => calcard_entries(ics, |e| match e {
+            calcard::Entry::ICalendar(c) => c.components.len(),
+            _ => 1,
+        }),
+        5 => calcard_entries(ics, |e| match e {
+            calcard::Entry::ICalendar(c) => calcard_typed(&c),
+            _ => 1,
+        }),
+        6 => {
+            let unfolded = icalendar::parser::unfold(ics);
+            icalendar::parser::read_calendar(&unfolded)
+                .map(|c| c.components.len())
+                .unwrap_or(0)
+        }
+        7 => ical::IcalParser::new(BufReader::new(ics.as_bytes()))
+            .map(|c| c.map(|c| c.events.len()).unwrap_or(0))
+            .sum::<usize>(),
+        8 => contentline::parse(vcf).map(|c| c.len()).unwrap_or(0),
+        9 => VCard::parse_all(vcf).map(|c| c.len()).unwrap_or(0),
+        10 => {
+            let cards = VCard::parse_all(vcf).expect("bench cards parse");
+            cards
+                .iter()
+                .map(|c| {
+                    c.full_name().map_or(0, |f| f.len())
+                        + c.emails().iter().map(|e| e.value.len()).sum::<usize>()
+                })
+                .sum::<usize>()
+        }
+        11 => calcard_entries(vcf, |e| match e {
+            calcard::Entry::VCard(c) => c.entries.len(),
+            _ => 1,
+        }),
+        12 => calcard_entries(vcf, |e| match e {
+            calcard::Entry::VCard(c) => {
+                let mut n = 0;
+                for entry in &c.entries {
+                    match entry.name {
+                        calcard::vcard::VCardProperty::Fn
+                        | calcard::vcard::VCardProperty::Email => {
+                            n += entry
+                                .values
+                                .first()
+                                .and_then(|v| v.as_text())
+                                .map_or(0, str::len);
+                        }
+                        _ => {}
+                    }
+                }
+                n
+            }
+            _ => 1,
+        }),
+        _ => ical::VcardParser::new(BufReader::new(vcf.as_bytes()))
+            .map(|c| c.map(|c| c.properties.len()).unwrap_or(0))
+            .sum::<usize>(),
     }
 }
 
-/// Best time of `f` over several runs (at least 15, and about 3 s in total): the minimum is
-/// the figure least disturbed by other work on the machine.
-fn best<T>(mut f: impl FnMut() -> T) -> Duration {
+/// Every entry calcard's parser reads from `text`, each handed to `f`.
+fn calcard_entries(text: &str, mut f: impl FnMut(calcard::Entry) -> usize) -> usize {
+    let mut p = calcard::Parser::new(text);
+    let mut n = 0;
+    loop {
+        match p.entry() {
+            calcard::Entry::Eof => break,
+            e => n += f(e),
+        }
+    }
+    n
+}
+
+/// UID, SUMMARY, DTSTART (a date-time) and each ATTENDEE's address, CN and PARTSTAT of every
+/// VEVENT, read through calcard's accessors.
+fn calcard_typed(cal: &calcard::icalendar::ICalendar) -> usize {
+    use calcard::icalendar::{
+        ICalendarComponentType, ICalendarParameterName, ICalendarParameterValue, ICalendarProperty,
+    };
+    let mut n = 0usize;
+    for c in &cal.components {
+        if c.component_type != ICalendarComponentType::VEvent {
+            continue;
+        }
+        n += c.uid().map_or(0, str::len);
+        n += c
+            .property(&ICalendarProperty::Summary)
+            .and_then(|e| e.values.first())
+            .and_then(|v| v.as_text())
+            .map_or(0, str::len);
+        n += usize::from(
+            c.property(&ICalendarProperty::Dtstart)
+                .and_then(|e| e.values.first())
+                .and_then(|v| v.as_partial_date_time())
+                .is_some(),
+        );
+        for a in c.properties(&ICalendarProperty::Attendee) {
+            n += a.calendar_address().map_or(0, str::len);
+            n += match a.parameter(&ICalendarParameterName::Cn) {
+                Some(ICalendarParameterValue::Text(t)) => t.len(),
+                _ => 0,
+            };
+            n += usize::from(a.parameter(&ICalendarParameterName::Partstat).is_some());
+        }
+    }
+    n
+}
+
+/// Wall time of one call of task `i`: the best of 7 samples of as many calls as fill 200 ms.
+fn wall_per_call(i: usize, inputs: &Inputs) -> Duration {
+    let t = Instant::now();
+    black_box(measured(i, inputs));
+    let one = t.elapsed().max(Duration::from_micros(1));
+    let reps = (Duration::from_millis(200).as_secs_f64() / one.as_secs_f64()).ceil() as u32;
+    let reps = reps.clamp(1, 100_000);
     let mut best = Duration::MAX;
-    let started = Instant::now();
-    let mut runs = 0;
-    while runs < 15 || (started.elapsed() < Duration::from_secs(3) && runs < 200) {
-        let t = now();
-        black_box(f());
-        best = best.min(since(t));
-        runs += 1;
+    for _ in 0..7 {
+        let t = Instant::now();
+        for _ in 0..reps {
+            black_box(measured(i, inputs));
+        }
+        best = best.min(t.elapsed());
     }
-    best
+    best / reps
 }
 
-struct Row {
-    input: &'static str,
-    library: &'static str,
-    task: &'static str,
-    time: Duration,
-    bytes: usize,
-}
-
-fn mbps(bytes: usize, t: Duration) -> f64 {
-    bytes as f64 / 1e6 / t.as_secs_f64().max(1e-9)
+/// Instructions of one call of task `i`, counted by callgrind in a child process.
+fn instructions(i: usize) -> Option<u64> {
+    let out = Command::new("valgrind")
+        .args([
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            "--toggle-collect=*measured*",
+        ])
+        .arg(std::env::current_exe().ok()?)
+        .env("DAVKIT_BENCH_CHILD", i.to_string())
+        .output()
+        .ok()?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr.lines().find(|l| l.contains("Collected :"))?;
+    line.rsplit(':')
+        .next()?
+        .trim()
+        .replace(',', "")
+        .parse()
+        .ok()
 }
 
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument is accepted and ignored.
     let ics = calendar(10_000);
     let vcf = vcards(10_000);
+    let parsed = Calendar::parse(&ics).expect("bench calendar parses");
+    let inputs = Inputs { ics, vcf, parsed };
+    if let Ok(child) = std::env::var("DAVKIT_BENCH_CHILD") {
+        // Under callgrind: one call of one task.
+        if let Ok(i) = child.parse::<usize>() {
+            black_box(measured(i, &inputs));
+        }
+        return;
+    }
     if let Some(dir) = std::env::var_os("DAVKIT_BENCH_DUMP") {
         // write the generated inputs, e.g. to profile one parser alone
         let dir = std::path::PathBuf::from(dir);
-        std::fs::write(dir.join("bench-10k-events.ics"), &ics).expect("write .ics");
-        std::fs::write(dir.join("bench-10k-cards.vcf"), &vcf).expect("write .vcf");
+        std::fs::write(dir.join("bench-10k-events.ics"), &inputs.ics).expect("write .ics");
+        std::fs::write(dir.join("bench-10k-cards.vcf"), &inputs.vcf).expect("write .vcf");
     }
+    let callgrind = std::env::var("DAVKIT_BENCH_CALLGRIND").as_deref() != Ok("0")
+        && Command::new("valgrind").arg("--version").output().is_ok();
     let mut rows = Vec::new();
-    let ics_len = ics.len();
-    let vcf_len = vcf.len();
-
-    // --- iCalendar ---
-    rows.push(Row {
-        input: "10k events",
-        library: "davkit",
-        task: "lossless parse (contentline)",
-        time: best(|| contentline::parse(&ics).map(|c| c.len()).unwrap_or(0)),
-        bytes: ics_len,
-    });
-    rows.push(Row {
-        input: "10k events",
-        library: "davkit",
-        task: "parse + UID/DTSTART/SUMMARY of every event",
-        time: best(|| {
-            let cal = Calendar::parse(&ics).expect("bench calendar parses");
-            let mut n = 0usize;
-            for ev in cal.events() {
-                n += ev.uid().map_or(0, |u| u.len());
-                n += ev.summary().map_or(0, |s| s.len());
-                n += usize::from(ev.dtstart().ok().flatten().is_some());
-            }
-            n
-        }),
-        bytes: ics_len,
-    });
-    rows.push(Row {
-        input: "10k events",
-        library: "davkit",
-        task: "serialise (fold at 75 octets)",
-        time: {
-            let cal = Calendar::parse(&ics).expect("parses");
-            best(|| cal.to_ics().len())
-        },
-        bytes: ics_len,
-    });
-    rows.push(Row {
-        input: "10k events",
-        library: "calcard 0.3",
-        task: "parse",
-        time: best(|| {
-            let mut p = calcard::Parser::new(&ics);
-            let mut n = 0;
-            loop {
-                match p.entry() {
-                    calcard::Entry::Eof => break,
-                    calcard::Entry::ICalendar(c) => n += c.components.len(),
-                    _ => n += 1,
-                }
-            }
-            n
-        }),
-        bytes: ics_len,
-    });
-    rows.push(Row {
-        input: "10k events",
-        library: "icalendar 0.17",
-        task: "unfold + parse",
-        time: best(|| {
-            let unfolded = icalendar::parser::unfold(&ics);
-            icalendar::parser::read_calendar(&unfolded)
-                .map(|c| c.components.len())
-                .unwrap_or(0)
-        }),
-        bytes: ics_len,
-    });
-    rows.push(Row {
-        input: "10k events",
-        library: "ical 0.11",
-        task: "parse",
-        time: best(|| {
-            ical::IcalParser::new(BufReader::new(ics.as_bytes()))
-                .map(|c| c.map(|c| c.events.len()).unwrap_or(0))
-                .sum::<usize>()
-        }),
-        bytes: ics_len,
-    });
-
-    // --- vCard ---
-    rows.push(Row {
-        input: "10k vCards",
-        library: "davkit",
-        task: "lossless parse (contentline)",
-        time: best(|| contentline::parse(&vcf).map(|c| c.len()).unwrap_or(0)),
-        bytes: vcf_len,
-    });
-    rows.push(Row {
-        input: "10k vCards",
-        library: "davkit",
-        task: "parse + FN/EMAIL of every card",
-        time: best(|| {
-            let cards = VCard::parse_all(&vcf).expect("bench cards parse");
-            cards
-                .iter()
-                .map(|c| c.full_name().map_or(0, |f| f.len()) + c.emails().len())
-                .sum::<usize>()
-        }),
-        bytes: vcf_len,
-    });
-    rows.push(Row {
-        input: "10k vCards",
-        library: "calcard 0.3",
-        task: "parse",
-        time: best(|| {
-            let mut p = calcard::Parser::new(&vcf);
-            let mut n = 0;
-            loop {
-                match p.entry() {
-                    calcard::Entry::Eof => break,
-                    calcard::Entry::VCard(c) => n += c.entries.len(),
-                    _ => n += 1,
-                }
-            }
-            n
-        }),
-        bytes: vcf_len,
-    });
-    rows.push(Row {
-        input: "10k vCards",
-        library: "ical 0.11",
-        task: "parse",
-        time: best(|| {
-            ical::VcardParser::new(BufReader::new(vcf.as_bytes()))
-                .map(|c| c.map(|c| c.properties.len()).unwrap_or(0))
-                .sum::<usize>()
-        }),
-        bytes: vcf_len,
-    });
-
-    println!();
-    println!(
-        "clock: {}",
-        if thread_cpu_ns().is_some() {
-            "thread CPU time (best of runs)"
+    for (i, task) in TASKS.iter().enumerate() {
+        let time = wall_per_call(i, &inputs);
+        let instr = if callgrind { instructions(i) } else { None };
+        eprintln!(
+            "formats: {} {} {}: {:.2} ms",
+            task.0,
+            task.1,
+            task.3,
+            time.as_secs_f64() * 1e3
+        );
+        rows.push((task, time, instr));
+    }
+    let bytes = |input: &str| {
+        if input == "ics" {
+            inputs.ics.len()
         } else {
-            "wall clock (best of runs)"
+            inputs.vcf.len()
         }
-    );
+    };
+    println!();
     println!(
-        "input: {:.1} MB calendar (10,000 VEVENTs), {:.1} MB of vCards (10,000 cards)",
-        ics_len as f64 / 1e6,
-        vcf_len as f64 / 1e6
+        "input: {:.1} MB calendar (10,000 VEVENTs), {:.1} MB of vCards (10,000 cards); wall time \
+         per call: best of 7 samples of at least 200 ms; instructions: callgrind, one call",
+        inputs.ics.len() as f64 / 1e6,
+        inputs.vcf.len() as f64 / 1e6
     );
     println!();
-    println!("| input | library | task | ms | MB/s | vs calcard |");
-    println!("| --- | --- | --- | ---: | ---: | ---: |");
-    for r in &rows {
-        let calcard = rows
-            .iter()
-            .find(|x| x.input == r.input && x.library.starts_with("calcard"))
-            .map(|x| mbps(x.bytes, x.time));
-        let speed = mbps(r.bytes, r.time);
+    println!(
+        "| input | library | kind | task | ms | MB/s | speed vs calcard (wall) | instructions | instr/byte | vs calcard (instructions) |"
+    );
+    println!("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for ((input, library, kind, what), time, instr) in &rows {
+        let calcard = rows.iter().find(|((inp, lib, k, _), _, _)| {
+            inp == input && lib.starts_with("calcard") && k == kind && *kind != "-"
+        });
+        let b = bytes(input);
+        let speed = b as f64 / 1e6 / time.as_secs_f64().max(1e-9);
+        let wall_ratio = calcard.map_or("-".into(), |(_, t, _)| {
+            format!("{:.2}x", t.as_secs_f64() / time.as_secs_f64().max(1e-12))
+        });
+        let instr_ratio = match (calcard.and_then(|(_, _, c)| *c), instr) {
+            (Some(c), Some(d)) => format!("{:.2}x", c as f64 / (*d).max(1) as f64),
+            _ => "-".into(),
+        };
         println!(
-            "| {} | {} | {} | {:.1} | {:.0} | {} |",
-            r.input,
-            r.library,
-            r.task,
-            r.time.as_secs_f64() * 1e3,
-            speed,
-            calcard.map_or("-".into(), |c| format!("{:.2}x", speed / c)),
+            "| {} | {library} | {kind} | {what} | {:.2} | {speed:.0} | {wall_ratio} | {} | {} | {instr_ratio} |",
+            if *input == "ics" {
+                "10k events"
+            } else {
+                "10k vCards"
+            },
+            time.as_secs_f64() * 1e3,
+            instr.map_or("-".into(), |n| n.to_string()),
+            instr.map_or("-".into(), |n| format!("{:.1}", n as f64 / b as f64)),
         );
     }
 }
