@@ -116,6 +116,7 @@ fn child(spec: &str) {
             ),
         };
         let batch: usize = words[2].parse().unwrap();
+        let started = std::time::Instant::now();
         let mut state = SyncState::new(collection);
         let (mut members, mut batches, mut data_bytes, mut max_rss) = (0, 0, 0, 0);
         loop {
@@ -127,6 +128,9 @@ fn child(spec: &str) {
             .expect("sync");
             batches += 1;
             max_rss = max_rss.max(status_kib("VmRSS:"));
+            if env("DAVKIT_MEMORY_TRACE").is_some() {
+                eprintln!("batch {batches}: rss {} hwm {}", status_kib("VmRSS:"), status_kib("VmHWM:"));
+            }
             for change in &result.changes {
                 if let davkit::Change::Added(o) = change {
                     members += 1;
@@ -140,6 +144,9 @@ fn child(spec: &str) {
             if !more {
                 break;
             }
+        }
+        if env("DAVKIT_MEMORY_TRACE").is_some() {
+            eprintln!("sync took {:.3} s", started.elapsed().as_secs_f64());
         }
         (members, batches, data_bytes, max_rss)
     });
