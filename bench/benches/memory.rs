@@ -18,7 +18,9 @@
 //! Environment: `DAVKIT_RADICALE_URL`/`_USER`/`_PASSWORD` (servers.py),
 //! `DAVKIT_MEMORY_CALENDAR` and `DAVKIT_MEMORY_ADDRESSBOOK` (collection URLs; a missing one
 //! is skipped), `DAVKIT_MEMORY_BATCHES` (batch sizes, default `250,1000`),
-//! `DAVKIT_MEMORY_RUNS` (runs per configuration, default 3; the median is printed).
+//! `DAVKIT_MEMORY_RUNS` (runs per configuration, default 3; the median is printed),
+//! `DAVKIT_MEMORY_TRACE` (set: each child prints its RSS after every batch and the sync's wall
+//! time on stderr).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
