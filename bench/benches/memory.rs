@@ -131,7 +131,11 @@ fn child(spec: &str) {
             batches += 1;
             max_rss = max_rss.max(status_kib("VmRSS:"));
             if env("DAVKIT_MEMORY_TRACE").is_some() {
-                eprintln!("batch {batches}: rss {} hwm {}", status_kib("VmRSS:"), status_kib("VmHWM:"));
+                eprintln!(
+                    "batch {batches}: rss {} hwm {}",
+                    status_kib("VmRSS:"),
+                    status_kib("VmHWM:")
+                );
             }
             for change in &result.changes {
                 if let davkit::Change::Added(o) = change {
