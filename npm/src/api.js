@@ -337,8 +337,13 @@ export class DavClient {
   async flush(queue) {
     const core = queueCore(queue);
     const once = async (run) => {
-      const out = core.applyResult(await run());
-      return { outcomes: out.outcomes, stopped: out.stopped ? toDavError(out.stopped) : null };
+      const output = await run();
+      try {
+        const out = core.applyResult(output);
+        return { outcomes: out.outcomes, stopped: out.stopped ? toDavError(out.stopped) : null };
+      } finally {
+        output.free(); // the result's copy in the module (server versions included), now
+      }
     };
     const first = await once(() => this.#call((c) => c.flush(core)));
     if (!isDavError(first.stopped, 'Unauthorized') || typeof this.#auth !== 'function') return first;
