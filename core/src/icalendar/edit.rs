@@ -3,7 +3,8 @@
 
 use std::fmt;
 
-use super::recur::{RuleIter, dt_from_local_secs, local_secs};
+use super::civil::{dt_from_local_secs, local_secs};
+use super::rrule::RuleIter;
 use super::tz::{Resolver, TzPolicy};
 use super::value::{CalDateTime, ValueError};
 use super::{CalObject, CalObjectMut, Calendar, ObjectKind, same_rid};

@@ -45,6 +45,7 @@
 //! ```
 
 mod alarm;
+mod civil;
 mod edit;
 pub mod recur;
 mod rrule;

@@ -1,10 +1,14 @@
-//! RECUR values (RFC 5545 §3.3.10): parsing and writing an RRULE.
+//! RECUR values (RFC 5545 §3.3.10): parsing and writing an RRULE; `iter` walks its starts.
+
+mod iter;
 
 use std::fmt;
 
 use jiff::civil::Weekday;
 
 use super::value::{CalDateTime, ValueError, verr};
+
+pub(crate) use iter::RuleIter;
 
 /// FREQ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::recur::{Occurrence, local_secs};
+use super::civil::local_secs;
+use super::recur::Occurrence;
 use super::tz::Resolver;
 use super::value::{CalAddress, CalDateTime};
 use super::{CalObject, ObjectKind};

@@ -7,8 +7,8 @@ use std::rc::Rc;
 
 use jiff::tz::TimeZone;
 
-use super::recur::{RuleIter, dt_from_local_secs, local_secs};
-use super::rrule::RRule;
+use super::civil::{dt_from_local_secs, local_secs};
+use super::rrule::{RRule, RuleIter};
 use super::value::CalDateTime;
 use crate::contentline::Component;
 

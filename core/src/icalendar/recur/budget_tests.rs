@@ -4,6 +4,7 @@
 use super::super::Calendar;
 use super::super::rrule::RRule;
 use super::*;
+use jiff::civil::DateTime;
 
 fn cal(dtstart: &str, extra: &str) -> Calendar {
     let text = format!(
