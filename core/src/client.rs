@@ -388,8 +388,12 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
         query: crate::gcal::EventsQuery,
         state: SyncState,
     ) -> Result<SyncResult> {
-        self.run(|s| s.gcal_sync(calendar_id, query.clone(), state.clone()))
-            .await
+        self.run_with(
+            state,
+            |s, state| s.gcal_sync(calendar_id, query.clone(), state),
+            crate::gcal::GcalSync::into_state,
+        )
+        .await
     }
 
     /// Google Calendar API: inserts an event (JSON resource).

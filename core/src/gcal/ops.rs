@@ -446,6 +446,12 @@ impl Session {
 }
 
 impl GcalSync {
+    /// The state this sync started from, as it was given (for running it again after it
+    /// failed, without having kept a copy). After a sync that finished it holds no ETags.
+    pub fn into_state(self) -> SyncState {
+        self.old
+    }
+
     fn request(&mut self, page_token: Option<&str>) {
         let Some(mut url) = self.events_url.clone() else {
             return self
@@ -1357,6 +1363,19 @@ mod tests {
         assert!(result.changes.is_empty());
         assert_eq!(result.problems.len(), 1);
         assert!(result.state.pending.contains(&url("s1")));
+    }
+
+    #[test]
+    fn a_failed_sync_hands_back_its_state_unchanged() {
+        // DavClient runs a failed sync again from the state the operation hands back.
+        let mut state = SyncState::new("");
+        state.sync_token = Some("t".into());
+        state.etags.insert(url("known"), "\"0\"".into());
+        state.pending.insert(url("owed"));
+        let mut op = session().gcal_sync("cal", EventsQuery::default(), state.clone());
+        let (result, _) = run(&mut op, |_| HttpResponse::new(503, "busy"));
+        assert!(result.is_err());
+        assert_eq!(op.into_state(), state);
     }
 
     #[test]
