@@ -27,6 +27,7 @@ mod http;
 mod native;
 mod oauth;
 mod queue;
+mod schedule;
 mod transport;
 mod types;
 
@@ -39,6 +40,7 @@ pub use http::{Credentials, HttpHeader, HttpRequest, HttpResponse};
 #[cfg(feature = "reqwest")]
 pub use native::{reqwest_sleeper, reqwest_transport};
 pub use oauth::{OAuthClient, OAuthTokens, Pkce};
+pub use schedule::*;
 pub use transport::HttpTransport;
 pub use types::*;
 

@@ -40,6 +40,7 @@ pub const MAX_GCAL_RESPOND_ATTEMPTS: u32 = 3;
 
 /// Who Google notifies about a change (`sendUpdates`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "kebab-case")]
 pub enum SendUpdates {
     /// `all`: every guest.
@@ -64,6 +65,7 @@ impl SendUpdates {
 
 /// One attendee as the Calendar API writes it (`attendees[]` of an event).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct GcalAttendee {
     /// The e-mail address (required).
     pub email: String,
@@ -394,6 +396,7 @@ enum Step {
 
 /// What [`Session::gcal_respond`] did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct GcalResponded {
     /// The patched event, or `None` when it already held the answer.
     pub write: Option<WriteResult>,

@@ -36,6 +36,7 @@ pub const MAX_BUSY_PERIODS: usize = 100_000;
 
 /// The `FBTYPE` of a period (RFC 5545 §3.2.9).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "kebab-case")]
 pub enum FbType {
     /// `BUSY` (also the default when the parameter is absent).
@@ -66,6 +67,7 @@ impl FbType {
 ///
 /// [`TimeRange`]: crate::TimeRange
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct BusyPeriod {
     /// Inclusive start.
     pub start: String,
@@ -77,6 +79,7 @@ pub struct BusyPeriod {
 
 /// The busy time of a calendar over a window: what [`Session::free_busy_query`] returns.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FreeBusy {
     /// The window asked, `YYYYMMDDTHHMMSSZ`.
     pub start: String,
@@ -514,6 +517,7 @@ pub const MAX_FREE_BUSY_ATTENDEES: usize = 1_000;
 /// An RFC 6638 §5 free-busy request: the organizer asks the server, through their scheduling
 /// outbox, for the busy time of several calendar users.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FreeBusyRequest {
     /// The organizer's calendar-user address (one of
     /// [`Scheduling::user_addresses`](crate::Scheduling::user_addresses), e.g.
@@ -534,6 +538,7 @@ pub struct FreeBusyRequest {
 /// One recipient's answer in an outbox free-busy request (RFC 6638 §10.1
 /// `schedule-response`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RecipientFreeBusy {
     /// The recipient, as the server wrote it.
     pub recipient: String,

@@ -16,6 +16,7 @@ use super::{checked_address, invalid, is_address, rid_of, scheduling_components,
 
 /// An attendee's answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "kebab-case", tag = "answer")]
 pub enum Answer {
     /// PARTSTAT=ACCEPTED.

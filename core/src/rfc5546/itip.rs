@@ -27,6 +27,8 @@ pub const REPLY_STAMP_PARAM: &str = "X-CALENDARSERVER-DTSTAMP";
 
 /// An iTIP method (RFC 5546 §1.4).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "ItipMethod"))]
 #[serde(rename_all = "kebab-case")]
 pub enum Method {
     /// `PUBLISH`.
@@ -295,6 +297,8 @@ pub fn reply(
 
 /// What [`apply`] did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "ItipApplied"))]
 #[serde(rename_all = "kebab-case", tag = "outcome")]
 pub enum Applied {
     /// The stored event changed; write it back (conditionally).

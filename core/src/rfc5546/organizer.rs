@@ -155,6 +155,8 @@ pub fn client_scheduled(cal: &Calendar, server_schedules: bool) -> Vec<String> {
 
 /// What [`update`] did to one component.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "MeetingChange"))]
 pub struct Change {
     /// The component's RECURRENCE-ID value, `None` for the series.
     pub recurrence_id: Option<String>,
