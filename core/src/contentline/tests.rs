@@ -392,34 +392,6 @@ fn set_property_drops_every_later_duplicate() {
 }
 
 #[test]
-fn bounds_content_lines() {
-    let parse_with = |text: &str, max_lines: usize, lenient: bool| {
-        let mut parser = Parser {
-            lenient,
-            max_lines,
-            ..Parser::default()
-        };
-        parse_into(text, &mut parser)?;
-        parser
-            .finish()
-            .map(|(comps, _)| comps[0].properties().len())
-    };
-    // BEGIN, eight properties (one folded over two physical lines), END: ten content lines
-    let text = "BEGIN:A\nX:1\nX:2\nX:3\nX:4\nX:5\nX:6\nX:7\nX:8\n 9\nEND:A\n";
-    assert_eq!(parse_with(text, 10, false), Ok(8));
-    for lenient in [false, true] {
-        assert_eq!(
-            parse_with(text, 9, lenient),
-            Err(ParseError {
-                kind: ParseErrorKind::TooManyLines,
-                line: 11
-            })
-        );
-    }
-    assert_eq!(MAX_LINES, 2_000_000);
-}
-
-#[test]
 fn names_and_groups_are_found_in_the_line() {
     let p = Property::parse("item1.TEL;TYPE=cell:+1").expect("parse");
     assert!(p.is("tel") && !p.is("item1.TEL") && !p.is("EL") && !p.is("TELX"));
