@@ -1,0 +1,272 @@
+//! Reading a vCard: one getter per modelled property, each linear in the card.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+use super::{Address, PartialDate, Photo, StructuredName, TypedValue, VCard, Version};
+use crate::contentline::{Property, split_unescaped, unescape_text};
+
+fn types_of(p: &Property) -> (Vec<String>, Option<u8>) {
+    let mut types = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut pref = p
+        .param_value("PREF")
+        .and_then(|v| v.trim().parse::<u8>().ok());
+    for param in p.params() {
+        let is_type = param.name().eq_ignore_ascii_case("TYPE");
+        let bare = param.raw_value().is_none();
+        if !is_type && !bare {
+            continue;
+        }
+        for vs in param.values() {
+            // RFC 6350 examples quote a list: TYPE="voice,home"
+            for v in vs.split(',') {
+                let v = v.trim().to_ascii_lowercase();
+                if v.is_empty() {
+                    continue;
+                }
+                if v == "pref" {
+                    pref = pref.or(Some(1));
+                } else if seen.insert(v.clone()) {
+                    types.push(v);
+                }
+            }
+        }
+    }
+    (types, pref)
+}
+
+impl VCard {
+    fn text(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.comp.property(name).map(Property::text_value)
+    }
+
+    fn texts(&self, name: &str) -> Vec<String> {
+        self.comp
+            .properties_named(name)
+            .flat_map(|p| split_unescaped(p.raw_value(), ','))
+            .map(|s| unescape_text(s.trim()).into_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+
+    /// VERSION.
+    pub fn version(&self) -> Option<Version> {
+        match self.comp.property("VERSION").map(|p| p.raw_value().trim()) {
+            Some("4.0") => Some(Version::V4),
+            Some("3.0") => Some(Version::V3),
+            Some("2.1") => Some(Version::V2_1),
+            _ => None,
+        }
+    }
+
+    /// UID (a `urn:uuid:` prefix is kept as written).
+    pub fn uid(&self) -> Option<Cow<'_, str>> {
+        self.text("UID")
+    }
+
+    /// FN.
+    pub fn full_name(&self) -> Option<Cow<'_, str>> {
+        self.text("FN")
+    }
+
+    /// N.
+    pub fn name(&self) -> Option<StructuredName> {
+        let p = self.comp.property("N")?;
+        let parts: Vec<String> = split_unescaped(p.raw_value(), ';')
+            .into_iter()
+            .map(|s| unescape_text(s).into_owned())
+            .collect();
+        let get = |i: usize| parts.get(i).cloned().unwrap_or_default();
+        Some(StructuredName {
+            family: get(0),
+            given: get(1),
+            additional: get(2),
+            prefixes: get(3),
+            suffixes: get(4),
+        })
+    }
+
+    /// NICKNAME values.
+    pub fn nicknames(&self) -> Vec<String> {
+        self.texts("NICKNAME")
+    }
+
+    /// CATEGORIES values.
+    pub fn categories(&self) -> Vec<String> {
+        self.texts("CATEGORIES")
+    }
+
+    /// The first `X-ABLabel` of each group, by lower-cased group name (one pass over the card).
+    fn labels(&self) -> HashMap<String, &Property> {
+        let mut out = HashMap::new();
+        for p in self.comp.properties() {
+            if let Some(g) = p.group()
+                && p.is("X-ABLabel")
+            {
+                out.entry(g.to_ascii_lowercase()).or_insert(p);
+            }
+        }
+        out
+    }
+
+    fn typed(&self, name: &str, strip_tel: bool) -> Vec<TypedValue> {
+        let labels = self.labels();
+        let label_of = |group: Option<&str>| {
+            let g = group?;
+            let p = labels.get(&g.to_ascii_lowercase())?;
+            Some(p.text_value().into_owned())
+        };
+        self.comp
+            .properties_named(name)
+            .map(|p| {
+                let (types, pref) = types_of(p);
+                let mut value = unescape_text(p.raw_value().trim()).into_owned();
+                if strip_tel
+                    && value
+                        .get(..4)
+                        .is_some_and(|s| s.eq_ignore_ascii_case("tel:"))
+                {
+                    value = value.get(4..).unwrap_or("").to_owned();
+                }
+                TypedValue {
+                    value,
+                    types,
+                    pref,
+                    group: p.group().map(str::to_owned),
+                    label: label_of(p.group()),
+                }
+            })
+            .collect()
+    }
+
+    /// TEL values.
+    pub fn tels(&self) -> Vec<TypedValue> {
+        self.typed("TEL", true)
+    }
+
+    /// EMAIL values.
+    pub fn emails(&self) -> Vec<TypedValue> {
+        self.typed("EMAIL", false)
+    }
+
+    /// URL values.
+    pub fn urls(&self) -> Vec<TypedValue> {
+        self.typed("URL", false)
+    }
+
+    /// ADR values.
+    pub fn addresses(&self) -> Vec<Address> {
+        self.comp
+            .properties_named("ADR")
+            .map(|p| {
+                let parts: Vec<String> = split_unescaped(p.raw_value(), ';')
+                    .into_iter()
+                    .map(|s| unescape_text(s).into_owned())
+                    .collect();
+                let get = |i: usize| parts.get(i).cloned().unwrap_or_default();
+                let (types, pref) = types_of(p);
+                Address {
+                    po_box: get(0),
+                    extended: get(1),
+                    street: get(2),
+                    locality: get(3),
+                    region: get(4),
+                    postal_code: get(5),
+                    country: get(6),
+                    types,
+                    pref,
+                    label: p.param_value("LABEL").map(|l| l.into_owned()),
+                    group: p.group().map(str::to_owned),
+                }
+            })
+            .collect()
+    }
+
+    /// ORG: organisation name then units.
+    pub fn org(&self) -> Option<Vec<String>> {
+        let p = self.comp.property("ORG")?;
+        Some(
+            split_unescaped(p.raw_value(), ';')
+                .into_iter()
+                .map(|s| unescape_text(s).into_owned())
+                .collect(),
+        )
+    }
+
+    /// TITLE.
+    pub fn title(&self) -> Option<Cow<'_, str>> {
+        self.text("TITLE")
+    }
+
+    /// NOTE.
+    pub fn note(&self) -> Option<Cow<'_, str>> {
+        self.text("NOTE")
+    }
+
+    /// BDAY (a birthday may have no year).
+    pub fn birthday(&self) -> Option<PartialDate> {
+        self.comp.property("BDAY").map(PartialDate::from_property)
+    }
+
+    /// ANNIVERSARY.
+    pub fn anniversary(&self) -> Option<PartialDate> {
+        self.comp
+            .property("ANNIVERSARY")
+            .map(PartialDate::from_property)
+    }
+
+    /// PHOTO.
+    pub fn photo(&self) -> Option<Photo> {
+        self.comp.property("PHOTO").and_then(Photo::from_property)
+    }
+
+    /// REV as written.
+    pub fn rev(&self) -> Option<&str> {
+        self.comp.property("REV").map(|p| p.raw_value().trim())
+    }
+
+    /// KIND (4.0) or Apple's X-ADDRESSBOOKSERVER-KIND (3.0), lower-cased; `individual` when absent.
+    pub fn kind(&self) -> String {
+        self.comp
+            .property("KIND")
+            .or_else(|| self.comp.property("X-ADDRESSBOOKSERVER-KIND"))
+            .map(|p| p.raw_value().trim().to_ascii_lowercase())
+            .unwrap_or_else(|| "individual".into())
+    }
+
+    /// MEMBER (4.0) or X-ADDRESSBOOKSERVER-MEMBER (3.0) URIs.
+    pub fn members(&self) -> Vec<String> {
+        self.comp
+            .properties()
+            .iter()
+            .filter(|p| p.is("MEMBER") || p.is("X-ADDRESSBOOKSERVER-MEMBER"))
+            .map(|p| p.raw_value().trim().to_owned())
+            .collect()
+    }
+
+    /// The distinct groups used by properties (`item1`, ...).
+    pub fn groups(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        for p in self.comp.properties() {
+            if let Some(g) = p.group()
+                && seen.insert(g.to_ascii_lowercase())
+            {
+                out.push(g);
+            }
+        }
+        out
+    }
+
+    /// Every property of a group.
+    pub fn group_properties<'a>(
+        &'a self,
+        group: &'a str,
+    ) -> impl Iterator<Item = &'a Property> + 'a {
+        self.comp
+            .properties()
+            .iter()
+            .filter(move |p| p.group().is_some_and(|g| g.eq_ignore_ascii_case(group)))
+    }
+}
