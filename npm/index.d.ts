@@ -391,6 +391,11 @@ export interface MultigetResult {
   objects: DavObject[];
   /** Hrefs the server reported missing, as absolute URLs. */
   missing: string[];
+  /**
+   * Hrefs asked for that the answer neither delivered nor reported missing (left out, or a
+   * failed row), as absolute URLs. Nothing is known about them: not a deletion; ask again.
+   */
+  unanswered: string[];
 }
 
 /** `Date`, ISO 8601 text, or CalDAV's `YYYYMMDDTHHMMSSZ`. */

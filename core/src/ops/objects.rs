@@ -70,7 +70,9 @@ impl Session {
     }
 
     /// Fetches these members of a collection with calendar-multiget or addressbook-multiget,
-    /// in batches sent in parallel. Members the server reports missing are left out.
+    /// in batches sent in parallel. Members the server reports missing (404, 410) are listed in
+    /// [`MultigetResult::missing`]; members the answer leaves out or answers with a failed row
+    /// are listed in [`MultigetResult::unanswered`], never taken as gone.
     pub fn multiget(
         &self,
         collection_url: &str,
@@ -193,6 +195,8 @@ pub struct Multiget {
     collection: String,
     result: MultigetResult,
     pending: usize,
+    /// The hrefs asked for, resolved against the collection.
+    asked: Vec<String>,
 }
 
 /// What a multiget found.
@@ -203,6 +207,11 @@ pub struct MultigetResult {
     pub objects: Objects,
     /// Hrefs the server reported missing (404), as absolute URLs.
     pub missing: Vec<String>,
+    /// Hrefs asked for that the answer neither delivered nor reported missing: left out of
+    /// the multistatus (DAViCal leaves out hrefs it does not have) or answered with a failed
+    /// row. As absolute URLs. Nothing is known about them: not a deletion; ask again.
+    #[serde(default)]
+    pub unanswered: Vec<String>,
 }
 
 impl Multiget {
@@ -217,6 +226,7 @@ impl Multiget {
             collection: String::new(),
             result: MultigetResult::default(),
             pending: 0,
+            asked: Vec::new(),
         };
         let url = match session.url(collection_url) {
             Ok(u) => href::as_collection(&u),
@@ -226,6 +236,10 @@ impl Multiget {
             }
         };
         op.collection = url.to_string();
+        op.asked = hrefs
+            .iter()
+            .map(|h| href::resolve_to_string(&url, h).unwrap_or_else(|_| h.clone()))
+            .collect();
         if hrefs.is_empty() {
             op.m.finish(Ok(MultigetResult::default()));
             return op;
@@ -256,13 +270,30 @@ impl Multiget {
         self.result.missing.extend(missing);
         self.pending -= 1;
         if self.pending == 0 {
-            let result = std::mem::take(&mut self.result);
+            let mut result = std::mem::take(&mut self.result);
+            result.unanswered = unanswered(&self.asked, &result);
             self.m.finish(Ok(result));
         }
     }
 }
 
 impl_operation!(Multiget, MultigetResult);
+
+/// The hrefs of `asked` that `result` neither delivers nor reports missing, each once, in the
+/// order asked.
+fn unanswered(asked: &[String], result: &MultigetResult) -> Vec<String> {
+    let mut answered: std::collections::HashSet<String> = result
+        .objects
+        .iter()
+        .map(|o| href::normalize(&o.url))
+        .chain(result.missing.iter().map(|m| href::normalize(m)))
+        .collect();
+    asked
+        .iter()
+        .filter(|a| answered.insert(href::normalize(a)))
+        .cloned()
+        .collect()
+}
 
 /// A calendar-multiget or addressbook-multiget REPORT for some members of a collection.
 pub(crate) fn multiget_spec(collection: &Url, kind: CollectionKind, hrefs: &[String]) -> Spec {
