@@ -49,7 +49,7 @@ object CoreJson {
         )
         is DavObject -> mapOf("url" to v.url, "etag" to v.etag, "data" to v.data)
         is WriteResult -> mapOf("url" to v.url, "etag" to v.etag, "data" to v.data, "replaced" to v.replaced)
-        is MultigetResult -> mapOf("objects" to of(v.objects), "missing" to v.missing)
+        is MultigetResult -> mapOf("objects" to of(v.objects), "missing" to v.missing, "unanswered" to v.unanswered)
         is Change.Added -> mapOf("type" to "added") + (of(v.`object`) as Map<*, *>)
         is Change.Changed -> mapOf("type" to "changed") + (of(v.`object`) as Map<*, *>)
         is Change.Deleted -> mapOf("type" to "deleted", "url" to v.url)
