@@ -178,6 +178,8 @@ export interface Discovery {
   calendarHomeSets: string[];
   addressbookHomeSets: string[];
   collections: Collection[];
+  /** RFC 6638 scheduling (empty fields when the server does not schedule). */
+  scheduling: Scheduling;
 }
 
 export interface CollectionProps {
@@ -493,6 +495,26 @@ export class DavClient {
   gcalWatch(calendarId: string, watch: WatchRequest, options?: { query?: EventsQuery | null }): Promise<Channel>;
   /** channels.stop. */
   gcalStop(channel: Channel): Promise<void>;
+
+  // Scheduling (RFC 6638; full entry only: davkit/protocol rejects these with Unsupported).
+  /** Reads a scheduling object with its ETag and Schedule-Tag. */
+  getScheduled(object: string | { url: string }): Promise<ScheduledObject>;
+  /** Writes an attendee's copy under If-Schedule-Tag-Match (PreconditionFailed after an organizer change). */
+  updateScheduled(object: string | { url: string; scheduleTag?: string | null }, data: string, scheduleTag?: string): Promise<ScheduledWrite>;
+  /** Answers an invitation (the series, or `occurrence`: its RECURRENCE-ID), re-read and retried after a 412. */
+  respond(object: string | { url: string }, myAddresses: string[], answer: Answer, options?: { occurrence?: string }): Promise<Responded>;
+  /** Inbox items and NEEDS-ACTION objects of the calendars (VEVENTs overlapping `range` when given). */
+  pendingInvitations(options: { inboxUrl?: string | null; calendarUrls: (string | { url: string })[]; myAddresses: string[]; range?: { start?: string; end?: string } | null }): Promise<Pending>;
+  /** RFC 4791 free-busy-query over a UTC window (`YYYYMMDDTHHMMSSZ`). */
+  freeBusyQuery(calendar: string | { url: string }, start: string, end: string): Promise<FreeBusy>;
+  /** RFC 6638 §5 free-busy request through the organizer's outbox. */
+  outboxFreeBusy(outboxUrl: string, request: FreeBusyRequest): Promise<RecipientFreeBusy[]>;
+  /** Calendar API: sets an event's attendees under If-Match, notifying as `send` says (default none). */
+  gcalSetAttendees(calendarId: string, eventId: string, attendees: GcalAttendee[], etag: string, options?: { send?: SendUpdates }): Promise<WriteResult>;
+  /** Calendar API: answers an invitation (retried after a 412); delegation is Unsupported. */
+  gcalRespond(calendarId: string, eventId: string, myEmail: string, answer: Answer, options?: { send?: SendUpdates }): Promise<{ write: WriteResult | null; attempts: number }>;
+  /** Calendar API freeBusy.query. */
+  gcalFreeBusy(start: string, end: string, calendars: string[]): Promise<RecipientFreeBusy[]>;
 }
 
 /** The Calendar API's base URL, the `serverUrl` for the `gcal*` methods. */
@@ -589,6 +611,64 @@ export interface ParsedCalendar {
   method: string | null;
   events: EventSummary[];
 }
+
+/** `discovery.scheduling` (RFC 6638): empty fields when the server does not schedule. */
+export interface Scheduling {
+  userAddresses: string[];
+  preferredAddress: string | null;
+  inboxUrl: string | null;
+  outboxUrl: string | null;
+  defaultCalendarUrl: string | null;
+  autoSchedule: boolean | null;
+}
+/** `'accepted' | 'declined' | 'tentative'`, or delegation to a calendar-user address. */
+export type Answer = 'accepted' | 'declined' | 'tentative' | { delegated: string };
+/** A calendar-user address: `mailto:..`, a bare e-mail, or with parameters. */
+export type CalAddressInput = string | { uri: string; cn?: string | null; role?: string | null; partstat?: string | null; rsvp?: boolean | null; cutype?: string | null };
+export type SendUpdates = 'all' | 'external-only' | 'none';
+export type PartStat = 'needs-action' | 'accepted' | 'declined' | 'tentative' | 'delegated' | { other: string };
+export type ItipMethod = 'publish' | 'request' | 'reply' | 'add' | 'cancel' | 'refresh' | 'counter' | 'decline-counter' | { other: string };
+export type FbType = 'busy' | 'busy-unavailable' | 'busy-tentative' | { other: string };
+export interface ScheduledObject { url: string; etag: string | null; scheduleTag: string | null; data: string }
+export interface ScheduledWrite { url: string; etag: string | null; scheduleTag: string | null }
+export interface Responded { write: ScheduledWrite | null; attempts: number; data: string }
+export interface Invitation {
+  object: ScheduledObject; inInbox: boolean; method: ItipMethod | null; uid: string;
+  summary: string | null; organizer: string | null;
+  /** `null` for the series, else an override's RECURRENCE-ID. */
+  needsAction: (string | null)[];
+}
+export interface Pending { invitations: Invitation[]; unreadable: string[] }
+export interface AttendeeStatus {
+  recurrenceId: string | null; address: string; name: string | null; partstat: PartStat; rsvp: boolean;
+  scheduleAgent: 'server' | 'client' | 'none' | { other: string };
+  scheduleStatus: { code: string }[]; delegatedTo: string[]; delegatedFrom: string[];
+}
+export interface BusyPeriod { start: string; end: string; fbType: FbType }
+export interface FreeBusy { start: string; end: string; busy: BusyPeriod[] }
+export interface FreeBusyRequest { organizer: string; attendees: string[]; start: string; end: string; uid: string; dtstamp: string }
+export interface RecipientFreeBusy { recipient: string; requestStatus: string; ok: boolean; busy: BusyPeriod[] }
+export interface GcalAttendee { email: string; displayName?: string | null; optional?: boolean; responseStatus?: string | null }
+/** The ORGANIZER to write for a principal, or null when the server reported no address. */
+export function scheduleOrganizerAddress(scheduling: Scheduling): (CalAddressInput & object) | null;
+/** ORGANIZER and ATTENDEEs set, SEQUENCE 0 where absent, DTSTAMP (UTC) set: the text to create. */
+export function scheduleInvite(ics: string, organizer: CalAddressInput, attendees: CalAddressInput[], dtstamp: string): string;
+/** An edited meeting against the version read: SEQUENCE bumped on a significant change. */
+export function scheduleUpdate(oldIcs: string, newIcs: string, dtstamp: string, options?: { resetAnswers?: boolean }): { ics: string; changes: { recurrenceId: string | null; significant: boolean; sequence: number }[] };
+/** The whole meeting cancelled, or one occurrence. */
+export function scheduleCancel(ics: string, dtstamp: string, options?: { occurrence?: string }): string;
+/** An answer written in a copy held locally (no request). */
+export function scheduleAnswer(ics: string, myAddresses: string[], answer: Answer, options?: { occurrence?: string }): string;
+export function scheduleNeedsAction(ics: string, myAddresses: string[]): (string | null)[];
+export function attendeeStatuses(ics: string): AttendeeStatus[];
+export function gcalAttendeeStatuses(event: Record<string, unknown>): AttendeeStatus[];
+/** iTIP (RFC 5546) text for servers that do not schedule. */
+export function itipRequest(ics: string): string;
+export function itipReply(ics: string, myAddresses: string[], dtstamp: string, options?: { occurrence?: string }): string;
+export function itipCancel(ics: string, options?: { occurrence?: string }): string;
+export function itipParse(text: string): { method: ItipMethod; uid: string; sequence: number; replyingAttendee: { uri: string } | null; storedIcs: string };
+export function itipApply(storedIcs: string, message: string, myAddresses: string[]): { applied: { outcome: 'updated' | 'outdated' | 'unknown-attendee' | 'unhandled' }; ics: string };
+export function freeBusyRequestText(request: FreeBusyRequest): string;
 
 export function parseCalendar(text: string): ParsedCalendar;
 export function parseContact(text: string): ContactSummary;

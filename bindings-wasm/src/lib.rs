@@ -9,6 +9,9 @@
 mod calendar;
 mod convert;
 mod queue;
+// Scheduling (invitations, free-busy, iTIP) reads iCalendar: the full module only.
+#[cfg(feature = "formats")]
+mod schedule;
 mod transport;
 #[cfg(feature = "formats")]
 mod zones;

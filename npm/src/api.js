@@ -466,6 +466,61 @@ export class DavClient {
     needGcal('gcalStop');
     return this.#call((c) => c.gcalStop(channel));
   }
+
+  // Scheduling (RFC 6638, RFC 5546; issue 17): the full entry only.
+  async getScheduled(object) {
+    needSchedule('getScheduled');
+    const url = urlOf(object, 'a scheduling object');
+    return this.#call((c) => c.getScheduled(url));
+  }
+
+  async updateScheduled(object, data, scheduleTag) {
+    needSchedule('updateScheduled');
+    const url = urlOf(object, 'a scheduling object');
+    const tag = scheduleTag ?? object?.scheduleTag;
+    if (typeof tag !== 'string') throw invalid('updateScheduled needs the Schedule-Tag the object was read with');
+    return this.#call((c) => c.updateScheduled(url, String(data), tag));
+  }
+
+  async respond(object, myAddresses, answer, options = {}) {
+    needSchedule('respond');
+    const url = urlOf(object, 'an invitation');
+    return this.#call((c) => c.respond(url, [...myAddresses].map(String), answerOf(answer), options.occurrence ?? undefined));
+  }
+
+  async pendingInvitations(options) {
+    needSchedule('pendingInvitations');
+    const calendars = (options?.calendarUrls ?? []).map((c) => urlOf(c, 'a calendar'));
+    const me = [...(options?.myAddresses ?? [])].map(String);
+    return this.#call((c) => c.pendingInvitations(options?.inboxUrl ?? undefined, calendars, me, options?.range ?? null));
+  }
+
+  async freeBusyQuery(calendar, start, end) {
+    needSchedule('freeBusyQuery');
+    const url = urlOf(calendar, 'a calendar');
+    return this.#call((c) => c.freeBusyQuery(url, String(start), String(end)));
+  }
+
+  async outboxFreeBusy(outboxUrl, request) {
+    needSchedule('outboxFreeBusy');
+    return this.#call((c) => c.outboxFreeBusy(String(outboxUrl), request));
+  }
+
+  async gcalSetAttendees(calendarId, eventId, attendees, etag, options = {}) {
+    needGcal('gcalSetAttendees');
+    if (typeof etag !== 'string') throw invalid('gcalSetAttendees needs the ETag the event was read with');
+    return this.#call((c) => c.gcalSetAttendees(String(calendarId), String(eventId), attendees, etag, options.send ?? 'none'));
+  }
+
+  async gcalRespond(calendarId, eventId, myEmail, answer, options = {}) {
+    needGcal('gcalRespond');
+    return this.#call((c) => c.gcalRespond(String(calendarId), String(eventId), String(myEmail), answerOf(answer), options.send ?? 'none'));
+  }
+
+  async gcalFreeBusy(start, end, calendars) {
+    needGcal('gcalFreeBusy');
+    return this.#call((c) => c.gcalFreeBusy(String(start), String(end), [...calendars].map(String)));
+  }
 }
 
 /** The Calendar API's base URL: the `serverUrl` for the `gcal*` methods. */
@@ -633,4 +688,79 @@ function based(object, baseEtag, baseData) {
   if (typeof object === 'string') return [object, String(baseEtag ?? ''), baseData ?? undefined];
   if (!object || typeof object.url !== 'string') throw invalid('an object URL or a fetched object is required');
   return [object.url, String(baseEtag ?? object.etag ?? ''), baseData ?? object.data ?? undefined];
+}
+
+// --- Scheduling without requests (issue 17): the core's rfc5546 on iCalendar text. Full entry only.
+
+function needSchedule(name) {
+  if (typeof wasm?.Client?.prototype?.respond !== 'function') throw unsupported(name);
+}
+
+/** `'accepted' | 'declined' | 'tentative'`, `{ delegated: 'mailto:..' }`, or the core's `{ answer, to? }`. */
+function answerOf(answer) {
+  if (typeof answer === 'string') return { answer };
+  if (answer && typeof answer.delegated === 'string') return { answer: 'delegated', to: answer.delegated };
+  return answer;
+}
+
+/** A calendar-user address: `'mailto:bob@example.com'`, `'bob@example.com'` or `{ uri, cn?, role?, ... }`. */
+function addressOf(a) {
+  if (typeof a !== 'string') return a;
+  return { uri: /^[a-z][a-z0-9+.-]*:/i.test(a) ? a : `mailto:${a}` };
+}
+
+export function scheduleOrganizerAddress(scheduling) {
+  return wrap(() => wasmFn('scheduleOrganizerAddress')(scheduling ?? {}));
+}
+
+export function scheduleInvite(ics, organizer, attendees, dtstamp) {
+  return wrap(() => wasmFn('scheduleInvite')(String(ics), addressOf(organizer), [...attendees].map(addressOf), String(dtstamp)));
+}
+
+export function scheduleUpdate(oldIcs, newIcs, dtstamp, options = {}) {
+  return wrap(() => wasmFn('scheduleUpdate')(String(oldIcs), String(newIcs), String(dtstamp), Boolean(options.resetAnswers)));
+}
+
+export function scheduleCancel(ics, dtstamp, options = {}) {
+  return wrap(() => wasmFn('scheduleCancel')(String(ics), String(dtstamp), options.occurrence ?? undefined));
+}
+
+export function scheduleAnswer(ics, myAddresses, answer, options = {}) {
+  return wrap(() => wasmFn('scheduleAnswer')(String(ics), [...myAddresses].map(String), answerOf(answer), options.occurrence ?? undefined));
+}
+
+export function scheduleNeedsAction(ics, myAddresses) {
+  return wrap(() => wasmFn('scheduleNeedsAction')(String(ics), [...myAddresses].map(String)));
+}
+
+export function attendeeStatuses(ics) {
+  return wrap(() => wasmFn('attendeeStatuses')(String(ics)));
+}
+
+export function gcalAttendeeStatuses(event) {
+  return wrap(() => wasmFn('gcalAttendeeStatuses')(event));
+}
+
+export function itipRequest(ics) {
+  return wrap(() => wasmFn('itipRequest')(String(ics)));
+}
+
+export function itipReply(ics, myAddresses, dtstamp, options = {}) {
+  return wrap(() => wasmFn('itipReply')(String(ics), [...myAddresses].map(String), String(dtstamp), options.occurrence ?? undefined));
+}
+
+export function itipCancel(ics, options = {}) {
+  return wrap(() => wasmFn('itipCancel')(String(ics), options.occurrence ?? undefined));
+}
+
+export function itipParse(text) {
+  return wrap(() => wasmFn('itipParse')(String(text)));
+}
+
+export function itipApply(storedIcs, message, myAddresses) {
+  return wrap(() => wasmFn('itipApply')(String(storedIcs), String(message), [...myAddresses].map(String)));
+}
+
+export function freeBusyRequestText(request) {
+  return wrap(() => wasmFn('freeBusyRequestText')(request));
 }

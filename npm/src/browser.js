@@ -28,4 +28,6 @@ platform.load = async (wasm) => {
 export {
   init, DavClient, WriteQueue, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
   GOOGLE_CALENDAR_API, parseNotification, channelNeedsRenewal, markPending,
+  scheduleOrganizerAddress, scheduleInvite, scheduleUpdate, scheduleCancel, scheduleAnswer, scheduleNeedsAction, attendeeStatuses,
+  gcalAttendeeStatuses, itipRequest, itipReply, itipCancel, itipParse, itipApply, freeBusyRequestText,
 } from './api.js';

@@ -1,0 +1,444 @@
+//! Scheduling (issue 17) for JS, in the full module only (`davkit`, not `davkit/protocol`):
+//! invitations, answers, attendee statuses, free-busy and iTIP messages from the core's one
+//! implementation (`davkit::rfc5546`, `davkit::ops::schedule`, `davkit::ops::freebusy`, the
+//! Calendar API's scheduling). Events cross as iCalendar text; results are the core's JSON with
+//! camelCase keys (enum values as the core spells them: `needs-action`, `{ other: 'X-..' }`).
+//! The JS wrapper (`npm/src/api.js`) calls these; nothing is decided here.
+
+use davkit::icalendar::{CalAddress, CalDateTime, Calendar};
+use davkit::rfc5546::{Answer, Message, attendee, itip, organizer, status};
+use davkit::{Error, ErrorKind, FreeBusyRequest, Scheduling, TimeRange};
+use js_sys::Promise;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+use crate::{Client, convert};
+
+fn js<T>(r: davkit::Result<T>) -> Result<T, JsValue> {
+    r.map_err(|e| convert::error(&e))
+}
+
+fn calendar(ics: &str) -> davkit::Result<Calendar> {
+    Calendar::parse(ics).map_err(|e| Error::new(e.error_kind(), e.to_string()))
+}
+
+/// An occurrence as its RECURRENCE-ID value (`20250303T090000Z`).
+fn occurrence(value: Option<String>) -> davkit::Result<Option<CalDateTime>> {
+    value
+        .map(|v| {
+            CalDateTime::parse(v.trim(), None)
+                .map_err(|e| Error::new(ErrorKind::InvalidInput, format!("an occurrence: {e}")))
+        })
+        .transpose()
+}
+
+fn refs(addresses: &[String]) -> Vec<&str> {
+    addresses.iter().map(String::as_str).collect()
+}
+
+/// ORGANIZER or ATTENDEE as JS passes it (the wrapper turns a plain address into `{ uri }`).
+#[derive(Deserialize)]
+struct JsAddress {
+    uri: String,
+    cn: Option<String>,
+    role: Option<String>,
+    partstat: Option<String>,
+    rsvp: Option<bool>,
+    cutype: Option<String>,
+}
+
+impl From<JsAddress> for CalAddress {
+    fn from(a: JsAddress) -> CalAddress {
+        let email = a
+            .uri
+            .get(..7)
+            .filter(|p| p.eq_ignore_ascii_case("mailto:"))
+            .and_then(|_| a.uri.get(7..))
+            .map(str::to_owned);
+        CalAddress {
+            uri: a.uri,
+            email,
+            cn: a.cn,
+            role: a.role,
+            partstat: a.partstat,
+            rsvp: a.rsvp,
+            cutype: a.cutype,
+            ..CalAddress::default()
+        }
+    }
+}
+
+/// `discovery.scheduling` as JS holds it (camelCase).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JsScheduling {
+    #[serde(default)]
+    user_addresses: Vec<String>,
+    preferred_address: Option<String>,
+}
+
+/// A time range as JS passes it (`{ start?, end? }`, UTC `YYYYMMDDTHHMMSSZ`).
+#[derive(Deserialize)]
+struct JsRange {
+    start: Option<String>,
+    end: Option<String>,
+}
+
+/// A Calendar API attendee as JS passes it (camelCase).
+#[cfg(feature = "gcal")]
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JsGcalAttendee {
+    email: String,
+    display_name: Option<String>,
+    #[serde(default)]
+    optional: bool,
+    response_status: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Updated {
+    ics: String,
+    changes: Vec<organizer::Change>,
+}
+
+#[derive(Serialize)]
+struct Parsed {
+    method: itip::Method,
+    uid: String,
+    sequence: i64,
+    replying_attendee: Option<CalAddress>,
+    stored_ics: String,
+}
+
+#[derive(Serialize)]
+struct AppliedOut {
+    applied: itip::Applied,
+    ics: String,
+}
+
+/// Runs a synchronous call, its result converted (camelCase keys) or its error thrown.
+fn out<T: Serialize>(r: davkit::Result<T>) -> Result<JsValue, JsValue> {
+    js(r).map(|v| convert::output(&v))
+}
+
+/// `scheduleOrganizerAddress(scheduling)` -> CalAddress | null.
+#[wasm_bindgen(js_name = scheduleOrganizerAddress)]
+pub fn schedule_organizer_address(scheduling: JsValue) -> Result<JsValue, JsValue> {
+    out((|| {
+        let s: JsScheduling = convert::input(&scheduling, "scheduling")?;
+        let s = Scheduling {
+            user_addresses: s.user_addresses,
+            preferred_address: s.preferred_address,
+            ..Scheduling::default()
+        };
+        Ok(organizer::organizer_address(&s))
+    })())
+}
+
+/// `scheduleInvite(ics, organizer, attendees, dtstamp)` -> text.
+#[wasm_bindgen(js_name = scheduleInvite)]
+pub fn schedule_invite(
+    ics: &str,
+    organizer: JsValue,
+    attendees: JsValue,
+    dtstamp: &str,
+) -> Result<String, JsValue> {
+    js((|| {
+        let org: JsAddress = convert::input(&organizer, "organizer ({ uri })")?;
+        let list: Vec<JsAddress> = convert::input(&attendees, "attendees ([{ uri }])")?;
+        let list: Vec<CalAddress> = list.into_iter().map(CalAddress::from).collect();
+        let mut cal = calendar(ics)?;
+        organizer::invite(&mut cal, &org.into(), &list, dtstamp)?;
+        Ok(cal.to_ics())
+    })())
+}
+
+/// `scheduleUpdate(oldIcs, newIcs, dtstamp, resetAnswers)` -> `{ ics, changes }`.
+#[wasm_bindgen(js_name = scheduleUpdate)]
+pub fn schedule_update(
+    old_ics: &str,
+    new_ics: &str,
+    dtstamp: &str,
+    reset_answers: bool,
+) -> Result<JsValue, JsValue> {
+    out((|| {
+        let old = calendar(old_ics)?;
+        let mut new = calendar(new_ics)?;
+        let changes = organizer::update(&old, &mut new, dtstamp, reset_answers)?;
+        Ok(Updated {
+            ics: new.to_ics(),
+            changes,
+        })
+    })())
+}
+
+/// `scheduleCancel(ics, dtstamp, occurrence?)` -> text: the whole meeting, or one occurrence.
+#[wasm_bindgen(js_name = scheduleCancel)]
+pub fn schedule_cancel(
+    ics: &str,
+    dtstamp: &str,
+    occurrence: Option<String>,
+) -> Result<String, JsValue> {
+    js((|| {
+        let mut cal = calendar(ics)?;
+        match self::occurrence(occurrence)? {
+            Some(rid) => organizer::cancel_occurrence(&mut cal, &rid, dtstamp)?,
+            None => organizer::cancel(&mut cal, dtstamp)?,
+        }
+        Ok(cal.to_ics())
+    })())
+}
+
+/// `scheduleAnswer(ics, myAddresses, answer, occurrence?)` -> text (a copy held locally).
+#[wasm_bindgen(js_name = scheduleAnswer)]
+pub fn schedule_answer(
+    ics: &str,
+    my_addresses: Vec<String>,
+    answer: JsValue,
+    occurrence: Option<String>,
+) -> Result<String, JsValue> {
+    js((|| {
+        let answer: Answer = convert::input(&answer, "answer")?;
+        let mut cal = calendar(ics)?;
+        let rid = self::occurrence(occurrence)?;
+        attendee::respond(&mut cal, &refs(&my_addresses), &answer, rid.as_ref())?;
+        Ok(cal.to_ics())
+    })())
+}
+
+/// `scheduleNeedsAction(ics, myAddresses)` -> `(string | null)[]`.
+#[wasm_bindgen(js_name = scheduleNeedsAction)]
+pub fn schedule_needs_action(ics: &str, my_addresses: Vec<String>) -> Result<JsValue, JsValue> {
+    out(calendar(ics).map(|cal| {
+        attendee::needs_action(&cal, &refs(&my_addresses))
+            .into_iter()
+            .map(|r| r.map(|r| r.to_ical_value()))
+            .collect::<Vec<_>>()
+    }))
+}
+
+/// `attendeeStatuses(ics)` -> AttendeeStatus[].
+#[wasm_bindgen(js_name = attendeeStatuses)]
+pub fn attendee_statuses(ics: &str) -> Result<JsValue, JsValue> {
+    out(calendar(ics).map(|cal| status::attendee_statuses(&cal)))
+}
+
+/// `gcalAttendeeStatuses(event)` -> AttendeeStatus[] of a Calendar API event.
+#[cfg(feature = "gcal")]
+#[wasm_bindgen(js_name = gcalAttendeeStatuses)]
+pub fn gcal_attendee_statuses(event: JsValue) -> Result<JsValue, JsValue> {
+    out(convert::input::<serde_json::Value>(&event, "event")
+        .map(|e| davkit::gcal::attendee_statuses(&e)))
+}
+
+/// `itipRequest(ics)` -> text.
+#[wasm_bindgen(js_name = itipRequest)]
+pub fn itip_request(ics: &str) -> Result<String, JsValue> {
+    js(calendar(ics).and_then(|cal| itip::request(&cal)))
+}
+
+/// `itipCancel(ics, occurrence?)` -> text.
+#[wasm_bindgen(js_name = itipCancel)]
+pub fn itip_cancel(ics: &str, occurrence: Option<String>) -> Result<String, JsValue> {
+    js((|| {
+        itip::cancel(&calendar(ics)?, self::occurrence(occurrence)?.as_ref())
+    })())
+}
+
+/// `itipReply(ics, myAddresses, dtstamp, occurrence?)` -> text.
+#[wasm_bindgen(js_name = itipReply)]
+pub fn itip_reply(
+    ics: &str,
+    my_addresses: Vec<String>,
+    dtstamp: &str,
+    occurrence: Option<String>,
+) -> Result<String, JsValue> {
+    js((|| {
+        let rid = self::occurrence(occurrence)?;
+        itip::reply(&calendar(ics)?, &refs(&my_addresses), rid.as_ref(), dtstamp)
+    })())
+}
+
+/// `itipParse(text)` -> `{ method, uid, sequence, replyingAttendee, storedIcs }`.
+#[wasm_bindgen(js_name = itipParse)]
+pub fn itip_parse(text: &str) -> Result<JsValue, JsValue> {
+    out(Message::parse(text).map(|m| Parsed {
+        method: m.method.clone(),
+        uid: m.uid.clone(),
+        sequence: m.sequence(),
+        replying_attendee: m.replying_attendee(),
+        stored_ics: m.to_stored().to_ics(),
+    }))
+}
+
+/// `itipApply(storedIcs, message, myAddresses)` -> `{ applied, ics }`.
+#[wasm_bindgen(js_name = itipApply)]
+pub fn itip_apply(
+    stored_ics: &str,
+    message: &str,
+    my_addresses: Vec<String>,
+) -> Result<JsValue, JsValue> {
+    out((|| {
+        let mut stored = calendar(stored_ics)?;
+        let m = Message::parse(message)?;
+        let applied = itip::apply(&mut stored, &m, &refs(&my_addresses))?;
+        Ok(AppliedOut {
+            applied,
+            ics: stored.to_ics(),
+        })
+    })())
+}
+
+/// `freeBusyRequestText(request)` -> the VFREEBUSY REQUEST text `outboxFreeBusy` posts.
+#[wasm_bindgen(js_name = freeBusyRequestText)]
+pub fn free_busy_request_text(request: JsValue) -> Result<String, JsValue> {
+    js(
+        convert::input::<FreeBusyRequest>(&request, "free-busy request")
+            .and_then(|r| r.to_icalendar()),
+    )
+}
+
+#[wasm_bindgen]
+impl Client {
+    /// `getScheduled(url)` -> `{ url, etag, scheduleTag, data }`.
+    #[wasm_bindgen(js_name = getScheduled)]
+    pub fn get_scheduled(&self, url: String) -> Promise {
+        self.run(move |c| async move { Ok(convert::output(&c.get_scheduled(&url).await?)) })
+    }
+
+    /// `updateScheduled(url, data, scheduleTag)` -> `{ url, etag, scheduleTag }`.
+    #[wasm_bindgen(js_name = updateScheduled)]
+    pub fn update_scheduled(&self, url: String, data: String, schedule_tag: String) -> Promise {
+        self.run(move |c| async move {
+            let w = c.update_scheduled(&url, &data, &schedule_tag).await?;
+            Ok(convert::output(&w))
+        })
+    }
+
+    /// `respond(url, myAddresses, answer, occurrence?)` -> `{ write, attempts, data }`.
+    pub fn respond(
+        &self,
+        url: String,
+        my_addresses: Vec<String>,
+        answer: JsValue,
+        occurrence: Option<String>,
+    ) -> Promise {
+        let answer: Result<Answer, Error> = convert::input(&answer, "answer");
+        let rid = self::occurrence(occurrence);
+        self.run(move |c| async move {
+            let r = c
+                .respond(&url, &my_addresses, &answer?, rid?.as_ref())
+                .await?;
+            Ok(convert::output(&r))
+        })
+    }
+
+    /// `pendingInvitations(inboxUrl?, calendarUrls, myAddresses, range?)` ->
+    /// `{ invitations, unreadable }`.
+    #[wasm_bindgen(js_name = pendingInvitations)]
+    pub fn pending_invitations(
+        &self,
+        inbox_url: Option<String>,
+        calendar_urls: Vec<String>,
+        my_addresses: Vec<String>,
+        range: JsValue,
+    ) -> Promise {
+        let range: Result<Option<JsRange>, Error> = convert::input(&range, "time range");
+        let range = range.map(|r| {
+            r.map(|r| TimeRange {
+                start: r.start,
+                end: r.end,
+            })
+        });
+        self.run(move |c| async move {
+            let p = c
+                .pending_invitations(inbox_url.as_deref(), &calendar_urls, &my_addresses, range?)
+                .await?;
+            Ok(convert::output(&p))
+        })
+    }
+
+    /// `freeBusyQuery(calendarUrl, start, end)` -> `{ start, end, busy }`.
+    #[wasm_bindgen(js_name = freeBusyQuery)]
+    pub fn free_busy_query(&self, calendar_url: String, start: String, end: String) -> Promise {
+        self.run(move |c| async move {
+            Ok(convert::output(
+                &c.free_busy_query(&calendar_url, &start, &end).await?,
+            ))
+        })
+    }
+
+    /// `outboxFreeBusy(outboxUrl, request)` -> `[{ recipient, requestStatus, ok, busy }]`.
+    #[wasm_bindgen(js_name = outboxFreeBusy)]
+    pub fn outbox_free_busy(&self, outbox_url: String, request: JsValue) -> Promise {
+        let request: Result<FreeBusyRequest, Error> = convert::input(&request, "free-busy request");
+        self.run(move |c| async move {
+            Ok(convert::output(
+                &c.outbox_free_busy(&outbox_url, &request?).await?,
+            ))
+        })
+    }
+
+    /// `gcalSetAttendees(calendarId, eventId, attendees, etag, send)` -> `WriteResult`.
+    #[cfg(feature = "gcal")]
+    #[wasm_bindgen(js_name = gcalSetAttendees)]
+    pub fn gcal_set_attendees(
+        &self,
+        calendar_id: String,
+        event_id: String,
+        attendees: JsValue,
+        etag: String,
+        send: JsValue,
+    ) -> Promise {
+        let list: Result<Vec<JsGcalAttendee>, Error> = convert::input(&attendees, "attendees");
+        let send = convert::input(&send, "sendUpdates (all, external-only, none)");
+        self.run(move |c| async move {
+            let list: Vec<davkit::gcal::GcalAttendee> = list?
+                .into_iter()
+                .map(|a| davkit::gcal::GcalAttendee {
+                    email: a.email,
+                    display_name: a.display_name,
+                    optional: a.optional,
+                    response_status: a.response_status,
+                })
+                .collect();
+            let w = c
+                .gcal_set_attendees(&calendar_id, &event_id, &list, &etag, send?)
+                .await?;
+            Ok(convert::output(&w))
+        })
+    }
+
+    /// `gcalRespond(calendarId, eventId, myEmail, answer, send)` -> `{ write, attempts }`.
+    #[cfg(feature = "gcal")]
+    #[wasm_bindgen(js_name = gcalRespond)]
+    pub fn gcal_respond(
+        &self,
+        calendar_id: String,
+        event_id: String,
+        my_email: String,
+        answer: JsValue,
+        send: JsValue,
+    ) -> Promise {
+        let answer: Result<Answer, Error> = convert::input(&answer, "answer");
+        let send = convert::input(&send, "sendUpdates (all, external-only, none)");
+        self.run(move |c| async move {
+            let r = c
+                .gcal_respond(&calendar_id, &event_id, &my_email, &answer?, send?)
+                .await?;
+            Ok(convert::output(&r))
+        })
+    }
+
+    /// `gcalFreeBusy(start, end, calendars)` -> `[{ recipient, requestStatus, ok, busy }]`.
+    #[cfg(feature = "gcal")]
+    #[wasm_bindgen(js_name = gcalFreeBusy)]
+    pub fn gcal_free_busy(&self, start: String, end: String, calendars: Vec<String>) -> Promise {
+        self.run(move |c| async move {
+            Ok(convert::output(
+                &c.gcal_free_busy(&start, &end, &calendars).await?,
+            ))
+        })
+    }
+}
