@@ -4,8 +4,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::Property;
 use super::fold::fold_into;
+use super::property::Property;
 
 /// A component: `BEGIN:NAME`, properties, sub-components, `END:NAME`.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]

@@ -1,6 +1,7 @@
 //! Line folding (RFC 5545 §3.1, RFC 6350 §3.2): writing at 75 octets, unfolding raw bytes.
 
-use super::FOLD_OCTETS;
+/// Octets per physical line when folding (RFC 5545 §3.1, RFC 6350 §3.2).
+pub const FOLD_OCTETS: usize = 75;
 
 /// Folds `line` at [`FOLD_OCTETS`] octets (never inside a UTF-8 character) and appends it with CRLF.
 pub fn fold_into(line: &str, out: &mut String) {

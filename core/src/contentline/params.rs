@@ -58,7 +58,7 @@ impl<'a> Iterator for ParamIter<'a> {
     }
 }
 
-/// A borrowed view of one parameter of a [`Property`](super::Property).
+/// A borrowed view of one parameter of a [`Property`](super::property::Property).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Param<'a> {
     pub(super) name: &'a str,

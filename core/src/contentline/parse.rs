@@ -4,12 +4,12 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::fold::unfold_bytes;
-use super::property::lex;
-use super::{
-    Component, MAX_DEPTH, MAX_LINES, MAX_REPAIRS, ParseError, ParseErrorKind, Property, err,
-    reported_name,
+use super::component::Component;
+use super::error::{
+    MAX_DEPTH, MAX_LINES, MAX_REPAIRS, ParseError, ParseErrorKind, err, reported_name,
 };
+use super::fold::unfold_bytes;
+use super::property::{Property, lex};
 
 /// Parses every top-level component in `input` (CRLF, LF or a mix; folded lines joined).
 ///

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use super::ParseErrorKind;
+use super::error::ParseErrorKind;
 use super::fold::fold_into;
 use super::params::{Param, ParamIter};
 use super::text::{escape_param_value, escape_text, unescape_text};

@@ -24,8 +24,9 @@ pub const MAX_ITERATIONS: usize = 1_000_000;
 /// [`Limits::max_total_iterations`](crate::Limits::max_total_iterations).
 pub const MAX_TOTAL_ITERATIONS: usize = 10_000_000;
 
-/// Options for [`Calendar::expand`](crate::icalendar::Calendar::expand). [`Limits::expand_options`](crate::Limits::expand_options)
-/// makes them from a client's configured budgets.
+/// Options for [`Calendar::expand`](crate::icalendar::Calendar::expand).
+/// [`Limits::expand_options`](crate::Limits::expand_options) makes them from a client's configured
+/// budgets.
 ///
 /// The budgets bound the work of one call whatever the input: memory stays proportional to the
 /// input plus `max_instances`, and time to the input plus `max_total_iterations`. A budget that
