@@ -216,12 +216,12 @@ step "Python: vector replay, API and editing tests"
 python3 -m unittest discover -s bindings-mobile/python -p 'test_*.py' -v 2>&1 | tee "$LOG_DIR/python.log" | grep -v '^UniFFI: Unhandled\|^Traceback\|^  File\|^    \|^ConnectionResetError\|^OSError' || true
 grep -q '^OK' "$LOG_DIR/python.log"
 
-step "Kotlin (Maven): vector replay, transport errors, editing, live Radicale"
+step "Kotlin (Maven): vector replay, transport errors, editing, live Radicale and DAViCal"
 mvn_cmd=(mvn -B -f bindings-mobile/kotlin/pom.xml verify)
 if [ "${SKIP_LIVE:-0}" = 1 ]; then
   "${mvn_cmd[@]}" 2>&1 | tee "$LOG_DIR/kotlin.log"
 else
-  python3 tests/servers/servers.py --only radicale run -- "${mvn_cmd[@]}" 2>&1 | tee "$LOG_DIR/kotlin.log"
+  python3 tests/servers/servers.py --only radicale,davical run -- "${mvn_cmd[@]}" 2>&1 | tee "$LOG_DIR/kotlin.log"
 fi
 [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "Kotlin suite failed" >&2; exit 1; }
 ls -l bindings-mobile/kotlin/target/davkit-kotlin-*.jar

@@ -81,6 +81,12 @@ pub fn organizer_address(scheduling: Scheduling) -> Option<CalAddress> {
     organizer::organizer_address(&scheduling)
 }
 
+/// The address of a user by e-mail (`mailto:` URI, no parameters), for `scheduleInvite`.
+#[uniffi::export]
+pub fn cal_address_from_email(email: String) -> CalAddress {
+    CalAddress::from_email(email.trim())
+}
+
 /// Makes an event a meeting: ORGANIZER and ATTENDEEs (NEEDS-ACTION, RSVP) set, SEQUENCE 0
 /// where absent, DTSTAMP `dtstamp` (UTC `YYYYMMDDTHHMMSSZ`). Returns the text to create.
 #[uniffi::export]
