@@ -1,0 +1,189 @@
+//! Looking up a create by POST that an earlier flush may have sent: the collection is listed
+//! and its members fetched once per flush, then the entry is found by UID.
+
+use std::collections::HashMap;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::href;
+use crate::model::CollectionKind;
+use crate::ops::objects::MultigetResult;
+use crate::ops::single::SingleExchange;
+
+use super::super::merge;
+use super::super::{EntryOp, OutcomeKind, Resolved};
+use super::inner::Inner;
+use super::{Flush, Step};
+
+impl Flush {
+    /// Whether the entry's write is a POST that an earlier flush may have sent (the entry was
+    /// in an earlier flush), not yet looked up by UID: then it is looked up first.
+    pub(super) fn search_first(&mut self) -> bool {
+        let post = self.session.ctx.profile.create_by_post;
+        let Some(w) = &mut self.work else {
+            return false;
+        };
+        if !post || w.searched || w.entry.runs < 2 || !matches!(w.entry.op, EntryOp::Create { .. })
+        {
+            return false;
+        }
+        w.searched = true;
+        let collection = w.entry.collection_url.clone();
+        if self.found.contains_key(&collection) {
+            self.after_search();
+        } else {
+            self.searching = Some(collection.clone());
+            self.run(Step::FindList, Inner::List(self.listing(&collection)));
+        }
+        true
+    }
+
+    /// Every member of a collection, or an error when the listing cannot rule one out (an
+    /// error row): the search for an earlier POST must see the whole collection.
+    pub(super) fn listing(&self, collection: &str) -> SingleExchange<Vec<String>> {
+        let ctx = self.session.ctx.clone();
+        let url = match self.session.url(collection) {
+            Ok(u) => href::as_collection(&u),
+            Err(e) => return SingleExchange::failed(ctx, e),
+        };
+        let body = crate::rfc4918::propfind_body(&[
+            crate::xml::names::RESOURCETYPE,
+            crate::xml::names::GETETAG,
+        ]);
+        let spec = crate::exchange::Spec::new(crate::http::Method::Propfind, url)
+            .header("Depth", crate::rfc4918::Depth::One.as_str())
+            .xml(body);
+        let limits = ctx.limits;
+        SingleExchange::new(ctx, spec, move |reply| {
+            if reply.response.status != 207 {
+                return Err(Error::from_response(reply.url.as_str(), &reply.response));
+            }
+            let ms = crate::rfc4918::multistatus::parse_with_limits(
+                &reply.response.body,
+                reply.url.as_str(),
+                &limits,
+            )?;
+            let own = href::normalize(reply.url.as_str());
+            let mut hrefs = Vec::new();
+            for r in &ms.responses {
+                if href::normalize(&r.href) == own
+                    || matches!(r.effective_status(), 404 | 410)
+                    || r.prop(&crate::xml::names::RESOURCETYPE)
+                        .is_some_and(|t| t.child(crate::xml::DAV, "collection").is_some())
+                {
+                    continue;
+                }
+                if r.effective_status() != 200 {
+                    return Err(Error::new(
+                        ErrorKind::Protocol,
+                        "the listing has an error row: a create an earlier flush may have \
+                         posted cannot be ruled out, so it is not posted now",
+                    )
+                    .with_url(&r.href));
+                }
+                if !hrefs.contains(&r.href) {
+                    hrefs.push(r.href.clone());
+                }
+            }
+            Ok(hrefs)
+        })
+    }
+
+    pub(super) fn on_list(&mut self, result: Result<Vec<String>>) {
+        let hrefs = match result {
+            Ok(h) => h,
+            Err(e) => return self.stop(e),
+        };
+        let collection = self.searching.clone().unwrap_or_default();
+        if hrefs.is_empty() {
+            self.found.insert(collection, HashMap::new());
+            return self.after_search();
+        }
+        self.listed = hrefs.clone();
+        let kind = match self.current().op.data() {
+            Some(d) if d.trim_start().starts_with("BEGIN:VCARD") => CollectionKind::AddressBook,
+            _ => CollectionKind::Calendar,
+        };
+        let op = self.session.multiget(&collection, kind, hrefs);
+        self.run(Step::FindFetch, Inner::Multiget(op));
+    }
+
+    pub(super) fn on_fetch(&mut self, result: Result<MultigetResult>) {
+        let fetched = match result {
+            Ok(r) => r,
+            Err(e) => return self.stop(e),
+        };
+        // Every member listed must be fetched with its data, or be gone since.
+        let listed = std::mem::take(&mut self.listed);
+        let delivered: Vec<String> = fetched
+            .objects
+            .iter()
+            .filter(|o| o.data.is_some())
+            .map(|o| href::normalize(&o.url))
+            .chain(fetched.missing.iter().map(|m| href::normalize(m)))
+            .collect();
+        if let Some(lost) = listed
+            .iter()
+            .find(|h| !delivered.contains(&href::normalize(h)))
+        {
+            return self.stop(
+                Error::new(
+                    ErrorKind::Protocol,
+                    "a member of the collection could not be fetched: a create an earlier \
+                     flush may have posted cannot be ruled out, so it is not posted now",
+                )
+                .with_url(lost),
+            );
+        }
+        let mut by_uid = HashMap::new();
+        for obj in fetched.objects {
+            if let Some(uid) = obj.data.as_deref().and_then(merge::uid) {
+                by_uid.entry(uid).or_insert(obj);
+            }
+        }
+        let collection = self.searching.take().unwrap_or_default();
+        self.found.insert(collection, by_uid);
+        self.after_search();
+    }
+
+    /// The collection was searched: the earlier POST is there or not.
+    pub(super) fn after_search(&mut self) {
+        let e = self.current().clone();
+        let Some(uid) = e.op.data().and_then(merge::uid) else {
+            return self.fail(Error::new(
+                ErrorKind::InvalidInput,
+                "a create an earlier flush may have posted has no UID to look it up by; \
+                 resolve it (keep local posts it again)",
+            ));
+        };
+        let hit = self
+            .found
+            .get(&e.collection_url)
+            .and_then(|m| m.get(&uid))
+            .cloned();
+        let Some(obj) = hit else {
+            return self.write();
+        };
+        let s = obj.data.clone().unwrap_or_default();
+        if e.op.data().is_some_and(|l| self.holds(l, &s)) {
+            let (url, etag) = (obj.url.clone(), obj.etag.clone());
+            return self.outcome(
+                url,
+                OutcomeKind::Written {
+                    etag,
+                    data: Some(s),
+                    how: Resolved::AlreadyApplied,
+                },
+            );
+        }
+        if let Some(earlier) = e.sent.iter().find(|d| self.holds(d, &s)).cloned()
+            && obj.etag.is_some()
+        {
+            return self.rebase(obj, Some(earlier), None);
+        }
+        self.conflict(
+            e,
+            Some(obj),
+            "an object with this UID, not holding this queue's data, is on the server",
+        );
+    }
+}
