@@ -791,3 +791,141 @@ export class WriteQueue {
   /** A sync's changes split: `apply` them to the mirror; `held` are objects with a queued edit. */
   splitChanges<C extends { url: string }>(changes: C[]): { apply: C[]; held: { entry: number; change: C }[] };
 }
+
+// Editing events and contacts, and OAuth 2.0 with PKCE (the core's one implementation; not in
+// `davkit/protocol`).
+
+/** The event (or whole series) by UID, or with `recurrenceId` one occurrence (its original start, as summaries print it; `tzid` when it is a local time in a zone). */
+export type EventTarget = string | { uid: string; recurrenceId?: string | null; tzid?: string | null };
+/** `2025-03-10T12:30:00` in `tzid`, `...Z` for UTC, `2025-03-10` for a date, no `tzid` for a floating time. */
+export type EventTime = string | { value: string; tzid?: string | null };
+
+/** A VALARM as plain data. */
+export interface AlarmSummary {
+  action: string | null;
+  /** An RFC 5545 duration from the start (or the end, `relatedToEnd`); null for an absolute trigger. */
+  trigger: string | null;
+  /** An absolute trigger (ISO, `...Z`). */
+  triggerAt: string | null;
+  relatedToEnd: boolean;
+  description: string | null;
+}
+
+/** Where an editor's object was read from (`fromObject`), and the ETag `save` sends. */
+export interface EditorOrigin {
+  url: string;
+  etag: string | null;
+}
+
+/** One iCalendar object to read and edit. A target naming an occurrence edits its override (made from the series the first time). */
+export class EventEditor {
+  /** Parses iCalendar text (`ICalendar` error when it is not). */
+  constructor(ics: string);
+  /** From an object read from the server: `save` writes it back with the ETag it was read with. */
+  static fromObject(object: { url: string; etag?: string | null; data?: string | null }): EventEditor;
+  readonly origin: EditorOrigin | null;
+  toIcs(): string;
+  events(): EventSummary[];
+  /** `null` removes the property. */
+  setSummary(target: EventTarget, value: string | null): void;
+  setDescription(target: EventTarget, value: string | null): void;
+  setLocation(target: EventTarget, value: string | null): void;
+  /** `CONFIRMED`, `TENTATIVE`, `CANCELLED`, ... */
+  setStatus(target: EventTarget, value: string | null): void;
+  /** DTSTART (moves the occurrence when the target names one). */
+  setStart(target: EventTarget, start: EventTime): void;
+  setEnd(target: EventTarget, end: EventTime | null): void;
+  /** Adds an attendee by e-mail, or replaces the one with that address. */
+  addAttendee(target: EventTarget, email: string, options?: { commonName?: string | null; partstat?: string | null }): void;
+  /** False when there was none. */
+  removeAttendee(target: EventTarget, address: string): boolean;
+  setPartstat(target: EventTarget, email: string, partstat: string): boolean;
+  alarms(target: EventTarget): AlarmSummary[];
+  /** `trigger`: an RFC 5545 duration (`-PT15M`); a display alarm shows `description` or the SUMMARY. */
+  addAlarm(target: EventTarget, alarm: { trigger: string; action?: 'display' | 'audio'; relatedToEnd?: boolean; description?: string | null }): void;
+  /** How many went. */
+  removeAlarms(target: EventTarget): number;
+  /** An EXDATE on the series (the target names the occurrence). */
+  cancelOccurrence(target: EventTarget): void;
+  /** "This and following": this series ends before the occurrence; the returned one (`newUid`) starts at it. Create it with `createObject`, save this one. */
+  splitSeries(target: EventTarget, newUid: string): EventEditor;
+  /** PUTs the edited object where `fromObject` read it, `If-Match` its ETag (`PreconditionFailed` if it changed); then holds the new ETag. */
+  save(client: DavClient): Promise<WriteResult>;
+}
+
+/** One vCard to read and edit. */
+export class ContactEditor {
+  constructor(vcf: string);
+  static fromObject(object: { url: string; etag?: string | null; data?: string | null }): ContactEditor;
+  readonly origin: EditorOrigin | null;
+  /** In the card's own version. */
+  toVcf(): string;
+  /** Converted to `'3.0'` or `'4.0'` (2.1 is read, never written: `InvalidInput`). */
+  toVersion(version: '3.0' | '4.0'): string;
+  summary(): ContactSummary;
+  setFullName(value: string): void;
+  setName(name: Partial<StructuredName>): void;
+  setNote(value: string | null): void;
+  setTitle(value: string | null): void;
+  /** Organisation, then units; `null` removes. */
+  setOrg(parts: string[] | null): void;
+  setCategories(categories: string[]): void;
+  /** `1985-04-15`, `--04-15` (no year); `null` removes. */
+  setBirthday(value: string | null): void;
+  addEmail(value: string | Partial<TypedValue> & { value: string }): void;
+  addTel(value: string | Partial<TypedValue> & { value: string }): void;
+  addUrl(value: string | Partial<TypedValue> & { value: string }): void;
+  /** Removes every property with this name (`TEL`, ...); how many went. */
+  removeAll(name: string): number;
+  save(client: DavClient): Promise<WriteResult>;
+}
+
+/** A vCard converted to 3.0 or 4.0. */
+export function convertContact(text: string, version: '3.0' | '4.0'): string;
+
+/** A PKCE verifier and its S256 challenge. Prints and serialises without the verifier. */
+export class Pkce {
+  /** A verifier stored while the user was in the browser (43 to 128 characters). */
+  constructor(verifier: string);
+  /** 32 bytes of `crypto.getRandomValues`. */
+  static random(): Pkce;
+  /** From 32 to 96 random bytes. */
+  static fromRandomBytes(bytes: ArrayLike<number>): Pkce;
+  verifier(): string;
+  challenge(): string;
+}
+
+/** What the token endpoint returned. Prints and serialises without the tokens. */
+export class OAuthTokens {
+  private constructor();
+  accessToken(): string;
+  /** On the first exchange: store it in the platform's secret store. */
+  refreshToken(): string | null;
+  expiresIn(): number | null;
+  scope(): string | null;
+}
+
+export interface OAuthClientOptions {
+  clientId: string;
+  /** A loopback address or the app's custom scheme. */
+  redirectUri: string;
+  authUrl: string;
+  tokenUrl: string;
+  /** Only for a confidential (server-side) client. */
+  clientSecret?: string | null;
+  /** For the token requests (default: the global `fetch`). */
+  fetch?: FetchLike;
+}
+
+/** OAuth 2.0 authorization code flow with PKCE (RFC 6749, RFC 7636). Prints without secrets. */
+export class OAuthClient {
+  constructor(options: OAuthClientOptions);
+  /** Google's endpoints for an installed app. */
+  static google(clientId: string, redirectUri: string, options?: { fetch?: FetchLike }): OAuthClient;
+  /** The URL to open in the browser; check `state` when the user comes back. */
+  authorizationUrl(scopes: string[], pkce: Pkce, state: string): string;
+  exchangeCode(code: string, pkce: Pkce): Promise<OAuthTokens>;
+  refresh(refreshToken: string): Promise<OAuthTokens>;
+  /** `auth` for `DavClient`: refreshes when it has no access token or a 401 asks for one. */
+  tokenProvider(refreshToken: string, options?: { accessToken?: string | null }): TokenProvider;
+}

@@ -8,6 +8,11 @@
 #[cfg(feature = "formats")]
 mod calendar;
 mod convert;
+// The editors and OAuth are in the full module only: `davkit/protocol` exists to stay small.
+#[cfg(feature = "formats")]
+mod edit;
+#[cfg(feature = "formats")]
+mod oauth;
 mod queue;
 // Scheduling (invitations, free-busy, iTIP) reads iCalendar: the full module only.
 #[cfg(feature = "formats")]
@@ -31,6 +36,10 @@ use wasm_bindgen_futures::future_to_promise;
 
 #[cfg(feature = "formats")]
 pub use calendar::{expand, parse_calendar, parse_contact, parse_contacts};
+#[cfg(feature = "formats")]
+pub use edit::{ContactEditor, EventEditor, convert_contact};
+#[cfg(feature = "formats")]
+pub use oauth::{OAuthClient, OAuthTokens, Pkce, TokenRefresher};
 pub use transport::FetchTransport;
 #[cfg(feature = "formats")]
 pub use zones::set_zone_source;

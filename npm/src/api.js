@@ -48,7 +48,7 @@ function unsupported(what) {
 }
 
 /** `name` of the module's exports, or an `Unsupported` error (the protocol-only module). */
-function wasmFn(name) {
+export function wasmFn(name) {
   const fn = wasm[name];
   if (typeof fn !== 'function') throw unsupported(name);
   return fn;
@@ -80,7 +80,7 @@ export function isDavError(value, kind) {
   return value instanceof DavError && (kind === undefined || value.kind === kind);
 }
 
-function toDavError(e) {
+export function toDavError(e) {
   if (e instanceof DavError) return e;
   if (e && typeof e === 'object' && e.davkit === true) {
     const text = e.url ? `${e.kind}: ${e.message} (${e.url})` : `${e.kind}: ${e.message}`;
@@ -89,7 +89,7 @@ function toDavError(e) {
   return e; // not from the core (a bug or the app's own auth provider): rethrown unchanged
 }
 
-function invalid(message) {
+export function invalid(message) {
   return new DavError(`InvalidInput: ${message}`, { kind: 'InvalidInput' });
 }
 
@@ -547,7 +547,7 @@ export function channelNeedsRenewal(channel, options = {}) {
   return wrap(() => wasmFn('channelNeedsRenewal')(channel, Number(now), Number(options.marginMs ?? 3_600_000)));
 }
 
-function wrap(fn) {
+export function wrap(fn) {
   needReady();
   try {
     return fn();

@@ -50,7 +50,7 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 
 test('the tarball holds only the package files', () => {
   const list = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n').sort();
-  assert.deepEqual(list, ['package/README.md', 'package/dist/api.js', 'package/dist/browser.js', 'package/dist/node.js',
+  assert.deepEqual(list, ['package/README.md', 'package/dist/api.js', 'package/dist/browser.js', 'package/dist/edit.js', 'package/dist/node.js',
     'package/dist/protocol/api.js', 'package/dist/protocol/browser.js', 'package/dist/protocol/node.js',
     'package/dist/wasm/davkit_protocol.js', 'package/dist/wasm/davkit_protocol_bg.wasm',
     'package/dist/wasm/davkit_wasm.js', 'package/dist/wasm/davkit_wasm_bg.wasm', 'package/dist/zones.js', 'package/index.d.ts',

@@ -15,7 +15,7 @@ const pkg = JSON.parse(readFileSync(join(npmDir, 'package.json'), 'utf8'));
 const ENTRIES = {
   davkit: {
     wasm: 'dist/wasm/davkit_wasm_bg.wasm',
-    files: ['dist/node.js', 'dist/browser.js', 'dist/api.js', 'dist/zones.js', 'dist/wasm/davkit_wasm.js',
+    files: ['dist/node.js', 'dist/browser.js', 'dist/api.js', 'dist/zones.js', 'dist/edit.js', 'dist/wasm/davkit_wasm.js',
       'dist/wasm/davkit_wasm_bg.wasm', 'index.d.ts', 'README.md'],
   },
   'davkit/protocol': {

@@ -84,3 +84,27 @@ async function demo(): Promise<void> {
   if (n.state === 'exists' && m.messageNumber > 0 && channelNeedsRenewal(channel, { now: new Date(), marginMs: 60_000 })) await google.gcalStop(channel);
 }
 void demo;
+
+// Editing and OAuth (the full entry).
+import { EventEditor, ContactEditor, convertContact, OAuthClient, Pkce, type AlarmSummary } from 'davkit';
+
+async function editing(client: DavClient, object: { url: string; etag: string | null; data: string | null }): Promise<string | null> {
+  const event = EventEditor.fromObject(object);
+  const one = { uid: 'standup@example.com', recurrenceId: '2025-03-05T09:30:00', tzid: 'Europe/Berlin' };
+  event.setSummary(one, 'Standup (moved)');
+  event.setStart(one, { value: '2025-03-05T10:00:00', tzid: 'Europe/Berlin' });
+  event.addAlarm(one, { trigger: '-PT15M', action: 'display' });
+  const alarms: AlarmSummary[] = event.alarms(one);
+  const future: EventEditor = event.splitSeries({ uid: 'standup@example.com', recurrenceId: '20250310T093000', tzid: 'Europe/Berlin' }, 'standup-2');
+  const contact = new ContactEditor('BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\nEND:VCARD\r\n');
+  contact.addEmail({ value: 'ann@example.com', types: ['work'] });
+  const v4: string = convertContact(contact.toVcf(), '4.0');
+  const oauth = OAuthClient.google('id.apps.googleusercontent.com', 'com.example.app:/oauth2redirect');
+  const pkce = Pkce.random();
+  const url: string = oauth.authorizationUrl(['https://www.googleapis.com/auth/calendar'], pkce, 'state');
+  const tokens = await oauth.exchangeCode('code', pkce);
+  const refreshing = new DavClient({ serverUrl: url, auth: oauth.tokenProvider(tokens.refreshToken() ?? '') });
+  void refreshing; void alarms; void future; void v4;
+  return (await event.save(client)).etag;
+}
+void editing;
