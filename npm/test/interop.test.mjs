@@ -3,7 +3,7 @@
 // exchanges of sync/pending-member-fetched-next-time.json, returns a state that, written back
 // in the core's key spelling, is sync-state-after.txt byte for byte; the same text given for
 // another collection is refused. Both entries. The edited event and contact of that directory
-// (and tests/editing/scenarios.json) need the event and contact editors, which npm does not expose.
+// are checked byte for byte by test/editing.test.mjs (the `interop` scenarios of tests/editing).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
