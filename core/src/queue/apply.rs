@@ -1,0 +1,199 @@
+//! A [`WriteQueue`] around a flush: marking the entries a flush is about to send, applying a
+//! flush's result, resolving a conflicted or failed entry, and holding back a sync's changes
+//! to objects with queued edits.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::Change;
+
+use super::{
+    EntryOp, EntryState, FlushResult, HeldChange, MAX_SENT, OutcomeKind, Resolution, SplitChanges,
+    WriteQueue,
+};
+
+impl WriteQueue {
+    /// Marks every pending entry as being sent by the flush about to start and returns the
+    /// queue's JSON: **store it before the flush sends anything**. After a crash, the stored
+    /// queue tells the next flush which entries may already be on the server.
+    pub fn begin_flush(&mut self) -> String {
+        for e in &mut self.entries {
+            if e.state != EntryState::Pending {
+                continue;
+            }
+            e.runs = e.runs.saturating_add(1);
+            if let Some(data) = e.op.data()
+                && !e.sent.iter().any(|s| s == data)
+            {
+                if e.sent.len() >= MAX_SENT {
+                    e.sent.remove(0);
+                }
+                e.sent.push(data.to_owned());
+            }
+        }
+        self.to_json()
+    }
+
+    /// Resolves a conflicted or failed entry (see [`Resolution`]).
+    pub fn resolve(&mut self, id: u64, resolution: Resolution) -> Result<()> {
+        let index = self
+            .entries
+            .iter()
+            .position(|e| e.id == id)
+            .ok_or_else(|| Error::new(ErrorKind::InvalidInput, format!("no queue entry {id}")))?;
+        let e = &mut self.entries[index];
+        let server = match &e.state {
+            EntryState::Pending => {
+                return Err(Error::new(
+                    ErrorKind::InvalidInput,
+                    format!("queue entry {id} has no conflict or failure to resolve"),
+                ));
+            }
+            EntryState::Conflict { server, .. } => Some(server.clone()),
+            EntryState::Failed { .. } => None,
+        };
+        let data = match resolution {
+            Resolution::KeepServer => {
+                self.entries.remove(index);
+                return Ok(());
+            }
+            Resolution::KeepLocal => e.op.data().map(str::to_owned),
+            Resolution::Replace(data) => Some(data),
+        };
+        e.rev += 1;
+        e.state = EntryState::Pending;
+        match server {
+            // A failed entry: try again (with the new data, if any).
+            None => {
+                if let (Some(d), EntryOp::Create { data } | EntryOp::Update { data }) =
+                    (data, &mut e.op)
+                {
+                    *data = d;
+                }
+            }
+            // Over the server's version seen in the conflict.
+            Some(Some(obj)) => {
+                e.url = obj.url.clone();
+                e.base_etag = obj.etag.clone();
+                e.base_data = obj.data.clone();
+                e.op = match data {
+                    Some(data) => EntryOp::Update { data },
+                    None => EntryOp::Delete,
+                };
+            }
+            // The object is gone: create it again, or nothing is left to delete.
+            Some(None) => match data {
+                Some(data) => {
+                    e.op = EntryOp::Create { data };
+                    e.base_etag = None;
+                    e.base_data = None;
+                }
+                None => {
+                    self.entries.remove(index);
+                }
+            },
+        }
+        Ok(())
+    }
+
+    /// Splits a sync's changes: those to apply to the mirror, and those held back because
+    /// the object has a queued local change (the flush meets that server version and resolves
+    /// it by policy, with both versions reported).
+    pub fn split_changes(&self, changes: Vec<Change>) -> SplitChanges {
+        let mut out = SplitChanges::default();
+        for change in changes {
+            match self.entry_for(change.url()) {
+                Some(e) => out.held.push(HeldChange {
+                    entry: e.id,
+                    change,
+                }),
+                None => out.apply.push(change),
+            }
+        }
+        out
+    }
+
+    /// Applies a flush's result to this queue, which the app may have changed while the flush
+    /// ran: finished entries leave it (or are marked conflicted or failed); an entry edited
+    /// meanwhile is kept, rebased on what the flush left on the server.
+    pub fn apply(&mut self, result: &FlushResult) {
+        for o in &result.outcomes {
+            let Some(index) = self.entries.iter().position(|e| e.id == o.id) else {
+                continue;
+            };
+            let unchanged = self.entries[index].rev == o.rev;
+            let e = &mut self.entries[index];
+            match &o.kind {
+                OutcomeKind::Conflict { server, reason, .. } => {
+                    e.state = EntryState::Conflict {
+                        server: server.clone(),
+                        reason: reason.clone(),
+                    };
+                }
+                OutcomeKind::Failed { error } => {
+                    e.state = EntryState::Failed {
+                        error: error.clone(),
+                    };
+                }
+                _ if unchanged => {
+                    self.entries.remove(index);
+                }
+                OutcomeKind::Written { etag, data, .. } => {
+                    // The server holds what the flush wrote; the newer local change goes on it.
+                    e.url = o.url.clone();
+                    e.base_etag = etag.clone();
+                    e.base_data = data.clone();
+                    e.sent.clear();
+                    e.runs = 0;
+                    if let EntryOp::Create { data } = &e.op {
+                        e.op = EntryOp::Update { data: data.clone() };
+                    }
+                    if e.base_etag.is_none() {
+                        // Nothing to make the next write conditional on: the object must be
+                        // read again, which a conflict asks the app to do.
+                        e.state = EntryState::Conflict {
+                            server: None,
+                            reason: "written by a flush without an ETag; read it again".into(),
+                        };
+                    }
+                }
+                OutcomeKind::Deleted { .. } => match e.op.data() {
+                    Some(data) => {
+                        e.op = EntryOp::Create {
+                            data: data.to_owned(),
+                        };
+                        e.base_etag = None;
+                        e.base_data = None;
+                        e.sent.clear();
+                        e.runs = 0;
+                    }
+                    None => {
+                        self.entries.remove(index);
+                    }
+                },
+                OutcomeKind::ServerKept { server, .. } => match (server, e.op.data()) {
+                    (Some(obj), _) => {
+                        e.url = obj.url.clone();
+                        e.base_etag = obj.etag.clone();
+                        e.base_data = obj.data.clone();
+                        e.sent.clear();
+                        e.runs = 0;
+                        if let EntryOp::Create { data } = &e.op {
+                            e.op = EntryOp::Update { data: data.clone() };
+                        }
+                    }
+                    (None, Some(data)) => {
+                        e.op = EntryOp::Create {
+                            data: data.to_owned(),
+                        };
+                        e.base_etag = None;
+                        e.base_data = None;
+                        e.sent.clear();
+                        e.runs = 0;
+                    }
+                    (None, None) => {
+                        self.entries.remove(index);
+                    }
+                },
+            }
+        }
+    }
+}
