@@ -185,7 +185,7 @@ seed() { # target corpus-dir
       done ;;
     schedule)
       command -v python3 >/dev/null || { echo "fuzz.sh: no python3: $t starts from an empty corpus" >&2; return 0; }
-      for f in $(files_of tests/vectors-core/schedule tests/vectors-core/gcal-scheduling json); do
+      for f in $(files_of tests/vectors/schedule tests/vectors/gcal-scheduling json); do
         if grep -qE '"op": *"(respond|pending_invitations|gcal_respond|gcal_free_busy)"' "$f"; then
           vector_to_exchange "$f" >"$tmp/$(basename "$f" .json)" && add_seed "$dir" "$tmp/$(basename "$f" .json)"
         elif grep -qE '"op": *"itip_apply"' "$f"; then

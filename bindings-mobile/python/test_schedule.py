@@ -1,5 +1,5 @@
 """Scheduling (issue 17) through the generated Python bindings: every case of the scheduling
-vectors (tests/vectors-core/{schedule,gcal-scheduling,freebusy,scheduling}, read in place)
+vectors (tests/vectors/{schedule,gcal-scheduling,freebusy,scheduling}, read in place)
 replayed with the recorded exchanges answered strictly in order (in any order for
 the REPORTs pending invitations sends together), results and DavError kinds
 checked as a subset of the core's JSON (as core/tests/vectors.rs does); and the README's
@@ -19,7 +19,7 @@ import test_vectors as tv
 from test_queue import InOrder
 from test_vectors import REPO, dc, dk
 
-CORE_VECTORS = REPO / "tests" / "vectors-core"
+CORE_VECTORS = REPO / "tests" / "vectors"
 FOLDERS = ["schedule", "gcal-scheduling", "freebusy", "scheduling"]
 
 SEND = {"all": dc.SendUpdates.ALL, "external-only": dc.SendUpdates.EXTERNAL_ONLY,

@@ -24,12 +24,6 @@ fn vectors_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
 }
 
-/// Cases in the same format for operations and result fields the bindings do not expose yet
-/// (scheduling, free-busy): replayed here only, until they move to `tests/vectors/`.
-fn core_only_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors-core")
-}
-
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
@@ -476,7 +470,6 @@ fn read_collection(op: &Value) -> Option<davkit::Collection> {
 fn replay_all_vectors() {
     let mut files = Vec::new();
     collect(&vectors_dir(), &mut files);
-    collect(&core_only_dir(), &mut files);
     assert!(
         files.len() >= 10,
         "expected the vector corpus, found {}",

@@ -1,4 +1,4 @@
-// Scheduling (issue 17) in JS: the scheduling vectors (tests/vectors-core/{schedule,
+// Scheduling (issue 17) in JS: the scheduling vectors (tests/vectors/{schedule,
 // gcal-scheduling,freebusy,scheduling}, the files the Rust, Kotlin and Python runners replay)
 // through the public DavClient and the iTIP functions of the full entry, with a fetch answering
 // the recorded exchanges strictly in order (the REPORTs pendingInvitations sends together in
@@ -13,7 +13,7 @@ import * as full from '../dist/node.js';
 import * as protocol from '../dist/protocol/node.js';
 import { assertSubset, replayFetch, repoDir, toSnake } from './helpers.mjs';
 
-const coreVectors = join(repoDir, 'tests', 'vectors-core');
+const coreVectors = join(repoDir, 'tests', 'vectors');
 const folders = ['schedule', 'gcal-scheduling', 'freebusy', 'scheduling'];
 const files = folders.flatMap((f) => readdirSync(join(coreVectors, f)).filter((n) => n.endsWith('.json')).sort().map((n) => join(f, n)));
 

@@ -39,6 +39,10 @@ object CoreJson {
             "calendar_home_sets" to v.calendarHomeSets,
             "addressbook_home_sets" to v.addressbookHomeSets,
             "collections" to of(v.collections),
+            "scheduling" to v.scheduling.let { s ->
+                mapOf("user_addresses" to s.userAddresses, "preferred_address" to s.preferredAddress, "inbox_url" to s.inboxUrl,
+                    "outbox_url" to s.outboxUrl, "default_calendar_url" to s.defaultCalendarUrl, "auto_schedule" to s.autoSchedule)
+            },
         )
         is Collection -> mapOf(
             "url" to v.url, "kind" to of(v.kind), "display_name" to v.displayName,

@@ -53,13 +53,12 @@ import org.junit.jupiter.api.assertThrows
 import java.io.File
 
 /** Scheduling (issue 17) through the Kotlin bindings: every case of the scheduling vectors
- *  (`tests/vectors-core/{schedule,gcal-scheduling,freebusy,scheduling}`, the files the Rust and
+ *  (`tests/vectors/{schedule,gcal-scheduling,freebusy,scheduling}`, the files the Rust and
  *  Python runners replay) with the recorded exchanges answered strictly in order, results and
  *  error kinds checked as subsets of the core's JSON; and the invitation round trip as pure
  *  calls (invite, answer one occurrence, REPLY applied, every answer read back). */
 class ScheduleVectorsTest {
     private val root = File(System.getProperty("davkit.vectors") ?: "../../tests/vectors").canonicalFile
-        .resolveSibling("vectors-core")
 
     @TestFactory
     fun scheduleVectors(): List<DynamicTest> {
