@@ -283,6 +283,7 @@ impl<'a> SyncOut<'a> {
 struct MultigetOut<'a> {
     objects: Vec<convert::ObjectOut<'a>>,
     missing: &'a [String],
+    unanswered: &'a [String],
 }
 
 type Out = Result<JsValue, Error>;
@@ -465,7 +466,7 @@ impl Client {
         })
     }
 
-    /// `multiget(collectionUrl, kind, hrefs)` -> `{ objects, missing }`.
+    /// `multiget(collectionUrl, kind, hrefs)` -> `{ objects, missing, unanswered }`.
     pub fn multiget(
         &self,
         collection_url: String,
@@ -480,6 +481,7 @@ impl Client {
             Ok(convert::output(&MultigetOut {
                 objects: convert::objects(&result.objects, parse),
                 missing: &result.missing,
+                unanswered: &result.unanswered,
             }))
         })
     }
