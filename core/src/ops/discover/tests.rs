@@ -1,0 +1,399 @@
+//! Discovery run against scripted answers: bounds, request counts per server shape, retries
+//! and fallbacks.
+
+use super::*;
+use crate::auth::Credentials;
+use crate::error::Result;
+use crate::http::HttpResponse;
+use crate::op::{Operation, Poll};
+use crate::session::Config;
+
+const SERVER: &str = "https://dav.example.com/dav/";
+
+#[test]
+fn rediscovery_after_two_weeks() {
+    let day = 24 * 3600 * 1000;
+    let t0 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+    assert!(!needs_rediscovery(t0, t0));
+    assert!(!needs_rediscovery(t0, t0 + 13 * day));
+    assert!(needs_rediscovery(t0, t0 + 14 * day));
+    assert!(needs_rediscovery(t0, t0 - 1), "a clock that went backwards");
+    assert!(needs_rediscovery(i64::MIN, i64::MAX));
+}
+
+/// Runs a CalDAV discovery at [`SERVER`]: Depth 0 PROPFINDs get `context(url)`, the Depth 1
+/// PROPFIND of the home gets `home`. Returns the result and the number of requests.
+fn run(context: impl Fn(&str) -> String, home: &str) -> (Result<Discovery>, usize) {
+    let session = Session::new(Config::new(SERVER, Credentials::basic("a", "b")));
+    let Ok(session) = session else {
+        return (Err(Error::new(ErrorKind::InvalidInput, "config")), 0);
+    };
+    let mut op = session.discover(Service::CalDav);
+    let mut requests = 0;
+    loop {
+        match op.poll() {
+            Poll::Send(request) => {
+                requests += 1;
+                let depth_one = request
+                    .headers
+                    .iter()
+                    .any(|(n, v)| n == "Depth" && v == "1");
+                let body = if depth_one {
+                    home.to_owned()
+                } else {
+                    context(&request.url)
+                };
+                op.handle_response(request.id, HttpResponse::new(207, body));
+            }
+            Poll::Wait => {
+                return (Err(Error::new(ErrorKind::Protocol, "waits")), requests);
+            }
+            Poll::Done(result) => return (result, requests),
+        }
+    }
+}
+
+fn context_with_homes(homes: &[String]) -> impl Fn(&str) -> String {
+    let hrefs: String = homes.iter().map(|h| format!("<href>{h}</href>")).collect();
+    move |url: &str| {
+        format!(
+            r#"<multistatus xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><response><href>{url}</href><propstat><prop><C:calendar-home-set>{hrefs}</C:calendar-home-set></prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>"#
+        )
+    }
+}
+
+fn listing(hrefs: impl Iterator<Item = String>) -> String {
+    let mut body =
+        String::from(r#"<multistatus xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">"#);
+    for h in hrefs {
+        body.push_str(&format!(
+            "<response><href>{h}</href><propstat><prop><resourcetype><collection/><C:calendar/></resourcetype></prop><status>HTTP/1.1 200 OK</status></propstat></response>"
+        ));
+    }
+    body.push_str("</multistatus>");
+    body
+}
+
+#[test]
+fn collections_are_unique_by_normalised_url() {
+    // 3,000 calendars, each listed three times in the forms servers mix up: a trailing
+    // slash, an escaped `@`, an absolute URL with the default port and an upper-case host
+    let hrefs = (0..3000).flat_map(|i| {
+        [
+            format!("/dav/home/a@b-{i}/"),
+            format!("/dav/home/a%40b-{i}"),
+            format!("https://DAV.example.com:443/dav/home/a@b-{i}/"),
+        ]
+    });
+    let home = listing(hrefs);
+    let (result, requests) = run(context_with_homes(&["/dav/home/".into()]), &home);
+    let found = result.map(|d| d.collections.len());
+    assert_eq!(found.ok(), Some(3000));
+    assert_eq!(requests, 2);
+}
+
+#[test]
+fn bounds_collections() {
+    let homes = ["/dav/home/".to_owned()];
+    let home = listing((0..=MAX_COLLECTIONS).map(|i| format!("/dav/home/c{i}/")));
+    let err = run(context_with_homes(&homes), &home).0.err();
+    assert_eq!(
+        err.as_ref().map(Error::kind),
+        Some(ErrorKind::LimitExceeded)
+    );
+    assert!(err.is_some_and(|e| e.message().contains("MAX_COLLECTIONS")));
+    let home = listing((0..MAX_COLLECTIONS).map(|i| format!("/dav/home/c{i}/")));
+    let found = run(context_with_homes(&homes), &home).0;
+    assert_eq!(
+        found.map(|d| d.collections.len()).ok(),
+        Some(MAX_COLLECTIONS)
+    );
+}
+
+#[test]
+fn bounds_home_sets() {
+    let home = listing(std::iter::empty());
+    // 32 distinct home sets, each listed twice: 32 PROPFINDs after the context one
+    let homes: Vec<String> = (0..MAX_HOME_SETS)
+        .flat_map(|i| [format!("/dav/h{i}/"), format!("/dav/h{i}")])
+        .collect();
+    let (result, requests) = run(context_with_homes(&homes), &home);
+    assert_eq!(result.map(|d| d.calendar_home_sets.len()).ok(), Some(32));
+    assert_eq!(requests, 1 + MAX_HOME_SETS);
+    // one more distinct home set is refused before any home is asked
+    let homes: Vec<String> = (0..=MAX_HOME_SETS).map(|i| format!("/dav/h{i}/")).collect();
+    let (result, requests) = run(context_with_homes(&homes), &home);
+    let err = result.err();
+    assert_eq!(
+        err.as_ref().map(Error::kind),
+        Some(ErrorKind::LimitExceeded)
+    );
+    assert!(err.is_some_and(|e| e.message().contains("MAX_HOME_SETS")));
+    assert_eq!(requests, 1);
+}
+
+/// Runs a discovery from `server`, answering each request with `answer(url, depth)`.
+/// Returns the result and the requests as `URL (Depth n)`.
+fn run_at(
+    server: &str,
+    service: Service,
+    answer: impl Fn(&str, &str) -> HttpResponse,
+) -> (Result<Discovery>, Vec<String>) {
+    let Ok(session) = Session::new(Config::new(server, Credentials::basic("a", "b"))) else {
+        return (
+            Err(Error::new(ErrorKind::InvalidInput, "config")),
+            Vec::new(),
+        );
+    };
+    let mut op = session.discover(service);
+    let mut sent = Vec::new();
+    loop {
+        match op.poll() {
+            Poll::Send(request) => {
+                let depth = request.header("Depth").unwrap_or("-").to_owned();
+                sent.push(format!("{} (Depth {depth})", request.url));
+                let response = answer(&request.url, &depth);
+                op.handle_response(request.id, response);
+            }
+            Poll::Wait => return (Err(Error::new(ErrorKind::Protocol, "waits")), sent),
+            Poll::Done(result) => return (result, sent),
+        }
+    }
+}
+
+const ROOT: &str = "https://dav.example.com/";
+
+#[test]
+fn the_first_request_reads_a_collection_whole() {
+    for p in &COLLECTION_PROPS {
+        assert!(
+            CONTEXT_PROPS.contains(p),
+            "{p:?} missing from CONTEXT_PROPS"
+        );
+    }
+}
+
+/// DAViCal 1.1.12 answers 500 to a PROPFIND for `sync-token` on its DAV root (measured
+/// live): the context request is asked once more without it, and discovery goes on.
+/// A server that keeps failing is reported after that one retry.
+#[test]
+fn a_5xx_context_answer_is_asked_again_without_the_sync_token() {
+    const DAV_ROOT: &str = "http://127.0.0.1:8080/caldav.php/";
+    const HOME: &str = "http://127.0.0.1:8080/caldav.php/alice/";
+    let run = |always_fail: bool| {
+        let session =
+            Session::new(Config::new(DAV_ROOT, Credentials::basic("a", "b"))).expect("config");
+        let mut op = session.discover(Service::Both);
+        let mut sent = Vec::new();
+        loop {
+            match op.poll() {
+                Poll::Send(request) => {
+                    let depth = request.header("Depth").unwrap_or("-").to_owned();
+                    let token = request.body_text().unwrap_or("").contains("sync-token");
+                    sent.push(format!(
+                        "{} (Depth {depth}){}",
+                        request.url,
+                        if token { " sync-token" } else { "" }
+                    ));
+                    let response = match (request.url.as_str(), depth.as_str()) {
+                        (DAV_ROOT, _) if token || always_fail => {
+                            HttpResponse::new(500, "DAViCal Fatal Error")
+                        }
+                        (DAV_ROOT, _) => HttpResponse::new(
+                            207,
+                            "<multistatus xmlns=\"DAV:\"><response><href>/caldav.php/</href>\
+                             <propstat><prop><current-user-principal><href>/caldav.php/alice/\
+                             </href></current-user-principal></prop><status>HTTP/1.1 200 OK\
+                             </status></propstat></response></multistatus>",
+                        ),
+                        (HOME, "0") => HttpResponse::new(
+                            207,
+                            "<multistatus xmlns=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\" \
+                             xmlns:R=\"urn:ietf:params:xml:ns:carddav\"><response>\
+                             <href>/caldav.php/alice/</href><propstat><prop>\
+                             <C:calendar-home-set><href>/caldav.php/alice/</href>\
+                             </C:calendar-home-set><R:addressbook-home-set>\
+                             <href>/caldav.php/alice/</href></R:addressbook-home-set></prop>\
+                             <status>HTTP/1.1 200 OK</status></propstat></response></multistatus>",
+                        ),
+                        _ => HttpResponse::new(
+                            207,
+                            "<multistatus xmlns=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\">\
+                             <response><href>/caldav.php/alice/calendar/</href><propstat><prop>\
+                             <resourcetype><collection/><C:calendar/></resourcetype>\
+                             <sync-token>data:,1</sync-token></prop>\
+                             <status>HTTP/1.1 200 OK</status></propstat></response></multistatus>",
+                        ),
+                    };
+                    op.handle_response(request.id, response);
+                }
+                Poll::Wait => panic!("waits"),
+                Poll::Done(result) => return (result, sent),
+            }
+        }
+    };
+    let (result, sent) = run(false);
+    let found = result.expect("discovery after the retry");
+    assert_eq!(found.principal.as_deref(), Some(HOME));
+    assert_eq!(
+        found
+            .calendars()
+            .map(|c| c.url.as_str())
+            .collect::<Vec<_>>(),
+        ["http://127.0.0.1:8080/caldav.php/alice/calendar/"]
+    );
+    assert_eq!(
+        sent,
+        [
+            "http://127.0.0.1:8080/caldav.php/ (Depth 0) sync-token",
+            "http://127.0.0.1:8080/caldav.php/ (Depth 0)",
+            "http://127.0.0.1:8080/caldav.php/alice/ (Depth 0)",
+            "http://127.0.0.1:8080/caldav.php/alice/ (Depth 1) sync-token",
+        ]
+    );
+    let (result, sent) = run(true);
+    let err = result.expect_err("a server that keeps failing");
+    assert_eq!(err.kind(), ErrorKind::Http);
+    assert_eq!(err.status(), Some(500));
+    assert_eq!(sent.len(), 2, "{sent:?}");
+}
+
+#[test]
+fn unauthorized_at_the_root_ends_discovery_without_the_well_known() {
+    let (result, sent) = run_at(ROOT, Service::Both, |_, _| HttpResponse::new(401, ""));
+    assert_eq!(
+        result.err().map(|e| e.kind()),
+        Some(ErrorKind::Unauthorized)
+    );
+    assert_eq!(sent, ["https://dav.example.com/ (Depth 0)"]);
+}
+
+#[test]
+fn both_services_share_the_root_the_principal_and_the_home() {
+    let (result, sent) = run_at(ROOT, Service::Both, |url, depth| {
+        let body = match (url, depth) {
+            ("https://dav.example.com/", _) => {
+                "<multistatus xmlns=\"DAV:\"><response><href>/</href><propstat><prop>\
+                 <current-user-principal><href>/p/</href></current-user-principal>\
+                 </prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>"
+            }
+            (_, "0") => {
+                "<multistatus xmlns=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\" \
+                 xmlns:R=\"urn:ietf:params:xml:ns:carddav\"><response><href>/p/</href>\
+                 <propstat><prop><C:calendar-home-set><href>/h/</href></C:calendar-home-set>\
+                 <R:addressbook-home-set><href>/h/</href></R:addressbook-home-set></prop>\
+                 <status>HTTP/1.1 200 OK</status></propstat></response></multistatus>"
+            }
+            _ => "<multistatus xmlns=\"DAV:\"/>",
+        };
+        HttpResponse::new(207, body)
+    });
+    let found = result.ok();
+    assert_eq!(
+        found.as_ref().map(|d| d.addressbook_home_sets.clone()),
+        Some(vec!["https://dav.example.com/h/".to_owned()])
+    );
+    assert_eq!(
+        sent,
+        [
+            "https://dav.example.com/ (Depth 0)",
+            "https://dav.example.com/p/ (Depth 0)",
+            "https://dav.example.com/h/ (Depth 1)",
+        ]
+    );
+}
+
+#[test]
+fn scheduling_comes_with_the_principal_propfind() {
+    // SabreDAV's shape: the root names the principal, the principal its home set and
+    // the RFC 6638 properties, with `calendar-auto-schedule` in its DAV header.
+    let (result, sent) = run_at(ROOT, Service::CalDav, |url, depth| match (url, depth) {
+        ("https://dav.example.com/", _) => HttpResponse::new(
+            207,
+            "<multistatus xmlns=\"DAV:\"><response><href>/</href><propstat><prop>\
+             <current-user-principal><href>/p/alice/</href></current-user-principal>\
+             </prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>",
+        )
+        .with_header("DAV", "1, 3, extended-mkcol"),
+        (_, "0") => HttpResponse::new(
+            207,
+            "<multistatus xmlns=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\">\
+             <response><href>/p/alice/</href><propstat><prop>\
+             <C:calendar-home-set><href>/cal/alice/</href></C:calendar-home-set>\
+             <C:calendar-user-address-set><href>mailto:alice@example.com</href>\
+             <href>/p/alice/</href></C:calendar-user-address-set>\
+             <C:schedule-inbox-URL><href>/cal/alice/inbox/</href></C:schedule-inbox-URL>\
+             <C:schedule-outbox-URL><href>/cal/alice/outbox/</href></C:schedule-outbox-URL>\
+             </prop><status>HTTP/1.1 200 OK</status></propstat>\
+             <propstat><prop><C:schedule-default-calendar-URL/></prop>\
+             <status>HTTP/1.1 404 Not Found</status></propstat></response></multistatus>",
+        )
+        .with_header("DAV", "1, 3, calendar-access, calendar-auto-schedule"),
+        _ => HttpResponse::new(207, "<multistatus xmlns=\"DAV:\"/>"),
+    });
+    let s = result.map(|d| d.scheduling).ok();
+    assert_eq!(
+        s,
+        Some(crate::Scheduling {
+            user_addresses: vec!["mailto:alice@example.com".into(), "/p/alice/".into()],
+            preferred_address: None,
+            inbox_url: Some("https://dav.example.com/cal/alice/inbox/".into()),
+            outbox_url: Some("https://dav.example.com/cal/alice/outbox/".into()),
+            default_calendar_url: None,
+            auto_schedule: Some(true),
+        })
+    );
+    assert_eq!(sent.len(), 3, "no request added: {sent:?}");
+}
+
+#[test]
+fn address_books_only_ask_no_scheduling() {
+    // the root is an address book that also (oddly) reports an outbox
+    let (result, _) = run_at(ROOT, Service::CardDav, |_, _| {
+        HttpResponse::new(
+            207,
+            "<multistatus xmlns=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\" \
+             xmlns:R=\"urn:ietf:params:xml:ns:carddav\"><response><href>/</href>\
+             <propstat><prop><resourcetype><collection/><R:addressbook/></resourcetype>\
+             <C:schedule-outbox-URL><href>/o/</href></C:schedule-outbox-URL></prop>\
+             <status>HTTP/1.1 200 OK</status></propstat></response></multistatus>",
+        )
+        .with_header("DAV", "1, calendar-auto-schedule")
+    });
+    let found = result.ok();
+    assert_eq!(found.as_ref().map(|d| d.collections.len()), Some(1));
+    assert_eq!(found.map(|d| d.scheduling.is_empty()), Some(true));
+}
+
+#[test]
+fn a_failing_root_asks_each_well_known_uri_once() {
+    let (result, sent) = run_at(ROOT, Service::Both, |url, depth| match (url, depth) {
+        ("https://dav.example.com/", _) => HttpResponse::new(405, ""),
+        (url, "0") if url.contains(".well-known") => HttpResponse::new(
+            207,
+            format!(
+                "<multistatus xmlns=\"DAV:\"><response><href>{url}</href><propstat><prop>\
+                 <current-user-principal><href>/p/</href></current-user-principal></prop>\
+                 <status>HTTP/1.1 200 OK</status></propstat></response></multistatus>"
+            ),
+        ),
+        (_, "0") => HttpResponse::new(404, ""),
+        _ => HttpResponse::new(207, "<multistatus xmlns=\"DAV:\"/>"),
+    });
+    // The principal names no home set (404), so it is the home of both services.
+    let found = result.ok();
+    assert_eq!(
+        found.as_ref().and_then(|d| d.principal.clone()).as_deref(),
+        Some("https://dav.example.com/p/")
+    );
+    assert_eq!(
+        sent,
+        [
+            "https://dav.example.com/ (Depth 0)",
+            "https://dav.example.com/.well-known/caldav (Depth 0)",
+            "https://dav.example.com/.well-known/carddav (Depth 0)",
+            "https://dav.example.com/p/ (Depth 0)",
+            "https://dav.example.com/p/ (Depth 1)",
+        ]
+    );
+}
