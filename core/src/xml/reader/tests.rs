@@ -1,0 +1,243 @@
+//! The reader against small documents: names and namespaces, text and references, bad
+//! documents, and every bound.
+
+use super::*;
+
+fn names(xml: &str) -> Result<Vec<String>> {
+    let mut r = Reader::new(xml);
+    let mut out = Vec::new();
+    while let Some(ev) = r.next()? {
+        match ev {
+            Event::Start(t) => out.push(format!("<{{{}}}{}", t.ns, t.local)),
+            Event::End => out.push(">".into()),
+            Event::Text(t) => out.push(format!("'{t}'")),
+        }
+    }
+    Ok(out)
+}
+
+/// The text of `<a>{raw}</a>` as the reader gives it (one event).
+fn text_of(raw: &str) -> Result<String> {
+    let xml = format!("<a>{raw}</a>");
+    let mut r = Reader::new(&xml);
+    let mut out = String::new();
+    while let Some(ev) = r.next()? {
+        if let Event::Text(t) = ev {
+            out.push_str(&t);
+        }
+    }
+    Ok(out)
+}
+
+#[test]
+fn text_references_resolve_as_unescape_does() -> Result<()> {
+    for raw in [
+        "a &lt;b&gt; &amp; &quot;c&apos;",
+        "line&#13;&#10;next&#x41;",
+        "AT&T & co &bogus; &#xZZ;",
+        "&#1114112;",
+        "&&lt;&",
+        "&#x10FFFF;&#1114111;",
+        "&#0000000065;",
+        "&#000000065;",
+        "&am&amp;p;",
+        "&lt",
+        "trailing &",
+        "&;",
+        "\u{e9}t\u{e9} &#233; \u{1F600}&#x1F600;",
+    ] {
+        assert_eq!(text_of(raw)?, unescape(raw), "{raw:?}");
+    }
+    Ok(())
+}
+
+#[test]
+fn every_stop_byte_is_seen_at_every_offset() {
+    // The word-at-a-time scan must stop at each byte it is meant to, wherever it falls.
+    for offset in 0..24 {
+        let pad = "x".repeat(offset);
+        assert_eq!(
+            text_of(&format!("{pad}&amp;{pad}")).ok(),
+            Some(format!("{pad}&{pad}"))
+        );
+        for bad in ["\u{1}", "]]>", "\u{FFFE}", "\u{FFFF}", "\u{1F}"] {
+            let err = text_of(&format!("{pad}{bad}{pad}")).err();
+            assert_eq!(
+                err.map(|e| e.kind()),
+                Some(ErrorKind::Xml),
+                "{offset} {bad:?}"
+            );
+        }
+        for fine in ["\t", "\n", "\r", "]]", "\u{EF}\u{FFFD}\u{FEFF}", "\u{7F}"] {
+            let text = format!("{pad}{fine}{pad}");
+            assert_eq!(text_of(&text).ok(), Some(text.clone()), "{offset} {fine:?}");
+        }
+    }
+}
+
+#[test]
+fn resolves_prefixes_and_defaults() -> Result<()> {
+    let got = names(r#"<a:x xmlns:a="DAV:"><y xmlns="urn:c"><a:z/></y></a:x>"#)?;
+    assert_eq!(got, ["<{DAV:}x", "<{urn:c}y", "<{DAV:}z", ">", ">", ">"]);
+    Ok(())
+}
+
+#[test]
+fn inner_declarations_shadow_outer() -> Result<()> {
+    let got = names(r#"<d:a xmlns:d="DAV:"><d:b xmlns:d="urn:other"/><d:c/></d:a>"#)?;
+    assert_eq!(
+        got,
+        ["<{DAV:}a", "<{urn:other}b", ">", "<{DAV:}c", ">", ">"]
+    );
+    Ok(())
+}
+
+#[test]
+fn cdata_and_entities() -> Result<()> {
+    let got = names("<a>x &amp; <![CDATA[<raw> & stuff]]></a>")?;
+    assert_eq!(got, ["<{}a", "'x & '", "'<raw> & stuff'", ">"]);
+    Ok(())
+}
+
+#[test]
+fn rejects_bad_documents() {
+    for bad in [
+        "<a><b></a>",
+        "<a>",
+        "",
+        "<a/><b/>",
+        "<x:a/>",
+        "<a>text</a>trailing",
+        "<a attr='1' <b/>",
+    ] {
+        let err = names(bad).err();
+        assert_eq!(err.map(|e| e.kind()), Some(ErrorKind::Xml), "{bad:?}");
+    }
+}
+
+#[test]
+fn bounds_depth() {
+    let deep = "<a>".repeat(MAX_DEPTH + 1) + &"</a>".repeat(MAX_DEPTH + 1);
+    let err = names(&deep).err();
+    assert!(err.is_some_and(|e| e.message().contains("xml::MAX_DEPTH")));
+    let ok = "<a>".repeat(MAX_DEPTH) + &"</a>".repeat(MAX_DEPTH);
+    assert!(names(&ok).is_ok());
+}
+
+/// Reads every event with these limits; the error message on failure.
+fn read_all(xml: &str, limits: Limits) -> std::result::Result<usize, String> {
+    let mut r = Reader::with_limits(xml, limits);
+    let mut events = 0;
+    loop {
+        match r.next() {
+            Ok(Some(_)) => events += 1,
+            Ok(None) => return Ok(events),
+            Err(e) => {
+                assert_eq!(e.kind(), ErrorKind::LimitExceeded);
+                return Err(e.message().to_owned());
+            }
+        }
+    }
+}
+
+fn small() -> Limits {
+    Limits {
+        depth: 8,
+        elements: 10,
+        text_bytes: 16,
+        attributes: 2,
+        namespace_declarations: 2,
+    }
+}
+
+#[test]
+fn bounds_element_count() {
+    // the root and nine children: ten elements, twenty events
+    let ten = format!("<r>{}</r>", "<a/>".repeat(9));
+    assert_eq!(read_all(&ten, small()), Ok(20));
+    let eleven = format!("<r>{}</r>", "<a/>".repeat(10));
+    let err = read_all(&eleven, small()).err();
+    assert!(err.is_some_and(|m| m.contains("xml::MAX_ELEMENTS")));
+}
+
+#[test]
+fn bounds_text_per_element_across_pieces() {
+    // 16 bytes in four pieces (text, CDATA, text after a comment) is the limit ...
+    assert!(read_all("<r>abcd<![CDATA[efgh]]>ijkl<!--c-->mnop</r>", small()).is_ok());
+    // ... one more byte is past it, however it is split
+    let err = read_all("<r>abcd<![CDATA[efgh]]>ijkl<!--c-->mnopq</r>", small()).err();
+    assert!(err.is_some_and(|m| m.contains("xml::MAX_TEXT_BYTES")));
+    // text is counted per element: each child has its own budget
+    let per_child = format!("<r>{}</r>", "<a>0123456789abcdef</a>".repeat(4));
+    assert!(read_all(&per_child, small()).is_ok());
+    let err = read_all(r#"<r a="0123456789abcdefg"/>"#, small()).err();
+    assert!(err.is_some_and(|m| m.contains("xml::MAX_TEXT_BYTES")));
+}
+
+#[test]
+fn bounds_attributes_and_declarations_per_element() {
+    assert!(read_all(r#"<r a="1" b="2" xmlns="DAV:" xmlns:x="x"/>"#, small()).is_ok());
+    let err = read_all(r#"<r a="1" b="2" c="3"/>"#, small()).err();
+    assert!(err.is_some_and(|m| m.contains("xml::MAX_ATTRIBUTES")));
+    let err = read_all(r#"<r xmlns="DAV:" xmlns:x="x" xmlns:y="y"/>"#, small()).err();
+    assert!(err.is_some_and(|m| m.contains("xml::MAX_NAMESPACE_DECLARATIONS")));
+    // declarations are counted per element, not per document
+    let nested = r#"<r xmlns:a="1" xmlns:b="2"><s xmlns:c="3" xmlns:d="4"><a:t/></s></r>"#;
+    assert_eq!(read_all(nested, small()), Ok(6));
+}
+
+#[test]
+fn closed_scopes_leave_no_bindings() -> Result<()> {
+    // 1,000 siblings, each declaring 3 prefixes of its own: none stays bound after its close
+    let mut xml = String::from("<r>");
+    for i in 0..1000 {
+        xml.push_str(&format!(
+            r#"<e xmlns:a{i}="1" xmlns:b{i}="2" xmlns:c{i}="3"/>"#
+        ));
+    }
+    xml.push_str("</r>");
+    let mut r = Reader::new(&xml);
+    let mut most = 0;
+    while r.next()?.is_some() {
+        most = most.max(r.bindings.len());
+    }
+    assert_eq!(most, 3);
+    assert!(r.bindings.is_empty() && r.declared.is_empty());
+    Ok(())
+}
+
+#[test]
+fn prefix_bindings_unwind_on_close() -> Result<()> {
+    // p is bound three times on the way down; each close restores the outer binding
+    let xml = r#"<p:a xmlns:p="u1"><p:b xmlns:p="u2"><p:c xmlns:p="u3"/><p:d/></p:b><p:e/></p:a>"#;
+    let got = names(xml)?;
+    assert_eq!(
+        got,
+        [
+            "<{u1}a", "<{u2}b", "<{u3}c", ">", "<{u2}d", ">", ">", "<{u1}e", ">", ">"
+        ]
+    );
+    // a prefix declared only inside a closed element is no longer bound
+    let err = names(r#"<r><a xmlns:q="u"/><q:b/></r>"#).err();
+    assert_eq!(err.map(|e| e.kind()), Some(ErrorKind::Xml));
+    Ok(())
+}
+
+#[test]
+fn innermost_of_many_bindings_wins() -> Result<()> {
+    // 64 prefixes on each of 100 nested levels (6,400 bindings in scope): every lookup is
+    // one map access, and the innermost binding wins
+    let mut xml = String::new();
+    for level in 0..100 {
+        xml.push_str("<e");
+        for p in 0..MAX_NAMESPACE_DECLARATIONS {
+            xml.push_str(&format!(r#" xmlns:p{p}="urn:{level}:{p}""#));
+        }
+        xml.push('>');
+    }
+    xml.push_str("<p0:leaf/>");
+    xml.push_str(&"</e>".repeat(100));
+    let got = names(&xml)?;
+    assert_eq!(got.get(100).map(String::as_str), Some("<{urn:99:0}leaf"));
+    Ok(())
+}
