@@ -194,7 +194,7 @@ impl WriteQueue {
 
 #[uniffi::export]
 impl DavClient {
-    /// Sends the queue ([`WriteQueue::begin_flush`] first, and store its JSON): entries the
+    /// Sends the queue (`WriteQueue::begin_flush` first, and store its JSON): entries the
     /// server confirmed leave it, conflicts are resolved by policy or kept with both versions.
     /// The queue object is updated in place (edits made while the flush ran are kept, rebased);
     /// the result is the core's `FlushResult` JSON: `outcomes` (one per entry finished:
