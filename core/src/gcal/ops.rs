@@ -230,7 +230,8 @@ fn api_url(session: &Session, path: &str) -> Result<Url> {
     session.url(path)
 }
 
-fn json_reply(reply: &Reply) -> Result<Value> {
+/// The JSON body of a successful Calendar API answer; any other status is the API's error.
+pub(super) fn json_reply(reply: &Reply) -> Result<Value> {
     if !reply.response.is_success() {
         return Err(super::api_error(reply.url.as_str(), &reply.response));
     }

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::events::{event_to_ical, event_url};
+use super::ops::json_reply;
 use crate::client::{DavClient, TokenProvider};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Machine, Reply, Spec, impl_operation};
@@ -183,21 +184,8 @@ fn patch_spec(
         .body("application/json", body.into_bytes()))
 }
 
-fn json_of(reply: &Reply) -> Result<Value> {
-    if !reply.response.is_success() {
-        return Err(super::api_error(reply.url.as_str(), &reply.response));
-    }
-    serde_json::from_slice(&reply.response.body).map_err(|e| {
-        Error::new(
-            ErrorKind::Protocol,
-            format!("Calendar API: unreadable JSON answer: {e}"),
-        )
-        .with_url(reply.url.as_str())
-    })
-}
-
 fn written(calendar_id: &str, reply: &Reply) -> Result<WriteResult> {
-    let event = json_of(reply)?;
+    let event = json_reply(reply)?;
     let id = event.get("id").and_then(Value::as_str).ok_or_else(|| {
         Error::new(
             ErrorKind::Protocol,
@@ -306,7 +294,7 @@ impl Session {
         };
         let asked: Vec<String> = calendars.iter().map(|c| c.trim().to_owned()).collect();
         SingleExchange::new(self.ctx.clone(), spec, move |reply| {
-            let v = json_of(&reply)?;
+            let v = json_reply(&reply)?;
             read_free_busy(&v, &asked, window).map_err(|e| e.with_url(reply.url.as_str()))
         })
     }
@@ -489,7 +477,7 @@ impl GcalRespond {
     }
 
     fn on_read(&mut self, reply: &Reply) -> Result<()> {
-        let event = json_of(reply)?;
+        let event = json_reply(reply)?;
         let etag = event
             .get("etag")
             .and_then(Value::as_str)
