@@ -1,0 +1,461 @@
+//! events.list with paging, and incremental sync from a stored `syncToken` with 410 handled by
+//! a full resync ([`GcalSync`], [`Session::gcal_sync`]): the operation, its state, the reply
+//! dispatch, the events read from pages and events.get of pending members, and the result.
+//! Joining recurring series is in `series.rs`.
+
+mod series;
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use serde_json::Value;
+use url::Url;
+
+use super::{EventsPage, EventsQuery, Paging, api_url, json_reply};
+use crate::error::{Error, ErrorKind, Result};
+use crate::exchange::{Machine, Reply, Spec, impl_operation};
+use crate::gcal::events::{event_to_ical, event_url, is_cancelled};
+use crate::href;
+use crate::href::encode_segment;
+use crate::http::Method;
+use crate::model::{Change, DavObject, MemberProblem, SyncMethod, SyncResult, SyncState};
+use crate::session::Session;
+
+/// Full or incremental events sync; create it with [`Session::gcal_sync`].
+///
+/// Unless the query asks for `singleEvents`, a recurring series is one object keyed by its
+/// master's URL ([`series_to_ical`](crate::gcal::series_to_ical)): its exceptions are
+/// joined to it, and an incremental sync that brings a changed master or exception fetches
+/// that series whole (events.get of the master when its UID is unknown, then events.list by
+/// `iCalUID`) and delivers the series' object as a change. A series that cannot be fetched is
+/// a problem and stays pending.
+///
+/// A repeated page token ([`ErrorKind::Protocol`]) or more than
+/// [`Limits::max_sync_pages`](crate::Limits::max_sync_pages) pages
+/// ([`ErrorKind::LimitExceeded`]) fail it with no new state.
+///
+/// An event that cannot be read (no `id`, an unreadable time, anything
+/// [`event_to_ical`] refuses) does not fail the sync: it is reported in
+/// [`SyncResult::problems`] (kind `Protocol` or `ICalendar`, its event URL, or the calendar's
+/// events URL when it has no id), the rest is delivered and the state advances. Such an event is
+/// reported, not retried: the Calendar API would return the same JSON again, so fetching it
+/// once more cannot help, and it is not kept in [`SyncState::pending`]. The state keeps the
+/// ETag the app last received for it, if any, so it is never reported as deleted.
+///
+/// Members the app marked with [`SyncState::mark_pending`] are fetched again (events.get on
+/// their URL) when the listing does not mention them, and delivered as additions or, after a
+/// 404/410 or a cancelled event, deletions. One that cannot be fetched for another reason is a
+/// problem and stays pending (a rate limit included: the next sync asks again); a 401 or a
+/// transport failure fails the sync.
+pub struct GcalSync {
+    m: Machine<Tag, SyncResult>,
+    calendar_id: String,
+    query: EventsQuery,
+    events_url: Option<Url>,
+    old: SyncState,
+    token: Option<String>,
+    token_was_reset: bool,
+    paging: Paging,
+    /// Event URL -> what this sync learnt of it, latest wins.
+    seen: BTreeMap<String, Seen>,
+    /// Events without an id, which no URL names.
+    unnamed: Vec<MemberProblem>,
+    /// The last page's `nextSyncToken`, once the listing is complete.
+    next_sync_token: Option<String>,
+    /// events.get requests for pending members still in flight.
+    fetching: usize,
+    /// `singleEvents` is not true: each exception of a recurring series is joined to its
+    /// series' object instead of being an object of its own.
+    series_mode: bool,
+    /// Recurring masters this sync saw, by event id.
+    masters: BTreeMap<String, Value>,
+    /// Exceptions this sync saw, by series id and then exception id.
+    exceptions: BTreeMap<String, BTreeMap<String, Value>>,
+    /// Series whose whole set (master and exceptions) is being fetched.
+    series_fetching: usize,
+    /// Series that could not be fetched whole (reported as problems, left pending).
+    series_failed: HashSet<String>,
+    /// Whether the series were joined (the step after the listing and pending fetches).
+    joined: bool,
+}
+
+#[derive(Debug)]
+enum Tag {
+    Page,
+    /// A pending member (its URL as the state stores it).
+    Pending(String),
+    /// events.get of a series' master whose exceptions changed (series id).
+    Master(String),
+    /// events.list by `iCalUID`: a series' master and all its exceptions (series id, UID,
+    /// pages fetched so far).
+    Series(String, String, usize),
+}
+
+#[derive(Clone, Debug)]
+enum Seen {
+    Present(DavObject),
+    Gone,
+    /// Unreadable: reported, not retried.
+    Unreadable(MemberProblem),
+    /// Pending and not fetched this time: reported, still pending.
+    Owed(MemberProblem),
+}
+
+impl Session {
+    /// Synchronises one Google calendar through the Calendar API from a stored state (use
+    /// [`SyncState::new`] with any URL, or empty, the first time). The same `query` must be
+    /// given on every sync of this state. A token Google no longer accepts (410) restarts a
+    /// full sync whose changes are complete relative to the stored state
+    /// (`token_was_reset`). See [`GcalSync`] for events that cannot be read.
+    pub fn gcal_sync(&self, calendar_id: &str, query: EventsQuery, state: SyncState) -> GcalSync {
+        let series_mode = query.single_events != Some(true);
+        let mut op = GcalSync {
+            m: Machine::new(self.ctx.clone()),
+            calendar_id: calendar_id.to_owned(),
+            query,
+            events_url: None,
+            old: state,
+            token: None,
+            token_was_reset: false,
+            paging: Paging::new(self.ctx.limits.max_sync_pages),
+            seen: BTreeMap::new(),
+            unnamed: Vec::new(),
+            next_sync_token: None,
+            fetching: 0,
+            series_mode,
+            masters: BTreeMap::new(),
+            exceptions: BTreeMap::new(),
+            series_fetching: 0,
+            series_failed: HashSet::new(),
+            joined: false,
+        };
+        let path = format!("calendars/{}/events", encode_segment(calendar_id));
+        match api_url(self, &path) {
+            Ok(url) => op.events_url = Some(url),
+            Err(e) => {
+                op.m.fail(e);
+                return op;
+            }
+        }
+        op.token = op.old.sync_token.clone().filter(|t| !t.is_empty());
+        if let Err(e) = op.query.check(op.token.is_some()) {
+            op.m.fail(e);
+            return op;
+        }
+        op.request(None);
+        op
+    }
+}
+
+impl GcalSync {
+    /// The state this sync started from, as it was given (for running it again after it
+    /// failed, without having kept a copy). After a sync that finished it holds no ETags.
+    pub fn into_state(self) -> SyncState {
+        self.old
+    }
+
+    fn request(&mut self, page_token: Option<&str>) {
+        let Some(mut url) = self.events_url.clone() else {
+            return self
+                .m
+                .fail(Error::new(ErrorKind::Protocol, "no events URL"));
+        };
+        self.query
+            .apply(&mut url, self.token.as_deref(), page_token);
+        self.m.x.send(Tag::Page, Spec::new(Method::Get, url));
+    }
+
+    fn on_reply(&mut self, tag: Tag, reply: Result<Reply>) {
+        let reply = match reply {
+            Ok(r) => r,
+            Err(e) => return self.m.fail(e),
+        };
+        match tag {
+            Tag::Page => self.on_page(reply),
+            Tag::Pending(url) => {
+                self.fetching = self.fetching.saturating_sub(1);
+                if let Err(e) = self.on_pending(url, &reply) {
+                    return self.m.fail(e);
+                }
+                if self.fetching == 0 {
+                    self.after_fetches();
+                }
+            }
+            Tag::Master(id) => {
+                if let Err(e) = self.on_master(id, &reply) {
+                    return self.m.fail(e);
+                }
+                self.series_answered();
+            }
+            Tag::Series(id, uid, pages) => match self.on_series(id, uid, pages, &reply) {
+                Ok(true) => {}
+                Ok(false) => self.series_answered(),
+                Err(e) => self.m.fail(e),
+            },
+        }
+    }
+
+    fn on_page(&mut self, reply: Reply) {
+        if reply.response.status == 410 && self.token.is_some() && !self.token_was_reset {
+            let e = crate::gcal::api_error(reply.url.as_str(), &reply.response);
+            if e.kind() == ErrorKind::InvalidSyncToken {
+                // Full resync; deletions are then computed against the stored state.
+                self.token = None;
+                self.token_was_reset = true;
+                self.seen.clear();
+                self.unnamed.clear();
+                self.masters.clear();
+                self.exceptions.clear();
+                // A new listing: its page tokens owe nothing to the abandoned one's.
+                self.paging.restart();
+                return self.request(None);
+            }
+        }
+        let page = match json_reply(&reply).and_then(|v| {
+            serde_json::from_value::<EventsPage>(v).map_err(|e| {
+                Error::new(
+                    ErrorKind::Protocol,
+                    format!("Calendar API: bad events page: {e}"),
+                )
+            })
+        }) {
+            Ok(p) => p,
+            Err(e) => return self.m.fail(e),
+        };
+        for item in &page.items {
+            self.take(item);
+        }
+        match page.next_page_token {
+            Some(next) => match self.paging.follow("events.list", &next) {
+                Ok(()) => self.request(Some(&next)),
+                Err(e) => self.m.fail(e.with_url(reply.url.as_str())),
+            },
+            None => {
+                self.next_sync_token = page.next_sync_token;
+                self.fetch_pending();
+            }
+        }
+    }
+
+    /// Records one event of a page (or of an events.get); an unreadable one becomes a problem.
+    fn take(&mut self, item: &Value) {
+        let Some(id) = item
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|id| !id.is_empty())
+        else {
+            let url = self
+                .events_url
+                .as_ref()
+                .map(Url::to_string)
+                .unwrap_or_default();
+            self.unnamed.push(MemberProblem {
+                url,
+                kind: ErrorKind::Protocol,
+                status: None,
+                message: "Calendar API: an event without an id (it cannot be named or stored)"
+                    .to_owned(),
+            });
+            return;
+        };
+        let url = event_url(&self.calendar_id, id);
+        let cancelled = is_cancelled(item);
+        let series = item
+            .get("recurringEventId")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty());
+        if self.series_mode {
+            if let Some(series) = series {
+                // Joined to its series' object once the listing is complete.
+                self.exceptions
+                    .entry(series.to_owned())
+                    .or_default()
+                    .insert(id.to_owned(), item.clone());
+                return;
+            }
+            if !cancelled && item.get("recurrence").is_some_and(Value::is_array) {
+                self.masters.insert(id.to_owned(), item.clone());
+            }
+        }
+        let exception = series.is_some();
+        if cancelled && !exception {
+            self.seen.insert(url, Seen::Gone);
+            return;
+        }
+        // A cancelled exception of a live series stays an object: an override with
+        // STATUS:CANCELLED, so the instance disappears without touching the series.
+        let seen = match event_to_ical(item) {
+            Ok(ical) => Seen::Present(DavObject {
+                url: url.clone(),
+                etag: item.get("etag").and_then(Value::as_str).map(str::to_owned),
+                data: Some(ical),
+                json: Some(item.to_string()),
+            }),
+            Err(e) => Seen::Unreadable(MemberProblem {
+                url: url.clone(),
+                kind: e.kind(),
+                status: None,
+                message: e.message().to_owned(),
+            }),
+        };
+        self.seen.insert(url, seen);
+    }
+
+    /// After an incremental listing: events.get for each pending member it did not mention
+    /// (a full listing mentions every event there is).
+    fn fetch_pending(&mut self) {
+        if self.token.is_some() {
+            let seen: HashSet<String> = self.seen.keys().map(|k| href::normalize(k)).collect();
+            let wanted: Vec<String> = self
+                .old
+                .pending
+                .iter()
+                .filter(|p| !seen.contains(&href::normalize(p)))
+                .cloned()
+                .collect();
+            for original in wanted {
+                match Url::parse(&original) {
+                    Ok(url) => {
+                        self.fetching += 1;
+                        self.m
+                            .x
+                            .send(Tag::Pending(original), Spec::new(Method::Get, url));
+                    }
+                    Err(e) => {
+                        let problem = MemberProblem {
+                            url: original.clone(),
+                            kind: ErrorKind::InvalidInput,
+                            status: None,
+                            message: format!("a pending member's URL is not valid: {e}"),
+                        };
+                        // Never fetchable: reported once and dropped.
+                        self.seen.insert(original, Seen::Unreadable(problem));
+                    }
+                }
+            }
+        }
+        if self.fetching == 0 {
+            self.after_fetches();
+        }
+    }
+
+    fn on_pending(&mut self, original: String, reply: &Reply) -> Result<()> {
+        let status = reply.response.status;
+        if status == 404 || status == 410 {
+            self.seen.insert(original, Seen::Gone);
+            return Ok(());
+        }
+        if !reply.response.is_success() {
+            let e = crate::gcal::api_error(reply.url.as_str(), &reply.response);
+            if e.kind() == ErrorKind::Unauthorized {
+                // The whole sync runs again after a token refresh.
+                return Err(e);
+            }
+            let problem = MemberProblem {
+                url: original.clone(),
+                kind: e.kind(),
+                status: Some(status),
+                message: e.message().to_owned(),
+            };
+            self.seen.insert(original, Seen::Owed(problem));
+            return Ok(());
+        }
+        match json_reply(reply) {
+            Ok(event) => self.take(&event),
+            Err(e) => {
+                let problem = MemberProblem {
+                    url: original.clone(),
+                    kind: e.kind(),
+                    status: Some(status),
+                    message: e.message().to_owned(),
+                };
+                self.seen.insert(original, Seen::Unreadable(problem));
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) {
+        let full = self.token.is_none();
+        let mut etags = std::mem::take(&mut self.old.etags);
+        let old_pending: HashSet<String> = self
+            .old
+            .pending
+            .iter()
+            .map(|p| href::normalize(p))
+            .collect();
+        let mut changes = Vec::new();
+        let mut problems = std::mem::take(&mut self.unnamed);
+        let mut pending = BTreeSet::new();
+        // Normalised URLs this sync has something to say about: none of them is "absent".
+        let mut mentioned: HashSet<String> = HashSet::new();
+        for (url, seen) in std::mem::take(&mut self.seen) {
+            let key = href::normalize(&url);
+            mentioned.insert(key.clone());
+            let was_pending = old_pending.contains(&key);
+            match seen {
+                Seen::Gone => {
+                    if etags.remove(&url).is_some() || was_pending {
+                        changes.push(Change::Deleted { url });
+                    }
+                }
+                Seen::Present(obj) => {
+                    let etag = obj.etag.clone().unwrap_or_default();
+                    match etags.insert(url, etag.clone()) {
+                        Some(old) if old == etag && !was_pending => {}
+                        Some(_) => changes.push(Change::Changed(obj)),
+                        None => changes.push(Change::Added(obj)),
+                    }
+                }
+                // The ETag the app last received (if any) stays: not a deletion.
+                Seen::Unreadable(problem) => problems.push(problem),
+                Seen::Owed(problem) => {
+                    problems.push(problem);
+                    pending.insert(url);
+                }
+            }
+        }
+        if full {
+            // A full listing is complete: whatever the state had (or still owed the app) and
+            // the listing lacks is gone.
+            let gone: Vec<String> = etags
+                .keys()
+                .chain(self.old.pending.iter())
+                .filter(|k| !mentioned.contains(&href::normalize(k)))
+                .cloned()
+                .collect::<BTreeSet<String>>()
+                .into_iter()
+                .collect();
+            for url in gone {
+                etags.remove(&url);
+                changes.push(Change::Deleted { url });
+            }
+        }
+        let collection_url = self
+            .events_url
+            .as_ref()
+            .map(Url::to_string)
+            .unwrap_or_default();
+        let state = SyncState {
+            collection_url,
+            sync_token: self.next_sync_token.take(),
+            ctag: None,
+            etags,
+            pending,
+            more: false,
+        };
+        self.m.finish(Ok(SyncResult {
+            changes,
+            state,
+            method: if full {
+                SyncMethod::EtagListing
+            } else {
+                SyncMethod::SyncCollection
+            },
+            token_was_reset: self.token_was_reset,
+            problems,
+            more: false,
+        }));
+    }
+}
+
+impl_operation!(GcalSync, SyncResult);

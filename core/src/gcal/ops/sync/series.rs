@@ -1,0 +1,327 @@
+//! Recurring series in a sync: each series a sync touched is fetched whole (events.get of its
+//! master when its UID is unknown, then events.list by `iCalUID`), then each series is joined
+//! into one object keyed by its master's URL, with an ETag that changes when any of its
+//! events does.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use url::Url;
+
+use super::super::EventsPage;
+use super::super::json_reply;
+use super::{GcalSync, Seen, Tag};
+use crate::error::{Error, ErrorKind, Result};
+use crate::exchange::{Reply, Spec};
+use crate::gcal::events::{event_to_ical, event_url, is_cancelled, series_to_ical};
+use crate::http::Method;
+use crate::model::{DavObject, MemberProblem};
+
+impl GcalSync {
+    /// After the listing and the pending members' fetches: in series mode, an incremental
+    /// sync fetches each touched series whole (its master and every exception, by `iCalUID`)
+    /// so that its object is delivered complete; then the series are joined and the sync ends.
+    pub(super) fn after_fetches(&mut self) {
+        if !self.series_mode || self.joined {
+            return self.finish();
+        }
+        self.joined = true;
+        if self.token.is_some() {
+            let touched: BTreeSet<String> = self
+                .masters
+                .keys()
+                .chain(self.exceptions.keys())
+                .cloned()
+                .collect();
+            for id in touched {
+                let master_url = event_url(&self.calendar_id, &id);
+                if matches!(self.seen.get(&master_url), Some(Seen::Gone)) {
+                    continue;
+                }
+                let uid = self
+                    .masters
+                    .get(&id)
+                    .and_then(|m| m.get("iCalUID").and_then(Value::as_str))
+                    .or_else(|| {
+                        self.exceptions.get(&id).and_then(|list| {
+                            list.values()
+                                .find_map(|e| e.get("iCalUID").and_then(Value::as_str))
+                        })
+                    })
+                    .filter(|u| !u.is_empty())
+                    .map(str::to_owned);
+                match uid {
+                    Some(uid) => self.request_series(id, uid, None, 0),
+                    None => match self.event_api_url(&id) {
+                        Some(url) => {
+                            self.series_fetching += 1;
+                            self.m.x.send(Tag::Master(id), Spec::new(Method::Get, url));
+                        }
+                        None => {
+                            self.series_failed.insert(id);
+                        }
+                    },
+                }
+            }
+        }
+        if self.series_fetching == 0 {
+            self.join_series();
+            self.finish();
+        }
+    }
+
+    /// An event's URL under the session's server URL (events.get), which is the API's own
+    /// unless the app points the session elsewhere (a proxy, a test double).
+    fn event_api_url(&self, id: &str) -> Option<Url> {
+        let mut url = self.events_url.clone()?;
+        url.path_segments_mut().ok()?.push(id);
+        Some(url)
+    }
+
+    fn request_series(&mut self, id: String, uid: String, page_token: Option<&str>, pages: usize) {
+        let Some(mut url) = self.events_url.clone() else {
+            self.series_failed.insert(id);
+            return;
+        };
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("iCalUID", &uid);
+            q.append_pair("maxResults", "2500");
+            if let Some(t) = page_token {
+                q.append_pair("pageToken", t);
+            }
+        }
+        self.series_fetching += 1;
+        self.m
+            .x
+            .send(Tag::Series(id, uid, pages + 1), Spec::new(Method::Get, url));
+    }
+
+    pub(super) fn series_answered(&mut self) {
+        self.series_fetching = self.series_fetching.saturating_sub(1);
+        if self.series_fetching == 0 {
+            self.join_series();
+            self.finish();
+        }
+    }
+
+    /// A series' master fetched for its UID; then the whole series by that UID.
+    pub(super) fn on_master(&mut self, id: String, reply: &Reply) -> Result<()> {
+        let status = reply.response.status;
+        let master_url = event_url(&self.calendar_id, &id);
+        if status == 404 || status == 410 {
+            self.seen.insert(master_url, Seen::Gone);
+            return Ok(());
+        }
+        let event = match json_reply(reply) {
+            Ok(v) => v,
+            Err(e) => return self.series_problem(id, e, Some(status)),
+        };
+        if is_cancelled(&event) {
+            self.seen.insert(master_url, Seen::Gone);
+            return Ok(());
+        }
+        match event.get("iCalUID").and_then(Value::as_str) {
+            Some(uid) if !uid.is_empty() => {
+                let uid = uid.to_owned();
+                self.masters.insert(id.clone(), event);
+                self.request_series(id, uid, None, 0);
+                Ok(())
+            }
+            _ => {
+                self.masters.insert(id, event);
+                Ok(())
+            }
+        }
+    }
+
+    /// One page of a series fetched by UID; `Ok(true)` when another page was asked.
+    pub(super) fn on_series(
+        &mut self,
+        id: String,
+        uid: String,
+        pages: usize,
+        reply: &Reply,
+    ) -> Result<bool> {
+        let status = reply.response.status;
+        let page = match json_reply(reply).and_then(|v| {
+            serde_json::from_value::<EventsPage>(v).map_err(|e| {
+                Error::new(
+                    ErrorKind::Protocol,
+                    format!("Calendar API: bad events page: {e}"),
+                )
+            })
+        }) {
+            Ok(p) => p,
+            Err(e) => {
+                self.series_problem(id, e, Some(status))?;
+                return Ok(false);
+            }
+        };
+        for item in page.items {
+            let Some(item_id) = item.get("id").and_then(Value::as_str).map(str::to_owned) else {
+                continue;
+            };
+            let series = item.get("recurringEventId").and_then(Value::as_str);
+            if series == Some(id.as_str()) {
+                self.exceptions
+                    .entry(id.clone())
+                    .or_default()
+                    .insert(item_id, item);
+            } else if item_id == id {
+                if is_cancelled(&item) {
+                    self.seen
+                        .insert(event_url(&self.calendar_id, &id), Seen::Gone);
+                } else {
+                    self.masters.insert(item_id, item);
+                }
+            }
+        }
+        match page.next_page_token {
+            Some(next) if pages < self.m.x.ctx().limits.max_sync_pages => {
+                self.series_fetching = self.series_fetching.saturating_sub(1);
+                self.request_series(id, uid, Some(&next), pages);
+                Ok(true)
+            }
+            Some(_) => {
+                let e = crate::limits::exceeded(format!(
+                    "Calendar API: a series listing did not end within {pages} pages"
+                ));
+                self.series_problem(id, e, None)?;
+                Ok(false)
+            }
+            None => {
+                if !self.masters.contains_key(&id) {
+                    // Nothing is left of the series.
+                    self.seen
+                        .insert(event_url(&self.calendar_id, &id), Seen::Gone);
+                }
+                Ok(false)
+            }
+        }
+    }
+
+    /// A series that could not be fetched whole: a problem on its URL, kept pending so the
+    /// next sync asks again (a 401 fails the sync, which runs again after a refresh).
+    fn series_problem(&mut self, id: String, e: Error, status: Option<u16>) -> Result<()> {
+        if e.kind() == ErrorKind::Unauthorized {
+            return Err(e);
+        }
+        let url = event_url(&self.calendar_id, &id);
+        self.seen.insert(
+            url.clone(),
+            Seen::Owed(MemberProblem {
+                url,
+                kind: e.kind(),
+                status,
+                message: e.message().to_owned(),
+            }),
+        );
+        self.series_failed.insert(id);
+        Ok(())
+    }
+
+    /// Each series with its master becomes one object (master, EXDATEs for cancelled
+    /// instances, overrides for changed ones), keyed by the master's URL; the exceptions' own
+    /// URLs are gone from the state. Exceptions whose master is unknown (an instance the user
+    /// sees without its series) stay objects of their own, unless cancelled; those of a
+    /// deleted series go.
+    fn join_series(&mut self) {
+        let exceptions = std::mem::take(&mut self.exceptions);
+        let mut ids: BTreeSet<String> = self.masters.keys().cloned().collect();
+        ids.extend(exceptions.keys().cloned());
+        for id in ids {
+            if self.series_failed.contains(&id) {
+                continue;
+            }
+            let master_url = event_url(&self.calendar_id, &id);
+            let own = exceptions.get(&id);
+            let gone = matches!(self.seen.get(&master_url), Some(Seen::Gone));
+            let Some(master) = self.masters.get(&id).filter(|_| !gone) else {
+                for (exc_id, item) in own.into_iter().flatten() {
+                    let url = event_url(&self.calendar_id, exc_id);
+                    if gone || is_cancelled(item) {
+                        // A cancelled instance of a series that is not there shows nothing.
+                        self.seen.insert(url, Seen::Gone);
+                    } else {
+                        let seen = single(url.clone(), item);
+                        self.seen.insert(url, seen);
+                    }
+                }
+                continue;
+            };
+            let list: Vec<&Value> = own.map(|m| m.values().collect()).unwrap_or_default();
+            let seen = match series_to_ical(master, &list) {
+                Ok(ical) => {
+                    let mut json = master.clone();
+                    if !list.is_empty()
+                        && let Some(obj) = json.as_object_mut()
+                    {
+                        obj.insert(
+                            "davkitExceptions".to_owned(),
+                            Value::Array(list.iter().map(|v| (*v).clone()).collect()),
+                        );
+                    }
+                    Seen::Present(DavObject {
+                        url: master_url.clone(),
+                        etag: series_etag(master, &list),
+                        data: Some(ical),
+                        json: Some(json.to_string()),
+                    })
+                }
+                Err(e) => Seen::Unreadable(MemberProblem {
+                    url: master_url.clone(),
+                    kind: e.kind(),
+                    status: None,
+                    message: e.message().to_owned(),
+                }),
+            };
+            self.seen.insert(master_url, seen);
+            for exc_id in own.into_iter().flat_map(|m| m.keys()) {
+                // Joined: an exception kept as its own object by an older state goes.
+                self.seen
+                    .insert(event_url(&self.calendar_id, exc_id), Seen::Gone);
+            }
+        }
+    }
+}
+
+/// One event as an object of its own (or a problem when it cannot be read).
+fn single(url: String, item: &Value) -> Seen {
+    match event_to_ical(item) {
+        Ok(ical) => Seen::Present(DavObject {
+            url,
+            etag: item.get("etag").and_then(Value::as_str).map(str::to_owned),
+            data: Some(ical),
+            json: Some(item.to_string()),
+        }),
+        Err(e) => Seen::Unreadable(MemberProblem {
+            url,
+            kind: e.kind(),
+            status: None,
+            message: e.message().to_owned(),
+        }),
+    }
+}
+
+/// The version of a joined series: the master's ETag when it has no exceptions, else a weak
+/// ETag hashing (FNV-1a, stable across runs) the master's and every exception's id and ETag,
+/// so a change to any of them is a change of the series.
+fn series_etag(master: &Value, exceptions: &[&Value]) -> Option<String> {
+    let etag = |v: &Value| v.get("etag").and_then(Value::as_str).map(str::to_owned);
+    if exceptions.is_empty() {
+        return etag(master);
+    }
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |s: &str| {
+        for b in s.bytes().chain([0u8]) {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    for v in std::iter::once(master).chain(exceptions.iter().copied()) {
+        feed(v.get("id").and_then(Value::as_str).unwrap_or_default());
+        feed(&etag(v).unwrap_or_default());
+    }
+    Some(format!("W/\"davkit-series-{hash:016x}\""))
+}

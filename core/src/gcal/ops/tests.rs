@@ -1,0 +1,453 @@
+//! Unit tests of the Calendar API operations: they run against scripted answers.
+
+use super::*;
+use crate::auth::Credentials;
+use crate::gcal::events::event_url;
+use crate::http::{HttpRequest, HttpResponse};
+use crate::model::{Change, SyncState};
+use crate::op::{Operation, Poll};
+use crate::session::Config;
+
+fn session() -> Session {
+    let config = Config::new(crate::gcal::API_BASE, Credentials::bearer("t"));
+    Session::new(config).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs an operation against `server`; returns its result and the requests it made.
+fn run<O: Operation>(
+    mut op: O,
+    mut server: impl FnMut(&HttpRequest) -> HttpResponse,
+) -> (Result<O::Output>, Vec<String>) {
+    let mut urls = Vec::new();
+    loop {
+        match op.poll() {
+            Poll::Send(request) => {
+                urls.push(request.url.clone());
+                let response = server(&request);
+                op.handle_response(request.id, response);
+            }
+            Poll::Wait => panic!("the operation waits with nothing in flight"),
+            Poll::Done(result) => return (result, urls),
+        }
+    }
+}
+
+fn json(status: u16, value: &Value) -> HttpResponse {
+    HttpResponse::new(status, value.to_string())
+}
+
+fn event(id: &str, etag: &str) -> Value {
+    serde_json::json!({
+        "id": id, "etag": etag, "status": "confirmed", "summary": id,
+        "start": {"dateTime": "2026-01-05T09:00:00Z"}, "end": {"dateTime": "2026-01-05T10:00:00Z"}
+    })
+}
+
+fn url(id: &str) -> String {
+    event_url("cal", id)
+}
+
+/// A weekly series of four with its second instance moved and its third cancelled, as
+/// Google lists them with `singleEvents=false` (server-profiles §5.1).
+fn weekly_series() -> Vec<Value> {
+    let ny = |t: &str| serde_json::json!({"dateTime": t, "timeZone": "America/New_York"});
+    vec![
+        serde_json::json!({"id": "s1", "etag": "\"1\"", "status": "confirmed",
+            "iCalUID": "s1@google.com", "summary": "Weekly",
+            "start": ny("2026-03-02T09:00:00-05:00"), "end": ny("2026-03-02T09:30:00-05:00"),
+            "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=4"]}),
+        serde_json::json!({"id": "s1_20260309T130000Z", "etag": "\"2\"", "status": "confirmed",
+            "iCalUID": "s1@google.com", "recurringEventId": "s1", "summary": "Weekly (moved)",
+            "originalStartTime": ny("2026-03-09T09:00:00-04:00"),
+            "start": ny("2026-03-10T11:00:00-04:00"), "end": ny("2026-03-10T11:30:00-04:00")}),
+        serde_json::json!({"id": "s1_20260316T130000Z", "etag": "\"3\"", "status": "cancelled",
+            "recurringEventId": "s1", "originalStartTime": ny("2026-03-16T09:00:00-04:00")}),
+    ]
+}
+
+#[test]
+fn a_joined_series_expands_as_google_shows_its_instances() {
+    let items = weekly_series();
+    let (result, urls) = run(
+        session().gcal_sync("cal", EventsQuery::default(), SyncState::new("")),
+        |_| {
+            json(
+                200,
+                &serde_json::json!({"items": items, "nextSyncToken": "s"}),
+            )
+        },
+    );
+    assert_eq!(
+        urls.len(),
+        1,
+        "a full listing has every instance: no other request"
+    );
+    let result = result.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(result.changes.len(), 1, "one object for the series");
+    let Change::Added(obj) = &result.changes[0] else {
+        panic!("not an addition: {:?}", result.changes[0]);
+    };
+    assert_eq!(obj.url, url("s1"));
+    let cal = crate::icalendar::Calendar::parse(obj.data.as_deref().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let ts = |t: &str| {
+        t.parse::<jiff::Timestamp>()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let expansion = cal
+        .expand(
+            (ts("2026-03-01T00:00:00Z"), ts("2026-04-01T00:00:00Z")),
+            &crate::icalendar::ExpandOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let starts: Vec<String> = expansion
+        .occurrences
+        .iter()
+        .map(|o| o.start_utc.to_string())
+        .collect();
+    // Google's instances: the first and fourth where the rule puts them, the second once,
+    // at its new time (Tuesday 11:00 EDT), the cancelled third not at all.
+    assert_eq!(
+        starts,
+        [
+            "2026-03-02T14:00:00Z",
+            "2026-03-10T15:00:00Z",
+            "2026-03-23T13:00:00Z"
+        ]
+    );
+    assert!(expansion.occurrences[1].is_override);
+    assert!(!expansion.truncated);
+    // The instance ids stay with their overrides and in the JSON, to write to one instance.
+    let data = obj.data.as_deref().unwrap_or_default();
+    assert!(data.contains("X-DAVKIT-GCAL-ID:s1_20260309T130000Z"));
+    let json: Value =
+        serde_json::from_str(obj.json.as_deref().unwrap_or("{}")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(json["davkitExceptions"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn instances_without_their_series() {
+    // A full listing with a moved and a cancelled instance whose series is not listed (an
+    // instance shared alone, a deleted series): the moved one stays an object of its own,
+    // the cancelled one shows nothing.
+    let items: Vec<Value> = weekly_series().into_iter().skip(1).collect();
+    let (result, _) = run(
+        session().gcal_sync("cal", EventsQuery::default(), SyncState::new("")),
+        |_| {
+            json(
+                200,
+                &serde_json::json!({"items": items, "nextSyncToken": "s"}),
+            )
+        },
+    );
+    let result = result.unwrap_or_else(|e| panic!("{e}"));
+    let urls: Vec<String> = result
+        .changes
+        .iter()
+        .map(|c| match c {
+            Change::Added(o) | Change::Changed(o) => o.url.clone(),
+            Change::Deleted { url } => format!("deleted {url}"),
+        })
+        .collect();
+    assert_eq!(urls, [url("s1_20260309T130000Z")]);
+}
+
+#[test]
+fn single_events_keeps_instances_apart() {
+    let items = weekly_series();
+    let query = EventsQuery {
+        single_events: Some(true),
+        ..EventsQuery::default()
+    };
+    let (result, _) = run(
+        session().gcal_sync("cal", query, SyncState::new("")),
+        |_| {
+            json(
+                200,
+                &serde_json::json!({"items": items, "nextSyncToken": "s"}),
+            )
+        },
+    );
+    let result = result.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        result.changes.len(),
+        3,
+        "with singleEvents each item is an object"
+    );
+}
+
+#[test]
+fn a_series_that_cannot_be_fetched_stays_pending() {
+    let moved = weekly_series().swap_remove(1);
+    let mut state = SyncState::new("");
+    state.sync_token = Some("t".into());
+    let (result, urls) = run(
+        session().gcal_sync("cal", EventsQuery::default(), state),
+        |r| {
+            if r.url.contains("iCalUID") {
+                HttpResponse::new(500, "oops")
+            } else {
+                json(
+                    200,
+                    &serde_json::json!({"items": [moved], "nextSyncToken": "t2"}),
+                )
+            }
+        },
+    );
+    assert_eq!(urls.len(), 2);
+    let result = result.unwrap_or_else(|e| panic!("{e}"));
+    assert!(result.changes.is_empty());
+    assert_eq!(result.problems.len(), 1);
+    assert!(result.state.pending.contains(&url("s1")));
+}
+
+#[test]
+fn a_failed_sync_hands_back_its_state_unchanged() {
+    // DavClient runs a failed sync again from the state the operation hands back.
+    let mut state = SyncState::new("");
+    state.sync_token = Some("t".into());
+    state.etags.insert(url("known"), "\"0\"".into());
+    state.pending.insert(url("owed"));
+    let mut op = session().gcal_sync("cal", EventsQuery::default(), state.clone());
+    let (result, _) = run(&mut op, |_| HttpResponse::new(503, "busy"));
+    assert!(result.is_err());
+    assert_eq!(op.into_state(), state);
+}
+
+#[test]
+fn calendar_list_paging_is_bounded() {
+    let mut n = 0;
+    let (result, urls) = run(session().gcal_calendars(), |_| {
+        n += 1;
+        json(
+            200,
+            &serde_json::json!({"items": [], "nextPageToken": format!("t{n}")}),
+        )
+    });
+    let e = result.err().unwrap_or_else(|| panic!("no error"));
+    assert_eq!(e.kind(), ErrorKind::LimitExceeded);
+    assert!(e.message().contains("10000 pages"), "{e}");
+    assert_eq!(urls.len(), MAX_PAGES);
+}
+
+#[test]
+fn events_paging_is_bounded() {
+    let mut n = 0;
+    let state = SyncState::new("");
+    let (result, urls) = run(
+        session().gcal_sync("cal", EventsQuery::default(), state),
+        |_| {
+            n += 1;
+            json(
+                200,
+                &serde_json::json!({"items": [], "nextPageToken": format!("t{n}")}),
+            )
+        },
+    );
+    assert_eq!(
+        result.err().map(|e| e.kind()),
+        Some(ErrorKind::LimitExceeded)
+    );
+    assert_eq!(urls.len(), MAX_PAGES);
+}
+
+#[test]
+fn a_resync_after_410_starts_a_new_listing() {
+    // The abandoned incremental listing and the full one both use `p2`: not a loop.
+    let mut state = SyncState::new("");
+    state.sync_token = Some("old".into());
+    let (result, urls) = run(
+        session().gcal_sync("cal", EventsQuery::default(), state),
+        |r| {
+            let body = match (r.url.contains("syncToken"), r.url.contains("pageToken=p2")) {
+                (true, false) => serde_json::json!({"items": [], "nextPageToken": "p2"}),
+                (true, true) => {
+                    return json(
+                        410,
+                        &serde_json::json!({"error": {"errors": [{"reason": "fullSyncRequired"}], "code": 410}}),
+                    );
+                }
+                (false, false) => {
+                    serde_json::json!({"items": [event("a", "\"1\"")], "nextPageToken": "p2"})
+                }
+                (false, true) => serde_json::json!({"items": [], "nextSyncToken": "new"}),
+            };
+            json(200, &body)
+        },
+    );
+    let result = result.unwrap_or_else(|e| panic!("{e}"));
+    assert!(result.token_was_reset);
+    assert_eq!(result.state.sync_token.as_deref(), Some("new"));
+    assert_eq!(urls.len(), 4);
+}
+
+#[test]
+fn unreadable_events_are_problems_not_failures() {
+    let mut state = SyncState::new("");
+    state.sync_token = Some("s1".into());
+    state.etags.insert(url("known"), "\"0\"".into());
+    let page = serde_json::json!({
+        "items": [
+            event("good", "\"1\""),
+            {"id": 42, "summary": "an id of the wrong type"},
+            "not an object",
+            {"id": "badtime", "etag": "\"2\"", "start": {"dateTime": "yesterday"}},
+            {"id": "known", "etag": "\"3\"", "updated": "soon"},
+            {"id": "types", "etag": "\"4\"", "summary": 7, "start": "2026-01-01",
+             "attendees": {"email": "x"}, "recurrence": "RRULE:FREQ=DAILY"}
+        ],
+        "nextSyncToken": "s2"
+    });
+    let (result, _) = run(
+        session().gcal_sync("cal", EventsQuery::default(), state),
+        |_| json(200, &page),
+    );
+    let result = result.unwrap_or_else(|e| panic!("{e}"));
+    let changed: Vec<&str> = result.changes.iter().map(Change::url).collect();
+    // Fields of the wrong type are ignored, as absent ones are.
+    assert_eq!(changed, [url("good").as_str(), url("types").as_str()]);
+    let problems: Vec<(&str, ErrorKind)> = result
+        .problems
+        .iter()
+        .map(|p| (p.url.as_str(), p.kind))
+        .collect();
+    let events = "https://www.googleapis.com/calendar/v3/calendars/cal/events";
+    assert_eq!(
+        problems,
+        [
+            (events, ErrorKind::Protocol),
+            (events, ErrorKind::Protocol),
+            (url("badtime").as_str(), ErrorKind::Protocol),
+            (url("known").as_str(), ErrorKind::Protocol),
+        ]
+    );
+    // The state advances; the unreadable known event keeps the version the app has.
+    assert_eq!(result.state.sync_token.as_deref(), Some("s2"));
+    assert_eq!(
+        result.state.etags.get(&url("known")).map(String::as_str),
+        Some("\"0\"")
+    );
+    assert!(!result.state.etags.contains_key(&url("badtime")));
+    assert!(
+        result.state.pending.is_empty(),
+        "re-fetching would not help"
+    );
+}
+
+#[test]
+fn pending_members_are_fetched_again() {
+    let mut state = SyncState::new("");
+    state.sync_token = Some("s1".into());
+    for id in ["listed", "fine", "gone", "down"] {
+        state.pending.insert(url(id));
+    }
+    let (result, urls) = run(
+        session().gcal_sync("cal", EventsQuery::default(), state.clone()),
+        |r| {
+            if r.url.contains("syncToken") {
+                return json(
+                    200,
+                    &serde_json::json!({"items": [event("listed", "\"1\"")], "nextSyncToken": "s2"}),
+                );
+            }
+            match r.url.rsplit('/').next() {
+                Some("fine") => json(200, &event("fine", "\"2\"")),
+                Some("gone") => json(404, &serde_json::json!({"error": {"code": 404}})),
+                _ => HttpResponse::new(503, "later"),
+            }
+        },
+    );
+    let result = result.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        urls.len(),
+        4,
+        "one listing, and a GET for each unlisted member"
+    );
+    assert_eq!(result.changes.len(), 3);
+    assert!(
+        result
+            .changes
+            .iter()
+            .any(|c| matches!(c, Change::Deleted { url: u } if *u == url("gone")))
+    );
+    assert_eq!(result.problems.len(), 1);
+    assert_eq!(result.problems[0].status, Some(503));
+    assert_eq!(
+        result.state.pending.iter().collect::<Vec<_>>(),
+        [&url("down")]
+    );
+    assert_eq!(result.state.sync_token.as_deref(), Some("s2"));
+    // A 401 fails the whole sync instead (the client refreshes its token and runs it again).
+    let (result, _) = run(
+        session().gcal_sync("cal", EventsQuery::default(), state),
+        |r| {
+            if r.url.contains("syncToken") {
+                json(
+                    200,
+                    &serde_json::json!({"items": [], "nextSyncToken": "s2"}),
+                )
+            } else {
+                HttpResponse::new(401, "")
+            }
+        },
+    );
+    assert_eq!(
+        result.err().map(|e| e.kind()),
+        Some(ErrorKind::Unauthorized)
+    );
+}
+
+#[test]
+fn a_full_listing_settles_pending_members() {
+    let mut state = SyncState::new("");
+    state.pending.insert(url("here"));
+    state.pending.insert(url("absent"));
+    let (result, urls) = run(
+        session().gcal_sync("cal", EventsQuery::default(), state),
+        |_| {
+            json(
+                200,
+                &serde_json::json!({"items": [event("here", "\"1\"")], "nextSyncToken": "s1"}),
+            )
+        },
+    );
+    let result = result.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(urls.len(), 1);
+    assert!(
+        matches!(&result.changes[..], [Change::Added(h), Change::Deleted { url: a }]
+        if *a == url("absent") && h.url == url("here"))
+    );
+    assert!(result.state.pending.is_empty());
+}
+
+#[test]
+fn sync_token_restrictions() {
+    let q = EventsQuery {
+        time_min: Some("2026-01-01T00:00:00Z".into()),
+        show_deleted: Some(false),
+        ..EventsQuery::default()
+    };
+    let e = q.check(true).err();
+    assert_eq!(e.as_ref().map(Error::kind), Some(ErrorKind::InvalidInput));
+    assert!(e.is_some_and(|e| e.message().contains("timeMin, showDeleted=false")));
+    assert!(q.check(false).is_ok());
+    let ordered = EventsQuery {
+        order_by: Some("startTime".into()),
+        ..EventsQuery::default()
+    };
+    assert!(ordered.check(false).is_err());
+    let single = EventsQuery {
+        single_events: Some(true),
+        max_results: Some(2500),
+        ..EventsQuery::default()
+    };
+    assert!(single.check(true).is_ok());
+    assert!(
+        EventsQuery {
+            max_results: Some(0),
+            ..EventsQuery::default()
+        }
+        .check(false)
+        .is_err()
+    );
+}
