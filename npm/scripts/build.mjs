@@ -5,6 +5,7 @@
 // Usage: node scripts/build.mjs [--no-opt]
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -37,9 +38,14 @@ const modules = [
   { name: 'davkit_protocol', cargo: ['--no-default-features'] },
   { name: 'davkit_wasm', cargo: [] },
 ];
+// Panic locations name source files: without these remaps the module's bytes (and so the size
+// budget test) would depend on where the repository and cargo's registry sit on the machine.
+const cargoHome = resolve(process.env.CARGO_HOME || join(homedir(), '.cargo'));
+const remaps = [`--remap-path-prefix=${resolve(repo)}=/davkit`, `--remap-path-prefix=${cargoHome}=/cargo`];
+const wasmEnv = { ...process.env, RUSTFLAGS: [process.env.RUSTFLAGS, ...remaps].filter(Boolean).join(' ') };
 for (const m of modules) {
   run('cargo', ['build', '--manifest-path', 'bindings-wasm/Cargo.toml', '--target-dir', targetDir,
-    '--target', 'wasm32-unknown-unknown', '--release', ...m.cargo]);
+    '--target', 'wasm32-unknown-unknown', '--release', ...m.cargo], { env: wasmEnv });
   const input = join(dist, `${m.name}.wasm`);
   cpSync(cargoWasm, input);
   run('wasm-bindgen', ['--target', 'web', '--remove-name-section', '--out-dir', join(dist, 'wasm'), input]);
