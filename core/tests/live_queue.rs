@@ -16,40 +16,25 @@
 #![cfg(feature = "reqwest")]
 #![allow(clippy::panic)] // test helpers report failures by panicking
 
+mod live_support;
+
+use live_support::unique;
+
 use davkit::{
-    CollectionProps, Config, Credentials, DavClient, DavObject, EntryState, OutcomeKind, Policy,
-    ReqwestTransport, Resolution, Resolved, Service, WriteQueue,
+    CollectionProps, DavClient, DavObject, EntryState, OutcomeKind, Policy, ReqwestTransport,
+    Resolution, Resolved, Service, WriteQueue,
 };
 
 type Client = DavClient<ReqwestTransport>;
 
 static RADICALE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run this test through tests/servers/servers.py run")
-    })
-}
-
 fn radicale() -> Client {
-    let config = Config::new(
-        env("DAVKIT_RADICALE_URL"),
-        Credentials::basic(env("DAVKIT_RADICALE_USER"), env("DAVKIT_RADICALE_PASSWORD")),
-    );
-    DavClient::connect(config).expect("client")
+    DavClient::connect(live_support::radicale().config()).expect("client")
 }
 
 fn xandikos() -> Client {
-    let config = Config::new(env("DAVKIT_XANDIKOS_URL"), Credentials::None);
-    DavClient::connect(config).expect("client")
-}
-
-fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("{prefix}-{nanos}")
+    DavClient::connect(live_support::xandikos().config()).expect("client")
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
