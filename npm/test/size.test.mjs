@@ -1,60 +1,67 @@
-// The byte budget (npm/size-budget.json) for the built package, per entry: the release .wasm
-// after wasm-opt, raw, and the files that entry ships, gzip -9 (the full entry `davkit` with
-// index.d.ts and the README as before; `davkit/protocol`, the DAV-only module, with its own JS
-// and protocol.d.ts), and every file of package.json "files" together.
+// The byte budget (npm/size-budget.json) for the built package, two measures:
+// - per entry, what a bundler ships for an app that imports it: the entry's browser file
+//   bundled by esbuild (every export kept, minified, ESM), gzip -9, plus its release .wasm
+//   (after wasm-opt), gzip -9; and the .wasm raw. The README, the .d.ts files and the node
+//   entries are in the tarball but no bundler ships them.
+// - the tarball: every file of package.json "files", each gzip -9, together.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { npmDir } from './helpers.mjs';
 
 const budget = JSON.parse(readFileSync(join(npmDir, 'size-budget.json'), 'utf8'));
 const pkg = JSON.parse(readFileSync(join(npmDir, 'package.json'), 'utf8'));
+const gzip = (bytes) => gzipSync(bytes, { level: 9 }).length;
 
 const ENTRIES = {
-  davkit: {
-    wasm: 'dist/wasm/davkit_wasm_bg.wasm',
-    files: ['dist/node.js', 'dist/browser.js', 'dist/api.js', 'dist/zones.js', 'dist/edit.js', 'dist/wasm/davkit_wasm.js',
-      'dist/wasm/davkit_wasm_bg.wasm', 'index.d.ts', 'README.md'],
-  },
-  'davkit/protocol': {
-    wasm: 'dist/wasm/davkit_protocol_bg.wasm',
-    files: ['dist/protocol/node.js', 'dist/protocol/browser.js', 'dist/protocol/api.js', 'dist/wasm/davkit_protocol.js',
-      'dist/wasm/davkit_protocol_bg.wasm', 'protocol.d.ts'],
-  },
+  davkit: { browser: 'dist/browser.js', wasm: 'dist/wasm/davkit_wasm_bg.wasm' },
+  'davkit/protocol': { browser: 'dist/protocol/browser.js', wasm: 'dist/wasm/davkit_protocol_bg.wasm' },
 };
 
-function measure(files) {
-  let raw = 0;
-  let gzip = 0;
-  for (const file of files) {
-    const bytes = readFileSync(join(npmDir, file));
-    raw += bytes.length;
-    gzip += gzipSync(bytes, { level: 9 }).length;
+/** The entry's JS as esbuild bundles it for an app that uses all of it (minified ESM). */
+function bundledJs(entry) {
+  const dir = mkdtempSync(join(tmpdir(), 'davkit-size-'));
+  try {
+    const out = join(dir, 'app.js');
+    execFileSync(join(npmDir, 'node_modules', '.bin', 'esbuild'), [join(npmDir, entry), '--bundle', '--minify',
+      '--format=esm', '--platform=browser', `--outfile=${out}`, '--log-level=error'], { stdio: 'pipe' });
+    return readFileSync(out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  return { raw, gzip };
 }
 
-test('every entry lists only files the package ships', () => {
-  for (const { files } of Object.values(ENTRIES)) {
-    for (const f of files) assert.ok(pkg.files.includes(f), `${f} is not in package.json "files"`);
+test('every entry is in package.json', () => {
+  for (const { browser, wasm } of Object.values(ENTRIES)) {
+    for (const f of [browser, wasm]) assert.ok(pkg.files.includes(f), `${f} is not in package.json "files"`);
   }
+  assert.deepEqual(Object.keys(ENTRIES).sort(), Object.keys(budget.entries).sort());
 });
 
-for (const [entry, { wasm, files }] of Object.entries(ENTRIES)) {
-  test(`${entry}: the release .wasm and the files it ships stay within the byte budget`, (t) => {
+for (const [entry, { browser, wasm }] of Object.entries(ENTRIES)) {
+  test(`${entry}: what a bundler ships (its JS bundled and its .wasm) stays within the byte budget`, (t) => {
     const b = budget.entries[entry];
     const w = readFileSync(join(npmDir, wasm));
-    const shipped = measure(files);
-    t.diagnostic(`${entry}: wasm ${w.length} B raw, ${gzipSync(w, { level: 9 }).length} B gzip; shipped ${shipped.raw} B raw, ${shipped.gzip} B gzip`);
+    const js = bundledJs(browser);
+    const bundled = gzip(js) + gzip(w);
+    t.diagnostic(`${entry}: wasm ${w.length} B raw, ${gzip(w)} B gzip; JS bundled ${js.length} B, ${gzip(js)} B gzip; bundled ${bundled} B gzip`);
     assert.ok(w.length <= b.wasmRawBytes, `wasm ${w.length} B > budget ${b.wasmRawBytes} B`);
-    assert.ok(shipped.gzip <= b.shippedGzipBytes, `shipped ${shipped.gzip} B gzip > budget ${b.shippedGzipBytes} B`);
+    assert.ok(bundled <= b.bundledGzipBytes, `bundled ${bundled} B gzip > budget ${b.bundledGzipBytes} B`);
   });
 }
 
-test('the whole package (every file of package.json "files") stays within the byte budget', (t) => {
-  const all = measure(pkg.files);
-  t.diagnostic(`package: ${all.raw} B raw, ${all.gzip} B gzip`);
-  assert.ok(all.gzip <= budget.packageGzipBytes, `package ${all.gzip} B gzip > budget ${budget.packageGzipBytes} B`);
+test('the tarball (every file of package.json "files") stays within the byte budget', (t) => {
+  let raw = 0;
+  let gz = 0;
+  for (const file of pkg.files) {
+    const bytes = readFileSync(join(npmDir, file));
+    raw += bytes.length;
+    gz += gzip(bytes);
+  }
+  t.diagnostic(`tarball files: ${raw} B raw, ${gz} B gzip`);
+  assert.ok(gz <= budget.tarballGzipBytes, `tarball files ${gz} B gzip > budget ${budget.tarballGzipBytes} B`);
 });
