@@ -8,6 +8,9 @@
 //! - The `offline_queue` test (issue 16, `sim/queue_app.rs`) runs 2,000 histories of an app that
 //!   edits into a `WriteQueue` offline, flushes, and crashes between any two requests;
 //!   `SIM_QUEUE_SEEDS=N` and `SIM_QUEUE_SEED=S` as above.
+//! - The `scheduling` test (issue 17, `sim/sched_*.rs`) runs 2,000 histories of an organizer
+//!   app and an attendee app on a server that schedules implicitly, with lost requests and
+//!   responses, crashes and other devices; `SIM_SCHED_SEEDS=N` and `SIM_SCHED_SEED=S`.
 //!
 //! Layout: `sim/rng.rs` (splitmix64), `sim/xml.rs` (request reading, multistatus writing),
 //! `sim/server.rs` (the model server and its provider quirks), `sim/faults.rs` (fault kinds),
@@ -30,6 +33,14 @@ mod invariants;
 mod queue_app;
 #[path = "sim/rng.rs"]
 mod rng;
+#[path = "sim/sched_app.rs"]
+mod sched_app;
+#[path = "sim/sched_run.rs"]
+mod sched_run;
+#[path = "sim/sched_server.rs"]
+mod sched_server;
+#[path = "sim/sched_world.rs"]
+mod sched_world;
 #[path = "sim/selftest.rs"]
 mod selftest;
 #[path = "sim/server.rs"]
