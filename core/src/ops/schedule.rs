@@ -163,8 +163,10 @@ impl Session {
     /// Lists the invitations waiting for the user: every item of the scheduling inbox
     /// (`inbox_url`, from [`Scheduling::inbox_url`](crate::Scheduling::inbox_url)), and the
     /// objects of `calendar_urls` where one of `my_addresses` is an attendee with PARTSTAT
-    /// `NEEDS-ACTION`. One calendar-query REPORT per collection, sent together: every object
-    /// (events, tasks, journals), or the VEVENTs overlapping `range` when one is given.
+    /// `NEEDS-ACTION`. The calendar-query REPORTs are sent together: one per collection asking
+    /// for every object (events, tasks, journals), or, when `range` is given, two per
+    /// collection, for the events and for the tasks overlapping it (RFC 4791 filters one
+    /// component type per time range); an object both answer is listed once.
     pub fn pending_invitations(
         &self,
         inbox_url: Option<&str>,
@@ -438,24 +440,31 @@ impl PendingInvitations {
             slots: Vec::new(),
         };
         let props = [names::GETETAG, SCHEDULE_TAG, names::CALENDAR_DATA];
-        let body = match range {
-            // VEVENT within the window (RFC 4791 time-range sits in a component filter)
-            Some(range) => calendar_query_body(
-                &props,
-                &CalendarFilter {
-                    component: "VEVENT".into(),
-                    time_range: Some(range),
-                },
-            ),
+        let bodies: Vec<String> = match range {
+            // RFC 4791 puts a time-range inside one component filter, and sibling component
+            // filters must all match: events and tasks (the components an attendee answers,
+            // RFC 5546 §3.2 and §3.4) are asked in one query each
+            Some(range) => ["VEVENT", "VTODO"]
+                .iter()
+                .map(|component| {
+                    calendar_query_body(
+                        &props,
+                        &CalendarFilter {
+                            component: (*component).into(),
+                            time_range: Some(range.clone()),
+                        },
+                    )
+                })
+                .collect(),
             // every object: events, tasks and journals alike
-            None => to_document(
+            None => vec![to_document(
                 &el(CALDAV, "calendar-query")
                     .with(el(DAV, "prop").with_all(props.iter().cloned().map(Element::new)))
                     .with(
                         el(CALDAV, "filter")
                             .with(el(CALDAV, "comp-filter").with_attr("name", "VCALENDAR")),
                     ),
-            ),
+            )],
         };
         let mut specs = Vec::new();
         let targets = inbox_url
@@ -465,12 +474,14 @@ impl PendingInvitations {
         for (is_inbox, u) in targets {
             match session.url(u) {
                 Ok(url) => {
-                    specs.push(
-                        Spec::new(Method::Report, href::as_collection(&url))
-                            .header("Depth", Depth::One.as_str())
-                            .xml(body.clone()),
-                    );
-                    op.slots.push((is_inbox, None));
+                    for body in &bodies {
+                        specs.push(
+                            Spec::new(Method::Report, href::as_collection(&url))
+                                .header("Depth", Depth::One.as_str())
+                                .xml(body.clone()),
+                        );
+                        op.slots.push((is_inbox, None));
+                    }
                 }
                 Err(e) => {
                     op.m.fail(e);
@@ -502,10 +513,21 @@ impl PendingInvitations {
         }
         if self.slots.iter().all(|s| s.1.is_some()) {
             let mut all = Pending::default();
+            // an object holding both an event and a task in the window is answered by both of
+            // a collection's queries: listed once
+            let mut seen = std::collections::HashSet::new();
             for (_, p) in self.slots.drain(..) {
                 if let Some(p) = p {
-                    all.invitations.extend(p.invitations);
-                    all.unreadable.extend(p.unreadable);
+                    for i in p.invitations {
+                        if seen.insert(href::normalize(&i.object.url)) {
+                            all.invitations.push(i);
+                        }
+                    }
+                    for u in p.unreadable {
+                        if seen.insert(href::normalize(&u)) {
+                            all.unreadable.push(u);
+                        }
+                    }
                 }
             }
             self.m.finish(Ok(all));
@@ -620,5 +642,78 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
     ) -> Result<Pending> {
         self.run(|s| s.pending_invitations(inbox_url, calendar_urls, my_addresses, range.clone()))
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Config, Credentials, HttpRequest, Operation, Poll};
+
+    fn object(kind: &str, uid: &str) -> String {
+        format!(
+            "BEGIN:VCALENDAR&#13;\nVERSION:2.0&#13;\nBEGIN:{kind}&#13;\nUID:{uid}&#13;\n\
+             DTSTAMP:20270101T000000Z&#13;\nDTSTART:20270104T090000Z&#13;\n\
+             ORGANIZER:mailto:alice@example.com&#13;\n\
+             ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:bob@example.com&#13;\nEND:{kind}&#13;\n\
+             END:VCALENDAR&#13;\n"
+        )
+    }
+
+    fn multistatus(rows: &[(&str, String)]) -> HttpResponse {
+        let mut body = String::from(
+            "<d:multistatus xmlns:d=\"DAV:\" xmlns:c=\"urn:ietf:params:xml:ns:caldav\">",
+        );
+        for (name, data) in rows {
+            body.push_str(&format!(
+                "<d:response><d:href>/bob/cal/{name}</d:href><d:propstat><d:prop>\
+                 <d:getetag>\"1\"</d:getetag><c:calendar-data>{data}</c:calendar-data>\
+                 </d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"
+            ));
+        }
+        body.push_str("</d:multistatus>");
+        HttpResponse::new(207, body)
+    }
+
+    /// With a time range, events and tasks are asked in one query each (RFC 4791 filters one
+    /// component type per time range), and an object both answer is listed once.
+    #[test]
+    fn a_time_range_lists_events_and_tasks() {
+        let session = Session::new(Config::new("https://cal.example.com/", Credentials::None))
+            .expect("session");
+        let range = TimeRange {
+            start: Some("20270101T000000Z".into()),
+            end: Some("20270201T000000Z".into()),
+        };
+        let mut op = session.pending_invitations(
+            None,
+            &["https://cal.example.com/bob/cal/".to_owned()],
+            &["mailto:bob@example.com".to_owned()],
+            Some(range),
+        );
+        let mut sent: Vec<HttpRequest> = Vec::new();
+        while let Poll::Send(r) = op.poll() {
+            sent.push(r);
+        }
+        assert_eq!(sent.len(), 2, "one query for events, one for tasks");
+        let both = object("VEVENT", "both");
+        for r in &sent {
+            let body = r.body_text().expect("a text body");
+            assert!(body.contains("time-range"), "{body}");
+            let rows = if body.contains("\"VEVENT\"") {
+                vec![("e.ics", object("VEVENT", "e")), ("both.ics", both.clone())]
+            } else {
+                assert!(body.contains("\"VTODO\""), "{body}");
+                vec![("t.ics", object("VTODO", "t")), ("both.ics", both.clone())]
+            };
+            op.handle_response(r.id, multistatus(&rows));
+        }
+        let Poll::Done(result) = op.poll() else {
+            panic!("the operation did not finish once both queries were answered");
+        };
+        let pending = result.expect("pending invitations");
+        let mut uids: Vec<&str> = pending.invitations.iter().map(|i| i.uid.as_str()).collect();
+        uids.sort_unstable();
+        assert_eq!(uids, ["both", "e", "t"]);
     }
 }
