@@ -110,7 +110,9 @@ impl Svc {
     }
 }
 
-/// The properties asked for on each collection.
+/// The properties of a collection read by [`Session::list_collections`] and
+/// [`Session::get_collection`]: [`LISTING_PROPS`] and the two state properties, `getctag` and
+/// `sync-token`.
 pub(crate) const COLLECTION_PROPS: [QName; 11] = [
     names::RESOURCETYPE,
     names::DISPLAYNAME,
@@ -125,11 +127,30 @@ pub(crate) const COLLECTION_PROPS: [QName; 11] = [
     names::ADD_MEMBER,
 ];
 
+/// The properties discovery asks of each collection: [`COLLECTION_PROPS`] without `getctag`
+/// and `sync-token`. Radicale computes both from every member of a calendar (about 110 and
+/// 200 ms for 1,000 events on loopback, where the other nine take 10 ms, bench/README.md
+/// "Discovery's home-set PROPFIND"), and DAViCal's DAV root answers 500 to a `sync-token`
+/// PROPFIND. A discovered collection has neither (`None`): the first sync reads the token;
+/// [`Session::list_collections`] reads every collection's state in one request when an app
+/// wants to know which changed.
+pub(crate) const LISTING_PROPS: [QName; 9] = [
+    names::RESOURCETYPE,
+    names::DISPLAYNAME,
+    names::CALENDAR_DESCRIPTION,
+    names::ADDRESSBOOK_DESCRIPTION,
+    names::CALENDAR_COLOR,
+    names::SUPPORTED_CALENDAR_COMPONENT_SET,
+    names::CURRENT_USER_PRIVILEGE_SET,
+    names::SUPPORTED_REPORT_SET,
+    names::ADD_MEMBER,
+];
+
 /// Step 1: the principal and both home sets (whatever the services, as on the principal),
 /// and, since the URL may be a calendar or address book itself, every one of
-/// [`COLLECTION_PROPS`] so that it is read whole at once; and the RFC 6638 scheduling
+/// [`LISTING_PROPS`] so that it is read whole at once; and the RFC 6638 scheduling
 /// properties, for a configured URL that is the principal.
-static CONTEXT_PROPS: [QName; 18] = [
+static CONTEXT_PROPS: [QName; 16] = [
     names::CURRENT_USER_PRINCIPAL,
     names::CALENDAR_HOME_SET,
     names::ADDRESSBOOK_HOME_SET,
@@ -138,8 +159,6 @@ static CONTEXT_PROPS: [QName; 18] = [
     names::CALENDAR_DESCRIPTION,
     names::ADDRESSBOOK_DESCRIPTION,
     names::CALENDAR_COLOR,
-    names::GETCTAG,
-    names::SYNC_TOKEN,
     names::SUPPORTED_CALENDAR_COMPONENT_SET,
     names::CURRENT_USER_PRIVILEGE_SET,
     names::SUPPORTED_REPORT_SET,
@@ -153,12 +172,10 @@ static CONTEXT_PROPS: [QName; 18] = [
 #[derive(Debug)]
 enum Tag {
     /// The first PROPFIND for one service, or for every service asked (`None`): on the
-    /// configured URL, or (`well_known`) on the service's RFC 6764 well-known URI; `lean`:
-    /// without `sync-token` (the retry after a 5xx, see [`Discover::on_context`]).
+    /// configured URL, or (`well_known`) on the service's RFC 6764 well-known URI.
     Context {
         svc: Option<Svc>,
         well_known: bool,
-        lean: bool,
     },
     Principal,
     Home,
@@ -194,9 +211,13 @@ struct Found {
 /// 3. PROPFIND (Depth 1) on each home set for the collections in it.
 ///
 /// That is 3 requests on a server that answers PROPFIND at its root (Radicale, Xandikos), 2
-/// from the principal of a server that names its home sets there, and 1 from a collection.
-/// A 5xx answer to step 1 is asked once more without `sync-token` (DAViCal's DAV root fails
-/// on it; its root names the home sets, so DAViCal takes 3 requests from there as well).
+/// from a root or principal that names its home sets (DAViCal's DAV root), and 1 from a
+/// collection.
+///
+/// No step asks a collection's `getctag` or `sync-token`: servers compute them from every
+/// member, which made the home-set PROPFIND the slowest request of discovery. The collections
+/// found have neither; [`Session::list_collections`] on a home set reads them for every
+/// collection in one request.
 ///
 /// For calendars, the PROPFINDs of steps 1 and 2 also ask for the RFC 6638 scheduling
 /// properties, and the `DAV` headers of their answers are read for `calendar-auto-schedule`
@@ -304,7 +325,6 @@ impl Discover {
         let tag = Tag::Context {
             svc: only,
             well_known,
-            lean: false,
         };
         self.propfind(tag, url, Depth::Zero, &CONTEXT_PROPS);
     }
@@ -403,7 +423,7 @@ impl Discover {
                     self.result_home(svc, &home);
                 }
                 for h in homes {
-                    self.propfind(Tag::Home, h, Depth::One, &COLLECTION_PROPS);
+                    self.propfind(Tag::Home, h, Depth::One, &LISTING_PROPS);
                 }
                 if self.pending == 0 {
                     if read {

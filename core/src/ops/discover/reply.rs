@@ -8,21 +8,16 @@ use url::Url;
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::Reply;
 use crate::model::{Collection, CollectionKind};
-use crate::rfc4918::Depth;
 use crate::rfc4918::multistatus::{self, Response};
 use crate::xml::{QName, names};
 
-use super::{CONTEXT_PROPS, Discover, Svc, Tag};
+use super::{Discover, Svc, Tag};
 
 impl Discover {
     pub(super) fn on_reply(&mut self, tag: Tag, reply: Result<Reply>) {
         self.pending = self.pending.saturating_sub(1);
         let outcome = match tag {
-            Tag::Context {
-                svc,
-                well_known,
-                lean,
-            } => self.on_context(svc, well_known, lean, reply),
+            Tag::Context { svc, well_known } => self.on_context(svc, well_known, reply),
             tag => reply.and_then(|reply| self.handle(tag, reply)),
         };
         if let Err(e) = outcome {
@@ -35,16 +30,10 @@ impl Discover {
     }
 
     /// The answer of step 1 for `only` (`None`: every service asked).
-    ///
-    /// A 5xx is asked once more without `sync-token`: DAViCal 1.1.12 answers 500 to a
-    /// PROPFIND for it on its DAV root (`/caldav.php/`, no collection: a failed database
-    /// insert), and answers the same PROPFIND without it. A collection read whole by that
-    /// retry has no sync token (its ctag is still read).
     fn on_context(
         &mut self,
         only: Option<Svc>,
         well_known: bool,
-        lean: bool,
         reply: Result<Reply>,
     ) -> Result<()> {
         let reply = match reply {
@@ -60,20 +49,6 @@ impl Discover {
         let url_str = url.as_str().to_owned();
         if response.status == 401 {
             return Err(Error::from_response(&url_str, &response));
-        }
-        if (500..600).contains(&response.status) && !lean {
-            let props: Vec<QName> = CONTEXT_PROPS
-                .iter()
-                .filter(|p| **p != names::SYNC_TOKEN)
-                .cloned()
-                .collect();
-            let tag = Tag::Context {
-                svc: only,
-                well_known,
-                lean: true,
-            };
-            self.propfind(tag, url, Depth::Zero, &props);
-            return Ok(());
         }
         let ms = if response.status == 207 {
             Some(multistatus::parse_with_limits(
