@@ -37,9 +37,11 @@ pub struct Collection {
     pub description: Option<String>,
     /// Apple's `calendar-color` (`#RRGGBB` or `#RRGGBBAA`)
     pub color: Option<String>,
-    /// `CS:getctag`: changes whenever anything in the collection changes.
+    /// `CS:getctag`: changes whenever anything in the collection changes. Read by
+    /// `list_collections` and `get_collection`; `None` from discovery, which does not ask it.
     pub ctag: Option<String>,
-    /// `DAV:sync-token` (RFC 6578), opaque.
+    /// `DAV:sync-token` (RFC 6578), opaque. Read by `list_collections` and `get_collection`
+    /// (and every sync); `None` from discovery, which does not ask it.
     pub sync_token: Option<String>,
     /// `CALDAV:supported-calendar-component-set` (e.g. `VEVENT`, `VTODO`); empty when the
     /// server did not say (which means all).
@@ -144,7 +146,9 @@ pub struct Discovery {
     pub calendar_home_sets: Vec<String>,
     /// `CARDDAV:addressbook-home-set` URLs.
     pub addressbook_home_sets: Vec<String>,
-    /// The calendars and address books found in the home sets.
+    /// The calendars and address books found in the home sets, without `ctag` and
+    /// `sync_token`: discovery does not ask them (servers compute them from every member);
+    /// [`Session::list_collections`](crate::Session::list_collections) reads them.
     pub collections: Vec<Collection>,
     /// What the principal says about scheduling (RFC 6638): its calendar-user addresses,
     /// scheduling inbox and outbox, default calendar, and whether the server schedules.
