@@ -5,7 +5,8 @@
 #   Debian's chromium (for the browser tests; never a downloaded browser), npm devDependencies.
 # Then: fmt and clippy of the wasm crate, its unit tests, the package build (cargo ->
 # wasm-bindgen -> npm binaryen's wasm-opt) into npm/dist/, and every `node --test` suite in
-# npm/test/ (vector replay, size budget, package, bundlers with their default configuration,
+# npm/test/ (vector replay, size budget, package, bundlers with their default configuration for
+# the three entries,
 # live Radicale, browser) under a Radicale started by tests/servers/servers.py (one file at a
 # time: they share the server).
 # The output ends with node's test summary.
@@ -44,8 +45,10 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo fmt "${wasm_crate[@]}" --check
 cargo clippy "${wasm_crate[@]}" --all-targets -- -D warnings
 cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown -- -D warnings
-# and the protocol-only module of `davkit/protocol` (without the formats and gcal features)
-cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features -- -D warnings
+# and the protocol-only module of `davkit/protocol` (the client feature alone) and the
+# formats-only module of `davkit/formats` (the formats feature alone)
+cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features client -- -D warnings
+cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features formats -- -D warnings
 cargo test "${wasm_crate[@]}" --quiet
 if ! grep -A1 '^name = "idna_adapter"$' bindings-wasm/Cargo.lock | grep -q '^version = "1\.0\.'; then
   echo "bindings-wasm/Cargo.lock must pin idna_adapter 1.0 (cd bindings-wasm && cargo update -p idna_adapter --precise 1.0.0)" >&2

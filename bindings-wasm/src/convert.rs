@@ -7,7 +7,9 @@
 use davkit::icalendar::{Calendar, Summaries};
 #[cfg(feature = "formats")]
 use davkit::vcard::{ContactSummary, VCard};
-use davkit::{Change, DavObject, Error, ErrorKind, Limits};
+#[cfg(feature = "client")]
+use davkit::{Change, DavObject};
+use davkit::{Error, ErrorKind, Limits};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
@@ -120,6 +122,7 @@ pub(crate) struct ObjectOut<'a> {
 
 /// Whether fetched objects get their parsed view, and the client's limits to parse them with
 /// (read only with the `formats` feature).
+#[cfg(feature = "client")]
 #[derive(Clone, Copy, Debug)]
 #[cfg_attr(not(feature = "formats"), allow(dead_code))]
 pub(crate) struct Parse {
@@ -130,6 +133,7 @@ pub(crate) struct Parse {
 }
 
 impl<'a> ObjectOut<'a> {
+    #[cfg(feature = "client")]
     fn new(change: Option<&'static str>, o: &'a DavObject, parse: Parse) -> Self {
         #[cfg_attr(not(feature = "formats"), allow(unused_mut))]
         let mut out = ObjectOut {
@@ -197,6 +201,7 @@ pub(crate) fn view(data: &str, limits: &Limits) -> ObjectOut<'static> {
 }
 
 /// Objects with their parsed views (`parse` off: as they came).
+#[cfg(feature = "client")]
 pub(crate) fn objects<'a>(list: &'a [DavObject], parse: Parse) -> Vec<ObjectOut<'a>> {
     list.iter()
         .map(|o| ObjectOut::new(None, o, parse))
@@ -204,11 +209,13 @@ pub(crate) fn objects<'a>(list: &'a [DavObject], parse: Parse) -> Vec<ObjectOut<
 }
 
 /// One object with its parsed view.
+#[cfg(feature = "client")]
 pub(crate) fn object(o: &DavObject, parse: Parse) -> ObjectOut<'_> {
     ObjectOut::new(None, o, parse)
 }
 
 /// Sync changes with the parsed views of added and changed objects.
+#[cfg(feature = "client")]
 pub(crate) fn changes(list: &[Change], parse: Parse) -> Vec<ObjectOut<'_>> {
     list.iter()
         .map(|c| match c {
@@ -324,7 +331,7 @@ mod tests {
         );
     }
 
-    #[cfg(feature = "formats")]
+    #[cfg(all(feature = "formats", feature = "client"))]
     fn parse(on: bool) -> Parse {
         Parse {
             on,
@@ -332,7 +339,7 @@ mod tests {
         }
     }
 
-    #[cfg(feature = "formats")]
+    #[cfg(all(feature = "formats", feature = "client"))]
     #[test]
     fn parsed_view_is_attached() {
         let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\nSUMMARY:Hi\r\nDTSTART:20260101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
@@ -360,7 +367,7 @@ mod tests {
         assert_eq!(v, serde_json::json!([{"type": "deleted", "url": "d"}]));
     }
 
-    #[cfg(feature = "formats")]
+    #[cfg(all(feature = "formats", feature = "client"))]
     #[test]
     fn parsed_views_use_the_client_limits() {
         let card = DavObject {

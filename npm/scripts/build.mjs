@@ -29,13 +29,16 @@ const cargoWasm = join(targetDir, 'wasm32-unknown-unknown/release/davkit_wasm.wa
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, 'wasm'), { recursive: true });
 
-// Two modules from the one crate: `davkit_wasm` with every export (the `davkit` entry) and
-// `davkit_protocol` without the `formats` and `gcal` features (the `davkit/protocol` entry: DAV
-// only; the linker drops the iCalendar/vCard summaries, recurrence, zones and the Calendar API).
+// Three modules from the one crate: `davkit_wasm` with every export (the `davkit` entry),
+// `davkit_protocol` with the `client` feature only (the `davkit/protocol` entry: DAV only; the
+// linker drops the iCalendar/vCard summaries, recurrence, zones and the Calendar API), and
+// `davkit_formats` with the `formats` feature only (the `davkit/formats` entry: parsing,
+// recurrence, zones and the editors; no client, transport, sync or queue).
 // The cargo output of each is copied away before the next build overwrites it.
 // The full one is built last, so that target/ keeps its cargo output (scripts/profile.mjs reads it).
 const modules = [
-  { name: 'davkit_protocol', cargo: ['--no-default-features'] },
+  { name: 'davkit_protocol', cargo: ['--no-default-features', '--features', 'client'] },
+  { name: 'davkit_formats', cargo: ['--no-default-features', '--features', 'formats'] },
   { name: 'davkit_wasm', cargo: [] },
 ];
 // Panic locations name source files: without these remaps the module's bytes (and so the size
@@ -74,8 +77,11 @@ for (const f of readdirSync(join(dist, 'wasm'))) {
   if (f.endsWith('.d.ts') || f === 'package.json' || f === '.gitignore') rmSync(join(dist, 'wasm', f));
 }
 cpSync(join(npmDir, 'src'), dist, { recursive: true });
-// davkit/protocol gets its own copy of the JS API (its own module state, bound to its module).
+// davkit/protocol and davkit/formats get their own copy of the JS API (their own module state,
+// bound to their module); davkit/formats its own copy of the editors too (they call its module).
 cpSync(join(npmDir, 'src', 'api.js'), join(dist, 'protocol', 'api.js'));
+cpSync(join(npmDir, 'src', 'api.js'), join(dist, 'formats', 'api.js'));
+cpSync(join(npmDir, 'src', 'edit.js'), join(dist, 'formats', 'edit.js'));
 
 const sizes = {};
 const walk = (dir) => {

@@ -6,7 +6,8 @@
 // expands an event, and (under
 // tests/servers/servers.py) lists and syncs alice's calendars on the local Radicale over CORS.
 // The same for `davkit/protocol` (the DAV-only module): its .wasm is the one emitted, and the
-// synced objects carry their text without parsed views.
+// synced objects carry their text without parsed views; and for `davkit/formats` (no client):
+// its .wasm is the one emitted, and it parses, expands (a zone from Intl) and edits an event.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -72,6 +73,38 @@ async function main() {
 }
 main().catch((e) => { document.body.dataset.error = String(e && e.stack || e); });
 `;
+
+const FORMATS_APP = `import { init, parseCalendar, expand, parseView, EventEditor, isDavError, coreVersion } from 'davkit/formats';
+import * as entry from 'davkit/formats';
+const ics = ${JSON.stringify(ICS)};
+async function main() {
+  const out = {};
+  try { parseCalendar(ics); out.beforeInit = 'no error'; } catch (e) { out.beforeInit = isDavError(e, 'InvalidInput'); }
+  out.badWasm = await init({ wasm: new URL('/no-such.wasm', location.href) }).then(() => 'loaded', (e) => isDavError(e, 'InvalidInput'));
+  await init();
+  out.summary = parseCalendar(ics).events[0].summary;
+  out.utc = expand(ics, { start: '2026-03-01T00:00:00Z', end: '2026-04-01T00:00:00Z' }).occurrences.map((o) => o.startUtc);
+  out.view = parseView(ics).events.length;
+  const editor = new EventEditor(ics);
+  editor.setSummary('w@t', 'Renamed');
+  out.edited = parseCalendar(editor.toIcs()).events[0].summary;
+  out.client = 'DavClient' in entry;
+  out.version = coreVersion();
+  document.body.dataset.result = JSON.stringify(out);
+}
+main().catch((e) => { document.body.dataset.error = String(e && e.stack || e); });
+`;
+
+function checkFormats(result) {
+  assert.equal(result.beforeInit, true, 'parseCalendar before init() is an InvalidInput DavError');
+  assert.equal(result.badWasm, true, 'init() from a missing .wasm is an InvalidInput DavError');
+  assert.equal(result.summary, 'Weekly');
+  assert.deepEqual(result.utc, ['2026-03-02T08:30:00Z', '2026-03-09T08:30:00Z', '2026-03-16T08:30:00Z']);
+  assert.equal(result.view, 1);
+  assert.equal(result.edited, 'Renamed');
+  assert.equal(result.client, false);
+  assert.match(result.version, /^\d+\.\d+\.\d+/);
+}
 
 function checkProtocol(result) {
   assert.equal(result.beforeInit, true, 'coreVersion before init() is an InvalidInput DavError');
@@ -141,6 +174,7 @@ function project(name, file, app) {
 const ENTRIES = [
   { entry: 'davkit', app: APP, wasm: 'davkit_wasm_bg', check },
   { entry: 'davkit/protocol', app: PROTOCOL_APP, wasm: 'davkit_protocol_bg', check: checkProtocol },
+  { entry: 'davkit/formats', app: FORMATS_APP, wasm: 'davkit_formats_bg', check: checkFormats },
 ];
 
 for (const { entry, app, wasm, check } of ENTRIES) {

@@ -50,10 +50,11 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 
 test('the tarball holds only the package files', () => {
   const list = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n').sort();
-  assert.deepEqual(list, ['package/README.md', 'package/dist/api.js', 'package/dist/browser.js', 'package/dist/edit.js', 'package/dist/node.js',
-    'package/dist/protocol/api.js', 'package/dist/protocol/browser.js', 'package/dist/protocol/node.js',
-    'package/dist/wasm/davkit_protocol.js', 'package/dist/wasm/davkit_protocol_bg.wasm',
-    'package/dist/wasm/davkit_wasm.js', 'package/dist/wasm/davkit_wasm_bg.wasm', 'package/dist/zones.js', 'package/index.d.ts',
+  assert.deepEqual(list, ['package/README.md', 'package/dist/api.js', 'package/dist/browser.js', 'package/dist/edit.js',
+    'package/dist/formats/api.js', 'package/dist/formats/browser.js', 'package/dist/formats/edit.js', 'package/dist/formats/node.js',
+    'package/dist/formats/view.js', 'package/dist/node.js', 'package/dist/protocol/api.js', 'package/dist/protocol/browser.js', 'package/dist/protocol/node.js',
+    'package/dist/wasm/davkit_formats.js', 'package/dist/wasm/davkit_formats_bg.wasm', 'package/dist/wasm/davkit_protocol.js', 'package/dist/wasm/davkit_protocol_bg.wasm',
+    'package/dist/wasm/davkit_wasm.js', 'package/dist/wasm/davkit_wasm_bg.wasm', 'package/dist/zones.js', 'package/formats.d.ts', 'package/index.d.ts',
     'package/package.json', 'package/protocol.d.ts']);
 });
 
@@ -92,6 +93,30 @@ console.log(JSON.stringify({ notFound: isDavError(error, 'NotFound'), pending: s
     exports: ['DavClient', 'DavError', 'WriteQueue', 'coreVersion', 'init', 'isDavError', 'markPending'],
   });
   assert.match(out.version, /^\d+\.\d+\.\d+/);
+});
+
+test('davkit/formats: node ESM imports it, tsc checks an app against formats.d.ts, no client exports', () => {
+  const app = `import { parseCalendar, parseView, expand, EventEditor, isDavError, type ParsedView, type Expansion } from 'davkit/formats';
+import * as entry from 'davkit/formats';
+const ics = ${JSON.stringify(ICS)};
+const view: ParsedView = parseView(ics, { maxContentLines: 1000 });
+const x: Expansion = expand(ics, { start: '2026-03-01T00:00:00Z', end: '2026-04-01T00:00:00Z' });
+const editor = new EventEditor(ics);
+editor.setSummary('w@t', 'Renamed');
+let error: unknown;
+try { parseCalendar('nope'); } catch (e) { error = e; }
+console.log(JSON.stringify({ summary: view.events?.[0]?.summary, utc: x.occurrences.map((o) => o.startUtc),
+  edited: parseCalendar(editor.toIcs()).events[0].summary, invalid: isDavError(error, 'ICalendar'), exports: Object.keys(entry).sort() }));
+`;
+  writeFileSync(join(scratch, 'formats-app.mts'), app);
+  execFileSync(bin('tsc'), ['--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext',
+    '--lib', 'es2022,dom', 'formats-app.mts'], { cwd: scratch, stdio: 'pipe' });
+  const out = JSON.parse(execFileSync(process.execPath, ['formats-app.mjs'], { cwd: scratch, encoding: 'utf8' }));
+  assert.deepEqual(out, {
+    summary: 'Weekly', utc: EXPECTED.utc, edited: 'Renamed', invalid: true,
+    exports: ['ContactEditor', 'DavError', 'EventEditor', 'convertContact', 'coreVersion', 'expand', 'init', 'isDavError',
+      'parseCalendar', 'parseContact', 'parseContacts', 'parseView'],
+  });
 });
 
 test('esbuild bundle for node runs (the .wasm copied next to the bundle)', () => {

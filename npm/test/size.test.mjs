@@ -20,6 +20,7 @@ const gzip = (bytes) => gzipSync(bytes, { level: 9 }).length;
 const ENTRIES = {
   davkit: { browser: 'dist/browser.js', wasm: 'dist/wasm/davkit_wasm_bg.wasm' },
   'davkit/protocol': { browser: 'dist/protocol/browser.js', wasm: 'dist/wasm/davkit_protocol_bg.wasm' },
+  'davkit/formats': { browser: 'dist/formats/browser.js', wasm: 'dist/wasm/davkit_formats_bg.wasm' },
 };
 
 /** The entry's JS as esbuild bundles it for an app that uses all of it (minified ESM). */

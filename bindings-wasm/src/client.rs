@@ -1,0 +1,670 @@
+//! The DAV client for JS (the `client` feature: the `davkit` and `davkit/protocol` modules):
+//! `Client` over the core's `DavClient` with a `fetch` transport, its options, sync state and
+//! collection arguments read from JSON, and the Google Calendar API calls (`gcal`).
+
+use std::rc::Rc;
+
+#[cfg(feature = "gcal")]
+use davkit::gcal::{Channel, EventsQuery, Notification, WatchRequest};
+use davkit::{
+    CalendarFilter, CollectionKind, CollectionProps, Config, Credentials, DavClient, Error,
+    ErrorKind, Profile, RetryPolicy, Service, SyncState, TimeRange,
+};
+use js_sys::{Function, Promise};
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::{FetchTransport, JsLimits, convert};
+
+/// Credentials as JS passes them: `{ basic: { username, password } }`,
+/// `{ digest: { username, password } }` or `{ bearer: token }`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum JsCredentials {
+    Basic { username: String, password: String },
+    Digest { username: String, password: String },
+    Bearer(String),
+}
+
+/// The client options after the JS wrapper resolved `auth` into credentials.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JsConfig {
+    server_url: String,
+    credentials: Option<JsCredentials>,
+    profile: Option<String>,
+    user_agent: Option<String>,
+    multiget_batch_size: Option<usize>,
+    max_parallel_requests: Option<usize>,
+    sync_page_limit: Option<u32>,
+    #[serde(default)]
+    omit_user_agent: bool,
+    #[serde(default)]
+    follow_redirects: bool,
+    retry: Option<JsRetry>,
+    /// Attach the parsed view (`events`, `contact`) to fetched objects (default true).
+    parse: Option<bool>,
+    /// The core's `Limits` in camelCase; fields left out keep their defaults.
+    limits: Option<JsLimits>,
+}
+
+/// The rate-limit retry policy; missing fields keep the core's defaults.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JsRetry {
+    max_retries: Option<u32>,
+    initial_delay_ms: Option<u64>,
+    max_delay_ms: Option<u64>,
+}
+
+/// `SyncState` as JS stores it: camelCase, or the core's snake_case JSON.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JsSyncState {
+    #[serde(alias = "collection_url")]
+    collection_url: String,
+    #[serde(default, alias = "sync_token")]
+    sync_token: Option<String>,
+    #[serde(default)]
+    ctag: Option<String>,
+    #[serde(default)]
+    etags: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pending: std::collections::BTreeSet<String>,
+    #[serde(default)]
+    more: bool,
+}
+
+impl From<JsSyncState> for SyncState {
+    fn from(s: JsSyncState) -> Self {
+        SyncState {
+            collection_url: s.collection_url,
+            sync_token: s.sync_token,
+            ctag: s.ctag,
+            etags: s.etags,
+            pending: s.pending,
+            more: s.more,
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct JsProps {
+    display_name: Option<String>,
+    description: Option<String>,
+    color: Option<String>,
+    components: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JsFilter {
+    component: String,
+    start: Option<String>,
+    end: Option<String>,
+}
+
+fn profile(name: &str) -> Result<Profile, Error> {
+    Ok(match name {
+        "generic" => Profile::generic(),
+        "icloud" => Profile::icloud(),
+        "google-caldav" => Profile::google_caldav(),
+        "google-carddav" => Profile::google_carddav(),
+        other => {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "unknown profile `{other}` (generic, icloud, google-caldav, google-carddav)"
+                ),
+            ));
+        }
+    })
+}
+
+/// The collection an app last read, as JS holds it (camelCase or the core's snake_case).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JsCollectionRead {
+    url: String,
+    #[serde(default = "default_kind")]
+    kind: CollectionKind,
+    #[serde(default, alias = "display_name")]
+    display_name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    color: Option<String>,
+    #[serde(default)]
+    ctag: Option<String>,
+    #[serde(default, alias = "sync_token")]
+    sync_token: Option<String>,
+}
+
+fn default_kind() -> CollectionKind {
+    CollectionKind::Other
+}
+
+fn read_collection(value: &JsValue) -> Result<Option<davkit::Collection>, Error> {
+    let read: Option<JsCollectionRead> = convert::input(value, "collection")?;
+    Ok(read.map(|r| davkit::Collection {
+        url: r.url,
+        kind: r.kind,
+        display_name: r.display_name,
+        description: r.description,
+        color: r.color,
+        ctag: r.ctag,
+        sync_token: r.sync_token,
+        components: Vec::new(),
+        privileges: Vec::new(),
+        resource_types: Vec::new(),
+        add_member_url: None,
+        supports_sync_collection: None,
+    }))
+}
+
+fn kind(name: &str) -> Result<CollectionKind, Error> {
+    convert::input(
+        &JsValue::from_str(name),
+        "collection kind (calendar, addressbook, other)",
+    )
+}
+
+/// A client: one core `DavClient` over `fetch`. Built by the JS wrapper, not by apps.
+#[wasm_bindgen]
+pub struct Client {
+    pub(crate) inner: Rc<DavClient<FetchTransport>>,
+    pub(crate) parse: convert::Parse,
+}
+
+/// `sync` as JS receives it: changes with their parsed views.
+#[derive(serde::Serialize)]
+struct SyncOut<'a> {
+    changes: Vec<convert::ObjectOut<'a>>,
+    state: &'a SyncState,
+    method: davkit::SyncMethod,
+    token_was_reset: bool,
+    problems: &'a [davkit::MemberProblem],
+    /// A batched sync left members for the next batch (pending in `state`).
+    more: bool,
+}
+
+impl<'a> SyncOut<'a> {
+    /// The JS form of a core `SyncResult`.
+    fn new(r: &'a davkit::SyncResult, parse: convert::Parse) -> Self {
+        SyncOut {
+            changes: convert::changes(&r.changes, parse),
+            state: &r.state,
+            method: r.method,
+            token_was_reset: r.token_was_reset,
+            problems: &r.problems,
+            more: r.more,
+        }
+    }
+}
+
+/// `multiget` as JS receives it.
+#[derive(serde::Serialize)]
+struct MultigetOut<'a> {
+    objects: Vec<convert::ObjectOut<'a>>,
+    missing: &'a [String],
+    unanswered: &'a [String],
+}
+
+pub(crate) type Out = Result<JsValue, Error>;
+
+impl Client {
+    /// Runs one core call as a Promise that resolves to its converted result or rejects with
+    /// the error object.
+    pub(crate) fn run<F, Fut>(&self, call: F) -> Promise
+    where
+        F: FnOnce(Rc<DavClient<FetchTransport>>) -> Fut + 'static,
+        Fut: std::future::Future<Output = Out> + 'static,
+    {
+        spawn(Box::pin(call(self.inner.clone())))
+    }
+}
+
+/// One `future_to_promise` for every method (not one per method: each copy was about 4 KB of
+/// wasm); the methods' futures come boxed.
+pub(crate) fn spawn(call: std::pin::Pin<Box<dyn std::future::Future<Output = Out>>>) -> Promise {
+    future_to_promise(async move { call.await.map_err(|e| convert::error(&e)) })
+}
+
+#[wasm_bindgen]
+impl Client {
+    /// A client for `config` (see `JsConfig`) sending through `fetch`, waiting with `sleep`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue, fetch: Function, sleep: Function) -> Result<Client, JsValue> {
+        let build = || -> Result<Client, Error> {
+            let c: JsConfig = convert::input(&config, "client options")?;
+            let credentials = match c.credentials {
+                None => Credentials::None,
+                Some(JsCredentials::Basic { username, password }) => {
+                    Credentials::basic(username, password)
+                }
+                Some(JsCredentials::Digest { username, password }) => {
+                    Credentials::digest(username, password)
+                }
+                Some(JsCredentials::Bearer(token)) => Credentials::bearer(token),
+            };
+            let mut config = Config::new(c.server_url, credentials);
+            if let Some(p) = c.profile {
+                config.profile = Some(profile(&p)?);
+            }
+            if let Some(ua) = c.user_agent {
+                config.user_agent = ua;
+            }
+            if let Some(n) = c.multiget_batch_size {
+                config.multiget_batch_size = n;
+            }
+            if let Some(n) = c.max_parallel_requests {
+                config.max_parallel_requests = n;
+            }
+            config.sync_page_limit = c.sync_page_limit;
+            if let Some(r) = c.retry {
+                let d = RetryPolicy::default();
+                config.retry = RetryPolicy {
+                    max_retries: r.max_retries.unwrap_or(d.max_retries),
+                    initial_delay_ms: r.initial_delay_ms.unwrap_or(d.initial_delay_ms),
+                    max_delay_ms: r.max_delay_ms.unwrap_or(d.max_delay_ms),
+                };
+            }
+            if let Some(l) = c.limits {
+                config.limits = l.into();
+            }
+            let parse = convert::Parse {
+                // Without the `formats` feature there is nothing to attach.
+                on: cfg!(feature = "formats") && c.parse.unwrap_or(true),
+                limits: config.limits,
+            };
+            let transport =
+                FetchTransport::new(fetch, sleep, c.omit_user_agent, c.follow_redirects);
+            Ok(Client {
+                inner: Rc::new(DavClient::new(config, transport)?),
+                parse,
+            })
+        };
+        build().map_err(|e| convert::error(&e))
+    }
+
+    /// `discover("caldav" | "carddav" | "both")` -> `Discovery`.
+    pub fn discover(&self, service: String) -> Promise {
+        self.run(move |c| async move {
+            let service: Service = convert::input(&JsValue::from_str(&service), "service")?;
+            Ok(convert::output(&c.discover(service).await?))
+        })
+    }
+
+    /// `listCollections(homeUrl)` -> `Collection[]`.
+    #[wasm_bindgen(js_name = listCollections)]
+    pub fn list_collections(&self, home_url: String) -> Promise {
+        self.run(move |c| async move { Ok(convert::output(&c.list_collections(&home_url).await?)) })
+    }
+
+    /// `getCollection(url)` -> `Collection`.
+    #[wasm_bindgen(js_name = getCollection)]
+    pub fn get_collection(&self, url: String) -> Promise {
+        self.run(move |c| async move { Ok(convert::output(&c.get_collection(&url).await?)) })
+    }
+
+    /// `createCollection(kind, homeUrl, slug, props)` -> `Collection`.
+    #[wasm_bindgen(js_name = createCollection)]
+    pub fn create_collection(
+        &self,
+        kind_name: String,
+        home_url: String,
+        slug: String,
+        props: JsValue,
+    ) -> Promise {
+        let props = read_props(&props);
+        self.run(move |c| async move {
+            let props = props?;
+            let created = match kind(&kind_name)? {
+                CollectionKind::AddressBook => {
+                    c.create_address_book(&home_url, &slug, props).await?
+                }
+                _ => c.create_calendar(&home_url, &slug, props).await?,
+            };
+            Ok(convert::output(&created))
+        })
+    }
+
+    /// `updateCollection(url, kind, props, read)` -> `undefined`; `read` (or `null`) is the
+    /// collection as the app last read it.
+    #[wasm_bindgen(js_name = updateCollection)]
+    pub fn update_collection(
+        &self,
+        url: String,
+        kind_name: String,
+        props: JsValue,
+        read: JsValue,
+    ) -> Promise {
+        let props = read_props(&props);
+        let read = read_collection(&read);
+        self.run(move |c| async move {
+            let read = read?;
+            c.update_collection(&url, kind(&kind_name)?, props?, read.as_ref())
+                .await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// `deleteCollection(url, read)` -> `undefined`; `read` (or `null`) is the collection as
+    /// the app last read it.
+    #[wasm_bindgen(js_name = deleteCollection)]
+    pub fn delete_collection(&self, url: String, read: JsValue) -> Promise {
+        let read = read_collection(&read);
+        self.run(move |c| async move {
+            c.delete_collection(&url, read?.as_ref()).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// `listObjects(collectionUrl)` -> `DavObject[]` (URLs and ETags).
+    #[wasm_bindgen(js_name = listObjects)]
+    pub fn list_objects(&self, collection_url: String) -> Promise {
+        let parse = self.parse;
+        self.run(move |c| async move {
+            let list = c.list_objects(&collection_url).await?;
+            Ok(convert::output(&convert::objects(&list, parse)))
+        })
+    }
+
+    /// `calendarQuery(collectionUrl, { component, start?, end? })` -> `DavObject[]`.
+    #[wasm_bindgen(js_name = calendarQuery)]
+    pub fn calendar_query(&self, collection_url: String, filter: JsValue) -> Promise {
+        let filter: Result<JsFilter, Error> = convert::input(&filter, "calendar query filter");
+        let parse = self.parse;
+        self.run(move |c| async move {
+            let f = filter?;
+            let time_range = (f.start.is_some() || f.end.is_some()).then_some(TimeRange {
+                start: f.start,
+                end: f.end,
+            });
+            let filter = CalendarFilter {
+                component: f.component,
+                time_range,
+            };
+            let list = c.calendar_query(&collection_url, filter).await?;
+            Ok(convert::output(&convert::objects(&list, parse)))
+        })
+    }
+
+    /// `multiget(collectionUrl, kind, hrefs)` -> `{ objects, missing, unanswered }`.
+    pub fn multiget(
+        &self,
+        collection_url: String,
+        kind_name: String,
+        hrefs: Vec<String>,
+    ) -> Promise {
+        let parse = self.parse;
+        self.run(move |c| async move {
+            let result = c
+                .multiget(&collection_url, kind(&kind_name)?, hrefs)
+                .await?;
+            Ok(convert::output(&MultigetOut {
+                objects: convert::objects(&result.objects, parse),
+                missing: &result.missing,
+                unanswered: &result.unanswered,
+            }))
+        })
+    }
+
+    /// `parseView(data)` -> `{ events }`, `{ contact }`, `{ parseError }` or `{}`: the parsed
+    /// view a fetch with `parse` on attaches, under this client's limits (for `parse: 'lazy'`).
+    #[cfg(feature = "formats")]
+    #[wasm_bindgen(js_name = parseView)]
+    pub fn parse_view(&self, data: &str) -> JsValue {
+        convert::output(&convert::view(data, &self.parse.limits))
+    }
+
+    /// `getObject(url)` -> `DavObject`.
+    #[wasm_bindgen(js_name = getObject)]
+    pub fn get_object(&self, url: String) -> Promise {
+        let parse = self.parse;
+        self.run(move |c| async move {
+            let object = c.get_object(&url).await?;
+            Ok(convert::output(&convert::object(&object, parse)))
+        })
+    }
+
+    /// `createObject(collectionUrl, name, data)` -> `WriteResult`.
+    #[wasm_bindgen(js_name = createObject)]
+    pub fn create_object(&self, collection_url: String, name: String, data: String) -> Promise {
+        self.run(move |c| async move {
+            Ok(convert::output(
+                &c.create_object(&collection_url, &name, &data).await?,
+            ))
+        })
+    }
+
+    /// `updateObject(url, data, etag)` -> `WriteResult`.
+    #[wasm_bindgen(js_name = updateObject)]
+    pub fn update_object(&self, url: String, data: String, etag: String) -> Promise {
+        self.run(move |c| async move {
+            Ok(convert::output(&c.update_object(&url, &data, &etag).await?))
+        })
+    }
+
+    /// `deleteObject(url, etag)` -> `undefined`.
+    #[wasm_bindgen(js_name = deleteObject)]
+    pub fn delete_object(&self, url: String, etag: String) -> Promise {
+        self.run(move |c| async move {
+            c.delete_object(&url, &etag).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// `postObject(addMemberUrl, data)` -> `WriteResult`.
+    #[wasm_bindgen(js_name = postObject)]
+    pub fn post_object(&self, add_member_url: String, data: String) -> Promise {
+        self.run(move |c| async move {
+            Ok(convert::output(
+                &c.post_object(&add_member_url, &data).await?,
+            ))
+        })
+    }
+
+    /// `sync(collectionUrl, state, kind)` -> `{ changes, state, method, tokenWasReset,
+    /// problems, more }`. A `null` state starts from nothing; a state of another collection is refused
+    /// by the core (`SyncState::resume`).
+    pub fn sync(&self, collection_url: String, state: JsValue, kind_name: String) -> Promise {
+        let state: Result<Option<JsSyncState>, Error> = convert::input(&state, "sync state");
+        let parse = self.parse;
+        self.run(move |c| async move {
+            let stored = state?.map(|s| SyncState::from(s).to_json());
+            let state = SyncState::resume(&collection_url, stored.as_deref())?;
+            let r = c.sync(state, kind(&kind_name)?).await?;
+            Ok(convert::output(&SyncOut::new(&r, parse)))
+        })
+    }
+
+    /// `syncBatch(collectionUrl, state, kind, maxMembers)` -> `{ changes, state, method,
+    /// tokenWasReset, problems, more }`: one batch of a sync, fetching at most `maxMembers`
+    /// members (the core's `DavClient::sync_batch`). While `more` is true the rest are pending
+    /// in the returned `state`, a checkpoint to store and sync again from.
+    #[wasm_bindgen(js_name = syncBatch)]
+    pub fn sync_batch(
+        &self,
+        collection_url: String,
+        state: JsValue,
+        kind_name: String,
+        max_members: u32,
+    ) -> Promise {
+        let state: Result<Option<JsSyncState>, Error> = convert::input(&state, "sync state");
+        let parse = self.parse;
+        self.run(move |c| async move {
+            let stored = state?.map(|s| SyncState::from(s).to_json());
+            let state = SyncState::resume(&collection_url, stored.as_deref())?;
+            let max = usize::try_from(max_members).unwrap_or(usize::MAX);
+            let r = c.sync_batch(state, kind(&kind_name)?, max).await?;
+            Ok(convert::output(&SyncOut::new(&r, parse)))
+        })
+    }
+
+    /// `gcalCalendars()` -> `CalendarListEntry[]` (Google Calendar API calendarList).
+    #[cfg(feature = "gcal")]
+    #[wasm_bindgen(js_name = gcalCalendars)]
+    pub fn gcal_calendars(&self) -> Promise {
+        self.run(move |c| async move { Ok(convert::output(&c.gcal_calendars().await?)) })
+    }
+
+    /// `gcalSync(calendarId, query, state)` -> `{ changes, state, method, tokenWasReset,
+    /// problems }`.
+    #[cfg(feature = "gcal")]
+    #[wasm_bindgen(js_name = gcalSync)]
+    pub fn gcal_sync(&self, calendar_id: String, query: JsValue, state: JsValue) -> Promise {
+        let query = gcal_query(&query);
+        let state: Result<Option<JsSyncState>, Error> = convert::input(&state, "sync state");
+        let parse = self.parse;
+        self.run(move |c| async move {
+            let state = state?.map_or_else(|| SyncState::new(""), SyncState::from);
+            let r = c.gcal_sync(&calendar_id, query?, state).await?;
+            Ok(convert::output(&SyncOut::new(&r, parse)))
+        })
+    }
+
+    /// `gcalInsert(calendarId, event)` -> `WriteResult`.
+    #[cfg(feature = "gcal")]
+    #[wasm_bindgen(js_name = gcalInsert)]
+    pub fn gcal_insert(&self, calendar_id: String, event: JsValue) -> Promise {
+        let event: Result<serde_json::Value, Error> = convert::input(&event, "event");
+        self.run(move |c| async move {
+            Ok(convert::output(
+                &c.gcal_insert(&calendar_id, &event?).await?,
+            ))
+        })
+    }
+
+    /// `gcalPatch(calendarId, eventId, patch, etag)` -> `WriteResult`.
+    #[cfg(feature = "gcal")]
+    #[wasm_bindgen(js_name = gcalPatch)]
+    pub fn gcal_patch(
+        &self,
+        calendar_id: String,
+        event_id: String,
+        patch: JsValue,
+        etag: String,
+    ) -> Promise {
+        let patch: Result<serde_json::Value, Error> = convert::input(&patch, "event patch");
+        self.run(move |c| async move {
+            let r = c
+                .gcal_patch(&calendar_id, &event_id, &patch?, &etag)
+                .await?;
+            Ok(convert::output(&r))
+        })
+    }
+
+    /// `gcalDelete(calendarId, eventId, etag)` -> `undefined`.
+    #[cfg(feature = "gcal")]
+    #[wasm_bindgen(js_name = gcalDelete)]
+    pub fn gcal_delete(&self, calendar_id: String, event_id: String, etag: String) -> Promise {
+        self.run(move |c| async move {
+            c.gcal_delete(&calendar_id, &event_id, &etag).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// `gcalWatch(calendarId, query, watch)` -> `Channel`.
+    #[cfg(feature = "gcal")]
+    #[wasm_bindgen(js_name = gcalWatch)]
+    pub fn gcal_watch(&self, calendar_id: String, query: JsValue, watch: JsValue) -> Promise {
+        let query = gcal_query(&query);
+        let watch: Result<WatchRequest, Error> = convert::input(&snake(&watch), "watch request");
+        self.run(move |c| async move {
+            let channel = c.gcal_watch(&calendar_id, &query?, &watch?).await?;
+            Ok(convert::output(&channel))
+        })
+    }
+
+    /// `gcalStop(channel)` -> `undefined`.
+    #[cfg(feature = "gcal")]
+    #[wasm_bindgen(js_name = gcalStop)]
+    pub fn gcal_stop(&self, channel: JsValue) -> Promise {
+        let channel: Result<Channel, Error> = convert::input(&snake(&channel), "channel");
+        self.run(move |c| async move {
+            c.gcal_stop(&channel?).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+}
+
+fn read_props(props: &JsValue) -> Result<CollectionProps, Error> {
+    let p: Option<JsProps> = convert::input(props, "collection properties")?;
+    let p = p.unwrap_or_default();
+    Ok(CollectionProps {
+        display_name: p.display_name,
+        description: p.description,
+        color: p.color,
+        components: p.components,
+    })
+}
+
+#[cfg(feature = "gcal")]
+/// The events.list query as JS passes it (camelCase or snake_case keys; `undefined` is none).
+fn gcal_query(query: &JsValue) -> Result<EventsQuery, Error> {
+    let q: Option<EventsQuery> = convert::input(&snake(query), "events query")?;
+    Ok(q.unwrap_or_default())
+}
+
+#[cfg(feature = "gcal")]
+/// A JS object with its top-level keys in snake_case, for the core's `gcal` types (which have
+/// no camelCase aliases). Other values are returned as they are.
+fn snake(value: &JsValue) -> JsValue {
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return value.clone();
+    }
+    let out = js_sys::Object::new();
+    for entry in js_sys::Object::entries(&js_sys::Object::from(value.clone())).iter() {
+        let pair = js_sys::Array::from(&entry);
+        let key = pair.get(0).as_string().unwrap_or_default();
+        let _ = js_sys::Reflect::set(
+            &out,
+            &JsValue::from_str(&convert::snake(&key)),
+            &pair.get(1),
+        );
+    }
+    out.into()
+}
+
+/// `parseNotification(headers, channel)` -> `Notification`: reads and checks the `X-Goog-*`
+/// headers of a Calendar API push notification (`[name, value][]`) against the stored channel.
+#[cfg(feature = "gcal")]
+#[wasm_bindgen(js_name = parseNotification)]
+pub fn parse_notification(headers: JsValue, channel: JsValue) -> Result<JsValue, JsValue> {
+    let read = || -> Result<JsValue, Error> {
+        let headers: Vec<(String, String)> = convert::input(&headers, "notification headers")?;
+        let channel: Channel = convert::input(&snake(&channel), "channel")?;
+        Ok(convert::output(&Notification::parse(&headers, &channel)?))
+    };
+    read().map_err(|e| convert::error(&e))
+}
+
+/// `channelNeedsRenewal(channel, nowMs, marginMs)`: whether the channel expires within
+/// `marginMs` of `nowMs` (the core's `Channel::needs_renewal`).
+#[cfg(feature = "gcal")]
+#[wasm_bindgen(js_name = channelNeedsRenewal)]
+pub fn channel_needs_renewal(
+    channel: JsValue,
+    now_ms: f64,
+    margin_ms: f64,
+) -> Result<bool, JsValue> {
+    let channel: Channel =
+        convert::input(&snake(&channel), "channel").map_err(|e| convert::error(&e))?;
+    Ok(channel.needs_renewal(now_ms as i64, margin_ms as i64))
+}
+
+/// `markPending(state, href)` -> `SyncState`: a copy of the state in which the core's
+/// `SyncState::mark_pending` marked `href` as not applied by the app, so that the next sync
+/// fetches it again. The state given is not changed.
+#[wasm_bindgen(js_name = markPending)]
+pub fn mark_pending(state: JsValue, href: String) -> Result<JsValue, JsValue> {
+    let mark = || -> Result<JsValue, Error> {
+        let mut state = SyncState::from(convert::input::<JsSyncState>(&state, "sync state")?);
+        state.mark_pending(&href);
+        Ok(convert::output(&state))
+    };
+    mark().map_err(|e| convert::error(&e))
+}

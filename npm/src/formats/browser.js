@@ -1,0 +1,28 @@
+// davkit/formats for browsers and bundlers: the formats without the DAV client (see node.js
+// here), loaded like the full entry: `await init()` once before the functions (no top-level
+// await). Bundlers emit the .wasm from the `new URL(...)` below; in a classic script it is looked
+// up in `wasm/` next to the script, or wherever `init({ wasm })` says.
+import * as glue from '../wasm/davkit_formats.js';
+import { zoneRules } from '../zones.js';
+import { bind, platform } from './api.js';
+
+const script = typeof document !== 'undefined' && document.currentScript ? document.currentScript.src : undefined;
+
+function defaultWasm() {
+  try {
+    return new URL('../wasm/davkit_formats_bg.wasm', import.meta.url);
+  } catch {
+    return new URL('wasm/davkit_formats_bg.wasm', script ?? globalThis.location?.href);
+  }
+}
+
+bind(glue);
+platform.browser = true;
+platform.load = async (wasm) => {
+  await glue.default({ module_or_path: wasm ?? defaultWasm() });
+  glue.setZoneSource(zoneRules);
+};
+
+export { init, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion } from './api.js';
+export { parseView } from './view.js';
+export { EventEditor, ContactEditor, convertContact } from './edit.js';
