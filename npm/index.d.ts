@@ -371,9 +371,13 @@ export interface SyncResult {
    */
   problems: MemberProblem[];
   /**
-   * A batched sync (`syncBatch`, `syncBatches`) left members for the next batch: they wait in
-   * `state.pending`. Apply `changes`, store `state` (a checkpoint: resuming from it loses and
-   * repeats nothing), and sync again from it. Always `false` for `sync` and `gcalSync`.
+   * A batched sync (`syncBatch`, `syncBatches`) can make progress if called again now: it left
+   * members for the next batch, waiting in `state.pending`. Apply `changes`, store `state` (a
+   * checkpoint: resuming from it loses and repeats nothing), and sync again from it while `more`
+   * is `true`; no other check is needed. `false` when no member is left, and when the batch
+   * delivered nothing and left the same members owed as it was given (the same members failed
+   * again: they stay pending and in `problems` for the next sync). Always `false` for `sync` and
+   * `gcalSync`.
    */
   more: boolean;
 }
@@ -468,9 +472,11 @@ export class DavClient {
    * The batch loop as an async iterator: one `syncBatch` per step, each from the `state` the
    * previous batch left. Apply each batch and store its `state` in the loop body; the next batch
    * is fetched only when the loop asks for it, from `batch.state` as the body left it (replace it
-   * with `markPending(batch.state, url)` to hand a change back). Ends after the batch with
-   * `more: false`, or early, with `more` still `true`, when a batch leaves the state as the one
-   * before it did (the same members failed again; their `problems` say why): sync again later.
+   * with `markPending(batch.state, url)` to hand a change back). Goes on while that state's
+   * `more` is `true`: it ends after the batch with `more: false` (no member left, or the same
+   * members failed again and nothing else moved: they stay pending, their `problems` say why,
+   * and the next sync tries them again), and after a body that handed a change back
+   * (`markPending` clears `more`, so a change the app cannot store is not fetched again and again).
    */
   syncBatches(collection: CollectionRef, state?: SyncState | null, options?: SyncBatchOptions): AsyncGenerator<SyncResult, void, undefined>;
 
@@ -601,7 +607,8 @@ export function channelNeedsRenewal(channel: Channel, options?: { now?: Date | n
  * Marks a member the app could not apply (a row it could not store) as owed: returns a copy of
  * `state` (the one given is not changed) in which `href` is pending and its ETag forgotten, so
  * the next `sync` fetches it again and reports what the server has then. Call it on the state a
- * sync returned, before storing it. The core's `SyncState::mark_pending`.
+ * sync returned, before storing it. It also clears `more`, ending a `syncBatches` loop: the next
+ * sync asks the server again. The core's `SyncState::mark_pending`.
  */
 export function markPending(state: SyncState, href: string): SyncState;
 

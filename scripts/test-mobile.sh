@@ -188,6 +188,7 @@ B="$SWIFT/Sources/DavKit/SyncBatches.swift"
 expect "$B" 'extension DavClient'
 expect "$B" 'try await client.syncBatch(collectionUrl: collectionUrl, kind: kind, stateJson: stateJson, maxMembers: maxMembers)'
 expect "$B" 'public struct SyncBatches: AsyncSequence'
+expect "$B" 'finished = !batch.more'   # the loop checks only the core's `more`
 expect "$B" 'public func syncBatches(collectionUrl: String, kind: CollectionKind, stateJson: String? = nil, maxMembers: UInt32 = 500) -> SyncBatches'
 # The iOS example calls that sequence and the generated Collection fields.
 E=examples/ios/BatchedSync.swift

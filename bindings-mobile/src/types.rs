@@ -297,8 +297,9 @@ impl From<davkit::MemberProblem> for MemberProblem {
 /// Marks a member the app could not apply (a row it could not store) as owed, in a stored sync
 /// state: returns the state JSON in which `href` is pending and its ETag forgotten, so the next
 /// `sync` fetches it again and reports what the server has then. Call it on the `state_json` a
-/// sync returned, before storing it. Fails with `InvalidInput` when `state_json` is not a sync
-/// state. (The core's `SyncState::mark_pending`.)
+/// sync returned, before storing it. It also clears the state's `more`, so a batch loop that
+/// resumed from it would end: the next sync asks the server again. Fails with `InvalidInput`
+/// when `state_json` is not a sync state. (The core's `SyncState::mark_pending`.)
 #[uniffi::export]
 pub fn sync_state_mark_pending(state_json: String, href: String) -> Result<String, DavError> {
     let mut state = davkit::SyncState::from_json(&state_json)?;

@@ -233,7 +233,9 @@ pub struct SyncState {
     /// members of its listing left in `pending` (the `more` of the result that returned this
     /// state). The next batch fetches them without asking the server for changes again: the
     /// token (or ctag) already accounts for them, and changes made since are reported by the
-    /// first sync after the last batch. A one-shot sync ignores it.
+    /// first sync after the last batch. A one-shot sync ignores it. A batch loop goes on while
+    /// the state it passes next has it: it is the result's [`SyncResult::more`], cleared by
+    /// [`SyncState::mark_pending`].
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub more: bool,
 }
@@ -272,10 +274,16 @@ impl SyncState {
     /// Marks a member as not applied by the app (a file it could not write, a row it could not
     /// store): the next sync fetches it again and reports what the server has then, as an
     /// addition or a deletion. Call it on the state a sync returned, before storing it.
+    ///
+    /// It also ends a batched run ([`SyncState::more`] becomes false): a member the app cannot
+    /// store now (a full disk) would otherwise be fetched and handed back batch after batch.
+    /// The next sync asks the server for changes again and fetches every pending member, so
+    /// nothing is lost.
     pub fn mark_pending(&mut self, href: &str) {
         let key = crate::href::normalize(href);
         self.etags.retain(|k, _| crate::href::normalize(k) != key);
         self.pending.insert(href.to_owned());
+        self.more = false;
     }
 
     /// Records a write the app made itself, so the next sync does not report it back as a
@@ -374,9 +382,16 @@ pub struct SyncResult {
     /// in `state.pending` where fetching it again can help, and is never reported as deleted.
     #[serde(default)]
     pub problems: Vec<MemberProblem>,
-    /// A batched sync ([`Session::sync_batch`](crate::Session::sync_batch)) left members for
-    /// the next batch (they are in `state.pending`): apply the changes, store the state, and
-    /// sync again from it. Always false for a one-shot sync.
+    /// Calling [`Session::sync_batch`](crate::Session::sync_batch) again now, from `state`,
+    /// can make progress: this batch left members for the next one (they are in
+    /// `state.pending`). Apply the changes, store the state, and sync again from it while
+    /// `more` is true; that is the whole loop rule, no binding needs another.
+    ///
+    /// False when no member is left, and also when the batch made no progress: it delivered no
+    /// change and returns the same pending members it took, under the same token and ctag (the
+    /// same members failed again). Those stay in `state.pending` and in `problems`, and the
+    /// next sync (a later run, after the server has been asked for changes) tries them again.
+    /// Always false for a one-shot sync.
     #[serde(default)]
     pub more: bool,
 }
@@ -415,6 +430,24 @@ mod tests {
         assert_eq!(other.err().map(|e| e.kind()), Some(ErrorKind::InvalidInput));
         assert!(SyncState::resume("https://h/cal/", Some("{not json")).is_err());
         Ok(())
+    }
+
+    #[test]
+    fn a_member_handed_back_ends_a_batched_run() {
+        let mut state = SyncState::new("https://h/cal/");
+        state
+            .etags
+            .insert("https://h/cal/a.ics".into(), "\"1\"".into());
+        state.pending.insert("https://h/cal/b.ics".into());
+        state.more = true;
+        state.mark_pending("https://h/cal/a.ics");
+        assert!(!state.more, "the next sync asks the server again");
+        assert!(state.etags.is_empty());
+        assert_eq!(
+            state.pending.len(),
+            2,
+            "the member left for the next batch stays owed"
+        );
     }
 
     #[test]

@@ -17,19 +17,17 @@ import kotlinx.coroutines.flow.flow
  * previous batch returned. `emit` suspends until the collector has handled the batch, so apply
  * its changes and store its `stateJson` (a checkpoint: resuming from it neither loses nor repeats
  * a change) in `collect`; the next batch is fetched only after that, and memory is bounded by
- * the batch. Completes after the batch whose `more` is false, or early, with `more` still true,
- * when a batch leaves the state as the one before it did (the same members failed again; see its
- * `problems`): sync again later.
+ * the batch. Completes after the batch whose `more` is false: the core sets it when no member is
+ * left, and when the same members failed again and nothing else moved (they stay pending, see its
+ * `problems`; the next sync tries them again).
  */
 fun DavClient.syncBatches(collectionUrl: String, kind: CollectionKind, stateJson: String?,
                           maxMembers: UInt = 500u): Flow<SyncResult> = flow {
     var state = stateJson
-    var previous: String? = null
     while (true) {
         val batch = syncBatch(collectionUrl, kind, state, maxMembers)
         emit(batch)
-        if (!batch.more || batch.stateJson == previous) break
-        previous = batch.stateJson
+        if (!batch.more) break
         state = batch.stateJson
     }
 }

@@ -406,24 +406,20 @@ export class DavClient {
 
   // One `syncBatch` per step, each from the state the previous batch left in `batch.state`
   // (read after the loop body ran, so an app may replace it, e.g. with `markPending`). The next
-  // batch is asked for only when the loop asks. Stops after a batch with `more: false`, or when
-  // a batch leaves `state` as the previous one did (the same members failed again: calling again
-  // now would repeat it; that last batch keeps `more: true` and its `problems` say why).
+  // batch is asked for only when the loop asks. Goes on while that state's `more` is true: the
+  // core decides it (false when no member is left, when the same members failed again and
+  // nothing else moved, and once `markPending` handed a member back).
   async *syncBatches(collection, state, options = {}) {
     const url = urlOf(collection, 'collection');
     const kind = options.kind ?? kindOf(collection, undefined);
     if (kind === undefined) throw invalid('syncBatches needs the collection kind: pass a Collection or { url, kind }');
     const max = maxMembersOf(options.maxMembers);
     let from = state ?? null;
-    let before = null;
     for (;;) {
       const batch = await this.#call((c) => c.syncBatch(url, from, kind, max));
       yield batch;
-      if (!batch.more) return;
-      const after = JSON.stringify(batch.state);
-      if (after === before) return;
-      before = after;
       from = batch.state;
+      if (!from?.more) return;
     }
   }
 

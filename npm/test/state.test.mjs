@@ -123,6 +123,35 @@ test('syncBatches: each batch a checkpoint, the loop resumes from the stored sta
   assert.deepEqual(r.state, stored, 'the same final state as the uninterrupted loop');
 });
 
+test('syncBatches ends when the same members fail again: the core says so with more: false (the shared vector)', async () => {
+  const v = vector('batch-same-members-fail-again-ends-batches.json');
+  const owed = v.operation.state.pending;
+  const { client, done } = replaying(v.exchanges);
+  const seen = [];
+  for await (const batch of client.syncBatches(calendar, toCamel(v.operation.state), { maxMembers: v.operation.max_members })) {
+    seen.push(batch);
+  }
+  done();
+  assert.equal(seen.length, 1, 'one batch: the loop checks only more');
+  assert.equal(seen[0].more, false);
+  assert.deepEqual(seen[0].changes, []);
+  assert.deepEqual(seen[0].problems.map((p) => [p.url, p.status]), [[A, 500], [B, 500]]);
+  assert.deepEqual(seen[0].state.pending, owed, 'every member stays owed for the next sync');
+  assert.equal(seen[0].state.more, undefined, 'the next sync asks the server again');
+});
+
+test('syncBatches ends after a body that handed a change back: markPending clears more', async () => {
+  const first = vector('batch-first-batch-leaves-the-rest-pending.json');
+  const { client, done } = replaying(first.exchanges);
+  const seen = [];
+  for await (const batch of client.syncBatches(calendar, null, { maxMembers: 2 })) {
+    seen.push(batch.more);
+    batch.state = markPending(batch.state, A); // the app could not store a.ics
+  }
+  done(); // no second batch was asked for: a.ics is not fetched again and again
+  assert.deepEqual(seen, [true]);
+});
+
 test('syncBatch refuses a maxMembers that is not a whole number from 1, before any request', async () => {
   let requests = 0;
   const client = new DavClient({ serverUrl: 'https://dav.example.com/', fetch: async () => { requests += 1; return new Response('', { status: 500 }); } });

@@ -321,9 +321,16 @@ impl Sync {
                 None => changes.push(Change::Added(obj)),
             }
         }
-        let more = !self.deferred.is_empty() || !self.carried.is_empty();
+        let left = !self.deferred.is_empty() || !self.carried.is_empty();
         // Left for the next batch: owed, not problems.
         pending.extend(self.deferred.drain(..));
+        // No progress: nothing delivered, and the members this batch took are all still owed
+        // under the same token and ctag, so calling again now would only fail them again.
+        let stuck = changes.is_empty()
+            && pending == self.old.pending
+            && self.new_token == self.old.sync_token
+            && (self.new_ctag.is_none() || self.new_ctag == self.old.ctag);
+        let more = left && !stuck;
         pending.append(&mut self.carried);
         let state = SyncState {
             collection_url: self.old.collection_url.clone(),

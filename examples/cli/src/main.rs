@@ -741,9 +741,8 @@ async fn sync_one(
         error_text: None,
     };
     loop {
-        let before = mirror.state().clone();
         let result = match client
-            .sync_batch(before.clone(), collection.kind, batches.size)
+            .sync_batch(mirror.state().clone(), collection.kind, batches.size)
             .await
         {
             Ok(r) => r,
@@ -801,12 +800,14 @@ async fn sync_one(
             .extend(applied.problems.iter().map(ProblemReport::local));
 
         let owed = mirror.state().pending.len();
-        let stuck = result.more && mirror.state() == &before;
+        // The core's one loop rule: the stored state's `more` (the batch's, cleared when a file
+        // could not be written and its member was handed back).
+        let more = mirror.state().more;
         if batches.log && (result.more || n > 1) {
-            let rest = if stuck {
-                format!("{owed} still owed, the same as before this batch: stopping here")
-            } else if result.more {
+            let rest = if more {
                 format!("{owed} members still to fetch")
+            } else if owed > 0 {
+                format!("{owed} still owed: stopping here, the next sync tries them again")
             } else {
                 "done".to_owned()
             };
@@ -824,8 +825,7 @@ async fn sync_one(
             let _ = std::io::stdout().flush();
             std::process::exit(EXIT_INTERRUPTED);
         }
-        // Done, or nothing moved (the same members failed again): the next run tries again.
-        if !result.more || stuck {
+        if !more {
             break;
         }
     }

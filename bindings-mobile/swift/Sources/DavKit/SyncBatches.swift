@@ -10,9 +10,9 @@ extension DavClient {
     /// Apply each batch's `changes` and store its `stateJson` (a checkpoint: resuming from it
     /// neither loses nor repeats a change) in the loop body; the next batch is fetched only when
     /// the loop asks for it, so memory is bounded by the batch. The sequence ends after the batch
-    /// whose `more` is false, or early, with `more` still true, when a batch leaves the state as
-    /// the one before it did (the same members failed again; see its `problems`): sync again
-    /// later. To hand a change back with `syncStateMarkPending`, store the marked state and
+    /// whose `more` is false: the core sets it when no member is left, and when the same members
+    /// failed again and nothing else moved (they stay pending, see its `problems`; the next sync
+    /// tries them again). To hand a change back with `syncStateMarkPending`, store the marked state and
     /// `break`; the next run resumes from what you stored.
     ///
     /// ```swift
@@ -53,16 +53,14 @@ public struct SyncBatches: AsyncSequence {
         let kind: CollectionKind
         var stateJson: String?
         let maxMembers: UInt32
-        var previous: String? = nil
         var finished = false
 
-        /// The next batch, or nil once a batch had `more` false (or left the state unchanged).
+        /// The next batch, or nil once a batch had `more` false.
         public mutating func next() async throws -> SyncResult? {
             if finished { return nil }
             let batch = try await client.syncBatch(collectionUrl: collectionUrl, kind: kind,
                                                    stateJson: stateJson, maxMembers: maxMembers)
-            finished = !batch.more || batch.stateJson == previous
-            previous = batch.stateJson
+            finished = !batch.more
             stateJson = batch.stateJson
             return batch
         }

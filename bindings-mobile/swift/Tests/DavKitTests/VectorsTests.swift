@@ -243,4 +243,31 @@ final class VectorsTests: XCTestCase {
         XCTAssertEqual(try parse(rest.stateJson), try parse(stored))
         XCTAssertTrue(one.used.allSatisfy { $0 } && two.used.allSatisfy { $0 })
     }
+
+    /// The shared vector where the members a batch takes fail again and nothing else moves:
+    /// the core answers `more` false, so the sequence (which checks only `more`) ends after
+    /// that one batch, every member still owed for the next sync.
+    func testSyncBatchesEndWhenTheSameMembersFailAgain() async throws {
+        let dir = Self.root.appendingPathComponent("sync")
+        let file = dir.appendingPathComponent("batch-same-members-fail-again-ends-batches.json")
+        let c = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as! [String: Any]
+        let op = c["operation"] as! [String: Any]
+        let given = op["state"] as! [String: Any]
+        let state = String(data: try JSONSerialization.data(withJSONObject: given), encoding: .utf8)
+        let replay = ReplayTransport(case: c, dir: dir)
+        let client = try DavClient(config: config(c["config"] as! [String: Any]), transport: replay)
+        var seen: [SyncResult] = []
+        for try await batch in client.syncBatches(collectionUrl: given["collection_url"] as! String, kind: .calendar,
+                                                  stateJson: state, maxMembers: UInt32(op["max_members"] as! Int)) {
+            seen.append(batch)
+        }
+        XCTAssertEqual(seen.map { $0.more }, [false])
+        XCTAssertTrue(seen[0].changes.isEmpty)
+        XCTAssertEqual(seen[0].problems.map { $0.status }, [500, 500])
+        let after = try JSONSerialization.jsonObject(with: Data(seen[0].stateJson.utf8)) as! [String: Any]
+        XCTAssertEqual(after["pending"] as? [String], given["pending"] as? [String])
+        XCTAssertNil(after["more"], "the next sync asks the server again")
+        XCTAssertEqual(replay.problems, [])
+        XCTAssertTrue(replay.used.allSatisfy { $0 })
+    }
 }

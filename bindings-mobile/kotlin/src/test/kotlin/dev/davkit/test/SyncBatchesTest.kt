@@ -5,10 +5,6 @@ import dev.davkit.core.CollectionKind
 import dev.davkit.Credentials
 import dev.davkit.DavClient
 import dev.davkit.DavConfig
-import dev.davkit.HttpHeader
-import dev.davkit.HttpRequest
-import dev.davkit.HttpResponse
-import dev.davkit.HttpTransport
 import dev.davkit.SyncResult
 import dev.davkit.example.syncBatches
 import kotlinx.coroutines.flow.first
@@ -22,8 +18,8 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import java.io.File
 
-/** [syncBatches] (examples/android/SyncBatches.kt) over the two recorded batch vectors: a and b, then c; and a flow stopped after
- *  the first batch resumes from its stored state to the same end. */
+/** [syncBatches] (examples/android/SyncBatches.kt) over the recorded batch vectors: a and b, then c; a flow stopped after
+ *  the first batch resumes from its stored state to the same end; and the same members failing again end the flow. */
 class SyncBatchesTest {
     private val dir = File(System.getProperty("davkit.vectors") ?: "../../tests/vectors").canonicalFile.resolve("sync")
     private val collection = "http://127.0.0.1:5232/alice/work/"
@@ -77,46 +73,23 @@ class SyncBatchesTest {
         assertEquals(CoreJson.plain(JSONObject(stored.last())), CoreJson.plain(JSONObject(rest.last().stateJson)))
     }
 
-    /** Answers every multiget with a 500 row per member asked for and every GET with 500. */
-    private class FailingMembers : HttpTransport {
-        val asked = mutableListOf<String>()
-
-        override suspend fun send(request: HttpRequest): HttpResponse {
-            if (request.method() == "REPORT") {
-                val body = request.body()?.toString(Charsets.UTF_8) ?: ""
-                val hrefs = Regex("<(?:\\w+:)?href>([^<]+)</").findAll(body).map { it.groupValues[1] }.toList()
-                asked += hrefs
-                val rows = hrefs.joinToString("") {
-                    "<D:response><D:href>$it</D:href><D:status>HTTP/1.1 500 Internal Server Error</D:status></D:response>"
-                }
-                return HttpResponse(207u, listOf(HttpHeader("Content-Type", "application/xml")),
-                    "<?xml version=\"1.0\"?><D:multistatus xmlns:D=\"DAV:\">$rows</D:multistatus>".toByteArray(), null)
-            }
-            asked += request.url()
-            return HttpResponse(500u, emptyList(), ByteArray(0), null)
-        }
-    }
-
-    /** A server that fails every member it is asked for: each batch reports them as problems and
-     *  hands back the same state with `more` true; the flow completes after the second such
-     *  batch instead of asking forever. */
+    /** The shared vector where the members a batch takes fail again and nothing else moves: the
+     *  core answers `more` false, so the flow (which checks only `more`) completes after that one
+     *  batch, every member still owed for the next sync. */
     @Test
-    fun aBatchThatLeavesTheStateUnchangedEndsTheFlow() {
-        val members = listOf("a.ics", "b.ics", "c.ics").map { collection + it }
-        val state = JSONObject().put("collection_url", collection).put("sync_token", "tok-1")
-            .put("ctag", JSONObject.NULL).put("etags", JSONObject()).put("pending", JSONArray(members)).put("more", true)
-            .toString()
-        val transport = FailingMembers()
-        val seen = runBlocking {
-            DavClient(DavConfig(serverUrl = "http://127.0.0.1:5232/", credentials = Credentials.none()), transport).use {
-                it.syncBatches(collection, CollectionKind.CALENDAR, state, 1u).toList()
-            }
+    fun theSameMembersFailingAgainEndTheFlow() {
+        val name = "batch-same-members-fail-again-ends-batches.json"
+        val op = JSONObject(File(dir, name).readText()).getJSONObject("operation")
+        val seen = replaying(exchanges(name)) { client ->
+            client.syncBatches(collection, CollectionKind.CALENDAR, op.getJSONObject("state").toString(),
+                op.getInt("max_members").toUInt()).toList()
         }
-        assertEquals(2, seen.size, seen.map { it.stateJson }.toString())
-        assertEquals(listOf(true, true), seen.map { it.more })
-        assertTrue(seen.all { it.changes.isEmpty() && it.problems.isNotEmpty() })
-        assertEquals(seen[0].stateJson, seen[1].stateJson)
-        assertEquals(members.sorted(), CoreJson.plain(JSONObject(seen[1].stateJson).getJSONArray("pending")).let { p -> (p as List<*>).map { it as String }.sorted() })
-        assertTrue(transport.asked.isNotEmpty(), "the members were asked for")
+        assertEquals(listOf(false), seen.map { it.more })
+        assertTrue(seen[0].changes.isEmpty())
+        assertEquals(listOf("a.ics" to 500, "b.ics" to 500).map { (n, s) -> collection + n to s },
+            seen[0].problems.map { it.url to it.status?.toInt() })
+        val state = JSONObject(seen[0].stateJson)
+        assertEquals(CoreJson.plain(op.getJSONObject("state").getJSONArray("pending")), CoreJson.plain(state.getJSONArray("pending")))
+        assertFalse(state.has("more"), "the next sync asks the server again")
     }
 }
