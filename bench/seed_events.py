@@ -19,7 +19,7 @@ DAViCal (per-event PUTs, 8 threads): about 23 s.
 The events are what `event(i, 0)` below makes: about 820 bytes each, a timed event in
 Europe/Berlin (with its VTIMEZONE, as clients write them), a description, a location, an
 organizer and an attendee, so the XML answers the benchmark
-reads have the size of a real calendar's. benches/network.rs makes the same text (with a
+reads have the size of a real calendar's. benches/network/changes.rs makes the same text (with a
 revision number) when it changes events between syncs; keep the two in step.
 """
 

@@ -17,7 +17,7 @@
 # one PUT per event, Xandikos commits each to git; DAViCal's is carol's calendar, since the events
 # name alice as organizer and DAViCal would schedule alice's; each takes 25-40 s here, so plan
 # on about a minute),
-# then runs the bench, which does the rest (see bench/benches/network.rs: steps, medians, counting, the shaper). The servers
+# then runs the bench, which does the rest (see bench/benches/network/: steps, medians, counting, the shaper). The servers
 # and their data are deleted afterwards.
 #
 # Knobs (environment, read by the bench): DAVKIT_BENCH_LINK=loopback|shaped|both,

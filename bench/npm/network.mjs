@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Network benchmark (not a test): the davkit npm package (../../npm/dist, wasm in node) against
 // tsdav on live Radicale, Xandikos and DAViCal, on loopback and through tests/servers/shaper.py: the same
-// steps as bench/benches/network.rs (the Rust bench against libdav), printed as the same tables.
+// steps as bench/benches/network/ (the Rust bench against libdav), printed as the same tables.
 //
 //   scripts/bench-network.sh --npm            # starts and seeds the servers, runs this too
 //   (cd bench/npm && npm ci) && node npm/scripts/build.mjs   # once, by hand
