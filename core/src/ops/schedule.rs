@@ -127,12 +127,28 @@ impl Session {
     /// (`If-Schedule-Tag-Match`, RFC 6638 §3.2.10): the organizer's newer version is never
     /// overwritten. A 412 is a [`ErrorKind::PreconditionFailed`] error: read the object again,
     /// answer again, write again ([`Session::respond`] does all of it).
+    ///
+    /// Refused as [`ErrorKind::Unsupported`] before any request on the `google-caldav`
+    /// profile: Google CalDAV honours no `If*` header but `If-Match` (server-profiles §Google
+    /// CalDAV), so the write would be unconditional.
     pub fn update_scheduled(
         &self,
         url: &str,
         data: &str,
         schedule_tag: &str,
     ) -> SingleExchange<ScheduledWrite> {
+        if schedule_tag_ignored(&self.ctx.profile) {
+            return SingleExchange::failed(
+                self.ctx.clone(),
+                Error::new(
+                    ErrorKind::Unsupported,
+                    "Google CalDAV honours no If* header but If-Match, so an \
+                     If-Schedule-Tag-Match write would be unconditional: answer with respond \
+                     (which writes under If-Match there) or write with update_object and the ETag",
+                )
+                .with_url(url),
+            );
+        }
         let spec = match self
             .url(url)
             .and_then(|u| scheduled_put(u, data, Some(schedule_tag), None))
@@ -146,7 +162,8 @@ impl Session {
     /// Answers an invitation stored at `url` (an object in one of the user's calendars): reads
     /// it, writes `answer` for the user (one of `my_addresses`) on the series or one
     /// occurrence ([`attendee::respond`]), and writes it back with `If-Schedule-Tag-Match` (or
-    /// `If-Match` on a server that sends no Schedule-Tag). After a 412 (the organizer changed
+    /// `If-Match` on a server that sends no Schedule-Tag, and always on Google CalDAV, which
+    /// honours no other `If*` header). After a 412 (the organizer changed
     /// the event in between) or a write lost in transit it reads again and answers the new
     /// version, at most [`MAX_RESPOND_ATTEMPTS`] times; a copy that already holds the answer
     /// is not written again.
@@ -176,6 +193,13 @@ impl Session {
     ) -> PendingInvitations {
         PendingInvitations::new(self, inbox_url, calendar_urls, my_addresses, range)
     }
+}
+
+/// Whether the server ignores `If-Schedule-Tag-Match`: Google CalDAV honours no `If*` header
+/// but `If-Match` (server-profiles §Google CalDAV, "the If* header (except for If-Match)" is
+/// unsupported), so a scheduling write there is conditioned on the ETag only.
+fn schedule_tag_ignored(profile: &crate::Profile) -> bool {
+    profile.name == "google-caldav"
 }
 
 fn header(r: &HttpResponse, name: &str) -> Option<String> {
@@ -260,6 +284,8 @@ pub struct Respond {
     sent: Option<String>,
     /// The error to report when the read after a lost last write shows it was not applied.
     given_up: Option<Error>,
+    /// The server ignores `If-Schedule-Tag-Match`: write under `If-Match` only.
+    tag_ignored: bool,
 }
 
 impl std::fmt::Debug for Respond {
@@ -287,6 +313,7 @@ impl Respond {
             attempts: 0,
             sent: None,
             given_up: None,
+            tag_ignored: schedule_tag_ignored(&session.ctx.profile),
         };
         if my_addresses.is_empty() {
             op.m.fail(Error::new(
@@ -375,13 +402,8 @@ impl Respond {
         let data = cal.to_ics();
         let url = url::Url::parse(&object.url)
             .map_err(|e| Error::new(ErrorKind::Protocol, format!("bad URL: {e}")))?;
-        let spec = scheduled_put(
-            url,
-            &data,
-            object.schedule_tag.as_deref(),
-            object.etag.as_deref(),
-        )
-        .map_err(|_| {
+        let tag = object.schedule_tag.as_deref().filter(|_| !self.tag_ignored);
+        let spec = scheduled_put(url, &data, tag, object.etag.as_deref()).map_err(|_| {
             Error::new(
                 ErrorKind::Protocol,
                 "the server sent neither a Schedule-Tag nor an ETag with the object, so it \
