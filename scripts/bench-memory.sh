@@ -12,7 +12,8 @@
 # storage folder with tests/servers/bulk_seed.py (about a second, where PUTs would take
 # minutes), and runs bench/benches/memory.rs (and bench/npm/memory.mjs). Knobs:
 # DAVKIT_MEMORY_EVENTS (10000), DAVKIT_MEMORY_CONTACTS (2000), DAVKIT_MEMORY_PHOTO_BYTES
-# (20000), DAVKIT_MEMORY_BATCHES (250,1000), DAVKIT_MEMORY_RUNS (3).
+# (20000), DAVKIT_MEMORY_BATCHES (250,1000), DAVKIT_MEMORY_RUNS (3), DAVKIT_MEMORY_BODIES
+# (chunks,whole: bodies read as they arrive, and whole as other hosts hand them over).
 #
 # This is a benchmark, not a test: scripts/test.sh does not run it. Plan on 5-10 minutes.
 set -euo pipefail

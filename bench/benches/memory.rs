@@ -19,6 +19,8 @@
 //! `DAVKIT_MEMORY_CALENDAR` and `DAVKIT_MEMORY_ADDRESSBOOK` (collection URLs; a missing one
 //! is skipped), `DAVKIT_MEMORY_BATCHES` (batch sizes, default `250,1000`),
 //! `DAVKIT_MEMORY_RUNS` (runs per configuration, default 3; the median is printed),
+//! `DAVKIT_MEMORY_BODIES` (`chunks,whole`: bodies handed to the core as reqwest reads them,
+//! and whole as hosts with their own HTTP stack hand them over),
 //! `DAVKIT_MEMORY_TRACE` (set: each child prints its RSS after every batch and the sync's wall
 //! time on stderr).
 
@@ -30,7 +32,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use davkit::{
     CollectionKind, Config, Credentials, DavClient, HttpRequest, HttpResponse, ReqwestTransport,
-    Service, SyncState, Transport,
+    ResponseSink, Service, SyncState, Transport,
 };
 
 /// Largest answers seen, by kind, and the request count.
@@ -44,24 +46,68 @@ struct Seen {
 struct Measured {
     inner: ReqwestTransport,
     seen: Arc<Seen>,
+    /// Hand the core whole bodies (as hosts with their own HTTP stack do) instead of chunks.
+    whole: bool,
 }
 
-impl Transport for Measured {
-    async fn send(&self, request: HttpRequest) -> davkit::Result<HttpResponse> {
+impl Measured {
+    /// Counts the request and picks the slot its answer's size goes to.
+    fn slot(&self, request: &HttpRequest) -> Option<&AtomicUsize> {
         self.seen.requests.fetch_add(1, Ordering::Relaxed);
         let body = request.body_text().unwrap_or("");
-        let slot = if body.contains("multiget") {
+        if body.contains("multiget") {
             Some(&self.seen.max_multiget)
         } else if body.contains("sync-collection") {
             Some(&self.seen.max_listing)
         } else {
             None
-        };
+        }
+    }
+}
+
+impl Transport for Measured {
+    async fn send(&self, request: HttpRequest) -> davkit::Result<HttpResponse> {
+        let slot = self.slot(&request);
         let response = self.inner.send(request).await?;
         if let Some(slot) = slot {
             slot.fetch_max(response.body.len(), Ordering::Relaxed);
         }
         Ok(response)
+    }
+
+    async fn send_streaming<S: ResponseSink>(
+        &self,
+        request: HttpRequest,
+        sink: &mut S,
+    ) -> davkit::Result<()> {
+        if self.whole {
+            sink.whole(self.send(request).await?);
+            return Ok(());
+        }
+        let slot = self.slot(&request);
+        let mut counting = Counting { sink, bytes: 0 };
+        self.inner.send_streaming(request, &mut counting).await?;
+        if let Some(slot) = slot {
+            slot.fetch_max(counting.bytes, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}
+
+/// A sink that counts the body bytes it passes on.
+struct Counting<'a, S> {
+    sink: &'a mut S,
+    bytes: usize,
+}
+
+impl<S: ResponseSink> ResponseSink for Counting<'_, S> {
+    fn head(&mut self, head: HttpResponse) {
+        self.sink.head(head);
+    }
+
+    fn chunk(&mut self, bytes: &[u8]) {
+        self.bytes += bytes.len();
+        self.sink.chunk(bytes);
     }
 }
 
@@ -79,8 +125,9 @@ fn status_kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// One configuration, in this process: `discover`, or `sync <calendar|addressbook> <batch>`
-/// (batch 0: one-shot). Prints `key=value` pairs on one line.
+/// One configuration, in this process: `discover`, or `sync <calendar|addressbook> <batch>
+/// <chunks|whole>` (batch 0: one-shot; bodies handed to the core as they arrive or whole).
+/// Prints `key=value` pairs on one line.
 fn child(spec: &str) {
     let words: Vec<&str> = spec.split_whitespace().collect();
     let url = env("DAVKIT_RADICALE_URL").expect("DAVKIT_RADICALE_URL");
@@ -95,6 +142,7 @@ fn child(spec: &str) {
             .unwrap()
             .with_max_body_bytes(config.limits.max_body_bytes),
         seen: seen.clone(),
+        whole: words.get(3) == Some(&"whole"),
     };
     let client = DavClient::new(config, transport).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -239,6 +287,14 @@ fn main() {
         .filter_map(|b| b.trim().parse().ok())
         .filter(|b| *b > 0)
         .collect();
+    // How the bodies reach the core: `chunks` as reqwest reads them (what `DavClient::connect`
+    // does), `whole` as a host with its own HTTP stack hands them over.
+    let modes: Vec<String> = env("DAVKIT_MEMORY_BODIES")
+        .unwrap_or_else(|| "chunks,whole".into())
+        .split(',')
+        .map(|m| m.trim().to_owned())
+        .filter(|m| m == "chunks" || m == "whole")
+        .collect();
     let base = median("discover", runs);
     println!(
         "\nBaseline (discovery only, same process setup): peak RSS {} MiB, median of {runs}\n",
@@ -253,23 +309,25 @@ fn main() {
         }
         let mut rows = Vec::new();
         let mut members = 0;
-        for batch in std::iter::once(0).chain(batches.iter().copied()) {
-            let s = median(&format!("sync {kind} {batch}"), runs);
-            members = s.members;
-            rows.push((batch, s));
+        for bodies in &modes {
+            for batch in std::iter::once(0).chain(batches.iter().copied()) {
+                let s = median(&format!("sync {kind} {batch} {bodies}"), runs);
+                members = s.members;
+                rows.push((bodies, batch, s));
+            }
         }
         println!(
             "#### Initial sync of {members} {what}: peak RSS over baseline, median of {runs}\n"
         );
         println!(
-            "| configuration | batch size | requests | peak RSS over baseline MiB | one batch's bytes (largest multiget answer) MiB | ratio | listing answer MiB | data delivered MiB |"
+            "| configuration | bodies | batch size | requests | peak RSS over baseline MiB | one batch's bytes (largest multiget answer) MiB | ratio | listing answer MiB | data delivered MiB |"
         );
-        println!("|---|---:|---:|---:|---:|---:|---:|---:|");
-        for (batch, s) in rows {
+        println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        for (bodies, batch, s) in rows {
             let over = s.peak_kib.saturating_sub(base.peak_kib);
             let one = s.max_multiget as f64 / 1024.0;
             println!(
-                "| {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} |",
+                "| {} | {bodies} | {} | {} | {} | {:.2} | {:.1} | {:.1} | {:.1} |",
                 if batch == 0 {
                     "sync (one-shot)"
                 } else {

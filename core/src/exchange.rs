@@ -257,6 +257,30 @@ impl<T> Exchanger<T> {
         ))
     }
 
+    /// Routes the head of a response whose body the step wants to read as it arrives: a
+    /// `207` to a request whose tag `wants`, from a known id. Returns the tag and the URL the
+    /// response came from, and forgets the request (its body then goes to the step alone,
+    /// which must check it against `Limits::max_body_bytes`). Anything else (a redirect, a
+    /// 401 to answer, an error status) returns `None` and is read whole through
+    /// [`Exchanger::receive`].
+    pub(crate) fn receive_head(
+        &mut self,
+        id: RequestId,
+        head: &HttpResponse,
+        wants: impl Fn(&T) -> bool,
+    ) -> Option<(T, Url)> {
+        if head.status != 207 {
+            return None;
+        }
+        let index = self.sent.iter().position(|f| f.id == id && wants(&f.tag))?;
+        let flight = self.sent.swap_remove(index);
+        let effective = match head.final_url.as_deref().map(crate::href::parse_url) {
+            Some(Ok(url)) => url,
+            _ => flight.spec.url,
+        };
+        Some((flight.tag, effective))
+    }
+
     /// Takes a 401's Digest challenge and says whether to send the request again with it:
     /// once, and once more if the server says the nonce was stale (the password was right).
     /// A second plain 401 is a wrong password and goes back to the operation as 401.
@@ -413,6 +437,67 @@ macro_rules! impl_operation {
     };
     ($ty:ty, $out:ty) => {
         impl_operation!([] $ty, $out);
+    };
+    // An operation that reads some bodies as they arrive: it has `on_head(id, &HttpResponse)
+    // -> bool`, `on_chunk(id, &[u8])`, `on_end(id)` and `on_stream_error(id, Error) ->
+    // Option<Error>` (the error back when `id` is not one of its streams).
+    ($ty:ty, $out:ty, streaming) => {
+        impl $crate::op::Operation for $ty {
+            type Output = $out;
+
+            fn poll(&mut self) -> $crate::op::Poll<$out> {
+                self.m.poll()
+            }
+
+            fn handle_response(
+                &mut self,
+                id: $crate::http::RequestId,
+                response: $crate::http::HttpResponse,
+            ) {
+                if self.m.done.is_some() {
+                    return;
+                }
+                if let Some((tag, reply)) = self.m.x.receive(id, response) {
+                    self.on_reply(tag, reply);
+                }
+            }
+
+            fn handle_transport_error(
+                &mut self,
+                id: $crate::http::RequestId,
+                error: $crate::error::Error,
+            ) {
+                if self.m.done.is_some() {
+                    return;
+                }
+                let Some(error) = self.on_stream_error(id, error) else {
+                    return;
+                };
+                if let Some((tag, failed)) = self.m.x.fail(id, error) {
+                    self.on_reply(tag, failed);
+                }
+            }
+
+            fn handle_head(
+                &mut self,
+                id: $crate::http::RequestId,
+                head: &$crate::http::HttpResponse,
+            ) -> bool {
+                self.m.done.is_none() && self.on_head(id, head)
+            }
+
+            fn handle_body_chunk(&mut self, id: $crate::http::RequestId, chunk: &[u8]) {
+                if self.m.done.is_none() {
+                    self.on_chunk(id, chunk);
+                }
+            }
+
+            fn handle_body_end(&mut self, id: $crate::http::RequestId) {
+                if self.m.done.is_none() {
+                    self.on_end(id);
+                }
+            }
+        }
     };
 }
 pub(crate) use impl_operation;

@@ -3,6 +3,7 @@
 
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
+use std::sync::Mutex;
 use std::task::Poll as TaskPoll;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -37,9 +38,35 @@ pub trait Operation {
     fn handle_response(&mut self, id: RequestId, response: HttpResponse);
 
     /// Tells the operation that the host could not send a request (network, TLS, CORS,
-    /// timeout). The operation may recover (discovery falls back from a well-known URI a
-    /// browser cannot follow) or finish with the error; keep polling afterwards.
+    /// timeout), or that a body it was taking in chunks broke off. The operation may recover
+    /// (discovery falls back from a well-known URI a browser cannot follow) or finish with the
+    /// error; keep polling afterwards.
     fn handle_transport_error(&mut self, id: RequestId, error: Error);
+
+    /// Offers the head of a response (status, headers, `final_url`; `head.body` is empty)
+    /// before its body arrives, for hosts that read bodies as they come ([`drive`] with a
+    /// [`Transport`] that overrides [`Transport::send_streaming`]). Returning `true` takes the
+    /// body in pieces: [`handle_body_chunk`](Operation::handle_body_chunk) for each, then
+    /// [`handle_body_end`](Operation::handle_body_end), or
+    /// [`handle_transport_error`](Operation::handle_transport_error) if it breaks off.
+    /// Returning `false`, the default, has the whole response given to
+    /// [`handle_response`](Operation::handle_response) as usual, so a host that always hands
+    /// over whole responses never needs to call these three.
+    fn handle_head(&mut self, id: RequestId, head: &HttpResponse) -> bool {
+        let _ = (id, head);
+        false
+    }
+
+    /// The next piece of a body whose head this operation took
+    /// ([`handle_head`](Operation::handle_head) returned `true`). Ignored by default.
+    fn handle_body_chunk(&mut self, id: RequestId, chunk: &[u8]) {
+        let _ = (id, chunk);
+    }
+
+    /// The body whose head this operation took has ended. Ignored by default.
+    fn handle_body_end(&mut self, id: RequestId) {
+        let _ = id;
+    }
 }
 
 /// An operation driven through a reference (so that the caller keeps it after [`drive`]).
@@ -56,6 +83,38 @@ impl<O: Operation + ?Sized> Operation for &mut O {
 
     fn handle_transport_error(&mut self, id: RequestId, error: Error) {
         (**self).handle_transport_error(id, error);
+    }
+
+    fn handle_head(&mut self, id: RequestId, head: &HttpResponse) -> bool {
+        (**self).handle_head(id, head)
+    }
+
+    fn handle_body_chunk(&mut self, id: RequestId, chunk: &[u8]) {
+        (**self).handle_body_chunk(id, chunk);
+    }
+
+    fn handle_body_end(&mut self, id: RequestId) {
+        (**self).handle_body_end(id);
+    }
+}
+
+/// Where a [`Transport`] that reads bodies as they arrive puts a response: the head first,
+/// then the body in pieces ([`Transport::send_streaming`]).
+pub trait ResponseSink {
+    /// The status, headers and (when the stack followed redirects) final URL; `head.body` is
+    /// empty. Called once, before any chunk.
+    fn head(&mut self, head: HttpResponse);
+
+    /// The next piece of the decoded body (after `Content-Encoding`).
+    fn chunk(&mut self, bytes: &[u8]);
+
+    /// The whole response at once, for a transport that reads bodies whole; the same as
+    /// [`head`](ResponseSink::head) then one [`chunk`](ResponseSink::chunk).
+    fn whole(&mut self, response: HttpResponse) {
+        let mut response = response;
+        let body = std::mem::take(&mut response.body);
+        self.head(response);
+        self.chunk(&body);
     }
 }
 
@@ -75,6 +134,24 @@ pub trait Transport {
     fn sleep(&self, ms: u64) -> impl Future<Output = bool> {
         let _ = ms;
         std::future::ready(false)
+    }
+
+    /// Sends one request and hands its response to `sink` as it arrives: the head once, then
+    /// the body in chunks; the future ends with the body. An error after the head means the
+    /// body broke off (the sink has had part of it). The default sends with
+    /// [`send`](Transport::send) and hands over the whole response
+    /// ([`ResponseSink::whole`]); a stack that reads bodies in pieces (reqwest) overrides it,
+    /// so that an operation can read a large answer as it comes instead of holding it whole.
+    /// [`drive`] uses this method.
+    fn send_streaming<S: ResponseSink>(
+        &self,
+        request: HttpRequest,
+        sink: &mut S,
+    ) -> impl Future<Output = Result<()>> {
+        async move {
+            sink.whole(self.send(request).await?);
+            Ok(())
+        }
     }
 }
 
@@ -102,15 +179,98 @@ where
                 "the operation is waiting but has no request in flight",
             ));
         }
+        // The operation is shared by the requests of a round: each takes it (never across an
+        // await) to offer it a head and to hand it the chunks of a body it took.
+        let shared = Mutex::new(&mut op);
         let sends = batch.into_iter().map(|request| {
-            let id = request.id;
-            async move { (id, transport.send(request).await) }
-        });
-        for (id, result) in join_all(sends.collect()).await {
-            match result {
-                Ok(response) => op.handle_response(id, response),
-                Err(error) => op.handle_transport_error(id, error),
+            let shared = &shared;
+            async move {
+                let mut sink = DriveSink {
+                    op: shared,
+                    id: request.id,
+                    state: SinkState::Waiting,
+                };
+                let result = transport.send_streaming(request, &mut sink).await;
+                (sink.id, sink.state, result)
             }
+        });
+        let outcomes = join_all(sends.collect()).await;
+        // Ends, whole responses and failures in request order, as before bodies were streamed.
+        for (id, state, result) in outcomes {
+            match (state, result) {
+                (_, Err(error)) => op.handle_transport_error(id, error),
+                (SinkState::Taken, Ok(())) => op.handle_body_end(id),
+                (SinkState::Whole(response), Ok(())) => op.handle_response(id, response),
+                (SinkState::Waiting, Ok(())) => op.handle_transport_error(
+                    id,
+                    Error::new(ErrorKind::Transport, "the transport gave no response"),
+                ),
+            }
+        }
+    }
+}
+
+/// What [`drive`] has of one response.
+enum SinkState {
+    /// No head yet.
+    Waiting,
+    /// The operation takes the body in chunks.
+    Taken,
+    /// Read whole (the body so far), for [`Operation::handle_response`].
+    Whole(HttpResponse),
+}
+
+/// The sink [`drive`] hands the transport for one request.
+struct DriveSink<'a, O> {
+    op: &'a Mutex<O>,
+    id: RequestId,
+    state: SinkState,
+}
+
+impl<O: Operation> DriveSink<'_, O> {
+    fn op(&self) -> std::sync::MutexGuard<'_, O> {
+        self.op
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl<O: Operation> ResponseSink for DriveSink<'_, O> {
+    fn head(&mut self, head: HttpResponse) {
+        if !matches!(self.state, SinkState::Waiting) {
+            return;
+        }
+        let taken = self.op().handle_head(self.id, &head);
+        self.state = if taken {
+            SinkState::Taken
+        } else {
+            SinkState::Whole(head)
+        };
+    }
+
+    fn chunk(&mut self, bytes: &[u8]) {
+        match &mut self.state {
+            SinkState::Taken => {
+                let id = self.id;
+                self.op().handle_body_chunk(id, bytes);
+            }
+            SinkState::Whole(response) => response.body.extend_from_slice(bytes),
+            SinkState::Waiting => {}
+        }
+    }
+
+    fn whole(&mut self, response: HttpResponse) {
+        if !matches!(self.state, SinkState::Waiting) {
+            return;
+        }
+        let id = self.id;
+        let taken = self.op().handle_head(id, &response);
+        if taken {
+            // The operation reads the body from the response as it is, without a copy.
+            self.op().handle_body_chunk(id, &response.body);
+            self.state = SinkState::Taken;
+        } else {
+            self.state = SinkState::Whole(response);
         }
     }
 }
@@ -146,5 +306,13 @@ impl<T: Transport + ?Sized> Transport for &T {
 
     fn sleep(&self, ms: u64) -> impl Future<Output = bool> {
         (**self).sleep(ms)
+    }
+
+    fn send_streaming<S: ResponseSink>(
+        &self,
+        request: HttpRequest,
+        sink: &mut S,
+    ) -> impl Future<Output = Result<()>> {
+        (**self).send_streaming(request, sink)
     }
 }

@@ -40,7 +40,7 @@ use std::time::Duration;
 use crate::client::DavClient;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{HttpRequest, HttpResponse, Method};
-use crate::op::Transport;
+use crate::op::{ResponseSink, Transport};
 use crate::session::Config;
 
 /// The largest response body, after `Content-Encoding` is decoded, that a [`ReqwestTransport`]
@@ -115,6 +115,51 @@ impl ReqwestTransport {
 
 impl Transport for ReqwestTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
+        let url = request.url.clone();
+        let (response, head) = self.send_head(request).await?;
+        let body = self.read_body(response, &url, head.status).await?;
+        Ok(HttpResponse { body, ..head })
+    }
+
+    /// Sleeps on tokio's timer (the runtime reqwest needs anyway).
+    async fn sleep(&self, ms: u64) -> bool {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        true
+    }
+
+    /// Hands the body over chunk by chunk as reqwest decodes it, within the same limit as
+    /// [`send`](Transport::send): an operation that reads as it goes (a sync's listing and
+    /// multigets) never holds the whole body.
+    async fn send_streaming<S: ResponseSink>(
+        &self,
+        request: HttpRequest,
+        sink: &mut S,
+    ) -> Result<()> {
+        let url = request.url.clone();
+        let (mut response, head) = self.send_head(request).await?;
+        let status = head.status;
+        sink.head(head);
+        let max = self.max_body_bytes;
+        let mut read = 0usize;
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| transport_error(&url, &e))?
+        {
+            if chunk.len() > max - read {
+                return Err(too_large(max, status, &url));
+            }
+            read += chunk.len();
+            sink.chunk(&chunk);
+        }
+        Ok(())
+    }
+}
+
+impl ReqwestTransport {
+    /// Sends the request (once more on a new connection when a kept-alive one was found
+    /// dead) and returns the response with its head as an [`HttpResponse`] without a body.
+    async fn send_head(&self, request: HttpRequest) -> Result<(reqwest::Response, HttpResponse)> {
         let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
             .map_err(|e| Error::new(ErrorKind::InvalidInput, format!("bad method: {e}")))?;
         let response = match self.send_once(&method, &request).await {
@@ -137,19 +182,15 @@ impl Transport for ReqwestTransport {
                 )
             })
             .collect();
-        let body = self.read_body(response, &request.url, status).await?;
-        Ok(HttpResponse {
-            status,
-            headers,
-            body,
-            final_url: None,
-        })
-    }
-
-    /// Sleeps on tokio's timer (the runtime reqwest needs anyway).
-    async fn sleep(&self, ms: u64) -> bool {
-        tokio::time::sleep(Duration::from_millis(ms)).await;
-        true
+        Ok((
+            response,
+            HttpResponse {
+                status,
+                headers,
+                body: Vec::new(),
+                final_url: None,
+            },
+        ))
     }
 }
 
@@ -173,20 +214,25 @@ impl ReqwestTransport {
             .map_err(|e| transport_error(url, &e))?
         {
             if chunk.len() > max - body.len() {
-                return Err(Error::new(
-                    ErrorKind::LimitExceeded,
-                    format!(
-                        "the response body is larger than {max} bytes once decoded \
-                         (Limits::max_body_bytes, ReqwestTransport::max_body_bytes)"
-                    ),
-                )
-                .with_status(status)
-                .with_url(url));
+                return Err(too_large(max, status, url));
             }
             body.extend_from_slice(&chunk);
         }
         Ok(body)
     }
+}
+
+/// The error for a body past `max` bytes once decoded.
+fn too_large(max: usize, status: u16, url: &str) -> Error {
+    Error::new(
+        ErrorKind::LimitExceeded,
+        format!(
+            "the response body is larger than {max} bytes once decoded \
+             (Limits::max_body_bytes, ReqwestTransport::max_body_bytes)"
+        ),
+    )
+    .with_status(status)
+    .with_url(url)
 }
 
 /// Methods that change nothing on the server (RFC 9110 §9.2.1; RFC 4918 PROPFIND, RFC 3253

@@ -130,7 +130,7 @@ pub fn read_sync_rows(
 
 /// A member's row: deleted (404/410), changed with its ETag and size, or an error row (changed,
 /// with nothing known).
-fn row(response: crate::rfc4918::multistatus::Response) -> SyncRow {
+pub(crate) fn row(response: crate::rfc4918::multistatus::Response) -> SyncRow {
     match response.status {
         Some(404) | Some(410) => SyncRow::Deleted(response.href),
         Some(s) if !(200..300).contains(&s) => SyncRow::Changed(ChangedMember {

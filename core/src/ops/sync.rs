@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use url::Url;
 
-use crate::error::{ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Machine, Reply, impl_operation};
 use crate::href;
 use crate::model::{
@@ -19,6 +19,7 @@ use crate::model::{
 };
 use crate::session::Session;
 
+mod body;
 mod fetch;
 mod list;
 
@@ -67,7 +68,9 @@ pub struct Sync {
     /// Normalised href -> href as stored in the old state.
     old_keys: HashMap<String, String>,
     /// What the server reported, by normalised href, latest report wins.
-    seen: BTreeMap<String, (String, Seen)>,
+    /// With the page whose row it is (0 when not from a page): within one page the first row
+    /// of a member counts.
+    seen: BTreeMap<String, (String, Seen, usize)>,
     new_token: Option<String>,
     new_ctag: Option<String>,
     method: SyncMethod,
@@ -102,6 +105,8 @@ pub struct Sync {
     /// Pending members of a resumed batched sync that this batch does not look at: they go
     /// to the new state's `pending` as they are.
     carried: BTreeSet<String>,
+    /// Bodies being read as they arrive (sync pages, multigets), by request.
+    streams: Vec<(crate::http::RequestId, body::BodyRead)>,
 }
 
 impl Session {
@@ -186,6 +191,7 @@ impl Sync {
             fetch_limit,
             deferred: Vec::new(),
             carried,
+            streams: Vec::new(),
         };
         match collection {
             Ok(c) => op.collection = c,
@@ -245,10 +251,15 @@ impl Sync {
             (_, Err(e)) => return self.m.fail(e),
         };
         let outcome = match tag {
-            Tag::Page { token } => self.on_page(token, reply),
+            // Read row by row, as a body read as it arrives is.
+            tag @ (Tag::Page { .. } | Tag::Fetch(_)) if reply.response.status == 207 => {
+                self.read_whole(tag, reply);
+                Ok(())
+            }
+            Tag::Page { token } => self.on_page_status(token, reply),
             Tag::Ctag => self.on_ctag(reply),
             Tag::Listing => self.on_listing(reply),
-            Tag::Fetch(batch) => self.on_fetch(&batch, reply).map(|()| self.fetch_answered()),
+            Tag::Fetch(_) => Err(Error::from_response(reply.url.as_str(), &reply.response)),
             Tag::Get(key) => self.on_get(key, reply).map(|()| self.fetch_answered()),
         };
         if let Err(e) = outcome {
@@ -279,7 +290,7 @@ impl Sync {
                 keys.get(key).and_then(|k| etags.remove(k))
             };
         let mut delivered = std::mem::take(&mut self.delivered);
-        for (key, (original, seen)) in std::mem::take(&mut self.seen) {
+        for (key, (original, seen, _)) in std::mem::take(&mut self.seen) {
             let gone = matches!(seen, Seen::Deleted) || self.gone.contains(&key);
             if gone {
                 // Only a 404/410 for this href, or a listing or sync report without it, gets here.
@@ -351,4 +362,4 @@ impl Sync {
     }
 }
 
-impl_operation!(Sync, SyncResult);
+impl_operation!(Sync, SyncResult, streaming);

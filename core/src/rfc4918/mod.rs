@@ -2,6 +2,7 @@
 //! and the multistatus parser (§13).
 
 pub mod multistatus;
+pub mod stream;
 
 use crate::xml::writer::{el, to_document};
 use crate::xml::{DAV, Element, QName, parse_element};

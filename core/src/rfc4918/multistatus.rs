@@ -179,11 +179,23 @@ impl<'a> Responses<'a> {
     /// Starts reading `body` (checks the root element), resolving hrefs against `base_url`
     /// within `limits`.
     pub fn new(body: &'a [u8], base_url: &str, limits: &Limits) -> Result<Self> {
-        let base = Url::parse(base_url).map_err(|e| {
-            Error::new(ErrorKind::InvalidInput, format!("bad base URL: {e}")).with_url(base_url)
-        })?;
+        Self::resume(body, base_url_of(base_url)?, limits, 0)
+    }
+
+    /// [`Responses::new`] over one piece of a larger document (see [`stream`]): the elements
+    /// of the pieces before it (`elements_before`, the root counted once) count against the
+    /// element limit, and this piece's root is not counted again.
+    ///
+    /// [`stream`]: super::stream
+    pub(crate) fn resume(
+        body: &'a [u8],
+        base: Url,
+        limits: &Limits,
+        elements_before: usize,
+    ) -> Result<Self> {
         let text = body_text(body)?;
         let mut reader = Reader::with_limits(text, limits.xml());
+        reader.count_elements_from(elements_before.saturating_sub(1));
         let root = match reader.next()? {
             Some(Event::Start(tag)) => tag,
             _ => return Err(xml_error("the body has no root element")),
@@ -203,6 +215,16 @@ impl<'a> Responses<'a> {
             sync_token: None,
             done: false,
         })
+    }
+
+    /// How many elements the document has opened so far, its root included.
+    pub(crate) fn elements_read(&self) -> usize {
+        self.reader.elements_read()
+    }
+
+    /// The byte offset reached in the body (after a leading BOM).
+    pub(crate) fn position(&self) -> usize {
+        self.reader.position()
     }
 
     /// The RFC 6578 `DAV:sync-token` read so far (servers put it after the responses, so it
@@ -274,6 +296,13 @@ impl std::fmt::Debug for Responses<'_> {
             .field("done", &self.done)
             .finish_non_exhaustive()
     }
+}
+
+/// The base URL hrefs resolve against.
+pub(crate) fn base_url_of(base_url: &str) -> Result<Url> {
+    Url::parse(base_url).map_err(|e| {
+        Error::new(ErrorKind::InvalidInput, format!("bad base URL: {e}")).with_url(base_url)
+    })
 }
 
 /// Reads one `DAV:response` (its `Start` was just read): the response of its first href, and

@@ -145,6 +145,22 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The byte offset reached in the document (after a leading BOM, which is not counted).
+    pub(crate) fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// How many elements have been opened so far (counted against the element limit).
+    pub(crate) fn elements_read(&self) -> usize {
+        self.elements
+    }
+
+    /// Counts `n` elements as already read, so that a document read in pieces (a multistatus
+    /// read as it arrives, one response at a time) is held to one element limit as a whole.
+    pub(crate) fn count_elements_from(&mut self, n: usize) {
+        self.elements = n;
+    }
+
     fn bytes(&self) -> &'a [u8] {
         self.text.as_bytes()
     }

@@ -8,7 +8,8 @@ use crate::exchange::{Reply, Spec};
 use crate::href;
 use crate::http::Method;
 use crate::model::{CollectionKind, DavObject};
-use crate::ops::objects::{expect_responses, multiget_spec};
+use crate::ops::objects::multiget_spec;
+use crate::rfc4918::multistatus::Response;
 use crate::xml::names;
 
 use super::{ASSUMED_MEMBER_BYTES, FETCH_ROUNDS, Seen, Sync, Tag};
@@ -18,7 +19,7 @@ impl Sync {
     pub(super) fn fetch(&mut self) {
         let (old, old_keys) = (&self.old, &self.old_keys);
         // Listed with the ETag the state already has: nothing to fetch.
-        self.seen.retain(|key, (_, seen)| match seen {
+        self.seen.retain(|key, (_, seen, _)| match seen {
             Seen::Changed(Some(etag)) => {
                 old_keys.get(key).and_then(|k| old.etags.get(k)) != Some(etag)
             }
@@ -29,11 +30,11 @@ impl Sync {
         for original in &self.old.pending {
             let key = href::normalize(original);
             match self.seen.get(&key) {
-                Some((_, Seen::Deleted)) => {}
+                Some((_, Seen::Deleted, _)) => {}
                 Some(_) => want.push(key),
                 None => {
                     self.seen
-                        .insert(key.clone(), (original.clone(), Seen::Changed(None)));
+                        .insert(key.clone(), (original.clone(), Seen::Changed(None), 0));
                     want.push(key);
                 }
             }
@@ -42,7 +43,7 @@ impl Sync {
         let listed: Vec<String> = self
             .seen
             .iter()
-            .filter(|(key, (_, seen))| matches!(seen, Seen::Changed(_)) && !owed.contains(key))
+            .filter(|(key, (_, seen, _))| matches!(seen, Seen::Changed(_)) && !owed.contains(key))
             .map(|(key, _)| key.clone())
             .collect();
         drop(owed);
@@ -54,7 +55,7 @@ impl Sync {
             self.deferred.reserve_exact(rest.len());
             for key in rest.into_iter().rev() {
                 self.sizes.remove(&key);
-                if let Some((h, _)) = self.seen.remove(&key) {
+                if let Some((h, ..)) = self.seen.remove(&key) {
                     self.deferred.push(h);
                 }
             }
@@ -65,7 +66,7 @@ impl Sync {
             .filter_map(|key| {
                 self.seen
                     .get(&key)
-                    .map(|(h, _)| h.clone())
+                    .map(|(h, ..)| h.clone())
                     .map(|h| (key, h))
             })
             .collect();
@@ -158,7 +159,7 @@ impl Sync {
     pub(super) fn split_multiget(&mut self, keys: &HashSet<String>) {
         let mut members: Vec<(String, String)> = keys
             .iter()
-            .filter_map(|k| self.seen.get(k).map(|(h, _)| (k.clone(), h.clone())))
+            .filter_map(|k| self.seen.get(k).map(|(h, ..)| (k.clone(), h.clone())))
             .collect();
         members.sort();
         let second = members.split_off(members.len() / 2);
@@ -198,73 +199,69 @@ impl Sync {
         Ok(())
     }
 
-    pub(super) fn on_fetch(&mut self, batch: &HashSet<String>, reply: Reply) -> Result<()> {
-        // Read one response at a time, each one's data moved into its object: the answer is
-        // held as its body and the objects made so far, never also as a parsed tree. A body
-        // that turns out malformed after some rows fails the whole sync, so those rows go
-        // nowhere.
-        let limits = self.m.x.ctx().limits;
-        for r in expect_responses(&reply, &limits)? {
-            let mut r = r?;
-            let key = href::normalize(&r.href);
-            if !batch.contains(&key) || self.delivered.contains_key(&key) {
-                // Not asked for in this request, or a duplicate row: ignored.
-                continue;
+    /// One response of a multiget answer: its data moved into its object (so the answer is
+    /// never also held as a parsed tree), a 404/410 gone, or why it was not delivered. A row
+    /// for an href this request did not ask for, or a repeated row, is ignored. A body that
+    /// turns out malformed after some rows fails the sync (or, past the body limit, has the
+    /// request split), so what those rows delivered is asked again or goes nowhere.
+    pub(super) fn fetch_row(&mut self, batch: &HashSet<String>, mut r: Response) {
+        let key = href::normalize(&r.href);
+        if !batch.contains(&key) || self.delivered.contains_key(&key) {
+            // Not asked for in this request, or a duplicate row: ignored.
+            return;
+        }
+        let status = r.effective_status();
+        if matches!(r.status, Some(404) | Some(410)) {
+            self.gone.insert(key);
+            return;
+        }
+        let data = r
+            .propstats
+            .iter_mut()
+            .filter(|p| p.status == 200)
+            .flat_map(|p| p.props.iter_mut())
+            .find(|e| e.name == names::CALENDAR_DATA || e.name == names::ADDRESS_DATA)
+            .map(|e| match e.children.as_mut_slice() {
+                [crate::xml::Node::Text(t)] => std::mem::take(t),
+                _ => e.text(),
+            });
+        match data {
+            Some(data) if status == 200 => {
+                let etag = r.prop_text(&names::GETETAG);
+                self.deliver(
+                    key,
+                    DavObject {
+                        url: r.href,
+                        etag,
+                        data: Some(data),
+                        json: None,
+                    },
+                );
             }
-            let status = r.effective_status();
-            if matches!(r.status, Some(404) | Some(410)) {
-                self.gone.insert(key);
-                continue;
-            }
-            let data = r
-                .propstats
-                .iter_mut()
-                .filter(|p| p.status == 200)
-                .flat_map(|p| p.props.iter_mut())
-                .find(|e| e.name == names::CALENDAR_DATA || e.name == names::ADDRESS_DATA)
-                .map(|e| match e.children.as_mut_slice() {
-                    [crate::xml::Node::Text(t)] => std::mem::take(t),
-                    _ => e.text(),
-                });
-            match data {
-                Some(data) if status == 200 => {
-                    let etag = r.prop_text(&names::GETETAG);
-                    self.deliver(
-                        key,
-                        DavObject {
-                            url: r.href,
-                            etag,
-                            data: Some(data),
-                            json: None,
+            _ => {
+                // An error row, or a row without the data: ambiguous, never a deletion.
+                let data_status = r
+                    .prop_status(&names::CALENDAR_DATA)
+                    .or_else(|| r.prop_status(&names::ADDRESS_DATA));
+                let shown = if status != 200 {
+                    Some(status)
+                } else {
+                    data_status
+                };
+                let kind = shown.map_or(ErrorKind::Protocol, ErrorKind::for_status);
+                self.undelivered.insert(
+                    key,
+                    (
+                        kind,
+                        shown,
+                        match shown {
+                            Some(s) => format!("the multiget row answered {s}"),
+                            None => "the multiget row has no data".to_owned(),
                         },
-                    );
-                }
-                _ => {
-                    // An error row, or a row without the data: ambiguous, never a deletion.
-                    let data_status = r
-                        .prop_status(&names::CALENDAR_DATA)
-                        .or_else(|| r.prop_status(&names::ADDRESS_DATA));
-                    let shown = if status != 200 {
-                        Some(status)
-                    } else {
-                        data_status
-                    };
-                    let kind = shown.map_or(ErrorKind::Protocol, ErrorKind::for_status);
-                    self.undelivered.insert(
-                        key,
-                        (
-                            kind,
-                            shown,
-                            match shown {
-                                Some(s) => format!("the multiget row answered {s}"),
-                                None => "the multiget row has no data".to_owned(),
-                            },
-                        ),
-                    );
-                }
+                    ),
+                );
             }
         }
-        Ok(())
     }
 
     fn deliver(&mut self, key: String, obj: DavObject) {
@@ -279,7 +276,7 @@ impl Sync {
             .asked
             .iter()
             .filter(|k| !self.delivered.contains_key(*k) && !self.gone.contains(*k))
-            .filter_map(|k| self.seen.get(k).map(|(h, _)| (k.clone(), h.clone())))
+            .filter_map(|k| self.seen.get(k).map(|(h, ..)| (k.clone(), h.clone())))
             .collect();
         if owed.is_empty() || self.round >= FETCH_ROUNDS {
             self.finish();
@@ -298,7 +295,7 @@ impl Sync {
             let key = href::normalize(&h);
             // Asked for as a pending member of a later batch is: by href, ETag unknown.
             self.seen
-                .insert(key.clone(), (h.clone(), Seen::Changed(None)));
+                .insert(key.clone(), (h.clone(), Seen::Changed(None), 0));
             backfill.push((key, h));
         }
         self.request_round(owed, backfill);

@@ -3,16 +3,17 @@
 
 use std::collections::HashSet;
 
+use url::Url;
+
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Reply, Spec};
 use crate::href;
 use crate::http::Method;
 use crate::model::{CollectionKind, SyncMethod};
 use crate::ops::objects::expect_multistatus;
+use crate::rfc4918::multistatus::Response;
 use crate::rfc4918::{Depth, propfind_body};
-use crate::rfc6578::{
-    SyncRow, is_invalid_token, is_refused_token, read_sync_rows, sync_collection_body,
-};
+use crate::rfc6578::{SyncRow, is_invalid_token, is_refused_token, sync_collection_body};
 use crate::xml::{QName, names};
 
 use super::{Seen, Sync, Tag};
@@ -77,79 +78,91 @@ impl Sync {
         props
     }
 
-    pub(super) fn on_page(&mut self, token: Option<String>, reply: Reply) -> Result<()> {
+    /// A sync page answered with another status than 207 (a 207 is read row by row, as it
+    /// arrives or by `read_whole`): a refused token or no sync-collection falls back to a
+    /// listing; anything else is the error.
+    pub(super) fn on_page_status(&mut self, token: Option<String>, reply: Reply) -> Result<()> {
         let response = &reply.response;
-        if response.status != 207 {
-            let refused = &self.m.x.ctx().profile.refused_token_statuses;
-            if token.is_some() && is_refused_token(response, refused) {
-                // The stored token is no longer valid (as the server or its profile says it):
-                // list everything and compare ETags.
-                self.token_was_reset = true;
-                self.request_listing();
-                return Ok(());
-            }
-            if token.is_none() && matches!(response.status, 400 | 403 | 405 | 415 | 501) {
-                // No sync-collection (or no empty token) here: fall back to a listing.
-                self.request_listing();
-                return Ok(());
-            }
-            if is_invalid_token(response) {
-                return Err(crate::rfc6578::invalid_token_error(
-                    reply.url.as_str(),
-                    response,
-                ));
-            }
-            return Err(Error::from_response(reply.url.as_str(), response));
+        let refused = &self.m.x.ctx().profile.refused_token_statuses;
+        if token.is_some() && is_refused_token(response, refused) {
+            // The stored token is no longer valid (as the server or its profile says it):
+            // list everything and compare ETags.
+            self.token_was_reset = true;
+            self.request_listing();
+            return Ok(());
         }
+        if token.is_none() && matches!(response.status, 400 | 403 | 405 | 415 | 501) {
+            // No sync-collection (or no empty token) here: fall back to a listing.
+            self.request_listing();
+            return Ok(());
+        }
+        if is_invalid_token(response) {
+            return Err(crate::rfc6578::invalid_token_error(
+                reply.url.as_str(),
+                response,
+            ));
+        }
+        Err(Error::from_response(reply.url.as_str(), response))
+    }
+
+    /// One response of a sync page: the collection's own (a 507 there means the page was
+    /// truncated) or a member's row, recorded unless the page named the member already (the
+    /// first row of a member in a page counts; a later page's row replaces an earlier one).
+    pub(super) fn page_row(&mut self, collection_key: &str, truncated: &mut bool, r: Response) {
+        let key = href::normalize(&r.href);
+        if key == collection_key {
+            if r.status == Some(507) {
+                *truncated = true;
+            }
+            return;
+        }
+        if self
+            .seen
+            .get(&key)
+            .is_some_and(|(_, _, page)| *page == self.pages)
+        {
+            return;
+        }
+        let (href, seen, size) = split_row(crate::rfc6578::row(r));
+        self.record(key, href, seen, size);
+    }
+
+    /// After the last row of a sync page (`body_token` its `DAV:sync-token`): the next page
+    /// when it was truncated, else the fetch.
+    pub(super) fn end_page(
+        &mut self,
+        token: Option<String>,
+        body_token: Option<String>,
+        truncated: bool,
+        reply_url: &Url,
+    ) -> Result<()> {
         let limits = self.m.x.ctx().limits;
-        // Read row by row, and the body dropped before the rows are recorded: a large initial
-        // report is held as its body and its rows, never as a whole parsed multistatus.
-        let page = read_sync_rows(
-            &response.body,
-            reply.url.as_str(),
-            self.collection.as_str(),
-            &limits,
-        )?;
-        let Reply { url, response } = reply;
-        drop(response);
-        let reply_url = url;
         // A truncated page must name at least one member version (href and ETag, or a
         // deletion) not named before in this sync: otherwise the server is paging without
         // progress (and could do so forever). A member changed again during paging is progress.
-        // Within a page the first row of a member counts: a truncated page's rows are taken in
-        // order, skipping repeats (and its versions kept for the next page's check); the last
-        // page's in reverse, so that the first row is recorded last, with no set of its hrefs.
+        // The first row of a member in the page counts (the one recorded with this page).
         let mut progressed = false;
-        if page.truncated {
-            let mut in_page = HashSet::new();
-            for row in page.rows {
-                let (href, seen, size) = split_row(row);
-                let key = href::normalize(&href);
-                if !in_page.insert(key.clone()) {
+        if truncated {
+            for (key, (_, seen, page)) in &self.seen {
+                if *page != self.pages {
                     continue;
                 }
-                let etag = match &seen {
+                let etag = match seen {
                     Seen::Changed(etag) => etag.clone(),
                     Seen::Deleted => None,
                 };
                 progressed |= self.versions_named.insert((key.clone(), etag));
-                self.record(key, href, seen, size);
-            }
-        } else {
-            for row in page.rows.into_iter().rev() {
-                let (href, seen, size) = split_row(row);
-                self.record(href::normalize(&href), href, seen, size);
             }
         }
-        if page.token.is_none() {
+        if body_token.is_none() {
             return Err(Error::new(
                 ErrorKind::Protocol,
                 "the sync-collection answer has no sync-token",
             )
             .with_url(reply_url.as_str()));
         }
-        self.new_token = page.token;
-        if page.truncated {
+        self.new_token = body_token;
+        if truncated {
             let repeated = self
                 .new_token
                 .as_ref()
@@ -179,7 +192,7 @@ impl Sync {
             for (key, original) in &self.old_keys {
                 self.seen
                     .entry(key.clone())
-                    .or_insert_with(|| (original.clone(), Seen::Deleted));
+                    .or_insert_with(|| (original.clone(), Seen::Deleted, 0));
             }
         }
         self.fetch();
@@ -196,7 +209,7 @@ impl Sync {
                 self.sizes.remove(&key);
             }
         }
-        self.seen.insert(key, (href, seen));
+        self.seen.insert(key, (href, seen, self.pages));
     }
 
     pub(super) fn on_ctag(&mut self, reply: Reply) -> Result<()> {
@@ -257,12 +270,12 @@ impl Sync {
             if let Some(size) = r.content_length() {
                 self.sizes.insert(key.clone(), size);
             }
-            self.seen.insert(key, (r.href, Seen::Changed(etag)));
+            self.seen.insert(key, (r.href, Seen::Changed(etag), 0));
         }
         for (key, original) in &self.old_keys {
             if !present.contains(key) {
                 self.seen
-                    .insert(key.clone(), (original.clone(), Seen::Deleted));
+                    .insert(key.clone(), (original.clone(), Seen::Deleted, 0));
             }
         }
         self.fetch();
