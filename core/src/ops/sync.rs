@@ -67,7 +67,8 @@ pub struct Sync {
     old: SyncState,
     /// Normalised href -> href as stored in the old state.
     old_keys: HashMap<String, String>,
-    /// What the server reported, by normalised href, latest report wins.
+    /// What the server reported, by normalised href, latest report wins: the href as the
+    /// server wrote it (empty when it is the key itself, see `compact_href`) and what it said.
     /// With the page whose row it is (0 when not from a page): within one page the first row
     /// of a member counts.
     seen: BTreeMap<String, (String, Seen, usize)>,
@@ -291,6 +292,11 @@ impl Sync {
             };
         let mut delivered = std::mem::take(&mut self.delivered);
         for (key, (original, seen, _)) in std::mem::take(&mut self.seen) {
+            let original = if original.is_empty() {
+                key.clone()
+            } else {
+                original
+            };
             let gone = matches!(seen, Seen::Deleted) || self.gone.contains(&key);
             if gone {
                 // Only a 404/410 for this href, or a listing or sync report without it, gets here.
@@ -360,6 +366,22 @@ impl Sync {
             problems,
         }));
     }
+}
+
+/// An href as `seen` stores it beside its normalised key: empty when it is the key itself
+/// (the usual case), so that a listing of 10,000 members holds each URL once.
+fn compact_href(key: &str, href: String) -> String {
+    if href == key { String::new() } else { href }
+}
+
+/// The href stored beside `key` ([`compact_href`]).
+fn href_of<'a>(key: &'a str, stored: &'a str) -> &'a str {
+    if stored.is_empty() { key } else { stored }
+}
+
+/// [`href_of`], taking both.
+fn stored_href(key: String, stored: String) -> String {
+    if stored.is_empty() { key } else { stored }
 }
 
 impl_operation!(Sync, SyncResult, streaming);

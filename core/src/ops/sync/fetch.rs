@@ -1,7 +1,7 @@
 //! Fetching what changed: multigets cut to the body limit, a second round by GET for what a
 //! multiget did not deliver, and the members left for a later batch.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Reply, Spec};
@@ -12,7 +12,9 @@ use crate::ops::objects::multiget_spec;
 use crate::rfc4918::multistatus::Response;
 use crate::xml::names;
 
-use super::{ASSUMED_MEMBER_BYTES, FETCH_ROUNDS, Seen, Sync, Tag};
+use super::{
+    ASSUMED_MEMBER_BYTES, FETCH_ROUNDS, Seen, Sync, Tag, compact_href, href_of, stored_href,
+};
 
 impl Sync {
     /// Fetches every member listed as changed and every member still pending.
@@ -39,25 +41,59 @@ impl Sync {
                 }
             }
         }
-        let owed: HashSet<&String> = want.iter().collect();
-        let listed: Vec<String> = self
+        let owed: HashSet<String> = want.iter().cloned().collect();
+        let limit = self.fetch_limit.unwrap_or(usize::MAX);
+        let mut rest = if want.len() > limit {
+            want.split_off(limit)
+        } else {
+            Vec::new()
+        };
+        let is_listed =
+            |key: &String, seen: &Seen| matches!(seen, Seen::Changed(_)) && !owed.contains(key);
+        let room = limit - want.len();
+        let listed = self
             .seen
             .iter()
-            .filter(|(key, (_, seen, _))| matches!(seen, Seen::Changed(_)) && !owed.contains(key))
-            .map(|(key, _)| key.clone())
-            .collect();
-        drop(owed);
-        want.extend(listed);
-        if let Some(limit) = self.fetch_limit
-            && want.len() > limit
-        {
-            let rest = want.split_off(limit);
-            self.deferred.reserve_exact(rest.len());
-            for key in rest.into_iter().rev() {
-                self.sizes.remove(&key);
-                if let Some((h, ..)) = self.seen.remove(&key) {
-                    self.deferred.push(h);
+            .filter(|(key, (_, seen, _))| is_listed(key, seen))
+            .count();
+        // Hrefs of the members left for a later batch, in the order they would be taken.
+        let mut later = Vec::new();
+        if listed <= room {
+            want.extend(
+                self.seen
+                    .iter()
+                    .filter(|(key, (_, seen, _))| is_listed(key, seen))
+                    .map(|(key, _)| key.clone()),
+            );
+        } else {
+            // A batch of a large listing: the members it does not take are moved out of the
+            // listing as their hrefs alone (no copy of their keys is made).
+            let mut kept = BTreeMap::new();
+            later.reserve_exact(listed - room);
+            for (key, entry) in std::mem::take(&mut self.seen) {
+                if !is_listed(&key, &entry.1) {
+                    kept.insert(key, entry);
+                } else if want.len() < limit {
+                    want.push(key.clone());
+                    kept.insert(key, entry);
+                } else {
+                    self.sizes.remove(&key);
+                    later.push(stored_href(key, entry.0));
                 }
+            }
+            self.seen = kept;
+        }
+        drop(owed);
+        // Owed members past the limit go first, then the listed ones; `deferred` holds them
+        // with the next to take last.
+        self.deferred.reserve_exact(rest.len() + later.len());
+        for key in later.into_iter().rev() {
+            self.deferred.push(key);
+        }
+        for key in rest.drain(..).rev() {
+            self.sizes.remove(&key);
+            if let Some((h, ..)) = self.seen.remove(&key) {
+                self.deferred.push(stored_href(key, h));
             }
         }
         // Only the members asked for now are paired with their hrefs.
@@ -66,7 +102,7 @@ impl Sync {
             .filter_map(|key| {
                 self.seen
                     .get(&key)
-                    .map(|(h, ..)| h.clone())
+                    .map(|(h, ..)| href_of(&key, h).to_owned())
                     .map(|h| (key, h))
             })
             .collect();
@@ -159,7 +195,11 @@ impl Sync {
     pub(super) fn split_multiget(&mut self, keys: &HashSet<String>) {
         let mut members: Vec<(String, String)> = keys
             .iter()
-            .filter_map(|k| self.seen.get(k).map(|(h, ..)| (k.clone(), h.clone())))
+            .filter_map(|k| {
+                self.seen
+                    .get(k)
+                    .map(|(h, ..)| (k.clone(), href_of(k, h).to_owned()))
+            })
             .collect();
         members.sort();
         let second = members.split_off(members.len() / 2);
@@ -276,7 +316,11 @@ impl Sync {
             .asked
             .iter()
             .filter(|k| !self.delivered.contains_key(*k) && !self.gone.contains(*k))
-            .filter_map(|k| self.seen.get(k).map(|(h, ..)| (k.clone(), h.clone())))
+            .filter_map(|k| {
+                self.seen
+                    .get(k)
+                    .map(|(h, ..)| (k.clone(), href_of(k, h).to_owned()))
+            })
             .collect();
         if owed.is_empty() || self.round >= FETCH_ROUNDS {
             self.finish();
@@ -294,8 +338,10 @@ impl Sync {
             };
             let key = href::normalize(&h);
             // Asked for as a pending member of a later batch is: by href, ETag unknown.
-            self.seen
-                .insert(key.clone(), (h.clone(), Seen::Changed(None), 0));
+            self.seen.insert(
+                key.clone(),
+                (compact_href(&key, h.clone()), Seen::Changed(None), 0),
+            );
             backfill.push((key, h));
         }
         self.request_round(owed, backfill);

@@ -209,6 +209,7 @@ impl Sync {
                 self.sizes.remove(&key);
             }
         }
+        let href = super::compact_href(&key, href);
         self.seen.insert(key, (href, seen, self.pages));
     }
 
@@ -270,7 +271,8 @@ impl Sync {
             if let Some(size) = r.content_length() {
                 self.sizes.insert(key.clone(), size);
             }
-            self.seen.insert(key, (r.href, Seen::Changed(etag), 0));
+            let href = super::compact_href(&key, r.href);
+            self.seen.insert(key, (href, Seen::Changed(etag), 0));
         }
         for (key, original) in &self.old_keys {
             if !present.contains(key) {
