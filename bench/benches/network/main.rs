@@ -44,7 +44,8 @@
 //! servers.py (a server whose URL is missing is skipped); `DAVKIT_BENCH_LINK` = `loopback`,
 //! `shaped` or `both` (default); `DAVKIT_BENCH_EVENTS` (1000: what the collection holds),
 //! `DAVKIT_BENCH_CHANGES` (20), `DAVKIT_BENCH_RUNS` (3), `DAVKIT_BENCH_WARMUP` (1),
-//! `DAVKIT_BENCH_SETTLE_MS` (100), `DAVKIT_BENCH_SHAPER_ARGS` (extra
+//! `DAVKIT_BENCH_SETTLE_MS` (100), `DAVKIT_BENCH_STEPS` (e.g. `discover`: only the steps
+//! named, by their beginnings, comma-separated), `DAVKIT_BENCH_SHAPER_ARGS` (extra
 //! arguments for shaper.py), `DAVKIT_BENCH_LOG=1` (one stderr line per request: step, method,
 //! path, body kind and href count, status, bytes, time; `=body` adds each body's start).
 //!
@@ -89,6 +90,26 @@ struct Settings {
     settle_ms: u64,
     log: bool,
     shaper_args: Vec<String>,
+    /// The steps to run (indices into [`STEPS`]): `DAVKIT_BENCH_STEPS`, a comma-separated list
+    /// of step names or their beginnings (`discover`, `full fetch`, `initial sync`, ...);
+    /// every step when unset. A step that needs an earlier one's result (libdav's fetches need
+    /// its discovery) reports an error without it.
+    steps: Vec<usize>,
+}
+
+/// The steps `DAVKIT_BENCH_STEPS` names (see [`Settings::steps`]).
+fn selected_steps(list: Option<&str>) -> Vec<usize> {
+    let Some(list) = list.filter(|l| !l.trim().is_empty()) else {
+        return (0..STEPS.len()).collect();
+    };
+    let wanted: Vec<&str> = list.split(',').map(str::trim).collect();
+    (0..STEPS.len())
+        .filter(|&i| {
+            wanted
+                .iter()
+                .any(|w| !w.is_empty() && STEPS[i].starts_with(w))
+        })
+        .collect()
 }
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -180,6 +201,7 @@ fn main() {
             .split_whitespace()
             .map(str::to_owned)
             .collect(),
+        steps: selected_steps(std::env::var("DAVKIT_BENCH_STEPS").ok().as_deref()),
     };
     let _ = LOG.set(s.log);
     let _ = BODIES.set(std::env::var("DAVKIT_BENCH_LOG").is_ok_and(|v| v == "body"));
