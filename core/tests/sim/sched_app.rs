@@ -216,15 +216,16 @@ impl SchedApp {
                             invariant: 0,
                             what: format!("organizer edit of {uid}: {e}"),
                         })?;
-                    let before = fields(&data).sequence;
-                    let after = fields(&new).sequence;
-                    if after < before || (minutes.is_some() && after <= before) {
+                    let (old, now) = (fields(&data), fields(&new));
+                    // significant when DURATION really changed (it may already be `minutes`)
+                    let significant = old.duration != now.duration;
+                    let (before, after) = (old.sequence, now.sequence);
+                    if after < before || (significant && after <= before) {
                         return fail(
                             2,
                             format!(
                                 "organizer::update wrote SEQUENCE {after} over {before} \
-                                 (significant: {})",
-                                minutes.is_some()
+                                 (significant: {significant})"
                             ),
                         );
                     }
@@ -451,7 +452,15 @@ impl SchedApp {
         let r = match result {
             Ok(r) => r,
             Err(e) => {
-                self.outcome(format!("respond failed: {}", e.kind()));
+                self.outcome(format!(
+                    "respond failed: {}{}",
+                    e.kind(),
+                    if rid.is_some() {
+                        ", one occurrence"
+                    } else {
+                        ""
+                    }
+                ));
                 if e.kind() == ErrorKind::InvalidInput {
                     // not an attendee any more, or no such occurrence: nothing to retry
                     self.answers[i].done = true;
@@ -460,10 +469,15 @@ impl SchedApp {
             }
         };
         self.outcome(format!(
-            "respond ok after {} reads{}",
+            "respond ok after {} reads{}{}",
             r.attempts,
             if r.write.is_none() {
                 " (already answered)"
+            } else {
+                ""
+            },
+            if rid.is_some() {
+                ", one occurrence"
             } else {
                 ""
             }

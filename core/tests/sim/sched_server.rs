@@ -87,6 +87,7 @@ pub struct Applied {
 pub struct Fields {
     pub sequence: i64,
     pub dtstart: String,
+    pub duration: String,
     pub location: String,
     pub status: String,
 }
@@ -296,17 +297,8 @@ impl Sched {
         }
         if written != latest {
             let what = format!(
-                "{user}'s write ({writer:?}) of {uid} carries SEQUENCE {} DTSTART {} LOCATION {} \
-                 STATUS {:?}, not the organizer's latest version (SEQUENCE {} DTSTART {} \
-                 LOCATION {} STATUS {:?}): a reply overwrote a newer organizer version",
-                written.sequence,
-                written.dtstart,
-                written.location,
-                written.status,
-                latest.sequence,
-                latest.dtstart,
-                latest.location,
-                latest.status
+                "{user}'s write ({writer:?}) of {uid} carries {written:?}, not the organizer's \
+                 latest version {latest:?}: a reply overwrote a newer organizer version"
             );
             self.violate(1, what);
         }
@@ -510,6 +502,7 @@ pub fn fields(data: &str) -> Fields {
     Fields {
         sequence: value_of(&lines, "SEQUENCE").parse().unwrap_or(0),
         dtstart: value_of(&lines, "DTSTART"),
+        duration: value_of(&lines, "DURATION"),
         location: value_of(&lines, "LOCATION"),
         status: value_of(&lines, "STATUS"),
     }
