@@ -23,6 +23,12 @@
 //! and whole as hosts with their own HTTP stack hand them over),
 //! `DAVKIT_MEMORY_TRACE` (set: each child prints its RSS after every batch and the sync's wall
 //! time on stderr).
+//!
+//! `DAVKIT_MEMORY_INPROC=<events>` (no server needed) instead syncs that many events from an
+//! in-memory server shaped like Radicale's answers (each configuration in a child process),
+//! and prints the peak RSS over the child's peak before its sync, for bodies handed over in
+//! 16 KiB chunks and whole: a quick check of what the sync itself holds, without a server's
+//! timing (run it under valgrind's massif for the heap by allocation site).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
@@ -108,6 +114,221 @@ impl<S: ResponseSink> ResponseSink for Counting<'_, S> {
     fn chunk(&mut self, bytes: &[u8]) {
         self.bytes += bytes.len();
         self.sink.chunk(bytes);
+    }
+}
+
+/// The in-memory server of `DAVKIT_MEMORY_INPROC`: `members` events with Radicale-like
+/// hrefs and ETags, answering sync-collection (initial) and calendar-multiget; with `chunks`
+/// each answer is made and handed over 16 KiB at a time (never held whole by the server).
+struct Fake {
+    members: usize,
+    chunks: bool,
+    max_multiget: AtomicUsize,
+}
+
+const FAKE_COLLECTION: &str = "http://127.0.0.1:5232/alice/memory-events/";
+
+fn fake_href(i: usize) -> String {
+    format!("/alice/memory-events/{i:08x}-7c1e-4b6a-9d2f-{i:012x}.ics")
+}
+
+fn fake_event(i: usize) -> String {
+    // About 820 bytes, like the network bench's events.
+    let mut e = format!(
+        "BEGIN:VCALENDAR&#13;\nVERSION:2.0&#13;\nPRODID:-//davkit//bench//EN&#13;\nBEGIN:VEVENT&#13;\nUID:{i:08x}-7c1e-4b6a-9d2f-{i:012x}&#13;\nDTSTAMP:20260101T000000Z&#13;\nDTSTART;TZID=Europe/Berlin:20260301T090000&#13;\nDTEND;TZID=Europe/Berlin:20260301T100000&#13;\nSUMMARY:Event {i}&#13;\nORGANIZER;CN=Alice:mailto:alice@example.com&#13;\nATTENDEE;CN=Bob;PARTSTAT=NEEDS-ACTION:mailto:bob@example.com&#13;\nDESCRIPTION:"
+    );
+    e.push_str(&"x".repeat(300));
+    e.push_str("&#13;\nEND:VEVENT&#13;\nEND:VCALENDAR&#13;\n");
+    e
+}
+
+impl Fake {
+    /// The answer's pieces, made one at a time.
+    fn pieces<'a>(&'a self, request: &'a HttpRequest) -> Box<dyn Iterator<Item = String> + 'a> {
+        let head = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<multistatus xmlns=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\">".to_owned();
+        let body = request.body_text().unwrap_or("");
+        if body.contains("sync-collection") {
+            let rows = (0..self.members).map(|i| {
+                format!(
+                    "<response><href>{}</href><propstat><prop><getetag>\"{i:08x}-{i:016x}\"</getetag></prop><status>HTTP/1.1 200 OK</status></propstat></response>",
+                    fake_href(i)
+                )
+            });
+            let tail = std::iter::once(
+                "<sync-token>http://radicale.org/ns/sync/1</sync-token></multistatus>".to_owned(),
+            );
+            return Box::new(std::iter::once(head).chain(rows).chain(tail));
+        }
+        let hrefs: Vec<usize> = body
+            .split("<d:href>")
+            .skip(1)
+            .filter_map(|part| part.split("</d:href>").next())
+            .filter_map(|h| h.rsplit('-').next()?.strip_suffix(".ics"))
+            .filter_map(|n| usize::from_str_radix(n, 16).ok())
+            .collect();
+        let rows = hrefs.into_iter().map(|i| {
+            format!(
+                "<response><href>{}</href><propstat><prop><getetag>\"{i:08x}-{i:016x}\"</getetag><C:calendar-data>{}</C:calendar-data></prop><status>HTTP/1.1 200 OK</status></propstat></response>",
+                fake_href(i),
+                fake_event(i)
+            )
+        });
+        Box::new(
+            std::iter::once(head)
+                .chain(rows)
+                .chain(std::iter::once("</multistatus>".to_owned())),
+        )
+    }
+}
+
+impl Transport for Fake {
+    async fn send(&self, request: HttpRequest) -> davkit::Result<HttpResponse> {
+        let body: String = self.pieces(&request).collect();
+        if request.body_text().unwrap_or("").contains("multiget") {
+            self.max_multiget.fetch_max(body.len(), Ordering::Relaxed);
+        }
+        Ok(HttpResponse::new(207, body))
+    }
+
+    async fn send_streaming<S: ResponseSink>(
+        &self,
+        request: HttpRequest,
+        sink: &mut S,
+    ) -> davkit::Result<()> {
+        if !self.chunks {
+            sink.whole(self.send(request).await?);
+            return Ok(());
+        }
+        sink.head(HttpResponse::new(207, Vec::new()));
+        let mut chunk = String::with_capacity(16 * 1024);
+        let mut total = 0;
+        for piece in self.pieces(&request) {
+            chunk.push_str(&piece);
+            if chunk.len() >= 16 * 1024 {
+                total += chunk.len();
+                sink.chunk(chunk.as_bytes());
+                chunk.clear();
+            }
+        }
+        total += chunk.len();
+        sink.chunk(chunk.as_bytes());
+        if request.body_text().unwrap_or("").contains("multiget") {
+            self.max_multiget.fetch_max(total, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}
+
+/// Runs a future that never waits (the in-memory server answers at once).
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
+/// `DAVKIT_MEMORY_INPROC`, in a child: one initial sync from the in-memory server
+/// (`inproc <members> <batch> <chunks|whole>`, batch 0 one-shot). Prints the peak RSS before
+/// the sync (the process set up, the client made) and after it.
+fn inproc_child(words: &[&str]) {
+    let members: usize = words[1].parse().unwrap();
+    let batch: usize = words[2].parse().unwrap();
+    let fake = Fake {
+        members,
+        chunks: words[3] == "chunks",
+        max_multiget: AtomicUsize::new(0),
+    };
+    let config = Config::new("http://127.0.0.1:5232/", Credentials::None);
+    let client = DavClient::new(config, &fake).unwrap();
+    let before = status_kib("VmHWM:");
+    let mut state = SyncState::new(FAKE_COLLECTION);
+    let mut added = 0;
+    loop {
+        let result =
+            block_on(futures_sync(&client, state, (batch > 0).then_some(batch))).expect("sync");
+        added += result.changes.len();
+        let more = result.more;
+        state = result.state;
+        if !more {
+            break;
+        }
+    }
+    assert_eq!(added, members);
+    println!(
+        "before_kib={before} peak_kib={} max_multiget={}",
+        status_kib("VmHWM:"),
+        fake.max_multiget.load(Ordering::Relaxed)
+    );
+}
+
+/// `DAVKIT_MEMORY_INPROC`: the peak RSS of initial syncs from the in-memory server, each in a
+/// child process, over the child's peak before its sync.
+fn inproc(members: usize, batches: &[usize], runs: usize) {
+    println!(
+        "#### Initial sync of {members} events from an in-memory server: peak RSS over the process before the sync, median of {runs}\n"
+    );
+    println!(
+        "| configuration | bodies | batch size | peak RSS over start MiB | one batch's bytes MiB | ratio |"
+    );
+    println!("|---|---|---:|---:|---:|---:|");
+    for bodies in ["chunks", "whole"] {
+        for batch in std::iter::once(0).chain(batches.iter().copied()) {
+            let spec = format!("inproc {members} {batch} {bodies}");
+            let mut samples: Vec<(u64, u64)> = (0..runs)
+                .map(|_| {
+                    let out = Command::new(std::env::current_exe().unwrap())
+                        .env("DAVKIT_MEMORY_CHILD", &spec)
+                        .output()
+                        .unwrap();
+                    assert!(out.status.success(), "child `{spec}` failed");
+                    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+                    let field = |k: &str| -> u64 {
+                        text.split_whitespace()
+                            .find_map(|p| p.strip_prefix(k))
+                            .and_then(|v| v.parse().ok())
+                            .unwrap_or(0)
+                    };
+                    (
+                        field("peak_kib=").saturating_sub(field("before_kib=")),
+                        field("max_multiget="),
+                    )
+                })
+                .collect();
+            samples.sort_unstable();
+            let (over, one) = samples[samples.len() / 2];
+            println!(
+                "| {} | {bodies} | {} | {} | {:.2} | {:.1} |",
+                if batch == 0 {
+                    "sync (one-shot)"
+                } else {
+                    "sync_batch loop"
+                },
+                if batch == 0 {
+                    "all".to_owned()
+                } else {
+                    batch.to_string()
+                },
+                mib(over),
+                one as f64 / 1048576.0,
+                (over * 1024) as f64 / one.max(1) as f64,
+            );
+        }
+    }
+    println!();
+}
+
+/// One call: `sync` or `sync_batch`.
+async fn futures_sync(
+    client: &DavClient<&Fake>,
+    state: SyncState,
+    batch: Option<usize>,
+) -> davkit::Result<davkit::SyncResult> {
+    match batch {
+        None => client.sync(state, CollectionKind::Calendar).await,
+        Some(n) => client.sync_batch(state, CollectionKind::Calendar, n).await,
     }
 }
 
@@ -270,7 +491,28 @@ fn mib(kib: u64) -> String {
 
 fn main() {
     if let Some(spec) = env("DAVKIT_MEMORY_CHILD") {
-        child(&spec);
+        let words: Vec<&str> = spec.split_whitespace().collect();
+        if words.first() == Some(&"inproc") {
+            inproc_child(&words);
+        } else {
+            child(&spec);
+        }
+        return;
+    }
+    let batch_sizes = || -> Vec<usize> {
+        env("DAVKIT_MEMORY_BATCHES")
+            .unwrap_or_else(|| "250,1000".into())
+            .split(',')
+            .filter_map(|b| b.trim().parse().ok())
+            .filter(|b| *b > 0)
+            .collect()
+    };
+    if let Some(members) = env("DAVKIT_MEMORY_INPROC").and_then(|n| n.parse().ok()) {
+        let runs = env("DAVKIT_MEMORY_RUNS")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(3usize)
+            .max(1);
+        inproc(members, &batch_sizes(), runs);
         return;
     }
     if env("DAVKIT_RADICALE_URL").is_none() {
@@ -281,12 +523,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(3)
         .max(1);
-    let batches: Vec<usize> = env("DAVKIT_MEMORY_BATCHES")
-        .unwrap_or_else(|| "250,1000".into())
-        .split(',')
-        .filter_map(|b| b.trim().parse().ok())
-        .filter(|b| *b > 0)
-        .collect();
+    let batches = batch_sizes();
     // How the bodies reach the core: `chunks` as reqwest reads them (what `DavClient::connect`
     // does), `whole` as a host with its own HTTP stack hands them over.
     let modes: Vec<String> = env("DAVKIT_MEMORY_BODIES")
