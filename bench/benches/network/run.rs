@@ -263,7 +263,7 @@ pub(crate) async fn bench_server(target: &Target, link: &str, s: &Settings) {
         let runs = s.runs + s.warmup;
         let _ = c.stop();
         notes.push(format!(
-            "Through the shaper (the four steps): davkit {}; libdav {}.",
+            "Through the shaper (the steps run): davkit {}; libdav {}.",
             traffic(&a.stop(), runs),
             traffic(&b.stop(), runs)
         ));
