@@ -183,7 +183,8 @@ impl Session {
     /// `NEEDS-ACTION`. The calendar-query REPORTs are sent together: one per collection asking
     /// for every object (events, tasks, journals), or, when `range` is given, two per
     /// collection, for the events and for the tasks overlapping it (RFC 4791 filters one
-    /// component type per time range); an object both answer is listed once.
+    /// component type per time range; only events on Google CalDAV, which stores no tasks);
+    /// an object both answer is listed once.
     pub fn pending_invitations(
         &self,
         inbox_url: Option<&str>,
@@ -465,9 +466,18 @@ impl PendingInvitations {
         let bodies: Vec<String> = match range {
             // RFC 4791 puts a time-range inside one component filter, and sibling component
             // filters must all match: events and tasks (the components an attendee answers,
-            // RFC 5546 §3.2 and §3.4) are asked in one query each
+            // RFC 5546 §3.2 and §3.4) are asked in one query each, those the server stores
+            // (Google CalDAV: events only)
             Some(range) => ["VEVENT", "VTODO"]
                 .iter()
+                .filter(|c| {
+                    session
+                        .ctx
+                        .profile
+                        .components
+                        .as_ref()
+                        .is_none_or(|stored| stored.iter().any(|s| s.eq_ignore_ascii_case(c)))
+                })
                 .map(|component| {
                     calendar_query_body(
                         &props,
@@ -682,13 +692,13 @@ mod tests {
         )
     }
 
-    fn multistatus(rows: &[(&str, String)]) -> HttpResponse {
+    fn multistatus(base: &str, rows: &[(&str, String)]) -> HttpResponse {
         let mut body = String::from(
             "<d:multistatus xmlns:d=\"DAV:\" xmlns:c=\"urn:ietf:params:xml:ns:caldav\">",
         );
         for (name, data) in rows {
             body.push_str(&format!(
-                "<d:response><d:href>/bob/cal/{name}</d:href><d:propstat><d:prop>\
+                "<d:response><d:href>{base}{name}</d:href><d:propstat><d:prop>\
                  <d:getetag>\"1\"</d:getetag><c:calendar-data>{data}</c:calendar-data>\
                  </d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"
             ));
@@ -728,7 +738,7 @@ mod tests {
                 assert!(body.contains("\"VTODO\""), "{body}");
                 vec![("t.ics", object("VTODO", "t")), ("both.ics", both.clone())]
             };
-            op.handle_response(r.id, multistatus(&rows));
+            op.handle_response(r.id, multistatus("/bob/cal/", &rows));
         }
         let Poll::Done(result) = op.poll() else {
             panic!("the operation did not finish once both queries were answered");
@@ -737,5 +747,41 @@ mod tests {
         let mut uids: Vec<&str> = pending.invitations.iter().map(|i| i.uid.as_str()).collect();
         uids.sort_unstable();
         assert_eq!(uids, ["both", "e", "t"]);
+    }
+
+    /// Google CalDAV stores no tasks: with a time range only the events are asked for.
+    #[test]
+    fn a_time_range_on_google_asks_for_events_only() {
+        let mut config = Config::new(
+            "https://apidata.googleusercontent.com/caldav/v2/bob%40gmail.com/events/",
+            Credentials::Bearer { token: "t".into() },
+        );
+        config.profile = Some(crate::Profile::google_caldav());
+        let session = Session::new(config).expect("session");
+        let range = TimeRange {
+            start: Some("20270101T000000Z".into()),
+            end: Some("20270201T000000Z".into()),
+        };
+        let mut op = session.pending_invitations(
+            None,
+            &["https://apidata.googleusercontent.com/caldav/v2/bob%40gmail.com/events/".into()],
+            &["mailto:bob@example.com".to_owned()],
+            Some(range),
+        );
+        let Poll::Send(r) = op.poll() else {
+            panic!("no query sent");
+        };
+        assert!(matches!(op.poll(), Poll::Wait), "one query only");
+        let body = r.body_text().expect("a text body");
+        assert!(
+            body.contains("\"VEVENT\"") && !body.contains("VTODO"),
+            "{body}"
+        );
+        let base = "/caldav/v2/bob%40gmail.com/events/";
+        op.handle_response(r.id, multistatus(base, &[("e.ics", object("VEVENT", "e"))]));
+        let Poll::Done(result) = op.poll() else {
+            panic!("the operation did not finish");
+        };
+        assert_eq!(result.expect("pending").invitations.len(), 1);
     }
 }
