@@ -128,10 +128,10 @@ pub(crate) const COLLECTION_PROPS: [QName; 11] = [
 ];
 
 /// The properties discovery asks of each collection: [`COLLECTION_PROPS`] without `getctag`
-/// and `sync-token`. Radicale computes both from every member of a calendar (about 110 and
-/// 200 ms for 1,000 events on loopback, where the other nine take 10 ms, bench/README.md
-/// "Discovery's home-set PROPFIND"), and DAViCal's DAV root answers 500 to a `sync-token`
-/// PROPFIND. A discovered collection has neither (`None`): the first sync reads the token;
+/// and `sync-token`. Radicale computes both from every member of a calendar (about 100 and
+/// 150 ms for 1,000 events on loopback, 262 ms together, where the other nine take 11 ms:
+/// bench/README.md, "Discovery's home-set PROPFIND"), and DAViCal's DAV root answers 500 to a
+/// `sync-token` PROPFIND. A discovered collection has neither (`None`): the first sync reads the token;
 /// [`Session::list_collections`] reads every collection's state in one request when an app
 /// wants to know which changed.
 pub(crate) const LISTING_PROPS: [QName; 9] = [
