@@ -69,7 +69,7 @@ export interface DavClientOptions {
   /** The `fetch` to use (default: `globalThis.fetch`). */
   fetch?: FetchLike;
   /** Provider profile; picked from the URL when omitted. */
-  profile?: 'generic' | 'icloud' | 'google-caldav' | 'google-carddav';
+  profile?: 'generic' | 'icloud' | 'google-caldav' | 'google-carddav' | 'google-calendar-api';
   /** `User-Agent` to send (node only; browsers do not let pages set it). */
   userAgent?: string;
   /** How many hrefs one multiget REPORT asks for at most (default 1000; multigets are also cut by the members' reported sizes to stay within half of `limits.maxBodyBytes`). */

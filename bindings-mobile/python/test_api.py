@@ -165,6 +165,13 @@ class Secrets(unittest.TestCase):
                                     token=SECRET)
         self.assert_hidden(channel, watch)
         self.assertEqual(SECRET, channel.token)  # still the app's to store and compare
+        # A confidential OAuth client: its client secret is not printed either.
+        oauth = dk.OAuthClient("app-id", "https://app.example.com/cb",
+                               "https://auth.example.com/authorize",
+                               "https://auth.example.com/token", SECRET)
+        self.assert_hidden(oauth, oauth.exchange_code_request("code-1",
+                                                              dk.Pkce.from_verifier("v" * 43)))
+        self.assertIn("app-id", str(oauth))
 
     def test_request_response_and_error(self):
         config = dk.DavConfig(server_url="https://dav.example.com/",

@@ -235,7 +235,7 @@ impl DavClient {
     /// One batch of a sync: like `sync`, but fetches at most `max_members` members (at least
     /// 1). Members found but not fetched yet are pending in the returned `state_json` and
     /// `more` is true: apply the changes, store `state_json`, and call again with it until
-    /// `more` is false. Every returned state is a checkpoint: resuming from it (after the app
+    /// `more` is false (the core also makes it false when the same members failed again). Every returned state is a checkpoint: resuming from it (after the app
     /// was killed, the next day) neither loses nor repeats a change. (The core's
     /// `DavClient::sync_batch`.) Pass `null` as `state_json` the first time.
     pub async fn sync_batch(

@@ -141,6 +141,24 @@ impl From<Limits> for davkit::Limits {
     }
 }
 
+impl DavConfig {
+    /// A configuration with only the server URL and the credentials, every setting at its
+    /// default: for Rust callers (Kotlin, Swift and Python get the defaults from the record).
+    pub fn new(server_url: impl Into<String>, credentials: Arc<Credentials>) -> Self {
+        DavConfig {
+            server_url: server_url.into(),
+            credentials,
+            user_agent: None,
+            profile: None,
+            multiget_batch_size: None,
+            max_parallel_requests: None,
+            sync_page_limit: None,
+            retry: None,
+            limits: None,
+        }
+    }
+}
+
 impl std::fmt::Debug for DavConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Every field; the URL without user-info, the credentials through their redacting Debug.
@@ -176,12 +194,7 @@ impl TryFrom<DavConfig> for davkit::Config {
             config.user_agent = ua;
         }
         if let Some(name) = c.profile {
-            config.profile = Some(davkit::Profile::by_name(&name).ok_or_else(|| {
-                DavError::invalid_input(format!(
-                    "unknown profile `{name}` (generic, icloud, google-caldav, google-carddav, \
-                     google-calendar-api)"
-                ))
-            })?);
+            config.profile = Some(davkit::Profile::named(&name)?);
         }
         if let Some(n) = c.multiget_batch_size {
             config.multiget_batch_size = n as usize;
@@ -249,9 +262,12 @@ pub struct SyncResult {
     /// arrived. The state in `state_json` still owes them (its `pending` list), so the next sync
     /// fetches them again; they are never reported as deleted.
     pub problems: Vec<MemberProblem>,
-    /// A batched sync (`sync_batch`) left members for the next batch (they are pending in
-    /// `state_json`): apply the changes, store `state_json`, and call `sync_batch` again with
-    /// it. Always false for `sync` and `gcal_sync`.
+    /// Calling `sync_batch` again now, with `state_json`, can make progress: this batch left
+    /// members for the next one (pending in `state_json`). Apply the changes, store
+    /// `state_json`, and call again while `more` is true; no other check is needed. False when
+    /// no member is left, and when the batch delivered nothing and left the same members owed
+    /// as it was given (the same members failed again: they stay pending and in `problems` for
+    /// the next sync). Always false for `sync` and `gcal_sync`. (The core's `SyncResult::more`.)
     pub more: bool,
 }
 

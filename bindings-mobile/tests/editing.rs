@@ -10,8 +10,8 @@ mod common;
 use common::{Replay, block_on};
 
 use davkit_mobile::{
-    ContactEditor, Credentials, DavClient, DavConfig, DavObject, EventEditor, EventTarget,
-    EventTime, Pkce, StructuredName, TypedValue, VCardVersion, convert_contact,
+    ContactEditor, DavClient, DavObject, EventEditor, EventTarget, EventTime, Pkce, StructuredName,
+    TypedValue, VCardVersion, convert_contact,
 };
 use serde_json::{Value, json};
 
@@ -372,25 +372,10 @@ fn write_back_scenarios() {
                 _ => unreachable!(),
             }
         }
-        let config = &scenario["config"];
-        let basic = &config["credentials"]["basic"];
         for (i, save) in scenario["saves"].as_array().unwrap().iter().enumerate() {
             let replay = Replay::new(save.get("exchange").into_iter().cloned().collect());
             let client = DavClient::new(
-                DavConfig {
-                    server_url: s(&config["server_url"]).unwrap(),
-                    credentials: Credentials::basic(
-                        s(&basic["username"]).unwrap(),
-                        s(&basic["password"]).unwrap(),
-                    ),
-                    user_agent: None,
-                    profile: None,
-                    multiget_batch_size: None,
-                    max_parallel_requests: None,
-                    sync_page_limit: None,
-                    retry: None,
-                    limits: None,
-                },
+                common::config(&scenario["config"]),
                 replay.clone(),
                 None,
                 None,

@@ -11,7 +11,7 @@ use common::{Replay, block_on};
 
 use std::path::{Path, PathBuf};
 
-use davkit_mobile::{CollectionKind, Credentials, DavClient, DavConfig};
+use davkit_mobile::{CollectionKind, DavClient};
 use serde_json::Value;
 
 fn vectors() -> PathBuf {
@@ -49,27 +49,8 @@ fn rust_writes_the_interop_states_byte_for_byte() {
 
     // A sync resumed from those bytes writes the second file's bytes.
     let replay = Replay::new(case["exchanges"].as_array().unwrap().clone());
-    let config = DavConfig {
-        server_url: case["config"]["server_url"].as_str().unwrap().to_owned(),
-        credentials: Credentials::basic(
-            case["config"]["credentials"]["basic"]["username"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-            case["config"]["credentials"]["basic"]["password"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-        ),
-        user_agent: None,
-        profile: None,
-        multiget_batch_size: None,
-        max_parallel_requests: None,
-        sync_page_limit: None,
-        retry: None,
-        limits: None,
-    };
-    let client = DavClient::new(config, replay.clone(), None, None).unwrap();
+    let client =
+        DavClient::new(common::config(&case["config"]), replay.clone(), None, None).unwrap();
     let collection = state.collection_url.clone();
     let result = block_on(client.sync(
         collection.clone(),

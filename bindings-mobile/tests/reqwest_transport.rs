@@ -18,20 +18,13 @@ fn discovery_crud_and_sync_over_reqwest() -> Result<(), DavError> {
         eprintln!("DAVKIT_RADICALE_URL not set: only the transport was built");
         return Ok(());
     };
-    let config = DavConfig {
-        server_url: url.clone(),
-        credentials: Credentials::basic(
+    let config = DavConfig::new(
+        url.clone(),
+        Credentials::basic(
             std::env::var("DAVKIT_RADICALE_USER").unwrap_or_default(),
             std::env::var("DAVKIT_RADICALE_PASSWORD").unwrap_or_default(),
         ),
-        user_agent: None,
-        profile: None,
-        multiget_batch_size: None,
-        max_parallel_requests: None,
-        sync_page_limit: None,
-        retry: None,
-        limits: None,
-    };
+    );
     let client = DavClient::new(config, transport, Some(reqwest_sleeper()?), None)?;
     block_on(async {
         let found = client.discover(Service::Both).await?;

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use davkit::icalendar::{
-    CalObject, Calendar, EventSummary, ExpandOptions, OccurrenceSummary, TzPolicy,
+    CalObject, Calendar, EventSummary, ExpandError, ExpandOptions, OccurrenceSummary, TzPolicy,
 };
 use davkit::vcard::VCard;
 use davkit::{Error, ErrorKind};
@@ -26,7 +26,7 @@ pub fn parse_calendar(text: &str) -> Result<JsValue, JsValue> {
         method: Option<&'a str>,
         events: Vec<EventSummary>,
     }
-    let cal = Calendar::parse(text).map_err(|e| fail(ErrorKind::ICalendar, e.to_string()))?;
+    let cal = Calendar::parse(text).map_err(|e| fail(e.error_kind(), e.to_string()))?;
     Ok(convert::output(&Parsed {
         name: cal.name(),
         method: cal.method(),
@@ -37,14 +37,14 @@ pub fn parse_calendar(text: &str) -> Result<JsValue, JsValue> {
 /// `parseContact(text)` -> `ContactSummary` of the first card.
 #[wasm_bindgen(js_name = parseContact)]
 pub fn parse_contact(text: &str) -> Result<JsValue, JsValue> {
-    let card = VCard::parse(text).map_err(|e| fail(ErrorKind::VCard, e.to_string()))?;
+    let card = VCard::parse(text).map_err(|e| fail(e.error_kind(), e.to_string()))?;
     Ok(convert::output(&card.to_summary()))
 }
 
 /// `parseContacts(text)` -> `ContactSummary[]` for a file with several cards.
 #[wasm_bindgen(js_name = parseContacts)]
 pub fn parse_contacts(text: &str) -> Result<JsValue, JsValue> {
-    let cards = VCard::parse_all(text).map_err(|e| fail(ErrorKind::VCard, e.to_string()))?;
+    let cards = VCard::parse_all(text).map_err(|e| fail(e.error_kind(), e.to_string()))?;
     let summaries: Vec<_> = cards.iter().map(VCard::to_summary).collect();
     Ok(convert::output(&summaries))
 }
@@ -86,10 +86,15 @@ pub fn expand(text: &str, options: JsValue) -> Result<JsValue, JsValue> {
     if o.prefer_vtimezone {
         opts.tz_policy = TzPolicy::PreferVtimezone;
     }
-    let cal = Calendar::parse(text).map_err(|e| fail(ErrorKind::ICalendar, e.to_string()))?;
+    let cal = Calendar::parse(text).map_err(|e| fail(e.error_kind(), e.to_string()))?;
     let expansion = cal
         .expand(window, &opts)
-        .map_err(|e| fail(ErrorKind::InvalidInput, e.to_string()))?;
+        // As bindings-mobile maps it: a window ending before its start is the caller's input,
+        // a malformed value of the calendar an iCalendar error.
+        .map_err(|e| match e {
+            ExpandError::InvalidWindow => fail(ErrorKind::InvalidInput, e.to_string()),
+            other => fail(ErrorKind::ICalendar, other.to_string()),
+        })?;
     #[derive(Serialize)]
     struct OccurrenceOut<'a> {
         #[serde(flatten)]

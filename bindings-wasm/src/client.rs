@@ -8,7 +8,7 @@ use std::rc::Rc;
 use davkit::gcal::{Channel, EventsQuery, Notification, WatchRequest};
 use davkit::{
     CalendarFilter, CollectionKind, CollectionProps, Config, Credentials, DavClient, Error,
-    ErrorKind, Profile, RetryPolicy, Service, SyncState, TimeRange,
+    Profile, RetryPolicy, Service, SyncState, TimeRange,
 };
 use js_sys::{Function, Promise};
 use serde::Deserialize;
@@ -104,23 +104,6 @@ struct JsFilter {
     component: String,
     start: Option<String>,
     end: Option<String>,
-}
-
-fn profile(name: &str) -> Result<Profile, Error> {
-    Ok(match name {
-        "generic" => Profile::generic(),
-        "icloud" => Profile::icloud(),
-        "google-caldav" => Profile::google_caldav(),
-        "google-carddav" => Profile::google_carddav(),
-        other => {
-            return Err(Error::new(
-                ErrorKind::InvalidInput,
-                format!(
-                    "unknown profile `{other}` (generic, icloud, google-caldav, google-carddav)"
-                ),
-            ));
-        }
-    })
 }
 
 /// The collection an app last read, as JS holds it (camelCase or the core's snake_case).
@@ -251,7 +234,7 @@ impl Client {
             };
             let mut config = Config::new(c.server_url, credentials);
             if let Some(p) = c.profile {
-                config.profile = Some(profile(&p)?);
+                config.profile = Some(Profile::named(&p)?);
             }
             if let Some(ua) = c.user_agent {
                 config.user_agent = ua;

@@ -211,6 +211,20 @@ impl Profile {
         })
     }
 
+    /// [`Profile::by_name`] for a name a caller gave (a binding's configuration): an unknown
+    /// name is an [`ErrorKind::InvalidInput`] error that lists the known ones.
+    pub fn named(name: &str) -> Result<Self, Error> {
+        Profile::by_name(name).ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "unknown profile `{name}` (generic, icloud, google-caldav, google-carddav, \
+                     google-calendar-api)"
+                ),
+            )
+        })
+    }
+
     /// The profile for a server URL (whatever its scheme: an `http://` URL on a provider's
     /// host is refused when the session is created, before any request).
     pub fn for_url(url: &Url) -> Self {
@@ -320,8 +334,12 @@ mod tests {
             "google-calendar-api",
         ] {
             assert_eq!(Profile::by_name(n).map(|p| p.name), Some(n.to_owned()));
+            assert!(Profile::named(n).is_ok_and(|p| p.name == n));
+            assert!(Profile::named("nope").is_err_and(|e| e.message().contains(n)));
         }
         assert_eq!(Profile::by_name("nope"), None);
+        let unknown = Profile::named("nope").err().map(|e| e.kind());
+        assert_eq!(unknown, Some(ErrorKind::InvalidInput));
         Ok(())
     }
 

@@ -56,6 +56,13 @@ test('bad constructor options throw DavError InvalidInput at once', () => {
   assert.throws(() => new DavClient({ serverUrl: 'https://x.invalid/', auth: { token: 'x' } }), (e) => isDavError(e, 'InvalidInput'));
 });
 
+test('every profile the core names is accepted by name (the core\'s Profile::named, not a table here)', () => {
+  for (const profile of ['generic', 'icloud', 'google-caldav', 'google-carddav', 'google-calendar-api']) {
+    const client = new DavClient({ serverUrl: 'https://www.googleapis.com/calendar/v3/', profile, auth: { bearer: 'ya29.x' } });
+    assert.ok(client instanceof DavClient, profile);
+  }
+});
+
 test('bad method arguments reject with DavError InvalidInput (methods never throw synchronously)', async () => {
   const c = new DavClient({ serverUrl: 'https://x.invalid/', fetch: async () => { throw new Error('unreachable'); } });
   await assert.rejects(c.sync('https://x.invalid/cal/'), (e) => isDavError(e, 'InvalidInput') && /kind/.test(e.message));

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
-import { DavClient, DavError } from '../dist/node.js';
+import { DavClient, DavError, OAuthClient, Pkce } from '../dist/node.js';
 
 const SERVER = 'http://127.0.0.1:5232/';
 const OBJECT = `${SERVER}alice/cal/a.ics`;
@@ -178,3 +178,22 @@ for (const [scheme, { auth, secrets }] of Object.entries(SCHEMES)) {
     assertHidden('the console', output, hidden);
   });
 }
+
+test('secrets: a confidential OAuth client shows no client secret, nor does its failed exchange', async () => {
+  const secret = 'client-secret-9a7b';
+  const sent = [];
+  const fetch = async (url, init = {}) => {
+    sent.push(typeof init.body === 'string' ? init.body : new TextDecoder().decode(init.body ?? new Uint8Array()));
+    return new Response('{"error":"invalid_client"}', { status: 401, headers: { 'content-type': 'application/json' } });
+  };
+  const client = new OAuthClient({
+    clientId: 'app-id', redirectUri: 'https://app.example.com/cb', authUrl: 'https://auth.example.com/authorize',
+    tokenUrl: 'https://auth.example.com/token', clientSecret: secret, fetch,
+  });
+  const pkce = new Pkce('v'.repeat(43));
+  assert.ok(client.authorizationUrl(['calendar'], pkce, 'st').startsWith('https://auth.example.com/authorize?'));
+  const error = await client.exchangeCode('code-1', pkce).then(() => null, (e) => e);
+  assert.ok(error instanceof DavError, String(error));
+  assert.ok(sent.some((body) => body.includes(secret)), 'the token request carries the client secret');
+  for (const [what, value] of Object.entries({ client, error })) assertHidden(what, shown(value), [secret]);
+});

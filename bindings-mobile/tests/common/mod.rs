@@ -8,8 +8,21 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 
-use davkit_mobile::{DavError, HttpHeader, HttpRequest, HttpResponse, HttpTransport};
+use davkit_mobile::{
+    Credentials, DavConfig, DavError, HttpHeader, HttpRequest, HttpResponse, HttpTransport,
+};
 use serde_json::Value;
+
+/// The client configuration of a vector or scenario (`config`: `server_url` and Basic
+/// `credentials`), every other setting at its default.
+pub fn config(config: &Value) -> DavConfig {
+    let basic = &config["credentials"]["basic"];
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    DavConfig::new(
+        text(&config["server_url"]),
+        Credentials::basic(text(&basic["username"]), text(&basic["password"])),
+    )
+}
 
 /// A minimal executor: polls on this thread, parks until woken (the runtime-free way a
 /// foreign executor drives the futures).

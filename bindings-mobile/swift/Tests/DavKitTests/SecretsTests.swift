@@ -46,6 +46,11 @@ final class SecretsTests: XCTestCase {
                      DavConfig(serverUrl: "https://dav.example.com/", credentials: digest))
         XCTAssertEqual(creds.scheme(), "Basic")
         XCTAssertEqual(digest.scheme(), "Digest")
+        // A confidential OAuth client: its client secret is not printed either.
+        let oauth = OAuthClient(clientId: "app-id", redirectUri: "https://app.example.com/cb",
+                                authUrl: "https://auth.example.com/authorize",
+                                tokenUrl: "https://auth.example.com/token", clientSecret: secret)
+        assertHidden(oauth)
     }
 
     func testRequestResponseAndError() async throws {

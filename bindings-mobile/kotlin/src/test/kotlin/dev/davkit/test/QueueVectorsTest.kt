@@ -4,7 +4,6 @@ import dev.davkit.Credentials
 import dev.davkit.DavClient
 import dev.davkit.DavConfig
 import dev.davkit.DavException
-import dev.davkit.HttpHeader
 import dev.davkit.HttpRequest
 import dev.davkit.HttpResponse
 import dev.davkit.HttpTransport
@@ -21,7 +20,6 @@ import org.junit.jupiter.api.DynamicTest
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestFactory
 import java.io.File
-import java.util.Base64
 
 /** Replays the write-queue scripts of `tests/queue-vectors/` (format in its README; the same
  *  files the Rust, Python and JS runners replay) through [WriteQueue] and [DavClient.flush],
@@ -52,25 +50,8 @@ class QueueVectorsTest {
                 throw IllegalStateException(problem)
             }
             next++
-            val body = request.body()?.toString(Charsets.UTF_8) ?: ""
-            want.optJSONArray("body_contains")?.let { parts ->
-                for (i in 0 until parts.length()) if (!body.contains(parts.getString(i))) problems += "${request.url()}: body lacks ${parts.getString(i)}"
-            }
-            want.optJSONObject("headers")?.let { headers ->
-                for (name in headers.keySet()) {
-                    val actual = request.headers().firstOrNull { it.name.equals(name, ignoreCase = true) }?.value
-                    if (actual != headers.getString(name)) problems += "header `$name` of ${request.method()} ${request.url()}: $actual"
-                }
-            }
-            val r = ex.getJSONObject("response")
-            if (r.has("transport_error")) throw DavException.Transport(r.getString("transport_error"), null, null, null)
-            val bytes = when {
-                r.has("body_file") -> File(dir, r.getString("body_file")).readBytes()
-                r.has("body_base64") -> Base64.getDecoder().decode(r.getString("body_base64"))
-                else -> r.optString("body", "").toByteArray(Charsets.UTF_8)
-            }
-            val headers = r.optJSONObject("headers")?.let { h -> h.keySet().map { HttpHeader(it, h.optString(it, "")) } } ?: emptyList()
-            return HttpResponse(r.getInt("status").toUShort(), headers, bytes, null)
+            problems += requestProblems(want, request)
+            return recordedReply(ex.getJSONObject("response"), dir)
         }
     }
 

@@ -1,10 +1,7 @@
 package dev.davkit.test
 
-import dev.davkit.Credentials
 import dev.davkit.DavClient
-import dev.davkit.DavConfig
 import dev.davkit.DavException
-import dev.davkit.HttpHeader
 import dev.davkit.HttpRequest
 import dev.davkit.HttpResponse
 import dev.davkit.HttpTransport
@@ -67,19 +64,6 @@ class ScheduleVectorsTest {
         }
         check(files.size >= 20) { "expected the scheduling vectors in $root, found ${files.size} files" }
         return files.map { file -> DynamicTest.dynamicTest("${file.parentFile.name}/${file.name}") { runCase(file) } }
-    }
-
-    private fun config(case: JSONObject): DavConfig {
-        val c = case.getJSONObject("config")
-        val creds = c.optJSONObject("credentials")
-        val credentials = when {
-            creds == null -> Credentials.none()
-            creds.has("basic") -> creds.getJSONObject("basic").let { Credentials.basic(it.getString("username"), it.getString("password")) }
-            creds.has("bearer") -> Credentials.bearer(creds.getString("bearer"))
-            else -> Credentials.none()
-        }
-        return DavConfig(serverUrl = c.getString("server_url"), credentials = credentials,
-            userAgent = "davkit-vectors", profile = c.optString("profile", "").ifEmpty { null })
     }
 
     private fun strings(o: JSONObject, k: String) = o.getJSONArray(k).let { a -> (0 until a.length()).map { a.getString(it) } }
@@ -157,21 +141,8 @@ class ScheduleVectorsTest {
                 throw IllegalStateException(problem)
             }
             used[at] = true
-            val body = request.body()?.toString(Charsets.UTF_8) ?: ""
-            want.optJSONArray("body_contains")?.let { parts ->
-                for (i in 0 until parts.length()) if (!body.contains(parts.getString(i))) problems += "${request.url()}: body lacks ${parts.getString(i)}"
-            }
-            want.optJSONObject("headers")?.let { headers ->
-                for (name in headers.keySet()) {
-                    val actual = request.headers().firstOrNull { it.name.equals(name, ignoreCase = true) }?.value
-                    val expected = if (headers.isNull(name)) null else headers.getString(name)
-                    if (actual != expected) problems += "header `$name` of ${request.method()} ${request.url()}: $actual, expected $expected"
-                }
-            }
-            val r = ex.getJSONObject("response")
-            if (r.has("transport_error")) throw DavException.Transport(r.getString("transport_error"), null, null, null)
-            val headers = r.optJSONObject("headers")?.let { h -> h.keySet().map { HttpHeader(it, h.optString(it, "")) } } ?: emptyList()
-            return HttpResponse(r.getInt("status").toUShort(), headers, r.optString("body", "").toByteArray(Charsets.UTF_8), null)
+            problems += requestProblems(want, request)
+            return recordedReply(ex.getJSONObject("response"), null)
         }
     }
 
@@ -218,7 +189,7 @@ class ScheduleVectorsTest {
         var error: DavException? = null
         runBlocking {
             try {
-                DavClient(config(case), transport).use { client -> result = execute(client, case.getJSONObject("operation")) }
+                DavClient(vectorConfig(case), transport).use { client -> result = execute(client, case.getJSONObject("operation")) }
             } catch (e: DavException) {
                 error = e
             }

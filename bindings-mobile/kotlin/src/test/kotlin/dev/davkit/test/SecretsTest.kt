@@ -10,6 +10,7 @@ import dev.davkit.HttpHeader
 import dev.davkit.HttpRequest
 import dev.davkit.HttpResponse
 import dev.davkit.HttpTransport
+import dev.davkit.OAuthClient
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
@@ -68,6 +69,11 @@ class SecretsTest {
         val watch = GcalWatchRequest("ch-1", "https://app.example.com/hook", secret)
         assertHidden(channel, watch)
         assertEquals(secret, channel.token) // still the app's to store and compare
+        // A confidential OAuth client: its client secret is not printed either.
+        val oauth = OAuthClient("app-id", "https://app.example.com/cb", "https://auth.example.com/authorize",
+            "https://auth.example.com/token", secret)
+        assertHidden(oauth, oauth.exchangeCodeRequest("code-1", dev.davkit.Pkce.fromVerifier("v".repeat(43))))
+        assertTrue(oauth.toString().contains("app-id"), oauth.toString())
     }
 
     @Test

@@ -89,28 +89,8 @@ class VectorsTest {
                 throw IllegalStateException(problem)
             }
             used[index] = true
-            val want = exchanges[index].getJSONObject("request")
-            want.optJSONObject("headers")?.let { headers ->
-                for (name in headers.keySet()) {
-                    val actual = request.headers().firstOrNull { it.name.equals(name, ignoreCase = true) }?.value
-                    val expected = headers.get(name)
-                    if (expected == JSONObject.NULL && actual != null) problems += "${request.method()} ${request.url()} must not carry `$name`"
-                    if (expected != JSONObject.NULL && actual != expected) problems += "header `$name` of ${request.method()} ${request.url()}: $actual != $expected"
-                }
-            }
-            return reply(exchanges[index].getJSONObject("response"))
-        }
-
-        private fun reply(r: JSONObject): HttpResponse {
-            // The host could not send it at all (network, TLS, CORS).
-            if (r.has("transport_error")) throw DavException.Transport(r.getString("transport_error"), null, null, null)
-            val body = when {
-                r.has("body_file") -> File(dir, r.getString("body_file")).readBytes()
-                r.has("body_base64") -> Base64.getDecoder().decode(r.getString("body_base64"))
-                else -> r.optString("body", "").toByteArray(Charsets.UTF_8)
-            }
-            val headers = r.optJSONObject("headers")?.let { h -> h.keySet().map { HttpHeader(it, h.optString(it, "")) } } ?: emptyList()
-            return HttpResponse(r.getInt("status").toUShort(), headers, body, r.optString("final_url", "").ifEmpty { null })
+            problems += requestProblems(exchanges[index].getJSONObject("request"), request)
+            return recordedReply(exchanges[index].getJSONObject("response"), dir)
         }
     }
 
@@ -127,59 +107,6 @@ class VectorsTest {
             if (forceRefresh) at++
             return tokens.getOrNull(at) ?: throw DavException.Unauthorized("no more tokens", null, null, null)
         }
-    }
-
-    private fun config(case: JSONObject): DavConfig {
-        val c = case.getJSONObject("config")
-        val creds = c.optJSONObject("credentials")
-        val credentials = when {
-            creds == null -> Credentials.none()
-            creds.has("basic") -> creds.getJSONObject("basic").let { Credentials.basic(it.getString("username"), it.getString("password")) }
-            creds.has("bearer") -> Credentials.bearer(creds.getString("bearer"))
-            else -> Credentials.none()
-        }
-        return DavConfig(
-            serverUrl = c.getString("server_url"),
-            credentials = credentials,
-            userAgent = "davkit-vectors",
-            profile = c.optString("profile", "").ifEmpty { null },
-            multigetBatchSize = if (c.has("multiget_batch_size")) c.getInt("multiget_batch_size").toUInt() else null,
-            syncPageLimit = if (c.has("sync_page_limit")) c.getInt("sync_page_limit").toUInt() else null,
-            retry = c.optJSONObject("retry")?.let {
-                RetryPolicy(it.getInt("max_retries").toUInt(), it.getLong("initial_delay_ms").toULong(), it.getLong("max_delay_ms").toULong())
-            },
-            limits = c.optJSONObject("limits")?.let(::limits),
-        )
-    }
-
-    /** The vector's `limits` (the core's snake_case names); a name the record lacks fails the case. */
-    private fun limits(l: JSONObject): Limits {
-        val known = setOf(
-            "max_body_bytes", "max_xml_depth", "max_xml_elements", "max_xml_text_bytes", "max_xml_attributes",
-            "max_xml_namespace_declarations", "max_hrefs_per_response", "max_content_lines", "max_instances",
-            "max_iterations", "max_total_iterations", "max_home_sets", "max_collections", "max_sync_pages",
-            "max_redirects",
-        )
-        val unknown = l.keySet() - known
-        require(unknown.isEmpty()) { "unknown limits $unknown" }
-        fun n(key: String) = if (l.has(key)) l.getLong(key).toULong() else null
-        return Limits(
-            maxBodyBytes = n("max_body_bytes"),
-            maxXmlDepth = n("max_xml_depth"),
-            maxXmlElements = n("max_xml_elements"),
-            maxXmlTextBytes = n("max_xml_text_bytes"),
-            maxXmlAttributes = n("max_xml_attributes"),
-            maxXmlNamespaceDeclarations = n("max_xml_namespace_declarations"),
-            maxHrefsPerResponse = n("max_hrefs_per_response"),
-            maxContentLines = n("max_content_lines"),
-            maxInstances = n("max_instances"),
-            maxIterations = n("max_iterations"),
-            maxTotalIterations = n("max_total_iterations"),
-            maxHomeSets = n("max_home_sets"),
-            maxCollections = n("max_collections"),
-            maxSyncPages = n("max_sync_pages"),
-            maxRedirects = n("max_redirects"),
-        )
     }
 
     private fun kind(op: JSONObject) = when (op.getString("kind")) {
@@ -289,7 +216,7 @@ class VectorsTest {
         var error: DavException? = null
         runBlocking {
             try {
-                DavClient(config(case), replay, sleeper, tokens).use { client -> result = execute(client, case.getJSONObject("operation")) }
+                DavClient(vectorConfig(case), replay, sleeper, tokens).use { client -> result = execute(client, case.getJSONObject("operation")) }
             } catch (e: DavException) {
                 error = e
             }
@@ -323,4 +250,90 @@ class VectorsTest {
             }
         }
     }
+}
+
+/** The client configuration of a vector case (`config`), for every runner of `tests/vectors/`. */
+internal fun vectorConfig(case: JSONObject): DavConfig {
+    val c = case.getJSONObject("config")
+    val creds = c.optJSONObject("credentials")
+    val credentials = when {
+        creds == null -> Credentials.none()
+        creds.has("basic") -> creds.getJSONObject("basic").let { Credentials.basic(it.getString("username"), it.getString("password")) }
+        creds.has("bearer") -> Credentials.bearer(creds.getString("bearer"))
+        else -> Credentials.none()
+    }
+    return DavConfig(
+        serverUrl = c.getString("server_url"),
+        credentials = credentials,
+        userAgent = "davkit-vectors",
+        profile = c.optString("profile", "").ifEmpty { null },
+        multigetBatchSize = if (c.has("multiget_batch_size")) c.getInt("multiget_batch_size").toUInt() else null,
+        syncPageLimit = if (c.has("sync_page_limit")) c.getInt("sync_page_limit").toUInt() else null,
+        retry = c.optJSONObject("retry")?.let {
+            RetryPolicy(it.getInt("max_retries").toUInt(), it.getLong("initial_delay_ms").toULong(), it.getLong("max_delay_ms").toULong())
+        },
+        limits = c.optJSONObject("limits")?.let(::vectorLimits),
+    )
+}
+
+/** The vector's `limits` (the core's snake_case names); a name the record lacks fails the case. */
+private fun vectorLimits(l: JSONObject): Limits {
+    val known = setOf(
+        "max_body_bytes", "max_xml_depth", "max_xml_elements", "max_xml_text_bytes", "max_xml_attributes",
+        "max_xml_namespace_declarations", "max_hrefs_per_response", "max_content_lines", "max_instances",
+        "max_iterations", "max_total_iterations", "max_home_sets", "max_collections", "max_sync_pages",
+        "max_redirects",
+    )
+    val unknown = l.keySet() - known
+    require(unknown.isEmpty()) { "unknown limits $unknown" }
+    fun n(key: String) = if (l.has(key)) l.getLong(key).toULong() else null
+    return Limits(
+        maxBodyBytes = n("max_body_bytes"),
+        maxXmlDepth = n("max_xml_depth"),
+        maxXmlElements = n("max_xml_elements"),
+        maxXmlTextBytes = n("max_xml_text_bytes"),
+        maxXmlAttributes = n("max_xml_attributes"),
+        maxXmlNamespaceDeclarations = n("max_xml_namespace_declarations"),
+        maxHrefsPerResponse = n("max_hrefs_per_response"),
+        maxContentLines = n("max_content_lines"),
+        maxInstances = n("max_instances"),
+        maxIterations = n("max_iterations"),
+        maxTotalIterations = n("max_total_iterations"),
+        maxHomeSets = n("max_home_sets"),
+        maxCollections = n("max_collections"),
+        maxSyncPages = n("max_sync_pages"),
+        maxRedirects = n("max_redirects"),
+    )
+}
+
+/** What a request lacks against a recorded exchange's `request`: a `body_contains` part, or a
+ *  header that differs (JSON null: must be absent). */
+internal fun requestProblems(want: JSONObject, request: HttpRequest): List<String> {
+    val problems = mutableListOf<String>()
+    val body = request.body()?.toString(Charsets.UTF_8) ?: ""
+    want.optJSONArray("body_contains")?.let { parts ->
+        for (i in 0 until parts.length()) if (!body.contains(parts.getString(i))) problems += "${request.url()}: body lacks ${parts.getString(i)}"
+    }
+    want.optJSONObject("headers")?.let { headers ->
+        for (name in headers.keySet()) {
+            val actual = request.headers().firstOrNull { it.name.equals(name, ignoreCase = true) }?.value
+            val expected = if (headers.isNull(name)) null else headers.getString(name)
+            if (actual != expected) problems += "header `$name` of ${request.method()} ${request.url()}: $actual, expected $expected"
+        }
+    }
+    return problems
+}
+
+/** The reply a recorded exchange's `response` gives (`body_file` read from `dir`); a
+ *  `transport_error` is thrown as the app's transport would (the host could not send it at all:
+ *  network, TLS, CORS). */
+internal fun recordedReply(r: JSONObject, dir: File?): HttpResponse {
+    if (r.has("transport_error")) throw DavException.Transport(r.getString("transport_error"), null, null, null)
+    val body = when {
+        r.has("body_file") -> File(checkNotNull(dir) { "a body_file needs the case's folder" }, r.getString("body_file")).readBytes()
+        r.has("body_base64") -> Base64.getDecoder().decode(r.getString("body_base64"))
+        else -> r.optString("body", "").toByteArray(Charsets.UTF_8)
+    }
+    val headers = r.optJSONObject("headers")?.let { h -> h.keySet().map { HttpHeader(it, h.optString(it, "")) } } ?: emptyList()
+    return HttpResponse(r.getInt("status").toUShort(), headers, body, r.optString("final_url", "").ifEmpty { null })
 }
