@@ -4,7 +4,7 @@
 //! response fails the sync (a typed error, the stored state still valid), never a shorter
 //! listing read as deletions. The server is scripted: a sync-collection answer in two pages
 //! (the first truncated with 507), with a deletion, an error row and a repeated row, then
-//! calendar-multigets.
+//! calendar-multigets; or, without sync-collection, an ETag listing.
 
 #![allow(clippy::panic)] // test helpers report failures by panicking
 
@@ -37,10 +37,26 @@ fn row(i: usize, etag: &str) -> String {
     )
 }
 
-/// The scripted server's answer to a request.
-fn answer(request: &HttpRequest) -> HttpResponse {
+/// The scripted server's answer to a request; with `listing`, it has no sync-collection and
+/// answers the ETag listing (PROPFIND `Depth: 1`) the sync falls back to.
+fn answer(request: &HttpRequest, listing: bool) -> HttpResponse {
     let body = request.body_text().unwrap_or("");
     let mut out = String::from(HEAD);
+    if listing && body.contains("sync-collection") {
+        return HttpResponse::new(501, "");
+    }
+    if request.method.as_str() == "PROPFIND" {
+        // The collection's own row, the members (one twice), a sub-collection, a 404 row.
+        out.push_str("<d:response><d:href>/alice/work/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/></d:resourcetype><cs:getctag xmlns:cs=\"http://calendarserver.org/ns/\">ctag-1</cs:getctag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>\n");
+        for i in 0..MEMBERS {
+            out.push_str(&row(i, &i.to_string()));
+        }
+        out.push_str(&row(3, "later"));
+        out.push_str("<d:response><d:href>/alice/work/sub/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/></d:resourcetype></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>\n");
+        out.push_str("<d:response><d:href>/alice/work/gone.ics</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>\n");
+        out.push_str("</d:multistatus>");
+        return HttpResponse::new(207, out);
+    }
     if body.contains("<d:sync-token/>") {
         // Page 1: the first half, a row repeated with another ETag (the first counts), and
         // the collection's 507.
@@ -85,12 +101,12 @@ fn answer(request: &HttpRequest) -> HttpResponse {
     HttpResponse::new(207, out)
 }
 
-/// Hands bodies over whole (the default `send_streaming`).
-struct Whole;
+/// Hands bodies over whole (the default `send_streaming`); the field is `listing`.
+struct Whole(bool);
 
 impl Transport for Whole {
     async fn send(&self, request: HttpRequest) -> davkit::Result<HttpResponse> {
-        Ok(answer(&request))
+        Ok(answer(&request, self.0))
     }
 }
 
@@ -100,21 +116,23 @@ struct Chunked {
     chunk: usize,
     cut: Option<(usize, usize, bool)>,
     answers: Cell<usize>,
+    listing: bool,
 }
 
 impl Chunked {
-    fn new(chunk: usize) -> Self {
+    fn new(chunk: usize, listing: bool) -> Self {
         Chunked {
             chunk,
             cut: None,
             answers: Cell::new(0),
+            listing,
         }
     }
 }
 
 impl Transport for Chunked {
     async fn send(&self, request: HttpRequest) -> davkit::Result<HttpResponse> {
-        Ok(answer(&request))
+        Ok(answer(&request, self.listing))
     }
 
     async fn send_streaming<S: ResponseSink>(
@@ -122,7 +140,7 @@ impl Transport for Chunked {
         request: HttpRequest,
         sink: &mut S,
     ) -> davkit::Result<()> {
-        let mut response = answer(&request);
+        let mut response = answer(&request, self.listing);
         self.answers.set(self.answers.get() + 1);
         let mut body = std::mem::take(&mut response.body);
         let mut broke = false;
@@ -174,11 +192,20 @@ fn summary(results: &[SyncResult]) -> Vec<String> {
 
 #[test]
 fn chunked_bodies_read_as_whole_ones() {
-    for batch in [None, Some(50)] {
-        let whole = sync(Whole, batch).expect("the whole-body sync");
+    for (batch, listing) in [
+        (None, false),
+        (Some(50), false),
+        (None, true),
+        (Some(50), true),
+    ] {
+        let whole = sync(Whole(listing), batch).expect("the whole-body sync");
         let last = whole.last().expect("a result");
         assert_eq!(last.state.etags.len(), MEMBERS);
-        assert_eq!(last.state.sync_token.as_deref(), Some("http://t/2"));
+        if listing {
+            assert_eq!(last.state.ctag.as_deref(), Some("ctag-1"));
+        } else {
+            assert_eq!(last.state.sync_token.as_deref(), Some("http://t/2"));
+        }
         // the repeated row of member 0 did not replace its first
         assert_eq!(
             last.state
@@ -195,11 +222,11 @@ fn chunked_bodies_read_as_whole_ones() {
         assert_eq!(added, MEMBERS);
         let expected = summary(&whole);
         for chunk in [1, 2, 3, 7, 64, 500, 4096, 1 << 20] {
-            let got = sync(Chunked::new(chunk), batch).expect("the chunked sync");
+            let got = sync(Chunked::new(chunk, listing), batch).expect("the chunked sync");
             assert_eq!(
                 summary(&got),
                 expected,
-                "chunks of {chunk}, batch {batch:?}"
+                "chunks of {chunk}, batch {batch:?}, listing {listing}"
             );
         }
     }
@@ -217,6 +244,7 @@ fn a_body_cut_short_fails_the_sync() {
                     chunk: 13,
                     cut: Some((n, at, error)),
                     answers: Cell::new(0),
+                    listing: false,
                 };
                 let got = sync(transport, None).map(|r| summary(&r));
                 let kind = got.as_ref().err().map(davkit::Error::kind);
@@ -227,6 +255,37 @@ fn a_body_cut_short_fails_the_sync() {
                 };
                 assert_eq!(kind, Some(expected), "answer {n} cut at {at}: {got:?}");
             }
+        }
+    }
+}
+
+#[test]
+fn a_listing_cut_short_fails_the_sync() {
+    // Without sync-collection the second answer is the ETag listing: cut anywhere, the sync
+    // fails (its deletions would otherwise be every member after the cut).
+    let request = HttpRequest {
+        id: davkit::RequestId(0),
+        method: davkit::Method::Propfind,
+        url: COLLECTION.into(),
+        headers: Vec::new(),
+        body: None,
+    };
+    let len = answer(&request, true).body.len();
+    for at in (0..len).step_by(89).chain([len - 1]) {
+        for error in [true, false] {
+            let transport = Chunked {
+                chunk: 29,
+                cut: Some((2, at, error)),
+                answers: Cell::new(0),
+                listing: true,
+            };
+            let kind = sync(transport, Some(50)).err().map(|e| e.kind());
+            let expected = if error {
+                ErrorKind::Transport
+            } else {
+                ErrorKind::Xml
+            };
+            assert_eq!(kind, Some(expected), "listing cut at {at}");
         }
     }
 }
@@ -244,5 +303,5 @@ fn answer_len(n: usize) -> usize {
         headers: Vec::new(),
         body: Some(bodies[n - 1].as_bytes().to_vec()),
     };
-    answer(&request).body.len()
+    answer(&request, false).body.len()
 }

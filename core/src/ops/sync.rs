@@ -253,14 +253,17 @@ impl Sync {
         };
         let outcome = match tag {
             // Read row by row, as a body read as it arrives is.
-            tag @ (Tag::Page { .. } | Tag::Fetch(_)) if reply.response.status == 207 => {
+            tag @ (Tag::Page { .. } | Tag::Listing | Tag::Fetch(_))
+                if reply.response.status == 207 =>
+            {
                 self.read_whole(tag, reply);
                 Ok(())
             }
             Tag::Page { token } => self.on_page_status(token, reply),
             Tag::Ctag => self.on_ctag(reply),
-            Tag::Listing => self.on_listing(reply),
-            Tag::Fetch(_) => Err(Error::from_response(reply.url.as_str(), &reply.response)),
+            Tag::Listing | Tag::Fetch(_) => {
+                Err(Error::from_response(reply.url.as_str(), &reply.response))
+            }
             Tag::Get(key) => self.on_get(key, reply).map(|()| self.fetch_answered()),
         };
         if let Err(e) = outcome {

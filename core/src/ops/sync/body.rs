@@ -1,10 +1,12 @@
-//! Reading sync pages and multiget answers row by row as their bodies arrive (or from a whole
+//! Reading sync pages, ETag listings and multiget answers row by row as their bodies arrive (or from a whole
 //! body, the same way): each `DAV:response` is folded into the listing or made into its object
 //! as soon as it is complete, and only the bytes of one partial response are held.
 
 use url::Url;
 
-use crate::error::Error;
+use std::collections::HashSet;
+
+use crate::error::{Error, Result};
 use crate::exchange::Reply;
 use crate::href;
 use crate::http::{HttpResponse, RequestId};
@@ -24,24 +26,33 @@ pub(super) struct BodyRead {
     collection_key: String,
     /// A sync page's collection row said 507.
     truncated: bool,
+    /// The hrefs an ETag listing named (its deletions are what the state has beyond them).
+    present: HashSet<String>,
 }
 
 impl Sync {
-    /// Whether a request's body is read row by row: sync pages and multigets.
+    /// Whether a request's body is read row by row: sync pages, ETag listings, multigets.
     fn streams_tag(tag: &Tag) -> bool {
-        matches!(tag, Tag::Page { .. } | Tag::Fetch(_))
+        matches!(tag, Tag::Page { .. } | Tag::Listing | Tag::Fetch(_))
     }
 
     /// A reader for a `207` body; when it cannot start (a bad URL), the request fails.
     fn start_read(&mut self, tag: Tag, url: Url) -> Option<BodyRead> {
+        // A listing's own row is the URL it came from (after redirects); a page's, the
+        // collection's.
+        let collection_key = match tag {
+            Tag::Listing => href::normalize(url.as_str()),
+            _ => href::normalize(self.collection.as_str()),
+        };
         match MultistatusStream::new(url.as_str(), &self.m.x.ctx().limits) {
             Ok(reader) => Some(BodyRead {
                 tag,
                 url,
                 reader,
                 bytes: 0,
-                collection_key: href::normalize(self.collection.as_str()),
+                collection_key,
                 truncated: false,
+                present: HashSet::new(),
             }),
             Err(e) => {
                 self.on_reply(tag, Err(e));
@@ -119,25 +130,36 @@ impl Sync {
         }
         let BodyRead {
             tag,
+            url,
             reader,
             collection_key,
             truncated,
+            present,
             ..
         } = read;
         reader
             .feed(chunk, |r| {
-                self.read_row(tag, collection_key, truncated, r);
-                Ok(())
+                self.read_row(tag, url, collection_key, truncated, present, r)
             })
-            .map_err(|e| (e.with_url(read.url.as_str()), false))
+            .map_err(|e| (e.with_url(url.as_str()), false))
     }
 
-    fn read_row(&mut self, tag: &Tag, collection_key: &str, truncated: &mut bool, r: Response) {
+    fn read_row(
+        &mut self,
+        tag: &Tag,
+        url: &Url,
+        collection_key: &str,
+        truncated: &mut bool,
+        present: &mut HashSet<String>,
+        r: Response,
+    ) -> Result<()> {
         match tag {
             Tag::Page { .. } => self.page_row(collection_key, truncated, r),
+            Tag::Listing => return self.listing_row(collection_key, present, url, r),
             Tag::Fetch(batch) => self.fetch_row(batch, r),
-            _ => {}
+            Tag::Ctag | Tag::Get(_) => {}
         }
+        Ok(())
     }
 
     /// The body has ended: the rest is read (a body cut inside a response is an error, never
@@ -149,11 +171,11 @@ impl Sync {
             reader,
             collection_key,
             mut truncated,
+            mut present,
             ..
         } = read;
         let token = reader.finish(|r| {
-            self.read_row(&tag, &collection_key, &mut truncated, r);
-            Ok(())
+            self.read_row(&tag, &url, &collection_key, &mut truncated, &mut present, r)
         });
         let token = match token {
             Ok(token) => token,
@@ -161,6 +183,10 @@ impl Sync {
         };
         let outcome = match tag {
             Tag::Page { token: asked } => self.end_page(asked, token, truncated, &url),
+            Tag::Listing => {
+                self.end_listing(&present);
+                Ok(())
+            }
             Tag::Fetch(_) => {
                 self.fetch_answered();
                 Ok(())

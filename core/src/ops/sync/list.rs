@@ -229,51 +229,62 @@ impl Sync {
         Ok(())
     }
 
-    pub(super) fn on_listing(&mut self, reply: Reply) -> Result<()> {
-        let ms = expect_multistatus(&reply, &self.m.x.ctx().limits)?;
-        let own_key = href::normalize(reply.url.as_str());
-        let mut present = HashSet::new();
-        for r in ms.responses {
-            let key = href::normalize(&r.href);
-            if key == own_key {
-                if r.status == Some(507) {
-                    // A listing the server cut short cannot tell what was deleted.
-                    return Err(Error::new(
-                        ErrorKind::Protocol,
-                        "the server truncated the member listing (507), so deletions cannot be told",
-                    )
-                    .with_status(507)
-                    .with_url(reply.url.as_str()));
-                }
-                self.new_ctag = r.prop_text(&names::GETCTAG);
-                self.new_token = r.prop_text(&names::SYNC_TOKEN);
-                continue;
+    /// One response of an ETag listing (PROPFIND `Depth: 1`): the collection's own (its
+    /// ctag and token; a 507 there fails the sync, since a cut listing cannot tell what was
+    /// deleted) or a member's row (the first row of an href counts). `present` collects the
+    /// hrefs listed, for [`Self::end_listing`].
+    pub(super) fn listing_row(
+        &mut self,
+        own_key: &str,
+        present: &mut HashSet<String>,
+        url: &Url,
+        r: Response,
+    ) -> Result<()> {
+        let key = href::normalize(&r.href);
+        if key == own_key {
+            if r.status == Some(507) {
+                // A listing the server cut short cannot tell what was deleted.
+                return Err(Error::new(
+                    ErrorKind::Protocol,
+                    "the server truncated the member listing (507), so deletions cannot be told",
+                )
+                .with_status(507)
+                .with_url(url.as_str()));
             }
-            if !present.insert(key.clone()) {
-                continue;
-            }
-            let status = r.effective_status();
-            if matches!(status, 404 | 410) {
-                // Reported gone: absent, as if not listed.
-                present.remove(&key);
-                continue;
-            }
-            if r.prop(&names::RESOURCETYPE)
-                .is_some_and(|t| t.child(crate::xml::DAV, "collection").is_some())
-            {
-                continue;
-            }
-            // Any other row is a member; one whose row is an error is fetched to find out (and
-            // one listed with the ETag the state holds is dropped again by `fetch`).
-            let etag = (status == 200)
-                .then(|| r.prop_text(&names::GETETAG))
-                .flatten();
-            if let Some(size) = r.content_length() {
-                self.sizes.insert(key.clone(), size);
-            }
-            let href = super::compact_href(&key, r.href);
-            self.seen.insert(key, (href, Seen::Changed(etag), 0));
+            self.new_ctag = r.prop_text(&names::GETCTAG);
+            self.new_token = r.prop_text(&names::SYNC_TOKEN);
+            return Ok(());
         }
+        if !present.insert(key.clone()) {
+            return Ok(());
+        }
+        let status = r.effective_status();
+        if matches!(status, 404 | 410) {
+            // Reported gone: absent, as if not listed.
+            present.remove(&key);
+            return Ok(());
+        }
+        if r.prop(&names::RESOURCETYPE)
+            .is_some_and(|t| t.child(crate::xml::DAV, "collection").is_some())
+        {
+            return Ok(());
+        }
+        // Any other row is a member; one whose row is an error is fetched to find out (and
+        // one listed with the ETag the state holds is dropped again by `fetch`).
+        let etag = (status == 200)
+            .then(|| r.prop_text(&names::GETETAG))
+            .flatten();
+        if let Some(size) = r.content_length() {
+            self.sizes.insert(key.clone(), size);
+        }
+        let href = super::compact_href(&key, r.href);
+        self.seen.insert(key, (href, Seen::Changed(etag), 0));
+        Ok(())
+    }
+
+    /// After the last row of a complete listing: what the state has and the listing does not
+    /// name is gone; then the fetch.
+    pub(super) fn end_listing(&mut self, present: &HashSet<String>) {
         for (key, original) in &self.old_keys {
             if !present.contains(key) {
                 self.seen
@@ -281,7 +292,6 @@ impl Sync {
             }
         }
         self.fetch();
-        Ok(())
     }
 }
 
