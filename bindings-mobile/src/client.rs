@@ -256,7 +256,8 @@ impl DavClient {
     }
 
     /// Google Calendar API: full (no `state_json`) or incremental sync of one calendar's
-    /// events, as iCalendar objects; store `state_json` like a CalDAV sync state.
+    /// events, as iCalendar objects; store `state_json` like a CalDAV sync state. A state of
+    /// another calendar is refused with `InvalidInput` (by the core).
     #[uniffi::method(default(query = None, state_json = None))]
     pub async fn gcal_sync(
         &self,

@@ -257,18 +257,26 @@ impl SyncState {
             return Ok(SyncState::new(collection_url));
         };
         let state = SyncState::from_json(json)?;
-        if !state.collection_url.is_empty()
-            && !crate::href::same_resource(&state.collection_url, collection_url)
-        {
-            return Err(Error::new(
-                ErrorKind::InvalidInput,
-                format!(
-                    "this sync state belongs to {}, not to {collection_url}",
-                    crate::redact::url_for_display(&state.collection_url)
-                ),
-            ));
-        }
+        state.check_collection(collection_url)?;
         Ok(state)
+    }
+
+    /// Refuses a state of another collection (an empty `collection_url`, a state never synced,
+    /// belongs to any): one collection's ETags never stand for another's.
+    pub(crate) fn check_collection(&self, collection_url: &str) -> Result<()> {
+        if self.collection_url.is_empty()
+            || crate::href::same_resource(&self.collection_url, collection_url)
+        {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "this sync state belongs to {}, not to {}",
+                crate::redact::url_for_display(&self.collection_url),
+                crate::redact::url_for_display(collection_url)
+            ),
+        ))
     }
 
     /// Marks a member as not applied by the app (a file it could not write, a row it could not

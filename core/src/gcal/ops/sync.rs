@@ -102,7 +102,8 @@ enum Seen {
 
 impl Session {
     /// Synchronises one Google calendar through the Calendar API from a stored state (use
-    /// [`SyncState::new`] with any URL, or empty, the first time). The same `query` must be
+    /// [`SyncState::new`] with an empty URL the first time; a state of another calendar is
+    /// refused with `InvalidInput`). The same `query` must be
     /// given on every sync of this state. A token Google no longer accepts (410) restarts a
     /// full sync whose changes are complete relative to the stored state
     /// (`token_was_reset`). See [`GcalSync`] for events that cannot be read.
@@ -130,7 +131,15 @@ impl Session {
         };
         let path = format!("calendars/{}/events", encode_segment(calendar_id));
         match api_url(self, &path) {
-            Ok(url) => op.events_url = Some(url),
+            // A stored state of another calendar is refused, as `SyncState::resume` refuses a
+            // CalDAV state of another collection.
+            Ok(url) => match op.old.check_collection(url.as_str()) {
+                Ok(()) => op.events_url = Some(url),
+                Err(e) => {
+                    op.m.fail(e);
+                    return op;
+                }
+            },
             Err(e) => {
                 op.m.fail(e);
                 return op;
