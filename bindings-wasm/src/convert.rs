@@ -63,7 +63,8 @@ pub(crate) fn camelize_json(json: &str) -> String {
     out
 }
 
-/// `display_name` -> `displayName`.
+/// `display_name` -> `displayName`. Keys are Rust field names, ASCII: ASCII case only (the
+/// Unicode `to_uppercase` tables were about 9 KB of the module).
 pub(crate) fn camel(key: &str) -> String {
     let mut out = String::with_capacity(key.len());
     let mut upper = false;
@@ -71,7 +72,7 @@ pub(crate) fn camel(key: &str) -> String {
         if c == '_' {
             upper = true;
         } else if upper {
-            out.extend(c.to_uppercase());
+            out.push(c.to_ascii_uppercase());
             upper = false;
         } else {
             out.push(c);

@@ -351,7 +351,13 @@ impl Sync {
             && self.new_token == self.old.sync_token
             && (self.new_ctag.is_none() || self.new_ctag == self.old.ctag);
         let more = left && !stuck;
-        pending.append(&mut self.carried);
+        // The smaller set inserted into the larger (`append` would build a new tree of both,
+        // holding every pending href twice for a moment).
+        let mut carried = std::mem::take(&mut self.carried);
+        if carried.len() > pending.len() {
+            std::mem::swap(&mut pending, &mut carried);
+        }
+        pending.extend(carried);
         let state = SyncState {
             collection_url: self.old.collection_url.clone(),
             sync_token: self.new_token.take(),
