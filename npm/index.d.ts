@@ -1,6 +1,13 @@
 // Public types of the `davkit` npm package (hand-written; checked with `tsc --noEmit` in the
 // tests). Field names are the core's in camelCase. Dates are ISO 8601 strings with their zone
 // information (`kind`, `tzid`, `utc`), never JS `Date`s, so nothing is lost or shifted.
+//
+// Over 800 lines on purpose: this one file declares the types of all three entries, and
+// protocol.d.ts and formats.d.ts re-export their parts from it, so a type is the same type
+// whichever entry an app imports it from (an editor's `save(client)` takes either entry's
+// `DavClient`). It holds declarations and their docs only, in sections by topic. Splitting it
+// would publish declaration files no entry names (package.json "files", checked exactly by
+// test/package.test.mjs) for no change to any entry's types.
 
 /** Stable error kinds (the core's `ErrorKind`). */
 export type DavErrorKind =
