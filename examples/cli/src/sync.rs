@@ -202,23 +202,7 @@ async fn sync_one(
     let mut mirror = Mirror::open(dir, &collection.url, collection.kind)?;
     let label = collection_label(collection);
     progress.set_label(&label);
-    let mut report = CollectionReport {
-        collection_url: collection.url.clone(),
-        kind: collection.kind,
-        display_name: collection.display_name.clone(),
-        dir: dir.display().to_string(),
-        added: 0,
-        changed: 0,
-        deleted: 0,
-        method: None,
-        token_was_reset: false,
-        files_written: 0,
-        files_removed: 0,
-        batches: 0,
-        problems: Vec::new(),
-        error: None,
-        error_text: None,
-    };
+    let mut report = CollectionReport::new(collection, dir);
     loop {
         let result = match client
             .sync_batch(mirror.state().clone(), collection.kind, batches.size)

@@ -80,23 +80,35 @@ pub(crate) struct SyncReport {
     pub(crate) collections: Vec<CollectionReport>,
 }
 
+impl CollectionReport {
+    /// The report of a collection before its first batch: nothing counted, no error.
+    pub(crate) fn new(collection: &Collection, dir: &Path) -> Self {
+        CollectionReport {
+            collection_url: collection.url.clone(),
+            kind: collection.kind,
+            display_name: collection.display_name.clone(),
+            dir: dir.display().to_string(),
+            added: 0,
+            changed: 0,
+            deleted: 0,
+            method: None,
+            token_was_reset: false,
+            files_written: 0,
+            files_removed: 0,
+            batches: 0,
+            problems: Vec::new(),
+            error: None,
+            error_text: None,
+        }
+    }
+}
+
+/// The report of a collection whose sync failed with `e`.
 pub(crate) fn failed_report(collection: &Collection, dir: &Path, e: &CliError) -> CollectionReport {
     CollectionReport {
-        collection_url: collection.url.clone(),
-        kind: collection.kind,
-        display_name: collection.display_name.clone(),
-        dir: dir.display().to_string(),
-        added: 0,
-        changed: 0,
-        deleted: 0,
-        method: None,
-        token_was_reset: false,
-        files_written: 0,
-        files_removed: 0,
-        batches: 0,
-        problems: Vec::new(),
         error: Some(e.to_json()),
         error_text: Some(e.to_string()),
+        ..CollectionReport::new(collection, dir)
     }
 }
 
