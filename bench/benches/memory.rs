@@ -41,6 +41,80 @@ use davkit::{
     ResponseSink, Service, SyncState, Transport,
 };
 
+/// The system allocator, counting the bytes in use and their peak (the in-memory mode reads
+/// them: heap figures without the allocator's and the kernel's rounding that RSS carries).
+struct CountingAlloc;
+
+static HEAP_NOW: AtomicUsize = AtomicUsize::new(0);
+static HEAP_PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call goes to `System` unchanged; the counters are only read.
+#[allow(unsafe_code)]
+unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: the caller's contract, passed on.
+        let p = unsafe { std::alloc::System.alloc(layout) };
+        if !p.is_null() {
+            let now = HEAP_NOW.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            HEAP_PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: the caller's contract, passed on.
+        unsafe { std::alloc::System.dealloc(ptr, layout) };
+        HEAP_NOW.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: the caller's contract, passed on.
+        let p = unsafe { std::alloc::System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                let grown = new_size - layout.size();
+                let now = HEAP_NOW.fetch_add(grown, Ordering::Relaxed) + grown;
+                HEAP_PEAK.fetch_max(now, Ordering::Relaxed);
+            } else {
+                HEAP_NOW.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+/// Heap bytes in use now.
+fn heap_now() -> usize {
+    HEAP_NOW.load(Ordering::Relaxed)
+}
+
+/// Starts a new peak at the bytes in use now.
+fn heap_reset_peak() {
+    HEAP_PEAK.store(heap_now(), Ordering::Relaxed);
+}
+
+fn heap_peak() -> usize {
+    HEAP_PEAK.load(Ordering::Relaxed)
+}
+
+/// The bytes of a batch's objects as the app holds them: each object's text, URL and ETag.
+fn objects_bytes(changes: &[davkit::Change]) -> usize {
+    changes
+        .iter()
+        .map(|c| match c {
+            davkit::Change::Added(o) | davkit::Change::Changed(o) => {
+                o.url.len()
+                    + o.etag.as_ref().map_or(0, String::len)
+                    + o.data.as_ref().map_or(0, String::len)
+            }
+            davkit::Change::Deleted { url } => url.len(),
+        })
+        .sum()
+}
+
 /// Largest answers seen, by kind, and the request count.
 #[derive(Default)]
 struct Seen {
@@ -232,7 +306,12 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
 
 /// `DAVKIT_MEMORY_INPROC`, in a child: one initial sync from the in-memory server
 /// (`inproc <members> <batch> <chunks|whole>`, batch 0 one-shot). Prints the peak RSS before
-/// the sync (the process set up, the client made) and after it.
+/// the sync (the process set up, the client made) and after it, and from the counting
+/// allocator, over the heap in use before the sync: the peak (`heap_peak`), the largest
+/// batch's objects as held by the app (`batch_heap`, and their text, URL and ETag bytes as
+/// `batch_bytes`), the state the last call returned (`state_heap`), and the largest peak of a
+/// call over the state that call returned (`beyond_state`: what the sync holds beside the
+/// state, the batch included).
 fn inproc_child(words: &[&str]) {
     let members: usize = words[1].parse().unwrap();
     let batch: usize = words[2].parse().unwrap();
@@ -244,40 +323,60 @@ fn inproc_child(words: &[&str]) {
     let config = Config::new("http://127.0.0.1:5232/", Credentials::None);
     let client = DavClient::new(config, &fake).unwrap();
     let before = status_kib("VmHWM:");
+    let base = heap_now();
+    heap_reset_peak();
     let mut state = SyncState::new(FAKE_COLLECTION);
-    let mut added = 0;
+    let (mut added, mut peak, mut batch_bytes, mut batch_heap) = (0, 0, 0, 0);
+    let mut beyond_state = 0;
+    let mut state_heap;
     loop {
+        heap_reset_peak();
         let result =
             block_on(futures_sync(&client, state, (batch > 0).then_some(batch))).expect("sync");
+        peak = peak.max(heap_peak().saturating_sub(base));
         added += result.changes.len();
+        batch_bytes = batch_bytes.max(objects_bytes(&result.changes));
         let more = result.more;
-        state = result.state;
+        let with_changes = heap_now();
+        let davkit::SyncResult {
+            changes,
+            state: next,
+            ..
+        } = result;
+        drop(changes);
+        batch_heap = batch_heap.max(with_changes.saturating_sub(heap_now()));
+        state = next;
+        state_heap = heap_now().saturating_sub(base);
+        beyond_state = beyond_state.max(heap_peak().saturating_sub(base + state_heap));
         if !more {
             break;
         }
     }
     assert_eq!(added, members);
     println!(
-        "before_kib={before} peak_kib={} max_multiget={}",
+        "before_kib={before} peak_kib={} max_multiget={} heap_peak={peak} batch_bytes={batch_bytes} batch_heap={batch_heap} state_heap={state_heap} beyond_state={beyond_state}",
         status_kib("VmHWM:"),
         fake.max_multiget.load(Ordering::Relaxed)
     );
 }
 
-/// `DAVKIT_MEMORY_INPROC`: the peak RSS of initial syncs from the in-memory server, each in a
-/// child process, over the child's peak before its sync.
+/// `DAVKIT_MEMORY_INPROC`: the peak RSS and heap of initial syncs from the in-memory server,
+/// each in a child process, over the child before its sync.
 fn inproc(members: usize, batches: &[usize], runs: usize) {
     println!(
-        "#### Initial sync of {members} events from an in-memory server: peak RSS over the process before the sync, median of {runs}\n"
+        "#### Initial sync of {members} events from an in-memory server: peaks over the process before the sync, median of {runs} (by peak heap)\n"
     );
     println!(
-        "| configuration | bodies | batch size | peak RSS over start MiB | one batch's bytes MiB | ratio |"
+        "One batch = the batch's objects as the app holds them: iCalendar text, URL and ETag bytes (heap with allocation overhead in brackets). State = the heap of the `SyncState` the last call returned (10,000 URLs and ETags). Beyond state = the largest peak of one call over the state it returned.\n"
     );
-    println!("|---|---|---:|---:|---:|---:|");
+    println!(
+        "| configuration | bodies | batch size | peak RSS over start MiB | peak heap over start MiB | one batch MiB (heap) | ratio heap / batch | state MiB | beyond state MiB | ratio beyond state / batch | largest multiget answer MiB |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for bodies in ["chunks", "whole"] {
         for batch in std::iter::once(0).chain(batches.iter().copied()) {
             let spec = format!("inproc {members} {batch} {bodies}");
-            let mut samples: Vec<(u64, u64)> = (0..runs)
+            let mut samples: Vec<[u64; 7]> = (0..runs)
                 .map(|_| {
                     let out = Command::new(std::env::current_exe().unwrap())
                         .env("DAVKIT_MEMORY_CHILD", &spec)
@@ -291,16 +390,22 @@ fn inproc(members: usize, batches: &[usize], runs: usize) {
                             .and_then(|v| v.parse().ok())
                             .unwrap_or(0)
                     };
-                    (
-                        field("peak_kib=").saturating_sub(field("before_kib=")),
+                    [
+                        field("heap_peak="),
+                        field("peak_kib=").saturating_sub(field("before_kib=")) * 1024,
+                        field("batch_bytes="),
+                        field("batch_heap="),
+                        field("state_heap="),
+                        field("beyond_state="),
                         field("max_multiget="),
-                    )
+                    ]
                 })
                 .collect();
             samples.sort_unstable();
-            let (over, one) = samples[samples.len() / 2];
+            let [heap, rss, one, one_heap, state, beyond, multiget] = samples[samples.len() / 2];
+            let m = |b: u64| b as f64 / 1048576.0;
             println!(
-                "| {} | {bodies} | {} | {} | {:.2} | {:.1} |",
+                "| {} | {bodies} | {} | {:.1} | {:.2} | {:.2} ({:.2}) | {:.1} | {:.2} | {:.2} | {:.1} | {:.2} |",
                 if batch == 0 {
                     "sync (one-shot)"
                 } else {
@@ -311,9 +416,15 @@ fn inproc(members: usize, batches: &[usize], runs: usize) {
                 } else {
                     batch.to_string()
                 },
-                mib(over),
-                one as f64 / 1048576.0,
-                (over * 1024) as f64 / one.max(1) as f64,
+                m(rss),
+                m(heap),
+                m(one),
+                m(one_heap),
+                heap as f64 / one.max(1) as f64,
+                m(state),
+                m(beyond),
+                beyond as f64 / one.max(1) as f64,
+                m(multiget),
             );
         }
     }
