@@ -50,9 +50,11 @@ test('the gcal webhook example opens a channel, ignores a forged notification an
   t.after(() => google.close());
 
   // The stored state is the vector's (the core keys events by their Google URL, whatever the
-  // server URL, so the fake's address does not show in it).
+  // server URL, so the fake's address does not show in them), with the collection a sync
+  // against this server stores: its events URL (a state of another calendar is refused).
   const file = join(scratch, 'state.json');
-  writeFileSync(file, JSON.stringify({ state: incremental.operation.state, channel: null }));
+  const state = { ...incremental.operation.state, collection_url: `${googleUrl}/calendar/v3/calendars/alice@gmail.com/events` };
+  writeFileSync(file, JSON.stringify({ state, channel: null }));
   const lines = [];
   const client = new DavClient({ serverUrl: `${googleUrl}/calendar/v3/`, auth: { bearer: 'ya29.a0-test-token' } });
   const receiver = createReceiver({
