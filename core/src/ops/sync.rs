@@ -47,9 +47,10 @@ enum Tag {
     },
     Ctag,
     Listing,
-    /// A multiget, with the normalised hrefs it asked for: a row for any other href (even one
-    /// asked for in another batch) is not this request's answer and is ignored.
-    Fetch(HashSet<String>),
+    /// A multiget, by its number: the members it asks for carry that number in `seen`, and a
+    /// row for any other href (even one asked for in another batch) is not this request's
+    /// answer and is ignored.
+    Fetch(usize),
     Get(String),
 }
 
@@ -69,8 +70,10 @@ pub struct Sync {
     old_keys: HashMap<String, String>,
     /// What the server reported, by normalised href, latest report wins: the href as the
     /// server wrote it (empty when it is the key itself, see `compact_href`) and what it said.
-    /// With the page whose row it is (0 when not from a page): within one page the first row
-    /// of a member counts.
+    /// With a number: while paging, the page whose row it is (0 when not from a page; within
+    /// one page the first row of a member counts); once fetching, the number of the request
+    /// that last asked for the member (`Sync::ask_number`, always above `pages`), so a member
+    /// asked for is one whose number is above `pages`.
     seen: BTreeMap<String, (String, Seen, usize)>,
     new_token: Option<String>,
     new_ctag: Option<String>,
@@ -86,8 +89,8 @@ pub struct Sync {
     pending_fetches: usize,
     /// The fetch round (1 = first ask).
     round: u32,
-    /// Normalised hrefs asked for in this sync.
-    asked: BTreeSet<String>,
+    /// Fetch requests numbered so far (see `seen`).
+    asks: usize,
     /// What the fetches delivered, by normalised href.
     delivered: HashMap<String, DavObject>,
     /// Normalised hrefs a fetch reported gone (404/410).
@@ -184,7 +187,7 @@ impl Sync {
             tokens_asked: HashSet::new(),
             pending_fetches: 0,
             round: 0,
-            asked: BTreeSet::new(),
+            asks: 0,
             delivered: HashMap::new(),
             gone: HashSet::new(),
             undelivered: HashMap::new(),
@@ -243,10 +246,11 @@ impl Sync {
 
     fn on_reply(&mut self, tag: Tag, reply: Result<Reply>) {
         let (tag, reply) = match (tag, reply) {
-            (Tag::Fetch(keys), Err(e))
-                if e.kind() == ErrorKind::LimitExceeded && keys.len() > 1 =>
+            (Tag::Fetch(number), Err(e))
+                if e.kind() == ErrorKind::LimitExceeded
+                    && self.asked_by(number).nth(1).is_some() =>
             {
-                return self.split_multiget(&keys);
+                return self.split_multiget(number);
             }
             (tag, Ok(r)) => (tag, r),
             (_, Err(e)) => return self.m.fail(e),

@@ -125,11 +125,25 @@ impl MultistatusStream {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        self.buf.extend_from_slice(chunk);
         if self.whole {
+            self.buf.extend_from_slice(chunk);
             return Ok(());
         }
-        let result = self.scan_and_read(&mut each);
+        let result = if self.buf.is_empty() {
+            // Nothing held: the chunk is read where it is and only what it leaves unread is
+            // kept, so a body handed over whole is never copied whole.
+            let (read, result) = self.scan_and_read(chunk, &mut each);
+            self.buf
+                .extend_from_slice(chunk.get(read..).unwrap_or_default());
+            result
+        } else {
+            self.buf.extend_from_slice(chunk);
+            let mut buf = std::mem::take(&mut self.buf);
+            let (read, result) = self.scan_and_read(&buf, &mut each);
+            buf.drain(..read);
+            self.buf = buf;
+            result
+        };
         self.keep(result)
     }
 
@@ -167,24 +181,29 @@ impl MultistatusStream {
         result
     }
 
-    /// Scans the new bytes and reads every complete piece, then drops the bytes read.
-    fn scan_and_read(&mut self, each: &mut impl FnMut(Response) -> Result<()>) -> Result<()> {
-        scan(&self.buf, &mut self.scan);
+    /// Scans `data` (the bytes held, the new ones included, which start where the scanner's
+    /// positions count from) and reads every complete piece. Returns how many bytes of `data`
+    /// were read (0 when the scanner gave up and the whole body is read at the end), the
+    /// scanner's positions moved to count from there.
+    fn scan_and_read(
+        &mut self,
+        data: &[u8],
+        each: &mut impl FnMut(Response) -> Result<()>,
+    ) -> (usize, Result<()>) {
+        scan(data, &mut self.scan);
         if self.scan.cuts.is_empty() {
-            return Ok(());
+            return (0, Ok(()));
         }
-        let cuts = std::mem::take(&mut self.scan.cuts);
-        let buf = std::mem::take(&mut self.buf);
+        let mut cuts = std::mem::take(&mut self.scan.cuts);
         let mut from = 0;
         let mut result = Ok(());
         for &cut in &cuts {
-            let piece = buf.get(from..cut).unwrap_or_default();
+            let piece = data.get(from..cut).unwrap_or_default();
             if !self.started {
                 result = self.read_first(piece, each);
                 if self.whole {
                     // Keep everything; it is read whole at the end.
-                    self.buf = buf;
-                    return result;
+                    return (0, result);
                 }
             } else {
                 result = self.read_piece(piece, false, each);
@@ -194,9 +213,6 @@ impl MultistatusStream {
             }
             from = cut;
         }
-        let mut buf = buf;
-        buf.drain(..from);
-        self.buf = buf;
         self.scan.pos -= from;
         self.scan.root_span = None;
         self.scan.open = match self.scan.open {
@@ -206,10 +222,9 @@ impl MultistatusStream {
             }),
             other => other,
         };
-        let mut cuts = cuts;
         cuts.clear();
         self.scan.cuts = cuts;
-        result
+        (from, result)
     }
 
     /// The first piece: prolog, root start tag and first child, read as they are (with the

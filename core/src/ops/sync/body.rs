@@ -156,7 +156,7 @@ impl Sync {
         match tag {
             Tag::Page { .. } => self.page_row(collection_key, truncated, r),
             Tag::Listing => return self.listing_row(collection_key, present, url, r),
-            Tag::Fetch(batch) => self.fetch_row(batch, r),
+            Tag::Fetch(number) => self.fetch_row(*number, r),
             Tag::Ctag | Tag::Get(_) => {}
         }
         Ok(())

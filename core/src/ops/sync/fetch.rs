@@ -35,8 +35,14 @@ impl Sync {
                 Some((_, Seen::Deleted, _)) => {}
                 Some(_) => want.push(key),
                 None => {
+                    // Stored as the key alone when it is the key (see `compact_href`).
+                    let stored = if *original == key {
+                        String::new()
+                    } else {
+                        original.clone()
+                    };
                     self.seen
-                        .insert(key.clone(), (original.clone(), Seen::Changed(None), 0));
+                        .insert(key.clone(), (stored, Seen::Changed(None), 0));
                     want.push(key);
                 }
             }
@@ -117,15 +123,16 @@ impl Sync {
             self.finish();
             return;
         }
-        for (key, _) in get.iter().chain(&multi) {
-            self.asked.insert(key.clone());
-        }
         let (get, multi) = if self.kind == CollectionKind::Other {
             // Unknown collection type: no multiget REPORT to rely on, GET each member.
             (get.into_iter().chain(multi).collect(), Vec::new())
         } else {
             (get, multi)
         };
+        let number = self.ask_number();
+        for (key, _) in &get {
+            self.mark_asked(key, number);
+        }
         for (key, h) in get {
             match href::parse_url(&h) {
                 Ok(u) => {
@@ -181,27 +188,49 @@ impl Sync {
         out
     }
 
+    /// A new number for a fetch request (see `Sync::seen`): above every page number.
+    fn ask_number(&mut self) -> usize {
+        self.asks += 1;
+        self.pages + self.asks
+    }
+
+    /// Records that request `number` asks for the member `key`.
+    fn mark_asked(&mut self, key: &str, number: usize) {
+        if let Some((_, _, n)) = self.seen.get_mut(key) {
+            *n = number;
+        }
+    }
+
+    /// The members (normalised href, href) request `number` asks for, in key order.
+    pub(super) fn asked_by(&self, number: usize) -> impl Iterator<Item = (&String, &str)> {
+        self.seen
+            .iter()
+            .filter(move |(_, (_, _, n))| *n == number)
+            .map(|(k, (h, ..))| (k, href_of(k, h)))
+    }
+
+    /// Sends one multiget; its members are marked with its number (no set of its keys is
+    /// kept beside the listing).
     fn send_multiget(&mut self, chunk: Vec<(String, String)>) {
         self.pending_fetches += 1;
-        let hrefs: Vec<String> = chunk.iter().map(|(_, h)| h.clone()).collect();
-        let keys = chunk.into_iter().map(|(k, _)| k).collect();
+        let number = self.ask_number();
+        let mut hrefs = Vec::with_capacity(chunk.len());
+        for (key, h) in chunk {
+            self.mark_asked(&key, number);
+            hrefs.push(h);
+        }
         let spec = multiget_spec(&self.collection, self.kind, &hrefs);
-        self.m.x.send(Tag::Fetch(keys), spec);
+        self.m.x.send(Tag::Fetch(number), spec);
     }
 
     /// A multiget whose answer was over the body limit is asked again in two halves (sizes
     /// the server did not report can make a batch too large); a single member over the limit
     /// fails the sync with the limit error.
-    pub(super) fn split_multiget(&mut self, keys: &HashSet<String>) {
-        let mut members: Vec<(String, String)> = keys
-            .iter()
-            .filter_map(|k| {
-                self.seen
-                    .get(k)
-                    .map(|(h, ..)| (k.clone(), href_of(k, h).to_owned()))
-            })
+    pub(super) fn split_multiget(&mut self, number: usize) {
+        let mut members: Vec<(String, String)> = self
+            .asked_by(number)
+            .map(|(k, h)| (k.clone(), h.to_owned()))
             .collect();
-        members.sort();
         let second = members.split_off(members.len() / 2);
         self.pending_fetches = self.pending_fetches.saturating_sub(1);
         self.send_multiget(members);
@@ -244,9 +273,10 @@ impl Sync {
     /// for an href this request did not ask for, or a repeated row, is ignored. A body that
     /// turns out malformed after some rows fails the sync (or, past the body limit, has the
     /// request split), so what those rows delivered is asked again or goes nowhere.
-    pub(super) fn fetch_row(&mut self, batch: &HashSet<String>, mut r: Response) {
+    pub(super) fn fetch_row(&mut self, number: usize, mut r: Response) {
         let key = href::normalize(&r.href);
-        if !batch.contains(&key) || self.delivered.contains_key(&key) {
+        let asked_here = self.seen.get(&key).is_some_and(|(_, _, n)| *n == number);
+        if !asked_here || self.delivered.contains_key(&key) {
             // Not asked for in this request, or a duplicate row: ignored.
             return;
         }
@@ -312,15 +342,14 @@ impl Sync {
 
     /// After every answer of a round: ask once more for what is still owed, then finish.
     pub(super) fn end_round(&mut self) {
+        // Asked for in this sync: numbered above the pages (see `Sync::seen`).
         let owed: Vec<(String, String)> = self
-            .asked
+            .seen
             .iter()
-            .filter(|k| !self.delivered.contains_key(*k) && !self.gone.contains(*k))
-            .filter_map(|k| {
-                self.seen
-                    .get(k)
-                    .map(|(h, ..)| (k.clone(), href_of(k, h).to_owned()))
+            .filter(|(k, (_, _, n))| {
+                *n > self.pages && !self.delivered.contains_key(*k) && !self.gone.contains(*k)
             })
+            .map(|(k, (h, ..))| (k.clone(), href_of(k, h).to_owned()))
             .collect();
         if owed.is_empty() || self.round >= FETCH_ROUNDS {
             self.finish();
