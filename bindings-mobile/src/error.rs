@@ -6,201 +6,116 @@
 
 use davkit::{Error, ErrorKind};
 
-/// A davkit error: the variant is the kind (as in the core's `ErrorKind`).
-///
-/// `detail` is a human-readable description without credentials; `status` is the HTTP status
-/// when the error came from a response; `url` is the URL concerned (without user-info);
-/// `retry_after_seconds` is the server's `Retry-After` for `RateLimited`.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Error)]
-pub enum DavError {
+/// Declares [`DavError`]: one variant per core [`ErrorKind`] given to it (its name and the
+/// docs the generated code shows), then `Other`, every variant with the same four fields; and
+/// the two conversions between a variant and its kind. The kinds are listed once, at its call.
+macro_rules! dav_error {
+    ($($(#[doc = $doc:literal])* $kind:ident,)*) => {
+        /// A davkit error: the variant is the kind (as in the core's `ErrorKind`).
+        ///
+        /// `detail` is a human-readable description without credentials; `status` is the HTTP status
+        /// when the error came from a response; `url` is the URL concerned (without user-info);
+        /// `retry_after_seconds` is the server's `Retry-After` for `RateLimited`.
+        #[derive(Clone, Debug, PartialEq, Eq, uniffi::Error)]
+        pub enum DavError {
+            $(
+                $(#[doc = $doc])*
+                $kind {
+                    /// What happened.
+                    detail: String,
+                    /// The HTTP status, if any.
+                    status: Option<u16>,
+                    /// The URL concerned, if any.
+                    url: Option<String>,
+                    /// Seconds to wait before retrying, if the server said.
+                    retry_after_seconds: Option<u64>,
+                },
+            )*
+            /// A kind this version of the bindings does not know yet (a newer core).
+            Other {
+                /// What happened.
+                detail: String,
+                /// The HTTP status, if any.
+                status: Option<u16>,
+                /// The URL concerned, if any.
+                url: Option<String>,
+                /// Seconds to wait before retrying, if the server said.
+                retry_after_seconds: Option<u64>,
+            },
+        }
+
+        impl DavError {
+            /// Every kind that has a variant of its own.
+            #[cfg(test)]
+            const KINDS: &[ErrorKind] = &[$(ErrorKind::$kind),*];
+
+            fn build(kind: Option<ErrorKind>, p: Parts) -> DavError {
+                let Parts {
+                    detail,
+                    status,
+                    url,
+                    retry_after_seconds,
+                } = p;
+                match kind {
+                    $(Some(ErrorKind::$kind) => DavError::$kind { detail, status, url, retry_after_seconds },)*
+                    _ => DavError::Other { detail, status, url, retry_after_seconds },
+                }
+            }
+
+            fn parts(
+                &self,
+            ) -> (
+                Option<ErrorKind>,
+                &str,
+                Option<u16>,
+                Option<&str>,
+                Option<u64>,
+            ) {
+                match self {
+                    $(DavError::$kind { detail, status, url, retry_after_seconds } =>
+                        (Some(ErrorKind::$kind), detail.as_str(), *status, url.as_deref(), *retry_after_seconds),)*
+                    DavError::Other { detail, status, url, retry_after_seconds } =>
+                        (None, detail.as_str(), *status, url.as_deref(), *retry_after_seconds),
+                }
+            }
+        }
+    };
+}
+
+dav_error! {
     /// The server answered with an unexpected HTTP status.
-    Http {
-        /// What happened.
-        detail: String,
-        /// The HTTP status, if any.
-        status: Option<u16>,
-        /// The URL concerned, if any.
-        url: Option<String>,
-        /// Seconds to wait before retrying, if the server said.
-        retry_after_seconds: Option<u64>,
-    },
+    Http,
     /// 401: the credentials were missing, wrong or expired.
-    Unauthorized {
-        /// What happened.
-        detail: String,
-        /// The HTTP status, if any.
-        status: Option<u16>,
-        /// The URL concerned, if any.
-        url: Option<String>,
-        /// Seconds to wait before retrying, if the server said.
-        retry_after_seconds: Option<u64>,
-    },
+    Unauthorized,
     /// 403 without a more specific meaning.
-    Forbidden {
-        /// What happened.
-        detail: String,
-        /// The HTTP status, if any.
-        status: Option<u16>,
-        /// The URL concerned, if any.
-        url: Option<String>,
-        /// Seconds to wait before retrying, if the server said.
-        retry_after_seconds: Option<u64>,
-    },
+    Forbidden,
     /// 404 or 410 for a resource.
-    NotFound {
-        /// What happened.
-        detail: String,
-        /// The HTTP status, if any.
-        status: Option<u16>,
-        /// The URL concerned, if any.
-        url: Option<String>,
-        /// Seconds to wait before retrying, if the server said.
-        retry_after_seconds: Option<u64>,
-    },
+    NotFound,
     /// 412 (or a UID conflict): the ETag condition failed and nothing was overwritten.
-    PreconditionFailed {
-        /// What happened.
-        detail: String,
-        /// The HTTP status, if any.
-        status: Option<u16>,
-        /// The URL concerned, if any.
-        url: Option<String>,
-        /// Seconds to wait before retrying, if the server said.
-        retry_after_seconds: Option<u64>,
-    },
+    PreconditionFailed,
     /// The server rejected the sync token; a full resynchronisation is needed.
-    InvalidSyncToken {
-        /// What happened.
-        detail: String,
-        /// The HTTP status, if any.
-        status: Option<u16>,
-        /// The URL concerned, if any.
-        url: Option<String>,
-        /// Seconds to wait before retrying, if the server said.
-        retry_after_seconds: Option<u64>,
-    },
+    InvalidSyncToken,
     /// 429, 503 or a provider's rate limit; see `retry_after_seconds`.
-    RateLimited {
-        /// What happened.
-        detail: String,
-        /// The HTTP status, if any.
-        status: Option<u16>,
-        /// The URL concerned, if any.
-        url: Option<String>,
-        /// Seconds to wait before retrying, if the server said.
-        retry_after_seconds: Option<u64>,
-    },
+    RateLimited,
     /// The body was not the XML that was expected.
-    Xml {
-        /// What happened.
-        detail: String,
-        /// The HTTP status, if any.
-        status: Option<u16>,
-        /// The URL concerned, if any.
-        url: Option<String>,
-        /// Seconds to wait before retrying, if the server said.
-        retry_after_seconds: Option<u64>,
-    },
+    Xml,
     /// An iCalendar object could not be parsed (or expanded).
-    ICalendar {
-        /// What happened.
-        detail: String,
-        /// The HTTP status, if any.
-        status: Option<u16>,
-        /// The URL concerned, if any.
-        url: Option<String>,
-        /// Seconds to wait before retrying, if the server said.
-        retry_after_seconds: Option<u64>,
-    },
+    ICalendar,
     /// A vCard could not be parsed.
-    VCard {
-        /// What happened.
-        detail: String,
-        /// The HTTP status, if any.
-        status: Option<u16>,
-        /// The URL concerned, if any.
-        url: Option<String>,
-        /// Seconds to wait before retrying, if the server said.
-        retry_after_seconds: Option<u64>,
-    },
+    VCard,
     /// The server broke the protocol.
-    Protocol {
-        /// What happened.
-        detail: String,
-        /// The HTTP status, if any.
-        status: Option<u16>,
-        /// The URL concerned, if any.
-        url: Option<String>,
-        /// Seconds to wait before retrying, if the server said.
-        retry_after_seconds: Option<u64>,
-    },
+    Protocol,
     /// The caller passed something unusable (a bad URL, a sync state of another collection).
-    InvalidInput {
-        /// What happened.
-        detail: String,
-        /// The HTTP status, if any.
-        status: Option<u16>,
-        /// The URL concerned, if any.
-        url: Option<String>,
-        /// Seconds to wait before retrying, if the server said.
-        retry_after_seconds: Option<u64>,
-    },
+    InvalidInput,
     /// The server or its profile does not support this operation.
-    Unsupported {
-        /// What happened.
-        detail: String,
-        /// The HTTP status, if any.
-        status: Option<u16>,
-        /// The URL concerned, if any.
-        url: Option<String>,
-        /// Seconds to wait before retrying, if the server said.
-        retry_after_seconds: Option<u64>,
-    },
+    Unsupported,
     /// A redirect was refused (downgrade, other scheme); too many hops are `LimitExceeded`.
-    Redirect {
-        /// What happened.
-        detail: String,
-        /// The HTTP status, if any.
-        status: Option<u16>,
-        /// The URL concerned, if any.
-        url: Option<String>,
-        /// Seconds to wait before retrying, if the server said.
-        retry_after_seconds: Option<u64>,
-    },
+    Redirect,
     /// The app's HTTP stack failed: network, TLS, timeout, or any exception its transport threw.
-    Transport {
-        /// What happened.
-        detail: String,
-        /// The HTTP status, if any.
-        status: Option<u16>,
-        /// The URL concerned, if any.
-        url: Option<String>,
-        /// Seconds to wait before retrying, if the server said.
-        retry_after_seconds: Option<u64>,
-    },
+    Transport,
     /// A configured limit was hit (`DavConfig.limits`: a body too large, XML too deep, too
     /// many hrefs, home sets, collections, sync pages or redirects); the detail names it.
-    LimitExceeded {
-        /// What happened.
-        detail: String,
-        /// The HTTP status, if any.
-        status: Option<u16>,
-        /// The URL concerned, if any.
-        url: Option<String>,
-        /// Seconds to wait before retrying, if the server said.
-        retry_after_seconds: Option<u64>,
-    },
-    /// A kind this version of the bindings does not know yet (a newer core).
-    Other {
-        /// What happened.
-        detail: String,
-        /// The HTTP status, if any.
-        status: Option<u16>,
-        /// The URL concerned, if any.
-        url: Option<String>,
-        /// Seconds to wait before retrying, if the server said.
-        retry_after_seconds: Option<u64>,
-    },
+    LimitExceeded,
 }
 
 /// The fields every variant carries.
@@ -211,70 +126,7 @@ struct Parts {
     retry_after_seconds: Option<u64>,
 }
 
-macro_rules! variants {
-    ($mac:ident) => {
-        $mac!(
-            Http,
-            Unauthorized,
-            Forbidden,
-            NotFound,
-            PreconditionFailed,
-            InvalidSyncToken,
-            RateLimited,
-            Xml,
-            ICalendar,
-            VCard,
-            Protocol,
-            InvalidInput,
-            Unsupported,
-            Redirect,
-            Transport,
-            LimitExceeded
-        )
-    };
-}
-
 impl DavError {
-    fn build(kind: Option<ErrorKind>, p: Parts) -> DavError {
-        let Parts {
-            detail,
-            status,
-            url,
-            retry_after_seconds,
-        } = p;
-        macro_rules! pick {
-            ($($v:ident),*) => {
-                match kind {
-                    $(Some(ErrorKind::$v) => DavError::$v { detail, status, url, retry_after_seconds },)*
-                    _ => DavError::Other { detail, status, url, retry_after_seconds },
-                }
-            };
-        }
-        variants!(pick)
-    }
-
-    fn parts(
-        &self,
-    ) -> (
-        Option<ErrorKind>,
-        &str,
-        Option<u16>,
-        Option<&str>,
-        Option<u64>,
-    ) {
-        macro_rules! split {
-            ($($v:ident),*) => {
-                match self {
-                    $(DavError::$v { detail, status, url, retry_after_seconds } =>
-                        (Some(ErrorKind::$v), detail.as_str(), *status, url.as_deref(), *retry_after_seconds),)*
-                    DavError::Other { detail, status, url, retry_after_seconds } =>
-                        (None, detail.as_str(), *status, url.as_deref(), *retry_after_seconds),
-                }
-            };
-        }
-        variants!(split)
-    }
-
     /// A transport error with a message (what the app's transport should throw on failure).
     pub fn transport(detail: impl Into<String>) -> DavError {
         DavError::build(
@@ -407,24 +259,7 @@ mod tests {
 
     #[test]
     fn round_trips_every_kind() {
-        for kind in [
-            ErrorKind::Http,
-            ErrorKind::Unauthorized,
-            ErrorKind::Forbidden,
-            ErrorKind::NotFound,
-            ErrorKind::PreconditionFailed,
-            ErrorKind::InvalidSyncToken,
-            ErrorKind::RateLimited,
-            ErrorKind::Xml,
-            ErrorKind::ICalendar,
-            ErrorKind::VCard,
-            ErrorKind::Protocol,
-            ErrorKind::InvalidInput,
-            ErrorKind::Unsupported,
-            ErrorKind::Redirect,
-            ErrorKind::Transport,
-            ErrorKind::LimitExceeded,
-        ] {
+        for &kind in DavError::KINDS {
             let core = Error::new(kind, "m")
                 .with_status(412)
                 .with_url("https://u:p@h/x");

@@ -35,18 +35,8 @@ impl Credentials {
     }
 }
 
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The core's Debug shows the user name and hides the password or token.
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
-
-impl fmt::Display for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
+// The core's Debug shows the user name and hides the password or token.
+print_as_core!(Credentials);
 
 #[uniffi::export]
 impl Credentials {
@@ -129,18 +119,8 @@ impl HttpRequest {
     }
 }
 
-impl fmt::Debug for HttpRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The core's Debug: URL without user-info, secret headers hidden, body by length.
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
-
-impl fmt::Display for HttpRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
+// The core's Debug: URL without user-info, secret headers hidden, body by length.
+print_as_core!(HttpRequest);
 
 #[uniffi::export]
 impl HttpRequest {

@@ -17,6 +17,25 @@
 
 uniffi::setup_scaffolding!();
 
+/// `Debug` and `Display` of an opaque object around a core value: both print the core's
+/// `Debug`, which hides the secrets it holds (passwords, tokens, verifiers, client secrets,
+/// secret headers). Written once so that no object prints its own way.
+macro_rules! print_as_core {
+    ($wrapper:ty) => {
+        impl std::fmt::Debug for $wrapper {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Debug::fmt(&self.0, f)
+            }
+        }
+
+        impl std::fmt::Display for $wrapper {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Debug::fmt(&self.0, f)
+            }
+        }
+    };
+}
+
 mod client;
 mod content;
 mod edit;

@@ -3,7 +3,6 @@
 //! [`TokenProvider`] that refreshes by itself. Everything that holds a secret (the client
 //! secret, the PKCE verifier, tokens) is an opaque object that prints redacted.
 
-use std::fmt;
 use std::sync::Arc;
 
 use davkit::oauth;
@@ -17,17 +16,7 @@ use crate::transport::{ForeignTransport, HttpTransport, TokenProvider};
 #[uniffi::export(Debug, Display)]
 pub struct Pkce(oauth::Pkce);
 
-impl fmt::Debug for Pkce {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
-
-impl fmt::Display for Pkce {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
+print_as_core!(Pkce);
 
 #[uniffi::export]
 impl Pkce {
@@ -62,17 +51,7 @@ impl Pkce {
 #[uniffi::export(Debug, Display)]
 pub struct OAuthTokens(oauth::TokenResponse);
 
-impl fmt::Debug for OAuthTokens {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
-
-impl fmt::Display for OAuthTokens {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
+print_as_core!(OAuthTokens);
 
 #[uniffi::export]
 impl OAuthTokens {
@@ -102,17 +81,7 @@ impl OAuthTokens {
 #[uniffi::export(Debug, Display)]
 pub struct OAuthClient(oauth::OAuthClient);
 
-impl fmt::Debug for OAuthClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
-
-impl fmt::Display for OAuthClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
+print_as_core!(OAuthClient);
 
 /// The core's transport over the app's, for the token requests.
 fn transport(http: Arc<dyn HttpTransport>) -> ForeignTransport {
