@@ -13,8 +13,8 @@ use crate::http::{Header, Method, find_header};
 use crate::ops::single::SingleExchange;
 use crate::session::Session;
 
-/// What to ask of events.watch.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// What to ask of events.watch. Its `Debug` hides the token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WatchRequest {
     /// The caller's channel id: unique, at most 64 characters of `A-Za-z0-9-_+/=`.
     pub channel_id: String,
@@ -26,8 +26,9 @@ pub struct WatchRequest {
     pub ttl_seconds: Option<u64>,
 }
 
-/// A notification channel as Google confirmed it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A notification channel as Google confirmed it. Its `Debug` hides the token (what tells a
+/// genuine notification from a forged one).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Channel {
     /// The caller's channel id.
     pub id: String,
@@ -39,6 +40,34 @@ pub struct Channel {
     pub token: Option<String>,
     /// When the channel expires, in milliseconds since the Unix epoch.
     pub expiration_ms: Option<i64>,
+}
+
+/// A channel token for printing: whether there is one, never its value.
+fn redacted(token: &Option<String>) -> Option<&'static str> {
+    token.as_ref().map(|_| "<redacted>")
+}
+
+impl std::fmt::Debug for WatchRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WatchRequest")
+            .field("channel_id", &self.channel_id)
+            .field("address", &self.address)
+            .field("token", &redacted(&self.token))
+            .field("ttl_seconds", &self.ttl_seconds)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Channel")
+            .field("id", &self.id)
+            .field("resource_id", &self.resource_id)
+            .field("resource_uri", &self.resource_uri)
+            .field("token", &redacted(&self.token))
+            .field("expiration_ms", &self.expiration_ms)
+            .finish()
+    }
 }
 
 impl Channel {
@@ -349,5 +378,22 @@ mod tests {
         assert_eq!(c.expiration_ms, Some(1_426_325_213_000));
         assert!(channel_from(&json!({"id":"c1"})).is_err());
         Ok(())
+    }
+
+    #[test]
+    fn debug_hides_the_channel_token() {
+        let printed = format!("{:?}", channel());
+        assert!(!printed.contains("myApp"), "{printed}");
+        assert!(printed.contains("token: Some(\"<redacted>\")"), "{printed}");
+        assert!(printed.contains("o3hgv1538sdjfh"), "{printed}");
+        let watch = WatchRequest {
+            channel_id: "c".into(),
+            address: "https://example.com/hook".into(),
+            token: Some("s3cret".into()),
+            ttl_seconds: Some(60),
+        };
+        let printed = format!("{watch:?}");
+        assert!(!printed.contains("s3cret"), "{printed}");
+        assert!(printed.contains("https://example.com/hook"), "{printed}");
     }
 }
