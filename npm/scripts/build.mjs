@@ -4,11 +4,12 @@
 // the hand-written entry points from npm/src/. Writes dist/sizes.json (raw and gzip bytes).
 // Usage: node scripts/build.mjs [--no-opt]
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { features, passes } from './wasm-opt-passes.mjs';
 
 const npmDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = join(npmDir, '..');
@@ -45,6 +46,14 @@ const modules = [
 // budget test) would depend on where the repository and cargo's registry sit on the machine.
 const cargoHome = resolve(process.env.CARGO_HOME || join(homedir(), '.cargo'));
 const remaps = [`--remap-path-prefix=${resolve(repo)}=/davkit`, `--remap-path-prefix=${cargoHome}=/cargo`];
+// and shorter: each file's path is in the data segment once, so crates.io sources become
+// `/c/<crate>-<version>/...` (not `/cargo/registry/src/index.crates.io-<hash>/...`) and the
+// standard library's `/r/library/...` (not `/rustc/<commit>/library/...`). The last matching
+// remap wins. Measured: see README "Size".
+const registrySrc = join(cargoHome, 'registry', 'src');
+for (const d of existsSync(registrySrc) ? readdirSync(registrySrc) : []) remaps.push(`--remap-path-prefix=${join(registrySrc, d)}=/c`);
+const rustcCommit = /^commit-hash: ([0-9a-f]{40})$/m.exec(execFileSync('rustc', ['-vV'], { encoding: 'utf8' }))?.[1];
+if (rustcCommit) remaps.push(`--remap-path-prefix=/rustc/${rustcCommit}=/r`);
 const wasmEnv = { ...process.env, RUSTFLAGS: [process.env.RUSTFLAGS, ...remaps].filter(Boolean).join(' ') };
 for (const m of modules) {
   run('cargo', ['build', '--manifest-path', 'bindings-wasm/Cargo.toml', '--target-dir', targetDir,
@@ -64,16 +73,7 @@ for (const m of modules) {
   writeFileSync(glue, glueText.replace(glueDefault, "throw new Error('davkit: no .wasm location given');"));
   if (optimise) {
     const wasmOpt = join(npmDir, 'node_modules', '.bin', 'wasm-opt');
-    const features = ['--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
-      '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue'];
-    // Size passes only. Measured on this module: -Oz/-Os cut the raw size by 10 % but make the
-    // gzip and brotli output 3-4 % larger (and take 30 s); these passes shrink both, in 6 s.
-    // Then the local and call-site passes that shrink the gzip output without inlining
-    // (measured 2026-12-02 on the full module: -29,657 B raw, -7,189 B gzip, 7 s; -Oz's inlining
-    // and --local-cse make the gzip larger).
-    const passes = ['--duplicate-function-elimination', '--remove-unused-module-elements', '--merge-similar-functions', '--vacuum',
-      '--dae-optimizing', '--optimize-instructions', '--remove-unused-brs', '--simplify-locals-nostructure', '--coalesce-locals',
-      '--reorder-locals', '--code-folding', '--merge-blocks', '--vacuum', '--duplicate-function-elimination', '--merge-similar-functions'];
+    // Size passes only (wasm-opt-passes.mjs says why and what each round gave).
     run(wasmOpt, [...features, ...passes, wasm, '-o', wasm]);
   }
 }

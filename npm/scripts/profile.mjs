@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { features, passes } from './wasm-opt-passes.mjs';
 
 const npmDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = join(npmDir, '..');
@@ -28,12 +29,7 @@ const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
 execFileSync('wasm-bindgen', ['--target', 'web', '--out-dir', work, cargoWasm], { stdio: 'inherit' });
 const named = join(work, 'davkit_wasm_bg.wasm');
-const features = ['--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
-  '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue'];
 // the same passes as build.mjs
-const passes = ['--duplicate-function-elimination', '--remove-unused-module-elements', '--merge-similar-functions', '--vacuum',
-  '--dae-optimizing', '--optimize-instructions', '--remove-unused-brs', '--simplify-locals-nostructure', '--coalesce-locals',
-  '--reorder-locals', '--code-folding', '--merge-blocks', '--vacuum', '--duplicate-function-elimination', '--merge-similar-functions'];
 execFileSync(join(npmDir, 'node_modules', '.bin', 'wasm-opt'), [...features, '-g', ...passes, named, '-o', named], { stdio: 'inherit' });
 
 /** The crate a demangled Rust symbol belongs to (wasm-bindgen's own items by their prefix). */
