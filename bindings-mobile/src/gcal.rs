@@ -2,9 +2,10 @@
 //! (the same `SyncResult` as CalDAV), writes with ETags, and push channels. The core's records
 //! cross as they are (`GcalCalendar`, `GcalEventsQuery`, `GcalNotification`,
 //! `GcalResourceState` are the core's `CalendarListEntry`, `EventsQuery`, `Notification` and
-//! `ResourceState`, named by their uniffi derives); event resources cross as JSON text. Mirrors
-//! on purpose: [`GcalWatchRequest`] and [`GcalChannel`] carry the channel token, and print it
-//! redacted (the core's types print every field).
+//! `ResourceState`, named by their uniffi derives); event resources cross as JSON text. Mirrors:
+//! [`GcalWatchRequest`] and [`GcalChannel`] (the token and lifetime optional with defaults, in
+//! this namespace as apps import them); they print through the core's types, which hide the
+//! channel token.
 
 use davkit::gcal;
 pub use davkit::gcal::{
@@ -31,45 +32,9 @@ pub struct GcalWatchRequest {
     pub ttl_seconds: Option<u64>,
 }
 
-/// A token for printing: whether there is one, never its value.
-fn redacted(token: &Option<String>) -> Option<&'static str> {
-    token.as_ref().map(|_| "<redacted>")
-}
-
-impl std::fmt::Debug for GcalWatchRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GcalWatchRequest")
-            .field("channel_id", &self.channel_id)
-            .field("address", &self.address)
-            .field("token", &redacted(&self.token))
-            .field("ttl_seconds", &self.ttl_seconds)
-            .finish()
-    }
-}
-
-impl std::fmt::Display for GcalWatchRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(self, f)
-    }
-}
-
-impl std::fmt::Debug for GcalChannel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GcalChannel")
-            .field("id", &self.id)
-            .field("resource_id", &self.resource_id)
-            .field("resource_uri", &self.resource_uri)
-            .field("token", &redacted(&self.token))
-            .field("expiration_ms", &self.expiration_ms)
-            .finish()
-    }
-}
-
-impl std::fmt::Display for GcalChannel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(self, f)
-    }
-}
+// Printed as the core's types print them: the token hidden.
+print_as_core!(GcalWatchRequest => gcal::WatchRequest);
+print_as_core!(GcalChannel => gcal::Channel);
 
 impl From<GcalWatchRequest> for gcal::WatchRequest {
     fn from(w: GcalWatchRequest) -> Self {

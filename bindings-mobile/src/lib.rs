@@ -20,7 +20,23 @@ uniffi::setup_scaffolding!();
 /// `Debug` and `Display` of an opaque object around a core value: both print the core's
 /// `Debug`, which hides the secrets it holds (passwords, tokens, verifiers, client secrets,
 /// secret headers). Written once so that no object prints its own way.
+///
+/// `print_as_core!(Record => core::Type)` does the same for a record that mirrors a core type:
+/// it prints a copy converted to the core's type.
 macro_rules! print_as_core {
+    ($record:ty => $core:ty) => {
+        impl std::fmt::Debug for $record {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Debug::fmt(&<$core>::from(self.clone()), f)
+            }
+        }
+
+        impl std::fmt::Display for $record {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Debug::fmt(self, f)
+            }
+        }
+    };
     ($wrapper:ty) => {
         impl std::fmt::Debug for $wrapper {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
