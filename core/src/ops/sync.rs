@@ -91,8 +91,10 @@ pub struct Sync {
     round: u32,
     /// Fetch requests numbered so far (see `seen`).
     asks: usize,
-    /// What the fetches delivered, by normalised href.
-    delivered: HashMap<String, DavObject>,
+    /// What the fetches delivered, by normalised href. Boxed: a hash table keeps spare slots
+    /// (up to twice as many as entries), and a slot of a box is 32 bytes where one of the
+    /// object itself is 120.
+    delivered: HashMap<String, Box<DavObject>>,
     /// Normalised hrefs a fetch reported gone (404/410).
     gone: HashSet<String>,
     /// Why an asked member was not delivered (last answer), by normalised href.
@@ -283,7 +285,8 @@ impl Sync {
     }
 
     fn finish(&mut self) {
-        let mut changes = Vec::new();
+        // Every delivered object becomes a change (deletions may add some more).
+        let mut changes = Vec::with_capacity(self.delivered.len());
         let mut problems = Vec::new();
         let mut etags = std::mem::take(&mut self.old.etags);
         let mut pending = BTreeSet::new();
@@ -316,7 +319,7 @@ impl Sync {
             let Seen::Changed(sync_etag) = seen else {
                 continue;
             };
-            let Some(mut obj) = delivered.remove(&key) else {
+            let Some(obj) = delivered.remove(&key) else {
                 // Listed as changed but not delivered twice: owed to the app, never a deletion.
                 let (kind, status, message) = self.undelivered.remove(&key).unwrap_or((
                     ErrorKind::Protocol,
@@ -332,6 +335,7 @@ impl Sync {
                 pending.insert(original);
                 continue;
             };
+            let mut obj = *obj;
             if obj.etag.is_none() {
                 obj.etag = sync_etag;
             }

@@ -337,7 +337,7 @@ impl Sync {
     fn deliver(&mut self, key: String, obj: DavObject) {
         self.undelivered.remove(&key);
         self.gone.remove(&key);
-        self.delivered.insert(key, obj);
+        self.delivered.insert(key, Box::new(obj));
     }
 
     /// After every answer of a round: ask once more for what is still owed, then finish.
