@@ -47,13 +47,17 @@ const modules = [
 const cargoHome = resolve(process.env.CARGO_HOME || join(homedir(), '.cargo'));
 const remaps = [`--remap-path-prefix=${resolve(repo)}=/davkit`, `--remap-path-prefix=${cargoHome}=/cargo`];
 // and shorter: each file's path is in the data segment once, so crates.io sources become
-// `/c/<crate>-<version>/...` (not `/cargo/registry/src/index.crates.io-<hash>/...`) and the
-// standard library's `/r/library/...` (not `/rustc/<commit>/library/...`). The last matching
-// remap wins. Measured: see README "Size".
+// `/c/<crate>-<version>/...`, not `/cargo/registry/src/index.crates.io-<hash>/...` (the last
+// matching remap wins). The standard library's paths stay `/rustc/<commit>/library/...`:
+// rustc writes that virtual path when the rust-src component is not installed and will not
+// remap it, so the local copy rust-src brings (`<sysroot>/lib/rustlib/src/rust`, which
+// rustc writes instead when it is there) is remapped to the same, and the bytes do not depend
+// on that component or on where the toolchain sits.
 const registrySrc = join(cargoHome, 'registry', 'src');
 for (const d of existsSync(registrySrc) ? readdirSync(registrySrc) : []) remaps.push(`--remap-path-prefix=${join(registrySrc, d)}=/c`);
 const rustcCommit = /^commit-hash: ([0-9a-f]{40})$/m.exec(execFileSync('rustc', ['-vV'], { encoding: 'utf8' }))?.[1];
-if (rustcCommit) remaps.push(`--remap-path-prefix=/rustc/${rustcCommit}=/r`);
+const sysroot = execFileSync('rustc', ['--print', 'sysroot'], { encoding: 'utf8' }).trim();
+if (rustcCommit) remaps.push(`--remap-path-prefix=${join(sysroot, 'lib', 'rustlib', 'src', 'rust')}=/rustc/${rustcCommit}`);
 const wasmEnv = { ...process.env, RUSTFLAGS: [process.env.RUSTFLAGS, ...remaps].filter(Boolean).join(' ') };
 for (const m of modules) {
   run('cargo', ['build', '--manifest-path', 'bindings-wasm/Cargo.toml', '--target-dir', targetDir,
