@@ -290,12 +290,23 @@ impl Sync {
         let mut problems = Vec::new();
         let mut etags = std::mem::take(&mut self.old.etags);
         let mut pending = BTreeSet::new();
-        let old_pending: HashSet<String> = self
+        // The pending members taken, by normalised href. Most are stored as their normalised
+        // href already and are looked up where they are; only the others are copied, under
+        // the normalised form (which is not always idempotent, hence the check).
+        let pending_renamed: HashSet<String> = self
             .old
             .pending
             .iter()
-            .map(|h| href::normalize(h))
+            .filter_map(|h| {
+                let key = href::normalize(h);
+                (key != *h).then_some(key)
+            })
             .collect();
+        let old_pending = &self.old.pending;
+        let was_pending = |key: &str| {
+            pending_renamed.contains(key)
+                || (old_pending.contains(key) && href::normalize(key) == key)
+        };
         let remove =
             |etags: &mut BTreeMap<String, String>, keys: &HashMap<String, String>, key: &str| {
                 keys.get(key).and_then(|k| etags.remove(k))
@@ -311,7 +322,7 @@ impl Sync {
             if gone {
                 // Only a 404/410 for this href, or a listing or sync report without it, gets here.
                 let had = remove(&mut etags, &self.old_keys, &key).is_some();
-                if had || old_pending.contains(&key) {
+                if had || was_pending(&key) {
                     changes.push(Change::Deleted { url: original });
                 }
                 continue;
@@ -344,7 +355,7 @@ impl Sync {
                 etags.insert(obj.url.clone(), etag.clone());
             }
             match existed {
-                Some(old) if Some(&old) == obj.etag.as_ref() && !old_pending.contains(&key) => {}
+                Some(old) if Some(&old) == obj.etag.as_ref() && !was_pending(&key) => {}
                 Some(_) => changes.push(Change::Changed(obj)),
                 None => changes.push(Change::Added(obj)),
             }
