@@ -68,13 +68,14 @@ find "$OUT" -type f -printf '%p %s bytes\n' | sort
 step "Swift package layout and API surface (generated only: no Swift compiler here)"
 SWIFT=bindings-mobile/swift
 mkdir -p "$SWIFT/Sources/DavKit" "$SWIFT/Sources/DavKitFFI/include"
-# Two generated files, one Swift module: DavKit.swift (davkit-mobile) and DavKitCore.swift (the
-# core's records and enums, derived behind its `uniffi` feature); their two C headers go into the
-# one FFI module, whose module map lists both.
-cp "$OUT/swift/DavKit.swift" "$OUT/swift/DavKitCore.swift" "$SWIFT/Sources/DavKit/"
-cp "$OUT/swift/DavKitFFI.h" "$OUT/swift/DavKitCoreFFI.h" "$SWIFT/Sources/DavKitFFI/include/"
-sed '/header "DavKitFFI.h"/a\    header "DavKitCoreFFI.h"' "$OUT/swift/DavKitFFI.modulemap" \
-  >"$SWIFT/Sources/DavKitFFI/include/module.modulemap"
+# Three generated files, one Swift module: DavKit.swift (davkit-mobile), DavKitCore.swift (the
+# core's records and enums, derived behind its `uniffi` feature) and DavKitFormats.swift (those of
+# the formats crate, davkit-formats, behind its own); their three C headers go into the one FFI
+# module, whose module map lists them all.
+cp "$OUT/swift/DavKit.swift" "$OUT/swift/DavKitCore.swift" "$OUT/swift/DavKitFormats.swift" "$SWIFT/Sources/DavKit/"
+cp "$OUT/swift/DavKitFFI.h" "$OUT/swift/DavKitCoreFFI.h" "$OUT/swift/DavKitFormatsFFI.h" "$SWIFT/Sources/DavKitFFI/include/"
+sed -e '/header "DavKitFFI.h"/a\    header "DavKitCoreFFI.h"' -e '/header "DavKitFFI.h"/a\    header "DavKitFormatsFFI.h"' \
+  "$OUT/swift/DavKitFFI.modulemap" >"$SWIFT/Sources/DavKitFFI/include/module.modulemap"
 swift_checks=0
 # Compared with all blanks removed, so the generator's spacing does not matter.
 expect() { # file, fixed string
@@ -85,11 +86,12 @@ expect() { # file, fixed string
     exit 1
   fi
 }
-# The API checks read both generated Swift files (one module) and both headers.
+# The API checks read the three generated Swift files (one module) and the three headers.
 S="$LOG_DIR/DavKit-module.swift"
-cat "$SWIFT/Sources/DavKit/DavKit.swift" "$SWIFT/Sources/DavKit/DavKitCore.swift" >"$S"
+cat "$SWIFT/Sources/DavKit/DavKit.swift" "$SWIFT/Sources/DavKit/DavKitCore.swift" "$SWIFT/Sources/DavKit/DavKitFormats.swift" >"$S"
 H="$LOG_DIR/DavKitFFI-headers.h"
-cat "$SWIFT/Sources/DavKitFFI/include/DavKitFFI.h" "$SWIFT/Sources/DavKitFFI/include/DavKitCoreFFI.h" >"$H"
+cat "$SWIFT/Sources/DavKitFFI/include/DavKitFFI.h" "$SWIFT/Sources/DavKitFFI/include/DavKitCoreFFI.h" \
+  "$SWIFT/Sources/DavKitFFI/include/DavKitFormatsFFI.h" >"$H"
 M="$SWIFT/Sources/DavKitFFI/include/module.modulemap"
 while IFS= read -r s; do
   [ -n "$s" ] && expect "$S" "$s"
@@ -237,8 +239,9 @@ swift_checks=$((swift_checks + 1))
 expect "$M" 'module DavKitFFI'
 expect "$M" 'header "DavKitFFI.h"'
 expect "$M" 'header "DavKitCoreFFI.h"'
+expect "$M" 'header "DavKitFormatsFFI.h"'
 expect "$H" 'ffi_davkit_uniffi_contract_version'
-echo "ok: $swift_checks Swift API checks (DavKit.swift, DavKitCore.swift, both FFI headers, module.modulemap, SyncBatches.swift, examples/ios/BatchedSync.swift, examples/ios/Invitations.swift)"
+echo "ok: $swift_checks Swift API checks (DavKit.swift, DavKitCore.swift, DavKitFormats.swift, the three FFI headers, module.modulemap, SyncBatches.swift, examples/ios/BatchedSync.swift, examples/ios/Invitations.swift)"
 
 step "Python: vector replay, API and editing tests, the invitations example on live DAViCal"
 py_cmd=(python3 -m unittest discover -s bindings-mobile/python -p 'test_*.py' -v)

@@ -29,18 +29,25 @@ cargo fmt --all --check
 cargo clippy --workspace --exclude uniffi-bindgen --all-targets --features davkit/reqwest -- -D warnings
 RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --exclude uniffi-bindgen --no-deps --features davkit/reqwest --quiet
 
-step "the core is sans-IO: it builds for wasm32 and pulls in no IO crates"
-cargo build -p davkit --target wasm32-unknown-unknown --quiet
-for target in x86_64-unknown-linux-gnu wasm32-unknown-unknown; do
-  deps=$(cargo tree -p davkit -e normal --target "$target" --prefix none --format '{p}' | awk '{print $1}' | sort -u)
-  for banned in tokio hyper reqwest wasm-bindgen web-sys js-sys mio uniffi; do
-    if grep -qx "$banned" <<<"$deps"; then
-      echo "the core's normal dependencies ($target) include $banned" >&2
-      exit 1
-    fi
+step "the core and its formats crate are sans-IO: they build for wasm32 and pull in no IO crates"
+cargo build -p davkit -p davkit-formats --target wasm32-unknown-unknown --quiet
+for pkg in davkit davkit-formats; do
+  for target in x86_64-unknown-linux-gnu wasm32-unknown-unknown; do
+    deps=$(cargo tree -p "$pkg" -e normal --target "$target" --prefix none --format '{p}' | awk '{print $1}' | sort -u)
+    for banned in tokio hyper reqwest wasm-bindgen web-sys js-sys mio uniffi; do
+      if grep -qx "$banned" <<<"$deps"; then
+        echo "$pkg's normal dependencies ($target) include $banned" >&2
+        exit 1
+      fi
+    done
   done
 done
-echo "ok: no tokio, hyper, reqwest, wasm-bindgen, web-sys, js-sys, mio or uniffi in the core"
+# The formats stand alone: davkit depends on davkit-formats, never the other way round.
+if cargo tree -p davkit-formats -e normal --prefix none --format '{p}' | awk '{print $1}' | grep -qx davkit; then
+  echo "davkit-formats depends on davkit" >&2
+  exit 1
+fi
+echo "ok: no tokio, hyper, reqwest, wasm-bindgen, web-sys, js-sys, mio or uniffi in davkit or davkit-formats; davkit-formats does not depend on davkit"
 
 step "unit tests, recorded vectors, corpus"
 tests cargo test --workspace --exclude davkit-bench --exclude uniffi-bindgen --features davkit/reqwest

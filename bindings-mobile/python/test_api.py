@@ -17,6 +17,7 @@ sys.path.insert(0, os.environ.get("DAVKIT_PY_BINDINGS", str(HERE.parent / "build
 
 import davkit_mobile as dk  # noqa: E402
 import davkit_core as dc  # noqa: E402  (generated: the core's records and enums)
+import davkit_formats as df  # noqa: E402  (generated: the formats' records and enums)
 
 CONFIG = dk.DavConfig(server_url="https://dav.example.com/",
                       credentials=dk.Credentials.basic(username="alice", password="pw-secret"))
@@ -306,7 +307,7 @@ class Content(unittest.TestCase):
         [e] = dk.parse_events(ICS)
         self.assertEqual("Stand-up", e.summary)
         self.assertEqual("Europe/Berlin", e.start.tzid)
-        self.assertEqual(dc.TimeKind.ZONED, e.start.kind)
+        self.assertEqual(df.TimeKind.ZONED, e.start.kind)
         self.assertEqual(["FREQ=WEEKLY;BYDAY=MO,WE,FR;COUNT=13"], e.rrule)
 
     def test_expand_across_dst(self):
@@ -332,10 +333,10 @@ class Content(unittest.TestCase):
     def test_contacts(self):
         c = dk.parse_contact(VCF)
         self.assertEqual("Ann Example", c.full_name)
-        self.assertEqual(dc.VCardVersion.V3, c.version)
+        self.assertEqual(df.VCardVersion.V3, c.version)
         self.assertEqual("--04-15", c.birthday)
         self.assertEqual(1, c.tels[0].pref)
-        v4 = dk.convert_contact(VCF, dc.VCardVersion.V4)
+        v4 = dk.convert_contact(VCF, df.VCardVersion.V4)
         self.assertIn("BDAY:--0415\r\n", v4)
         self.assertEqual(2, len(dk.parse_contacts(VCF + VCF)))
         with self.assertRaises(dk.DavError.VCard):

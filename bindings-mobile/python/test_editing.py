@@ -17,6 +17,7 @@ sys.path.insert(0, os.environ.get("DAVKIT_PY_BINDINGS", str(HERE.parent / "build
 
 import davkit_mobile as dk  # noqa: E402  (generated)
 import davkit_core as dc  # noqa: E402  (generated: the core's records and enums)
+import davkit_formats as df  # noqa: E402  (generated: the formats' records and enums)
 from test_vectors import ReplayTransport, config  # noqa: E402  (the vector runner's replay)
 
 DOC = json.loads(SCENARIOS.read_text(encoding="utf-8"))
@@ -73,7 +74,7 @@ def event_step(editor, step):
     if op == "alarms":
         return plain(editor.alarms(t))
     if op == "add_alarm":
-        return editor.add_alarm(t, dc.AlarmAction[step["action"].upper()], step["trigger"],
+        return editor.add_alarm(t, df.AlarmAction[step["action"].upper()], step["trigger"],
                                 step.get("related_to_end", False), step.get("description"))
     if op == "remove_alarms":
         return editor.remove_alarms(t)
@@ -83,7 +84,7 @@ def event_step(editor, step):
 
 
 def typed(v):
-    return dc.TypedValue(value=v["value"], types=v.get("types", []), pref=v.get("pref"))
+    return df.TypedValue(value=v["value"], types=v.get("types", []), pref=v.get("pref"))
 
 
 def contact_step(editor, step):
@@ -91,7 +92,7 @@ def contact_step(editor, step):
     if op in ("set_full_name", "set_note", "set_title", "set_org", "set_categories", "set_birthday"):
         return getattr(editor, op)(step["value"])
     if op == "set_name":
-        return editor.set_name(dc.StructuredName(**step["value"]))
+        return editor.set_name(df.StructuredName(**step["value"]))
     if op in ("add_email", "add_tel", "add_url"):
         return getattr(editor, op)(typed(step["value"]))
     if op == "remove_all":
@@ -150,7 +151,7 @@ class Contacts(unittest.TestCase):
             assert_subset(self, "summary", expect["summary"], plain(editor.summary()))
         for s in expect.get("contains", []):
             self.assertIn(s, editor.to_vcf())
-        for version, key in ((dc.VCardVersion.V3, "v3"), (dc.VCardVersion.V4, "v4")):
+        for version, key in ((df.VCardVersion.V3, "v3"), (df.VCardVersion.V4, "v4")):
             if key not in expect:
                 continue
             text = editor.to_version(version)

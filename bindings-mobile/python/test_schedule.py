@@ -19,6 +19,8 @@ import test_vectors as tv
 from test_queue import InOrder
 from test_vectors import REPO, dc, dk
 
+import davkit_formats as df  # generated: the formats' records and enums
+
 CORE_VECTORS = REPO / "tests" / "vectors"
 FOLDERS = ["schedule", "gcal-scheduling", "freebusy", "scheduling"]
 
@@ -160,7 +162,7 @@ EVENT = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//example//EN\r\n"
 
 
 def address(email):
-    return dc.CalAddress(uri=f"mailto:{email}", email=email, cn=None, role=None, partstat=None,
+    return df.CalAddress(uri=f"mailto:{email}", email=email, cn=None, role=None, partstat=None,
                          rsvp=None, cutype=None, delegated_to=[], delegated_from=[],
                          sent_by=None, member=[], dir=None)
 

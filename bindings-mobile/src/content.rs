@@ -21,12 +21,12 @@ use crate::error::DavError;
 
 /// The core's iCalendar error as a `DavError` of its kind.
 pub(crate) fn ical_error(e: icalendar::Error) -> DavError {
-    DavError::of_kind(e.error_kind(), e.to_string())
+    DavError::from(davkit::Error::from(e))
 }
 
 /// The core's vCard error as a `DavError` of its kind.
 pub(crate) fn vcard_error(e: vcard::Error) -> DavError {
-    DavError::of_kind(e.error_kind(), e.to_string())
+    DavError::from(davkit::Error::from(e))
 }
 
 /// One occurrence of a (possibly recurring) event in a window.

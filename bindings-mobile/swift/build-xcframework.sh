@@ -16,12 +16,12 @@ OUT=bindings-mobile/build/swift
 target/debug/uniffi-bindgen generate --library target/release/libdavkit_mobile.dylib --language swift --out-dir "$OUT" --no-format
 S=bindings-mobile/swift
 mkdir -p "$S/Sources/DavKit" "$S/Sources/DavKitFFI/include"
-# Two generated files in one Swift module (davkit-mobile's and the core's records), two headers
-# in one FFI module.
-cp "$OUT/DavKit.swift" "$OUT/DavKitCore.swift" "$S/Sources/DavKit/"
-cp "$OUT/DavKitFFI.h" "$OUT/DavKitCoreFFI.h" "$S/Sources/DavKitFFI/include/"
-sed '/header "DavKitFFI.h"/a\    header "DavKitCoreFFI.h"' "$OUT/DavKitFFI.modulemap" \
-  >"$S/Sources/DavKitFFI/include/module.modulemap"
+# Three generated files in one Swift module (davkit-mobile's, the core's records and the formats'
+# records), three headers in one FFI module.
+cp "$OUT/DavKit.swift" "$OUT/DavKitCore.swift" "$OUT/DavKitFormats.swift" "$S/Sources/DavKit/"
+cp "$OUT/DavKitFFI.h" "$OUT/DavKitCoreFFI.h" "$OUT/DavKitFormatsFFI.h" "$S/Sources/DavKitFFI/include/"
+sed -e '/header "DavKitFFI.h"/a\    header "DavKitCoreFFI.h"' -e '/header "DavKitFFI.h"/a\    header "DavKitFormatsFFI.h"' \
+  "$OUT/DavKitFFI.modulemap" >"$S/Sources/DavKitFFI/include/module.modulemap"
 # One library per platform: fuse the simulator and macOS architectures.
 mkdir -p target/universal/ios-sim target/universal/macos
 lipo -create target/aarch64-apple-ios-sim/release/libdavkit_mobile.a target/x86_64-apple-ios/release/libdavkit_mobile.a \

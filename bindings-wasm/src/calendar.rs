@@ -26,7 +26,7 @@ pub fn parse_calendar(text: &str) -> Result<JsValue, JsValue> {
         method: Option<&'a str>,
         events: Vec<EventSummary>,
     }
-    let cal = Calendar::parse(text).map_err(|e| fail(e.error_kind(), e.to_string()))?;
+    let cal = Calendar::parse(text).map_err(|e| convert::error(&Error::from(e)))?;
     Ok(convert::output(&Parsed {
         name: cal.name(),
         method: cal.method(),
@@ -37,14 +37,14 @@ pub fn parse_calendar(text: &str) -> Result<JsValue, JsValue> {
 /// `parseContact(text)` -> `ContactSummary` of the first card.
 #[wasm_bindgen(js_name = parseContact)]
 pub fn parse_contact(text: &str) -> Result<JsValue, JsValue> {
-    let card = VCard::parse(text).map_err(|e| fail(e.error_kind(), e.to_string()))?;
+    let card = VCard::parse(text).map_err(|e| convert::error(&Error::from(e)))?;
     Ok(convert::output(&card.to_summary()))
 }
 
 /// `parseContacts(text)` -> `ContactSummary[]` for a file with several cards.
 #[wasm_bindgen(js_name = parseContacts)]
 pub fn parse_contacts(text: &str) -> Result<JsValue, JsValue> {
-    let cards = VCard::parse_all(text).map_err(|e| fail(e.error_kind(), e.to_string()))?;
+    let cards = VCard::parse_all(text).map_err(|e| convert::error(&Error::from(e)))?;
     let summaries: Vec<_> = cards.iter().map(VCard::to_summary).collect();
     Ok(convert::output(&summaries))
 }
@@ -86,7 +86,7 @@ pub fn expand(text: &str, options: JsValue) -> Result<JsValue, JsValue> {
     if o.prefer_vtimezone {
         opts.tz_policy = TzPolicy::PreferVtimezone;
     }
-    let cal = Calendar::parse(text).map_err(|e| fail(e.error_kind(), e.to_string()))?;
+    let cal = Calendar::parse(text).map_err(|e| convert::error(&Error::from(e)))?;
     let expansion = cal
         .expand(window, &opts)
         // As bindings-mobile maps it: a window ending before its start is the caller's input,

@@ -22,11 +22,11 @@ fn invalid(message: impl Into<String>) -> JsValue {
 }
 
 fn ical_error(e: icalendar::Error) -> JsValue {
-    convert::error(&Error::new(e.error_kind(), e.to_string()))
+    convert::error(&Error::from(e))
 }
 
 fn vcard_error(e: vcard::Error) -> JsValue {
-    convert::error(&Error::new(e.error_kind(), e.to_string()))
+    convert::error(&Error::from(e))
 }
 
 fn edit_error(e: icalendar::EditError) -> JsValue {

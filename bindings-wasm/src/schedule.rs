@@ -19,7 +19,7 @@ fn js<T>(r: davkit::Result<T>) -> Result<T, JsValue> {
 }
 
 fn calendar(ics: &str) -> davkit::Result<Calendar> {
-    Calendar::parse(ics).map_err(|e| Error::new(e.error_kind(), e.to_string()))
+    Calendar::parse(ics).map_err(Error::from)
 }
 
 /// An occurrence as its RECURRENCE-ID value (`20250303T090000Z`).

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::http::{HttpResponse, status_text};
 use crate::redact;
+use crate::{icalendar, vcard};
 
 /// What went wrong, as a flat and stable list. Bindings expose this as a string or enum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -315,6 +316,47 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+// One conversion per error of the formats (davkit-formats), so the core and every binding
+// report the same kind for the same failure.
+
+/// `LimitExceeded` for a text past a size limit (more content lines than
+/// [`Limits::max_content_lines`](crate::Limits::max_content_lines)), `ICalendar` otherwise.
+impl From<icalendar::Error> for Error {
+    fn from(e: icalendar::Error) -> Self {
+        let kind = if e.is_limit() {
+            ErrorKind::LimitExceeded
+        } else {
+            ErrorKind::ICalendar
+        };
+        Error::new(kind, e.to_string())
+    }
+}
+
+/// `LimitExceeded` for a text past a size limit (more content lines than
+/// [`Limits::max_content_lines`](crate::Limits::max_content_lines)), `VCard` otherwise.
+impl From<vcard::Error> for Error {
+    fn from(e: vcard::Error) -> Self {
+        let kind = if e.is_limit() {
+            ErrorKind::LimitExceeded
+        } else {
+            ErrorKind::VCard
+        };
+        Error::new(kind, e.to_string())
+    }
+}
+
+/// `InvalidInput` for an edit this object cannot take (no series with the UID, no RRULE,
+/// nothing before the split), `ICalendar` for a value of the object that could not be read.
+impl From<icalendar::EditError> for Error {
+    fn from(e: icalendar::EditError) -> Self {
+        let kind = match e {
+            icalendar::EditError::Value(_) => ErrorKind::ICalendar,
+            _ => ErrorKind::InvalidInput,
+        };
+        Error::new(kind, e.to_string())
+    }
+}
 
 #[cfg(test)]
 mod tests {

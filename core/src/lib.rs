@@ -73,6 +73,8 @@
 //! - [`rfc4918`] (WebDAV: PROPFIND, PROPPATCH, multistatus), [`rfc4791`] (CalDAV), [`rfc6352`]
 //!   (CardDAV, extended MKCOL), [`rfc6578`] (sync-collection), [`xml`], [`href`].
 //! - [`ops`]: discovery (RFC 6764, RFC 5397), collections, objects, sync.
+//! - [`icalendar`], [`vcard`], [`contentline`]: the content formats, from the crate
+//!   `davkit-formats` (which has no DAV code and is usable alone), re-exported here.
 //! - [`Error`] with a stable [`ErrorKind`]; credentials never appear in `Debug` or messages.
 
 // The uniffi scaffolding of the plain data types (namespace `davkit_core`), only with the
@@ -82,7 +84,6 @@ uniffi::setup_scaffolding!("davkit_core");
 
 pub mod auth;
 pub mod client;
-pub mod contentline;
 pub mod error;
 mod exchange;
 #[cfg(feature = "reqwest")]
@@ -91,7 +92,6 @@ pub mod gcal_guide {}
 pub mod gcal;
 pub mod href;
 pub mod http;
-pub mod icalendar;
 pub mod limits;
 pub mod model;
 pub mod oauth;
@@ -121,8 +121,12 @@ pub mod rfc6352;
 pub mod rfc6578;
 pub mod rfc6638;
 pub mod session;
-pub mod vcard;
 pub mod xml;
+
+/// The content formats, from the crate `davkit-formats` (usable alone, without the DAV side):
+/// content lines, iCalendar and vCard, at the same paths as before they moved
+/// (`davkit::icalendar::Calendar`).
+pub use davkit_formats::{contentline, icalendar, vcard};
 
 pub use auth::Credentials;
 pub use client::{DavClient, NoTokenProvider, TokenProvider};

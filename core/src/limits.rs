@@ -26,6 +26,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::contentline::ParseLimits;
 use crate::error::{Error, ErrorKind};
 use crate::icalendar::ExpandOptions;
 
@@ -162,6 +163,16 @@ impl Limits {
             )));
         }
         Ok(())
+    }
+}
+
+/// The bound a parse of the formats takes from a client's limits, so
+/// `Calendar::parse_with_limits(text, &limits)` applies [`Limits::max_content_lines`].
+impl From<&Limits> for ParseLimits {
+    fn from(limits: &Limits) -> Self {
+        ParseLimits {
+            max_content_lines: limits.max_content_lines,
+        }
     }
 }
 

@@ -320,7 +320,10 @@ fn content_lines_per_object() {
     };
     assert!(Calendar::parse_with_limits(&calendar_of(2), &limits).is_ok());
     let e = Calendar::parse_with_limits(&calendar_of(3), &limits).unwrap_err();
-    assert_eq!(e.error_kind(), ErrorKind::LimitExceeded);
+    assert_eq!(
+        davkit::Error::from(e.clone()).kind(),
+        ErrorKind::LimitExceeded
+    );
     assert!(e.to_string().contains("Limits::max_content_lines"), "{e}");
     let card = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:A\r\nEMAIL:a@b\r\nEND:VCARD\r\n";
     let four = Limits {
@@ -328,7 +331,7 @@ fn content_lines_per_object() {
         ..Limits::default()
     };
     let e = davkit::vcard::VCard::parse_with_limits(card, &four).unwrap_err();
-    assert_eq!(e.error_kind(), ErrorKind::LimitExceeded);
+    assert_eq!(davkit::Error::from(e).kind(), ErrorKind::LimitExceeded);
 
     // a write that reads the object (Google CalDAV names events by UID) uses the session's limit
     let mut config = Config::new(

@@ -413,8 +413,8 @@ fn execute<P: TokenProvider>(
 /// each did, and the attendees, STATUS and SEQUENCE of the series afterwards.
 fn itip_apply(op: &Value) -> davkit::Result<Value> {
     use davkit::rfc5546::{Message, itip, status};
-    let mut stored = davkit::icalendar::Calendar::parse(str_field(op, "stored"))
-        .map_err(|e| davkit::Error::new(e.error_kind(), e.to_string()))?;
+    let mut stored =
+        davkit::icalendar::Calendar::parse(str_field(op, "stored")).map_err(davkit::Error::from)?;
     let me: Vec<String> = serde_json::from_value(op["my_addresses"].clone()).expect("me");
     let me: Vec<&str> = me.iter().map(String::as_str).collect();
     let mut applied = Vec::new();

@@ -382,7 +382,7 @@ impl Respond {
         let object = read_scheduled(reply)?;
         let limits = self.m.x.ctx().limits;
         let mut cal = Calendar::parse_with_limits(&object.data, &limits)
-            .map_err(|e| Error::new(e.error_kind(), e.to_string()).with_url(&object.url))?;
+            .map_err(|e| Error::from(e).with_url(&object.url))?;
         let me: Vec<&str> = self.me.iter().map(String::as_str).collect();
         let before = cal.clone();
         attendee::respond(&mut cal, &me, &self.answer, self.occurrence.as_ref())
@@ -612,8 +612,7 @@ fn invitation(
     me: &[&str],
     limits: &Limits,
 ) -> Result<Option<Invitation>> {
-    let cal = Calendar::parse_with_limits(&object.data, limits)
-        .map_err(|e| Error::new(e.error_kind(), e.to_string()))?;
+    let cal = Calendar::parse_with_limits(&object.data, limits).map_err(Error::from)?;
     let uid = crate::rfc5546::the_uid(&cal)?;
     let needs_action: Vec<Option<String>> = attendee::needs_action(&cal, me)
         .into_iter()

@@ -179,7 +179,7 @@ impl Session {
         }
         if profile.vcard3 && is_vcard(data) {
             let card = crate::vcard::VCard::parse_with_limits(data, &self.ctx.limits)
-                .map_err(|e| Error::new(e.error_kind(), e.to_string()))?;
+                .map_err(Error::from)?;
             if card.version() != Some(crate::vcard::Version::V3) {
                 return Ok(card.to_v3().to_vcf());
             }
@@ -476,8 +476,8 @@ fn checked_name(name: &str) -> Result<&str> {
 /// `{UID}.ics` for a calendar object (Google Calendar stores events under that name whatever
 /// the client asked for).
 pub(crate) fn uid_name(data: &str, limits: &crate::Limits) -> Result<String> {
-    let calendar = crate::icalendar::Calendar::parse_with_limits(data, limits)
-        .map_err(|e| Error::new(e.error_kind(), e.to_string()))?;
+    let calendar =
+        crate::icalendar::Calendar::parse_with_limits(data, limits).map_err(Error::from)?;
     let uid = calendar
         .objects()
         .find_map(|o| o.uid().map(|u| u.into_owned()))

@@ -80,8 +80,7 @@ pub fn respond(
                     "the event does not recur: answer it without an occurrence",
                 ));
             }
-            cal.override_occurrence(&uid, rid)
-                .map_err(|e| Error::new(e.error_kind(), e.to_string()))?;
+            cal.override_occurrence(&uid, rid).map_err(Error::from)?;
         }
         let mut o = cal
             .find_mut(&uid, Some(rid))

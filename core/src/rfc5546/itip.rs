@@ -105,8 +105,7 @@ impl Message {
     /// with an ORGANIZER (RFC 5546 §3.2: every method here requires it). Anything else is an
     /// [`ErrorKind::ICalendar`] error (or [`ErrorKind::LimitExceeded`] past the limits).
     pub fn parse_with_limits(text: &str, limits: &crate::Limits) -> Result<Message> {
-        let calendar = Calendar::parse_with_limits(text, limits)
-            .map_err(|e| Error::new(e.error_kind(), e.to_string()))?;
+        let calendar = Calendar::parse_with_limits(text, limits).map_err(Error::from)?;
         let method = calendar
             .method()
             .map(Method::parse)
@@ -368,9 +367,7 @@ fn apply_reply(stored: &mut Calendar, message: &Message, uid: &str) -> Result<Ap
                 outcome = Applied::Outdated;
                 continue;
             }
-            stored
-                .override_occurrence(uid, r)
-                .map_err(|e| Error::new(e.error_kind(), e.to_string()))?;
+            stored.override_occurrence(uid, r).map_err(Error::from)?;
         }
         let Some(mut target) = stored.find_mut(uid, rid.as_ref()) else {
             continue;
@@ -453,9 +450,7 @@ fn apply_cancel(stored: &mut Calendar, message: &Message, uid: &str) -> Result<A
                     continue;
                 }
                 if stored.find(uid, None).is_some() {
-                    stored
-                        .delete_occurrence(uid, &rid)
-                        .map_err(|e| Error::new(e.error_kind(), e.to_string()))?;
+                    stored.delete_occurrence(uid, &rid).map_err(Error::from)?;
                 } else if let Some(mut o) = stored.find_mut(uid, Some(&rid)) {
                     o.set_status(Some("CANCELLED"));
                 }

@@ -242,7 +242,7 @@ pub fn cancel_occurrence(
     let stamp = utc_stamp(dtstamp)?;
     let uid = the_uid(cal)?;
     cal.delete_occurrence(&uid, recurrence_id)
-        .map_err(|e| Error::new(e.error_kind(), e.to_string()))?;
+        .map_err(Error::from)?;
     if let Some(mut m) = cal.find_mut(&uid, None) {
         m.bump_sequence();
         m.component().set_property(Property::new("DTSTAMP", &stamp));

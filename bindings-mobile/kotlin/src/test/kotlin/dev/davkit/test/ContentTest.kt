@@ -1,8 +1,8 @@
 package dev.davkit.test
 
 import dev.davkit.DavException
-import dev.davkit.core.TimeKind
-import dev.davkit.core.VCardVersion
+import dev.davkit.formats.TimeKind
+import dev.davkit.formats.VCardVersion
 import dev.davkit.convertContact
 import dev.davkit.davkitVersion
 import dev.davkit.expandEvents

@@ -4,7 +4,7 @@ import dev.davkit.ContactEditor
 import dev.davkit.Credentials
 import dev.davkit.DavClient
 import dev.davkit.DavConfig
-import dev.davkit.core.AlarmAction
+import dev.davkit.formats.AlarmAction
 import dev.davkit.core.DavObject
 import dev.davkit.DavException
 import dev.davkit.EventEditor
@@ -16,9 +16,9 @@ import dev.davkit.HttpResponse
 import dev.davkit.HttpTransport
 import dev.davkit.OAuthClient
 import dev.davkit.Pkce
-import dev.davkit.core.StructuredName
-import dev.davkit.core.TypedValue
-import dev.davkit.core.VCardVersion
+import dev.davkit.formats.StructuredName
+import dev.davkit.formats.TypedValue
+import dev.davkit.formats.VCardVersion
 import dev.davkit.convertContact
 import dev.davkit.parseContact
 import kotlinx.coroutines.runBlocking

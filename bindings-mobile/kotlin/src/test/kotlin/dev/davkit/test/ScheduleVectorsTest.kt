@@ -17,7 +17,7 @@ import dev.davkit.scheduleUpdate
 import dev.davkit.core.Answer
 import dev.davkit.core.AttendeeStatus
 import dev.davkit.core.BusyPeriod
-import dev.davkit.core.CalAddress
+import dev.davkit.formats.CalAddress
 import dev.davkit.core.Discovery
 import dev.davkit.core.FbType
 import dev.davkit.core.FreeBusy

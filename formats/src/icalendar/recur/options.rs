@@ -12,21 +12,18 @@ use super::super::value::{CalDateTime, ValueError};
 // ---------------------------------------------------------------------------------------------
 // expansion of a calendar
 
-/// The default of [`ExpandOptions::max_instances`] and
-/// [`Limits::max_instances`](crate::Limits::max_instances).
+/// The default of [`ExpandOptions::max_instances`] (and of davkit's `Limits::max_instances`).
 pub const MAX_INSTANCES: usize = 10_000;
 
-/// The default of [`ExpandOptions::max_iterations`] and
-/// [`Limits::max_iterations`](crate::Limits::max_iterations).
+/// The default of [`ExpandOptions::max_iterations`] (and of davkit's `Limits::max_iterations`).
 pub const MAX_ITERATIONS: usize = 1_000_000;
 
-/// The default of [`ExpandOptions::max_total_iterations`] and
-/// [`Limits::max_total_iterations`](crate::Limits::max_total_iterations).
+/// The default of [`ExpandOptions::max_total_iterations`] (and of davkit's
+/// `Limits::max_total_iterations`).
 pub const MAX_TOTAL_ITERATIONS: usize = 10_000_000;
 
 /// Options for [`Calendar::expand`](crate::icalendar::Calendar::expand).
-/// [`Limits::expand_options`](crate::Limits::expand_options) makes them from a client's configured
-/// budgets.
+/// davkit's `Limits::expand_options` makes them from a client's configured budgets.
 ///
 /// The budgets bound the work of one call whatever the input: memory stays proportional to the
 /// input plus `max_instances`, and time to the input plus `max_total_iterations`. A budget that

@@ -37,24 +37,6 @@ impl fmt::Display for EditError {
 
 impl std::error::Error for EditError {}
 
-impl EditError {
-    /// The kind every binding reports: `InvalidInput` for an edit this object cannot take (no
-    /// series with the UID, no RRULE, nothing before the split), `ICalendar` for a value of the
-    /// object that could not be read.
-    pub fn error_kind(&self) -> crate::ErrorKind {
-        match self {
-            EditError::Value(_) => crate::ErrorKind::ICalendar,
-            _ => crate::ErrorKind::InvalidInput,
-        }
-    }
-}
-
-impl From<EditError> for crate::Error {
-    fn from(e: EditError) -> Self {
-        crate::Error::new(e.error_kind(), e.to_string())
-    }
-}
-
 impl From<ValueError> for EditError {
     fn from(e: ValueError) -> Self {
         EditError::Value(e)

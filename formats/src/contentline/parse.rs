@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::component::Component;
 use super::error::{
-    MAX_DEPTH, MAX_LINES, MAX_REPAIRS, ParseError, ParseErrorKind, err, reported_name,
+    MAX_DEPTH, MAX_LINES, MAX_REPAIRS, ParseError, ParseErrorKind, ParseLimits, err, reported_name,
 };
 use super::fold::unfold_bytes;
 use super::property::{Property, lex};
@@ -34,14 +34,14 @@ pub fn parse_lenient(input: &str) -> Result<(Vec<Component>, Vec<ParseError>), P
     parser.finish()
 }
 
-/// [`parse`] with at most [`Limits::max_content_lines`](crate::Limits::max_content_lines)
-/// content lines; more is a [`ParseErrorKind::TooManyLines`] error.
+/// [`parse`] with at most [`ParseLimits::max_content_lines`] content lines; more is a
+/// [`ParseErrorKind::TooManyLines`] error.
 pub fn parse_with_limits(
     input: &str,
-    limits: &crate::Limits,
+    limits: impl Into<ParseLimits>,
 ) -> Result<Vec<Component>, ParseError> {
     let mut parser = Parser {
-        max_lines: limits.max_content_lines,
+        max_lines: limits.into().max_content_lines,
         ..Parser::default()
     };
     parse_into(input, &mut parser)?;
@@ -162,7 +162,7 @@ pub(crate) struct Parser {
     /// At most [`MAX_REPAIRS`]; the rest are counted in `omitted`.
     repairs: Vec<ParseError>,
     omitted: usize,
-    /// [`MAX_LINES`], or the configured `Limits::max_content_lines`.
+    /// [`MAX_LINES`], or the configured [`ParseLimits::max_content_lines`].
     max_lines: usize,
     /// Content lines read so far.
     lines: usize,

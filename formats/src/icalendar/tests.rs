@@ -639,13 +639,12 @@ fn parse_summaries_is_parse_then_summaries() {
         assert!(Calendar::parse_summaries(bad).is_err());
         same_summaries(bad);
     }
-    let limits = crate::Limits {
+    let limits = crate::contentline::ParseLimits {
         max_content_lines: 5,
-        ..crate::Limits::default()
     };
     assert_eq!(
-        Calendar::parse_summaries_with_limits(&late, &limits).map(|s| s.len()),
-        Calendar::parse_with_limits(&late, &limits).map(|c| c.summaries().len())
+        Calendar::parse_summaries_with_limits(&late, limits).map(|s| s.len()),
+        Calendar::parse_with_limits(&late, limits).map(|c| c.summaries().len())
     );
 }
 

@@ -7,7 +7,7 @@
 //! 75 octets without splitting a UTF-8 character, so `parse -> serialise -> parse` is identical.
 //!
 //! ```
-//! use davkit::contentline::{parse, Property};
+//! use davkit_formats::contentline::{parse, Property};
 //!
 //! let text = "BEGIN:VCALENDAR\nX-FOO;X-P=\"a:b\":v\r\nBEGIN:VEVENT\nSUMMARY:Lun\r\n ch\nEND:VEVENT\nEND:VCALENDAR\n";
 //! let comps = parse(text).unwrap();
@@ -26,7 +26,9 @@ mod property;
 mod text;
 
 pub use component::{Component, serialize};
-pub use error::{MAX_DEPTH, MAX_LINES, MAX_REPAIRS, MAX_REPORTED_NAME, ParseError, ParseErrorKind};
+pub use error::{
+    MAX_DEPTH, MAX_LINES, MAX_REPAIRS, MAX_REPORTED_NAME, ParseError, ParseErrorKind, ParseLimits,
+};
 pub use fold::{FOLD_OCTETS, fold_into, unfold_bytes};
 pub use params::Param;
 pub(crate) use parse::{Cursor, Parser};

@@ -7,7 +7,7 @@
 //! Reading, expanding and editing an event:
 //!
 //! ```
-//! use davkit::icalendar::{Calendar, CalDateTime, ExpandOptions};
+//! use davkit_formats::icalendar::{Calendar, CalDateTime, ExpandOptions};
 //! use jiff::Timestamp;
 //!
 //! let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//example//EN\r\n\
@@ -95,14 +95,10 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 impl Error {
-    /// The core [`ErrorKind`](crate::ErrorKind) for this error:
-    /// [`LimitExceeded`](crate::ErrorKind::LimitExceeded) for more content lines than the
-    /// limit, [`ICalendar`](crate::ErrorKind::ICalendar) otherwise.
-    pub fn error_kind(&self) -> crate::ErrorKind {
-        match self {
-            Error::Parse(e) if e.is_limit() => crate::ErrorKind::LimitExceeded,
-            _ => crate::ErrorKind::ICalendar,
-        }
+    /// Whether the text passed a size limit (more content lines than the limit, or more than
+    /// 4 GiB: [`ParseError::is_limit`]) rather than being malformed.
+    pub fn is_limit(&self) -> bool {
+        matches!(self, Error::Parse(e) if e.is_limit())
     }
 }
 
@@ -179,9 +175,12 @@ impl Calendar {
     }
 
     /// [`Calendar::parse`] with at most
-    /// [`Limits::max_content_lines`](crate::Limits::max_content_lines) content lines (a
-    /// [`TooManyLines`](contentline::ParseErrorKind::TooManyLines) error past it).
-    pub fn parse_with_limits(text: &str, limits: &crate::Limits) -> Result<Calendar, Error> {
+    /// [`ParseLimits::max_content_lines`](contentline::ParseLimits::max_content_lines) content
+    /// lines (a [`TooManyLines`](contentline::ParseErrorKind::TooManyLines) error past it).
+    pub fn parse_with_limits(
+        text: &str,
+        limits: impl Into<contentline::ParseLimits>,
+    ) -> Result<Calendar, Error> {
         Self::from_components(contentline::parse_with_limits(text, limits)?)
     }
 
@@ -388,15 +387,17 @@ impl Calendar {
     /// the errors are the same as parsing first; a calendar whose VTIMEZONEs come after its
     /// first event is read twice (once for the zones).
     pub fn parse_summaries(text: &str) -> Result<Summaries, Error> {
-        Self::parse_summaries_with_limits(text, &crate::Limits::default())
+        Self::parse_summaries_with_limits(text, contentline::ParseLimits::default())
     }
 
     /// [`Calendar::parse_summaries`] with at most
-    /// [`Limits::max_content_lines`](crate::Limits::max_content_lines) content lines.
+    /// [`ParseLimits::max_content_lines`](contentline::ParseLimits::max_content_lines) content
+    /// lines.
     pub fn parse_summaries_with_limits(
         text: &str,
-        limits: &crate::Limits,
+        limits: impl Into<contentline::ParseLimits>,
     ) -> Result<Summaries, Error> {
+        let limits = limits.into();
         match summary_pass(text, limits, None)? {
             Pass::Done(out) => Ok(out),
             Pass::LateZones(zones) => match summary_pass(text, limits, Some(zones))? {
@@ -422,7 +423,7 @@ enum Pass {
 /// (every VTIMEZONE of the calendar), the calendar's own are skipped.
 fn summary_pass(
     text: &str,
-    limits: &crate::Limits,
+    limits: contentline::ParseLimits,
     zones: Option<Component>,
 ) -> Result<Pass, Error> {
     let mut parser = contentline::Parser::streaming(limits.max_content_lines);

@@ -10,9 +10,28 @@ pub const MAX_DEPTH: usize = 64;
 /// [`ParseErrorKind::TooManyLines`] error, in [`parse_lenient`](super::parse_lenient) too. Each
 /// property costs 24 bytes beside its text (a [`Property`](super::Property) is a shared pointer
 /// and four offsets), so this bounds what a file of tiny lines can make the parser hold.
-/// The default of [`Limits::max_content_lines`](crate::Limits::max_content_lines), which
+/// The default of [`ParseLimits::max_content_lines`], which
 /// [`parse_with_limits`](super::parse_with_limits) applies.
 pub const MAX_LINES: usize = 2_000_000;
+
+/// The bounds of one parse that a caller can set: [`parse_with_limits`](super::parse_with_limits),
+/// [`Calendar::parse_with_limits`](crate::icalendar::Calendar::parse_with_limits) and
+/// [`VCard::parse_with_limits`](crate::vcard::VCard::parse_with_limits) take anything that
+/// converts into it (davkit's `Limits` does, so a configured client's bound applies).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ParseLimits {
+    /// Most content lines (after unfolding) one parse accepts. Default [`MAX_LINES`]. Hit: a
+    /// [`ParseErrorKind::TooManyLines`] error.
+    pub max_content_lines: usize,
+}
+
+impl Default for ParseLimits {
+    fn default() -> Self {
+        ParseLimits {
+            max_content_lines: MAX_LINES,
+        }
+    }
+}
 
 /// Most repairs [`parse_lenient`](super::parse_lenient) lists one by one; any more are counted in
 /// one final [`ParseErrorKind::RepairsOmitted`], so the report stays small whatever the input.
@@ -55,8 +74,7 @@ pub enum ParseErrorKind {
     /// An input that unfolds to more than 4 GiB.
     TooLarge,
     /// More content lines than the limit ([`MAX_LINES`], or
-    /// [`Limits::max_content_lines`](crate::Limits::max_content_lines) in
-    /// [`parse_with_limits`](super::parse_with_limits)).
+    /// [`ParseLimits::max_content_lines`] in [`parse_with_limits`](super::parse_with_limits)).
     TooManyLines,
     /// The bytes are not UTF-8, even after unfolding.
     InvalidUtf8,

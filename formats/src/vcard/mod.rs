@@ -10,7 +10,7 @@
 //! group is looked up in a map built once per call.
 //!
 //! ```
-//! use davkit::vcard::VCard;
+//! use davkit_formats::vcard::VCard;
 //!
 //! let text = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann Example\r\nN:Example;Ann;;;\r\n\
 //! TEL;TYPE=CELL,PREF:+1 555 0100\r\nBDAY:--04-15\r\n\
@@ -24,7 +24,7 @@
 //! assert!(out.contains("TEL;TYPE=cell;PREF=1:+1 555 0100\r\n"));
 //! assert!(out.contains("PHOTO:data:image/jpeg;base64,/9j/4AAQ\r\n"));
 //! assert!(out.contains("BDAY:--0415\r\n"));
-//! # Ok::<(), davkit::vcard::Error>(())
+//! # Ok::<(), davkit_formats::vcard::Error>(())
 //! ```
 
 mod convert;
@@ -63,14 +63,10 @@ impl fmt::Display for Error {
 }
 
 impl Error {
-    /// The core [`ErrorKind`](crate::ErrorKind) for this error:
-    /// [`LimitExceeded`](crate::ErrorKind::LimitExceeded) for more content lines than the
-    /// limit, [`VCard`](crate::ErrorKind::VCard) otherwise.
-    pub fn error_kind(&self) -> crate::ErrorKind {
-        match self {
-            Error::Parse(e) if e.is_limit() => crate::ErrorKind::LimitExceeded,
-            _ => crate::ErrorKind::VCard,
-        }
+    /// Whether the text passed a size limit (more content lines than the limit, or more than
+    /// 4 GiB: [`ParseError::is_limit`]) rather than being malformed.
+    pub fn is_limit(&self) -> bool {
+        matches!(self, Error::Parse(e) if e.is_limit())
     }
 }
 
@@ -112,9 +108,12 @@ impl VCard {
     }
 
     /// [`VCard::parse`] with at most
-    /// [`Limits::max_content_lines`](crate::Limits::max_content_lines) content lines (a
-    /// [`TooManyLines`](contentline::ParseErrorKind::TooManyLines) error past it).
-    pub fn parse_with_limits(text: &str, limits: &crate::Limits) -> Result<VCard, Error> {
+    /// [`ParseLimits::max_content_lines`](contentline::ParseLimits::max_content_lines) content
+    /// lines (a [`TooManyLines`](contentline::ParseErrorKind::TooManyLines) error past it).
+    pub fn parse_with_limits(
+        text: &str,
+        limits: impl Into<contentline::ParseLimits>,
+    ) -> Result<VCard, Error> {
         contentline::parse_with_limits(text, limits)?
             .into_iter()
             .find(|c| c.is("VCARD"))
