@@ -1,12 +1,11 @@
 //! Parsed content: the core's iCalendar summaries and recurrence expansion, and its vCard
-//! summaries and 3.0 <-> 4.0 conversion. The summaries are the core's records (uniffi derives in
-//! the core: `EventSummary`, `TimeSummary`, `CalAddress`, `ContactSummary`, `StructuredName`,
+//! summaries and 3.0 <-> 4.0 conversion. The summaries are the formats' records (uniffi derives in
+//! davkit-formats: `EventSummary`, `TimeSummary`, `CalAddress`, `ContactSummary`, `StructuredName`,
 //! `TypedValue`, `PostalAddress`, `VCardVersion`); [`Occurrence`] and [`Expansion`] are shaped
 //! here on purpose (instants as `SystemTime`, the component's summary and location joined in).
 
 use std::time::SystemTime;
 
-use davkit::ErrorKind;
 use davkit::icalendar::{self, CalObject, Calendar, ExpandOptions};
 use davkit::vcard::{self, VCard};
 
@@ -100,10 +99,9 @@ pub fn expand_events(
     if let Some(n) = max_instances {
         opts.max_instances = n as usize;
     }
-    let expansion = cal.expand(window, &opts).map_err(|e| match e {
-        icalendar::ExpandError::InvalidWindow => DavError::invalid_input(e.to_string()),
-        other => DavError::of_kind(ErrorKind::ICalendar, other.to_string()),
-    })?;
+    let expansion = cal
+        .expand(window, &opts)
+        .map_err(|e| DavError::from(davkit::Error::from(e)))?;
     let components = cal.component().components();
     let occurrences = expansion
         .occurrences

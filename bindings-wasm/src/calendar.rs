@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use davkit::icalendar::{
-    CalObject, Calendar, EventSummary, ExpandError, ExpandOptions, OccurrenceSummary, TzPolicy,
+    CalObject, Calendar, EventSummary, ExpandOptions, OccurrenceSummary, TzPolicy,
 };
 use davkit::vcard::VCard;
 use davkit::{Error, ErrorKind};
@@ -89,12 +89,7 @@ pub fn expand(text: &str, options: JsValue) -> Result<JsValue, JsValue> {
     let cal = Calendar::parse(text).map_err(|e| convert::error(&Error::from(e)))?;
     let expansion = cal
         .expand(window, &opts)
-        // As bindings-mobile maps it: a window ending before its start is the caller's input,
-        // a malformed value of the calendar an iCalendar error.
-        .map_err(|e| match e {
-            ExpandError::InvalidWindow => fail(ErrorKind::InvalidInput, e.to_string()),
-            other => fail(ErrorKind::ICalendar, other.to_string()),
-        })?;
+        .map_err(|e| convert::error(&Error::from(e)))?;
     #[derive(Serialize)]
     struct OccurrenceOut<'a> {
         #[serde(flatten)]

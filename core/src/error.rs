@@ -358,9 +358,53 @@ impl From<icalendar::EditError> for Error {
     }
 }
 
+/// `InvalidInput` for a window that ends before it starts (the caller's input), `ICalendar` for
+/// a value of the calendar the expansion could not read.
+impl From<icalendar::ExpandError> for Error {
+    fn from(e: icalendar::ExpandError) -> Self {
+        let kind = match e {
+            icalendar::ExpandError::InvalidWindow => ErrorKind::InvalidInput,
+            _ => ErrorKind::ICalendar,
+        };
+        Error::new(kind, e.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expansion_errors_have_one_kind() {
+        let cal = icalendar::Calendar::parse(
+            "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART:20260105T090000Z\r\n\
+             RRULE:FREQ=WEEKLY;COUNT=2\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        )
+        .unwrap();
+        let (jan, feb) = (
+            "2026-01-01T00:00:00Z".parse().unwrap(),
+            "2026-02-01T00:00:00Z".parse().unwrap(),
+        );
+        let options = icalendar::ExpandOptions::default();
+        assert_eq!(
+            cal.expand((jan, feb), &options).unwrap().occurrences.len(),
+            2
+        );
+        let backwards = Error::from(cal.expand((feb, jan), &options).unwrap_err());
+        assert_eq!(backwards.kind(), ErrorKind::InvalidInput);
+        assert!(backwards.message().contains("window"), "{backwards}");
+
+        // A value the expansion could not read (today such a series is skipped with a warning
+        // instead; the conversion is the same whichever way the formats report it).
+        let dtend = icalendar::ValueError {
+            property: "DTEND".into(),
+            value: "not-a-time".into(),
+            reason: "not a date or date-time",
+        };
+        let unreadable = Error::from(icalendar::ExpandError::Value(dtend));
+        assert_eq!(unreadable.kind(), ErrorKind::ICalendar);
+        assert!(unreadable.message().contains("DTEND"), "{unreadable}");
+    }
 
     #[test]
     fn classifies_statuses() {
