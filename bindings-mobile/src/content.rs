@@ -159,15 +159,11 @@ pub fn convert_contact(vcf: String, version: VCardVersion) -> Result<String, Dav
     Ok(to_version(&card, version)?.to_vcf())
 }
 
-/// The card converted to a version davkit writes (3.0 or 4.0).
+/// The card converted to a version davkit writes (3.0 or 4.0); 2.1 is the core's
+/// `InvalidInput` (read, never written).
 pub(crate) fn to_version(card: &VCard, version: VCardVersion) -> Result<VCard, DavError> {
-    match version {
-        VCardVersion::V3 => Ok(card.to_v3()),
-        VCardVersion::V4 => Ok(card.to_v4()),
-        VCardVersion::V2_1 => Err(DavError::invalid_input(
-            "vCard 2.1 is read but never written: convert to V3 or V4",
-        )),
-    }
+    card.to_version(version)
+        .map_err(|e| DavError::from(davkit::Error::from(e)))
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 use davkit::icalendar::{
     self, AlarmAction, CalAddress, CalDateTime, CalObjectMut, Calendar, Duration, NewAlarm,
 };
-use davkit::vcard::{self, PartialDate, StructuredName, TypedValue, VCard};
+use davkit::vcard::{self, PartialDate, StructuredName, TypedValue, VCard, Version};
 use davkit::{Error, ErrorKind};
 use wasm_bindgen::prelude::*;
 
@@ -336,16 +336,21 @@ impl EventEditor {
     }
 }
 
-/// The card in a version davkit writes: `3.0` or `4.0` (also `V3`, `V4` as summaries name
-/// them); 2.1 is read but never written.
+/// The card in `version` (`3.0` or `4.0`, also `V3`, `V4` as summaries name them): the core's
+/// conversion, which refuses 2.1 (read, never written) with `InvalidInput`.
 fn to_version(card: &VCard, version: &str) -> Result<VCard, JsValue> {
-    match version {
-        "3.0" | "V3" => Ok(card.to_v3()),
-        "4.0" | "V4" => Ok(card.to_v4()),
-        other => Err(invalid(format!(
-            "vCard version `{other}`: davkit writes 3.0 or 4.0 (2.1 is read, never written)"
-        ))),
-    }
+    let version = match version {
+        "2.1" | "V2_1" => Version::V2_1,
+        "3.0" | "V3" => Version::V3,
+        "4.0" | "V4" => Version::V4,
+        other => {
+            return Err(invalid(format!(
+                "vCard version `{other}`: davkit writes 3.0 or 4.0"
+            )));
+        }
+    };
+    card.to_version(version)
+        .map_err(|e| convert::error(&Error::from(e)))
 }
 
 /// `convertContact(text, version)`: the vCard converted to `3.0` or `4.0`.

@@ -358,6 +358,14 @@ impl From<icalendar::EditError> for Error {
     }
 }
 
+/// `InvalidInput`: a conversion to a vCard version davkit never writes (2.1) is the caller's
+/// request, not the card's fault.
+impl From<vcard::UnwrittenVersion> for Error {
+    fn from(e: vcard::UnwrittenVersion) -> Self {
+        Error::new(ErrorKind::InvalidInput, e.to_string())
+    }
+}
+
 /// `InvalidInput` for a window that ends before it starts (the caller's input), `ICalendar` for
 /// a value of the calendar the expansion could not read.
 impl From<icalendar::ExpandError> for Error {
@@ -373,6 +381,15 @@ impl From<icalendar::ExpandError> for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_vcard_version_never_written_is_invalid_input() {
+        let card =
+            vcard::VCard::parse("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\r\nEND:VCARD\r\n").unwrap();
+        let e = Error::from(card.to_version(vcard::Version::V2_1).unwrap_err());
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert!(e.message().contains("2.1"), "{e}");
+    }
 
     #[test]
     fn expansion_errors_have_one_kind() {

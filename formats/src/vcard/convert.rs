@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use super::{PartialDate, Photo, VCard, Version, b64_encode, media_type_from_3};
+use super::{PartialDate, Photo, UnwrittenVersion, VCard, Version, b64_encode, media_type_from_3};
 use crate::contentline::{Component, Property};
 
 /// Types that 3.0 uses and 4.0 dropped, per property.
@@ -226,6 +226,17 @@ impl VCard {
             comp.push_component(c.clone());
         }
         comp
+    }
+
+    /// The card converted to `version`, a version davkit writes: [`VCard::to_v3`] or
+    /// [`VCard::to_v4`]. vCard 2.1 is read, never written: asking for it is an
+    /// [`UnwrittenVersion`] error (the one rule every binding's conversion goes through).
+    pub fn to_version(&self, version: Version) -> Result<VCard, UnwrittenVersion> {
+        match version {
+            Version::V3 => Ok(self.to_v3()),
+            Version::V4 => Ok(self.to_v4()),
+            Version::V2_1 => Err(UnwrittenVersion(version)),
+        }
     }
 
     /// A vCard 4.0 copy: PHOTO/LOGO/SOUND inline data become `data:` URIs, `TYPE=PREF` becomes

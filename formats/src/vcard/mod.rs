@@ -78,6 +78,27 @@ impl From<ParseError> for Error {
     }
 }
 
+/// A version davkit reads but never writes (2.1), asked of [`VCard::to_version`]: convert to
+/// 3.0 or 4.0, what servers accept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnwrittenVersion(pub Version);
+
+impl fmt::Display for UnwrittenVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self.0 {
+            Version::V2_1 => "2.1",
+            Version::V3 => "3.0",
+            Version::V4 => "4.0",
+        };
+        write!(
+            f,
+            "vCard {name} is read but never written: convert to 3.0 or 4.0"
+        )
+    }
+}
+
+impl std::error::Error for UnwrittenVersion {}
+
 /// The VERSION of a card.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]

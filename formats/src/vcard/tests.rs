@@ -333,3 +333,25 @@ fn many_groups_labels_and_types_are_read_in_one_pass() {
     assert_eq!(line.params().count(), 1);
     assert_eq!(v4.to_v3().tels().len(), 5001);
 }
+
+#[test]
+fn v2_1_is_read_never_written() {
+    let old = VCard::parse("BEGIN:VCARD\r\nVERSION:2.1\r\nN:Ex;Ann\r\nFN:Ann Ex\r\nEND:VCARD\r\n")
+        .unwrap();
+    assert_eq!(old.version(), Some(Version::V2_1));
+    let v3 = old.to_version(Version::V3).unwrap();
+    assert_eq!(v3, old.to_v3());
+    assert_eq!(v3.version(), Some(Version::V3));
+    let v4 = old.to_version(Version::V4).unwrap();
+    assert_eq!(v4, old.to_v4());
+    assert_eq!(v4.version(), Some(Version::V4));
+    assert_eq!(v4.full_name().as_deref(), Some("Ann Ex"));
+    for card in [&old, &v3, &v4] {
+        let e = card.to_version(Version::V2_1).unwrap_err();
+        assert_eq!(e, UnwrittenVersion(Version::V2_1));
+        assert_eq!(
+            e.to_string(),
+            "vCard 2.1 is read but never written: convert to 3.0 or 4.0"
+        );
+    }
+}
