@@ -162,8 +162,8 @@ function lazyViews(result, client) {
   const list = Array.isArray(result) ? result : result?.changes ?? result?.objects ?? (result ? [result] : []);
   for (const obj of list) {
     if (!obj || typeof obj.data !== 'string') continue;
-    const head = obj.data.replace(/^\uFEFF/, '').trimStart().slice(0, 15).toUpperCase();
-    const field = head.startsWith('BEGIN:VCALENDAR') ? 'events' : head.startsWith('BEGIN:VCARD') ? 'contact' : null;
+    // The core decides by the data's first line (`Format::sniff`), reading only its head.
+    const field = wasm.viewKind(obj.data);
     if (!field || field in obj) continue;
     let view;
     const read = () => (view ??= client.parseView(obj.data));

@@ -20,6 +20,7 @@
 mod component;
 mod error;
 mod fold;
+mod format;
 mod params;
 mod parse;
 mod property;
@@ -30,6 +31,7 @@ pub use error::{
     MAX_DEPTH, MAX_LINES, MAX_REPAIRS, MAX_REPORTED_NAME, ParseError, ParseErrorKind, ParseLimits,
 };
 pub use fold::{FOLD_OCTETS, fold_into, unfold_bytes};
+pub use format::Format;
 pub use params::Param;
 pub(crate) use parse::{Cursor, Parser};
 pub use parse::{parse, parse_bytes, parse_bytes_lenient, parse_lenient, parse_with_limits};
