@@ -8,7 +8,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use davkit::icalendar::{
-    AlarmAction, AlarmSummary, CalAddress, CalDateTime, CalObjectMut, Calendar, Duration, NewAlarm,
+    AlarmAction, AlarmSummary, CalAddress, CalDateTime, CalObjectMut, Calendar, NewAlarm,
 };
 use davkit::vcard::{PartialDate, VCard};
 
@@ -276,17 +276,8 @@ impl EventEditor {
         related_to_end: bool,
         description: Option<String>,
     ) -> Result<(), DavError> {
-        let trigger = Duration::parse(&trigger).ok_or_else(|| {
-            DavError::invalid_input(format!(
-                "alarm trigger `{trigger}` is not an RFC 5545 duration (like -PT15M)"
-            ))
-        })?;
-        let alarm = NewAlarm {
-            action,
-            trigger,
-            related_to_end,
-            description,
-        };
+        let alarm = NewAlarm::from_text(action, &trigger, related_to_end, description)
+            .map_err(davkit::Error::from)?;
         self.edit(&target, |o| o.add_alarm(&alarm))
     }
 

@@ -9,7 +9,7 @@
 //! (ISO or iCalendar text, as summaries print it) with the zone of that local time.
 
 use davkit::icalendar::{
-    self, AlarmAction, CalAddress, CalDateTime, CalObjectMut, Calendar, Duration, NewAlarm,
+    self, AlarmAction, CalAddress, CalDateTime, CalObjectMut, Calendar, NewAlarm,
 };
 use davkit::vcard::{self, PartialDate, StructuredName, TypedValue, VCard, Version};
 use davkit::{Error, ErrorKind};
@@ -278,17 +278,8 @@ impl EventEditor {
                 )));
             }
         };
-        let trigger = Duration::parse(trigger).ok_or_else(|| {
-            invalid(format!(
-                "alarm trigger `{trigger}` is not an RFC 5545 duration (like -PT15M)"
-            ))
-        })?;
-        let alarm = NewAlarm {
-            action,
-            trigger,
-            related_to_end,
-            description,
-        };
+        let alarm = NewAlarm::from_text(action, trigger, related_to_end, description)
+            .map_err(|e| convert::error(&Error::from(e)))?;
         self.edit(uid, recurrence_id, tzid, |o| o.add_alarm(&alarm))
     }
 

@@ -366,6 +366,13 @@ impl From<vcard::UnwrittenVersion> for Error {
     }
 }
 
+/// `InvalidInput`: an alarm trigger that is not an RFC 5545 duration is the caller's text.
+impl From<icalendar::InvalidTrigger> for Error {
+    fn from(e: icalendar::InvalidTrigger) -> Self {
+        Error::new(ErrorKind::InvalidInput, e.to_string())
+    }
+}
+
 /// `InvalidInput` for a window that ends before it starts (the caller's input), `ICalendar` for
 /// a value of the calendar the expansion could not read.
 impl From<icalendar::ExpandError> for Error {
@@ -389,6 +396,15 @@ mod tests {
         let e = Error::from(card.to_version(vcard::Version::V2_1).unwrap_err());
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
         assert!(e.message().contains("2.1"), "{e}");
+    }
+
+    #[test]
+    fn an_alarm_trigger_not_a_duration_is_invalid_input() {
+        let action = icalendar::AlarmAction::Display;
+        let e = icalendar::NewAlarm::from_text(action, "in 15 minutes", false, None).unwrap_err();
+        let e = Error::from(e);
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert!(e.message().contains("in 15 minutes"), "{e}");
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! or a to-do. Reading goes through [`AlarmRef`](super::AlarmRef); writing builds the VALARM
 //! from typed values only, so no text reaches the object unescaped.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 use super::value::Duration;
@@ -74,6 +76,60 @@ pub struct NewAlarm {
     pub description: Option<String>,
 }
 
+impl NewAlarm {
+    /// An alarm from a trigger written as text: an RFC 5545 duration (`-PT15M`: 15 minutes
+    /// before, `PT0S`: at the time itself), relative to the start, or to the end with
+    /// `related_to_end`. The one check every binding's "add an alarm" goes through; anything
+    /// else is an [`InvalidTrigger`] (the core's `InvalidInput`).
+    pub fn from_text(
+        action: AlarmAction,
+        trigger: &str,
+        related_to_end: bool,
+        description: Option<String>,
+    ) -> Result<NewAlarm, InvalidTrigger> {
+        let trigger = Duration::parse(trigger).ok_or_else(|| InvalidTrigger::new(trigger))?;
+        Ok(NewAlarm {
+            action,
+            trigger,
+            related_to_end,
+            description,
+        })
+    }
+}
+
+/// A trigger text that is not an RFC 5545 duration, from [`NewAlarm::from_text`]. It keeps
+/// at most the first [`InvalidTrigger::SHOWN`] characters of the text, so the error stays
+/// small whatever the caller passed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidTrigger {
+    shown: String,
+}
+
+impl InvalidTrigger {
+    /// How many characters of the refused text the error keeps.
+    pub const SHOWN: usize = 64;
+
+    fn new(text: &str) -> InvalidTrigger {
+        let mut shown: String = text.chars().take(Self::SHOWN).collect();
+        if shown.len() < text.len() {
+            shown.push_str("...");
+        }
+        InvalidTrigger { shown }
+    }
+}
+
+impl fmt::Display for InvalidTrigger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "alarm trigger `{}` is not an RFC 5545 duration (like -PT15M)",
+            self.shown
+        )
+    }
+}
+
+impl std::error::Error for InvalidTrigger {}
+
 impl CalObjectMut<'_> {
     /// Adds a VALARM after the existing ones.
     pub fn add_alarm(&mut self, alarm: &NewAlarm) {
@@ -119,6 +175,29 @@ mod tests {
     fn alarms(cal: &Calendar) -> Vec<AlarmSummary> {
         let event = cal.find("a1", None).expect("the event");
         event.alarms().map(|a| a.to_summary()).collect()
+    }
+
+    #[test]
+    fn a_trigger_is_read_from_text_or_refused() {
+        let alarm = NewAlarm::from_text(AlarmAction::Display, "-PT15M", true, None).unwrap();
+        assert_eq!(alarm.trigger, Duration::parse("-PT15M").unwrap());
+        assert_eq!(alarm.trigger.exact_seconds(), -900);
+        assert!(alarm.related_to_end);
+        assert_eq!(alarm.action, AlarmAction::Display);
+
+        for bad in ["", "15 minutes", "PT", "-PT15", "20250310T100000Z"] {
+            let e = NewAlarm::from_text(AlarmAction::Audio, bad, false, None).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("alarm trigger `{bad}` is not an RFC 5545 duration (like -PT15M)")
+            );
+        }
+
+        // A long text is cut in the error, on a character boundary.
+        let long = "\u{e9}".repeat(10_000);
+        let e = NewAlarm::from_text(AlarmAction::Display, &long, false, None).unwrap_err();
+        let shown = "\u{e9}".repeat(InvalidTrigger::SHOWN) + "...";
+        assert!(e.to_string().contains(&format!("`{shown}`")), "{e}");
     }
 
     #[test]

@@ -58,7 +58,7 @@ mod value;
 use std::borrow::Cow;
 use std::fmt;
 
-pub use alarm::{AlarmAction, AlarmSummary, NewAlarm};
+pub use alarm::{AlarmAction, AlarmSummary, InvalidTrigger, NewAlarm};
 pub use edit::EditError;
 pub use object::CalObject;
 pub use object_mut::CalObjectMut;
