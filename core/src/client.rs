@@ -1,6 +1,6 @@
-//! [`DavClient`]: the async API, each method one [`drive`] of a core operation over a
-//! [`Transport`], with rate-limit retries and token refresh around it. Bindings wrap this; it
-//! has no runtime of its own.
+//! [`DavClient`]: the async API, each method one [`drive`](crate::drive) of a core operation
+//! over a [`Transport`], with rate-limit retries and token refresh around it. Bindings wrap
+//! this; it has no runtime of its own.
 
 use std::future::Future;
 use std::sync::Mutex;
@@ -10,7 +10,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::model::{
     Collection, CollectionKind, DavObject, Discovery, SyncResult, SyncState, WriteResult,
 };
-use crate::op::{Operation, Transport, drive};
+use crate::op::{Operation, Transport, drive_send};
 use crate::ops::collections::CollectionProps;
 use crate::ops::discover::Service;
 use crate::ops::objects::MultigetResult;
@@ -104,10 +104,14 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
         &self.transport
     }
 
-    /// Runs the operation `build` makes, with token refresh and rate-limit retries.
+    /// Runs the operation `build` makes, with token refresh and rate-limit retries. The
+    /// operation and its output must be `Send` (every core operation is): the loop that drives
+    /// it is shared by all operations behind a `dyn Operation + Send`, so that the client's
+    /// futures stay `Send` for hosts that need it.
     pub async fn run<O, F>(&self, build: F) -> Result<O::Output>
     where
-        O: Operation,
+        O: Operation + Send,
+        O::Output: Send,
         F: Fn(&Session) -> O,
     {
         self.run_with((), |session, ()| build(session), |_| ())
@@ -119,7 +123,8 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
     /// nothing is copied per attempt (a sync state of 10,000 members is not cloned).
     async fn run_with<I, O, F, R>(&self, input: I, build: F, recover: R) -> Result<O::Output>
     where
-        O: Operation,
+        O: Operation + Send,
+        O::Output: Send,
         F: Fn(&Session, I) -> O,
         R: Fn(O) -> I,
     {
@@ -131,7 +136,7 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
         loop {
             let session = self.session();
             let mut op = build(&session, input);
-            let error = match drive(&mut op, &self.transport).await {
+            let error = match drive_send(&mut op, &self.transport).await {
                 Ok(value) => return Ok(value),
                 Err(e) => e,
             };
@@ -360,7 +365,7 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
             if let Some(hook) = &hook {
                 flush = flush.with_hook(hook.clone());
             }
-            let mut result = drive(flush, &self.transport).await?;
+            let mut result = drive_send(flush, &self.transport).await?;
             outcomes.append(&mut result.outcomes);
             let Some(error) = result.stopped.take() else {
                 return Ok(crate::FlushResult { outcomes, ..result });

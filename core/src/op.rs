@@ -159,9 +159,93 @@ pub trait Transport {
 ///
 /// Requests that the operation releases together are sent concurrently. There is no executor
 /// and no `Send` bound here, so this works on wasm and in any async runtime.
-pub async fn drive<O, T>(mut op: O, transport: &T) -> Result<O::Output>
+///
+/// This is a thin typed shell: the loop itself (`drive_erased`) drives the operation as a
+/// `&mut dyn Operation<Output = ()>` (`Erased` keeps the typed output aside), so its code
+/// exists once per transport type, not once per operation type (each DavClient method's future
+/// carried a copy of about 4 KB in the npm module).
+pub async fn drive<O, T>(op: O, transport: &T) -> Result<O::Output>
 where
     O: Operation,
+    T: Transport + ?Sized,
+{
+    let mut erased = Erased { op, output: None };
+    drive_erased::<dyn Operation<Output = ()>, T>(&mut erased, transport).await?;
+    erased.output.ok_or_else(|| {
+        Error::new(
+            ErrorKind::Protocol,
+            "the operation finished without an output",
+        )
+    })
+}
+
+/// An operation seen without its output type: [`Poll::Done`] with a value puts the value in
+/// `output` and reports `Done(Ok(()))`; everything else passes through unchanged.
+struct Erased<O: Operation> {
+    op: O,
+    output: Option<O::Output>,
+}
+
+impl<O: Operation> Operation for Erased<O> {
+    type Output = ();
+
+    fn poll(&mut self) -> Poll<()> {
+        match self.op.poll() {
+            Poll::Send(request) => Poll::Send(request),
+            Poll::Wait => Poll::Wait,
+            Poll::Done(Ok(value)) => {
+                self.output = Some(value);
+                Poll::Done(Ok(()))
+            }
+            Poll::Done(Err(error)) => Poll::Done(Err(error)),
+        }
+    }
+
+    fn handle_response(&mut self, id: RequestId, response: HttpResponse) {
+        self.op.handle_response(id, response);
+    }
+
+    fn handle_transport_error(&mut self, id: RequestId, error: Error) {
+        self.op.handle_transport_error(id, error);
+    }
+
+    fn handle_head(&mut self, id: RequestId, head: &HttpResponse) -> bool {
+        self.op.handle_head(id, head)
+    }
+
+    fn handle_body_chunk(&mut self, id: RequestId, chunk: &[u8]) {
+        self.op.handle_body_chunk(id, chunk);
+    }
+
+    fn handle_body_end(&mut self, id: RequestId) {
+        self.op.handle_body_end(id);
+    }
+}
+
+/// [`drive`] for an operation that can move between threads, with a future that can too
+/// when the transport's can (the client's methods: the mobile bindings need `Send` futures).
+/// A second instance of the loop, `dyn Operation + Send`, still one per transport type.
+pub(crate) async fn drive_send<O, T>(op: O, transport: &T) -> Result<O::Output>
+where
+    O: Operation + Send,
+    O::Output: Send,
+    T: Transport + ?Sized,
+{
+    let mut erased = Erased { op, output: None };
+    drive_erased::<dyn Operation<Output = ()> + Send, T>(&mut erased, transport).await?;
+    erased.output.ok_or_else(|| {
+        Error::new(
+            ErrorKind::Protocol,
+            "the operation finished without an output",
+        )
+    })
+}
+
+/// The loop behind [`drive`], for an operation seen through `D` (a `dyn Operation`), so that
+/// there is one copy per transport type and `D`, not one per operation type.
+async fn drive_erased<D, T>(op: &mut D, transport: &T) -> Result<()>
+where
+    D: Operation<Output = ()> + ?Sized,
     T: Transport + ?Sized,
 {
     loop {
@@ -181,7 +265,7 @@ where
         }
         // The operation is shared by the requests of a round: each takes it (never across an
         // await) to offer it a head and to hand it the chunks of a body it took.
-        let shared = Mutex::new(&mut op);
+        let shared: Mutex<&mut D> = Mutex::new(&mut *op);
         let sends = batch.into_iter().map(|request| {
             let shared = &shared;
             async move {
@@ -221,21 +305,21 @@ enum SinkState {
 }
 
 /// The sink [`drive`] hands the transport for one request.
-struct DriveSink<'a, O> {
-    op: &'a Mutex<O>,
+struct DriveSink<'a, 'o, D: ?Sized> {
+    op: &'a Mutex<&'o mut D>,
     id: RequestId,
     state: SinkState,
 }
 
-impl<O: Operation> DriveSink<'_, O> {
-    fn op(&self) -> std::sync::MutexGuard<'_, O> {
+impl<'o, D: Operation + ?Sized> DriveSink<'_, 'o, D> {
+    fn op(&self) -> std::sync::MutexGuard<'_, &'o mut D> {
         self.op
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
-impl<O: Operation> ResponseSink for DriveSink<'_, O> {
+impl<D: Operation + ?Sized> ResponseSink for DriveSink<'_, '_, D> {
     fn head(&mut self, head: HttpResponse) {
         if !matches!(self.state, SinkState::Waiting) {
             return;
