@@ -10,7 +10,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::model::{
     Collection, CollectionKind, DavObject, Discovery, SyncResult, SyncState, WriteResult,
 };
-use crate::op::{Operation, Transport, drive_send};
+use crate::op::{Erased, Operation, Transport, drive_erased, drive_send};
 use crate::ops::collections::CollectionProps;
 use crate::ops::discover::Service;
 use crate::ops::objects::MultigetResult;
@@ -112,9 +112,9 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
     where
         O: Operation + Send,
         O::Output: Send,
-        F: Fn(&Session) -> O,
+        F: Fn(&Session) -> O + Send,
     {
-        self.run_with((), |session, ()| build(session), |_| ())
+        self.run_with((), move |session, ()| build(session), |_| ())
             .await
     }
 
@@ -123,24 +123,48 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
     /// nothing is copied per attempt (a sync state of 10,000 members is not cloned).
     async fn run_with<I, O, F, R>(&self, input: I, build: F, recover: R) -> Result<O::Output>
     where
+        I: Send,
         O: Operation + Send,
         O::Output: Send,
-        F: Fn(&Session, I) -> O,
-        R: Fn(O) -> I,
+        F: Fn(&Session, I) -> O + Send,
+        R: Fn(O) -> I + Send,
     {
+        let mut attempts = TypedAttempts {
+            input: Some(input),
+            op: None,
+            build,
+            recover,
+        };
+        self.run_erased(&mut attempts).await?;
+        attempts.op.and_then(|op| op.output).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Protocol,
+                "the operation finished without an output",
+            )
+        })
+    }
+
+    /// The retry loop behind [`run_with`](Self::run_with), for every operation through one
+    /// `dyn` [`Attempts`] (one copy per transport and token provider type, not one per
+    /// method).
+    async fn run_erased(&self, attempts: &mut dyn Attempts) -> Result<()> {
         let mut retries = Retries::default();
         if let Some(tokens) = &self.tokens {
             self.set_token(tokens.token(false).await?);
         }
-        let mut input = input;
         loop {
             let session = self.session();
-            let mut op = build(&session, input);
-            let error = match drive_send(&mut op, &self.transport).await {
-                Ok(value) => return Ok(value),
+            let Some(op) = attempts.start(&session) else {
+                return Err(Error::new(
+                    ErrorKind::Protocol,
+                    "the operation has no input left to run with",
+                ));
+            };
+            let error = match drive_erased(op, &self.transport).await {
+                Ok(()) => return Ok(()),
                 Err(e) => e,
             };
-            input = recover(op);
+            attempts.failed();
             if !self.may_retry(&session, &error, &mut retries).await? {
                 return Err(error);
             }
@@ -450,4 +474,43 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
 struct Retries {
     attempt: u32,
     refreshed: bool,
+}
+
+/// One client method's attempts as the retry loop sees them, without the operation's types.
+trait Attempts: Send {
+    /// The next attempt's operation, built from `session` (and the input the last attempt
+    /// gave back); `None` if there is no input left, which does not happen.
+    fn start(&mut self, session: &Session) -> Option<&mut (dyn Operation<Output = ()> + Send)>;
+
+    /// The attempt failed: takes the input back from its operation for the next one.
+    fn failed(&mut self);
+}
+
+/// [`Attempts`] for one method: its input, the operation of the current attempt (with its
+/// output when it finished), and how to build one and take the input back.
+struct TypedAttempts<I, O: Operation, F, R> {
+    input: Option<I>,
+    op: Option<Erased<O>>,
+    build: F,
+    recover: R,
+}
+
+impl<I, O, F, R> Attempts for TypedAttempts<I, O, F, R>
+where
+    I: Send,
+    O: Operation + Send,
+    O::Output: Send,
+    F: Fn(&Session, I) -> O + Send,
+    R: Fn(O) -> I + Send,
+{
+    fn start(&mut self, session: &Session) -> Option<&mut (dyn Operation<Output = ()> + Send)> {
+        let input = self.input.take()?;
+        Some(self.op.insert(Erased::new((self.build)(session, input))))
+    }
+
+    fn failed(&mut self) {
+        if let Some(op) = self.op.take() {
+            self.input = Some((self.recover)(op.op));
+        }
+    }
 }

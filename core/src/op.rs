@@ -181,9 +181,18 @@ where
 
 /// An operation seen without its output type: [`Poll::Done`] with a value puts the value in
 /// `output` and reports `Done(Ok(()))`; everything else passes through unchanged.
-struct Erased<O: Operation> {
-    op: O,
-    output: Option<O::Output>,
+pub(crate) struct Erased<O: Operation> {
+    /// The operation.
+    pub(crate) op: O,
+    /// Its output, once it finished with one.
+    pub(crate) output: Option<O::Output>,
+}
+
+impl<O: Operation> Erased<O> {
+    /// `op`, not finished yet.
+    pub(crate) fn new(op: O) -> Self {
+        Erased { op, output: None }
+    }
 }
 
 impl<O: Operation> Operation for Erased<O> {
@@ -243,7 +252,7 @@ where
 
 /// The loop behind [`drive`], for an operation seen through `D` (a `dyn Operation`), so that
 /// there is one copy per transport type and `D`, not one per operation type.
-async fn drive_erased<D, T>(op: &mut D, transport: &T) -> Result<()>
+pub(crate) async fn drive_erased<D, T>(op: &mut D, transport: &T) -> Result<()>
 where
     D: Operation<Output = ()> + ?Sized,
     T: Transport + ?Sized,
