@@ -41,6 +41,8 @@ mod sched_run;
 mod sched_server;
 #[path = "sim/sched_world.rs"]
 mod sched_world;
+#[path = "sim/seeds.rs"]
+mod seeds;
 #[path = "sim/selftest.rs"]
 mod selftest;
 #[path = "sim/server.rs"]
@@ -327,41 +329,9 @@ fn simulation() {
         return;
     }
     let seeds = env_u64("SIM_SEEDS").unwrap_or(DEFAULT_SEEDS);
-    let threads = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .min(8) as u64;
     let started = Instant::now();
-    let results: Vec<(Stats, Vec<(u64, Violation)>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                scope.spawn(move || {
-                    let mut total = Stats::default();
-                    let mut failures = Vec::new();
-                    let mut seed = t;
-                    while seed < seeds {
-                        let (stats, violation) = run_history(seed, false, false);
-                        total.merge(&stats);
-                        if let Some(v) = violation {
-                            failures.push((seed, v));
-                        }
-                        seed += threads;
-                    }
-                    (total, failures)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a simulation thread panicked"))
-            .collect()
-    });
-    let mut total = Stats::default();
-    let mut failures = Vec::new();
-    for (stats, f) in results {
-        total.merge(&stats);
-        failures.extend(f);
-    }
-    failures.sort_by_key(|(seed, _)| *seed);
+    let run = seeds::run_seeds(seeds, |seed| run_history(seed, false, false), Stats::merge);
+    let (total, failures, threads) = (run.total, run.failures, run.threads);
     let elapsed = started.elapsed();
     eprintln!(
         "simulation: {seeds} seeds in {:.1} s on {threads} threads\n{}",
@@ -501,41 +471,9 @@ fn offline_queue() {
         return;
     }
     let seeds = env_u64("SIM_QUEUE_SEEDS").unwrap_or(DEFAULT_QUEUE_SEEDS);
-    let threads = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .min(8) as u64;
     let started = Instant::now();
-    let results: Vec<(Stats, Vec<(u64, Violation)>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                scope.spawn(move || {
-                    let mut total = Stats::default();
-                    let mut failures = Vec::new();
-                    let mut seed = t;
-                    while seed < seeds {
-                        let (stats, violation) = run_queue_history(seed, false);
-                        total.merge(&stats);
-                        if let Some(v) = violation {
-                            failures.push((seed, v));
-                        }
-                        seed += threads;
-                    }
-                    (total, failures)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a simulation thread panicked"))
-            .collect()
-    });
-    let mut total = Stats::default();
-    let mut failures = Vec::new();
-    for (stats, f) in results {
-        total.merge(&stats);
-        failures.extend(f);
-    }
-    failures.sort_by_key(|(seed, _)| *seed);
+    let run = seeds::run_seeds(seeds, |seed| run_queue_history(seed, false), Stats::merge);
+    let (total, failures, threads) = (run.total, run.failures, run.threads);
     eprintln!(
         "offline queue: {seeds} seeds in {:.1} s on {threads} threads\n{}",
         started.elapsed().as_secs_f64(),

@@ -193,41 +193,13 @@ fn scheduling() {
         return;
     }
     let seeds = env_u64("SIM_SCHED_SEEDS").unwrap_or(DEFAULT_SCHED_SEEDS);
-    let threads = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .min(8) as u64;
     let started = Instant::now();
-    let results: Vec<(SchedStats, Vec<(u64, Violation)>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                scope.spawn(move || {
-                    let mut total = SchedStats::default();
-                    let mut failures = Vec::new();
-                    let mut seed = t;
-                    while seed < seeds {
-                        let (stats, violation) = run_sched_history(seed, false, false);
-                        total.merge(&stats);
-                        if let Some(v) = violation {
-                            failures.push((seed, v));
-                        }
-                        seed += threads;
-                    }
-                    (total, failures)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a simulation thread panicked"))
-            .collect()
-    });
-    let mut total = SchedStats::default();
-    let mut failures = Vec::new();
-    for (stats, f) in results {
-        total.merge(&stats);
-        failures.extend(f);
-    }
-    failures.sort_by_key(|(seed, _)| *seed);
+    let run = crate::seeds::run_seeds(
+        seeds,
+        |seed| run_sched_history(seed, false, false),
+        |t: &mut SchedStats, s| t.merge(s),
+    );
+    let (total, failures, threads) = (run.total, run.failures, run.threads);
     eprintln!(
         "scheduling: {seeds} seeds in {:.1} s on {threads} threads\n{}",
         started.elapsed().as_secs_f64(),
