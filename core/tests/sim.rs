@@ -239,21 +239,7 @@ fn run_history(seed: u64, verbose: bool, lossy: bool) -> (Stats, Option<Violatio
         }
         app.quiesce()
     }));
-    let violation = match run {
-        Ok(Ok(())) => None,
-        Ok(Err(v)) => Some(v),
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_else(|| "a panic".into());
-            Some(Violation {
-                invariant: 0,
-                what: format!("the history panicked: {what}"),
-            })
-        }
-    };
+    let violation = crate::invariants::outcome(run);
     let mut stats = world.borrow().stats.clone();
     stats.histories = 1;
     stats.steps = steps as u64;
@@ -433,21 +419,7 @@ fn run_queue_history(seed: u64, verbose: bool) -> (Stats, Option<Violation>) {
         }
         app.quiesce()
     }));
-    let violation = match run {
-        Ok(Ok(())) => None,
-        Ok(Err(v)) => Some(v),
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_else(|| "a panic".into());
-            Some(Violation {
-                invariant: 0,
-                what: format!("the history panicked: {what}"),
-            })
-        }
-    };
+    let violation = crate::invariants::outcome(run);
     let mut stats = world.borrow().stats.clone();
     stats.histories = 1;
     stats.steps = steps as u64;

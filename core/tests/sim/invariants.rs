@@ -38,6 +38,26 @@ pub fn fail<T>(invariant: u8, what: String) -> Result<T, Violation> {
     Err(Violation { invariant, what })
 }
 
+/// What a history run under `catch_unwind` found: nothing, its broken invariant, or a panic
+/// (invariant 0: the library or the model panicked).
+pub fn outcome(run: std::thread::Result<Result<(), Violation>>) -> Option<Violation> {
+    match run {
+        Ok(Ok(())) => None,
+        Ok(Err(v)) => Some(v),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "a panic".into());
+            Some(Violation {
+                invariant: 0,
+                what: format!("the history panicked: {what}"),
+            })
+        }
+    }
+}
+
 /// The member name a URL names inside collection `coll`.
 fn name_in(server: &Server, coll: usize, url: &str) -> Option<String> {
     match server.target(url) {

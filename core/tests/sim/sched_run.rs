@@ -149,21 +149,7 @@ fn run_sched_history(seed: u64, verbose: bool, careless: bool) -> (SchedStats, O
         }
         app.quiesce()
     }));
-    let violation = match run {
-        Ok(Ok(())) => None,
-        Ok(Err(v)) => Some(v),
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_else(|| "a panic".into());
-            Some(Violation {
-                invariant: 0,
-                what: format!("the history panicked: {what}"),
-            })
-        }
-    };
+    let violation = crate::invariants::outcome(run);
     let mut stats = SchedStats {
         histories: 1,
         with_tags: u64::from(p.tags),
