@@ -8,7 +8,8 @@ use davkit::{Error, ErrorKind};
 
 /// Declares [`DavError`]: one variant per core [`ErrorKind`] given to it (its name and the
 /// docs the generated code shows), then `Other`, every variant with the same four fields; and
-/// the two conversions between a variant and its kind. The kinds are listed once, at its call.
+/// the two conversions between a variant and its kind. The core's `davkit::error_kinds!` calls
+/// it with its list of kinds, so the list is written once, in the core.
 macro_rules! dav_error {
     ($($(#[doc = $doc:literal])* $kind:ident,)*) => {
         /// A davkit error: the variant is the kind (as in the core's `ErrorKind`).
@@ -31,7 +32,8 @@ macro_rules! dav_error {
                     retry_after_seconds: Option<u64>,
                 },
             )*
-            /// A kind this version of the bindings does not know yet (a newer core).
+            /// A kind without a variant of its own. None today: every core kind has one (the
+            /// list comes from the core); kept so that code handling it keeps compiling.
             Other {
                 /// What happened.
                 detail: String,
@@ -82,41 +84,9 @@ macro_rules! dav_error {
     };
 }
 
-dav_error! {
-    /// The server answered with an unexpected HTTP status.
-    Http,
-    /// 401: the credentials were missing, wrong or expired.
-    Unauthorized,
-    /// 403 without a more specific meaning.
-    Forbidden,
-    /// 404 or 410 for a resource.
-    NotFound,
-    /// 412 (or a UID conflict): the ETag condition failed and nothing was overwritten.
-    PreconditionFailed,
-    /// The server rejected the sync token; a full resynchronisation is needed.
-    InvalidSyncToken,
-    /// 429, 503 or a provider's rate limit; see `retry_after_seconds`.
-    RateLimited,
-    /// The body was not the XML that was expected.
-    Xml,
-    /// An iCalendar object could not be parsed (or expanded).
-    ICalendar,
-    /// A vCard could not be parsed.
-    VCard,
-    /// The server broke the protocol.
-    Protocol,
-    /// The caller passed something unusable (a bad URL, a sync state of another collection).
-    InvalidInput,
-    /// The server or its profile does not support this operation.
-    Unsupported,
-    /// A redirect was refused (downgrade, other scheme); too many hops are `LimitExceeded`.
-    Redirect,
-    /// The app's HTTP stack failed: network, TLS, timeout, or any exception its transport threw.
-    Transport,
-    /// A configured limit was hit (`DavConfig.limits`: a body too large, XML too deep, too
-    /// many hrefs, home sets, collections, sync pages or redirects); the detail names it.
-    LimitExceeded,
-}
+// The kinds come from the core's one list: a new core kind is a new variant here (and in the
+// generated Kotlin, Swift and Python) without an edit, never a silent `Other`.
+davkit::error_kinds!(dav_error);
 
 /// The fields every variant carries.
 struct Parts {

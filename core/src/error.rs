@@ -11,48 +11,83 @@ use crate::http::{HttpResponse, status_text};
 use crate::redact;
 use crate::{icalendar, vcard};
 
-/// What went wrong, as a flat and stable list. Bindings expose this as a string or enum.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// The server answered with an unexpected HTTP status.
-    Http,
-    /// 401: the credentials were missing, wrong or expired.
-    Unauthorized,
-    /// 403 without a more specific meaning.
-    Forbidden,
-    /// 404 or 410 for a resource (not a sync token).
-    NotFound,
-    /// 412: the `If-Match` / `If-None-Match` condition failed; nothing was overwritten.
-    PreconditionFailed,
-    /// The server rejected the sync token (RFC 6578 `valid-sync-token`, or 410); a full
-    /// resynchronisation is needed.
-    InvalidSyncToken,
-    /// 429, 503 or a provider's rate-limit answer; see [`Error::retry_after`].
-    RateLimited,
-    /// The body was not the XML that was expected (malformed, truncated, wrong root).
-    Xml,
-    /// An iCalendar object could not be parsed.
-    ICalendar,
-    /// A vCard could not be parsed.
-    VCard,
-    /// The server broke the protocol (a multistatus without hrefs, a redirect loop, ...).
-    Protocol,
-    /// The caller passed something unusable (a bad URL, an empty UID, ...).
-    InvalidInput,
-    /// The server or its profile does not support this operation (checked before sending).
-    Unsupported,
-    /// A redirect was refused (to another scheme, an https to http downgrade, a target that
-    /// is not a URL). Too many hops are [`ErrorKind::LimitExceeded`].
-    Redirect,
-    /// The host's HTTP stack failed (network, TLS, timeout, a thrown transport error).
-    Transport,
-    /// An input passed one of the configured [`Limits`](crate::Limits) (a body too large, XML
-    /// nested too deep, too many hrefs, home sets, collections, sync pages or redirects): the
-    /// server or data is hostile or far beyond what was expected, rather than malformed. The
-    /// message names the limit.
-    LimitExceeded,
+/// Hands the list of every [`ErrorKind`] to a macro, once, in order: `$callback! { $(docs
+/// Variant,)* }`, each variant preceded by its doc comment. The core declares [`ErrorKind`] and
+/// its names through it, and the mobile binding its error enum (one variant per kind), so a new
+/// kind appears in every place at once instead of being copied. An implementation detail of the
+/// bindings, not an API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! error_kinds {
+    ($callback:ident) => {
+        $callback! {
+            /// The server answered with an unexpected HTTP status.
+            Http,
+            /// 401: the credentials were missing, wrong or expired.
+            Unauthorized,
+            /// 403 without a more specific meaning.
+            Forbidden,
+            /// 404 or 410 for a resource (not a sync token).
+            NotFound,
+            /// 412 or a UID conflict: the `If-Match` / `If-None-Match` condition (or the
+            /// server's one-UID-per-collection rule) failed; nothing was overwritten.
+            PreconditionFailed,
+            /// The server rejected the sync token (RFC 6578 `valid-sync-token`, or 410); a full
+            /// resynchronisation is needed.
+            InvalidSyncToken,
+            /// 429, 503 or a provider's rate-limit answer; the error carries the seconds to wait
+            /// when the server sent `Retry-After`.
+            RateLimited,
+            /// The body was not the XML that was expected (malformed, truncated, wrong root).
+            Xml,
+            /// An iCalendar object could not be parsed (or expanded).
+            ICalendar,
+            /// A vCard could not be parsed.
+            VCard,
+            /// The server broke the protocol (a multistatus without hrefs, a redirect loop, ...).
+            Protocol,
+            /// The caller passed something unusable (a bad URL, an empty UID, a sync state of
+            /// another collection, ...).
+            InvalidInput,
+            /// The server or its profile does not support this operation (checked before sending).
+            Unsupported,
+            /// A redirect was refused (to another scheme, an https to http downgrade, a target that
+            /// is not a URL). Too many hops are `LimitExceeded`.
+            Redirect,
+            /// The host's HTTP stack failed (network, TLS, timeout, an error the app's transport
+            /// threw).
+            Transport,
+            /// An input passed one of the configured limits (a body too large, XML nested too
+            /// deep, too many hrefs, home sets, collections, sync pages or redirects): the server
+            /// or data is hostile or far beyond what was expected, rather than malformed. The
+            /// message names the limit.
+            LimitExceeded,
+        }
+    };
 }
+
+/// Declares [`ErrorKind`] and its names from the list `error_kinds!` gives.
+macro_rules! declare_error_kind {
+    ($($(#[doc = $doc:literal])* $kind:ident,)*) => {
+        /// What went wrong, as a flat and stable list. Bindings expose this as a string or enum.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[non_exhaustive]
+        pub enum ErrorKind {
+            $($(#[doc = $doc])* $kind,)*
+        }
+
+        impl ErrorKind {
+            /// The kind's stable name (its variant's name), as bindings show it.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$kind => stringify!($kind),)*
+                }
+            }
+        }
+    };
+}
+
+error_kinds!(declare_error_kind);
 
 impl ErrorKind {
     /// The kind of an error status on its own (without a body to look into).
@@ -64,28 +99,6 @@ impl ErrorKind {
             412 => ErrorKind::PreconditionFailed,
             429 | 503 => ErrorKind::RateLimited,
             _ => ErrorKind::Http,
-        }
-    }
-
-    /// The kind's stable name, as bindings show it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::Http => "Http",
-            ErrorKind::Unauthorized => "Unauthorized",
-            ErrorKind::Forbidden => "Forbidden",
-            ErrorKind::NotFound => "NotFound",
-            ErrorKind::PreconditionFailed => "PreconditionFailed",
-            ErrorKind::InvalidSyncToken => "InvalidSyncToken",
-            ErrorKind::RateLimited => "RateLimited",
-            ErrorKind::Xml => "Xml",
-            ErrorKind::ICalendar => "ICalendar",
-            ErrorKind::VCard => "VCard",
-            ErrorKind::Protocol => "Protocol",
-            ErrorKind::InvalidInput => "InvalidInput",
-            ErrorKind::Unsupported => "Unsupported",
-            ErrorKind::Redirect => "Redirect",
-            ErrorKind::Transport => "Transport",
-            ErrorKind::LimitExceeded => "LimitExceeded",
         }
     }
 }
@@ -437,6 +450,25 @@ mod tests {
         let unreadable = Error::from(icalendar::ExpandError::Value(dtend));
         assert_eq!(unreadable.kind(), ErrorKind::ICalendar);
         assert!(unreadable.message().contains("DTEND"), "{unreadable}");
+    }
+
+    /// Every kind in the order of the one list (`error_kinds!`).
+    macro_rules! all_kinds {
+        ($($(#[doc = $doc:literal])* $kind:ident,)*) => {
+            [$(ErrorKind::$kind),*]
+        };
+    }
+
+    #[test]
+    fn a_kind_is_named_as_serialized() {
+        let kinds = error_kinds!(all_kinds);
+        assert_eq!(kinds.len(), 16);
+        for kind in kinds {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+            assert_eq!(kind.to_string(), kind.as_str());
+        }
+        assert_eq!(ErrorKind::PreconditionFailed.as_str(), "PreconditionFailed");
     }
 
     #[test]
