@@ -30,6 +30,14 @@ pub(crate) fn vcard_error(e: vcard::Error) -> DavError {
 
 /// One occurrence of a (possibly recurring) event in a window.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+// Shaped here on purpose, not the core's `OccurrenceSummary` forwarded: that record is the
+// JSON the npm package's `expand` returns (serde, flattened there with the same two texts) and
+// the fuzz target reads back, so it carries instants as ISO text only, while apps here get
+// native ones (`start_instant`/`end_instant`: Kotlin `Instant`, Swift `Date`, Python
+// `datetime`), which JSON cannot hold; deriving uniffi on it would also move the type from
+// `dev.davkit`/`davkit_mobile` to the formats module, an API break. Its nine fields are copied
+// from `OccurrenceSummary::from` (the core's one conversion), the instants from the core's
+// `Occurrence`, and SUMMARY/LOCATION are those of the component the core's expansion names.
 pub struct Occurrence {
     /// UID of the series.
     pub uid: Option<String>,
