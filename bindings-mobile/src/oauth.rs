@@ -112,13 +112,13 @@ impl OAuthClient {
         token_url: String,
         client_secret: Option<String>,
     ) -> Arc<Self> {
-        Arc::new(OAuthClient(oauth::OAuthClient {
+        Arc::new(OAuthClient(oauth::OAuthClient::new(
             client_id,
-            client_secret,
             redirect_uri,
             auth_url,
             token_url,
-        }))
+            client_secret,
+        )))
     }
 
     /// The URL to open in the browser: the scopes, the PKCE challenge and `state` (a random

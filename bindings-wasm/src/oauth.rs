@@ -109,13 +109,13 @@ impl OAuthClient {
         token_url: String,
         client_secret: Option<String>,
     ) -> OAuthClient {
-        OAuthClient(oauth::OAuthClient {
+        OAuthClient(oauth::OAuthClient::new(
             client_id,
-            client_secret,
             redirect_uri,
             auth_url,
             token_url,
-        })
+            client_secret,
+        ))
     }
 
     /// The URL to open in the browser.

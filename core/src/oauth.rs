@@ -146,15 +146,34 @@ impl fmt::Debug for TokenResponse {
 }
 
 impl OAuthClient {
-    /// A Google client for installed or browser apps (no client secret).
-    pub fn google(client_id: impl Into<String>, redirect_uri: impl Into<String>) -> Self {
+    /// Any provider's client: its id, the redirect URI, the authorization and token endpoints,
+    /// and `client_secret` only for a confidential (server-side) client. The bindings'
+    /// constructors take the same arguments in this order.
+    pub fn new(
+        client_id: impl Into<String>,
+        redirect_uri: impl Into<String>,
+        auth_url: impl Into<String>,
+        token_url: impl Into<String>,
+        client_secret: Option<String>,
+    ) -> Self {
         OAuthClient {
             client_id: client_id.into(),
-            client_secret: None,
+            client_secret,
             redirect_uri: redirect_uri.into(),
-            auth_url: GOOGLE_AUTH_URL.to_owned(),
-            token_url: GOOGLE_TOKEN_URL.to_owned(),
+            auth_url: auth_url.into(),
+            token_url: token_url.into(),
         }
+    }
+
+    /// A Google client for installed or browser apps (no client secret).
+    pub fn google(client_id: impl Into<String>, redirect_uri: impl Into<String>) -> Self {
+        OAuthClient::new(
+            client_id,
+            redirect_uri,
+            GOOGLE_AUTH_URL,
+            GOOGLE_TOKEN_URL,
+            None,
+        )
     }
 
     /// The URL to open in the user's browser. `state` is the caller's anti-CSRF value; it comes
@@ -406,6 +425,30 @@ mod tests {
         assert!(
             body.contains("grant_type=refresh_token") && body.contains("refresh_token=1%2F%2Frt")
         );
+        Ok(())
+    }
+
+    #[test]
+    fn any_provider_by_its_endpoints() -> Result<()> {
+        let client = OAuthClient::new(
+            "cid",
+            "http://127.0.0.1:9/cb",
+            "https://id.example/authorize?tenant=t",
+            "https://id.example/token",
+            Some("s3cret".into()),
+        );
+        let pkce = Pkce::from_verifier(&"v".repeat(64))?;
+        let url = client.authorization_url(&["calendar"], &pkce, "st");
+        assert!(url.starts_with("https://id.example/authorize?tenant=t&response_type=code"));
+        assert!(url.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb"));
+        let req = client.exchange_code_request("c", &pkce);
+        assert_eq!(req.url, "https://id.example/token");
+        assert!(
+            req.body_text()
+                .unwrap_or_default()
+                .contains("client_secret=s3cret")
+        );
+        assert!(!format!("{client:?}").contains("s3cret"));
         Ok(())
     }
 
