@@ -9,10 +9,10 @@ use davkit::icalendar::{
 };
 use davkit::vcard::VCard;
 use davkit::{Error, ErrorKind};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::convert;
+use crate::{convert, read};
 
 fn fail(kind: ErrorKind, message: impl Into<String>) -> JsValue {
     convert::error(&Error::new(kind, message))
@@ -59,23 +59,23 @@ pub fn parse_contacts(text: &str) -> Result<JsValue, JsValue> {
     Ok(convert::output(&summaries))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct JsExpandOptions {
-    start: String,
-    end: String,
-    max_instances: Option<usize>,
-    floating_time_zone: Option<String>,
-    #[serde(default)]
-    prefer_vtimezone: bool,
-}
-
 /// `expand(text, { start, end, maxInstances?, floatingTimeZone?, preferVtimezone? })` ->
 /// `{ occurrences, truncated, warnings }`; `start`/`end` are ISO instants (`...Z` or offset).
 #[wasm_bindgen]
 pub fn expand(text: &str, options: JsValue) -> Result<JsValue, JsValue> {
-    let o: JsExpandOptions =
-        convert::input(&options, "expand options").map_err(|e| convert::error(&e))?;
+    let take = || {
+        let v = read::value(&options);
+        let f = read::Fields::of("expand options", &v, "{ start, end }")?;
+        Ok::<_, Error>((
+            f.string("start")?,
+            f.string("end")?,
+            f.opt_usize("maxInstances")?,
+            f.opt_string("floatingTimeZone")?,
+            f.flag("preferVtimezone")?,
+        ))
+    };
+    let (start, end, max_instances, floating_time_zone, prefer_vtimezone) =
+        take().map_err(|e| convert::error(&e))?;
     let instant = |s: &str| {
         s.parse::<jiff::Timestamp>().map_err(|e| {
             fail(
@@ -84,16 +84,16 @@ pub fn expand(text: &str, options: JsValue) -> Result<JsValue, JsValue> {
             )
         })
     };
-    let window = (instant(&o.start)?, instant(&o.end)?);
+    let window = (instant(&start)?, instant(&end)?);
     let mut opts = ExpandOptions::default();
-    if let Some(n) = o.max_instances {
+    if let Some(n) = max_instances {
         opts.max_instances = n;
     }
-    if let Some(tz) = &o.floating_time_zone {
+    if let Some(tz) = &floating_time_zone {
         opts.floating_tz = jiff::tz::TimeZone::get(tz)
             .map_err(|e| fail(ErrorKind::InvalidInput, format!("time zone `{tz}`: {e}")))?;
     }
-    if o.prefer_vtimezone {
+    if prefer_vtimezone {
         opts.tz_policy = TzPolicy::PreferVtimezone;
     }
     let cal = Calendar::parse(text).map_err(|e| convert::error(&Error::from(e)))?;

@@ -11,134 +11,162 @@ use davkit::{
     Profile, RetryPolicy, Service, SyncState, TimeRange,
 };
 use js_sys::{Function, Promise};
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::{FetchTransport, JsLimits, convert};
+use crate::{FetchTransport, convert, read};
 
 /// Credentials as JS passes them: `{ basic: { username, password } }`,
-/// `{ digest: { username, password } }` or `{ bearer: token }`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-enum JsCredentials {
-    Basic { username: String, password: String },
-    Digest { username: String, password: String },
-    Bearer(String),
-}
-
-/// The client options after the JS wrapper resolved `auth` into credentials.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct JsConfig {
-    server_url: String,
-    credentials: Option<JsCredentials>,
-    profile: Option<String>,
-    user_agent: Option<String>,
-    multiget_batch_size: Option<usize>,
-    max_parallel_requests: Option<usize>,
-    sync_page_limit: Option<u32>,
-    #[serde(default)]
-    omit_user_agent: bool,
-    #[serde(default)]
-    follow_redirects: bool,
-    retry: Option<JsRetry>,
-    /// Attach the parsed view (`events`, `contact`) to fetched objects (default true).
-    parse: Option<bool>,
-    /// The core's `Limits` in camelCase; fields left out keep their defaults.
-    limits: Option<JsLimits>,
-}
-
-/// The rate-limit retry policy; missing fields keep the core's defaults.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct JsRetry {
-    max_retries: Option<u32>,
-    initial_delay_ms: Option<u64>,
-    max_delay_ms: Option<u64>,
-}
-
-/// `SyncState` as JS stores it: camelCase, or the core's snake_case JSON.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct JsSyncState {
-    #[serde(alias = "collection_url")]
-    collection_url: String,
-    #[serde(default, alias = "sync_token")]
-    sync_token: Option<String>,
-    #[serde(default)]
-    ctag: Option<String>,
-    #[serde(default)]
-    etags: std::collections::BTreeMap<String, String>,
-    #[serde(default)]
-    pending: std::collections::BTreeSet<String>,
-    #[serde(default)]
-    more: bool,
-}
-
-impl From<JsSyncState> for SyncState {
-    fn from(s: JsSyncState) -> Self {
-        SyncState {
-            collection_url: s.collection_url,
-            sync_token: s.sync_token,
-            ctag: s.ctag,
-            etags: s.etags,
-            pending: s.pending,
-            more: s.more,
+/// `{ digest: { username, password } }` or `{ bearer: token }` (`null`: none).
+fn credentials(f: &read::Fields<'_>) -> Result<Credentials, Error> {
+    const NAMES: [&str; 3] = ["basic", "digest", "bearer"];
+    let what = f.what();
+    let Some(v) = f.get("credentials").filter(|v| !v.is_null()) else {
+        return Ok(Credentials::None);
+    };
+    let one = match v {
+        serde_json::Value::Object(map) if map.len() == 1 => map.iter().next(),
+        _ => None,
+    };
+    let Some((name, inner)) = one else {
+        return Err(read::wrong_type(
+            what,
+            v,
+            "an object with one of basic, digest, bearer",
+        ));
+    };
+    match read::name(what, name, &NAMES)? {
+        2 => Ok(Credentials::bearer(read::string(what, inner)?)),
+        n => {
+            let pair = read::Fields::of(what, inner, "{ username, password }")?;
+            let (user, password) = (pair.string("username")?, pair.string("password")?);
+            Ok(if n == 0 {
+                Credentials::basic(user, password)
+            } else {
+                Credentials::digest(user, password)
+            })
         }
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-struct JsProps {
-    display_name: Option<String>,
-    description: Option<String>,
-    color: Option<String>,
-    components: Vec<String>,
+/// The rate-limit retry policy; missing fields keep the core's defaults.
+fn retry(f: &read::Fields<'_>) -> Result<RetryPolicy, Error> {
+    let d = RetryPolicy::default();
+    Ok(RetryPolicy {
+        max_retries: f.opt_u32("maxRetries")?.unwrap_or(d.max_retries),
+        initial_delay_ms: f.opt_u64("initialDelayMs")?.unwrap_or(d.initial_delay_ms),
+        max_delay_ms: f.opt_u64("maxDelayMs")?.unwrap_or(d.max_delay_ms),
+    })
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct JsFilter {
-    component: String,
-    start: Option<String>,
-    end: Option<String>,
+/// The client options after the JS wrapper resolved `auth` into credentials, and whether
+/// fetched objects get their parsed view (`parse`, default true).
+fn config(value: &JsValue) -> Result<(Config, bool, bool, bool), Error> {
+    let v = read::value(value);
+    let f = read::Fields::of("client options", &v, "an object")?;
+    let mut config = Config::new(f.string("serverUrl")?, credentials(&f)?);
+    if let Some(p) = f.opt_string("profile")? {
+        config.profile = Some(Profile::named(&p)?);
+    }
+    if let Some(ua) = f.opt_string("userAgent")? {
+        config.user_agent = ua;
+    }
+    if let Some(n) = f.opt_usize("multigetBatchSize")? {
+        config.multiget_batch_size = n;
+    }
+    if let Some(n) = f.opt_usize("maxParallelRequests")? {
+        config.max_parallel_requests = n;
+    }
+    config.sync_page_limit = f.opt_u32("syncPageLimit")?;
+    if let Some(r) = f.object("retry")? {
+        config.retry = retry(&r)?;
+    }
+    if let Some(l) = f.object("limits")? {
+        config.limits = crate::limits(&l)?;
+    }
+    let parse = f.opt_bool("parse")?.unwrap_or(true);
+    Ok((
+        config,
+        parse,
+        f.flag("omitUserAgent")?,
+        f.flag("followRedirects")?,
+    ))
 }
 
-/// The collection an app last read, as JS holds it (camelCase or the core's snake_case).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct JsCollectionRead {
-    url: String,
-    #[serde(default = "default_kind")]
-    kind: CollectionKind,
-    #[serde(default, alias = "display_name")]
-    display_name: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    color: Option<String>,
-    #[serde(default)]
-    ctag: Option<String>,
-    #[serde(default, alias = "sync_token")]
-    sync_token: Option<String>,
+/// `SyncState` as JS stores it: camelCase, or the core's snake_case JSON (`null`: none).
+fn sync_state(value: &JsValue) -> Result<Option<SyncState>, Error> {
+    let v = read::value(value);
+    let Some(f) = read::Fields::optional("sync state", &v, "a sync state")? else {
+        return Ok(None);
+    };
+    Ok(Some(SyncState {
+        collection_url: f.string_any(&["collectionUrl", "collection_url"])?,
+        sync_token: f.opt_string_any(&["syncToken", "sync_token"])?,
+        ctag: f.opt_string("ctag")?,
+        etags: f.string_map("etags")?,
+        pending: f.string_set("pending")?,
+        more: f.flag("more")?,
+    }))
 }
 
-fn default_kind() -> CollectionKind {
-    CollectionKind::Other
+/// The collection properties to set (`null`: none).
+fn read_props(props: &JsValue) -> Result<CollectionProps, Error> {
+    let v = read::value(props);
+    let Some(f) = read::Fields::optional("collection properties", &v, "an object")? else {
+        return Ok(CollectionProps::default());
+    };
+    Ok(CollectionProps {
+        display_name: f.opt_string("displayName")?,
+        description: f.opt_string("description")?,
+        color: f.opt_string("color")?,
+        components: f.strings("components")?,
+    })
 }
 
+/// A calendar-query filter: `{ component, start?, end? }`.
+fn filter(value: &JsValue) -> Result<CalendarFilter, Error> {
+    let v = read::value(value);
+    let f = read::Fields::of("calendar query filter", &v, "{ component, start?, end? }")?;
+    let component = f.string("component")?;
+    let (start, end) = (f.opt_string("start")?, f.opt_string("end")?);
+    let time_range = (start.is_some() || end.is_some()).then_some(TimeRange { start, end });
+    Ok(CalendarFilter {
+        component,
+        time_range,
+    })
+}
+
+/// The names of `CollectionKind` as JS spells them (the core's serde names).
+const KINDS: [&str; 3] = ["calendar", "addressbook", "other"];
+
+/// The kind at an index of [`KINDS`].
+fn kind_at(i: usize) -> CollectionKind {
+    match i {
+        0 => CollectionKind::Calendar,
+        1 => CollectionKind::AddressBook,
+        _ => CollectionKind::Other,
+    }
+}
+
+/// The collection an app last read, as JS holds it (camelCase or the core's snake_case;
+/// `null`: none).
 fn read_collection(value: &JsValue) -> Result<Option<davkit::Collection>, Error> {
-    let read: Option<JsCollectionRead> = convert::input(value, "collection")?;
-    Ok(read.map(|r| davkit::Collection {
-        url: r.url,
-        kind: r.kind,
-        display_name: r.display_name,
-        description: r.description,
-        color: r.color,
-        ctag: r.ctag,
-        sync_token: r.sync_token,
+    let v = read::value(value);
+    let Some(f) = read::Fields::optional("collection", &v, "a collection")? else {
+        return Ok(None);
+    };
+    let kind = match f.get("kind") {
+        None => CollectionKind::Other,
+        Some(k) => kind_at(read::variant("collection", k, &KINDS)?),
+    };
+    Ok(Some(davkit::Collection {
+        url: f.string("url")?,
+        kind,
+        display_name: f.opt_string_any(&["displayName", "display_name"])?,
+        description: f.opt_string("description")?,
+        color: f.opt_string("color")?,
+        ctag: f.opt_string("ctag")?,
+        sync_token: f.opt_string_any(&["syncToken", "sync_token"])?,
         components: Vec::new(),
         privileges: Vec::new(),
         resource_types: Vec::new(),
@@ -148,10 +176,8 @@ fn read_collection(value: &JsValue) -> Result<Option<davkit::Collection>, Error>
 }
 
 fn kind(name: &str) -> Result<CollectionKind, Error> {
-    convert::input(
-        &JsValue::from_str(name),
-        "collection kind (calendar, addressbook, other)",
-    )
+    let what = "collection kind (calendar, addressbook, other)";
+    Ok(kind_at(read::name(what, name, &KINDS)?))
 }
 
 /// A client: one core `DavClient` over `fetch`. Built by the JS wrapper, not by apps.
@@ -217,53 +243,17 @@ pub(crate) fn spawn(call: std::pin::Pin<Box<dyn std::future::Future<Output = Out
 
 #[wasm_bindgen]
 impl Client {
-    /// A client for `config` (see `JsConfig`) sending through `fetch`, waiting with `sleep`.
+    /// A client for `config` (see `config`) sending through `fetch`, waiting with `sleep`.
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue, fetch: Function, sleep: Function) -> Result<Client, JsValue> {
         let build = || -> Result<Client, Error> {
-            let c: JsConfig = convert::input(&config, "client options")?;
-            let credentials = match c.credentials {
-                None => Credentials::None,
-                Some(JsCredentials::Basic { username, password }) => {
-                    Credentials::basic(username, password)
-                }
-                Some(JsCredentials::Digest { username, password }) => {
-                    Credentials::digest(username, password)
-                }
-                Some(JsCredentials::Bearer(token)) => Credentials::bearer(token),
-            };
-            let mut config = Config::new(c.server_url, credentials);
-            if let Some(p) = c.profile {
-                config.profile = Some(Profile::named(&p)?);
-            }
-            if let Some(ua) = c.user_agent {
-                config.user_agent = ua;
-            }
-            if let Some(n) = c.multiget_batch_size {
-                config.multiget_batch_size = n;
-            }
-            if let Some(n) = c.max_parallel_requests {
-                config.max_parallel_requests = n;
-            }
-            config.sync_page_limit = c.sync_page_limit;
-            if let Some(r) = c.retry {
-                let d = RetryPolicy::default();
-                config.retry = RetryPolicy {
-                    max_retries: r.max_retries.unwrap_or(d.max_retries),
-                    initial_delay_ms: r.initial_delay_ms.unwrap_or(d.initial_delay_ms),
-                    max_delay_ms: r.max_delay_ms.unwrap_or(d.max_delay_ms),
-                };
-            }
-            if let Some(l) = c.limits {
-                config.limits = l.into();
-            }
+            let (config, parse, omit_user_agent, follow_redirects) = self::config(&config)?;
             let parse = convert::Parse {
                 // Without the `formats` feature there is nothing to attach.
-                on: cfg!(feature = "formats") && c.parse.unwrap_or(true),
+                on: cfg!(feature = "formats") && parse,
                 limits: config.limits,
             };
-            let transport =
-                FetchTransport::new(fetch, sleep, c.omit_user_agent, c.follow_redirects);
+            let transport = FetchTransport::new(fetch, sleep, omit_user_agent, follow_redirects);
             Ok(Client {
                 inner: Rc::new(DavClient::new(config, transport)?),
                 parse,
@@ -275,7 +265,11 @@ impl Client {
     /// `discover("caldav" | "carddav" | "both")` -> `Discovery`.
     pub fn discover(&self, service: String) -> Promise {
         self.run(move |c| async move {
-            let service: Service = convert::input(&JsValue::from_str(&service), "service")?;
+            let service = match read::name("service", &service, &["caldav", "carddav", "both"])? {
+                0 => Service::CalDav,
+                1 => Service::CardDav,
+                _ => Service::Both,
+            };
             Ok(convert::output(&c.discover(service).await?))
         })
     }
@@ -358,19 +352,10 @@ impl Client {
     /// `calendarQuery(collectionUrl, { component, start?, end? })` -> `DavObject[]`.
     #[wasm_bindgen(js_name = calendarQuery)]
     pub fn calendar_query(&self, collection_url: String, filter: JsValue) -> Promise {
-        let filter: Result<JsFilter, Error> = convert::input(&filter, "calendar query filter");
+        let filter = self::filter(&filter);
         let parse = self.parse;
         self.run(move |c| async move {
-            let f = filter?;
-            let time_range = (f.start.is_some() || f.end.is_some()).then_some(TimeRange {
-                start: f.start,
-                end: f.end,
-            });
-            let filter = CalendarFilter {
-                component: f.component,
-                time_range,
-            };
-            let list = c.calendar_query(&collection_url, filter).await?;
+            let list = c.calendar_query(&collection_url, filter?).await?;
             Ok(convert::output(&convert::objects(&list, parse)))
         })
     }
@@ -454,10 +439,10 @@ impl Client {
     /// problems, more }`. A `null` state starts from nothing; a state of another collection is refused
     /// by the core (`SyncState::resume`).
     pub fn sync(&self, collection_url: String, state: JsValue, kind_name: String) -> Promise {
-        let state: Result<Option<JsSyncState>, Error> = convert::input(&state, "sync state");
+        let state = sync_state(&state);
         let parse = self.parse;
         self.run(move |c| async move {
-            let stored = state?.map(|s| SyncState::from(s).to_json());
+            let stored = state?.map(|s| s.to_json());
             let state = SyncState::resume(&collection_url, stored.as_deref())?;
             let r = c.sync(state, kind(&kind_name)?).await?;
             Ok(convert::output(&SyncOut::new(&r, parse)))
@@ -476,10 +461,10 @@ impl Client {
         kind_name: String,
         max_members: u32,
     ) -> Promise {
-        let state: Result<Option<JsSyncState>, Error> = convert::input(&state, "sync state");
+        let state = sync_state(&state);
         let parse = self.parse;
         self.run(move |c| async move {
-            let stored = state?.map(|s| SyncState::from(s).to_json());
+            let stored = state?.map(|s| s.to_json());
             let state = SyncState::resume(&collection_url, stored.as_deref())?;
             let max = usize::try_from(max_members).unwrap_or(usize::MAX);
             let r = c.sync_batch(state, kind(&kind_name)?, max).await?;
@@ -500,10 +485,10 @@ impl Client {
     #[wasm_bindgen(js_name = gcalSync)]
     pub fn gcal_sync(&self, calendar_id: String, query: JsValue, state: JsValue) -> Promise {
         let query = gcal_query(&query);
-        let state: Result<Option<JsSyncState>, Error> = convert::input(&state, "sync state");
+        let state = sync_state(&state);
         let parse = self.parse;
         self.run(move |c| async move {
-            let state = state?.map_or_else(|| SyncState::new(""), SyncState::from);
+            let state = state?.unwrap_or_else(|| SyncState::new(""));
             let r = c.gcal_sync(&calendar_id, query?, state).await?;
             Ok(convert::output(&SyncOut::new(&r, parse)))
         })
@@ -513,11 +498,9 @@ impl Client {
     #[cfg(feature = "gcal")]
     #[wasm_bindgen(js_name = gcalInsert)]
     pub fn gcal_insert(&self, calendar_id: String, event: JsValue) -> Promise {
-        let event: Result<serde_json::Value, Error> = convert::input(&event, "event");
+        let event = read::value(&event);
         self.run(move |c| async move {
-            Ok(convert::output(
-                &c.gcal_insert(&calendar_id, &event?).await?,
-            ))
+            Ok(convert::output(&c.gcal_insert(&calendar_id, &event).await?))
         })
     }
 
@@ -531,11 +514,9 @@ impl Client {
         patch: JsValue,
         etag: String,
     ) -> Promise {
-        let patch: Result<serde_json::Value, Error> = convert::input(&patch, "event patch");
+        let patch = read::value(&patch);
         self.run(move |c| async move {
-            let r = c
-                .gcal_patch(&calendar_id, &event_id, &patch?, &etag)
-                .await?;
+            let r = c.gcal_patch(&calendar_id, &event_id, &patch, &etag).await?;
             Ok(convert::output(&r))
         })
     }
@@ -555,7 +536,7 @@ impl Client {
     #[wasm_bindgen(js_name = gcalWatch)]
     pub fn gcal_watch(&self, calendar_id: String, query: JsValue, watch: JsValue) -> Promise {
         let query = gcal_query(&query);
-        let watch: Result<WatchRequest, Error> = convert::input(&snake(&watch), "watch request");
+        let watch = watch_request(&watch);
         self.run(move |c| async move {
             let channel = c.gcal_watch(&calendar_id, &query?, &watch?).await?;
             Ok(convert::output(&channel))
@@ -566,7 +547,7 @@ impl Client {
     #[cfg(feature = "gcal")]
     #[wasm_bindgen(js_name = gcalStop)]
     pub fn gcal_stop(&self, channel: JsValue) -> Promise {
-        let channel: Result<Channel, Error> = convert::input(&snake(&channel), "channel");
+        let channel = self::channel(&channel);
         self.run(move |c| async move {
             c.gcal_stop(&channel?).await?;
             Ok(JsValue::UNDEFINED)
@@ -574,22 +555,69 @@ impl Client {
     }
 }
 
-fn read_props(props: &JsValue) -> Result<CollectionProps, Error> {
-    let p: Option<JsProps> = convert::input(props, "collection properties")?;
-    let p = p.unwrap_or_default();
-    Ok(CollectionProps {
-        display_name: p.display_name,
-        description: p.description,
-        color: p.color,
-        components: p.components,
+#[cfg(feature = "gcal")]
+/// The events.list query as JS passes it (camelCase or snake_case keys; `undefined` is none).
+fn gcal_query(query: &JsValue) -> Result<EventsQuery, Error> {
+    let v = read::value(&snake(query));
+    let Some(f) = read::Fields::optional("events query", &v, "an events query")? else {
+        return Ok(EventsQuery::default());
+    };
+    Ok(EventsQuery {
+        time_min: f.opt_string("time_min")?,
+        time_max: f.opt_string("time_max")?,
+        updated_min: f.opt_string("updated_min")?,
+        q: f.opt_string("q")?,
+        order_by: f.opt_string("order_by")?,
+        ical_uid: f.opt_string("ical_uid")?,
+        single_events: f.opt_bool("single_events")?,
+        show_deleted: f.opt_bool("show_deleted")?,
+        max_results: f.opt_u32("max_results")?,
     })
 }
 
 #[cfg(feature = "gcal")]
-/// The events.list query as JS passes it (camelCase or snake_case keys; `undefined` is none).
-fn gcal_query(query: &JsValue) -> Result<EventsQuery, Error> {
-    let q: Option<EventsQuery> = convert::input(&snake(query), "events query")?;
-    Ok(q.unwrap_or_default())
+/// What to ask of events.watch (camelCase or snake_case keys).
+fn watch_request(value: &JsValue) -> Result<WatchRequest, Error> {
+    let v = read::value(&snake(value));
+    let f = read::Fields::of("watch request", &v, "a watch request")?;
+    Ok(WatchRequest {
+        channel_id: f.string("channel_id")?,
+        address: f.string("address")?,
+        token: f.opt_string("token")?,
+        ttl_seconds: f.opt_u64("ttl_seconds")?,
+    })
+}
+
+#[cfg(feature = "gcal")]
+/// A push channel as Google confirmed it (camelCase or snake_case keys).
+fn channel(value: &JsValue) -> Result<Channel, Error> {
+    let v = read::value(&snake(value));
+    let f = read::Fields::of("channel", &v, "a channel")?;
+    Ok(Channel {
+        id: f.string("id")?,
+        resource_id: f.string("resource_id")?,
+        resource_uri: f.opt_string("resource_uri")?,
+        token: f.opt_string("token")?,
+        expiration_ms: f.opt_i64("expiration_ms")?,
+    })
+}
+
+#[cfg(feature = "gcal")]
+/// Notification headers: `[name, value][]`.
+fn headers(value: &JsValue) -> Result<Vec<(String, String)>, Error> {
+    const WHAT: &str = "notification headers";
+    let v = read::value(value);
+    let serde_json::Value::Array(list) = &v else {
+        return Err(read::wrong_type(WHAT, &v, "a sequence"));
+    };
+    list.iter()
+        .map(|pair| match pair {
+            serde_json::Value::Array(p) if p.len() == 2 => {
+                Ok((read::string(WHAT, &p[0])?, read::string(WHAT, &p[1])?))
+            }
+            _ => Err(read::wrong_type(WHAT, pair, "a tuple of size 2")),
+        })
+        .collect()
 }
 
 #[cfg(feature = "gcal")]
@@ -618,8 +646,8 @@ fn snake(value: &JsValue) -> JsValue {
 #[wasm_bindgen(js_name = parseNotification)]
 pub fn parse_notification(headers: JsValue, channel: JsValue) -> Result<JsValue, JsValue> {
     let read = || -> Result<JsValue, Error> {
-        let headers: Vec<(String, String)> = convert::input(&headers, "notification headers")?;
-        let channel: Channel = convert::input(&snake(&channel), "channel")?;
+        let headers = self::headers(&headers)?;
+        let channel = self::channel(&channel)?;
         Ok(convert::output(&Notification::parse(&headers, &channel)?))
     };
     read().map_err(|e| convert::error(&e))
@@ -634,8 +662,7 @@ pub fn channel_needs_renewal(
     now_ms: f64,
     margin_ms: f64,
 ) -> Result<bool, JsValue> {
-    let channel: Channel =
-        convert::input(&snake(&channel), "channel").map_err(|e| convert::error(&e))?;
+    let channel = self::channel(&channel).map_err(|e| convert::error(&e))?;
     Ok(channel.needs_renewal(now_ms as i64, margin_ms as i64))
 }
 
@@ -645,7 +672,9 @@ pub fn channel_needs_renewal(
 #[wasm_bindgen(js_name = markPending)]
 pub fn mark_pending(state: JsValue, href: String) -> Result<JsValue, JsValue> {
     let mark = || -> Result<JsValue, Error> {
-        let mut state = SyncState::from(convert::input::<JsSyncState>(&state, "sync state")?);
+        let mut state = sync_state(&state)?.ok_or_else(|| {
+            read::wrong_type("sync state", &serde_json::Value::Null, "a sync state")
+        })?;
         state.mark_pending(&href);
         Ok(convert::output(&state))
     };

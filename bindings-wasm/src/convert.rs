@@ -1,5 +1,6 @@
-//! Values across the boundary: JSON text both ways (one `JSON.parse` per result is much
-//! cheaper than building objects property by property), snake_case (core) to camelCase (JS)
+//! Values across the boundary: results as JSON text (one `JSON.parse` per result is much
+//! cheaper than building objects property by property; arguments are read in `read.rs`),
+//! snake_case (core) to camelCase (JS)
 //! keys, errors as plain objects the JS wrapper turns into `DavError`, and the parsed view of
 //! fetched iCalendar/vCard data attached next to the raw text.
 
@@ -11,9 +12,8 @@ use davkit::icalendar::{Calendar, Summaries};
 use davkit::vcard::{ContactSummary, VCard};
 #[cfg(feature = "client")]
 use davkit::{Change, DavObject};
-use davkit::{Error, ErrorKind, Limits};
+use davkit::{Error, Limits};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
 
 /// Keys whose object values are data maps (href -> ETag): their keys are kept verbatim.
@@ -254,20 +254,6 @@ pub(crate) fn output<T: Serialize + ?Sized>(value: &T) -> JsValue {
     js_sys::JSON::parse(&camelize_json(&text)).unwrap_or(JsValue::NULL)
 }
 
-/// Reads a JS argument through JSON (`undefined` reads as `null`).
-pub(crate) fn input<T: DeserializeOwned>(value: &JsValue, what: &str) -> Result<T, Error> {
-    let text = if value.is_undefined() {
-        "null".to_owned()
-    } else {
-        js_sys::JSON::stringify(value)
-            .ok()
-            .and_then(|s| s.as_string())
-            .unwrap_or_else(|| "null".to_owned())
-    };
-    serde_json::from_str(&text)
-        .map_err(|e| Error::new(ErrorKind::InvalidInput, format!("invalid {what}: {e}")))
-}
-
 /// A core error as the plain object the JS wrapper turns into a `DavError`.
 pub(crate) fn error(e: &Error) -> JsValue {
     #[derive(Serialize)]
@@ -297,6 +283,7 @@ pub(crate) fn error(e: &Error) -> JsValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use davkit::ErrorKind;
 
     #[test]
     fn camel_case_keys() {

@@ -23,6 +23,7 @@ mod edit;
 mod oauth;
 #[cfg(feature = "client")]
 mod queue;
+mod read;
 // Scheduling (invitations, free-busy, iTIP) reads iCalendar and sends through the client: the
 // full module only.
 #[cfg(all(feature = "formats", feature = "client"))]
@@ -32,7 +33,6 @@ mod transport;
 #[cfg(feature = "formats")]
 mod zones;
 
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 #[cfg(feature = "formats")]
@@ -48,51 +48,53 @@ pub use transport::FetchTransport;
 #[cfg(feature = "formats")]
 pub use zones::set_zone_source;
 
-/// The core's `Limits` as JS passes them: camelCase, every field optional, an unknown field an
-/// error (read straight from the options text: no JSON value tree, which would cost wasm size).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct JsLimits {
-    max_body_bytes: Option<usize>,
-    max_xml_depth: Option<usize>,
-    max_xml_elements: Option<usize>,
-    max_xml_text_bytes: Option<usize>,
-    max_xml_attributes: Option<usize>,
-    max_xml_namespace_declarations: Option<usize>,
-    max_hrefs_per_response: Option<usize>,
-    max_content_lines: Option<usize>,
-    max_instances: Option<usize>,
-    max_iterations: Option<usize>,
-    max_total_iterations: Option<usize>,
-    max_home_sets: Option<usize>,
-    max_collections: Option<usize>,
-    max_sync_pages: Option<usize>,
-    max_redirects: Option<usize>,
-}
+/// The core's `Limits` fields as JS names them (camelCase), in the order [`limits`] fills them.
+const LIMIT_KEYS: [&str; 15] = [
+    "maxBodyBytes",
+    "maxXmlDepth",
+    "maxXmlElements",
+    "maxXmlTextBytes",
+    "maxXmlAttributes",
+    "maxXmlNamespaceDeclarations",
+    "maxHrefsPerResponse",
+    "maxContentLines",
+    "maxInstances",
+    "maxIterations",
+    "maxTotalIterations",
+    "maxHomeSets",
+    "maxCollections",
+    "maxSyncPages",
+    "maxRedirects",
+];
 
-impl From<JsLimits> for davkit::Limits {
-    fn from(l: JsLimits) -> Self {
-        let d = davkit::Limits::default();
-        davkit::Limits {
-            max_body_bytes: l.max_body_bytes.unwrap_or(d.max_body_bytes),
-            max_xml_depth: l.max_xml_depth.unwrap_or(d.max_xml_depth),
-            max_xml_elements: l.max_xml_elements.unwrap_or(d.max_xml_elements),
-            max_xml_text_bytes: l.max_xml_text_bytes.unwrap_or(d.max_xml_text_bytes),
-            max_xml_attributes: l.max_xml_attributes.unwrap_or(d.max_xml_attributes),
-            max_xml_namespace_declarations: l
-                .max_xml_namespace_declarations
-                .unwrap_or(d.max_xml_namespace_declarations),
-            max_hrefs_per_response: l.max_hrefs_per_response.unwrap_or(d.max_hrefs_per_response),
-            max_content_lines: l.max_content_lines.unwrap_or(d.max_content_lines),
-            max_instances: l.max_instances.unwrap_or(d.max_instances),
-            max_iterations: l.max_iterations.unwrap_or(d.max_iterations),
-            max_total_iterations: l.max_total_iterations.unwrap_or(d.max_total_iterations),
-            max_home_sets: l.max_home_sets.unwrap_or(d.max_home_sets),
-            max_collections: l.max_collections.unwrap_or(d.max_collections),
-            max_sync_pages: l.max_sync_pages.unwrap_or(d.max_sync_pages),
-            max_redirects: l.max_redirects.unwrap_or(d.max_redirects),
+/// The core's `Limits` as JS passes them: camelCase, every field optional (left out: the
+/// default), an unknown field an error.
+pub(crate) fn limits(f: &read::Fields<'_>) -> Result<davkit::Limits, davkit::Error> {
+    f.only(&LIMIT_KEYS)?;
+    let mut l = davkit::Limits::default();
+    let slots: [&mut usize; 15] = [
+        &mut l.max_body_bytes,
+        &mut l.max_xml_depth,
+        &mut l.max_xml_elements,
+        &mut l.max_xml_text_bytes,
+        &mut l.max_xml_attributes,
+        &mut l.max_xml_namespace_declarations,
+        &mut l.max_hrefs_per_response,
+        &mut l.max_content_lines,
+        &mut l.max_instances,
+        &mut l.max_iterations,
+        &mut l.max_total_iterations,
+        &mut l.max_home_sets,
+        &mut l.max_collections,
+        &mut l.max_sync_pages,
+        &mut l.max_redirects,
+    ];
+    for (key, slot) in LIMIT_KEYS.iter().zip(slots) {
+        if let Some(n) = f.opt_usize(key)? {
+            *slot = n;
         }
     }
+    Ok(l)
 }
 
 /// `parseView(data, limits)` -> `{ events }`, `{ contact }`, `{ parseError }` or `{}`: the
@@ -102,9 +104,12 @@ impl From<JsLimits> for davkit::Limits {
 #[cfg(all(feature = "formats", not(feature = "client")))]
 #[wasm_bindgen(js_name = parseView)]
 pub fn parse_view(data: &str, limits: JsValue) -> Result<JsValue, JsValue> {
-    let limits: Option<JsLimits> =
-        convert::input(&limits, "limits").map_err(|e| convert::error(&e))?;
-    let limits = limits.map_or_else(davkit::Limits::default, davkit::Limits::from);
+    let take = || {
+        let v = read::value(&limits);
+        read::Fields::optional("limits", &v, "an object")?
+            .map_or_else(|| Ok(davkit::Limits::default()), |f| self::limits(&f))
+    };
+    let limits = take().map_err(|e| convert::error(&e))?;
     Ok(convert::output(&convert::view(data, &limits)))
 }
 

@@ -8,7 +8,7 @@ use davkit::{Error, ErrorKind, FlushResult, Policy, Resolution, WriteQueue};
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
-use crate::{Client, convert, spawn};
+use crate::{Client, convert, read, spawn};
 
 /// Entry ids cross as JS numbers (a queue never reaches 2^53 entries).
 fn id_in(id: f64) -> Result<u64, JsValue> {
@@ -20,6 +20,21 @@ fn id_in(id: f64) -> Result<u64, JsValue> {
             "a queue entry id is a whole number",
         )))
     }
+}
+
+/// A resolution as JS passes it: `{ type: 'keep-server' | 'keep-local' }` or
+/// `{ type: 'replace', data }` (the core's serde form).
+fn resolution(value: &JsValue) -> Result<Resolution, Error> {
+    const WHAT: &str =
+        "resolution ({ type: 'keep-server' | 'keep-local' } or { type: 'replace', data })";
+    let v = read::value(value);
+    let f = read::Fields::of(WHAT, &v, "a resolution")?;
+    let names = ["keep-server", "keep-local", "replace"];
+    Ok(match read::name(WHAT, &f.string("type")?, &names)? {
+        0 => Resolution::KeepServer,
+        1 => Resolution::KeepLocal,
+        _ => Resolution::Replace(f.string("data")?),
+    })
 }
 
 /// Policy names, by hand: serde's name lookup would pull a JSON value tree into the module.
@@ -155,10 +170,7 @@ impl Queue {
     /// Resolves an entry: `{ type: 'keep-server' | 'keep-local' }` or
     /// `{ type: 'replace', data }`.
     pub fn resolve(&mut self, id: f64, resolution: JsValue) -> Result<(), JsValue> {
-        let r: Resolution = js(convert::input(
-            &resolution,
-            "resolution ({ type: 'keep-server' | 'keep-local' } or { type: 'replace', data })",
-        ))?;
+        let r = js(self::resolution(&resolution))?;
         js(self.inner.resolve(id_in(id)?, r))
     }
 

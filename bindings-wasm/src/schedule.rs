@@ -9,10 +9,11 @@ use davkit::icalendar::{CalAddress, CalDateTime, Calendar};
 use davkit::rfc5546::{Answer, Message, attendee, itip, organizer, status};
 use davkit::{Error, ErrorKind, FreeBusyRequest, Scheduling, TimeRange};
 use js_sys::Promise;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
-use crate::{Client, convert};
+use crate::{Client, convert, read};
 
 fn js<T>(r: davkit::Result<T>) -> Result<T, JsValue> {
     r.map_err(|e| convert::error(&e))
@@ -36,64 +37,98 @@ fn refs(addresses: &[String]) -> Vec<&str> {
     addresses.iter().map(String::as_str).collect()
 }
 
-/// ORGANIZER or ATTENDEE as JS passes it (the wrapper turns a plain address into `{ uri }`).
-#[derive(Deserialize)]
-struct JsAddress {
-    uri: String,
-    cn: Option<String>,
-    role: Option<String>,
-    partstat: Option<String>,
-    rsvp: Option<bool>,
-    cutype: Option<String>,
+/// ORGANIZER or ATTENDEE as JS passes it (the wrapper turns a plain address into `{ uri }`):
+/// `{ uri, cn?, role?, partstat?, rsvp?, cutype? }`.
+fn address(what: &str, v: &Value) -> davkit::Result<CalAddress> {
+    let f = read::Fields::of(what, v, "{ uri }")?;
+    let uri = f.string("uri")?;
+    let email = uri
+        .get(..7)
+        .filter(|p| p.eq_ignore_ascii_case("mailto:"))
+        .and_then(|_| uri.get(7..))
+        .map(str::to_owned);
+    Ok(CalAddress {
+        email,
+        cn: f.opt_string("cn")?,
+        role: f.opt_string("role")?,
+        partstat: f.opt_string("partstat")?,
+        rsvp: f.opt_bool("rsvp")?,
+        cutype: f.opt_string("cutype")?,
+        uri,
+        ..CalAddress::default()
+    })
 }
 
-impl From<JsAddress> for CalAddress {
-    fn from(a: JsAddress) -> CalAddress {
-        let email = a
-            .uri
-            .get(..7)
-            .filter(|p| p.eq_ignore_ascii_case("mailto:"))
-            .and_then(|_| a.uri.get(7..))
-            .map(str::to_owned);
-        CalAddress {
-            uri: a.uri,
-            email,
-            cn: a.cn,
-            role: a.role,
-            partstat: a.partstat,
-            rsvp: a.rsvp,
-            cutype: a.cutype,
-            ..CalAddress::default()
-        }
+/// Each element of a JS array, read by `item`.
+fn each<T>(
+    what: &str,
+    v: &Value,
+    item: impl Fn(&Value) -> davkit::Result<T>,
+) -> davkit::Result<Vec<T>> {
+    match v {
+        Value::Array(list) => list.iter().map(item).collect(),
+        _ => Err(read::wrong_type(what, v, "a sequence")),
     }
 }
 
-/// `discovery.scheduling` as JS holds it (camelCase).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct JsScheduling {
-    #[serde(default)]
-    user_addresses: Vec<String>,
-    preferred_address: Option<String>,
+/// An answer as the JS wrapper passes it: `{ answer: 'accepted' | 'declined' | 'tentative' }`
+/// or `{ answer: 'delegated', to }` (the core's serde form).
+fn answer(value: &JsValue) -> davkit::Result<Answer> {
+    const WHAT: &str = "answer";
+    let v = read::value(value);
+    let f = read::Fields::of(WHAT, &v, "an answer")?;
+    let names = ["accepted", "declined", "tentative", "delegated"];
+    Ok(match read::name(WHAT, &f.string("answer")?, &names)? {
+        0 => Answer::Accepted,
+        1 => Answer::Declined,
+        2 => Answer::Tentative,
+        _ => Answer::Delegated {
+            to: f.string("to")?,
+        },
+    })
 }
 
-/// A time range as JS passes it (`{ start?, end? }`, UTC `YYYYMMDDTHHMMSSZ`).
-#[derive(Deserialize)]
-struct JsRange {
-    start: Option<String>,
-    end: Option<String>,
+/// An RFC 6638 free-busy request: `{ organizer, attendees, start, end, uid, dtstamp }`.
+fn free_busy_request(value: &JsValue) -> davkit::Result<FreeBusyRequest> {
+    let v = read::value(value);
+    let f = read::Fields::of("free-busy request", &v, "a free-busy request")?;
+    Ok(FreeBusyRequest {
+        organizer: f.string("organizer")?,
+        attendees: f.required_strings("attendees")?,
+        start: f.string("start")?,
+        end: f.string("end")?,
+        uid: f.string("uid")?,
+        dtstamp: f.string("dtstamp")?,
+    })
 }
 
-/// A Calendar API attendee as JS passes it (camelCase).
+/// `sendUpdates` as JS spells it: `all`, `external-only` or `none`.
 #[cfg(feature = "gcal")]
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct JsGcalAttendee {
-    email: String,
-    display_name: Option<String>,
-    #[serde(default)]
-    optional: bool,
-    response_status: Option<String>,
+fn send_updates(value: &JsValue) -> davkit::Result<davkit::gcal::SendUpdates> {
+    use davkit::gcal::SendUpdates;
+    let names = ["all", "external-only", "none"];
+    let what = "sendUpdates (all, external-only, none)";
+    Ok(match read::variant(what, &read::value(value), &names)? {
+        0 => SendUpdates::All,
+        1 => SendUpdates::ExternalOnly,
+        _ => SendUpdates::None,
+    })
+}
+
+/// Calendar API attendees as JS passes them: `[{ email, displayName?, optional?,
+/// responseStatus? }]`.
+#[cfg(feature = "gcal")]
+fn gcal_attendees(value: &JsValue) -> davkit::Result<Vec<davkit::gcal::GcalAttendee>> {
+    const WHAT: &str = "attendees";
+    each(WHAT, &read::value(value), |v| {
+        let f = read::Fields::of(WHAT, v, "{ email }")?;
+        Ok(davkit::gcal::GcalAttendee {
+            email: f.string("email")?,
+            display_name: f.opt_string("displayName")?,
+            optional: f.flag("optional")?,
+            response_status: f.opt_string("responseStatus")?,
+        })
+    })
 }
 
 #[derive(Serialize)]
@@ -126,10 +161,11 @@ fn out<T: Serialize>(r: davkit::Result<T>) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = scheduleOrganizerAddress)]
 pub fn schedule_organizer_address(scheduling: JsValue) -> Result<JsValue, JsValue> {
     out((|| {
-        let s: JsScheduling = convert::input(&scheduling, "scheduling")?;
+        let v = read::value(&scheduling);
+        let f = read::Fields::of("scheduling", &v, "discovery.scheduling")?;
         let s = Scheduling {
-            user_addresses: s.user_addresses,
-            preferred_address: s.preferred_address,
+            user_addresses: f.strings("userAddresses")?,
+            preferred_address: f.opt_string("preferredAddress")?,
             ..Scheduling::default()
         };
         Ok(organizer::organizer_address(&s))
@@ -145,11 +181,11 @@ pub fn schedule_invite(
     dtstamp: &str,
 ) -> Result<String, JsValue> {
     js((|| {
-        let org: JsAddress = convert::input(&organizer, "organizer ({ uri })")?;
-        let list: Vec<JsAddress> = convert::input(&attendees, "attendees ([{ uri }])")?;
-        let list: Vec<CalAddress> = list.into_iter().map(CalAddress::from).collect();
+        let org = address("organizer ({ uri })", &read::value(&organizer))?;
+        let what = "attendees ([{ uri }])";
+        let list = each(what, &read::value(&attendees), |v| address(what, v))?;
         let mut cal = calendar(ics)?;
-        organizer::invite(&mut cal, &org.into(), &list, dtstamp)?;
+        organizer::invite(&mut cal, &org, &list, dtstamp)?;
         Ok(cal.to_ics())
     })())
 }
@@ -199,7 +235,7 @@ pub fn schedule_answer(
     occurrence: Option<String>,
 ) -> Result<String, JsValue> {
     js((|| {
-        let answer: Answer = convert::input(&answer, "answer")?;
+        let answer = self::answer(&answer)?;
         let mut cal = calendar(ics)?;
         let rid = self::occurrence(occurrence)?;
         attendee::respond(&mut cal, &refs(&my_addresses), &answer, rid.as_ref())?;
@@ -228,8 +264,7 @@ pub fn attendee_statuses(ics: &str) -> Result<JsValue, JsValue> {
 #[cfg(feature = "gcal")]
 #[wasm_bindgen(js_name = gcalAttendeeStatuses)]
 pub fn gcal_attendee_statuses(event: JsValue) -> Result<JsValue, JsValue> {
-    out(convert::input::<serde_json::Value>(&event, "event")
-        .map(|e| davkit::gcal::attendee_statuses(&e)))
+    out(Ok(davkit::gcal::attendee_statuses(&read::value(&event))))
 }
 
 /// `itipRequest(ics)` -> text.
@@ -293,10 +328,19 @@ pub fn itip_apply(
 /// `freeBusyRequestText(request)` -> the VFREEBUSY REQUEST text `outboxFreeBusy` posts.
 #[wasm_bindgen(js_name = freeBusyRequestText)]
 pub fn free_busy_request_text(request: JsValue) -> Result<String, JsValue> {
-    js(
-        convert::input::<FreeBusyRequest>(&request, "free-busy request")
-            .and_then(|r| r.to_icalendar()),
-    )
+    js(free_busy_request(&request).and_then(|r| r.to_icalendar()))
+}
+
+/// A time range as JS passes it (`{ start?, end? }`, UTC `YYYYMMDDTHHMMSSZ`; `null`: none).
+fn time_range(value: &JsValue) -> davkit::Result<Option<TimeRange>> {
+    let v = read::value(value);
+    let Some(f) = read::Fields::optional("time range", &v, "{ start?, end? }")? else {
+        return Ok(None);
+    };
+    Ok(Some(TimeRange {
+        start: f.opt_string("start")?,
+        end: f.opt_string("end")?,
+    }))
 }
 
 #[wasm_bindgen]
@@ -324,7 +368,7 @@ impl Client {
         answer: JsValue,
         occurrence: Option<String>,
     ) -> Promise {
-        let answer: Result<Answer, Error> = convert::input(&answer, "answer");
+        let answer = self::answer(&answer);
         let rid = self::occurrence(occurrence);
         self.run(move |c| async move {
             let r = c
@@ -344,13 +388,7 @@ impl Client {
         my_addresses: Vec<String>,
         range: JsValue,
     ) -> Promise {
-        let range: Result<Option<JsRange>, Error> = convert::input(&range, "time range");
-        let range = range.map(|r| {
-            r.map(|r| TimeRange {
-                start: r.start,
-                end: r.end,
-            })
-        });
+        let range = time_range(&range);
         self.run(move |c| async move {
             let p = c
                 .pending_invitations(inbox_url.as_deref(), &calendar_urls, &my_addresses, range?)
@@ -372,7 +410,7 @@ impl Client {
     /// `outboxFreeBusy(outboxUrl, request)` -> `[{ recipient, requestStatus, ok, busy }]`.
     #[wasm_bindgen(js_name = outboxFreeBusy)]
     pub fn outbox_free_busy(&self, outbox_url: String, request: JsValue) -> Promise {
-        let request: Result<FreeBusyRequest, Error> = convert::input(&request, "free-busy request");
+        let request = free_busy_request(&request);
         self.run(move |c| async move {
             Ok(convert::output(
                 &c.outbox_free_busy(&outbox_url, &request?).await?,
@@ -391,20 +429,11 @@ impl Client {
         etag: String,
         send: JsValue,
     ) -> Promise {
-        let list: Result<Vec<JsGcalAttendee>, Error> = convert::input(&attendees, "attendees");
-        let send = convert::input(&send, "sendUpdates (all, external-only, none)");
+        let list = gcal_attendees(&attendees);
+        let send = send_updates(&send);
         self.run(move |c| async move {
-            let list: Vec<davkit::gcal::GcalAttendee> = list?
-                .into_iter()
-                .map(|a| davkit::gcal::GcalAttendee {
-                    email: a.email,
-                    display_name: a.display_name,
-                    optional: a.optional,
-                    response_status: a.response_status,
-                })
-                .collect();
             let w = c
-                .gcal_set_attendees(&calendar_id, &event_id, &list, &etag, send?)
+                .gcal_set_attendees(&calendar_id, &event_id, &list?, &etag, send?)
                 .await?;
             Ok(convert::output(&w))
         })
@@ -421,8 +450,8 @@ impl Client {
         answer: JsValue,
         send: JsValue,
     ) -> Promise {
-        let answer: Result<Answer, Error> = convert::input(&answer, "answer");
-        let send = convert::input(&send, "sendUpdates (all, external-only, none)");
+        let answer = self::answer(&answer);
+        let send = send_updates(&send);
         self.run(move |c| async move {
             let r = c
                 .gcal_respond(&calendar_id, &event_id, &my_email, &answer?, send?)

@@ -1,0 +1,470 @@
+//! Arguments read from JS: one `JSON.stringify` and one parse into a `serde_json::Value`
+//! (`undefined` reads as `null`), then each field read by hand with the helpers here.
+//!
+//! Not `#[derive(Deserialize)]` with `serde_json::from_str` per options struct: each struct
+//! read that way got its own copy of serde_json's deserializer (with its visitor and field
+//! matcher inlined), about 2-4 KB of wasm each, 26 copies and 60 KB in all; these helpers
+//! exist once. The messages follow serde's (`missing field`, `unknown field`, `unknown
+//! variant`, `invalid type: ..., expected ...`), prefixed with what was read and the field.
+
+// The smaller modules (`davkit/protocol`, `davkit/formats`) read fewer kinds of field.
+#![cfg_attr(
+    not(all(feature = "client", feature = "formats", feature = "gcal")),
+    allow(dead_code)
+)]
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use davkit::{Error, ErrorKind};
+use serde_json::{Map, Value};
+use wasm_bindgen::JsValue;
+
+/// A JS argument as a JSON value: `JSON.stringify`, then one parse (`undefined`, and what
+/// `JSON.stringify` cannot write, read as `null`).
+pub(crate) fn value(js: &JsValue) -> Value {
+    if js.is_undefined() {
+        return Value::Null;
+    }
+    let text = js_sys::JSON::stringify(js)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default();
+    parse(&text)
+}
+
+/// JSON text as a value (`null` for text that is not JSON, which `JSON.stringify` never writes).
+pub(crate) fn parse(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+/// An `InvalidInput` error about `what`.
+pub(crate) fn invalid(what: &str, message: &str) -> Error {
+    Error::new(
+        ErrorKind::InvalidInput,
+        format!("invalid {what}: {message}"),
+    )
+}
+
+/// How serde names a JSON value in its type errors (`integer \`5\``, `string "x"`, `map`).
+fn unexpected(v: &Value) -> String {
+    match v {
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => format!("boolean `{b}`"),
+        Value::Number(n) if n.is_f64() => format!("floating point `{n}`"),
+        Value::Number(n) => format!("integer `{n}`"),
+        Value::String(s) => format!("string \"{s}\""),
+        Value::Array(_) => "sequence".to_owned(),
+        Value::Object(_) => "map".to_owned(),
+    }
+}
+
+/// `invalid type: <v>, expected <expected>` about `what`.
+pub(crate) fn wrong_type(what: &str, v: &Value, expected: &str) -> Error {
+    invalid(
+        what,
+        &format!("invalid type: {}, expected {expected}", unexpected(v)),
+    )
+}
+
+/// One of `names` (an enum's variants as JS spells them): its index, or serde's `unknown
+/// variant` error.
+pub(crate) fn variant(what: &str, v: &Value, names: &[&str]) -> Result<usize, Error> {
+    match v {
+        Value::String(s) => name(what, s, names),
+        _ => Err(wrong_type(what, v, "a string")),
+    }
+}
+
+/// The index of `s` in `names`, or serde's `unknown variant` error.
+pub(crate) fn name(what: &str, s: &str, names: &[&str]) -> Result<usize, Error> {
+    names.iter().position(|n| *n == s).ok_or_else(|| {
+        invalid(
+            what,
+            &format!("unknown variant `{s}`, expected {}", one_of(names)),
+        )
+    })
+}
+
+/// Serde's list of expected names: `` `a` ``, `` `a` or `b` ``, `` one of `a`, `b`, `c` ``.
+fn one_of(names: &[&str]) -> String {
+    let mut out = String::new();
+    if names.len() > 2 {
+        out.push_str("one of ");
+    }
+    for (i, n) in names.iter().enumerate() {
+        if i > 0 {
+            out.push_str(if names.len() == 2 { " or " } else { ", " });
+        }
+        out.push('`');
+        out.push_str(n);
+        out.push('`');
+    }
+    out
+}
+
+/// A string (`what` names it in errors).
+pub(crate) fn string(what: &str, v: &Value) -> Result<String, Error> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        _ => Err(wrong_type(what, v, "a string")),
+    }
+}
+
+/// The fields of a JS object (a JSON map), read one by one.
+pub(crate) struct Fields<'a> {
+    map: &'a Map<String, Value>,
+    what: &'a str,
+}
+
+impl<'a> Fields<'a> {
+    /// The fields of `v`, which must be an object (`expected` names it in the error).
+    pub(crate) fn of(what: &'a str, v: &'a Value, expected: &str) -> Result<Self, Error> {
+        match v {
+            Value::Object(map) => Ok(Fields { map, what }),
+            _ => Err(wrong_type(what, v, expected)),
+        }
+    }
+
+    /// The fields of `v`, or `None` for `null` (an optional argument).
+    pub(crate) fn optional(
+        what: &'a str,
+        v: &'a Value,
+        expected: &str,
+    ) -> Result<Option<Self>, Error> {
+        if v.is_null() {
+            return Ok(None);
+        }
+        Self::of(what, v, expected).map(Some)
+    }
+
+    /// The field's value as given (`null` included), under its first name present in `keys`
+    /// (a camelCase name and its snake_case alias).
+    pub(crate) fn any(&self, keys: &[&str]) -> Option<&'a Value> {
+        keys.iter().find_map(|k| self.map.get(*k))
+    }
+
+    /// The field's value (`null` included), `None` when absent.
+    pub(crate) fn get(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key)
+    }
+
+    /// The field's value, neither absent nor `null`.
+    fn present(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    /// A type error for this field.
+    fn wrong(&self, key: &str, v: &Value, expected: &str) -> Error {
+        invalid(
+            self.what,
+            &format!(
+                "`{key}`: invalid type: {}, expected {expected}",
+                unexpected(v)
+            ),
+        )
+    }
+
+    /// A required field's absence.
+    fn missing(&self, key: &str) -> Error {
+        invalid(self.what, &format!("missing field `{key}`"))
+    }
+
+    /// A required string.
+    pub(crate) fn string(&self, key: &str) -> Result<String, Error> {
+        match self.get(key) {
+            None => Err(self.missing(key)),
+            Some(v) => self.as_string(key, v),
+        }
+    }
+
+    /// A required string under the first of `keys` present (its camelCase and snake_case names).
+    pub(crate) fn string_any(&self, keys: &[&str]) -> Result<String, Error> {
+        match self.any(keys) {
+            None => Err(self.missing(keys[0])),
+            Some(v) => self.as_string(keys[0], v),
+        }
+    }
+
+    fn as_string(&self, key: &str, v: &Value) -> Result<String, Error> {
+        match v {
+            Value::String(s) => Ok(s.clone()),
+            _ => Err(self.wrong(key, v, "a string")),
+        }
+    }
+
+    /// An optional string (absent or `null`: `None`).
+    pub(crate) fn opt_string(&self, key: &str) -> Result<Option<String>, Error> {
+        self.opt_string_in(key, self.present(key))
+    }
+
+    /// An optional string under the first of `keys` present.
+    pub(crate) fn opt_string_any(&self, keys: &[&str]) -> Result<Option<String>, Error> {
+        self.opt_string_in(keys[0], self.any(keys).filter(|v| !v.is_null()))
+    }
+
+    fn opt_string_in(&self, key: &str, v: Option<&Value>) -> Result<Option<String>, Error> {
+        v.map(|v| self.as_string(key, v)).transpose()
+    }
+
+    /// An optional boolean (absent or `null`: `None`).
+    pub(crate) fn opt_bool(&self, key: &str) -> Result<Option<bool>, Error> {
+        match self.present(key) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(v) => Err(self.wrong(key, v, "a boolean")),
+        }
+    }
+
+    /// A boolean that defaults to false when absent (`null` is a type error, as with serde's
+    /// `#[serde(default)]`).
+    pub(crate) fn flag(&self, key: &str) -> Result<bool, Error> {
+        match self.get(key) {
+            None => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(v) => Err(self.wrong(key, v, "a boolean")),
+        }
+    }
+
+    /// An optional whole number from 0 to `max` (`name`: the Rust type serde names, `u32`).
+    fn opt_uint(&self, key: &str, max: u64, name: &str) -> Result<Option<u64>, Error> {
+        let Some(v) = self.present(key) else {
+            return Ok(None);
+        };
+        match v {
+            Value::Number(n) if n.is_u64() => match n.as_u64().filter(|n| *n <= max) {
+                Some(n) => Ok(Some(n)),
+                None => Err(invalid(
+                    self.what,
+                    &format!("`{key}`: invalid value: integer `{n}`, expected {name}"),
+                )),
+            },
+            Value::Number(n) if n.is_i64() => Err(invalid(
+                self.what,
+                &format!("`{key}`: invalid value: integer `{n}`, expected {name}"),
+            )),
+            _ => Err(self.wrong(key, v, name)),
+        }
+    }
+
+    /// An optional `u32`.
+    pub(crate) fn opt_u32(&self, key: &str) -> Result<Option<u32>, Error> {
+        let n = self.opt_uint(key, u64::from(u32::MAX), "u32")?;
+        Ok(n.and_then(|n| u32::try_from(n).ok()))
+    }
+
+    /// An optional `u64`.
+    pub(crate) fn opt_u64(&self, key: &str) -> Result<Option<u64>, Error> {
+        self.opt_uint(key, u64::MAX, "u64")
+    }
+
+    /// An optional `usize`.
+    pub(crate) fn opt_usize(&self, key: &str) -> Result<Option<usize>, Error> {
+        let max = u64::try_from(usize::MAX).unwrap_or(u64::MAX);
+        let n = self.opt_uint(key, max, "usize")?;
+        Ok(n.and_then(|n| usize::try_from(n).ok()))
+    }
+
+    /// An optional `i64`.
+    pub(crate) fn opt_i64(&self, key: &str) -> Result<Option<i64>, Error> {
+        match self.present(key) {
+            None => Ok(None),
+            Some(Value::Number(n)) if n.is_i64() => Ok(n.as_i64()),
+            Some(Value::Number(n)) if n.is_u64() => Err(invalid(
+                self.what,
+                &format!("`{key}`: invalid value: integer `{n}`, expected i64"),
+            )),
+            Some(v) => Err(self.wrong(key, v, "i64")),
+        }
+    }
+
+    /// An array of strings that defaults to empty when absent (`null` is a type error).
+    pub(crate) fn strings(&self, key: &str) -> Result<Vec<String>, Error> {
+        match self.get(key) {
+            None => Ok(Vec::new()),
+            Some(v) => self.strings_in(key, v),
+        }
+    }
+
+    /// A required array of strings.
+    pub(crate) fn required_strings(&self, key: &str) -> Result<Vec<String>, Error> {
+        match self.get(key) {
+            None => Err(self.missing(key)),
+            Some(v) => self.strings_in(key, v),
+        }
+    }
+
+    fn strings_in(&self, key: &str, v: &Value) -> Result<Vec<String>, Error> {
+        match v {
+            Value::Array(items) => items.iter().map(|i| self.as_string(key, i)).collect(),
+            _ => Err(self.wrong(key, v, "a sequence")),
+        }
+    }
+
+    /// A set of strings that defaults to empty when absent.
+    pub(crate) fn string_set(&self, key: &str) -> Result<BTreeSet<String>, Error> {
+        Ok(self.strings(key)?.into_iter().collect())
+    }
+
+    /// A map of strings to strings that defaults to empty when absent (`null` is a type error).
+    pub(crate) fn string_map(&self, key: &str) -> Result<BTreeMap<String, String>, Error> {
+        match self.get(key) {
+            None => Ok(BTreeMap::new()),
+            Some(Value::Object(map)) => map
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), self.as_string(key, v)?)))
+                .collect(),
+            Some(v) => Err(self.wrong(key, v, "a map")),
+        }
+    }
+
+    /// A nested object, `None` when absent or `null`.
+    pub(crate) fn object(&self, key: &str) -> Result<Option<Fields<'a>>, Error> {
+        match self.present(key) {
+            None => Ok(None),
+            Some(Value::Object(map)) => Ok(Some(Fields {
+                map,
+                what: self.what,
+            })),
+            Some(v) => Err(self.wrong(key, v, "a map")),
+        }
+    }
+
+    /// Refuses a field not in `known` (serde's `deny_unknown_fields`).
+    pub(crate) fn only(&self, known: &[&str]) -> Result<(), Error> {
+        match self.map.keys().find(|k| !known.contains(&k.as_str())) {
+            None => Ok(()),
+            Some(k) => Err(invalid(
+                self.what,
+                &format!("unknown field `{k}`, expected {}", one_of(known)),
+            )),
+        }
+    }
+
+    /// What is read (for errors of nested values).
+    pub(crate) fn what(&self) -> &'a str {
+        self.what
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(v: &Value) -> Fields<'_> {
+        Fields::of("options", v, "an object").unwrap()
+    }
+
+    fn message(e: Error) -> String {
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        e.message().to_owned()
+    }
+
+    #[test]
+    fn strings_and_their_absence() {
+        let v = parse(r#"{"a":"x","n":null,"num":5,"snake_key":"y"}"#);
+        let f = fields(&v);
+        assert_eq!(f.string("a").unwrap(), "x");
+        assert_eq!(f.opt_string("a").unwrap().as_deref(), Some("x"));
+        assert_eq!(f.opt_string("n").unwrap(), None);
+        assert_eq!(f.opt_string("gone").unwrap(), None);
+        assert_eq!(
+            f.string_any(&["snakeKey", "snake_key"]).unwrap(),
+            "y".to_owned()
+        );
+        assert_eq!(
+            message(f.string("gone").unwrap_err()),
+            "invalid options: missing field `gone`"
+        );
+        assert_eq!(
+            message(f.string("n").unwrap_err()),
+            "invalid options: `n`: invalid type: null, expected a string"
+        );
+        assert_eq!(
+            message(f.opt_string("num").unwrap_err()),
+            "invalid options: `num`: invalid type: integer `5`, expected a string"
+        );
+    }
+
+    #[test]
+    fn numbers_in_range_only() {
+        let v = parse(r#"{"a":5,"neg":-1,"big":5000000000,"f":1.5,"s":"7","n":null}"#);
+        let f = fields(&v);
+        assert_eq!(f.opt_u32("a").unwrap(), Some(5));
+        assert_eq!(f.opt_usize("a").unwrap(), Some(5));
+        assert_eq!(f.opt_u32("n").unwrap(), None);
+        assert_eq!(f.opt_u64("big").unwrap(), Some(5_000_000_000));
+        assert_eq!(f.opt_i64("neg").unwrap(), Some(-1));
+        assert_eq!(
+            message(f.opt_u32("big").unwrap_err()),
+            "invalid options: `big`: invalid value: integer `5000000000`, expected u32"
+        );
+        assert_eq!(
+            message(f.opt_usize("neg").unwrap_err()),
+            "invalid options: `neg`: invalid value: integer `-1`, expected usize"
+        );
+        assert_eq!(
+            message(f.opt_u64("f").unwrap_err()),
+            "invalid options: `f`: invalid type: floating point `1.5`, expected u64"
+        );
+        assert_eq!(
+            message(f.opt_i64("s").unwrap_err()),
+            "invalid options: `s`: invalid type: string \"7\", expected i64"
+        );
+    }
+
+    #[test]
+    fn booleans_lists_and_maps() {
+        let v = parse(
+            r#"{"t":true,"n":null,"l":["a","b"],"bad":["a",1],"m":{"/a":"1"},"o":{"x":"y"}}"#,
+        );
+        let f = fields(&v);
+        assert_eq!(f.opt_bool("t").unwrap(), Some(true));
+        assert_eq!(f.opt_bool("n").unwrap(), None);
+        assert!(f.flag("t").unwrap());
+        assert!(!f.flag("gone").unwrap());
+        assert!(f.flag("n").is_err(), "null is not a default boolean");
+        assert_eq!(f.strings("l").unwrap(), ["a", "b"]);
+        assert!(f.strings("gone").unwrap().is_empty());
+        assert!(f.strings("n").is_err());
+        assert!(f.strings("bad").is_err());
+        assert!(f.required_strings("gone").is_err());
+        assert_eq!(f.string_set("l").unwrap().len(), 2);
+        assert_eq!(f.string_map("m").unwrap()["/a"], "1");
+        assert!(f.string_map("gone").unwrap().is_empty());
+        assert!(f.string_map("l").is_err());
+        assert_eq!(f.object("o").unwrap().unwrap().string("x").unwrap(), "y");
+        assert!(f.object("n").unwrap().is_none());
+        assert!(f.object("t").is_err());
+    }
+
+    #[test]
+    fn unknown_fields_and_variants() {
+        let v = parse(r#"{"a":1,"c":2}"#);
+        assert_eq!(
+            message(fields(&v).only(&["a", "b"]).unwrap_err()),
+            "invalid options: unknown field `c`, expected `a` or `b`"
+        );
+        assert!(fields(&v).only(&["a", "c"]).is_ok());
+        let names = ["calendar", "addressbook", "other"];
+        assert_eq!(variant("kind", &parse(r#""other""#), &names).unwrap(), 2);
+        assert_eq!(
+            message(variant("kind", &parse(r#""x""#), &names).unwrap_err()),
+            "invalid kind: unknown variant `x`, expected one of `calendar`, `addressbook`, `other`"
+        );
+        assert!(variant("kind", &Value::Null, &names).is_err());
+    }
+
+    #[test]
+    fn objects_and_null() {
+        assert!(
+            Fields::optional("o", &Value::Null, "an object")
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            message(Fields::of("o", &Value::Null, "an object").err().unwrap()),
+            "invalid o: invalid type: null, expected an object"
+        );
+        assert_eq!(parse("not json"), Value::Null);
+    }
+}
