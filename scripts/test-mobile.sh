@@ -243,10 +243,11 @@ expect "$M" 'header "DavKitFormatsFFI.h"'
 expect "$H" 'ffi_davkit_uniffi_contract_version'
 echo "ok: $swift_checks Swift API checks (DavKit.swift, DavKitCore.swift, DavKitFormats.swift, the three FFI headers, module.modulemap, SyncBatches.swift, examples/ios/BatchedSync.swift, examples/ios/Invitations.swift)"
 
-step "Python: vector replay, API and editing tests, the invitations example on live DAViCal"
+step "Python: vector replay, API and editing tests, the invitations and batched-sync examples on live DAViCal"
 py_cmd=(python3 -m unittest discover -s bindings-mobile/python -p 'test_*.py' -v)
 if [ "${SKIP_LIVE:-0}" != 1 ]; then
-  # examples/python/invitations.py runs as written against DAViCal (test_invitations_example.py)
+  # examples/python/invitations.py and sync_batches.py run as written against DAViCal
+  # (test_invitations_example.py, test_sync_batches_example.py)
   py_cmd=(python3 tests/servers/servers.py --only davical run -- "${py_cmd[@]}")
 fi
 "${py_cmd[@]}" 2>&1 | tee "$LOG_DIR/python.log" | grep -v '^UniFFI: Unhandled\|^Traceback\|^  File\|^    \|^ConnectionResetError\|^OSError' || true
