@@ -397,9 +397,14 @@ impl<T, O> Machine<T, O> {
 }
 
 /// Implements [`crate::op::Operation`] for a state machine struct with a `m: Machine` field
-/// and an `on_reply(&mut self, tag, Result<Reply>)` method.
+/// and an `on_reply(&mut self, tag, Result<Reply>)` method: `impl_operation!(Type, Output)`,
+/// `impl_operation!([T] Type<T>, Output)` for a generic one, or `impl_operation!(Type, Output,
+/// streaming)` for one that reads some bodies as they arrive. That one has `on_head(id,
+/// &HttpResponse) -> bool`, `on_chunk(id, &[u8])`, `on_end(id)` and `on_stream_error(id, Error)
+/// -> Option<Error>` (the error back when `id` is not one of its streams). Both forms share one
+/// body (`@impl`): the streaming form adds its error filter and the three body methods.
 macro_rules! impl_operation {
-    ([$($g:ident)?] $ty:ty, $out:ty) => {
+    (@impl [$($g:ident)?] $ty:ty, $out:ty, $($stream_error:ident,)? { $($streaming:tt)* }) => {
         impl<$($g)?> $crate::op::Operation for $ty {
             type Output = $out;
 
@@ -428,56 +433,27 @@ macro_rules! impl_operation {
                 if self.m.done.is_some() {
                     return;
                 }
-                match self.m.x.fail(id, error) {
-                    Some((tag, failed)) => self.on_reply(tag, failed),
-                    None => {}
-                }
-            }
-        }
-    };
-    ($ty:ty, $out:ty) => {
-        impl_operation!([] $ty, $out);
-    };
-    // An operation that reads some bodies as they arrive: it has `on_head(id, &HttpResponse)
-    // -> bool`, `on_chunk(id, &[u8])`, `on_end(id)` and `on_stream_error(id, Error) ->
-    // Option<Error>` (the error back when `id` is not one of its streams).
-    ($ty:ty, $out:ty, streaming) => {
-        impl $crate::op::Operation for $ty {
-            type Output = $out;
-
-            fn poll(&mut self) -> $crate::op::Poll<$out> {
-                self.m.poll()
-            }
-
-            fn handle_response(
-                &mut self,
-                id: $crate::http::RequestId,
-                response: $crate::http::HttpResponse,
-            ) {
-                if self.m.done.is_some() {
-                    return;
-                }
-                if let Some((tag, reply)) = self.m.x.receive(id, response) {
-                    self.on_reply(tag, reply);
-                }
-            }
-
-            fn handle_transport_error(
-                &mut self,
-                id: $crate::http::RequestId,
-                error: $crate::error::Error,
-            ) {
-                if self.m.done.is_some() {
-                    return;
-                }
-                let Some(error) = self.on_stream_error(id, error) else {
-                    return;
-                };
+                $(
+                    let Some(error) = self.$stream_error(id, error) else {
+                        return;
+                    };
+                )?
                 if let Some((tag, failed)) = self.m.x.fail(id, error) {
                     self.on_reply(tag, failed);
                 }
             }
 
+            $($streaming)*
+        }
+    };
+    ([$($g:ident)?] $ty:ty, $out:ty) => {
+        impl_operation!(@impl [$($g)?] $ty, $out, {});
+    };
+    ($ty:ty, $out:ty) => {
+        impl_operation!(@impl [] $ty, $out, {});
+    };
+    ($ty:ty, $out:ty, streaming) => {
+        impl_operation!(@impl [] $ty, $out, on_stream_error, {
             fn handle_head(
                 &mut self,
                 id: $crate::http::RequestId,
@@ -497,7 +473,7 @@ macro_rules! impl_operation {
                     self.on_end(id);
                 }
             }
-        }
+        });
     };
 }
 pub(crate) use impl_operation;
