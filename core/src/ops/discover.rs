@@ -146,28 +146,26 @@ pub(crate) const LISTING_PROPS: [QName; 9] = [
     names::ADD_MEMBER,
 ];
 
-/// Step 1: the principal and both home sets (whatever the services, as on the principal),
-/// and, since the URL may be a calendar or address book itself, every one of
-/// [`LISTING_PROPS`] so that it is read whole at once; and the RFC 6638 scheduling
-/// properties, for a configured URL that is the principal.
-static CONTEXT_PROPS: [QName; 16] = [
+/// The principal and both home sets: what step 1 asks before [`LISTING_PROPS`].
+const CONTEXT_HEAD: [QName; 3] = [
     names::CURRENT_USER_PRINCIPAL,
     names::CALENDAR_HOME_SET,
     names::ADDRESSBOOK_HOME_SET,
-    names::RESOURCETYPE,
-    names::DISPLAYNAME,
-    names::CALENDAR_DESCRIPTION,
-    names::ADDRESSBOOK_DESCRIPTION,
-    names::CALENDAR_COLOR,
-    names::SUPPORTED_CALENDAR_COMPONENT_SET,
-    names::CURRENT_USER_PRIVILEGE_SET,
-    names::SUPPORTED_REPORT_SET,
-    names::ADD_MEMBER,
-    rfc6638::CALENDAR_USER_ADDRESS_SET,
-    rfc6638::SCHEDULE_INBOX_URL,
-    rfc6638::SCHEDULE_OUTBOX_URL,
-    rfc6638::SCHEDULE_DEFAULT_CALENDAR_URL,
 ];
+
+/// Step 1: the principal and both home sets (whatever the services, as on the principal),
+/// and, since the URL may be a calendar or address book itself, every one of
+/// [`LISTING_PROPS`] so that it is read whole at once; and the RFC 6638 scheduling
+/// properties, for a configured URL that is the principal. In this order (the request's
+/// body, which the vectors check).
+fn context_props() -> Vec<QName> {
+    [
+        &CONTEXT_HEAD[..],
+        &LISTING_PROPS,
+        &rfc6638::SCHEDULING_PROPS,
+    ]
+    .concat()
+}
 
 #[derive(Debug)]
 enum Tag {
@@ -326,7 +324,7 @@ impl Discover {
             svc: only,
             well_known,
         };
-        self.propfind(tag, url, Depth::Zero, &CONTEXT_PROPS);
+        self.propfind(tag, url, Depth::Zero, &context_props());
     }
 
     fn propfind(&mut self, tag: Tag, url: Url, depth: Depth, props: &[QName]) {
