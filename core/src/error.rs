@@ -471,6 +471,29 @@ mod tests {
         assert_eq!(ErrorKind::PreconditionFailed.as_str(), "PreconditionFailed");
     }
 
+    /// npm's `DavErrorKind` (a TypeScript union in `npm/index.d.ts`, which cannot be generated
+    /// from this crate's list) names every kind, in the list's order, and nothing else. Skipped
+    /// where the file is absent (this crate packaged on its own).
+    #[test]
+    fn npm_names_every_kind() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../npm/index.d.ts");
+        let Ok(dts) = std::fs::read_to_string(path) else {
+            return;
+        };
+        let union = dts
+            .split("export type DavErrorKind =")
+            .nth(1)
+            .and_then(|rest| rest.split(';').next())
+            .unwrap_or_default();
+        let named: Vec<&str> = union
+            .split('|')
+            .map(|k| k.trim().trim_matches('\''))
+            .filter(|k| !k.is_empty())
+            .collect();
+        let kinds: Vec<&str> = error_kinds!(all_kinds).map(ErrorKind::as_str).to_vec();
+        assert_eq!(named, kinds, "npm/index.d.ts DavErrorKind");
+    }
+
     #[test]
     fn classifies_statuses() {
         let cases = [
