@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { features, passes } from './wasm-opt-passes.mjs';
+import { features, minifyExports, passes } from './wasm-opt-passes.mjs';
 
 const npmDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = join(npmDir, '..');
@@ -79,6 +79,10 @@ for (const m of modules) {
     const wasmOpt = join(npmDir, 'node_modules', '.bin', 'wasm-opt');
     // Size passes only (wasm-opt-passes.mjs says why and what each round gave).
     run(wasmOpt, [...features, ...passes, wasm, '-o', wasm]);
+    // Then short export names, and the glue rewritten to them.
+    const minified = minifyExports((args) => execFileSync(wasmOpt, args, { cwd: repo, encoding: 'utf8' }), wasm,
+      readFileSync(glue, 'utf8'));
+    writeFileSync(glue, minified);
   }
 }
 // wasm-bindgen's own .d.ts files describe the low-level exports; the public types are index.d.ts.

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Size and CPU profiles of the npm package (not a test; tables for npm/README.md).
-//   1. a .wasm with function names: wasm-bindgen (names kept) and the same wasm-opt passes as
-//      scripts/build.mjs with -g, from the cargo output that build.mjs left in target/;
+//   1. a .wasm with function names: wasm-bindgen (names kept) and the same wasm-opt passes and
+//      short export names as scripts/build.mjs with -g, from the cargo output that build.mjs
+//      left in target/;
 //   2. size: `twiggy top` over it (twiggy from crates.io: `cargo install twiggy`), summed by
 //      crate (the first path segment of the demangled name; generic code counts under the crate
 //      that defines it, `<T as Trait>` under T's crate) and listed by function;
@@ -15,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { features, passes } from './wasm-opt-passes.mjs';
+import { features, minifyExports, passes } from './wasm-opt-passes.mjs';
 
 const npmDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = join(npmDir, '..');
@@ -31,6 +32,8 @@ execFileSync('wasm-bindgen', ['--target', 'web', '--out-dir', work, cargoWasm], 
 const named = join(work, 'davkit_wasm_bg.wasm');
 // the same passes as build.mjs
 execFileSync(join(npmDir, 'node_modules', '.bin', 'wasm-opt'), [...features, '-g', ...passes, named, '-o', named], { stdio: 'inherit' });
+// and the export names build.mjs gave the shipped module (npm/dist's glue calls those)
+minifyExports((a) => execFileSync(join(npmDir, 'node_modules', '.bin', 'wasm-opt'), a, { encoding: 'utf8' }), named, undefined, ['-g']);
 
 /** The crate a demangled Rust symbol belongs to (wasm-bindgen's own items by their prefix). */
 function crateOf(name) {
