@@ -41,21 +41,13 @@ fn refs(addresses: &[String]) -> Vec<&str> {
 /// `{ uri, cn?, role?, partstat?, rsvp?, cutype? }`.
 fn address(what: &str, v: &Value) -> davkit::Result<CalAddress> {
     let f = read::Fields::of(what, v, "{ uri }")?;
-    let uri = f.string("uri")?;
-    let email = uri
-        .get(..7)
-        .filter(|p| p.eq_ignore_ascii_case("mailto:"))
-        .and_then(|_| uri.get(7..))
-        .map(str::to_owned);
     Ok(CalAddress {
-        email,
         cn: f.opt_string("cn")?,
         role: f.opt_string("role")?,
         partstat: f.opt_string("partstat")?,
         rsvp: f.opt_bool("rsvp")?,
         cutype: f.opt_string("cutype")?,
-        uri,
-        ..CalAddress::default()
+        ..CalAddress::from_uri(&f.string("uri")?)
     })
 }
 

@@ -34,28 +34,16 @@ pub const SIGNIFICANT: [&str; 9] = [
 pub fn organizer_address(scheduling: &Scheduling) -> Option<CalAddress> {
     let uri = scheduling
         .preferred_address
-        .clone()
+        .as_deref()
         .or_else(|| {
             scheduling
                 .user_addresses
                 .iter()
-                .find(|a| {
-                    a.get(..7)
-                        .is_some_and(|p| p.eq_ignore_ascii_case("mailto:"))
-                })
-                .cloned()
+                .map(String::as_str)
+                .find(|a| CalAddress::from_uri(a).email.is_some())
         })
-        .or_else(|| scheduling.user_addresses.first().cloned())?;
-    let email = uri
-        .get(..7)
-        .filter(|p| p.eq_ignore_ascii_case("mailto:"))
-        .and_then(|_| uri.get(7..))
-        .map(str::to_owned);
-    Some(CalAddress {
-        uri,
-        email,
-        ..CalAddress::default()
-    })
+        .or_else(|| scheduling.user_addresses.first().map(String::as_str))?;
+    Some(CalAddress::from_uri(uri))
 }
 
 /// Makes `cal` a meeting organized by `organizer` with these attendees: ORGANIZER set on every

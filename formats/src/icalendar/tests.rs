@@ -676,3 +676,24 @@ fn parse_summaries_matches_on_the_corpora() {
         }
     }
 }
+
+#[test]
+fn address_from_uri_reads_the_email_of_mailto_only() {
+    let a = CalAddress::from_uri("MAILTO:Bob@Example.com");
+    assert_eq!(a.uri, "MAILTO:Bob@Example.com");
+    assert_eq!(a.email.as_deref(), Some("Bob@Example.com"));
+    assert_eq!(
+        CalAddress::from_uri("mailto:bob@example.com"),
+        CalAddress::from_email("bob@example.com")
+    );
+    for other in ["urn:uuid:6f2a", "http://example.com/bob", "mailto", ""] {
+        let a = CalAddress::from_uri(other);
+        assert_eq!((a.uri.as_str(), a.email), (other, None));
+    }
+    // a property without EMAIL reads its e-mail the same way
+    let p = Property::new("ATTENDEE", "Mailto:carol@example.com");
+    assert_eq!(
+        CalAddress::from_property(&p).email.as_deref(),
+        Some("carol@example.com")
+    );
+}

@@ -440,6 +440,13 @@ impl fmt::Display for Duration {
     }
 }
 
+/// The e-mail of a `mailto:` URI (the scheme in any case), `None` for any other URI.
+fn mailto_email(uri: &str) -> Option<&str> {
+    uri.get(..7)
+        .filter(|s| s.eq_ignore_ascii_case("mailto:"))
+        .and_then(|_| uri.get(7..))
+}
+
 /// ORGANIZER or ATTENDEE with its parameters (RFC 5545 §3.8.4.1, §3.8.4.3).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -476,6 +483,16 @@ impl CalAddress {
         CalAddress {
             uri: format!("mailto:{email}"),
             email: Some(email.to_owned()),
+            ..CalAddress::default()
+        }
+    }
+
+    /// A plain address from its URI, as written: the e-mail is the part after a `mailto:`
+    /// scheme (any case), none for other schemes (`urn:uuid:...`, `http:...`).
+    pub fn from_uri(uri: &str) -> CalAddress {
+        CalAddress {
+            uri: uri.to_owned(),
+            email: mailto_email(uri).map(str::to_owned),
             ..CalAddress::default()
         }
     }
@@ -522,12 +539,7 @@ impl CalAddress {
                 .unwrap_or_default()
         };
         let uri = p.raw_value().trim().to_owned();
-        let email = one(0).or_else(|| {
-            uri.get(..7)
-                .filter(|s| s.eq_ignore_ascii_case("mailto:"))
-                .and_then(|_| uri.get(7..))
-                .map(str::to_owned)
-        });
+        let email = one(0).or_else(|| mailto_email(&uri).map(str::to_owned));
         CalAddress {
             email,
             cn: one(1),
