@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use davkit::{HttpRequest, HttpResponse, Transport};
+use davkit::{HttpRequest, HttpResponse, ResponseSink, Transport};
 use tower_service::Service;
 
 pub(crate) static LABEL: Mutex<String> = Mutex::new(String::new());
@@ -73,26 +73,113 @@ pub(crate) fn log_request(
     );
 }
 
-/// davkit's transport with a request counter (and the request log).
+/// davkit's transport with a request counter (and the request log). It hands bodies over as
+/// the inner transport reads them (`send_streaming`, as `DavClient<ReqwestTransport>` does
+/// for an app), unless `whole` (`DAVKIT_BENCH_WHOLE=1`: every body read whole first, then
+/// handed over, as a host with its own HTTP stack does).
 pub(crate) struct Counted<T> {
     pub(crate) inner: T,
     pub(crate) count: Arc<AtomicUsize>,
+    pub(crate) whole: bool,
+}
+
+/// What the log says of a davkit request: method, URL, depth and body kind.
+struct Asked {
+    method: &'static str,
+    url: String,
+    depth: Option<String>,
+    kind: String,
+}
+
+impl Asked {
+    fn of(request: &HttpRequest) -> Asked {
+        Asked {
+            method: request.method.as_str(),
+            url: request.url.clone(),
+            depth: request.header("Depth").map(str::to_owned),
+            kind: request.body.as_deref().map(body_kind).unwrap_or_default(),
+        }
+    }
+}
+
+/// A sink that notes when the head came and how many body bytes followed.
+struct Noting<'a, S> {
+    sink: &'a mut S,
+    started: Instant,
+    status: u16,
+    head_ms: f64,
+    bytes: usize,
+}
+
+impl<S: ResponseSink> ResponseSink for Noting<'_, S> {
+    fn head(&mut self, head: HttpResponse) {
+        self.status = head.status;
+        self.head_ms = self.started.elapsed().as_secs_f64() * 1e3;
+        self.sink.head(head);
+    }
+
+    fn chunk(&mut self, bytes: &[u8]) {
+        self.bytes += bytes.len();
+        self.sink.chunk(bytes);
+    }
 }
 
 impl<T: Transport> Transport for Counted<T> {
     async fn send(&self, request: HttpRequest) -> davkit::Result<HttpResponse> {
         self.count.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
-        let method = request.method.as_str();
-        let url = request.url.clone();
-        let depth = request.header("Depth").map(str::to_owned);
-        let kind = request.body.as_deref().map(body_kind).unwrap_or_default();
+        let asked = Asked::of(&request);
         let result = self.inner.send(request).await;
         let outcome = match &result {
-            Ok(r) => format!("{} {} B", r.status, r.body.len()),
+            Ok(r) => format!("{} {} B, read whole", r.status, r.body.len()),
             Err(e) => format!("error {e}"),
         };
-        log_request(method, &url, depth.as_deref(), &kind, &outcome, started);
+        log_request(
+            asked.method,
+            &asked.url,
+            asked.depth.as_deref(),
+            &asked.kind,
+            &outcome,
+            started,
+        );
+        result
+    }
+
+    async fn send_streaming<S: ResponseSink>(
+        &self,
+        request: HttpRequest,
+        sink: &mut S,
+    ) -> davkit::Result<()> {
+        if self.whole {
+            let response = self.send(request).await?;
+            sink.whole(response);
+            return Ok(());
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        let asked = Asked::of(&request);
+        let mut noting = Noting {
+            sink,
+            started: Instant::now(),
+            status: 0,
+            head_ms: 0.0,
+            bytes: 0,
+        };
+        let result = self.inner.send_streaming(request, &mut noting).await;
+        let outcome = match &result {
+            Ok(()) => format!(
+                "{} {} B, head at {:.1} ms, body read as it came",
+                noting.status, noting.bytes, noting.head_ms
+            ),
+            Err(e) => format!("error {e}"),
+        };
+        log_request(
+            asked.method,
+            &asked.url,
+            asked.depth.as_deref(),
+            &asked.kind,
+            &outcome,
+            noting.started,
+        );
         result
     }
 
@@ -143,13 +230,25 @@ where
                         .get("content-length")
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or("?");
-                    format!("{} {length} B on the wire", r.status().as_u16())
+                    format!("{} {length} B on the wire, head", r.status().as_u16())
                 }
                 Err(e) => format!("error {e}"),
             };
             log_request(&method, &url, depth.as_deref(), &kind, &outcome, started);
             result
         })
+    }
+}
+
+/// Logs that a libdav request is done: its body read and parsed (the request's own line, at
+/// its head, comes from [`CountedService`]), `started` being when the step began.
+pub(crate) fn log_done(what: &str, started: Instant) {
+    if *LOG.get().unwrap_or(&false) {
+        eprintln!(
+            "{}: {what} read and parsed at {:.1} ms into the step",
+            LABEL.lock().unwrap(),
+            started.elapsed().as_secs_f64() * 1e3
+        );
     }
 }
 
@@ -170,6 +269,13 @@ where
     let result = f.await;
     let ms = started.elapsed().as_secs_f64() * 1e3;
     let requests = count.load(Ordering::Relaxed) - before;
+    if *LOG.get().unwrap_or(&false) {
+        eprintln!(
+            "{}: step {} in {ms:.1} ms, {requests} requests",
+            LABEL.lock().unwrap(),
+            if result.is_ok() { "done" } else { "failed" }
+        );
+    }
     match result {
         Ok(value) => (Ok((ms, requests)), Some(value)),
         Err(e) => (Err(e), None),

@@ -33,6 +33,7 @@ impl Davkit {
         let counted = |inner: ReqwestTransport| Counted {
             inner,
             count: count.clone(),
+            whole: s.whole_bodies,
         };
         let mut wide = config.clone();
         wide.multiget_batch_size = s.events.max(1);

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
+use std::time::Instant;
 
 use http::Uri;
 use hyper_util::client::legacy::Client;
@@ -11,7 +12,9 @@ use libdav::caldav::{FindCalendarHomeSet, FindCalendars, GetCalendarResources};
 use libdav::dav::{SyncCollection, WebDavClient};
 use libdav::{CalDavClient, HttpClient};
 
-use crate::counting::{CountedService, NOT_APPLICABLE, Sample, expect, measure, with_data};
+use crate::counting::{
+    CountedService, NOT_APPLICABLE, Sample, expect, log_done, measure, with_data,
+};
 use crate::{Settings, Target};
 
 pub(crate) struct Libdav<C: HttpClient> {
@@ -101,15 +104,18 @@ impl<C: HttpClient> Libdav<C> {
                     return Err("no client (discovery failed)".into());
                 };
                 let f = async {
+                    let started = Instant::now();
                     let listed = caldav
                         .request(SyncCollection::new(path))
                         .await
                         .map_err(|e| format!("sync-collection: {e}"))?;
+                    log_done("sync-collection", started);
                     let hrefs: Vec<&str> = listed.changed.iter().map(|r| r.href.as_str()).collect();
                     let fetched = caldav
                         .request(GetCalendarResources::new(path).with_hrefs(hrefs))
                         .await
                         .map_err(|e| format!("multiget: {e}"))?;
+                    log_done("multiget", started);
                     let ok = with_data(&fetched.resources);
                     expect("events with data", ok, s.events)?;
                     Ok(listed.new_sync_token)
@@ -124,10 +130,12 @@ impl<C: HttpClient> Libdav<C> {
                     return Err("no client or token from the initial sync".into());
                 };
                 let f = async {
+                    let started = Instant::now();
                     let listed = caldav
                         .request(SyncCollection::new(path).with_sync_token(&token))
                         .await
                         .map_err(|e| format!("sync-collection: {e}"))?;
+                    log_done("sync-collection", started);
                     let hrefs: Vec<&str> = listed.changed.iter().map(|r| r.href.as_str()).collect();
                     expect("changed", hrefs.len() + listed.deleted.len(), s.changes)?;
                     if hrefs.is_empty() {
@@ -137,6 +145,7 @@ impl<C: HttpClient> Libdav<C> {
                         .request(GetCalendarResources::new(path).with_hrefs(hrefs))
                         .await
                         .map_err(|e| format!("multiget: {e}"))?;
+                    log_done("multiget", started);
                     let ok = with_data(&fetched.resources);
                     expect("changed with data", ok, s.changes)
                 };

@@ -33,7 +33,10 @@
 //! clients alternates between runs, and every step starts after a 100 ms pause
 //! (`DAVKIT_BENCH_SETTLE_MS`), because both servers are Python and a large answer leaves work
 //! (freeing, collection) that would otherwise land on the next step, whichever client runs it. Request counts come from a counting wrapper around each
-//! client's HTTP stack: a `Transport` around davkit's `ReqwestTransport`, a tower service around
+//! client's HTTP stack: a `Transport` around davkit's `ReqwestTransport` (which passes bodies
+//! on as they arrive, through `send_streaming`, so davkit reads a listing or a multiget answer
+//! while it is still coming, as an app on `DavClient<ReqwestTransport>` does;
+//! `DAVKIT_BENCH_WHOLE=1` reads each body whole first instead), a tower service around
 //! libdav's hyper client. The shaped pass puts one `tests/servers/shaper.py` (30 ms round trip,
 //! 50 Mbit/s down, 10 Mbit/s up, one round trip per new connection) in front of each server for
 //! each client and prints the bytes each client moved through it.
@@ -47,7 +50,9 @@
 //! `DAVKIT_BENCH_SETTLE_MS` (100), `DAVKIT_BENCH_STEPS` (e.g. `discover`: only the steps
 //! named, by their beginnings, comma-separated), `DAVKIT_BENCH_SHAPER_ARGS` (extra
 //! arguments for shaper.py), `DAVKIT_BENCH_LOG=1` (one stderr line per request: step, method,
-//! path, body kind and href count, status, bytes, time; `=body` adds each body's start).
+//! path, body kind and href count, status, bytes, time to the head and to the body's end for
+//! davkit, to the head for libdav with a line when libdav has read and parsed the body, and
+//! each step's total; `=body` adds each body's start), `DAVKIT_BENCH_WHOLE=1` (above).
 //!
 //! Both clients talk HTTP/1.1 over plain TCP. davkit's transport asks for gzip (Radicale gives
 //! it); libdav's example client does not. libdav is used as its examples use it, without
@@ -89,6 +94,11 @@ struct Settings {
     warmup: usize,
     settle_ms: u64,
     log: bool,
+    /// `DAVKIT_BENCH_WHOLE=1`: davkit's transport reads each body whole before the core sees
+    /// it (as a host with its own HTTP stack hands bodies over), instead of handing it over
+    /// as it arrives (`ReqwestTransport::send_streaming`, what an app using
+    /// `DavClient<ReqwestTransport>` gets).
+    whole_bodies: bool,
     shaper_args: Vec<String>,
     /// The steps to run (indices into [`STEPS`]): `DAVKIT_BENCH_STEPS`, a comma-separated list
     /// of step names or their beginnings (`discover`, `full fetch`, `initial sync`, ...);
@@ -196,6 +206,7 @@ fn main() {
         warmup: env_usize("DAVKIT_BENCH_WARMUP", 1),
         settle_ms: env_usize("DAVKIT_BENCH_SETTLE_MS", 100) as u64,
         log: std::env::var("DAVKIT_BENCH_LOG").is_ok_and(|v| v == "1" || v == "body"),
+        whole_bodies: std::env::var("DAVKIT_BENCH_WHOLE").is_ok_and(|v| v == "1"),
         shaper_args: std::env::var("DAVKIT_BENCH_SHAPER_ARGS")
             .unwrap_or_default()
             .split_whitespace()
