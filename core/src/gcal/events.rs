@@ -16,6 +16,9 @@ use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::href::encode_segment;
+// The iCalendar forms written by hand, not by jiff's strftime (23 KB of the npm module).
+use crate::icalendar::CalDateTime;
+use crate::ops::freebusy::format_utc;
 
 /// The URL of an event resource, which davkit uses as the event's key in a
 /// [`SyncState`](crate::SyncState).
@@ -227,7 +230,7 @@ fn timestamp(rfc3339: &str) -> Result<jiff::Timestamp> {
 }
 
 fn utc_basic(rfc3339: &str) -> Result<String> {
-    Ok(timestamp(rfc3339)?.strftime("%Y%m%dT%H%M%SZ").to_string())
+    Ok(format_utc(timestamp(rfc3339)?))
 }
 
 fn time_prop(out: &mut String, name: &str, t: &Value) -> Result<()> {
@@ -237,7 +240,7 @@ fn time_prop(out: &mut String, name: &str, t: &Value) -> Result<()> {
         line(
             out,
             &format!("{name};VALUE=DATE"),
-            &d.strftime("%Y%m%d").to_string(),
+            &CalDateTime::Date(d).to_ical_value(),
         );
         return Ok(());
     }
@@ -247,10 +250,10 @@ fn time_prop(out: &mut String, name: &str, t: &Value) -> Result<()> {
     let ts = timestamp(dt)?;
     match str_of(t, "timeZone").map(|tz| (tz, ts.in_tz(tz))) {
         Some((tz, Ok(zoned))) => {
-            let local = zoned.datetime().strftime("%Y%m%dT%H%M%S").to_string();
+            let local = CalDateTime::Floating(zoned.datetime()).to_ical_value();
             line(out, &format!("{name};TZID={}", param(tz)), &local);
         }
-        _ => line(out, name, &ts.strftime("%Y%m%dT%H%M%SZ").to_string()),
+        _ => line(out, name, &format_utc(ts)),
     }
     Ok(())
 }

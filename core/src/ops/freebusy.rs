@@ -314,13 +314,28 @@ pub(crate) fn parse_utc(text: &str) -> Option<Timestamp> {
         .map(|z| z.timestamp())
 }
 
+/// `20240102T030405Z` (the iCalendar UTC form, as `strftime("%Y%m%dT%H%M%SZ")` writes it, without
+/// jiff's strftime: its printer and parser were about 23 KB of the npm package's WebAssembly).
 pub(crate) fn format_utc(t: Timestamp) -> String {
-    t.strftime("%Y%m%dT%H%M%SZ").to_string()
+    crate::icalendar::CalDateTime::Utc(jiff::tz::Offset::UTC.to_datetime(t)).to_ical_value()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utc_times_are_written_as_strftime_writes_them() {
+        for t in [
+            "2026-03-01T09:30:00Z",
+            "0001-01-01T00:00:00Z",
+            "9999-12-30T21:59:59.9Z",
+            "-000005-03-04T05:06:07Z",
+        ] {
+            let t: Timestamp = t.parse().unwrap();
+            assert_eq!(format_utc(t), t.strftime("%Y%m%dT%H%M%SZ").to_string());
+        }
+    }
 
     #[test]
     fn utc_times_are_read_by_hand() {

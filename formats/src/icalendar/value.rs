@@ -147,10 +147,8 @@ impl CalDateTime {
     pub fn to_iso(&self) -> String {
         match self {
             CalDateTime::Date(d) => d.to_string(),
-            CalDateTime::Floating(dt) | CalDateTime::Zoned { local: dt, .. } => {
-                dt.strftime("%Y-%m-%dT%H:%M:%S").to_string()
-            }
-            CalDateTime::Utc(dt) => dt.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            CalDateTime::Floating(dt) | CalDateTime::Zoned { local: dt, .. } => fmt_iso(*dt),
+            CalDateTime::Utc(dt) => format!("{}Z", fmt_iso(*dt)),
         }
     }
 
@@ -186,6 +184,21 @@ impl fmt::Display for CalDateTime {
 
 pub(crate) fn fmt_date(d: Date) -> String {
     format!("{:04}{:02}{:02}", d.year(), d.month(), d.day())
+}
+
+/// `2024-01-02T03:04:05`: what jiff's `strftime("%Y-%m-%dT%H:%M:%S")` writes (`{:04}` pads a
+/// negative year with its sign as `%Y` does), by hand: strftime's printer and parser were about
+/// 23 KB of the npm package's WebAssembly.
+fn fmt_iso(dt: DateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        dt.year(),
+        dt.month(),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second()
+    )
 }
 
 pub(crate) fn fmt_datetime(dt: DateTime) -> String {
@@ -587,5 +600,45 @@ impl CalAddress {
             }
         }
         p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_and_ical_text_are_what_strftime_writes() {
+        for (y, mo, d, h, mi, s) in [
+            (2024, 1, 2, 3, 4, 5),
+            (1, 12, 31, 23, 59, 59),
+            (0, 1, 1, 0, 0, 0),
+            (999, 6, 7, 8, 9, 10),
+            (9999, 12, 31, 23, 59, 59),
+            (-5, 3, 4, 5, 6, 7),
+            (-9999, 1, 1, 0, 0, 0),
+        ] {
+            let dt = jiff::civil::date(y, mo, d).at(h, mi, s, 0);
+            assert_eq!(
+                CalDateTime::Floating(dt).to_iso(),
+                dt.strftime("%Y-%m-%dT%H:%M:%S").to_string()
+            );
+            assert_eq!(
+                CalDateTime::Utc(dt).to_iso(),
+                dt.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+            );
+            assert_eq!(
+                CalDateTime::Utc(dt).to_ical_value(),
+                dt.strftime("%Y%m%dT%H%M%SZ").to_string()
+            );
+            assert_eq!(
+                CalDateTime::Floating(dt).to_ical_value(),
+                dt.strftime("%Y%m%dT%H%M%S").to_string()
+            );
+            assert_eq!(
+                CalDateTime::Date(dt.date()).to_ical_value(),
+                dt.strftime("%Y%m%d").to_string()
+            );
+        }
     }
 }
