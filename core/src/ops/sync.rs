@@ -21,6 +21,9 @@ use crate::session::Session;
 
 mod body;
 mod fetch;
+mod key;
+
+use key::member_key;
 mod list;
 
 /// Safety bound on sync-collection pages in one sync: the default of
@@ -156,12 +159,12 @@ impl Sync {
             if let Some(first_left) = state.pending.iter().nth(limit.saturating_mul(2)).cloned() {
                 carried = state.pending.split_off(&first_left);
             }
-            let taken: HashSet<String> = state.pending.iter().map(|h| href::normalize(h)).collect();
+            let taken: HashSet<String> = state.pending.iter().map(|h| member_key(h)).collect();
             state
                 .etags
                 .keys()
                 .filter_map(|k| {
-                    let key = href::normalize(k);
+                    let key = member_key(k);
                     taken.contains(&key).then(|| (key, k.clone()))
                 })
                 .collect()
@@ -169,7 +172,7 @@ impl Sync {
             state
                 .etags
                 .keys()
-                .map(|k| (href::normalize(k), k.clone()))
+                .map(|k| (member_key(k), k.clone()))
                 .collect()
         };
         let mut op = Sync {
@@ -298,14 +301,13 @@ impl Sync {
             .pending
             .iter()
             .filter_map(|h| {
-                let key = href::normalize(h);
+                let key = member_key(h);
                 (key != *h).then_some(key)
             })
             .collect();
         let old_pending = &self.old.pending;
         let was_pending = |key: &str| {
-            pending_renamed.contains(key)
-                || (old_pending.contains(key) && href::normalize(key) == key)
+            pending_renamed.contains(key) || (old_pending.contains(key) && member_key(key) == key)
         };
         let remove =
             |etags: &mut BTreeMap<String, String>, keys: &HashMap<String, String>, key: &str| {

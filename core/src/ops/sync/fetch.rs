@@ -12,6 +12,7 @@ use crate::ops::objects::multiget_spec;
 use crate::rfc4918::multistatus::Response;
 use crate::xml::names;
 
+use super::key::member_key;
 use super::{
     ASSUMED_MEMBER_BYTES, FETCH_ROUNDS, Seen, Sync, Tag, compact_href, href_of, stored_href,
 };
@@ -30,7 +31,7 @@ impl Sync {
         // Members owed from before come first, so a batch limit cannot starve them.
         let mut want = Vec::new();
         for original in &self.old.pending {
-            let key = href::normalize(original);
+            let key = member_key(original);
             match self.seen.get(&key) {
                 Some((_, Seen::Deleted, _)) => {}
                 Some(_) => want.push(key),
@@ -274,7 +275,7 @@ impl Sync {
     /// turns out malformed after some rows fails the sync (or, past the body limit, has the
     /// request split), so what those rows delivered is asked again or goes nowhere.
     pub(super) fn fetch_row(&mut self, number: usize, mut r: Response) {
-        let key = href::normalize(&r.href);
+        let key = member_key(&r.href);
         let asked_here = self.seen.get(&key).is_some_and(|(_, _, n)| *n == number);
         if !asked_here || self.delivered.contains_key(&key) {
             // Not asked for in this request, or a duplicate row: ignored.
@@ -365,7 +366,7 @@ impl Sync {
             let Some(h) = self.deferred.pop() else {
                 break;
             };
-            let key = href::normalize(&h);
+            let key = member_key(&h);
             // Asked for as a pending member of a later batch is: by href, ETag unknown.
             self.seen.insert(
                 key.clone(),

@@ -7,7 +7,6 @@ use url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Reply, Spec};
-use crate::href;
 use crate::http::Method;
 use crate::model::{CollectionKind, SyncMethod};
 use crate::ops::objects::expect_multistatus;
@@ -16,6 +15,7 @@ use crate::rfc4918::{Depth, propfind_body};
 use crate::rfc6578::{SyncRow, is_invalid_token, is_refused_token, sync_collection_body};
 use crate::xml::{QName, names};
 
+use super::key::member_key;
 use super::{Seen, Sync, Tag};
 
 impl Sync {
@@ -109,7 +109,7 @@ impl Sync {
     /// truncated) or a member's row, recorded unless the page named the member already (the
     /// first row of a member in a page counts; a later page's row replaces an earlier one).
     pub(super) fn page_row(&mut self, collection_key: &str, truncated: &mut bool, r: Response) {
-        let key = href::normalize(&r.href);
+        let key = member_key(&r.href);
         if key == collection_key {
             if r.status == Some(507) {
                 *truncated = true;
@@ -240,7 +240,7 @@ impl Sync {
         url: &Url,
         r: Response,
     ) -> Result<()> {
-        let key = href::normalize(&r.href);
+        let key = member_key(&r.href);
         if key == own_key {
             if r.status == Some(507) {
                 // A listing the server cut short cannot tell what was deleted.

@@ -1,0 +1,225 @@
+//! The comparison key of a member's URL, as [`href::normalize`] makes it, without parsing
+//! the URL when it is already in the form normalising would give it.
+//!
+//! A sync keys every member by its normalised URL several times over (the stored state's
+//! ETags when it starts, each listing row, each multiget row), and `href::normalize` parses
+//! each one with the `url` crate: about a fifth of the client's work in an initial sync of
+//! 1,000 events (perf, on recorded DAViCal answers), and 1.6 ms before an incremental sync of
+//! a 1,000-member state sends its request. Server hrefs resolved against the request URL are
+//! nearly always plain `http(s)://host[:port]/path` with nothing to normalise; those are
+//! recognised by their bytes, and anything else goes to `href::normalize`. Both give the same
+//! key for every input (tests below compare them on generated URLs).
+
+use crate::href;
+
+/// [`href::normalize`] of `input`.
+pub(crate) fn member_key(input: &str) -> String {
+    if is_plain(input) {
+        input.trim_end_matches('/').to_owned()
+    } else {
+        href::normalize(input)
+    }
+}
+
+/// Whether `input` is an `http`/`https` URL that `href::normalize` would give back as it is
+/// (but for trailing slashes): lower-case scheme and host name (not a number, no IDNA label),
+/// no user, a port other than the scheme's default and written without leading zeros, a path
+/// of unreserved and sub-delimiter characters without `%` escapes or dot segments, and no
+/// query or fragment.
+fn is_plain(input: &str) -> bool {
+    let (rest, default_port) = if let Some(r) = input.strip_prefix("http://") {
+        (r, "80")
+    } else if let Some(r) = input.strip_prefix("https://") {
+        (r, "443")
+    } else {
+        return false;
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let (host, port) = match authority.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (authority, None),
+    };
+    plain_host(host) && port.is_none_or(|p| plain_port(p, default_port)) && plain_path(path)
+}
+
+/// A lower-case ASCII host name the URL parser keeps as it is: labels of `a-z`, digits and
+/// `-`, none empty, none an IDNA `xn--` label, and the last not starting with a digit (the
+/// parser reads such a host as an IPv4 address, in any of its forms), or a dotted quad
+/// written the canonical way.
+fn plain_host(host: &str) -> bool {
+    if host.is_empty() || host.contains("xn--") {
+        return false;
+    }
+    let plain_labels = host.split('.').all(|l| {
+        !l.is_empty()
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    });
+    if !plain_labels {
+        return false;
+    }
+    let last = host.rsplit('.').next().unwrap_or_default();
+    if !last.starts_with(|c: char| c.is_ascii_digit()) {
+        return true;
+    }
+    // A dotted quad: four decimal numbers up to 255 without leading zeros.
+    host.split('.').count() == 4
+        && host.split('.').all(|l| {
+            l.len() <= 3
+                && l.bytes().all(|b| b.is_ascii_digit())
+                && (l == "0" || !l.starts_with('0'))
+                && l.parse::<u16>().is_ok_and(|n| n <= 255)
+        })
+}
+
+/// A port the parser keeps as written: digits without a leading zero, at most 65535, not the
+/// scheme's default (which it drops).
+fn plain_port(port: &str, default_port: &str) -> bool {
+    !port.is_empty()
+        && port.len() <= 5
+        && port.bytes().all(|b| b.is_ascii_digit())
+        && !port.starts_with('0')
+        && port.parse::<u32>().is_ok_and(|n| n <= 65535)
+        && port != default_port
+}
+
+/// A path the parser keeps as it is and `percent_decode` leaves alone: `/`-separated segments
+/// of unreserved and sub-delimiter characters, `:` and `@`, none of them `.` or `..`.
+fn plain_path(path: &str) -> bool {
+    path.bytes().all(|b| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'/' | b'-'
+                    | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b':'
+                    | b'@'
+            )
+    }) && !path.split('/').any(|s| s == "." || s == "..")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_urls_are_kept() {
+        for (input, plain) in [
+            ("http://127.0.0.1:5232/alice/cal/e1.ics", true),
+            ("https://dav.example.com/cal/", true),
+            ("https://dav.example.com", true),
+            ("http://localhost:8080/a/b;c=d/e@f:g", true),
+            ("http://Example.com/a", false),
+            ("HTTP://example.com/a", false),
+            ("http://example.com:80/a", false),
+            ("https://example.com:443/a", false),
+            ("http://example.com:0080/a", false),
+            ("http://example.com:/a", false),
+            ("http://user@example.com/a", false),
+            ("http://example.com/a%20b", false),
+            ("http://example.com/a/../b", false),
+            ("http://example.com/a/./b", false),
+            ("http://example.com/a?x=1", false),
+            ("http://example.com/a#f", false),
+            ("http://example.com/a b", false),
+            ("http://127.1/a", false),
+            ("http://0x7f.0.0.1/a", false),
+            ("http://010.0.0.1/a", false),
+            ("http://example.123/a", false),
+            ("http://xn--bcher-kva.example/a", false),
+            ("http://[::1]/a", false),
+            ("/relative/path", false),
+            ("mailto:a@example.com", false),
+        ] {
+            assert_eq!(is_plain(input), plain, "{input}");
+            assert_eq!(member_key(input), href::normalize(input), "{input}");
+        }
+    }
+
+    /// Generated URLs from pieces chosen to hit every rule: the fast key and
+    /// `href::normalize` agree on all of them.
+    #[test]
+    fn same_key_as_normalize_on_generated_urls() {
+        let schemes = ["http://", "https://", "HTTP://", "ftp://", ""];
+        let hosts = [
+            "example.com",
+            "EXAMPLE.com",
+            "127.0.0.1",
+            "127.1",
+            "1.2.3.4.5",
+            "256.0.0.1",
+            "0.0.0.0",
+            "01.2.3.4",
+            "a.b-c.d",
+            "a..b",
+            ".a",
+            "a.",
+            "xn--nxasmq6b",
+            "ex_ample.com",
+            "",
+            "user@host",
+            "[::1]",
+            "9host",
+            "host9",
+            "0x10",
+        ];
+        let ports = [
+            "", ":80", ":443", ":8080", ":08080", ":", ":65536", ":99999", ":1",
+        ];
+        let paths = [
+            "",
+            "/",
+            "//",
+            "/a/b.ics",
+            "/a/b/",
+            "/a//b",
+            "/a/%41",
+            "/a/./b",
+            "/a/../b",
+            "/.",
+            "/..",
+            "/.a/b..",
+            "/a b",
+            "/a?q",
+            "/a#f",
+            "/a\\b",
+            "/ä",
+            "/a;b=c,d!$&'()*+:@~",
+            "/a\tb",
+            "/a|b",
+            "/a{b}",
+        ];
+        let mut checked = 0;
+        for s in schemes {
+            for h in hosts {
+                for p in ports {
+                    for path in paths {
+                        let url = format!("{s}{h}{p}{path}");
+                        assert_eq!(member_key(&url), href::normalize(&url), "{url:?}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            checked,
+            schemes.len() * hosts.len() * ports.len() * paths.len()
+        );
+    }
+}
