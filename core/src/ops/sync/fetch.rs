@@ -74,9 +74,10 @@ impl Sync {
             );
         } else {
             // A batch of a large listing: the members it does not take are moved out of the
-            // listing as their hrefs alone (no copy of their keys is made).
+            // listing as their hrefs alone (no copy of their keys is made). `later` grows as
+            // the listing's nodes are freed behind the move rather than being reserved whole
+            // up front (which held both at their fullest: 24 bytes a member more at the peak).
             let mut kept = BTreeMap::new();
-            later.reserve_exact(listed - room);
             for (key, entry) in std::mem::take(&mut self.seen) {
                 if !is_listed(&key, &entry.1) {
                     kept.insert(key, entry);
@@ -92,16 +93,20 @@ impl Sync {
         }
         drop(owed);
         // Owed members past the limit go first, then the listed ones; `deferred` holds them
-        // with the next to take last.
-        self.deferred.reserve_exact(rest.len() + later.len());
-        for key in later.into_iter().rev() {
-            self.deferred.push(key);
-        }
+        // with the next to take last. Reversed where they are, and handed over rather than
+        // copied into a second vector.
+        later.reverse();
         for key in rest.drain(..).rev() {
             self.sizes.remove(&key);
             if let Some((h, ..)) = self.seen.remove(&key) {
-                self.deferred.push(stored_href(key, h));
+                later.push(stored_href(key, h));
             }
+        }
+        later.shrink_to_fit();
+        if self.deferred.is_empty() {
+            self.deferred = later;
+        } else {
+            self.deferred.append(&mut later);
         }
         // Only the members asked for now are paired with their hrefs.
         let want = want
