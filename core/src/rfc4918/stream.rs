@@ -342,14 +342,10 @@ fn scan(buf: &[u8], s: &mut Scan) {
                 }
             }
         }
-        let Some(lt) = buf
-            .get(i..)
-            .and_then(|rest| rest.iter().position(|&b| b == b'<'))
-        else {
+        let Some(at) = find_lt(buf, i) else {
             s.pos = buf.len();
             return;
         };
-        let at = i + lt;
         let rest = &buf[at..];
         let construct = match rest.get(1) {
             None => {
@@ -387,6 +383,31 @@ fn scan(buf: &[u8], s: &mut Scan) {
         s.open = Some(construct.0);
         i = construct.1;
     }
+}
+
+/// The index of the first `<` in `buf` from `from`. Eight bytes are tested at a time (a word
+/// holds a `<` when its bytes XOR `<` have a zero byte), since most of a multistatus is
+/// character data (a multiget's iCalendar text): a byte-by-byte search was a tenth of a
+/// sync's client work.
+fn find_lt(buf: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const LTS: u64 = ONES * b'<' as u64;
+    let mut i = from;
+    while let Some(word) = buf.get(i..i.saturating_add(8)) {
+        let Ok(word) = <[u8; 8]>::try_from(word) else {
+            break;
+        };
+        let x = u64::from_le_bytes(word) ^ LTS;
+        if x.wrapping_sub(ONES) & !x & HIGHS != 0 {
+            break;
+        }
+        i += 8;
+    }
+    buf.get(i..)?
+        .iter()
+        .position(|&b| b == b'<')
+        .map(|at| i + at)
 }
 
 /// Finds the end of `open` from `i`: the index after it, or (the state to resume in, the

@@ -341,3 +341,46 @@ fn errors_stay_and_callback_errors_end_the_stream() -> Result<()> {
     assert!(MultistatusStream::new("not a url", &Limits::default()).is_err());
     Ok(())
 }
+
+/// The word-at-a-time search finds the first `<` from every start, as a byte-by-byte one
+/// does, among bytes that differ from `<` in one bit and non-ASCII ones.
+#[test]
+fn find_lt_matches_a_byte_search() {
+    let alphabet = [
+        b'a',
+        b'<',
+        b'=',
+        b';',
+        b'>',
+        0xBC,
+        0x3C ^ 0x80,
+        0x00,
+        0xFF,
+        b'\n',
+    ];
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for len in 0..40 {
+        for _ in 0..50 {
+            let buf: Vec<u8> = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    // Mostly plain bytes, so that a `<` is often past the first word.
+                    if seed.is_multiple_of(4) {
+                        alphabet[(seed >> 8) as usize % alphabet.len()]
+                    } else {
+                        b'x'
+                    }
+                })
+                .collect();
+            for from in 0..=len + 1 {
+                let naive = buf
+                    .get(from..)
+                    .and_then(|rest| rest.iter().position(|&b| b == b'<'))
+                    .map(|at| from + at);
+                assert_eq!(find_lt(&buf, from), naive, "{buf:?} from {from}");
+            }
+        }
+    }
+}
