@@ -24,8 +24,12 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const self = fileURLToPath(import.meta.url);
 const env = (name) => process.env[name] || undefined;
+
+const self = fileURLToPath(import.meta.url);
+// DAVKIT_MEMORY_DIST: another build of the package to measure (a copy of npm/dist), e.g. the
+// one before a change, for a before/after table from one server run.
+const dist = env('DAVKIT_MEMORY_DIST') ? new URL(`file://${env('DAVKIT_MEMORY_DIST').replace(/\/?$/, '/')}`) : new URL('../../npm/dist/', import.meta.url);
 const MiB = (bytes) => (bytes / 1048576).toFixed(1);
 
 function vmHwmBytes() {
@@ -34,7 +38,7 @@ function vmHwmBytes() {
 }
 
 async function child(spec) {
-  const { DavClient } = await import('../../npm/dist/node.js');
+  const { DavClient } = await import(new URL('node.js', dist));
   const [what, kindName, batchText] = spec.split(' ');
   let maxMultiget = 0;
   let requests = 0;
@@ -43,10 +47,19 @@ async function child(spec) {
     const sent = init?.body;
     const body = typeof sent === 'string' ? sent : sent ? new TextDecoder().decode(sent) : '';
     const response = await globalThis.fetch(url, init);
-    if (!body.includes('multiget')) return response;
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    maxMultiget = Math.max(maxMultiget, bytes.length);
-    return new Response(bytes, { status: response.status, statusText: response.statusText, headers: response.headers });
+    if (!body.includes('multiget') || !response.body) return response;
+    // Counted as it passes, not read whole here: the client gets the body as the server sends it.
+    let bytes = 0;
+    const counted = response.body.pipeThrough(new TransformStream({
+      transform(chunk, controller) {
+        bytes += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+      flush() {
+        maxMultiget = Math.max(maxMultiget, bytes);
+      },
+    }));
+    return new Response(counted, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
   const client = new DavClient({
     serverUrl: env('DAVKIT_RADICALE_URL'),
@@ -66,6 +79,7 @@ async function child(spec) {
   };
   let members = 0;
   let batches = 0;
+  let stored = '';
   const discoverRequests = requests;
   if (what === 'sync') {
     const kind = kindName === 'calendar' ? 'calendar' : 'addressbook';
@@ -75,6 +89,8 @@ async function child(spec) {
     const timer = setInterval(sample, 5);
     const take = (r) => {
       sample();
+      // DAVKIT_MEMORY_STORE=1: the app stores each checkpoint as JSON text, as a resumable app does.
+      if (env('DAVKIT_MEMORY_STORE') === '1') stored = JSON.stringify(r.state);
       batches += 1;
       members += r.changes.filter((c) => c.type === 'added').length;
       if (r.problems.length) throw new Error(`problems: ${JSON.stringify(r.problems[0])}`);
@@ -85,6 +101,7 @@ async function child(spec) {
       for await (const r of client.syncBatches(collection, null, { maxMembers: batch })) take(r);
     }
     clearInterval(timer);
+    if (stored && !stored.includes('collectionUrl')) throw new Error('the stored state is not a sync state');
   }
   console.log(JSON.stringify({
     heapOver: peak.heap - base.heapUsed,
@@ -131,8 +148,108 @@ function main() {
   }
 }
 
+// Trace mode (no server): where the memory is at each batch of an initial sync, against an
+// in-memory collection behind an injected `fetch` (as npm/bench/cpu-profile.mjs does):
+//
+//   node --expose-gc bench/npm/memory.mjs trace [events|contacts] [batch, 0: one-shot] [count]
+//
+// Per batch, once the loop body dropped the batch's changes: the JS heap as it is and after a
+// forced GC (what is live), external + arrayBuffers, RSS, the WebAssembly memory's size (it only
+// grows), and the JSON text that crossed the boundary in that batch (JSON.parse of results,
+// JSON.stringify of arguments, counted by wrapping both), with the live heap measured just
+// after the largest parse (forced GC there: the result text and its objects both alive). Events
+// are npm/bench/events.mjs's (about 0.7 KB each), contacts carry a 20,000-byte photo.
+async function trace(what = 'events', batchText = '250', countText) {
+  const contacts = what === 'contacts';
+  const count = Number(countText ?? (contacts ? 2000 : 10000));
+  const batch = Number(batchText);
+  const { initSync } = await import(new URL('wasm/davkit_wasm.js', dist));
+  const { DavClient } = await import(new URL('node.js', dist));
+  const { event } = await import('../../npm/bench/events.mjs');
+  const wasmMemory = initSync().memory; // the entry loaded it: the same instance's exports
+  const base = 'https://dav.example.invalid/';
+  const coll = `${base}alice/memory-${what}/`;
+  const name = (i) => (contacts ? `contact-${String(i).padStart(5, '0')}.vcf` : `bench-event-${String(i).padStart(5, '0')}.ics`);
+  const hrefOf = (i) => `/alice/memory-${what}/${name(i)}`;
+  const etagOf = (i) => `"${(i * 2654435761 >>> 0).toString(16).padStart(8, '0')}${'0'.repeat(24)}"`;
+  const photo = contacts ? Buffer.from(Array.from({ length: 20000 }, (_, i) => (i * 131 + 7) & 255)).toString('base64') : '';
+  const fold = (line) => line.match(/.{1,74}/g).join('\r\n ');
+  const dataOf = (i) => (contacts
+    ? `BEGIN:VCARD\r\nVERSION:3.0\r\nUID:bench-contact-${i}\r\nFN:Contact ${i}\r\nN:${i};Contact;;;\r\nEMAIL:contact${i}@example.com\r\n${fold(`PHOTO;ENCODING=b;TYPE=JPEG:${photo}`)}\r\nEND:VCARD\r\n`
+    : event(i));
+  const index = new Map(Array.from({ length: count }, (_, i) => [hrefOf(i), i]));
+  const escape = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;');
+  const ns = contacts ? 'urn:ietf:params:xml:ns:carddav' : 'urn:ietf:params:xml:ns:caldav';
+  const dataTag = contacts ? 'c:address-data' : 'c:calendar-data';
+  const multistatus = (rows, token) => `<?xml version="1.0" encoding="utf-8"?>\n<d:multistatus xmlns:d="DAV:" xmlns:c="${ns}">${rows.join('')}${token ? `<d:sync-token>${token}</d:sync-token>` : ''}</d:multistatus>`;
+  const row = (href, props) => `<d:response><d:href>${href}</d:href><d:propstat><d:prop>${props}</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`;
+  const xml = { status: 207, headers: { 'content-type': 'application/xml; charset=utf-8' } };
+  const texts = { parsed: 0, stringified: 0, largestParse: 0, liveAtLargestParse: 0 };
+  let multigetBytes = 0;
+  const fetch = async (url, init) => {
+    const body = init.body ? new TextDecoder().decode(init.body) : '';
+    if (init.method !== 'REPORT' || url !== coll) return new Response('', { status: 404 });
+    if (body.includes('sync-collection')) {
+      const rows = [...index].map(([h, i]) => row(h, `<d:getetag>${etagOf(i)}</d:getetag>`));
+      return new Response(multistatus(rows, `${base}sync/1`), xml);
+    }
+    const hrefs = [...body.matchAll(/<[a-z]*:?href>([^<]*)<\/[a-z]*:?href>/g)].map((m) => m[1]);
+    const text = multistatus(hrefs.map((h) => row(h, `<d:getetag>${etagOf(index.get(h))}</d:getetag><${dataTag}>${escape(dataOf(index.get(h)))}</${dataTag}>`)));
+    multigetBytes = Math.max(multigetBytes, Buffer.byteLength(text));
+    return new Response(text, xml);
+  };
+  const { parse, stringify } = JSON;
+  JSON.parse = function (text, reviver) {
+    const out = parse.call(JSON, text, reviver);
+    texts.parsed += text.length;
+    if (text.length > texts.largestParse) {
+      texts.largestParse = text.length;
+      globalThis.gc();
+      texts.liveAtLargestParse = process.memoryUsage().heapUsed - start.heapUsed;
+    }
+    return out;
+  };
+  JSON.stringify = function (...args) {
+    const out = stringify.apply(JSON, args);
+    texts.stringified += out?.length ?? 0;
+    return out;
+  };
+  const client = new DavClient({ serverUrl: base, auth: { basic: { username: 'alice', password: 'pw' } }, fetch });
+  const collection = { url: coll, kind: contacts ? 'addressbook' : 'calendar' };
+  globalThis.gc();
+  const start = process.memoryUsage();
+  const startWasm = wasmMemory.buffer.byteLength;
+  const M = (b) => (b / 1048576).toFixed(2);
+  console.log(`trace: initial sync of ${count} ${what}, ${batch ? `batches of ${batch}` : 'one-shot'}; at start: heap ${M(start.heapUsed)} MiB, wasm memory ${M(startWasm)} MiB, RSS ${M(start.rss)} MiB`);
+  console.log('| batch | changes | batch data MiB | heap MiB (as is) | heap MiB (live, after GC) | external + arrayBuffers MiB | RSS MiB | wasm memory MiB | state JSON MiB | JSON parsed MiB | JSON stringified MiB | live heap at largest parse MiB |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  let n = 0;
+  const take = (r) => {
+    n += 1;
+    const data = r.changes.reduce((s, c) => s + (c.data?.length ?? 0), 0);
+    const changes = r.changes.length;
+    r.changes = null; // the app has written them
+    const asIs = process.memoryUsage();
+    globalThis.gc();
+    const live = process.memoryUsage();
+    const stateJson = (r.stateJson ?? stringify.call(JSON, r.state)).length; // the text as the package hands it, when it does
+    console.log(`| ${n} | ${changes} | ${M(data)} | ${M(asIs.heapUsed - start.heapUsed)} | ${M(live.heapUsed - start.heapUsed)} | ${M(live.external + live.arrayBuffers - start.external - start.arrayBuffers)} | ${M(live.rss - start.rss)} | ${M(wasmMemory.buffer.byteLength)} | ${M(stateJson)} | ${M(texts.parsed)} | ${M(texts.stringified)} | ${M(texts.liveAtLargestParse)} |`);
+    texts.parsed = 0;
+    texts.stringified = 0;
+    texts.largestParse = 0;
+    texts.liveAtLargestParse = 0;
+  };
+  if (batch === 0) take(await client.sync(collection));
+  else for await (const r of client.syncBatches(collection, null, { maxMembers: batch })) take(r);
+  console.log(`\nlargest multiget answer ${M(multigetBytes)} MiB; peak RSS (VmHWM) ${M(vmHwmBytes())} MiB`);
+  const { getHeapSpaceStatistics } = await import('node:v8');
+  console.log(`V8 spaces at the end, committed / physical MiB: ${getHeapSpaceStatistics().filter((s) => s.space_size > 0).map((s) => `${s.space_name} ${M(s.space_size)} / ${M(s.physical_space_size)}`).join(', ')}`);
+}
+
 if (process.argv[2] === 'child') {
   await child(process.argv[3]);
+} else if (process.argv[2] === 'trace') {
+  await trace(...process.argv.slice(3));
 } else {
   main();
 }
