@@ -3,8 +3,13 @@
 //! The npm wrapper passes either the app's `fetch` option or the global `fetch`, so every runtime
 //! (browser, node, workers, Deno, Bun, a CORS proxy, a test double) goes through this one path.
 //! Nothing here logs a header: `Authorization` only ever travels inside the `init` object.
+//!
+//! Bodies are read as they arrive (`response.body.getReader()`) and handed to the core chunk by
+//! chunk (`Transport::send_streaming`), so a sync's multiget answer is never held whole, neither
+//! by the host nor in the module's memory (which never shrinks); a response without a readable
+//! stream (a test double, a runtime without streams) is read whole with `arrayBuffer()`.
 
-use davkit::{Error, ErrorKind, HttpRequest, HttpResponse, Result, Transport};
+use davkit::{Error, ErrorKind, HttpRequest, HttpResponse, ResponseSink, Result, Transport};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -78,6 +83,64 @@ impl Transport for FetchTransport {
 
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
         let url = request.url.clone();
+        let (response, head) = self.send_head(request).await?;
+        let body = whole_body(&response, &url).await?;
+        Ok(HttpResponse { body, ..head })
+    }
+
+    /// Hands the body over as `fetch` reads it, one chunk of the stream at a time (copied into
+    /// one reused buffer in the module's memory).
+    async fn send_streaming<S: ResponseSink>(
+        &self,
+        request: HttpRequest,
+        sink: &mut S,
+    ) -> Result<()> {
+        let url = request.url.clone();
+        let (response, head) = self.send_head(request).await?;
+        let Some((reader, read)) = body_reader(&response) else {
+            let body = whole_body(&response, &url).await?;
+            sink.whole(HttpResponse { body, ..head });
+            return Ok(());
+        };
+        sink.head(head);
+        let mut buffer = Vec::new();
+        let result = async {
+            loop {
+                let step = read.call0(&reader).map_err(|e| transport_error(&url, &e))?;
+                let step = JsFuture::from(Promise::resolve(&step))
+                    .await
+                    .map_err(|e| transport_error(&url, &e))?;
+                if get(&step, "done").as_bool() == Some(true) {
+                    return Ok(());
+                }
+                let chunk: Uint8Array = get(&step, "value").dyn_into().map_err(|_| {
+                    Error::new(
+                        ErrorKind::Transport,
+                        "the response body gave something other than bytes",
+                    )
+                    .with_url(&url)
+                })?;
+                buffer.resize(chunk.length() as usize, 0);
+                chunk.copy_to(&mut buffer);
+                sink.chunk(&buffer);
+            }
+        }
+        .await;
+        if result.is_err() {
+            // Best effort: the stream is given up (its connection released).
+            if let Ok(cancel) = get(&reader, "cancel").dyn_into::<Function>() {
+                let _ = cancel.call0(&reader);
+            }
+        }
+        result
+    }
+}
+
+impl FetchTransport {
+    /// Sends the request through `fetch` and returns the response object with its head (status,
+    /// headers, final URL) as an [`HttpResponse`] without a body.
+    async fn send_head(&self, request: HttpRequest) -> Result<(JsValue, HttpResponse)> {
+        let url = request.url.clone();
         let init = Object::new();
         set(&init, "method", &JsValue::from_str(request.method.as_str()));
         let headers = Array::new();
@@ -139,21 +202,40 @@ impl Transport for FetchTransport {
         } else {
             None
         };
-        let array_buffer: Function = get(&response, "arrayBuffer").dyn_into().map_err(|_| {
-            Error::new(ErrorKind::Transport, "the response has no arrayBuffer()").with_url(&url)
-        })?;
-        let buffer_promise = array_buffer
-            .call0(&response)
-            .map_err(|e| transport_error(&url, &e))?;
-        let buffer = JsFuture::from(Promise::resolve(&buffer_promise))
-            .await
-            .map_err(|e| transport_error(&url, &e))?;
-        let body = Uint8Array::new(&buffer).to_vec();
-        Ok(HttpResponse {
-            status,
-            headers: header_list,
-            body,
-            final_url,
-        })
+        Ok((
+            response,
+            HttpResponse {
+                status,
+                headers: header_list,
+                body: Vec::new(),
+                final_url,
+            },
+        ))
     }
+}
+
+/// The body's stream reader and its `read` function, when the response has a readable stream.
+fn body_reader(response: &JsValue) -> Option<(JsValue, Function)> {
+    let body = get(response, "body");
+    if body.is_null() || body.is_undefined() {
+        return None;
+    }
+    let get_reader: Function = get(&body, "getReader").dyn_into().ok()?;
+    let reader = get_reader.call0(&body).ok()?;
+    let read: Function = get(&reader, "read").dyn_into().ok()?;
+    Some((reader, read))
+}
+
+/// The whole body, by `arrayBuffer()`.
+async fn whole_body(response: &JsValue, url: &str) -> Result<Vec<u8>> {
+    let array_buffer: Function = get(response, "arrayBuffer").dyn_into().map_err(|_| {
+        Error::new(ErrorKind::Transport, "the response has no arrayBuffer()").with_url(url)
+    })?;
+    let buffer_promise = array_buffer
+        .call0(response)
+        .map_err(|e| transport_error(url, &e))?;
+    let buffer = JsFuture::from(Promise::resolve(&buffer_promise))
+        .await
+        .map_err(|e| transport_error(url, &e))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
 }
