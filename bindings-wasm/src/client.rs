@@ -187,11 +187,9 @@ pub struct Client {
     pub(crate) parse: convert::Parse,
 }
 
-/// `sync` as JS receives it: changes with their parsed views.
+/// The small part of a sync result, as one JSON text (the changes and the state cross apart).
 #[derive(serde::Serialize)]
-struct SyncOut<'a> {
-    changes: Vec<convert::ObjectOut<'a>>,
-    state: &'a SyncState,
+struct SyncHead<'a> {
     method: davkit::SyncMethod,
     token_was_reset: bool,
     problems: &'a [davkit::MemberProblem],
@@ -199,16 +197,97 @@ struct SyncOut<'a> {
     more: bool,
 }
 
-impl<'a> SyncOut<'a> {
-    /// The JS form of a core `SyncResult`.
-    fn new(r: &'a davkit::SyncResult, parse: convert::Parse) -> Self {
-        SyncOut {
-            changes: convert::changes(&r.changes, parse),
-            state: &r.state,
-            method: r.method,
-            token_was_reset: r.token_was_reset,
-            problems: &r.problems,
-            more: r.more,
+fn set(target: &js_sys::Object, key: &str, value: &JsValue) {
+    // Setting a property on a plain object we just created cannot fail.
+    let _ = js_sys::Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+fn text_or_null(text: Option<&str>) -> JsValue {
+    text.map_or(JsValue::NULL, JsValue::from_str)
+}
+
+/// A sync result as JS receives it: `{ changes, state, method, tokenWasReset, problems, more }`
+/// with `state` as the core's JSON text (`SyncState::to_json`; the JS layer gives the app the
+/// object when it reads it, and passes the text back for the next batch).
+///
+/// The changes cross one by one, each object built from its fields (its text handed over as a
+/// string, with no JSON escaping), and each is dropped from the module's memory once it has
+/// crossed: no JSON text of the whole batch is ever built, which the module's memory (that never
+/// shrinks) would keep the size of for good. The same objects as before: `type`, `url`, `etag`,
+/// `data` (`json` for the Calendar API) and, with `parse` on, the parsed view.
+fn sync_out(r: davkit::SyncResult, parse: convert::Parse) -> JsValue {
+    let out = js_sys::Object::new();
+    let changes = js_sys::Array::new_with_length(r.changes.len() as u32);
+    set(&out, "changes", &changes);
+    set(&out, "state", &JsValue::from_str(&r.state.to_json()));
+    let head = SyncHead {
+        method: r.method,
+        token_was_reset: r.token_was_reset,
+        problems: &r.problems,
+        more: r.more,
+    };
+    js_sys::Object::assign(&out, &convert::output(&head).unchecked_into());
+    for (i, change) in r.changes.into_iter().enumerate() {
+        changes.set(i as u32, change_out(change, parse).into());
+    }
+    out.into()
+}
+
+/// One change as the object JS receives (the fields in the order they always had).
+fn change_out(change: davkit::Change, parse: convert::Parse) -> js_sys::Object {
+    let obj = js_sys::Object::new();
+    let (kind, o) = match change {
+        davkit::Change::Added(o) => ("added", o),
+        davkit::Change::Changed(o) => ("changed", o),
+        davkit::Change::Deleted { url } => {
+            set(&obj, "type", &JsValue::from_str("deleted"));
+            set(&obj, "url", &JsValue::from_str(&url));
+            return obj;
+        }
+    };
+    set(&obj, "type", &JsValue::from_str(kind));
+    if !o.url.is_empty() {
+        set(&obj, "url", &JsValue::from_str(&o.url));
+    }
+    set(&obj, "etag", &text_or_null(o.etag.as_deref()));
+    set(&obj, "data", &text_or_null(o.data.as_deref()));
+    if let Some(json) = &o.json {
+        set(&obj, "json", &JsValue::from_str(json));
+    }
+    #[cfg(feature = "formats")]
+    if let (true, Some(data)) = (parse.on, o.data.as_deref()) {
+        let view = convert::output(&convert::view(data, &parse.limits));
+        js_sys::Object::assign(&obj, &view.unchecked_into());
+    }
+    #[cfg(not(feature = "formats"))]
+    let _ = parse;
+    obj
+}
+
+/// The state a sync starts from: `null` (from nothing), the core's JSON text as a sync result
+/// gives it (`SyncState::resume`: read straight into the state), or a state object
+/// ([`sync_state`]); refused when it belongs to another collection.
+enum StateIn {
+    Text(String),
+    Object(Result<Option<SyncState>, Error>),
+}
+
+impl StateIn {
+    /// Read now, before the call's future runs (a JS value cannot wait in it).
+    fn read(value: &JsValue) -> Self {
+        match value.as_string() {
+            Some(text) => StateIn::Text(text),
+            None => StateIn::Object(sync_state(value)),
+        }
+    }
+
+    fn resume(self, collection_url: &str) -> Result<SyncState, Error> {
+        match self {
+            StateIn::Text(text) => SyncState::resume(collection_url, Some(&text)),
+            StateIn::Object(state) => {
+                let stored = state?.map(|s| s.to_json());
+                SyncState::resume(collection_url, stored.as_deref())
+            }
         }
     }
 }
@@ -436,23 +515,23 @@ impl Client {
     }
 
     /// `sync(collectionUrl, state, kind)` -> `{ changes, state, method, tokenWasReset,
-    /// problems, more }`. A `null` state starts from nothing; a state of another collection is refused
-    /// by the core (`SyncState::resume`).
+    /// problems, more }` with `state` as JSON text ([`sync_out`]). `state`: `null` starts from
+    /// nothing, else a state object or the JSON text a result gave; a state of another
+    /// collection is refused by the core (`SyncState::resume`).
     pub fn sync(&self, collection_url: String, state: JsValue, kind_name: String) -> Promise {
-        let state = sync_state(&state);
+        let state = StateIn::read(&state);
         let parse = self.parse;
         self.run(move |c| async move {
-            let stored = state?.map(|s| s.to_json());
-            let state = SyncState::resume(&collection_url, stored.as_deref())?;
+            let state = state.resume(&collection_url)?;
             let r = c.sync(state, kind(&kind_name)?).await?;
-            Ok(convert::output(&SyncOut::new(&r, parse)))
+            Ok(sync_out(r, parse))
         })
     }
 
     /// `syncBatch(collectionUrl, state, kind, maxMembers)` -> `{ changes, state, method,
     /// tokenWasReset, problems, more }`: one batch of a sync, fetching at most `maxMembers`
     /// members (the core's `DavClient::sync_batch`). While `more` is true the rest are pending
-    /// in the returned `state`, a checkpoint to store and sync again from.
+    /// in the returned `state`, a checkpoint to store and sync again from. `state` as in `sync`.
     #[wasm_bindgen(js_name = syncBatch)]
     pub fn sync_batch(
         &self,
@@ -461,14 +540,13 @@ impl Client {
         kind_name: String,
         max_members: u32,
     ) -> Promise {
-        let state = sync_state(&state);
+        let state = StateIn::read(&state);
         let parse = self.parse;
         self.run(move |c| async move {
-            let stored = state?.map(|s| s.to_json());
-            let state = SyncState::resume(&collection_url, stored.as_deref())?;
+            let state = state.resume(&collection_url)?;
             let max = usize::try_from(max_members).unwrap_or(usize::MAX);
             let r = c.sync_batch(state, kind(&kind_name)?, max).await?;
-            Ok(convert::output(&SyncOut::new(&r, parse)))
+            Ok(sync_out(r, parse))
         })
     }
 
@@ -480,17 +558,20 @@ impl Client {
     }
 
     /// `gcalSync(calendarId, query, state)` -> `{ changes, state, method, tokenWasReset,
-    /// problems }`.
+    /// problems }`, `state` as in `sync`.
     #[cfg(feature = "gcal")]
     #[wasm_bindgen(js_name = gcalSync)]
     pub fn gcal_sync(&self, calendar_id: String, query: JsValue, state: JsValue) -> Promise {
         let query = gcal_query(&query);
-        let state = sync_state(&state);
+        let state = StateIn::read(&state);
         let parse = self.parse;
         self.run(move |c| async move {
-            let state = state?.unwrap_or_else(|| SyncState::new(""));
+            let state = match state {
+                StateIn::Text(text) => SyncState::from_json(&text)?,
+                StateIn::Object(state) => state?.unwrap_or_else(|| SyncState::new("")),
+            };
             let r = c.gcal_sync(&calendar_id, query?, state).await?;
-            Ok(convert::output(&SyncOut::new(&r, parse)))
+            Ok(sync_out(r, parse))
         })
     }
 
@@ -666,15 +747,19 @@ pub fn channel_needs_renewal(
     Ok(channel.needs_renewal(now_ms as i64, margin_ms as i64))
 }
 
-/// `markPending(state, href)` -> `SyncState`: a copy of the state in which the core's
+/// `markPending(state, href)` -> `SyncState`: a copy of the state (an object, or the JSON text a
+/// sync result gave as `stateJson`) in which the core's
 /// `SyncState::mark_pending` marked `href` as not applied by the app, so that the next sync
 /// fetches it again. The state given is not changed.
 #[wasm_bindgen(js_name = markPending)]
 pub fn mark_pending(state: JsValue, href: String) -> Result<JsValue, JsValue> {
     let mark = || -> Result<JsValue, Error> {
-        let mut state = sync_state(&state)?.ok_or_else(|| {
-            read::wrong_type("sync state", &serde_json::Value::Null, "a sync state")
-        })?;
+        let mut state = match StateIn::read(&state) {
+            StateIn::Text(text) => SyncState::from_json(&text)?,
+            StateIn::Object(state) => state?.ok_or_else(|| {
+                read::wrong_type("sync state", &serde_json::Value::Null, "a sync state")
+            })?,
+        };
         state.mark_pending(&href);
         Ok(convert::output(&state))
     };

@@ -4,14 +4,14 @@
 //! keys, errors as plain objects the JS wrapper turns into `DavError`, and the parsed view of
 //! fetched iCalendar/vCard data attached next to the raw text.
 
+#[cfg(feature = "client")]
+use davkit::DavObject;
 #[cfg(feature = "formats")]
 use davkit::contentline::Format;
 #[cfg(feature = "formats")]
 use davkit::icalendar::{Calendar, Summaries};
 #[cfg(feature = "formats")]
 use davkit::vcard::{ContactSummary, VCard};
-#[cfg(feature = "client")]
-use davkit::{Change, DavObject};
 use davkit::{Error, Limits};
 use serde::Serialize;
 use wasm_bindgen::JsValue;
@@ -101,8 +101,6 @@ pub(crate) fn snake(key: &str) -> String {
 /// A fetched object with its parsed view, as JS receives it.
 #[derive(Serialize)]
 pub(crate) struct ObjectOut<'a> {
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    change: Option<&'static str>,
     #[serde(skip_serializing_if = "str::is_empty")]
     url: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -137,10 +135,9 @@ pub(crate) struct Parse {
 
 impl<'a> ObjectOut<'a> {
     #[cfg(feature = "client")]
-    fn new(change: Option<&'static str>, o: &'a DavObject, parse: Parse) -> Self {
+    fn new(o: &'a DavObject, parse: Parse) -> Self {
         #[cfg_attr(not(feature = "formats"), allow(unused_mut))]
         let mut out = ObjectOut {
-            change,
             url: &o.url,
             etag: Some(o.etag.as_deref()),
             data: Some(o.data.as_deref()),
@@ -196,7 +193,6 @@ pub(crate) fn view_key(format: Format) -> &'static str {
 #[cfg(feature = "formats")]
 pub(crate) fn view(data: &str, limits: &Limits) -> ObjectOut<'static> {
     let mut out = ObjectOut {
-        change: None,
         url: "",
         etag: None,
         data: None,
@@ -212,39 +208,13 @@ pub(crate) fn view(data: &str, limits: &Limits) -> ObjectOut<'static> {
 /// Objects with their parsed views (`parse` off: as they came).
 #[cfg(feature = "client")]
 pub(crate) fn objects<'a>(list: &'a [DavObject], parse: Parse) -> Vec<ObjectOut<'a>> {
-    list.iter()
-        .map(|o| ObjectOut::new(None, o, parse))
-        .collect()
+    list.iter().map(|o| ObjectOut::new(o, parse)).collect()
 }
 
 /// One object with its parsed view.
 #[cfg(feature = "client")]
 pub(crate) fn object(o: &DavObject, parse: Parse) -> ObjectOut<'_> {
-    ObjectOut::new(None, o, parse)
-}
-
-/// Sync changes with the parsed views of added and changed objects.
-#[cfg(feature = "client")]
-pub(crate) fn changes(list: &[Change], parse: Parse) -> Vec<ObjectOut<'_>> {
-    list.iter()
-        .map(|c| match c {
-            Change::Added(o) => ObjectOut::new(Some("added"), o, parse),
-            Change::Changed(o) => ObjectOut::new(Some("changed"), o, parse),
-            Change::Deleted { url } => ObjectOut {
-                change: Some("deleted"),
-                url,
-                etag: None,
-                data: None,
-                json: None,
-                #[cfg(feature = "formats")]
-                events: None,
-                #[cfg(feature = "formats")]
-                contact: None,
-                #[cfg(feature = "formats")]
-                parse_error: None,
-            },
-        })
-        .collect()
+    ObjectOut::new(o, parse)
 }
 
 /// A core output as a JS value: keys camelCased, one `JSON.parse`.
@@ -345,11 +315,9 @@ mod tests {
             data: Some(data.into()),
             json: None,
         };
-        let added = vec![Change::Added(obj(ics))];
-        let v = serde_json::to_value(changes(&added, parse(true))).unwrap();
-        assert_eq!(v[0]["type"], "added");
-        assert_eq!(v[0]["events"][0]["summary"], "Hi");
-        assert_eq!(v[0]["etag"], serde_json::Value::Null);
+        let v = serde_json::to_value(object(&obj(ics), parse(true))).unwrap();
+        assert_eq!(v["events"][0]["summary"], "Hi");
+        assert_eq!(v["etag"], serde_json::Value::Null);
         let card = obj("BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ann\r\nEND:VCARD\r\n");
         let v = serde_json::to_value(object(&card, parse(true))).unwrap();
         assert_eq!(v["contact"]["full_name"], "Ann");
@@ -358,9 +326,6 @@ mod tests {
         assert!(v["parse_error"].is_string(), "{v}");
         let v = serde_json::to_value(object(&card, parse(false))).unwrap();
         assert!(v.get("contact").is_none());
-        let deleted = vec![Change::Deleted { url: "d".into() }];
-        let v = serde_json::to_value(changes(&deleted, parse(true))).unwrap();
-        assert_eq!(v, serde_json::json!([{"type": "deleted", "url": "d"}]));
     }
 
     #[cfg(all(feature = "formats", feature = "client"))]

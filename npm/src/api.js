@@ -153,6 +153,45 @@ function maxMembersOf(value) {
 }
 
 /**
+ * A sync state object (camelCase, as `SyncResult.state` always was) from the core's JSON text
+ * (`SyncState::to_json`, snake_case; the `etags` and `pending` contents are data, kept as they are).
+ */
+function stateObject(text) {
+  const out = {};
+  for (const [key, value] of Object.entries(JSON.parse(text))) out[key.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())] = value;
+  return out;
+}
+
+/**
+ * A sync result from the module has `state` as the core's JSON text: it becomes `stateJson`
+ * (not enumerable), and `state` a property that makes the state object on first read (a
+ * 10,000-member state is about 1 MB of text, and an object of 10,000 keys on the JS heap, which
+ * an app that stores the text, or a batch loop that only passes it on, never needs). Assigning
+ * to `state` replaces it, as with a plain property. Returns what the next batch starts from: the
+ * text while the app has not touched `state` (so the state crosses into the module as one
+ * string, read straight into the core's state), else the object (which the app may have changed).
+ */
+function withState(result) {
+  const text = result.state;
+  let value;
+  let touched = false;
+  Object.defineProperty(result, 'state', {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      touched = true;
+      return (value ??= stateObject(text));
+    },
+    set: (replaced) => {
+      touched = true;
+      value = replaced;
+    },
+  });
+  Object.defineProperty(result, 'stateJson', { value: text, configurable: true });
+  return () => (touched ? value : text);
+}
+
+/**
  * `parse: 'lazy'`: gives each fetched iCalendar/vCard object in `result` (an object, a list, or
  * `{ changes }` / `{ objects }`) getters for `events` (or `contact`) and `parseError` that ask
  * the core for the parsed view on first read, under the client's limits (what `parse: true`
@@ -392,7 +431,9 @@ export class DavClient {
     const kind = options.kind ?? kindOf(collection, undefined);
     if (kind === undefined) throw invalid('sync needs the collection kind: pass a Collection or { url, kind }');
     const from = state ?? null;
-    return this.#call((c) => c.sync(url, from, kind));
+    const result = await this.#call((c) => c.sync(url, from, kind));
+    withState(result);
+    return result;
   }
 
   async syncBatch(collection, state, options = {}) {
@@ -401,14 +442,18 @@ export class DavClient {
     if (kind === undefined) throw invalid('syncBatch needs the collection kind: pass a Collection or { url, kind }');
     const max = maxMembersOf(options.maxMembers);
     const from = state ?? null;
-    return this.#call((c) => c.syncBatch(url, from, kind, max));
+    const result = await this.#call((c) => c.syncBatch(url, from, kind, max));
+    withState(result);
+    return result;
   }
 
   // One `syncBatch` per step, each from the state the previous batch left in `batch.state`
-  // (read after the loop body ran, so an app may replace it, e.g. with `markPending`). The next
+  // (read after the loop body ran, so an app may replace it, e.g. with `markPending`; while the
+  // body has not touched `batch.state`, the state goes back as the text it came as). The next
   // batch is asked for only when the loop asks. Goes on while that state's `more` is true: the
   // core decides it (false when no member is left, when the same members failed again and
-  // nothing else moved, and once `markPending` handed a member back).
+  // nothing else moved, and once `markPending` handed a member back). An untouched state's
+  // `more` is the batch's.
   async *syncBatches(collection, state, options = {}) {
     const url = urlOf(collection, 'collection');
     const kind = options.kind ?? kindOf(collection, undefined);
@@ -417,9 +462,11 @@ export class DavClient {
     let from = state ?? null;
     for (;;) {
       const batch = await this.#call((c) => c.syncBatch(url, from, kind, max));
+      const more = batch.more === true;
+      const next = withState(batch);
       yield batch;
-      from = batch.state;
-      if (!from?.more) return;
+      from = next();
+      if (!(typeof from === 'string' ? more : from?.more)) return;
     }
   }
 
@@ -433,7 +480,9 @@ export class DavClient {
   async gcalSync(calendarId, state, options = {}) {
     needGcal('gcalSync');
     const id = String(calendarId);
-    return this.#call((c) => c.gcalSync(id, options.query ?? null, state ?? null));
+    const result = await this.#call((c) => c.gcalSync(id, options.query ?? null, state ?? null));
+    withState(result);
+    return result;
   }
 
   async gcalInsert(calendarId, event) {

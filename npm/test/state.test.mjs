@@ -123,6 +123,53 @@ test('syncBatches: each batch a checkpoint, the loop resumes from the stored sta
   assert.deepEqual(r.state, stored, 'the same final state as the uninterrupted loop');
 });
 
+test('stateJson: the state as the core\'s JSON text, stored and resumed from as it is; a state changed in place is honoured', async () => {
+  const first = vector('batch-first-batch-leaves-the-rest-pending.json');
+  const second = vector('batch-resume-from-checkpoint.json');
+  const C = `${COLLECTION}c.ics`;
+
+  // 1. The loop stores the text only (its `state` never read): the same batches and final state.
+  const { client, done } = replaying([...first.exchanges, ...second.exchanges]);
+  const texts = [];
+  let last;
+  for await (const batch of client.syncBatches(calendar, null, { maxMembers: 2 })) {
+    assert.equal(typeof batch.stateJson, 'string');
+    assert.ok(!Object.keys(batch).includes('stateJson'), 'not enumerable: JSON.stringify(result) is unchanged');
+    texts.push(batch.stateJson);
+    last = batch;
+  }
+  done();
+  assert.equal(texts.length, 2);
+  const core = JSON.parse(texts[0]);
+  assert.equal(core.collection_url, COLLECTION, 'the core\'s snake_case form, as the other bindings store it');
+  assert.deepEqual(core.pending, [C]);
+  assert.equal(core.more, true);
+  const final = last.state; // read once the loop is over: the object of the same text
+  assert.deepEqual(Object.keys(final.etags).sort(), [A, B, C]);
+  assert.equal(final.collectionUrl, COLLECTION);
+  assert.deepEqual(toCamel(JSON.parse(texts[1])), final);
+
+  // 2. Interrupted after the first batch: the stored text resumes with exactly the rest.
+  const two = replaying(second.exchanges);
+  const r = await two.client.syncBatch(calendar, texts[0], { maxMembers: 2 });
+  two.done();
+  assert.deepEqual(r.changes.map((c) => [c.type, c.url]), [['added', C]]);
+  assert.deepEqual(r.state, final);
+  assert.deepEqual(markPending(texts[0], A).pending, [A, C].sort(), 'markPending reads the text too');
+  await assert.rejects(client.sync({ url: 'https://dav.example.com/alice/other/', kind: 'calendar' }, texts[0]),
+    (e) => isDavError(e, 'InvalidInput') && /belongs to/.test(e.message), 'a text state of another collection is refused');
+
+  // 3. A body that changes the state object in place: the next batch starts from it (here: no more).
+  const three = replaying(first.exchanges);
+  const seen = [];
+  for await (const batch of three.client.syncBatches(calendar, null, { maxMembers: 2 })) {
+    seen.push(batch.more);
+    batch.state.more = false;
+  }
+  three.done(); // no second batch asked for
+  assert.deepEqual(seen, [true]);
+});
+
 test('syncBatches ends when the same members fail again: the core says so with more: false (the shared vector)', async () => {
   const v = vector('batch-same-members-fail-again-ends-batches.json');
   const owed = v.operation.state.pending;
