@@ -16,7 +16,8 @@
 // configuration: the peak JS heap (heapUsed) over the baseline, the peak of heapUsed +
 // external + arrayBuffers (the wasm memory and response buffers live outside the JS heap), the
 // peak RSS over a child that only discovers, and the largest multiget answer (one batch's bytes).
-// Objects are parsed (`parse: true`, the default), as an app gets them.
+// The client has the default `parse: 'lazy'` (an object's parsed view is made only when read;
+// the benchmark reads none).
 //
 // Environment: DAVKIT_RADICALE_URL/_USER/_PASSWORD, DAVKIT_MEMORY_CALENDAR,
 // DAVKIT_MEMORY_ADDRESSBOOK, DAVKIT_MEMORY_BATCHES (250,1000), DAVKIT_MEMORY_RUNS (3, median).
