@@ -44,6 +44,9 @@ impl FetchTransport {
     }
 }
 
+/// The most bytes of a body chunk copied into the module's memory at a time.
+const COPY_BYTES: u32 = 64 * 1024;
+
 fn set(target: &Object, key: &str, value: &JsValue) {
     // Setting a property on a plain object we just created cannot fail.
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
@@ -88,8 +91,8 @@ impl Transport for FetchTransport {
         Ok(HttpResponse { body, ..head })
     }
 
-    /// Hands the body over as `fetch` reads it, one chunk of the stream at a time (copied into
-    /// one reused buffer in the module's memory).
+    /// Hands the body over as `fetch` reads it, each chunk of the stream copied into one reused
+    /// buffer in the module's memory, at most [`COPY_BYTES`] at a time.
     async fn send_streaming<S: ResponseSink>(
         &self,
         request: HttpRequest,
@@ -120,9 +123,17 @@ impl Transport for FetchTransport {
                     )
                     .with_url(&url)
                 })?;
-                buffer.resize(chunk.length() as usize, 0);
-                chunk.copy_to(&mut buffer);
-                sink.chunk(&buffer);
+                // In pieces of at most COPY_BYTES: a host that gives a large body as one chunk
+                // (a `Response` made from a string) must not make the buffer its size.
+                let length = chunk.length();
+                let mut at = 0;
+                while at < length {
+                    let end = length.min(at + COPY_BYTES);
+                    buffer.resize((end - at) as usize, 0);
+                    chunk.subarray(at, end).copy_to(&mut buffer);
+                    sink.chunk(&buffer);
+                    at = end;
+                }
             }
         }
         .await;
