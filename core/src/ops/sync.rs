@@ -23,7 +23,7 @@ mod body;
 mod fetch;
 mod key;
 
-use key::member_key;
+use key::{OldKeys, member_key};
 mod list;
 
 /// Safety bound on sync-collection pages in one sync: the default of
@@ -69,8 +69,8 @@ pub struct Sync {
     collection: Url,
     kind: CollectionKind,
     old: SyncState,
-    /// Normalised href -> href as stored in the old state.
-    old_keys: HashMap<String, String>,
+    /// The old state's hrefs by their normalised key.
+    old_keys: OldKeys,
     /// What the server reported, by normalised href, latest report wins: the href as the
     /// server wrote it (empty when it is the key itself, see `compact_href`) and what it said.
     /// With a number: while paging, the page whose row it is (0 when not from a page; within
@@ -160,20 +160,18 @@ impl Sync {
                 carried = state.pending.split_off(&first_left);
             }
             let taken: HashSet<String> = state.pending.iter().map(|h| member_key(h)).collect();
-            state
-                .etags
-                .keys()
-                .filter_map(|k| {
-                    let key = member_key(k);
-                    taken.contains(&key).then(|| (key, k.clone()))
-                })
-                .collect()
+            OldKeys::Only(
+                state
+                    .etags
+                    .keys()
+                    .filter_map(|k| {
+                        let key = member_key(k);
+                        taken.contains(&key).then(|| (key, k.clone()))
+                    })
+                    .collect(),
+            )
         } else {
-            state
-                .etags
-                .keys()
-                .map(|k| (member_key(k), k.clone()))
-                .collect()
+            OldKeys::all(&state.etags)
         };
         let mut op = Sync {
             m: Machine::new(session.ctx.clone()),
@@ -309,10 +307,10 @@ impl Sync {
         let was_pending = |key: &str| {
             pending_renamed.contains(key) || (old_pending.contains(key) && member_key(key) == key)
         };
-        let remove =
-            |etags: &mut BTreeMap<String, String>, keys: &HashMap<String, String>, key: &str| {
-                keys.get(key).and_then(|k| etags.remove(k))
-            };
+        let remove = |etags: &mut BTreeMap<String, String>, keys: &OldKeys, key: &str| {
+            let stored = keys.stored(key, etags)?.to_owned();
+            etags.remove(&stored)
+        };
         let mut delivered = std::mem::take(&mut self.delivered);
         for (key, (original, seen, _)) in std::mem::take(&mut self.seen) {
             let original = if original.is_empty() {

@@ -24,7 +24,10 @@ impl Sync {
         // Listed with the ETag the state already has: nothing to fetch.
         self.seen.retain(|key, (_, seen, _)| match seen {
             Seen::Changed(Some(etag)) => {
-                old_keys.get(key).and_then(|k| old.etags.get(k)) != Some(etag)
+                old_keys
+                    .stored(key, &old.etags)
+                    .and_then(|k| old.etags.get(k))
+                    != Some(etag)
             }
             _ => true,
         });

@@ -189,10 +189,10 @@ impl Sync {
         if self.initial_report {
             // An initial report lists every member: what the state has and it does not list
             // is gone (members the app recorded itself, or a state kept without a token).
-            for (key, original) in &self.old_keys {
+            for (key, original) in self.old_keys.pairs(&self.old.etags) {
                 self.seen
-                    .entry(key.clone())
-                    .or_insert_with(|| (original.clone(), Seen::Deleted, 0));
+                    .entry(key)
+                    .or_insert_with(|| (original, Seen::Deleted, 0));
             }
         }
         self.fetch();
@@ -285,10 +285,9 @@ impl Sync {
     /// After the last row of a complete listing: what the state has and the listing does not
     /// name is gone; then the fetch.
     pub(super) fn end_listing(&mut self, present: &HashSet<String>) {
-        for (key, original) in &self.old_keys {
-            if !present.contains(key) {
-                self.seen
-                    .insert(key.clone(), (original.clone(), Seen::Deleted, 0));
+        for (key, original) in self.old_keys.pairs(&self.old.etags) {
+            if !present.contains(&key) {
+                self.seen.insert(key, (original, Seen::Deleted, 0));
             }
         }
         self.fetch();
