@@ -353,9 +353,18 @@ fn inproc_child(words: &[&str]) {
         }
     }
     assert_eq!(added, members);
+    // Then one sync from that state, as an app's next sync: the in-memory server lists every
+    // member again with the same ETags (as a server that cannot sync incrementally would),
+    // so nothing is fetched, and the peak beyond the state is what comparing costs.
+    let peak_kib = status_kib("VmHWM:");
+    heap_reset_peak();
+    let before_next = heap_now();
+    let next =
+        block_on(futures_sync(&client, state, (batch > 0).then_some(batch))).expect("next sync");
+    assert!(next.changes.is_empty());
+    let next_beyond = heap_peak().saturating_sub(before_next);
     println!(
-        "before_kib={before} peak_kib={} max_multiget={} heap_peak={peak} batch_bytes={batch_bytes} batch_heap={batch_heap} state_heap={state_heap} beyond_state={beyond_state}",
-        status_kib("VmHWM:"),
+        "before_kib={before} peak_kib={peak_kib} max_multiget={} heap_peak={peak} batch_bytes={batch_bytes} batch_heap={batch_heap} state_heap={state_heap} beyond_state={beyond_state} next_beyond={next_beyond}",
         fake.max_multiget.load(Ordering::Relaxed)
     );
 }
@@ -367,16 +376,16 @@ fn inproc(members: usize, batches: &[usize], runs: usize) {
         "#### Initial sync of {members} events from an in-memory server: peaks over the process before the sync, median of {runs} (by peak heap)\n"
     );
     println!(
-        "One batch = the batch's objects as the app holds them: iCalendar text, URL and ETag bytes (heap with allocation overhead in brackets). State = the heap of the `SyncState` the last call returned (10,000 URLs and ETags). Beyond state = the largest peak of one call over the state it returned.\n"
+        "One batch = the batch's objects as the app holds them: iCalendar text, URL and ETag bytes (heap with allocation overhead in brackets). State = the heap of the `SyncState` the last call returned (10,000 URLs and ETags). Beyond state = the largest peak of one call over the state it returned. Next sync = one more call from the final state, the server listing every member again unchanged (nothing fetched): its peak over the heap before it.\n"
     );
     println!(
-        "| configuration | bodies | batch size | peak RSS over start MiB | peak heap over start MiB | one batch MiB (heap) | ratio heap / batch | state MiB | beyond state MiB | ratio beyond state / batch | largest multiget answer MiB |"
+        "| configuration | bodies | batch size | peak RSS over start MiB | peak heap over start MiB | one batch MiB (heap) | ratio heap / batch | state MiB | beyond state MiB | ratio beyond state / batch | largest multiget answer MiB | next sync beyond state MiB |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for bodies in ["chunks", "whole"] {
         for batch in std::iter::once(0).chain(batches.iter().copied()) {
             let spec = format!("inproc {members} {batch} {bodies}");
-            let mut samples: Vec<[u64; 7]> = (0..runs)
+            let mut samples: Vec<[u64; 8]> = (0..runs)
                 .map(|_| {
                     let out = Command::new(std::env::current_exe().unwrap())
                         .env("DAVKIT_MEMORY_CHILD", &spec)
@@ -398,14 +407,16 @@ fn inproc(members: usize, batches: &[usize], runs: usize) {
                         field("state_heap="),
                         field("beyond_state="),
                         field("max_multiget="),
+                        field("next_beyond="),
                     ]
                 })
                 .collect();
             samples.sort_unstable();
-            let [heap, rss, one, one_heap, state, beyond, multiget] = samples[samples.len() / 2];
+            let [heap, rss, one, one_heap, state, beyond, multiget, next] =
+                samples[samples.len() / 2];
             let m = |b: u64| b as f64 / 1048576.0;
             println!(
-                "| {} | {bodies} | {} | {:.1} | {:.2} | {:.2} ({:.2}) | {:.1} | {:.2} | {:.2} | {:.1} | {:.2} |",
+                "| {} | {bodies} | {} | {:.1} | {:.2} | {:.2} ({:.2}) | {:.1} | {:.2} | {:.2} | {:.1} | {:.2} | {:.2} |",
                 if batch == 0 {
                     "sync (one-shot)"
                 } else {
@@ -425,6 +436,7 @@ fn inproc(members: usize, batches: &[usize], runs: usize) {
                 m(beyond),
                 beyond as f64 / one.max(1) as f64,
                 m(multiget),
+                m(next),
             );
         }
     }
