@@ -10,7 +10,6 @@
 //! [`series_to_ical`] joins a series' master and its exceptions into one object.
 
 use std::fmt::Write as _;
-use std::str::FromStr;
 
 use serde_json::Value;
 
@@ -225,8 +224,12 @@ fn param(value: &str) -> String {
 }
 
 fn timestamp(rfc3339: &str) -> Result<jiff::Timestamp> {
-    jiff::Timestamp::from_str(rfc3339)
-        .map_err(|e| bad(&format!("unreadable time `{rfc3339}`: {e}")))
+    // By hand (RFC 3339 only), not by jiff's ISO parser: see `read_time`.
+    crate::icalendar::read_time::rfc3339(rfc3339).ok_or_else(|| {
+        bad(&format!(
+            "unreadable time `{rfc3339}` (RFC 3339, e.g. 2026-01-01T10:00:00-05:00)"
+        ))
+    })
 }
 
 fn utc_basic(rfc3339: &str) -> Result<String> {
@@ -235,8 +238,8 @@ fn utc_basic(rfc3339: &str) -> Result<String> {
 
 fn time_prop(out: &mut String, name: &str, t: &Value) -> Result<()> {
     if let Some(date) = str_of(t, "date") {
-        let d = jiff::civil::Date::from_str(date)
-            .map_err(|e| bad(&format!("unreadable date `{date}`: {e}")))?;
+        let d = crate::icalendar::read_time::iso_date(date)
+            .ok_or_else(|| bad(&format!("unreadable date `{date}` (YYYY-MM-DD)")))?;
         line(
             out,
             &format!("{name};VALUE=DATE"),

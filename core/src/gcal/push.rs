@@ -179,9 +179,14 @@ fn invalid(message: &str) -> Error {
 }
 
 fn rfc1123_ms(date: &str) -> Result<i64> {
-    jiff::fmt::rfc2822::parse(date)
-        .map(|z| z.timestamp().as_millisecond())
-        .map_err(|e| invalid(&format!("bad X-Goog-Channel-Expiration `{date}`: {e}")))
+    // By hand (the HTTP date form), not by jiff's RFC 2822 parser: see `read_time`.
+    crate::icalendar::read_time::http_date(date)
+        .map(|t| t.as_millisecond())
+        .ok_or_else(|| {
+            invalid(&format!(
+                "bad X-Goog-Channel-Expiration `{date}` (e.g. Tue, 19 Nov 2013 01:13:52 GMT)"
+            ))
+        })
 }
 
 fn channel_from(value: &Value) -> Result<Channel> {

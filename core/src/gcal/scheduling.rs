@@ -353,7 +353,7 @@ fn read_free_busy(
             let t = |k: &str| {
                 p.get(k)
                     .and_then(Value::as_str)
-                    .and_then(|s| s.parse::<Timestamp>().ok())
+                    .and_then(crate::icalendar::read_time::rfc3339)
             };
             let (Some(s), Some(e)) = (t("start"), t("end")) else {
                 return Err(Error::new(

@@ -49,6 +49,7 @@ mod civil;
 mod edit;
 mod object;
 mod object_mut;
+pub mod read_time;
 pub mod recur;
 mod rrule;
 mod summary;
