@@ -152,27 +152,15 @@ impl Sync {
             .map(|u| href::as_collection(&u));
         let resumes = fetch_limit.is_some() && state.more && !state.pending.is_empty();
         let mut carried = BTreeSet::new();
-        let old_keys = if let (true, Some(limit)) = (resumes, fetch_limit) {
+        if let (true, Some(limit)) = (resumes, fetch_limit) {
             // The next batch of a listing takes twice its size from the pending members (the
             // second half stands in for members that fail); the rest are carried to the new
-            // state as they are, and only the ETags of the members taken are looked at.
+            // state as they are. Only the ETags of the members taken are looked up.
             if let Some(first_left) = state.pending.iter().nth(limit.saturating_mul(2)).cloned() {
                 carried = state.pending.split_off(&first_left);
             }
-            let taken: HashSet<String> = state.pending.iter().map(|h| member_key(h)).collect();
-            OldKeys::Only(
-                state
-                    .etags
-                    .keys()
-                    .filter_map(|k| {
-                        let key = member_key(k);
-                        taken.contains(&key).then(|| (key, k.clone()))
-                    })
-                    .collect(),
-            )
-        } else {
-            OldKeys::all(&state.etags)
-        };
+        }
+        let old_keys = OldKeys::all(&state.etags);
         let mut op = Sync {
             m: Machine::new(session.ctx.clone()),
             collection: session.ctx.server.clone(),
