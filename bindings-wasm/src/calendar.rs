@@ -92,7 +92,14 @@ pub fn expand(text: &str, options: JsValue) -> Result<JsValue, JsValue> {
     }
     if let Some(tz) = &floating_time_zone {
         opts.floating_tz = jiff::tz::TimeZone::get(tz)
-            .map_err(|e| fail(ErrorKind::InvalidInput, format!("time zone `{tz}`: {e}")))?;
+            // jiff's error not displayed: its Display (every jiff error kind's text, about
+            // 20 KB of the module) is kept by nothing else.
+            .map_err(|_| {
+                fail(
+                    ErrorKind::InvalidInput,
+                    format!("time zone `{tz}`: not found in the time zone database"),
+                )
+            })?;
     }
     if prefer_vtimezone {
         opts.tz_policy = TzPolicy::PreferVtimezone;
