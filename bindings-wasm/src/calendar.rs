@@ -91,15 +91,13 @@ pub fn expand(text: &str, options: JsValue) -> Result<JsValue, JsValue> {
         opts.max_instances = n;
     }
     if let Some(tz) = &floating_time_zone {
-        opts.floating_tz = jiff::tz::TimeZone::get(tz)
-            // jiff's error not displayed: its Display (every jiff error kind's text, about
-            // 20 KB of the module) is kept by nothing else.
-            .map_err(|_| {
-                fail(
-                    ErrorKind::InvalidInput,
-                    format!("time zone `{tz}`: not found in the time zone database"),
-                )
-            })?;
+        // the core's lookup: the bundled database if any, else the host's zones (Intl)
+        opts.floating_tz = davkit::icalendar::zone_named(tz).ok_or_else(|| {
+            fail(
+                ErrorKind::InvalidInput,
+                format!("time zone `{tz}`: not found in the time zone database"),
+            )
+        })?;
     }
     if prefer_vtimezone {
         opts.tz_policy = TzPolicy::PreferVtimezone;

@@ -74,3 +74,15 @@ test('the rules text: unknown and odd names are null, a fixed zone has no transi
   const e = parseCalendar(ics('Nowhere/Zone', '20260315T120000')).events[0];
   assert.equal(e.start.utc ?? null, null);
 });
+
+test('expand: floatingTimeZone names a zone from Intl; an unknown name is refused', () => {
+  const floating = ics('X', '20260315T120000').replace('DTSTART;TZID=X:', 'DTSTART:');
+  const window = { start: '2026-03-01T00:00:00Z', end: '2026-04-01T00:00:00Z' };
+  for (const zone of ['Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'UTC']) {
+    const x = expand(floating, { ...window, floatingTimeZone: zone });
+    assert.equal(x.occurrences.length, 1, zone);
+    assert.equal(x.occurrences[0].startUtc, intlUtc(zone, 2026, 3, 15), zone);
+  }
+  assert.throws(() => expand(floating, { ...window, floatingTimeZone: 'Nowhere/Zone' }),
+    (e) => e.kind === 'InvalidInput' && /Nowhere\/Zone/.test(e.message));
+});

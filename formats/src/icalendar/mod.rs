@@ -69,7 +69,7 @@ pub use recur::{
 };
 pub use rrule::{Frequency, RRule, WeekdayNum};
 pub use summary::{EventSummary, OccurrenceSummary, Summaries, TimeKind, TimeSummary};
-pub use tz::{TzPolicy, ZoneSource, set_zone_source};
+pub use tz::{TzPolicy, ZoneSource, set_zone_source, zone_named};
 pub use value::{CalAddress, CalDateTime, Duration, ValueError};
 
 use crate::contentline::{self, Component, ParseError, Property};

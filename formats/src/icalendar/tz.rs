@@ -257,6 +257,14 @@ pub fn set_zone_source(source: ZoneSource) -> bool {
     ZONE_SOURCE.set(source).is_ok()
 }
 
+/// The IANA zone of this exact name (`Europe/Berlin`, `UTC`): jiff's database, then the
+/// [`ZoneSource`] set by [`set_zone_source`] (the platform's zones where no database is
+/// bundled, as in the npm package). For [`ExpandOptions::floating_tz`](super::ExpandOptions)
+/// from a name an app was given.
+pub fn zone_named(name: &str) -> Option<TimeZone> {
+    named_zone(name)
+}
+
 /// The IANA zone of this exact name: jiff's database, then the [`ZoneSource`].
 fn named_zone(name: &str) -> Option<TimeZone> {
     TimeZone::get(name)
