@@ -61,6 +61,32 @@ pub fn resolve_to_string(base: &Url, href: &str) -> Result<String> {
     resolve(base, href).map(String::from)
 }
 
+/// A byte that stands for itself in a URL path (RFC 3986 `pchar` without `%`-escapes, and
+/// `/`): unreserved, sub-delims, `:` and `@`. `.` counts; dot segments are checked apart.
+pub(crate) fn is_path_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'/' | b'-'
+                | b'.'
+                | b'_'
+                | b'~'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+                | b':'
+                | b'@'
+        )
+}
+
 fn is_plain_absolute_path(href: &str) -> bool {
     let bytes = href.as_bytes();
     if bytes.first() != Some(&b'/') || bytes.get(1) == Some(&b'/') {
@@ -69,25 +95,6 @@ fn is_plain_absolute_path(href: &str) -> bool {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'A'..=b'Z'
-            | b'a'..=b'z'
-            | b'0'..=b'9'
-            | b'-'
-            | b'_'
-            | b'~'
-            | b'!'
-            | b'$'
-            | b'&'
-            | b'\''
-            | b'('
-            | b')'
-            | b'*'
-            | b'+'
-            | b','
-            | b';'
-            | b'='
-            | b':'
-            | b'@' => {}
             b'/' => {
                 // Dot segments need the full algorithm.
                 let rest = &bytes[i + 1..];
@@ -99,7 +106,6 @@ fn is_plain_absolute_path(href: &str) -> bool {
                     return false;
                 }
             }
-            b'.' => {}
             b'%' => {
                 let hex = |b: Option<&u8>| b.is_some_and(u8::is_ascii_hexdigit);
                 if !hex(bytes.get(i + 1)) || !hex(bytes.get(i + 2)) {
@@ -107,6 +113,7 @@ fn is_plain_absolute_path(href: &str) -> bool {
                 }
                 i += 2;
             }
+            b if is_path_char(b) => {}
             _ => return false,
         }
         i += 1;

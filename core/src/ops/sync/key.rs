@@ -154,29 +154,7 @@ fn plain_port(port: &str, default_port: &str) -> bool {
 /// A path the parser keeps as it is and `percent_decode` leaves alone: `/`-separated segments
 /// of unreserved and sub-delimiter characters, `:` and `@`, none of them `.` or `..`.
 fn plain_path(path: &str) -> bool {
-    path.bytes().all(|b| {
-        b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'/' | b'-'
-                    | b'.'
-                    | b'_'
-                    | b'~'
-                    | b'!'
-                    | b'$'
-                    | b'&'
-                    | b'\''
-                    | b'('
-                    | b')'
-                    | b'*'
-                    | b'+'
-                    | b','
-                    | b';'
-                    | b'='
-                    | b':'
-                    | b'@'
-            )
-    }) && !path.split('/').any(|s| s == "." || s == "..")
+    path.bytes().all(crate::href::is_path_char) && !path.split('/').any(|s| s == "." || s == "..")
 }
 
 #[cfg(test)]
