@@ -83,6 +83,13 @@ macro_rules! declare_error_kind {
                     $(ErrorKind::$kind => stringify!($kind),)*
                 }
             }
+
+            /// Every kind's name, in the list's order (as [`ErrorKind::as_str`] and its
+            /// `Serialize` write them).
+            pub(crate) const NAMES: &[&str] = &[$(stringify!($kind),)*];
+
+            /// Every kind, in the order of [`ErrorKind::NAMES`].
+            pub(crate) const ALL: &[ErrorKind] = &[$(ErrorKind::$kind,)*];
         }
     };
 }
@@ -234,6 +241,23 @@ impl Error {
     pub(crate) fn with_kind(mut self, kind: ErrorKind) -> Self {
         self.kind = kind;
         self
+    }
+
+    /// An error as its `Serialize` wrote it (in a stored write queue's failed entry), read
+    /// by hand ([`crate::json_read`]); `at` is its path, for messages.
+    pub(crate) fn read_json(at: &str, v: &serde_json::Value) -> crate::json_read::Read<Error> {
+        let f = crate::json_read::Fields::of(at, v, "an error object")?;
+        let kind = f.tag("kind", ErrorKind::NAMES)?;
+        Ok(Error {
+            kind: ErrorKind::ALL.get(kind).copied().unwrap_or(ErrorKind::Http),
+            message: f.string("message")?,
+            status: f
+                .opt_uint("status", u16::MAX.into(), "u16")?
+                .and_then(|s| u16::try_from(s).ok()),
+            url: f.opt_string("url")?,
+            body_excerpt: f.opt_string("body_excerpt")?,
+            retry_after: f.opt_uint("retry_after", u64::MAX, "u64")?,
+        })
     }
 }
 

@@ -92,6 +92,7 @@ pub mod gcal_guide {}
 pub mod gcal;
 pub mod href;
 pub mod http;
+mod json_read;
 pub mod limits;
 pub mod model;
 pub mod oauth;

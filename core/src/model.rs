@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::json_read;
 use crate::rfc4918::multistatus::Response;
 use crate::xml::{CALDAV, CARDDAV, DAV, Element, names};
 
@@ -325,13 +326,24 @@ impl SyncState {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// Reads a state from JSON.
+    /// Reads a state from JSON (as [`SyncState::to_json`] writes it, this version or an
+    /// older one); anything else is [`ErrorKind::InvalidInput`], naming the field.
     pub fn from_json(json: &str) -> Result<Self> {
-        serde_json::from_str(json).map_err(|e| {
-            Error::new(
-                ErrorKind::InvalidInput,
-                format!("not a davkit sync state: {e}"),
-            )
+        // Read by hand from a JSON value, not through the derived `Deserialize`: see
+        // `json_read` (it keeps float printing out of the npm module).
+        let value = json_read::parse(json, "sync state")?;
+        SyncState::read(&value).map_err(|m| json_read::invalid("sync state", &m))
+    }
+
+    fn read(v: &serde_json::Value) -> json_read::Read<Self> {
+        let f = json_read::Fields::of("", v, "a sync state object")?;
+        Ok(SyncState {
+            collection_url: f.string("collection_url")?,
+            sync_token: f.opt_string("sync_token")?,
+            ctag: f.opt_string("ctag")?,
+            etags: f.string_map("etags")?,
+            pending: f.string_set("pending")?,
+            more: f.flag("more")?,
         })
     }
 }

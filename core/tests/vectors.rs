@@ -81,6 +81,12 @@ fn config(case: &Value) -> Config {
     config
 }
 
+/// The vector's stored state, read as an app's stored text is read
+/// ([`SyncState::from_json`], the hand reader).
+fn stored_state(op: &Value) -> SyncState {
+    SyncState::from_json(&op["state"].to_string()).expect("state")
+}
+
 fn kind(v: &Value) -> CollectionKind {
     serde_json::from_value(v["kind"].clone()).expect("kind: calendar | addressbook | other")
 }
@@ -203,11 +209,11 @@ fn execute<P: TokenProvider>(
             out(block_on(client.discover(service)))
         }
         "sync" => {
-            let state: SyncState = serde_json::from_value(op["state"].clone()).expect("state");
+            let state = stored_state(op);
             out(block_on(client.sync(state, kind(op))))
         }
         "sync_batch" => {
-            let state: SyncState = serde_json::from_value(op["state"].clone()).expect("state");
+            let state = stored_state(op);
             let max = op["max_members"].as_u64().expect("max_members") as usize;
             out(block_on(client.sync_batch(state, kind(op), max)))
         }
@@ -360,7 +366,7 @@ fn execute<P: TokenProvider>(
         }
         "gcal_calendars" => out(block_on(client.gcal_calendars())),
         "gcal_sync" => {
-            let state: SyncState = serde_json::from_value(op["state"].clone()).expect("state");
+            let state = stored_state(op);
             let query: EventsQuery =
                 serde_json::from_value(op.get("query").cloned().unwrap_or(json!({})))
                     .expect("query");

@@ -46,10 +46,13 @@ mod enqueue;
 mod flush;
 pub mod merge;
 mod outcome;
+mod read;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
+#[cfg(doc)]
+use crate::error::ErrorKind;
 use crate::href;
 use crate::model::{Change, DavObject};
 
@@ -295,37 +298,11 @@ impl WriteQueue {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// Reads a queue from JSON; a format newer than this build, or more than
-    /// [`MAX_ENTRIES`] entries, is refused.
+    /// Reads a queue from JSON (as [`WriteQueue::to_json`] writes it, this version or an
+    /// older one); a format newer than this build, or more than [`MAX_ENTRIES`] entries, is
+    /// refused. Anything else is [`ErrorKind::InvalidInput`], naming the field.
     pub fn from_json(json: &str) -> Result<Self> {
-        let queue: WriteQueue = serde_json::from_str(json).map_err(|e| {
-            Error::new(
-                ErrorKind::InvalidInput,
-                format!("not a davkit write queue: {e}"),
-            )
-        })?;
-        if queue.format == 0 || queue.format > QUEUE_FORMAT {
-            return Err(Error::new(
-                ErrorKind::InvalidInput,
-                format!(
-                    "write queue format {} is not supported (this build reads {QUEUE_FORMAT})",
-                    queue.format
-                ),
-            ));
-        }
-        if queue.entries.len() > MAX_ENTRIES {
-            return Err(too_many());
-        }
-        let mut ids = std::collections::HashSet::new();
-        for e in &queue.entries {
-            if !ids.insert(e.id) || e.id >= queue.next_id {
-                return Err(Error::new(
-                    ErrorKind::InvalidInput,
-                    "the write queue has duplicate or out-of-range entry ids",
-                ));
-            }
-        }
-        Ok(queue)
+        read::from_json(json)
     }
 }
 

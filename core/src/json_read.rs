@@ -1,0 +1,259 @@
+//! Stored JSON read by hand: one parse into a [`serde_json::Value`], then each field read with
+//! the helpers here. The sync state ([`SyncState::from_json`](crate::SyncState::from_json)) and
+//! the write queue ([`WriteQueue::from_json`](crate::queue::WriteQueue::from_json)) are read
+//! this way; their `Serialize` (the text written) is the derived one.
+//!
+//! Not `serde_json::from_str` into the derived `Deserialize`: serde's type errors name a
+//! number as `Unexpected::Float`, whose `f64` Display keeps Rust's float printing (flt2dec,
+//! about 14 KB of the npm `davkit/protocol` module) alive; a typed read of JSON was the only
+//! thing left that kept it there. The derives stay for Rust callers that embed these types.
+//!
+//! What is accepted is what the derived readers accept for a JSON object: missing
+//! `#[serde(default)]` and `Option` fields take their default, `null` is `None` for an
+//! `Option` and a type error for any other field, unknown fields are ignored (none of these
+//! types denies them), numbers must be integers in range. Two spellings the derive also took
+//! and no version ever wrote are refused: a struct given as an array, a unit variant given as
+//! `{"name": null}`. A field given twice takes its last value (serde refused it; a map's key
+//! given twice took the last with serde too, as `JSON.parse` does). Messages follow serde's (`missing field`, `invalid type: X,
+//! expected Y`, `invalid value`, `unknown variant`) and name the field by its path
+//! (`entries[2].op.data`), without serde's line and column.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, ErrorKind};
+
+/// What is wrong with a value, naming where; [`invalid`] makes it an error.
+pub(crate) type Read<T> = std::result::Result<T, String>;
+
+/// Parses JSON text (`what` names the thing stored, in the error for text that is not JSON).
+pub(crate) fn parse(json: &str, what: &str) -> crate::Result<Value> {
+    serde_json::from_str(json).map_err(|e| invalid(what, &e.to_string()))
+}
+
+/// The `InvalidInput` error for a stored `what` (`sync state`, `write queue`).
+pub(crate) fn invalid(what: &str, message: &str) -> Error {
+    Error::new(
+        ErrorKind::InvalidInput,
+        format!("not a davkit {what}: {message}"),
+    )
+}
+
+/// How serde names a JSON value in its type errors (`integer \`5\``, `string "x"`, `map`).
+/// A float is printed by serde_json's own (ryu) Display, not `f64`'s.
+fn unexpected(v: &Value) -> String {
+    match v {
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => format!("boolean `{b}`"),
+        Value::Number(n) if n.is_f64() => format!("floating point `{n}`"),
+        Value::Number(n) => format!("integer `{n}`"),
+        Value::String(s) => format!("string {s:?}"),
+        Value::Array(_) => "sequence".to_owned(),
+        Value::Object(_) => "map".to_owned(),
+    }
+}
+
+/// `at` and a message: "`entries[0].url`: message", or the message alone at the top.
+fn at_path(at: &str, message: &str) -> String {
+    if at.is_empty() {
+        message.to_owned()
+    } else {
+        format!("`{at}`: {message}")
+    }
+}
+
+/// The path of `key` under `at`.
+pub(crate) fn join(at: &str, key: &str) -> String {
+    if at.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{at}.{key}")
+    }
+}
+
+/// `invalid type: <v>, expected <expected>` at `at`.
+pub(crate) fn wrong_type(at: &str, v: &Value, expected: &str) -> String {
+    at_path(
+        at,
+        &format!("invalid type: {}, expected {expected}", unexpected(v)),
+    )
+}
+
+/// A string at `at`.
+pub(crate) fn string(at: &str, v: &Value) -> Read<String> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        _ => Err(wrong_type(at, v, "a string")),
+    }
+}
+
+/// A whole number from 0 to `max` at `at` (`name`: the Rust type serde names, `u32`).
+fn uint(at: &str, v: &Value, max: u64, name: &str) -> Read<u64> {
+    match v {
+        Value::Number(n) if n.is_u64() || n.is_i64() => match n.as_u64().filter(|n| *n <= max) {
+            Some(n) => Ok(n),
+            None => Err(at_path(
+                at,
+                &format!("invalid value: integer `{n}`, expected {name}"),
+            )),
+        },
+        _ => Err(wrong_type(at, v, name)),
+    }
+}
+
+/// The index of the string `v` in `names` (an enum's variants as serialised), or serde's
+/// `unknown variant` error.
+pub(crate) fn variant(at: &str, v: &Value, names: &[&str]) -> Read<usize> {
+    let Value::String(s) = v else {
+        return Err(wrong_type(at, v, "a variant name (a string)"));
+    };
+    names.iter().position(|n| n == s).ok_or_else(|| {
+        at_path(
+            at,
+            &format!("unknown variant `{s}`, expected {}", one_of(names)),
+        )
+    })
+}
+
+/// Serde's list of expected names: `` `a` ``, `` `a` or `b` ``, `` one of `a`, `b`, `c` ``.
+fn one_of(names: &[&str]) -> String {
+    let mut out = String::new();
+    if names.len() > 2 {
+        out.push_str("one of ");
+    }
+    for (i, n) in names.iter().enumerate() {
+        if i > 0 {
+            out.push_str(if names.len() == 2 { " or " } else { ", " });
+        }
+        out.push('`');
+        out.push_str(n);
+        out.push('`');
+    }
+    out
+}
+
+/// The fields of a JSON object, read one by one.
+pub(crate) struct Fields<'a> {
+    map: &'a Map<String, Value>,
+    at: &'a str,
+}
+
+impl<'a> Fields<'a> {
+    /// The fields of `v` at `at` (empty at the top), which must be an object (`expected`
+    /// names it in the error).
+    pub(crate) fn of(at: &'a str, v: &'a Value, expected: &str) -> Read<Self> {
+        match v {
+            Value::Object(map) => Ok(Fields { map, at }),
+            _ => Err(wrong_type(at, v, expected)),
+        }
+    }
+
+    /// The path of one of the fields (for reading a nested value).
+    pub(crate) fn path(&self, key: &str) -> String {
+        join(self.at, key)
+    }
+
+    /// The field's value as given (`null` included), `None` when absent.
+    pub(crate) fn get(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key)
+    }
+
+    /// The field's value, neither absent nor `null`.
+    pub(crate) fn present(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    /// A required field's value (`null` included).
+    pub(crate) fn required(&self, key: &str) -> Read<&'a Value> {
+        self.get(key)
+            .ok_or_else(|| at_path(self.at, &format!("missing field `{key}`")))
+    }
+
+    /// A required string.
+    pub(crate) fn string(&self, key: &str) -> Read<String> {
+        string(&self.path(key), self.required(key)?)
+    }
+
+    /// An optional string (absent or `null`: `None`).
+    pub(crate) fn opt_string(&self, key: &str) -> Read<Option<String>> {
+        self.present(key)
+            .map(|v| string(&self.path(key), v))
+            .transpose()
+    }
+
+    /// A required `u64`.
+    pub(crate) fn u64(&self, key: &str) -> Read<u64> {
+        uint(&self.path(key), self.required(key)?, u64::MAX, "u64")
+    }
+
+    /// A required `u32`.
+    pub(crate) fn u32(&self, key: &str) -> Read<u32> {
+        let n = uint(&self.path(key), self.required(key)?, u32::MAX.into(), "u32")?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    /// A whole number from 0 to `max` that is `default` when absent (`null` is a type error,
+    /// as with serde's `#[serde(default)]`).
+    pub(crate) fn uint_or(&self, key: &str, default: u64, max: u64, name: &str) -> Read<u64> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(v) => uint(&self.path(key), v, max, name),
+        }
+    }
+
+    /// An optional whole number from 0 to `max` (absent or `null`: `None`).
+    pub(crate) fn opt_uint(&self, key: &str, max: u64, name: &str) -> Read<Option<u64>> {
+        self.present(key)
+            .map(|v| uint(&self.path(key), v, max, name))
+            .transpose()
+    }
+
+    /// A boolean that is false when absent (`null` is a type error).
+    pub(crate) fn flag(&self, key: &str) -> Read<bool> {
+        match self.get(key) {
+            None => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(v) => Err(wrong_type(&self.path(key), v, "a boolean")),
+        }
+    }
+
+    /// An array of strings that is empty when absent (`null` is a type error).
+    pub(crate) fn strings(&self, key: &str) -> Read<Vec<String>> {
+        match self.get(key) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => {
+                let at = self.path(key);
+                items.iter().map(|i| string(&at, i)).collect()
+            }
+            Some(v) => Err(wrong_type(&self.path(key), v, "a sequence")),
+        }
+    }
+
+    /// A set of strings that is empty when absent (`null` is a type error).
+    pub(crate) fn string_set(&self, key: &str) -> Read<BTreeSet<String>> {
+        Ok(self.strings(key)?.into_iter().collect())
+    }
+
+    /// A map of strings to strings that is empty when absent (`null` is a type error).
+    pub(crate) fn string_map(&self, key: &str) -> Read<BTreeMap<String, String>> {
+        match self.get(key) {
+            None => Ok(BTreeMap::new()),
+            Some(Value::Object(map)) => {
+                let at = self.path(key);
+                map.iter()
+                    .map(|(k, v)| Ok((k.clone(), string(&at, v)?)))
+                    .collect()
+            }
+            Some(v) => Err(wrong_type(&self.path(key), v, "a map")),
+        }
+    }
+
+    /// The variant named by a required tag field (`type`, `state`) among `names`.
+    pub(crate) fn tag(&self, key: &str, names: &[&str]) -> Read<usize> {
+        variant(&self.path(key), self.required(key)?, names)
+    }
+}
+
+#[cfg(test)]
+mod tests;
