@@ -50,9 +50,9 @@ mod read;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
 #[cfg(doc)]
 use crate::error::ErrorKind;
+use crate::error::{Error, Result};
 use crate::href;
 use crate::model::{Change, DavObject};
 
