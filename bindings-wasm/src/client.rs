@@ -284,10 +284,11 @@ impl StateIn {
     fn resume(self, collection_url: &str) -> Result<SyncState, Error> {
         match self {
             StateIn::Text(text) => SyncState::resume(collection_url, Some(&text)),
-            StateIn::Object(state) => {
-                let stored = state?.map(|s| s.to_json());
-                SyncState::resume(collection_url, stored.as_deref())
-            }
+            // `SyncState::resume` for a state already read: the same collection check.
+            StateIn::Object(state) => match state? {
+                None => Ok(SyncState::new(collection_url)),
+                Some(state) => state.check_collection(collection_url).map(|()| state),
+            },
         }
     }
 }

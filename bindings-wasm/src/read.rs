@@ -1,5 +1,6 @@
 //! Arguments read from JS: one `JSON.stringify` and one parse into a `serde_json::Value`
-//! (`undefined` reads as `null`), then each field read by hand with the helpers here.
+//! (`undefined` reads as `null`), then each field read by hand with the core's field readers
+//! (`davkit::json_read`, which also reads stored sync states and write queues), wrapped here.
 //!
 //! Not `#[derive(Deserialize)]` with `serde_json::from_str` per options struct: each struct
 //! read that way got its own copy of serde_json's deserializer (with its visitor and field
@@ -15,8 +16,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use davkit::json_read as rules;
 use davkit::{Error, ErrorKind};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use wasm_bindgen::JsValue;
 
 /// A JS argument as a JSON value: `JSON.stringify`, then one parse (`undefined`, and what
@@ -45,84 +47,42 @@ pub(crate) fn invalid(what: &str, message: &str) -> Error {
     )
 }
 
-/// How serde names a JSON value in its type errors (`integer \`5\``, `string "x"`, `map`).
-fn unexpected(v: &Value) -> String {
-    match v {
-        Value::Null => "null".to_owned(),
-        Value::Bool(b) => format!("boolean `{b}`"),
-        Value::Number(n) if n.is_f64() => format!("floating point `{n}`"),
-        Value::Number(n) => format!("integer `{n}`"),
-        Value::String(s) => format!("string \"{s}\""),
-        Value::Array(_) => "sequence".to_owned(),
-        Value::Object(_) => "map".to_owned(),
-    }
-}
-
 /// `invalid type: <v>, expected <expected>` about `what`.
 pub(crate) fn wrong_type(what: &str, v: &Value, expected: &str) -> Error {
-    invalid(
-        what,
-        &format!("invalid type: {}, expected {expected}", unexpected(v)),
-    )
+    invalid(what, &rules::wrong_type("", v, expected))
 }
 
 /// One of `names` (an enum's variants as JS spells them): its index, or serde's `unknown
 /// variant` error.
 pub(crate) fn variant(what: &str, v: &Value, names: &[&str]) -> Result<usize, Error> {
-    match v {
-        Value::String(s) => name(what, s, names),
-        _ => Err(wrong_type(what, v, "a string")),
-    }
+    rules::variant("", v, names).map_err(|m| invalid(what, &m))
 }
 
 /// The index of `s` in `names`, or serde's `unknown variant` error.
 pub(crate) fn name(what: &str, s: &str, names: &[&str]) -> Result<usize, Error> {
-    names.iter().position(|n| *n == s).ok_or_else(|| {
-        invalid(
-            what,
-            &format!("unknown variant `{s}`, expected {}", one_of(names)),
-        )
-    })
-}
-
-/// Serde's list of expected names: `` `a` ``, `` `a` or `b` ``, `` one of `a`, `b`, `c` ``.
-fn one_of(names: &[&str]) -> String {
-    let mut out = String::new();
-    if names.len() > 2 {
-        out.push_str("one of ");
-    }
-    for (i, n) in names.iter().enumerate() {
-        if i > 0 {
-            out.push_str(if names.len() == 2 { " or " } else { ", " });
-        }
-        out.push('`');
-        out.push_str(n);
-        out.push('`');
-    }
-    out
+    rules::name("", s, names).map_err(|m| invalid(what, &m))
 }
 
 /// A string (`what` names it in errors).
 pub(crate) fn string(what: &str, v: &Value) -> Result<String, Error> {
-    match v {
-        Value::String(s) => Ok(s.clone()),
-        _ => Err(wrong_type(what, v, "a string")),
-    }
+    rules::string("", v).map_err(|m| invalid(what, &m))
 }
 
-/// The fields of a JS object (a JSON map), read one by one.
+/// The fields of a JS object (a JSON map), read one by one: the core's field readers
+/// (`davkit::json_read`, one rule for what a field accepts and how a refusal reads), their
+/// refusals made `InvalidInput` errors about `what`, plus the spellings only options have
+/// (camelCase names with snake_case aliases, optional numbers and booleans, unknown fields
+/// refused).
 pub(crate) struct Fields<'a> {
-    map: &'a Map<String, Value>,
+    inner: rules::Fields<'a>,
     what: &'a str,
 }
 
 impl<'a> Fields<'a> {
     /// The fields of `v`, which must be an object (`expected` names it in the error).
     pub(crate) fn of(what: &'a str, v: &'a Value, expected: &str) -> Result<Self, Error> {
-        match v {
-            Value::Object(map) => Ok(Fields { map, what }),
-            _ => Err(wrong_type(what, v, expected)),
-        }
+        let inner = rules::Fields::of("", v, expected).map_err(|m| invalid(what, &m))?;
+        Ok(Fields { inner, what })
     }
 
     /// The fields of `v`, or `None` for `null` (an optional argument).
@@ -137,206 +97,119 @@ impl<'a> Fields<'a> {
         Self::of(what, v, expected).map(Some)
     }
 
-    /// The field's value as given (`null` included), under its first name present in `keys`
-    /// (a camelCase name and its snake_case alias).
-    pub(crate) fn any(&self, keys: &[&str]) -> Option<&'a Value> {
-        keys.iter().find_map(|k| self.map.get(*k))
+    /// A refusal from the core's readers as this object's error.
+    fn ok<T>(&self, read: rules::Read<T>) -> Result<T, Error> {
+        read.map_err(|m| invalid(self.what, &m))
+    }
+
+    /// The first name in `keys` present (a camelCase name and its snake_case alias), else the
+    /// first.
+    fn first(&self, keys: &[&'a str]) -> &'a str {
+        let present = keys.iter().find(|k| self.inner.get(k).is_some());
+        present.or(keys.first()).copied().unwrap_or_default()
     }
 
     /// The field's value (`null` included), `None` when absent.
     pub(crate) fn get(&self, key: &str) -> Option<&'a Value> {
-        self.map.get(key)
-    }
-
-    /// The field's value, neither absent nor `null`.
-    fn present(&self, key: &str) -> Option<&'a Value> {
-        self.map.get(key).filter(|v| !v.is_null())
-    }
-
-    /// A type error for this field.
-    fn wrong(&self, key: &str, v: &Value, expected: &str) -> Error {
-        invalid(
-            self.what,
-            &format!(
-                "`{key}`: invalid type: {}, expected {expected}",
-                unexpected(v)
-            ),
-        )
-    }
-
-    /// A required field's absence.
-    fn missing(&self, key: &str) -> Error {
-        invalid(self.what, &format!("missing field `{key}`"))
+        self.inner.get(key)
     }
 
     /// A required string.
     pub(crate) fn string(&self, key: &str) -> Result<String, Error> {
-        match self.get(key) {
-            None => Err(self.missing(key)),
-            Some(v) => self.as_string(key, v),
-        }
+        self.ok(self.inner.string(key))
     }
 
     /// A required string under the first of `keys` present (its camelCase and snake_case names).
-    pub(crate) fn string_any(&self, keys: &[&str]) -> Result<String, Error> {
-        match self.any(keys) {
-            None => Err(self.missing(keys[0])),
-            Some(v) => self.as_string(keys[0], v),
-        }
-    }
-
-    fn as_string(&self, key: &str, v: &Value) -> Result<String, Error> {
-        match v {
-            Value::String(s) => Ok(s.clone()),
-            _ => Err(self.wrong(key, v, "a string")),
-        }
+    pub(crate) fn string_any(&self, keys: &[&'a str]) -> Result<String, Error> {
+        self.string(self.first(keys))
     }
 
     /// An optional string (absent or `null`: `None`).
     pub(crate) fn opt_string(&self, key: &str) -> Result<Option<String>, Error> {
-        self.opt_string_in(key, self.present(key))
+        self.ok(self.inner.opt_string(key))
     }
 
     /// An optional string under the first of `keys` present.
-    pub(crate) fn opt_string_any(&self, keys: &[&str]) -> Result<Option<String>, Error> {
-        self.opt_string_in(keys[0], self.any(keys).filter(|v| !v.is_null()))
-    }
-
-    fn opt_string_in(&self, key: &str, v: Option<&Value>) -> Result<Option<String>, Error> {
-        v.map(|v| self.as_string(key, v)).transpose()
+    pub(crate) fn opt_string_any(&self, keys: &[&'a str]) -> Result<Option<String>, Error> {
+        self.opt_string(self.first(keys))
     }
 
     /// An optional boolean (absent or `null`: `None`).
     pub(crate) fn opt_bool(&self, key: &str) -> Result<Option<bool>, Error> {
-        match self.present(key) {
+        match self.inner.present(key) {
             None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(v) => Err(self.wrong(key, v, "a boolean")),
+            Some(_) => self.flag(key).map(Some),
         }
     }
 
     /// A boolean that defaults to false when absent (`null` is a type error, as with serde's
     /// `#[serde(default)]`).
     pub(crate) fn flag(&self, key: &str) -> Result<bool, Error> {
-        match self.get(key) {
-            None => Ok(false),
-            Some(Value::Bool(b)) => Ok(*b),
-            Some(v) => Err(self.wrong(key, v, "a boolean")),
-        }
-    }
-
-    /// An optional whole number from 0 to `max` (`name`: the Rust type serde names, `u32`).
-    fn opt_uint(&self, key: &str, max: u64, name: &str) -> Result<Option<u64>, Error> {
-        let Some(v) = self.present(key) else {
-            return Ok(None);
-        };
-        match v {
-            Value::Number(n) if n.is_u64() => match n.as_u64().filter(|n| *n <= max) {
-                Some(n) => Ok(Some(n)),
-                None => Err(invalid(
-                    self.what,
-                    &format!("`{key}`: invalid value: integer `{n}`, expected {name}"),
-                )),
-            },
-            Value::Number(n) if n.is_i64() => Err(invalid(
-                self.what,
-                &format!("`{key}`: invalid value: integer `{n}`, expected {name}"),
-            )),
-            _ => Err(self.wrong(key, v, name)),
-        }
+        self.ok(self.inner.flag(key))
     }
 
     /// An optional `u32`.
     pub(crate) fn opt_u32(&self, key: &str) -> Result<Option<u32>, Error> {
-        let n = self.opt_uint(key, u64::from(u32::MAX), "u32")?;
+        let n = self.ok(self.inner.opt_uint(key, u64::from(u32::MAX), "u32"))?;
         Ok(n.and_then(|n| u32::try_from(n).ok()))
     }
 
     /// An optional `u64`.
     pub(crate) fn opt_u64(&self, key: &str) -> Result<Option<u64>, Error> {
-        self.opt_uint(key, u64::MAX, "u64")
+        self.ok(self.inner.opt_uint(key, u64::MAX, "u64"))
     }
 
     /// An optional `usize`.
     pub(crate) fn opt_usize(&self, key: &str) -> Result<Option<usize>, Error> {
         let max = u64::try_from(usize::MAX).unwrap_or(u64::MAX);
-        let n = self.opt_uint(key, max, "usize")?;
+        let n = self.ok(self.inner.opt_uint(key, max, "usize"))?;
         Ok(n.and_then(|n| usize::try_from(n).ok()))
     }
 
     /// An optional `i64`.
     pub(crate) fn opt_i64(&self, key: &str) -> Result<Option<i64>, Error> {
-        match self.present(key) {
-            None => Ok(None),
-            Some(Value::Number(n)) if n.is_i64() => Ok(n.as_i64()),
-            Some(Value::Number(n)) if n.is_u64() => Err(invalid(
-                self.what,
-                &format!("`{key}`: invalid value: integer `{n}`, expected i64"),
-            )),
-            Some(v) => Err(self.wrong(key, v, "i64")),
-        }
+        let read = self.inner.present(key).map(|v| rules::int(key, v));
+        self.ok(read.transpose())
     }
 
     /// An array of strings that defaults to empty when absent (`null` is a type error).
     pub(crate) fn strings(&self, key: &str) -> Result<Vec<String>, Error> {
-        match self.get(key) {
-            None => Ok(Vec::new()),
-            Some(v) => self.strings_in(key, v),
-        }
+        self.ok(self.inner.strings(key))
     }
 
     /// A required array of strings.
     pub(crate) fn required_strings(&self, key: &str) -> Result<Vec<String>, Error> {
-        match self.get(key) {
-            None => Err(self.missing(key)),
-            Some(v) => self.strings_in(key, v),
-        }
-    }
-
-    fn strings_in(&self, key: &str, v: &Value) -> Result<Vec<String>, Error> {
-        match v {
-            Value::Array(items) => items.iter().map(|i| self.as_string(key, i)).collect(),
-            _ => Err(self.wrong(key, v, "a sequence")),
-        }
+        self.ok(self.inner.required(key))?;
+        self.strings(key)
     }
 
     /// A set of strings that defaults to empty when absent.
     pub(crate) fn string_set(&self, key: &str) -> Result<BTreeSet<String>, Error> {
-        Ok(self.strings(key)?.into_iter().collect())
+        self.ok(self.inner.string_set(key))
     }
 
     /// A map of strings to strings that defaults to empty when absent (`null` is a type error).
     pub(crate) fn string_map(&self, key: &str) -> Result<BTreeMap<String, String>, Error> {
-        match self.get(key) {
-            None => Ok(BTreeMap::new()),
-            Some(Value::Object(map)) => map
-                .iter()
-                .map(|(k, v)| Ok((k.clone(), self.as_string(key, v)?)))
-                .collect(),
-            Some(v) => Err(self.wrong(key, v, "a map")),
-        }
+        self.ok(self.inner.string_map(key))
     }
 
-    /// A nested object, `None` when absent or `null`.
+    /// A nested object, `None` when absent or `null` (its fields named without the path, in
+    /// errors about the same `what`).
     pub(crate) fn object(&self, key: &str) -> Result<Option<Fields<'a>>, Error> {
-        match self.present(key) {
-            None => Ok(None),
-            Some(Value::Object(map)) => Ok(Some(Fields {
-                map,
-                what: self.what,
-            })),
-            Some(v) => Err(self.wrong(key, v, "a map")),
+        let Some(v) = self.inner.present(key) else {
+            return Ok(None);
+        };
+        match v {
+            Value::Object(_) => Self::of(self.what, v, "a map").map(Some),
+            _ => Err(invalid(self.what, &rules::wrong_type(key, v, "a map"))),
         }
     }
 
     /// Refuses a field not in `known` (serde's `deny_unknown_fields`).
     pub(crate) fn only(&self, known: &[&str]) -> Result<(), Error> {
-        match self.map.keys().find(|k| !known.contains(&k.as_str())) {
+        match self.inner.keys().find(|k| !known.contains(k)) {
             None => Ok(()),
-            Some(k) => Err(invalid(
-                self.what,
-                &format!("unknown field `{k}`, expected {}", one_of(known)),
-            )),
+            Some(k) => Err(invalid(self.what, &rules::unknown_field("", k, known))),
         }
     }
 

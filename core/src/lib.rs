@@ -92,7 +92,10 @@ pub mod gcal_guide {}
 pub mod gcal;
 pub mod href;
 pub mod http;
-mod json_read;
+// Public only for the wasm binding, which reads its options with the same value readers (one set
+// of rules and messages); not part of the API.
+#[doc(hidden)]
+pub mod json_read;
 pub mod limits;
 pub mod model;
 pub mod oauth;

@@ -263,8 +263,10 @@ impl SyncState {
     }
 
     /// Refuses a state of another collection (an empty `collection_url`, a state never synced,
-    /// belongs to any): one collection's ETags never stand for another's.
-    pub(crate) fn check_collection(&self, collection_url: &str) -> Result<()> {
+    /// belongs to any): one collection's ETags never stand for another's. [`SyncState::resume`]
+    /// checks this; a binding that receives the state as an object (not the JSON text) calls it
+    /// itself.
+    pub fn check_collection(&self, collection_url: &str) -> Result<()> {
         if self.collection_url.is_empty()
             || crate::href::same_resource(&self.collection_url, collection_url)
         {
