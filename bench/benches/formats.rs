@@ -25,36 +25,21 @@ use davkit::contentline;
 use davkit::icalendar::Calendar;
 use davkit::vcard::VCard;
 
-/// Small deterministic generator (xorshift64*), so every run parses the same bytes.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len() as u64) as usize]
-    }
-}
+use davkit_testkit::Rng;
 
 const WORDS: &[&str] = &[
     "planning", "review", "Müller", "café", "회의", "sync", "budget", "offsite", "lunch", "call",
     "design", "roadmap", "séance", "ops", "retro", "standup", "1:1", "hiring", "demo", "release",
 ];
 
-fn sentence(r: &mut Rng, n: u64) -> String {
+fn sentence(r: &mut Rng, n: usize) -> String {
     let mut s = String::new();
     for i in 0..n {
         if i > 0 {
             s.push(' ');
         }
-        s.push_str(r.pick(WORDS));
+        let word = *r.one(WORDS);
+        s.push_str(word);
     }
     s
 }
@@ -65,7 +50,7 @@ fn push_line(out: &mut String, line: &str) {
 }
 
 fn calendar(events: usize) -> String {
-    let mut r = Rng(0x5EED_CAFE_F00D_1234);
+    let mut r = Rng::new(0x5EED_CAFE_F00D_1234);
     let mut out = String::with_capacity(events * 700);
     for l in [
         "BEGIN:VCALENDAR",
@@ -99,7 +84,7 @@ fn calendar(events: usize) -> String {
         push_line(&mut out, "BEGIN:VEVENT");
         push_line(
             &mut out,
-            &format!("UID:{i:08x}-{:016x}@bench.davkit", r.next()),
+            &format!("UID:{i:08x}-{:016x}@bench.davkit", r.next_u64()),
         );
         push_line(&mut out, "DTSTAMP:20250101T120000Z");
         push_line(&mut out, &format!("CREATED:2024{month:02}{day:02}T090000Z"));
@@ -130,7 +115,7 @@ fn calendar(events: usize) -> String {
             &format!(
                 "LOCATION:Room {}\\, Building {}",
                 r.below(500),
-                r.pick(&["A", "B", "C"])
+                *r.one(&["A", "B", "C"])
             ),
         );
         push_line(&mut out, "STATUS:CONFIRMED");
@@ -155,7 +140,7 @@ fn calendar(events: usize) -> String {
         }
         push_line(
             &mut out,
-            &format!("CATEGORIES:{},{}", r.pick(WORDS), r.pick(WORDS)),
+            &format!("CATEGORIES:{},{}", *r.one(WORDS), *r.one(WORDS)),
         );
         push_line(&mut out, "X-MICROSOFT-CDO-BUSYSTATUS:BUSY");
         if r.below(3) == 0 {
@@ -172,13 +157,13 @@ fn calendar(events: usize) -> String {
 }
 
 fn vcards(n: usize) -> String {
-    let mut r = Rng(0xC0FF_EE00_DEAD_BEEF);
+    let mut r = Rng::new(0xC0FF_EE00_DEAD_BEEF);
     let mut out = String::with_capacity(n * 600);
     let photo: String = (0..300).map(|i| (b'A' + (i % 26) as u8) as char).collect();
     for i in 0..n {
         let v4 = r.below(2) == 0;
-        let given = r.pick(&["Ann", "Jörg", "Søren", "민준", "Zoë", "Li", "José", "Emma"]);
-        let family = r.pick(&[
+        let given = *r.one(&["Ann", "Jörg", "Søren", "민준", "Zoë", "Li", "José", "Emma"]);
+        let family = *r.one(&[
             "Example", "Müller", "Kim", "Ng", "García", "O'Brien", "Smith",
         ]);
         push_line(&mut out, "BEGIN:VCARD");
@@ -188,7 +173,7 @@ fn vcards(n: usize) -> String {
             &format!(
                 "UID:urn:uuid:{:08x}-0000-4000-8000-{:012x}",
                 i,
-                r.next() & 0xFFFF_FFFF_FFFF
+                r.next_u64() & 0xFFFF_FFFF_FFFF
             ),
         );
         push_line(&mut out, &format!("FN:{given} {family}"));
@@ -227,7 +212,7 @@ fn vcards(n: usize) -> String {
         );
         push_line(
             &mut out,
-            &format!("ORG:{} Inc.;{}", r.pick(WORDS), r.pick(WORDS)),
+            &format!("ORG:{} Inc.;{}", *r.one(WORDS), *r.one(WORDS)),
         );
         push_line(&mut out, &format!("TITLE:{}", sentence(&mut r, 2)));
         if r.below(3) == 0 {

@@ -36,23 +36,7 @@ use davkit::rfc4918::multistatus;
 use davkit::vcard::VCard;
 use davkit::{Config, Credentials, HttpResponse, Operation, Poll, Service, Session};
 
-/// Small deterministic generator (xorshift64*), so every run parses the same bytes.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len() as u64) as usize]
-    }
-}
+use davkit_testkit::Rng;
 
 const WORDS: &[&str] = &[
     "planning", "review", "Müller", "café", "회의", "sync", "budget", "offsite", "lunch", "call",
@@ -69,13 +53,14 @@ const PEOPLE: &[&str] = &[
     "Li Smith",
 ];
 
-fn sentence(r: &mut Rng, n: u64) -> String {
+fn sentence(r: &mut Rng, n: usize) -> String {
     let mut s = String::new();
     for i in 0..n {
         if i > 0 {
             s.push(' ');
         }
-        s.push_str(r.pick(WORDS));
+        let word = *r.one(WORDS);
+        s.push_str(word);
     }
     s
 }
@@ -88,7 +73,7 @@ fn line(out: &mut String, l: &str) {
 /// DTSTART/DTEND, SUMMARY, LOCATION, an organizer, and some with a DESCRIPTION, ATTENDEEs, an
 /// RRULE with EXDATEs and a VALARM: about 500 bytes an event.
 fn calendar(events: usize) -> String {
-    let mut r = Rng(0x5EED_CAFE_F00D_1234);
+    let mut r = Rng::new(0x5EED_CAFE_F00D_1234);
     let mut out = String::with_capacity(events * 520 + 1024);
     for l in [
         "BEGIN:VCALENDAR",
@@ -122,7 +107,7 @@ fn calendar(events: usize) -> String {
         line(&mut out, "BEGIN:VEVENT");
         line(
             &mut out,
-            &format!("UID:{i:08x}-{:012x}@example.com", r.next() >> 16),
+            &format!("UID:{i:08x}-{:012x}@example.com", r.next_u64() >> 16),
         );
         line(&mut out, "DTSTAMP:20250101T120000Z");
         line(
@@ -154,7 +139,7 @@ fn calendar(events: usize) -> String {
             &format!(
                 "LOCATION:Room {}\\, Building {}",
                 r.below(500),
-                r.pick(&["A", "B", "C"])
+                *r.one(&["A", "B", "C"])
             ),
         );
         if r.below(4) == 0 {
@@ -172,7 +157,7 @@ fn calendar(events: usize) -> String {
         }
         line(&mut out, "ORGANIZER;CN=Boss:mailto:boss@example.com");
         for _ in 0..r.below(4) {
-            let who = r.pick(PEOPLE);
+            let who = *r.one(PEOPLE);
             line(
                 &mut out,
                 &format!(
@@ -209,11 +194,11 @@ fn peak_rss_kb() -> Option<u64> {
 
 /// `count` vCards, 3.0 and 4.0 mixed, about 330 bytes each.
 fn vcards(count: usize) -> String {
-    let mut r = Rng(0xC0FF_EE00_DEAD_BEEF);
+    let mut r = Rng::new(0xC0FF_EE00_DEAD_BEEF);
     let mut out = String::with_capacity(count * 340);
     for i in 0..count {
         let v4 = r.below(2) == 0;
-        let who = r.pick(PEOPLE);
+        let who = *r.one(PEOPLE);
         let (given, family) = who.split_once(' ').unwrap_or((who, ""));
         line(&mut out, "BEGIN:VCARD");
         line(&mut out, if v4 { "VERSION:4.0" } else { "VERSION:3.0" });
@@ -221,7 +206,7 @@ fn vcards(count: usize) -> String {
             &mut out,
             &format!(
                 "UID:urn:uuid:{i:08x}-0000-4000-8000-{:012x}",
-                r.next() >> 16
+                r.next_u64() >> 16
             ),
         );
         line(&mut out, &format!("FN:{who}"));
@@ -244,7 +229,7 @@ fn vcards(count: usize) -> String {
                 r.below(99_999)
             ),
         );
-        line(&mut out, &format!("ORG:{} Inc.", r.pick(WORDS)));
+        line(&mut out, &format!("ORG:{} Inc.", *r.one(WORDS)));
         let n = 3 + r.below(10);
         line(&mut out, &format!("NOTE:{}", sentence(&mut r, n)));
         line(&mut out, "REV:20250101T000000Z");

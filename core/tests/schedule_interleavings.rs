@@ -221,21 +221,6 @@ fn an_answer_never_overwrites_a_newer_organizer_version() {
     eprintln!("{outcomes:#?}");
 }
 
-/// A small deterministic generator (no dependency): xorshift64*.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
 #[test]
 fn mutated_itip_text_never_panics() {
     let reply = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\n\
@@ -264,7 +249,7 @@ END:VEVENT\r\nEND:VCALENDAR\r\n";
         "T",
         "0",
     ];
-    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    let mut rng = davkit_testkit::Rng::new(0x5eed_1234_abcd_0001);
     let mut parsed = 0;
     for _ in 0..4000 {
         let mut text = reply.to_owned();

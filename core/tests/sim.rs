@@ -12,7 +12,8 @@
 //!   app and an attendee app on a server that schedules implicitly, with lost requests and
 //!   responses, crashes and other devices; `SIM_SCHED_SEEDS=N` and `SIM_SCHED_SEED=S`.
 //!
-//! Layout: `sim/rng.rs` (splitmix64), `sim/xml.rs` (request reading, multistatus writing),
+//! Layout: the seeded generator is `davkit_testkit::Rng` (splitmix64, shared with the other
+//! crates' tests), `sim/xml.rs` (request reading, multistatus writing),
 //! `sim/server.rs` (the model server and its provider quirks), `sim/faults.rs` (fault kinds),
 //! `sim/world.rs` (transport, faults applied, devices, checks on the wire), `sim/client.rs`
 //! (the app), `sim/invariants.rs`, `sim/stats.rs`, `sim/selftest.rs` (the checks fire on
@@ -31,8 +32,6 @@ mod faults;
 mod invariants;
 #[path = "sim/queue_app.rs"]
 mod queue_app;
-#[path = "sim/rng.rs"]
-mod rng;
 #[path = "sim/sched_app.rs"]
 mod sched_app;
 #[path = "sim/sched_run.rs"]
@@ -62,9 +61,9 @@ use std::time::Instant;
 use davkit::{Config, Credentials, DavClient, RetryPolicy};
 
 use client::App;
+use davkit_testkit::Rng;
 use faults::{Fault, Injector};
 use invariants::Violation;
-use rng::Rng;
 use server::{Flavor, ORIGIN, ROOT, Server, member_name, object_data};
 use stats::Stats;
 use world::{SimTokens, SimTransport, World};

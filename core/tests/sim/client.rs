@@ -14,9 +14,9 @@ use std::task::{Context, Poll, Waker};
 use davkit::{Change, CollectionKind, DavClient, ErrorKind, SyncState, WriteResult};
 
 use crate::invariants::{self, Violation, WriteKind, fail};
-use crate::rng::Rng;
 use crate::server::{Flavor, Server, member_name, object_data};
 use crate::world::{OpTrack, SimTokens, SimTransport, World};
+use davkit_testkit::Rng;
 
 /// Runs a future whose every await is ready at once (the simulated transport's are).
 pub fn block_on<F: Future>(future: F) -> F::Output {

@@ -1,8 +1,8 @@
 //! The fault injector: which faults exist, which requests each can hit, and the seeded choice
 //! of one per request. Applying them is in `world.rs`.
 
-use crate::rng::Rng;
 use crate::server::{Class, Flavor};
+use davkit_testkit::Rng;
 
 /// Every kind of fault the simulation injects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

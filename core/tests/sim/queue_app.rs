@@ -33,9 +33,9 @@ use davkit::{
 
 use crate::client::{Local, block_on};
 use crate::invariants::{Violation, fail};
-use crate::rng::Rng;
 use crate::server::{Server, member_name, object_data};
 use crate::world::{OpTrack, SimTokens, SimTransport, World};
+use davkit_testkit::Rng;
 
 // The checks made after steps and at the end (invariants 4 and 2, quiescing).
 #[path = "queue_app/checks.rs"]

@@ -28,11 +28,11 @@ use davkit::{Config, Credentials, DavClient, ErrorKind, RetryPolicy};
 
 use crate::client::block_on;
 use crate::invariants::{Violation, fail};
-use crate::rng::Rng;
 use crate::sched_server::{
     ORIGIN, USERS, Writer, address, calendar_url, fields, object_url, partstat,
 };
 use crate::sched_world::{SchedTransport, SchedWorld, new_meeting, organizer_edit, random_answer};
+use davkit_testkit::Rng;
 
 /// What alice's app means to do.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -15,11 +15,11 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use crate::invariants::Violation;
-use crate::rng::Rng;
 use crate::sched_app::{OrgKind, SchedApp};
 use crate::sched_server::{Sched, Writer};
 use crate::sched_world::{SchedWorld, new_meeting};
 use crate::{env_u64, failure_report};
+use davkit_testkit::Rng;
 
 const DEFAULT_SCHED_SEEDS: u64 = 2_000;
 

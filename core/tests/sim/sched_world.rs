@@ -13,8 +13,8 @@ use davkit::icalendar::{CalAddress, Calendar};
 use davkit::rfc5546::{Answer, attendee, organizer};
 use davkit::{Error, ErrorKind, HttpRequest, HttpResponse, Transport};
 
-use crate::rng::Rng;
 use crate::sched_server::{Sched, USERS, Writer, address};
+use davkit_testkit::Rng;
 
 /// A lost request or response, or a refusal, injected around one request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

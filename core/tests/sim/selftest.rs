@@ -4,9 +4,9 @@
 use davkit::{HttpRequest, Method, RequestId};
 
 use crate::faults::Injector;
-use crate::rng::Rng;
 use crate::server::{Flavor, Server, member_name, object_data};
 use crate::world::{OpTrack, World};
+use davkit_testkit::Rng;
 
 /// A world with one calendar holding one event, and an operation in progress.
 fn world(flavor: Flavor) -> (World, String, String) {

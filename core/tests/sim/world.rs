@@ -12,10 +12,10 @@ use davkit::{Error, ErrorKind, HttpRequest, HttpResponse, RequestId, TokenProvid
 
 use crate::faults::{Fault, Injector};
 use crate::invariants::Violation;
-use crate::rng::Rng;
 use crate::server::{Answer, AppliedWrite, Body, Class, Flavor, Server, member_name, object_data};
 use crate::stats::Stats;
 use crate::xml::{Row, RowBody};
+use davkit_testkit::Rng;
 
 /// What the world knows about the client operation in progress (one `DavClient` call).
 #[derive(Debug, Default)]
