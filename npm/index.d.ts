@@ -63,8 +63,9 @@ export type StaticAuth =
 
 /**
  * An OAuth token provider: called before each operation (return a cached token) and again with
- * `{ refresh: true }` after a 401, after which the operation is retried once. Return the access
- * token (or static credentials).
+ * `{ refresh: true }` after a 401, after which the operation is retried once (the core's rule, as
+ * in every language). Return the access token (or static credentials). If it throws, the call
+ * fails with the `DavError` it threw, or with `Unauthorized` naming its message.
  */
 export type TokenProvider = (context: { refresh: boolean }) => Promise<string | StaticAuth> | string | StaticAuth;
 

@@ -14,16 +14,22 @@ use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
+use crate::tokens::JsTokens;
 use crate::{FetchTransport, convert, read};
 
 /// Credentials as JS passes them: `{ basic: { username, password } }`,
 /// `{ digest: { username, password } }` or `{ bearer: token }` (`null`: none).
 fn credentials(f: &read::Fields<'_>) -> Result<Credentials, Error> {
+    match f.get("credentials").filter(|v| !v.is_null()) {
+        None => Ok(Credentials::None),
+        Some(v) => credentials_in(f.what(), v),
+    }
+}
+
+/// One credential object (see [`credentials`]): the client options' `credentials`, or what the
+/// app's `auth` function answered (`tokens.rs`).
+pub(crate) fn credentials_in(what: &str, v: &serde_json::Value) -> Result<Credentials, Error> {
     const NAMES: [&str; 3] = ["basic", "digest", "bearer"];
-    let what = f.what();
-    let Some(v) = f.get("credentials").filter(|v| !v.is_null()) else {
-        return Ok(Credentials::None);
-    };
     let one = match v {
         serde_json::Value::Object(map) if map.len() == 1 => map.iter().next(),
         _ => None,
@@ -180,10 +186,14 @@ fn kind(name: &str) -> Result<CollectionKind, Error> {
     Ok(kind_at(read::name(what, name, &KINDS)?))
 }
 
+/// The core client behind [`Client`]: `fetch` for HTTP, the app's `auth` function (when it
+/// gave one) for tokens.
+pub(crate) type Core = DavClient<FetchTransport, JsTokens>;
+
 /// A client: one core `DavClient` over `fetch`. Built by the JS wrapper, not by apps.
 #[wasm_bindgen]
 pub struct Client {
-    pub(crate) inner: Rc<DavClient<FetchTransport>>,
+    pub(crate) inner: Rc<Core>,
     pub(crate) parse: convert::Parse,
 }
 
@@ -308,7 +318,7 @@ impl Client {
     /// the error object.
     pub(crate) fn run<F, Fut>(&self, call: F) -> Promise
     where
-        F: FnOnce(Rc<DavClient<FetchTransport>>) -> Fut + 'static,
+        F: FnOnce(Rc<Core>) -> Fut + 'static,
         Fut: std::future::Future<Output = Out> + 'static,
     {
         spawn(Box::pin(call(self.inner.clone())))
@@ -323,9 +333,16 @@ pub(crate) fn spawn(call: std::pin::Pin<Box<dyn std::future::Future<Output = Out
 
 #[wasm_bindgen]
 impl Client {
-    /// A client for `config` (see `config`) sending through `fetch`, waiting with `sleep`.
+    /// A client for `config` (see `config`) sending through `fetch`, waiting with `sleep`, and
+    /// asking `tokens` (`(context: { refresh }) => Promise<credentials>`, or `undefined`) for
+    /// credentials before each operation and again after a 401 (the core's `TokenProvider`).
     #[wasm_bindgen(constructor)]
-    pub fn new(config: JsValue, fetch: Function, sleep: Function) -> Result<Client, JsValue> {
+    pub fn new(
+        config: JsValue,
+        fetch: Function,
+        sleep: Function,
+        tokens: Option<Function>,
+    ) -> Result<Client, JsValue> {
         let build = || -> Result<Client, Error> {
             let (config, parse, omit_user_agent, follow_redirects) = self::config(&config)?;
             let parse = convert::Parse {
@@ -335,7 +352,11 @@ impl Client {
             };
             let transport = FetchTransport::new(fetch, sleep, omit_user_agent, follow_redirects);
             Ok(Client {
-                inner: Rc::new(DavClient::new(config, transport)?),
+                inner: Rc::new(DavClient::with_tokens(
+                    config,
+                    transport,
+                    JsTokens::new(tokens),
+                )?),
                 parse,
             })
         };

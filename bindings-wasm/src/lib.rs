@@ -29,6 +29,8 @@ mod read;
 #[cfg(all(feature = "formats", feature = "client"))]
 mod schedule;
 #[cfg(feature = "client")]
+mod tokens;
+#[cfg(feature = "client")]
 mod transport;
 #[cfg(feature = "formats")]
 mod zones;

@@ -23,6 +23,14 @@ use crate::session::{Config, Session};
 pub trait TokenProvider {
     /// An access token; a fresh one when `force_refresh` is set.
     fn token(&self, force_refresh: bool) -> impl Future<Output = Result<String>>;
+
+    /// The credentials to send, asked before each operation and again (with `force_refresh`)
+    /// after a 401: by default the [`token`](Self::token) as a Bearer token. A provider whose
+    /// host may hand back other credentials overrides it (the npm package's `auth` function
+    /// may answer `{ basic }`, `{ digest }` or a token).
+    fn credentials(&self, force_refresh: bool) -> impl Future<Output = Result<Credentials>> {
+        async move { Ok(Credentials::bearer(self.token(force_refresh).await?)) }
+    }
 }
 
 /// The token provider of a client that has none (its credentials are fixed).
@@ -91,12 +99,12 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
             .clone()
     }
 
-    fn set_token(&self, token: String) {
+    fn set_credentials(&self, credentials: Credentials) {
         let mut guard = self
             .session
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *guard = guard.with_credentials(Credentials::bearer(token));
+        *guard = guard.with_credentials(credentials);
     }
 
     /// The transport.
@@ -150,7 +158,7 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
     async fn run_erased(&self, attempts: &mut dyn Attempts) -> Result<()> {
         let mut retries = Retries::default();
         if let Some(tokens) = &self.tokens {
-            self.set_token(tokens.token(false).await?);
+            self.set_credentials(tokens.credentials(false).await?);
         }
         loop {
             let session = self.session();
@@ -184,7 +192,7 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
             && let Some(tokens) = &self.tokens
         {
             retries.refreshed = true;
-            self.set_token(tokens.token(true).await?);
+            self.set_credentials(tokens.credentials(true).await?);
             return Ok(true);
         }
         match session.retry_policy().delay_ms(retries.attempt, error) {
@@ -379,7 +387,7 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
     ) -> Result<crate::FlushResult> {
         let mut retries = Retries::default();
         if let Some(tokens) = &self.tokens {
-            self.set_token(tokens.token(false).await?);
+            self.set_credentials(tokens.credentials(false).await?);
         }
         let mut outcomes = Vec::new();
         let mut queue = queue;

@@ -84,6 +84,15 @@ macro_rules! declare_error_kind {
                 }
             }
 
+            /// The kind named `name` (as [`ErrorKind::as_str`] writes it), if there is one:
+            /// for bindings reading back an error their host was given.
+            pub fn from_name(name: &str) -> Option<ErrorKind> {
+                match name {
+                    $(stringify!($kind) => Some(ErrorKind::$kind),)*
+                    _ => None,
+                }
+            }
+
             /// Every kind's name, in the list's order (as [`ErrorKind::as_str`] and its
             /// `Serialize` write them).
             pub(crate) const NAMES: &[&str] = &[$(stringify!($kind),)*];

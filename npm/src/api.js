@@ -223,11 +223,10 @@ export class DavClient {
   #config;
   #fetch;
   #sleep;
-  #auth;
+  #tokens;
   #client = null;
   #credentials = null;
   #lazy = false;
-  #token;
 
   constructor(options) {
     if (!options || typeof options.serverUrl !== 'string') throw invalid('`serverUrl` is required');
@@ -252,50 +251,31 @@ export class DavClient {
       limits: options.limits,
     };
     this.#lazy = (options.parse ?? 'lazy') === 'lazy';
-    this.#auth = options.auth ?? null;
+    const auth = options.auth ?? null;
+    // A token provider is the core's: it is asked before each operation and again after a
+    // 401, and the core runs the operation once more (the answer read like `auth`).
+    this.#tokens = typeof auth === 'function' ? async (context) => credentialsOf(await auth(context)) : undefined;
     // Static credentials are checked now; the core client is built now when the module is
     // loaded, else by the first call (which loads it).
-    this.#credentials = typeof this.#auth === 'function' ? null : credentialsOf(this.#auth);
-    if (ready && typeof this.#auth !== 'function') this.#client = this.#build(this.#credentials);
+    this.#credentials = typeof auth === 'function' ? null : credentialsOf(auth);
+    if (ready) this.#client = this.#build();
   }
 
-  #build(credentials) {
+  #build() {
     try {
-      return new wasm.Client({ ...this.#config, credentials }, this.#fetch, this.#sleep);
+      return new wasm.Client({ ...this.#config, credentials: this.#credentials }, this.#fetch, this.#sleep, this.#tokens);
     } catch (e) {
       throw toDavError(e);
     }
-  }
-
-  async #withToken(refresh) {
-    const token = await this.#auth({ refresh });
-    if (this.#client === null || token !== this.#token) {
-      this.#token = token;
-      this.#client = this.#build(credentialsOf(token));
-    }
-    return this.#client;
   }
 
   async #call(call) {
     if (!ready) await init();
     // The protocol-only module attaches no parsed views and has no `parseView` for lazy ones.
     const run = this.#lazy && typeof wasm.Client.prototype.parseView === 'function' ? async (c) => lazyViews(await call(c), c) : call;
-    if (typeof this.#auth !== 'function') {
-      try {
-        this.#client ??= this.#build(this.#credentials);
-        return await run(this.#client);
-      } catch (e) {
-        throw toDavError(e);
-      }
-    }
     try {
-      return await run(await this.#withToken(false));
-    } catch (e) {
-      const error = toDavError(e);
-      if (!isDavError(error, 'Unauthorized')) throw error;
-    }
-    try {
-      return await run(await this.#withToken(true));
+      this.#client ??= this.#build();
+      return await run(this.#client);
     } catch (e) {
       throw toDavError(e);
     }
@@ -384,17 +364,8 @@ export class DavClient {
         output.free(); // the result's copy in the module (server versions included), now
       }
     };
-    const first = await once(() => this.#call((c) => c.flush(core)));
-    if (!isDavError(first.stopped, 'Unauthorized') || typeof this.#auth !== 'function') return first;
-    // A token provider: one fresh token, and the rest of the queue goes on.
-    const client = await this.#withToken(true);
-    let again;
-    try {
-      again = await once(() => client.flush(core));
-    } catch (e) {
-      throw toDavError(e);
-    }
-    return { outcomes: [...first.outcomes, ...again.outcomes], stopped: again.stopped };
+    // With a token provider the core refreshes after a 401 and the rest of the queue goes on.
+    return once(() => this.#call((c) => c.flush(core)));
   }
 
   async getObject(object) {
