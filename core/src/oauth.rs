@@ -11,11 +11,13 @@ use std::sync::Mutex;
 
 use base64::Engine as _;
 use serde::Deserialize;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::client::TokenProvider;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{HttpRequest, HttpResponse, Method, RequestId};
+use crate::json_read::{Fields, Read};
 use crate::op::Transport;
 
 /// Google's authorization endpoint.
@@ -111,7 +113,9 @@ impl Pkce {
     }
 }
 
-/// What the token endpoint returned.
+/// What the token endpoint returned. Its `Deserialize` is for Rust callers;
+/// [`parse_token_response`] reads the answer by hand ([`crate::json_read`] says why), with the
+/// same fields and defaults.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
 pub struct TokenResponse {
     /// The access token for `Authorization: Bearer`.
@@ -242,11 +246,34 @@ impl OAuthClient {
     }
 }
 
-#[derive(Deserialize)]
-struct OAuthErrorBody {
-    error: String,
-    #[serde(default)]
-    error_description: Option<String>,
+/// An error answer's fields (RFC 6749 §5.2).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct OAuthErrorBody {
+    pub(crate) error: String,
+    pub(crate) error_description: Option<String>,
+}
+
+/// A success answer's fields, read by hand as [`TokenResponse`]'s derive read them: unknown
+/// fields ignored, the optional ones absent or `null` as `None`, `expires_in` a whole number
+/// (a string or a fraction is refused, as before).
+pub(crate) fn read_token(v: &Value) -> Read<TokenResponse> {
+    let f = Fields::of("", v, "struct TokenResponse")?;
+    Ok(TokenResponse {
+        access_token: f.string("access_token")?,
+        expires_in: f.opt_uint("expires_in", u64::MAX, "u64")?,
+        refresh_token: f.opt_string("refresh_token")?,
+        scope: f.opt_string("scope")?,
+        token_type: f.opt_string("token_type")?,
+    })
+}
+
+/// An error answer's fields (`error` required, `error_description` optional).
+pub(crate) fn read_refusal(v: &Value) -> Read<OAuthErrorBody> {
+    let f = Fields::of("", v, "struct OAuthErrorBody")?;
+    Ok(OAuthErrorBody {
+        error: f.string("error")?,
+        error_description: f.opt_string("error_description")?,
+    })
 }
 
 /// Reads a token endpoint response (RFC 6749 §5.1 success, §5.2 error).
@@ -254,8 +281,9 @@ struct OAuthErrorBody {
 /// `invalid_grant` (a revoked or expired refresh token, a used code) is
 /// [`ErrorKind::Unauthorized`]: the user must sign in again.
 pub fn parse_token_response(url: &str, response: &HttpResponse) -> Result<TokenResponse> {
+    let body = serde_json::from_slice::<Value>(&response.body).map_err(|e| e.to_string());
     if response.status == 200 {
-        return serde_json::from_slice::<TokenResponse>(&response.body).map_err(|e| {
+        return body.and_then(|v| read_token(&v)).map_err(|e| {
             Error::new(
                 ErrorKind::Protocol,
                 format!("the token endpoint sent an unreadable answer: {e}"),
@@ -264,7 +292,7 @@ pub fn parse_token_response(url: &str, response: &HttpResponse) -> Result<TokenR
         });
     }
     let base = Error::from_response(url, response);
-    match serde_json::from_slice::<OAuthErrorBody>(&response.body) {
+    match body.and_then(|v| read_refusal(&v)) {
         Ok(body) => {
             let kind = match body.error.as_str() {
                 "invalid_grant" | "invalid_client" | "unauthorized_client" => {

@@ -12,7 +12,7 @@
 //! token provider).
 
 mod events;
-mod ops;
+pub(crate) mod ops;
 mod push;
 mod scheduling;
 

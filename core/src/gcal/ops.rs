@@ -10,10 +10,11 @@
 //!
 //! The parts: [`calendars`] (calendarList.list), [`sync`] (events.list and incremental sync,
 //! with `sync/series.rs` joining recurring series), [`write`](mod@write) (events insert, patch
-//! and delete). This file keeps the query and answer types, the paging bound and the JSON
-//! helpers they share.
+//! and delete), [`read`] (the answers' JSON read by hand). This file keeps the query and
+//! answer types, the paging bound and the JSON helpers they share.
 
 mod calendars;
+pub(crate) mod read;
 mod sync;
 #[cfg(test)]
 mod tests;
@@ -139,7 +140,8 @@ impl EventsQuery {
     }
 }
 
-/// One page of events.list, as the API sent it.
+/// One page of events.list, as the API sent it. Its `Deserialize` is for Rust callers; the
+/// sync reads a page by hand (`read.rs`), with the same fields and defaults.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct EventsPage {
     /// The events (JSON objects).
@@ -153,7 +155,8 @@ pub struct EventsPage {
     pub next_sync_token: Option<String>,
 }
 
-/// One calendar of the user's calendar list.
+/// One calendar of the user's calendar list. Its `Deserialize` is for Rust callers;
+/// calendarList.list reads it by hand (`read.rs`), with the same fields and aliases.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[cfg_attr(feature = "uniffi", uniffi(name = "GcalCalendar"))]

@@ -1,8 +1,8 @@
 //! calendarList.list over all pages ([`GcalList`], [`Session::gcal_calendars`]).
 
-use serde_json::Value;
 use url::Url;
 
+use super::read::calendar_list;
 use super::{CalendarListEntry, Paging, api_url, json_reply};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Machine, Reply, Spec, impl_operation};
@@ -44,17 +44,9 @@ impl GcalList {
     fn on_reply(&mut self, _tag: (), reply: Result<Reply>) {
         let url = reply.as_ref().map(|r| r.url.to_string()).ok();
         let outcome = reply.and_then(|r| json_reply(&r)).and_then(|v| {
-            let items = v.get("items").cloned().unwrap_or(Value::Array(Vec::new()));
-            let entries: Vec<CalendarListEntry> = serde_json::from_value(items).map_err(|e| {
-                Error::new(
-                    ErrorKind::Protocol,
-                    format!("Calendar API: bad calendar list: {e}"),
-                )
-            })?;
+            let (entries, next) = calendar_list(&v)?;
             self.found.extend(entries);
-            Ok(v.get("nextPageToken")
-                .and_then(Value::as_str)
-                .map(str::to_owned))
+            Ok(next)
         });
         let outcome = outcome.and_then(|next| match next {
             Some(page) => match self.paging.follow("calendarList.list", &page) {

@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use serde_json::Value;
 use url::Url;
 
-use super::{EventsPage, EventsQuery, Paging, api_url, json_reply};
+use super::read::events_page;
+use super::{EventsQuery, Paging, api_url, json_reply};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Machine, Reply, Spec, impl_operation};
 use crate::gcal::events::{event_to_ical, event_url, is_cancelled};
@@ -219,14 +220,7 @@ impl GcalSync {
                 return self.request(None);
             }
         }
-        let page = match json_reply(&reply).and_then(|v| {
-            serde_json::from_value::<EventsPage>(v).map_err(|e| {
-                Error::new(
-                    ErrorKind::Protocol,
-                    format!("Calendar API: bad events page: {e}"),
-                )
-            })
-        }) {
+        let page = match json_reply(&reply).and_then(events_page) {
             Ok(p) => p,
             Err(e) => return self.m.fail(e),
         };

@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 use url::Url;
 
-use super::super::EventsPage;
 use super::super::json_reply;
+use super::super::read::events_page;
 use super::{GcalSync, Seen, Tag};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Reply, Spec};
@@ -144,14 +144,7 @@ impl GcalSync {
         reply: &Reply,
     ) -> Result<bool> {
         let status = reply.response.status;
-        let page = match json_reply(reply).and_then(|v| {
-            serde_json::from_value::<EventsPage>(v).map_err(|e| {
-                Error::new(
-                    ErrorKind::Protocol,
-                    format!("Calendar API: bad events page: {e}"),
-                )
-            })
-        }) {
+        let page = match json_reply(reply).and_then(events_page) {
             Ok(p) => p,
             Err(e) => {
                 self.series_problem(id, e, Some(status))?;
