@@ -41,7 +41,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorKind};
 
-/// What is wrong with a value, naming where; [`invalid`] makes it an error.
+/// What is wrong with a value, naming where; the crate's `invalid` makes it an error.
 pub type Read<T> = std::result::Result<T, String>;
 
 /// Parses JSON text (`what` names the thing stored, in the error for text that is not JSON).
