@@ -129,12 +129,26 @@ fn read_props(props: &JsValue) -> Result<CollectionProps, Error> {
     })
 }
 
-/// A calendar-query filter: `{ component, start?, end? }`.
+/// A calendar-query filter: `{ component, start?, end? }`, each bound the UTC text the query
+/// takes or an instant in milliseconds (a `Date`'s number), which the core writes as that text.
 fn filter(value: &JsValue) -> Result<CalendarFilter, Error> {
     let v = read::value(value);
     let f = read::Fields::of("calendar query filter", &v, "{ component, start?, end? }")?;
     let component = f.string("component")?;
-    let (start, end) = (f.opt_string("start")?, f.opt_string("end")?);
+    let ms = |key| match f.get(key) {
+        Some(serde_json::Value::Number(_)) => f.opt_i64(key).map(Some),
+        _ => Ok(None),
+    };
+    let (start_ms, end_ms) = (ms("start")?, ms("end")?);
+    let written = TimeRange::from_unix_ms(start_ms.flatten(), end_ms.flatten())?;
+    let start = match start_ms {
+        Some(_) => written.start,
+        None => f.opt_string("start")?,
+    };
+    let end = match end_ms {
+        Some(_) => written.end,
+        None => f.opt_string("end")?,
+    };
     let time_range = (start.is_some() || end.is_some()).then_some(TimeRange { start, end });
     Ok(CalendarFilter {
         component,

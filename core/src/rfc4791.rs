@@ -17,6 +17,29 @@ pub struct TimeRange {
     pub end: Option<String>,
 }
 
+impl TimeRange {
+    /// The range between two instants given as milliseconds since 1970-01-01T00:00:00Z (a JS
+    /// `Date`'s number; `None`: unbounded), written in the UTC form the query takes (rounded
+    /// down to the second). `InvalidInput` for an instant outside the years 0000-9999.
+    pub fn from_unix_ms(start: Option<i64>, end: Option<i64>) -> crate::Result<TimeRange> {
+        let text = |ms: Option<i64>, what: &str| -> crate::Result<Option<String>> {
+            ms.map(|ms| {
+                crate::icalendar::utc_text_from_unix_ms(ms).ok_or_else(|| {
+                    crate::Error::new(
+                        crate::ErrorKind::InvalidInput,
+                        format!("the time range's {what} ({ms} ms) is outside the years 0000-9999"),
+                    )
+                })
+            })
+            .transpose()
+        };
+        Ok(TimeRange {
+            start: text(start, "start")?,
+            end: text(end, "end")?,
+        })
+    }
+}
+
 /// A calendar-query filter: which component, optionally within a time range.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -96,6 +119,22 @@ pub(crate) fn multiget_body(root: Element, props: &[QName], hrefs: &[String]) ->
 mod tests {
     use super::*;
     use crate::xml::names;
+
+    #[test]
+    fn time_ranges_from_instants() {
+        // 2026-03-01T09:30:00.999Z and 1969-12-31T23:59:59.5Z, rounded down to the second
+        let r = TimeRange::from_unix_ms(Some(1_772_357_400_999), Some(-500)).unwrap();
+        assert_eq!(r.start.as_deref(), Some("20260301T093000Z"));
+        assert_eq!(r.end.as_deref(), Some("19691231T235959Z"));
+        let open = TimeRange::from_unix_ms(None, Some(0)).unwrap();
+        assert_eq!(
+            (open.start, open.end.as_deref()),
+            (None, Some("19700101T000000Z"))
+        );
+        let e = TimeRange::from_unix_ms(Some(i64::MAX), None).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::InvalidInput);
+        assert!(e.message().contains("start"), "{}", e.message());
+    }
 
     #[test]
     fn query_with_time_range() {

@@ -128,13 +128,16 @@ function credentialsOf(auth) {
   throw invalid('`auth` must be { basic: { username, password } }, { digest: { username, password } }, { bearer: token } or an async token provider');
 }
 
-/** `Date` or ISO text -> the CalDAV UTC form `YYYYMMDDTHHMMSSZ` (RFC 4791 §9.9). */
+/**
+ * A time-range bound for the core: the CalDAV UTC text `YYYYMMDDTHHMMSSZ` as given, else the
+ * instant of a `Date`, a number or ISO text in milliseconds, which the core writes as that text.
+ */
 function caldavTime(value, what) {
   if (value == null) return null;
   if (typeof value === 'string' && /^\d{8}T\d{6}Z$/.test(value)) return value;
-  const date = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(date.getTime())) throw invalid(`${what} is not a date: ${value}`);
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  const ms = (value instanceof Date ? value : new Date(value)).getTime();
+  if (Number.isNaN(ms)) throw invalid(`${what} is not a date: ${value}`);
+  return ms;
 }
 
 function isoInstant(value, what) {

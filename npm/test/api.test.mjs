@@ -71,6 +71,20 @@ test('bad method arguments reject with DavError InvalidInput (methods never thro
   await assert.rejects(c.getObject(42), (e) => isDavError(e, 'InvalidInput'));
 });
 
+test('calendarQuery time ranges: Dates, numbers and ISO text become the UTC text the core writes', async () => {
+  const bodies = [];
+  const fetch = async (url, init) => {
+    bodies.push(new TextDecoder().decode(init.body));
+    return new Response('<d:multistatus xmlns:d="DAV:"/>', { status: 207, headers: { 'content-type': 'application/xml' } });
+  };
+  const c = new DavClient({ serverUrl: 'https://x.invalid/', fetch });
+  await c.calendarQuery('https://x.invalid/cal/', { start: new Date('2026-03-01T09:30:00.999Z'), end: '2026-04-01T00:00:00+02:00' });
+  await c.calendarQuery('https://x.invalid/cal/', { start: -500, end: '20270101T000000Z' });
+  assert.match(bodies[0], /<c:time-range start="20260301T093000Z" end="20260331T220000Z"\/>/);
+  assert.match(bodies[1], /<c:time-range start="19691231T235959Z" end="20270101T000000Z"\/>/);
+  await assert.rejects(c.calendarQuery('https://x.invalid/cal/', { start: new Date('+010000-01-01T00:00:00Z') }), (e) => isDavError(e, 'InvalidInput') && /0000-9999/.test(e.message));
+});
+
 test('a throwing fetch is a Transport error; parse: false keeps only the raw text', async () => {
   const c = new DavClient({ serverUrl: 'https://x.invalid/', fetch: async () => { throw new TypeError('offline'); } });
   await assert.rejects(c.getObject('https://x.invalid/a.ics'), (e) => isDavError(e, 'Transport') && /offline/.test(e.message) && e.url === 'https://x.invalid/a.ics');

@@ -93,6 +93,21 @@ pub(crate) fn dt_from_local_secs(s: i64) -> Option<DateTime> {
 pub(super) const MIN_LOCAL: i64 = -62_135_596_800; // 0001-01-01
 pub(super) const MAX_LOCAL: i64 = 253_402_300_799; // 9999-12-31T23:59:59
 
+/// The iCalendar UTC form `YYYYMMDDTHHMMSSZ` (RFC 5545 §3.3.5; what CalDAV's time-range and
+/// free-busy queries take, RFC 4791 §9.9) of an instant given as milliseconds since
+/// 1970-01-01T00:00:00Z (a JS `Date`'s number, a `SystemTime`), rounded down to the second;
+/// `None` outside the years 0000-9999, which the form cannot write.
+pub fn utc_text_from_unix_ms(unix_ms: i64) -> Option<String> {
+    let secs = unix_ms.div_euclid(1000);
+    let (days, day_secs) = (secs.div_euclid(DAY), secs.rem_euclid(DAY));
+    let (y, m, d) = civil_from_days(days);
+    if !(0..=9999).contains(&y) {
+        return None;
+    }
+    let (h, min, s) = (day_secs / 3600, day_secs / 60 % 60, day_secs % 60);
+    Some(format!("{y:04}{m:02}{d:02}T{h:02}{min:02}{s:02}Z"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,5 +120,49 @@ mod tests {
         }
         let dt = jiff::civil::datetime(2024, 2, 29, 23, 59, 59, 0);
         assert_eq!(dt_from_local_secs(local_secs(dt)), Some(dt));
+    }
+
+    #[test]
+    fn utc_text_is_what_jiff_prints() {
+        use jiff::Timestamp;
+        let edges = [
+            0,
+            -1,
+            999,
+            1000,
+            -1000,
+            -1001,
+            86_399_999,
+            951_782_400_000,
+            253_402_207_199_999,
+        ];
+        let mut ms: Vec<i64> = edges.to_vec();
+        let mut r = davkit_testkit::Rng::new(3);
+        for _ in 0..20_000 {
+            // jiff's timestamps end at 9999-12-30T22:00:00Z.
+            let span = 253_402_207_200_000_i64 + 62_167_219_200_000;
+            ms.push((r.next_u64() % span as u64) as i64 - 62_167_219_200_000);
+        }
+        for ms in ms {
+            let t = Timestamp::from_millisecond(ms).unwrap();
+            let want = t.strftime("%Y%m%dT%H%M%SZ").to_string();
+            assert_eq!(
+                utc_text_from_unix_ms(ms).as_deref(),
+                Some(want.as_str()),
+                "{ms}"
+            );
+        }
+        assert_eq!(
+            utc_text_from_unix_ms(253_402_300_799_999).as_deref(),
+            Some("99991231T235959Z")
+        );
+        assert_eq!(utc_text_from_unix_ms(-62_167_219_200_001), None, "year -1");
+        assert_eq!(
+            utc_text_from_unix_ms(253_402_300_800_000),
+            None,
+            "year 10000"
+        );
+        assert_eq!(utc_text_from_unix_ms(i64::MIN), None);
+        assert_eq!(utc_text_from_unix_ms(i64::MAX), None);
     }
 }

@@ -60,6 +60,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 pub use alarm::{AlarmAction, AlarmSummary, InvalidTrigger, NewAlarm};
+pub use civil::utc_text_from_unix_ms;
 pub use edit::EditError;
 pub use object::CalObject;
 pub use object_mut::CalObjectMut;
