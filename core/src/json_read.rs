@@ -316,4 +316,6 @@ pub fn duplicate(at: &str, key: &str) -> String {
 #[cfg(test)]
 mod answers;
 #[cfg(test)]
+mod mutate;
+#[cfg(test)]
 mod tests;

@@ -11,6 +11,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::mutate;
 use crate::error::ErrorKind;
 use crate::gcal::ops::read::{calendar_list, events_page};
 use crate::gcal::{CalendarListEntry, EventsPage};
@@ -143,66 +144,24 @@ const EXTRA: [&str; 12] = [
     "access_token",
 ];
 
-/// Every value in `v` down to `depth` levels (pages' events are kept as they are: deeper
-/// changes cannot alter how a page reads), as JSON pointers.
-fn pointers(v: &Value, at: String, depth: usize, out: &mut Vec<String>) {
-    if depth > 0 {
-        match v {
-            Value::Object(map) => {
-                for (k, child) in map {
-                    pointers(child, format!("{at}/{k}"), depth - 1, out);
-                }
-            }
-            Value::Array(items) => {
-                for (i, child) in items.iter().enumerate() {
-                    pointers(child, format!("{at}/{i}"), depth - 1, out);
-                }
-            }
-            _ => {}
-        }
-    }
-    out.push(at);
-}
-
 /// Every variant of `text` as a value: each value replaced, each field removed, a field
-/// added to each object.
+/// added to each object (pages' events are kept as they are below three levels: deeper
+/// changes cannot alter how a page reads).
 fn variants(text: &str) -> Vec<Value> {
     let root: Value = serde_json::from_str(text).expect("a seed is JSON");
     let mut at = Vec::new();
-    pointers(&root, String::new(), 3, &mut at);
+    mutate::pointers(&root, String::new(), 3, &mut at);
     let mut out = Vec::new();
     for p in &at {
         for r in replacements() {
-            let mut v = root.clone();
-            if let Some(slot) = v.pointer_mut(p) {
-                *slot = r;
-            }
-            out.push(v);
+            out.push(mutate::replaced(&root, p, r));
         }
         for key in EXTRA {
             for value in [json!("x"), json!(null), json!([1.5, {"a": null}])] {
-                let mut v = root.clone();
-                if let Some(Value::Object(map)) = v.pointer_mut(p) {
-                    map.insert(key.into(), value);
-                    out.push(v);
-                }
+                out.extend(mutate::with_field(&root, p, key, value));
             }
         }
-        if let Some((parent, key)) = p.rsplit_once('/') {
-            let mut v = root.clone();
-            match v.pointer_mut(parent) {
-                Some(Value::Object(map)) => {
-                    map.remove(key);
-                }
-                Some(Value::Array(items)) => {
-                    if let Ok(i) = key.parse::<usize>() {
-                        items.remove(i);
-                    }
-                }
-                _ => {}
-            }
-            out.push(v);
-        }
+        out.extend(mutate::without(&root, p));
     }
     out
 }
@@ -211,13 +170,7 @@ fn variants(text: &str) -> Vec<Value> {
 /// removed.
 fn text_variants(text: &str) -> Vec<String> {
     let mut out: Vec<String> = variants(text).iter().map(Value::to_string).collect();
-    let bytes = text.as_bytes();
-    for i in 0..bytes.len() {
-        let mut cut = bytes.to_vec();
-        cut.remove(i);
-        out.push(String::from_utf8_lossy(&cut).into_owned());
-        out.push(String::from_utf8_lossy(&bytes[..i]).into_owned());
-    }
+    out.extend(mutate::cuts(text));
     out
 }
 

@@ -5,6 +5,7 @@
 
 use serde_json::{Value, json};
 
+use super::mutate;
 use crate::error::ErrorKind;
 use crate::model::SyncState;
 use crate::queue::{QUEUE_FORMAT, WriteQueue};
@@ -103,67 +104,22 @@ fn replacements() -> Vec<Value> {
     ]
 }
 
-/// Every value in `v`, as a JSON pointer.
-fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
-    match v {
-        Value::Object(map) => {
-            for (k, child) in map {
-                pointers(child, format!("{at}/{k}"), out);
-            }
-        }
-        Value::Array(items) => {
-            for (i, child) in items.iter().enumerate() {
-                pointers(child, format!("{at}/{i}"), out);
-            }
-        }
-        _ => {}
-    }
-    out.push(at);
-}
-
 /// Every variant of `text`: each value replaced, each field removed, an unknown field added
 /// to each object, and at the text level each cut and each byte removed.
 fn variants(text: &str) -> Vec<String> {
     let root: Value = serde_json::from_str(text).expect("a seed is JSON");
     let mut at = Vec::new();
-    pointers(&root, String::new(), &mut at);
+    mutate::pointers(&root, String::new(), usize::MAX, &mut at);
     let mut out = Vec::new();
     for p in &at {
         for r in replacements() {
-            let mut v = root.clone();
-            if let Some(slot) = v.pointer_mut(p) {
-                *slot = r;
-            }
-            out.push(v.to_string());
+            out.push(mutate::replaced(&root, p, r).to_string());
         }
-        let mut v = root.clone();
-        if let Some(Value::Object(map)) = v.pointer_mut(p) {
-            map.insert("unknown_field".into(), json!([1.5, {"a": null}]));
-            out.push(v.to_string());
-        }
-        if let Some((parent, key)) = p.rsplit_once('/') {
-            let mut v = root.clone();
-            match v.pointer_mut(parent) {
-                Some(Value::Object(map)) => {
-                    map.remove(key);
-                }
-                Some(Value::Array(items)) => {
-                    if let Ok(i) = key.parse::<usize>() {
-                        items.remove(i);
-                    }
-                }
-                _ => {}
-            }
-            out.push(v.to_string());
-        }
+        let unknown = json!([1.5, {"a": null}]);
+        out.extend(mutate::with_field(&root, p, "unknown_field", unknown).map(|v| v.to_string()));
+        out.extend(mutate::without(&root, p).map(|v| v.to_string()));
     }
-    let bytes = text.as_bytes();
-    for i in 0..bytes.len() {
-        let mut cut = bytes.to_vec();
-        cut.remove(i);
-        out.push(String::from_utf8_lossy(&cut).into_owned());
-        out.push(String::from_utf8_lossy(&bytes[..i]).into_owned());
-    }
+    out.extend(mutate::cuts(text));
     out
 }
 
