@@ -122,40 +122,36 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
         O::Output: Send,
         F: Fn(&Session) -> O + Send,
     {
-        self.run_with((), move |session, ()| build(session), |_| ())
-            .await
+        self.run_call(Call::new(build)).await
     }
 
-    /// [`run`](Self::run) for an operation that takes `input` by value: the first attempt
-    /// gets `input` itself and a retry gets it back from the failed operation (`recover`), so
-    /// nothing is copied per attempt (a sync state of 10,000 members is not cloned).
-    async fn run_with<I, O, F, R>(&self, input: I, build: F, recover: R) -> Result<O::Output>
+    /// Runs a [`Call`] through [`run_dyn`](Self::run_dyn) and returns its output.
+    async fn run_call<I, O>(&self, call: Call<'_, I, O>) -> Result<O::Output>
     where
         I: Send,
         O: Operation + Send,
         O::Output: Send,
-        F: Fn(&Session, I) -> O + Send,
-        R: Fn(O) -> I + Send,
     {
-        let mut attempts = TypedAttempts {
-            input: Some(input),
-            op: None,
-            build,
-            recover,
-        };
-        self.run_erased(&mut attempts).await?;
-        attempts.op.and_then(|op| op.output).ok_or_else(|| {
-            Error::new(
-                ErrorKind::Protocol,
-                "the operation finished without an output",
-            )
-        })
+        let mut call = call;
+        self.run_dyn(&mut call).await?;
+        call.output()
     }
 
-    /// The retry loop behind [`run_with`](Self::run_with), for every operation through one
-    /// `dyn` [`Attempts`] (one copy per transport and token provider type, not one per
-    /// method).
-    async fn run_erased(&self, attempts: &mut dyn Attempts) -> Result<()> {
+    /// The retry loop behind every method: runs the attempts of one call with token refresh
+    /// and rate-limit retries, until an attempt's operation finishes with an output (`Ok`,
+    /// kept by the attempts: [`Call::output`]) or fails with an error that is not retried
+    /// (that error).
+    ///
+    /// With a token provider, a token is fetched first; then each attempt builds its
+    /// operation from the session as it is now ([`Attempts::start`]) and drives it over the
+    /// transport. A failed attempt ([`Attempts::failed`]) is followed by one more after a 401
+    /// (once, with a fresh token) or after the [`RetryPolicy`](crate::RetryPolicy)'s delay for
+    /// a rate limit, when the transport can sleep.
+    ///
+    /// The loop takes its call as `&mut dyn Attempts`, so its code exists once per transport
+    /// and token provider type, not once per operation: a binding that runs every method
+    /// through this (the npm module) holds one copy of the loop's future in all.
+    pub async fn run_dyn(&self, attempts: &mut dyn Attempts) -> Result<()> {
         let mut retries = Retries::default();
         if let Some(tokens) = &self.tokens {
             self.set_credentials(tokens.credentials(false).await?);
@@ -341,8 +337,7 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
 
     /// Synchronises a collection from a stored state.
     pub async fn sync(&self, state: SyncState, kind: CollectionKind) -> Result<SyncResult> {
-        self.run_with(state, |s, state| s.sync(state, kind), SyncOp::into_state)
-            .await
+        self.run_call(Call::sync(state, kind)).await
     }
 
     /// One batch of a sync (at most `max_members` members fetched); see
@@ -353,12 +348,8 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
         kind: CollectionKind,
         max_members: usize,
     ) -> Result<SyncResult> {
-        self.run_with(
-            state,
-            |s, state| s.sync_batch(state, kind, max_members),
-            SyncOp::into_state,
-        )
-        .await
+        self.run_call(Call::sync_batch(state, kind, max_members))
+            .await
     }
 
     /// Sends a write queue (see [`crate::queue`]): call
@@ -425,12 +416,8 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
         query: crate::gcal::EventsQuery,
         state: SyncState,
     ) -> Result<SyncResult> {
-        self.run_with(
-            state,
-            |s, state| s.gcal_sync(calendar_id, query.clone(), state),
-            crate::gcal::GcalSync::into_state,
-        )
-        .await
+        self.run_call(Call::gcal_sync(calendar_id.to_owned(), query, state))
+            .await
     }
 
     /// Google Calendar API: inserts an event (JSON resource).
@@ -484,32 +471,118 @@ struct Retries {
     refreshed: bool,
 }
 
-/// One client method's attempts as the retry loop sees them, without the operation's types.
-trait Attempts: Send {
-    /// The next attempt's operation, built from `session` (and the input the last attempt
-    /// gave back); `None` if there is no input left, which does not happen.
+/// One call's attempts as [`DavClient::run_dyn`] sees them, without the operation's types: the
+/// retry loop asks for an operation per attempt and says when one failed.
+///
+/// The contract: `run_dyn` calls [`start`](Attempts::start) once per attempt with the session
+/// as it is then (fresh credentials after a token refresh) and drives the operation it
+/// returns to its end. The operation reports its output as `Done(Ok(()))`, keeping the value
+/// for its owner to take afterwards (a [`Call`] keeps it for [`Call::output`]). When the
+/// operation ends with an error, `run_dyn` calls [`failed`](Attempts::failed) before it decides
+/// whether to try again; a next attempt then starts with `start` again. An implementation
+/// never sees two attempts at once.
+///
+/// [`Call`] is the implementation every client method uses.
+pub trait Attempts: Send {
+    /// The next attempt's operation, built from `session` (and from the input the last
+    /// attempt gave back); `None` if there is no input left, which `run_dyn` reports as an
+    /// [`ErrorKind::Protocol`] error (a [`Call`] always has one).
     fn start(&mut self, session: &Session) -> Option<&mut (dyn Operation<Output = ()> + Send)>;
 
-    /// The attempt failed: takes the input back from its operation for the next one.
+    /// The attempt `start` returned failed: takes the input back from its operation for the
+    /// next one.
     fn failed(&mut self);
 }
 
-/// [`Attempts`] for one method: its input, the operation of the current attempt (with its
-/// output when it finished), and how to build one and take the input back.
-struct TypedAttempts<I, O: Operation, F, R> {
-    input: Option<I>,
-    op: Option<Erased<O>>,
-    build: F,
-    recover: R,
+/// The error of a [`Call`] asked for an output it does not have (one function, not one per
+/// operation type).
+#[cold]
+fn no_output() -> Error {
+    Error::new(
+        ErrorKind::Protocol,
+        "the operation finished without an output",
+    )
 }
 
-impl<I, O, F, R> Attempts for TypedAttempts<I, O, F, R>
+/// How a [`Call`] builds each attempt's operation from the session and the input.
+type Build<'a, I, O> = Box<dyn Fn(&Session, I) -> O + Send + 'a>;
+
+/// One client call as an [`Attempts`]: its input, the operation of the current attempt (with
+/// its output once it finished), how to build an operation from a session and the input, and
+/// how to take the input back from a failed operation (`recover`), so that an input such as a
+/// sync state is moved from attempt to attempt, never copied.
+///
+/// Run it with [`DavClient::run_dyn`], then take the output with [`output`](Call::output):
+///
+/// ```no_run
+/// # async fn demo<T: davkit::Transport>(client: &davkit::DavClient<T>) -> davkit::Result<()> {
+/// use davkit::client::Call;
+/// let mut get = Call::new(|s| s.get_object("https://dav.example.com/cal/e.ics"));
+/// client.run_dyn(&mut get).await?;
+/// let object = get.output()?;
+/// # let _ = object;
+/// # Ok(())
+/// # }
+/// ```
+///
+/// The builder is kept boxed, so that the retry loop's side of a call exists once per input
+/// and operation type, not once per method.
+pub struct Call<'a, I, O: Operation> {
+    input: Option<I>,
+    op: Option<Erased<O>>,
+    build: Build<'a, I, O>,
+    recover: fn(O) -> I,
+}
+
+impl<'a, O: Operation> Call<'a, (), O> {
+    /// The call of the operation `build` makes from a session (once per attempt), as
+    /// [`DavClient::run`] runs it.
+    pub fn new(build: impl Fn(&Session) -> O + Send + 'a) -> Self {
+        Call::with_input((), move |session, ()| build(session), drop)
+    }
+}
+
+impl<'a, I, O: Operation> Call<'a, I, O> {
+    /// The call of an operation that takes `input` by value: the first attempt gets `input`
+    /// itself and a retry gets it back from the failed operation through `recover`.
+    pub fn with_input(
+        input: I,
+        build: impl Fn(&Session, I) -> O + Send + 'a,
+        recover: fn(O) -> I,
+    ) -> Self {
+        Call {
+            input: Some(input),
+            op: None,
+            build: Box::new(build),
+            recover,
+        }
+    }
+
+    /// Takes the output of the operation that finished; an [`ErrorKind::Protocol`] error if
+    /// there is none (the call was not run, its last attempt failed, or the output was
+    /// taken already).
+    pub fn output(&mut self) -> Result<O::Output> {
+        self.op
+            .as_mut()
+            .and_then(|op| op.output.take())
+            .ok_or_else(no_output)
+    }
+}
+
+impl<I, O: Operation> std::fmt::Debug for Call<'_, I, O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call")
+            .field("has_input", &self.input.is_some())
+            .field("started", &self.op.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<I, O> Attempts for Call<'_, I, O>
 where
     I: Send,
     O: Operation + Send,
     O::Output: Send,
-    F: Fn(&Session, I) -> O + Send,
-    R: Fn(O) -> I + Send,
 {
     fn start(&mut self, session: &Session) -> Option<&mut (dyn Operation<Output = ()> + Send)> {
         let input = self.input.take()?;
@@ -520,5 +593,42 @@ where
         if let Some(op) = self.op.take() {
             self.input = Some((self.recover)(op.op));
         }
+    }
+}
+
+impl Call<'static, SyncState, SyncOp> {
+    /// The call of [`DavClient::sync`]: the state moves into each attempt's operation and
+    /// back out of a failed one ([`SyncOp::into_state`]).
+    pub fn sync(state: SyncState, kind: CollectionKind) -> Self {
+        Call::with_input(
+            state,
+            move |s, state| s.sync(state, kind),
+            SyncOp::into_state,
+        )
+    }
+
+    /// The call of [`DavClient::sync_batch`] (the state moves as in [`sync`](Call::sync)).
+    pub fn sync_batch(state: SyncState, kind: CollectionKind, max_members: usize) -> Self {
+        Call::with_input(
+            state,
+            move |s, state| s.sync_batch(state, kind, max_members),
+            SyncOp::into_state,
+        )
+    }
+}
+
+impl Call<'static, SyncState, crate::gcal::GcalSync> {
+    /// The call of [`DavClient::gcal_sync`]: the state moves as in [`sync`](Call::sync)
+    /// ([`GcalSync::into_state`](crate::gcal::GcalSync::into_state)).
+    pub fn gcal_sync(
+        calendar_id: String,
+        query: crate::gcal::EventsQuery,
+        state: SyncState,
+    ) -> Self {
+        Call::with_input(
+            state,
+            move |s, state| s.gcal_sync(&calendar_id, query.clone(), state),
+            crate::gcal::GcalSync::into_state,
+        )
     }
 }
