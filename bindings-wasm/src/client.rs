@@ -4,6 +4,7 @@
 
 use std::rc::Rc;
 
+use davkit::client::Call;
 #[cfg(feature = "gcal")]
 use davkit::gcal::{Channel, EventsQuery, Notification, WatchRequest};
 use davkit::{
@@ -12,10 +13,9 @@ use davkit::{
 };
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use crate::tokens::JsTokens;
-use crate::{FetchTransport, convert, read};
+use crate::{FetchTransport, convert, nothing, plain, read};
 
 /// Credentials as JS passes them: `{ basic: { username, password } }`,
 /// `{ digest: { username, password } }` or `{ bearer: token }` (`null`: none).
@@ -325,26 +325,6 @@ struct MultigetOut<'a> {
     unanswered: &'a [String],
 }
 
-pub(crate) type Out = Result<JsValue, Error>;
-
-impl Client {
-    /// Runs one core call as a Promise that resolves to its converted result or rejects with
-    /// the error object.
-    pub(crate) fn run<F, Fut>(&self, call: F) -> Promise
-    where
-        F: FnOnce(Rc<Core>) -> Fut + 'static,
-        Fut: std::future::Future<Output = Out> + 'static,
-    {
-        spawn(Box::pin(call(self.inner.clone())))
-    }
-}
-
-/// One `future_to_promise` for every method (not one per method: each copy was about 4 KB of
-/// wasm); the methods' futures come boxed.
-pub(crate) fn spawn(call: std::pin::Pin<Box<dyn std::future::Future<Output = Out>>>) -> Promise {
-    future_to_promise(async move { call.await.map_err(|e| convert::error(&e)) })
-}
-
 #[wasm_bindgen]
 impl Client {
     /// A client for `config` (see `config`) sending through `fetch`, waiting with `sleep`, and
@@ -379,26 +359,25 @@ impl Client {
 
     /// `discover("caldav" | "carddav" | "both")` -> `Discovery`.
     pub fn discover(&self, service: String) -> Promise {
-        self.run(move |c| async move {
-            let service = match read::name("service", &service, &["caldav", "carddav", "both"])? {
+        let service =
+            read::name("service", &service, &["caldav", "carddav", "both"]).map(|n| match n {
                 0 => Service::CalDav,
                 1 => Service::CardDav,
                 _ => Service::Both,
-            };
-            Ok(convert::output(&c.discover(service).await?))
-        })
+            });
+        self.call(service.map(|v| Call::new(move |s| s.discover(v))), plain)
     }
 
     /// `listCollections(homeUrl)` -> `Collection[]`.
     #[wasm_bindgen(js_name = listCollections)]
     pub fn list_collections(&self, home_url: String) -> Promise {
-        self.run(move |c| async move { Ok(convert::output(&c.list_collections(&home_url).await?)) })
+        self.call(Ok(Call::new(move |s| s.list_collections(&home_url))), plain)
     }
 
     /// `getCollection(url)` -> `Collection`.
     #[wasm_bindgen(js_name = getCollection)]
     pub fn get_collection(&self, url: String) -> Promise {
-        self.run(move |c| async move { Ok(convert::output(&c.get_collection(&url).await?)) })
+        self.call(Ok(Call::new(move |s| s.get_collection(&url))), plain)
     }
 
     /// `createCollection(kind, homeUrl, slug, props)` -> `Collection`.
@@ -410,17 +389,18 @@ impl Client {
         slug: String,
         props: JsValue,
     ) -> Promise {
-        let props = read_props(&props);
-        self.run(move |c| async move {
-            let props = props?;
-            let created = match kind(&kind_name)? {
-                CollectionKind::AddressBook => {
-                    c.create_address_book(&home_url, &slug, props).await?
+        let call = (|| {
+            let props = read_props(&props)?;
+            let book = kind(&kind_name)? == CollectionKind::AddressBook;
+            Ok(Call::new(move |s| {
+                if book {
+                    s.create_address_book(&home_url, &slug, props.clone())
+                } else {
+                    s.create_calendar(&home_url, &slug, props.clone())
                 }
-                _ => c.create_calendar(&home_url, &slug, props).await?,
-            };
-            Ok(convert::output(&created))
-        })
+            }))
+        })();
+        self.call(call, plain)
     }
 
     /// `updateCollection(url, kind, props, read)` -> `undefined`; `read` (or `null`) is the
@@ -433,45 +413,42 @@ impl Client {
         props: JsValue,
         read: JsValue,
     ) -> Promise {
-        let props = read_props(&props);
-        let read = read_collection(&read);
-        self.run(move |c| async move {
-            let read = read?;
-            c.update_collection(&url, kind(&kind_name)?, props?, read.as_ref())
-                .await?;
-            Ok(JsValue::UNDEFINED)
-        })
+        let call = (|| {
+            let read = read_collection(&read)?;
+            let kind = kind(&kind_name)?;
+            let props = read_props(&props)?;
+            Ok(Call::new(move |s| {
+                s.update_collection(&url, kind, props.clone(), read.as_ref())
+            }))
+        })();
+        self.call(call, nothing)
     }
 
     /// `deleteCollection(url, read)` -> `undefined`; `read` (or `null`) is the collection as
     /// the app last read it.
     #[wasm_bindgen(js_name = deleteCollection)]
     pub fn delete_collection(&self, url: String, read: JsValue) -> Promise {
-        let read = read_collection(&read);
-        self.run(move |c| async move {
-            c.delete_collection(&url, read?.as_ref()).await?;
-            Ok(JsValue::UNDEFINED)
-        })
+        let call = read_collection(&read)
+            .map(|read| Call::new(move |s| s.delete_collection(&url, read.as_ref())));
+        self.call(call, nothing)
     }
 
     /// `listObjects(collectionUrl)` -> `DavObject[]` (URLs and ETags).
     #[wasm_bindgen(js_name = listObjects)]
     pub fn list_objects(&self, collection_url: String) -> Promise {
-        let parse = self.parse;
-        self.run(move |c| async move {
-            let list = c.list_objects(&collection_url).await?;
-            Ok(convert::output(&convert::objects(&list, parse)))
-        })
+        self.call(
+            Ok(Call::new(move |s| s.list_objects(&collection_url))),
+            |list, parse| plain(convert::objects(&list, parse), parse),
+        )
     }
 
     /// `calendarQuery(collectionUrl, { component, start?, end? })` -> `DavObject[]`.
     #[wasm_bindgen(js_name = calendarQuery)]
     pub fn calendar_query(&self, collection_url: String, filter: JsValue) -> Promise {
-        let filter = self::filter(&filter);
-        let parse = self.parse;
-        self.run(move |c| async move {
-            let list = c.calendar_query(&collection_url, filter?).await?;
-            Ok(convert::output(&convert::objects(&list, parse)))
+        let call = self::filter(&filter)
+            .map(|f| Call::new(move |s| s.calendar_query(&collection_url, f.clone())));
+        self.call(call, |list, parse| {
+            plain(convert::objects(&list, parse), parse)
         })
     }
 
@@ -482,16 +459,15 @@ impl Client {
         kind_name: String,
         hrefs: Vec<String>,
     ) -> Promise {
-        let parse = self.parse;
-        self.run(move |c| async move {
-            let result = c
-                .multiget(&collection_url, kind(&kind_name)?, hrefs)
-                .await?;
-            Ok(convert::output(&MultigetOut {
+        let call = kind(&kind_name)
+            .map(|k| Call::new(move |s| s.multiget(&collection_url, k, hrefs.clone())));
+        self.call(call, |result, parse| {
+            let out = MultigetOut {
                 objects: convert::objects(&result.objects, parse),
                 missing: &result.missing,
                 unanswered: &result.unanswered,
-            }))
+            };
+            plain(out, parse)
         })
     }
 
@@ -506,48 +482,44 @@ impl Client {
     /// `getObject(url)` -> `DavObject`.
     #[wasm_bindgen(js_name = getObject)]
     pub fn get_object(&self, url: String) -> Promise {
-        let parse = self.parse;
-        self.run(move |c| async move {
-            let object = c.get_object(&url).await?;
-            Ok(convert::output(&convert::object(&object, parse)))
-        })
+        self.call(
+            Ok(Call::new(move |s| s.get_object(&url))),
+            |object, parse| plain(convert::object(&object, parse), parse),
+        )
     }
 
     /// `createObject(collectionUrl, name, data)` -> `WriteResult`.
     #[wasm_bindgen(js_name = createObject)]
     pub fn create_object(&self, collection_url: String, name: String, data: String) -> Promise {
-        self.run(move |c| async move {
-            Ok(convert::output(
-                &c.create_object(&collection_url, &name, &data).await?,
-            ))
-        })
+        let call = Call::new(move |s| s.create_object(&collection_url, &name, &data));
+        self.call(Ok(call), plain)
     }
 
     /// `updateObject(url, data, etag)` -> `WriteResult`.
     #[wasm_bindgen(js_name = updateObject)]
     pub fn update_object(&self, url: String, data: String, etag: String) -> Promise {
-        self.run(move |c| async move {
-            Ok(convert::output(&c.update_object(&url, &data, &etag).await?))
-        })
+        self.call(
+            Ok(Call::new(move |s| s.update_object(&url, &data, &etag))),
+            plain,
+        )
     }
 
     /// `deleteObject(url, etag)` -> `undefined`.
     #[wasm_bindgen(js_name = deleteObject)]
     pub fn delete_object(&self, url: String, etag: String) -> Promise {
-        self.run(move |c| async move {
-            c.delete_object(&url, &etag).await?;
-            Ok(JsValue::UNDEFINED)
-        })
+        self.call(
+            Ok(Call::new(move |s| s.delete_object(&url, &etag))),
+            nothing,
+        )
     }
 
     /// `postObject(addMemberUrl, data)` -> `WriteResult`.
     #[wasm_bindgen(js_name = postObject)]
     pub fn post_object(&self, add_member_url: String, data: String) -> Promise {
-        self.run(move |c| async move {
-            Ok(convert::output(
-                &c.post_object(&add_member_url, &data).await?,
-            ))
-        })
+        self.call(
+            Ok(Call::new(move |s| s.post_object(&add_member_url, &data))),
+            plain,
+        )
     }
 
     /// `sync(collectionUrl, state, kind)` -> `{ changes, state, method, tokenWasReset,
@@ -555,13 +527,11 @@ impl Client {
     /// nothing, else a state object or the JSON text a result gave; a state of another
     /// collection is refused by the core (`SyncState::resume`).
     pub fn sync(&self, collection_url: String, state: JsValue, kind_name: String) -> Promise {
-        let state = StateIn::read(&state);
-        let parse = self.parse;
-        self.run(move |c| async move {
-            let state = state.resume(&collection_url)?;
-            let r = c.sync(state, kind(&kind_name)?).await?;
-            Ok(sync_out(r, parse))
-        })
+        let call = (|| {
+            let state = StateIn::read(&state).resume(&collection_url)?;
+            Ok(Call::sync(state, kind(&kind_name)?))
+        })();
+        self.call(call, |r, parse| Ok(sync_out(r, parse)))
     }
 
     /// `syncBatch(collectionUrl, state, kind, maxMembers)` -> `{ changes, state, method,
@@ -576,21 +546,19 @@ impl Client {
         kind_name: String,
         max_members: u32,
     ) -> Promise {
-        let state = StateIn::read(&state);
-        let parse = self.parse;
-        self.run(move |c| async move {
-            let state = state.resume(&collection_url)?;
+        let call = (|| {
+            let state = StateIn::read(&state).resume(&collection_url)?;
             let max = usize::try_from(max_members).unwrap_or(usize::MAX);
-            let r = c.sync_batch(state, kind(&kind_name)?, max).await?;
-            Ok(sync_out(r, parse))
-        })
+            Ok(Call::sync_batch(state, kind(&kind_name)?, max))
+        })();
+        self.call(call, |r, parse| Ok(sync_out(r, parse)))
     }
 
     /// `gcalCalendars()` -> `CalendarListEntry[]` (Google Calendar API calendarList).
     #[cfg(feature = "gcal")]
     #[wasm_bindgen(js_name = gcalCalendars)]
     pub fn gcal_calendars(&self) -> Promise {
-        self.run(move |c| async move { Ok(convert::output(&c.gcal_calendars().await?)) })
+        self.call(Ok(Call::new(|s| s.gcal_calendars())), plain)
     }
 
     /// `gcalSync(calendarId, query, state)` -> `{ changes, state, method, tokenWasReset,
@@ -598,17 +566,14 @@ impl Client {
     #[cfg(feature = "gcal")]
     #[wasm_bindgen(js_name = gcalSync)]
     pub fn gcal_sync(&self, calendar_id: String, query: JsValue, state: JsValue) -> Promise {
-        let query = gcal_query(&query);
-        let state = StateIn::read(&state);
-        let parse = self.parse;
-        self.run(move |c| async move {
-            let state = match state {
+        let call = (|| {
+            let state = match StateIn::read(&state) {
                 StateIn::Text(text) => SyncState::from_json(&text)?,
                 StateIn::Object(state) => state?.unwrap_or_else(|| SyncState::new("")),
             };
-            let r = c.gcal_sync(&calendar_id, query?, state).await?;
-            Ok(sync_out(r, parse))
-        })
+            Ok(Call::gcal_sync(calendar_id, gcal_query(&query)?, state))
+        })();
+        self.call(call, |r, parse| Ok(sync_out(r, parse)))
     }
 
     /// `gcalInsert(calendarId, event)` -> `WriteResult`.
@@ -616,9 +581,10 @@ impl Client {
     #[wasm_bindgen(js_name = gcalInsert)]
     pub fn gcal_insert(&self, calendar_id: String, event: JsValue) -> Promise {
         let event = read::value(&event);
-        self.run(move |c| async move {
-            Ok(convert::output(&c.gcal_insert(&calendar_id, &event).await?))
-        })
+        self.call(
+            Ok(Call::new(move |s| s.gcal_insert(&calendar_id, &event))),
+            plain,
+        )
     }
 
     /// `gcalPatch(calendarId, eventId, patch, etag)` -> `WriteResult`.
@@ -632,43 +598,37 @@ impl Client {
         etag: String,
     ) -> Promise {
         let patch = read::value(&patch);
-        self.run(move |c| async move {
-            let r = c.gcal_patch(&calendar_id, &event_id, &patch, &etag).await?;
-            Ok(convert::output(&r))
-        })
+        let call = Call::new(move |s| s.gcal_patch(&calendar_id, &event_id, &patch, &etag));
+        self.call(Ok(call), plain)
     }
 
     /// `gcalDelete(calendarId, eventId, etag)` -> `undefined`.
     #[cfg(feature = "gcal")]
     #[wasm_bindgen(js_name = gcalDelete)]
     pub fn gcal_delete(&self, calendar_id: String, event_id: String, etag: String) -> Promise {
-        self.run(move |c| async move {
-            c.gcal_delete(&calendar_id, &event_id, &etag).await?;
-            Ok(JsValue::UNDEFINED)
-        })
+        let call = Call::new(move |s| s.gcal_delete(&calendar_id, &event_id, &etag));
+        self.call(Ok(call), nothing)
     }
 
     /// `gcalWatch(calendarId, query, watch)` -> `Channel`.
     #[cfg(feature = "gcal")]
     #[wasm_bindgen(js_name = gcalWatch)]
     pub fn gcal_watch(&self, calendar_id: String, query: JsValue, watch: JsValue) -> Promise {
-        let query = gcal_query(&query);
-        let watch = watch_request(&watch);
-        self.run(move |c| async move {
-            let channel = c.gcal_watch(&calendar_id, &query?, &watch?).await?;
-            Ok(convert::output(&channel))
-        })
+        let call = (|| {
+            let (query, watch) = (gcal_query(&query)?, watch_request(&watch)?);
+            Ok(Call::new(move |s| {
+                s.gcal_watch(&calendar_id, &query, &watch)
+            }))
+        })();
+        self.call(call, plain)
     }
 
     /// `gcalStop(channel)` -> `undefined`.
     #[cfg(feature = "gcal")]
     #[wasm_bindgen(js_name = gcalStop)]
     pub fn gcal_stop(&self, channel: JsValue) -> Promise {
-        let channel = self::channel(&channel);
-        self.run(move |c| async move {
-            c.gcal_stop(&channel?).await?;
-            Ok(JsValue::UNDEFINED)
-        })
+        let call = self::channel(&channel).map(|ch| Call::new(move |s| s.gcal_stop(&ch)));
+        self.call(call, nothing)
     }
 }
 

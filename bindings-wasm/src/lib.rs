@@ -12,6 +12,9 @@
 
 #[cfg(feature = "formats")]
 mod calendar;
+// The one future that runs every client method's core call.
+#[cfg(feature = "client")]
+mod call;
 #[cfg(feature = "client")]
 mod client;
 mod convert;
@@ -39,6 +42,8 @@ use wasm_bindgen::prelude::*;
 
 #[cfg(feature = "formats")]
 pub use calendar::{expand, parse_calendar, parse_contact, parse_contacts};
+#[cfg(feature = "client")]
+pub(crate) use call::{nothing, plain, spawn};
 #[cfg(feature = "client")]
 pub use client::*;
 #[cfg(feature = "formats")]

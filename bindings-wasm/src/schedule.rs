@@ -5,6 +5,7 @@
 //! camelCase keys (enum values as the core spells them: `needs-action`, `{ other: 'X-..' }`).
 //! The JS wrapper (`npm/src/api.js`) calls these; nothing is decided here.
 
+use davkit::client::Call;
 use davkit::icalendar::{CalAddress, CalDateTime, Calendar};
 use davkit::rfc5546::{Answer, Message, attendee, itip, organizer, status};
 use davkit::{Error, ErrorKind, FreeBusyRequest, Scheduling, TimeRange};
@@ -13,7 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
-use crate::{Client, convert, read};
+use crate::{Client, convert, plain, read};
 
 fn js<T>(r: davkit::Result<T>) -> Result<T, JsValue> {
     r.map_err(|e| convert::error(&e))
@@ -340,16 +341,14 @@ impl Client {
     /// `getScheduled(url)` -> `{ url, etag, scheduleTag, data }`.
     #[wasm_bindgen(js_name = getScheduled)]
     pub fn get_scheduled(&self, url: String) -> Promise {
-        self.run(move |c| async move { Ok(convert::output(&c.get_scheduled(&url).await?)) })
+        self.call(Ok(Call::new(move |s| s.get_scheduled(&url))), plain)
     }
 
     /// `updateScheduled(url, data, scheduleTag)` -> `{ url, etag, scheduleTag }`.
     #[wasm_bindgen(js_name = updateScheduled)]
     pub fn update_scheduled(&self, url: String, data: String, schedule_tag: String) -> Promise {
-        self.run(move |c| async move {
-            let w = c.update_scheduled(&url, &data, &schedule_tag).await?;
-            Ok(convert::output(&w))
-        })
+        let call = Call::new(move |s| s.update_scheduled(&url, &data, &schedule_tag));
+        self.call(Ok(call), plain)
     }
 
     /// `respond(url, myAddresses, answer, occurrence?)` -> `{ write, attempts, data }`.
@@ -360,14 +359,13 @@ impl Client {
         answer: JsValue,
         occurrence: Option<String>,
     ) -> Promise {
-        let answer = self::answer(&answer);
-        let rid = self::occurrence(occurrence);
-        self.run(move |c| async move {
-            let r = c
-                .respond(&url, &my_addresses, &answer?, rid?.as_ref())
-                .await?;
-            Ok(convert::output(&r))
-        })
+        let call = (|| {
+            let (answer, rid) = (self::answer(&answer)?, self::occurrence(occurrence)?);
+            Ok(Call::new(move |s| {
+                s.respond(&url, &my_addresses, &answer, rid.as_ref())
+            }))
+        })();
+        self.call(call, plain)
     }
 
     /// `pendingInvitations(inboxUrl?, calendarUrls, myAddresses, range?)` ->
@@ -380,34 +378,28 @@ impl Client {
         my_addresses: Vec<String>,
         range: JsValue,
     ) -> Promise {
-        let range = time_range(&range);
-        self.run(move |c| async move {
-            let p = c
-                .pending_invitations(inbox_url.as_deref(), &calendar_urls, &my_addresses, range?)
-                .await?;
-            Ok(convert::output(&p))
-        })
+        let call = time_range(&range).map(|range| {
+            Call::new(move |s| {
+                let inbox = inbox_url.as_deref();
+                s.pending_invitations(inbox, &calendar_urls, &my_addresses, range.clone())
+            })
+        });
+        self.call(call, plain)
     }
 
     /// `freeBusyQuery(calendarUrl, start, end)` -> `{ start, end, busy }`.
     #[wasm_bindgen(js_name = freeBusyQuery)]
     pub fn free_busy_query(&self, calendar_url: String, start: String, end: String) -> Promise {
-        self.run(move |c| async move {
-            Ok(convert::output(
-                &c.free_busy_query(&calendar_url, &start, &end).await?,
-            ))
-        })
+        let call = Call::new(move |s| s.free_busy_query(&calendar_url, &start, &end));
+        self.call(Ok(call), plain)
     }
 
     /// `outboxFreeBusy(outboxUrl, request)` -> `[{ recipient, requestStatus, ok, busy }]`.
     #[wasm_bindgen(js_name = outboxFreeBusy)]
     pub fn outbox_free_busy(&self, outbox_url: String, request: JsValue) -> Promise {
-        let request = free_busy_request(&request);
-        self.run(move |c| async move {
-            Ok(convert::output(
-                &c.outbox_free_busy(&outbox_url, &request?).await?,
-            ))
-        })
+        let call = free_busy_request(&request)
+            .map(|request| Call::new(move |s| s.outbox_free_busy(&outbox_url, &request)));
+        self.call(call, plain)
     }
 
     /// `gcalSetAttendees(calendarId, eventId, attendees, etag, send)` -> `WriteResult`.
@@ -421,14 +413,13 @@ impl Client {
         etag: String,
         send: JsValue,
     ) -> Promise {
-        let list = gcal_attendees(&attendees);
-        let send = send_updates(&send);
-        self.run(move |c| async move {
-            let w = c
-                .gcal_set_attendees(&calendar_id, &event_id, &list?, &etag, send?)
-                .await?;
-            Ok(convert::output(&w))
-        })
+        let call = (|| {
+            let (list, send) = (gcal_attendees(&attendees)?, send_updates(&send)?);
+            Ok(Call::new(move |s| {
+                s.gcal_set_attendees(&calendar_id, &event_id, &list, &etag, send)
+            }))
+        })();
+        self.call(call, plain)
     }
 
     /// `gcalRespond(calendarId, eventId, myEmail, answer, send)` -> `{ write, attempts }`.
@@ -442,24 +433,20 @@ impl Client {
         answer: JsValue,
         send: JsValue,
     ) -> Promise {
-        let answer = self::answer(&answer);
-        let send = send_updates(&send);
-        self.run(move |c| async move {
-            let r = c
-                .gcal_respond(&calendar_id, &event_id, &my_email, &answer?, send?)
-                .await?;
-            Ok(convert::output(&r))
-        })
+        let call = (|| {
+            let (answer, send) = (self::answer(&answer)?, send_updates(&send)?);
+            Ok(Call::new(move |s| {
+                s.gcal_respond(&calendar_id, &event_id, &my_email, &answer, send)
+            }))
+        })();
+        self.call(call, plain)
     }
 
     /// `gcalFreeBusy(start, end, calendars)` -> `[{ recipient, requestStatus, ok, busy }]`.
     #[cfg(feature = "gcal")]
     #[wasm_bindgen(js_name = gcalFreeBusy)]
     pub fn gcal_free_busy(&self, start: String, end: String, calendars: Vec<String>) -> Promise {
-        self.run(move |c| async move {
-            Ok(convert::output(
-                &c.gcal_free_busy(&start, &end, &calendars).await?,
-            ))
-        })
+        let call = Call::new(move |s| s.gcal_free_busy(&start, &end, &calendars));
+        self.call(Ok(call), plain)
     }
 }
