@@ -632,3 +632,6 @@ impl Call<'static, SyncState, crate::gcal::GcalSync> {
         )
     }
 }
+
+#[cfg(test)]
+mod tests;
