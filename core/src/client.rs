@@ -10,7 +10,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::model::{
     Collection, CollectionKind, DavObject, Discovery, SyncResult, SyncState, WriteResult,
 };
-use crate::op::{Erased, Operation, Transport, drive_erased, drive_send};
+use crate::op::{Erased, Operation, Transport, drive_erased};
 use crate::ops::collections::CollectionProps;
 use crate::ops::discover::Service;
 use crate::ops::objects::MultigetResult;
@@ -168,8 +168,9 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
                 Ok(()) => return Ok(()),
                 Err(e) => e,
             };
+            let retry = self.may_retry(&session, &error, &mut retries).await?;
             attempts.failed();
-            if !self.may_retry(&session, &error, &mut retries).await? {
+            if !retry {
                 return Err(error);
             }
         }
@@ -376,32 +377,9 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
         queue: crate::WriteQueue,
         hook: Option<crate::queue::ConflictHook>,
     ) -> Result<crate::FlushResult> {
-        let mut retries = Retries::default();
-        if let Some(tokens) = &self.tokens {
-            self.set_credentials(tokens.credentials(false).await?);
-        }
-        let mut outcomes = Vec::new();
-        let mut queue = queue;
-        loop {
-            let session = self.session();
-            let mut flush = session.flush(queue);
-            if let Some(hook) = &hook {
-                flush = flush.with_hook(hook.clone());
-            }
-            let mut result = drive_send(flush, &self.transport).await?;
-            outcomes.append(&mut result.outcomes);
-            let Some(error) = result.stopped.take() else {
-                return Ok(crate::FlushResult { outcomes, ..result });
-            };
-            queue = result.queue;
-            if !self.may_retry(&session, &error, &mut retries).await? {
-                return Ok(crate::FlushResult {
-                    queue,
-                    outcomes,
-                    stopped: Some(error),
-                });
-            }
-        }
+        let mut call = FlushCall::new(queue, hook);
+        let run = self.run_dyn(&mut call).await;
+        call.output(run)
     }
 
     /// Google Calendar API: the user's calendars (all pages).
@@ -478,11 +456,15 @@ struct Retries {
 /// as it is then (fresh credentials after a token refresh) and drives the operation it
 /// returns to its end. The operation reports its output as `Done(Ok(()))`, keeping the value
 /// for its owner to take afterwards (a [`Call`] keeps it for [`Call::output`]). When the
-/// operation ends with an error, `run_dyn` calls [`failed`](Attempts::failed) before it decides
-/// whether to try again; a next attempt then starts with `start` again. An implementation
-/// never sees two attempts at once.
+/// operation ends with an error, `run_dyn` decides whether to try again (a fresh token after
+/// a 401, the retry policy's wait after a rate limit) and then calls
+/// [`failed`](Attempts::failed), also when it will not try again (and returns that error);
+/// if getting a fresh token fails, the call fails with that error and `failed` is not called.
+/// A next attempt starts with `start` again. An implementation never sees two attempts at
+/// once.
 ///
-/// [`Call`] is the implementation every client method uses.
+/// [`Call`] is the implementation every client method uses but the flush, which uses
+/// [`FlushCall`].
 pub trait Attempts: Send {
     /// The next attempt's operation, built from `session` (and from the input the last
     /// attempt gave back); `None` if there is no input left, which `run_dyn` reports as an
@@ -630,6 +612,143 @@ impl Call<'static, SyncState, crate::gcal::GcalSync> {
             move |s, state| s.gcal_sync(&calendar_id, query.clone(), state),
             crate::gcal::GcalSync::into_state,
         )
+    }
+}
+
+/// The attempts of a flush ([`DavClient::flush`]): a flush stopped early (offline, rate-limited,
+/// a 401: [`FlushResult::stopped`](crate::FlushResult::stopped)) counts as a failed attempt, and
+/// the next one goes on from the queue it returned; the outcomes of every run are kept. Run it
+/// with [`DavClient::run_dyn`] and give what that returned to [`output`](FlushCall::output).
+pub struct FlushCall {
+    /// The queue the next attempt flushes.
+    queue: Option<crate::WriteQueue>,
+    hook: Option<crate::queue::ConflictHook>,
+    op: Option<StopAsError>,
+    /// The outcomes of the attempts before the current one.
+    outcomes: Vec<crate::queue::Outcome>,
+    /// The last attempt stopped early and `queue` is what it left.
+    stopped: bool,
+}
+
+impl std::fmt::Debug for FlushCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FlushCall")
+            .field("outcomes", &self.outcomes.len())
+            .field("stopped", &self.stopped)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FlushCall {
+    /// The flush of `queue` (after [`WriteQueue::begin_flush`](crate::WriteQueue::begin_flush)),
+    /// asking `hook` about conflicts when there is one.
+    pub fn new(queue: crate::WriteQueue, hook: Option<crate::queue::ConflictHook>) -> Self {
+        FlushCall {
+            queue: Some(queue),
+            hook,
+            op: None,
+            outcomes: Vec::new(),
+            stopped: false,
+        }
+    }
+
+    /// The flush's result from what [`DavClient::run_dyn`] returned: every run's outcomes and
+    /// the queue of the last one; when the last run stopped early and was not run again, its
+    /// error as [`stopped`](crate::FlushResult::stopped). Any other error (no token, a queue
+    /// not begun) is returned as it is.
+    pub fn output(&mut self, run: Result<()>) -> Result<crate::FlushResult> {
+        let error = match run {
+            Ok(()) => {
+                let mut result = self
+                    .op
+                    .take()
+                    .and_then(|op| op.result)
+                    .ok_or_else(no_output)?;
+                let mut outcomes = std::mem::take(&mut self.outcomes);
+                outcomes.append(&mut result.outcomes);
+                return Ok(crate::FlushResult { outcomes, ..result });
+            }
+            Err(error) => error,
+        };
+        match self.queue.take() {
+            Some(queue) if self.stopped => Ok(crate::FlushResult {
+                queue,
+                outcomes: std::mem::take(&mut self.outcomes),
+                stopped: Some(error),
+            }),
+            _ => Err(error),
+        }
+    }
+}
+
+impl Attempts for FlushCall {
+    fn start(&mut self, session: &Session) -> Option<&mut (dyn Operation<Output = ()> + Send)> {
+        let queue = self.queue.take()?;
+        self.stopped = false;
+        let mut flush = session.flush(queue);
+        if let Some(hook) = &self.hook {
+            flush = flush.with_hook(hook.clone());
+        }
+        Some(self.op.insert(StopAsError {
+            flush,
+            result: None,
+        }))
+    }
+
+    fn failed(&mut self) {
+        if let Some(mut result) = self.op.take().and_then(|op| op.result) {
+            self.outcomes.append(&mut result.outcomes);
+            self.queue = Some(result.queue);
+            self.stopped = true;
+        }
+    }
+}
+
+/// A flush seen by the retry loop: a result with `stopped` set ends as that error (so that the
+/// loop refreshes the token or waits), the result kept aside without it.
+struct StopAsError {
+    flush: crate::queue::Flush,
+    result: Option<crate::FlushResult>,
+}
+
+impl Operation for StopAsError {
+    type Output = ();
+
+    fn poll(&mut self) -> crate::op::Poll<()> {
+        use crate::op::Poll;
+        match self.flush.poll() {
+            Poll::Send(request) => Poll::Send(request),
+            Poll::Wait => Poll::Wait,
+            Poll::Done(Ok(mut result)) => {
+                let stopped = result.stopped.take();
+                self.result = Some(result);
+                match stopped {
+                    Some(error) => Poll::Done(Err(error)),
+                    None => Poll::Done(Ok(())),
+                }
+            }
+            Poll::Done(Err(error)) => Poll::Done(Err(error)),
+        }
+    }
+
+    fn handle_response(&mut self, id: crate::RequestId, response: crate::HttpResponse) {
+        self.flush.handle_response(id, response);
+    }
+
+    fn handle_transport_error(&mut self, id: crate::RequestId, error: Error) {
+        self.flush.handle_transport_error(id, error);
+    }
+
+    fn handle_head(&mut self, id: crate::RequestId, head: &crate::HttpResponse) -> bool {
+        self.flush.handle_head(id, head)
+    }
+
+    fn handle_body_chunk(&mut self, id: crate::RequestId, chunk: &[u8]) {
+        self.flush.handle_body_chunk(id, chunk);
+    }
+
+    fn handle_body_end(&mut self, id: crate::RequestId) {
+        self.flush.handle_body_end(id);
     }
 }
 

@@ -231,25 +231,6 @@ impl<O: Operation> Operation for Erased<O> {
     }
 }
 
-/// [`drive`] for an operation that can move between threads, with a future that can too
-/// when the transport's can (the client's methods: the mobile bindings need `Send` futures).
-/// A second instance of the loop, `dyn Operation + Send`, still one per transport type.
-pub(crate) async fn drive_send<O, T>(op: O, transport: &T) -> Result<O::Output>
-where
-    O: Operation + Send,
-    O::Output: Send,
-    T: Transport + ?Sized,
-{
-    let mut erased = Erased { op, output: None };
-    drive_erased::<dyn Operation<Output = ()> + Send, T>(&mut erased, transport).await?;
-    erased.output.ok_or_else(|| {
-        Error::new(
-            ErrorKind::Protocol,
-            "the operation finished without an output",
-        )
-    })
-}
-
 /// The loop behind [`drive`], for an operation seen through `D` (a `dyn Operation`), so that
 /// there is one copy per transport type and `D`, not one per operation type.
 pub(crate) async fn drive_erased<D, T>(op: &mut D, transport: &T) -> Result<()>
