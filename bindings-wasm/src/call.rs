@@ -1,6 +1,7 @@
 //! The one future every `Client` method runs (the `client` feature): a method reads its
-//! arguments and builds the core's `Call` of its operation synchronously, and [`drive`] runs
-//! it through the core's retry loop (`DavClient::run_dyn`) and converts its output. One
+//! arguments and builds the core's `Call` of its operation (`FlushCall` for the flush)
+//! synchronously, and [`drive`] runs it through the core's retry loop (`DavClient::run_dyn`)
+//! and converts its output. One
 //! `async` block for all methods, not one each: each held the core's retry loop inlined, about
 //! 1.3 KB of wasm apiece (36 of them, 47 KB of the full module).
 
@@ -21,11 +22,11 @@ pub(crate) type Out = Result<JsValue, Error>;
 
 /// One method's call as the shared driver ([`drive`]) sees it: the core's attempts of its
 /// operation, and how the operation's output becomes the JS value the Promise resolves to.
-trait JsCall {
+pub(crate) trait JsCall {
     /// The attempts, for `DavClient::run_dyn`.
     fn attempts(&mut self) -> &mut dyn Attempts;
-    /// The converted output, once `run_dyn` succeeded.
-    fn finish(&mut self) -> Out;
+    /// The converted output, from what `run_dyn` returned.
+    fn finish(&mut self, run: davkit::Result<()>) -> Out;
 }
 
 /// How a method's output becomes its JS value (with the client's `parse` setting, for the
@@ -49,7 +50,8 @@ where
         &mut self.call
     }
 
-    fn finish(&mut self) -> Out {
+    fn finish(&mut self, run: davkit::Result<()>) -> Out {
+        run?;
         (self.convert)(self.call.output()?, self.parse)
     }
 }
@@ -94,13 +96,13 @@ impl Client {
 }
 
 /// The one future behind every method of [`Client`] that runs a core call: the core's retry
-/// loop (`DavClient::run_dyn`: token refresh, rate-limit retries, the sync state moved from
-/// attempt to attempt) over the call, then its conversion.
-fn drive(client: Rc<Core>, call: Result<Box<dyn JsCall>, Error>) -> Promise {
+/// loop (`DavClient::run_dyn`: token refresh, rate-limit retries, the sync state or the flushed
+/// queue moved from attempt to attempt) over the call, then its conversion.
+pub(crate) fn drive(client: Rc<Core>, call: Result<Box<dyn JsCall>, Error>) -> Promise {
     spawn(Box::pin(async move {
         let mut call = call?;
-        client.run_dyn(call.attempts()).await?;
-        call.finish()
+        let run = client.run_dyn(call.attempts()).await;
+        call.finish(run)
     }))
 }
 

@@ -43,7 +43,7 @@ use wasm_bindgen::prelude::*;
 #[cfg(feature = "formats")]
 pub use calendar::{expand, parse_calendar, parse_contact, parse_contacts};
 #[cfg(feature = "client")]
-pub(crate) use call::{nothing, plain, spawn};
+pub(crate) use call::{nothing, plain};
 #[cfg(feature = "client")]
 pub use client::*;
 #[cfg(feature = "formats")]

@@ -11,7 +11,8 @@ use davkit::{HttpRequest, TokenProvider, Transport};
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
-use crate::{FetchTransport, convert, spawn};
+use crate::call::spawn;
+use crate::{FetchTransport, convert};
 
 fn js<T>(r: davkit::Result<T>) -> Result<T, JsValue> {
     r.map_err(|e| convert::error(&e))

@@ -4,11 +4,13 @@
 //! for [`Queue::apply_result`]. The JS wrapper (`WriteQueue` in
 //! `npm/src/api.js`) calls these; nothing is decided here.
 
+use davkit::client::{Attempts, FlushCall};
 use davkit::{Error, ErrorKind, FlushResult, Policy, Resolution, WriteQueue};
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
-use crate::{Client, convert, read, spawn};
+use crate::call::{JsCall, drive};
+use crate::{Client, convert, read};
 
 /// Entry ids cross as JS numbers (a queue never reaches 2^53 entries).
 fn id_in(id: f64) -> Result<u64, JsValue> {
@@ -206,16 +208,27 @@ pub struct FlushOutput {
     inner: FlushResult,
 }
 
+/// A flush as the shared driver runs it: the core's `FlushCall` (the same as
+/// `DavClient::flush`), its result kept as a [`FlushOutput`].
+struct FlushJs(FlushCall);
+
+impl JsCall for FlushJs {
+    fn attempts(&mut self) -> &mut dyn Attempts {
+        &mut self.0
+    }
+
+    fn finish(&mut self, run: davkit::Result<()>) -> Result<JsValue, Error> {
+        let inner = self.0.output(run)?;
+        Ok(FlushOutput { inner }.into())
+    }
+}
+
 #[wasm_bindgen]
 impl Client {
     /// `flush(queue)` -> a `FlushOutput`: the core's flush of a snapshot of the queue (taken
     /// now), for `Queue::applyResult`.
     pub fn flush(&self, queue: &Queue) -> Promise {
-        let snapshot = queue.inner.clone();
-        let client = self.inner.clone();
-        spawn(Box::pin(async move {
-            let inner = client.flush(snapshot).await?;
-            Ok(FlushOutput { inner }.into())
-        }))
+        let call = FlushJs(FlushCall::new(queue.inner.clone(), None));
+        drive(self.inner.clone(), Ok(Box::new(call)))
     }
 }
