@@ -1,5 +1,5 @@
 //! iCalendar and vCard parsing and recurrence expansion for JS: the core's summaries
-//! (`EventSummary`, `ContactSummary`, `OccurrenceSummary`) with camelCase keys.
+//! (`EventSummary`, `ContactSummary`, `OccurrenceSummary`) with JS key names (`json.rs`).
 
 use std::borrow::Cow;
 
@@ -12,6 +12,7 @@ use davkit::{Error, ErrorKind};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+use crate::json;
 use crate::{convert, read};
 
 fn fail(kind: ErrorKind, message: impl Into<String>) -> JsValue {
@@ -106,16 +107,16 @@ pub fn expand(text: &str, options: JsValue) -> Result<JsValue, JsValue> {
     let expansion = cal
         .expand(window, &opts)
         .map_err(|e| convert::error(&Error::from(e)))?;
+    /// What an occurrence gets next to the core's `OccurrenceSummary` fields (in one object:
+    /// [`json::merged`], as `#[serde(flatten)]` would write them but with JS key names).
     #[derive(Serialize)]
-    struct OccurrenceOut<'a> {
-        #[serde(flatten)]
-        occurrence: OccurrenceSummary,
+    struct Named<'a> {
         summary: Option<Cow<'a, str>>,
         location: Option<Cow<'a, str>>,
     }
     #[derive(Serialize)]
     struct ExpansionOut<'a> {
-        occurrences: Vec<OccurrenceOut<'a>>,
+        occurrences: Vec<json::Fragment>,
         truncated: bool,
         warnings: &'a [String],
     }
@@ -125,11 +126,11 @@ pub fn expand(text: &str, options: JsValue) -> Result<JsValue, JsValue> {
         .iter()
         .map(|occ| {
             let obj = components.get(occ.component_index).map(CalObject::new);
-            OccurrenceOut {
-                occurrence: OccurrenceSummary::from(occ),
+            let named = Named {
                 summary: obj.as_ref().and_then(CalObject::summary),
                 location: obj.as_ref().and_then(CalObject::location),
-            }
+            };
+            json::merged(&OccurrenceSummary::from(occ), &named)
         })
         .collect();
     Ok(convert::output(&ExpansionOut {

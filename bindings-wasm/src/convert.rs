@@ -1,8 +1,8 @@
 //! Values across the boundary: results as JSON text (one `JSON.parse` per result is much
-//! cheaper than building objects property by property; arguments are read in `read.rs`),
-//! snake_case (core) to camelCase (JS)
-//! keys, errors as plain objects the JS wrapper turns into `DavError`, and the parsed view of
-//! fetched iCalendar/vCard data attached next to the raw text.
+//! cheaper than building objects property by property; arguments are read in `read.rs`) with
+//! JS key names (`json.rs`: struct fields camelCase, map keys as they are), errors as plain
+//! objects the JS wrapper turns into `DavError`, and the parsed view of fetched
+//! iCalendar/vCard data attached next to the raw text.
 
 #[cfg(feature = "client")]
 use davkit::DavObject;
@@ -16,74 +16,9 @@ use davkit::{Error, Limits};
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
-/// Keys whose object values are data maps (href -> ETag): their keys are kept verbatim.
-const VERBATIM_MAPS: [&str; 1] = ["etags"];
+use crate::json;
 
-/// Rewrites the object keys of compact JSON text (as `serde_json::to_string` writes it) from
-/// snake_case to camelCase, leaving string values and the keys of [`VERBATIM_MAPS`] alone.
-pub(crate) fn camelize_json(json: &str) -> String {
-    let bytes = json.as_bytes();
-    let mut out = String::with_capacity(json.len());
-    // One entry per open object/array: whether its keys are kept verbatim.
-    let mut verbatim: Vec<bool> = Vec::new();
-    let mut next_verbatim = false;
-    let mut i = 0;
-    let mut copied = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'{' | b'[' => {
-                verbatim.push(next_verbatim);
-                next_verbatim = false;
-                i += 1;
-            }
-            b'}' | b']' => {
-                verbatim.pop();
-                i += 1;
-            }
-            b'"' => {
-                let start = i + 1;
-                let mut end = start;
-                while end < bytes.len() && bytes[end] != b'"' {
-                    end += if bytes[end] == b'\\' { 2 } else { 1 };
-                }
-                let is_key = bytes.get(end + 1) == Some(&b':');
-                if is_key {
-                    let key = &json[start..end.min(json.len())];
-                    next_verbatim = VERBATIM_MAPS.contains(&key);
-                    if !verbatim.last().copied().unwrap_or(false) && key.contains('_') {
-                        out.push_str(&json[copied..start]);
-                        out.push_str(&camel(key));
-                        copied = end;
-                    }
-                }
-                i = end + 1;
-            }
-            _ => i += 1,
-        }
-    }
-    out.push_str(&json[copied.min(json.len())..]);
-    out
-}
-
-/// `display_name` -> `displayName`. Keys are Rust field names, ASCII: ASCII case only (the
-/// Unicode `to_uppercase` tables were about 9 KB of the module).
-pub(crate) fn camel(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
-    let mut upper = false;
-    for c in key.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.push(c.to_ascii_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// `resourceId` -> `resource_id` (the inverse of [`camel`]).
+/// `resourceId` -> `resource_id` (the inverse of the struct field rule of `json.rs`).
 #[cfg(any(feature = "gcal", test))]
 pub(crate) fn snake(key: &str) -> String {
     let mut out = String::with_capacity(key.len() + 4);
@@ -217,17 +152,27 @@ pub(crate) fn object(o: &DavObject, parse: Parse) -> ObjectOut<'_> {
     ObjectOut::new(o, parse)
 }
 
-/// A core output as a JS value: keys camelCased, one `JSON.parse`.
+/// A core output as JSON text with JS key names ([`json`]: struct fields camelCase, map keys
+/// as they are).
+pub(crate) fn output_text<T: Serialize + ?Sized>(value: &T) -> String {
+    // The outputs are plain strings, numbers, vectors and maps with string keys: serialising
+    // cannot fail.
+    json::to_text(value).unwrap_or_else(|_| "null".to_owned())
+}
+
+/// A core output as a JS value: [`output_text`], one `JSON.parse`.
 pub(crate) fn output<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    // The outputs are plain strings, numbers, vectors and maps: serialising cannot fail.
-    let text = serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned());
-    js_sys::JSON::parse(&camelize_json(&text)).unwrap_or(JsValue::NULL)
+    js_sys::JSON::parse(&output_text(value)).unwrap_or(JsValue::NULL)
 }
 
 /// A core error as the plain object the JS wrapper turns into a `DavError`.
 pub(crate) fn error(e: &Error) -> JsValue {
+    js_sys::JSON::parse(&error_text(e)).unwrap_or(JsValue::NULL)
+}
+
+/// The text of [`error`]'s object.
+fn error_text(e: &Error) -> String {
     #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
     struct ErrorOut<'a> {
         davkit: bool,
         kind: &'a str,
@@ -246,8 +191,7 @@ pub(crate) fn error(e: &Error) -> JsValue {
         body_excerpt: e.body_excerpt(),
         retry_after: e.retry_after(),
     };
-    let text = serde_json::to_string(&out).unwrap_or_else(|_| "null".to_owned());
-    js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
+    output_text(&out)
 }
 
 #[cfg(test)]
@@ -256,44 +200,22 @@ mod tests {
     use davkit::ErrorKind;
 
     #[test]
-    fn camel_case_keys() {
-        assert_eq!(camel("display_name"), "displayName");
-        assert_eq!(camel("supports_sync_collection"), "supportsSyncCollection");
+    fn snake_case_keys() {
         assert_eq!(snake("resourceId"), "resource_id");
         assert_eq!(snake("expirationMs"), "expiration_ms");
         assert_eq!(snake("ttl_seconds"), "ttl_seconds");
-        assert_eq!(snake(&camel("ical_uid")), "ical_uid");
-        let text = r#"{"sync_token":"a_b:c","etags":{"/a_b.ics":"\"1_2\""},"changes":[{"final_url":"x\"_y:","n_1":[{"k_k":1}]}],"z_z":null}"#;
-        assert_eq!(
-            camelize_json(text),
-            r#"{"syncToken":"a_b:c","etags":{"/a_b.ics":"\"1_2\""},"changes":[{"finalUrl":"x\"_y:","n1":[{"kK":1}]}],"zZ":null}"#
-        );
+        assert_eq!(snake(&json::camel("ical_uid")), "ical_uid");
     }
 
     #[test]
-    fn sync_output_keeps_pending_hrefs_and_problem_fields() {
-        let mut state = davkit::SyncState::new("https://h/cal_1/");
-        state
-            .etags
-            .insert("https://h/cal_1/a_b.ics".into(), "\"1\"".into());
-        state.mark_pending("https://h/cal_1/x_y:z.ics");
-        let problem = davkit::MemberProblem {
-            url: "https://h/cal_1/x_y:z.ics".into(),
-            kind: ErrorKind::Http,
-            status: Some(500),
-            message: "row_status 500".into(),
-        };
-        let text = serde_json::json!({ "state": state, "problems": [problem] }).to_string();
-        let out: serde_json::Value = serde_json::from_str(&camelize_json(&text)).unwrap();
-        assert_eq!(out["state"]["collectionUrl"], "https://h/cal_1/");
-        assert_eq!(
-            out["state"]["pending"],
-            serde_json::json!(["https://h/cal_1/x_y:z.ics"])
-        );
-        assert_eq!(out["state"]["etags"]["https://h/cal_1/a_b.ics"], "\"1\"");
-        assert_eq!(
-            out["problems"],
-            serde_json::json!([{ "url": "https://h/cal_1/x_y:z.ics", "kind": "Http", "status": 500, "message": "row_status 500" }])
+    fn errors_have_js_names() {
+        let e = Error::new(ErrorKind::Http, "x_y");
+        let v: serde_json::Value = serde_json::from_str(&error_text(&e)).unwrap();
+        assert_eq!(v["kind"], "Http");
+        assert_eq!(v["message"], "x_y");
+        assert!(
+            v.get("bodyExcerpt").is_some() && v.get("retryAfter").is_some(),
+            "{v}"
         );
     }
 

@@ -20,6 +20,7 @@ mod client;
 mod convert;
 #[cfg(feature = "formats")]
 mod edit;
+mod json;
 // OAuth sends its token requests through the client's transport; the editors and OAuth are in
 // the full module only: `davkit/protocol` exists to stay small.
 #[cfg(all(feature = "formats", feature = "client"))]
