@@ -106,8 +106,8 @@ fn sync_state(value: &JsValue) -> Result<Option<SyncState>, Error> {
         return Ok(None);
     };
     Ok(Some(SyncState {
-        collection_url: f.string_any(&["collectionUrl", "collection_url"])?,
-        sync_token: f.opt_string_any(&["syncToken", "sync_token"])?,
+        collection_url: f.string("collectionUrl")?,
+        sync_token: f.opt_string("syncToken")?,
         ctag: f.opt_string("ctag")?,
         etags: f.string_map("etags")?,
         pending: f.string_set("pending")?,
@@ -182,11 +182,11 @@ fn read_collection(value: &JsValue) -> Result<Option<davkit::Collection>, Error>
     Ok(Some(davkit::Collection {
         url: f.string("url")?,
         kind,
-        display_name: f.opt_string_any(&["displayName", "display_name"])?,
+        display_name: f.opt_string("displayName")?,
         description: f.opt_string("description")?,
         color: f.opt_string("color")?,
         ctag: f.opt_string("ctag")?,
-        sync_token: f.opt_string_any(&["syncToken", "sync_token"])?,
+        sync_token: f.opt_string("syncToken")?,
         components: Vec::new(),
         privileges: Vec::new(),
         resource_types: Vec::new(),
@@ -635,47 +635,47 @@ impl Client {
 #[cfg(feature = "gcal")]
 /// The events.list query as JS passes it (camelCase or snake_case keys; `undefined` is none).
 fn gcal_query(query: &JsValue) -> Result<EventsQuery, Error> {
-    let v = read::value(&snake(query));
+    let v = read::value(query);
     let Some(f) = read::Fields::optional("events query", &v, "an events query")? else {
         return Ok(EventsQuery::default());
     };
     Ok(EventsQuery {
-        time_min: f.opt_string("time_min")?,
-        time_max: f.opt_string("time_max")?,
-        updated_min: f.opt_string("updated_min")?,
+        time_min: f.opt_string("timeMin")?,
+        time_max: f.opt_string("timeMax")?,
+        updated_min: f.opt_string("updatedMin")?,
         q: f.opt_string("q")?,
-        order_by: f.opt_string("order_by")?,
-        ical_uid: f.opt_string("ical_uid")?,
-        single_events: f.opt_bool("single_events")?,
-        show_deleted: f.opt_bool("show_deleted")?,
-        max_results: f.opt_u32("max_results")?,
+        order_by: f.opt_string("orderBy")?,
+        ical_uid: f.opt_string("icalUid")?,
+        single_events: f.opt_bool("singleEvents")?,
+        show_deleted: f.opt_bool("showDeleted")?,
+        max_results: f.opt_u32("maxResults")?,
     })
 }
 
 #[cfg(feature = "gcal")]
 /// What to ask of events.watch (camelCase or snake_case keys).
 fn watch_request(value: &JsValue) -> Result<WatchRequest, Error> {
-    let v = read::value(&snake(value));
+    let v = read::value(value);
     let f = read::Fields::of("watch request", &v, "a watch request")?;
     Ok(WatchRequest {
-        channel_id: f.string("channel_id")?,
+        channel_id: f.string("channelId")?,
         address: f.string("address")?,
         token: f.opt_string("token")?,
-        ttl_seconds: f.opt_u64("ttl_seconds")?,
+        ttl_seconds: f.opt_u64("ttlSeconds")?,
     })
 }
 
 #[cfg(feature = "gcal")]
 /// A push channel as Google confirmed it (camelCase or snake_case keys).
 fn channel(value: &JsValue) -> Result<Channel, Error> {
-    let v = read::value(&snake(value));
+    let v = read::value(value);
     let f = read::Fields::of("channel", &v, "a channel")?;
     Ok(Channel {
         id: f.string("id")?,
-        resource_id: f.string("resource_id")?,
-        resource_uri: f.opt_string("resource_uri")?,
+        resource_id: f.string("resourceId")?,
+        resource_uri: f.opt_string("resourceUri")?,
         token: f.opt_string("token")?,
-        expiration_ms: f.opt_i64("expiration_ms")?,
+        expiration_ms: f.opt_i64("expirationMs")?,
     })
 }
 
@@ -695,26 +695,6 @@ fn headers(value: &JsValue) -> Result<Vec<(String, String)>, Error> {
             _ => Err(read::wrong_type(WHAT, pair, "a tuple of size 2")),
         })
         .collect()
-}
-
-#[cfg(feature = "gcal")]
-/// A JS object with its top-level keys in snake_case, for the core's `gcal` types (which have
-/// no camelCase aliases). Other values are returned as they are.
-fn snake(value: &JsValue) -> JsValue {
-    if !value.is_object() || js_sys::Array::is_array(value) {
-        return value.clone();
-    }
-    let out = js_sys::Object::new();
-    for entry in js_sys::Object::entries(&js_sys::Object::from(value.clone())).iter() {
-        let pair = js_sys::Array::from(&entry);
-        let key = pair.get(0).as_string().unwrap_or_default();
-        let _ = js_sys::Reflect::set(
-            &out,
-            &JsValue::from_str(&convert::snake(&key)),
-            &pair.get(1),
-        );
-    }
-    out.into()
 }
 
 /// `parseNotification(headers, channel)` -> `Notification`: reads and checks the `X-Goog-*`

@@ -18,8 +18,8 @@ use wasm_bindgen::JsValue;
 
 use crate::json;
 
-/// `resourceId` -> `resource_id` (the inverse of the struct field rule of `json.rs`).
-#[cfg(any(feature = "gcal", test))]
+/// `resourceId` -> `resource_id` (the inverse of the struct field rule of `json.rs`): the
+/// core's spelling of a JS name, which every options reader accepts too (`read.rs`).
 pub(crate) fn snake(key: &str) -> String {
     let mut out = String::with_capacity(key.len() + 4);
     for c in key.chars() {

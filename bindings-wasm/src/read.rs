@@ -16,7 +16,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use std::borrow::Cow;
+
 use davkit::json_read as rules;
+
+use crate::convert;
 use davkit::{Error, ErrorKind};
 use serde_json::Value;
 use wasm_bindgen::JsValue;
@@ -97,46 +101,42 @@ impl<'a> Fields<'a> {
         Self::of(what, v, expected).map(Some)
     }
 
+    /// The name `key` (a JS name, camelCase) has in this object: itself, or the core's
+    /// snake_case spelling of it (`collection_url` for `collectionUrl`) when only that is
+    /// present. The one casing rule for input, the inverse of the output's (`json.rs`).
+    fn name<'k>(&self, key: &'k str) -> Cow<'k, str> {
+        if self.inner.get(key).is_none() && key.bytes().any(|b| b.is_ascii_uppercase()) {
+            let snake = convert::snake(key);
+            if self.inner.get(&snake).is_some() {
+                return Cow::Owned(snake);
+            }
+        }
+        Cow::Borrowed(key)
+    }
+
     /// A refusal from the core's readers as this object's error.
     fn ok<T>(&self, read: rules::Read<T>) -> Result<T, Error> {
         read.map_err(|m| invalid(self.what, &m))
     }
 
-    /// The first name in `keys` present (a camelCase name and its snake_case alias), else the
-    /// first.
-    fn first(&self, keys: &[&'a str]) -> &'a str {
-        let present = keys.iter().find(|k| self.inner.get(k).is_some());
-        present.or(keys.first()).copied().unwrap_or_default()
-    }
-
     /// The field's value (`null` included), `None` when absent.
     pub(crate) fn get(&self, key: &str) -> Option<&'a Value> {
-        self.inner.get(key)
+        self.inner.get(&self.name(key))
     }
 
     /// A required string.
     pub(crate) fn string(&self, key: &str) -> Result<String, Error> {
-        self.ok(self.inner.string(key))
-    }
-
-    /// A required string under the first of `keys` present (its camelCase and snake_case names).
-    pub(crate) fn string_any(&self, keys: &[&'a str]) -> Result<String, Error> {
-        self.string(self.first(keys))
+        self.ok(self.inner.string(&self.name(key)))
     }
 
     /// An optional string (absent or `null`: `None`).
     pub(crate) fn opt_string(&self, key: &str) -> Result<Option<String>, Error> {
-        self.ok(self.inner.opt_string(key))
-    }
-
-    /// An optional string under the first of `keys` present.
-    pub(crate) fn opt_string_any(&self, keys: &[&'a str]) -> Result<Option<String>, Error> {
-        self.opt_string(self.first(keys))
+        self.ok(self.inner.opt_string(&self.name(key)))
     }
 
     /// An optional boolean (absent or `null`: `None`).
     pub(crate) fn opt_bool(&self, key: &str) -> Result<Option<bool>, Error> {
-        match self.inner.present(key) {
+        match self.inner.present(&self.name(key)) {
             None => Ok(None),
             Some(_) => self.flag(key).map(Some),
         }
@@ -145,58 +145,61 @@ impl<'a> Fields<'a> {
     /// A boolean that defaults to false when absent (`null` is a type error, as with serde's
     /// `#[serde(default)]`).
     pub(crate) fn flag(&self, key: &str) -> Result<bool, Error> {
-        self.ok(self.inner.flag(key))
+        self.ok(self.inner.flag(&self.name(key)))
     }
 
     /// An optional `u32`.
     pub(crate) fn opt_u32(&self, key: &str) -> Result<Option<u32>, Error> {
-        let n = self.ok(self.inner.opt_uint(key, u64::from(u32::MAX), "u32"))?;
+        let n = self.ok(self
+            .inner
+            .opt_uint(&self.name(key), u64::from(u32::MAX), "u32"))?;
         Ok(n.and_then(|n| u32::try_from(n).ok()))
     }
 
     /// An optional `u64`.
     pub(crate) fn opt_u64(&self, key: &str) -> Result<Option<u64>, Error> {
-        self.ok(self.inner.opt_uint(key, u64::MAX, "u64"))
+        self.ok(self.inner.opt_uint(&self.name(key), u64::MAX, "u64"))
     }
 
     /// An optional `usize`.
     pub(crate) fn opt_usize(&self, key: &str) -> Result<Option<usize>, Error> {
         let max = u64::try_from(usize::MAX).unwrap_or(u64::MAX);
-        let n = self.ok(self.inner.opt_uint(key, max, "usize"))?;
+        let n = self.ok(self.inner.opt_uint(&self.name(key), max, "usize"))?;
         Ok(n.and_then(|n| usize::try_from(n).ok()))
     }
 
     /// An optional `i64`.
     pub(crate) fn opt_i64(&self, key: &str) -> Result<Option<i64>, Error> {
-        let read = self.inner.present(key).map(|v| rules::int(key, v));
+        let key = self.name(key);
+        let read = self.inner.present(&key).map(|v| rules::int(&key, v));
         self.ok(read.transpose())
     }
 
     /// An array of strings that defaults to empty when absent (`null` is a type error).
     pub(crate) fn strings(&self, key: &str) -> Result<Vec<String>, Error> {
-        self.ok(self.inner.strings(key))
+        self.ok(self.inner.strings(&self.name(key)))
     }
 
     /// A required array of strings.
     pub(crate) fn required_strings(&self, key: &str) -> Result<Vec<String>, Error> {
-        self.ok(self.inner.required(key))?;
+        self.ok(self.inner.required(&self.name(key)))?;
         self.strings(key)
     }
 
     /// A set of strings that defaults to empty when absent.
     pub(crate) fn string_set(&self, key: &str) -> Result<BTreeSet<String>, Error> {
-        self.ok(self.inner.string_set(key))
+        self.ok(self.inner.string_set(&self.name(key)))
     }
 
     /// A map of strings to strings that defaults to empty when absent (`null` is a type error).
     pub(crate) fn string_map(&self, key: &str) -> Result<BTreeMap<String, String>, Error> {
-        self.ok(self.inner.string_map(key))
+        self.ok(self.inner.string_map(&self.name(key)))
     }
 
     /// A nested object, `None` when absent or `null` (its fields named without the path, in
     /// errors about the same `what`).
     pub(crate) fn object(&self, key: &str) -> Result<Option<Fields<'a>>, Error> {
-        let Some(v) = self.inner.present(key) else {
+        let Some(v) = self.inner.present(&self.name(key)) else {
             return Ok(None);
         };
         match v {
@@ -207,7 +210,9 @@ impl<'a> Fields<'a> {
 
     /// Refuses a field not in `known` (serde's `deny_unknown_fields`).
     pub(crate) fn only(&self, known: &[&str]) -> Result<(), Error> {
-        match self.inner.keys().find(|k| !known.contains(k)) {
+        // A known name in the core's snake_case spelling is known too (see `name`).
+        let is_known = |k: &str| known.iter().any(|n| *n == k || convert::snake(n) == k);
+        match self.inner.keys().find(|k| !is_known(k)) {
             None => Ok(()),
             Some(k) => Err(invalid(self.what, &rules::unknown_field("", k, known))),
         }
@@ -240,10 +245,7 @@ mod tests {
         assert_eq!(f.opt_string("a").unwrap().as_deref(), Some("x"));
         assert_eq!(f.opt_string("n").unwrap(), None);
         assert_eq!(f.opt_string("gone").unwrap(), None);
-        assert_eq!(
-            f.string_any(&["snakeKey", "snake_key"]).unwrap(),
-            "y".to_owned()
-        );
+        assert_eq!(f.string("snakeKey").unwrap(), "y".to_owned());
         assert_eq!(
             message(f.string("gone").unwrap_err()),
             "invalid options: missing field `gone`"
@@ -318,6 +320,11 @@ mod tests {
             "invalid options: unknown field `c`, expected `a` or `b`"
         );
         assert!(fields(&v).only(&["a", "c"]).is_ok());
+        // the core's snake_case spelling of a JS name is that name (one casing rule)
+        let v = parse(r#"{"maxResults":1,"collection_url":"/c/"}"#);
+        assert!(fields(&v).only(&["maxResults", "collectionUrl"]).is_ok());
+        assert_eq!(fields(&v).string("collectionUrl").unwrap(), "/c/");
+        assert_eq!(fields(&v).opt_u32("maxResults").unwrap(), Some(1));
         let names = ["calendar", "addressbook", "other"];
         assert_eq!(variant("kind", &parse(r#""other""#), &names).unwrap(), 2);
         assert_eq!(
