@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and tests the npm package `davkit` (bindings-wasm + npm/), installing what it needs
 # first (idempotent; quick when everything is there):
-#   rustup's wasm32 target, wasm-bindgen-cli at exactly the lockfile's wasm-bindgen version,
+#   rustup's wasm32 target and rust-src (npm/scripts/build.mjs rebuilds the standard library
+#   for size for the wasm builds), wasm-bindgen-cli at exactly the lockfile's wasm-bindgen version,
 #   Debian's chromium (for the browser tests; never a downloaded browser), npm devDependencies.
 # Then: fmt and clippy of the wasm crate, its unit tests, the package build (cargo ->
 # wasm-bindgen -> npm binaryen's wasm-opt) into npm/dist/, and every `node --test` suite in
@@ -18,6 +19,7 @@ step() { printf '\n=== %s (%ds)\n' "$*" "$(($(date +%s) - start))"; }
 
 step "toolchain"
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
 wb_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' bindings-wasm/Cargo.lock)
 if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $wb_version" ]; then
   # Not --locked: its lockfile pins a webpki-roots release this registry does not have.

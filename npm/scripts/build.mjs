@@ -2,7 +2,7 @@
 // Builds the npm package into npm/dist/: cargo (release, wasm32) -> wasm-bindgen (web target,
 // ESM) -> npm binaryen's wasm-opt (never Debian's: version 108 corrupts wasm-bindgen output) ->
 // the hand-written entry points from npm/src/. Writes dist/sizes.json (raw and gzip bytes).
-// Usage: node scripts/build.mjs [--no-opt]
+// Usage: node scripts/build.mjs [--no-opt] [--prebuilt-std]
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -58,10 +58,43 @@ for (const d of existsSync(registrySrc) ? readdirSync(registrySrc) : []) remaps.
 const rustcCommit = /^commit-hash: ([0-9a-f]{40})$/m.exec(execFileSync('rustc', ['-vV'], { encoding: 'utf8' }))?.[1];
 const sysroot = execFileSync('rustc', ['--print', 'sysroot'], { encoding: 'utf8' }).trim();
 if (rustcCommit) remaps.push(`--remap-path-prefix=${join(sysroot, 'lib', 'rustlib', 'src', 'rust')}=/rustc/${rustcCommit}`);
-const wasmEnv = { ...process.env, RUSTFLAGS: [process.env.RUSTFLAGS, ...remaps].filter(Boolean).join(' ') };
+
+// The standard library rebuilt for size, for these wasm builds only (never a native one): cargo
+// compiles std from rust-src with the release profile above (`opt-level = "z"`, LTO with the
+// crate) instead of linking the prebuilt one (built for speed), with
+// - std's `optimize_for_size` feature (smaller sort, number printing and search algorithms,
+//   still O(n log n) sorts),
+// - `-Cpanic=immediate-abort`: a panic is the `unreachable` trap at once, with no message
+//   formatting or location (on wasm32-unknown-unknown the message was never shown anyway: no
+//   panic hook is set, stderr goes nowhere, and JS always saw "RuntimeError: unreachable"),
+// - `-Zlocation-detail=none`: no file/line/column for `#[track_caller]` (panic locations).
+// These are unstable options. The stable toolchain (1.95.0) has rust-src and the wasm32 target;
+// the installed nightly has neither and rustup's servers are not reachable from the build VMs,
+// so RUSTC_BOOTSTRAP=1 lets this pinned stable compiler take them (set for these cargo runs
+// only). Not used: `-Zfmt-debug=none`, which empties every `{:?}` (the formats crate groups
+// series by a key built with `{:?}` and quotes values in messages with it; serde's type errors
+// too) for 3 KB of gzip in davkit/protocol and davkit/formats and nothing in davkit.
+// Measured 2026-12-02 (2-core build VM, tree of 707edf4, bundled gzip as size.test.mjs counts):
+// davkit 482,869 -> 444,275 B, davkit/protocol 253,926 -> 234,864, davkit/formats 176,051 ->
+// 155,645. Each alone on top of the rebuilt std (which alone gave -2.4 KB in davkit):
+// immediate-abort -24.0 KB, optimize_for_size -14.5 KB, location-detail -7.9 KB (mostly
+// overlapping immediate-abort: -0.6 KB on top of it). std's build adds about a minute to a
+// clean build (cached in the target directory afterwards).
+// `--prebuilt-std` builds with the prebuilt std instead (the figures before; no rust-src needed).
+const stdForSize = !process.argv.includes('--prebuilt-std');
+const stdCargo = stdForSize ? ['-Zbuild-std=std,panic_abort', '-Zbuild-std-features=optimize_for_size'] : [];
+const stdFlags = stdForSize ? ['-Zunstable-options', '-Cpanic=immediate-abort', '-Zlocation-detail=none'] : [];
+if (stdForSize && !existsSync(join(sysroot, 'lib', 'rustlib', 'src', 'rust', 'library', 'Cargo.lock'))) {
+  throw new Error(`build: the standard library's source is not in ${sysroot} (rustup component add rust-src), or build with --prebuilt-std`);
+}
+const wasmEnv = {
+  ...process.env,
+  ...(stdForSize ? { RUSTC_BOOTSTRAP: '1' } : {}),
+  RUSTFLAGS: [process.env.RUSTFLAGS, ...remaps, ...stdFlags].filter(Boolean).join(' '),
+};
 for (const m of modules) {
   run('cargo', ['build', '--manifest-path', 'bindings-wasm/Cargo.toml', '--target-dir', targetDir,
-    '--target', 'wasm32-unknown-unknown', '--release', ...m.cargo], { env: wasmEnv });
+    '--target', 'wasm32-unknown-unknown', '--release', ...stdCargo, ...m.cargo], { env: wasmEnv });
   const input = join(dist, `${m.name}.wasm`);
   cpSync(cargoWasm, input);
   run('wasm-bindgen', ['--target', 'web', '--remove-name-section', '--out-dir', join(dist, 'wasm'), input]);
