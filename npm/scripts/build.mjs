@@ -60,8 +60,8 @@ const sysroot = execFileSync('rustc', ['--print', 'sysroot'], { encoding: 'utf8'
 if (rustcCommit) remaps.push(`--remap-path-prefix=${join(sysroot, 'lib', 'rustlib', 'src', 'rust')}=/rustc/${rustcCommit}`);
 
 // The standard library rebuilt for size, for these wasm builds only (never a native one): cargo
-// compiles std from rust-src with the release profile above (`opt-level = "z"`, LTO with the
-// crate) instead of linking the prebuilt one (built for speed), with
+// compiles std from rust-src (LTO with the crate, as before) instead of linking the prebuilt
+// one, with
 // - std's `optimize_for_size` feature (smaller sort, number printing and search algorithms,
 //   still O(n log n) sorts),
 // - `-Cpanic=immediate-abort`: a panic is the `unreachable` trap at once, with no message
@@ -74,15 +74,22 @@ if (rustcCommit) remaps.push(`--remap-path-prefix=${join(sysroot, 'lib', 'rustli
 // only). Not used: `-Zfmt-debug=none`, which empties every `{:?}` (the formats crate groups
 // series by a key built with `{:?}` and quotes values in messages with it; serde's type errors
 // too) for 3 KB of gzip in davkit/protocol and davkit/formats and nothing in davkit.
-// Measured 2026-12-02 (2-core build VM, tree of 707edf4, bundled gzip as size.test.mjs counts):
-// davkit 482,869 -> 444,275 B, davkit/protocol 253,926 -> 234,864, davkit/formats 176,051 ->
-// 155,645. Each alone on top of the rebuilt std (which alone gave -2.4 KB in davkit):
-// immediate-abort -24.0 KB, optimize_for_size -14.5 KB, location-detail -7.9 KB (mostly
-// overlapping immediate-abort: -0.6 KB on top of it). std's build adds about a minute to a
-// clean build (cached in the target directory afterwards).
+// std's own crates are compiled at opt-level 3, as the prebuilt std is (`--config` profile
+// overrides, which cargo applies to build-std's units; LTO then runs at the crate's "z"): at "z"
+// the client's own work was 15 % slower (npm/bench/cpu-profile.mjs, full sync of 1,000 events,
+// interleaved runs: 42-44 ms of CPU with the prebuilt std, 49-51 at "z", 43-44 at 3) for only
+// 0.5-1.0 KB of gzip.
+// Measured 2026-12-02 (2-core build VM, tree of e221c81, bundled gzip as size.test.mjs counts,
+// before with --prebuilt-std): davkit 467,368 -> 432,218 B, davkit/protocol 256,069 -> 237,849,
+// davkit/formats 176,051 -> 156,414. Each alone on top of the rebuilt std (std at "z" then; on
+// 707edf4; the rebuilt std alone -2.4 KB in davkit): immediate-abort -24.0 KB,
+// optimize_for_size -14.5 KB, location-detail -7.9 KB (mostly overlapping immediate-abort: -0.6
+// KB on top of it). std's build adds up to a minute to a clean build (cached in the target
+// directory afterwards).
 // `--prebuilt-std` builds with the prebuilt std instead (the figures before; no rust-src needed).
 const stdForSize = !process.argv.includes('--prebuilt-std');
-const stdCargo = stdForSize ? ['-Zbuild-std=std,panic_abort', '-Zbuild-std-features=optimize_for_size'] : [];
+const stdCargo = stdForSize ? ['-Zbuild-std=std,panic_abort', '-Zbuild-std-features=optimize_for_size',
+  ...['core', 'alloc', 'std'].flatMap((c) => ['--config', `profile.release.package.${c}.opt-level=3`])] : [];
 const stdFlags = stdForSize ? ['-Zunstable-options', '-Cpanic=immediate-abort', '-Zlocation-detail=none'] : [];
 if (stdForSize && !existsSync(join(sysroot, 'lib', 'rustlib', 'src', 'rust', 'library', 'Cargo.lock'))) {
   throw new Error(`build: the standard library's source is not in ${sysroot} (rustup component add rust-src), or build with --prebuilt-std`);
