@@ -79,9 +79,9 @@ if (rustcCommit) remaps.push(`--remap-path-prefix=${join(sysroot, 'lib', 'rustli
 // the client's own work was 15 % slower (npm/bench/cpu-profile.mjs, full sync of 1,000 events,
 // interleaved runs: 42-44 ms of CPU with the prebuilt std, 49-51 at "z", 43-44 at 3) for only
 // 0.5-1.0 KB of gzip.
-// Measured 2026-12-02 (2-core build VM, tree of e221c81, bundled gzip as size.test.mjs counts,
-// before with --prebuilt-std): davkit 467,368 -> 432,218 B, davkit/protocol 256,069 -> 237,849,
-// davkit/formats 176,051 -> 156,414. Each alone on top of the rebuilt std (std at "z" then; on
+// Measured 2026-12-02 (2-core build VM, tree of e559c93, bundled gzip as size.test.mjs counts,
+// before with --prebuilt-std): davkit 456,131 -> 422,484 B, davkit/protocol 251,683 -> 233,705,
+// davkit/formats 175,607 -> 156,040. Each alone on top of the rebuilt std (std at "z" then; on
 // 707edf4; the rebuilt std alone -2.4 KB in davkit): immediate-abort -24.0 KB,
 // optimize_for_size -14.5 KB, location-detail -7.9 KB (mostly overlapping immediate-abort: -0.6
 // KB on top of it). std's build adds up to a minute to a clean build (cached in the target
