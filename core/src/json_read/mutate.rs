@@ -3,7 +3,7 @@
 //! replaced, a field or element removed, a field added, and at the text level each cut and
 //! each byte removed.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// Every value in `v` down to `depth` levels below `at`, as JSON pointers (`at` itself last).
 pub(super) fn pointers(v: &Value, at: String, depth: usize, out: &mut Vec<String>) {
@@ -23,6 +23,24 @@ pub(super) fn pointers(v: &Value, at: String, depth: usize, out: &mut Vec<String
         }
     }
     out.push(at);
+}
+
+/// A value of every JSON type (and the edges of each) to put in place of a field; each test
+/// file adds the names and numbers its readers know.
+pub(super) fn of_every_type() -> Vec<Value> {
+    vec![
+        json!(null),
+        json!(true),
+        json!(false),
+        json!(0),
+        json!(-1),
+        json!(1.5),
+        json!(u64::MAX),
+        json!(""),
+        json!("x"),
+        json!([]),
+        json!({}),
+    ]
 }
 
 /// `root` with the value at `pointer` replaced by `value`.
