@@ -40,6 +40,7 @@ use davkit::{
     CollectionKind, Config, Credentials, DavClient, HttpRequest, HttpResponse, ReqwestTransport,
     ResponseSink, Service, SyncState, Transport,
 };
+use davkit_testkit::block_on;
 
 /// The system allocator, counting the bytes in use and their peak (the in-memory mode reads
 /// them: heap figures without the allocator's and the kernel's rounding that RSS carries).
@@ -290,17 +291,6 @@ impl Transport for Fake {
             self.max_multiget.fetch_max(total, Ordering::Relaxed);
         }
         Ok(())
-    }
-}
-
-/// Runs a future that never waits (the in-memory server answers at once).
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(v) = future.as_mut().poll(&mut cx) {
-            return v;
-        }
     }
 }
 

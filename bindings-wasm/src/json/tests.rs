@@ -17,6 +17,7 @@ use davkit::{
     CalendarFilter, CollectionKind, Config, Credentials, DavClient, DavObject, HttpRequest,
     HttpResponse, Limits, Service, SyncState, Transport,
 };
+use davkit_testkit::block_on;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
@@ -497,17 +498,6 @@ impl Transport for &Replay {
         match self.answer(&request) {
             Some(r) if r.status != 0 => Ok(r),
             _ => Err(davkit::Error::new(davkit::ErrorKind::Transport, "replay")),
-        }
-    }
-}
-
-/// Runs a future that never waits (the replay answers at once).
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(v) = future.as_mut().poll(&mut cx) {
-            return v;
         }
     }
 }

@@ -4,23 +4,12 @@
 //! that stopped it; a token that cannot be had fails the call.
 
 use std::cell::{Cell, RefCell};
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll as TaskPoll, Waker};
 
 use super::*;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::queue::WriteQueue;
 
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let TaskPoll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
-}
+use davkit_testkit::block_on;
 
 /// Answers requests from a script, in order, and records them; sleeps when `can_sleep`.
 struct Script {

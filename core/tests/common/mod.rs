@@ -3,25 +3,13 @@
 #![allow(dead_code)] // each test crate uses its own share of these
 #![allow(clippy::panic)] // test helpers report failures by panicking
 
-use std::future::Future;
 use std::path::Path;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 
 use davkit::HttpResponse;
 use serde_json::Value;
 
 /// Runs a future that never waits for anything outside (a replay or script answers at once).
-pub fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    for _ in 0..1_000_000 {
-        if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-    panic!("the operation never finished");
-}
+pub use davkit_testkit::block_on;
 
 /// A recorded response (`tests/vectors/README.md`): `status`, `headers`, the body as `body`,
 /// `body_file` (beside the vector) or `body_base64`, `final_url`; `transport_error` is a

@@ -6,10 +6,7 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::pin::pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
 
 use davkit::{Change, CollectionKind, DavClient, ErrorKind, SyncState, WriteResult};
 
@@ -19,15 +16,7 @@ use crate::world::{OpTrack, SimTokens, SimTransport, World};
 use davkit_testkit::Rng;
 
 /// Runs a future whose every await is ready at once (the simulated transport's are).
-pub fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
-            return value;
-        }
-    }
-}
+pub use davkit_testkit::block_on;
 
 /// How one sync call ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,6 +1,27 @@
 //! Test helpers shared by davkit's crates: a dev-dependency of the core's tests (the
 //! simulation, the scheduling interleavings), the formats' differential tests and the
-//! benchmarks' generated data. Never a dependency of shipped code.
+//! benchmarks' generated data, and [`block_on`] for futures that never wait. Never a
+//! dependency of shipped code.
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+/// Runs a future whose every await is ready at once (a replay, a script, the simulated or
+/// in-memory transport): polls it with a waker that does nothing until it is ready. Panics
+/// after a million polls that were all pending (a future that waits for something outside
+/// would otherwise spin for ever: a bug in the test).
+#[allow(clippy::panic)] // a test helper reports a failure by panicking
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..1_000_000 {
+        if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
+            return value;
+        }
+    }
+    panic!("block_on: the future was still pending after a million polls");
+}
 
 /// A small seeded generator (splitmix64: Steele, Lea, Flood 2014): tiny, fast, good enough
 /// for test decisions and generated data. The same seed gives the same numbers on every
