@@ -2,12 +2,15 @@
 // tests). Field names are the core's in camelCase. Dates are ISO 8601 strings with their zone
 // information (`kind`, `tzid`, `utc`), never JS `Date`s, so nothing is lost or shifted.
 //
-// Over 800 lines on purpose: this one file declares the types of all three entries, and
-// protocol.d.ts and formats.d.ts re-export their parts from it, so a type is the same type
-// whichever entry an app imports it from (an editor's `save(client)` takes either entry's
-// `DavClient`). It holds declarations and their docs only, in sections by topic. Splitting it
-// would publish declaration files no entry names (package.json "files", checked exactly by
-// test/package.test.mjs) for no change to any entry's types.
+// Over 800 lines on purpose: this one file declares the types of `davkit`, `davkit/protocol`
+// and `davkit/formats`, and protocol.d.ts and formats.d.ts re-export their parts from it, so a
+// type is the same type whichever entry an app imports it from (an editor's `save(client)` takes
+// either entry's `DavClient`). gcal.d.ts (`davkit/gcal`) re-exports all of it and adds the
+// Google Calendar API: a `DavClient` with the `gcal*` methods, which `davkit`'s module does not
+// have, and the Calendar API's functions and types. It holds declarations and their docs only,
+// in sections by topic. Splitting it would publish declaration files no entry names
+// (package.json "files", checked exactly by test/package.test.mjs) for no change to any entry's
+// types.
 
 /** Stable error kinds (the core's `ErrorKind`). */
 export type DavErrorKind =
@@ -503,28 +506,6 @@ export class DavClient {
    */
   syncBatches(collection: CollectionRef, state?: SyncState | string | null, options?: SyncBatchOptions): AsyncGenerator<SyncResult, void, undefined>;
 
-  // Google Calendar API v3: create the client with `serverUrl: GOOGLE_CALENDAR_API` and Bearer
-  // auth (or a token provider). Events come as iCalendar `data` (with the parsed `events`) plus
-  // Google's JSON in `json`; URLs are `<calendar>/events/<eventId>`.
-  /** calendarList.list, all pages. */
-  gcalCalendars(): Promise<CalendarListEntry[]>;
-  /**
-   * events.list: a full sync from no state (or an empty one), else an incremental one from the
-   * stored sync token (a token Google no longer accepts restarts a full sync: `tokenWasReset`).
-   * Give the same `query` on every sync of one state.
-   */
-  gcalSync(calendarId: string, state?: SyncState | string | null, options?: { query?: EventsQuery | null }): Promise<SyncResult>;
-  /** events.insert of a Calendar API event resource. */
-  gcalInsert(calendarId: string, event: Record<string, unknown>): Promise<WriteResult>;
-  /** events.patch, only if the event's ETag is still `etag` (else `PreconditionFailed`). */
-  gcalPatch(calendarId: string, eventId: string, patch: Record<string, unknown>, etag: string): Promise<WriteResult>;
-  /** events.delete, only if the event's ETag is still `etag`. */
-  gcalDelete(calendarId: string, eventId: string, etag: string): Promise<void>;
-  /** events.watch: opens a push channel; Google never renews it (see `channelNeedsRenewal`). */
-  gcalWatch(calendarId: string, watch: WatchRequest, options?: { query?: EventsQuery | null }): Promise<Channel>;
-  /** channels.stop. */
-  gcalStop(channel: Channel): Promise<void>;
-
   // Scheduling (RFC 6638; full entry only: davkit/protocol rejects these with Unsupported).
   /** Reads a scheduling object with its ETag and Schedule-Tag. */
   getScheduled(object: string | { url: string }): Promise<ScheduledObject>;
@@ -538,93 +519,7 @@ export class DavClient {
   freeBusyQuery(calendar: string | { url: string }, start: string, end: string): Promise<FreeBusy>;
   /** RFC 6638 §5 free-busy request through the organizer's outbox. */
   outboxFreeBusy(outboxUrl: string, request: FreeBusyRequest): Promise<RecipientFreeBusy[]>;
-  /** Calendar API: sets an event's attendees under If-Match, notifying as `send` says (default none). */
-  gcalSetAttendees(calendarId: string, eventId: string, attendees: GcalAttendee[], etag: string, options?: { send?: SendUpdates }): Promise<WriteResult>;
-  /** Calendar API: answers an invitation (retried after a 412); delegation is Unsupported. */
-  gcalRespond(calendarId: string, eventId: string, myEmail: string, answer: Answer, options?: { send?: SendUpdates }): Promise<{ write: WriteResult | null; attempts: number }>;
-  /** Calendar API freeBusy.query. */
-  gcalFreeBusy(start: string, end: string, calendars: string[]): Promise<RecipientFreeBusy[]>;
 }
-
-/** The Calendar API's base URL, the `serverUrl` for the `gcal*` methods. */
-export const GOOGLE_CALENDAR_API: 'https://www.googleapis.com/calendar/v3/';
-
-/** One calendar of the user's calendar list. */
-export interface CalendarListEntry {
-  id: string;
-  summary: string | null;
-  description: string | null;
-  timeZone: string | null;
-  /** `#rrggbb`. */
-  backgroundColor: string | null;
-  accessRole: 'owner' | 'writer' | 'reader' | 'freeBusyReader' | null;
-  primary: boolean;
-}
-
-/** events.list parameters. With a sync token only `singleEvents`, `showDeleted` and `maxResults` are allowed. */
-export interface EventsQuery {
-  /** RFC 3339. */
-  timeMin?: string | null;
-  timeMax?: string | null;
-  updatedMin?: string | null;
-  q?: string | null;
-  orderBy?: 'startTime' | 'updated' | null;
-  icalUid?: string | null;
-  singleEvents?: boolean | null;
-  showDeleted?: boolean | null;
-  maxResults?: number | null;
-}
-
-/** What to ask of events.watch. */
-export interface WatchRequest {
-  /** Unique, 1 to 64 characters of `A-Za-z0-9-_+/=`. */
-  channelId: string;
-  /** The https URL Google posts notifications to. */
-  address: string;
-  /** A secret Google echoes in `X-Goog-Channel-Token`; notifications without it are refused. */
-  token?: string | null;
-  /** Requested time to live; Google may shorten it. */
-  ttlSeconds?: number | null;
-}
-
-/** A push channel as Google confirmed it: store it with the sync state. */
-export interface Channel {
-  id: string;
-  /** Google's id of the watched resource (needed to stop the channel). */
-  resourceId: string;
-  resourceUri?: string | null;
-  token?: string | null;
-  /** Expiry in milliseconds since the Unix epoch. */
-  expirationMs?: number | null;
-}
-
-/** A checked push notification. */
-export interface Notification {
-  channelId: string;
-  resourceId: string;
-  resourceUri: string | null;
-  /** `sync`: the channel is up; `exists`: run `gcalSync`; `not_exists`: the resource is gone. */
-  state: 'sync' | 'exists' | 'not_exists';
-  /** Increasing, not consecutive: for ordering and de-duplication. */
-  messageNumber: number;
-  expirationMs: number | null;
-}
-
-/** A webhook request's headers: node's `req.headers`, a fetch `Headers`, or `[name, value]` pairs. */
-export type HeadersInput =
-  | Record<string, string | string[] | undefined>
-  | { forEach(callback: (value: string, name: string) => void): void; get(name: string): string | null }
-  | [string, string][];
-
-/**
- * Reads the `X-Goog-*` headers of a push notification and checks them against the stored
- * channel. Throws `DavError` `Unauthorized` (wrong or missing token), `NotFound` (another or a
- * stopped channel: ignore it) or `InvalidInput` (not a notification).
- */
-export function parseNotification(headers: HeadersInput, channel: Channel): Notification;
-
-/** Whether the channel expires within `marginMs` (default one hour) of `now` (default now): open a new one. */
-export function channelNeedsRenewal(channel: Channel, options?: { now?: Date | number; marginMs?: number }): boolean;
 
 /**
  * Marks a member the app could not apply (a row it could not store) as owed: returns a copy of
@@ -655,7 +550,6 @@ export interface Scheduling {
 export type Answer = 'accepted' | 'declined' | 'tentative' | { delegated: string };
 /** A calendar-user address: `mailto:..`, a bare e-mail, or with parameters. */
 export type CalAddressInput = string | { uri: string; cn?: string | null; role?: string | null; partstat?: string | null; rsvp?: boolean | null; cutype?: string | null };
-export type SendUpdates = 'all' | 'external-only' | 'none';
 export type PartStat = 'needs-action' | 'accepted' | 'declined' | 'tentative' | 'delegated' | { other: string };
 export type ItipMethod = 'publish' | 'request' | 'reply' | 'add' | 'cancel' | 'refresh' | 'counter' | 'decline-counter' | { other: string };
 export type FbType = 'busy' | 'busy-unavailable' | 'busy-tentative' | { other: string };
@@ -678,7 +572,6 @@ export interface BusyPeriod { start: string; end: string; fbType: FbType }
 export interface FreeBusy { start: string; end: string; busy: BusyPeriod[] }
 export interface FreeBusyRequest { organizer: string; attendees: string[]; start: string; end: string; uid: string; dtstamp: string }
 export interface RecipientFreeBusy { recipient: string; requestStatus: string; ok: boolean; busy: BusyPeriod[] }
-export interface GcalAttendee { email: string; displayName?: string | null; optional?: boolean; responseStatus?: string | null }
 /** The ORGANIZER to write for a principal, or null when the server reported no address. */
 export function scheduleOrganizerAddress(scheduling: Scheduling): (CalAddressInput & object) | null;
 /** ORGANIZER and ATTENDEEs set, SEQUENCE 0 where absent, DTSTAMP (UTC) set: the text to create. */
@@ -691,7 +584,6 @@ export function scheduleCancel(ics: string, dtstamp: string, options?: { occurre
 export function scheduleAnswer(ics: string, myAddresses: string[], answer: Answer, options?: { occurrence?: string }): string;
 export function scheduleNeedsAction(ics: string, myAddresses: string[]): (string | null)[];
 export function attendeeStatuses(ics: string): AttendeeStatus[];
-export function gcalAttendeeStatuses(event: Record<string, unknown>): AttendeeStatus[];
 /** iTIP (RFC 5546) text for servers that do not schedule. */
 export function itipRequest(ics: string): string;
 export function itipReply(ics: string, myAddresses: string[], dtstamp: string, options?: { occurrence?: string }): string;

@@ -7,7 +7,7 @@
 # Then: fmt and clippy of the wasm crate, its unit tests, the package build (cargo ->
 # wasm-bindgen -> npm binaryen's wasm-opt) into npm/dist/, and every `node --test` suite in
 # npm/test/ (vector replay, size budget, package, bundlers with their default configuration for
-# the three entries,
+# the four entries,
 # live Radicale, browser) under a Radicale started by tests/servers/servers.py (one file at a
 # time: they share the server).
 # The output ends with node's test summary.
@@ -47,8 +47,10 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo fmt "${wasm_crate[@]}" --check
 cargo clippy "${wasm_crate[@]}" --all-targets -- -D warnings
 cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown -- -D warnings
-# and the protocol-only module of `davkit/protocol` (the client feature alone) and the
-# formats-only module of `davkit/formats` (the formats feature alone)
+# and the module of `davkit` (client and formats, without the Google Calendar API: every
+# feature is `davkit/gcal`'s), the protocol-only module of `davkit/protocol` (the client
+# feature alone) and the formats-only module of `davkit/formats` (the formats feature alone)
+cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features client,formats -- -D warnings
 cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features client -- -D warnings
 cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features formats -- -D warnings
 cargo test "${wasm_crate[@]}" --quiet

@@ -22,7 +22,7 @@
 // Environment: DAVKIT_RADICALE_URL/_USER/_PASSWORD, DAVKIT_MEMORY_CALENDAR,
 // DAVKIT_MEMORY_ADDRESSBOOK, DAVKIT_MEMORY_BATCHES (250,1000), DAVKIT_MEMORY_RUNS (3, median).
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const env = (name) => process.env[name] || undefined;
@@ -165,7 +165,10 @@ async function trace(what = 'events', batchText = '250', countText) {
   const contacts = what === 'contacts';
   const count = Number(countText ?? (contacts ? 2000 : 10000));
   const batch = Number(batchText);
-  const { initSync } = await import(new URL('wasm/davkit_wasm.js', dist));
+  // The glue of the module `node.js` loads: davkit_main since `davkit` has no Google Calendar
+  // API (davkit_wasm, now `davkit/gcal`'s, in builds before that).
+  const glueName = existsSync(new URL('wasm/davkit_main.js', dist)) ? 'davkit_main.js' : 'davkit_wasm.js';
+  const { initSync } = await import(new URL(`wasm/${glueName}`, dist));
   const { DavClient } = await import(new URL('node.js', dist));
   const { event } = await import('../../npm/bench/events.mjs');
   // The entry loaded the module: initSync() returns that instance's exports, whose memory

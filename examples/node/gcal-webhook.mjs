@@ -15,7 +15,7 @@ import { createServer } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { DavClient, GOOGLE_CALENDAR_API, channelNeedsRenewal, isDavError, parseNotification } from 'davkit';
+import { DavClient, GOOGLE_CALENDAR_API, channelNeedsRenewal, isDavError, parseNotification } from 'davkit/gcal';
 
 /** The receiver: `handle(req, res)` for node:http, `openChannel()`, `sync()`. */
 export function createReceiver({ client, file, calendarId = 'primary', address, now = Date.now, log = console.log }) {

@@ -10,9 +10,11 @@ import { readFileSync } from 'node:fs';
 import { initSync } from '../dist/wasm/davkit_wasm.js';
 import { event } from './events.mjs';
 
-// A .wasm with names, loaded before the entry (whose own initSync is then a no-op).
+// A .wasm with names, loaded before the entry (whose own initSync is then a no-op). The entry is
+// `davkit/gcal`, whose module (`davkit_wasm`, every feature) is the one profile.mjs names; the
+// client's DAV work is the same code in `davkit`'s module (built without the Calendar API).
 if (process.env.DAVKIT_WASM) initSync({ module: readFileSync(process.env.DAVKIT_WASM) });
-const { DavClient } = await import('../dist/node.js');
+const { DavClient } = await import('../dist/gcal/node.js');
 
 const rounds = Number(process.argv[2] ?? 5);
 const N = 1000;

@@ -2,7 +2,8 @@
 // Size and CPU profiles of the npm package (not a test; tables for npm/README.md).
 //   1. a .wasm with function names: wasm-bindgen (names kept) and the same wasm-opt passes and
 //      short export names as scripts/build.mjs with -g, from the cargo output that build.mjs
-//      left in target/;
+//      left in target/ (the full module, `davkit_wasm`: the `davkit/gcal` entry's; `davkit`'s is
+//      the same without the Google Calendar API);
 //   2. size: `twiggy top` over it (twiggy from crates.io: `cargo install twiggy`), summed by
 //      crate (the first path segment of the demangled name; generic code counts under the crate
 //      that defines it, `<T as Trait>` under T's crate) and listed by function;
@@ -93,7 +94,7 @@ prof.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (prof.timeDel
 const where = (f) => {
   if (f.url.startsWith('wasm://')) return `wasm: ${crateOf(f.functionName)}`;
   if (f.url.endsWith('/davkit_wasm.js')) return 'JS: wasm-bindgen glue (davkit_wasm.js)';
-  if (f.url.endsWith('/dist/api.js')) return 'JS: api.js';
+  if (f.url.endsWith('/dist/gcal/api.js')) return 'JS: api.js';
   if (f.url.endsWith('/bench/cpu-profile.mjs') || f.url.endsWith('/bench/events.mjs')) return 'the in-memory server (not davkit)';
   if (f.url.startsWith('node:') || f.url === '' && f.functionName && !f.functionName.startsWith('(')) return 'node internals (Response, TextDecoder, builtins)';
   if (f.functionName === '(garbage collector)') return 'GC';

@@ -2,9 +2,10 @@
 // the core (through `Client` in bindings-wasm), and turns core errors into `DavError`. No DAV
 // decisions are made here; the one policy is auth: static credentials, or a token provider that
 // is asked again (with `{ refresh: true }`) and the call retried once after a 401.
-// The wasm-bindgen exports: set by the entry point (`bind`). The full module has them all; the
-// protocol-only one (`davkit/protocol`) has no iCalendar/vCard/recurrence and no Google Calendar
-// API exports, and the functions that need them throw `Unsupported` there.
+// The wasm-bindgen exports: set by the entry point (`bind`). The full module (`davkit/gcal`) has
+// them all; `davkit`'s has no Google Calendar API exports (its `gcal*` methods throw
+// `Unsupported`), and the protocol-only one (`davkit/protocol`) also has no
+// iCalendar/vCard/recurrence exports: the functions that need them throw `Unsupported` there.
 let wasm = null;
 
 /** Called once by the entry point with the wasm-bindgen glue module's exports. */
@@ -54,8 +55,11 @@ export function wasmFn(name) {
   return fn;
 }
 
+/** The Google Calendar API is in `davkit/gcal`'s module only. */
 function needGcal(name) {
-  if (typeof wasm?.Client?.prototype?.gcalSync !== 'function') throw unsupported(name);
+  if (typeof wasm?.Client?.prototype?.gcalSync !== 'function') {
+    throw new DavError(`Unsupported: ${name} (the Google Calendar API) is not in this entry: import it from 'davkit/gcal'`, { kind: 'Unsupported' });
+  }
 }
 
 function needReady() {

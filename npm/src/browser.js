@@ -4,7 +4,7 @@
 // the .wasm as an asset from the `new URL('./wasm/...', import.meta.url)` below; in a classic
 // script (esbuild's default iife bundle, where import.meta is empty) the .wasm is looked up in
 // `wasm/` next to the script, or wherever `init({ wasm })` says.
-import * as glue from './wasm/davkit_wasm.js';
+import * as glue from './wasm/davkit_main.js';
 import { zoneRules } from './zones.js';
 import { bind, platform } from './api.js';
 
@@ -12,9 +12,9 @@ const script = typeof document !== 'undefined' && document.currentScript ? docum
 
 function defaultWasm() {
   try {
-    return new URL('./wasm/davkit_wasm_bg.wasm', import.meta.url);
+    return new URL('./wasm/davkit_main_bg.wasm', import.meta.url);
   } catch {
-    return new URL('./wasm/davkit_wasm_bg.wasm', script ?? globalThis.location?.href);
+    return new URL('./wasm/davkit_main_bg.wasm', script ?? globalThis.location?.href);
   }
 }
 
@@ -27,8 +27,8 @@ platform.load = async (wasm) => {
 
 export {
   init, DavClient, WriteQueue, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
-  GOOGLE_CALENDAR_API, parseNotification, channelNeedsRenewal, markPending,
+  markPending,
   scheduleOrganizerAddress, scheduleInvite, scheduleUpdate, scheduleCancel, scheduleAnswer, scheduleNeedsAction, attendeeStatuses,
-  gcalAttendeeStatuses, itipRequest, itipReply, itipCancel, itipParse, itipApply, freeBusyRequestText,
+  itipRequest, itipReply, itipCancel, itipParse, itipApply, freeBusyRequestText,
 } from './api.js';
 export { EventEditor, ContactEditor, convertContact, Pkce, OAuthTokens, OAuthClient } from './edit.js';

@@ -2,20 +2,20 @@
 // directory synchronously on import (no top-level await), so everything is ready at once and
 // `init()` resolves immediately. Time zones come from the host's `Intl` (zones.js).
 import { readFileSync } from 'node:fs';
-import * as glue from './wasm/davkit_wasm.js';
+import * as glue from './wasm/davkit_main.js';
 import { zoneRules } from './zones.js';
 import { bind, platform, markReady } from './api.js';
 
 bind(glue);
 platform.browser = false;
-glue.initSync({ module: readFileSync(new URL('./wasm/davkit_wasm_bg.wasm', import.meta.url)) });
+glue.initSync({ module: readFileSync(new URL('./wasm/davkit_main_bg.wasm', import.meta.url)) });
 glue.setZoneSource(zoneRules);
 markReady();
 
 export {
   init, DavClient, WriteQueue, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
-  GOOGLE_CALENDAR_API, parseNotification, channelNeedsRenewal, markPending,
+  markPending,
   scheduleOrganizerAddress, scheduleInvite, scheduleUpdate, scheduleCancel, scheduleAnswer, scheduleNeedsAction, attendeeStatuses,
-  gcalAttendeeStatuses, itipRequest, itipReply, itipCancel, itipParse, itipApply, freeBusyRequestText,
+  itipRequest, itipReply, itipCancel, itipParse, itipApply, freeBusyRequestText,
 } from './api.js';
 export { EventEditor, ContactEditor, convertContact, Pkce, OAuthTokens, OAuthClient } from './edit.js';

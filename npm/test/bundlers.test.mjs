@@ -7,7 +7,9 @@
 // tests/servers/servers.py) lists and syncs alice's calendars on the local Radicale over CORS.
 // The same for `davkit/protocol` (the DAV-only module): its .wasm is the one emitted, and the
 // synced objects carry their text without parsed views; and for `davkit/formats` (no client):
-// its .wasm is the one emitted, and it parses, expands (a zone from Intl) and edits an event.
+// its .wasm is the one emitted, and it parses, expands (a zone from Intl) and edits an event;
+// and for `davkit/gcal` (`davkit` plus the Google Calendar API): the same app, its .wasm is the
+// one emitted, and its client asks the Calendar API (an injected fetch), which `davkit`'s refuses.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -43,6 +45,15 @@ async function main() {
     const synced = await client.sync(work, null);
     out.workSummaries = synced.changes.flatMap((c) => (c.events ?? []).map((e) => e.summary)).length;
   }
+  // The Google Calendar API (through a fetch that answers here): davkit refuses it, davkit/gcal asks.
+  const seen = [];
+  const fetch = async (url) => {
+    seen.push(url);
+    return new Response(JSON.stringify({ items: [{ id: 'p@example.com', primary: true }] }), { headers: { 'content-type': 'application/json' } });
+  };
+  const google = new DavClient({ serverUrl: 'https://www.googleapis.com/calendar/v3/', auth: { bearer: 't' }, fetch });
+  out.gcal = await google.gcalCalendars().then((list) => list.map((c) => c.id), (e) => (isDavError(e, 'Unsupported') ? e.message : String(e)));
+  out.gcalRequests = seen;
   await init();
   out.summary = parseCalendar(ics).events[0].summary;
   out.utc = expand(ics, { start: '2026-03-01T00:00:00Z', end: '2026-04-01T00:00:00Z' }).occurrences.map((o) => o.startUtc);
@@ -50,6 +61,9 @@ async function main() {
 }
 main().catch((e) => { document.body.dataset.error = String(e && e.stack || e); });
 `;
+
+// `davkit/gcal`: the same app from the entry with the Google Calendar API.
+const GCAL_APP = APP.replace("from 'davkit';", "from 'davkit/gcal';");
 
 // The protocol-only entry: the same client, no parsing functions, no parsed views.
 const PROTOCOL_APP = `import { init, DavClient, coreVersion, isDavError } from 'davkit/protocol';
@@ -152,6 +166,18 @@ async function runPage(dir, page = 'index.html') {
 }
 
 function check(result) {
+  assert.equal(result.gcal, "Unsupported: gcalCalendars (the Google Calendar API) is not in this entry: import it from 'davkit/gcal'");
+  assert.deepEqual(result.gcalRequests, []);
+  checkFull(result);
+}
+
+function checkGcal(result) {
+  assert.deepEqual(result.gcal, ['p@example.com']);
+  assert.deepEqual(result.gcalRequests, ['https://www.googleapis.com/calendar/v3/users/me/calendarList']);
+  checkFull(result);
+}
+
+function checkFull(result) {
   assert.equal(result.beforeInit, true, 'parseCalendar before init() is an InvalidInput DavError');
   assert.equal(result.badWasm, true, 'init() from a missing .wasm is an InvalidInput DavError');
   assert.equal(result.summary, 'Weekly');
@@ -172,7 +198,8 @@ function project(name, file, app) {
 }
 
 const ENTRIES = [
-  { entry: 'davkit', app: APP, wasm: 'davkit_wasm_bg', check },
+  { entry: 'davkit', app: APP, wasm: 'davkit_main_bg', check },
+  { entry: 'davkit/gcal', app: GCAL_APP, wasm: 'davkit_wasm_bg', check: checkGcal },
   { entry: 'davkit/protocol', app: PROTOCOL_APP, wasm: 'davkit_protocol_bg', check: checkProtocol },
   { entry: 'davkit/formats', app: FORMATS_APP, wasm: 'davkit_formats_bg', check: checkFormats },
 ];

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DavClient, channelNeedsRenewal } from '../dist/node.js';
+import { DavClient, channelNeedsRenewal } from '../dist/gcal/node.js';
 import { repoDir, vectorsDir } from './helpers.mjs';
 
 const vector = (name) => JSON.parse(readFileSync(join(vectorsDir, 'gcal', `${name}.json`), 'utf8'));
@@ -25,7 +25,7 @@ test('the gcal webhook example opens a channel, ignores a forged notification an
   const open = readme.indexOf('```js\n', readme.indexOf('## Google Calendar API')) + 6;
   assert.equal(readme.slice(open, readme.indexOf('\n```', open) + 1), source.split('\n').slice(1).join('\n'), 'the README shows the example');
   writeFileSync(join(scratch, 'gcal-webhook.mjs'),
-    source.replace("from 'davkit'", `from ${JSON.stringify(pathToFileURL(join(repoDir, 'npm', 'dist', 'node.js')).href)}`));
+    source.replace("from 'davkit/gcal'", `from ${JSON.stringify(pathToFileURL(join(repoDir, 'npm', 'dist', 'gcal', 'node.js')).href)}`));
   const { createReceiver } = await import(pathToFileURL(join(scratch, 'gcal-webhook.mjs')).href);
 
   const watch = vector('watch');

@@ -52,9 +52,11 @@ test('the tarball holds only the package files', () => {
   const list = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n').sort();
   assert.deepEqual(list, ['package/README.md', 'package/dist/api.js', 'package/dist/browser.js', 'package/dist/edit.js',
     'package/dist/formats/api.js', 'package/dist/formats/browser.js', 'package/dist/formats/edit.js', 'package/dist/formats/node.js',
-    'package/dist/formats/view.js', 'package/dist/node.js', 'package/dist/protocol/api.js', 'package/dist/protocol/browser.js', 'package/dist/protocol/node.js',
-    'package/dist/wasm/davkit_formats.js', 'package/dist/wasm/davkit_formats_bg.wasm', 'package/dist/wasm/davkit_protocol.js', 'package/dist/wasm/davkit_protocol_bg.wasm',
-    'package/dist/wasm/davkit_wasm.js', 'package/dist/wasm/davkit_wasm_bg.wasm', 'package/dist/zones.js', 'package/formats.d.ts', 'package/index.d.ts',
+    'package/dist/formats/view.js', 'package/dist/gcal/api.js', 'package/dist/gcal/browser.js', 'package/dist/gcal/edit.js', 'package/dist/gcal/node.js',
+    'package/dist/node.js', 'package/dist/protocol/api.js', 'package/dist/protocol/browser.js', 'package/dist/protocol/node.js',
+    'package/dist/wasm/davkit_formats.js', 'package/dist/wasm/davkit_formats_bg.wasm', 'package/dist/wasm/davkit_main.js', 'package/dist/wasm/davkit_main_bg.wasm',
+    'package/dist/wasm/davkit_protocol.js', 'package/dist/wasm/davkit_protocol_bg.wasm',
+    'package/dist/wasm/davkit_wasm.js', 'package/dist/wasm/davkit_wasm_bg.wasm', 'package/dist/zones.js', 'package/formats.d.ts', 'package/gcal.d.ts', 'package/index.d.ts',
     'package/package.json', 'package/protocol.d.ts']);
 });
 
@@ -64,10 +66,12 @@ test('node ESM imports the installed package', () => {
   assert.deepEqual(JSON.parse(out), EXPECTED);
 });
 
-test('tsc --noEmit checks an app against the published index.d.ts', () => {
-  cpSync(join(npmDir, 'test', 'types-check.ts'), join(scratch, 'types-check.ts'));
-  execFileSync(bin('tsc'), ['--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext',
-    '--lib', 'es2022,dom', 'types-check.ts'], { cwd: scratch, stdio: 'pipe' });
+test('tsc --noEmit checks an app against the published index.d.ts, and one against gcal.d.ts', () => {
+  for (const file of ['types-check.ts', 'types-check-gcal.ts']) {
+    cpSync(join(npmDir, 'test', file), join(scratch, file));
+    execFileSync(bin('tsc'), ['--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext',
+      '--lib', 'es2022,dom', file], { cwd: scratch, stdio: 'pipe' });
+  }
   // and a wrong use is rejected (the types are not `any`)
   writeFileSync(join(scratch, 'wrong.ts'), "import { DavClient } from 'davkit';\nnew DavClient({ server: 'x' });\n");
   assert.throws(() => execFileSync(bin('tsc'), ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', 'wrong.ts'],
@@ -119,11 +123,37 @@ console.log(JSON.stringify({ summary: view.events?.[0]?.summary, utc: x.occurren
   });
 });
 
+test('davkit/gcal: node ESM imports it, tsc checks an app against gcal.d.ts, davkit refuses the Calendar API', () => {
+  const app = `import { DavClient, GOOGLE_CALENDAR_API, type CalendarListEntry } from 'davkit/gcal';
+import * as entry from 'davkit/gcal';
+import * as plain from 'davkit';
+const seen: string[] = [];
+const fetch = async (url: string) => {
+  seen.push(url);
+  return new Response(JSON.stringify({ items: [{ id: 'primary@example.com', accessRole: 'owner', primary: true }] }), { headers: { 'content-type': 'application/json' } });
+};
+const list: CalendarListEntry[] = await new DavClient({ serverUrl: GOOGLE_CALENDAR_API, auth: { bearer: 't' }, fetch }).gcalCalendars();
+const refused: unknown = await (new plain.DavClient({ serverUrl: GOOGLE_CALENDAR_API, auth: { bearer: 't' }, fetch }) as DavClient).gcalCalendars().catch((e: unknown) => e);
+const gcalOnly = Object.keys(entry).filter((k) => !(k in plain)).sort();
+console.log(JSON.stringify({ ids: list.map((c) => c.id), seen, unsupported: plain.isDavError(refused, 'Unsupported'),
+  message: String((refused as Error).message), gcalOnly, missing: Object.keys(plain).filter((k) => !(k in entry)) }));
+`;
+  writeFileSync(join(scratch, 'gcal-app.mts'), app);
+  execFileSync(bin('tsc'), ['--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext',
+    '--lib', 'es2022,dom', 'gcal-app.mts'], { cwd: scratch, stdio: 'pipe' });
+  const out = JSON.parse(execFileSync(process.execPath, ['gcal-app.mjs'], { cwd: scratch, encoding: 'utf8' }));
+  assert.deepEqual(out, {
+    ids: ['primary@example.com'], seen: ['https://www.googleapis.com/calendar/v3/users/me/calendarList'], unsupported: true,
+    message: "Unsupported: gcalCalendars (the Google Calendar API) is not in this entry: import it from 'davkit/gcal'",
+    gcalOnly: ['GOOGLE_CALENDAR_API', 'channelNeedsRenewal', 'gcalAttendeeStatuses', 'parseNotification'], missing: [],
+  });
+});
+
 test('esbuild bundle for node runs (the .wasm copied next to the bundle)', () => {
   writeFileSync(join(scratch, 'node-entry.mjs'), "import { result } from './app.mjs'; console.log(JSON.stringify(result));");
   execFileSync(bin('esbuild'), ['node-entry.mjs', '--bundle', '--platform=node', '--format=esm', '--outfile=out-node/app.mjs', '--log-level=warning'], { cwd: scratch });
   mkdirSync(join(scratch, 'out-node', 'wasm'), { recursive: true });
-  cpSync(join(scratch, 'node_modules/davkit/dist/wasm/davkit_wasm_bg.wasm'), join(scratch, 'out-node/wasm/davkit_wasm_bg.wasm'));
+  cpSync(join(scratch, 'node_modules/davkit/dist/wasm/davkit_main_bg.wasm'), join(scratch, 'out-node/wasm/davkit_main_bg.wasm'));
   const out = execFileSync(process.execPath, ['out-node/app.mjs'], { cwd: scratch, encoding: 'utf8' });
   assert.deepEqual(JSON.parse(out), EXPECTED);
 });
@@ -134,7 +164,7 @@ test('esbuild bundle for the browser runs in headless Chromium', async () => {
   const bundle = readFileSync(join(scratch, 'out-web/app.js'), 'utf8');
   assert.ok(!bundle.includes('node:fs'), 'the browser bundle must not pull in the node entry');
   mkdirSync(join(scratch, 'out-web', 'wasm'), { recursive: true });
-  cpSync(join(scratch, 'node_modules/davkit/dist/wasm/davkit_wasm_bg.wasm'), join(scratch, 'out-web/wasm/davkit_wasm_bg.wasm'));
+  cpSync(join(scratch, 'node_modules/davkit/dist/wasm/davkit_main_bg.wasm'), join(scratch, 'out-web/wasm/davkit_main_bg.wasm'));
   writeFileSync(join(scratch, 'out-web/index.html'), '<!doctype html><meta charset="utf-8"><body><script type="module" src="app.js"></script></body>');
   const server = await serveStatic(join(scratch, 'out-web'));
   const browser = await launchChromium();

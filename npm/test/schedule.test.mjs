@@ -2,13 +2,16 @@
 // gcal-scheduling,freebusy,scheduling}, the files the Rust, Kotlin and Python runners replay)
 // through the public DavClient and the iTIP functions of the full entry, with a fetch answering
 // the recorded exchanges strictly in order (the REPORTs pendingInvitations sends together in
-// any order); results checked as subsets of the core's JSON (toSnake). davkit/protocol refuses
-// scheduling as Unsupported before any request. And the README's invitation round trip, with the
+// any order); results checked as subsets of the core's JSON (toSnake). Through `davkit/gcal`
+// (every vector), `davkit` (the Calendar API's vectors refused as Unsupported, naming
+// `davkit/gcal`, before any request) and davkit/protocol, which refuses scheduling as
+// Unsupported before any request. And the README's invitation round trip, with the
 // same calls, against live DAViCal when the rig runs (tests/servers/servers.py --only davical).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import * as gcalEntry from '../dist/gcal/node.js';
 import * as full from '../dist/node.js';
 import * as protocol from '../dist/protocol/node.js';
 import { assertSubset, replayFetch, repoDir, toSnake } from './helpers.mjs';
@@ -73,14 +76,15 @@ test('the scheduling vectors are there', () => {
   assert.ok(files.length >= 20, `found ${files.length} scheduling vectors`);
 });
 
-for (const [entry, mod] of [['davkit', full], ['davkit/protocol', protocol]]) {
+for (const [entry, mod] of [['davkit/gcal', gcalEntry], ['davkit', full], ['davkit/protocol', protocol]]) {
   const isProtocol = entry === 'davkit/protocol';
+  const hasGcal = entry === 'davkit/gcal';
   for (const name of files) {
     const c = JSON.parse(readFileSync(join(coreVectors, name), 'utf8'));
     const op = c.operation.op;
     if (isProtocol && (op === 'discover' || op === 'itip_apply')) continue; // discover: vectors.test.mjs; no iTIP functions
     test(`${entry} scheduling vector ${name}`, async () => {
-      await full.init();
+      await mod.init();
       const replay = inOrderFetch(join(coreVectors, name, '..'), c.exchanges ?? [], op === 'pending_invitations');
       const creds = c.config.credentials;
       const client = new mod.DavClient({
@@ -98,11 +102,17 @@ for (const [entry, mod] of [['davkit', full], ['davkit/protocol', protocol]]) {
         assert.ok(replay.used.every((u) => !u), 'no request was sent');
         return;
       }
+      if (!hasGcal && op.startsWith('gcal_')) {
+        assert.ok(mod.isDavError(outcome.error, 'Unsupported'), `expected Unsupported, got ${outcome.error ?? JSON.stringify(outcome.value)}`);
+        assert.match(outcome.error.message, /import it from 'davkit\/gcal'/);
+        assert.ok(replay.used.every((u) => !u), 'no request was sent');
+        return;
+      }
       assert.deepEqual(replay.problems, []);
       const unused = (c.exchanges ?? []).filter((_, i) => !replay.used[i]).map((e) => `${e.request.method} ${e.request.url}`);
       assert.deepEqual(unused, [], 'exchanges never requested');
       if (c.expect.error) {
-        assert.ok(full.isDavError(outcome.error), `expected a DavError, got ${outcome.error ?? JSON.stringify(outcome.value)}`);
+        assert.ok(mod.isDavError(outcome.error), `expected a DavError, got ${outcome.error ?? JSON.stringify(outcome.value)}`);
         assertSubset(name, c.expect.error, { kind: outcome.error.kind, status: outcome.error.status, url: outcome.error.url });
       } else {
         if (outcome.error) throw outcome.error;

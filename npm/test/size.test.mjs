@@ -18,7 +18,8 @@ const pkg = JSON.parse(readFileSync(join(npmDir, 'package.json'), 'utf8'));
 const gzip = (bytes) => gzipSync(bytes, { level: 9 }).length;
 
 const ENTRIES = {
-  davkit: { browser: 'dist/browser.js', wasm: 'dist/wasm/davkit_wasm_bg.wasm' },
+  davkit: { browser: 'dist/browser.js', wasm: 'dist/wasm/davkit_main_bg.wasm' },
+  'davkit/gcal': { browser: 'dist/gcal/browser.js', wasm: 'dist/wasm/davkit_wasm_bg.wasm' },
   'davkit/protocol': { browser: 'dist/protocol/browser.js', wasm: 'dist/wasm/davkit_protocol_bg.wasm' },
   'davkit/formats': { browser: 'dist/formats/browser.js', wasm: 'dist/wasm/davkit_formats_bg.wasm' },
 };

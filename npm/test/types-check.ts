@@ -2,7 +2,7 @@
 // every part of the public API the way an app would, so a wrong declaration fails the build.
 import {
   init, DavClient, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
-  GOOGLE_CALENDAR_API, parseNotification, channelNeedsRenewal, markPending, type Channel, type Notification,
+  markPending,
   type Collection, type SyncState, type SyncResult, type DavObject, type Expansion, type FetchLike,
   type MemberProblem, type WriteResult, type Limits,
 } from 'davkit';
@@ -69,19 +69,9 @@ async function demo(): Promise<void> {
   const x: Expansion = expand('BEGIN:VCALENDAR...', { start: new Date(), end: '2027-01-01T00:00:00Z', floatingTimeZone: 'Europe/Berlin' });
   console.log(x.occurrences[0]?.startUtc, x.truncated);
 
-  const google = new DavClient({ serverUrl: GOOGLE_CALENDAR_API, auth: async () => 'ya29.token' });
-  const list = await google.gcalCalendars();
-  const primary = list.find((c) => c.primary)?.id ?? 'primary';
-  const first = await google.gcalSync(primary, null, { query: { singleEvents: true } });
-  const next: SyncResult = await google.gcalSync(primary, first.state);
-  for (const change of next.changes) if (change.type !== 'deleted') console.log(change.json, change.events?.[0]?.summary);
-  const made = await google.gcalInsert(primary, { summary: 'Lunch', start: { dateTime: '2026-01-08T12:00:00Z' }, end: { dateTime: '2026-01-08T13:00:00Z' } });
-  await google.gcalPatch(primary, 'e1', { summary: 'Renamed' }, made.etag ?? '');
-  await google.gcalDelete(primary, 'e1', '"1"');
-  const channel: Channel = await google.gcalWatch(primary, { channelId: 'c1', address: 'https://app.example.com/n', token: 's', ttlSeconds: 3600 });
-  const n: Notification = parseNotification(new Headers(), channel);
-  const m = parseNotification({ 'x-goog-channel-id': 'c1', 'x-goog-resource-state': ['exists'] }, channel);
-  if (n.state === 'exists' && m.messageNumber > 0 && channelNeedsRenewal(channel, { now: new Date(), marginMs: 60_000 })) await google.gcalStop(channel);
+  // The Google Calendar API is davkit/gcal's (types-check-gcal.ts): davkit's DavClient does not declare it.
+  // @ts-expect-error davkit's DavClient has no gcal* methods
+  void client.gcalSync;
 }
 void demo;
 

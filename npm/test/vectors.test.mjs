@@ -8,13 +8,15 @@
 // data (`etags`: href -> ETag) are never renamed. Extra keys the JS API adds (`events`,
 // `contact` next to fetched data) are ignored by the subset comparison.
 //
-// Both entries replay the corpus: `davkit` and `davkit/protocol` (the DAV-only module), which
-// must give the same results without the parsed views, and refuse the Google Calendar API
-// vectors with `Unsupported`.
+// Three entries replay the corpus: `davkit/gcal` (the module with every feature), `davkit`
+// (without the Google Calendar API), which must give the same results and refuse the Calendar
+// API vectors with `Unsupported` naming `davkit/gcal`, and `davkit/protocol` (the DAV-only
+// module), which must also give the same results without the parsed views.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import * as gcalEntry from '../dist/gcal/node.js';
 import * as full from '../dist/node.js';
 import * as protocol from '../dist/protocol/node.js';
 import { assertSubset, replayFetch, toCamel, toSnake, vectorsDir } from './helpers.mjs';
@@ -97,11 +99,12 @@ test('the vector corpus is there', () => {
   assert.ok(files.length >= 10, `found ${files.length} vector files`);
 });
 
-const entries = [['davkit', full], ['davkit/protocol', protocol]];
+const entries = [['davkit/gcal', gcalEntry], ['davkit', full], ['davkit/protocol', protocol]];
 
 for (const [entry, mod] of entries) {
 const { DavClient, DavError, isDavError } = mod;
 const isProtocol = entry === 'davkit/protocol';
+const hasGcal = entry === 'davkit/gcal';
 for (const file of files) {
   const name = relative(vectorsDir, file);
   const c = JSON.parse(readFileSync(file, 'utf8'));
@@ -111,8 +114,8 @@ for (const file of files) {
       t.skip('a scheduling operation: replayed by schedule.test.mjs');
       return;
     }
-    if (isProtocol && c.operation.op === 'gcal_notification') {
-      assert.equal(mod.parseNotification, undefined, 'davkit/protocol has no Calendar API functions');
+    if (!hasGcal && c.operation.op === 'gcal_notification') {
+      assert.equal(mod.parseNotification, undefined, `${entry} has no Calendar API functions`);
       return;
     }
     assert.equal(typeof c.source, 'string', 'every vector names its source');
@@ -136,9 +139,10 @@ for (const file of files) {
     } catch (error) {
       outcome = { error };
     }
-    if (isProtocol && gcal) {
-      // Not in the protocol-only module: refused before any request.
+    if (!hasGcal && gcal) {
+      // Not in the modules without the `gcal` feature: refused before any request.
       assert.ok(isDavError(outcome.error, 'Unsupported'), `expected Unsupported, got ${outcome.error ?? JSON.stringify(outcome.value)}`);
+      assert.match(outcome.error.message, /import it from 'davkit\/gcal'/);
       assert.ok(replay.used.every((u) => !u), 'no request was sent');
       return;
     }

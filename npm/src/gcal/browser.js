@@ -1,0 +1,32 @@
+// davkit/gcal for browsers and bundlers: everything of `davkit` plus the Google Calendar API v3
+// client (see node.js here), loaded like the `davkit` entry (`init()`, or the first `DavClient`
+// call; no top-level await). Bundlers emit the .wasm from the `new URL(...)` below; in a classic
+// script it is looked up in `wasm/` next to the script, or wherever `init({ wasm })` says.
+import * as glue from '../wasm/davkit_wasm.js';
+import { zoneRules } from '../zones.js';
+import { bind, platform } from './api.js';
+
+const script = typeof document !== 'undefined' && document.currentScript ? document.currentScript.src : undefined;
+
+function defaultWasm() {
+  try {
+    return new URL('../wasm/davkit_wasm_bg.wasm', import.meta.url);
+  } catch {
+    return new URL('wasm/davkit_wasm_bg.wasm', script ?? globalThis.location?.href);
+  }
+}
+
+bind(glue);
+platform.browser = true;
+platform.load = async (wasm) => {
+  await glue.default({ module_or_path: wasm ?? defaultWasm() });
+  glue.setZoneSource(zoneRules);
+};
+
+export {
+  init, DavClient, WriteQueue, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
+  GOOGLE_CALENDAR_API, parseNotification, channelNeedsRenewal, markPending,
+  scheduleOrganizerAddress, scheduleInvite, scheduleUpdate, scheduleCancel, scheduleAnswer, scheduleNeedsAction, attendeeStatuses,
+  gcalAttendeeStatuses, itipRequest, itipReply, itipCancel, itipParse, itipApply, freeBusyRequestText,
+} from './api.js';
+export { EventEditor, ContactEditor, convertContact, Pkce, OAuthTokens, OAuthClient } from './edit.js';

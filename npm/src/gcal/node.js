@@ -1,0 +1,23 @@
+// davkit/gcal for node (>= 20), Deno and Bun: everything of `davkit` plus the Google Calendar API
+// v3 client (the `gcal*` methods of DavClient, `parseNotification`, `channelNeedsRenewal`,
+// `gcalAttendeeStatuses`, `GOOGLE_CALENDAR_API`), from the module built with every feature (about
+// 41 KB gzip more than the one of `davkit`). Reads and compiles the .wasm synchronously on import,
+// like the `davkit` entry. Time zones come from `Intl` (zones.js).
+import { readFileSync } from 'node:fs';
+import * as glue from '../wasm/davkit_wasm.js';
+import { zoneRules } from '../zones.js';
+import { bind, platform, markReady } from './api.js';
+
+bind(glue);
+platform.browser = false;
+glue.initSync({ module: readFileSync(new URL('../wasm/davkit_wasm_bg.wasm', import.meta.url)) });
+glue.setZoneSource(zoneRules);
+markReady();
+
+export {
+  init, DavClient, WriteQueue, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
+  GOOGLE_CALENDAR_API, parseNotification, channelNeedsRenewal, markPending,
+  scheduleOrganizerAddress, scheduleInvite, scheduleUpdate, scheduleCancel, scheduleAnswer, scheduleNeedsAction, attendeeStatuses,
+  gcalAttendeeStatuses, itipRequest, itipReply, itipCancel, itipParse, itipApply, freeBusyRequestText,
+} from './api.js';
+export { EventEditor, ContactEditor, convertContact, Pkce, OAuthTokens, OAuthClient } from './edit.js';
