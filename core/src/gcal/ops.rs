@@ -24,7 +24,7 @@ pub use calendars::GcalList;
 pub use sync::GcalSync;
 pub use write::GcalWrite;
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -195,14 +195,14 @@ pub const MAX_PAGES: usize = 10_000;
 /// session's `Limits::max_sync_pages`).
 #[derive(Debug)]
 struct Paging {
-    followed: HashSet<String>,
+    followed: BTreeSet<String>,
     max: usize,
 }
 
 impl Paging {
     fn new(max: usize) -> Self {
         Paging {
-            followed: HashSet::new(),
+            followed: BTreeSet::new(),
             max,
         }
     }

@@ -22,7 +22,7 @@ mod reply;
 pub(crate) use reply::self_response;
 use reply::too_many_home_sets;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use url::Url;
 
@@ -229,7 +229,7 @@ pub struct Discover {
     phase: Phase,
     result: Discovery,
     /// The normalised URLs of `result.collections`.
-    seen: HashSet<String>,
+    seen: BTreeSet<String>,
     first_error: Option<Error>,
     /// Whether the configured URL is a server root (the only place a well-known URI is tried).
     at_root: bool,
@@ -267,7 +267,7 @@ impl Session {
             pending: 0,
             phase: Phase::Context,
             result: Discovery::default(),
-            seen: HashSet::new(),
+            seen: BTreeSet::new(),
             first_error: None,
             at_root,
             asked: 0,
@@ -389,7 +389,7 @@ impl Discover {
             Phase::Principal => {
                 self.phase = Phase::Homes;
                 let mut homes: Vec<Url> = Vec::new();
-                let mut home_keys: HashSet<String> = HashSet::new();
+                let mut home_keys: BTreeSet<String> = BTreeSet::new();
                 let mut read = false;
                 for found in self.found.values_mut() {
                     if found.homes.is_empty() && !found.read {

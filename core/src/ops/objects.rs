@@ -136,7 +136,7 @@ pub(crate) fn members(
     mut missing: Option<&mut Vec<String>>,
 ) -> Result<Objects> {
     let own = href::normalize(collection_url);
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = std::collections::BTreeSet::new();
     let mut out = Vec::new();
     for r in responses {
         let mut r = r?;
@@ -282,7 +282,7 @@ impl_operation!(Multiget, MultigetResult);
 /// The hrefs of `asked` that `result` neither delivers nor reports missing, each once, in the
 /// order asked.
 fn unanswered(asked: &[String], result: &MultigetResult) -> Vec<String> {
-    let mut answered: std::collections::HashSet<String> = result
+    let mut answered: std::collections::BTreeSet<String> = result
         .objects
         .iter()
         .map(|o| href::normalize(&o.url))

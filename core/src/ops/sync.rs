@@ -7,7 +7,7 @@
 //! fails or is interrupted leaves the caller's stored state valid: running it again delivers the
 //! same changes, none lost. Deletions of hrefs the state never had are not reported.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use url::Url;
 
@@ -63,6 +63,27 @@ enum Seen {
     Deleted,
 }
 
+/// What the fetches got for a member (boxed beside its entry in `Sync::seen`, only for the
+/// members asked for).
+#[derive(Default)]
+struct Got {
+    /// The object a fetch delivered.
+    delivered: Option<DavObject>,
+    /// A fetch reported it gone (404/410).
+    gone: bool,
+    /// Why it was not delivered (last answer).
+    undelivered: Option<(ErrorKind, Option<u16>, String)>,
+}
+
+/// A member version (normalised href, ETag; `None` for a deletion) as one string: the key's
+/// length first, so no two versions share a string.
+fn version_named(key: &str, etag: Option<&str>) -> String {
+    match etag {
+        Some(etag) => format!("{}:{key}E{etag}", key.len()),
+        None => format!("{}:{key}D", key.len()),
+    }
+}
+
 /// The sync operation; create it with [`Session::sync`].
 pub struct Sync {
     m: Machine<Tag, SyncResult>,
@@ -76,8 +97,11 @@ pub struct Sync {
     /// With a number: while paging, the page whose row it is (0 when not from a page; within
     /// one page the first row of a member counts); once fetching, the number of the request
     /// that last asked for the member (`Sync::ask_number`, always above `pages`), so a member
-    /// asked for is one whose number is above `pages`.
-    seen: BTreeMap<String, (String, Seen, usize)>,
+    /// asked for is one whose number is above `pages`. Then the member's size
+    /// (`DAV:getcontentlength`) the listing or sync report gave (multigets are cut to stay
+    /// within the body limit), and what the fetches got for it. One map rather than a map
+    /// each: every map type is its own copy of the map code in the WebAssembly module.
+    seen: BTreeMap<String, (String, Seen, usize, Option<u64>, Option<Box<Got>>)>,
     new_token: Option<String>,
     new_ctag: Option<String>,
     method: SyncMethod,
@@ -85,30 +109,20 @@ pub struct Sync {
     pages: usize,
     /// The report started from no token, so it lists every member.
     initial_report: bool,
-    /// Member versions (normalised href, ETag; `None` for a deletion) named by pages so far.
-    versions_named: HashSet<(String, Option<String>)>,
+    /// Member versions (normalised href, ETag; `None` for a deletion) named by pages so far,
+    /// each as one string ([`version_named`]).
+    versions_named: BTreeSet<String>,
     /// Page tokens already asked for: a server that hands one out twice is looping.
-    tokens_asked: HashSet<String>,
+    tokens_asked: BTreeSet<String>,
     pending_fetches: usize,
     /// The fetch round (1 = first ask).
     round: u32,
     /// Fetch requests numbered so far (see `seen`).
     asks: usize,
-    /// What the fetches delivered, by normalised href. Boxed: a hash table keeps spare slots
-    /// (up to twice as many as entries), and a slot of a box is 32 bytes where one of the
-    /// object itself is 120.
-    delivered: HashMap<String, Box<DavObject>>,
-    /// Normalised hrefs a fetch reported gone (404/410).
-    gone: HashSet<String>,
-    /// Why an asked member was not delivered (last answer), by normalised href.
-    undelivered: HashMap<String, (ErrorKind, Option<u16>, String)>,
-    /// Member sizes (`DAV:getcontentlength`) the listing or sync report gave, by normalised
-    /// href: multigets are cut to stay within the body limit.
-    sizes: HashMap<String, u64>,
     /// At most this many members are fetched (a batch); `None` fetches all.
     fetch_limit: Option<usize>,
     /// Members left for a later batch (kept pending, not problems), as their hrefs in reverse
-    /// key order (the next to take last). They are taken out of `seen` and `sizes`: of a
+    /// key order (the next to take last). They are taken out of `seen`: of a
     /// listing of 10,000 members a batch holds only the hrefs of those it does not fetch.
     deferred: Vec<String>,
     /// Pending members of a resumed batched sync that this batch does not look at: they go
@@ -174,15 +188,11 @@ impl Sync {
             token_was_reset: false,
             pages: 0,
             initial_report: false,
-            versions_named: HashSet::new(),
-            tokens_asked: HashSet::new(),
+            versions_named: BTreeSet::new(),
+            tokens_asked: BTreeSet::new(),
             pending_fetches: 0,
             round: 0,
             asks: 0,
-            delivered: HashMap::new(),
-            gone: HashSet::new(),
-            undelivered: HashMap::new(),
-            sizes: HashMap::new(),
             fetch_limit,
             deferred: Vec::new(),
             carried,
@@ -275,14 +285,14 @@ impl Sync {
 
     fn finish(&mut self) {
         // Every delivered object becomes a change (deletions may add some more).
-        let mut changes = Vec::with_capacity(self.delivered.len());
+        let mut changes = Vec::new();
         let mut problems = Vec::new();
         let mut etags = std::mem::take(&mut self.old.etags);
         let mut pending = BTreeSet::new();
         // The pending members taken, by normalised href. Most are stored as their normalised
         // href already and are looked up where they are; only the others are copied, under
         // the normalised form (which is not always idempotent, hence the check).
-        let pending_renamed: HashSet<String> = self
+        let pending_renamed: BTreeSet<String> = self
             .old
             .pending
             .iter()
@@ -299,14 +309,14 @@ impl Sync {
             let stored = keys.stored(key, etags)?.to_owned();
             etags.remove(&stored)
         };
-        let mut delivered = std::mem::take(&mut self.delivered);
-        for (key, (original, seen, _)) in std::mem::take(&mut self.seen) {
+        for (key, (original, seen, _, _, got)) in std::mem::take(&mut self.seen) {
+            let got = got.map(|g| *g).unwrap_or_default();
             let original = if original.is_empty() {
                 key.clone()
             } else {
                 original
             };
-            let gone = matches!(seen, Seen::Deleted) || self.gone.contains(&key);
+            let gone = matches!(seen, Seen::Deleted) || got.gone;
             if gone {
                 // Only a 404/410 for this href, or a listing or sync report without it, gets here.
                 let had = remove(&mut etags, &self.old_keys, &key).is_some();
@@ -318,9 +328,9 @@ impl Sync {
             let Seen::Changed(sync_etag) = seen else {
                 continue;
             };
-            let Some(obj) = delivered.remove(&key) else {
+            let Some(obj) = got.delivered else {
                 // Listed as changed but not delivered twice: owed to the app, never a deletion.
-                let (kind, status, message) = self.undelivered.remove(&key).unwrap_or((
+                let (kind, status, message) = got.undelivered.unwrap_or((
                     ErrorKind::Protocol,
                     None,
                     "the server did not return this member".to_owned(),
@@ -334,7 +344,7 @@ impl Sync {
                 pending.insert(original);
                 continue;
             };
-            let mut obj = *obj;
+            let mut obj = obj;
             if obj.etag.is_none() {
                 obj.etag = sync_etag;
             }

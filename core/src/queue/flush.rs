@@ -20,7 +20,7 @@
 //!    queued, and is verified next time); an error that retrying cannot fix marks the entry
 //!    failed and the flush goes on.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::href;
@@ -84,8 +84,9 @@ pub struct Flush {
     next_id: u32,
     outcomes: Vec<Outcome>,
     stopped: Option<Error>,
-    /// Objects of a collection by UID, for POST verification (per collection URL).
-    found: HashMap<String, HashMap<String, DavObject>>,
+    /// Objects of a collection by UID, for POST verification (per collection URL; a flush
+    /// searches few collections, so they are a list).
+    found: Vec<(String, BTreeMap<String, DavObject>)>,
     /// The members listed by `FindList`, all of which `FindFetch` must deliver.
     listed: Vec<String>,
     /// The collection being searched by `FindList`/`FindFetch`.
@@ -137,7 +138,7 @@ impl Session {
             next_id: 1,
             outcomes: Vec::new(),
             stopped: None,
-            found: HashMap::new(),
+            found: Vec::new(),
             searching: None,
             listed: Vec::new(),
             failed,

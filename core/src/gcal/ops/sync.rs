@@ -5,7 +5,7 @@
 
 mod series;
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 use url::Url;
@@ -74,7 +74,7 @@ pub struct GcalSync {
     /// Series whose whole set (master and exceptions) is being fetched.
     series_fetching: usize,
     /// Series that could not be fetched whole (reported as problems, left pending).
-    series_failed: HashSet<String>,
+    series_failed: BTreeSet<String>,
     /// Whether the series were joined (the step after the listing and pending fetches).
     joined: bool,
 }
@@ -127,7 +127,7 @@ impl Session {
             masters: BTreeMap::new(),
             exceptions: BTreeMap::new(),
             series_fetching: 0,
-            series_failed: HashSet::new(),
+            series_failed: BTreeSet::new(),
             joined: false,
         };
         let path = format!("calendars/{}/events", encode_segment(calendar_id));
@@ -307,7 +307,7 @@ impl GcalSync {
     /// (a full listing mentions every event there is).
     fn fetch_pending(&mut self) {
         if self.token.is_some() {
-            let seen: HashSet<String> = self.seen.keys().map(|k| href::normalize(k)).collect();
+            let seen: BTreeSet<String> = self.seen.keys().map(|k| href::normalize(k)).collect();
             let wanted: Vec<String> = self
                 .old
                 .pending
@@ -380,7 +380,7 @@ impl GcalSync {
     fn finish(&mut self) {
         let full = self.token.is_none();
         let mut etags = std::mem::take(&mut self.old.etags);
-        let old_pending: HashSet<String> = self
+        let old_pending: BTreeSet<String> = self
             .old
             .pending
             .iter()
@@ -390,7 +390,7 @@ impl GcalSync {
         let mut problems = std::mem::take(&mut self.unnamed);
         let mut pending = BTreeSet::new();
         // Normalised URLs this sync has something to say about: none of them is "absent".
-        let mut mentioned: HashSet<String> = HashSet::new();
+        let mut mentioned: BTreeSet<String> = BTreeSet::new();
         for (url, seen) in std::mem::take(&mut self.seen) {
             let key = href::normalize(&url);
             mentioned.insert(key.clone());

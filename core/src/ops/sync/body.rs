@@ -4,7 +4,7 @@
 
 use url::Url;
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 
 use crate::error::{Error, Result};
 use crate::exchange::Reply;
@@ -27,7 +27,7 @@ pub(super) struct BodyRead {
     /// A sync page's collection row said 507.
     truncated: bool,
     /// The hrefs an ETag listing named (its deletions are what the state has beyond them).
-    present: HashSet<String>,
+    present: BTreeSet<String>,
 }
 
 impl Sync {
@@ -52,7 +52,7 @@ impl Sync {
                 bytes: 0,
                 collection_key,
                 truncated: false,
-                present: HashSet::new(),
+                present: BTreeSet::new(),
             }),
             Err(e) => {
                 self.on_reply(tag, Err(e));
@@ -150,7 +150,7 @@ impl Sync {
         url: &Url,
         collection_key: &str,
         truncated: &mut bool,
-        present: &mut HashSet<String>,
+        present: &mut BTreeSet<String>,
         r: Response,
     ) -> Result<()> {
         match tag {

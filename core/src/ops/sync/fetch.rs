@@ -1,7 +1,7 @@
 //! Fetching what changed: multigets cut to the body limit, a second round by GET for what a
 //! multiget did not deliver, and the members left for a later batch.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Reply, Spec};
@@ -14,7 +14,7 @@ use crate::xml::names;
 
 use super::key::member_key;
 use super::{
-    ASSUMED_MEMBER_BYTES, FETCH_ROUNDS, Seen, Sync, Tag, compact_href, href_of, stored_href,
+    ASSUMED_MEMBER_BYTES, FETCH_ROUNDS, Got, Seen, Sync, Tag, compact_href, href_of, stored_href,
 };
 
 impl Sync {
@@ -22,7 +22,7 @@ impl Sync {
     pub(super) fn fetch(&mut self) {
         let (old, old_keys) = (&self.old, &self.old_keys);
         // Listed with the ETag the state already has: nothing to fetch.
-        self.seen.retain(|key, (_, seen, _)| match seen {
+        self.seen.retain(|key, (_, seen, ..)| match seen {
             Seen::Changed(Some(etag)) => {
                 old_keys
                     .stored(key, &old.etags)
@@ -36,7 +36,7 @@ impl Sync {
         for original in &self.old.pending {
             let key = member_key(original);
             match self.seen.get(&key) {
-                Some((_, Seen::Deleted, _)) => {}
+                Some((_, Seen::Deleted, ..)) => {}
                 Some(_) => want.push(key),
                 None => {
                     // Stored as the key alone when it is the key (see `compact_href`).
@@ -46,12 +46,12 @@ impl Sync {
                         original.clone()
                     };
                     self.seen
-                        .insert(key.clone(), (stored, Seen::Changed(None), 0));
+                        .insert(key.clone(), (stored, Seen::Changed(None), 0, None, None));
                     want.push(key);
                 }
             }
         }
-        let owed: HashSet<String> = want.iter().cloned().collect();
+        let owed: BTreeSet<String> = want.iter().cloned().collect();
         let limit = self.fetch_limit.unwrap_or(usize::MAX);
         let mut rest = if want.len() > limit {
             want.split_off(limit)
@@ -64,7 +64,7 @@ impl Sync {
         let listed = self
             .seen
             .iter()
-            .filter(|(key, (_, seen, _))| is_listed(key, seen))
+            .filter(|(key, (_, seen, ..))| is_listed(key, seen))
             .count();
         // Hrefs of the members left for a later batch, in the order they would be taken.
         let mut later = Vec::new();
@@ -72,7 +72,7 @@ impl Sync {
             want.extend(
                 self.seen
                     .iter()
-                    .filter(|(key, (_, seen, _))| is_listed(key, seen))
+                    .filter(|(key, (_, seen, ..))| is_listed(key, seen))
                     .map(|(key, _)| key.clone()),
             );
         } else {
@@ -88,7 +88,6 @@ impl Sync {
                     want.push(key.clone());
                     kept.insert(key, entry);
                 } else {
-                    self.sizes.remove(&key);
                     later.push(stored_href(key, entry.0));
                 }
             }
@@ -100,7 +99,6 @@ impl Sync {
         // copied into a second vector.
         later.reverse();
         for key in rest.drain(..).rev() {
-            self.sizes.remove(&key);
             if let Some((h, ..)) = self.seen.remove(&key) {
                 later.push(stored_href(key, h));
             }
@@ -149,8 +147,8 @@ impl Sync {
                     self.m.x.send(Tag::Get(key), Spec::new(Method::Get, u));
                 }
                 Err(e) => {
-                    self.undelivered.insert(
-                        key,
+                    self.undelivered(
+                        &key,
                         (
                             ErrorKind::Protocol,
                             None,
@@ -179,9 +177,9 @@ impl Sync {
         let mut bytes = 0u64;
         for member in members {
             let size = self
-                .sizes
+                .seen
                 .get(&member.0)
-                .copied()
+                .and_then(|(_, _, _, size, _)| *size)
                 .unwrap_or(ASSUMED_MEMBER_BYTES);
             match out.last_mut() {
                 Some(last) if last.len() < max_count && bytes.saturating_add(size) <= max_bytes => {
@@ -205,7 +203,7 @@ impl Sync {
 
     /// Records that request `number` asks for the member `key`.
     fn mark_asked(&mut self, key: &str, number: usize) {
-        if let Some((_, _, n)) = self.seen.get_mut(key) {
+        if let Some((_, _, n, ..)) = self.seen.get_mut(key) {
             *n = number;
         }
     }
@@ -214,7 +212,7 @@ impl Sync {
     pub(super) fn asked_by(&self, number: usize) -> impl Iterator<Item = (&String, &str)> {
         self.seen
             .iter()
-            .filter(move |(_, (_, _, n))| *n == number)
+            .filter(move |(_, (_, _, n, ..))| *n == number)
             .map(|(k, (h, ..))| (k, href_of(k, h)))
     }
 
@@ -263,10 +261,10 @@ impl Sync {
                 },
             );
         } else if matches!(status, 404 | 410) {
-            self.gone.insert(key);
+            self.gone(&key);
         } else {
-            self.undelivered.insert(
-                key,
+            self.undelivered(
+                &key,
                 (
                     Error::from_response(reply.url.as_str(), &reply.response).kind(),
                     Some(status),
@@ -284,14 +282,16 @@ impl Sync {
     /// request split), so what those rows delivered is asked again or goes nowhere.
     pub(super) fn fetch_row(&mut self, number: usize, mut r: Response) {
         let key = member_key(&r.href);
-        let asked_here = self.seen.get(&key).is_some_and(|(_, _, n)| *n == number);
-        if !asked_here || self.delivered.contains_key(&key) {
+        let asked_here = self.seen.get(&key).is_some_and(|(_, _, n, _, got)| {
+            *n == number && !got.as_ref().is_some_and(|g| g.delivered.is_some())
+        });
+        if !asked_here {
             // Not asked for in this request, or a duplicate row: ignored.
             return;
         }
         let status = r.effective_status();
         if matches!(r.status, Some(404) | Some(410)) {
-            self.gone.insert(key);
+            self.gone(&key);
             return;
         }
         let data = r
@@ -328,8 +328,8 @@ impl Sync {
                     data_status
                 };
                 let kind = shown.map_or(ErrorKind::Protocol, ErrorKind::for_status);
-                self.undelivered.insert(
-                    key,
+                self.undelivered(
+                    &key,
                     (
                         kind,
                         shown,
@@ -343,10 +343,31 @@ impl Sync {
         }
     }
 
+    /// What the fetches got for member `key`, when it is in the listing (what they get for
+    /// another is never looked at).
+    fn got(&mut self, key: &str) -> Option<&mut Got> {
+        let (.., got) = self.seen.get_mut(key)?;
+        Some(got.get_or_insert_with(Default::default))
+    }
+
     fn deliver(&mut self, key: String, obj: DavObject) {
-        self.undelivered.remove(&key);
-        self.gone.remove(&key);
-        self.delivered.insert(key, Box::new(obj));
+        if let Some(got) = self.got(&key) {
+            got.undelivered = None;
+            got.gone = false;
+            got.delivered = Some(obj);
+        }
+    }
+
+    fn gone(&mut self, key: &str) {
+        if let Some(got) = self.got(key) {
+            got.gone = true;
+        }
+    }
+
+    fn undelivered(&mut self, key: &str, why: (ErrorKind, Option<u16>, String)) {
+        if let Some(got) = self.got(key) {
+            got.undelivered = Some(why);
+        }
     }
 
     /// After every answer of a round: ask once more for what is still owed, then finish.
@@ -355,8 +376,11 @@ impl Sync {
         let owed: Vec<(String, String)> = self
             .seen
             .iter()
-            .filter(|(k, (_, _, n))| {
-                *n > self.pages && !self.delivered.contains_key(*k) && !self.gone.contains(*k)
+            .filter(|(_, (_, _, n, _, got))| {
+                *n > self.pages
+                    && !got
+                        .as_ref()
+                        .is_some_and(|g| g.delivered.is_some() || g.gone)
             })
             .map(|(k, (h, ..))| (k.clone(), href_of(k, h).to_owned()))
             .collect();
@@ -378,7 +402,13 @@ impl Sync {
             // Asked for as a pending member of a later batch is: by href, ETag unknown.
             self.seen.insert(
                 key.clone(),
-                (compact_href(&key, h.clone()), Seen::Changed(None), 0),
+                (
+                    compact_href(&key, h.clone()),
+                    Seen::Changed(None),
+                    0,
+                    None,
+                    None,
+                ),
             );
             backfill.push((key, h));
         }

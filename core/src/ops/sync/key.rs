@@ -10,7 +10,7 @@
 //! recognised by their bytes, and anything else goes to `href::normalize`. Both give the same
 //! key for every input (tests below compare them on generated URLs).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use crate::href;
 
@@ -43,13 +43,13 @@ pub(crate) fn is_own_key(stored: &str) -> bool {
 #[derive(Debug)]
 pub(crate) struct OldKeys {
     /// Key -> stored href, for stored hrefs that are not their own key.
-    renamed: HashMap<String, String>,
+    renamed: BTreeMap<String, String>,
 }
 
 impl OldKeys {
     /// Every href of `etags`.
     pub(crate) fn all(etags: &BTreeMap<String, String>) -> OldKeys {
-        let mut renamed = HashMap::new();
+        let mut renamed = BTreeMap::new();
         for stored in etags.keys() {
             if is_own_key(stored) {
                 if !renamed.is_empty() {
@@ -212,7 +212,7 @@ mod tests {
         .iter()
         .map(|h| (h.to_string(), "\"1\"".to_string()))
         .collect();
-        let map: HashMap<String, String> = etags
+        let map: BTreeMap<String, String> = etags
             .keys()
             .map(|k| (href::normalize(k), k.clone()))
             .collect();

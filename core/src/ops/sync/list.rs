@@ -1,7 +1,7 @@
 //! Finding what changed: the sync-collection report and its pages, or the ctag check and the
 //! ETag listing compared with the stored state.
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 
 use url::Url;
 
@@ -16,7 +16,7 @@ use crate::rfc6578::{SyncRow, is_invalid_token, is_refused_token, sync_collectio
 use crate::xml::{QName, names};
 
 use super::key::member_key;
-use super::{Seen, Sync, Tag};
+use super::{Seen, Sync, Tag, version_named};
 
 impl Sync {
     pub(super) fn request_page(&mut self, token: Option<String>) {
@@ -119,7 +119,7 @@ impl Sync {
         if self
             .seen
             .get(&key)
-            .is_some_and(|(_, _, page)| *page == self.pages)
+            .is_some_and(|(_, _, page, ..)| *page == self.pages)
         {
             return;
         }
@@ -143,15 +143,15 @@ impl Sync {
         // The first row of a member in the page counts (the one recorded with this page).
         let mut progressed = false;
         if truncated {
-            for (key, (_, seen, page)) in &self.seen {
+            for (key, (_, seen, page, ..)) in &self.seen {
                 if *page != self.pages {
                     continue;
                 }
                 let etag = match seen {
-                    Seen::Changed(etag) => etag.clone(),
+                    Seen::Changed(etag) => etag.as_deref(),
                     Seen::Deleted => None,
                 };
-                progressed |= self.versions_named.insert((key.clone(), etag));
+                progressed |= self.versions_named.insert(version_named(key, etag));
             }
         }
         if body_token.is_none() {
@@ -192,7 +192,7 @@ impl Sync {
             for (key, original) in self.old_keys.pairs(&self.old.etags) {
                 self.seen
                     .entry(key)
-                    .or_insert_with(|| (original, Seen::Deleted, 0));
+                    .or_insert_with(|| (original, Seen::Deleted, 0, None, None));
             }
         }
         self.fetch();
@@ -201,16 +201,8 @@ impl Sync {
 
     /// Records what a sync page says of a member (a later page's row replaces an earlier one).
     fn record(&mut self, key: String, href: String, seen: Seen, size: Option<u64>) {
-        match size {
-            Some(size) => {
-                self.sizes.insert(key.clone(), size);
-            }
-            None => {
-                self.sizes.remove(&key);
-            }
-        }
         let href = super::compact_href(&key, href);
-        self.seen.insert(key, (href, seen, self.pages));
+        self.seen.insert(key, (href, seen, self.pages, size, None));
     }
 
     pub(super) fn on_ctag(&mut self, reply: Reply) -> Result<()> {
@@ -236,7 +228,7 @@ impl Sync {
     pub(super) fn listing_row(
         &mut self,
         own_key: &str,
-        present: &mut HashSet<String>,
+        present: &mut BTreeSet<String>,
         url: &Url,
         r: Response,
     ) -> Result<()> {
@@ -274,20 +266,23 @@ impl Sync {
         let etag = (status == 200)
             .then(|| r.prop_text(&names::GETETAG))
             .flatten();
-        if let Some(size) = r.content_length() {
-            self.sizes.insert(key.clone(), size);
-        }
+        // A row without a size keeps the size an earlier row of the member gave.
+        let size = r
+            .content_length()
+            .or_else(|| self.seen.get(&key).and_then(|(_, _, _, size, _)| *size));
         let href = super::compact_href(&key, r.href);
-        self.seen.insert(key, (href, Seen::Changed(etag), 0));
+        self.seen
+            .insert(key, (href, Seen::Changed(etag), 0, size, None));
         Ok(())
     }
 
     /// After the last row of a complete listing: what the state has and the listing does not
     /// name is gone; then the fetch.
-    pub(super) fn end_listing(&mut self, present: &HashSet<String>) {
+    pub(super) fn end_listing(&mut self, present: &BTreeSet<String>) {
         for (key, original) in self.old_keys.pairs(&self.old.etags) {
             if !present.contains(&key) {
-                self.seen.insert(key, (original, Seen::Deleted, 0));
+                self.seen
+                    .insert(key, (original, Seen::Deleted, 0, None, None));
             }
         }
         self.fetch();

@@ -1,7 +1,7 @@
 //! Looking up a create by POST that an earlier flush may have sent: the collection is listed
 //! and its members fetched once per flush, then the entry is found by UID.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::href;
@@ -28,7 +28,7 @@ impl Flush {
         }
         w.searched = true;
         let collection = w.entry.collection_url.clone();
-        if self.found.contains_key(&collection) {
+        if self.found.iter().any(|(c, _)| *c == collection) {
             self.after_search();
         } else {
             self.searching = Some(collection.clone());
@@ -95,7 +95,7 @@ impl Flush {
         };
         let collection = self.searching.clone().unwrap_or_default();
         if hrefs.is_empty() {
-            self.found.insert(collection, HashMap::new());
+            self.found.push((collection, BTreeMap::new()));
             return self.after_search();
         }
         self.listed = hrefs.clone();
@@ -134,14 +134,16 @@ impl Flush {
                 .with_url(lost),
             );
         }
-        let mut by_uid = HashMap::new();
+        let mut by_uid = BTreeMap::new();
         for obj in fetched.objects {
-            if let Some(uid) = obj.data.as_deref().and_then(merge::uid) {
-                by_uid.entry(uid).or_insert(obj);
+            if let Some(uid) = obj.data.as_deref().and_then(merge::uid)
+                && !by_uid.contains_key(&uid)
+            {
+                by_uid.insert(uid, obj);
             }
         }
         let collection = self.searching.take().unwrap_or_default();
-        self.found.insert(collection, by_uid);
+        self.found.push((collection, by_uid));
         self.after_search();
     }
 
@@ -157,8 +159,9 @@ impl Flush {
         };
         let hit = self
             .found
-            .get(&e.collection_url)
-            .and_then(|m| m.get(&uid))
+            .iter()
+            .find(|(c, _)| *c == e.collection_url)
+            .and_then(|(_, m)| m.get(&uid))
             .cloned();
         let Some(obj) = hit else {
             return self.write();
