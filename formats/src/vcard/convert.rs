@@ -1,10 +1,8 @@
 //! vCard 3.0 (RFC 2426) <-> 4.0 (RFC 6350 §6, Appendix A "Differences from RFCs 2425 and 2426").
 //!
 //! Each property is converted on its own in one pass over its parameters (TYPE values are
-//! de-duplicated through a set, parameters are removed in one rewrite), so the conversion is
-//! linear in the card.
-
-use std::collections::HashSet;
+//! de-duplicated through a sorted list, parameters are removed in one rewrite), so the
+//! conversion is about linear in the card.
 
 use super::{PartialDate, Photo, UnwrittenVersion, VCard, Version, b64_encode, media_type_from_3};
 use crate::contentline::{Component, Property};
@@ -16,13 +14,13 @@ const DROP_IN_V4: &[(&str, &str)] = &[("EMAIL", "internet"), ("EMAIL", "x400")];
 /// duplicates.
 fn type_values(p: &Property) -> Vec<String> {
     let mut out = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen: Vec<String> = Vec::new();
     for param in p.params() {
         if param.name().eq_ignore_ascii_case("TYPE") || param.raw_value().is_none() {
             for vs in param.values() {
                 for v in vs.split(',') {
                     let v = v.trim();
-                    if !v.is_empty() && seen.insert(v.to_ascii_lowercase()) {
+                    if !v.is_empty() && super::first_time(&mut seen, v.to_ascii_lowercase()) {
                         out.push(v.to_owned());
                     }
                 }

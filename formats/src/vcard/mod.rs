@@ -33,6 +33,19 @@ mod summary;
 mod values;
 mod write;
 
+/// Adds `v` to `seen` (kept sorted) unless it is there; true when it was not. A sorted list
+/// rather than a set: no hash table code in the WebAssembly module for a few values per
+/// property or groups per card, and a lookup is still a binary search.
+fn first_time(seen: &mut Vec<String>, v: String) -> bool {
+    match seen.binary_search(&v) {
+        Ok(_) => false,
+        Err(at) => {
+            seen.insert(at, v);
+            true
+        }
+    }
+}
+
 use std::fmt;
 
 use serde::{Deserialize, Serialize};

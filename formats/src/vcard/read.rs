@@ -1,14 +1,14 @@
 //! Reading a vCard: one getter per modelled property, each linear in the card.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::{Address, PartialDate, Photo, StructuredName, TypedValue, VCard, Version};
 use crate::contentline::{Property, split_unescaped, unescape_text};
 
 fn types_of(p: &Property) -> (Vec<String>, Option<u8>) {
     let mut types = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen: Vec<String> = Vec::new();
     let mut pref = p
         .param_value("PREF")
         .and_then(|v| v.trim().parse::<u8>().ok());
@@ -27,7 +27,7 @@ fn types_of(p: &Property) -> (Vec<String>, Option<u8>) {
                 }
                 if v == "pref" {
                     pref = pref.or(Some(1));
-                } else if seen.insert(v.clone()) {
+                } else if super::first_time(&mut seen, v.clone()) {
                     types.push(v);
                 }
             }
@@ -248,10 +248,10 @@ impl VCard {
     /// The distinct groups used by properties (`item1`, ...).
     pub fn groups(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
-        let mut seen: HashSet<String> = HashSet::new();
+        let mut seen: Vec<String> = Vec::new();
         for p in self.comp.properties() {
             if let Some(g) = p.group()
-                && seen.insert(g.to_ascii_lowercase())
+                && super::first_time(&mut seen, g.to_ascii_lowercase())
             {
                 out.push(g);
             }
