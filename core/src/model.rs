@@ -282,6 +282,20 @@ impl SyncState {
         ))
     }
 
+    /// Drops the ETags of every stored href whose normalised form is `key` (removed one by
+    /// one: `retain` would be more map code in the WebAssembly module).
+    fn forget_etags(&mut self, key: &str) {
+        let stored: Vec<String> = self
+            .etags
+            .keys()
+            .filter(|k| crate::href::normalize(k) == key)
+            .cloned()
+            .collect();
+        for k in stored {
+            self.etags.remove(&k);
+        }
+    }
+
     /// Marks a member as not applied by the app (a file it could not write, a row it could not
     /// store): the next sync fetches it again and reports what the server has then, as an
     /// addition or a deletion. Call it on the state a sync returned, before storing it.
@@ -292,7 +306,7 @@ impl SyncState {
     /// nothing is lost.
     pub fn mark_pending(&mut self, href: &str) {
         let key = crate::href::normalize(href);
-        self.etags.retain(|k, _| crate::href::normalize(k) != key);
+        self.forget_etags(&key);
         self.pending.insert(href.to_owned());
         self.more = false;
     }
@@ -302,8 +316,16 @@ impl SyncState {
     /// gave none) it is marked pending, so the next sync fetches the server's version.
     pub fn record_write(&mut self, result: &WriteResult) {
         let key = crate::href::normalize(&result.url);
-        self.etags.retain(|k, _| crate::href::normalize(k) != key);
-        self.pending.retain(|k| crate::href::normalize(k) != key);
+        self.forget_etags(&key);
+        let pending: Vec<String> = self
+            .pending
+            .iter()
+            .filter(|k| crate::href::normalize(k) == key)
+            .cloned()
+            .collect();
+        for k in pending {
+            self.pending.remove(&k);
+        }
         match &result.etag {
             Some(etag) => {
                 self.etags.insert(result.url.clone(), etag.clone());

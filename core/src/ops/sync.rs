@@ -169,9 +169,17 @@ impl Sync {
         if let (true, Some(limit)) = (resumes, fetch_limit) {
             // The next batch of a listing takes twice its size from the pending members (the
             // second half stands in for members that fail); the rest are carried to the new
-            // state as they are. Only the ETags of the members taken are looked up.
-            if let Some(first_left) = state.pending.iter().nth(limit.saturating_mul(2)).cloned() {
-                carried = state.pending.split_off(&first_left);
+            // state as they are. Only the ETags of the members taken are looked up. (Moved
+            // over one by one: split_off and append would be more map code in the module.)
+            let take = limit.saturating_mul(2);
+            if state.pending.len() > take {
+                for (i, h) in std::mem::take(&mut state.pending).into_iter().enumerate() {
+                    if i < take {
+                        state.pending.insert(h);
+                    } else {
+                        carried.insert(h);
+                    }
+                }
             }
         }
         let old_keys = OldKeys::all(&state.etags);
@@ -223,8 +231,9 @@ impl Sync {
     /// failed, without having kept a copy). After a sync that finished it holds no ETags.
     pub fn into_state(self) -> SyncState {
         let mut state = self.old;
-        let mut carried = self.carried;
-        state.pending.append(&mut carried);
+        for h in self.carried {
+            state.pending.insert(h);
+        }
         state
     }
 

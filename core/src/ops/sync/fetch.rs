@@ -22,15 +22,28 @@ impl Sync {
     pub(super) fn fetch(&mut self) {
         let (old, old_keys) = (&self.old, &self.old_keys);
         // Listed with the ETag the state already has: nothing to fetch.
-        self.seen.retain(|key, (_, seen, ..)| match seen {
+        // (The listing is rebuilt rather than retained: `retain` would be more map code in the
+        // module.)
+        let unchanged = |key: &str, seen: &Seen| match seen {
             Seen::Changed(Some(etag)) => {
                 old_keys
                     .stored(key, &old.etags)
                     .and_then(|k| old.etags.get(k))
-                    != Some(etag)
+                    == Some(etag)
             }
-            _ => true,
-        });
+            _ => false,
+        };
+        if self
+            .seen
+            .iter()
+            .any(|(key, (_, seen, ..))| unchanged(key, seen))
+        {
+            for (key, entry) in std::mem::take(&mut self.seen) {
+                if !unchanged(&key, &entry.1) {
+                    self.seen.insert(key, entry);
+                }
+            }
+        }
         // Members owed from before come first, so a batch limit cannot starve them.
         let mut want = Vec::new();
         for original in &self.old.pending {
