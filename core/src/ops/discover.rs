@@ -22,7 +22,7 @@ mod reply;
 pub(crate) use reply::self_response;
 use reply::too_many_home_sets;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use url::Url;
 
@@ -179,6 +179,20 @@ enum Tag {
     Home,
 }
 
+/// The entry of `svc` in `found` (kept in service order), made empty when it is not there.
+/// A list: there are at most two services, and a map of them is its own copy of map code in
+/// the WebAssembly module.
+fn found_entry(found: &mut Vec<(Svc, Found)>, svc: Svc) -> &mut Found {
+    let at = match found.binary_search_by(|(s, _)| s.cmp(&svc)) {
+        Ok(at) => at,
+        Err(at) => {
+            found.insert(at, (svc, Found::default()));
+            at
+        }
+    };
+    &mut found[at].1
+}
+
 #[derive(Default)]
 struct Found {
     /// The URL whose answer is taken as the home when no principal or home set turns up.
@@ -224,7 +238,7 @@ struct Found {
 /// [`Profile::bare_collection`]: crate::profile::Profile::bare_collection
 pub struct Discover {
     m: Machine<Tag, Discovery>,
-    found: BTreeMap<Svc, Found>,
+    found: Vec<(Svc, Found)>,
     pending: usize,
     phase: Phase,
     result: Discovery,
@@ -263,7 +277,7 @@ impl Session {
         let at_root = server.path() == "/" || server.path().is_empty();
         let mut op = Discover {
             m: Machine::new(self.ctx.clone()),
-            found: BTreeMap::new(),
+            found: Vec::new(),
             pending: 0,
             phase: Phase::Context,
             result: Discovery::default(),
@@ -277,7 +291,7 @@ impl Session {
             read: Vec::new(),
         };
         for &svc in svcs {
-            op.found.insert(svc, Found::default());
+            *found_entry(&mut op.found, svc) = Found::default();
             op.asked |= svc.bit();
         }
         if at_root && self.ctx.profile.bare_collection.is_some() {
@@ -336,7 +350,7 @@ impl Discover {
     }
 
     fn has_fallback(&self) -> bool {
-        self.found.values().any(|f| f.fallback.is_some())
+        self.found.iter().any(|(_, f)| f.fallback.is_some())
     }
 
     fn note_error(&mut self, e: Error) {
@@ -352,7 +366,8 @@ impl Discover {
                 let mut asked: Vec<Url> = Vec::new();
                 let wanted: Vec<Url> =
                     self.found
-                        .values()
+                        .iter()
+                        .map(|(_, f)| f)
                         .filter(|f| f.homes.is_empty() && !f.read)
                         .filter_map(|f| {
                             // The context answer already said which home sets the principal has
@@ -391,7 +406,7 @@ impl Discover {
                 let mut homes: Vec<Url> = Vec::new();
                 let mut home_keys: BTreeSet<String> = BTreeSet::new();
                 let mut read = false;
-                for found in self.found.values_mut() {
+                for (_, found) in self.found.iter_mut() {
                     if found.homes.is_empty() && !found.read {
                         // No home set anywhere: the principal, else the context, is the home.
                         if let Some(fallback) = found.principal.clone().or(found.context.clone()) {

@@ -105,7 +105,7 @@ impl Discover {
                 kind: svc.kind(),
                 ..collection.clone()
             });
-            let found = self.found.entry(svc).or_default();
+            let found = super::found_entry(&mut self.found, svc);
             found.fallback = fallback;
             if principal.is_none() && homes.is_empty() && !is_collection {
                 // Nothing useful here; the configured URL stays the fallback home.
