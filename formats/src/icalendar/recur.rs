@@ -45,7 +45,7 @@
 mod options;
 mod place;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use jiff::Timestamp;
 use jiff::civil::{Date, Time};
@@ -207,17 +207,18 @@ impl Calendar {
         };
 
         // EXDATE
-        let mut excluded: HashSet<i64> = HashSet::new();
-        let mut ex_dates: HashSet<Date> = HashSet::new();
+        let mut excluded = Vec::new();
+        let mut ex_dates = Vec::new();
         if let Some((_, m)) = master {
             for x in m.exdates()?.into_iter().map(fix) {
                 if x.is_date() && !master_is_date {
-                    ex_dates.insert(x.date());
+                    ex_dates.push(day_key(x.date()));
                 } else {
-                    excluded.insert(key_of(&x, warnings));
+                    excluded.push(key_of(&x, warnings));
                 }
             }
         }
+        let (excluded, ex_dates) = (Keys::of(excluded), Keys::of(ex_dates));
 
         // overrides: one per RECURRENCE-ID (the highest SEQUENCE wins); an EXDATE cancels it
         let mut chosen: HashMap<i64, (usize, CalObject<'_>)> = HashMap::new();
@@ -227,7 +228,7 @@ impl Calendar {
                 continue;
             };
             let key = key_of(&rid, warnings);
-            if excluded.contains(&key) || ex_dates.contains(&rid.date()) {
+            if excluded.contains(key) || ex_dates.contains(day_key(rid.date())) {
                 continue;
             }
             match chosen.get(&key) {
@@ -241,7 +242,7 @@ impl Calendar {
                 }
             }
         }
-        let replaced: HashSet<i64> = chosen.keys().copied().collect();
+        let replaced = Keys::of(chosen.keys().copied().collect());
         let mut placed_overrides = Vec::new();
         // RANGE=THISANDFUTURE overrides: (key, new start instant, end rule, index, component)
         let mut ranges: Vec<(i64, i64, EndRule, usize, CalObject<'_>)> = Vec::new();
@@ -487,7 +488,6 @@ impl Calendar {
         }
         starts.sort_unstable();
         starts.dedup();
-        let mut generated: HashSet<i64> = HashSet::new();
         let key_of_local = |l: i64| {
             if master_is_date {
                 l - l.rem_euclid(DAY)
@@ -495,9 +495,7 @@ impl Calendar {
                 sconv.to_utc(l)
             }
         };
-        for &l in &starts {
-            generated.insert(key_of_local(l));
-        }
+        let generated = Keys::of(starts.iter().map(|&l| key_of_local(l)).collect());
         // an override whose RECURRENCE-ID names no occurrence of the series is ignored (when the
         // expansion covered that time and could tell)
         let covered = |key: i64| {
@@ -508,7 +506,7 @@ impl Calendar {
             };
             l >= from_local && l <= horizon_local
         };
-        let orphan = |key: i64| covered(key) && !generated.contains(&key);
+        let orphan = |key: i64| covered(key) && !generated.contains(key);
         for (key, _, _, rid, ..) in &placed_overrides {
             if orphan(*key) {
                 warn(warnings, || {
@@ -524,11 +522,11 @@ impl Calendar {
             let this_rule = period_ends.get(&l).copied().unwrap_or(rule);
             let (sl, el, su, eu) = place(l, this_rule, &sconv);
             let key = key_of_local(l);
-            if excluded.contains(&key) || replaced.contains(&key) {
+            if excluded.contains(key) || replaced.contains(key) {
                 continue;
             }
             if !ex_dates.is_empty()
-                && dt_from_local_secs(l).is_some_and(|dt| ex_dates.contains(&dt.date()))
+                && dt_from_local_secs(l).is_some_and(|dt| ex_dates.contains(day_key(dt.date())))
             {
                 continue;
             }
@@ -678,6 +676,31 @@ fn push(
         is_override,
         component_index: idx,
     });
+}
+
+/// A set of instants or days, as a list sorted once it is filled: a set type would be its own
+/// copy of hash or tree code in the WebAssembly module, where sorting `i64`s is there already.
+struct Keys(Vec<i64>);
+
+impl Keys {
+    fn of(mut keys: Vec<i64>) -> Keys {
+        keys.sort_unstable();
+        keys.dedup();
+        Keys(keys)
+    }
+
+    fn contains(&self, key: i64) -> bool {
+        self.0.binary_search(&key).is_ok()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A day as one number, in the days' order.
+fn day_key(d: Date) -> i64 {
+    i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
 }
 
 #[cfg(test)]
