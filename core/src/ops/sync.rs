@@ -63,6 +63,10 @@ enum Seen {
     Deleted,
 }
 
+/// An entry of `Sync::seen`: the href as the server wrote it, what it said, the page or request
+/// number, the reported size and what the fetches got.
+type Listed = (String, Seen, usize, Option<u64>, Option<Box<Got>>);
+
 /// What the fetches got for a member (boxed beside its entry in `Sync::seen`, only for the
 /// members asked for).
 #[derive(Default)]
@@ -101,7 +105,7 @@ pub struct Sync {
     /// (`DAV:getcontentlength`) the listing or sync report gave (multigets are cut to stay
     /// within the body limit), and what the fetches got for it. One map rather than a map
     /// each: every map type is its own copy of the map code in the WebAssembly module.
-    seen: BTreeMap<String, (String, Seen, usize, Option<u64>, Option<Box<Got>>)>,
+    seen: BTreeMap<String, Listed>,
     new_token: Option<String>,
     new_ctag: Option<String>,
     method: SyncMethod,

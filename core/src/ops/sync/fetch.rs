@@ -296,7 +296,7 @@ impl Sync {
     pub(super) fn fetch_row(&mut self, number: usize, mut r: Response) {
         let key = member_key(&r.href);
         let asked_here = self.seen.get(&key).is_some_and(|(_, _, n, _, got)| {
-            *n == number && !got.as_ref().is_some_and(|g| g.delivered.is_some())
+            *n == number && got.as_ref().is_none_or(|g| g.delivered.is_none())
         });
         if !asked_here {
             // Not asked for in this request, or a duplicate row: ignored.
