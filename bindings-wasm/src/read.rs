@@ -1,5 +1,5 @@
-//! Arguments read from JS: one `JSON.stringify` and one parse into a `serde_json::Value`
-//! (`undefined` reads as `null`), then each field read by hand with the core's field readers
+//! Arguments read from JS: one `JSON.stringify` and one parse into a `serde_json::Value` by the
+//! core's parser (`davkit::json_read::text`, not serde_json's; `undefined` reads as `null`), then each field read by hand with the core's field readers
 //! (`davkit::json_read`, which also reads stored sync states and write queues), wrapped here.
 //!
 //! Not `#[derive(Deserialize)]` with `serde_json::from_str` per options struct: each struct
@@ -40,7 +40,7 @@ pub(crate) fn value(js: &JsValue) -> Value {
 
 /// JSON text as a value (`null` for text that is not JSON, which `JSON.stringify` never writes).
 pub(crate) fn parse(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or(Value::Null)
+    davkit::json_read::text::parse(text).unwrap_or(Value::Null)
 }
 
 /// An `InvalidInput` error about `what`.

@@ -309,7 +309,7 @@ fn google_usage_limit(body: &[u8]) -> Option<UsageLimit> {
             None
         };
     }
-    let value = serde_json::from_slice::<serde_json::Value>(body).ok()?;
+    let value = crate::json_read::text::parse_bytes(body).ok()?;
     let list = value
         .get("error")
         .and_then(|e| e.get("errors"))

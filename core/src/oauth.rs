@@ -281,7 +281,7 @@ pub(crate) fn read_refusal(v: &Value) -> Read<OAuthErrorBody> {
 /// `invalid_grant` (a revoked or expired refresh token, a used code) is
 /// [`ErrorKind::Unauthorized`]: the user must sign in again.
 pub fn parse_token_response(url: &str, response: &HttpResponse) -> Result<TokenResponse> {
-    let body = serde_json::from_slice::<Value>(&response.body).map_err(|e| e.to_string());
+    let body = crate::json_read::text::parse_bytes(&response.body).map_err(|e| e.to_string());
     if response.status == 200 {
         return body.and_then(|v| read_token(&v)).map_err(|e| {
             Error::new(

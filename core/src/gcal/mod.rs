@@ -39,7 +39,7 @@ pub const API_BASE: &str = "https://www.googleapis.com/calendar/v3/";
 /// message) to a davkit error.
 pub fn api_error(url: &str, response: &HttpResponse) -> Error {
     let base = Error::from_response(url, response);
-    let reasons: Vec<String> = serde_json::from_slice::<serde_json::Value>(&response.body)
+    let reasons: Vec<String> = crate::json_read::text::parse_bytes(&response.body)
         .ok()
         .and_then(|v| {
             v.get("error")

@@ -245,7 +245,7 @@ pub(super) fn json_reply(reply: &Reply) -> Result<Value> {
     if !reply.response.is_success() {
         return Err(super::api_error(reply.url.as_str(), &reply.response));
     }
-    serde_json::from_slice(&reply.response.body).map_err(|e| {
+    crate::json_read::text::parse_bytes(&reply.response.body).map_err(|e| {
         Error::new(
             ErrorKind::Protocol,
             format!("Calendar API: unreadable JSON answer: {e}"),

@@ -269,7 +269,7 @@ impl Session {
                 if !reply.response.is_success() {
                     return Err(super::api_error(reply.url.as_str(), &reply.response));
                 }
-                let value: Value = serde_json::from_slice(&reply.response.body)
+                let value = crate::json_read::text::parse_bytes(&reply.response.body)
                     .map_err(|e| invalid(&format!("unreadable watch answer: {e}")))?;
                 channel_from(&value)
             }),

@@ -244,7 +244,7 @@ fn messages_name_the_field() {
     );
     assert_eq!(
         state("{").as_deref(),
-        Some("not a davkit sync state: EOF while parsing an object at line 1 column 1")
+        Some("not a davkit sync state: EOF while parsing an object at byte 1")
     );
 }
 
