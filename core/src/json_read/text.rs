@@ -212,16 +212,19 @@ impl Parser<'_> {
     fn string(&mut self) -> Result<String> {
         self.at += 1;
         let mut out = String::new();
-        let mut start = self.at;
         loop {
-            let b = self.next(EOF_STRING)?;
-            if b == b'"' || b == b'\\' {
-                // Both ASCII: the run before is whole characters.
-                out.push_str(self.text.get(start..self.at - 1).unwrap_or_default());
-                if b == b'"' {
-                    return Ok(out);
-                }
-                let c = match self.next(EOF_STRING)? {
+            // The run up to a quote, a backslash or a control character, copied at once (the
+            // three are ASCII: the run is whole characters).
+            let start = self.at;
+            let rest = self.text.as_bytes().get(start..).unwrap_or_default();
+            self.at += rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(rest.len());
+            out.push_str(self.text.get(start..self.at).unwrap_or_default());
+            let c = match self.next(EOF_STRING)? {
+                b'"' => return Ok(out),
+                b'\\' => match self.next(EOF_STRING)? {
                     b'"' => '"',
                     b'\\' => '\\',
                     b'/' => '/',
@@ -235,13 +238,13 @@ impl Parser<'_> {
                         self.at -= 1;
                         return Err(self.error(INVALID_ESCAPE));
                     }
-                };
-                out.push(c);
-                start = self.at;
-            } else if b < 0x20 {
-                self.at -= 1;
-                return Err(self.error("control character while parsing a string"));
-            }
+                },
+                _ => {
+                    self.at -= 1;
+                    return Err(self.error("control character while parsing a string"));
+                }
+            };
+            out.push(c);
         }
     }
 
@@ -326,7 +329,7 @@ impl Parser<'_> {
                 match significand.checked_mul(10).and_then(|s| s.checked_add(d)) {
                     Some(s) if !full => {
                         significand = s;
-                        exponent -= 1;
+                        exponent = exponent.saturating_sub(1);
                     }
                     _ => full = true,
                 }
