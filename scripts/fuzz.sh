@@ -163,6 +163,8 @@ seed() { # target corpus-dir
           n=$((n + 1)); { printf "$h"; cat "$f"; } >"$tmp/expand-$n"; add_seed "$dir" "$tmp/expand-$n"
         done
       done ;;
+    json)
+      for f in $(files_of tests/vectors json) $(files_of tests/vectors/interop txt); do add_seed "$dir" "$f"; done ;;
     multistatus)
       for f in $(files_of tests/hostile xml); do add_seed "$dir" "$f"; done
       if command -v python3 >/dev/null; then
