@@ -8,7 +8,7 @@
 use std::fmt;
 
 use base64::Engine as _;
-use url::Url;
+use crate::url::Url;
 
 use crate::href;
 
@@ -602,7 +602,7 @@ mod tests {
     }
 
     #[test]
-    fn scope_rules() -> Result<(), url::ParseError> {
+    fn scope_rules() -> Result<(), crate::url::ParseError> {
         let scope = AuthScope::new(
             Url::parse("https://caldav.icloud.com/")?,
             vec![".icloud.com".into()],

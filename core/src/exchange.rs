@@ -15,7 +15,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use url::Url;
+use crate::url::Url;
 
 use crate::auth::Credentials;
 use crate::error::{Error, ErrorKind, Result};

@@ -4,7 +4,7 @@
 //! preserved as the server sent it. Comparison normalises what servers disagree about:
 //! `%40` against `@`, a trailing slash, an explicit default port, the host's case.
 
-use url::Url;
+use crate::url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -52,7 +52,7 @@ pub fn resolve(base: &Url, href: &str) -> Result<Url> {
 pub fn resolve_to_string(base: &Url, href: &str) -> Result<String> {
     let href = href.trim();
     if is_plain_absolute_path(href) {
-        let origin = &base[..url::Position::BeforePath];
+        let origin = base.before_path();
         let mut out = String::with_capacity(origin.len() + href.len());
         out.push_str(origin);
         out.push_str(href);

@@ -125,6 +125,7 @@ pub mod rfc6352;
 pub mod rfc6578;
 pub mod rfc6638;
 pub mod session;
+pub mod url;
 pub mod xml;
 
 /// The content formats, from the crate `davkit-formats` (usable alone, without the DAV side):

@@ -89,7 +89,7 @@ impl Collection {
             .prop(&names::ADD_MEMBER)
             .and_then(|e| e.hrefs().into_iter().next())
             .and_then(|h| {
-                url::Url::parse(&response.href)
+                crate::url::Url::parse(&response.href)
                     .ok()
                     .and_then(|base| crate::href::resolve(&base, &h).ok())
             })

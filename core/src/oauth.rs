@@ -184,7 +184,7 @@ impl OAuthClient {
     /// back on the redirect and must be compared there. Asks for offline access so that the
     /// first exchange also returns a refresh token.
     pub fn authorization_url(&self, scopes: &[&str], pkce: &Pkce, state: &str) -> String {
-        let query = url::form_urlencoded::Serializer::new(String::new())
+        let query = crate::url::FormSerializer::new()
             .append_pair("response_type", "code")
             .append_pair("client_id", &self.client_id)
             .append_pair("redirect_uri", &self.redirect_uri)
@@ -222,7 +222,7 @@ impl OAuthClient {
     }
 
     fn token_request(&self, fields: &[(&str, &str)]) -> HttpRequest {
-        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        let mut form = crate::url::FormSerializer::new();
         form.append_pair("client_id", &self.client_id);
         if let Some(secret) = &self.client_secret {
             form.append_pair("client_secret", secret);
@@ -419,8 +419,8 @@ mod tests {
         let pkce = Pkce::from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")?;
         let url = client.authorization_url(&[SCOPE_CALENDAR, SCOPE_CARDDAV], &pkce, "xyz");
         let parsed =
-            url::Url::parse(&url).map_err(|e| Error::new(ErrorKind::Protocol, e.to_string()))?;
-        let q: std::collections::HashMap<_, _> = parsed.query_pairs().into_owned().collect();
+            crate::url::Url::parse(&url).map_err(|e| Error::new(ErrorKind::Protocol, e.to_string()))?;
+        let q: std::collections::HashMap<_, _> = parsed.query_pairs().into_iter().collect();
         assert_eq!(parsed.host_str(), Some("accounts.google.com"));
         assert_eq!(
             q["code_challenge"],

@@ -4,7 +4,7 @@
 //! caller. Every knob here is honoured by the core; the provider table in the docs lists them.
 
 use serde::{Deserialize, Serialize};
-use url::Url;
+use crate::url::Url;
 
 use crate::error::{Error, ErrorKind};
 use crate::model::CollectionKind;
@@ -296,7 +296,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn picks_by_url() -> Result<(), url::ParseError> {
+    fn picks_by_url() -> Result<(), crate::url::ParseError> {
         let name = |u: &str| Url::parse(u).map(|u| Profile::for_url(&u).name);
         assert_eq!(name("https://caldav.icloud.com/")?, "icloud");
         assert_eq!(name("https://p62-contacts.icloud.com:443/1/")?, "icloud");
@@ -344,7 +344,7 @@ mod tests {
     }
 
     #[test]
-    fn http_provider_urls_are_refused() -> Result<(), url::ParseError> {
+    fn http_provider_urls_are_refused() -> Result<(), crate::url::ParseError> {
         for u in [
             "http://apidata.googleusercontent.com/caldav/v2/a%40b/user",
             "http://www.googleapis.com/.well-known/carddav",

@@ -14,7 +14,7 @@ pub(crate) fn is_secret_header(name: &str) -> bool {
 
 /// A URL fit for messages: any `user:password@` part is removed.
 pub(crate) fn url_for_display(url: &str) -> String {
-    match url::Url::parse(url) {
+    match crate::url::Url::parse(url) {
         Ok(mut u) => {
             if !u.username().is_empty() || u.password().is_some() {
                 // Both calls only fail for URLs that cannot carry credentials at all.

@@ -8,7 +8,7 @@
 //! [`Discovery::scheduling`](crate::model::Discovery::scheduling).
 
 use serde::{Deserialize, Serialize};
-use url::Url;
+use crate::url::Url;
 
 use crate::http::HttpResponse;
 use crate::rfc4918::multistatus::Response;

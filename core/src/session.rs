@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use url::Url;
+use crate::url::Url;
 
 use crate::auth::{AuthScope, Credentials};
 use crate::error::{Error, ErrorKind, Result};

@@ -251,7 +251,7 @@ impl Session {
         })
     }
 
-    fn member_collection_url(&self, home_url: &str, slug: &str) -> Result<url::Url> {
+    fn member_collection_url(&self, home_url: &str, slug: &str) -> Result<crate::url::Url> {
         if slug.is_empty() || slug.contains('/') {
             return Err(Error::new(
                 ErrorKind::InvalidInput,

@@ -24,7 +24,7 @@ use reply::too_many_home_sets;
 
 use std::collections::BTreeSet;
 
-use url::Url;
+use crate::url::Url;
 
 use crate::error::{Error, ErrorKind};
 use crate::exchange::{Machine, Spec, impl_operation};

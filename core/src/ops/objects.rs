@@ -2,7 +2,7 @@
 //! §7.8), multiget in batches (RFC 4791 §7.9, RFC 6352 §8.7) and GET. Writes are in
 //! [`write`](crate::ops::write).
 
-use url::Url;
+use crate::url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Machine, Reply, Spec, impl_operation};

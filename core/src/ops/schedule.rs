@@ -250,7 +250,7 @@ fn stale(url: &str) -> Error {
 
 /// A PUT of a scheduling object under `If-Schedule-Tag-Match`, else `If-Match`.
 fn scheduled_put(
-    url: url::Url,
+    url: crate::url::Url,
     data: &str,
     schedule_tag: Option<&str>,
     etag: Option<&str>,
@@ -276,7 +276,7 @@ enum Step {
 /// Answers an invitation; create it with [`Session::respond`].
 pub struct Respond {
     m: Machine<Step, Responded>,
-    url: Option<url::Url>,
+    url: Option<crate::url::Url>,
     me: Vec<String>,
     answer: Answer,
     occurrence: Option<CalDateTime>,
@@ -401,7 +401,7 @@ impl Respond {
             return Err(e);
         }
         let data = cal.to_ics();
-        let url = url::Url::parse(&object.url)
+        let url = crate::url::Url::parse(&object.url)
             .map_err(|e| Error::new(ErrorKind::Protocol, format!("bad URL: {e}")))?;
         let tag = object.schedule_tag.as_deref().filter(|_| !self.tag_ignored);
         let spec = scheduled_put(url, &data, tag, object.etag.as_deref()).map_err(|_| {

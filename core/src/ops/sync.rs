@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use url::Url;
+use crate::url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Machine, Reply, impl_operation};

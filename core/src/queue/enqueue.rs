@@ -180,8 +180,8 @@ impl WriteQueue {
     }
 }
 
-fn absolute(url: &str) -> Result<url::Url> {
-    url::Url::parse(url.trim()).map_err(|e| {
+fn absolute(url: &str) -> Result<crate::url::Url> {
+    crate::url::Url::parse(url.trim()).map_err(|e| {
         Error::new(
             ErrorKind::InvalidInput,
             format!("a queued object needs an absolute URL: {e}"),
@@ -191,7 +191,7 @@ fn absolute(url: &str) -> Result<url::Url> {
 }
 
 /// The collection an object URL is in.
-fn parent(url: &url::Url) -> String {
+fn parent(url: &crate::url::Url) -> String {
     let mut u = url.clone();
     u.set_query(None);
     u.set_fragment(None);

@@ -417,7 +417,7 @@ impl Flush {
         if let EntryOp::Create { data } = &e.op
             && self.session.ctx.profile.name_by_uid
             && let Ok(name) = crate::ops::write::uid_name(data, &self.session.ctx.limits)
-            && let Ok(base) = url::Url::parse(&e.collection_url)
+            && let Ok(base) = crate::url::Url::parse(&e.collection_url)
             && let Ok(u) = href::as_collection(&base).join(&href::encode_segment(&name))
         {
             return u.to_string();

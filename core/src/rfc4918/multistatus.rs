@@ -16,7 +16,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use url::Url;
+use crate::url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::href;

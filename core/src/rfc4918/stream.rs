@@ -15,7 +15,7 @@
 //! Text directly inside the root (white space between responses) is checked against
 //! [`Limits::max_xml_text_bytes`] piece by piece rather than as one total.
 
-use url::Url;
+use crate::url::Url;
 
 use crate::error::Result;
 use crate::limits::Limits;

@@ -1,6 +1,6 @@
 //! calendarList.list over all pages ([`GcalList`], [`Session::gcal_calendars`]).
 
-use url::Url;
+use crate::url::Url;
 
 use super::read::calendar_list;
 use super::{CalendarListEntry, Paging, api_url, json_reply};

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use url::Url;
+use crate::url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::Reply;

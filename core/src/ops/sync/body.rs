@@ -2,7 +2,7 @@
 //! body, the same way): each `DAV:response` is folded into the listing or made into its object
 //! as soon as it is complete, and only the bytes of one partial response are held.
 
-use url::Url;
+use crate::url::Url;
 
 use std::collections::BTreeSet;
 

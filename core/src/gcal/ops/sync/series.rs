@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use serde_json::Value;
-use url::Url;
+use crate::url::Url;
 
 use super::super::json_reply;
 use super::super::read::events_page;
