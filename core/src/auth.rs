@@ -7,8 +7,8 @@
 
 use std::fmt;
 
-use base64::Engine as _;
 use crate::url::Url;
+use base64::Engine as _;
 
 use crate::href;
 

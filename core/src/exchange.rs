@@ -319,12 +319,19 @@ impl<T> Exchanger<T> {
         let Some(location) = response.header("location") else {
             return Ok(None);
         };
-        let target = effective.join(location.trim()).map_err(|e| {
-            Error::new(
+        let target = effective.join(location.trim()).map_err(|e| match e {
+            crate::url::ParseError::UnsupportedScheme => Error::new(
+                ErrorKind::Redirect,
+                format!(
+                    "refused a redirect to a `{}` URL",
+                    crate::href::scheme_name(location)
+                ),
+            ),
+            e => Error::new(
                 ErrorKind::Redirect,
                 format!("the redirect target is not a URL: {e}"),
             )
-            .with_url(effective.as_str())
+            .with_url(effective.as_str()),
         })?;
         let max = self.ctx.limits.max_redirects;
         if flight.hops >= max {
@@ -339,11 +346,8 @@ impl<T> Exchanger<T> {
                 "refused a redirect from https to plain http",
             )
             .with_url(target.as_str())),
-            (_, "http" | "https") => Ok(Some(target)),
-            (_, other) => Err(Error::new(
-                ErrorKind::Redirect,
-                format!("refused a redirect to a `{other}` URL"),
-            )),
+            // `Url` is http(s) only: other schemes were refused by `join` above.
+            _ => Ok(Some(target)),
         }
     }
 }

@@ -10,17 +10,28 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// Parses an absolute http(s) URL given by a caller.
 pub fn parse_url(input: &str) -> Result<Url> {
-    let url = Url::parse(input.trim()).map_err(|e| {
-        Error::new(ErrorKind::InvalidInput, format!("not an absolute URL: {e}")).with_url(input)
-    })?;
-    match url.scheme() {
-        "http" | "https" => Ok(url),
-        other => Err(Error::new(
-            ErrorKind::InvalidInput,
-            format!("unsupported URL scheme `{other}` (expected http or https)"),
-        )
-        .with_url(input)),
-    }
+    Url::parse(input.trim()).map_err(|e| url_error(input, e, "not an absolute URL"))
+}
+
+/// The error for a caller's URL that does not parse: another scheme is named as such.
+pub(crate) fn url_error(input: &str, e: crate::url::ParseError, what: &str) -> Error {
+    let message = match e {
+        crate::url::ParseError::UnsupportedScheme => format!(
+            "unsupported URL scheme `{}` (expected http or https)",
+            scheme_name(input)
+        ),
+        e => format!("{what}: {e}"),
+    };
+    Error::new(ErrorKind::InvalidInput, message).with_url(input)
+}
+
+/// The lower-case scheme an input names (the text before its first `:`).
+pub(crate) fn scheme_name(input: &str) -> String {
+    let input = input.trim_start_matches(|c: char| c <= ' ');
+    input
+        .split_once(':')
+        .map_or(input, |(s, _)| s)
+        .to_ascii_lowercase()
 }
 
 /// Resolves an href from a response body against the URL of that response.

@@ -418,8 +418,8 @@ mod tests {
             OAuthClient::google("123.apps.googleusercontent.com", "http://127.0.0.1:8765/cb");
         let pkce = Pkce::from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")?;
         let url = client.authorization_url(&[SCOPE_CALENDAR, SCOPE_CARDDAV], &pkce, "xyz");
-        let parsed =
-            crate::url::Url::parse(&url).map_err(|e| Error::new(ErrorKind::Protocol, e.to_string()))?;
+        let parsed = crate::url::Url::parse(&url)
+            .map_err(|e| Error::new(ErrorKind::Protocol, e.to_string()))?;
         let q: std::collections::HashMap<_, _> = parsed.query_pairs().into_iter().collect();
         assert_eq!(parsed.host_str(), Some("accounts.google.com"));
         assert_eq!(

@@ -3,8 +3,8 @@
 //! A profile is picked from the server URL ([`Profile::for_url`]) and can be replaced by the
 //! caller. Every knob here is honoured by the core; the provider table in the docs lists them.
 
-use serde::{Deserialize, Serialize};
 use crate::url::Url;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind};
 use crate::model::CollectionKind;

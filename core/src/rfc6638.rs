@@ -7,8 +7,8 @@
 //! no extra request; the result is [`Scheduling`], in
 //! [`Discovery::scheduling`](crate::model::Discovery::scheduling).
 
-use serde::{Deserialize, Serialize};
 use crate::url::Url;
+use serde::{Deserialize, Serialize};
 
 use crate::http::HttpResponse;
 use crate::rfc4918::multistatus::Response;

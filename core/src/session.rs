@@ -194,17 +194,10 @@ impl Session {
     /// it must be http or https: a stored sync state or an app's URL naming another scheme
     /// (`ftp:`, `file:`) is refused before any request is made of the host.
     pub(crate) fn url(&self, input: &str) -> Result<Url> {
-        let url = self.ctx.server.join(input.trim()).map_err(|e| {
-            Error::new(ErrorKind::InvalidInput, format!("not a URL: {e}")).with_url(input)
-        })?;
-        match url.scheme() {
-            "http" | "https" => Ok(url),
-            other => Err(Error::new(
-                ErrorKind::InvalidInput,
-                format!("unsupported URL scheme `{other}` (expected http or https)"),
-            )
-            .with_url(input)),
-        }
+        self.ctx
+            .server
+            .join(input.trim())
+            .map_err(|e| crate::href::url_error(input, e, "not a URL"))
     }
 }
 

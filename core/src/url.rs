@@ -151,10 +151,7 @@ impl Url {
 
     /// The port, or the scheme's default (80 or 443).
     pub fn port_or_known_default(&self) -> Option<u16> {
-        Some(
-            self.port
-                .unwrap_or(if self.is_https() { 443 } else { 80 }),
-        )
+        Some(self.port.unwrap_or(if self.is_https() { 443 } else { 80 }))
     }
 
     /// The percent-encoded path, starting with `/`.
@@ -519,9 +516,7 @@ fn relative(rest: &str, base: &Url) -> Result<Url, ParseError> {
 }
 
 fn authority(https: bool, rest: &str) -> Result<Url, ParseError> {
-    let end = rest
-        .find(['/', '\\', '?', '#'])
-        .unwrap_or(rest.len());
+    let end = rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len());
     let auth = &rest[..end];
     let (userinfo, hostport) = match auth.rfind('@') {
         Some(at) => (Some(&auth[..at]), &auth[at + 1..]),

@@ -186,7 +186,9 @@ fn hrefs_from_vectors() -> Vec<String> {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "xml" || x == "json" || x == "txt")
+            } else if p
+                .extension()
+                .is_some_and(|x| x == "xml" || x == "json" || x == "txt")
                 && let Ok(text) = std::fs::read_to_string(&p)
             {
                 for part in text.split("href>").skip(1) {
@@ -224,7 +226,11 @@ fn check(base: Option<&str>, input: &str) {
             assert_eq!(o.scheme(), t.scheme(), "{ctx}");
             assert_eq!(o.host_str(), t.host_str(), "{ctx}");
             assert_eq!(o.port(), t.port(), "{ctx}");
-            assert_eq!(o.port_or_known_default(), t.port_or_known_default(), "{ctx}");
+            assert_eq!(
+                o.port_or_known_default(),
+                t.port_or_known_default(),
+                "{ctx}"
+            );
             assert_eq!(o.path(), t.path(), "{ctx}");
             assert_eq!(o.query(), t.query(), "{ctx}");
             assert_eq!(o.fragment(), t.fragment(), "{ctx}");
@@ -266,11 +272,71 @@ fn recorded_hrefs_match_the_url_crate() {
 }
 
 const PIECES: &[&str] = &[
-    "http:", "https:", "HTTPS:", "//", "/", "\\", "h", "H.example.COM", "1.2.3.4", "0x10",
-    "[::1]", "[1:2::3]", "[::ffff:1.2.3.4]", ":", ":80", ":443", ":8080", ":99999", "@", "u:p@",
-    "a", "b c", ".", "..", "%2e", "%2E%2e", "%", "%4", "%41", "%zz", "?", "#", "&", "=", "+",
-    "é", "😀", "\t", "\n", "\u{0}", " ", "\"", "<", ">", "`", "{", "}", "^", "|", "'", "~",
-    "xn--", "ü", "0", "08", "255", "256", ".ics", ";", ",", "!", "$", "*", "(", ")",
+    "http:",
+    "https:",
+    "HTTPS:",
+    "//",
+    "/",
+    "\\",
+    "h",
+    "H.example.COM",
+    "1.2.3.4",
+    "0x10",
+    "[::1]",
+    "[1:2::3]",
+    "[::ffff:1.2.3.4]",
+    ":",
+    ":80",
+    ":443",
+    ":8080",
+    ":99999",
+    "@",
+    "u:p@",
+    "a",
+    "b c",
+    ".",
+    "..",
+    "%2e",
+    "%2E%2e",
+    "%",
+    "%4",
+    "%41",
+    "%zz",
+    "?",
+    "#",
+    "&",
+    "=",
+    "+",
+    "é",
+    "😀",
+    "\t",
+    "\n",
+    "\u{0}",
+    " ",
+    "\"",
+    "<",
+    ">",
+    "`",
+    "{",
+    "}",
+    "^",
+    "|",
+    "'",
+    "~",
+    "xn--",
+    "ü",
+    "0",
+    "08",
+    "255",
+    "256",
+    ".ics",
+    ";",
+    ",",
+    "!",
+    "$",
+    "*",
+    "(",
+    ")",
 ];
 
 #[test]
@@ -377,7 +443,10 @@ fn form_serializer_matches_form_urlencoded() {
 fn debug_hides_credentials() {
     let u = Url::parse("https://alice:s3cret@h.example.com/x").expect("url");
     let shown = format!("{u:?}");
-    assert!(!shown.contains("s3cret") && !shown.contains("alice"), "{shown}");
+    assert!(
+        !shown.contains("s3cret") && !shown.contains("alice"),
+        "{shown}"
+    );
     assert!(shown.contains("h.example.com/x"), "{shown}");
 }
 
@@ -389,4 +458,3 @@ fn long_inputs_stay_linear() {
     let t = url::Url::parse("https://h/x/").and_then(|b| b.join(&long));
     assert_eq!(u.map(String::from).ok(), t.map(String::from).ok());
 }
-

@@ -26,9 +26,9 @@ pub use write::GcalWrite;
 
 use std::collections::BTreeSet;
 
+use crate::url::Url;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use crate::url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::Reply;

@@ -7,8 +7,8 @@ mod series;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::Value;
 use crate::url::Url;
+use serde_json::Value;
 
 use super::read::events_page;
 use super::{EventsQuery, Paging, api_url, json_reply};

@@ -1,7 +1,7 @@
 //! Conditional writes: events insert, patch and delete ([`GcalWrite`]).
 
-use serde_json::Value;
 use crate::url::Url;
+use serde_json::Value;
 
 use super::{api_url, json_reply};
 use crate::error::{Error, ErrorKind, Result};

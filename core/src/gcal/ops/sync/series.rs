@@ -5,8 +5,8 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::Value;
 use crate::url::Url;
+use serde_json::Value;
 
 use super::super::json_reply;
 use super::super::read::events_page;
