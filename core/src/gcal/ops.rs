@@ -133,7 +133,6 @@ impl EventsQuery {
         put("maxResults", self.max_results.map(|n| n.to_string()));
         put("syncToken", sync_token.map(str::to_owned));
         put("pageToken", page_token.map(str::to_owned));
-        drop(q);
         if url.query() == Some("") {
             url.set_query(None);
         }
