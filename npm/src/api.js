@@ -23,8 +23,48 @@ let ready = false;
 let loading = null;
 
 /** The module is loaded (by the node entry, or by `init`). */
-export function markReady() {
+function markReady() {
   ready = true;
+}
+
+// The page's script while it runs, for a classic-script bundle (esbuild's iife, where
+// `import.meta` is empty): read when the bundle is evaluated, as the entry is.
+const script = typeof document !== 'undefined' && document.currentScript ? document.currentScript.src : undefined;
+
+/**
+ * How a browser entry loads its module: `glue` is its wasm-bindgen glue; `beside()` gives the
+ * .wasm's URL next to the entry (each entry writes its own `new URL('…', import.meta.url)`,
+ * which bundlers see and emit as an asset), `name` the same path, looked up next to the page's
+ * script when `import.meta` is empty; `zones`, the host's zone rules, for the modules that
+ * have the formats. `init()` (or the first client call) then fetches and compiles it, from
+ * `init({ wasm })` when given.
+ */
+export function loadInBrowser(glue, beside, name, zones) {
+  bind(glue);
+  platform.browser = true;
+  const defaultWasm = () => {
+    try {
+      return beside();
+    } catch {
+      return new URL(name, script ?? globalThis.location?.href);
+    }
+  };
+  platform.load = async (wasm) => {
+    await glue.default({ module_or_path: wasm ?? defaultWasm() });
+    if (zones) glue.setZoneSource(zones);
+  };
+}
+
+/**
+ * How a node (Deno, Bun) entry loads its module: compiled at once from `bytes`, so everything
+ * is ready on import and `init()` resolves immediately; `zones` as for `loadInBrowser`.
+ */
+export function loadNow(glue, bytes, zones) {
+  bind(glue);
+  platform.browser = false;
+  glue.initSync({ module: bytes });
+  if (zones) glue.setZoneSource(zones);
+  markReady();
 }
 
 /**

@@ -6,24 +6,9 @@
 // `wasm/` next to the script, or wherever `init({ wasm })` says.
 import * as glue from './wasm/davkit_main.js';
 import { zoneRules } from './zones.js';
-import { bind, platform } from './api.js';
+import { loadInBrowser } from './api.js';
 
-const script = typeof document !== 'undefined' && document.currentScript ? document.currentScript.src : undefined;
-
-function defaultWasm() {
-  try {
-    return new URL('./wasm/davkit_main_bg.wasm', import.meta.url);
-  } catch {
-    return new URL('./wasm/davkit_main_bg.wasm', script ?? globalThis.location?.href);
-  }
-}
-
-bind(glue);
-platform.browser = true;
-platform.load = async (wasm) => {
-  await glue.default({ module_or_path: wasm ?? defaultWasm() });
-  glue.setZoneSource(zoneRules);
-};
+loadInBrowser(glue, () => new URL('./wasm/davkit_main_bg.wasm', import.meta.url), './wasm/davkit_main_bg.wasm', zoneRules);
 
 export {
   init, DavClient, WriteQueue, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,

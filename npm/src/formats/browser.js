@@ -4,24 +4,9 @@
 // up in `wasm/` next to the script, or wherever `init({ wasm })` says.
 import * as glue from '../wasm/davkit_formats.js';
 import { zoneRules } from '../zones.js';
-import { bind, platform } from './api.js';
+import { loadInBrowser } from './api.js';
 
-const script = typeof document !== 'undefined' && document.currentScript ? document.currentScript.src : undefined;
-
-function defaultWasm() {
-  try {
-    return new URL('../wasm/davkit_formats_bg.wasm', import.meta.url);
-  } catch {
-    return new URL('wasm/davkit_formats_bg.wasm', script ?? globalThis.location?.href);
-  }
-}
-
-bind(glue);
-platform.browser = true;
-platform.load = async (wasm) => {
-  await glue.default({ module_or_path: wasm ?? defaultWasm() });
-  glue.setZoneSource(zoneRules);
-};
+loadInBrowser(glue, () => new URL('../wasm/davkit_formats_bg.wasm', import.meta.url), 'wasm/davkit_formats_bg.wasm', zoneRules);
 
 export { init, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion } from './api.js';
 export { parseView } from './view.js';

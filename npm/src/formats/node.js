@@ -5,13 +5,9 @@
 import { readFileSync } from 'node:fs';
 import * as glue from '../wasm/davkit_formats.js';
 import { zoneRules } from '../zones.js';
-import { bind, platform, markReady } from './api.js';
+import { loadNow } from './api.js';
 
-bind(glue);
-platform.browser = false;
-glue.initSync({ module: readFileSync(new URL('../wasm/davkit_formats_bg.wasm', import.meta.url)) });
-glue.setZoneSource(zoneRules);
-markReady();
+loadNow(glue, readFileSync(new URL('../wasm/davkit_formats_bg.wasm', import.meta.url)), zoneRules);
 
 export { init, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion } from './api.js';
 export { parseView } from './view.js';

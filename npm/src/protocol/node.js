@@ -4,11 +4,8 @@
 // their `data` text and no parsed view: bring your own iCalendar library, or import 'davkit'.
 import { readFileSync } from 'node:fs';
 import * as glue from '../wasm/davkit_protocol.js';
-import { bind, platform, markReady } from './api.js';
+import { loadNow } from './api.js';
 
-bind(glue);
-platform.browser = false;
-glue.initSync({ module: readFileSync(new URL('../wasm/davkit_protocol_bg.wasm', import.meta.url)) });
-markReady();
+loadNow(glue, readFileSync(new URL('../wasm/davkit_protocol_bg.wasm', import.meta.url)));
 
 export { init, DavClient, WriteQueue, DavError, isDavError, coreVersion, markPending } from './api.js';
