@@ -5,7 +5,7 @@
 //! answer into TZif for jiff. Answers are cached per name, unknown names too.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use jiff::tz::TimeZone;
 use js_sys::Function;
@@ -20,7 +20,10 @@ const MAX_TRANSITIONS: usize = 2000;
 
 thread_local! {
     static SOURCE: RefCell<Option<Function>> = const { RefCell::new(None) };
-    static CACHE: RefCell<HashMap<String, Option<TimeZone>>> = RefCell::new(HashMap::new());
+    /// Answers, and their index in it by name (a `String` to index map, the map type the
+    /// formats crate uses).
+    static CACHE: RefCell<(Vec<Option<TimeZone>>, BTreeMap<String, usize>)> =
+        const { RefCell::new((Vec::new(), BTreeMap::new())) };
 }
 
 /// `setZoneSource(fn)`: `fn(name)` returns the zone's rules as text or null (see
@@ -36,7 +39,10 @@ fn zone_from_host(name: &str) -> Option<TimeZone> {
     if name.len() > MAX_NAME {
         return None;
     }
-    if let Some(hit) = CACHE.with(|c| c.borrow().get(name).cloned()) {
+    if let Some(hit) = CACHE.with(|c| {
+        let c = c.borrow();
+        c.1.get(name).and_then(|&i| c.0.get(i)).cloned()
+    }) {
         return hit;
     }
     let answer = SOURCE.with(|s| {
@@ -53,8 +59,10 @@ fn zone_from_host(name: &str) -> Option<TimeZone> {
         .and_then(|bytes| TimeZone::tzif(name, &bytes).ok());
     CACHE.with(|c| {
         let mut cache = c.borrow_mut();
-        if cache.len() < MAX_CACHED {
-            cache.insert(name.to_owned(), zone.clone());
+        if cache.0.len() < MAX_CACHED {
+            let at = cache.0.len();
+            cache.0.push(zone.clone());
+            cache.1.insert(name.to_owned(), at);
         }
     });
     zone

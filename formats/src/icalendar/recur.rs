@@ -45,7 +45,7 @@
 mod options;
 mod place;
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use jiff::civil::{Date, Time};
@@ -92,8 +92,9 @@ impl Calendar {
         let resolver = Resolver::new(self.component(), opts.tz_policy);
         let mut out = Expansion::default();
         // group by UID, keeping order of first appearance
-        let mut order: Vec<Option<String>> = Vec::new();
-        let mut groups: HashMap<Option<String>, Series<'_>> = HashMap::new();
+        // one map type (String -> index) serves every keyed lookup of this module
+        let mut series_list: Vec<(String, Series<'_>)> = Vec::new();
+        let mut groups: BTreeMap<String, usize> = BTreeMap::new();
         for (idx, comp) in self.component().components().iter().enumerate() {
             let obj = CalObject::new(comp);
             if !obj.kind().is_recurring_kind() {
@@ -103,16 +104,20 @@ impl Calendar {
             // components without UID never group together; a VEVENT and a VTODO sharing a UID
             // are separate series
             let key = match &uid {
-                None => Some(format!("\u{0}#{idx}")),
-                Some(u) => Some(format!("{:?}\u{0}{u}", obj.kind())),
+                None => format!("\u{0}#{idx}"),
+                Some(u) => format!("{:?}\u{0}{u}", obj.kind()),
             };
-            let entry = groups.entry(key.clone()).or_insert_with(|| {
-                order.push(key.clone());
-                Series {
-                    master: None,
-                    overrides: Vec::new(),
-                }
+            let at = *groups.entry(key.clone()).or_insert_with(|| {
+                series_list.push((
+                    key,
+                    Series {
+                        master: None,
+                        overrides: Vec::new(),
+                    },
+                ));
+                series_list.len() - 1
             });
+            let entry = &mut series_list[at].1;
             if comp.property("RECURRENCE-ID").is_some() {
                 entry.overrides.push((idx, obj));
             } else {
@@ -138,10 +143,7 @@ impl Calendar {
             remaining: u64::try_from(opts.max_total_iterations).unwrap_or(u64::MAX),
             stop: false,
         };
-        for key in &order {
-            let Some(series) = groups.get(key) else {
-                continue;
-            };
+        for (key, series) in &series_list {
             let mut warnings = std::mem::take(&mut out.warnings);
             let done = self.expand_series(
                 series,
@@ -156,11 +158,7 @@ impl Calendar {
                 warn(&mut warnings, || {
                     format!(
                         "UID {:?} skipped: {e}",
-                        clip(
-                            key.as_deref()
-                                .and_then(|k| k.split_once('\u{0}'))
-                                .map_or("", |k| k.1)
-                        )
+                        clip(key.split_once('\u{0}').map_or("", |k| k.1))
                     )
                 });
             }
@@ -221,8 +219,9 @@ impl Calendar {
         let (excluded, ex_dates) = (Keys::of(excluded), Keys::of(ex_dates));
 
         // overrides: one per RECURRENCE-ID (the highest SEQUENCE wins); an EXDATE cancels it
-        let mut chosen: HashMap<i64, (usize, CalObject<'_>)> = HashMap::new();
-        let mut chosen_order: Vec<i64> = Vec::new();
+        // in order of first appearance, indexed by key
+        let mut chosen: Vec<(i64, usize, CalObject<'_>)> = Vec::new();
+        let mut chosen_at: BTreeMap<i64, usize> = BTreeMap::new();
         for (idx, ov) in &series.overrides {
             let Some(rid) = ov.recurrence_id()?.map(fix) else {
                 continue;
@@ -231,25 +230,21 @@ impl Calendar {
             if excluded.contains(key) || ex_dates.contains(day_key(rid.date())) {
                 continue;
             }
-            match chosen.get(&key) {
-                Some((_, prev)) if prev.sequence().unwrap_or(0) > ov.sequence().unwrap_or(0) => {}
-                Some(_) => {
-                    chosen.insert(key, (*idx, *ov));
+            match chosen_at.get(&key).and_then(|&at| chosen.get_mut(at)) {
+                Some((_, _, prev)) if prev.sequence().unwrap_or(0) > ov.sequence().unwrap_or(0) => {
                 }
+                Some(slot) => *slot = (key, *idx, *ov),
                 None => {
-                    chosen.insert(key, (*idx, *ov));
-                    chosen_order.push(key);
+                    chosen_at.insert(key, chosen.len());
+                    chosen.push((key, *idx, *ov));
                 }
             }
         }
-        let replaced = Keys::of(chosen.keys().copied().collect());
+        let replaced = Keys::of(chosen.iter().map(|c| c.0).collect());
         let mut placed_overrides = Vec::new();
         // RANGE=THISANDFUTURE overrides: (key, new start instant, end rule, index, component)
         let mut ranges: Vec<(i64, i64, EndRule, usize, CalObject<'_>)> = Vec::new();
-        for key in &chosen_order {
-            let Some((idx, ov)) = chosen.get(key) else {
-                continue;
-            };
+        for (key, idx, ov) in &chosen {
             let Some(rid) = ov.recurrence_id()?.map(fix) else {
                 continue;
             };
@@ -442,7 +437,16 @@ impl Calendar {
             }
         }
         // RDATE, with the end of a PERIOD value
-        let mut period_ends: HashMap<i64, EndRule> = HashMap::new();
+        // the last PERIOD end given for a start wins
+        let mut period_ends: Vec<EndRule> = Vec::new();
+        let mut period_at: BTreeMap<i64, usize> = BTreeMap::new();
+        let mut set_end = |l: i64, rule: EndRule| match period_at.get(&l) {
+            Some(&at) => period_ends[at] = rule,
+            None => {
+                period_at.insert(l, period_ends.len());
+                period_ends.push(rule);
+            }
+        };
         for p in master.component().properties_named("RDATE") {
             let tzid = p.param_value("TZID");
             for part in p
@@ -475,12 +479,11 @@ impl Calendar {
                 if let Some(second) = second {
                     let su = rconv.to_utc(local_secs(rd.local()));
                     if let Some(d) = Duration::parse(second) {
-                        period_ends
-                            .insert(l, EndRule::Nominal(d.nominal_days(), d.exact_seconds()));
+                        set_end(l, EndRule::Nominal(d.nominal_days(), d.exact_seconds()));
                     } else if let Ok(e) = CalDateTime::parse(second, tzid.as_deref()).map(fix) {
                         let eu = conv_for(&e, resolver, floating, warnings)
                             .to_utc(local_secs(e.local()));
-                        period_ends.insert(l, EndRule::Exact(eu - su));
+                        set_end(l, EndRule::Exact(eu - su));
                     }
                 }
                 starts.push(l);
@@ -519,7 +522,11 @@ impl Calendar {
             if !(MIN_LOCAL..=MAX_LOCAL).contains(&l) {
                 continue;
             }
-            let this_rule = period_ends.get(&l).copied().unwrap_or(rule);
+            let this_rule = period_at
+                .get(&l)
+                .and_then(|&at| period_ends.get(at))
+                .copied()
+                .unwrap_or(rule);
             let (sl, el, su, eu) = place(l, this_rule, &sconv);
             let key = key_of_local(l);
             if excluded.contains(key) || replaced.contains(key) {

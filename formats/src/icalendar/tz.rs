@@ -2,7 +2,7 @@
 //! overlaps), with the IANA database bundled in jiff as the other source.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use jiff::tz::TimeZone;
@@ -334,39 +334,47 @@ fn windows_for(tzid: &str) -> Option<TimeZone> {
 /// TZID is resolved once, and building zones from VTIMEZONE rules shares one step budget
 /// ([`RESOLVER_STEPS`]).
 pub(crate) struct Resolver<'a> {
-    vtimezones: HashMap<&'a str, &'a Component>,
+    /// VTIMEZONEs, and their index in it by TZID (one map type, `String` to index, serves
+    /// every keyed lookup of the formats module).
+    vtimezones: (Vec<&'a Component>, BTreeMap<String, usize>),
     policy: TzPolicy,
-    cache: RefCell<HashMap<String, Option<Rc<Zone>>>>,
+    /// Resolved zones, and their index in it by TZID.
+    cache: RefCell<(Vec<Option<Rc<Zone>>>, BTreeMap<String, usize>)>,
     steps_left: Cell<u64>,
 }
 
 impl<'a> Resolver<'a> {
     pub(crate) fn new(root: &'a Component, policy: TzPolicy) -> Resolver<'a> {
-        let mut vtimezones = HashMap::new();
+        let (mut comps, mut at) = (Vec::new(), BTreeMap::new());
         for c in root.components().iter().filter(|c| c.is("VTIMEZONE")) {
             if let Some(p) = c.property("TZID") {
-                vtimezones.entry(p.raw_value().trim()).or_insert(c);
+                at.entry(p.raw_value().trim().to_owned())
+                    .or_insert_with(|| {
+                        comps.push(c);
+                        comps.len() - 1
+                    });
             }
         }
         Resolver {
-            vtimezones,
+            vtimezones: (comps, at),
             policy,
-            cache: RefCell::new(HashMap::new()),
+            cache: RefCell::new((Vec::new(), BTreeMap::new())),
             steps_left: Cell::new(RESOLVER_STEPS),
         }
     }
 
     pub(crate) fn empty(policy: TzPolicy) -> Resolver<'static> {
         Resolver {
-            vtimezones: HashMap::new(),
+            vtimezones: (Vec::new(), BTreeMap::new()),
             policy,
-            cache: RefCell::new(HashMap::new()),
+            cache: RefCell::new((Vec::new(), BTreeMap::new())),
             steps_left: Cell::new(RESOLVER_STEPS),
         }
     }
 
     fn vtimezone(&self, tzid: &str) -> Option<Zone> {
-        let comp = self.vtimezones.get(tzid.trim())?;
+        let (comps, at) = &self.vtimezones;
+        let comp = comps.get(*at.get(tzid.trim())?)?;
         let left = self.steps_left.get();
         let mut budget = left.min(ZONE_STEPS);
         let zone = CustomZone::from_vtimezone(comp, 2200, &mut budget);
@@ -377,8 +385,11 @@ impl<'a> Resolver<'a> {
 
     /// The zone for a TZID, or `None` when neither source knows it.
     pub(crate) fn resolve(&self, tzid: &str) -> Option<Rc<Zone>> {
-        if let Some(z) = self.cache.borrow().get(tzid) {
-            return z.clone();
+        {
+            let cache = self.cache.borrow();
+            if let Some(z) = cache.1.get(tzid).and_then(|&i| cache.0.get(i)) {
+                return z.clone();
+            }
         }
         let zone = match self.policy {
             TzPolicy::PreferIana => iana_for(tzid)
@@ -391,9 +402,10 @@ impl<'a> Resolver<'a> {
                 .or_else(|| windows_for(tzid).map(Zone::Iana)),
         }
         .map(Rc::new);
-        self.cache
-            .borrow_mut()
-            .insert(tzid.to_owned(), zone.clone());
+        let mut cache = self.cache.borrow_mut();
+        let at = cache.0.len();
+        cache.0.push(zone.clone());
+        cache.1.insert(tzid.to_owned(), at);
         zone
     }
 }

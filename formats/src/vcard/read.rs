@@ -1,7 +1,7 @@
 //! Reading a vCard: one getter per modelled property, each linear in the card.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use super::{Address, PartialDate, Photo, StructuredName, TypedValue, VCard, Version};
 use crate::contentline::{Property, split_unescaped, unescape_text};
@@ -98,23 +98,28 @@ impl VCard {
     }
 
     /// The first `X-ABLabel` of each group, by lower-cased group name (one pass over the card).
-    fn labels(&self) -> HashMap<String, &Property> {
-        let mut out = HashMap::new();
+    /// Returned as the labels and their index in it by group (one map type, `String` to index,
+    /// serves every keyed lookup of the formats module).
+    fn labels(&self) -> (Vec<&Property>, BTreeMap<String, usize>) {
+        let (mut props, mut at) = (Vec::new(), BTreeMap::new());
         for p in self.comp.properties() {
             if let Some(g) = p.group()
                 && p.is("X-ABLabel")
             {
-                out.entry(g.to_ascii_lowercase()).or_insert(p);
+                at.entry(g.to_ascii_lowercase()).or_insert_with(|| {
+                    props.push(p);
+                    props.len() - 1
+                });
             }
         }
-        out
+        (props, at)
     }
 
     fn typed(&self, name: &str, strip_tel: bool) -> Vec<TypedValue> {
-        let labels = self.labels();
+        let (labels, label_at) = self.labels();
         let label_of = |group: Option<&str>| {
             let g = group?;
-            let p = labels.get(&g.to_ascii_lowercase())?;
+            let p = labels.get(*label_at.get(&g.to_ascii_lowercase())?)?;
             Some(p.text_value().into_owned())
         };
         self.comp
