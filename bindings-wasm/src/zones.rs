@@ -18,11 +18,13 @@ const MAX_NAME: usize = 64;
 /// At most this many transitions are read from one answer.
 const MAX_TRANSITIONS: usize = 2000;
 
+/// Answers in first-asked order, and their index in it by name (a `String` to index map, the
+/// map type the formats crate uses).
+type Cache = (Vec<Option<TimeZone>>, BTreeMap<String, usize>);
+
 thread_local! {
     static SOURCE: RefCell<Option<Function>> = const { RefCell::new(None) };
-    /// Answers, and their index in it by name (a `String` to index map, the map type the
-    /// formats crate uses).
-    static CACHE: RefCell<(Vec<Option<TimeZone>>, BTreeMap<String, usize>)> =
+    static CACHE: RefCell<Cache> =
         const { RefCell::new((Vec::new(), BTreeMap::new())) };
 }
 

@@ -328,6 +328,9 @@ fn windows_for(tzid: &str) -> Option<TimeZone> {
         .and_then(|(_, iana)| named_zone(iana))
 }
 
+/// Values in first-seen order, and their index in it by key.
+type Indexed<T> = (Vec<T>, BTreeMap<String, usize>);
+
 /// Resolves TZIDs of one VCALENDAR, caching each result.
 ///
 /// Linear in the object: VTIMEZONEs are indexed by TZID once (the first of a TZID wins), each
@@ -336,10 +339,10 @@ fn windows_for(tzid: &str) -> Option<TimeZone> {
 pub(crate) struct Resolver<'a> {
     /// VTIMEZONEs, and their index in it by TZID (one map type, `String` to index, serves
     /// every keyed lookup of the formats module).
-    vtimezones: (Vec<&'a Component>, BTreeMap<String, usize>),
+    vtimezones: Indexed<&'a Component>,
     policy: TzPolicy,
     /// Resolved zones, and their index in it by TZID.
-    cache: RefCell<(Vec<Option<Rc<Zone>>>, BTreeMap<String, usize>)>,
+    cache: RefCell<Indexed<Option<Rc<Zone>>>>,
     steps_left: Cell<u64>,
 }
 
