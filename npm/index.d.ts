@@ -45,7 +45,7 @@ export function isDavError(value: unknown, kind?: DavErrorKind): value is DavErr
  */
 export function init(options?: { wasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module }): Promise<void>;
 
-/** The `fetch` davkit calls: the global one by default. Inject one for CORS proxies, tests, workers. */
+/** The `fetch` davkit calls: by default the global one (in node: the package's own over node:http, see `DavClientOptions.fetch`). Inject one for CORS proxies, tests, workers. */
 export type FetchLike = (url: string, init: {
   method: string;
   headers: [string, string][];
@@ -77,7 +77,11 @@ export interface DavClientOptions {
   serverUrl: string;
   /** Credentials or a token provider; omitted means no `Authorization`. */
   auth?: StaticAuth | TokenProvider;
-  /** The `fetch` to use (default: `globalThis.fetch`). */
+  /**
+   * The `fetch` to use. Default: in node, the package's own transport over node:http(s) (less
+   * work per request than node's `fetch`; it does not follow redirects, which the core does, and
+   * it hands `redirect: 'follow'` requests to `globalThis.fetch`); elsewhere `globalThis.fetch`.
+   */
   fetch?: FetchLike;
   /** Provider profile; picked from the URL when omitted. */
   profile?: 'generic' | 'icloud' | 'google-caldav' | 'google-carddav' | 'google-calendar-api';

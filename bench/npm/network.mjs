@@ -8,7 +8,8 @@
 //   python3 tests/servers/servers.py run -- node bench/npm/network.mjs   # on seeded servers
 //
 // Steps, each by the wall clock and counted in fetch calls (each library gets its own counting
-// fetch: davkit through its `fetch` option, tsdav through its `fetch` override):
+// fetch over its default transport: davkit through its `fetch` option, over the node entries'
+// node:http transport (npm/dist/http.js); tsdav through its `fetch` override, over node's fetch):
 //   discover          davkit: discover({ service: 'caldav' }) from the server root;
 //                     tsdav: createDAVClient (login: well-known, principal, home) + fetchCalendars
 //   full fetch        davkit: calendarQuery; tsdav: fetchCalendarObjects
@@ -31,6 +32,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DavClient } from '../../npm/dist/node.js';
+import { httpFetch } from '../../npm/dist/http.js';
 import { createDAVClient } from 'tsdav';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -79,7 +81,7 @@ const basic = (t) => `Basic ${Buffer.from(`${t.user}:${t.password}`).toString('b
 
 // --- counting fetch ------------------------------------------------------------------------
 
-function countingFetch() {
+function countingFetch(send = realFetch) {
   const counter = { n: 0 };
   const f = async (input, init = {}) => {
     counter.n += 1;
@@ -89,7 +91,7 @@ function countingFetch() {
     const raw = init.body;
     const body = typeof raw === 'string' ? raw
       : raw instanceof Uint8Array || raw instanceof ArrayBuffer ? new TextDecoder().decode(raw) : '';
-    const response = await realFetch(input, init);
+    const response = await send(input, init);
     if (S.log) {
       const root = (body.match(/<(?!\?)([\w-]+:)?([\w-]+)/) ?? [])[2] ?? '';
       const hrefs = (body.match(/href>/g) ?? []).length / 2;
@@ -145,7 +147,7 @@ function expect(what, got, want) {
 }
 
 function davkitSide(t) {
-  const { fetch, counter } = countingFetch();
+  const { fetch, counter } = countingFetch(httpFetch);
   const auth = t.user ? { basic: { username: t.user, password: t.password } } : undefined;
   const client = new DavClient({ serverUrl: t.url, auth, fetch });
   const collection = { url: collectionUrl(t), kind: 'calendar' };

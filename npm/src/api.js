@@ -15,9 +15,11 @@ export function bind(glue) {
 
 /**
  * Set by the entry point: `browser` (browsers may not send `User-Agent`, and a preflight would
- * need it) and `load(wasm)`, which instantiates the module (browsers: fetch and compile).
+ * need it), `load(wasm)`, which instantiates the module (browsers: fetch and compile), and
+ * `fetch`, the transport a client uses when the app passes none (node: `httpFetch` of
+ * http.js; elsewhere the global `fetch`).
  */
-export const platform = { browser: false, load: null };
+export const platform = { browser: false, load: null, fetch: null };
 
 let ready = false;
 let loading = null;
@@ -57,11 +59,13 @@ export function loadInBrowser(glue, beside, name, zones) {
 
 /**
  * How a node (Deno, Bun) entry loads its module: compiled at once from `bytes`, so everything
- * is ready on import and `init()` resolves immediately; `zones` as for `loadInBrowser`.
+ * is ready on import and `init()` resolves immediately; `zones` as for `loadInBrowser`;
+ * `fetch`, the clients' default transport (the node entries give http.js's in node).
  */
-export function loadNow(glue, bytes, zones) {
+export function loadNow(glue, bytes, zones, fetch) {
   bind(glue);
   platform.browser = false;
+  platform.fetch = fetch ?? null;
   glue.initSync({ module: bytes });
   if (zones) glue.setZoneSource(zones);
   markReady();
@@ -277,7 +281,7 @@ export class DavClient {
 
   constructor(options) {
     if (!options || typeof options.serverUrl !== 'string') throw invalid('`serverUrl` is required');
-    const fetchFn = options.fetch ?? globalThis.fetch;
+    const fetchFn = options.fetch ?? platform.fetch ?? globalThis.fetch;
     if (typeof fetchFn !== 'function') throw invalid('no `fetch` in this runtime: pass the `fetch` option');
     this.#fetch = (url, init) => fetchFn(url, init);
     const sleepFn = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));

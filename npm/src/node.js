@@ -5,8 +5,9 @@ import { readFileSync } from 'node:fs';
 import * as glue from './wasm/davkit_main.js';
 import { zoneRules } from './zones.js';
 import { loadNow } from './api.js';
+import { httpFetch, isNode } from './http.js';
 
-loadNow(glue, readFileSync(new URL('./wasm/davkit_main_bg.wasm', import.meta.url)), zoneRules);
+loadNow(glue, readFileSync(new URL('./wasm/davkit_main_bg.wasm', import.meta.url)), zoneRules, isNode ? httpFetch : null);
 
 export {
   init, DavClient, WriteQueue, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import * as glue from '../wasm/davkit_protocol.js';
 import { loadNow } from './api.js';
+import { httpFetch, isNode } from '../http.js';
 
-loadNow(glue, readFileSync(new URL('../wasm/davkit_protocol_bg.wasm', import.meta.url)));
+loadNow(glue, readFileSync(new URL('../wasm/davkit_protocol_bg.wasm', import.meta.url)), undefined, isNode ? httpFetch : null);
 
 export { init, DavClient, WriteQueue, DavError, isDavError, coreVersion, markPending } from './api.js';

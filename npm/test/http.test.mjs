@@ -1,0 +1,168 @@
+// The node entries' transport (dist/http.js): a `fetch`-shaped function over node:http that
+// DavClient uses in node when the app passes no `fetch`. Against a local node:http server:
+// what the core reads of `fetch`'s answers must be the same (status, headers, a streamed and
+// decoded body, no redirect followed, the same rejections), and a stale kept-alive connection
+// is retried for safe methods only.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import zlib from 'node:zlib';
+import { httpFetch, isNode } from '../dist/http.js';
+import { DavClient } from '../dist/node.js';
+
+const seen = [];
+let handler = null;
+const server = http.createServer((req, res) => {
+  const parts = [];
+  req.on('data', (c) => parts.push(c));
+  req.on('end', () => {
+    seen.push({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(parts).toString() });
+    handler(req, res);
+  });
+});
+let base;
+before(async () => {
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${server.address().port}`;
+});
+after(() => server.close());
+
+const readAll = async (response) => {
+  const reader = response.body.getReader();
+  const chunks = [];
+  for (;;) {
+    const step = await reader.read();
+    if (step.done) break;
+    assert.ok(step.value instanceof Uint8Array);
+    chunks.push(Buffer.from(step.value));
+  }
+  return Buffer.concat(chunks).toString();
+};
+
+test('node is detected, and a request goes out with its method, headers and body', async () => {
+  assert.equal(isNode, true);
+  handler = (req, res) => {
+    res.writeHead(207, [['Content-Type', 'application/xml'], ['DAV', '1'], ['DAV', 'calendar-access'], ['X-Empty', '']]);
+    res.end('<multistatus/>');
+  };
+  const body = new TextEncoder().encode('<propfind/>');
+  const r = await httpFetch(`${base}/dav/`, { method: 'PROPFIND', headers: [['Depth', '0'], ['Content-Type', 'application/xml']], body, redirect: 'manual' });
+  assert.equal(r.status, 207);
+  assert.equal(r.ok, true);
+  assert.equal(r.redirected, false);
+  assert.equal(r.url, `${base}/dav/`);
+  // lower-case names, repeated ones joined, as `Headers` gives them
+  assert.deepEqual([...r.headers].filter(([k]) => k !== 'date' && k !== 'connection' && k !== 'keep-alive' && k !== 'transfer-encoding'),
+    [['content-type', 'application/xml'], ['dav', '1, calendar-access'], ['x-empty', '']]);
+  assert.equal(await readAll(r), '<multistatus/>');
+  const got = seen.at(-1);
+  assert.equal(got.method, 'PROPFIND');
+  assert.equal(got.headers.depth, '0');
+  assert.equal(got.headers['content-length'], String(body.length));
+  assert.equal(got.headers['accept-encoding'], 'gzip, deflate, br');
+  assert.equal(got.body, '<propfind/>');
+});
+
+test('a compressed body is decoded, streamed and whole', async () => {
+  const text = 'BEGIN:VCALENDAR\r\n'.repeat(20000);
+  for (const [coding, encode] of [['gzip', zlib.gzipSync], ['deflate', zlib.deflateSync], ['br', zlib.brotliCompressSync]]) {
+    handler = (req, res) => {
+      res.writeHead(200, { 'Content-Encoding': coding, 'Content-Type': 'text/calendar' });
+      res.end(encode(Buffer.from(text)));
+    };
+    const r = await httpFetch(`${base}/e.ics`, { method: 'GET', redirect: 'manual' });
+    assert.equal(await readAll(r), text, coding);
+    const whole = await httpFetch(`${base}/e.ics`, { method: 'GET', redirect: 'manual' });
+    assert.equal(new TextDecoder().decode(await whole.arrayBuffer()), text, coding);
+  }
+  // the app's own Accept-Encoding is sent as it is
+  handler = (req, res) => res.end('plain');
+  const r = await httpFetch(`${base}/`, { method: 'GET', headers: [['accept-encoding', 'identity']], redirect: 'manual' });
+  assert.equal(await r.text(), 'plain');
+  assert.equal(seen.at(-1).headers['accept-encoding'], 'identity');
+});
+
+test('a redirect is handed back, not followed (the core follows it and decides about credentials)', async () => {
+  handler = (req, res) => {
+    res.writeHead(301, { Location: 'http://elsewhere.invalid/dav/' });
+    res.end();
+  };
+  const before = seen.length;
+  const r = await httpFetch(`${base}/.well-known/caldav`, { method: 'PROPFIND', headers: [['authorization', 'Basic c2VjcmV0']], redirect: 'manual' });
+  assert.equal(r.status, 301);
+  assert.equal(r.headers.get('location'), 'http://elsewhere.invalid/dav/');
+  assert.equal(r.redirected, false);
+  assert.equal(seen.length, before + 1);
+});
+
+test('bodiless answers, a cancelled body, and a body read twice', async () => {
+  handler = (req, res) => {
+    res.writeHead(req.method === 'DELETE' ? 204 : 200, { 'Content-Length': '5' });
+    res.end(req.method === 'HEAD' || req.method === 'DELETE' ? undefined : 'hello');
+  };
+  const head = await httpFetch(`${base}/x`, { method: 'HEAD', redirect: 'manual' });
+  assert.equal(head.body, null);
+  assert.equal(new Uint8Array(await head.arrayBuffer()).length, 0);
+  const gone = await httpFetch(`${base}/x`, { method: 'DELETE', redirect: 'manual' });
+  assert.equal(gone.status, 204);
+  assert.equal(gone.body, null);
+  const r = await httpFetch(`${base}/x`, { method: 'GET', redirect: 'manual' });
+  await r.body.getReader().cancel();
+  assert.equal(r.bodyUsed, true);
+  await assert.rejects(r.arrayBuffer(), TypeError);
+});
+
+test('network failures reject like fetch: TypeError "fetch failed", the reason in `cause`', async () => {
+  const closed = http.createServer();
+  await new Promise((r) => closed.listen(0, '127.0.0.1', r));
+  const port = closed.address().port;
+  await new Promise((r) => closed.close(r));
+  await assert.rejects(httpFetch(`http://127.0.0.1:${port}/`, { method: 'GET', redirect: 'manual' }),
+    (e) => e instanceof TypeError && e.message === 'fetch failed' && e.cause?.code === 'ECONNREFUSED');
+  // a URL with credentials is refused, as fetch refuses it
+  await assert.rejects(httpFetch(`http://u:p@127.0.0.1:${port}/`, { method: 'GET', redirect: 'manual' }), TypeError);
+});
+
+test('a kept-alive connection the server closed: a safe request is sent again, a write is not', async () => {
+  // The server answers, keeps the connection, then destroys it on the next request before answering.
+  let n = 0;
+  handler = (req, res) => {
+    n += 1;
+    if (n === 2) {
+      req.socket.destroy();
+      return;
+    }
+    res.end('ok');
+  };
+  const first = await httpFetch(`${base}/a`, { method: 'GET', redirect: 'manual' });
+  assert.equal(await first.text(), 'ok');
+  const again = await httpFetch(`${base}/a`, { method: 'REPORT', body: '<x/>', redirect: 'manual' });
+  assert.equal(await again.text(), 'ok');
+  assert.equal(n, 3, 'the REPORT went out twice: once on the closed connection, once on a new one');
+
+  n = 0;
+  const warm = await httpFetch(`${base}/b`, { method: 'GET', redirect: 'manual' });
+  await warm.text();
+  await assert.rejects(httpFetch(`${base}/b`, { method: 'PUT', body: 'data', redirect: 'manual' }), (e) => e.message === 'fetch failed');
+  assert.equal(n, 2, 'the PUT went out once');
+});
+
+test("DavClient in node sends through it by default; `redirect: 'follow'` and the app's fetch still go through fetch", async () => {
+  handler = (req, res) => {
+    res.writeHead(207, { 'Content-Type': 'application/xml; charset=utf-8' });
+    res.end('<?xml version="1.0"?><d:multistatus xmlns:d="DAV:"><d:response><d:href>/c/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/></d:resourcetype><d:displayname>C</d:displayname></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>');
+  };
+  const client = new DavClient({ serverUrl: `${base}/`, auth: { basic: { username: 'u', password: 'p' } } });
+  const c = await client.getCollection(`${base}/c/`);
+  assert.equal(c.displayName, 'C');
+  // node's fetch (undici) adds `sec-fetch-mode`; this transport does not
+  assert.equal(seen.at(-1).headers['sec-fetch-mode'], undefined);
+  assert.equal(seen.at(-1).headers['accept-encoding'], 'gzip, deflate, br');
+  const viaFetch = new DavClient({ serverUrl: `${base}/`, auth: { basic: { username: 'u', password: 'p' } }, redirect: 'follow' });
+  await viaFetch.getCollection(`${base}/c/`);
+  assert.equal(seen.at(-1).headers['sec-fetch-mode'], 'cors');
+  let called = 0;
+  const own = new DavClient({ serverUrl: `${base}/`, fetch: (u, i) => { called += 1; return fetch(u, i); } });
+  await own.getCollection(`${base}/c/`);
+  assert.equal(called, 1);
+});
