@@ -210,6 +210,15 @@ pub struct WriteResult {
     pub replaced: bool,
 }
 
+/// The hrefs among `hrefs` whose normalised form is `key`, copied out so that the caller can
+/// remove them from the map or set it is iterating.
+fn hrefs_matching<'a>(hrefs: impl Iterator<Item = &'a String>, key: &str) -> Vec<String> {
+    hrefs
+        .filter(|k| crate::href::normalize(k) == key)
+        .cloned()
+        .collect()
+}
+
 /// The per-collection state a sync starts from and returns; store it as JSON between syncs.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncState {
@@ -285,13 +294,7 @@ impl SyncState {
     /// Drops the ETags of every stored href whose normalised form is `key` (removed one by
     /// one: `retain` would be more map code in the WebAssembly module).
     fn forget_etags(&mut self, key: &str) {
-        let stored: Vec<String> = self
-            .etags
-            .keys()
-            .filter(|k| crate::href::normalize(k) == key)
-            .cloned()
-            .collect();
-        for k in stored {
+        for k in hrefs_matching(self.etags.keys(), key) {
             self.etags.remove(&k);
         }
     }
@@ -317,13 +320,7 @@ impl SyncState {
     pub fn record_write(&mut self, result: &WriteResult) {
         let key = crate::href::normalize(&result.url);
         self.forget_etags(&key);
-        let pending: Vec<String> = self
-            .pending
-            .iter()
-            .filter(|k| crate::href::normalize(k) == key)
-            .cloned()
-            .collect();
-        for k in pending {
+        for k in hrefs_matching(self.pending.iter(), &key) {
             self.pending.remove(&k);
         }
         match &result.etag {
@@ -519,5 +516,51 @@ mod tests {
         state.record_delete("https://h/cal/a.ics");
         state.record_delete("https://h/cal/b.ics");
         assert!(state.etags.is_empty() && state.pending.is_empty());
+    }
+
+    #[test]
+    fn the_apps_own_writes_match_hrefs_as_normalised() {
+        let mut state = SyncState::new("https://h/cal/");
+        state
+            .etags
+            .insert("https://h/cal/a%40b.ics".into(), "\"1\"".into());
+        state
+            .etags
+            .insert("https://h/cal/c.ics".into(), "\"3\"".into());
+        state.pending.insert("https://H/cal/a@b.ics".into());
+        state.pending.insert("https://h/cal/d.ics".into());
+        state.record_write(&WriteResult {
+            url: "https://h:443/cal/a@b.ics".into(),
+            etag: Some("\"2\"".into()),
+            data: None,
+            replaced: false,
+        });
+        let etags: Vec<(&str, &str)> = state
+            .etags
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            etags,
+            [
+                ("https://h/cal/c.ics", "\"3\""),
+                ("https://h:443/cal/a@b.ics", "\"2\"")
+            ],
+            "the other spelling's ETag is replaced, the unrelated member kept"
+        );
+        assert_eq!(
+            state.pending.iter().collect::<Vec<_>>(),
+            ["https://h/cal/d.ics"],
+            "the written member is no longer owed, the other one is"
+        );
+        state.mark_pending("https://h/cal/a%40b.ics");
+        assert_eq!(
+            state.etags.keys().collect::<Vec<_>>(),
+            ["https://h/cal/c.ics"]
+        );
+        assert_eq!(
+            state.pending.iter().collect::<Vec<_>>(),
+            ["https://h/cal/a%40b.ics", "https://h/cal/d.ics"]
+        );
     }
 }
