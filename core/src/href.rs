@@ -185,18 +185,14 @@ pub fn same_origin(a: &Url, b: &Url) -> bool {
         && a.port_or_known_default() == b.port_or_known_default()
 }
 
+/// The printable ASCII characters [`encode_segment`] encodes: all but the unreserved ones
+/// (RFC 3986 §2.3: letters, digits, `-._~`) and `@`. Controls, DEL and non-ASCII characters are
+/// always encoded.
+const SEGMENT_ENCODED: &[u8] = b" !\"#$%&'()*+,/:;<=>?[\\]^`{|}";
+
 /// Percent-encodes a resource name for use as the last path segment of a new member.
 pub fn encode_segment(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for b in name.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'@' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    crate::url::encoded(name, SEGMENT_ENCODED)
 }
 
 /// Makes sure a collection URL ends with a slash, so that member names resolve inside it.
@@ -323,5 +319,67 @@ mod tests {
     fn encodes_segments() {
         assert_eq!(encode_segment("a b%c/d@e.ics"), "a%20b%25c%2Fd@e.ics");
         assert_eq!(encode_segment("ü"), "%C3%BC");
+        assert_eq!(encode_segment("~Az09-._"), "~Az09-._");
+        assert_eq!(
+            encode_segment("\0\t\x7f !\"#$&'()*+,:;<=>?[\\]^`{|}"),
+            "%00%09%7F%20%21%22%23%24%26%27%28%29%2A%2B%2C%3A%3B%3C%3D%3E%3F%5B%5C%5D%5E%60%7B%7C%7D"
+        );
+        assert_eq!(encode_segment("€😀"), "%E2%82%AC%F0%9F%98%80");
+        assert_eq!(encode_segment(""), "");
+    }
+
+    /// The byte-wise encoder `encode_segment` had before it used the url module's.
+    fn encode_segment_bytewise(name: &str) -> String {
+        let mut out = String::new();
+        for b in name.bytes() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'@' => {
+                    out.push(b as char)
+                }
+                _ => out.push_str(&format!("%{b:02X}")),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn encodes_segments_as_the_bytewise_encoder_did() {
+        // Every character of one, two, three and four UTF-8 bytes up to U+FFFF, then a sample
+        // above, alone and after each ASCII character.
+        let chars = (0..=0xFFFF_u32)
+            .chain((0x10000..=0x10FFFF).step_by(97))
+            .filter_map(char::from_u32);
+        for c in chars {
+            let one = c.to_string();
+            assert_eq!(encode_segment(&one), encode_segment_bytewise(&one), "{c:?}");
+            if c.is_ascii() {
+                for d in (0..=0x7F_u8).map(char::from) {
+                    let two: String = [c, d].into_iter().collect();
+                    assert_eq!(encode_segment(&two), encode_segment_bytewise(&two));
+                }
+            }
+        }
+        // Longer names mixing all of them (a fixed xorshift sequence).
+        let mut x = 0x9E37_79B9_7F4A_7C15_u64;
+        for _ in 0..2000 {
+            let name: String = (0..x % 24)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    let code = match x % 4 {
+                        0 | 1 => (x >> 8) % 0x80,
+                        2 => (x >> 8) % 0x800,
+                        _ => (x >> 8) % 0x11_0000,
+                    };
+                    char::from_u32(code as u32).unwrap_or('\u{FFFD}')
+                })
+                .collect();
+            assert_eq!(
+                encode_segment(&name),
+                encode_segment_bytewise(&name),
+                "{name:?}"
+            );
+        }
     }
 }

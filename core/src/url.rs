@@ -98,7 +98,9 @@ fn push_hex(out: &mut String, b: u8) {
     out.push(HEX[usize::from(b & 15)] as char);
 }
 
-fn encoded(text: &str, set: &[u8]) -> String {
+/// `text` with every character in `set` (ASCII), every control, DEL and every non-ASCII
+/// character percent-encoded (UTF-8 bytes, upper-case hex); the others stay as they are.
+pub(crate) fn encoded(text: &str, set: &[u8]) -> String {
     let mut out = String::with_capacity(text.len());
     encode_into(&mut out, text, set);
     out
