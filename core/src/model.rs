@@ -473,13 +473,24 @@ mod tests {
         Ok(())
     }
 
+    /// A state of `https://h/cal/` holding these ETags and pending members.
+    fn state_with(etags: &[(&str, &str)], pending: &[&str]) -> SyncState {
+        let mut state = SyncState::new("https://h/cal/");
+        for (href, etag) in etags {
+            state.etags.insert((*href).into(), (*etag).into());
+        }
+        state
+            .pending
+            .extend(pending.iter().map(|href| (*href).into()));
+        state
+    }
+
     #[test]
     fn a_member_handed_back_ends_a_batched_run() {
-        let mut state = SyncState::new("https://h/cal/");
-        state
-            .etags
-            .insert("https://h/cal/a.ics".into(), "\"1\"".into());
-        state.pending.insert("https://h/cal/b.ics".into());
+        let mut state = state_with(
+            &[("https://h/cal/a.ics", "\"1\"")],
+            &["https://h/cal/b.ics"],
+        );
         state.more = true;
         state.mark_pending("https://h/cal/a.ics");
         assert!(!state.more, "the next sync asks the server again");
@@ -520,15 +531,13 @@ mod tests {
 
     #[test]
     fn the_apps_own_writes_match_hrefs_as_normalised() {
-        let mut state = SyncState::new("https://h/cal/");
-        state
-            .etags
-            .insert("https://h/cal/a%40b.ics".into(), "\"1\"".into());
-        state
-            .etags
-            .insert("https://h/cal/c.ics".into(), "\"3\"".into());
-        state.pending.insert("https://H/cal/a@b.ics".into());
-        state.pending.insert("https://h/cal/d.ics".into());
+        let mut state = state_with(
+            &[
+                ("https://h/cal/a%40b.ics", "\"1\""),
+                ("https://h/cal/c.ics", "\"3\""),
+            ],
+            &["https://H/cal/a@b.ics", "https://h/cal/d.ics"],
+        );
         state.record_write(&WriteResult {
             url: "https://h:443/cal/a@b.ics".into(),
             etag: Some("\"2\"".into()),
