@@ -15,8 +15,8 @@
 # tests/servers/servers.py, seeds DAVKIT_BENCH_EVENTS (1,000) events into a calendar on each
 # with bench/seed_events.py, all at once (Radicale: one whole-calendar PUT; Xandikos and DAViCal:
 # one PUT per event, Xandikos commits each to git; DAViCal's is carol's calendar, since the events
-# name alice as organizer and DAViCal would schedule alice's; each takes 25-40 s here, so plan
-# on about a minute),
+# name alice as organizer and DAViCal would schedule alice's; each takes 25-40 s alone here,
+# all three at once on a busy 2-core VM up to 2.3 minutes (Radicale 115 s, Xandikos 134 s)),
 # then runs the bench, which does the rest (see bench/benches/network/: steps, medians, counting, the shaper). The servers
 # and their data are deleted afterwards.
 #
