@@ -72,6 +72,12 @@ pub fn resolve_to_string(base: &Url, href: &str) -> Result<String> {
     resolve(base, href).map(String::from)
 }
 
+/// A path the URL parser keeps as it is and `percent_decode` leaves alone: `/`-separated
+/// segments of [`is_path_char`]s (no `%` escapes, `?` or `#`), none of them `.` or `..`.
+pub(crate) fn is_plain_path(path: &str) -> bool {
+    path.bytes().all(is_path_char) && !path.split('/').any(|s| s == "." || s == "..")
+}
+
 /// A byte that stands for itself in a URL path (RFC 3986 `pchar` without `%`-escapes, and
 /// `/`): unreserved, sub-delims, `:` and `@`. `.` counts; dot segments are checked apart.
 pub(crate) fn is_path_char(b: u8) -> bool {

@@ -310,7 +310,23 @@ pub(crate) fn multiget_spec(collection: &Url, kind: CollectionKind, hrefs: &[Str
 }
 
 /// An href for a request body: the path when on the collection's origin, else the full URL.
+///
+/// A member written as the collection's own `scheme://authority` and a plain path (nearly all:
+/// the sync resolves the listing's hrefs against the collection) is its path as it is, without
+/// parsing it: the parser would keep both parts unchanged. Parsing each of 1,000 members was
+/// 10 ms of an initial sync in the npm package's module (CPU profile, 2026-12-02).
 fn request_href(collection: &Url, member: &str) -> String {
+    if let Some(path) = member.strip_prefix(collection.before_path())
+        && path.starts_with('/')
+        && href::is_plain_path(path)
+    {
+        return path.to_owned();
+    }
+    parsed_request_href(collection, member)
+}
+
+/// [`request_href`] by parsing `member`.
+fn parsed_request_href(collection: &Url, member: &str) -> String {
     match Url::parse(member) {
         Ok(u) if href::same_origin(&u, collection) => {
             let mut path = u.path().to_owned();
@@ -322,5 +338,77 @@ fn request_href(collection: &Url, member: &str) -> String {
         }
         Ok(u) => u.to_string(),
         Err(_) => member.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shortcut gives what parsing gives, for members on and off the collection's origin,
+    /// written plainly or not.
+    #[test]
+    fn request_href_without_parsing_is_the_parsed_one() {
+        let collections = [
+            "https://dav.example.com/cal/home/",
+            "http://127.0.0.1:5232/alice/bench/",
+            "https://u:p@dav.example.com/cal/",
+            "http://localhost:8080/dav/",
+        ];
+        let origins = [
+            "https://dav.example.com",
+            "http://127.0.0.1:5232",
+            "https://u:p@dav.example.com",
+            "http://localhost:8080",
+            "https://DAV.example.com",
+            "https://dav.example.com:443",
+            "http://127.0.0.1:80",
+            "https://other.example.com",
+            "http://localhost:8081",
+            "https://dav.example.com.",
+        ];
+        let paths = [
+            "/cal/home/e1.ics",
+            "/alice/bench/bench-event-00001.ics",
+            "/cal/a;b=c/d@e:f!$&'()*+,~_-.ics",
+            "/cal/./e.ics",
+            "/cal/../e.ics",
+            "/cal/..",
+            "/cal/e%20f.ics",
+            "/cal/e f.ics",
+            "/cal/é.ics",
+            "/cal/e.ics?x=1",
+            "/cal/e.ics#frag",
+            "//cal//e.ics",
+            "/cal\\e.ics",
+            "/",
+            "",
+            "?q",
+        ];
+        let mut checked = 0;
+        for c in collections {
+            let collection = Url::parse(c).expect("collection");
+            for o in origins {
+                for p in paths {
+                    let member = format!("{o}{p}");
+                    assert_eq!(
+                        request_href(&collection, &member),
+                        parsed_request_href(&collection, &member),
+                        "{member} in {c}"
+                    );
+                    checked += 1;
+                }
+            }
+            assert_eq!(
+                request_href(&collection, "not a url"),
+                parsed_request_href(&collection, "not a url")
+            );
+        }
+        assert_eq!(checked, collections.len() * origins.len() * paths.len());
+        let c = Url::parse("http://127.0.0.1:5232/alice/bench/").expect("collection");
+        assert_eq!(
+            request_href(&c, "http://127.0.0.1:5232/alice/bench/e1.ics"),
+            "/alice/bench/e1.ics"
+        );
     }
 }

@@ -107,7 +107,9 @@ fn is_plain(input: &str) -> bool {
         Some((h, p)) => (h, Some(p)),
         None => (authority, None),
     };
-    plain_host(host) && port.is_none_or(|p| plain_port(p, default_port)) && plain_path(path)
+    plain_host(host)
+        && port.is_none_or(|p| plain_port(p, default_port))
+        && href::is_plain_path(path)
 }
 
 /// A lower-case ASCII host name the URL parser keeps as it is: labels of `a-z`, digits and
@@ -149,12 +151,6 @@ fn plain_port(port: &str, default_port: &str) -> bool {
         && !port.starts_with('0')
         && port.parse::<u32>().is_ok_and(|n| n <= 65535)
         && port != default_port
-}
-
-/// A path the parser keeps as it is and `percent_decode` leaves alone: `/`-separated segments
-/// of unreserved and sub-delimiter characters, `:` and `@`, none of them `.` or `..`.
-fn plain_path(path: &str) -> bool {
-    path.bytes().all(crate::href::is_path_char) && !path.split('/').any(|s| s == "." || s == "..")
 }
 
 #[cfg(test)]
