@@ -63,7 +63,9 @@ pub struct Limits {
     pub max_xml_attributes: usize,
     /// Most namespace declarations (`xmlns`, `xmlns:p`) on one XML element. Default
     /// [`xml::MAX_NAMESPACE_DECLARATIONS`](crate::xml::MAX_NAMESPACE_DECLARATIONS) (64). Hit: a
-    /// `LimitExceeded` error.
+    /// `LimitExceeded` error. The declarations of all open elements together have a fixed
+    /// bound, [`xml::MAX_NAMESPACES_IN_SCOPE`](crate::xml::MAX_NAMESPACES_IN_SCOPE) (256), or
+    /// this limit when it is set higher.
     pub max_xml_namespace_declarations: usize,
     /// Most `DAV:href` elements in one `DAV:response` of a multistatus. Default
     /// [`multistatus::MAX_HREFS_PER_RESPONSE`](crate::rfc4918::multistatus::MAX_HREFS_PER_RESPONSE)
@@ -151,6 +153,8 @@ impl Limits {
             text_bytes: self.max_xml_text_bytes,
             attributes: self.max_xml_attributes,
             namespace_declarations: self.max_xml_namespace_declarations,
+            namespaces_in_scope: crate::xml::MAX_NAMESPACES_IN_SCOPE
+                .max(self.max_xml_namespace_declarations),
         }
     }
 

@@ -61,6 +61,27 @@ fn files() -> Vec<(&'static str, String)> {
     s.push_str("</p0:x></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response></D:multistatus>\n");
     out.push(("multistatus-namespace-declarations.xml", s));
 
+    // 64 declarations (each within the per-element limit) on each of 5 nested elements, 320 in
+    // scope, then 1,000 elements that each declare a prefix (so no cached lookup survives) and
+    // use the outermost one: without a bound on the declarations in scope, each lookup would
+    // scan all of them (up to 128 levels x 64 = 8,192, for each of a million elements).
+    let mut s = String::from(
+        r#"<D:multistatus xmlns:D="DAV:"><D:response><D:href>/a</D:href><D:propstat><D:prop>"#,
+    );
+    for level in 0..5 {
+        s.push_str("<D:x");
+        for i in 0..64 {
+            s.push_str(&format!(r#" xmlns:p{i}="urn:{level}""#));
+        }
+        s.push('>');
+    }
+    s.push_str(&r#"<D:y xmlns:z="urn:z"/>"#.repeat(1_000));
+    s.push_str(&"</D:x>".repeat(5));
+    s.push_str(
+        "</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response></D:multistatus>\n",
+    );
+    out.push(("multistatus-namespaces-in-scope.xml", s));
+
     // 129 levels of elements (multistatus, response, propstat, prop and 125 more).
     let nested = format!("{}{}", "<D:x>".repeat(125), "</D:x>".repeat(125));
     out.push(("multistatus-depth-129.xml", multistatus_around(&nested)));
@@ -207,6 +228,9 @@ fn check(name: &str, text: &str) {
         }
         "multistatus-namespace-declarations.xml" => {
             assert!(xml_error(parse(text)).contains("MAX_NAMESPACE_DECLARATIONS"));
+        }
+        "multistatus-namespaces-in-scope.xml" => {
+            assert!(xml_error(parse(text)).contains("MAX_NAMESPACES_IN_SCOPE"));
         }
         "multistatus-depth-129.xml" => {
             assert!(xml_error(parse(text)).contains("MAX_DEPTH"));

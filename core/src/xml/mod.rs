@@ -19,6 +19,10 @@
 //! | [`MAX_ATTRIBUTES`] | 256 | attributes of one element |
 //! | [`MAX_NAMESPACE_DECLARATIONS`] | 64 | `xmlns` declarations on one element |
 //!
+//! One more is fixed rather than configurable, as no honest document comes near it:
+//! [`MAX_NAMESPACES_IN_SCOPE`] (256) `xmlns` declarations in scope at once, those of all the
+//! open elements together. It keeps every prefix lookup, a scan of those declarations, short.
+//!
 //! Entities are resolved in one pass ([`unescape`]); DTD entities are never expanded. The whole
 //! body is limited by [`Limits::max_body_bytes`](crate::Limits::max_body_bytes) when an
 //! operation receives it (and the native transport, feature `reqwest`, stops reading there).
@@ -49,6 +53,16 @@ pub const MAX_ATTRIBUTES: usize = 256;
 
 /// Most namespace declarations (`xmlns`, `xmlns:p`) on one element.
 pub const MAX_NAMESPACE_DECLARATIONS: usize = 64;
+
+/// Most namespace declarations in scope at once: those of all the open elements together (or
+/// [`Limits::max_xml_namespace_declarations`](crate::Limits::max_xml_namespace_declarations),
+/// when that is set higher, so that one element may always declare as many as it allows).
+/// Fixed, not a field of [`Limits`](crate::Limits): servers declare fewer than 20, and the
+/// reader finds a prefix's binding by scanning the declarations in scope from the innermost,
+/// which this keeps to a few hundred comparisons (a map of prefixes costs the npm modules its
+/// hash table code). A document past it is a
+/// [`LimitExceeded`](crate::ErrorKind::LimitExceeded) error naming this constant.
+pub const MAX_NAMESPACES_IN_SCOPE: usize = 256;
 
 /// The WebDAV namespace (RFC 4918).
 pub const DAV: &str = "DAV:";

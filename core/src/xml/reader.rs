@@ -1,14 +1,16 @@
 //! A namespace-resolving event reader over its own byte-level tokenizer (XML 1.0 + Namespaces
 //! in XML 1.0). It checks that tags nest and names are well-formed, reports truncated
 //! documents, and bounds what one document may hold (see the limits in [`crate::xml`]): depth,
-//! elements, attributes and namespace declarations per element, and text per element.
+//! elements, attributes and namespace declarations per element, namespace declarations in
+//! scope, and text per element.
 //!
 //! Work per byte is small and constant: character data is scanned with one table lookup per
 //! byte and borrowed from the document unless it holds entities; a closing tag is matched by
 //! comparing its bytes with the open element's name; namespace URIs are resolved when they are
 //! declared to a [`NsId`] (DAV:, CalDAV, CardDAV, ...), so elements are matched by id and local
-//! name; prefix lookups go through a map of prefixes to their innermost binding, behind a cache
-//! of the last few. DTDs are skipped, never expanded.
+//! name; a prefix is looked up by scanning the declarations in scope from the innermost (at
+//! most [`MAX_NAMESPACES_IN_SCOPE`](super::MAX_NAMESPACES_IN_SCOPE) of them), behind a cache of
+//! the last few. DTDs are skipped, never expanded.
 
 mod chars;
 mod ns;
@@ -22,11 +24,10 @@ use chars::{
 use ns::{Binding, intern_local};
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use super::{
-    Element, MAX_ATTRIBUTES, MAX_DEPTH, MAX_ELEMENTS, MAX_NAMESPACE_DECLARATIONS, MAX_TEXT_BYTES,
-    Node, QName, unescape,
+    Element, MAX_ATTRIBUTES, MAX_DEPTH, MAX_ELEMENTS, MAX_NAMESPACE_DECLARATIONS,
+    MAX_NAMESPACES_IN_SCOPE, MAX_TEXT_BYTES, Node, QName, unescape,
 };
 use crate::error::{Error, ErrorKind, Result};
 
@@ -79,6 +80,8 @@ pub(crate) struct Limits {
     pub text_bytes: usize,
     pub attributes: usize,
     pub namespace_declarations: usize,
+    /// Namespace declarations of all the open elements together: a prefix lookup scans them.
+    pub namespaces_in_scope: usize,
 }
 
 impl Default for Limits {
@@ -89,6 +92,7 @@ impl Default for Limits {
             text_bytes: MAX_TEXT_BYTES,
             attributes: MAX_ATTRIBUTES,
             namespace_declarations: MAX_NAMESPACE_DECLARATIONS,
+            namespaces_in_scope: MAX_NAMESPACES_IN_SCOPE,
         }
     }
 }
@@ -106,13 +110,14 @@ struct Open<'a> {
 pub(crate) struct Reader<'a> {
     text: &'a str,
     pos: usize,
-    /// For each prefix (`""` for the default namespace), its bindings from outermost to
-    /// innermost; the last one is in force.
-    bindings: HashMap<&'a str, Vec<Binding<'a>>>,
-    /// The prefixes declared by the open elements, in document order (popped on close).
-    declared: Vec<&'a str>,
+    /// The namespace declarations of the open elements, in document order (each element's are
+    /// dropped when it closes): the prefix (`""` for the default namespace) and its binding. The
+    /// last one of a prefix is in force. At most `limits.namespaces_in_scope`, so the scan
+    /// from the end that finds it is bounded (a hash map would bring its table code into the
+    /// npm modules).
+    declared: Vec<(&'a str, Binding<'a>)>,
     /// The last few (prefix, binding) pairs resolved since the bindings last changed: most
-    /// documents declare their namespaces once, on the root, so this saves the hashing.
+    /// documents declare their namespaces once, on the root, so this saves the scan.
     recent: Vec<(&'a str, Binding<'a>)>,
     open: Vec<Open<'a>>,
     elements: usize,
@@ -134,7 +139,6 @@ impl<'a> Reader<'a> {
         Reader {
             text,
             pos: 0,
-            bindings: HashMap::new(),
             declared: Vec::new(),
             recent: Vec::with_capacity(RECENT),
             open: Vec::with_capacity(16),

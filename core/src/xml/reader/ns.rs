@@ -118,8 +118,13 @@ impl<'a> Reader<'a> {
                 id: NsId::Xml,
             }
         } else {
-            match self.bindings.get(prefix).and_then(|b| b.last()) {
-                Some(binding) => *binding,
+            let innermost = self
+                .declared
+                .iter()
+                .rev()
+                .find(|(p, _)| same_prefix(p, prefix));
+            match innermost {
+                Some((_, binding)) => *binding,
                 None if prefix.is_empty() => Binding {
                     uri: "",
                     id: NsId::None,
@@ -143,18 +148,7 @@ impl<'a> Reader<'a> {
         };
         if self.declared.len() > open.scope_len {
             self.recent.clear();
-        }
-        while self.declared.len() > open.scope_len {
-            if let Some(prefix) = self.declared.pop()
-                && let Some(uris) = self.bindings.get_mut(prefix)
-            {
-                uris.pop();
-                // A prefix no open element binds is forgotten, so the map holds only what is
-                // in scope (at most MAX_DEPTH x MAX_NAMESPACE_DECLARATIONS prefixes).
-                if uris.is_empty() {
-                    self.bindings.remove(prefix);
-                }
-            }
+            self.declared.truncate(open.scope_len);
         }
     }
 }

@@ -141,12 +141,21 @@ impl<'a> Reader<'a> {
                     limits.namespace_declarations
                 )));
             }
-            self.declared.push(declared);
+            if self.declared.len() >= limits.namespaces_in_scope {
+                return Err(limit_error(&format!(
+                    "more than {} namespace declarations are in scope at once \
+                     (xml::MAX_NAMESPACES_IN_SCOPE)",
+                    limits.namespaces_in_scope
+                )));
+            }
             self.recent.clear();
-            self.bindings.entry(declared).or_default().push(Binding {
-                uri: value,
-                id: NsId::of(value),
-            });
+            self.declared.push((
+                declared,
+                Binding {
+                    uri: value,
+                    id: NsId::of(value),
+                },
+            ));
         } else {
             if attributes.len() >= limits.attributes {
                 return Err(limit_error(&format!(

@@ -147,6 +147,7 @@ fn small() -> Limits {
         text_bytes: 16,
         attributes: 2,
         namespace_declarations: 2,
+        namespaces_in_scope: 4,
     }
 }
 
@@ -199,10 +200,10 @@ fn closed_scopes_leave_no_bindings() -> Result<()> {
     let mut r = Reader::new(&xml);
     let mut most = 0;
     while r.next()?.is_some() {
-        most = most.max(r.bindings.len());
+        most = most.max(r.declared.len());
     }
     assert_eq!(most, 3);
-    assert!(r.bindings.is_empty() && r.declared.is_empty());
+    assert!(r.declared.is_empty() && r.recent.is_empty());
     Ok(())
 }
 
@@ -224,20 +225,105 @@ fn prefix_bindings_unwind_on_close() -> Result<()> {
 }
 
 #[test]
-fn innermost_of_many_bindings_wins() -> Result<()> {
-    // 64 prefixes on each of 100 nested levels (6,400 bindings in scope): every lookup is
-    // one map access, and the innermost binding wins
+fn default_namespace_is_scoped_and_can_be_undeclared() -> Result<()> {
+    let xml = r#"<a xmlns="u1"><b xmlns=""><c/></b><d/><e xmlns="u2"><f/></e><g/></a>"#;
+    let got: Vec<String> = names(xml)?.into_iter().filter(|e| e != ">").collect();
+    assert_eq!(
+        got,
+        [
+            "<{u1}a", "<{}b", "<{}c", "<{u1}d", "<{u2}e", "<{u2}f", "<{u1}g"
+        ]
+    );
+    // a prefixed declaration leaves the default namespace alone, and the reverse
+    let got = names(r#"<a xmlns="u1" xmlns:p="u2"><p:b xmlns="u3"><c/><p:d/></p:b></a>"#)?;
+    let got: Vec<&str> = got
+        .iter()
+        .map(String::as_str)
+        .filter(|e| *e != ">")
+        .collect();
+    assert_eq!(got, ["<{u1}a", "<{u2}b", "<{u3}c", "<{u2}d"]);
+    Ok(())
+}
+
+/// `levels` nested elements, each declaring the prefixes `p0` .. `p{per_level - 1}` (bound to
+/// `urn:{level}:{p}`), around `<p0:leaf/>`.
+fn nested_declarations(levels: usize, per_level: usize) -> String {
     let mut xml = String::new();
-    for level in 0..100 {
+    for level in 0..levels {
         xml.push_str("<e");
-        for p in 0..MAX_NAMESPACE_DECLARATIONS {
+        for p in 0..per_level {
             xml.push_str(&format!(r#" xmlns:p{p}="urn:{level}:{p}""#));
         }
         xml.push('>');
     }
     xml.push_str("<p0:leaf/>");
-    xml.push_str(&"</e>".repeat(100));
+    xml.push_str(&"</e>".repeat(levels));
+    xml
+}
+
+#[test]
+fn innermost_of_many_bindings_wins() -> Result<()> {
+    // 64 prefixes on each of 4 nested levels: 256 bindings in scope, the most allowed, and the
+    // innermost binding wins
+    let levels = MAX_NAMESPACES_IN_SCOPE / MAX_NAMESPACE_DECLARATIONS;
+    let xml = nested_declarations(levels, MAX_NAMESPACE_DECLARATIONS);
     let got = names(&xml)?;
-    assert_eq!(got.get(100).map(String::as_str), Some("<{urn:99:0}leaf"));
+    let leaf = format!("<{{urn:{}:0}}leaf", levels - 1);
+    assert_eq!(got.get(levels), Some(&leaf));
+    // an outer prefix is still found behind 252 inner bindings, two on each of 126 levels
+    let xml = format!(
+        r#"<o:r xmlns:o="urn:o">{}<o:x/>{}</o:r>"#,
+        r#"<e xmlns:p="u" xmlns:q="u">"#.repeat(126),
+        "</e>".repeat(126)
+    );
+    let got = names(&xml)?;
+    assert_eq!(got.get(127).map(String::as_str), Some("<{urn:o}x"));
     Ok(())
+}
+
+#[test]
+fn bounds_declarations_in_scope() {
+    // with the defaults: one declaration past 256 in scope, each element within its own 64
+    let levels = MAX_NAMESPACES_IN_SCOPE / MAX_NAMESPACE_DECLARATIONS;
+    let over = format!(
+        r#"<r xmlns:q="u">{}</r>"#,
+        nested_declarations(levels, MAX_NAMESPACE_DECLARATIONS)
+    );
+    let err = read_all(&over, Limits::default()).err();
+    assert!(err.is_some_and(|m| m.contains("xml::MAX_NAMESPACES_IN_SCOPE") && m.contains("256")));
+    // three declarations on each of 100 nested levels: 300 for a lookup to scan past
+    let deep = format!(
+        "<r>{}{}</r>",
+        r#"<e xmlns:p="u" xmlns:q="u" xmlns:s="u">"#.repeat(100),
+        "</e>".repeat(100)
+    );
+    let err = read_all(&deep, Limits::default()).err();
+    assert!(err.is_some_and(|m| m.contains("xml::MAX_NAMESPACES_IN_SCOPE")));
+    // small limits: 4 in scope, and what a closed element declared no longer counts
+    let ok = r#"<r xmlns:a="1" xmlns:b="2"><s xmlns:c="3" xmlns:d="4"/><s xmlns:c="3" xmlns:d="4"/></r>"#;
+    assert_eq!(read_all(ok, small()), Ok(6));
+    let over = r#"<r xmlns:a="1" xmlns:b="2"><s xmlns:c="3"><t xmlns:d="4" xmlns:e="5"/></s></r>"#;
+    let err = read_all(over, small()).err();
+    assert!(err.is_some_and(|m| m.contains("xml::MAX_NAMESPACES_IN_SCOPE")));
+}
+
+#[test]
+fn a_larger_declaration_limit_raises_the_scope_budget() {
+    // Limits::max_xml_namespace_declarations above the fixed budget: one element may declare
+    // that many, and no more may be in scope
+    let limits = crate::Limits {
+        max_xml_namespace_declarations: 300,
+        ..crate::Limits::default()
+    }
+    .xml();
+    assert_eq!(limits.namespaces_in_scope, 300);
+    let xml = nested_declarations(1, 300);
+    assert_eq!(read_all(&xml, limits), Ok(4));
+    let err = read_all(&format!(r#"<r xmlns:q="u">{xml}</r>"#), limits).err();
+    assert!(err.is_some_and(|m| m.contains("xml::MAX_NAMESPACES_IN_SCOPE")));
+    // the defaults keep the fixed budget
+    assert_eq!(
+        crate::Limits::default().xml().namespaces_in_scope,
+        MAX_NAMESPACES_IN_SCOPE
+    );
 }
