@@ -4,11 +4,17 @@
 # 10 Mbit/s up). Prints one markdown table per server and link (step | davkit ms | davkit
 # requests | libdav ms | libdav requests) on stdout; progress and errors go to stderr.
 #
-#   scripts/bench-network.sh [--only radicale|xandikos|davical[,...]] [--npm | --npm-only]
+#   scripts/bench-network.sh [--only radicale|xandikos|davical[,...]] [--npm | --npm-first | --fresh | --npm-only]
 #
 # --npm also runs bench/npm/network.mjs: the npm package (npm/dist, built with
 # `node npm/scripts/build.mjs` first if missing) against tsdav, same steps, same servers and
-# data, same tables; --npm-only runs just that.
+# data, same tables; --npm-only runs just that. --npm runs the native bench first and the npm one
+# after it; --npm-first the other way round. Each bench changes 20 events before each run's
+# incremental sync (160 changes: a warm-up and 3 runs on 2 links), so the one that runs second
+# meets servers holding more changes (Xandikos commits each to git; DAViCal's tables grow), which
+# moves its figures by more than the two clients differ. --fresh runs the native bench and then
+# the npm one each on servers started and seeded for it alone (two seedings, about a minute
+# each): the side-by-side that compares the clients and not the servers' histories.
 #
 # What it does: builds the bench (`cargo bench -p davkit-bench --bench network --no-run`;
 # the first build of its dependencies takes a few minutes), starts throw-away servers with
@@ -31,15 +37,19 @@ cd "$(dirname "$0")/.."
 only=()
 rust=1
 npm=0
+npm_first=0
+fresh=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --only) only=(--only "$2"); shift 2 ;;
     --npm) npm=1; shift ;;
     --npm-only) npm=1; rust=0; shift ;;
-    *) echo "usage: $0 [--only radicale|xandikos|davical[,...]] [--npm | --npm-only]" >&2; exit 2 ;;
+    --npm-first) npm=1; npm_first=1; shift ;;
+    --fresh) npm=1; fresh=1; shift ;;
+    *) echo "usage: $0 [--only radicale|xandikos|davical[,...]] [--npm | --npm-first | --fresh | --npm-only]" >&2; exit 2 ;;
   esac
 done
-export DAVKIT_BENCH_EVENTS="${DAVKIT_BENCH_EVENTS:-1000}" BENCH_RUST=$rust BENCH_NPM=$npm
+export DAVKIT_BENCH_EVENTS="${DAVKIT_BENCH_EVENTS:-1000}" BENCH_RUST=$rust BENCH_NPM=$npm BENCH_NPM_FIRST=$npm_first
 
 if [ "$rust" = 1 ]; then
   cargo bench -q -p davkit-bench --bench network --no-run
@@ -52,7 +62,10 @@ if [ "$npm" = 1 ]; then
   fi
 fi
 
-exec python3 tests/servers/servers.py "${only[@]}" run -- bash -c '
+# Starts throw-away servers, seeds them, runs the benches BENCH_RUST / BENCH_NPM (in the order
+# BENCH_NPM_FIRST says) on them, and deletes them.
+on_fresh_servers() {
+python3 tests/servers/servers.py "${only[@]}" run -- bash -c '
   set -euo pipefail
   pids=()
   if [ -n "${DAVKIT_RADICALE_URL:-}" ]; then
@@ -73,6 +86,16 @@ exec python3 tests/servers/servers.py "${only[@]}" run -- bash -c '
     pids+=($!)
   fi
   for p in "${pids[@]}"; do wait "$p"; done
+  if [ "$BENCH_NPM_FIRST" = 1 ]; then node bench/npm/network.mjs; fi
   if [ "$BENCH_RUST" = 1 ]; then cargo bench -q -p davkit-bench --bench network; fi
-  if [ "$BENCH_NPM" = 1 ]; then node bench/npm/network.mjs; fi
+  if [ "$BENCH_NPM" = 1 ] && [ "$BENCH_NPM_FIRST" != 1 ]; then node bench/npm/network.mjs; fi
 '
+}
+
+if [ "$fresh" = 1 ]; then
+  # Each bench on servers of its own, started and seeded for it: neither meets the other's changes.
+  BENCH_RUST=1 BENCH_NPM=0 BENCH_NPM_FIRST=0 on_fresh_servers
+  BENCH_RUST=0 BENCH_NPM=1 BENCH_NPM_FIRST=0 on_fresh_servers
+else
+  on_fresh_servers
+fi
