@@ -221,9 +221,9 @@ struct SyncHead<'a> {
     more: bool,
 }
 
+/// [`put`] with the key given as text.
 fn set(target: &js_sys::Object, key: &str, value: &JsValue) {
-    // Setting a property on a plain object we just created cannot fail.
-    let _ = js_sys::Reflect::set(target, &JsValue::from_str(key), value);
+    put(target, &JsValue::from_str(key), value);
 }
 
 fn text_or_null(text: Option<&str>) -> JsValue {
@@ -284,7 +284,7 @@ thread_local! {
     };
 }
 
-/// Sets `key` on an object we just created (which cannot fail).
+/// Sets `key` on a plain object we just created (which cannot fail).
 fn put(target: &js_sys::Object, key: &JsValue, value: &JsValue) {
     let _ = js_sys::Reflect::set(target, key, value);
 }
