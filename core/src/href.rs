@@ -151,14 +151,94 @@ pub fn same_resource(a: &str, b: &str) -> bool {
 /// A comparison key for a URL: decoded path without a trailing slash, lower-case host,
 /// default port dropped, no query or fragment.
 pub fn normalize(input: &str) -> String {
+    if let Some(key) = normalize_plain(input) {
+        return key;
+    }
+    parsed_normalize(input)
+}
+
+/// [`normalize`] without parsing, for the shape of nearly every href a multistatus gives once
+/// resolved: `http(s)://` lower-case host (letters, digits, `-`, `.`; a last label that starts
+/// with a letter, or a dotted quad as the URL parser writes it) with an optional port in its
+/// shortest form, then a [plain path](is_plain_path). `None` for anything else.
+fn normalize_plain(input: &str) -> Option<String> {
+    let (https, rest) = match input.strip_prefix("https://") {
+        Some(rest) => (true, rest),
+        None => (false, input.strip_prefix("http://")?),
+    };
+    let slash = rest.find('/')?;
+    let (authority, path) = rest.split_at(slash);
+    let (host, port) = match authority.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    let host_char = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.';
+    if host.is_empty() || !host.bytes().all(host_char) || !is_plain_path(path) {
+        return None;
+    }
+    let last = host.rsplit('.').next().unwrap_or("");
+    let named = last.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+        && !host
+            .split('.')
+            .any(|l| l.is_empty() || l.starts_with("xn--"));
+    let dotted_quad = host.split('.').count() == 4
+        && host.split('.').all(|p| canonical_decimal(p, 255).is_some());
+    if !named && !dotted_quad {
+        return None;
+    }
+    let port = match port {
+        None => None,
+        Some(p) => {
+            let n = canonical_decimal(p, 65535)?;
+            (n != if https { 443 } else { 80 }).then_some(p)
+        }
+    };
+    let path = path.trim_end_matches('/');
+    let mut out = String::with_capacity(input.len());
+    out.push_str(if https { "https://" } else { "http://" });
+    out.push_str(host);
+    if let Some(p) = port {
+        out.push(':');
+        out.push_str(p);
+    }
+    out.push_str(path);
+    Some(out)
+}
+
+/// `s` as a decimal number in its shortest form (no sign, no leading zero) up to `max`.
+fn canonical_decimal(s: &str, max: u32) -> Option<u32> {
+    if s.is_empty() || s.len() > 5 || (s.len() > 1 && s.starts_with('0')) {
+        return None;
+    }
+    let mut n = 0u32;
+    for b in s.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u32::from(b - b'0');
+    }
+    (n <= max).then_some(n)
+}
+
+/// [`normalize`] by parsing.
+fn parsed_normalize(input: &str) -> String {
     match Url::parse(input) {
         Ok(u) => {
-            let host = u.host_str().unwrap_or("").to_ascii_lowercase();
-            // The url crate already drops a port equal to the scheme's default.
-            let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
             let path = percent_decode(u.path());
             let path = path.trim_end_matches('/');
-            format!("{}://{host}{port}{path}", u.scheme())
+            let host = u.host_str().unwrap_or("");
+            let mut out = String::with_capacity(16 + host.len() + path.len());
+            out.push_str(u.scheme());
+            out.push_str("://");
+            // The host is already lower-case but for IDNA's output; the port is dropped when it
+            // is the scheme's default.
+            out.extend(host.chars().map(|c| c.to_ascii_lowercase()));
+            if let Some(port) = u.port() {
+                out.push(':');
+                crate::url::push_decimal(&mut out, port.into());
+            }
+            out.push_str(path);
+            out
         }
         Err(_) => percent_decode(input).trim_end_matches('/').to_owned(),
     }
@@ -166,6 +246,9 @@ pub fn normalize(input: &str) -> String {
 
 /// Decodes `%XX` escapes; invalid escapes stay as they are, invalid UTF-8 is replaced.
 pub fn percent_decode(path: &str) -> String {
+    if !path.contains('%') {
+        return path.to_owned();
+    }
     let bytes = path.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -286,6 +369,69 @@ mod tests {
             }
         }
         Ok(())
+    }
+
+    #[test]
+    fn normalize_without_parsing_is_the_parsed_one() {
+        let schemes = ["http://", "https://", "HTTP://", "ftp://", ""];
+        let hosts = [
+            "h.example.com",
+            "H.example.com",
+            "127.0.0.1",
+            "127.1",
+            "127.000.0.1",
+            "0x7f.0.0.1",
+            "256.0.0.1",
+            "1.2.3",
+            "example.123",
+            "example.0x1",
+            "a..b",
+            "xn--bcher-kva.example",
+            "host.",
+            "a_b",
+            "h%41",
+            "[::1]",
+            "user@h",
+            "",
+            "localhost",
+            "a-b.c-d",
+        ];
+        let ports = [
+            "", ":", ":80", ":443", ":5232", ":0", ":08080", ":65535", ":65536", ":1x",
+        ];
+        let paths = [
+            "",
+            "/",
+            "/a/b.ics",
+            "/a/b/",
+            "/a//",
+            "/a/./b",
+            "/a/../b",
+            "/a%40b",
+            "/a b",
+            "/é",
+            "/a?b",
+            "/a#b",
+            "/~u/(1)+[2].ics",
+            "/a;b=c:d@e!$&'*,",
+            "/a\\b",
+        ];
+        let mut n = 0;
+        for scheme in schemes {
+            for host in hosts {
+                for port in ports {
+                    for path in paths {
+                        let input = format!("{scheme}{host}{port}{path}");
+                        assert_eq!(normalize(&input), parsed_normalize(&input), "{input}");
+                        n += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(n, schemes.len() * hosts.len() * ports.len() * paths.len());
+        // The inputs that take the fast path are among them.
+        assert!(normalize_plain("http://127.0.0.1:5232/alice/cal/").is_some());
+        assert!(normalize_plain("https://h.example.com:443/a/b.ics").is_some());
     }
 
     #[test]

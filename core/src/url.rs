@@ -79,15 +79,39 @@ const SEGMENT: &[u8] = b" \"<>`#?{}/%\\";
 // application/x-www-form-urlencoded keeps alphanumerics and `*-._`.
 
 fn encode_into(out: &mut String, text: &str, set: &[u8]) {
-    for c in text.chars() {
-        if c.is_ascii() && !c.is_ascii_control() && !set.contains(&(c as u8)) {
-            out.push(c);
-        } else {
-            let mut buf = [0; 4];
-            for b in c.encode_utf8(&mut buf).bytes() {
-                push_hex(out, b);
-            }
+    // Byte by byte (a non-ASCII character's UTF-8 bytes are each encoded), copying the runs
+    // that stay as they are in one piece. A run is ASCII, so its ends are character boundaries.
+    let mut start = 0;
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        if b.is_ascii() && !b.is_ascii_control() && !set.contains(&b) {
+            continue;
         }
+        if start < i {
+            out.push_str(&text[start..i]);
+        }
+        push_hex(out, b);
+        start = i + 1;
+    }
+    if start < text.len() {
+        out.push_str(&text[start..]);
+    }
+}
+
+/// Appends `n` in decimal (without the formatting machinery, which costs in WebAssembly).
+pub(crate) fn push_decimal(out: &mut String, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(char::from(d));
     }
 }
 
@@ -397,7 +421,7 @@ impl Parts {
         let host_end = s.len() as u32;
         if let Some(port) = self.port {
             s.push(':');
-            s.push_str(&port.to_string());
+            push_decimal(&mut s, port.into());
         }
         let path_start = s.len() as u32;
         if self.path.is_empty() {
@@ -431,7 +455,7 @@ impl Parts {
 }
 
 fn strip_tabs(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains(['\t', '\n', '\r']) {
+    if s.bytes().any(|b| matches!(b, b'\t' | b'\n' | b'\r')) {
         s.replace(['\t', '\n', '\r'], "").into()
     } else {
         s.into()
@@ -518,7 +542,10 @@ fn relative(rest: &str, base: &Url) -> Result<Url, ParseError> {
 }
 
 fn authority(https: bool, rest: &str) -> Result<Url, ParseError> {
-    let end = rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len());
+    let end = rest
+        .bytes()
+        .position(|c| matches!(c, b'/' | b'\\' | b'?' | b'#'))
+        .unwrap_or(rest.len());
     let auth = &rest[..end];
     let (userinfo, hostport) = match auth.rfind('@') {
         Some(at) => (Some(&auth[..at]), &auth[at + 1..]),
@@ -617,23 +644,27 @@ fn parse_path<'a>(path: &mut String, input: &'a str, in_url: bool) -> &'a str {
     let mut rest = input;
     loop {
         let end = rest
-            .find(|c: char| c == '/' || c == '\\' || (in_url && (c == '?' || c == '#')))
+            .bytes()
+            .position(|c| is_slash(c) || (in_url && (c == b'?' || c == b'#')))
             .unwrap_or(rest.len());
         let slash = rest.as_bytes().get(end).copied().is_some_and(is_slash);
-        let seg = encoded(&rest[..end], PATH);
-        if is_dot_dot(&seg) {
+        // The segment is encoded onto the path, then taken back off if it is a dot segment.
+        let mark = path.len();
+        path.push('/');
+        encode_into(path, &rest[..end], PATH);
+        let seg = &path[mark + 1..];
+        if is_dot_dot(seg) {
+            path.truncate(mark);
             let cut = path.rfind('/').unwrap_or(0);
             path.truncate(cut);
             if !slash {
                 path.push('/');
             }
-        } else if is_dot(&seg) {
+        } else if is_dot(seg) {
+            path.truncate(mark);
             if !slash {
                 path.push('/');
             }
-        } else {
-            path.push('/');
-            path.push_str(&seg);
         }
         if slash {
             rest = &rest[end + 1..];
@@ -649,15 +680,25 @@ fn parse_host(input: &str) -> Result<String, ParseError> {
         let pieces = parse_ipv6(inner.as_bytes()).ok_or(ParseError::InvalidHost)?;
         return Ok(format!("[{}]", write_ipv6(&pieces)));
     }
-    let decoded = crate::href::percent_decode(input);
+    let decoded: std::borrow::Cow<'_, str> = if input.contains('%') {
+        crate::href::percent_decode(input).into()
+    } else {
+        input.into()
+    };
     let domain = domain_to_ascii(&decoded)?;
     if domain.is_empty() {
         return Err(ParseError::EmptyHost);
     }
     if ends_in_a_number(&domain) {
         let v4 = parse_ipv4(&domain).ok_or(ParseError::InvalidHost)?;
-        let [a, b, c, d] = v4.to_be_bytes();
-        return Ok(format!("{a}.{b}.{c}.{d}"));
+        let mut out = String::with_capacity(15);
+        for (i, part) in v4.to_be_bytes().into_iter().enumerate() {
+            if i > 0 {
+                out.push('.');
+            }
+            push_decimal(&mut out, part.into());
+        }
+        return Ok(out);
     }
     Ok(domain)
 }
