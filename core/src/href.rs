@@ -151,73 +151,76 @@ pub fn same_resource(a: &str, b: &str) -> bool {
 /// A comparison key for a URL: decoded path without a trailing slash, lower-case host,
 /// default port dropped, no query or fragment.
 pub fn normalize(input: &str) -> String {
-    if let Some(key) = normalize_plain(input) {
-        return key;
+    if is_plain_url(input) {
+        // Already in the form parsing would give, but for trailing slashes.
+        return input.trim_end_matches('/').to_owned();
     }
     parsed_normalize(input)
 }
 
-/// [`normalize`] without parsing, for the shape of nearly every href a multistatus gives once
-/// resolved: `http(s)://` lower-case host (letters, digits, `-`, `.`; a last label that starts
-/// with a letter, or a dotted quad as the URL parser writes it) with an optional port in its
-/// shortest form, then a [plain path](is_plain_path). `None` for anything else.
-fn normalize_plain(input: &str) -> Option<String> {
-    let (https, rest) = match input.strip_prefix("https://") {
-        Some(rest) => (true, rest),
-        None => (false, input.strip_prefix("http://")?),
+/// Whether `input` is an `http`/`https` URL that `href::normalize` would give back as it is
+/// (but for trailing slashes): lower-case scheme and host name (not a number, no IDNA label),
+/// no user, a port other than the scheme's default and written without leading zeros, a path
+/// of unreserved and sub-delimiter characters without `%` escapes or dot segments, and no
+/// query or fragment.
+pub(crate) fn is_plain_url(input: &str) -> bool {
+    let (rest, default_port) = if let Some(r) = input.strip_prefix("http://") {
+        (r, "80")
+    } else if let Some(r) = input.strip_prefix("https://") {
+        (r, "443")
+    } else {
+        return false;
     };
-    let slash = rest.find('/')?;
-    let (authority, path) = rest.split_at(slash);
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
     let (host, port) = match authority.split_once(':') {
-        Some((host, port)) => (host, Some(port)),
+        Some((h, p)) => (h, Some(p)),
         None => (authority, None),
     };
-    let host_char = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.';
-    if host.is_empty() || !host.bytes().all(host_char) || !is_plain_path(path) {
-        return None;
-    }
-    let last = host.rsplit('.').next().unwrap_or("");
-    let named = last.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-        && !host
-            .split('.')
-            .any(|l| l.is_empty() || l.starts_with("xn--"));
-    let dotted_quad = host.split('.').count() == 4
-        && host.split('.').all(|p| canonical_decimal(p, 255).is_some());
-    if !named && !dotted_quad {
-        return None;
-    }
-    let port = match port {
-        None => None,
-        Some(p) => {
-            let n = canonical_decimal(p, 65535)?;
-            (n != if https { 443 } else { 80 }).then_some(p)
-        }
-    };
-    let path = path.trim_end_matches('/');
-    let mut out = String::with_capacity(input.len());
-    out.push_str(if https { "https://" } else { "http://" });
-    out.push_str(host);
-    if let Some(p) = port {
-        out.push(':');
-        out.push_str(p);
-    }
-    out.push_str(path);
-    Some(out)
+    plain_host(host) && port.is_none_or(|p| plain_port(p, default_port)) && is_plain_path(path)
 }
 
-/// `s` as a decimal number in its shortest form (no sign, no leading zero) up to `max`.
-fn canonical_decimal(s: &str, max: u32) -> Option<u32> {
-    if s.is_empty() || s.len() > 5 || (s.len() > 1 && s.starts_with('0')) {
-        return None;
+/// A lower-case ASCII host name the URL parser keeps as it is: labels of `a-z`, digits and
+/// `-`, none empty, none an IDNA `xn--` label, and the last not starting with a digit (the
+/// parser reads such a host as an IPv4 address, in any of its forms), or a dotted quad
+/// written the canonical way.
+fn plain_host(host: &str) -> bool {
+    if host.is_empty() || host.contains("xn--") {
+        return false;
     }
-    let mut n = 0u32;
-    for b in s.bytes() {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        n = n * 10 + u32::from(b - b'0');
+    let plain_labels = host.split('.').all(|l| {
+        !l.is_empty()
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    });
+    if !plain_labels {
+        return false;
     }
-    (n <= max).then_some(n)
+    let last = host.rsplit('.').next().unwrap_or_default();
+    if !last.starts_with(|c: char| c.is_ascii_digit()) {
+        return true;
+    }
+    // A dotted quad: four decimal numbers up to 255 without leading zeros.
+    host.split('.').count() == 4
+        && host.split('.').all(|l| {
+            l.len() <= 3
+                && l.bytes().all(|b| b.is_ascii_digit())
+                && (l == "0" || !l.starts_with('0'))
+                && l.parse::<u16>().is_ok_and(|n| n <= 255)
+        })
+}
+
+/// A port the parser keeps as written: digits without a leading zero, at most 65535, not the
+/// scheme's default (which it drops).
+fn plain_port(port: &str, default_port: &str) -> bool {
+    !port.is_empty()
+        && port.len() <= 5
+        && port.bytes().all(|b| b.is_ascii_digit())
+        && !port.starts_with('0')
+        && port.parse::<u32>().is_ok_and(|n| n <= 65535)
+        && port != default_port
 }
 
 /// [`normalize`] by parsing.
@@ -430,8 +433,8 @@ mod tests {
         }
         assert_eq!(n, schemes.len() * hosts.len() * ports.len() * paths.len());
         // The inputs that take the fast path are among them.
-        assert!(normalize_plain("http://127.0.0.1:5232/alice/cal/").is_some());
-        assert!(normalize_plain("https://h.example.com:443/a/b.ics").is_some());
+        assert!(is_plain_url("http://127.0.0.1:5232/alice/cal/"));
+        assert!(is_plain_url("https://h.example.com/a/b.ics"));
     }
 
     #[test]

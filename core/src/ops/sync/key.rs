@@ -1,14 +1,12 @@
-//! The comparison key of a member's URL, as [`href::normalize`] makes it, without parsing
-//! the URL when it is already in the form normalising would give it.
+//! The comparison key of a member's URL ([`href::normalize`]) and the stored state's hrefs by
+//! that key.
 //!
 //! A sync keys every member by its normalised URL several times over (the stored state's
-//! ETags when it starts, each listing row, each multiget row), and `href::normalize` parses
-//! each one with the `url` crate: about a fifth of the client's work in an initial sync of
-//! 1,000 events (perf, on recorded DAViCal answers), and 1.6 ms before an incremental sync of
-//! a 1,000-member state sends its request. Server hrefs resolved against the request URL are
-//! nearly always plain `http(s)://host[:port]/path` with nothing to normalise; those are
-//! recognised by their bytes, and anything else goes to `href::normalize`. Both give the same
-//! key for every input (tests below compare them on generated URLs).
+//! ETags when it starts, each listing row, each multiget row). Server hrefs resolved against
+//! the request URL are nearly always plain `http(s)://host[:port]/path` with nothing to
+//! normalise: `href::normalize` recognises those by their bytes ([`href::is_plain_url`])
+//! instead of parsing them (parsing each was about a fifth of the client's work in an initial
+//! sync of 1,000 events).
 
 use std::collections::BTreeMap;
 
@@ -16,17 +14,13 @@ use crate::href;
 
 /// [`href::normalize`] of `input`.
 pub(crate) fn member_key(input: &str) -> String {
-    if is_plain(input) {
-        input.trim_end_matches('/').to_owned()
-    } else {
-        href::normalize(input)
-    }
+    href::normalize(input)
 }
 
 /// Whether `stored` is its own key (`member_key(stored) == stored`), without making the key
 /// when it is plain.
 pub(crate) fn is_own_key(stored: &str) -> bool {
-    if is_plain(stored) {
+    if href::is_plain_url(stored) {
         !stored.ends_with('/')
     } else {
         href::normalize(stored) == stored
@@ -86,73 +80,6 @@ impl OldKeys {
     }
 }
 
-/// Whether `input` is an `http`/`https` URL that `href::normalize` would give back as it is
-/// (but for trailing slashes): lower-case scheme and host name (not a number, no IDNA label),
-/// no user, a port other than the scheme's default and written without leading zeros, a path
-/// of unreserved and sub-delimiter characters without `%` escapes or dot segments, and no
-/// query or fragment.
-fn is_plain(input: &str) -> bool {
-    let (rest, default_port) = if let Some(r) = input.strip_prefix("http://") {
-        (r, "80")
-    } else if let Some(r) = input.strip_prefix("https://") {
-        (r, "443")
-    } else {
-        return false;
-    };
-    let (authority, path) = match rest.find('/') {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
-    let (host, port) = match authority.split_once(':') {
-        Some((h, p)) => (h, Some(p)),
-        None => (authority, None),
-    };
-    plain_host(host)
-        && port.is_none_or(|p| plain_port(p, default_port))
-        && href::is_plain_path(path)
-}
-
-/// A lower-case ASCII host name the URL parser keeps as it is: labels of `a-z`, digits and
-/// `-`, none empty, none an IDNA `xn--` label, and the last not starting with a digit (the
-/// parser reads such a host as an IPv4 address, in any of its forms), or a dotted quad
-/// written the canonical way.
-fn plain_host(host: &str) -> bool {
-    if host.is_empty() || host.contains("xn--") {
-        return false;
-    }
-    let plain_labels = host.split('.').all(|l| {
-        !l.is_empty()
-            && l.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    });
-    if !plain_labels {
-        return false;
-    }
-    let last = host.rsplit('.').next().unwrap_or_default();
-    if !last.starts_with(|c: char| c.is_ascii_digit()) {
-        return true;
-    }
-    // A dotted quad: four decimal numbers up to 255 without leading zeros.
-    host.split('.').count() == 4
-        && host.split('.').all(|l| {
-            l.len() <= 3
-                && l.bytes().all(|b| b.is_ascii_digit())
-                && (l == "0" || !l.starts_with('0'))
-                && l.parse::<u16>().is_ok_and(|n| n <= 255)
-        })
-}
-
-/// A port the parser keeps as written: digits without a leading zero, at most 65535, not the
-/// scheme's default (which it drops).
-fn plain_port(port: &str, default_port: &str) -> bool {
-    !port.is_empty()
-        && port.len() <= 5
-        && port.bytes().all(|b| b.is_ascii_digit())
-        && !port.starts_with('0')
-        && port.parse::<u32>().is_ok_and(|n| n <= 65535)
-        && port != default_port
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,7 +113,7 @@ mod tests {
             ("/relative/path", false),
             ("mailto:a@example.com", false),
         ] {
-            assert_eq!(is_plain(input), plain, "{input}");
+            assert_eq!(href::is_plain_url(input), plain, "{input}");
             assert_eq!(member_key(input), href::normalize(input), "{input}");
         }
     }
