@@ -99,7 +99,7 @@ struct Writer {
 
 impl Writer {
     /// A JSON string with serde_json's escapes (`\"`, `\\`, `\b\t\n\f\r`, `\u00xx` for the
-    /// other control characters).
+    /// other control characters): each run of bytes that needs none in one `push_str`.
     #[inline(never)]
     fn string(&mut self, s: &str) {
         self.out.push('"');
@@ -108,6 +108,7 @@ impl Writer {
             if b >= 0x20 && b != b'"' && b != b'\\' {
                 continue;
             }
+            // `i` is a character boundary: an ASCII byte's.
             self.out.push_str(&s[from..i]);
             from = i + 1;
             self.escape(b);
@@ -116,15 +117,16 @@ impl Writer {
         self.out.push('"');
     }
 
+    /// The escape of an ASCII byte that needs one, in one `push_str` when it is short.
     fn escape(&mut self, b: u8) {
         let short = match b {
-            b'"' => '"',
-            b'\\' => '\\',
-            0x08 => 'b',
-            b'\t' => 't',
-            b'\n' => 'n',
-            0x0c => 'f',
-            b'\r' => 'r',
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x08 => "\\b",
+            b'\t' => "\\t",
+            b'\n' => "\\n",
+            0x0c => "\\f",
+            b'\r' => "\\r",
             _ => {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
                 self.out.push_str("\\u00");
@@ -133,30 +135,35 @@ impl Writer {
                 return;
             }
         };
-        self.out.push('\\');
-        self.out.push(short);
+        self.out.push_str(short);
     }
 
     /// A struct field's name as an object key and its colon, camelCased: the rule for
-    /// struct field names, `display_name` -> `displayName`. They are Rust names, ASCII: ASCII
-    /// case only (the Unicode `to_uppercase` tables were about 9 KB of the module).
+    /// struct field names, `display_name` -> `displayName` (each `_` dropped, an ASCII letter
+    /// after it in upper case). They are Rust names, ASCII: ASCII case only (the Unicode
+    /// `to_uppercase` tables were about 9 KB of the module). The runs between `_`s and escapes
+    /// are written at once: character by character this was the writer's largest cost.
     fn field_name(&mut self, name: &str) {
         self.out.push('"');
+        let mut from = 0;
         let mut upper = false;
-        for c in name.chars() {
-            match c {
-                '_' => upper = true,
-                '"' | '\\' | '\0'..='\u{1f}' => {
-                    self.escape(c as u8);
-                    upper = false;
-                }
-                _ if upper => {
-                    self.out.push(c.to_ascii_uppercase());
-                    upper = false;
-                }
-                _ => self.out.push(c),
+        for (i, b) in name.bytes().enumerate() {
+            // Each `i` cut at is an ASCII byte's: a character boundary.
+            if std::mem::take(&mut upper) && b.is_ascii_lowercase() {
+                self.out.push_str(&name[from..i]);
+                self.out.push(b.to_ascii_uppercase().into());
+                from = i + 1;
+            } else if b == b'_' {
+                self.out.push_str(&name[from..i]);
+                from = i + 1;
+                upper = true;
+            } else if b < 0x20 || b == b'"' || b == b'\\' {
+                self.out.push_str(&name[from..i]);
+                from = i + 1;
+                self.escape(b);
             }
         }
+        self.out.push_str(&name[from..]);
         self.out.push_str("\":");
     }
 

@@ -297,6 +297,139 @@ fn text_is_serde_json_s() {
     assert!(super::to_text(&bad).is_err() && serde_json::to_string(&bad).is_err());
 }
 
+/// The writer's escapes done the simple way, a character at a time (as it wrote them before it
+/// wrote runs of characters at once): the reference for [`escapes_match_the_simple_writer`].
+fn simple_string(s: &str) -> String {
+    let mut out = String::from('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{c}' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            '\0'..='\u{1f}' => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            _ => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The camelCase rule done the simple way, a character at a time (as the writer did before).
+fn simple_field_name(name: &str) -> String {
+    let mut out = String::from('"');
+    let mut upper = false;
+    for c in name.chars() {
+        match c {
+            '_' => upper = true,
+            '"' | '\\' | '\0'..='\u{1f}' => {
+                let quoted = simple_string(c.encode_utf8(&mut [0; 4]));
+                out.push_str(&quoted[1..quoted.len() - 1]);
+                upper = false;
+            }
+            _ if upper => {
+                out.push(c.to_ascii_uppercase());
+                upper = false;
+            }
+            _ => out.push(c),
+        }
+    }
+    out.push_str("\":");
+    out
+}
+
+fn written(s: &str) -> String {
+    let mut w = Writer::default();
+    w.string(s);
+    w.out
+}
+
+fn written_name(name: &str) -> String {
+    let mut w = Writer::default();
+    w.field_name(name);
+    w.out
+}
+
+#[test]
+fn escapes_match_the_simple_writer() {
+    // Every character up to U+FFFF (no surrogates: they are not chars), alone, between runs
+    // and next to other escapes; some astral ones; all of them in one string.
+    let astral = [
+        '\u{10000}',
+        '\u{1f600}',
+        '\u{1f9d1}',
+        '\u{e0041}',
+        '\u{10ffff}',
+    ];
+    let chars: Vec<char> = (0..=0xffff_u32)
+        .filter_map(char::from_u32)
+        .chain(astral)
+        .collect();
+    assert_eq!(chars.len(), 0x10000 - 0x800 + astral.len());
+    for &c in &chars {
+        for s in [
+            c.to_string(),
+            format!("abc{c}d\u{e9}f"),
+            format!("\r\n{c}{c}\"x"),
+            format!("{c}\u{1}"),
+        ] {
+            let expected = simple_string(&s);
+            assert_eq!(written(&s), expected, "{s:?}");
+            assert_eq!(serde_json::to_string(&s).unwrap(), expected, "{s:?}");
+        }
+    }
+    let all: String = chars.iter().collect();
+    assert_eq!(written(&all), simple_string(&all));
+    assert_eq!(serde_json::to_string(&all).unwrap(), simple_string(&all));
+    // Mixed text: iCalendar with CRLF line ends, quotes, backslashes, tabs, non-ASCII.
+    for s in [
+        "",
+        "\r\n",
+        "BEGIN:VCALENDAR\r\nSUMMARY:Caf\u{e9} \"\u{1f600}\" a\\,b\tc\r\n END:VCALENDAR\r\n",
+        "\u{0}\u{1f}\u{7f}\u{80}\u{2028}\u{2029}\u{feff}\u{fffd}",
+        "\\\\\"\"\u{8}\u{c}",
+        "\u{e9}\n",
+        "\n\u{e9}",
+    ] {
+        assert_eq!(written(s), simple_string(s), "{s:?}");
+        assert_eq!(serde_json::to_string(s).unwrap(), simple_string(s), "{s:?}");
+    }
+    assert_eq!(written("a\r\nb\"\u{1}"), r#""a\r\nb\"\u0001""#);
+    // Field names: each `_` dropped, the character after it in ASCII upper case, escapes kept.
+    for name in [
+        "",
+        "_",
+        "__",
+        "a",
+        "display_name",
+        "supports_sync_collection",
+        "_a",
+        "a_",
+        "a__b",
+        "a_B",
+        "a_1b",
+        "a_\u{e9}t\u{e9}",
+        "a_\"b",
+        "a_\\b",
+        "a_\u{1}b",
+        "\u{1}_b",
+        "x_\u{1f600}_y",
+        "renamed_\"field",
+    ] {
+        assert_eq!(written_name(name), simple_field_name(name), "{name:?}");
+    }
+    assert_eq!(written_name("a__b_c"), r#""aBC":"#);
+    assert_eq!(written_name("a_\u{1}b"), r#""a\u0001b":"#);
+    for &c in &chars {
+        for name in [format!("{c}_{c}"), format!("x_{c}y_{c}_")] {
+            assert_eq!(written_name(&name), simple_field_name(&name), "{name:?}");
+        }
+    }
+}
+
 #[test]
 fn merged_is_flatten_with_js_names() {
     #[derive(Serialize)]
