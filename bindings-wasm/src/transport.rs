@@ -106,7 +106,7 @@ impl Transport for FetchTransport {
             return Ok(());
         };
         sink.head(head);
-        let mut buffer = Vec::new();
+        let mut buffer: Vec<u8> = Vec::new();
         let result = async {
             loop {
                 let step = read.call0(&reader).map_err(|e| transport_error(&url, &e))?;
@@ -125,13 +125,19 @@ impl Transport for FetchTransport {
                 })?;
                 // In pieces of at most COPY_BYTES: a host that gives a large body as one chunk
                 // (a `Response` made from a string) must not make the buffer its size.
+                // Copied into the buffer's spare capacity, which is never zero-filled first (a
+                // zero fill as the chunk sizes of a network stream varied cost as much as the
+                // copy): the buffer stays empty and only grows, to the largest piece.
                 let length = chunk.length();
                 let mut at = 0;
                 while at < length {
                     let end = length.min(at + COPY_BYTES);
-                    buffer.resize((end - at) as usize, 0);
-                    chunk.subarray(at, end).copy_to(&mut buffer);
-                    sink.chunk(&buffer);
+                    let size = (end - at) as usize;
+                    if buffer.capacity() < size {
+                        buffer = Vec::with_capacity(size);
+                    }
+                    let piece = &mut buffer.spare_capacity_mut()[..size];
+                    sink.chunk(chunk.subarray(at, end).copy_to_uninit(piece));
                     at = end;
                 }
             }

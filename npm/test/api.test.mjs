@@ -153,3 +153,43 @@ test("parse: 'lazy' (the default) gives the same objects as parse: true, parsed 
   a.events = [];
   assert.deepEqual(a.events, []);
 });
+
+test('a body streamed in chunks of any size (above and below the 64 KiB copy piece, splitting characters) syncs as one chunk does', async () => {
+  const N = 150;
+  const ics = (i) => ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//EN', 'BEGIN:VEVENT', `UID:e${i}`, 'DTSTAMP:20260101T000000Z',
+    `DTSTART:202603${String(1 + (i % 28)).padStart(2, '0')}T093000Z`, `SUMMARY:Caf\u00e9 \u{1f600} "${i}" a\\, b`,
+    `DESCRIPTION:${'\u00fcber \u20ac '.repeat(60)}`, 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+  const data = new Map(Array.from({ length: N }, (_, i) => [`/cal/e${i}.ics`, ics(i)]));
+  const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/\r/g, '&#13;');
+  const row = (href, props) => `<d:response><d:href>${href}</d:href><d:propstat><d:prop>${props}</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`;
+  const ms = (rows, token = '') => `<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">${rows.join('')}${token}</d:multistatus>`;
+  const answer = (init) => {
+    const body = new TextDecoder().decode(init.body);
+    const sync = body.includes('sync-collection');
+    const hrefs = sync ? [...data.keys()] : [...body.matchAll(/<d:href>([^<]*)</g)].map((m) => m[1]);
+    const rows = hrefs.map((h) => row(h, `<d:getetag>"1"</d:getetag>${sync ? '' : `<c:calendar-data>${esc(data.get(h))}</c:calendar-data>`}`));
+    return new TextEncoder().encode(ms(rows, sync ? '<d:sync-token>t1</d:sync-token>' : ''));
+  };
+  let largest = 0;
+  // sizes that grow, shrink and cross COPY_BYTES (transport.rs) in both directions
+  const sizes = [1, 70000, 2, 65536, 3, 65537, 5000, 131073, 7, 40000, 65535, 1];
+  const chunked = (bytes) => {
+    largest = Math.max(largest, bytes.length);
+    const pieces = [];
+    for (let at = 0, k = 0; at < bytes.length; k++) {
+      const n = sizes[k % sizes.length];
+      pieces.push(bytes.slice(at, at + n));
+      at += n;
+    }
+    return new ReadableStream({ pull(c) { if (pieces.length) c.enqueue(pieces.shift()); else c.close(); } });
+  };
+  const collection = { url: 'https://dav.example.com/cal/', kind: 'calendar' };
+  const sync = (fetch) => new DavClient({ serverUrl: 'https://dav.example.com/', fetch, parse: true }).sync(collection, null);
+  const whole = await sync(async (url, init) => new Response(answer(init), { status: 207 }));
+  const streamed = await sync(async (url, init) => new Response(chunked(answer(init)), { status: 207 }));
+  assert.ok(largest > 2 * 65536, `the multiget answer is ${largest} bytes`);
+  assert.equal(streamed.changes.length, N);
+  for (const c of streamed.changes) assert.equal(c.data, data.get(new URL(c.url).pathname), c.url);
+  assert.equal(streamed.changes.find((c) => c.url.endsWith('/e5.ics')).events[0].summary, 'Caf\u00e9 \u{1f600} "5" a, b');
+  assert.deepEqual(JSON.parse(JSON.stringify(streamed)), JSON.parse(JSON.stringify(whole)));
+});
