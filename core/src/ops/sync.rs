@@ -23,7 +23,7 @@ mod body;
 mod fetch;
 mod key;
 
-use key::{OldKeys, member_key};
+use key::OldKeys;
 mod list;
 
 /// Safety bound on sync-collection pages in one sync: the default of
@@ -310,13 +310,14 @@ impl Sync {
             .pending
             .iter()
             .filter_map(|h| {
-                let key = member_key(h);
+                let key = href::normalize(h);
                 (key != *h).then_some(key)
             })
             .collect();
         let old_pending = &self.old.pending;
         let was_pending = |key: &str| {
-            pending_renamed.contains(key) || (old_pending.contains(key) && member_key(key) == key)
+            pending_renamed.contains(key)
+                || (old_pending.contains(key) && href::normalize(key) == key)
         };
         let remove = |etags: &mut BTreeMap<String, String>, keys: &OldKeys, key: &str| {
             let stored = keys.stored(key, etags)?.to_owned();

@@ -12,8 +12,8 @@ use crate::http::{HttpResponse, RequestId};
 use crate::rfc4918::multistatus::Response;
 use crate::rfc4918::stream::MultistatusStream;
 
-use super::key::member_key;
 use super::{Sync, Tag};
+use crate::href;
 
 /// A `207` body being read: a sync page or a multiget answer.
 pub(super) struct BodyRead {
@@ -41,8 +41,8 @@ impl Sync {
         // A listing's own row is the URL it came from (after redirects); a page's, the
         // collection's.
         let collection_key = match tag {
-            Tag::Listing => member_key(url.as_str()),
-            _ => member_key(self.collection.as_str()),
+            Tag::Listing => href::normalize(url.as_str()),
+            _ => href::normalize(self.collection.as_str()),
         };
         match MultistatusStream::new(url.as_str(), &self.m.x.ctx().limits) {
             Ok(reader) => Some(BodyRead {

@@ -12,7 +12,6 @@ use crate::ops::objects::multiget_spec;
 use crate::rfc4918::multistatus::Response;
 use crate::xml::names;
 
-use super::key::member_key;
 use super::{
     ASSUMED_MEMBER_BYTES, FETCH_ROUNDS, Got, Seen, Sync, Tag, compact_href, href_of, stored_href,
 };
@@ -47,7 +46,7 @@ impl Sync {
         // Members owed from before come first, so a batch limit cannot starve them.
         let mut want = Vec::new();
         for original in &self.old.pending {
-            let key = member_key(original);
+            let key = href::normalize(original);
             match self.seen.get(&key) {
                 Some((_, Seen::Deleted, ..)) => {}
                 Some(_) => want.push(key),
@@ -294,7 +293,7 @@ impl Sync {
     /// turns out malformed after some rows fails the sync (or, past the body limit, has the
     /// request split), so what those rows delivered is asked again or goes nowhere.
     pub(super) fn fetch_row(&mut self, number: usize, mut r: Response) {
-        let key = member_key(&r.href);
+        let key = href::normalize(&r.href);
         let asked_here = self.seen.get(&key).is_some_and(|(_, _, n, _, got)| {
             *n == number && got.as_ref().is_none_or(|g| g.delivered.is_none())
         });
@@ -411,7 +410,7 @@ impl Sync {
             let Some(h) = self.deferred.pop() else {
                 break;
             };
-            let key = member_key(&h);
+            let key = href::normalize(&h);
             // Asked for as a pending member of a later batch is: by href, ETag unknown.
             self.seen.insert(
                 key.clone(),

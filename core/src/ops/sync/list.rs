@@ -15,8 +15,8 @@ use crate::rfc4918::{Depth, propfind_body};
 use crate::rfc6578::{SyncRow, is_invalid_token, is_refused_token, sync_collection_body};
 use crate::xml::{QName, names};
 
-use super::key::member_key;
 use super::{Seen, Sync, Tag, version_named};
+use crate::href;
 
 impl Sync {
     pub(super) fn request_page(&mut self, token: Option<String>) {
@@ -109,7 +109,7 @@ impl Sync {
     /// truncated) or a member's row, recorded unless the page named the member already (the
     /// first row of a member in a page counts; a later page's row replaces an earlier one).
     pub(super) fn page_row(&mut self, collection_key: &str, truncated: &mut bool, r: Response) {
-        let key = member_key(&r.href);
+        let key = href::normalize(&r.href);
         if key == collection_key {
             if r.status == Some(507) {
                 *truncated = true;
@@ -232,7 +232,7 @@ impl Sync {
         url: &Url,
         r: Response,
     ) -> Result<()> {
-        let key = member_key(&r.href);
+        let key = href::normalize(&r.href);
         if key == own_key {
             if r.status == Some(507) {
                 // A listing the server cut short cannot tell what was deleted.
