@@ -35,12 +35,12 @@ java -version 2>&1 | head -1 || true
 mvn -v 2>/dev/null | head -1 || true
 
 step "build the library and uniffi-bindgen ($PROFILE)"
-# Two cargo invocations on purpose: built together, cargo would unify uniffi's features and link
-# uniffi_bindgen (the `cli` feature) into the library.
 cargo_flags=()
 [ "$PROFILE" = release ] && cargo_flags+=(--release)
 cargo build --locked -p davkit-mobile "${cargo_flags[@]}"
-cargo build --locked -p uniffi-bindgen
+# In a cargo run and target directory of its own (scripts/tools.sh says why); when
+# scripts/test.sh started its background build earlier, this waits for that build.
+BINDGEN=$(bash scripts/tools.sh uniffi-bindgen | tail -1)
 # The default library links no async runtime and no HTTP stack, and not the bindgen.
 deps=$(cargo tree --locked -p davkit-mobile -e normal --prefix none --format '{p}' | awk '{print $1}' | sort -u)
 for banned in tokio hyper reqwest mio uniffi_bindgen clap; do
@@ -52,7 +52,6 @@ done
 echo "ok: no tokio, hyper, reqwest, mio, uniffi_bindgen or clap in davkit-mobile's default dependencies"
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 LIB="$TARGET_DIR/$PROFILE/libdavkit_mobile.so"
-BINDGEN="$TARGET_DIR/debug/uniffi-bindgen"
 ls -l "$LIB"
 
 step "generate Kotlin, Swift and Python (library mode, from the unstripped library)"
@@ -281,27 +280,42 @@ step "mobile targets: the library compiles for Android and iOS"
 # rust-src (`-Z build-std`, allowed on stable with RUSTC_BOOTSTRAP, for this check only); if that
 # is not possible either, the script fails here and says why.
 MOBILE_TARGETS=(aarch64-linux-android x86_64-linux-android aarch64-apple-ios aarch64-apple-ios-sim)
-target_lines=()
+with_std=()  # targets checked against rustup's rust-std: in one cargo run, side by side
+from_src=()  # targets checked against a std built from rust-src: one cargo run of their own
 for t in "${MOBILE_TARGETS[@]}"; do
-  how="rustup's rust-std"
-  check=(cargo check --locked -p davkit-mobile --lib --target "$t")
-  if ! rustup target list --installed | grep -qx "$t" && ! rustup target add "$t" 2>"$LOG_DIR/rustup-$t.log"; then
+  if rustup target list --installed | grep -qx "$t" || rustup target add "$t" 2>"$LOG_DIR/rustup-$t.log"; then
+    with_std+=("$t")
+  else
     echo "rustup target add $t failed: $(grep -m1 -iE 'error|status code' "$LOG_DIR/rustup-$t.log")" >&2
-    if ! rustup component list --installed | grep -q '^rust-src' && ! rustup component add rust-src; then
-      echo "cannot check $t: neither its rust-std nor rust-src could be installed (see above)" >&2
-      exit 1
-    fi
-    how="std built from rust-src (rustup's rust-std for $t could not be downloaded)"
-    check=(env RUSTC_BOOTSTRAP=1 "${check[@]}" -Z build-std=std,panic_abort)
+    from_src+=("$t")
   fi
-  if ! "${check[@]}" >"$LOG_DIR/check-$t.log" 2>&1; then
-    tail -40 "$LOG_DIR/check-$t.log" >&2
-    echo "davkit-mobile does not compile for $t" >&2
+done
+if [ ${#from_src[@]} -gt 0 ] && ! rustup component list --installed | grep -q '^rust-src' && ! rustup component add rust-src; then
+  echo "cannot check ${from_src[*]}: neither their rust-std nor rust-src could be installed (see above)" >&2
+  exit 1
+fi
+target_lines=()
+# how the targets are checked, then the command (cargo check for them is added), then the targets
+check_targets() {
+  local how=$1 cmd=() targets=()
+  shift
+  while [ "$1" != -- ]; do cmd+=("$1"); shift; done
+  shift
+  targets=("$@")
+  [ ${#targets[@]} -gt 0 ] || return 0
+  local log="$LOG_DIR/check-${targets[0]}.log"
+  if ! "${cmd[@]}" $(printf -- '--target %s ' "${targets[@]}") >"$log" 2>&1; then
+    tail -40 "$log" >&2
+    echo "davkit-mobile does not compile for ${targets[*]}" >&2
     exit 1
   fi
-  echo "$t: $(tail -1 "$LOG_DIR/check-$t.log") ($how)"
-  target_lines+=("$t ($how)")
-done
+  echo "${targets[*]}: $(tail -1 "$log") ($how)"
+  for t in "${targets[@]}"; do target_lines+=("$t ($how)"); done
+}
+check=(cargo check --locked -p davkit-mobile --lib)
+check_targets "rustup's rust-std" "${check[@]}" -- "${with_std[@]}"
+check_targets "std built from rust-src (rustup's rust-std could not be downloaded)" \
+  env RUSTC_BOOTSTRAP=1 "${check[@]}" -Z build-std=std,panic_abort -- "${from_src[@]}"
 echo "ok: ${#target_lines[@]} mobile targets compile (cargo check): ${MOBILE_TARGETS[*]}"
 
 step "summary"

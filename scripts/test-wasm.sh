@@ -20,12 +20,8 @@ step() { printf '\n=== %s (%ds)\n' "$*" "$(($(date +%s) - start))"; }
 step "toolchain"
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
-wb_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' bindings-wasm/Cargo.lock)
-if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $wb_version" ]; then
-  # Not --locked: its lockfile pins a webpki-roots release this registry does not have.
-  cargo install wasm-bindgen-cli@"$wb_version"
-fi
-echo "wasm-bindgen $wb_version"
+# (or waits for scripts/test.sh's background build of it, then finds it there)
+bash scripts/tools.sh wasm-bindgen
 if [ ! -x /usr/bin/chromium ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
