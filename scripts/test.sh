@@ -33,7 +33,10 @@ tests() {
 
 step "toolchain"
 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || rustup target add wasm32-unknown-unknown
-bash tests/servers/setup-venv.sh
+# The servers' venv (pip downloads, about 30 s when new) is made while the lints run; the live
+# tests wait for it.
+bash tests/servers/setup-venv.sh >"$LOG_DIR/venv.txt" 2>&1 &
+VENV_PID=$!
 
 step "format, lints, docs"
 cargo fmt --all --check
@@ -65,6 +68,9 @@ echo "ok: no tokio, hyper, reqwest, wasm-bindgen, web-sys, js-sys, mio or uniffi
 
 step "unit tests, recorded vectors, corpus"
 tests cargo test --workspace --exclude davkit-bench --exclude uniffi-bindgen --features davkit/reqwest
+
+wait "$VENV_PID" || { cat "$LOG_DIR/venv.txt" >&2; exit 1; }
+cat "$LOG_DIR/venv.txt"
 
 step "live tests against Radicale, Xandikos, DAViCal and Apache mod_auth_digest (Digest) on 127.0.0.1"
 # digest-proxy.sh puts Debian's Apache with mod_auth_digest in front of the Radicale
