@@ -96,6 +96,7 @@ pub mod http;
 // of rules and messages); not part of the API.
 #[doc(hidden)]
 pub mod json_read;
+mod keyed;
 pub mod limits;
 pub mod model;
 pub mod oauth;

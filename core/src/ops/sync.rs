@@ -9,6 +9,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::keyed::Keyed;
+
 use crate::url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -105,7 +107,7 @@ pub struct Sync {
     /// (`DAV:getcontentlength`) the listing or sync report gave (multigets are cut to stay
     /// within the body limit), and what the fetches got for it. One map rather than a map
     /// each: every map type is its own copy of the map code in the WebAssembly module.
-    seen: BTreeMap<String, Listed>,
+    seen: Keyed<Listed>,
     new_token: Option<String>,
     new_ctag: Option<String>,
     method: SyncMethod,
@@ -193,7 +195,7 @@ impl Sync {
             kind,
             old: state,
             old_keys,
-            seen: BTreeMap::new(),
+            seen: Keyed::new(),
             new_token: None,
             new_ctag: None,
             method: SyncMethod::SyncCollection,

@@ -20,7 +20,7 @@
 //!    queued, and is verified next time); an error that retrying cannot fix marks the entry
 //!    failed and the flush goes on.
 
-use std::collections::BTreeMap;
+use crate::keyed::Keyed;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::href;
@@ -86,7 +86,7 @@ pub struct Flush {
     stopped: Option<Error>,
     /// Objects of a collection by UID, for POST verification (per collection URL; a flush
     /// searches few collections, so they are a list).
-    found: Vec<(String, BTreeMap<String, DavObject>)>,
+    found: Vec<(String, Keyed<DavObject>)>,
     /// The members listed by `FindList`, all of which `FindFetch` must deliver.
     listed: Vec<String>,
     /// The collection being searched by `FindList`/`FindFetch`.

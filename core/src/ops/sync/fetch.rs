@@ -1,7 +1,9 @@
 //! Fetching what changed: multigets cut to the body limit, a second round by GET for what a
 //! multiget did not deliver, and the members left for a later batch.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+
+use crate::keyed::Keyed;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Reply, Spec};
@@ -92,7 +94,7 @@ impl Sync {
             // listing as their hrefs alone (no copy of their keys is made). `later` grows as
             // the listing's nodes are freed behind the move rather than being reserved whole
             // up front (which held both at their fullest: 24 bytes a member more at the peak).
-            let mut kept = BTreeMap::new();
+            let mut kept = Keyed::new();
             for (key, entry) in std::mem::take(&mut self.seen) {
                 if !is_listed(&key, &entry.1) {
                     kept.insert(key, entry);

@@ -143,7 +143,7 @@ impl Sync {
         // The first row of a member in the page counts (the one recorded with this page).
         let mut progressed = false;
         if truncated {
-            for (key, (_, seen, page, ..)) in &self.seen {
+            for (key, (_, seen, page, ..)) in self.seen.iter() {
                 if *page != self.pages {
                     continue;
                 }
@@ -191,8 +191,7 @@ impl Sync {
             // is gone (members the app recorded itself, or a state kept without a token).
             for (key, original) in self.old_keys.pairs(&self.old.etags) {
                 self.seen
-                    .entry(key)
-                    .or_insert_with(|| (original, Seen::Deleted, 0, None, None));
+                    .insert_if_absent(key, || (original, Seen::Deleted, 0, None, None));
             }
         }
         self.fetch();
@@ -247,13 +246,11 @@ impl Sync {
             self.new_token = r.prop_text(&names::SYNC_TOKEN);
             return Ok(());
         }
-        if !present.insert(key.clone()) {
-            return Ok(());
-        }
         let status = r.effective_status();
-        if matches!(status, 404 | 410) {
-            // Reported gone: absent, as if not listed.
-            present.remove(&key);
+        // Reported gone: absent, as if not listed (so a later row of the href counts). Tested
+        // before the href is recorded as present rather than recorded and removed again:
+        // `BTreeSet::remove` would be more map code in the module.
+        if matches!(status, 404 | 410) || !present.insert(key.clone()) {
             return Ok(());
         }
         if r.prop(&names::RESOURCETYPE)

@@ -1,7 +1,7 @@
 //! Looking up a create by POST that an earlier flush may have sent: the collection is listed
 //! and its members fetched once per flush, then the entry is found by UID.
 
-use std::collections::BTreeMap;
+use crate::keyed::Keyed;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::href;
@@ -95,7 +95,7 @@ impl Flush {
         };
         let collection = self.searching.clone().unwrap_or_default();
         if hrefs.is_empty() {
-            self.found.push((collection, BTreeMap::new()));
+            self.found.push((collection, Keyed::new()));
             return self.after_search();
         }
         self.listed = hrefs.clone();
@@ -137,12 +137,10 @@ impl Flush {
                 .with_url(lost),
             );
         }
-        let mut by_uid = BTreeMap::new();
+        let mut by_uid = Keyed::new();
         for obj in fetched.objects {
-            if let Some(uid) = obj.data.as_deref().and_then(merge::uid)
-                && !by_uid.contains_key(&uid)
-            {
-                by_uid.insert(uid, obj);
+            if let Some(uid) = obj.data.as_deref().and_then(merge::uid) {
+                by_uid.insert_if_absent(uid, || obj);
             }
         }
         let collection = self.searching.take().unwrap_or_default();

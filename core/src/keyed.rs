@@ -1,0 +1,174 @@
+//! A map from `String` keys to values of any type, kept as the values in a `Vec` (in the order
+//! their keys were first inserted) and one `BTreeMap<String, usize>` index into it.
+//!
+//! Why not a `BTreeMap<String, T>`: every key and value type of a `BTreeMap` is its own copy of
+//! the map's code (node search, insertion and splitting, balancing, iteration, drop) in the
+//! WebAssembly modules, 3 to 10 KB each. Every [`Keyed`], whatever its value type, uses the same
+//! `BTreeMap<String, usize>` (the type the formats crate indexes with too), so a map type more
+//! costs only these few generic methods.
+//!
+//! Removal leaves a hole (the slot emptied, the key kept in the index) rather than removing
+//! the key from the index: `BTreeMap::remove` would link the map's balancing code for the
+//! index type, and the collections here are short-lived (one sync, one flush), with removals
+//! bounded by what was inserted. A key inserted again fills its slot again. Iteration, in key
+//! order as a `BTreeMap`'s, skips the holes.
+//!
+//! Operations are O(log n) (lookups, insertion; amortised for the `Vec`), iteration O(n).
+
+use std::collections::BTreeMap;
+
+/// Values by `String` key, iterated in key order (see the module docs).
+pub(crate) struct Keyed<T> {
+    index: BTreeMap<String, usize>,
+    slots: Vec<Option<T>>,
+}
+
+impl<T> Default for Keyed<T> {
+    fn default() -> Self {
+        Keyed {
+            index: BTreeMap::new(),
+            slots: Vec::new(),
+        }
+    }
+}
+
+impl<T> Keyed<T> {
+    /// An empty map.
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// The value of `key`, if any.
+    pub(crate) fn get(&self, key: &str) -> Option<&T> {
+        let i = *self.index.get(key)?;
+        self.slots.get(i)?.as_ref()
+    }
+
+    /// The value of `key` to change, if any.
+    pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut T> {
+        let i = *self.index.get(key)?;
+        self.slots.get_mut(i)?.as_mut()
+    }
+
+    /// The slot of `key`, made (empty) when the key is new.
+    fn slot(&mut self, key: String) -> &mut Option<T> {
+        let next = self.slots.len();
+        let i = *self.index.entry(key).or_insert(next);
+        if i == next {
+            self.slots.push(None);
+        }
+        &mut self.slots[i]
+    }
+
+    /// Sets the value of `key`, returning the one it replaces.
+    pub(crate) fn insert(&mut self, key: String, value: T) -> Option<T> {
+        self.slot(key).replace(value)
+    }
+
+    /// Sets the value of `key` to `make()` unless it has one.
+    pub(crate) fn insert_if_absent(&mut self, key: String, make: impl FnOnce() -> T) {
+        let slot = self.slot(key);
+        if slot.is_none() {
+            *slot = Some(make());
+        }
+    }
+
+    /// Takes the value of `key` out, if any (its slot stays, empty: see the module docs).
+    pub(crate) fn remove(&mut self, key: &str) -> Option<T> {
+        let i = *self.index.get(key)?;
+        self.slots.get_mut(i)?.take()
+    }
+
+    /// Drops every key and value.
+    pub(crate) fn clear(&mut self) {
+        self.index = BTreeMap::new();
+        self.slots = Vec::new();
+    }
+
+    /// The keys and values, in key order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&String, &T)> {
+        self.index
+            .iter()
+            .filter_map(|(k, &i)| Some((k, self.slots.get(i)?.as_ref()?)))
+    }
+}
+
+impl<T> IntoIterator for Keyed<T> {
+    type Item = (String, T);
+    type IntoIter = IntoIter<T>;
+
+    /// The keys and values, in key order, moved out.
+    fn into_iter(self) -> IntoIter<T> {
+        IntoIter {
+            index: self.index.into_iter(),
+            slots: self.slots,
+        }
+    }
+}
+
+/// The keys and values of a [`Keyed`], in key order, moved out.
+pub(crate) struct IntoIter<T> {
+    index: std::collections::btree_map::IntoIter<String, usize>,
+    slots: Vec<Option<T>>,
+}
+
+impl<T> Iterator for IntoIter<T> {
+    type Item = (String, T);
+
+    fn next(&mut self) -> Option<(String, T)> {
+        loop {
+            let (key, i) = self.index.next()?;
+            if let Some(v) = self.slots.get_mut(i).and_then(Option::take) {
+                return Some((key, v));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Keyed;
+    use std::collections::BTreeMap;
+
+    /// Random operations on a `Keyed` and on a `BTreeMap` give the same answers and contents.
+    #[test]
+    fn behaves_as_a_btree_map() {
+        let mut keyed: Keyed<u32> = Keyed::new();
+        let mut map: BTreeMap<String, u32> = BTreeMap::new();
+        let mut seed = 0x2545_f491_u32;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed
+        };
+        for step in 0..20_000u32 {
+            let key = format!("k{}", next() % 300);
+            match next() % 7 {
+                0 | 1 => assert_eq!(keyed.insert(key.clone(), step), map.insert(key, step)),
+                2 => assert_eq!(keyed.remove(&key), map.remove(&key)),
+                3 => {
+                    keyed.insert_if_absent(key.clone(), || step);
+                    map.entry(key).or_insert(step);
+                }
+                4 => {
+                    if let (Some(a), Some(b)) = (keyed.get_mut(&key), map.get_mut(&key)) {
+                        *a += 1;
+                        *b += 1;
+                    }
+                    assert_eq!(keyed.get(&key), map.get(&key));
+                }
+                5 if step % 5_000 == 0 => {
+                    keyed.clear();
+                    map.clear();
+                }
+                _ => assert_eq!(keyed.get(&key), map.get(&key)),
+            }
+            if step % 1_000 == 0 {
+                assert!(keyed.iter().eq(map.iter()));
+            }
+        }
+        assert!(keyed.iter().eq(map.iter()));
+        assert!(keyed.into_iter().eq(map));
+    }
+}
