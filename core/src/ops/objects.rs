@@ -282,12 +282,15 @@ impl_operation!(Multiget, MultigetResult);
 /// The hrefs of `asked` that `result` neither delivers nor reports missing, each once, in the
 /// order asked.
 fn unanswered(asked: &[String], result: &MultigetResult) -> Vec<String> {
-    let mut answered: std::collections::BTreeSet<String> = result
-        .objects
-        .iter()
-        .map(|o| href::normalize(&o.url))
-        .chain(result.missing.iter().map(|m| href::normalize(m)))
-        .collect();
+    // Inserted one by one: each `collect` into a set is its own copy of the set's bulk
+    // building (a sort, a de-duplication, a vector of that iterator) in the WebAssembly module.
+    let mut answered = std::collections::BTreeSet::new();
+    for o in &result.objects {
+        answered.insert(href::normalize(&o.url));
+    }
+    for m in &result.missing {
+        answered.insert(href::normalize(m));
+    }
     asked
         .iter()
         .filter(|a| answered.insert(href::normalize(a)))

@@ -306,16 +306,15 @@ impl Sync {
         let mut pending = BTreeSet::new();
         // The pending members taken, by normalised href. Most are stored as their normalised
         // href already and are looked up where they are; only the others are copied, under
-        // the normalised form (which is not always idempotent, hence the check).
-        let pending_renamed: BTreeSet<String> = self
-            .old
-            .pending
-            .iter()
-            .filter_map(|h| {
-                let key = href::normalize(h);
-                (key != *h).then_some(key)
-            })
-            .collect();
+        // the normalised form (which is not always idempotent, hence the check). Inserted one
+        // by one (a `collect` into a set is its own copy of the set's bulk building).
+        let mut pending_renamed = BTreeSet::new();
+        for h in &self.old.pending {
+            let key = href::normalize(h);
+            if key != *h {
+                pending_renamed.insert(key);
+            }
+        }
         let old_pending = &self.old.pending;
         let was_pending = |key: &str| {
             pending_renamed.contains(key)

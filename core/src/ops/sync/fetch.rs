@@ -65,7 +65,12 @@ impl Sync {
                 }
             }
         }
-        let owed: BTreeSet<String> = want.iter().cloned().collect();
+        // Inserted one by one (a `collect` into a set is its own copy of the set's bulk
+        // building).
+        let mut owed = BTreeSet::new();
+        for key in &want {
+            owed.insert(key.clone());
+        }
         let limit = self.fetch_limit.unwrap_or(usize::MAX);
         let mut rest = if want.len() > limit {
             want.split_off(limit)
