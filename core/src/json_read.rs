@@ -302,10 +302,15 @@ impl<'a> Fields<'a> {
         match self.get(key) {
             None => Ok(BTreeMap::new()),
             Some(Value::Object(map)) => {
+                // Read into a vector by a loop and built from it (in key order already): a
+                // `collect` of results straight into the map is more iteration code in the
+                // WebAssembly module.
                 let at = self.path(key);
-                map.iter()
-                    .map(|(k, v)| Ok((k.clone(), string(&at, v)?)))
-                    .collect()
+                let mut pairs = Vec::with_capacity(map.len());
+                for (k, v) in map {
+                    pairs.push((k.clone(), string(&at, v)?));
+                }
+                Ok(pairs.into_iter().collect())
             }
             Some(v) => Err(wrong_type(&self.path(key), v, "a map")),
         }

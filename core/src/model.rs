@@ -213,10 +213,15 @@ pub struct WriteResult {
 /// The hrefs among `hrefs` whose normalised form is `key`, copied out so that the caller can
 /// remove them from the map or set it is iterating.
 fn hrefs_matching<'a>(hrefs: impl Iterator<Item = &'a String>, key: &str) -> Vec<String> {
-    hrefs
-        .filter(|k| crate::href::normalize(k) == key)
-        .cloned()
-        .collect()
+    // A loop, not `filter` and `collect`: an adapter chain is its own copy of iteration code
+    // in the WebAssembly module.
+    let mut out = Vec::new();
+    for k in hrefs {
+        if crate::href::normalize(k) == key {
+            out.push(k.clone());
+        }
+    }
+    out
 }
 
 /// The per-collection state a sync starts from and returns; store it as JSON between syncs.

@@ -263,8 +263,7 @@ impl Sync {
     fn on_reply(&mut self, tag: Tag, reply: Result<Reply>) {
         let (tag, reply) = match (tag, reply) {
             (Tag::Fetch(number), Err(e))
-                if e.kind() == ErrorKind::LimitExceeded
-                    && self.asked_by(number).nth(1).is_some() =>
+                if e.kind() == ErrorKind::LimitExceeded && self.asked_by(number, 2).len() == 2 =>
             {
                 return self.split_multiget(number);
             }

@@ -34,11 +34,16 @@ impl Sync {
             }
             _ => false,
         };
-        if self
-            .seen
-            .iter()
-            .any(|(key, (_, seen, ..))| unchanged(key, seen))
-        {
+        // (Loops over the listing rather than iterator adapters: each adapter chain is its own
+        // copy of iteration code in the WebAssembly module.)
+        let mut any_unchanged = false;
+        for (key, (_, seen, ..)) in self.seen.iter() {
+            if unchanged(key, seen) {
+                any_unchanged = true;
+                break;
+            }
+        }
+        if any_unchanged {
             for (key, entry) in std::mem::take(&mut self.seen) {
                 if !unchanged(&key, &entry.1) {
                     self.seen.insert(key, entry);
@@ -80,20 +85,20 @@ impl Sync {
         let is_listed =
             |key: &String, seen: &Seen| matches!(seen, Seen::Changed(_)) && !owed.contains(key);
         let room = limit - want.len();
-        let listed = self
-            .seen
-            .iter()
-            .filter(|(key, (_, seen, ..))| is_listed(key, seen))
-            .count();
+        let mut listed = 0;
+        for (key, (_, seen, ..)) in self.seen.iter() {
+            if is_listed(key, seen) {
+                listed += 1;
+            }
+        }
         // Hrefs of the members left for a later batch, in the order they would be taken.
         let mut later = Vec::new();
         if listed <= room {
-            want.extend(
-                self.seen
-                    .iter()
-                    .filter(|(key, (_, seen, ..))| is_listed(key, seen))
-                    .map(|(key, _)| key.clone()),
-            );
+            for (key, (_, seen, ..)) in self.seen.iter() {
+                if is_listed(key, seen) {
+                    want.push(key.clone());
+                }
+            }
         } else {
             // A batch of a large listing: the members it does not take are moved out of the
             // listing as their hrefs alone (no copy of their keys is made). `later` grows as
@@ -129,16 +134,14 @@ impl Sync {
             self.deferred.append(&mut later);
         }
         // Only the members asked for now are paired with their hrefs.
-        let want = want
-            .into_iter()
-            .filter_map(|key| {
-                self.seen
-                    .get(&key)
-                    .map(|(h, ..)| href_of(&key, h).to_owned())
-                    .map(|h| (key, h))
-            })
-            .collect();
-        self.request_round(Vec::new(), want);
+        let mut asked = Vec::with_capacity(want.len());
+        for key in want {
+            if let Some((h, ..)) = self.seen.get(&key) {
+                let h = href_of(&key, h).to_owned();
+                asked.push((key, h));
+            }
+        }
+        self.request_round(Vec::new(), asked);
     }
 
     /// Asks for members (one round): `get` one GET each, `multi` by multiget (GET too for a
@@ -227,12 +230,19 @@ impl Sync {
         }
     }
 
-    /// The members (normalised href, href) request `number` asks for, in key order.
-    pub(super) fn asked_by(&self, number: usize) -> impl Iterator<Item = (&String, &str)> {
-        self.seen
-            .iter()
-            .filter(move |(_, (_, _, n, ..))| *n == number)
-            .map(|(k, (h, ..))| (k, href_of(k, h)))
+    /// The members (normalised href, href) request `number` asks for, in key order; at most
+    /// `max` of them.
+    pub(super) fn asked_by(&self, number: usize, max: usize) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (k, (h, _, n, ..)) in self.seen.iter() {
+            if out.len() == max {
+                break;
+            }
+            if *n == number {
+                out.push((k.clone(), href_of(k, h).to_owned()));
+            }
+        }
+        out
     }
 
     /// Sends one multiget; its members are marked with its number (no set of its keys is
@@ -253,10 +263,7 @@ impl Sync {
     /// the server did not report can make a batch too large); a single member over the limit
     /// fails the sync with the limit error.
     pub(super) fn split_multiget(&mut self, number: usize) {
-        let mut members: Vec<(String, String)> = self
-            .asked_by(number)
-            .map(|(k, h)| (k.clone(), h.to_owned()))
-            .collect();
+        let mut members = self.asked_by(number, usize::MAX);
         let second = members.split_off(members.len() / 2);
         self.pending_fetches = self.pending_fetches.saturating_sub(1);
         self.send_multiget(members);
@@ -392,17 +399,16 @@ impl Sync {
     /// After every answer of a round: ask once more for what is still owed, then finish.
     pub(super) fn end_round(&mut self) {
         // Asked for in this sync: numbered above the pages (see `Sync::seen`).
-        let owed: Vec<(String, String)> = self
-            .seen
-            .iter()
-            .filter(|(_, (_, _, n, _, got))| {
-                *n > self.pages
-                    && !got
-                        .as_ref()
-                        .is_some_and(|g| g.delivered.is_some() || g.gone)
-            })
-            .map(|(k, (h, ..))| (k.clone(), href_of(k, h).to_owned()))
-            .collect();
+        let mut owed = Vec::new();
+        for (k, (h, _, n, _, got)) in self.seen.iter() {
+            if *n > self.pages
+                && !got
+                    .as_ref()
+                    .is_some_and(|g| g.delivered.is_some() || g.gone)
+            {
+                owed.push((k.clone(), href_of(k, h).to_owned()));
+            }
+        }
         if owed.is_empty() || self.round >= FETCH_ROUNDS {
             self.finish();
             return;

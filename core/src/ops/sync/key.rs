@@ -65,13 +65,16 @@ impl OldKeys {
 
     /// Every (key, stored href) pair, one per key.
     pub(crate) fn pairs(&self, etags: &BTreeMap<String, String>) -> Vec<(String, String)> {
-        etags
-            .keys()
-            .filter_map(|stored| {
-                let key = href::normalize(stored);
-                (self.stored(&key, etags) == Some(stored.as_str())).then(|| (key, stored.clone()))
-            })
-            .collect()
+        // A loop, not `filter_map` and `collect`: an adapter chain is its own copy of
+        // iteration code in the WebAssembly module.
+        let mut out = Vec::new();
+        for stored in etags.keys() {
+            let key = href::normalize(stored);
+            if self.stored(&key, etags) == Some(stored.as_str()) {
+                out.push((key, stored.clone()));
+            }
+        }
+        out
     }
 }
 
