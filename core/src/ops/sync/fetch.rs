@@ -82,8 +82,9 @@ impl Sync {
         } else {
             Vec::new()
         };
-        let is_listed =
-            |key: &String, seen: &Seen| matches!(seen, Seen::Changed(_)) && !owed.contains(key);
+        let is_listed = |key: &String, seen: &Seen| {
+            matches!(seen, Seen::Changed(_)) && !owed.contains(key.as_str())
+        };
         let room = limit - want.len();
         let mut listed = 0;
         for (key, (_, seen, ..)) in self.seen.iter() {

@@ -42,7 +42,9 @@ impl OldKeys {
         for stored in etags.keys() {
             if is_own_key(stored) {
                 if !renamed.is_empty() {
-                    renamed.remove(stored.as_str());
+                    // By `&String`, as the sync's other removals: a removal by `&str` is a
+                    // second copy of the map's search for removing in the WebAssembly module.
+                    renamed.remove(stored);
                 }
             } else {
                 renamed.insert(href::normalize(stored), stored.clone());

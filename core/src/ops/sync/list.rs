@@ -166,7 +166,7 @@ impl Sync {
             let repeated = self
                 .new_token
                 .as_ref()
-                .is_some_and(|t| self.tokens_asked.contains(t));
+                .is_some_and(|t| self.tokens_asked.contains(t.as_str()));
             if repeated || !progressed || self.new_token == token {
                 return Err(Error::new(
                     ErrorKind::Protocol,
@@ -277,7 +277,7 @@ impl Sync {
     /// name is gone; then the fetch.
     pub(super) fn end_listing(&mut self, present: &BTreeSet<String>) {
         for (key, original) in self.old_keys.pairs(&self.old.etags) {
-            if !present.contains(&key) {
+            if !present.contains(key.as_str()) {
                 self.seen
                     .insert(key, (original, Seen::Deleted, 0, None, None));
             }
