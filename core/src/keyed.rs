@@ -135,16 +135,10 @@ mod tests {
     fn behaves_as_a_btree_map() {
         let mut keyed: Keyed<u32> = Keyed::new();
         let mut map: BTreeMap<String, u32> = BTreeMap::new();
-        let mut seed = 0x2545_f491_u32;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 17;
-            seed ^= seed << 5;
-            seed
-        };
+        let mut rng = davkit_testkit::Rng::new(13);
         for step in 0..20_000u32 {
-            let key = format!("k{}", next() % 300);
-            match next() % 7 {
+            let key = format!("k{}", rng.below(300));
+            match rng.below(7) {
                 0 | 1 => assert_eq!(keyed.insert(key.clone(), step), map.insert(key, step)),
                 2 => assert_eq!(keyed.remove(&key), map.remove(&key)),
                 3 => {
@@ -158,14 +152,15 @@ mod tests {
                     }
                     assert_eq!(keyed.get(&key), map.get(&key));
                 }
-                5 if step % 5_000 == 0 => {
-                    keyed.clear();
-                    map.clear();
-                }
                 _ => assert_eq!(keyed.get(&key), map.get(&key)),
             }
             if step % 1_000 == 0 {
                 assert!(keyed.iter().eq(map.iter()));
+            }
+            if step % 7_000 == 6_999 {
+                keyed.clear();
+                map.clear();
+                assert_eq!(keyed.iter().count(), 0);
             }
         }
         assert!(keyed.iter().eq(map.iter()));
