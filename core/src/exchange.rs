@@ -73,9 +73,17 @@ pub(crate) struct Reply {
     pub response: HttpResponse,
 }
 
+/// One request as the exchanger tracks it: the step's tag and everything else, which is the
+/// same for every operation ([`Hop`]).
 struct Flight<T> {
-    id: RequestId,
     tag: T,
+    hop: Hop,
+}
+
+/// A request's progress, whatever operation sent it. The exchanger's logic works on this and
+/// on [`Requests`] alone, so it is compiled once, not once per operation's tag type.
+struct Hop {
+    id: RequestId,
     spec: Spec,
     hops: usize,
     credentials_allowed: bool,
@@ -84,10 +92,23 @@ struct Flight<T> {
     digest_tries: u8,
 }
 
-/// Owns the requests of one operation.
-pub(crate) struct Exchanger<T> {
+/// What became of a response: the request goes out again (a redirect followed or a Digest
+/// challenge answered, under a new id), or the step gets the answer.
+enum Routed {
+    Again,
+    Answer(Result<Reply>),
+}
+
+/// The part of an exchanger that does not depend on the tag type: the session's context and
+/// the request ids.
+struct Requests {
     ctx: Arc<Context>,
     next_id: u32,
+}
+
+/// Owns the requests of one operation.
+pub(crate) struct Exchanger<T> {
+    requests: Requests,
     queue: VecDeque<Flight<T>>,
     sent: Vec<Flight<T>>,
 }
@@ -95,44 +116,29 @@ pub(crate) struct Exchanger<T> {
 impl<T> Exchanger<T> {
     pub(crate) fn new(ctx: Arc<Context>) -> Self {
         Exchanger {
-            ctx,
-            next_id: 1,
+            requests: Requests { ctx, next_id: 1 },
             queue: VecDeque::new(),
             sent: Vec::new(),
         }
     }
 
     pub(crate) fn ctx(&self) -> &Context {
-        &self.ctx
+        &self.requests.ctx
     }
 
     /// Queues a request.
     pub(crate) fn send(&mut self, tag: T, spec: Spec) {
-        let credentials_allowed = self.ctx.auth_scope.allows(&spec.url);
-        let id = self.fresh_id();
-        self.queue.push_back(Flight {
-            id,
-            tag,
-            spec,
-            hops: 0,
-            credentials_allowed,
-            digest_tries: 0,
-        });
-    }
-
-    fn fresh_id(&mut self) -> RequestId {
-        let id = RequestId(self.next_id);
-        self.next_id = self.next_id.wrapping_add(1);
-        id
+        let hop = self.requests.hop(spec);
+        self.queue.push_back(Flight { tag, hop });
     }
 
     /// The next request to hand to the transport, within the parallelism limit.
     pub(crate) fn next_request(&mut self) -> Option<HttpRequest> {
-        if self.sent.len() >= self.ctx.max_parallel {
+        if self.sent.len() >= self.requests.ctx.max_parallel {
             return None;
         }
         let flight = self.queue.pop_front()?;
-        let request = self.materialize(&flight);
+        let request = self.requests.materialize(&flight.hop);
         self.sent.push(flight);
         Some(request)
     }
@@ -148,50 +154,15 @@ impl<T> Exchanger<T> {
         self.sent.clear();
     }
 
-    fn materialize(&self, flight: &Flight<T>) -> HttpRequest {
-        let mut headers = Vec::with_capacity(flight.spec.headers.len() + 2);
-        headers.push(("User-Agent".to_owned(), self.ctx.user_agent.clone()));
-        if let Some(value) = self
-            .ctx
-            .credentials
-            .header_value()
-            .filter(|_| flight.credentials_allowed)
-        {
-            headers.push(("Authorization".to_owned(), value));
-        }
-        if let Credentials::Digest { username, password } = &self.ctx.credentials
-            && flight.credentials_allowed
-        {
-            let url = &flight.spec.url;
-            let target = match url.query() {
-                Some(q) => format!("{}?{q}", url.path()),
-                None => url.path().to_owned(),
-            };
-            let mut digest = self
-                .ctx
-                .digest
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if let Some(value) =
-                digest.authorization(username, password, flight.spec.method.as_str(), &target)
-            {
-                headers.push(("Authorization".to_owned(), value));
-            }
-        }
-        headers.extend(flight.spec.headers.iter().cloned());
-        HttpRequest {
-            id: flight.id,
-            method: flight.spec.method,
-            url: flight.spec.url.to_string(),
-            headers,
-            body: flight.spec.body.clone(),
-        }
+    /// Takes the request with this id out of the ones in flight.
+    fn take_sent(&mut self, id: RequestId) -> Option<Flight<T>> {
+        let index = self.sent.iter().position(|f| f.hop.id == id)?;
+        Some(self.sent.swap_remove(index))
     }
 
     /// Routes a transport failure to the step that sent the request.
     pub(crate) fn fail(&mut self, id: RequestId, error: Error) -> Option<(T, Result<Reply>)> {
-        let index = self.sent.iter().position(|f| f.id == id)?;
-        let flight = self.sent.swap_remove(index);
+        let flight = self.take_sent(id)?;
         Some((flight.tag, Err(error)))
     }
 
@@ -202,59 +173,14 @@ impl<T> Exchanger<T> {
         id: RequestId,
         response: HttpResponse,
     ) -> Option<(T, Result<Reply>)> {
-        let index = self.sent.iter().position(|f| f.id == id)?;
-        let mut flight = self.sent.swap_remove(index);
-        // The host's report of where it was redirected counts only as an http(s) URL: hrefs
-        // resolve against it, so another scheme would lead the next requests there.
-        let effective = match response.final_url.as_deref().map(crate::href::parse_url) {
-            Some(Ok(url)) => url,
-            _ => flight.spec.url.clone(),
-        };
-        if let Err(e) = self.ctx.limits.check_body(response.body.len()) {
-            let e = e.with_status(response.status).with_url(effective.as_str());
-            return Some((flight.tag, Err(e)));
-        }
-        if response.status == 401
-            && flight.credentials_allowed
-            && matches!(self.ctx.credentials, Credentials::Digest { .. })
-            && self.answer_digest(&mut flight, &response)
-        {
-            flight.id = self.fresh_id();
-            self.queue.push_front(flight);
-            return None;
-        }
-        if is_redirect(response.status) {
-            match self.redirect_target(&flight, &effective, &response) {
-                Ok(Some(target)) => {
-                    flight.hops += 1;
-                    // Credentials never follow a redirect to another origin.
-                    flight.credentials_allowed = flight.credentials_allowed
-                        && crate::href::same_origin(&flight.spec.url, &target)
-                        && self.ctx.auth_scope.allows(&target);
-                    if response.status == 303 && flight.spec.method != Method::Head {
-                        flight.spec.method = Method::Get;
-                        flight.spec.body = None;
-                        flight
-                            .spec
-                            .headers
-                            .retain(|(n, _)| !n.eq_ignore_ascii_case("content-type"));
-                    }
-                    flight.spec.url = target;
-                    flight.id = self.fresh_id();
-                    self.queue.push_front(flight);
-                    return None;
-                }
-                Ok(None) => {}
-                Err(e) => return Some((flight.tag, Err(e))),
+        let mut flight = self.take_sent(id)?;
+        match self.requests.route(&mut flight.hop, response) {
+            Routed::Again => {
+                self.queue.push_front(flight);
+                None
             }
+            Routed::Answer(answer) => Some((flight.tag, answer)),
         }
-        Some((
-            flight.tag,
-            Ok(Reply {
-                url: effective,
-                response,
-            }),
-        ))
     }
 
     /// Routes the head of a response whose body the step wants to read as it arrives: a
@@ -272,19 +198,133 @@ impl<T> Exchanger<T> {
         if head.status != 207 {
             return None;
         }
-        let index = self.sent.iter().position(|f| f.id == id && wants(&f.tag))?;
+        let index = self
+            .sent
+            .iter()
+            .position(|f| f.hop.id == id && wants(&f.tag))?;
         let flight = self.sent.swap_remove(index);
-        let effective = match head.final_url.as_deref().map(crate::href::parse_url) {
-            Some(Ok(url)) => url,
-            _ => flight.spec.url,
-        };
+        let effective = effective_url(head, &flight.hop);
         Some((flight.tag, effective))
+    }
+}
+
+/// The URL a response really came from: the host's report of where it was redirected when
+/// that is an http(s) URL (hrefs resolve against it, so another scheme would lead the next
+/// requests there), else the request's.
+fn effective_url(response: &HttpResponse, hop: &Hop) -> Url {
+    match response.final_url.as_deref().map(crate::href::parse_url) {
+        Some(Ok(url)) => url,
+        _ => hop.spec.url.clone(),
+    }
+}
+
+impl Requests {
+    fn fresh_id(&mut self) -> RequestId {
+        let id = RequestId(self.next_id);
+        self.next_id = self.next_id.wrapping_add(1);
+        id
+    }
+
+    /// A new request's progress, with its id and whether credentials may go with it.
+    fn hop(&mut self, spec: Spec) -> Hop {
+        Hop {
+            id: self.fresh_id(),
+            credentials_allowed: self.ctx.auth_scope.allows(&spec.url),
+            spec,
+            hops: 0,
+            digest_tries: 0,
+        }
+    }
+
+    fn materialize(&self, hop: &Hop) -> HttpRequest {
+        let mut headers = Vec::with_capacity(hop.spec.headers.len() + 2);
+        headers.push(("User-Agent".to_owned(), self.ctx.user_agent.clone()));
+        if let Some(value) = self
+            .ctx
+            .credentials
+            .header_value()
+            .filter(|_| hop.credentials_allowed)
+        {
+            headers.push(("Authorization".to_owned(), value));
+        }
+        if let Credentials::Digest { username, password } = &self.ctx.credentials
+            && hop.credentials_allowed
+        {
+            let url = &hop.spec.url;
+            let target = match url.query() {
+                Some(q) => format!("{}?{q}", url.path()),
+                None => url.path().to_owned(),
+            };
+            let mut digest = self
+                .ctx
+                .digest
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(value) =
+                digest.authorization(username, password, hop.spec.method.as_str(), &target)
+            {
+                headers.push(("Authorization".to_owned(), value));
+            }
+        }
+        headers.extend(hop.spec.headers.iter().cloned());
+        HttpRequest {
+            id: hop.id,
+            method: hop.spec.method,
+            url: hop.spec.url.to_string(),
+            headers,
+            body: hop.spec.body.clone(),
+        }
+    }
+
+    /// What a response to `hop` means: the body limit, a Digest challenge to answer, a
+    /// redirect to follow (the request then goes again under a new id), or the answer.
+    fn route(&mut self, hop: &mut Hop, response: HttpResponse) -> Routed {
+        let effective = effective_url(&response, hop);
+        if let Err(e) = self.ctx.limits.check_body(response.body.len()) {
+            let e = e.with_status(response.status).with_url(effective.as_str());
+            return Routed::Answer(Err(e));
+        }
+        if response.status == 401
+            && hop.credentials_allowed
+            && matches!(self.ctx.credentials, Credentials::Digest { .. })
+            && self.answer_digest(hop, &response)
+        {
+            hop.id = self.fresh_id();
+            return Routed::Again;
+        }
+        if is_redirect(response.status) {
+            match self.redirect_target(hop, &effective, &response) {
+                Ok(Some(target)) => {
+                    hop.hops += 1;
+                    // Credentials never follow a redirect to another origin.
+                    hop.credentials_allowed = hop.credentials_allowed
+                        && crate::href::same_origin(&hop.spec.url, &target)
+                        && self.ctx.auth_scope.allows(&target);
+                    if response.status == 303 && hop.spec.method != Method::Head {
+                        hop.spec.method = Method::Get;
+                        hop.spec.body = None;
+                        hop.spec
+                            .headers
+                            .retain(|(n, _)| !n.eq_ignore_ascii_case("content-type"));
+                    }
+                    hop.spec.url = target;
+                    hop.id = self.fresh_id();
+                    return Routed::Again;
+                }
+                Ok(None) => {}
+                Err(e) => return Routed::Answer(Err(e)),
+            }
+        }
+        Routed::Answer(Ok(Reply {
+            url: effective,
+            response,
+        }))
     }
 
     /// Takes a 401's Digest challenge and says whether to send the request again with it:
     /// once, and once more if the server says the nonce was stale (the password was right).
     /// A second plain 401 is a wrong password and goes back to the operation as 401.
-    fn answer_digest(&self, flight: &mut Flight<T>, response: &HttpResponse) -> bool {
+    fn answer_digest(&self, hop: &mut Hop, response: &HttpResponse) -> bool {
         let values: Vec<&str> = response
             .headers
             .iter()
@@ -294,13 +334,13 @@ impl<T> Exchanger<T> {
         let Some(challenge) = crate::auth::digest_challenge(&values) else {
             return false;
         };
-        let again = match flight.digest_tries {
+        let again = match hop.digest_tries {
             0 => true,
             1 => challenge.stale,
             _ => false,
         };
         if again {
-            flight.digest_tries += 1;
+            hop.digest_tries += 1;
             self.ctx
                 .digest
                 .lock()
@@ -312,7 +352,7 @@ impl<T> Exchanger<T> {
 
     fn redirect_target(
         &self,
-        flight: &Flight<T>,
+        hop: &Hop,
         effective: &Url,
         response: &HttpResponse,
     ) -> Result<Option<Url>> {
@@ -334,7 +374,7 @@ impl<T> Exchanger<T> {
             .with_url(effective.as_str()),
         })?;
         let max = self.ctx.limits.max_redirects;
-        if flight.hops >= max {
+        if hop.hops >= max {
             return Err(crate::limits::exceeded(format!(
                 "more than {max} redirects (Limits::max_redirects, default MAX_REDIRECTS)"
             ))
