@@ -96,6 +96,10 @@ pub mod http;
 // of rules and messages); not part of the API.
 #[doc(hidden)]
 pub mod json_read;
+// Public only for the wasm binding, which writes its outputs with the same writer (camelCase
+// field names); not part of the API.
+#[doc(hidden)]
+pub mod json_write;
 mod keyed;
 pub mod limits;
 pub mod model;

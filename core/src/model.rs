@@ -348,8 +348,8 @@ impl SyncState {
 
     /// The state as JSON.
     pub fn to_json(&self) -> String {
-        // Serialising plain strings and maps cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+        // Plain strings and maps: writing cannot fail. The text is serde_json's (`json_write`).
+        crate::json_write::to_text(self, crate::json_write::Keys::Kept).unwrap_or_default()
     }
 
     /// Reads a state from JSON (as [`SyncState::to_json`] writes it, this version or an

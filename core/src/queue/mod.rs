@@ -294,8 +294,9 @@ impl WriteQueue {
 
     /// The queue as JSON.
     pub fn to_json(&self) -> String {
-        // Plain strings, numbers and enums: serialising cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+        // Plain strings, numbers and enums: writing cannot fail. The text is serde_json's
+        // (`json_write`).
+        crate::json_write::to_text(self, crate::json_write::Keys::Kept).unwrap_or_default()
     }
 
     /// Reads a queue from JSON (as [`WriteQueue::to_json`] writes it, this version or an
