@@ -19,7 +19,7 @@ use davkit::{
     HttpResponse, Limits, Service, SyncState, Transport,
 };
 use davkit_testkit::block_on;
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use davkit_testkit::ordered_json::Json;
 use serde_json::Value;
 
 use super::*;
@@ -75,62 +75,6 @@ fn camelize_json(json: &str) -> String {
     out
 }
 
-/// JSON text read as a tree whose objects keep their order (`serde_json::Value` sorts them).
-#[derive(Debug, PartialEq)]
-enum Json {
-    Null,
-    Bool(bool),
-    Number(serde_json::Number),
-    String(String),
-    Array(Vec<Json>),
-    Object(Vec<(String, Json)>),
-}
-
-impl<'de> Deserialize<'de> for Json {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Json;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("JSON")
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Json, E> {
-                Ok(Json::Null)
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Json, E> {
-                Ok(Json::Bool(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Json, E> {
-                Ok(Json::Number(v.into()))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Json, E> {
-                Ok(Json::Number(v.into()))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
-                Ok(serde_json::Number::from_f64(v).map_or(Json::Null, Json::Number))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Json, E> {
-                Ok(Json::String(v.to_owned()))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Json, A::Error> {
-                let mut items = Vec::new();
-                while let Some(item) = a.next_element()? {
-                    items.push(item);
-                }
-                Ok(Json::Array(items))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Json, A::Error> {
-                let mut fields = Vec::new();
-                while let Some(entry) = a.next_entry()? {
-                    fields.push(entry);
-                }
-                Ok(Json::Object(fields))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
 /// A map key of data (an href): it has a character no struct field name has.
 fn data_key(key: &str) -> bool {
     !key.bytes()
@@ -160,8 +104,8 @@ impl Oracle {
         if old == new {
             return;
         }
-        let old_tree: Json = serde_json::from_str(old).unwrap();
-        let new_tree: Json = serde_json::from_str(new).unwrap();
+        let old_tree = Json::parse(old);
+        let new_tree = Json::parse(new);
         self.walk(what, "$", &old_tree, &new_tree);
     }
 

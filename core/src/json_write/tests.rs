@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use davkit_testkit::ordered_json::Json;
 use serde_json::Value;
 
 use super::*;
@@ -26,62 +26,6 @@ thread_local! {
 pub(super) fn saw_map_key(text: &str) {
     let key: String = serde_json::from_str(text).unwrap();
     MAP_KEYS.with(|k| k.borrow_mut().insert(key));
-}
-
-/// JSON text read as a tree whose objects keep their order (`serde_json::Value` sorts them).
-#[derive(Debug, PartialEq)]
-enum Json {
-    Null,
-    Bool(bool),
-    Number(serde_json::Number),
-    String(String),
-    Array(Vec<Json>),
-    Object(Vec<(String, Json)>),
-}
-
-impl<'de> Deserialize<'de> for Json {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Json;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("JSON")
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Json, E> {
-                Ok(Json::Null)
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Json, E> {
-                Ok(Json::Bool(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Json, E> {
-                Ok(Json::Number(v.into()))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Json, E> {
-                Ok(Json::Number(v.into()))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
-                Ok(serde_json::Number::from_f64(v).map_or(Json::Null, Json::Number))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Json, E> {
-                Ok(Json::String(v.to_owned()))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Json, A::Error> {
-                let mut items = Vec::new();
-                while let Some(item) = a.next_element()? {
-                    items.push(item);
-                }
-                Ok(Json::Array(items))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Json, A::Error> {
-                let mut fields = Vec::new();
-                while let Some(entry) = a.next_entry()? {
-                    fields.push(entry);
-                }
-                Ok(Json::Object(fields))
-            }
-        }
-        d.deserialize_any(V)
-    }
 }
 
 /// Walks the trees of serde_json's text (`kept`) and the camelCase text: the same but for the
@@ -120,8 +64,8 @@ fn same_but_names<T: Serialize + ?Sized>(what: &str, value: &T) -> String {
     MAP_KEYS.with(|k| k.borrow_mut().clear());
     let camel_text = to_text(value, Keys::Camel).unwrap();
     let map_keys = MAP_KEYS.with(|k| k.borrow().clone());
-    let kept: Json = serde_json::from_str(&expected).unwrap();
-    let camel_tree: Json = serde_json::from_str(&camel_text).unwrap();
+    let kept = Json::parse(&expected);
+    let camel_tree = Json::parse(&camel_text);
     walk(what, &kept, &camel_tree, &map_keys);
     camel_text
 }

@@ -1,7 +1,9 @@
 //! Test helpers shared by davkit's crates: a dev-dependency of the core's tests (the
 //! simulation, the scheduling interleavings), the formats' differential tests and the
-//! benchmarks' generated data, and [`block_on`] for futures that never wait. Never a
-//! dependency of shipped code.
+//! benchmarks' generated data, [`block_on`] for futures that never wait, and JSON read with
+//! its objects in order ([`ordered_json`]). Never a dependency of shipped code.
+
+pub mod ordered_json;
 
 use std::future::Future;
 use std::pin::pin;
