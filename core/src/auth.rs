@@ -8,7 +8,6 @@
 use std::fmt;
 
 use crate::url::Url;
-use base64::Engine as _;
 
 use crate::href;
 
@@ -72,10 +71,7 @@ impl Credentials {
             Credentials::None => None,
             Credentials::Basic { username, password } => {
                 let raw = format!("{username}:{password}");
-                Some(format!(
-                    "Basic {}",
-                    base64::engine::general_purpose::STANDARD.encode(raw)
-                ))
+                Some(format!("Basic {}", crate::base64::encode(raw.as_bytes())))
             }
             Credentials::Bearer { token } => Some(format!("Bearer {token}")),
             // Answered per request once the server has sent its challenge.

@@ -135,8 +135,8 @@ pub mod xml;
 
 /// The content formats, from the crate `davkit-formats` (usable alone, without the DAV side):
 /// content lines, iCalendar and vCard, at the same paths as before they moved
-/// (`davkit::icalendar::Calendar`).
-pub use davkit_formats::{contentline, icalendar, vcard};
+/// (`davkit::icalendar::Calendar`), and base64 (vCard's inline data, Basic credentials, PKCE).
+pub use davkit_formats::{base64, contentline, icalendar, vcard};
 
 pub use auth::Credentials;
 pub use client::{DavClient, NoTokenProvider, TokenProvider};

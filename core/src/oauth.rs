@@ -9,7 +9,6 @@
 use std::fmt;
 use std::sync::Mutex;
 
-use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -81,7 +80,7 @@ impl Pkce {
             ));
         }
         Ok(Pkce {
-            verifier: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
+            verifier: crate::base64::encode_url_safe_unpadded(bytes),
         })
     }
 
@@ -109,7 +108,7 @@ impl Pkce {
     /// `BASE64URL(SHA256(verifier))`, the S256 challenge.
     pub fn challenge(&self) -> String {
         let digest = Sha256::digest(self.verifier.as_bytes());
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
+        crate::base64::encode_url_safe_unpadded(&digest)
     }
 }
 

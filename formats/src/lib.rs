@@ -12,6 +12,8 @@
 //!   zones, and the edits of a series (override or cancel one occurrence, split a series).
 //! - [`vcard`]: vCard 4.0, 3.0 and 2.1 (RFC 6350, RFC 2426) with typed accessors and setters
 //!   and 3.0 <-> 4.0 conversion.
+//! - [`base64`]: RFC 4648's standard and URL-safe alphabets (vCard inline data, HTTP Basic
+//!   credentials, PKCE).
 //!
 //! Unknown properties, parameters and components survive an edit untouched. Every parse is
 //! bounded ([`contentline::ParseLimits`], [`icalendar::ExpandOptions`]): bad input gives a
@@ -54,6 +56,7 @@
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!("davkit_formats");
 
+pub mod base64;
 pub mod contentline;
 pub mod icalendar;
 pub mod vcard;

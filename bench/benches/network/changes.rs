@@ -30,27 +30,6 @@ pub(crate) fn event(i: usize, revision: u128) -> String {
     )
 }
 
-pub(crate) fn base64(input: &[u8]) -> String {
-    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for k in 0..4 {
-            if k <= chunk.len() {
-                out.push(char::from(ABC[(n >> (18 - 6 * k)) as usize & 63]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 /// PUTs a new revision of `changes` events spread over the collection, straight to the server.
 pub(crate) async fn change_events(target: &Target, s: &Settings) -> Result<(), String> {
     let client = hyper_client();
@@ -67,7 +46,10 @@ pub(crate) async fn change_events(target: &Target, s: &Settings) -> Result<(), S
         if let Some((u, p)) = &target.user {
             request = request.header(
                 "Authorization",
-                format!("Basic {}", base64(format!("{u}:{p}").as_bytes())),
+                format!(
+                    "Basic {}",
+                    davkit::base64::encode(format!("{u}:{p}").as_bytes())
+                ),
             );
         }
         let request = request

@@ -1,7 +1,6 @@
 //! The typed values of a vCard (RFC 6350 §6, RFC 2426 §3): N, TEL/EMAIL/URL with their TYPEs,
 //! ADR, dates with missing parts, and PHOTO as inline data or a URI.
 
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use crate::contentline::{Property, unescape_text};
@@ -197,18 +196,11 @@ pub enum Photo {
 
 fn b64_decode(s: &str) -> Option<Vec<u8>> {
     let cleaned: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(cleaned.as_bytes())
-        .ok()
-        .or_else(|| {
-            base64::engine::general_purpose::STANDARD_NO_PAD
-                .decode(cleaned.trim_end_matches('=').as_bytes())
-                .ok()
-        })
+    crate::base64::decode(&cleaned)
 }
 
 pub(crate) fn b64_encode(data: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(data)
+    crate::base64::encode(data)
 }
 
 /// `JPEG` -> `image/jpeg`; a value with a `/` is kept.

@@ -64,27 +64,6 @@ impl Response {
     }
 }
 
-pub(crate) fn base64(input: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 /// `http://host:port/path` -> (`host:port`, `/path`).
 pub(crate) fn split_url(url: &str) -> (String, String) {
     let rest = url
@@ -133,7 +112,7 @@ pub(crate) fn http(
     if let Some((user, password)) = &server.auth {
         head.push_str(&format!(
             "Authorization: Basic {}\r\n",
-            base64(format!("{user}:{password}").as_bytes())
+            davkit::base64::encode(format!("{user}:{password}").as_bytes())
         ));
     }
     for (name, value) in headers {
