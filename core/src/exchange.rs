@@ -325,12 +325,12 @@ impl Requests {
     /// once, and once more if the server says the nonce was stale (the password was right).
     /// A second plain 401 is a wrong password and goes back to the operation as 401.
     fn answer_digest(&self, hop: &mut Hop, response: &HttpResponse) -> bool {
-        let values: Vec<&str> = response
-            .headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case("www-authenticate"))
-            .map(|(_, v)| v.as_str())
-            .collect();
+        let mut values = Vec::new();
+        for (n, v) in &response.headers {
+            if n.eq_ignore_ascii_case("www-authenticate") {
+                values.push(v.as_str());
+            }
+        }
         let Some(challenge) = crate::auth::digest_challenge(&values) else {
             return false;
         };

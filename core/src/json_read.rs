@@ -286,7 +286,12 @@ impl<'a> Fields<'a> {
             None => Ok(Vec::new()),
             Some(Value::Array(items)) => {
                 let at = self.path(key);
-                items.iter().map(|i| string(&at, i)).collect()
+                // A loop, not a `collect` into a `Result` (its own `Vec` code in the wasm modules).
+                let mut out = Vec::new();
+                for i in items {
+                    out.push(string(&at, i)?);
+                }
+                Ok(out)
             }
             Some(v) => Err(wrong_type(&self.path(key), v, "a sequence")),
         }

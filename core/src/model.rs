@@ -60,10 +60,13 @@ pub struct Collection {
 impl Collection {
     /// Reads a collection from a PROPFIND response.
     pub fn from_response(response: &Response) -> Collection {
-        let resource_types: Vec<String> = response
-            .prop(&names::RESOURCETYPE)
-            .map(|e| e.elements().map(|t| t.name.to_string()).collect())
-            .unwrap_or_default();
+        // Loops, not adapter chains collected (each its own `Vec` code in the wasm modules).
+        let mut resource_types = Vec::new();
+        if let Some(e) = response.prop(&names::RESOURCETYPE) {
+            for t in e.elements() {
+                resource_types.push(t.name.to_string());
+            }
+        }
         let kind = match response.prop(&names::RESOURCETYPE) {
             Some(rt) if rt.child(CALDAV, "calendar").is_some() => CollectionKind::Calendar,
             Some(rt) if rt.child(CARDDAV, "addressbook").is_some() => CollectionKind::AddressBook,
@@ -72,15 +75,16 @@ impl Collection {
         let description = response
             .prop_text(&names::CALENDAR_DESCRIPTION)
             .or_else(|| response.prop_text(&names::ADDRESSBOOK_DESCRIPTION));
-        let components = response
-            .prop(&names::SUPPORTED_CALENDAR_COMPONENT_SET)
-            .map(|set| {
-                set.elements()
-                    .filter(|c| c.name.is(CALDAV, "comp"))
-                    .filter_map(|c| c.attribute("name").map(str::to_ascii_uppercase))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut components = Vec::new();
+        if let Some(set) = response.prop(&names::SUPPORTED_CALENDAR_COMPONENT_SET) {
+            for c in set.elements() {
+                if c.name.is(CALDAV, "comp")
+                    && let Some(name) = c.attribute("name")
+                {
+                    components.push(name.to_ascii_uppercase());
+                }
+            }
+        }
         let privileges = response
             .prop(&names::CURRENT_USER_PRIVILEGE_SET)
             .map(privilege_names)

@@ -56,26 +56,25 @@ pub struct CalendarFilter {
 pub fn mkcalendar_body(props: &[PropValue], components: &[String]) -> String {
     let mut prop = el(DAV, "prop").with_all(set_props(props));
     if !components.is_empty() {
-        prop = prop.with(
-            el(CALDAV, "supported-calendar-component-set").with_all(
-                components
-                    .iter()
-                    .map(|c| el(CALDAV, "comp").with_attr("name", c.clone())),
-            ),
-        );
+        prop = prop.with(el(CALDAV, "supported-calendar-component-set").with_all({
+            let mut comps = Vec::new();
+            for c in components {
+                comps.push(el(CALDAV, "comp").with_attr("name", c.clone()));
+            }
+            comps
+        }));
     }
     to_document(&el(CALDAV, "mkcalendar").with(el(DAV, "set").with(prop)))
 }
 
 pub(crate) fn set_props(props: &[PropValue]) -> Vec<Element> {
-    props
-        .iter()
-        .filter_map(|p| {
-            p.value
-                .as_ref()
-                .map(|v| Element::new(p.name.clone()).with_text(v.clone()))
-        })
-        .collect()
+    let mut set = Vec::new();
+    for p in props {
+        if let Some(v) = &p.value {
+            set.push(Element::new(p.name.clone()).with_text(v.clone()));
+        }
+    }
+    set
 }
 
 /// A calendar-query REPORT body returning ETags and data for matching objects.
@@ -92,7 +91,7 @@ pub fn calendar_query_body(props: &[QName], filter: &CalendarFilter) -> String {
         comp = comp.with(tr);
     }
     let root = el(CALDAV, "calendar-query")
-        .with(el(DAV, "prop").with_all(props.iter().cloned().map(Element::new)))
+        .with(el(DAV, "prop").with_empty(props))
         .with(
             el(CALDAV, "filter").with(
                 el(CALDAV, "comp-filter")
@@ -109,9 +108,13 @@ pub fn calendar_multiget_body(props: &[QName], hrefs: &[String]) -> String {
 }
 
 pub(crate) fn multiget_body(root: Element, props: &[QName], hrefs: &[String]) -> String {
-    let root = root
-        .with(el(DAV, "prop").with_all(props.iter().cloned().map(Element::new)))
-        .with_all(hrefs.iter().map(|h| el(DAV, "href").with_text(h.clone())));
+    let root = root.with(el(DAV, "prop").with_empty(props)).with_all({
+        let mut list = Vec::new();
+        for h in hrefs {
+            list.push(el(DAV, "href").with_text(h.clone()));
+        }
+        list
+    });
     to_document(&root)
 }
 

@@ -14,8 +14,7 @@ pub fn addressbook_multiget_body(props: &[QName], hrefs: &[String]) -> String {
 /// An extended MKCOL body (RFC 5689) creating a collection with these resource types and
 /// properties; for an address book the types are `DAV:collection` and `CARDDAV:addressbook`.
 pub fn extended_mkcol_body(resource_types: &[QName], props: &[PropValue]) -> String {
-    let resourcetype = el(DAV, "resourcetype")
-        .with_all(resource_types.iter().cloned().map(crate::xml::Element::new));
+    let resourcetype = el(DAV, "resourcetype").with_empty(resource_types);
     let prop = el(DAV, "prop")
         .with(resourcetype)
         .with_all(set_props(props));

@@ -770,7 +770,10 @@ fn ipv4_number(input: &str) -> Result<Option<u32>, ()> {
 }
 
 fn parse_ipv4(input: &str) -> Option<u32> {
-    let mut parts: Vec<&str> = input.split('.').collect();
+    let mut parts = Vec::new();
+    for part in input.split('.') {
+        parts.push(part);
+    }
     if parts.last() == Some(&"") {
         parts.pop();
     }

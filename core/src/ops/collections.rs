@@ -50,19 +50,20 @@ impl CollectionProps {
             CollectionKind::AddressBook => names::ADDRESSBOOK_DESCRIPTION,
             _ => names::CALENDAR_DESCRIPTION,
         };
-        [
+        let mut values = Vec::new();
+        for (name, value) in [
             (names::DISPLAYNAME, &self.display_name),
             (description, &self.description),
             (names::CALENDAR_COLOR, &self.color),
-        ]
-        .into_iter()
-        .filter_map(|(name, value)| {
-            value.as_ref().map(|v| PropValue {
-                name,
-                value: Some(v.clone()),
-            })
-        })
-        .collect()
+        ] {
+            if let Some(v) = value {
+                values.push(PropValue {
+                    name,
+                    value: Some(v.clone()),
+                });
+            }
+        }
+        values
     }
 }
 
@@ -227,12 +228,14 @@ impl Session {
         let limits = self.ctx.limits;
         SingleExchange::new(self.ctx.clone(), spec, move |reply| {
             let ms = expect_multistatus(&reply, &limits)?;
-            Ok(ms
-                .responses
-                .iter()
-                .map(Collection::from_response)
-                .filter(|c| c.kind != CollectionKind::Other)
-                .collect())
+            let mut collections = Vec::new();
+            for r in &ms.responses {
+                let c = Collection::from_response(r);
+                if c.kind != CollectionKind::Other {
+                    collections.push(c);
+                }
+            }
+            Ok(collections)
         })
     }
 
@@ -447,17 +450,15 @@ fn deleted(reply: Reply) -> Result<()> {
 /// The result of a PROPPATCH: every property set, or the ones the server refused.
 fn proppatched(reply: Reply, limits: &Limits) -> Result<()> {
     let ms = expect_multistatus(&reply, limits)?;
-    let failed: Vec<String> = ms
-        .responses
-        .iter()
-        .flat_map(|r| r.propstats.iter())
-        .filter(|p| !(200..300).contains(&p.status))
-        .flat_map(|p| {
-            p.props
-                .iter()
-                .map(move |e| format!("{} ({})", e.name.local, p.status))
-        })
-        .collect();
+    // Loops, not an adapter chain (its own collecting code in the WebAssembly module).
+    let mut failed = Vec::new();
+    for p in ms.responses.iter().flat_map(|r| r.propstats.iter()) {
+        if !(200..300).contains(&p.status) {
+            for e in &p.props {
+                failed.push(format!("{} ({})", e.name.local, p.status));
+            }
+        }
+    }
     if failed.is_empty() {
         Ok(())
     } else {

@@ -364,21 +364,24 @@ impl Discover {
             Phase::Context => {
                 self.phase = Phase::Principal;
                 let mut asked: Vec<Url> = Vec::new();
-                let wanted: Vec<Url> =
-                    self.found
-                        .iter()
-                        .map(|(_, f)| f)
-                        .filter(|f| f.homes.is_empty() && !f.read)
-                        .filter_map(|f| {
-                            // The context answer already said which home sets the principal has
-                            // when it was the principal itself.
-                            let p = f.principal.as_ref()?;
-                            let asked_there = f.context.as_ref().is_some_and(|c| {
-                                crate::href::same_resource(c.as_str(), p.as_str())
-                            });
-                            (!asked_there).then(|| p.clone())
-                        })
-                        .collect();
+                let mut wanted: Vec<Url> = Vec::new();
+                for (_, f) in &self.found {
+                    if !f.homes.is_empty() || f.read {
+                        continue;
+                    }
+                    let Some(p) = &f.principal else {
+                        continue;
+                    };
+                    // The context answer already said which home sets the principal has when
+                    // it was the principal itself.
+                    let asked_there = f
+                        .context
+                        .as_ref()
+                        .is_some_and(|c| crate::href::same_resource(c.as_str(), p.as_str()));
+                    if !asked_there {
+                        wanted.push(p.clone());
+                    }
+                }
                 for principal in wanted {
                     if asked
                         .iter()

@@ -236,10 +236,10 @@ impl Multiget {
             }
         };
         op.collection = url.to_string();
-        op.asked = hrefs
-            .iter()
-            .map(|h| href::resolve_to_string(&url, h).unwrap_or_else(|_| h.clone()))
-            .collect();
+        for h in &hrefs {
+            op.asked
+                .push(href::resolve_to_string(&url, h).unwrap_or_else(|_| h.clone()));
+        }
         if hrefs.is_empty() {
             op.m.finish(Ok(MultigetResult::default()));
             return op;
@@ -291,16 +291,21 @@ fn unanswered(asked: &[String], result: &MultigetResult) -> Vec<String> {
     for m in &result.missing {
         answered.insert(href::normalize(m));
     }
-    asked
-        .iter()
-        .filter(|a| answered.insert(href::normalize(a)))
-        .cloned()
-        .collect()
+    let mut left = Vec::new();
+    for a in asked {
+        if answered.insert(href::normalize(a)) {
+            left.push(a.clone());
+        }
+    }
+    left
 }
 
 /// A calendar-multiget or addressbook-multiget REPORT for some members of a collection.
 pub(crate) fn multiget_spec(collection: &Url, kind: CollectionKind, hrefs: &[String]) -> Spec {
-    let paths: Vec<String> = hrefs.iter().map(|h| request_href(collection, h)).collect();
+    let mut paths = Vec::new();
+    for h in hrefs {
+        paths.push(request_href(collection, h));
+    }
     let body = match kind {
         CollectionKind::AddressBook => {
             addressbook_multiget_body(&[names::GETETAG, names::ADDRESS_DATA], &paths)

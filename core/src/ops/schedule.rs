@@ -26,7 +26,7 @@ use crate::rfc4918::Depth;
 use crate::rfc5546::{Answer, attendee, itip};
 use crate::session::Session;
 use crate::xml::writer::{el, to_document};
-use crate::xml::{CALDAV, DAV, Element, QName, names};
+use crate::xml::{CALDAV, DAV, QName, names};
 
 /// `CALDAV:schedule-tag` (RFC 6638 §9.3).
 pub const SCHEDULE_TAG: QName = QName::new(CALDAV, "schedule-tag");
@@ -491,7 +491,7 @@ impl PendingInvitations {
             // every object: events, tasks and journals alike
             None => vec![to_document(
                 &el(CALDAV, "calendar-query")
-                    .with(el(DAV, "prop").with_all(props.iter().cloned().map(Element::new)))
+                    .with(el(DAV, "prop").with_empty(&props))
                     .with(
                         el(CALDAV, "filter")
                             .with(el(CALDAV, "comp-filter").with_attr("name", "VCALENDAR")),

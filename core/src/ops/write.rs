@@ -505,12 +505,13 @@ pub(crate) fn contains_data(sent: &[u8], stored: &[u8]) -> bool {
 /// The unfolded content lines, trailing space and empty lines aside, sorted.
 fn sorted_lines(b: &[u8]) -> Vec<String> {
     let unfolded = crate::contentline::unfold_bytes(b);
-    let mut out: Vec<String> = String::from_utf8_lossy(&unfolded)
-        .lines()
-        .map(str::trim_end)
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let mut out = Vec::new();
+    for l in String::from_utf8_lossy(&unfolded).lines() {
+        let l = l.trim_end();
+        if !l.is_empty() {
+            out.push(l.to_owned());
+        }
+    }
     out.sort_unstable();
     out
 }

@@ -122,12 +122,12 @@ impl Session {
                      and store its JSON before flushing",
                 )
             });
-        let todo: Vec<Entry> = queue
-            .entries
-            .iter()
-            .filter(|e| e.state == EntryState::Pending)
-            .cloned()
-            .collect();
+        let mut todo = Vec::new();
+        for e in &queue.entries {
+            if e.state == EntryState::Pending {
+                todo.push(e.clone());
+            }
+        }
         Flush {
             session: self.clone(),
             start: queue,

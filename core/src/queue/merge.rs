@@ -149,8 +149,8 @@ fn merge_component(b: &Component, l: &Component, s: &Component) -> Option<Compon
         return None;
     }
     let (gb, gl, gs) = (groups(b), groups(l), groups(s));
-    let mut keys: Vec<&String> = gl.iter().map(|(k, _)| k).collect();
-    for (k, _) in gs.iter().chain(gb.iter()) {
+    let mut keys: Vec<&String> = Vec::new();
+    for (k, _) in gl.iter().chain(gs.iter()).chain(gb.iter()) {
         if !keys.contains(&k) {
             keys.push(k);
         }
@@ -172,8 +172,8 @@ fn merge_component(b: &Component, l: &Component, s: &Component) -> Option<Compon
         }
     }
     let (cb, cl, cs) = (children(b), children(l), children(s));
-    let mut keys: Vec<&String> = cl.iter().map(|(k, _)| k).collect();
-    for (k, _) in cs.iter().chain(cb.iter()) {
+    let mut keys: Vec<&String> = Vec::new();
+    for (k, _) in cl.iter().chain(cs.iter()).chain(cb.iter()) {
         if !keys.contains(&k) {
             keys.push(k);
         }

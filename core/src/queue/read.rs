@@ -46,16 +46,21 @@ pub(super) fn from_json(json: &str) -> Result<WriteQueue> {
     let entries = match f.get("entries") {
         None => Vec::new(),
         Some(Value::Array(items)) if items.len() > MAX_ENTRIES => return Err(too_many()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| entry(&format!("entries[{i}]"), v))
-            .collect::<Read<Vec<Entry>>>()
-            .map_err(bad)?,
+        Some(Value::Array(items)) => {
+            // A loop, not a `collect` into a `Result` (its own `Vec` code in the wasm modules).
+            let mut entries = Vec::new();
+            for (i, v) in items.iter().enumerate() {
+                entries.push(entry(&format!("entries[{i}]"), v).map_err(bad)?);
+            }
+            entries
+        }
         Some(v) => return Err(bad(json_read::wrong_type("entries", v, "a sequence"))),
     };
     // Sorted, a repeated id is next to itself (a vector: no set code for one check).
-    let mut ids: Vec<u64> = entries.iter().map(|e| e.id).collect();
+    let mut ids = Vec::new();
+    for e in &entries {
+        ids.push(e.id);
+    }
     ids.sort_unstable();
     if ids.windows(2).any(|w| w[0] == w[1]) || ids.last().is_some_and(|&id| id >= next_id) {
         return Err(Error::new(

@@ -375,9 +375,11 @@ fn parse_response(
             location: location.clone(),
         })
     };
-    // collected at their exact size (`mem::take` would hand over the reused capacity)
-    #[allow(clippy::drain_collect)]
-    let response = make(&first, propstats.drain(..).collect())?;
+    // moved at their exact size (`mem::take` would hand over the reused capacity; `append`
+    // is a copy, where `drain(..).collect()` was one more copy of iterator code in the wasm)
+    let mut moved = Vec::with_capacity(propstats.len());
+    moved.append(propstats);
+    let response = make(&first, moved)?;
     for raw in extra.iter().rev() {
         queued.push(make(raw, Vec::new())?);
     }
@@ -407,9 +409,10 @@ fn parse_propstat(reader: &mut Reader<'_>, props: &mut Vec<Element>) -> Result<P
             None => return Err(xml_error("the document ends early")),
         }
     }
-    // collected at their exact size (`mem::take` would hand over the reused capacity)
-    #[allow(clippy::drain_collect)]
-    let props = props.drain(..).collect();
+    // moved at their exact size (`mem::take` would hand over the reused capacity)
+    let mut moved = Vec::with_capacity(props.len());
+    moved.append(props);
+    let props = moved;
     Ok(Propstat {
         // A propstat without a status is out of spec; servers that do it mean success.
         status: status.unwrap_or(200),

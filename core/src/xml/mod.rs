@@ -239,10 +239,17 @@ impl Element {
 
     /// The texts of the `DAV:href` children (trimmed), in order.
     pub fn hrefs(&self) -> Vec<String> {
-        self.elements()
-            .filter(|e| e.name.is(DAV, "href"))
-            .filter_map(Element::trimmed_text)
-            .collect()
+        // A loop, not an adapter chain: each chain collected is its own copy of `Vec`'s
+        // collecting code in the WebAssembly module.
+        let mut hrefs = Vec::new();
+        for e in self.elements() {
+            if e.name.is(DAV, "href")
+                && let Some(text) = e.trimmed_text()
+            {
+                hrefs.push(text);
+            }
+        }
+        hrefs
     }
 
     /// The value of an attribute by local name.

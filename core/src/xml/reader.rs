@@ -477,13 +477,13 @@ pub(crate) fn exact<T>(v: Vec<T>) -> Vec<T> {
 }
 
 fn new_element(tag: &StartTag<'_>) -> Element {
+    let mut attributes = Vec::with_capacity(tag.attributes.len());
+    for (n, v) in &tag.attributes {
+        attributes.push(((*n).to_owned(), unescape(v).into_owned()));
+    }
     Element {
         name: tag.qname(),
-        attributes: tag
-            .attributes
-            .iter()
-            .map(|(n, v)| ((*n).to_owned(), unescape(v).into_owned()))
-            .collect(),
+        attributes,
         children: Vec::new(),
     }
 }

@@ -18,10 +18,21 @@ impl Element {
         self
     }
 
-    /// Adds several child elements (builder style).
-    pub fn with_all(mut self, children: impl IntoIterator<Item = Element>) -> Self {
-        self.children
-            .extend(children.into_iter().map(Node::Element));
+    /// Adds several child elements (builder style). A `Vec`, not any iterator: each iterator
+    /// type would be its own copy of this code in the WebAssembly modules.
+    pub fn with_all(mut self, children: Vec<Element>) -> Self {
+        for child in children {
+            self.children.push(Node::Element(child));
+        }
+        self
+    }
+
+    /// Adds an empty child element for each name (builder style): a PROPFIND's `DAV:prop`.
+    pub fn with_empty(mut self, names: &[QName]) -> Self {
+        for name in names {
+            self.children
+                .push(Node::Element(Element::new(name.clone())));
+        }
         self
     }
 

@@ -297,12 +297,16 @@ impl Property {
     }
 
     fn parts(&self) -> Parts {
+        // Loops, not adapter chains collected: each is its own copy of `Vec`'s collecting
+        // code in the WebAssembly modules.
+        let mut params = Vec::new();
+        for p in self.params() {
+            params.push((p.name.to_owned(), p.raw.map(str::to_owned)));
+        }
         (
             self.group().map(str::to_owned),
             self.name().to_owned(),
-            self.params()
-                .map(|p| (p.name.to_owned(), p.raw.map(str::to_owned)))
-                .collect(),
+            params,
             self.raw_value().to_owned(),
         )
     }
@@ -327,7 +331,10 @@ impl Property {
     /// Sets (or replaces) a parameter; values are quoted and `^`-encoded as needed.
     pub fn set_param(&mut self, name: &str, values: &[&str]) {
         let (group, pname, mut params, value) = self.parts();
-        let encoded: Vec<String> = values.iter().map(|v| escape_param_value(v)).collect();
+        let mut encoded = Vec::new();
+        for v in values {
+            encoded.push(escape_param_value(v));
+        }
         let joined = Some(encoded.join(","));
         if let Some(slot) = params
             .iter_mut()
@@ -359,7 +366,15 @@ impl Property {
     /// Keeps only the parameters for which `keep` is true, rewriting the line once; returns
     /// how many were removed.
     pub fn retain_params(&mut self, mut keep: impl FnMut(Param<'_>) -> bool) -> usize {
-        let flags: Vec<bool> = self.params().map(&mut keep).collect();
+        self.retain_params_by(&mut keep)
+    }
+
+    /// [`Property::retain_params`] compiled once, not once per closure.
+    fn retain_params_by(&mut self, keep: &mut dyn FnMut(Param<'_>) -> bool) -> usize {
+        let mut flags = Vec::new();
+        for p in self.params() {
+            flags.push(keep(p));
+        }
         let removed = flags.iter().filter(|k| !**k).count();
         if removed == 0 {
             return 0;

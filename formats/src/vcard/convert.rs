@@ -200,13 +200,20 @@ fn to_v3_prop(p: &Property) -> Option<Property> {
     let pref = p.param_value("PREF").is_some();
     let types = type_values(&p);
     if pref || !types.is_empty() {
-        let mut up: Vec<String> = types.iter().map(|t| t.to_ascii_uppercase()).collect();
+        // Loops, not adapter chains collected (each its own `Vec` code in the wasm modules).
+        let mut up = Vec::new();
+        for t in &types {
+            up.push(t.to_ascii_uppercase());
+        }
         if pref && !up.iter().any(|t| t == "PREF") {
             up.push("PREF".into());
         }
         strip_types(&mut p);
         p.remove_param("PREF");
-        let refs: Vec<&str> = up.iter().map(String::as_str).collect();
+        let mut refs = Vec::new();
+        for t in &up {
+            refs.push(t.as_str());
+        }
         p.set_param("TYPE", &refs);
     }
     Some(p)

@@ -114,13 +114,17 @@ impl Flush {
         };
         // Every member listed must be fetched with its data, or be gone since.
         let listed = std::mem::take(&mut self.listed);
-        let mut delivered: Vec<String> = fetched
-            .objects
-            .iter()
-            .filter(|o| o.data.is_some())
-            .map(|o| href::normalize(&o.url))
-            .chain(fetched.missing.iter().map(|m| href::normalize(m)))
-            .collect();
+        // Loops, not an adapter chain: each chain collected is its own copy of `Vec`'s
+        // collecting code in the WebAssembly module.
+        let mut delivered = Vec::new();
+        for o in &fetched.objects {
+            if o.data.is_some() {
+                delivered.push(href::normalize(&o.url));
+            }
+        }
+        for m in &fetched.missing {
+            delivered.push(href::normalize(m));
+        }
         // sorted, so that each listed member is one binary search: n log n for a listing of n
         // members, not n x n
         delivered.sort_unstable();
