@@ -216,6 +216,21 @@ pub struct WriteResult {
 
 /// The hrefs among `hrefs` whose normalised form is `key`, copied out so that the caller can
 /// remove them from the map or set it is iterating.
+/// `etags` without the hrefs `gone` names, built anew from the ones kept rather than removed
+/// from one by one: `BTreeMap`'s removal and rebalancing code was 4.7 KB of the WebAssembly
+/// module. A pass over the map and a build of the rest (`collect` sorts what is in order
+/// already); its callers walk the whole map anyway (to normalise each href).
+pub(crate) fn drop_etags(etags: &mut BTreeMap<String, String>, gone: &dyn Fn(&str) -> bool) {
+    let mut kept = Vec::with_capacity(etags.len());
+    for (href, etag) in std::mem::take(etags) {
+        if !gone(&href) {
+            kept.push((href, etag));
+        }
+    }
+    // The same build as `json_read`'s maps (one copy of the code in the wasm modules).
+    *etags = kept.into_iter().collect();
+}
+
 fn hrefs_matching<'a>(hrefs: impl Iterator<Item = &'a String>, key: &str) -> Vec<String> {
     // A loop, not `filter` and `collect`: an adapter chain is its own copy of iteration code
     // in the WebAssembly module.
@@ -300,11 +315,11 @@ impl SyncState {
         ))
     }
 
-    /// Drops the ETags of every stored href whose normalised form is `key` (removed one by
-    /// one: `retain` would be more map code in the WebAssembly module).
+    /// Drops the ETags of every stored href whose normalised form is `key`.
     fn forget_etags(&mut self, key: &str) {
-        for k in hrefs_matching(self.etags.keys(), key) {
-            self.etags.remove(&k);
+        let matching = hrefs_matching(self.etags.keys(), key);
+        if !matching.is_empty() {
+            drop_etags(&mut self.etags, &|href| matching.iter().any(|m| m == href));
         }
     }
 
@@ -346,7 +361,7 @@ impl SyncState {
     /// next sync does not report it.
     pub fn record_delete(&mut self, url: &str) {
         let key = crate::href::normalize(url);
-        self.etags.retain(|k, _| crate::href::normalize(k) != key);
+        self.forget_etags(&key);
         self.pending.retain(|k| crate::href::normalize(k) != key);
     }
 

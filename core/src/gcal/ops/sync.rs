@@ -391,13 +391,20 @@ impl GcalSync {
         let mut pending = BTreeSet::new();
         // Normalised URLs this sync has something to say about: none of them is "absent".
         let mut mentioned: BTreeSet<String> = BTreeSet::new();
+        // The ETags that go, dropped from the map once at the end (`model::drop_etags`: no
+        // removal code for the map in the WebAssembly modules). Each URL is seen once.
+        let mut dropped: BTreeSet<String> = BTreeSet::new();
         for (url, seen) in std::mem::take(&mut self.seen) {
             let key = href::normalize(&url);
             mentioned.insert(key.clone());
             let was_pending = old_pending.contains(&key);
             match seen {
                 Seen::Gone => {
-                    if etags.remove(&url).is_some() || was_pending {
+                    let had = etags.contains_key(url.as_str());
+                    if had {
+                        dropped.insert(url.clone());
+                    }
+                    if had || was_pending {
                         changes.push(Change::Deleted { url });
                     }
                 }
@@ -429,9 +436,12 @@ impl GcalSync {
                 .into_iter()
                 .collect();
             for url in gone {
-                etags.remove(&url);
+                dropped.insert(url.clone());
                 changes.push(Change::Deleted { url });
             }
+        }
+        if !dropped.is_empty() {
+            crate::model::drop_etags(&mut etags, &|url| dropped.contains(url));
         }
         let collection_url = self
             .events_url

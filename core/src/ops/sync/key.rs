@@ -41,10 +41,11 @@ impl OldKeys {
         let mut renamed = BTreeMap::new();
         for stored in etags.keys() {
             if is_own_key(stored) {
-                if !renamed.is_empty() {
-                    // By `&String`, as the sync's other removals: a removal by `&str` is a
-                    // second copy of the map's search for removing in the WebAssembly module.
-                    renamed.remove(stored);
+                // A later href that is its own key wins over an earlier one with that key:
+                // mapped to itself (what `stored` answers for an own key anyway), not removed
+                // (no removal code for the map in the WebAssembly module).
+                if !renamed.is_empty() && renamed.contains_key(stored.as_str()) {
+                    renamed.insert(stored.clone(), stored.clone());
                 }
             } else {
                 renamed.insert(href::normalize(stored), stored.clone());
