@@ -214,12 +214,10 @@ pub struct WriteResult {
     pub replaced: bool,
 }
 
-/// The hrefs among `hrefs` whose normalised form is `key`, copied out so that the caller can
-/// remove them from the map or set it is iterating.
 /// `etags` without the hrefs `gone` names, built anew from the ones kept rather than removed
 /// from one by one: `BTreeMap`'s removal and rebalancing code was 4.7 KB of the WebAssembly
 /// module. A pass over the map and a build of the rest (`collect` sorts what is in order
-/// already); its callers walk the whole map anyway (to normalise each href).
+/// already); the callers call it only when something goes.
 pub(crate) fn drop_etags(etags: &mut BTreeMap<String, String>, gone: &dyn Fn(&str) -> bool) {
     let mut kept = Vec::with_capacity(etags.len());
     for (href, etag) in std::mem::take(etags) {
@@ -231,6 +229,8 @@ pub(crate) fn drop_etags(etags: &mut BTreeMap<String, String>, gone: &dyn Fn(&st
     *etags = kept.into_iter().collect();
 }
 
+/// The hrefs among `hrefs` whose normalised form is `key`, copied out so that the caller can
+/// drop them from the map or set it is iterating.
 fn hrefs_matching<'a>(hrefs: impl Iterator<Item = &'a String>, key: &str) -> Vec<String> {
     // A loop, not `filter` and `collect`: an adapter chain is its own copy of iteration code
     // in the WebAssembly module.
