@@ -10,6 +10,14 @@
 //! `gcal` (the Google Calendar API, with `client`). All three: the `davkit` entry; `client`
 //! alone: `davkit/protocol`; `formats` alone: `davkit/formats`.
 
+// Talc instead of the standard library's dlmalloc (2026-12-03): 6.4 KB less WebAssembly in every
+// module (`davkit/protocol` 449,891 -> 443,472 B raw, 180,723 -> 177,714 B gzip), the same CPU
+// in `npm/bench/cpu-profile.mjs` (interleaved runs), and one 64 KiB page more of linear memory
+// after its 1,000-event syncs (2.19 -> 2.25 MiB).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[cfg(feature = "formats")]
 mod calendar;
 // The one future that runs every client method's core call.
