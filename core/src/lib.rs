@@ -90,6 +90,7 @@ mod exchange;
 #[doc = include_str!("../../docs/google-calendar-api.md")]
 pub mod gcal_guide {}
 pub mod gcal;
+mod hash;
 pub mod href;
 pub mod http;
 // Public only for the wasm binding, which reads its options with the same value readers (one set

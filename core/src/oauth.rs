@@ -11,7 +11,6 @@ use std::sync::Mutex;
 
 use serde::Deserialize;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::client::TokenProvider;
 use crate::error::{Error, ErrorKind, Result};
@@ -107,8 +106,7 @@ impl Pkce {
 
     /// `BASE64URL(SHA256(verifier))`, the S256 challenge.
     pub fn challenge(&self) -> String {
-        let digest = Sha256::digest(self.verifier.as_bytes());
-        crate::base64::encode_url_safe_unpadded(&digest)
+        crate::base64::encode_url_safe_unpadded(&crate::hash::sha256(self.verifier.as_bytes()))
     }
 }
 
