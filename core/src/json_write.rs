@@ -61,6 +61,13 @@ pub fn to_text<T: Serialize + ?Sized>(value: &T, keys: Keys) -> Result<String, N
     Ok(w.out)
 }
 
+/// A `serde_json::Value` as compact JSON text: the text of `Value::to_string`, without
+/// serde_json's writer (the Calendar API's request bodies and event texts). A `Value` is
+/// always JSON (its keys are strings, its numbers finite), so there is always a text.
+pub fn value_text(value: &serde_json::Value) -> String {
+    to_text(value, Keys::Kept).unwrap_or_default()
+}
+
 /// A struct field name in camelCase, as [`Keys::Camel`] writes it (unquoted).
 pub fn camel(name: &str) -> String {
     let mut w = Writer::new(Keys::Camel);

@@ -137,7 +137,7 @@ pub mod xml;
 /// The content formats, from the crate `davkit-formats` (usable alone, without the DAV side):
 /// content lines, iCalendar and vCard, at the same paths as before they moved
 /// (`davkit::icalendar::Calendar`), and base64 (vCard's inline data, Basic credentials, PKCE).
-pub use davkit_formats::{base64, contentline, icalendar, vcard};
+pub use davkit_formats::{base64, contentline, icalendar, quoted, vcard};
 
 pub use auth::Credentials;
 pub use client::{DavClient, NoTokenProvider, TokenProvider};

@@ -59,6 +59,7 @@ uniffi::setup_scaffolding!("davkit_formats");
 pub mod base64;
 pub mod contentline;
 pub mod icalendar;
+pub mod quoted;
 pub mod vcard;
 
 /// The date-time crate behind recurrence expansion and zoned times, re-exported so callers use

@@ -215,55 +215,56 @@ impl Session {
         query: &EventsQuery,
         watch: &WatchRequest,
     ) -> SingleExchange<Channel> {
-        let spec =
-            (|| {
-                let id_ok = !watch.channel_id.is_empty()
-                    && watch.channel_id.len() <= 64
-                    && watch
-                        .channel_id
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"-_+/=".contains(&b));
-                if !id_ok {
-                    return Err(invalid(
-                        "a channel id is 1 to 64 characters of A-Z a-z 0-9 - _ + / =",
-                    ));
+        let spec = (|| {
+            let id_ok = !watch.channel_id.is_empty()
+                && watch.channel_id.len() <= 64
+                && watch
+                    .channel_id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_+/=".contains(&b));
+            if !id_ok {
+                return Err(invalid(
+                    "a channel id is 1 to 64 characters of A-Z a-z 0-9 - _ + / =",
+                ));
+            }
+            if !watch.address.starts_with("https://") {
+                return Err(invalid(
+                    "Google delivers notifications to https addresses only",
+                ));
+            }
+            let mut url = self.url(&format!(
+                "calendars/{}/events/watch",
+                encode_segment(calendar_id)
+            ))?;
+            let flags: Vec<(&str, bool)> = [
+                ("singleEvents", query.single_events),
+                ("showDeleted", query.show_deleted),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect();
+            if !flags.is_empty() {
+                let mut pairs = url.query_pairs_mut();
+                for (k, v) in flags {
+                    pairs.append_pair(k, &v.to_string());
                 }
-                if !watch.address.starts_with("https://") {
-                    return Err(invalid(
-                        "Google delivers notifications to https addresses only",
-                    ));
-                }
-                let mut url = self.url(&format!(
-                    "calendars/{}/events/watch",
-                    encode_segment(calendar_id)
-                ))?;
-                let flags: Vec<(&str, bool)> = [
-                    ("singleEvents", query.single_events),
-                    ("showDeleted", query.show_deleted),
-                ]
-                .into_iter()
-                .filter_map(|(k, v)| v.map(|v| (k, v)))
-                .collect();
-                if !flags.is_empty() {
-                    let mut pairs = url.query_pairs_mut();
-                    for (k, v) in flags {
-                        pairs.append_pair(k, &v.to_string());
-                    }
-                }
-                let mut body = json!({
-                    "id": watch.channel_id,
-                    "type": "web_hook",
-                    "address": watch.address,
-                });
-                if let Some(t) = &watch.token {
-                    body["token"] = json!(t);
-                }
-                if let Some(ttl) = watch.ttl_seconds {
-                    body["params"] = json!({ "ttl": ttl.to_string() });
-                }
-                Ok(Spec::new(Method::Post, url)
-                    .body("application/json", body.to_string().into_bytes()))
-            })();
+            }
+            let mut body = json!({
+                "id": watch.channel_id,
+                "type": "web_hook",
+                "address": watch.address,
+            });
+            if let Some(t) = &watch.token {
+                body["token"] = json!(t);
+            }
+            if let Some(ttl) = watch.ttl_seconds {
+                body["params"] = json!({ "ttl": ttl.to_string() });
+            }
+            Ok(Spec::new(Method::Post, url).body(
+                "application/json",
+                crate::json_write::value_text(&body).into_bytes(),
+            ))
+        })();
         match spec {
             Ok(spec) => SingleExchange::new(self.ctx.clone(), spec, |reply| {
                 if !reply.response.is_success() {
@@ -282,8 +283,10 @@ impl Session {
         let body = json!({ "id": channel.id, "resourceId": channel.resource_id });
         match self.url("channels/stop") {
             Ok(url) => {
-                let spec = Spec::new(Method::Post, url)
-                    .body("application/json", body.to_string().into_bytes());
+                let spec = Spec::new(Method::Post, url).body(
+                    "application/json",
+                    crate::json_write::value_text(&body).into_bytes(),
+                );
                 SingleExchange::new(self.ctx.clone(), spec, |reply| {
                     if reply.response.is_success() {
                         Ok(())

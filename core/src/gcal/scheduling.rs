@@ -178,7 +178,7 @@ fn patch_spec(
     let mut url = session.url(&event_path(calendar_id, event_id)?)?;
     url.query_pairs_mut()
         .append_pair("sendUpdates", send.as_str());
-    let body = json!({ "attendees": attendees }).to_string();
+    let body = crate::json_write::value_text(&json!({ "attendees": attendees }));
     Ok(Spec::new(Method::Patch, url)
         .header("If-Match", etag.trim())
         .body("application/json", body.into_bytes()))
@@ -283,8 +283,10 @@ impl Session {
             });
             let url = self.url("freeBusy")?;
             Ok((
-                Spec::new(Method::Post, url)
-                    .body("application/json", body.to_string().into_bytes()),
+                Spec::new(Method::Post, url).body(
+                    "application/json",
+                    crate::json_write::value_text(&body).into_bytes(),
+                ),
                 window,
             ))
         })();

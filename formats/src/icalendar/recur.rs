@@ -62,6 +62,7 @@ use super::rrule::RuleIter;
 use super::tz::Resolver;
 use super::value::{CalDateTime, Duration, ValueError};
 use super::{CalObject, Calendar};
+use crate::quoted::Quoted;
 
 struct Series<'c> {
     master: Option<(usize, CalObject<'c>)>,
@@ -157,8 +158,8 @@ impl Calendar {
             if let Err(e) = done {
                 warn(&mut warnings, || {
                     format!(
-                        "UID {:?} skipped: {e}",
-                        clip(key.split_once('\u{0}').map_or("", |k| k.1))
+                        "UID {} skipped: {e}",
+                        Quoted(&clip(key.split_once('\u{0}').map_or("", |k| k.1)))
                     )
                 });
             }
@@ -295,8 +296,8 @@ impl Calendar {
             emit_overrides(out, &|_| true);
             warn(warnings, || {
                 format!(
-                    "UID {:?}: no DTSTART, skipped",
-                    clip(&master.uid().unwrap_or_default())
+                    "UID {}: no DTSTART, skipped",
+                    Quoted(&clip(&master.uid().unwrap_or_default()))
                 )
             });
             return Ok(());
@@ -425,8 +426,8 @@ impl Calendar {
                 out.truncate(reason);
                 warn(warnings, || {
                     format!(
-                        "UID {:?}: RRULE {} stopped by the iteration budget ({reason})",
-                        clip(&master.uid().unwrap_or_default()),
+                        "UID {}: RRULE {} stopped by the iteration budget ({reason})",
+                        Quoted(&clip(&master.uid().unwrap_or_default())),
                         clip(&r.to_string())
                     )
                 });

@@ -21,7 +21,13 @@ pub struct ValueError {
 
 impl fmt::Display for ValueError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} ({:?})", self.property, self.reason, self.value)
+        write!(
+            f,
+            "{}: {} ({})",
+            self.property,
+            self.reason,
+            crate::quoted::Quoted(&self.value)
+        )
     }
 }
 

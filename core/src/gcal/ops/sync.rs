@@ -291,7 +291,7 @@ impl GcalSync {
                 url: url.clone(),
                 etag: item.get("etag").and_then(Value::as_str).map(str::to_owned),
                 data: Some(ical),
-                json: Some(item.to_string()),
+                json: Some(crate::json_write::value_text(item)),
             }),
             Err(e) => Seen::Unreadable(MemberProblem {
                 url: url.clone(),

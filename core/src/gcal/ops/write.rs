@@ -25,7 +25,10 @@ impl Session {
     pub fn gcal_insert(&self, calendar_id: &str, event: &Value) -> GcalWrite {
         let path = format!("calendars/{}/events", encode_segment(calendar_id));
         let spec = api_url(self, &path).map(|url| {
-            Spec::new(Method::Post, url).body("application/json", event.to_string().into_bytes())
+            Spec::new(Method::Post, url).body(
+                "application/json",
+                crate::json_write::value_text(event).into_bytes(),
+            )
         });
         GcalWrite::start(self, calendar_id, spec)
     }
@@ -42,7 +45,10 @@ impl Session {
             require_etag(etag)?;
             Ok(Spec::new(Method::Patch, url)
                 .header("If-Match", etag.trim())
-                .body("application/json", patch.to_string().into_bytes()))
+                .body(
+                    "application/json",
+                    crate::json_write::value_text(patch).into_bytes(),
+                ))
         });
         GcalWrite::start(self, calendar_id, spec)
     }

@@ -1,6 +1,7 @@
 //! Placing an instance in time: wall-clock seconds to instants in the zone of DTSTART (or
 //! floating, or X-WR-TIMEZONE), and the end of each instance from DTEND or DURATION.
 
+use crate::quoted::Quoted;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
@@ -52,9 +53,9 @@ pub(super) fn conv_for<'z>(
                 if z.is_cut() {
                     warn(warnings, || {
                         format!(
-                            "VTIMEZONE {:?} has more rules than davkit reads: its later offsets \
+                            "VTIMEZONE {} has more rules than davkit reads: its later offsets \
                              may be wrong",
-                            clip(tzid)
+                            Quoted(&clip(tzid))
                         )
                     });
                 }
@@ -62,7 +63,10 @@ pub(super) fn conv_for<'z>(
             }
             None => {
                 warn(warnings, || {
-                    format!("unknown TZID {:?}: read as floating time", clip(tzid))
+                    format!(
+                        "unknown TZID {}: read as floating time",
+                        Quoted(&clip(tzid))
+                    )
                 });
                 Conv::Floating(floating)
             }

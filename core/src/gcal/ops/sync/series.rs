@@ -259,7 +259,7 @@ impl GcalSync {
                         url: master_url.clone(),
                         etag: series_etag(master, &list),
                         data: Some(ical),
-                        json: Some(json.to_string()),
+                        json: Some(crate::json_write::value_text(&json)),
                     })
                 }
                 Err(e) => Seen::Unreadable(MemberProblem {
@@ -286,7 +286,7 @@ fn single(url: String, item: &Value) -> Seen {
             url,
             etag: item.get("etag").and_then(Value::as_str).map(str::to_owned),
             data: Some(ical),
-            json: Some(item.to_string()),
+            json: Some(crate::json_write::value_text(item)),
         }),
         Err(e) => Seen::Unreadable(MemberProblem {
             url,
