@@ -299,7 +299,11 @@ impl<'a> Fields<'a> {
 
     /// A set of strings that is empty when absent (`null` is a type error).
     pub fn string_set(&self, key: &str) -> Read<BTreeSet<String>> {
-        Ok(self.strings(key)?.into_iter().collect())
+        let mut set = BTreeSet::new();
+        for s in self.strings(key)? {
+            set.insert(s);
+        }
+        Ok(set)
     }
 
     /// A map of strings to strings that is empty when absent (`null` is a type error).
@@ -307,15 +311,15 @@ impl<'a> Fields<'a> {
         match self.get(key) {
             None => Ok(BTreeMap::new()),
             Some(Value::Object(map)) => {
-                // Read into a vector by a loop and built from it (in key order already): a
-                // `collect` of results straight into the map is more iteration code in the
-                // WebAssembly module.
+                // Inserted one by one (in key order already), as every map and set of strings
+                // in the core is built: a `collect` is its own copy of the map's sort and bulk
+                // building in the WebAssembly module.
                 let at = self.path(key);
-                let mut pairs = Vec::with_capacity(map.len());
+                let mut out = BTreeMap::new();
                 for (k, v) in map {
-                    pairs.push((k.clone(), string(&at, v)?));
+                    out.insert(k.clone(), string(&at, v)?);
                 }
-                Ok(pairs.into_iter().collect())
+                Ok(out)
             }
             Some(v) => Err(wrong_type(&self.path(key), v, "a map")),
         }
