@@ -11,7 +11,7 @@
 //! alone: `davkit/protocol`; `formats` alone: `davkit/formats`.
 
 // Talc instead of the standard library's dlmalloc (2026-12-03): 6.4 KB less WebAssembly in every
-// module (`davkit/protocol` 449,891 -> 443,472 B raw, 180,723 -> 177,714 B gzip), the same CPU
+// module (`davkit/protocol` 450,099 -> 443,680 B raw, 180,725 -> 177,719 B gzip), the same CPU
 // in `npm/bench/cpu-profile.mjs` (interleaved runs), and one 64 KiB page more of linear memory
 // after its 1,000-event syncs (2.19 -> 2.25 MiB).
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
