@@ -7,6 +7,7 @@ use std::rc::Rc;
 use davkit::client::Call;
 #[cfg(feature = "gcal")]
 use davkit::gcal::{Channel, EventsQuery, Notification, WatchRequest};
+use davkit::json_read::Json;
 use davkit::{
     CalendarFilter, CollectionKind, CollectionProps, Config, Credentials, DavClient, Error,
     Profile, RetryPolicy, Service, SyncState, TimeRange,
@@ -28,10 +29,11 @@ fn credentials(f: &read::Fields<'_>) -> Result<Credentials, Error> {
 
 /// One credential object (see [`credentials`]): the client options' `credentials`, or what the
 /// app's `auth` function answered (`tokens.rs`).
-pub(crate) fn credentials_in(what: &str, v: &serde_json::Value) -> Result<Credentials, Error> {
+pub(crate) fn credentials_in(what: &str, v: &Json) -> Result<Credentials, Error> {
     const NAMES: [&str; 3] = ["basic", "digest", "bearer"];
     let one = match v {
-        serde_json::Value::Object(map) if map.len() == 1 => map.iter().next(),
+        // One member (`JSON.stringify` never writes a key twice).
+        Json::Object(members) if members.len() == 1 => members.first().map(|(k, v)| (k, v)),
         _ => None,
     };
     let Some((name, inner)) = one else {
@@ -136,7 +138,7 @@ fn filter(value: &JsValue) -> Result<CalendarFilter, Error> {
     let f = read::Fields::of("calendar query filter", &v, "{ component, start?, end? }")?;
     let component = f.string("component")?;
     let ms = |key| match f.get(key) {
-        Some(serde_json::Value::Number(_)) => f.opt_i64(key).map(Some),
+        Some(Json::Number(_)) => f.opt_i64(key).map(Some),
         _ => Ok(None),
     };
     let (start_ms, end_ms) = (ms("start")?, ms("end")?);
@@ -614,7 +616,7 @@ impl Client {
     #[cfg(feature = "gcal")]
     #[wasm_bindgen(js_name = gcalInsert)]
     pub fn gcal_insert(&self, calendar_id: String, event: JsValue) -> Promise {
-        let event = read::value(&event);
+        let event = read::value(&event).into_value();
         self.call(
             Ok(Call::new(move |s| s.gcal_insert(&calendar_id, &event))),
             plain,
@@ -631,7 +633,7 @@ impl Client {
         patch: JsValue,
         etag: String,
     ) -> Promise {
-        let patch = read::value(&patch);
+        let patch = read::value(&patch).into_value();
         let call = Call::new(move |s| s.gcal_patch(&calendar_id, &event_id, &patch, &etag));
         self.call(Ok(call), plain)
     }
@@ -718,12 +720,12 @@ fn channel(value: &JsValue) -> Result<Channel, Error> {
 fn headers(value: &JsValue) -> Result<Vec<(String, String)>, Error> {
     const WHAT: &str = "notification headers";
     let v = read::value(value);
-    let serde_json::Value::Array(list) = &v else {
+    let Json::Array(list) = &v else {
         return Err(read::wrong_type(WHAT, &v, "a sequence"));
     };
     list.iter()
         .map(|pair| match pair {
-            serde_json::Value::Array(p) if p.len() == 2 => {
+            Json::Array(p) if p.len() == 2 => {
                 Ok((read::string(WHAT, &p[0])?, read::string(WHAT, &p[1])?))
             }
             _ => Err(read::wrong_type(WHAT, pair, "a tuple of size 2")),
@@ -766,9 +768,9 @@ pub fn mark_pending(state: JsValue, href: String) -> Result<JsValue, JsValue> {
     let mark = || -> Result<JsValue, Error> {
         let mut state = match StateIn::read(&state) {
             StateIn::Text(text) => SyncState::from_json(&text)?,
-            StateIn::Object(state) => state?.ok_or_else(|| {
-                read::wrong_type("sync state", &serde_json::Value::Null, "a sync state")
-            })?,
+            StateIn::Object(state) => {
+                state?.ok_or_else(|| read::wrong_type("sync state", &Json::Null, "a sync state"))?
+            }
         };
         state.mark_pending(&href);
         Ok(convert::output(&state))

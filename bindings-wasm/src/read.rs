@@ -1,4 +1,4 @@
-//! Arguments read from JS: one `JSON.stringify` and one parse into a `serde_json::Value` by the
+//! Arguments read from JS: one `JSON.stringify` and one parse into a `davkit::json_read::Json` by the
 //! core's parser (`davkit::json_read::text`, not serde_json's; `undefined` reads as `null`), then each field read by hand with the core's field readers
 //! (`davkit::json_read`, which also reads stored sync states and write queues), wrapped here.
 //!
@@ -21,15 +21,15 @@ use std::borrow::Cow;
 use davkit::json_read as rules;
 
 use crate::convert;
+use davkit::json_read::Json;
 use davkit::{Error, ErrorKind};
-use serde_json::Value;
 use wasm_bindgen::JsValue;
 
 /// A JS argument as a JSON value: `JSON.stringify`, then one parse (`undefined`, and what
 /// `JSON.stringify` cannot write, read as `null`).
-pub(crate) fn value(js: &JsValue) -> Value {
+pub(crate) fn value(js: &JsValue) -> Json {
     if js.is_undefined() {
-        return Value::Null;
+        return Json::Null;
     }
     let text = js_sys::JSON::stringify(js)
         .ok()
@@ -39,8 +39,8 @@ pub(crate) fn value(js: &JsValue) -> Value {
 }
 
 /// JSON text as a value (`null` for text that is not JSON, which `JSON.stringify` never writes).
-pub(crate) fn parse(text: &str) -> Value {
-    davkit::json_read::text::parse(text).unwrap_or(Value::Null)
+pub(crate) fn parse(text: &str) -> Json {
+    davkit::json_read::text::parse(text).unwrap_or(Json::Null)
 }
 
 /// An `InvalidInput` error about `what`.
@@ -52,13 +52,13 @@ pub(crate) fn invalid(what: &str, message: &str) -> Error {
 }
 
 /// `invalid type: <v>, expected <expected>` about `what`.
-pub(crate) fn wrong_type(what: &str, v: &Value, expected: &str) -> Error {
+pub(crate) fn wrong_type(what: &str, v: &Json, expected: &str) -> Error {
     invalid(what, &rules::wrong_type("", v, expected))
 }
 
 /// One of `names` (an enum's variants as JS spells them): its index, or serde's `unknown
 /// variant` error.
-pub(crate) fn variant(what: &str, v: &Value, names: &[&str]) -> Result<usize, Error> {
+pub(crate) fn variant(what: &str, v: &Json, names: &[&str]) -> Result<usize, Error> {
     rules::variant("", v, names).map_err(|m| invalid(what, &m))
 }
 
@@ -68,7 +68,7 @@ pub(crate) fn name(what: &str, s: &str, names: &[&str]) -> Result<usize, Error> 
 }
 
 /// A string (`what` names it in errors).
-pub(crate) fn string(what: &str, v: &Value) -> Result<String, Error> {
+pub(crate) fn string(what: &str, v: &Json) -> Result<String, Error> {
     rules::string("", v).map_err(|m| invalid(what, &m))
 }
 
@@ -84,7 +84,7 @@ pub(crate) struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     /// The fields of `v`, which must be an object (`expected` names it in the error).
-    pub(crate) fn of(what: &'a str, v: &'a Value, expected: &str) -> Result<Self, Error> {
+    pub(crate) fn of(what: &'a str, v: &'a Json, expected: &str) -> Result<Self, Error> {
         let inner = rules::Fields::of("", v, expected).map_err(|m| invalid(what, &m))?;
         Ok(Fields { inner, what })
     }
@@ -92,7 +92,7 @@ impl<'a> Fields<'a> {
     /// The fields of `v`, or `None` for `null` (an optional argument).
     pub(crate) fn optional(
         what: &'a str,
-        v: &'a Value,
+        v: &'a Json,
         expected: &str,
     ) -> Result<Option<Self>, Error> {
         if v.is_null() {
@@ -120,7 +120,7 @@ impl<'a> Fields<'a> {
     }
 
     /// The field's value (`null` included), `None` when absent.
-    pub(crate) fn get(&self, key: &str) -> Option<&'a Value> {
+    pub(crate) fn get(&self, key: &str) -> Option<&'a Json> {
         self.inner.get(&self.name(key))
     }
 
@@ -203,7 +203,7 @@ impl<'a> Fields<'a> {
             return Ok(None);
         };
         match v {
-            Value::Object(_) => Self::of(self.what, v, "a map").map(Some),
+            Json::Object(_) => Self::of(self.what, v, "a map").map(Some),
             _ => Err(invalid(self.what, &rules::wrong_type(key, v, "a map"))),
         }
     }
@@ -228,7 +228,7 @@ impl<'a> Fields<'a> {
 mod tests {
     use super::*;
 
-    fn fields(v: &Value) -> Fields<'_> {
+    fn fields(v: &Json) -> Fields<'_> {
         Fields::of("options", v, "an object").unwrap()
     }
 
@@ -331,20 +331,20 @@ mod tests {
             message(variant("kind", &parse(r#""x""#), &names).unwrap_err()),
             "invalid kind: unknown variant `x`, expected one of `calendar`, `addressbook`, `other`"
         );
-        assert!(variant("kind", &Value::Null, &names).is_err());
+        assert!(variant("kind", &Json::Null, &names).is_err());
     }
 
     #[test]
     fn objects_and_null() {
         assert!(
-            Fields::optional("o", &Value::Null, "an object")
+            Fields::optional("o", &Json::Null, "an object")
                 .unwrap()
                 .is_none()
         );
         assert_eq!(
-            message(Fields::of("o", &Value::Null, "an object").err().unwrap()),
+            message(Fields::of("o", &Json::Null, "an object").err().unwrap()),
             "invalid o: invalid type: null, expected an object"
         );
-        assert_eq!(parse("not json"), Value::Null);
+        assert_eq!(parse("not json"), Json::Null);
     }
 }

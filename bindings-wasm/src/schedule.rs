@@ -7,11 +7,11 @@
 
 use davkit::client::Call;
 use davkit::icalendar::{CalAddress, CalDateTime, Calendar};
+use davkit::json_read::Json;
 use davkit::rfc5546::{Answer, Message, attendee, itip, organizer, status};
 use davkit::{Error, ErrorKind, FreeBusyRequest, Scheduling, TimeRange};
 use js_sys::Promise;
 use serde::Serialize;
-use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use crate::{Client, convert, plain, read};
@@ -40,7 +40,7 @@ fn refs(addresses: &[String]) -> Vec<&str> {
 
 /// ORGANIZER or ATTENDEE as JS passes it (the wrapper turns a plain address into `{ uri }`):
 /// `{ uri, cn?, role?, partstat?, rsvp?, cutype? }`.
-fn address(what: &str, v: &Value) -> davkit::Result<CalAddress> {
+fn address(what: &str, v: &Json) -> davkit::Result<CalAddress> {
     let f = read::Fields::of(what, v, "{ uri }")?;
     Ok(CalAddress {
         cn: f.opt_string("cn")?,
@@ -55,11 +55,11 @@ fn address(what: &str, v: &Value) -> davkit::Result<CalAddress> {
 /// Each element of a JS array, read by `item`.
 fn each<T>(
     what: &str,
-    v: &Value,
-    item: impl Fn(&Value) -> davkit::Result<T>,
+    v: &Json,
+    item: impl Fn(&Json) -> davkit::Result<T>,
 ) -> davkit::Result<Vec<T>> {
     match v {
-        Value::Array(list) => list.iter().map(item).collect(),
+        Json::Array(list) => list.iter().map(item).collect(),
         _ => Err(read::wrong_type(what, v, "a sequence")),
     }
 }
@@ -257,7 +257,9 @@ pub fn attendee_statuses(ics: &str) -> Result<JsValue, JsValue> {
 #[cfg(feature = "gcal")]
 #[wasm_bindgen(js_name = gcalAttendeeStatuses)]
 pub fn gcal_attendee_statuses(event: JsValue) -> Result<JsValue, JsValue> {
-    out(Ok(davkit::gcal::attendee_statuses(&read::value(&event))))
+    out(Ok(davkit::gcal::attendee_statuses(
+        &read::value(&event).into_value(),
+    )))
 }
 
 /// `itipRequest(ics)` -> text.

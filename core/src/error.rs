@@ -254,7 +254,7 @@ impl Error {
 
     /// An error as its `Serialize` wrote it (in a stored write queue's failed entry), read
     /// by hand ([`crate::json_read`]); `at` is its path, for messages.
-    pub(crate) fn read_json(at: &str, v: &serde_json::Value) -> crate::json_read::Read<Error> {
+    pub(crate) fn read_json(at: &str, v: &crate::json_read::Json) -> crate::json_read::Read<Error> {
         let f = crate::json_read::Fields::of(at, v, "an error object")?;
         let kind = f.tag("kind", ErrorKind::NAMES)?;
         Ok(Error {
@@ -313,11 +313,11 @@ fn google_usage_limit(body: &[u8]) -> Option<UsageLimit> {
     let list = value
         .get("error")
         .and_then(|e| e.get("errors"))
-        .and_then(serde_json::Value::as_array)?;
+        .and_then(crate::json_read::Json::as_array)?;
     let mut found = None;
     for e in list {
-        let reason = e.get("reason").and_then(serde_json::Value::as_str);
-        let domain = e.get("domain").and_then(serde_json::Value::as_str);
+        let reason = e.get("reason").and_then(crate::json_read::Json::as_str);
+        let domain = e.get("domain").and_then(crate::json_read::Json::as_str);
         if reason.is_some_and(|r| DAILY_REASONS.contains(&r)) {
             return Some(UsageLimit::Daily);
         }

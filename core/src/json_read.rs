@@ -1,5 +1,5 @@
-//! Stored JSON read by hand: one parse into a [`serde_json::Value`] (by the core's own parser,
-//! [`text`], not serde_json's), then each field read with the helpers here. The sync state ([`SyncState::from_json`](crate::SyncState::from_json)) and
+//! Stored JSON read by hand: one parse into a [`Json`] (by the core's own parser, [`text`], not
+//! serde_json's), then each field read with the helpers here. The sync state ([`SyncState::from_json`](crate::SyncState::from_json)) and
 //! the write queue ([`WriteQueue::from_json`](crate::queue::WriteQueue::from_json)) are read
 //! this way; their `Serialize` (the text written) is the derived one.
 //!
@@ -33,8 +33,8 @@
 //! refusals as `serde_json::from_str::<Value>`, without linking serde_json's `Deserializer`
 //! (its visitors, number and string readers). Measured 2026-12-02 on the npm modules (names
 //! stripped): `davkit/protocol` 583,780 -> 566,218 B raw, 225,968 -> 218,802 B gzip; the full
-//! `davkit` 1,055,213 -> 1,037,892 B raw, 408,523 -> 401,171 B gzip. serde_json stays for the
-//! value type and for writing.
+//! `davkit` 1,055,213 -> 1,037,892 B raw, 408,523 -> 401,171 B gzip. Since 2026-12-03 it
+//! parses into the core's [`Json`], not serde_json's `Value` (see [`Json`] for why).
 //!
 //! Fields are read from the borrowed value, their strings copied. Measured 2026-12-02 (native,
 //! one-off, median of 31): a state of 1,000 etags reads in 1.4-1.8x the derive's time (0.3 ms
@@ -45,17 +45,19 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{Map, Value};
-
 use crate::error::{Error, ErrorKind};
 
 /// What is wrong with a value, naming where; the crate's `invalid` makes it an error.
 pub type Read<T> = std::result::Result<T, String>;
 
 pub mod text;
+mod value;
+
+pub use value::Json;
+use value::member;
 
 /// Parses JSON text (`what` names the thing stored, in the error for text that is not JSON).
-pub(crate) fn parse(json: &str, what: &str) -> crate::Result<Value> {
+pub(crate) fn parse(json: &str, what: &str) -> crate::Result<Json> {
     text::parse(json).map_err(|e| invalid(what, &e.to_string()))
 }
 
@@ -69,15 +71,15 @@ pub(crate) fn invalid(what: &str, message: &str) -> Error {
 
 /// How serde names a JSON value in its type errors (`integer \`5\``, `string "x"`, `map`).
 /// A float is printed by serde_json's own (ryu) Display, not `f64`'s.
-fn unexpected(v: &Value) -> String {
+fn unexpected(v: &Json) -> String {
     match v {
-        Value::Null => "null".to_owned(),
-        Value::Bool(b) => format!("boolean `{b}`"),
-        Value::Number(n) if n.is_f64() => format!("floating point `{n}`"),
-        Value::Number(n) => format!("integer `{n}`"),
-        Value::String(s) => format!("string {}", crate::quoted::Quoted(s)),
-        Value::Array(_) => "sequence".to_owned(),
-        Value::Object(_) => "map".to_owned(),
+        Json::Null => "null".to_owned(),
+        Json::Bool(b) => format!("boolean `{b}`"),
+        Json::Number(n) if n.is_f64() => format!("floating point `{n}`"),
+        Json::Number(n) => format!("integer `{n}`"),
+        Json::String(s) => format!("string {}", crate::quoted::Quoted(s)),
+        Json::Array(_) => "sequence".to_owned(),
+        Json::Object(_) => "map".to_owned(),
     }
 }
 
@@ -100,7 +102,7 @@ pub fn join(at: &str, key: &str) -> String {
 }
 
 /// `invalid type: <v>, expected <expected>` at `at`.
-pub fn wrong_type(at: &str, v: &Value, expected: &str) -> String {
+pub fn wrong_type(at: &str, v: &Json, expected: &str) -> String {
     at_path(
         at,
         &format!("invalid type: {}, expected {expected}", unexpected(v)),
@@ -108,17 +110,17 @@ pub fn wrong_type(at: &str, v: &Value, expected: &str) -> String {
 }
 
 /// A string at `at`.
-pub fn string(at: &str, v: &Value) -> Read<String> {
+pub fn string(at: &str, v: &Json) -> Read<String> {
     match v {
-        Value::String(s) => Ok(s.clone()),
+        Json::String(s) => Ok(s.clone()),
         _ => Err(wrong_type(at, v, "a string")),
     }
 }
 
 /// A whole number from 0 to `max` at `at` (`name`: the Rust type serde names, `u32`).
-pub fn uint(at: &str, v: &Value, max: u64, name: &str) -> Read<u64> {
+pub fn uint(at: &str, v: &Json, max: u64, name: &str) -> Read<u64> {
     match v {
-        Value::Number(n) if n.is_u64() || n.is_i64() => match n.as_u64().filter(|n| *n <= max) {
+        Json::Number(n) if n.is_u64() || n.is_i64() => match n.as_u64().filter(|n| *n <= max) {
             Some(n) => Ok(n),
             None => Err(at_path(
                 at,
@@ -131,8 +133,8 @@ pub fn uint(at: &str, v: &Value, max: u64, name: &str) -> Read<u64> {
 
 /// The index of the string `v` in `names` (an enum's variants as serialised), or serde's
 /// `unknown variant` error.
-pub fn variant(at: &str, v: &Value, names: &[&str]) -> Read<usize> {
-    let Value::String(s) = v else {
+pub fn variant(at: &str, v: &Json, names: &[&str]) -> Read<usize> {
+    let Json::String(s) = v else {
         return Err(wrong_type(at, v, "a variant name (a string)"));
     };
     name(at, s, names)
@@ -149,10 +151,10 @@ pub fn name(at: &str, s: &str, names: &[&str]) -> Read<usize> {
 }
 
 /// A whole number from `i64::MIN` to `i64::MAX` at `at`.
-pub fn int(at: &str, v: &Value) -> Read<i64> {
+pub fn int(at: &str, v: &Json) -> Read<i64> {
     match v {
-        Value::Number(n) if n.is_i64() => Ok(n.as_i64().unwrap_or_default()),
-        Value::Number(n) if n.is_u64() => Err(at_path(
+        Json::Number(n) if n.is_i64() => Ok(n.as_i64().unwrap_or_default()),
+        Json::Number(n) if n.is_u64() => Err(at_path(
             at,
             &format!("invalid value: integer `{n}`, expected i64"),
         )),
@@ -193,16 +195,16 @@ fn one_of(names: &[&str]) -> String {
 
 /// The fields of a JSON object, read one by one.
 pub struct Fields<'a> {
-    map: &'a Map<String, Value>,
+    map: &'a [(String, Json)],
     at: &'a str,
 }
 
 impl<'a> Fields<'a> {
     /// The fields of `v` at `at` (empty at the top), which must be an object (`expected`
     /// names it in the error).
-    pub fn of(at: &'a str, v: &'a Value, expected: &str) -> Read<Self> {
+    pub fn of(at: &'a str, v: &'a Json, expected: &str) -> Read<Self> {
         match v {
-            Value::Object(map) => Ok(Fields { map, at }),
+            Json::Object(map) => Ok(Fields { map, at }),
             _ => Err(wrong_type(at, v, expected)),
         }
     }
@@ -212,23 +214,23 @@ impl<'a> Fields<'a> {
         join(self.at, key)
     }
 
-    /// The names of the fields, in the object's order.
+    /// The names of the fields, in the object's order (a name given twice, twice).
     pub fn keys(&self) -> impl Iterator<Item = &'a str> {
-        self.map.keys().map(String::as_str)
+        self.map.iter().map(|(k, _)| k.as_str())
     }
 
     /// The field's value as given (`null` included), `None` when absent.
-    pub fn get(&self, key: &str) -> Option<&'a Value> {
-        self.map.get(key)
+    pub fn get(&self, key: &str) -> Option<&'a Json> {
+        member(self.map, key)
     }
 
     /// The field's value, neither absent nor `null`.
-    pub fn present(&self, key: &str) -> Option<&'a Value> {
-        self.map.get(key).filter(|v| !v.is_null())
+    pub fn present(&self, key: &str) -> Option<&'a Json> {
+        self.get(key).filter(|v| !v.is_null())
     }
 
     /// A required field's value (`null` included).
-    pub fn required(&self, key: &str) -> Read<&'a Value> {
+    pub fn required(&self, key: &str) -> Read<&'a Json> {
         self.get(key).ok_or_else(|| missing(self.at, key))
     }
 
@@ -275,7 +277,7 @@ impl<'a> Fields<'a> {
     pub fn flag(&self, key: &str) -> Read<bool> {
         match self.get(key) {
             None => Ok(false),
-            Some(Value::Bool(b)) => Ok(*b),
+            Some(Json::Bool(b)) => Ok(*b),
             Some(v) => Err(wrong_type(&self.path(key), v, "a boolean")),
         }
     }
@@ -284,7 +286,7 @@ impl<'a> Fields<'a> {
     pub fn strings(&self, key: &str) -> Read<Vec<String>> {
         match self.get(key) {
             None => Ok(Vec::new()),
-            Some(Value::Array(items)) => {
+            Some(Json::Array(items)) => {
                 let at = self.path(key);
                 // A loop, not a `collect` into a `Result` (its own `Vec` code in the wasm modules).
                 let mut out = Vec::new();
@@ -310,10 +312,10 @@ impl<'a> Fields<'a> {
     pub fn string_map(&self, key: &str) -> Read<BTreeMap<String, String>> {
         match self.get(key) {
             None => Ok(BTreeMap::new()),
-            Some(Value::Object(map)) => {
-                // Inserted one by one (in key order already), as every map and set of strings
-                // in the core is built: a `collect` is its own copy of the map's sort and bulk
-                // building in the WebAssembly module.
+            Some(Json::Object(map)) => {
+                // Inserted one by one, in the text's order (a key given twice: its last value
+                // stays), as every map and set of strings in the core is built: a `collect` is
+                // its own copy of the map's sort and bulk building in the WebAssembly module.
                 let at = self.path(key);
                 let mut out = BTreeMap::new();
                 for (k, v) in map {

@@ -379,7 +379,7 @@ impl SyncState {
         SyncState::read(&value).map_err(|m| json_read::invalid("sync state", &m))
     }
 
-    fn read(v: &serde_json::Value) -> json_read::Read<Self> {
+    fn read(v: &json_read::Json) -> json_read::Read<Self> {
         let f = json_read::Fields::of("", v, "a sync state object")?;
         Ok(SyncState {
             collection_url: f.string("collection_url")?,

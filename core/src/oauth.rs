@@ -9,8 +9,8 @@
 use std::fmt;
 use std::sync::Mutex;
 
+use crate::json_read::Json;
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::client::TokenProvider;
 use crate::error::{Error, ErrorKind, Result};
@@ -253,7 +253,7 @@ pub(crate) struct OAuthErrorBody {
 /// A success answer's fields, read by hand as [`TokenResponse`]'s derive read them: unknown
 /// fields ignored, the optional ones absent or `null` as `None`, `expires_in` a whole number
 /// (a string or a fraction is refused, as before).
-pub(crate) fn read_token(v: &Value) -> Read<TokenResponse> {
+pub(crate) fn read_token(v: &Json) -> Read<TokenResponse> {
     let f = Fields::of("", v, "struct TokenResponse")?;
     Ok(TokenResponse {
         access_token: f.string("access_token")?,
@@ -265,7 +265,7 @@ pub(crate) fn read_token(v: &Value) -> Read<TokenResponse> {
 }
 
 /// An error answer's fields (`error` required, `error_description` optional).
-pub(crate) fn read_refusal(v: &Value) -> Read<OAuthErrorBody> {
+pub(crate) fn read_refusal(v: &Json) -> Read<OAuthErrorBody> {
     let f = Fields::of("", v, "struct OAuthErrorBody")?;
     Ok(OAuthErrorBody {
         error: f.string("error")?,

@@ -44,10 +44,10 @@ pub fn api_error(url: &str, response: &HttpResponse) -> Error {
         .and_then(|v| {
             v.get("error")
                 .and_then(|e| e.get("errors"))
-                .and_then(serde_json::Value::as_array)
+                .and_then(crate::json_read::Json::as_array)
                 .map(|list| {
                     list.iter()
-                        .filter_map(|e| e.get("reason").and_then(serde_json::Value::as_str))
+                        .filter_map(|e| e.get("reason").and_then(crate::json_read::Json::as_str))
                         .map(str::to_owned)
                         .collect()
                 })

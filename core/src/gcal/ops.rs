@@ -239,8 +239,13 @@ fn api_url(session: &Session, path: &str) -> Result<Url> {
     session.url(path)
 }
 
+/// [`json_reply`] as serde_json's `Value`: an event, which callers receive as one.
+pub(super) fn value_reply(reply: &Reply) -> Result<Value> {
+    json_reply(reply).map(crate::json_read::Json::into_value)
+}
+
 /// The JSON body of a successful Calendar API answer; any other status is the API's error.
-pub(super) fn json_reply(reply: &Reply) -> Result<Value> {
+pub(super) fn json_reply(reply: &Reply) -> Result<crate::json_read::Json> {
     if !reply.response.is_success() {
         return Err(super::api_error(reply.url.as_str(), &reply.response));
     }

@@ -272,7 +272,7 @@ impl Session {
                 }
                 let value = crate::json_read::text::parse_bytes(&reply.response.body)
                     .map_err(|e| invalid(&format!("unreadable watch answer: {e}")))?;
-                channel_from(&value)
+                channel_from(&value.into_value())
             }),
             Err(e) => SingleExchange::failed(self.ctx.clone(), e),
         }

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::events::{event_to_ical, event_url};
-use super::ops::json_reply;
+use super::ops::value_reply;
 use crate::client::{DavClient, TokenProvider};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Machine, Reply, Spec, impl_operation};
@@ -185,7 +185,7 @@ fn patch_spec(
 }
 
 fn written(calendar_id: &str, reply: &Reply) -> Result<WriteResult> {
-    let event = json_reply(reply)?;
+    let event = value_reply(reply)?;
     let id = event.get("id").and_then(Value::as_str).ok_or_else(|| {
         Error::new(
             ErrorKind::Protocol,
@@ -296,7 +296,7 @@ impl Session {
         };
         let asked: Vec<String> = calendars.iter().map(|c| c.trim().to_owned()).collect();
         SingleExchange::new(self.ctx.clone(), spec, move |reply| {
-            let v = json_reply(&reply)?;
+            let v = value_reply(&reply)?;
             read_free_busy(&v, &asked, window).map_err(|e| e.with_url(reply.url.as_str()))
         })
     }
@@ -479,7 +479,7 @@ impl GcalRespond {
     }
 
     fn on_read(&mut self, reply: &Reply) -> Result<()> {
-        let event = json_reply(reply)?;
+        let event = value_reply(reply)?;
         let etag = event
             .get("etag")
             .and_then(Value::as_str)

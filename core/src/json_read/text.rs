@@ -1,16 +1,18 @@
-//! JSON text (RFC 8259) into a [`serde_json::Value`], by hand: the one JSON parser of the core
-//! and the wasm binding (stored sync states and write queues, servers' answers, the binding's
-//! arguments). serde_json stays for the value type and for writing; its own parser (its
-//! `Deserializer` with serde's visitors, its number and string readers) is no longer linked
-//! into the npm modules.
+//! JSON text (RFC 8259) into a [`Json`], by hand: the one JSON parser of the core and the wasm
+//! binding (stored sync states and write queues, servers' answers, the binding's arguments).
+//! serde_json stays for its `Number` and for the Calendar API's events (`Value`); its own
+//! parser (its `Deserializer` with serde's visitors, its number and string readers) is not
+//! linked into the npm modules.
 //!
 //! It accepts and refuses what `serde_json::from_str::<Value>` (and `from_slice`) do, and reads
-//! the same values; `text/tests.rs` checks that on generated and mutated texts:
+//! the same values (a [`Json`]'s [`into_value`](Json::into_value) is serde_json's `Value`);
+//! `text/tests.rs` checks that on generated and mutated texts:
 //! - whitespace is space, tab, line feed and carriage return only; nothing may follow the
 //!   value (a byte order mark, a trailing comma, a comment: refused);
 //! - strings: every escape of RFC 8259 §7, `\uXXXX` surrogates only as a high-low pair (a lone
 //!   one refused), no control character (below U+0020) unescaped;
-//! - a key given twice: the last value (as `serde_json::Value` and `JSON.parse`);
+//! - a key given twice: both members kept, [`Json::get`] finding the last (the value
+//!   `serde_json::Value` and `JSON.parse` keep);
 //! - numbers: an integer is a `u64` (or an `i64` below zero) when it fits, otherwise (`-0`
 //!   included) an `f64`; a fraction or exponent makes an `f64`, computed as serde_json without
 //!   its `float_roundtrip` feature does (the significant digits that fit in a `u64`, as an
@@ -26,7 +28,9 @@
 
 use std::fmt;
 
-use serde_json::{Map, Number, Value};
+use serde_json::Number;
+
+use super::Json;
 
 /// Why a text is not JSON, and where.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,7 +64,7 @@ const LONE_SURROGATE: &str = "lone surrogate in \\u escape";
 const OUT_OF_RANGE: &str = "number out of range";
 
 /// JSON text as a value.
-pub fn parse(text: &str) -> Result<Value> {
+pub fn parse(text: &str) -> Result<Json> {
     let mut p = Parser {
         text,
         at: 0,
@@ -75,7 +79,7 @@ pub fn parse(text: &str) -> Result<Value> {
 
 /// JSON text given as bytes (a response body) as a value; bytes that are not UTF-8 are
 /// refused.
-pub fn parse_bytes(bytes: &[u8]) -> Result<Value> {
+pub fn parse_bytes(bytes: &[u8]) -> Result<Json> {
     match std::str::from_utf8(bytes) {
         Ok(text) => parse(text),
         Err(e) => Err(SyntaxError {
@@ -127,23 +131,23 @@ impl Parser<'_> {
         found
     }
 
-    fn value(&mut self) -> Result<Value> {
+    fn value(&mut self) -> Result<Json> {
         let Some(b) = self.peek() else {
             return Err(self.error(EOF_VALUE));
         };
         match b {
-            b'"' => self.string().map(Value::String),
+            b'"' => self.string().map(Json::String),
             b'[' | b'{' => self.container(b == b'{'),
-            b't' => self.word("true", Value::Bool(true)),
-            b'f' => self.word("false", Value::Bool(false)),
-            b'n' => self.word("null", Value::Null),
+            b't' => self.word("true", Json::Bool(true)),
+            b'f' => self.word("false", Json::Bool(false)),
+            b'n' => self.word("null", Json::Null),
             b'-' | b'0'..=b'9' => self.number(),
             _ => Err(self.error("expected value")),
         }
     }
 
     /// `true`, `false` or `null`.
-    fn word(&mut self, word: &str, value: Value) -> Result<Value> {
+    fn word(&mut self, word: &str, value: Json) -> Result<Json> {
         for &w in word.as_bytes() {
             if self.next(EOF_VALUE)? != w {
                 self.at -= 1;
@@ -154,7 +158,7 @@ impl Parser<'_> {
     }
 
     /// An array or (`object`) an object, the cursor on its opening bracket.
-    fn container(&mut self, object: bool) -> Result<Value> {
+    fn container(&mut self, object: bool) -> Result<Json> {
         self.depth += 1;
         if self.depth >= DEPTH_LIMIT {
             return Err(self.error("recursion limit exceeded"));
@@ -165,7 +169,7 @@ impl Parser<'_> {
         } else {
             (b']', EOF_LIST)
         };
-        let mut map = Map::new();
+        let mut members = Vec::new();
         let mut items = Vec::new();
         if self.peek() == Some(close) {
             self.at += 1;
@@ -184,7 +188,7 @@ impl Parser<'_> {
                         None => return Err(self.error(eof)),
                     }
                     let value = self.value()?;
-                    map.insert(key, value);
+                    members.push((key, value));
                 } else {
                     items.push(self.value()?);
                 }
@@ -202,9 +206,9 @@ impl Parser<'_> {
         }
         self.depth -= 1;
         Ok(if object {
-            Value::Object(map)
+            Json::Object(members)
         } else {
-            Value::Array(items)
+            Json::Array(items)
         })
     }
 
@@ -291,7 +295,7 @@ impl Parser<'_> {
 
     /// A number, the cursor on its first byte (`-` or a digit): serde_json's reading, step
     /// for step (see the module docs).
-    fn number(&mut self) -> Result<Value> {
+    fn number(&mut self) -> Result<Json> {
         let negative = self.eat(b'-');
         let mut significand = match self.next(EOF_VALUE)? {
             b @ b'0'..=b'9' => u64::from(b - b'0'),
@@ -377,13 +381,13 @@ impl Parser<'_> {
         }
         if !float {
             return Ok(if !negative {
-                Value::Number(significand.into())
+                Json::Number(significand.into())
             } else {
                 // Below i64::MIN, and -0, are f64s.
                 match i64::try_from(significand) {
                     Ok(0) => float_value(-0.0),
-                    Ok(n) => Value::Number((-n).into()),
-                    Err(_) if significand == 1 << 63 => Value::Number(i64::MIN.into()),
+                    Ok(n) => Json::Number((-n).into()),
+                    Err(_) if significand == 1 << 63 => Json::Number(i64::MIN.into()),
                     Err(_) => float_value(-(significand as f64)),
                 }
             });
@@ -421,8 +425,8 @@ impl Parser<'_> {
 }
 
 /// A finite `f64` as a value.
-fn float_value(f: f64) -> Value {
-    Number::from_f64(f).map_or(Value::Null, Value::Number)
+fn float_value(f: f64) -> Json {
+    Number::from_f64(f).map_or(Json::Null, Json::Number)
 }
 
 /// 10^`e` (at most 308) as the nearest `f64` (what the literal `1e<e>` is, and serde_json's

@@ -1,7 +1,7 @@
 //! [`WriteQueue::from_json`]: a stored queue read by hand from a JSON value
 //! ([`crate::json_read`] says why and what is accepted), checked (format, size, entry ids).
 
-use serde_json::Value;
+use crate::json_read::Json;
 
 use super::{Entry, EntryOp, EntryState, MAX_ENTRIES, Policy, QUEUE_FORMAT, WriteQueue, too_many};
 use crate::error::{Error, ErrorKind, Result};
@@ -45,8 +45,8 @@ pub(super) fn from_json(json: &str) -> Result<WriteQueue> {
     let next_id = f.uint_or("next_id", 1, u64::MAX, "u64").map_err(bad)?;
     let entries = match f.get("entries") {
         None => Vec::new(),
-        Some(Value::Array(items)) if items.len() > MAX_ENTRIES => return Err(too_many()),
-        Some(Value::Array(items)) => {
+        Some(Json::Array(items)) if items.len() > MAX_ENTRIES => return Err(too_many()),
+        Some(Json::Array(items)) => {
             // A loop, not a `collect` into a `Result` (its own `Vec` code in the wasm modules).
             let mut entries = Vec::new();
             for (i, v) in items.iter().enumerate() {
@@ -76,7 +76,7 @@ pub(super) fn from_json(json: &str) -> Result<WriteQueue> {
     })
 }
 
-fn policy(at: &str, v: &Value) -> Read<Policy> {
+fn policy(at: &str, v: &Json) -> Read<Policy> {
     Ok(match json_read::variant(at, v, &POLICIES)? {
         0 => Policy::KeepBoth,
         1 => Policy::ServerWins,
@@ -86,7 +86,7 @@ fn policy(at: &str, v: &Value) -> Read<Policy> {
     })
 }
 
-fn entry(at: &str, v: &Value) -> Read<Entry> {
+fn entry(at: &str, v: &Json) -> Read<Entry> {
     let f = Fields::of(at, v, "an entry object")?;
     Ok(Entry {
         id: f.u64("id")?,
@@ -110,7 +110,7 @@ fn entry(at: &str, v: &Value) -> Read<Entry> {
 }
 
 /// [`EntryOp`], tagged by `type` (other fields of `delete` are ignored, as serde's derive does).
-fn op(at: &str, v: &Value) -> Read<EntryOp> {
+fn op(at: &str, v: &Json) -> Read<EntryOp> {
     let f = Fields::of(at, v, "an operation object")?;
     Ok(match f.tag("type", &["create", "update", "delete"])? {
         0 => EntryOp::Create {
@@ -124,7 +124,7 @@ fn op(at: &str, v: &Value) -> Read<EntryOp> {
 }
 
 /// [`EntryState`], tagged by `state`.
-fn state(at: &str, v: &Value) -> Read<EntryState> {
+fn state(at: &str, v: &Json) -> Read<EntryState> {
     let f = Fields::of(at, v, "an entry state object")?;
     Ok(match f.tag("state", &["pending", "conflict", "failed"])? {
         0 => EntryState::Pending,
@@ -141,7 +141,7 @@ fn state(at: &str, v: &Value) -> Read<EntryState> {
     })
 }
 
-fn object(at: &str, v: &Value) -> Read<DavObject> {
+fn object(at: &str, v: &Json) -> Read<DavObject> {
     let f = Fields::of(at, v, "an object")?;
     Ok(DavObject {
         url: f.string("url")?,

@@ -9,14 +9,14 @@
 //! both. An answer given as an array (the derive's sequence spelling of a struct) is refused:
 //! the API never sends one.
 
-use serde_json::Value;
+use crate::json_read::Json;
 
 use super::{CalendarListEntry, EventsPage};
 use crate::error::{Error, ErrorKind, Result};
 use crate::json_read::{self, Fields, Read};
 
 /// One events.list page, its events moved out of `v` (a page holds up to 2,500 of them).
-pub(crate) fn events_page(v: Value) -> Result<EventsPage> {
+pub(crate) fn events_page(v: Json) -> Result<EventsPage> {
     read_events_page(v).map_err(|e| {
         Error::new(
             ErrorKind::Protocol,
@@ -25,7 +25,7 @@ pub(crate) fn events_page(v: Value) -> Result<EventsPage> {
     })
 }
 
-fn read_events_page(mut v: Value) -> Read<EventsPage> {
+fn read_events_page(v: Json) -> Read<EventsPage> {
     let (next_page_token, next_sync_token) = {
         let f = Fields::of("", &v, "struct EventsPage")?;
         if let Some(items) = f.get("items").filter(|i| !i.is_array()) {
@@ -36,12 +36,17 @@ fn read_events_page(mut v: Value) -> Read<EventsPage> {
             f.opt_string("nextSyncToken")?,
         )
     };
-    // Taken, not removed from the map: `BTreeMap::remove` would bring its rebalancing code
-    // (3.5 KB of the npm module) for a value dropped right after.
-    let items = match v.get_mut("items") {
-        Some(Value::Array(items)) => std::mem::take(items),
-        _ => Vec::new(),
-    };
+    // The events become serde_json `Value`s, which callers receive; moved out of the page
+    // one by one (the last `items` member is the page's, as `get` finds it).
+    let mut items = Vec::new();
+    if let Json::Object(members) = v
+        && let Some((_, Json::Array(list))) = members.into_iter().rev().find(|(k, _)| k == "items")
+    {
+        items.reserve(list.len());
+        for item in list {
+            items.push(item.into_value());
+        }
+    }
     Ok(EventsPage {
         items,
         next_page_token,
@@ -52,10 +57,10 @@ fn read_events_page(mut v: Value) -> Read<EventsPage> {
 /// One calendarList.list page: its calendars and, when another page follows, its token. An
 /// answer that is not an object has none of either, and a `nextPageToken` that is not a
 /// string is no token (both as before).
-pub(crate) fn calendar_list(v: &Value) -> Result<(Vec<CalendarListEntry>, Option<String>)> {
+pub(crate) fn calendar_list(v: &Json) -> Result<(Vec<CalendarListEntry>, Option<String>)> {
     let entries = match v.get("items") {
         None => Vec::new(),
-        Some(Value::Array(items)) => items
+        Some(Json::Array(items)) => items
             .iter()
             .enumerate()
             .map(|(i, item)| calendar(&format!("items[{i}]"), item))
@@ -78,13 +83,13 @@ pub(crate) fn calendar_list(v: &Value) -> Result<(Vec<CalendarListEntry>, Option
     };
     let next = v
         .get("nextPageToken")
-        .and_then(Value::as_str)
+        .and_then(Json::as_str)
         .map(str::to_owned);
     Ok((entries, next))
 }
 
 /// One calendar of the list.
-pub(crate) fn calendar(at: &str, v: &Value) -> Read<CalendarListEntry> {
+pub(crate) fn calendar(at: &str, v: &Json) -> Read<CalendarListEntry> {
     let f = Fields::of(at, v, "struct CalendarListEntry")?;
     Ok(CalendarListEntry {
         id: f.string("id")?,

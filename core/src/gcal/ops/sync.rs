@@ -11,7 +11,7 @@ use crate::url::Url;
 use serde_json::Value;
 
 use super::read::events_page;
-use super::{EventsQuery, Paging, api_url, json_reply};
+use super::{EventsQuery, Paging, api_url, json_reply, value_reply};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Machine, Reply, Spec, impl_operation};
 use crate::gcal::events::{event_to_ical, event_url, is_cancelled};
@@ -362,7 +362,7 @@ impl GcalSync {
             self.seen.insert(original, Seen::Owed(problem));
             return Ok(());
         }
-        match json_reply(reply) {
+        match value_reply(reply) {
             Ok(event) => self.take(&event),
             Err(e) => {
                 let problem = MemberProblem {

@@ -3,7 +3,7 @@
 use crate::url::Url;
 use serde_json::Value;
 
-use super::{api_url, json_reply};
+use super::{api_url, value_reply};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Machine, Reply, Spec, impl_operation};
 use crate::gcal::events::{event_to_ical, event_url};
@@ -103,7 +103,7 @@ impl GcalWrite {
                     replaced: false,
                 });
             }
-            let event = json_reply(&reply)?;
+            let event = value_reply(&reply)?;
             let id = event.get("id").and_then(Value::as_str).ok_or_else(|| {
                 Error::new(
                     ErrorKind::Protocol,

@@ -5,8 +5,18 @@
 use davkit_testkit::Rng;
 use serde_json::{Value, json};
 
-use super::{parse, parse_bytes};
-use crate::json_read::mutate;
+use crate::json_read::{Json, mutate};
+
+/// The parser's value as serde_json's `Value` (`Json::into_value`): every comparison below is
+/// with serde_json's.
+fn parse(text: &str) -> super::Result<Value> {
+    super::parse(text).map(Json::into_value)
+}
+
+/// [`parse`] for bytes.
+fn parse_bytes(bytes: &[u8]) -> super::Result<Value> {
+    super::parse_bytes(bytes).map(Json::into_value)
+}
 
 /// The same answer as serde_json for `text`: both refuse it, or both read the same value
 /// (compared as values and as written text, which tells `-0.0` from `0.0` and every float's
@@ -133,6 +143,17 @@ fn strings_and_their_escapes() {
 
 #[test]
 fn a_key_given_twice_takes_the_last_value() {
+    // Both members kept, in order; `get` finds the last.
+    let read = super::parse(r#"{"a":1,"b":2,"a":[3]}"#);
+    let Ok(Json::Object(members)) = &read else {
+        panic!("not an object: {read:?}");
+    };
+    let keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["a", "b", "a"]);
+    assert_eq!(
+        read.as_ref().ok().and_then(|v| v.get("a")),
+        Some(&Json::Array(vec![Json::Number(3.into())]))
+    );
     assert_eq!(
         parse(r#"{"a":1,"b":2,"a":[3]}"#),
         Ok(json!({"a": [3], "b": 2}))

@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use crate::url::Url;
 use serde_json::Value;
 
-use super::super::json_reply;
 use super::super::read::events_page;
+use super::super::{json_reply, value_reply};
 use super::{GcalSync, Seen, Tag};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Reply, Spec};
@@ -113,7 +113,7 @@ impl GcalSync {
             self.seen.insert(master_url, Seen::Gone);
             return Ok(());
         }
-        let event = match json_reply(reply) {
+        let event = match value_reply(reply) {
             Ok(v) => v,
             Err(e) => return self.series_problem(id, e, Some(status)),
         };
