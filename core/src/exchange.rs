@@ -56,6 +56,15 @@ impl Spec {
         s
     }
 
+    /// A JSON body (the Calendar API's), written by the core's writer
+    /// ([`json_write::value_text`](crate::json_write::value_text)).
+    pub(crate) fn json(self, body: &serde_json::Value) -> Self {
+        self.body(
+            "application/json",
+            crate::json_write::value_text(body).into_bytes(),
+        )
+    }
+
     pub(crate) fn body(mut self, content_type: &str, body: Vec<u8>) -> Self {
         self.headers
             .push(("Content-Type".to_owned(), content_type.to_owned()));

@@ -260,10 +260,7 @@ impl Session {
             if let Some(ttl) = watch.ttl_seconds {
                 body["params"] = json!({ "ttl": ttl.to_string() });
             }
-            Ok(Spec::new(Method::Post, url).body(
-                "application/json",
-                crate::json_write::value_text(&body).into_bytes(),
-            ))
+            Ok(Spec::new(Method::Post, url).json(&body))
         })();
         match spec {
             Ok(spec) => SingleExchange::new(self.ctx.clone(), spec, |reply| {
@@ -283,10 +280,7 @@ impl Session {
         let body = json!({ "id": channel.id, "resourceId": channel.resource_id });
         match self.url("channels/stop") {
             Ok(url) => {
-                let spec = Spec::new(Method::Post, url).body(
-                    "application/json",
-                    crate::json_write::value_text(&body).into_bytes(),
-                );
+                let spec = Spec::new(Method::Post, url).json(&body);
                 SingleExchange::new(self.ctx.clone(), spec, |reply| {
                     if reply.response.is_success() {
                         Ok(())

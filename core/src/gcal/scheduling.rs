@@ -178,10 +178,9 @@ fn patch_spec(
     let mut url = session.url(&event_path(calendar_id, event_id)?)?;
     url.query_pairs_mut()
         .append_pair("sendUpdates", send.as_str());
-    let body = crate::json_write::value_text(&json!({ "attendees": attendees }));
     Ok(Spec::new(Method::Patch, url)
         .header("If-Match", etag.trim())
-        .body("application/json", body.into_bytes()))
+        .json(&json!({ "attendees": attendees })))
 }
 
 fn written(calendar_id: &str, reply: &Reply) -> Result<WriteResult> {
@@ -282,13 +281,7 @@ impl Session {
                 "items": calendars.iter().map(|c| json!({ "id": c.trim() })).collect::<Vec<_>>(),
             });
             let url = self.url("freeBusy")?;
-            Ok((
-                Spec::new(Method::Post, url).body(
-                    "application/json",
-                    crate::json_write::value_text(&body).into_bytes(),
-                ),
-                window,
-            ))
+            Ok((Spec::new(Method::Post, url).json(&body), window))
         })();
         let (spec, window) = match plan {
             Ok(p) => p,

@@ -36,6 +36,18 @@ impl Json {
         }
     }
 
+    /// [`get`](Json::get)'s value, taken out of the object (the rest of it dropped).
+    pub fn into_member(self, key: &str) -> Option<Json> {
+        match self {
+            Json::Object(members) => members
+                .into_iter()
+                .rev()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
     /// The string, for a string.
     pub fn as_str(&self) -> Option<&str> {
         match self {

@@ -37,11 +37,9 @@ fn read_events_page(v: Json) -> Read<EventsPage> {
         )
     };
     // The events become serde_json `Value`s, which callers receive; moved out of the page
-    // one by one (the last `items` member is the page's, as `get` finds it).
+    // one by one.
     let mut items = Vec::new();
-    if let Json::Object(members) = v
-        && let Some((_, Json::Array(list))) = members.into_iter().rev().find(|(k, _)| k == "items")
-    {
+    if let Some(Json::Array(list)) = v.into_member("items") {
         items.reserve(list.len());
         for item in list {
             items.push(item.into_value());

@@ -24,12 +24,7 @@ impl Session {
     /// Inserts an event (events.insert); `event` is the API's JSON event resource.
     pub fn gcal_insert(&self, calendar_id: &str, event: &Value) -> GcalWrite {
         let path = format!("calendars/{}/events", encode_segment(calendar_id));
-        let spec = api_url(self, &path).map(|url| {
-            Spec::new(Method::Post, url).body(
-                "application/json",
-                crate::json_write::value_text(event).into_bytes(),
-            )
-        });
+        let spec = api_url(self, &path).map(|url| Spec::new(Method::Post, url).json(event));
         GcalWrite::start(self, calendar_id, spec)
     }
 
@@ -45,10 +40,7 @@ impl Session {
             require_etag(etag)?;
             Ok(Spec::new(Method::Patch, url)
                 .header("If-Match", etag.trim())
-                .body(
-                    "application/json",
-                    crate::json_write::value_text(patch).into_bytes(),
-                ))
+                .json(patch))
         });
         GcalWrite::start(self, calendar_id, spec)
     }
