@@ -14,7 +14,7 @@
     allow(dead_code)
 )]
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use std::borrow::Cow;
 
@@ -187,7 +187,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A set of strings that defaults to empty when absent.
-    pub(crate) fn string_set(&self, key: &str) -> Result<BTreeSet<String>, Error> {
+    pub(crate) fn string_set(&self, key: &str) -> Result<davkit::string_set::StringSet, Error> {
         self.ok(self.inner.string_set(&self.name(key)))
     }
 

@@ -43,7 +43,9 @@
 //! 1.1-1.2x but made the `davkit/protocol` module 4-7 KB larger, and size is this module's
 //! reason to exist.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+
+use crate::string_set::StringSet;
 
 use crate::error::{Error, ErrorKind};
 
@@ -300,8 +302,8 @@ impl<'a> Fields<'a> {
     }
 
     /// A set of strings that is empty when absent (`null` is a type error).
-    pub fn string_set(&self, key: &str) -> Read<BTreeSet<String>> {
-        let mut set = BTreeSet::new();
+    pub fn string_set(&self, key: &str) -> Read<StringSet> {
+        let mut set = StringSet::new();
         for s in self.strings(key)? {
             set.insert(s);
         }

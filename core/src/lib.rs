@@ -109,6 +109,7 @@ pub mod op;
 pub mod ops;
 pub mod profile;
 pub mod queue;
+pub mod string_set;
 #[cfg(feature = "reqwest")]
 #[doc = include_str!("../../README.md")]
 #[allow(rustdoc::broken_intra_doc_links)]
@@ -171,3 +172,4 @@ pub use retry::RetryPolicy;
 pub use rfc4791::{CalendarFilter, TimeRange};
 pub use rfc6638::Scheduling;
 pub use session::{Config, Session};
+pub use string_set::StringSet;

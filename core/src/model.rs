@@ -2,7 +2,9 @@
 //!
 //! Everything here is plain, serialisable data so that bindings can pass it on unchanged.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+
+use crate::string_set::StringSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -260,8 +262,8 @@ pub struct SyncState {
     /// deliver them (an error row, a row left out), or the app could not apply them
     /// ([`SyncState::mark_pending`]). The next sync fetches each of them whatever the server
     /// reports, so a state that moved past their token loses nothing.
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub pending: BTreeSet<String>,
+    #[serde(default, skip_serializing_if = "StringSet::is_empty")]
+    pub pending: StringSet,
     /// A batched sync ([`Session::sync_batch`](crate::Session::sync_batch)) stopped here with
     /// members of its listing left in `pending` (the `more` of the result that returned this
     /// state). The next batch fetches them without asking the server for changes again: the
@@ -343,9 +345,7 @@ impl SyncState {
     pub fn record_write(&mut self, result: &WriteResult) {
         let key = crate::href::normalize(&result.url);
         self.forget_etags(&key);
-        for k in hrefs_matching(self.pending.iter(), &key) {
-            self.pending.remove(&k);
-        }
+        self.pending.retain(|k| crate::href::normalize(k) != key);
         match &result.etag {
             Some(etag) => {
                 self.etags.insert(result.url.clone(), etag.clone());

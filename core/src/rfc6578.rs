@@ -58,7 +58,7 @@ pub fn read_sync_page(ms: Multistatus, collection_url: &str) -> SyncPage {
         ..SyncPage::default()
     };
     let collection_key = href::normalize(collection_url);
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = crate::string_set::StringSet::new();
     for response in ms.responses {
         let key = href::normalize(&response.href);
         if key == collection_key {

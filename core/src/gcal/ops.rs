@@ -24,7 +24,7 @@ pub use calendars::GcalList;
 pub use sync::GcalSync;
 pub use write::GcalWrite;
 
-use std::collections::BTreeSet;
+use crate::string_set::StringSet;
 
 use crate::url::Url;
 use serde::{Deserialize, Serialize};
@@ -194,14 +194,14 @@ pub const MAX_PAGES: usize = 10_000;
 /// session's `Limits::max_sync_pages`).
 #[derive(Debug)]
 struct Paging {
-    followed: BTreeSet<String>,
+    followed: StringSet,
     max: usize,
 }
 
 impl Paging {
     fn new(max: usize) -> Self {
         Paging {
-            followed: BTreeSet::new(),
+            followed: StringSet::new(),
             max,
         }
     }

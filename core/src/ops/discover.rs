@@ -22,7 +22,7 @@ mod reply;
 pub(crate) use reply::self_response;
 use reply::too_many_home_sets;
 
-use std::collections::BTreeSet;
+use crate::string_set::StringSet;
 
 use crate::url::Url;
 
@@ -243,7 +243,7 @@ pub struct Discover {
     phase: Phase,
     result: Discovery,
     /// The normalised URLs of `result.collections`.
-    seen: BTreeSet<String>,
+    seen: StringSet,
     first_error: Option<Error>,
     /// Whether the configured URL is a server root (the only place a well-known URI is tried).
     at_root: bool,
@@ -281,7 +281,7 @@ impl Session {
             pending: 0,
             phase: Phase::Context,
             result: Discovery::default(),
-            seen: BTreeSet::new(),
+            seen: StringSet::new(),
             first_error: None,
             at_root,
             asked: 0,
@@ -407,7 +407,7 @@ impl Discover {
             Phase::Principal => {
                 self.phase = Phase::Homes;
                 let mut homes: Vec<Url> = Vec::new();
-                let mut home_keys: BTreeSet<String> = BTreeSet::new();
+                let mut home_keys: StringSet = StringSet::new();
                 let mut read = false;
                 for (_, found) in self.found.iter_mut() {
                     if found.homes.is_empty() && !found.read {

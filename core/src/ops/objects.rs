@@ -136,7 +136,7 @@ pub(crate) fn members(
     mut missing: Option<&mut Vec<String>>,
 ) -> Result<Objects> {
     let own = href::normalize(collection_url);
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = crate::string_set::StringSet::new();
     let mut out = Vec::new();
     for r in responses {
         let mut r = r?;
@@ -284,7 +284,7 @@ impl_operation!(Multiget, MultigetResult);
 fn unanswered(asked: &[String], result: &MultigetResult) -> Vec<String> {
     // Inserted one by one: each `collect` into a set is its own copy of the set's bulk
     // building (a sort, a de-duplication, a vector of that iterator) in the WebAssembly module.
-    let mut answered = std::collections::BTreeSet::new();
+    let mut answered = crate::string_set::StringSet::new();
     for o in &result.objects {
         answered.insert(href::normalize(&o.url));
     }

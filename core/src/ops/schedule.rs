@@ -547,7 +547,7 @@ impl PendingInvitations {
             let mut all = Pending::default();
             // an object holding both an event and a task in the window is answered by both of
             // a collection's queries: listed once
-            let mut seen = std::collections::BTreeSet::new();
+            let mut seen = crate::string_set::StringSet::new();
             for (_, p) in self.slots.drain(..) {
                 if let Some(p) = p {
                     for i in p.invitations {

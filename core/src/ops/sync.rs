@@ -7,7 +7,9 @@
 //! fails or is interrupted leaves the caller's stored state valid: running it again delivers the
 //! same changes, none lost. Deletions of hrefs the state never had are not reported.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+
+use crate::string_set::StringSet;
 
 use crate::keyed::Keyed;
 
@@ -117,9 +119,9 @@ pub struct Sync {
     initial_report: bool,
     /// Member versions (normalised href, ETag; `None` for a deletion) named by pages so far,
     /// each as one string ([`version_named`]).
-    versions_named: BTreeSet<String>,
+    versions_named: StringSet,
     /// Page tokens already asked for: a server that hands one out twice is looping.
-    tokens_asked: BTreeSet<String>,
+    tokens_asked: StringSet,
     pending_fetches: usize,
     /// The fetch round (1 = first ask).
     round: u32,
@@ -133,7 +135,7 @@ pub struct Sync {
     deferred: Vec<String>,
     /// Pending members of a resumed batched sync that this batch does not look at: they go
     /// to the new state's `pending` as they are.
-    carried: BTreeSet<String>,
+    carried: StringSet,
     /// Bodies being read as they arrive (sync pages, multigets), by request.
     streams: Vec<(crate::http::RequestId, body::BodyRead)>,
 }
@@ -171,7 +173,7 @@ impl Sync {
             .url(&state.collection_url)
             .map(|u| href::as_collection(&u));
         let resumes = fetch_limit.is_some() && state.more && !state.pending.is_empty();
-        let mut carried = BTreeSet::new();
+        let mut carried = StringSet::new();
         if let (true, Some(limit)) = (resumes, fetch_limit) {
             // The next batch of a listing takes twice its size from the pending members (the
             // second half stands in for members that fail); the rest are carried to the new
@@ -202,8 +204,8 @@ impl Sync {
             token_was_reset: false,
             pages: 0,
             initial_report: false,
-            versions_named: BTreeSet::new(),
-            tokens_asked: BTreeSet::new(),
+            versions_named: StringSet::new(),
+            tokens_asked: StringSet::new(),
             pending_fetches: 0,
             round: 0,
             asks: 0,
@@ -302,12 +304,12 @@ impl Sync {
         let mut changes = Vec::new();
         let mut problems = Vec::new();
         let mut etags = std::mem::take(&mut self.old.etags);
-        let mut pending = BTreeSet::new();
+        let mut pending = StringSet::new();
         // The pending members taken, by normalised href. Most are stored as their normalised
         // href already and are looked up where they are; only the others are copied, under
         // the normalised form (which is not always idempotent, hence the check). Inserted one
         // by one (a `collect` into a set is its own copy of the set's bulk building).
-        let mut pending_renamed = BTreeSet::new();
+        let mut pending_renamed = StringSet::new();
         for h in &self.old.pending {
             let key = href::normalize(h);
             if key != *h {

@@ -5,7 +5,9 @@
 
 mod series;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+
+use crate::string_set::StringSet;
 
 use crate::url::Url;
 use serde_json::Value;
@@ -74,7 +76,7 @@ pub struct GcalSync {
     /// Series whose whole set (master and exceptions) is being fetched.
     series_fetching: usize,
     /// Series that could not be fetched whole (reported as problems, left pending).
-    series_failed: BTreeSet<String>,
+    series_failed: StringSet,
     /// Whether the series were joined (the step after the listing and pending fetches).
     joined: bool,
 }
@@ -127,7 +129,7 @@ impl Session {
             masters: BTreeMap::new(),
             exceptions: BTreeMap::new(),
             series_fetching: 0,
-            series_failed: BTreeSet::new(),
+            series_failed: StringSet::new(),
             joined: false,
         };
         let path = format!("calendars/{}/events", encode_segment(calendar_id));
@@ -307,7 +309,7 @@ impl GcalSync {
     /// (a full listing mentions every event there is).
     fn fetch_pending(&mut self) {
         if self.token.is_some() {
-            let seen: BTreeSet<String> = self.seen.keys().map(|k| href::normalize(k)).collect();
+            let seen: StringSet = self.seen.keys().map(|k| href::normalize(k)).collect();
             let wanted: Vec<String> = self
                 .old
                 .pending
@@ -380,7 +382,7 @@ impl GcalSync {
     fn finish(&mut self) {
         let full = self.token.is_none();
         let mut etags = std::mem::take(&mut self.old.etags);
-        let old_pending: BTreeSet<String> = self
+        let old_pending: StringSet = self
             .old
             .pending
             .iter()
@@ -388,12 +390,12 @@ impl GcalSync {
             .collect();
         let mut changes = Vec::new();
         let mut problems = std::mem::take(&mut self.unnamed);
-        let mut pending = BTreeSet::new();
+        let mut pending = StringSet::new();
         // Normalised URLs this sync has something to say about: none of them is "absent".
-        let mut mentioned: BTreeSet<String> = BTreeSet::new();
+        let mut mentioned: StringSet = StringSet::new();
         // The ETags that go, dropped from the map once at the end (`model::drop_etags`: no
         // removal code for the map in the WebAssembly modules). Each URL is seen once.
-        let mut dropped: BTreeSet<String> = BTreeSet::new();
+        let mut dropped: StringSet = StringSet::new();
         for (url, seen) in std::mem::take(&mut self.seen) {
             let key = href::normalize(&url);
             mentioned.insert(key.clone());
@@ -432,7 +434,7 @@ impl GcalSync {
                 .chain(self.old.pending.iter())
                 .filter(|k| !mentioned.contains(&href::normalize(k)))
                 .cloned()
-                .collect::<BTreeSet<String>>()
+                .collect::<StringSet>()
                 .into_iter()
                 .collect();
             for url in gone {

@@ -1,7 +1,7 @@
 //! Reading discovery's answers: the configured URL or well-known URI (step 1), the principal
 //! (step 2) and the home sets (step 3), into home sets, collections and scheduling.
 
-use std::collections::BTreeSet;
+use crate::string_set::StringSet;
 
 use crate::url::Url;
 
@@ -281,7 +281,7 @@ pub(super) fn too_many_home_sets(max: usize) -> Error {
 
 fn hrefs_of(response: &Response, name: &QName, base: &Url, max: usize) -> Result<Vec<Url>> {
     let mut out = Vec::new();
-    let mut keys = BTreeSet::new();
+    let mut keys = StringSet::new();
     if let Some(e) = response.prop(name) {
         for h in e.hrefs() {
             let url = crate::href::resolve(base, &h)?;

@@ -4,7 +4,7 @@
 
 use crate::url::Url;
 
-use std::collections::BTreeSet;
+use crate::string_set::StringSet;
 
 use crate::error::{Error, Result};
 use crate::exchange::Reply;
@@ -27,7 +27,7 @@ pub(super) struct BodyRead {
     /// A sync page's collection row said 507.
     truncated: bool,
     /// The hrefs an ETag listing named (its deletions are what the state has beyond them).
-    present: BTreeSet<String>,
+    present: StringSet,
 }
 
 impl Sync {
@@ -52,7 +52,7 @@ impl Sync {
                 bytes: 0,
                 collection_key,
                 truncated: false,
-                present: BTreeSet::new(),
+                present: StringSet::new(),
             }),
             Err(e) => {
                 self.on_reply(tag, Err(e));
@@ -150,7 +150,7 @@ impl Sync {
         url: &Url,
         collection_key: &str,
         truncated: &mut bool,
-        present: &mut BTreeSet<String>,
+        present: &mut StringSet,
         r: Response,
     ) -> Result<()> {
         match tag {

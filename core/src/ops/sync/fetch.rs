@@ -1,7 +1,7 @@
 //! Fetching what changed: multigets cut to the body limit, a second round by GET for what a
 //! multiget did not deliver, and the members left for a later batch.
 
-use std::collections::BTreeSet;
+use crate::string_set::StringSet;
 
 use crate::keyed::Keyed;
 
@@ -72,7 +72,7 @@ impl Sync {
         }
         // Inserted one by one (a `collect` into a set is its own copy of the set's bulk
         // building).
-        let mut owed = BTreeSet::new();
+        let mut owed = StringSet::new();
         for key in &want {
             owed.insert(key.clone());
         }

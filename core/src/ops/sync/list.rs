@@ -1,7 +1,7 @@
 //! Finding what changed: the sync-collection report and its pages, or the ctag check and the
 //! ETag listing compared with the stored state.
 
-use std::collections::BTreeSet;
+use crate::string_set::StringSet;
 
 use crate::url::Url;
 
@@ -227,7 +227,7 @@ impl Sync {
     pub(super) fn listing_row(
         &mut self,
         own_key: &str,
-        present: &mut BTreeSet<String>,
+        present: &mut StringSet,
         url: &Url,
         r: Response,
     ) -> Result<()> {
@@ -249,7 +249,7 @@ impl Sync {
         let status = r.effective_status();
         // Reported gone: absent, as if not listed (so a later row of the href counts). Tested
         // before the href is recorded as present rather than recorded and removed again:
-        // `BTreeSet::remove` would be more map code in the module.
+        // a removal would be the map's removal code in the module.
         if matches!(status, 404 | 410) || !present.insert(key.clone()) {
             return Ok(());
         }
@@ -275,7 +275,7 @@ impl Sync {
 
     /// After the last row of a complete listing: what the state has and the listing does not
     /// name is gone; then the fetch.
-    pub(super) fn end_listing(&mut self, present: &BTreeSet<String>) {
+    pub(super) fn end_listing(&mut self, present: &StringSet) {
         for (key, original) in self.old_keys.pairs(&self.old.etags) {
             if !present.contains(key.as_str()) {
                 self.seen

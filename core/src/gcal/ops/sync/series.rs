@@ -3,7 +3,7 @@
 //! into one object keyed by its master's URL, with an ETag that changes when any of its
 //! events does.
 
-use std::collections::BTreeSet;
+use crate::string_set::StringSet;
 
 use crate::url::Url;
 use serde_json::Value;
@@ -27,7 +27,7 @@ impl GcalSync {
         }
         self.joined = true;
         if self.token.is_some() {
-            let touched: BTreeSet<String> = self
+            let touched: StringSet = self
                 .masters
                 .keys()
                 .chain(self.exceptions.keys())
@@ -221,7 +221,7 @@ impl GcalSync {
     /// deleted series go.
     fn join_series(&mut self) {
         let exceptions = std::mem::take(&mut self.exceptions);
-        let mut ids: BTreeSet<String> = self.masters.keys().cloned().collect();
+        let mut ids: StringSet = self.masters.keys().cloned().collect();
         ids.extend(exceptions.keys().cloned());
         for id in ids {
             if self.series_failed.contains(&id) {
