@@ -14,7 +14,6 @@
     allow(dead_code)
 )]
 
-use std::collections::BTreeMap;
 
 use std::borrow::Cow;
 
@@ -192,7 +191,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A map of strings to strings that defaults to empty when absent (`null` is a type error).
-    pub(crate) fn string_map(&self, key: &str) -> Result<BTreeMap<String, String>, Error> {
+    pub(crate) fn string_map(&self, key: &str) -> Result<davkit::StringMap, Error> {
         self.ok(self.inner.string_map(&self.name(key)))
     }
 
@@ -304,7 +303,7 @@ mod tests {
         assert!(f.strings("bad").is_err());
         assert!(f.required_strings("gone").is_err());
         assert_eq!(f.string_set("l").unwrap().len(), 2);
-        assert_eq!(f.string_map("m").unwrap()["/a"], "1");
+        assert_eq!(f.string_map("m").unwrap().get("/a").map(String::as_str), Some("1"));
         assert!(f.string_map("gone").unwrap().is_empty());
         assert!(f.string_map("l").is_err());
         assert_eq!(f.object("o").unwrap().unwrap().string("x").unwrap(), "y");

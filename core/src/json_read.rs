@@ -43,11 +43,9 @@
 //! 1.1-1.2x but made the `davkit/protocol` module 4-7 KB larger, and size is this module's
 //! reason to exist.
 
-use std::collections::BTreeMap;
-
-use crate::string_set::StringSet;
-
 use crate::error::{Error, ErrorKind};
+use crate::string_map::StringMap;
+use crate::string_set::StringSet;
 
 /// What is wrong with a value, naming where; the crate's `invalid` makes it an error.
 pub type Read<T> = std::result::Result<T, String>;
@@ -311,15 +309,15 @@ impl<'a> Fields<'a> {
     }
 
     /// A map of strings to strings that is empty when absent (`null` is a type error).
-    pub fn string_map(&self, key: &str) -> Read<BTreeMap<String, String>> {
+    pub fn string_map(&self, key: &str) -> Read<StringMap> {
         match self.get(key) {
-            None => Ok(BTreeMap::new()),
+            None => Ok(StringMap::new()),
             Some(Json::Object(map)) => {
                 // Inserted one by one, in the text's order (a key given twice: its last value
                 // stays), as every map and set of strings in the core is built: a `collect` is
                 // its own copy of the map's sort and bulk building in the WebAssembly module.
                 let at = self.path(key);
-                let mut out = BTreeMap::new();
+                let mut out = StringMap::new();
                 for (k, v) in map {
                     out.insert(k.clone(), string(&at, v)?);
                 }

@@ -109,6 +109,7 @@ pub mod op;
 pub mod ops;
 pub mod profile;
 pub mod queue;
+pub mod string_map;
 pub mod string_set;
 #[cfg(feature = "reqwest")]
 #[doc = include_str!("../../README.md")]
@@ -172,4 +173,5 @@ pub use retry::RetryPolicy;
 pub use rfc4791::{CalendarFilter, TimeRange};
 pub use rfc6638::Scheduling;
 pub use session::{Config, Session};
+pub use string_map::StringMap;
 pub use string_set::StringSet;

@@ -2,15 +2,13 @@
 //!
 //! Everything here is plain, serialisable data so that bindings can pass it on unchanged.
 
-use std::collections::BTreeMap;
-
-use crate::string_set::StringSet;
-
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::json_read;
 use crate::rfc4918::multistatus::Response;
+use crate::string_map::StringMap;
+use crate::string_set::StringSet;
 use crate::xml::{CALDAV, CARDDAV, DAV, Element, names};
 
 /// What a collection holds.
@@ -216,20 +214,6 @@ pub struct WriteResult {
     pub replaced: bool,
 }
 
-/// `etags` without the hrefs `gone` names, built anew from the ones kept rather than removed
-/// from one by one: `BTreeMap`'s removal and rebalancing code was 4.7 KB of the WebAssembly
-/// module. A pass over the map, inserting the ones kept into a new one (in key order, so each
-/// insertion lands at the end): not `collect`, whose sort and bulk building were 1.5 KB gzip
-/// more of the module, for about 1 ms more at 10,000 ETags. The callers call it only when
-/// something goes.
-pub(crate) fn drop_etags(etags: &mut BTreeMap<String, String>, gone: &dyn Fn(&str) -> bool) {
-    for (href, etag) in std::mem::take(etags) {
-        if !gone(&href) {
-            etags.insert(href, etag);
-        }
-    }
-}
-
 /// The hrefs among `hrefs` whose normalised form is `key`, copied out so that the caller can
 /// drop them from the map or set it is iterating.
 fn hrefs_matching<'a>(hrefs: impl Iterator<Item = &'a String>, key: &str) -> Vec<String> {
@@ -257,7 +241,7 @@ pub struct SyncState {
     pub ctag: Option<String>,
     /// Every member delivered so far, href to ETag.
     #[serde(default)]
-    pub etags: BTreeMap<String, String>,
+    pub etags: StringMap,
     /// Members still owed to the app: the server listed them as changed but the sync could not
     /// deliver them (an error row, a row left out), or the app could not apply them
     /// ([`SyncState::mark_pending`]). The next sync fetches each of them whatever the server
@@ -318,9 +302,8 @@ impl SyncState {
 
     /// Drops the ETags of every stored href whose normalised form is `key`.
     fn forget_etags(&mut self, key: &str) {
-        let matching = hrefs_matching(self.etags.keys(), key);
-        if !matching.is_empty() {
-            drop_etags(&mut self.etags, &|href| matching.iter().any(|m| m == href));
+        for href in hrefs_matching(self.etags.keys(), key) {
+            self.etags.remove(&href);
         }
     }
 

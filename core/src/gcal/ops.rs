@@ -25,7 +25,6 @@ pub use sync::GcalSync;
 pub use write::GcalWrite;
 
 use crate::string_set::StringSet;
-
 use crate::url::Url;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -23,7 +23,6 @@ pub(crate) use reply::self_response;
 use reply::too_many_home_sets;
 
 use crate::string_set::StringSet;
-
 use crate::url::Url;
 
 use crate::error::{Error, ErrorKind};

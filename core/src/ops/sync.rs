@@ -7,11 +7,9 @@
 //! fails or is interrupted leaves the caller's stored state valid: running it again delivers the
 //! same changes, none lost. Deletions of hrefs the state never had are not reported.
 
-use std::collections::BTreeMap;
-
-use crate::string_set::StringSet;
-
 use crate::keyed::Keyed;
+use crate::string_map::StringMap;
+use crate::string_set::StringSet;
 
 use crate::url::Url;
 
@@ -321,7 +319,6 @@ impl Sync {
             pending_renamed.contains(key)
                 || (old_pending.contains(key) && href::normalize(key) == key)
         };
-        let mut dropped = Dropped::default();
         for (key, (original, seen, _, _, got)) in std::mem::take(&mut self.seen) {
             let got = got.map(|g| *g).unwrap_or_default();
             let original = if original.is_empty() {
@@ -332,7 +329,7 @@ impl Sync {
             let gone = matches!(seen, Seen::Deleted) || got.gone;
             if gone {
                 // Only a 404/410 for this href, or a listing or sync report without it, gets here.
-                let had = dropped.take(&etags, &self.old_keys, &key).is_some();
+                let had = take_etag(&mut etags, &self.old_keys, &key).is_some();
                 if had || was_pending(&key) {
                     changes.push(Change::Deleted { url: original });
                 }
@@ -361,19 +358,15 @@ impl Sync {
             if obj.etag.is_none() {
                 obj.etag = sync_etag;
             }
-            let existed = dropped.take(&etags, &self.old_keys, &key);
+            let existed = take_etag(&mut etags, &self.old_keys, &key);
             if let Some(etag) = &obj.etag {
                 etags.insert(obj.url.clone(), etag.clone());
-                dropped.written(&obj.url);
             }
             match existed {
                 Some(old) if Some(&old) == obj.etag.as_ref() && !was_pending(&key) => {}
                 Some(_) => changes.push(Change::Changed(obj)),
                 None => changes.push(Change::Added(obj)),
             }
-        }
-        if dropped.live > 0 {
-            crate::model::drop_etags(&mut etags, &|href| dropped.hrefs.get(href) == Some(&1));
         }
         let left = !self.deferred.is_empty() || !self.carried.is_empty();
         // Left for the next batch: owed, not problems.
@@ -411,45 +404,12 @@ impl Sync {
     }
 }
 
-/// The stored hrefs whose ETags a sync's end drops, taken from the map once when it is done
-/// (`model::drop_etags`) rather than one by one: no removal code for the map in the
-/// WebAssembly module. What a sequence of removals and inserts would leave: an href taken and
-/// then written again keeps its new ETag, one written and then taken goes.
-#[derive(Default)]
-struct Dropped {
-    /// Href -> 1 while its ETag goes, 0 once this sync wrote it again (the keyed lists' map
-    /// type, `String` to index: no other map code).
-    hrefs: BTreeMap<String, usize>,
-    /// How many are at 1.
-    live: usize,
-}
-
-impl Dropped {
-    /// The ETag the state has for `key`'s stored href, unless taken already, and that href
-    /// marked to go: what removing it from `etags` would return.
-    fn take(
-        &mut self,
-        etags: &BTreeMap<String, String>,
-        keys: &OldKeys,
-        key: &str,
-    ) -> Option<String> {
-        let stored = keys.stored(key, etags)?;
-        if self.hrefs.get(stored) == Some(&1) {
-            return None;
-        }
-        let etag = etags.get(stored)?.clone();
-        self.hrefs.insert(stored.to_owned(), 1);
-        self.live += 1;
-        Some(etag)
-    }
-
-    /// `href` was written again after being taken: it stays.
-    fn written(&mut self, href: &str) {
-        if self.hrefs.get(href) == Some(&1) {
-            self.hrefs.insert(href.to_owned(), 0);
-            self.live -= 1;
-        }
-    }
+/// Takes the ETag the state has for `key`'s stored href out of `etags`, if it is still there
+/// (a removal of the [`StringMap`] leaves a hole: no removal code for the map in the
+/// WebAssembly modules).
+fn take_etag(etags: &mut StringMap, keys: &OldKeys, key: &str) -> Option<String> {
+    let stored = keys.stored(key, etags)?.to_owned();
+    etags.remove(&stored)
 }
 
 /// An href as `seen` stores it beside its normalised key: empty when it is the key itself

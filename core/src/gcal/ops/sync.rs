@@ -8,7 +8,6 @@ mod series;
 use std::collections::BTreeMap;
 
 use crate::string_set::StringSet;
-
 use crate::url::Url;
 use serde_json::Value;
 
@@ -393,19 +392,13 @@ impl GcalSync {
         let mut pending = StringSet::new();
         // Normalised URLs this sync has something to say about: none of them is "absent".
         let mut mentioned: StringSet = StringSet::new();
-        // The ETags that go, dropped from the map once at the end (`model::drop_etags`: no
-        // removal code for the map in the WebAssembly modules). Each URL is seen once.
-        let mut dropped: StringSet = StringSet::new();
         for (url, seen) in std::mem::take(&mut self.seen) {
             let key = href::normalize(&url);
             mentioned.insert(key.clone());
             let was_pending = old_pending.contains(&key);
             match seen {
                 Seen::Gone => {
-                    let had = etags.contains_key(url.as_str());
-                    if had {
-                        dropped.insert(url.clone());
-                    }
+                    let had = etags.remove(&url).is_some();
                     if had || was_pending {
                         changes.push(Change::Deleted { url });
                     }
@@ -438,12 +431,9 @@ impl GcalSync {
                 .into_iter()
                 .collect();
             for url in gone {
-                dropped.insert(url.clone());
+                etags.remove(&url);
                 changes.push(Change::Deleted { url });
             }
-        }
-        if !dropped.is_empty() {
-            crate::model::drop_etags(&mut etags, &|url| dropped.contains(url));
         }
         let collection_url = self
             .events_url

@@ -2,7 +2,6 @@
 //! (step 2) and the home sets (step 3), into home sets, collections and scheduling.
 
 use crate::string_set::StringSet;
-
 use crate::url::Url;
 
 use crate::error::{Error, ErrorKind, Result};

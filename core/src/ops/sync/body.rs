@@ -2,9 +2,8 @@
 //! body, the same way): each `DAV:response` is folded into the listing or made into its object
 //! as soon as it is complete, and only the bytes of one partial response are held.
 
-use crate::url::Url;
-
 use crate::string_set::StringSet;
+use crate::url::Url;
 
 use crate::error::{Error, Result};
 use crate::exchange::Reply;

@@ -1,9 +1,8 @@
 //! Fetching what changed: multigets cut to the body limit, a second round by GET for what a
 //! multiget did not deliver, and the members left for a later batch.
 
-use crate::string_set::StringSet;
-
 use crate::keyed::Keyed;
+use crate::string_set::StringSet;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Reply, Spec};

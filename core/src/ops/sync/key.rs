@@ -8,9 +8,8 @@
 //! instead of parsing them (parsing each was about a fifth of the client's work in an initial
 //! sync of 1,000 events).
 
-use std::collections::BTreeMap;
-
 use crate::href;
+use crate::string_map::StringMap;
 
 /// Whether `stored` is its own key (`href::normalize(stored) == stored`), without making the key
 /// when it is plain.
@@ -32,21 +31,18 @@ pub(crate) fn is_own_key(stored: &str) -> bool {
 #[derive(Debug)]
 pub(crate) struct OldKeys {
     /// Key -> stored href, for stored hrefs that are not their own key.
-    renamed: BTreeMap<String, String>,
+    renamed: StringMap,
 }
 
 impl OldKeys {
     /// Every href of `etags`.
-    pub(crate) fn all(etags: &BTreeMap<String, String>) -> OldKeys {
-        let mut renamed = BTreeMap::new();
+    pub(crate) fn all(etags: &StringMap) -> OldKeys {
+        let mut renamed = StringMap::new();
         for stored in etags.keys() {
             if is_own_key(stored) {
-                // A later href that is its own key wins over an earlier one with that key:
-                // mapped to itself (what `stored` answers for an own key anyway), not removed
-                // (no removal code for the map in the WebAssembly module).
-                if !renamed.is_empty() && renamed.contains_key(stored.as_str()) {
-                    renamed.insert(stored.clone(), stored.clone());
-                }
+                // A later href that is its own key wins over an earlier one with that key
+                // (`stored` then answers the key itself).
+                renamed.remove(stored);
             } else {
                 renamed.insert(href::normalize(stored), stored.clone());
             }
@@ -55,11 +51,7 @@ impl OldKeys {
     }
 
     /// The stored href whose key is `key`, if `etags` (the state's) has one.
-    pub(crate) fn stored<'a>(
-        &'a self,
-        key: &'a str,
-        etags: &BTreeMap<String, String>,
-    ) -> Option<&'a str> {
+    pub(crate) fn stored<'a>(&'a self, key: &'a str, etags: &StringMap) -> Option<&'a str> {
         match self.renamed.get(key) {
             Some(stored) => Some(stored),
             None => (etags.contains_key(key) && is_own_key(key)).then_some(key),
@@ -67,7 +59,7 @@ impl OldKeys {
     }
 
     /// Every (key, stored href) pair, one per key.
-    pub(crate) fn pairs(&self, etags: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    pub(crate) fn pairs(&self, etags: &StringMap) -> Vec<(String, String)> {
         // A loop, not `filter_map` and `collect`: an adapter chain is its own copy of
         // iteration code in the WebAssembly module.
         let mut out = Vec::new();
@@ -84,13 +76,14 @@ impl OldKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     /// The keys of a state with hrefs that are their own key, hrefs that are not, and two
     /// hrefs with one key: the same stored href per key as a map of all (last wins), and the
     /// same pairs.
     #[test]
     fn old_keys_as_a_map_of_all() {
-        let etags: BTreeMap<String, String> = [
+        let etags: StringMap = [
             "http://h.example/a.ics",
             "http://h.example/b%20c.ics",
             "http://H.example/d.ics",

@@ -2,7 +2,6 @@
 //! ETag listing compared with the stored state.
 
 use crate::string_set::StringSet;
-
 use crate::url::Url;
 
 use crate::error::{Error, ErrorKind, Result};

@@ -4,7 +4,6 @@
 //! events does.
 
 use crate::string_set::StringSet;
-
 use crate::url::Url;
 use serde_json::Value;
 
