@@ -14,7 +14,6 @@
     allow(dead_code)
 )]
 
-
 use std::borrow::Cow;
 
 use davkit::json_read as rules;
@@ -303,7 +302,10 @@ mod tests {
         assert!(f.strings("bad").is_err());
         assert!(f.required_strings("gone").is_err());
         assert_eq!(f.string_set("l").unwrap().len(), 2);
-        assert_eq!(f.string_map("m").unwrap().get("/a").map(String::as_str), Some("1"));
+        assert_eq!(
+            f.string_map("m").unwrap().get("/a").map(String::as_str),
+            Some("1")
+        );
         assert!(f.string_map("gone").unwrap().is_empty());
         assert!(f.string_map("l").is_err());
         assert_eq!(f.object("o").unwrap().unwrap().string("x").unwrap(), "y");
