@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { features, minifyExports, passes } from './wasm-opt-passes.mjs';
+import { namesByRank } from './wasm-order.mjs';
 
 const npmDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = join(npmDir, '..');
@@ -123,6 +124,11 @@ for (const m of modules) {
     const wasmOpt = join(npmDir, 'node_modules', '.bin', 'wasm-opt');
     // Size passes only (wasm-opt-passes.mjs says why and what each round gave).
     run(wasmOpt, [...features, ...passes, wasm, '-o', wasm]);
+    // Then the functions laid out in the order that gzip compresses best (wasm-order.mjs):
+    // named by their place, reordered by name, and the names dropped.
+    writeFileSync(wasm, namesByRank(readFileSync(wasm)));
+    run(wasmOpt, [...features, '-g', '--reorder-functions-by-name', wasm, '-o', wasm]);
+    run(wasmOpt, [...features, '--strip-debug', wasm, '-o', wasm]);
     // Then short export names, and the glue rewritten to them.
     const minified = minifyExports((args) => execFileSync(wasmOpt, args, { cwd: repo, encoding: 'utf8' }), wasm,
       readFileSync(glue, 'utf8'));

@@ -31,7 +31,8 @@ const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
 execFileSync('wasm-bindgen', ['--target', 'web', '--out-dir', work, cargoWasm], { stdio: 'inherit' });
 const named = join(work, 'davkit_wasm_bg.wasm');
-// the same passes as build.mjs
+// the same passes as build.mjs (not its function order for gzip, wasm-order.mjs: that order
+// would replace the names, and it changes no function's size)
 execFileSync(join(npmDir, 'node_modules', '.bin', 'wasm-opt'), [...features, '-g', ...passes, named, '-o', named], { stdio: 'inherit' });
 // and the export names build.mjs gave the shipped module (npm/dist's glue calls those)
 minifyExports((a) => execFileSync(join(npmDir, 'node_modules', '.bin', 'wasm-opt'), a, { encoding: 'utf8' }), named, undefined, ['-g']);

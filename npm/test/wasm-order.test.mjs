@@ -1,0 +1,83 @@
+// The build's function order for gzip (scripts/wasm-order.mjs): the chain puts similar
+// functions next to each other and lists each once; the name section it writes names every
+// function by its place and leaves a valid module; the shipped modules carry no names.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chain, namesByRank, readModule } from '../scripts/wasm-order.mjs';
+
+const dist = fileURLToPath(new URL('../dist/wasm/', import.meta.url));
+const modules = ['davkit_protocol', 'davkit_formats', 'davkit_main', 'davkit_wasm'];
+
+/** Bytes that share nothing with another `noise` seed (every 4-byte run its own). */
+function noise(seed, length) {
+  const out = Buffer.alloc(length);
+  let x = seed;
+  for (let i = 0; i < length; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+test('the chain follows each function with the one sharing the most runs with it', () => {
+  const a = noise(1, 200);
+  const b = noise(2, 200);
+  const c = noise(3, 200);
+  // a2 repeats most of a, b2 half of b; c shares nothing.
+  const a2 = Buffer.concat([a.subarray(0, 180), noise(4, 20)]);
+  const b2 = Buffer.concat([noise(5, 100), b.subarray(100)]);
+  const order = chain([a, b, c, a2, b2]);
+  assert.deepEqual(order.slice(0, 2), [0, 3], 'a then its near copy');
+  assert.equal(new Set(order).size, 5, 'each function once');
+  const ib = order.indexOf(1);
+  const ib2 = order.indexOf(4);
+  assert.equal(Math.abs(ib - ib2), 1, `b and b2 side by side: ${order}`);
+});
+
+test('a chain over nothing, or over functions that share nothing, keeps the module order', () => {
+  assert.deepEqual(chain([]), []);
+  assert.deepEqual(chain([noise(7, 50), noise(8, 50), noise(9, 50)]), [0, 1, 2]);
+});
+
+for (const name of modules) {
+  test(`${name}: ranked names make a valid module naming each function once; the shipped one has no names`, () => {
+    const shipped = readFileSync(`${dist}${name}_bg.wasm`);
+    assert.equal(WebAssembly.Module.customSections(new WebAssembly.Module(shipped), 'name').length, 0);
+    const { importedFunctions, bodies } = readModule(shipped);
+    const ranked = namesByRank(shipped);
+    const mod = new WebAssembly.Module(ranked);
+    const [section] = WebAssembly.Module.customSections(mod, 'name');
+    // The function-names subsection (id 1): LEB sizes, then (index, name) pairs.
+    const bytes = Buffer.from(section);
+    let p = 0;
+    const leb = () => {
+      let v = 0;
+      let scale = 1;
+      let byte;
+      do {
+        byte = bytes[p++];
+        v += (byte & 0x7f) * scale;
+        scale *= 128;
+      } while (byte & 0x80);
+      return v;
+    };
+    assert.equal(bytes[p++], 1);
+    leb();
+    const count = leb();
+    assert.equal(count, bodies.length);
+    const ranks = new Set();
+    for (let i = 0; i < count; i++) {
+      assert.equal(leb(), importedFunctions + i);
+      const length = leb();
+      const text = bytes.subarray(p, p + length).toString();
+      p += length;
+      assert.match(text, /^f\d{7}$/);
+      ranks.add(Number(text.slice(1)));
+    }
+    assert.equal(ranks.size, count, 'every rank once');
+    assert.equal(Math.max(...ranks), count - 1);
+    assert.equal(p, bytes.length);
+  });
+}
