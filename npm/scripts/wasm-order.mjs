@@ -18,7 +18,7 @@
 // Jaccard similarity (-2.4 %) or by overlap with the last 2-8 KB written (-2.7 %, -2.1 %).
 
 /** Reads an unsigned LEB128 number at `p`; returns [value, next position]. */
-function uleb(bytes, p) {
+export function uleb(bytes, p) {
   let value = 0;
   let scale = 1;
   let byte;

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chain, namesByRank, readModule } from '../scripts/wasm-order.mjs';
+import { chain, namesByRank, readModule, uleb } from '../scripts/wasm-order.mjs';
 
 const dist = fileURLToPath(new URL('../dist/wasm/', import.meta.url));
 const modules = ['davkit_protocol', 'davkit_formats', 'davkit_main', 'davkit_wasm'];
@@ -53,14 +53,8 @@ for (const name of modules) {
     const bytes = Buffer.from(section);
     let p = 0;
     const leb = () => {
-      let v = 0;
-      let scale = 1;
-      let byte;
-      do {
-        byte = bytes[p++];
-        v += (byte & 0x7f) * scale;
-        scale *= 128;
-      } while (byte & 0x80);
+      let v;
+      [v, p] = uleb(bytes, p);
       return v;
     };
     assert.equal(bytes[p++], 1);
