@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { features, minifyExports, passes } from './wasm-opt-passes.mjs';
+import { features, minifyNames, passes } from './wasm-opt-passes.mjs';
 import { namesByRank } from './wasm-order.mjs';
 
 const npmDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -129,8 +129,8 @@ for (const m of modules) {
     writeFileSync(wasm, namesByRank(readFileSync(wasm)));
     run(wasmOpt, [...features, '-g', '--reorder-functions-by-name', wasm, '-o', wasm]);
     run(wasmOpt, [...features, '--strip-debug', wasm, '-o', wasm]);
-    // Then short export names, and the glue rewritten to them.
-    const minified = minifyExports((args) => execFileSync(wasmOpt, args, { cwd: repo, encoding: 'utf8' }), wasm,
+    // Then short import and export names, and the glue rewritten to them.
+    const minified = minifyNames((args) => execFileSync(wasmOpt, args, { cwd: repo, encoding: 'utf8' }), wasm,
       readFileSync(glue, 'utf8'));
     writeFileSync(glue, minified);
   }

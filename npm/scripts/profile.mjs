@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { features, minifyExports, passes } from './wasm-opt-passes.mjs';
+import { features, minifyNames, passes } from './wasm-opt-passes.mjs';
 
 const npmDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = join(npmDir, '..');
@@ -35,7 +35,7 @@ const named = join(work, 'davkit_wasm_bg.wasm');
 // would replace the names, and it changes no function's size)
 execFileSync(join(npmDir, 'node_modules', '.bin', 'wasm-opt'), [...features, '-g', ...passes, named, '-o', named], { stdio: 'inherit' });
 // and the export names build.mjs gave the shipped module (npm/dist's glue calls those)
-minifyExports((a) => execFileSync(join(npmDir, 'node_modules', '.bin', 'wasm-opt'), a, { encoding: 'utf8' }), named, undefined, ['-g']);
+minifyNames((a) => execFileSync(join(npmDir, 'node_modules', '.bin', 'wasm-opt'), a, { encoding: 'utf8' }), named, undefined, ['-g']);
 
 /** The crate a demangled Rust symbol belongs to (wasm-bindgen's own items by their prefix). */
 function crateOf(name) {

@@ -8,6 +8,8 @@
 // round only -248 B gzip). The producers and target_features custom sections go too (nothing
 // reads them at run time).
 
+import { readFileSync } from 'node:fs';
+
 /** Features wasm-bindgen's output uses (rustc's default wasm32 features). */
 export const features = ['--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
   '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue'];
@@ -21,28 +23,56 @@ const second = ['--precompute-propagate', '--rse', '--simplify-globals-optimizin
 export const passes = [...round, ...second, ...round, '--strip-producers', '--strip-target-features'];
 
 /**
- * Export names shortened (`client_gcalSetAttendees` -> `A`) by wasm-opt's
- * --minify-imports-and-exports (wasm-bindgen's imports keep their names: only the `env`
- * module's would change), and the wasm-bindgen glue `glueText` rewritten to the new names
- * (it reaches every export as `wasm.<name>`; nothing else uses the raw exports). Returns the
- * new glue text. Measured 2026-12-02 on the full module: -862 B gzip on the .wasm, plus the
- * shorter names in the glue. `run(args)` runs wasm-opt with `args` and returns its stdout
- * (the JSON map of the old names to the new); `extra`: more wasm-opt arguments (`-g`). Without
- * `glueText` only the module is renamed (scripts/profile.mjs: its module with names goes with
- * the glue build.mjs rewrote; the names come out the same for the same exports).
+ * Import and export names shortened by wasm-opt's --minify-imports-and-exports-and-modules
+ * (`client_gcalSetAttendees` -> `A`; `__wbg_get_2080c49015e35254` from the module
+ * `./davkit_protocol_bg.js` -> `a` from `a`), and the wasm-bindgen glue `glueText` rewritten
+ * to the new names: it reaches every export as `wasm.<name>`, and it hands the imports over as
+ * one object (`import0`, its functions as `<name>: function(`) under their module's name.
+ * Returns the new glue text.
+ *
+ * Measured 2026-12-02 on the full module, exports only: -862 B gzip on the .wasm, plus the
+ * shorter names in the glue. The imports, 2026-12-03 on davkit/protocol's module: -1,332 B
+ * gzip on the .wasm (wasm-bindgen's import names end in a 16-digit hash, which gzip cannot
+ * shorten), plus their keys in the glue.
+ *
+ * `run(args)` runs wasm-opt with `args` and returns its stdout (the JSON map of the old names
+ * to the new); `extra`: more wasm-opt arguments (`-g`). Without `glueText` only the module is
+ * renamed (scripts/profile.mjs: its module with names goes with the glue build.mjs rewrote;
+ * the names come out the same for the same module).
  */
-export function minifyExports(run, wasm, glueText, extra = []) {
-  const map = JSON.parse(run([...features, ...extra, '--minify-imports-and-exports', wasm, '-o', wasm]));
+export function minifyNames(run, wasm, glueText, extra = []) {
+  const map = JSON.parse(run([...features, ...extra, '--minify-imports-and-exports-and-modules', wasm, '-o', wasm]));
   if (glueText === undefined) return undefined;
   const renamed = new Map(map.exports);
   const names = new Set(renamed.values());
-  const text = glueText.replace(/\bwasm\.([A-Za-z_$][\w$]*)/g, (whole, name) => {
+  let text = glueText.replace(/\bwasm\.([A-Za-z_$][\w$]*)/g, (whole, name) => {
     const to = renamed.get(name);
-    if (to === undefined) throw new Error(`minifyExports: the glue uses wasm.${name}, which the module does not export`);
+    if (to === undefined) throw new Error(`minifyNames: the glue uses wasm.${name}, which the module does not export`);
     return `wasm.${to}`;
   });
   for (const [, name] of text.matchAll(/\bwasm\.([A-Za-z_$][\w$]*)/g)) {
-    if (!names.has(name)) throw new Error(`minifyExports: wasm.${name} after the rewrite`);
+    if (!names.has(name)) throw new Error(`minifyNames: wasm.${name} after the rewrite`);
+  }
+  const imports = WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(wasm)));
+  const modules = new Set(imports.map((i) => i.module));
+  const oldModules = new Set(map.imports.map(([module]) => module));
+  if (modules.size !== 1 || oldModules.size !== 1) {
+    throw new Error(`minifyNames: the imports come from ${[...oldModules]} (now ${[...modules]}); the glue is read for one`);
+  }
+  const once = (from, to, what) => {
+    let count = 0;
+    text = text.replace(from, (...m) => {
+      count++;
+      return to(...m);
+    });
+    if (count !== 1) throw new Error(`minifyNames: ${what} found ${count} times in the glue, not once`);
+  };
+  const [oldModule] = oldModules;
+  const [newModule] = modules;
+  once(new RegExp(`^(\\s+)${JSON.stringify(oldModule).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: import0,$`, 'm'),
+    (whole, indent) => `${indent}${JSON.stringify(newModule)}: import0,`, `the module ${oldModule}`);
+  for (const [, from, to] of map.imports) {
+    once(new RegExp(`^(\\s+)${from}: function\\(`, 'm'), (whole, indent) => `${indent}${to}: function(`, `the import ${from}`);
   }
   return text;
 }

@@ -171,8 +171,8 @@ export function chain(bodies) {
 
 /**
  * `bytes` (a module) with its name section, if any, replaced by one that names each defined
- * function by its place in `order` (`f` and seven digits), for wasm-opt's
- * `--reorder-functions-by-name`. `order` defaults to [`chain`] over the module's functions.
+ * function by its place in `order` (`f` and seven digits) and each imported one by its place
+ * among the imports (`e` and seven digits), for wasm-opt's `--reorder-functions-by-name`. `order` defaults to [`chain`] over the module's functions.
  */
 export function namesByRank(bytes, order) {
   const module = readModule(bytes);
@@ -181,12 +181,19 @@ export function namesByRank(bytes, order) {
   const rank = new Array(chosen.length);
   chosen.forEach((f, r) => { rank[f] = r; });
   const entries = [];
+  // The imports are named too, in their order (wasm-opt sorts them with the rest, and an
+  // import without a name sorts by its default one, `fimport$<n>`, which puts 10 before 2):
+  // their order, which wasm-opt's renaming of imports follows, stays the module's.
+  for (let i = 0; i < module.importedFunctions; i++) {
+    const name = Buffer.from(`e${String(i).padStart(7, '0')}`);
+    entries.push(...leb(i), ...leb(name.length), ...name);
+  }
   for (let i = 0; i < module.bodies.length; i++) {
     if (rank[i] === undefined) throw new Error(`wasm-order: function ${i} is not in the order`);
     const name = Buffer.from(`f${String(rank[i]).padStart(7, '0')}`);
     entries.push(...leb(module.importedFunctions + i), ...leb(name.length), ...name);
   }
-  const functionNames = [...leb(module.bodies.length), ...entries];
+  const functionNames = [...leb(module.importedFunctions + module.bodies.length), ...entries];
   const payload = [...leb(4), ...Buffer.from('name'), 1, ...leb(functionNames.length), ...functionNames];
   const parts = [bytes.subarray(0, 8)];
   for (const s of module.sections) {

@@ -60,9 +60,15 @@ for (const name of modules) {
     assert.equal(bytes[p++], 1);
     leb();
     const count = leb();
-    assert.equal(count, bodies.length);
+    assert.equal(count, importedFunctions + bodies.length);
+    for (let i = 0; i < importedFunctions; i++) {
+      assert.equal(leb(), i);
+      const length = leb();
+      assert.equal(bytes.subarray(p, p + length).toString(), `e${String(i).padStart(7, '0')}`, 'imports keep their order');
+      p += length;
+    }
     const ranks = new Set();
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < bodies.length; i++) {
       assert.equal(leb(), importedFunctions + i);
       const length = leb();
       const text = bytes.subarray(p, p + length).toString();
@@ -70,8 +76,8 @@ for (const name of modules) {
       assert.match(text, /^f\d{7}$/);
       ranks.add(Number(text.slice(1)));
     }
-    assert.equal(ranks.size, count, 'every rank once');
-    assert.equal(Math.max(...ranks), count - 1);
+    assert.equal(ranks.size, bodies.length, 'every rank once');
+    assert.equal(Math.max(...ranks), bodies.length - 1);
     assert.equal(p, bytes.length);
   });
 }
