@@ -45,6 +45,9 @@ cargo fmt --all --check
 # leaving it out here also saves its long build.
 cargo clippy --workspace --exclude uniffi-bindgen --all-targets --features davkit/reqwest -- -D warnings
 RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --exclude uniffi-bindgen --no-deps --features davkit/reqwest --quiet
+# The fuzz targets are a crate of their own, run only by scripts/fuzz.sh (nightly, DAVKIT_LONG):
+# checked here so that a change to the core's API cannot leave them broken unseen (about 20 s).
+cargo check --manifest-path fuzz/Cargo.toml --quiet
 
 step "the core and its formats crate are sans-IO: they build for wasm32 and pull in no IO crates"
 cargo build -p davkit -p davkit-formats --target wasm32-unknown-unknown --quiet

@@ -11,7 +11,10 @@ fuzz_target!(|data: &[u8]| {
     let theirs = serde_json::from_slice::<Value>(data);
     match (&mine, &theirs) {
         (Ok(a), Ok(b)) => {
-            assert_eq!(a, b);
+            // The core's value keeps a repeated key's members, serde_json's the last: compared
+            // as the core hands its values to serde_json's callers (`Json::into_value`).
+            let a = a.clone().into_value();
+            assert_eq!(&a, b);
             assert_eq!(a.to_string(), b.to_string());
         }
         (Err(_), Err(_)) => {}
