@@ -9,7 +9,7 @@
 //!
 //! As in the keyed lists, [`remove`](StringMap::remove) empties the slot and keeps the key in
 //! the index (no removal and rebalancing code in the modules); inserting the key again fills
-//! the slot. [`retain`](StringMap::retain) builds the map anew from what it keeps, holes
+//! the slot, and once the holes outnumber the values the map is built anew without them. [`retain`](StringMap::retain) builds the map anew from what it keeps, holes
 //! gone. Iteration is in byte order of the keys, as a `BTreeMap<String, String>`'s, and skips
 //! the holes. It serialises as a JSON object (a map), as `BTreeMap` does.
 //!
@@ -62,14 +62,29 @@ impl StringMap {
         self.get(key).is_some()
     }
 
-    /// Takes the value of `key` out, if any (see the module docs).
+    /// Takes the value of `key` out, if any (see the module docs). When the holes outnumber
+    /// the values (and there are more than a few), the map is built anew without them, so a
+    /// state kept in memory across many syncs holds what it has, not every href it ever had;
+    /// the rebuild costs what the removals since the last one did.
     pub fn remove(&mut self, key: &str) -> Option<String> {
         let i = *self.index.get(key)?;
         let old = self.values.get_mut(i)?.take();
         if old.is_some() {
             self.len -= 1;
+            if self.values.len() > 2 * self.len + 32 {
+                self.compact();
+            }
         }
         old
+    }
+
+    /// The map built anew without its holes (one function, not inlined into every removal).
+    #[cold]
+    #[inline(never)]
+    fn compact(&mut self) {
+        for (k, v) in std::mem::take(self) {
+            self.insert(k, v);
+        }
     }
 
     /// How many keys have a value.
@@ -309,6 +324,32 @@ mod tests {
         assert_eq!(rebuilt, map);
         map.clear();
         assert!(map.is_empty() && map.iter().next().is_none());
+    }
+
+    /// Removals do not leave the map holding every key it ever had: the holes are dropped once
+    /// they outnumber the values.
+    #[test]
+    fn holes_are_bounded() {
+        let mut map = StringMap::new();
+        for i in 0..10_000 {
+            map.insert(format!("/c/{i}"), "1".into());
+            if i >= 10 {
+                assert_eq!(map.remove(&format!("/c/{}", i - 10)).as_deref(), Some("1"));
+            }
+            assert!(
+                map.values.len() <= 2 * map.len() + 33,
+                "{} slots",
+                map.values.len()
+            );
+            assert!(map.index.len() == map.values.len());
+        }
+        assert_eq!(map.len(), 10);
+        assert!(
+            map.keys().eq((9990..10_000)
+                .map(|i| format!("/c/{i}"))
+                .collect::<Vec<_>>()
+                .iter())
+        );
     }
 
     /// Two maps with the same entries are equal whatever their holes.
