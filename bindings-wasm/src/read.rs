@@ -185,7 +185,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A set of strings that defaults to empty when absent.
-    pub(crate) fn string_set(&self, key: &str) -> Result<davkit::string_set::StringSet, Error> {
+    pub(crate) fn string_set(&self, key: &str) -> Result<davkit::StringSet, Error> {
         self.ok(self.inner.string_set(&self.name(key)))
     }
 

@@ -215,7 +215,7 @@ pub struct WriteResult {
 }
 
 /// The hrefs among `hrefs` whose normalised form is `key`, copied out so that the caller can
-/// drop them from the map or set it is iterating.
+/// drop them from the map it is iterating.
 fn hrefs_matching<'a>(hrefs: impl Iterator<Item = &'a String>, key: &str) -> Vec<String> {
     // A loop, not `filter` and `collect`: an adapter chain is its own copy of iteration code
     // in the WebAssembly module.

@@ -34,7 +34,8 @@ const named = join(work, 'davkit_wasm_bg.wasm');
 // the same passes as build.mjs (not its function order for gzip, wasm-order.mjs: that order
 // would replace the names, and it changes no function's size)
 execFileSync(join(npmDir, 'node_modules', '.bin', 'wasm-opt'), [...features, '-g', ...passes, named, '-o', named], { stdio: 'inherit' });
-// and the export names build.mjs gave the shipped module (npm/dist's glue calls those)
+// and the import and export names build.mjs gave the shipped module (npm/dist's glue uses
+// those; the same for the same imports in the same order, which wasm-order.mjs keeps)
 minifyNames((a) => execFileSync(join(npmDir, 'node_modules', '.bin', 'wasm-opt'), a, { encoding: 'utf8' }), named, undefined, ['-g']);
 
 /** The crate a demangled Rust symbol belongs to (wasm-bindgen's own items by their prefix). */

@@ -12,8 +12,8 @@
 // renumbers every call, table entry and export), and `--strip-debug` drops the names again.
 //
 // Measured 2026-12-03 on davkit/protocol's module (2,328 functions): 166,411 -> 161,620 B
-// gzip (-2.9 %); the raw size is the same within 0.01 %. The chain takes 3 s for that module
-// and grows with the square of the number of functions. Other orders tried: by the first or
+// gzip (-2.9 %); the raw size is the same within 0.01 %. The chain takes 0.3 s for that module
+// and 0.9 s for the full one (4,714 functions). Other orders tried: by the first or
 // last bytes of each body (-2.0 %, -2.3 %), by size (-1.0 %), by name (-0.4 %), greedy by
 // Jaccard similarity (-2.4 %) or by overlap with the last 2-8 KB written (-2.7 %, -2.1 %).
 
