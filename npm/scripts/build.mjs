@@ -99,9 +99,14 @@ const stdFlags = stdForSize ? ['-Zunstable-options', '-Cpanic=immediate-abort', 
 if (stdForSize && !existsSync(join(sysroot, 'lib', 'rustlib', 'src', 'rust', 'library', 'Cargo.lock'))) {
   throw new Error(`build: the standard library's source is not in ${sysroot} (rustup component add rust-src), or build with --prebuilt-std`);
 }
+// The repository's crates get a `-C metadata` that does not depend on the checkout's path
+// (rustc-metadata.mjs says why): the same commit builds the same bytes wherever it is cloned.
 const wasmEnv = {
   ...process.env,
   ...(stdForSize ? { RUSTC_BOOTSTRAP: '1' } : {}),
+  RUSTC_WRAPPER: join(npmDir, 'scripts', 'rustc-metadata.mjs'),
+  DAVKIT_REPO: resolve(repo),
+  ...(process.env.RUSTC_WRAPPER ? { DAVKIT_INNER_RUSTC_WRAPPER: process.env.RUSTC_WRAPPER } : {}),
   RUSTFLAGS: [process.env.RUSTFLAGS, ...remaps, ...stdFlags].filter(Boolean).join(' '),
 };
 for (const m of modules) {
