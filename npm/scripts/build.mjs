@@ -101,13 +101,22 @@ if (stdForSize && !existsSync(join(sysroot, 'lib', 'rustlib', 'src', 'rust', 'li
 }
 // The repository's crates get a `-C metadata` that does not depend on the checkout's path
 // (rustc-metadata.mjs says why): the same commit builds the same bytes wherever it is cloned.
+// LLVM's inliner held to a threshold of 10 for every crate of these builds (std's at opt-level 3
+// included; the native builds keep the defaults). Measured 2026-12-03 on the tree of 859e042,
+// bundled gzip as size.test.mjs counts: davkit/protocol 167,457 -> 166,546 B, davkit 305,107 ->
+// 304,345, davkit/gcal 342,012 -> 341,559, davkit/formats 134,887 -> 134,613; the client's CPU the
+// same (cpu-profile.mjs, 7 interleaved runs each, full sync of 1,000 events: medians 45 and 44
+// ms). davkit/protocol's module before the order step, by threshold: 0 166,230 B gzip, 5
+// 164,471, 7-10 164,003, 12-15 164,892, 25 168,516, none given 164,767 (-Zinline-mir=no 166,696,
+// -Zinline-mir-threshold=20 164,891).
+const inlineFlags = ['-Cllvm-args=-inline-threshold=10'];
 const wasmEnv = {
   ...process.env,
   ...(stdForSize ? { RUSTC_BOOTSTRAP: '1' } : {}),
   RUSTC_WRAPPER: join(npmDir, 'scripts', 'rustc-metadata.mjs'),
   DAVKIT_REPO: resolve(repo),
   ...(process.env.RUSTC_WRAPPER ? { DAVKIT_INNER_RUSTC_WRAPPER: process.env.RUSTC_WRAPPER } : {}),
-  RUSTFLAGS: [process.env.RUSTFLAGS, ...remaps, ...stdFlags].filter(Boolean).join(' '),
+  RUSTFLAGS: [process.env.RUSTFLAGS, ...remaps, ...stdFlags, ...inlineFlags].filter(Boolean).join(' '),
 };
 for (const m of modules) {
   run('cargo', ['build', '--manifest-path', 'bindings-wasm/Cargo.toml', '--target-dir', targetDir,
