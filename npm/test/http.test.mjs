@@ -82,6 +82,67 @@ test('a compressed body is decoded, streamed and whole', async () => {
   assert.equal(seen.at(-1).headers['accept-encoding'], 'identity');
 });
 
+test('a small compressed body with its length is decoded at once; a bomb among them is streamed, a broken one rejects', async () => {
+  const small = '<multistatus xmlns="DAV:"><response><href>/a/</href></response></multistatus>';
+  // over the one-call decoder's output cap (4 MiB) from a few KB: decoded as a stream after all
+  const big = 'x'.repeat(5 * 1024 * 1024);
+  for (const [coding, encode] of [['gzip', zlib.gzipSync], ['deflate', zlib.deflateSync], ['br', zlib.brotliCompressSync]]) {
+    for (const text of [small, big]) {
+      const bytes = encode(Buffer.from(text));
+      assert.ok(bytes.length <= 64 * 1024, `${coding}: ${bytes.length} B compressed`);
+      handler = (req, res) => {
+        res.writeHead(207, { 'Content-Encoding': coding, 'Content-Length': String(bytes.length) });
+        res.end(bytes);
+      };
+      const r = await httpFetch(`${base}/a/`, { method: 'PROPFIND', redirect: 'manual' });
+      const got = await readAll(r);
+      assert.equal(got.length, text.length, coding);
+      assert.ok(got === text, coding);
+    }
+    // cut short: what arrived is decoded, as fetch does
+    const cut = encode(Buffer.from('BEGIN:VCALENDAR\r\n'.repeat(200))).subarray(0, 40);
+    handler = (req, res) => {
+      res.writeHead(200, { 'Content-Encoding': coding, 'Content-Length': String(cut.length) });
+      res.end(cut);
+    };
+    const partial = await readAll(await httpFetch(`${base}/e.ics`, { method: 'GET', redirect: 'manual' }));
+    assert.ok('BEGIN:VCALENDAR\r\n'.repeat(200).startsWith(partial), coding);
+  }
+  const junk = Buffer.from('not gzip at all');
+  handler = (req, res) => {
+    res.writeHead(200, { 'Content-Encoding': 'gzip', 'Content-Length': String(junk.length) });
+    res.end(junk);
+  };
+  const bad = await httpFetch(`${base}/e.ics`, { method: 'GET', redirect: 'manual' });
+  await assert.rejects(readAll(bad), (e) => e instanceof TypeError && e.message === 'fetch failed' && e.cause?.code === 'Z_DATA_ERROR');
+});
+
+test('the headers read as fetch\'s Headers: case-blind get/has, set-cookie lines apart, name order', async () => {
+  handler = (req, res) => {
+    res.writeHead(200, [['Set-Cookie', 'a=1'], ['ETag', '"x"'], ['set-cookie', 'b=2'], ['Content-Length', '0'], ['X-Multi', 'one'], ['x-multi', 'two']]);
+    res.end();
+  };
+  const r = await httpFetch(`${base}/h`, { method: 'GET', redirect: 'manual' });
+  const reference = new Headers([['Set-Cookie', 'a=1'], ['ETag', '"x"'], ['set-cookie', 'b=2'], ['Content-Length', '0'], ['X-Multi', 'one'], ['x-multi', 'two']]);
+  const ours = [...r.headers].filter(([k]) => k !== 'date' && k !== 'connection' && k !== 'keep-alive');
+  assert.deepEqual(ours, [...reference]);
+  for (const name of ['ETAG', 'etag', 'Set-Cookie', 'x-multi', 'missing']) {
+    assert.equal(r.headers.get(name), reference.get(name), name);
+    assert.equal(r.headers.has(name), reference.has(name), name);
+  }
+  assert.deepEqual(r.headers.getSetCookie(), reference.getSetCookie());
+  const seenPairs = [];
+  r.headers.forEach((value, name, self) => {
+    assert.equal(self, r.headers);
+    seenPairs.push([name, value]);
+  });
+  assert.deepEqual(seenPairs, [...r.headers.entries()]);
+  assert.deepEqual([...r.headers.keys()], seenPairs.map(([k]) => k));
+  assert.deepEqual([...r.headers.values()], seenPairs.map(([, v]) => v));
+  // an app can copy them into a real Headers
+  assert.equal(new Headers(r.headers).get('x-multi'), 'one, two');
+});
+
 test('a redirect is handed back, not followed (the core follows it and decides about credentials)', async () => {
   handler = (req, res) => {
     res.writeHead(301, { Location: 'http://elsewhere.invalid/dav/' });
