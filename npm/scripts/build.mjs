@@ -99,8 +99,6 @@ const stdFlags = stdForSize ? ['-Zunstable-options', '-Cpanic=immediate-abort', 
 if (stdForSize && !existsSync(join(sysroot, 'lib', 'rustlib', 'src', 'rust', 'library', 'Cargo.lock'))) {
   throw new Error(`build: the standard library's source is not in ${sysroot} (rustup component add rust-src), or build with --prebuilt-std`);
 }
-// The repository's crates get a `-C metadata` that does not depend on the checkout's path
-// (rustc-metadata.mjs says why): the same commit builds the same bytes wherever it is cloned.
 // LLVM's inliner held to a threshold of 10 for every crate of these builds (std's at opt-level 3
 // included; the native builds keep the defaults). Measured 2026-12-03 on the tree of 859e042,
 // bundled gzip as size.test.mjs counts: davkit/protocol 167,457 -> 166,546 B, davkit 305,107 ->
@@ -113,6 +111,8 @@ const inlineFlags = ['-Cllvm-args=-inline-threshold=10'];
 const wasmEnv = {
   ...process.env,
   ...(stdForSize ? { RUSTC_BOOTSTRAP: '1' } : {}),
+  // The repository's crates get a `-C metadata` that does not depend on the checkout's path
+  // (rustc-metadata.mjs says why): the same commit builds the same bytes wherever it is cloned.
   RUSTC_WRAPPER: join(npmDir, 'scripts', 'rustc-metadata.mjs'),
   DAVKIT_REPO: resolve(repo),
   ...(process.env.RUSTC_WRAPPER ? { DAVKIT_INNER_RUSTC_WRAPPER: process.env.RUSTC_WRAPPER } : {}),

@@ -12,6 +12,9 @@
 // budget test failed on one machine and passed on the other). Registry crates are hashed by
 // name and version, and are left as cargo asks.
 //
+// Cargo does not count the wrapper in its fingerprints: a target directory built before it keeps
+// the old values until `core/` or `formats/` change (a fresh clone, as CI's, always has them).
+//
 // Usage (by cargo): rustc-metadata.mjs <rustc> <args...>; DAVKIT_REPO names the repository.
 // Another wrapper that was set before (DAVKIT_INNER_RUSTC_WRAPPER) still runs, around rustc.
 import { spawnSync } from 'node:child_process';
