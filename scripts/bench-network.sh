@@ -4,7 +4,7 @@
 # 10 Mbit/s up). Prints one markdown table per server and link (step | davkit ms | davkit
 # requests | libdav ms | libdav requests) on stdout; progress and errors go to stderr.
 #
-#   scripts/bench-network.sh [--only radicale|xandikos|davical[,...]] [--npm | --npm-first | --fresh | --npm-only]
+#   scripts/bench-network.sh [--only radicale|xandikos|davical[,...]] [--npm | --npm-first | --fresh | --npm-only | --side-by-side]
 #
 # --npm also runs bench/npm/network.mjs: the npm package (npm/dist, built with
 # `node npm/scripts/build.mjs` first if missing) against tsdav, same steps, same servers and
@@ -15,6 +15,12 @@
 # moves its figures by more than the two clients differ. --fresh runs the native bench and then
 # the npm one each on servers started and seeded for it alone (two seedings, about a minute
 # each): the side-by-side that compares the clients and not the servers' histories.
+# --side-by-side runs the npm bench alone with the native client as its third client
+# (DAVKIT_BENCH_NATIVE=1: bench/npm/network.mjs drives the native bench in its serving mode,
+# bench/benches/network/serve.rs): npm package, tsdav and native client take each step in turn on
+# the same servers in one run, and the table has an npm/native column. This is the run that
+# compares the npm package with the native core (the others compare each with its peer); libdav
+# is not in it.
 #
 # What it does: builds the bench (`cargo bench -p davkit-bench --bench network --no-run`;
 # the first build of its dependencies takes a few minutes), starts throw-away servers with
@@ -39,6 +45,7 @@ rust=1
 npm=0
 npm_first=0
 fresh=0
+side=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --only) only=(--only "$2"); shift 2 ;;
@@ -46,12 +53,13 @@ while [ $# -gt 0 ]; do
     --npm-only) npm=1; rust=0; shift ;;
     --npm-first) npm=1; npm_first=1; shift ;;
     --fresh) npm=1; fresh=1; shift ;;
-    *) echo "usage: $0 [--only radicale|xandikos|davical[,...]] [--npm | --npm-first | --fresh | --npm-only]" >&2; exit 2 ;;
+    --side-by-side) npm=1; side=1; shift ;;
+    *) echo "usage: $0 [--only radicale|xandikos|davical[,...]] [--npm | --npm-first | --fresh | --npm-only | --side-by-side]" >&2; exit 2 ;;
   esac
 done
 export DAVKIT_BENCH_EVENTS="${DAVKIT_BENCH_EVENTS:-1000}" BENCH_RUST=$rust BENCH_NPM=$npm BENCH_NPM_FIRST=$npm_first
 
-if [ "$rust" = 1 ]; then
+if [ "$rust" = 1 ] || [ "$side" = 1 ]; then
   cargo bench -q -p davkit-bench --bench network --no-run
 fi
 if [ "$npm" = 1 ]; then
@@ -92,7 +100,9 @@ python3 tests/servers/servers.py "${only[@]}" run -- bash -c '
 '
 }
 
-if [ "$fresh" = 1 ]; then
+if [ "$side" = 1 ]; then
+  DAVKIT_BENCH_NATIVE=1 BENCH_RUST=0 BENCH_NPM=1 BENCH_NPM_FIRST=0 on_fresh_servers
+elif [ "$fresh" = 1 ]; then
   # Each bench on servers of its own, started and seeded for it: neither meets the other's changes.
   BENCH_RUST=1 BENCH_NPM=0 BENCH_NPM_FIRST=0 on_fresh_servers
   BENCH_RUST=0 BENCH_NPM=1 BENCH_NPM_FIRST=0 on_fresh_servers

@@ -18,21 +18,29 @@
 //   incremental sync  after 20 events were changed by PUTs straight to the server (not counted):
 //                     davkit: sync(collection, state); tsdav: smartCollectionSync from the
 //                     collection the initial sync returned (token and objects)
-// davkit parses every fetched event into plain objects (its default, `parse: true`); tsdav returns
-// the text only. One warm-up run, then the median of DAVKIT_BENCH_RUNS (3), the two libraries'
-// order alternating between runs, and a pause of DAVKIT_BENCH_SETTLE_MS (100) before every step
+// davkit gives each fetched event its text and a getter that parses it when read (its default,
+// `parse: 'lazy'`; the bench reads none); tsdav returns the text only. One warm-up run, then the
+// median of DAVKIT_BENCH_RUNS (3), the clients' order rotating between runs (each first in one
+// run), and a pause of DAVKIT_BENCH_SETTLE_MS (100) before every step
 // (the servers are Python; a large answer leaves work that would land on the next step).
 //
 // Environment: DAVKIT_RADICALE_URL/_USER/_PASSWORD, DAVKIT_XANDIKOS_URL, DAVKIT_DAVICAL_URL/
 // _USER3/_PASSWORD3 (from servers.py; a
 // missing server is skipped), DAVKIT_BENCH_LINK (loopback | shaped | both), DAVKIT_BENCH_EVENTS
 // (1000, what the seeded calendar holds), DAVKIT_BENCH_CHANGES (20), DAVKIT_BENCH_SHAPER_ARGS,
-// DAVKIT_BENCH_LOG=1 (one stderr line per request).
+// DAVKIT_BENCH_LOG=1 (one stderr line per request), DAVKIT_BENCH_NATIVE=1 (below).
+//
+// DAVKIT_BENCH_NATIVE=1 adds the native client (DavClient on reqwest) as a third client of the
+// same runs: `cargo bench -p davkit-bench --bench network` started once with DAVKIT_BENCH_SERVE=1
+// (bench/benches/network/serve.rs), told which server to use at each run and which step to take,
+// timing each step in its own process as the Rust bench does. The three clients take each step in
+// turn on the same servers (their order rotating between runs), so the npm/native column compares
+// the clients and not two runs minutes apart (scripts/bench-network.sh --side-by-side).
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DavClient } from '../../npm/dist/node.js';
-import { httpFetch } from '../../npm/dist/http.js';
+import { closeIdleConnections, httpFetch } from '../../npm/dist/http.js';
 import { createDAVClient } from 'tsdav';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -147,6 +155,9 @@ function expect(what, got, want) {
 }
 
 function davkitSide(t) {
+  // node:http's agents are the module's, shared by every client: each run starts on new
+  // connections, as each run's native client does.
+  closeIdleConnections();
   const { fetch, counter } = countingFetch(httpFetch);
   const auth = t.user ? { basic: { username: t.user, password: t.password } } : undefined;
   const client = new DavClient({ serverUrl: t.url, auth, fetch });
@@ -216,6 +227,38 @@ function tsdavSide(t) {
   };
 }
 
+// --- the native client, a process of its own ------------------------------------------------
+
+/// The native bench in its serving mode: one command line in, one answer line out.
+async function startNative() {
+  const repo = `${here}../..`;
+  const child = spawn('cargo', ['bench', '-q', '-p', 'davkit-bench', '--bench', 'network'],
+    { cwd: repo, env: { ...process.env, DAVKIT_BENCH_SERVE: '1' }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const waiting = [];
+  lines.on('line', (l) => waiting.shift()?.resolve(l));
+  child.once('exit', (code) => { for (const w of waiting.splice(0)) w.reject(new Error(`native bench exited (${code})`)); });
+  const ask = (command) => new Promise((resolve, reject) => {
+    waiting.push({ resolve, reject });
+    child.stdin.write(`${command}\n`);
+  });
+  return {
+    ask,
+    stop: () => new Promise((resolve) => { child.once('exit', resolve); child.stdin.end(); }),
+  };
+}
+
+function nativeSide(t, peer) {
+  const ready = peer.ask(`client ${t.name} ${t.url}`);
+  const step = (i) => async () => {
+    const answer = await ready.then(() => peer.ask(`step ${i}`));
+    const [word, ms, requests] = answer.split(' ');
+    if (word !== 'ok') throw new Error(`native: ${answer.replace(/^error /, '')}`);
+    return { ms: Number(ms), requests: Number(requests) };
+  };
+  return { counter: { n: 0 }, steps: STEPS.map((_, i) => step(i)) };
+}
+
 // --- the shaper ------------------------------------------------------------------------------
 
 async function startShaper(target) {
@@ -247,13 +290,16 @@ function traffic(totals, runs) {
 
 // --- running and printing --------------------------------------------------------------------
 
-async function runServer(direct, links, link) {
-  const samples = { davkit: STEPS.map(() => []), tsdav: STEPS.map(() => []) };
+async function runServer(direct, links, link, native) {
+  const who = native ? ['davkit', 'tsdav', 'native'] : ['davkit', 'tsdav'];
+  const samples = Object.fromEntries(who.map((w) => [w, STEPS.map(() => [])]));
   for (let run = 0; run < S.warmup + S.runs; run++) {
     const keep = run >= S.warmup;
     const tag = keep ? `run ${run - S.warmup + 1}` : 'warm-up';
-    const order = run % 2 === 0 ? ['davkit', 'tsdav'] : ['tsdav', 'davkit'];
+    // Each client first in turn: davkit, tsdav (and native), then the next one first.
+    const order = who.map((_, i) => who[(i + run) % who.length]);
     const sides = { davkit: davkitSide(links.davkit), tsdav: tsdavSide(links.tsdav) };
+    if (native) sides.native = nativeSide(links.native, native);
     for (const [phase, steps] of [[0, [0, 1, 2]], [1, [3]]]) {
       if (phase === 1) await changeEvents(direct).catch((e) => console.error(`network: ${direct.name}: changing events failed: ${e.message}`));
       for (const who of order) {
@@ -265,8 +311,9 @@ async function runServer(direct, links, link) {
           const t0 = performance.now();
           let sample;
           try {
-            await side.steps[step]();
-            sample = { ms: performance.now() - t0, requests: side.counter.n - before };
+            // The native client times itself (its own process, its own clock); the others here.
+            const own = await side.steps[step]();
+            sample = own ?? { ms: performance.now() - t0, requests: side.counter.n - before };
           } catch (e) {
             console.error(`network: ${label}: ${e.message}`);
             sample = { error: e.message };
@@ -288,34 +335,47 @@ function cells(list) {
   return [mid.toFixed(1), lo === hi ? String(lo) : `${lo}-${hi}`];
 }
 
-async function benchServer(target, link) {
+async function benchServer(target, link, native) {
   const shaped = link === 'shaped';
   let shapers = null;
-  let links = { davkit: target, tsdav: target };
+  let links = { davkit: target, tsdav: target, native: target };
   if (shaped) {
+    // One shaper per client, so that each one's bytes are its own.
     shapers = [await startShaper(target.url), await startShaper(target.url)];
+    if (native) shapers.push(await startShaper(target.url));
     links = { davkit: withUrl(target, shapers[0].url), tsdav: withUrl(target, shapers[1].url) };
+    if (native) links.native = withUrl(target, shapers[2].url);
   }
   let samples;
   try {
-    samples = await runServer(target, links, link);
+    samples = await runServer(target, links, link, native);
   } finally {
     if (shapers) {
       const runs = S.runs + S.warmup;
-      const [a, b] = [await shapers[0].stop(), await shapers[1].stop()];
-      shapers.note = `Through the shaper: davkit ${traffic(a, runs)}; tsdav ${traffic(b, runs)}.`;
+      const totals = [];
+      for (const shaper of shapers) totals.push(await shaper.stop());
+      shapers.note = `Through the shaper: davkit ${traffic(totals[0], runs)}; tsdav ${traffic(totals[1], runs)}` +
+        (native ? `; native ${traffic(totals[2], runs)}.` : '.');
     }
   }
   const linkText = shaped
     ? (S.shaperArgs.length ? `shaped link (shaper.py ${S.shaperArgs.join(' ')})` : 'shaped link (30 ms round trip, 50 Mbit/s down, 10 Mbit/s up)')
     : 'loopback';
   console.log(`\n### ${target.name}, ${linkText}: ${S.events} events, ${S.changes} changed, median of ${S.runs} (npm)\n`);
-  console.log('| step | davkit ms | davkit requests | tsdav ms | tsdav requests |');
-  console.log('|---|---:|---:|---:|---:|');
+  if (native) {
+    console.log('| step | davkit ms | davkit requests | tsdav ms | tsdav requests | native ms | native requests | npm/native |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  } else {
+    console.log('| step | davkit ms | davkit requests | tsdav ms | tsdav requests |');
+    console.log('|---|---:|---:|---:|---:|');
+  }
   STEPS.forEach((name, i) => {
     const [dm, dr] = cells(samples.davkit[i]);
     const [tm, tr] = cells(samples.tsdav[i]);
-    console.log(`| ${name} | ${dm} | ${dr} | ${tm} | ${tr} |`);
+    if (!native) return console.log(`| ${name} | ${dm} | ${dr} | ${tm} | ${tr} |`);
+    const [nm, nr] = cells(samples.native[i]);
+    const ratio = Number(dm) / Number(nm);
+    console.log(`| ${name} | ${dm} | ${dr} | ${tm} | ${tr} | ${nm} | ${nr} | ${Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '–'} |`);
   });
   if (shapers) console.log(`\n${shapers.note}`);
 }
@@ -325,7 +385,12 @@ if (!targets.length) {
   process.exit(2);
 }
 const links = { loopback: ['loopback'], shaped: ['shaped'] }[process.env.DAVKIT_BENCH_LINK] ?? ['loopback', 'shaped'];
-console.log(`davkit npm package (this tree, node ${process.version}) vs tsdav 2.3.4`);
-for (const link of links) {
-  for (const target of targets) await benchServer(target, link);
+const native = process.env.DAVKIT_BENCH_NATIVE === '1' ? await startNative() : null;
+console.log(`davkit npm package (this tree, node ${process.version}) vs tsdav 2.3.4${native ? ' and the native client (this tree, reqwest), interleaved' : ''}`);
+try {
+  for (const link of links) {
+    for (const target of targets) await benchServer(target, link, native);
+  }
+} finally {
+  await native?.stop();
 }

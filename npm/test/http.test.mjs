@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import zlib from 'node:zlib';
-import { httpFetch, isNode } from '../dist/http.js';
+import { closeIdleConnections, httpFetch, isNode } from '../dist/http.js';
 import { DavClient } from '../dist/node.js';
 
 const seen = [];
@@ -206,6 +206,30 @@ test('a kept-alive connection the server closed: a safe request is sent again, a
   await warm.text();
   await assert.rejects(httpFetch(`${base}/b`, { method: 'PUT', body: 'data', redirect: 'manual' }), (e) => e.message === 'fetch failed');
   assert.equal(n, 2, 'the PUT went out once');
+});
+
+test('an idle connection is kept for the next request (the server says for how long), and closeIdleConnections closes it', async () => {
+  handler = (req, res) => res.end('ok');
+  closeIdleConnections();
+  const opened = [];
+  const onConnection = (socket) => opened.push(socket);
+  server.on('connection', onConnection);
+  try {
+    for (let i = 0; i < 3; i++) assert.equal(await (await httpFetch(`${base}/k`, { redirect: 'manual' })).text(), 'ok');
+    assert.equal(opened.length, 1, 'three requests, one connection');
+    // node's server says `Keep-Alive: timeout=5`: the agent keeps the connection less long than that.
+    const hinted = await httpFetch(`${base}/k`, { redirect: 'manual' });
+    assert.match(hinted.headers.get('keep-alive'), /timeout=5/);
+    assert.equal(await hinted.text(), 'ok');
+    assert.equal(opened.length, 1);
+    const closed = new Promise((resolve) => opened[0].once('close', resolve));
+    closeIdleConnections();
+    await closed;
+    assert.equal(await (await httpFetch(`${base}/k`, { redirect: 'manual' })).text(), 'ok');
+    assert.equal(opened.length, 2, 'a new connection after closeIdleConnections');
+  } finally {
+    server.off('connection', onConnection);
+  }
 });
 
 test("DavClient in node sends through it by default; `redirect: 'follow'` and the app's fetch still go through fetch", async () => {

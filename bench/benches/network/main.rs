@@ -52,7 +52,9 @@
 //! arguments for shaper.py), `DAVKIT_BENCH_LOG=1` (one stderr line per request: step, method,
 //! path, body kind and href count, status, bytes, time to the head and to the body's end for
 //! davkit, to the head for libdav with a line when libdav has read and parsed the body, and
-//! each step's total; `=body` adds each body's start), `DAVKIT_BENCH_WHOLE=1` (above).
+//! each step's total; `=body` adds each body's start), `DAVKIT_BENCH_WHOLE=1` (above),
+//! `DAVKIT_BENCH_SERVE=1` (no tables: the native client as a peer of the npm bench, one step
+//! per command on stdin; see `serve.rs`).
 //!
 //! Both clients talk HTTP/1.1 over plain TCP. davkit's transport asks for gzip (Radicale gives
 //! it); libdav's example client does not. libdav is used as its examples use it, without
@@ -65,6 +67,7 @@ mod counting;
 mod davkit_client;
 mod libdav_client;
 mod run;
+mod serve;
 mod shaper;
 
 use crate::counting::{BODIES, LOG};
@@ -233,6 +236,10 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    if std::env::var("DAVKIT_BENCH_SERVE").is_ok_and(|v| v == "1") {
+        runtime.block_on(serve::serve(&targets, &s));
+        return;
+    }
     println!("davkit (this tree) vs libdav 0.11.2, both on one tokio current-thread runtime");
     for link in links {
         for target in &targets {
