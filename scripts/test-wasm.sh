@@ -40,8 +40,8 @@ step "format and lints of bindings-wasm"
 # lock on the way (the versions already locked stay), so the pin must be checked.
 wasm_crate=(--manifest-path bindings-wasm/Cargo.toml)
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-cargo fmt "${wasm_crate[@]}" --check
-cargo clippy "${wasm_crate[@]}" --all-targets -- -D warnings
+cargo fmt "${wasm_crate[@]}" --all --check
+cargo clippy "${wasm_crate[@]}" --workspace --all-targets -- -D warnings
 cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown -- -D warnings
 # and the module of `davkit` (client and formats, without the Google Calendar API: every
 # feature is `davkit/gcal`'s), the protocol-only module of `davkit/protocol` (the client
@@ -49,7 +49,7 @@ cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown -- -D warnings
 cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features client,formats -- -D warnings
 cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features client -- -D warnings
 cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features formats -- -D warnings
-cargo test "${wasm_crate[@]}" --quiet
+cargo test "${wasm_crate[@]}" --workspace --quiet
 if ! grep -A1 '^name = "idna_adapter"$' bindings-wasm/Cargo.lock | grep -q '^version = "1\.0\.'; then
   echo "bindings-wasm/Cargo.lock must pin idna_adapter 1.0 (cd bindings-wasm && cargo update -p idna_adapter --precise 1.0.0)" >&2
   exit 1

@@ -18,6 +18,10 @@
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
+// Linked for its `memcmp` and `bcmp` symbols (mem/src/lib.rs), which nothing names.
+#[cfg(target_arch = "wasm32")]
+use davkit_wasm_mem as _;
+
 #[cfg(feature = "formats")]
 mod calendar;
 // The one future that runs every client method's core call.
