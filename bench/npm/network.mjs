@@ -244,7 +244,11 @@ async function startNative() {
   });
   return {
     ask,
-    stop: () => new Promise((resolve) => { child.once('exit', resolve); child.stdin.end(); }),
+    stop: () => new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', resolve);
+      child.stdin.end();
+    }),
   };
 }
 
