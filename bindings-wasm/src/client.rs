@@ -305,23 +305,45 @@ fn change_out(change: davkit::Change, parse: convert::Parse) -> js_sys::Object {
             }
         };
         put(&obj, &k.r#type, kind);
-        if !o.url.is_empty() {
-            put(&obj, &k.url, &JsValue::from_str(&o.url));
-        }
-        put(&obj, &k.etag, &text_or_null(o.etag.as_deref()));
-        put(&obj, &k.data, &text_or_null(o.data.as_deref()));
-        if let Some(json) = &o.json {
-            put(&obj, &k.json, &JsValue::from_str(json));
-        }
-        #[cfg(feature = "formats")]
-        if let (true, Some(data)) = (parse.on, o.data.as_deref()) {
-            let view = convert::output(&convert::view(data, &parse.limits));
-            js_sys::Object::assign(&obj, &view.unchecked_into());
-        }
-        #[cfg(not(feature = "formats"))]
-        let _ = parse;
+        object_into(&obj, &o, parse, k);
         obj
     })
+}
+
+/// A fetched object's fields set on `obj` (in the order they always had: `url` when there is
+/// one, `etag`, `data`, `json` for the Calendar API, then the parsed view with `parse` on).
+fn object_into(obj: &js_sys::Object, o: &davkit::DavObject, parse: convert::Parse, k: &ChangeKeys) {
+    if !o.url.is_empty() {
+        put(obj, &k.url, &JsValue::from_str(&o.url));
+    }
+    put(obj, &k.etag, &text_or_null(o.etag.as_deref()));
+    put(obj, &k.data, &text_or_null(o.data.as_deref()));
+    if let Some(json) = &o.json {
+        put(obj, &k.json, &JsValue::from_str(json));
+    }
+    #[cfg(feature = "formats")]
+    if let (true, Some(data)) = (parse.on, o.data.as_deref()) {
+        let view = convert::output(&convert::view(data, &parse.limits));
+        js_sys::Object::assign(obj, &view.unchecked_into());
+    }
+    #[cfg(not(feature = "formats"))]
+    let _ = parse;
+}
+
+/// Fetched objects as the JS array of objects `listObjects`, `calendarQuery` and `multiget`
+/// give, built object by object as a sync's changes are: no JSON text of the whole list (a
+/// full fetch of 1,000 events was a megabyte of it, written into the module's memory, decoded
+/// and parsed again in JS).
+fn objects_out(list: &[davkit::DavObject], parse: convert::Parse) -> js_sys::Array {
+    let out = js_sys::Array::new_with_length(list.len() as u32);
+    CHANGE_KEYS.with(|k| {
+        for (i, o) in list.iter().enumerate() {
+            let obj = js_sys::Object::new();
+            object_into(&obj, o, parse, k);
+            out.set(i as u32, obj.into());
+        }
+    });
+    out
 }
 
 /// The state a sync starts from: `null` (from nothing), the core's JSON text as a sync result
@@ -353,10 +375,9 @@ impl StateIn {
     }
 }
 
-/// `multiget` as JS receives it.
+/// `multiget`'s lists besides its objects, as JS receives them.
 #[derive(serde::Serialize)]
-struct MultigetOut<'a> {
-    objects: Vec<convert::ObjectOut<'a>>,
+struct MultigetRest<'a> {
     missing: &'a [String],
     unanswered: &'a [String],
 }
@@ -474,7 +495,7 @@ impl Client {
     pub fn list_objects(&self, collection_url: String) -> Promise {
         self.call(
             Ok(Call::new(move |s| s.list_objects(&collection_url))),
-            |list, parse| plain(convert::objects(&list, parse), parse),
+            |list, parse| Ok(objects_out(&list, parse).into()),
         )
     }
 
@@ -483,9 +504,7 @@ impl Client {
     pub fn calendar_query(&self, collection_url: String, filter: JsValue) -> Promise {
         let call = self::filter(&filter)
             .map(|f| Call::new(move |s| s.calendar_query(&collection_url, f.clone())));
-        self.call(call, |list, parse| {
-            plain(convert::objects(&list, parse), parse)
-        })
+        self.call(call, |list, parse| Ok(objects_out(&list, parse).into()))
     }
 
     /// `multiget(collectionUrl, kind, hrefs)` -> `{ objects, missing, unanswered }`.
@@ -498,12 +517,14 @@ impl Client {
         let call = kind(&kind_name)
             .map(|k| Call::new(move |s| s.multiget(&collection_url, k, hrefs.clone())));
         self.call(call, |result, parse| {
-            let out = MultigetOut {
-                objects: convert::objects(&result.objects, parse),
+            let out = js_sys::Object::new();
+            set(&out, "objects", &objects_out(&result.objects, parse));
+            let rest = MultigetRest {
                 missing: &result.missing,
                 unanswered: &result.unanswered,
             };
-            plain(out, parse)
+            js_sys::Object::assign(&out, &convert::output(&rest).unchecked_into());
+            Ok(out.into())
         })
     }
 

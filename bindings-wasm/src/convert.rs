@@ -140,12 +140,6 @@ pub(crate) fn view(data: &str, limits: &Limits) -> ObjectOut<'static> {
     out
 }
 
-/// Objects with their parsed views (`parse` off: as they came).
-#[cfg(feature = "client")]
-pub(crate) fn objects<'a>(list: &'a [DavObject], parse: Parse) -> Vec<ObjectOut<'a>> {
-    list.iter().map(|o| ObjectOut::new(o, parse)).collect()
-}
-
 /// One object with its parsed view.
 #[cfg(feature = "client")]
 pub(crate) fn object(o: &DavObject, parse: Parse) -> ObjectOut<'_> {

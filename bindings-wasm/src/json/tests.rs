@@ -417,7 +417,10 @@ fn check_vector(oracle: &mut Oracle, what: &str, case: &Value, dir: &Path) -> bo
             );
         }
         "list_objects" => match block_on(client.list_objects(&s("collection_url"))) {
-            Ok(l) => oracle.check(what, &convert::objects(&l, parse)),
+            Ok(l) => {
+                let objects: Vec<_> = l.iter().map(|o| convert::object(o, parse)).collect();
+                oracle.check(what, &objects)
+            }
             Err(e) => oracle.check(what, &e),
         },
         "get_object" => match block_on(client.get_object(&s("url"))) {
@@ -443,7 +446,8 @@ fn check_vector(oracle: &mut Oracle, what: &str, case: &Value, dir: &Path) -> bo
             };
             let list = block_on(client.calendar_query(&s("collection_url"), filter));
             if let Ok(l) = &list {
-                oracle.check(what, &convert::objects(l, parse));
+                let objects: Vec<_> = l.iter().map(|o| convert::object(o, parse)).collect();
+                oracle.check(what, &objects);
             }
             out(oracle, what, list);
         }
