@@ -18,7 +18,7 @@
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
-// Linked for its `memcmp` and `bcmp` symbols (mem/src/lib.rs), which nothing names.
+// Linked for its `memcmp` symbol (mem/src/lib.rs), which nothing names.
 #[cfg(target_arch = "wasm32")]
 use davkit_wasm_mem as _;
 
