@@ -3,7 +3,6 @@
 
 use std::borrow::Cow;
 
-use davkit::contentline::Format;
 use davkit::icalendar::{
     CalObject, Calendar, EventSummary, ExpandOptions, OccurrenceSummary, TzPolicy,
 };
@@ -34,15 +33,6 @@ pub fn parse_calendar(text: &str) -> Result<JsValue, JsValue> {
         method: cal.method(),
         events: cal.summaries(),
     }))
-}
-
-/// `viewKind(data)` -> `'events'`, `'contact'` or `undefined`: the parsed view a fetched object
-/// with this data gets (the core's `Format::sniff` on its first line), for the lazy views. Reads
-/// the JS string one UTF-16 unit at a time and only its head: the data is not copied.
-#[wasm_bindgen(js_name = viewKind)]
-pub fn view_kind(data: &js_sys::JsString) -> Option<String> {
-    let chars = char::decode_utf16(data.iter()).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER));
-    Format::sniff_chars(chars).map(|format| convert::view_key(format).to_owned())
 }
 
 /// `parseContact(text)` -> `ContactSummary` of the first card.

@@ -5,6 +5,8 @@
 use std::rc::Rc;
 
 use davkit::client::Call;
+#[cfg(feature = "formats")]
+use davkit::contentline::Format;
 #[cfg(feature = "gcal")]
 use davkit::gcal::{Channel, EventsQuery, Notification, WatchRequest};
 use davkit::json_read::Json;
@@ -15,6 +17,7 @@ use davkit::{
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
+use crate::convert::{put, set};
 use crate::tokens::JsTokens;
 use crate::{FetchTransport, convert, nothing, plain, read};
 
@@ -68,8 +71,9 @@ fn retry(f: &read::Fields<'_>) -> Result<RetryPolicy, Error> {
 }
 
 /// The client options after the JS wrapper resolved `auth` into credentials, and whether
-/// fetched objects get their parsed view (`parse`, default true).
-fn config(value: &JsValue) -> Result<(Config, bool, bool, bool), Error> {
+/// fetched objects get their parsed view (`parse`, default true) or only the mark of the one
+/// the JS layer's lazy views give (`lazyViews`).
+fn config(value: &JsValue) -> Result<(Config, convert::Parse, bool, bool), Error> {
     let v = read::value(value);
     let f = read::Fields::of("client options", &v, "an object")?;
     let mut config = Config::new(f.string("serverUrl")?, credentials(&f)?);
@@ -92,7 +96,13 @@ fn config(value: &JsValue) -> Result<(Config, bool, bool, bool), Error> {
     if let Some(l) = f.object("limits")? {
         config.limits = crate::limits(&l)?;
     }
-    let parse = f.opt_bool("parse")?.unwrap_or(true);
+    let on = f.opt_bool("parse")?.unwrap_or(true);
+    let parse = convert::Parse {
+        // Without the `formats` feature there is nothing to attach.
+        on: cfg!(feature = "formats") && on,
+        lazy: cfg!(feature = "formats") && !on && f.flag("lazyViews")?,
+        limits: config.limits,
+    };
     Ok((
         config,
         parse,
@@ -223,11 +233,6 @@ struct SyncHead<'a> {
     more: bool,
 }
 
-/// [`put`] with the key given as text.
-fn set(target: &js_sys::Object, key: &str, value: &JsValue) {
-    put(target, &JsValue::from_str(key), value);
-}
-
 fn text_or_null(text: Option<&str>) -> JsValue {
     text.map_or(JsValue::NULL, JsValue::from_str)
 }
@@ -271,6 +276,10 @@ struct ChangeKeys {
     added: JsValue,
     changed: JsValue,
     deleted: JsValue,
+    #[cfg(feature = "formats")]
+    events: JsValue,
+    #[cfg(feature = "formats")]
+    contact: JsValue,
 }
 
 thread_local! {
@@ -283,12 +292,11 @@ thread_local! {
         added: JsValue::from_str("added"),
         changed: JsValue::from_str("changed"),
         deleted: JsValue::from_str("deleted"),
+        #[cfg(feature = "formats")]
+        events: JsValue::from_str(convert::view_key(Format::ICalendar)),
+        #[cfg(feature = "formats")]
+        contact: JsValue::from_str(convert::view_key(Format::VCard)),
     };
-}
-
-/// Sets `key` on a plain object we just created (which cannot fail).
-fn put(target: &js_sys::Object, key: &JsValue, value: &JsValue) {
-    let _ = js_sys::Reflect::set(target, key, value);
 }
 
 /// One change as the object JS receives (the fields in the order they always had).
@@ -312,6 +320,11 @@ fn change_out(change: davkit::Change, parse: convert::Parse) -> js_sys::Object {
 
 /// A fetched object's fields set on `obj` (in the order they always had: `url` when there is
 /// one, `etag`, `data`, `json` for the Calendar API, then the parsed view with `parse` on).
+///
+/// With lazy views (`parse: 'lazy'`, the JS default), the key of the view the data would get
+/// (`events` or `contact`, by the core's `Format::sniff` of its first line) is set to
+/// `undefined` in its place: the JS layer puts its getter there. The format is decided here,
+/// where the text already is, rather than by a call per object that reads it back from JS.
 fn object_into(obj: &js_sys::Object, o: &davkit::DavObject, parse: convert::Parse, k: &ChangeKeys) {
     if !o.url.is_empty() {
         put(obj, &k.url, &JsValue::from_str(&o.url));
@@ -322,12 +335,27 @@ fn object_into(obj: &js_sys::Object, o: &davkit::DavObject, parse: convert::Pars
         put(obj, &k.json, &JsValue::from_str(json));
     }
     #[cfg(feature = "formats")]
-    if let (true, Some(data)) = (parse.on, o.data.as_deref()) {
-        let view = convert::output(&convert::view(data, &parse.limits));
-        js_sys::Object::assign(obj, &view.unchecked_into());
+    if let Some(data) = o.data.as_deref() {
+        if parse.on {
+            let view = convert::output(&convert::view(data, &parse.limits));
+            js_sys::Object::assign(obj, &view.unchecked_into());
+        } else if parse.lazy {
+            match Format::sniff(data) {
+                Some(Format::ICalendar) => put(obj, &k.events, &JsValue::UNDEFINED),
+                Some(Format::VCard) => put(obj, &k.contact, &JsValue::UNDEFINED),
+                None => {}
+            }
+        }
     }
     #[cfg(not(feature = "formats"))]
     let _ = parse;
+}
+
+/// One fetched object as the JS object `getObject` gives (the fields of [`object_into`]).
+fn object_out(o: &davkit::DavObject, parse: convert::Parse) -> js_sys::Object {
+    let obj = js_sys::Object::new();
+    CHANGE_KEYS.with(|k| object_into(&obj, o, parse, k));
+    obj
 }
 
 /// Fetched objects as the JS array of objects `listObjects`, `calendarQuery` and `multiget`
@@ -396,11 +424,6 @@ impl Client {
     ) -> Result<Client, JsValue> {
         let build = || -> Result<Client, Error> {
             let (config, parse, omit_user_agent, follow_redirects) = self::config(&config)?;
-            let parse = convert::Parse {
-                // Without the `formats` feature there is nothing to attach.
-                on: cfg!(feature = "formats") && parse,
-                limits: config.limits,
-            };
             let transport = FetchTransport::new(fetch, sleep, omit_user_agent, follow_redirects);
             Ok(Client {
                 inner: Rc::new(DavClient::with_tokens(
@@ -541,7 +564,7 @@ impl Client {
     pub fn get_object(&self, url: String) -> Promise {
         self.call(
             Ok(Call::new(move |s| s.get_object(&url))),
-            |object, parse| plain(convert::object(&object, parse), parse),
+            |object, parse| Ok(object_out(&object, parse).into()),
         )
     }
 

@@ -1,11 +1,9 @@
-//! Values across the boundary: results as JSON text (one `JSON.parse` per result is much
-//! cheaper than building objects property by property; arguments are read in `read.rs`) with
-//! JS key names (`json.rs`: struct fields camelCase, map keys as they are), errors as plain
+//! Values across the boundary: results as JSON text with JS key names (`json.rs`: struct
+//! fields camelCase, map keys as they are; one `JSON.parse` per result), errors as plain
 //! objects the JS wrapper turns into `DavError`, and the parsed view of fetched
-//! iCalendar/vCard data attached next to the raw text.
+//! iCalendar/vCard data. Fetched objects themselves are built field by field in `client.rs`
+//! (their text crosses once, as a JS string); arguments are read in `read.rs`.
 
-#[cfg(feature = "client")]
-use davkit::DavObject;
 #[cfg(feature = "formats")]
 use davkit::contentline::Format;
 #[cfg(feature = "formats")]
@@ -33,25 +31,15 @@ pub(crate) fn snake(key: &str) -> String {
     out
 }
 
-/// A fetched object with its parsed view, as JS receives it.
-#[derive(Serialize)]
-pub(crate) struct ObjectOut<'a> {
-    #[serde(skip_serializing_if = "str::is_empty")]
-    url: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    etag: Option<Option<&'a str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    data: Option<Option<&'a str>>,
-    /// The Calendar API's event JSON (as text, so its keys stay Google's).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    json: Option<&'a str>,
-    #[cfg(feature = "formats")]
+/// The parsed view of one fetched object's data, as JS receives it beside the object's fields
+/// (`{ events }`, `{ contact }`, `{ parseError }` or `{}`).
+#[cfg(feature = "formats")]
+#[derive(Serialize, Default)]
+pub(crate) struct ViewOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     events: Option<Summaries>,
-    #[cfg(feature = "formats")]
     #[serde(skip_serializing_if = "Option::is_none")]
     contact: Option<ContactSummary>,
-    #[cfg(feature = "formats")]
     #[serde(skip_serializing_if = "Option::is_none")]
     parse_error: Option<String>,
 }
@@ -64,39 +52,18 @@ pub(crate) struct ObjectOut<'a> {
 pub(crate) struct Parse {
     /// Attach `events` / `contact`.
     pub(crate) on: bool,
+    /// Without `on`: mark the key of the view each object would get, for the JS layer's lazy
+    /// views (`parse: 'lazy'`).
+    pub(crate) lazy: bool,
     /// The client's configured limits (content lines per object).
     pub(crate) limits: Limits,
 }
 
-impl<'a> ObjectOut<'a> {
-    #[cfg(feature = "client")]
-    fn new(o: &'a DavObject, parse: Parse) -> Self {
-        #[cfg_attr(not(feature = "formats"), allow(unused_mut))]
-        let mut out = ObjectOut {
-            url: &o.url,
-            etag: Some(o.etag.as_deref()),
-            data: Some(o.data.as_deref()),
-            json: o.json.as_deref(),
-            #[cfg(feature = "formats")]
-            events: None,
-            #[cfg(feature = "formats")]
-            contact: None,
-            #[cfg(feature = "formats")]
-            parse_error: None,
-        };
-        #[cfg(feature = "formats")]
-        if let (true, Some(data)) = (parse.on, o.data.as_deref()) {
-            out.attach(data, &parse.limits);
-        }
-        #[cfg(not(feature = "formats"))]
-        let _ = parse;
-        out
-    }
-
+#[cfg(feature = "formats")]
+impl ViewOut {
     /// Parses the data in the format its first line names (the core's `Format::sniff`:
     /// iCalendar or vCard); other data is left alone.
-    #[cfg(feature = "formats")]
-    pub(crate) fn attach(&mut self, data: &str, limits: &Limits) {
+    fn attach(&mut self, data: &str, limits: &Limits) {
         match Format::sniff(data) {
             // Streamed and packed: about 1.85x the text at the peak instead of 6.55x for the
             // tree plus `Vec<EventSummary>`; the same JSON.
@@ -113,9 +80,9 @@ impl<'a> ObjectOut<'a> {
     }
 }
 
-/// The key of the parsed view [`ObjectOut::attach`] gives data of this format: `events` for
-/// iCalendar, `contact` for vCard (for the JS layer's lazy views, through `viewKind`).
-#[cfg(feature = "formats")]
+/// The key of the parsed view [`view`] gives data of this format: `events` for
+/// iCalendar, `contact` for vCard (the key a lazy view's getter takes).
+#[cfg(all(feature = "formats", feature = "client"))]
 pub(crate) fn view_key(format: Format) -> &'static str {
     match format {
         Format::ICalendar => "events",
@@ -123,27 +90,39 @@ pub(crate) fn view_key(format: Format) -> &'static str {
     }
 }
 
-/// The parsed view of one object's data alone (`{ events }`, `{ contact }` or `{ parseError }`,
-/// or `{}` for other data), as a fetch with `parse` on attaches it: for the JS layer's lazy views.
+/// The parsed view of one object's data (`{ events }`, `{ contact }` or `{ parseError }`, or
+/// `{}` for other data): what a fetch with `parse` on attaches to each object, and what the JS
+/// layer's lazy views ask for.
 #[cfg(feature = "formats")]
-pub(crate) fn view(data: &str, limits: &Limits) -> ObjectOut<'static> {
-    let mut out = ObjectOut {
-        url: "",
-        etag: None,
-        data: None,
-        json: None,
-        events: None,
-        contact: None,
-        parse_error: None,
-    };
+pub(crate) fn view(data: &str, limits: &Limits) -> ViewOut {
+    let mut out = ViewOut::default();
     out.attach(data, limits);
     out
 }
 
-/// One object with its parsed view.
 #[cfg(feature = "client")]
-pub(crate) fn object(o: &DavObject, parse: Parse) -> ObjectOut<'_> {
-    ObjectOut::new(o, parse)
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// A plain object the module builds, as the target of a property assignment.
+    type Built;
+
+    /// `target[key] = value`, without `Reflect.set`'s catching glue (a `try`, and the
+    /// exception taken back out of the module on every call).
+    #[wasm_bindgen(method, structural, indexing_setter)]
+    fn set(this: &Built, key: &JsValue, value: &JsValue);
+}
+
+/// Sets `key` on a plain object the module just created (an assignment that cannot throw).
+#[cfg(feature = "client")]
+pub(crate) fn put(target: &js_sys::Object, key: &JsValue, value: &JsValue) {
+    use wasm_bindgen::JsCast;
+    target.unchecked_ref::<Built>().set(key, value);
+}
+
+/// [`put`] with the key given as text.
+#[cfg(feature = "client")]
+pub(crate) fn set(target: &js_sys::Object, key: &str, value: &JsValue) {
+    put(target, &JsValue::from_str(key), value);
 }
 
 /// A core output as JSON text with JS key names ([`json`]: struct fields camelCase, map keys
@@ -213,54 +192,35 @@ mod tests {
         );
     }
 
-    #[cfg(all(feature = "formats", feature = "client"))]
-    fn parse(on: bool) -> Parse {
-        Parse {
-            on,
-            limits: Limits::default(),
-        }
-    }
-
-    #[cfg(all(feature = "formats", feature = "client"))]
+    #[cfg(feature = "formats")]
     #[test]
-    fn parsed_view_is_attached() {
+    fn parsed_view_by_format() {
         let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\nSUMMARY:Hi\r\nDTSTART:20260101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
-        let obj = |data: &str| DavObject {
-            url: "u".into(),
-            etag: None,
-            data: Some(data.into()),
-            json: None,
-        };
-        let v = serde_json::to_value(object(&obj(ics), parse(true))).unwrap();
+        let limits = Limits::default();
+        let v = serde_json::to_value(view(ics, &limits)).unwrap();
         assert_eq!(v["events"][0]["summary"], "Hi");
-        assert_eq!(v["etag"], serde_json::Value::Null);
-        let card = obj("BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ann\r\nEND:VCARD\r\n");
-        let v = serde_json::to_value(object(&card, parse(true))).unwrap();
+        assert!(
+            v.get("contact").is_none() && v.get("parse_error").is_none(),
+            "{v}"
+        );
+        let card = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ann\r\nEND:VCARD\r\n";
+        let v = serde_json::to_value(view(card, &limits)).unwrap();
         assert_eq!(v["contact"]["full_name"], "Ann");
-        let bad = obj("BEGIN:VCARD\r\nFN:Ann\r\n");
-        let v = serde_json::to_value(object(&bad, parse(true))).unwrap();
+        let v = serde_json::to_value(view("BEGIN:VCARD\r\nFN:Ann\r\n", &limits)).unwrap();
         assert!(v["parse_error"].is_string(), "{v}");
-        let v = serde_json::to_value(object(&card, parse(false))).unwrap();
-        assert!(v.get("contact").is_none());
+        let v = serde_json::to_value(view("{\"id\": 1}", &limits)).unwrap();
+        assert_eq!(v, serde_json::json!({}));
     }
 
-    #[cfg(all(feature = "formats", feature = "client"))]
+    #[cfg(feature = "formats")]
     #[test]
     fn parsed_views_use_the_client_limits() {
-        let card = DavObject {
-            url: "u".into(),
-            etag: None,
-            data: Some("BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ann\r\nEND:VCARD\r\n".into()),
-            json: None,
+        let card = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ann\r\nEND:VCARD\r\n";
+        let three = Limits {
+            max_content_lines: 3,
+            ..Limits::default()
         };
-        let three = Parse {
-            on: true,
-            limits: Limits {
-                max_content_lines: 3,
-                ..Limits::default()
-            },
-        };
-        let v = serde_json::to_value(object(&card, three)).unwrap();
+        let v = serde_json::to_value(view(card, &three)).unwrap();
         assert!(v.get("contact").is_none(), "{v}");
         let error = v["parse_error"].as_str().unwrap_or_default();
         assert!(error.contains("max_content_lines"), "{v}");

@@ -195,9 +195,9 @@ impl Queue {
         let r = &result.inner;
         self.inner.apply(r);
         let out = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&out, &"outcomes".into(), &convert::output(&r.outcomes));
+        convert::set(&out, "outcomes", &convert::output(&r.outcomes));
         let stopped = r.stopped.as_ref().map_or(JsValue::NULL, convert::error);
-        let _ = js_sys::Reflect::set(&out, &"stopped".into(), &stopped);
+        convert::set(&out, "stopped", &stopped);
         out.into()
     }
 }

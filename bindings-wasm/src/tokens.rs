@@ -38,11 +38,7 @@ impl TokenProvider for JsTokens {
 
     async fn credentials(&self, force_refresh: bool) -> Result<Credentials> {
         let context = Object::new();
-        let _ = Reflect::set(
-            &context,
-            &JsValue::from_str("refresh"),
-            &JsValue::from_bool(force_refresh),
-        );
+        crate::convert::set(&context, "refresh", &JsValue::from_bool(force_refresh));
         let called = self
             .0
             .call1(&JsValue::UNDEFINED, &context)

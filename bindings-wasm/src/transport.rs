@@ -14,6 +14,8 @@ use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use crate::convert::set;
+
 /// Sends core requests through a JS `fetch`-compatible function.
 #[derive(Clone, Debug)]
 pub struct FetchTransport {
@@ -46,11 +48,6 @@ impl FetchTransport {
 
 /// The most bytes of a body chunk copied into the module's memory at a time.
 const COPY_BYTES: u32 = 64 * 1024;
-
-fn set(target: &Object, key: &str, value: &JsValue) {
-    // Setting a property on a plain object we just created cannot fail.
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
-}
 
 fn get(target: &JsValue, key: &str) -> JsValue {
     Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)

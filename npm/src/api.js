@@ -242,29 +242,49 @@ function withState(result) {
   return () => (touched ? value : text);
 }
 
+/** Each lazily viewed object's client and, once read, its parsed view. */
+const lazyState = new WeakMap();
+
+/**
+ * The getters and setters of the lazy views, one pair per key shared by every object (so that
+ * objects of one shape keep one hidden class; a closure pair per object made each its own).
+ * Reading one asks the object's client for the parsed view once; assigning replaces the getter.
+ */
+const lazyAccessors = Object.fromEntries(
+  ['events', 'contact', 'parseError'].map((key) => [
+    key,
+    {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const state = lazyState.get(this);
+        if (!state) return undefined;
+        state.view ??= state.client.parseView(this.data);
+        return state.view[key];
+      },
+      set(value) {
+        Object.defineProperty(this, key, { value, enumerable: true, writable: true, configurable: true });
+      },
+    },
+  ]),
+);
+
 /**
  * `parse: 'lazy'`: gives each fetched iCalendar/vCard object in `result` (an object, a list, or
  * `{ changes }` / `{ objects }`) getters for `events` (or `contact`) and `parseError` that ask
  * the core for the parsed view on first read, under the client's limits (what `parse: true`
- * attaches to every object at once). Assigning to them replaces the getter.
+ * attaches to every object at once). Assigning to them replaces the getter. The module marks
+ * which view an object gets (the core's `Format::sniff` of its data): the key is there, set to
+ * `undefined`.
  */
 function lazyViews(result, client) {
   const list = Array.isArray(result) ? result : result?.changes ?? result?.objects ?? (result ? [result] : []);
   for (const obj of list) {
-    if (!obj || typeof obj.data !== 'string') continue;
-    // The core decides by the data's first line (`Format::sniff`), reading only its head.
-    const field = wasm.viewKind(obj.data);
-    if (!field || field in obj) continue;
-    let view;
-    const read = () => (view ??= client.parseView(obj.data));
-    for (const key of [field, 'parseError']) {
-      Object.defineProperty(obj, key, {
-        enumerable: true,
-        configurable: true,
-        get: () => read()[key],
-        set: (value) => Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true }),
-      });
-    }
+    const field = !obj || obj.data == null ? null : 'events' in obj ? 'events' : 'contact' in obj ? 'contact' : null;
+    if (!field) continue;
+    lazyState.set(obj, { client, view: undefined });
+    Object.defineProperty(obj, field, lazyAccessors[field]);
+    Object.defineProperty(obj, 'parseError', lazyAccessors.parseError);
   }
   return result;
 }
@@ -299,9 +319,10 @@ export class DavClient {
       // 'lazy' (the default): the core attaches nothing; each object's `events`/`contact` is
       // parsed when read. true: every object's view is computed with the result.
       parse: options.parse === true,
+      lazyViews: (options.parse ?? 'lazy') === 'lazy',
       limits: options.limits,
     };
-    this.#lazy = (options.parse ?? 'lazy') === 'lazy';
+    this.#lazy = this.#config.lazyViews;
     const auth = options.auth ?? null;
     // A token provider is the core's: it is asked before each operation and again after a
     // 401, and the core runs the operation once more (the answer read like `auth`).
