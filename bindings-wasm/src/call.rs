@@ -26,18 +26,17 @@ pub(crate) trait JsCall {
     /// The attempts, for `DavClient::run_dyn`.
     fn attempts(&mut self) -> &mut dyn Attempts;
     /// The converted output, from what `run_dyn` returned.
-    fn finish(&mut self, run: davkit::Result<()>) -> Out;
+    fn finish(&mut self, run: davkit::Result<()>, parse: &convert::Parse) -> Out;
 }
 
 /// How a method's output becomes its JS value (with the client's `parse` setting, for the
 /// methods that return objects).
-pub(crate) type Convert<T> = fn(T, convert::Parse) -> Out;
+pub(crate) type Convert<T> = fn(T, &convert::Parse) -> Out;
 
 /// A [`JsCall`] of a core [`Call`] and its conversion.
 struct Typed<I, O: davkit::Operation> {
     call: Call<'static, I, O>,
     convert: Convert<O::Output>,
-    parse: convert::Parse,
 }
 
 impl<I, O> JsCall for Typed<I, O>
@@ -50,19 +49,19 @@ where
         &mut self.call
     }
 
-    fn finish(&mut self, run: davkit::Result<()>) -> Out {
+    fn finish(&mut self, run: davkit::Result<()>, parse: &convert::Parse) -> Out {
         run?;
-        (self.convert)(self.call.output()?, self.parse)
+        (self.convert)(self.call.output()?, parse)
     }
 }
 
 /// The output as JS receives it (the core's serde form, camelCase keys).
-pub(crate) fn plain<T: serde::Serialize>(output: T, _: convert::Parse) -> Out {
+pub(crate) fn plain<T: serde::Serialize>(output: T, _: &convert::Parse) -> Out {
     Ok(convert::output(&output))
 }
 
 /// `undefined`, for the methods that resolve to nothing.
-pub(crate) fn nothing<T>(_: T, _: convert::Parse) -> Out {
+pub(crate) fn nothing<T>(_: T, _: &convert::Parse) -> Out {
     Ok(JsValue::UNDEFINED)
 }
 
@@ -83,26 +82,24 @@ impl Client {
         O: davkit::Operation + Send + 'static,
         O::Output: Send,
     {
-        let parse = self.parse;
-        let call = call.map(|call| {
-            Box::new(Typed {
-                call,
-                convert,
-                parse,
-            }) as Box<dyn JsCall>
-        });
-        drive(self.inner.clone(), call)
+        let call = call.map(|call| Box::new(Typed { call, convert }) as Box<dyn JsCall>);
+        drive(self.inner.clone(), self.parse.clone(), call)
     }
 }
 
 /// The one future behind every method of [`Client`] that runs a core call: the core's retry
 /// loop (`DavClient::run_dyn`: token refresh, rate-limit retries, the sync state or the flushed
-/// queue moved from attempt to attempt) over the call, then its conversion.
-pub(crate) fn drive(client: Rc<Core>, call: Result<Box<dyn JsCall>, Error>) -> Promise {
+/// queue moved from attempt to attempt) over the call, then its conversion with the client's
+/// `parse` setting (held here, once, rather than in each method's call).
+pub(crate) fn drive(
+    client: Rc<Core>,
+    parse: convert::Parse,
+    call: Result<Box<dyn JsCall>, Error>,
+) -> Promise {
     spawn(Box::pin(async move {
         let mut call = call?;
         let run = client.run_dyn(call.attempts()).await;
-        call.finish(run)
+        call.finish(run, &parse)
     }))
 }
 

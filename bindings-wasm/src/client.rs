@@ -71,9 +71,12 @@ fn retry(f: &read::Fields<'_>) -> Result<RetryPolicy, Error> {
 }
 
 /// The client options after the JS wrapper resolved `auth` into credentials, and whether
-/// fetched objects get their parsed view (`parse`, default true) or only the mark of the one
-/// the JS layer's lazy views give (`lazyViews`).
-fn config(value: &JsValue) -> Result<(Config, convert::Parse, bool, bool), Error> {
+/// fetched objects get their parsed view (`parse`, default true) or, without it, are handed to
+/// `lazy` (the JS layer's marker for its lazy views).
+fn config(
+    value: &JsValue,
+    lazy: Option<Function>,
+) -> Result<(Config, convert::Parse, bool, bool), Error> {
     let v = read::value(value);
     let f = read::Fields::of("client options", &v, "an object")?;
     let mut config = Config::new(f.string("serverUrl")?, credentials(&f)?);
@@ -100,9 +103,12 @@ fn config(value: &JsValue) -> Result<(Config, convert::Parse, bool, bool), Error
     let parse = convert::Parse {
         // Without the `formats` feature there is nothing to attach.
         on: cfg!(feature = "formats") && on,
-        lazy: cfg!(feature = "formats") && !on && f.flag("lazyViews")?,
+        #[cfg(feature = "formats")]
+        lazy: lazy.filter(|_| !on).map(|f| Rc::new(f.unchecked_into())),
         limits: config.limits,
     };
+    #[cfg(not(feature = "formats"))]
+    let _ = lazy;
     Ok((
         config,
         parse,
@@ -246,7 +252,7 @@ fn text_or_null(text: Option<&str>) -> JsValue {
 /// crossed: no JSON text of the whole batch is ever built, which the module's memory (that never
 /// shrinks) would keep the size of for good. The same objects as before: `type`, `url`, `etag`,
 /// `data` (`json` for the Calendar API) and, with `parse` on, the parsed view.
-fn sync_out(r: davkit::SyncResult, parse: convert::Parse) -> JsValue {
+fn sync_out(r: davkit::SyncResult, parse: &convert::Parse) -> JsValue {
     let out = js_sys::Object::new();
     let changes = js_sys::Array::new_with_length(r.changes.len() as u32);
     set(&out, "changes", &changes);
@@ -300,7 +306,7 @@ thread_local! {
 }
 
 /// One change as the object JS receives (the fields in the order they always had).
-fn change_out(change: davkit::Change, parse: convert::Parse) -> js_sys::Object {
+fn change_out(change: davkit::Change, parse: &convert::Parse) -> js_sys::Object {
     CHANGE_KEYS.with(|k| {
         let obj = js_sys::Object::new();
         let (kind, o) = match change {
@@ -321,11 +327,16 @@ fn change_out(change: davkit::Change, parse: convert::Parse) -> js_sys::Object {
 /// A fetched object's fields set on `obj` (in the order they always had: `url` when there is
 /// one, `etag`, `data`, `json` for the Calendar API, then the parsed view with `parse` on).
 ///
-/// With lazy views (`parse: 'lazy'`, the JS default), the key of the view the data would get
-/// (`events` or `contact`, by the core's `Format::sniff` of its first line) is set to
-/// `undefined` in its place: the JS layer puts its getter there. The format is decided here,
+/// With lazy views (`parse: 'lazy'`, the JS default), the JS layer's marker is called with the
+/// object and the key of the view its data gets (`events` or `contact`, by the core's
+/// `Format::sniff` of its first line): it puts its getters there. The format is decided here,
 /// where the text already is, rather than by a call per object that reads it back from JS.
-fn object_into(obj: &js_sys::Object, o: &davkit::DavObject, parse: convert::Parse, k: &ChangeKeys) {
+fn object_into(
+    obj: &js_sys::Object,
+    o: &davkit::DavObject,
+    parse: &convert::Parse,
+    k: &ChangeKeys,
+) {
     if !o.url.is_empty() {
         put(obj, &k.url, &JsValue::from_str(&o.url));
     }
@@ -339,10 +350,10 @@ fn object_into(obj: &js_sys::Object, o: &davkit::DavObject, parse: convert::Pars
         if parse.on {
             let view = convert::output(&convert::view(data, &parse.limits));
             js_sys::Object::assign(obj, &view.unchecked_into());
-        } else if parse.lazy {
+        } else if let Some(mark) = &parse.lazy {
             match Format::sniff(data) {
-                Some(Format::ICalendar) => put(obj, &k.events, &JsValue::UNDEFINED),
-                Some(Format::VCard) => put(obj, &k.contact, &JsValue::UNDEFINED),
+                Some(Format::ICalendar) => mark.mark(obj, &k.events),
+                Some(Format::VCard) => mark.mark(obj, &k.contact),
                 None => {}
             }
         }
@@ -352,7 +363,7 @@ fn object_into(obj: &js_sys::Object, o: &davkit::DavObject, parse: convert::Pars
 }
 
 /// One fetched object as the JS object `getObject` gives (the fields of [`object_into`]).
-fn object_out(o: &davkit::DavObject, parse: convert::Parse) -> js_sys::Object {
+fn object_out(o: &davkit::DavObject, parse: &convert::Parse) -> js_sys::Object {
     let obj = js_sys::Object::new();
     CHANGE_KEYS.with(|k| object_into(&obj, o, parse, k));
     obj
@@ -362,7 +373,7 @@ fn object_out(o: &davkit::DavObject, parse: convert::Parse) -> js_sys::Object {
 /// give, built object by object as a sync's changes are: no JSON text of the whole list (a
 /// full fetch of 1,000 events was a megabyte of it, written into the module's memory, decoded
 /// and parsed again in JS).
-fn objects_out(list: &[davkit::DavObject], parse: convert::Parse) -> js_sys::Array {
+fn objects_out(list: &[davkit::DavObject], parse: &convert::Parse) -> js_sys::Array {
     let out = js_sys::Array::new_with_length(list.len() as u32);
     CHANGE_KEYS.with(|k| {
         for (i, o) in list.iter().enumerate() {
@@ -421,9 +432,10 @@ impl Client {
         fetch: Function,
         sleep: Function,
         tokens: Option<Function>,
+        lazy: Option<Function>,
     ) -> Result<Client, JsValue> {
         let build = || -> Result<Client, Error> {
-            let (config, parse, omit_user_agent, follow_redirects) = self::config(&config)?;
+            let (config, parse, omit_user_agent, follow_redirects) = self::config(&config, lazy)?;
             let transport = FetchTransport::new(fetch, sleep, omit_user_agent, follow_redirects);
             Ok(Client {
                 inner: Rc::new(DavClient::with_tokens(

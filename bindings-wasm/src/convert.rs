@@ -10,6 +10,9 @@ use davkit::contentline::Format;
 use davkit::icalendar::{Calendar, Summaries};
 #[cfg(feature = "formats")]
 use davkit::vcard::{ContactSummary, VCard};
+#[cfg(all(feature = "client", feature = "formats"))]
+use std::rc::Rc;
+
 use davkit::{Error, Limits};
 use serde::Serialize;
 use wasm_bindgen::JsValue;
@@ -47,14 +50,15 @@ pub(crate) struct ViewOut {
 /// Whether fetched objects get their parsed view, and the client's limits to parse them with
 /// (read only with the `formats` feature).
 #[cfg(feature = "client")]
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 #[cfg_attr(not(feature = "formats"), allow(dead_code))]
 pub(crate) struct Parse {
     /// Attach `events` / `contact`.
     pub(crate) on: bool,
-    /// Without `on`: mark the key of the view each object would get, for the JS layer's lazy
-    /// views (`parse: 'lazy'`).
-    pub(crate) lazy: bool,
+    /// Without `on`: the JS layer's marker for its lazy views (`parse: 'lazy'`), called with
+    /// each object and the key of the view its data gets.
+    #[cfg(feature = "formats")]
+    pub(crate) lazy: Option<Rc<LazyMarker>>,
     /// The client's configured limits (content lines per object).
     pub(crate) limits: Limits,
 }
@@ -110,6 +114,28 @@ extern "C" {
     /// exception taken back out of the module on every call).
     #[wasm_bindgen(method, structural, indexing_setter)]
     fn set(this: &Built, key: &JsValue, value: &JsValue);
+}
+
+#[cfg(all(feature = "client", feature = "formats"))]
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The JS layer's function `(object, key) => void` that gives a fetched object its lazy
+    /// view's getters (`npm/src/api.js` `lazyMarker`).
+    #[derive(Debug)]
+    pub(crate) type LazyMarker;
+
+    /// Calls it (without the catching glue: it defines two properties on a plain object the
+    /// module just created, which cannot throw).
+    #[wasm_bindgen(method, structural, js_name = call)]
+    fn call(this: &LazyMarker, this_arg: &JsValue, object: &JsValue, key: &JsValue);
+}
+
+#[cfg(all(feature = "client", feature = "formats"))]
+impl LazyMarker {
+    /// Marks `object` as one whose view `key` is read lazily.
+    pub(crate) fn mark(&self, object: &js_sys::Object, key: &JsValue) {
+        self.call(&JsValue::UNDEFINED, object, key);
+    }
 }
 
 /// Sets `key` on a plain object the module just created (an assignment that cannot throw).

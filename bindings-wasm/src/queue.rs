@@ -217,7 +217,7 @@ impl JsCall for FlushJs {
         &mut self.0
     }
 
-    fn finish(&mut self, run: davkit::Result<()>) -> Result<JsValue, Error> {
+    fn finish(&mut self, run: davkit::Result<()>, _: &convert::Parse) -> Result<JsValue, Error> {
         let inner = self.0.output(run)?;
         Ok(FlushOutput { inner }.into())
     }
@@ -229,6 +229,6 @@ impl Client {
     /// now), for `Queue::applyResult`.
     pub fn flush(&self, queue: &Queue) -> Promise {
         let call = FlushJs(FlushCall::new(queue.inner.clone(), None));
-        drive(self.inner.clone(), Ok(Box::new(call)))
+        drive(self.inner.clone(), self.parse.clone(), Ok(Box::new(call)))
     }
 }

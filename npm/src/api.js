@@ -242,51 +242,46 @@ function withState(result) {
   return () => (touched ? value : text);
 }
 
-/** Each lazily viewed object's client and, once read, its parsed view. */
-const lazyState = new WeakMap();
-
 /**
- * The getters and setters of the lazy views, one pair per key shared by every object (so that
- * objects of one shape keep one hidden class; a closure pair per object made each its own).
- * Reading one asks the object's client for the parsed view once; assigning replaces the getter.
+ * `parse: 'lazy'`: the function the module calls for each fetched object it builds whose data
+ * has a parsed view, with the view's key (`field`: 'events' for iCalendar, 'contact' for vCard:
+ * the core's `Format::sniff` of the data). It gives the object own enumerable getters for
+ * `field` and `parseError` that ask `core()` (the client's module object) for the view on first
+ * read, under the client's limits (what `parse: true` attaches to every object at once), and
+ * then put its values in their place. Assigning to one replaces its getter. The getters are one
+ * set per client, shared by every object (a closure per object gave each a hidden class of its
+ * own, and cost five times as much).
  */
-const lazyAccessors = Object.fromEntries(
-  ['events', 'contact', 'parseError'].map((key) => [
-    key,
-    {
+function lazyMarker(core) {
+  const accessors = {};
+  for (const field of ['events', 'contact']) {
+    const getters = [];
+    const settle = (obj) => {
+      const view = core().parseView(obj.data);
+      for (const key of [field, 'parseError']) {
+        if (getters.includes(Object.getOwnPropertyDescriptor(obj, key)?.get)) {
+          Object.defineProperty(obj, key, { value: view[key], enumerable: true, writable: true, configurable: true });
+        }
+      }
+      return view;
+    };
+    accessors[field] = [field, 'parseError'].map((key) => ({
       enumerable: true,
       configurable: true,
       get() {
-        const state = lazyState.get(this);
-        if (!state) return undefined;
-        state.view ??= state.client.parseView(this.data);
-        return state.view[key];
+        return settle(this)[key];
       },
       set(value) {
         Object.defineProperty(this, key, { value, enumerable: true, writable: true, configurable: true });
       },
-    },
-  ]),
-);
-
-/**
- * `parse: 'lazy'`: gives each fetched iCalendar/vCard object in `result` (an object, a list, or
- * `{ changes }` / `{ objects }`) getters for `events` (or `contact`) and `parseError` that ask
- * the core for the parsed view on first read, under the client's limits (what `parse: true`
- * attaches to every object at once). Assigning to them replaces the getter. The module marks
- * which view an object gets (the core's `Format::sniff` of its data): the key is there, set to
- * `undefined`.
- */
-function lazyViews(result, client) {
-  const list = Array.isArray(result) ? result : result?.changes ?? result?.objects ?? (result ? [result] : []);
-  for (const obj of list) {
-    const field = !obj || obj.data == null ? null : 'events' in obj ? 'events' : 'contact' in obj ? 'contact' : null;
-    if (!field) continue;
-    lazyState.set(obj, { client, view: undefined });
-    Object.defineProperty(obj, field, lazyAccessors[field]);
-    Object.defineProperty(obj, 'parseError', lazyAccessors.parseError);
+    }));
+    getters.push(...accessors[field].map((a) => a.get));
   }
-  return result;
+  return (obj, field) => {
+    const [view, error] = accessors[field];
+    Object.defineProperty(obj, field, view);
+    Object.defineProperty(obj, 'parseError', error);
+  };
 }
 
 /** A CalDAV/CardDAV client. See index.d.ts for the full contract. */
@@ -319,10 +314,9 @@ export class DavClient {
       // 'lazy' (the default): the core attaches nothing; each object's `events`/`contact` is
       // parsed when read. true: every object's view is computed with the result.
       parse: options.parse === true,
-      lazyViews: (options.parse ?? 'lazy') === 'lazy',
       limits: options.limits,
     };
-    this.#lazy = this.#config.lazyViews;
+    this.#lazy = (options.parse ?? 'lazy') === 'lazy';
     const auth = options.auth ?? null;
     // A token provider is the core's: it is asked before each operation and again after a
     // 401, and the core runs the operation once more (the answer read like `auth`).
@@ -335,7 +329,9 @@ export class DavClient {
 
   #build() {
     try {
-      return new wasm.Client({ ...this.#config, credentials: this.#credentials }, this.#fetch, this.#sleep, this.#tokens);
+      // The protocol-only module attaches no parsed views and has no `parseView` for lazy ones.
+      const lazy = this.#lazy && typeof wasm.Client.prototype.parseView === 'function' ? lazyMarker(() => this.#client) : undefined;
+      return new wasm.Client({ ...this.#config, credentials: this.#credentials }, this.#fetch, this.#sleep, this.#tokens, lazy);
     } catch (e) {
       throw toDavError(e);
     }
@@ -343,11 +339,9 @@ export class DavClient {
 
   async #call(call) {
     if (!ready) await init();
-    // The protocol-only module attaches no parsed views and has no `parseView` for lazy ones.
-    const run = this.#lazy && typeof wasm.Client.prototype.parseView === 'function' ? async (c) => lazyViews(await call(c), c) : call;
     try {
       this.#client ??= this.#build();
-      return await run(this.#client);
+      return await call(this.#client);
     } catch (e) {
       throw toDavError(e);
     }

@@ -72,12 +72,13 @@ fn has_zero(w: u64) -> u64 {
     w.wrapping_sub(ONES) & !w & HIGH
 }
 
-/// The eight bytes at `i` as one word, when there are eight.
+/// The eight bytes at `i` as one word, when there are eight: one load, inlined into the
+/// scanning loops (the size-optimised WebAssembly build otherwise called a function for it and
+/// another to copy the eight bytes, 7 % of the time a `calendarQuery` spent in the module).
+#[inline(always)]
 fn word_at(bytes: &[u8], i: usize) -> Option<u64> {
-    let chunk = bytes.get(i..i + 8)?;
-    let mut word = [0u8; 8];
-    word.copy_from_slice(chunk);
-    Some(u64::from_ne_bytes(word))
+    let chunk: &[u8; 8] = bytes.get(i..i.checked_add(8)?)?.try_into().ok()?;
+    Some(u64::from_ne_bytes(*chunk))
 }
 
 /// The position of the next byte of character data from `i` on that [`Reader::scan_text`]
