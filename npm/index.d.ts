@@ -106,8 +106,8 @@ export interface DavClientOptions {
   /**
    * The parsed `events`/`contact` of fetched objects: 'lazy' (the default) parses each object
    * when its `events`/`contact`/`parseError` is first read (own enumerable getters, so
-   * `JSON.stringify` and spreading see them); true computes every object's view with the
-   * result; false keeps only the raw text.
+   * `JSON.stringify` and spreading see them; once read, plain values); true computes every
+   * object's view with the result; false keeps only the raw text.
    */
   parse?: boolean | 'lazy';
   /**
