@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { features, minifyNames, passes } from './wasm-opt-passes.mjs';
 import { namesByRank } from './wasm-order.mjs';
+import { nativeStrings } from './glue-strings.mjs';
 
 const npmDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = join(npmDir, '..');
@@ -136,7 +137,8 @@ for (const m of modules) {
   const glueDefault = `module_or_path = new URL('${m.name}_bg.wasm', import.meta.url);`;
   const glueText = readFileSync(glue, 'utf8');
   if (!glueText.includes(glueDefault)) throw new Error(`build: wasm-bindgen's glue changed; ${glueDefault} not found`);
-  writeFileSync(glue, glueText.replace(glueDefault, "throw new Error('davkit: no .wasm location given');"));
+  // Strings copied into the module by one TextEncoder.encodeInto, not a JS loop (glue-strings.mjs).
+  writeFileSync(glue, nativeStrings(glueText.replace(glueDefault, "throw new Error('davkit: no .wasm location given');")));
   if (optimise) {
     const wasmOpt = join(npmDir, 'node_modules', '.bin', 'wasm-opt');
     // Size passes only (wasm-opt-passes.mjs says why and what each round gave).
