@@ -9,7 +9,7 @@
 // Measured 2026-12-04 (2-core Intel Xeon VM, Debian 12, node 20.20.2, tree of `cb4470e`): a
 // string handed to the module and dropped at once (`WriteQueue.fromJson` of a text that fails
 // on its first character), medians: 1,660,000 chars 5.6-8.1 ms before, 0.11-0.17 ms after;
-// 170,000 chars (a sync state of 1,000 members, which an incremental sync hands in) 0.47-0.79 ms
+// 170,000 chars (a sync state of 1,000-2,000 members, which an incremental sync hands in) 0.47-0.79 ms
 // before, 0.02 ms after; 1,000 chars 15 µs before, 9-13 µs after. Every string argument goes
 // this way: URLs, options, sync states, queues, the data of writes.
 //
@@ -18,7 +18,7 @@
 // Firefox 66 and node 12).
 
 /** The glue's ASCII loop and the start of its slow path, as wasm-bindgen 0.2.130 writes them. */
-const LOOP = `    let offset = 0;
+export const LOOP = `    let offset = 0;
 
     for (; offset < len; offset++) {
         const code = arg.charCodeAt(offset);
@@ -32,7 +32,7 @@ const LOOP = `    let offset = 0;
         ptr = realloc(ptr, len, len = offset + arg.length * 3, 1) >>> 0;`;
 
 /** The same, with one `encodeInto` for as much as fits in `len` bytes. */
-const NATIVE = `    const head = cachedTextEncoder.encodeInto(arg, mem.subarray(ptr, ptr + len));
+export const NATIVE = `    const head = cachedTextEncoder.encodeInto(arg, mem.subarray(ptr, ptr + len));
     let offset = head.written;
     if (head.read !== arg.length) {
         arg = arg.slice(head.read);
