@@ -4,7 +4,8 @@
 //! `sim/invariants.rs` checked after every operation.
 //!
 //! - `cargo test -p davkit --test sim` runs 10,000 seeds over all four profiles.
-//! - `SIM_SEEDS=N` runs N seeds; `SIM_SEED=S` replays seed S and prints every request.
+//! - `SIM_SEEDS=N` runs N seeds; `SIM_SEED=S` replays seed S and prints every request;
+//!   `SIM_FIRST_SEED=F` starts every run at seed F instead of 0.
 //! - The `offline_queue` test (issue 16, `sim/queue_app.rs`) runs 2,000 histories of an app that
 //!   edits into a `WriteQueue` offline, flushes, and crashes between any two requests;
 //!   `SIM_QUEUE_SEEDS=N` and `SIM_QUEUE_SEED=S` as above.

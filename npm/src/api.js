@@ -753,12 +753,17 @@ export class WriteQueue {
     return this.#q.entryFor(String(url));
   }
 
-  /** A sync's changes split: `apply` to the mirror, `held` back for objects with a queued edit. */
+  /**
+   * A sync's changes split: `apply` to the mirror, `held` back for objects with a queued edit
+   * (the core's rule, `WriteQueue::entry_for_version`: also a create a flush may have posted,
+   * listed under the name the server gave it).
+   */
   splitChanges(changes) {
     const apply = [];
     const held = [];
     for (const change of changes ?? []) {
-      const entry = this.entryFor(change);
+      const data = typeof change?.data === 'string' ? change.data : null;
+      const entry = this.#q.entryForVersion(String(change?.url), data);
       if (entry === undefined) apply.push(change);
       else held.push({ entry, change });
     }

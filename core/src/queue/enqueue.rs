@@ -83,6 +83,14 @@ impl WriteQueue {
             }
         }
         crate::ops::write::require_etag(base_etag)?;
+        if let Some(id) = self.onto_posted(
+            &parsed,
+            EntryOp::Update { data: data.clone() },
+            base_etag,
+            base_data,
+        ) {
+            return Ok(id);
+        }
         self.push(
             parent(&parsed),
             parsed.to_string(),
@@ -126,6 +134,9 @@ impl WriteQueue {
             }
         }
         crate::ops::write::require_etag(base_etag)?;
+        if let Some(id) = self.onto_posted(&parsed, EntryOp::Delete, base_etag, base_data) {
+            return Ok(id);
+        }
         self.push(
             parent(&parsed),
             parsed.to_string(),
@@ -141,6 +152,29 @@ impl WriteQueue {
         e.policy = policy;
         e.rev += 1;
         Ok(())
+    }
+
+    /// An edit of the object a queued create's earlier POST may have made (the server's version
+    /// `base_data` at `url`, [`WriteQueue::entry_for_version`]) goes into that create's entry:
+    /// it becomes this update or deletion of that object, on that version. Returns the entry's
+    /// id; `None` when no such create is queued.
+    fn onto_posted(
+        &mut self,
+        url: &crate::url::Url,
+        op: EntryOp,
+        base_etag: &str,
+        base_data: Option<&str>,
+    ) -> Option<u64> {
+        let i = self.posted_at(url.as_str(), base_data?)?;
+        let e = &mut self.entries[i];
+        e.url = url.to_string();
+        e.op = op;
+        e.base_etag = Some(base_etag.trim().to_owned());
+        e.base_data = base_data.map(str::to_owned);
+        e.sent.clear();
+        e.runs = 0;
+        e.rev += 1;
+        Some(e.id)
     }
 
     fn push(
@@ -191,7 +225,7 @@ fn absolute(url: &str) -> Result<crate::url::Url> {
 }
 
 /// The collection an object URL is in.
-fn parent(url: &crate::url::Url) -> String {
+pub(super) fn parent(url: &crate::url::Url) -> String {
     let mut u = url.clone();
     u.set_query(None);
     u.set_fragment(None);

@@ -11,7 +11,8 @@
 //!    A create whose earlier POST may have applied is never posted blindly.
 //! 2. The write, with the entry's base ETag (`If-Match`) or `If-None-Match: *`, adapted to the
 //!    profile by [`Write`]. A delete whose base is unknown (a create a flush may have sent,
-//!    then deleted locally) reads the object first and deletes it only if it holds our data.
+//!    then deleted locally) reads the object first and deletes it only if it holds our data
+//!    (where the server names what is POSTed, it is looked up by UID as in 1).
 //! 3. A 412, or a 404 for an update or delete, reads the object: if it holds the entry's data,
 //!    the write was applied (by an earlier flush cut off before it was confirmed) and is not
 //!    repeated; if it holds data an earlier flush sent, the entry is rebased on it and written
@@ -270,7 +271,10 @@ impl Flush {
     }
 
     fn start_entry(&mut self, entry: Entry) {
-        let read_first = entry.op == EntryOp::Delete && entry.base_etag.is_none();
+        // (Where the server names what is POSTed, the search by UID finds it instead.)
+        let read_first = entry.op == EntryOp::Delete
+            && entry.base_etag.is_none()
+            && !(self.session.ctx.profile.create_by_post && search::posted_earlier(&entry));
         self.work = Some(Work {
             entry,
             step: Step::Main,
@@ -354,6 +358,19 @@ impl Flush {
             queued_url,
             kind,
         });
+    }
+
+    /// The entry's deletion is done: nothing of ours is on the server.
+    fn already_gone(&mut self) {
+        let how = self.work.as_ref().map_or(Resolved::Clean, |w| w.how);
+        let url = self.current().url.clone();
+        self.outcome(
+            url,
+            OutcomeKind::Deleted {
+                already_gone: true,
+                how,
+            },
+        );
     }
 
     fn fail(&mut self, error: Error) {
@@ -460,14 +477,7 @@ impl Flush {
             );
         }
         if e.op == EntryOp::Delete && server.is_none() {
-            let how = self.work.as_ref().map_or(Resolved::Clean, |w| w.how);
-            return self.outcome(
-                e.url.clone(),
-                OutcomeKind::Deleted {
-                    already_gone: true,
-                    how,
-                },
-            );
+            return self.already_gone();
         }
         // An earlier flush's write is there: go on from it.
         if let (Some(s), Some(obj)) = (&server_data, &server)

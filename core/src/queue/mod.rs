@@ -36,16 +36,21 @@
 //! | delete        | create         | update on the first base with the new data       |
 //! | delete        | update, delete | refused ([`ErrorKind::InvalidInput`])            |
 //! | create/update | create         | refused ([`ErrorKind::InvalidInput`])            |
+//! | create a flush may have posted | update, delete of it under the server's name | that update or delete, on the version edited |
 //!
 //! With a sync: [`WriteQueue::split_changes`] holds back the server changes to objects with
 //! queued local changes (the flush resolves them by policy), so a sync never overwrites a local
-//! edit in the mirror.
+//! edit in the mirror. A create whose POST answer was lost is such an object when the sync
+//! lists it under the name the server gave it ([`WriteQueue::entry_for_version`]: same
+//! collection, its UID and the data a flush sent), so it never sits in the mirror beside its
+//! own queued create, and is never created twice.
 
 mod apply;
 mod enqueue;
 mod flush;
 pub mod merge;
 mod outcome;
+mod posted;
 mod read;
 
 use serde::{Deserialize, Serialize};

@@ -15,7 +15,9 @@ pub struct SeedRun<S> {
     pub threads: u64,
 }
 
-/// Runs `history` for seeds `0..seeds` in parallel and merges each result with `merge`.
+/// Runs `history` for `seeds` seeds in parallel and merges each result with `merge`: seeds
+/// `0..seeds`, or `F..F + seeds` with `SIM_FIRST_SEED=F` (the long runs can then try histories
+/// no earlier run tried; a failing seed replays by its own number as before).
 pub fn run_seeds<S: Default + Send>(
     seeds: u64,
     history: impl Fn(u64) -> (S, Option<Violation>) + Sync,
@@ -24,6 +26,11 @@ pub fn run_seeds<S: Default + Send>(
     let threads = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .min(8) as u64;
+    let first = std::env::var("SIM_FIRST_SEED")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    let end = first.saturating_add(seeds);
     let (history, merge) = (&history, &merge);
     let results: Vec<(S, Vec<(u64, Violation)>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
@@ -31,8 +38,8 @@ pub fn run_seeds<S: Default + Send>(
                 scope.spawn(move || {
                     let mut total = S::default();
                     let mut failures = Vec::new();
-                    let mut seed = t;
-                    while seed < seeds {
+                    let mut seed = first + t;
+                    while seed < end {
                         let (stats, violation) = history(seed);
                         merge(&mut total, &stats);
                         if let Some(v) = violation {

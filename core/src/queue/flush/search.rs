@@ -10,20 +10,19 @@ use crate::ops::objects::MultigetResult;
 use crate::ops::single::SingleExchange;
 
 use super::super::merge;
-use super::super::{EntryOp, OutcomeKind, Resolved};
+use super::super::{Entry, EntryOp, OutcomeKind, Resolved};
 use super::inner::Inner;
 use super::{Flush, Step};
 
 impl Flush {
     /// Whether the entry's write is a POST that an earlier flush may have sent (the entry was
-    /// in an earlier flush), not yet looked up by UID: then it is looked up first.
+    /// in an earlier flush), or the deletion of what such a POST may have created (the server
+    /// named it: only its UID finds it), not yet looked up by UID: then it is looked up first.
     pub(super) fn search_first(&mut self) -> bool {
-        let post = self.session.ctx.profile.create_by_post;
         let Some(w) = &mut self.work else {
             return false;
         };
-        if !post || w.searched || w.entry.runs < 2 || !matches!(w.entry.op, EntryOp::Create { .. })
-        {
+        if w.searched || !self.session.ctx.profile.create_by_post || !posted_earlier(&w.entry) {
             return false;
         }
         w.searched = true;
@@ -99,7 +98,7 @@ impl Flush {
             return self.after_search();
         }
         self.listed = hrefs.clone();
-        let kind = match self.current().op.data() {
+        let kind = match created(self.current()) {
             Some(d) if d.trim_start().starts_with("BEGIN:VCARD") => CollectionKind::AddressBook,
             _ => CollectionKind::Calendar,
         };
@@ -155,7 +154,7 @@ impl Flush {
     /// The collection was searched: the earlier POST is there or not.
     pub(super) fn after_search(&mut self) {
         let e = self.current().clone();
-        let Some(uid) = e.op.data().and_then(merge::uid) else {
+        let Some(uid) = created(&e).and_then(merge::uid) else {
             return self.fail(Error::new(
                 ErrorKind::InvalidInput,
                 "a create an earlier flush may have posted has no UID to look it up by; \
@@ -169,6 +168,10 @@ impl Flush {
             .and_then(|(_, m)| m.get(&uid))
             .cloned();
         let Some(obj) = hit else {
+            if e.op == EntryOp::Delete {
+                // Never created, or deleted since: nothing of ours is left to delete.
+                return self.already_gone();
+            }
             return self.write();
         };
         let s = obj.data.clone().unwrap_or_default();
@@ -194,4 +197,20 @@ impl Flush {
             "an object with this UID, not holding this queue's data, is on the server",
         );
     }
+}
+
+/// A create in an earlier flush (its POST may have been applied), or a deletion of such a
+/// create that no version was read for (its base is what that POST made).
+pub(super) fn posted_earlier(e: &Entry) -> bool {
+    e.runs >= 2
+        && match e.op {
+            EntryOp::Create { .. } => true,
+            EntryOp::Delete => e.base_etag.is_none() && !e.sent.is_empty(),
+            EntryOp::Update { .. } => false,
+        }
+}
+
+/// The data the entry creates, or for such a deletion the data last sent.
+fn created(e: &Entry) -> Option<&str> {
+    e.op.data().or(e.sent.last().map(String::as_str))
 }
