@@ -714,7 +714,7 @@ export class WriteQueue {
   entries(): QueueEntry[];
   /** The id of the entry queued for an object (any spelling of its URL). */
   entryFor(object: string | { url: string }): number | undefined;
-  /** A sync's changes split: `apply` them to the mirror; `held` are objects with a queued edit (or a queued create a flush may have posted, listed under the name the server gave it). */
+  /** A sync's changes split: `apply` them to the mirror; `held` are objects with a queued edit (or a queued create a flush may have posted, listed under the name the server gave it: its entry becomes an update of that object, so store the queue afterwards). */
   splitChanges<C extends { url: string }>(changes: C[]): { apply: C[]; held: { entry: number; change: C }[] };
 }
 

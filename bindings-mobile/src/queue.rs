@@ -179,7 +179,9 @@ impl WriteQueue {
     }
 
     /// Splits a sync's changes (the core's `Change` JSON array) into `{ apply, held }`: the
-    /// changes to apply to the mirror and those held back because of a queued local change.
+    /// changes to apply to the mirror and those held back because of a queued local change (a
+    /// queued create a flush may have posted, listed under the name the server gave it, becomes
+    /// an update of that object: store the queue afterwards).
     pub fn split_changes_json(&self, changes_json: String) -> Result<String> {
         let changes: Vec<davkit::Change> = serde_json::from_str(&changes_json).map_err(|e| {
             Error::new(

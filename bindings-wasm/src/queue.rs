@@ -187,14 +187,20 @@ impl Queue {
         self.inner.entry_for(url).map(|e| e.id as f64)
     }
 
-    /// The core's `WriteQueue::entry_for_version`: the id of the entry a server version of an
-    /// object (its URL and data, `null` for a deletion) belongs to, if any: the entry queued
-    /// for that URL, or a create a flush may have posted that the server stored there.
-    #[wasm_bindgen(js_name = entryForVersion)]
-    pub fn entry_for_version(&self, url: &str, data: Option<String>) -> Option<f64> {
+    /// The core's `WriteQueue::hold_version`: the id of the entry that holds back a sync's
+    /// version of an object (its URL, ETag and data; `null`s for a deletion), if any: the
+    /// entry queued for that URL, or a create a flush may have posted that the server stored
+    /// there (its entry becomes an update of that object).
+    #[wasm_bindgen(js_name = holdVersion)]
+    pub fn hold_version(
+        &mut self,
+        url: &str,
+        etag: Option<String>,
+        data: Option<String>,
+    ) -> Option<f64> {
         self.inner
-            .entry_for_version(url, data.as_deref())
-            .map(|e| e.id as f64)
+            .hold_version(url, etag.as_deref(), data.as_deref())
+            .map(|id| id as f64)
     }
 
     /// Applies a flush's result (what `Client::flush` resolved to) to this queue, which may

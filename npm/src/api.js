@@ -755,15 +755,15 @@ export class WriteQueue {
 
   /**
    * A sync's changes split: `apply` to the mirror, `held` back for objects with a queued edit
-   * (the core's rule, `WriteQueue::entry_for_version`: also a create a flush may have posted,
-   * listed under the name the server gave it).
+   * (the core's rule, `WriteQueue::hold_version`: also a create a flush may have posted, listed
+   * under the name the server gave it, whose entry then updates that object: store the queue).
    */
   splitChanges(changes) {
     const apply = [];
     const held = [];
+    const text = (v) => (typeof v === 'string' ? v : null);
     for (const change of changes ?? []) {
-      const data = typeof change?.data === 'string' ? change.data : null;
-      const entry = this.#q.entryForVersion(String(change?.url), data);
+      const entry = this.#q.holdVersion(String(change?.url), text(change?.etag), text(change?.data));
       if (entry === undefined) apply.push(change);
       else held.push({ entry, change });
     }

@@ -97,20 +97,18 @@ impl WriteQueue {
     /// Splits a sync's changes: those to apply to the mirror, and those held back because
     /// the object has a queued local change (the flush meets that server version and resolves
     /// it by policy, with both versions reported). A queued create that a flush may already
-    /// have posted, found by the sync under the name the server gave it, counts as that
-    /// object's local change ([`WriteQueue::entry_for_version`]).
-    pub fn split_changes(&self, changes: Vec<Change>) -> SplitChanges {
+    /// have posted, listed by the sync under the name the server gave it, is that object's
+    /// local change: its entry becomes an update of it ([`WriteQueue::hold_version`]), so
+    /// **store the queue** afterwards, with the sync's state.
+    pub fn split_changes(&mut self, changes: Vec<Change>) -> SplitChanges {
         let mut out = SplitChanges::default();
         for change in changes {
-            let data = match &change {
-                Change::Added(o) | Change::Changed(o) => o.data.as_deref(),
-                Change::Deleted { .. } => None,
+            let (etag, data) = match &change {
+                Change::Added(o) | Change::Changed(o) => (o.etag.as_deref(), o.data.as_deref()),
+                Change::Deleted { .. } => (None, None),
             };
-            match self.entry_for_version(change.url(), data) {
-                Some(e) => out.held.push(HeldChange {
-                    entry: e.id,
-                    change,
-                }),
+            match self.hold_version(change.url(), etag, data) {
+                Some(entry) => out.held.push(HeldChange { entry, change }),
                 None => out.apply.push(change),
             }
         }

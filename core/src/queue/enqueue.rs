@@ -155,7 +155,7 @@ impl WriteQueue {
     }
 
     /// An edit of the object a queued create's earlier POST may have made (the server's version
-    /// `base_data` at `url`, [`WriteQueue::entry_for_version`]) goes into that create's entry:
+    /// `base_data` at `url`, as [`WriteQueue::hold_version`] finds it) goes into that create's entry:
     /// it becomes this update or deletion of that object, on that version. Returns the entry's
     /// id; `None` when no such create is queued.
     fn onto_posted(

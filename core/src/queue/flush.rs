@@ -17,6 +17,10 @@
 //!    the write was applied (by an earlier flush cut off before it was confirmed) and is not
 //!    repeated; if it holds data an earlier flush sent, the entry is rebased on it and written
 //!    once more; otherwise it is a conflict, resolved by the entry's [`Policy`].
+//!    An update whose base version holds its data already writes nothing: the object is read,
+//!    and what the server holds stands (written, or deleted by another device), whatever the
+//!    policy (a create an earlier POST made, met by a sync under the server's name:
+//!    [`WriteQueue::hold_version`]).
 //! 4. A transport failure, rate limit, 401 or server error stops the flush (the entry stays
 //!    queued, and is verified next time); an error that retrying cannot fix marks the entry
 //!    failed and the flush goes on.
@@ -59,6 +63,8 @@ enum Step {
     FindList,
     /// Fetching the listed members to find earlier POSTs by UID.
     FindFetch,
+    /// Reading the object of an update with nothing to write.
+    Verify,
 }
 
 /// The entry being worked on.
@@ -282,6 +288,16 @@ impl Flush {
             how: Resolved::Clean,
             searched: false,
         });
+        if let Some(w) = &self.work
+            && let (EntryOp::Update { data }, Some(base)) = (&w.entry.op, &w.entry.base_data)
+            && self.holds(data, base)
+        {
+            // Nothing to write: the version it was made on holds its data already (a create
+            // an earlier POST made, which a sync met under the server's name, or an edit
+            // undone). The object is read, and what the server holds now stands.
+            let url = w.entry.url.clone();
+            return self.run(Step::Verify, Inner::Get(self.session.get_object(&url)));
+        }
         if read_first {
             let url = self.current().url.clone();
             self.run(
@@ -335,6 +351,7 @@ impl Flush {
             (Step::Main, InnerDone::Write(r)) => self.on_write(r),
             (Step::Read, InnerDone::Get(r)) => self.on_read(r, false),
             (Step::ReadBeforeDelete, InnerDone::Get(r)) => self.on_read(r, true),
+            (Step::Verify, InnerDone::Get(r)) => self.on_verify(r),
             (Step::FindList, InnerDone::List(r)) => self.on_list(r),
             (Step::FindFetch, InnerDone::Multiget(r)) => self.on_fetch(r),
             _ => self.stop(Error::new(
@@ -450,6 +467,25 @@ impl Flush {
         }
         self.session.ctx.profile.reread_after_write
             && crate::ops::write::contains_data(sent.as_bytes(), server.as_bytes())
+    }
+
+    /// The object of an update with nothing to write: what the server holds stands, as the
+    /// entry has no change to set against it (no policy applies; a policy that kept the local
+    /// side would undo another device's edit or deletion with data the server already had).
+    fn on_verify(&mut self, result: Result<DavObject>) {
+        match result {
+            Ok(obj) => self.outcome(
+                obj.url.clone(),
+                OutcomeKind::Written {
+                    etag: obj.etag,
+                    data: obj.data,
+                    how: Resolved::AlreadyApplied,
+                },
+            ),
+            Err(e) if e.kind() == ErrorKind::NotFound => self.already_gone(),
+            Err(e) if stops(&e) => self.stop(e),
+            Err(e) => self.fail(e),
+        }
     }
 
     /// The server's version, after a 412/404 (or before a delete with no base).

@@ -41,9 +41,10 @@
 //! With a sync: [`WriteQueue::split_changes`] holds back the server changes to objects with
 //! queued local changes (the flush resolves them by policy), so a sync never overwrites a local
 //! edit in the mirror. A create whose POST answer was lost is such an object when the sync
-//! lists it under the name the server gave it ([`WriteQueue::entry_for_version`]: same
-//! collection, its UID and the data a flush sent), so it never sits in the mirror beside its
-//! own queued create, and is never created twice.
+//! lists it under the name the server gave it ([`WriteQueue::hold_version`]: same collection,
+//! its UID and the data a flush sent): its entry becomes an update of that object, so it never
+//! sits in the mirror beside its own queued create, and is never created twice (nor again
+//! after another device deleted it).
 
 mod apply;
 mod enqueue;

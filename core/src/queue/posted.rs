@@ -1,34 +1,63 @@
-//! A create that a flush may already have posted, met again under the name the server gave
-//! it (a server that names what is POSTed, like Google Contacts, stores it at a URL of its
-//! own): recognised by the collection, its UID and the data a flush sent.
+//! What a sync tells the queue: the server's version of an object with a queued entry. When
+//! that version already holds what the entry writes (its earlier flush was applied, but the
+//! answer was lost in a crash or on the way), the entry has nothing left to write and becomes
+//! an update of that version; a flush then only reads the object, and what the server holds
+//! stands, another device's later edit or deletion included. Also a create that a flush may
+//! already have posted, met under the name the server gave it (a server that names what is
+//! POSTed, like Google Contacts, stores it at a URL of its own): recognised by the collection,
+//! its UID and the data a flush sent.
 //!
 //! Without this, the object a lost POST answer left on the server was a stranger to the
 //! queue: a sync put it in the mirror beside the queued create, an edit of it became a second
 //! entry, and when another device deleted it, the flush posted the create again and the edit
 //! (its policy recreating a deleted object) created it once more: two objects with one UID.
-//! Now a sync's change to it is held back for the create's entry, and an edit or deletion of
-//! it goes into that entry, which from then on updates (or deletes) that object.
+//! And an update applied with its answer lost, then deleted by another device, was recreated
+//! by a policy that keeps the local side, though nothing local was left to keep.
 
 use crate::href;
 
-use super::{Entry, EntryOp, WriteQueue, merge};
+use super::{Entry, EntryOp, EntryState, WriteQueue, merge};
 
 impl WriteQueue {
-    /// The entry a server version of an object belongs to: the entry queued for its URL
+    /// The entry that holds back a sync's version of an object (its URL, ETag and data; no
+    /// data for a deletion), if any: the entry queued for that URL
     /// ([`WriteQueue::entry_for`]), or else a create that a flush may already have posted and
     /// that the server stored at this URL: same collection, and `data` has the create's UID
-    /// and every content line of a version a flush sent (a server may add its own).
-    /// [`WriteQueue::split_changes`] holds a sync's change back for that entry.
-    pub fn entry_for_version(&self, url: &str, data: Option<&str>) -> Option<&Entry> {
-        if let Some(e) = self.entry_for(url) {
-            return Some(e);
+    /// and every content line of a version a flush sent (a server may add its own). A pending
+    /// entry whose write this version shows applied (a create a flush sent, or an update whose
+    /// data it holds) becomes an update of this version: a flush then writes only what
+    /// changed since, or, with nothing changed, reads the object and takes what the server
+    /// holds; it never creates the object again. [`WriteQueue::split_changes`] calls this for
+    /// each change.
+    pub fn hold_version(
+        &mut self,
+        url: &str,
+        etag: Option<&str>,
+        data: Option<&str>,
+    ) -> Option<u64> {
+        let key = href::normalize(url);
+        let i = match self.entries.iter().position(|e| e.key() == key) {
+            Some(i) => i,
+            None => self.posted_at(url, data?)?,
+        };
+        let e = &mut self.entries[i];
+        if let (Some(etag), Some(data)) = (etag, data)
+            && applied(e, data)
+            && let EntryOp::Create { data: d } | EntryOp::Update { data: d } = &e.op
+        {
+            e.op = EntryOp::Update { data: d.clone() };
+            e.url = url.to_owned();
+            e.base_etag = Some(etag.to_owned());
+            e.base_data = Some(data.to_owned());
+            e.sent.clear();
+            e.runs = 0;
+            e.rev += 1;
         }
-        let i = self.posted_at(url, data?)?;
-        self.entries.get(i)
+        Some(e.id)
     }
 
     /// The index of the create a flush may have posted that the server holds at `url` with
-    /// `data`, if any (see [`WriteQueue::entry_for_version`]).
+    /// `data`, if any (see [`WriteQueue::hold_version`]).
     pub(super) fn posted_at(&self, url: &str, data: &str) -> Option<usize> {
         // Most queues have no create a flush may have sent: nothing is parsed then.
         if !self.entries.iter().any(maybe_posted) {
@@ -47,6 +76,20 @@ impl WriteQueue {
                     .any(|s| crate::ops::write::contains_data(s.as_bytes(), data.as_bytes()))
         })
     }
+}
+
+/// Whether the server's `data` shows the pending entry's write applied: a create a flush
+/// sent, or an update whose data it holds (every content line: a server may add its own).
+fn applied(e: &Entry, data: &str) -> bool {
+    let holds = |d: &str| crate::ops::write::contains_data(d.as_bytes(), data.as_bytes());
+    e.state == EntryState::Pending
+        && match &e.op {
+            EntryOp::Create { data: d } => {
+                !e.sent.is_empty() && (holds(d) || e.sent.iter().any(|s| holds(s)))
+            }
+            EntryOp::Update { data: d } => holds(d),
+            EntryOp::Delete => false,
+        }
 }
 
 /// A create that a flush was begun with: its POST may have been applied.

@@ -4,6 +4,7 @@
 //! mirror must equal the server.
 
 use super::*;
+use davkit::Method;
 
 impl QueueApp {
     /// Invariant 4 over the writes applied since the last check.
@@ -11,6 +12,21 @@ impl QueueApp {
         let w = self.world.borrow();
         for logged in &w.writes[self.checked_writes..] {
             let write = &logged.write;
+            // A create posted again after a sync listed it on the server holding these very
+            // data: what another device did to it since (a deletion) would be undone.
+            if write.method == Method::Post
+                && let Some(data) = &write.data
+                && let Some(uid) = davkit::queue::merge::uid(data)
+                && self.listed.iter().any(|(u, d)| *u == uid && holds(d, data))
+            {
+                return fail(
+                    4,
+                    format!(
+                        "POST c{}/{} posted again a create a sync had listed on the server",
+                        write.coll, write.name
+                    ),
+                );
+            }
             // A create that replaced something on a server that honours If-None-Match is
             // the injected server bug (`CreateAsReplacement`), not the client's doing.
             let server_bug = write.if_match.is_none() && w.server.flavor.honours_if_none_match();
