@@ -12,6 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { features, minifyNames, passes } from './wasm-opt-passes.mjs';
 import { namesByRank } from './wasm-order.mjs';
 import { nativeStrings } from './glue-strings.mjs';
+import { entryApi } from './entry-api.mjs';
 
 const npmDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = join(npmDir, '..');
@@ -161,8 +162,11 @@ for (const f of readdirSync(join(dist, 'wasm'))) {
 cpSync(join(npmDir, 'src'), dist, { recursive: true });
 // davkit/protocol, davkit/formats and davkit/gcal get their own copy of the JS API (their own
 // module state, bound to their module); davkit/formats and davkit/gcal their own copy of the
-// editors too (they call their module).
-cpSync(join(npmDir, 'src', 'api.js'), join(dist, 'protocol', 'api.js'));
+// editors too (they call their module). The copies of davkit and davkit/protocol without the
+// DavClient methods their module cannot run (entry-api.mjs; davkit/formats has no DavClient).
+const api = readFileSync(join(npmDir, 'src', 'api.js'), 'utf8');
+writeFileSync(join(dist, 'api.js'), entryApi(api, ['needGcal']));
+writeFileSync(join(dist, 'protocol', 'api.js'), entryApi(api, ['needGcal', 'needSchedule']));
 cpSync(join(npmDir, 'src', 'api.js'), join(dist, 'formats', 'api.js'));
 cpSync(join(npmDir, 'src', 'edit.js'), join(dist, 'formats', 'edit.js'));
 cpSync(join(npmDir, 'src', 'api.js'), join(dist, 'gcal', 'api.js'));
