@@ -281,6 +281,25 @@ fn a_posted_create_met_under_the_servers_name_becomes_its_update() -> davkit::Re
     assert_eq!(e.base_etag.as_deref(), Some("\"s1\""));
     assert_eq!(e.base_data.as_deref(), Some(stored.as_str()));
     assert!(e.sent.is_empty());
+
+    // Not a new revision: a flush that ran meanwhile and found the object deleted settles the
+    // entry (as an edit made during that flush, it would be created again).
+    let rev = e.rev;
+    q.apply(&FlushResult {
+        queue: WriteQueue::new(),
+        outcomes: vec![Outcome {
+            id,
+            rev,
+            url: at.into(),
+            queued_url: A.into(),
+            kind: OutcomeKind::Deleted {
+                already_gone: true,
+                how: Resolved::Clean,
+            },
+        }],
+        stopped: None,
+    });
+    assert!(q.is_empty(), "{q:?}");
     Ok(())
 }
 

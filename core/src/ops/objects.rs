@@ -197,6 +197,9 @@ pub struct Multiget {
     pending: usize,
     /// The hrefs asked for, resolved against the collection.
     asked: Vec<String>,
+    /// Each request's hrefs, normalised: a row for any other href (even one another request
+    /// asks for) is not that request's answer, and is ignored.
+    batches: Vec<crate::string_set::StringSet>,
 }
 
 /// What a multiget found.
@@ -227,6 +230,7 @@ impl Multiget {
             result: MultigetResult::default(),
             pending: 0,
             asked: Vec::new(),
+            batches: Vec::new(),
         };
         let url = match session.url(collection_url) {
             Ok(u) => href::as_collection(&u),
@@ -246,13 +250,18 @@ impl Multiget {
         }
         let batch = session.ctx.batch_size;
         for (i, chunk) in hrefs.chunks(batch).enumerate() {
+            let mut ours = crate::string_set::StringSet::new();
+            for a in &op.asked[i * batch..i * batch + chunk.len()] {
+                ours.insert(href::normalize(a));
+            }
+            op.batches.push(ours);
             op.m.x.send(i, multiget_spec(&url, kind, chunk));
             op.pending += 1;
         }
         op
     }
 
-    fn on_reply(&mut self, _batch: usize, reply: Result<Reply>) {
+    fn on_reply(&mut self, batch: usize, reply: Result<Reply>) {
         let limits = self.m.x.ctx().limits;
         let mut missing = Vec::new();
         let objects = reply.and_then(|r| {
@@ -263,11 +272,30 @@ impl Multiget {
                 Some(&mut missing),
             )
         });
-        match objects {
-            Ok(objects) => self.result.objects.extend(objects),
+        let objects = match objects {
+            Ok(objects) => objects,
             Err(e) => return self.m.fail(e),
+        };
+        // Only the rows for this request's hrefs: an unasked row (a 404 for a member whose own
+        // row failed elsewhere) would otherwise count as that member's answer.
+        let ours = |u: &str| {
+            self.batches
+                .get(batch)
+                .is_some_and(|s| s.contains(&href::normalize(u)))
+        };
+        let (mut kept, mut gone) = (Vec::new(), Vec::new());
+        for o in objects {
+            if ours(&o.url) {
+                kept.push(o);
+            }
         }
-        self.result.missing.extend(missing);
+        for m in missing {
+            if ours(&m) {
+                gone.push(m);
+            }
+        }
+        self.result.objects.extend(kept);
+        self.result.missing.extend(gone);
         self.pending -= 1;
         if self.pending == 0 {
             let mut result = std::mem::take(&mut self.result);

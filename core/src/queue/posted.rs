@@ -51,7 +51,9 @@ impl WriteQueue {
             e.base_data = Some(data.to_owned());
             e.sent.clear();
             e.runs = 0;
-            e.rev += 1;
+            // Not a new revision: the data is the same, so the outcome of a flush running
+            // meanwhile still settles the entry (bumped, `apply` would take it for an edit made
+            // during the flush, and recreate what that flush found deleted).
         }
         Some(e.id)
     }
