@@ -263,8 +263,6 @@ fn a_posted_create_met_under_the_servers_name_becomes_its_update() -> davkit::Re
     assert_eq!(q.hold_version(at, Some("\"s1\""), None), None);
     let other_uid = ev("one").replace("UID:a", "UID:b");
     assert_eq!(q.hold_version(at, Some("\"s1\""), Some(&other_uid)), None);
-    let changed = ev("changed by another device");
-    assert_eq!(q.hold_version(at, Some("\"s1\""), Some(&changed)), None);
     let elsewhere = "https://dav.example/other/server-name-1";
     assert_eq!(
         q.hold_version(elsewhere, Some("\"s1\""), Some(&stored)),
@@ -281,6 +279,35 @@ fn a_posted_create_met_under_the_servers_name_becomes_its_update() -> davkit::Re
     assert_eq!(e.base_etag.as_deref(), Some("\"s1\""));
     assert_eq!(e.base_data.as_deref(), Some(stored.as_str()));
     assert!(e.sent.is_empty());
+
+    // Changed since by another device: the same UID in the collection is what the POST made,
+    // and with nothing edited since the flush, the server's version stands (the entry becomes
+    // an update to it, with nothing to write); edited since, it is left to the flush's search.
+    let changed = ev("changed by another device");
+    let mut edited = WriteQueue::new();
+    let other = edited.enqueue_create(C, "a.ics", &ev("one"))?;
+    edited.begin_flush();
+    let mut unedited = edited.clone();
+    edited.enqueue_update(A, &ev("two"), "", None)?;
+    assert_eq!(
+        edited.hold_version(at, Some("\"s2\""), Some(&changed)),
+        None
+    );
+    assert_eq!(
+        unedited.hold_version(at, Some("\"s2\""), Some(&changed)),
+        Some(other)
+    );
+    let u = only(&unedited);
+    assert_eq!(
+        (u.url.as_str(), &u.op),
+        (
+            at,
+            &EntryOp::Update {
+                data: changed.clone()
+            }
+        )
+    );
+    assert_eq!(u.base_data.as_deref(), Some(changed.as_str()));
 
     // Not a new revision: a flush that ran meanwhile and found the object deleted settles the
     // entry (as an edit made during that flush, it would be created again).

@@ -42,10 +42,19 @@ impl WriteQueue {
         };
         let e = &mut self.entries[i];
         if let (Some(etag), Some(data)) = (etag, data)
-            && applied(e, data)
             && let EntryOp::Create { data: d } | EntryOp::Update { data: d } = &e.op
+            && (applied(e, data)
+                || (unchanged_since_sent(e)
+                    && merge::uid(data).is_some_and(|u| merge::uid(d) == Some(u))))
         {
-            e.op = EntryOp::Update { data: d.clone() };
+            // Applied as it is, or (a create) applied and changed since by another device: then
+            // the server's version stands, as nothing local is left to write over it.
+            let d = if applied(e, data) {
+                d.clone()
+            } else {
+                data.to_owned()
+            };
+            e.op = EntryOp::Update { data: d };
             e.url = url.to_owned();
             e.base_etag = Some(etag.to_owned());
             e.base_data = Some(data.to_owned());
@@ -73,11 +82,22 @@ impl WriteQueue {
             maybe_posted(e)
                 && href::normalize(&e.collection_url) == collection
                 && e.op.data().and_then(merge::uid).as_deref() == Some(uid.as_str())
-                && e.sent
-                    .iter()
-                    .any(|s| crate::ops::write::contains_data(s.as_bytes(), data.as_bytes()))
+                && (unchanged_since_sent(e)
+                    || e.sent
+                        .iter()
+                        .any(|s| crate::ops::write::contains_data(s.as_bytes(), data.as_bytes())))
         })
     }
+}
+
+/// A pending create that flushes were begun with holding one version only, its data now:
+/// with its UID in the collection, the server holds what that POST made, whatever another
+/// device changed in it since (a collection holds one object per UID), and the entry has
+/// nothing of its own left to write. (With more versions sent, which one that POST carried is
+/// not known: the data now may never have reached the server.)
+fn unchanged_since_sent(e: &Entry) -> bool {
+    e.state == EntryState::Pending
+        && matches!((&e.op, e.sent.as_slice()), (EntryOp::Create { data }, [sent]) if sent == data)
 }
 
 /// Whether the server's `data` shows the pending entry's write applied: a create a flush

@@ -380,8 +380,14 @@ impl QueueApp {
                         // What a write returns may be read back after another device changed
                         // it; without such a change it holds the edit.
                         // Or, for a write made earlier (a create whose POST answer was lost,
-                        // then listed by a sync), after that.
-                        let listed = self.listed.iter().any(|(_, d)| contains_marker(d, &marker));
+                        // then listed by a sync), after that: the edit is in a write the server
+                        // applied.
+                        let listed = self.world.borrow().writes.iter().any(|l| {
+                            l.write
+                                .data
+                                .as_deref()
+                                .is_some_and(|d| contains_marker(d, &marker))
+                        });
                         if !self.concurrent
                             && !data.as_deref().is_some_and(|d| d.contains(&marker))
                             && !listed
