@@ -114,7 +114,9 @@ fn applied(e: &Entry, data: &str) -> bool {
         }
 }
 
-/// A create that a flush was begun with: its POST may have been applied.
+/// A pending create that a flush was begun with: its POST may have been applied. (A failed or
+/// conflicted one waits for the app's resolution, which may drop it: the server's object then
+/// belongs in the mirror, not held back for it.)
 fn maybe_posted(e: &Entry) -> bool {
-    matches!(e.op, EntryOp::Create { .. }) && !e.sent.is_empty()
+    e.state == EntryState::Pending && matches!(e.op, EntryOp::Create { .. }) && !e.sent.is_empty()
 }
