@@ -142,11 +142,7 @@ impl WriteQueue {
                 }
                 OutcomeKind::Written { etag, data, .. } => {
                     // The server holds what the flush wrote; the newer local change goes on it.
-                    e.url = o.url.clone();
-                    e.base_etag = etag.clone();
-                    e.base_data = data.clone();
-                    e.sent.clear();
-                    e.runs = 0;
+                    e.rebase_on(o.url.clone(), etag.clone(), data.clone());
                     if let EntryOp::Create { data } = &e.op {
                         e.op = EntryOp::Update { data: data.clone() };
                     }
@@ -175,11 +171,7 @@ impl WriteQueue {
                 },
                 OutcomeKind::ServerKept { server, .. } => match (server, e.op.data()) {
                     (Some(obj), _) => {
-                        e.url = obj.url.clone();
-                        e.base_etag = obj.etag.clone();
-                        e.base_data = obj.data.clone();
-                        e.sent.clear();
-                        e.runs = 0;
+                        e.rebase_on(obj.url.clone(), obj.etag.clone(), obj.data.clone());
                         if let EntryOp::Create { data } = &e.op {
                             e.op = EntryOp::Update { data: data.clone() };
                         }

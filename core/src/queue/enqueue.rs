@@ -167,12 +167,12 @@ impl WriteQueue {
     ) -> Option<u64> {
         let i = self.posted_at(url.as_str(), base_data?)?;
         let e = &mut self.entries[i];
-        e.url = url.to_string();
         e.op = op;
-        e.base_etag = Some(base_etag.trim().to_owned());
-        e.base_data = base_data.map(str::to_owned);
-        e.sent.clear();
-        e.runs = 0;
+        e.rebase_on(
+            url.to_string(),
+            Some(base_etag.trim().to_owned()),
+            base_data.map(str::to_owned),
+        );
         e.rev += 1;
         Some(e.id)
     }

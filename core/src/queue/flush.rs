@@ -421,16 +421,7 @@ impl Flush {
                     },
                 );
             }
-            Err(e) if kind_is_delete && e.kind() == ErrorKind::NotFound => {
-                let url = self.current().url.clone();
-                self.outcome(
-                    url,
-                    OutcomeKind::Deleted {
-                        already_gone: true,
-                        how,
-                    },
-                );
-            }
+            Err(e) if kind_is_delete && e.kind() == ErrorKind::NotFound => self.already_gone(),
             Err(e)
                 if e.kind() == ErrorKind::PreconditionFailed
                     || (e.kind() == ErrorKind::NotFound

@@ -191,6 +191,16 @@ impl Entry {
         href::normalize(&self.url)
     }
 
+    /// Makes the entry's change one made on this server version (at `url`): what earlier
+    /// flushes may have sent and how many were begun no longer matter.
+    fn rebase_on(&mut self, url: String, etag: Option<String>, data: Option<String>) {
+        self.url = url;
+        self.base_etag = etag;
+        self.base_data = data;
+        self.sent.clear();
+        self.runs = 0;
+    }
+
     /// Whether the flush begun last covers the entry as it is now.
     fn ready(&self) -> bool {
         self.runs > 0
@@ -294,8 +304,13 @@ impl WriteQueue {
 
     /// The entry queued for an object, by URL (any spelling of it).
     pub fn entry_for(&self, url: &str) -> Option<&Entry> {
+        self.entries.get(self.index_for(url)?)
+    }
+
+    /// The index of the entry queued for an object, by URL (any spelling of it).
+    fn index_for(&self, url: &str) -> Option<usize> {
         let key = href::normalize(url);
-        self.entries.iter().find(|e| e.key() == key)
+        self.entries.iter().position(|e| e.key() == key)
     }
 
     /// The queue as JSON.

@@ -35,34 +35,32 @@ impl WriteQueue {
         etag: Option<&str>,
         data: Option<&str>,
     ) -> Option<u64> {
-        let key = href::normalize(url);
-        let i = match self.entries.iter().position(|e| e.key() == key) {
+        let i = match self.index_for(url) {
             Some(i) => i,
             None => self.posted_at(url, data?)?,
         };
         let e = &mut self.entries[i];
         if let (Some(etag), Some(data)) = (etag, data)
             && let EntryOp::Create { data: d } | EntryOp::Update { data: d } = &e.op
-            && (applied(e, data)
-                || (unchanged_since_sent(e)
-                    && merge::uid(data).is_some_and(|u| merge::uid(d) == Some(u))))
         {
-            // Applied as it is, or (a create) applied and changed since by another device: then
+            // Applied as it is; or (a create) applied and changed since by another device: then
             // the server's version stands, as nothing local is left to write over it.
-            let d = if applied(e, data) {
-                d.clone()
+            let now = if applied(e, data) {
+                Some(d.clone())
+            } else if unchanged_since_sent(e)
+                && merge::uid(data).is_some_and(|u| merge::uid(d) == Some(u))
+            {
+                Some(data.to_owned())
             } else {
-                data.to_owned()
+                None
             };
-            e.op = EntryOp::Update { data: d };
-            e.url = url.to_owned();
-            e.base_etag = Some(etag.to_owned());
-            e.base_data = Some(data.to_owned());
-            e.sent.clear();
-            e.runs = 0;
-            // Not a new revision: the data is the same, so the outcome of a flush running
-            // meanwhile still settles the entry (bumped, `apply` would take it for an edit made
-            // during the flush, and recreate what that flush found deleted).
+            if let Some(now) = now {
+                e.op = EntryOp::Update { data: now };
+                e.rebase_on(url.to_owned(), Some(etag.to_owned()), Some(data.to_owned()));
+                // Not a new revision: the data is the same, so the outcome of a flush running
+                // meanwhile still settles the entry (bumped, `apply` would take it for an edit
+                // made during the flush, and recreate what that flush found deleted).
+            }
         }
         Some(e.id)
     }

@@ -382,15 +382,9 @@ impl QueueApp {
                         // Or, for a write made earlier (a create whose POST answer was lost,
                         // then listed by a sync), after that: the edit is in a write the server
                         // applied.
-                        let listed = self.world.borrow().writes.iter().any(|l| {
-                            l.write
-                                .data
-                                .as_deref()
-                                .is_some_and(|d| contains_marker(d, &marker))
-                        });
                         if !self.concurrent
                             && !data.as_deref().is_some_and(|d| d.contains(&marker))
-                            && !listed
+                            && !self.applied_with(&marker)
                         {
                             return fail(
                                 6,
@@ -457,6 +451,16 @@ impl QueueApp {
         self.queue = res.queue;
         self.store();
         Ok(())
+    }
+
+    /// Whether a write the server applied holds the edit with this marker.
+    fn applied_with(&self, marker: &str) -> bool {
+        self.world.borrow().writes.iter().any(|l| {
+            l.write
+                .data
+                .as_deref()
+                .is_some_and(|d| contains_marker(d, marker))
+        })
     }
 
     /// Invariant 7: a server version reported is one the server stored.

@@ -126,15 +126,8 @@ impl QueueApp {
             }
         }
         // Invariant 6: every edit reported written is in a write the server applied.
-        let w = self.world.borrow();
         for marker in &self.written {
-            let applied = w.writes.iter().any(|l| {
-                l.write
-                    .data
-                    .as_deref()
-                    .is_some_and(|d| contains_marker(d, marker))
-            });
-            if !applied {
+            if !self.applied_with(marker) {
                 return fail(
                     6,
                     format!("{marker} was reported written but no applied write holds it"),
