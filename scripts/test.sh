@@ -93,9 +93,10 @@ if [ "${DAVKIT_LONG:-0}" = 1 ]; then
   # The long runs, kept out of the default command (they take about an hour and a half):
   # 100,000 simulation seeds, and every fuzz target for FUZZ_SECONDS (600) under
   # -rss_limit_mb=512 -timeout=2.
-  step "long runs (DAVKIT_LONG=1): simulation, 100,000 seeds, 60,000 offline-queue and 200,000 scheduling histories"
+  step "long runs (DAVKIT_LONG=1): simulation, 100,000 seeds, 60,000 offline-queue, 200,000 scheduling and 200,000 Calendar API histories"
   tests env SIM_SEEDS="${SIM_SEEDS:-100000}" SIM_QUEUE_SEEDS="${SIM_QUEUE_SEEDS:-60000}" \
-    SIM_SCHED_SEEDS="${SIM_SCHED_SEEDS:-200000}" cargo test --release -p davkit --test sim
+    SIM_SCHED_SEEDS="${SIM_SCHED_SEEDS:-200000}" SIM_GCAL_SEEDS="${SIM_GCAL_SEEDS:-200000}" \
+    cargo test --release -p davkit --test sim
   step "long runs (DAVKIT_LONG=1): fuzz targets (scripts/fuzz.sh)"
   bash scripts/fuzz.sh
 fi

@@ -12,6 +12,10 @@
 //! - The `scheduling` test (issue 17, `sim/sched_*.rs`) runs 2,000 histories of an organizer
 //!   app and an attendee app on a server that schedules implicitly, with lost requests and
 //!   responses, crashes and other devices; `SIM_SCHED_SEEDS=N` and `SIM_SCHED_SEED=S`.
+//! - The `gcal` test (`sim/gcal_*.rs`) runs 2,000 histories of an app that mirrors a Google
+//!   calendar through the Calendar API (incremental sync, 410 resyncs, recurring series) and
+//!   writes to it, under the API's faults, other devices and crashes; `SIM_GCAL_SEEDS=N` and
+//!   `SIM_GCAL_SEED=S`.
 //!
 //! Layout: the seeded generator is `davkit_testkit::Rng` (splitmix64, shared with the other
 //! crates' tests), `sim/xml.rs` (request reading, multistatus writing),
@@ -29,6 +33,10 @@
 mod client;
 #[path = "sim/faults.rs"]
 mod faults;
+#[path = "sim/gcal_run.rs"]
+mod gcal_run;
+#[path = "sim/gcal_server.rs"]
+mod gcal_server;
 #[path = "sim/invariants.rs"]
 mod invariants;
 #[path = "sim/queue_app.rs"]

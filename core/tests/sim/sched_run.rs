@@ -12,13 +12,11 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
-use std::time::Instant;
 
 use crate::invariants::Violation;
 use crate::sched_app::{OrgKind, SchedApp};
 use crate::sched_server::{Sched, Writer};
 use crate::sched_world::{SchedWorld, new_meeting};
-use crate::{env_u64, failure_report};
 use davkit_testkit::Rng;
 
 const DEFAULT_SCHED_SEEDS: u64 = 2_000;
@@ -167,34 +165,14 @@ fn run_sched_history(seed: u64, verbose: bool, careless: bool) -> (SchedStats, O
 /// seeds, `SIM_SCHED_SEED=S` replays seed S verbosely.
 #[test]
 fn scheduling() {
-    if let Some(seed) = env_u64("SIM_SCHED_SEED") {
-        let (stats, violation) = run_sched_history(seed, true, false);
-        eprintln!("{}", stats.report());
-        if let Some(v) = violation {
-            panic!(
-                "scheduling seed {seed}: invariant S{} broken: {}",
-                v.invariant, v.what
-            );
-        }
-        return;
-    }
-    let seeds = env_u64("SIM_SCHED_SEEDS").unwrap_or(DEFAULT_SCHED_SEEDS);
-    let started = Instant::now();
-    let run = crate::seeds::run_seeds(
-        seeds,
-        |seed| run_sched_history(seed, false, false),
-        |t: &mut SchedStats, s| t.merge(s),
-    );
-    let (total, failures, threads) = (run.total, run.failures, run.threads);
-    eprintln!(
-        "scheduling: {seeds} seeds in {:.1} s on {threads} threads\n{}",
-        started.elapsed().as_secs_f64(),
-        total.report()
-    );
-    let mut problems = Vec::new();
-    if seeds >= 2_000 {
+    let run = crate::seeds::Named {
+        name: "scheduling",
+        seed_var: "SIM_SCHED_SEED",
+        seeds_var: "SIM_SCHED_SEEDS",
+        default_seeds: DEFAULT_SCHED_SEEDS,
+        prefix: "S",
         // the histories reach what they are meant to: each of these happened at least once
-        for key in [
+        must_happen: &[
             "fault: LostResponse",
             "fault: LostRequest",
             "app crashed and restarted",
@@ -203,22 +181,15 @@ fn scheduling() {
             "respond failed: PreconditionFailed",
             "organizer write: PreconditionFailed (read again)",
             "replies delivered to the organizer",
-        ] {
-            if total.counts.get(key).copied().unwrap_or(0) == 0 {
-                problems.push(format!("never happened: {key}"));
-            }
-        }
-    }
-    if !failures.is_empty() {
-        problems.push(
-            failure_report(seeds, &failures)
-                .replace("SIM_SEED=", "SIM_SCHED_SEED=")
-                .replace("--test sim", "--test sim scheduling"),
-        );
-    }
-    if !problems.is_empty() {
-        panic!("{}", problems.join("\n"));
-    }
+        ],
+    };
+    crate::seeds::drive(
+        &run,
+        |seed, verbose| run_sched_history(seed, verbose, false),
+        SchedStats::merge,
+        SchedStats::report,
+        |s| &s.counts,
+    );
 }
 
 /// The checks are not vacuous: an attendee app that answers the copy it read first but

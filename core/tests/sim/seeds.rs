@@ -69,3 +69,70 @@ pub fn run_seeds<S: Default + Send>(
         threads,
     }
 }
+
+/// One named run of histories as a test drives it: its environment variables, its default
+/// size, and the events every large enough run must reach.
+pub struct Named<'a> {
+    /// How reports name it (`scheduling`, `gcal`).
+    pub name: &'a str,
+    /// The variable that replays one seed verbosely (`SIM_SCHED_SEED`).
+    pub seed_var: &'a str,
+    /// The variable that sets how many seeds run (`SIM_SCHED_SEEDS`).
+    pub seeds_var: &'a str,
+    pub default_seeds: u64,
+    /// How a broken invariant's number is prefixed (`S`, `G`).
+    pub prefix: &'a str,
+    /// Counted events a run of at least `default_seeds` seeds must reach at least once.
+    pub must_happen: &'a [&'a str],
+}
+
+/// Replays one seed (its variable set) or runs the seeds, prints the merged statistics, and
+/// panics with every failure and every event of `must_happen` that never happened.
+pub fn drive<S: Default + Send>(
+    run: &Named<'_>,
+    history: impl Fn(u64, bool) -> (S, Option<Violation>) + Sync,
+    merge: impl Fn(&mut S, &S) + Sync,
+    report: impl Fn(&S) -> String,
+    counts: impl Fn(&S) -> &std::collections::BTreeMap<String, u64>,
+) {
+    let name = run.name;
+    if let Some(seed) = crate::env_u64(run.seed_var) {
+        let (stats, violation) = history(seed, true);
+        eprintln!("{}", report(&stats));
+        if let Some(v) = violation {
+            panic!(
+                "{name} seed {seed}: invariant {}{} broken: {}",
+                run.prefix, v.invariant, v.what
+            );
+        }
+        return;
+    }
+    let seeds = crate::env_u64(run.seeds_var).unwrap_or(run.default_seeds);
+    let started = std::time::Instant::now();
+    let result = run_seeds(seeds, |seed| history(seed, false), merge);
+    eprintln!(
+        "{name}: {seeds} seeds in {:.1} s on {} threads\n{}",
+        started.elapsed().as_secs_f64(),
+        result.threads,
+        report(&result.total)
+    );
+    let mut problems = Vec::new();
+    if seeds >= run.default_seeds {
+        let counted = counts(&result.total);
+        for key in run.must_happen {
+            if counted.get(*key).copied().unwrap_or(0) == 0 {
+                problems.push(format!("never happened: {key}"));
+            }
+        }
+    }
+    if !result.failures.is_empty() {
+        problems.push(
+            crate::failure_report(seeds, &result.failures)
+                .replace("SIM_SEED=", &format!("{}=", run.seed_var))
+                .replace("--test sim", &format!("--test sim {name}")),
+        );
+    }
+    if !problems.is_empty() {
+        panic!("{}", problems.join("\n"));
+    }
+}
