@@ -658,6 +658,8 @@ export interface QueueEntry {
   policy?: QueuePolicy;
   runs: number;
   sent?: string[];
+  /** The URL it was queued under, when a sync found its earlier write under another name and it moved there (the outcome's `queuedUrl`). */
+  movedFrom?: string;
   state:
     | { state: 'pending' }
     | { state: 'conflict'; server: DavObject | null; reason: string }
@@ -673,6 +675,7 @@ export interface QueueOutcome {
   rev: number;
   /** Where the object is on the server now. */
   url: string;
+  /** The URL the entry was queued under: when it differs from `url`, nothing is left there (drop what the app shows at it). */
   queuedUrl: string;
   kind:
     | { type: 'written'; etag: string | null; data: string | null; how: QueueResolved }

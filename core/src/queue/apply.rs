@@ -125,6 +125,9 @@ impl WriteQueue {
             };
             let unchanged = self.entries[index].rev == o.rev;
             let e = &mut self.entries[index];
+            // The outcome named the URL the entry was queued under; an entry kept goes on from
+            // where it is.
+            e.moved_from = None;
             match &o.kind {
                 OutcomeKind::Conflict { server, reason, .. } => {
                     e.state = EntryState::Conflict {

@@ -168,6 +168,7 @@ impl WriteQueue {
         let i = self.posted_at(url.as_str(), base_data?)?;
         let e = &mut self.entries[i];
         e.op = op;
+        e.move_to(url.as_str());
         e.rebase_on(
             url.to_string(),
             Some(base_etag.trim().to_owned()),
@@ -202,6 +203,7 @@ impl WriteQueue {
             runs: 0,
             sent: Vec::new(),
             state: EntryState::Pending,
+            moved_from: None,
         });
         Ok(id)
     }

@@ -364,10 +364,10 @@ impl Flush {
     fn outcome(&mut self, url: String, kind: OutcomeKind) {
         let Some(w) = self.work.take() else { return };
         let rev = self.start.entry(w.entry.id).map_or(w.entry.rev, |e| e.rev);
-        let queued_url = self
-            .start
-            .entry(w.entry.id)
-            .map_or_else(|| w.entry.url.clone(), |e| e.url.clone());
+        let queued_url = self.start.entry(w.entry.id).map_or_else(
+            || w.entry.url.clone(),
+            |e| e.moved_from.clone().unwrap_or_else(|| e.url.clone()),
+        );
         self.outcomes.push(Outcome {
             id: w.entry.id,
             rev,
@@ -575,5 +575,6 @@ fn unreachable_entry() -> &'static Entry {
         runs: 0,
         sent: Vec::new(),
         state: EntryState::Pending,
+        moved_from: None,
     })
 }

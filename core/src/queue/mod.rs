@@ -184,6 +184,13 @@ pub struct Entry {
     /// Pending, conflicted or failed.
     #[serde(default)]
     pub state: EntryState,
+    /// The URL the entry was queued under, when a sync (or an edit) found its earlier write
+    /// under another name and the entry moved there: an update created again by POST after
+    /// another device deleted its object, or a create, on a server that names what is POSTed.
+    /// The flush's outcome names it as [`Outcome::queued_url`], so the app drops what it
+    /// still shows there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<String>,
 }
 
 impl Entry {
@@ -199,6 +206,15 @@ impl Entry {
         self.base_data = data;
         self.sent.clear();
         self.runs = 0;
+    }
+
+    /// Moves the entry to the URL where the server holds its earlier write, remembering the
+    /// URL it was queued under (the first, if it moves more than once) for the outcome.
+    fn move_to(&mut self, url: &str) {
+        if href::normalize(url) != self.key() && self.moved_from.is_none() {
+            self.moved_from = Some(std::mem::take(&mut self.url));
+        }
+        url.clone_into(&mut self.url);
     }
 
     /// Whether the flush begun last covers the entry as it is now.

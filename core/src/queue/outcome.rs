@@ -34,9 +34,9 @@ pub struct Outcome {
     pub rev: u64,
     /// The object's URL on the server (after a POST, the URL the server picked).
     pub url: String,
-    /// The entry's URL as queued. When it differs from `url`, the object is at `url` now (a
-    /// create the server named, or an object recreated by POST after it was deleted), and
-    /// nothing is left at this one.
+    /// The entry's URL as queued (before a sync moved it: [`Entry::moved_from`]). When it
+    /// differs from `url`, the object is at `url` now (a create the server named, or an
+    /// object recreated by POST after it was deleted), and nothing is left at this one.
     pub queued_url: String,
     /// What happened.
     pub kind: OutcomeKind,

@@ -5,7 +5,8 @@
 //! stands, another device's later edit or deletion included. Also a create that a flush may
 //! already have posted, met under the name the server gave it (a server that names what is
 //! POSTed, like Google Contacts, stores it at a URL of its own): recognised by the collection,
-//! its UID and the data a flush sent.
+//! its UID and the data a flush sent. The same holds for an update whose object another
+//! device deleted and whose policy created it again by POST.
 //!
 //! Without this, the object a lost POST answer left on the server was a stranger to the
 //! queue: a sync put it in the mirror beside the queued create, an edit of it became a second
@@ -21,9 +22,10 @@ use super::{Entry, EntryOp, EntryState, WriteQueue, merge};
 impl WriteQueue {
     /// The entry that holds back a sync's version of an object (its URL, ETag and data; no
     /// data for a deletion), if any: the entry queued for that URL
-    /// ([`WriteQueue::entry_for`]), or else a create that a flush may already have posted and
-    /// that the server stored at this URL: same collection, and `data` has the create's UID
-    /// and every content line of a version a flush sent (a server may add its own). A pending
+    /// ([`WriteQueue::entry_for`]), or else a create (or an update created again after a
+    /// deletion) that a flush may already have posted and that the server stored at this URL:
+    /// same collection, and `data` has the entry's UID and every content line of a version a
+    /// flush sent (a server may add its own). A pending
     /// entry whose write this version shows applied (a create a flush sent, or an update whose
     /// data it holds) becomes an update of this version: a flush then writes only what
     /// changed since, or, with nothing changed, reads the object and takes what the server
@@ -56,6 +58,7 @@ impl WriteQueue {
             };
             if let Some(now) = now {
                 e.op = EntryOp::Update { data: now };
+                e.move_to(url);
                 e.rebase_on(url.to_owned(), Some(etag.to_owned()), Some(data.to_owned()));
                 // Not a new revision: the data is the same, so the outcome of a flush running
                 // meanwhile still settles the entry (bumped, `apply` would take it for an edit
@@ -112,9 +115,13 @@ fn applied(e: &Entry, data: &str) -> bool {
         }
 }
 
-/// A pending create that a flush was begun with: its POST may have been applied. (A failed or
-/// conflicted one waits for the app's resolution, which may drop it: the server's object then
-/// belongs in the mirror, not held back for it.)
+/// A pending create or update that a flush was begun with: its POST may have been applied.
+/// (An update is POSTed too, where the server names what is POSTed, when its object was
+/// deleted on the server and its policy creates it again.) A failed or conflicted one waits
+/// for the app's resolution, which may drop it: the server's object then belongs in the
+/// mirror, not held back for it.
 fn maybe_posted(e: &Entry) -> bool {
-    e.state == EntryState::Pending && matches!(e.op, EntryOp::Create { .. }) && !e.sent.is_empty()
+    e.state == EntryState::Pending
+        && matches!(e.op, EntryOp::Create { .. } | EntryOp::Update { .. })
+        && !e.sent.is_empty()
 }

@@ -106,6 +106,7 @@ fn entry(at: &str, v: &Json) -> Read<Entry> {
             None => EntryState::Pending,
             Some(v) => state(&f.path("state"), v)?,
         },
+        moved_from: f.opt_string("moved_from")?,
     })
 }
 

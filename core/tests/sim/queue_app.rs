@@ -369,7 +369,9 @@ impl QueueApp {
             let moved = o.url != o.queued_url
                 && matches!(
                     o.kind,
-                    OutcomeKind::Written { .. } | OutcomeKind::ServerKept { .. }
+                    OutcomeKind::Written { .. }
+                        | OutcomeKind::ServerKept { .. }
+                        | OutcomeKind::Deleted { .. }
                 );
             if moved {
                 self.record(&o.queued_url, None);
