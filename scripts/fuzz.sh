@@ -83,54 +83,12 @@ files_of() { # dir... ; extension
 # a config record (key: value lines), then one record per response, records separated by
 # "\n%%\n".
 vector_to_exchange() { # json-file
-  python3 - "$1" <<'PY'
-import json, sys
-case = json.load(open(sys.argv[1]))
-cfg, op = case.get("config", {}), case.get("operation", {})
-head = []
-if cfg.get("server_url"): head.append("url: " + cfg["server_url"])
-if cfg.get("profile"): head.append("profile: " + cfg["profile"])
-creds = cfg.get("credentials")
-head.append("credentials: " + ("bearer" if isinstance(creds, dict) and "bearer" in creds else "basic" if creds else "none"))
-if op.get("service"): head.append("service: " + op["service"])
-if op.get("kind"): head.append("kind: " + op["kind"])
-if "state" in op: head.append("state: " + json.dumps(op["state"], separators=(",", ":")))
-if op.get("max_members") is not None: head.append("batch: %d" % op["max_members"])
-writes = {"create_object": "create", "update_object": "update", "delete_object": "delete", "post_object": "post",
-          "respond": "respond", "pending_invitations": "pending", "gcal_respond": "gcal-respond", "gcal_free_busy": "gcal-free-busy"}
-if op.get("op") in writes: head.append("op: " + writes[op["op"]])
-if cfg.get("sync_page_limit"): head.append("page-limit: %d" % cfg["sync_page_limit"])
-if cfg.get("multiget_batch_size"): head.append("multiget: %d" % cfg["multiget_batch_size"])
-if cfg.get("limits"): head.append("limits: " + json.dumps(cfg["limits"], separators=(",", ":")))
-records = ["\n".join(head) + "\n"]
-for ex in case.get("exchanges", []):
-    r = ex.get("response")
-    if r is None:
-        records.append("!\n\n")
-        continue
-    lines = [str(r.get("status", 200))]
-    hs = r.get("headers", {})
-    for k, v in (hs.items() if isinstance(hs, dict) else hs):
-        lines.append("%s: %s" % (k, v))
-    if r.get("final_url"): lines.append(":final: " + r["final_url"])
-    body = r.get("body", "")
-    if not isinstance(body, str): body = json.dumps(body)
-    records.append("\n".join(lines) + "\n\n" + body)
-sys.stdout.write("\n%%\n".join(records))
-PY
+  python3 scripts/fuzz_seeds.py exchange "$1"
 }
 
 # Multistatus bodies of the vectors (207 answers).
 vector_bodies() { # json-file out-prefix
-  python3 - "$1" "$2" <<'PY'
-import json, sys
-case = json.load(open(sys.argv[1]))
-for i, ex in enumerate(case.get("exchanges", [])):
-    r = ex.get("response") or {}
-    b = r.get("body")
-    if isinstance(b, str) and "multistatus" in b:
-        open("%s-%d" % (sys.argv[2], i), "w").write(b)
-PY
+  python3 scripts/fuzz_seeds.py bodies "$1" "$2"
 }
 
 # The expand target reads 32 option bytes, then the calendar (see fuzz_targets/expand.rs).
@@ -185,6 +143,21 @@ seed() { # target corpus-dir
           vector_to_exchange "$f" >"$tmp/$(basename "$f" .json)" && add_seed "$dir" "$tmp/$(basename "$f" .json)"
         fi
       done ;;
+    gcal)
+      command -v python3 >/dev/null || { echo "fuzz.sh: no python3: $t starts from an empty corpus" >&2; return 0; }
+      for f in $(files_of tests/vectors/gcal json); do
+        if grep -qE '"op": *"gcal_(sync|insert|patch|delete)"' "$f"; then
+          vector_to_exchange "$f" >"$tmp/$(basename "$f" .json)" && add_seed "$dir" "$tmp/$(basename "$f" .json)"
+        fi
+      done ;;
+    queue)
+      # Each queue vector as its configuration (profile, policy, the steps without their
+      # exchanges) and the answers of its flushes, in order.
+      command -v python3 >/dev/null || { echo "fuzz.sh: no python3: $t starts from an empty corpus" >&2; return 0; }
+      for f in $(files_of tests/queue-vectors json); do
+        python3 scripts/fuzz_seeds.py queue "$f" >"$tmp/$(basename "$f" .json)"
+        add_seed "$dir" "$tmp/$(basename "$f" .json)"
+      done ;;
     schedule)
       command -v python3 >/dev/null || { echo "fuzz.sh: no python3: $t starts from an empty corpus" >&2; return 0; }
       for f in $(files_of tests/vectors/schedule tests/vectors/gcal-scheduling json); do
@@ -192,11 +165,7 @@ seed() { # target corpus-dir
           vector_to_exchange "$f" >"$tmp/$(basename "$f" .json)" && add_seed "$dir" "$tmp/$(basename "$f" .json)"
         elif grep -qE '"op": *"itip_apply"' "$f"; then
           # op: itip, then the first message and the stored event as two records
-          python3 - "$f" >"$tmp/$(basename "$f" .json)" <<'PY'
-import json, sys
-op = json.load(open(sys.argv[1]))["operation"]
-sys.stdout.write("\n%%\n".join(["op: itip\n", op["messages"][0], op["stored"]]))
-PY
+          python3 scripts/fuzz_seeds.py itip "$f" >"$tmp/$(basename "$f" .json)"
           add_seed "$dir" "$tmp/$(basename "$f" .json)"
         fi
       done ;;

@@ -1,5 +1,5 @@
 //! Server answers decoded from fuzz input, and a bounded driver that feeds them to a sans-IO
-//! operation. Shared by the `discover` and `sync` targets.
+//! operation. Shared by the `discover`, `sync`, `schedule`, `gcal` and `queue` targets.
 //!
 //! The input is text records separated by the line `%%` (`"\n%%\n"`). The first record
 //! configures the operation: `key: value` lines (`url`, `profile`, `credentials`, `service`,
@@ -73,6 +73,15 @@ impl<'a> Input<'a> {
     }
 
     /// The server URL (default `https://dav.example.com/`).
+    /// The input with `value` for `key` when the configuration does not set it.
+    #[allow(dead_code)] // not every target has defaults of its own
+    pub fn with_default(mut self, key: &str, value: &str) -> Self {
+        if self.get(key).is_none() {
+            self.config.push((key.to_owned(), value.to_owned()));
+        }
+        self
+    }
+
     pub fn url(&self) -> String {
         self.get("url")
             .unwrap_or("https://dav.example.com/")
@@ -256,4 +265,17 @@ pub fn drive<'a, O: Operation>(
             }
         }
     }
+}
+
+/// A sync's new state is for `collection` and survives a JSON round trip, so the app can store
+/// it and resume from it.
+#[allow(dead_code)] // for the targets that sync
+pub fn check_state(state: &davkit::SyncState, collection: &str) {
+    assert_eq!(
+        state.collection_url, collection,
+        "the new state is for another collection"
+    );
+    let json = serde_json::to_string(state).expect("state serialises");
+    let again: davkit::SyncState = serde_json::from_str(&json).expect("stored state reads back");
+    assert_eq!(&again, state, "state JSON round trip");
 }

@@ -43,8 +43,9 @@ use crate::session::Session;
 /// once more cannot help, and it is not kept in [`SyncState::pending`]. The state keeps the
 /// ETag the app last received for it, if any, so it is never reported as deleted.
 ///
-/// Members the app marked with [`SyncState::mark_pending`] are fetched again (events.get on
-/// their URL) when the listing does not mention them, and delivered as additions or, after a
+/// Members the app marked with [`SyncState::mark_pending`] are fetched again (events.get, under
+/// the session's server URL like every request of the sync) when the listing does not mention
+/// them, and delivered as additions or, after a
 /// 404/410 or a cancelled event, deletions. One that cannot be fetched for another reason is a
 /// problem and stays pending (a rate limit included: the next sync asks again); a 401 or a
 /// transport failure fails the sync.
@@ -317,7 +318,7 @@ impl GcalSync {
                 .cloned()
                 .collect();
             for original in wanted {
-                match Url::parse(&original) {
+                match self.pending_request_url(&original) {
                     Ok(url) => {
                         self.fetching += 1;
                         self.m
@@ -340,6 +341,25 @@ impl GcalSync {
         if self.fetching == 0 {
             self.after_fetches();
         }
+    }
+
+    /// Where to fetch a pending member: an event of this calendar is named by the API's own URL
+    /// ([`event_url`]) and fetched under the session's server URL, as every other request of
+    /// the sync is (the same URL unless the app points the session at a proxy or a test
+    /// double: then the fetch goes there too, with the session's credentials, not around it
+    /// to Google). Any other URL is fetched as it is.
+    fn pending_request_url(
+        &self,
+        original: &str,
+    ) -> std::result::Result<Url, crate::url::ParseError> {
+        let canonical = event_url(&self.calendar_id, "");
+        if let (Some(id), Some(events)) = (original.strip_prefix(&canonical), &self.events_url)
+            && !id.is_empty()
+            && !id.contains(['/', '?', '#'])
+        {
+            return Url::parse(&format!("{events}/{id}"));
+        }
+        Url::parse(original)
     }
 
     fn on_pending(&mut self, original: String, reply: &Reply) -> Result<()> {

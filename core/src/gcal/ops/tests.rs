@@ -451,3 +451,41 @@ fn sync_token_restrictions() {
         .is_err()
     );
 }
+
+/// A session pointed at a proxy (or a test double) fetches pending members there too, with
+/// its credentials, not around it at Google's own URL; the members keep their canonical URLs.
+#[test]
+fn pending_members_are_fetched_through_the_sessions_server() {
+    let config = Config::new(
+        "https://proxy.example.com/calendar/v3/",
+        Credentials::bearer("t"),
+    );
+    let proxy = Session::new(config).unwrap_or_else(|e| panic!("{e}"));
+    let mut state = SyncState::new("");
+    state.sync_token = Some("s1".into());
+    state.pending.insert(url("e 1"));
+    let (result, urls) = run(proxy.gcal_sync("cal", EventsQuery::default(), state), |r| {
+        if r.url.contains("syncToken") {
+            json(
+                200,
+                &serde_json::json!({"items": [], "nextSyncToken": "s2"}),
+            )
+        } else {
+            json(200, &event("e 1", "\"2\""))
+        }
+    });
+    let result = result.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        urls,
+        [
+            "https://proxy.example.com/calendar/v3/calendars/cal/events?syncToken=s1",
+            "https://proxy.example.com/calendar/v3/calendars/cal/events/e%201",
+        ]
+    );
+    assert!(
+        matches!(&result.changes[..], [Change::Added(o)] if o.url == url("e 1")),
+        "{:?}",
+        result.changes
+    );
+    assert!(result.state.pending.is_empty());
+}
