@@ -22,7 +22,7 @@ impl WriteQueue {
             .map_err(|e| Error::new(ErrorKind::InvalidInput, format!("bad name: {e}")))?;
         let data = data.to_owned();
         let key = href::normalize(url.as_str());
-        if let Some(e) = self.entries.iter_mut().find(|e| e.key() == key) {
+        if let Some(e) = self.entries.iter_mut().find(|e| e.names(&key)) {
             match &e.op {
                 EntryOp::Delete => {
                     // Deleted then created again: an update of the version the delete was made
@@ -66,7 +66,7 @@ impl WriteQueue {
         let parsed = absolute(url)?;
         let key = href::normalize(parsed.as_str());
         let data = data.to_owned();
-        if let Some(e) = self.entries.iter_mut().find(|e| e.key() == key) {
+        if let Some(e) = self.entries.iter_mut().find(|e| e.names(&key)) {
             match &mut e.op {
                 EntryOp::Create { data: d } | EntryOp::Update { data: d } => {
                     *d = data;
@@ -111,7 +111,7 @@ impl WriteQueue {
     ) -> Result<u64> {
         let parsed = absolute(url)?;
         let key = href::normalize(parsed.as_str());
-        if let Some(index) = self.entries.iter().position(|e| e.key() == key) {
+        if let Some(index) = self.entries.iter().position(|e| e.names(&key)) {
             let e = &mut self.entries[index];
             match &e.op {
                 EntryOp::Create { .. } if e.runs == 0 => {

@@ -188,7 +188,9 @@ pub struct Entry {
     /// under another name and the entry moved there: an update created again by POST after
     /// another device deleted its object, or a create, on a server that names what is POSTed.
     /// The flush's outcome names it as [`Outcome::queued_url`], so the app drops what it
-    /// still shows there.
+    /// still shows there; until then the entry answers for that URL too
+    /// ([`WriteQueue::entry_for`], the enqueues, a sync's changes of it), so an edit the app
+    /// makes there goes into this entry instead of recreating the object beside it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moved_from: Option<String>,
 }
@@ -196,6 +198,17 @@ pub struct Entry {
 impl Entry {
     fn key(&self) -> String {
         href::normalize(&self.url)
+    }
+
+    /// Whether the entry is the queued change of the object with this normalised URL: where it
+    /// is, or where it was queued before a sync moved it ([`Entry::moved_from`]; the app may
+    /// still show the object there, and an edit of it belongs to this entry).
+    fn names(&self, key: &str) -> bool {
+        self.key() == key
+            || self
+                .moved_from
+                .as_deref()
+                .is_some_and(|m| href::normalize(m) == key)
     }
 
     /// Makes the entry's change one made on this server version (at `url`): what earlier
@@ -326,7 +339,7 @@ impl WriteQueue {
     /// The index of the entry queued for an object, by URL (any spelling of it).
     fn index_for(&self, url: &str) -> Option<usize> {
         let key = href::normalize(url);
-        self.entries.iter().position(|e| e.key() == key)
+        self.entries.iter().position(|e| e.names(&key))
     }
 
     /// The queue as JSON.
