@@ -29,17 +29,20 @@ impl WriteQueue {
     /// entry whose write this version shows applied (a create a flush sent, or an update whose
     /// data it holds) becomes an update of this version: a flush then writes only what
     /// changed since, or, with nothing changed, reads the object and takes what the server
-    /// holds; it never creates the object again. [`WriteQueue::split_changes`] calls this for
-    /// each change.
+    /// holds; it never creates the object again. An update created again by POST and edited
+    /// since is rebased on this version, which holds data a flush sent: its newer edit goes on
+    /// it. A failed or conflicted update whose data this version holds is rebased on it too:
+    /// it waits for the app, and should the app try it again, the flush only reads.
+    /// [`WriteQueue::split_changes`] calls this for each change.
     pub fn hold_version(
         &mut self,
         url: &str,
         etag: Option<&str>,
         data: Option<&str>,
     ) -> Option<u64> {
-        let i = match self.index_for(url) {
-            Some(i) => i,
-            None => self.posted_at(url, data?)?,
+        let (i, posted) = match self.index_for(url) {
+            Some(i) => (i, false),
+            None => (self.posted_at(url, data?)?, true),
         };
         let e = &mut self.entries[i];
         if let (Some(etag), Some(data)) = (etag, data)
@@ -47,12 +50,21 @@ impl WriteQueue {
         {
             // Applied as it is; or (a create) applied and changed since by another device: then
             // the server's version stands, as nothing local is left to write over it.
-            let now = if applied(e, data) {
+            let now = if applied(e, data)
+                || (!posted && e.state != EntryState::Pending && applied_update(e, data))
+            {
+                // (A failed or conflicted update too: it waits for the app, but should it be
+                // tried again, its write is known applied, and the flush only reads.)
                 Some(d.clone())
             } else if unchanged_since_sent(e)
                 && merge::uid(data).is_some_and(|u| merge::uid(d) == Some(u))
             {
                 Some(data.to_owned())
+            } else if posted && matches!(e.op, EntryOp::Update { .. }) {
+                // An update a flush created again by POST, edited since: that POST's object
+                // (it holds data a flush sent) is the version the newer edit goes on, as the
+                // flush's own search would rebase it; a deletion of it then deletes that object.
+                Some(d.clone())
             } else {
                 None
             };
@@ -113,6 +125,12 @@ fn applied(e: &Entry, data: &str) -> bool {
             EntryOp::Update { data: d } => holds(d),
             EntryOp::Delete => false,
         }
+}
+
+/// Whether the server's `data` holds an update's data (every content line).
+fn applied_update(e: &Entry, data: &str) -> bool {
+    matches!(&e.op, EntryOp::Update { data: d }
+        if crate::ops::write::contains_data(d.as_bytes(), data.as_bytes()))
 }
 
 /// A pending create or update that a flush was begun with: its POST may have been applied.
