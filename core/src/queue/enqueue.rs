@@ -168,7 +168,7 @@ impl WriteQueue {
         let i = self.posted_at(url.as_str(), base_data?)?;
         let e = &mut self.entries[i];
         e.op = op;
-        e.move_to(url.as_str());
+        e.moving_to(url.as_str());
         e.rebase_on(
             url.to_string(),
             Some(base_etag.trim().to_owned()),

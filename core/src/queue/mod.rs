@@ -221,13 +221,13 @@ impl Entry {
         self.runs = 0;
     }
 
-    /// Moves the entry to the URL where the server holds its earlier write, remembering the
-    /// URL it was queued under (the first, if it moves more than once) for the outcome.
-    fn move_to(&mut self, url: &str) {
-        if href::normalize(url) != self.key() && self.moved_from.is_none() {
-            self.moved_from = Some(std::mem::take(&mut self.url));
+    /// Before the entry moves to the URL where the server holds its earlier write
+    /// ([`Entry::rebase_on`] sets it): remembers the URL it was queued under (the first, if it
+    /// moves more than once) for the outcome.
+    fn moving_to(&mut self, url: &str) {
+        if self.moved_from.is_none() && href::normalize(url) != self.key() {
+            self.moved_from = Some(self.url.clone());
         }
-        url.clone_into(&mut self.url);
     }
 
     /// Whether the flush begun last covers the entry as it is now.

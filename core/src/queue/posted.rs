@@ -50,11 +50,12 @@ impl WriteQueue {
         {
             // Applied as it is; or (a create) applied and changed since by another device: then
             // the server's version stands, as nothing local is left to write over it.
-            let now = if applied(e, data)
-                || (!posted && e.state != EntryState::Pending && applied_update(e, data))
+            // (A failed or conflicted update too: it waits for the app, but should it be tried
+            // again, its write is known applied, and the flush only reads.)
+            let now = if (e.state == EntryState::Pending
+                || (!posted && matches!(e.op, EntryOp::Update { .. })))
+                && applied(e, data)
             {
-                // (A failed or conflicted update too: it waits for the app, but should it be
-                // tried again, its write is known applied, and the flush only reads.)
                 Some(d.clone())
             } else if unchanged_since_sent(e)
                 && merge::uid(data).is_some_and(|u| merge::uid(d) == Some(u))
@@ -70,7 +71,7 @@ impl WriteQueue {
             };
             if let Some(now) = now {
                 e.op = EntryOp::Update { data: now };
-                e.move_to(url);
+                e.moving_to(url);
                 e.rebase_on(url.to_owned(), Some(etag.to_owned()), Some(data.to_owned()));
                 // Not a new revision: the data is the same, so the outcome of a flush running
                 // meanwhile still settles the entry (bumped, `apply` would take it for an edit
@@ -113,24 +114,17 @@ fn unchanged_since_sent(e: &Entry) -> bool {
         && matches!((&e.op, e.sent.as_slice()), (EntryOp::Create { data }, [sent]) if sent == data)
 }
 
-/// Whether the server's `data` shows the pending entry's write applied: a create a flush
-/// sent, or an update whose data it holds (every content line: a server may add its own).
+/// Whether the server's `data` shows the entry's write applied: a create a flush sent, or an
+/// update whose data it holds (every content line: a server may add its own).
 fn applied(e: &Entry, data: &str) -> bool {
     let holds = |d: &str| crate::ops::write::contains_data(d.as_bytes(), data.as_bytes());
-    e.state == EntryState::Pending
-        && match &e.op {
-            EntryOp::Create { data: d } => {
-                !e.sent.is_empty() && (holds(d) || e.sent.iter().any(|s| holds(s)))
-            }
-            EntryOp::Update { data: d } => holds(d),
-            EntryOp::Delete => false,
+    match &e.op {
+        EntryOp::Create { data: d } => {
+            !e.sent.is_empty() && (holds(d) || e.sent.iter().any(|s| holds(s)))
         }
-}
-
-/// Whether the server's `data` holds an update's data (every content line).
-fn applied_update(e: &Entry, data: &str) -> bool {
-    matches!(&e.op, EntryOp::Update { data: d }
-        if crate::ops::write::contains_data(d.as_bytes(), data.as_bytes()))
+        EntryOp::Update { data: d } => holds(d),
+        EntryOp::Delete => false,
+    }
 }
 
 /// A pending create or update that a flush was begun with: its POST may have been applied.

@@ -349,7 +349,7 @@ fn parse(request: &HttpRequest) -> Req {
             .unwrap_or(Value::Null)
     };
     let if_match = request.header("If-Match").map(str::to_owned);
-    let id = rest.strip_prefix('/').map(percent_decode);
+    let id = rest.strip_prefix('/').map(davkit::href::percent_decode);
     match (&request.method, id) {
         (Method::Get, None) => Req::List {
             sync_token: query.get("syncToken").cloned(),
@@ -370,25 +370,6 @@ fn parse(request: &HttpRequest) -> Req {
         (Method::Delete, Some(id)) => Req::Delete { id, if_match },
         _ => Req::Other,
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
-            out.push(b);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The transport davkit talks to.
@@ -447,7 +428,7 @@ struct GApp {
 
 /// The event id of an event URL.
 fn id_of(url: &str) -> String {
-    percent_decode(url.rsplit('/').next().unwrap_or_default())
+    davkit::href::percent_decode(url.rsplit('/').next().unwrap_or_default())
 }
 
 impl GApp {
