@@ -1,11 +1,13 @@
 //! The Calendar API histories: an app mirrors one Google calendar through `DavClient::gcal_sync`
 //! (full, incremental, 410 resyncs, recurring series joined into one object) and writes to it
-//! with `gcal_insert`/`gcal_patch`/`gcal_delete`, while other devices change the calendar
-//! between and during its requests and the server injects the Calendar API's faults (5xx, 429
-//! and Google's 403 `rateLimitExceeded`, expired access tokens, lost connections before and
-//! after a write is applied, listings cut short, an event listed twice, a repeated page token,
-//! forgotten sync tokens). The app crashes now and then between receiving a sync's result and
-//! storing it. The model server is `gcal_server.rs`.
+//! with `gcal_insert`/`gcal_patch`/`gcal_delete` (whole events, and single instances of a
+//! series: a moved instance edited or cancelled, a cancelled one confirmed again), while other
+//! devices change the calendar between and during its requests and the server injects the
+//! Calendar API's faults (5xx, 429 and Google's 403 `rateLimitExceeded`, expired access
+//! tokens, lost connections before and after a write is applied, listings cut short, an event
+//! listed twice, a repeated page token, forgotten sync tokens). In two histories of five the
+//! server's pages move while they are read. The app crashes now and then between receiving a
+//! sync's result and storing it. The model server is `gcal_server.rs`.
 //!
 //! Invariants (each a `Violation` with the seed):
 //! - G1, no false deletion: a sync never reports deleted an event that was live on the server
@@ -44,6 +46,7 @@ const DEFAULT_GCAL_SEEDS: u64 = 2_000;
 #[derive(Debug)]
 struct Params {
     single_events: bool,
+    moving_pages: bool,
     events: usize,
     series: usize,
     page: Option<u32>,
@@ -59,6 +62,7 @@ struct Params {
 fn params(rng: &mut Rng) -> Params {
     Params {
         single_events: rng.chance(250),
+        moving_pages: rng.chance(400),
         events: rng.range(0, 6),
         series: rng.range(0, 3),
         page: (!rng.chance(300)).then(|| rng.range(1, 4) as u32),
@@ -278,6 +282,9 @@ impl GWorld {
             Req::List { page_token, .. } => page_token.clone(),
             _ => None,
         };
+        if asked_page.is_some() && self.server.moving_pages {
+            self.count("a page of a moving listing");
+        }
         let answer: GAnswer = self.server.answer(req);
         if let Some(id) = &answer.applied {
             self.touched.insert(id.clone());
@@ -427,6 +434,30 @@ struct GApp {
 }
 
 /// The event id of an event URL.
+/// An exception of a series as the sync joined it (`davkitExceptions`).
+#[derive(Clone, Debug)]
+struct Exception {
+    id: String,
+    etag: String,
+    cancelled: bool,
+}
+
+fn exceptions_of(json: &Value) -> Vec<Exception> {
+    let text = |x: &Value, k: &str| x.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    json.get("davkitExceptions")
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .map(|x| Exception {
+                    id: text(x, "id"),
+                    etag: text(x, "etag"),
+                    cancelled: text(x, "status") == "cancelled",
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn id_of(url: &str) -> String {
     davkit::href::percent_decode(url.rsplit('/').next().unwrap_or_default())
 }
@@ -522,6 +553,9 @@ impl GApp {
                     if let Some(etag) = json.get("etag").and_then(Value::as_str) {
                         w.given.entry(id).or_default().insert(etag.to_owned());
                     }
+                    for x in exceptions_of(&json) {
+                        w.given.entry(x.id).or_default().insert(x.etag);
+                    }
                     self.mirror.insert(o.url, Held { etag: o.etag, json });
                 }
                 Change::Deleted { url } => {
@@ -533,38 +567,56 @@ impl GApp {
         Ok(quiet)
     }
 
-    /// Patches or deletes an event of the mirror with its ETag as `If-Match`.
+    /// Patches or deletes an event of the mirror with its ETag as `If-Match`; a third of the
+    /// time, when the event is a series with exceptions, one of those instead: a moved
+    /// instance edited or cancelled, a cancelled one confirmed again.
     fn write(&mut self) -> Result<(), Violation> {
         let urls: Vec<String> = self.mirror.keys().cloned().collect();
         let Some(url) = self.rng.pick(&urls).cloned() else {
             return Ok(());
         };
         let held = self.mirror[&url].clone();
-        let id = id_of(&url);
-        let etag = held
-            .json
-            .get("etag")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        let delete = self.rng.chance(300);
-        self.begin(if delete { "delete" } else { "patch" });
+        let exceptions = exceptions_of(&held.json);
+        let instance = if !exceptions.is_empty() && self.rng.chance(333) {
+            Some(self.rng.one(&exceptions).clone())
+        } else {
+            None
+        };
+        let (id, etag, cancelled) = match &instance {
+            Some(x) => (x.id.clone(), x.etag.clone(), x.cancelled),
+            None => (
+                id_of(&url),
+                held.json
+                    .get("etag")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                false,
+            ),
+        };
+        let delete = !cancelled && self.rng.chance(300);
+        let what = match (&instance, delete) {
+            (None, true) => "delete",
+            (None, false) => "patch",
+            (Some(_), true) => "instance cancel",
+            (Some(_), false) if cancelled => "instance restore",
+            (Some(_), false) => "instance patch",
+        };
+        self.begin(what);
         let n = self.world.borrow().server.seq;
         let run = if delete {
             block_on(self.client.gcal_delete(CALENDAR, &id, &etag)).map(|()| None)
         } else {
-            block_on(self.client.gcal_patch(
-                CALENDAR,
-                &id,
-                &json!({"summary": format!("app edit {n}")}),
-                &etag,
-            ))
-            .map(Some)
+            let mut patch = json!({"summary": format!("app edit {n}")});
+            if cancelled {
+                patch["status"] = json!("confirmed");
+            }
+            block_on(self.client.gcal_patch(CALENDAR, &id, &patch, &etag)).map(Some)
         };
         self.end()?;
         match run {
             Ok(w) => {
-                self.count(if delete { "delete ok" } else { "patch ok" });
+                self.count(format!("{what} ok"));
                 if let Some(w) = w
                     && let Some(e) = w.etag
                 {
@@ -579,11 +631,7 @@ impl GApp {
                     self.state.mark_pending(&url);
                 }
             }
-            Err(e) => self.count(format!(
-                "{} failed: {:?}",
-                if delete { "delete" } else { "patch" },
-                e.kind()
-            )),
+            Err(e) => self.count(format!("{what} failed: {:?}", e.kind())),
         }
         Ok(())
     }
@@ -646,24 +694,10 @@ impl GApp {
             if got_etag != Some(etag.as_str()) {
                 problems.push(format!("{id} at {got_etag:?}, the server at {etag}"));
             }
-            let mut got: Vec<(String, String)> = held
-                .json
-                .get("davkitExceptions")
-                .and_then(Value::as_array)
-                .map(|list| {
-                    list.iter()
-                        .map(|x| {
-                            (
-                                x.get("id").and_then(Value::as_str).unwrap_or("").to_owned(),
-                                x.get("etag")
-                                    .and_then(Value::as_str)
-                                    .unwrap_or("")
-                                    .to_owned(),
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+            let mut got: Vec<(String, String)> = exceptions_of(&held.json)
+                .into_iter()
+                .map(|x| (x.id, x.etag))
+                .collect();
             got.sort();
             if &got != exceptions {
                 problems.push(format!(
@@ -739,7 +773,7 @@ fn run_gcal_history(seed: u64, verbose: bool, lossy: bool) -> (GStats, Option<Vi
     if verbose {
         eprintln!("gcal seed {seed}: {p:?}");
     }
-    let mut server = GServer::new(p.single_events);
+    let mut server = GServer::new(p.single_events, p.moving_pages);
     for n in 0..p.events {
         let id = server.fresh_id("s");
         server.add(&id, &format!("seeded {n}"), false);
@@ -862,6 +896,10 @@ fn gcal() {
             "device cancels an instance of",
             "app crashed before storing a sync",
             "patch failed: PreconditionFailed",
+            "instance patch ok",
+            "instance cancel ok",
+            "instance restore ok",
+            "a page of a moving listing",
         ],
     };
     crate::seeds::drive(

@@ -12,6 +12,10 @@
 //! a token the server no longer knows is answered 410 `fullSyncRequired`. A paged listing
 //! answers from the events as they were at its first page, and its `nextSyncToken` is that
 //! moment's: what changes while the pages are read comes in the next incremental listing.
+//! Some histories run a server whose pages move instead (`moving_pages`): each page is read
+//! when it is asked for, in the order of the events' last change, so an event changed while
+//! the pages are read is listed a second time, and the `nextSyncToken` is the last page's.
+//! A cancelled instance of a live series comes back when a patch sets `status: confirmed`.
 
 use std::collections::BTreeMap;
 
@@ -37,11 +41,26 @@ pub struct Ev {
     pub day: u32,
 }
 
-/// A listing being paged: the items still to send and the token its last page hands out.
+/// A listing being paged: the items still to send (or, on a server whose pages move, what the
+/// listing asked and the last id sent) and the token its last page hands out.
 #[derive(Debug)]
 struct Paging {
     rest: Vec<Value>,
     sync_token: Option<String>,
+    /// Pages that move: each page is read from the events as they are when it is asked for,
+    /// after the last id sent; `rest` is unused.
+    live: Option<LiveCursor>,
+}
+
+/// Where a moving listing stands.
+#[derive(Debug, Clone)]
+struct LiveCursor {
+    since: Option<u64>,
+    ical_uid: Option<String>,
+    /// The last event sent: its change counter and id.
+    after: Option<(u64, String)>,
+    /// The server's counter at the first page.
+    started: u64,
 }
 
 /// The server.
@@ -61,6 +80,13 @@ pub struct GServer {
     /// Whether listings expand series (`singleEvents=true`): then the calendar holds no
     /// series (the model does not expand instances).
     pub single_events: bool,
+    /// Whether a paged listing reads each page from the events as they are then (in the order
+    /// of their last change, after the last one sent) instead of from the moment of its first
+    /// page: an event changed while the pages are read moves behind the others and is listed
+    /// again, a second version in one listing (deleted: as a tombstone, in a full listing
+    /// too). Its `nextSyncToken` is then the moment of its last page: a client that keeps the
+    /// first version it read of an event loses the change.
+    pub moving_pages: bool,
 }
 
 /// What a request asked, as the server reads it.
@@ -113,9 +139,10 @@ pub fn error_body(code: u16, reason: &str) -> String {
 }
 
 impl GServer {
-    pub fn new(single_events: bool) -> Self {
+    pub fn new(single_events: bool, moving_pages: bool) -> Self {
         let mut s = GServer {
             single_events,
+            moving_pages,
             ..GServer::default()
         };
         s.rotate_token();
@@ -310,7 +337,14 @@ impl GServer {
                 a
             }
             Req::Patch { id, if_match, body } => {
-                if let Err(a) = self.precondition(&id, if_match.as_deref()) {
+                // A cancelled instance of a live series comes back when a patch confirms it.
+                let restores = body.get("status").and_then(Value::as_str) == Some("confirmed")
+                    && self
+                        .events
+                        .get(&id)
+                        .and_then(|e| e.series.as_ref())
+                        .is_some_and(|(m, _)| self.live(m));
+                if let Err(a) = self.precondition(&id, if_match.as_deref(), restores) {
                     return a;
                 }
                 let summary = body.get("summary").and_then(Value::as_str).unwrap_or("");
@@ -320,7 +354,7 @@ impl GServer {
                 a
             }
             Req::Delete { id, if_match } => {
-                if let Err(a) = self.precondition(&id, if_match.as_deref()) {
+                if let Err(a) = self.precondition(&id, if_match.as_deref(), false) {
                     return a;
                 }
                 self.delete(&id);
@@ -338,7 +372,12 @@ impl GServer {
         }
     }
 
-    fn precondition(&self, id: &str, if_match: Option<&str>) -> Result<(), GAnswer> {
+    fn precondition(
+        &self,
+        id: &str,
+        if_match: Option<&str>,
+        cancelled_ok: bool,
+    ) -> Result<(), GAnswer> {
         let fail = |status: u16, reason: &str| GAnswer {
             status,
             body: error_body(status, reason),
@@ -346,7 +385,7 @@ impl GServer {
         };
         match self.events.get(id) {
             None => Err(fail(404, "notFound")),
-            Some(e) if e.cancelled => Err(fail(410, "deleted")),
+            Some(e) if e.cancelled && !cancelled_ok => Err(fail(410, "deleted")),
             Some(e) if if_match != Some(e.etag.as_str()) => Err(fail(412, "conditionNotMet")),
             Some(_) => Ok(()),
         }
@@ -384,27 +423,45 @@ impl GServer {
                     },
                     None => None,
                 };
-                let rest = self
-                    .events
-                    .iter()
-                    .filter(|(_, e)| match (&ical_uid, since) {
-                        (Some(uid), _) => e.uid == *uid && self.listed_in_full(e),
-                        (None, Some(n)) => e.updated > n,
-                        (None, None) => self.listed_in_full(e),
-                    })
-                    .filter_map(|(id, _)| self.resource(id))
-                    .collect();
+                let cursor = LiveCursor {
+                    since,
+                    ical_uid: ical_uid.clone(),
+                    after: None,
+                    started: self.seq,
+                };
                 Paging {
-                    rest,
+                    rest: if self.moving_pages {
+                        Vec::new()
+                    } else {
+                        self.listing(&cursor, usize::MAX)
+                    },
                     sync_token: ical_uid.is_none().then(|| self.sync_token()),
+                    live: self.moving_pages.then_some(cursor),
                 }
             }
         };
         let mut paging = paging;
+        if let Some(cursor) = &mut paging.live {
+            // One more than a page tells whether another page follows.
+            paging.rest = self.listing(cursor, max + 1);
+            if let Some(last) = paging.rest.iter().take(max).next_back()
+                && let Some(id) = last.get("id").and_then(Value::as_str)
+                && let Some(e) = self.events.get(id)
+            {
+                cursor.after = Some((e.updated, id.to_owned()));
+            }
+        }
         let take = paging.rest.len().min(max);
         let items: Vec<Value> = paging.rest.drain(..take).collect();
+        let more = !paging.rest.is_empty();
+        if paging.live.is_some() {
+            paging.rest.clear();
+            if !more && paging.sync_token.is_some() {
+                paging.sync_token = Some(self.sync_token());
+            }
+        }
         let mut body = json!({"kind": "calendar#events", "summary": CALENDAR, "items": items});
-        if paging.rest.is_empty() {
+        if !more {
             if let Some(t) = &paging.sync_token {
                 body["nextSyncToken"] = json!(t);
             }
@@ -415,6 +472,34 @@ impl GServer {
             self.pagings.insert(token, paging);
         }
         GAnswer::json(200, &body)
+    }
+
+    /// Up to `max` resources a listing sends from `cursor` on: in id order for a listing read
+    /// at its first page, in the order of their last change for a moving one.
+    fn listing(&self, cursor: &LiveCursor, max: usize) -> Vec<Value> {
+        let mut keys: Vec<(u64, &String)> = self
+            .events
+            .iter()
+            .filter(|(_, e)| match (&cursor.ical_uid, cursor.since) {
+                (Some(uid), _) => e.uid == *uid && self.listed_in_full(e),
+                (None, Some(n)) => e.updated > n,
+                (None, None) => {
+                    self.listed_in_full(e) || (self.moving_pages && e.updated > cursor.started)
+                }
+            })
+            .map(|(id, e)| (if self.moving_pages { e.updated } else { 0 }, id))
+            .filter(|(u, id)| {
+                cursor
+                    .after
+                    .as_ref()
+                    .is_none_or(|(au, aid)| (*u, *id) > (*au, aid))
+            })
+            .collect();
+        keys.sort();
+        keys.into_iter()
+            .take(max)
+            .filter_map(|(_, id)| self.resource(id))
+            .collect()
     }
 
     /// The objects an app in sync holds: per top-level live event its URL's id, with the
