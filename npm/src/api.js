@@ -293,6 +293,10 @@ export class DavClient {
   #client = null;
   #credentials = null;
   #lazy = false;
+  // The state text the last batch with members left handed out, and the number the module
+  // keeps that state parsed under (`stateId`): the next batch given that very text passes the
+  // number, and the module starts from its parsed copy instead of reading the text again.
+  #kept = null;
 
   constructor(options) {
     if (!options || typeof options.serverUrl !== 'string') throw invalid('`serverUrl` is required');
@@ -479,8 +483,19 @@ export class DavClient {
     if (kind === undefined) throw invalid('syncBatch needs the collection kind: pass a Collection or { url, kind }');
     const max = maxMembersOf(options.maxMembers);
     const from = state ?? null;
-    const result = await this.#call((c) => c.syncBatch(url, from, kind, max));
+    const result = await this.#batch(url, from, kind, max);
     withState(result);
+    return result;
+  }
+
+  // One batch; remembers the state the module kept (`#kept`).
+  async #batch(url, from, kind, max) {
+    const kept = this.#kept;
+    const id = kept !== null && typeof from === 'string' && from === kept.text ? kept.id : 0;
+    const result = await this.#call((c) => c.syncBatch(url, from, kind, max, id));
+    const stateId = result.stateId;
+    delete result.stateId;
+    this.#kept = stateId === undefined ? null : { text: result.state, id: stateId };
     return result;
   }
 
@@ -498,7 +513,7 @@ export class DavClient {
     const max = maxMembersOf(options.maxMembers);
     let from = state ?? null;
     for (;;) {
-      const batch = await this.#call((c) => c.syncBatch(url, from, kind, max));
+      const batch = await this.#batch(url, from, kind, max);
       const more = batch.more === true;
       const next = withState(batch);
       yield batch;

@@ -208,3 +208,65 @@ test('syncBatch refuses a maxMembers that is not a whole number from 1, before a
   await assert.rejects(client.syncBatches(calendar, null, { maxMembers: 0 }).next(), (e) => isDavError(e, 'InvalidInput'));
   assert.equal(requests, 0);
 });
+
+test('batches of two collections interleaved on one client, and a checkpoint synced again, give what separate clients give', async () => {
+  // An in-memory server of two calendars of five events each: a sync-collection report lists
+  // every member, a multiget answers each href asked for.
+  const base = 'https://dav.example.invalid/';
+  const members = (name) => Array.from({ length: 5 }, (_, i) => `/alice/${name}/e${i}.ics`);
+  const ical = (href) => `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:${href}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260101T100000Z\r\nSUMMARY:${href}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
+  const row = (href, props) => `<d:response><d:href>${href}</d:href><d:propstat><d:prop>${props}</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`;
+  const ms = (rows, token) => `<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">${rows.join('')}${token ? `<d:sync-token>${token}</d:sync-token>` : ''}</d:multistatus>`;
+  const fetch = async (url, init) => {
+    const body = new TextDecoder().decode(init.body);
+    const name = new URL(url).pathname.split('/')[2];
+    if (body.includes('sync-collection')) {
+      return new Response(ms(members(name).map((h) => row(h, `<d:getetag>"${h}"</d:getetag>`)), `${base}sync/${name}/1`), { status: 207 });
+    }
+    const hrefs = [...body.matchAll(/<d:href>([^<]*)<\/d:href>/g)].map((m) => m[1]);
+    return new Response(ms(hrefs.map((h) => row(h, `<d:getetag>"${h}"</d:getetag><c:calendar-data>${ical(h)}</c:calendar-data>`))), { status: 207 });
+  };
+  const client = () => new DavClient({ serverUrl: base, fetch });
+  const x = { url: `${base}alice/x/`, kind: 'calendar' };
+  const y = { url: `${base}alice/y/`, kind: 'calendar' };
+  const run = async (loops) => {
+    const seen = loops.map(() => []);
+    const iterators = loops.map(([c, coll]) => c.syncBatches(coll, null, { maxMembers: 2 }));
+    const finals = [];
+    for (let live = iterators.length; live > 0;) {
+      live = 0;
+      for (const [i, it] of iterators.entries()) {
+        if (finals[i] !== undefined) continue;
+        const step = await it.next();
+        if (step.done) {
+          finals[i] = null;
+          continue;
+        }
+        live += 1;
+        assert.ok(!('stateId' in step.value), 'the module\'s number for its kept state is not the app\'s');
+        seen[i].push([step.value.changes.map((c) => c.url), step.value.more, step.value.stateJson]);
+      }
+    }
+    return seen;
+  };
+  const [alone] = await run([[client(), x]]);
+  const [aloneY] = await run([[client(), y]]);
+  const one = client();
+  const [withX, withY] = await run([[one, x], [one, y]]);
+  assert.deepEqual(withX, alone, 'x interleaved with y on one client');
+  assert.deepEqual(withY, aloneY, 'y interleaved with x on one client');
+  assert.equal(alone.length, 3);
+  assert.deepEqual(alone.map(([urls, more]) => [urls.length, more]), [[2, true], [2, true], [1, false]]);
+
+  // The first checkpoint synced again after the loop went past it: its own members, not the
+  // ones of the state the client kept last.
+  const again = client();
+  const first = await again.syncBatch(x, null, { maxMembers: 2 });
+  const second = await again.syncBatch(x, first.stateJson, { maxMembers: 2 });
+  const replayed = await again.syncBatch(x, first.stateJson, { maxMembers: 2 });
+  assert.deepEqual(replayed.changes.map((c) => c.url), second.changes.map((c) => c.url));
+  assert.equal(replayed.stateJson, second.stateJson);
+  const third = await again.syncBatch(x, second.stateJson, { maxMembers: 2 });
+  assert.deepEqual(third.changes.map((c) => c.url), alone[2][0]);
+  assert.equal(third.more, false);
+});
