@@ -125,9 +125,16 @@ impl WriteQueue {
             };
             let unchanged = self.entries[index].rev == o.rev;
             let e = &mut self.entries[index];
-            // The outcome named the URL the entry was queued under; an entry kept goes on from
-            // where it is.
-            e.moved_from = None;
+            // The outcome named the URL the entry was queued under, and the app drops what it
+            // shows there once the entry's write or deletion is done: an entry kept after that
+            // goes on from where it is. One left in conflict or failed still answers for that
+            // URL, and the outcome that finally takes it out of the queue names it again.
+            if !matches!(
+                o.kind,
+                OutcomeKind::Conflict { .. } | OutcomeKind::Failed { .. }
+            ) {
+                e.moved_from = None;
+            }
             match &o.kind {
                 OutcomeKind::Conflict { server, reason, .. } => {
                     e.state = EntryState::Conflict {
