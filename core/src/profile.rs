@@ -65,6 +65,15 @@ pub struct Profile {
     /// with another action is refused as `Unsupported` before sending.
     #[serde(default)]
     pub alarm_actions: Option<Vec<String>>,
+    /// Whether an incremental sync of a calendar asks for `calendar-data` in its
+    /// sync-collection report, so that the changed events come with their ETags and no
+    /// multiget follows (one request instead of two). Radicale and SabreDAV send the data;
+    /// Xandikos and DAViCal answer 404 for that property, and their events are fetched as
+    /// before; a server that refuses the report for it (400, 415, 422 or 501 without a
+    /// stale-token condition) is asked again without it. Off where nobody measured it (the
+    /// Google and iCloud profiles).
+    #[serde(default = "yes")]
+    pub data_in_sync_reports: bool,
 }
 
 fn default_refused_token_statuses() -> Vec<u16> {
@@ -126,6 +135,7 @@ impl Profile {
             mkcol: true,
             settable_props: None,
             alarm_actions: None,
+            data_in_sync_reports: true,
         }
     }
 
@@ -139,6 +149,7 @@ impl Profile {
             trusted_host_suffixes: vec![".icloud.com".into(), ".icloud.com.cn".into()],
             components: Some(vec!["VEVENT".into(), "VTODO".into()]),
             refused_token_statuses: vec![403, 410, 412],
+            data_in_sync_reports: false,
             ..Profile::generic()
         }
     }
@@ -159,6 +170,7 @@ impl Profile {
             mkcol: false,
             settable_props: Some(vec!["displayname".into(), "calendar-description".into()]),
             alarm_actions: Some(vec!["DISPLAY".into(), "EMAIL".into()]),
+            data_in_sync_reports: false,
             ..Profile::generic()
         }
     }
@@ -182,6 +194,7 @@ impl Profile {
             refused_token_statuses: vec![400, 403, 409, 410],
             mkcol: false,
             settable_props: Some(Vec::new()),
+            data_in_sync_reports: false,
             ..Profile::generic()
         }
     }
@@ -194,6 +207,7 @@ impl Profile {
             mkcalendar: false,
             mkcol: false,
             bearer_only: true,
+            data_in_sync_reports: false,
             ..Profile::generic()
         }
     }

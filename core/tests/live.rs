@@ -654,3 +654,80 @@ async fn xandikos_outbox_free_busy() {
         assert!(!row.ok && row.busy.is_empty(), "{row:?}");
     }
 }
+
+/// An incremental sync of a calendar after one event changed: Radicale sends the event's data
+/// in the sync report (one request); Xandikos answers 404 for `calendar-data` there, and the
+/// event comes by multiget (two). Either way the change holds the new data.
+async fn incremental_sync_requests(url: String, credentials: Credentials, expected: usize) {
+    let transport = Counted {
+        inner: ReqwestTransport::new().expect("transport"),
+        sent: RefCell::new(Vec::new()),
+    };
+    let client = DavClient::new(Config::new(&url, credentials), &transport).expect("client");
+    let found = client.discover(Service::CalDav).await.expect("discover");
+    let home = found.calendar_home_sets.first().expect("a home").clone();
+    let cal = client
+        .create_calendar(&home, &unique("live-data"), CollectionProps::default())
+        .await
+        .expect("MKCALENDAR");
+    let w = client
+        .create_object(
+            &cal.url,
+            "a.ics",
+            &event("data-a", "Before", "20260301T090000Z"),
+        )
+        .await
+        .expect("create");
+    let first = client
+        .sync(SyncState::new(&cal.url), CollectionKind::Calendar)
+        .await
+        .expect("first sync");
+    let etag = w.etag.or_else(|| first.state.etags.get(&w.url).cloned());
+    client
+        .update_object(
+            &w.url,
+            &event("data-a", "After", "20260301T090000Z"),
+            etag.as_deref().expect("an ETag"),
+        )
+        .await
+        .expect("update");
+    transport.sent.borrow_mut().clear();
+    let next = client
+        .sync(first.state, CollectionKind::Calendar)
+        .await
+        .expect("incremental sync");
+    let sent = transport.sent.take();
+    assert_eq!(
+        sent.len(),
+        expected,
+        "{url}: the incremental sync sent {sent:#?}"
+    );
+    assert_eq!(next.method, SyncMethod::SyncCollection);
+    match next.changes.as_slice() {
+        [Change::Changed(o)] => {
+            assert!(
+                o.data
+                    .as_deref()
+                    .is_some_and(|d| d.contains("SUMMARY:After"))
+            );
+            assert_eq!(next.state.etags.get(&o.url), o.etag.as_ref());
+        }
+        other => panic!("{url}: expected one change, got {other:?}"),
+    }
+    client
+        .delete_collection(&cal.url, None)
+        .await
+        .expect("delete calendar");
+}
+
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn incremental_sync_takes_the_data_from_the_report_where_the_server_sends_it() {
+    let alice = Credentials::basic(env("DAVKIT_RADICALE_USER"), env("DAVKIT_RADICALE_PASSWORD"));
+    {
+        // alice's home: the other tests that change it hold this lock too.
+        let _home = RADICALE_HOME.lock().await;
+        incremental_sync_requests(env("DAVKIT_RADICALE_URL"), alice, 1).await;
+    }
+    incremental_sync_requests(env("DAVKIT_XANDIKOS_URL"), Credentials::None, 2).await;
+}

@@ -49,6 +49,10 @@ fn render() -> String {
         ("MKCOL (address books)", Vec::new()),
         ("PROPPATCH may set", Vec::new()),
         ("alarm actions stored", Vec::new()),
+        (
+            "`calendar-data` asked in incremental sync reports (else a multiget follows)",
+            Vec::new(),
+        ),
     ];
     for p in &profiles {
         let cells = [
@@ -99,6 +103,7 @@ fn render() -> String {
             p.alarm_actions
                 .as_ref()
                 .map_or("all".to_owned(), |a| a.join(", ")),
+            yes(p.data_in_sync_reports).to_owned(),
         ];
         for (row, cell) in rows.iter_mut().zip(cells) {
             row.1.push(cell);

@@ -73,7 +73,7 @@ use client::App;
 use davkit_testkit::Rng;
 use faults::{Fault, Injector};
 use invariants::Violation;
-use server::{Flavor, ORIGIN, ROOT, Server, member_name, object_data};
+use server::{DataInSync, Flavor, ORIGIN, ROOT, Server, member_name, object_data};
 use stats::Stats;
 use world::{SimTokens, SimTransport, World};
 
@@ -97,6 +97,8 @@ struct Params {
     sync_batch: Option<usize>,
     /// The server has RFC 6578 (an old generic server may have only ctags).
     sync_collection: bool,
+    /// What the server does with `calendar-data` asked for in a sync report.
+    data_in_sync: DataInSync,
     batch: usize,
     page_limit: Option<u32>,
     parallel: usize,
@@ -136,6 +138,9 @@ fn params(seed: u64, rng: &mut Rng) -> Params {
         writes_as_pending: rng.chance(500),
         sync_batch: rng.chance(300).then(|| rng.range(1, 4)),
         sync_collection: flavor != Flavor::Generic || rng.chance(750),
+        data_in_sync: *rng
+            .pick(&[DataInSync::Sends, DataInSync::Ignores, DataInSync::Refuses])
+            .unwrap_or(&DataInSync::Sends),
         batch: match rng.below(20) {
             0..=2 => 1,
             3..=9 => rng.range(2, 8),
@@ -161,6 +166,7 @@ fn start_world(
 ) -> (Rc<RefCell<World>>, DavClient<SimTransport, SimTokens>) {
     let mut server = Server::new(p.flavor);
     server.sync_collection = p.sync_collection;
+    server.data_in_sync = p.data_in_sync;
     for &(calendar, members, page) in &p.colls {
         let c = server.add_collection(calendar, page);
         for _ in 0..members {

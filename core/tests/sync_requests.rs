@@ -392,3 +392,68 @@ fn a_rate_limited_batch_is_run_again_from_the_same_state() {
         ]
     );
 }
+
+/// Answers a sync report that asks for `calendar-data` with `refuse` (a status), any other
+/// with no change since the token; logs whether each report asked for the data.
+struct DataRefusing {
+    refuse: Option<u16>,
+    log: RefCell<Vec<bool>>,
+}
+
+impl Transport for &DataRefusing {
+    async fn send(&self, request: HttpRequest) -> davkit::Result<HttpResponse> {
+        let body = request.body_text().unwrap_or("");
+        assert!(
+            body.contains("<d:sync-collection"),
+            "only the report: {body}"
+        );
+        let asks = body.contains("calendar-data");
+        self.log.borrow_mut().push(asks);
+        Ok(match self.refuse.filter(|_| asks) {
+            Some(status) => HttpResponse::new(status, "unsupported property"),
+            None => HttpResponse::new(
+                207,
+                format!("{HEAD}<d:sync-token>{TOKEN}</d:sync-token></d:multistatus>"),
+            ),
+        })
+    }
+}
+
+#[test]
+fn an_incremental_calendar_sync_asks_for_the_data_and_asks_again_without_it_when_refused() {
+    let from_token = || {
+        let mut state = SyncState::new(COLLECTION);
+        state.sync_token = Some("http://radicale.org/ns/sync/1".into());
+        state
+    };
+    let run = |refuse: Option<u16>, kind: CollectionKind, batch: Option<usize>| {
+        let server = DataRefusing {
+            refuse,
+            log: RefCell::new(Vec::new()),
+        };
+        let dav = DavClient::new(Config::new(SERVER, Credentials::None), &server).expect("config");
+        let r = match batch {
+            None => block_on(dav.sync(from_token(), kind)),
+            Some(max) => block_on(dav.sync_batch(from_token(), kind, max)),
+        };
+        (r.map(|r| r.state.sync_token), server.log.take())
+    };
+    // Asked for once; a server that does not refuse it answers the report.
+    let (r, log) = run(None, CollectionKind::Calendar, None);
+    assert_eq!(r.ok().flatten().as_deref(), Some(TOKEN));
+    assert_eq!(log, [true]);
+    // Refused for it (no valid-sync-token condition): asked again without it, from the token.
+    for status in [400, 415, 422, 501] {
+        let (r, log) = run(Some(status), CollectionKind::Calendar, None);
+        assert_eq!(r.ok().flatten().as_deref(), Some(TOKEN), "{status}");
+        assert_eq!(log, [true, false], "{status}");
+    }
+    // A 403 is about the account, not the data: an error, the report not asked again.
+    let (r, log) = run(Some(403), CollectionKind::Calendar, None);
+    assert!(r.is_err());
+    assert_eq!(log, [true]);
+    // Address books (photos make a contact megabytes) and batches (bounded by the batch) never
+    // ask for the data in the report.
+    assert_eq!(run(None, CollectionKind::AddressBook, None).1, [false]);
+    assert_eq!(run(None, CollectionKind::Calendar, Some(10)).1, [false]);
+}

@@ -127,6 +127,12 @@ pub struct Sync {
     asks: usize,
     /// At most this many members are fetched (a batch); `None` fetches all.
     fetch_limit: Option<usize>,
+    /// The sync report asks for the members' data (`Profile::data_in_sync_reports`: an
+    /// incremental sync of a calendar, not a batch): a member whose row brings it is delivered
+    /// from the page, the others are fetched as usual. Cleared when the server refuses the
+    /// report for it or its answer passes the body limit; the report is then asked again
+    /// without it.
+    ask_data: bool,
     /// Members left for a later batch (kept pending, not problems), as their hrefs in reverse
     /// key order (the next to take last). They are taken out of `seen`: of a
     /// listing of 10,000 members a batch holds only the hrefs of those it does not fetch.
@@ -208,6 +214,7 @@ impl Sync {
             round: 0,
             asks: 0,
             fetch_limit,
+            ask_data: false,
             deferred: Vec::new(),
             carried,
             streams: Vec::new(),
@@ -222,7 +229,12 @@ impl Sync {
         let profile = &session.ctx.profile;
         match op.old.sync_token.clone() {
             _ if resumes => op.next_batch(),
-            Some(token) if !token.is_empty() => op.request_page(Some(token)),
+            Some(token) if !token.is_empty() => {
+                op.ask_data = kind == CollectionKind::Calendar
+                    && fetch_limit.is_none()
+                    && profile.data_in_sync_reports;
+                op.request_page(Some(token));
+            }
             _ if op.old.ctag.is_some() => op.request_ctag(),
             _ if profile.empty_sync_token => {
                 op.initial_report = true;

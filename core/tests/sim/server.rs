@@ -78,6 +78,17 @@ impl Flavor {
     }
 }
 
+/// What the server does with `calendar-data` asked for in a sync-collection report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataInSync {
+    /// Each changed member's row brings its data (Radicale, SabreDAV).
+    Sends,
+    /// The rows have no data (Xandikos and DAViCal answer 404 for the property).
+    Ignores,
+    /// The report is refused with a 400.
+    Refuses,
+}
+
 /// A stored object.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Member {
@@ -261,6 +272,8 @@ pub struct Server {
     /// Whether the server has RFC 6578 sync-collection (an old generic server has only
     /// ctags and ETag listings).
     pub sync_collection: bool,
+    /// What a sync report that asks for `calendar-data` gets.
+    pub data_in_sync: DataInSync,
     token_counter: u64,
     /// Requests handled: varies how the server spells answers that may differ.
     handled: u64,
@@ -299,6 +312,7 @@ impl Server {
             versions: HashMap::new(),
             valid_token: "tok-0".into(),
             sync_collection: true,
+            data_in_sync: DataInSync::Sends,
             token_counter: 0,
             handled: 0,
         }
@@ -539,6 +553,11 @@ impl Server {
         if !depth_ok || (token.is_none() && self.flavor == Flavor::GoogleCarddav) {
             return Answer::new(400);
         }
+        let asks_data = body.contains("calendar-data");
+        if asks_data && self.data_in_sync == DataInSync::Refuses {
+            return Answer::new(400);
+        }
+        let with_data = asks_data && self.data_in_sync == DataInSync::Sends;
         let since = match token {
             None => None,
             Some(t) => match self.token_version(coll, t) {
@@ -576,7 +595,7 @@ impl Server {
                 body: match c.members.get(*name) {
                     Some(m) => RowBody::Member {
                         etag: m.etag.clone(),
-                        data: None,
+                        data: with_data.then(|| m.data.clone()),
                     },
                     None => RowBody::Status(404),
                 },

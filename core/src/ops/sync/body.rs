@@ -198,9 +198,15 @@ impl Sync {
     }
 
     /// A body past the limit goes the way of a transport's limit error (a multiget of several
-    /// members is split); a malformed one fails the sync.
+    /// members is split; a sync page that asked for the members' data is asked again without
+    /// it); a malformed one fails the sync.
     fn read_failed(&mut self, tag: Tag, error: Error, too_large: bool) {
-        if too_large {
+        if too_large && self.ask_data && matches!(tag, Tag::Page { .. }) {
+            // The changes with their data are more than one answer may hold: the report again
+            // from the start, without the data (which the multigets then fetch in bodies cut
+            // to the limit).
+            self.restart_without_data();
+        } else if too_large {
             self.on_reply(tag, Err(error));
         } else {
             // Malformed, or past an XML limit (which asking in halves would not help).

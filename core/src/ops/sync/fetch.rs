@@ -55,6 +55,8 @@ impl Sync {
             let key = href::normalize(original);
             match self.seen.get(&key) {
                 Some((_, Seen::Deleted, ..)) => {}
+                // Delivered by the sync report's own row.
+                Some((.., got)) if delivered(got) => {}
                 Some(_) => want.push(key),
                 None => {
                     // Stored as the key alone when it is the key (see `compact_href`).
@@ -81,21 +83,21 @@ impl Sync {
         } else {
             Vec::new()
         };
-        let is_listed = |key: &String, seen: &Seen| {
-            matches!(seen, Seen::Changed(_)) && !owed.contains(key.as_str())
+        let is_listed = |key: &String, seen: &Seen, got: &Option<Box<Got>>| {
+            matches!(seen, Seen::Changed(_)) && !delivered(got) && !owed.contains(key.as_str())
         };
         let room = limit - want.len();
         let mut listed = 0;
-        for (key, (_, seen, ..)) in self.seen.iter() {
-            if is_listed(key, seen) {
+        for (key, (_, seen, .., got)) in self.seen.iter() {
+            if is_listed(key, seen, got) {
                 listed += 1;
             }
         }
         // Hrefs of the members left for a later batch, in the order they would be taken.
         let mut later = Vec::new();
         if listed <= room {
-            for (key, (_, seen, ..)) in self.seen.iter() {
-                if is_listed(key, seen) {
+            for (key, (_, seen, .., got)) in self.seen.iter() {
+                if is_listed(key, seen, got) {
                     want.push(key.clone());
                 }
             }
@@ -106,7 +108,7 @@ impl Sync {
             // up front (which held both at their fullest: 24 bytes a member more at the peak).
             let mut kept = Keyed::new();
             for (key, entry) in std::mem::take(&mut self.seen) {
-                if !is_listed(&key, &entry.1) {
+                if !is_listed(&key, &entry.1, &entry.4) {
                     kept.insert(key, entry);
                 } else if want.len() < limit {
                     want.push(key.clone());
@@ -320,17 +322,7 @@ impl Sync {
             self.gone(&key);
             return;
         }
-        let data = r
-            .propstats
-            .iter_mut()
-            .filter(|p| p.status == 200)
-            .flat_map(|p| p.props.iter_mut())
-            .find(|e| e.name == names::CALENDAR_DATA || e.name == names::ADDRESS_DATA)
-            .map(|e| match e.children.as_mut_slice() {
-                [crate::xml::Node::Text(t)] => std::mem::take(t),
-                _ => e.text(),
-            });
-        match data {
+        match take_data(&mut r) {
             Some(data) if status == 200 => {
                 let etag = r.prop_text(&names::GETETAG);
                 self.deliver(
@@ -376,7 +368,7 @@ impl Sync {
         Some(got.get_or_insert_with(Default::default))
     }
 
-    fn deliver(&mut self, key: String, obj: DavObject) {
+    pub(super) fn deliver(&mut self, key: String, obj: DavObject) {
         if let Some(got) = self.got(&key) {
             got.undelivered = None;
             got.gone = false;
@@ -439,4 +431,23 @@ impl Sync {
         }
         self.request_round(owed, backfill);
     }
+}
+
+/// Whether a fetch or the sync report's own row delivered the member.
+fn delivered(got: &Option<Box<Got>>) -> bool {
+    got.as_ref().is_some_and(|g| g.delivered.is_some())
+}
+
+/// The `calendar-data` or `address-data` of a row's 200 propstat, moved out of the row (so
+/// the answer is never also held as a parsed tree).
+pub(super) fn take_data(r: &mut Response) -> Option<String> {
+    r.propstats
+        .iter_mut()
+        .filter(|p| p.status == 200)
+        .flat_map(|p| p.props.iter_mut())
+        .find(|e| e.name == names::CALENDAR_DATA || e.name == names::ADDRESS_DATA)
+        .map(|e| match e.children.as_mut_slice() {
+            [crate::xml::Node::Text(t)] => std::mem::take(t),
+            _ => e.text(),
+        })
 }

@@ -7,7 +7,7 @@ use crate::url::Url;
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Reply, Spec};
 use crate::http::Method;
-use crate::model::{CollectionKind, SyncMethod};
+use crate::model::{CollectionKind, DavObject, SyncMethod};
 use crate::ops::objects::expect_multistatus;
 use crate::rfc4918::multistatus::Response;
 use crate::rfc4918::{Depth, propfind_body};
@@ -61,11 +61,26 @@ impl Sync {
     fn member_props(&self) -> &'static [QName] {
         const WITH_SIZE: &[QName] = &[names::GETETAG, names::GETCONTENTLENGTH];
         const ETAG_ONLY: &[QName] = &[names::GETETAG];
+        const WITH_DATA: &[QName] = &[names::GETETAG, names::CALENDAR_DATA];
         if self.kind == CollectionKind::AddressBook {
             WITH_SIZE
+        } else if self.ask_data {
+            WITH_DATA
         } else {
             ETAG_ONLY
         }
+    }
+
+    /// The sync report again from the token the sync started with, without asking for the
+    /// members' data (`ask_data`): what the pages said so far is dropped, as a sync that
+    /// starts then would not have it.
+    pub(super) fn restart_without_data(&mut self) {
+        self.ask_data = false;
+        self.seen.clear();
+        self.versions_named.clear();
+        self.tokens_asked.clear();
+        self.new_token = None;
+        self.request_page(self.old.sync_token.clone());
     }
 
     /// The properties of an ETag listing (PROPFIND `Depth: 1`): the member properties of
@@ -90,6 +105,11 @@ impl Sync {
             self.request_listing();
             return Ok(());
         }
+        if self.ask_data && matches!(response.status, 400 | 415 | 422 | 501) {
+            // Refused, perhaps for the data asked for: the report as it was before.
+            self.restart_without_data();
+            return Ok(());
+        }
         if token.is_none() && matches!(response.status, 400 | 403 | 405 | 415 | 501) {
             // No sync-collection (or no empty token) here: fall back to a listing.
             self.request_listing();
@@ -107,7 +127,8 @@ impl Sync {
     /// One response of a sync page: the collection's own (a 507 there means the page was
     /// truncated) or a member's row, recorded unless the page named the member already (the
     /// first row of a member in a page counts; a later page's row replaces an earlier one).
-    pub(super) fn page_row(&mut self, collection_key: &str, truncated: &mut bool, r: Response) {
+    /// A changed member's row that brings its ETag and data (`ask_data`) delivers it.
+    pub(super) fn page_row(&mut self, collection_key: &str, truncated: &mut bool, mut r: Response) {
         let key = href::normalize(&r.href);
         if key == collection_key {
             if r.status == Some(507) {
@@ -122,8 +143,26 @@ impl Sync {
         {
             return;
         }
+        let data = if self.ask_data {
+            super::fetch::take_data(&mut r)
+        } else {
+            None
+        };
         let (href, seen, size) = split_row(crate::rfc6578::row(r));
-        self.record(key, href, seen, size);
+        let object = match (&seen, data) {
+            // A member changed, with its ETag and data: delivered from the page.
+            (Seen::Changed(Some(etag)), Some(data)) => Some(DavObject {
+                url: href.clone(),
+                etag: Some(etag.clone()),
+                data: Some(data),
+                json: None,
+            }),
+            _ => None,
+        };
+        self.record(key.clone(), href, seen, size);
+        if let Some(object) = object {
+            self.deliver(key, object);
+        }
     }
 
     /// After the last row of a sync page (`body_token` its `DAV:sync-token`): the next page
