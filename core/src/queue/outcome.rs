@@ -36,7 +36,9 @@ pub struct Outcome {
     pub url: String,
     /// The entry's URL as queued (before a sync moved it: [`Entry::moved_from`]). When it
     /// differs from `url`, the object is at `url` now (a create the server named, or an
-    /// object recreated by POST after it was deleted), and nothing is left at this one.
+    /// object recreated by POST after it was deleted), and nothing is left at this one. An
+    /// entry a conflict or failure leaves in the queue keeps answering for this URL, and the
+    /// outcome that finally takes it out names it again.
     pub queued_url: String,
     /// What happened.
     pub kind: OutcomeKind,
