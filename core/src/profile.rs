@@ -65,13 +65,13 @@ pub struct Profile {
     /// with another action is refused as `Unsupported` before sending.
     #[serde(default)]
     pub alarm_actions: Option<Vec<String>>,
-    /// Whether an incremental sync of a calendar asks for `calendar-data` in its
-    /// sync-collection report, so that the changed events come with their ETags and no
-    /// multiget follows (one request instead of two). Radicale and SabreDAV send the data;
-    /// Xandikos and DAViCal answer 404 for that property, and their events are fetched as
-    /// before; a server that refuses the report for it (400, 415, 422 or 501 without a
-    /// stale-token condition) is asked again without it. Off where nobody measured it (the
-    /// Google and iCloud profiles).
+    /// Whether a calendar's sync-collection report (initial or from a token; not a batch)
+    /// asks for `calendar-data`, so that the changed events come with their ETags and no
+    /// multiget follows (one request instead of two). Radicale sends the data; Xandikos and
+    /// DAViCal answer 404 for that property, and their events are fetched as before; a server
+    /// that refuses a token report for it (400, 415, 422 or 501 without a stale-token
+    /// condition) is asked again without it, and an answer past the body limit too. Off where
+    /// nobody measured it (the Google and iCloud profiles).
     #[serde(default = "yes")]
     pub data_in_sync_reports: bool,
 }

@@ -655,9 +655,10 @@ async fn xandikos_outbox_free_busy() {
     }
 }
 
-/// An incremental sync of a calendar after one event changed: Radicale sends the event's data
-/// in the sync report (one request); Xandikos answers 404 for `calendar-data` there, and the
-/// event comes by multiget (two). Either way the change holds the new data.
+/// A calendar's initial sync, and an incremental one after one event changed: Radicale sends
+/// the events' data in the sync report (one request each); Xandikos answers 404 for
+/// `calendar-data` there, and the events come by multiget (two each). Either way the change
+/// holds the new data.
 async fn incremental_sync_requests(url: String, credentials: Credentials, expected: usize) {
     let transport = Counted {
         inner: ReqwestTransport::new().expect("transport"),
@@ -678,10 +679,18 @@ async fn incremental_sync_requests(url: String, credentials: Credentials, expect
         )
         .await
         .expect("create");
+    transport.sent.borrow_mut().clear();
     let first = client
         .sync(SyncState::new(&cal.url), CollectionKind::Calendar)
         .await
         .expect("first sync");
+    let sent = transport.sent.take();
+    assert_eq!(
+        sent.len(),
+        expected,
+        "{url}: the initial sync sent {sent:#?}"
+    );
+    assert_eq!(first.changes.len(), 1);
     let etag = w.etag.or_else(|| first.state.etags.get(&w.url).cloned());
     client
         .update_object(
@@ -722,7 +731,7 @@ async fn incremental_sync_requests(url: String, credentials: Credentials, expect
 
 #[tokio::test]
 #[ignore = "needs the live servers; run by the README's test command with --ignored"]
-async fn incremental_sync_takes_the_data_from_the_report_where_the_server_sends_it() {
+async fn a_sync_takes_the_data_from_the_report_where_the_server_sends_it() {
     let alice = Credentials::basic(env("DAVKIT_RADICALE_USER"), env("DAVKIT_RADICALE_PASSWORD"));
     {
         // alice's home: the other tests that change it hold this lock too.

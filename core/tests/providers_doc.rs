@@ -50,7 +50,7 @@ fn render() -> String {
         ("PROPPATCH may set", Vec::new()),
         ("alarm actions stored", Vec::new()),
         (
-            "`calendar-data` asked in incremental sync reports (else a multiget follows)",
+            "`calendar-data` asked in calendar sync reports (else a multiget follows)",
             Vec::new(),
         ),
     ];

@@ -420,7 +420,7 @@ impl Transport for &DataRefusing {
 }
 
 #[test]
-fn an_incremental_calendar_sync_asks_for_the_data_and_asks_again_without_it_when_refused() {
+fn a_calendar_sync_asks_for_the_data_and_asks_again_without_it_when_refused() {
     let from_token = || {
         let mut state = SyncState::new(COLLECTION);
         state.sync_token = Some("http://radicale.org/ns/sync/1".into());
@@ -452,6 +452,18 @@ fn an_incremental_calendar_sync_asks_for_the_data_and_asks_again_without_it_when
     let (r, log) = run(Some(403), CollectionKind::Calendar, None);
     assert!(r.is_err());
     assert_eq!(log, [true]);
+    // An initial report (no token) asks for it too.
+    let server = DataRefusing {
+        refuse: None,
+        log: RefCell::new(Vec::new()),
+    };
+    let dav = DavClient::new(Config::new(SERVER, Credentials::None), &server).expect("config");
+    let r = block_on(dav.sync(SyncState::new(COLLECTION), CollectionKind::Calendar));
+    assert_eq!(
+        r.ok().and_then(|r| r.state.sync_token).as_deref(),
+        Some(TOKEN)
+    );
+    assert_eq!(server.log.take(), [true]);
     // Address books (photos make a contact megabytes) and batches (bounded by the batch) never
     // ask for the data in the report.
     assert_eq!(run(None, CollectionKind::AddressBook, None).1, [false]);

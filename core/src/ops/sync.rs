@@ -127,8 +127,8 @@ pub struct Sync {
     asks: usize,
     /// At most this many members are fetched (a batch); `None` fetches all.
     fetch_limit: Option<usize>,
-    /// The sync report asks for the members' data (`Profile::data_in_sync_reports`: an
-    /// incremental sync of a calendar, not a batch): a member whose row brings it is delivered
+    /// The sync report asks for the members' data (`Profile::data_in_sync_reports`: a sync of
+    /// a calendar, not a batch; never a listing): a member whose row brings it is delivered
     /// from the page, the others are fetched as usual. Cleared when the server refuses the
     /// report for it or its answer passes the body limit; the report is then asked again
     /// without it.
@@ -227,14 +227,13 @@ impl Sync {
             }
         }
         let profile = &session.ctx.profile;
+        // A sync report of a calendar (not a batch) asks for the members' data too.
+        op.ask_data = kind == CollectionKind::Calendar
+            && fetch_limit.is_none()
+            && profile.data_in_sync_reports;
         match op.old.sync_token.clone() {
             _ if resumes => op.next_batch(),
-            Some(token) if !token.is_empty() => {
-                op.ask_data = kind == CollectionKind::Calendar
-                    && fetch_limit.is_none()
-                    && profile.data_in_sync_reports;
-                op.request_page(Some(token));
-            }
+            Some(token) if !token.is_empty() => op.request_page(Some(token)),
             _ if op.old.ctag.is_some() => op.request_ctag(),
             _ if profile.empty_sync_token => {
                 op.initial_report = true;

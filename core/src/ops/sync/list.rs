@@ -44,6 +44,8 @@ impl Sync {
     }
 
     pub(super) fn request_listing(&mut self) {
+        // A listing names the members only (its rows are not read for data).
+        self.ask_data = false;
         self.method = SyncMethod::EtagListing;
         self.seen.clear();
         let spec = Spec::new(Method::Propfind, self.collection.clone())
@@ -105,14 +107,15 @@ impl Sync {
             self.request_listing();
             return Ok(());
         }
-        if self.ask_data && matches!(response.status, 400 | 415 | 422 | 501) {
-            // Refused, perhaps for the data asked for: the report as it was before.
-            self.restart_without_data();
-            return Ok(());
-        }
         if token.is_none() && matches!(response.status, 400 | 403 | 405 | 415 | 501) {
             // No sync-collection (or no empty token) here: fall back to a listing.
             self.request_listing();
+            return Ok(());
+        }
+        if self.ask_data && matches!(response.status, 400 | 415 | 422 | 501) {
+            // A token report refused, perhaps for the data asked for: asked again as it was
+            // before.
+            self.restart_without_data();
             return Ok(());
         }
         if is_invalid_token(response) {
