@@ -1,7 +1,7 @@
 //! [`DavClient`]: the core's `DavClient` over the app's [`HttpTransport`], one async method per
 //! operation. Each method converts its arguments, calls the core and converts the result.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::edit::{ContactEditor, EventEditor};
 use crate::error::DavError;
@@ -18,6 +18,10 @@ use crate::types::{
 #[derive(uniffi::Object)]
 pub struct DavClient {
     pub(crate) inner: davkit::DavClient<ForeignTransport, ForeignTokens>,
+    /// The state the last `sync_batch` with members left returned, kept parsed with its JSON
+    /// text: the next batch given exactly that text starts from it without reading the text
+    /// again (the core's `KeptSyncState`).
+    kept: Mutex<davkit::KeptSyncState>,
 }
 
 impl std::fmt::Debug for DavClient {
@@ -31,6 +35,12 @@ impl std::fmt::Debug for DavClient {
 impl DavClient {
     fn session(&self) -> davkit::Session {
         self.inner.session()
+    }
+
+    /// The kept batch state (a panic while it was locked left nothing half-changed in it: each
+    /// use is one call of the core's `KeptSyncState`).
+    fn kept(&self) -> std::sync::MutexGuard<'_, davkit::KeptSyncState> {
+        self.kept.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -59,7 +69,10 @@ impl DavClient {
         };
         let tokens = token_provider.map(ForeignTokens);
         let inner = davkit::DavClient::with_tokens(config, transport, tokens)?;
-        Ok(Arc::new(DavClient { inner }))
+        Ok(Arc::new(DavClient {
+            inner,
+            kept: Mutex::default(),
+        }))
     }
 
     /// The server URL as configured (normalised).
@@ -235,9 +248,11 @@ impl DavClient {
     /// One batch of a sync: like `sync`, but fetches at most `max_members` members (at least
     /// 1). Members found but not fetched yet are pending in the returned `state_json` and
     /// `more` is true: apply the changes, store `state_json`, and call again with it until
-    /// `more` is false (the core also makes it false when the same members failed again). Every returned state is a checkpoint: resuming from it (after the app
-    /// was killed, the next day) neither loses nor repeats a change. (The core's
-    /// `DavClient::sync_batch`.) Pass `null` as `state_json` the first time.
+    /// `more` is false (the core also makes it false when the same members failed again).
+    /// Every returned state is a checkpoint: resuming from it (after the app was killed, the
+    /// next day) neither loses nor repeats a change. (The core's `DavClient::sync_batch`.) Pass
+    /// `null` as `state_json` the first time. The client keeps the last state with members left
+    /// parsed, and starts from it when given exactly its `state_json` (any other text is read).
     pub async fn sync_batch(
         &self,
         collection_url: String,
@@ -245,9 +260,16 @@ impl DavClient {
         state_json: Option<String>,
         max_members: u32,
     ) -> Result<SyncResult> {
-        let state = davkit::SyncState::resume(&collection_url, state_json.as_deref())?;
+        let state = self.kept().resume(&collection_url, state_json.as_deref())?;
         let max = usize::try_from(max_members).unwrap_or(usize::MAX);
-        Ok(self.inner.sync_batch(state, kind, max).await?.into())
+        let (result, state) =
+            SyncResult::with_state(self.inner.sync_batch(state, kind, max).await?);
+        if result.more {
+            self.kept().keep_with_text(state, result.state_json.clone());
+        } else {
+            self.kept().forget();
+        }
+        Ok(result)
     }
 
     /// Google Calendar API: the user's calendars (all pages).

@@ -273,7 +273,14 @@ pub struct SyncResult {
 
 impl From<davkit::SyncResult> for SyncResult {
     fn from(r: davkit::SyncResult) -> Self {
-        SyncResult {
+        SyncResult::with_state(r).0
+    }
+}
+
+impl SyncResult {
+    /// The result as the app receives it, and the state its `state_json` is the text of.
+    pub(crate) fn with_state(r: davkit::SyncResult) -> (Self, davkit::SyncState) {
+        let result = SyncResult {
             changes: r.changes.into_iter().map(Into::into).collect(),
             state_json: r.state.to_json(),
             sync_token: r.state.sync_token.clone(),
@@ -281,7 +288,8 @@ impl From<davkit::SyncResult> for SyncResult {
             token_was_reset: r.token_was_reset,
             problems: r.problems.into_iter().map(Into::into).collect(),
             more: r.more,
-        }
+        };
+        (result, r.state)
     }
 }
 

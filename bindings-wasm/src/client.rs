@@ -13,6 +13,7 @@ use davkit::gcal::{Channel, EventsQuery, Notification, WatchRequest};
 use davkit::json_read::Json;
 use davkit::{
     CalendarFilter, CollectionKind, CollectionProps, Config, Credentials, DavClient, Error,
+    KeptSyncState,
     Profile, RetryPolicy, Service, SyncState, TimeRange,
 };
 use js_sys::{Function, Promise};
@@ -228,40 +229,10 @@ pub(crate) type Core = DavClient<FetchTransport, JsTokens>;
 pub struct Client {
     pub(crate) inner: Rc<Core>,
     pub(crate) parse: convert::Parse,
-    /// The state the last batch with members left handed out, kept parsed ([`KeptState`]).
-    kept: Rc<RefCell<KeptState>>,
-}
-
-/// The state a `syncBatch` result handed out while members were left (`more`), kept parsed
-/// under the number it crossed with (`stateId`), so that the next batch, given that number
-/// with that state's text, starts from it without reading the text again (for 10,000 members
-/// the read cost a fifth of each batch). One per client: taken by the batch that uses it,
-/// replaced by the next batch's, dropped by a last batch; a number that does not match means
-/// the text is read.
-#[derive(Default)]
-struct KeptState {
-    last_id: u32,
-    state: Option<(u32, SyncState)>,
-}
-
-impl KeptState {
-    /// The state kept under `id` (0: none), taken out.
-    fn take(&mut self, id: u32) -> Option<SyncState> {
-        match self.state.take() {
-            Some((kept, state)) if kept == id && id != 0 => Some(state),
-            other => {
-                self.state = other;
-                None
-            }
-        }
-    }
-
-    /// Keeps `state` and returns its new number.
-    fn keep(&mut self, state: SyncState) -> u32 {
-        self.last_id = self.last_id.wrapping_add(1).max(1);
-        self.state = Some((self.last_id, state));
-        self.last_id
-    }
+    /// The state the last batch with members left handed out, kept parsed under the number
+    /// it crossed with (`stateId`): the core's [`KeptSyncState`], so that the next batch, given
+    /// that number with that state's text, starts from it without reading the text again.
+    kept: Rc<RefCell<KeptSyncState>>,
 }
 
 impl Client {
@@ -281,7 +252,7 @@ impl Client {
 /// result replaces (a result with members left) or drops.
 struct SyncCall {
     call: Call<'static, SyncState, davkit::Sync>,
-    kept: Rc<RefCell<KeptState>>,
+    kept: Rc<RefCell<KeptSyncState>>,
 }
 
 impl crate::call::JsCall for SyncCall {
@@ -299,7 +270,7 @@ impl crate::call::JsCall for SyncCall {
             set(&out, "stateId", &JsValue::from(kept.keep(state)));
         } else {
             // The batches are done: nothing to keep memory for.
-            kept.state = None;
+            kept.forget();
         }
         Ok(out.into())
     }
@@ -714,7 +685,7 @@ impl Client {
     /// method, tokenWasReset, problems, more, stateId? }`: one batch of a sync, fetching at most
     /// `maxMembers` members (the core's `DavClient::sync_batch`). While `more` is true the rest
     /// are pending in the returned `state`, a checkpoint to store and sync again from, and
-    /// `stateId` numbers the state this client keeps parsed ([`KeptState`]). `state` as in
+    /// `stateId` numbers the state this client keeps parsed ([`KeptSyncState`]). `state` as in
     /// `sync`; `stateId`: the number that came with `state` when it is that text unchanged
     /// (the JS layer checks), else 0.
     #[wasm_bindgen(js_name = syncBatch)]
@@ -726,10 +697,10 @@ impl Client {
         max_members: u32,
         state_id: u32,
     ) -> Promise {
-        let kept = self.kept.borrow_mut().take(state_id);
         let call = (|| {
+            let kept = self.kept.borrow_mut().take(state_id, &collection_url)?;
             let state = match kept {
-                Some(kept) => kept.check_collection(&collection_url).map(|()| kept)?,
+                Some(kept) => kept,
                 None => StateIn::read(&state).resume(&collection_url)?,
             };
             let max = usize::try_from(max_members).unwrap_or(usize::MAX);

@@ -160,7 +160,7 @@ pub use ops::discover::{Discover, REDISCOVER_AFTER_MS, Service, needs_rediscover
 pub use ops::freebusy::{BusyPeriod, FbType, FreeBusy, FreeBusyRequest, RecipientFreeBusy};
 pub use ops::objects::{Multiget, MultigetResult};
 pub use ops::single::SingleExchange;
-pub use ops::sync::Sync;
+pub use ops::sync::{KeptSyncState, Sync};
 pub use ops::write::Write;
 pub use profile::Profile;
 pub use queue::{

@@ -23,7 +23,10 @@ use crate::session::Session;
 
 mod body;
 mod fetch;
+mod kept;
 mod key;
+
+pub use kept::KeptSyncState;
 
 use key::OldKeys;
 mod list;
