@@ -368,7 +368,7 @@ impl Sync {
         Some(got.get_or_insert_with(Default::default))
     }
 
-    pub(super) fn deliver(&mut self, key: String, obj: DavObject) {
+    fn deliver(&mut self, key: String, obj: DavObject) {
         if let Some(got) = self.got(&key) {
             got.undelivered = None;
             got.gone = false;

@@ -14,7 +14,7 @@ use crate::rfc4918::{Depth, propfind_body};
 use crate::rfc6578::{SyncRow, is_invalid_token, is_refused_token, sync_collection_body};
 use crate::xml::{QName, names};
 
-use super::{Seen, Sync, Tag, version_named};
+use super::{Got, Seen, Sync, Tag, version_named};
 use crate::href;
 
 impl Sync {
@@ -162,10 +162,7 @@ impl Sync {
             }),
             _ => None,
         };
-        self.record(key.clone(), href, seen, size);
-        if let Some(object) = object {
-            self.deliver(key, object);
-        }
+        self.record(key, href, seen, size, object);
     }
 
     /// After the last row of a sync page (`body_token` its `DAV:sync-token`): the next page
@@ -239,10 +236,25 @@ impl Sync {
         Ok(())
     }
 
-    /// Records what a sync page says of a member (a later page's row replaces an earlier one).
-    fn record(&mut self, key: String, href: String, seen: Seen, size: Option<u64>) {
+    /// Records what a sync page says of a member (a later page's row replaces an earlier one,
+    /// and what was delivered for it), and the object the row brought, delivered.
+    fn record(
+        &mut self,
+        key: String,
+        href: String,
+        seen: Seen,
+        size: Option<u64>,
+        delivered: Option<DavObject>,
+    ) {
         let href = super::compact_href(&key, href);
-        self.seen.insert(key, (href, seen, self.pages, size, None));
+        let got = delivered.map(|object| {
+            Box::new(Got {
+                delivered: Some(object),
+                gone: false,
+                undelivered: None,
+            })
+        });
+        self.seen.insert(key, (href, seen, self.pages, size, got));
     }
 
     pub(super) fn on_ctag(&mut self, reply: Reply) -> Result<()> {
