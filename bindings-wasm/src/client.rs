@@ -13,8 +13,7 @@ use davkit::gcal::{Channel, EventsQuery, Notification, WatchRequest};
 use davkit::json_read::Json;
 use davkit::{
     CalendarFilter, CollectionKind, CollectionProps, Config, Credentials, DavClient, Error,
-    KeptSyncState,
-    Profile, RetryPolicy, Service, SyncState, TimeRange,
+    KeptSyncState, Profile, RetryPolicy, Service, SyncState, TimeRange,
 };
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
