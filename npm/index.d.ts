@@ -473,7 +473,8 @@ export class DavClient {
    * server confirmed leave the queue, which is updated in place (edits made while the flush
    * ran are kept); conflicts are resolved by policy or kept with both versions. A transport,
    * rate-limit or server error stops the flush early (`stopped`; the rest stays queued).
-   * Store `queue.toJson()` afterwards.
+   * Store `queue.toJson()` afterwards. Not in davkit/protocol (it has no `WriteQueue`):
+   * rejects with `Unsupported` there.
    */
   flush(queue: WriteQueue): Promise<FlushResult>;
   getObject(object: string | { url: string }): Promise<DavObject>;

@@ -43,10 +43,10 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo fmt "${wasm_crate[@]}" --all --check
 cargo clippy "${wasm_crate[@]}" --workspace --all-targets -- -D warnings
 cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown -- -D warnings
-# and the module of `davkit` (client and formats, without the Google Calendar API: every
-# feature is `davkit/gcal`'s), the protocol-only module of `davkit/protocol` (the client
-# feature alone) and the formats-only module of `davkit/formats` (the formats feature alone)
-cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features client,formats -- -D warnings
+# and the module of `davkit` (client, formats and the write queue, without the Google Calendar
+# API: every feature is `davkit/gcal`'s), the protocol-only module of `davkit/protocol` (the
+# client feature alone) and the formats-only module of `davkit/formats` (the formats feature alone)
+cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features client,formats,queue -- -D warnings
 cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features client -- -D warnings
 cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features formats -- -D warnings
 cargo test "${wasm_crate[@]}" --workspace --quiet

@@ -37,7 +37,9 @@ mod json;
 // the full module only: `davkit/protocol` exists to stay small.
 #[cfg(all(feature = "formats", feature = "client"))]
 mod oauth;
-#[cfg(feature = "client")]
+// The offline write queue merges conflicting iCalendar/vCard edits property by property: in the
+// modules with the formats (`davkit`, `davkit/gcal`), not in `davkit/protocol`.
+#[cfg(feature = "queue")]
 mod queue;
 mod read;
 // Scheduling (invitations, free-busy, iTIP) reads iCalendar and sends through the client: the

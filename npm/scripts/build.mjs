@@ -33,20 +33,20 @@ const cargoWasm = join(targetDir, 'wasm32-unknown-unknown/release/davkit_wasm.wa
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, 'wasm'), { recursive: true });
 
-// Four modules from the one crate: `davkit_main` with the `client` and `formats` features (the
-// `davkit` entry: DAV, parsed events and contacts, recurrence, zones, editors, OAuth, scheduling;
-// no Google Calendar API), `davkit_protocol` with the `client` feature only (the `davkit/protocol`
-// entry: DAV only; the linker drops the iCalendar/vCard summaries, recurrence, zones and the
-// Calendar API), `davkit_formats` with the `formats` feature only (the `davkit/formats` entry:
-// parsing, recurrence, zones and the editors; no client, transport, sync or queue), and
-// `davkit_wasm` with every feature (the `davkit/gcal` entry: all of `davkit` plus the Google
-// Calendar API v3 client, `gcal` feature).
+// Four modules from the one crate: `davkit_main` with the `client`, `formats` and `queue`
+// features (the `davkit` entry: DAV, the write queue, parsed events and contacts, recurrence,
+// zones, editors, OAuth, scheduling; no Google Calendar API), `davkit_protocol` with the `client`
+// feature only (the `davkit/protocol` entry: DAV only; no write queue, and the linker drops the
+// iCalendar/vCard summaries, recurrence, zones and the Calendar API), `davkit_formats` with the
+// `formats` feature only (the `davkit/formats` entry: parsing, recurrence, zones and the
+// editors; no client, transport, sync or queue), and `davkit_wasm` with every feature (the
+// `davkit/gcal` entry: all of `davkit` plus the Google Calendar API v3 client, `gcal` feature).
 // The cargo output of each is copied away before the next build overwrites it.
 // The full one is built last, so that target/ keeps its cargo output (scripts/profile.mjs reads it).
 const modules = [
   { name: 'davkit_protocol', cargo: ['--no-default-features', '--features', 'client'] },
   { name: 'davkit_formats', cargo: ['--no-default-features', '--features', 'formats'] },
-  { name: 'davkit_main', cargo: ['--no-default-features', '--features', 'client,formats'] },
+  { name: 'davkit_main', cargo: ['--no-default-features', '--features', 'client,formats,queue'] },
   { name: 'davkit_wasm', cargo: [] },
 ];
 // Panic locations name source files: without these remaps the module's bytes (and so the size
@@ -166,7 +166,7 @@ cpSync(join(npmDir, 'src'), dist, { recursive: true });
 // DavClient methods their module cannot run (entry-api.mjs; davkit/formats has no DavClient).
 const api = readFileSync(join(npmDir, 'src', 'api.js'), 'utf8');
 writeFileSync(join(dist, 'api.js'), entryApi(api, ['needGcal']));
-writeFileSync(join(dist, 'protocol', 'api.js'), entryApi(api, ['needGcal', 'needSchedule']));
+writeFileSync(join(dist, 'protocol', 'api.js'), entryApi(api, ['needGcal', 'needSchedule', 'needQueue'], ['WriteQueue']));
 cpSync(join(npmDir, 'src', 'api.js'), join(dist, 'formats', 'api.js'));
 cpSync(join(npmDir, 'src', 'edit.js'), join(dist, 'formats', 'edit.js'));
 cpSync(join(npmDir, 'src', 'api.js'), join(dist, 'gcal', 'api.js'));

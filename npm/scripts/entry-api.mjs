@@ -11,13 +11,23 @@
 /** A method of the DavClient class that opens with `need...('<its name>');`. */
 const METHOD = /^ {2}async (\w+)\([^\n]*\) \{\n {4}(need\w+)\('(\w+)'\);\n(?:.*\n)*?^ {2}\}\n\n?/gm;
 
+/** An exported class with its doc comment, to the `}` that closes it at the line's start. */
+const classSource = (name) => new RegExp(`^/\\*\\*\\n(?: \\*.*\\n)*? \\*/\\nexport class ${name} \\{\\n(?:.*\\n)*?^\\}\\n\\n?`, 'm');
+
 /**
  * `text` (src/api.js) with the methods that open with one of the `needs` functions (names, e.g.
- * `['needGcal', 'needSchedule']`) cut, and stubs for them after the class. Throws when a method
- * asks for another name than its own, or when `needs` cut nothing (the source changed).
+ * `['needGcal', 'needSchedule']`) cut, and stubs for them after the class; and without the
+ * exported `classes` (names) whose module part the entry lacks (`WriteQueue` in
+ * davkit/protocol, which does not export it). Throws when a method asks for another name than
+ * its own, or when a need or a class cut nothing (the source changed).
  */
-export function entryApi(text, needs) {
-  if (needs.length === 0) return text;
+export function entryApi(text, needs, classes = []) {
+  if (needs.length === 0 && classes.length === 0) return text;
+  for (const name of classes) {
+    const before = text;
+    text = text.replace(classSource(name), '');
+    if (text === before) throw new Error(`entry-api: no exported class ${name} with a doc comment`);
+  }
   const cut = [];
   const out = text.replace(METHOD, (whole, name, need, asked) => {
     if (!needs.includes(need)) return whole;
@@ -28,6 +38,7 @@ export function entryApi(text, needs) {
   for (const need of needs) {
     if (!cut.some(([, n]) => n === need)) throw new Error(`entry-api: no DavClient method opens with ${need}(...)`);
   }
+  if (cut.length === 0) return out;
   const list = cut.map(([name, need]) => `['${name}', ${need}]`).join(', ');
   return `${out}
 // The methods this entry's module cannot run (cut by scripts/entry-api.mjs): each refuses as it

@@ -5,7 +5,8 @@
 // The wasm-bindgen exports: set by the entry point (`bind`). The full module (`davkit/gcal`) has
 // them all; `davkit`'s has no Google Calendar API exports (its `gcal*` methods throw
 // `Unsupported`), and the protocol-only one (`davkit/protocol`) also has no
-// iCalendar/vCard/recurrence exports: the functions that need them throw `Unsupported` there.
+// iCalendar/vCard/recurrence or write-queue exports: the functions that need them throw
+// `Unsupported` there (and its copy of this file has no `WriteQueue`: scripts/entry-api.mjs).
 let wasm = null;
 
 /** Called once by the entry point with the wasm-bindgen glue module's exports. */
@@ -103,6 +104,13 @@ export function wasmFn(name) {
 function needGcal(name) {
   if (typeof wasm?.Client?.prototype?.gcalSync !== 'function') {
     throw new DavError(`Unsupported: ${name} (the Google Calendar API) is not in this entry: import it from 'davkit/gcal'`, { kind: 'Unsupported' });
+  }
+}
+
+/** The write queue is in the modules with the formats (`davkit`, `davkit/gcal`). */
+function needQueue(name) {
+  if (typeof wasm?.Queue !== 'function') {
+    throw new DavError(`Unsupported: ${name} (the write queue) is not in davkit/protocol: import it from 'davkit'`, { kind: 'Unsupported' });
   }
 }
 
@@ -424,6 +432,7 @@ export class DavClient {
    * returns `{ outcomes, stopped }`. Store `queue.toJson()` afterwards.
    */
   async flush(queue) {
+    needQueue('flush');
     const core = queueCore(queue);
     const once = async (run) => {
       const output = await run();

@@ -28,12 +28,16 @@ test('the cut methods are gone from the shipped source, and no others', () => {
   assert.doesNotMatch(shipped('api.js'), /needGcal\('gcalSync'\)/);
   assert.match(shipped('api.js'), /needSchedule\('respond'\)/);
   assert.match(shipped('gcal/api.js'), /needGcal\('gcalSync'\)/);
+  // davkit/protocol has no write queue: neither `flush`'s body nor the WriteQueue class
+  assert.doesNotMatch(shipped('protocol/api.js'), /needQueue\('flush'\)|class WriteQueue/);
+  assert.match(shipped('api.js'), /needQueue\('flush'\)/);
+  assert.match(shipped('api.js'), /export class WriteQueue \{/);
 });
 
 test('every cut method refuses with Unsupported before any request', async () => {
   for (const [entry, mod, names] of [
     ['davkit', full, methods(gcal).filter((n) => n.startsWith('gcal'))],
-    ['davkit/protocol', protocol, methods(gcal).filter((n) => n.startsWith('gcal') || ['getScheduled', 'updateScheduled', 'respond', 'pendingInvitations', 'freeBusyQuery', 'outboxFreeBusy'].includes(n))],
+    ['davkit/protocol', protocol, methods(gcal).filter((n) => n.startsWith('gcal') || ['getScheduled', 'updateScheduled', 'respond', 'pendingInvitations', 'freeBusyQuery', 'outboxFreeBusy', 'flush'].includes(n))],
   ]) {
     await mod.init();
     let requests = 0;
@@ -55,4 +59,10 @@ test('the cut refuses a source it does not understand', () => {
   assert.throws(() => entryApi(source.replace("needGcal('gcalSync')", "needGcal('gcalOther')"), ['needGcal']), /asks needGcal\('gcalOther'\)/);
   assert.throws(() => entryApi(source, ['needSchedule']), /no DavClient method opens with needSchedule/);
   assert.equal(entryApi(source, []), source);
+  // an exported class, its doc comment included, cut whole; one the source lacks refuses
+  const withClass = `${source}\n/**\n * A queue.\n */\nexport class Q {\n  #q;\n\n  static {\n    x = 1;\n  }\n}\n\nexport const after = 3;\n`;
+  const cut = entryApi(withClass, [], ['Q']);
+  assert.doesNotMatch(cut, /class Q|A queue|#q|x = 1/);
+  assert.match(cut, /async gcalSync[\s\S]*export const after = 3;\n$/);
+  assert.throws(() => entryApi(withClass, [], ['R']), /no exported class R/);
 });
