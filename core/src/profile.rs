@@ -70,8 +70,9 @@ pub struct Profile {
     /// multiget follows (one request instead of two). Radicale sends the data; Xandikos and
     /// DAViCal answer 404 for that property, and their events are fetched as before; a server
     /// that refuses a token report for it (400, 415, 422 or 501 without a stale-token
-    /// condition) is asked again without it, and an answer past the body limit too. Off where
-    /// nobody measured it (the Google and iCloud profiles).
+    /// condition) is asked again without it, and not asked for it again in that session (the
+    /// client's later syncs); an answer past the body limit is asked again without it too. Off
+    /// where nobody measured it (the Google and iCloud profiles).
     #[serde(default = "yes")]
     pub data_in_sync_reports: bool,
 }

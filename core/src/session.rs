@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::url::Url;
 
@@ -91,6 +92,10 @@ pub(crate) struct Context {
     pub(crate) sync_limit: Option<u32>,
     pub(crate) retry: RetryPolicy,
     pub(crate) limits: Limits,
+    /// The server refused a calendar's sync report from a token that asked for the members'
+    /// data (400, 415, 422 or 501), and answered it without: the session's later syncs do not
+    /// ask for the data again (each would cost a refused request). Set by `ops::sync`.
+    pub(crate) sync_data_refused: AtomicBool,
 }
 
 /// A validated configuration, cheap to clone, that creates operations.
@@ -141,6 +146,7 @@ impl Session {
                 sync_limit: config.sync_page_limit.filter(|n| *n > 0),
                 retry: config.retry,
                 limits: config.limits,
+                sync_data_refused: AtomicBool::new(false),
             }),
         })
     }
@@ -161,6 +167,7 @@ impl Session {
                 sync_limit: ctx.sync_limit,
                 retry: ctx.retry,
                 limits: ctx.limits,
+                sync_data_refused: AtomicBool::new(ctx.sync_data_refused.load(Ordering::Relaxed)),
             }),
         }
     }

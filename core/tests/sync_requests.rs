@@ -469,3 +469,45 @@ fn a_calendar_sync_asks_for_the_data_and_asks_again_without_it_when_refused() {
     assert_eq!(run(None, CollectionKind::AddressBook, None).1, [false]);
     assert_eq!(run(None, CollectionKind::Calendar, Some(10)).1, [false]);
 }
+
+#[test]
+fn a_session_whose_server_refused_the_data_does_not_ask_for_it_again() {
+    let from_token = || {
+        let mut state = SyncState::new(COLLECTION);
+        state.sync_token = Some("http://radicale.org/ns/sync/1".into());
+        state
+    };
+    let server = DataRefusing {
+        refuse: Some(400),
+        log: RefCell::new(Vec::new()),
+    };
+    let dav = DavClient::new(Config::new(SERVER, Credentials::None), &server).expect("config");
+    let sync = || {
+        let r = block_on(dav.sync(from_token(), CollectionKind::Calendar));
+        assert_eq!(
+            r.ok().and_then(|r| r.state.sync_token).as_deref(),
+            Some(TOKEN)
+        );
+        server.log.take()
+    };
+    // The first sync learns it (refused, then asked without the data); the next ones ask
+    // without it at once: one request each instead of two.
+    assert_eq!(sync(), [true, false]);
+    assert_eq!(sync(), [false]);
+    assert_eq!(sync(), [false]);
+    // A new client (another session) asks again.
+    let other = DavClient::new(Config::new(SERVER, Credentials::None), &server).expect("config");
+    let r = block_on(other.sync(from_token(), CollectionKind::Calendar));
+    assert!(r.is_ok());
+    assert_eq!(server.log.take(), [true, false]);
+    // A server that answers the data is asked for it every time.
+    let answering = DataRefusing {
+        refuse: None,
+        log: RefCell::new(Vec::new()),
+    };
+    let dav = DavClient::new(Config::new(SERVER, Credentials::None), &answering).expect("config");
+    for _ in 0..2 {
+        assert!(block_on(dav.sync(from_token(), CollectionKind::Calendar)).is_ok());
+    }
+    assert_eq!(answering.log.take(), [true, true]);
+}

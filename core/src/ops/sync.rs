@@ -230,10 +230,15 @@ impl Sync {
             }
         }
         let profile = &session.ctx.profile;
-        // A sync report of a calendar (not a batch) asks for the members' data too.
+        // A sync report of a calendar (not a batch) asks for the members' data too, unless the
+        // server refused that earlier in this session.
         op.ask_data = kind == CollectionKind::Calendar
             && fetch_limit.is_none()
-            && profile.data_in_sync_reports;
+            && profile.data_in_sync_reports
+            && !session
+                .ctx
+                .sync_data_refused
+                .load(std::sync::atomic::Ordering::Relaxed);
         match op.old.sync_token.clone() {
             _ if resumes => op.next_batch(),
             Some(token) if !token.is_empty() => op.request_page(Some(token)),
