@@ -695,7 +695,8 @@ export interface FlushResult {
 /**
  * Offline edits, coalesced per object (create+update = create, update+update = the last update
  * on the first base, create+delete = nothing, update+delete = delete on the first base), stored
- * as JSON text wherever the app stores things, sent by `DavClient.flush`.
+ * as JSON text wherever the app stores things, sent by `DavClient.flush`. In `davkit` and
+ * `davkit/gcal`, not in `davkit/protocol` (its merge reads iCalendar/vCard).
  */
 export class WriteQueue {
   constructor(options?: { policy?: QueuePolicy });
