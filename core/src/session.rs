@@ -93,9 +93,23 @@ pub(crate) struct Context {
     pub(crate) retry: RetryPolicy,
     pub(crate) limits: Limits,
     /// The server refused a calendar's sync report from a token that asked for the members'
-    /// data (400, 415, 422 or 501), and answered it without: the session's later syncs do not
-    /// ask for the data again (each would cost a refused request). Set by `ops::sync`.
-    pub(crate) sync_data_refused: AtomicBool,
+    /// data (400, 415, 422 or 501), which was then asked again without it: the session's later
+    /// syncs do not ask for the data (each would cost a refused request). Read and set through
+    /// [`Context::sync_data_refused`] and [`Context::refuse_sync_data`].
+    sync_data_refused: AtomicBool,
+}
+
+impl Context {
+    /// Whether this session's server refused the members' data in a sync report
+    /// (`ops::sync` then asks for none).
+    pub(crate) fn sync_data_refused(&self) -> bool {
+        self.sync_data_refused.load(Ordering::Relaxed)
+    }
+
+    /// Notes that the server refused the members' data in a sync report.
+    pub(crate) fn refuse_sync_data(&self) {
+        self.sync_data_refused.store(true, Ordering::Relaxed);
+    }
 }
 
 /// A validated configuration, cheap to clone, that creates operations.
@@ -167,7 +181,7 @@ impl Session {
                 sync_limit: ctx.sync_limit,
                 retry: ctx.retry,
                 limits: ctx.limits,
-                sync_data_refused: AtomicBool::new(ctx.sync_data_refused.load(Ordering::Relaxed)),
+                sync_data_refused: AtomicBool::new(ctx.sync_data_refused()),
             }),
         }
     }

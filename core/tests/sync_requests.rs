@@ -288,8 +288,7 @@ fn the_first_row_of_a_member_in_a_sync_answer_counts() {
         log: RefCell::new(Vec::new()),
     };
     let dav = DavClient::new(Config::new(SERVER, Credentials::None), &server).expect("config");
-    let mut state = SyncState::new(COLLECTION);
-    state.sync_token = Some("http://radicale.org/ns/sync/1".into());
+    let mut state = state_from_token();
     state
         .etags
         .insert(format!("{COLLECTION}a.ics"), "\"1\"".into());
@@ -393,6 +392,13 @@ fn a_rate_limited_batch_is_run_again_from_the_same_state() {
     );
 }
 
+/// A state synced before, at the token `…/sync/1`: the next sync starts from that token.
+fn state_from_token() -> SyncState {
+    let mut state = SyncState::new(COLLECTION);
+    state.sync_token = Some("http://radicale.org/ns/sync/1".into());
+    state
+}
+
 /// Answers a sync report that asks for `calendar-data` with `refuse` (a status), any other
 /// with no change since the token; logs whether each report asked for the data.
 struct DataRefusing {
@@ -421,11 +427,6 @@ impl Transport for &DataRefusing {
 
 #[test]
 fn a_calendar_sync_asks_for_the_data_and_asks_again_without_it_when_refused() {
-    let from_token = || {
-        let mut state = SyncState::new(COLLECTION);
-        state.sync_token = Some("http://radicale.org/ns/sync/1".into());
-        state
-    };
     let run = |refuse: Option<u16>, kind: CollectionKind, batch: Option<usize>| {
         let server = DataRefusing {
             refuse,
@@ -433,8 +434,8 @@ fn a_calendar_sync_asks_for_the_data_and_asks_again_without_it_when_refused() {
         };
         let dav = DavClient::new(Config::new(SERVER, Credentials::None), &server).expect("config");
         let r = match batch {
-            None => block_on(dav.sync(from_token(), kind)),
-            Some(max) => block_on(dav.sync_batch(from_token(), kind, max)),
+            None => block_on(dav.sync(state_from_token(), kind)),
+            Some(max) => block_on(dav.sync_batch(state_from_token(), kind, max)),
         };
         (r.map(|r| r.state.sync_token), server.log.take())
     };
@@ -472,18 +473,13 @@ fn a_calendar_sync_asks_for_the_data_and_asks_again_without_it_when_refused() {
 
 #[test]
 fn a_session_whose_server_refused_the_data_does_not_ask_for_it_again() {
-    let from_token = || {
-        let mut state = SyncState::new(COLLECTION);
-        state.sync_token = Some("http://radicale.org/ns/sync/1".into());
-        state
-    };
     let server = DataRefusing {
         refuse: Some(400),
         log: RefCell::new(Vec::new()),
     };
     let dav = DavClient::new(Config::new(SERVER, Credentials::None), &server).expect("config");
     let sync = || {
-        let r = block_on(dav.sync(from_token(), CollectionKind::Calendar));
+        let r = block_on(dav.sync(state_from_token(), CollectionKind::Calendar));
         assert_eq!(
             r.ok().and_then(|r| r.state.sync_token).as_deref(),
             Some(TOKEN)
@@ -497,7 +493,7 @@ fn a_session_whose_server_refused_the_data_does_not_ask_for_it_again() {
     assert_eq!(sync(), [false]);
     // A new client (another session) asks again.
     let other = DavClient::new(Config::new(SERVER, Credentials::None), &server).expect("config");
-    let r = block_on(other.sync(from_token(), CollectionKind::Calendar));
+    let r = block_on(other.sync(state_from_token(), CollectionKind::Calendar));
     assert!(r.is_ok());
     assert_eq!(server.log.take(), [true, false]);
     // A server that answers the data is asked for it every time.
@@ -507,7 +503,7 @@ fn a_session_whose_server_refused_the_data_does_not_ask_for_it_again() {
     };
     let dav = DavClient::new(Config::new(SERVER, Credentials::None), &answering).expect("config");
     for _ in 0..2 {
-        assert!(block_on(dav.sync(from_token(), CollectionKind::Calendar)).is_ok());
+        assert!(block_on(dav.sync(state_from_token(), CollectionKind::Calendar)).is_ok());
     }
     assert_eq!(answering.log.take(), [true, true]);
 }

@@ -235,10 +235,7 @@ impl Sync {
         op.ask_data = kind == CollectionKind::Calendar
             && fetch_limit.is_none()
             && profile.data_in_sync_reports
-            && !session
-                .ctx
-                .sync_data_refused
-                .load(std::sync::atomic::Ordering::Relaxed);
+            && !session.ctx.sync_data_refused();
         match op.old.sync_token.clone() {
             _ if resumes => op.next_batch(),
             Some(token) if !token.is_empty() => op.request_page(Some(token)),

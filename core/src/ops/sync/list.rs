@@ -115,11 +115,7 @@ impl Sync {
         if self.ask_data && matches!(response.status, 400 | 415 | 422 | 501) {
             // A token report refused, perhaps for the data asked for: asked again as it was
             // before, and not asked with the data again in this session.
-            self.m
-                .x
-                .ctx()
-                .sync_data_refused
-                .store(true, std::sync::atomic::Ordering::Relaxed);
+            self.m.x.ctx().refuse_sync_data();
             self.restart_without_data();
             return Ok(());
         }
