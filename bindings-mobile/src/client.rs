@@ -242,7 +242,10 @@ impl DavClient {
         state_json: Option<String>,
     ) -> Result<SyncResult> {
         let state = davkit::SyncState::resume(&collection_url, state_json.as_deref())?;
-        Ok(self.inner.sync(state, kind).await?.into())
+        let (result, state) = SyncResult::with_state(self.inner.sync(state, kind).await?);
+        self.kept()
+            .after_result_with_text(state, result.more, &result.state_json);
+        Ok(result)
     }
 
     /// One batch of a sync: like `sync`, but fetches at most `max_members` members (at least
@@ -264,11 +267,8 @@ impl DavClient {
         let max = usize::try_from(max_members).unwrap_or(usize::MAX);
         let (result, state) =
             SyncResult::with_state(self.inner.sync_batch(state, kind, max).await?);
-        if result.more {
-            self.kept().keep_with_text(state, result.state_json.clone());
-        } else {
-            self.kept().forget();
-        }
+        self.kept()
+            .after_result_with_text(state, result.more, &result.state_json);
         Ok(result)
     }
 

@@ -185,6 +185,26 @@ fn interleaved_batches_on_one_client_give_what_separate_clients_give() {
 }
 
 #[test]
+fn a_one_shot_sync_between_batches_changes_no_batch() {
+    // A one-shot sync of the other collection comes between A's batches: the kept state is
+    // dropped (the core's `KeptSyncState::after_result`), and A's next batches are read from
+    // their text and give what a client of their own gives.
+    let want = alone(A);
+    let (client, _) = client();
+    let first = batch(&client, A, None);
+    assert_eq!(seen(&first), want[0]);
+    let other = block_on(client.sync(B.into(), CollectionKind::Calendar, None)).unwrap();
+    assert_eq!(other.changes.len(), MEMBERS);
+    assert!(!other.more);
+    let mut state = first.state_json;
+    for want in &want[1..] {
+        let r = batch(&client, A, Some(&state));
+        assert_eq!(&seen(&r), want);
+        state = r.state_json;
+    }
+}
+
+#[test]
 fn an_older_checkpoint_synced_again_gives_the_same_batches() {
     let want = alone(A);
     let (client, _) = client();

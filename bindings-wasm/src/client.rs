@@ -264,12 +264,9 @@ impl crate::call::JsCall for SyncCall {
         let r = self.call.output()?;
         let more = r.more;
         let (out, state) = sync_parts(r, parse);
-        let mut kept = self.kept.borrow_mut();
-        if more {
-            set(&out, "stateId", &JsValue::from(kept.keep(state)));
-        } else {
-            // The batches are done: nothing to keep memory for.
-            kept.forget();
+        let id = self.kept.borrow_mut().after_result(state, more);
+        if id != 0 {
+            set(&out, "stateId", &JsValue::from(id));
         }
         Ok(out.into())
     }

@@ -60,6 +60,30 @@ impl KeptSyncState {
         self.last_id
     }
 
+    /// What a client does with each sync result, one-shot or batch, before handing it out:
+    /// keeps its `state` when it has members left (`more`, the result's
+    /// [`SyncResult::more`](crate::SyncResult::more)) and returns the number it is kept under;
+    /// otherwise drops what was kept (the batches are done, or a one-shot sync came between
+    /// them: nothing to keep memory for) and returns 0.
+    pub fn after_result(&mut self, state: SyncState, more: bool) -> u32 {
+        if more {
+            self.keep(state)
+        } else {
+            self.forget();
+            0
+        }
+    }
+
+    /// [`KeptSyncState::after_result`] for a state handed out as `text`, its JSON text, to be
+    /// recognised by that text ([`KeptSyncState::resume`]).
+    pub fn after_result_with_text(&mut self, state: SyncState, more: bool, text: &str) {
+        if more {
+            self.keep_with_text(state, text.to_owned());
+        } else {
+            self.forget();
+        }
+    }
+
     /// Drops what is kept (a result without members left: nothing to keep memory for).
     pub fn forget(&mut self) {
         self.kept = None;
@@ -156,6 +180,31 @@ mod tests {
         kept.keep(state(WORK, &["c.ics"]));
         kept.forget();
         assert!(!kept.is_kept());
+    }
+
+    #[test]
+    fn a_result_keeps_its_state_only_with_members_left() {
+        let mut kept = KeptSyncState::new();
+        let id = kept.after_result(state(WORK, &["a.ics"]), true);
+        assert_ne!(id, 0);
+        assert_eq!(
+            kept.after_result(state(HOME, &[]), false),
+            0,
+            "a finished result keeps nothing"
+        );
+        assert!(!kept.is_kept(), "and drops what was kept");
+        assert_eq!(kept.take(id, WORK).unwrap(), None);
+
+        let s = state(WORK, &["a.ics"]);
+        kept.after_result_with_text(s.clone(), true, &s.to_json());
+        assert!(kept.is_kept());
+        kept.after_result_with_text(state(HOME, &[]), false, "{}");
+        assert!(!kept.is_kept());
+        assert_eq!(
+            kept.resume(WORK, Some(&s.to_json())).unwrap(),
+            s,
+            "read from its text"
+        );
     }
 
     #[test]
