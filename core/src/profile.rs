@@ -75,6 +75,13 @@ pub struct Profile {
     /// where nobody measured it (the Google and iCloud profiles).
     #[serde(default = "yes")]
     pub data_in_sync_reports: bool,
+    /// Whether discovery asks the principal for its home sets with `Depth: 1` and the
+    /// collection properties, so that a principal that is its own home set (Radicale, DAViCal)
+    /// answers with its calendars and address books too and is not asked again for them: one
+    /// request fewer. A server that refuses that request is asked again with `Depth: 0`. Off
+    /// where nobody recorded the answer (the Google and iCloud profiles).
+    #[serde(default = "yes")]
+    pub principal_listing: bool,
 }
 
 fn default_refused_token_statuses() -> Vec<u16> {
@@ -137,6 +144,7 @@ impl Profile {
             settable_props: None,
             alarm_actions: None,
             data_in_sync_reports: true,
+            principal_listing: true,
         }
     }
 
@@ -151,6 +159,7 @@ impl Profile {
             components: Some(vec!["VEVENT".into(), "VTODO".into()]),
             refused_token_statuses: vec![403, 410, 412],
             data_in_sync_reports: false,
+            principal_listing: false,
             ..Profile::generic()
         }
     }
@@ -172,6 +181,7 @@ impl Profile {
             settable_props: Some(vec!["displayname".into(), "calendar-description".into()]),
             alarm_actions: Some(vec!["DISPLAY".into(), "EMAIL".into()]),
             data_in_sync_reports: false,
+            principal_listing: false,
             ..Profile::generic()
         }
     }
@@ -196,6 +206,7 @@ impl Profile {
             mkcol: false,
             settable_props: Some(Vec::new()),
             data_in_sync_reports: false,
+            principal_listing: false,
             ..Profile::generic()
         }
     }
@@ -209,6 +220,7 @@ impl Profile {
             mkcol: false,
             bearer_only: true,
             data_in_sync_reports: false,
+            principal_listing: false,
             ..Profile::generic()
         }
     }

@@ -462,19 +462,39 @@ async fn radicale_discovery_request_counts() {
             env("DAVKIT_RADICALE_PASSWORD2"),
         )
     };
-    // From the root: the root names the principal, the principal both homes (one URL), one
-    // listing; no well-known URI. The same for one service or both.
-    let both = assert_requests(&root, bob(), Service::Both, 3).await;
+    // A calendar in bob's home, for the listings to show.
+    let transport = ReqwestTransport::new().expect("transport");
+    let client = DavClient::new(Config::new(&root, bob()), &transport).expect("client");
+    let home = format!(
+        "{}/{}/",
+        root.trim_end_matches('/'),
+        env("DAVKIT_RADICALE_USER2")
+    );
+    client
+        .create_calendar(&home, "counted", CollectionProps::default())
+        .await
+        .expect("MKCALENDAR in bob's home");
+    drop(client);
+    // From the root: the root names the principal, whose Depth 1 answer names both homes
+    // (itself) and lists them; no well-known URI. The same for one service or both.
+    let both = assert_requests(&root, bob(), Service::Both, 2).await;
     let principal = both.principal.clone().expect("a principal");
     assert_eq!(both.calendar_home_sets, std::slice::from_ref(&principal));
     assert_eq!(both.addressbook_home_sets, std::slice::from_ref(&principal));
-    assert_requests(&root, bob(), Service::CalDav, 3).await;
-    assert_requests(&root, bob(), Service::CardDav, 3).await;
+    assert_requests(&root, bob(), Service::CalDav, 2).await;
+    assert_requests(&root, bob(), Service::CardDav, 2).await;
     // From the principal (which is also the home): the first answer has the home sets.
     let again = assert_requests(&principal, bob(), Service::Both, 2).await;
     assert_eq!(again.principal, both.principal);
     assert_eq!(again.calendar_home_sets, both.calendar_home_sets);
     assert_eq!(again.addressbook_home_sets, both.addressbook_home_sets);
+    let urls = |d: &Discovery| {
+        let mut u: Vec<String> = d.collections.iter().map(|c| c.url.clone()).collect();
+        u.sort();
+        u
+    };
+    assert!(!both.collections.is_empty(), "bob's collections");
+    assert_eq!(urls(&both), urls(&again), "the principal's listing");
 }
 
 #[tokio::test]

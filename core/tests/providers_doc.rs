@@ -53,6 +53,10 @@ fn render() -> String {
             "`calendar-data` asked in calendar sync reports (else a multiget follows)",
             Vec::new(),
         ),
+        (
+            "discovery lists the principal (`Depth: 1`; else its home set is listed apart)",
+            Vec::new(),
+        ),
     ];
     for p in &profiles {
         let cells = [
@@ -104,6 +108,7 @@ fn render() -> String {
                 .as_ref()
                 .map_or("all".to_owned(), |a| a.join(", ")),
             yes(p.data_in_sync_reports).to_owned(),
+            yes(p.principal_listing).to_owned(),
         ];
         for (row, cell) in rows.iter_mut().zip(cells) {
             row.1.push(cell);

@@ -174,7 +174,12 @@ enum Tag {
         svc: Option<Svc>,
         well_known: bool,
     },
-    Principal,
+    /// Step 2 on a principal: with `Depth: 1` and the collection properties
+    /// ([`Profile::principal_listing`](crate::profile::Profile::principal_listing)), or the
+    /// home sets alone with `Depth: 0`.
+    Principal {
+        listing: bool,
+    },
     Home,
 }
 
@@ -217,13 +222,19 @@ struct Found {
 ///    calendar or address book needs nothing more. The well-known URI (RFC 6764) is asked
 ///    only when this fails or names nothing useful at a server root (or first, for a profile
 ///    whose well-known URI leads straight to a collection, [`Profile::bare_collection`]).
-/// 2. PROPFIND (Depth 0) on the principal for its home sets, unless step 1 gave them or was
-///    the principal itself.
-/// 3. PROPFIND (Depth 1) on each home set for the collections in it.
+/// 2. PROPFIND on the principal for its home sets, unless step 1 gave them or was the
+///    principal itself: with `Depth: 1` and the collection properties
+///    ([`Profile::principal_listing`], all but the Google and iCloud profiles), so that a
+///    principal that is its own home set (Radicale) lists its calendars and address books in
+///    the same answer; with `Depth: 0` for those profiles, and again for a server that refuses
+///    the `Depth: 1` request or answers it without the principal's own response.
+/// 3. PROPFIND (Depth 1) on each home set for the collections in it, but for a home set that
+///    step 2 listed already.
 ///
-/// That is 3 requests on a server that answers PROPFIND at its root (Radicale, Xandikos), 2
-/// from a root or principal that names its home sets (DAViCal's DAV root), and 1 from a
-/// collection.
+/// That is 2 requests from Radicale's root (the root names the principal, the principal is its
+/// own home set), 3 from Xandikos's root (its principal is no collection, and its home sets are
+/// listed apart), 2 from a root or principal that names its home sets (DAViCal's DAV root),
+/// and 1 from a collection.
 ///
 /// No step asks a collection's `getctag` or `sync-token`: servers compute them from every
 /// member, which made the home-set PROPFIND the slowest request of discovery. The collections
@@ -235,6 +246,7 @@ struct Found {
 /// ([`Discovery::scheduling`]): no request is added for them.
 ///
 /// [`Profile::bare_collection`]: crate::profile::Profile::bare_collection
+/// [`Profile::principal_listing`]: crate::profile::Profile::principal_listing
 pub struct Discover {
     m: Machine<Tag, Discovery>,
     found: Vec<(Svc, Found)>,
@@ -255,6 +267,9 @@ pub struct Discover {
     direct_error: Option<Error>,
     /// Calendars and address books read whole in step 1.
     read: Vec<Collection>,
+    /// The principals answered with `Depth: 1` in step 2, by normalised URL, with their
+    /// listing: what step 3 would read again on a principal that is its own home set.
+    listings: Vec<(String, Vec<Collection>)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -288,6 +303,7 @@ impl Session {
             well_known_asked: 0,
             direct_error: None,
             read: Vec::new(),
+            listings: Vec::new(),
         };
         for &svc in svcs {
             *found_entry(&mut op.found, svc) = Found::default();
@@ -348,6 +364,24 @@ impl Discover {
         self.m.x.send(tag, spec);
     }
 
+    /// Step 2 on `principal`: its home sets (and the RFC 6638 scheduling properties when
+    /// calendars are asked); with `listing`, `Depth: 1` and [`LISTING_PROPS`] too, so that a
+    /// principal that is its own home set is listed by the same request.
+    fn principal_request(&mut self, principal: Url, listing: bool) {
+        let mut props = vec![names::CALENDAR_HOME_SET, names::ADDRESSBOOK_HOME_SET];
+        let depth = if listing {
+            props.extend(LISTING_PROPS);
+            Depth::One
+        } else {
+            props.push(names::DISPLAYNAME);
+            Depth::Zero
+        };
+        if self.asked & Svc::Cal.bit() != 0 {
+            props.extend(rfc6638::SCHEDULING_PROPS);
+        }
+        self.propfind(Tag::Principal { listing }, principal, depth, &props);
+    }
+
     fn has_fallback(&self) -> bool {
         self.found.iter().any(|(_, f)| f.fallback.is_some())
     }
@@ -389,15 +423,8 @@ impl Discover {
                         continue;
                     }
                     asked.push(principal.clone());
-                    let mut props = vec![
-                        names::CALENDAR_HOME_SET,
-                        names::ADDRESSBOOK_HOME_SET,
-                        names::DISPLAYNAME,
-                    ];
-                    if self.asked & Svc::Cal.bit() != 0 {
-                        props.extend(rfc6638::SCHEDULING_PROPS);
-                    }
-                    self.propfind(Tag::Principal, principal, Depth::Zero, &props);
+                    let listing = self.m.x.ctx().profile.principal_listing;
+                    self.principal_request(principal, listing);
                 }
                 if self.pending == 0 {
                     self.advance();
@@ -438,10 +465,24 @@ impl Discover {
                     self.result_home(svc, &home);
                 }
                 for h in homes {
-                    self.propfind(Tag::Home, h, Depth::One, &LISTING_PROPS);
+                    let key = crate::href::normalize(h.as_str());
+                    match self.listings.iter().position(|(k, _)| *k == key) {
+                        // The principal is this home set, and its answer listed it already.
+                        Some(at) => {
+                            let (_, listed) = self.listings.swap_remove(at);
+                            for c in listed {
+                                if let Err(e) = self.add_collection(c, h.as_str()) {
+                                    self.m.fail(e);
+                                    return;
+                                }
+                            }
+                        }
+                        None => self.propfind(Tag::Home, h, Depth::One, &LISTING_PROPS),
+                    }
                 }
+                self.listings.clear();
                 if self.pending == 0 {
-                    if read {
+                    if read || !home_keys.is_empty() {
                         self.advance();
                         return;
                     }

@@ -152,10 +152,15 @@ impl Discover {
         let url_str = url.as_str().to_owned();
         match tag {
             Tag::Context { .. } => Ok(()),
-            Tag::Principal => {
+            Tag::Principal { listing } => {
                 if response.status != 207 {
                     if response.status == 401 {
                         return Err(Error::from_response(&url_str, &response));
+                    }
+                    if listing {
+                        // A server that refuses `Depth: 1` on a principal: asked as before.
+                        self.principal_request(url, false);
+                        return Ok(());
                     }
                     // Google Contacts: the principal PROPFIND fails; fall back to the context.
                     self.note_error(Error::from_response(&url_str, &response));
@@ -166,7 +171,25 @@ impl Discover {
                     &url_str,
                     &self.m.x.ctx().limits,
                 )?;
-                if let Some(first) = self_response(&ms.responses, &url) {
+                let own = if listing {
+                    // With `Depth: 1` the principal's own answer is the one under its URL;
+                    // without one, the answer cannot be told from its members', and the
+                    // principal is asked again with `Depth: 0`.
+                    let own = own_response(&ms.responses, &url);
+                    if own.is_none() {
+                        self.principal_request(url, false);
+                        return Ok(());
+                    }
+                    // Its listing, read as step 3 reads a home set's, in case the principal
+                    // turns out to be its own home set (or the home for want of one).
+                    let listed = self.listing(&ms.responses, &url);
+                    self.listings
+                        .push((crate::href::normalize(url.as_str()), listed));
+                    own
+                } else {
+                    self_response(&ms.responses, &url)
+                };
+                if let Some(first) = own {
                     self.read_scheduling(first, &url, &response);
                     for (svc, found) in self.found.iter_mut() {
                         let same = found
@@ -186,7 +209,6 @@ impl Discover {
                 Ok(())
             }
             Tag::Home => {
-                let bare = self.m.x.ctx().profile.bare_collection;
                 if response.status != 207 {
                     let e = Error::from_response(&url_str, &response);
                     if response.status != 401 && self.has_fallback() {
@@ -202,24 +224,42 @@ impl Discover {
                     &url_str,
                     &self.m.x.ctx().limits,
                 )?;
-                for r in &ms.responses {
-                    if r.effective_status() != 200 && r.propstats.is_empty() {
-                        continue;
-                    }
-                    let mut c = Collection::from_response(r);
-                    if let Some(kind) = bare
-                        && c.kind == CollectionKind::Other
-                        && lacks_resourcetype(r)
-                        && !crate::href::same_resource(&c.url, url.as_str())
-                    {
-                        // Google Contacts reports no resourcetype on its address books.
-                        c.kind = kind;
-                    }
+                for c in self.listing(&ms.responses, &url) {
                     self.add_collection(c, &url_str)?;
                 }
                 Ok(())
             }
         }
+    }
+
+    /// The calendars and address books a `Depth: 1` answer for `url` lists, at most one more
+    /// than [`Limits::max_collections`](crate::Limits::max_collections), which
+    /// [`Discover::add_collection`] reports when they are added.
+    fn listing(&self, responses: &[Response], url: &Url) -> Vec<Collection> {
+        let bare = self.m.x.ctx().profile.bare_collection;
+        let max = self.m.x.ctx().limits.max_collections;
+        let mut out = Vec::new();
+        for r in responses {
+            if out.len() > max {
+                break;
+            }
+            if r.effective_status() != 200 && r.propstats.is_empty() {
+                continue;
+            }
+            let mut c = Collection::from_response(r);
+            if let Some(kind) = bare
+                && c.kind == CollectionKind::Other
+                && lacks_resourcetype(r)
+                && !crate::href::same_resource(&c.url, url.as_str())
+            {
+                // Google Contacts reports no resourcetype on its address books.
+                c.kind = kind;
+            }
+            if c.kind != CollectionKind::Other {
+                out.push(c);
+            }
+        }
+        out
     }
 
     /// Adds a calendar or address book to the result once (by normalised URL).
@@ -255,11 +295,15 @@ impl Discover {
 /// The response describing the requested resource itself: the one whose href matches, or the
 /// only one (servers that answer under another href are tolerated for Depth 0).
 pub(crate) fn self_response<'a>(responses: &'a [Response], url: &Url) -> Option<&'a Response> {
+    own_response(responses, url).or_else(|| (responses.len() == 1).then(|| &responses[0]))
+}
+
+/// The response whose href names `url` itself.
+fn own_response<'a>(responses: &'a [Response], url: &Url) -> Option<&'a Response> {
     let key = crate::href::normalize(url.as_str());
     responses
         .iter()
         .find(|r| crate::href::normalize(&r.href) == key)
-        .or_else(|| (responses.len() == 1).then(|| &responses[0]))
 }
 
 /// Whether a response reports no `resourcetype`, or an empty one (Google Contacts).

@@ -139,7 +139,20 @@ fn run_at(
     service: Service,
     answer: impl Fn(&str, &str) -> HttpResponse,
 ) -> (Result<Discovery>, Vec<String>) {
-    let Ok(session) = Session::new(Config::new(server, Credentials::basic("a", "b"))) else {
+    run_with(
+        Config::new(server, Credentials::basic("a", "b")),
+        service,
+        answer,
+    )
+}
+
+/// [`run_at`] with a configuration of its own.
+fn run_with(
+    config: Config,
+    service: Service,
+    answer: impl Fn(&str, &str) -> HttpResponse,
+) -> (Result<Discovery>, Vec<String>) {
+    let Ok(session) = Session::new(config) else {
         return (
             Err(Error::new(ErrorKind::InvalidInput, "config")),
             Vec::new(),
@@ -307,7 +320,7 @@ fn both_services_share_the_root_the_principal_and_the_home() {
                  <current-user-principal><href>/p/</href></current-user-principal>\
                  </prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>"
             }
-            (_, "0") => {
+            ("https://dav.example.com/p/", _) => {
                 "<multistatus xmlns=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\" \
                  xmlns:R=\"urn:ietf:params:xml:ns:carddav\"><response><href>/p/</href>\
                  <propstat><prop><C:calendar-home-set><href>/h/</href></C:calendar-home-set>\
@@ -327,7 +340,7 @@ fn both_services_share_the_root_the_principal_and_the_home() {
         sent,
         [
             "https://dav.example.com/ (Depth 0)",
-            "https://dav.example.com/p/ (Depth 0)",
+            "https://dav.example.com/p/ (Depth 1)",
             "https://dav.example.com/h/ (Depth 1)",
         ]
     );
@@ -345,7 +358,7 @@ fn scheduling_comes_with_the_principal_propfind() {
              </prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>",
         )
         .with_header("DAV", "1, 3, extended-mkcol"),
-        (_, "0") => HttpResponse::new(
+        ("https://dav.example.com/p/alice/", _) => HttpResponse::new(
             207,
             "<multistatus xmlns=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\">\
              <response><href>/p/alice/</href><propstat><prop>\
@@ -407,10 +420,16 @@ fn a_failing_root_asks_each_well_known_uri_once() {
                  <status>HTTP/1.1 200 OK</status></propstat></response></multistatus>"
             ),
         ),
-        (_, "0") => HttpResponse::new(404, ""),
-        _ => HttpResponse::new(207, "<multistatus xmlns=\"DAV:\"/>"),
+        (_, "1") => HttpResponse::new(
+            207,
+            "<multistatus xmlns=\"DAV:\"><response><href>/p/</href><propstat><prop>\
+             <resourcetype><collection/></resourcetype></prop>\
+             <status>HTTP/1.1 200 OK</status></propstat></response></multistatus>",
+        ),
+        _ => HttpResponse::new(404, ""),
     });
-    // The principal names no home set (404), so it is the home of both services.
+    // The principal names no home set, so it is the home of both services, and its answer
+    // listed it already.
     let found = result.ok();
     assert_eq!(
         found.as_ref().and_then(|d| d.principal.clone()).as_deref(),
@@ -422,8 +441,168 @@ fn a_failing_root_asks_each_well_known_uri_once() {
             "https://dav.example.com/ (Depth 0)",
             "https://dav.example.com/.well-known/caldav (Depth 0)",
             "https://dav.example.com/.well-known/carddav (Depth 0)",
-            "https://dav.example.com/p/ (Depth 0)",
             "https://dav.example.com/p/ (Depth 1)",
+        ]
+    );
+}
+
+/// Radicale's shape: the root names the principal, and the principal is its own home set,
+/// so its `Depth: 1` answer lists the calendars and no third request is made.
+#[test]
+fn a_principal_that_is_its_own_home_is_listed_with_its_home_sets() {
+    let (result, sent) = run_at(ROOT, Service::Both, |url, depth| match (url, depth) {
+        ("https://dav.example.com/", _) => HttpResponse::new(
+            207,
+            "<multistatus xmlns=\"DAV:\"><response><href>/</href><propstat><prop>\
+             <current-user-principal><href>/alice/</href></current-user-principal>\
+             </prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>",
+        ),
+        ("https://dav.example.com/alice/", "1") => HttpResponse::new(207, PRINCIPAL_AND_HOME),
+        _ => HttpResponse::new(404, ""),
+    });
+    let found = result.expect("discovery");
+    assert_eq!(
+        sent,
+        [
+            "https://dav.example.com/ (Depth 0)",
+            "https://dav.example.com/alice/ (Depth 1)",
+        ]
+    );
+    let urls: Vec<&str> = found.collections.iter().map(|c| c.url.as_str()).collect();
+    assert_eq!(
+        urls,
+        [
+            "https://dav.example.com/alice/work/",
+            "https://dav.example.com/alice/contacts/",
+        ]
+    );
+    assert_eq!(found.calendar_home_sets, ["https://dav.example.com/alice/"]);
+    assert_eq!(
+        found.addressbook_home_sets,
+        ["https://dav.example.com/alice/"]
+    );
+}
+
+/// A principal whose `Depth: 1` answer lists a calendar, with a calendar home set elsewhere:
+/// the home set is listed as before, and nothing the principal listed is taken.
+const PRINCIPAL_ELSEWHERE: &str = "<multistatus xmlns=\"DAV:\" \
+     xmlns:C=\"urn:ietf:params:xml:ns:caldav\"><response><href>/p/alice/</href><propstat>\
+     <prop><C:calendar-home-set><href>/cal/alice/</href></C:calendar-home-set></prop>\
+     <status>HTTP/1.1 200 OK</status></propstat></response><response>\
+     <href>/p/alice/stray/</href><propstat><prop><resourcetype><collection/><C:calendar/>\
+     </resourcetype></prop><status>HTTP/1.1 200 OK</status></propstat></response>\
+     </multistatus>";
+
+/// The principal of [`a_principal_that_is_its_own_home_is_listed_with_its_home_sets`]: its
+/// own response names it as both home sets, and it lists a calendar and an address book.
+const PRINCIPAL_AND_HOME: &str = "<multistatus xmlns=\"DAV:\" \
+     xmlns:C=\"urn:ietf:params:xml:ns:caldav\" xmlns:R=\"urn:ietf:params:xml:ns:carddav\">\
+     <response><href>/alice/</href><propstat><prop>\
+     <C:calendar-home-set><href>/alice/</href></C:calendar-home-set>\
+     <R:addressbook-home-set><href>/alice/</href></R:addressbook-home-set>\
+     <resourcetype><collection/><principal/></resourcetype></prop>\
+     <status>HTTP/1.1 200 OK</status></propstat></response>\
+     <response><href>/alice/work/</href><propstat><prop><resourcetype><collection/>\
+     <C:calendar/></resourcetype><displayname>Work</displayname></prop>\
+     <status>HTTP/1.1 200 OK</status></propstat></response>\
+     <response><href>/alice/contacts/</href><propstat><prop><resourcetype><collection/>\
+     <R:addressbook/></resourcetype></prop><status>HTTP/1.1 200 OK</status></propstat>\
+     </response></multistatus>";
+
+/// The calendar home set of [`PRINCIPAL_ELSEWHERE`], listing one calendar.
+fn cal_alice_home() -> HttpResponse {
+    HttpResponse::new(207, listing(["/cal/alice/home/".to_owned()].into_iter()))
+}
+
+fn principal_at(principal: &'static str) -> impl Fn(&str, &str) -> HttpResponse {
+    move |url, _| match url {
+        "https://dav.example.com/" => HttpResponse::new(
+            207,
+            format!(
+                "<multistatus xmlns=\"DAV:\"><response><href>/</href><propstat><prop>\
+                 <current-user-principal><href>{principal}</href></current-user-principal>\
+                 </prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>"
+            ),
+        ),
+        _ => HttpResponse::new(404, ""),
+    }
+}
+
+#[test]
+fn a_principal_listing_is_taken_only_for_its_own_home_set() {
+    let root = principal_at("/p/alice/");
+    let (result, sent) = run_at(ROOT, Service::CalDav, |url, depth| match url {
+        "https://dav.example.com/p/alice/" => HttpResponse::new(207, PRINCIPAL_ELSEWHERE),
+        "https://dav.example.com/cal/alice/" => cal_alice_home(),
+        _ => root(url, depth),
+    });
+    let urls: Vec<String> = result
+        .expect("discovery")
+        .collections
+        .into_iter()
+        .map(|c| c.url)
+        .collect();
+    assert_eq!(urls, ["https://dav.example.com/cal/alice/home/"]);
+    assert_eq!(
+        sent,
+        [
+            "https://dav.example.com/ (Depth 0)",
+            "https://dav.example.com/p/alice/ (Depth 1)",
+            "https://dav.example.com/cal/alice/ (Depth 1)",
+        ]
+    );
+}
+
+#[test]
+fn a_principal_that_refuses_depth_one_is_asked_with_depth_zero() {
+    // 403 to `Depth: 1`; and an answer at `Depth: 1` without the principal's own response
+    // (members only): both are asked again as before.
+    for refusal in [
+        HttpResponse::new(403, ""),
+        HttpResponse::new(207, listing(["/p/alice/x/".to_owned()].into_iter())),
+    ] {
+        let root = principal_at("/p/alice/");
+        let (result, sent) = run_at(ROOT, Service::CalDav, |url, depth| match (url, depth) {
+            ("https://dav.example.com/p/alice/", "1") => refusal.clone(),
+            ("https://dav.example.com/p/alice/", "0") => {
+                HttpResponse::new(207, PRINCIPAL_ELSEWHERE)
+            }
+            ("https://dav.example.com/cal/alice/", "1") => cal_alice_home(),
+            _ => root(url, depth),
+        });
+        assert_eq!(result.map(|d| d.collections.len()).ok(), Some(1));
+        assert_eq!(
+            sent,
+            [
+                "https://dav.example.com/ (Depth 0)",
+                "https://dav.example.com/p/alice/ (Depth 1)",
+                "https://dav.example.com/p/alice/ (Depth 0)",
+                "https://dav.example.com/cal/alice/ (Depth 1)",
+            ]
+        );
+    }
+}
+
+#[test]
+fn a_profile_without_principal_listing_asks_depth_zero() {
+    let mut config = Config::new(ROOT, Credentials::basic("a", "b"));
+    config.profile = Some(crate::profile::Profile {
+        principal_listing: false,
+        ..crate::profile::Profile::generic()
+    });
+    let root = principal_at("/p/alice/");
+    let (result, sent) = run_with(config, Service::CalDav, |url, depth| match url {
+        "https://dav.example.com/p/alice/" => HttpResponse::new(207, PRINCIPAL_ELSEWHERE),
+        "https://dav.example.com/cal/alice/" => cal_alice_home(),
+        _ => root(url, depth),
+    });
+    assert_eq!(result.map(|d| d.collections.len()).ok(), Some(1));
+    assert_eq!(
+        sent,
+        [
+            "https://dav.example.com/ (Depth 0)",
+            "https://dav.example.com/p/alice/ (Depth 0)",
+            "https://dav.example.com/cal/alice/ (Depth 1)",
         ]
     );
 }
