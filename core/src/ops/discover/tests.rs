@@ -350,14 +350,11 @@ fn both_services_share_the_root_the_principal_and_the_home() {
 fn scheduling_comes_with_the_principal_propfind() {
     // SabreDAV's shape: the root names the principal, the principal its home set and
     // the RFC 6638 properties, with `calendar-auto-schedule` in its DAV header.
+    let root = principal_at("/p/alice/");
     let (result, sent) = run_at(ROOT, Service::CalDav, |url, depth| match (url, depth) {
-        ("https://dav.example.com/", _) => HttpResponse::new(
-            207,
-            "<multistatus xmlns=\"DAV:\"><response><href>/</href><propstat><prop>\
-             <current-user-principal><href>/p/alice/</href></current-user-principal>\
-             </prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>",
-        )
-        .with_header("DAV", "1, 3, extended-mkcol"),
+        ("https://dav.example.com/", _) => {
+            root(url, depth).with_header("DAV", "1, 3, extended-mkcol")
+        }
         ("https://dav.example.com/p/alice/", _) => HttpResponse::new(
             207,
             "<multistatus xmlns=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\">\
@@ -450,15 +447,10 @@ fn a_failing_root_asks_each_well_known_uri_once() {
 /// so its `Depth: 1` answer lists the calendars and no third request is made.
 #[test]
 fn a_principal_that_is_its_own_home_is_listed_with_its_home_sets() {
+    let root = principal_at("/alice/");
     let (result, sent) = run_at(ROOT, Service::Both, |url, depth| match (url, depth) {
-        ("https://dav.example.com/", _) => HttpResponse::new(
-            207,
-            "<multistatus xmlns=\"DAV:\"><response><href>/</href><propstat><prop>\
-             <current-user-principal><href>/alice/</href></current-user-principal>\
-             </prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>",
-        ),
         ("https://dav.example.com/alice/", "1") => HttpResponse::new(207, PRINCIPAL_AND_HOME),
-        _ => HttpResponse::new(404, ""),
+        _ => root(url, depth),
     });
     let found = result.expect("discovery");
     assert_eq!(
