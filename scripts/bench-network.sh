@@ -40,7 +40,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-only=()
+only=(--only radicale,xandikos,davical)
 rust=1
 npm=0
 npm_first=0

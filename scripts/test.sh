@@ -75,7 +75,7 @@ tests cargo test --workspace --exclude davkit-bench --exclude uniffi-bindgen --f
 wait "$VENV_PID" || { cat "$LOG_DIR/venv.txt" >&2; exit 1; }
 cat "$LOG_DIR/venv.txt"
 
-step "live tests against Radicale, Xandikos, DAViCal and Apache mod_auth_digest (Digest) on 127.0.0.1"
+step "live tests against Radicale, Xandikos, DAViCal, Cyrus and Apache mod_auth_digest (Digest) on 127.0.0.1"
 # digest-proxy.sh puts Debian's Apache with mod_auth_digest in front of the Radicale
 # (installing apache2 when missing) for core/tests/digest_live.rs. servers.py installs
 # DAViCal's Debian packages when missing (once, about 35 s); DAVKIT_REQUIRE_LIVE=1 makes a

@@ -1,8 +1,10 @@
-//! Live tests against real Radicale and Xandikos servers on 127.0.0.1.
+//! Live tests against real Radicale, Xandikos and Cyrus servers on 127.0.0.1.
 //!
-//! They are ignored by a plain `cargo test`; the README's test command starts both servers with
+//! They are ignored by a plain `cargo test`; the README's test command starts the servers with
 //! `tests/servers/servers.py run` (which exports `DAVKIT_RADICALE_URL`, `DAVKIT_XANDIKOS_URL`,
-//! ...) and runs them with `--ignored`. A missing variable is a failure, not a skip.
+//! `DAVKIT_CYRUS_URL`, ...) and runs them with `--ignored`. A missing Radicale or Xandikos
+//! variable is a failure, not a skip; Cyrus, from Debian's packages, is skipped where the rig
+//! cannot install it, unless `DAVKIT_REQUIRE_LIVE=1` (as DAViCal in `live_davical.rs`).
 
 #![allow(clippy::panic)] // test helpers report failures by panicking
 
@@ -13,6 +15,8 @@ use davkit::{
     Discovery, ErrorKind, FbType, HttpRequest, HttpResponse, ReqwestTransport, Service, SyncMethod,
     SyncState, TimeRange, Transport,
 };
+
+mod live_support;
 
 type Client = DavClient<ReqwestTransport>;
 
@@ -91,6 +95,11 @@ fn radicale() -> Client {
 fn xandikos() -> Client {
     let config = Config::new(env("DAVKIT_XANDIKOS_URL"), Credentials::None);
     DavClient::connect(config).expect("client")
+}
+
+/// alice on Cyrus, or `None` when the rig left Cyrus out (`live_support::cyrus`).
+fn cyrus() -> Option<Client> {
+    live_support::cyrus(1).map(|alice| DavClient::connect(alice.config()).expect("client"))
 }
 
 fn event(uid: &str, summary: &str, start: &str) -> String {
@@ -675,8 +684,8 @@ async fn xandikos_outbox_free_busy() {
     }
 }
 
-/// A calendar's initial sync, and an incremental one after one event changed: Radicale sends
-/// the events' data in the sync report (one request each); Xandikos answers 404 for
+/// A calendar's initial sync, and an incremental one after one event changed: Radicale and
+/// Cyrus send the events' data in the sync report (one request each); Xandikos answers 404 for
 /// `calendar-data` there, and the events come by multiget (two each). Either way the change
 /// holds the new data.
 async fn incremental_sync_requests(url: String, credentials: Credentials, expected: usize) {
@@ -759,4 +768,127 @@ async fn a_sync_takes_the_data_from_the_report_where_the_server_sends_it() {
         incremental_sync_requests(env("DAVKIT_RADICALE_URL"), alice, 1).await;
     }
     incremental_sync_requests(env("DAVKIT_XANDIKOS_URL"), Credentials::None, 2).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn cyrus_caldav() {
+    let Some(client) = cyrus() else { return };
+    calendar_round_trip(&client).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn cyrus_carddav() {
+    let Some(client) = cyrus() else { return };
+    addressbook_round_trip(&client).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn cyrus_free_busy() {
+    let Some(client) = cyrus() else { return };
+    free_busy_round_trip(&client).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn cyrus_sync_requests() {
+    let Some(alice) = live_support::cyrus(1) else {
+        return;
+    };
+    incremental_sync_requests(alice.url.clone(), alice.credentials(), 1).await;
+}
+
+/// Cyrus 3.6 (Fastmail's server) from the root: the root names only the principal; the
+/// principal, asked with `Depth: 1`, is no collection and lists nothing, and names one home
+/// set per service, each listed once. The homes list the scheduling inbox and outbox beside
+/// the calendars, and discovery leaves them out.
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn cyrus_discovery() {
+    let Some(alice) = live_support::cyrus(1) else {
+        return;
+    };
+    let root = alice.url.clone();
+    let creds = || alice.credentials();
+    let both = assert_requests(&root, creds(), Service::Both, 4).await;
+    assert_requests(&root, creds(), Service::CalDav, 3).await;
+    assert_requests(&root, creds(), Service::CardDav, 3).await;
+    let principal = format!("{root}dav/principals/user/alice/");
+    let cal_home = format!("{root}dav/calendars/user/alice/");
+    let card_home = format!("{root}dav/addressbooks/user/alice/");
+    assert_eq!(both.principal.as_deref(), Some(principal.as_str()));
+    assert_eq!(both.calendar_home_sets, std::slice::from_ref(&cal_home));
+    assert_eq!(both.addressbook_home_sets, std::slice::from_ref(&card_home));
+    // The default collections Cyrus made on alice's first request.
+    let calendar = both
+        .calendars()
+        .find(|c| c.url == format!("{cal_home}Default/"))
+        .unwrap_or_else(|| panic!("no default calendar in {:#?}", both.collections));
+    assert!(calendar.supports_component("VEVENT"));
+    assert_eq!(calendar.supports_sync_collection, Some(true));
+    assert!(
+        both.address_books()
+            .any(|c| c.url == format!("{card_home}Default/")),
+        "no default address book in {:#?}",
+        both.collections
+    );
+    assert!(
+        !both
+            .collections
+            .iter()
+            .any(|c| c.url.ends_with("/Inbox/") || c.url.ends_with("/Outbox/")),
+        "{:#?}",
+        both.collections
+    );
+    // RFC 6638, from the principal's answer.
+    let s = &both.scheduling;
+    assert_eq!(s.inbox_url, Some(format!("{cal_home}Inbox/")), "{s:?}");
+    assert_eq!(s.outbox_url, Some(format!("{cal_home}Outbox/")), "{s:?}");
+    assert!(
+        s.user_addresses
+            .iter()
+            .any(|a| a == "mailto:alice@example.com"),
+        "{s:?}"
+    );
+
+    // From the principal: its own answer names the homes.
+    let p = assert_requests(&principal, creds(), Service::Both, 3).await;
+    assert_eq!(p.calendar_home_sets, both.calendar_home_sets);
+    assert_eq!(p.addressbook_home_sets, both.addressbook_home_sets);
+    // From the well-known URI: a 301 to /dav/calendars (no trailing slash), whose answer
+    // names the principal.
+    let w = assert_requests(
+        &format!("{root}.well-known/caldav"),
+        creds(),
+        Service::CalDav,
+        4,
+    )
+    .await;
+    assert_eq!(w.principal, both.principal);
+    assert_eq!(w.calendar_home_sets, both.calendar_home_sets);
+}
+
+/// bob cannot read alice's calendar: Cyrus redirects the request into bob's own namespace
+/// (a relative `Location`), where it is refused. The answer is an error, never an empty
+/// calendar.
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn cyrus_another_users_calendar_is_forbidden() {
+    let (Some(alice), Some(bob)) = (live_support::cyrus(1), live_support::cyrus(2)) else {
+        return;
+    };
+    let url = format!("{}dav/calendars/user/alice/Default/", alice.url);
+    let client = DavClient::connect(bob.config()).expect("client");
+    let listed = client.list_objects(&url).await;
+    assert_eq!(
+        listed.as_ref().err().map(|e| e.kind()),
+        Some(ErrorKind::Forbidden),
+        "{listed:?}"
+    );
+    let synced = client
+        .sync(SyncState::new(&url), CollectionKind::Calendar)
+        .await;
+    assert!(synced.is_err(), "{synced:?}");
 }

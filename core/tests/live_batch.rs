@@ -1,4 +1,4 @@
-//! Batched sync (`sync_batch`) against the live servers: Radicale, Xandikos and DAViCal on
+//! Batched sync (`sync_batch`) against the live servers: Radicale, Xandikos, DAViCal and Cyrus on
 //! 127.0.0.1 (`tests/servers/servers.py`). Every batch runs in a new client from the state the
 //! batch before stored as JSON, as an app killed after each batch would, and the mirror built
 //! that way must equal a fresh one-shot sync of the collection, also when the collection
@@ -6,7 +6,7 @@
 //!
 //! Ignored by a plain `cargo test`; the README's test command runs them with `--ignored`. A
 //! missing Radicale or Xandikos variable is a failure; DAViCal skips with a message when the
-//! rig left it out, unless `DAVKIT_REQUIRE_LIVE=1`.
+//! rig left it out, unless `DAVKIT_REQUIRE_LIVE=1`, and so does Cyrus.
 
 #![allow(clippy::panic)] // test helpers report failures by panicking
 
@@ -233,6 +233,15 @@ async fn xandikos_batched_sync_resumes_after_every_batch() {
 #[ignore = "needs the live servers; run by the README's test command with --ignored"]
 async fn davical_batched_sync_resumes_after_every_batch() {
     let Some(alice) = live_support::davical(1) else {
+        return;
+    };
+    batched_sync_resumes_after_every_batch(alice).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn cyrus_batched_sync_resumes_after_every_batch() {
+    let Some(alice) = live_support::cyrus(1) else {
         return;
     };
     batched_sync_resumes_after_every_batch(alice).await;

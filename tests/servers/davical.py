@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from rig import RigError, Server, START_TIMEOUT, http_answers, log, tail
+from rig import RigError, Server, START_TIMEOUT, apt_install, deb_version, http_answers, log, tail
 
 PACKAGES = ["davical", "postgresql", "apache2", "libapache2-mod-php"]
 HTDOCS = Path("/usr/share/davical/htdocs")
@@ -48,13 +48,6 @@ CALENDAR = "calendar"  # /caldav.php/USER/calendar/
 ADDRESSBOOK = "addresses"  # /caldav.php/USER/addresses/
 
 
-def _pkg_version(name):
-    r = subprocess.run(["dpkg-query", "-W", "-f=${Status}|${Version}", name],
-                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    status, _, version = r.stdout.partition("|")
-    return version if r.returncode == 0 and status == "install ok installed" else None
-
-
 def _pg_bin():
     """The newest installed PostgreSQL's bin folder, or None."""
     found = []
@@ -72,14 +65,14 @@ def _php_module():
 
 
 def installed():
-    return (all(_pkg_version(p) for p in PACKAGES) and _pg_bin() is not None
+    return (all(deb_version(p) for p in PACKAGES) and _pg_bin() is not None
             and _php_module() is not None and (HTDOCS / "caldav.php").exists()
             and CREATE_DB.exists() and os.path.exists(APACHE))
 
 
 class _Lock:
-    """An exclusive flock on TEMPLATE_ROOT/lock (serialises apt and template builds of
-    concurrent rigs)."""
+    """An exclusive flock on TEMPLATE_ROOT/lock (serialises the template builds of concurrent
+    rigs)."""
 
     def __enter__(self):
         TEMPLATE_ROOT.mkdir(parents=True, exist_ok=True)
@@ -97,42 +90,7 @@ def ensure_installed():
     if os.geteuid() != 0:
         raise RigError("DAViCal needs root (apt-get, /etc/davical, PostgreSQL run as %s)"
                        % PG_USER)
-    if installed():
-        return 0.0
-    t0 = time.monotonic()
-    with _Lock():
-        if installed():
-            return 0.0
-        log("installing %s with apt-get (about 35 s)" % " ".join(PACKAGES))
-        # Never let the packages start the system's own PostgreSQL or Apache.
-        policy = Path("/usr/sbin/policy-rc.d")
-        added_policy = not policy.exists()
-        if added_policy:
-            policy.write_text("#!/bin/sh\nexit 101\n")
-            policy.chmod(0o755)
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        install = ["apt-get", "install", "-y", "-q", "--no-install-recommends",
-                   "-o", "DPkg::Lock::Timeout=300", *PACKAGES]
-        try:
-            r = subprocess.run(install, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-            if r.returncode != 0:
-                # Package lists missing or stale: update them once and retry.
-                u = subprocess.run(["apt-get", "update", "-q", "-o", "DPkg::Lock::Timeout=300"],
-                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   text=True)
-                r = subprocess.run(install, env=env, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True)
-                if r.returncode != 0:
-                    raise RigError("apt-get install %s failed (code %d):\n%s\n%s" % (
-                        " ".join(PACKAGES), r.returncode, u.stdout[-1500:], r.stdout[-3000:]))
-        finally:
-            if added_policy:
-                policy.unlink()
-    if not installed():
-        raise RigError("apt-get installed %s but some files are still missing"
-                       % " ".join(PACKAGES))
-    return time.monotonic() - t0
+    return apt_install(PACKAGES, installed, "DAViCal")
 
 
 def _as_postgres(argv, cwd, env=None, check=True):
@@ -172,7 +130,7 @@ def _mkdir(path, owner=None, mode=0o711):
 
 def template_dir():
     pg = _pg_bin()
-    return TEMPLATE_ROOT / ("davical-%s-pg%s" % (_pkg_version("davical"), pg.parent.name))
+    return TEMPLATE_ROOT / ("davical-%s-pg%s" % (deb_version("davical"), pg.parent.name))
 
 
 def ensure_template():

@@ -1,10 +1,11 @@
-"""Process helpers shared by servers.py and davical.py (stdlib only).
+"""Process helpers shared by servers.py, davical.py and cyrus.py (stdlib only).
 
 A `Server` is one process started in its own session, with PR_SET_PDEATHSIG so that it dies
 with the rig, its output in a log file, a readiness probe that is polled (never a blind
 sleep) and a stop by its PID: a signal, then SIGKILL after STOP_GRACE seconds.
 """
 
+import fcntl
 import http.client
 import os
 import signal
@@ -12,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 START_TIMEOUT = 20.0  # seconds per server
 STOP_GRACE = 5.0  # seconds between the stop signal and SIGKILL
@@ -87,13 +89,14 @@ class Server:
     """One server process.
 
     `probe()` says whether it is ready (default: anything answers an HTTP OPTIONS on `port`);
-    `user` runs it as another user (the rig runs as root); `stop_signal` goes to its process
+    `user` runs it as another user (the rig runs as root), in its group of that name or in
+    `run_group`; `stop_signal` goes to its process
     group (or to the process alone with `group=False`, for servers that stop their own
     children, like PostgreSQL's postmaster).
     """
 
     def __init__(self, name, argv, port, log_path, cwd, user=None, stop_signal=signal.SIGTERM,
-                 group=True, probe=None, env=None):
+                 group=True, probe=None, env=None, run_group=None):
         self.name = name
         self.argv = argv
         self.port = port
@@ -105,11 +108,13 @@ class Server:
         self.group = group
         self.probe = probe or (lambda: http_answers(self.port) is not None)
         self.env = env
+        self.run_group = run_group or user
         self.proc = None
 
     def start(self):
         with open(self.log_path, "wb") as logf:
-            kw = {"user": self.user, "group": self.user, "extra_groups": []} if self.user else {}
+            kw = ({"user": self.user, "group": self.run_group, "extra_groups": []}
+                  if self.user else {})
             self.proc = subprocess.Popen(
                 self.argv, cwd=self.cwd, stdin=subprocess.DEVNULL, stdout=logf,
                 stderr=subprocess.STDOUT, start_new_session=True, env=self.env,
@@ -159,3 +164,59 @@ class Server:
             except ProcessLookupError:
                 pass
             p.wait()
+
+
+def deb_version(name):
+    """The installed version of Debian package `name`, or None."""
+    r = subprocess.run(["dpkg-query", "-W", "-f=${Status}|${Version}", name],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    status, _, version = r.stdout.partition("|")
+    return version if r.returncode == 0 and status == "install ok installed" else None
+
+
+# One apt-get at a time among concurrent rigs (apt's own lock makes the others wait anyway;
+# this one also keeps them from installing what the first one just installed).
+APT_LOCK = Path("/var/tmp/davkit-apt.lock")
+
+
+def apt_install(packages, installed, label):
+    """Installs Debian's `packages` with apt-get (no recommended packages) unless `installed()`
+    says they are there, never letting them start a system service (a policy-rc.d that denies
+    it, for the install only). Returns the seconds spent (0 when everything was there); raises
+    RigError when it cannot."""
+    if installed():
+        return 0.0
+    t0 = time.monotonic()
+    with open(APT_LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if installed():
+            return 0.0
+        log("installing %s with apt-get" % " ".join(packages))
+        policy = Path("/usr/sbin/policy-rc.d")
+        added_policy = not policy.exists()
+        if added_policy:
+            policy.write_text("#!/bin/sh\nexit 101\n")
+            policy.chmod(0o755)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = ["apt-get", "install", "-y", "-q", "--no-install-recommends",
+                   "-o", "DPkg::Lock::Timeout=300", *packages]
+        try:
+            r = subprocess.run(install, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+            if r.returncode != 0:
+                # Package lists missing or stale: update them once and retry.
+                u = subprocess.run(["apt-get", "update", "-q", "-o", "DPkg::Lock::Timeout=300"],
+                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   text=True)
+                r = subprocess.run(install, env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True)
+                if r.returncode != 0:
+                    raise RigError("apt-get install %s failed (code %d):\n%s\n%s" % (
+                        " ".join(packages), r.returncode, u.stdout[-1500:], r.stdout[-3000:]))
+        finally:
+            if added_policy:
+                policy.unlink()
+    if not installed():
+        raise RigError("apt-get installed %s for %s but some files are still missing"
+                       % (" ".join(packages), label))
+    return time.monotonic() - t0

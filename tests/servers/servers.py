@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Start throw-away Radicale, Xandikos and DAViCal servers on 127.0.0.1 for davkit's live tests.
+"""Start throw-away Radicale, Xandikos, DAViCal and Cyrus servers on 127.0.0.1 for davkit's live
+tests.
 
-    servers.py [--only radicale|xandikos|davical[,...]] [--seed] run -- CMD ARGS...
-    servers.py [--only radicale|xandikos|davical[,...]] [--seed] serve
+    servers.py [--only radicale|xandikos|davical|cyrus[,...]] [--seed] run -- CMD ARGS...
+    servers.py [--only radicale|xandikos|davical|cyrus[,...]] [--seed] serve
 
 `run` starts the servers, runs CMD with DAVKIT_* environment variables, stops the
 servers (also on Ctrl-C / SIGTERM), deletes the temporary directory and exits with
@@ -11,9 +12,9 @@ Exit code 125 means the rig itself failed (venv, server start, seeding).
 
 Stdlib only; works with any python3 >= 3.9. Radicale and Xandikos run from <repo>/.venv,
 which is created or refreshed by setup-venv.sh (called automatically unless --no-setup).
-DAViCal (davical.py) runs from Debian's packages, installed with apt-get when missing;
-without --only it is left out, with a message, when that is impossible (not root, no apt),
-unless DAVKIT_REQUIRE_LIVE=1.
+DAViCal (davical.py) and Cyrus (cyrus.py) run from Debian's packages, installed with apt-get
+when missing; without --only each is left out, with a message, when that is impossible (not
+root, no apt), unless DAVKIT_REQUIRE_LIVE=1.
 """
 
 import argparse
@@ -35,7 +36,9 @@ VENV = REPO / ".venv"
 VENV_PY = VENV / "bin" / "python"
 
 USERS = [("alice", "alice-pass"), ("bob", "bob-pass")]
-SERVERS = ["radicale", "xandikos", "davical"]
+SERVERS = ["radicale", "xandikos", "davical", "cyrus"]
+# The servers from Debian's packages: module name, and what the rig calls them.
+PACKAGED = {"davical": "DAViCal", "cyrus": "Cyrus"}
 RIG_FAILURE = 125
 
 CORS_HEADERS = {
@@ -117,22 +120,24 @@ def ensure_venv():
 
 
 def selected_servers(args):
-    """The servers to start: --only's list, or all three, DAViCal only when it is installed
-    or can be installed (apt-get, as root) unless --only names it or DAVKIT_REQUIRE_LIVE=1
-    (then not being able to is a rig failure)."""
+    """The servers to start: --only's list, or all four, DAViCal and Cyrus only when they are
+    installed or can be installed (apt-get, as root) unless --only names them or
+    DAVKIT_REQUIRE_LIVE=1 (then not being able to is a rig failure)."""
     which = args.only or list(SERVERS)
-    if "davical" in which:
-        import davical
-        required = bool(args.only) or os.environ.get("DAVKIT_REQUIRE_LIVE") == "1"
+    required = bool(args.only) or os.environ.get("DAVKIT_REQUIRE_LIVE") == "1"
+    for name, label in PACKAGED.items():
+        if name not in which:
+            continue
+        module = __import__(name)
         try:
-            spent = davical.ensure_installed()
+            spent = module.ensure_installed()
             if spent:
-                log("DAViCal's packages installed in %.1f s" % spent)
+                log("%s's packages installed in %.1f s" % (label, spent))
         except RigError as e:
             if required:
                 raise
-            log("DAViCal left out (%s); DAVKIT_DAVICAL_* are not set" % e)
-            which = [w for w in which if w != "davical"]
+            log("%s left out (%s); DAVKIT_%s_* are not set" % (label, e, name.upper()))
+            which = [w for w in which if w != name]
     return which
 
 
@@ -147,6 +152,9 @@ def start_servers(args, tmp, servers):
             s = radicale_server(tmp, port)
         elif name == "xandikos":
             s = xandikos_server(tmp, port)
+        elif name == "cyrus":
+            import cyrus
+            s = cyrus.CyrusServer(tmp, port)
         else:
             import davical
             s = davical.DavicalServer(tmp, port, ports[-1])
@@ -177,6 +185,8 @@ def start_servers(args, tmp, servers):
         t1 = time.monotonic()
         jobs = []
         for s in servers:
+            if s.name == "cyrus":
+                continue  # its tests make what they read
             if s.name == "radicale":
                 jobs.append((s.name, (s.url, USERS[0][0], USERS[0][1]), {}))
             elif s.name == "davical":
@@ -281,15 +291,15 @@ def main(argv=None):
         i = argv.index("--")
         argv, cmd = argv[:i], argv[i + 1:]
     p = argparse.ArgumentParser(
-        description="Throw-away Radicale/Xandikos/DAViCal servers for davkit live tests.",
-        usage="%(prog)s [--only radicale|xandikos|davical[,...]] [--seed] [--no-setup] "
+        description="Throw-away Radicale/Xandikos/DAViCal/Cyrus servers for davkit live tests.",
+        usage="%(prog)s [--only radicale|xandikos|davical|cyrus[,...]] [--seed] [--no-setup] "
               "[--keep] {run -- CMD ARGS... | serve}")
     p.add_argument("command", choices=["run", "serve"])
     p.add_argument("--only", type=server_list, metavar="NAME[,NAME...]",
-                   help="start just these servers (radicale, xandikos, davical)")
+                   help="start just these servers (radicale, xandikos, davical, cyrus)")
     p.add_argument("--seed", action="store_true",
                    help="seed tests/servers/sample/ into Radicale (alice), Xandikos (/user/) "
-                        "and DAViCal (alice)")
+                        "and DAViCal (alice); not Cyrus")
     p.add_argument("--no-setup", action="store_true", help="do not run setup-venv.sh first")
     p.add_argument("--keep", action="store_true", help="keep the temporary directory (debugging)")
     args = p.parse_args(argv)

@@ -1,4 +1,4 @@
-//! Helpers shared by the live tests of `live_batch.rs` and `live_davical.rs`: a transport that
+//! Helpers shared by the live tests (`live_batch.rs`, `live_davical.rs`, `live.rs`'s Cyrus tests): a transport that
 //! lists the requests it sends, the servers' clients from the rig's environment
 //! (`tests/servers/servers.py`), a mirror that applies sync changes, and the
 //! interrupt-after-every-batch check.
@@ -111,26 +111,39 @@ pub fn xandikos() -> Live {
 /// (it leaves DAViCal out where it cannot install it). That skip is announced, and it is a
 /// failure when `DAVKIT_REQUIRE_LIVE=1` (the README's test command sets it).
 pub fn davical(n: usize) -> Option<Live> {
-    let Ok(url) = std::env::var("DAVKIT_DAVICAL_URL") else {
+    packaged("davical", "DAVICAL", "DAViCal", n)
+}
+
+/// Cyrus's user `n` (1 alice, 2 bob), or `None` when the rig did not start Cyrus, as
+/// [`davical`] says.
+pub fn cyrus(n: usize) -> Option<Live> {
+    packaged("cyrus", "CYRUS", "Cyrus", n)
+}
+
+/// A server the rig runs from Debian's packages (`DAVKIT_<VAR>_URL`, `_USER<n>`,
+/// `_PASSWORD<n>`), or `None`, announced, when the rig left it out (a failure under
+/// `DAVKIT_REQUIRE_LIVE=1`).
+fn packaged(name: &'static str, var: &str, label: &str, n: usize) -> Option<Live> {
+    let Ok(url) = std::env::var(format!("DAVKIT_{var}_URL")) else {
         if std::env::var("DAVKIT_REQUIRE_LIVE").as_deref() == Ok("1") {
             panic!(
-                "DAVKIT_DAVICAL_URL is not set but DAVKIT_REQUIRE_LIVE=1: run this test through \
-                 tests/servers/servers.py run (which starts DAViCal)"
+                "DAVKIT_{var}_URL is not set but DAVKIT_REQUIRE_LIVE=1: run this test through \
+                 tests/servers/servers.py run (which starts {label})"
             );
         }
         eprintln!(
-            "skipped: DAVKIT_DAVICAL_URL is not set (the rig left DAViCal out); \
+            "skipped: DAVKIT_{var}_URL is not set (the rig left {label} out); \
              DAVKIT_REQUIRE_LIVE=1 makes this a failure"
         );
         return None;
     };
     let suffix = if n == 1 { String::new() } else { n.to_string() };
     Some(Live {
-        name: "davical",
+        name,
         url,
         user: Some((
-            required(&format!("DAVKIT_DAVICAL_USER{suffix}")),
-            required(&format!("DAVKIT_DAVICAL_PASSWORD{suffix}")),
+            required(&format!("DAVKIT_{var}_USER{suffix}")),
+            required(&format!("DAVKIT_{var}_PASSWORD{suffix}")),
         )),
     })
 }

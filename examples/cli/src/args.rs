@@ -116,6 +116,29 @@ pub(crate) enum Command {
     },
 }
 
+impl Command {
+    /// The URL the command names itself (an object or a collection), which serves as the
+    /// server URL when neither `--url` nor `DAVKIT_URL` gives one: only an absolute `http(s)`
+    /// URL, and only for a command that needs no discovery.
+    pub(crate) fn own_url(&self) -> Option<&str> {
+        let url = match self {
+            Command::Ls {
+                collection_url: Some(url),
+            }
+            | Command::Get { url }
+            | Command::Put { url, .. }
+            | Command::Rm { url, .. } => url.as_str(),
+            Command::Sync {
+                all: false,
+                targets,
+                ..
+            } if targets.len() == 2 => targets[0].as_str(),
+            _ => return None,
+        };
+        (url.starts_with("https://") || url.starts_with("http://")).then_some(url)
+    }
+}
+
 /// Builds the credentials from the global options. Never echoes a secret.
 pub(crate) fn credentials(g: &Global) -> Result<Credentials, CliError> {
     match (&g.user, &g.bearer) {

@@ -20,9 +20,17 @@ pub(crate) type Client = DavClient<CountingTransport>;
 /// (a `sync --all` where some collections failed).
 pub(crate) async fn run(cli: Cli) -> Result<i32, CliError> {
     let g = &cli.global;
-    let Some(url) = g.url.clone() else {
+    // Without a server URL, a command that names an absolute object or collection URL
+    // starts there (credentials go to that URL's origin only).
+    let Some(url) = g
+        .url
+        .clone()
+        .or_else(|| cli.command.own_url().map(str::to_owned))
+    else {
         return Err(CliError::Usage(
-            "no server URL: pass --url or set DAVKIT_URL".into(),
+            "no server URL: pass --url or set DAVKIT_URL (or name an absolute collection or \
+             object URL)"
+                .into(),
         ));
     };
     let show_progress = !g.json && std::io::stdout().is_terminal();
@@ -62,7 +70,7 @@ pub(crate) async fn run(cli: Cli) -> Result<i32, CliError> {
                         .map(|o| vec![o.etag.clone().unwrap_or_else(|| "-".into()), o.url.clone()])
                         .collect();
                     print_table(&["ETAG", "URL"], rows);
-                    println!("({} objects)", objects.len());
+                    println!("({})", crate::output::count(objects.len(), "object"));
                 }
             }
         },

@@ -71,7 +71,7 @@ pub(crate) fn print_collections(collections: &[Collection]) {
         &["KIND", "NAME", "URL", "COMPONENTS", "CTAG", "SYNC-TOKEN"],
         rows,
     );
-    println!("({} collections)", collections.len());
+    println!("({})", count(collections.len(), "collection"));
 }
 
 /// Prints rows in left-aligned columns separated by two spaces.
@@ -106,6 +106,15 @@ pub(crate) fn format_table(headers: &[&str], rows: &[Vec<String>]) -> String {
     lines.join("\n")
 }
 
+/// `n` with the noun, plural unless `n` is 1: "1 object", "3 objects".
+pub(crate) fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +129,12 @@ mod tests {
             format_table(&["NAME", "URL"], &rows),
             "NAME  URL\n일정    x\nab    y"
         );
+    }
+
+    #[test]
+    fn counts_are_plural_unless_one() {
+        assert_eq!(count(0, "object"), "0 objects");
+        assert_eq!(count(1, "object"), "1 object");
+        assert_eq!(count(2, "collection"), "2 collections");
     }
 }

@@ -212,6 +212,52 @@ fn discover_finds_the_seeded_collections() {
     assert!(!text.contains(&password) && !stderr(&out).contains(&password));
 }
 
+/// Without `--url` or `DAVKIT_URL`, a command that names an absolute collection or object
+/// URL starts there; one that names none is a usage error (exit 2) that sends nothing.
+#[test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+fn a_collection_url_serves_as_the_server_url() {
+    let _turn = home_turn();
+    let work = collection_url("work");
+    let s = server();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_davkit"))
+            .args(args)
+            .env_remove("DAVKIT_URL")
+            .env("DAVKIT_USER", &s.user)
+            .env("DAVKIT_PASSWORD", &s.password)
+            .env_remove("DAVKIT_BEARER")
+            .output()
+            .expect("the davkit binary runs")
+    };
+    let listed = run(&["--json", "ls", &work]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let objects: Value = serde_json::from_slice(&listed.stdout).expect("JSON");
+    assert_eq!(
+        objects.as_array().map(Vec::len),
+        Some(sample_count("work")),
+        "{objects}"
+    );
+    let first = objects[0]["url"]
+        .as_str()
+        .expect("an object URL")
+        .to_owned();
+    let got = run(&["get", &first]);
+    assert!(got.status.success(), "{}", stderr(&got));
+    assert!(stdout(&got).contains("BEGIN:VCALENDAR"));
+
+    let nothing = run(&["discover"]);
+    assert_eq!(nothing.status.code(), Some(2), "{}", stderr(&nothing));
+    assert!(
+        stderr(&nothing).contains("no server URL"),
+        "{}",
+        stderr(&nothing)
+    );
+    // A relative name is no URL to start from.
+    let relative = run(&["ls", "/alice/work/"]);
+    assert_eq!(relative.status.code(), Some(2), "{}", stderr(&relative));
+}
+
 #[test]
 #[ignore = "needs the live servers; run by the README's test command with --ignored"]
 fn sync_mirrors_the_work_calendar_and_a_second_sync_is_empty() {
