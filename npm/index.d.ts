@@ -549,6 +549,7 @@ export interface Scheduling {
   inboxUrl: string | null;
   outboxUrl: string | null;
   defaultCalendarUrl: string | null;
+  /** The server delivers invitations itself (`calendar-auto-schedule`); `null`: no answer said. */
   autoSchedule: boolean | null;
 }
 /** `'accepted' | 'declined' | 'tentative'`, or delegation to a calendar-user address. */

@@ -82,6 +82,13 @@ pub struct Profile {
     /// where nobody recorded the answer (the Google and iCloud profiles).
     #[serde(default = "yes")]
     pub principal_listing: bool,
+    /// Whether discovery asks the calendar home set with OPTIONS for `calendar-auto-schedule`
+    /// (RFC 6638 §2) when the principal has a scheduling inbox or outbox and no PROPFIND
+    /// answer carried a `DAV` header (Cyrus and Xandikos send it only to OPTIONS): one request
+    /// more, sent beside the home listing. Off where nobody recorded the answer (the Google
+    /// and iCloud profiles).
+    #[serde(default = "yes")]
+    pub scheduling_options: bool,
 }
 
 fn default_refused_token_statuses() -> Vec<u16> {
@@ -145,6 +152,7 @@ impl Profile {
             alarm_actions: None,
             data_in_sync_reports: true,
             principal_listing: true,
+            scheduling_options: true,
         }
     }
 
@@ -160,6 +168,7 @@ impl Profile {
             refused_token_statuses: vec![403, 410, 412],
             data_in_sync_reports: false,
             principal_listing: false,
+            scheduling_options: false,
             ..Profile::generic()
         }
     }
@@ -182,6 +191,7 @@ impl Profile {
             alarm_actions: Some(vec!["DISPLAY".into(), "EMAIL".into()]),
             data_in_sync_reports: false,
             principal_listing: false,
+            scheduling_options: false,
             ..Profile::generic()
         }
     }
@@ -207,6 +217,7 @@ impl Profile {
             settable_props: Some(Vec::new()),
             data_in_sync_reports: false,
             principal_listing: false,
+            scheduling_options: false,
             ..Profile::generic()
         }
     }
@@ -221,6 +232,7 @@ impl Profile {
             bearer_only: true,
             data_in_sync_reports: false,
             principal_listing: false,
+            scheduling_options: false,
             ..Profile::generic()
         }
     }

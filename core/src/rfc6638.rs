@@ -64,7 +64,9 @@ pub struct Scheduling {
     pub default_calendar_url: Option<String>,
     /// Whether a `DAV` response header listed `calendar-auto-schedule` (the server delivers
     /// invitations itself when an organizer's event is written); `None` when no answer seen
-    /// by discovery carried a `DAV` header.
+    /// by discovery carried a `DAV` header: neither its PROPFIND answers nor, where the
+    /// principal has a scheduling inbox or outbox, the answer to the OPTIONS it then sends to
+    /// the calendar home set (RFC 6638 §2; Cyrus and Xandikos send the header only there).
     #[serde(default)]
     pub auto_schedule: Option<bool>,
 }

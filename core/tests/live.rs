@@ -511,10 +511,13 @@ async fn radicale_discovery_request_counts() {
 async fn xandikos_discovery_request_counts() {
     let root = env("DAVKIT_XANDIKOS_URL");
     let none = || Credentials::None;
-    // From the root: root (principal), principal (home sets), one listing per home.
-    let cal = assert_requests(&root, none(), Service::CalDav, 3).await;
+    // From the root: root (principal), principal (home sets), one listing per home, and
+    // for calendars an OPTIONS on the calendar home beside its listing (Xandikos says
+    // `calendar-auto-schedule` only there).
+    let cal = assert_requests(&root, none(), Service::CalDav, 4).await;
+    assert_eq!(cal.scheduling.auto_schedule, Some(true));
     assert_requests(&root, none(), Service::CardDav, 3).await;
-    let both = assert_requests(&root, none(), Service::Both, 4).await;
+    let both = assert_requests(&root, none(), Service::Both, 5).await;
     let principal = both.principal.clone().expect("a principal");
     let cal_home = both
         .calendar_home_sets
@@ -524,13 +527,13 @@ async fn xandikos_discovery_request_counts() {
     assert_eq!(cal.calendar_home_sets, both.calendar_home_sets);
     assert_eq!(both.addressbook_home_sets.len(), 1);
     // From the principal: it names its home sets itself.
-    let p = assert_requests(&principal, none(), Service::CalDav, 2).await;
+    let p = assert_requests(&principal, none(), Service::CalDav, 3).await;
     assert_eq!(p.calendar_home_sets, both.calendar_home_sets);
-    let p = assert_requests(&principal, none(), Service::Both, 3).await;
+    let p = assert_requests(&principal, none(), Service::Both, 4).await;
     assert_eq!(p.addressbook_home_sets, both.addressbook_home_sets);
     // From the calendar home: it does not name itself as a home set, so the principal is
     // asked (it could list more homes) before the listing.
-    let h = assert_requests(&cal_home, none(), Service::CalDav, 3).await;
+    let h = assert_requests(&cal_home, none(), Service::CalDav, 4).await;
     assert_eq!(h.calendar_home_sets, both.calendar_home_sets);
     // From a calendar (created by `xandikos --defaults`): one request reads it whole.
     let url = format!("{cal_home}calendar/");
@@ -617,7 +620,8 @@ async fn xandikos_free_busy() {
 
 /// RFC 6638 properties come with the PROPFINDs discovery sends anyway: Radicale names the
 /// principal as its one calendar-user address and says (DAV header on its PROPFIND answer)
-/// that it does not schedule; Xandikos reports an inbox and an outbox.
+/// that it does not schedule; Xandikos reports an inbox and an outbox, and its OPTIONS answer
+/// that it schedules.
 #[tokio::test]
 #[ignore = "needs the live servers; run by the README's test command with --ignored"]
 async fn scheduling_in_discovery() {
@@ -649,6 +653,8 @@ async fn scheduling_in_discovery() {
     let base = x.principal.clone().expect("a principal");
     assert_eq!(x.scheduling.inbox_url, Some(format!("{base}inbox")));
     assert_eq!(x.scheduling.outbox_url, Some(format!("{base}outbox")));
+    // said only to OPTIONS, which discovery sends to the calendar home
+    assert_eq!(x.scheduling.auto_schedule, Some(true));
 }
 
 /// RFC 6638 §5 free-busy through the outbox discovery found: Xandikos 0.4.10 answers the POST
@@ -802,8 +808,9 @@ async fn cyrus_sync_requests() {
 
 /// Cyrus 3.6 (Fastmail's server) from the root: the root names only the principal; the
 /// principal, asked with `Depth: 1`, is no collection and lists nothing, and names one home
-/// set per service, each listed once. The homes list the scheduling inbox and outbox beside
-/// the calendars, and discovery leaves them out.
+/// set per service, each listed once, and for calendars an OPTIONS on the calendar home
+/// beside its listing (Cyrus sends its `DAV` header only there). The homes list the
+/// scheduling inbox and outbox beside the calendars, and discovery leaves them out.
 #[tokio::test]
 #[ignore = "needs the live servers; run by the README's test command with --ignored"]
 async fn cyrus_discovery() {
@@ -812,8 +819,8 @@ async fn cyrus_discovery() {
     };
     let root = alice.url.clone();
     let creds = || alice.credentials();
-    let both = assert_requests(&root, creds(), Service::Both, 4).await;
-    assert_requests(&root, creds(), Service::CalDav, 3).await;
+    let both = assert_requests(&root, creds(), Service::Both, 5).await;
+    assert_requests(&root, creds(), Service::CalDav, 4).await;
     assert_requests(&root, creds(), Service::CardDav, 3).await;
     let principal = format!("{root}dav/principals/user/alice/");
     let cal_home = format!("{root}dav/calendars/user/alice/");
@@ -846,6 +853,7 @@ async fn cyrus_discovery() {
     let s = &both.scheduling;
     assert_eq!(s.inbox_url, Some(format!("{cal_home}Inbox/")), "{s:?}");
     assert_eq!(s.outbox_url, Some(format!("{cal_home}Outbox/")), "{s:?}");
+    assert_eq!(s.auto_schedule, Some(true), "{s:?}");
     assert!(
         s.user_addresses
             .iter()
@@ -854,7 +862,7 @@ async fn cyrus_discovery() {
     );
 
     // From the principal: its own answer names the homes.
-    let p = assert_requests(&principal, creds(), Service::Both, 3).await;
+    let p = assert_requests(&principal, creds(), Service::Both, 4).await;
     assert_eq!(p.calendar_home_sets, both.calendar_home_sets);
     assert_eq!(p.addressbook_home_sets, both.addressbook_home_sets);
     // From the well-known URI: a 301 to /dav/calendars (no trailing slash), whose answer
@@ -863,7 +871,7 @@ async fn cyrus_discovery() {
         &format!("{root}.well-known/caldav"),
         creds(),
         Service::CalDav,
-        4,
+        5,
     )
     .await;
     assert_eq!(w.principal, both.principal);

@@ -5,8 +5,13 @@
 //! over a week matches their calendars; a reply written against a stale version is refused
 //! and `respond` retries it on the organizer's newer version.
 //!
+//! The same on Cyrus IMAP 3.6 (the server behind Fastmail), users alice and bob
+//! (`DAVKIT_CYRUS_*`), which sends Schedule-Tags: bob's answers are written under
+//! `If-Schedule-Tag-Match`, and a reply against a version the organizer has since changed is
+//! refused and retried.
+//!
 //! Ignored by a plain `cargo test`, like the other live tests; skipped with a message when the
-//! rig left DAViCal out, a failure then under `DAVKIT_REQUIRE_LIVE=1`.
+//! rig left DAViCal or Cyrus out, a failure then under `DAVKIT_REQUIRE_LIVE=1`.
 //!
 //! What DAViCal does differently from RFC 6638 (also in docs/providers.md): it sends no
 //! `Schedule-Tag` and has no `schedule-tag` property, and it does not check
@@ -25,7 +30,7 @@ use davkit::{
     DavClient, ErrorKind, FbType, FreeBusyRequest, HttpRequest, HttpResponse, ReqwestTransport,
     Service, Transport,
 };
-use live_support::{Live, davical, unique};
+use live_support::{Live, cyrus, davical, unique};
 
 fn client(live: &Live) -> DavClient<ReqwestTransport> {
     DavClient::new(live.config(), ReqwestTransport::new().expect("reqwest")).expect("client")
@@ -146,17 +151,9 @@ async fn pending_for(bob: &Live, uid: &str) -> (Vec<Invitation>, Vec<String>) {
     (mine, me)
 }
 
-#[tokio::test]
-#[ignore = "needs the live servers; run by the README's test command with --ignored"]
-async fn davical_invitation_round_trip() {
-    let (Some(alice), Some(bob), Some(carol)) = (davical(1), davical(2), davical(3)) else {
-        return;
-    };
-    let days = unique_week(MEETINGS_FROM);
-    let (organizer_url, uid) = alice_invites(&alice, &days[0]).await;
-
-    // bob sees it in his inbox (an iTIP REQUEST) and in his calendar, waiting for an answer
-    let (invitations, me) = pending_for(&bob, &uid).await;
+/// Among one meeting's `invitations`: the inbox's iTIP REQUEST and the copy the server placed
+/// in the attendee's calendar, waiting for an answer.
+fn request_and_copy(invitations: &[Invitation]) -> (&Invitation, &Invitation) {
     let inbox_item = invitations
         .iter()
         .find(|i| i.in_inbox)
@@ -169,8 +166,23 @@ async fn davical_invitation_round_trip() {
     let placed = invitations
         .iter()
         .find(|i| !i.in_inbox)
-        .unwrap_or_else(|| panic!("nothing placed in bob's calendar: {invitations:#?}"));
+        .unwrap_or_else(|| panic!("nothing placed in the calendar: {invitations:#?}"));
     assert_eq!(placed.needs_action, [None]);
+    (inbox_item, placed)
+}
+
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn davical_invitation_round_trip() {
+    let (Some(alice), Some(bob), Some(carol)) = (davical(1), davical(2), davical(3)) else {
+        return;
+    };
+    let days = unique_week(MEETINGS_FROM);
+    let (organizer_url, uid) = alice_invites(&alice, &days[0]).await;
+
+    // bob sees it in his inbox (an iTIP REQUEST) and in his calendar, waiting for an answer
+    let (invitations, me) = pending_for(&bob, &uid).await;
+    let (inbox_item, placed) = request_and_copy(&invitations);
     assert_eq!(placed.summary.as_deref(), Some("Daily planning"));
     assert_eq!(
         placed.organizer.as_deref().map(str::to_ascii_lowercase),
@@ -550,4 +562,176 @@ async fn davical_stale_reply_is_refused_and_retried() {
         davkit::rfc5546::attendee::my_partstat(&stored, &addrs, None),
         Some(PartStat::Tentative)
     );
+}
+
+/// A user's default calendar on Cyrus (made by Cyrus on the user's first request).
+fn cyrus_calendar(live: &Live) -> String {
+    format!("{}dav/calendars/user/{}/Default/", live.url, user(live))
+}
+
+/// A transport that notes the precondition headers of every PUT it sends.
+struct PutPreconditions {
+    inner: ReqwestTransport,
+    seen: std::cell::RefCell<Vec<(Option<String>, Option<String>)>>,
+}
+
+impl Transport for PutPreconditions {
+    async fn send(&self, request: HttpRequest) -> davkit::Result<HttpResponse> {
+        if request.method == davkit::Method::Put {
+            self.seen.borrow_mut().push((
+                request.header("If-Schedule-Tag-Match").map(str::to_owned),
+                request.header("If-Match").map(str::to_owned),
+            ));
+        }
+        self.inner.send(request).await
+    }
+}
+
+/// Cyrus 3.6 schedules implicitly and sends Schedule-Tags (RFC 6638 §3.2.10): alice's PUT of
+/// a meeting puts an iTIP REQUEST in bob's inbox and a copy in his calendar; bob's answer is
+/// written under `If-Schedule-Tag-Match` and reaches alice's copy; an answer written against
+/// the version from before the organizer moved the meeting is refused (412), and `respond`
+/// reads again and answers the new version.
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn cyrus_invitation_round_trip() {
+    let (Some(alice), Some(bob)) = (cyrus(1), cyrus(2)) else {
+        return;
+    };
+    let days = unique_week(MEETINGS_FROM);
+    let a = client(&alice);
+    let found = a.discover(Service::CalDav).await.expect("discover alice");
+    assert_eq!(
+        found.scheduling.auto_schedule,
+        Some(true),
+        "Cyrus schedules"
+    );
+    let me = organizer::organizer_address(&found.scheduling).expect("alice has an address");
+    assert_eq!(me.uri.to_ascii_lowercase(), "mailto:alice@example.com");
+    let uid = format!("{}@example.com", unique("meeting"));
+    let mut cal = daily_meeting(&uid, &days[0]);
+    organizer::invite(
+        &mut cal,
+        &me,
+        &[me.clone(), CalAddress::from_email("bob@example.com")],
+        "20300102T080000Z",
+    )
+    .expect("invite");
+    let written = a
+        .create_object(
+            &cyrus_calendar(&alice),
+            &format!("{}.ics", unique("m")),
+            &cal.to_ics(),
+        )
+        .await
+        .expect("create the meeting (If-None-Match: *)");
+
+    // bob: the REQUEST in his inbox, and the meeting in his calendar, waiting for an answer
+    let b = client(&bob);
+    let found = b.discover(Service::CalDav).await.expect("discover bob");
+    let inbox = found.scheduling.inbox_url.clone().expect("bob's inbox");
+    let mine = found.scheduling.user_addresses.clone();
+    let pending = b
+        .pending_invitations(Some(&inbox), &[cyrus_calendar(&bob)], &mine, None)
+        .await
+        .expect("pending invitations");
+    assert!(pending.unreadable.is_empty(), "{:?}", pending.unreadable);
+    let invitations: Vec<_> = pending
+        .invitations
+        .into_iter()
+        .filter(|i| i.uid == uid)
+        .collect();
+    let (_, placed) = request_and_copy(&invitations);
+    let placed = placed.clone();
+    let read = b
+        .get_scheduled(&placed.object.url)
+        .await
+        .expect("bob reads");
+    let tag = read
+        .schedule_tag
+        .clone()
+        .expect("Cyrus sends a Schedule-Tag");
+    let tag_read = tag.clone();
+
+    // bob accepts the series: one write, under the Schedule-Tag he read
+    let noting = PutPreconditions {
+        inner: ReqwestTransport::new().expect("reqwest"),
+        seen: std::cell::RefCell::new(Vec::new()),
+    };
+    let b_noted = DavClient::new(bob.config(), &noting).expect("client");
+    let accepted = b_noted
+        .respond(&placed.object.url, &mine, &Answer::Accepted, None)
+        .await
+        .expect("accept");
+    assert_eq!(accepted.attempts, 1);
+    assert!(accepted.write.is_some());
+    assert_eq!(
+        noting.seen.take(),
+        [(Some(tag), None)],
+        "one PUT, under If-Schedule-Tag-Match alone"
+    );
+    let copy = a.get_scheduled(&written.url).await.expect("organizer copy");
+    let rows = status::attendee_statuses(&Calendar::parse(&copy.data).expect("parses"));
+    let bob_row = status::status_of(&rows, "mailto:bob@example.com", None)
+        .unwrap_or_else(|| panic!("no row for bob in {rows:#?}"));
+    assert_eq!(bob_row.partstat, PartStat::Accepted, "{rows:#?}");
+
+    // the organizer moves the meeting; bob's answer written against what he read before is
+    // refused, and `respond` answers the new version
+    let before = a.get_object(&written.url).await.expect("organizer copy");
+    let old = Calendar::parse(before.data.as_deref().unwrap_or("")).expect("parses");
+    let mut moved = old.clone();
+    let mut m = moved.find_mut(&uid, None).expect("master");
+    let start = m.view().dtstart().expect("dtstart").expect("dtstart");
+    m.set_dtstart(&start.with_local(start.local() + jiff::Span::new().hours(1)));
+    m.set_location(Some("Room 3"));
+    organizer::update(&old, &mut moved, "20300103T070000Z", true).expect("update");
+    a.update_object(
+        &written.url,
+        &moved.to_ics(),
+        before.etag.as_deref().expect("etag"),
+    )
+    .await
+    .expect("organizer moves the meeting");
+    let seen = b
+        .get_scheduled(&placed.object.url)
+        .await
+        .expect("bob reads again");
+    assert_ne!(
+        seen.schedule_tag, read.schedule_tag,
+        "the organizer's change gives bob's copy a new Schedule-Tag"
+    );
+    let mut stale = Calendar::parse(&read.data).expect("bob's old copy");
+    let addrs: Vec<&str> = mine.iter().map(String::as_str).collect();
+    davkit::rfc5546::attendee::respond(&mut stale, &addrs, &Answer::Tentative, None)
+        .expect("answer");
+    let refused = b
+        .update_scheduled(&read.url, &stale.to_ics(), &tag_read)
+        .await
+        .expect_err("an answer against the old version must be refused");
+    assert_eq!(refused.status(), Some(412), "{refused}");
+    let done = b
+        .respond(&placed.object.url, &mine, &Answer::Tentative, None)
+        .await
+        .expect("respond to the moved meeting");
+    assert_eq!(done.attempts, 1);
+    let stored = b
+        .get_object(&placed.object.url)
+        .await
+        .expect("bob's copy now");
+    let stored = Calendar::parse(stored.data.as_deref().unwrap_or("")).expect("parses");
+    assert_eq!(
+        stored
+            .find(&uid, None)
+            .expect("master")
+            .location()
+            .as_deref(),
+        Some("Room 3"),
+        "the organizer's change is kept"
+    );
+    assert_eq!(
+        davkit::rfc5546::attendee::my_partstat(&stored, &addrs, None),
+        Some(PartStat::Tentative)
+    );
+    a.delete_object(&written.url, "*").await.ok();
 }

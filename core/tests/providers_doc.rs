@@ -57,6 +57,10 @@ fn render() -> String {
             "discovery lists the principal (`Depth: 1`; else its home set is listed apart)",
             Vec::new(),
         ),
+        (
+            "discovery asks OPTIONS for `calendar-auto-schedule` when no PROPFIND answer said",
+            Vec::new(),
+        ),
     ];
     for p in &profiles {
         let cells = [
@@ -109,6 +113,7 @@ fn render() -> String {
                 .map_or("all".to_owned(), |a| a.join(", ")),
             yes(p.data_in_sync_reports).to_owned(),
             yes(p.principal_listing).to_owned(),
+            yes(p.scheduling_options).to_owned(),
         ];
         for (row, cell) in rows.iter_mut().zip(cells) {
             row.1.push(cell);

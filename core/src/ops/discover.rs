@@ -181,6 +181,9 @@ enum Tag {
         listing: bool,
     },
     Home,
+    /// An OPTIONS on the calendar home set for its `DAV` header
+    /// ([`Discover::ask_auto_schedule`]).
+    Options,
 }
 
 /// The entry of `svc` in `found` (kept in service order), made empty when it is not there.
@@ -232,9 +235,9 @@ struct Found {
 ///    step 2 listed already.
 ///
 /// That is 2 requests from Radicale's root (the root names the principal, the principal is its
-/// own home set), 3 from Xandikos's root (its principal is no collection, and its home sets are
-/// listed apart), 2 from a root or principal that names its home sets (DAViCal's DAV root),
-/// and 1 from a collection.
+/// own home set), 3 from Xandikos's root for address books (its principal is no collection,
+/// and its home sets are listed apart) and 4 for calendars (the OPTIONS below), 2 from a root
+/// or principal that names its home sets (DAViCal's DAV root), and 1 from a collection.
 ///
 /// No step asks a collection's `getctag` or `sync-token`: servers compute them from every
 /// member, which made the home-set PROPFIND the slowest request of discovery. The collections
@@ -243,7 +246,9 @@ struct Found {
 ///
 /// For calendars, the PROPFINDs of steps 1 and 2 also ask for the RFC 6638 scheduling
 /// properties, and the `DAV` headers of their answers are read for `calendar-auto-schedule`
-/// ([`Discovery::scheduling`]): no request is added for them.
+/// ([`Discovery::scheduling`]). A server that sends that header only to OPTIONS (Cyrus,
+/// Xandikos) and has a scheduling inbox or outbox gets one OPTIONS on its calendar home set
+/// with step 3: a request more, and no round trip more.
 ///
 /// [`Profile::bare_collection`]: crate::profile::Profile::bare_collection
 /// [`Profile::principal_listing`]: crate::profile::Profile::principal_listing
@@ -382,6 +387,38 @@ impl Discover {
         self.propfind(Tag::Principal { listing }, principal, depth, &props);
     }
 
+    /// RFC 6638 §2 puts `calendar-auto-schedule` in the `DAV` header of an OPTIONS answer.
+    /// Some servers send that header with every answer (DAViCal, Radicale), others only to
+    /// OPTIONS (Cyrus, Xandikos). When calendars are asked, the principal has a scheduling
+    /// inbox or outbox, and no answer so far carried a `DAV` header, one OPTIONS on the first
+    /// calendar home set goes out with step 3 (beside its listing: no round trip is added),
+    /// unless the profile says not to ([`Profile::scheduling_options`]). Its failure changes
+    /// nothing but leaves [`Scheduling::auto_schedule`] unknown.
+    ///
+    /// [`Profile::scheduling_options`]: crate::profile::Profile::scheduling_options
+    /// [`Scheduling::auto_schedule`]: crate::Scheduling::auto_schedule
+    fn ask_auto_schedule(&mut self) {
+        let s = &self.result.scheduling;
+        if self.asked & Svc::Cal.bit() == 0
+            || s.auto_schedule.is_some()
+            || (s.inbox_url.is_none() && s.outbox_url.is_none())
+            || !self.m.x.ctx().profile.scheduling_options
+        {
+            return;
+        }
+        let home = self
+            .found
+            .iter()
+            .find(|(svc, _)| *svc == Svc::Cal)
+            .and_then(|(_, f)| f.homes.first().cloned());
+        if let Some(home) = home {
+            self.pending += 1;
+            self.m
+                .x
+                .send(Tag::Options, Spec::new(Method::Options, home));
+        }
+    }
+
     fn has_fallback(&self) -> bool {
         self.found.iter().any(|(_, f)| f.fallback.is_some())
     }
@@ -464,6 +501,7 @@ impl Discover {
                 for (svc, home) in home_sets {
                     self.result_home(svc, &home);
                 }
+                self.ask_auto_schedule();
                 for h in homes {
                     let key = crate::href::normalize(h.as_str());
                     match self.listings.iter().position(|(k, _)| *k == key) {

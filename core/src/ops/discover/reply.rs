@@ -17,6 +17,15 @@ impl Discover {
         self.pending = self.pending.saturating_sub(1);
         let outcome = match tag {
             Tag::Context { svc, well_known } => self.on_context(svc, well_known, reply),
+            Tag::Options => {
+                // Only its `DAV` header is read; whatever goes wrong leaves it unknown.
+                if let Ok(Reply { response, .. }) = reply
+                    && (200..300).contains(&response.status)
+                {
+                    self.result.scheduling.read_headers(&response);
+                }
+                Ok(())
+            }
             tag => reply.and_then(|reply| self.handle(tag, reply)),
         };
         if let Err(e) = outcome {
@@ -151,7 +160,7 @@ impl Discover {
         let Reply { url, response } = reply;
         let url_str = url.as_str().to_owned();
         match tag {
-            Tag::Context { .. } => Ok(()),
+            Tag::Context { .. } | Tag::Options => Ok(()),
             Tag::Principal { listing } => {
                 if response.status != 207 {
                     if response.status == 401 {

@@ -163,10 +163,24 @@ fn run_with(
     loop {
         match op.poll() {
             Poll::Send(request) => {
-                let depth = request.header("Depth").unwrap_or("-").to_owned();
-                sent.push(format!("{} (Depth {depth})", request.url));
+                // An OPTIONS is answered as depth "OPTIONS"; a status 0 is a transport error.
+                let depth = if request.method == Method::Options {
+                    sent.push(format!("OPTIONS {}", request.url));
+                    "OPTIONS".to_owned()
+                } else {
+                    let depth = request.header("Depth").unwrap_or("-").to_owned();
+                    sent.push(format!("{} (Depth {depth})", request.url));
+                    depth
+                };
                 let response = answer(&request.url, &depth);
-                op.handle_response(request.id, response);
+                if response.status == 0 {
+                    op.handle_transport_error(
+                        request.id,
+                        Error::new(ErrorKind::Transport, "connection reset"),
+                    );
+                } else {
+                    op.handle_response(request.id, response);
+                }
             }
             Poll::Wait => return (Err(Error::new(ErrorKind::Protocol, "waits")), sent),
             Poll::Done(result) => return (result, sent),
@@ -597,4 +611,104 @@ fn a_profile_without_principal_listing_asks_depth_zero() {
             "https://dav.example.com/cal/alice/ (Depth 1)",
         ]
     );
+}
+
+/// Cyrus's shape: the root names the principal; the principal (no collection) names its
+/// calendar home set and a scheduling inbox and outbox; no answer carries a `DAV` header.
+fn cyrus_like(options: HttpResponse) -> impl Fn(&str, &str) -> HttpResponse {
+    let root = principal_at("/p/alice/");
+    move |url, depth| match (url, depth) {
+        (_, "OPTIONS") => options.clone(),
+        ("https://dav.example.com/p/alice/", _) => HttpResponse::new(
+            207,
+            "<multistatus xmlns=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\">\
+             <response><href>/p/alice/</href><propstat><prop><resourcetype><principal/>\
+             </resourcetype><C:calendar-home-set><href>/cal/alice/</href></C:calendar-home-set>\
+             <C:schedule-inbox-URL><href>/cal/alice/Inbox/</href></C:schedule-inbox-URL>\
+             <C:schedule-outbox-URL><href>/cal/alice/Outbox/</href></C:schedule-outbox-URL>\
+             </prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>",
+        ),
+        ("https://dav.example.com/cal/alice/", "1") => cal_alice_home(),
+        _ => root(url, depth),
+    }
+}
+
+#[test]
+fn auto_schedule_is_asked_with_options_where_no_propfind_answer_said() {
+    let (result, sent) = run_at(
+        ROOT,
+        Service::CalDav,
+        cyrus_like(
+            HttpResponse::new(200, "")
+                .with_header("DAV", "1, 2, 3, access-control")
+                .with_header("DAV", "calendar-access, calendar-auto-schedule"),
+        ),
+    );
+    let found = result.expect("discovery");
+    assert_eq!(found.scheduling.auto_schedule, Some(true));
+    assert_eq!(found.collections.len(), 1);
+    assert_eq!(
+        sent,
+        [
+            "https://dav.example.com/ (Depth 0)",
+            "https://dav.example.com/p/alice/ (Depth 1)",
+            "OPTIONS https://dav.example.com/cal/alice/",
+            "https://dav.example.com/cal/alice/ (Depth 1)",
+        ],
+        "the OPTIONS goes out with the home listing"
+    );
+    // A DAV header without the token: the server does not schedule.
+    let (result, _) = run_at(
+        ROOT,
+        Service::CalDav,
+        cyrus_like(HttpResponse::new(200, "").with_header("DAV", "1, 2, calendar-access")),
+    );
+    assert_eq!(
+        result.map(|d| d.scheduling.auto_schedule).ok(),
+        Some(Some(false))
+    );
+}
+
+#[test]
+fn a_failed_options_leaves_auto_schedule_unknown() {
+    for failure in [
+        HttpResponse::new(405, ""),
+        HttpResponse::new(500, "").with_header("DAV", "1, calendar-auto-schedule"),
+        HttpResponse::new(200, ""),
+        HttpResponse::new(0, ""),
+    ] {
+        let (result, sent) = run_at(ROOT, Service::CalDav, cyrus_like(failure.clone()));
+        let found = result.unwrap_or_else(|e| panic!("{failure:?}: {e}"));
+        assert_eq!(found.scheduling.auto_schedule, None, "{failure:?}");
+        assert_eq!(found.collections.len(), 1, "{failure:?}");
+        assert!(
+            found.scheduling.inbox_url.is_some(),
+            "the rest is kept: {failure:?}"
+        );
+        assert!(sent.iter().any(|s| s.starts_with("OPTIONS")), "{sent:?}");
+    }
+}
+
+#[test]
+fn no_options_without_an_inbox_or_with_the_profile_off() {
+    // Address books only, or a principal without scheduling collections: nothing to ask.
+    let (result, sent) = run_at(
+        ROOT,
+        Service::CardDav,
+        cyrus_like(HttpResponse::new(500, "")),
+    );
+    assert!(result.is_ok());
+    assert!(!sent.iter().any(|s| s.starts_with("OPTIONS")), "{sent:?}");
+    let mut config = Config::new(ROOT, Credentials::basic("a", "b"));
+    config.profile = Some(crate::profile::Profile {
+        scheduling_options: false,
+        ..crate::profile::Profile::generic()
+    });
+    let (result, sent) = run_with(
+        config,
+        Service::CalDav,
+        cyrus_like(HttpResponse::new(500, "")),
+    );
+    assert_eq!(result.map(|d| d.scheduling.auto_schedule).ok(), Some(None));
+    assert!(!sent.iter().any(|s| s.starts_with("OPTIONS")), "{sent:?}");
 }
