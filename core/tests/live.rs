@@ -690,6 +690,16 @@ async fn xandikos_outbox_free_busy() {
     }
 }
 
+/// A new calendar, `prefix` and a unique suffix, in the first calendar home discovery finds.
+async fn scratch_calendar<T: Transport>(client: &DavClient<T>, prefix: &str) -> davkit::Collection {
+    let found = client.discover(Service::CalDav).await.expect("discover");
+    let home = found.calendar_home_sets.first().expect("a home").clone();
+    client
+        .create_calendar(&home, &unique(prefix), CollectionProps::default())
+        .await
+        .expect("MKCALENDAR")
+}
+
 /// A calendar's initial sync, and an incremental one after one event changed: Radicale and
 /// Cyrus send the events' data in the sync report (one request each); Xandikos answers 404 for
 /// `calendar-data` there, and the events come by multiget (two each). Either way the change
@@ -700,12 +710,7 @@ async fn incremental_sync_requests(url: String, credentials: Credentials, expect
         sent: RefCell::new(Vec::new()),
     };
     let client = DavClient::new(Config::new(&url, credentials), &transport).expect("client");
-    let found = client.discover(Service::CalDav).await.expect("discover");
-    let home = found.calendar_home_sets.first().expect("a home").clone();
-    let cal = client
-        .create_calendar(&home, &unique("live-data"), CollectionProps::default())
-        .await
-        .expect("MKCALENDAR");
+    let cal = scratch_calendar(&client, "live-data").await;
     let w = client
         .create_object(
             &cal.url,
@@ -899,4 +904,59 @@ async fn cyrus_another_users_calendar_is_forbidden() {
         .sync(SyncState::new(&url), CollectionKind::Calendar)
         .await;
     assert!(synced.is_err(), "{synced:?}");
+}
+
+/// RFC 5995: a calendar that names an add-member URL takes a new event by POST, and the
+/// server names it (`Location`). The event is then read, synced and deleted as any other.
+async fn post_to_add_member(client: &Client) {
+    let cal = scratch_calendar(client, "live-post").await;
+    let read = client.get_collection(&cal.url).await.expect("PROPFIND");
+    let add_member = read
+        .add_member_url
+        .clone()
+        .unwrap_or_else(|| panic!("no add-member URL on {read:#?}"));
+    let uid = unique("posted");
+    let w = client
+        .post_object(&add_member, &event(&uid, "Posted", "20260601T090000Z"))
+        .await
+        .expect("POST");
+    assert!(
+        w.url.starts_with(&cal.url) && w.url != cal.url && w.url != add_member,
+        "{w:?}"
+    );
+    let got = client.get_object(&w.url).await.expect("GET the new member");
+    assert!(
+        got.data.as_deref().is_some_and(|d| d.contains(&uid)),
+        "{got:?}"
+    );
+    let etag = got.etag.clone().expect("an ETag");
+    if let Some(posted) = &w.etag {
+        assert_eq!(posted, &etag, "the POST's ETag is the stored one");
+    }
+    let synced = client
+        .sync(SyncState::new(&cal.url), CollectionKind::Calendar)
+        .await
+        .expect("sync");
+    match synced.changes.as_slice() {
+        [Change::Added(o)] => assert_eq!(o.url, w.url),
+        other => panic!("expected the posted event alone, got {other:?}"),
+    }
+    client.delete_object(&w.url, &etag).await.expect("DELETE");
+    client
+        .delete_collection(&cal.url, None)
+        .await
+        .expect("delete calendar");
+}
+
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn xandikos_post_to_add_member() {
+    post_to_add_member(&xandikos()).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn cyrus_post_to_add_member() {
+    let Some(client) = cyrus() else { return };
+    post_to_add_member(&client).await;
 }

@@ -402,17 +402,21 @@ impl Write {
         }
         // RFC 9110 §9.3.4: a PUT that creates answers 201; 200 or 204 means it replaced something.
         let replaced = self.kind == Kind::Create && response.status != 201;
-        let location = response.header("location").map(|l| href::resolve(&url, l));
-        let url = match (self.kind, location) {
-            (_, Some(Ok(moved))) => moved,
+        let location = response.header("location");
+        let url = match (
+            self.kind,
+            location.and_then(|l| located(&url, l, self.kind)),
+        ) {
+            (_, Some(moved)) => moved,
             (Kind::Post, _) => {
-                return Err(Error::new(
-                    ErrorKind::Protocol,
-                    "the server created the object but sent no Location",
-                )
-                .with_url(url.as_str()));
+                let what = if location.is_some() {
+                    "the server created the object but its Location names another origin"
+                } else {
+                    "the server created the object but sent no Location"
+                };
+                return Err(Error::new(ErrorKind::Protocol, what).with_url(url.as_str()));
             }
-            (_, _) => url,
+            (_, None) => url,
         };
         let result = WriteResult {
             url: url.to_string(),
@@ -610,9 +614,75 @@ fn write_error(url: &str, response: &HttpResponse) -> Error {
     Error::from_response(url, response)
 }
 
+/// Where the answer to a write of `request` says the object is (`Location`, resolved against
+/// the request URL). Never another origin: a Location there is not taken (a PUT's object stays
+/// where it was written, and a POST fails), so a server cannot make the app keep, and later
+/// write to, a URL on another host. One repair: Xandikos 0.4.10 answers a POST with
+/// `Location: //user/calendars/work/NAME.ics`, an absolute path written with a doubled slash,
+/// which RFC 3986 reads as a host named `user`; read as that path, it is taken when it names a
+/// member of the collection the POST went to.
+fn located(request: &crate::url::Url, location: &str, kind: Kind) -> Option<crate::url::Url> {
+    let resolved = href::resolve(request, location).ok()?;
+    if href::same_origin(&resolved, request) {
+        return Some(resolved);
+    }
+    let location = location.trim();
+    if kind != Kind::Post || !location.starts_with("//") {
+        return None;
+    }
+    let path = format!("/{}", location.trim_start_matches('/'));
+    let member = href::resolve(request, &path).ok()?;
+    let collection = request.path();
+    (member.path().starts_with(collection) && member.path().len() > collection.len())
+        .then_some(member)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{same_data, unsupported_alarm_action};
+
+    #[test]
+    fn a_location_is_taken_on_the_same_origin_only() {
+        let url = |s: &str| crate::url::Url::parse(s).expect("url");
+        let put = url("https://dav.example.com/cal/work/a.ics");
+        let post = url("https://dav.example.com/cal/work/?action=add-member");
+        let at =
+            |req: &crate::url::Url, l: &str, kind| located(req, l, kind).map(|u| u.to_string());
+        assert_eq!(
+            at(&put, "/cal/work/b.ics", Kind::Create).as_deref(),
+            Some("https://dav.example.com/cal/work/b.ics")
+        );
+        assert_eq!(
+            at(&post, "x1.ics", Kind::Post).as_deref(),
+            Some("https://dav.example.com/cal/work/x1.ics")
+        );
+        // Another origin is never taken, however it is written.
+        for other in [
+            "https://evil.example/cal/work/b.ics",
+            "http://dav.example.com/cal/work/b.ics",
+            "https://dav.example.com:8443/cal/work/b.ics",
+            "//evil.example/cal/work/b.ics",
+        ] {
+            assert_eq!(at(&put, other, Kind::Create), None, "{other}");
+            assert_eq!(at(&post, other, Kind::Post), None, "{other}");
+        }
+        // Xandikos 0.4.10: an absolute path with a doubled slash, read as that path when it
+        // names a member of the collection posted to; not for a PUT, not outside it.
+        let xandikos = url("http://127.0.0.1:8080/user/calendars/work/");
+        assert_eq!(
+            at(&xandikos, "//user/calendars/work/6c45.ics", Kind::Post).as_deref(),
+            Some("http://127.0.0.1:8080/user/calendars/work/6c45.ics")
+        );
+        assert_eq!(at(&xandikos, "//user/calendars/work/", Kind::Post), None);
+        assert_eq!(
+            at(&xandikos, "//user/calendars/other/x.ics", Kind::Post),
+            None
+        );
+        assert_eq!(
+            at(&xandikos, "//user/calendars/work/6c45.ics", Kind::Create),
+            None
+        );
+    }
+    use super::{Kind, located, same_data, unsupported_alarm_action};
 
     #[test]
     fn alarm_actions_are_read_from_valarms_only() {
