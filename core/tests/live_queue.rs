@@ -1,12 +1,13 @@
-//! Live tests of the offline write queue (issue 16) against real Radicale and Xandikos servers
-//! on 127.0.0.1: two devices read the same event (and the same contact), both edit it offline
+//! Live tests of the offline write queue (issue 16) against real Radicale, Xandikos and Cyrus
+//! servers on 127.0.0.1: two devices read the same event (and the same contact), both edit it offline
 //! into their own `WriteQueue`, and flush one after the other, in either order, under every
 //! policy. Nothing may be lost unless the policy says so, and every conflict is reported with
 //! both versions.
 //!
 //! Ignored by a plain `cargo test`; run through `tests/servers/servers.py run` (which exports
 //! `DAVKIT_RADICALE_URL`, `DAVKIT_XANDIKOS_URL`, ...) with `--features reqwest -- --ignored`,
-//! like `core/tests/live.rs`. A missing variable is a failure, not a skip.
+//! like `core/tests/live.rs`. A missing Radicale or Xandikos variable is a failure, not a skip;
+//! Cyrus is skipped where the rig left it out, unless `DAVKIT_REQUIRE_LIVE=1`.
 //!
 //! Radicale answers a PROPFIND after releasing its storage lock, so a collection deleted while
 //! another test lists the home turns that listing into a 500 (see `core/tests/live.rs`): each
@@ -35,6 +36,11 @@ fn radicale() -> Client {
 
 fn xandikos() -> Client {
     DavClient::connect(live_support::xandikos().config()).expect("client")
+}
+
+/// Cyrus, or `None` when the rig left it out (`live_support::cyrus`).
+fn cyrus() -> Option<Client> {
+    live_support::cyrus(1).map(|alice| DavClient::connect(alice.config()).expect("client"))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -421,6 +427,27 @@ async fn xandikos_two_devices_edit_the_same_event_offline() {
 #[ignore = "needs the live servers; run by the README's test command with --ignored"]
 async fn xandikos_two_devices_edit_the_same_contact_offline() {
     let (a, b) = (xandikos(), xandikos());
+    let home = home(&a).await;
+    every_policy(&a, &b, &home, Kind::Contact).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn cyrus_two_devices_edit_the_same_event_offline() {
+    let (Some(a), Some(b)) = (cyrus(), cyrus()) else {
+        return;
+    };
+    let home = home(&a).await;
+    every_policy(&a, &b, &home, Kind::Event).await;
+    delete_against_edit(&a, &b, &home).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn cyrus_two_devices_edit_the_same_contact_offline() {
+    let (Some(a), Some(b)) = (cyrus(), cyrus()) else {
+        return;
+    };
     let home = home(&a).await;
     every_policy(&a, &b, &home, Kind::Contact).await;
 }

@@ -248,7 +248,9 @@ struct Found {
 /// properties, and the `DAV` headers of their answers are read for `calendar-auto-schedule`
 /// ([`Discovery::scheduling`]). A server that sends that header only to OPTIONS (Cyrus,
 /// Xandikos) and has a scheduling inbox or outbox gets one OPTIONS on its calendar home set
-/// with step 3: a request more, and no round trip more.
+/// beside step 3's listing: a request more, which over HTTP/1.1 opens a second connection (a
+/// round trip more through a 30 ms link on Xandikos: 171 against 135 ms, bench/README.md,
+/// thirteenth run), and shares the connection over HTTP/2.
 ///
 /// [`Profile::bare_collection`]: crate::profile::Profile::bare_collection
 /// [`Profile::principal_listing`]: crate::profile::Profile::principal_listing
@@ -391,7 +393,8 @@ impl Discover {
     /// Some servers send that header with every answer (DAViCal, Radicale), others only to
     /// OPTIONS (Cyrus, Xandikos). When calendars are asked, the principal has a scheduling
     /// inbox or outbox, and no answer so far carried a `DAV` header, one OPTIONS on the first
-    /// calendar home set goes out with step 3 (beside its listing: no round trip is added),
+    /// calendar home set goes out with step 3, beside its listing (over HTTP/1.1 on a
+    /// connection of its own),
     /// unless the profile says not to ([`Profile::scheduling_options`]). Its failure changes
     /// nothing but leaves [`Scheduling::auto_schedule`] unknown.
     ///
