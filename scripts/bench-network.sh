@@ -4,7 +4,7 @@
 # 10 Mbit/s up). Prints one markdown table per server and link (step | davkit ms | davkit
 # requests | libdav ms | libdav requests) on stdout; progress and errors go to stderr.
 #
-#   scripts/bench-network.sh [--only radicale|xandikos|davical[,...]] [--npm | --npm-first | --fresh | --npm-only | --side-by-side]
+#   scripts/bench-network.sh [--only radicale|xandikos|davical|cyrus[,...]] [--npm | --npm-first | --fresh | --npm-only | --side-by-side]
 #
 # --npm also runs bench/npm/network.mjs: the npm package (npm/dist, built with
 # `node npm/scripts/build.mjs` first if missing) against tsdav, same steps, same servers and
@@ -40,7 +40,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-only=(--only radicale,xandikos,davical)
+only=(--only radicale,xandikos,davical,cyrus)
 rust=1
 npm=0
 npm_first=0
@@ -54,7 +54,7 @@ while [ $# -gt 0 ]; do
     --npm-first) npm=1; npm_first=1; shift ;;
     --fresh) npm=1; fresh=1; shift ;;
     --side-by-side) npm=1; side=1; shift ;;
-    *) echo "usage: $0 [--only radicale|xandikos|davical[,...]] [--npm | --npm-first | --fresh | --npm-only | --side-by-side]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--only radicale|xandikos|davical|cyrus[,...]] [--npm | --npm-first | --fresh | --npm-only | --side-by-side]" >&2; exit 2 ;;
   esac
 done
 export DAVKIT_BENCH_EVENTS="${DAVKIT_BENCH_EVENTS:-1000}" BENCH_RUST=$rust BENCH_NPM=$npm BENCH_NPM_FIRST=$npm_first
@@ -90,6 +90,12 @@ python3 tests/servers/servers.py "${only[@]}" run -- bash -c '
   if [ -n "${DAVKIT_DAVICAL_URL:-}" ]; then
     python3 bench/seed_events.py "${DAVKIT_DAVICAL_URL}${DAVKIT_DAVICAL_USER3}/bench/" \
       --user "$DAVKIT_DAVICAL_USER3" --password "$DAVKIT_DAVICAL_PASSWORD3" \
+      --count "$DAVKIT_BENCH_EVENTS" >&2 &
+    pids+=($!)
+  fi
+  if [ -n "${DAVKIT_CYRUS_URL:-}" ]; then
+    python3 bench/seed_events.py "${DAVKIT_CYRUS_URL}dav/calendars/user/${DAVKIT_CYRUS_USER3}/bench/" \
+      --user "$DAVKIT_CYRUS_USER3" --password "$DAVKIT_CYRUS_PASSWORD3" \
       --count "$DAVKIT_BENCH_EVENTS" >&2 &
     pids+=($!)
   fi

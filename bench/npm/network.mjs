@@ -24,7 +24,8 @@
 // run), and a pause of DAVKIT_BENCH_SETTLE_MS (100) before every step
 // (the servers are Python; a large answer leaves work that would land on the next step).
 //
-// Environment: DAVKIT_RADICALE_URL/_USER/_PASSWORD, DAVKIT_XANDIKOS_URL, DAVKIT_DAVICAL_URL/
+// Environment: DAVKIT_RADICALE_URL/_USER/_PASSWORD, DAVKIT_XANDIKOS_URL, DAVKIT_CYRUS_URL/_USER3/
+// _PASSWORD3, DAVKIT_DAVICAL_URL/
 // _USER3/_PASSWORD3 (from servers.py; a
 // missing server is skipped), DAVKIT_BENCH_LINK (loopback | shaped | both), DAVKIT_BENCH_EVENTS
 // (1000, what the seeded calendar holds), DAVKIT_BENCH_CHANGES (20), DAVKIT_BENCH_SHAPER_ARGS,
@@ -81,6 +82,14 @@ if (process.env.DAVKIT_DAVICAL_URL) {
   targets.push({
     name: 'DAViCal', url, user, password: process.env.DAVKIT_DAVICAL_PASSWORD3 ?? '',
     collection: `${new URL(url).pathname}${user}/bench/`,
+  });
+}
+if (process.env.DAVKIT_CYRUS_URL) {
+  // carol's calendar, as on DAViCal: Cyrus would schedule alice's events with bob.
+  const user = process.env.DAVKIT_CYRUS_USER3 ?? 'carol';
+  targets.push({
+    name: 'Cyrus', url: process.env.DAVKIT_CYRUS_URL, user, password: process.env.DAVKIT_CYRUS_PASSWORD3 ?? '',
+    collection: `/dav/calendars/user/${user}/bench/`,
   });
 }
 const withUrl = (t, url) => ({ ...t, url });

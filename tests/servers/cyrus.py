@@ -11,7 +11,7 @@ does not hand its own `-C` to the services it starts, and a service without one 
 The master runs two services: httpd (CalDAV and CardDAV) on 127.0.0.1:PORT, the only TCP
 listener, and lmtpd on a Unix socket in the run's folder. httpd creates a user's default
 calendar and address book on their first request, but only for a user who has a mailbox: one
-message delivered to each user through lmtpd (`autocreate_post`) creates it.
+message delivered to each user (alice, bob, carol) through lmtpd (`autocreate_post`) creates it.
 
 Cyrus logs only through syslog(3); where the machine has no syslog socket its messages are
 lost, and the master's own output (start-up errors) is in the run's master.log.
@@ -35,7 +35,9 @@ RUN_GROUP = "mail"
 # Cyrus's SASL realm: its servername.
 REALM = "localhost"
 
-USERS = [("alice", "alice-pass"), ("bob", "bob-pass")]
+# carol is in no test's meetings: the network benchmark's events name alice as organizer and
+# bob as attendee, which Cyrus would schedule in their calendars.
+USERS = [("alice", "alice-pass"), ("bob", "bob-pass"), ("carol", "carol-pass")]
 
 
 def installed():

@@ -43,7 +43,8 @@
 //!
 //! Environment: `DAVKIT_RADICALE_URL`/`_USER`/`_PASSWORD`, `DAVKIT_XANDIKOS_URL` and
 //! `DAVKIT_DAVICAL_URL`/`_USER3`/`_PASSWORD3` (carol's `bench` calendar: in alice's, DAViCal
-//! would schedule the events, which name alice as organizer) from
+//! would schedule the events, which name alice as organizer) and
+//! `DAVKIT_CYRUS_URL`/`_USER3`/`_PASSWORD3` (carol's too, for the same reason) from
 //! servers.py (a server whose URL is missing is skipped); `DAVKIT_BENCH_LINK` = `loopback`,
 //! `shaped` or `both` (default); `DAVKIT_BENCH_EVENTS` (1000: what the collection holds),
 //! `DAVKIT_BENCH_CHANGES` (20), `DAVKIT_BENCH_RUNS` (3), `DAVKIT_BENCH_WARMUP` (1),
@@ -195,6 +196,18 @@ fn targets() -> Vec<Target> {
             url,
             collection: std::env::var("DAVKIT_BENCH_DAVICAL_COLLECTION")
                 .unwrap_or_else(|_| format!("{root}{user}/bench/")),
+            user: Some((user, password)),
+        });
+    }
+    if let Ok(url) = std::env::var("DAVKIT_CYRUS_URL") {
+        // carol's calendar, as on DAViCal: Cyrus would schedule alice's events with bob.
+        let user = std::env::var("DAVKIT_CYRUS_USER3").unwrap_or_else(|_| "carol".into());
+        let password = std::env::var("DAVKIT_CYRUS_PASSWORD3").unwrap_or_default();
+        out.push(Target {
+            name: "Cyrus",
+            url,
+            collection: std::env::var("DAVKIT_BENCH_CYRUS_COLLECTION")
+                .unwrap_or_else(|_| format!("/dav/calendars/user/{user}/bench/")),
             user: Some((user, password)),
         });
     }
