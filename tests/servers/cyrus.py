@@ -17,14 +17,14 @@ Cyrus logs only through syslog(3); where the machine has no syslog socket its me
 lost, and the master's own output (start-up errors) is in the run's master.log.
 """
 
-import base64
 import os
 import shutil
 import subprocess
 import time
 from pathlib import Path
 
-from rig import RigError, Server, START_TIMEOUT, apt_install, deb_version, tail
+from rig import (RigError, Server, START_TIMEOUT, apt_install, basic_auth, deb_version,
+                 http_answers, tail)
 
 PACKAGES = ["cyrus-imapd", "cyrus-caldav", "sasl2-bin"]
 MASTER = "/usr/sbin/cyrmaster"
@@ -55,25 +55,12 @@ def ensure_installed():
     return apt_install(PACKAGES, installed, "Cyrus")
 
 
-def _auth(user, password):
-    return "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
-
-
 def _propfind_status(port, path, user, password):
-    import http.client
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        try:
-            conn.request("PROPFIND", path, headers={
-                "Authorization": _auth(user, password), "Depth": "0",
-                "User-Agent": "davkit-rig"})
-            resp = conn.getresponse()
-            resp.read()
-            return resp.status
-        finally:
-            conn.close()
-    except OSError:
-        return None
+    """The status of a Depth 0 PROPFIND as `user`, or None; its first one for a user makes
+    that user's default collections, hence the longer timeout."""
+    return http_answers(port, path, "PROPFIND", {
+        "Authorization": basic_auth(user, password), "Depth": "0",
+        "User-Agent": "davkit-rig"}, timeout=10)
 
 
 class CyrusServer:

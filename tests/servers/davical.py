@@ -13,7 +13,6 @@ The database schema (initdb + DAViCal's create-database.sh, about 6 s) is built 
 DAViCal and PostgreSQL version into TEMPLATE_ROOT and copied for each run (about 0.25 s).
 """
 
-import base64
 import fcntl
 import glob
 import os
@@ -24,7 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from rig import RigError, Server, START_TIMEOUT, apt_install, deb_version, http_answers, log, tail
+from rig import (RigError, Server, START_TIMEOUT, apt_install, basic_auth, deb_version,
+                 http_answers, log, tail)
 
 PACKAGES = ["davical", "postgresql", "apache2", "libapache2-mod-php"]
 HTDOCS = Path("/usr/share/davical/htdocs")
@@ -207,10 +207,6 @@ def users_sql():
         " FROM usr WHERE user_no > 1000;\n" % rows)
 
 
-def _auth(user, password):
-    return "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
-
-
 MKCALENDAR_BODY = (
     '<?xml version="1.0" encoding="utf-8"?>\n'
     '<C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop>'
@@ -318,7 +314,7 @@ class DavicalServer:
             "php_admin_flag display_errors off\n"
             % {"root": root, "port": self.port, "user": APACHE_USER, "mods": mods,
                "php": _php_module(), "htdocs": HTDOCS})
-        alice = _auth(USERS[0][0], USERS[0][1])
+        alice = basic_auth(USERS[0][0], USERS[0][1])
         self.httpd = Server(
             "davical-apache", [APACHE, "-f", str(httpd_conf), "-DFOREGROUND"], self.port,
             root / "apache.log", root,
@@ -331,7 +327,7 @@ class DavicalServer:
         import http.client
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
-            h = {"Authorization": _auth(user, password), "User-Agent": "davkit-rig"}
+            h = {"Authorization": basic_auth(user, password), "User-Agent": "davkit-rig"}
             if body is not None:
                 h["Content-Type"] = "application/xml; charset=utf-8"
             h.update(headers or {})

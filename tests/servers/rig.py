@@ -5,6 +5,7 @@ with the rig, its output in a log file, a readiness probe that is polled (never 
 sleep) and a stop by its PID: a signal, then SIGKILL after STOP_GRACE seconds.
 """
 
+import base64
 import fcntl
 import http.client
 import os
@@ -61,10 +62,11 @@ def free_ports(n):
             s.close()
 
 
-def http_answers(port, path="/", method="OPTIONS", headers=None):
-    """The status of one request to 127.0.0.1:port, or None if nothing answered."""
+def http_answers(port, path="/", method="OPTIONS", headers=None, timeout=2):
+    """The status of one request to 127.0.0.1:port, or None if nothing answered (within
+    `timeout` seconds)."""
     try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         try:
             conn.request(method, path, headers=headers or {})
             resp = conn.getresponse()
@@ -164,6 +166,11 @@ class Server:
             except ProcessLookupError:
                 pass
             p.wait()
+
+
+def basic_auth(user, password):
+    """An `Authorization` header value for HTTP Basic."""
+    return "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
 
 
 def deb_version(name):

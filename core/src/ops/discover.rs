@@ -394,9 +394,9 @@ impl Discover {
     /// OPTIONS (Cyrus, Xandikos). When calendars are asked, the principal has a scheduling
     /// inbox or outbox, and no answer so far carried a `DAV` header, one OPTIONS on the first
     /// calendar home set goes out with step 3, beside its listing (over HTTP/1.1 on a
-    /// connection of its own),
-    /// unless the profile says not to ([`Profile::scheduling_options`]). Its failure changes
-    /// nothing but leaves [`Scheduling::auto_schedule`] unknown.
+    /// connection of its own), unless the profile says not to
+    /// ([`Profile::scheduling_options`]). Its failure changes nothing but leaves
+    /// [`Scheduling::auto_schedule`] unknown.
     ///
     /// [`Profile::scheduling_options`]: crate::profile::Profile::scheduling_options
     /// [`Scheduling::auto_schedule`]: crate::Scheduling::auto_schedule

@@ -639,6 +639,7 @@ fn located(request: &crate::url::Url, location: &str, kind: Kind) -> Option<crat
 
 #[cfg(test)]
 mod tests {
+    use super::{Kind, located, same_data, unsupported_alarm_action};
 
     #[test]
     fn a_location_is_taken_on_the_same_origin_only() {
@@ -682,7 +683,6 @@ mod tests {
             None
         );
     }
-    use super::{Kind, located, same_data, unsupported_alarm_action};
 
     #[test]
     fn alarm_actions_are_read_from_valarms_only() {
