@@ -117,6 +117,60 @@ test('a small compressed body with its length is decoded at once; a bomb among t
   await assert.rejects(readAll(bad), (e) => e instanceof TypeError && e.message === 'fetch failed' && e.cause?.code === 'Z_DATA_ERROR');
 });
 
+test('a compressed body without a length is decoded at once when small, as a stream when large', async () => {
+  const small = '<multistatus xmlns="DAV:"><response><href>/a/</href></response></multistatus>';
+  // compressed, well over the 64 KB read before choosing: it must arrive in several pieces
+  const large = Array.from({ length: 40000 }, (_, i) => `UID:${(i * 2654435761) % 1000003}-${i}\r\n`).join('');
+  for (const [coding, encode] of [['gzip', zlib.gzipSync], ['deflate', zlib.deflateSync], ['br', zlib.brotliCompressSync]]) {
+    for (const text of [small, large]) {
+      const bytes = encode(Buffer.from(text));
+      if (text === large) assert.ok(bytes.length > 64 * 1024, `${coding}: ${bytes.length} B compressed`);
+      handler = (req, res) => {
+        // no Content-Length: chunked, written in pieces of 16 KB as a server compressing on the fly would
+        res.writeHead(207, { 'Content-Encoding': coding });
+        for (let at = 0; at < bytes.length; at += 16384) res.write(bytes.subarray(at, at + 16384));
+        res.end();
+      };
+      const r = await httpFetch(`${base}/a/`, { method: 'PROPFIND', redirect: 'manual' });
+      const reader = r.body.getReader();
+      const pieces = [];
+      for (;;) {
+        const step = await reader.read();
+        if (step.done) break;
+        pieces.push(Buffer.from(step.value));
+      }
+      const got = Buffer.concat(pieces).toString();
+      assert.equal(got.length, text.length, coding);
+      assert.ok(got === text, coding);
+      if (text === small) assert.equal(pieces.length, 1, `${coding}: decoded in one call`);
+      else assert.ok(pieces.length > 1, `${coding}: decoded as it arrived (${pieces.length} pieces)`);
+      // read whole through arrayBuffer() as well
+      const again = await httpFetch(`${base}/a/`, { method: 'PROPFIND', redirect: 'manual' });
+      assert.ok(new TextDecoder().decode(await again.arrayBuffer()) === text, coding);
+    }
+    // cut short, small and large: what arrived is decoded, as fetch does
+    for (const whole of ['BEGIN:VCALENDAR\r\n'.repeat(200), large]) {
+      const bytes = encode(Buffer.from(whole));
+      const cut = bytes.subarray(0, Math.min(bytes.length - 10, 100 * 1024));
+      handler = (req, res) => {
+        res.writeHead(200, { 'Content-Encoding': coding });
+        res.end(cut);
+      };
+      const partial = await readAll(await httpFetch(`${base}/e.ics`, { method: 'GET', redirect: 'manual' }));
+      assert.ok(whole.startsWith(partial), coding);
+    }
+  }
+  // not what it says it is, small and large: the read rejects as fetch's does
+  for (const junk of [Buffer.from('not gzip at all'), Buffer.alloc(100 * 1024, 'x')]) {
+    handler = (req, res) => {
+      res.writeHead(200, { 'Content-Encoding': 'gzip' });
+      res.end(junk);
+    };
+    const bad = await httpFetch(`${base}/e.ics`, { method: 'GET', redirect: 'manual' });
+    await assert.rejects(readAll(bad), (e) => e instanceof TypeError && e.message === 'fetch failed' && e.cause?.code === 'Z_DATA_ERROR');
+  }
+});
+
 test('the headers read as fetch\'s Headers: case-blind get/has, set-cookie lines apart, name order', async () => {
   handler = (req, res) => {
     res.writeHead(200, [['Set-Cookie', 'a=1'], ['ETag', '"x"'], ['set-cookie', 'b=2'], ['Content-Length', '0'], ['X-Multi', 'one'], ['x-multi', 'two']]);
