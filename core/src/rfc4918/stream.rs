@@ -4,7 +4,8 @@
 //!
 //! How: a small scanner finds where each child of the root ends (it knows tags, quoted
 //! attribute values, comments, CDATA sections and processing instructions, nothing more), and
-//! each such piece is read by the same reader as a whole body ([`Responses`]), as the document
+//! each such piece (the complete children found in a chunk, up to 64 KB of them together) is
+//! read by the same reader as a whole body ([`Responses`]), as the document
 //! `root start tag + piece + root end tag`. So the checks are the whole-body reader's: the
 //! root's namespace bindings are in force in every piece, and the element limit counts the
 //! pieces together. Where the scanner and the reader could disagree (malformed markup), the
@@ -21,6 +22,10 @@ use crate::error::Result;
 use crate::limits::Limits;
 
 use super::multistatus::{Response, Responses, base_url_of};
+
+/// Complete children of the root read together as one piece, up to this many bytes (a single
+/// child may be larger): what a piece costs beyond its bytes is paid once per group.
+const GROUP_BYTES: usize = 64 * 1024;
 
 /// A multistatus body read chunk by chunk; see the [module documentation](self).
 ///
@@ -197,21 +202,36 @@ impl MultistatusStream {
         let mut cuts = std::mem::take(&mut self.scan.cuts);
         let mut from = 0;
         let mut result = Ok(());
-        for &cut in &cuts {
-            let piece = data.get(from..cut).unwrap_or_default();
-            if !self.started {
-                result = self.read_first(piece, each);
+        let mut next = 0;
+        while let Some(&cut) = cuts.get(next) {
+            let to = if !self.started {
+                result = self.read_first(data.get(from..cut).unwrap_or_default(), each);
                 if self.whole {
                     // Keep everything; it is read whole at the end.
                     return (0, result);
                 }
+                next += 1;
+                cut
             } else {
-                result = self.read_piece(piece, false, each);
-            }
+                // The complete children that fit in GROUP_BYTES (at least one) as one piece:
+                // reading each child as a document of its own cost more than the child itself
+                // in the wasm build (the root's start tag read again, a copy, a reader set up).
+                let mut to = cut;
+                next += 1;
+                while let Some(&later) = cuts.get(next) {
+                    if later - from > GROUP_BYTES {
+                        break;
+                    }
+                    to = later;
+                    next += 1;
+                }
+                result = self.read_piece(data.get(from..to).unwrap_or_default(), false, each);
+                to
+            };
             if result.is_err() {
                 break;
             }
-            from = cut;
+            from = to;
         }
         self.scan.pos -= from;
         self.scan.root_span = None;

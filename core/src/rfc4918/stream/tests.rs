@@ -299,6 +299,41 @@ fn limits_hold_across_pieces() {
 }
 
 #[test]
+fn large_chunks_are_read_in_groups_as_the_whole_reader_reads_them() {
+    // 1,000 responses (about 160 KB): a chunk holds many complete responses, read together up
+    // to GROUP_BYTES at a time; the same responses, token and limits as the whole reading.
+    let body = many(1000);
+    let len = body.len();
+    assert!(len > 2 * GROUP_BYTES, "{len}");
+    let mut rng = Lcg(7);
+    let mut all: Vec<Vec<usize>> = vec![Vec::new(), vec![GROUP_BYTES], vec![GROUP_BYTES + 1]];
+    all.extend((1..len).step_by(len / 16).map(|k| vec![k]));
+    for max_piece in [3_000, GROUP_BYTES - 1, GROUP_BYTES + 1, 3 * GROUP_BYTES] {
+        for _ in 0..3 {
+            all.push(random_cuts(len, &mut rng, max_piece));
+        }
+    }
+    // 6 elements per response, the root and the token: 6,002 in all
+    for (elements, ok) in [(6_002, true), (6_001, false), (3_000, false)] {
+        let limits = Limits {
+            max_xml_elements: elements,
+            ..Limits::default()
+        };
+        let expected = whole(body.as_bytes(), &limits);
+        assert_eq!(expected.is_ok(), ok, "{elements}");
+        for cuts in &all {
+            assert_eq!(
+                streamed(body.as_bytes(), &limits, cuts),
+                expected,
+                "{elements} elements, cut at {cuts:?}"
+            );
+        }
+    }
+    let (responses, token) = whole(body.as_bytes(), &Limits::default()).unwrap_or_default();
+    assert_eq!((responses.len(), token.as_deref()), (1000, Some("t")));
+}
+
+#[test]
 fn holds_one_partial_response_at_a_time() -> Result<()> {
     let body = many(2000);
     let response_len = body.find("</d:response>").unwrap_or(0) + 16;
