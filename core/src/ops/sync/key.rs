@@ -36,15 +36,45 @@ pub(crate) struct OldKeys {
 
 impl OldKeys {
     /// Every href of `etags`.
+    #[cfg(test)]
     pub(crate) fn all(etags: &StringMap) -> OldKeys {
+        Self::build(etags, &mut Vec::new())
+    }
+
+    /// Every href of `etags`, after taking out of it the hrefs that another spelling of the
+    /// same member shadows (an app that wrote a member's ETag under its own spelling of the
+    /// URL beside the server's). A sync compares and updates only the spelling that counts, so
+    /// a shadowed one would outlive the member's deletion and stand in the returned state for
+    /// a member the server no longer has. Dropping it loses nothing: the spelling that counts
+    /// speaks for the member, and if its ETag is the older one the sync fetches the member.
+    pub(crate) fn all_without_shadowed(etags: &mut StringMap) -> OldKeys {
+        let mut shadowed = Vec::new();
+        let keys = Self::build(etags, &mut shadowed);
+        for stored in &shadowed {
+            etags.remove(stored);
+        }
+        keys
+    }
+
+    /// The keys of `etags`; the stored hrefs shadowed by another with the same key are pushed
+    /// to `shadowed`.
+    fn build(etags: &StringMap, shadowed: &mut Vec<String>) -> OldKeys {
         let mut renamed = StringMap::new();
         for stored in etags.keys() {
             if is_own_key(stored) {
                 // A later href that is its own key wins over an earlier one with that key
                 // (`stored` then answers the key itself).
-                renamed.remove(stored);
-            } else {
-                renamed.insert(href::normalize(stored), stored.clone());
+                if let Some(earlier) = renamed.remove(stored) {
+                    shadowed.push(earlier);
+                }
+            } else if let Some(earlier) = renamed.insert(href::normalize(stored), stored.clone()) {
+                shadowed.push(earlier);
+            }
+        }
+        // A key stored as itself before a later spelling took it over.
+        for (key, stored) in renamed.iter() {
+            if stored != key && etags.contains_key(key) {
+                shadowed.push(key.clone());
             }
         }
         OldKeys { renamed }
@@ -111,8 +141,54 @@ mod tests {
         }
         let mut pairs = keys.pairs(&etags);
         pairs.sort();
-        let mut want: Vec<(String, String)> = map.into_iter().collect();
+        let mut want: Vec<(String, String)> = map.clone().into_iter().collect();
         want.sort();
         assert_eq!(pairs, want);
+
+        // Without the shadowed spellings: exactly the hrefs that count are left, one per key,
+        // and they are looked up as before.
+        let mut cleaned = etags.clone();
+        let keys = OldKeys::all_without_shadowed(&mut cleaned);
+        let mut left: Vec<&String> = cleaned.keys().collect();
+        left.sort();
+        let mut counted: Vec<&String> = map.values().collect();
+        counted.sort();
+        assert_eq!(left, counted);
+        for (key, stored) in &map {
+            assert_eq!(keys.stored(key, &cleaned), Some(stored.as_str()), "{key}");
+        }
+        let mut pairs = keys.pairs(&cleaned);
+        pairs.sort();
+        assert_eq!(pairs, want);
+    }
+
+    /// An app that recorded its own write under its own spelling of the URL (`@`) beside the
+    /// server's (`%40`), the two ETags differing: the spelling that counts stays, the other
+    /// goes, whichever order they come in.
+    #[test]
+    fn a_shadowed_spelling_is_dropped() {
+        for (first, second) in [
+            (
+                "http://h.example/c/p10%40x.vcf",
+                "http://h.example/c/p10@x.vcf",
+            ),
+            (
+                "http://h.example/c/p10@x.vcf",
+                "http://h.example/c/p10%40x.vcf",
+            ),
+        ] {
+            let mut etags = StringMap::new();
+            etags.insert(first.to_string(), "\"old\"".to_string());
+            etags.insert(second.to_string(), "\"new\"".to_string());
+            etags.insert("http://h.example/c/a.vcf".to_string(), "\"1\"".to_string());
+            let counts = OldKeys::all(&etags)
+                .stored("http://h.example/c/p10@x.vcf", &etags)
+                .map(str::to_owned);
+            let keys = OldKeys::all_without_shadowed(&mut etags);
+            assert_eq!(etags.len(), 2);
+            let stored = keys.stored("http://h.example/c/p10@x.vcf", &etags);
+            assert_eq!(stored.map(str::to_owned), counts);
+            assert!(stored.is_some_and(|s| etags.contains_key(s)));
+        }
     }
 }
