@@ -1,6 +1,8 @@
 //! A multistatus read as it arrives: [`MultistatusStream`] takes the body in chunks of any size
 //! and hands out each [`Response`] as soon as its `DAV:response` element is complete, holding
-//! only the bytes not read yet (at most one partial response) and the root's start tag.
+//! only the bytes not read yet (at most one partial response) and the root's start tag, and
+//! while it reads a group of complete responses a copy of that group (at most 64 KB, or one
+//! larger response).
 //!
 //! How: a small scanner finds where each child of the root ends (it knows tags, quoted
 //! attribute values, comments, CDATA sections and processing instructions, nothing more), and
