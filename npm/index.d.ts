@@ -715,7 +715,12 @@ export class WriteQueue {
   setEntryPolicy(id: number, policy: QueuePolicy | null): void;
   /** Marks the pending entries as being sent: store the returned text **before** `flush`. */
   beginFlush(): string;
-  /** Resolves a conflicted or failed entry. */
+  /**
+   * Resolves a conflicted or failed entry. An entry that leaves the queue here (`keep-server`,
+   * or keeping the deletion of an object already gone) with a `movedFrom` URL leaves nothing
+   * there: drop what the app shows at it, as for an outcome's `queuedUrl` (no outcome names it
+   * again). Read `movedFrom` from `entries()` before resolving.
+   */
   resolve(id: number, resolution: { type: 'keep-server' | 'keep-local' } | { type: 'replace'; data: string }): void;
   entries(): QueueEntry[];
   /** The id of the entry queued for an object (any spelling of its URL). */

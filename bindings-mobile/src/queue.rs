@@ -138,7 +138,9 @@ impl WriteQueue {
 
     /// Resolves a conflicted or failed entry: `keep-server` (drop the local change),
     /// `keep-local` (write it over the server's version seen), or `replace` with `data` (write
-    /// the app's merge).
+    /// the app's merge). An entry that leaves the queue here (`keep-server`, or keeping the
+    /// deletion of an object already gone) with a `moved_from` URL leaves nothing there: drop
+    /// what the app shows at it, as for an outcome's `queued_url` (no outcome names it again).
     #[uniffi::method(default(data = None))]
     pub fn resolve(&self, id: u64, resolution: String, data: Option<String>) -> Result<()> {
         let resolution = match (resolution.as_str(), data) {

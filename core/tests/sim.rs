@@ -371,12 +371,30 @@ const FOUND_SEEDS: [u64; 1] = [
     18_514_135,
 ];
 
+/// The same for the offline-queue histories.
+const FOUND_QUEUE_SEEDS: [u64; 1] = [
+    // 2026-12-05: an update recreated by POST after another device deleted its object moved
+    // to the server's new name; the app resolved its conflict with KeepServer, and kept
+    // showing the old URL (no outcome names it after a resolve). The app now drops the
+    // entry's `moved_from` when a resolve takes the entry out (`WriteQueue::resolve` says so).
+    62_447_119,
+];
+
 #[test]
 fn found_seeds_pass() {
     for seed in FOUND_SEEDS {
         let (_, violation) = run_history(seed, false, false);
         if let Some(v) = violation {
             panic!("seed {seed}: invariant {} broken: {}", v.invariant, v.what);
+        }
+    }
+    for seed in FOUND_QUEUE_SEEDS {
+        let (_, violation) = run_queue_history(seed, false);
+        if let Some(v) = violation {
+            panic!(
+                "queue seed {seed}: invariant {} broken: {}",
+                v.invariant, v.what
+            );
         }
     }
 }

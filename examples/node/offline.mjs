@@ -90,6 +90,10 @@ try {
       copy.object.etag = entry.state.server?.etag ?? null;
       copy.object.data = entry.state.server?.data ?? null;
     }
+    // An entry a sync moved (its object recreated under another name) that leaves the queue
+    // here leaves nothing at the URL it was queued under: no outcome will name it again.
+    const moved = entry?.movedFrom && find(entry.movedFrom);
+    if (moved && !queue.entries().some((e) => e.id === Number(id))) delete mirror[moved.collection].objects[entry.movedFrom];
     save();
     console.log(`#${id} resolved (${how}); flush to send it`);
   } else {

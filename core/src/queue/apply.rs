@@ -33,6 +33,15 @@ impl WriteQueue {
     }
 
     /// Resolves a conflicted or failed entry (see [`Resolution`]).
+    ///
+    /// An entry that leaves the queue here ([`Resolution::KeepServer`], or keeping a local
+    /// deletion of an object already gone) after a sync moved it ([`Entry::moved_from`]: read
+    /// it before resolving) leaves nothing at the URL it was queued under: the app drops what
+    /// it shows there, as it does for an outcome's [`Outcome::queued_url`]. No outcome will
+    /// name that URL again.
+    ///
+    /// [`Entry::moved_from`]: super::Entry::moved_from
+    /// [`Outcome::queued_url`]: super::Outcome::queued_url
     pub fn resolve(&mut self, id: u64, resolution: Resolution) -> Result<()> {
         let index = self
             .entries

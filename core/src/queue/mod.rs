@@ -188,7 +188,8 @@ pub struct Entry {
     /// under another name and the entry moved there: an update created again by POST after
     /// another device deleted its object, or a create, on a server that names what is POSTed.
     /// The flush's outcome names it as [`Outcome::queued_url`], so the app drops what it
-    /// still shows there; until then the entry answers for that URL too
+    /// still shows there (and so does an app that resolves the entry out of the queue with
+    /// [`WriteQueue::resolve`], which no outcome follows); until then the entry answers for that URL too
     /// ([`WriteQueue::entry_for`], the enqueues, a sync's changes of it), so an edit the app
     /// makes there goes into this entry instead of recreating the object beside it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -245,7 +246,8 @@ impl Entry {
 #[serde(tag = "type", content = "data", rename_all = "kebab-case")]
 pub enum Resolution {
     /// Drop the local change: the entry leaves the queue (the app takes the server's version,
-    /// which the conflict carries).
+    /// which the conflict carries, and drops what it shows at the entry's
+    /// [`Entry::moved_from`], if any).
     KeepServer,
     /// Write the local change over the server's version seen in the conflict (`If-Match` its
     /// ETag; recreated with `If-None-Match` when it was gone). On a failed entry: try again.
