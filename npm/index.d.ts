@@ -716,12 +716,12 @@ export class WriteQueue {
   /** Marks the pending entries as being sent: store the returned text **before** `flush`. */
   beginFlush(): string;
   /**
-   * Resolves a conflicted or failed entry. An entry that leaves the queue here (`keep-server`,
-   * or keeping the deletion of an object already gone) with a `movedFrom` URL leaves nothing
-   * there: drop what the app shows at it, as for an outcome's `queuedUrl` (no outcome names it
-   * again). Read `movedFrom` from `entries()` before resolving.
+   * Resolves a conflicted or failed entry. Returns the URL the app must drop, if any: an entry
+   * that leaves the queue here (`keep-server`, or keeping the deletion of an object already
+   * gone) after a sync moved it (`movedFrom`) leaves nothing at the URL it was queued under,
+   * and no outcome names it again (as an outcome's `queuedUrl` would).
    */
-  resolve(id: number, resolution: { type: 'keep-server' | 'keep-local' } | { type: 'replace'; data: string }): void;
+  resolve(id: number, resolution: { type: 'keep-server' | 'keep-local' } | { type: 'replace'; data: string }): string | undefined;
   entries(): QueueEntry[];
   /** The id of the entry queued for an object (any spelling of its URL). */
   entryFor(object: string | { url: string }): number | undefined;

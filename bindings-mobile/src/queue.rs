@@ -138,11 +138,17 @@ impl WriteQueue {
 
     /// Resolves a conflicted or failed entry: `keep-server` (drop the local change),
     /// `keep-local` (write it over the server's version seen), or `replace` with `data` (write
-    /// the app's merge). An entry that leaves the queue here (`keep-server`, or keeping the
-    /// deletion of an object already gone) with a `moved_from` URL leaves nothing there: drop
-    /// what the app shows at it, as for an outcome's `queued_url` (no outcome names it again).
+    /// the app's merge). Returns the URL the app must drop, if any: an entry that leaves the
+    /// queue here (`keep-server`, or keeping the deletion of an object already gone) after a
+    /// sync moved it (`moved_from`) leaves nothing at the URL it was queued under, and no
+    /// outcome names it again (as an outcome's `queued_url` would).
     #[uniffi::method(default(data = None))]
-    pub fn resolve(&self, id: u64, resolution: String, data: Option<String>) -> Result<()> {
+    pub fn resolve(
+        &self,
+        id: u64,
+        resolution: String,
+        data: Option<String>,
+    ) -> Result<Option<String>> {
         let resolution = match (resolution.as_str(), data) {
             ("keep-server", None) => Resolution::KeepServer,
             ("keep-local", None) => Resolution::KeepLocal,

@@ -170,8 +170,9 @@ impl Queue {
     }
 
     /// Resolves an entry: `{ type: 'keep-server' | 'keep-local' }` or
-    /// `{ type: 'replace', data }`.
-    pub fn resolve(&mut self, id: f64, resolution: JsValue) -> Result<(), JsValue> {
+    /// `{ type: 'replace', data }`. Returns the URL the app must drop (the entry's `movedFrom`
+    /// when it left the queue), or `undefined`.
+    pub fn resolve(&mut self, id: f64, resolution: JsValue) -> Result<Option<String>, JsValue> {
         let r = js(self::resolution(&resolution))?;
         js(self.inner.resolve(id_in(id)?, r))
     }

@@ -598,8 +598,9 @@ fn step(
         "resolve" => {
             let resolution: Resolution =
                 serde_json::from_value(st["resolution"].clone()).expect("resolution");
+            // The URL the app must drop, if the entry left the queue after it moved.
             q.resolve(st["id"].as_u64().expect("id"), resolution)
-                .map(|()| Value::Null)
+                .map(|dropped| dropped.map_or(Value::Null, Value::String))
         }
         "split_changes" => {
             let changes: Vec<Change> =

@@ -83,7 +83,7 @@ try {
   } else if (command === 'resolve') {
     const [id, how] = args;
     const entry = queue.entries().find((e) => e.id === Number(id));
-    queue.resolve(Number(id), { type: how });
+    const dropped = queue.resolve(Number(id), { type: how });
     const copy = entry && find(entry.url);
     if (how === 'keep-server' && copy) {
       // The conflict carried the server's version: the mirror takes it.
@@ -91,9 +91,9 @@ try {
       copy.object.data = entry.state.server?.data ?? null;
     }
     // An entry a sync moved (its object recreated under another name) that leaves the queue
-    // here leaves nothing at the URL it was queued under: no outcome will name it again.
-    const moved = entry?.movedFrom && find(entry.movedFrom);
-    if (moved && !queue.entries().some((e) => e.id === Number(id))) delete mirror[moved.collection].objects[entry.movedFrom];
+    // here leaves nothing at the URL it was queued under: resolve says which URL to drop.
+    const gone = dropped && find(dropped);
+    if (gone) delete mirror[gone.collection].objects[dropped];
     save();
     console.log(`#${id} resolved (${how}); flush to send it`);
   } else {

@@ -765,7 +765,7 @@ export class WriteQueue {
   }
 
   resolve(id, resolution) {
-    wrap(() => this.#q.resolve(Number(id), resolution));
+    return wrap(() => this.#q.resolve(Number(id), resolution)) ?? undefined;
   }
 
   entries() {

@@ -45,7 +45,7 @@ async function step(mod, c, st, state) {
     case 'set_entry_policy': q.setEntryPolicy(st.id, st.policy); return null;
     case 'begin_flush': state.stored = q.beginFlush(); return null;
     case 'crash': state.queue = mod.WriteQueue.fromJson(state.stored); return null;
-    case 'resolve': q.resolve(st.id, st.resolution); return null;
+    case 'resolve': return q.resolve(st.id, st.resolution) ?? null;
     case 'split_changes': return q.splitChanges(st.changes);
     case 'flush': {
       const replay = inOrderFetch(c.description, st.exchanges ?? []);

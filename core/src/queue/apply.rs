@@ -34,15 +34,15 @@ impl WriteQueue {
 
     /// Resolves a conflicted or failed entry (see [`Resolution`]).
     ///
-    /// An entry that leaves the queue here ([`Resolution::KeepServer`], or keeping a local
-    /// deletion of an object already gone) after a sync moved it ([`Entry::moved_from`]: read
-    /// it before resolving) leaves nothing at the URL it was queued under: the app drops what
-    /// it shows there, as it does for an outcome's [`Outcome::queued_url`]. No outcome will
-    /// name that URL again.
+    /// Returns the URL the app must drop, if any: when the entry leaves the queue here
+    /// ([`Resolution::KeepServer`], or keeping a local deletion of an object already gone)
+    /// after a sync moved it ([`Entry::moved_from`]), nothing is left at the URL it was queued
+    /// under, and no outcome will name it again (as an outcome's [`Outcome::queued_url`]
+    /// would): the app drops what it shows there.
     ///
     /// [`Entry::moved_from`]: super::Entry::moved_from
     /// [`Outcome::queued_url`]: super::Outcome::queued_url
-    pub fn resolve(&mut self, id: u64, resolution: Resolution) -> Result<()> {
+    pub fn resolve(&mut self, id: u64, resolution: Resolution) -> Result<Option<String>> {
         let index = self
             .entries
             .iter()
@@ -61,8 +61,7 @@ impl WriteQueue {
         };
         let data = match resolution {
             Resolution::KeepServer => {
-                self.entries.remove(index);
-                return Ok(());
+                return Ok(self.entries.remove(index).moved_from);
             }
             Resolution::KeepLocal => e.op.data().map(str::to_owned),
             Resolution::Replace(data) => Some(data),
@@ -96,11 +95,11 @@ impl WriteQueue {
                     e.base_data = None;
                 }
                 None => {
-                    self.entries.remove(index);
+                    return Ok(self.entries.remove(index).moved_from);
                 }
             },
         }
-        Ok(())
+        Ok(None)
     }
 
     /// Splits a sync's changes: those to apply to the mirror, and those held back because

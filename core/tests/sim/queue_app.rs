@@ -578,16 +578,15 @@ impl QueueApp {
                     Resolution::Replace(_) => "replace",
                 }
             ));
-            if let Err(err) = self.queue.resolve(e.id, resolution.clone()) {
-                return fail(6, format!("resolving entry {} failed: {err}", e.id));
-            }
+            let dropped = match self.queue.resolve(e.id, resolution.clone()) {
+                Ok(dropped) => dropped,
+                Err(err) => return fail(6, format!("resolving entry {} failed: {err}", e.id)),
+            };
             // An entry that left the queue here, after a sync moved it from the URL it was
             // queued under, leaves nothing at that URL: the app drops what it shows there, as
             // for an outcome's `queued_url` (seed 62447119 kept a ghost there).
-            if let Some(from) = &e.moved_from
-                && !self.queue.entries().iter().any(|x| x.id == e.id)
-            {
-                self.record(from, None);
+            if let Some(from) = dropped {
+                self.record(&from, None);
             }
             match resolution {
                 Resolution::KeepServer => {

@@ -73,7 +73,7 @@ class QueueVectorsTest {
             "set_entry_policy" -> q.setEntryPolicy(st.getLong("id").toULong(), str(st, "policy")).let { null }
             "begin_flush" -> { s.stored = q.beginFlush(); null }
             "crash" -> { s.queue = WriteQueue.fromJson(s.stored!!); null }
-            "resolve" -> st.getJSONObject("resolution").let { r -> q.resolve(st.getLong("id").toULong(), r.getString("type"), str(r, "data")) }.let { null }
+            "resolve" -> st.getJSONObject("resolution").let { r -> q.resolve(st.getLong("id").toULong(), r.getString("type"), str(r, "data")) }
             "split_changes" -> JSONObject(q.splitChangesJson(st.getJSONArray("changes").toString()))
             "flush" -> {
                 val exchanges = st.optJSONArray("exchanges")?.let { a -> (0 until a.length()).map { a.getJSONObject(it) } } ?: emptyList()
