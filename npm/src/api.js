@@ -765,7 +765,7 @@ export class WriteQueue {
   }
 
   resolve(id, resolution) {
-    return wrap(() => this.#q.resolve(Number(id), resolution)) ?? undefined;
+    return wrap(() => this.#q.resolve(Number(id), resolution));
   }
 
   entries() {

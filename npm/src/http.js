@@ -49,13 +49,13 @@ const decoders = {
   deflate: { stream: () => zlib.createInflate(zlibFlush), whole: (b, o) => zlib.inflateSync(b, { ...zlibFlush, ...o }) },
   br: { stream: () => zlib.createBrotliDecompress(brotliFlush), whole: (b, o) => zlib.brotliDecompressSync(b, { ...brotliFlush, ...o }) },
 };
-// A compressed body that says it is at most WHOLE_BYTES long, or says no length and ends within
-// WHOLE_BYTES, is read whole and decoded in one call: a streaming decoder works on libuv's
-// thread pool, and for a few KB its set-up and round trips cost more than the decoding (about
-// 0.1-0.2 ms against 0.01-0.02 ms here, three of them in a discovery; 0.15 ms a request on
-// Cyrus, which compresses every answer and says no length: 2.20 against 2.05 ms a PROPFIND). Past WHOLE_OUTPUT bytes of output the body is decoded as a stream
-// after all, so that the core's body limit applies as it reads and a small bomb cannot fill
-// memory at once.
+// A compressed body that ends within WHOLE_BYTES (whatever length it says, or none) is read
+// whole and decoded in one call: a streaming decoder works on libuv's thread pool, and for a
+// few KB its set-up and round trips cost more than the decoding (about 0.1-0.2 ms against
+// 0.01-0.02 ms here, three of them in a discovery; 0.15 ms a request on Cyrus, which
+// compresses every answer and says no length: 2.20 against 2.05 ms a PROPFIND). A longer one,
+// and one whose output passes WHOLE_OUTPUT, is decoded as a stream, so that the core's body
+// limit applies as it reads and a small bomb cannot fill memory at once.
 const WHOLE_BYTES = 64 * 1024;
 const WHOLE_OUTPUT = 4 * 1024 * 1024;
 
@@ -159,12 +159,12 @@ class ResponseHeaders {
 }
 
 /**
- * A compressed body that may be small: its first `WHOLE_BYTES` are read, and if the body ends
- * there it is decoded in one call (as a stream after all when its output passes
- * `WHOLE_OUTPUT`); if it goes on, what arrived and what follows go through a streaming decoder.
- * Servers that compress on the fly send no length (Cyrus, Apache's mod_deflate: chunked), and a
- * small answer of theirs is then decoded as cheaply as one that says its length. Iterated and
- * destroyed as the answer's stream is.
+ * A compressed body: its first `WHOLE_BYTES` are read, and if the body ends there it is decoded
+ * in one call (as a stream after all when its output passes `WHOLE_OUTPUT`); if it goes on,
+ * what arrived and what follows go through a streaming decoder. Not chosen by the length the
+ * answer says: servers that compress on the fly send none (Cyrus, Apache's mod_deflate:
+ * chunked), and a small answer of theirs is decoded as cheaply as one that says its length.
+ * Iterated and destroyed as the answer's stream is.
  */
 function smallFirstBody(res, decoder) {
   let streaming = null;
@@ -332,13 +332,7 @@ export async function httpFetch(input, init = {}) {
     stream = res;
     const coding = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
     const decoder = decoders[coding];
-    const length = res.headers['content-length'];
-    if (decoder && (length === undefined || Number(length) <= WHOLE_BYTES)) stream = smallFirstBody(res, decoder);
-    else if (decoder) {
-      const d = decoder.stream();
-      res.on('error', (e) => d.destroy(e));
-      stream = res.pipe(d);
-    }
+    if (decoder) stream = smallFirstBody(res, decoder);
   }
   return new NodeResponse(res, url.href, stream);
 }

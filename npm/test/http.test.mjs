@@ -117,17 +117,18 @@ test('a small compressed body with its length is decoded at once; a bomb among t
   await assert.rejects(readAll(bad), (e) => e instanceof TypeError && e.message === 'fetch failed' && e.cause?.code === 'Z_DATA_ERROR');
 });
 
-test('a compressed body without a length is decoded at once when small, as a stream when large', async () => {
+test('a compressed body is decoded at once when small, as a stream when large, with its length or without', async () => {
   const small = '<multistatus xmlns="DAV:"><response><href>/a/</href></response></multistatus>';
   // compressed, well over the 64 KB read before choosing: it must arrive in several pieces
   const large = Array.from({ length: 40000 }, (_, i) => `UID:${(i * 2654435761) % 1000003}-${i}\r\n`).join('');
   for (const [coding, encode] of [['gzip', zlib.gzipSync], ['deflate', zlib.deflateSync], ['br', zlib.brotliCompressSync]]) {
-    for (const text of [small, large]) {
+    for (const [text, withLength] of [[small, false], [large, false], [small, true], [large, true]]) {
       const bytes = encode(Buffer.from(text));
       if (text === large) assert.ok(bytes.length > 64 * 1024, `${coding}: ${bytes.length} B compressed`);
       handler = (req, res) => {
-        // no Content-Length: chunked, written in pieces of 16 KB as a server compressing on the fly would
-        res.writeHead(207, { 'Content-Encoding': coding });
+        // without Content-Length: chunked, written in pieces of 16 KB as a server compressing on
+        // the fly would
+        res.writeHead(207, withLength ? { 'Content-Encoding': coding, 'Content-Length': String(bytes.length) } : { 'Content-Encoding': coding });
         for (let at = 0; at < bytes.length; at += 16384) res.write(bytes.subarray(at, at + 16384));
         res.end();
       };

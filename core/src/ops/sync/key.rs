@@ -71,9 +71,10 @@ impl OldKeys {
                 shadowed.push(earlier);
             }
         }
-        // A key stored as itself before a later spelling took it over.
-        for (key, stored) in renamed.iter() {
-            if stored != key && etags.contains_key(key) {
+        // A key stored as itself before a later spelling took it over (`renamed` holds only
+        // hrefs that are not their own key).
+        for key in renamed.keys() {
+            if etags.contains_key(key) {
                 shadowed.push(key.clone());
             }
         }
