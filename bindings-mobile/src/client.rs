@@ -18,9 +18,9 @@ use crate::types::{
 #[derive(uniffi::Object)]
 pub struct DavClient {
     pub(crate) inner: davkit::DavClient<ForeignTransport, ForeignTokens>,
-    /// The state the last `sync_batch` with members left returned, kept parsed with its JSON
-    /// text: the next batch given exactly that text starts from it without reading the text
-    /// again (the core's `KeptSyncState`).
+    /// The states the last `sync` and `sync_batch` results returned (one per collection), kept
+    /// parsed with their JSON text: the next sync given exactly that text starts from it
+    /// without reading the text again (the core's `KeptSyncState`).
     kept: Mutex<davkit::KeptSyncState>,
 }
 
@@ -37,7 +37,7 @@ impl DavClient {
         self.inner.session()
     }
 
-    /// The kept batch state (a panic while it was locked left nothing half-changed in it: each
+    /// The kept sync states (a panic while it was locked left nothing half-changed in it: each
     /// use is one call of the core's `KeptSyncState`).
     fn kept(&self) -> std::sync::MutexGuard<'_, davkit::KeptSyncState> {
         self.kept.lock().unwrap_or_else(PoisonError::into_inner)
@@ -234,6 +234,8 @@ impl DavClient {
     /// Synchronises a collection. Pass `null` as `state_json` the first time, then the
     /// `state_json` of the previous result (store it only after applying its changes). A state
     /// of another collection is refused with `InvalidInput` (the core's `SyncState::resume`).
+    /// The client keeps the last states it returned parsed, one per collection, and starts
+    /// from one when given exactly its `state_json` (any other text is read).
     #[uniffi::method(default(state_json = None))]
     pub async fn sync(
         &self,
@@ -241,10 +243,10 @@ impl DavClient {
         kind: CollectionKind,
         state_json: Option<String>,
     ) -> Result<SyncResult> {
-        let state = davkit::SyncState::resume(&collection_url, state_json.as_deref())?;
+        let state = self.kept().resume(&collection_url, state_json.as_deref())?;
         let (result, state) = SyncResult::with_state(self.inner.sync(state, kind).await?);
         self.kept()
-            .after_result_with_text(state, result.more, &result.state_json);
+            .after_result_with_text(state, &result.state_json);
         Ok(result)
     }
 
@@ -254,8 +256,8 @@ impl DavClient {
     /// `more` is false (the core also makes it false when the same members failed again).
     /// Every returned state is a checkpoint: resuming from it (after the app was killed, the
     /// next day) neither loses nor repeats a change. (The core's `DavClient::sync_batch`.) Pass
-    /// `null` as `state_json` the first time. The client keeps the last state with members left
-    /// parsed, and starts from it when given exactly its `state_json` (any other text is read).
+    /// `null` as `state_json` the first time. The client keeps the last states it returned
+    /// parsed, as for `sync`.
     pub async fn sync_batch(
         &self,
         collection_url: String,
@@ -268,7 +270,7 @@ impl DavClient {
         let (result, state) =
             SyncResult::with_state(self.inner.sync_batch(state, kind, max).await?);
         self.kept()
-            .after_result_with_text(state, result.more, &result.state_json);
+            .after_result_with_text(state, &result.state_json);
         Ok(result)
     }
 

@@ -186,9 +186,9 @@ fn interleaved_batches_on_one_client_give_what_separate_clients_give() {
 
 #[test]
 fn a_one_shot_sync_between_batches_changes_no_batch() {
-    // A one-shot sync of the other collection comes between A's batches: the kept state is
-    // dropped (the core's `KeptSyncState::after_result`), and A's next batches are read from
-    // their text and give what a client of their own gives.
+    // A one-shot sync of the other collection comes between A's batches: its state is kept
+    // beside A's (the core's `KeptSyncState`, one state per collection), and A's next batches
+    // give what a client of their own gives.
     let want = alone(A);
     let (client, _) = client();
     let first = batch(&client, A, None);
@@ -201,6 +201,35 @@ fn a_one_shot_sync_between_batches_changes_no_batch() {
         let r = batch(&client, A, Some(&state));
         assert_eq!(&seen(&r), want);
         state = r.state_json;
+    }
+}
+
+#[test]
+fn one_shot_syncs_from_the_texts_the_client_returned_give_what_a_fresh_client_gives() {
+    // Each result's state is kept (one per collection), and a one-shot sync given exactly its
+    // text starts from it: A's last batch, then A's one-shot syncs with B's between them, each
+    // compared with a client that reads the same text.
+    let want = alone(A);
+    let (client, _) = client();
+    let mut state = None;
+    for _ in &want {
+        state = Some(batch(&client, A, state.as_deref()).state_json);
+    }
+    let sync = |client: &DavClient, url: &str, state: &Option<String>| {
+        block_on(client.sync(url.into(), CollectionKind::Calendar, state.clone())).unwrap()
+    };
+    let b = sync(&client, B, &None);
+    for _ in 0..2 {
+        let (fresh, _) = self::client();
+        let expected = sync(&fresh, A, &state);
+        let got = sync(&client, A, &state);
+        assert_eq!(seen(&got), seen(&expected));
+        let other = sync(&client, B, &Some(b.state_json.clone()));
+        assert_eq!(
+            seen(&other),
+            seen(&sync(&fresh, B, &Some(b.state_json.clone())))
+        );
+        state = Some(got.state_json);
     }
 }
 

@@ -228,13 +228,28 @@ pub(crate) type Core = DavClient<FetchTransport, JsTokens>;
 pub struct Client {
     pub(crate) inner: Rc<Core>,
     pub(crate) parse: convert::Parse,
-    /// The state the last batch with members left handed out, kept parsed under the number
-    /// it crossed with (`stateId`): the core's [`KeptSyncState`], so that the next batch, given
-    /// that number with that state's text, starts from it without reading the text again.
+    /// The states the last `sync` and `syncBatch` results handed out (one per collection),
+    /// kept parsed under the numbers they crossed with (`stateId`): the core's
+    /// [`KeptSyncState`], so that the next sync, given that number with that state unchanged,
+    /// starts from it without reading the state again.
     kept: Rc<RefCell<KeptSyncState>>,
 }
 
 impl Client {
+    /// The state a sync of `collection_url` starts from: the one kept under `state_id`, else
+    /// `state` read.
+    fn start_state(
+        &self,
+        collection_url: &str,
+        state: &JsValue,
+        state_id: u32,
+    ) -> Result<SyncState, Error> {
+        match self.kept.borrow_mut().take(state_id, collection_url)? {
+            Some(kept) => Ok(kept),
+            None => StateIn::read(state).resume(collection_url),
+        }
+    }
+
     /// Runs a `sync` or `syncBatch` call ([`SyncCall`]).
     fn sync_call(&self, call: Result<Call<'static, SyncState, davkit::Sync>, Error>) -> Promise {
         let call = call.map(|call| {
@@ -247,8 +262,8 @@ impl Client {
     }
 }
 
-/// A `sync` or `syncBatch` call: the core's call, and the client's kept state, which its
-/// result replaces (a result with members left) or drops.
+/// A `sync` or `syncBatch` call: the core's call, and the client's kept states, where its
+/// result's state goes.
 struct SyncCall {
     call: Call<'static, SyncState, davkit::Sync>,
     kept: Rc<RefCell<KeptSyncState>>,
@@ -262,12 +277,9 @@ impl crate::call::JsCall for SyncCall {
     fn finish(&mut self, run: davkit::Result<()>, parse: &convert::Parse) -> crate::call::Out {
         run?;
         let r = self.call.output()?;
-        let more = r.more;
         let (out, state) = sync_parts(r, parse);
-        let id = self.kept.borrow_mut().after_result(state, more);
-        if id != 0 {
-            set(&out, "stateId", &JsValue::from(id));
-        }
+        let id = self.kept.borrow_mut().after_result(state);
+        set(&out, "stateId", &JsValue::from(id));
         Ok(out.into())
     }
 }
@@ -665,25 +677,32 @@ impl Client {
         )
     }
 
-    /// `sync(collectionUrl, state, kind)` -> `{ changes, state, method, tokenWasReset,
-    /// problems, more }` with `state` as JSON text ([`sync_out`]). `state`: `null` starts from
-    /// nothing, else a state object or the JSON text a result gave; a state of another
-    /// collection is refused by the core (`SyncState::resume`).
-    pub fn sync(&self, collection_url: String, state: JsValue, kind_name: String) -> Promise {
+    /// `sync(collectionUrl, state, kind, stateId)` -> `{ changes, state, method,
+    /// tokenWasReset, problems, more, stateId }` with `state` as JSON text ([`sync_out`]).
+    /// `state`: `null` starts from nothing, else a state object or the JSON text a result gave;
+    /// a state of another collection is refused by the core (`SyncState::resume`). `stateId`
+    /// numbers the state this client keeps parsed ([`KeptSyncState`]); passed back (`stateId`)
+    /// when `state` is that state unchanged (the JS layer checks), else 0, it starts the sync
+    /// from the kept state without reading `state`.
+    pub fn sync(
+        &self,
+        collection_url: String,
+        state: JsValue,
+        kind_name: String,
+        state_id: u32,
+    ) -> Promise {
         let call = (|| {
-            let state = StateIn::read(&state).resume(&collection_url)?;
+            let state = self.start_state(&collection_url, &state, state_id)?;
             Ok(Call::sync(state, kind(&kind_name)?))
         })();
         self.sync_call(call)
     }
 
     /// `syncBatch(collectionUrl, state, kind, maxMembers, stateId)` -> `{ changes, state,
-    /// method, tokenWasReset, problems, more, stateId? }`: one batch of a sync, fetching at most
+    /// method, tokenWasReset, problems, more, stateId }`: one batch of a sync, fetching at most
     /// `maxMembers` members (the core's `DavClient::sync_batch`). While `more` is true the rest
-    /// are pending in the returned `state`, a checkpoint to store and sync again from, and
-    /// `stateId` numbers the state this client keeps parsed ([`KeptSyncState`]). `state` as in
-    /// `sync`; `stateId`: the number that came with `state` when it is that text unchanged
-    /// (the JS layer checks), else 0.
+    /// are pending in the returned `state`, a checkpoint to store and sync again from. `state`
+    /// and `stateId` as in `sync`.
     #[wasm_bindgen(js_name = syncBatch)]
     pub fn sync_batch(
         &self,
@@ -694,11 +713,7 @@ impl Client {
         state_id: u32,
     ) -> Promise {
         let call = (|| {
-            let kept = self.kept.borrow_mut().take(state_id, &collection_url)?;
-            let state = match kept {
-                Some(kept) => kept,
-                None => StateIn::read(&state).resume(&collection_url)?,
-            };
+            let state = self.start_state(&collection_url, &state, state_id)?;
             let max = usize::try_from(max_members).unwrap_or(usize::MAX);
             Ok(Call::sync_batch(state, kind(&kind_name)?, max))
         })();

@@ -218,6 +218,11 @@ fn run_history(seed: u64, verbose: bool, lossy: bool) -> (Stats, Option<Violatio
     );
     app.lossy = lossy;
     app.batch = p.sync_batch;
+    // Half the histories of each flavor store states as text through a `KeptSyncState` (from
+    // the seed, not `rng`, so every other draw of a seed stays as it was).
+    if (seed / 4) % 2 == 1 {
+        app.kept = Some(davkit::KeptSyncState::new());
+    }
 
     let mut steps = 0;
     let run = catch_unwind(AssertUnwindSafe(|| -> Result<(), Violation> {

@@ -202,6 +202,9 @@ function isoInstant(value, what) {
   return date.toISOString();
 }
 
+/** How many sync states a client's module keeps parsed (the core's `kept::MAX_STATES`). */
+const KEPT = 16;
+
 /** Members per batch when `maxMembers` is not given. */
 const DEFAULT_MAX_MEMBERS = 500;
 
@@ -221,6 +224,24 @@ function stateObject(text) {
   return out;
 }
 
+/** Each state object `withState` made: its text, and `JSON.stringify` of it when made. */
+const stateOrigins = new WeakMap();
+
+/**
+ * The text of a result's state passed back unchanged: the text itself, or the object a result's
+ * `state` made while `JSON.stringify` (how the module reads objects) writes what it wrote then.
+ */
+function untouchedText(state) {
+  if (typeof state === 'string') return state;
+  const origin = state !== null && typeof state === 'object' ? stateOrigins.get(state) : undefined;
+  if (origin === undefined) return undefined;
+  try {
+    return JSON.stringify(state) === origin.written ? origin.text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A sync result from the module has `state` as the core's JSON text: it becomes `stateJson`
  * (not enumerable), and `state` a property that makes the state object on first read (a
@@ -234,12 +255,17 @@ function withState(result) {
   const text = result.state;
   let value;
   let touched = false;
+  const made = () => {
+    const object = stateObject(text);
+    stateOrigins.set(object, { text, written: JSON.stringify(object) });
+    return object;
+  };
   Object.defineProperty(result, 'state', {
     enumerable: true,
     configurable: true,
     get: () => {
       touched = true;
-      return (value ??= stateObject(text));
+      return (value ??= made());
     },
     set: (replaced) => {
       touched = true;
@@ -301,10 +327,10 @@ export class DavClient {
   #client = null;
   #credentials = null;
   #lazy = false;
-  // The state text the last batch with members left handed out, and the number the module
-  // keeps that state parsed under (`stateId`): the next batch given that very text passes the
-  // number, and the module starts from its parsed copy instead of reading the text again.
-  #kept = null;
+  // By collection URL: the last result's state text and the number the module keeps it parsed
+  // under (`stateId`), passed back with that state unchanged (`untouchedText`) so the module
+  // need not read it. At most KEPT, as in the module; a number it dropped is read as 0.
+  #kept = new Map();
 
   constructor(options) {
     if (!options || typeof options.serverUrl !== 'string') throw invalid('`serverUrl` is required');
@@ -480,8 +506,7 @@ export class DavClient {
     const url = urlOf(collection, 'collection');
     const kind = options.kind ?? kindOf(collection, undefined);
     if (kind === undefined) throw invalid('sync needs the collection kind: pass a Collection or { url, kind }');
-    const from = state ?? null;
-    const result = await this.#call((c) => c.sync(url, from, kind));
+    const result = await this.#syncCall(url, state, (c, from, id) => c.sync(url, from, kind, id));
     withState(result);
     return result;
   }
@@ -491,20 +516,28 @@ export class DavClient {
     const kind = options.kind ?? kindOf(collection, undefined);
     if (kind === undefined) throw invalid('syncBatch needs the collection kind: pass a Collection or { url, kind }');
     const max = maxMembersOf(options.maxMembers);
-    const from = state ?? null;
-    const result = await this.#batch(url, from, kind, max);
+    const result = await this.#batch(url, state, kind, max);
     withState(result);
     return result;
   }
 
-  // One batch; remembers the state the module kept (`#kept`).
-  async #batch(url, from, kind, max) {
-    const kept = this.#kept;
-    const id = kept !== null && typeof from === 'string' && from === kept.text ? kept.id : 0;
-    const result = await this.#call((c) => c.syncBatch(url, from, kind, max, id));
+  #batch(url, state, kind, max) {
+    return this.#syncCall(url, state, (c, from, id) => c.syncBatch(url, from, kind, max, id));
+  }
+
+  // One sync or batch from `state`: an unchanged one goes as its text, with its `#kept` number.
+  async #syncCall(url, state, send) {
+    const text = untouchedText(state);
+    const kept = this.#kept.get(url);
+    const id = kept !== undefined && text !== undefined && text === kept.text ? kept.id : 0;
+    const result = await this.#call((c) => send(c, text ?? state ?? null, id));
     const stateId = result.stateId;
     delete result.stateId;
-    this.#kept = stateId === undefined ? null : { text: result.state, id: stateId };
+    this.#kept.delete(url);
+    if (stateId) {
+      this.#kept.set(url, { text: result.state, id: stateId });
+      if (this.#kept.size > KEPT) this.#kept.delete(this.#kept.keys().next().value);
+    }
     return result;
   }
 

@@ -8,7 +8,9 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use davkit::{Change, CollectionKind, DavClient, ErrorKind, SyncState, WriteResult};
+use davkit::{
+    Change, CollectionKind, DavClient, ErrorKind, KeptSyncState, SyncState, WriteResult,
+};
 
 use crate::invariants::{self, Violation, WriteKind, fail};
 use crate::server::{Flavor, Server, member_name, object_data};
@@ -73,6 +75,10 @@ pub struct App {
     /// A deliberately broken app that drops changes: the harness's own test that the
     /// invariants catch lost data.
     pub lossy: bool,
+    /// The app stores each state as its JSON text, and the client keeps each result's state
+    /// parsed and starts from it when given exactly that text, as the bindings do
+    /// (`KeptSyncState`); `None`: the state goes to `DavClient` as it is.
+    pub kept: Option<KeptSyncState>,
     next_intent: u64,
     edits: u64,
 }
@@ -121,6 +127,7 @@ impl App {
             fail_apply_per_mille,
             writes_as_pending,
             lossy: false,
+            kept: None,
             batch: None,
             next_intent: 0,
             edits: 0,
@@ -179,14 +186,30 @@ impl App {
         let mirror_before = self.colls[c].mirror.clone();
         let kind = self.colls[c].kind;
         let resumes = self.batch.is_some() && state.more && !state.pending.is_empty();
+        let kept_before = self.kept.as_ref().map_or(0, KeptSyncState::len);
+        let start = match &mut self.kept {
+            Some(kept) => match kept.resume(&self.colls[c].url, Some(&state.to_json())) {
+                Ok(start) => start,
+                Err(e) => {
+                    return fail(
+                        2,
+                        format!("sync c{c}: the stored state's text was refused: {e}"),
+                    );
+                }
+            },
+            None => state.clone(),
+        };
+        if self.kept.as_ref().map_or(0, KeptSyncState::len) < kept_before {
+            self.stat("sync from the kept state".to_owned());
+        }
         let result = match self.batch {
             Some(max) => {
                 self.begin(format!("sync c{c} (batch of {max})"), c, false);
-                block_on(self.client.sync_batch(state.clone(), kind, max))
+                block_on(self.client.sync_batch(start, kind, max))
             }
             None => {
                 self.begin(format!("sync c{c}"), c, false);
-                block_on(self.client.sync(state.clone(), kind))
+                block_on(self.client.sync(start, kind))
             }
         };
         let op = self.end()?;
@@ -232,6 +255,9 @@ impl App {
         }
         invariants::sync_result(&self.world.borrow().server, &op, &res)?;
         self.world.borrow_mut().stats.sync_problems += res.problems.len() as u64;
+        if let Some(kept) = &mut self.kept {
+            kept.after_result_with_text(res.state.clone(), &res.state.to_json());
+        }
         let mut state = res.state;
         for change in &res.changes {
             let Some(name) = self.name_in(c, change.url()) else {
