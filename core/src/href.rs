@@ -232,24 +232,47 @@ fn plain_host(host: &str) -> bool {
     if !bytes[bytes.len() - label].is_ascii_digit() {
         return true;
     }
-    // A dotted quad: four decimal numbers up to 255 without leading zeros.
-    host.split('.').count() == 4
-        && host.split('.').all(|l| {
-            l.len() <= 3
-                && l.bytes().all(|b| b.is_ascii_digit())
-                && (l == "0" || !l.starts_with('0'))
-                && l.parse::<u16>().is_ok_and(|n| n <= 255)
-        })
+    canonical_dotted_quad(bytes)
+}
+
+/// Four decimal numbers up to 255 without leading zeros, separated by dots (one pass, no
+/// `str::parse`: it runs for every member of a stored state on a server named by its address).
+fn canonical_dotted_quad(host: &[u8]) -> bool {
+    let mut parts = 0;
+    for label in host.split(|&b| b == b'.') {
+        parts += 1;
+        if parts > 4 || label.is_empty() || label.len() > 3 || (label.len() > 1 && label[0] == b'0')
+        {
+            return false;
+        }
+        match decimal(label) {
+            Some(n) if n <= 255 => {}
+            _ => return false,
+        }
+    }
+    parts == 4
+}
+
+/// The value of at most 9 ASCII digits; `None` for any other byte.
+fn decimal(digits: &[u8]) -> Option<u32> {
+    let mut n = 0u32;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u32::from(b - b'0');
+    }
+    Some(n)
 }
 
 /// A port the parser keeps as written: digits without a leading zero, at most 65535, not the
 /// scheme's default (which it drops).
 fn plain_port(port: &str, default_port: &str) -> bool {
-    !port.is_empty()
-        && port.len() <= 5
-        && port.bytes().all(|b| b.is_ascii_digit())
-        && !port.starts_with('0')
-        && port.parse::<u32>().is_ok_and(|n| n <= 65535)
+    let digits = port.as_bytes();
+    !digits.is_empty()
+        && digits.len() <= 5
+        && digits[0] != b'0'
+        && decimal(digits).is_some_and(|n| n <= 65535)
         && port != default_port
 }
 

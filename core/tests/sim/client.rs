@@ -8,9 +8,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use davkit::{
-    Change, CollectionKind, DavClient, ErrorKind, KeptSyncState, SyncState, WriteResult,
-};
+use davkit::{Change, CollectionKind, DavClient, ErrorKind, KeptSyncState, SyncState, WriteResult};
 
 use crate::invariants::{self, Violation, WriteKind, fail};
 use crate::server::{Flavor, Server, member_name, object_data};
