@@ -487,7 +487,9 @@ export class DavClient {
   postObject(collection: CollectionRef, data: string): Promise<WriteResult>;
   /**
    * Changes since `state` (everything when omitted) and the state to store for next time. A
-   * state of another collection is refused with `InvalidInput`.
+   * state of another collection is refused with `InvalidInput`. The client keeps the last
+   * result's state of each collection parsed, and a sync given that state unchanged (its
+   * `stateJson`, or the object its `state` made) starts from it without reading it again.
    */
   sync(collection: CollectionRef, state?: SyncState | string | null, options?: { kind?: CollectionKind }): Promise<SyncResult>;
   /**
