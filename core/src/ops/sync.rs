@@ -197,7 +197,7 @@ impl Sync {
                 }
             }
         }
-        let old_keys = OldKeys::all_without_shadowed(&mut state.etags);
+        let old_keys = OldKeys::all_without_shadowed(&mut state.etags, &state.collection_url);
         let mut op = Sync {
             m: Machine::new(session.ctx.clone()),
             collection: session.ctx.server.clone(),
