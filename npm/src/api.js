@@ -204,6 +204,12 @@ function isoInstant(value, what) {
 
 /** How many sync states a client's module keeps parsed (the core's `kept::MAX_STATES`). */
 const KEPT = 16;
+/**
+ * The characters of the state texts `#kept` holds besides the newest (the core keeps older
+ * states up to 20,000 members, about 2 million characters of text): an app that dropped a
+ * result's text does not have it held here for long.
+ */
+const KEPT_CHARS = 4_000_000;
 
 /** Members per batch when `maxMembers` is not given. */
 const DEFAULT_MAX_MEMBERS = 500;
@@ -329,7 +335,8 @@ export class DavClient {
   #lazy = false;
   // By collection URL: the last result's state text and the number the module keeps it parsed
   // under (`stateId`), passed back with that state unchanged (`untouchedText`) so the module
-  // need not read it. At most KEPT, as in the module; a number it dropped is read as 0.
+  // need not read it. At most KEPT, the older ones within KEPT_CHARS; a number the module
+  // dropped is read as 0.
   #kept = new Map();
 
   constructor(options) {
@@ -535,8 +542,14 @@ export class DavClient {
     delete result.stateId;
     this.#kept.delete(url);
     if (stateId) {
+      let older = 0;
+      for (const entry of this.#kept.values()) older += entry.text.length;
       this.#kept.set(url, { text: result.state, id: stateId });
-      if (this.#kept.size > KEPT) this.#kept.delete(this.#kept.keys().next().value);
+      for (const [oldest, entry] of this.#kept) {
+        if (this.#kept.size <= KEPT && older <= KEPT_CHARS) break;
+        this.#kept.delete(oldest);
+        older -= entry.text.length;
+      }
     }
     return result;
   }
