@@ -245,8 +245,7 @@ impl DavClient {
     ) -> Result<SyncResult> {
         let state = self.kept().resume(&collection_url, state_json.as_deref())?;
         let (result, state) = SyncResult::with_state(self.inner.sync(state, kind).await?);
-        self.kept()
-            .after_result_with_text(state, &result.state_json);
+        self.kept().keep_with_text(state, result.state_json.clone());
         Ok(result)
     }
 
@@ -269,8 +268,7 @@ impl DavClient {
         let max = usize::try_from(max_members).unwrap_or(usize::MAX);
         let (result, state) =
             SyncResult::with_state(self.inner.sync_batch(state, kind, max).await?);
-        self.kept()
-            .after_result_with_text(state, &result.state_json);
+        self.kept().keep_with_text(state, result.state_json.clone());
         Ok(result)
     }
 

@@ -278,7 +278,7 @@ impl crate::call::JsCall for SyncCall {
         run?;
         let r = self.call.output()?;
         let (out, state) = sync_parts(r, parse);
-        let id = self.kept.borrow_mut().after_result(state);
+        let id = self.kept.borrow_mut().keep(state);
         set(&out, "stateId", &JsValue::from(id));
         Ok(out.into())
     }

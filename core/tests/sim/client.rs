@@ -184,20 +184,22 @@ impl App {
         let mirror_before = self.colls[c].mirror.clone();
         let kind = self.colls[c].kind;
         let resumes = self.batch.is_some() && state.more && !state.pending.is_empty();
-        let kept_before = self.kept.as_ref().map_or(0, KeptSyncState::len);
-        let start = match &mut self.kept {
-            Some(kept) => match kept.resume(&self.colls[c].url, Some(&state.to_json())) {
-                Ok(start) => start,
-                Err(e) => {
-                    return fail(
-                        2,
-                        format!("sync c{c}: the stored state's text was refused: {e}"),
-                    );
+        let (start, from_kept) = match &mut self.kept {
+            Some(kept) => {
+                let before = kept.len();
+                match kept.resume(&self.colls[c].url, Some(&state.to_json())) {
+                    Ok(start) => (start, kept.len() < before),
+                    Err(e) => {
+                        return fail(
+                            2,
+                            format!("sync c{c}: the stored state's text was refused: {e}"),
+                        );
+                    }
                 }
-            },
-            None => state.clone(),
+            }
+            None => (state.clone(), false),
         };
-        if self.kept.as_ref().map_or(0, KeptSyncState::len) < kept_before {
+        if from_kept {
             self.stat("sync from the kept state".to_owned());
         }
         let result = match self.batch {
@@ -254,7 +256,7 @@ impl App {
         invariants::sync_result(&self.world.borrow().server, &op, &res)?;
         self.world.borrow_mut().stats.sync_problems += res.problems.len() as u64;
         if let Some(kept) = &mut self.kept {
-            kept.after_result_with_text(res.state.clone(), &res.state.to_json());
+            kept.keep_with_text(res.state.clone(), res.state.to_json());
         }
         let mut state = res.state;
         for change in &res.changes {

@@ -59,8 +59,9 @@ impl KeptSyncState {
         Self::default()
     }
 
-    /// Keeps `state` in place of what was kept for its collection, and returns the number it is
-    /// kept under: never 0, which [`KeptSyncState::take`] never matches.
+    /// Keeps `state` (each sync result's, one-shot or batch, before it is handed out) in place
+    /// of what was kept for its collection, and returns the number it is kept under: never 0,
+    /// which [`KeptSyncState::take`] never matches.
     pub fn keep(&mut self, state: SyncState) -> u32 {
         self.put(state, None)
     }
@@ -90,18 +91,6 @@ impl KeptSyncState {
             older -= self.kept.remove(0).members();
         }
         self.last_id
-    }
-
-    /// What a client does with each sync result, one-shot or batch, before handing it out:
-    /// keeps its `state` ([`KeptSyncState::keep`]) and returns the number it is kept under.
-    pub fn after_result(&mut self, state: SyncState) -> u32 {
-        self.keep(state)
-    }
-
-    /// [`KeptSyncState::after_result`] for a state handed out as `text`, its JSON text, to be
-    /// recognised by that text ([`KeptSyncState::resume`]).
-    pub fn after_result_with_text(&mut self, state: SyncState, text: &str) {
-        self.keep_with_text(state, text.to_owned());
     }
 
     /// Drops everything kept.
@@ -207,14 +196,14 @@ mod tests {
     #[test]
     fn a_finished_result_is_kept_as_one_with_members_left() {
         let mut kept = KeptSyncState::new();
-        let id = kept.after_result(state(WORK, &[]));
+        let id = kept.keep(state(WORK, &[]));
         assert_ne!(id, 0);
         assert_eq!(kept.take(id, WORK).unwrap(), Some(state(WORK, &[])));
 
         let s = state(WORK, &["a.ics"]);
-        kept.after_result_with_text(s.clone(), &s.to_json());
+        kept.keep_with_text(s.clone(), s.to_json());
         let done = state(HOME, &[]);
-        kept.after_result_with_text(done.clone(), &done.to_json());
+        kept.keep_with_text(done.clone(), done.to_json());
         assert_eq!(kept.len(), 2);
         assert_eq!(kept.resume(WORK, Some(&s.to_json())).unwrap(), s);
         assert_eq!(kept.resume(HOME, Some(&done.to_json())).unwrap(), done);
