@@ -10,6 +10,10 @@
 // its .wasm is the one emitted, and it parses, expands (a zone from Intl) and edits an event;
 // and for `davkit/gcal` (`davkit` plus the Google Calendar API): the same app, its .wasm is the
 // one emitted, and its client asks the Calendar API (an injected fetch), which `davkit`'s refuses.
+// And the two-module way the README's Size section gives for the smallest download: an app on
+// `davkit/protocol` that loads `davkit/formats` by a dynamic import when it first shows objects;
+// both .wasm files are emitted, only the protocol's is fetched before the import, and the
+// formats' parse what the protocol's client synced.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -109,6 +113,42 @@ async function main() {
 main().catch((e) => { document.body.dataset.error = String(e && e.stack || e); });
 `;
 
+// What the README's Size section proposes for the smallest download: `davkit/protocol` when the
+// page starts, `davkit/formats` loaded by a dynamic import when the first objects are to be shown.
+// The page records which .wasm files it has fetched before and after that import: the formats'
+// module must not be fetched (nor, in the bundlers that split, its JS run) before it is asked for.
+const LAZY_APP = `import { init, DavClient, coreVersion } from 'davkit/protocol';
+const wasmFetched = () => performance.getEntriesByType('resource').map((r) => new URL(r.name).pathname.split('/').pop()).filter((n) => n.endsWith('.wasm')).sort();
+async function main() {
+  const out = {};
+  await init();
+  out.version = coreVersion();
+  const ics = ${JSON.stringify(ICS)};
+  const server = new URLSearchParams(location.search).get('server');
+  let texts = [ics];
+  if (server) {
+    const alice = new DavClient({ serverUrl: server, auth: { basic: { username: 'alice', password: 'alice-pass' } } });
+    const work = (await alice.listCalendars()).find((c) => c.displayName === 'Work');
+    texts = (await alice.sync(work, null)).changes.map((c) => c.data);
+  }
+  out.before = wasmFetched();
+  const formats = await import('davkit/formats');
+  await formats.init();
+  out.after = wasmFetched();
+  out.events = texts.flatMap((t) => formats.parseView(t).events ?? []).map((e) => e.summary).length;
+  document.body.dataset.result = JSON.stringify(out);
+}
+main().catch((e) => { document.body.dataset.error = String(e && e.stack || e); });
+`;
+
+function checkLazy(result, names) {
+  assert.match(result.version, /^\d+\.\d+\.\d+/);
+  assert.deepEqual(result.before.map(names), ['davkit_protocol_bg'], `the .wasm fetched before the import: ${result.before}`);
+  assert.deepEqual(result.after.map(names).sort(), ['davkit_formats_bg', 'davkit_protocol_bg'], `the .wasm fetched after it: ${result.after}`);
+  // Work: 6 objects, 7 VEVENTs (the stand-up has an overriding instance); without a server, the one event here.
+  assert.equal(result.events, radicale ? 7 : 1);
+}
+
 function checkFormats(result) {
   assert.equal(result.beforeInit, true, 'parseCalendar before init() is an InvalidInput DavError');
   assert.equal(result.badWasm, true, 'init() from a missing .wasm is an InvalidInput DavError');
@@ -165,6 +205,21 @@ async function runPage(dir, page = 'index.html') {
   }
 }
 
+/**
+ * Which of the package's modules each .wasm file a build emitted under `dir` is, compared by
+ * bytes (webpack names them by hash): a function from a file name to the module's name.
+ */
+function wasmNames(dir) {
+  const ours = readdirSync(join(scratch, 'node_modules/davkit/dist/wasm')).filter((f) => f.endsWith('.wasm'))
+    .map((f) => [f.slice(0, -'.wasm'.length), readFileSync(join(scratch, 'node_modules/davkit/dist/wasm', f))]);
+  const names = new Map();
+  for (const f of readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.wasm'))) {
+    const bytes = readFileSync(join(dir, f));
+    names.set(f.split('/').pop(), ours.find(([, b]) => b.equals(bytes))?.[0] ?? `not the package's: ${f}`);
+  }
+  return (file) => names.get(file) ?? `not emitted: ${file}`;
+}
+
 function check(result) {
   assert.equal(result.gcal, "Unsupported: gcalCalendars (the Google Calendar API) is not in this entry: import it from 'davkit/gcal'");
   assert.deepEqual(result.gcalRequests, []);
@@ -202,29 +257,36 @@ const ENTRIES = [
   { entry: 'davkit/gcal', app: GCAL_APP, wasm: 'davkit_wasm_bg', check: checkGcal },
   { entry: 'davkit/protocol', app: PROTOCOL_APP, wasm: 'davkit_protocol_bg', check: checkProtocol },
   { entry: 'davkit/formats', app: FORMATS_APP, wasm: 'davkit_formats_bg', check: checkFormats },
+  { entry: 'davkit/protocol, then davkit/formats on first use', tag: 'lazy', app: LAZY_APP, wasm: ['davkit_protocol_bg', 'davkit_formats_bg'], check: checkLazy },
 ];
 
-for (const { entry, app, wasm, check } of ENTRIES) {
-const tag = entry.replace('/', '-');
+for (const { entry, tag = entry.replace('/', '-'), app, wasm, check } of ENTRIES) {
+// The .wasm files the app's build must emit, by name.
+const wasms = [wasm].flat();
 
 test(`${entry}: Vite 6, default configuration: builds and runs in Chromium`, { timeout: 120000 }, async () => {
   const dir = project(`vite-${tag}`, 'main.js', app);
   writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><body><script type="module" src="/main.js"></script></body>');
   execFileSync(bin('vite'), ['build', '--logLevel', 'warn'], { cwd: dir, stdio: 'pipe' });
   const assets = readdirSync(join(dir, 'dist', 'assets'));
-  assert.deepEqual(assets.filter((f) => f.endsWith('.wasm')).map((f) => f.startsWith(wasm)), [true], `one .wasm emitted: ${assets}`);
-  check(await runPage(join(dir, 'dist')));
+  const emitted = assets.filter((f) => f.endsWith('.wasm'));
+  assert.deepEqual(wasms.map((w) => emitted.filter((f) => f.startsWith(w)).length), wasms.map(() => 1), `${wasms} emitted: ${assets}`);
+  assert.equal(emitted.length, wasms.length, `only ${wasms} emitted: ${assets}`);
+  check(await runPage(join(dir, 'dist')), wasmNames(join(dir, 'dist')));
 });
 
 test(`${entry}: webpack 5, default configuration: builds and runs in Chromium`, { timeout: 120000 }, async () => {
   const dir = project(`webpack-${tag}`, 'src/index.js', app);
   execFileSync(bin('webpack'), [], { cwd: dir, stdio: 'pipe' });
   const assets = readdirSync(join(dir, 'dist'));
-  assert.equal(assets.filter((f) => f.endsWith('.wasm')).length, 1, `one .wasm emitted: ${assets}`);
-  const emitted = readFileSync(join(dir, 'dist', assets.find((f) => f.endsWith('.wasm'))));
-  assert.ok(emitted.equals(readFileSync(join(scratch, `node_modules/davkit/dist/wasm/${wasm}.wasm`))), `the ${wasm}.wasm was emitted`);
+  const emitted = assets.filter((f) => f.endsWith('.wasm')).map((f) => readFileSync(join(dir, 'dist', f)));
+  assert.equal(emitted.length, wasms.length, `${wasms.length} .wasm emitted: ${assets}`);
+  for (const w of wasms) {
+    const bytes = readFileSync(join(scratch, `node_modules/davkit/dist/wasm/${w}.wasm`));
+    assert.ok(emitted.some((e) => e.equals(bytes)), `the ${w}.wasm was emitted`);
+  }
   writeFileSync(join(dir, 'dist', 'index.html'), '<!doctype html><meta charset="utf-8"><body><script src="main.js"></script></body>');
-  check(await runPage(join(dir, 'dist')));
+  check(await runPage(join(dir, 'dist')), wasmNames(join(dir, 'dist')));
 });
 
 test(`${entry}: esbuild, default configuration (an iife classic script): builds and runs in Chromium`, { timeout: 120000 }, async () => {
@@ -233,8 +295,8 @@ test(`${entry}: esbuild, default configuration (an iife classic script): builds 
   assert.doesNotMatch(readFileSync(join(dir, 'dist', 'app.js'), 'utf8'), /node:fs/);
   // esbuild copies no assets: the .wasm goes to wasm/ next to the script (the README says so).
   mkdirSync(join(dir, 'dist', 'wasm'));
-  cpSync(join(scratch, `node_modules/davkit/dist/wasm/${wasm}.wasm`), join(dir, 'dist', 'wasm', `${wasm}.wasm`));
+  for (const w of wasms) cpSync(join(scratch, `node_modules/davkit/dist/wasm/${w}.wasm`), join(dir, 'dist', 'wasm', `${w}.wasm`));
   writeFileSync(join(dir, 'dist', 'index.html'), '<!doctype html><meta charset="utf-8"><body><script src="app.js"></script></body>');
-  check(await runPage(join(dir, 'dist')));
+  check(await runPage(join(dir, 'dist')), wasmNames(join(dir, 'dist')));
 });
 }
