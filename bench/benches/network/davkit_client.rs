@@ -91,6 +91,7 @@ impl Davkit {
                     expect("changes", result.changes.len(), s.events)?;
                     let added = result.changes.iter().filter(|c| has_data(c)).count();
                     expect("changes with data", added, s.events)?;
+                    stored(&result.state);
                     Ok(result.state)
                 };
                 let (sample, state) = measure(&self.count, f).await;
@@ -108,6 +109,7 @@ impl Davkit {
                             .map_err(|e| e.to_string())?;
                         changes += result.changes.len();
                         with_data += result.changes.iter().filter(|c| has_data(c)).count();
+                        stored(&result.state);
                         state = result.state;
                         if !result.more {
                             break;
@@ -126,6 +128,7 @@ impl Davkit {
                         .await
                         .map_err(|e| e.to_string())?;
                     let added = result.changes.iter().filter(|c| has_data(c)).count();
+                    stored(&result.state);
                     expect("changes with data", added, s.events)
                 };
                 measure(&self.count, f).await.0
@@ -140,6 +143,7 @@ impl Davkit {
                         .await
                         .map_err(|e| e.to_string())?;
                     let changed = result.changes.iter().filter(|c| has_data(c)).count();
+                    stored(&result.state);
                     expect("changed with data", changed, s.changes)?;
                     expect("changes", result.changes.len(), s.changes)
                 };
@@ -147,6 +151,13 @@ impl Davkit {
             }
         }
     }
+}
+
+/// The state written as JSON, as an app stores it after each sync (the README's example): part
+/// of every sync step, as the npm package's and the mobile bindings' results carry it as that
+/// text already.
+fn stored(state: &SyncState) {
+    std::hint::black_box(state.to_json());
 }
 
 pub(crate) fn has_data(change: &Change) -> bool {
