@@ -70,6 +70,22 @@ export function closeIdleConnections() {
   }
 }
 
+/**
+ * Lets the event loop turn twice, then drops the kept-alive connections whose server has closed
+ * them. Called before a write (a method not in SAFE) goes out: a server may close a connection
+ * right after an answer without saying so (`Connection: close`), as SOGo's sogod does after a GET,
+ * and the end of that connection is read only when the event loop turns. A write that the core
+ * sends in the same turn as it read that answer would go out on the closed connection, fail, and
+ * not be sent again (a write never is: the server may have applied it); after these turns the
+ * agent has seen the connection end and the write takes a new one. About 10-50 µs a write.
+ */
+async function dropClosedIdle() {
+  await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+  for (const agent of Object.values(agents)) {
+    for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets) if (socket.readableEnded) socket.destroy();
+  }
+}
+
 /** Whether this runtime is node itself (not Deno or Bun, whose node:http is a layer over their own `fetch`). */
 export const isNode = typeof process !== 'undefined' && !!process.versions?.node && !process.versions.bun && typeof globalThis.Deno === 'undefined';
 
@@ -311,6 +327,7 @@ export async function httpFetch(input, init = {}) {
   if (!('accept-encoding' in headers)) headers['accept-encoding'] = ACCEPT_ENCODING;
   const body = bodyBytes(init.body);
   if (body && !('content-length' in headers)) headers['content-length'] = String(body.length);
+  if (!SAFE.has(method)) await dropClosedIdle();
   let res;
   for (let tries = 0; ; tries++) {
     try {

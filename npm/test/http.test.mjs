@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import zlib from 'node:zlib';
 import { closeIdleConnections, httpFetch, isNode } from '../dist/http.js';
 import { DavClient } from '../dist/node.js';
@@ -261,6 +262,43 @@ test('a kept-alive connection the server closed: a safe request is sent again, a
   await warm.text();
   await assert.rejects(httpFetch(`${base}/b`, { method: 'PUT', body: 'data', redirect: 'manual' }), (e) => e.message === 'fetch failed');
   assert.equal(n, 2, 'the PUT went out once');
+});
+
+test('a server that closes the connection after each answer without saying so: the next write takes a new connection', async () => {
+  // As SOGo's sogod answers a GET: no `Connection: close`, the connection closed right after the
+  // answer. A write sent at once after that answer (the core reads, then writes) went out on the
+  // closed connection and failed, and is never sent again; it must go out on a new one.
+  const requests = [];
+  let connections = 0;
+  const closing = net.createServer((socket) => {
+    connections += 1;
+    let head = '';
+    socket.on('data', (chunk) => {
+      if (socket.writableEnded) return; // a request on the closed connection: never read
+      head += chunk.toString('latin1');
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const length = Number(/content-length: *(\d+)/i.exec(head.slice(0, end))?.[1] ?? 0);
+      if (head.length < end + 4 + length) return;
+      requests.push(head.slice(0, head.indexOf(' ')));
+      socket.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok');
+    });
+  });
+  await new Promise((r) => closing.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${closing.address().port}/obj.ics`;
+  try {
+    for (let i = 0; i < 5; i++) {
+      const read = await httpFetch(url, { method: 'GET', redirect: 'manual' });
+      assert.equal(await read.text(), 'ok');
+      const write = await httpFetch(url, { method: 'PUT', headers: { 'if-match': '"1"' }, body: 'data', redirect: 'manual' });
+      assert.equal(await write.text(), 'ok');
+    }
+    assert.deepEqual(requests, Array(5).fill(['GET', 'PUT']).flat(), 'each request sent once');
+    assert.equal(connections, 10, 'a connection per request');
+  } finally {
+    closeIdleConnections();
+    await new Promise((r) => closing.close(r));
+  }
 });
 
 test('an idle connection is kept for the next request (the server says for how long), and closeIdleConnections closes it', async () => {
