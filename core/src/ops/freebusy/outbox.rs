@@ -173,10 +173,11 @@ pub fn parse_schedule_response(
     let mut out = Vec::new();
     let mut periods = 0usize;
     for r in root.elements().filter(|e| e.name.is(CALDAV, "response")) {
+        // RFC 6638 §10.1 wraps the address in a `DAV:href`; SOGo writes it as the element's
+        // text (`<C:recipient>mailto:bob@example.com</C:recipient>`), which is read too.
         let recipient = r
             .child(CALDAV, "recipient")
-            .and_then(|e| e.hrefs().into_iter().next())
-            .map(|h| h.trim().to_owned())
+            .and_then(|e| e.hrefs().into_iter().next().or_else(|| e.trimmed_text()))
             .ok_or_else(|| {
                 Error::new(
                     ErrorKind::Protocol,
