@@ -463,32 +463,37 @@ impl PendingInvitations {
             slots: Vec::new(),
         };
         let props = [names::GETETAG, SCHEDULE_TAG, names::CALENDAR_DATA];
-        let bodies: Vec<String> = match range {
-            // RFC 4791 puts a time-range inside one component filter, and sibling component
-            // filters must all match: events and tasks (the components an attendee answers,
-            // RFC 5546 §3.2 and §3.4) are asked in one query each, those the server stores
-            // (Google CalDAV: events only)
-            Some(range) => ["VEVENT", "VTODO"]
-                .iter()
-                .filter(|c| {
-                    session
-                        .ctx
-                        .profile
-                        .components
-                        .as_ref()
-                        .is_none_or(|stored| stored.iter().any(|s| s.eq_ignore_ascii_case(c)))
-                })
-                .map(|component| {
-                    calendar_query_body(
-                        &props,
-                        &CalendarFilter {
-                            component: (*component).into(),
-                            time_range: Some(range.clone()),
-                        },
-                    )
-                })
-                .collect(),
-            // every object: events, tasks and journals alike
+        // A calendar is asked for its events and its tasks, the components an attendee answers
+        // (RFC 5546 §3.2 and §3.4; journals carry no answers, §3.5), in one query each, those
+        // the server stores (Google CalDAV: events only): RFC 4791 puts a time-range inside one
+        // component filter and sibling component filters must all match. Asked the same way
+        // with no range: SOGo 5.8 answers a filter of VCALENDAR alone with no objects at all,
+        // while every server answers a component's filter (as Thunderbird asks).
+        let by_component: Vec<String> = ["VEVENT", "VTODO"]
+            .iter()
+            .filter(|c| {
+                session
+                    .ctx
+                    .profile
+                    .components
+                    .as_ref()
+                    .is_none_or(|stored| stored.iter().any(|s| s.eq_ignore_ascii_case(c)))
+            })
+            .map(|component| {
+                calendar_query_body(
+                    &props,
+                    &CalendarFilter {
+                        component: (*component).into(),
+                        time_range: range.clone(),
+                    },
+                )
+            })
+            .collect();
+        // The inbox is asked for every object (its iTIP messages, of any component) unless a
+        // range narrows it to events and tasks (SOGo delivers invitations into the calendars
+        // and leaves its inbox empty).
+        let inbox_bodies = match range {
+            Some(_) => by_component.clone(),
             None => vec![to_document(
                 &el(CALDAV, "calendar-query")
                     .with(el(DAV, "prop").with_empty(&props))
@@ -506,7 +511,12 @@ impl PendingInvitations {
         for (is_inbox, u) in targets {
             match session.url(u) {
                 Ok(url) => {
-                    for body in &bodies {
+                    let bodies = if is_inbox {
+                        &inbox_bodies
+                    } else {
+                        &by_component
+                    };
+                    for body in bodies {
                         specs.push(
                             Spec::new(Method::Report, href::as_collection(&url))
                                 .header("Depth", Depth::One.as_str())
