@@ -221,6 +221,75 @@ fn resolving_a_conflict() -> davkit::Result<()> {
 }
 
 #[test]
+fn an_edit_of_a_conflicts_server_version_goes_into_that_entry() -> davkit::Result<()> {
+    // A create whose earlier POST the server named `p9.ics`, met changed there: the conflict
+    // carries that version, the app shows it and edits or deletes it. That is the same object:
+    // a second entry for it could be resolved by writing too, and a gone object be created
+    // twice (seen in the offline_queue simulation, seed 66354911).
+    const P9: &str = "https://dav.example/cal/p9.ics";
+    let conflicted = |q: &mut WriteQueue| -> davkit::Result<u64> {
+        let id = q.enqueue_create(C, "a.ics", &ev("local"))?;
+        q.begin_flush();
+        let rev = q.entries()[0].rev;
+        q.apply(&FlushResult {
+            queue: WriteQueue::new(),
+            outcomes: vec![Outcome {
+                id,
+                rev,
+                url: A.into(),
+                queued_url: A.into(),
+                kind: OutcomeKind::Conflict {
+                    local: Some(ev("local")),
+                    base: None,
+                    server: Some(DavObject {
+                        url: P9.into(),
+                        etag: Some("\"s2\"".into()),
+                        data: Some(ev("server")),
+                        json: None,
+                    }),
+                    reason: "changed".into(),
+                },
+            }],
+            stopped: None,
+        });
+        Ok(id)
+    };
+    let mut q = WriteQueue::new();
+    let id = conflicted(&mut q)?;
+    assert_eq!(q.enqueue_update(P9, &ev("edited"), "\"s2\"", None)?, id);
+    assert_eq!(only(&q).op, EntryOp::Create { data: ev("edited") });
+    assert!(matches!(only(&q).state, EntryState::Conflict { .. }));
+    q.resolve(id, Resolution::KeepLocal)?;
+    let e = only(&q);
+    assert_eq!(
+        (e.url.as_str(), e.base_etag.as_deref()),
+        (P9, Some("\"s2\""))
+    );
+    assert_eq!(e.op, EntryOp::Update { data: ev("edited") });
+
+    // Deleted: the entry becomes the deletion of that version, never dropped (it is on the
+    // server, whatever became of the create).
+    let mut q = WriteQueue::new();
+    let id = conflicted(&mut q)?;
+    assert_eq!(q.enqueue_delete(P9, "\"s2\"", None)?, id);
+    assert_eq!(only(&q).op, EntryOp::Delete);
+    q.resolve(id, Resolution::KeepLocal)?;
+    let e = only(&q);
+    assert_eq!(
+        (e.url.as_str(), e.base_etag.as_deref()),
+        (P9, Some("\"s2\""))
+    );
+    assert_eq!(e.op, EntryOp::Delete);
+
+    // Another object is another entry.
+    let mut q = WriteQueue::new();
+    conflicted(&mut q)?;
+    q.enqueue_update("https://dav.example/cal/b.ics", &ev("b"), "\"b1\"", None)?;
+    assert_eq!(q.entries().len(), 2);
+    Ok(())
+}
+
+#[test]
 fn a_sync_holds_back_changes_to_objects_with_local_edits() -> davkit::Result<()> {
     let mut q = WriteQueue::new();
     let id = q.enqueue_update(A, &ev("local"), "\"e1\"", None)?;

@@ -66,7 +66,7 @@ impl WriteQueue {
         let parsed = absolute(url)?;
         let key = href::normalize(parsed.as_str());
         let data = data.to_owned();
-        if let Some(e) = self.entries.iter_mut().find(|e| e.names(&key)) {
+        if let Some(e) = self.entries.iter_mut().find(|e| e.edited_by(&key)) {
             match &mut e.op {
                 EntryOp::Create { data: d } | EntryOp::Update { data: d } => {
                     *d = data;
@@ -111,10 +111,12 @@ impl WriteQueue {
     ) -> Result<u64> {
         let parsed = absolute(url)?;
         let key = href::normalize(parsed.as_str());
-        if let Some(index) = self.entries.iter().position(|e| e.names(&key)) {
+        if let Some(index) = self.entries.iter().position(|e| e.edited_by(&key)) {
             let e = &mut self.entries[index];
             match &e.op {
-                EntryOp::Create { .. } if e.runs == 0 => {
+                // (Not when it is the server's version of a conflict that is deleted: that
+                // object is on the server, and the entry becomes its deletion.)
+                EntryOp::Create { .. } if e.runs == 0 && !e.conflict_url_is(&key) => {
                     let id = e.id;
                     self.entries.remove(index);
                     return Ok(id);

@@ -212,6 +212,22 @@ impl Entry {
                 .is_some_and(|m| href::normalize(m) == key)
     }
 
+    /// Whether an edit of the object at this normalised URL belongs to this entry: it
+    /// [`names`](Entry::names) it, or the entry's open conflict carries the server's version
+    /// of it (a create an earlier POST made under the server's name, say). The app holds that
+    /// version from the conflict's outcome, and an edit of it is a newer local side of the same
+    /// conflict, not a second change of the object: as a second entry, both could be resolved
+    /// by writing, and a gone object be created twice.
+    fn edited_by(&self, key: &str) -> bool {
+        self.names(key) || self.conflict_url_is(key)
+    }
+
+    /// Whether the entry's open conflict carries the server's version at this normalised URL.
+    fn conflict_url_is(&self, key: &str) -> bool {
+        matches!(&self.state, EntryState::Conflict { server: Some(obj), .. }
+            if href::normalize(&obj.url) == key)
+    }
+
     /// Makes the entry's change one made on this server version (at `url`): what earlier
     /// flushes may have sent and how many were begun no longer matter.
     fn rebase_on(&mut self, url: String, etag: Option<String>, data: Option<String>) {
