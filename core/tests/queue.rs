@@ -281,6 +281,21 @@ fn an_edit_of_a_conflicts_server_version_goes_into_that_entry() -> davkit::Resul
     );
     assert_eq!(e.op, EntryOp::Delete);
 
+    // A conflict whose local side deletes the object (the create was deleted locally after
+    // its POST): the server's version edited is the local side now; deleted again, the same.
+    let mut q = WriteQueue::new();
+    let id = conflicted(&mut q)?;
+    q.enqueue_delete(A, "", None)?;
+    assert_eq!(only(&q).op, EntryOp::Delete);
+    assert_eq!(q.enqueue_delete(P9, "\"s2\"", None)?, id);
+    assert_eq!(q.enqueue_update(P9, &ev("kept"), "\"s2\"", None)?, id);
+    assert_eq!(only(&q).op, EntryOp::Update { data: ev("kept") });
+    // Under the entry's own URL an update after its deletion is refused, as before.
+    let mut q = WriteQueue::new();
+    conflicted(&mut q)?;
+    q.enqueue_delete(A, "", None)?;
+    assert!(q.enqueue_update(A, &ev("x"), "\"e1\"", None).is_err());
+
     // Another object is another entry.
     let mut q = WriteQueue::new();
     conflicted(&mut q)?;

@@ -67,9 +67,17 @@ impl WriteQueue {
         let key = href::normalize(parsed.as_str());
         let data = data.to_owned();
         if let Some(e) = self.entries.iter_mut().find(|e| e.edited_by(&key)) {
+            let conflict_only = e.conflict_only_at(&key);
             match &mut e.op {
                 EntryOp::Create { data: d } | EntryOp::Update { data: d } => {
                     *d = data;
+                    e.rev += 1;
+                    return Ok(e.id);
+                }
+                // The server's version of a conflict whose local side deletes the object (under
+                // the name the app queued it by): edited now, the local side is this update.
+                EntryOp::Delete if conflict_only => {
+                    e.op = EntryOp::Update { data };
                     e.rev += 1;
                     return Ok(e.id);
                 }
@@ -116,7 +124,7 @@ impl WriteQueue {
             match &e.op {
                 // (Not when it is the server's version of a conflict that is deleted: that
                 // object is on the server, and the entry becomes its deletion.)
-                EntryOp::Create { .. } if e.runs == 0 && !e.conflict_url_is(&key) => {
+                EntryOp::Create { .. } if e.runs == 0 && !e.conflict_only_at(&key) => {
                     let id = e.id;
                     self.entries.remove(index);
                     return Ok(id);
@@ -126,6 +134,8 @@ impl WriteQueue {
                     e.rev += 1;
                     return Ok(e.id);
                 }
+                // The server's version of a conflict whose local side deletes it already.
+                EntryOp::Delete if e.conflict_only_at(&key) => return Ok(e.id),
                 EntryOp::Delete => {
                     return Err(Error::new(
                         ErrorKind::InvalidInput,

@@ -222,6 +222,12 @@ impl Entry {
         self.names(key) || self.conflict_url_is(key)
     }
 
+    /// Whether this normalised URL is that of the server's version the entry's open conflict
+    /// carries, and not one of the entry's own.
+    fn conflict_only_at(&self, key: &str) -> bool {
+        !self.names(key) && self.conflict_url_is(key)
+    }
+
     /// Whether the entry's open conflict carries the server's version at this normalised URL.
     fn conflict_url_is(&self, key: &str) -> bool {
         matches!(&self.state, EntryState::Conflict { server: Some(obj), .. }
