@@ -77,7 +77,8 @@ export function closeIdleConnections() {
  * and the end of that connection is read only when the event loop turns. A write that the core
  * sends in the same turn as it read that answer would go out on the closed connection, fail, and
  * not be sent again (a write never is: the server may have applied it); after these turns the
- * agent has seen the connection end and the write takes a new one. About 10-50 µs a write.
+ * agent has seen the connection end and the write takes a new one. The two turns take about
+ * 3 µs (median; 5 µs at the 90th percentile) when nothing else is waiting.
  */
 async function dropClosedIdle() {
   await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
