@@ -520,7 +520,7 @@ export class DavClient {
   updateScheduled(object: string | { url: string; scheduleTag?: string | null }, data: string, scheduleTag?: string): Promise<ScheduledWrite>;
   /** Answers an invitation (the series, or `occurrence`: its RECURRENCE-ID), re-read and retried after a 412. */
   respond(object: string | { url: string }, myAddresses: string[], answer: Answer, options?: { occurrence?: string }): Promise<Responded>;
-  /** Inbox items and NEEDS-ACTION objects of the calendars (VEVENTs overlapping `range` when given). */
+  /** Inbox items and NEEDS-ACTION objects of the calendars (events and tasks overlapping `range` when given). */
   pendingInvitations(options: { inboxUrl?: string | null; calendarUrls: (string | { url: string })[]; myAddresses: string[]; range?: { start?: string; end?: string } | null }): Promise<Pending>;
   /** RFC 4791 free-busy-query over a UTC window (`YYYYMMDDTHHMMSSZ`). */
   freeBusyQuery(calendar: string | { url: string }, start: string, end: string): Promise<FreeBusy>;

@@ -306,7 +306,7 @@ impl DavClient {
     }
 
     /// The invitations waiting for the user: inbox items and NEEDS-ACTION objects of
-    /// `calendar_urls` (VEVENTs overlapping `range` when one is given).
+    /// `calendar_urls` (events and tasks overlapping `range` when one is given).
     #[uniffi::method(default(range = None))]
     pub async fn pending_invitations(
         &self,

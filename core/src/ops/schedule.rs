@@ -180,11 +180,12 @@ impl Session {
     /// Lists the invitations waiting for the user: every item of the scheduling inbox
     /// (`inbox_url`, from [`Scheduling::inbox_url`](crate::Scheduling::inbox_url)), and the
     /// objects of `calendar_urls` where one of `my_addresses` is an attendee with PARTSTAT
-    /// `NEEDS-ACTION`. The calendar-query REPORTs are sent together: one per collection asking
-    /// for every object (events, tasks, journals), or, when `range` is given, two per
-    /// collection, for the events and for the tasks overlapping it (RFC 4791 filters one
-    /// component type per time range; only events on Google CalDAV, which stores no tasks);
-    /// an object both answer is listed once.
+    /// `NEEDS-ACTION`. The calendar-query REPORTs are sent together: two per calendar, for its
+    /// events and for its tasks (overlapping `range` when given: RFC 4791 filters one
+    /// component type per time range; SOGo answers a VCALENDAR-only filter with nothing; only
+    /// events on Google CalDAV, which stores no tasks), and one for the inbox asking for every
+    /// object (two like a calendar's when `range` is given); an object both answer is listed
+    /// once.
     pub fn pending_invitations(
         &self,
         inbox_url: Option<&str>,
