@@ -165,6 +165,29 @@ fn the_json_round_trips_and_is_versioned() -> davkit::Result<()> {
     Ok(())
 }
 
+/// Begins a flush of `q` and applies its result: entry `id` (queued at `A`, with local data
+/// `ev("local")`) in conflict with the server's version `server`.
+fn flushed_into_conflict(q: &mut WriteQueue, id: u64, server: DavObject) {
+    q.begin_flush();
+    let rev = q.entries()[0].rev;
+    q.apply(&FlushResult {
+        queue: WriteQueue::new(),
+        outcomes: vec![Outcome {
+            id,
+            rev,
+            url: A.into(),
+            queued_url: A.into(),
+            kind: OutcomeKind::Conflict {
+                local: Some(ev("local")),
+                base: None,
+                server: Some(server),
+                reason: "changed".into(),
+            },
+        }],
+        stopped: None,
+    });
+}
+
 #[test]
 fn resolving_a_conflict() -> davkit::Result<()> {
     let server = DavObject {
@@ -175,24 +198,7 @@ fn resolving_a_conflict() -> davkit::Result<()> {
     };
     let conflicted = |q: &mut WriteQueue| -> davkit::Result<u64> {
         let id = q.enqueue_update(A, &ev("local"), "\"e1\"", None)?;
-        q.begin_flush();
-        let rev = q.entries()[0].rev;
-        q.apply(&FlushResult {
-            queue: WriteQueue::new(),
-            outcomes: vec![Outcome {
-                id,
-                rev,
-                url: A.into(),
-                queued_url: A.into(),
-                kind: OutcomeKind::Conflict {
-                    local: Some(ev("local")),
-                    base: None,
-                    server: Some(server.clone()),
-                    reason: "changed".into(),
-                },
-            }],
-            stopped: None,
-        });
+        flushed_into_conflict(q, id, server.clone());
         Ok(id)
     };
     let mut q = WriteQueue::new();
@@ -229,29 +235,13 @@ fn an_edit_of_a_conflicts_server_version_goes_into_that_entry() -> davkit::Resul
     const P9: &str = "https://dav.example/cal/p9.ics";
     let conflicted = |q: &mut WriteQueue| -> davkit::Result<u64> {
         let id = q.enqueue_create(C, "a.ics", &ev("local"))?;
-        q.begin_flush();
-        let rev = q.entries()[0].rev;
-        q.apply(&FlushResult {
-            queue: WriteQueue::new(),
-            outcomes: vec![Outcome {
-                id,
-                rev,
-                url: A.into(),
-                queued_url: A.into(),
-                kind: OutcomeKind::Conflict {
-                    local: Some(ev("local")),
-                    base: None,
-                    server: Some(DavObject {
-                        url: P9.into(),
-                        etag: Some("\"s2\"".into()),
-                        data: Some(ev("server")),
-                        json: None,
-                    }),
-                    reason: "changed".into(),
-                },
-            }],
-            stopped: None,
-        });
+        let server = DavObject {
+            url: P9.into(),
+            etag: Some("\"s2\"".into()),
+            data: Some(ev("server")),
+            json: None,
+        };
+        flushed_into_conflict(q, id, server);
         Ok(id)
     };
     let mut q = WriteQueue::new();
