@@ -121,10 +121,11 @@ impl WriteQueue {
         let key = href::normalize(parsed.as_str());
         if let Some(index) = self.entries.iter().position(|e| e.edited_by(&key)) {
             let e = &mut self.entries[index];
+            let conflict_only = e.conflict_only_at(&key);
             match &e.op {
                 // (Not when it is the server's version of a conflict that is deleted: that
                 // object is on the server, and the entry becomes its deletion.)
-                EntryOp::Create { .. } if e.runs == 0 && !e.conflict_only_at(&key) => {
+                EntryOp::Create { .. } if e.runs == 0 && !conflict_only => {
                     let id = e.id;
                     self.entries.remove(index);
                     return Ok(id);
@@ -135,7 +136,7 @@ impl WriteQueue {
                     return Ok(e.id);
                 }
                 // The server's version of a conflict whose local side deletes it already.
-                EntryOp::Delete if e.conflict_only_at(&key) => return Ok(e.id),
+                EntryOp::Delete if conflict_only => return Ok(e.id),
                 EntryOp::Delete => {
                     return Err(Error::new(
                         ErrorKind::InvalidInput,
