@@ -120,7 +120,8 @@ class ScheduleVectorsTest {
     }
 
     /** Answers the recorded exchanges strictly in order (`together`: requests the operation
-     *  sends at once, such as pending invitations' REPORTs, in any order); a request out of
+     *  sends at once, such as pending invitations' REPORTs, in any order, each matched by its
+     *  method, URL and body); a request out of
      *  order, a missing `body_contains` part or a header that differs (JSON null: must be
      *  absent) is a problem. */
     class InOrder(private val exchanges: List<JSONObject>, private val together: Boolean) : HttpTransport {
@@ -131,8 +132,10 @@ class ScheduleVectorsTest {
         override suspend fun send(request: HttpRequest): HttpResponse = synchronized(this) { answer(request) }
 
         private fun answer(request: HttpRequest): HttpResponse {
-            fun matches(i: Int) = exchanges[i].getJSONObject("request").let { it.getString("method") == request.method() && it.getString("url") == request.url() }
-            val at = if (together) exchanges.indices.firstOrNull { !used[it] && matches(it) } else used.indexOfFirst { !it }.takeIf { it >= 0 }
+            // Requests sent together may come in any order: each takes the first unused exchange
+            // that is it, its body included (two REPORTs to one calendar differ by their body).
+            val at = if (together) exchanges.indices.firstOrNull { !used[it] && matchesRecorded(exchanges[it].getJSONObject("request"), request) }
+            else used.indexOfFirst { !it }.takeIf { it >= 0 }
             val ex = at?.let { exchanges[it] }
             val want = ex?.getJSONObject("request")
             if (want == null || want.getString("method") != request.method() || want.getString("url") != request.url()) {

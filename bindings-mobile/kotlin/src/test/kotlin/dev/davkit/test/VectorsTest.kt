@@ -77,12 +77,7 @@ class VectorsTest {
         val problems = mutableListOf<String>()
 
         override suspend fun send(request: HttpRequest): HttpResponse {
-            val body = request.body()?.toString(Charsets.UTF_8) ?: ""
-            val index = exchanges.indices.firstOrNull { i ->
-                val want = exchanges[i].getJSONObject("request")
-                !used[i] && want.getString("method") == request.method() && want.getString("url") == request.url() &&
-                    (want.optJSONArray("body_contains")?.let { parts -> (0 until parts.length()).all { body.contains(parts.getString(it)) } } ?: true)
-            }
+            val index = exchanges.indices.firstOrNull { i -> !used[i] && matchesRecorded(exchanges[i].getJSONObject("request"), request) }
             if (index == null) {
                 val problem = "unexpected request ${request.method()} ${request.url()} (no unused exchange matches)"
                 problems += problem
@@ -304,6 +299,14 @@ private fun vectorLimits(l: JSONObject): Limits {
         maxSyncPages = n("max_sync_pages"),
         maxRedirects = n("max_redirects"),
     )
+}
+
+/** Whether a recorded exchange's `request` is this request: its method, its URL and every
+ *  `body_contains` part. */
+internal fun matchesRecorded(want: JSONObject, request: HttpRequest): Boolean {
+    val body = request.body()?.toString(Charsets.UTF_8) ?: ""
+    return want.getString("method") == request.method() && want.getString("url") == request.url() &&
+        (want.optJSONArray("body_contains")?.let { parts -> (0 until parts.length()).all { body.contains(parts.getString(it)) } } ?: true)
 }
 
 /** What a request lacks against a recorded exchange's `request`: a `body_contains` part, or a
