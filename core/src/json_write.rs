@@ -119,6 +119,19 @@ struct Writer {
     raw: bool,
 }
 
+/// Whether any of the eight bytes of `word` needs a JSON escape: a control character (below
+/// 0x20), `"` or `\\`. Exact for the word as a whole (the usual tests for a byte below a bound
+/// and for a zero byte, which can only err in bytes above one that matches).
+fn needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |w: u64, n: u64| w.wrapping_sub(ONES * n) & !w & HIGH;
+    let control = below(word, 0x20);
+    let quote = below(word ^ (ONES * u64::from(b'"')), 1);
+    let backslash = below(word ^ (ONES * u64::from(b'\\')), 1);
+    control | quote | backslash != 0
+}
+
 impl Writer {
     fn new(keys: Keys) -> Writer {
         Writer {
@@ -134,14 +147,27 @@ impl Writer {
     #[inline(never)]
     fn string(&mut self, s: &str) {
         self.out.push('"');
+        let bytes = s.as_bytes();
         let mut from = 0;
-        for (i, b) in s.bytes().enumerate() {
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            // Eight bytes at a time while none of them needs an escape (hrefs and ETags, most
+            // of a stored state, have none or two).
+            if let Some(word) = bytes
+                .get(i..i + 8)
+                .and_then(|w| <[u8; 8]>::try_from(w).ok())
+                && !needs_escape(u64::from_le_bytes(word))
+            {
+                i += 8;
+                continue;
+            }
+            i += 1;
             if b >= 0x20 && b != b'"' && b != b'\\' {
                 continue;
             }
-            // `i` is a character boundary: an ASCII byte's.
-            self.out.push_str(&s[from..i]);
-            from = i + 1;
+            // `i - 1` is a character boundary: an ASCII byte's.
+            self.out.push_str(&s[from..i - 1]);
+            from = i;
             self.escape(b);
         }
         self.out.push_str(&s[from..]);

@@ -408,6 +408,65 @@ fn escapes_match_the_simple_writer() {
     }
 }
 
+/// Strings are scanned eight bytes at a time ([`needs_escape`]): a character that needs an
+/// escape (and its neighbours in value, which must not) at every place of strings of every
+/// length up to 40, alone, next to another and beside multi-byte characters, and mixed
+/// strings of a pseudo-random choice of characters.
+#[test]
+fn escapes_are_found_at_every_place_of_a_word() {
+    let special = ['\u{0}', '\u{1}', '\u{1f}', '"', '\\', '\n', '\r', '\t'];
+    let near = [
+        ' ',
+        '!',
+        '#',
+        '[',
+        ']',
+        '\u{7f}',
+        '\u{80}',
+        '\u{e9}',
+        '\u{2028}',
+        '\u{1f600}',
+    ];
+    for len in 0..=40 {
+        let base: String = (0..len)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        for at in 0..=len {
+            for c in special.iter().chain(&near) {
+                let mut s = base.clone();
+                s.insert(at, *c);
+                assert_eq!(written(&s), simple_string(&s), "{s:?}");
+                let mut two = s.clone();
+                two.insert(at, '"');
+                assert_eq!(written(&two), simple_string(&two), "{two:?}");
+                let wide = format!("\u{e9}{s}\u{1f600}");
+                assert_eq!(written(&wide), simple_string(&wide), "{wide:?}");
+            }
+        }
+    }
+    let pool: Vec<char> = special
+        .iter()
+        .chain(&near)
+        .copied()
+        .chain('a'..='z')
+        .collect();
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    for len in 0..400 {
+        let s: String = (0..len)
+            .map(|_| {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                pool[(seed >> 33) as usize % pool.len()]
+            })
+            .collect();
+        assert_eq!(written(&s), simple_string(&s), "{s:?}");
+        assert_eq!(
+            serde_json::to_string(&s).unwrap(),
+            simple_string(&s),
+            "{s:?}"
+        );
+    }
+}
+
 /// A sync state's and a write queue's `to_json` is serde_json's text; the states in every
 /// shape: the queue vectors' scripts run up to their first flush, a stored queue with an entry
 /// in each state.
