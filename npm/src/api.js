@@ -230,19 +230,24 @@ function stateObject(text) {
   return out;
 }
 
-/** Each state object `withState` made: its text, and `JSON.stringify` of it when made. */
+/** Each state object `withState` made: the text it was made from. */
 const stateOrigins = new WeakMap();
 
+/** The core's name of a state object's key (`stateObject`'s renaming undone). */
+const coreKey = (key) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
 /**
- * The text of a result's state passed back unchanged: the text itself, or the object a result's
- * `state` made while `JSON.stringify` (how the module reads objects) writes what it wrote then.
+ * The text of a result's state passed back unchanged: the text, or the object a result's `state`
+ * made while `JSON.stringify` of it, keys named as the core names them, is still that text.
  */
-function untouchedText(state) {
+export function untouchedText(state) {
   if (typeof state === 'string') return state;
-  const origin = state !== null && typeof state === 'object' ? stateOrigins.get(state) : undefined;
-  if (origin === undefined) return undefined;
+  const text = state !== null && typeof state === 'object' ? stateOrigins.get(state) : undefined;
+  if (text === undefined) return undefined;
+  const named = {};
+  for (const [key, value] of Object.entries(state)) named[coreKey(key)] = value;
   try {
-    return JSON.stringify(state) === origin.written ? origin.text : undefined;
+    return JSON.stringify(named) === text ? text : undefined;
   } catch {
     return undefined;
   }
@@ -263,7 +268,7 @@ function withState(result) {
   let touched = false;
   const made = () => {
     const object = stateObject(text);
-    stateOrigins.set(object, { text, written: JSON.stringify(object) });
+    stateOrigins.set(object, text);
     return object;
   };
   Object.defineProperty(result, 'state', {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DavClient, isDavError, markPending } from '../dist/node.js';
 import { replayFetch, toCamel, vectorsDir } from './helpers.mjs';
+import { untouchedText } from '../dist/api.js';
 
 const COLLECTION = 'http://127.0.0.1:5232/alice/work/';
 const A = `${COLLECTION}a.ics`;
@@ -323,4 +324,49 @@ test('a sync from the last result\'s state, text or object, gives what a fresh c
   back.etags[E0] = '"x"';
   back.etags[E0] = etag;
   assert.deepEqual(seen(await client.sync(cal, back)), await fresh(back));
+});
+
+test('a result\'s state object is recognised as its text until it says something else', async () => {
+  // The client starts a sync from the state it kept when the object a result's `state` made is
+  // passed back saying what its text says (`untouchedText`): `JSON.stringify` of it, keys named as
+  // the core names them, must be the core's text byte for byte, whatever the ETags, token and
+  // pending members hold. ETags and a token with quotes, backslashes, a tab, a carriage return,
+  // non-ASCII, U+2028 and an emoji; a batch leaves members pending and `more` set.
+  const base = 'https://dav.example.invalid/';
+  const odd = ['"a\\"b"', 'W/"tab\there"', '"cr&#13;lf"', '"caf\u00e9 \u2028 \ud83d\ude00"', '"&lt;/x&gt;&amp;"'];
+  const hrefs = odd.map((_, i) => `/alice/k/e${i}.ics`);
+  const row = (href, props) => `<d:response><d:href>${href}</d:href><d:propstat><d:prop>${props}</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`;
+  const ms = (rows, token) => `<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">${rows.join('')}${token ? `<d:sync-token>${token}</d:sync-token>` : ''}</d:multistatus>`;
+  const ical = (href) => `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:${href}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
+  const etag = (href) => odd[hrefs.indexOf(href)];
+  const fetch = async (url, init) => {
+    const body = new TextDecoder().decode(init.body);
+    if (body.includes('sync-collection')) return new Response(ms(hrefs.map((h) => row(h, `<d:getetag>${etag(h)}</d:getetag>`)), 'data:,"1"\\&#9;\u00e9'), { status: 207 });
+    const asked = [...body.matchAll(/<d:href>([^<]*)<\/d:href>/g)].map((m) => m[1]);
+    return new Response(ms(asked.map((h) => row(h, `<d:getetag>${etag(h)}</d:getetag><c:calendar-data>${ical(h)}</c:calendar-data>`))), { status: 207 });
+  };
+  const cal = { url: `${base}alice/k/`, kind: 'calendar' };
+  const client = new DavClient({ serverUrl: base, fetch });
+  const whole = await client.sync(cal);
+  const batch = await client.syncBatch(cal, null, { maxMembers: 2 });
+  assert.equal(batch.more, true);
+  for (const escape of ['\\t', '\\r', '\\\\', '\\"', '\u2028']) assert.ok(whole.stateJson.includes(escape), `${escape} in the text`);
+  for (const result of [whole, batch]) {
+    const text = result.stateJson;
+    const state = result.state;
+    assert.equal(untouchedText(state), text, 'untouched: its text');
+    assert.equal(untouchedText(text), text);
+    assert.equal(untouchedText(JSON.parse(JSON.stringify(state))), undefined, 'a copy is read, not recognised');
+    const key = Object.keys(state.etags)[0];
+    const was = state.etags[key];
+    state.etags[key] = '"other"';
+    assert.equal(untouchedText(state), undefined, 'changed: read again');
+    state.etags[key] = was;
+    assert.equal(untouchedText(state), text, 'changed back: its text again');
+    state.extra = 1;
+    assert.equal(untouchedText(state), undefined, 'a key added: read again');
+    delete state.extra;
+    assert.equal(untouchedText(state), text);
+  }
+  assert.ok(batch.state.pending.length > 0 && batch.state.more === true);
 });
