@@ -84,7 +84,7 @@ export interface DavClientOptions {
    */
   fetch?: FetchLike;
   /** Provider profile; picked from the URL when omitted. */
-  profile?: 'generic' | 'icloud' | 'google-caldav' | 'google-carddav' | 'google-calendar-api';
+  profile?: 'generic' | 'icloud' | 'google-caldav' | 'google-carddav' | 'google-calendar-api' | 'sogo';
   /** `User-Agent` to send (node only; browsers do not let pages set it). */
   userAgent?: string;
   /** How many hrefs one multiget REPORT asks for at most (default 1000; multigets are also cut by the members' reported sizes to stay within half of `limits.maxBodyBytes`). */

@@ -75,10 +75,10 @@ tests cargo test --workspace --exclude davkit-bench --exclude uniffi-bindgen --f
 wait "$VENV_PID" || { cat "$LOG_DIR/venv.txt" >&2; exit 1; }
 cat "$LOG_DIR/venv.txt"
 
-step "live tests against Radicale, Xandikos, DAViCal, Cyrus and Apache mod_auth_digest (Digest) on 127.0.0.1"
+step "live tests against Radicale, Xandikos, DAViCal, Cyrus, SOGo and Apache mod_auth_digest (Digest) on 127.0.0.1"
 # digest-proxy.sh puts Debian's Apache with mod_auth_digest in front of the Radicale
 # (installing apache2 when missing) for core/tests/digest_live.rs. servers.py installs
-# DAViCal's Debian packages when missing (once, about 35 s); DAVKIT_REQUIRE_LIVE=1 makes a
+# DAViCal's, Cyrus's and SOGo's Debian packages when missing (once, about 35 s each); DAVKIT_REQUIRE_LIVE=1 makes a
 # DAViCal that cannot be installed a failure instead of a skip.
 tests env DAVKIT_REQUIRE_LIVE=1 python3 tests/servers/servers.py --seed run -- bash scripts/digest-proxy.sh \
   cargo test --workspace --exclude davkit-bench --exclude uniffi-bindgen --features davkit/reqwest -- --ignored

@@ -80,7 +80,8 @@ impl DavClient {
         self.session().server_url().to_owned()
     }
 
-    /// The provider profile in use (`generic`, `icloud`, `google-caldav`, `google-carddav`).
+    /// The provider profile in use (`generic`, `icloud`, `google-caldav`, `google-carddav`,
+    /// `google-calendar-api`, `sogo`).
     pub fn profile_name(&self) -> String {
         self.session().profile().name.clone()
     }

@@ -37,7 +37,7 @@ pub struct DavConfig {
     #[uniffi(default)]
     pub user_agent: Option<String>,
     /// The provider profile: `generic`, `icloud`, `google-caldav`, `google-carddav`,
-    /// `google-calendar-api`; `null` picks one from the server URL.
+    /// `google-calendar-api`, `sogo`; `null` picks one from the server URL.
     #[uniffi(default)]
     pub profile: Option<String>,
     /// How many hrefs one multiget REPORT asks for at most (default 1000; multigets are also

@@ -12,7 +12,8 @@ use crate::model::CollectionKind;
 /// How a server deviates from the RFCs, as far as the core needs to know.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
-    /// A short name: `generic`, `icloud`, `google-caldav`, `google-carddav`.
+    /// A short name: `generic`, `icloud`, `google-caldav`, `google-carddav`,
+    /// `google-calendar-api`, `sogo`.
     pub name: String,
     /// Hosts (by suffix, e.g. `.icloud.com`) that may receive the credentials besides the
     /// server URL's own origin: only over https, and a suffix only counts for a server URL
@@ -40,6 +41,10 @@ pub struct Profile {
     pub vcard3: bool,
     /// The server ignores `If-Match`: davkit compares the ETag itself before writing.
     pub if_match_ignored: bool,
+    /// The server ignores `If-Match` on DELETE only (it honours it on PUT): davkit compares
+    /// the ETag itself before deleting.
+    #[serde(default)]
+    pub if_match_ignored_on_delete: bool,
     /// The server rewrites what it stores: read the object back after each write.
     pub reread_after_write: bool,
     /// A collection that reports no `resourcetype` (Google Contacts): when discovery lands on
@@ -144,6 +149,7 @@ impl Profile {
             name_by_uid: false,
             vcard3: false,
             if_match_ignored: false,
+            if_match_ignored_on_delete: false,
             reread_after_write: false,
             bare_collection: None,
             refused_token_statuses: default_refused_token_statuses(),
@@ -169,6 +175,21 @@ impl Profile {
             data_in_sync_reports: false,
             principal_listing: false,
             scheduling_options: false,
+            ..Profile::generic()
+        }
+    }
+
+    /// SOGo (Alinto's groupware, DAV under `/SOGo/dav/`). Measured on SOGo 5.8.0: a PUT with
+    /// `If-None-Match: *` onto a name that is taken replaces the object there (204), and a
+    /// DELETE with a stale `If-Match` deletes (204; a PUT with one is refused, 412). So davkit
+    /// checks that the name is free before a create and compares the ETag before a delete;
+    /// otherwise as [`Profile::generic`] (docs/providers.md, "SOGo 5.8.0", says what else it
+    /// does).
+    pub fn sogo() -> Self {
+        Profile {
+            name: "sogo".into(),
+            if_none_match: false,
+            if_match_ignored_on_delete: true,
             ..Profile::generic()
         }
     }
@@ -238,7 +259,7 @@ impl Profile {
     }
 
     /// A profile by its name (`generic`, `icloud`, `google-caldav`, `google-carddav`,
-    /// `google-calendar-api`).
+    /// `google-calendar-api`, `sogo`).
     pub fn by_name(name: &str) -> Option<Self> {
         Some(match name {
             "generic" => Profile::generic(),
@@ -246,6 +267,7 @@ impl Profile {
             "google-caldav" => Profile::google_caldav(),
             "google-carddav" => Profile::google_carddav(),
             "google-calendar-api" => Profile::google_calendar_api(),
+            "sogo" => Profile::sogo(),
             _ => return None,
         })
     }
@@ -258,7 +280,7 @@ impl Profile {
                 ErrorKind::InvalidInput,
                 format!(
                     "unknown profile `{name}` (generic, icloud, google-caldav, google-carddav, \
-                     google-calendar-api)"
+                     google-calendar-api, sogo)"
                 ),
             )
         })
@@ -284,6 +306,9 @@ impl Profile {
             // `https://www.googleapis.com/` itself: its only DAV service is Contacts, found
             // through its well-known URI.
             Profile::google_carddav()
+        } else if path == "/SOGo/dav" || path.starts_with("/SOGo/dav/") {
+            // SOGo's DAV root, where its installations serve it.
+            Profile::sogo()
         } else {
             Profile::generic()
         }
@@ -365,12 +390,22 @@ mod tests {
         assert_eq!(name("https://icloud.com.cn.evil.example/")?, "generic");
         assert_eq!(name("https://evilicloud.com/")?, "generic");
         assert_eq!(name("https://icloud.com.evil.example/")?, "generic");
+        assert_eq!(name("https://mail.example.org/SOGo/dav/")?, "sogo");
+        assert_eq!(name("https://mail.example.org/SOGo/dav")?, "sogo");
+        assert_eq!(
+            name("http://127.0.0.1:20000/SOGo/dav/alice/Calendar/")?,
+            "sogo"
+        );
+        assert_eq!(name("https://mail.example.org/SOGo/")?, "generic");
+        assert_eq!(name("https://mail.example.org/SOGo/davx/")?, "generic");
+        assert_eq!(name("https://mail.example.org/dav/SOGo/dav/")?, "generic");
         for n in [
             "generic",
             "icloud",
             "google-caldav",
             "google-carddav",
             "google-calendar-api",
+            "sogo",
         ] {
             assert_eq!(Profile::by_name(n).map(|p| p.name), Some(n.to_owned()));
             assert!(Profile::named(n).is_ok_and(|p| p.name == n));

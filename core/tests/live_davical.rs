@@ -14,7 +14,7 @@ use davkit::{
     Change, CollectionKind, CollectionProps, Credentials, DavClient, ErrorKind, Service,
     SyncMethod, SyncState,
 };
-use live_support::{Counted, Live, Mirror, apply, card, counts, davical, event, unique};
+use live_support::{Counted, Live, Mirror, apply, card, counts, davical, unique};
 
 /// The Depth-1 listing of the home lists every collection: calendar/ and addresses/ (made by
 /// the rig), the scheduling inbox and outbox. Each test works in a collection of its own.
@@ -135,50 +135,15 @@ async fn davical_calendar_writes_and_sync() {
     let transport = Counted::new();
     let client = alice.counted(&transport);
     let slug = unique("live-cal");
-    let created = client
-        .create_calendar(
-            &home(&alice),
-            &slug,
-            CollectionProps {
-                display_name: Some("Live test ✓".into()),
-                components: vec!["VEVENT".into()],
-                ..CollectionProps::default()
-            },
-        )
-        .await
-        .expect("MKCALENDAR");
-    let url = created.url.clone();
-    let read = client.get_collection(&url).await.expect("PROPFIND");
-    assert_eq!(read.display_name.as_deref(), Some("Live test ✓"));
-    assert!(
-        read.sync_token.is_some(),
-        "DAViCal has sync tokens: {read:?}"
-    );
+    let url = live_support::create_test_calendar(&client, &home(&alice), &slug).await;
 
     const N: usize = 30;
-    let mut written = Mirror::new();
-    for i in 0..N {
-        let data = event(
-            &format!("{slug}-{i}"),
-            &format!("Event {i}"),
-            "20260301T090000Z",
-        );
-        let w = client
-            .create_object(&url, &format!("e{i:02}.ics"), &data)
-            .await
-            .expect("PUT with If-None-Match: *");
-        assert!(w.etag.is_some(), "DAViCal answers a PUT with an ETag");
-        written.insert(w.url, (w.etag, data));
-    }
-    let dup = client
-        .create_object(
-            &url,
-            "e00.ics",
-            &event("other", "Clash", "20260301T090000Z"),
-        )
-        .await
-        .expect_err("a second create of the same name must fail");
-    assert_eq!(dup.kind(), ErrorKind::PreconditionFailed, "{dup}");
+    let written = live_support::create_events(&client, &url, &slug, N).await;
+    assert!(
+        written.values().all(|(etag, _)| etag.is_some()),
+        "DAViCal answers a PUT with an ETag"
+    );
+    live_support::second_create_refused(&client, &url).await;
     transport.take();
 
     // Initial sync: every event with its data, in two requests.
@@ -192,69 +157,23 @@ async fn davical_calendar_writes_and_sync() {
     assert_eq!(counts(&first.changes), (N, 0, 0));
     let mut mirror = Mirror::new();
     apply(&mut mirror, &first.changes);
-    assert_eq!(
-        mirror.keys().collect::<Vec<_>>(),
-        written.keys().collect::<Vec<_>>()
-    );
-    for (u, (etag, data)) in &mirror {
-        let (w_etag, w_data) = &written[u];
-        assert_eq!(etag, w_etag, "{u}: the ETag of the PUT is the ETag synced");
-        // The server may re-serialise; the properties written come back.
-        for line in w_data
-            .lines()
-            .filter(|l| l.starts_with("UID:") || l.starts_with("SUMMARY:"))
-        {
-            assert!(data.contains(line), "{u}: {line} not in {data}");
-        }
+    live_support::assert_holds_written(&mirror, &written);
+    for (u, (etag, _)) in &mirror {
+        assert_eq!(
+            etag, &written[u].0,
+            "{u}: the ETag of the PUT is the ETag synced"
+        );
     }
 
     // Preconditions: a stale ETag is refused for an update and a delete; nothing is lost.
     let e0 = format!("{url}e00.ics");
     let e1 = format!("{url}e01.ics");
-    let (etag0, _) = written[&e0].clone();
-    let (etag1, _) = written[&e1].clone();
-    let etag0 = etag0.expect("etag");
-    let etag1 = etag1.expect("etag");
-    let stale = client
-        .update_object(
-            &e0,
-            &event("x", "Overwrite", "20260301T090000Z"),
-            "\"stale\"",
-        )
-        .await
-        .expect_err("a stale ETag must fail");
-    assert_eq!(stale.kind(), ErrorKind::PreconditionFailed, "{stale}");
-    let refused = client
-        .delete_object(&e1, "\"stale\"")
-        .await
-        .expect_err("a stale ETag must fail");
-    assert_eq!(refused.kind(), ErrorKind::PreconditionFailed, "{refused}");
-    let got = client.get_object(&e0).await.expect("GET");
-    assert_eq!(got.etag.as_deref(), Some(etag0.as_str()));
-    assert!(
-        got.data
-            .as_deref()
-            .is_some_and(|d| d.contains("SUMMARY:Event 0"))
-    );
+    let etag0 = written[&e0].0.clone().expect("etag");
+    let etag1 = written[&e1].0.clone().expect("etag");
+    live_support::stale_writes_refused(&client, &e0, &etag0, &e1).await;
 
     // One change, one deletion, one addition, each guarded by the ETag as read.
-    let moved = event(&format!("{slug}-0"), "Moved", "20260301T100000Z");
-    client
-        .update_object(&e0, &moved, &etag0)
-        .await
-        .expect("update with the right ETag");
-    client
-        .delete_object(&e1, &etag1)
-        .await
-        .expect("delete with the right ETag");
-    client
-        .create_object(
-            &url,
-            "new.ics",
-            &event(&format!("{slug}-new"), "New", "20260501T090000Z"),
-        )
-        .await
-        .expect("PUT");
+    live_support::change_delete_add(&client, &url, &slug, (&e0, &etag0), (&e1, &etag1)).await;
     transport.take();
 
     let second = client
@@ -264,15 +183,7 @@ async fn davical_calendar_writes_and_sync() {
     let sent = transport.take();
     assert_eq!(sent.len(), 2, "incremental sync sent {sent:#?}");
     assert_eq!(second.method, SyncMethod::SyncCollection);
-    assert_eq!(counts(&second.changes), (1, 1, 1), "{:?}", second.changes);
-    assert!(second.changes.iter().any(|c| matches!(c,
-        Change::Changed(o) if o.url == e0 && o.data.as_deref().is_some_and(|d| d.contains("SUMMARY:Moved")))));
-    assert!(
-        second
-            .changes
-            .iter()
-            .any(|c| matches!(c, Change::Deleted { url } if *url == e1))
-    );
+    live_support::assert_changed_deleted_added(&second.changes, &e0, &e1);
     apply(&mut mirror, &second.changes);
 
     // Nothing changed since: one report, no changes.

@@ -21,6 +21,7 @@ fn render() -> String {
         Profile::icloud(),
         Profile::google_caldav(),
         Profile::google_carddav(),
+        Profile::sogo(),
     ];
     let mut rows: Vec<(&str, Vec<String>)> = vec![
         ("credentials also sent to", Vec::new()),
@@ -33,6 +34,10 @@ fn render() -> String {
         ),
         (
             "`If-Match` honoured (else davkit compares ETags first)",
+            Vec::new(),
+        ),
+        (
+            "`If-Match` honoured by DELETE (else davkit compares ETags first)",
             Vec::new(),
         ),
         ("create by POST (RFC 5995)", Vec::new()),
@@ -79,6 +84,7 @@ fn render() -> String {
             yes(p.empty_sync_token).to_owned(),
             yes(p.if_none_match).to_owned(),
             yes(!p.if_match_ignored).to_owned(),
+            yes(!p.if_match_ignored && !p.if_match_ignored_on_delete).to_owned(),
             yes(p.create_by_post).to_owned(),
             yes(p.name_by_uid).to_owned(),
             yes(p.reread_after_write).to_owned(),

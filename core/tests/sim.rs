@@ -106,7 +106,7 @@ struct Params {
 }
 
 fn params(seed: u64, rng: &mut Rng) -> Params {
-    let flavor = Flavor::ALL[(seed % 4) as usize];
+    let flavor = Flavor::ALL[(seed % Flavor::ALL.len() as u64) as usize];
     let count = match flavor {
         Flavor::GoogleCarddav => 1,
         Flavor::GoogleCaldav => rng.range(1, 2),

@@ -57,7 +57,7 @@ test('bad constructor options throw DavError InvalidInput at once', () => {
 });
 
 test('every profile the core names is accepted by name (the core\'s Profile::named, not a table here)', () => {
-  for (const profile of ['generic', 'icloud', 'google-caldav', 'google-carddav', 'google-calendar-api']) {
+  for (const profile of ['generic', 'icloud', 'google-caldav', 'google-carddav', 'google-calendar-api', 'sogo']) {
     const client = new DavClient({ serverUrl: 'https://www.googleapis.com/calendar/v3/', profile, auth: { bearer: 'ya29.x' } });
     assert.ok(client instanceof DavClient, profile);
   }

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from rig import (RigError, Server, START_TIMEOUT, apt_install, basic_auth, deb_version,
-                 http_answers, tail)
+                 http_answers, tail, users_env)
 
 PACKAGES = ["cyrus-imapd", "cyrus-caldav", "sasl2-bin"]
 MASTER = "/usr/sbin/cyrmaster"
@@ -175,12 +175,7 @@ class CyrusServer:
                                % (user, status))
 
     def env(self):
-        env = {"DAVKIT_CYRUS_URL": self.url}
-        for i, (user, password) in enumerate(USERS):
-            n = "" if i == 0 else str(i + 1)
-            env["DAVKIT_CYRUS_USER" + n] = user
-            env["DAVKIT_CYRUS_PASSWORD" + n] = password
-        return env
+        return users_env("CYRUS", self.url, USERS)
 
     def log_tail(self, n=30):
         return tail(self.log_path, n)

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from rig import (RigError, Server, START_TIMEOUT, apt_install, basic_auth, deb_version,
-                 http_answers, log, tail)
+                 http_answers, log, tail, users_env)
 
 PACKAGES = ["davical", "postgresql", "apache2", "libapache2-mod-php"]
 HTDOCS = Path("/usr/share/davical/htdocs")
@@ -356,12 +356,9 @@ class DavicalServer:
                                        resp[:300].decode("utf-8", "replace"), self.log_tail()))
 
     def env(self):
-        env = {"DAVKIT_DAVICAL_URL": self.url}
-        for i, (user, password, _, mail) in enumerate(USERS):
-            n = "" if i == 0 else str(i + 1)
-            env["DAVKIT_DAVICAL_USER" + n] = user
-            env["DAVKIT_DAVICAL_PASSWORD" + n] = password
-            env["DAVKIT_DAVICAL_EMAIL" + n] = mail
+        env = users_env("DAVICAL", self.url, [(u, p) for u, p, _, _ in USERS])
+        for i, (_, _, _, mail) in enumerate(USERS):
+            env["DAVKIT_DAVICAL_EMAIL" + ("" if i == 0 else str(i + 1))] = mail
         return env
 
     def log_tail(self, n=30):

@@ -186,6 +186,18 @@ def deb_version(name):
 APT_LOCK = Path("/var/tmp/davkit-apt.lock")
 
 
+def users_env(var, url, users):
+    """The rig's variables for a server with users: `DAVKIT_<VAR>_URL`, then `_USER`,
+    `_PASSWORD` for the first user and `_USER2`, `_PASSWORD2`, ... for the others (`users`:
+    (name, password) pairs)."""
+    env = {"DAVKIT_%s_URL" % var: url}
+    for i, (user, password) in enumerate(users):
+        n = "" if i == 0 else str(i + 1)
+        env["DAVKIT_%s_USER%s" % (var, n)] = user
+        env["DAVKIT_%s_PASSWORD%s" % (var, n)] = password
+    return env
+
+
 def apt_install(packages, installed, label):
     """Installs Debian's `packages` with apt-get (no recommended packages) unless `installed()`
     says they are there, never letting them start a system service (a policy-rc.d that denies

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Start throw-away Radicale, Xandikos, DAViCal and Cyrus servers on 127.0.0.1 for davkit's live
-tests.
+"""Start throw-away Radicale, Xandikos, DAViCal, Cyrus and SOGo servers on 127.0.0.1 for davkit's
+live tests.
 
-    servers.py [--only radicale|xandikos|davical|cyrus[,...]] [--seed] run -- CMD ARGS...
-    servers.py [--only radicale|xandikos|davical|cyrus[,...]] [--seed] serve
+    servers.py [--only radicale|xandikos|davical|cyrus|sogo[,...]] [--seed] run -- CMD ARGS...
+    servers.py [--only radicale|xandikos|davical|cyrus|sogo[,...]] [--seed] serve
 
 `run` starts the servers, runs CMD with DAVKIT_* environment variables, stops the
 servers (also on Ctrl-C / SIGTERM), deletes the temporary directory and exits with
@@ -12,8 +12,8 @@ Exit code 125 means the rig itself failed (venv, server start, seeding).
 
 Stdlib only; works with any python3 >= 3.9. Radicale and Xandikos run from <repo>/.venv,
 which is created or refreshed by setup-venv.sh (called automatically unless --no-setup).
-DAViCal (davical.py) and Cyrus (cyrus.py) run from Debian's packages, installed with apt-get
-when missing; without --only each is left out, with a message, when that is impossible (not
+DAViCal (davical.py), Cyrus (cyrus.py) and SOGo (sogo.py) run from Debian's packages, installed
+with apt-get when missing; without --only each is left out, with a message, when that is impossible (not
 root, no apt), unless DAVKIT_REQUIRE_LIVE=1.
 """
 
@@ -36,9 +36,9 @@ VENV = REPO / ".venv"
 VENV_PY = VENV / "bin" / "python"
 
 USERS = [("alice", "alice-pass"), ("bob", "bob-pass")]
-SERVERS = ["radicale", "xandikos", "davical", "cyrus"]
+SERVERS = ["radicale", "xandikos", "davical", "cyrus", "sogo"]
 # The servers from Debian's packages: module name, and what the rig calls them.
-PACKAGED = {"davical": "DAViCal", "cyrus": "Cyrus"}
+PACKAGED = {"davical": "DAViCal", "cyrus": "Cyrus", "sogo": "SOGo"}
 RIG_FAILURE = 125
 
 CORS_HEADERS = {
@@ -155,6 +155,9 @@ def start_servers(args, tmp, servers):
         elif name == "cyrus":
             import cyrus
             s = cyrus.CyrusServer(tmp, port)
+        elif name == "sogo":
+            import sogo
+            s = sogo.SogoServer(tmp, port)
         else:
             import davical
             s = davical.DavicalServer(tmp, port, ports[-1])
@@ -185,8 +188,8 @@ def start_servers(args, tmp, servers):
         t1 = time.monotonic()
         jobs = []
         for s in servers:
-            if s.name == "cyrus":
-                continue  # its tests make what they read
+            if s.name in ("cyrus", "sogo"):
+                continue  # their tests make what they read
             if s.name == "radicale":
                 jobs.append((s.name, (s.url, USERS[0][0], USERS[0][1]), {}))
             elif s.name == "davical":
@@ -291,12 +294,12 @@ def main(argv=None):
         i = argv.index("--")
         argv, cmd = argv[:i], argv[i + 1:]
     p = argparse.ArgumentParser(
-        description="Throw-away Radicale/Xandikos/DAViCal/Cyrus servers for davkit live tests.",
-        usage="%(prog)s [--only radicale|xandikos|davical|cyrus[,...]] [--seed] [--no-setup] "
+        description="Throw-away Radicale/Xandikos/DAViCal/Cyrus/SOGo servers for davkit live tests.",
+        usage="%(prog)s [--only radicale|xandikos|davical|cyrus|sogo[,...]] [--seed] [--no-setup] "
               "[--keep] {run -- CMD ARGS... | serve}")
     p.add_argument("command", choices=["run", "serve"])
     p.add_argument("--only", type=server_list, metavar="NAME[,NAME...]",
-                   help="start just these servers (radicale, xandikos, davical, cyrus)")
+                   help="start just these servers (radicale, xandikos, davical, cyrus, sogo)")
     p.add_argument("--seed", action="store_true",
                    help="seed tests/servers/sample/ into Radicale (alice), Xandikos (/user/) "
                         "and DAViCal (alice); not Cyrus")

@@ -222,8 +222,11 @@ impl Write {
                 .xml(propfind_body(&[names::GETETAG]));
             op.main = Some(spec);
             op.m.x.send(Step::Vacant, check);
-        } else if profile.if_match_ignored && matches!(kind, Kind::Update | Kind::Delete) {
-            // The server would overwrite whatever the ETag says: compare it here first.
+        } else if profile.if_match_ignored && matches!(kind, Kind::Update | Kind::Delete)
+            || profile.if_match_ignored_on_delete && kind == Kind::Delete
+        {
+            // The server would overwrite or delete whatever the ETag says: compare it here
+            // first.
             op.expected_etag = expected;
             let check = Spec::new(Method::Propfind, spec.url.clone())
                 .header("Depth", Depth::Zero.as_str())

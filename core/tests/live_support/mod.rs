@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use davkit::{
-    Change, CollectionKind, Config, Credentials, DavClient, HttpRequest, HttpResponse,
+    Change, CollectionKind, Config, Credentials, DavClient, ErrorKind, HttpRequest, HttpResponse,
     ReqwestTransport, SyncResult, SyncState, Transport,
 };
 
@@ -120,6 +120,12 @@ pub fn cyrus(n: usize) -> Option<Live> {
     packaged("cyrus", "CYRUS", "Cyrus", n)
 }
 
+/// SOGo's user `n` (1 alice, 2 bob, 3 carol), or `None` when the rig did not start SOGo, as
+/// [`davical`] says.
+pub fn sogo(n: usize) -> Option<Live> {
+    packaged("sogo", "SOGO", "SOGo", n)
+}
+
 /// A server the rig runs from Debian's packages (`DAVKIT_<VAR>_URL`, `_USER<n>`,
 /// `_PASSWORD<n>`), or `None`, announced, when the rig left it out (a failure under
 /// `DAVKIT_REQUIRE_LIVE=1`).
@@ -203,6 +209,167 @@ pub fn apply(mirror: &mut Mirror, changes: &[Change]) {
             }
         }
     }
+}
+
+/// Creates `n` events `e00.ics`, `e01.ics`, ... in `url` (UIDs `{slug}-{i}`, summaries
+/// `Event {i}`), each with the profile's create precondition; returns what was written, by
+/// URL, with the ETag each PUT answered (if any).
+pub async fn create_events<T: Transport>(
+    client: &DavClient<T>,
+    url: &str,
+    slug: &str,
+    n: usize,
+) -> Mirror {
+    let mut written = Mirror::new();
+    for i in 0..n {
+        let data = event(
+            &format!("{slug}-{i}"),
+            &format!("Event {i}"),
+            "20260301T090000Z",
+        );
+        let w = client
+            .create_object(url, &format!("e{i:02}.ics"), &data)
+            .await
+            .expect("create (If-None-Match: *, or the name checked first)");
+        written.insert(w.url, (w.etag, data));
+    }
+    written
+}
+
+/// MKCALENDAR of a VEVENT calendar `slug` in `home`, displayed as "Live test ✓"; returns its
+/// URL, after checking the server reads back the name and has a sync token for it.
+pub async fn create_test_calendar<T: Transport>(
+    client: &DavClient<T>,
+    home: &str,
+    slug: &str,
+) -> String {
+    let created = client
+        .create_calendar(
+            home,
+            slug,
+            davkit::CollectionProps {
+                display_name: Some("Live test ✓".into()),
+                components: vec!["VEVENT".into()],
+                ..davkit::CollectionProps::default()
+            },
+        )
+        .await
+        .expect("MKCALENDAR");
+    let read = client.get_collection(&created.url).await.expect("PROPFIND");
+    assert_eq!(read.display_name.as_deref(), Some("Live test ✓"));
+    assert!(read.sync_token.is_some(), "a sync token: {read:?}");
+    created.url
+}
+
+/// The mirror an initial sync made holds what [`create_events`] wrote: the same URLs, and in
+/// each the UID and SUMMARY written (a server may re-serialise the rest).
+pub fn assert_holds_written(mirror: &Mirror, written: &Mirror) {
+    assert_eq!(
+        mirror.keys().collect::<Vec<_>>(),
+        written.keys().collect::<Vec<_>>()
+    );
+    for (u, (_, data)) in mirror {
+        for line in written[u]
+            .1
+            .lines()
+            .filter(|l| l.starts_with("UID:") || l.starts_with("SUMMARY:"))
+        {
+            assert!(data.contains(line), "{u}: {line} not in {data}");
+        }
+    }
+}
+
+/// A second create of `e00.ics` in `url` fails with `PreconditionFailed`, and the event there
+/// is still `Event 0`.
+pub async fn second_create_refused<T: Transport>(client: &DavClient<T>, url: &str) {
+    let dup = client
+        .create_object(url, "e00.ics", &event("other", "Clash", "20260301T090000Z"))
+        .await
+        .expect_err("a second create of the same name must fail");
+    assert_eq!(dup.kind(), ErrorKind::PreconditionFailed, "{dup}");
+    let kept = client
+        .get_object(&format!("{url}e00.ics"))
+        .await
+        .expect("GET");
+    assert!(
+        kept.data
+            .as_deref()
+            .is_some_and(|d| d.contains("SUMMARY:Event 0")),
+        "{kept:?}"
+    );
+}
+
+/// An update of `e0` and a delete of `e1` under a stale ETag are refused with
+/// `PreconditionFailed`, and `e0` still holds `Event 0` under `etag0`: nothing is lost.
+pub async fn stale_writes_refused<T: Transport>(
+    client: &DavClient<T>,
+    e0: &str,
+    etag0: &str,
+    e1: &str,
+) {
+    let stale = client
+        .update_object(
+            e0,
+            &event("x", "Overwrite", "20260301T090000Z"),
+            "\"stale\"",
+        )
+        .await
+        .expect_err("a stale ETag must fail");
+    assert_eq!(stale.kind(), ErrorKind::PreconditionFailed, "{stale}");
+    let refused = client
+        .delete_object(e1, "\"stale\"")
+        .await
+        .expect_err("a stale ETag must fail");
+    assert_eq!(refused.kind(), ErrorKind::PreconditionFailed, "{refused}");
+    let got = client.get_object(e0).await.expect("GET");
+    assert_eq!(got.etag.as_deref(), Some(etag0));
+    assert!(
+        got.data
+            .as_deref()
+            .is_some_and(|d| d.contains("SUMMARY:Event 0"))
+    );
+}
+
+/// One change (`e0` moved, summary `Moved`), one deletion (`e1`) and one addition (`new.ics`
+/// in `url`), each under the ETag as read; then `changes`, what the next sync reports, must be
+/// exactly those three (`check`, called with that sync's changes).
+pub async fn change_delete_add<T: Transport>(
+    client: &DavClient<T>,
+    url: &str,
+    slug: &str,
+    (e0, etag0): (&str, &str),
+    (e1, etag1): (&str, &str),
+) {
+    let moved = event(&format!("{slug}-0"), "Moved", "20260301T100000Z");
+    client
+        .update_object(e0, &moved, etag0)
+        .await
+        .expect("update with the right ETag");
+    client
+        .delete_object(e1, etag1)
+        .await
+        .expect("delete with the right ETag");
+    client
+        .create_object(
+            url,
+            "new.ics",
+            &event(&format!("{slug}-new"), "New", "20260501T090000Z"),
+        )
+        .await
+        .expect("PUT");
+}
+
+/// The changes of the sync after [`change_delete_add`]: `e0` changed (with its new data), `e1`
+/// deleted, one addition.
+pub fn assert_changed_deleted_added(changes: &[Change], e0: &str, e1: &str) {
+    assert_eq!(counts(changes), (1, 1, 1), "{changes:?}");
+    assert!(changes.iter().any(|c| matches!(c,
+        Change::Changed(o) if o.url == e0 && o.data.as_deref().is_some_and(|d| d.contains("SUMMARY:Moved")))));
+    assert!(
+        changes
+            .iter()
+            .any(|c| matches!(c, Change::Deleted { url } if url == e1))
+    );
 }
 
 /// The mirror of a fresh one-shot sync: what the server holds now.

@@ -78,6 +78,24 @@ fn an_unchecked_write_where_if_match_is_ignored_is_caught() {
 }
 
 #[test]
+fn an_unchecked_delete_on_sogo_is_caught() {
+    // SOGo deletes whatever a DELETE's If-Match says: the ETag must be compared first.
+    let (mut w, url, etag) = world(Flavor::Sogo);
+    let req = request(&w, 1, Method::Delete, &url, &[("If-Match", &etag)]);
+    let _ = w.handle(req);
+    assert_eq!(invariant(&w), Some(4));
+}
+
+#[test]
+fn a_sogo_create_without_a_check_is_caught() {
+    // SOGo replaces what is at a name whatever If-None-Match says.
+    let (mut w, url, _) = world(Flavor::Sogo);
+    let req = request(&w, 1, Method::Put, &url, &[("If-None-Match", "*")]);
+    let _ = w.handle(req);
+    assert_eq!(invariant(&w), Some(4));
+}
+
+#[test]
 fn a_google_caldav_create_over_an_unread_event_is_caught() {
     let (mut w, url, _) = world(Flavor::GoogleCaldav);
     let check = request(&w, 1, Method::Propfind, &url, &[("Depth", "0")]);

@@ -26,14 +26,18 @@ pub enum Flavor {
     /// Ignores If-Match, creates by POST, rewrites what it stores, Depth 1 sync, no empty
     /// initial token.
     GoogleCarddav,
+    /// Ignores If-None-Match (replaces and answers 204) and a DELETE's If-Match (deletes),
+    /// honours a PUT's If-Match: SOGo 5.8 as measured (docs/providers.md).
+    Sogo,
 }
 
 impl Flavor {
-    pub const ALL: [Flavor; 4] = [
+    pub const ALL: [Flavor; 5] = [
         Flavor::Generic,
         Flavor::Icloud,
         Flavor::GoogleCaldav,
         Flavor::GoogleCarddav,
+        Flavor::Sogo,
     ];
 
     pub fn profile(self) -> Profile {
@@ -42,6 +46,7 @@ impl Flavor {
             Flavor::Icloud => Profile::icloud(),
             Flavor::GoogleCaldav => Profile::google_caldav(),
             Flavor::GoogleCarddav => Profile::google_carddav(),
+            Flavor::Sogo => Profile::sogo(),
         }
     }
 
@@ -51,11 +56,17 @@ impl Flavor {
             Flavor::Icloud => "icloud",
             Flavor::GoogleCaldav => "google-caldav",
             Flavor::GoogleCarddav => "google-carddav",
+            Flavor::Sogo => "sogo",
         }
     }
 
     pub fn honours_if_match(self) -> bool {
         self != Flavor::GoogleCarddav
+    }
+
+    /// Whether a DELETE's If-Match is honoured (SOGo honours it on PUT only).
+    pub fn honours_if_match_on_delete(self) -> bool {
+        self.honours_if_match() && self != Flavor::Sogo
     }
 
     pub fn honours_if_none_match(self) -> bool {
@@ -412,7 +423,9 @@ impl Server {
     pub fn token(&self, coll: usize, version: u64) -> String {
         let epoch = self.colls[coll].epoch;
         match self.flavor {
-            Flavor::Generic => format!("http://sim.test/ns/sync/c{coll}/{epoch}/{version}"),
+            Flavor::Generic | Flavor::Sogo => {
+                format!("http://sim.test/ns/sync/c{coll}/{epoch}/{version}")
+            }
             Flavor::Icloud => format!("HwoQ{coll:02X}{epoch:04X}{version:010X}AA=="),
             Flavor::GoogleCaldav | Flavor::GoogleCarddav => format!("g{coll}.{epoch}.{version}"),
         }
@@ -421,7 +434,7 @@ impl Server {
     /// The version a token names, if it is one of this collection's valid tokens.
     fn token_version(&self, coll: usize, token: &str) -> Option<u64> {
         let (c, epoch, version) = match self.flavor {
-            Flavor::Generic => {
+            Flavor::Generic | Flavor::Sogo => {
                 let rest = token.strip_prefix("http://sim.test/ns/sync/c")?;
                 let mut parts = rest.split('/');
                 (
@@ -744,7 +757,7 @@ impl Server {
     fn delete(&mut self, req: &HttpRequest, coll: usize, name: &str) -> Answer {
         let current = self.colls[coll].members.get(name).cloned();
         let if_match = req.header("if-match").map(str::to_owned);
-        if self.flavor.honours_if_match()
+        if self.flavor.honours_if_match_on_delete()
             && let Some(expected) = &if_match
             && current.as_ref().map(|m| &m.etag) != Some(expected)
         {
