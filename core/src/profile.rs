@@ -182,9 +182,9 @@ impl Profile {
     /// SOGo (Alinto's groupware, DAV under `/SOGo/dav/`). Measured on SOGo 5.8.0: a PUT with
     /// `If-None-Match: *` onto a name that is taken replaces the object there (204), and a
     /// DELETE with a stale `If-Match` deletes (204; a PUT with one is refused, 412). So davkit
-    /// checks that the name is free before a create and compares the ETag before a delete;
-    /// otherwise as [`Profile::generic`] (docs/providers.md, "SOGo 5.8.0", says what else it
-    /// does).
+    /// checks that the name is free before a create and compares the ETag before a delete
+    /// (and does so for a write to a URL under `/SOGo/dav/` whatever the profile); otherwise
+    /// as [`Profile::generic`] (docs/providers.md, "SOGo 5.8.0", says what else it does).
     pub fn sogo() -> Self {
         Profile {
             name: "sogo".into(),
@@ -306,13 +306,20 @@ impl Profile {
             // `https://www.googleapis.com/` itself: its only DAV service is Contacts, found
             // through its well-known URI.
             Profile::google_carddav()
-        } else if path == "/SOGo/dav" || path.starts_with("/SOGo/dav/") {
-            // SOGo's DAV root, where its installations serve it.
+        } else if is_sogo_path(path) {
             Profile::sogo()
         } else {
             Profile::generic()
         }
     }
+}
+
+/// Whether a URL path is under SOGo's DAV root, `/SOGo/dav/`, where its installations serve
+/// it: [`Profile::for_url`] picks [`Profile::sogo`] for such a server URL, and a write to
+/// such a URL gets SOGo's checks whatever the profile (a server URL of the bare host reaches
+/// SOGo through `/.well-known` and gets the generic profile).
+pub(crate) fn is_sogo_path(path: &str) -> bool {
+    path == "/SOGo/dav" || path.starts_with("/SOGo/dav/")
 }
 
 /// Google's CalDAV endpoint before v2, `https://www.google.com/calendar/dav/{calendar id}/…`:

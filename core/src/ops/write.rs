@@ -215,7 +215,10 @@ impl Write {
         if kind != Kind::Post {
             op.retry = Some(spec.clone());
         }
-        if kind == Kind::Create && !profile.if_none_match {
+        // A write to SOGo's DAV root gets SOGo's checks whatever the profile: it ignores
+        // `If-None-Match: *` and a DELETE's `If-Match` (`Profile::sogo`).
+        let sogo = crate::profile::is_sogo_path(spec.url.path());
+        if kind == Kind::Create && (!profile.if_none_match || sogo) {
             // The server would replace whatever is there: make sure nothing is.
             let check = Spec::new(Method::Propfind, spec.url.clone())
                 .header("Depth", Depth::Zero.as_str())
@@ -223,7 +226,7 @@ impl Write {
             op.main = Some(spec);
             op.m.x.send(Step::Vacant, check);
         } else if profile.if_match_ignored && matches!(kind, Kind::Update | Kind::Delete)
-            || profile.if_match_ignored_on_delete && kind == Kind::Delete
+            || (profile.if_match_ignored_on_delete || sogo) && kind == Kind::Delete
         {
             // The server would overwrite or delete whatever the ETag says: compare it here
             // first.
