@@ -154,7 +154,13 @@ impl App {
             coll,
             intent,
             start_event: w.server.event,
-            members_at_start: w.server.colls[coll].members.len(),
+            // Every name the collection has held: a sync from an old token lists the
+            // members deleted since as rows too (seed 29363917: five deletions paged one a
+            // page into a collection left empty, then a redirect loop on the next page).
+            members_at_start: w.server.colls[coll]
+                .changed_at
+                .len()
+                .max(w.server.colls[coll].members.len()),
             ..OpTrack::default()
         };
         w.op = Some(op);
