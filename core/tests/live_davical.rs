@@ -56,16 +56,7 @@ async fn davical_discovery_finds_alice_in_2_requests() {
     assert_eq!(both.addressbook_home_sets, std::slice::from_ref(&home));
     let calendar = format!("{home}calendar/");
     let addresses = format!("{home}addresses/");
-    assert!(
-        both.calendars().any(|c| c.url == calendar),
-        "{calendar} not in {:#?}",
-        both.collections
-    );
-    assert!(
-        both.address_books().any(|c| c.url == addresses),
-        "{addresses} not in {:#?}",
-        both.collections
-    );
+    live_support::assert_discovered(&both, &calendar, &addresses);
     // The scheduling inbox and outbox are not calendars to sync.
     assert!(
         !both

@@ -14,17 +14,16 @@ DAViCal and PostgreSQL version into TEMPLATE_ROOT and copied for each run (about
 """
 
 import fcntl
-import glob
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from rig import (RigError, Server, START_TIMEOUT, apt_install, basic_auth, deb_version,
-                 http_answers, log, tail, users_env)
+from rig import (PG_USER, RigError, Server, START_TIMEOUT, apt_install, basic_auth,
+                 deb_version, http_answers, log, pg_bin, postgres, run_as, sql_quote, tail,
+                 users_env)
 
 PACKAGES = ["davical", "postgresql", "apache2", "libapache2-mod-php"]
 HTDOCS = Path("/usr/share/davical/htdocs")
@@ -33,7 +32,6 @@ APACHE = "/usr/sbin/apache2"
 APACHE_MODULES = Path("/usr/lib/apache2/modules")
 CONF_DIR = Path("/etc/davical")
 TEMPLATE_ROOT = Path("/var/tmp/davkit-davical")
-PG_USER = "postgres"
 APACHE_USER = "www-data"
 DB_NAME = "davical"
 
@@ -48,24 +46,13 @@ CALENDAR = "calendar"  # /caldav.php/USER/calendar/
 ADDRESSBOOK = "addresses"  # /caldav.php/USER/addresses/
 
 
-def _pg_bin():
-    """The newest installed PostgreSQL's bin folder, or None."""
-    found = []
-    for p in glob.glob("/usr/lib/postgresql/*/bin/postgres"):
-        try:
-            found.append((int(Path(p).parent.parent.name), Path(p).parent))
-        except ValueError:
-            pass
-    return max(found)[1] if found else None
-
-
 def _php_module():
     found = sorted(APACHE_MODULES.glob("libphp*.so"))
     return found[-1] if found else None
 
 
 def installed():
-    return (all(deb_version(p) for p in PACKAGES) and _pg_bin() is not None
+    return (all(deb_version(p) for p in PACKAGES) and pg_bin() is not None
             and _php_module() is not None and (HTDOCS / "caldav.php").exists()
             and CREATE_DB.exists() and os.path.exists(APACHE))
 
@@ -94,31 +81,7 @@ def ensure_installed():
 
 
 def _as_postgres(argv, cwd, env=None, check=True):
-    r = subprocess.run(argv, user=PG_USER, group=PG_USER, extra_groups=[], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if check and r.returncode != 0:
-        raise RigError("%s failed (code %d):\n%s" % (" ".join(map(str, argv)), r.returncode,
-                                                     r.stdout[-3000:]))
-    return r.stdout
-
-
-def _postgres(name, pg_bin, data, sock, port, log_path, cwd, fast=False):
-    """A PostgreSQL postmaster on a Unix socket only, in the foreground (a child of the rig);
-    SIGINT is its fast shutdown."""
-    argv = [str(pg_bin / "postgres"), "-D", str(data), "-k", str(sock), "-p", str(port),
-            "-c", "listen_addresses=", "-c", "logging_collector=off"]
-    if fast:
-        # A throw-away database: nothing needs to survive a crash.
-        argv += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
-
-    def ready():
-        r = subprocess.run([str(pg_bin / "pg_isready"), "-q", "-h", str(sock), "-p", str(port),
-                            "-U", PG_USER, "-d", "postgres"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        return r.returncode == 0
-
-    return Server(name, argv, port, log_path, cwd, user=PG_USER, stop_signal=signal.SIGINT,
-                  group=False, probe=ready)
+    return run_as(PG_USER, argv, cwd, env, check)
 
 
 def _mkdir(path, owner=None, mode=0o711):
@@ -129,7 +92,7 @@ def _mkdir(path, owner=None, mode=0o711):
 
 
 def template_dir():
-    pg = _pg_bin()
+    pg = pg_bin()
     return TEMPLATE_ROOT / ("davical-%s-pg%s" % (deb_version("davical"), pg.parent.name))
 
 
@@ -143,18 +106,18 @@ def ensure_template():
         if (final / "ready").exists():
             return final / "pg"
         t0 = time.monotonic()
-        pg_bin = _pg_bin()
+        bin_dir = pg_bin()
         work = Path(tempfile.mkdtemp(prefix="build-", dir=TEMPLATE_ROOT))
         try:
             work.chmod(0o711)
             data, sock = work / "pg", work / "sock"
             _mkdir(data, PG_USER, 0o700)
             _mkdir(sock, PG_USER, 0o755)
-            _as_postgres([str(pg_bin / "initdb"), "-D", str(data), "-A", "trust", "-E", "UTF8",
+            _as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-E", "UTF8",
                           "--locale", "C.UTF-8", "-U", PG_USER], cwd=work)
             port = 5432  # the socket lives in `sock`: no clash with any other cluster
-            pg = _postgres("davical-template-postgres", pg_bin, data, sock, port,
-                           work / "postgres.log", work)
+            pg = postgres("davical-template-postgres", bin_dir, data, sock, port,
+                          work / "postgres.log", work)
             pg.start()
             try:
                 pg.wait_ready(START_TIMEOUT)
@@ -163,7 +126,7 @@ def ensure_template():
                        "TMPDIR": "/tmp"}
                 out = _as_postgres(["sh", str(CREATE_DB), DB_NAME, "unused-admin-pw"],
                                    cwd=work, env=env)
-                check = _as_postgres([str(pg_bin / "psql"), "-qXAt", "-h", str(sock), "-p",
+                check = _as_postgres([str(bin_dir / "psql"), "-qXAt", "-h", str(sock), "-p",
                                       str(port), "-c", "SELECT count(*) FROM usr", DB_NAME],
                                      cwd=work, check=False)
                 if check.strip() != "1":
@@ -187,14 +150,10 @@ def ensure_template():
     return final / "pg"
 
 
-def _sql_quote(s):
-    return "'" + s.replace("'", "''") + "'"
-
-
 def users_sql():
     rows = ",\n".join(
         " (%d, TRUE, current_date, current_date, %s, %s, %s, %s)"
-        % (1001 + i, _sql_quote(u), _sql_quote("**" + pw), _sql_quote(full), _sql_quote(mail))
+        % (1001 + i, sql_quote(u), sql_quote("**" + pw), sql_quote(full), sql_quote(mail))
         for i, (u, pw, full, mail) in enumerate(USERS))
     # Default privileges as DAViCal's own default ($c->default_privileges): others may see
     # free-busy and deliver scheduling messages to the user's inbox.
@@ -244,12 +203,12 @@ class DavicalServer:
         sock = root / "sock"
         _mkdir(sock, PG_USER, 0o755)
         subprocess.run(["cp", "-a", str(template), str(root / "pg")], check=True)
-        self.pg = _postgres("davical-postgres", _pg_bin(), root / "pg", sock, self.pg_port,
-                            root / "postgres.log", root, fast=True)
+        self.pg = postgres("davical-postgres", pg_bin(), root / "pg", sock, self.pg_port,
+                           root / "postgres.log", root, fast=True)
         self.pg.start()
         self.pg.wait_ready(START_TIMEOUT)
         (root / "users.sql").write_text(users_sql())
-        _as_postgres([str(_pg_bin() / "psql"), "-qX", "-v", "ON_ERROR_STOP=1", "-h", str(sock),
+        _as_postgres([str(pg_bin() / "psql"), "-qX", "-v", "ON_ERROR_STOP=1", "-h", str(sock),
                       "-p", str(self.pg_port), "-f", str(root / "users.sql"), DB_NAME], cwd=root)
 
         conf = root / "davical-conf.php"

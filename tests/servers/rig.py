@@ -1,8 +1,9 @@
-"""Process helpers shared by servers.py, davical.py and cyrus.py (stdlib only).
+"""Process helpers shared by servers.py, davical.py, cyrus.py and sogo.py (stdlib only).
 
 A `Server` is one process started in its own session, with PR_SET_PDEATHSIG so that it dies
 with the rig, its output in a log file, a readiness probe that is polled (never a blind
-sleep) and a stop by its PID: a signal, then SIGKILL after STOP_GRACE seconds.
+sleep) and a stop by its PID: a signal, then SIGKILL after STOP_GRACE seconds. The private
+PostgreSQL clusters of DAViCal and SOGo are started by `postgres`.
 """
 
 import base64
@@ -196,6 +197,56 @@ def users_env(var, url, users):
         env["DAVKIT_%s_USER%s" % (var, n)] = user
         env["DAVKIT_%s_PASSWORD%s" % (var, n)] = password
     return env
+
+
+PG_USER = "postgres"
+
+
+def pg_bin():
+    """The newest installed PostgreSQL's bin folder, or None."""
+    found = []
+    for p in Path("/usr/lib/postgresql").glob("*/bin/postgres"):
+        try:
+            found.append((int(p.parent.parent.name), p.parent))
+        except ValueError:
+            pass
+    return max(found)[1] if found else None
+
+
+def run_as(user, argv, cwd, env=None, check=True):
+    """Runs `argv` as `user` (in its group of that name) and returns its output; a failure is
+    a RigError with the output's end unless `check` is false."""
+    r = subprocess.run(argv, user=user, group=user, extra_groups=[], cwd=cwd, env=env,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    if check and r.returncode != 0:
+        raise RigError("%s failed (code %d):\n%s" % (" ".join(map(str, argv)), r.returncode,
+                                                     r.stdout[-3000:]))
+    return r.stdout
+
+
+def sql_quote(s):
+    """`s` as an SQL string literal."""
+    return "'" + s.replace("'", "''") + "'"
+
+
+def postgres(name, bin_dir, data, sock, port, log_path, cwd, fast=False, host=None):
+    """A PostgreSQL postmaster in the foreground (a child of the rig) as PG_USER, on a Unix
+    socket in `sock`, and on TCP at `host` when given (else on no TCP address); SIGINT is its
+    fast shutdown. `fast`: a throw-away database, nothing needs to survive a crash."""
+    argv = [str(bin_dir / "postgres"), "-D", str(data), "-k", str(sock), "-p", str(port),
+            "-c", "listen_addresses=%s" % (host or ""), "-c", "logging_collector=off"]
+    if fast:
+        argv += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+
+    def ready():
+        r = subprocess.run([str(bin_dir / "pg_isready"), "-q", "-h", host or str(sock), "-p",
+                            str(port), "-U", PG_USER, "-d", "postgres"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return r.returncode == 0
+
+    return Server(name, argv, port, log_path, cwd, user=PG_USER, stop_signal=signal.SIGINT,
+                  group=False, probe=ready)
 
 
 def apt_install(packages, installed, label):

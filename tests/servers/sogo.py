@@ -16,38 +16,26 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
 import time
 from pathlib import Path
 
-from rig import (RigError, Server, START_TIMEOUT, apt_install, basic_auth, deb_version,
-                 free_ports, http_answers, tail, users_env)
+from rig import (PG_USER, RigError, Server, START_TIMEOUT, apt_install, basic_auth,
+                 deb_version, free_ports, http_answers, pg_bin, postgres, run_as, sql_quote,
+                 tail, users_env)
 
 PACKAGES = ["sogo", "memcached", "postgresql"]
 SOGOD = "/usr/sbin/sogod"
 MEMCACHED = "/usr/bin/memcached"
 RUN_USER = "sogo"
-PG_USER = "postgres"
 USERS = [("alice", "alice-pass"), ("bob", "bob-pass"), ("carol", "carol-pass")]
 # Each kept-alive client connection holds a worker: with 2 workers a third connection waited
 # unanswered (tried by hand, 2026-12-05).
 WORKERS = 12
 
 
-def _pg_bin():
-    """The newest installed PostgreSQL's bin folder, or None."""
-    found = []
-    for p in Path("/usr/lib/postgresql").glob("*/bin/postgres"):
-        try:
-            found.append((int(p.parent.parent.name), p.parent))
-        except ValueError:
-            pass
-    return max(found)[1] if found else None
-
-
 def installed():
     return (all(deb_version(p) for p in PACKAGES) and Path(SOGOD).exists()
-            and Path(MEMCACHED).exists() and _pg_bin() is not None)
+            and Path(MEMCACHED).exists() and pg_bin() is not None)
 
 
 def ensure_installed():
@@ -57,20 +45,6 @@ def ensure_installed():
     if os.geteuid() != 0:
         raise RigError("SOGo needs root (apt-get, and the server runs as %s)" % RUN_USER)
     return apt_install(PACKAGES, installed, "SOGo")
-
-
-def _run(argv, user, cwd):
-    r = subprocess.run(argv, user=user, group=user, extra_groups=[], cwd=cwd,
-                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True)
-    if r.returncode != 0:
-        raise RigError("%s failed (code %d):\n%s" % (" ".join(map(str, argv)), r.returncode,
-                                                      r.stdout[-3000:]))
-    return r.stdout
-
-
-def _sql_text(s):
-    return "'%s'" % s.replace("'", "''")
 
 
 class SogoServer:
@@ -88,7 +62,7 @@ class SogoServer:
         self.parts = []  # started processes, stopped in reverse order
 
     def start(self):
-        pg = _pg_bin()
+        pg = pg_bin()
         if pg is None:
             raise RigError("SOGo: no PostgreSQL server installed")
         self.tmp.chmod(0o711)  # the postgres and sogo users look inside
@@ -99,29 +73,26 @@ class SogoServer:
             (root / d).mkdir()
             shutil.chown(root / d, owner, owner)
         data = root / "pg" / "data"
-        _run([str(pg / "initdb"), "-A", "trust", "-U", PG_USER, "-D", str(data)], PG_USER, root)
-        postgres = Server(
-            "sogo (postgres)",
-            [str(pg / "postgres"), "-D", str(data), "-k", str(root / "pg"), "-p",
-             str(self.pg_port), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-             "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
-            self.pg_port, root / "pg" / "postgres.log", root / "pg", user=PG_USER,
-            stop_signal=signal.SIGINT, group=False, probe=self._pg_ready)
-        self._start(postgres)
-        postgres.wait_ready(START_TIMEOUT)
+        run_as(PG_USER, [str(pg / "initdb"), "-A", "trust", "-U", PG_USER, "-D", str(data)], root)
+        pg_server = postgres("sogo (postgres)", pg, data, root / "pg", self.pg_port,
+                             root / "pg" / "postgres.log", root / "pg", fast=True,
+                             host="127.0.0.1")
+        self._start(pg_server)
+        pg_server.wait_ready(START_TIMEOUT)
         psql = [str(pg / "psql"), "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p",
                 str(self.pg_port)]
-        _run(psql + ["-U", PG_USER, "-d", "postgres", "-c",
-                     "CREATE ROLE sogo LOGIN PASSWORD 'sogo'"], PG_USER, root)
-        _run(psql + ["-U", PG_USER, "-d", "postgres", "-c",
-                     "CREATE DATABASE sogo OWNER sogo"], PG_USER, root)
+        run_as(PG_USER, psql + ["-U", PG_USER, "-d", "postgres", "-c",
+                                "CREATE ROLE sogo LOGIN PASSWORD 'sogo'"], root)
+        run_as(PG_USER, psql + ["-U", PG_USER, "-d", "postgres", "-c",
+                                "CREATE DATABASE sogo OWNER sogo"], root)
         rows = ", ".join("(%s, %s, %s, %s, %s)" % (
-            _sql_text(u), _sql_text(u), _sql_text(p), _sql_text(u.capitalize()),
-            _sql_text("%s@example.com" % u)) for u, p in USERS)
-        _run(psql + ["-U", "sogo", "-d", "sogo", "-c",
-                     "CREATE TABLE sogo_users (c_uid VARCHAR(64) PRIMARY KEY, c_name VARCHAR(64),"
-                     " c_password VARCHAR(128), c_cn VARCHAR(128), mail VARCHAR(128));"
-                     " INSERT INTO sogo_users VALUES %s" % rows], PG_USER, root)
+            sql_quote(u), sql_quote(u), sql_quote(p), sql_quote(u.capitalize()),
+            sql_quote("%s@example.com" % u)) for u, p in USERS)
+        run_as(PG_USER, psql + ["-U", "sogo", "-d", "sogo", "-c",
+                                "CREATE TABLE sogo_users (c_uid VARCHAR(64) PRIMARY KEY,"
+                                " c_name VARCHAR(64), c_password VARCHAR(128), c_cn VARCHAR(128),"
+                                " mail VARCHAR(128)); INSERT INTO sogo_users VALUES %s" % rows],
+               root)
         memcached = Server(
             "sogo (memcached)",
             [MEMCACHED, "-l", "127.0.0.1", "-p", str(self.mc_port), "-U", "0", "-m", "16"],
@@ -163,13 +134,6 @@ class SogoServer:
     def _start(self, server):
         self.parts.append(server)
         server.start()
-
-    def _pg_ready(self):
-        pg = _pg_bin()
-        r = subprocess.run([str(pg / "pg_isready"), "-q", "-h", "127.0.0.1", "-p",
-                            str(self.pg_port), "-U", PG_USER, "-d", "postgres"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        return r.returncode == 0
 
     @staticmethod
     def _tcp_open(port):

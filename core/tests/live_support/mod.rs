@@ -211,6 +211,20 @@ pub fn apply(mirror: &mut Mirror, changes: &[Change]) {
     }
 }
 
+/// Discovery found `calendar` among its calendars and `address_book` among its address books.
+pub fn assert_discovered(found: &davkit::Discovery, calendar: &str, address_book: &str) {
+    assert!(
+        found.calendars().any(|c| c.url == calendar),
+        "{calendar} not in {:#?}",
+        found.collections
+    );
+    assert!(
+        found.address_books().any(|c| c.url == address_book),
+        "{address_book} not in {:#?}",
+        found.collections
+    );
+}
+
 /// Creates `n` events `e00.ics`, `e01.ics`, ... in `url` (UIDs `{slug}-{i}`, summaries
 /// `Event {i}`), each with the profile's create precondition; returns what was written, by
 /// URL, with the ETag each PUT answered (if any).
@@ -331,8 +345,8 @@ pub async fn stale_writes_refused<T: Transport>(
 }
 
 /// One change (`e0` moved, summary `Moved`), one deletion (`e1`) and one addition (`new.ics`
-/// in `url`), each under the ETag as read; then `changes`, what the next sync reports, must be
-/// exactly those three (`check`, called with that sync's changes).
+/// in `url`), each under the ETag as read; [`assert_changed_deleted_added`] checks what the
+/// next sync reports.
 pub async fn change_delete_add<T: Transport>(
     client: &DavClient<T>,
     url: &str,

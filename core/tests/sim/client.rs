@@ -154,13 +154,11 @@ impl App {
             coll,
             intent,
             start_event: w.server.event,
-            // Every name the collection has held: a sync from an old token lists the
+            // Every name the collection has held (`changed_at`: each store and removal marks
+            // its name, so its members are among them): a sync from an old token lists the
             // members deleted since as rows too (seed 29363917: five deletions paged one a
             // page into a collection left empty, then a redirect loop on the next page).
-            members_at_start: w.server.colls[coll]
-                .changed_at
-                .len()
-                .max(w.server.colls[coll].members.len()),
+            members_at_start: w.server.colls[coll].changed_at.len(),
             ..OpTrack::default()
         };
         w.op = Some(op);
