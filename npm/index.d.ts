@@ -336,7 +336,7 @@ export interface WriteResult {
 /**
  * What `sync` returns and accepts: plain JSON, safe to store (localStorage, IndexedDB) and pass
  * back unchanged. The core's snake_case form (`collection_url`, `sync_token`) is accepted too,
- * and so is the text `SyncResult.stateJson` gives.
+ * and so is a text: `SyncResult.stateJson`, or what `JSON.stringify` makes of a state object.
  */
 export interface SyncState {
   collectionUrl: string;

@@ -11,6 +11,7 @@
 
 use davkit::{Error, ErrorKind, HttpRequest, HttpResponse, ResponseSink, Result, Transport};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -44,6 +45,11 @@ impl FetchTransport {
             follow_redirects,
         }
     }
+}
+
+thread_local! {
+    /// A handler that drops what it is given: one for the module's lifetime.
+    static IGNORE: Closure<dyn FnMut(JsValue)> = Closure::new(|_: JsValue| {});
 }
 
 /// The most bytes of a body chunk copied into the module's memory at a time.
@@ -141,9 +147,16 @@ impl Transport for FetchTransport {
         }
         .await;
         if result.is_err() {
-            // Best effort: the stream is given up (its connection released).
-            if let Ok(cancel) = get(&reader, "cancel").dyn_into::<Function>() {
-                let _ = cancel.call0(&reader);
+            // Best effort: the stream is given up (its connection released). `cancel()` answers
+            // a promise, which rejects when the stream has failed (a connection that broke off,
+            // the usual reason to be here): its rejection is caught and dropped, since one
+            // nobody handles ends a node or Deno process by default.
+            if let Ok(cancel) = get(&reader, "cancel").dyn_into::<Function>()
+                && let Ok(promise) = cancel.call0(&reader)
+            {
+                IGNORE.with(|ignore| {
+                    let _ = Promise::resolve(&promise).catch(ignore);
+                });
             }
         }
         result

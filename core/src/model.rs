@@ -354,7 +354,9 @@ impl SyncState {
     }
 
     /// Reads a state from JSON (as [`SyncState::to_json`] writes it, this version or an
-    /// older one); anything else is [`ErrorKind::InvalidInput`], naming the field.
+    /// older one, or with the two-word fields named as the npm package's state object names
+    /// them: `collectionUrl`, `syncToken`, the text `JSON.stringify` makes of that object);
+    /// anything else is [`ErrorKind::InvalidInput`], naming the field.
     pub fn from_json(json: &str) -> Result<Self> {
         // Read by hand from a JSON value, not through the derived `Deserialize`: see
         // `json_read` (it keeps float printing out of the npm module).
@@ -364,9 +366,17 @@ impl SyncState {
 
     fn read(v: &json_read::Json) -> json_read::Read<Self> {
         let f = json_read::Fields::of("", v, "a sync state object")?;
+        // The core's name, or the npm package's when only that one is there.
+        let name = |core: &'static str, js: &'static str| {
+            if f.get(core).is_none() && f.get(js).is_some() {
+                js
+            } else {
+                core
+            }
+        };
         Ok(SyncState {
-            collection_url: f.string("collection_url")?,
-            sync_token: f.opt_string("sync_token")?,
+            collection_url: f.string(name("collection_url", "collectionUrl"))?,
+            sync_token: f.opt_string(name("sync_token", "syncToken"))?,
             ctag: f.opt_string("ctag")?,
             etags: f.string_map("etags")?,
             pending: f.string_set("pending")?,
@@ -506,6 +516,38 @@ mod tests {
             2,
             "the member left for the next batch stays owed"
         );
+    }
+
+    #[test]
+    fn reads_the_npm_packages_field_names_too() -> Result<()> {
+        let state = SyncState {
+            sync_token: Some("t-1".into()),
+            ctag: Some("c".into()),
+            ..state_with(
+                &[("https://h/cal/a.ics", "\"1\"")],
+                &["https://h/cal/b.ics"],
+            )
+        };
+        // What `JSON.stringify` makes of the npm package's state object.
+        let js = state
+            .to_json()
+            .replace("\"collection_url\"", "\"collectionUrl\"")
+            .replace("\"sync_token\"", "\"syncToken\"");
+        assert!(
+            js.contains("collectionUrl") && js.contains("syncToken"),
+            "{js}"
+        );
+        assert_eq!(SyncState::from_json(&js)?, state);
+        assert_eq!(SyncState::from_json(&state.to_json())?, state);
+        // Neither name: the error names the core's.
+        let err = SyncState::from_json(r#"{"etags":{}}"#).unwrap_err();
+        assert!(err.to_string().contains("collection_url"), "{err}");
+        // Both names: the core's counts.
+        let both = r#"{"collection_url":"https://h/cal/","collectionUrl":"https://other/","sync_token":null,"syncToken":"x"}"#;
+        let read = SyncState::from_json(both)?;
+        assert_eq!(read.collection_url, "https://h/cal/");
+        assert_eq!(read.sync_token, None);
+        Ok(())
     }
 
     #[test]

@@ -344,3 +344,26 @@ test("DavClient in node sends through it by default; `redirect: 'follow'` and th
   await own.getCollection(`${base}/c/`);
   assert.equal(called, 1);
 });
+
+test('a connection that breaks off in the body: the sync rejects, and no rejection is left unhandled (with node\'s fetch too)', async () => {
+  // A rejection nobody handles ends a node process by default: giving up a failed stream
+  // (`reader.cancel()`, which rejects on a stream that has failed) must not leave one behind.
+  const unhandled = [];
+  const onUnhandled = (e) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  handler = (req, res) => {
+    res.writeHead(207, { 'Content-Type': 'application/xml; charset=utf-8', 'Content-Length': '5000' });
+    res.write('<?xml version="1.0"?><d:multistatus xmlns:d="DAV:"><d:response><d:href>/c/a.ics</d:href>');
+    setTimeout(() => res.socket.destroy(), 20);
+  };
+  try {
+    for (const fetch of [undefined, globalThis.fetch]) {
+      const client = new DavClient({ serverUrl: `${base}/`, auth: { basic: { username: 'u', password: 'p' } }, fetch });
+      await assert.rejects(client.sync({ url: `${base}/c/`, kind: 'calendar' }, null), (e) => e.kind === 'Transport');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(unhandled.map((e) => String(e)), []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});
