@@ -93,6 +93,14 @@ export interface DavClientOptions {
   maxParallelRequests?: number;
   /** `DAV:limit` for sync-collection pages. */
   syncPageLimit?: number;
+  /**
+   * How long a request may go without progress from the server (to the answer's head, then
+   * between pieces of its body) before it fails with a `Transport` error, "timed out": default
+   * 60,000 ms, as the native and mobile transports; 0: no limit. Kept through `init.signal`, so
+   * a `fetch` of your own must honour `signal` for it to apply. A large answer on a slow link
+   * takes as long as it needs; a silent server or a dead connection no longer holds a call forever.
+   */
+  idleTimeoutMs?: number;
   /** Who follows redirects: `fetch` ('follow', the default and only choice in browsers) or the core ('manual', the default elsewhere). */
   redirect?: 'follow' | 'manual';
   /** Do not send `User-Agent` (default: true in browsers). */

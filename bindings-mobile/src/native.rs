@@ -62,7 +62,8 @@ fn native() -> Result<Arc<NativeTransport>, DavError> {
 }
 
 /// The built-in HTTP transport (feature `reqwest`): pass it to `DavClient` instead of writing
-/// one. 60 s timeout per request.
+/// one. A request fails when the server makes no progress on it for 60 s
+/// (`davkit::REQUEST_IDLE_TIMEOUT_MS`).
 #[uniffi::export]
 pub fn reqwest_transport() -> Result<Arc<dyn HttpTransport>, DavError> {
     Ok(native()?)

@@ -135,6 +135,15 @@ pub fn parse_view(data: &str, limits: JsValue) -> Result<JsValue, JsValue> {
     Ok(convert::output(&convert::view(data, &limits)))
 }
 
+/// How long a request may go without progress from the server before it fails, unless the app
+/// says otherwise (`idleTimeoutMs`): the core's [`davkit::REQUEST_IDLE_TIMEOUT_MS`]. The JS layer
+/// hands it to node's transport, which keeps it on the socket.
+#[cfg(feature = "client")]
+#[wasm_bindgen(js_name = requestIdleTimeoutMs)]
+pub fn request_idle_timeout_ms() -> u32 {
+    davkit::REQUEST_IDLE_TIMEOUT_MS as u32
+}
+
 /// The version of the core in this build.
 #[wasm_bindgen(js_name = coreVersion)]
 pub fn core_version() -> String {

@@ -154,7 +154,7 @@ pub use model::{
     Change, Collection, CollectionKind, DavObject, Discovery, MemberProblem, SyncMethod,
     SyncResult, SyncState, WriteResult,
 };
-pub use op::{Operation, Poll, ResponseSink, Transport, drive};
+pub use op::{Operation, Poll, REQUEST_IDLE_TIMEOUT_MS, ResponseSink, Transport, drive};
 pub use ops::collections::{CollectionProps, CollectionWrite};
 pub use ops::discover::{Discover, REDISCOVER_AFTER_MS, Service, needs_rediscovery};
 pub use ops::freebusy::{BusyPeriod, FbType, FreeBusy, FreeBusyRequest, RecipientFreeBusy};

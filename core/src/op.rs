@@ -118,6 +118,21 @@ pub trait ResponseSink {
     }
 }
 
+/// How long davkit's own transports wait for the server to make progress on one request before
+/// they fail it with an [`ErrorKind::Transport`] error ("timed out"): from sending it to the
+/// answer's head, and then between pieces of its body. Each piece starts the wait again, so a
+/// large answer on a slow link takes as long as it needs, and a server or a connection that has
+/// gone silent (a peer gone without a reset, a proxy that holds the request) does not hold an
+/// operation forever; the body's size is bounded apart ([`Limits::max_body_bytes`]). A failed
+/// read is reported like any transport failure: a sync fails without advancing its state, a
+/// write is read back before anything is repeated. Applied by
+/// [`ReqwestTransport`](crate::ReqwestTransport) (native, and the mobile bindings' built-in
+/// transport) and by the npm package's `fetch` transport (its `idleTimeoutMs` option); an app's
+/// own transport chooses its own.
+///
+/// [`Limits::max_body_bytes`]: crate::Limits::max_body_bytes
+pub const REQUEST_IDLE_TIMEOUT_MS: u64 = 60_000;
+
 /// The host's HTTP stack.
 ///
 /// Implementations send the request as given (method, URL, headers, body), should not follow

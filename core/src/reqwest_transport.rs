@@ -40,7 +40,7 @@ use std::time::Duration;
 use crate::client::DavClient;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{HttpRequest, HttpResponse, Method};
-use crate::op::{ResponseSink, Transport};
+use crate::op::{REQUEST_IDLE_TIMEOUT_MS, ResponseSink, Transport};
 use crate::session::Config;
 
 /// The largest response body, after `Content-Encoding` is decoded, that a [`ReqwestTransport`]
@@ -56,20 +56,27 @@ pub struct ReqwestTransport {
 }
 
 impl ReqwestTransport {
-    /// A transport with a 60-second timeout per request.
+    /// A transport that fails a request when the server makes no progress on it for
+    /// [`REQUEST_IDLE_TIMEOUT_MS`] (reqwest's read timeout: to the answer's head, then between
+    /// pieces of the body; no limit on the whole, so a large answer on a slow link finishes).
     pub fn new() -> Result<Self> {
+        Self::with_idle_timeout(Some(Duration::from_millis(REQUEST_IDLE_TIMEOUT_MS)))
+    }
+
+    /// [`ReqwestTransport::new`] with another wait for progress (`None`: wait forever).
+    pub fn with_idle_timeout(idle: Option<Duration>) -> Result<Self> {
         // Several parts of a program may call this; only the first install wins, which is fine.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(60))
-            .build()
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Transport,
-                    format!("cannot build the HTTP client: {e}"),
-                )
-            })?;
+        let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+        if let Some(idle) = idle {
+            builder = builder.read_timeout(idle);
+        }
+        let client = builder.build().map_err(|e| {
+            Error::new(
+                ErrorKind::Transport,
+                format!("cannot build the HTTP client: {e}"),
+            )
+        })?;
         Ok(ReqwestTransport::with_client(client))
     }
 

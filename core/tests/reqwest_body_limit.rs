@@ -15,10 +15,10 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 
 use davkit::reqwest_transport::DEFAULT_MAX_BODY_BYTES;
-use davkit::{
-    Config, Credentials, DavClient, ErrorKind, HttpRequest, Method, RequestId, ReqwestTransport,
-    Transport,
-};
+use davkit::{Config, Credentials, DavClient, ErrorKind, ReqwestTransport, Transport};
+
+mod common;
+use common::get;
 
 /// Deflate's bit order: values LSB first, Huffman codes MSB first.
 struct Bits {
@@ -116,16 +116,6 @@ fn server(headers: &'static str, body: Vec<u8>) -> String {
         }
     });
     url
-}
-
-fn get(url: &str) -> HttpRequest {
-    HttpRequest {
-        id: RequestId(1),
-        method: Method::Get,
-        url: url.to_owned(),
-        headers: Vec::new(),
-        body: None,
-    }
 }
 
 const LIMIT: usize = 1024 * 1024;

@@ -329,10 +329,80 @@ function lazyMarker(core) {
   };
 }
 
+/**
+ * `fetchFn` with a wait for progress: a request fails ("timed out") when the server makes no
+ * progress on it for `ms()` milliseconds, to the answer's head and then between pieces of its
+ * body (each piece starts the wait again, so a large answer on a slow link finishes). Kept by an
+ * `AbortController` whose `signal` goes with the request (a `fetch` that ignores `signal` is
+ * not stopped) and an unref'd timer (it never keeps node running), cleared when the body ends or
+ * fails. The answer is handed on as the module reads it: status, headers, final URL, and the
+ * body's reader or `arrayBuffer()`.
+ */
+function watched(fetchFn, ms) {
+  return async (url, init) => {
+    const wait = ms();
+    if (!(wait > 0)) return fetchFn(url, init);
+    const controller = new AbortController();
+    let timer;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(), wait);
+      timer?.unref?.();
+    };
+    const stop = (e) => {
+      clearTimeout(timer);
+      return controller.signal.aborted ? new TypeError(`timed out: the server sent nothing for ${wait} ms`) : e;
+    };
+    arm();
+    let response;
+    try {
+      response = await fetchFn(url, { ...init, signal: controller.signal });
+    } catch (e) {
+      throw stop(e);
+    }
+    const body = response.body;
+    if (body) arm();
+    else stop();
+    return {
+      status: response.status,
+      headers: response.headers,
+      redirected: response.redirected,
+      url: response.url,
+      body: typeof body?.getReader === 'function' ? {
+        getReader() {
+          const reader = body.getReader();
+          return {
+            read: () => reader.read().then((step) => {
+              if (step.done) stop();
+              else arm();
+              return step;
+            }, (e) => {
+              throw stop(e);
+            }),
+            cancel: (reason) => {
+              stop();
+              return reader.cancel(reason);
+            },
+            releaseLock: () => reader.releaseLock(),
+          };
+        },
+      } : body,
+      arrayBuffer: () => response.arrayBuffer().then((b) => {
+        stop();
+        return b;
+      }, (e) => {
+        throw stop(e);
+      }),
+    };
+  };
+}
+
 /** A CalDAV/CardDAV client. See index.d.ts for the full contract. */
 export class DavClient {
   #config;
   #fetch;
+  // `idleTimeoutMs`, else the core's wait (read from the module when the first request goes out).
+  #idleMs = null;
   #sleep;
   #tokens;
   #client = null;
@@ -348,7 +418,19 @@ export class DavClient {
     if (!options || typeof options.serverUrl !== 'string') throw invalid('`serverUrl` is required');
     const fetchFn = options.fetch ?? platform.fetch ?? globalThis.fetch;
     if (typeof fetchFn !== 'function') throw invalid('no `fetch` in this runtime: pass the `fetch` option');
-    this.#fetch = (url, init) => fetchFn(url, init);
+    const idle = options.idleTimeoutMs;
+    if (idle != null && !(Number.isInteger(idle) && idle >= 0 && idle <= 2 ** 31 - 1)) {
+      throw invalid('`idleTimeoutMs` must be a whole number of milliseconds from 0 to 2147483647');
+    }
+    const ms = () => (this.#idleMs ??= idle ?? wasm.requestIdleTimeoutMs());
+    const followRedirects = (options.redirect ?? (platform.browser ? 'follow' : 'manual')) === 'follow';
+    // The package's node transport keeps the wait on the socket, where node starts it again on
+    // every read (a few µs a request; an `AbortSignal` through node:http cost about 70 µs); it
+    // hands a request whose redirects `fetch` is to follow to the global `fetch`, which, like
+    // any other `fetch`, gets the signal of `watched`.
+    this.#fetch = !options.fetch && fetchFn === platform.fetch && !followRedirects
+      ? (url, init) => fetchFn(url, init, ms())
+      : watched(fetchFn, ms);
     const sleepFn = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.#sleep = (ms) => sleepFn(ms);
     this.#config = {
@@ -359,7 +441,7 @@ export class DavClient {
       maxParallelRequests: options.maxParallelRequests,
       syncPageLimit: options.syncPageLimit,
       omitUserAgent: options.omitUserAgent ?? platform.browser,
-      followRedirects: (options.redirect ?? (platform.browser ? 'follow' : 'manual')) === 'follow',
+      followRedirects,
       retry: options.retry === false ? { maxRetries: 0 } : options.retry,
       // 'lazy' (the default): the core attaches nothing; each object's `events`/`contact` is
       // parsed when read. true: every object's view is computed with the result.

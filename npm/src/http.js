@@ -295,15 +295,32 @@ class NodeResponse {
   }
 }
 
-/** One attempt: resolves with the answer's head, rejects with the network error. */
-function attempt(url, method, headers, body, signal) {
+/**
+ * One attempt: resolves with the answer's head, rejects with the network error. With `idleMs`,
+ * the request fails when its connection carries nothing for that long (connecting, waiting for
+ * the head, between pieces of the body): node's socket timeout, which every read and write
+ * starts again.
+ */
+function attempt(url, method, headers, body, signal, idleMs) {
   return new Promise((resolve, reject) => {
     const module = url.protocol === 'https:' ? https : http;
-    const req = module.request(url, { method, headers, agent: agents[url.protocol], signal }, (res) => resolve(res));
+    let response = null;
+    const req = module.request(url, { method, headers, agent: agents[url.protocol], signal }, (res) => {
+      response = res;
+      resolve(res);
+    });
     req.on('error', (e) => {
       e.reusedSocket = req.reusedSocket;
       reject(e);
     });
+    if (idleMs > 0) {
+      req.setTimeout(idleMs, () => {
+        const e = Object.assign(new Error(`timed out: the server sent nothing for ${idleMs} ms`), { code: 'ETIMEDOUT' });
+        // The body's reader gets this error, not node's "aborted".
+        response?.destroy(e);
+        req.destroy(e);
+      });
+    }
     req.end(body ?? undefined);
   });
 }
@@ -312,9 +329,10 @@ function attempt(url, method, headers, body, signal) {
  * `fetch(url, init)` over node:http(s) for the core's requests: `init.method`, `init.headers`,
  * `init.body` (bytes or a string), `init.redirect` ('manual'; anything else, or a `Request`,
  * goes to the global `fetch`), `init.signal`. Resolves to a `Response`-like object (`status`, `headers`, `body`,
- * `arrayBuffer()`, `text()`, `json()`, ...).
+ * `arrayBuffer()`, `text()`, `json()`, ...). `idleMs` (DavClient's `idleTimeoutMs`, not part of
+ * `fetch`): the request fails when the server makes no progress on it for that long (0: never).
  */
-export async function httpFetch(input, init = {}) {
+export async function httpFetch(input, init = {}, idleMs = 0) {
   if (init.redirect !== 'manual' || (typeof input !== 'string' && !(input instanceof URL))) return globalThis.fetch(input, init);
   let url;
   try {
@@ -333,7 +351,7 @@ export async function httpFetch(input, init = {}) {
   let res;
   for (let tries = 0; ; tries++) {
     try {
-      res = await attempt(url, method, headers, body, init.signal);
+      res = await attempt(url, method, headers, body, init.signal, idleMs);
       break;
     } catch (e) {
       // The server closed a kept-alive connection as the request went out: nothing was

@@ -367,3 +367,50 @@ test('a connection that breaks off in the body: the sync rejects, and no rejecti
     process.off('unhandledRejection', onUnhandled);
   }
 });
+
+test('idleTimeoutMs: a silent server and a body that stops fail as timed out; a slow body that keeps coming is read whole', async () => {
+  const stalls = {
+    '/never/': () => {}, // no answer at all
+    '/half/': (req, res) => {
+      res.writeHead(207, { 'Content-Type': 'application/xml; charset=utf-8', 'Content-Length': '5000' });
+      res.write('<?xml version="1.0"?><d:multistatus xmlns:d="DAV:"><d:response><d:href>/half/a.ics</d:href>');
+    },
+  };
+  const slowBody = '<?xml version="1.0"?><d:multistatus xmlns:d="DAV:"><d:response><d:href>/slow/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/></d:resourcetype><d:displayname>Slow</d:displayname></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>';
+  handler = (req, res) => {
+    const stall = stalls[new URL(req.url, base).pathname];
+    if (stall) return stall(req, res);
+    // Ten pieces 100 ms apart: a second in all, more than three times the wait.
+    res.writeHead(207, { 'Content-Type': 'application/xml; charset=utf-8', 'Content-Length': String(Buffer.byteLength(slowBody)) });
+    const step = Math.ceil(slowBody.length / 10);
+    let at = 0;
+    const next = () => {
+      res.write(slowBody.slice(at, at + step));
+      at += step;
+      if (at < slowBody.length) setTimeout(next, 100);
+      else res.end();
+    };
+    setTimeout(next, 100);
+  };
+  const idleTimeoutMs = 300;
+  for (const fetch of [undefined, globalThis.fetch]) {
+    const client = new DavClient({ serverUrl: `${base}/`, auth: { basic: { username: 'u', password: 'p' } }, fetch, idleTimeoutMs });
+    for (const path of ['/never/', '/half/']) {
+      const started = performance.now();
+      await assert.rejects(client.sync({ url: `${base}${path}`, kind: 'calendar' }, null),
+        (e) => e.kind === 'Transport' && /timed out/.test(e.message), `${path} with ${fetch ? 'node\'s fetch' : 'the package\'s transport'}`);
+      const took = performance.now() - started;
+      assert.ok(took >= idleTimeoutMs - 20 && took < idleTimeoutMs * 10, `${path}: failed after ${took} ms`);
+    }
+    const started = performance.now();
+    const slow = await client.getCollection(`${base}/slow/`);
+    assert.equal(slow.displayName, 'Slow');
+    assert.ok(performance.now() - started > idleTimeoutMs * 2);
+  }
+});
+
+test('idleTimeoutMs must be a whole number from 0', () => {
+  for (const idleTimeoutMs of [-1, 1.5, 'x']) {
+    assert.throws(() => new DavClient({ serverUrl: `${base}/`, idleTimeoutMs }), (e) => e.kind === 'InvalidInput', String(idleTimeoutMs));
+  }
+});

@@ -1,11 +1,12 @@
-//! Helpers shared by the replay tests (`vectors.rs`, `queue.rs`, `sync_requests.rs`).
+//! Helpers shared by the replay tests (`vectors.rs`, `queue.rs`, `sync_requests.rs`) and the
+//! native transport's tests (`reqwest_body_limit.rs`, `reqwest_idle_timeout.rs`).
 
-#![allow(dead_code)] // each test crate uses its own share of these
+#![allow(dead_code, unused_imports)] // each test crate uses its own share of these
 #![allow(clippy::panic)] // test helpers report failures by panicking
 
 use std::path::Path;
 
-use davkit::HttpResponse;
+use davkit::{HttpRequest, HttpResponse, Method, RequestId};
 use serde_json::Value;
 
 /// Runs a future that never waits for anything outside (a replay or script answers at once).
@@ -47,5 +48,16 @@ pub fn response(dir: &Path, r: &Value) -> HttpResponse {
             .get("final_url")
             .and_then(Value::as_str)
             .map(str::to_owned),
+    }
+}
+
+/// A bare `GET` of `url` (no headers, no body), for sending straight to a transport.
+pub fn get(url: &str) -> HttpRequest {
+    HttpRequest {
+        id: RequestId(1),
+        method: Method::Get,
+        url: url.to_owned(),
+        headers: Vec::new(),
+        body: None,
     }
 }
