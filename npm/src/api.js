@@ -387,12 +387,12 @@ function watched(fetchFn, ms) {
           };
         },
       } : body,
-      arrayBuffer: () => response.arrayBuffer().then((b) => {
+      arrayBuffer: typeof response.arrayBuffer === 'function' ? () => response.arrayBuffer().then((b) => {
         stop();
         return b;
       }, (e) => {
         throw stop(e);
-      }),
+      }) : undefined,
     };
   };
 }

@@ -414,3 +414,15 @@ test('idleTimeoutMs must be a whole number from 0', () => {
     assert.throws(() => new DavClient({ serverUrl: `${base}/`, idleTimeoutMs }), (e) => e.kind === 'InvalidInput', String(idleTimeoutMs));
   }
 });
+
+test('idleTimeoutMs with an app\'s fetch: one that honours `signal` and never answers times out; an answer without a stream is read whole', async () => {
+  const never = (url, init) => new Promise((resolve, reject) => {
+    init.signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+  });
+  const silent = new DavClient({ serverUrl: 'https://dav.example.invalid/', fetch: never, idleTimeoutMs: 100 });
+  await assert.rejects(silent.getCollection('https://dav.example.invalid/c/'), (e) => e.kind === 'Transport' && /timed out/.test(e.message));
+  const body = '<?xml version="1.0"?><d:multistatus xmlns:d="DAV:"><d:response><d:href>/c/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/></d:resourcetype><d:displayname>Whole</d:displayname></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>';
+  const whole = async () => ({ status: 207, headers: new Headers({ 'content-type': 'application/xml' }), body: null, arrayBuffer: async () => new TextEncoder().encode(body).buffer });
+  const client = new DavClient({ serverUrl: 'https://dav.example.invalid/', fetch: whole, idleTimeoutMs: 100 });
+  assert.equal((await client.getCollection('https://dav.example.invalid/c/')).displayName, 'Whole');
+});
