@@ -5,10 +5,12 @@
 // changed in place, `markPending`, older checkpoints, `syncBatches` stopped half-way, clients
 // that restart (and lose what they kept). An app mirrors a calendar of an in-memory CalDAV
 // server through seeded random steps: the server's events change between steps and between
-// batches; requests fail (`fetch` rejects, a body breaks off, a multiget row is a 500, the server
-// forgets old sync tokens). Each result is checked as it comes (every changed member carries data
-// the server held under that ETag, a deletion only of a member the server deleted), and at the
-// end, with faults off, syncs until nothing is owed must leave the mirror equal to the server.
+// batches; requests fail (`fetch` rejects, a body breaks off, a multiget row is a 500, the
+// server forgets old sync tokens) or stall (no answer, or half a body and then silence: the
+// client's wait for progress, `idleTimeoutMs`, must give them up). Each result is checked as it
+// comes (every changed member carries data the server held under that ETag, a deletion only of
+// a member the server deleted), and at the end, with faults off, syncs until nothing is owed
+// must leave the mirror equal to the server.
 //
 // DAVKIT_NPM_SIM_SEEDS (default 40) and DAVKIT_NPM_SIM_FIRST_SEED run more; a failing seed is
 // named in the message and replays alone with DAVKIT_NPM_SIM_SEED.
@@ -64,6 +66,8 @@ class Server {
     this.deleted = new Set(); // paths deleted at some time
     this.next = 0;
     this.faults = 0; // probability of each fault
+    this.signal = null; // the signal of the request being answered
+    this.unaborted = 0; // stalled requests the client never gave up
   }
 
   touch(path) {
@@ -108,9 +112,41 @@ class Server {
     return this.r.chance(this.faults * p);
   }
 
+  /**
+   * Waits until the client's `signal` aborts the request (its wait for progress ran out), then
+   * fails as `fetch` does; a request never aborted is counted (`unaborted`) and fails after 2 s.
+   */
+  stalled(signal, fail) {
+    return new Promise((resolve) => {
+      const give = setTimeout(() => {
+        this.unaborted += 1;
+        resolve(fail(new TypeError('stalled and never aborted')));
+      }, 2000);
+      signal?.addEventListener('abort', () => {
+        clearTimeout(give);
+        resolve(fail(new DOMException('This operation was aborted', 'AbortError')));
+      });
+    });
+  }
+
   respond(text, status = 207) {
     const bytes = new TextEncoder().encode(text);
     const headers = { 'content-type': 'application/xml; charset=utf-8' };
+    if (this.fault(0.3)) {
+      // The server stops after half the body and says nothing more.
+      trace('  the body stalls');
+      const half = bytes.slice(0, bytes.length >> 1);
+      const signal = this.signal;
+      let sent = false;
+      const body = new ReadableStream({
+        pull: (controller) => {
+          if (sent) return this.stalled(signal, (e) => controller.error(e));
+          sent = true;
+          controller.enqueue(half);
+        },
+      });
+      return new Response(body, { status, headers });
+    }
     if (!this.fault(0.5)) return new Response(bytes, { status, headers });
     // The connection breaks off half-way through the body.
     trace('  the body breaks off');
@@ -133,6 +169,12 @@ class Server {
       trace(`  fetch fails: ${init.method} ${url}`);
       throw new TypeError('fetch failed');
     }
+    if (this.fault(0.3)) {
+      trace(`  no answer: ${init.method} ${url}`);
+      return this.stalled(init.signal, (e) => Promise.reject(e));
+    }
+    // For `respond`, which runs before this call returns (requests do not interleave there).
+    this.signal = init.signal;
     const method = init.method ?? 'GET';
     const body = init.body ? new TextDecoder().decode(init.body) : '';
     const path = new URL(url).pathname;
@@ -208,7 +250,8 @@ class App {
   }
 
   newClient() {
-    return new DavClient({ serverUrl: `${ORIGIN}/`, auth, fetch: this.server.fetch });
+    // A short wait for progress: stalled requests are given up quickly.
+    return new DavClient({ serverUrl: `${ORIGIN}/`, auth, fetch: this.server.fetch, idleTimeoutMs: 20 });
   }
 
   /** The state in the form this step passes it: the result's text or object, or a parsed copy. */
@@ -319,6 +362,7 @@ async function run(seed) {
     if (!state.pending?.length) break;
     assert.ok((rounds += 1) < 3, `seed ${seed}: members still owed after ${rounds} syncs without faults: ${state.pending}`);
   }
+  assert.equal(server.unaborted, 0, `seed ${seed}: every stalled request was given up`);
   const want = new Map([...server.items].map(([p, item]) => [`${ORIGIN}${p}`, item]));
   assert.deepEqual(new Map([...app.mirror].sort()), new Map([...want].sort()), `seed ${seed}: the app's copy is the server's calendar`);
   // And a sync from there finds nothing.
