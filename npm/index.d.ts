@@ -862,13 +862,15 @@ export interface OAuthClientOptions {
   clientSecret?: string | null;
   /** For the token requests (default: the global `fetch`). */
   fetch?: FetchLike;
+  /** As `DavClientOptions.idleTimeoutMs`, for the token requests (default 60,000 ms; 0: no limit). */
+  idleTimeoutMs?: number;
 }
 
 /** OAuth 2.0 authorization code flow with PKCE (RFC 6749, RFC 7636). Prints without secrets. */
 export class OAuthClient {
   constructor(options: OAuthClientOptions);
   /** Google's endpoints for an installed app. */
-  static google(clientId: string, redirectUri: string, options?: { fetch?: FetchLike }): OAuthClient;
+  static google(clientId: string, redirectUri: string, options?: { fetch?: FetchLike; idleTimeoutMs?: number }): OAuthClient;
   /** The URL to open in the browser; check `state` when the user comes back. */
   authorizationUrl(scopes: string[], pkce: Pkce, state: string): string;
   exchangeCode(code: string, pkce: Pkce): Promise<OAuthTokens>;

@@ -11,11 +11,14 @@
 /** A method of the DavClient class that opens with `need...('<its name>');`. */
 const METHOD = /^ {2}async (\w+)\([^\n]*\) \{\n {4}(need\w+)\('(\w+)'\);\n(?:.*\n)*?^ {2}\}\n\n?/gm;
 
-/** An exported class with its doc comment, to the `}` that closes it at the line's start. */
-const classSource = (name) => new RegExp(`^/\\*\\*\\n(?: \\*.*\\n)*? \\*/\\nexport class ${name} \\{\\n(?:.*\\n)*?^\\}\\n\\n?`, 'm');
+/**
+ * An exported class with its doc comment (on one line or several), to the `}` that closes it at
+ * the line's start.
+ */
+const classSource = (name) => new RegExp(`^/\\*\\*(?: .*\\*/\\n|\\n(?: \\*.*\\n)*? \\*/\\n)export class ${name} \\{\\n(?:.*\\n)*?^\\}\\n\\n?`, 'm');
 
 /**
- * `text` (src/api.js) with the methods that open with one of the `needs` functions (names, e.g.
+ * `text` (src/api.js, or src/edit.js with `classes` alone) with the methods that open with one of the `needs` functions (names, e.g.
  * `['needGcal', 'needSchedule']`) cut, and stubs for them after the class; and without the
  * exported `classes` (names) whose module part the entry lacks (`WriteQueue` in
  * davkit/protocol, which does not export it). Throws when a method asks for another name than

@@ -329,6 +329,15 @@ function lazyMarker(core) {
   };
 }
 
+/** The `idleTimeoutMs` option, checked: a whole number of milliseconds, or absent (`undefined`). */
+export function idleOption(options) {
+  const idle = options.idleTimeoutMs;
+  if (idle != null && !(Number.isInteger(idle) && idle >= 0 && idle <= 2 ** 31 - 1)) {
+    throw invalid('`idleTimeoutMs` must be a whole number of milliseconds from 0 to 2147483647');
+  }
+  return idle ?? undefined;
+}
+
 /**
  * `fetchFn` with a wait for progress: a request fails ("timed out") when the server makes no
  * progress on it for `ms()` milliseconds, to the answer's head and then between pieces of its
@@ -338,7 +347,7 @@ function lazyMarker(core) {
  * fails. The answer is handed on as the module reads it: status, headers, final URL, and the
  * body's reader or `arrayBuffer()`.
  */
-function watched(fetchFn, ms) {
+export function watched(fetchFn, ms) {
   return async (url, init) => {
     const wait = ms();
     if (!(wait > 0)) return fetchFn(url, init);
@@ -418,10 +427,7 @@ export class DavClient {
     if (!options || typeof options.serverUrl !== 'string') throw invalid('`serverUrl` is required');
     const fetchFn = options.fetch ?? platform.fetch ?? globalThis.fetch;
     if (typeof fetchFn !== 'function') throw invalid('no `fetch` in this runtime: pass the `fetch` option');
-    const idle = options.idleTimeoutMs;
-    if (idle != null && !(Number.isInteger(idle) && idle >= 0 && idle <= 2 ** 31 - 1)) {
-      throw invalid('`idleTimeoutMs` must be a whole number of milliseconds from 0 to 2147483647');
-    }
+    const idle = idleOption(options);
     const ms = () => (this.#idleMs ??= idle ?? wasm.requestIdleTimeoutMs());
     const followRedirects = (options.redirect ?? (platform.browser ? 'follow' : 'manual')) === 'follow';
     // The package's node transport keeps the wait on the socket, where node starts it again on

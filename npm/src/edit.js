@@ -2,7 +2,7 @@
 // the core's editors and oauth module (bindings-wasm/src/edit.rs and oauth.rs). Every method
 // converts its arguments and calls the core; the edited text is the core's. In the full entry
 // (`davkit`) only: `davkit/protocol` stays small.
-import { init, invalid, platform, toDavError, wasmFn, wrap } from './api.js';
+import { idleOption, init, invalid, platform, toDavError, wasmFn, wrap, watched } from './api.js';
 
 /** Module-private: lets a class wrap a core object it did not parse (a split-off series). */
 const CORE = Symbol('core');
@@ -349,7 +349,7 @@ export class OAuthClient {
   #fetch;
   #sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-  /** Any provider: `{ clientId, redirectUri, authUrl, tokenUrl, clientSecret?, fetch? }`. */
+  /** Any provider: `{ clientId, redirectUri, authUrl, tokenUrl, clientSecret?, fetch?, idleTimeoutMs? }`. */
   constructor(options) {
     const o = options ?? {};
     const google = o.google === true;
@@ -358,7 +358,10 @@ export class OAuthClient {
     }
     const fetchFn = o.fetch ?? globalThis.fetch;
     if (typeof fetchFn !== 'function') throw invalid('no `fetch` in this runtime: pass the `fetch` option');
-    this.#fetch = (url, init) => fetchFn(url, init);
+    // Token requests get the same wait for progress as DavClient's (an `auth` waiting on a
+    // silent token endpoint would hold every call of its client).
+    const idle = idleOption(o);
+    this.#fetch = watched(fetchFn, () => idle ?? wasmFn('requestIdleTimeoutMs')());
     this.#args = google ? [o.clientId, o.redirectUri] : [o.clientId, o.redirectUri, o.authUrl, o.tokenUrl, optional(o.clientSecret)];
   }
 

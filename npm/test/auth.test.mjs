@@ -197,3 +197,19 @@ test('secrets: a confidential OAuth client shows no client secret, nor does its 
   assert.ok(sent.some((body) => body.includes(secret)), 'the token request carries the client secret');
   for (const [what, value] of Object.entries({ client, error })) assertHidden(what, shown(value), [secret]);
 });
+
+test('OAuthClient: a token endpoint that never answers fails as timed out (idleTimeoutMs); a bad idleTimeoutMs is refused', async () => {
+  const never = (url, init) => new Promise((resolve, reject) => {
+    init.signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+  });
+  const options = { clientId: 'app-id', redirectUri: 'https://app.example.com/cb', authUrl: 'https://auth.example.com/authorize', tokenUrl: 'https://auth.example.com/token' };
+  const client = new OAuthClient({ ...options, fetch: never, idleTimeoutMs: 100 });
+  // The wait's timer does not keep node running (a real request's socket does): this does.
+  const alive = setInterval(() => {}, 1000);
+  try {
+    await assert.rejects(client.exchangeCode('code-1', new Pkce('v'.repeat(43))), (e) => e.kind === 'Transport' && /timed out/.test(e.message));
+  } finally {
+    clearInterval(alive);
+  }
+  assert.throws(() => new OAuthClient({ ...options, fetch: never, idleTimeoutMs: -5 }), (e) => e.kind === 'InvalidInput');
+});

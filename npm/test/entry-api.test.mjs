@@ -32,6 +32,10 @@ test('the cut methods are gone from the shipped source, and no others', () => {
   assert.doesNotMatch(shipped('protocol/api.js'), /needQueue\('flush'\)|class WriteQueue/);
   assert.match(shipped('api.js'), /needQueue\('flush'\)/);
   assert.match(shipped('api.js'), /export class WriteQueue \{/);
+  // davkit/formats exports the editors and not OAuth: its edit.js has no OAuth classes
+  assert.doesNotMatch(shipped('formats/edit.js'), /class (Pkce|OAuthTokens|OAuthClient)\b/);
+  assert.match(shipped('formats/edit.js'), /export class EventEditor \{/);
+  assert.match(shipped('edit.js'), /export class OAuthClient \{/);
 });
 
 test('every cut method refuses with Unsupported before any request', async () => {
