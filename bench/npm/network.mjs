@@ -8,8 +8,9 @@
 //   python3 tests/servers/servers.py run -- node bench/npm/network.mjs   # on seeded servers
 //
 // Steps, each by the wall clock and counted in fetch calls (each library gets its own counting
-// fetch over its default transport: davkit through its `fetch` option, over the node entries'
-// node:http transport (npm/dist/http.js); tsdav through its `fetch` override, over node's fetch):
+// fetch over its default transport: davkit's stands in for the node entries' node:http transport
+// (npm/dist/http.js, `platform.fetch`), so its client takes the default path; tsdav through its
+// `fetch` override, over node's fetch):
 //   discover          davkit: discover({ service: 'caldav' }) from the server root;
 //                     tsdav: createDAVClient (login: well-known, principal, home) + fetchCalendars
 //   full fetch        davkit: calendarQuery; tsdav: fetchCalendarObjects
@@ -47,6 +48,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DavClient } from '../../npm/dist/node.js';
 import { closeIdleConnections, httpFetch } from '../../npm/dist/http.js';
+import { platform } from '../../npm/dist/api.js';
 import { createDAVClient } from 'tsdav';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -105,22 +107,22 @@ const basic = (t) => `Basic ${Buffer.from(`${t.user}:${t.password}`).toString('b
 
 function countingFetch(send = realFetch) {
   const counter = { n: 0 };
-  const f = async (input, init = {}) => {
+  // `rest`: what the package's node transport takes after `init` (the client's wait for progress).
+  const f = async (input, init = {}, ...rest) => {
     counter.n += 1;
+    if (!S.log) return send(input, init, ...rest);
     const t0 = performance.now();
     const method = init.method ?? (input instanceof Request ? input.method : 'GET');
     const url = typeof input === 'string' ? input : input.url ?? String(input);
     const raw = init.body;
     const body = typeof raw === 'string' ? raw
       : raw instanceof Uint8Array || raw instanceof ArrayBuffer ? new TextDecoder().decode(raw) : '';
-    const response = await send(input, init);
-    if (S.log) {
-      const root = (body.match(/<(?!\?)([\w-]+:)?([\w-]+)/) ?? [])[2] ?? '';
-      const hrefs = (body.match(/href>/g) ?? []).length / 2;
-      const length = response.headers.get('content-length') ?? '?';
-      console.error(`${label}: ${method} ${new URL(url).pathname} ${root}${hrefs ? ` (${hrefs} hrefs)` : ''} -> ` +
-        `${response.status} ${length} B (headers) in ${(performance.now() - t0).toFixed(1)} ms`);
-    }
+    const response = await send(input, init, ...rest);
+    const root = (body.match(/<(?!\?)([\w-]+:)?([\w-]+)/) ?? [])[2] ?? '';
+    const hrefs = (body.match(/href>/g) ?? []).length / 2;
+    const length = response.headers.get('content-length') ?? '?';
+    console.error(`${label}: ${method} ${new URL(url).pathname} ${root}${hrefs ? ` (${hrefs} hrefs)` : ''} -> ` +
+      `${response.status} ${length} B (headers) in ${(performance.now() - t0).toFixed(1)} ms`);
     return response;
   };
   return { fetch: f, counter };
@@ -174,7 +176,14 @@ function davkitSide(t) {
   closeIdleConnections();
   const { fetch, counter } = countingFetch(httpFetch);
   const auth = t.user ? { basic: { username: t.user, password: t.password } } : undefined;
-  const client = new DavClient({ serverUrl: t.url, auth, fetch });
+  // The counting fetch stands in for the package's own node transport (`platform.fetch`), so
+  // the client takes the path an app's takes by default: a `fetch` option would put each
+  // request under the wait for progress that the package keeps around an app's own `fetch`
+  // (an AbortSignal, about 60 µs a request here) instead of node's socket timeout.
+  const own = platform.fetch;
+  platform.fetch = fetch;
+  const client = new DavClient({ serverUrl: t.url, auth });
+  platform.fetch = own;
   const collection = { url: collectionUrl(t), kind: 'calendar' };
   let state = null;
   return {
