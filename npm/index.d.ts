@@ -96,9 +96,10 @@ export interface DavClientOptions {
   /**
    * How long a request may go without progress from the server (to the answer's head, then
    * between pieces of its body) before it fails with a `Transport` error, "timed out": default
-   * 60,000 ms, as the native and mobile transports; 0: no limit. Kept through `init.signal`, so
-   * a `fetch` of your own must honour `signal` for it to apply. A large answer on a slow link
-   * takes as long as it needs; a silent server or a dead connection no longer holds a call forever.
+   * 60,000 ms, as the native and mobile transports; 0: no limit. A `fetch` of your own gets
+   * `init.signal`, aborted then (one that ignores it is given up all the same, its answer left
+   * unheard). A large answer on a slow link takes as long as it needs; a silent server or a dead
+   * connection no longer holds a call forever.
    */
   idleTimeoutMs?: number;
   /** Who follows redirects: `fetch` ('follow', the default and only choice in browsers) or the core ('manual', the default elsewhere). */

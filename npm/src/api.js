@@ -342,9 +342,10 @@ export function idleOption(options) {
  * `fetchFn` with a wait for progress: a request fails ("timed out") when the server makes no
  * progress on it for `ms()` milliseconds, to the answer's head and then between pieces of its
  * body (each piece starts the wait again, so a large answer on a slow link finishes). Kept by an
- * `AbortController` whose `signal` goes with the request (a `fetch` that ignores `signal` is
- * not stopped) and an unref'd timer (it never keeps node running), cleared when the body ends or
- * fails. The answer is handed on as the module reads it: status, headers, final URL, and the
+ * `AbortController` whose `signal` goes with the request, and an unref'd timer (it never keeps
+ * node running), cleared when the body ends or fails; when the wait runs out the step in
+ * progress fails then, also where `fetchFn` ignores `signal` (its request is then left to end
+ * on its own). The answer is handed on as the module reads it: status, headers, final URL, and the
  * body's reader or `arrayBuffer()`.
  */
 export function watched(fetchFn, ms) {
@@ -352,10 +353,21 @@ export function watched(fetchFn, ms) {
     const wait = ms();
     if (!(wait > 0)) return fetchFn(url, init);
     const controller = new AbortController();
+    // Rejects when the wait runs out, so that each step below ends then even where `fetchFn`
+    // ignores `signal` (its own promise is left to settle unheard).
+    let expire;
+    const expired = new Promise((resolve, reject) => {
+      expire = reject;
+    });
+    expired.catch(() => {});
+    const within = (promise) => Promise.race([promise, expired]);
     let timer;
     const arm = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => controller.abort(), wait);
+      timer = setTimeout(() => {
+        controller.abort();
+        expire(new TypeError('timed out'));
+      }, wait);
       timer?.unref?.();
     };
     const stop = (e) => {
@@ -365,7 +377,7 @@ export function watched(fetchFn, ms) {
     arm();
     let response;
     try {
-      response = await fetchFn(url, { ...init, signal: controller.signal });
+      response = await within(fetchFn(url, { ...init, signal: controller.signal }));
     } catch (e) {
       throw stop(e);
     }
@@ -381,7 +393,7 @@ export function watched(fetchFn, ms) {
         getReader() {
           const reader = body.getReader();
           return {
-            read: () => reader.read().then((step) => {
+            read: () => within(reader.read()).then((step) => {
               if (step.done) stop();
               else arm();
               return step;
@@ -396,7 +408,7 @@ export function watched(fetchFn, ms) {
           };
         },
       } : body,
-      arrayBuffer: typeof response.arrayBuffer === 'function' ? () => response.arrayBuffer().then((b) => {
+      arrayBuffer: typeof response.arrayBuffer === 'function' ? () => within(response.arrayBuffer()).then((b) => {
         stop();
         return b;
       }, (e) => {

@@ -415,12 +415,20 @@ test('idleTimeoutMs must be a whole number from 0', () => {
   }
 });
 
-test('idleTimeoutMs with an app\'s fetch: one that honours `signal` and never answers times out; an answer without a stream is read whole', async () => {
+test('idleTimeoutMs with an app\'s fetch: one that honours `signal` and never answers times out, and so does one that ignores it; an answer without a stream is read whole', async () => {
   const never = (url, init) => new Promise((resolve, reject) => {
     init.signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
   });
   const silent = new DavClient({ serverUrl: 'https://dav.example.invalid/', fetch: never, idleTimeoutMs: 100 });
   await assert.rejects(silent.getCollection('https://dav.example.invalid/c/'), (e) => e.kind === 'Transport' && /timed out/.test(e.message));
+  // One that ignores `signal` is given up all the same: its answer, should it come, is not heard.
+  let late = null;
+  const deaf = () => new Promise((resolve, reject) => {
+    late = reject;
+  });
+  const ignoring = new DavClient({ serverUrl: 'https://dav.example.invalid/', fetch: deaf, idleTimeoutMs: 100 });
+  await assert.rejects(ignoring.getCollection('https://dav.example.invalid/c/'), (e) => e.kind === 'Transport' && /timed out/.test(e.message));
+  late(new TypeError('fetch failed')); // rejects after the call was given up: nothing unhandled
   const body = '<?xml version="1.0"?><d:multistatus xmlns:d="DAV:"><d:response><d:href>/c/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/></d:resourcetype><d:displayname>Whole</d:displayname></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>';
   const whole = async () => ({ status: 207, headers: new Headers({ 'content-type': 'application/xml' }), body: null, arrayBuffer: async () => new TextEncoder().encode(body).buffer });
   const client = new DavClient({ serverUrl: 'https://dav.example.invalid/', fetch: whole, idleTimeoutMs: 100 });
