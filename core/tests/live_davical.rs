@@ -186,17 +186,8 @@ async fn davical_calendar_writes_and_sync() {
     assert_eq!(sent.len(), 1, "an empty incremental sync sent {sent:#?}");
     assert!(third.changes.is_empty(), "{:?}", third.changes);
 
-    // The mirror is what the server holds.
-    assert_eq!(
-        mirror,
-        live_support::fresh_mirror(&client, &url, CollectionKind::Calendar).await
-    );
-
-    let fresh = client.get_collection(&url).await.expect("PROPFIND");
-    client
-        .delete_collection(&url, Some(&fresh))
-        .await
-        .expect("delete the calendar");
+    // The mirror is what the server holds; then the calendar goes.
+    live_support::assert_mirror_then_delete(&client, &url, &mirror).await;
     assert!(client.get_collection(&url).await.is_err());
 }
 

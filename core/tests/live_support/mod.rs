@@ -402,6 +402,25 @@ pub async fn fresh_mirror<T: Transport>(
     m
 }
 
+/// The end of a mirroring test: `mirror` is what the server holds in the calendar `url` (a
+/// fresh one-shot sync's mirror), and the calendar is then deleted with its ctag and token as
+/// read (a delete that would refuse if another writer had changed it).
+pub async fn assert_mirror_then_delete<T: Transport>(
+    client: &DavClient<T>,
+    url: &str,
+    mirror: &Mirror,
+) {
+    assert_eq!(
+        mirror,
+        &fresh_mirror(client, url, CollectionKind::Calendar).await
+    );
+    let fresh = client.get_collection(url).await.expect("PROPFIND");
+    client
+        .delete_collection(url, Some(&fresh))
+        .await
+        .expect("delete the calendar");
+}
+
 /// Runs a batched sync of `url` to the end, starting from the `stored` JSON (or a fresh
 /// state), with every batch in a new client built from the state stored as JSON after the
 /// batch before (as an app killed after each batch would), applying the changes to `mirror`.
