@@ -172,9 +172,10 @@ impl EventEditor {
         )))
     }
 
-    /// The object as iCalendar text (CRLF line ends, folded), to PUT back.
+    /// The object as iCalendar text (CRLF line ends, folded), to PUT back: with a VTIMEZONE for
+    /// each TZID it uses that has none (the core's `Calendar::to_ics_with_timezones`).
     pub fn to_ics(&self) -> String {
-        self.calendar().to_ics()
+        self.calendar().to_ics_with_timezones()
     }
 
     /// Summaries of its events, to-dos and journals (overrides included), as `parseEvents`.

@@ -96,10 +96,11 @@ impl EventEditor {
         })
     }
 
-    /// The object as iCalendar text (CRLF, folded), to PUT back.
+    /// The object as iCalendar text (CRLF, folded), to PUT back: with a VTIMEZONE for each TZID
+    /// it uses that has none (the core's `Calendar::to_ics_with_timezones`).
     #[wasm_bindgen(js_name = toIcs)]
     pub fn to_ics(&self) -> String {
-        self.cal.to_ics()
+        self.cal.to_ics_with_timezones()
     }
 
     /// `EventSummary[]` of its events, to-dos and journals (overrides included).

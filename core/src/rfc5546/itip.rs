@@ -211,7 +211,7 @@ pub fn cancel(cal: &Calendar, occurrence: Option<&CalDateTime>) -> Result<String
         .set_property(Property::new("METHOD", Method::Cancel.as_str()));
     copy_timezones(cal, &mut out, std::slice::from_ref(&c));
     out.component_mut().push_component(strip(c));
-    Ok(out.to_ics())
+    Ok(out.to_ics_with_timezones())
 }
 
 /// A REPLY (RFC 5546 §3.2.3) from the attendee whose address is one of `my_addresses`, for the
@@ -291,7 +291,7 @@ pub fn reply(
     for c in comps {
         out.component_mut().push_component(strip(c));
     }
-    Ok(out.to_ics())
+    Ok(out.to_ics_with_timezones())
 }
 
 /// What [`apply`] did.
@@ -569,7 +569,7 @@ fn message(
     for c in comps {
         out.component_mut().push_component(strip(c));
     }
-    Ok(out.to_ics())
+    Ok(out.to_ics_with_timezones())
 }
 
 /// Copies the VTIMEZONEs whose TZID one of `comps` uses.

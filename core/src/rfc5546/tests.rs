@@ -593,3 +593,45 @@ fn an_occurrence_needs_a_recurring_event_or_its_own_override() {
     );
     assert!(attendee::needs_action(&cal, &[BOB]).is_empty());
 }
+
+#[test]
+fn messages_carry_a_vtimezone_for_a_tzid_the_event_has_none_for() {
+    // The series without its VTIMEZONE (as many clients and the Calendar API write events):
+    // each message gets one written from the zone's rules, and the event's own is kept where
+    // it has one.
+    let bare = SERIES.replace(
+        "BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\n\
+TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n",
+        "",
+    );
+    assert!(!bare.contains("VTIMEZONE"));
+    let mut cal = Calendar::parse(&bare).unwrap();
+    organizer::invite(
+        &mut cal,
+        &CalAddress::from_email("alice@example.com"),
+        &[CalAddress::from_email("bob@example.com")],
+        "20250102T080000Z",
+    )
+    .unwrap();
+    let written = "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\n";
+    let request = itip::request(&cal).unwrap();
+    let cancel = itip::cancel(&cal, Some(&rid("20250317T100000"))).unwrap();
+    for msg in [&request, &cancel] {
+        assert_eq!(
+            msg.matches("BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\n")
+                .count(),
+            1
+        );
+        assert!(msg.contains(written), "{msg}");
+        assert!(
+            msg.find("BEGIN:VTIMEZONE") < msg.find("BEGIN:VEVENT"),
+            "the zone before the events"
+        );
+    }
+    let own = itip::request(&invited()).unwrap();
+    assert!(own.contains("DTSTART:19701025T030000\r\n"), "{own}");
+    assert!(
+        !own.contains(written),
+        "the event's own VTIMEZONE is kept, not added to"
+    );
+}

@@ -55,6 +55,7 @@ mod rrule;
 mod summary;
 mod tz;
 mod value;
+mod vtimezone;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -72,6 +73,7 @@ pub use rrule::{Frequency, RRule, WeekdayNum};
 pub use summary::{EventSummary, OccurrenceSummary, Summaries, TimeKind, TimeSummary};
 pub use tz::{TzPolicy, ZoneSource, set_zone_source, zone_named};
 pub use value::{CalAddress, CalDateTime, Duration, ValueError};
+pub use vtimezone::VTIMEZONE_HORIZON_YEAR;
 
 use crate::contentline::{self, Component, ParseError, Property};
 

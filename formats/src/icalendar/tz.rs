@@ -320,7 +320,7 @@ pub(crate) fn iana_for(tzid: &str) -> Option<TimeZone> {
     None
 }
 
-fn windows_for(tzid: &str) -> Option<TimeZone> {
+pub(crate) fn windows_for(tzid: &str) -> Option<TimeZone> {
     let t = tzid.trim();
     WINDOWS
         .iter()
