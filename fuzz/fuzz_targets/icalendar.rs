@@ -1,4 +1,6 @@
-//! Fuzzes the RFC 5545 typed view and recurrence expansion: no panic on any input.
+//! Fuzzes the RFC 5545 typed view, recurrence expansion and the VTIMEZONEs added for TZIDs
+//! without one: no panic on any input, and the text with them added reads back, with nothing
+//! left to add.
 #![no_main]
 
 use davkit::icalendar::{Calendar, ExpandOptions};
@@ -30,4 +32,11 @@ fuzz_target!(|data: &[u8]| {
         ..ExpandOptions::default()
     };
     let _ = cal.expand(window, &opts);
+    let mut completed = cal.clone();
+    let added = completed.add_missing_timezones();
+    if !added.is_empty() {
+        let text = completed.to_ics();
+        let mut again = Calendar::parse(&text).expect("the text with VTIMEZONEs added reads back");
+        assert!(again.add_missing_timezones().is_empty(), "nothing left to add: {added:?}");
+    }
 });

@@ -73,7 +73,7 @@ pub use rrule::{Frequency, RRule, WeekdayNum};
 pub use summary::{EventSummary, OccurrenceSummary, Summaries, TimeKind, TimeSummary};
 pub use tz::{TzPolicy, ZoneSource, set_zone_source, zone_named};
 pub use value::{CalAddress, CalDateTime, Duration, ValueError};
-pub use vtimezone::VTIMEZONE_HORIZON_YEAR;
+pub use vtimezone::{MAX_ZONES_ADDED, VTIMEZONE_HORIZON_YEAR};
 
 use crate::contentline::{self, Component, ParseError, Property};
 

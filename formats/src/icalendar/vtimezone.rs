@@ -21,6 +21,8 @@
 //! platform writes the same bytes for the same zone. Bounded: at most [`MAX_TRANSITIONS`]
 //! transitions are read for one zone.
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
@@ -40,6 +42,12 @@ pub const VTIMEZONE_HORIZON_YEAR: i64 = 2100;
 /// At most this many transitions are read for one zone (a real zone has two a year; from 1900
 /// to the horizon about 400).
 const MAX_TRANSITIONS: usize = 2_000;
+
+/// At most this many VTIMEZONEs are added to one calendar (a real object names one to three
+/// zones; a hostile one could name thousands, each a distinct spelling of a known zone, and
+/// each VTIMEZONE is up to 2,000 lines), and at most four times as many TZIDs
+/// are looked up. The TZIDs past these are left as they are.
+pub const MAX_ZONES_ADDED: usize = 64;
 
 /// The earliest year a VTIMEZONE written here covers (older times keep the offset of 1900).
 const FIRST_YEAR: i64 = 1900;
@@ -237,7 +245,7 @@ pub(crate) fn vtimezone(tzid: &str, zone: &TimeZone, first: i64, last: i64) -> C
         _ => rule_of(to).0,
     };
     let mut out = Component::new("VTIMEZONE");
-    out.push_property(Property::text("TZID", tzid));
+    out.push_property(Property::new("TZID", tzid));
     // Observances in the order of their first onset; each kind's onsets split into yearly
     // runs and single dates.
     // (Loops rather than adapter chains and sorts: each is its own code in the WebAssembly
@@ -294,9 +302,14 @@ pub(crate) fn vtimezone(tzid: &str, zone: &TimeZone, first: i64, last: i64) -> C
     out
 }
 
-/// The local times (seconds) of every value with a TZID in `comp` and its components (not
-/// VTIMEZONEs), by TZID as written (trimmed), with the earliest and latest of each.
-fn zoned_times(comp: &Component, out: &mut Vec<(String, i64, i64)>) {
+/// Each TZID used (trimmed) with the earliest and latest local time (seconds) of its values, in
+/// first-seen order, and their index in it by TZID (the one `String` to index map type of the
+/// formats module).
+type Used = (Vec<(String, i64, i64)>, BTreeMap<String, usize>);
+
+/// The local times of every value with a TZID in `comp` and its components (not VTIMEZONEs),
+/// into `out`. Linear in the values: each TZID is looked up in the index.
+fn zoned_times(comp: &Component, out: &mut Used) {
     for p in comp.properties() {
         let Some(tzid) = p.param_value("TZID") else {
             continue;
@@ -307,12 +320,16 @@ fn zoned_times(comp: &Component, out: &mut Vec<(String, i64, i64)>) {
         };
         for v in values {
             let local = super::civil::local_secs(v.local());
-            match out.iter_mut().find(|(t, ..)| t == tzid) {
+            let (times, at) = &mut *out;
+            match at.get(tzid).and_then(|&i| times.get_mut(i)) {
                 Some((_, lo, hi)) => {
                     *lo = (*lo).min(local);
                     *hi = (*hi).max(local);
                 }
-                None => out.push((tzid.to_owned(), local, local)),
+                None => {
+                    at.insert(tzid.to_owned(), times.len());
+                    times.push((tzid.to_owned(), local, local));
+                }
             }
         }
     }
@@ -325,26 +342,44 @@ impl Calendar {
     /// Adds a VTIMEZONE for every TZID the calendar's values use without one, when the TZID
     /// names a zone this library knows (an IANA name, one after a prefix such as
     /// `/mozilla.org/20050126_1/`, a common Windows name): RFC 5545 §3.2.19 asks for one per
-    /// TZID, and readers that do not know IANA names need it. Each is written from the zone's
+    /// TZID, and readers that do not know IANA names need it. At most [`MAX_ZONES_ADDED`] are
+    /// added, in the order the TZIDs first appear; a TZID with a comma, semicolon, backslash,
+    /// quote or control character is left alone (no known zone is named so). Each is written from the zone's
     /// transitions over the calendar's years and on to [`VTIMEZONE_HORIZON_YEAR`], as yearly rules where
     /// the zone has them (see the module). TZIDs nobody knows are left as they are. The new
     /// VTIMEZONEs go before the first component that is not one. Returns the TZIDs added.
     pub fn add_missing_timezones(&mut self) -> Vec<String> {
-        let mut used = Vec::new();
+        let mut used: Used = (Vec::new(), BTreeMap::new());
         for c in self.component().components() {
             if !c.is("VTIMEZONE") {
                 zoned_times(c, &mut used);
             }
         }
+        // the TZIDs that have a VTIMEZONE (inserted and looked up: the map code the module
+        // has; no B-tree removal)
+        let mut has = BTreeMap::new();
+        for t in self.timezones() {
+            if let Some(id) = t.tzid() {
+                has.insert(id.trim().to_owned(), 0);
+            }
+        }
         let mut added = Vec::new();
         let mut zones = Vec::new();
-        for (tzid, first, last) in used {
-            if self
-                .timezones()
-                .any(|t| t.tzid().map(str::trim) == Some(&tzid))
-            {
+        let mut asked = 0;
+        for (tzid, first, last) in used.0 {
+            if added.len() == MAX_ZONES_ADDED || asked == 4 * MAX_ZONES_ADDED {
+                break;
+            }
+            // A TZID that TEXT would write escaped (or that holds a control character, which
+            // RFC 6868's `^n` can put in a parameter) is left alone: its VTIMEZONE's TZID would
+            // not be the same text.
+            let plain = !tzid
+                .bytes()
+                .any(|b| b < 0x20 || matches!(b, 0x7f | b',' | b';' | b'\\' | b'"'));
+            if !plain || has.contains_key(&tzid) {
                 continue;
             }
+            asked += 1;
             let Some(zone) = iana_for(&tzid).or_else(|| windows_for(&tzid)) else {
                 continue;
             };

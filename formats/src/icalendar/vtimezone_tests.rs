@@ -280,3 +280,47 @@ fn the_object_reads_the_same_from_the_written_rules() {
     let nine = local_secs(jiff::civil::date(2026, 12, 10).at(9, 0, 0, 0));
     assert_eq!(a.1.as_second(), nine, "10:00 in Berlin is 09:00 UTC");
 }
+
+#[test]
+fn many_tzids_are_bounded() {
+    // 5,000 spellings of known zones (a prefix before an IANA name is read as that name) and
+    // 5,000 unknown ones, each on its own value: linear, at most MAX_ZONES_ADDED added.
+    let mut ics = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n");
+    ics.push_str("BEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20260101T000000Z\r\n");
+    ics.push_str("DTSTART:20260101T000000Z\r\n");
+    for i in 0..5_000 {
+        ics.push_str(&format!(
+            "RDATE;TZID=/x{i}/Europe/Berlin:20261210T100000\r\n"
+        ));
+        ics.push_str(&format!("EXDATE;TZID=Nowhere/Zone{i}:20261210T100000\r\n"));
+    }
+    ics.push_str("END:VEVENT\r\nEND:VCALENDAR\r\n");
+    let mut cal = Calendar::parse(&ics).unwrap();
+    let added = cal.add_missing_timezones();
+    assert_eq!(added.len(), MAX_ZONES_ADDED);
+    assert_eq!(cal.timezones().count(), MAX_ZONES_ADDED);
+    assert_eq!(added[0], "/x0/Europe/Berlin");
+}
+
+#[test]
+fn a_tzid_that_text_would_escape_is_left_alone() {
+    // `^n` in a quoted parameter is a newline (RFC 6868): written as a TZID property it would
+    // start a new content line.
+    let ics = EVENT.replace(
+        "DTSTART;TZID=Europe/Berlin:",
+        "DTSTART;TZID=\"a^nBEGIN:VEVENT/Europe/Berlin\":",
+    );
+    let ics = ics.replace(
+        "DTEND;TZID=America/New_York:",
+        "DTEND;TZID=\"x,y/America/New_York\":",
+    );
+    let mut cal = Calendar::parse(&ics).unwrap();
+    let added = cal.add_missing_timezones();
+    assert!(
+        added.iter().all(|t| !t.contains('\n') && !t.contains(',')),
+        "{added:?}"
+    );
+    let text = cal.to_ics();
+    assert!(!text.contains("\nBEGIN:VEVENT/"), "{text}");
+    assert_eq!(Calendar::parse(&text).unwrap().to_ics(), text);
+}
