@@ -13,8 +13,9 @@
 //!   `UNTIL` its last onset unless the rule still holds at the horizon (the zone's rule today,
 //!   which then goes on for ever, as every client writes it);
 //! - any other transition is one `RDATE` of an observance of its kind;
-//! - the observance in force at the object's earliest time is included, from its onset (or, in
-//!   a zone with no transition before it, from that time).
+//! - the rules start in the year before the object's earliest time (the same text for every
+//!   object of a year), with the observance in force then included from its onset (or, in a
+//!   zone with no transition before it, from the start of that year).
 //!
 //! No TZNAME is written (it is optional, and the zones' abbreviations differ between sources:
 //! the npm package's zones come from the host's `Intl`, which names none), so that every
@@ -235,7 +236,9 @@ fn run_at(onsets: &[Onset], i: usize) -> Option<(usize, String)> {
 /// (seconds) and on to [`VTIMEZONE_HORIZON_YEAR`].
 pub(crate) fn vtimezone(tzid: &str, zone: &TimeZone, first: i64, last: i64) -> Component {
     let year_start = |y: i64| super::civil::days_from_civil(y, 1, 1) * DAY;
-    let from = (first - 366 * DAY).max(year_start(FIRST_YEAR));
+    // From the start of the year before the first time's: the same VTIMEZONE for any object
+    // of that year, so moving an event within its year leaves the zone's text as it was.
+    let from = year_start(rule_of(first).0 - 1).max(year_start(FIRST_YEAR));
     let to = (last + 366 * DAY).max(year_start(VTIMEZONE_HORIZON_YEAR));
     let all = onsets(zone, from, to);
     // The year the rules written must reach to be the zone's rules from then on (the last

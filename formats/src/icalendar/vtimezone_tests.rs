@@ -56,6 +56,7 @@ fn check_round_trip(name: &str, first: i64, last: i64) {
     let tz = zone(name);
     let vtz = vtimezone(name, &tz, first, last);
     let back = read_back(&vtz, name);
+    // (the rules start at the latest a year before `first`: checked from there)
     let from = (first - 366 * DAY).max(days_from_civil(FIRST_YEAR, 1, 1) * DAY) + DAY;
     let end = days_from_civil(2190, 1, 1) * DAY;
     let mut points = vec![from];
@@ -112,10 +113,10 @@ fn a_zone_with_todays_rule_is_two_open_yearly_rules() {
     assert_eq!(
         text,
         "BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\n\
+         BEGIN:STANDARD\r\nDTSTART:20241027T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\n\
+         RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\n\
          BEGIN:DAYLIGHT\r\nDTSTART:20250330T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\n\
          RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nEND:DAYLIGHT\r\n\
-         BEGIN:STANDARD\r\nDTSTART:20251026T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\n\
-         RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\n\
          END:VTIMEZONE\r\n"
     );
 }
@@ -232,8 +233,8 @@ fn every_known_tzid_without_a_vtimezone_gets_one_before_the_objects() {
             "VEVENT"
         ]
     );
-    // Berlin's rules from the change in force a year before the earliest time (December
-    // 2025), open.
+    // Berlin's rules from the change in force at the start of the year before the earliest
+    // time's (2026: 1 January 2025), open.
     let berlin = cal
         .timezones()
         .find(|t| t.tzid() == Some("Europe/Berlin"))
@@ -243,7 +244,7 @@ fn every_known_tzid_without_a_vtimezone_gets_one_before_the_objects() {
             .property("DTSTART")
             .unwrap()
             .raw_value(),
-        "20251026T030000"
+        "20241027T030000"
     );
     // A second call adds nothing, and the text reads back the same.
     assert!(cal.add_missing_timezones().is_empty());
@@ -279,6 +280,19 @@ fn the_object_reads_the_same_from_the_written_rules() {
     let a = iana.iter().find(|o| o.0.as_deref() == Some("a")).unwrap();
     let nine = local_secs(jiff::civil::date(2026, 12, 10).at(9, 0, 0, 0));
     assert_eq!(a.1.as_second(), nine, "10:00 in Berlin is 09:00 UTC");
+}
+
+#[test]
+fn every_object_of_a_year_gets_the_same_text() {
+    let tz = zone("America/New_York");
+    let text = |first: i64| {
+        let vtz = vtimezone("America/New_York", &tz, first, first);
+        crate::contentline::serialize(std::slice::from_ref(&vtz))
+    };
+    let january = text(local(2026, 1, 2));
+    assert_eq!(text(local(2026, 7, 1)), january);
+    assert_eq!(text(local(2026, 12, 31)), january);
+    assert_ne!(text(local(2027, 1, 2)), january);
 }
 
 #[test]
