@@ -16,9 +16,10 @@ const EVENT = [
   'DTSTART:20261210T090000Z', 'SUMMARY:Meeting', 'END:VEVENT', 'END:VCALENDAR', '',
 ].join('\r\n');
 
-// Yearly rules north and south, an on-or-after-day rule (Santiago), daylight time given up
-// (São Paulo, Tehran), no daylight time (Kolkata), a 45-minute offset with daylight time.
-const ZONES = ['Europe/Berlin', 'America/New_York', 'Australia/Sydney', 'America/Santiago', 'America/Sao_Paulo', 'Asia/Tehran', 'Asia/Kolkata', 'Pacific/Chatham'];
+// Yearly rules north and south, on-or-after-day rules (Santiago, Jerusalem's Friday on or
+// after the 23rd), daylight time given up (São Paulo, Tehran), no daylight time (Kolkata), a
+// 45-minute offset with daylight time, changes that are dates (Cairo's last Thursday 24:00).
+const ZONES = ['Europe/Berlin', 'America/New_York', 'Australia/Sydney', 'America/Santiago', 'Asia/Jerusalem', 'America/Sao_Paulo', 'Asia/Tehran', 'Asia/Kolkata', 'Pacific/Chatham', 'Africa/Cairo'];
 
 /** The zone's offset in minutes at `date`, as Intl says. */
 function intlOffset(zone, date) {

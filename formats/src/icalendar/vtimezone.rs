@@ -7,9 +7,10 @@
 //! TZID that names a zone this library knows (an IANA name, a prefixed one, a Windows name),
 //! from that zone's transitions over the object's years and on to [`VTIMEZONE_HORIZON_YEAR`]:
 //!
-//! - the transitions of one kind (standard or daylight, the same offsets and name) that follow
-//!   a yearly rule in consecutive years (the same month, weekday, nth or last weekday of the
-//!   month, and local time) become one observance with `RRULE:FREQ=YEARLY;BYMONTH=..;BYDAY=..`,
+//! - the transitions of one kind (standard or daylight, the same offsets) that follow a yearly
+//!   rule in consecutive years (the same month and local time, and the same nth or last
+//!   weekday, weekday on or after a day, or day of the month) become one observance with
+//!   `RRULE:FREQ=YEARLY;BYMONTH=..;BYDAY=..` (or `BYMONTHDAY`),
 //!   `UNTIL` its last onset unless the rule still holds at the horizon (the zone's rule today,
 //!   which then goes on for ever, as every client writes it);
 //! - any other transition is one `RDATE` of an observance of its kind;
@@ -119,7 +120,9 @@ fn onsets(zone: &TimeZone, from: i64, to: i64) -> Vec<Onset> {
     let first = zone.to_offset_info(start);
     let mut out = Vec::new();
     let mut offset = first.offset().seconds();
-    match zone.preceding(start).next() {
+    // (jiff's `preceding` and `following` leave out a change at the instant given: one at
+    // `from` itself is the change in force, found from the second after)
+    match zone.preceding(at(from + 1)).next() {
         Some(t) => {
             let utc = t.timestamp().as_second();
             let before = zone.to_offset(at(utc - 1)).seconds();
@@ -192,35 +195,45 @@ enum Rest {
 }
 
 /// The yearly run of onsets starting at `onsets[i]`: how many there are, and the rule's parts
-/// after `BYMONTH` (`BYDAY=-1SU`, `BYDAY=2SU`, or `BYDAY=SU;BYMONTHDAY=2,3,4,5,6,7,8` for "the
-/// Sunday on or after the 2nd", which tzdb writes `Sun>=2`). Runs of fewer than three are not
-/// rules, nor of fewer than seven for an on-or-after day: only seven years show every weekday
-/// the month's first day can fall on, so a shorter run could name a later first day than the
-/// zone's rule.
+/// after `BYMONTH` (`BYDAY=-1SU`, `BYDAY=2SU`, `BYMONTHDAY=1` for a fixed day, or
+/// `BYDAY=SU;BYMONTHDAY=2,3,4,5,6,7,8` for "the Sunday on or after the 2nd", which tzdb writes
+/// `Sun>=2`). Runs of fewer than three are not rules, nor of fewer than seven for an
+/// on-or-after day: only seven years show every weekday the month's first day can fall on, so
+/// a shorter run could name a later first day than the zone's rule.
 fn run_at(onsets: &[Onset], i: usize) -> Option<(usize, String)> {
     let (y0, m0, d0, wd0, nth0, last0, t0) = rule_of(onsets.get(i)?.local);
     let mut n = 1;
-    let (mut all_last, mut same_nth, mut lo, mut hi) = (last0, nth0 <= 4, d0, d0);
+    // what the run so far fits: a weekday (last, nth, or within seven days), or one day
+    let (mut weekly, mut all_last, mut same_nth, mut lo, mut hi) = (true, last0, nth0 <= 4, d0, d0);
+    let mut same_day = true;
     while let Some(next) = onsets.get(i + n) {
         let (y, m, d, wd, nth, last, t) = rule_of(next.local);
-        if y != y0 + n as i64 || m != m0 || wd != wd0 || t != t0 {
+        if y != y0 + n as i64 || m != m0 || t != t0 {
             break;
         }
         let (l, h) = (lo.min(d), hi.max(d));
-        if !((all_last && last) || (same_nth && nth == nth0) || h - l <= 6) {
+        let week =
+            weekly && wd == wd0 && ((all_last && last) || (same_nth && nth == nth0) || h - l <= 6);
+        let day = same_day && d == d0;
+        if !week && !day {
             break;
         }
+        weekly = week;
+        same_day = day;
         all_last &= last;
         same_nth &= nth == nth0;
         (lo, hi) = (l, h);
         n += 1;
     }
     let day = WEEKDAYS[wd0 as usize];
-    let rule = if all_last {
+    let rule = if weekly && all_last {
         format!("BYDAY=-1{day}")
-    } else if same_nth {
+    } else if weekly && same_nth {
         format!("BYDAY={nth0}{day}")
-    } else if n >= 7 && lo + 6 <= days_in_month(y0, m0).min(28) {
+    } else if same_day {
+        format!("BYMONTHDAY={d0}")
+    } else if weekly && n >= 7 && lo + 6 <= days_in_month(2001, m0) {
+        // (the seven days exist in the month every year: 2001's February is the shorter)
         let mut rule = format!("BYDAY={day};BYMONTHDAY={lo}");
         for d in lo + 1..lo + 7 {
             rule.push_str(&format!(",{d}"));
