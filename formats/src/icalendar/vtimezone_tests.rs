@@ -369,3 +369,26 @@ fn a_change_at_the_first_instant_is_the_one_in_force() {
     let (from, end) = (days_from_civil(2025, 1, 1), days_from_civil(2190, 1, 1));
     check_zone(&tz, &vtz, "Test/Zone", from * DAY, end * DAY);
 }
+
+/// Every zone of the IANA database this build carries (598), written for objects of 1975,
+/// 2000 and 2026 and read back to the horizon (about 2 s in a debug build).
+#[test]
+fn every_iana_zone_reads_back_to_the_horizon() {
+    let names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
+    let end = days_from_civil(VTIMEZONE_HORIZON_YEAR, 1, 1) * DAY;
+    for name in &names {
+        let tz = zone(name);
+        for year in [1975, 2000, 2026] {
+            let first = local(year, 6, 1);
+            let vtz = vtimezone(name, &tz, first, first);
+            check_zone(
+                &tz,
+                &vtz,
+                name,
+                days_from_civil(year - 1, 1, 1) * DAY + DAY,
+                end,
+            );
+        }
+    }
+    assert!(names.len() > 500, "{} zones", names.len());
+}
