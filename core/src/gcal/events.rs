@@ -70,9 +70,11 @@ const VCALENDAR_START: &str =
 
 fn finish_calendar(mut out: String) -> Result<String> {
     out.push_str("END:VCALENDAR\r\n");
-    // Re-serialise through the content-line layer so long lines are folded at 75 octets.
+    // Re-serialise through the content-line layer so long lines are folded at 75 octets, with
+    // a VTIMEZONE for each `timeZone` the event names (RFC 5545 §3.2.19: a library that reads
+    // the text, ical.js among them, places a TZID without one as floating time).
     crate::icalendar::Calendar::parse(&out)
-        .map(|c| c.to_ics())
+        .map(|c| c.to_ics_with_timezones())
         .map_err(|e| Error::new(ErrorKind::ICalendar, e.to_string()))
 }
 
@@ -282,6 +284,12 @@ mod tests {
         let ics = event_to_ical(&event)?;
         assert!(ics.contains("UID:abc123@google.com\r\n"));
         assert!(ics.contains("DTSTART;TZID=America/New_York:20260105T090000\r\n"));
+        // the zone's VTIMEZONE, before the event
+        assert!(ics.contains(
+            "BEGIN:VTIMEZONE\r\nTZID:America/New_York\r\nBEGIN:STANDARD\r\n\
+             DTSTART:20241103T020000\r\n"
+        ));
+        assert!(ics.find("BEGIN:VTIMEZONE") < ics.find("BEGIN:VEVENT"));
         assert!(ics.contains("SUMMARY:Stand-up\\; daily\\, short\r\n"));
         assert!(ics.contains("ORGANIZER;CN=\"Alice, A.\":mailto:alice@example.com"));
         assert!(

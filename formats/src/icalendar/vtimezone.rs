@@ -245,14 +245,61 @@ fn run_at(onsets: &[Onset], i: usize) -> Option<(usize, String)> {
     (n >= 3).then_some((n, rule))
 }
 
-/// The VTIMEZONE for `tzid` with `zone`'s rules, covering local times `first` to `last`
-/// (seconds) and on to [`VTIMEZONE_HORIZON_YEAR`].
-pub(crate) fn vtimezone(tzid: &str, zone: &TimeZone, first: i64, last: i64) -> Component {
+/// The span (local seconds) a VTIMEZONE for times `first` to `last` covers: from the start of
+/// the year before the first time's (the same VTIMEZONE for any object of that year, so moving
+/// an event within its year leaves the zone's text as it was) to a year past the last, and at
+/// least to [`VTIMEZONE_HORIZON_YEAR`].
+fn span(first: i64, last: i64) -> (i64, i64) {
     let year_start = |y: i64| super::civil::days_from_civil(y, 1, 1) * DAY;
-    // From the start of the year before the first time's: the same VTIMEZONE for any object
-    // of that year, so moving an event within its year leaves the zone's text as it was.
     let from = year_start(rule_of(first).0 - 1).max(year_start(FIRST_YEAR));
     let to = (last + 366 * DAY).max(year_start(VTIMEZONE_HORIZON_YEAR));
+    (from, to)
+}
+
+/// At most this many VTIMEZONEs are remembered ([`written`]).
+const REMEMBERED: usize = 16;
+
+/// A VTIMEZONE written ([`written`]): its TZID, its span and the component.
+type Written = (String, (i64, i64), Component);
+
+thread_local! {
+    /// The VTIMEZONEs written last, newest last, by TZID and span: the Calendar API's events
+    /// are converted one by one (each its own VCALENDAR), and most of a calendar's share a zone
+    /// and a year. A zone's rules do not change in a process (the database is built in, or the
+    /// zone source answers once per name).
+    static WRITTEN: std::cell::RefCell<Vec<Written>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The VTIMEZONE for `tzid` over `first` to `last` ([`vtimezone`]): one written before for
+/// the same TZID and span, or a new one when the TZID names a zone this library knows.
+fn written(tzid: &str, first: i64, last: i64) -> Option<Component> {
+    let key = span(first, last);
+    let known = WRITTEN.with(|w| {
+        let w = w.borrow();
+        w.iter()
+            .find(|(t, k, _)| t == tzid && *k == key)
+            .map(|(_, _, c)| c.clone())
+    });
+    if known.is_some() {
+        return known;
+    }
+    let zone = iana_for(tzid).or_else(|| windows_for(tzid))?;
+    let c = vtimezone(tzid, &zone, first, last);
+    WRITTEN.with(|w| {
+        let mut w = w.borrow_mut();
+        if w.len() == REMEMBERED {
+            w.remove(0);
+        }
+        w.push((tzid.to_owned(), key, c.clone()));
+    });
+    Some(c)
+}
+
+/// The VTIMEZONE for `tzid` with `zone`'s rules, covering local times `first` to `last`
+/// (seconds) and on to [`VTIMEZONE_HORIZON_YEAR`] ([`span`]).
+pub(crate) fn vtimezone(tzid: &str, zone: &TimeZone, first: i64, last: i64) -> Component {
+    let (from, to) = span(first, last);
     let all = onsets(zone, from, to);
     // The year the rules written must reach to be the zone's rules from then on (the last
     // onset's, where MAX_TRANSITIONS stopped the reading).
@@ -396,10 +443,10 @@ impl Calendar {
                 continue;
             }
             asked += 1;
-            let Some(zone) = iana_for(&tzid).or_else(|| windows_for(&tzid)) else {
+            let Some(zone) = written(&tzid, first, last) else {
                 continue;
             };
-            zones.push(vtimezone(&tzid, &zone, first, last));
+            zones.push(zone);
             added.push(tzid);
         }
         let children = self.component_mut().components_mut();
@@ -416,7 +463,8 @@ impl Calendar {
 
     /// The text to write: [`Calendar::to_ics`] of the calendar with
     /// [`Calendar::add_missing_timezones`] applied (to a copy: `self` is left as it is). What
-    /// the editors of the bindings write.
+    /// the editors of the bindings, the iTIP messages and the Calendar API's events write. The
+    /// last 16 VTIMEZONEs written are remembered (per thread) for the same TZID and span.
     pub fn to_ics_with_timezones(&self) -> String {
         let mut cal = self.clone();
         cal.add_missing_timezones();

@@ -392,3 +392,22 @@ fn every_iana_zone_reads_back_to_the_horizon() {
     }
     assert!(names.len() > 500, "{} zones", names.len());
 }
+
+#[test]
+fn a_remembered_vtimezone_is_the_one_written_anew() {
+    // more TZIDs and spans than are remembered, twice over, against vtimezone() each time
+    for round in 0..2 {
+        for (i, name) in ZONES.iter().enumerate() {
+            for year in [2001, 2026] {
+                let first = local(year, 1 + (i as i64 + round) % 12, 10);
+                let last = first + 400 * DAY;
+                let want = vtimezone(name, &zone(name), first, last);
+                assert_eq!(written(name, first, last), Some(want), "{name} {year}");
+            }
+        }
+    }
+    assert_eq!(
+        written("Nowhere/Zone", local(2026, 1, 1), local(2026, 1, 1)),
+        None
+    );
+}
