@@ -401,7 +401,7 @@ impl Respond {
             // the read after a lost last write shows it was not applied
             return Err(e);
         }
-        let data = cal.to_ics();
+        let data = cal.to_ics_with_timezones();
         let url = crate::url::Url::parse(&object.url)
             .map_err(|e| Error::new(ErrorKind::Protocol, format!("bad URL: {e}")))?;
         let tag = object.schedule_tag.as_deref().filter(|_| !self.tag_ignored);

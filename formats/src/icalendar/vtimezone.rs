@@ -463,7 +463,8 @@ impl Calendar {
 
     /// The text to write: [`Calendar::to_ics`] of the calendar with
     /// [`Calendar::add_missing_timezones`] applied (to a copy: `self` is left as it is). What
-    /// the editors of the bindings, the iTIP messages and the Calendar API's events write. The
+    /// the editors of the bindings, the iTIP messages, an attendee's answer written back and the
+    /// Calendar API's events write. The
     /// last 16 VTIMEZONEs written are remembered (per thread) for the same TZID and span.
     pub fn to_ics_with_timezones(&self) -> String {
         let mut cal = self.clone();
