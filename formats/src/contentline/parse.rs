@@ -109,7 +109,18 @@ impl<'t> Cursor<'t> {
             }
             self.pos = next;
             let end = chunk.len();
+            // A logical line that starts with white space (the first line of the input, or the
+            // fold of a blank line: "A\r\n\r\n  B" unfolds to "A" and " B") continues nothing:
+            // its white space is dropped. Kept, it would be written back at the start of a
+            // line, where a reader takes it as a fold of the line before (found by the
+            // `contentline` fuzz target: a property joined to the one above it).
+            let line_start = start;
+            let mut start = start;
+            while start < end && matches!(chunk.as_bytes().get(start), Some(b' ' | b'\t')) {
+                start += 1;
+            }
             if end == start {
+                chunk.truncate(line_start);
                 continue;
             }
             if parser.lines >= parser.max_lines {

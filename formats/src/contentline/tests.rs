@@ -414,3 +414,21 @@ fn names_and_groups_are_found_in_the_line() {
     );
     assert_eq!(p.raw_value(), "v");
 }
+
+#[test]
+fn a_line_that_continues_nothing_is_read_without_its_white_space() {
+    // A blank line, then a folded-looking line: it unfolds to " Y:2", which written back at
+    // the start of a line would be read as a fold of "X:1" (the `contentline` fuzz target).
+    for input in [
+        "BEGIN:A\r\nX:1\r\n\r\n  Y:2\r\nEND:A\r\n",
+        "BEGIN:A\r\nX:1\r\n\r\n\tY:2\r\nEND:A\r\n",
+        " BEGIN:A\r\nX:1\r\n\r\n \r\nY:2\r\nEND:A\r\n",
+    ] {
+        let comps = parse(input).unwrap();
+        let names: Vec<&str> = comps[0].properties().iter().map(|p| p.name()).collect();
+        assert_eq!(names, ["X", "Y"], "{input:?}");
+        let text = serialize(&comps);
+        assert_eq!(text, "BEGIN:A\r\nX:1\r\nY:2\r\nEND:A\r\n");
+        assert_eq!(parse(&text).unwrap(), comps);
+    }
+}
