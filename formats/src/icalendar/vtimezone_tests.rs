@@ -41,6 +41,11 @@ fn zone(name: &str) -> TimeZone {
     TimeZone::get(name).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
+/// A written VTIMEZONE's text.
+fn text_of(vtz: &Component) -> String {
+    crate::contentline::serialize(std::slice::from_ref(vtz))
+}
+
 fn offset_at(tz: &TimeZone, utc: i64) -> i64 {
     i64::from(tz.to_offset(Timestamp::from_second(utc).unwrap()).seconds())
 }
@@ -101,7 +106,7 @@ fn check_zone(tz: &TimeZone, vtz: &Component, name: &str, from: i64, end: i64) {
             "{name} from {}: offset at {} UTC\n{}",
             local_text(from),
             utc_text(utc),
-            crate::contentline::serialize(std::slice::from_ref(vtz))
+            text_of(vtz)
         );
     }
 }
@@ -124,7 +129,7 @@ fn written_rules_give_the_zone_offsets_from_the_object_on() {
 fn a_zone_with_todays_rule_is_two_open_yearly_rules() {
     let tz = zone("Europe/Berlin");
     let vtz = vtimezone("Europe/Berlin", &tz, local(2026, 6, 1), local(2026, 6, 1));
-    let text = crate::contentline::serialize(std::slice::from_ref(&vtz));
+    let text = text_of(&vtz);
     assert_eq!(
         text,
         "BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\n\
@@ -147,7 +152,7 @@ fn a_rule_that_ended_gets_its_until() {
         local(2000, 6, 1),
         local(2000, 6, 1),
     );
-    let text = crate::contentline::serialize(std::slice::from_ref(&vtz));
+    let text = text_of(&vtz);
     assert!(
         text.contains("RRULE:FREQ=YEARLY;BYMONTH=4;BYDAY=1SU;UNTIL=20060402T070000Z\r\n"),
         "{text}"
@@ -302,7 +307,7 @@ fn every_object_of_a_year_gets_the_same_text() {
     let tz = zone("America/New_York");
     let text = |first: i64| {
         let vtz = vtimezone("America/New_York", &tz, first, first);
-        crate::contentline::serialize(std::slice::from_ref(&vtz))
+        text_of(&vtz)
     };
     let january = text(local(2026, 1, 2));
     assert_eq!(text(local(2026, 7, 1)), january);
