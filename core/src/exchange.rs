@@ -301,7 +301,12 @@ impl Requests {
             hop.id = self.fresh_id();
             return Routed::Again;
         }
-        if is_redirect(response.status) {
+        // A 303 names where to GET the outcome of a request, not where to send it again: only
+        // a GET or HEAD is followed there. Any other method (a write above all, whose outcome
+        // a GET of some page must not stand for) gets the 303 itself as its answer.
+        let see_other_kept =
+            response.status == 303 && !matches!(hop.spec.method, Method::Get | Method::Head);
+        if is_redirect(response.status) && !see_other_kept {
             match self.redirect_target(hop, &effective, &response) {
                 Ok(Some(target)) => {
                     hop.hops += 1;
@@ -309,13 +314,6 @@ impl Requests {
                     hop.credentials_allowed = hop.credentials_allowed
                         && crate::href::same_origin(&hop.spec.url, &target)
                         && self.ctx.auth_scope.allows(&target);
-                    if response.status == 303 && hop.spec.method != Method::Head {
-                        hop.spec.method = Method::Get;
-                        hop.spec.body = None;
-                        hop.spec
-                            .headers
-                            .retain(|(n, _)| !n.eq_ignore_ascii_case("content-type"));
-                    }
                     hop.spec.url = target;
                     hop.id = self.fresh_id();
                     return Routed::Again;

@@ -245,6 +245,19 @@ impl Write {
     fn on_reply(&mut self, step: Step, reply: Result<Reply>) {
         let outcome = match (step, reply) {
             (Step::Main, Err(e)) if e.kind() == ErrorKind::Transport => self.on_lost(e),
+            // A 303 says where to read the request's outcome, not what it was (an
+            // authenticating proxy answers any request so): resolved by reading the object,
+            // as an answer lost in transit is.
+            (Step::Main, Ok(reply)) if reply.response.status == 303 => {
+                let e = Error::new(
+                    ErrorKind::Transport,
+                    "the server answered 303 See Other, which does not say whether it applied \
+                     the write",
+                )
+                .with_status(303)
+                .with_url(reply.url.as_str());
+                self.on_lost(e)
+            }
             (Step::Reread, Err(_)) => self.reread_failed(),
             (Step::Resolve, Err(_)) => Err(self.unknown_outcome()),
             (_, Err(e)) => Err(e),
