@@ -11,7 +11,10 @@ use common::block_on;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
-use davkit::{Config, Credentials, DavClient, HttpRequest, HttpResponse, Transport};
+use davkit::{
+    Change, CollectionKind, Config, Credentials, DavClient, HttpRequest, HttpResponse, SyncState,
+    Transport,
+};
 
 /// A transport that answers each request with the next scripted answer, after checking its
 /// method and URL; every request is logged as `METHOD URL`.
@@ -110,5 +113,122 @@ fn an_update_answered_303_is_not_reported_done() {
     assert!(
         outcome.is_err(),
         "a PUT the server answered 303 was reported written: {outcome:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// A sync whose collection answers from another URL.
+
+const MS: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<d:multistatus xmlns:d=\"DAV:\" xmlns:c=\"urn:ietf:params:xml:ns:caldav\">";
+
+/// A collection moved on the server (301 to its new URL, the token still valid there): the
+/// sync report's rows name members under the new URL, while the stored state holds them
+/// under the old one. A deletion reported there must reach the app (or the sync must fail),
+/// never be skipped while the token moves past it.
+#[test]
+fn a_deletion_in_a_redirected_sync_report_is_not_lost() {
+    let old = "https://dav.example.com/cal/";
+    let new = "https://dav.example.com/calendars/alice/cal/";
+    let page = format!(
+        "{MS}<d:response><d:href>/calendars/alice/cal/b.ics</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response><d:sync-token>t2</d:sync-token></d:multistatus>"
+    );
+    let listing = format!(
+        "{MS}<d:response><d:href>/calendars/alice/cal/</d:href><d:propstat><d:prop><d:sync-token>t3</d:sync-token></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>\
+         <d:response><d:href>/calendars/alice/cal/a.ics</d:href><d:propstat><d:prop><d:getetag>\"1\"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>"
+    );
+    let multiget = format!(
+        "{MS}<d:response><d:href>/calendars/alice/cal/a.ics</d:href><d:propstat><d:prop><d:getetag>\"1\"</d:getetag><c:calendar-data>{EVENT}</c:calendar-data></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>"
+    );
+    let script = Script::new(vec![
+        ("REPORT", old, with_headers(301, &[("Location", new)], "")),
+        ("REPORT", new, HttpResponse::new(207, page)),
+        // After the fix: the members compared by a listing where the collection answers.
+        ("PROPFIND", old, with_headers(301, &[("Location", new)], "")),
+        ("PROPFIND", new, HttpResponse::new(207, listing)),
+        ("REPORT", old, with_headers(301, &[("Location", new)], "")),
+        ("REPORT", new, HttpResponse::new(207, multiget)),
+    ]);
+    let c = client("https://dav.example.com/", &script);
+    let mut state = SyncState::new(old);
+    state.sync_token = Some("t1".into());
+    state.etags.insert(format!("{old}a.ics"), "\"1\"".into());
+    state.etags.insert(format!("{old}b.ics"), "\"1\"".into());
+    match block_on(c.sync(state, CollectionKind::Calendar)) {
+        Err(_) => {}
+        Ok(result) => {
+            let deleted_b = result
+                .changes
+                .iter()
+                .any(|ch| matches!(ch, Change::Deleted { url } if url.ends_with("/b.ics")));
+            let token_moved = result
+                .state
+                .sync_token
+                .as_deref()
+                .is_some_and(|t| t != "t1");
+            assert!(
+                deleted_b || !token_moved,
+                "b.ics was deleted on the server; the state moved to t2 without telling the \
+                 app: changes {:?}, state {:?}",
+                result.changes,
+                result.state
+            );
+            // a.ics is there, under the collection's new URL.
+            assert!(
+                result
+                    .changes
+                    .iter()
+                    .any(|ch| matches!(ch, Change::Added(o) if o.url == format!("{new}a.ics"))),
+                "{:?}",
+                result.changes
+            );
+        }
+    }
+}
+
+/// A member the multiget did not deliver is fetched again by GET; when that GET is redirected
+/// (a server that serves objects from another path), the object must stay known under the
+/// href the collection lists, or its later deletion, reported under that href, is lost.
+#[test]
+fn a_member_fetched_through_a_redirect_is_still_deleted_later() {
+    let coll = "https://dav.example.com/cal/";
+    let member = "https://dav.example.com/cal/a.ics";
+    let moved = "https://dav.example.com/files/a.ics";
+    let page1 = format!(
+        "{MS}<d:response><d:href>/cal/a.ics</d:href><d:propstat><d:prop><d:getetag>\"2\"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response><d:sync-token>t2</d:sync-token></d:multistatus>"
+    );
+    let multiget = format!(
+        "{MS}<d:response><d:href>/cal/a.ics</d:href><d:status>HTTP/1.1 500 Internal Server Error</d:status></d:response></d:multistatus>"
+    );
+    let page2 = format!(
+        "{MS}<d:response><d:href>/cal/a.ics</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response><d:sync-token>t3</d:sync-token></d:multistatus>"
+    );
+    let script = Script::new(vec![
+        ("REPORT", coll, HttpResponse::new(207, page1)),
+        ("REPORT", coll, HttpResponse::new(207, multiget)),
+        ("GET", member, with_headers(302, &[("Location", moved)], "")),
+        ("GET", moved, with_headers(200, &[("ETag", "\"2\"")], EVENT)),
+        ("REPORT", coll, HttpResponse::new(207, page2)),
+    ]);
+    let c = client("https://dav.example.com/", &script);
+    let mut state = SyncState::new(coll);
+    state.sync_token = Some("t1".into());
+    // The sync report is asked without the data here, as for a batch or after a refusal.
+    let first = block_on(c.sync_batch(state, CollectionKind::Calendar, 100)).expect("first sync");
+    assert_eq!(first.changes.len(), 1, "{:?}", first.changes);
+    let added_url = first.changes[0].url().to_owned();
+    let second = block_on(c.sync(first.state, CollectionKind::Calendar)).expect("second sync");
+    let deleted: Vec<&str> = second
+        .changes
+        .iter()
+        .filter_map(|ch| match ch {
+            Change::Deleted { url } => Some(url.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        deleted.contains(&added_url.as_str()),
+        "the member was delivered as {added_url}; its deletion on the server was reported as \
+         {deleted:?} (state {:?})",
+        second.state
     );
 }

@@ -279,10 +279,17 @@ impl Sync {
                 Error::new(ErrorKind::Protocol, "the object is not UTF-8 text")
                     .with_url(reply.url.as_str())
             })?;
+            // The member keeps the href the collection names it by, not the URL a redirect
+            // of its GET led to: the collection's later reports (a deletion above all) name it
+            // by that href, and the state must find it there.
+            let url = match self.seen.get(&key) {
+                Some((h, ..)) => href_of(&key, h).to_owned(),
+                None => reply.url.to_string(),
+            };
             self.deliver(
                 key,
                 DavObject {
-                    url: reply.url.to_string(),
+                    url,
                     etag: reply.response.header("etag").map(str::to_owned),
                     data: Some(data),
                     json: None,

@@ -175,6 +175,16 @@ impl Sync {
         truncated: bool,
         reply_url: &Url,
     ) -> Result<()> {
+        if token.is_some() && self.members_elsewhere(reply_url) {
+            // The collection answered from another URL (it moved, and a redirect led there):
+            // the page names its changes under that URL, which the state's members are not
+            // under, so a deletion there would match nothing and be lost behind the new
+            // token. A listing compares every member instead (those under the old URL are
+            // gone from it, those under the new one added), after which the state's members
+            // are where the collection answers and token reports serve again.
+            self.request_listing();
+            return Ok(());
+        }
         let limits = self.m.x.ctx().limits;
         // A truncated page must name at least one member version (href and ETag, or a
         // deletion) not named before in this sync: otherwise the server is paging without
@@ -235,6 +245,23 @@ impl Sync {
         }
         self.fetch();
         Ok(())
+    }
+
+    /// Whether a sync page came from another URL than the collection (after redirects) while
+    /// the state holds members that are not under that URL: the page's hrefs cannot be
+    /// compared with theirs.
+    fn members_elsewhere(&self, reply_url: &Url) -> bool {
+        let answered = href::normalize(reply_url.as_str());
+        if answered == href::normalize(self.collection.as_str()) {
+            return false;
+        }
+        let under = format!("{answered}/");
+        for stored in self.old.etags.keys() {
+            if !href::normalize(stored).starts_with(&under) {
+                return true;
+            }
+        }
+        false
     }
 
     /// Records what a sync page says of a member (a later page's row replaces an earlier one,
