@@ -315,3 +315,111 @@ fn a_truncated_listing_under_another_host_deletes_nothing() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// The Calendar API: full listings that do not list every event.
+
+const API: &str = "https://www.googleapis.com/calendar/v3/";
+const EVENTS: &str = "https://www.googleapis.com/calendar/v3/calendars/alice@gmail.com/events";
+
+fn gcal_client(script: &Script) -> DavClient<&'static Script> {
+    let script: &'static Script = Box::leak(Box::new(Script {
+        answers: RefCell::new(std::mem::take(&mut *script.answers.borrow_mut())),
+        log: RefCell::new(Vec::new()),
+    }));
+    DavClient::new(
+        Config::new(
+            API,
+            Credentials::Bearer {
+                token: "ya29.t".into(),
+            },
+        ),
+        script,
+    )
+    .expect("a valid configuration")
+}
+
+fn gcal_event(id: &str) -> String {
+    format!(
+        "{{\"kind\":\"calendar#event\",\"etag\":\"\\\"{id}1\\\"\",\"id\":\"{id}\",\"status\":\"confirmed\",\"updated\":\"2026-01-02T10:00:00.000Z\",\"summary\":\"{id}\",\"iCalUID\":\"{id}@google.com\",\"start\":{{\"dateTime\":\"2026-01-05T09:00:00Z\"}},\"end\":{{\"dateTime\":\"2026-01-05T10:00:00Z\"}}}}"
+    )
+}
+
+fn gcal_state() -> SyncState {
+    let mut state = SyncState::new(EVENTS);
+    state.etags.insert(format!("{EVENTS}/e1"), "\"e11\"".into());
+    state.etags.insert(format!("{EVENTS}/e2"), "\"e21\"".into());
+    state
+}
+
+/// `updatedMin` lists only the events changed since then: a full listing with it names e2 only
+/// because e1 did not change, not because e1 is gone.
+#[test]
+fn gcal_a_listing_filtered_by_updated_min_deletes_nothing() {
+    let body = format!(
+        "{{\"kind\":\"calendar#events\",\"items\":[{}],\"nextSyncToken\":\"s2\"}}",
+        gcal_event("e2")
+    );
+    let url = format!("{EVENTS}?updatedMin=2026-01-02T00%3A00%3A00Z");
+    let script = Script::new(vec![("GET", &url, HttpResponse::new(200, body))]);
+    let c = gcal_client(&script);
+    let query = davkit::gcal::EventsQuery {
+        updated_min: Some("2026-01-02T00:00:00Z".into()),
+        ..Default::default()
+    };
+    let result = block_on(c.gcal_sync("alice@gmail.com", query, gcal_state()));
+    if let Ok(result) = result {
+        assert!(
+            !result
+                .changes
+                .iter()
+                .any(|ch| matches!(ch, Change::Deleted { url } if url.ends_with("/e1"))),
+            "e1 exists (it was only not updated since updatedMin) and was reported deleted: {:?}",
+            result.changes
+        );
+    }
+}
+
+/// `q` (free text) lists only the events that match.
+#[test]
+fn gcal_a_listing_filtered_by_q_deletes_nothing() {
+    let body = format!(
+        "{{\"kind\":\"calendar#events\",\"items\":[{}],\"nextSyncToken\":\"s2\"}}",
+        gcal_event("e2")
+    );
+    let url = format!("{EVENTS}?q=e2");
+    let script = Script::new(vec![("GET", &url, HttpResponse::new(200, body))]);
+    let c = gcal_client(&script);
+    let query = davkit::gcal::EventsQuery {
+        q: Some("e2".into()),
+        ..Default::default()
+    };
+    if let Ok(result) = block_on(c.gcal_sync("alice@gmail.com", query, gcal_state())) {
+        assert!(
+            !result
+                .changes
+                .iter()
+                .any(|ch| matches!(ch, Change::Deleted { .. })),
+            "events that do not match q were reported deleted: {:?}",
+            result.changes
+        );
+    }
+}
+
+/// A 200 whose JSON is not an events page (`{}` from a proxy or a gateway) is no listing: it
+/// names no event because it lists nothing, not because the calendar is empty.
+#[test]
+fn gcal_an_answer_without_items_deletes_nothing() {
+    let script = Script::new(vec![("GET", EVENTS, HttpResponse::new(200, "{}"))]);
+    let c = gcal_client(&script);
+    if let Ok(result) = block_on(c.gcal_sync("alice@gmail.com", Default::default(), gcal_state())) {
+        assert!(
+            !result
+                .changes
+                .iter()
+                .any(|ch| matches!(ch, Change::Deleted { .. })),
+            "an answer `{{}}` deleted {:?}",
+            result.changes
+        );
+    }
+}

@@ -222,7 +222,10 @@ impl GcalSync {
                 return self.request(None);
             }
         }
-        let page = match json_reply(&reply).and_then(events_page) {
+        let page = match json_reply(&reply)
+            .and_then(listed_events)
+            .and_then(events_page)
+        {
             Ok(p) => p,
             Err(e) => return self.m.fail(e),
         };
@@ -305,10 +308,25 @@ impl GcalSync {
         self.seen.insert(url, seen);
     }
 
-    /// After an incremental listing: events.get for each pending member it did not mention
-    /// (a full listing mentions every event there is).
+    /// Whether this sync's listing names every event of the calendar: a full listing (no sync
+    /// token) whose query filters nothing out. `timeMin`, `timeMax`, `updatedMin`, `q` and
+    /// `iCalUID` list only the events that match, so an event such a listing lacks may well
+    /// be there.
+    fn lists_every_event(&self) -> bool {
+        let q = &self.query;
+        self.token.is_none()
+            && q.time_min.is_none()
+            && q.time_max.is_none()
+            && q.updated_min.is_none()
+            && q.q.is_none()
+            && q.ical_uid.is_none()
+    }
+
+    /// After a listing that does not name every event (incremental, or filtered): events.get
+    /// for each pending member it did not mention (a complete listing mentions every event
+    /// there is).
     fn fetch_pending(&mut self) {
-        if self.token.is_some() {
+        if !self.lists_every_event() {
             let seen: StringSet = self.seen.keys().map(|k| href::normalize(k)).collect();
             let wanted: Vec<String> = self
                 .old
@@ -400,6 +418,7 @@ impl GcalSync {
 
     fn finish(&mut self) {
         let full = self.token.is_none();
+        let complete = self.lists_every_event();
         let mut etags = std::mem::take(&mut self.old.etags);
         let old_pending: StringSet = self
             .old
@@ -439,9 +458,9 @@ impl GcalSync {
                 }
             }
         }
-        if full {
-            // A full listing is complete: whatever the state had (or still owed the app) and
-            // the listing lacks is gone.
+        if complete {
+            // A full listing of every event: whatever the state had (or still owed the app)
+            // and the listing lacks is gone.
             let gone: Vec<String> = etags
                 .keys()
                 .chain(self.old.pending.iter())
@@ -481,6 +500,20 @@ impl GcalSync {
             more: false,
         }));
     }
+}
+
+/// An events.list answer is a page only when it has its `items` (the Calendar API always
+/// sends them, `[]` for none): a `{}` or another resource's JSON from a proxy or a gateway
+/// lists nothing, and read as the last page of a full listing it would delete every event
+/// the state holds.
+fn listed_events(json: crate::json_read::Json) -> Result<crate::json_read::Json> {
+    if json.get("items").is_none() {
+        return Err(Error::new(
+            ErrorKind::Protocol,
+            "Calendar API: the events.list answer has no items",
+        ));
+    }
+    Ok(json)
 }
 
 impl_operation!(GcalSync, SyncResult);
