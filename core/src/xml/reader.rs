@@ -124,6 +124,8 @@ pub(crate) struct Reader<'a> {
     limits: Limits,
     pending_end: bool,
     seen_root: bool,
+    /// Bytes of namespace names copied into element trees so far (see [`Reader::new_element`]).
+    ns_copied: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -146,6 +148,7 @@ impl<'a> Reader<'a> {
             limits,
             pending_end: false,
             seen_root: false,
+            ns_copied: 0,
         }
     }
 
@@ -407,7 +410,7 @@ impl<'a> Reader<'a> {
     /// of the tree is allocated at its final size (a text-only element, the usual property,
     /// costs its one-child list and its text).
     pub(crate) fn element(&mut self, start: &StartTag<'a>) -> Result<Element> {
-        let mut element = new_element(start);
+        let mut element = self.new_element(start)?;
         // The usual property: empty, or one piece of text.
         let first = match self.next()? {
             Some(Event::End) => return Ok(element),
@@ -443,7 +446,7 @@ impl<'a> Reader<'a> {
             };
             match event {
                 Some(Event::Start(tag)) => {
-                    let parent = std::mem::replace(&mut current, new_element(&tag));
+                    let parent = std::mem::replace(&mut current, self.new_element(&tag)?);
                     stack.push((parent, std::mem::take(&mut children)));
                 }
                 Some(Event::Text(t)) => match children.last_mut() {
@@ -464,6 +467,31 @@ impl<'a> Reader<'a> {
                 None => return Err(xml_error("the document ends early")),
             }
         }
+    }
+}
+
+impl Reader<'_> {
+    /// The element of a tree for `tag`. An element in a namespace without a [`NsId`] owns a
+    /// copy of its namespace name, so a long name declared once and used by many short
+    /// elements (`<x:b/>`, six bytes, copying a 100 KB name) would cost far more than the
+    /// document: the names copied count, and past twice the document's length plus
+    /// [`Limits::text_bytes`] the document is refused.
+    fn new_element(&mut self, tag: &StartTag<'_>) -> Result<Element> {
+        if tag.id.uri().is_none() {
+            self.ns_copied = self.ns_copied.saturating_add(tag.ns.len());
+            let max = self
+                .text
+                .len()
+                .saturating_mul(2)
+                .saturating_add(self.limits.text_bytes);
+            if self.ns_copied > max {
+                return Err(limit_error(&format!(
+                    "the elements' namespace names add up to more than {max} bytes (twice the \
+                     document, plus Limits::max_xml_text_bytes)"
+                )));
+            }
+        }
+        Ok(new_element(tag))
     }
 }
 

@@ -327,3 +327,25 @@ fn a_larger_declaration_limit_raises_the_scope_budget() {
         MAX_NAMESPACES_IN_SCOPE
     );
 }
+
+#[test]
+fn namespace_names_copied_into_a_tree_are_bounded() {
+    // A 100 KB namespace name declared once and used by 1,000 six-byte elements: each element
+    // of the tree owned a copy (100 MB from a 106 KB body; a 160 KB body reached 1 GB).
+    let long = format!("urn:{}", "x".repeat(100_000));
+    let body = format!(r#"<r xmlns:x="{long}">{}</r>"#, "<x:b/>".repeat(1000));
+    let err = super::parse_element(body.as_bytes()).err();
+    assert!(
+        err.as_ref().is_some_and(
+            |e| e.kind() == ErrorKind::LimitExceeded && e.message().contains("namespace names")
+        ),
+        "{err:?}"
+    );
+    // an honest document with many elements of a namespace the reader does not know
+    let body = format!(
+        r#"<r xmlns:oc="http://owncloud.org/ns">{}</r>"#,
+        "<oc:id/>".repeat(100_000)
+    );
+    let tree = super::parse_element(body.as_bytes()).expect("read");
+    assert_eq!(tree.children.len(), 100_000);
+}
