@@ -14,7 +14,7 @@ const DROP_IN_V4: &[(&str, &str)] = &[("EMAIL", "internet"), ("EMAIL", "x400")];
 /// duplicates.
 fn type_values(p: &Property) -> Vec<String> {
     let mut out = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen = super::Seen::new();
     for param in p.params() {
         if param.name().eq_ignore_ascii_case("TYPE") || param.raw_value().is_none() {
             for vs in param.values() {

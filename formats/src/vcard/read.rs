@@ -8,7 +8,7 @@ use crate::contentline::{Property, split_unescaped, unescape_text};
 
 fn types_of(p: &Property) -> (Vec<String>, Option<u8>) {
     let mut types = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen = super::Seen::new();
     let mut pref = p
         .param_value("PREF")
         .and_then(|v| v.trim().parse::<u8>().ok());
@@ -253,7 +253,7 @@ impl VCard {
     /// The distinct groups used by properties (`item1`, ...).
     pub fn groups(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
-        let mut seen: Vec<String> = Vec::new();
+        let mut seen = super::Seen::new();
         for p in self.comp.properties() {
             if let Some(g) = p.group()
                 && super::first_time(&mut seen, g.to_ascii_lowercase())
