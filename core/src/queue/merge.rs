@@ -23,6 +23,8 @@
 //! assert!(merge(base, &local, &other).is_none());
 //! ```
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::contentline::{Component, Property, parse_with_limits, serialize};
 use crate::limits::Limits;
 
@@ -95,28 +97,34 @@ fn key(p: &Property) -> String {
     }
 }
 
-/// The properties of a component grouped by key, keys in first-seen order, each group's
-/// lines sorted (order inside a group is not a change).
-fn groups(c: &Component) -> Vec<(String, Vec<String>)> {
+/// A component's properties grouped by [`key`], in the order each key first appears, with an
+/// index by key (a linear search per property and per key was quadratic: a server copy with
+/// 40,000 distinct properties took 9 s to merge).
+type Groups = (Vec<(String, Vec<String>)>, BTreeMap<String, usize>);
+
+fn groups(c: &Component) -> Groups {
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    let mut at: BTreeMap<String, usize> = BTreeMap::new();
     for p in c.properties() {
         let k = key(p);
-        match out.iter_mut().find(|(x, _)| *x == k) {
+        match at.get(&k).and_then(|&i| out.get_mut(i)) {
             Some((_, lines)) => lines.push(p.as_str().to_owned()),
-            None => out.push((k, vec![p.as_str().to_owned()])),
+            None => {
+                at.insert(k.clone(), out.len());
+                out.push((k, vec![p.as_str().to_owned()]));
+            }
         }
     }
     for (_, lines) in &mut out {
         lines.sort_unstable();
     }
-    out
+    (out, at)
 }
 
-fn get<'a>(groups: &'a [(String, Vec<String>)], k: &str) -> Option<&'a Vec<String>> {
-    groups.iter().find(|(x, _)| x == k).map(|(_, v)| v)
+fn get<'a>(groups: &'a Groups, k: &str) -> Option<&'a Vec<String>> {
+    groups.0.get(*groups.1.get(k)?).map(|(_, v)| v)
 }
 
-/// Three-way choice of one group (`None`: absent on that side): the side that changed.
 fn choose<T: PartialEq + Clone>(b: Option<&T>, l: Option<&T>, s: Option<&T>) -> Option<Option<T>> {
     if l == b {
         Some(s.cloned())
@@ -149,16 +157,11 @@ fn merge_component(b: &Component, l: &Component, s: &Component) -> Option<Compon
         return None;
     }
     let (gb, gl, gs) = (groups(b), groups(l), groups(s));
-    let mut keys: Vec<&String> = Vec::new();
-    for (k, _) in gl.iter().chain(gs.iter()).chain(gb.iter()) {
-        if !keys.contains(&k) {
-            keys.push(k);
-        }
-    }
+    let keys = first_seen([&gl.0, &gs.0, &gb.0]);
     let mut out = Component::new(l.name());
     for k in keys {
         let (vb, vl, vs) = (get(&gb, k), get(&gl, k), get(&gs, k));
-        let name = k.split_once('.').map_or(k.as_str(), |(_, n)| n);
+        let name = k.split_once('.').map_or(k, |(_, n)| n);
         let chosen = match choose(vb, vl, vs) {
             Some(c) => c,
             None if STAMPS.contains(&name) || name == "SEQUENCE" => match (vl, vs) {
@@ -172,17 +175,10 @@ fn merge_component(b: &Component, l: &Component, s: &Component) -> Option<Compon
         }
     }
     let (cb, cl, cs) = (children(b), children(l), children(s));
-    let mut keys: Vec<&String> = Vec::new();
-    for (k, _) in cl.iter().chain(cs.iter()).chain(cb.iter()) {
-        if !keys.contains(&k) {
-            keys.push(k);
-        }
-    }
-    for k in keys {
-        let find = |list: &[(String, usize)], src: &Component| {
-            list.iter()
-                .find(|(x, _)| x == k)
-                .map(|(_, i)| src.components()[*i].clone())
+    for k in first_seen([&cl.0, &cs.0, &cb.0]) {
+        let find = |list: &Children, src: &Component| {
+            let i = *list.1.get(k)?;
+            src.components().get(i).cloned()
         };
         let (xb, xl, xs) = (find(&cb, b), find(&cl, l), find(&cs, s));
         let text = |c: &Option<Component>| c.as_ref().map(|c| c.to_string());
@@ -205,10 +201,29 @@ fn merge_component(b: &Component, l: &Component, s: &Component) -> Option<Compon
     Some(out)
 }
 
-/// A component's subcomponents by key (name, UID, RECURRENCE-ID, and which occurrence of that
-/// key), with their index.
-fn children(c: &Component) -> Vec<(String, usize)> {
+/// The keys of `lists` (each a list of key and value), each once, in the order they first
+/// appear.
+fn first_seen<T>(lists: [&[(String, T)]; 3]) -> Vec<&str> {
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut keys = Vec::new();
+    for list in lists {
+        for (k, _) in list {
+            if seen.insert(k.as_str()) {
+                keys.push(k.as_str());
+            }
+        }
+    }
+    keys
+}
+
+/// Each subcomponent's key (name, UID, RECURRENCE-ID and how many before it had those) with
+/// its index, in order, and the index by key.
+type Children = (Vec<(String, usize)>, BTreeMap<String, usize>);
+
+fn children(c: &Component) -> Children {
     let mut out: Vec<(String, usize)> = Vec::new();
+    let mut at: BTreeMap<String, usize> = BTreeMap::new();
+    let mut count: BTreeMap<String, usize> = BTreeMap::new();
     for (i, x) in c.components().iter().enumerate() {
         let value = |n: &str| {
             x.property(n)
@@ -221,10 +236,13 @@ fn children(c: &Component) -> Vec<(String, usize)> {
             value("UID"),
             value("RECURRENCE-ID")
         );
-        let n = out.iter().filter(|(k, _)| k.starts_with(&base)).count();
-        out.push((format!("{base}|{n}"), i));
+        let n = count.entry(base.clone()).or_insert(0);
+        let key = format!("{base}|{n}");
+        *n += 1;
+        at.insert(key.clone(), i);
+        out.push((key, i));
     }
-    out
+    (out, at)
 }
 
 #[cfg(test)]
@@ -281,5 +299,24 @@ mod tests {
         assert_eq!(modified(base), Some(20260101000000));
         assert_eq!(modified("BEGIN:VCARD\r\nFN:x\r\nEND:VCARD\r\n"), None);
         assert_eq!(merge("not a calendar", base, base), None);
+    }
+
+    #[test]
+    fn many_properties_and_subcomponents_merge_in_linear_time() {
+        // 40,000 distinct properties and 40,000 alarms on the server's side: each property
+        // and key was looked up by a linear search (9 s and 10 s in a release build).
+        let local = BASE.replace("SUMMARY:Lunch", "SUMMARY:Team lunch");
+        let mut extra = String::new();
+        for i in 0..40_000 {
+            extra.push_str(&format!("X-P{i}:v\r\n"));
+        }
+        extra.push_str(&"BEGIN:VALARM\r\nEND:VALARM\r\n".repeat(40_000));
+        let server = BASE.replace("SUMMARY:Lunch\r\n", &format!("SUMMARY:Lunch\r\n{extra}"));
+        let started = std::time::Instant::now();
+        let merged = merge(BASE, &local, &server).expect("merged");
+        let took = started.elapsed();
+        assert!(merged.contains("SUMMARY:Team lunch") && merged.contains("X-P39999:v"));
+        assert_eq!(merged.matches("BEGIN:VALARM").count(), 40_000);
+        assert!(took < std::time::Duration::from_secs(15), "{took:?}");
     }
 }
