@@ -69,6 +69,7 @@ pub fn parse(text: &str) -> Result<Json> {
         text,
         at: 0,
         depth: 0,
+        powers: [0.0; 309],
     };
     let value = p.value()?;
     match p.peek() {
@@ -95,9 +96,25 @@ struct Parser<'a> {
     at: usize,
     /// Containers open.
     depth: u32,
+    /// `10^e` for `e` up to 308, each computed ([`pow10`], up to about 2,000 multiplications)
+    /// the first time a number of this text needs it; 0 until then. Computed for every
+    /// number, an array of `1e308` took 0.6 microseconds a byte, 20 times plain numbers.
+    powers: [f64; 309],
 }
 
 impl Parser<'_> {
+    /// [`pow10`], computed once per text for each exponent.
+    fn pow10(&mut self, e: u32) -> f64 {
+        match self.powers.get_mut(e as usize) {
+            Some(slot) if *slot != 0.0 => *slot,
+            Some(slot) => {
+                *slot = pow10(e);
+                *slot
+            }
+            None => pow10(e),
+        }
+    }
+
     fn error(&self, what: &'static str) -> SyntaxError {
         SyntaxError { what, at: self.at }
     }
@@ -397,7 +414,7 @@ impl Parser<'_> {
         loop {
             match Some(exponent.unsigned_abs()).filter(|e| *e <= 308) {
                 Some(e) => {
-                    let pow = pow10(e);
+                    let pow = self.pow10(e);
                     if exponent >= 0 {
                         f *= pow;
                         if f.is_infinite() {

@@ -496,3 +496,22 @@ fn powers_of_ten_are_the_nearest_f64() {
         assert_eq!(super::pow10(e).to_bits(), nearest.to_bits(), "1e{e}");
     }
 }
+
+#[test]
+fn large_exponents_cost_the_same_as_small_ones() {
+    // 200,000 numbers with exponents near 308: each computed 10^e from scratch (about 2,000
+    // 128-bit multiplications; 0.6 microseconds a byte in an optimised build)
+    let mut text = String::from("[");
+    for i in 0..200_000 {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(["1e308", "1.5e-300", "2E+300", "-7e307"][i % 4]);
+    }
+    text.push(']');
+    let started = std::time::Instant::now();
+    let mine = parse(&text);
+    let took = started.elapsed();
+    assert!(agree(mine, serde_json::from_str(&text)));
+    assert!(took < std::time::Duration::from_secs(3), "{took:?}");
+}
