@@ -23,14 +23,39 @@ pub(crate) fn url_for_display(url: &str) -> String {
             }
             u.to_string()
         }
-        // Not a URL we can parse: drop everything before an '@' in the authority, to be safe.
-        Err(_) => match (url.find("://"), url.find('@')) {
-            (Some(scheme_end), Some(at)) if at > scheme_end => {
-                format!("{}{}", &url[..scheme_end + 3], &url[at + 1..])
-            }
-            _ => url.to_owned(),
-        },
+        Err(_) => without_userinfo(url.trim()),
     }
+}
+
+/// Text that does not parse as a URL, for messages: everything up to its last `@` is dropped,
+/// but for a leading scheme and its slashes. Where the user-info ends cannot be told from
+/// such text (a password may hold `@`, `/`, `?` or `#`, and the scheme may be missing, as in
+/// `alice:pw@host`, which reads as the scheme `alice`), so a path's `@` may take some of the
+/// path with it: a message shows less, never a password.
+fn without_userinfo(text: &str) -> String {
+    let Some(at) = text.rfind('@') else {
+        return text.to_owned();
+    };
+    let scheme = text.find(':').filter(|&end| {
+        let name = &text[..end];
+        name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+    });
+    let prefix = match scheme {
+        // Only `http` and `https` are read with an authority; any other "scheme" may be a
+        // user name (`alice:pw@host`) and goes with the rest.
+        Some(end) if matches!(text[..end].to_ascii_lowercase().as_str(), "http" | "https") => {
+            let slashes = text[end + 1..]
+                .bytes()
+                .take_while(|b| matches!(b, b'/' | b'\\'))
+                .count();
+            &text[..end + 1 + slashes]
+        }
+        _ => "",
+    };
+    format!("{prefix}{}", &text[at + 1..])
 }
 
 /// At most `max` characters of a body, for error messages.
@@ -53,11 +78,25 @@ mod tests {
             url_for_display("https://alice:pw@example.com/x/"),
             "https://example.com/x/"
         );
+        // Not URLs: everything before the last `@` goes, but for an http(s) scheme.
+        assert_eq!(url_for_display("not a url alice:pw@host"), "host");
+        assert_eq!(url_for_display("weird://a:b@%%%"), "%%%");
         assert_eq!(
-            url_for_display("not a url alice:pw@host"),
-            "not a url alice:pw@host"
+            url_for_display("https://alice:p@ss@dav example.com/x"),
+            "https://dav example.com/x"
         );
-        assert_eq!(url_for_display("weird://a:b@%%%"), "weird://%%%");
+        assert_eq!(
+            url_for_display("alice:pw@dav.example.com/x"),
+            "dav.example.com/x"
+        );
+        assert_eq!(
+            url_for_display("HTTPS:\\\\alice:pw@dav example.com/"),
+            "HTTPS:\\\\dav example.com/"
+        );
+        assert_eq!(
+            url_for_display("https://dav example.com/"),
+            "https://dav example.com/"
+        );
     }
 
     #[test]

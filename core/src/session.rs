@@ -232,6 +232,28 @@ mod tests {
         Session::new(Config::new("https://dav.example.com/", Credentials::None)).unwrap()
     }
 
+    /// A server URL that carries credentials but does not parse (a typo in the host, the
+    /// scheme left out, an `@` in the password) is refused without showing them: not in the
+    /// message, not in the error's URL, not in `Display` or `Debug`.
+    #[test]
+    fn an_unparsable_server_url_with_credentials_does_not_show_them() {
+        for bad in [
+            "alice:s3cret@dav.example.com/",
+            "https://alice:p@ss-s3cret@dav example.com/",
+            "https://alice:s3cret@dav example.com/",
+            "https:alice:s3cret@dav example.com/",
+            "https:\\\\alice:s3cret@dav example.com/",
+            "  https://alice:s3cret@[::1/",
+            "https://alice:p/s3cret@dav.example.com/",
+        ] {
+            let Err(e) = Session::new(Config::new(bad, Credentials::None)) else {
+                panic!("{bad}: accepted");
+            };
+            let shown = format!("{e} {e:?} {:?}", e.url());
+            assert!(!shown.contains("s3cret"), "{bad}: {shown}");
+        }
+    }
+
     /// Found by the `sync` fuzz target: a stored state naming `httr://...` made a request for
     /// the host to send to that URL.
     #[test]
