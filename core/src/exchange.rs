@@ -293,9 +293,13 @@ impl Requests {
             let e = e.with_status(response.status).with_url(effective.as_str());
             return Routed::Answer(Err(e));
         }
+        // A Digest challenge is answered only from the origin the request went to: a host that
+        // followed a redirect itself (browser `fetch`) may hand over another origin's 401,
+        // whose realm and nonce the answer must not be computed for (nor kept for the session).
         if response.status == 401
             && hop.credentials_allowed
             && matches!(self.ctx.credentials, Credentials::Digest { .. })
+            && crate::href::same_origin(&effective, &hop.spec.url)
             && self.answer_digest(hop, &response)
         {
             hop.id = self.fresh_id();

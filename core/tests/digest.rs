@@ -1,7 +1,8 @@
 //! HTTP Digest authentication (RFC 7616) answered by the core: scripted exchanges with a server
 //! that checks each answer itself (SHA-256 here; MD5 and the RFC's worked example are unit
 //! tests in `auth.rs`). Covers the first challenge, a stale nonce, a wrong password, the nonce
-//! count, and a redirect to another origin (no credentials there).
+//! count, and a redirect to another origin (no credentials there, followed by the core or by
+//! the host).
 
 #![allow(clippy::panic)] // test helpers report failures by panicking
 
@@ -245,4 +246,27 @@ fn digest_is_not_for_bearer_only_profiles() {
     ))
     .err();
     assert_eq!(e.map(|e| e.kind()), Some(ErrorKind::InvalidInput));
+}
+
+/// A host that follows redirects itself (browser `fetch`) hands the core a 401 from wherever
+/// the redirect led, with `final_url` saying where. A Digest challenge from another origin is
+/// not answered: the answer (a hash of the password under that origin's realm and nonce) would
+/// be computed for a server that may not see the password, and its challenge would replace the
+/// configured server's in the session.
+#[test]
+fn no_answer_to_a_challenge_from_another_origin_the_host_redirected_to() {
+    let s = session(PASSWORD);
+    let (result, requests) = run(s.get_object("/alice/cal/a.ics"), |r| {
+        let mut answer = challenge("evil-nonce", false);
+        if r.url.starts_with("http://127.0.0.1:5232/") && authorization(r).is_none() {
+            answer.final_url = Some("http://127.0.0.1:8080/alice/cal/a.ics".to_owned());
+        }
+        answer
+    });
+    let e = result.err().unwrap_or_else(|| panic!("no error"));
+    assert_eq!(e.kind(), ErrorKind::Unauthorized);
+    assert!(
+        requests.iter().all(|r| authorization(r).is_none()),
+        "no Digest answer to another origin's challenge: {requests:?}"
+    );
 }
