@@ -80,6 +80,24 @@ impl Credentials {
         }
     }
 
+    /// Refuses credentials that cannot go into an `Authorization` header as they are: a
+    /// Bearer token (sent verbatim) holding a control character or a non-ASCII one. CR LF
+    /// would end the header and start another; and HTTP stacks that refuse such a value say
+    /// so with a message that quotes it (undici's `Headers.append: "Bearer …" is an invalid
+    /// header value`, Python's `Invalid header value b'Bearer …'`), which would become the
+    /// call's error. The error never shows the token. Basic credentials travel in base64, and
+    /// a Digest answer drops control characters from the values it quotes.
+    pub(crate) fn check(&self) -> Result<(), crate::Error> {
+        match self {
+            Credentials::Bearer { token } if !fits_header(token) => Err(crate::Error::new(
+                crate::ErrorKind::InvalidInput,
+                "the Bearer token holds a character an HTTP header cannot carry (a control \
+                 character or a non-ASCII one)",
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// The scheme's name, for messages.
     pub fn scheme(&self) -> &'static str {
         match self {
@@ -111,6 +129,11 @@ impl fmt::Debug for Credentials {
                 .finish(),
         }
     }
+}
+
+/// Whether `value` is printable ASCII (space included), as a header value davkit writes must be.
+pub(crate) fn fits_header(value: &str) -> bool {
+    value.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
 
 /// Decides which URLs receive the credentials.

@@ -99,12 +99,16 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
             .clone()
     }
 
-    fn set_credentials(&self, credentials: Credentials) {
+    /// Takes the token provider's credentials, refusing any that cannot go into a header
+    /// ([`Credentials::check`]).
+    fn set_credentials(&self, credentials: Credentials) -> Result<()> {
+        credentials.check()?;
         let mut guard = self
             .session
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         *guard = guard.with_credentials(credentials);
+        Ok(())
     }
 
     /// The transport.
@@ -154,7 +158,7 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
     pub async fn run_dyn(&self, attempts: &mut dyn Attempts) -> Result<()> {
         let mut retries = Retries::default();
         if let Some(tokens) = &self.tokens {
-            self.set_credentials(tokens.credentials(false).await?);
+            self.set_credentials(tokens.credentials(false).await?)?;
         }
         loop {
             let session = self.session();
@@ -189,7 +193,7 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
             && let Some(tokens) = &self.tokens
         {
             retries.refreshed = true;
-            self.set_credentials(tokens.credentials(true).await?);
+            self.set_credentials(tokens.credentials(true).await?)?;
             return Ok(true);
         }
         match session.retry_policy().delay_ms(retries.attempt, error) {

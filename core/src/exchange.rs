@@ -252,7 +252,7 @@ impl Requests {
             .ctx
             .credentials
             .header_value()
-            .filter(|_| hop.credentials_allowed)
+            .filter(|v| hop.credentials_allowed && crate::auth::fits_header(v))
         {
             headers.push(("Authorization".to_owned(), value));
         }

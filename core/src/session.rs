@@ -121,6 +121,7 @@ pub struct Session {
 impl Session {
     /// Validates the configuration.
     pub fn new(config: Config) -> Result<Self> {
+        config.credentials.check()?;
         let mut server = href::parse_url(&config.server_url)?;
         if !server.username().is_empty() || server.password().is_some() {
             return Err(Error::new(
@@ -165,7 +166,9 @@ impl Session {
         })
     }
 
-    /// The same session with other credentials (after a token refresh).
+    /// The same session with other credentials (after a token refresh). A Bearer token that
+    /// an HTTP header cannot carry is never sent (no `Authorization` goes with the requests);
+    /// [`DavClient`](crate::DavClient) refuses one from its token provider with an error.
     pub fn with_credentials(&self, credentials: Credentials) -> Session {
         let ctx = &self.ctx;
         Session {
@@ -251,6 +254,37 @@ mod tests {
             };
             let shown = format!("{e} {e:?} {:?}", e.url());
             assert!(!shown.contains("s3cret"), "{bad}: {shown}");
+        }
+    }
+
+    /// A Bearer token goes into the `Authorization` header verbatim: one that a header cannot
+    /// carry (CR LF would start another header) is refused, and the error does not show it.
+    #[test]
+    fn a_bearer_token_a_header_cannot_carry_is_refused_unseen() {
+        for bad in [
+            "ya29.s3cret\r\nX-Injected: 1",
+            "ya29.s3cret\n",
+            "ya29.s3cret\0",
+            "ya29.s3cret\u{20ac}",
+        ] {
+            let Err(e) = Session::new(Config::new(
+                "https://dav.example.com/",
+                Credentials::bearer(bad),
+            )) else {
+                panic!("{bad:?}: accepted");
+            };
+            assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+            assert!(!format!("{e} {e:?}").contains("s3cret"), "{e:?}");
+        }
+        for good in ["ya29.a0AfB_byC-~+/=", ""] {
+            assert!(
+                Session::new(Config::new(
+                    "https://dav.example.com/",
+                    Credentials::bearer(good)
+                ))
+                .is_ok(),
+                "{good}"
+            );
         }
     }
 

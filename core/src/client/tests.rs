@@ -248,3 +248,26 @@ fn a_queue_not_begun_is_refused_without_a_retry() {
     assert_eq!(error.kind(), ErrorKind::InvalidInput);
     assert_eq!(script.slept.get(), 0);
 }
+
+/// A token provider's answer goes into a header verbatim: one holding CR LF (or another
+/// control character, or a non-ASCII one) is refused before any request, with an error that does
+/// not show it. Sent, it would start another header, and the HTTP stacks that refuse it quote
+/// it in their message (undici, Python's http.client), which became the call's error.
+#[test]
+fn a_token_that_cannot_travel_in_a_header_is_refused_unseen() {
+    struct Bad;
+    impl TokenProvider for Bad {
+        async fn token(&self, _force_refresh: bool) -> Result<String> {
+            Ok("ya29.s3cret\r\nX-Injected: 1".to_owned())
+        }
+    }
+    let script = Script::new(false, vec![]);
+    let client = DavClient::with_token_provider(config(), &script, Bad).expect("client");
+    let error = block_on(client.get_object(A)).expect_err("refused");
+    assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    assert!(
+        !format!("{error} {error:?}").contains("s3cret"),
+        "{error:?}"
+    );
+    assert!(script.sent().is_empty(), "{:?}", script.sent());
+}
