@@ -23,7 +23,7 @@
 //! assert!(merge(base, &local, &other).is_none());
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::contentline::{Component, Property, parse_with_limits, serialize};
 use crate::limits::Limits;
@@ -157,7 +157,7 @@ fn merge_component(b: &Component, l: &Component, s: &Component) -> Option<Compon
         return None;
     }
     let (gb, gl, gs) = (groups(b), groups(l), groups(s));
-    let keys = first_seen([&gl.0, &gs.0, &gb.0]);
+    let keys = first_seen([&gl, &gs, &gb]);
     let mut out = Component::new(l.name());
     for k in keys {
         let (vb, vl, vs) = (get(&gb, k), get(&gl, k), get(&gs, k));
@@ -175,7 +175,7 @@ fn merge_component(b: &Component, l: &Component, s: &Component) -> Option<Compon
         }
     }
     let (cb, cl, cs) = (children(b), children(l), children(s));
-    for k in first_seen([&cl.0, &cs.0, &cb.0]) {
+    for k in first_seen([&cl, &cs, &cb]) {
         let find = |list: &Children, src: &Component| {
             let i = *list.1.get(k)?;
             src.components().get(i).cloned()
@@ -201,14 +201,19 @@ fn merge_component(b: &Component, l: &Component, s: &Component) -> Option<Compon
     Some(out)
 }
 
-/// The keys of `lists` (each a list of key and value), each once, in the order they first
-/// appear.
-fn first_seen<T>(lists: [&[(String, T)]; 3]) -> Vec<&str> {
-    let mut seen: BTreeSet<&str> = BTreeSet::new();
+/// The keys of three sides (each a list of distinct keys with the index by key), each once,
+/// in the order they first appear: the first side's, then the second's that the first lacks,
+/// then the third's that neither has. Looked up in the sides' own indexes (no set of another
+/// type: each B-tree key type is its own code in the WebAssembly modules).
+fn first_seen<'a, T>(sides: [&'a (Vec<(String, T)>, BTreeMap<String, usize>); 3]) -> Vec<&'a str> {
     let mut keys = Vec::new();
-    for list in lists {
-        for (k, _) in list {
-            if seen.insert(k.as_str()) {
+    for (n, side) in sides.iter().enumerate() {
+        for (k, _) in &side.0 {
+            let mut earlier = false;
+            for before in &sides[..n] {
+                earlier |= before.1.contains_key(k);
+            }
+            if !earlier {
                 keys.push(k.as_str());
             }
         }
