@@ -228,6 +228,23 @@ fn hrefs_matching<'a>(hrefs: impl Iterator<Item = &'a String>, key: &str) -> Vec
     out
 }
 
+/// A write or deletion the app made, for [`SyncState::record_all`].
+#[derive(Clone, Copy)]
+pub(crate) enum Recorded<'a> {
+    /// A write to a URL, with the ETag it answered (none: the member is pending).
+    Write(&'a str, Option<&'a str>),
+    /// A deletion of a URL.
+    Delete(&'a str),
+}
+
+impl Recorded<'_> {
+    fn url(&self) -> &str {
+        match self {
+            Recorded::Write(url, _) | Recorded::Delete(url) => url,
+        }
+    }
+}
+
 /// The per-collection state a sync starts from and returns; store it as JSON between syncs.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncState {
@@ -326,25 +343,63 @@ impl SyncState {
     /// change: with an ETag the member is known at that version; without one (a server that
     /// gave none) it is marked pending, so the next sync fetches the server's version.
     pub fn record_write(&mut self, result: &WriteResult) {
-        let key = crate::href::normalize(&result.url);
-        self.forget_etags(&key);
-        self.pending.retain(|k| crate::href::normalize(k) != key);
-        match &result.etag {
-            Some(etag) => {
-                self.etags.insert(result.url.clone(), etag.clone());
-            }
-            None => {
-                self.pending.insert(result.url.clone());
-            }
-        }
+        self.record_all(&[Recorded::Write(&result.url, result.etag.as_deref())]);
     }
 
     /// Records a deletion the app made itself: the member is no longer in the state, and the
     /// next sync does not report it.
     pub fn record_delete(&mut self, url: &str) {
-        let key = crate::href::normalize(url);
-        self.forget_etags(&key);
-        self.pending.retain(|k| crate::href::normalize(k) != key);
+        self.record_all(&[Recorded::Delete(url)]);
+    }
+
+    /// Records the app's writes and deletions in order, each as [`SyncState::record_write`] or
+    /// [`SyncState::record_delete`] does: every spelling of the member's URL the state holds
+    /// goes, then a write's URL comes back with its ETag (or pending without one). Each stored
+    /// href is normalised once for all of them (once per record, a flush of 2,000 outcomes into
+    /// a state of 40,000 members took 12 s).
+    pub(crate) fn record_all(&mut self, records: &[Recorded<'_>]) {
+        let mut keys = StringSet::new();
+        for r in records {
+            keys.insert(crate::href::normalize(r.url()));
+        }
+        // The stored spellings of those members with their keys: of ETags, and of pending.
+        let mut spellings: [Vec<(String, String)>; 2] = [Vec::new(), Vec::new()];
+        for h in self.etags.keys() {
+            let k = crate::href::normalize(h);
+            if keys.contains(&k) {
+                spellings[0].push((k, h.clone()));
+            }
+        }
+        for h in self.pending.iter() {
+            let k = crate::href::normalize(h);
+            if keys.contains(&k) {
+                spellings[1].push((k, h.clone()));
+            }
+        }
+        for r in records {
+            let key = crate::href::normalize(r.url());
+            for (k, h) in &spellings[0] {
+                if *k == key {
+                    self.etags.remove(h);
+                }
+            }
+            for (k, h) in &spellings[1] {
+                if *k == key {
+                    self.pending.remove(h);
+                }
+            }
+            match *r {
+                Recorded::Write(url, Some(etag)) => {
+                    self.etags.insert(url.to_owned(), etag.to_owned());
+                    spellings[0].push((key, url.to_owned()));
+                }
+                Recorded::Write(url, None) => {
+                    self.pending.insert(url.to_owned());
+                    spellings[1].push((key, url.to_owned()));
+                }
+                Recorded::Delete(_) => {}
+            }
+        }
     }
 
     /// The state as JSON.
@@ -575,6 +630,62 @@ mod tests {
         state.record_delete("https://h/cal/a.ics");
         state.record_delete("https://h/cal/b.ics");
         assert!(state.etags.is_empty() && state.pending.is_empty());
+    }
+
+    /// A flush's outcomes recorded all at once leave the state each recorded in turn leaves,
+    /// by the rule as it reads (every stored spelling of the URL goes, then a write's URL comes
+    /// back): writes and deletions of one member under several spellings, in every order.
+    #[test]
+    fn records_recorded_at_once_leave_the_state_recorded_one_by_one() {
+        fn one_by_one(state: &mut SyncState, r: &Recorded<'_>) {
+            let key = crate::href::normalize(r.url());
+            state.etags.retain(|k, _| crate::href::normalize(k) != key);
+            state.pending.retain(|k| crate::href::normalize(k) != key);
+            match *r {
+                Recorded::Write(url, Some(etag)) => {
+                    state.etags.insert(url.to_owned(), etag.to_owned());
+                }
+                Recorded::Write(url, None) => {
+                    state.pending.insert(url.to_owned());
+                }
+                Recorded::Delete(_) => {}
+            }
+        }
+        let spellings = [
+            "https://h/cal/a%40b.ics",
+            "https://H/cal/a@b.ics",
+            "https://h:443/cal/a@b.ics",
+            "https://h/cal/c.ics",
+        ];
+        let choices: Vec<Recorded<'_>> = spellings
+            .iter()
+            .flat_map(|u| {
+                [
+                    Recorded::Write(u, Some("\"9\"")),
+                    Recorded::Write(u, None),
+                    Recorded::Delete(u),
+                ]
+            })
+            .collect();
+        // every sequence of three records (12^3), from a state holding two spellings
+        let n = choices.len();
+        for i in 0..n * n * n {
+            let picked = [&choices[i % n], &choices[i / n % n], &choices[i / n / n]];
+            let start = state_with(
+                &[
+                    ("https://h/cal/a%40b.ics", "\"1\""),
+                    ("https://h/cal/c.ics", "\"3\""),
+                ],
+                &["https://H/cal/a@b.ics", "https://h/cal/d.ics"],
+            );
+            let mut expected = start.clone();
+            for r in picked {
+                one_by_one(&mut expected, r);
+            }
+            let mut at_once = start;
+            at_once.record_all(&picked.map(|r| *r));
+            assert_eq!(at_once, expected, "records {i}");
+        }
     }
 
     #[test]

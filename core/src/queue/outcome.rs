@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::href;
-use crate::model::{DavObject, SyncState};
+use crate::model::{DavObject, Recorded, SyncState};
 
 use super::{Entry, Policy, WriteQueue};
 
@@ -168,6 +168,7 @@ impl FlushResult {
     pub fn record_in(&self, state: &mut SyncState) {
         let base = href::normalize(&state.collection_url);
         let base = base.trim_end_matches('/');
+        let mut records = Vec::new();
         for o in &self.outcomes {
             let url = href::normalize(&o.url);
             let inside = url
@@ -178,25 +179,17 @@ impl FlushResult {
             }
             match &o.kind {
                 OutcomeKind::Written { etag, .. } => {
-                    state.record_write(&crate::model::WriteResult {
-                        url: o.url.clone(),
-                        etag: etag.clone(),
-                        data: None,
-                        replaced: false,
-                    });
+                    records.push(Recorded::Write(&o.url, etag.as_deref()));
                 }
-                OutcomeKind::Deleted { .. } => state.record_delete(&o.url),
+                OutcomeKind::Deleted { .. } => records.push(Recorded::Delete(&o.url)),
                 OutcomeKind::ServerKept { server, .. } => match server {
-                    Some(obj) => state.record_write(&crate::model::WriteResult {
-                        url: obj.url.clone(),
-                        etag: obj.etag.clone(),
-                        data: None,
-                        replaced: false,
-                    }),
-                    None => state.record_delete(&o.url),
+                    Some(obj) => records.push(Recorded::Write(&obj.url, obj.etag.as_deref())),
+                    None => records.push(Recorded::Delete(&o.url)),
                 },
                 OutcomeKind::Conflict { .. } | OutcomeKind::Failed { .. } => {}
             }
         }
+        // All at once: each stored href is normalised once for the whole flush.
+        state.record_all(&records);
     }
 }
