@@ -73,7 +73,9 @@ pub use rrule::{Frequency, RRule, WeekdayNum};
 pub use summary::{EventSummary, OccurrenceSummary, Summaries, TimeKind, TimeSummary};
 pub use tz::{TzPolicy, ZoneSource, set_zone_source, zone_named};
 pub use value::{CalAddress, CalDateTime, Duration, ValueError};
-pub use vtimezone::{MAX_ZONES_ADDED, VTIMEZONE_HORIZON_YEAR};
+pub use vtimezone::{
+    MAX_ZONES_ADDED, VTIMEZONE_HORIZON_YEAR, ZONE_LINES_FREE, ZONE_LINES_PER_LINE,
+};
 
 use crate::contentline::{self, Component, ParseError, Property};
 

@@ -51,6 +51,26 @@ const MAX_TRANSITIONS: usize = 2_000;
 /// are looked up. The TZIDs past these are left as they are.
 pub const MAX_ZONES_ADDED: usize = 64;
 
+/// The VTIMEZONEs added to one object hold at most this many lines, plus
+/// [`ZONE_LINES_PER_LINE`] for each line of the object: a real object's zones take tens of lines
+/// each (a few hundred for a zone whose rules changed often, written from 1900); a hostile one
+/// naming 64 zones with long histories in a few KB would get 170 KB of them (and a page of
+/// Calendar API events, each its own object, 40 times its size). The zones past the budget are
+/// left as they are.
+pub const ZONE_LINES_FREE: usize = 1_000;
+
+/// See [`ZONE_LINES_FREE`].
+pub const ZONE_LINES_PER_LINE: usize = 4;
+
+/// The lines of `c` (its properties, and its components' with their BEGIN and END).
+fn lines(c: &Component) -> usize {
+    let mut n = 2 + c.properties().len();
+    for child in c.components() {
+        n += lines(child);
+    }
+    n
+}
+
 /// The earliest year a VTIMEZONE written here covers (older times keep the offset of 1900).
 const FIRST_YEAR: i64 = 1900;
 
@@ -406,7 +426,8 @@ impl Calendar {
     /// names a zone this library knows (an IANA name, one after a prefix such as
     /// `/mozilla.org/20050126_1/`, a common Windows name): RFC 5545 §3.2.19 asks for one per
     /// TZID, and readers that do not know IANA names need it. At most [`MAX_ZONES_ADDED`] are
-    /// added, in the order the TZIDs first appear; a TZID with a comma, semicolon, backslash,
+    /// added, in the order the TZIDs first appear, and while their lines stay within
+    /// [`ZONE_LINES_FREE`] plus [`ZONE_LINES_PER_LINE`] a line of the calendar; a TZID with a comma, semicolon, backslash,
     /// quote or control character is left alone (no known zone is named so). Each is written from the zone's
     /// transitions over the calendar's years and on to [`VTIMEZONE_HORIZON_YEAR`], as yearly rules where
     /// the zone has them (see the module). TZIDs nobody knows are left as they are. The new
@@ -429,6 +450,9 @@ impl Calendar {
         let mut added = Vec::new();
         let mut zones = Vec::new();
         let mut asked = 0;
+        let budget = ZONE_LINES_FREE
+            .saturating_add(lines(self.component()).saturating_mul(ZONE_LINES_PER_LINE));
+        let mut spent = 0usize;
         for (tzid, first, last) in used.0 {
             if added.len() == MAX_ZONES_ADDED || asked == 4 * MAX_ZONES_ADDED {
                 break;
@@ -446,6 +470,10 @@ impl Calendar {
             let Some(zone) = written(&tzid, first, last) else {
                 continue;
             };
+            spent = spent.saturating_add(lines(&zone));
+            if spent > budget {
+                break;
+            }
             zones.push(zone);
             added.push(tzid);
         }

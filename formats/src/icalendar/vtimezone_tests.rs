@@ -337,6 +337,69 @@ fn many_tzids_are_bounded() {
 }
 
 #[test]
+fn the_zones_added_to_a_small_object_are_bounded_in_lines() {
+    // A few KB naming 64 zones with long histories, each from 1900: each VTIMEZONE is up to
+    // hundreds of lines, 170 KB in all before the budget. Now at most ZONE_LINES_FREE plus
+    // ZONE_LINES_PER_LINE a line of the object, and the zones first named are still added.
+    let names = [
+        "America/New_York",
+        "Europe/London",
+        "Europe/Paris",
+        "America/Havana",
+        "Asia/Gaza",
+        "Africa/Casablanca",
+        "Europe/Berlin",
+        "America/Chicago",
+        "Australia/Sydney",
+        "America/Sao_Paulo",
+        "Europe/Moscow",
+        "Asia/Tehran",
+        "America/Santiago",
+        "Europe/Dublin",
+        "Pacific/Auckland",
+        "America/Mexico_City",
+    ];
+    let mut ics = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n");
+    ics.push_str("BEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20260101T000000Z\r\n");
+    ics.push_str("DTSTART:20260101T000000Z\r\n");
+    for i in 0..64 {
+        // four spellings of each (a prefix before an IANA name is read as that name)
+        let name = names[i % names.len()];
+        ics.push_str(&format!("RDATE;TZID=/{i}/{name}:19000101T000000\r\n"));
+    }
+    ics.push_str("END:VEVENT\r\nEND:VCALENDAR\r\n");
+    let mut cal = Calendar::parse(&ics).unwrap();
+    let object_lines = ics.lines().count();
+    let added = cal.add_missing_timezones();
+    assert!(
+        !added.is_empty() && added.len() < 64,
+        "{} added",
+        added.len()
+    );
+    assert_eq!(added[0], "/0/America/New_York");
+    let mut zone_lines = 0;
+    for c in cal.component().components() {
+        if c.is("VTIMEZONE") {
+            zone_lines += text_of(c).lines().count();
+        }
+    }
+    assert!(
+        zone_lines <= ZONE_LINES_FREE + ZONE_LINES_PER_LINE * object_lines,
+        "{zone_lines} lines of VTIMEZONE for an object of {object_lines}"
+    );
+    // while a real object naming the three zones with the most irregular changes, from
+    // 1900, gets all three
+    let mut ics = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n");
+    ics.push_str("BEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20260101T000000Z\r\n");
+    ics.push_str("DTSTART;TZID=Africa/Casablanca:19000101T000000\r\n");
+    ics.push_str("DTEND;TZID=Asia/Gaza:19000101T010000\r\n");
+    ics.push_str("RDATE;TZID=America/Havana:19000102T000000\r\n");
+    ics.push_str("END:VEVENT\r\nEND:VCALENDAR\r\n");
+    let mut cal = Calendar::parse(&ics).unwrap();
+    assert_eq!(cal.add_missing_timezones().len(), 3);
+}
+
+#[test]
 fn a_tzid_that_text_would_escape_is_left_alone() {
     // `^n` in a quoted parameter is a newline (RFC 6868): written as a TZID property it would
     // start a new content line.

@@ -372,7 +372,10 @@ fn many_distinct_type_values_are_each_kept_once() {
     let card = VCard::parse(&text).expect("parse");
     let read = &card.tels()[0].types;
     assert_eq!(read.len(), 50_000);
-    assert_eq!((read[0].as_str(), read[49_999].as_str()), ("t0049999", "t0000000"));
+    assert_eq!(
+        (read[0].as_str(), read[49_999].as_str()),
+        ("t0049999", "t0000000")
+    );
     let v4 = card.to_v4();
     assert_eq!(v4.tels()[0].types.len(), 50_000);
 }
