@@ -82,9 +82,12 @@ impl OAuthTokens {
 pub struct OAuthClient(oauth::OAuthClient);
 
 /// The transport for token requests: the JS `fetch` (and `sleep`, unused by these requests).
+/// Browsers do not send `User-Agent`. A redirect is never followed, in a browser either: `fetch`
+/// would post the form again to wherever it led (a refresh token or an authorization code with
+/// its PKCE verifier, and the client secret), on another origin too. A token endpoint answers
+/// without redirecting; a redirect is an error (an opaque answer in a browser, a 3xx elsewhere).
 fn transport(fetch: Function, sleep: Function, browser: bool) -> FetchTransport {
-    // Browsers neither send `User-Agent` nor hand back a redirect (see `FetchTransport::new`).
-    FetchTransport::new(fetch, sleep, browser, browser)
+    FetchTransport::new(fetch, sleep, browser, false)
 }
 
 async fn send(transport: FetchTransport, request: HttpRequest) -> davkit::Result<JsValue> {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
 import { DavClient, DavError, OAuthClient, Pkce } from '../dist/node.js';
+import { platform } from '../dist/api.js';
 
 const SERVER = 'http://127.0.0.1:5232/';
 const OBJECT = `${SERVER}alice/cal/a.ics`;
@@ -212,4 +213,29 @@ test('OAuthClient: a token endpoint that never answers fails as timed out (idleT
     clearInterval(alive);
   }
   assert.throws(() => new OAuthClient({ ...options, fetch: never, idleTimeoutMs: -5 }), (e) => e.kind === 'InvalidInput');
+});
+
+test('OAuthClient: token requests follow no redirect, in a browser either (the form would go again to wherever it led)', async () => {
+  const secret = 'client-secret-5c1d';
+  const sent = [];
+  const fetch = async (url, init = {}) => {
+    sent.push({ url, redirect: init.redirect });
+    return new Response('', { status: 307, headers: { location: 'https://elsewhere.example/steal' } });
+  };
+  const client = new OAuthClient({
+    clientId: 'app-id', redirectUri: 'https://app.example.com/cb', authUrl: 'https://auth.example.com/authorize',
+    tokenUrl: 'https://auth.example.com/token', clientSecret: secret, fetch,
+  });
+  const browser = platform.browser;
+  for (const inBrowser of [false, true]) {
+    platform.browser = inBrowser;
+    sent.length = 0;
+    try {
+      const error = await client.refresh('refresh-token-2e8f').then(() => null, (e) => e);
+      assert.ok(error instanceof DavError, String(error));
+    } finally {
+      platform.browser = browser;
+    }
+    assert.deepEqual(sent, [{ url: 'https://auth.example.com/token', redirect: 'manual' }], `browser: ${inBrowser}`);
+  }
 });
