@@ -9,6 +9,7 @@
 //! the rig could not start SOGo they say so and skip, unless `DAVKIT_REQUIRE_LIVE=1` (set by the
 //! test command), which makes that a failure.
 
+#![cfg(feature = "reqwest")]
 #![allow(clippy::panic)] // test helpers report failures by panicking
 
 mod live_support;
