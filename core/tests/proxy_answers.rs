@@ -216,6 +216,10 @@ fn a_member_fetched_through_a_redirect_is_still_deleted_later() {
     let first = block_on(c.sync_batch(state, CollectionKind::Calendar, 100)).expect("first sync");
     assert_eq!(first.changes.len(), 1, "{:?}", first.changes);
     let added_url = first.changes[0].url().to_owned();
+    assert_eq!(
+        added_url, member,
+        "delivered under the URL the collection lists it by"
+    );
     let second = block_on(c.sync(first.state, CollectionKind::Calendar)).expect("second sync");
     let deleted: Vec<&str> = second
         .changes
@@ -422,4 +426,45 @@ fn gcal_an_answer_without_items_deletes_nothing() {
             result.changes
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// A GET answered by a captive portal.
+
+/// A member the multiget did not deliver is fetched by GET; a captive portal or a login proxy
+/// answers that with its own page, 200 (here even with the ETag the collection listed). The
+/// page is not the member: it is not delivered, the member is a problem and stays owed, so the
+/// next sync fetches it again rather than the state holding the page's version for good.
+#[test]
+fn a_page_a_get_is_answered_with_is_not_delivered_as_the_member() {
+    let coll = "https://dav.example.com/cal/";
+    let member = "https://dav.example.com/cal/a.ics";
+    let page = format!(
+        "{MS}<d:response><d:href>/cal/a.ics</d:href><d:propstat><d:prop><d:getetag>\"2\"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response><d:sync-token>t2</d:sync-token></d:multistatus>"
+    );
+    let multiget = format!(
+        "{MS}<d:response><d:href>/cal/a.ics</d:href><d:status>HTTP/1.1 500 Internal Server Error</d:status></d:response></d:multistatus>"
+    );
+    let portal = "<!DOCTYPE html><html><body>Sign in to the hotel's Wi-Fi</body></html>";
+    let script = Script::new(vec![
+        ("REPORT", coll, HttpResponse::new(207, page)),
+        ("REPORT", coll, HttpResponse::new(207, multiget)),
+        (
+            "GET",
+            member,
+            with_headers(
+                200,
+                &[("ETag", "\"2\""), ("Content-Type", "text/html")],
+                portal,
+            ),
+        ),
+    ]);
+    let c = client("https://dav.example.com/", &script);
+    let mut state = SyncState::new(coll);
+    state.sync_token = Some("t1".into());
+    let result = block_on(c.sync_batch(state, CollectionKind::Calendar, 100)).expect("sync");
+    assert!(result.changes.is_empty(), "{:?}", result.changes);
+    assert_eq!(result.problems.len(), 1, "{:?}", result.problems);
+    assert!(result.state.etags.is_empty(), "{:?}", result.state);
+    assert!(result.state.pending.contains(member), "{:?}", result.state);
 }

@@ -275,10 +275,26 @@ impl Sync {
     pub(super) fn on_get(&mut self, key: String, reply: Reply) -> Result<()> {
         let status = reply.response.status;
         if status == 200 {
-            let data = String::from_utf8(reply.response.body.clone()).map_err(|_| {
-                Error::new(ErrorKind::Protocol, "the object is not UTF-8 text")
-                    .with_url(reply.url.as_str())
-            })?;
+            // What a GET answers 200 is delivered only when it is an object: a captive portal's
+            // or a login proxy's page, delivered with the ETag the collection listed, would
+            // stand for the member until it next changed. Anything else is a problem, and the
+            // member stays owed.
+            let data = match String::from_utf8(reply.response.body.clone()) {
+                Ok(data) if is_object_text(&data) => data,
+                Ok(_) | Err(_) => {
+                    self.undelivered(
+                        &key,
+                        (
+                            ErrorKind::Protocol,
+                            Some(status),
+                            "GET answered 200 with something that is not an iCalendar or vCard \
+                             object"
+                                .to_owned(),
+                        ),
+                    );
+                    return Ok(());
+                }
+            };
             // The member keeps the href the collection names it by, not the URL a redirect
             // of its GET led to: the collection's later reports (a deletion above all) name it
             // by that href, and the state must find it there.
@@ -447,6 +463,14 @@ fn delivered(got: &Option<Box<Got>>) -> bool {
 
 /// The `calendar-data` or `address-data` of a row's 200 propstat, moved out of the row (so
 /// the answer is never also held as a parsed tree).
+/// Whether a GET's text is an iCalendar or vCard object: `BEGIN:` first (case aside), after
+/// a byte order mark and white space.
+fn is_object_text(text: &str) -> bool {
+    let rest = text.trim_start_matches('\u{feff}').trim_start();
+    rest.get(..6)
+        .is_some_and(|b| b.eq_ignore_ascii_case("BEGIN:"))
+}
+
 pub(super) fn take_data(r: &mut Response) -> Option<String> {
     r.propstats
         .iter_mut()
