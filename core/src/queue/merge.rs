@@ -100,7 +100,10 @@ fn key(p: &Property) -> String {
 /// A component's properties grouped by [`key`], in the order each key first appears, with an
 /// index by key (a linear search per property and per key was quadratic: a server copy with
 /// 40,000 distinct properties took 9 s to merge).
-type Groups = (Vec<(String, Vec<String>)>, BTreeMap<String, usize>);
+type Groups = Indexed<Vec<String>>;
+
+/// Values by key, in order, with the index of each key's place.
+type Indexed<T> = (Vec<(String, T)>, BTreeMap<String, usize>);
 
 fn groups(c: &Component) -> Groups {
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
@@ -205,7 +208,7 @@ fn merge_component(b: &Component, l: &Component, s: &Component) -> Option<Compon
 /// in the order they first appear: the first side's, then the second's that the first lacks,
 /// then the third's that neither has. Looked up in the sides' own indexes (no set of another
 /// type: each B-tree key type is its own code in the WebAssembly modules).
-fn first_seen<'a, T>(sides: [&'a (Vec<(String, T)>, BTreeMap<String, usize>); 3]) -> Vec<&'a str> {
+fn first_seen<T>(sides: [&Indexed<T>; 3]) -> Vec<&str> {
     let mut keys = Vec::new();
     for (n, side) in sides.iter().enumerate() {
         for (k, _) in &side.0 {
@@ -223,7 +226,7 @@ fn first_seen<'a, T>(sides: [&'a (Vec<(String, T)>, BTreeMap<String, usize>); 3]
 
 /// Each subcomponent's key (name, UID, RECURRENCE-ID and how many before it had those) with
 /// its index, in order, and the index by key.
-type Children = (Vec<(String, usize)>, BTreeMap<String, usize>);
+type Children = Indexed<usize>;
 
 fn children(c: &Component) -> Children {
     let mut out: Vec<(String, usize)> = Vec::new();
