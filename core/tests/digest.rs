@@ -6,7 +6,9 @@
 
 #![allow(clippy::panic)] // test helpers report failures by panicking
 
-use davkit::{Config, Credentials, ErrorKind, HttpRequest, HttpResponse, Operation, Poll, Session};
+mod common;
+
+use davkit::{Config, Credentials, ErrorKind, HttpRequest, HttpResponse, Operation, Session};
 use sha2::{Digest as _, Sha256};
 
 const REALM: &str = "SabreDAV";
@@ -109,23 +111,10 @@ fn ics() -> HttpResponse {
 
 /// Runs `op`, answering each request with `server`; returns the result and the requests.
 fn run<O: Operation>(
-    mut op: O,
-    mut server: impl FnMut(&HttpRequest) -> HttpResponse,
+    op: O,
+    server: impl FnMut(&HttpRequest) -> HttpResponse,
 ) -> (Result<O::Output, davkit::Error>, Vec<HttpRequest>) {
-    let mut seen = Vec::new();
-    for _ in 0..20 {
-        match op.poll() {
-            Poll::Send(request) => {
-                let response = server(&request);
-                let id = request.id;
-                seen.push(request);
-                op.handle_response(id, response);
-            }
-            Poll::Wait => panic!("waiting with nothing in flight"),
-            Poll::Done(result) => return (result, seen),
-        }
-    }
-    panic!("the operation did not end");
+    common::run_op(op, 20, server)
 }
 
 fn session(password: &str) -> Session {

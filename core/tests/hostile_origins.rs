@@ -5,32 +5,18 @@
 
 #![allow(clippy::panic)] // test helpers report failures by panicking
 
+mod common;
+
 use davkit::{
-    CollectionKind, Config, Credentials, HttpRequest, HttpResponse, Operation, Poll, Service,
-    Session, SyncState,
+    CollectionKind, Config, Credentials, HttpRequest, HttpResponse, Operation, Service, Session,
+    SyncState,
 };
 
 const SERVER: &str = "https://dav.example.com/";
 
 /// Runs `op`, answering each request with `server`, and returns every request it made.
-fn run<O: Operation>(
-    mut op: O,
-    mut server: impl FnMut(&HttpRequest) -> HttpResponse,
-) -> Vec<HttpRequest> {
-    let mut seen = Vec::new();
-    for _ in 0..50 {
-        match op.poll() {
-            Poll::Send(request) => {
-                let response = server(&request);
-                let id = request.id;
-                seen.push(request);
-                op.handle_response(id, response);
-            }
-            Poll::Wait => panic!("waiting with nothing in flight"),
-            Poll::Done(_) => return seen,
-        }
-    }
-    panic!("the operation did not end");
+fn run<O: Operation>(op: O, server: impl FnMut(&HttpRequest) -> HttpResponse) -> Vec<HttpRequest> {
+    common::run_op(op, 50, server).1
 }
 
 /// Every request is http(s), and only those to the configured origin carry credentials.

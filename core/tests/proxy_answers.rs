@@ -12,8 +12,8 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 
 use davkit::{
-    Change, CollectionKind, Config, Credentials, DavClient, HttpRequest, HttpResponse, SyncState,
-    Transport,
+    Change, CollectionKind, Config, Credentials, DavClient, ErrorKind, HttpRequest, HttpResponse,
+    SyncResult, SyncState, Transport,
 };
 
 /// A transport that answers each request with the next scripted answer, after checking its
@@ -121,6 +121,47 @@ fn an_update_answered_303_is_not_reported_done() {
 
 const MS: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<d:multistatus xmlns:d=\"DAV:\" xmlns:c=\"urn:ietf:params:xml:ns:caldav\">";
 
+/// A multistatus of one row for `/cal/a.ics` (`row`: its propstats or status), with `token`
+/// as the sync token when there is one.
+fn a_ics_page(row: &str, token: Option<&str>) -> String {
+    let token = token.map_or(String::new(), |t| {
+        format!("<d:sync-token>{t}</d:sync-token>")
+    });
+    format!("{MS}<d:response><d:href>/cal/a.ics</d:href>{row}</d:response>{token}</d:multistatus>")
+}
+
+/// The URLs a sync reported deleted.
+fn deletions(result: &SyncResult) -> Vec<&str> {
+    let mut out = Vec::new();
+    for ch in &result.changes {
+        if let Change::Deleted { url } = ch {
+            out.push(url.as_str());
+        }
+    }
+    out
+}
+
+/// A token page listing `/cal/a.ics` with ETag "2" (token t2), from `coll`.
+fn a_listed(coll: &str) -> (&'static str, &str, HttpResponse) {
+    let row = "<d:propstat><d:prop><d:getetag>\"2\"</d:getetag></d:prop>\
+               <d:status>HTTP/1.1 200 OK</d:status></d:propstat>";
+    (
+        "REPORT",
+        coll,
+        HttpResponse::new(207, a_ics_page(row, Some("t2"))),
+    )
+}
+
+/// A multiget of `coll` answering 500 for `/cal/a.ics`.
+fn a_refused(coll: &str) -> (&'static str, &str, HttpResponse) {
+    let row = "<d:status>HTTP/1.1 500 Internal Server Error</d:status>";
+    (
+        "REPORT",
+        coll,
+        HttpResponse::new(207, a_ics_page(row, None)),
+    )
+}
+
 /// A collection moved on the server (301 to its new URL, the token still valid there): the
 /// sync report's rows name members under the new URL, while the stored state holds them
 /// under the old one. A deletion reported there must reach the app (or the sync must fail),
@@ -193,18 +234,10 @@ fn a_member_fetched_through_a_redirect_is_still_deleted_later() {
     let coll = "https://dav.example.com/cal/";
     let member = "https://dav.example.com/cal/a.ics";
     let moved = "https://dav.example.com/files/a.ics";
-    let page1 = format!(
-        "{MS}<d:response><d:href>/cal/a.ics</d:href><d:propstat><d:prop><d:getetag>\"2\"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response><d:sync-token>t2</d:sync-token></d:multistatus>"
-    );
-    let multiget = format!(
-        "{MS}<d:response><d:href>/cal/a.ics</d:href><d:status>HTTP/1.1 500 Internal Server Error</d:status></d:response></d:multistatus>"
-    );
-    let page2 = format!(
-        "{MS}<d:response><d:href>/cal/a.ics</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response><d:sync-token>t3</d:sync-token></d:multistatus>"
-    );
+    let page2 = a_ics_page("<d:status>HTTP/1.1 404 Not Found</d:status>", Some("t3"));
     let script = Script::new(vec![
-        ("REPORT", coll, HttpResponse::new(207, page1)),
-        ("REPORT", coll, HttpResponse::new(207, multiget)),
+        a_listed(coll),
+        a_refused(coll),
         ("GET", member, with_headers(302, &[("Location", moved)], "")),
         ("GET", moved, with_headers(200, &[("ETag", "\"2\"")], EVENT)),
         ("REPORT", coll, HttpResponse::new(207, page2)),
@@ -260,16 +293,9 @@ fn a_listing_whose_collection_row_is_404_deletes_nothing() {
     let mut state = SyncState::new(coll);
     state.sync_token = Some("t1".into());
     state.etags.insert(format!("{coll}a.ics"), "\"1\"".into());
-    if let Ok(result) = block_on(c.sync(state, CollectionKind::Calendar)) {
-        assert!(
-            !result
-                .changes
-                .iter()
-                .any(|ch| matches!(ch, Change::Deleted { .. })),
-            "a listing answered 404 for the collection deleted {:?}",
-            result.changes
-        );
-    }
+    let error = block_on(c.sync(state, CollectionKind::Calendar))
+        .expect_err("a listing whose collection answered 404 is no listing of it");
+    assert_eq!(error.kind(), ErrorKind::NotFound, "{error}");
 }
 
 /// A 507 (truncated listing) on the collection's row, written with another host than the
@@ -308,16 +334,9 @@ fn a_truncated_listing_under_another_host_deletes_nothing() {
     state
         .etags
         .insert("http://backend:8080/cal/b.ics".into(), "\"1\"".into());
-    if let Ok(result) = block_on(c.sync(state, CollectionKind::Calendar)) {
-        assert!(
-            !result
-                .changes
-                .iter()
-                .any(|ch| matches!(ch, Change::Deleted { .. })),
-            "a listing truncated with 507 deleted {:?}",
-            result.changes
-        );
-    }
+    let error = block_on(c.sync(state, CollectionKind::Calendar))
+        .expect_err("a listing cut short tells no deletion");
+    assert_eq!(error.status(), Some(507), "{error}");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -371,17 +390,12 @@ fn gcal_a_listing_filtered_by_updated_min_deletes_nothing() {
         updated_min: Some("2026-01-02T00:00:00Z".into()),
         ..Default::default()
     };
-    let result = block_on(c.gcal_sync("alice@gmail.com", query, gcal_state()));
-    if let Ok(result) = result {
-        assert!(
-            !result
-                .changes
-                .iter()
-                .any(|ch| matches!(ch, Change::Deleted { url } if url.ends_with("/e1"))),
-            "e1 exists (it was only not updated since updatedMin) and was reported deleted: {:?}",
-            result.changes
-        );
-    }
+    let result = block_on(c.gcal_sync("alice@gmail.com", query, gcal_state())).expect("sync");
+    assert_eq!(
+        deletions(&result),
+        Vec::<&str>::new(),
+        "e1 exists (it was only not updated since updatedMin)"
+    );
 }
 
 /// `q` (free text) lists only the events that match.
@@ -398,16 +412,12 @@ fn gcal_a_listing_filtered_by_q_deletes_nothing() {
         q: Some("e2".into()),
         ..Default::default()
     };
-    if let Ok(result) = block_on(c.gcal_sync("alice@gmail.com", query, gcal_state())) {
-        assert!(
-            !result
-                .changes
-                .iter()
-                .any(|ch| matches!(ch, Change::Deleted { .. })),
-            "events that do not match q were reported deleted: {:?}",
-            result.changes
-        );
-    }
+    let result = block_on(c.gcal_sync("alice@gmail.com", query, gcal_state())).expect("sync");
+    assert_eq!(
+        deletions(&result),
+        Vec::<&str>::new(),
+        "events that do not match q are not deleted"
+    );
 }
 
 /// A 200 whose JSON is not an events page (`{}` from a proxy or a gateway) is no listing: it
@@ -416,16 +426,9 @@ fn gcal_a_listing_filtered_by_q_deletes_nothing() {
 fn gcal_an_answer_without_items_deletes_nothing() {
     let script = Script::new(vec![("GET", EVENTS, HttpResponse::new(200, "{}"))]);
     let c = gcal_client(&script);
-    if let Ok(result) = block_on(c.gcal_sync("alice@gmail.com", Default::default(), gcal_state())) {
-        assert!(
-            !result
-                .changes
-                .iter()
-                .any(|ch| matches!(ch, Change::Deleted { .. })),
-            "an answer `{{}}` deleted {:?}",
-            result.changes
-        );
-    }
+    let error = block_on(c.gcal_sync("alice@gmail.com", Default::default(), gcal_state()))
+        .expect_err("an answer without items lists nothing");
+    assert_eq!(error.kind(), ErrorKind::Protocol, "{error}");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -439,16 +442,10 @@ fn gcal_an_answer_without_items_deletes_nothing() {
 fn a_page_a_get_is_answered_with_is_not_delivered_as_the_member() {
     let coll = "https://dav.example.com/cal/";
     let member = "https://dav.example.com/cal/a.ics";
-    let page = format!(
-        "{MS}<d:response><d:href>/cal/a.ics</d:href><d:propstat><d:prop><d:getetag>\"2\"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response><d:sync-token>t2</d:sync-token></d:multistatus>"
-    );
-    let multiget = format!(
-        "{MS}<d:response><d:href>/cal/a.ics</d:href><d:status>HTTP/1.1 500 Internal Server Error</d:status></d:response></d:multistatus>"
-    );
     let portal = "<!DOCTYPE html><html><body>Sign in to the hotel's Wi-Fi</body></html>";
     let script = Script::new(vec![
-        ("REPORT", coll, HttpResponse::new(207, page)),
-        ("REPORT", coll, HttpResponse::new(207, multiget)),
+        a_listed(coll),
+        a_refused(coll),
         (
             "GET",
             member,

@@ -1,12 +1,13 @@
-//! Helpers shared by the replay tests (`vectors.rs`, `queue.rs`, `sync_requests.rs`) and the
-//! native transport's tests (`reqwest_body_limit.rs`, `reqwest_idle_timeout.rs`).
+//! Helpers shared by the replay tests (`vectors.rs`, `queue.rs`, `sync_requests.rs`), the
+//! scripted ones (`digest.rs`, `hostile_origins.rs`, `proxy_answers.rs`) and the native
+//! transport's tests (`reqwest_body_limit.rs`, `reqwest_idle_timeout.rs`).
 
 #![allow(dead_code, unused_imports)] // each test crate uses its own share of these
 #![allow(clippy::panic)] // test helpers report failures by panicking
 
 use std::path::Path;
 
-use davkit::{HttpRequest, HttpResponse, Method, RequestId};
+use davkit::{HttpRequest, HttpResponse, Method, Operation, Poll, RequestId};
 use serde_json::Value;
 
 /// Runs a future that never waits for anything outside (a replay or script answers at once).
@@ -60,4 +61,27 @@ pub fn get(url: &str) -> HttpRequest {
         headers: Vec::new(),
         body: None,
     }
+}
+
+/// Runs `op` for at most `steps` requests, answering each with `server`; returns the result and
+/// every request it made.
+pub fn run_op<O: Operation>(
+    mut op: O,
+    steps: usize,
+    mut server: impl FnMut(&HttpRequest) -> HttpResponse,
+) -> (Result<O::Output, davkit::Error>, Vec<HttpRequest>) {
+    let mut seen = Vec::new();
+    for _ in 0..steps {
+        match op.poll() {
+            Poll::Send(request) => {
+                let response = server(&request);
+                let id = request.id;
+                seen.push(request);
+                op.handle_response(id, response);
+            }
+            Poll::Wait => panic!("waiting with nothing in flight"),
+            Poll::Done(result) => return (result, seen),
+        }
+    }
+    panic!("the operation did not end");
 }
