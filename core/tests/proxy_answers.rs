@@ -298,6 +298,40 @@ fn a_listing_whose_collection_row_is_404_deletes_nothing() {
     assert_eq!(error.kind(), ErrorKind::NotFound, "{error}");
 }
 
+/// The same in an initial sync report (no token, over a stored state): the 507 row, under the
+/// backend's host, cuts the page, so the members past it (b.ics) come on the next page and
+/// are not deleted for being absent from the first.
+#[test]
+fn an_initial_report_cut_under_another_host_deletes_nothing() {
+    let coll = "https://dav.example.com/cal/";
+    let row = |href: &str| {
+        format!(
+            "<d:response><d:href>{href}</d:href><d:propstat><d:prop><d:getetag>\"1\"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"
+        )
+    };
+    let first = format!(
+        "{MS}{}<d:response><d:href>http://backend:8080/cal/</d:href><d:status>HTTP/1.1 507 Insufficient Storage</d:status></d:response><d:sync-token>t1</d:sync-token></d:multistatus>",
+        row("/cal/a.ics")
+    );
+    let second = format!(
+        "{MS}{}<d:sync-token>t2</d:sync-token></d:multistatus>",
+        row("/cal/b.ics")
+    );
+    let script = Script::new(vec![
+        ("REPORT", coll, HttpResponse::new(207, first)),
+        ("REPORT", coll, HttpResponse::new(207, second)),
+    ]);
+    let c = client("https://dav.example.com/", &script);
+    let mut state = SyncState::new(coll);
+    for m in ["a.ics", "b.ics"] {
+        state.etags.insert(format!("{coll}{m}"), "\"1\"".into());
+    }
+    let result = block_on(c.sync(state, CollectionKind::Calendar)).expect("sync");
+    assert_eq!(deletions(&result), Vec::<&str>::new());
+    assert_eq!(result.state.etags.len(), 2, "{:?}", result.state);
+    assert_eq!(result.state.sync_token.as_deref(), Some("t2"));
+}
+
 /// A 507 (truncated listing) on the collection's row, written with another host than the
 /// request (an absolute href from a backend behind a proxy): the listing is cut, so deletions
 /// cannot be told from it.

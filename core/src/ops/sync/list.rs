@@ -134,7 +134,10 @@ impl Sync {
     /// A changed member's row that brings its ETag and data (`ask_data`) delivers it.
     pub(super) fn page_row(&mut self, collection_key: &str, truncated: &mut bool, mut r: Response) {
         let key = href::normalize(&r.href);
-        if key == collection_key {
+        // A 507 is the server cutting the page short, whatever href its row has (the
+        // collection's own written under a backend's host): no member answers 507, and an
+        // initial report read as complete would delete the members past the cut.
+        if key == collection_key || r.status == Some(507) {
             if r.status == Some(507) {
                 *truncated = true;
             }
