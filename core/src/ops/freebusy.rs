@@ -40,6 +40,12 @@ use crate::xml::writer::{el, to_document};
 /// [`LimitExceeded`](crate::ErrorKind::LimitExceeded) error.
 pub const MAX_BUSY_PERIODS: usize = 100_000;
 
+/// The longest `FBTYPE` name read (an `X-` or IANA name; the registered ones have at most 16
+/// bytes). Each period of a line holds its own copy of the name, so a longer one would make a
+/// short answer (a long name, then many short periods) many times its size in memory; past it
+/// the answer is a [`LimitExceeded`](crate::ErrorKind::LimitExceeded) error.
+pub const MAX_FBTYPE_BYTES: usize = 64;
+
 /// The `FBTYPE` of a period (RFC 5545 §3.2.9).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
@@ -199,7 +205,14 @@ pub fn parse_free_busy(
         }
         found = true;
         for p in c.properties_named("FREEBUSY") {
-            let Some(fb_type) = FbType::parse(&p.param_value("FBTYPE").unwrap_or_default()) else {
+            let fb_type = p.param_value("FBTYPE").unwrap_or_default();
+            if fb_type.trim().len() > MAX_FBTYPE_BYTES {
+                return Err(crate::limits::exceeded(format!(
+                    "a FREEBUSY line's FBTYPE is longer than {MAX_FBTYPE_BYTES} bytes \
+                     (freebusy::MAX_FBTYPE_BYTES)"
+                )));
+            }
+            let Some(fb_type) = FbType::parse(&fb_type) else {
                 continue;
             };
             for part in p.raw_value().split(',') {
@@ -542,6 +555,27 @@ END:VFREEBUSY\r\nEND:VCALENDAR\r\n";
                 .map(|e| e.kind()),
             Some(ErrorKind::LimitExceeded)
         );
+    }
+
+    /// Each period holds its own copy of its line's FBTYPE: a long name over many short
+    /// periods was a 2 MB answer taking 2 GB; past `MAX_FBTYPE_BYTES` it is refused.
+    #[test]
+    fn a_long_fbtype_is_refused_rather_than_copied_into_each_period() {
+        let text = |name: &str| {
+            format!(
+                "BEGIN:VCALENDAR\r\nBEGIN:VFREEBUSY\r\n\
+FREEBUSY;FBTYPE={name}:20060104T150000Z/PT1H,20060104T170000Z/PT1H\r\n\
+END:VFREEBUSY\r\nEND:VCALENDAR\r\n"
+            )
+        };
+        let longest = format!("X-{}", "A".repeat(MAX_FBTYPE_BYTES - 2));
+        let busy = parse_free_busy(&text(&longest), window(), &Limits::default()).unwrap();
+        assert_eq!(busy.len(), 2);
+        assert_eq!(busy[1].fb_type, FbType::Other(longest.clone()));
+        let err = parse_free_busy(&text(&format!("{longest}A")), window(), &Limits::default())
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::LimitExceeded);
+        assert!(err.message().contains("MAX_FBTYPE_BYTES"), "{err}");
     }
 
     #[test]
