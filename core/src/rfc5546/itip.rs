@@ -110,7 +110,10 @@ impl Message {
             .method()
             .map(Method::parse)
             .ok_or_else(|| bad("an iTIP message needs a METHOD"))?;
-        let uid = the_uid(&calendar).map_err(|e| bad(e.message()))?;
+        let uid = the_uid(&calendar).map_err(|e| match e.kind() {
+            ErrorKind::LimitExceeded => e,
+            _ => bad(e.message()),
+        })?;
         if scheduling_components(&calendar).any(|c| c.property("ORGANIZER").is_none()) {
             return Err(bad("an iTIP component needs an ORGANIZER"));
         }

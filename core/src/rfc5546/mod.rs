@@ -132,10 +132,29 @@ pub(crate) fn scheduling_components_mut(
         .filter(|c| c.is("VEVENT") || c.is("VTODO") || c.is("VJOURNAL"))
 }
 
-/// The one UID of a scheduling object (RFC 6638 §3.1: every component has the same UID).
+/// The most components (VEVENT, VTODO, VJOURNAL: a series and its overrides) a scheduling
+/// object or an iTIP message may hold here; past it, every function of this module that takes
+/// one (and [`Message::parse`]) answers a [`LimitExceeded`](ErrorKind::LimitExceeded) error.
+///
+/// The edits match components by RECURRENCE-ID, each match a walk of the other calendar's
+/// components, so their time grows with the product of the two counts: a REPLY of 4,000
+/// occurrences (800 KB) took 5.9 s to apply, a CANCEL 2.2 s, a REQUEST 1.6 s. A meeting has a
+/// series and the occurrences changed from it, far fewer than this.
+pub const MAX_COMPONENTS: usize = 1_000;
+
+/// The one UID of a scheduling object (RFC 6638 §3.1: every component has the same UID), which
+/// holds at most [`MAX_COMPONENTS`] components.
 pub(crate) fn the_uid(cal: &Calendar) -> Result<String> {
     let mut uid: Option<String> = None;
+    let mut count = 0usize;
     for c in scheduling_components(cal) {
+        count += 1;
+        if count > MAX_COMPONENTS {
+            return Err(crate::limits::exceeded(format!(
+                "the scheduling object holds more than {MAX_COMPONENTS} components \
+                 (rfc5546::MAX_COMPONENTS)"
+            )));
+        }
         let this = c.property("UID").map(|p| p.text_value().trim().to_owned());
         match (&uid, this) {
             (_, None) => return Err(invalid("a component has no UID")),
