@@ -577,19 +577,23 @@ fn message(
 
 /// Copies the VTIMEZONEs whose TZID one of `comps` uses.
 fn copy_timezones(from: &Calendar, to: &mut Calendar, comps: &[Component]) {
-    let used: Vec<String> = comps
-        .iter()
-        .flat_map(|c| c.properties())
-        .filter_map(|p| p.param_value("TZID").map(|t| t.into_owned()))
-        .collect();
-    for tz in from
-        .component()
-        .components()
-        .iter()
-        .filter(|c| c.is("VTIMEZONE"))
-    {
-        let id = tz.property("TZID").map(|p| p.raw_value().trim().to_owned());
-        if id.is_some_and(|id| used.contains(&id)) {
+    // a set, not a list searched for each VTIMEZONE (quadratic in a calendar of many)
+    let mut used = crate::string_set::StringSet::new();
+    for c in comps {
+        for p in c.properties() {
+            if let Some(t) = p.param_value("TZID") {
+                used.insert(t.into_owned());
+            }
+        }
+    }
+    for tz in from.component().components() {
+        if !tz.is("VTIMEZONE") {
+            continue;
+        }
+        if tz
+            .property("TZID")
+            .is_some_and(|p| used.contains(p.raw_value().trim()))
+        {
             to.component_mut().push_component(tz.clone());
         }
     }

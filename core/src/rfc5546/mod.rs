@@ -114,6 +114,28 @@ pub fn same_address(a: &str, b: &str) -> bool {
     }
 }
 
+/// A key two calendar-user addresses share exactly when [`same_address`] holds for them: the
+/// lower-cased address of a `mailto:`, any other URI without a trailing `/`.
+pub(crate) fn address_key(address: &str) -> String {
+    let a = address.trim();
+    let mail = a
+        .get(..7)
+        .filter(|p| p.eq_ignore_ascii_case("mailto:"))
+        .and_then(|_| a.get(7..));
+    let mut key = String::with_capacity(a.len() + 1);
+    match mail {
+        Some(rest) => {
+            key.push('m');
+            key.push_str(&rest.to_ascii_lowercase());
+        }
+        None => {
+            key.push('u');
+            key.push_str(a.trim_end_matches('/'));
+        }
+    }
+    key
+}
+
 /// The scheduling components of a calendar (VEVENT, VTODO, VJOURNAL): master and overrides.
 pub(crate) fn scheduling_components(cal: &Calendar) -> impl Iterator<Item = &Component> {
     cal.component()

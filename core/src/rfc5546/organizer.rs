@@ -121,6 +121,8 @@ pub fn client_scheduled(cal: &Calendar, server_schedules: bool) -> Vec<String> {
         .find_map(|c| c.property("ORGANIZER"))
         .map(|p| p.raw_value().trim().to_owned());
     let mut out: Vec<String> = Vec::new();
+    // the addresses listed, by `address_key` (a search of `out` for each was quadratic)
+    let mut listed = crate::string_set::StringSet::new();
     for c in scheduling_components(cal) {
         for p in c.properties_named("ATTENDEE") {
             let agent = super::ScheduleAgent::parse(p.param_value("SCHEDULE-AGENT").as_deref());
@@ -133,7 +135,7 @@ pub fn client_scheduled(cal: &Calendar, server_schedules: bool) -> Vec<String> {
             let is_org = organizer
                 .as_deref()
                 .is_some_and(|o| super::same_address(o, &uri));
-            if wanted && !is_org && !out.iter().any(|u| super::same_address(u, &uri)) {
+            if wanted && !is_org && listed.insert(super::address_key(&uri)) {
                 out.push(uri);
             }
         }

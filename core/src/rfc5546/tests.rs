@@ -696,3 +696,66 @@ fn messages_and_events_past_max_components_are_refused() {
         ErrorKind::LimitExceeded
     );
 }
+
+/// A meeting of `n` attendees, each with a property in a zone of its own and a VTIMEZONE of
+/// that zone.
+fn crowded(n: usize) -> Calendar {
+    let mut text = String::from(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n\
+UID:crowd@example.com\r\nDTSTAMP:20250102T000000Z\r\nDTSTART:20250303T090000Z\r\n\
+ORGANIZER:mailto:alice@example.com\r\nATTENDEE:MAILTO:Alice@Example.com\r\n",
+    );
+    let mut zones = String::new();
+    for i in 0..n {
+        text.push_str(&format!(
+            "ATTENDEE:mailto:u{i}@example.com\r\nATTENDEE:MAILTO:U{i}@EXAMPLE.COM\r\n\
+ATTENDEE:urn:x:{i}/\r\nATTENDEE:urn:x:{i}\r\nX-AT;TZID=Z{i}:20250303T090000\r\n"
+        ));
+        zones.push_str(&format!(
+            "BEGIN:VTIMEZONE\r\nTZID:Z{i}\r\nEND:VTIMEZONE\r\n"
+        ));
+    }
+    text.push_str("END:VEVENT\r\n");
+    text.push_str(&zones);
+    text.push_str("END:VCALENDAR\r\n");
+    Calendar::parse(&text).unwrap()
+}
+
+/// Each attendee was compared with every one listed before it: 20,000 attendees (2 MB) took
+/// 18 s. Deduplicated through a set of `address_key`s, as `same_address` compares.
+#[test]
+fn client_scheduled_lists_thousands_of_attendees_once_each() {
+    let n = 20_000;
+    let out = organizer::client_scheduled(&crowded(n), false);
+    assert_eq!(
+        out.len(),
+        2 * n,
+        "a mailto: once whatever its case, a URI with or without /"
+    );
+    assert_eq!(out[0], "mailto:u0@example.com");
+    assert_eq!(out[1], "urn:x:0/");
+    assert!(
+        !out.iter().any(|a| same_address(a, ALICE)),
+        "not the organizer"
+    );
+    for (a, b, same) in [
+        ("mailto:A@x", " MAILTO:a@X ", true),
+        ("urn:x:1/", "urn:x:1", true),
+        ("urn:x:1", "URN:x:1", false),
+        ("mailto:a@x", "a@x", false),
+        ("mailto:", "MAILTO:", true),
+    ] {
+        assert_eq!(same_address(a, b), same, "{a} {b}");
+        assert_eq!(address_key(a) == address_key(b), same, "{a} {b}");
+    }
+}
+
+/// Each VTIMEZONE was looked for in the list of every TZID the components use: 20,000 of each
+/// took 1 s in a release build.
+#[test]
+fn a_message_copies_the_zones_of_thousands_of_tzids_in_one_pass() {
+    let n = 20_000;
+    let text = itip::request(&crowded(n)).unwrap();
+    assert_eq!(text.matches("BEGIN:VTIMEZONE\r\n").count(), n);
+    assert!(text.contains("TZID:Z19999\r\n"));
+}
