@@ -100,18 +100,7 @@ pub(crate) fn is_address(p: &Property, addresses: &[&str]) -> bool {
 /// Whether two calendar-user addresses name the same user: `mailto:` addresses compared
 /// without case, other URIs compared exactly after trimming a trailing `/`.
 pub fn same_address(a: &str, b: &str) -> bool {
-    let (a, b) = (a.trim(), b.trim());
-    let mail = |s: &str| {
-        s.get(..7)
-            .filter(|p| p.eq_ignore_ascii_case("mailto:"))
-            .and_then(|_| s.get(7..))
-            .map(str::to_ascii_lowercase)
-    };
-    match (mail(a), mail(b)) {
-        (Some(x), Some(y)) => x == y,
-        (None, None) => a.trim_end_matches('/') == b.trim_end_matches('/'),
-        _ => false,
-    }
+    address_key(a) == address_key(b)
 }
 
 /// A key two calendar-user addresses share exactly when [`same_address`] holds for them: the
