@@ -3,8 +3,21 @@
 /// Octets per physical line when folding (RFC 5545 §3.1, RFC 6350 §3.2).
 pub const FOLD_OCTETS: usize = 75;
 
-/// Folds `line` at [`FOLD_OCTETS`] octets (never inside a UTF-8 character) and appends it with CRLF.
+/// Folds `line` at [`FOLD_OCTETS`] octets (never inside a UTF-8 character) and appends it with
+/// CRLF. A CR or LF in it is left out: a line read from text never holds one (but a lone CR a
+/// lenient read kept), so it came from a caller (a raw value, a name, a group: only TEXT and
+/// parameter values are escaped), and written it would end the line where a reader splits,
+/// the rest read as a content line of its own (`STATUS:x` + CRLF + `ATTENDEE:...`).
 pub fn fold_into(line: &str, out: &mut String) {
+    if line.bytes().any(|b| b == b'\r' || b == b'\n') {
+        let mut kept = String::with_capacity(line.len());
+        for c in line.chars() {
+            if c != '\r' && c != '\n' {
+                kept.push(c);
+            }
+        }
+        return fold_into(&kept, out);
+    }
     if line.len() <= FOLD_OCTETS {
         out.push_str(line);
         out.push_str("\r\n");

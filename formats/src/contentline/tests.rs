@@ -432,3 +432,27 @@ fn a_line_that_continues_nothing_is_read_without_its_white_space() {
         assert_eq!(parse(&text).unwrap(), comps);
     }
 }
+
+/// A raw value, a name or a group holding a line break (only TEXT and parameter values are
+/// escaped) is written without it: written as it is, it ended the line and the rest was read
+/// back as a content line of its own.
+#[test]
+fn a_line_break_put_in_a_raw_value_or_a_name_never_starts_a_line() {
+    let mut event = Component::new("VEVENT");
+    event.push_property(Property::new(
+        "STATUS",
+        "CONFIRMED\r\nATTENDEE:mailto:eve@example.com",
+    ));
+    let mut p = Property::new("X-A", "v");
+    p.set_name("X-B\nORGANIZER");
+    event.push_property(p);
+    let mut p = Property::new("X-C", "lone\rcr");
+    p.set_group(Some("g\r\nATTENDEE"));
+    event.push_property(p);
+    let text = serialize(std::slice::from_ref(&event));
+    let back = parse(&text).expect("reads back");
+    let names: Vec<&str> = back[0].properties().iter().map(Property::name).collect();
+    assert_eq!(names.len(), 3, "{text}");
+    assert!(!names.contains(&"ATTENDEE") && !names.contains(&"ORGANIZER"), "{text}");
+    assert!(!text.contains("\r\nATTENDEE") && !text.contains("lone\r"), "{text}");
+}
