@@ -499,3 +499,74 @@ fn a_page_a_get_is_answered_with_is_not_delivered_as_the_member() {
     assert!(result.state.etags.is_empty(), "{:?}", result.state);
     assert!(result.state.pending.contains(member), "{:?}", result.state);
 }
+
+// ---------------------------------------------------------------------------------------
+// Writes: answers the model server never gives.
+
+const OBJ: &str = "https://dav.example.com/cal/a.ics";
+
+/// A 207 Multi-Status to a DELETE reports the members it could not delete (RFC 4918 §9.6.1):
+/// a locked member here. The collection is still there.
+fn delete_refused_207(member: &str, status: &str) -> HttpResponse {
+    with_headers(
+        207,
+        &[("Content-Type", "application/xml; charset=utf-8")],
+        &format!(
+            "{MS}<d:response><d:href>{member}</d:href><d:status>HTTP/1.1 {status}</d:status>\
+             </d:response></d:multistatus>"
+        ),
+    )
+}
+
+/// A collection's DELETE answered 207 with a member it could not delete (locked) did not
+/// delete the collection: it is not reported deleted.
+#[test]
+fn a_collection_delete_answered_207_is_not_reported_done() {
+    let coll = "https://dav.example.com/cal/";
+    let script = Script::new(vec![(
+        "DELETE",
+        coll,
+        delete_refused_207("/cal/a.ics", "423 Locked"),
+    )]);
+    let c = client("https://dav.example.com/", &script);
+    let error = block_on(c.delete_collection(coll, None))
+        .expect_err("the collection is still there, with the locked member");
+    assert_eq!(error.status(), Some(423), "{error}");
+}
+
+/// The same for an object: a 207 whose row for it is an error is no deletion.
+#[test]
+fn an_object_delete_answered_207_is_not_reported_done() {
+    let script = Script::new(vec![(
+        "DELETE",
+        OBJ,
+        delete_refused_207("/cal/a.ics", "403 Forbidden"),
+    )]);
+    let c = client("https://dav.example.com/", &script);
+    let error = block_on(c.delete_object(OBJ, "\"1\"")).expect_err("the object is still there");
+    assert_eq!(error.kind(), ErrorKind::Forbidden, "{error}");
+}
+
+/// A queued deletion answered so stays queued: the object is still on the server, and a
+/// flush that dropped the entry (and a `record_in` that took the object out of the sync
+/// state) would leave the mirror without it for good.
+#[test]
+fn a_queued_delete_answered_207_stays_queued() {
+    let script = Script::new(vec![(
+        "DELETE",
+        OBJ,
+        delete_refused_207("/cal/a.ics", "423 Locked"),
+    )]);
+    let c = client("https://dav.example.com/", &script);
+    let mut q = davkit::WriteQueue::new();
+    q.enqueue_delete(OBJ, "\"1\"", None).expect("enqueue");
+    q.begin_flush();
+    let result = block_on(c.flush(q)).expect("flush");
+    for o in &result.outcomes {
+        assert!(
+            !matches!(o.kind, davkit::OutcomeKind::Deleted { .. }),
+            "reported deleted: {o:?}"
+        );
+    }
+    assert_eq!(result.queue.entries().len(), 1, "{:?}", result.queue);
+}

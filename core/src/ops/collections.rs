@@ -17,7 +17,7 @@ use crate::http::Method;
 use crate::limits::Limits;
 use crate::model::{Collection, CollectionKind};
 use crate::ops::discover::{COLLECTION_PROPS, self_response};
-use crate::ops::objects::expect_multistatus;
+use crate::ops::objects::{expect_multistatus, multistatus_refusal};
 use crate::ops::single::SingleExchange;
 use crate::rfc4791::mkcalendar_body;
 use crate::rfc4918::{Depth, PropValue, propfind_body, proppatch_body};
@@ -382,7 +382,9 @@ impl CollectionWrite {
             Step::Main(Main::Proppatch) => {
                 proppatched(reply, &self.m.x.ctx().limits).map(|()| self.m.finish(Ok(())))
             }
-            Step::Main(Main::Delete) => deleted(reply).map(|()| self.m.finish(Ok(()))),
+            Step::Main(Main::Delete) => {
+                deleted(reply, &self.m.x.ctx().limits).map(|()| self.m.finish(Ok(())))
+            }
         });
         if let Err(e) = outcome {
             self.m.fail(e);
@@ -439,8 +441,12 @@ impl CollectionWrite {
 
 impl_operation!(CollectionWrite, ());
 
-fn deleted(reply: Reply) -> Result<()> {
-    if reply.response.is_success() {
+/// The result of a DELETE: a 207 names the members the server could not delete (a locked
+/// one, one the user may not delete), and the collection is still there.
+fn deleted(reply: Reply, limits: &Limits) -> Result<()> {
+    if reply.response.status == 207 {
+        multistatus_refusal(&reply, limits)
+    } else if reply.response.is_success() {
         Ok(())
     } else {
         Err(Error::from_response(reply.url.as_str(), &reply.response))

@@ -116,6 +116,31 @@ pub(crate) fn expect_multistatus(reply: &Reply, limits: &Limits) -> Result<Multi
     multistatus::parse_with_limits(&reply.response.body, reply.url.as_str(), limits)
 }
 
+/// A write answered `207 Multi-Status` (RFC 4918 §9.6.1: a DELETE that could not remove
+/// everything names what it could not, a locked or forbidden member, each with its status): an
+/// error with the first status that is not a success, so that the write is never reported
+/// done while the server still holds what it refused to remove. A 207 whose rows all
+/// succeeded is the write's success; one that cannot be read is its error.
+pub(crate) fn multistatus_refusal(reply: &Reply, limits: &Limits) -> Result<()> {
+    for r in expect_responses(reply, limits)? {
+        let r = r?;
+        let status = r.effective_status();
+        if !(200..300).contains(&status) {
+            return Err(Error::new(
+                crate::error::ErrorKind::for_status(status),
+                format!(
+                    "the server answered 207 Multi-Status with {status} for {}: the write was \
+                     not done",
+                    r.href
+                ),
+            )
+            .with_status(status)
+            .with_url(reply.url.as_str()));
+        }
+    }
+    Ok(())
+}
+
 /// A `207` answer read one response at a time within the session's `limits` (so that the
 /// typed form of the whole body is never held); any other status is its error.
 pub(crate) fn expect_responses<'a>(reply: &'a Reply, limits: &Limits) -> Result<Responses<'a>> {

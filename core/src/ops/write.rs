@@ -28,7 +28,7 @@ use crate::exchange::{Machine, Reply, Spec, impl_operation};
 use crate::href;
 use crate::http::{HttpResponse, Method};
 use crate::model::WriteResult;
-use crate::ops::objects::expect_multistatus;
+use crate::ops::objects::{expect_multistatus, multistatus_refusal};
 use crate::rfc4918::{Depth, has_condition, propfind_body};
 use crate::session::Session;
 use crate::xml::{CALDAV, CARDDAV, names};
@@ -415,10 +415,14 @@ impl Write {
     }
 
     fn on_main(&mut self, reply: Reply) -> Result<()> {
-        let Reply { url, response } = reply;
-        if !response.is_success() {
-            return Err(write_error(url.as_str(), &response));
+        if !reply.response.is_success() {
+            return Err(write_error(reply.url.as_str(), &reply.response));
         }
+        // A 207 names what the server did not do (a DELETE's locked member).
+        if reply.response.status == 207 {
+            multistatus_refusal(&reply, &self.m.x.ctx().limits)?;
+        }
+        let Reply { url, response } = reply;
         // RFC 9110 §9.3.4: a PUT that creates answers 201; 200 or 204 means it replaced something.
         let replaced = self.kind == Kind::Create && response.status != 201;
         let location = response.header("location");
