@@ -52,7 +52,7 @@ macro_rules! error_kinds {
             /// The server or its profile does not support this operation (checked before sending).
             Unsupported,
             /// A redirect was refused (to another scheme, an https to http downgrade, a target that
-            /// is not a URL). Too many hops are `LimitExceeded`.
+            /// is not a URL, a write sent to another origin). Too many hops are `LimitExceeded`.
             Redirect,
             /// The host's HTTP stack failed (network, TLS, timeout, an error the app's transport
             /// threw).

@@ -4,7 +4,10 @@
 //! A redirect is re-issued with the same method and body (as RFC 6764 discovery needs for
 //! PROPFIND), at most [`Limits::max_redirects`](crate::Limits::max_redirects) times (default
 //! [`MAX_REDIRECTS`]), never from https to http, and without credentials when it leaves the
-//! trusted origins.
+//! trusted origins. A write (any method but GET, HEAD, OPTIONS, PROPFIND and REPORT) never
+//! follows a redirect to another origin, nor takes an answer that came from one: it fails
+//! with [`ErrorKind::Redirect`] instead (what answers there is a captive portal or a login
+//! page, never the server, and its 200 is not the write).
 //!
 //! Every response an operation receives passes through [`Exchanger::receive`], which refuses a
 //! body longer than [`Limits::max_body_bytes`](crate::Limits::max_body_bytes) with an
@@ -305,6 +308,13 @@ impl Requests {
             hop.id = self.fresh_id();
             return Routed::Again;
         }
+        // A write is the server's to answer: one whose answer came from another origin (a host
+        // that followed a redirect itself) met a captive portal or a login page, whose 200 is
+        // not the write (and the data went there).
+        let write = !hop.spec.method.is_safe();
+        if write && !crate::href::same_origin(&effective, &hop.spec.url) {
+            return Routed::Answer(Err(off_origin_write(&effective)));
+        }
         // A 303 names where to GET the outcome of a request, not where to send it again: only
         // a GET or HEAD is followed there. Any other method (a write above all, whose outcome
         // a GET of some page must not stand for) gets the 303 itself as its answer.
@@ -312,6 +322,10 @@ impl Requests {
             response.status == 303 && !matches!(hop.spec.method, Method::Get | Method::Head);
         if is_redirect(response.status) && !see_other_kept {
             match self.redirect_target(hop, &effective, &response) {
+                // Nor is a write sent to another origin by a redirect.
+                Ok(Some(target)) if write && !crate::href::same_origin(&hop.spec.url, &target) => {
+                    return Routed::Answer(Err(off_origin_write(&target)));
+                }
                 Ok(Some(target)) => {
                     hop.hops += 1;
                     // Credentials never follow a redirect to another origin.
@@ -401,6 +415,19 @@ impl Requests {
             _ => Ok(Some(target)),
         }
     }
+}
+
+/// A write not sent to (or answered from) `target`, another origin than the one it was made
+/// for: not applied by the server (it redirected the write away, or a host followed that
+/// redirect and the answer is another site's).
+#[cold]
+fn off_origin_write(target: &Url) -> Error {
+    Error::new(
+        ErrorKind::Redirect,
+        "refused a redirect of a write to another origin (a captive portal or a login page \
+         answers there, not the server): the write was not applied",
+    )
+    .with_url(target.as_str())
 }
 
 fn is_redirect(status: u16) -> bool {

@@ -42,6 +42,14 @@ pub enum Method {
 }
 
 impl Method {
+    /// Whether the method only reads (RFC 9110 §9.2.1, and WebDAV's PROPFIND and REPORT).
+    pub fn is_safe(self) -> bool {
+        matches!(
+            self,
+            Method::Get | Method::Head | Method::Options | Method::Propfind | Method::Report
+        )
+    }
+
     /// The method name as it goes on the wire.
     pub fn as_str(self) -> &'static str {
         match self {

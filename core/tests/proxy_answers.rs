@@ -570,3 +570,45 @@ fn a_queued_delete_answered_207_stays_queued() {
     }
     assert_eq!(result.queue.entries().len(), 1, "{:?}", result.queue);
 }
+
+/// A write that a redirect would send to another origin (a captive portal, a single sign-on
+/// page) is not sent there: what answers there is not the server, and its 200 is not the
+/// write. A queued update so answered stays queued (pending: the flush stops, as offline).
+#[test]
+fn a_write_redirected_to_another_origin_is_not_reported_written() {
+    let new = EVENT.replace("SUMMARY:old", "SUMMARY:new");
+    let portal = "https://portal.example.net/login";
+    let answers = || {
+        vec![
+            ("PUT", OBJ, with_headers(302, &[("Location", portal)], "")),
+            // Only reached when the redirect is followed.
+            (
+                "PUT",
+                portal,
+                with_headers(
+                    200,
+                    &[("Content-Type", "text/html")],
+                    "<html>Sign in</html>",
+                ),
+            ),
+        ]
+    };
+    let c = client("https://dav.example.com/", &Script::new(answers()));
+    let outcome = block_on(c.update_object(OBJ, &new, "\"1\""));
+    assert!(outcome.is_err(), "reported written: {outcome:?}");
+
+    let c = client("https://dav.example.com/", &Script::new(answers()));
+    let mut q = davkit::WriteQueue::new();
+    q.enqueue_update(OBJ, &new, "\"1\"", None).expect("enqueue");
+    q.begin_flush();
+    let result = block_on(c.flush(q)).expect("flush");
+    assert!(result.outcomes.is_empty(), "{:?}", result.outcomes);
+    assert!(result.stopped.is_some(), "{result:?}");
+    assert_eq!(result.queue.entries().len(), 1, "{:?}", result.queue);
+    assert_eq!(
+        result.queue.entries()[0].state,
+        davkit::EntryState::Pending,
+        "{:?}",
+        result.queue
+    );
+}

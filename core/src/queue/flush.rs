@@ -227,10 +227,12 @@ impl Operation for Flush {
 }
 
 /// Errors that stop a flush: the next flush may succeed (offline, rate-limited, a token to
-/// refresh, a server in trouble, a garbled answer).
+/// refresh, a server in trouble, a garbled answer, a write redirected away by a captive
+/// portal).
 fn stops(e: &Error) -> bool {
     match e.kind() {
         ErrorKind::Transport
+        | ErrorKind::Redirect
         | ErrorKind::RateLimited
         | ErrorKind::Unauthorized
         | ErrorKind::Xml
