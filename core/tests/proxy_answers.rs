@@ -612,3 +612,33 @@ fn a_write_redirected_to_another_origin_is_not_reported_written() {
         result.queue
     );
 }
+/// An update queued on a weak ETag (`W/"1"`, as a server may answer a PUT: If-Match compares
+/// strongly, RFC 9110 §13.1.1, so it never matches) is refused 412; the read shows the
+/// server still holds the version the edit was made on. That is no conflict: the edit is
+/// written on it, not dropped by `ServerWins` (nor held as a conflict by `KeepBoth`).
+#[test]
+fn an_update_refused_over_a_weak_etag_on_an_unchanged_object_is_written() {
+    let new = EVENT.replace("SUMMARY:old", "SUMMARY:new");
+    let script = Script::new(vec![
+        ("PUT", OBJ, HttpResponse::new(412, "")),
+        ("GET", OBJ, with_headers(200, &[("ETag", "\"1\"")], EVENT)),
+        ("PUT", OBJ, with_headers(204, &[("ETag", "\"2\"")], "")),
+    ]);
+    let c = client("https://dav.example.com/", &script);
+    let mut q = davkit::WriteQueue::new();
+    q.policy = davkit::Policy::ServerWins;
+    q.enqueue_update(OBJ, &new, "W/\"1\"", Some(EVENT))
+        .expect("enqueue");
+    q.begin_flush();
+    let result = block_on(c.flush(q)).expect("flush");
+    assert_eq!(result.outcomes.len(), 1, "{result:?}");
+    assert!(
+        matches!(
+            &result.outcomes[0].kind,
+            davkit::OutcomeKind::Written { etag: Some(e), .. } if e == "\"2\""
+        ),
+        "{:?}",
+        result.outcomes[0]
+    );
+    assert!(result.queue.is_empty(), "{:?}", result.queue);
+}

@@ -15,8 +15,10 @@
 //!    (where the server names what is POSTed, it is looked up by UID as in 1).
 //! 3. A 412, or a 404 for an update or delete, reads the object: if it holds the entry's data,
 //!    the write was applied (by an earlier flush cut off before it was confirmed) and is not
-//!    repeated; if it holds data an earlier flush sent, the entry is rebased on it and written
-//!    once more; otherwise it is a conflict, resolved by the entry's [`Policy`].
+//!    repeated; if it holds data an earlier flush sent, or the data of the version the entry
+//!    was made on (under another ETag: a weak one, which `If-Match` never matches), the entry
+//!    is rebased on it and written once more; otherwise it is a conflict, resolved by the
+//!    entry's [`Policy`].
 //!    An update whose base version holds its data already writes nothing: the object is read,
 //!    and what the server holds stands (written, or deleted by another device), whatever the
 //!    policy (a create an earlier POST made, met by a sync under the server's name:
@@ -514,6 +516,16 @@ impl Flush {
             && obj.etag.is_some()
         {
             return self.rebase(obj.clone(), Some(earlier), None);
+        }
+        // The server still holds the version the change was made on, under another ETag (a
+        // weak one the server answered a write with, which If-Match never matches, or one it
+        // changed without changing the data): no conflict, the change goes on from it.
+        if !before_delete
+            && let (Some(s), Some(base), Some(obj)) = (&server_data, &e.base_data, &server)
+            && obj.etag.is_some()
+            && crate::ops::write::same_data(base.as_bytes(), s.as_bytes())
+        {
+            return self.rebase(obj.clone(), None, None);
         }
         if before_delete {
             // A delete of what a flush may have created: the object there is not ours.
