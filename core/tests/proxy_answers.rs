@@ -642,3 +642,29 @@ fn an_update_refused_over_a_weak_etag_on_an_unchanged_object_is_written() {
     );
     assert!(result.queue.is_empty(), "{:?}", result.queue);
 }
+
+/// A server error may come after the write was applied (a hook that failed after the store,
+/// a gateway that gave up waiting): read back, an update found applied is reported done
+/// with the server's ETag, instead of an error after which the app (or a queue) would meet
+/// its own write as a 412 and a conflict.
+#[test]
+fn an_update_answered_500_after_it_was_applied_is_reported_done() {
+    let new = EVENT.replace("SUMMARY:old", "SUMMARY:new");
+    for status in [500, 502, 504] {
+        let script = Script::new(vec![
+            ("PUT", OBJ, HttpResponse::new(status, "")),
+            ("GET", OBJ, with_headers(200, &[("ETag", "\"2\"")], &new)),
+        ]);
+        let c = client("https://dav.example.com/", &script);
+        let written = block_on(c.update_object(OBJ, &new, "\"1\"")).expect("applied");
+        assert_eq!(written.etag.as_deref(), Some("\"2\""), "{status}");
+    }
+    // Not applied: the server's error stands, and the write is not sent again.
+    let script = Script::new(vec![
+        ("PUT", OBJ, HttpResponse::new(500, "")),
+        ("GET", OBJ, with_headers(200, &[("ETag", "\"1\"")], EVENT)),
+    ]);
+    let c = client("https://dav.example.com/", &script);
+    let error = block_on(c.update_object(OBJ, &new, "\"1\"")).expect_err("not applied");
+    assert_eq!(error.status(), Some(500), "{error}");
+}

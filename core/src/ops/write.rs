@@ -18,10 +18,12 @@
 //! reported as done; one found not applied (the version the caller read is still there, or
 //! nothing is at a create's name) is sent once more; anything else (the object changed by
 //! someone, or gone after a delete) is reported as a [`ErrorKind::Transport`] error that says
-//! the outcome is unknown. The one race left: a create applied, its answer lost, and the object
-//! deleted by another device before the read-back is created again. A POST is never repeated (its target is not
-//! known). Once the write is applied, a failed read-back leaves `data` empty instead of failing
-//! (or re-running) a write that happened.
+//! the outcome is unknown. A server error that may come after the write was applied (500, 502,
+//! 504) is read back the same way: found applied, the write is reported done; otherwise the
+//! error stands, and nothing is sent again. The one race left: a create applied, its answer
+//! lost, and the object deleted by another device before the read-back is created again. A
+//! POST is never repeated (its target is not known). Once the write is applied, a failed
+//! read-back leaves `data` empty instead of failing (or re-running) a write that happened.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Machine, Reply, Spec, impl_operation};
@@ -69,6 +71,10 @@ pub struct Write {
     reread: bool,
     /// The main request was sent a second time after a read showed the first was not applied.
     resent: bool,
+    /// The main request was answered with a server error (`lost` holds it), which the server
+    /// may have sent after applying the write: read back, it is done if applied, else that
+    /// error, never sent again.
+    answered: bool,
     result: Option<WriteResult>,
 }
 
@@ -201,6 +207,7 @@ impl Write {
             read_etag: expected.clone(),
             reread: false,
             resent: false,
+            answered: false,
             result: None,
         };
         let (kind, spec) = match plan {
@@ -258,7 +265,18 @@ impl Write {
                 .with_url(reply.url.as_str());
                 self.on_lost(e)
             }
+            // A server error may come after the write was applied (a hook that failed after
+            // the store, a gateway that gave up waiting: 500, 502, 504): read back, as a write
+            // lost in transit is, so that an applied write is reported done.
+            (Step::Main, Ok(reply))
+                if matches!(reply.response.status, 500 | 502 | 504) && self.retry.is_some() =>
+            {
+                self.answered = true;
+                let e = write_error(reply.url.as_str(), &reply.response);
+                self.on_lost(e)
+            }
             (Step::Reread, Err(_)) => self.reread_failed(),
+            (Step::Resolve, Err(_)) if self.answered => Err(self.server_error()),
             (Step::Resolve, Err(_)) => Err(self.unknown_outcome()),
             (_, Err(e)) => Err(e),
             (Step::Check, Ok(reply)) => self.on_check(reply),
@@ -331,6 +349,17 @@ impl Write {
         Ok(())
     }
 
+    /// The server error a write was answered with, when the read after it did not show it
+    /// applied: that error stands.
+    fn server_error(&mut self) -> Error {
+        self.lost.take().unwrap_or_else(|| {
+            Error::new(
+                ErrorKind::Http,
+                "the server answered the write with an error",
+            )
+        })
+    }
+
     fn unknown_outcome(&mut self) -> Error {
         let base = self
             .lost
@@ -377,6 +406,10 @@ impl Write {
                 replaced: false,
             }));
             return Ok(());
+        }
+        if self.answered && !applied {
+            // Not found applied: the server's error stands (the read changed nothing).
+            return Err(self.server_error());
         }
         if not_applied {
             let lost = self.lost.take();
