@@ -182,14 +182,17 @@ impl Profile {
     /// SOGo (Alinto's groupware, DAV under `/SOGo/dav/`). Measured on SOGo 5.8.0: a PUT with
     /// `If-None-Match: *` onto a name that is taken replaces the object there (204), and a
     /// DELETE with a stale `If-Match` deletes (204; a PUT with one is refused, 412). So davkit
-    /// checks that the name is free before a create and compares the ETag before a delete
-    /// (and does so for a write to a URL under `/SOGo/dav/` whatever the profile); otherwise
+    /// checks that the name is free before a create and compares the ETag before a delete, and
+    /// reads each object it writes back, since it stores a rewritten version under the ETag it
+    /// answers (and does all this for a write to a URL under `/SOGo/dav/` whatever the
+    /// profile); otherwise
     /// as [`Profile::generic`] (docs/providers.md, "SOGo 5.8.0", says what else it does).
     pub fn sogo() -> Self {
         Profile {
             name: "sogo".into(),
             if_none_match: false,
             if_match_ignored_on_delete: true,
+            reread_after_write: true,
             ..Profile::generic()
         }
     }

@@ -217,14 +217,15 @@ impl Write {
                 return op;
             }
         };
+        // A write to SOGo's DAV root gets SOGo's checks whatever the profile: it ignores
+        // `If-None-Match: *` and a DELETE's `If-Match`, and rewrites what it stores
+        // (`Profile::sogo`).
+        let sogo = crate::profile::is_sogo_path(spec.url.path());
         op.kind = kind;
-        op.reread = profile.reread_after_write && kind != Kind::Delete;
+        op.reread = (profile.reread_after_write || sogo) && kind != Kind::Delete;
         if kind != Kind::Post {
             op.retry = Some(spec.clone());
         }
-        // A write to SOGo's DAV root gets SOGo's checks whatever the profile: it ignores
-        // `If-None-Match: *` and a DELETE's `If-Match` (`Profile::sogo`).
-        let sogo = crate::profile::is_sogo_path(spec.url.path());
         if kind == Kind::Create && (!profile.if_none_match || sogo) {
             // The server would replace whatever is there: make sure nothing is.
             let check = Spec::new(Method::Propfind, spec.url.clone())

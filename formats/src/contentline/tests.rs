@@ -453,6 +453,12 @@ fn a_line_break_put_in_a_raw_value_or_a_name_never_starts_a_line() {
     let back = parse(&text).expect("reads back");
     let names: Vec<&str> = back[0].properties().iter().map(Property::name).collect();
     assert_eq!(names.len(), 3, "{text}");
-    assert!(!names.contains(&"ATTENDEE") && !names.contains(&"ORGANIZER"), "{text}");
-    assert!(!text.contains("\r\nATTENDEE") && !text.contains("lone\r"), "{text}");
+    assert!(
+        !names.contains(&"ATTENDEE") && !names.contains(&"ORGANIZER"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("\r\nATTENDEE") && !text.contains("lone\r"),
+        "{text}"
+    );
 }
