@@ -197,6 +197,18 @@ class Secrets(unittest.TestCase):
             dk.DavClient(config, Hanging())
         self.assert_hidden(config, cm.exception, cm.exception.detail)
 
+    def test_a_token_endpoint_that_is_not_https_gets_nothing(self):
+        # The core's rule (oauth::send_token_request): a refresh token or a code, and the
+        # client secret, go only to https (or http on a loopback host).
+        oauth = dk.OAuthClient("app-id", "https://app.example.com/cb",
+                               "https://auth.example.com/authorize",
+                               "http://auth.example.com/token", SECRET)
+        t = Capture()
+        with self.assertRaises(dk.DavError.InvalidInput) as cm:
+            run(oauth.refresh(t, SECRET))
+        self.assertEqual([], t.requests)
+        self.assert_hidden(cm.exception, cm.exception.detail)
+
     def test_a_request_built_by_hand(self):
         r = dk.HttpRequest("PUT", "https://dav.example.com/a.ics",
                            [dk.HttpHeader(name="authorization", value=f"Bearer {SECRET}")], b"x")

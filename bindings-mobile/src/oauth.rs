@@ -191,11 +191,8 @@ async fn send_token_request(
     http: Arc<dyn HttpTransport>,
     request: davkit::HttpRequest,
 ) -> Result<Arc<OAuthTokens>, DavError> {
-    let url = request.url.clone();
-    let response = davkit::Transport::send(&transport(http), request).await?;
-    Ok(Arc::new(OAuthTokens(oauth::parse_token_response(
-        &url, &response,
-    )?)))
+    let tokens = oauth::send_token_request(&transport(http), request).await?;
+    Ok(Arc::new(OAuthTokens(tokens)))
 }
 
 /// The core's refreshing provider, offered to the app as a [`TokenProvider`].

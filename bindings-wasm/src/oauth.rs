@@ -7,7 +7,7 @@
 use std::rc::Rc;
 
 use davkit::oauth;
-use davkit::{HttpRequest, TokenProvider, Transport};
+use davkit::{HttpRequest, TokenProvider};
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
@@ -91,9 +91,7 @@ fn transport(fetch: Function, sleep: Function, browser: bool) -> FetchTransport 
 }
 
 async fn send(transport: FetchTransport, request: HttpRequest) -> davkit::Result<JsValue> {
-    let url = request.url.clone();
-    let response = transport.send(request).await?;
-    let tokens = oauth::parse_token_response(&url, &response)?;
+    let tokens = oauth::send_token_request(&transport, request).await?;
     Ok(OAuthTokens(tokens).into())
 }
 

@@ -273,6 +273,54 @@ pub(crate) fn read_refusal(v: &Json) -> Read<OAuthErrorBody> {
     })
 }
 
+/// Sends a token request (from [`OAuthClient::exchange_code_request`] or
+/// [`OAuthClient::refresh_request`]) through `transport` and reads the answer
+/// ([`parse_token_response`]); the one way every binding sends them. A token endpoint that is
+/// not https (but for a loopback host, as in tests) is refused with
+/// [`ErrorKind::InvalidInput`] before anything is sent: the request carries the refresh token,
+/// or the code and its PKCE verifier, and the client secret.
+pub async fn send_token_request<T: Transport>(
+    transport: &T,
+    request: HttpRequest,
+) -> Result<TokenResponse> {
+    check_token_endpoint(&request.url)?;
+    let url = request.url.clone();
+    let response = transport.send(request).await?;
+    parse_token_response(&url, &response)
+}
+
+/// Whether a token endpoint may receive a token request: https, or http to a loopback host.
+fn check_token_endpoint(url: &str) -> Result<()> {
+    let parsed = crate::url::Url::parse(url).ok();
+    let allowed = parsed.as_ref().is_some_and(|u| match u.scheme() {
+        "https" => true,
+        "http" => is_loopback(u.host_str()),
+        _ => false,
+    });
+    if allowed {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::InvalidInput,
+        "the OAuth token endpoint must be an https URL (http only to a loopback host): a token \
+         request carries the refresh token or the authorization code, and the client secret",
+    )
+    .with_url(url))
+}
+
+/// Whether `host` (of a parsed URL, so an IPv4 address is in its four-number form) is
+/// `localhost`, `[::1]` or an address in 127.0.0.0/8. (Read by hand: std's address parser
+/// would be its own code in the WebAssembly modules.)
+fn is_loopback(host: Option<&str>) -> bool {
+    match host {
+        Some("localhost" | "[::1]") => true,
+        Some(h) => h
+            .strip_prefix("127.")
+            .is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_digit() || b == b'.')),
+        None => false,
+    }
+}
+
 /// Reads a token endpoint response (RFC 6749 §5.1 success, §5.2 error).
 ///
 /// `invalid_grant` (a revoked or expired refresh token, a used code) is
@@ -369,9 +417,9 @@ impl<T: Transport> TokenProvider for RefreshingTokens<T> {
             }
         }
         let request = self.client.refresh_request(&self.refresh_token);
-        let url = request.url.clone();
-        let response = self.transport.send(request).await?;
-        let token = parse_token_response(&url, &response)?.access_token;
+        let token = send_token_request(&self.transport, request)
+            .await?
+            .access_token;
         *self
             .current
             .lock()
@@ -383,6 +431,57 @@ impl<T: Transport> TokenProvider for RefreshingTokens<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A token request goes only to an https endpoint (or http on a loopback host): it carries
+    /// the refresh token or the code, and the client secret. Refused before anything is sent.
+    #[test]
+    fn token_requests_go_to_https_or_loopback_only() {
+        struct Never;
+        impl Transport for Never {
+            async fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
+                let body = r#"{"access_token":"a","token_type":"Bearer"}"#;
+                let mut r = HttpResponse::new(200, body);
+                r.headers = vec![("Content-Type".into(), "application/json".into())];
+                assert!(
+                    !request.url.starts_with("http://dav"),
+                    "sent to {}",
+                    request.url
+                );
+                Ok(r)
+            }
+        }
+        let client = |token_url: &str| {
+            OAuthClient::new(
+                "id",
+                "http://127.0.0.1:1/cb",
+                "https://a/auth",
+                token_url,
+                None,
+            )
+        };
+        for url in [
+            "http://dav.example.com/token",
+            "ftp://dav.example.com/token",
+            "not a url",
+            "http://127.example.com/token",
+        ] {
+            let request = client(url).refresh_request("1//secret-refresh");
+            let error =
+                davkit_testkit::block_on(send_token_request(&Never, request)).expect_err(url);
+            assert_eq!(error.kind(), ErrorKind::InvalidInput, "{url}");
+            assert!(!format!("{error} {error:?}").contains("secret-refresh"));
+        }
+        for url in [
+            "https://oauth2.googleapis.com/token",
+            "http://127.0.0.1:8080/token",
+            "http://localhost:8080/token",
+            "http://[::1]:8080/token",
+        ] {
+            let request = client(url).refresh_request("1//secret-refresh");
+            let tokens = davkit_testkit::block_on(send_token_request(&Never, request)).expect(url);
+            assert_eq!(tokens.access_token, "a");
+        }
+    }
 
     #[test]
     fn rfc7636_appendix_b() -> Result<()> {

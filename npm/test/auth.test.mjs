@@ -239,3 +239,20 @@ test('OAuthClient: token requests follow no redirect, in a browser either (the f
     assert.deepEqual(sent, [{ url: 'https://auth.example.com/token', redirect: 'manual' }], `browser: ${inBrowser}`);
   }
 });
+
+test('OAuthClient: a token endpoint that is not https (but on a loopback host) gets no request', async () => {
+  const sent = [];
+  const fetch = async (url) => {
+    sent.push(url);
+    return new Response('{"access_token":"a","token_type":"Bearer"}', { status: 200, headers: { 'content-type': 'application/json' } });
+  };
+  const options = { clientId: 'app-id', redirectUri: 'https://app.example.com/cb', authUrl: 'https://auth.example.com/authorize', fetch };
+  const plain = new OAuthClient({ ...options, tokenUrl: 'http://auth.example.com/token', clientSecret: 'client-secret-3f0e' });
+  const error = await plain.refresh('refresh-token-77aa').then(() => null, (e) => e);
+  assert.ok(error instanceof DavError && error.kind === 'InvalidInput', String(error));
+  assert.deepEqual(sent, []);
+  assertHidden('error', shown(error), ['refresh-token-77aa', 'client-secret-3f0e']);
+  const local = new OAuthClient({ ...options, tokenUrl: 'http://127.0.0.1:9/token' });
+  assert.equal((await local.refresh('refresh-token-77aa')).accessToken(), 'a');
+  assert.deepEqual(sent, ['http://127.0.0.1:9/token']);
+});
