@@ -4,8 +4,8 @@
 pub const FOLD_OCTETS: usize = 75;
 
 /// Folds `line` at [`FOLD_OCTETS`] octets (never inside a UTF-8 character) and appends it with
-/// CRLF. A CR or LF in it is left out: a line read from text never holds one (but a lone CR a
-/// lenient read kept), so it came from a caller (a raw value, a name, a group: only TEXT and
+/// CRLF. A CR or LF in it is left out: a line read from text never holds one (a lone CR is
+/// left out when read), so it came from a caller (a raw value, a name, a group: only TEXT and
 /// parameter values are escaped), and written it would end the line where a reader splits,
 /// the rest read as a content line of its own (`STATUS:x` + CRLF + `ATTENDEE:...`).
 pub fn fold_into(line: &str, out: &mut String) {

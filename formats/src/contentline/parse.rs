@@ -98,7 +98,16 @@ impl<'t> Cursor<'t> {
                     Some(i) => (rest.get(..i).unwrap_or(""), self.pos + i + 1),
                     None => (rest, len),
                 };
-                chunk.push_str(seg.strip_suffix('\r').unwrap_or(seg));
+                let seg = seg.strip_suffix('\r').unwrap_or(seg);
+                // A CR that ends no line (a lone CR) is no content: left out, as the writer
+                // never writes one (some readers end a line there, vobject among them).
+                if seg.as_bytes().contains(&b'\r') {
+                    for part in seg.split('\r') {
+                        chunk.push_str(part);
+                    }
+                } else {
+                    chunk.push_str(seg);
+                }
                 next = n;
                 if matches!(bytes.get(next), Some(b' ' | b'\t')) {
                     self.lineno += 1;

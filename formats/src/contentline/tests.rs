@@ -462,3 +462,18 @@ fn a_line_break_put_in_a_raw_value_or_a_name_never_starts_a_line() {
         "{text}"
     );
 }
+
+/// A CR that ends no line is no content: left out when read (some readers end a line there),
+/// so what is read is what is written back.
+#[test]
+fn a_lone_cr_is_left_out_when_read() {
+    let text = "BEGIN:VEVENT\r\nSUMMARY:a\rb\r\nX-A:1\r\nEND:VEVENT\r\n";
+    let read = parse(text).expect("reads");
+    assert_eq!(read[0].properties()[0].as_str(), "SUMMARY:ab");
+    let written = serialize(&read);
+    assert_eq!(
+        written,
+        "BEGIN:VEVENT\r\nSUMMARY:ab\r\nX-A:1\r\nEND:VEVENT\r\n"
+    );
+    assert_eq!(parse(&written).expect("reads back"), read);
+}
