@@ -16,7 +16,7 @@ use crate::href;
 use crate::http::Method;
 use crate::limits::Limits;
 use crate::model::{Collection, CollectionKind};
-use crate::ops::discover::{COLLECTION_PROPS, self_response};
+use crate::ops::discover::{COLLECTION_PROPS, check_listing, self_response};
 use crate::ops::objects::{expect_multistatus, multistatus_refusal};
 use crate::ops::single::SingleExchange;
 use crate::rfc4791::mkcalendar_body;
@@ -228,6 +228,7 @@ impl Session {
         let limits = self.ctx.limits;
         SingleExchange::new(self.ctx.clone(), spec, move |reply| {
             let ms = expect_multistatus(&reply, &limits)?;
+            check_listing(&ms.responses, &reply.url)?;
             let mut collections = Vec::new();
             for r in &ms.responses {
                 let c = Collection::from_response(r);

@@ -10,7 +10,9 @@
 //! through a set, so discovery is linear in what the server lists. One discovery asks at most
 //! [`Limits::max_home_sets`] home sets (default [`MAX_HOME_SETS`]) and keeps at most [`Limits::max_collections`] collections (default
 //! [`MAX_COLLECTIONS`]); a server that lists more gets an [`ErrorKind::LimitExceeded`] error,
-//! never a shortened list that looks complete.
+//! never a shortened list that looks complete. Nor is a home-set listing that may lack
+//! collections (`check_listing`, for [`Session::list_collections`] too): an empty 207, the
+//! home's own row failed, a 507, a member row or its `resourcetype` failed; each is an error.
 //!
 //! [`Limits::max_home_sets`]: crate::Limits::max_home_sets
 //! [`Limits::max_collections`]: crate::Limits::max_collections
@@ -19,8 +21,8 @@
 
 mod reply;
 
-pub(crate) use reply::self_response;
 use reply::too_many_home_sets;
+pub(crate) use reply::{check_listing, self_response};
 
 use crate::string_set::StringSet;
 use crate::url::Url;

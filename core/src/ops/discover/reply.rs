@@ -191,9 +191,13 @@ impl Discover {
                     }
                     // Its listing, read as step 3 reads a home set's, in case the principal
                     // turns out to be its own home set (or the home for want of one).
-                    let listed = self.listing(&ms.responses, &url);
-                    self.listings
-                        .push((crate::href::normalize(url.as_str()), listed));
+                    // One that may lack collections is not kept: a home set there is
+                    // asked on its own in step 3.
+                    if check_listing(&ms.responses, &url).is_ok() {
+                        let listed = self.listing(&ms.responses, &url);
+                        self.listings
+                            .push((crate::href::normalize(url.as_str()), listed));
+                    }
                     own
                 } else {
                     self_response(&ms.responses, &url)
@@ -233,6 +237,14 @@ impl Discover {
                     &url_str,
                     &self.m.x.ctx().limits,
                 )?;
+                if let Err(e) = check_listing(&ms.responses, &url) {
+                    if !self.has_fallback() {
+                        return Err(e);
+                    }
+                    // As for a failed PROPFIND, with the address book of Google Contacts known.
+                    self.note_error(e);
+                    return Ok(());
+                }
                 for c in self.listing(&ms.responses, &url) {
                     self.add_collection(c, &url_str)?;
                 }
@@ -313,6 +325,39 @@ fn own_response<'a>(responses: &'a [Response], url: &Url) -> Option<&'a Response
     responses
         .iter()
         .find(|r| crate::href::normalize(&r.href) == key)
+}
+
+/// Refuses a `Depth: 1` listing of `url` that may lack collections: no response at all, the
+/// collection's own row failed, a 507 (the server cut the listing), a member row that failed
+/// (but 404/410) or whose `resourcetype` failed (but 404). Such an answer is never read as
+/// the complete list, which an app mirrors by dropping what it lacks.
+pub(crate) fn check_listing(responses: &[Response], url: &Url) -> Result<()> {
+    let key = crate::href::normalize(url.as_str());
+    let mut bad = if responses.is_empty() { Some(0) } else { None };
+    for r in responses {
+        if bad.is_some() {
+            break;
+        }
+        let status = r.effective_status();
+        let own = crate::href::normalize(&r.href) == key;
+        if !(200..300).contains(&status) && (own || !matches!(status, 404 | 410)) {
+            bad = Some(status);
+        } else if let Some(s) = r.prop_status(&names::RESOURCETYPE)
+            && !(200..300).contains(&s)
+            && s != 404
+        {
+            bad = Some(s);
+        }
+    }
+    match bad {
+        None => Ok(()),
+        Some(status) => Err(Error::new(
+            ErrorKind::for_status(status),
+            format!("incomplete collection listing ({status})"),
+        )
+        .with_status(status)
+        .with_url(url.as_str())),
+    }
 }
 
 /// Whether a response reports no `resourcetype`, or an empty one (Google Contacts).

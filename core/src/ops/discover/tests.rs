@@ -112,7 +112,8 @@ fn bounds_collections() {
 
 #[test]
 fn bounds_home_sets() {
-    let home = listing(std::iter::empty());
+    // A home answered with one calendar (an empty answer is no listing).
+    let home = listing(std::iter::once("/dav/c/".to_owned()));
     // 32 distinct home sets, each listed twice: 32 PROPFINDs after the context one
     let homes: Vec<String> = (0..MAX_HOME_SETS)
         .flat_map(|i| [format!("/dav/h{i}/"), format!("/dav/h{i}")])
@@ -341,7 +342,11 @@ fn both_services_share_the_root_the_principal_and_the_home() {
                  <R:addressbook-home-set><href>/h/</href></R:addressbook-home-set></prop>\
                  <status>HTTP/1.1 200 OK</status></propstat></response></multistatus>"
             }
-            _ => "<multistatus xmlns=\"DAV:\"/>",
+            _ => {
+                "<multistatus xmlns=\"DAV:\"><response><href>/h/</href><propstat><prop>\
+                 <resourcetype><collection/></resourcetype></prop>\
+                 <status>HTTP/1.1 200 OK</status></propstat></response></multistatus>"
+            }
         };
         HttpResponse::new(207, body)
     });
@@ -383,7 +388,12 @@ fn scheduling_comes_with_the_principal_propfind() {
              <status>HTTP/1.1 404 Not Found</status></propstat></response></multistatus>",
         )
         .with_header("DAV", "1, 3, calendar-access, calendar-auto-schedule"),
-        _ => HttpResponse::new(207, "<multistatus xmlns=\"DAV:\"/>"),
+        _ => HttpResponse::new(
+            207,
+            "<multistatus xmlns=\"DAV:\"><response><href>/cal/alice/</href><propstat>\
+             <prop><resourcetype><collection/></resourcetype></prop>\
+             <status>HTTP/1.1 200 OK</status></propstat></response></multistatus>",
+        ),
     });
     let s = result.map(|d| d.scheduling).ok();
     assert_eq!(
