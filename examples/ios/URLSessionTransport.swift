@@ -8,7 +8,17 @@ final class URLSessionTransport: HttpTransport, Sleeper, @unchecked Sendable {
     private let session: URLSession
 
     init(configuration: URLSessionConfiguration = .default) {
+        // No local cache: davkit reads an object back to learn whether a write lost in transit
+        // was applied, and a GET answered from URLCache (a response with Last-Modified and no
+        // Cache-Control may be reused without asking the server) would show the version before
+        // the write. davkit keeps ETags and sync state itself.
+        let configuration = configuration.copy() as! URLSessionConfiguration
+        configuration.urlCache = nil
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         // davkit follows redirects itself, so credentials never leave their origin.
+        // (URLSession may itself resend an idempotent request, PUT and DELETE included, whose
+        // connection was lost, Apple's QA1941; a resent write then meets its own If-Match and
+        // is reported as a 412. URLSession has no switch for it.)
         session = URLSession(configuration: configuration, delegate: NoRedirects(), delegateQueue: nil)
     }
 
