@@ -12,52 +12,44 @@ import kotlinx.coroutines.delay
 import kotlinx.coroutines.suspendCancellableCoroutine
 import okhttp3.Call
 import okhttp3.Callback
+import okhttp3.MediaType
 import okhttp3.OkHttpClient
 import okhttp3.Request
+import okhttp3.RequestBody
 import okhttp3.RequestBody.Companion.toRequestBody
 import okhttp3.Response
+import okio.BufferedSink
 import java.io.IOException
-import java.io.InterruptedIOException
 import kotlin.coroutines.resume
 import kotlin.coroutines.resumeWithException
 
 class OkHttpTransport(base: OkHttpClient = OkHttpClient()) : HttpTransport, Sleeper {
-    // davkit follows redirects itself, so credentials never leave their origin. OkHttp's own
-    // recovery is off: by default it sends a request again, a PUT, DELETE or POST included, when
-    // a pooled connection fails after the request went out (the server may have applied it) and
-    // when the answer is 408. A write is never sent twice: davkit reads the object back to learn
-    // whether a write lost in transit was applied. Only a safe method is sent once more, below.
-    private val client = base.newBuilder().followRedirects(false).followSslRedirects(false)
-        .retryOnConnectionFailure(false).build()
+    // davkit follows redirects itself, so credentials never leave their origin.
+    private val client = base.newBuilder().followRedirects(false).followSslRedirects(false).build()
 
     override suspend fun send(request: HttpRequest): HttpResponse {
         // OkHttp insists on a body for these methods, even an empty one.
-        val body = request.body() ?: if (request.method() in NEEDS_BODY) ByteArray(0) else null
-        val builder = Request.Builder().url(request.url()).method(request.method(), body?.toRequestBody())
+        val bytes = request.body() ?: if (request.method() in NEEDS_BODY || request.method() !in SAFE) ByteArray(0) else null
+        // A write's body is one-shot, so OkHttp never sends the write again once it went out: by
+        // default it does when a pooled connection fails after the request was sent (the server
+        // may have applied it) and when the answer is 408. davkit reads the object back to
+        // learn whether a write lost in transit was applied. OkHttp still retries what is safe:
+        // a safe method, and a write whose connection never opened (another address).
+        val body = bytes?.let { if (request.method() in SAFE) it.toRequestBody() else OneShotBody(it) }
+        val builder = Request.Builder().url(request.url()).method(request.method(), body)
         request.headers().forEach { builder.addHeader(it.name, it.value) }
-        val okRequest = builder.build()
-        val result = runCatching { execute(okRequest) }.recoverCatching { e ->
-            // A pooled connection the server had closed: a safe method goes once more on a new
-            // one (not after a timeout, which would double the wait); a write never does.
-            if (e is IOException && e !is InterruptedIOException && request.method() in SAFE) execute(okRequest) else throw e
-        }
-        return result.getOrElse { e ->
-            throw if (e is IOException) DavException.Transport("$e", null, request.url(), null) else e
-        }
-    }
-
-    private suspend fun execute(okRequest: Request): HttpResponse {
-        val call = client.newCall(okRequest)
+        val call = client.newCall(builder.build())
         return suspendCancellableCoroutine { cont ->
             cont.invokeOnCancellation { call.cancel() }
             call.enqueue(object : Callback {
-                override fun onFailure(call: Call, e: IOException) = cont.resumeWithException(e)
+                override fun onFailure(call: Call, e: IOException) =
+                    cont.resumeWithException(DavException.Transport("$e", null, request.url(), null))
 
                 override fun onResponse(call: Call, response: Response) {
                     val result = runCatching {
                         response.use { r -> HttpResponse(r.code.toUShort(), r.headers.map { (n, v) -> HttpHeader(n, v) }, r.body!!.bytes(), null) }
                     }
-                    result.fold(cont::resume) { cont.resumeWithException(it) }
+                    result.fold(cont::resume) { cont.resumeWithException(DavException.Transport("$it", null, request.url(), null)) }
                 }
             })
         }
@@ -69,5 +61,14 @@ class OkHttpTransport(base: OkHttpClient = OkHttpClient()) : HttpTransport, Slee
     private companion object {
         val NEEDS_BODY = setOf("POST", "PUT", "PATCH", "PROPPATCH", "REPORT")
         val SAFE = setOf("GET", "HEAD", "OPTIONS", "PROPFIND", "REPORT")
+    }
+
+    private class OneShotBody(private val bytes: ByteArray) : RequestBody() {
+        override fun contentType(): MediaType? = null
+        override fun contentLength() = bytes.size.toLong()
+        override fun isOneShot() = true
+        override fun writeTo(sink: BufferedSink) {
+            sink.write(bytes)
+        }
     }
 }
