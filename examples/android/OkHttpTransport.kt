@@ -34,8 +34,13 @@ class OkHttpTransport(base: OkHttpClient = OkHttpClient()) : HttpTransport, Slee
         // default it does when a pooled connection fails after the request was sent (the server
         // may have applied it) and when the answer is 408. davkit reads the object back to
         // learn whether a write lost in transit was applied. OkHttp still retries what is safe:
-        // a safe method, and a write whose connection never opened (another address).
-        val body = bytes?.let { if (request.method() in SAFE) it.toRequestBody() else OneShotBody(it) }
+        // a safe method, and a write whose connection never opened (another address). And a
+        // write takes a fresh connection (the idle ones are closed first): on a kept-alive one
+        // the server had closed (Radicale, SOGo do after some answers), it would fail with
+        // nothing to tell whether it arrived.
+        val write = request.method() !in SAFE
+        if (write) client.connectionPool.evictAll()
+        val body = bytes?.let { if (write) OneShotBody(it) else it.toRequestBody() }
         val builder = Request.Builder().url(request.url()).method(request.method(), body)
         request.headers().forEach { builder.addHeader(it.name, it.value) }
         val call = client.newCall(builder.build())

@@ -22,7 +22,7 @@ import kotlin.concurrent.thread
  *  safe method once more when its pooled connection turns out closed. A raw server: the first
  *  request on a connection is answered (keep-alive), the measured one is not. */
 class OkHttpTransportRetryTest {
-    private enum class Answer { CLOSE, TIMEOUT_408 }
+    private enum class Answer { CLOSE, CLOSE_WRITES, TIMEOUT_408 }
 
     private class Server(private val measured: (String) -> Boolean, private val answer: Answer) : AutoCloseable {
         val socket = ServerSocket(0, 50, InetAddress.getLoopbackAddress())
@@ -62,6 +62,7 @@ class OkHttpTransportRetryTest {
                     // then the connection closed unanswered (or a 408).
                     if (onConnection > 1 || !first.startsWith("GET")) {
                         if (measured(first)) received.incrementAndGet()
+                        if (answer == Answer.CLOSE_WRITES && !first.startsWith("GET")) return s.close()
                         if (answer == Answer.CLOSE && onConnection > 1) return s.close()
                         if (answer == Answer.TIMEOUT_408 && !first.startsWith("GET")) {
                             out.write("HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n".toByteArray())
@@ -93,11 +94,23 @@ class OkHttpTransportRetryTest {
         HttpRequest(method, url, listOf(HttpHeader("If-Match", "\"1\"")), if (method == "PUT") "BEGIN:VCALENDAR\r\n".toByteArray() else null)
 
     @Test
-    fun aWriteWhoseConnectionClosesUnansweredIsSentOnce() = runBlocking {
+    fun aWriteTakesAFreshConnectionNotAPooledOneTheServerClosed() = runBlocking {
         for (method in listOf("PUT", "DELETE")) {
             Server({ it.startsWith(method) }, Answer.CLOSE).use { server ->
                 val transport = OkHttpTransport()
-                transport.send(request("GET", server.url)) // a pooled connection
+                transport.send(request("GET", server.url)) // a pooled connection, closed by the server at the next request
+                assertEquals(200, transport.send(request(method, server.url)).status.toInt())
+                assertEquals(1, server.received.get(), "$method sent once, on a connection of its own")
+            }
+        }
+    }
+
+    @Test
+    fun aWriteWhoseConnectionClosesUnansweredIsSentOnce() = runBlocking {
+        for (method in listOf("PUT", "DELETE")) {
+            Server({ it.startsWith(method) }, Answer.CLOSE_WRITES).use { server ->
+                val transport = OkHttpTransport()
+                transport.send(request("GET", server.url))
                 assertThrows(DavException.Transport::class.java) { runBlocking { transport.send(request(method, server.url)) } }
                 Thread.sleep(100)
                 assertEquals(1, server.received.get(), "$method sent once")
