@@ -201,3 +201,54 @@ fn icloud_home_listing_is_read() {
     assert_eq!(discover(answer()).expect("discovered").collections.len(), 2);
     assert_eq!(list(answer()).expect("listed").len(), 2);
 }
+
+/// The principal's home-set property in a failed propstat: the home sets are unknown, and
+/// the principal is not listed in their place (it holds no calendar, so the list would be
+/// empty and look complete). A 404 propstat says there is none: the principal is the home.
+#[test]
+fn a_home_set_property_that_failed_is_no_missing_home_set() {
+    let answer = |status: u16| {
+        multistatus(&[format!(
+            "<d:response><d:href>/p/</d:href><d:propstat><d:prop><d:current-user-principal>\
+             <d:href>/p/</d:href></d:current-user-principal></d:prop>\
+             <d:status>HTTP/1.1 200 OK</d:status></d:propstat><d:propstat><d:prop>\
+             <c:calendar-home-set/></d:prop><d:status>HTTP/1.1 {status} X</d:status>\
+             </d:propstat></d:response>"
+        )])
+    };
+    for status in [403, 500, 503] {
+        let mut asked = Vec::new();
+        let (result, _) = run_op(session().discover(Service::CalDav), 6, |r: &HttpRequest| {
+            asked.push(r.url.clone());
+            match r.url.as_str() {
+                SERVER => answer(status),
+                other => panic!("unexpected request for {other}"),
+            }
+        });
+        let e = result.expect_err("a failed home-set property is no proof of none");
+        assert_eq!(e.status(), Some(status), "{e}");
+        assert!(asked.iter().all(|u| u == SERVER), "{asked:?}");
+    }
+    // 404: no home set; the principal's own listing is the home.
+    let mut listed = false;
+    let (result, _) = run_op(session().discover(Service::CalDav), 6, |r: &HttpRequest| {
+        if r.headers
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("depth") && v == "1")
+        {
+            listed = true;
+            multistatus(&[
+                row(
+                    "/p/",
+                    200,
+                    "<d:resourcetype><d:collection/></d:resourcetype>",
+                ),
+                calendar("/p/a/"),
+            ])
+        } else {
+            answer(404)
+        }
+    });
+    assert!(listed, "the principal is listed as the home");
+    assert_eq!(result.expect("discovered").collections.len(), 1);
+}

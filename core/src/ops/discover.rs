@@ -216,6 +216,10 @@ struct Found {
     /// Contacts' documented answer at the well-known target, which is the address book). It
     /// is the result when the home sets list no collection of this service.
     fallback: Option<Collection>,
+    /// The home-set property came back failed (a 5xx, a 403: anything but 2xx or 404) in the
+    /// last answer that should have named it. The principal is then not taken for the home:
+    /// home sets that could not be read are no proof that there are none.
+    home_set_failed: Option<Error>,
 }
 
 /// The discovery operation; create it with [`Session::discover`].
@@ -479,6 +483,12 @@ impl Discover {
                 let mut read = false;
                 for (_, found) in self.found.iter_mut() {
                     if found.homes.is_empty() && !found.read {
+                        if found.fallback.is_none()
+                            && let Some(e) = found.home_set_failed.take()
+                        {
+                            self.m.fail(e);
+                            return;
+                        }
                         // No home set anywhere: the principal, else the context, is the home.
                         if let Some(fallback) = found.principal.clone().or(found.context.clone()) {
                             found.homes.push(fallback);

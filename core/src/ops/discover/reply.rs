@@ -125,6 +125,7 @@ impl Discover {
             }
             found.context = Some(url.clone());
             found.principal = principal.clone();
+            found.home_set_failed = home_set_failure(first, &svc.home_set(), &url);
             found.homes = homes;
             if is_collection {
                 found.read = true;
@@ -216,6 +217,7 @@ impl Discover {
                                 &url,
                                 self.m.x.ctx().limits.max_home_sets,
                             )?;
+                            found.home_set_failed = home_set_failure(first, &svc.home_set(), &url);
                         }
                     }
                 }
@@ -358,6 +360,23 @@ pub(crate) fn check_listing(responses: &[Response], url: &Url) -> Result<()> {
         .with_status(status)
         .with_url(url.as_str())),
     }
+}
+
+/// The error of a home-set property `r` answered with a failed propstat (anything but 2xx
+/// or 404, which says the server has none): the home sets are unknown, not absent.
+fn home_set_failure(r: &Response, name: &QName, url: &Url) -> Option<Error> {
+    let status = r.prop_status(name)?;
+    if (200..300).contains(&status) || status == 404 {
+        return None;
+    }
+    Some(
+        Error::new(
+            ErrorKind::for_status(status),
+            format!("the home set could not be read ({status})"),
+        )
+        .with_status(status)
+        .with_url(url.as_str()),
+    )
 }
 
 /// Whether a response reports no `resourcetype`, or an empty one (Google Contacts).
