@@ -24,7 +24,7 @@ use crate::session::Session;
 mod body;
 mod fetch;
 mod kept;
-mod key;
+pub(crate) mod key;
 
 pub use kept::KeptSyncState;
 
@@ -423,7 +423,7 @@ impl Sync {
 /// Takes the ETag the state has for `key`'s stored href out of `etags`, if it is still there
 /// (a removal of the [`StringMap`] leaves a hole: no removal code for the map in the
 /// WebAssembly modules).
-fn take_etag(etags: &mut StringMap, keys: &OldKeys, key: &str) -> Option<String> {
+pub(crate) fn take_etag(etags: &mut StringMap, keys: &OldKeys, key: &str) -> Option<String> {
     let stored = keys.stored(key, etags)?.to_owned();
     etags.remove(&stored)
 }

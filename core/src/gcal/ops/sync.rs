@@ -20,6 +20,8 @@ use crate::href;
 use crate::href::encode_segment;
 use crate::http::Method;
 use crate::model::{Change, DavObject, MemberProblem, SyncMethod, SyncResult, SyncState};
+use crate::ops::sync::key::OldKeys;
+use crate::ops::sync::take_etag;
 use crate::session::Session;
 
 /// Full or incremental events sync; create it with [`Session::gcal_sync`].
@@ -420,6 +422,10 @@ impl GcalSync {
         let full = self.token.is_none();
         let complete = self.lists_every_event();
         let mut etags = std::mem::take(&mut self.old.etags);
+        // The state's URLs by their key: one it holds under another spelling (a state written
+        // by an app, or under another encoding of the calendar id) is the same event's, so its
+        // deletion is delivered and its ETag replaced, not left beside the new one.
+        let old_keys = OldKeys::all_without_shadowed(&mut etags, "");
         let old_pending: StringSet = self
             .old
             .pending
@@ -437,14 +443,16 @@ impl GcalSync {
             let was_pending = old_pending.contains(&key);
             match seen {
                 Seen::Gone => {
-                    let had = etags.remove(&url).is_some();
+                    let had = take_etag(&mut etags, &old_keys, &key).is_some();
                     if had || was_pending {
                         changes.push(Change::Deleted { url });
                     }
                 }
                 Seen::Present(obj) => {
                     let etag = obj.etag.clone().unwrap_or_default();
-                    match etags.insert(url, etag.clone()) {
+                    let existed = take_etag(&mut etags, &old_keys, &key);
+                    etags.insert(url, etag.clone());
+                    match existed {
                         Some(old) if old == etag && !was_pending => {}
                         Some(_) => changes.push(Change::Changed(obj)),
                         None => changes.push(Change::Added(obj)),

@@ -489,3 +489,37 @@ fn pending_members_are_fetched_through_the_sessions_server() {
     );
     assert!(result.state.pending.is_empty());
 }
+
+/// A state that holds an event's URL under another spelling (the host's case, the default
+/// port): the event's cancellation is delivered and its ETag leaves the state; a changed
+/// event is a change, not an addition beside a stale entry.
+#[test]
+fn a_stored_url_under_another_spelling_is_the_same_event() {
+    let other = |id: &str| url(id).replacen("www.googleapis.com", "WWW.googleapis.com:443", 1);
+    assert_ne!(other("a"), url("a"));
+    let mut state = SyncState::new("");
+    state.sync_token = Some("s1".into());
+    state.etags.insert(other("gone"), "\"1\"".into());
+    state.etags.insert(other("kept"), "\"1\"".into());
+    let (result, _) = run(
+        session().gcal_sync("cal", EventsQuery::default(), state),
+        |_| {
+            let mut cancelled = event("gone", "\"2\"");
+            cancelled["status"] = "cancelled".into();
+            json(
+                200,
+                &serde_json::json!({"items": [cancelled, event("kept", "\"2\"")],
+                    "nextSyncToken": "s2"}),
+            )
+        },
+    );
+    let result = result.unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        matches!(&result.changes[..], [Change::Deleted { url: g }, Change::Changed(k)]
+            if *g == url("gone") && k.url == url("kept")),
+        "{:?}",
+        result.changes
+    );
+    let stored: Vec<&String> = result.state.etags.keys().collect();
+    assert_eq!(stored, [&url("kept")]);
+}
