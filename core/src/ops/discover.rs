@@ -172,17 +172,13 @@ fn context_props() -> Vec<QName> {
 enum Tag {
     /// The first PROPFIND for one service, or for every service asked (`None`): on the
     /// configured URL, or (`well_known`) on the service's RFC 6764 well-known URI.
-    Context {
-        svc: Option<Svc>,
-        well_known: bool,
-    },
+    Context { svc: Option<Svc>, well_known: bool },
     /// Step 2 on a principal: with `Depth: 1` and the collection properties
     /// ([`Profile::principal_listing`](crate::profile::Profile::principal_listing)), or the
     /// home sets alone with `Depth: 0`.
-    Principal {
-        listing: bool,
-    },
-    Home,
+    Principal { listing: bool },
+    /// Step 3 on a home set, of the services in `services` (bits of [`Svc::bit`]).
+    Home { services: u8 },
     /// An OPTIONS on the calendar home set for its `DAV` header
     /// ([`Discover::ask_auto_schedule`]).
     Options,
@@ -428,8 +424,15 @@ impl Discover {
         }
     }
 
-    fn has_fallback(&self) -> bool {
-        self.found.iter().any(|(_, f)| f.fallback.is_some())
+    /// Whether every service in `services` has a fallback collection (Google Contacts' address
+    /// book), which stands when its home set cannot be listed.
+    fn has_fallback(&self, services: u8) -> bool {
+        services != 0
+            && self
+                .found
+                .iter()
+                .filter(|(svc, _)| services & svc.bit() != 0)
+                .all(|(_, f)| f.fallback.is_some())
     }
 
     fn note_error(&mut self, e: Error) {
@@ -513,8 +516,8 @@ impl Discover {
                     self.m.fail(too_many_home_sets(max));
                     return;
                 }
-                for (svc, home) in home_sets {
-                    self.result_home(svc, &home);
+                for (svc, home) in &home_sets {
+                    self.result_home(*svc, home);
                 }
                 self.ask_auto_schedule();
                 for h in homes {
@@ -530,7 +533,15 @@ impl Discover {
                                 }
                             }
                         }
-                        None => self.propfind(Tag::Home, h, Depth::One, &LISTING_PROPS),
+                        None => {
+                            let mut services = 0;
+                            for (svc, home) in &home_sets {
+                                if crate::href::normalize(home.as_str()) == key {
+                                    services |= svc.bit();
+                                }
+                            }
+                            self.propfind(Tag::Home { services }, h, Depth::One, &LISTING_PROPS);
+                        }
                     }
                 }
                 self.listings.clear();

@@ -223,10 +223,10 @@ impl Discover {
                 }
                 Ok(())
             }
-            Tag::Home => {
+            Tag::Home { services } => {
                 if response.status != 207 {
                     let e = Error::from_response(&url_str, &response);
-                    if response.status != 401 && self.has_fallback() {
+                    if response.status != 401 && self.has_fallback(services) {
                         // Google Contacts: the home set's PROPFIND may fail; the address book
                         // the well-known URI led to is still known.
                         self.note_error(e);
@@ -240,7 +240,7 @@ impl Discover {
                     &self.m.x.ctx().limits,
                 )?;
                 if let Err(e) = check_listing(&ms.responses, &url) {
-                    if !self.has_fallback() {
+                    if !self.has_fallback(services) {
                         return Err(e);
                     }
                     // As for a failed PROPFIND, with the address book of Google Contacts known.

@@ -722,3 +722,44 @@ fn no_options_without_an_inbox_or_with_the_profile_off() {
     assert_eq!(result.map(|d| d.scheduling.auto_schedule).ok(), Some(None));
     assert!(!sent.iter().any(|s| s.starts_with("OPTIONS")), "{sent:?}");
 }
+
+/// Under `Service::Both` with a profile whose address books report no `resourcetype` (Google
+/// Contacts' rule): the address book found at the configured URL stands in for an address-book
+/// home set that cannot be listed, never for a calendar home set. A calendar home answered 500
+/// fails discovery instead of leaving every calendar out of an `Ok` result.
+#[test]
+fn a_fallback_address_book_does_not_excuse_a_failed_calendar_home() {
+    let mut config = Config::new(ROOT, Credentials::basic("a", "b"));
+    config.profile = Some(crate::profile::Profile {
+        bare_collection: Some(CollectionKind::AddressBook),
+        ..crate::profile::Profile::generic()
+    });
+    let answer = |card_home: u16| {
+        move |url: &str, _: &str| match url {
+            "https://dav.example.com/" => HttpResponse::new(
+                207,
+                "<multistatus xmlns=\"DAV:\"><response><href>/</href><propstat><prop>\
+                 <current-user-principal><href>/p/</href></current-user-principal>\
+                 </prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>",
+            ),
+            "https://dav.example.com/p/" => HttpResponse::new(
+                207,
+                "<multistatus xmlns=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\" \
+                 xmlns:R=\"urn:ietf:params:xml:ns:carddav\"><response><href>/p/</href>\
+                 <propstat><prop><C:calendar-home-set><href>/cal/</href></C:calendar-home-set>\
+                 <R:addressbook-home-set><href>/card/</href></R:addressbook-home-set></prop>\
+                 <status>HTTP/1.1 200 OK</status></propstat></response></multistatus>",
+            ),
+            "https://dav.example.com/card/" => HttpResponse::new(card_home, "down"),
+            _ => HttpResponse::new(500, "down"),
+        }
+    };
+    let (result, sent) = run_with(config.clone(), Service::Both, answer(500));
+    let e = result.expect_err("a calendar home that failed is no empty calendar home");
+    assert_eq!(e.status(), Some(500), "{e}: {sent:?}");
+    // Address books alone: the fallback stands for their home set that failed.
+    let (result, _) = run_with(config, Service::CardDav, answer(500));
+    let found = result.expect("the address book found at the configured URL stands");
+    assert_eq!(found.collections.len(), 1);
+    assert_eq!(found.collections[0].kind, CollectionKind::AddressBook);
+}
