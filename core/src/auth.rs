@@ -243,9 +243,15 @@ impl DigestSession {
         } else {
             username.to_owned()
         };
+        // A name a quoted string cannot carry as it is (not printable ASCII) goes as
+        // `username*` (RFC 7616 §3.4.4, RFC 8187's UTF-8 form); its hash is of the name itself.
+        let user_param = if fits_header(&shown_user) {
+            format!("username=\"{}\"", quote(&shown_user))
+        } else {
+            format!("username*=UTF-8''{}", ext_value(&shown_user))
+        };
         let mut out = format!(
-            "Digest username=\"{}\", realm=\"{}\", nonce=\"{}\", uri=\"{}\", algorithm={}, response=\"{response}\"",
-            quote(&shown_user),
+            "Digest {user_param}, realm=\"{}\", nonce=\"{}\", uri=\"{}\", algorithm={}, response=\"{response}\"",
             quote(&c.realm),
             quote(&c.nonce),
             quote(uri),
@@ -271,6 +277,21 @@ fn algorithm_name(c: &DigestChallenge) -> &'static str {
         (true, false) => "SHA-256",
         (true, true) => "SHA-256-sess",
     }
+}
+
+/// `value` as RFC 8187's `value-chars`: UTF-8, each byte but an `attr-char` as `%XX`.
+fn ext_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() * 3);
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(b"0123456789ABCDEF"[usize::from(b >> 4)]));
+            out.push(char::from(b"0123456789ABCDEF"[usize::from(b & 15)]));
+        }
+    }
+    out
 }
 
 fn quote(value: &str) -> String {
@@ -332,6 +353,13 @@ pub(crate) fn digest_challenge(values: &[&str]) -> Option<DigestChallenge> {
             let (Some(realm), Some(nonce)) = (get("realm"), get("nonce")) else {
                 continue;
             };
+            // Values the answer quotes back must be printable ASCII: a header holding anything
+            // else is refused by the HTTP stacks, some of which quote the whole value (the
+            // password-derived `response` with it) in their error.
+            if !(fits_header(realm) && fits_header(nonce) && get("opaque").is_none_or(fits_header))
+            {
+                continue;
+            }
             let (sha256, sess) = match get("algorithm").map(str::to_ascii_uppercase).as_deref() {
                 None | Some("MD5") => (false, false),
                 Some("MD5-SESS") => (false, true),
@@ -513,6 +541,36 @@ mod tests {
         );
         let cn = |h: &str| h.split("cnonce=\"").nth(1).map(|r| r[..32].to_owned());
         assert_ne!(cn(&first), cn(&second), "a new client nonce per request");
+    }
+
+    /// A user name that is not printable ASCII goes as `username*` (its hash of the name
+    /// itself), so the header stays one a transport can send; a challenge whose values are not
+    /// printable ASCII is not answered.
+    #[test]
+    fn digest_user_names_and_challenges_fit_a_header() {
+        let challenge = r#"Digest realm="r", nonce="n", qop="auth""#;
+        let mut session = DigestSession::default();
+        session.accept(digest_challenge(&[challenge]).unwrap_or_else(|| panic!("no challenge")));
+        let header = session
+            .authorization("jürgen \"j\"", "p", "GET", "/")
+            .unwrap_or_default();
+        assert!(fits_header(&header), "{header}");
+        assert!(
+            header.starts_with("Digest username*=UTF-8''j%C3%BCrgen%20%22j%22, realm=\"r\""),
+            "{header}"
+        );
+        assert!(!header.contains("username=\""), "{header}");
+        let ascii = session
+            .authorization("alice", "p", "GET", "/")
+            .unwrap_or_default();
+        assert!(ascii.starts_with("Digest username=\"alice\""), "{ascii}");
+        for bad in [
+            r#"Digest realm="réalm", nonce="n""#,
+            r#"Digest realm="r", nonce="nö""#,
+            r#"Digest realm="r", nonce="n", opaque="ø""#,
+        ] {
+            assert!(digest_challenge(&[bad]).is_none(), "{bad}");
+        }
     }
 
     #[test]
