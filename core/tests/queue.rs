@@ -440,6 +440,7 @@ fn applying_a_flush_to_a_queue_edited_meanwhile_rebases_the_edit() -> davkit::Re
                 etag: Some("\"e1\"".into()),
                 data: Some(ev("one")),
                 how: Resolved::Clean,
+                replaced: false,
             },
         }],
         stopped: None,
@@ -477,6 +478,7 @@ fn a_flush_result_is_recorded_in_the_sync_state() {
                     etag: Some("\"a2\"".into()),
                     data: None,
                     how: Resolved::Clean,
+                    replaced: false,
                 },
             ),
             outcome(
@@ -494,6 +496,7 @@ fn a_flush_result_is_recorded_in_the_sync_state() {
                     etag: Some("\"c1\"".into()),
                     data: None,
                     how: Resolved::Clean,
+                    replaced: false,
                 },
             ),
         ],
@@ -807,6 +810,7 @@ fn a_hook_writes_the_apps_merge_over_the_server_version() -> davkit::Result<()> 
             etag: Some("\"s3\"".into()),
             data: Some(ev("merged by the app")),
             how: Resolved::Merged,
+            replaced: false,
         }
     );
     // The hook saw all three versions and the policy it overrode.
@@ -891,4 +895,84 @@ fn a_hook_can_recreate_an_object_gone_on_the_server() -> davkit::Result<()> {
         r.outcomes
     );
     Ok(())
+}
+
+// ---- what a write's answer tells the flush ----
+
+/// Flushes `q` (begun first) over `exchanges`, all of which must be requested.
+fn flush_over(q: &WriteQueue, exchanges: Vec<Value>) -> davkit::Result<FlushResult> {
+    let mut q = q.clone();
+    q.begin_flush();
+    let replay = Replay::new("flush", Path::new("."), exchanges);
+    let client = DavClient::new(Config::new(C, Credentials::None), &replay)?;
+    let result = block_on(client.flush(q))?;
+    let unused = replay.exchanges.borrow().iter().filter(|(_, u)| !u).count();
+    assert_eq!(unused, 0, "every recorded exchange is requested");
+    Ok(result)
+}
+
+fn put_create(status: u16, etag: &str) -> Value {
+    json!({ "request": { "method": "PUT", "url": A, "headers": { "if-none-match": "*" } },
+            "response": { "status": status, "headers": { "etag": etag } } })
+}
+
+#[test]
+fn a_create_answered_200_or_204_is_reported_as_a_replacement() -> davkit::Result<()> {
+    for (status, replaced) in [(201, false), (200, true), (204, true)] {
+        let mut q = WriteQueue::new();
+        q.enqueue_create(C, "a.ics", &ev("one"))?;
+        let r = flush_over(&q, vec![put_create(status, "\"a1\"")])?;
+        assert!(r.stopped.is_none() && r.queue.is_empty(), "{status}: {r:?}");
+        assert_eq!(
+            r.outcomes.iter().map(|o| &o.kind).collect::<Vec<_>>(),
+            [&OutcomeKind::Written {
+                etag: Some("\"a1\"".into()),
+                data: Some(ev("one")),
+                how: Resolved::Clean,
+                replaced,
+            }],
+            "a create answered {status}"
+        );
+        // Across the JSON the bindings hand to apps.
+        let text = serde_json::to_value(&r).expect("serialises");
+        assert_eq!(text["outcomes"][0]["kind"]["replaced"], json!(replaced));
+    }
+    // An update answered 200 or 204 replaced the version it was made on, as asked: not this.
+    let mut q = WriteQueue::new();
+    q.enqueue_update(A, &ev("two"), "\"e1\"", None)?;
+    let put = json!({ "request": { "method": "PUT", "url": A, "headers": { "if-match": "\"e1\"" } },
+                      "response": { "status": 204, "headers": { "etag": "\"e2\"" } } });
+    let r = flush_over(&q, vec![put])?;
+    assert!(
+        matches!(
+            &r.outcomes[..],
+            [Outcome {
+                kind: OutcomeKind::Written {
+                    replaced: false,
+                    ..
+                },
+                ..
+            }]
+        ),
+        "{r:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_flush_result_stored_before_replaced_existed_reads_it_as_false() {
+    let text = r#"{"queue":{"format":1,"policy":"keep-both","next_id":2,"entries":[]},
+        "outcomes":[{"id":1,"rev":1,"url":"https://dav.example/cal/a.ics",
+        "queued_url":"https://dav.example/cal/a.ics",
+        "kind":{"type":"written","etag":"\"a1\"","data":null,"how":"clean"}}],"stopped":null}"#;
+    let r: FlushResult = serde_json::from_str(text).expect("an older flush result reads");
+    assert_eq!(
+        r.outcomes[0].kind,
+        OutcomeKind::Written {
+            etag: Some("\"a1\"".into()),
+            data: None,
+            how: Resolved::Clean,
+            replaced: false,
+        }
+    );
 }

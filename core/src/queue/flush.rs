@@ -422,6 +422,7 @@ impl Flush {
                         etag: r.etag,
                         data,
                         how,
+                        replaced: r.replaced,
                     },
                 );
             }
@@ -475,6 +476,7 @@ impl Flush {
                     etag: obj.etag,
                     data: obj.data,
                     how: Resolved::AlreadyApplied,
+                    replaced: false,
                 },
             ),
             Err(e) if e.kind() == ErrorKind::NotFound => self.already_gone(),
@@ -504,6 +506,7 @@ impl Flush {
                     etag,
                     data,
                     how: Resolved::AlreadyApplied,
+                    replaced: false,
                 },
             );
         }

@@ -18,7 +18,9 @@
 //! 3. [`Session::flush`](crate::Session::flush) (or [`DavClient::flush`](crate::DavClient::flush))
 //!    sends the entries in order and returns a [`FlushResult`]: the queue without the entries
 //!    the server confirmed, and one [`Outcome`] per entry it finished. A flush stops at the first
-//!    transport, rate-limit or server error (the rest stays queued). Apply the outcomes to the
+//!    transport, rate-limit or server error (the rest stays queued). A create the server answered 200 or 204 instead of 201
+//!    replaced an object already at that URL (the server ignored `If-None-Match: *`): its
+//!    outcome says so ([`OutcomeKind::Written`]'s `replaced`). Apply the outcomes to the
 //!    mirror (and [`FlushResult::record_in`] a [`SyncState`](crate::SyncState)), store `result.queue`; or, when
 //!    the app edited while the flush ran, [`WriteQueue::apply`] the result to the queue it holds.
 //! 4. Conflicts (a 412, or the object changed or gone on the server) are resolved by the entry's

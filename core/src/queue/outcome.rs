@@ -56,6 +56,15 @@ pub enum OutcomeKind {
         data: Option<String>,
         /// How the write came about.
         how: Resolved,
+        /// The write was a create, and the server answered 200 or 204 instead of 201: it
+        /// ignored `If-None-Match: *` and replaced an object that was already at that URL
+        /// (someone else's, which is gone now): [`WriteResult::replaced`]. Never set for a
+        /// clean create, an update, or a write found already applied. Absent from results
+        /// stored before it existed: read as `false`.
+        ///
+        /// [`WriteResult::replaced`]: crate::WriteResult::replaced
+        #[serde(default)]
+        replaced: bool,
     },
     /// The object is deleted: the entry left the queue.
     Deleted {

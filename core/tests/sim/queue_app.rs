@@ -322,6 +322,7 @@ impl QueueApp {
             self.world.borrow_mut().crash_in = Some(self.rng.below(7));
         }
         self.begin(format!("flush ({} entries)", before.entries().len()), 0);
+        let first_write = self.world.borrow().writes.len();
         let result = block_on(self.client.flush(self.queue.clone()));
         let crashed = self.world.borrow_mut().crash_in.take() == Some(0);
         let op = self.end()?;
@@ -336,7 +337,10 @@ impl QueueApp {
             });
         }
         match result {
-            Ok(res) => self.apply_flush(&before, res),
+            Ok(res) => {
+                self.check_replaced(&res, first_write)?;
+                self.apply_flush(&before, res)
+            }
             Err(e) => fail(
                 6,
                 format!("a begun flush failed: {} {}", e.kind(), e.message()),
@@ -352,7 +356,12 @@ impl QueueApp {
         for o in &res.outcomes {
             let entry = before.entry(o.id).cloned();
             let label = match &o.kind {
-                OutcomeKind::Written { how, .. } => format!("written ({how:?})"),
+                OutcomeKind::Written { how, replaced, .. } => {
+                    format!(
+                        "written ({how:?}{})",
+                        if *replaced { ", replaced" } else { "" }
+                    )
+                }
                 OutcomeKind::Deleted { already_gone, .. } => {
                     format!("deleted (already gone: {already_gone})")
                 }

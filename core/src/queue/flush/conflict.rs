@@ -114,6 +114,7 @@ impl Flush {
                             etag,
                             data,
                             how: Resolved::Merged,
+                            replaced: false,
                         },
                     );
                 }

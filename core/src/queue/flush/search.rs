@@ -183,6 +183,7 @@ impl Flush {
                     etag,
                     data: Some(s),
                     how: Resolved::AlreadyApplied,
+                    replaced: false,
                 },
             );
         }

@@ -61,6 +61,37 @@ impl QueueApp {
         Ok(())
     }
 
+    /// An outcome that says a create replaced something: this flush's create (a PUT with no
+    /// `If-Match`) of that object replaced a member the server held (the server ignored
+    /// `If-None-Match: *`, `CreateAsReplacement`), never a clean write.
+    pub fn check_replaced(&self, res: &FlushResult, first_write: usize) -> Result<(), Violation> {
+        let w = self.world.borrow();
+        for o in &res.outcomes {
+            if !matches!(o.kind, OutcomeKind::Written { replaced: true, .. }) {
+                continue;
+            }
+            let target = w.server.target(&o.url);
+            let found = w.writes[first_write..].iter().any(|l| {
+                let write = &l.write;
+                write.method == Method::Put
+                    && write.if_match.is_none()
+                    && write.replaced.is_some()
+                    && target == Some((write.coll, Some(write.name.clone())))
+            });
+            if !found {
+                return fail(
+                    4,
+                    format!(
+                        "entry {} reported a create that replaced {}, but no create of this \
+                         flush replaced anything there",
+                        o.id, o.url
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// Faults, devices and crashes stop; the app flushes (resolving what is left) until the
     /// queue is empty, syncs, and must equal the server.
     pub fn quiesce(&mut self) -> Result<(), Violation> {
