@@ -481,7 +481,9 @@ export class DavClient {
    * Sends a `WriteQueue` (call `queue.beginFlush()` and store its text first). Entries the
    * server confirmed leave the queue, which is updated in place (edits made while the flush
    * ran are kept); conflicts are resolved by policy or kept with both versions. A transport,
-   * rate-limit or server error stops the flush early (`stopped`; the rest stays queued).
+   * rate-limit or server error, or a refusal for now (408, 421, 423 Locked, 425), stops the
+   * flush early (`stopped`; that entry and the rest stay queued and pending); any other
+   * refusal marks its entry failed and the flush goes on.
    * Store `queue.toJson()` afterwards. Not in davkit/protocol (it has no `WriteQueue`):
    * rejects with `Unsupported` there.
    */
@@ -700,7 +702,7 @@ export interface QueueOutcome {
 
 export interface FlushResult {
   outcomes: QueueOutcome[];
-  /** The error that stopped the flush early (offline, rate-limited, server error), else null. */
+  /** The error that stopped the flush early (offline, rate-limited, server error, a refusal for now: 408, 421, 423, 425), else null. */
   stopped: DavError | null;
 }
 

@@ -976,3 +976,64 @@ fn a_flush_result_stored_before_replaced_existed_reads_it_as_false() {
         }
     );
 }
+
+#[test]
+fn a_refusal_for_now_stops_the_flush_and_keeps_the_entry_pending() -> davkit::Result<()> {
+    for status in [408, 421, 423, 425] {
+        let mut q = WriteQueue::new();
+        q.enqueue_create(C, "a.ics", &ev("one"))?;
+        q.enqueue_update(
+            "https://dav.example/cal/b.ics",
+            &ev("other"),
+            "\"b1\"",
+            None,
+        )?;
+        // Only the first write is sent: the flush stops there.
+        let r = flush_over(&q, vec![put_create(status, "")])?;
+        let stopped = r.stopped.as_ref().map(|e| (e.kind(), e.status()));
+        assert_eq!(stopped, Some((ErrorKind::Http, Some(status))), "{r:?}");
+        assert!(r.outcomes.is_empty(), "{status}: {:?}", r.outcomes);
+        assert_eq!(r.queue.entries().len(), 2, "{status}: both stay queued");
+        assert!(
+            r.queue
+                .entries()
+                .iter()
+                .all(|e| e.state == EntryState::Pending),
+            "{status}: {:?}",
+            r.queue.entries()
+        );
+        // The next flush sends it again, and the server takes it now.
+        let put_b = json!({ "request": { "method": "PUT", "url": "https://dav.example/cal/b.ics",
+                                         "headers": { "if-match": "\"b1\"" } },
+                            "response": { "status": 204, "headers": { "etag": "\"b2\"" } } });
+        let again = flush_over(&r.queue, vec![put_create(201, "\"a1\""), put_b])?;
+        assert!(
+            again.stopped.is_none() && again.queue.is_empty(),
+            "{again:?}"
+        );
+        assert!(
+            matches!(
+                &again.outcomes[..],
+                [Outcome { id: 1, kind: OutcomeKind::Written { etag: Some(e), replaced: false, .. }, .. },
+                 Outcome { id: 2, kind: OutcomeKind::Written { .. }, .. }] if e == "\"a1\""
+            ),
+            "{status}: {:?}",
+            again.outcomes
+        );
+    }
+    // A refusal for good (409: no such collection) marks the entry failed; the flush goes on.
+    let mut q = WriteQueue::new();
+    q.enqueue_create(C, "a.ics", &ev("one"))?;
+    let r = flush_over(&q, vec![put_create(409, "")])?;
+    assert!(r.stopped.is_none(), "{r:?}");
+    assert!(
+        matches!(&r.outcomes[..], [Outcome { kind: OutcomeKind::Failed { error }, .. }] if error.status() == Some(409)),
+        "{:?}",
+        r.outcomes
+    );
+    assert!(matches!(only(&r.queue).state, EntryState::Failed { .. }));
+    // ... and later flushes skip it until the app resolves it.
+    let skipped = flush_over(&r.queue, vec![])?;
+    assert!(skipped.outcomes.is_empty() && skipped.stopped.is_none());
+    Ok(())
+}

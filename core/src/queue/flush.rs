@@ -23,9 +23,10 @@
 //!    and what the server holds stands (written, or deleted by another device), whatever the
 //!    policy (a create an earlier POST made, met by a sync under the server's name:
 //!    [`WriteQueue::hold_version`]).
-//! 4. A transport failure, rate limit, 401 or server error stops the flush (the entry stays
-//!    queued, and is verified next time); an error that retrying cannot fix marks the entry
-//!    failed and the flush goes on.
+//! 4. A transport failure, rate limit, 401, server error (5xx) or a refusal for now (408, 421,
+//!    423 Locked, 425) stops the flush (the entry stays queued and pending, and is verified
+//!    next time); an error that retrying cannot fix (any other 4xx) marks the entry failed,
+//!    skipped by later flushes until it is resolved, and the flush goes on.
 
 use crate::keyed::Keyed;
 
@@ -229,8 +230,9 @@ impl Operation for Flush {
 }
 
 /// Errors that stop a flush: the next flush may succeed (offline, rate-limited, a token to
-/// refresh, a server in trouble, a garbled answer, a write redirected away by a captive
-/// portal).
+/// refresh, a server in trouble or refusing for now, a garbled answer, a write redirected away
+/// by a captive portal). The entry stays pending; any other error marks it failed, skipped by
+/// later flushes until the app resolves it.
 fn stops(e: &Error) -> bool {
     match e.kind() {
         ErrorKind::Transport
@@ -239,10 +241,19 @@ fn stops(e: &Error) -> bool {
         | ErrorKind::Unauthorized
         | ErrorKind::Xml
         | ErrorKind::Protocol => true,
-        ErrorKind::Http => e.status().is_none_or(|s| s >= 500),
+        ErrorKind::Http => e
+            .status()
+            .is_none_or(|s| s >= 500 || REFUSED_FOR_NOW.contains(&s)),
         _ => false,
     }
 }
+
+/// Statuses below 500 that refuse a request for now, not for good: 408 Request Timeout (the
+/// server gave up waiting for the request, RFC 9110 §15.5.9), 421 Misdirected Request (sent
+/// on a connection that cannot answer for that origin; another connection can, §15.5.20),
+/// 423 Locked (a WebDAV lock held by someone else, RFC 4918 §11.3) and 425 Too Early (RFC 8470
+/// §5.2). None of them applied the write. (429 and 503 are [`ErrorKind::RateLimited`].)
+const REFUSED_FOR_NOW: [u16; 4] = [408, 421, 423, 425];
 
 impl Flush {
     fn route(&mut self, outer: RequestId) -> Option<(RequestId, &mut Inner)> {

@@ -164,8 +164,9 @@ pub struct FlushResult {
     pub queue: WriteQueue,
     /// One outcome per entry the flush finished, in order.
     pub outcomes: Vec<Outcome>,
-    /// The error that stopped the flush early (offline, rate-limited, a server error); the
-    /// entries not finished stay queued for the next flush.
+    /// The error that stopped the flush early (offline, rate-limited, a server error, a
+    /// refusal for now: 408, 421, 423 Locked, 425); the entries not finished stay queued and
+    /// pending for the next flush.
     #[serde(default)]
     pub stopped: Option<Error>,
 }
