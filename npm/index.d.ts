@@ -693,7 +693,11 @@ export interface QueueOutcome {
   /** The URL the entry was queued under: when it differs from `url`, nothing is left there (drop what the app shows at it). */
   queuedUrl: string;
   kind:
-    | { type: 'written'; etag: string | null; data: string | null; how: QueueResolved }
+    | {
+        type: 'written'; etag: string | null; data: string | null; how: QueueResolved;
+        /** A create the server answered 200 or 204 instead of 201: it ignored `If-None-Match: *` and replaced an object already at `url` (someone else's, now gone). False for a clean create, an update, or a write found already applied. */
+        replaced: boolean;
+      }
     | { type: 'deleted'; alreadyGone: boolean; how: QueueResolved }
     | { type: 'server-kept'; local: string | null; server: DavObject | null; policy: QueuePolicy }
     | { type: 'conflict'; local: string | null; base: string | null; server: DavObject | null; reason: string }

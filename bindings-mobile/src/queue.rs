@@ -208,8 +208,11 @@ impl DavClient {
     /// server confirmed leave it, conflicts are resolved by policy or kept with both versions.
     /// The queue object is updated in place (edits made while the flush ran are kept, rebased);
     /// the result is the core's `FlushResult` JSON: `outcomes` (one per entry finished:
-    /// `written`, `deleted`, `server-kept`, `conflict` with `local`, `base` and `server`, or
-    /// `failed`), `stopped` (the error that stopped the flush early, else `null`) and `queue`.
+    /// `written` with `etag`, `data`, `how` and `replaced` (true when a create was answered 200
+    /// or 204: the server ignored `If-None-Match: *` and overwrote an object already there),
+    /// `deleted` with `already_gone`, `server-kept`, `conflict` with `local`, `base` and
+    /// `server`, or `failed`), `stopped` (the error that stopped the flush early, else `null`)
+    /// and `queue`.
     /// Store `queue.toJson()` afterwards.
     pub async fn flush(&self, queue: Arc<WriteQueue>) -> Result<String> {
         let start = queue.lock().clone();

@@ -58,6 +58,9 @@ class OfflineEdits(private val store: TextStore, policy: String = "keep-both") {
                 // call queue.resolve(id, "keep-local" | "keep-server" | "replace", data).
             }
             lines += "#${o.getLong("id")} ${kind.getString("type")} $url"
+            // A create the server answered 200/204: it ignored If-None-Match and overwrote
+            // an object already there, which is gone now.
+            if (kind.optBoolean("replaced")) lines += "   the create replaced another object at $url"
         }
         if (!result.isNull("stopped")) lines += "stopped early: ${result.getJSONObject("stopped").optString("kind")}"
         return lines

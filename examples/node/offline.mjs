@@ -66,6 +66,8 @@ try {
         copy.object.etag = k.etag;
         if (k.data) copy.object.data = k.data;
         console.log(`#${o.id} written (${k.how}): "${summary(k.data)}"`);
+        // The server ignored If-None-Match: * and overwrote an object that was already there.
+        if (k.replaced) console.log(`   the create replaced another object at ${o.url}: it is gone from the server`);
       } else if (k.type === 'server-kept' && copy) {
         copy.object.etag = k.server?.etag ?? null;
         copy.object.data = k.server?.data ?? null;

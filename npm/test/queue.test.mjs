@@ -172,3 +172,28 @@ test('examples/node/offline.mjs: edit offline, a conflict kept with both version
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('flush: a create answered 200 or 204 says `replaced` (a boolean, by that name), one answered 201 does not', async () => {
+  const { DavClient, WriteQueue } = full;
+  const cal = 'https://dav.example/cal/';
+  const status = { 'a.ics': 201, 'b.ics': 200, 'c.ics': 204 };
+  const q = new WriteQueue();
+  for (const name of Object.keys(status)) {
+    q.enqueueCreate(cal, name, `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:${name}\r\nDTSTAMP:20260101T000000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`);
+  }
+  q.beginFlush();
+  const sent = [];
+  const fetch = async (url, init = {}) => {
+    sent.push(`${init.method} ${url} ${new Headers(init.headers).get('if-none-match')}`);
+    const name = url.slice(cal.length);
+    return new Response(null, { status: status[name], headers: { etag: `"${name}"` } });
+  };
+  const { outcomes, stopped } = await new DavClient({ serverUrl: 'https://dav.example/', fetch }).flush(q);
+  assert.equal(stopped, null);
+  assert.deepEqual(sent, Object.keys(status).map((name) => `PUT ${cal}${name} *`));
+  assert.deepEqual(
+    outcomes.map((o) => [o.url, o.kind.type, o.kind.replaced]),
+    [[`${cal}a.ics`, 'written', false], [`${cal}b.ics`, 'written', true], [`${cal}c.ics`, 'written', true]],
+  );
+  assert.equal(q.size, 0);
+});
