@@ -80,6 +80,23 @@ impl Credentials {
         }
     }
 
+    /// What of these credentials is secret, as it could come back in a server's answer: the
+    /// password, the token, and Basic's base64 of `user:password` (an echoed
+    /// `Authorization` header). Never an empty string.
+    pub(crate) fn secrets(&self) -> Vec<String> {
+        let mut out = match self {
+            Credentials::None => vec![],
+            Credentials::Basic { username, password } => vec![
+                password.clone(),
+                crate::base64::encode(format!("{username}:{password}").as_bytes()),
+            ],
+            Credentials::Bearer { token } => vec![token.clone()],
+            Credentials::Digest { password, .. } => vec![password.clone()],
+        };
+        out.retain(|s| !s.is_empty());
+        out
+    }
+
     /// Refuses credentials that cannot go into an `Authorization` header as they are: a
     /// Bearer token (sent verbatim) holding a control character or a non-ASCII one. CR LF
     /// would end the header and start another; and HTTP stacks that refuse such a value say

@@ -175,7 +175,9 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
             let retry = self.may_retry(&session, &error, &mut retries).await?;
             attempts.failed();
             if !retry {
-                return Err(error);
+                // The caller sees the server's answer in the excerpt, never its own secrets
+                // echoed there.
+                return Err(error.without_secrets(&session.credentials().secrets()));
             }
         }
     }

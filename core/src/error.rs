@@ -247,6 +247,37 @@ impl Error {
         self.retry_after
     }
 
+    /// This error with each of `secrets` (the credentials' [`secrets`](crate::Credentials))
+    /// replaced by `<redacted>` in its message and body excerpt: a server may echo a request's
+    /// `Authorization` header or password in its error page. An excerpt that was cut and ends
+    /// with the start of a secret (four characters or more) loses that end too.
+    pub(crate) fn without_secrets(mut self, secrets: &[String]) -> Self {
+        const REDACTED: &str = "<redacted>";
+        for secret in secrets.iter().filter(|s| !s.is_empty()) {
+            if self.message.contains(secret.as_str()) {
+                self.message = self.message.replace(secret.as_str(), REDACTED);
+            }
+            let Some(excerpt) = self.body_excerpt.as_mut() else {
+                continue;
+            };
+            if excerpt.contains(secret.as_str()) {
+                *excerpt = excerpt.replace(secret.as_str(), REDACTED);
+            }
+            if let Some(kept) = excerpt.strip_suffix('…') {
+                let start = secret
+                    .char_indices()
+                    .map(|(i, c)| i + c.len_utf8())
+                    .filter(|&end| end >= 4 && kept.ends_with(&secret[..end]))
+                    .max()
+                    .map(|end| kept.len() - end);
+                if let Some(start) = start {
+                    *excerpt = format!("{}{REDACTED}…", &kept[..start]);
+                }
+            }
+        }
+        self
+    }
+
     pub(crate) fn with_kind(mut self, kind: ErrorKind) -> Self {
         self.kind = kind;
         self
@@ -589,6 +620,32 @@ mod tests {
         let e = Error::from_response("https://h/", &r);
         assert_eq!(e.retry_after(), Some(120));
         assert_eq!(e.body_excerpt(), None);
+    }
+
+    #[test]
+    fn echoed_secrets_are_redacted() {
+        let secrets = crate::Credentials::basic("alice", "pw-secret-4711").secrets();
+        let basic = crate::base64::encode(b"alice:pw-secret-4711");
+        assert_eq!(secrets, ["pw-secret-4711".to_owned(), basic.clone()]);
+        let body = format!("wrong password pw-secret-4711 for Authorization: Basic {basic}");
+        let e = Error::from_response("https://h/", &HttpResponse::new(401, body.as_str()))
+            .without_secrets(&secrets);
+        assert_eq!(
+            e.body_excerpt(),
+            Some("wrong password <redacted> for Authorization: Basic <redacted>")
+        );
+        // Cut in the middle of the secret: the start that was kept goes too.
+        let long = format!("{} pw-secret-4711", "x".repeat(EXCERPT_CHARS - 8));
+        let e = Error::from_response("https://h/", &HttpResponse::new(500, long.as_str()))
+            .without_secrets(&secrets);
+        let excerpt = e.body_excerpt().unwrap();
+        assert!(excerpt.ends_with("x <redacted>…"), "{excerpt}");
+        assert!(!excerpt.contains("pw-s"), "{excerpt}");
+        // Nothing to redact: unchanged; no credentials: no secrets.
+        let plain = Error::from_response("https://h/", &HttpResponse::new(500, "disk full"));
+        assert_eq!(plain.clone().without_secrets(&secrets), plain);
+        assert!(crate::Credentials::None.secrets().is_empty());
+        assert!(crate::Credentials::basic("", "").secrets() == [crate::base64::encode(b":")]);
     }
 
     #[test]
