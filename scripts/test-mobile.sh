@@ -116,7 +116,9 @@ open func syncBatch(collectionUrl: String, kind: CollectionKind, stateJson: Stri
 enum DavError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError
 case PreconditionFailed(
 case Transport(
+*/bodyExcerpt: String?
 public func kind() -> String
+public func errorBodyExcerpt() -> String?
 public struct DavConfig: CustomDebugStringConvertible, CustomStringConvertible
 public let credentials: Credentials
 open class Credentials: CredentialsProtocol, @unchecked Sendable, Equatable, CustomDebugStringConvertible, CustomStringConvertible
@@ -191,6 +193,15 @@ expect "$B" 'try await client.syncBatch(collectionUrl: collectionUrl, kind: kind
 expect "$B" 'public struct SyncBatches: AsyncSequence'
 expect "$B" 'finished = !batch.more'   # the loop checks only the core's `more`
 expect "$B" 'public func syncBatches(collectionUrl: String, kind: CollectionKind, stateJson: String? = nil, maxMembers: UInt32 = 500) -> SyncBatches'
+# The examples throw DavError with every field the generated enum declares (uniffi 0.32 gives an
+# error's field no default), body excerpt last.
+for E in examples/ios/URLSessionTransport.swift examples/ios/Invitations.swift; do
+  expect "$E" 'retryAfterSeconds: nil, bodyExcerpt: nil)'
+  if grep -n 'retryAfterSeconds: nil)' "$E"; then
+    echo "$E throws a DavError without bodyExcerpt (above)" >&2
+    exit 1
+  fi
+done
 # The iOS example calls that sequence and the generated Collection fields.
 E=examples/ios/BatchedSync.swift
 expect "$E" 'client.syncBatches(collectionUrl: collection.url, kind: collection.kind, stateJson: states[collection.url], maxMembers: maxMembers)'
@@ -240,7 +251,7 @@ expect "$M" 'header "DavKitFFI.h"'
 expect "$M" 'header "DavKitCoreFFI.h"'
 expect "$M" 'header "DavKitFormatsFFI.h"'
 expect "$H" 'ffi_davkit_uniffi_contract_version'
-echo "ok: $swift_checks Swift API checks (DavKit.swift, DavKitCore.swift, DavKitFormats.swift, the three FFI headers, module.modulemap, SyncBatches.swift, examples/ios/BatchedSync.swift, examples/ios/Invitations.swift)"
+echo "ok: $swift_checks Swift API checks (DavKit.swift, DavKitCore.swift, DavKitFormats.swift, the three FFI headers, module.modulemap, SyncBatches.swift, examples/ios/BatchedSync.swift, examples/ios/Invitations.swift, examples/ios/URLSessionTransport.swift)"
 
 step "Python: vector replay, API and editing tests, the invitations and batched-sync examples on live DAViCal"
 py_cmd=(python3 -m unittest discover -s bindings-mobile/python -p 'test_*.py' -v)

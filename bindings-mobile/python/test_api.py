@@ -44,8 +44,16 @@ class Slow(dk.HttpTransport):
             await asyncio.wait_for(asyncio.sleep(30), self.timeout)
         except asyncio.TimeoutError:
             raise dk.DavError.Transport(detail=f"timed out after {self.timeout}s", status=None,
-                                        url=None, retry_after_seconds=None)
+                                        url=None, retry_after_seconds=None, body_excerpt=None)
         raise AssertionError("not reached")
+
+
+class Answering(dk.HttpTransport):
+    def __init__(self, response):
+        self.response = response
+
+    async def send(self, request):
+        return self.response
 
 
 class Hanging(dk.HttpTransport):
@@ -60,11 +68,28 @@ def run(coro):
 class TransportErrors(unittest.TestCase):
     def test_typed_transport_error_passes_through(self):
         t = Throwing(dk.DavError.Transport(detail="offline", status=None, url=None,
-                                           retry_after_seconds=None))
+                                           retry_after_seconds=None,
+                                           body_excerpt=" captive portal \n"))
         with self.assertRaises(dk.DavError.Transport) as cm:
             run(dk.DavClient(CONFIG, t).get_object("https://dav.example.com/a.ics"))
         self.assertIn("offline", cm.exception.detail)
         self.assertEqual("https://dav.example.com/a.ics", cm.exception.url)
+        # Through the core's excerpt: trimmed as a response body is.
+        self.assertEqual("captive portal", cm.exception.body_excerpt)
+
+    def test_server_refusal_carries_the_excerpt_of_its_body(self):
+        body = '<d:error xmlns:d="DAV:"><d:need-privileges/></d:error>\n' + "x" * 400
+        t = Answering(dk.HttpResponse(status=403, headers=[], body=body.encode(), final_url=None))
+        with self.assertRaises(dk.DavError.Forbidden) as cm:
+            run(dk.DavClient(CONFIG, t).get_object("https://dav.example.com/a.ics"))
+        e = cm.exception
+        self.assertEqual(403, e.status)
+        self.assertTrue(e.body_excerpt.startswith('<d:error xmlns:d="DAV:"><d:need-privileges/>'),
+                        e.body_excerpt)
+        self.assertTrue(e.body_excerpt.endswith("…") and len(e.body_excerpt) < len(body),
+                        e.body_excerpt)
+        self.assertEqual(e.body_excerpt, e.error_body_excerpt())
+        self.assertNotIn("pw-secret", repr(e))
 
     def test_unexpected_exception_is_transport(self):
         t = Throwing(ConnectionResetError("peer reset"))
@@ -75,7 +100,7 @@ class TransportErrors(unittest.TestCase):
 
     def test_other_kind_from_transport_is_kept(self):
         t = Throwing(dk.DavError.Unauthorized(detail="token refresh failed", status=None, url=None,
-                                              retry_after_seconds=None))
+                                              retry_after_seconds=None, body_excerpt=None))
         with self.assertRaises(dk.DavError.Unauthorized):
             run(dk.DavClient(CONFIG, t).list_objects("https://dav.example.com/cal/"))
 
@@ -187,6 +212,8 @@ class Secrets(unittest.TestCase):
                       [(h.name, h.value) for h in request.headers()])
         self.assert_hidden(request, request.headers(), request.headers()[0], t.responses[0],
                            cm.exception)
+        # The server echoed the password in its body: the excerpt shows it redacted.
+        self.assertEqual("<redacted>", cm.exception.body_excerpt)
         self.assertIn("https://dav.example.com/cal/a.ics", str(request))
         self.assertIn("401", str(t.responses[0]))
 

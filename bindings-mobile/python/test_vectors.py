@@ -70,7 +70,7 @@ class ReplayTransport(dk.HttpTransport):
     def reply(self, r):
         if "transport_error" in r:  # the host could not send it at all (network, TLS, CORS)
             raise dk.DavError.Transport(detail=r["transport_error"], status=None, url=None,
-                                        retry_after_seconds=None)
+                                        retry_after_seconds=None, body_excerpt=None)
         if "body_file" in r:
             body = (self.case_dir / r["body_file"]).read_bytes()
         elif "body_base64" in r:
@@ -104,7 +104,7 @@ class ListedTokens(dk.TokenProvider):
             self.at += 1
         if self.at >= len(self.tokens):
             raise dk.DavError.Unauthorized(detail="no more tokens", status=None, url=None,
-                                           retry_after_seconds=None)
+                                           retry_after_seconds=None, body_excerpt=None)
         return self.tokens[self.at]
 
 

@@ -7,7 +7,7 @@
 use davkit::{Error, ErrorKind};
 
 /// Declares [`DavError`]: one variant per core [`ErrorKind`] given to it (its name and the
-/// docs the generated code shows), then `Other`, every variant with the same four fields; and
+/// docs the generated code shows), then `Other`, every variant with the same five fields; and
 /// the two conversions between a variant and its kind. The core's `davkit::error_kinds!` calls
 /// it with its list of kinds, so the list is written once, in the core.
 macro_rules! dav_error {
@@ -16,7 +16,11 @@ macro_rules! dav_error {
         ///
         /// `detail` is a human-readable description without credentials; `status` is the HTTP status
         /// when the error came from a response; `url` is the URL concerned (without user-info);
-        /// `retry_after_seconds` is the server's `Retry-After` for `RateLimited`.
+        /// `retry_after_seconds` is the server's `Retry-After` for `RateLimited`; `body_excerpt` is
+        /// the start of the server's answer when it refused with a body (the core's excerpt, as
+        /// npm's `bodyExcerpt`), so an app can show or log why. A transport that throws passes none
+        /// (uniffi 0.32 allows no default for an error variant's field: `#[uniffi(...)]` is
+        /// refused there, and the Kotlin and Python error templates render no defaults).
         #[derive(Clone, Debug, PartialEq, Eq, uniffi::Error)]
         pub enum DavError {
             $(
@@ -30,6 +34,8 @@ macro_rules! dav_error {
                     url: Option<String>,
                     /// Seconds to wait before retrying, if the server said.
                     retry_after_seconds: Option<u64>,
+                    /// The first characters of the server's answer, if it had a body.
+                    body_excerpt: Option<String>,
                 },
             )*
             /// A kind without a variant of its own. None today: every core kind has one (the
@@ -43,6 +49,8 @@ macro_rules! dav_error {
                 url: Option<String>,
                 /// Seconds to wait before retrying, if the server said.
                 retry_after_seconds: Option<u64>,
+                /// The first characters of the server's answer, if it had a body.
+                body_excerpt: Option<String>,
             },
         }
 
@@ -57,27 +65,20 @@ macro_rules! dav_error {
                     status,
                     url,
                     retry_after_seconds,
+                    body_excerpt,
                 } = p;
                 match kind {
-                    $(Some(ErrorKind::$kind) => DavError::$kind { detail, status, url, retry_after_seconds },)*
-                    _ => DavError::Other { detail, status, url, retry_after_seconds },
+                    $(Some(ErrorKind::$kind) => DavError::$kind { detail, status, url, retry_after_seconds, body_excerpt },)*
+                    _ => DavError::Other { detail, status, url, retry_after_seconds, body_excerpt },
                 }
             }
 
-            fn parts(
-                &self,
-            ) -> (
-                Option<ErrorKind>,
-                &str,
-                Option<u16>,
-                Option<&str>,
-                Option<u64>,
-            ) {
+            fn parts(&self) -> View<'_> {
                 match self {
-                    $(DavError::$kind { detail, status, url, retry_after_seconds } =>
-                        (Some(ErrorKind::$kind), detail.as_str(), *status, url.as_deref(), *retry_after_seconds),)*
-                    DavError::Other { detail, status, url, retry_after_seconds } =>
-                        (None, detail.as_str(), *status, url.as_deref(), *retry_after_seconds),
+                    $(DavError::$kind { detail, status, url, retry_after_seconds, body_excerpt } =>
+                        View::new(Some(ErrorKind::$kind), detail, *status, url, *retry_after_seconds, body_excerpt),)*
+                    DavError::Other { detail, status, url, retry_after_seconds, body_excerpt } =>
+                        View::new(None, detail, *status, url, *retry_after_seconds, body_excerpt),
                 }
             }
         }
@@ -89,11 +90,43 @@ macro_rules! dav_error {
 davkit::error_kinds!(dav_error);
 
 /// The fields every variant carries.
+#[derive(Default)]
 struct Parts {
     detail: String,
     status: Option<u16>,
     url: Option<String>,
     retry_after_seconds: Option<u64>,
+    body_excerpt: Option<String>,
+}
+
+/// A variant's kind and fields, borrowed.
+struct View<'a> {
+    kind: Option<ErrorKind>,
+    detail: &'a str,
+    status: Option<u16>,
+    url: Option<&'a str>,
+    retry_after_seconds: Option<u64>,
+    body_excerpt: Option<&'a str>,
+}
+
+impl<'a> View<'a> {
+    fn new(
+        kind: Option<ErrorKind>,
+        detail: &'a str,
+        status: Option<u16>,
+        url: &'a Option<String>,
+        retry_after_seconds: Option<u64>,
+        body_excerpt: &'a Option<String>,
+    ) -> Self {
+        View {
+            kind,
+            detail,
+            status,
+            url: url.as_deref(),
+            retry_after_seconds,
+            body_excerpt: body_excerpt.as_deref(),
+        }
+    }
 }
 
 impl DavError {
@@ -103,9 +136,7 @@ impl DavError {
             Some(ErrorKind::Transport),
             Parts {
                 detail: detail.into(),
-                status: None,
-                url: None,
-                retry_after_seconds: None,
+                ..Parts::default()
             },
         )
     }
@@ -116,9 +147,7 @@ impl DavError {
             Some(ErrorKind::InvalidInput),
             Parts {
                 detail: detail.into(),
-                status: None,
-                url: None,
-                retry_after_seconds: None,
+                ..Parts::default()
             },
         )
     }
@@ -129,26 +158,24 @@ impl DavError {
             Some(kind),
             Parts {
                 detail: detail.into(),
-                status: None,
-                url: None,
-                retry_after_seconds: None,
+                ..Parts::default()
             },
         )
     }
 
     /// The kind's stable name (`"PreconditionFailed"`, ...), as the core names it.
     pub fn kind_name(&self) -> &'static str {
-        self.parts().0.map_or("Other", ErrorKind::as_str)
+        self.parts().kind.map_or("Other", ErrorKind::as_str)
     }
 
     /// The description.
     pub fn detail(&self) -> &str {
-        self.parts().1
+        self.parts().detail
     }
 
     /// The HTTP status, if any.
     pub fn status(&self) -> Option<u16> {
-        self.parts().2
+        self.parts().status
     }
 }
 
@@ -167,13 +194,19 @@ impl DavError {
 
     /// The URL concerned (without user-info), if any.
     pub fn error_url(&self) -> Option<String> {
-        self.parts().3.map(str::to_owned)
+        self.parts().url.map(str::to_owned)
+    }
+
+    /// The first characters of the server's answer (the core's excerpt of an error response's
+    /// body, trimmed and cut short), if it had a body.
+    pub fn error_body_excerpt(&self) -> Option<String> {
+        self.parts().body_excerpt.map(str::to_owned)
     }
 }
 
 impl std::fmt::Display for DavError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (_, detail, _, url, _) = self.parts();
+        let View { detail, url, .. } = self.parts();
         write!(f, "{}: {detail}", self.kind_name())?;
         if let Some(url) = url {
             write!(f, " ({url})")?;
@@ -193,6 +226,7 @@ impl From<Error> for DavError {
                 status: e.status(),
                 url: e.url().map(str::to_owned),
                 retry_after_seconds: e.retry_after(),
+                body_excerpt: e.body_excerpt().map(str::to_owned),
             },
         )
     }
@@ -200,16 +234,28 @@ impl From<Error> for DavError {
 
 impl From<DavError> for Error {
     /// What an error thrown by the app's transport becomes inside the core: the same kind
-    /// (`Other` becomes `Transport`), message, status and URL.
+    /// (`Other` becomes `Transport`), message, status, URL and retry delay; its body excerpt
+    /// goes through the core's `with_body`, so it is trimmed and cut as the core cuts a
+    /// response's body (an empty one is none).
     fn from(e: DavError) -> Self {
-        let (kind, detail, status, url, retry) = e.parts();
-        let mut out =
-            Error::new(kind.unwrap_or(ErrorKind::Transport), detail).with_retry_after(retry);
+        let View {
+            kind,
+            detail,
+            status,
+            url,
+            retry_after_seconds,
+            body_excerpt,
+        } = e.parts();
+        let mut out = Error::new(kind.unwrap_or(ErrorKind::Transport), detail)
+            .with_retry_after(retry_after_seconds);
         if let Some(status) = status {
             out = out.with_status(status);
         }
         if let Some(url) = url {
             out = out.with_url(url);
+        }
+        if let Some(excerpt) = body_excerpt {
+            out = out.with_body(excerpt.as_bytes());
         }
         out
     }
@@ -232,14 +278,64 @@ mod tests {
         for &kind in DavError::KINDS {
             let core = Error::new(kind, "m")
                 .with_status(412)
-                .with_url("https://u:p@h/x");
+                .with_url("https://u:p@h/x")
+                .with_body(b"no");
             let ffi = DavError::from(core.clone());
             assert_eq!(ffi.kind_name(), kind.as_str());
             assert_eq!(ffi.status(), Some(412));
+            assert_eq!(ffi.error_body_excerpt().as_deref(), Some("no"));
             let back = Error::from(ffi);
             assert_eq!(back.kind(), kind);
             assert_eq!(back.url(), Some("https://h/x"));
+            assert_eq!(back, core);
         }
+    }
+
+    #[test]
+    fn the_body_excerpt_crosses_both_ways() {
+        let response = davkit::HttpResponse {
+            status: 500,
+            headers: vec![],
+            body: b"  <error>disk full</error>\n".to_vec(),
+            final_url: None,
+        };
+        let core = Error::from_response("https://h/cal/a.ics", &response);
+        let ffi = DavError::from(core.clone());
+        let DavError::Http { body_excerpt, .. } = &ffi else {
+            panic!("{ffi:?}");
+        };
+        assert_eq!(body_excerpt.as_deref(), Some("<error>disk full</error>"));
+        assert_eq!(
+            ffi.error_body_excerpt().as_deref(),
+            Some("<error>disk full</error>")
+        );
+        assert_eq!(Error::from(ffi), core);
+
+        // One the app's transport throws goes through the core's `with_body`: trimmed and cut
+        // as the core cuts a body, and an empty one is none.
+        let long = format!("  {}  ", "x".repeat(500));
+        let thrown = DavError::Http {
+            detail: "refused".into(),
+            status: Some(500),
+            url: None,
+            retry_after_seconds: None,
+            body_excerpt: Some(long),
+        };
+        let core = Error::from(thrown);
+        let want = Error::new(ErrorKind::Http, "m")
+            .with_body("x".repeat(500).as_bytes())
+            .body_excerpt()
+            .map(str::to_owned);
+        assert_eq!(core.body_excerpt().map(str::to_owned), want);
+        assert!(core.body_excerpt().is_some_and(|e| e.chars().count() < 300));
+        let empty = DavError::Transport {
+            detail: "offline".into(),
+            status: None,
+            url: None,
+            retry_after_seconds: None,
+            body_excerpt: Some(String::new()),
+        };
+        assert_eq!(Error::from(empty).body_excerpt(), None);
     }
 
     #[test]

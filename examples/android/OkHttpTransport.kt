@@ -48,13 +48,13 @@ class OkHttpTransport(base: OkHttpClient = OkHttpClient()) : HttpTransport, Slee
             cont.invokeOnCancellation { call.cancel() }
             call.enqueue(object : Callback {
                 override fun onFailure(call: Call, e: IOException) =
-                    cont.resumeWithException(DavException.Transport("$e", null, request.url(), null))
+                    cont.resumeWithException(DavException.Transport("$e", null, request.url(), null, null))
 
                 override fun onResponse(call: Call, response: Response) {
                     val result = runCatching {
                         response.use { r -> HttpResponse(r.code.toUShort(), r.headers.map { (n, v) -> HttpHeader(n, v) }, r.body!!.bytes(), null) }
                     }
-                    result.fold(cont::resume) { cont.resumeWithException(DavException.Transport("$it", null, request.url(), null)) }
+                    result.fold(cont::resume) { cont.resumeWithException(DavException.Transport("$it", null, request.url(), null, null)) }
                 }
             })
         }

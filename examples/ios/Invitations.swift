@@ -40,10 +40,10 @@ final class Invitations {
     func invite(ics: String, attendees: [String], dtstamp: String) async throws -> String {
         let found = try await alice.discover(service: .calDav)
         guard let me = organizerAddress(scheduling: found.scheduling) else {
-            throw DavError.Unsupported(detail: "the server does not schedule", status: nil, url: nil, retryAfterSeconds: nil)
+            throw DavError.Unsupported(detail: "the server does not schedule", status: nil, url: nil, retryAfterSeconds: nil, bodyExcerpt: nil)
         }
         guard let calendar = found.collections.first(where: { $0.kind == .calendar }) else {
-            throw DavError.NotFound(detail: "no calendar", status: nil, url: nil, retryAfterSeconds: nil)
+            throw DavError.NotFound(detail: "no calendar", status: nil, url: nil, retryAfterSeconds: nil, bodyExcerpt: nil)
         }
         let invite = try scheduleInvite(ics: ics, organizer: me, attendees: attendees.map { calAddressFromEmail(email: $0) }, dtstamp: dtstamp)
         let created = try await alice.createObject(collectionUrl: calendar.url, name: UUID().uuidString + ".ics", data: invite)
@@ -58,7 +58,7 @@ final class Invitations {
         let calendars = his.collections.filter { $0.kind == .calendar }.map { $0.url }
         let pending = try await bob.pendingInvitations(inboxUrl: his.scheduling.inboxUrl, calendarUrls: calendars, myAddresses: mine)
         guard let invitation = pending.invitations.first(where: { !$0.inInbox && $0.uid == uid }) else {
-            throw DavError.NotFound(detail: "no invitation \(uid)", status: nil, url: nil, retryAfterSeconds: nil)
+            throw DavError.NotFound(detail: "no invitation \(uid)", status: nil, url: nil, retryAfterSeconds: nil, bodyExcerpt: nil)
         }
         _ = try await bob.respond(url: invitation.object.url, myAddresses: mine, answer: .declined, occurrence: nil)
         let done = try await bob.respond(url: invitation.object.url, myAddresses: mine, answer: .accepted, occurrence: occurrence)

@@ -24,7 +24,7 @@ final class URLSessionTransport: HttpTransport, Sleeper, @unchecked Sendable {
 
     func send(request: HttpRequest) async throws -> HttpResponse {
         guard let url = URL(string: request.url()) else {
-            throw DavError.InvalidInput(detail: "not a URL", status: nil, url: request.url(), retryAfterSeconds: nil)
+            throw DavError.InvalidInput(detail: "not a URL", status: nil, url: request.url(), retryAfterSeconds: nil, bodyExcerpt: nil)
         }
         var urlRequest = URLRequest(url: url)
         urlRequest.httpMethod = request.method()          // PROPFIND, REPORT, MKCALENDAR work as-is
@@ -36,10 +36,10 @@ final class URLSessionTransport: HttpTransport, Sleeper, @unchecked Sendable {
         do {
             (data, response) = try await session.data(for: urlRequest)
         } catch {                                        // offline, TLS, timeout, cancelled
-            throw DavError.Transport(detail: "\(error)", status: nil, url: request.url(), retryAfterSeconds: nil)
+            throw DavError.Transport(detail: "\(error)", status: nil, url: request.url(), retryAfterSeconds: nil, bodyExcerpt: nil)
         }
         guard let http = response as? HTTPURLResponse else {
-            throw DavError.Transport(detail: "not an HTTP response", status: nil, url: request.url(), retryAfterSeconds: nil)
+            throw DavError.Transport(detail: "not an HTTP response", status: nil, url: request.url(), retryAfterSeconds: nil, bodyExcerpt: nil)
         }
         let headers = http.allHeaderFields.map { HttpHeader(name: "\($0.key)", value: "\($0.value)") }
         return HttpResponse(status: UInt16(http.statusCode), headers: headers, body: data, finalUrl: nil)

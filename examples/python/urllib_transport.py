@@ -44,7 +44,7 @@ class UrllibTransport(dk.HttpTransport):
             status, head, body = e.code, list(e.headers.items()), e.read()
         except OSError as e:
             raise dk.DavError.Transport(detail=str(e), status=None, url=request.url(),
-                                        retry_after_seconds=None) from None
+                                        retry_after_seconds=None, body_excerpt=None) from None
         return dk.HttpResponse(status=status, body=body, final_url=None,
                                headers=[dk.HttpHeader(name=k, value=v) for k, v in head])
 

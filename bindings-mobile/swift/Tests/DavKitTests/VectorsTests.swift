@@ -29,7 +29,7 @@ final class ReplayTransport: HttpTransport, @unchecked Sendable {
         }) else {
             let problem = "unexpected request \(request.method()) \(request.url())"
             problems.append(problem)
-            throw DavError.Transport(detail: problem, status: nil, url: nil, retryAfterSeconds: nil)
+            throw DavError.Transport(detail: problem, status: nil, url: nil, retryAfterSeconds: nil, bodyExcerpt: nil)
         }
         used[index] = true
         let want = exchanges[index]["request"] as? [String: Any] ?? [:]
@@ -40,7 +40,7 @@ final class ReplayTransport: HttpTransport, @unchecked Sendable {
         }
         let r = exchanges[index]["response"] as? [String: Any] ?? [:]
         if let failure = r["transport_error"] as? String {      // network, TLS, CORS
-            throw DavError.Transport(detail: failure, status: nil, url: nil, retryAfterSeconds: nil)
+            throw DavError.Transport(detail: failure, status: nil, url: nil, retryAfterSeconds: nil, bodyExcerpt: nil)
         }
         var data = Data((r["body"] as? String ?? "").utf8)
         if let file = r["body_file"] as? String { data = try Data(contentsOf: dir.appendingPathComponent(file)) }

@@ -35,9 +35,9 @@ class JdkTransport(private val timeout: Duration = Duration.ofSeconds(30)) : Htt
         val response = try {
             client.sendAsync(builder.build(), JResponse.BodyHandlers.ofByteArray()).await()
         } catch (e: HttpTimeoutException) {
-            throw DavException.Transport("timed out: ${e.message}", null, request.url(), null)
+            throw DavException.Transport("timed out: ${e.message}", null, request.url(), null, null)
         } catch (e: IOException) {
-            throw DavException.Transport("network error: $e", null, request.url(), null)
+            throw DavException.Transport("network error: $e", null, request.url(), null, null)
         }
         val headers = response.headers().map().flatMap { (name, values) -> values.map { HttpHeader(name, it) } }
         return HttpResponse(response.statusCode().toUShort(), headers, response.body(), null)

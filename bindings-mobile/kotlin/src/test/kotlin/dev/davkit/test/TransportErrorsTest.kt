@@ -35,11 +35,30 @@ class TransportErrorsTest {
 
     @Test
     fun typedTransportErrorKeepsItsKind() {
-        val client = clientThrowing(DavException.Transport("offline", null, null, null))
+        val client = clientThrowing(DavException.Transport("offline", null, null, null, " captive portal \n"))
         val e = assertThrows<DavException.Transport> { runBlocking { client.getObject("https://dav.example.com/a.ics") } }
         assertEquals("offline", e.detail)
         assertEquals("https://dav.example.com/a.ics", e.url)
         assertEquals("Transport", e.kind())
+        // Through the core's excerpt: trimmed as a response body is.
+        assertEquals("captive portal", e.bodyExcerpt)
+    }
+
+    @Test
+    fun serverRefusalCarriesTheExcerptOfItsBody() {
+        // A real error: the core reads the 403 and keeps the start of its body.
+        val body = "<d:error xmlns:d=\"DAV:\"><d:need-privileges/></d:error>\n" + "x".repeat(400)
+        val client = DavClient(config, object : HttpTransport {
+            override suspend fun send(request: HttpRequest) =
+                HttpResponse(403.toUShort(), emptyList(), body.toByteArray(), null)
+        })
+        val e = assertThrows<DavException.Forbidden> { runBlocking { client.getObject("https://dav.example.com/a.ics") } }
+        assertEquals(403.toUShort(), e.status)
+        val excerpt = e.bodyExcerpt!!
+        assertTrue(excerpt.startsWith("<d:error xmlns:d=\"DAV:\"><d:need-privileges/>"), excerpt)
+        assertTrue(excerpt.endsWith("…") && excerpt.length < body.length, excerpt)
+        assertEquals(excerpt, e.errorBodyExcerpt())
+        assertFalse(e.toString().contains("pw-secret"))
     }
 
     @Test
@@ -59,7 +78,7 @@ class TransportErrorsTest {
 
     @Test
     fun otherKindFromTransportIsKept() {
-        val client = clientThrowing(DavException.Unauthorized("token refresh failed", null, null, null))
+        val client = clientThrowing(DavException.Unauthorized("token refresh failed", null, null, null, null))
         assertThrows<DavException.Unauthorized> { runBlocking { client.listObjects("https://dav.example.com/cal/") } }
     }
 

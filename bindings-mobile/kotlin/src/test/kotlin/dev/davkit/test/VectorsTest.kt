@@ -100,7 +100,7 @@ class VectorsTest {
         private var at = 0
         override suspend fun token(forceRefresh: Boolean): String {
             if (forceRefresh) at++
-            return tokens.getOrNull(at) ?: throw DavException.Unauthorized("no more tokens", null, null, null)
+            return tokens.getOrNull(at) ?: throw DavException.Unauthorized("no more tokens", null, null, null, null)
         }
     }
 
@@ -331,7 +331,7 @@ internal fun requestProblems(want: JSONObject, request: HttpRequest): List<Strin
  *  `transport_error` is thrown as the app's transport would (the host could not send it at all:
  *  network, TLS, CORS). */
 internal fun recordedReply(r: JSONObject, dir: File?): HttpResponse {
-    if (r.has("transport_error")) throw DavException.Transport(r.getString("transport_error"), null, null, null)
+    if (r.has("transport_error")) throw DavException.Transport(r.getString("transport_error"), null, null, null, null)
     val body = when {
         r.has("body_file") -> File(checkNotNull(dir) { "a body_file needs the case's folder" }, r.getString("body_file")).readBytes()
         r.has("body_base64") -> Base64.getDecoder().decode(r.getString("body_base64"))
