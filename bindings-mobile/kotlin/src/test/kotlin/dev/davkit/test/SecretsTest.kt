@@ -86,6 +86,8 @@ class SecretsTest {
         assertEquals("Basic $basic", request.header("authorization"))
         assertTrue(request.headers().any { it.name == "Authorization" && it.value == "Basic $basic" })
         assertHidden(request, request.headers(), transport.responses.first(), e, e.message ?: "", e.stackTraceToString())
+        // The server echoed the password in its body: the excerpt shows it redacted.
+        assertEquals("<redacted>", e.bodyExcerpt)
         assertTrue(request.toString().contains("https://dav.example.com/cal/a.ics"), request.toString())
         assertTrue(transport.responses.first().toString().contains("401"))
     }
