@@ -119,6 +119,7 @@ case Transport(
 */bodyExcerpt: String?
 public func kind() -> String
 public func errorBodyExcerpt() -> String?
+open func isSafe() -> Bool
 public struct DavConfig: CustomDebugStringConvertible, CustomStringConvertible
 public let credentials: Credentials
 open class Credentials: CredentialsProtocol, @unchecked Sendable, Equatable, CustomDebugStringConvertible, CustomStringConvertible

@@ -214,6 +214,10 @@ class Secrets(unittest.TestCase):
                            cm.exception)
         # The server echoed the password in its body: the excerpt shows it redacted.
         self.assertEqual("<redacted>", cm.exception.body_excerpt)
+        # The core's rule for what a transport may send again.
+        self.assertEqual(("GET", True), (request.method(), request.is_safe()))
+        put = dk.HttpRequest("PUT", "https://dav.example.com/cal/a.ics", [], b"x")
+        self.assertFalse(put.is_safe())
         self.assertIn("https://dav.example.com/cal/a.ics", str(request))
         self.assertIn("401", str(t.responses[0]))
 

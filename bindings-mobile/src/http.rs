@@ -100,7 +100,7 @@ impl fmt::Debug for HttpHeader {
 }
 
 /// A request for the app's HTTP stack: send it as given (`method()`, `url()`, `headers()`,
-/// `body()`). The core follows redirects itself, so the transport should not (or should report
+/// `body()`); `is_safe()` says whether it may be sent again after a failed connection. The core follows redirects itself, so the transport should not (or should report
 /// `final_url`). Opaque, so that printing it never shows the `Authorization` header or the body.
 #[derive(Clone, PartialEq, Eq, uniffi::Object)]
 #[uniffi::export(Debug, Display, Eq)]
@@ -147,6 +147,14 @@ impl HttpRequest {
     /// `GET`, `PUT`, `PROPFIND`, `REPORT`, `MKCALENDAR`, ...
     pub fn method(&self) -> String {
         self.0.method.as_str().to_owned()
+    }
+
+    /// Whether the method only reads (`GET`, `HEAD`, `OPTIONS`, `PROPFIND`, `REPORT`): the
+    /// core's rule (`Method::is_safe`). A transport may send such a request again when its
+    /// connection failed; a write (every other method) must go out at most once, since davkit
+    /// reads the object back to learn whether a write lost in transit was applied.
+    pub fn is_safe(&self) -> bool {
+        self.0.method.is_safe()
     }
 
     /// The absolute URL.
@@ -285,6 +293,31 @@ mod tests {
             value: "\"1\"".into(),
         };
         assert_eq!(plain.to_string(), "ETag: \"1\"");
+    }
+
+    #[test]
+    fn safe_is_the_cores_rule() {
+        for name in [
+            "GET",
+            "HEAD",
+            "OPTIONS",
+            "PROPFIND",
+            "REPORT",
+            "PUT",
+            "POST",
+            "PATCH",
+            "DELETE",
+            "PROPPATCH",
+            "MKCOL",
+            "MKCALENDAR",
+        ] {
+            let request = HttpRequest::new(name.into(), "https://x/".into(), vec![], None).unwrap();
+            let core = davkit::Method::parse(name).unwrap();
+            assert_eq!(request.is_safe(), core.is_safe(), "{name}");
+        }
+        let get = HttpRequest::new("GET".into(), "https://x/".into(), vec![], None).unwrap();
+        let put = HttpRequest::new("PUT".into(), "https://x/".into(), vec![], None).unwrap();
+        assert!(get.is_safe() && !put.is_safe());
     }
 
     #[test]

@@ -29,7 +29,7 @@ class OkHttpTransport(base: OkHttpClient = OkHttpClient()) : HttpTransport, Slee
 
     override suspend fun send(request: HttpRequest): HttpResponse {
         // OkHttp insists on a body for these methods, even an empty one.
-        val bytes = request.body() ?: if (request.method() in NEEDS_BODY || request.method() !in SAFE) ByteArray(0) else null
+        val bytes = request.body() ?: if (request.method() in NEEDS_BODY || !request.isSafe()) ByteArray(0) else null
         // A write's body is one-shot, so OkHttp never sends the write again once it went out: by
         // default it does when a pooled connection fails after the request was sent (the server
         // may have applied it) and when the answer is 408. davkit reads the object back to
@@ -37,8 +37,8 @@ class OkHttpTransport(base: OkHttpClient = OkHttpClient()) : HttpTransport, Slee
         // a safe method, and a write whose connection never opened (another address). And a
         // write takes a fresh connection (the idle ones are closed first): on a kept-alive one
         // the server had closed (Radicale, SOGo do after some answers), it would fail with
-        // nothing to tell whether it arrived.
-        val write = request.method() !in SAFE
+        // nothing to tell whether it arrived. What is safe is davkit's rule (`isSafe()`).
+        val write = !request.isSafe()
         if (write) client.connectionPool.evictAll()
         val body = bytes?.let { if (write) OneShotBody(it) else it.toRequestBody() }
         val builder = Request.Builder().url(request.url()).method(request.method(), body)
@@ -64,8 +64,8 @@ class OkHttpTransport(base: OkHttpClient = OkHttpClient()) : HttpTransport, Slee
     override suspend fun sleep(ms: ULong) = delay(ms.toLong())
 
     private companion object {
+        // OkHttp's own rule (HttpMethod.requiresRequestBody), not davkit's.
         val NEEDS_BODY = setOf("POST", "PUT", "PATCH", "PROPPATCH", "REPORT")
-        val SAFE = setOf("GET", "HEAD", "OPTIONS", "PROPFIND", "REPORT")
     }
 
     private class OneShotBody(private val bytes: ByteArray) : RequestBody() {
