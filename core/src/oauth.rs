@@ -285,8 +285,36 @@ pub async fn send_token_request<T: Transport>(
 ) -> Result<TokenResponse> {
     check_token_endpoint(&request.url)?;
     let url = request.url.clone();
-    let response = transport.send(request).await?;
-    parse_token_response(&url, &response)
+    // An endpoint may echo what it was sent in its refusal: none of it reaches the error.
+    let secrets = request_secrets(&request);
+    let response = transport
+        .send(request)
+        .await
+        .map_err(|e| e.without_secrets(&secrets))?;
+    parse_token_response(&url, &response).map_err(|e| e.without_secrets(&secrets))
+}
+
+/// The secrets a token request's form carries (the client secret, the refresh token, the
+/// code and its PKCE verifier), each as sent and decoded.
+fn request_secrets(request: &HttpRequest) -> Vec<String> {
+    let mut out = Vec::new();
+    for pair in request.body_text().unwrap_or_default().split('&') {
+        let Some((name, value)) = pair.split_once('=') else {
+            continue;
+        };
+        if matches!(
+            name,
+            "client_secret" | "refresh_token" | "code" | "code_verifier"
+        ) && !value.is_empty()
+        {
+            let decoded = crate::href::percent_decode(&value.replace('+', " "));
+            if decoded != value {
+                out.push(decoded);
+            }
+            out.push(value.to_owned());
+        }
+    }
+    out
 }
 
 /// Whether a token endpoint may receive a token request: https, or http to a loopback host.
@@ -470,6 +498,42 @@ mod tests {
                 assert_eq!(error.kind(), ErrorKind::InvalidInput, "{url}");
                 assert!(!format!("{error} {error:?}").contains("secret-refresh"));
                 assert_eq!(transport.0.get(), 0, "{url}: sent");
+            }
+        }
+    }
+
+    /// A token endpoint that echoes the request in its refusal (in `error_description`, or
+    /// an unreadable page): the refresh token and the client secret are not in the error.
+    #[test]
+    fn token_errors_never_show_what_was_sent() {
+        struct Echo(u16, &'static str);
+        impl Transport for Echo {
+            async fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
+                let sent = request.body_text().unwrap_or_default().to_owned();
+                Ok(HttpResponse::new(self.0, self.1.replace("SENT", &sent)))
+            }
+        }
+        for answer in [
+            Echo(
+                400,
+                r#"{"error":"invalid_grant","error_description":"bad: SENT"}"#,
+            ),
+            Echo(500, "<html>proxy error for SENT</html>"),
+        ] {
+            let client = OAuthClient::new(
+                "id",
+                "http://127.0.0.1:1/cb",
+                "https://a/auth",
+                "https://oauth2.example.com/token",
+                Some("s3cr3t/+x y".to_owned()),
+            );
+            let request = client.refresh_request("1//secret-refresh");
+            let error = davkit_testkit::block_on(send_token_request(&answer, request))
+                .expect_err("refused");
+            let shown = format!("{error} {error:?} {:?}", error.body_excerpt());
+            assert!(shown.contains("<redacted>"), "{shown}");
+            for secret in ["secret-refresh", "s3cr3t", "1%2F%2Fsecret"] {
+                assert!(!shown.contains(secret), "{secret} in {shown}");
             }
         }
     }
