@@ -64,7 +64,11 @@ final class OfflineEdits {
             let kind = outcome["kind"] as? [String: Any] ?? [:]
             let url = outcome["url"] as? String ?? ""
             switch kind["type"] as? String {
-            case "written": apply(url, kind["etag"] as? String, kind["data"] as? String)
+            case "written":
+                apply(url, kind["etag"] as? String, kind["data"] as? String)
+                // A create the server answered 200/204: it ignored If-None-Match and overwrote
+                // an object already there, which is gone now.
+                if kind["replaced"] as? Bool == true { print("the create replaced another object at \(url)") }
             case "deleted": apply(url, nil, nil)
             case "server-kept":
                 let server = kind["server"] as? [String: Any]
