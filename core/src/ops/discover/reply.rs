@@ -345,38 +345,35 @@ pub(crate) fn check_listing(responses: &[Response], url: &Url) -> Result<()> {
         if !(200..300).contains(&status) && (own || !matches!(status, 404 | 410)) {
             bad = Some(status);
         } else if let Some(s) = r.prop_status(&names::RESOURCETYPE)
-            && !(200..300).contains(&s)
-            && s != 404
+            && leaves_unknown(s)
         {
             bad = Some(s);
         }
     }
     match bad {
         None => Ok(()),
-        Some(status) => Err(Error::new(
-            ErrorKind::for_status(status),
-            format!("incomplete collection listing ({status})"),
-        )
-        .with_status(status)
-        .with_url(url.as_str())),
+        Some(status) => Err(status_error(status, "incomplete collection listing", url)),
     }
 }
 
 /// The error of a home-set property `r` answered with a failed propstat (anything but 2xx
 /// or 404, which says the server has none): the home sets are unknown, not absent.
 fn home_set_failure(r: &Response, name: &QName, url: &Url) -> Option<Error> {
-    let status = r.prop_status(name)?;
-    if (200..300).contains(&status) || status == 404 {
-        return None;
-    }
-    Some(
-        Error::new(
-            ErrorKind::for_status(status),
-            format!("the home set could not be read ({status})"),
-        )
+    let status = r.prop_status(name).filter(|&s| leaves_unknown(s))?;
+    Some(status_error(status, "the home set could not be read", url))
+}
+
+/// Whether a property's propstat `status` leaves it unknown: neither given (2xx) nor
+/// absent on the server (404).
+fn leaves_unknown(status: u16) -> bool {
+    !(200..300).contains(&status) && status != 404
+}
+
+/// The error of an answer for `url` that left `what` unknown, classified by its `status`.
+fn status_error(status: u16, what: &str, url: &Url) -> Error {
+    Error::new(ErrorKind::for_status(status), format!("{what} ({status})"))
         .with_status(status)
-        .with_url(url.as_str()),
-    )
+        .with_url(url.as_str())
 }
 
 /// Whether a response reports no `resourcetype`, or an empty one (Google Contacts).
