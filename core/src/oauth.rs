@@ -307,7 +307,7 @@ fn request_secrets(request: &HttpRequest) -> Vec<String> {
             "client_secret" | "refresh_token" | "code" | "code_verifier"
         ) && !value.is_empty()
         {
-            let decoded = crate::href::percent_decode(&value.replace('+', " "));
+            let decoded = crate::url::form_decode(value);
             if decoded != value {
                 out.push(decoded);
             }

@@ -223,14 +223,13 @@ impl Url {
 
     /// The decoded query as `application/x-www-form-urlencoded` pairs.
     pub fn query_pairs(&self) -> Vec<(String, String)> {
-        let decode = |s: &str| crate::href::percent_decode(&s.replace('+', " "));
         self.query()
             .unwrap_or("")
             .split('&')
             .filter(|p| !p.is_empty())
             .map(|p| match p.split_once('=') {
-                Some((k, v)) => (decode(k), decode(v)),
-                None => (decode(p), String::new()),
+                Some((k, v)) => (form_decode(k), form_decode(v)),
+                None => (form_decode(p), String::new()),
             })
             .collect()
     }
@@ -359,6 +358,12 @@ fn is_dot_dot(seg: &str) -> bool {
         seg,
         ".." | "%2e%2e" | "%2e%2E" | "%2E%2e" | "%2E%2E" | "%2e." | "%2E." | ".%2e" | ".%2E"
     )
+}
+
+/// One name or value of an `application/x-www-form-urlencoded` text, decoded (`+` is a
+/// space, then `%XX` escapes), the inverse of [`FormSerializer`].
+pub(crate) fn form_decode(s: &str) -> String {
+    crate::href::percent_decode(&s.replace('+', " "))
 }
 
 /// `application/x-www-form-urlencoded` serialization of pairs (the `form_urlencoded` crate's
