@@ -481,8 +481,7 @@ impl Discover {
             }
             Phase::Principal => {
                 self.phase = Phase::Homes;
-                // Each home set once (by normalised URL), with the services it is the home of.
-                let mut homes: Vec<(String, Url, u8)> = Vec::new();
+                let mut homes: Vec<Url> = Vec::new();
                 let mut home_keys: StringSet = StringSet::new();
                 let mut read = false;
                 for (_, found) in self.found.iter_mut() {
@@ -503,13 +502,8 @@ impl Discover {
                 for (svc, found) in &self.found {
                     for h in &found.homes {
                         home_sets.push((*svc, h.clone()));
-                        let key = crate::href::normalize(h.as_str());
-                        if home_keys.insert(key.clone()) {
-                            homes.push((key, h.clone(), svc.bit()));
-                        } else if let Some((_, _, services)) =
-                            homes.iter_mut().find(|(k, ..)| *k == key)
-                        {
-                            *services |= svc.bit();
+                        if home_keys.insert(crate::href::normalize(h.as_str())) {
+                            homes.push(h.clone());
                         }
                     }
                     read |= found.read;
@@ -522,11 +516,12 @@ impl Discover {
                     self.m.fail(too_many_home_sets(max));
                     return;
                 }
-                for (svc, home) in home_sets {
-                    self.result_home(svc, &home);
+                for (svc, home) in &home_sets {
+                    self.result_home(*svc, home);
                 }
                 self.ask_auto_schedule();
-                for (key, h, services) in homes {
+                for h in homes {
+                    let key = crate::href::normalize(h.as_str());
                     match self.listings.iter().position(|(k, _)| *k == key) {
                         // The principal is this home set, and its answer listed it already.
                         Some(at) => {
@@ -539,7 +534,13 @@ impl Discover {
                             }
                         }
                         None => {
-                            self.propfind(Tag::Home { services }, h, Depth::One, &LISTING_PROPS)
+                            let mut services = 0;
+                            for (svc, home) in &home_sets {
+                                if crate::href::normalize(home.as_str()) == key {
+                                    services |= svc.bit();
+                                }
+                            }
+                            self.propfind(Tag::Home { services }, h, Depth::One, &LISTING_PROPS);
                         }
                     }
                 }
