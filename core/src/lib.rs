@@ -83,6 +83,7 @@
 uniffi::setup_scaffolding!("davkit_core");
 
 pub mod auth;
+mod bytes;
 pub mod client;
 pub mod error;
 mod exchange;

@@ -18,6 +18,7 @@
 //! Text directly inside the root (white space between responses) is checked against
 //! [`Limits::max_xml_text_bytes`] piece by piece rather than as one total.
 
+use crate::bytes::{find, find_byte};
 use crate::url::Url;
 
 use crate::error::Result;
@@ -364,7 +365,11 @@ fn scan(buf: &[u8], s: &mut Scan) {
                 }
             }
         }
-        let Some(at) = find_lt(buf, i) else {
+        let Some(at) = buf
+            .get(i..)
+            .and_then(|rest| find_byte(rest, b'<'))
+            .map(|at| i + at)
+        else {
             s.pos = buf.len();
             return;
         };
@@ -407,31 +412,6 @@ fn scan(buf: &[u8], s: &mut Scan) {
     }
 }
 
-/// The index of the first `<` in `buf` from `from`. Eight bytes are tested at a time (a word
-/// holds a `<` when its bytes XOR `<` have a zero byte), since most of a multistatus is
-/// character data (a multiget's iCalendar text): a byte-by-byte search was a tenth of a
-/// sync's client work.
-fn find_lt(buf: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    const LTS: u64 = ONES * b'<' as u64;
-    let mut i = from;
-    while let Some(word) = buf.get(i..i.saturating_add(8)) {
-        let Ok(word) = <[u8; 8]>::try_from(word) else {
-            break;
-        };
-        let x = u64::from_le_bytes(word) ^ LTS;
-        if x.wrapping_sub(ONES) & !x & HIGHS != 0 {
-            break;
-        }
-        i += 8;
-    }
-    buf.get(i..)?
-        .iter()
-        .position(|&b| b == b'<')
-        .map(|at| i + at)
-}
-
 /// Finds the end of `open` from `i`: the index after it, or (the state to resume in, the
 /// index to resume from) when `buf` ends first.
 fn finish_construct(
@@ -440,7 +420,7 @@ fn finish_construct(
     open: Construct,
 ) -> std::result::Result<usize, (Construct, usize)> {
     let rest = buf.get(i..).unwrap_or_default();
-    let until = |end: &[u8]| match rest.windows(end.len()).position(|w| w == end) {
+    let until = |end: &[u8]| match find(rest, end) {
         Some(p) => Ok(i + p + end.len()),
         // Resume where a terminator split by the chunk boundary could still begin.
         None => Err((open, buf.len().saturating_sub(end.len() - 1).max(i))),

@@ -18,9 +18,8 @@ mod tags;
 
 pub(crate) use ns::NsId;
 
-use chars::{
-    NAME_CLASS, check_chars, find, find_lt, is_ncname, is_space, reference_at, skip_plain_text,
-};
+use crate::bytes::find;
+use chars::{NAME_CLASS, check_chars, find_lt, is_ncname, is_space, reference_at, skip_plain_text};
 use ns::{Binding, intern_local};
 
 use std::borrow::Cow;

@@ -1,6 +1,7 @@
 //! Character classes and byte scanning: the tables that stop a run of text or classify name
 //! bytes, XML name characters, word-at-a-time searches, and character references.
 
+use crate::bytes::{below, find_byte, has_byte, word_at};
 use crate::error::Result;
 
 use super::xml_error;
@@ -64,23 +65,6 @@ pub(super) fn is_ncname(name: &str) -> bool {
     chars.next().is_some_and(is_name_start_char) && chars.all(is_name_char)
 }
 
-const ONES: u64 = u64::from_ne_bytes([1; 8]);
-const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
-
-/// Whether a byte of `w` is zero (exact as to whether any is; which one does not matter).
-fn has_zero(w: u64) -> u64 {
-    w.wrapping_sub(ONES) & !w & HIGH
-}
-
-/// The eight bytes at `i` as one word, when there are eight: one load, inlined into the
-/// scanning loops (the size-optimised WebAssembly build otherwise called a function for it and
-/// another to copy the eight bytes, 7 % of the time a `calendarQuery` spent in the module).
-#[inline(always)]
-fn word_at(bytes: &[u8], i: usize) -> Option<u64> {
-    let chunk: &[u8; 8] = bytes.get(i..i.checked_add(8)?)?.try_into().ok()?;
-    Some(u64::from_ne_bytes(*chunk))
-}
-
 /// The position of the next byte of character data from `i` on that [`Reader::scan_text`]
 /// must look at (see [`TEXT_STOP`]), or the end: eight bytes at a time while none of them
 /// can be one, else byte by byte through that word.
@@ -88,12 +72,11 @@ pub(super) fn skip_plain_text(bytes: &[u8], mut i: usize) -> usize {
     loop {
         while let Some(w) = word_at(bytes, i) {
             // a byte below 0x20 (tab, LF and CR too: the byte loop below lets them pass)
-            let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-            let stop = control
-                | has_zero(w ^ (ONES * u64::from(b'<')))
-                | has_zero(w ^ (ONES * u64::from(b'&')))
-                | has_zero(w ^ (ONES * u64::from(b']')))
-                | has_zero(w ^ (ONES * 0xEF));
+            let stop = below(w, 0x20)
+                | has_byte(w, b'<')
+                | has_byte(w, b'&')
+                | has_byte(w, b']')
+                | has_byte(w, 0xEF);
             if stop != 0 {
                 break;
             }
@@ -113,16 +96,10 @@ pub(super) fn skip_plain_text(bytes: &[u8], mut i: usize) -> usize {
 }
 
 /// The position of the first `<` from `i` on, or the end.
-pub(super) fn find_lt(bytes: &[u8], mut i: usize) -> usize {
-    while let Some(w) = word_at(bytes, i) {
-        if has_zero(w ^ (ONES * u64::from(b'<'))) != 0 {
-            break;
-        }
-        i += 8;
-    }
-    bytes[i.min(bytes.len())..]
-        .iter()
-        .position(|&b| b == b'<')
+pub(super) fn find_lt(bytes: &[u8], i: usize) -> usize {
+    bytes
+        .get(i..)
+        .and_then(|rest| find_byte(rest, b'<'))
         .map_or(bytes.len(), |at| i + at)
 }
 
@@ -143,32 +120,32 @@ pub(super) fn reference_at(text: &str, at: usize) -> Option<(char, usize)> {
     Some((c, at + 2 + semi))
 }
 
-/// The first position of `needle` in `haystack`.
-pub(super) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    let first = *needle.first()?;
-    let mut from = 0;
-    while let Some(i) = haystack.get(from..)?.iter().position(|&b| b == first) {
-        let at = from + i;
-        if haystack.get(at..)?.starts_with(needle) {
-            return Some(at);
-        }
-        from = at + 1;
-    }
-    None
-}
-
 /// Refuses the characters XML does not allow (control characters but tab, LF and CR;
-/// U+FFFE, U+FFFF), for CDATA and attribute values (text is checked as it is scanned).
+/// U+FFFE, U+FFFF), for CDATA and attribute values (text is checked as it is scanned): eight
+/// bytes at a time while none of them can be one, else byte by byte through that word.
 pub(super) fn check_chars(text: &str) -> Result<()> {
     let bytes = text.as_bytes();
-    let bad = bytes.iter().enumerate().any(|(i, &b)| {
-        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
-            || (b == 0xEF
-                && bytes.get(i + 1) == Some(&0xBF)
-                && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)))
-    });
-    if bad {
-        return Err(xml_error("malformed XML: a character XML does not allow"));
+    let mut i = 0;
+    loop {
+        while let Some(w) = word_at(bytes, i) {
+            if below(w, 0x20) | has_byte(w, 0xEF) != 0 {
+                break;
+            }
+            i += 8;
+        }
+        let end = bytes.len().min(i + 8);
+        while let Some(&b) = bytes.get(i).filter(|_| i < end) {
+            let bad = (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+                || (b == 0xEF
+                    && bytes.get(i + 1) == Some(&0xBF)
+                    && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)));
+            if bad {
+                return Err(xml_error("malformed XML: a character XML does not allow"));
+            }
+            i += 1;
+        }
+        if i >= bytes.len() {
+            return Ok(());
+        }
     }
-    Ok(())
 }

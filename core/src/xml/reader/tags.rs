@@ -3,9 +3,10 @@
 
 use crate::error::Result;
 
-use super::chars::{NAME_CLASS, check_chars, find};
+use super::chars::{NAME_CLASS, check_chars};
 use super::ns::{Binding, NsId};
 use super::{Event, Open, Reader, StartTag, limit_error, xml_error};
+use crate::bytes::find;
 
 impl<'a> Reader<'a> {
     pub(super) fn start(&mut self) -> Result<Event<'a>> {
