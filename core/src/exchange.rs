@@ -210,6 +210,7 @@ impl<T> Exchanger<T> {
         if head.status != 207 {
             return None;
         }
+        self.requests.ctx.note_answer(head);
         let index = self
             .sent
             .iter()
@@ -291,6 +292,7 @@ impl Requests {
     /// What a response to `hop` means: the body limit, a Digest challenge to answer, a
     /// redirect to follow (the request then goes again under a new id), or the answer.
     fn route(&mut self, hop: &mut Hop, response: HttpResponse) -> Routed {
+        self.ctx.note_answer(&response);
         let effective = effective_url(&response, hop);
         if let Err(e) = self.ctx.limits.check_body(response.body.len()) {
             let e = e.with_status(response.status).with_url(effective.as_str());

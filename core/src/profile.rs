@@ -72,12 +72,15 @@ pub struct Profile {
     pub alarm_actions: Option<Vec<String>>,
     /// Whether a calendar's sync-collection report (initial or from a token; not a batch)
     /// asks for `calendar-data`, so that the changed events come with their ETags and no
-    /// multiget follows (one request instead of two). Radicale sends the data; Xandikos and
-    /// DAViCal answer 404 for that property, and their events are fetched as before; a server
-    /// that refuses a token report for it (400, 415, 422 or 501 without a stale-token
-    /// condition) is asked again without it, and not asked for it again in that session (the
-    /// client's later syncs); an answer past the body limit is asked again without it too. Off
-    /// where nobody measured it (the Google and iCloud profiles).
+    /// multiget follows (one request instead of two). Radicale and Cyrus send the data;
+    /// Xandikos and DAViCal answer 404 for that property, and their events are fetched as
+    /// before. A session stops asking (the client's later syncs) once its server has answered
+    /// the property with a failed status in a report, or refused a token report for it (400,
+    /// 415, 422 or 501 without a stale-token condition: that report is asked again without
+    /// it), or named itself DAViCal in any answer (`X-DAViCal-Version`): DAViCal computes
+    /// every member's data before answering 404, 1.2-1.4 s for 1,000 events against 45 ms
+    /// without it. An answer past the body limit is asked again without it too. Off where
+    /// nobody measured it (the Google and iCloud profiles).
     #[serde(default = "yes")]
     pub data_in_sync_reports: bool,
     /// Whether discovery asks the principal for its home sets with `Depth: 1` and the

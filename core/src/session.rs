@@ -10,6 +10,7 @@ use crate::url::Url;
 use crate::auth::{AuthScope, Credentials};
 use crate::error::{Error, ErrorKind, Result};
 use crate::href;
+use crate::http::HttpResponse;
 use crate::limits::Limits;
 use crate::profile::Profile;
 use crate::retry::RetryPolicy;
@@ -92,10 +93,14 @@ pub(crate) struct Context {
     pub(crate) sync_limit: Option<u32>,
     pub(crate) retry: RetryPolicy,
     pub(crate) limits: Limits,
-    /// The server refused a calendar's sync report from a token that asked for the members'
-    /// data (400, 415, 422 or 501), which was then asked again without it: the session's later
-    /// syncs do not ask for the data (each would cost a refused request). Read and set through
-    /// [`Context::sync_data_refused`] and [`Context::refuse_sync_data`].
+    /// The server does not send the members' data in a calendar's sync report, so the
+    /// session's later syncs do not ask for it: it refused a token report that asked for it
+    /// (400, 415, 422 or 501; each later one would cost a refused request), it answered a
+    /// member's `calendar-data` there with a failed status (Xandikos and DAViCal: 404), or an
+    /// answer said it is DAViCal (its `X-DAViCal-Version` header), which computes that data
+    /// for every member and then answers 404: 1.2-1.4 s for 1,000 events on the local DAViCal,
+    /// against 45 ms for the report without it and 65 ms for the multiget that follows. Read
+    /// and set through [`Context::sync_data_refused`] and [`Context::refuse_sync_data`].
     sync_data_refused: AtomicBool,
 }
 
@@ -109,6 +114,15 @@ impl Context {
     /// Notes that the server refused the members' data in a sync report.
     pub(crate) fn refuse_sync_data(&self) {
         self.sync_data_refused.store(true, Ordering::Relaxed);
+    }
+
+    /// Takes what an answer's head says about the server: DAViCal names itself on every
+    /// answer, and is then not asked for the members' data in sync reports (see
+    /// `sync_data_refused`).
+    pub(crate) fn note_answer(&self, head: &HttpResponse) {
+        if head.header("x-davical-version").is_some() {
+            self.refuse_sync_data();
+        }
     }
 }
 

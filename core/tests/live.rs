@@ -29,8 +29,18 @@ struct Counted {
 impl Transport for Counted {
     async fn send(&self, request: HttpRequest) -> davkit::Result<HttpResponse> {
         let depth = request.header("Depth").unwrap_or("-").to_owned();
+        // A sync report says so, and whether it asks for the members' data.
+        let body = request.body_text().unwrap_or("");
+        let report = match (
+            body.contains("sync-collection"),
+            body.contains("calendar-data"),
+        ) {
+            (true, true) => " sync-collection with data",
+            (true, false) => " sync-collection",
+            _ => "",
+        };
         self.sent.borrow_mut().push(format!(
-            "{:?} {} (Depth {depth})",
+            "{:?} {} (Depth {depth}){report}",
             request.method, request.url
         ));
         self.inner.send(request).await
@@ -702,9 +712,28 @@ async fn scratch_calendar<T: Transport>(client: &DavClient<T>, prefix: &str) -> 
 
 /// A calendar's initial sync, and an incremental one after one event changed: Radicale and
 /// Cyrus send the events' data in the sync report (one request each); Xandikos answers 404 for
-/// `calendar-data` there, and the events come by multiget (two each). Either way the change
-/// holds the new data.
-async fn incremental_sync_requests(url: String, credentials: Credentials, expected: usize) {
+/// `calendar-data` there, and the events come by multiget (two each), the session not asking
+/// for the data again after the first report; DAViCal, which names itself in every answer, is
+/// never asked for it (it computes the data for every member before answering 404). Either
+/// way the change holds the new data. `asks`: whether each of the two sync reports asks for
+/// the data.
+async fn incremental_sync_requests(
+    url: String,
+    credentials: Credentials,
+    expected: usize,
+    asks: [bool; 2],
+) {
+    let asked = |sent: &[String]| {
+        let reports: Vec<bool> = sent
+            .iter()
+            .filter(|s| s.contains("sync-collection"))
+            .map(|s| s.ends_with("with data"))
+            .collect();
+        match reports.as_slice() {
+            [one] => *one,
+            _ => panic!("{url}: one sync report expected in {sent:#?}"),
+        }
+    };
     let transport = Counted {
         inner: ReqwestTransport::new().expect("transport"),
         sent: RefCell::new(Vec::new()),
@@ -730,6 +759,11 @@ async fn incremental_sync_requests(url: String, credentials: Credentials, expect
         expected,
         "{url}: the initial sync sent {sent:#?}"
     );
+    assert_eq!(
+        asked(&sent),
+        asks[0],
+        "{url}: the initial sync sent {sent:#?}"
+    );
     assert_eq!(first.changes.len(), 1);
     let etag = w.etag.or_else(|| first.state.etags.get(&w.url).cloned());
     client
@@ -749,6 +783,11 @@ async fn incremental_sync_requests(url: String, credentials: Credentials, expect
     assert_eq!(
         sent.len(),
         expected,
+        "{url}: the incremental sync sent {sent:#?}"
+    );
+    assert_eq!(
+        asked(&sent),
+        asks[1],
         "{url}: the incremental sync sent {sent:#?}"
     );
     assert_eq!(next.method, SyncMethod::SyncCollection);
@@ -776,9 +815,24 @@ async fn a_sync_takes_the_data_from_the_report_where_the_server_sends_it() {
     {
         // alice's home: the other tests that change it hold this lock too.
         let _home = RADICALE_HOME.lock().await;
-        incremental_sync_requests(env("DAVKIT_RADICALE_URL"), alice, 1).await;
+        incremental_sync_requests(env("DAVKIT_RADICALE_URL"), alice, 1, [true, true]).await;
     }
-    incremental_sync_requests(env("DAVKIT_XANDIKOS_URL"), Credentials::None, 2).await;
+    incremental_sync_requests(
+        env("DAVKIT_XANDIKOS_URL"),
+        Credentials::None,
+        2,
+        [true, false],
+    )
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs the live servers; run by the README's test command with --ignored"]
+async fn davical_sync_requests() {
+    let Some(alice) = live_support::davical(1) else {
+        return;
+    };
+    incremental_sync_requests(alice.url.clone(), alice.credentials(), 2, [false, false]).await;
 }
 
 #[tokio::test]
@@ -808,7 +862,7 @@ async fn cyrus_sync_requests() {
     let Some(alice) = live_support::cyrus(1) else {
         return;
     };
-    incremental_sync_requests(alice.url.clone(), alice.credentials(), 1).await;
+    incremental_sync_requests(alice.url.clone(), alice.credentials(), 1, [true, true]).await;
 }
 
 /// Cyrus 3.6 (Fastmail's server) from the root: the root names only the principal; the

@@ -507,3 +507,114 @@ fn a_session_whose_server_refused_the_data_does_not_ask_for_it_again() {
     }
     assert_eq!(answering.log.take(), [true, true]);
 }
+
+/// A calendar (and an address book beside it) with one member, `e00001.ics`, changed since
+/// any token, on a server that does not send the data in a sync report: it answers the
+/// member's `calendar-data` there with 404 (Xandikos, DAViCal), and a multiget with the data.
+/// With `davical`, every answer names DAViCal (`X-DAViCal-Version`). Logs, for each sync
+/// report, whether it asked for the data, and `"multiget"` for each multiget.
+struct DataNotInReports {
+    davical: bool,
+    log: RefCell<Vec<String>>,
+}
+
+impl Transport for &DataNotInReports {
+    async fn send(&self, request: HttpRequest) -> davkit::Result<HttpResponse> {
+        let body = request.body_text().unwrap_or("");
+        let path = request
+            .url
+            .strip_prefix(SERVER.trim_end_matches('/'))
+            .unwrap_or("/");
+        let href = format!("{path}{}", name(1));
+        let row = |props: &str, missing: &str| {
+            let missing = if missing.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "<d:propstat><d:prop>{missing}</d:prop><d:status>HTTP/1.1 404 Not Found</d:status></d:propstat>"
+                )
+            };
+            format!(
+                "<d:response><d:href>{href}</d:href><d:propstat><d:prop>{props}</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>{missing}</d:response>"
+            )
+        };
+        let answer = if body.contains("<d:sync-collection") {
+            let asks = body.contains("calendar-data");
+            self.log
+                .borrow_mut()
+                .push(format!("report, data asked: {asks}"));
+            let missing = if asks { "<c:calendar-data/>" } else { "" };
+            let row = row("<d:getetag>\"2\"</d:getetag>", missing);
+            format!("{HEAD}{row}<d:sync-token>{TOKEN}</d:sync-token></d:multistatus>")
+        } else {
+            assert!(
+                body.contains("multiget"),
+                "a report or a multiget: {} {} {body}",
+                request.method.as_str(),
+                request.url
+            );
+            self.log.borrow_mut().push("multiget".into());
+            let data = if body.contains("addressbook-multiget") {
+                "<r:address-data xmlns:r=\"urn:ietf:params:xml:ns:carddav\">BEGIN:VCARD&#13;\nVERSION:4.0&#13;\nFN:A&#13;\nUID:a&#13;\nEND:VCARD&#13;\n</r:address-data>".to_owned()
+            } else {
+                format!("<c:calendar-data>{}</c:calendar-data>", event(1))
+            };
+            format!(
+                "{HEAD}{}</d:multistatus>",
+                row(&format!("<d:getetag>\"2\"</d:getetag>{data}"), "")
+            )
+        };
+        let response = HttpResponse::new(207, answer);
+        Ok(if self.davical {
+            response.with_header("X-DAViCal-Version", "DAViCal/1.1.12; DB/1.3.5")
+        } else {
+            response
+        })
+    }
+}
+
+#[test]
+fn a_server_that_answers_the_data_404_in_a_report_is_not_asked_for_it_again() {
+    let server = DataNotInReports {
+        davical: false,
+        log: RefCell::new(Vec::new()),
+    };
+    let dav = DavClient::new(Config::new(SERVER, Credentials::None), &server).expect("config");
+    let sync = || {
+        let r = block_on(dav.sync(state_from_token(), CollectionKind::Calendar)).expect("sync");
+        // The member is delivered either way, by the multiget.
+        assert_eq!(r.changes.len(), 1);
+        assert!(
+            matches!(&r.changes[0], Change::Added(o) | Change::Changed(o) if o.data.as_deref().is_some_and(|d| d.contains("UID:e1")))
+        );
+        server.log.take()
+    };
+    // The first sync asks and learns that the data does not come in the report; the next
+    // ones do not ask (the report is cheaper to answer without it).
+    assert_eq!(sync(), ["report, data asked: true", "multiget"]);
+    assert_eq!(sync(), ["report, data asked: false", "multiget"]);
+    // A new client (another session) asks again.
+    let other = DavClient::new(Config::new(SERVER, Credentials::None), &server).expect("config");
+    assert!(block_on(other.sync(state_from_token(), CollectionKind::Calendar)).is_ok());
+    assert_eq!(server.log.take(), ["report, data asked: true", "multiget"]);
+}
+
+#[test]
+fn davical_is_never_asked_for_the_data_in_a_report_once_it_has_named_itself() {
+    let server = DataNotInReports {
+        davical: true,
+        log: RefCell::new(Vec::new()),
+    };
+    let dav = DavClient::new(Config::new(SERVER, Credentials::None), &server).expect("config");
+    // An answer (here an address book's sync, which never asks for the data) names DAViCal:
+    // the calendar's first sync of the session already asks without it, initial or not.
+    let book = SyncState::new("http://127.0.0.1:5232/alice/contacts/");
+    let r = block_on(dav.sync(book, CollectionKind::AddressBook)).expect("address book sync");
+    assert_eq!(r.changes.len(), 1);
+    assert_eq!(server.log.take(), ["report, data asked: false", "multiget"]);
+    for state in [SyncState::new(COLLECTION), state_from_token()] {
+        let r = block_on(dav.sync(state, CollectionKind::Calendar)).expect("sync");
+        assert_eq!(r.changes.len(), 1);
+        assert_eq!(server.log.take(), ["report, data asked: false", "multiget"]);
+    }
+}

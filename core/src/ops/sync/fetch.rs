@@ -482,3 +482,13 @@ pub(super) fn take_data(r: &mut Response) -> Option<String> {
             _ => e.text(),
         })
 }
+
+/// Whether a row answers its `calendar-data` or `address-data` with a failed status (a
+/// propstat other than 2xx naming it).
+pub(super) fn data_failed(r: &Response) -> bool {
+    r.propstats
+        .iter()
+        .filter(|p| !(200..300).contains(&p.status))
+        .flat_map(|p| p.props.iter())
+        .any(|e| e.name == names::CALENDAR_DATA || e.name == names::ADDRESS_DATA)
+}

@@ -151,7 +151,13 @@ impl Sync {
             return;
         }
         let data = if self.ask_data {
-            super::fetch::take_data(&mut r)
+            let data = super::fetch::take_data(&mut r);
+            if data.is_none() && super::fetch::data_failed(&r) {
+                // The server does not send the data here: the session's later syncs do not
+                // ask for it (this one fetches the member as usual).
+                self.m.x.ctx().refuse_sync_data();
+            }
+            data
         } else {
             None
         };
