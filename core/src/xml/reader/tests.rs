@@ -76,6 +76,42 @@ fn every_stop_byte_is_seen_at_every_offset() {
 }
 
 #[test]
+fn every_character_xml_refuses_is_seen_in_cdata_and_attributes_at_every_offset() {
+    // CDATA and attribute values are checked a word at a time: every refused character must
+    // be seen wherever it falls, beside the control characters XML allows (tab, LF, CR) in
+    // the same word, and those alone must pass.
+    let cdata = |t: &str| text_of(&format!("<![CDATA[{t}]]>"));
+    let attribute = |t: &str| names(&format!("<a b=\"{t}\"/>")).map(|_| t.to_owned());
+    for offset in 0..20 {
+        let pad = "x\n".repeat(offset / 2) + &"y".repeat(offset % 2);
+        for bad in [
+            "\u{0}", "\u{1}", "\u{8}", "\u{B}", "\u{C}", "\u{E}", "\u{1F}", "\u{FFFE}", "\u{FFFF}",
+        ] {
+            for around in ["", "\t", "\r\n"] {
+                let text = format!("{pad}{around}{bad}{around}{pad}");
+                for read in [&cdata as &dyn Fn(&str) -> Result<String>, &attribute] {
+                    let err = read(&text).err().map(|e| e.kind());
+                    assert_eq!(err, Some(ErrorKind::Xml), "{offset} {text:?}");
+                }
+            }
+        }
+        for fine in [
+            "\t",
+            "\n",
+            "\r",
+            "\t\r\n\t\r\n\t\r\n",
+            "\u{EF}\u{FFFD}\u{FEFF}",
+            "\u{7F}",
+            " !",
+        ] {
+            let text = format!("{pad}{fine}{pad}");
+            assert_eq!(cdata(&text).ok(), Some(text.clone()), "{offset} {fine:?}");
+            assert!(attribute(&text).is_ok(), "{offset} {fine:?}");
+        }
+    }
+}
+
+#[test]
 fn resolves_prefixes_and_defaults() -> Result<()> {
     let got = names(r#"<a:x xmlns:a="DAV:"><y xmlns="urn:c"><a:z/></y></a:x>"#)?;
     assert_eq!(got, ["<{DAV:}x", "<{urn:c}y", "<{DAV:}z", ">", ">", ">"]);
