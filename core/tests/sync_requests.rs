@@ -618,3 +618,19 @@ fn davical_is_never_asked_for_the_data_in_a_report_once_it_has_named_itself() {
         assert_eq!(server.log.take(), ["report, data asked: false", "multiget"]);
     }
 }
+
+#[test]
+fn a_session_whose_server_url_is_under_caldav_php_never_asks_for_the_data() {
+    // DAViCal's entry point in the server URL: the first sync of the session already asks
+    // without the data, before any answer has named DAViCal (a browser may not see its header).
+    let server = DataNotInReports {
+        davical: false,
+        log: RefCell::new(Vec::new()),
+    };
+    let config = Config::new("http://127.0.0.1:5232/caldav.php/", Credentials::None);
+    let dav = DavClient::new(config, &server).expect("config");
+    let collection = "http://127.0.0.1:5232/caldav.php/alice/work/";
+    let r = block_on(dav.sync(SyncState::new(collection), CollectionKind::Calendar)).expect("sync");
+    assert_eq!(r.changes.len(), 1);
+    assert_eq!(server.log.take(), ["report, data asked: false", "multiget"]);
+}
