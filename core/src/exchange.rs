@@ -210,11 +210,12 @@ impl<T> Exchanger<T> {
         if head.status != 207 {
             return None;
         }
-        self.requests.ctx.note_answer(head);
         let index = self
             .sent
             .iter()
             .position(|f| f.hop.id == id && wants(&f.tag))?;
+        // Only an answer taken here: any other goes through `receive`, which notes it.
+        self.requests.ctx.note_answer(head);
         let flight = self.sent.swap_remove(index);
         let effective = effective_url(head, &flight.hop);
         Some((flight.tag, effective))

@@ -329,6 +329,13 @@ pub(crate) fn is_sogo_path(path: &str) -> bool {
     path == "/SOGo/dav" || path.starts_with("/SOGo/dav/")
 }
 
+/// Whether a URL path goes through DAViCal's entry point, a `caldav.php` segment
+/// (`/caldav.php/` on a default install): a session whose server URL does is never asked for
+/// the members' data in sync reports (see `Context::sync_data_refused`).
+pub(crate) fn is_davical_path(path: &str) -> bool {
+    path.split('/').any(|segment| segment == "caldav.php")
+}
+
 /// Google's CalDAV endpoint before v2, `https://www.google.com/calendar/dav/{calendar id}/…`:
 /// deprecated by Google's guide (a client of that era got 405 there).
 fn is_deprecated_google_caldav(host: &str, path: &str) -> bool {

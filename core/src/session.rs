@@ -127,14 +127,6 @@ impl Context {
     }
 }
 
-/// Whether a server URL is DAViCal's entry point (a `caldav.php` path segment: `/caldav.php/`
-/// on a default install): its session starts as one whose server has named itself DAViCal
-/// (see `Context::sync_data_refused`), since a page sees DAViCal's header only when the
-/// server exposes it to CORS.
-fn is_davical_url(url: &Url) -> bool {
-    url.path().split('/').any(|segment| segment == "caldav.php")
-}
-
 /// A validated configuration, cheap to clone, that creates operations.
 #[derive(Clone, Debug)]
 pub struct Session {
@@ -171,7 +163,9 @@ impl Session {
             ));
         }
         let auth_scope = AuthScope::new(server.clone(), profile.trusted_host_suffixes.clone());
-        let davical = is_davical_url(&server);
+        // DAViCal's entry point in the URL: the session starts as one whose server has named
+        // itself DAViCal (a page sees its header only when the server exposes it to CORS).
+        let davical = crate::profile::is_davical_path(server.path());
         Ok(Session {
             ctx: Arc::new(Context {
                 server,

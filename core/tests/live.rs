@@ -713,8 +713,9 @@ async fn scratch_calendar<T: Transport>(client: &DavClient<T>, prefix: &str) -> 
 /// A calendar's initial sync, and an incremental one after one event changed: Radicale and
 /// Cyrus send the events' data in the sync report (one request each); Xandikos answers 404 for
 /// `calendar-data` there, and the events come by multiget (two each), the session not asking
-/// for the data again after the first report; DAViCal, which names itself in every answer, is
-/// never asked for it (it computes the data for every member before answering 404). Either
+/// for the data again after the first report; DAViCal (reached under `caldav.php`, and naming
+/// itself in every answer) is never asked for it (it computes the data for every member before
+/// answering 404). Either
 /// way the change holds the new data. `asks`: whether each of the two sync reports asks for
 /// the data.
 async fn incremental_sync_requests(

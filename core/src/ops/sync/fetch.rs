@@ -471,12 +471,18 @@ fn is_object_text(text: &str) -> bool {
         .is_some_and(|b| b.eq_ignore_ascii_case("BEGIN:"))
 }
 
+/// Whether a property is a member's data: `calendar-data` or `address-data`.
+fn is_data(e: &crate::xml::Element) -> bool {
+    e.name == names::CALENDAR_DATA || e.name == names::ADDRESS_DATA
+}
+
+/// A row's data (`calendar-data` or `address-data` in a 200 propstat), taken out of it.
 pub(super) fn take_data(r: &mut Response) -> Option<String> {
     r.propstats
         .iter_mut()
         .filter(|p| p.status == 200)
         .flat_map(|p| p.props.iter_mut())
-        .find(|e| e.name == names::CALENDAR_DATA || e.name == names::ADDRESS_DATA)
+        .find(|e| is_data(e))
         .map(|e| match e.children.as_mut_slice() {
             [crate::xml::Node::Text(t)] => std::mem::take(t),
             _ => e.text(),
@@ -490,5 +496,5 @@ pub(super) fn data_failed(r: &Response) -> bool {
         .iter()
         .filter(|p| !(200..300).contains(&p.status))
         .flat_map(|p| p.props.iter())
-        .any(|e| e.name == names::CALENDAR_DATA || e.name == names::ADDRESS_DATA)
+        .any(is_data)
 }
