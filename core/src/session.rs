@@ -101,7 +101,8 @@ pub(crate) struct Context {
     /// `caldav.php` path segment, DAViCal's entry point): DAViCal computes that data
     /// for every member and then answers 404: 1.2-1.4 s for 1,000 events on the local DAViCal,
     /// against 45 ms for the report without it and 65 ms for the multiget that follows. Read
-    /// and set through [`Context::sync_data_refused`] and [`Context::refuse_sync_data`].
+    /// and set through [`Context::sync_data_refused`] and [`Context::refuse_sync_data`]. (A
+    /// collection whose own URL has that segment is not asked either: `ops::sync`.)
     sync_data_refused: AtomicBool,
 }
 

@@ -634,3 +634,22 @@ fn a_session_whose_server_url_is_under_caldav_php_never_asks_for_the_data() {
     assert_eq!(r.changes.len(), 1);
     assert_eq!(server.log.take(), ["report, data asked: false", "multiget"]);
 }
+
+#[test]
+fn a_collection_under_caldav_php_is_never_asked_for_the_data() {
+    // A server URL of the bare host (DAViCal reached through `/.well-known`), and no answer
+    // naming DAViCal (a page may not see its header): the collection's own URL says it.
+    let server = DataNotInReports {
+        davical: false,
+        log: RefCell::new(Vec::new()),
+    };
+    let dav = DavClient::new(Config::new(SERVER, Credentials::None), &server).expect("config");
+    let davical = "http://127.0.0.1:5232/caldav.php/alice/work/";
+    let r = block_on(dav.sync(SyncState::new(davical), CollectionKind::Calendar)).expect("sync");
+    assert_eq!(r.changes.len(), 1);
+    assert_eq!(server.log.take(), ["report, data asked: false", "multiget"]);
+    // Another collection of the same session is still asked (nothing was refused).
+    let r = block_on(dav.sync(state_from_token(), CollectionKind::Calendar)).expect("sync");
+    assert_eq!(r.changes.len(), 1);
+    assert_eq!(server.log.take(), ["report, data asked: true", "multiget"]);
+}

@@ -231,11 +231,13 @@ impl Sync {
         }
         let profile = &session.ctx.profile;
         // A sync report of a calendar (not a batch) asks for the members' data too, unless the
-        // server refused that earlier in this session.
+        // server refused that earlier in this session, or the collection is DAViCal's (reached
+        // through `/.well-known` from a bare host, whose answers' header a page may not see).
         op.ask_data = kind == CollectionKind::Calendar
             && fetch_limit.is_none()
             && profile.data_in_sync_reports
-            && !session.ctx.sync_data_refused();
+            && !session.ctx.sync_data_refused()
+            && !crate::profile::is_davical_path(op.collection.path());
         match op.old.sync_token.clone() {
             _ if resumes => op.next_batch(),
             Some(token) if !token.is_empty() => op.request_page(Some(token)),
