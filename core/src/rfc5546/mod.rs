@@ -147,10 +147,13 @@ pub(crate) fn scheduling_components_mut(
 /// object or an iTIP message may hold here; past it, every function of this module that takes
 /// one (and [`Message::parse`]) answers a [`LimitExceeded`](ErrorKind::LimitExceeded) error.
 ///
-/// The edits match components by RECURRENCE-ID, each match a walk of the other calendar's
-/// components, so their time grows with the product of the two counts: a REPLY of 4,000
-/// occurrences (800 KB) took 5.9 s to apply, a CANCEL 2.2 s, a REQUEST 1.6 s. A meeting has a
-/// series and the occurrences changed from it, far fewer than this.
+/// The edits match components by RECURRENCE-ID. Each match was once a walk of the other
+/// calendar's components, so the time grew with the product of the two counts (a REPLY of
+/// 4,000 occurrences, 800 KB, took 5.9 s to apply); [`itip::apply`] now reads the stored
+/// components once ([`Occurrences`](crate::icalendar::Occurrences)): a REPLY of 999
+/// occurrences to a series of 999 overrides in 4 ms natively, against 0.93 s before. The
+/// organizer's and attendee's edits still walk. A meeting has a series and the occurrences
+/// changed from it, far fewer than this.
 pub const MAX_COMPONENTS: usize = 1_000;
 
 /// The one UID of a scheduling object (RFC 6638 §3.1: every component has the same UID), which

@@ -759,3 +759,123 @@ fn a_message_copies_the_zones_of_thousands_of_tzids_in_one_pass() {
     assert_eq!(text.matches("BEGIN:VTIMEZONE\r\n").count(), n);
     assert!(text.contains("TZID:Z19999\r\n"));
 }
+
+/// A weekly series in Berlin time from 2025-01-06 10:00 (09:00 UTC) with Bob invited, and
+/// overrides, in Berlin time, for the occurrences of the weeks in `overridden`.
+fn berlin_series(overridden: &[usize]) -> Calendar {
+    let week = |w: usize| {
+        jiff::civil::date(2025, 1, 6).at(10, 0, 0, 0) + jiff::Span::new().weeks(w as i64)
+    };
+    let event = |rid: Option<usize>| {
+        let rid = rid.map_or(String::new(), |w| {
+            format!(
+                "RECURRENCE-ID;TZID=Europe/Berlin:{}\r\n",
+                week(w).strftime("%Y%m%dT%H%M%S")
+            )
+        });
+        format!(
+            "BEGIN:VEVENT\r\nUID:berlin@example.com\r\nDTSTAMP:20250101T000000Z\r\n{rid}\
+DTSTART;TZID=Europe/Berlin:20250106T100000\r\nRRULE:FREQ=WEEKLY\r\nORGANIZER:{ALICE}\r\n\
+ATTENDEE;PARTSTAT=NEEDS-ACTION:{BOB}\r\nEND:VEVENT\r\n"
+        )
+    };
+    let mut text = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n");
+    text.push_str(&event(None));
+    for &w in overridden {
+        text.push_str(&event(Some(w)).replace("RRULE:FREQ=WEEKLY\r\n", ""));
+    }
+    text.push_str("END:VCALENDAR\r\n");
+    Calendar::parse(&text).unwrap()
+}
+
+/// A message from Bob about the occurrences of the weeks in `weeks`, each named in UTC.
+fn bob_about(method: &str, partstat: &str, weeks: &[usize]) -> Message {
+    let mut text =
+        format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nMETHOD:{method}\r\n");
+    for &w in weeks {
+        let at = jiff::civil::date(2025, 1, 6).at(9, 0, 0, 0) + jiff::Span::new().weeks(w as i64);
+        text.push_str(&format!(
+            "BEGIN:VEVENT\r\nUID:berlin@example.com\r\nDTSTAMP:20250201T000000Z\r\n\
+RECURRENCE-ID:{}\r\nORGANIZER:{ALICE}\r\nATTENDEE;PARTSTAT={partstat}:{BOB}\r\nEND:VEVENT\r\n",
+            at.strftime("%Y%m%dT%H%M%SZ")
+        ));
+    }
+    text.push_str("END:VCALENDAR\r\n");
+    Message::parse(&text).unwrap()
+}
+
+/// Bob's PARTSTAT in each override, by the week of its RECURRENCE-ID, in the calendar's order.
+fn overrides_of(cal: &Calendar) -> Vec<(String, String)> {
+    cal.events()
+        .filter_map(|e| {
+            let rid = e.recurrence_id().ok().flatten()?;
+            let bob = e
+                .component()
+                .properties_named("ATTENDEE")
+                .find(|p| p.raw_value() == BOB)?;
+            Some((
+                rid.local().strftime("%m%d").to_string(),
+                bob.param_value("PARTSTAT")?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// Applying finds each stored override by position once read (`icalendar::Occurrences`) rather
+/// than by a walk per message component: a reply naming occurrences in UTC reaches the
+/// overrides stored in Berlin time, makes one override for each occurrence that has none, and
+/// a cancel removes exactly the overrides of the occurrences it names. (Twelve weeks, all
+/// before the change to summer time, so that 10:00 in Berlin is 09:00 UTC in each.)
+#[test]
+fn many_occurrences_are_matched_across_forms_once_each() {
+    let weeks: Vec<usize> = (0..12).collect();
+    let mut stored = berlin_series(&(0..12).step_by(2).collect::<Vec<_>>());
+    let reply = bob_about("REPLY", "ACCEPTED", &weeks);
+    assert_eq!(
+        itip::apply(&mut stored, &reply, &[BOB]).unwrap(),
+        Applied::Updated
+    );
+    let after = overrides_of(&stored);
+    assert_eq!(after.len(), 12, "one override per occurrence: {after:?}");
+    assert!(after.iter().all(|(_, p)| p == "ACCEPTED"), "{after:?}");
+    // the 6 stored ones first, in their order, then the 6 made, in the message's order
+    let days: Vec<&str> = after.iter().map(|(d, _)| d.as_str()).collect();
+    let mut sorted = days.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), 12);
+    assert_eq!(days[0], "0106");
+    assert_eq!(days[6], "0113");
+    // The same reply again changes no override and makes none.
+    assert_eq!(
+        itip::apply(&mut stored, &reply, &[BOB]).unwrap(),
+        Applied::Updated
+    );
+    assert_eq!(overrides_of(&stored), after);
+    // A cancel of every third occurrence: its overrides go, an EXDATE each on the master.
+    let cancelled: Vec<usize> = (0..12).step_by(3).collect();
+    let cancel = bob_about("CANCEL", "ACCEPTED", &cancelled);
+    assert_eq!(
+        itip::apply(&mut stored, &cancel, &[BOB]).unwrap(),
+        Applied::Updated
+    );
+    let left = overrides_of(&stored);
+    assert_eq!(left.len(), 12 - cancelled.len());
+    let gone: Vec<&String> = after
+        .iter()
+        .map(|(d, _)| d)
+        .filter(|d| !left.iter().any(|(l, _)| l == *d))
+        .collect();
+    assert_eq!(gone.len(), cancelled.len());
+    let kept: Vec<&(String, String)> = after.iter().filter(|o| !gone.contains(&&o.0)).collect();
+    assert_eq!(
+        left.iter().collect::<Vec<_>>(),
+        kept,
+        "the others kept, in order"
+    );
+    let master = stored.find("berlin@example.com", None).unwrap();
+    assert_eq!(
+        master.component().properties_named("EXDATE").count(),
+        cancelled.len()
+    );
+}

@@ -113,7 +113,7 @@ impl Calendar {
         uid: &str,
         recurrence_id: &CalDateTime,
     ) -> Result<CalObjectMut<'_>, EditError> {
-        let midx = self.master_index(uid)?;
+        self.master_index(uid)?;
         let existing = self.component().components().iter().position(|c| {
             is_override_of(c, uid)
                 && same_rid(
@@ -123,18 +123,7 @@ impl Calendar {
         });
         let idx = match existing {
             Some(i) => i,
-            None => {
-                let master = self
-                    .component()
-                    .components()
-                    .get(midx)
-                    .ok_or(EditError::NotFound)?;
-                let mut c = instance_copy(master, recurrence_id)?;
-                CalObjectMut::new(&mut c).set_recurrence_id(Some(recurrence_id));
-                let comps = self.component_mut().components_mut();
-                comps.push(c);
-                comps.len() - 1
-            }
+            None => self.push_override(uid, recurrence_id)?,
         };
         self.component_mut()
             .components_mut()
@@ -143,9 +132,50 @@ impl Calendar {
             .ok_or(EditError::NotFound)
     }
 
+    /// Adds an override for one occurrence without looking for one already there (the caller
+    /// knows there is none, from [`Occurrences`](super::Occurrences)): a copy of the master
+    /// with RECURRENCE-ID and the occurrence's start and end, after every other component.
+    /// Returns its position among the components.
+    pub fn push_override(
+        &mut self,
+        uid: &str,
+        recurrence_id: &CalDateTime,
+    ) -> Result<usize, EditError> {
+        let midx = self.master_index(uid)?;
+        let master = self
+            .component()
+            .components()
+            .get(midx)
+            .ok_or(EditError::NotFound)?;
+        let mut c = instance_copy(master, recurrence_id)?;
+        CalObjectMut::new(&mut c).set_recurrence_id(Some(recurrence_id));
+        let comps = self.component_mut().components_mut();
+        comps.push(c);
+        Ok(comps.len() - 1)
+    }
+
     /// Deletes one occurrence: adds an EXDATE to the master (same form as DTSTART) and removes
     /// any override for it.
     pub fn delete_occurrence(
+        &mut self,
+        uid: &str,
+        recurrence_id: &CalDateTime,
+    ) -> Result<(), EditError> {
+        self.exclude_occurrence(uid, recurrence_id)?;
+        self.component_mut().components_mut().retain(|c| {
+            !(is_override_of(c, uid)
+                && same_rid(
+                    CalObject::new(c).recurrence_id().ok().flatten().as_ref(),
+                    Some(recurrence_id),
+                ))
+        });
+        Ok(())
+    }
+
+    /// The first half of [`Calendar::delete_occurrence`]: the EXDATE added to the master (same
+    /// form as DTSTART), any override for the occurrence left in place (for a caller that
+    /// removes those itself, found by [`Occurrences::remove`](super::Occurrences::remove)).
+    pub fn exclude_occurrence(
         &mut self,
         uid: &str,
         recurrence_id: &CalDateTime,
@@ -165,13 +195,6 @@ impl Calendar {
         if let Some(m) = self.component_mut().components_mut().get_mut(midx) {
             CalObjectMut::new(m).add_exdate(&ex);
         }
-        self.component_mut().components_mut().retain(|c| {
-            !(is_override_of(c, uid)
-                && same_rid(
-                    CalObject::new(c).recurrence_id().ok().flatten().as_ref(),
-                    Some(recurrence_id),
-                ))
-        });
         Ok(())
     }
 

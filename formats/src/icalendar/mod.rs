@@ -49,6 +49,7 @@ mod civil;
 mod edit;
 mod object;
 mod object_mut;
+mod occurrences;
 pub mod read_time;
 pub mod recur;
 mod rrule;
@@ -65,6 +66,7 @@ pub use civil::utc_text_from_unix_ms;
 pub use edit::EditError;
 pub use object::CalObject;
 pub use object_mut::CalObjectMut;
+pub use occurrences::Occurrences;
 pub use recur::{
     ExpandError, ExpandOptions, Expansion, MAX_INSTANCES, MAX_ITERATIONS, MAX_TOTAL_ITERATIONS,
     Occurrence, TruncationReason,
@@ -160,6 +162,11 @@ impl ObjectKind {
             self,
             ObjectKind::Event | ObjectKind::Todo | ObjectKind::Journal
         )
+    }
+
+    /// True for the kinds [`Calendar::objects`] lists: VEVENT, VTODO, VJOURNAL and VFREEBUSY.
+    pub fn is_object(self) -> bool {
+        self.is_recurring_kind() || self == ObjectKind::FreeBusy
     }
 }
 
@@ -290,15 +297,7 @@ impl Calendar {
             .components()
             .iter()
             .map(CalObject::new)
-            .filter(|o| {
-                matches!(
-                    o.kind,
-                    ObjectKind::Event
-                        | ObjectKind::Todo
-                        | ObjectKind::Journal
-                        | ObjectKind::FreeBusy
-                )
-            })
+            .filter(|o| o.kind.is_object())
     }
 
     fn of_kind(&self, kind: ObjectKind) -> impl Iterator<Item = CalObject<'_>> + '_ {
@@ -343,15 +342,7 @@ impl Calendar {
         self.root
             .components_mut()
             .iter_mut()
-            .filter(|c| {
-                matches!(
-                    ObjectKind::of(c.name()),
-                    ObjectKind::Event
-                        | ObjectKind::Todo
-                        | ObjectKind::Journal
-                        | ObjectKind::FreeBusy
-                )
-            })
+            .filter(|c| ObjectKind::of(c.name()).is_object())
             .map(|comp| CalObjectMut { comp })
     }
 

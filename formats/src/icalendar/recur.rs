@@ -55,7 +55,7 @@ pub use options::{
     Occurrence, TruncationReason,
 };
 use place::*;
-pub(crate) use place::{add_duration_local, same_instant};
+pub(crate) use place::{add_duration_local, same_instant, utc_secs};
 
 use super::civil::*;
 use super::rrule::RuleIter;

@@ -697,3 +697,105 @@ fn address_from_uri_reads_the_email_of_mailto_only() {
         Some("carol@example.com")
     );
 }
+
+/// A series with overrides in each form a RECURRENCE-ID takes, a second object, a VTIMEZONE
+/// between them, an override whose RECURRENCE-ID does not read, and a duplicate override.
+fn occurrences_calendar() -> Calendar {
+    let mut text = String::from(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:other\r\n\
+         DTSTART:20260105T090000Z\r\nEND:VEVENT\r\n",
+    );
+    let rids = [
+        "RECURRENCE-ID;TZID=Europe/Paris:20260105T100000",
+        "RECURRENCE-ID:20260106T090000Z",
+        "RECURRENCE-ID:20260107T100000",
+        "RECURRENCE-ID;VALUE=DATE:20260108",
+        "RECURRENCE-ID;TZID=Europe/Paris:20260109T100000",
+        "RECURRENCE-ID:not a date",
+        "RECURRENCE-ID;TZID=Europe/Paris:20260105T100000",
+    ];
+    text.push_str(
+        "BEGIN:VEVENT\r\nUID:s\r\nDTSTART;TZID=Europe/Paris:20260101T100000\r\n\
+         RRULE:FREQ=DAILY\r\nEND:VEVENT\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/Paris\r\nEND:VTIMEZONE\r\n",
+    );
+    for (i, rid) in rids.iter().enumerate() {
+        text.push_str(&format!(
+            "BEGIN:VEVENT\r\nUID:s\r\n{rid}\r\nSUMMARY:o{i}\r\nEND:VEVENT\r\n"
+        ));
+    }
+    text.push_str("END:VCALENDAR\r\n");
+    Calendar::parse(&text).expect("calendar")
+}
+
+/// The position of what `Calendar::find` finds.
+fn found_at(cal: &Calendar, uid: &str, rid: Option<&CalDateTime>) -> Option<usize> {
+    let found = cal.find(uid, rid)?;
+    cal.component()
+        .components()
+        .iter()
+        .position(|c| std::ptr::eq(c, found.component()))
+}
+
+#[test]
+fn occurrences_find_what_calendar_find_finds() {
+    let cal = occurrences_calendar();
+    let queries = [
+        None,
+        Some(CalDateTime::parse("20260105T100000", Some("Europe/Paris")).unwrap()),
+        Some(CalDateTime::parse("20260105T090000Z", None).unwrap()),
+        Some(CalDateTime::parse("20260106T100000", Some("Europe/Paris")).unwrap()),
+        Some(CalDateTime::parse("20260106T090000Z", None).unwrap()),
+        Some(CalDateTime::parse("20260107T100000", None).unwrap()),
+        Some(CalDateTime::parse("20260107T100000", Some("Europe/Paris")).unwrap()),
+        Some(CalDateTime::parse("20260108", None).unwrap()),
+        Some(CalDateTime::parse("20260108T000000", None).unwrap()),
+        Some(CalDateTime::parse("20260109T090000Z", None).unwrap()),
+        Some(CalDateTime::parse("20260110T090000Z", None).unwrap()),
+        Some(CalDateTime::parse("20260105T100000", Some("Not/AZone")).unwrap()),
+    ];
+    for uid in ["s", "other", "none"] {
+        let occurrences = Occurrences::of(&cal, uid);
+        for q in &queries {
+            assert_eq!(
+                occurrences.find(q.as_ref()),
+                found_at(&cal, uid, q.as_ref()),
+                "{uid} {q:?}"
+            );
+        }
+    }
+    // The ones that exist are found, the missing one is not.
+    let occurrences = Occurrences::of(&cal, "s");
+    assert!(occurrences.find(queries[2].as_ref()).is_some());
+    assert!(occurrences.find(queries[10].as_ref()).is_none());
+}
+
+#[test]
+fn occurrences_follow_an_override_added_and_the_ones_deleted() {
+    let mut cal = occurrences_calendar();
+    let mut occurrences = Occurrences::of(&cal, "s");
+    // An override added where none is, found by either form afterwards.
+    let new = CalDateTime::parse("20260110T100000", Some("Europe/Paris")).unwrap();
+    assert_eq!(occurrences.find(Some(&new)), None);
+    let at = cal.push_override("s", &new).unwrap();
+    occurrences.insert(at, Some(&new));
+    let utc = CalDateTime::parse("20260110T090000Z", None).unwrap();
+    assert_eq!(occurrences.find(Some(&utc)), Some(at));
+    assert_eq!(found_at(&cal, "s", Some(&utc)), Some(at));
+    // Removing one occurrence takes every override `delete_occurrence` removes (both
+    // spellings of the 5th, here asked for in UTC) and nothing else.
+    let fifth = CalDateTime::parse("20260105T090000Z", None).unwrap();
+    let gone = occurrences.remove(&fifth);
+    let mut deleted = cal.clone();
+    deleted.delete_occurrence("s", &fifth).unwrap();
+    assert_eq!(gone.len(), 2);
+    assert_eq!(
+        cal.component().components().len() - gone.len(),
+        deleted.component().components().len()
+    );
+    assert_eq!(occurrences.find(Some(&fifth)), None);
+    for (q, expect) in [("20260106T090000Z", true), ("20260110T090000Z", true)] {
+        let q = CalDateTime::parse(q, None).unwrap();
+        assert_eq!(occurrences.find(Some(&q)).is_some(), expect);
+        assert_eq!(found_at(&deleted, "s", Some(&q)).is_some(), expect);
+    }
+}

@@ -204,17 +204,20 @@ pub(crate) fn add_duration_local(start: &CalDateTime, d: Option<&Duration>) -> C
 
 /// True when two values name the same instant, resolving TZIDs through the IANA database.
 pub(crate) fn same_instant(a: &CalDateTime, b: &CalDateTime) -> bool {
-    fn utc(v: &CalDateTime) -> Option<i64> {
-        match v {
-            CalDateTime::Utc(dt) => Some(local_secs(*dt)),
-            CalDateTime::Zoned { local, tzid } => {
-                let z = Zone::Iana(iana_for(tzid)?);
-                Some(z.local_to_utc(local_secs(*local)))
-            }
-            _ => None,
+    matches!((utc_secs(a), utc_secs(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// The instant a UTC or zoned value names, in seconds, its TZID resolved through the IANA
+/// database (what [`same_instant`] compares); `None` for dates, floating times and unknown zones.
+pub(crate) fn utc_secs(v: &CalDateTime) -> Option<i64> {
+    match v {
+        CalDateTime::Utc(dt) => Some(local_secs(*dt)),
+        CalDateTime::Zoned { local, tzid } => {
+            let z = Zone::Iana(iana_for(tzid)?);
+            Some(z.local_to_utc(local_secs(*local)))
         }
+        _ => None,
     }
-    matches!((utc(a), utc(b)), (Some(x), Some(y)) if x == y)
 }
 
 pub(super) fn static_conv(
