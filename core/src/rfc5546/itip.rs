@@ -475,11 +475,10 @@ fn apply_cancel(stored: &mut Calendar, message: &Message, uid: &str) -> Result<A
         }
     }
     if !removed.is_empty() {
-        removed.sort_unstable();
         let mut at = 0;
         stored.component_mut().components_mut().retain(|_| {
             at += 1;
-            removed.binary_search(&(at - 1)).is_err()
+            !removed.contains(&(at - 1))
         });
     }
     Ok(outcome)

@@ -152,8 +152,9 @@ pub(crate) fn scheduling_components_mut(
 /// 4,000 occurrences, 800 KB, took 5.9 s to apply); [`itip::apply`] now reads the stored
 /// components once ([`Occurrences`](crate::icalendar::Occurrences)): a REPLY of 999
 /// occurrences to a series of 999 overrides in 4 ms natively, against 0.93 s before. The
-/// organizer's and attendee's edits still walk. A meeting has a series and the occurrences
-/// changed from it, far fewer than this.
+/// attendee's edits match one occurrence a call; the organizer's `update` still compares each
+/// component with every old one, but by RECURRENCE-IDs read once, without conversions. A
+/// meeting has a series and the occurrences changed from it, far fewer than this.
 pub const MAX_COMPONENTS: usize = 1_000;
 
 /// The one UID of a scheduling object (RFC 6638 §3.1: every component has the same UID), which
