@@ -435,6 +435,11 @@ fn apply_cancel(stored: &mut Calendar, message: &Message, uid: &str) -> Result<A
     let master = occurrences.find(None);
     let stored_seq = master.and_then(|at| component(stored, at)).map(sequence_of);
     let mut removed: Vec<usize> = Vec::new();
+    // The highest SEQUENCE of the whole-event cancels applied so far: each sets STATUS and
+    // raises SEQUENCE on every component, done once at the end (a pass over the stored
+    // components for each of a thousand such components took 5.8 s in the npm module), and
+    // read meanwhile wherever a stored SEQUENCE is.
+    let mut cancelled: Option<i64> = None;
     let mut outcome = Applied::Outdated;
     for m in scheduling_components(&message.calendar) {
         let m_seq = sequence_of(m);
@@ -443,20 +448,14 @@ fn apply_cancel(stored: &mut Calendar, message: &Message, uid: &str) -> Result<A
                 if stored_seq.is_some_and(|s| m_seq < s) {
                     continue;
                 }
-                for c in super::scheduling_components_mut(stored) {
-                    c.set_property(Property::new("STATUS", "CANCELLED"));
-                    c.set_property(Property::new(
-                        "SEQUENCE",
-                        &m_seq.max(sequence_of(c)).to_string(),
-                    ));
-                }
+                cancelled = Some(cancelled.map_or(m_seq, |c| c.max(m_seq)));
                 outcome = Applied::Updated;
             }
             Some(rid) => {
                 let own_seq = occurrences
                     .find(Some(&rid))
                     .and_then(|at| component(stored, at))
-                    .map(sequence_of);
+                    .map(|c| sequence_of(c).max(cancelled.unwrap_or(i64::MIN)));
                 if own_seq.or(stored_seq).is_some_and(|s| m_seq < s) {
                     continue;
                 }
@@ -480,6 +479,15 @@ fn apply_cancel(stored: &mut Calendar, message: &Message, uid: &str) -> Result<A
             at += 1;
             !removed.contains(&(at - 1))
         });
+    }
+    if let Some(seq) = cancelled {
+        for c in super::scheduling_components_mut(stored) {
+            c.set_property(Property::new("STATUS", "CANCELLED"));
+            c.set_property(Property::new(
+                "SEQUENCE",
+                &seq.max(sequence_of(c)).to_string(),
+            ));
+        }
     }
     Ok(outcome)
 }

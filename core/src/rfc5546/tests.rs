@@ -879,3 +879,49 @@ fn many_occurrences_are_matched_across_forms_once_each() {
         cancelled.len()
     );
 }
+
+/// A CANCEL's components without RECURRENCE-ID each cancel the whole event and raise every
+/// component's SEQUENCE to theirs; they are applied once at the end, but a later component of
+/// the same message already sees the raised SEQUENCE: an occurrence cancelled with SEQUENCE 3
+/// after the whole event was cancelled with 5 is older than its override and left alone.
+#[test]
+fn whole_event_cancels_raise_sequence_for_the_components_after_them() {
+    let mut stored = berlin_series(&[1, 2]);
+    let at = |w: usize| {
+        (jiff::civil::date(2025, 1, 6).at(9, 0, 0, 0) + jiff::Span::new().weeks(w as i64))
+            .strftime("%Y%m%dT%H%M%SZ")
+            .to_string()
+    };
+    let component = |rid: Option<String>, seq: i64| {
+        let rid = rid.map_or(String::new(), |r| format!("RECURRENCE-ID:{r}\r\n"));
+        format!(
+            "BEGIN:VEVENT\r\nUID:berlin@example.com\r\nDTSTAMP:20250201T000000Z\r\n\
+SEQUENCE:{seq}\r\n{rid}ORGANIZER:{ALICE}\r\nATTENDEE:{BOB}\r\nEND:VEVENT\r\n"
+        )
+    };
+    let text = format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nMETHOD:CANCEL\r\n{}{}{}{}\
+END:VCALENDAR\r\n",
+        component(None, 2),
+        component(None, 5),
+        component(Some(at(1)), 3),
+        component(Some(at(2)), 6),
+    );
+    let cancel = Message::parse(&text).unwrap();
+    assert_eq!(
+        itip::apply(&mut stored, &cancel, &[BOB]).unwrap(),
+        Applied::Updated
+    );
+    // The override of week 1 stays (3 < 5); week 2's goes (6 >= 5), with an EXDATE.
+    let left: Vec<String> = overrides_of(&stored).into_iter().map(|(d, _)| d).collect();
+    assert_eq!(left, ["0113"]);
+    let master = stored.find("berlin@example.com", None).unwrap();
+    assert_eq!(master.component().properties_named("EXDATE").count(), 1);
+    for c in scheduling_components(&stored) {
+        assert_eq!(
+            c.property("STATUS").map(|p| p.raw_value()),
+            Some("CANCELLED")
+        );
+        assert_eq!(sequence_of(c), 5);
+    }
+}
