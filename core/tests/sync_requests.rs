@@ -518,6 +518,16 @@ struct DataNotInReports {
     log: RefCell<Vec<String>>,
 }
 
+impl DataNotInReports {
+    /// Such a server, naming itself DAViCal or not, with an empty log.
+    fn new(davical: bool) -> Self {
+        DataNotInReports {
+            davical,
+            log: RefCell::new(Vec::new()),
+        }
+    }
+}
+
 impl Transport for &DataNotInReports {
     async fn send(&self, request: HttpRequest) -> davkit::Result<HttpResponse> {
         let body = request.body_text().unwrap_or("");
@@ -575,10 +585,7 @@ impl Transport for &DataNotInReports {
 
 #[test]
 fn a_server_that_answers_the_data_404_in_a_report_is_not_asked_for_it_again() {
-    let server = DataNotInReports {
-        davical: false,
-        log: RefCell::new(Vec::new()),
-    };
+    let server = DataNotInReports::new(false);
     let dav = DavClient::new(Config::new(SERVER, Credentials::None), &server).expect("config");
     let sync = || {
         let r = block_on(dav.sync(state_from_token(), CollectionKind::Calendar)).expect("sync");
@@ -601,10 +608,7 @@ fn a_server_that_answers_the_data_404_in_a_report_is_not_asked_for_it_again() {
 
 #[test]
 fn davical_is_never_asked_for_the_data_in_a_report_once_it_has_named_itself() {
-    let server = DataNotInReports {
-        davical: true,
-        log: RefCell::new(Vec::new()),
-    };
+    let server = DataNotInReports::new(true);
     let dav = DavClient::new(Config::new(SERVER, Credentials::None), &server).expect("config");
     // An answer (here an address book's sync, which never asks for the data) names DAViCal:
     // the calendar's first sync of the session already asks without it, initial or not.
@@ -623,10 +627,7 @@ fn davical_is_never_asked_for_the_data_in_a_report_once_it_has_named_itself() {
 fn a_session_whose_server_url_is_under_caldav_php_never_asks_for_the_data() {
     // DAViCal's entry point in the server URL: the first sync of the session already asks
     // without the data, before any answer has named DAViCal (a browser may not see its header).
-    let server = DataNotInReports {
-        davical: false,
-        log: RefCell::new(Vec::new()),
-    };
+    let server = DataNotInReports::new(false);
     let config = Config::new("http://127.0.0.1:5232/caldav.php/", Credentials::None);
     let dav = DavClient::new(config, &server).expect("config");
     let collection = "http://127.0.0.1:5232/caldav.php/alice/work/";
@@ -639,10 +640,7 @@ fn a_session_whose_server_url_is_under_caldav_php_never_asks_for_the_data() {
 fn a_collection_under_caldav_php_is_never_asked_for_the_data() {
     // A server URL of the bare host (DAViCal reached through `/.well-known`), and no answer
     // naming DAViCal (a page may not see its header): the collection's own URL says it.
-    let server = DataNotInReports {
-        davical: false,
-        log: RefCell::new(Vec::new()),
-    };
+    let server = DataNotInReports::new(false);
     let dav = DavClient::new(Config::new(SERVER, Credentials::None), &server).expect("config");
     let davical = "http://127.0.0.1:5232/caldav.php/alice/work/";
     let r = block_on(dav.sync(SyncState::new(davical), CollectionKind::Calendar)).expect("sync");

@@ -356,26 +356,27 @@ fn apply_reply(stored: &mut Calendar, message: &Message, uid: &str) -> Result<Ap
         let address = att.raw_value().trim().to_owned();
         let reply = CalAddress::from_property(att);
         // the stored component, or an override made for a reply to one occurrence
-        if occurrences.find(rid.as_ref()).is_none() {
-            let Some(r) = &rid else { continue };
-            let master = occurrences.find(None).and_then(|at| component(stored, at));
-            let Some(master) = master.filter(|c| {
-                c.properties_named("ATTENDEE")
-                    .any(|p| is_address(p, &[&address]))
-            }) else {
-                continue;
-            };
-            if m_seq < sequence_of(master) {
-                outcome = Applied::Outdated;
-                continue;
+        let at = match occurrences.find(rid.as_ref()) {
+            Some(at) => at,
+            None => {
+                let Some(r) = &rid else { continue };
+                let master = occurrences.find(None).and_then(|at| component(stored, at));
+                let Some(master) = master.filter(|c| {
+                    c.properties_named("ATTENDEE")
+                        .any(|p| is_address(p, &[&address]))
+                }) else {
+                    continue;
+                };
+                if m_seq < sequence_of(master) {
+                    outcome = Applied::Outdated;
+                    continue;
+                }
+                let at = stored.push_override(uid, r).map_err(Error::from)?;
+                occurrences.insert(at, Some(r));
+                at
             }
-            let at = stored.push_override(uid, r).map_err(Error::from)?;
-            occurrences.insert(at, Some(r));
-        }
-        let Some(c) = occurrences
-            .find(rid.as_ref())
-            .and_then(|at| stored.component_mut().components_mut().get_mut(at))
-        else {
+        };
+        let Some(c) = stored.component_mut().components_mut().get_mut(at) else {
             continue;
         };
         if m_seq < sequence_of(c) {
@@ -452,8 +453,8 @@ fn apply_cancel(stored: &mut Calendar, message: &Message, uid: &str) -> Result<A
                 outcome = Applied::Updated;
             }
             Some(rid) => {
-                let own_seq = occurrences
-                    .find(Some(&rid))
+                let own = occurrences.find(Some(&rid));
+                let own_seq = own
                     .and_then(|at| component(stored, at))
                     .map(|c| sequence_of(c).max(cancelled.unwrap_or(i64::MIN)));
                 if own_seq.or(stored_seq).is_some_and(|s| m_seq < s) {
@@ -463,9 +464,8 @@ fn apply_cancel(stored: &mut Calendar, message: &Message, uid: &str) -> Result<A
                     // `Calendar::delete_occurrence`, its overrides removed below
                     stored.exclude_occurrence(uid, &rid).map_err(Error::from)?;
                     removed.extend(occurrences.remove(&rid));
-                } else if let Some(c) = occurrences
-                    .find(Some(&rid))
-                    .and_then(|at| stored.component_mut().components_mut().get_mut(at))
+                } else if let Some(c) =
+                    own.and_then(|at| stored.component_mut().components_mut().get_mut(at))
                 {
                     CalObjectMut::new(c).set_status(Some("CANCELLED"));
                 }
