@@ -481,9 +481,11 @@ export class DavClient {
    * Sends a `WriteQueue` (call `queue.beginFlush()` and store its text first). Entries the
    * server confirmed leave the queue, which is updated in place (edits made while the flush
    * ran are kept); conflicts are resolved by policy or kept with both versions. A transport,
-   * rate-limit or server error, or a refusal for now (408, 421, 423 Locked, 425), stops the
-   * flush early (`stopped`; that entry and the rest stay queued and pending); any other
-   * refusal marks its entry failed and the flush goes on.
+   * rate-limit or server error, or a refusal for now (408, 421, 425), stops the flush early
+   * (`stopped`; that entry and the rest stay queued and pending); a 423 Locked keeps its entry
+   * pending with the later ones of its collection or its UID, and the flush goes on with the
+   * others (`stopped` is the 423 then); any other refusal marks its entry failed and the flush
+   * goes on.
    * Store `queue.toJson()` afterwards. Not in davkit/protocol (it has no `WriteQueue`):
    * rejects with `Unsupported` there.
    */
@@ -706,7 +708,7 @@ export interface QueueOutcome {
 
 export interface FlushResult {
   outcomes: QueueOutcome[];
-  /** The error that stopped the flush early (offline, rate-limited, server error, a refusal for now: 408, 421, 423, 425), else null. */
+  /** The error that stopped the flush early (offline, rate-limited, server error, a refusal for now: 408, 421, 425), else the first 423 Locked (its entry and the later ones of its collection or UID held back, the others sent), else null: flush again later. */
   stopped: DavError | null;
 }
 

@@ -211,7 +211,9 @@ impl DavClient {
     /// `written` with `etag`, `data`, `how` and `replaced` (true when a create was answered 200
     /// or 204: the server ignored `If-None-Match: *` and overwrote an object already there),
     /// `deleted` with `already_gone`, `server-kept`, `conflict` with `local`, `base` and
-    /// `server`, or `failed`), `stopped` (the error that stopped the flush early, else `null`)
+    /// `server`, or `failed`), `stopped` (the error that stopped the flush early, else the first
+    /// 423 Locked, which held back its entry and the later ones of its collection or UID while
+    /// the flush sent the others, else `null`)
     /// and `queue`.
     /// Store `queue.toJson()` afterwards.
     pub async fn flush(&self, queue: Arc<WriteQueue>) -> Result<String> {

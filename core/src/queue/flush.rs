@@ -24,9 +24,11 @@
 //!    policy (a create an earlier POST made, met by a sync under the server's name:
 //!    [`WriteQueue::hold_version`]).
 //! 4. A transport failure, rate limit, 401, server error (5xx) or a refusal for now (408, 421,
-//!    423 Locked, 425) stops the flush (the entry stays queued and pending, and is verified
-//!    next time); an error that retrying cannot fix (any other 4xx) marks the entry failed,
-//!    skipped by later flushes until it is resolved, and the flush goes on.
+//!    425) stops the flush (the entry stays queued and pending, and is verified next time). A
+//!    423 Locked keeps the entry pending too, with the later entries of its collection or its
+//!    UID, and the flush goes on with the others ([`held`]: a lock may never be released). An
+//!    error that retrying cannot fix (any other 4xx) marks the entry failed, skipped by later
+//!    flushes until it is resolved, and the flush goes on.
 
 use crate::keyed::Keyed;
 
@@ -48,8 +50,11 @@ use super::{
 const MAX_ROUNDS: u8 = 3;
 
 mod conflict;
+mod held;
 mod inner;
 mod search;
+
+use held::Held;
 
 use inner::{Inner, InnerDone};
 
@@ -105,6 +110,8 @@ pub struct Flush {
     done: bool,
     /// The app's conflict resolution, asked before the policy.
     hook: Option<ConflictHook>,
+    /// Entries a lock refused, and what they hold back ([`held`]).
+    held: Held,
 }
 
 impl std::fmt::Debug for Flush {
@@ -154,6 +161,7 @@ impl Session {
             failed,
             done: false,
             hook: None,
+            held: Held::default(),
         }
     }
 }
@@ -210,6 +218,8 @@ impl Operation for Flush {
                 return self.finish();
             }
             match self.todo.next() {
+                // Waits for an entry a lock held back: it stays pending.
+                Some(entry) if self.held.holds(&entry) => {}
                 Some(entry) => self.start_entry(entry),
                 None => return self.finish(),
             }
@@ -251,8 +261,9 @@ fn stops(e: &Error) -> bool {
 /// Statuses below 500 that refuse a request for now, not for good: 408 Request Timeout (the
 /// server gave up waiting for the request, RFC 9110 §15.5.9), 421 Misdirected Request (sent
 /// on a connection that cannot answer for that origin; another connection can, §15.5.20),
-/// 423 Locked (a WebDAV lock held by someone else, RFC 4918 §11.3) and 425 Too Early (RFC 8470
-/// §5.2). None of them applied the write. (429 and 503 are [`ErrorKind::RateLimited`].)
+/// 423 Locked (a WebDAV lock held by someone else, RFC 4918 §11.3: it holds back only what
+/// waits for the entry, [`held`]) and 425 Too Early (RFC 8470 §5.2). None of them applied the
+/// write. (429 and 503 are [`ErrorKind::RateLimited`].)
 const REFUSED_FOR_NOW: [u16; 4] = [408, 421, 423, 425];
 
 impl Flush {
@@ -269,7 +280,7 @@ impl Flush {
         let result = FlushResult {
             queue: WriteQueue::new(),
             outcomes,
-            stopped: self.stopped.take(),
+            stopped: self.stopped.take().or_else(|| self.held.take_error()),
         };
         queue.apply(&result);
         Poll::Done(Ok(FlushResult { queue, ..result }))
@@ -278,6 +289,17 @@ impl Flush {
     fn stop(&mut self, error: Error) {
         self.stopped = Some(error);
         self.work = None;
+    }
+
+    /// An error that the next flush may not meet ([`stops`]): a lock's refusal holds back the
+    /// entry and those waiting for it ([`held`]) while the flush goes on; any other stops it.
+    fn refused(&mut self, error: Error) {
+        if held::is_lock(&error)
+            && let Some(w) = self.work.take()
+        {
+            return self.held.hold(&w.entry, error);
+        }
+        self.stop(error);
     }
 
     fn policy(&self, entry: &Entry) -> Policy {
@@ -446,7 +468,7 @@ impl Flush {
                 let url = self.target_url();
                 self.run(Step::Read, Inner::Get(self.session.get_object(&url)));
             }
-            Err(e) if stops(&e) => self.stop(e),
+            Err(e) if stops(&e) => self.refused(e),
             Err(e) => self.fail(e),
         }
     }
@@ -491,7 +513,7 @@ impl Flush {
                 },
             ),
             Err(e) if e.kind() == ErrorKind::NotFound => self.already_gone(),
-            Err(e) if stops(&e) => self.stop(e),
+            Err(e) if stops(&e) => self.refused(e),
             Err(e) => self.fail(e),
         }
     }
@@ -501,7 +523,7 @@ impl Flush {
         let server = match result {
             Ok(obj) => Some(obj),
             Err(e) if e.kind() == ErrorKind::NotFound => None,
-            Err(e) if stops(&e) => return self.stop(e),
+            Err(e) if stops(&e) => return self.refused(e),
             Err(e) => return self.fail(e),
         };
         let e = self.current().clone();

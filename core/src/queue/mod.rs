@@ -18,9 +18,10 @@
 //! 3. [`Session::flush`](crate::Session::flush) (or [`DavClient::flush`](crate::DavClient::flush))
 //!    sends the entries in order and returns a [`FlushResult`]: the queue without the entries
 //!    the server confirmed, and one [`Outcome`] per entry it finished. A flush stops at the first
-//!    transport, rate-limit or server error, or refusal for now (408, 421, 423 Locked, 425):
-//!    that entry and the rest stay queued and pending. Any other refusal marks its entry
-//!    failed and the flush goes on. A create the server answered 200 or 204 instead of 201
+//!    transport, rate-limit or server error, or refusal for now (408, 421, 425): that entry and
+//!    the rest stay queued and pending. A 423 Locked keeps its entry pending with the later
+//!    entries of its collection or its UID, and the flush goes on with the others (a lock may
+//!    never be released). Any other refusal marks its entry failed and the flush goes on. A create the server answered 200 or 204 instead of 201
 //!    replaced an object already at that URL (the server ignored `If-None-Match: *`): its
 //!    outcome says so ([`OutcomeKind::Written`]'s `replaced`). Apply the outcomes to the
 //!    mirror (and [`FlushResult::record_in`] a [`SyncState`](crate::SyncState)), store `result.queue`; or, when

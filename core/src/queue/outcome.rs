@@ -165,8 +165,9 @@ pub struct FlushResult {
     /// One outcome per entry the flush finished, in order.
     pub outcomes: Vec<Outcome>,
     /// The error that stopped the flush early (offline, rate-limited, a server error, a
-    /// refusal for now: 408, 421, 423 Locked, 425); the entries not finished stay queued and
-    /// pending for the next flush.
+    /// refusal for now: 408, 421, 425), else the first 423 Locked, which held back its entry
+    /// and the later ones of its collection or its UID while the flush went on; the entries
+    /// not finished stay queued and pending for the next flush.
     #[serde(default)]
     pub stopped: Option<Error>,
 }

@@ -57,10 +57,12 @@ pub enum Fault {
     TokenInvalid409,
     /// The server forgot the sync token: 410 Gone.
     TokenGone410,
+    /// A write refused 423 Locked (a lock another client holds), nothing applied.
+    Locked423,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 25] = [
+    pub const ALL: [Fault; 26] = [
         Fault::ServerError,
         Fault::Unavailable503,
         Fault::RateLimited429,
@@ -86,6 +88,7 @@ impl Fault {
         Fault::TokenInvalid403,
         Fault::TokenInvalid409,
         Fault::TokenGone410,
+        Fault::Locked423,
     ];
 
     pub fn index(self) -> usize {
@@ -141,6 +144,7 @@ impl Fault {
             | Fault::RowUnrequested
             | Fault::RowUnrequested404 => matches!(class, Class::Multiget(_)),
             Fault::CreateAsReplacement => create_collision && flavor.honours_if_none_match(),
+            Fault::Locked423 => class.is_write(),
             Fault::RepeatedPageToken
             | Fault::EndlessPaging
             | Fault::TokenInvalid403

@@ -285,6 +285,18 @@ impl World {
                 };
                 Some(HttpResponse::new(status, "").with_header("Location", &path_of(&req.url)))
             }
+            Some(Fault::Locked423) => Some(
+                HttpResponse::new(
+                    423,
+                    format!(
+                        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\
+                         <d:error xmlns:d=\"DAV:\"><d:lock-token-submitted>\
+                         <d:href>{}</d:href></d:lock-token-submitted></d:error>",
+                        path_of(&req.url)
+                    ),
+                )
+                .with_header("Content-Type", "application/xml; charset=utf-8"),
+            ),
             Some(Fault::RedirectLoop) => {
                 if let Some(op) = &mut self.op {
                     op.redirect_loop = Some(req.url.clone());
