@@ -341,7 +341,10 @@ impl SyncState {
 
     /// Records a write the app made itself, so the next sync does not report it back as a
     /// change: with an ETag the member is known at that version; without one (a server that
-    /// gave none) it is marked pending, so the next sync fetches the server's version.
+    /// gave none) it is marked pending, so the next sync fetches the server's version. Later
+    /// changes of the member come under the write's URL as recorded, whatever spelling the
+    /// server lists it by (`%40` for `@`, `(` for `%28`): a member the state knows keeps the
+    /// state's spelling.
     pub fn record_write(&mut self, result: &WriteResult) {
         self.record_all(&[Recorded::Write(&result.url, result.etag.as_deref())]);
     }

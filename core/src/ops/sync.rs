@@ -325,30 +325,42 @@ impl Sync {
         // href already and are looked up where they are; only the others are copied, under
         // the normalised form (which is not always idempotent, hence the check). Inserted one
         // by one (a `collect` into a set is its own copy of the set's bulk building).
-        let mut pending_renamed = StringSet::new();
+        let mut pending_renamed = StringMap::new();
         for h in &self.old.pending {
             let key = href::normalize(h);
             if key != *h {
-                pending_renamed.insert(key);
+                pending_renamed.insert(key, h.clone());
             }
         }
         let old_pending = &self.old.pending;
-        let was_pending = |key: &str| {
-            pending_renamed.contains(key)
-                || (old_pending.contains(key) && href::normalize(key) == key)
+        // The spelling of a pending member's URL the app gave.
+        let pending_href = |key: &str| match pending_renamed.get(key) {
+            Some(h) => Some(h.clone()),
+            None => {
+                (old_pending.contains(key) && href::normalize(key) == key).then(|| key.to_owned())
+            }
         };
         for (key, (original, seen, _, _, got)) in std::mem::take(&mut self.seen) {
             let got = got.map(|g| *g).unwrap_or_default();
-            let original = if original.is_empty() {
-                key.clone()
-            } else {
-                original
+            // A member the state knows keeps the spelling of its URL the state has (the app's
+            // own write, recorded as `@` where the server lists `%40`, or `%28` where it lists
+            // `(`): an app that keys its copy by URL meets one spelling per member, in what its
+            // writes returned and in every change after.
+            let known = self
+                .old_keys
+                .stored(&key, &etags)
+                .map(str::to_owned)
+                .or_else(|| pending_href(&key));
+            let original = match &known {
+                Some(h) => h.clone(),
+                None if original.is_empty() => key.clone(),
+                None => original,
             };
             let gone = matches!(seen, Seen::Deleted) || got.gone;
             if gone {
                 // Only a 404/410 for this href, or a listing or sync report without it, gets here.
-                let had = take_etag(&mut etags, &self.old_keys, &key).is_some();
-                if had || was_pending(&key) {
+                take_etag(&mut etags, &self.old_keys, &key);
+                if known.is_some() {
                     changes.push(Change::Deleted { url: original });
                 }
                 continue;
@@ -376,12 +388,15 @@ impl Sync {
             if obj.etag.is_none() {
                 obj.etag = sync_etag;
             }
+            if known.is_some() {
+                obj.url = original;
+            }
             let existed = take_etag(&mut etags, &self.old_keys, &key);
             if let Some(etag) = &obj.etag {
                 etags.insert(obj.url.clone(), etag.clone());
             }
             match existed {
-                Some(old) if Some(&old) == obj.etag.as_ref() && !was_pending(&key) => {}
+                Some(old) if Some(&old) == obj.etag.as_ref() && pending_href(&key).is_none() => {}
                 Some(_) => changes.push(Change::Changed(obj)),
                 None => changes.push(Change::Added(obj)),
             }
