@@ -52,6 +52,8 @@ export type FetchLike = (url: string, init: {
   /** A Uint8Array copy of the request body. */
   body?: BufferSource;
   redirect: 'follow' | 'manual';
+  /** Aborted when the request is given up (`idleTimeoutMs`): pass it on to the request. */
+  signal?: AbortSignal;
 }) => Promise<Response>;
 
 /**
@@ -253,6 +255,12 @@ export interface EventSummary {
   allDay: boolean;
   rrule: string[];
   recurrenceId: TimeSummary | null;
+  /** PRIORITY (0-9). */
+  priority: number | null;
+  /** PERCENT-COMPLETE (a VTODO's). */
+  percentComplete: number | null;
+  /** COMPLETED (a VTODO's). */
+  completed: TimeSummary | null;
   organizer: CalAddress | null;
   attendees: CalAddress[];
 }
@@ -549,6 +557,24 @@ export class DavClient {
  * sync asks the server again. The core's `SyncState::mark_pending`.
  */
 export function markPending(state: SyncState | string, href: string): SyncState;
+
+/**
+ * Records a write the app made itself (`createObject`, `updateObject`, `putObject`, ... : its
+ * result, or `{ url, etag }`): returns a copy of `state` (the one given is not changed) in which
+ * the member is known at that ETag, so the next `sync` does not report it back as a change, and
+ * later changes of it come under this `url` whatever spelling the server lists it by (`%40` for
+ * `@`, `(` for `%28`): a copy keyed by URL meets one spelling per member. Without an ETag (a
+ * server that gave none) the member is marked pending, so the next sync fetches the server's
+ * version. Call it on the state stored for the write's collection. The core's
+ * `SyncState::record_write`.
+ */
+export function recordWrite(state: SyncState | string, result: { url: string; etag?: string | null }): SyncState;
+
+/**
+ * Records a deletion the app made itself (`deleteObject`): returns a copy of `state` without the
+ * member, so the next `sync` does not report it. The core's `SyncState::record_delete`.
+ */
+export function recordDelete(state: SyncState | string, url: string): SyncState;
 
 export interface ParsedCalendar {
   /** X-WR-CALNAME / NAME. */

@@ -397,6 +397,33 @@ class PendingState(unittest.TestCase):
         self.assertEqual([], r.problems)
         self.assertEqual({a: '"2"', b: '"2"'}, json.loads(r.state_json)["etags"])
 
+    def test_recorded_writes_keep_their_url_in_later_syncs(self):
+        # The app's own write, recorded under the URL it returned (`@`), while the server lists
+        # the member as `%40`: the sync reports the other device's edit under the app's URL.
+        recorded = json.loads((VECTORS / "sync/a-member-keeps-the-spelling-its-state-has.json").read_text())
+        coll = recorded["operation"]["state"]["collection_url"]
+        mine, gone = coll + "alice@example.com-1.ics", coll + "keep.ics"
+        stored = json.dumps({"collection_url": coll, "sync_token": "https://dav.example.com/sync/9",
+                             "etags": {coll + "tilde~%281%29.ics": '"t1"', gone: '"k1"'}})
+        state = dk.sync_state_record_write(stored, mine, '"a1"')
+        self.assertEqual('"a1"', json.loads(state)["etags"][mine])
+        state = dk.sync_state_record_delete(state, gone)
+        self.assertNotIn(gone, json.loads(state)["etags"])
+        with self.assertRaises(dk.DavError.InvalidInput):
+            dk.sync_state_record_write("{not json", mine, None)
+
+        transport = ReplayTransport(recorded, VECTORS / "sync")
+
+        async def go():
+            client = dk.DavClient(config(recorded), transport)
+            return await client.sync(coll, dc.CollectionKind.CALENDAR, state)
+
+        r = asyncio.run(go())
+        self.assertEqual([], transport.problems)
+        self.assertEqual([("changed", mine), ("added", coll + "new%40x.ics"), ("deleted", coll + "tilde~%281%29.ics")],
+                         [(c["type"], c["url"]) for c in to_core(r.changes)])
+        self.assertEqual('"a2"', json.loads(r.state_json)["etags"][mine])
+
 
 class InteropState(unittest.TestCase):
     """tests/vectors/interop: the state text Rust wrote is resumed as it is, and the sync writes

@@ -331,6 +331,41 @@ pub fn sync_state_mark_pending(state_json: String, href: String) -> Result<Strin
     Ok(state.to_json())
 }
 
+/// Records a write the app made itself (`create_object`, `update_object`, `put_object`, ...:
+/// its result's `url` and `etag`) in a stored sync state: returns the state JSON in which the
+/// member is known at that ETag, so the next `sync` does not report it back as a change, and
+/// later changes of it come under this `url` whatever spelling the server lists it by (`%40`
+/// for `@`, `(` for `%28`): a copy keyed by URL meets one spelling per member. Without an ETag
+/// (a server that gave none) the member is marked pending, so the next sync fetches the
+/// server's version. Fails with `InvalidInput` when `state_json` is not a sync state. (The
+/// core's `SyncState::record_write`.)
+#[uniffi::export]
+pub fn sync_state_record_write(
+    state_json: String,
+    url: String,
+    etag: Option<String>,
+) -> Result<String, DavError> {
+    let mut state = davkit::SyncState::from_json(&state_json)?;
+    state.record_write(&davkit::WriteResult {
+        url,
+        etag,
+        data: None,
+        replaced: false,
+    });
+    Ok(state.to_json())
+}
+
+/// Records a deletion the app made itself (`delete_object`) in a stored sync state: returns the
+/// state JSON without the member, so the next `sync` does not report it. Fails with
+/// `InvalidInput` when `state_json` is not a sync state. (The core's
+/// `SyncState::record_delete`.)
+#[uniffi::export]
+pub fn sync_state_record_delete(state_json: String, url: String) -> Result<String, DavError> {
+    let mut state = davkit::SyncState::from_json(&state_json)?;
+    state.record_delete(&url);
+    Ok(state.to_json())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -895,15 +895,45 @@ pub fn channel_needs_renewal(
 /// fetches it again. The state given is not changed.
 #[wasm_bindgen(js_name = markPending)]
 pub fn mark_pending(state: JsValue, href: String) -> Result<JsValue, JsValue> {
-    let mark = || -> Result<JsValue, Error> {
-        let mut state = match StateIn::read(&state) {
-            StateIn::Text(text) => SyncState::from_json(&text)?,
-            StateIn::Object(state) => {
-                state?.ok_or_else(|| read::wrong_type("sync state", &Json::Null, "a sync state"))?
-            }
-        };
-        state.mark_pending(&href);
-        Ok(convert::output(&state))
+    edit_state(&state, &mut |s| s.mark_pending(&href))
+}
+
+/// `recordWrite(state, url, etag)` -> `SyncState`: a copy of the state in which the core's
+/// `SyncState::record_write` recorded the app's own write (`url` and the ETag it returned, or
+/// `''` for none: an ETag is a quoted string, never empty), so the next sync does not report it
+/// back and the member keeps that URL.
+#[wasm_bindgen(js_name = recordWrite)]
+pub fn record_write(state: JsValue, url: String, etag: String) -> Result<JsValue, JsValue> {
+    let written = davkit::WriteResult {
+        url,
+        etag: (!etag.is_empty()).then_some(etag),
+        data: None,
+        replaced: false,
     };
-    mark().map_err(|e| convert::error(&e))
+    edit_state(&state, &mut |s| s.record_write(&written))
+}
+
+/// `recordDelete(state, url)` -> `SyncState`: a copy of the state in which the core's
+/// `SyncState::record_delete` recorded the app's own deletion of `url`.
+#[wasm_bindgen(js_name = recordDelete)]
+pub fn record_delete(state: JsValue, url: String) -> Result<JsValue, JsValue> {
+    edit_state(&state, &mut |s| s.record_delete(&url))
+}
+
+/// A copy of a state given by JS (an object, or the JSON text a sync result gave as
+/// `stateJson`; the one given is not changed) with `edit` applied, as an object.
+/// (One copy for the three: `dyn`, not generic, and not inlined into each.)
+#[inline(never)]
+fn edit_state(state: &JsValue, edit: &mut dyn FnMut(&mut SyncState)) -> Result<JsValue, JsValue> {
+    let read = || -> Result<SyncState, Error> {
+        match StateIn::read(state) {
+            StateIn::Text(text) => SyncState::from_json(&text),
+            StateIn::Object(state) => {
+                state?.ok_or_else(|| read::wrong_type("sync state", &Json::Null, "a sync state"))
+            }
+        }
+    };
+    let mut state = read().map_err(|e| convert::error(&e))?;
+    edit(&mut state);
+    Ok(convert::output(&state))
 }

@@ -346,13 +346,38 @@ impl SyncState {
     /// server lists it by (`%40` for `@`, `(` for `%28`): a member the state knows keeps the
     /// state's spelling.
     pub fn record_write(&mut self, result: &WriteResult) {
-        self.record_all(&[Recorded::Write(&result.url, result.etag.as_deref())]);
+        self.record_one(&Recorded::Write(&result.url, result.etag.as_deref()));
     }
 
     /// Records a deletion the app made itself: the member is no longer in the state, and the
     /// next sync does not report it.
     pub fn record_delete(&mut self, url: &str) {
-        self.record_all(&[Recorded::Delete(url)]);
+        self.record_one(&Recorded::Delete(url));
+    }
+
+    /// One record, as [`SyncState::record_all`] takes each: every stored spelling of the
+    /// member's URL goes, then a write's URL comes back (with its ETag, else pending). Apart
+    /// from `record_all` so that the WebAssembly modules without the write queue, which records
+    /// a flush's outcomes all at once, link only this.
+    fn record_one(&mut self, record: &Recorded<'_>) {
+        let key = crate::href::normalize(record.url());
+        self.forget_etags(&key);
+        if self
+            .pending
+            .iter()
+            .any(|h| crate::href::normalize(h) == key)
+        {
+            self.pending.retain(|h| crate::href::normalize(h) != key);
+        }
+        match *record {
+            Recorded::Write(url, Some(etag)) => {
+                self.etags.insert(url.to_owned(), etag.to_owned());
+            }
+            Recorded::Write(url, None) => {
+                self.pending.insert(url.to_owned());
+            }
+            Recorded::Delete(_) => {}
+        }
     }
 
     /// Records the app's writes and deletions in order, each as [`SyncState::record_write`] or
@@ -365,43 +390,40 @@ impl SyncState {
         for r in records {
             keys.insert(crate::href::normalize(r.url()));
         }
-        // The stored spellings of those members with their keys: of ETags, and of pending.
-        let mut spellings: [Vec<(String, String)>; 2] = [Vec::new(), Vec::new()];
+        // The stored spellings of those members with their keys, of ETags.
+        let mut spellings: Vec<(String, String)> = Vec::new();
         for h in self.etags.keys() {
             let k = crate::href::normalize(h);
             if keys.contains(&k) {
-                spellings[0].push((k, h.clone()));
+                spellings.push((k, h.clone()));
             }
         }
-        for h in self.pending.iter() {
-            let k = crate::href::normalize(h);
-            if keys.contains(&k) {
-                spellings[1].push((k, h.clone()));
-            }
-        }
+        // Every pending spelling of them goes, in one pass (`retain`: taking them out one by
+        // one would link the B-tree's removal code into the WebAssembly modules); a write
+        // without an ETag puts its URL back below, unless a later record of the member takes
+        // it out again.
+        self.pending
+            .retain(|h| !keys.contains(&crate::href::normalize(h)));
+        let mut pending: Vec<(String, String)> = Vec::new();
         for r in records {
             let key = crate::href::normalize(r.url());
-            for (k, h) in &spellings[0] {
+            for (k, h) in &spellings {
                 if *k == key {
                     self.etags.remove(h);
                 }
             }
-            for (k, h) in &spellings[1] {
-                if *k == key {
-                    self.pending.remove(h);
-                }
-            }
+            pending.retain(|(k, _)| *k != key);
             match *r {
                 Recorded::Write(url, Some(etag)) => {
                     self.etags.insert(url.to_owned(), etag.to_owned());
-                    spellings[0].push((key, url.to_owned()));
+                    spellings.push((key, url.to_owned()));
                 }
-                Recorded::Write(url, None) => {
-                    self.pending.insert(url.to_owned());
-                    spellings[1].push((key, url.to_owned()));
-                }
+                Recorded::Write(url, None) => pending.push((key, url.to_owned())),
                 Recorded::Delete(_) => {}
             }
+        }
+        for (_, url) in pending {
+            self.pending.insert(url);
         }
     }
 
@@ -635,8 +657,9 @@ mod tests {
         assert!(state.etags.is_empty() && state.pending.is_empty());
     }
 
-    /// A flush's outcomes recorded all at once leave the state each recorded in turn leaves,
-    /// by the rule as it reads (every stored spelling of the URL goes, then a write's URL comes
+    /// A flush's outcomes recorded all at once (`record_all`), and each record on its own
+    /// (`record_one`, behind `record_write` and `record_delete`), leave the state each recorded
+    /// in turn leaves, by the rule as it reads (every stored spelling of the URL goes, then a write's URL comes
     /// back): writes and deletions of one member under several spellings, in every order.
     #[test]
     fn records_recorded_at_once_leave_the_state_recorded_one_by_one() {
@@ -685,6 +708,14 @@ mod tests {
             for r in picked {
                 one_by_one(&mut expected, r);
             }
+            let mut each = start.clone();
+            for r in picked {
+                each.record_one(r);
+            }
+            assert_eq!(
+                each, expected,
+                "records {i} one by one (record_write, record_delete)"
+            );
             let mut at_once = start;
             at_once.record_all(&picked.map(|r| *r));
             assert_eq!(at_once, expected, "records {i}");

@@ -818,6 +818,17 @@ export function markPending(state, href) {
   return wrap(() => wasm.markPending(state, String(href)));
 }
 
+/** The core's `SyncState::record_write` on a copy of `state`, for a write's result (`{ url, etag }`). */
+export function recordWrite(state, result) {
+  const etag = result?.etag;
+  return wrap(() => wasm.recordWrite(state, String(result?.url), etag == null ? '' : String(etag)));
+}
+
+/** The core's `SyncState::record_delete` on a copy of `state`. */
+export function recordDelete(state, url) {
+  return wrap(() => wasm.recordDelete(state, String(url)));
+}
+
 export function parseCalendar(text) {
   return wrap(() => wasmFn('parseCalendar')(String(text)));
 }

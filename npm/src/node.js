@@ -11,7 +11,7 @@ loadNow(glue, readFileSync(new URL('./wasm/davkit_main_bg.wasm', import.meta.url
 
 export {
   init, DavClient, WriteQueue, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
-  markPending,
+  markPending, recordWrite, recordDelete,
   scheduleOrganizerAddress, scheduleInvite, scheduleUpdate, scheduleCancel, scheduleAnswer, scheduleNeedsAction, attendeeStatuses,
   itipRequest, itipReply, itipCancel, itipParse, itipApply, freeBusyRequestText,
 } from './api.js';

@@ -22,7 +22,7 @@ test('davkit/formats exports the formats and no client', () => {
     'coreVersion', 'EventEditor', 'ContactEditor', 'convertContact']) {
     assert.equal(typeof formats[name], 'function', name);
   }
-  for (const name of ['DavClient', 'WriteQueue', 'markPending', 'Pkce', 'OAuthClient', 'parseNotification', 'scheduleInvite']) {
+  for (const name of ['DavClient', 'WriteQueue', 'markPending', 'recordWrite', 'Pkce', 'OAuthClient', 'parseNotification', 'scheduleInvite']) {
     assert.equal(formats[name], undefined, name);
   }
   assert.equal(formats.coreVersion(), full.coreVersion());

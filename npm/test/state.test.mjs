@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DavClient, isDavError, markPending } from '../dist/node.js';
+import { DavClient, isDavError, markPending, recordWrite, recordDelete } from '../dist/node.js';
 import { replayFetch, toCamel, vectorsDir } from './helpers.mjs';
 import { untouchedText } from '../dist/api.js';
 
@@ -78,6 +78,28 @@ test('markPending: a copy of the state that owes the member, fetched again by th
   assert.deepEqual(r.problems, []);
   assert.equal(r.state.pending, undefined);
   assert.deepEqual(r.state.etags, { [A]: '"2"', [B]: '"2"' });
+});
+
+test('recordWrite and recordDelete: the app\'s own writes, which keep their URL in later syncs (the spelling vector)', async () => {
+  const recorded = vector('a-member-keeps-the-spelling-its-state-has.json');
+  const coll = recorded.operation.state.collection_url;
+  const mine = `${coll}alice@example.com-1.ics`;
+  const gone = `${coll}keep.ics`;
+  const stored = { collectionUrl: coll, syncToken: 'https://dav.example.com/sync/9', etags: { [`${coll}tilde~%281%29.ics`]: '"t1"', [gone]: '"k1"' } };
+  let state = recordWrite(stored, { url: mine, etag: '"a1"', data: null, replaced: false });
+  assert.equal(state.etags[mine], '"a1"');
+  assert.equal(stored.etags[mine], undefined, 'the state given is not changed');
+  state = recordDelete(JSON.stringify(state), gone);
+  assert.equal(state.etags[gone], undefined);
+  assert.deepEqual(recordWrite(state, { url: `${coll}x.ics` }).pending, [`${coll}x.ics`], 'without an ETag: fetched by the next sync');
+  assert.throws(() => recordWrite(null, { url: mine, etag: '"a1"' }), (e) => isDavError(e, 'InvalidInput'));
+
+  const replay = replayFetch('state', join(vectorsDir, 'sync'), recorded.exchanges);
+  const client = new DavClient({ serverUrl: recorded.config.server_url, fetch: replay.fetch });
+  const r = await client.sync({ url: coll, kind: 'calendar' }, state);
+  assert.deepEqual(replay.problems, []);
+  assert.deepEqual(r.changes.map((c) => [c.type, c.url]), [['changed', mine], ['added', `${coll}new%40x.ics`], ['deleted', `${coll}tilde~%281%29.ics`]]);
+  assert.equal(r.state.etags[mine], '"a2"');
 });
 
 test('a sync state of another collection is refused before any request', async () => {

@@ -10,7 +10,7 @@ loadInBrowser(glue, () => new URL('../wasm/davkit_wasm_bg.wasm', import.meta.url
 
 export {
   init, DavClient, WriteQueue, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
-  GOOGLE_CALENDAR_API, parseNotification, channelNeedsRenewal, markPending,
+  GOOGLE_CALENDAR_API, parseNotification, channelNeedsRenewal, markPending, recordWrite, recordDelete,
   scheduleOrganizerAddress, scheduleInvite, scheduleUpdate, scheduleCancel, scheduleAnswer, scheduleNeedsAction, attendeeStatuses,
   gcalAttendeeStatuses, itipRequest, itipReply, itipCancel, itipParse, itipApply, freeBusyRequestText,
 } from './api.js';
