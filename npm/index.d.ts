@@ -296,6 +296,7 @@ export interface StructuredName {
 }
 
 export interface ContactSummary {
+  /** 2.1 is read (its quoted-printable values decoded), never written. */
   version: 'V2_1' | 'V3' | 'V4' | null;
   uid: string | null;
   fullName: string | null;

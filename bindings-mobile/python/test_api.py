@@ -385,6 +385,17 @@ class Content(unittest.TestCase):
         with self.assertRaises(dk.DavError.VCard):
             dk.parse_contact("hello")
 
+    def test_a_vcard_2_1_export_with_quoted_printable_values(self):
+        # the shared file every binding reads (tests/vectors/interop/README.md)
+        interop = HERE.parent.parent / "tests" / "vectors" / "interop"
+        v21 = (interop / "quoted-printable-2.1.vcf").read_text(encoding="utf-8")
+        c = dk.parse_contact(v21)
+        self.assertEqual(df.VCardVersion.V2_1, c.version)
+        self.assertEqual("Jürgen Müller", c.full_name)
+        self.assertEqual("first line\nsecond line continues = equals", c.note)
+        expected = (interop / "quoted-printable-2.1-as-4.0.vcf").read_bytes().decode("utf-8")
+        self.assertEqual(expected, dk.convert_contact(v21, df.VCardVersion.V4))
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

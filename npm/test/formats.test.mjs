@@ -28,6 +28,18 @@ test('davkit/formats exports the formats and no client', () => {
   assert.equal(formats.coreVersion(), full.coreVersion());
 });
 
+test('a vCard 2.1 export with quoted-printable values reads and converts as in every binding (tests/vectors/interop)', async () => {
+  await formats.init();
+  const dir = join(repoDir, 'tests', 'vectors', 'interop');
+  const v21 = readFileSync(join(dir, 'quoted-printable-2.1.vcf'), 'utf8');
+  const c = formats.parseContact(v21);
+  assert.equal(c.version, 'V2_1');
+  assert.equal(c.fullName, 'Jürgen Müller');
+  assert.equal(c.note, 'first line\nsecond line continues = equals');
+  assert.equal(formats.convertContact(v21, '4.0'), readFileSync(join(dir, 'quoted-printable-2.1-as-4.0.vcf'), 'utf8'));
+  assert.deepEqual(full.parseContact(v21), c);
+});
+
 test('parseCalendar, parseContact(s) and expand give what the full entry gives', async () => {
   await formats.init();
   const parsed = formats.parseCalendar(ICS);

@@ -112,6 +112,17 @@ impl<'t> Cursor<'t> {
                 if matches!(bytes.get(next), Some(b' ' | b'\t')) {
                     self.lineno += 1;
                     self.pos = next + 1;
+                } else if cfg!(feature = "quoted-printable")
+                    && next < len
+                    && soft_break(chunk.get(start..).unwrap_or(""))
+                    && !starts_ignore_case(input.get(next..).unwrap_or(""), "END:")
+                {
+                    // A quoted-printable soft line break: the value goes on at the start of
+                    // the next line, without the `=` (never into an `END` line: a stray `=`
+                    // does not take the end of the card with it).
+                    chunk.pop();
+                    self.lineno += 1;
+                    self.pos = next;
                 } else {
                     break;
                 }
@@ -144,6 +155,33 @@ impl<'t> Cursor<'t> {
             return Ok(true);
         }
     }
+}
+
+/// Whether a line so far ends in a quoted-printable soft line break (RFC 2045 §6.7 rule 5, as
+/// vCard 2.1 §2.1.3 uses it): an `=` at the end of a value whose property names the encoding
+/// (`ENCODING=QUOTED-PRINTABLE`, or 2.1's bare `QUOTED-PRINTABLE`). Such a value encodes a
+/// literal `=` as `=3D`, so its last `=` is always a break. (With the `quoted-printable`
+/// feature, which decodes such values: without it they are read as written, and so are
+/// their lines.)
+fn soft_break(line: &str) -> bool {
+    if !line.ends_with('=') {
+        return false;
+    }
+    let head = line.split(':').next().unwrap_or("");
+    head.len() < line.len() && contains_ignore_case(head, "QUOTED-PRINTABLE")
+}
+
+fn starts_ignore_case(text: &str, prefix: &str) -> bool {
+    text.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|b| b.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 fn memchr_newline(s: &str) -> Option<usize> {

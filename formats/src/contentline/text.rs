@@ -4,19 +4,29 @@ use std::borrow::Cow;
 
 /// Escapes `\`, `;`, `,` and newlines for a TEXT value.
 pub fn escape_text(s: &str) -> Cow<'_, str> {
-    if !s
-        .bytes()
-        .any(|b| matches!(b, b'\\' | b';' | b',' | b'\n' | b'\r'))
-    {
+    escape(s, true)
+}
+
+/// Line breaks (CRLF, LF or CR) as `\n`, nothing else escaped: decoded text that is a raw
+/// value already but for them (a quoted-printable value's), as a raw value holds none.
+#[cfg(feature = "quoted-printable")]
+pub(crate) fn escape_line_breaks(s: &str) -> Cow<'_, str> {
+    escape(s, false)
+}
+
+fn escape(s: &str, separators: bool) -> Cow<'_, str> {
+    let special =
+        |b: u8| matches!(b, b'\n' | b'\r') || (separators && matches!(b, b'\\' | b';' | b','));
+    if !s.bytes().any(special) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '\\' => out.push_str("\\\\"),
-            ';' => out.push_str("\\;"),
-            ',' => out.push_str("\\,"),
+            '\\' if separators => out.push_str("\\\\"),
+            ';' if separators => out.push_str("\\;"),
+            ',' if separators => out.push_str("\\,"),
             '\r' => {
                 if chars.peek() == Some(&'\n') {
                     chars.next();

@@ -197,7 +197,9 @@ fn to_v3_prop(p: &Property) -> Option<Property> {
         p.remove_param("VALUE");
         p.set_raw_value(&number);
     }
-    let pref = p.param_value("PREF").is_some();
+    let pref = p.param_value("PREF").is_some_and(|v| v.trim() == "1");
+    // 3.0 has no PREF parameter.
+    p.remove_param("PREF");
     let types = type_values(&p);
     if pref || !types.is_empty() {
         // Loops, not adapter chains collected (each its own `Vec` code in the wasm modules).
@@ -209,7 +211,6 @@ fn to_v3_prop(p: &Property) -> Option<Property> {
             up.push("PREF".into());
         }
         strip_types(&mut p);
-        p.remove_param("PREF");
         let mut refs = Vec::new();
         for t in &up {
             refs.push(t.as_str());
@@ -261,8 +262,10 @@ impl VCard {
     }
 
     /// A vCard 3.0 copy (for Google's CardDAV and other 3.0-only servers): the reverse of
-    /// [`VCard::to_v4`]; inline photos become `ENCODING=b;TYPE=JPEG`, `PREF` becomes
-    /// `TYPE=PREF`, `tel:` URIs become plain numbers, and an empty N is added when missing
+    /// [`VCard::to_v4`]; inline photos become `ENCODING=b;TYPE=JPEG`, `PREF=1` (the most
+    /// preferred, RFC 6350 §5.3) becomes `TYPE=PREF` and any other `PREF` goes (3.0 only says
+    /// "preferred": made of every `PREF`, all of a card's numbers would be, and back in 4.0 all
+    /// `PREF=1`), `tel:` URIs become plain numbers, and an empty N is added when missing
     /// because 3.0 requires it.
     pub fn to_v3(&self) -> VCard {
         if self.version() == Some(Version::V3) {

@@ -3,7 +3,9 @@
 //!
 //! [`VCard`] owns the lossless [`Component`] from [`crate::contentline`]; getters read from it,
 //! setters write into it, and everything not modelled (X- properties, Apple `item1.X-ABLabel`
-//! groups, unknown parameters) is kept as written.
+//! groups, unknown parameters) is kept as written. Quoted-printable values (vCard 2.1, and
+//! 3.0 as some exporters write it) are the one thing decoded when a card is read, to the text
+//! they encode (`quoted_printable`): neither 3.0 nor 4.0 allows them.
 //!
 //! Every getter, [`VCard::to_summary`] and the 3.0 <-> 4.0 conversion are linear in the card:
 //! duplicate TYPE values and groups are found through sets, and the Apple `X-ABLabel` of each
@@ -28,6 +30,8 @@
 //! ```
 
 mod convert;
+#[cfg(feature = "quoted-printable")]
+mod quoted_printable;
 mod read;
 mod summary;
 mod values;
@@ -136,7 +140,7 @@ impl VCard {
         contentline::parse(text)?
             .into_iter()
             .find(|c| c.is("VCARD"))
-            .map(|comp| VCard { comp })
+            .map(VCard::read)
             .ok_or(Error::NotAVCard)
     }
 
@@ -150,7 +154,7 @@ impl VCard {
         contentline::parse_with_limits(text, limits)?
             .into_iter()
             .find(|c| c.is("VCARD"))
-            .map(|comp| VCard { comp })
+            .map(VCard::read)
             .ok_or(Error::NotAVCard)
     }
 
@@ -159,7 +163,7 @@ impl VCard {
         contentline::parse_bytes(bytes)?
             .into_iter()
             .find(|c| c.is("VCARD"))
-            .map(|comp| VCard { comp })
+            .map(VCard::read)
             .ok_or(Error::NotAVCard)
     }
 
@@ -168,7 +172,7 @@ impl VCard {
         let cards: Vec<VCard> = contentline::parse(text)?
             .into_iter()
             .filter(|c| c.is("VCARD"))
-            .map(|comp| VCard { comp })
+            .map(VCard::read)
             .collect();
         if cards.is_empty() {
             return Err(Error::NotAVCard);
@@ -183,7 +187,7 @@ impl VCard {
         let cards: Vec<VCard> = comps
             .into_iter()
             .filter(|c| c.is("VCARD"))
-            .map(|comp| VCard { comp })
+            .map(VCard::read)
             .collect();
         if cards.is_empty() {
             return Err(Error::NotAVCard);
@@ -209,13 +213,27 @@ impl VCard {
         VCard { comp }
     }
 
-    /// Wraps an existing VCARD component.
+    /// Wraps an existing VCARD component (its quoted-printable values decoded, as
+    /// [`VCard::parse`] does).
     pub fn from_component(comp: Component) -> Result<VCard, Error> {
         if comp.is("VCARD") {
-            Ok(VCard { comp })
+            Ok(VCard::read(comp))
         } else {
             Err(Error::NotAVCard)
         }
+    }
+
+    /// A card read: its quoted-printable values (vCard 2.1, and 3.0 as some exporters write
+    /// it) decoded to the text they encode, their `ENCODING` and `CHARSET` dropped (with the
+    /// `quoted-printable` feature, a default one).
+    fn read(comp: Component) -> VCard {
+        #[cfg(feature = "quoted-printable")]
+        let comp = {
+            let mut comp = comp;
+            quoted_printable::decode_card(&mut comp);
+            comp
+        };
+        VCard { comp }
     }
 
     /// The lossless component.

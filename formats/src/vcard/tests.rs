@@ -379,3 +379,150 @@ fn many_distinct_type_values_are_each_kept_once() {
     let v4 = card.to_v4();
     assert_eq!(v4.tels()[0].types.len(), 50_000);
 }
+
+/// An Android-style vCard 2.1 export (`tests/vectors/interop/quoted-printable-2.1.vcf`, which
+/// every binding reads): quoted-printable UTF-8 in FN, N and ADR, a NOTE whose value goes on
+/// after soft line breaks (`=` at the end, the next line not indented), a bare
+/// `QUOTED-PRINTABLE` parameter with a Latin-1 charset, and a Windows-1252 one.
+#[cfg(feature = "quoted-printable")]
+const V21_QP: &str = include_str!("../../../tests/vectors/interop/quoted-printable-2.1.vcf");
+/// Its 4.0 conversion, as every binding writes it.
+#[cfg(feature = "quoted-printable")]
+const V21_QP_AS_V4: &str =
+    include_str!("../../../tests/vectors/interop/quoted-printable-2.1-as-4.0.vcf");
+
+#[cfg(feature = "quoted-printable")]
+#[test]
+fn quoted_printable_values_are_read_as_the_text_they_encode() {
+    let card = VCard::parse(V21_QP).expect("parse");
+    assert_eq!(card.version(), Some(Version::V2_1));
+    assert_eq!(card.full_name().as_deref(), Some("Jürgen Müller"));
+    let n = card.name().expect("N");
+    assert_eq!((n.family.as_str(), n.given.as_str()), ("Müller", "Jürgen"));
+    let adr = &card.addresses()[0];
+    assert_eq!(
+        (
+            adr.street.as_str(),
+            adr.locality.as_str(),
+            adr.country.as_str()
+        ),
+        ("Straße 1", "Köln", "Deutschland")
+    );
+    assert_eq!(
+        card.note().as_deref(),
+        Some("first line\nsecond line continues = equals")
+    );
+    assert_eq!(card.org(), Some(vec!["Café Müller".to_owned()]));
+    assert_eq!(card.title().as_deref(), Some("“Chef” €"));
+    assert_eq!(card.to_v4().to_vcf(), V21_QP_AS_V4);
+
+    // The conversions write plain text: neither 3.0 nor 4.0 allows quoted-printable.
+    for out in [card.to_v4().to_vcf(), card.to_v3().to_vcf()] {
+        assert!(out.contains("FN:Jürgen Müller\r\n"), "{out}");
+        assert!(
+            out.contains("NOTE:first line\\nsecond line continues = equals\r\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains(":;;Straße 1;Köln;;50667;Deutschland\r\n"),
+            "{out}"
+        );
+        let decoded: Vec<&str> = out
+            .lines()
+            .filter(|l| l.contains("QUOTED-PRINTABLE") || l.contains("CHARSET"))
+            .collect();
+        assert!(decoded.is_empty(), "{decoded:?}");
+    }
+    // The same through every way in: all cards of a file, leniently, from a component.
+    let all = VCard::parse_all(V21_QP).expect("parse_all");
+    assert_eq!(all[0].full_name().as_deref(), Some("Jürgen Müller"));
+    let (lenient, repairs) = VCard::parse_all_lenient(V21_QP).expect("lenient");
+    assert!(repairs.is_empty(), "{repairs:?}");
+    assert_eq!(lenient[0].note(), card.note());
+    let comps = crate::contentline::parse(V21_QP).expect("components");
+    let wrapped = VCard::from_component(comps[0].clone()).expect("wrap");
+    assert_eq!(wrapped.full_name().as_deref(), Some("Jürgen Müller"));
+}
+
+#[cfg(feature = "quoted-printable")]
+#[test]
+fn quoted_printable_edges() {
+    let card = |line: &str| {
+        VCard::parse(&format!(
+            "BEGIN:VCARD\r\nVERSION:2.1\r\n{line}\r\nEND:VCARD\r\n"
+        ))
+        .expect("parse")
+    };
+    // No charset named: UTF-8 when the bytes are, else Latin-1.
+    assert_eq!(
+        card("FN;ENCODING=QUOTED-PRINTABLE:=C3=A9")
+            .full_name()
+            .as_deref(),
+        Some("é")
+    );
+    assert_eq!(
+        card("FN;ENCODING=QUOTED-PRINTABLE:=E9")
+            .full_name()
+            .as_deref(),
+        Some("é")
+    );
+    // Lower-case hex, and an `=` that starts no escape, are read as written.
+    assert_eq!(
+        card("FN;ENCODING=quoted-printable:=c3=a9 a=b =ZZ")
+            .full_name()
+            .as_deref(),
+        Some("é a=b =ZZ")
+    );
+    // A charset this does not read: left as written, encoding and all.
+    let other = card("X-OTHER;CHARSET=SHIFT_JIS;ENCODING=QUOTED-PRINTABLE:=82=A0");
+    let other = other.component().property("X-OTHER").expect("X-OTHER");
+    assert_eq!(other.raw_value(), "=82=A0");
+    assert!(other.param("ENCODING").is_some());
+    // Named UTF-8 that is not: left as written.
+    let bad = card("FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=E9");
+    assert_eq!(bad.full_name().as_deref(), Some("=E9"));
+    // A stray `=` at the end of the last value does not take `END:VCARD` with it.
+    let stray = card("FN;ENCODING=QUOTED-PRINTABLE:Ann=");
+    assert_eq!(stray.full_name().as_deref(), Some("Ann"));
+    // Without the encoding, a value's `=` at the end of a line is text, and no break.
+    let plain = VCard::parse("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:a=\r\nNOTE:b\r\nEND:VCARD\r\n")
+        .expect("parse");
+    assert_eq!(
+        (plain.full_name().as_deref(), plain.note().as_deref()),
+        (Some("a="), Some("b"))
+    );
+    // A 4.0 card keeps its bytes: nothing to decode.
+    let v4 = VCard::parse(V4).expect("parse");
+    assert_eq!(
+        v4.to_vcf(),
+        VCard::parse(&v4.to_vcf()).expect("again").to_vcf()
+    );
+}
+
+#[test]
+fn only_pref_1_becomes_type_pref_in_3_0() {
+    let text = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:x\r\nTEL;PREF=50:1\r\nTEL;PREF=1:2\r\nTEL:3\r\n\
+                EMAIL;PREF=1:a@example.com\r\nEMAIL;PREF=1:b@example.com\r\nEND:VCARD\r\n";
+    let v3 = VCard::parse(text).expect("parse").to_v3();
+    let prefs = |list: Vec<TypedValue>| -> Vec<(String, Option<u8>)> {
+        list.into_iter().map(|t| (t.value, t.pref)).collect()
+    };
+    assert_eq!(
+        prefs(v3.tels()),
+        [
+            ("1".into(), None),
+            ("2".into(), Some(1)),
+            ("3".into(), None)
+        ]
+    );
+    assert_eq!(
+        prefs(v3.emails()),
+        [
+            ("a@example.com".into(), Some(1)),
+            ("b@example.com".into(), Some(1))
+        ]
+    );
+    // Back in 4.0, one number is preferred, not two.
+    let back = v3.to_v4();
+    assert_eq!(back.tels().iter().filter(|t| t.pref.is_some()).count(), 1);
+}
