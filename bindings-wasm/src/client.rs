@@ -889,41 +889,28 @@ pub fn channel_needs_renewal(
     Ok(channel.needs_renewal(now_ms as i64, margin_ms as i64))
 }
 
-/// `markPending(state, href)` -> `SyncState`: a copy of the state (an object, or the JSON text a
-/// sync result gave as `stateJson`) in which the core's
-/// `SyncState::mark_pending` marked `href` as not applied by the app, so that the next sync
-/// fetches it again. The state given is not changed.
-#[wasm_bindgen(js_name = markPending)]
-pub fn mark_pending(state: JsValue, href: String) -> Result<JsValue, JsValue> {
-    edit_state(&state, &mut |s| s.mark_pending(&href))
-}
-
-/// `recordWrite(state, url, etag)` -> `SyncState`: a copy of the state in which the core's
-/// `SyncState::record_write` recorded the app's own write (`url` and the ETag it returned, or
-/// `''` for none: an ETag is a quoted string, never empty), so the next sync does not report it
-/// back and the member keeps that URL.
-#[wasm_bindgen(js_name = recordWrite)]
-pub fn record_write(state: JsValue, url: String, etag: String) -> Result<JsValue, JsValue> {
-    let written = davkit::WriteResult {
-        url,
-        etag: (!etag.is_empty()).then_some(etag),
-        data: None,
-        replaced: false,
-    };
-    edit_state(&state, &mut |s| s.record_write(&written))
-}
-
-/// `recordDelete(state, url)` -> `SyncState`: a copy of the state in which the core's
-/// `SyncState::record_delete` recorded the app's own deletion of `url`.
-#[wasm_bindgen(js_name = recordDelete)]
-pub fn record_delete(state: JsValue, url: String) -> Result<JsValue, JsValue> {
-    edit_state(&state, &mut |s| s.record_delete(&url))
+/// `editState(state, how, url, etag)` -> `SyncState`: a copy of the state (an object, or the
+/// JSON text a sync result gave as `stateJson`; the one given is not changed) in which the
+/// core's `SyncState` recorded, by `how`: 0, `mark_pending(url)` (the app could not apply the
+/// member: the next sync fetches it again); 1, `record_write` of the app's own write of `url`
+/// with `etag` (`''` for none: an ETag is a quoted string, never empty); 2, `record_delete(url)`.
+/// One export for `api.js`'s `markPending`, `recordWrite` and `recordDelete`.
+#[wasm_bindgen(js_name = editState)]
+pub fn edit_state_by(state: JsValue, how: u8, url: String, etag: String) -> Result<JsValue, JsValue> {
+    edit_state(&state, &mut |s| match how {
+        0 => s.mark_pending(&url),
+        1 => s.record_write(&davkit::WriteResult {
+            url: url.clone(),
+            etag: (!etag.is_empty()).then(|| etag.clone()),
+            data: None,
+            replaced: false,
+        }),
+        _ => s.record_delete(&url),
+    })
 }
 
 /// A copy of a state given by JS (an object, or the JSON text a sync result gave as
 /// `stateJson`; the one given is not changed) with `edit` applied, as an object.
-/// (One copy for the three: `dyn`, not generic, and not inlined into each.)
-#[inline(never)]
 fn edit_state(state: &JsValue, edit: &mut dyn FnMut(&mut SyncState)) -> Result<JsValue, JsValue> {
     let read = || -> Result<SyncState, Error> {
         match StateIn::read(state) {

@@ -815,18 +815,18 @@ export function wrap(fn) {
 
 /** The core's `SyncState::mark_pending` on a copy of `state`: the next sync fetches `href` again. */
 export function markPending(state, href) {
-  return wrap(() => wasm.markPending(state, String(href)));
+  return wrap(() => wasm.editState(state, 0, String(href), ''));
 }
 
 /** The core's `SyncState::record_write` on a copy of `state`, for a write's result (`{ url, etag }`). */
 export function recordWrite(state, result) {
   const etag = result?.etag;
-  return wrap(() => wasm.recordWrite(state, String(result?.url), etag == null ? '' : String(etag)));
+  return wrap(() => wasm.editState(state, 1, String(result?.url), etag == null ? '' : String(etag)));
 }
 
 /** The core's `SyncState::record_delete` on a copy of `state`. */
 export function recordDelete(state, url) {
-  return wrap(() => wasm.recordDelete(state, String(url)));
+  return wrap(() => wasm.editState(state, 2, String(url), ''));
 }
 
 export function parseCalendar(text) {

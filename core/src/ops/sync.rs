@@ -45,7 +45,8 @@ pub const ASSUMED_MEMBER_BYTES: u64 = 4096;
 
 /// How many times a sync asks for a member listed as changed before reporting it as a
 /// [`MemberProblem`] and keeping it pending: once by multiget, and once more by GET for what
-/// the first answer did not deliver (an error row, a row without data, a row left out).
+/// the first answer did not deliver (an error row, a row without data, a row left out, a 404
+/// row: a member is deleted on a GET's 404 or 410, not on a multiget row's alone).
 pub const FETCH_ROUNDS: u32 = 2;
 
 #[derive(Debug)]

@@ -59,10 +59,13 @@ pub enum Fault {
     TokenGone410,
     /// A write refused 423 Locked (a lock another client holds), nothing applied.
     Locked423,
+    /// One multiget row answered 404 for a member that exists (a proxy, or a server that
+    /// misreads the href in a multiget).
+    RowFalse404,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 26] = [
+    pub const ALL: [Fault; 27] = [
         Fault::ServerError,
         Fault::Unavailable503,
         Fault::RateLimited429,
@@ -89,6 +92,7 @@ impl Fault {
         Fault::TokenInvalid409,
         Fault::TokenGone410,
         Fault::Locked423,
+        Fault::RowFalse404,
     ];
 
     pub fn index(self) -> usize {
@@ -107,6 +111,7 @@ impl Fault {
                 | Fault::RowDuplicated
                 | Fault::RowUnrequested
                 | Fault::RowUnrequested404
+                | Fault::RowFalse404
         )
     }
 
@@ -142,7 +147,8 @@ impl Fault {
             Fault::RowNoData404
             | Fault::RowOmitted
             | Fault::RowUnrequested
-            | Fault::RowUnrequested404 => matches!(class, Class::Multiget(_)),
+            | Fault::RowUnrequested404
+            | Fault::RowFalse404 => matches!(class, Class::Multiget(_)),
             Fault::CreateAsReplacement => create_collision && flavor.honours_if_none_match(),
             Fault::Locked423 => class.is_write(),
             Fault::RepeatedPageToken

@@ -473,6 +473,12 @@ impl World {
             (Fault::RowOmitted, Some(i)) => {
                 rows.remove(i);
             }
+            (Fault::RowFalse404, Some(i)) => match rows[i].body {
+                RowBody::Member { .. } | RowBody::NoData { .. } => {
+                    rows[i].body = RowBody::Status(404);
+                }
+                _ => return None,
+            },
             (Fault::RowDuplicated, Some(i)) => {
                 let copy = rows[i].clone();
                 rows.insert(i + 1, copy);

@@ -341,8 +341,14 @@ impl Sync {
             return;
         }
         let status = r.effective_status();
-        if matches!(r.status, Some(404) | Some(410)) {
-            self.gone(&key);
+        if let Some(s @ (404 | 410)) = r.status {
+            // Not a deletion yet: it contradicts the listing that named the member (one
+            // deleted between the two, or a proxy or server that misreads the href in a
+            // multiget), and read as one, a wrong row would have the app delete a member the
+            // server still has, and not hear of it again until it changes. The next round asks
+            // by GET, whose 404 or 410 for the member's own URL is the answer.
+            let why = "the multiget row answered 404 or 410".to_owned();
+            self.undelivered(&key, (ErrorKind::NotFound, Some(s), why));
             return;
         }
         match take_data(&mut r) {
@@ -430,9 +436,9 @@ impl Sync {
         }
         // The second round asks again by GET (some servers cannot serve a member through
         // multiget: Xandikos answers a 404 calendar-data for a member it stores without a
-        // calendar media type, but serves it by GET). In a batch, as many members as failed
-        // are taken from those left for later, so members that keep failing cannot use up
-        // every batch and the batches always move on.
+        // calendar media type, but serves it by GET; a 404 row is confirmed by GET). In a
+        // batch, as many members as failed are taken from those left for later, so members
+        // that keep failing cannot use up every batch and the batches always move on.
         let mut backfill = Vec::new();
         while backfill.len() < owed.len() {
             let Some(h) = self.deferred.pop() else {
@@ -452,7 +458,10 @@ impl Sync {
             );
             backfill.push((key, h));
         }
-        self.request_round(owed, backfill);
+        // All by GET: a member first asked for now has no round left for a GET to confirm a
+        // multiget's 404.
+        owed.extend(backfill);
+        self.request_round(owed, Vec::new());
     }
 }
 
