@@ -896,7 +896,12 @@ pub fn channel_needs_renewal(
 /// with `etag` (`''` for none: an ETag is a quoted string, never empty); 2, `record_delete(url)`.
 /// One export for `api.js`'s `markPending`, `recordWrite` and `recordDelete`.
 #[wasm_bindgen(js_name = editState)]
-pub fn edit_state_by(state: JsValue, how: u8, url: String, etag: String) -> Result<JsValue, JsValue> {
+pub fn edit_state_by(
+    state: JsValue,
+    how: u8,
+    url: String,
+    etag: String,
+) -> Result<JsValue, JsValue> {
     edit_state(&state, &mut |s| match how {
         0 => s.mark_pending(&url),
         1 => s.record_write(&davkit::WriteResult {
