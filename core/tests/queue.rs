@@ -1037,3 +1037,26 @@ fn a_refusal_for_now_stops_the_flush_and_keeps_the_entry_pending() -> davkit::Re
     assert!(skipped.outcomes.is_empty() && skipped.stopped.is_none());
     Ok(())
 }
+
+/// A queued create whose name another object took (412 on `If-None-Match: *`, and the object
+/// there holds other data) is kept as a conflict that says so, with the server's object.
+#[test]
+fn a_create_over_a_taken_name_is_a_conflict_that_says_so() -> davkit::Result<()> {
+    let mut q = WriteQueue::new();
+    q.enqueue_create(C, "a.ics", &ev("mine"))?;
+    let get = json!({ "request": { "method": "GET", "url": A },
+                      "response": { "status": 200, "headers": { "etag": "\"t1\"" }, "body": ev("theirs") } });
+    let r = flush_over(&q, vec![put_create(412, ""), get])?;
+    assert!(r.stopped.is_none(), "{r:?}");
+    match &only(&r.queue).state {
+        EntryState::Conflict {
+            server: Some(obj),
+            reason,
+        } => {
+            assert_eq!(reason, "another object is on the server under this name");
+            assert_eq!(obj.etag.as_deref(), Some("\"t1\""));
+        }
+        other => panic!("not a conflict with the server's object: {other:?}"),
+    }
+    Ok(())
+}

@@ -572,6 +572,11 @@ impl Flush {
             );
         }
         let reason = match &server {
+            // A create's 412: the name was taken, by another object (not an earlier write of
+            // this entry, nor the version it was made on: both are handled above).
+            Some(_) if matches!(e.op, EntryOp::Create { .. }) => {
+                "another object is on the server under this name"
+            }
             Some(_) => "the object changed on the server",
             None => "the object is gone on the server",
         };
