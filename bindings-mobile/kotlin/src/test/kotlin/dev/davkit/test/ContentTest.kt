@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
+import java.io.File
 import java.time.Instant
 
 /** Parsed events and contacts, and recurrence expansion, through the Kotlin bindings. */
@@ -55,5 +56,17 @@ class ContentTest {
         assertThrows<DavException.VCard> { parseContact("not a card") }
         assertThrows<DavException.ICalendar> { parseEvents("BEGIN:VCARD\r\nEND:VCARD\r\n") }
         assertEquals("0.1.0", davkitVersion())
+    }
+
+    /** The shared vCard 2.1 export with quoted-printable values (tests/vectors/interop/README.md). */
+    @Test
+    fun readsAVCard21ExportWithQuotedPrintableValues() {
+        val interop = File(System.getProperty("davkit.vectors") ?: "../../tests/vectors").canonicalFile.resolve("interop")
+        val v21 = File(interop, "quoted-printable-2.1.vcf").readText()
+        val c = parseContact(v21)
+        assertEquals(VCardVersion.V2_1, c.version)
+        assertEquals("Jürgen Müller", c.fullName)
+        assertEquals("first line\nsecond line continues = equals", c.note)
+        assertEquals(File(interop, "quoted-printable-2.1-as-4.0.vcf").readText(), convertContact(v21, VCardVersion.V4))
     }
 }

@@ -8,6 +8,8 @@ import dev.davkit.DavConfig
 import dev.davkit.DavException
 import dev.davkit.SyncResult
 import dev.davkit.syncStateMarkPending
+import dev.davkit.syncStateRecordDelete
+import dev.davkit.syncStateRecordWrite
 import kotlinx.coroutines.runBlocking
 import org.json.JSONArray
 import org.json.JSONObject
@@ -80,6 +82,31 @@ class SyncStateTest {
         assertEquals(listOf(b), urls(r))
         assertEquals(emptyList<Any>(), r.problems)
         assertEquals(mapOf(a to "\"2\"", b to "\"2\""), CoreJson.plain(JSONObject(r.stateJson).getJSONObject("etags")))
+    }
+
+    /** The app's own write recorded under the URL it returned (`@`) while the server lists the
+     *  member as `%40`: the sync reports the other device's edit under the app's URL (the shared
+     *  spelling vector). */
+    @Test
+    fun recordedWritesKeepTheirUrlInLaterSyncs() {
+        val recorded = JSONObject(File(dir, "a-member-keeps-the-spelling-its-state-has.json").readText())
+        val coll = recorded.getJSONObject("operation").getJSONObject("state").getString("collection_url")
+        val mine = "${coll}alice@example.com-1.ics"
+        val gone = "${coll}keep.ics"
+        val stored = JSONObject(mapOf("collection_url" to coll, "sync_token" to "https://dav.example.com/sync/9",
+            "etags" to mapOf("${coll}tilde~%281%29.ics" to "\"t1\"", gone to "\"k1\""))).toString()
+        var state = syncStateRecordWrite(stored, mine, "\"a1\"")
+        assertEquals("\"a1\"", JSONObject(state).getJSONObject("etags").getString(mine))
+        state = syncStateRecordDelete(state, gone)
+        assertFalse(JSONObject(state).getJSONObject("etags").has(gone))
+        assertThrows<DavException.InvalidInput> { syncStateRecordWrite("{not json", mine, null) }
+
+        val replay = VectorsTest.Replay(recorded, dir)
+        val config = DavConfig(serverUrl = "https://dav.example.com/", credentials = Credentials.none())
+        val r = runBlocking { DavClient(config, replay).use { it.sync(coll, CollectionKind.CALENDAR, state) } }
+        assertEquals(emptyList<String>(), replay.problems)
+        assertEquals(listOf(mine, "${coll}new%40x.ics", "${coll}tilde~%281%29.ics"), urls(r))
+        assertEquals("\"a2\"", JSONObject(r.stateJson).getJSONObject("etags").getString(mine))
     }
 
     /** tests/vectors/interop: the state text Rust wrote is resumed as it is, and the sync writes
