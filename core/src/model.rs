@@ -362,13 +362,8 @@ impl SyncState {
     fn record_one(&mut self, record: &Recorded<'_>) {
         let key = crate::href::normalize(record.url());
         self.forget_etags(&key);
-        if self
-            .pending
-            .iter()
-            .any(|h| crate::href::normalize(h) == key)
-        {
-            self.pending.retain(|h| crate::href::normalize(h) != key);
-        }
+        // (`retain` leaves a set that keeps every string as it is, untouched.)
+        self.pending.retain(|h| crate::href::normalize(h) != key);
         match *record {
             Recorded::Write(url, Some(etag)) => {
                 self.etags.insert(url.to_owned(), etag.to_owned());

@@ -347,21 +347,23 @@ impl Sync {
             // own write, recorded as `@` where the server lists `%40`, or `%28` where it lists
             // `(`): an app that keys its copy by URL meets one spelling per member, in what its
             // writes returned and in every change after.
-            let known = self
-                .old_keys
-                .stored(&key, &etags)
-                .map(str::to_owned)
-                .or_else(|| pending_href(&key));
-            let original = match &known {
-                Some(h) => h.clone(),
-                None if original.is_empty() => key.clone(),
-                None => original,
+            // (Each looked up once: the stored href is also where a delivered or deleted
+            // member's ETag is taken from; an undelivered one keeps it.)
+            let stored = self.old_keys.stored(&key, &etags).map(str::to_owned);
+            let owed = pending_href(&key);
+            let known = stored.is_some() || owed.is_some();
+            let original = match (&stored, &owed) {
+                (Some(h), _) | (None, Some(h)) => h.clone(),
+                (None, None) if original.is_empty() => key.clone(),
+                (None, None) => original,
             };
             let gone = matches!(seen, Seen::Deleted) || got.gone;
             if gone {
                 // Only a 404/410 for this href, or a listing or sync report without it, gets here.
-                take_etag(&mut etags, &self.old_keys, &key);
-                if known.is_some() {
+                if let Some(h) = &stored {
+                    etags.remove(h);
+                }
+                if known {
                     changes.push(Change::Deleted { url: original });
                 }
                 continue;
@@ -389,15 +391,15 @@ impl Sync {
             if obj.etag.is_none() {
                 obj.etag = sync_etag;
             }
-            if known.is_some() {
+            if known {
                 obj.url = original;
             }
-            let existed = take_etag(&mut etags, &self.old_keys, &key);
+            let existed = stored.and_then(|h| etags.remove(&h));
             if let Some(etag) = &obj.etag {
                 etags.insert(obj.url.clone(), etag.clone());
             }
             match existed {
-                Some(old) if Some(&old) == obj.etag.as_ref() && pending_href(&key).is_none() => {}
+                Some(old) if Some(&old) == obj.etag.as_ref() && owed.is_none() => {}
                 Some(_) => changes.push(Change::Changed(obj)),
                 None => changes.push(Change::Added(obj)),
             }
