@@ -33,7 +33,9 @@
 //! retried here: the server may have received and applied a write whose answer was lost, and
 //! sending it again blindly could apply it twice or overwrite a newer version. The failure is
 //! returned, and the core's write operation resolves it by reading the resource again before
-//! anything is repeated.
+//! anything is repeated. The reads whose answer is usually an error, after which such a
+//! server closes the connection (a create's name check, the read that resolves a lost write),
+//! are sent with `Connection: close`, so the write after them takes a new connection.
 
 use std::time::Duration;
 

@@ -7,6 +7,12 @@
 //! reads the next request and closes the socket without answering (what an idle-timeout proxy
 //! does when the close races the client's next request). Every later connection answers
 //! normally.
+//!
+//! The second server is SOGo's `sogod` as it answers here: an error answer (404, 412) carries
+//! no `Connection: close`, yet the connection is closed a moment later, and a request the
+//! client wrote on it meanwhile is reset unread. A create there checks the name first (SOGo
+//! ignores `If-None-Match`), and that check's answer is a 404: the PUT after it must not ride
+//! on the doomed connection, nor must the PUT sent again after a read that resolved a lost one.
 
 #![cfg(feature = "reqwest")]
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code
@@ -16,13 +22,17 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use davkit::{ErrorKind, HttpRequest, Method, RequestId, ReqwestTransport, Transport};
+use davkit::{
+    Config, Credentials, DavClient, ErrorKind, HttpRequest, Method, RequestId, ReqwestTransport,
+    Transport,
+};
 
 /// What the server saw: for each request, the connection number (from 1) and the method.
 type Log = Arc<Mutex<Vec<(usize, String)>>>;
 
-/// Reads one request (head and `Content-Length` body); `None` when the peer closed first.
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<String> {
+/// Reads one request (head and `Content-Length` body): its method and body, `None` when the
+/// peer closed first.
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(String, Vec<u8>)> {
     let mut line = String::new();
     if reader.read_line(&mut line).ok()? == 0 {
         return None;
@@ -46,7 +56,7 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<String> {
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body).ok()?;
-    Some(method)
+    Some((method, body))
 }
 
 fn answer(stream: &mut TcpStream, body: &str) {
@@ -74,7 +84,7 @@ fn server() -> (String, Log) {
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
                 let mut served = 0;
-                while let Some(method) = read_request(&mut reader) {
+                while let Some((method, _)) = read_request(&mut reader) {
                     seen.lock().unwrap().push((connection, method.clone()));
                     if connection == 1 && served == 1 {
                         // The idle timeout fired: close without a word.
@@ -159,5 +169,102 @@ async fn writes_are_not_sent_again() {
         puts,
         vec![(1, "PUT".to_owned())],
         "exactly one PUT was sent"
+    );
+}
+
+/// A server that closes a connection shortly after each error answer, as `sogod` does (one
+/// object store, at any path). With `lose_first_put`, the first PUT is read and its connection
+/// closed unanswered (a write lost in transit, not applied).
+fn sogo_like_server(lose_first_put: bool) -> (String, Log) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let log: Log = Arc::default();
+    let seen = Arc::clone(&log);
+    let stored: Arc<Mutex<Option<Vec<u8>>>> = Arc::default();
+    let lost = Arc::new(Mutex::new(!lose_first_put));
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { return };
+            let connection = n + 1;
+            let (seen, stored, lost) = (Arc::clone(&seen), Arc::clone(&stored), Arc::clone(&lost));
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                while let Some((method, body)) = read_request(&mut reader) {
+                    seen.lock().unwrap().push((connection, method.clone()));
+                    let object = stored.lock().unwrap().clone();
+                    let (status, body): (&str, Vec<u8>) = match (method.as_str(), object) {
+                        ("PUT", _) if !std::mem::replace(&mut *lost.lock().unwrap(), true) => {
+                            let _ = stream.shutdown(std::net::Shutdown::Both);
+                            return;
+                        }
+                        ("PUT", _) => {
+                            *stored.lock().unwrap() = Some(body);
+                            ("201 Created", Vec::new())
+                        }
+                        ("GET", Some(object)) => ("200 OK", object),
+                        _ => ("404 Not Found", Vec::new()),
+                    };
+                    let head = format!(
+                        "HTTP/1.1 {status}\r\nETag: \"1\"\r\nContent-Length: {}\r\n\r\n",
+                        body.len()
+                    );
+                    stream.write_all(head.as_bytes()).unwrap();
+                    stream.write_all(&body).unwrap();
+                    stream.flush().unwrap();
+                    if status.starts_with('4') {
+                        // Closed a moment after the error answer; whatever the client wrote
+                        // meanwhile is not read (the close resets it).
+                        std::thread::sleep(Duration::from_millis(300));
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, log)
+}
+
+const EVENT: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n\
+                     UID:u1\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260301T090000Z\r\n\
+                     END:VEVENT\r\nEND:VCALENDAR\r\n";
+
+/// A create on the SOGo-like server, through the whole client.
+async fn sogo_create(lose_first_put: bool) -> (davkit::Result<davkit::WriteResult>, Log) {
+    let (url, log) = sogo_like_server(lose_first_put);
+    let client =
+        DavClient::connect(Config::new(format!("{url}SOGo/dav/"), Credentials::None)).unwrap();
+    let calendar = format!("{url}SOGo/dav/alice/Calendar/personal/");
+    let result = client.create_object(&calendar, "e.ics", EVENT).await;
+    (result, log)
+}
+
+#[tokio::test]
+async fn a_create_after_the_name_check_does_not_ride_on_the_connection_its_404_closes() {
+    let (result, log) = sogo_create(false).await;
+    let written = result.expect("the create");
+    assert!(written.url.ends_with("/e.ics"), "{}", written.url);
+    assert_eq!(written.etag.as_deref(), Some("\"1\""));
+    // The name check (its 404 closes connection 1), then the PUT and the read-back on a new one.
+    assert_eq!(
+        log_of(&log),
+        vec![(1, "PROPFIND".into()), (2, "PUT".into()), (2, "GET".into())]
+    );
+}
+
+#[tokio::test]
+async fn a_lost_create_is_sent_again_on_a_new_connection_after_the_404_that_resolved_it() {
+    let (result, log) = sogo_create(true).await;
+    result.expect("the create, sent again once the read showed it was not applied");
+    // PUT lost on 2; the read that resolves it (404) on 3, which that 404 closes; the PUT again
+    // and the read-back on 4. Exactly two PUTs reached the server.
+    assert_eq!(
+        log_of(&log),
+        vec![
+            (1, "PROPFIND".into()),
+            (2, "PUT".into()),
+            (3, "GET".into()),
+            (4, "PUT".into()),
+            (4, "GET".into()),
+        ]
     );
 }

@@ -76,7 +76,7 @@ function idleSockets() {
 /**
  * Lets the event loop turn twice, then drops the kept-alive connections whose server has closed
  * them. Called before a write (a method not in SAFE) goes out: a server may close a connection
- * right after an answer without saying so (`Connection: close`), as SOGo's sogod does after a GET,
+ * right after an answer without saying so (`Connection: close`), as SOGo's sogod does after an error answer,
  * and the end of that connection is read only when the event loop turns. A write that the core
  * sends in the same turn as it read that answer would go out on the closed connection, fail, and
  * not be sent again (a write never is: the server may have applied it); after these turns the

@@ -24,6 +24,11 @@
 //! lost, and the object deleted by another device before the read-back is created again. A
 //! POST is never repeated (its target is not known). Once the write is applied, a failed
 //! read-back leaves `data` empty instead of failing (or re-running) a write that happened.
+//!
+//! The name check and the read that resolves a lost write ask the server to close the
+//! connection after answering (`Connection: close`): their answer is usually a 404, after which
+//! some servers close the connection without saying so, and the write that follows must not go
+//! out on it.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Machine, Reply, Spec, impl_operation};
@@ -34,6 +39,14 @@ use crate::ops::objects::{expect_multistatus, multistatus_refusal};
 use crate::rfc4918::{Depth, has_condition, propfind_body};
 use crate::session::Session;
 use crate::xml::{CALDAV, CARDDAV, names};
+
+/// The `Connection` header of the reads whose answer is usually an error (a create's name
+/// check, and the read that resolves a write lost in transit, whose 404 lets it be sent again):
+/// `close`, so that the write after it goes on a new connection. Some servers close a
+/// connection a moment after an error answer without saying so (SOGo's `sogod` after every
+/// 4xx), and a write sent on it meanwhile is reset unread, and would be reported lost.
+/// HTTP/2 drops the header, and it costs nothing where the server closes anyway.
+const CLOSE: &str = "close";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -230,6 +243,7 @@ impl Write {
             // The server would replace whatever is there: make sure nothing is.
             let check = Spec::new(Method::Propfind, spec.url.clone())
                 .header("Depth", Depth::Zero.as_str())
+                .header("Connection", CLOSE)
                 .xml(propfind_body(&[names::GETETAG]));
             op.main = Some(spec);
             op.m.x.send(Step::Vacant, check);
@@ -344,7 +358,9 @@ impl Write {
                 "the server may have applied the POST; davkit does not repeat it",
             ));
         };
-        let read = Spec::new(Method::Get, spec.url.clone()).header("Accept-Encoding", "identity");
+        let read = Spec::new(Method::Get, spec.url.clone())
+            .header("Accept-Encoding", "identity")
+            .header("Connection", CLOSE);
         self.lost = Some(error);
         self.m.x.send(Step::Resolve, read);
         Ok(())
