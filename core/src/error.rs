@@ -249,26 +249,54 @@ impl Error {
 
     /// This error with each of `secrets` (the credentials' [`secrets`](crate::Credentials))
     /// replaced by `<redacted>` in its message and body excerpt: a server may echo a request's
-    /// `Authorization` header or password in its error page. An excerpt that was cut and ends
+    /// `Authorization` header or password in its error page, also escaped as XML, HTML, JSON
+    /// or a URL would have it ([`redact::encoded_forms`]). An excerpt that was cut and ends
     /// with the start of a secret (four characters or more) loses that end too.
     pub(crate) fn without_secrets(mut self, secrets: &[String]) -> Self {
-        for secret in secrets.iter().filter(|s| !s.is_empty()) {
-            redact(&mut self.message, secret);
-            let Some(excerpt) = self.body_excerpt.as_mut() else {
-                continue;
-            };
-            redact(excerpt, secret);
-            if let Some(kept) = excerpt.strip_suffix('…') {
-                // The longest start of the secret (four bytes or more) the cut excerpt ends with.
-                let mut end = secret.len();
-                while end >= 4 {
-                    if secret.is_char_boundary(end) && kept.ends_with(&secret[..end]) {
-                        *excerpt = format!("{}{REDACTED}…", &kept[..kept.len() - end]);
-                        break;
-                    }
-                    end -= 1;
-                }
+        for secret in secrets {
+            for form in redact::encoded_forms(secret) {
+                self.redact(&form);
             }
+        }
+        self
+    }
+
+    /// [`without_secrets`](Self::without_secrets) for one form of one secret.
+    fn redact(&mut self, secret: &str) {
+        if secret.is_empty() {
+            return;
+        }
+        redact(&mut self.message, secret);
+        let Some(excerpt) = self.body_excerpt.as_mut() else {
+            return;
+        };
+        redact(excerpt, secret);
+        if let Some(kept) = excerpt.strip_suffix('…') {
+            // The longest start of the secret (four bytes or more) the cut excerpt ends with.
+            let mut end = secret.len();
+            while end >= 4 {
+                if secret.is_char_boundary(end) && kept.ends_with(&secret[..end]) {
+                    *excerpt = format!("{}{REDACTED}…", &kept[..kept.len() - end]);
+                    break;
+                }
+                end -= 1;
+            }
+        }
+    }
+
+    /// This error, as the answer to a request that must not be sent twice (a POST, which makes
+    /// a new object each time it is applied): a `503` is then no longer a rate limit that the
+    /// client's retries run the operation again for, because a server (or a gateway before it)
+    /// may answer 503 after the request was applied. It becomes an [`ErrorKind::Http`] error
+    /// that says so. A `429`, and Google's `403 rateLimitExceeded`, refuse the request before
+    /// it is read, and stay rate limits.
+    pub(crate) fn not_repeated(mut self) -> Self {
+        if self.kind == ErrorKind::RateLimited && self.status == Some(503) {
+            self.kind = ErrorKind::Http;
+            self.message.push_str(
+                "; the request may have been applied, so davkit does not send it again (a sync \
+                 or a read shows whether it was)",
+            );
         }
         self
     }
@@ -677,6 +705,23 @@ mod tests {
         let mut short = "pä".to_owned();
         redact(&mut short, "pässwörd");
         assert_eq!(short, "pä");
+    }
+
+    #[test]
+    fn an_echoed_secret_is_redacted_however_the_server_escaped_it() {
+        let password = "S3cr&t<pw>\"Zq9".to_owned();
+        for echoed in [
+            "bad login for alice: S3cr&amp;t&lt;pw&gt;&quot;Zq9",
+            "bad login for alice: S3cr%26t%3Cpw%3E%22Zq9",
+            r#"{"error":"bad login for alice: S3cr&t<pw>\"Zq9"}"#,
+        ] {
+            let response = HttpResponse::new(500, echoed);
+            let e = Error::from_response("https://h/x", &response)
+                .without_secrets(std::slice::from_ref(&password));
+            let shown = format!("{e} {e:?}");
+            assert!(!shown.contains("Zq9"), "{shown}");
+            assert!(shown.contains(REDACTED), "{shown}");
+        }
     }
 
     #[test]

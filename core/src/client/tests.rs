@@ -271,3 +271,90 @@ fn a_token_that_cannot_travel_in_a_header_is_refused_unseen() {
     );
     assert!(script.sent().is_empty(), "{:?}", script.sent());
 }
+
+const ADD_MEMBER: &str = "https://dav.example/book/;add-member";
+const CARD: &str = "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:c1\r\nFN:A\r\nEND:VCARD\r\n";
+const INSERT: &str = "https://www.googleapis.com/calendar/v3/calendars/cal/events";
+
+fn unavailable() -> HttpResponse {
+    HttpResponse::new(
+        503,
+        r#"{"error":{"errors":[{"reason":"backendError"}],"code":503}}"#,
+    )
+}
+
+fn created() -> HttpResponse {
+    HttpResponse::new(201, "").with_header("Location", "/book/c1.vcf")
+}
+
+fn inserted() -> HttpResponse {
+    HttpResponse::new(200, r#"{"id":"e2","etag":"\"1\"","summary":"x"}"#)
+}
+
+fn gcal_client(script: &Script) -> DavClient<&Script> {
+    let config = Config::new(crate::gcal::API_BASE, Credentials::bearer("tok"));
+    DavClient::new(config, script).expect("client")
+}
+
+#[test]
+fn a_post_answered_503_is_not_sent_again() {
+    // A 503 may come after the server applied the POST: sent again, it would make a second
+    // object. The retries that follow a rate limit leave it alone.
+    let script = Script::new(true, vec![("POST", ADD_MEMBER, unavailable())]);
+    let client = DavClient::new(config(), &script).expect("client");
+    let error = block_on(client.post_object(ADD_MEMBER, CARD)).expect_err("a 503");
+    assert_eq!((error.kind(), error.status()), (ErrorKind::Http, Some(503)));
+    assert!(error.message().contains("may have been applied"), "{error}");
+    assert_eq!(script.sent().len(), 1, "{:?}", script.sent());
+    assert_eq!(script.slept.get(), 0);
+
+    let script = Script::new(true, vec![("POST", INSERT, unavailable())]);
+    let client = gcal_client(&script);
+    let event = serde_json::json!({"summary": "x"});
+    let error = block_on(client.gcal_insert("cal", &event)).expect_err("a 503");
+    assert_eq!((error.kind(), error.status()), (ErrorKind::Http, Some(503)));
+    assert_eq!(script.sent().len(), 1, "{:?}", script.sent());
+}
+
+#[test]
+fn a_post_refused_by_a_rate_limit_is_sent_again_after_the_wait() {
+    // A 429 refuses the request before it is read: waiting and sending it again is safe.
+    let script = Script::new(
+        true,
+        vec![
+            ("POST", ADD_MEMBER, rate_limited()),
+            ("POST", ADD_MEMBER, created()),
+        ],
+    );
+    let client = DavClient::new(config(), &script).expect("client");
+    let written = block_on(client.post_object(ADD_MEMBER, CARD)).expect("created");
+    assert_eq!(written.url, "https://dav.example/book/c1.vcf");
+    assert_eq!(script.slept.get(), 1);
+
+    let script = Script::new(
+        true,
+        vec![
+            ("POST", INSERT, rate_limited()),
+            ("POST", INSERT, inserted()),
+        ],
+    );
+    let client = gcal_client(&script);
+    let event = serde_json::json!({"summary": "x"});
+    let written = block_on(client.gcal_insert("cal", &event)).expect("inserted");
+    assert!(written.url.ends_with("/e2"), "{}", written.url);
+    assert_eq!(script.sent().len(), 2);
+}
+
+#[test]
+fn a_put_answered_503_is_still_retried_under_its_precondition() {
+    // A PUT carries If-Match: sent again after a 503 that had applied it, it is refused
+    // (412), never applied twice.
+    let script = Script::new(
+        true,
+        vec![("PUT", A, unavailable()), ("PUT", A, written("\"a2\""))],
+    );
+    let client = DavClient::new(config(), &script).expect("client");
+    let written = block_on(client.update_object(A, ICS, "\"a1\"")).expect("written");
+    assert_eq!(written.etag.as_deref(), Some("\"a2\""));
+    assert_eq!(script.slept.get(), 1);
+}

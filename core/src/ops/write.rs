@@ -466,7 +466,13 @@ impl Write {
 
     fn on_main(&mut self, reply: Reply) -> Result<()> {
         if !reply.response.is_success() {
-            return Err(write_error(reply.url.as_str(), &reply.response));
+            let error = write_error(reply.url.as_str(), &reply.response);
+            // A POST is never repeated, by the client's retries either.
+            return Err(if self.kind == Kind::Post {
+                error.not_repeated()
+            } else {
+                error
+            });
         }
         // A 207 names what the server did not do (a DELETE's locked member).
         if reply.response.status == 207 {

@@ -18,6 +18,26 @@ use crate::session::Session;
 pub struct GcalWrite {
     m: Machine<(), WriteResult>,
     calendar_id: String,
+    /// An events.insert (a POST): never sent twice, not even after a 503.
+    insert: bool,
+}
+
+/// How the ETag of a joined series begins: davkit's own (its master's and exceptions'
+/// ETags hashed), which Google does not know.
+pub(crate) const SERIES_ETAG_PREFIX: &str = "W/\"davkit-series-";
+
+/// [`require_etag`], and not a joined series' ETag: as `If-Match` it could never match (a weak
+/// ETag, and not Google's), so every write with it would fail with a 412.
+fn require_event_etag(etag: &str) -> Result<()> {
+    require_etag(etag)?;
+    if etag.trim().starts_with(SERIES_ETAG_PREFIX) {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "this ETag is davkit's own for a recurring series joined into one object; write \
+             the series' master with the master's ETag (its `etag` in the object's `json`)",
+        ));
+    }
+    Ok(())
 }
 
 impl Session {
@@ -25,7 +45,9 @@ impl Session {
     pub fn gcal_insert(&self, calendar_id: &str, event: &Value) -> GcalWrite {
         let path = format!("calendars/{}/events", encode_segment(calendar_id));
         let spec = api_url(self, &path).map(|url| Spec::new(Method::Post, url).json(event));
-        GcalWrite::start(self, calendar_id, spec)
+        let mut op = GcalWrite::start(self, calendar_id, spec);
+        op.insert = true;
+        op
     }
 
     /// Patches an event (events.patch), only if its ETag is still `etag`.
@@ -37,7 +59,7 @@ impl Session {
         etag: &str,
     ) -> GcalWrite {
         let spec = self.gcal_event_url(calendar_id, event_id).and_then(|url| {
-            require_etag(etag)?;
+            require_event_etag(etag)?;
             Ok(Spec::new(Method::Patch, url)
                 .header("If-Match", etag.trim())
                 .json(patch))
@@ -48,7 +70,7 @@ impl Session {
     /// Deletes an event (events.delete), only if its ETag is still `etag`.
     pub fn gcal_delete(&self, calendar_id: &str, event_id: &str, etag: &str) -> GcalWrite {
         let spec = self.gcal_event_url(calendar_id, event_id).and_then(|url| {
-            require_etag(etag)?;
+            require_event_etag(etag)?;
             Ok(Spec::new(Method::Delete, url).header("If-Match", etag.trim()))
         });
         GcalWrite::start(self, calendar_id, spec)
@@ -77,6 +99,7 @@ impl GcalWrite {
         let mut op = GcalWrite {
             m: Machine::new(session.ctx.clone()),
             calendar_id: calendar_id.to_owned(),
+            insert: false,
         };
         match spec {
             Ok(spec) => op.m.x.send((), spec),
@@ -86,6 +109,7 @@ impl GcalWrite {
     }
 
     fn on_reply(&mut self, _tag: (), reply: Result<Reply>) {
+        let insert = self.insert;
         let result = reply.and_then(|reply| {
             if reply.response.status == 204 {
                 return Ok(WriteResult {
@@ -95,7 +119,8 @@ impl GcalWrite {
                     replaced: false,
                 });
             }
-            let event = value_reply(&reply)?;
+            let event =
+                value_reply(&reply).map_err(|e| if insert { e.not_repeated() } else { e })?;
             let id = event.get("id").and_then(Value::as_str).ok_or_else(|| {
                 Error::new(
                     ErrorKind::Protocol,
@@ -114,3 +139,37 @@ impl GcalWrite {
 }
 
 impl_operation!(GcalWrite, WriteResult);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Credentials;
+    use crate::op::{Operation, Poll};
+    use crate::session::Config;
+
+    #[test]
+    fn a_joined_series_etag_is_refused_before_anything_is_sent() {
+        let config = Config::new(crate::gcal::API_BASE, Credentials::bearer("t"));
+        let session = Session::new(config).expect("session");
+        let etag = "W/\"davkit-series-0123456789abcdef\"";
+        let patch = serde_json::json!({"summary": "x"});
+        for mut op in [
+            session.gcal_patch("cal", "s1", &patch, etag),
+            session.gcal_delete("cal", "s1", etag),
+        ] {
+            match op.poll() {
+                Poll::Done(Err(e)) => {
+                    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+                    assert!(e.message().contains("master's ETag"), "{e}");
+                }
+                other => panic!("expected a refusal, got {other:?}"),
+            }
+        }
+        // The master's own ETag goes out as `If-Match`.
+        let mut op = session.gcal_delete("cal", "s1", "\"3\"");
+        match op.poll() {
+            Poll::Send(request) => assert_eq!(request.header("if-match"), Some("\"3\"")),
+            other => panic!("expected the DELETE, got {other:?}"),
+        }
+    }
+}
