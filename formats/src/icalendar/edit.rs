@@ -69,30 +69,22 @@ fn shift(v: &CalDateTime, delta: i64) -> CalDateTime {
         .map_or_else(|| v.clone(), |dt| v.with_local(dt))
 }
 
-/// A copy of the master for one occurrence: DTSTART moved, DTEND moved along, no recurrence.
-fn instance_copy(master: &Component, rid: &CalDateTime) -> Result<Component, EditError> {
+/// A copy of the master for one occurrence: DTSTART moved, DTEND (DUE) moved along as the
+/// expansion places that occurrence's end, no recurrence.
+fn instance_copy(
+    master: &Component,
+    rid: &CalDateTime,
+    zones: &Resolver<'_>,
+) -> Result<Component, EditError> {
     let view = CalObject::new(master);
-    let start = view.dtstart()?;
-    let end = view.dtend()?;
+    // an end that cannot be read is an error, not an end left where it was
+    view.dtstart()?;
+    view.date(view.end_name())?;
     let mut c = master.clone();
     for name in ["RRULE", "RDATE", "EXDATE", "EXRULE", "RECURRENCE-ID"] {
         c.remove_properties(name);
     }
-    {
-        let mut m = CalObjectMut::new(&mut c);
-        m.set_dtstart(rid);
-        if let (Some(s), Some(e)) = (start, end) {
-            let delta = local_secs(e.local()) - local_secs(s.local());
-            let new_end = if std::mem::discriminant(&e) == std::mem::discriminant(&s)
-                && e.tzid() == s.tzid()
-            {
-                rid.with_local(shift(rid, delta).local())
-            } else {
-                shift(&e, local_secs(rid.local()) - local_secs(s.local()))
-            };
-            m.set_dtend(Some(&new_end));
-        }
-    }
+    CalObjectMut::new(&mut c).move_start(rid, zones);
     Ok(c)
 }
 
@@ -147,7 +139,8 @@ impl Calendar {
             .components()
             .get(midx)
             .ok_or(EditError::NotFound)?;
-        let mut c = instance_copy(master, recurrence_id)?;
+        let zones = Resolver::new(self.component(), TzPolicy::default());
+        let mut c = instance_copy(master, recurrence_id, &zones)?;
         CalObjectMut::new(&mut c).set_recurrence_id(Some(recurrence_id));
         let comps = self.component_mut().components_mut();
         comps.push(c);
@@ -232,13 +225,16 @@ impl Calendar {
 
         // old series: UNTIL just before the split
         let until = match &start {
-            CalDateTime::Date(d) => CalDateTime::Date(d.yesterday().unwrap_or(*d)),
+            CalDateTime::Date(_) => {
+                let d = split.date();
+                CalDateTime::Date(d.yesterday().unwrap_or(d))
+            }
             CalDateTime::Floating(_) => shift(&split, -1),
             _ => dt_from_local_secs(split_at - 1).map_or_else(|| split.clone(), CalDateTime::Utc),
         };
         let mut old = master.clone();
         old.remove_properties("RRULE");
-        let mut new = instance_copy(&master, &split)?;
+        let mut new = instance_copy(&master, &split, &resolver)?;
         new.remove_properties("RRULE");
         for rule in &rules {
             let mut o = rule.clone();
@@ -327,3 +323,7 @@ impl Calendar {
         Ok(Calendar { root })
     }
 }
+
+#[cfg(test)]
+#[path = "edit_tests.rs"]
+mod tests;

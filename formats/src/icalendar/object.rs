@@ -37,7 +37,7 @@ impl<'a> CalObject<'a> {
         self.comp.property(name).map(Property::text_value)
     }
 
-    fn date(&self, name: &str) -> Result<Option<CalDateTime>, ValueError> {
+    pub(super) fn date(&self, name: &str) -> Result<Option<CalDateTime>, ValueError> {
         self.comp
             .property(name)
             .map(CalDateTime::from_property)
@@ -241,14 +241,19 @@ impl<'a> CalObject<'a> {
             .map(|c| AlarmRef { comp: c })
     }
 
+    /// The property that ends this component: DUE on a VTODO, DTEND on the others.
+    pub(super) fn end_name(&self) -> &'static str {
+        if self.kind == ObjectKind::Todo {
+            "DUE"
+        } else {
+            "DTEND"
+        }
+    }
+
     /// The effective end: DTEND (or DUE), else DTSTART + DURATION, else DTSTART (+1 day for an
     /// all-day start), as RFC 5545 §3.6.1 says. Wall-clock arithmetic; see [`recur`] for instants.
     pub fn end(&self) -> Result<Option<CalDateTime>, ValueError> {
-        let end = if self.kind == ObjectKind::Todo {
-            self.due()?
-        } else {
-            self.dtend()?
-        };
+        let end = self.date(self.end_name())?;
         if end.is_some() {
             return Ok(end);
         }

@@ -1,6 +1,8 @@
 //! Editing one VEVENT, VTODO, VJOURNAL or VFREEBUSY (RFC 5545 §3.6, §3.8): setters that write
 //! into the lossless component and keep what they do not model.
 
+use super::civil::{DAY, dt_from_local_secs, local_secs};
+use super::tz::{Resolver, TzPolicy};
 use super::value::{CalAddress, CalDateTime, Duration};
 use super::{CalObject, RRule};
 use crate::contentline::{self, Component, Property};
@@ -106,17 +108,54 @@ impl<'a> CalObjectMut<'a> {
         }
     }
 
-    /// Sets DTSTART.
+    /// Sets DTSTART and keeps the length, as a calendar app moves an event: DTEND (DUE on a
+    /// VTODO) moves along; DURATION, which says the length itself, is left as it is. To set
+    /// both ends, set the start first.
+    ///
+    /// The length is the one the expansion ([`Calendar::expand`](super::Calendar::expand))
+    /// gives each occurrence of a series, so a moved occurrence keeps the length it was shown
+    /// with:
+    /// - DTSTART and DTEND in one form (one TZID, both UTC, both floating, both dates): the
+    ///   wall-clock length in that zone, the end in the form of the new start. A 22:00-06:00
+    ///   night moved onto the night clocks go forward still ends at 06:00 (7 hours that
+    ///   night), a Friday 09:00 to Sunday 17:00 conference still ends on Sunday at 17:00.
+    ///   (RFC 5545 §3.8.5.3 speaks of the exact duration of a DTEND series; like common
+    ///   clients, the expansion keeps the wall clock, and moving follows it.)
+    /// - DTSTART and DTEND in different zones (a flight, a UTC end): the exact time between
+    ///   them, the end in its own zone, wherever the zones' DST changes fall.
+    /// - a new start that is a DATE (the event made all-day): DTEND becomes the DATE after the
+    ///   last day the event touched (at least one day); a DATE-TIME start for an all-day event
+    ///   keeps its days on the wall clock.
+    ///
+    /// TZIDs are resolved through the IANA database here (one only a VTIMEZONE defines is read
+    /// as UTC); the copies [`Calendar::override_occurrence`](super::Calendar::override_occurrence)
+    /// makes also read the calendar's VTIMEZONEs.
     pub fn set_dtstart(&mut self, v: &CalDateTime) {
+        self.move_start(v, &Resolver::empty(TzPolicy::default()));
+    }
+
+    /// [`CalObjectMut::set_dtstart`] with the zones of `zones`.
+    pub(super) fn move_start(&mut self, v: &CalDateTime, zones: &Resolver<'_>) {
+        let view = self.view();
+        let name = view.end_name();
+        let end = match (view.dtstart(), view.date(name)) {
+            (Ok(Some(s)), Ok(Some(e))) => Some(moved_end(&s, &e, v, zones)),
+            _ => None,
+        };
+        if end.is_some() {
+            self.set_date(name, end.as_ref());
+        }
         self.set_date("DTSTART", Some(v));
     }
 
-    /// Sets or removes DTEND (removes DURATION when set).
+    /// Sets or removes the end: DTEND, or DUE on a VTODO, which has no DTEND (RFC 5545
+    /// §3.6.2); DURATION goes when it is set. Written as given: an end before the start, or
+    /// of another value type than DTSTART, is the caller's to avoid.
     pub fn set_dtend(&mut self, v: Option<&CalDateTime>) {
         if v.is_some() {
             self.comp.remove_properties("DURATION");
         }
-        self.set_date("DTEND", v);
+        self.set_date(self.view().end_name(), v);
     }
 
     /// Sets or removes DUE.
@@ -246,4 +285,33 @@ impl<'a> CalObjectMut<'a> {
         }
         false
     }
+}
+
+/// Where the end goes when the start moves from `start` to `to`, the length kept as
+/// [`CalObjectMut::set_dtstart`] says.
+fn moved_end(
+    start: &CalDateTime,
+    end: &CalDateTime,
+    to: &CalDateTime,
+    zones: &Resolver<'_>,
+) -> CalDateTime {
+    let (s, e, t) = (
+        local_secs(start.local()),
+        local_secs(end.local()),
+        local_secs(to.local()),
+    );
+    let one_form =
+        std::mem::discriminant(start) == std::mem::discriminant(end) && start.tzid() == end.tzid();
+    let (form, at) = if to.is_date() {
+        let days = (e - s + s.rem_euclid(DAY) + DAY - 1).div_euclid(DAY);
+        (to, t + days.max(1) * DAY)
+    } else if one_form || start.is_date() || end.is_date() {
+        (to, t + e - s)
+    } else {
+        let zone = |v: &CalDateTime| v.tzid().and_then(|z| zones.resolve(z));
+        let utc = |v: &CalDateTime, l: i64| zone(v).map_or(l, |z| z.local_to_utc(l));
+        let at = utc(to, t) + utc(end, e) - utc(start, s);
+        (end, zone(end).map_or(at, |z| z.utc_to_local(at)))
+    };
+    dt_from_local_secs(at).map_or_else(|| end.clone(), |dt| form.with_local(dt))
 }
