@@ -815,8 +815,9 @@ export class EventEditor {
   setLocation(target: EventTarget, value: string | null): void;
   /** `CONFIRMED`, `TENTATIVE`, `CANCELLED`, ... */
   setStatus(target: EventTarget, value: string | null): void;
-  /** DTSTART (moves the occurrence when the target names one). */
+  /** DTSTART (moves the occurrence when the target names one); DTEND (DUE on a to-do) moves along, so the event keeps its length. To set both ends, set the start first. */
   setStart(target: EventTarget, start: EventTime): void;
+  /** DTEND (DUE on a to-do); `null` removes it. */
   setEnd(target: EventTarget, end: EventTime | null): void;
   /** Adds an attendee by e-mail, or replaces the one with that address. */
   addAttendee(target: EventTarget, email: string, options?: { commonName?: string | null; partstat?: string | null }): void;

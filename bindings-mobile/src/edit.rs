@@ -207,13 +207,15 @@ impl EventEditor {
         self.edit(&target, |o| o.set_status(value.as_deref()))
     }
 
-    /// Sets DTSTART (moving one occurrence when the target names one).
+    /// Sets DTSTART (moving one occurrence when the target names one); DTEND (DUE on a to-do)
+    /// moves along, so the event keeps its length (the core's `set_dtstart`). To set both
+    /// ends, set the start first.
     pub fn set_start(&self, target: EventTarget, start: EventTime) -> Result<(), DavError> {
         let start = start.parse()?;
         self.edit(&target, |o| o.set_dtstart(&start))
     }
 
-    /// Sets or removes DTEND.
+    /// Sets or removes DTEND (DUE on a to-do).
     pub fn set_end(&self, target: EventTarget, end: Option<EventTime>) -> Result<(), DavError> {
         let end = end.map(|e| e.parse()).transpose()?;
         self.edit(&target, |o| o.set_dtend(end.as_ref()))

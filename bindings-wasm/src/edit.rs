@@ -162,7 +162,8 @@ impl EventEditor {
         self.edit(uid, recurrence_id, tzid, |o| o.set_status(value.as_deref()))
     }
 
-    /// Sets DTSTART to `value` in `value_tzid` (moving one occurrence when targeted).
+    /// Sets DTSTART to `value` in `value_tzid` (moving one occurrence when targeted); DTEND
+    /// (DUE on a to-do) moves along, so the event keeps its length (the core's `set_dtstart`).
     #[wasm_bindgen(js_name = setStart)]
     pub fn set_start(
         &mut self,
@@ -176,7 +177,7 @@ impl EventEditor {
         self.edit(uid, recurrence_id, tzid, |o| o.set_dtstart(&start))
     }
 
-    /// Sets or (with `undefined`) removes DTEND.
+    /// Sets or (with `undefined`) removes DTEND (DUE on a to-do).
     #[wasm_bindgen(js_name = setEnd)]
     pub fn set_end(
         &mut self,
