@@ -14,7 +14,7 @@ import json
 import unittest
 
 import test_vectors as tv
-from test_vectors import REPO, Mismatch, ReplayTransport, dk
+from test_vectors import REPO, Mismatch, ReplayTransport, dc, dk
 
 QUEUE_VECTORS = REPO / "tests" / "queue-vectors"
 
@@ -62,6 +62,26 @@ class State:
         self.stored = None
 
 
+def typed_change(c):
+    """The core's `Change` JSON as the `Change` record a sync returns."""
+    if c["type"] == "deleted":
+        return dk.Change.DELETED(url=c["url"])
+    obj = dc.DavObject(url=c["url"], etag=c.get("etag"), data=c.get("data"), json=c.get("json"))
+    return dk.Change.ADDED(object=obj) if c["type"] == "added" else dk.Change.CHANGED(object=obj)
+
+
+def change_json(c):
+    """A `Change` record as the core's JSON."""
+    if c.is_DELETED():
+        return {"type": "deleted", "url": c.url}
+    o = c.object
+    out = {"type": "added" if c.is_ADDED() else "changed", "url": o.url, "etag": o.etag,
+           "data": o.data}
+    if o.json is not None:
+        out["json"] = o.json
+    return out
+
+
 async def run_step(case, case_dir, st, state):
     """One step; its result as the core's JSON (None for steps without one)."""
     q, op = state.queue, st["op"]
@@ -86,7 +106,13 @@ async def run_step(case, case_dir, st, state):
         r = st["resolution"]
         return q.resolve(st["id"], r["type"], r.get("data"))
     if op == "split_changes":
-        return json.loads(q.split_changes_json(json.dumps(st["changes"])))
+        # Typed, as an app passes `SyncResult.changes`; the JSON form is checked against it.
+        twin = dk.WriteQueue.from_json(q.to_json())
+        split = q.split_changes([typed_change(c) for c in st["changes"]])
+        result = {"apply": [change_json(c) for c in split.apply],
+                  "held": [{"entry": h.entry, "change": change_json(h.change)} for h in split.held]}
+        assert result == json.loads(twin.split_changes_json(json.dumps(st["changes"]))), result
+        return result
     if op == "flush":
         transport = InOrder({"exchanges": st.get("exchanges", [])}, case_dir)
         client = dk.DavClient(tv.config(case), transport)

@@ -12,6 +12,7 @@ use davkit::{Error, ErrorKind, Policy, Resolution};
 
 use crate::client::DavClient;
 use crate::error::DavError;
+use crate::types::{Change, SplitChanges};
 
 type Result<T> = std::result::Result<T, DavError>;
 
@@ -186,7 +187,17 @@ impl WriteQueue {
         self.lock().entry_for(&url).map(|e| e.id)
     }
 
-    /// Splits a sync's changes (the core's `Change` JSON array) into `{ apply, held }`: the
+    /// Splits a sync's changes (`SyncResult.changes`) into those to apply to the mirror and
+    /// those held back because of a queued local change (a queued create a flush may have
+    /// posted, listed under the name the server gave it, becomes an update of that object:
+    /// store the queue afterwards).
+    pub fn split_changes(&self, changes: Vec<Change>) -> SplitChanges {
+        let changes = changes.into_iter().map(davkit::Change::from).collect();
+        self.lock().split_changes(changes).into()
+    }
+
+    /// [`split_changes`](Self::split_changes) over the core's `Change` JSON array (as the
+    /// recorded queue vectors hold them), giving `{ apply, held }` as JSON: the
     /// changes to apply to the mirror and those held back because of a queued local change (a
     /// queued create a flush may have posted, listed under the name the server gave it, becomes
     /// an update of that object: store the queue afterwards).

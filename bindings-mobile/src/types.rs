@@ -244,6 +244,51 @@ impl From<davkit::Change> for Change {
     }
 }
 
+impl From<Change> for davkit::Change {
+    fn from(c: Change) -> Self {
+        match c {
+            Change::Added { object } => davkit::Change::Added(object),
+            Change::Changed { object } => davkit::Change::Changed(object),
+            Change::Deleted { url } => davkit::Change::Deleted { url },
+        }
+    }
+}
+
+/// A sync's change held back by a queued local change (`WriteQueue.split_changes`).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct HeldChange {
+    /// The queued entry's id.
+    pub entry: u64,
+    /// The server's change.
+    pub change: Change,
+}
+
+/// A sync's changes split by `WriteQueue.split_changes`.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct SplitChanges {
+    /// The changes to apply to the mirror: no local change is queued for them.
+    pub apply: Vec<Change>,
+    /// The changes to objects with a queued local change: not applied (the local edit stays
+    /// what the app shows); the flush meets the server's version and resolves it by policy.
+    pub held: Vec<HeldChange>,
+}
+
+impl From<davkit::queue::SplitChanges> for SplitChanges {
+    fn from(s: davkit::queue::SplitChanges) -> Self {
+        SplitChanges {
+            apply: s.apply.into_iter().map(Change::from).collect(),
+            held: s
+                .held
+                .into_iter()
+                .map(|h| HeldChange {
+                    entry: h.entry,
+                    change: h.change.into(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// The outcome of a sync.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct SyncResult {
