@@ -36,8 +36,22 @@ use crate::session::Session;
 pub const API_BASE: &str = "https://www.googleapis.com/calendar/v3/";
 
 /// Maps a Calendar API error (its JSON envelope, keyed on status and `reason`, never on the
-/// message) to a davkit error.
+/// message) to a davkit error. A 410 is [`ErrorKind::InvalidSyncToken`] only with the reason
+/// `fullSyncRequired` or `updatedMinTooLongAgo`; any other 410, one without a reason included,
+/// is [`ErrorKind::NotFound`]: the resource is gone (events.delete or events.patch of a deleted
+/// event). [`Session::gcal_sync`] also reads a 410 without a reason to its listing with a sync
+/// token as an expired token.
 pub fn api_error(url: &str, response: &HttpResponse) -> Error {
+    error_of(url, response, false)
+}
+
+/// [`api_error`] for the answer to an events.list with a sync token, where a 410 without a
+/// reason (an empty body, a proxy's page) can only mean that the token expired.
+pub(crate) fn sync_listing_error(url: &str, response: &HttpResponse) -> Error {
+    error_of(url, response, true)
+}
+
+fn error_of(url: &str, response: &HttpResponse, sync_listing: bool) -> Error {
     let base = Error::from_response(url, response);
     let reasons: Vec<String> = crate::json_read::text::parse_bytes(&response.body)
         .ok()
@@ -55,7 +69,10 @@ pub fn api_error(url: &str, response: &HttpResponse) -> Error {
         .unwrap_or_default();
     let has = |r: &str| reasons.iter().any(|x| x == r);
     let kind = match response.status {
-        410 if has("fullSyncRequired") || has("updatedMinTooLongAgo") || reasons.is_empty() => {
+        410 if has("fullSyncRequired")
+            || has("updatedMinTooLongAgo")
+            || (sync_listing && reasons.is_empty()) =>
+        {
             ErrorKind::InvalidSyncToken
         }
         410 => ErrorKind::NotFound,
@@ -131,5 +148,28 @@ mod tests {
             assert_eq!(e.kind(), kind, "{status} {body}");
             assert_eq!(e.status(), Some(status));
         }
+    }
+
+    /// A 410 without a reason is a gone resource (a write to a deleted event), except to a
+    /// listing with a sync token, where it can only be the token that expired.
+    #[test]
+    fn a_410_without_reason_is_an_expired_token_only_to_a_sync_listing() {
+        let url = "https://www.googleapis.com/calendar/v3/calendars/cal/events/e1";
+        for body in ["", "gone", r#"{"error":{"code":410,"message":"Gone"}}"#] {
+            let response = HttpResponse::new(410, body);
+            let e = api_error(url, &response);
+            assert_eq!(e.kind(), ErrorKind::NotFound, "{body:?}");
+            assert_eq!(e.status(), Some(410));
+            assert_eq!(
+                sync_listing_error(url, &response).kind(),
+                ErrorKind::InvalidSyncToken,
+                "{body:?}"
+            );
+        }
+        let deleted = HttpResponse::new(410, r#"{"error":{"errors":[{"reason":"deleted"}]}}"#);
+        assert_eq!(
+            sync_listing_error(url, &deleted).kind(),
+            ErrorKind::NotFound
+        );
     }
 }

@@ -210,7 +210,7 @@ impl GcalSync {
 
     fn on_page(&mut self, reply: Reply) {
         if reply.response.status == 410 && self.token.is_some() && !self.token_was_reset {
-            let e = crate::gcal::api_error(reply.url.as_str(), &reply.response);
+            let e = crate::gcal::sync_listing_error(reply.url.as_str(), &reply.response);
             if e.kind() == ErrorKind::InvalidSyncToken {
                 // Full resync; deletions are then computed against the stored state.
                 self.token = None;

@@ -523,3 +523,49 @@ fn a_stored_url_under_another_spelling_is_the_same_event() {
     let stored: Vec<&String> = result.state.etags.keys().collect();
     assert_eq!(stored, [&url("kept")]);
 }
+
+/// events.delete or events.patch of an event deleted meanwhile, answered 410 without a body: the
+/// event is gone (`NotFound`), not a sync token to replace.
+#[test]
+fn a_write_answered_410_without_reason_is_not_found() {
+    let delete = session().gcal_delete("cal", "e1", "\"1\"");
+    let (result, _) = run(delete, |_| HttpResponse::new(410, ""));
+    let e = result.err().unwrap_or_else(|| panic!("no error"));
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    assert_eq!(e.status(), Some(410));
+    let patch = session().gcal_patch("cal", "e1", &serde_json::json!({"summary": "x"}), "\"1\"");
+    let (result, _) = run(patch, |_| HttpResponse::new(410, ""));
+    assert_eq!(result.err().map(|e| e.kind()), Some(ErrorKind::NotFound));
+}
+
+/// A 410 without a reason to the listing with a sync token can only be the token: the sync
+/// starts again without it, and the stored events the full listing lacks are deleted.
+#[test]
+fn a_sync_token_answered_410_without_reason_restarts_the_sync() {
+    let mut state = SyncState::new("");
+    state.sync_token = Some("old".into());
+    state.etags.insert(url("kept"), "\"1\"".into());
+    state.etags.insert(url("gone"), "\"1\"".into());
+    let (result, urls) = run(
+        session().gcal_sync("cal", EventsQuery::default(), state),
+        |r| {
+            if r.url.contains("syncToken") {
+                HttpResponse::new(410, "")
+            } else {
+                json(
+                    200,
+                    &serde_json::json!({"items": [event("kept", "\"1\"")], "nextSyncToken": "new"}),
+                )
+            }
+        },
+    );
+    let result = result.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(urls.len(), 2);
+    assert!(result.token_was_reset);
+    assert!(
+        matches!(&result.changes[..], [Change::Deleted { url: g }] if *g == url("gone")),
+        "{:?}",
+        result.changes
+    );
+    assert_eq!(result.state.sync_token.as_deref(), Some("new"));
+}
