@@ -112,8 +112,9 @@ fn vevent(out: &mut String, event: &Value, uid: Option<&str>, excluded: &[&Value
     }
     if let Some(rules) = event.get("recurrence").and_then(Value::as_array) {
         for rule in rules.iter().filter_map(Value::as_str) {
-            // RRULE/EXRULE/RDATE/EXDATE lines, already in RFC 5545 syntax.
-            if !rule.contains(['\r', '\n']) && !rule.is_empty() {
+            // RRULE/EXRULE/RDATE/EXDATE lines, already in RFC 5545 syntax (one with a control
+            // character is not, and a line break would start another property).
+            if !rule.contains(|c: char| c.is_control()) && !rule.is_empty() {
                 out.push_str(rule);
                 out.push_str("\r\n");
             }
@@ -133,8 +134,9 @@ fn vevent(out: &mut String, event: &Value, uid: Option<&str>, excluded: &[&Value
         ("description", "DESCRIPTION"),
         ("location", "LOCATION"),
     ] {
-        if let Some(v) = str_of(event, key) {
-            line(out, name, &escape(v));
+        // Text of control characters only is no text.
+        if let Some(v) = str_of(event, key).map(escape).filter(|v| !v.is_empty()) {
+            line(out, name, &v);
         }
     }
     if let Some(seq) = event.get("sequence").and_then(Value::as_i64) {
@@ -147,7 +149,7 @@ fn vevent(out: &mut String, event: &Value, uid: Option<&str>, excluded: &[&Value
         if let Some(cn) = str_of(org, "displayName") {
             let _ = write!(name, ";CN={}", param(cn));
         }
-        line(out, &name, &format!("mailto:{email}"));
+        line(out, &name, &mailto(email));
     }
     for attendee in event
         .get("attendees")
@@ -174,7 +176,7 @@ fn vevent(out: &mut String, event: &Value, uid: Option<&str>, excluded: &[&Value
             "REQ-PARTICIPANT"
         };
         let _ = write!(name, ";PARTSTAT={partstat};ROLE={role}");
-        line(out, &name, &format!("mailto:{email}"));
+        line(out, &name, &mailto(email));
     }
     out.push_str("END:VEVENT\r\n");
     Ok(())
@@ -195,20 +197,35 @@ fn line(out: &mut String, name: &str, value: &str) {
     out.push_str("\r\n");
 }
 
-/// RFC 5545 §3.3.11 TEXT escaping.
+/// RFC 5545 §3.3.11 TEXT escaping. TEXT holds no control character but HTAB: a line break (LF,
+/// CRLF or a lone CR) is written `\n`, and every other control character (U+0000 to U+001F,
+/// U+007F: pasted text, a form feed, an escape sequence) is dropped, so it can neither reach an
+/// app's parser nor end the content line.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '\\' => out.push_str("\\\\"),
             ';' => out.push_str("\\;"),
             ',' => out.push_str("\\,"),
             '\n' => out.push_str("\\n"),
-            '\r' => {}
+            // CRLF is one line break (its LF writes it); a lone CR is one too.
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\r' => out.push_str("\\n"),
+            '\t' => out.push(c),
+            c if c.is_ascii_control() => {}
             c => out.push(c),
         }
     }
     out
+}
+
+/// A `mailto:` address as a CAL-ADDRESS value: a URI holds no control character, and a line
+/// break in one would end the content line and start another property.
+fn mailto(email: &str) -> String {
+    let clean: String = email.chars().filter(|c| !c.is_control()).collect();
+    format!("mailto:{clean}")
 }
 
 /// A parameter value, quoted when it holds `:`, `;` or `,` (RFC 5545 §3.2); DQUOTE and
@@ -352,6 +369,50 @@ mod tests {
         assert!(
             !ics.contains("s1_c"),
             "a cancelled instance is an EXDATE only"
+        );
+        Ok(())
+    }
+
+    /// TEXT holds no control character but HTAB (RFC 5545 §3.3.11): pasted text with a NUL,
+    /// a bell, a vertical tab, a form feed, an escape or a DEL loses it; line breaks (LF, CRLF,
+    /// a lone CR) are written `\n`; no raw CR or LF ends a value early, in the text or in an
+    /// address.
+    #[test]
+    fn control_characters_are_not_written() -> Result<()> {
+        let event: Value = serde_json::json!({
+            "id": "e1", "summary": "a\u{0}b\u{7}c\u{b}d\u{c}e\u{1b}[0mf\u{7f}g\th\u{85}i\u{2028}j",
+            "description": "one\ntwo\r\nthree\rfour",
+            "location": "\u{1}\u{1f}",
+            "organizer": {"email": "alice@example.com\r\nATTACH:http://x.example/"},
+            "recurrence": ["RRULE:FREQ=DAILY;COUNT=2\u{c}", "RRULE:FREQ=WEEKLY;COUNT=2"],
+            "start": {"dateTime": "2026-01-05T09:00:00Z"}, "end": {"dateTime": "2026-01-05T10:00:00Z"}
+        });
+        let ics = event_to_ical(&event)?;
+        assert!(
+            ics.contains("SUMMARY:abcde[0mfg\th\u{85}i\u{2028}j\r\n"),
+            "{ics:?}"
+        );
+        assert!(
+            ics.contains("DESCRIPTION:one\\ntwo\\nthree\\nfour\r\n"),
+            "{ics:?}"
+        );
+        assert!(!ics.contains("LOCATION"), "{ics:?}");
+        assert!(
+            ics.contains("ORGANIZER:mailto:alice@example.comATTACH:http://x.example/\r\n"),
+            "{ics:?}"
+        );
+        assert!(!ics.contains("\r\nATTACH"), "{ics:?}");
+        assert!(!ics.contains("FREQ=DAILY"), "{ics:?}");
+        assert!(ics.contains("RRULE:FREQ=WEEKLY;COUNT=2\r\n"), "{ics:?}");
+        let stray = |c: char| c.is_ascii_control() && !matches!(c, '\t' | '\r' | '\n');
+        assert!(!ics.contains(stray), "{ics:?}");
+        // Every CR ends a line.
+        assert_eq!(ics.matches('\r').count(), ics.matches("\r\n").count());
+        let cal = Calendar::parse(&ics).map_err(|e| bad(&e.to_string()))?;
+        let ev = cal.events().next().ok_or_else(|| bad("no event"))?;
+        assert_eq!(
+            ev.summary().as_deref(),
+            Some("abcde[0mfg\th\u{85}i\u{2028}j")
         );
         Ok(())
     }
