@@ -286,13 +286,13 @@ impl GcalSync {
                 self.masters.insert(id.to_owned(), item.clone());
             }
         }
-        let exception = series.is_some();
-        if cancelled && !exception {
+        // A cancelled event is gone: a deleted event, and with `singleEvents` a cancelled
+        // instance too, which a full listing leaves out (in series mode a cancelled instance
+        // was joined to its series above, where it is an EXDATE).
+        if cancelled {
             self.seen.insert(url, Seen::Gone);
             return;
         }
-        // A cancelled exception of a live series stays an object: an override with
-        // STATUS:CANCELLED, so the instance disappears without touching the series.
         let seen = match event_to_ical(item) {
             Ok(ical) => Seen::Present(DavObject {
                 url: url.clone(),

@@ -169,10 +169,12 @@ fn single_events_keeps_instances_apart() {
         },
     );
     let result = result.unwrap_or_else(|e| panic!("{e}"));
+    let added: Vec<&str> = result.changes.iter().map(Change::url).collect();
+    // With singleEvents each item is an object; a cancelled instance is none (Google leaves
+    // it out of a full listing anyway).
     assert_eq!(
-        result.changes.len(),
-        3,
-        "with singleEvents each item is an object"
+        added,
+        [url("s1").as_str(), url("s1_20260309T130000Z").as_str()]
     );
 }
 
@@ -568,4 +570,62 @@ fn a_sync_token_answered_410_without_reason_restarts_the_sync() {
         result.changes
     );
     assert_eq!(result.state.sync_token.as_deref(), Some("new"));
+}
+
+/// With `singleEvents`, an instance cancelled since the last sync is a deletion, as a full
+/// listing (which leaves it out) would say; one the state never had is not reported.
+#[test]
+fn single_events_a_cancelled_instance_is_deleted() {
+    let query = EventsQuery {
+        single_events: Some(true),
+        ..EventsQuery::default()
+    };
+    let cancelled = |id: &str, day: u32| {
+        serde_json::json!({"id": id, "etag": "\"2\"", "status": "cancelled",
+            "recurringEventId": "s1",
+            "originalStartTime": {"dateTime": format!("2026-03-{day}T13:00:00Z")}})
+    };
+    let mut state = SyncState::new("");
+    state.sync_token = Some("t1".into());
+    state
+        .etags
+        .insert(url("s1_20260316T130000Z"), "\"1\"".into());
+    state
+        .etags
+        .insert(url("s1_20260330T130000Z"), "\"1\"".into());
+    state.pending.insert(url("s1_20260330T130000Z"));
+    let items = [
+        cancelled("s1_20260316T130000Z", 16),
+        cancelled("s1_20260323T130000Z", 23),
+    ];
+    let (result, urls) = run(session().gcal_sync("cal", query, state), |r| {
+        if r.url.contains("syncToken") {
+            json(
+                200,
+                &serde_json::json!({"items": items, "nextSyncToken": "t2"}),
+            )
+        } else {
+            // The pending instance, fetched again: cancelled meanwhile.
+            json(200, &cancelled("s1_20260330T130000Z", 30))
+        }
+    });
+    assert_eq!(urls.len(), 2);
+    let result = result.unwrap_or_else(|e| panic!("{e}"));
+    let deleted: Vec<&str> = result
+        .changes
+        .iter()
+        .map(|c| match c {
+            Change::Deleted { url } => url.as_str(),
+            other => panic!("not a deletion: {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        deleted,
+        [
+            url("s1_20260316T130000Z").as_str(),
+            url("s1_20260330T130000Z").as_str()
+        ]
+    );
+    assert!(result.state.etags.is_empty(), "{:?}", result.state.etags);
+    assert!(result.state.pending.is_empty());
 }
