@@ -6,7 +6,8 @@
 //! [`ErrorKind::Protocol`] error (the server is looping), and a listing longer than
 //! [`Limits::max_sync_pages`](crate::Limits::max_sync_pages) (default [`MAX_PAGES`]) is an
 //! [`ErrorKind::LimitExceeded`] error. Neither returns a new
-//! [`SyncState`](crate::model::SyncState), so the stored one stays valid.
+//! [`SyncState`](crate::model::SyncState), so the stored one stays valid. In a sync's listing
+//! of one series by `iCalUID` either is a problem of that series, which stays pending.
 //!
 //! The parts: [`calendars`] (calendarList.list), [`sync`] (events.list and incremental sync,
 //! with `sync/series.rs` joining recurring series), [`write`](mod@write) (events insert, patch

@@ -79,6 +79,9 @@ pub struct GcalSync {
     series_fetching: usize,
     /// Series that could not be fetched whole (reported as problems, left pending).
     series_failed: StringSet,
+    /// Each series listing's page tokens, by series id: a repeated one or too many pages is a
+    /// problem of that series, as in the main listing.
+    series_paging: BTreeMap<String, Paging>,
     /// Whether the series were joined (the step after the listing and pending fetches).
     joined: bool,
 }
@@ -90,9 +93,8 @@ enum Tag {
     Pending(String),
     /// events.get of a series' master whose exceptions changed (series id).
     Master(String),
-    /// events.list by `iCalUID`: a series' master and all its exceptions (series id, UID,
-    /// pages fetched so far).
-    Series(String, String, usize),
+    /// events.list by `iCalUID`: a series' master and all its exceptions (series id, UID).
+    Series(String, String),
 }
 
 #[derive(Clone, Debug)]
@@ -132,6 +134,7 @@ impl Session {
             exceptions: BTreeMap::new(),
             series_fetching: 0,
             series_failed: StringSet::new(),
+            series_paging: BTreeMap::new(),
             joined: false,
         };
         let path = format!("calendars/{}/events", encode_segment(calendar_id));
@@ -200,7 +203,7 @@ impl GcalSync {
                 }
                 self.series_answered();
             }
-            Tag::Series(id, uid, pages) => match self.on_series(id, uid, pages, &reply) {
+            Tag::Series(id, uid) => match self.on_series(id, uid, &reply) {
                 Ok(true) => {}
                 Ok(false) => self.series_answered(),
                 Err(e) => self.m.fail(e),

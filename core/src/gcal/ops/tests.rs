@@ -629,3 +629,76 @@ fn single_events_a_cancelled_instance_is_deleted() {
     assert!(result.state.etags.is_empty(), "{:?}", result.state.etags);
     assert!(result.state.pending.is_empty());
 }
+
+/// A series listing (events.list by iCalUID) whose server sends back the page token it was
+/// asked with stops at once, as the main listing does: a problem of that series, kept
+/// pending, while the rest of the sync is delivered. One that never ends stops at
+/// `Limits::max_sync_pages`.
+#[test]
+fn a_series_listing_that_repeats_its_page_token_stops_at_once() {
+    let master = weekly_series().swap_remove(0);
+    let mut state = SyncState::new("");
+    state.sync_token = Some("t1".into());
+    let server = |repeat: bool| {
+        let master = master.clone();
+        let mut n = 0;
+        move |r: &HttpRequest| {
+            if r.url.contains("iCalUID") {
+                n += 1;
+                let token = if repeat {
+                    "same".to_owned()
+                } else {
+                    format!("p{n}")
+                };
+                json(
+                    200,
+                    &serde_json::json!({"items": [master], "nextPageToken": token}),
+                )
+            } else {
+                json(
+                    200,
+                    &serde_json::json!({"items": [master, event("single", "\"1\"")],
+                        "nextSyncToken": "t2"}),
+                )
+            }
+        }
+    };
+    let (result, urls) = run(
+        session().gcal_sync("cal", EventsQuery::default(), state.clone()),
+        server(true),
+    );
+    assert_eq!(
+        urls.len(),
+        3,
+        "the listing, the series' first page and the page whose token repeats"
+    );
+    let result = result.unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        matches!(&result.changes[..], [Change::Added(o)] if o.url == url("single")),
+        "{:?}",
+        result.changes
+    );
+    assert_eq!(result.problems.len(), 1);
+    assert_eq!(result.problems[0].url, url("s1"));
+    assert_eq!(result.problems[0].kind, ErrorKind::Protocol);
+    assert!(
+        result.problems[0]
+            .message
+            .contains("repeated the page token")
+    );
+    assert!(result.state.pending.contains(&url("s1")));
+    assert_eq!(result.state.sync_token.as_deref(), Some("t2"));
+    // Ever new tokens: bounded by the session's max_sync_pages.
+    let mut config = Config::new(crate::gcal::API_BASE, Credentials::bearer("t"));
+    config.limits.max_sync_pages = 5;
+    let limited = Session::new(config).unwrap_or_else(|e| panic!("{e}"));
+    let (result, urls) = run(
+        limited.gcal_sync("cal", EventsQuery::default(), state),
+        server(false),
+    );
+    assert_eq!(urls.len(), 1 + 5);
+    let result = result.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(result.problems.len(), 1);
+    assert_eq!(result.problems[0].kind, ErrorKind::LimitExceeded);
+    assert!(result.state.pending.contains(&url("s1")));
+}

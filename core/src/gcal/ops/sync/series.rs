@@ -8,7 +8,7 @@ use crate::url::Url;
 use serde_json::Value;
 
 use super::super::read::events_page;
-use super::super::{json_reply, value_reply};
+use super::super::{Paging, json_reply, value_reply};
 use super::{GcalSync, Seen, Tag};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Reply, Spec};
@@ -50,7 +50,7 @@ impl GcalSync {
                     .filter(|u| !u.is_empty())
                     .map(str::to_owned);
                 match uid {
-                    Some(uid) => self.request_series(id, uid, None, 0),
+                    Some(uid) => self.request_series(id, uid, None),
                     None => match self.event_api_url(&id) {
                         Some(url) => {
                             self.series_fetching += 1;
@@ -77,7 +77,7 @@ impl GcalSync {
         Some(url)
     }
 
-    fn request_series(&mut self, id: String, uid: String, page_token: Option<&str>, pages: usize) {
+    fn request_series(&mut self, id: String, uid: String, page_token: Option<&str>) {
         let Some(mut url) = self.events_url.clone() else {
             self.series_failed.insert(id);
             return;
@@ -93,7 +93,7 @@ impl GcalSync {
         self.series_fetching += 1;
         self.m
             .x
-            .send(Tag::Series(id, uid, pages + 1), Spec::new(Method::Get, url));
+            .send(Tag::Series(id, uid), Spec::new(Method::Get, url));
     }
 
     pub(super) fn series_answered(&mut self) {
@@ -124,7 +124,7 @@ impl GcalSync {
             Some(uid) if !uid.is_empty() => {
                 let uid = uid.to_owned();
                 self.masters.insert(id.clone(), event);
-                self.request_series(id, uid, None, 0);
+                self.request_series(id, uid, None);
                 Ok(())
             }
             _ => {
@@ -134,14 +134,11 @@ impl GcalSync {
         }
     }
 
-    /// One page of a series fetched by UID; `Ok(true)` when another page was asked.
-    pub(super) fn on_series(
-        &mut self,
-        id: String,
-        uid: String,
-        pages: usize,
-        reply: &Reply,
-    ) -> Result<bool> {
+    /// One page of a series fetched by UID; `Ok(true)` when another page was asked. A page
+    /// token the listing already followed, or more pages than
+    /// [`Limits::max_sync_pages`](crate::Limits::max_sync_pages), is a problem of the series
+    /// (kept pending), as any other failure to fetch it is.
+    pub(super) fn on_series(&mut self, id: String, uid: String, reply: &Reply) -> Result<bool> {
         let status = reply.response.status;
         let page = match json_reply(reply).and_then(events_page) {
             Ok(p) => p,
@@ -170,17 +167,24 @@ impl GcalSync {
             }
         }
         match page.next_page_token {
-            Some(next) if pages < self.m.x.ctx().limits.max_sync_pages => {
-                self.series_fetching = self.series_fetching.saturating_sub(1);
-                self.request_series(id, uid, Some(&next), pages);
-                Ok(true)
-            }
-            Some(_) => {
-                let e = crate::limits::exceeded(format!(
-                    "Calendar API: a series listing did not end within {pages} pages"
-                ));
-                self.series_problem(id, e, None)?;
-                Ok(false)
+            Some(next) => {
+                let max = self.m.x.ctx().limits.max_sync_pages;
+                let followed = self
+                    .series_paging
+                    .entry(id.clone())
+                    .or_insert_with(|| Paging::new(max))
+                    .follow("a series listing (events.list by iCalUID)", &next);
+                match followed {
+                    Ok(()) => {
+                        self.series_fetching = self.series_fetching.saturating_sub(1);
+                        self.request_series(id, uid, Some(&next));
+                        Ok(true)
+                    }
+                    Err(e) => {
+                        self.series_problem(id, e.with_url(reply.url.as_str()), None)?;
+                        Ok(false)
+                    }
+                }
             }
             None => {
                 if !self.masters.contains_key(&id) {
