@@ -79,6 +79,11 @@ pub struct GcalSync {
     series_fetching: usize,
     /// Series that could not be fetched whole (reported as problems, left pending).
     series_failed: StringSet,
+    /// Series whose master this sync saw deleted (cancelled in the listing, in the series'
+    /// listing or from events.get): their instances go with it. A master that is only absent
+    /// (not in the series' listing, events.get answering 404/410: an instance shared without
+    /// its series) leaves its live instances objects of their own.
+    series_deleted: StringSet,
     /// Each series listing's page tokens, by series id: a repeated one or too many pages is a
     /// problem of that series, as in the main listing.
     series_paging: BTreeMap<String, Paging>,
@@ -134,6 +139,7 @@ impl Session {
             exceptions: BTreeMap::new(),
             series_fetching: 0,
             series_failed: StringSet::new(),
+            series_deleted: StringSet::new(),
             series_paging: BTreeMap::new(),
             joined: false,
         };
@@ -285,8 +291,15 @@ impl GcalSync {
                     .insert(id.to_owned(), item.clone());
                 return;
             }
-            if !cancelled && item.get("recurrence").is_some_and(Value::is_array) {
-                self.masters.insert(id.to_owned(), item.clone());
+            if cancelled {
+                // A deleted event; if it is a series' master, its instances go with it.
+                self.series_deleted.insert(id.to_owned());
+            } else {
+                // The latest of an event the listing names twice wins.
+                self.series_deleted.remove(id);
+                if item.get("recurrence").is_some_and(Value::is_array) {
+                    self.masters.insert(id.to_owned(), item.clone());
+                }
             }
         }
         // A cancelled event is gone: a deleted event, and with `singleEvents` a cancelled

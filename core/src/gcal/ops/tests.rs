@@ -702,3 +702,267 @@ fn a_series_listing_that_repeats_its_page_token_stops_at_once() {
     assert_eq!(result.problems[0].kind, ErrorKind::LimitExceeded);
     assert!(result.state.pending.contains(&url("s1")));
 }
+
+/// An instance of a series, as Google lists it (`recurringEventId`, the series' UID).
+fn instance(id: &str, etag: &str, summary: &str) -> Value {
+    serde_json::json!({"id": id, "etag": etag, "status": "confirmed",
+        "iCalUID": "m1@google.com", "recurringEventId": "m1", "summary": summary,
+        "originalStartTime": {"dateTime": "2026-03-09T13:00:00Z"},
+        "start": {"dateTime": "2026-03-09T13:00:00Z"}, "end": {"dateTime": "2026-03-09T14:00:00Z"}})
+}
+
+/// The changes of a sync as `added/changed/deleted <url>`, in order.
+fn described(changes: &[Change]) -> Vec<String> {
+    changes
+        .iter()
+        .map(|c| match c {
+            Change::Added(o) => format!("added {}", o.url),
+            Change::Changed(o) => format!("changed {}", o.url),
+            Change::Deleted { url } => format!("deleted {url}"),
+        })
+        .collect()
+}
+
+/// An instance shared without its series (its master is not in the user's calendar) is an
+/// object of its own; the incremental sync that brings its next edit lists the series by
+/// iCalUID, finds no master there, and delivers the edit as a change: an absent master is
+/// not a deleted series. Another instance of it the state has stays, untouched.
+#[test]
+fn an_instance_shared_without_its_series_stays_after_an_edit() {
+    let (full, _) = run(
+        session().gcal_sync("cal", EventsQuery::default(), SyncState::new("")),
+        |_| {
+            json(
+                200,
+                &serde_json::json!({"items": [instance("m1_a", "\"1\"", "one"),
+                    instance("m1_b", "\"1\"", "other")], "nextSyncToken": "t1"}),
+            )
+        },
+    );
+    let full = full.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        described(&full.changes),
+        [
+            format!("added {}", url("m1_a")),
+            format!("added {}", url("m1_b"))
+        ]
+    );
+    let edited = instance("m1_a", "\"2\"", "two");
+    let (inc, urls) = run(
+        session().gcal_sync("cal", EventsQuery::default(), full.state),
+        |r| {
+            // The calendar holds of that UID the two instances only.
+            let items = if r.url.contains("iCalUID") {
+                serde_json::json!([edited, instance("m1_b", "\"1\"", "other")])
+            } else {
+                serde_json::json!([edited])
+            };
+            json(
+                200,
+                &serde_json::json!({"items": items, "nextSyncToken": "t2"}),
+            )
+        },
+    );
+    assert_eq!(urls.len(), 2, "the listing and the series by iCalUID");
+    let inc = inc.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        described(&inc.changes),
+        [format!("changed {}", url("m1_a"))]
+    );
+    let Change::Changed(obj) = &inc.changes[0] else {
+        unreachable!()
+    };
+    assert!(
+        obj.data
+            .as_deref()
+            .unwrap_or_default()
+            .contains("SUMMARY:two")
+    );
+    assert!(inc.problems.is_empty());
+    let stored: Vec<(&String, &String)> = inc.state.etags.iter().collect();
+    assert_eq!(
+        stored,
+        [
+            (&url("m1_a"), &"\"2\"".to_owned()),
+            (&url("m1_b"), &"\"1\"".to_owned())
+        ]
+    );
+}
+
+/// A series whose master leaves the calendar without a deletion (not listed by its iCalUID,
+/// while one of its instances is): the series' object an older sync delivered is deleted, and
+/// every live instance the calendar still has is delivered as an object of its own, so
+/// nothing the user can see is lost; a cancelled one shows nothing.
+#[test]
+fn a_series_whose_master_is_absent_leaves_its_instances() {
+    let mut state = SyncState::new("");
+    state.sync_token = Some("t1".into());
+    state
+        .etags
+        .insert(url("m1"), "W/\"davkit-series-1\"".into());
+    let mut cancelled = instance("m1_c", "\"3\"", "");
+    cancelled["status"] = "cancelled".into();
+    let (result, urls) = run(
+        session().gcal_sync("cal", EventsQuery::default(), state),
+        |r| {
+            let items = if r.url.contains("iCalUID") {
+                serde_json::json!([
+                    instance("m1_a", "\"2\"", "two"),
+                    instance("m1_b", "\"1\"", "other"),
+                    cancelled
+                ])
+            } else {
+                serde_json::json!([instance("m1_a", "\"2\"", "two")])
+            };
+            json(
+                200,
+                &serde_json::json!({"items": items, "nextSyncToken": "t2"}),
+            )
+        },
+    );
+    assert_eq!(urls.len(), 2);
+    let result = result.unwrap_or_else(|e| panic!("{e}"));
+    let mut changes = described(&result.changes);
+    changes.sort();
+    assert_eq!(
+        changes,
+        [
+            format!("added {}", url("m1_a")),
+            format!("added {}", url("m1_b")),
+            format!("deleted {}", url("m1")),
+        ]
+    );
+    let stored: Vec<&String> = result.state.etags.keys().collect();
+    assert_eq!(stored, [&url("m1_a"), &url("m1_b")]);
+}
+
+/// A master that events.get answers 404 (the instances carry no UID to list the series by) is
+/// absent: the live instance stays an object of its own, the cancelled one goes. A master
+/// events.get answers cancelled is a deleted series: its instances go with it.
+#[test]
+fn a_master_fetched_absent_keeps_its_instances_a_cancelled_one_takes_them() {
+    for (master_answer, kept) in [
+        (
+            json(404, &serde_json::json!({"error": {"code": 404}})),
+            true,
+        ),
+        (
+            json(
+                200,
+                &serde_json::json!({"id": "m1", "etag": "\"9\"", "status": "cancelled"}),
+            ),
+            false,
+        ),
+    ] {
+        let mut state = SyncState::new("");
+        state.sync_token = Some("t1".into());
+        state.etags.insert(url("m1_a"), "\"1\"".into());
+        state.etags.insert(url("m1_c"), "\"1\"".into());
+        let mut live = instance("m1_a", "\"2\"", "two");
+        live.as_object_mut().map(|o| o.remove("iCalUID"));
+        let mut cancelled = instance("m1_c", "\"2\"", "");
+        cancelled["status"] = "cancelled".into();
+        cancelled.as_object_mut().map(|o| o.remove("iCalUID"));
+        let (result, urls) = run(
+            session().gcal_sync("cal", EventsQuery::default(), state),
+            |r| {
+                if r.url.ends_with("/events/m1") {
+                    HttpResponse::new(master_answer.status, master_answer.body.clone())
+                } else {
+                    json(
+                        200,
+                        &serde_json::json!({"items": [live, cancelled], "nextSyncToken": "t2"}),
+                    )
+                }
+            },
+        );
+        assert_eq!(urls.len(), 2, "the listing and events.get of the master");
+        let result = result.unwrap_or_else(|e| panic!("{e}"));
+        let expected = if kept {
+            [
+                format!("changed {}", url("m1_a")),
+                format!("deleted {}", url("m1_c")),
+            ]
+        } else {
+            [
+                format!("deleted {}", url("m1_a")),
+                format!("deleted {}", url("m1_c")),
+            ]
+        };
+        assert_eq!(described(&result.changes), expected, "kept: {kept}");
+    }
+}
+
+/// A series deleted since the last sync (its master cancelled in the listing) takes its
+/// instances with it, a live one the state had as an object of its own included; nothing
+/// more is fetched.
+#[test]
+fn a_deleted_series_takes_its_instances() {
+    let mut state = SyncState::new("");
+    state.sync_token = Some("t1".into());
+    state.etags.insert(url("m1_a"), "\"1\"".into());
+    let (result, urls) = run(
+        session().gcal_sync("cal", EventsQuery::default(), state),
+        |_| {
+            json(
+                200,
+                &serde_json::json!({"items": [
+                    {"id": "m1", "etag": "\"9\"", "status": "cancelled"},
+                    instance("m1_a", "\"2\"", "two")], "nextSyncToken": "t2"}),
+            )
+        },
+    );
+    assert_eq!(urls.len(), 1);
+    let result = result.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        described(&result.changes),
+        [format!("deleted {}", url("m1_a"))]
+    );
+    assert!(result.state.etags.is_empty());
+}
+
+/// The series' object the app had marked pending, whose master events.get now answers 404,
+/// while an instance of it is listed: the series is still listed by iCalUID, so its live
+/// instances come as objects of their own and the series' object goes.
+#[test]
+fn a_pending_master_answered_404_still_delivers_its_instances() {
+    let mut state = SyncState::new("");
+    state.sync_token = Some("t1".into());
+    state
+        .etags
+        .insert(url("m1"), "W/\"davkit-series-1\"".into());
+    state.pending.insert(url("m1"));
+    let (result, urls) = run(
+        session().gcal_sync("cal", EventsQuery::default(), state),
+        |r| {
+            if r.url.ends_with("/events/m1") {
+                return json(404, &serde_json::json!({"error": {"code": 404}}));
+            }
+            let items = if r.url.contains("iCalUID") {
+                serde_json::json!([
+                    instance("m1_a", "\"2\"", "two"),
+                    instance("m1_b", "\"1\"", "b")
+                ])
+            } else {
+                serde_json::json!([instance("m1_a", "\"2\"", "two")])
+            };
+            json(
+                200,
+                &serde_json::json!({"items": items, "nextSyncToken": "t2"}),
+            )
+        },
+    );
+    assert_eq!(urls.len(), 3);
+    let result = result.unwrap_or_else(|e| panic!("{e}"));
+    let mut changes = described(&result.changes);
+    changes.sort();
+    assert_eq!(
+        changes,
+        [
+            format!("added {}", url("m1_a")),
+            format!("added {}", url("m1_b")),
+            format!("deleted {}", url("m1")),
+        ]
+    );
+    assert!(result.state.pending.is_empty());
+}

@@ -33,10 +33,13 @@ impl GcalSync {
                 .cloned()
                 .collect();
             for id in touched {
-                let master_url = event_url(&self.calendar_id, &id);
-                if matches!(self.seen.get(&master_url), Some(Seen::Gone)) {
+                if self.series_deleted.contains(&id) {
+                    // Deleted: its instances go with it, nothing to fetch.
                     continue;
                 }
+                let master_url = event_url(&self.calendar_id, &id);
+                // A pending master fetched again and answered 404/410: absent, not deleted.
+                let absent = matches!(self.seen.get(&master_url), Some(Seen::Gone));
                 let uid = self
                     .masters
                     .get(&id)
@@ -50,7 +53,10 @@ impl GcalSync {
                     .filter(|u| !u.is_empty())
                     .map(str::to_owned);
                 match uid {
+                    // Listed by UID, the series' instances this calendar has are delivered
+                    // even when its master is absent.
                     Some(uid) => self.request_series(id, uid, None),
+                    None if absent => {}
                     None => match self.event_api_url(&id) {
                         Some(url) => {
                             self.series_fetching += 1;
@@ -104,7 +110,9 @@ impl GcalSync {
         }
     }
 
-    /// A series' master fetched for its UID; then the whole series by that UID.
+    /// A series' master fetched for its UID; then the whole series by that UID. A 404/410
+    /// says the master is absent (its URL is gone, its live instances stay objects of their
+    /// own); a cancelled master is a deleted series.
     pub(super) fn on_master(&mut self, id: String, reply: &Reply) -> Result<()> {
         let status = reply.response.status;
         let master_url = event_url(&self.calendar_id, &id);
@@ -118,6 +126,7 @@ impl GcalSync {
         };
         if is_cancelled(&event) {
             self.seen.insert(master_url, Seen::Gone);
+            self.series_deleted.insert(id);
             return Ok(());
         }
         match event.get("iCalUID").and_then(Value::as_str) {
@@ -158,10 +167,15 @@ impl GcalSync {
                     .or_default()
                     .insert(item_id, item);
             } else if item_id == id {
+                let master_url = event_url(&self.calendar_id, &id);
                 if is_cancelled(&item) {
-                    self.seen
-                        .insert(event_url(&self.calendar_id, &id), Seen::Gone);
+                    self.seen.insert(master_url, Seen::Gone);
+                    self.series_deleted.insert(id.clone());
                 } else {
+                    // Listed live: it wins over a 404 to a fetch of the pending master.
+                    if matches!(self.seen.get(&master_url), Some(Seen::Gone)) {
+                        self.seen.remove(&master_url);
+                    }
                     self.masters.insert(item_id, item);
                 }
             }
@@ -188,7 +202,11 @@ impl GcalSync {
             }
             None => {
                 if !self.masters.contains_key(&id) {
-                    // Nothing is left of the series.
+                    // The master is not in this calendar (without `showDeleted` a deleted
+                    // one is not listed either, but its deletion came in the sync's own
+                    // listing): its URL is gone (a deletion only if the state has it, the
+                    // series' object of an older sync), and the series' live instances, all
+                    // listed here, stay objects of their own.
                     self.seen
                         .insert(event_url(&self.calendar_id, &id), Seen::Gone);
                 }
@@ -219,9 +237,9 @@ impl GcalSync {
 
     /// Each series with its master becomes one object (master, EXDATEs for cancelled
     /// instances, overrides for changed ones), keyed by the master's URL; the exceptions' own
-    /// URLs are gone from the state. Exceptions whose master is unknown (an instance the user
+    /// URLs are gone from the state. Exceptions whose master is absent (an instance the user
     /// sees without its series) stay objects of their own, unless cancelled; those of a
-    /// deleted series go.
+    /// deleted series (its master seen cancelled) go.
     fn join_series(&mut self) {
         let exceptions = std::mem::take(&mut self.exceptions);
         let mut ids: StringSet = self.masters.keys().cloned().collect();
@@ -233,11 +251,13 @@ impl GcalSync {
             let master_url = event_url(&self.calendar_id, &id);
             let own = exceptions.get(&id);
             let gone = matches!(self.seen.get(&master_url), Some(Seen::Gone));
+            let deleted = self.series_deleted.contains(&id);
             let Some(master) = self.masters.get(&id).filter(|_| !gone) else {
                 for (exc_id, item) in own.into_iter().flatten() {
                     let url = event_url(&self.calendar_id, exc_id);
-                    if gone || is_cancelled(item) {
-                        // A cancelled instance of a series that is not there shows nothing.
+                    if deleted || is_cancelled(item) {
+                        // An instance of a deleted series, or a cancelled instance of a series
+                        // that is not there, shows nothing.
                         self.seen.insert(url, Seen::Gone);
                     } else {
                         let seen = single(url.clone(), item);
