@@ -79,6 +79,10 @@ pub struct GcalSync {
     series_fetching: usize,
     /// Series that could not be fetched whole (reported as problems, left pending).
     series_failed: StringSet,
+    /// Instances of series that could not be fetched whole, kept pending under their own
+    /// URLs (the problem is reported under the master's): the next sync fetches them again,
+    /// so one whose master turns out absent is still delivered.
+    owed_instances: StringSet,
     /// Series whose master this sync saw deleted (cancelled in the listing, in the series'
     /// listing or from events.get): their instances go with it. A master that is only absent
     /// (not in the series' listing, events.get answering 404/410: an instance shared without
@@ -139,6 +143,7 @@ impl Session {
             exceptions: BTreeMap::new(),
             series_fetching: 0,
             series_failed: StringSet::new(),
+            owed_instances: StringSet::new(),
             series_deleted: StringSet::new(),
             series_paging: BTreeMap::new(),
             joined: false,
@@ -480,6 +485,12 @@ impl GcalSync {
                     problems.push(problem);
                     pending.insert(url);
                 }
+            }
+        }
+        for url in std::mem::take(&mut self.owed_instances) {
+            // Their stored ETags stay as they were.
+            if !mentioned.contains(&href::normalize(&url)) {
+                pending.insert(url);
             }
         }
         if complete {

@@ -246,6 +246,11 @@ impl GcalSync {
         ids.extend(exceptions.keys().cloned());
         for id in ids {
             if self.series_failed.contains(&id) {
+                // Asked again next sync, each instance too: its master may be absent.
+                for exc_id in exceptions.get(&id).into_iter().flat_map(|m| m.keys()) {
+                    self.owed_instances
+                        .insert(event_url(&self.calendar_id, exc_id));
+                }
                 continue;
             }
             let master_url = event_url(&self.calendar_id, &id);
