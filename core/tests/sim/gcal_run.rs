@@ -130,7 +130,7 @@ impl GWorld {
             .server
             .events
             .iter()
-            .filter(|(_, e)| !e.cancelled && e.series.is_none())
+            .filter(|(_, e)| !e.cancelled && (e.series.is_none() || self.server.alone(e)))
             .map(|(k, _)| k.clone())
             .collect();
         let masters: Vec<String> = self
@@ -148,7 +148,13 @@ impl GWorld {
                 self.server.add(&id, &format!("device {n}"), false);
                 ("adds", id)
             }
-            20..=29 if !self.server.single_events => {
+            20..=22 if !self.server.single_events => {
+                let id = self
+                    .server
+                    .share_instance_alone(&format!("device instance alone {n}"));
+                ("shares an instance alone", id)
+            }
+            23..=29 if !self.server.single_events => {
                 let id = self.server.fresh_id("r");
                 self.server.add(&id, &format!("device series {n}"), true);
                 ("adds series", id)
@@ -476,9 +482,9 @@ impl GApp {
         w.touched.clear();
         w.server
             .events
-            .iter()
-            .filter(|(_, e)| !e.cancelled && e.series.is_none())
-            .map(|(k, _)| k.clone())
+            .keys()
+            .filter(|k| w.server.live(k))
+            .cloned()
             .collect()
     }
 
@@ -894,6 +900,7 @@ fn gcal() {
             "sync: token reset (full resync)",
             "device moves an instance of",
             "device cancels an instance of",
+            "device shares an instance alone",
             "app crashed before storing a sync",
             "patch failed: PreconditionFailed",
             "instance patch ok",

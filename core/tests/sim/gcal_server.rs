@@ -16,6 +16,8 @@
 //! when it is asked for, in the order of the events' last change, so an event changed while
 //! the pages are read is listed a second time, and the `nextSyncToken` is the last page's.
 //! A cancelled instance of a live series comes back when a patch sets `status: confirmed`.
+//! An instance can be shared without its series (`share_instance_alone`): its master is not in
+//! the calendar, and the app holds it as an object of its own.
 
 use std::collections::BTreeMap;
 
@@ -241,6 +243,37 @@ impl GServer {
         self.bump(&id);
     }
 
+    /// An instance of a series shared without its series (the user was invited to that one
+    /// instance): an exception whose master is not in this calendar. Google lists it with its
+    /// `recurringEventId` and the series' `iCalUID`; events.get of the master is 404.
+    pub fn share_instance_alone(&mut self, summary: &str) -> String {
+        let master = self.fresh_id("o");
+        let day = 1 + (self.next_id % 6) as u32;
+        let id = format!("{master}_1");
+        self.events.insert(
+            id.clone(),
+            Ev {
+                etag: String::new(),
+                updated: 0,
+                cancelled: false,
+                summary: summary.to_owned(),
+                uid: format!("{master}@google.com"),
+                recurring: false,
+                series: Some((master, day + 7)),
+                day: day + 7,
+            },
+        );
+        self.bump(&id);
+        id
+    }
+
+    /// Whether the event is an instance whose series is not in this calendar.
+    pub fn alone(&self, e: &Ev) -> bool {
+        e.series
+            .as_ref()
+            .is_some_and(|(m, _)| !self.events.contains_key(m))
+    }
+
     /// The server forgets its sync tokens (and the tombstones of deleted events, as Google
     /// does after a while): every token handed out so far is answered 410.
     pub fn forget_tokens(&mut self) {
@@ -252,9 +285,11 @@ impl GServer {
             .filter(|(_, e)| e.recurring && !e.cancelled)
             .map(|(k, _)| k.clone())
             .collect();
+        let ids: Vec<String> = self.events.keys().cloned().collect();
         self.events.retain(|_, e| match &e.series {
-            // A cancelled instance of a live series is part of that series.
-            Some((m, _)) => live_masters.contains(m),
+            // A cancelled instance of a live series is part of that series; a live instance
+            // shared without its series stays.
+            Some((m, _)) => live_masters.contains(m) || (!ids.contains(m) && !e.cancelled),
             None => !e.cancelled,
         });
         self.pagings.clear();
@@ -507,7 +542,7 @@ impl GServer {
     pub fn expected(&self) -> BTreeMap<String, (String, Vec<(String, String)>)> {
         let mut out = BTreeMap::new();
         for (id, e) in &self.events {
-            if e.cancelled || e.series.is_some() {
+            if e.cancelled || (e.series.is_some() && !self.alone(e)) {
                 continue;
             }
             let exceptions = self
@@ -521,10 +556,11 @@ impl GServer {
         out
     }
 
-    /// Whether a top-level event (single or master) is live.
+    /// Whether a top-level event (single, master, or an instance shared without its series)
+    /// is live.
     pub fn live(&self, id: &str) -> bool {
         self.events
             .get(id)
-            .is_some_and(|e| !e.cancelled && e.series.is_none())
+            .is_some_and(|e| !e.cancelled && (e.series.is_none() || self.alone(e)))
     }
 }
