@@ -344,5 +344,8 @@ fn series_etag(master: &Value, exceptions: &[&Value]) -> Option<String> {
         feed(v.get("id").and_then(Value::as_str).unwrap_or_default());
         feed(&etag(v).unwrap_or_default());
     }
-    Some(format!("W/\"davkit-series-{hash:016x}\""))
+    Some(format!(
+        "{}{hash:016x}\"",
+        crate::gcal::ops::write::SERIES_ETAG_PREFIX
+    ))
 }
