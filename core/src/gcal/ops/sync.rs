@@ -86,11 +86,15 @@ pub struct GcalSync {
     /// Series whose master this sync saw deleted (cancelled in the listing, in the series'
     /// listing or from events.get): their instances go with it. A master that is only absent
     /// (not in the series' listing, events.get answering 404/410: an instance shared without
-    /// its series) leaves its live instances objects of their own.
-    series_deleted: StringSet,
+    /// its series) leaves its live instances objects of their own. By series id, the latest
+    /// verdict: 1 deleted, 0 listed live after that (a map rather than a set, whose removal
+    /// would be a copy of the B-tree's removal code of its own in the WebAssembly module).
+    series_deleted: BTreeMap<String, usize>,
     /// Each series listing's page tokens, by series id: a repeated one or too many pages is a
     /// problem of that series, as in the main listing.
-    series_paging: BTreeMap<String, Paging>,
+    /// (A list: a sync touches few series, and a map of its own would be a copy of the
+    /// B-tree's code in the WebAssembly module.)
+    series_paging: Vec<(String, Paging)>,
     /// Whether the series were joined (the step after the listing and pending fetches).
     joined: bool,
 }
@@ -144,8 +148,8 @@ impl Session {
             series_fetching: 0,
             series_failed: StringSet::new(),
             owed_instances: StringSet::new(),
-            series_deleted: StringSet::new(),
-            series_paging: BTreeMap::new(),
+            series_deleted: BTreeMap::new(),
+            series_paging: Vec::new(),
             joined: false,
         };
         let path = format!("calendars/{}/events", encode_segment(calendar_id));
@@ -298,10 +302,10 @@ impl GcalSync {
             }
             if cancelled {
                 // A deleted event; if it is a series' master, its instances go with it.
-                self.series_deleted.insert(id.to_owned());
+                self.series_deleted.insert(id.to_owned(), 1);
             } else {
                 // The latest of an event the listing names twice wins.
-                self.series_deleted.remove(id);
+                self.series_deleted.insert(id.to_owned(), 0);
                 if item.get("recurrence").is_some_and(Value::is_array) {
                     self.masters.insert(id.to_owned(), item.clone());
                 }

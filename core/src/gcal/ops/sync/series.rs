@@ -33,7 +33,7 @@ impl GcalSync {
                 .cloned()
                 .collect();
             for id in touched {
-                if self.series_deleted.contains(&id) {
+                if self.series_deleted.get(&id) == Some(&1) {
                     // Deleted: its instances go with it, nothing to fetch.
                     continue;
                 }
@@ -126,7 +126,7 @@ impl GcalSync {
         };
         if is_cancelled(&event) {
             self.seen.insert(master_url, Seen::Gone);
-            self.series_deleted.insert(id);
+            self.series_deleted.insert(id, 1);
             return Ok(());
         }
         match event.get("iCalUID").and_then(Value::as_str) {
@@ -170,11 +170,22 @@ impl GcalSync {
                 let master_url = event_url(&self.calendar_id, &id);
                 if is_cancelled(&item) {
                     self.seen.insert(master_url, Seen::Gone);
-                    self.series_deleted.insert(id.clone());
+                    self.series_deleted.insert(id.clone(), 1);
                 } else {
-                    // Listed live: it wins over a 404 to a fetch of the pending master.
+                    // Listed live: it wins over a 404 to a fetch of the pending master. Not a
+                    // removal from `seen` (the B-tree's removal code, a copy of its own in the
+                    // module): joining the series, or its failure, writes over this, and were
+                    // it left, it would keep the master pending, never delete it.
                     if matches!(self.seen.get(&master_url), Some(Seen::Gone)) {
-                        self.seen.remove(&master_url);
+                        let problem = MemberProblem {
+                            url: master_url.clone(),
+                            kind: ErrorKind::Protocol,
+                            status: None,
+                            message: "Calendar API: the series was listed after its master \
+                                      answered 404"
+                                .to_owned(),
+                        };
+                        self.seen.insert(master_url, Seen::Owed(problem));
                     }
                     self.masters.insert(item_id, item);
                 }
@@ -183,10 +194,15 @@ impl GcalSync {
         match page.next_page_token {
             Some(next) => {
                 let max = self.m.x.ctx().limits.max_sync_pages;
-                let followed = self
-                    .series_paging
-                    .entry(id.clone())
-                    .or_insert_with(|| Paging::new(max))
+                let at = match self.series_paging.iter().position(|(s, _)| *s == id) {
+                    Some(at) => at,
+                    None => {
+                        self.series_paging.push((id.clone(), Paging::new(max)));
+                        self.series_paging.len() - 1
+                    }
+                };
+                let followed = self.series_paging[at]
+                    .1
                     .follow("a series listing (events.list by iCalUID)", &next);
                 match followed {
                     Ok(()) => {
@@ -256,7 +272,7 @@ impl GcalSync {
             let master_url = event_url(&self.calendar_id, &id);
             let own = exceptions.get(&id);
             let gone = matches!(self.seen.get(&master_url), Some(Seen::Gone));
-            let deleted = self.series_deleted.contains(&id);
+            let deleted = self.series_deleted.get(&id) == Some(&1);
             let Some(master) = self.masters.get(&id).filter(|_| !gone) else {
                 for (exc_id, item) in own.into_iter().flatten() {
                     let url = event_url(&self.calendar_id, exc_id);
