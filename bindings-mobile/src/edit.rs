@@ -28,16 +28,15 @@ impl Origin {
         Origin(Some((object.url.clone(), object.etag.clone())))
     }
 
-    /// The URL and ETag to write back to; `InvalidInput` when there are none.
+    /// The URL and ETag to write back to (an empty ETag when it was read without one, which
+    /// the core's write refuses, as it refuses npm's); `InvalidInput` for an editor that was
+    /// not read from the server.
     pub(crate) fn target(&self) -> Result<(String, String), DavError> {
         match &self.0 {
             None => Err(DavError::invalid_input(
                 "this editor was not read from the server: make it with fromObject",
             )),
-            Some((url, None)) => Err(DavError::invalid_input(format!(
-                "{url} was read without an ETag, so a write could overwrite a change: read it again"
-            ))),
-            Some((url, Some(etag))) => Ok((url.clone(), etag.clone())),
+            Some((url, etag)) => Ok((url.clone(), etag.clone().unwrap_or_default())),
         }
     }
 

@@ -137,7 +137,7 @@ for (const scenario of DOC.write_back) {
         await assert.rejects(editor.save(client), (e) => e instanceof DavError && e.kind === save.expect.error, `save ${i}`);
       } else {
         assertSubset(`save ${i}`, save.expect.result, toSnake(await editor.save(client)));
-        assert.equal(editor.origin.etag, save.expect.result.etag, `save ${i}: the editor moves to the new ETag`);
+        assert.equal(editor.origin.etag, save.expect.result.etag ?? null, `save ${i}: the editor moves to the new ETag`);
       }
       assert.deepEqual(replay.problems, [], `save ${i}`);
       assert.ok(replay.used.every(Boolean), `save ${i}: every exchange used`);

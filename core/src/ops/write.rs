@@ -540,7 +540,8 @@ pub(crate) fn require_etag(etag: &str) -> Result<()> {
     if etag.trim().is_empty() {
         return Err(Error::new(
             ErrorKind::InvalidInput,
-            "an ETag is required: davkit never writes without a precondition",
+            "an ETag is required: davkit never writes without a precondition (an object read \
+             or written without one, by a server that sent none, has to be read again)",
         ));
     }
     Ok(())
