@@ -141,6 +141,19 @@ class Inputs(unittest.TestCase):
 SECRET = "pw-secret-4711"
 
 
+class Printing(unittest.TestCase):
+    """Records and changes print their fields (uniffi's Python classes alone printed `DavObject()`)."""
+
+    def test_records_and_changes_show_their_fields(self):
+        obj = dc.DavObject(url="https://h/cal/a.ics", etag='"7"', data="BEGIN:VCALENDAR", json=None)
+        for shown in (repr(obj), repr(dk.Change.ADDED(object=obj)), repr([obj])):
+            self.assertIn("https://h/cal/a.ics", shown)
+            self.assertIn("7", shown)
+        self.assertIn("gone.ics", repr(dk.Change.DELETED(url="https://h/cal/gone.ics")))
+        written = dc.WriteResult(url="https://h/cal/b.ics", etag=None, data=None, replaced=True)
+        self.assertIn("replaced: true", repr(written))
+
+
 class Capture(dk.HttpTransport):
     """Keeps each request and answers 401 with a cookie and the secret in the body."""
 

@@ -30,6 +30,7 @@ pub(crate) fn vcard_error(e: vcard::Error) -> DavError {
 
 /// One occurrence of a (possibly recurring) event in a window.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Debug)]
 // Shaped here on purpose, not the core's `OccurrenceSummary` forwarded: that record is the
 // JSON the npm package's `expand` returns (serde, flattened there with the same two texts) and
 // the fuzz target reads back, so it carries instants as ISO text only, while apps here get
@@ -69,6 +70,7 @@ pub struct Occurrence {
 
 /// The occurrences in a window.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Debug)]
 pub struct Expansion {
     /// Occurrences sorted by start.
     pub occurrences: Vec<Occurrence>,

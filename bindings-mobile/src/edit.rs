@@ -64,6 +64,7 @@ fn edit_error(e: davkit::icalendar::EditError) -> DavError {
 /// start as `expandEvents` or `EventSummary.recurrenceId` print it (`2025-03-05T09:30:00`, or
 /// the iCalendar form `20250305T093000`), with `tzid` when it is a local time in a zone.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Debug)]
 pub struct EventTarget {
     /// UID of the event or series.
     pub uid: String,
@@ -88,6 +89,7 @@ impl EventTarget {
 /// A date or time to set: `2025-03-05T09:30:00` (or `20250305T093000`) in `tzid`, `...Z` for
 /// UTC, `2025-03-05` for an all-day date, no `tzid` for a floating time.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Debug)]
 pub struct EventTime {
     /// The value.
     pub value: String,

@@ -42,6 +42,7 @@ fn refs(addresses: &[String]) -> Vec<&str> {
 
 /// An organizer's edit of a meeting: the text to write and what changed in each component.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Debug)]
 pub struct MeetingUpdate {
     /// The iCalendar text to write back (conditionally, with the ETag it was read with).
     pub ics: String,
@@ -52,6 +53,7 @@ pub struct MeetingUpdate {
 
 /// A received iTIP message, read.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Debug)]
 pub struct ItipMessage {
     /// The METHOD.
     pub method: Method,
@@ -67,6 +69,7 @@ pub struct ItipMessage {
 
 /// What `itipApply` did, and the stored event afterwards.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Debug)]
 pub struct ItipApplyResult {
     /// `Updated` (write `ics` back), `Outdated`, `UnknownAttendee` or `Unhandled`.
     pub applied: Applied,

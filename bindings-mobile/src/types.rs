@@ -63,6 +63,7 @@ pub struct DavConfig {
 /// The core's `Limits`: every field optional, `null` keeping its default (the table in
 /// ARCHITECTURE.md, "Limits", gives the defaults and what happens when each is hit).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Debug)]
 pub struct Limits {
     /// Largest response body in bytes, after decoding (default 64 MiB).
     #[uniffi(default)]
@@ -216,6 +217,7 @@ impl TryFrom<DavConfig> for davkit::Config {
 /// One change found by a sync. (A mirror on purpose: the core's `Added(DavObject)` tuple
 /// variants would reach Kotlin and Swift as a field named `v1`.)
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::export(Debug)]
 pub enum Change {
     /// A new member (with its data).
     Added {
@@ -256,6 +258,7 @@ impl From<Change> for davkit::Change {
 
 /// A sync's change held back by a queued local change (`WriteQueue.split_changes`).
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Debug)]
 pub struct HeldChange {
     /// The queued entry's id.
     pub entry: u64,
@@ -265,6 +268,7 @@ pub struct HeldChange {
 
 /// A sync's changes split by `WriteQueue.split_changes`.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Debug)]
 pub struct SplitChanges {
     /// The changes to apply to the mirror: no local change is queued for them.
     pub apply: Vec<Change>,
@@ -291,6 +295,7 @@ impl From<davkit::queue::SplitChanges> for SplitChanges {
 
 /// The outcome of a sync.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Debug)]
 pub struct SyncResult {
     /// Every change since the state given.
     pub changes: Vec<Change>,
@@ -340,6 +345,7 @@ impl SyncResult {
 
 /// A member a sync could not deliver, and why.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Debug)]
 pub struct MemberProblem {
     /// The member's URL.
     pub url: String,

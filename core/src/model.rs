@@ -26,7 +26,7 @@ pub enum CollectionKind {
 
 /// A calendar, an address book or another collection, with its properties.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct Collection {
     /// The absolute URL.
     pub url: String,
@@ -143,7 +143,7 @@ fn privilege_names(set: &Element) -> Vec<String> {
 
 /// Where an account's data lives, as found by discovery.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct Discovery {
     /// The principal URL (RFC 5397), when the server has one.
     pub principal: Option<String>,
@@ -181,7 +181,7 @@ impl Discovery {
 
 /// A calendar object or vCard resource.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct DavObject {
     /// The absolute URL.
     pub url: String,
@@ -197,7 +197,7 @@ pub struct DavObject {
 
 /// What a write left on the server.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct WriteResult {
     /// The resource's URL (from `Location` after a POST).
     pub url: String,

@@ -13,7 +13,7 @@ use crate::error::{Error, ErrorKind};
 
 /// How rate-limited operations are retried: bounded exponential backoff.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct RetryPolicy {
     /// How many times an operation is run again after a rate limit (0 turns retries off).
     pub max_retries: u32,

@@ -7,7 +7,7 @@ use crate::xml::{CALDAV, DAV, Element, QName};
 
 /// A UTC time range for calendar-query, as `YYYYMMDDTHHMMSSZ` strings (RFC 4791 §9.9).
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct TimeRange {
     /// Inclusive start, e.g. `20260101T000000Z`; `None` means unbounded.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
@@ -42,7 +42,7 @@ impl TimeRange {
 
 /// A calendar-query filter: which component, optionally within a time range.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct CalendarFilter {
     /// `VEVENT`, `VTODO`, `VJOURNAL`, ...
     pub component: String,

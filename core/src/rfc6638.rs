@@ -41,7 +41,7 @@ pub const MAX_USER_ADDRESSES: usize = 64;
 /// Every field is empty when the server did not say: a server that does not schedule reports
 /// none of the properties, and a principal without an outbox cannot send free-busy requests.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct Scheduling {
     /// `calendar-user-address-set`: the principal's calendar-user addresses, as the server
     /// wrote them (`mailto:alice@example.com`, a principal URL ...), in the server's order.

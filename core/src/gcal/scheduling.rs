@@ -66,7 +66,7 @@ impl SendUpdates {
 
 /// One attendee as the Calendar API writes it (`attendees[]` of an event).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct GcalAttendee {
     /// The e-mail address (required).
     pub email: String,
@@ -379,7 +379,7 @@ enum Step {
 
 /// What [`Session::gcal_respond`] did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct GcalResponded {
     /// The patched event, or `None` when it already held the answer.
     pub write: Option<WriteResult>,

@@ -27,7 +27,7 @@ use crate::xml::names;
 
 /// Properties to set on a collection. `None` leaves a property as it is.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct CollectionProps {
     /// `DAV:displayname`
     #[cfg_attr(feature = "uniffi", uniffi(default))]

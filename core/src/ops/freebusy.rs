@@ -79,7 +79,7 @@ impl FbType {
 ///
 /// [`TimeRange`]: crate::TimeRange
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct BusyPeriod {
     /// Inclusive start.
     pub start: String,
@@ -91,7 +91,7 @@ pub struct BusyPeriod {
 
 /// The busy time of a calendar over a window: what [`Session::free_busy_query`] returns.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct FreeBusy {
     /// The window asked, `YYYYMMDDTHHMMSSZ`.
     pub start: String,

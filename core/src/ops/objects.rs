@@ -229,7 +229,7 @@ pub struct Multiget {
 
 /// What a multiget found.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct MultigetResult {
     /// The objects with their data and ETags.
     pub objects: Objects,

@@ -37,7 +37,7 @@ pub const MAX_RESPOND_ATTEMPTS: u32 = 3;
 
 /// A scheduling object as read: its data with the validators a scheduling write needs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct ScheduledObject {
     /// The absolute URL.
     pub url: String,
@@ -53,7 +53,7 @@ pub struct ScheduledObject {
 
 /// What a scheduling write left on the server.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct ScheduledWrite {
     /// The resource's URL.
     pub url: String,
@@ -65,7 +65,7 @@ pub struct ScheduledWrite {
 
 /// What [`Session::respond`] did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct Responded {
     /// The write, or `None` when the stored copy already held this answer (nothing sent).
     pub write: Option<ScheduledWrite>,
@@ -80,7 +80,7 @@ pub struct Responded {
 /// An invitation waiting for the user: an inbox item, or an object in a calendar where the
 /// user's PARTSTAT is `NEEDS-ACTION`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct Invitation {
     /// The object, with its ETag and Schedule-Tag.
     pub object: ScheduledObject,
@@ -103,7 +103,7 @@ pub struct Invitation {
 
 /// What [`Session::pending_invitations`] found.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct Pending {
     /// The invitations, inbox items first, then by collection in the order asked.
     pub invitations: Vec<Invitation>,

@@ -91,7 +91,7 @@ impl ScheduleAgent {
 /// One SCHEDULE-STATUS code (RFC 6638 §7.3 with the statuses of RFC 5546 §3.6): what the
 /// server did with the last scheduling message for this attendee.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct ScheduleStatus {
     /// The code as written: `1.0` pending, `1.1` sent, `1.2` delivered, `2.0` success,
     /// `3.7` invalid calendar user, `3.8` no authority, `5.1` could not deliver, `5.2`
@@ -113,7 +113,7 @@ impl ScheduleStatus {
 
 /// One attendee of one component (the series or one occurrence), as the stored copy says.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct AttendeeStatus {
     /// The RECURRENCE-ID of the override this row comes from (its iCalendar value), `None` for
     /// the series (the master component).

@@ -23,7 +23,7 @@ pub const MAX_FREE_BUSY_ATTENDEES: usize = 1_000;
 /// An RFC 6638 §5 free-busy request: the organizer asks the server, through their scheduling
 /// outbox, for the busy time of several calendar users.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct FreeBusyRequest {
     /// The organizer's calendar-user address (one of
     /// [`Scheduling::user_addresses`](crate::Scheduling::user_addresses), e.g.
@@ -44,7 +44,7 @@ pub struct FreeBusyRequest {
 /// One recipient's answer in an outbox free-busy request (RFC 6638 §10.1
 /// `schedule-response`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct RecipientFreeBusy {
     /// The recipient, as the server wrote it.
     pub recipient: String,
