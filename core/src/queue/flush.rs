@@ -135,8 +135,8 @@ impl Session {
             .then(|| {
                 Error::new(
                     ErrorKind::InvalidInput,
-                    "the write queue has entries changed since begin_flush: call begin_flush() \
-                     and store its JSON before flushing",
+                    "the write queue has entries changed since its flush began: begin the flush \
+                     (beginFlush, begin_flush) and store the JSON it returns before flushing",
                 )
             });
         let mut todo = Vec::new();
