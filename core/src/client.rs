@@ -149,8 +149,9 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
     /// With a token provider, a token is fetched first; then each attempt builds its
     /// operation from the session as it is now ([`Attempts::start`]) and drives it over the
     /// transport. A failed attempt ([`Attempts::failed`]) is followed by one more after a 401
-    /// (once, with a fresh token) or after the [`RetryPolicy`](crate::RetryPolicy)'s delay for
-    /// a rate limit, when the transport can sleep.
+    /// (once, with a fresh token), at once after a 408 or 425 (once), or after the
+    /// [`RetryPolicy`](crate::RetryPolicy)'s delay for a rate limit, when the transport can
+    /// sleep.
     ///
     /// The loop takes its call as `&mut dyn Attempts`, so its code exists once per transport
     /// and token provider type, not once per operation: a binding that runs every method
@@ -196,6 +197,13 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
         {
             retries.refreshed = true;
             self.set_credentials(tokens.credentials(true).await?)?;
+            return Ok(true);
+        }
+        // 408 Request Timeout (RFC 9110 §15.5.9: the request did not arrive whole, so nothing
+        // was applied; the client may send it again) and 425 Too Early (RFC 8470 §5.2): once
+        // more at once, as OkHttp does for a 408. A second one is the call's error.
+        if matches!(error.status(), Some(408 | 425)) && !retries.resent {
+            retries.resent = true;
             return Ok(true);
         }
         match session.retry_policy().delay_ms(retries.attempt, error) {
@@ -361,8 +369,9 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
 
     /// Sends a write queue (see [`crate::queue`]): call
     /// [`WriteQueue::begin_flush`](crate::WriteQueue::begin_flush) and store its JSON first.
-    /// A flush stopped by a 401 (with a token provider) or a rate limit goes on from the queue
-    /// it returned, after a fresh token or the retry policy's delay; the outcomes of every run
+    /// A flush stopped by a 401 (with a token provider), a 408 or 425 (once) or a rate limit
+    /// goes on from the queue it returned, after a fresh token, at once, or after the retry
+    /// policy's delay; the outcomes of every run
     /// come back together. Store `result.queue` after applying the outcomes.
     pub async fn flush(&self, queue: crate::WriteQueue) -> Result<crate::FlushResult> {
         self.flush_hooked(queue, None).await
@@ -453,6 +462,8 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
 struct Retries {
     attempt: u32,
     refreshed: bool,
+    /// A 408 or 425 was answered and the call run once more.
+    resent: bool,
 }
 
 /// One call's attempts as [`DavClient::run_dyn`] sees them, without the operation's types: the

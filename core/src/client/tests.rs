@@ -358,3 +358,51 @@ fn a_put_answered_503_is_still_retried_under_its_precondition() {
     assert_eq!(written.etag.as_deref(), Some("\"a2\""));
     assert_eq!(script.slept.get(), 1);
 }
+
+#[test]
+fn a_408_or_425_is_sent_again_once_at_once() {
+    // RFC 9110 §15.5.9: a 408 says the request did not arrive whole; sent again, under its
+    // precondition, without a wait. 425 (RFC 8470) likewise.
+    for status in [408, 425] {
+        let script = Script::new(
+            false,
+            vec![
+                ("PUT", A, HttpResponse::new(status, "")),
+                ("PUT", A, written("\"a2\"")),
+            ],
+        );
+        let client = DavClient::new(config(), &script).expect("client");
+        let written = block_on(client.update_object(A, ICS, "\"a1\"")).expect("written");
+        assert_eq!(written.etag.as_deref(), Some("\"a2\""));
+        assert_eq!(script.slept.get(), 0, "no wait");
+    }
+    // Twice in a row: the call's error, after two requests.
+    let script = Script::new(
+        true,
+        vec![
+            ("PUT", A, HttpResponse::new(408, "")),
+            ("PUT", A, HttpResponse::new(408, "")),
+        ],
+    );
+    let client = DavClient::new(config(), &script).expect("client");
+    let error = block_on(client.update_object(A, ICS, "\"a1\"")).expect_err("two 408s");
+    assert_eq!(error.status(), Some(408));
+    assert_eq!(script.sent().len(), 2);
+}
+
+#[test]
+fn a_flush_stopped_by_a_408_goes_on_once() {
+    let script = Script::new(
+        false,
+        vec![
+            ("PUT", A, written("\"a2\"")),
+            ("PUT", B, HttpResponse::new(408, "")),
+            ("PUT", B, written("\"b2\"")),
+        ],
+    );
+    let client = DavClient::new(config(), &script).expect("client");
+    let result = block_on(client.flush(queue())).expect("flush");
+    assert!(result.stopped.is_none(), "{:?}", result.stopped);
+    assert_eq!(ids(&result), [1, 2], "both runs' outcomes");
+    assert!(result.queue.entries().is_empty());
+}
