@@ -30,6 +30,11 @@ use super::multistatus::{Response, Responses, base_url_of};
 /// child may be larger): what a piece costs beyond its bytes is paid once per group.
 const GROUP_BYTES: usize = 64 * 1024;
 
+/// The largest root start tag (`<d:multistatus xmlns:d="DAV:" ...>`) a body is read piece by
+/// piece after: each piece is read after a copy of it. A server's is a few hundred bytes; past
+/// this the body is read whole at the end, in one pass.
+const MAX_STREAMED_ROOT_TAG: usize = 8 * 1024;
+
 /// A multistatus body read chunk by chunk; see the [module documentation](self).
 ///
 /// Feed every chunk to [`feed`](Self::feed), then call [`finish`](Self::finish): each completes
@@ -265,6 +270,12 @@ impl MultistatusStream {
             self.whole = true;
             return Ok(());
         };
+        if tag.len() > MAX_STREAMED_ROOT_TAG {
+            // Every later piece is read after a copy of this tag: a huge one (a hostile server's
+            // attributes) would make the reading cost its size times the number of pieces.
+            self.whole = true;
+            return Ok(());
+        }
         let mut root_end = Vec::with_capacity(name.len() + 3);
         root_end.extend_from_slice(b"</");
         root_end.extend_from_slice(name);
