@@ -281,6 +281,11 @@ impl Requests {
             }
         }
         headers.extend(hop.spec.headers.iter().cloned());
+        // SOGo closes the connection after a REPORT's answer without saying so, and resets a
+        // request written on it meanwhile: said here, the next request takes a new one.
+        if hop.spec.method == Method::Report && crate::profile::is_sogo_path(hop.spec.url.path()) {
+            headers.push(("Connection".to_owned(), "close".to_owned()));
+        }
         HttpRequest {
             id: hop.id,
             method: hop.spec.method,

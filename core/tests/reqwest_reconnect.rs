@@ -12,7 +12,8 @@
 //! no `Connection: close`, yet the connection is closed a moment later, and a request the
 //! client wrote on it meanwhile is reset unread. A create there checks the name first (SOGo
 //! ignores `If-None-Match`), and that check's answer is a 404: the PUT after it must not ride
-//! on the doomed connection, nor must the PUT sent again after a read that resolved a lost one.
+//! on the doomed connection, nor must the PUT sent again after a read that resolved a lost one,
+//! nor a write after a REPORT, whose 207 SOGo also follows with a close.
 
 #![cfg(feature = "reqwest")]
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code
@@ -30,15 +31,23 @@ use davkit::{
 /// What the server saw: for each request, the connection number (from 1) and the method.
 type Log = Arc<Mutex<Vec<(usize, String)>>>;
 
-/// Reads one request (head and `Content-Length` body): its method and body, `None` when the
-/// peer closed first.
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(String, Vec<u8>)> {
+/// One request as the servers read it.
+struct Request {
+    method: String,
+    body: Vec<u8>,
+    /// Whether it has an `If-Match` header.
+    if_match: bool,
+}
+
+/// Reads one request (head and `Content-Length` body), `None` when the peer closed first.
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
     let mut line = String::new();
     if reader.read_line(&mut line).ok()? == 0 {
         return None;
     }
     let method = line.split(' ').next()?.to_owned();
     let mut length = 0usize;
+    let mut if_match = false;
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header).ok()? == 0 {
@@ -48,15 +57,20 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(String, Vec<u8>)> 
         if header.is_empty() {
             break;
         }
-        if let Some((name, value)) = header.split_once(':')
-            && name.eq_ignore_ascii_case("content-length")
-        {
-            length = value.trim().parse().ok()?;
+        if let Some((name, value)) = header.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().ok()?;
+            }
+            if_match |= name.eq_ignore_ascii_case("if-match");
         }
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body).ok()?;
-    Some((method, body))
+    Some(Request {
+        method,
+        body,
+        if_match,
+    })
 }
 
 fn answer(stream: &mut TcpStream, body: &str) {
@@ -84,7 +98,7 @@ fn server() -> (String, Log) {
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
                 let mut served = 0;
-                while let Some((method, _)) = read_request(&mut reader) {
+                while let Some(Request { method, .. }) = read_request(&mut reader) {
                     seen.lock().unwrap().push((connection, method.clone()));
                     if connection == 1 && served == 1 {
                         // The idle timeout fired: close without a word.
@@ -172,9 +186,10 @@ async fn writes_are_not_sent_again() {
     );
 }
 
-/// A server that closes a connection shortly after each error answer, as `sogod` does (one
-/// object store, at any path). With `lose_first_put`, the first PUT is read and its connection
-/// closed unanswered (a write lost in transit, not applied).
+/// A server that closes a connection shortly after each error answer and each REPORT's 207,
+/// as `sogod` does (one object store, at any path; a PUT with `If-Match` finds no object it
+/// matches, a REPORT lists nothing). With `lose_first_put`, the first PUT is read and its
+/// connection closed unanswered (a write lost in transit, not applied).
 fn sogo_like_server(lose_first_put: bool) -> (String, Log) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
@@ -189,10 +204,16 @@ fn sogo_like_server(lose_first_put: bool) -> (String, Log) {
             let (seen, stored, lost) = (Arc::clone(&seen), Arc::clone(&stored), Arc::clone(&lost));
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
-                while let Some((method, body)) = read_request(&mut reader) {
+                while let Some(Request {
+                    method,
+                    body,
+                    if_match,
+                }) = read_request(&mut reader)
+                {
                     seen.lock().unwrap().push((connection, method.clone()));
                     let object = stored.lock().unwrap().clone();
                     let (status, body): (&str, Vec<u8>) = match (method.as_str(), object) {
+                        ("PUT", _) if if_match => ("412 Precondition Failed", Vec::new()),
                         ("PUT", _) if !std::mem::replace(&mut *lost.lock().unwrap(), true) => {
                             let _ = stream.shutdown(std::net::Shutdown::Both);
                             return;
@@ -202,6 +223,7 @@ fn sogo_like_server(lose_first_put: bool) -> (String, Log) {
                             ("201 Created", Vec::new())
                         }
                         ("GET", Some(object)) => ("200 OK", object),
+                        ("REPORT", _) => ("207 Multi-Status", SYNC_ANSWER.as_bytes().to_vec()),
                         _ => ("404 Not Found", Vec::new()),
                     };
                     let head = format!(
@@ -211,9 +233,9 @@ fn sogo_like_server(lose_first_put: bool) -> (String, Log) {
                     stream.write_all(head.as_bytes()).unwrap();
                     stream.write_all(&body).unwrap();
                     stream.flush().unwrap();
-                    if status.starts_with('4') {
-                        // Closed a moment after the error answer; whatever the client wrote
-                        // meanwhile is not read (the close resets it).
+                    if status.starts_with('4') || method == "REPORT" {
+                        // Closed a moment after the error answer or the REPORT's; whatever the
+                        // client wrote meanwhile is not read (the close resets it).
                         std::thread::sleep(Duration::from_millis(300));
                         return;
                     }
@@ -223,6 +245,11 @@ fn sogo_like_server(lose_first_put: bool) -> (String, Log) {
     });
     (url, log)
 }
+
+/// A sync-collection answer with no changes.
+const SYNC_ANSWER: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\
+                           <d:multistatus xmlns:d=\"DAV:\"><d:sync-token>http://t/1</d:sync-token>\
+                           </d:multistatus>";
 
 const EVENT: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n\
                      UID:u1\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260301T090000Z\r\n\
@@ -267,4 +294,28 @@ async fn a_lost_create_is_sent_again_on_a_new_connection_after_the_404_that_reso
             (4, "GET".into()),
         ]
     );
+}
+
+#[tokio::test]
+async fn a_write_after_a_report_does_not_ride_on_the_connection_the_report_closes() {
+    let (url, log) = sogo_like_server(false);
+    let client =
+        DavClient::connect(Config::new(format!("{url}SOGo/dav/"), Credentials::None)).unwrap();
+    let calendar = format!("{url}SOGo/dav/alice/Calendar/personal/");
+    let synced = client
+        .sync(
+            davkit::SyncState::new(&calendar),
+            davkit::CollectionKind::Calendar,
+        )
+        .await
+        .expect("the sync");
+    assert!(synced.changes.is_empty(), "{:?}", synced.changes);
+    // An update under an ETag the server does not hold: its 412, not a reset connection.
+    let stale = client
+        .update_object(&format!("{calendar}e.ics"), EVENT, "\"stale\"")
+        .await
+        .expect_err("a stale ETag must fail");
+    assert_eq!(stale.kind(), ErrorKind::PreconditionFailed, "{stale}");
+    // The REPORT on connection 1 (which its answer closes), the PUT on a new one.
+    assert_eq!(log_of(&log), vec![(1, "REPORT".into()), (2, "PUT".into())]);
 }
