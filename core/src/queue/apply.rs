@@ -110,12 +110,13 @@ impl WriteQueue {
     /// **store the queue** afterwards, with the sync's state.
     pub fn split_changes(&mut self, changes: Vec<Change>) -> SplitChanges {
         let mut out = SplitChanges::default();
+        let mut keys = super::posted::Keys::of(&self.entries);
         for change in changes {
             let (etag, data) = match &change {
                 Change::Added(o) | Change::Changed(o) => (o.etag.as_deref(), o.data.as_deref()),
                 Change::Deleted { .. } => (None, None),
             };
-            match self.hold_version(change.url(), etag, data) {
+            match self.hold_version_keyed(change.url(), etag, data, Some(&mut keys)) {
                 Some(entry) => out.held.push(HeldChange { entry, change }),
                 None => out.apply.push(change),
             }

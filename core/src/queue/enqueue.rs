@@ -178,7 +178,7 @@ impl WriteQueue {
         base_etag: &str,
         base_data: Option<&str>,
     ) -> Option<u64> {
-        let i = self.posted_at(url.as_str(), base_data?)?;
+        let i = self.posted_at(url.as_str(), base_data?, None)?;
         let e = &mut self.entries[i];
         e.op = op;
         e.moving_to(url.as_str());
