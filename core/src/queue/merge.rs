@@ -179,21 +179,28 @@ fn merge_component(b: &Component, l: &Component, s: &Component) -> Option<Compon
     }
     let (cb, cl, cs) = (children(b), children(l), children(s));
     for k in first_seen([&cl, &cs, &cb]) {
-        let find = |list: &Children, src: &Component| {
-            let i = *list.1.get(k)?;
-            src.components().get(i).cloned()
-        };
-        let (xb, xl, xs) = (find(&cb, b), find(&cl, l), find(&cs, s));
-        let text = |c: &Option<Component>| c.as_ref().map(|c| c.to_string());
-        let (tb, tl, ts) = (text(&xb), text(&xl), text(&xs));
+        let (xb, xl, xs) = (child(&cb, b, k), child(&cl, l, k), child(&cs, s, k));
         let merged = match (xb, xl, xs) {
-            (Some(xb), Some(xl), Some(xs)) => Some(merge_component(&xb, &xl, &xs)?),
-            (_, xl, xs) => {
-                // Added, removed or left alone by one side: take that side's.
-                match choose(tb.as_ref(), tl.as_ref(), ts.as_ref())? {
-                    None => None,
-                    Some(t) if tl.as_ref() == Some(&t) => xl,
-                    Some(_) => xs,
+            (Some(xb), Some(xl), Some(xs)) => Some(merge_component(xb, xl, xs)?),
+            _ => {
+                // Added, removed or left alone by one side: take that side's. Compared as
+                // text only here, where no side is descended into, and copied once (cloning
+                // and writing out every child at every level made a merge quadratic in depth
+                // times size: 64 levels of 1 MB each side peaked at 290 MB).
+                let text = |c: Option<&Component>| {
+                    c.map(|c| {
+                        let mut t = String::new();
+                        c.write_to(&mut t);
+                        t
+                    })
+                };
+                let (tb, tl, ts) = (text(xb), text(xl), text(xs));
+                if tl == tb {
+                    xs.cloned()
+                } else if ts == tb || tl == ts {
+                    xl.cloned()
+                } else {
+                    return None;
                 }
             }
         };
@@ -202,6 +209,11 @@ fn merge_component(b: &Component, l: &Component, s: &Component) -> Option<Compon
         }
     }
     Some(out)
+}
+
+/// The subcomponent of `src` with the key `k` in its [`children`] `list`.
+fn child<'a>(list: &Children, src: &'a Component, k: &str) -> Option<&'a Component> {
+    src.components().get(*list.1.get(k)?)
 }
 
 /// The keys of three sides (each a list of distinct keys with the index by key), each once,
@@ -307,6 +319,79 @@ mod tests {
         assert_eq!(modified(base), Some(20260101000000));
         assert_eq!(modified("BEGIN:VCARD\r\nFN:x\r\nEND:VCARD\r\n"), None);
         assert_eq!(merge("not a calendar", base, base), None);
+    }
+
+    #[test]
+    fn components_nested_to_the_parser_limit_merge_level_by_level() {
+        // Components nested as deep as the parser allows, the bulk in the innermost one, both
+        // sides changing it: every level cloned and wrote out its whole subtree (quadratic in
+        // depth times size, 290 MB for 1 MB sides; `cargo bench -p davkit-bench --bench
+        // merge` measures it). Each edit below is expected in the result, in place.
+        let depth = crate::contentline::MAX_DEPTH;
+        let names: Vec<String> = (0..depth)
+            .map(|d| match d {
+                0 => "VCALENDAR".to_owned(),
+                1 => "VEVENT".to_owned(),
+                _ => format!("X-L{d}"),
+            })
+            .collect();
+        let mut base = String::new();
+        for (d, name) in names.iter().enumerate() {
+            base.push_str(&format!("BEGIN:{name}\r\nX-LEVEL:{d}\r\n"));
+        }
+        for i in 0..2000 {
+            base.push_str(&format!("X-P{i}:{i}\r\n"));
+        }
+        for name in names.iter().rev() {
+            base.push_str(&format!("END:{name}\r\n"));
+        }
+        let edit = |text: &str, old: &str, new: &str| {
+            let out = text.replacen(old, new, 1);
+            assert_ne!(out, text, "{old} is in the text");
+            out
+        };
+        let local = edit(&base, "X-P1:1\r\n", "X-P1:one\r\n");
+        // The server changes another innermost property and adds a component halfway down,
+        // after the ones already there (the merge keeps the local order first).
+        let added = "BEGIN:X-NEW\r\nX-N:1\r\nEND:X-NEW\r\n";
+        let server = edit(&base, "X-P2:2\r\n", "X-P2:two\r\n");
+        let server = edit(&server, "END:X-L33\r\n", &format!("END:X-L33\r\n{added}"));
+        let both = edit(&local, "X-P2:2\r\n", "X-P2:two\r\n");
+        let both = edit(&both, "END:X-L33\r\n", &format!("END:X-L33\r\n{added}"));
+        assert_eq!(
+            merge(&base, &local, &server).as_deref(),
+            Some(both.as_str())
+        );
+        assert_eq!(
+            merge(&base, &server, &local).as_deref(),
+            Some(both.as_str())
+        );
+        // The innermost component removed locally, untouched on the server: removed.
+        let inner = format!("BEGIN:X-L{}\r\n", depth - 1);
+        let at = base.find(&inner).unwrap_or(0);
+        let end = format!("END:X-L{}\r\n", depth - 1);
+        let to = base.find(&end).map_or(0, |i| i + end.len());
+        let removed = format!(
+            "{}{}",
+            base.get(..at).unwrap_or(""),
+            base.get(to..).unwrap_or("")
+        );
+        assert!(removed.len() < base.len() / 2);
+        assert_eq!(
+            merge(&base, &removed, &base).as_deref(),
+            Some(removed.as_str())
+        );
+        // Removed on one side, changed inside on the other, or changed both ways: no merge.
+        assert_eq!(merge(&base, &removed, &server), None);
+        let other = edit(&base, "X-P1:1\r\n", "X-P1:uno\r\n");
+        assert_eq!(merge(&base, &local, &other), None);
+        // One level more than the parser takes: no merge, no panic.
+        let deeper = edit(
+            &base,
+            &inner,
+            &format!("{inner}BEGIN:X-TOO-DEEP\r\nEND:X-TOO-DEEP\r\n"),
+        );
+        assert_eq!(merge(&base, &deeper, &base), None);
     }
 
     #[test]
