@@ -174,6 +174,11 @@ export interface Limits {
   maxSyncPages?: number;
   /** Most redirects one request follows when the core follows them (`redirect: 'manual'`; default 5). */
   maxRedirects?: number;
+  /**
+   * Most values (strings, numbers, literals, arrays, objects) in one JSON answer of the Calendar
+   * API, a page of events above all (default 1,000,000; about 50 an event).
+   */
+  maxJsonValues?: number;
 }
 
 export type CollectionKind = 'calendar' | 'addressbook' | 'other';

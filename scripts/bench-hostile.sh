@@ -16,9 +16,14 @@
 # summarise), the wall time of the read, and the process's CPU time (generating the input
 # included).
 #
+# Then Calendar API pages of hostile JSON (the kinds of tests/hostile/*.json, which hold about
+# 1,000 values each) built at 16 MiB and at the default Limits::max_json_values, beside honest
+# pages, each one first gcal_sync in a child process (core/tests/hostile_json.rs, test
+# `probe`), under 4x the address-space limit and a 60 s CPU limit.
+#
 # Usage: scripts/bench-hostile.sh [FILE...]   (default: every file of tests/hostile/)
 # Environment: AS_LIMIT (bytes, default 1 GiB), CPU_LIMIT (seconds, default 5),
-# SCALE=0 to skip the calendar at scale.
+# JSON=0 to skip the JSON pages, SCALE=0 to skip the calendar at scale.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 AS_LIMIT=${AS_LIMIT:-1073741824}
@@ -74,6 +79,45 @@ done
 echo
 echo "${#files[@]} files under a $((AS_LIMIT / 1048576)) MiB / ${CPU_LIMIT} s limit: $failed not ok;" \
   "worst peak RSS $(((worst_rss + 1023) / 1024)) MB, worst CPU ${worst_cpu} s"
+
+if [ "${JSON:-1}" != 0 ]; then
+  echo >&2
+  echo "building the JSON probe (release)..." >&2
+  json_bin=$(cargo test --release -p davkit --test hostile_json --no-run --message-format=json 2>/dev/null |
+    grep -o '"executable":"[^"]*/hostile_json-[^"]*"' | tail -n 1 | sed 's/^"executable":"//; s/"$//')
+  [ -x "$json_bin" ] || { echo "could not build the JSON probe" >&2; exit 2; }
+  echo
+  echo "Calendar API pages of hostile JSON (the kinds of tests/hostile/*.json) at 16 MiB, and at"
+  echo "the default Limits::max_json_values (1,000,000), beside honest pages: one first gcal_sync"
+  echo "each, default limits, one child process per row (building a 16 MiB page alone: 19-22 MB)."
+  echo
+  printf '| %-20s | %-17s | %9s | %9s | %9s | %6s | %s |\n' page size bytes values "peak RSS" CPU "what it gave"
+  echo "|----------------------|-------------------|----------:|----------:|----------:|-------:|---|"
+  for row in "honest 2,500-events" "honest-bytes 16-MiB" "honest-bytes 1,000,000-values" \
+    "empty-items 16-MiB" "wide-arrays 16-MiB" "one-member-objects 16-MiB" "deep-arrays 16-MiB" \
+    "extended-properties 16-MiB" "values-beside-items 16-MiB" "empty-items 1,000,000-values" \
+    "wide-arrays 1,000,000-values" "one-member-objects 1,000,000-values" \
+    "deep-arrays 1,000,000-values" "extended-properties 1,000,000-values" \
+    "values-beside-items 1,000,000-values"; do
+    read -r kind size <<<"$row"
+    values=
+    [ "$size" = 1,000,000-values ] && values=1000000
+    set +e
+    DAVKIT_GCAL_PAGE="$kind" DAVKIT_GCAL_VALUES="$values" prlimit --as=$((4 * AS_LIMIT)) --cpu=60 \
+      /usr/bin/time -o "$tmp/time" -f '%M %U %S %x' \
+      "$json_bin" --ignored --exact probe --nocapture --test-threads=1 >"$tmp/out" 2>"$tmp/err"
+    set -e
+    read -r rss user sys code < <(grep -E '^[0-9]+ [0-9.]+ [0-9.]+ -?[0-9]+$' "$tmp/time" | tail -n 1)
+    cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+    # the child prints: PROBE <kind> <bytes> bytes, <values> values: <what it gave>
+    line=$(grep -o -m1 'PROBE .*' "$tmp/out" | sed 's/ *ok$//' || true)
+    read -r _ _ bytes _ count _ <<<"$line"
+    gave=$(echo "$line" | sed 's/^[^:]*: //' | cut -c1-70)
+    grep -q 'terminated by signal' "$tmp/time" && gave="KILLED"
+    printf '| %-20s | %-17s | %9s | %9s | %6d MB | %5ss | %s |\n' "$kind" "$size" "$bytes" \
+      "${count%,}" $(((rss + 1023) / 1024)) "$cpu" "${gave:-FAILED}"
+  done
+fi
 
 [ "${SCALE:-1}" = 0 ] && exit 0
 echo >&2

@@ -54,8 +54,8 @@ pub struct DavConfig {
     /// default: 3 retries, 1 s doubling, at most 32 s.
     #[uniffi(default)]
     pub retry: Option<davkit::RetryPolicy>,
-    /// Bounds on bodies, XML, discovery, sync pages and redirects; `null` (or a `null` field)
-    /// keeps the core's default. A limit that is hit is a `LimitExceeded` error.
+    /// Bounds on bodies, XML, JSON, discovery, sync pages and redirects; `null` (or a `null`
+    /// field) keeps the core's default. A limit that is hit is a `LimitExceeded` error.
     #[uniffi(default)]
     pub limits: Option<Limits>,
 }
@@ -110,6 +110,9 @@ pub struct Limits {
     /// Most redirects one request follows (default 5).
     #[uniffi(default)]
     pub max_redirects: Option<u64>,
+    /// Most values in one JSON answer of the Calendar API (default 1,000,000).
+    #[uniffi(default)]
+    pub max_json_values: Option<u64>,
 }
 
 impl From<Limits> for davkit::Limits {
@@ -138,6 +141,7 @@ impl From<Limits> for davkit::Limits {
             max_collections: pick(l.max_collections, d.max_collections),
             max_sync_pages: pick(l.max_sync_pages, d.max_sync_pages),
             max_redirects: pick(l.max_redirects, d.max_redirects),
+            max_json_values: pick(l.max_json_values, d.max_json_values),
         }
     }
 }
@@ -428,11 +432,13 @@ mod tests {
         let some: davkit::Limits = Limits {
             max_body_bytes: Some(100),
             max_redirects: Some(0),
+            max_json_values: Some(7),
             ..Default::default()
         }
         .into();
         assert_eq!(some.max_body_bytes, 100);
         assert_eq!(some.max_redirects, 0);
+        assert_eq!(some.max_json_values, 7);
         assert_eq!(some.max_xml_depth, davkit::Limits::default().max_xml_depth);
     }
 }

@@ -71,7 +71,7 @@ pub use transport::FetchTransport;
 pub use zones::set_zone_source;
 
 /// The core's `Limits` fields as JS names them (camelCase), in the order [`limits`] fills them.
-const LIMIT_KEYS: [&str; 15] = [
+const LIMIT_KEYS: [&str; 16] = [
     "maxBodyBytes",
     "maxXmlDepth",
     "maxXmlElements",
@@ -87,6 +87,7 @@ const LIMIT_KEYS: [&str; 15] = [
     "maxCollections",
     "maxSyncPages",
     "maxRedirects",
+    "maxJsonValues",
 ];
 
 /// The core's `Limits` as JS passes them: camelCase, every field optional (left out: the
@@ -94,7 +95,7 @@ const LIMIT_KEYS: [&str; 15] = [
 pub(crate) fn limits(f: &read::Fields<'_>) -> Result<davkit::Limits, davkit::Error> {
     f.only(&LIMIT_KEYS)?;
     let mut l = davkit::Limits::default();
-    let slots: [&mut usize; 15] = [
+    let slots: [&mut usize; 16] = [
         &mut l.max_body_bytes,
         &mut l.max_xml_depth,
         &mut l.max_xml_elements,
@@ -110,6 +111,7 @@ pub(crate) fn limits(f: &read::Fields<'_>) -> Result<davkit::Limits, davkit::Err
         &mut l.max_collections,
         &mut l.max_sync_pages,
         &mut l.max_redirects,
+        &mut l.max_json_values,
     ];
     for (key, slot) in LIMIT_KEYS.iter().zip(slots) {
         if let Some(n) = f.opt_usize(key)? {

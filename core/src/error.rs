@@ -324,6 +324,15 @@ impl Error {
     }
 }
 
+/// An error answer's JSON, read for its reasons: none past
+/// [`MAX_SMALL_ANSWER_BYTES`](crate::limits::MAX_SMALL_ANSWER_BYTES) or when it is not JSON.
+pub(crate) fn error_json(body: &[u8]) -> Option<crate::json_read::Json> {
+    if body.len() > crate::limits::MAX_SMALL_ANSWER_BYTES {
+        return None;
+    }
+    crate::json_read::text::parse_bytes(body).ok()
+}
+
 /// Google's usage-limit answers (server-profiles §5.2, §5.3; the CalDAV API shares the
 /// Calendar API's quotas): a short-term rate limit, retried with backoff, or a daily quota
 /// (`quotaExceeded`, `dailyLimitExceeded`), which no retry within seconds can pass.
@@ -363,7 +372,7 @@ fn google_usage_limit(body: &[u8]) -> Option<UsageLimit> {
             None
         };
     }
-    let value = crate::json_read::text::parse_bytes(body).ok()?;
+    let value = error_json(body)?;
     let list = value
         .get("error")
         .and_then(|e| e.get("errors"))

@@ -354,7 +354,19 @@ fn is_loopback(host: Option<&str>) -> bool {
 /// `invalid_grant` (a revoked or expired refresh token, a used code) is
 /// [`ErrorKind::Unauthorized`]: the user must sign in again.
 pub fn parse_token_response(url: &str, response: &HttpResponse) -> Result<TokenResponse> {
-    let body = crate::json_read::text::parse_bytes(&response.body).map_err(|e| e.to_string());
+    // An answer is a few hundred bytes: past the bound it is not read (a refusal then is its
+    // status alone).
+    let small = response.body.len() <= crate::limits::MAX_SMALL_ANSWER_BYTES;
+    if response.status == 200 && !small {
+        return Err(crate::limits::exceeded(
+            "the token endpoint's answer is over 64 KiB (limits::MAX_SMALL_ANSWER_BYTES)",
+        )
+        .with_url(url));
+    }
+    let body = match small {
+        true => crate::json_read::text::parse_bytes(&response.body).map_err(|e| e.to_string()),
+        false => Err(String::new()),
+    };
     if response.status == 200 {
         return body.and_then(|v| read_token(&v)).map_err(|e| {
             Error::new(
@@ -648,6 +660,32 @@ mod tests {
         let e = parse_token_response(GOOGLE_TOKEN_URL, &revoked).err();
         assert_eq!(e.as_ref().map(Error::kind), Some(ErrorKind::Unauthorized));
         assert!(e.is_some_and(|e| e.message().contains("expired or revoked")));
+        // A token answer past the bound of small answers is refused unread; a refusal past it
+        // is its status alone.
+        let max = crate::limits::MAX_SMALL_ANSWER_BYTES;
+        let padded = |text: &str, len: usize| format!("{text}{}", " ".repeat(len - text.len()));
+        let token = r#"{"access_token":"ya29.x"}"#;
+        let t = parse_token_response(
+            GOOGLE_TOKEN_URL,
+            &HttpResponse::new(200, padded(token, max)),
+        )?;
+        assert_eq!(t.access_token, "ya29.x");
+        let e = parse_token_response(
+            GOOGLE_TOKEN_URL,
+            &HttpResponse::new(200, padded(token, max + 1)),
+        )
+        .err();
+        assert_eq!(e.as_ref().map(Error::kind), Some(ErrorKind::LimitExceeded));
+        assert!(e.is_some_and(|e| e.message().contains("MAX_SMALL_ANSWER_BYTES")));
+        let refusal = r#"{"error":"invalid_grant"}"#;
+        for (len, kind) in [
+            (max, ErrorKind::Unauthorized),
+            (max + 1, ErrorKind::for_status(400)),
+        ] {
+            let answer = HttpResponse::new(400, padded(refusal, len));
+            let e = parse_token_response(GOOGLE_TOKEN_URL, &answer).err();
+            assert_eq!(e.map(|e| e.kind()), Some(kind));
+        }
         let garbage = HttpResponse::new(200, "<html>");
         assert_eq!(
             parse_token_response(GOOGLE_TOKEN_URL, &garbage)

@@ -23,6 +23,14 @@ fn session(limits: Limits) -> Session {
 /// Runs an operation, answering every request with `server`; the result and the request count.
 fn run<O: Operation>(
     mut op: O,
+    server: impl FnMut(&HttpRequest) -> HttpResponse,
+) -> (davkit::Result<O::Output>, usize) {
+    run_on(&mut op, server)
+}
+
+/// [`run`] on an operation the caller keeps (to take its state back after).
+fn run_on<O: Operation>(
+    op: &mut O,
     mut server: impl FnMut(&HttpRequest) -> HttpResponse,
 ) -> (davkit::Result<O::Output>, usize) {
     let mut requests = 0;
@@ -298,6 +306,100 @@ fn calendar_api_pages_stop_at_max_sync_pages() {
     });
     limit_error(result, "Limits::max_sync_pages");
     assert_eq!(requests, 4);
+}
+
+/// The values of a JSON text (without a key given twice) as `Limits::max_json_values` counts
+/// them: every value, an object's keys not counted.
+fn json_values(text: &str) -> usize {
+    fn count(v: &serde_json::Value) -> usize {
+        1 + match v {
+            serde_json::Value::Array(items) => items.iter().map(count).sum(),
+            serde_json::Value::Object(members) => members.values().map(count).sum(),
+            _ => 0,
+        }
+    }
+    count(&serde_json::from_str(text).unwrap())
+}
+
+fn gcal_session(max_json_values: usize) -> Session {
+    let mut config = Config::new(API_BASE, Credentials::bearer("t"));
+    config.limits.max_json_values = max_json_values;
+    Session::new(config).unwrap()
+}
+
+const EVENTS_URL: &str = "https://www.googleapis.com/calendar/v3/calendars/primary/events";
+
+/// An events.list page of one event `id` with `extra` fields, and `next` page's token.
+fn events_page(id: &str, extra: &str, next: Option<&str>) -> String {
+    let last = match next {
+        Some(t) => format!(r#""nextPageToken":"{t}""#),
+        None => r#""nextSyncToken":"s2""#.to_owned(),
+    };
+    format!(
+        r#"{{"items":[{{"id":"{id}","etag":"\"1\"","status":"confirmed","start":{{"dateTime":"2026-01-12T09:00:00Z"}},"end":{{"dateTime":"2026-01-12T10:00:00Z"}}{extra}}}],{last}}}"#
+    )
+}
+
+#[test]
+fn calendar_api_answers_past_max_json_values_are_refused() {
+    let mut state = SyncState::new(EVENTS_URL);
+    state.sync_token = Some("s1".into());
+    state
+        .etags
+        .insert(format!("{EVENTS_URL}/old"), "\"0\"".into());
+    // The limit is per answer: the first page at it is read, the second page one past it
+    // fails the sync, which gives no new state (the one it was given comes back unchanged).
+    let first = events_page("e1", "", Some("p2"));
+    let max = json_values(&first);
+    let second = events_page("e2", r#","extendedProperties":{"private":{"k":"v"}}"#, None);
+    assert_eq!(json_values(&second), max + 3);
+    let s = gcal_session(max);
+    let mut op = s.gcal_sync("primary", Default::default(), state.clone());
+    let mut pages = [first.clone(), second.clone()].into_iter();
+    let (result, requests) = run_on(&mut op, |_| HttpResponse::new(200, pages.next().unwrap()));
+    let e = limit_error(result, "Limits::max_json_values");
+    assert_eq!(e.status(), Some(200));
+    assert_eq!(
+        e.url(),
+        Some(format!("{EVENTS_URL}?syncToken=s1&pageToken=p2").as_str())
+    );
+    assert_eq!(requests, 2);
+    assert_eq!(op.into_state(), state);
+    // Raised to the second page's count, the same answers are read.
+    let s = gcal_session(max + 3);
+    let mut pages = [first, second].into_iter();
+    let (result, _) = run(s.gcal_sync("primary", Default::default(), state), |_| {
+        HttpResponse::new(200, pages.next().unwrap())
+    });
+    let result = result.unwrap();
+    assert_eq!(result.changes.len(), 2);
+    assert_eq!(result.state.sync_token.as_deref(), Some("s2"));
+
+    // calendarList.list
+    let list = r#"{"items":[{"id":"a@b","summary":"A"}]}"#;
+    let n = json_values(list);
+    let (result, _) = run(gcal_session(n).gcal_calendars(), |_| {
+        HttpResponse::new(200, list)
+    });
+    assert_eq!(result.unwrap().len(), 1);
+    let (result, _) = run(gcal_session(n - 1).gcal_calendars(), |_| {
+        HttpResponse::new(200, list)
+    });
+    limit_error(result, "Limits::max_json_values");
+
+    // The event an insert answers with.
+    let event = serde_json::json!({"summary": "x", "start": {"date": "2026-01-12"}});
+    let answer = r#"{"id":"e9","etag":"\"2\"","summary":"x","start":{"date":"2026-01-12"},"end":{"date":"2026-01-13"}}"#;
+    let n = json_values(answer);
+    let (result, _) = run(gcal_session(n).gcal_insert("primary", &event), |_| {
+        HttpResponse::new(200, answer)
+    });
+    result.unwrap();
+    let (result, requests) = run(gcal_session(n - 1).gcal_insert("primary", &event), |_| {
+        HttpResponse::new(200, answer)
+    });
+    limit_error(result, "Limits::max_json_values");
+    assert_eq!(requests, 1);
 }
 
 fn calendar_of(events: usize) -> String {

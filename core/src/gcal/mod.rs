@@ -53,8 +53,7 @@ pub(crate) fn sync_listing_error(url: &str, response: &HttpResponse) -> Error {
 
 fn error_of(url: &str, response: &HttpResponse, sync_listing: bool) -> Error {
     let base = Error::from_response(url, response);
-    let reasons: Vec<String> = crate::json_read::text::parse_bytes(&response.body)
-        .ok()
+    let reasons: Vec<String> = crate::error::error_json(&response.body)
         .and_then(|v| {
             v.get("error")
                 .and_then(|e| e.get("errors"))
@@ -148,6 +147,35 @@ mod tests {
             assert_eq!(e.kind(), kind, "{status} {body}");
             assert_eq!(e.status(), Some(status));
         }
+    }
+
+    /// An error answer is read for its reasons only up to `limits::MAX_SMALL_ANSWER_BYTES`: one
+    /// past it has none (its status alone says what it is), whatever it says.
+    #[test]
+    fn error_answers_past_the_bound_are_read_for_no_reasons() {
+        let url = "https://www.googleapis.com/calendar/v3/calendars/cal/events";
+        // `reason`'s envelope, padded with spaces to `len` bytes.
+        let body = |reason: &str, len: usize| {
+            let mut b = format!(r#"{{"error":{{"errors":[{{"reason":"{reason}"}}]}}}}"#);
+            b.push_str(&" ".repeat(len - b.len()));
+            b
+        };
+        let max = crate::limits::MAX_SMALL_ANSWER_BYTES;
+        let limited = |len| HttpResponse::new(403, body("rateLimitExceeded", len));
+        assert_eq!(api_error(url, &limited(max)).kind(), ErrorKind::RateLimited);
+        assert_eq!(
+            api_error(url, &limited(max + 1)).kind(),
+            ErrorKind::Forbidden
+        );
+        let gone = |len| HttpResponse::new(410, body("deleted", len));
+        assert_eq!(
+            sync_listing_error(url, &gone(max)).kind(),
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            sync_listing_error(url, &gone(max + 1)).kind(),
+            ErrorKind::InvalidSyncToken
+        );
     }
 
     /// A 410 without a reason is a gone resource (a write to a deleted event), except to a

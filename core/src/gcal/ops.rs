@@ -240,20 +240,28 @@ fn api_url(session: &Session, path: &str) -> Result<Url> {
 }
 
 /// [`json_reply`] as serde_json's `Value`: an event, which callers receive as one.
-pub(super) fn value_reply(reply: &Reply) -> Result<Value> {
-    json_reply(reply).map(crate::json_read::Json::into_value)
+pub(super) fn value_reply(reply: &Reply, max_values: usize) -> Result<Value> {
+    json_reply(reply, max_values).map(crate::json_read::Json::into_value)
 }
 
-/// The JSON body of a successful Calendar API answer; any other status is the API's error.
-pub(super) fn json_reply(reply: &Reply) -> Result<crate::json_read::Json> {
-    if !reply.response.is_success() {
-        return Err(super::api_error(reply.url.as_str(), &reply.response));
+/// The JSON body of a successful Calendar API answer; any other status is the API's error,
+/// and a body of more than `max_values` values (`Limits::max_json_values`, counted before it
+/// is parsed) a `LimitExceeded` error.
+pub(super) fn json_reply(reply: &Reply, max_values: usize) -> Result<crate::json_read::Json> {
+    let response = &reply.response;
+    if !response.is_success() {
+        return Err(super::api_error(reply.url.as_str(), response));
     }
-    crate::json_read::text::parse_bytes(&reply.response.body).map_err(|e| {
+    let url = reply.url.as_str();
+    if !crate::json_read::text::values_within(&response.body, max_values) {
+        let e = crate::limits::json_values_exceeded(max_values);
+        return Err(e.with_status(response.status).with_url(url));
+    }
+    crate::json_read::text::parse_bytes(&response.body).map_err(|e| {
         Error::new(
             ErrorKind::Protocol,
             format!("Calendar API: unreadable JSON answer: {e}"),
         )
-        .with_url(reply.url.as_str())
+        .with_url(url)
     })
 }

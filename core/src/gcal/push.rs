@@ -262,10 +262,14 @@ impl Session {
             }
             Ok(Spec::new(Method::Post, url).json(&body))
         })();
+        let max = self.ctx.limits.max_json_values;
         match spec {
-            Ok(spec) => SingleExchange::new(self.ctx.clone(), spec, |reply| {
+            Ok(spec) => SingleExchange::new(self.ctx.clone(), spec, move |reply| {
                 if !reply.response.is_success() {
                     return Err(super::api_error(reply.url.as_str(), &reply.response));
+                }
+                if !crate::json_read::text::values_within(&reply.response.body, max) {
+                    return Err(crate::limits::json_values_exceeded(max));
                 }
                 let value = crate::json_read::text::parse_bytes(&reply.response.body)
                     .map_err(|e| invalid(&format!("unreadable watch answer: {e}")))?;

@@ -183,8 +183,8 @@ fn patch_spec(
         .json(&json!({ "attendees": attendees })))
 }
 
-fn written(calendar_id: &str, reply: &Reply) -> Result<WriteResult> {
-    let event = value_reply(reply)?;
+fn written(calendar_id: &str, reply: &Reply, max_values: usize) -> Result<WriteResult> {
+    let event = value_reply(reply, max_values)?;
     let id = event.get("id").and_then(Value::as_str).ok_or_else(|| {
         Error::new(
             ErrorKind::Protocol,
@@ -220,8 +220,11 @@ impl Session {
         let spec =
             checked.and_then(|_| patch_spec(self, calendar_id, event_id, &json!(list), etag, send));
         let cid = calendar_id.to_owned();
+        let max = self.ctx.limits.max_json_values;
         match spec {
-            Ok(spec) => SingleExchange::new(self.ctx.clone(), spec, move |r| written(&cid, &r)),
+            Ok(spec) => {
+                SingleExchange::new(self.ctx.clone(), spec, move |r| written(&cid, &r, max))
+            }
             Err(e) => SingleExchange::failed(self.ctx.clone(), e),
         }
     }
@@ -288,8 +291,9 @@ impl Session {
             Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
         };
         let asked: Vec<String> = calendars.iter().map(|c| c.trim().to_owned()).collect();
+        let max = self.ctx.limits.max_json_values;
         SingleExchange::new(self.ctx.clone(), spec, move |reply| {
-            let v = value_reply(&reply)?;
+            let v = value_reply(&reply, max)?;
             read_free_busy(&v, &asked, window).map_err(|e| e.with_url(reply.url.as_str()))
         })
     }
@@ -448,6 +452,7 @@ impl GcalRespond {
     }
 
     fn on_reply(&mut self, step: Step, reply: Result<Reply>) {
+        let max = self.m.x.ctx().limits.max_json_values;
         let outcome = match (step, reply) {
             (_, Err(e)) => Err(e),
             (Step::Read, Ok(r)) => self.on_read(&r),
@@ -459,7 +464,7 @@ impl GcalRespond {
                     Ok(())
                 }
             }
-            (Step::Write, Ok(r)) => written(&self.calendar_id, &r).map(|w| {
+            (Step::Write, Ok(r)) => written(&self.calendar_id, &r, max).map(|w| {
                 self.m.finish(Ok(GcalResponded {
                     write: Some(w),
                     attempts: self.attempts,
@@ -472,7 +477,7 @@ impl GcalRespond {
     }
 
     fn on_read(&mut self, reply: &Reply) -> Result<()> {
-        let event = value_reply(reply)?;
+        let event = value_reply(reply, self.m.x.ctx().limits.max_json_values)?;
         let etag = event
             .get("etag")
             .and_then(Value::as_str)

@@ -22,6 +22,10 @@
 //! - containers nest at most 127 deep (serde_json's recursion limit of 128), so hostile text
 //!   cannot exhaust the stack; the time is linear in the text.
 //!
+//! A server's answer is first counted by [`values_within`], a scan that allocates nothing:
+//! parsed, a value costs 10 to 100 times its text (`[0,0]` is 5 bytes and three values of 32
+//! bytes each), so a body within `Limits::max_body_bytes` could still cost gigabytes.
+//!
 //! Bytes ([`parse_bytes`]) must be UTF-8, checked first: serde_json's `from_slice` refuses
 //! the same texts (outside strings every non-ASCII byte is a syntax error, inside it checks
 //! them). Messages are short, with the byte offset: `EOF while parsing a string at byte 7`.
@@ -88,6 +92,48 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Json> {
             at: e.valid_up_to(),
         }),
     }
+}
+
+/// Whether the JSON text `bytes` holds at most `max` values (every string, number, literal,
+/// array and object; an object's keys not counted), counted by one scan that parses nothing: a
+/// value is the text's first, one after each comma, or the first in a container that is not
+/// empty (commas and brackets in strings skipped). Exact for JSON; for other bytes some count
+/// that the parse refusing them makes moot. Linear in the text, stopping at the first value past
+/// `max`.
+pub fn values_within(bytes: &[u8], max: usize) -> bool {
+    let mut values = 1;
+    let mut in_string = false;
+    let mut escaped = false;
+    // After an opening bracket, until the next byte that is not whitespace.
+    let mut opened = false;
+    for &b in bytes {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            continue;
+        }
+        if opened && b != b']' && b != b'}' {
+            values += 1;
+        }
+        opened = matches!(b, b'[' | b'{');
+        match b {
+            b'"' => in_string = true,
+            b',' => values += 1,
+            _ => {}
+        }
+        if values > max {
+            return false;
+        }
+    }
+    values <= max
 }
 
 struct Parser<'a> {

@@ -81,7 +81,8 @@ final class VectorsTests: XCTestCase {
                       maxContentLines: n("max_content_lines"), maxInstances: n("max_instances"),
                       maxIterations: n("max_iterations"), maxTotalIterations: n("max_total_iterations"),
                       maxHomeSets: n("max_home_sets"), maxCollections: n("max_collections"),
-                      maxSyncPages: n("max_sync_pages"), maxRedirects: n("max_redirects"))
+                      maxSyncPages: n("max_sync_pages"), maxRedirects: n("max_redirects"),
+                      maxJsonValues: n("max_json_values"))
     }
 
     func kind(_ s: Any?) -> CollectionKind {

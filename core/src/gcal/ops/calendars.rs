@@ -43,7 +43,8 @@ impl Session {
 impl GcalList {
     fn on_reply(&mut self, _tag: (), reply: Result<Reply>) {
         let url = reply.as_ref().map(|r| r.url.to_string()).ok();
-        let outcome = reply.and_then(|r| json_reply(&r)).and_then(|v| {
+        let max = self.m.x.ctx().limits.max_json_values;
+        let outcome = reply.and_then(|r| json_reply(&r, max)).and_then(|v| {
             let (entries, next) = calendar_list(&v)?;
             self.found.extend(entries);
             Ok(next)

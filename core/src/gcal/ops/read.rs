@@ -1,7 +1,8 @@
 //! Calendar API answers read by hand from the parsed JSON value: an events.list page
-//! ([`EventsPage`]) and a calendarList.list page ([`CalendarListEntry`]s and the next page's
-//! token). [`crate::json_read`] says why not through the derived `Deserialize` (it kept float
-//! printing in the npm module); the derives stay for Rust callers.
+//! ([`Listed`], the fields of [`EventsPage`](super::EventsPage)) and a calendarList.list page
+//! ([`CalendarListEntry`]s and the next page's token). [`crate::json_read`] says why not
+//! through the derived `Deserialize` (it kept float printing in the npm module); the derives
+//! stay for Rust callers.
 //!
 //! Accepted as the derives accepted them: unknown fields ignored (Google adds fields), the
 //! optional ones absent or `null` as `None`, `items` absent as none (but `null` or another
@@ -11,12 +12,38 @@
 
 use crate::json_read::Json;
 
-use super::{CalendarListEntry, EventsPage};
+use super::CalendarListEntry;
+#[cfg(test)]
+use super::EventsPage;
 use crate::error::{Error, ErrorKind, Result};
 use crate::json_read::{self, Fields, Read};
 
-/// One events.list page, its events moved out of `v` (a page holds up to 2,500 of them).
+/// One events.list page as the derived `Deserialize` reads it, for the tests that compare the
+/// two (`json_read/answers.rs`); the sync reads a page as [`Listed`].
+#[cfg(test)]
 pub(crate) fn events_page(v: Json) -> Result<EventsPage> {
+    let page = listed(v)?;
+    Ok(EventsPage {
+        items: page.items.into_iter().map(Json::into_value).collect(),
+        next_page_token: page.next_page_token,
+        next_sync_token: page.next_sync_token,
+    })
+}
+
+/// An events.list page (a page holds up to 2,500 events), its events still the parsed JSON:
+/// a sync makes each the `Value` callers receive when it takes it, so a page is never held as
+/// both trees (a `Value`'s object, a B-tree node, costs several times the parsed one).
+pub(crate) struct Listed {
+    /// The events.
+    pub items: Vec<Json>,
+    /// Present when more pages follow.
+    pub next_page_token: Option<String>,
+    /// Present on the last page only.
+    pub next_sync_token: Option<String>,
+}
+
+/// One events.list page, its events left as they were parsed.
+pub(crate) fn listed(v: Json) -> Result<Listed> {
     read_events_page(v).map_err(|e| {
         Error::new(
             ErrorKind::Protocol,
@@ -25,7 +52,7 @@ pub(crate) fn events_page(v: Json) -> Result<EventsPage> {
     })
 }
 
-fn read_events_page(v: Json) -> Read<EventsPage> {
+fn read_events_page(v: Json) -> Read<Listed> {
     let (next_page_token, next_sync_token) = {
         let f = Fields::of("", &v, "struct EventsPage")?;
         if let Some(items) = f.get("items").filter(|i| !i.is_array()) {
@@ -36,16 +63,11 @@ fn read_events_page(v: Json) -> Read<EventsPage> {
             f.opt_string("nextSyncToken")?,
         )
     };
-    // The events become serde_json `Value`s, which callers receive; moved out of the page
-    // one by one.
-    let mut items = Vec::new();
-    if let Some(Json::Array(list)) = v.into_member("items") {
-        items.reserve(list.len());
-        for item in list {
-            items.push(item.into_value());
-        }
-    }
-    Ok(EventsPage {
+    let items = match v.into_member("items") {
+        Some(Json::Array(list)) => list,
+        _ => Vec::new(),
+    };
+    Ok(Listed {
         items,
         next_page_token,
         next_sync_token,

@@ -11,7 +11,7 @@ use crate::string_set::StringSet;
 use crate::url::Url;
 use serde_json::Value;
 
-use super::read::events_page;
+use super::read::listed;
 use super::{EventsQuery, Paging, api_url, json_reply, value_reply};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Machine, Reply, Spec, impl_operation};
@@ -242,15 +242,16 @@ impl GcalSync {
                 return self.request(None);
             }
         }
-        let page = match json_reply(&reply)
+        let page = match json_reply(&reply, self.m.x.ctx().limits.max_json_values)
             .and_then(listed_events)
-            .and_then(events_page)
+            .and_then(listed)
         {
             Ok(p) => p,
             Err(e) => return self.m.fail(e),
         };
-        for item in &page.items {
-            self.take(item);
+        // Each event becomes the `Value` callers receive as it is taken, and is dropped then.
+        for item in page.items {
+            self.take(&item.into_value());
         }
         match page.next_page_token {
             Some(next) => match self.paging.follow("events.list", &next) {
@@ -428,7 +429,7 @@ impl GcalSync {
             self.seen.insert(original, Seen::Owed(problem));
             return Ok(());
         }
-        match value_reply(reply) {
+        match value_reply(reply, self.m.x.ctx().limits.max_json_values) {
             Ok(event) => self.take(&event),
             Err(e) => {
                 let problem = MemberProblem {

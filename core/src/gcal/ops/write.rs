@@ -110,6 +110,7 @@ impl GcalWrite {
 
     fn on_reply(&mut self, _tag: (), reply: Result<Reply>) {
         let insert = self.insert;
+        let max = self.m.x.ctx().limits.max_json_values;
         let result = reply.and_then(|reply| {
             if reply.response.status == 204 {
                 return Ok(WriteResult {
@@ -120,7 +121,7 @@ impl GcalWrite {
                 });
             }
             let event =
-                value_reply(&reply).map_err(|e| if insert { e.not_repeated() } else { e })?;
+                value_reply(&reply, max).map_err(|e| if insert { e.not_repeated() } else { e })?;
             let id = event.get("id").and_then(Value::as_str).ok_or_else(|| {
                 Error::new(
                     ErrorKind::Protocol,

@@ -512,3 +512,47 @@ fn numbers_with_large_exponents_are_read_as_serde_json_reads_them() {
     text.push(']');
     assert!(agree(parse(&text), serde_json::from_str(&text)));
 }
+
+/// The values of a parsed value as [`super::values_within`] counts them: itself and every
+/// value it holds (an object's keys not counted; both members of a key given twice, as the
+/// [`Json`] keeps them).
+fn values_in(v: &Json) -> usize {
+    1 + match v {
+        Json::Array(items) => items.iter().map(values_in).sum(),
+        Json::Object(members) => members.iter().map(|(_, v)| values_in(v)).sum(),
+        _ => 0,
+    }
+}
+
+#[test]
+fn values_are_counted_without_parsing() {
+    let within = |text: &str, max| super::values_within(text.as_bytes(), max);
+    for (text, values) in [
+        ("0", 1),
+        (" [ ] ", 1),
+        (r#"{"a":[1,{}],"b":"x"}"#, 5),
+        (r#"[[],[[]],{"k":{"k":null}}]"#, 7),
+        (r#" [ "a,[{", "\"]}", {"\\":","} ] "#, 5),
+        ("[\n\t{ }\r,[ 1 , 2 ]]", 5),
+    ] {
+        assert_eq!(values_in(&super::parse(text).unwrap()), values, "{text}");
+        assert!(within(text, values), "{text}");
+        assert!(!within(text, values - 1), "{text}");
+    }
+    assert!(!within("7", 0));
+    assert!(!within("", 0));
+    // Generated texts: every one that reads holds as many values as the scan counts.
+    let mut rng = Rng::new(0x4a51);
+    let mut checked = 0;
+    for _ in 0..5_000 {
+        let mut t = String::new();
+        text(&mut rng, 0, &mut t);
+        let Ok(v) = super::parse(&t) else {
+            continue;
+        };
+        let n = values_in(&v);
+        assert!(within(&t, n) && !within(&t, n - 1), "{t}: {n}");
+        checked += 1;
+    }
+    assert!(checked > 1_000, "{checked} texts read");
+}

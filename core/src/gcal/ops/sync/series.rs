@@ -7,7 +7,7 @@ use crate::string_set::StringSet;
 use crate::url::Url;
 use serde_json::Value;
 
-use super::super::read::events_page;
+use super::super::read::listed;
 use super::super::{Paging, json_reply, value_reply};
 use super::{GcalSync, Seen, Tag};
 use crate::error::{Error, ErrorKind, Result};
@@ -120,7 +120,7 @@ impl GcalSync {
             self.seen.insert(master_url, Seen::Gone);
             return Ok(());
         }
-        let event = match value_reply(reply) {
+        let event = match value_reply(reply, self.m.x.ctx().limits.max_json_values) {
             Ok(v) => v,
             Err(e) => return self.series_problem(id, e, Some(status)),
         };
@@ -149,7 +149,7 @@ impl GcalSync {
     /// (kept pending), as any other failure to fetch it is.
     pub(super) fn on_series(&mut self, id: String, uid: String, reply: &Reply) -> Result<bool> {
         let status = reply.response.status;
-        let page = match json_reply(reply).and_then(events_page) {
+        let page = match json_reply(reply, self.m.x.ctx().limits.max_json_values).and_then(listed) {
             Ok(p) => p,
             Err(e) => {
                 self.series_problem(id, e, Some(status))?;
@@ -157,6 +157,7 @@ impl GcalSync {
             }
         };
         for item in page.items {
+            let item = item.into_value();
             let Some(item_id) = item.get("id").and_then(Value::as_str).map(str::to_owned) else {
                 continue;
             };

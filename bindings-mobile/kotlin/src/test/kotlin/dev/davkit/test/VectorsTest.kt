@@ -277,7 +277,7 @@ private fun vectorLimits(l: JSONObject): Limits {
         "max_body_bytes", "max_xml_depth", "max_xml_elements", "max_xml_text_bytes", "max_xml_attributes",
         "max_xml_namespace_declarations", "max_hrefs_per_response", "max_content_lines", "max_instances",
         "max_iterations", "max_total_iterations", "max_home_sets", "max_collections", "max_sync_pages",
-        "max_redirects",
+        "max_redirects", "max_json_values",
     )
     val unknown = l.keySet() - known
     require(unknown.isEmpty()) { "unknown limits $unknown" }
@@ -298,6 +298,7 @@ private fun vectorLimits(l: JSONObject): Limits {
         maxCollections = n("max_collections"),
         maxSyncPages = n("max_sync_pages"),
         maxRedirects = n("max_redirects"),
+        maxJsonValues = n("max_json_values"),
     )
 }
 
