@@ -23,7 +23,10 @@
 #
 # Usage: scripts/bench-hostile.sh [FILE...]   (default: every file of tests/hostile/)
 # Environment: AS_LIMIT (bytes, default 1 GiB), CPU_LIMIT (seconds, default 5),
-# JSON=0 to skip the JSON pages, SCALE=0 to skip the calendar at scale.
+# JSON=0 to skip the JSON pages, SCALE=0 to skip the calendar at scale, WAY=stream to read the
+# .ics files with Calendar::parse_summaries (packed, streamed) instead of parse, summaries() and
+# expansion, and the .vcf files with VCard::summary_view, each written as JSON (what the npm
+# package does).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 AS_LIMIT=${AS_LIMIT:-1073741824}
@@ -56,7 +59,7 @@ worst_cpu=0
 failed=0
 for f in "${files[@]}"; do
   set +e
-  DAVKIT_HOSTILE_FILE="$f" prlimit --as="$AS_LIMIT" --cpu="$CPU_LIMIT" \
+  DAVKIT_HOSTILE_FILE="$f" DAVKIT_HOSTILE_WAY="${WAY:-tree}" prlimit --as="$AS_LIMIT" --cpu="$CPU_LIMIT" \
     /usr/bin/time -o "$tmp/time" -f '%M %U %S %x' \
     "$bin" --ignored --exact probe --nocapture --test-threads=1 >"$tmp/out" 2>"$tmp/err"
   set -e

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use davkit::icalendar::{
-    CalObject, Calendar, EventSummary, ExpandOptions, OccurrenceSummary, TzPolicy,
+    CalObject, Calendar, ExpandOptions, OccurrenceSummary, Summaries, TzPolicy,
 };
 use davkit::vcard::VCard;
 use davkit::{Error, ErrorKind};
@@ -25,13 +25,14 @@ pub fn parse_calendar(text: &str) -> Result<JsValue, JsValue> {
     struct Parsed<'a> {
         name: Option<Cow<'a, str>>,
         method: Option<&'a str>,
-        events: Vec<EventSummary>,
+        events: Summaries,
     }
     let cal = Calendar::parse(text).map_err(|e| convert::error(&Error::from(e)))?;
     Ok(convert::output(&Parsed {
         name: cal.name(),
         method: cal.method(),
-        events: cal.summaries(),
+        // packed: however many components or list items the text holds, about its size
+        events: cal.packed_summaries(),
     }))
 }
 
@@ -39,14 +40,14 @@ pub fn parse_calendar(text: &str) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = parseContact)]
 pub fn parse_contact(text: &str) -> Result<JsValue, JsValue> {
     let card = VCard::parse(text).map_err(|e| convert::error(&Error::from(e)))?;
-    Ok(convert::output(&card.to_summary()))
+    Ok(convert::output(&card.summary_view()))
 }
 
 /// `parseContacts(text)` -> `ContactSummary[]` for a file with several cards.
 #[wasm_bindgen(js_name = parseContacts)]
 pub fn parse_contacts(text: &str) -> Result<JsValue, JsValue> {
     let cards = VCard::parse_all(text).map_err(|e| convert::error(&Error::from(e)))?;
-    let summaries: Vec<_> = cards.iter().map(VCard::to_summary).collect();
+    let summaries: Vec<_> = cards.iter().map(VCard::summary_view).collect();
     Ok(convert::output(&summaries))
 }
 

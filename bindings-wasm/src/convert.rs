@@ -9,7 +9,7 @@ use davkit::contentline::Format;
 #[cfg(feature = "formats")]
 use davkit::icalendar::{Calendar, Summaries};
 #[cfg(feature = "formats")]
-use davkit::vcard::{ContactSummary, VCard};
+use davkit::vcard::VCard;
 #[cfg(all(feature = "client", feature = "formats"))]
 use std::rc::Rc;
 
@@ -42,9 +42,21 @@ pub(crate) struct ViewOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     events: Option<Summaries>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    contact: Option<ContactSummary>,
+    contact: Option<Contact>,
     #[serde(skip_serializing_if = "Option::is_none")]
     parse_error: Option<String>,
+}
+
+/// A card, written as its `ContactSummary` (`VCard::summary_view`: each list read from the
+/// card as it is written, none held beside it).
+#[cfg(feature = "formats")]
+pub(crate) struct Contact(pub(crate) VCard);
+
+#[cfg(feature = "formats")]
+impl Serialize for Contact {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        self.0.summary_view().serialize(ser)
+    }
 }
 
 /// Whether fetched objects get their parsed view, and the client's limits to parse them with
@@ -76,7 +88,7 @@ impl ViewOut {
                 Err(e) => self.parse_error = Some(e.to_string()),
             },
             Some(Format::VCard) => match VCard::parse_with_limits(data, limits) {
-                Ok(c) => self.contact = Some(c.to_summary()),
+                Ok(c) => self.contact = Some(Contact(c)),
                 Err(e) => self.parse_error = Some(e.to_string()),
             },
             None => {}

@@ -105,7 +105,7 @@ impl EventEditor {
 
     /// `EventSummary[]` of its events, to-dos and journals (overrides included).
     pub fn events(&self) -> JsValue {
-        convert::output(&self.cal.summaries())
+        convert::output(&self.cal.packed_summaries())
     }
 
     /// Sets (or with `undefined` removes) SUMMARY.
@@ -382,7 +382,7 @@ impl ContactEditor {
 
     /// The card's `ContactSummary`.
     pub fn summary(&self) -> JsValue {
-        convert::output(&self.card.to_summary())
+        convert::output(&self.card.summary_view())
     }
 
     /// Sets FN.

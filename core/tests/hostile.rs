@@ -16,7 +16,7 @@
 use std::path::{Path, PathBuf};
 
 use davkit::icalendar::recur::TruncationReason;
-use davkit::icalendar::{Calendar, ExpandOptions, Expansion};
+use davkit::icalendar::{Calendar, EventSummary, ExpandOptions, Expansion};
 
 fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/hostile")
@@ -332,6 +332,54 @@ fn files() -> Vec<(&'static str, String)> {
         ),
     ));
     out.push((
+        "summaries-many-empty-components.ics",
+        calendar(
+            "40000 empty VEVENTs (BEGIN and END only, 24 bytes each): a summary must cost about \
+             what its component holds, not a fixed struct; expect 40000 summaries, no occurrence",
+            &"BEGIN:VEVENT\nEND:VEVENT\n".repeat(40_000),
+        ),
+    ));
+    out.push((
+        "summaries-long-category-list.ics",
+        calendar(
+            "one event whose CATEGORIES is a list of 500000 one-letter items (2 bytes each): a \
+             category must cost about its bytes, not a string of its own; expect 500000 categories",
+            &event(
+                "categories",
+                ":20250301T090000Z",
+                &one(&format!("CATEGORIES:{}a", "a,".repeat(499_999))),
+            ),
+        ),
+    ));
+    out.push((
+        "summaries-many-attendees.ics",
+        calendar(
+            "one event with 90000 ATTENDEE lines of one letter (11 bytes each): an attendee must \
+             cost about its bytes, not a 272-byte address; expect 90000 attendees",
+            &event(
+                "attendees",
+                ":20250301T090000Z",
+                &vec!["ATTENDEE:a".to_owned(); 90_000],
+            ),
+        ),
+    ));
+    out.push((
+        "summaries-attendee-parameter-lists.ics",
+        calendar(
+            "one ATTENDEE whose MEMBER and DELEGATED-TO parameters list 250000 one-letter values \
+             each: a value must cost about its bytes; expect 1 attendee and 500000 listed values",
+            &event(
+                "attendee-lists",
+                ":20250301T090000Z",
+                &one(&format!(
+                    "ATTENDEE;MEMBER={}a;DELEGATED-TO={}a:mailto:a@example.com",
+                    "a,".repeat(249_999),
+                    "a,".repeat(249_999)
+                )),
+            ),
+        ),
+    ));
+    out.push((
         "vtimezone-yearly-full-product.ics",
         calendar(
             "a VTIMEZONE observance whose RRULE is the full yearly product, used by an event (fires \
@@ -350,7 +398,29 @@ fn files() -> Vec<(&'static str, String)> {
 struct Outcome {
     parse_error: Option<String>,
     summaries: usize,
+    /// CATEGORIES values, ATTENDEEs, and the MEMBER, DELEGATED-TO and DELEGATED-FROM values
+    /// of those attendees, over every summary.
+    lists: Lists,
     expansion: Option<Expansion>,
+}
+
+#[derive(Default)]
+struct Lists {
+    categories: usize,
+    attendees: usize,
+    attendee_values: usize,
+}
+
+fn lists(summaries: &[EventSummary]) -> Lists {
+    let mut n = Lists::default();
+    for s in summaries {
+        n.categories += s.categories.len();
+        n.attendees += s.attendees.len();
+        for a in &s.attendees {
+            n.attendee_values += a.member.len() + a.delegated_to.len() + a.delegated_from.len();
+        }
+    }
+    n
 }
 
 fn run(text: &str) -> Outcome {
@@ -360,16 +430,21 @@ fn run(text: &str) -> Outcome {
             return Outcome {
                 parse_error: Some(e.to_string()),
                 summaries: 0,
+                lists: Lists::default(),
                 expansion: None,
             };
         }
     };
-    let summaries = cal.summaries().len();
+    let (summaries, lists) = {
+        let all = cal.summaries();
+        (all.len(), lists(&all))
+    };
     let window = (WINDOW.0.parse().unwrap(), WINDOW.1.parse().unwrap());
     let expansion = cal.expand(window, &ExpandOptions::default()).unwrap();
     Outcome {
         parse_error: None,
         summaries,
+        lists,
         expansion: Some(expansion),
     }
 }
@@ -400,6 +475,9 @@ fn compare(expect: &str, got: &Outcome) -> Vec<String> {
                 _ => false,
             },
             "summaries" => number() == Some(got.summaries),
+            "categories" => number() == Some(got.lists.categories),
+            "attendees" => number() == Some(got.lists.attendees),
+            "attendee-values" => number() == Some(got.lists.attendee_values),
             "occurrences" => number() == x.map(|x| x.occurrences.len()),
             "truncated" => match value {
                 "yes" => x.is_some_and(|x| x.truncated),
@@ -433,8 +511,12 @@ fn describe(got: &Outcome) -> String {
     match (&got.parse_error, &got.expansion) {
         (Some(e), _) => format!("parse error {e:?}"),
         (None, Some(x)) => format!(
-            "summaries {}, occurrences {}, truncated {}, reason {}, {} warnings {:?}",
+            "summaries {} ({} categories, {} attendees, {} attendee values), occurrences {}, \
+             truncated {}, reason {}, {} warnings {:?}",
             got.summaries,
+            got.lists.categories,
+            got.lists.attendees,
+            got.lists.attendee_values,
             x.occurrences.len(),
             x.truncated,
             reason_name(x.truncation),
@@ -457,6 +539,38 @@ fn brief(got: &Outcome) -> String {
             x.warnings.len()
         ),
         (None, None) => "nothing".to_owned(),
+    }
+}
+
+/// Counts the bytes written to it.
+struct Count(usize);
+
+impl std::io::Write for Count {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0 += b.len();
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The line of `probe` for `DAVKIT_HOSTILE_WAY=stream`: `Calendar::parse_summaries`, then
+/// the summaries written as JSON (what the bindings hand on) into a byte counter, so the peak
+/// is the summaries' own, not the output text's.
+fn brief_stream(text: &str) -> String {
+    match Calendar::parse_summaries(text) {
+        Ok(packed) => {
+            let mut json = Count(0);
+            serde_json::to_writer(&mut json, &packed).unwrap();
+            format!(
+                "{} packed summaries ({} bytes), {} bytes of JSON",
+                packed.len(),
+                packed.heap_bytes(),
+                json.0
+            )
+        }
+        Err(e) => format!("parse error {e}"),
     }
 }
 
@@ -530,8 +644,10 @@ fn write_ics_files() {
 /// Runs the file named by `DAVKIT_HOSTILE_FILE` the way a client meets it and prints one line:
 /// what it gave. `.ics`: parse, summaries, expansion (as above); `.xml`: the multistatus parser,
 /// then discovery fed the body (as the answer naming home sets when it names any, else as the
-/// listing of a home); `.vcf`: lenient parsing, summaries and 3.0 -> 4.0 conversion. Does nothing
-/// without the variable (the test suite runs ignored tests too).
+/// listing of a home); `.vcf`: lenient parsing, summaries and 3.0 -> 4.0 conversion. With
+/// `DAVKIT_HOSTILE_WAY=stream`, `.ics` and `.vcf` files go the packed way instead
+/// ([`brief_stream`], [`probe_vcf_stream`]). Does nothing without the variable (the test suite
+/// runs ignored tests too).
 #[test]
 #[ignore = "a probe for scripts/bench-hostile.sh: runs the file named by DAVKIT_HOSTILE_FILE"]
 fn probe() {
@@ -540,8 +656,11 @@ fn probe() {
     };
     let path = PathBuf::from(path);
     let text = std::fs::read_to_string(&path).unwrap();
+    let stream = std::env::var_os("DAVKIT_HOSTILE_WAY").is_some_and(|w| w == "stream");
     let line = match path.extension().and_then(|e| e.to_str()) {
+        Some("ics") if stream => brief_stream(&text),
         Some("ics") => brief(&run(&text)),
+        Some("vcf") if stream => probe_vcf_stream(&text),
         Some("xml") => probe_xml(&text),
         Some("vcf") => probe_vcf(&text),
         other => format!("no probe for {other:?}"),
@@ -582,6 +701,21 @@ fn probe_xml(text: &str) -> String {
         }
     };
     format!("{parsed}; {found}")
+}
+
+/// `.vcf` with `DAVKIT_HOSTILE_WAY=stream`: lenient parsing, then each card's summary written
+/// as JSON (`summary_view`, what the npm package hands to JS) into a byte counter.
+fn probe_vcf_stream(text: &str) -> String {
+    match davkit::vcard::VCard::parse_all_lenient(text) {
+        Ok((cards, _)) => {
+            let mut json = Count(0);
+            for c in &cards {
+                serde_json::to_writer(&mut json, &c.summary_view()).unwrap();
+            }
+            format!("{} cards, {} bytes of JSON", cards.len(), json.0)
+        }
+        Err(e) => format!("vCard error: {e}"),
+    }
 }
 
 fn probe_vcf(text: &str) -> String {

@@ -174,6 +174,41 @@ fn files() -> Vec<(&'static str, String)> {
     );
     out.push(("vcard-many-type-values.vcf", s));
 
+    // ORG with 500,000 one-letter units (2 bytes each): each unit used to be a string of its
+    // own in the summary.
+    let s = format!(
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:x\r\nORG:{}a\r\nEND:VCARD\r\n",
+        "a;".repeat(499_999)
+    );
+    out.push(("vcard-org-many-units.vcf", s));
+
+    // NICKNAME and CATEGORIES each a list of 250,000 one-letter values.
+    let s = format!(
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:x\r\nNICKNAME:{list}a\r\nCATEGORIES:{list}a\r\nEND:VCARD\r\n",
+        list = "a,".repeat(249_999)
+    );
+    out.push(("vcard-long-text-lists.vcf", s));
+
+    // N with 250,000 parts and 40 ADRs with 6,000 parts each: a summary reads 5 and 7 of
+    // them, but every part used to be split out and copied first.
+    let mut s = format!(
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:x\r\nN:{}\r\n",
+        ";".repeat(250_000)
+    );
+    for _ in 0..40 {
+        s.push_str(&format!("ADR:{}\r\n", ";".repeat(6_000)));
+    }
+    s.push_str("END:VCARD\r\n");
+    out.push(("vcard-n-adr-many-parts.vcf", s));
+
+    // 100,000 one-letter EMAILs (9 bytes a line): each becomes a typed value with its own
+    // strings.
+    let s = format!(
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:x\r\n{}END:VCARD\r\n",
+        "EMAIL:a\r\n".repeat(100_000)
+    );
+    out.push(("vcard-many-emails.vcf", s));
+
     out
 }
 
@@ -299,6 +334,28 @@ fn check(name: &str, text: &str) {
             let tel = v4.component().property("TEL").unwrap();
             assert_eq!(tel.params().count(), 1);
             assert_eq!(v4.tels()[0].types.len(), 16_000);
+        }
+        "vcard-org-many-units.vcf" => {
+            let summary = VCard::parse(text).unwrap().to_summary();
+            let org = summary.org.expect("ORG");
+            assert_eq!(org.len(), 500_000);
+            assert!(org.iter().all(|u| u == "a"));
+        }
+        "vcard-long-text-lists.vcf" => {
+            let summary = VCard::parse(text).unwrap().to_summary();
+            assert_eq!(summary.nicknames.len(), 250_000);
+            assert_eq!(summary.categories.len(), 250_000);
+        }
+        "vcard-n-adr-many-parts.vcf" => {
+            let summary = VCard::parse(text).unwrap().to_summary();
+            assert_eq!(summary.name, Some(Default::default()));
+            assert_eq!(summary.addresses.len(), 40);
+            assert!(summary.addresses.iter().all(|a| a.country.is_empty()));
+        }
+        "vcard-many-emails.vcf" => {
+            let summary = VCard::parse(text).unwrap().to_summary();
+            assert_eq!(summary.emails.len(), 100_000);
+            assert!(summary.emails.iter().all(|e| e.value == "a"));
         }
         other => panic!("no expectation for tests/hostile/{other}"),
     }

@@ -6,6 +6,7 @@ use std::fmt;
 
 use super::fold::fold_into;
 use super::property::Property;
+use super::text::{SplitUnescaped, unescape_text};
 
 /// A component: `BEGIN:NAME`, properties, sub-components, `END:NAME`.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -91,6 +92,19 @@ impl Component {
         name: &'a str,
     ) -> impl Iterator<Item = &'a Property> + 'a {
         self.properties.iter().filter(move |p| p.is(name))
+    }
+
+    /// The comma-separated TEXT values of every property with this name (CATEGORIES,
+    /// NICKNAME), trimmed and unescaped, empty ones left out: one at a time, so packed
+    /// summaries copy them without a list of strings in between.
+    pub(crate) fn text_list<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> impl Iterator<Item = Cow<'a, str>> + 'a {
+        self.properties_named(name)
+            .flat_map(|p| SplitUnescaped::new(p.raw_value(), ','))
+            .map(|s| unescape_text(s.trim()))
+            .filter(|s| !s.is_empty())
     }
 
     /// Every sub-component with this name.

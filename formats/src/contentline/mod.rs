@@ -36,6 +36,7 @@ pub use params::Param;
 pub(crate) use parse::{Cursor, Parser};
 pub use parse::{parse, parse_bytes, parse_bytes_lenient, parse_lenient, parse_with_limits};
 pub use property::Property;
+pub(crate) use text::SplitUnescaped;
 #[cfg(feature = "quoted-printable")]
 pub(crate) use text::escape_line_breaks;
 pub use text::{escape_param_value, escape_text, split_unescaped, unescape_text};

@@ -68,23 +68,41 @@ pub fn unescape_text(s: &str) -> Cow<'_, str> {
 /// Splits a raw value at `sep` characters that are not escaped with a backslash
 /// (for list and structured values such as `CATEGORIES`, `N` or `ADR`). The parts stay raw.
 pub fn split_unescaped(s: &str, sep: char) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let mut start = 0;
-    let mut escaped = false;
-    for (i, c) in s.char_indices() {
-        if escaped {
-            escaped = false;
-            continue;
-        }
-        if c == '\\' {
-            escaped = true;
-        } else if c == sep {
-            parts.push(s.get(start..i).unwrap_or(""));
-            start = i + c.len_utf8();
-        }
+    SplitUnescaped::new(s, sep).collect()
+}
+
+/// The parts of [`split_unescaped`] one at a time, so a reader that wants the first few (`N`,
+/// `ADR`) or copies them elsewhere (packed summaries) keeps no list of them.
+pub(crate) struct SplitUnescaped<'a> {
+    rest: Option<&'a str>,
+    sep: char,
+}
+
+impl<'a> SplitUnescaped<'a> {
+    pub(crate) fn new(s: &'a str, sep: char) -> SplitUnescaped<'a> {
+        SplitUnescaped { rest: Some(s), sep }
     }
-    parts.push(s.get(start..).unwrap_or(""));
-    parts
+}
+
+impl<'a> Iterator for SplitUnescaped<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let s = self.rest?;
+        let mut escaped = false;
+        for (i, c) in s.char_indices() {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == self.sep {
+                self.rest = s.get(i + c.len_utf8()..);
+                return s.get(..i);
+            }
+        }
+        self.rest = None;
+        Some(s)
+    }
 }
 
 /// Encodes one parameter value: RFC 6868 `^` escapes for `^`, newline and `"`, and quotes

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use super::value::{CalAddress, CalDateTime, Duration, ValueError};
 use super::{AlarmRef, EventSummary, ObjectKind, RRule, TzPolicy, recur, tz, value};
-use crate::contentline::{Component, Property, split_unescaped, unescape_text};
+use crate::contentline::{Component, Property};
 
 /// A read-only typed view of one VEVENT, VTODO, VJOURNAL or VFREEBUSY (or any component).
 #[derive(Clone, Copy, Debug)]
@@ -79,10 +79,8 @@ impl<'a> CalObject<'a> {
     /// CATEGORIES, from every CATEGORIES property, split and unescaped.
     pub fn categories(&self) -> Vec<String> {
         self.comp
-            .properties_named("CATEGORIES")
-            .flat_map(|p| split_unescaped(p.raw_value(), ','))
-            .map(|s| unescape_text(s.trim()).into_owned())
-            .filter(|s| !s.is_empty())
+            .text_list("CATEGORIES")
+            .map(Cow::into_owned)
             .collect()
     }
 

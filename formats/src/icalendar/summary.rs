@@ -106,7 +106,23 @@ pub struct EventSummary {
 
 impl EventSummary {
     pub(crate) fn build(o: &CalObject<'_>, resolver: &Resolver<'_>) -> EventSummary {
+        let mut s = EventSummary::head(o, resolver);
+        s.categories = o.categories();
+        s.rrule = o
+            .component()
+            .properties_named("RRULE")
+            .map(|p| p.raw_value().to_owned())
+            .collect();
+        s.organizer = o.organizer();
+        s.attendees = o.attendees();
+        s
+    }
+
+    /// The fields of `o` but its organizer and lists, which `pack::object` copies straight
+    /// from the component.
+    fn head(o: &CalObject<'_>, resolver: &Resolver<'_>) -> EventSummary {
         let start = o.dtstart().ok().flatten();
+        let time = |t: Option<CalDateTime>| t.map(|t| TimeSummary::build(&t, resolver));
         EventSummary {
             component: match o.kind() {
                 ObjectKind::Todo => "VTODO".into(),
@@ -120,33 +136,14 @@ impl EventSummary {
             location: o.location().map(|s| s.into_owned()),
             status: o.status().map(str::to_owned),
             sequence: o.sequence(),
-            categories: o.categories(),
             all_day: start.as_ref().is_some_and(CalDateTime::is_date),
-            start: start.as_ref().map(|s| TimeSummary::build(s, resolver)),
-            end: o
-                .end()
-                .ok()
-                .flatten()
-                .map(|e| TimeSummary::build(&e, resolver)),
-            rrule: o
-                .component()
-                .properties_named("RRULE")
-                .map(|p| p.raw_value().to_owned())
-                .collect(),
-            recurrence_id: o
-                .recurrence_id()
-                .ok()
-                .flatten()
-                .map(|r| TimeSummary::build(&r, resolver)),
+            start: time(start),
+            end: time(o.end().ok().flatten()),
+            recurrence_id: time(o.recurrence_id().ok().flatten()),
             priority: o.priority(),
             percent_complete: o.percent_complete(),
-            completed: o
-                .completed()
-                .ok()
-                .flatten()
-                .map(|c| TimeSummary::build(&c, resolver)),
-            organizer: o.organizer(),
-            attendees: o.attendees(),
+            completed: time(o.completed().ok().flatten()),
+            ..EventSummary::empty()
         }
     }
 }
@@ -190,13 +187,16 @@ impl From<&Occurrence> for OccurrenceSummary {
     }
 }
 
-/// Many [`EventSummary`]s packed into one byte buffer, as [`Calendar::parse_summaries`]
-/// returns them: each summary costs about its text (strings with a length byte or two, no
-/// struct padding, no allocation per field) instead of the 832 bytes of an `EventSummary`
-/// plus an allocation for each string. Items are unpacked on access: [`Summaries::get`],
-/// [`Summaries::iter`], or serde, which writes the same JSON array as a `Vec<EventSummary>`.
+/// Many [`EventSummary`]s packed into one byte buffer, as [`Calendar::parse_summaries`] and
+/// [`Calendar::packed_summaries`] return them: each summary costs about its text (strings
+/// with a length byte or two, no struct padding, no allocation per field or list item; a
+/// component without properties takes 18 bytes) instead of the 832 bytes of an
+/// `EventSummary` plus an allocation for each string, each category and each attendee (272
+/// bytes). Items are unpacked on access: [`Summaries::get`], [`Summaries::iter`], or serde,
+/// which writes the same JSON array as a `Vec<EventSummary>`.
 ///
 /// [`Calendar::parse_summaries`]: super::Calendar::parse_summaries
+/// [`Calendar::packed_summaries`]: super::Calendar::packed_summaries
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summaries {
     buf: Vec<u8>,
@@ -226,22 +226,38 @@ impl Summaries {
         self.ends.push(self.buf.len());
     }
 
-    /// The summary at `index`, unpacked.
-    pub fn get(&self, index: usize) -> Option<EventSummary> {
-        let end = *self.ends.get(index)?;
+    /// Appends the summary of `o`, packed straight from its component: its lists (categories,
+    /// RRULEs, attendees and their parameter lists) are copied one item at a time.
+    pub(crate) fn push_object(&mut self, o: &CalObject<'_>, resolver: &Resolver<'_>) {
+        pack::object(&mut self.buf, o, resolver);
+        self.ends.push(self.buf.len());
+    }
+
+    /// The packed bytes of the summary at `index` (none past the end).
+    fn bytes(&self, index: usize) -> &[u8] {
         let start = match index {
             0 => 0,
-            i => *self.ends.get(i - 1)?,
+            i => self.ends.get(i - 1).copied().unwrap_or(0),
         };
-        let mut r = pack::Reader {
-            buf: self.buf.get(start..end)?,
-        };
-        Some(r.summary())
+        let end = self.ends.get(index).copied().unwrap_or(0);
+        self.buf.get(start..end).unwrap_or_default()
+    }
+
+    fn view(&self, index: usize) -> pack::View<'_> {
+        pack::Reader {
+            buf: self.bytes(index),
+        }
+        .view()
+    }
+
+    /// The summary at `index`, unpacked.
+    pub fn get(&self, index: usize) -> Option<EventSummary> {
+        (index < self.len()).then(|| self.view(index).into_summary())
     }
 
     /// Every summary in order, unpacked one at a time.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = EventSummary> + '_ {
-        (0..self.len()).map(|i| self.get(i).unwrap_or_else(EventSummary::empty))
+        (0..self.len()).map(|i| self.view(i).into_summary())
     }
 
     /// Every summary, unpacked into a `Vec` (what [`Calendar::summaries`] returns).
@@ -273,14 +289,11 @@ impl From<&[EventSummary]> for Summaries {
     }
 }
 
+/// Each summary is written from its packed bytes, as an `EventSummary` would be: its strings
+/// borrowed, its lists read an item at a time, so however long they are nothing is unpacked.
 impl Serialize for Summaries {
     fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let mut seq = ser.serialize_seq(Some(self.len()))?;
-        for s in self.iter() {
-            seq.serialize_element(&s)?;
-        }
-        seq.end()
+        ser.collect_seq((0..self.len()).map(|i| self.view(i)))
     }
 }
 
@@ -309,11 +322,15 @@ impl EventSummary {
     }
 }
 
-/// The packed form: lengths and counts as LEB128 varints, an `Option` as a leading 0 (none)
-/// or the length plus one, fixed tags for the common component names and an e-mail that only
-/// repeats its `mailto:` URI.
+/// The packed form: a string as a LEB128 varint of its length plus one, then its bytes (an
+/// `Option` that is `None` as a 0); a list as its items, then a 0; fixed tags for the common
+/// component names and an e-mail that only repeats its `mailto:` URI. The organizer and the
+/// lists come last, so [`object`] copies them from the component one item at a time.
 mod pack {
-    use super::{CalAddress, EventSummary, TimeKind, TimeSummary};
+    use serde::Serialize;
+
+    use super::{CalAddress, CalObject, EventSummary, Resolver, TimeKind, TimeSummary};
+    use crate::contentline::Property;
 
     fn varint(out: &mut Vec<u8>, mut n: u64) {
         while n >= 0x80 {
@@ -321,11 +338,6 @@ mod pack {
             n >>= 7;
         }
         out.push(n as u8);
-    }
-
-    fn str(out: &mut Vec<u8>, s: &str) {
-        varint(out, s.len() as u64);
-        out.extend_from_slice(s.as_bytes());
     }
 
     fn opt(out: &mut Vec<u8>, s: Option<&str>) {
@@ -338,11 +350,15 @@ mod pack {
         }
     }
 
+    fn str(out: &mut Vec<u8>, s: &str) {
+        opt(out, Some(s));
+    }
+
     fn list(out: &mut Vec<u8>, l: &[String]) {
-        varint(out, l.len() as u64);
         for s in l {
             str(out, s);
         }
+        out.push(0);
     }
 
     fn small(out: &mut Vec<u8>, v: Option<u8>) {
@@ -375,7 +391,9 @@ mod pack {
             .and_then(|_| uri.get(7..))
     }
 
-    fn address(out: &mut Vec<u8>, a: &CalAddress) {
+    /// An address but its lists; it starts with the URI, a non-zero byte, so a 0 in its
+    /// place ends a list of addresses (or stands for no organizer).
+    fn address_head(out: &mut Vec<u8>, a: &CalAddress) {
         str(out, &a.uri);
         match a.email.as_deref() {
             Some(e) if derived_email(&a.uri) == Some(e) => out.push(1),
@@ -394,16 +412,33 @@ mod pack {
             Some(true) => 2,
         });
         opt(out, a.cutype.as_deref());
+        opt(out, a.sent_by.as_deref());
+        opt(out, a.dir.as_deref());
+    }
+
+    fn address(out: &mut Vec<u8>, a: &CalAddress) {
+        address_head(out, a);
         list(out, &a.delegated_to);
         list(out, &a.delegated_from);
-        opt(out, a.sent_by.as_deref());
         list(out, &a.member);
-        opt(out, a.dir.as_deref());
+    }
+
+    /// The address an ORGANIZER or ATTENDEE gives, its list parameters copied value by value.
+    fn address_of(out: &mut Vec<u8>, p: &Property) {
+        let (a, lists) = CalAddress::scalars_of(p);
+        address_head(out, &a);
+        for param in lists {
+            for v in param.iter().flat_map(|x| x.values()) {
+                str(out, &v);
+            }
+            out.push(0);
+        }
     }
 
     const COMPONENTS: [&str; 3] = ["VEVENT", "VTODO", "VJOURNAL"];
 
-    pub(super) fn summary(out: &mut Vec<u8>, s: &EventSummary) {
+    /// Everything up to the organizer.
+    fn head(out: &mut Vec<u8>, s: &EventSummary) {
         match COMPONENTS.iter().position(|c| *c == s.component) {
             Some(i) => out.push(i as u8 + 1),
             None => {
@@ -423,25 +458,184 @@ mod pack {
                 out.extend_from_slice(&n.to_le_bytes());
             }
         }
-        list(out, &s.categories);
         time(out, s.start.as_ref());
         time(out, s.end.as_ref());
         out.push(u8::from(s.all_day));
-        list(out, &s.rrule);
         time(out, s.recurrence_id.as_ref());
         small(out, s.priority);
         small(out, s.percent_complete);
         time(out, s.completed.as_ref());
+    }
+
+    pub(super) fn summary(out: &mut Vec<u8>, s: &EventSummary) {
+        head(out, s);
         match &s.organizer {
             None => out.push(0),
-            Some(a) => {
-                out.push(1);
-                address(out, a);
-            }
+            Some(a) => address(out, a),
         }
-        varint(out, s.attendees.len() as u64);
+        list(out, &s.categories);
+        list(out, &s.rrule);
         for a in &s.attendees {
             address(out, a);
+        }
+        out.push(0);
+    }
+
+    /// What `summary(out, &EventSummary::build(o, resolver))` writes, without the summary:
+    /// the lists go from the component to `out` an item at a time, so however long they are
+    /// they cost about their text here.
+    pub(super) fn object(out: &mut Vec<u8>, o: &CalObject<'_>, resolver: &Resolver<'_>) {
+        head(out, &EventSummary::head(o, resolver));
+        let c = o.component();
+        match c.property("ORGANIZER") {
+            None => out.push(0),
+            Some(p) => address_of(out, p),
+        }
+        for v in c.text_list("CATEGORIES") {
+            str(out, &v);
+        }
+        out.push(0);
+        for p in c.properties_named("RRULE") {
+            str(out, p.raw_value());
+        }
+        out.push(0);
+        for p in c.properties_named("ATTENDEE") {
+            address_of(out, p);
+        }
+        out.push(0);
+    }
+
+    /// A summary read in place: its strings borrowed from the packed bytes, its lists left
+    /// packed. Serialises as the [`EventSummary`] it stands for.
+    #[derive(Serialize)]
+    #[serde(rename = "EventSummary")]
+    pub(super) struct View<'a> {
+        component: &'a str,
+        uid: Option<&'a str>,
+        summary: Option<&'a str>,
+        description: Option<&'a str>,
+        location: Option<&'a str>,
+        status: Option<&'a str>,
+        sequence: Option<i64>,
+        categories: Texts<'a>,
+        start: Option<TimeSummary>,
+        end: Option<TimeSummary>,
+        all_day: bool,
+        rrule: Texts<'a>,
+        recurrence_id: Option<TimeSummary>,
+        priority: Option<u8>,
+        percent_complete: Option<u8>,
+        completed: Option<TimeSummary>,
+        organizer: Option<AddressView<'a>>,
+        attendees: Addresses<'a>,
+    }
+
+    /// A [`CalAddress`] read in place, as [`View`].
+    #[derive(Serialize)]
+    #[serde(rename = "CalAddress")]
+    pub(super) struct AddressView<'a> {
+        uri: &'a str,
+        email: Option<&'a str>,
+        cn: Option<&'a str>,
+        role: Option<&'a str>,
+        partstat: Option<&'a str>,
+        rsvp: Option<bool>,
+        cutype: Option<&'a str>,
+        delegated_to: Texts<'a>,
+        delegated_from: Texts<'a>,
+        sent_by: Option<&'a str>,
+        member: Texts<'a>,
+        dir: Option<&'a str>,
+    }
+
+    /// A packed list of strings, its closing 0 included.
+    #[derive(Clone, Copy)]
+    pub(super) struct Texts<'a>(&'a [u8]);
+
+    /// A packed list of addresses, its closing 0 included.
+    #[derive(Clone, Copy)]
+    pub(super) struct Addresses<'a>(&'a [u8]);
+
+    impl<'a> Texts<'a> {
+        fn iter(self) -> impl Iterator<Item = &'a str> {
+            let mut r = Reader { buf: self.0 };
+            std::iter::from_fn(move || r.opt())
+        }
+
+        fn to_vec(self) -> Vec<String> {
+            let mut l = Vec::with_capacity(self.iter().count());
+            l.extend(self.iter().map(str::to_owned));
+            l
+        }
+    }
+
+    impl<'a> Addresses<'a> {
+        fn iter(self) -> impl Iterator<Item = AddressView<'a>> {
+            let mut r = Reader { buf: self.0 };
+            std::iter::from_fn(move || r.address())
+        }
+    }
+
+    impl Serialize for Texts<'_> {
+        fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+            ser.collect_seq(self.iter())
+        }
+    }
+
+    impl Serialize for Addresses<'_> {
+        fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+            ser.collect_seq(self.iter())
+        }
+    }
+
+    fn own(s: Option<&str>) -> Option<String> {
+        s.map(str::to_owned)
+    }
+
+    impl AddressView<'_> {
+        fn into_address(self) -> CalAddress {
+            CalAddress {
+                uri: self.uri.to_owned(),
+                email: own(self.email),
+                cn: own(self.cn),
+                role: own(self.role),
+                partstat: own(self.partstat),
+                rsvp: self.rsvp,
+                cutype: own(self.cutype),
+                delegated_to: self.delegated_to.to_vec(),
+                delegated_from: self.delegated_from.to_vec(),
+                sent_by: own(self.sent_by),
+                member: self.member.to_vec(),
+                dir: own(self.dir),
+            }
+        }
+    }
+
+    impl View<'_> {
+        /// The summary unpacked: each list its exact length.
+        pub(super) fn into_summary(self) -> EventSummary {
+            let mut attendees = Vec::with_capacity(self.attendees.iter().count());
+            attendees.extend(self.attendees.iter().map(AddressView::into_address));
+            EventSummary {
+                component: self.component.to_owned(),
+                uid: own(self.uid),
+                summary: own(self.summary),
+                description: own(self.description),
+                location: own(self.location),
+                status: own(self.status),
+                sequence: self.sequence,
+                categories: self.categories.to_vec(),
+                start: self.start,
+                end: self.end,
+                all_day: self.all_day,
+                rrule: self.rrule.to_vec(),
+                recurrence_id: self.recurrence_id,
+                priority: self.priority,
+                percent_complete: self.percent_complete,
+                completed: self.completed,
+                organizer: self.organizer.map(AddressView::into_address),
+                attendees,
+            }
         }
     }
 
@@ -451,7 +645,7 @@ mod pack {
         pub(super) buf: &'a [u8],
     }
 
-    impl Reader<'_> {
+    impl<'a> Reader<'a> {
         fn byte(&mut self) -> u8 {
             let (b, rest) = self
                 .buf
@@ -474,36 +668,24 @@ mod pack {
             }
         }
 
-        fn bytes(&mut self, len: u64) -> String {
-            let len = (len as usize).min(self.buf.len());
+        fn opt(&mut self) -> Option<&'a str> {
+            let len = (self.varint().checked_sub(1)? as usize).min(self.buf.len());
             let (s, rest) = self.buf.split_at(len);
             self.buf = rest;
-            String::from_utf8_lossy(s).into_owned()
+            Some(std::str::from_utf8(s).unwrap_or_default())
         }
 
-        fn str(&mut self) -> String {
-            let n = self.varint();
-            self.bytes(n)
+        fn str(&mut self) -> &'a str {
+            self.opt().unwrap_or_default()
         }
 
-        fn opt(&mut self) -> Option<String> {
-            match self.varint() {
-                0 => None,
-                n => Some(self.bytes(n - 1)),
-            }
-        }
-
-        fn list(&mut self) -> Vec<String> {
-            let n = self.varint() as usize;
-            // each item takes at least one byte: never reserve more than is left
-            let mut l = Vec::with_capacity(n.min(self.buf.len()));
-            for _ in 0..n {
-                if self.buf.is_empty() {
-                    break;
-                }
-                l.push(self.str());
-            }
-            l
+        /// The bytes `item` reads until it finds none (a list up to its closing 0).
+        fn span<T>(&mut self, item: fn(&mut Reader<'a>) -> Option<T>) -> &'a [u8] {
+            let start = self.buf;
+            while item(self).is_some() {}
+            start
+                .get(..start.len() - self.buf.len())
+                .unwrap_or_default()
         }
 
         fn small(&mut self) -> Option<u8> {
@@ -522,21 +704,23 @@ mod pack {
                 _ => return None,
             };
             Some(TimeSummary {
-                value: self.str(),
+                value: self.str().to_owned(),
                 kind,
-                tzid: self.opt(),
-                utc: self.opt(),
+                tzid: own(self.opt()),
+                utc: own(self.opt()),
             })
         }
 
-        fn address(&mut self) -> CalAddress {
-            let uri = self.str();
+        /// An address, or `None` for the 0 that ends a list of them.
+        fn address(&mut self) -> Option<AddressView<'a>> {
+            let uri = self.opt()?;
             let email = match self.byte() {
                 0 => None,
-                1 => derived_email(&uri).map(str::to_owned),
+                1 => derived_email(uri),
                 _ => Some(self.str()),
             };
-            CalAddress {
+            Some(AddressView {
+                uri,
                 email,
                 cn: self.opt(),
                 role: self.opt(),
@@ -547,23 +731,20 @@ mod pack {
                     _ => Some(true),
                 },
                 cutype: self.opt(),
-                delegated_to: self.list(),
-                delegated_from: self.list(),
                 sent_by: self.opt(),
-                member: self.list(),
                 dir: self.opt(),
-                uri,
-            }
+                delegated_to: Texts(self.span(Reader::opt)),
+                delegated_from: Texts(self.span(Reader::opt)),
+                member: Texts(self.span(Reader::opt)),
+            })
         }
 
-        pub(super) fn summary(&mut self) -> EventSummary {
+        pub(super) fn view(&mut self) -> View<'a> {
             let component = match self.byte() {
                 0 => self.str(),
-                i => COMPONENTS
-                    .get(usize::from(i) - 1)
-                    .map_or_else(String::new, |c| (*c).to_owned()),
+                i => COMPONENTS.get(usize::from(i) - 1).copied().unwrap_or(""),
             };
-            EventSummary {
+            View {
                 component,
                 uid: self.opt(),
                 summary: self.opt(),
@@ -580,30 +761,17 @@ mod pack {
                         Some(i64::from_le_bytes(b))
                     }
                 },
-                categories: self.list(),
                 start: self.time(),
                 end: self.time(),
                 all_day: self.byte() != 0,
-                rrule: self.list(),
                 recurrence_id: self.time(),
                 priority: self.small(),
                 percent_complete: self.small(),
                 completed: self.time(),
-                organizer: match self.byte() {
-                    0 => None,
-                    _ => Some(self.address()),
-                },
-                attendees: {
-                    let n = self.varint() as usize;
-                    let mut l = Vec::with_capacity(n.min(self.buf.len()));
-                    for _ in 0..n {
-                        if self.buf.is_empty() {
-                            break;
-                        }
-                        l.push(self.address());
-                    }
-                    l
-                },
+                organizer: self.address(),
+                categories: Texts(self.span(Reader::opt)),
+                rrule: Texts(self.span(Reader::opt)),
+                attendees: Addresses(self.span(Reader::address)),
             }
         }
     }

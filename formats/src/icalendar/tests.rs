@@ -560,11 +560,55 @@ fn generated_edits_read_back_after_serialising() {
     }
 }
 
-/// `parse_summaries` against `parse` then `summaries`, and the packed form against the plain.
+/// Every summary of `cal` read field by field from the object's getters (its lists as
+/// `categories()`, `attendees()` give them), with none of the packing: what the summaries,
+/// which are packed from the component straight away, must equal.
+fn summaries_by_getters(cal: &Calendar) -> Vec<EventSummary> {
+    let resolver = tz::Resolver::new(&cal.root, TzPolicy::default());
+    let time = |t: Result<Option<CalDateTime>, _>| {
+        t.ok().flatten().map(|t| TimeSummary::build(&t, &resolver))
+    };
+    cal.objects()
+        .filter(|o| o.kind.is_recurring_kind())
+        .map(|o| EventSummary {
+            component: o.component().name().to_ascii_uppercase(),
+            uid: o.uid().map(Cow::into_owned),
+            summary: o.summary().map(Cow::into_owned),
+            description: o.description().map(Cow::into_owned),
+            location: o.location().map(Cow::into_owned),
+            status: o.status().map(str::to_owned),
+            sequence: o.sequence(),
+            categories: o.categories(),
+            all_day: o.dtstart().ok().flatten().is_some_and(|s| s.is_date()),
+            start: time(o.dtstart()),
+            end: time(o.end()),
+            rrule: o
+                .component()
+                .properties_named("RRULE")
+                .map(|p| p.raw_value().to_owned())
+                .collect(),
+            recurrence_id: time(o.recurrence_id()),
+            priority: o.priority(),
+            percent_complete: o.percent_complete(),
+            completed: time(o.completed()),
+            organizer: o.organizer(),
+            attendees: o.attendees(),
+        })
+        .collect()
+}
+
+/// `parse_summaries` against `parse` then `summaries`, both against the getters, and the
+/// packed form against the plain.
 fn same_summaries(text: &str) {
     let plain = Calendar::parse(text).map(|c| c.summaries());
     let streamed = Calendar::parse_summaries(text).map(|s| s.to_vec());
     assert_eq!(streamed, plain, "{}", text.get(..200).unwrap_or(text));
+    if let Ok(cal) = Calendar::parse(text) {
+        let by_getters = summaries_by_getters(&cal);
+        assert_eq!(plain.as_ref().ok(), Some(&by_getters));
+        // packed from the structs and from the components: the same bytes
+        assert_eq!(Summaries::from(&by_getters[..]), cal.packed_summaries());
+    }
     if let Ok(list) = plain {
         let packed = Summaries::from(&list[..]);
         assert_eq!(packed.len(), list.len());

@@ -6,7 +6,7 @@ use std::fmt;
 use jiff::civil::{Date, DateTime, Time};
 use serde::{Deserialize, Serialize};
 
-use crate::contentline::Property;
+use crate::contentline::{Param, Property};
 
 /// A value that could not be read; the property and the raw text are kept for the message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -518,6 +518,21 @@ impl CalAddress {
 
     /// Reads the value and parameters of an ORGANIZER/ATTENDEE property.
     pub fn from_property(p: &Property) -> CalAddress {
+        let (mut a, [to, from, member]) = CalAddress::scalars_of(p);
+        let list = |x: Option<Param<'_>>| -> Vec<String> {
+            x.map(|x| x.values().map(|v| v.into_owned()).collect())
+                .unwrap_or_default()
+        };
+        a.delegated_to = list(to);
+        a.delegated_from = list(from);
+        a.member = list(member);
+        a
+    }
+
+    /// The address with its lists left empty, and the parameters they come from, unread:
+    /// DELEGATED-TO, DELEGATED-FROM and MEMBER (packed summaries copy their values one at a
+    /// time).
+    pub(crate) fn scalars_of(p: &Property) -> (CalAddress, [Option<Param<'_>>; 3]) {
         const NAMES: [&str; 11] = [
             "EMAIL",
             "CN",
@@ -525,14 +540,14 @@ impl CalAddress {
             "PARTSTAT",
             "RSVP",
             "CUTYPE",
+            "SENT-BY",
+            "DIR",
             "DELEGATED-TO",
             "DELEGATED-FROM",
-            "SENT-BY",
             "MEMBER",
-            "DIR",
         ];
         // the first parameter of each name, found in one pass over the line
-        let mut found: [Option<crate::contentline::Param<'_>>; 11] = [None; 11];
+        let mut found: [Option<Param<'_>>; 11] = [None; 11];
         for param in p.params() {
             if let Some(i) = NAMES
                 .iter()
@@ -542,37 +557,36 @@ impl CalAddress {
                 *slot = Some(param);
             }
         }
-        let one = |i: usize| {
-            found
-                .get(i)
-                .copied()
-                .flatten()
-                .map(|x| x.value().into_owned())
-        };
-        let list = |i: usize| -> Vec<String> {
-            found
-                .get(i)
-                .copied()
-                .flatten()
-                .map(|x| x.values().map(|v| v.into_owned()).collect())
-                .unwrap_or_default()
-        };
-        let uri = p.raw_value().trim().to_owned();
-        let email = one(0).or_else(|| mailto_email(&uri).map(str::to_owned));
-        CalAddress {
+        let [
             email,
-            cn: one(1),
-            role: one(2),
-            partstat: one(3),
-            rsvp: one(4).map(|v| v.eq_ignore_ascii_case("TRUE")),
-            cutype: one(5),
-            delegated_to: list(6),
-            delegated_from: list(7),
-            sent_by: one(8),
-            member: list(9),
-            dir: one(10),
+            cn,
+            role,
+            partstat,
+            rsvp,
+            cutype,
+            sent_by,
+            dir,
+            to,
+            from,
+            member,
+        ] = found;
+        let one = |x: Option<Param<'_>>| x.map(|x| x.value().into_owned());
+        let uri = p.raw_value().trim().to_owned();
+        let address = CalAddress {
+            email: one(email).or_else(|| mailto_email(&uri).map(str::to_owned)),
+            cn: one(cn),
+            role: one(role),
+            partstat: one(partstat),
+            rsvp: one(rsvp).map(|v| v.eq_ignore_ascii_case("TRUE")),
+            cutype: one(cutype),
+            delegated_to: Vec::new(),
+            delegated_from: Vec::new(),
+            sent_by: one(sent_by),
+            member: Vec::new(),
+            dir: one(dir),
             uri,
-        }
+        };
+        (address, [to, from, member])
     }
 
     /// Writes the address as a property with the given name.

@@ -4,7 +4,19 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::{Address, PartialDate, Photo, StructuredName, TypedValue, VCard, Version};
-use crate::contentline::{Property, split_unescaped, unescape_text};
+use crate::contentline::{Property, SplitUnescaped, unescape_text};
+
+/// The `;`-separated parts of a structured value (N, ADR, ORG) one at a time, unescaped.
+pub(super) fn structured(p: &Property) -> impl Iterator<Item = Cow<'_, str>> {
+    SplitUnescaped::new(p.raw_value(), ';').map(unescape_text)
+}
+
+/// The parts of [`structured`] in order, then empty strings: only the parts asked for are
+/// read, whatever the value holds.
+fn parts<'a>(p: &'a Property) -> impl FnMut() -> String + 'a {
+    let mut it = structured(p);
+    move || it.next().map(Cow::into_owned).unwrap_or_default()
+}
 
 fn types_of(p: &Property) -> (Vec<String>, Option<u8>) {
     let mut types = Vec::new();
@@ -42,12 +54,7 @@ impl VCard {
     }
 
     fn texts(&self, name: &str) -> Vec<String> {
-        self.comp
-            .properties_named(name)
-            .flat_map(|p| split_unescaped(p.raw_value(), ','))
-            .map(|s| unescape_text(s.trim()).into_owned())
-            .filter(|s| !s.is_empty())
-            .collect()
+        self.comp.text_list(name).map(Cow::into_owned).collect()
     }
 
     /// VERSION.
@@ -73,17 +80,14 @@ impl VCard {
     /// N.
     pub fn name(&self) -> Option<StructuredName> {
         let p = self.comp.property("N")?;
-        let parts: Vec<String> = split_unescaped(p.raw_value(), ';')
-            .into_iter()
-            .map(|s| unescape_text(s).into_owned())
-            .collect();
-        let get = |i: usize| parts.get(i).cloned().unwrap_or_default();
+        // the five parts in order (fields are evaluated as written), no list of all of them
+        let mut parts = parts(p);
         Some(StructuredName {
-            family: get(0),
-            given: get(1),
-            additional: get(2),
-            prefixes: get(3),
-            suffixes: get(4),
+            family: parts(),
+            given: parts(),
+            additional: parts(),
+            prefixes: parts(),
+            suffixes: parts(),
         })
     }
 
@@ -115,86 +119,84 @@ impl VCard {
         (props, at)
     }
 
-    fn typed(&self, name: &str, strip_tel: bool) -> Vec<TypedValue> {
+    /// The TEL, EMAIL or URL values one at a time (the labels found first, in one pass).
+    pub(super) fn typed(
+        &self,
+        name: &'static str,
+        strip_tel: bool,
+    ) -> impl Iterator<Item = TypedValue> + '_ {
         let (labels, label_at) = self.labels();
-        let label_of = |group: Option<&str>| {
-            let g = group?;
-            let p = labels.get(*label_at.get(&g.to_ascii_lowercase())?)?;
-            Some(p.text_value().into_owned())
-        };
-        self.comp
-            .properties_named(name)
-            .map(|p| {
-                let (types, pref) = types_of(p);
-                let mut value = unescape_text(p.raw_value().trim()).into_owned();
-                if strip_tel
-                    && value
-                        .get(..4)
-                        .is_some_and(|s| s.eq_ignore_ascii_case("tel:"))
-                {
-                    value = value.get(4..).unwrap_or("").to_owned();
-                }
-                TypedValue {
-                    value,
-                    types,
-                    pref,
-                    group: p.group().map(str::to_owned),
-                    label: label_of(p.group()),
-                }
-            })
-            .collect()
+        self.comp.properties_named(name).map(move |p| {
+            let (types, pref) = types_of(p);
+            let mut value = unescape_text(p.raw_value().trim()).into_owned();
+            if strip_tel
+                && value
+                    .get(..4)
+                    .is_some_and(|s| s.eq_ignore_ascii_case("tel:"))
+            {
+                value = value.get(4..).unwrap_or("").to_owned();
+            }
+            let label = p
+                .group()
+                .and_then(|g| label_at.get(&g.to_ascii_lowercase()))
+                .and_then(|i| labels.get(*i))
+                .map(|l| l.text_value().into_owned());
+            TypedValue {
+                value,
+                types,
+                pref,
+                group: p.group().map(str::to_owned),
+                label,
+            }
+        })
     }
 
     /// TEL values.
     pub fn tels(&self) -> Vec<TypedValue> {
-        self.typed("TEL", true)
+        self.typed("TEL", true).collect()
     }
 
     /// EMAIL values.
     pub fn emails(&self) -> Vec<TypedValue> {
-        self.typed("EMAIL", false)
+        self.typed("EMAIL", false).collect()
     }
 
     /// URL values.
     pub fn urls(&self) -> Vec<TypedValue> {
-        self.typed("URL", false)
+        self.typed("URL", false).collect()
     }
 
     /// ADR values.
     pub fn addresses(&self) -> Vec<Address> {
-        self.comp
-            .properties_named("ADR")
-            .map(|p| {
-                let parts: Vec<String> = split_unescaped(p.raw_value(), ';')
-                    .into_iter()
-                    .map(|s| unescape_text(s).into_owned())
-                    .collect();
-                let get = |i: usize| parts.get(i).cloned().unwrap_or_default();
-                let (types, pref) = types_of(p);
-                Address {
-                    po_box: get(0),
-                    extended: get(1),
-                    street: get(2),
-                    locality: get(3),
-                    region: get(4),
-                    postal_code: get(5),
-                    country: get(6),
-                    types,
-                    pref,
-                    label: p.param_value("LABEL").map(|l| l.into_owned()),
-                    group: p.group().map(str::to_owned),
-                }
-            })
-            .collect()
+        self.address_values().collect()
+    }
+
+    /// The ADR values one at a time.
+    pub(super) fn address_values(&self) -> impl Iterator<Item = Address> + '_ {
+        self.comp.properties_named("ADR").map(|p| {
+            let mut parts = parts(p);
+            let (types, pref) = types_of(p);
+            Address {
+                po_box: parts(),
+                extended: parts(),
+                street: parts(),
+                locality: parts(),
+                region: parts(),
+                postal_code: parts(),
+                country: parts(),
+                types,
+                pref,
+                label: p.param_value("LABEL").map(|l| l.into_owned()),
+                group: p.group().map(str::to_owned),
+            }
+        })
     }
 
     /// ORG: organisation name then units.
     pub fn org(&self) -> Option<Vec<String>> {
-        let p = self.comp.property("ORG")?;
         Some(
-            split_unescaped(p.raw_value(), ';')
-                .into_iter()
-                .map(|s| unescape_text(s).into_owned())
+            structured(self.comp.property("ORG")?)
+                .map(Cow::into_owned)
                 .collect(),
         )
     }
@@ -242,12 +244,16 @@ impl VCard {
 
     /// MEMBER (4.0) or X-ADDRESSBOOKSERVER-MEMBER (3.0) URIs.
     pub fn members(&self) -> Vec<String> {
+        self.member_values().map(str::to_owned).collect()
+    }
+
+    /// The MEMBER URIs one at a time.
+    pub(super) fn member_values(&self) -> impl Iterator<Item = &str> {
         self.comp
             .properties()
             .iter()
             .filter(|p| p.is("MEMBER") || p.is("X-ADDRESSBOOKSERVER-MEMBER"))
-            .map(|p| p.raw_value().trim().to_owned())
-            .collect()
+            .map(|p| p.raw_value().trim())
     }
 
     /// The distinct groups used by properties (`item1`, ...).

@@ -526,3 +526,45 @@ fn only_pref_1_becomes_type_pref_in_3_0() {
     let back = v3.to_v4();
     assert_eq!(back.tels().iter().filter(|t| t.pref.is_some()).count(), 1);
 }
+
+/// `summary_view` writes what `to_summary` does (names kept and in the same order), for the
+/// cards above and every card of the real-world and hostile corpora.
+#[test]
+fn summary_view_serialises_as_the_summary() {
+    fn same(text: &str) -> usize {
+        let Ok((cards, _)) = VCard::parse_all_lenient(text) else {
+            return 0;
+        };
+        for c in &cards {
+            let plain = serde_json::to_string(&c.to_summary()).expect("json");
+            let view = serde_json::to_string(&c.summary_view()).expect("json");
+            assert_eq!(view, plain);
+        }
+        cards.len()
+    }
+    let mut seen = 0;
+    for text in [V4, V3_APPLE] {
+        seen += same(text);
+    }
+    // structured values shorter and longer than their fields, escapes, labels, no PHOTO
+    seen += same(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nN:One\r\nADR:;;a\\;b;c;d;e;f;g;h\r\nORG:\r\n\
+         g.TEL;TYPE=pref:tel:1\r\nG.X-ABLabel:l\r\nEMAIL:\r\nURL:x\r\nCATEGORIES:,\r\n\
+         KIND:ORG\r\nMEMBER: m \r\nPHOTO:http://p\r\nEND:VCARD\r\n",
+    );
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests");
+    let mut dirs = vec![root.join("corpus/vcard"), root.join("hostile")];
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(dir).expect("dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "vcf")
+                && let Ok(text) = std::fs::read_to_string(&p)
+            {
+                seen += same(&text);
+            }
+        }
+    }
+    assert!(seen > 12, "{seen} cards");
+}
