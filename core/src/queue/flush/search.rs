@@ -111,7 +111,10 @@ impl Flush {
             Ok(r) => r,
             Err(e) => return self.stop(e),
         };
-        // Every member listed must be fetched with its data, or be gone since.
+        // Every member listed must be fetched with its data. A 404 row for a member the
+        // listing just named proves nothing (a proxy, or a server that misreads the href,
+        // answers so), and that member could be the earlier POST: the flush stops, as for an
+        // error row. A member really deleted between the two costs one flush more.
         let listed = std::mem::take(&mut self.listed);
         // Loops, not an adapter chain: each chain collected is its own copy of `Vec`'s
         // collecting code in the WebAssembly module.
@@ -120,9 +123,6 @@ impl Flush {
             if o.data.is_some() {
                 delivered.push(href::normalize(&o.url));
             }
-        }
-        for m in &fetched.missing {
-            delivered.push(href::normalize(m));
         }
         // sorted, so that each listed member is one binary search: n log n for a listing of n
         // members, not n x n
