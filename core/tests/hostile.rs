@@ -13,14 +13,14 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+mod common;
+
+use common::hostile;
 
 use davkit::icalendar::recur::TruncationReason;
 use davkit::icalendar::{Calendar, EventSummary, ExpandOptions, Expansion};
-
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/hostile")
-}
 
 /// The window every file is expanded in.
 const WINDOW: (&str, &str) = ("2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z");
@@ -574,30 +574,13 @@ fn brief_stream(text: &str) -> String {
     }
 }
 
-fn ics_files() -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("ics"))
-        .collect();
-    out.sort();
-    out
-}
-
-fn name_of(p: &Path) -> String {
-    p.file_name().unwrap().to_string_lossy().into_owned()
-}
-
 // ---------------------------------------------------------------------------------------------
 // the tests
 
 #[test]
 fn every_hostile_ics_file_gives_its_outcome() {
     let mut failures = Vec::new();
-    let found = ics_files();
-    for path in &found {
-        let name = name_of(path);
-        let text = std::fs::read_to_string(path).unwrap();
+    hostile::replay_each(&["ics"], files().len(), |name, text| {
         let note = text
             .lines()
             .nth(1)
@@ -607,38 +590,27 @@ fn every_hostile_ics_file_gives_its_outcome() {
                 "{name}: the second line must be X-HOSTILE-NOTE: what it attacks, what it gives"
             ));
         }
-        let expect_path = path.with_extension("expect");
+        let expect_path = hostile::dir().join(name).with_extension("expect");
         let Ok(expect) = std::fs::read_to_string(&expect_path) else {
-            failures.push(format!("{name}: no {}", name_of(&expect_path)));
-            continue;
+            failures.push(format!("{name}: no {}", hostile::name_of(&expect_path)));
+            return;
         };
-        let got = run(&text);
-        for b in compare(&expect, &got) {
+        for b in compare(&expect, &run(text)) {
             failures.push(format!("{name}: {b}"));
         }
-    }
-    assert!(found.len() >= files().len(), "{} .ics files", found.len());
+    });
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
 fn committed_ics_files_match_the_generator() {
-    for (name, text) in files() {
-        let committed = std::fs::read_to_string(dir().join(name))
-            .unwrap_or_else(|e| panic!("tests/hostile/{name}: {e}"));
-        assert!(
-            committed == text,
-            "tests/hostile/{name} differs from files()"
-        );
-    }
+    hostile::assert_committed(files());
 }
 
 #[test]
 #[ignore = "writes the .ics files of tests/hostile/ from files()"]
 fn write_ics_files() {
-    for (name, text) in files() {
-        std::fs::write(dir().join(name), text).unwrap();
-    }
+    hostile::write(files());
 }
 
 /// Runs the file named by `DAVKIT_HOSTILE_FILE` the way a client meets it and prints one line:

@@ -21,7 +21,9 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code
 
-use std::path::PathBuf;
+mod common;
+
+use common::hostile;
 
 use davkit::gcal::{API_BASE, EventsQuery};
 use davkit::{
@@ -29,10 +31,6 @@ use davkit::{
     SyncResult, SyncState,
 };
 use serde_json::Value;
-
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/hostile")
-}
 
 /// The `max_json_values` the files are replayed with first; each holds a few values more.
 const LIMIT: usize = 1_000;
@@ -264,38 +262,18 @@ fn check(name: &str, text: &str) {
 
 #[test]
 fn every_hostile_json_file_gives_its_outcome() {
-    let mut seen = 0;
-    for entry in std::fs::read_dir(dir()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().and_then(|e| e.to_str()) != Some("json") {
-            continue;
-        }
-        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
-        let text = std::fs::read_to_string(&path).unwrap();
-        check(&name, &text);
-        seen += 1;
-    }
-    assert_eq!(seen, files().len());
+    hostile::replay_each(&["json"], files().len(), check);
 }
 
 #[test]
 fn committed_files_match_the_generator() {
-    for (name, text) in files() {
-        let committed = std::fs::read_to_string(dir().join(&name))
-            .unwrap_or_else(|e| panic!("tests/hostile/{name}: {e}"));
-        assert!(
-            committed == text,
-            "tests/hostile/{name} differs from files()"
-        );
-    }
+    hostile::assert_committed(files());
 }
 
 #[test]
 #[ignore = "writes the JSON files of tests/hostile/ from files()"]
 fn write_files() {
-    for (name, text) in files() {
-        std::fs::write(dir().join(name), text).unwrap();
-    }
+    hostile::write(files());
 }
 
 /// The values of a JSON text (without a key given twice) as `Limits::max_json_values` counts

@@ -9,7 +9,9 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code
 
-use std::path::PathBuf;
+mod common;
+
+use common::hostile;
 use std::sync::Arc;
 
 use davkit::contentline::{MAX_REPAIRS, ParseErrorKind};
@@ -21,10 +23,6 @@ use davkit::{
 };
 
 const SERVER: &str = "https://dav.example.com/dav/";
-
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/hostile")
-}
 
 fn multistatus_around(prop: &str) -> String {
     format!(
@@ -363,37 +361,16 @@ fn check(name: &str, text: &str) {
 
 #[test]
 fn every_hostile_xml_and_vcf_file_gives_its_outcome() {
-    let mut seen = 0;
-    for entry in std::fs::read_dir(dir()).unwrap() {
-        let path = entry.unwrap().path();
-        let ext = path.extension().and_then(|e| e.to_str());
-        if !matches!(ext, Some("xml" | "vcf")) {
-            continue;
-        }
-        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
-        let text = std::fs::read_to_string(&path).unwrap();
-        check(&name, &text);
-        seen += 1;
-    }
-    assert_eq!(seen, files().len());
+    hostile::replay_each(&["xml", "vcf"], files().len(), check);
 }
 
 #[test]
 fn committed_files_match_the_generator() {
-    for (name, text) in files() {
-        let committed = std::fs::read_to_string(dir().join(name))
-            .unwrap_or_else(|e| panic!("tests/hostile/{name}: {e}"));
-        assert!(
-            committed == text,
-            "tests/hostile/{name} differs from files()"
-        );
-    }
+    hostile::assert_committed(files());
 }
 
 #[test]
 #[ignore = "writes the files of tests/hostile/ from files()"]
 fn write_files() {
-    for (name, text) in files() {
-        std::fs::write(dir().join(name), text).unwrap();
-    }
+    hostile::write(files());
 }

@@ -1,9 +1,12 @@
 //! Helpers shared by the replay tests (`vectors.rs`, `queue.rs`, `sync_requests.rs`), the
 //! scripted ones (`digest.rs`, `hostile_origins.rs`, `proxy_answers.rs`) and the native
-//! transport's tests (`reqwest_body_limit.rs`, `reqwest_idle_timeout.rs`).
+//! transport's tests (`reqwest_body_limit.rs`, `reqwest_idle_timeout.rs`), and the runners of
+//! `tests/hostile/` ([`hostile`]).
 
 #![allow(dead_code, unused_imports)] // each test crate uses its own share of these
 #![allow(clippy::panic)] // test helpers report failures by panicking
+
+pub mod hostile;
 
 use std::path::Path;
 
