@@ -21,6 +21,15 @@ use crate::xml::names;
 /// The objects found by a listing, query or multiget.
 pub type Objects = Vec<DavObject>;
 
+/// Whether a GET's text is an iCalendar or vCard object: `BEGIN:` first (case aside), after
+/// a byte order mark and white space. A captive portal's or a login proxy's page answered
+/// 200 is not, and never stands for a member.
+pub(crate) fn is_object_text(text: &str) -> bool {
+    let rest = text.trim_start_matches('\u{feff}').trim_start();
+    rest.get(..6)
+        .is_some_and(|b| b.eq_ignore_ascii_case("BEGIN:"))
+}
+
 impl Session {
     /// Lists the members of a collection with their ETags (no data).
     pub fn list_objects(&self, collection_url: &str) -> SingleExchange<Objects> {

@@ -6,9 +6,11 @@
 //! Per entry:
 //!
 //! 1. A create by POST (Google Contacts) of an entry that an earlier flush may have sent is
-//!    first looked up by UID (one listing and one multiget of the collection per flush): found
-//!    holding our data, it is done; found changed, it is a conflict; not found, it is posted.
-//!    A create whose earlier POST may have applied is never posted blindly.
+//!    first looked up by UID (one listing and one multiget of the collection per flush, and a
+//!    GET for each member the multiget did not deliver): found holding our data, it is done;
+//!    found changed, it is a conflict; not found, it is posted. A create whose earlier POST
+//!    may have applied is never posted blindly: a member that none of these could read stops
+//!    the flush.
 //! 2. The write, with the entry's base ETag (`If-Match`) or `If-None-Match: *`, adapted to the
 //!    profile by [`Write`]. A delete whose base is unknown (a create a flush may have sent,
 //!    then deleted locally) reads the object first and deletes it only if it holds our data
@@ -71,6 +73,8 @@ enum Step {
     FindList,
     /// Fetching the listed members to find earlier POSTs by UID.
     FindFetch,
+    /// Reading by GET a listed member the multiget did not deliver.
+    FindConfirm,
     /// Reading the object of an update with nothing to write.
     Verify,
 }
@@ -102,8 +106,11 @@ pub struct Flush {
     /// Objects of a collection by UID, for POST verification (per collection URL; a flush
     /// searches few collections, so they are a list).
     found: Vec<(String, Keyed<DavObject>)>,
-    /// The members listed by `FindList`, all of which `FindFetch` must deliver.
+    /// The members listed by `FindList`, all of which `FindFetch` must deliver; after it,
+    /// those it did not deliver, each read by GET (`FindConfirm`).
     listed: Vec<String>,
+    /// What `FindFetch` and `FindConfirm` delivered of the collection being searched.
+    fetched: Vec<DavObject>,
     /// The collection being searched by `FindList`/`FindFetch`.
     searching: Option<String>,
     failed: Option<Error>,
@@ -158,6 +165,7 @@ impl Session {
             found: Vec::new(),
             searching: None,
             listed: Vec::new(),
+            fetched: Vec::new(),
             failed,
             done: false,
             hook: None,
@@ -391,6 +399,7 @@ impl Flush {
             (Step::Verify, InnerDone::Get(r)) => self.on_verify(r),
             (Step::FindList, InnerDone::List(r)) => self.on_list(r),
             (Step::FindFetch, InnerDone::Multiget(r)) => self.on_fetch(r),
+            (Step::FindConfirm, InnerDone::Get(r)) => self.on_confirm(r),
             _ => self.stop(Error::new(
                 ErrorKind::Protocol,
                 "the flush got an answer for a step it was not in",

@@ -9,7 +9,7 @@ use crate::exchange::{Reply, Spec};
 use crate::href;
 use crate::http::Method;
 use crate::model::{CollectionKind, DavObject};
-use crate::ops::objects::multiget_spec;
+use crate::ops::objects::{is_object_text, multiget_spec};
 use crate::rfc4918::multistatus::Response;
 use crate::xml::names;
 
@@ -470,22 +470,13 @@ fn delivered(got: &Option<Box<Got>>) -> bool {
     got.as_ref().is_some_and(|g| g.delivered.is_some())
 }
 
-/// The `calendar-data` or `address-data` of a row's 200 propstat, moved out of the row (so
-/// the answer is never also held as a parsed tree).
-/// Whether a GET's text is an iCalendar or vCard object: `BEGIN:` first (case aside), after
-/// a byte order mark and white space.
-fn is_object_text(text: &str) -> bool {
-    let rest = text.trim_start_matches('\u{feff}').trim_start();
-    rest.get(..6)
-        .is_some_and(|b| b.eq_ignore_ascii_case("BEGIN:"))
-}
-
 /// Whether a property is a member's data: `calendar-data` or `address-data`.
 fn is_data(e: &crate::xml::Element) -> bool {
     e.name == names::CALENDAR_DATA || e.name == names::ADDRESS_DATA
 }
 
-/// A row's data (`calendar-data` or `address-data` in a 200 propstat), taken out of it.
+/// A row's data (`calendar-data` or `address-data` in a 200 propstat), moved out of the row
+/// (so the answer is never also held as a parsed tree).
 pub(super) fn take_data(r: &mut Response) -> Option<String> {
     r.propstats
         .iter_mut()

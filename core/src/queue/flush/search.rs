@@ -6,7 +6,8 @@ use crate::keyed::Keyed;
 use crate::error::{Error, ErrorKind, Result};
 use crate::href;
 use crate::model::CollectionKind;
-use crate::ops::objects::MultigetResult;
+use crate::model::DavObject;
+use crate::ops::objects::{MultigetResult, is_object_text};
 use crate::ops::single::SingleExchange;
 
 use super::super::merge;
@@ -111,10 +112,11 @@ impl Flush {
             Ok(r) => r,
             Err(e) => return self.stop(e),
         };
-        // Every member listed must be fetched with its data. A 404 row for a member the
-        // listing just named proves nothing (a proxy, or a server that misreads the href,
-        // answers so), and that member could be the earlier POST: the flush stops, as for an
-        // error row. A member really deleted between the two costs one flush more.
+        // Every member listed must be read with its data. A multiget row that answers 404 for
+        // a member the listing just named proves nothing (a proxy, or a server that misreads
+        // the href, answers so), and that member could be the earlier POST: each member the
+        // multiget did not deliver is read by GET, whose answer for the member's own URL
+        // decides, as in a sync.
         let listed = std::mem::take(&mut self.listed);
         // Loops, not an adapter chain: each chain collected is its own copy of `Vec`'s
         // collecting code in the WebAssembly module.
@@ -127,21 +129,28 @@ impl Flush {
         // sorted, so that each listed member is one binary search: n log n for a listing of n
         // members, not n x n
         delivered.sort_unstable();
-        if let Some(lost) = listed
-            .iter()
-            .find(|h| delivered.binary_search(&href::normalize(h)).is_err())
-        {
-            return self.stop(
-                Error::new(
-                    ErrorKind::Protocol,
-                    "a member of the collection could not be fetched: a create an earlier \
-                     flush may have posted cannot be ruled out, so it is not posted now",
-                )
-                .with_url(lost),
-            );
+        for h in listed {
+            if delivered.binary_search(&href::normalize(&h)).is_err() {
+                self.listed.push(h);
+            }
+        }
+        for o in fetched.objects {
+            if o.data.is_some() {
+                self.fetched.push(o);
+            }
+        }
+        self.confirm_next();
+    }
+
+    /// Reads the next member the multiget did not deliver, or, when none is left, indexes
+    /// the collection's members by UID.
+    fn confirm_next(&mut self) {
+        if let Some(h) = self.listed.pop() {
+            let op = self.session.get_object(&h);
+            return self.run(Step::FindConfirm, Inner::Get(op));
         }
         let mut by_uid = Keyed::new();
-        for obj in fetched.objects {
+        for obj in std::mem::take(&mut self.fetched) {
             if let Some(uid) = obj.data.as_deref().and_then(merge::uid) {
                 by_uid.insert_if_absent(uid, || obj);
             }
@@ -149,6 +158,31 @@ impl Flush {
         let collection = self.searching.take().unwrap_or_default();
         self.found.push((collection, by_uid));
         self.after_search();
+    }
+
+    /// A member's GET: an object joins the search, a 404 or 410 says the member is gone
+    /// (deleted since the listing), and anything else stops the flush, since that member
+    /// could be the earlier POST.
+    pub(super) fn on_confirm(&mut self, result: Result<DavObject>) {
+        match result {
+            Ok(obj) if obj.data.as_deref().is_some_and(is_object_text) => self.fetched.push(obj),
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            other => {
+                self.listed.clear();
+                self.fetched.clear();
+                return self.stop(match other {
+                    Err(e) => e,
+                    Ok(obj) => Error::new(
+                        ErrorKind::Protocol,
+                        "a member of the collection answered GET with something that is not \
+                         an iCalendar or vCard object: a create an earlier flush may have \
+                         posted cannot be ruled out, so it is not posted now",
+                    )
+                    .with_url(&obj.url),
+                });
+            }
+        }
+        self.confirm_next();
     }
 
     /// The collection was searched: the earlier POST is there or not.
