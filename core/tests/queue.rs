@@ -458,6 +458,63 @@ fn applying_a_flush_to_a_queue_edited_meanwhile_rebases_the_edit() -> davkit::Re
     Ok(())
 }
 
+/// The enqueues keep each entry's URL key between calls (`UrlKeys`): an entry removed, an
+/// entry the flush moved to the server's URL, and spellings of one URL must all still be
+/// found by the next enqueue in the same queue, never queued beside it.
+#[test]
+fn the_enqueues_find_entries_after_removals_and_moves() -> davkit::Result<()> {
+    let b = "https://dav.example/cal/b.ics";
+    let moved = "https://dav.example/cal/server-b.ics";
+    let mut q = WriteQueue::new();
+    q.enqueue_create(C, "a.ics", &ev("a"))?;
+    let id_b = q.enqueue_create(C, "b.ics", &ev("b"))?;
+    let id_c = q.enqueue_create(C, "c.ics", &ev("c"))?;
+    // a's create is dropped: b and c move up a place.
+    q.enqueue_delete(A, "", None)?;
+    assert_eq!(
+        q.enqueue_update("https://dav.example/cal/%62.ics", &ev("b2"), "", None)?,
+        id_b
+    );
+    assert_eq!(
+        q.enqueue_update("https://DAV.example:443/cal/c.ics", &ev("c2"), "", None)?,
+        id_c
+    );
+    assert_eq!(q.entries().len(), 2);
+    // A flush writes b, and the server names it `server-b.ics`; b is edited meanwhile, so
+    // the entry stays, now at the server's URL.
+    q.begin_flush();
+    let rev = q.entry(id_b).map(|e| e.rev).unwrap_or_default();
+    q.enqueue_update(b, &ev("b3"), "", None)?;
+    q.apply(&FlushResult {
+        queue: WriteQueue::new(),
+        outcomes: vec![Outcome {
+            id: id_b,
+            rev,
+            url: moved.into(),
+            queued_url: b.into(),
+            kind: OutcomeKind::Written {
+                etag: Some("\"e1\"".into()),
+                data: Some(ev("b2")),
+                how: Resolved::Clean,
+                replaced: false,
+            },
+        }],
+        stopped: None,
+    });
+    assert_eq!(q.entry(id_b).map(|e| e.url.as_str()), Some(moved));
+    assert_eq!(q.enqueue_update(moved, &ev("b4"), "\"e1\"", None)?, id_b);
+    assert_eq!(
+        q.enqueue_delete("https://dav.example/cal/c.ics", "\"x\"", None)?,
+        id_c
+    );
+    assert_eq!(q.entries().len(), 2);
+    // A new object after all that is an entry of its own.
+    let id_d = q.enqueue_create(C, "d.ics", &ev("d"))?;
+    assert!(id_d != id_b && id_d != id_c);
+    assert_eq!(q.entries().len(), 3);
+    Ok(())
+}
+
 #[test]
 fn a_flush_result_is_recorded_in_the_sync_state() {
     let outcome = |id: u64, url: &str, kind: OutcomeKind| Outcome {

@@ -22,7 +22,8 @@ impl WriteQueue {
             .map_err(|e| Error::new(ErrorKind::InvalidInput, format!("bad name: {e}")))?;
         let data = data.to_owned();
         let key = href::normalize(url.as_str());
-        if let Some(e) = self.entries.iter_mut().find(|e| e.names(&key)) {
+        if let Some(i) = self.position_named(&key, false) {
+            let e = &mut self.entries[i];
             match &e.op {
                 EntryOp::Delete => {
                     // Deleted then created again: an update of the version the delete was made
@@ -66,7 +67,8 @@ impl WriteQueue {
         let parsed = absolute(url)?;
         let key = href::normalize(parsed.as_str());
         let data = data.to_owned();
-        if let Some(e) = self.entries.iter_mut().find(|e| e.edited_by(&key)) {
+        if let Some(i) = self.position_named(&key, true) {
+            let e = &mut self.entries[i];
             let conflict_only = e.conflict_only_at(&key);
             match &mut e.op {
                 EntryOp::Create { data: d } | EntryOp::Update { data: d } => {
@@ -119,7 +121,7 @@ impl WriteQueue {
     ) -> Result<u64> {
         let parsed = absolute(url)?;
         let key = href::normalize(parsed.as_str());
-        if let Some(index) = self.entries.iter().position(|e| e.edited_by(&key)) {
+        if let Some(index) = self.position_named(&key, true) {
             let e = &mut self.entries[index];
             let conflict_only = e.conflict_only_at(&key);
             match &e.op {

@@ -73,6 +73,7 @@ pub(super) fn from_json(json: &str) -> Result<WriteQueue> {
         policy,
         next_id,
         entries,
+        url_keys: Default::default(),
     })
 }
 
