@@ -39,8 +39,8 @@ use crate::session::Session;
 ///
 /// An event that cannot be read (no `id`, an unreadable time, anything
 /// [`event_to_ical`] refuses) does not fail the sync: it is reported in
-/// [`SyncResult::problems`] (kind `Protocol` or `ICalendar`, its event URL, or the calendar's
-/// events URL when it has no id), the rest is delivered and the state advances. Such an event is
+/// [`SyncResult::problems`] (kind `Protocol` or `ICalendar`, its event URL; events without an
+/// id are one problem, at the calendar's events URL, that says how many), the rest is delivered and the state advances. Such an event is
 /// reported, not retried: the Calendar API would return the same JSON again, so fetching it
 /// once more cannot help, and it is not kept in [`SyncState::pending`]. The state keeps the
 /// ETag the app last received for it, if any, so it is never reported as deleted.
@@ -62,8 +62,9 @@ pub struct GcalSync {
     paging: Paging,
     /// Event URL -> what this sync learnt of it, latest wins.
     seen: BTreeMap<String, Seen>,
-    /// Events without an id, which no URL names.
-    unnamed: Vec<MemberProblem>,
+    /// Events without an id, which no URL names: counted, and reported as one problem (a
+    /// page of a million `{}` items would otherwise be a million identical problems).
+    unnamed: usize,
     /// The last page's `nextSyncToken`, once the listing is complete.
     next_sync_token: Option<String>,
     /// events.get requests for pending members still in flight.
@@ -139,7 +140,7 @@ impl Session {
             token_was_reset: false,
             paging: Paging::new(self.ctx.limits.max_sync_pages),
             seen: BTreeMap::new(),
-            unnamed: Vec::new(),
+            unnamed: 0,
             next_sync_token: None,
             fetching: 0,
             series_mode,
@@ -234,7 +235,7 @@ impl GcalSync {
                 self.token = None;
                 self.token_was_reset = true;
                 self.seen.clear();
-                self.unnamed.clear();
+                self.unnamed = 0;
                 self.masters.clear();
                 self.exceptions.clear();
                 // A new listing: its page tokens owe nothing to the abandoned one's.
@@ -272,18 +273,7 @@ impl GcalSync {
             .and_then(Value::as_str)
             .filter(|id| !id.is_empty())
         else {
-            let url = self
-                .events_url
-                .as_ref()
-                .map(Url::to_string)
-                .unwrap_or_default();
-            self.unnamed.push(MemberProblem {
-                url,
-                kind: ErrorKind::Protocol,
-                status: None,
-                message: "Calendar API: an event without an id (it cannot be named or stored)"
-                    .to_owned(),
-            });
+            self.unnamed += 1;
             return;
         };
         let url = event_url(&self.calendar_id, id);
@@ -459,7 +449,25 @@ impl GcalSync {
             .map(|p| href::normalize(p))
             .collect();
         let mut changes = Vec::new();
-        let mut problems = std::mem::take(&mut self.unnamed);
+        let mut problems = Vec::new();
+        if self.unnamed > 0 {
+            problems.push(MemberProblem {
+                url: self
+                    .events_url
+                    .as_ref()
+                    .map(Url::to_string)
+                    .unwrap_or_default(),
+                kind: ErrorKind::Protocol,
+                status: None,
+                message: match self.unnamed {
+                    1 => "Calendar API: an event without an id (it cannot be named or stored)"
+                        .to_owned(),
+                    n => format!(
+                        "Calendar API: {n} events without an id (they cannot be named or stored)"
+                    ),
+                },
+            });
+        }
         let mut pending = StringSet::new();
         // Normalised URLs this sync has something to say about: none of them is "absent".
         let mut mentioned: StringSet = StringSet::new();

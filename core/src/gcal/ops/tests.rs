@@ -320,11 +320,18 @@ fn unreadable_events_are_problems_not_failures() {
     assert_eq!(
         problems,
         [
-            (events, ErrorKind::Protocol),
+            // the two items without a (string) id: one problem that counts them
             (events, ErrorKind::Protocol),
             (url("badtime").as_str(), ErrorKind::Protocol),
             (url("known").as_str(), ErrorKind::Protocol),
         ]
+    );
+    assert!(
+        result.problems[0]
+            .message
+            .contains("2 events without an id"),
+        "{}",
+        result.problems[0].message
     );
     // The state advances; the unreadable known event keeps the version the app has.
     assert_eq!(result.state.sync_token.as_deref(), Some("s2"));
