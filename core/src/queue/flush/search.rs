@@ -134,11 +134,8 @@ impl Flush {
                 self.listed.push(h);
             }
         }
-        for o in fetched.objects {
-            if o.data.is_some() {
-                self.fetched.push(o);
-            }
-        }
+        // (Those without data, if any, have no UID and find nothing.)
+        self.fetched = fetched.objects;
         self.confirm_next();
     }
 
@@ -168,8 +165,6 @@ impl Flush {
             Ok(obj) if obj.data.as_deref().is_some_and(is_object_text) => self.fetched.push(obj),
             Err(e) if e.kind() == ErrorKind::NotFound => {}
             other => {
-                self.listed.clear();
-                self.fetched.clear();
                 return self.stop(match other {
                     Err(e) => e,
                     Ok(obj) => Error::new(
