@@ -319,7 +319,8 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
         self.run(|s| s.outbox_free_busy(outbox_url, request)).await
     }
 
-    /// Fetches one object.
+    /// Fetches one object ([`Session::get_object`]: a 200 that is not an iCalendar or vCard
+    /// object is a `Protocol` error).
     pub async fn get_object(&self, url: &str) -> Result<DavObject> {
         self.run(|s| s.get_object(url)).await
     }

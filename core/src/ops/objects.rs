@@ -91,7 +91,9 @@ impl Session {
         Multiget::new(self, collection_url, kind, hrefs)
     }
 
-    /// Fetches one object with GET.
+    /// Fetches one object with GET. A 200 whose body is not an iCalendar or vCard object (a
+    /// login proxy's or captive portal's page) is an [`ErrorKind::Protocol`] error, never the
+    /// object's data.
     pub fn get_object(&self, url: &str) -> SingleExchange<DavObject> {
         let url = match self.url(url) {
             Ok(u) => u,
@@ -103,10 +105,23 @@ impl Session {
             if response.status != 200 {
                 return Err(Error::from_response(url.as_str(), &response));
             }
-            let data = String::from_utf8(response.body.clone()).map_err(|_| {
-                Error::new(ErrorKind::Protocol, "the object is not UTF-8 text")
-                    .with_url(url.as_str())
-            })?;
+            let data = match String::from_utf8(response.body.clone()) {
+                Ok(d) if is_object_text(&d) => d,
+                Ok(_) => {
+                    return Err(Error::new(
+                        ErrorKind::Protocol,
+                        "GET answered 200 with something that is not an iCalendar or vCard \
+                         object (a login or captive portal page?)",
+                    )
+                    .with_url(url.as_str()));
+                }
+                Err(_) => {
+                    return Err(
+                        Error::new(ErrorKind::Protocol, "the object is not UTF-8 text")
+                            .with_url(url.as_str()),
+                    );
+                }
+            };
             Ok(DavObject {
                 url: url.to_string(),
                 etag: response.header("etag").map(str::to_owned),

@@ -516,8 +516,9 @@ impl Write {
     fn on_reread(&mut self, reply: Reply) -> Result<()> {
         let Reply { url, response } = reply;
         let data = match String::from_utf8(response.body.clone()) {
-            Ok(d) if response.status == 200 => d,
-            // The write is applied: a read-back that fails leaves `data` empty.
+            Ok(d) if response.status == 200 && crate::ops::objects::is_object_text(&d) => d,
+            // The write is applied: a read-back that fails, or answers a page that is not an
+            // object (a login proxy's), leaves `data` empty.
             _ => return self.reread_failed(),
         };
         let mut result = self.result.take().unwrap_or(WriteResult {

@@ -7,7 +7,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::href;
 use crate::model::CollectionKind;
 use crate::model::DavObject;
-use crate::ops::objects::{MultigetResult, is_object_text};
+use crate::ops::objects::MultigetResult;
 use crate::ops::single::SingleExchange;
 
 use super::super::merge;
@@ -158,24 +158,14 @@ impl Flush {
     }
 
     /// A member's GET: an object joins the search, a 404 or 410 says the member is gone
-    /// (deleted since the listing), and anything else stops the flush, since that member
+    /// (deleted since the listing), and anything else (a 200 that is not an object included:
+    /// [`Session::get_object`](crate::Session::get_object)) stops the flush, since that member
     /// could be the earlier POST.
     pub(super) fn on_confirm(&mut self, result: Result<DavObject>) {
         match result {
-            Ok(obj) if obj.data.as_deref().is_some_and(is_object_text) => self.fetched.push(obj),
+            Ok(obj) => self.fetched.push(obj),
             Err(e) if e.kind() == ErrorKind::NotFound => {}
-            other => {
-                return self.stop(match other {
-                    Err(e) => e,
-                    Ok(obj) => Error::new(
-                        ErrorKind::Protocol,
-                        "a member of the collection answered GET with something that is not \
-                         an iCalendar or vCard object: a create an earlier flush may have \
-                         posted cannot be ruled out, so it is not posted now",
-                    )
-                    .with_url(&obj.url),
-                });
-            }
+            Err(e) => return self.stop(e),
         }
         self.confirm_next();
     }
