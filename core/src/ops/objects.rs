@@ -21,6 +21,10 @@ use crate::xml::names;
 /// The objects found by a listing, query or multiget.
 pub type Objects = Vec<DavObject>;
 
+/// What a GET's 200 that is not an object ([`is_object_text`]) is reported as.
+pub(crate) const NOT_AN_OBJECT: &str =
+    "GET answered 200 with something that is not an iCalendar or vCard object";
+
 /// Whether a GET's text is an iCalendar or vCard object: `BEGIN:` first (case aside), after
 /// a byte order mark and white space. A captive portal's or a login proxy's page answered
 /// 200 is not, and never stands for a member.
@@ -105,29 +109,17 @@ impl Session {
             if response.status != 200 {
                 return Err(Error::from_response(url.as_str(), &response));
             }
-            let data = match String::from_utf8(response.body.clone()) {
-                Ok(d) if is_object_text(&d) => d,
-                Ok(_) => {
-                    return Err(Error::new(
-                        ErrorKind::Protocol,
-                        "GET answered 200 with something that is not an iCalendar or vCard \
-                         object (a login or captive portal page?)",
-                    )
-                    .with_url(url.as_str()));
-                }
-                Err(_) => {
-                    return Err(
-                        Error::new(ErrorKind::Protocol, "the object is not UTF-8 text")
-                            .with_url(url.as_str()),
-                    );
-                }
-            };
-            Ok(DavObject {
-                url: url.to_string(),
-                etag: response.header("etag").map(str::to_owned),
-                data: Some(data),
-                json: None,
-            })
+            let etag = response.header("etag").map(str::to_owned);
+            // (Not UTF-8 is not an object either.)
+            match String::from_utf8(response.body) {
+                Ok(data) if is_object_text(&data) => Ok(DavObject {
+                    url: url.to_string(),
+                    etag,
+                    data: Some(data),
+                    json: None,
+                }),
+                _ => Err(Error::new(ErrorKind::Protocol, NOT_AN_OBJECT).with_url(url.as_str())),
+            }
         })
     }
 }

@@ -9,7 +9,7 @@ use crate::exchange::{Reply, Spec};
 use crate::href;
 use crate::http::Method;
 use crate::model::{CollectionKind, DavObject};
-use crate::ops::objects::{is_object_text, multiget_spec};
+use crate::ops::objects::{NOT_AN_OBJECT, is_object_text, multiget_spec};
 use crate::rfc4918::multistatus::Response;
 use crate::xml::names;
 
@@ -284,13 +284,7 @@ impl Sync {
                 Ok(_) | Err(_) => {
                     self.undelivered(
                         &key,
-                        (
-                            ErrorKind::Protocol,
-                            Some(status),
-                            "GET answered 200 with something that is not an iCalendar or vCard \
-                             object"
-                                .to_owned(),
-                        ),
+                        (ErrorKind::Protocol, Some(status), NOT_AN_OBJECT.to_owned()),
                     );
                     return Ok(());
                 }
