@@ -117,6 +117,70 @@ fn an_update_answered_303_is_not_reported_done() {
 }
 
 // ---------------------------------------------------------------------------------------
+// Writes answered 200 with an HTML page.
+
+const LOGIN_PAGE: &str =
+    "<!DOCTYPE html><html><head><title>Sign in</title></head><body>Sign in</body></html>";
+
+fn html(status: u16, body: &str) -> HttpResponse {
+    with_headers(
+        status,
+        &[("Content-Type", "text/html; charset=utf-8")],
+        body,
+    )
+}
+
+/// A login proxy (SSO in front of the server) or a captive portal answering a PUT with its
+/// page and 200: the write never reached the server, and reported done, a write queue would
+/// drop the edit. The page is no answer of the server's: the object is read, and that read is
+/// answered with the page too, so the outcome is unknown (an error), not a success.
+#[test]
+fn an_update_answered_200_with_a_login_page_is_not_reported_done() {
+    let url = "https://dav.example.com/cal/a.ics";
+    let new = EVENT.replace("SUMMARY:old", "SUMMARY:new");
+    let script = Script::new(vec![
+        ("PUT", url, html(200, LOGIN_PAGE)),
+        ("GET", url, html(200, LOGIN_PAGE)),
+    ]);
+    let c = client("https://dav.example.com/", &script);
+    let outcome = block_on(c.update_object(url, &new, "\"1\""));
+    match outcome {
+        Err(e) => assert_eq!(e.kind(), ErrorKind::Transport, "{e}"),
+        Ok(w) => panic!("a PUT a login page answered was reported written: {w:?}"),
+    }
+}
+
+/// The same for a DELETE.
+#[test]
+fn a_delete_answered_200_with_a_login_page_is_not_reported_done() {
+    let url = "https://dav.example.com/cal/a.ics";
+    let script = Script::new(vec![
+        ("DELETE", url, html(200, LOGIN_PAGE)),
+        ("GET", url, html(200, LOGIN_PAGE)),
+    ]);
+    let c = client("https://dav.example.com/", &script);
+    assert!(
+        block_on(c.delete_object(url, "\"1\"")).is_err(),
+        "a DELETE a login page answered was reported done"
+    );
+}
+
+/// A server that does answer a write with a page of its own costs one read: the object holds
+/// the data sent, so the write is reported done, with the ETag the read gave.
+#[test]
+fn an_update_a_server_answered_with_a_page_is_done_once_read_back() {
+    let url = "https://dav.example.com/cal/a.ics";
+    let new = EVENT.replace("SUMMARY:old", "SUMMARY:new");
+    let script = Script::new(vec![
+        ("PUT", url, html(200, "<html><body>Saved</body></html>")),
+        ("GET", url, with_headers(200, &[("ETag", "\"2\"")], &new)),
+    ]);
+    let c = client("https://dav.example.com/", &script);
+    let written = block_on(c.update_object(url, &new, "\"1\"")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(written.etag.as_deref(), Some("\"2\""));
+}
+
+// ---------------------------------------------------------------------------------------
 // A sync whose collection answers from another URL.
 
 const MS: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<d:multistatus xmlns:d=\"DAV:\" xmlns:c=\"urn:ietf:params:xml:ns:caldav\">";

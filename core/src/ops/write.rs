@@ -268,15 +268,25 @@ impl Write {
         let outcome = match (step, reply) {
             (Step::Main, Err(e)) if e.kind() == ErrorKind::Transport => self.on_lost(e),
             // A 303 says where to read the request's outcome, not what it was (an
-            // authenticating proxy answers any request so): resolved by reading the object,
-            // as an answer lost in transit is.
-            (Step::Main, Ok(reply)) if reply.response.status == 303 => {
+            // authenticating proxy answers any request so), and a 200 with an HTML page is a
+            // login proxy's or captive portal's page as likely as a write's answer (CalDAV and
+            // CardDAV servers answer a write 201 or 204, or 200 without a page): taken for the
+            // write, it would report done a write that never reached the server. Both are
+            // resolved by reading the object, as an answer lost in transit is.
+            (Step::Main, Ok(reply))
+                if reply.response.status == 303
+                    || (reply.response.status == 200
+                        && reply
+                            .response
+                            .header("content-type")
+                            .is_some_and(|t| t.starts_with("text/html"))) =>
+            {
                 let e = Error::new(
                     ErrorKind::Transport,
-                    "the server answered 303 See Other, which does not say whether it applied \
-                     the write",
+                    "the server's answer (303 See Other, or a page) does not say whether it \
+                     applied the write",
                 )
-                .with_status(303)
+                .with_status(reply.response.status)
                 .with_url(reply.url.as_str());
                 self.on_lost(e)
             }
