@@ -57,14 +57,16 @@ test('parseCalendar, parseContact(s) and expand give what the full entry gives',
 });
 
 test('parseView gives the view a fetch with parse on attaches, under the limits given', async () => {
-  const objects = { 'https://dav.example.com/cal/a.ics': ICS, 'https://dav.example.com/card/a.vcf': VCF, 'https://dav.example.com/x.txt': 'hello' };
-  const fetch = async (url) => new Response(objects[url], { status: 200, headers: { etag: '"1"' } });
+  const objects = { 'https://dav.example.com/cal/a.ics': ICS, 'https://dav.example.com/card/a.vcf': VCF };
+  const fetch = async (url) => new Response(objects[url] ?? 'hello', { status: 200, headers: { etag: '"1"' } });
   const client = new full.DavClient({ serverUrl: 'https://dav.example.com/', fetch, parse: true });
   for (const [url, text] of Object.entries(objects)) {
     const { events, contact, parseError } = await client.getObject(url);
     const attached = Object.fromEntries(Object.entries({ events, contact, parseError }).filter(([, v]) => v !== undefined));
     assert.deepEqual(formats.parseView(text), attached, url);
   }
+  // A 200 that is no iCalendar or vCard object (a login proxy's page) is not fetched as one.
+  await assert.rejects(client.getObject('https://dav.example.com/x.txt'), (e) => full.isDavError(e, 'Protocol'));
   assert.equal(formats.parseView(ICS).events[0].summary, 'Weekly');
   assert.deepEqual(formats.parseView('hello'), {});
   const limited = formats.parseView(VCF, { maxContentLines: 2 });
