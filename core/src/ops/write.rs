@@ -274,20 +274,11 @@ impl Write {
             // write, it would report done a write that never reached the server. Both are
             // resolved by reading the object, as an answer lost in transit is.
             (Step::Main, Ok(reply))
-                if reply.response.status == 303
-                    || (reply.response.status == 200
-                        && reply
-                            .response
-                            .header("content-type")
-                            .is_some_and(|t| t.starts_with("text/html"))) =>
+                if reply.response.status == 303 || reply.response.is_html_page() =>
             {
-                let e = Error::new(
-                    ErrorKind::Transport,
-                    "the server's answer (303 See Other, or a page) does not say whether it \
-                     applied the write",
-                )
-                .with_status(reply.response.status)
-                .with_url(reply.url.as_str());
+                let e = Error::new(ErrorKind::Transport, ANSWER_SAYS_NOTHING)
+                    .with_status(reply.response.status)
+                    .with_url(reply.url.as_str());
                 self.on_lost(e)
             }
             // A server error may come after the write was applied (a hook that failed after
@@ -545,6 +536,13 @@ impl Write {
 }
 
 impl_operation!(Write, WriteResult);
+
+/// What a write answered 303 See Other or 200 with a page ([`HttpResponse::is_html_page`])
+/// is reported as when nothing shows whether it was applied.
+///
+/// [`HttpResponse::is_html_page`]: crate::http::HttpResponse::is_html_page
+pub(crate) const ANSWER_SAYS_NOTHING: &str =
+    "the server's answer (303 See Other, or a page) does not say whether it applied the write";
 
 /// Refuses a write without an ETag: davkit never writes without a precondition.
 pub(crate) fn require_etag(etag: &str) -> Result<()> {
