@@ -13,6 +13,7 @@ import { features, minifyNames, passes } from './wasm-opt-passes.mjs';
 import { namesByRank } from './wasm-order.mjs';
 import { nativeStrings } from './glue-strings.mjs';
 import { entryApi } from './entry-api.mjs';
+import { browserGlueImport, gluePath } from './browser-glue.mjs';
 
 const npmDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = join(npmDir, '..');
@@ -160,6 +161,12 @@ for (const f of readdirSync(join(dist, 'wasm'))) {
   if (f.endsWith('.d.ts') || f === 'package.json' || f === '.gitignore') rmSync(join(dist, 'wasm', f));
 }
 cpSync(join(npmDir, 'src'), dist, { recursive: true });
+// The browser entries import their glue by name, without `initSync` (browser-glue.mjs).
+for (const entry of ['browser.js', 'protocol/browser.js', 'formats/browser.js', 'gcal/browser.js']) {
+  const file = join(dist, entry);
+  const text = readFileSync(file, 'utf8');
+  writeFileSync(file, browserGlueImport(text, readFileSync(join(dirname(file), gluePath(text)), 'utf8')));
+}
 // davkit/protocol, davkit/formats and davkit/gcal get their own copy of the JS API (their own
 // module state, bound to their module); davkit/formats and davkit/gcal their own copy of the
 // editors too (they call their module). The copies of davkit and davkit/protocol without the
