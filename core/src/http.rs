@@ -200,9 +200,7 @@ impl HttpResponse {
     /// Whether this is a 200 with an HTML page (`Content-Type: text/html`): as an answer to a
     /// write, a login proxy's or captive portal's page as likely as the server's (CalDAV and
     /// CardDAV servers answer a write 201 or 204, or 200 without a page), so it never says
-    /// that a write was applied. (Inlined: a call of its own was 0.1 KB more in the
-    /// WebAssembly module.)
-    #[inline(always)]
+    /// that a write was applied (`ops::write::refuse_page`, and a write's read-back).
     pub(crate) fn is_html_page(&self) -> bool {
         self.status == 200
             && self

@@ -19,6 +19,7 @@ use crate::model::{Collection, CollectionKind};
 use crate::ops::discover::{COLLECTION_PROPS, check_listing, self_response};
 use crate::ops::objects::{expect_multistatus, multistatus_refusal};
 use crate::ops::single::SingleExchange;
+use crate::ops::write::refuse_page;
 use crate::rfc4791::mkcalendar_body;
 use crate::rfc4918::{Depth, PropValue, propfind_body, proppatch_body};
 use crate::rfc6352::extended_mkcol_body;
@@ -297,6 +298,8 @@ fn created(reply: Reply, kind: CollectionKind, props: CollectionProps) -> Result
     if !response.is_success() {
         return Err(Error::from_response(url.as_str(), &response));
     }
+    // A login proxy's or captive portal's page is no creation.
+    refuse_page(url.as_str(), &response)?;
     Ok(Collection {
         url: url.to_string(),
         kind,
@@ -443,12 +446,13 @@ impl CollectionWrite {
 impl_operation!(CollectionWrite, ());
 
 /// The result of a DELETE: a 207 names the members the server could not delete (a locked
-/// one, one the user may not delete), and the collection is still there.
+/// one, one the user may not delete), and the collection is still there; a 200 page is a
+/// login proxy's or captive portal's, no deletion.
 fn deleted(reply: Reply, limits: &Limits) -> Result<()> {
     if reply.response.status == 207 {
         multistatus_refusal(&reply, limits)
     } else if reply.response.is_success() {
-        Ok(())
+        refuse_page(reply.url.as_str(), &reply.response)
     } else {
         Err(Error::from_response(reply.url.as_str(), &reply.response))
     }

@@ -232,15 +232,9 @@ fn written(reply: Reply) -> Result<ScheduledWrite> {
     if !response.is_success() {
         return Err(Error::from_response(url.as_str(), &response));
     }
-    if response.is_html_page() {
-        // A login proxy's or captive portal's page: whether the server applied the write is
-        // unknown (read the object to know).
-        return Err(
-            Error::new(ErrorKind::Transport, crate::ops::write::ANSWER_SAYS_NOTHING)
-                .with_status(200)
-                .with_url(url.as_str()),
-        );
-    }
+    // A login proxy's or captive portal's page: whether the server applied the write is
+    // unknown (read the object to know).
+    crate::ops::write::refuse_page(url.as_str(), &response)?;
     Ok(ScheduledWrite {
         url: url.to_string(),
         etag: header(&response, "etag"),

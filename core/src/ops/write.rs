@@ -544,6 +544,21 @@ impl_operation!(Write, WriteResult);
 pub(crate) const ANSWER_SAYS_NOTHING: &str =
     "the server's answer (303 See Other, or a page) does not say whether it applied the write";
 
+/// Refuses, as a write of unknown outcome (`Transport`), a write's 200 answer with an HTML page
+/// ([`HttpResponse::is_html_page`]): a login proxy's or captive portal's page says nothing of
+/// whether the server applied the write. For the writes that are not read back (scheduling,
+/// collections); an object's write reads the object instead.
+///
+/// [`HttpResponse::is_html_page`]: crate::http::HttpResponse::is_html_page
+pub(crate) fn refuse_page(url: &str, response: &crate::http::HttpResponse) -> Result<()> {
+    if response.is_html_page() {
+        return Err(Error::new(ErrorKind::Transport, ANSWER_SAYS_NOTHING)
+            .with_status(200)
+            .with_url(url));
+    }
+    Ok(())
+}
+
 /// Refuses a write without an ETag: davkit never writes without a precondition.
 pub(crate) fn require_etag(etag: &str) -> Result<()> {
     if etag.trim().is_empty() {
