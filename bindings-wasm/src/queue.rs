@@ -177,6 +177,12 @@ impl Queue {
         js(self.inner.resolve(id_in(id)?, r))
     }
 
+    /// How many entries the queue holds (without converting them, as `entries()` would).
+    #[wasm_bindgen(getter)]
+    pub fn size(&self) -> f64 {
+        self.inner.entries().len() as f64
+    }
+
     /// The entries (camelCase keys).
     pub fn entries(&self) -> JsValue {
         convert::output(self.inner.entries())

@@ -898,7 +898,7 @@ export class WriteQueue {
   }
 
   get size() {
-    return this.#q.entries().length;
+    return this.#q.size;
   }
 
   enqueueCreate(collection, name, data) {
