@@ -112,6 +112,9 @@ impl GcalWrite {
         let insert = self.insert;
         let max = self.m.x.ctx().limits.max_json_values;
         let result = reply.and_then(|reply| {
+            // A login proxy's or captive portal's page (the API answers JSON, or 204 for a
+            // delete): whether the write reached Google is unknown.
+            crate::ops::write::refuse_page(reply.url.as_str(), &reply.response)?;
             if reply.response.status == 204 {
                 return Ok(WriteResult {
                     url: reply.url.to_string(),
