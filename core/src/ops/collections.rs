@@ -69,7 +69,9 @@ impl CollectionProps {
 }
 
 impl Session {
-    /// Creates a calendar named `slug` inside a calendar home set.
+    /// Creates a calendar named `slug` inside a calendar home set. An answer that is a 200 with
+    /// an HTML page (a login proxy's or captive portal's) is an [`ErrorKind::Transport`] error:
+    /// whether the calendar was made is unknown.
     pub fn create_calendar(
         &self,
         home_url: &str,
@@ -97,7 +99,8 @@ impl Session {
         })
     }
 
-    /// Creates an address book named `slug` inside an address book home set.
+    /// Creates an address book named `slug` inside an address book home set; a page answered
+    /// 200 is a [`ErrorKind::Transport`] error, as for [`Session::create_calendar`].
     pub fn create_address_book(
         &self,
         home_url: &str,
@@ -163,7 +166,8 @@ impl Session {
     /// Deletes a collection and everything in it. With `read` (the collection as the caller
     /// last read it), the deletion goes ahead only if its ctag and sync-token are still what
     /// the caller read (nothing was added, changed or removed since), else it fails with
-    /// [`ErrorKind::PreconditionFailed`]; `None` deletes unconditionally.
+    /// [`ErrorKind::PreconditionFailed`]; `None` deletes unconditionally. A page answered 200
+    /// is a [`ErrorKind::Transport`] error, as for [`Session::create_calendar`].
     pub fn delete_collection(&self, url: &str, read: Option<&Collection>) -> CollectionWrite {
         let plan = self.url(url).and_then(|u| {
             if let Some(r) = read
