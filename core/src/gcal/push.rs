@@ -271,15 +271,23 @@ impl Session {
                 if !crate::json_read::text::values_within(&reply.response.body, max) {
                     return Err(crate::limits::json_values_exceeded(max));
                 }
-                let value = crate::json_read::text::parse_bytes(&reply.response.body)
-                    .map_err(|e| invalid(&format!("unreadable watch answer: {e}")))?;
+                let value = match crate::json_read::text::parse_bytes(&reply.response.body) {
+                    Ok(value) => value,
+                    Err(e) => {
+                        // A login proxy's or captive portal's page: whether a channel was
+                        // made is unknown.
+                        crate::ops::write::refuse_page(reply.url.as_str(), &reply.response)?;
+                        return Err(invalid(&format!("unreadable watch answer: {e}")));
+                    }
+                };
                 channel_from(&value.into_value())
             }),
             Err(e) => SingleExchange::failed(self.ctx.clone(), e),
         }
     }
 
-    /// Stops a push channel (channels.stop).
+    /// Stops a push channel (channels.stop). A page answered 200 (a login proxy's or captive
+    /// portal's) is an [`ErrorKind::Transport`] error: the channel may still be running.
     pub fn gcal_stop(&self, channel: &Channel) -> SingleExchange<()> {
         let body = json!({ "id": channel.id, "resourceId": channel.resource_id });
         match self.url("channels/stop") {
@@ -287,7 +295,9 @@ impl Session {
                 let spec = Spec::new(Method::Post, url).json(&body);
                 SingleExchange::new(self.ctx.clone(), spec, |reply| {
                     if reply.response.is_success() {
-                        Ok(())
+                        // A page answered 200 (a login proxy's) is no stop: the channel may
+                        // still be running.
+                        crate::ops::write::refuse_page(reply.url.as_str(), &reply.response)
                     } else {
                         Err(super::api_error(reply.url.as_str(), &reply.response))
                     }

@@ -547,7 +547,8 @@ pub(crate) const ANSWER_SAYS_NOTHING: &str =
 /// Refuses, as a write of unknown outcome (`Transport`), a write's 200 answer with an HTML page
 /// ([`HttpResponse::is_html_page`]): a login proxy's or captive portal's page says nothing of
 /// whether the server applied the write. For the writes that are not read back (scheduling,
-/// collections, the Calendar API's); an object's write reads the object instead.
+/// collections, the Calendar API's writes and channels); an object's write reads the object
+/// instead.
 ///
 /// [`HttpResponse::is_html_page`]: crate::http::HttpResponse::is_html_page
 pub(crate) fn refuse_page(url: &str, response: &crate::http::HttpResponse) -> Result<()> {
