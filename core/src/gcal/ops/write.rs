@@ -14,9 +14,9 @@ use crate::ops::write::require_etag;
 use crate::session::Session;
 
 /// An events insert, patch or delete; create it with [`Session::gcal_insert`],
-/// [`Session::gcal_patch`] or [`Session::gcal_delete`]. An answer that is a 200 with an HTML page (a login
-/// proxy's or captive portal's; the API answers JSON) is an [`ErrorKind::Transport`] error:
-/// whether the write reached Google is unknown.
+/// [`Session::gcal_patch`] or [`Session::gcal_delete`]. An answer that is a 200 with an HTML
+/// page (a login proxy's or captive portal's; the API answers JSON) is an
+/// [`ErrorKind::Transport`] error: whether the write reached Google is unknown.
 pub struct GcalWrite {
     m: Machine<(), WriteResult>,
     calendar_id: String,
