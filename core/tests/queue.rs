@@ -13,11 +13,11 @@ use common::{block_on, response};
 use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 
-use davkit::queue::{HeldChange, SplitChanges};
+use davkit::queue::{FlushAnswer, FlushNext, FlushRequest, FlushSteps, HeldChange, SplitChanges};
 use davkit::{
     Change, Config, Credentials, DavClient, DavObject, EntryOp, EntryState, ErrorKind, FlushResult,
-    HttpRequest, HttpResponse, Outcome, OutcomeKind, Policy, Profile, Resolution, Resolved,
-    Transport, WriteQueue,
+    HttpRequest, HttpResponse, Limits, Outcome, OutcomeKind, Policy, Profile, Resolution, Resolved,
+    Transport, WriteQueue, WriteResult,
 };
 use serde_json::{Value, json};
 
@@ -167,6 +167,84 @@ fn the_json_round_trips_and_is_versioned() -> davkit::Result<()> {
 
 /// Begins a flush of `q` and applies its result: entry `id` (queued at `A`, with local data
 /// `ev("local")`) in conflict with the server's version `server`.
+/// The next request of `steps`, or a failure naming what it gave instead.
+fn asked(steps: &mut FlushSteps) -> FlushRequest {
+    match steps.poll() {
+        FlushNext::Ask(request) => request,
+        FlushNext::Done(result) => panic!("the flush ended instead of asking: {result:?}"),
+    }
+}
+
+/// The flush's decisions run by a host whose DAV client is its own (the npm package's formats
+/// module): each request named, each answer read as the flush reads its own operations'.
+#[test]
+fn flush_steps_ask_for_each_call_and_read_its_answer() -> davkit::Result<()> {
+    let mut q = WriteQueue::new();
+    let created = q.enqueue_create(C, "a.ics", &ev("one"))?;
+    let b = "https://dav.example/cal/b.ics";
+    let updated = q.enqueue_update(b, &ev("two"), "\"b1\"", Some(&ev("b")))?;
+    let _ = q.begin_flush();
+    let mut steps = FlushSteps::new(q, Profile::generic(), Limits::default());
+
+    let create = FlushRequest::Create {
+        collection: C.to_owned(),
+        name: "a.ics".to_owned(),
+        data: ev("one"),
+    };
+    assert_eq!(asked(&mut steps), create);
+    steps.answer(FlushAnswer::Write(Ok(WriteResult {
+        url: A.to_owned(),
+        etag: Some("\"a1\"".to_owned()),
+        data: None,
+        replaced: false,
+    })));
+    let update = FlushRequest::Update {
+        url: b.to_owned(),
+        data: ev("two"),
+        etag: "\"b1\"".to_owned(),
+    };
+    assert_eq!(asked(&mut steps), update);
+    // A 412: another device changed it; the flush reads the server's version.
+    let stale = davkit::Error::new(ErrorKind::PreconditionFailed, "412").with_url(b);
+    steps.answer(FlushAnswer::Write(Err(stale)));
+    assert_eq!(asked(&mut steps), FlushRequest::Get { url: b.to_owned() });
+    steps.answer(FlushAnswer::Get(Ok(DavObject {
+        url: b.to_owned(),
+        etag: Some("\"b2\"".to_owned()),
+        data: Some(ev("other")),
+        json: None,
+    })));
+    let result = match steps.poll() {
+        FlushNext::Done(result) => result?,
+        FlushNext::Ask(request) => panic!("asked {request:?} after a conflict kept for the app"),
+    };
+    assert_eq!(result.stopped, None);
+    let kinds: Vec<_> = result.outcomes.iter().map(|o| (o.id, &o.kind)).collect();
+    assert!(
+        matches!(kinds[..], [(a, OutcomeKind::Written { etag: Some(e), .. }), (b, OutcomeKind::Conflict { .. })]
+            if a == created && b == updated && e == "\"a1\""),
+        "{kinds:?}"
+    );
+    Ok(())
+}
+
+/// A host that asks for the next request before answering the last one ends the flush with
+/// a `Protocol` error (the entry stays pending), and an answer nobody asked for is ignored.
+#[test]
+fn flush_steps_asked_twice_without_an_answer_end_with_an_error() -> davkit::Result<()> {
+    let mut q = WriteQueue::new();
+    q.enqueue_create(C, "a.ics", &ev("one"))?;
+    let _ = q.begin_flush();
+    let mut steps = FlushSteps::new(q, Profile::generic(), Limits::default());
+    steps.answer(FlushAnswer::List(Ok(Vec::new())));
+    assert!(matches!(asked(&mut steps), FlushRequest::Create { .. }));
+    match steps.poll() {
+        FlushNext::Done(Err(e)) => assert_eq!(e.kind(), ErrorKind::Protocol),
+        other => panic!("{other:?}"),
+    }
+    Ok(())
+}
+
 fn flushed_into_conflict(q: &mut WriteQueue, id: u64, server: DavObject) {
     q.begin_flush();
     let rev = q.entries()[0].rev;

@@ -1,7 +1,12 @@
 //! The flush: a sans-IO operation that sends a [`WriteQueue`]'s entries one after another
-//! through the conditional [`Write`] operation (and GETs, listings and multigets to verify and
-//! to read the server's side of a conflict), forwarding the inner operations' requests under
-//! its own request ids.
+//! through the conditional [`Write`](crate::Write) operation (and GETs, listings and multigets
+//! to verify and to read the server's side of a conflict), forwarding the inner operations'
+//! requests under its own request ids.
+//!
+//! Two parts: [`FlushSteps`] decides, one [`FlushRequest`] at a time (a GET, a create, an
+//! update or a delete with its precondition, a listing, a multiget), and [`Flush`] makes each
+//! request through the session's own operations. A host whose DAV client is elsewhere can run
+//! [`FlushSteps`] itself and answer its requests with that client's calls of the same names.
 //!
 //! Per entry:
 //!
@@ -37,8 +42,10 @@ use crate::keyed::Keyed;
 use crate::error::{Error, ErrorKind, Result};
 use crate::href;
 use crate::http::{HttpResponse, RequestId};
+use crate::limits::Limits;
 use crate::model::{DavObject, WriteResult};
 use crate::op::{Operation, Poll};
+use crate::profile::Profile;
 use crate::session::Session;
 
 use super::{
@@ -58,7 +65,8 @@ mod search;
 
 use held::Held;
 
-use inner::{Inner, InnerDone};
+use inner::Inner;
+pub use inner::{FlushAnswer, FlushRequest};
 
 /// What the current inner operation is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,16 +99,43 @@ struct Work {
 
 /// Sends a [`WriteQueue`]; create it with [`Session::flush`]. Its output is a
 /// [`FlushResult`]; it fails only when the queue was not begun ([`WriteQueue::begin_flush`]).
+/// It runs [`FlushSteps`], making each of its requests through the session's operations.
 pub struct Flush {
+    steps: FlushSteps,
     session: Session,
-    start: WriteQueue,
-    /// The entries to send, in order (the pending ones when the flush was made).
-    todo: std::vec::IntoIter<Entry>,
-    work: Option<Work>,
+    /// The operation making the current request.
     inner: Option<Inner>,
     /// Outer request id -> the inner operation's id, for the current inner operation.
     ids: Vec<(RequestId, RequestId)>,
     next_id: u32,
+}
+
+/// What [`FlushSteps::poll`] asks for.
+#[derive(Debug)]
+pub enum FlushNext {
+    /// Make this request and give its answer to [`FlushSteps::answer`], then ask again.
+    Ask(FlushRequest),
+    /// The flush is finished: the same result [`Flush`] gives.
+    Done(Result<FlushResult>),
+}
+
+/// The flush's decisions: which [`FlushRequest`] comes next, and what each answer means for the
+/// entry (done, written again on the server's version, a conflict for the policy, failed, or
+/// the flush stopped). Run by [`Flush`]; a host that makes the requests with a DAV client of
+/// its own runs it directly: [`poll`](FlushSteps::poll), make the request,
+/// [`answer`](FlushSteps::answer), until [`FlushNext::Done`].
+pub struct FlushSteps {
+    /// The server's profile (what it names, how it stores what it is sent).
+    profile: Profile,
+    limits: Limits,
+    start: WriteQueue,
+    /// The entries to send, in order (the pending ones when the flush was made).
+    todo: std::vec::IntoIter<Entry>,
+    work: Option<Work>,
+    /// The request to hand out next.
+    request: Option<FlushRequest>,
+    /// A request was handed out and not answered yet.
+    asked: bool,
     outcomes: Vec<Outcome>,
     stopped: Option<Error>,
     /// Objects of a collection by UID, for POST verification (per collection URL; a flush
@@ -124,6 +159,14 @@ pub struct Flush {
 impl std::fmt::Debug for Flush {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Flush")
+            .field("steps", &self.steps)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for FlushSteps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FlushSteps")
             .field("outcomes", &self.outcomes.len())
             .finish_non_exhaustive()
     }
@@ -135,6 +178,34 @@ impl Session {
     /// skipped; the result holds the queue without the entries the server confirmed, and one
     /// outcome per entry finished.
     pub fn flush(&self, queue: WriteQueue) -> Flush {
+        Flush {
+            steps: FlushSteps::new(queue, self.ctx.profile.clone(), self.ctx.limits),
+            session: self.clone(),
+            inner: None,
+            ids: Vec::new(),
+            next_id: 1,
+        }
+    }
+}
+
+impl Flush {
+    /// Asks `hook` about every conflict before the entry's policy (see [`ConflictHook`]).
+    pub fn with_hook(mut self, hook: ConflictHook) -> Self {
+        self.steps.hook = Some(hook);
+        self
+    }
+
+    fn route(&mut self, outer: RequestId) -> Option<(RequestId, &mut Inner)> {
+        let index = self.ids.iter().position(|(o, _)| *o == outer)?;
+        let (_, inner_id) = self.ids.swap_remove(index);
+        self.inner.as_mut().map(|i| (inner_id, i))
+    }
+}
+
+impl FlushSteps {
+    /// The steps of a flush of `queue` to a server of this profile, reading its answers under
+    /// `limits` (what [`Session::flush`] runs, with the session's profile and limits).
+    pub fn new(queue: WriteQueue, profile: Profile, limits: Limits) -> Self {
         let failed = queue
             .entries
             .iter()
@@ -152,14 +223,14 @@ impl Session {
                 todo.push(e.clone());
             }
         }
-        Flush {
-            session: self.clone(),
+        FlushSteps {
+            profile,
+            limits,
             start: queue,
             todo: todo.into_iter(),
             work: None,
-            inner: None,
-            ids: Vec::new(),
-            next_id: 1,
+            request: None,
+            asked: false,
             outcomes: Vec::new(),
             stopped: None,
             found: Vec::new(),
@@ -172,13 +243,60 @@ impl Session {
             held: Held::default(),
         }
     }
-}
 
-impl Flush {
     /// Asks `hook` about every conflict before the entry's policy (see [`ConflictHook`]).
     pub fn with_hook(mut self, hook: ConflictHook) -> Self {
         self.hook = Some(hook);
         self
+    }
+
+    /// The next request to make, or the flush's result. Called again before the last request
+    /// was answered, it ends the flush with an [`ErrorKind::Protocol`] error.
+    pub fn poll(&mut self) -> FlushNext {
+        if let Some(e) = self.failed.take() {
+            self.done = true;
+            return FlushNext::Done(Err(e));
+        }
+        loop {
+            if self.done {
+                return FlushNext::Done(Err(Error::new(
+                    ErrorKind::Protocol,
+                    "the flush has already finished",
+                )));
+            }
+            if self.asked {
+                self.done = true;
+                return FlushNext::Done(Err(Error::new(
+                    ErrorKind::Protocol,
+                    "the flush was asked for its next request before its last one was answered",
+                )));
+            }
+            if let Some(request) = self.request.take() {
+                self.asked = true;
+                return FlushNext::Ask(request);
+            }
+            if self.work.is_some() {
+                // A step finished without starting another: the entry is done.
+                self.work = None;
+            }
+            if self.stopped.is_some() {
+                return self.finish();
+            }
+            match self.todo.next() {
+                // Waits for an entry a lock held back: it stays pending.
+                Some(entry) if self.held.holds(&entry) => {}
+                Some(entry) => self.start_entry(entry),
+                None => return self.finish(),
+            }
+        }
+    }
+
+    /// The answer to the request [`poll`](FlushSteps::poll) gave last (ignored when no request
+    /// is waiting for one).
+    pub fn answer(&mut self, answer: FlushAnswer) {
+        if std::mem::take(&mut self.asked) {
+            self.on_done(answer);
+        }
     }
 }
 
@@ -186,17 +304,7 @@ impl Operation for Flush {
     type Output = FlushResult;
 
     fn poll(&mut self) -> Poll<FlushResult> {
-        if let Some(e) = self.failed.take() {
-            self.done = true;
-            return Poll::Done(Err(e));
-        }
         loop {
-            if self.done {
-                return Poll::Done(Err(Error::new(
-                    ErrorKind::Protocol,
-                    "the flush has already finished",
-                )));
-            }
             if let Some(inner) = &mut self.inner {
                 match inner.poll() {
                     Poll::Send(mut request) => {
@@ -211,25 +319,18 @@ impl Operation for Flush {
                         self.inner = None;
                         self.ids.clear();
                         match result {
-                            Ok(done) => self.on_done(done),
-                            Err(e) => self.stop(e),
+                            Ok(answer) => self.steps.answer(answer),
+                            Err(e) => {
+                                self.steps.asked = false;
+                                self.steps.stop(e);
+                            }
                         }
-                        continue;
                     }
                 }
             }
-            if self.work.is_some() {
-                // A step finished without starting another: the entry is done.
-                self.work = None;
-            }
-            if self.stopped.is_some() {
-                return self.finish();
-            }
-            match self.todo.next() {
-                // Waits for an entry a lock held back: it stays pending.
-                Some(entry) if self.held.holds(&entry) => {}
-                Some(entry) => self.start_entry(entry),
-                None => return self.finish(),
+            match self.steps.poll() {
+                FlushNext::Ask(request) => self.inner = Some(Inner::start(request, &self.session)),
+                FlushNext::Done(result) => return Poll::Done(result),
             }
         }
     }
@@ -274,14 +375,8 @@ fn stops(e: &Error) -> bool {
 /// write. (429 and 503 are [`ErrorKind::RateLimited`].)
 const REFUSED_FOR_NOW: [u16; 4] = [408, 421, 423, 425];
 
-impl Flush {
-    fn route(&mut self, outer: RequestId) -> Option<(RequestId, &mut Inner)> {
-        let index = self.ids.iter().position(|(o, _)| *o == outer)?;
-        let (_, inner_id) = self.ids.swap_remove(index);
-        self.inner.as_mut().map(|i| (inner_id, i))
-    }
-
-    fn finish(&mut self) -> Poll<FlushResult> {
+impl FlushSteps {
+    fn finish(&mut self) -> FlushNext {
         self.done = true;
         let mut queue = std::mem::take(&mut self.start);
         let outcomes = std::mem::take(&mut self.outcomes);
@@ -291,7 +386,7 @@ impl Flush {
             stopped: self.stopped.take().or_else(|| self.held.take_error()),
         };
         queue.apply(&result);
-        Poll::Done(Ok(FlushResult { queue, ..result }))
+        FlushNext::Done(Ok(FlushResult { queue, ..result }))
     }
 
     fn stop(&mut self, error: Error) {
@@ -314,18 +409,18 @@ impl Flush {
         entry.policy.unwrap_or(self.start.policy)
     }
 
-    fn run(&mut self, step: Step, inner: Inner) {
+    fn run(&mut self, step: Step, request: FlushRequest) {
         if let Some(w) = &mut self.work {
             w.step = step;
         }
-        self.inner = Some(inner);
+        self.request = Some(request);
     }
 
     fn start_entry(&mut self, entry: Entry) {
         // (Where the server names what is POSTed, the search by UID finds it instead.)
         let read_first = entry.op == EntryOp::Delete
             && entry.base_etag.is_none()
-            && !(self.session.ctx.profile.create_by_post && search::posted_earlier(&entry));
+            && !(self.profile.create_by_post && search::posted_earlier(&entry));
         self.work = Some(Work {
             entry,
             step: Step::Main,
@@ -341,14 +436,11 @@ impl Flush {
             // an earlier POST made, which a sync met under the server's name, or an edit
             // undone). The object is read, and what the server holds now stands.
             let url = w.entry.url.clone();
-            return self.run(Step::Verify, Inner::Get(self.session.get_object(&url)));
+            return self.run(Step::Verify, FlushRequest::Get { url });
         }
         if read_first {
             let url = self.current().url.clone();
-            self.run(
-                Step::ReadBeforeDelete,
-                Inner::Get(self.session.get_object(&url)),
-            );
+            self.run(Step::ReadBeforeDelete, FlushRequest::Get { url });
         } else {
             self.write();
         }
@@ -369,14 +461,21 @@ impl Flush {
         }
         let Some(w) = &self.work else { return };
         let e = &w.entry;
-        let s = &self.session;
-        let op = match (&e.op, &e.base_etag) {
-            (EntryOp::Create { data }, _) => {
-                let name = last_segment(&e.url);
-                s.create_object(&e.collection_url, &name, data)
-            }
-            (EntryOp::Update { data }, Some(etag)) => s.update_object(&e.url, data, etag),
-            (EntryOp::Delete, Some(etag)) => s.delete_object(&e.url, etag),
+        let request = match (&e.op, &e.base_etag) {
+            (EntryOp::Create { data }, _) => FlushRequest::Create {
+                collection: e.collection_url.clone(),
+                name: last_segment(&e.url),
+                data: data.clone(),
+            },
+            (EntryOp::Update { data }, Some(etag)) => FlushRequest::Update {
+                url: e.url.clone(),
+                data: data.clone(),
+                etag: etag.clone(),
+            },
+            (EntryOp::Delete, Some(etag)) => FlushRequest::Delete {
+                url: e.url.clone(),
+                etag: etag.clone(),
+            },
             (_, None) => {
                 let error = Error::new(
                     ErrorKind::InvalidInput,
@@ -385,21 +484,21 @@ impl Flush {
                 return self.fail(error);
             }
         };
-        self.run(Step::Main, Inner::Write(Box::new(op)));
+        self.run(Step::Main, request);
     }
 
-    fn on_done(&mut self, done: InnerDone) {
+    fn on_done(&mut self, done: FlushAnswer) {
         let Some(step) = self.work.as_ref().map(|w| w.step) else {
             return;
         };
         match (step, done) {
-            (Step::Main, InnerDone::Write(r)) => self.on_write(r),
-            (Step::Read, InnerDone::Get(r)) => self.on_read(r, false),
-            (Step::ReadBeforeDelete, InnerDone::Get(r)) => self.on_read(r, true),
-            (Step::Verify, InnerDone::Get(r)) => self.on_verify(r),
-            (Step::FindList, InnerDone::List(r)) => self.on_list(r),
-            (Step::FindFetch, InnerDone::Multiget(r)) => self.on_fetch(r),
-            (Step::FindConfirm, InnerDone::Get(r)) => self.on_confirm(r),
+            (Step::Main, FlushAnswer::Write(r)) => self.on_write(r),
+            (Step::Read, FlushAnswer::Get(r)) => self.on_read(r, false),
+            (Step::ReadBeforeDelete, FlushAnswer::Get(r)) => self.on_read(r, true),
+            (Step::Verify, FlushAnswer::Get(r)) => self.on_verify(r),
+            (Step::FindList, FlushAnswer::List(r)) => self.on_list(r),
+            (Step::FindFetch, FlushAnswer::Multiget(r)) => self.on_fetch(r),
+            (Step::FindConfirm, FlushAnswer::Get(r)) => self.on_confirm(r),
             _ => self.stop(Error::new(
                 ErrorKind::Protocol,
                 "the flush got an answer for a step it was not in",
@@ -475,7 +574,7 @@ impl Flush {
                         && !matches!(self.current().op, EntryOp::Create { .. })) =>
             {
                 let url = self.target_url();
-                self.run(Step::Read, Inner::Get(self.session.get_object(&url)));
+                self.run(Step::Read, FlushRequest::Get { url });
             }
             Err(e) if stops(&e) => self.refused(e),
             Err(e) => self.fail(e),
@@ -487,8 +586,8 @@ impl Flush {
     fn target_url(&self) -> String {
         let e = self.current();
         if let EntryOp::Create { data } = &e.op
-            && self.session.ctx.profile.name_by_uid
-            && let Ok(name) = crate::ops::write::uid_name(data, &self.session.ctx.limits)
+            && self.profile.name_by_uid
+            && let Ok(name) = crate::ops::write::uid_name(data, &self.limits)
             && let Ok(base) = crate::url::Url::parse(&e.collection_url)
             && let Ok(u) = href::as_collection(&base).join(&href::encode_segment(&name))
         {
@@ -503,7 +602,7 @@ impl Flush {
         if crate::ops::write::same_data(sent.as_bytes(), server.as_bytes()) {
             return true;
         }
-        self.session.ctx.profile.reread_after_write
+        self.profile.reread_after_write
             && crate::ops::write::contains_data(sent.as_bytes(), server.as_bytes())
     }
 

@@ -67,7 +67,7 @@ use crate::error::{Error, Result};
 use crate::href;
 use crate::model::{Change, DavObject};
 
-pub use flush::Flush;
+pub use flush::{Flush, FlushAnswer, FlushNext, FlushRequest, FlushSteps};
 pub use outcome::{
     ConflictCase, ConflictHook, FlushResult, HookDecision, Outcome, OutcomeKind, Resolved,
 };

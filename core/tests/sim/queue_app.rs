@@ -26,6 +26,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
+use davkit::queue::{FlushAnswer, FlushNext, FlushRequest, FlushSteps};
 use davkit::{
     CollectionKind, DavClient, DavObject, Entry, EntryOp, EntryState, FlushResult, OutcomeKind,
     Policy, Resolution, SyncState, WriteQueue,
@@ -73,6 +74,9 @@ pub struct QueueApp {
     queue: WriteQueue,
     disk: Disk,
     pub online: bool,
+    /// Flushes through [`FlushSteps`], each request made by a client call of its own (as the
+    /// npm package's formats module asks the protocol module's client), not [`DavClient::flush`].
+    pub by_steps: bool,
     /// Per mille of flushes and syncs the app crashes in (or right after, before storing).
     pub crash_per_mille: u32,
     /// Entry id -> the marker of its local data (`None`: a deletion).
@@ -127,6 +131,7 @@ impl QueueApp {
             queue,
             disk,
             online: true,
+            by_steps: false,
             crash_per_mille: 0,
             live: HashMap::new(),
             written: Vec::new(),
@@ -323,7 +328,15 @@ impl QueueApp {
         }
         self.begin(format!("flush ({} entries)", before.entries().len()), 0);
         let first_write = self.world.borrow().writes.len();
-        let result = block_on(self.client.flush(self.queue.clone()));
+        let result = if self.by_steps {
+            block_on(flush_by_steps(
+                &self.world,
+                &self.client,
+                self.queue.clone(),
+            ))
+        } else {
+            block_on(self.client.flush(self.queue.clone()))
+        };
         let crashed = self.world.borrow_mut().crash_in.take() == Some(0);
         let op = self.end()?;
         self.concurrent = op.concurrent > 0;
@@ -742,4 +755,51 @@ fn edit_data(data: &str, calendar: bool, marker: &str, title: bool) -> String {
     // A later stamp than any device writes, so newest-wins has a side to pick.
     out.join("\r\n")
         .replace("DTSTAMP:20260101T000000Z", "DTSTAMP:20260201T000000Z")
+}
+
+/// A flush run as a host whose DAV client is apart from the queue runs it: [`FlushSteps`]
+/// decides, and each [`FlushRequest`] is one call of the client (its own retry loop: token
+/// refresh, rate limits), whose result is the [`FlushAnswer`]. Each call is bounded as a client
+/// operation of its own (invariant 5: its runs and retry sleeps).
+async fn flush_by_steps(
+    world: &Rc<RefCell<World>>,
+    client: &DavClient<SimTransport, SimTokens>,
+    queue: WriteQueue,
+) -> davkit::Result<FlushResult> {
+    let session = client.session();
+    let mut steps = FlushSteps::new(queue, session.profile().clone(), *session.limits());
+    loop {
+        let request = match steps.poll() {
+            FlushNext::Ask(request) => request,
+            FlushNext::Done(result) => return result,
+        };
+        if let Some(op) = world.borrow_mut().op.as_mut() {
+            op.attempts = 0;
+            op.sleeps = 0;
+            op.retry_after_ms = None;
+        }
+        let answer = match request {
+            FlushRequest::Get { url } => FlushAnswer::Get(client.get_object(&url).await),
+            FlushRequest::Create {
+                collection,
+                name,
+                data,
+            } => FlushAnswer::Write(client.create_object(&collection, &name, &data).await),
+            FlushRequest::Update { url, data, etag } => {
+                FlushAnswer::Write(client.update_object(&url, &data, &etag).await)
+            }
+            FlushRequest::Delete { url, etag } => {
+                FlushAnswer::Write(client.run(|s| s.delete_object(&url, &etag)).await)
+            }
+            FlushRequest::List { collection } => {
+                FlushAnswer::List(client.run(|s| s.list_members(&collection)).await)
+            }
+            FlushRequest::Multiget {
+                collection,
+                kind,
+                hrefs,
+            } => FlushAnswer::Multiget(client.multiget(&collection, kind, hrefs).await),
+        };
+        steps.answer(answer);
+    }
 }

@@ -6,9 +6,9 @@ use crate::model::DavObject;
 
 use super::super::merge;
 use super::super::{ConflictCase, Entry, EntryOp, HookDecision, OutcomeKind, Policy, Resolved};
-use super::{Flush, MAX_ROUNDS};
+use super::{FlushSteps, MAX_ROUNDS};
 
-impl Flush {
+impl FlushSteps {
     /// A conflict: the policy decides.
     pub(super) fn conflict(&mut self, e: Entry, server: Option<DavObject>, reason: &str) {
         let policy = self.policy(&e);

@@ -1,14 +1,89 @@
-//! The inner operations a flush runs (a write, a GET, a listing, a multiget) behind one type,
-//! so the flush forwards their requests and answers the same way.
+//! The calls a flush makes to the server, described ([`FlushRequest`]) and answered
+//! ([`FlushAnswer`]), and the operations that make them here ([`Inner`]): a write with its
+//! precondition, a GET, a listing or a multiget, one at a time.
+//!
+//! [`FlushSteps`](super::FlushSteps) decides and [`Flush`](super::Flush) runs each request
+//! through the session's own operations; a host whose DAV client lives elsewhere (the npm
+//! package's formats module) can answer the same requests with that client's calls.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
+use crate::href;
 use crate::http::{HttpResponse, RequestId};
-use crate::model::{DavObject, WriteResult};
+use crate::model::{CollectionKind, DavObject, WriteResult};
 use crate::op::{Operation, Poll};
 use crate::ops::objects::MultigetResult;
 use crate::ops::single::SingleExchange;
 use crate::ops::write::Write;
+use crate::session::Session;
 
+/// A call a flush asks of the server; answer it with the [`FlushAnswer`] of the same kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FlushRequest {
+    /// Read an object ([`Session::get_object`]): [`FlushAnswer::Get`].
+    Get {
+        /// The object's URL.
+        url: String,
+    },
+    /// Create an object named `name` in `collection`, never over another
+    /// ([`Session::create_object`]): [`FlushAnswer::Write`].
+    Create {
+        /// The collection's URL.
+        collection: String,
+        /// The object's name (its last path segment, decoded).
+        name: String,
+        /// The iCalendar or vCard text.
+        data: String,
+    },
+    /// Replace an object if it is still version `etag` ([`Session::update_object`]):
+    /// [`FlushAnswer::Write`].
+    Update {
+        /// The object's URL.
+        url: String,
+        /// The iCalendar or vCard text.
+        data: String,
+        /// The version it replaces.
+        etag: String,
+    },
+    /// Delete an object if it is still version `etag` ([`Session::delete_object`]):
+    /// [`FlushAnswer::Write`].
+    Delete {
+        /// The object's URL.
+        url: String,
+        /// The version it deletes.
+        etag: String,
+    },
+    /// Every member of a collection ([`Session::list_members`]): [`FlushAnswer::List`].
+    List {
+        /// The collection's URL.
+        collection: String,
+    },
+    /// The listed members with their data ([`Session::multiget`]): [`FlushAnswer::Multiget`].
+    Multiget {
+        /// The collection's URL.
+        collection: String,
+        /// A calendar or an address book.
+        kind: CollectionKind,
+        /// The members' hrefs.
+        hrefs: Vec<String>,
+    },
+}
+
+/// What the server answered a [`FlushRequest`] (an error included: the flush decides what
+/// each error means for its entry).
+#[derive(Debug)]
+pub enum FlushAnswer {
+    /// To [`FlushRequest::Create`], [`Update`](FlushRequest::Update) or
+    /// [`Delete`](FlushRequest::Delete).
+    Write(Result<WriteResult>),
+    /// To [`FlushRequest::Get`].
+    Get(Result<DavObject>),
+    /// To [`FlushRequest::List`].
+    List(Result<Vec<String>>),
+    /// To [`FlushRequest::Multiget`].
+    Multiget(Result<MultigetResult>),
+}
+
+/// A [`FlushRequest`] being made by the session's own operation.
 pub(super) enum Inner {
     Write(Box<Write>),
     Get(SingleExchange<DavObject>),
@@ -16,16 +91,33 @@ pub(super) enum Inner {
     Multiget(crate::ops::objects::Multiget),
 }
 
-pub(super) enum InnerDone {
-    Write(Result<WriteResult>),
-    Get(Result<DavObject>),
-    List(Result<Vec<String>>),
-    Multiget(Result<MultigetResult>),
-}
-
 impl Inner {
-    pub(super) fn poll(&mut self) -> Poll<InnerDone> {
-        fn map<T>(p: Poll<T>, f: impl FnOnce(Result<T>) -> InnerDone) -> Poll<InnerDone> {
+    /// The operation that makes `request`.
+    pub(super) fn start(request: FlushRequest, session: &Session) -> Inner {
+        match request {
+            FlushRequest::Get { url } => Inner::Get(session.get_object(&url)),
+            FlushRequest::Create {
+                collection,
+                name,
+                data,
+            } => Inner::Write(Box::new(session.create_object(&collection, &name, &data))),
+            FlushRequest::Update { url, data, etag } => {
+                Inner::Write(Box::new(session.update_object(&url, &data, &etag)))
+            }
+            FlushRequest::Delete { url, etag } => {
+                Inner::Write(Box::new(session.delete_object(&url, &etag)))
+            }
+            FlushRequest::List { collection } => Inner::List(session.list_members(&collection)),
+            FlushRequest::Multiget {
+                collection,
+                kind,
+                hrefs,
+            } => Inner::Multiget(session.multiget(&collection, kind, hrefs)),
+        }
+    }
+
+    pub(super) fn poll(&mut self) -> Poll<FlushAnswer> {
+        fn map<T>(p: Poll<T>, f: impl FnOnce(Result<T>) -> FlushAnswer) -> Poll<FlushAnswer> {
             match p {
                 Poll::Send(r) => Poll::Send(r),
                 Poll::Wait => Poll::Wait,
@@ -33,10 +125,10 @@ impl Inner {
             }
         }
         match self {
-            Inner::Write(op) => map(op.poll(), InnerDone::Write),
-            Inner::Get(op) => map(op.poll(), InnerDone::Get),
-            Inner::List(op) => map(op.poll(), InnerDone::List),
-            Inner::Multiget(op) => map(op.poll(), InnerDone::Multiget),
+            Inner::Write(op) => map(op.poll(), FlushAnswer::Write),
+            Inner::Get(op) => map(op.poll(), FlushAnswer::Get),
+            Inner::List(op) => map(op.poll(), FlushAnswer::List),
+            Inner::Multiget(op) => map(op.poll(), FlushAnswer::Multiget),
         }
     }
 
@@ -56,5 +148,60 @@ impl Inner {
             Inner::List(op) => op.handle_transport_error(id, error),
             Inner::Multiget(op) => op.handle_transport_error(id, error),
         }
+    }
+}
+
+impl Session {
+    /// Every member of a collection (a PROPFIND of depth 1), or an error when the listing
+    /// cannot rule one out (a member's row with an error status): a flush's search for an
+    /// earlier POST must see the whole collection. Sub-collections and the collection's own
+    /// row are left out, and so are members answered 404 or 410 (gone since).
+    pub fn list_members(&self, collection: &str) -> SingleExchange<Vec<String>> {
+        let ctx = self.ctx.clone();
+        let url = match self.url(collection) {
+            Ok(u) => href::as_collection(&u),
+            Err(e) => return SingleExchange::failed(ctx, e),
+        };
+        let body = crate::rfc4918::propfind_body(&[
+            crate::xml::names::RESOURCETYPE,
+            crate::xml::names::GETETAG,
+        ]);
+        let spec = crate::exchange::Spec::new(crate::http::Method::Propfind, url)
+            .header("Depth", crate::rfc4918::Depth::One.as_str())
+            .xml(body);
+        let limits = ctx.limits;
+        SingleExchange::new(ctx, spec, move |reply| {
+            if reply.response.status != 207 {
+                return Err(Error::from_response(reply.url.as_str(), &reply.response));
+            }
+            let ms = crate::rfc4918::multistatus::parse_with_limits(
+                &reply.response.body,
+                reply.url.as_str(),
+                &limits,
+            )?;
+            let own = href::normalize(reply.url.as_str());
+            let mut hrefs = Vec::new();
+            for r in &ms.responses {
+                if href::normalize(&r.href) == own
+                    || matches!(r.effective_status(), 404 | 410)
+                    || r.prop(&crate::xml::names::RESOURCETYPE)
+                        .is_some_and(|t| t.child(crate::xml::DAV, "collection").is_some())
+                {
+                    continue;
+                }
+                if r.effective_status() != 200 {
+                    return Err(Error::new(
+                        ErrorKind::Protocol,
+                        "the listing has an error row: a create an earlier flush may have \
+                         posted cannot be ruled out, so it is not posted now",
+                    )
+                    .with_url(&r.href));
+                }
+                if !hrefs.contains(&r.href) {
+                    hrefs.push(r.href.clone());
+                }
+            }
+            Ok(hrefs)
+        })
     }
 }

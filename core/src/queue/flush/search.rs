@@ -8,14 +8,12 @@ use crate::href;
 use crate::model::CollectionKind;
 use crate::model::DavObject;
 use crate::ops::objects::MultigetResult;
-use crate::ops::single::SingleExchange;
 
 use super::super::merge;
 use super::super::{Entry, EntryOp, OutcomeKind, Resolved};
-use super::inner::Inner;
-use super::{Flush, Step};
+use super::{FlushRequest, FlushSteps, Step};
 
-impl Flush {
+impl FlushSteps {
     /// Whether the entry's write is a POST that an earlier flush may have sent (the entry was
     /// in an earlier flush), or the deletion of what such a POST may have created (the server
     /// named it: only its UID finds it), not yet looked up by UID: then it is looked up first.
@@ -23,7 +21,7 @@ impl Flush {
         let Some(w) = &mut self.work else {
             return false;
         };
-        if w.searched || !self.session.ctx.profile.create_by_post || !posted_earlier(&w.entry) {
+        if w.searched || !self.profile.create_by_post || !posted_earlier(&w.entry) {
             return false;
         }
         w.searched = true;
@@ -32,60 +30,9 @@ impl Flush {
             self.after_search();
         } else {
             self.searching = Some(collection.clone());
-            self.run(Step::FindList, Inner::List(self.listing(&collection)));
+            self.run(Step::FindList, FlushRequest::List { collection });
         }
         true
-    }
-
-    /// Every member of a collection, or an error when the listing cannot rule one out (an
-    /// error row): the search for an earlier POST must see the whole collection.
-    pub(super) fn listing(&self, collection: &str) -> SingleExchange<Vec<String>> {
-        let ctx = self.session.ctx.clone();
-        let url = match self.session.url(collection) {
-            Ok(u) => href::as_collection(&u),
-            Err(e) => return SingleExchange::failed(ctx, e),
-        };
-        let body = crate::rfc4918::propfind_body(&[
-            crate::xml::names::RESOURCETYPE,
-            crate::xml::names::GETETAG,
-        ]);
-        let spec = crate::exchange::Spec::new(crate::http::Method::Propfind, url)
-            .header("Depth", crate::rfc4918::Depth::One.as_str())
-            .xml(body);
-        let limits = ctx.limits;
-        SingleExchange::new(ctx, spec, move |reply| {
-            if reply.response.status != 207 {
-                return Err(Error::from_response(reply.url.as_str(), &reply.response));
-            }
-            let ms = crate::rfc4918::multistatus::parse_with_limits(
-                &reply.response.body,
-                reply.url.as_str(),
-                &limits,
-            )?;
-            let own = href::normalize(reply.url.as_str());
-            let mut hrefs = Vec::new();
-            for r in &ms.responses {
-                if href::normalize(&r.href) == own
-                    || matches!(r.effective_status(), 404 | 410)
-                    || r.prop(&crate::xml::names::RESOURCETYPE)
-                        .is_some_and(|t| t.child(crate::xml::DAV, "collection").is_some())
-                {
-                    continue;
-                }
-                if r.effective_status() != 200 {
-                    return Err(Error::new(
-                        ErrorKind::Protocol,
-                        "the listing has an error row: a create an earlier flush may have \
-                         posted cannot be ruled out, so it is not posted now",
-                    )
-                    .with_url(&r.href));
-                }
-                if !hrefs.contains(&r.href) {
-                    hrefs.push(r.href.clone());
-                }
-            }
-            Ok(hrefs)
-        })
     }
 
     pub(super) fn on_list(&mut self, result: Result<Vec<String>>) {
@@ -103,8 +50,12 @@ impl Flush {
             Some(d) if d.trim_start().starts_with("BEGIN:VCARD") => CollectionKind::AddressBook,
             _ => CollectionKind::Calendar,
         };
-        let op = self.session.multiget(&collection, kind, hrefs);
-        self.run(Step::FindFetch, Inner::Multiget(op));
+        let request = FlushRequest::Multiget {
+            collection,
+            kind,
+            hrefs,
+        };
+        self.run(Step::FindFetch, request);
     }
 
     pub(super) fn on_fetch(&mut self, result: Result<MultigetResult>) {
@@ -143,8 +94,7 @@ impl Flush {
     /// the collection's members by UID.
     fn confirm_next(&mut self) {
         if let Some(h) = self.listed.pop() {
-            let op = self.session.get_object(&h);
-            return self.run(Step::FindConfirm, Inner::Get(op));
+            return self.run(Step::FindConfirm, FlushRequest::Get { url: h });
         }
         let mut by_uid = Keyed::new();
         for obj in std::mem::take(&mut self.fetched) {
