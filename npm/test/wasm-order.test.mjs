@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chain, namesByRank, readModule, uleb } from '../scripts/wasm-order.mjs';
+import { gzipSync } from 'node:zlib';
+import { bestChain, chain, namesByRank, readModule, uleb } from '../scripts/wasm-order.mjs';
 
 const dist = fileURLToPath(new URL('../dist/wasm/', import.meta.url));
 const modules = ['davkit_protocol', 'davkit_formats', 'davkit_main', 'davkit_wasm'];
@@ -39,6 +40,18 @@ test('the chain follows each function with the one sharing the most runs with it
 test('a chain over nothing, or over functions that share nothing, keeps the module order', () => {
   assert.deepEqual(chain([]), []);
   assert.deepEqual(chain([noise(7, 50), noise(8, 50), noise(9, 50)]), [0, 1, 2]);
+});
+
+test('the best of several chains lists each function once and gzips no larger than the plain chain', () => {
+  // Functions made of a few shared pieces, so that orders differ in what gzip finds.
+  const pieces = [1, 2, 3, 4, 5, 6].map((seed) => noise(seed, 60));
+  const bodies = Array.from({ length: 40 }, (_, i) => Buffer.concat([pieces[i % 6], noise(100 + i, 8), pieces[(i * 7) % 6]]));
+  const size = (order) => gzipSync(Buffer.concat(order.map((f) => bodies[f])), { level: 9 }).length;
+  const best = bestChain(bodies);
+  assert.deepEqual([...best].sort((a, b) => a - b), [...bodies.keys()]);
+  assert.ok(size(best) <= size(chain(bodies)), `${size(best)} > ${size(chain(bodies))}`);
+  assert.deepEqual(bestChain(bodies, 1), chain(bodies), 'one candidate: the plain chain');
+  assert.deepEqual(bestChain([]), []);
 });
 
 for (const name of modules) {
