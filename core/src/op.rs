@@ -1,6 +1,9 @@
 //! The operation contract: state machines that emit requests and consume responses, and the one
 //! async helper, [`drive`], that runs them over any [`Transport`].
 
+mod relay;
+pub(crate) use relay::{Relay, out_of_turn};
+
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::sync::Mutex;

@@ -275,3 +275,104 @@ END:VEVENT\r\nEND:VCALENDAR\r\n";
     // some mutants stay valid messages, so apply ran on them
     assert!(parsed > 100, "only {parsed} mutants parsed");
 }
+
+/// The answer's decisions run by a host whose DAV client is its own (the npm package's formats
+/// module): it asks for the read, then for the write under the Schedule-Tag read (or the ETag
+/// where the profile ignores Schedule-Tags), reads again after a 412, and reports a copy
+/// that already holds the answer as answered without writing.
+#[test]
+fn respond_steps_ask_for_each_call_and_read_its_answer() {
+    use davkit::Profile;
+    use davkit::ops::schedule::{
+        RespondAnswer, RespondNext, RespondRequest, RespondSteps, ScheduledObject, ScheduledWrite,
+    };
+    fn asked(steps: &mut RespondSteps) -> RespondRequest {
+        match steps.poll() {
+            RespondNext::Ask(r) => r,
+            RespondNext::Done(r) => panic!("ended instead of asking: {r:?}"),
+        }
+    }
+    /// The write asked next: (data, Schedule-Tag, ETag).
+    fn write_asked(steps: &mut RespondSteps) -> (String, Option<String>, Option<String>) {
+        match asked(steps) {
+            RespondRequest::Write {
+                data,
+                schedule_tag,
+                etag,
+                ..
+            } => (data, schedule_tag, etag),
+            other => panic!("a write expected, not {other:?}"),
+        }
+    }
+    let object = |seq: u32, tag: &str| ScheduledObject {
+        url: URL.to_owned(),
+        etag: Some(format!("\"e{seq}\"")),
+        schedule_tag: Some(tag.to_owned()),
+        data: version(seq),
+    };
+    let me = [BOB.to_owned()];
+    let limits = davkit::Limits::default();
+    let generic = Profile::generic();
+    let mut steps = RespondSteps::new(URL, &me, &Answer::Accepted, None, &generic, limits);
+    let read = RespondRequest::Read {
+        url: URL.to_owned(),
+    };
+    assert_eq!(asked(&mut steps), read);
+    steps.answer(RespondAnswer::Read(Ok(object(0, "\"t1\""))));
+    let (_, schedule_tag, etag) = write_asked(&mut steps);
+    assert_eq!(
+        (schedule_tag.as_deref(), etag.as_deref()),
+        (Some("\"t1\""), Some("\"e0\""))
+    );
+    // The organizer changed it in between: 412, read again, answer the new version.
+    let stale = davkit::Error::new(ErrorKind::PreconditionFailed, "412").with_status(412);
+    steps.answer(RespondAnswer::Write(Err(stale)));
+    assert_eq!(asked(&mut steps), read);
+    steps.answer(RespondAnswer::Read(Ok(object(1, "\"t2\""))));
+    let (data, schedule_tag, _) = write_asked(&mut steps);
+    assert_eq!(schedule_tag.as_deref(), Some("\"t2\""));
+    assert!(
+        data.contains("SEQUENCE:1") && data.contains("PARTSTAT=ACCEPTED"),
+        "{data}"
+    );
+    steps.answer(RespondAnswer::Write(Ok(ScheduledWrite {
+        url: URL.to_owned(),
+        etag: Some("\"e3\"".to_owned()),
+        schedule_tag: Some("\"t2\"".to_owned()),
+    })));
+    match steps.poll() {
+        RespondNext::Done(Ok(r)) => {
+            assert_eq!(r.attempts, 2);
+            assert_eq!(r.data, data);
+            assert!(r.write.is_some());
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Google CalDAV ignores Schedule-Tags: the write goes under the ETag alone.
+    let google = Profile::named("google-caldav").expect("a profile");
+    let mut steps = RespondSteps::new(URL, &me, &Answer::Declined, None, &google, limits);
+    assert_eq!(asked(&mut steps), read);
+    steps.answer(RespondAnswer::Read(Ok(object(0, "\"t1\""))));
+    let (_, schedule_tag, etag) = write_asked(&mut steps);
+    assert_eq!((schedule_tag, etag.as_deref()), (None, Some("\"e0\"")));
+
+    // A copy that holds the answer already is not written again; asking twice ends it.
+    let mut steps = RespondSteps::new(URL, &me, &Answer::Accepted, None, &generic, limits);
+    assert_eq!(asked(&mut steps), read);
+    let answered = version(0).replace("PARTSTAT=NEEDS-ACTION;RSVP=TRUE", "PARTSTAT=ACCEPTED");
+    steps.answer(RespondAnswer::Read(Ok(ScheduledObject {
+        data: answered,
+        ..object(0, "\"t1\"")
+    })));
+    match steps.poll() {
+        RespondNext::Done(Ok(r)) => assert!(r.write.is_none()),
+        other => panic!("{other:?}"),
+    }
+    let mut steps = RespondSteps::new(URL, &me, &Answer::Accepted, None, &generic, limits);
+    assert_eq!(asked(&mut steps), read);
+    match steps.poll() {
+        RespondNext::Done(Err(e)) => assert_eq!(e.kind(), ErrorKind::Protocol),
+        other => panic!("{other:?}"),
+    }
+}

@@ -28,6 +28,9 @@ use crate::session::Session;
 use crate::xml::writer::{el, to_document};
 use crate::xml::{CALDAV, DAV, QName, names};
 
+mod respond;
+pub use respond::{Respond, RespondAnswer, RespondNext, RespondRequest, RespondSteps};
+
 /// `CALDAV:schedule-tag` (RFC 6638 §9.3).
 pub const SCHEDULE_TAG: QName = QName::new(CALDAV, "schedule-tag");
 
@@ -149,9 +152,24 @@ impl Session {
                 .with_url(url),
             );
         }
+        self.put_scheduled(url, data, Some(schedule_tag), None)
+    }
+
+    /// Writes a scheduling object under `If-Schedule-Tag-Match` when `schedule_tag` is given,
+    /// else under `If-Match` with `etag` ([`ErrorKind::InvalidInput`] with neither: davkit
+    /// never writes without a precondition). A 412 is an [`ErrorKind::PreconditionFailed`]
+    /// error. The write [`Session::respond`] makes ([`update_scheduled`](Session::update_scheduled)
+    /// checks the profile first).
+    pub fn put_scheduled(
+        &self,
+        url: &str,
+        data: &str,
+        schedule_tag: Option<&str>,
+        etag: Option<&str>,
+    ) -> SingleExchange<ScheduledWrite> {
         let spec = match self
             .url(url)
-            .and_then(|u| scheduled_put(u, data, Some(schedule_tag), None))
+            .and_then(|u| scheduled_put(u, data, schedule_tag, etag))
         {
             Ok(s) => s,
             Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
@@ -174,7 +192,15 @@ impl Session {
         answer: &Answer,
         occurrence: Option<&CalDateTime>,
     ) -> Respond {
-        Respond::new(self, url, my_addresses, answer, occurrence)
+        let steps = RespondSteps::new(
+            url,
+            my_addresses,
+            answer,
+            occurrence,
+            &self.ctx.profile,
+            self.ctx.limits,
+        );
+        Respond::new(steps, self.clone())
     }
 
     /// Lists the invitations waiting for the user: every item of the scheduling inbox
@@ -269,172 +295,6 @@ fn scheduled_put(
             "a Schedule-Tag (or an ETag) is required: davkit never writes without a precondition",
         )),
     }
-}
-
-#[derive(Debug)]
-enum Step {
-    Read,
-    Write,
-}
-
-/// Answers an invitation; create it with [`Session::respond`].
-pub struct Respond {
-    m: Machine<Step, Responded>,
-    url: Option<crate::url::Url>,
-    me: Vec<String>,
-    answer: Answer,
-    occurrence: Option<CalDateTime>,
-    attempts: u32,
-    /// The text of the last write sent.
-    sent: Option<String>,
-    /// The error to report when the read after a lost last write shows it was not applied.
-    given_up: Option<Error>,
-    /// The server ignores `If-Schedule-Tag-Match`: write under `If-Match` only.
-    tag_ignored: bool,
-}
-
-impl std::fmt::Debug for Respond {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Respond")
-            .field("attempts", &self.attempts)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Respond {
-    fn new(
-        session: &Session,
-        url: &str,
-        my_addresses: &[String],
-        answer: &Answer,
-        occurrence: Option<&CalDateTime>,
-    ) -> Respond {
-        let mut op = Respond {
-            m: Machine::new(session.ctx.clone()),
-            url: None,
-            me: my_addresses.to_vec(),
-            answer: answer.clone(),
-            occurrence: occurrence.cloned(),
-            attempts: 0,
-            sent: None,
-            given_up: None,
-            tag_ignored: schedule_tag_ignored(&session.ctx.profile),
-        };
-        if my_addresses.is_empty() {
-            op.m.fail(Error::new(
-                ErrorKind::InvalidInput,
-                "the user's calendar-user addresses are needed to find their ATTENDEE",
-            ));
-            return op;
-        }
-        match session.url(url) {
-            Ok(u) => {
-                op.url = Some(u);
-                op.read();
-            }
-            Err(e) => op.m.fail(e),
-        }
-        op
-    }
-
-    fn read(&mut self) {
-        let Some(url) = self.url.clone() else { return };
-        self.attempts += 1;
-        self.m.x.send(
-            Step::Read,
-            Spec::new(Method::Get, url).header("Accept-Encoding", "identity"),
-        );
-    }
-
-    fn on_reply(&mut self, step: Step, reply: Result<Reply>) {
-        let outcome = match (step, reply) {
-            (Step::Write, Err(e)) if e.kind() == ErrorKind::Transport => self.again(e),
-            (_, Err(e)) => Err(e),
-            (Step::Read, Ok(reply)) => self.on_read(reply),
-            (Step::Write, Ok(reply)) if reply.response.status == 412 => {
-                let e = stale(reply.url.as_str());
-                self.again(e)
-            }
-            (Step::Write, Ok(reply)) => written(reply).map(|w| {
-                self.m.finish(Ok(Responded {
-                    write: Some(w),
-                    attempts: self.attempts,
-                    data: self.sent.take().unwrap_or_default(),
-                }))
-            }),
-        };
-        if let Err(e) = outcome {
-            self.m.fail(e);
-        }
-    }
-
-    /// After a 412 or a lost write: read again, unless the attempts are spent. A write lost
-    /// in transit is always followed by one more read (a read changes nothing), so that a
-    /// write the server did apply is reported as done rather than as a failure.
-    fn again(&mut self, error: Error) -> Result<()> {
-        let spent = self.attempts >= MAX_RESPOND_ATTEMPTS;
-        let given_up = gave_up(&error, self.attempts);
-        if spent && error.kind() != ErrorKind::Transport {
-            return Err(given_up);
-        }
-        self.given_up = spent.then_some(given_up);
-        self.read();
-        Ok(())
-    }
-
-    fn on_read(&mut self, reply: Reply) -> Result<()> {
-        let object = read_scheduled(reply)?;
-        let limits = self.m.x.ctx().limits;
-        let mut cal = Calendar::parse_with_limits(&object.data, &limits)
-            .map_err(|e| Error::from(e).with_url(&object.url))?;
-        let me: Vec<&str> = self.me.iter().map(String::as_str).collect();
-        let before = cal.clone();
-        attendee::respond(&mut cal, &me, &self.answer, self.occurrence.as_ref())
-            .map_err(|e| e.with_url(&object.url))?;
-        if cal == before {
-            self.given_up = None;
-            self.m.finish(Ok(Responded {
-                write: None,
-                attempts: self.attempts,
-                data: object.data,
-            }));
-            return Ok(());
-        }
-        if let Some(e) = self.given_up.take() {
-            // the read after a lost last write shows it was not applied
-            return Err(e);
-        }
-        let data = cal.to_ics_with_timezones();
-        let url = crate::url::Url::parse(&object.url)
-            .map_err(|e| Error::new(ErrorKind::Protocol, format!("bad URL: {e}")))?;
-        let tag = object.schedule_tag.as_deref().filter(|_| !self.tag_ignored);
-        let spec = scheduled_put(url, &data, tag, object.etag.as_deref()).map_err(|_| {
-            Error::new(
-                ErrorKind::Protocol,
-                "the server sent neither a Schedule-Tag nor an ETag with the object, so it \
-                 cannot be written conditionally",
-            )
-            .with_url(&object.url)
-        })?;
-        self.sent = Some(data);
-        self.m.x.send(Step::Write, spec);
-        Ok(())
-    }
-}
-
-impl_operation!(Respond, Responded);
-
-/// `error` with "gave up after N attempts" added (kind, status and URL kept).
-fn gave_up(error: &Error, attempts: u32) -> Error {
-    let msg = format!("{} (gave up after {attempts} attempts)", error.message());
-    let mut e = Error::new(error.kind(), msg);
-    if let Some(s) = error.status() {
-        e = e.with_status(s);
-    }
-    if let Some(u) = error.url() {
-        e = e.with_url(u);
-    }
-    e
 }
 
 /// Lists pending invitations; create it with [`Session::pending_invitations`].

@@ -44,7 +44,7 @@ use crate::href;
 use crate::http::{HttpResponse, RequestId};
 use crate::limits::Limits;
 use crate::model::{DavObject, WriteResult};
-use crate::op::{Operation, Poll};
+use crate::op::{Operation, Poll, Relay, out_of_turn};
 use crate::profile::Profile;
 use crate::session::Session;
 
@@ -104,10 +104,7 @@ pub struct Flush {
     steps: FlushSteps,
     session: Session,
     /// The operation making the current request.
-    inner: Option<Inner>,
-    /// Outer request id -> the inner operation's id, for the current inner operation.
-    ids: Vec<(RequestId, RequestId)>,
-    next_id: u32,
+    relay: Relay<Inner>,
 }
 
 /// What [`FlushSteps::poll`] asks for.
@@ -181,9 +178,7 @@ impl Session {
         Flush {
             steps: FlushSteps::new(queue, self.ctx.profile.clone(), self.ctx.limits),
             session: self.clone(),
-            inner: None,
-            ids: Vec::new(),
-            next_id: 1,
+            relay: Relay::new(),
         }
     }
 }
@@ -193,12 +188,6 @@ impl Flush {
     pub fn with_hook(mut self, hook: ConflictHook) -> Self {
         self.steps.hook = Some(hook);
         self
-    }
-
-    fn route(&mut self, outer: RequestId) -> Option<(RequestId, &mut Inner)> {
-        let index = self.ids.iter().position(|(o, _)| *o == outer)?;
-        let (_, inner_id) = self.ids.swap_remove(index);
-        self.inner.as_mut().map(|i| (inner_id, i))
     }
 }
 
@@ -258,18 +247,9 @@ impl FlushSteps {
             return FlushNext::Done(Err(e));
         }
         loop {
-            if self.done {
-                return FlushNext::Done(Err(Error::new(
-                    ErrorKind::Protocol,
-                    "the flush has already finished",
-                )));
-            }
-            if self.asked {
+            if self.done || self.asked {
                 self.done = true;
-                return FlushNext::Done(Err(Error::new(
-                    ErrorKind::Protocol,
-                    "the flush was asked for its next request before its last one was answered",
-                )));
+                return FlushNext::Done(Err(out_of_turn()));
             }
             if let Some(request) = self.request.take() {
                 self.asked = true;
@@ -305,46 +285,29 @@ impl Operation for Flush {
 
     fn poll(&mut self) -> Poll<FlushResult> {
         loop {
-            if let Some(inner) = &mut self.inner {
-                match inner.poll() {
-                    Poll::Send(mut request) => {
-                        let outer = RequestId(self.next_id);
-                        self.next_id = self.next_id.wrapping_add(1);
-                        self.ids.push((outer, request.id));
-                        request.id = outer;
-                        return Poll::Send(request);
-                    }
-                    Poll::Wait => return Poll::Wait,
-                    Poll::Done(result) => {
-                        self.inner = None;
-                        self.ids.clear();
-                        match result {
-                            Ok(answer) => self.steps.answer(answer),
-                            Err(e) => {
-                                self.steps.asked = false;
-                                self.steps.stop(e);
-                            }
-                        }
-                    }
+            match self.relay.poll() {
+                Some(Poll::Done(Ok(answer))) => self.steps.answer(answer),
+                Some(Poll::Done(Err(e))) => {
+                    self.steps.asked = false;
+                    self.steps.stop(e);
                 }
+                Some(Poll::Send(request)) => return Poll::Send(request),
+                Some(Poll::Wait) => return Poll::Wait,
+                None => {}
             }
             match self.steps.poll() {
-                FlushNext::Ask(request) => self.inner = Some(Inner::start(request, &self.session)),
+                FlushNext::Ask(request) => self.relay.start(Inner::start(request, &self.session)),
                 FlushNext::Done(result) => return Poll::Done(result),
             }
         }
     }
 
     fn handle_response(&mut self, id: RequestId, response: HttpResponse) {
-        if let Some((inner_id, inner)) = self.route(id) {
-            inner.handle_response(inner_id, response);
-        }
+        self.relay.handle_response(id, response);
     }
 
     fn handle_transport_error(&mut self, id: RequestId, error: Error) {
-        if let Some((inner_id, inner)) = self.route(id) {
-            inner.handle_transport_error(inner_id, error);
-        }
+        self.relay.handle_transport_error(id, error);
     }
 }
 

@@ -23,6 +23,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use davkit::icalendar::{CalDateTime, Calendar};
+use davkit::ops::schedule::{RespondAnswer, RespondNext, RespondRequest, RespondSteps, Responded};
 use davkit::rfc5546::{Answer, attendee};
 use davkit::{Config, Credentials, DavClient, ErrorKind, RetryPolicy};
 
@@ -72,6 +73,10 @@ pub struct SchedApp {
     /// Bob's app answers carelessly (the harness's own test): it answers the copy it read
     /// first and writes it under the validators of a second read.
     pub careless: bool,
+    /// Bob's answers run through `RespondSteps`, each request a client call of its own (as
+    /// the npm package's formats module would ask the protocol module's client), not
+    /// `DavClient::respond`.
+    pub by_steps: bool,
     next_id: u64,
     /// Operations by outcome.
     pub outcomes: std::collections::BTreeMap<String, u64>,
@@ -98,6 +103,7 @@ impl SchedApp {
             answers: Vec::new(),
             crash_per_mille: 0,
             careless: false,
+            by_steps: false,
             next_id: 0,
             outcomes: Default::default(),
         }
@@ -445,7 +451,17 @@ impl SchedApp {
         self.maybe_crash();
         let start = self.world.borrow().server.event;
         let log_start = self.world.borrow().server.log.len();
-        let result = block_on(self.bob.respond(&url, &me, &answer, rid.as_ref()));
+        let result = if self.by_steps {
+            block_on(respond_by_steps(
+                &self.bob,
+                &url,
+                &me,
+                &answer,
+                rid.as_ref(),
+            ))
+        } else {
+            block_on(self.bob.respond(&url, &me, &answer, rid.as_ref()))
+        };
         if self.crashed() {
             return Ok(());
         }
@@ -619,4 +635,46 @@ fn kind_name(kind: &OrgKind) -> &'static str {
 pub fn has_marker(data: &str, marker: &str) -> bool {
     data.split("\r\n")
         .any(|l| l.strip_prefix("X-SIM-INTENT:") == Some(marker))
+}
+
+/// An answer run as a host whose DAV client is apart from the formats runs it:
+/// [`RespondSteps`] decides, and each [`RespondRequest`] is one call of the client.
+async fn respond_by_steps(
+    client: &DavClient<SchedTransport>,
+    url: &str,
+    me: &[String],
+    answer: &Answer,
+    occurrence: Option<&CalDateTime>,
+) -> davkit::Result<Responded> {
+    let session = client.session();
+    let mut steps = RespondSteps::new(
+        url,
+        me,
+        answer,
+        occurrence,
+        session.profile(),
+        *session.limits(),
+    );
+    loop {
+        let request = match steps.poll() {
+            RespondNext::Ask(request) => request,
+            RespondNext::Done(result) => return result,
+        };
+        let reply = match request {
+            RespondRequest::Read { url } => {
+                RespondAnswer::Read(client.run(|s| s.get_scheduled(&url)).await)
+            }
+            RespondRequest::Write {
+                url,
+                data,
+                schedule_tag,
+                etag,
+            } => RespondAnswer::Write(
+                client
+                    .run(|s| s.put_scheduled(&url, &data, schedule_tag.as_deref(), etag.as_deref()))
+                    .await,
+            ),
+        };
+        steps.answer(reply);
+    }
 }

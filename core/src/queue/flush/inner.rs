@@ -115,8 +115,12 @@ impl Inner {
             } => Inner::Multiget(session.multiget(&collection, kind, hrefs)),
         }
     }
+}
 
-    pub(super) fn poll(&mut self) -> Poll<FlushAnswer> {
+impl Operation for Inner {
+    type Output = FlushAnswer;
+
+    fn poll(&mut self) -> Poll<FlushAnswer> {
         fn map<T>(p: Poll<T>, f: impl FnOnce(Result<T>) -> FlushAnswer) -> Poll<FlushAnswer> {
             match p {
                 Poll::Send(r) => Poll::Send(r),
@@ -132,7 +136,7 @@ impl Inner {
         }
     }
 
-    pub(super) fn handle_response(&mut self, id: RequestId, response: HttpResponse) {
+    fn handle_response(&mut self, id: RequestId, response: HttpResponse) {
         match self {
             Inner::Write(op) => op.handle_response(id, response),
             Inner::Get(op) => op.handle_response(id, response),
@@ -141,7 +145,7 @@ impl Inner {
         }
     }
 
-    pub(super) fn handle_transport_error(&mut self, id: RequestId, error: Error) {
+    fn handle_transport_error(&mut self, id: RequestId, error: Error) {
         match self {
             Inner::Write(op) => op.handle_transport_error(id, error),
             Inner::Get(op) => op.handle_transport_error(id, error),
