@@ -158,7 +158,9 @@ pub use model::{
 pub use op::{Operation, Poll, REQUEST_IDLE_TIMEOUT_MS, ResponseSink, Transport, drive};
 pub use ops::collections::{CollectionProps, CollectionWrite};
 pub use ops::discover::{Discover, REDISCOVER_AFTER_MS, Service, needs_rediscovery};
-pub use ops::freebusy::{BusyPeriod, FbType, FreeBusy, FreeBusyRequest, RecipientFreeBusy};
+pub use ops::freebusy::{
+    BusyPeriod, FbType, FreeBusy, FreeBusyRequest, FreeBusyText, RecipientFreeBusy,
+};
 pub use ops::objects::{Multiget, MultigetResult};
 pub use ops::single::SingleExchange;
 pub use ops::sync::{KeptSyncState, Sync};

@@ -16,7 +16,8 @@
 mod outbox;
 
 pub use outbox::{
-    FreeBusyRequest, MAX_FREE_BUSY_ATTENDEES, RecipientFreeBusy, parse_schedule_response,
+    FreeBusyRequest, MAX_FREE_BUSY_ATTENDEES, RecipientFreeBusy, ScheduleResponseRow,
+    parse_schedule_response, read_schedule_response, recipients_free_busy,
 };
 
 use jiff::Timestamp;
@@ -101,6 +102,44 @@ pub struct FreeBusy {
     pub busy: Vec<BusyPeriod>,
 }
 
+/// What a `free-busy-query` REPORT answered, before it is read as busy periods
+/// ([`Session::free_busy_report`]; [`read`](FreeBusyText::read) makes it the [`FreeBusy`] that
+/// [`Session::free_busy_query`] gives).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FreeBusyText {
+    /// The window asked, `YYYYMMDDTHHMMSSZ`.
+    pub start: String,
+    /// The end of the window asked (exclusive).
+    pub end: String,
+    /// The server's iCalendar text (its `VFREEBUSY`).
+    pub text: String,
+}
+
+impl FreeBusyText {
+    /// The busy periods of the text within its window, merged per type (an
+    /// [`ErrorKind::InvalidInput`] error when the window is not two UTC times, start first).
+    pub fn read(self, limits: &Limits) -> Result<FreeBusy> {
+        let window = utc_window(&self.start, &self.end)?;
+        let busy = parse_free_busy(&self.text, window, limits)?;
+        Ok(FreeBusy {
+            start: self.start,
+            end: self.end,
+            busy,
+        })
+    }
+}
+
+/// A free-busy window: two UTC times `YYYYMMDDTHHMMSSZ`, start before end.
+pub(crate) fn utc_window(start: &str, end: &str) -> Result<(Timestamp, Timestamp)> {
+    match (parse_utc(start), parse_utc(end)) {
+        (Some(s), Some(e)) if s < e => Ok((s, e)),
+        _ => Err(Error::new(
+            ErrorKind::InvalidInput,
+            "a free-busy window is two UTC times YYYYMMDDTHHMMSSZ, start before end",
+        )),
+    }
+}
+
 /// The `free-busy-query` REPORT body (RFC 4791 §7.10) for a UTC window.
 pub fn free_busy_query_body(start: &str, end: &str) -> String {
     to_document(
@@ -125,18 +164,35 @@ impl Session {
         start: &str,
         end: &str,
     ) -> SingleExchange<FreeBusy> {
+        let limits = self.ctx.limits;
+        self.free_busy_exchange(calendar_url, start, end, move |t| t.read(&limits))
+    }
+
+    /// The `free-busy-query` REPORT of [`free_busy_query`](Session::free_busy_query), its
+    /// answer's text not yet read ([`FreeBusyText::read`] reads it): for a host that reads
+    /// iCalendar apart from its DAV client.
+    pub fn free_busy_report(
+        &self,
+        calendar_url: &str,
+        start: &str,
+        end: &str,
+    ) -> SingleExchange<FreeBusyText> {
+        self.free_busy_exchange(calendar_url, start, end, Ok)
+    }
+
+    fn free_busy_exchange<T: 'static>(
+        &self,
+        calendar_url: &str,
+        start: &str,
+        end: &str,
+        finish: impl FnOnce(FreeBusyText) -> Result<T> + Send + 'static,
+    ) -> SingleExchange<T> {
         if let Err(e) = self.refuse_google_free_busy() {
             return SingleExchange::failed(self.ctx.clone(), e);
         }
-        let window = match (parse_utc(start), parse_utc(end)) {
-            (Some(s), Some(e)) if s < e => (s, e),
-            _ => {
-                let e = Error::new(
-                    ErrorKind::InvalidInput,
-                    "a free-busy window is two UTC times YYYYMMDDTHHMMSSZ, start before end",
-                );
-                return SingleExchange::failed(self.ctx.clone(), e);
-            }
+        let window = match utc_window(start, end) {
+            Ok(w) => w,
+            Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
         };
         let url = match self.url(calendar_url) {
             Ok(u) => href::as_collection(&u),
@@ -146,22 +202,19 @@ impl Session {
         let spec = Spec::new(Method::Report, url)
             .header("Depth", Depth::One.as_str())
             .xml(free_busy_query_body(&start, &end));
-        let limits = self.ctx.limits;
         SingleExchange::new(self.ctx.clone(), spec, move |reply| {
             let Reply { url, response } = reply;
             if response.status != 200 {
                 return Err(Error::from_response(url.as_str(), &response));
             }
-            let text = std::str::from_utf8(&response.body).map_err(|_| {
+            let text = String::from_utf8(response.body).map_err(|_| {
                 Error::new(
                     ErrorKind::Protocol,
                     "the free-busy answer is not UTF-8 text",
                 )
                 .with_url(url.as_str())
             })?;
-            let busy =
-                parse_free_busy(text, window, &limits).map_err(|e| e.with_url(url.as_str()))?;
-            Ok(FreeBusy { start, end, busy })
+            finish(FreeBusyText { start, end, text }).map_err(|e| e.with_url(url.as_str()))
         })
     }
 
@@ -608,6 +661,23 @@ END:VFREEBUSY\r\nEND:VCALENDAR\r\n"
             panic!("done");
         };
         assert_eq!(fb.busy.len(), 2);
+        // The same REPORT in two parts (a host that reads iCalendar apart from its DAV
+        // client): its text, then the busy time read from it; the same answer.
+        let mut report =
+            session.free_busy_report("/cal/bob/work", "20060104T140000Z", "20060105T220000Z");
+        let Poll::Send(sent) = report.poll() else {
+            panic!("a request");
+        };
+        assert_eq!(
+            (sent.url.as_str(), &sent.body),
+            (req.url.as_str(), &req.body)
+        );
+        report.handle_response(sent.id, crate::HttpResponse::new(200, RFC_4791_EXAMPLE));
+        let Poll::Done(Ok(text)) = report.poll() else {
+            panic!("done");
+        };
+        assert_eq!(text.text, RFC_4791_EXAMPLE);
+        assert_eq!(text.read(&Limits::default()).ok(), Some(fb));
         for (s, e) in [
             ("20060105T220000Z", "20060104T140000Z"),
             ("2006-01-04", "20060105T220000Z"),

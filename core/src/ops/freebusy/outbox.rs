@@ -117,6 +117,18 @@ impl FreeBusyRequest {
     }
 }
 
+/// One recipient's row of an RFC 6638 §10.1 `schedule-response`, its `VFREEBUSY` reply not
+/// yet read ([`Session::outbox_post`]; [`recipients_free_busy`] reads the rows).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleResponseRow {
+    /// The recipient, as the server wrote it.
+    pub recipient: String,
+    /// The iTIP `REQUEST-STATUS`, e.g. `2.0;Success`.
+    pub request_status: String,
+    /// The row's `calendar-data` (the recipient's `VFREEBUSY` reply), if any.
+    pub calendar_data: Option<String>,
+}
+
 impl Session {
     /// Asks, through the organizer's scheduling outbox
     /// ([`Scheduling::outbox_url`](crate::Scheduling::outbox_url)), for the busy time of
@@ -138,6 +150,33 @@ impl Session {
             Ok(b) => b,
             Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
         };
+        let limits = self.ctx.limits;
+        self.outbox_exchange(outbox_url, body, move |rows| {
+            recipients_free_busy(rows, window, &limits)
+        })
+    }
+
+    /// The POST of [`outbox_free_busy`](Session::outbox_free_busy) with a request text made
+    /// already ([`FreeBusyRequest::to_icalendar`]), its answer's rows not yet read as busy time
+    /// ([`recipients_free_busy`] reads them): for a host that reads iCalendar apart from its
+    /// DAV client.
+    pub fn outbox_post(
+        &self,
+        outbox_url: &str,
+        request_text: &str,
+    ) -> SingleExchange<Vec<ScheduleResponseRow>> {
+        self.outbox_exchange(outbox_url, request_text.to_owned(), Ok)
+    }
+
+    fn outbox_exchange<T: 'static>(
+        &self,
+        outbox_url: &str,
+        body: String,
+        finish: impl FnOnce(Vec<ScheduleResponseRow>) -> Result<T> + Send + 'static,
+    ) -> SingleExchange<T> {
+        if let Err(e) = self.refuse_google_free_busy() {
+            return SingleExchange::failed(self.ctx.clone(), e);
+        }
         let url = match self.url(outbox_url) {
             Ok(u) => u,
             Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
@@ -150,7 +189,8 @@ impl Session {
             if response.status != 200 {
                 return Err(Error::from_response(url.as_str(), &response));
             }
-            parse_schedule_response(&response.body, window, &limits)
+            read_schedule_response(&response.body, &limits)
+                .and_then(finish)
                 .map_err(|e| e.with_url(url.as_str()))
         })
     }
@@ -163,6 +203,11 @@ pub fn parse_schedule_response(
     window: (Timestamp, Timestamp),
     limits: &Limits,
 ) -> Result<Vec<RecipientFreeBusy>> {
+    recipients_free_busy(read_schedule_response(body, limits)?, window, limits)
+}
+
+/// The rows of an RFC 6638 §10.1 `schedule-response`.
+pub fn read_schedule_response(body: &[u8], limits: &Limits) -> Result<Vec<ScheduleResponseRow>> {
     let root = crate::xml::reader::parse_element_with_limits(body, limits)?;
     if !root.name.is(CALDAV, "schedule-response") {
         return Err(Error::new(
@@ -171,7 +216,6 @@ pub fn parse_schedule_response(
         ));
     }
     let mut out = Vec::new();
-    let mut periods = 0usize;
     for r in root.elements().filter(|e| e.name.is(CALDAV, "response")) {
         // RFC 6638 §10.1 wraps the address in a `DAV:href`; SOGo writes it as the element's
         // text (`<C:recipient>mailto:bob@example.com</C:recipient>`), which is read too.
@@ -188,10 +232,30 @@ pub fn parse_schedule_response(
             .child(CALDAV, "request-status")
             .and_then(|e| e.trimmed_text())
             .unwrap_or_default();
-        let mut ok = request_status.starts_with("2.");
+        let calendar_data = r.child(CALDAV, "calendar-data").map(|e| e.text());
+        out.push(ScheduleResponseRow {
+            recipient,
+            request_status,
+            calendar_data,
+        });
+    }
+    Ok(out)
+}
+
+/// Each row's busy periods within `window` (a success, `2.x`, with its `VFREEBUSY` reply), or
+/// `ok: false` with none.
+pub fn recipients_free_busy(
+    rows: Vec<ScheduleResponseRow>,
+    window: (Timestamp, Timestamp),
+    limits: &Limits,
+) -> Result<Vec<RecipientFreeBusy>> {
+    let mut out = Vec::new();
+    let mut periods = 0usize;
+    for row in rows {
+        let mut ok = row.request_status.starts_with("2.");
         let mut busy = Vec::new();
         if ok {
-            match r.child(CALDAV, "calendar-data").map(|e| e.text()) {
+            match row.calendar_data {
                 Some(text) if !text.trim().is_empty() => {
                     busy = parse_free_busy(&text, window, limits)?;
                     periods += busy.len();
@@ -207,8 +271,8 @@ pub fn parse_schedule_response(
             }
         }
         out.push(RecipientFreeBusy {
-            recipient,
-            request_status,
+            recipient: row.recipient,
+            request_status: row.request_status,
             ok,
             busy,
         });
@@ -357,5 +421,31 @@ END:VCALENDAR
             panic!("done");
         };
         assert_eq!(got.iter().filter(|r| r.ok).count(), 1);
+
+        // The same POST in two parts (a host that reads iCalendar apart from its DAV client):
+        // the request text, the rows, then their busy time; the same answer.
+        let text = request().to_icalendar().unwrap();
+        let mut post = session.outbox_post("/home/cyrus/outbox/", &text);
+        let Poll::Send(sent) = post.poll() else {
+            panic!("a request");
+        };
+        assert_eq!(
+            (sent.url.as_str(), &sent.body),
+            (req.url.as_str(), &req.body)
+        );
+        post.handle_response(sent.id, crate::HttpResponse::new(200, RESPONSE));
+        let Poll::Done(Ok(rows)) = post.poll() else {
+            panic!("done");
+        };
+        assert_eq!(rows.len(), 3);
+        assert!(rows[1].calendar_data.is_none());
+        let window = (
+            parse_utc(&request().start).unwrap(),
+            parse_utc(&request().end).unwrap(),
+        );
+        assert_eq!(
+            recipients_free_busy(rows, window, &Limits::default()).unwrap(),
+            got
+        );
     }
 }
