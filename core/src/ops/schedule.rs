@@ -13,22 +13,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::{DavClient, TokenProvider};
 use crate::error::{Error, ErrorKind, Result};
-use crate::exchange::{Machine, Reply, Spec, impl_operation};
-use crate::href;
+use crate::exchange::{Reply, Spec};
 use crate::http::{HttpResponse, Method};
-use crate::icalendar::{CalDateTime, Calendar};
-use crate::limits::Limits;
+use crate::icalendar::CalDateTime;
 use crate::op::Transport;
-use crate::ops::objects::expect_responses;
 use crate::ops::single::SingleExchange;
-use crate::rfc4791::{CalendarFilter, TimeRange, calendar_query_body};
-use crate::rfc4918::Depth;
-use crate::rfc5546::{Answer, attendee, itip};
+use crate::rfc4791::TimeRange;
+use crate::rfc5546::{Answer, itip};
 use crate::session::Session;
-use crate::xml::writer::{el, to_document};
-use crate::xml::{CALDAV, DAV, QName, names};
+use crate::xml::{CALDAV, QName};
 
+mod pending;
 mod respond;
+pub use pending::{PendingInvitations, ScheduledCollection, ScheduledQueries, pending_from};
 pub use respond::{Respond, RespondAnswer, RespondNext, RespondRequest, RespondSteps};
 
 /// `CALDAV:schedule-tag` (RFC 6638 §9.3).
@@ -178,13 +175,13 @@ impl Session {
     }
 
     /// Answers an invitation stored at `url` (an object in one of the user's calendars): reads
-    /// it, writes `answer` for the user (one of `my_addresses`) on the series or one
-    /// occurrence ([`attendee::respond`]), and writes it back with `If-Schedule-Tag-Match` (or
-    /// `If-Match` on a server that sends no Schedule-Tag, and always on Google CalDAV, which
-    /// honours no other `If*` header). After a 412 (the organizer changed
-    /// the event in between) or a write lost in transit it reads again and answers the new
-    /// version, at most [`MAX_RESPOND_ATTEMPTS`] times; a copy that already holds the answer
-    /// is not written again.
+    /// it, writes `answer` for the user (one of `my_addresses`) on the series or one occurrence
+    /// ([`attendee::respond`](crate::rfc5546::attendee::respond)), and writes it back with
+    /// `If-Schedule-Tag-Match` (or `If-Match` on a server that sends no Schedule-Tag, and
+    /// always on Google CalDAV, which honours no other `If*` header). After a 412 (the
+    /// organizer changed the event in between) or a write lost in transit it reads again and
+    /// answers the new version, at most [`MAX_RESPOND_ATTEMPTS`] times; a copy that already
+    /// holds the answer is not written again ([`RespondSteps`]).
     pub fn respond(
         &self,
         url: &str,
@@ -201,25 +198,6 @@ impl Session {
             self.ctx.limits,
         );
         Respond::new(steps, self.clone())
-    }
-
-    /// Lists the invitations waiting for the user: every item of the scheduling inbox
-    /// (`inbox_url`, from [`Scheduling::inbox_url`](crate::Scheduling::inbox_url)), and the
-    /// objects of `calendar_urls` where one of `my_addresses` is an attendee with PARTSTAT
-    /// `NEEDS-ACTION`. The calendar-query REPORTs are sent together: two per calendar, for its
-    /// events and for its tasks (overlapping `range` when given: RFC 4791 filters one
-    /// component type per time range; SOGo answers a VCALENDAR-only filter with nothing; only
-    /// events on Google CalDAV, which stores no tasks), and one for the inbox asking for every
-    /// object (two like a calendar's when `range` is given); an object both answer is listed
-    /// once.
-    pub fn pending_invitations(
-        &self,
-        inbox_url: Option<&str>,
-        calendar_urls: &[String],
-        my_addresses: &[String],
-        range: Option<TimeRange>,
-    ) -> PendingInvitations {
-        PendingInvitations::new(self, inbox_url, calendar_urls, my_addresses, range)
     }
 }
 
@@ -295,216 +273,6 @@ fn scheduled_put(
             "a Schedule-Tag (or an ETag) is required: davkit never writes without a precondition",
         )),
     }
-}
-
-/// Lists pending invitations; create it with [`Session::pending_invitations`].
-pub struct PendingInvitations {
-    m: Machine<usize, Pending>,
-    me: Vec<String>,
-    /// Per collection (inbox first when asked): whether it is the inbox, and its answer.
-    slots: Vec<(bool, Option<Pending>)>,
-}
-
-impl std::fmt::Debug for PendingInvitations {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PendingInvitations")
-            .field("collections", &self.slots.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl PendingInvitations {
-    fn new(
-        session: &Session,
-        inbox_url: Option<&str>,
-        calendar_urls: &[String],
-        my_addresses: &[String],
-        range: Option<TimeRange>,
-    ) -> PendingInvitations {
-        let mut op = PendingInvitations {
-            m: Machine::new(session.ctx.clone()),
-            me: my_addresses.to_vec(),
-            slots: Vec::new(),
-        };
-        let props = [names::GETETAG, SCHEDULE_TAG, names::CALENDAR_DATA];
-        // A calendar is asked for its events and its tasks, the components an attendee answers
-        // (RFC 5546 §3.2 and §3.4; journals carry no answers, §3.5), in one query each, those
-        // the server stores (Google CalDAV: events only): RFC 4791 puts a time-range inside one
-        // component filter and sibling component filters must all match. Asked the same way
-        // with no range: SOGo 5.8 answers a filter of VCALENDAR alone with no objects at all,
-        // while every server answers a component's filter (as Thunderbird asks).
-        let by_component: Vec<String> = ["VEVENT", "VTODO"]
-            .iter()
-            .filter(|c| {
-                session
-                    .ctx
-                    .profile
-                    .components
-                    .as_ref()
-                    .is_none_or(|stored| stored.iter().any(|s| s.eq_ignore_ascii_case(c)))
-            })
-            .map(|component| {
-                calendar_query_body(
-                    &props,
-                    &CalendarFilter {
-                        component: (*component).into(),
-                        time_range: range.clone(),
-                    },
-                )
-            })
-            .collect();
-        // The inbox is asked for every object (its iTIP messages, of any component) unless a
-        // range narrows it to events and tasks (SOGo delivers invitations into the calendars
-        // and leaves its inbox empty).
-        let inbox_bodies = match range {
-            Some(_) => by_component.clone(),
-            None => vec![to_document(
-                &el(CALDAV, "calendar-query")
-                    .with(el(DAV, "prop").with_empty(&props))
-                    .with(
-                        el(CALDAV, "filter")
-                            .with(el(CALDAV, "comp-filter").with_attr("name", "VCALENDAR")),
-                    ),
-            )],
-        };
-        let mut specs = Vec::new();
-        let targets = inbox_url
-            .map(|u| (true, u))
-            .into_iter()
-            .chain(calendar_urls.iter().map(|u| (false, u.as_str())));
-        for (is_inbox, u) in targets {
-            match session.url(u) {
-                Ok(url) => {
-                    let bodies = if is_inbox {
-                        &inbox_bodies
-                    } else {
-                        &by_component
-                    };
-                    for body in bodies {
-                        specs.push(
-                            Spec::new(Method::Report, href::as_collection(&url))
-                                .header("Depth", Depth::One.as_str())
-                                .xml(body.clone()),
-                        );
-                        op.slots.push((is_inbox, None));
-                    }
-                }
-                Err(e) => {
-                    op.m.fail(e);
-                    return op;
-                }
-            }
-        }
-        if specs.is_empty() {
-            op.m.finish(Ok(Pending::default()));
-            return op;
-        }
-        for (i, spec) in specs.into_iter().enumerate() {
-            op.m.x.send(i, spec);
-        }
-        op
-    }
-
-    fn on_reply(&mut self, index: usize, reply: Result<Reply>) {
-        let limits = self.m.x.ctx().limits;
-        let is_inbox = self.slots.get(index).is_some_and(|s| s.0);
-        let found = reply.and_then(|r| read_collection(&r, &limits, is_inbox, &self.me));
-        match found {
-            Ok(p) => {
-                if let Some(slot) = self.slots.get_mut(index) {
-                    slot.1 = Some(p);
-                }
-            }
-            Err(e) => return self.m.fail(e),
-        }
-        if self.slots.iter().all(|s| s.1.is_some()) {
-            let mut all = Pending::default();
-            // an object holding both an event and a task in the window is answered by both of
-            // a collection's queries: listed once
-            let mut seen = crate::string_set::StringSet::new();
-            for (_, p) in self.slots.drain(..) {
-                if let Some(p) = p {
-                    for i in p.invitations {
-                        if seen.insert(href::normalize(&i.object.url)) {
-                            all.invitations.push(i);
-                        }
-                    }
-                    for u in p.unreadable {
-                        if seen.insert(href::normalize(&u)) {
-                            all.unreadable.push(u);
-                        }
-                    }
-                }
-            }
-            self.m.finish(Ok(all));
-        }
-    }
-}
-
-impl_operation!(PendingInvitations, Pending);
-
-fn read_collection(
-    reply: &Reply,
-    limits: &Limits,
-    is_inbox: bool,
-    me: &[String],
-) -> Result<Pending> {
-    let me: Vec<&str> = me.iter().map(String::as_str).collect();
-    let own = href::normalize(reply.url.as_str());
-    let mut out = Pending::default();
-    for r in expect_responses(reply, limits)? {
-        let r = r?;
-        if href::normalize(&r.href) == own || r.effective_status() != 200 {
-            continue;
-        }
-        // no data, or empty data (an object deleted while the server answered): nothing to list
-        let Some(data) = r
-            .prop(&names::CALENDAR_DATA)
-            .map(|e| e.text())
-            .filter(|d| !d.trim().is_empty())
-        else {
-            continue;
-        };
-        let object = ScheduledObject {
-            url: r.href.clone(),
-            etag: r.prop_text(&names::GETETAG),
-            schedule_tag: r.prop_text(&SCHEDULE_TAG),
-            data,
-        };
-        match invitation(object, is_inbox, &me, limits) {
-            Ok(Some(i)) => out.invitations.push(i),
-            Ok(None) => {}
-            Err(_) => out.unreadable.push(r.href),
-        }
-    }
-    Ok(out)
-}
-
-fn invitation(
-    object: ScheduledObject,
-    in_inbox: bool,
-    me: &[&str],
-    limits: &Limits,
-) -> Result<Option<Invitation>> {
-    let cal = Calendar::parse_with_limits(&object.data, limits).map_err(Error::from)?;
-    let uid = crate::rfc5546::the_uid(&cal)?;
-    let needs_action: Vec<Option<String>> = attendee::needs_action(&cal, me)
-        .into_iter()
-        .map(|r| r.map(|r| r.to_ical_value()))
-        .collect();
-    if !in_inbox && needs_action.is_empty() {
-        return Ok(None);
-    }
-    let master = cal.find(&uid, None).or_else(|| cal.events().next());
-    Ok(Some(Invitation {
-        in_inbox,
-        method: cal.method().map(itip::Method::parse),
-        summary: master.and_then(|m| m.summary().map(|s| s.into_owned())),
-        organizer: master.and_then(|m| m.organizer().map(|o| o.uri)),
-        uid,
-        needs_action,
-        object,
-    }))
 }
 
 impl<T: Transport, P: TokenProvider> DavClient<T, P> {
