@@ -2,7 +2,7 @@
 //! async helper, [`drive`], that runs them over any [`Transport`].
 
 mod relay;
-pub(crate) use relay::{Relay, out_of_turn};
+pub(crate) use relay::{Relay, answered, out_of_turn};
 
 use std::future::{Future, poll_fn};
 use std::pin::Pin;

@@ -3,7 +3,7 @@
 //! starts the operation that makes each step's request here and forwards what it sends and
 //! what answers it.
 
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, Result};
 use crate::http::{HttpResponse, RequestId};
 use crate::op::{Operation, Poll};
 
@@ -79,4 +79,15 @@ pub(crate) fn out_of_turn() -> Error {
         ErrorKind::Protocol,
         "the next step was asked for before the last request was answered, or after the end",
     )
+}
+
+/// An inner operation's poll with its result, an error included, made the answer `f` builds:
+/// steps read an error as an answer of its kind, so an inner operation never ends the outer
+/// one (the inner operation enums of the flush and of respond).
+pub(crate) fn answered<T, A>(p: Poll<T>, f: impl FnOnce(Result<T>) -> A) -> Poll<A> {
+    match p {
+        Poll::Send(r) => Poll::Send(r),
+        Poll::Wait => Poll::Wait,
+        Poll::Done(r) => Poll::Done(Ok(f(r))),
+    }
 }

@@ -9,7 +9,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::http::{HttpResponse, RequestId};
 use crate::icalendar::{CalDateTime, Calendar};
 use crate::limits::Limits;
-use crate::op::{Operation, Poll, Relay, out_of_turn};
+use crate::op::{Operation, Poll, Relay, answered, out_of_turn};
 use crate::ops::single::SingleExchange;
 use crate::profile::Profile;
 use crate::rfc5546::{Answer, attendee};
@@ -287,16 +287,9 @@ impl Operation for Inner {
     type Output = RespondAnswer;
 
     fn poll(&mut self) -> Poll<RespondAnswer> {
-        fn map<T>(p: Poll<T>, f: impl FnOnce(Result<T>) -> RespondAnswer) -> Poll<RespondAnswer> {
-            match p {
-                Poll::Send(r) => Poll::Send(r),
-                Poll::Wait => Poll::Wait,
-                Poll::Done(r) => Poll::Done(Ok(f(r))),
-            }
-        }
         match self {
-            Inner::Read(op) => map(op.poll(), RespondAnswer::Read),
-            Inner::Write(op) => map(op.poll(), RespondAnswer::Write),
+            Inner::Read(op) => answered(op.poll(), RespondAnswer::Read),
+            Inner::Write(op) => answered(op.poll(), RespondAnswer::Write),
         }
     }
 

@@ -10,7 +10,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::href;
 use crate::http::{HttpResponse, RequestId};
 use crate::model::{CollectionKind, DavObject, WriteResult};
-use crate::op::{Operation, Poll};
+use crate::op::{Operation, Poll, answered};
 use crate::ops::objects::MultigetResult;
 use crate::ops::single::SingleExchange;
 use crate::ops::write::Write;
@@ -121,18 +121,11 @@ impl Operation for Inner {
     type Output = FlushAnswer;
 
     fn poll(&mut self) -> Poll<FlushAnswer> {
-        fn map<T>(p: Poll<T>, f: impl FnOnce(Result<T>) -> FlushAnswer) -> Poll<FlushAnswer> {
-            match p {
-                Poll::Send(r) => Poll::Send(r),
-                Poll::Wait => Poll::Wait,
-                Poll::Done(r) => Poll::Done(Ok(f(r))),
-            }
-        }
         match self {
-            Inner::Write(op) => map(op.poll(), FlushAnswer::Write),
-            Inner::Get(op) => map(op.poll(), FlushAnswer::Get),
-            Inner::List(op) => map(op.poll(), FlushAnswer::List),
-            Inner::Multiget(op) => map(op.poll(), FlushAnswer::Multiget),
+            Inner::Write(op) => answered(op.poll(), FlushAnswer::Write),
+            Inner::Get(op) => answered(op.poll(), FlushAnswer::Get),
+            Inner::List(op) => answered(op.poll(), FlushAnswer::List),
+            Inner::Multiget(op) => answered(op.poll(), FlushAnswer::Multiget),
         }
     }
 
