@@ -45,10 +45,14 @@ cargo clippy "${wasm_crate[@]}" --workspace --all-targets -- -D warnings
 cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown -- -D warnings
 # and the module of `davkit` (client, formats and the write queue, without the Google Calendar
 # API: every feature is `davkit/gcal`'s), the protocol-only module of `davkit/protocol` (the
-# client feature alone) and the formats-only module of `davkit/formats` (the formats feature alone)
+# client feature alone), the formats-only module of `davkit/formats` (the formats feature alone),
+# and the two modules of the split `davkit` (the client with its one-at-a-time DAV calls; the
+# formats, queue and scheduling decisions without a client)
 cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features client,formats,queue -- -D warnings
 cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features client -- -D warnings
 cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features formats -- -D warnings
+cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features client,dav-calls -- -D warnings
+cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features steps -- -D warnings
 cargo test "${wasm_crate[@]}" --workspace --quiet
 if ! grep -A1 '^name = "idna_adapter"$' bindings-wasm/Cargo.lock | grep -q '^version = "1\.0\.'; then
   echo "bindings-wasm/Cargo.lock must pin idna_adapter 1.0 (cd bindings-wasm && cargo update -p idna_adapter --precise 1.0.0)" >&2

@@ -659,13 +659,11 @@ impl Client {
         )
     }
 
-    /// `deleteObject(url, etag)` -> `undefined`.
+    /// `deleteObject(url, etag)` -> `WriteResult` (the JS wrapper resolves with `undefined`;
+    /// a flush's steps read the result's URL).
     #[wasm_bindgen(js_name = deleteObject)]
     pub fn delete_object(&self, url: String, etag: String) -> Promise {
-        self.call(
-            Ok(Call::new(move |s| s.delete_object(&url, &etag))),
-            nothing,
-        )
+        self.call(Ok(Call::new(move |s| s.delete_object(&url, &etag))), plain)
     }
 
     /// `postObject(addMemberUrl, data)` -> `WriteResult`.

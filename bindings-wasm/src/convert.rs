@@ -116,7 +116,7 @@ pub(crate) fn view(data: &str, limits: &Limits) -> ViewOut {
     out
 }
 
-#[cfg(feature = "client")]
+#[cfg(any(feature = "client", feature = "queue"))]
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
     /// A plain object the module builds, as the target of a property assignment.
@@ -151,14 +151,14 @@ impl LazyMarker {
 }
 
 /// Sets `key` on a plain object the module just created (an assignment that cannot throw).
-#[cfg(feature = "client")]
+#[cfg(any(feature = "client", feature = "queue"))]
 pub(crate) fn put(target: &js_sys::Object, key: &JsValue, value: &JsValue) {
     use wasm_bindgen::JsCast;
     target.unchecked_ref::<Built>().set(key, value);
 }
 
 /// [`put`] with the key given as text.
-#[cfg(feature = "client")]
+#[cfg(any(feature = "client", feature = "queue"))]
 pub(crate) fn set(target: &js_sys::Object, key: &str, value: &JsValue) {
     put(target, &JsValue::from_str(key), value);
 }

@@ -5,10 +5,13 @@
 //! The public JS API (`DavClient`, `DavError`, auth providers) is the hand-written wrapper in
 //! `npm/src/`, which calls these low-level exports.
 //!
-//! Three modules are built from this crate, by its features: `client` (the DAV client, the
-//! write queue: [`client`]), `formats` (iCalendar/vCard parsing, recurrence, zones, editors) and
-//! `gcal` (the Google Calendar API, with `client`). All three: the `davkit` entry; `client`
-//! alone: `davkit/protocol`; `formats` alone: `davkit/formats`.
+//! The npm package's modules are built from this crate, by its features: `client` (the DAV
+//! client: [`client`]), `formats` (iCalendar/vCard parsing, recurrence, zones, editors), `queue`
+//! (the write queue), `gcal` (the Google Calendar API, with `client`), and for a `davkit` in two
+//! modules, `dav-calls` (the client's DAV calls of the flush and of scheduling, one at a time:
+//! `dav_calls`) and `steps` (their decisions without a client, answered through JS: `steps`).
+//! `client` alone: `davkit/protocol`; `formats` alone: `davkit/formats`; every feature but
+//! `dav-calls` and `steps`: `davkit/gcal`.
 
 // Talc instead of the standard library's dlmalloc (2026-12-03): 6.4 KB less WebAssembly in every
 // module (`davkit/protocol` 450,099 -> 443,680 B raw, 180,725 -> 177,719 B gzip), the same CPU
@@ -29,7 +32,10 @@ mod calendar;
 mod call;
 #[cfg(feature = "client")]
 mod client;
+// The DAV calls of the flush and of scheduling, one at a time, for the second module's steps.
 mod convert;
+#[cfg(all(feature = "client", any(feature = "dav-calls", feature = "formats")))]
+mod dav_calls;
 #[cfg(feature = "formats")]
 mod edit;
 mod json;
@@ -44,8 +50,11 @@ mod queue;
 mod read;
 // Scheduling (invitations, free-busy, iTIP) reads iCalendar and sends through the client: the
 // full module only.
-#[cfg(all(feature = "formats", feature = "client"))]
+#[cfg(all(feature = "formats", any(feature = "client", feature = "steps")))]
 mod schedule;
+// The flush's and scheduling's decisions, their DAV calls made by another module's client.
+#[cfg(feature = "steps")]
+mod steps;
 #[cfg(feature = "client")]
 mod tokens;
 #[cfg(feature = "client")]

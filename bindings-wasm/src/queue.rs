@@ -4,13 +4,18 @@
 //! for [`Queue::apply_result`]. The JS wrapper (`WriteQueue` in
 //! `npm/src/api.js`) calls these; nothing is decided here.
 
+#[cfg(feature = "client")]
 use davkit::client::{Attempts, FlushCall};
 use davkit::{Error, ErrorKind, FlushResult, Policy, Resolution, WriteQueue};
+#[cfg(feature = "client")]
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "client")]
+use crate::Client;
+#[cfg(feature = "client")]
 use crate::call::{JsCall, drive};
-use crate::{Client, convert, read};
+use crate::{convert, read};
 
 /// Entry ids cross as JS numbers (a queue never reaches 2^53 entries).
 fn id_in(id: f64) -> Result<u64, JsValue> {
@@ -71,7 +76,7 @@ fn js<T>(r: davkit::Result<T>) -> Result<T, JsValue> {
 /// The core's write queue, held by the JS `WriteQueue`.
 #[wasm_bindgen]
 pub struct Queue {
-    inner: WriteQueue,
+    pub(crate) inner: WriteQueue,
 }
 
 #[wasm_bindgen]
@@ -228,13 +233,15 @@ impl Queue {
 /// A flush's result, kept in the module until `Queue::applyResult` (no JSON round trip).
 #[wasm_bindgen]
 pub struct FlushOutput {
-    inner: FlushResult,
+    pub(crate) inner: FlushResult,
 }
 
 /// A flush as the shared driver runs it: the core's `FlushCall` (the same as
 /// `DavClient::flush`), its result kept as a [`FlushOutput`].
+#[cfg(feature = "client")]
 struct FlushJs(FlushCall);
 
+#[cfg(feature = "client")]
 impl JsCall for FlushJs {
     fn attempts(&mut self) -> &mut dyn Attempts {
         &mut self.0
@@ -246,6 +253,7 @@ impl JsCall for FlushJs {
     }
 }
 
+#[cfg(feature = "client")]
 #[wasm_bindgen]
 impl Client {
     /// `flush(queue)` -> a `FlushOutput`: the core's flush of a snapshot of the queue (taken

@@ -5,16 +5,20 @@
 //! camelCase keys (enum values as the core spells them: `needs-action`, `{ other: 'X-..' }`).
 //! The JS wrapper (`npm/src/api.js`) calls these; nothing is decided here.
 
+#[cfg(feature = "client")]
 use davkit::client::Call;
 use davkit::icalendar::{CalAddress, CalDateTime, Calendar};
 use davkit::json_read::Json;
 use davkit::rfc5546::{Answer, Message, attendee, itip, organizer, status};
-use davkit::{Error, ErrorKind, FreeBusyRequest, Scheduling, TimeRange};
+use davkit::{Error, ErrorKind, FreeBusyRequest, Scheduling};
+#[cfg(feature = "client")]
 use js_sys::Promise;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::{Client, convert, plain, read};
+#[cfg(feature = "client")]
+use crate::{Client, plain};
+use crate::{convert, read};
 
 fn js<T>(r: davkit::Result<T>) -> Result<T, JsValue> {
     r.map_err(|e| convert::error(&e))
@@ -25,7 +29,7 @@ fn calendar(ics: &str) -> davkit::Result<Calendar> {
 }
 
 /// An occurrence as its RECURRENCE-ID value (`20250303T090000Z`).
-fn occurrence(value: Option<String>) -> davkit::Result<Option<CalDateTime>> {
+pub(crate) fn occurrence(value: Option<String>) -> davkit::Result<Option<CalDateTime>> {
     value
         .map(|v| {
             CalDateTime::parse(v.trim(), None)
@@ -66,7 +70,7 @@ fn each<T>(
 
 /// An answer as the JS wrapper passes it: `{ answer: 'accepted' | 'declined' | 'tentative' }`
 /// or `{ answer: 'delegated', to }` (the core's serde form).
-fn answer(value: &JsValue) -> davkit::Result<Answer> {
+pub(crate) fn answer(value: &JsValue) -> davkit::Result<Answer> {
     const WHAT: &str = "answer";
     let v = read::value(value);
     let f = read::Fields::of(WHAT, &v, "an answer")?;
@@ -82,7 +86,7 @@ fn answer(value: &JsValue) -> davkit::Result<Answer> {
 }
 
 /// An RFC 6638 free-busy request: `{ organizer, attendees, start, end, uid, dtstamp }`.
-fn free_busy_request(value: &JsValue) -> davkit::Result<FreeBusyRequest> {
+pub(crate) fn free_busy_request(value: &JsValue) -> davkit::Result<FreeBusyRequest> {
     let v = read::value(value);
     let f = read::Fields::of("free-busy request", &v, "a free-busy request")?;
     Ok(FreeBusyRequest {
@@ -326,33 +330,9 @@ pub fn free_busy_request_text(request: JsValue) -> Result<String, JsValue> {
     js(free_busy_request(&request).and_then(|r| r.to_icalendar()))
 }
 
-/// A time range as JS passes it (`{ start?, end? }`, UTC `YYYYMMDDTHHMMSSZ`; `null`: none).
-fn time_range(value: &JsValue) -> davkit::Result<Option<TimeRange>> {
-    let v = read::value(value);
-    let Some(f) = read::Fields::optional("time range", &v, "{ start?, end? }")? else {
-        return Ok(None);
-    };
-    Ok(Some(TimeRange {
-        start: f.opt_string("start")?,
-        end: f.opt_string("end")?,
-    }))
-}
-
+#[cfg(feature = "client")]
 #[wasm_bindgen]
 impl Client {
-    /// `getScheduled(url)` -> `{ url, etag, scheduleTag, data }`.
-    #[wasm_bindgen(js_name = getScheduled)]
-    pub fn get_scheduled(&self, url: String) -> Promise {
-        self.call(Ok(Call::new(move |s| s.get_scheduled(&url))), plain)
-    }
-
-    /// `updateScheduled(url, data, scheduleTag)` -> `{ url, etag, scheduleTag }`.
-    #[wasm_bindgen(js_name = updateScheduled)]
-    pub fn update_scheduled(&self, url: String, data: String, schedule_tag: String) -> Promise {
-        let call = Call::new(move |s| s.update_scheduled(&url, &data, &schedule_tag));
-        self.call(Ok(call), plain)
-    }
-
     /// `respond(url, myAddresses, answer, occurrence?)` -> `{ write, attempts, data }`.
     pub fn respond(
         &self,
@@ -380,7 +360,7 @@ impl Client {
         my_addresses: Vec<String>,
         range: JsValue,
     ) -> Promise {
-        let call = time_range(&range).map(|range| {
+        let call = crate::dav_calls::time_range(&range).map(|range| {
             Call::new(move |s| {
                 let inbox = inbox_url.as_deref();
                 s.pending_invitations(inbox, &calendar_urls, &my_addresses, range.clone())

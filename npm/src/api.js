@@ -606,7 +606,9 @@ export class DavClient {
     const url = urlOf(object, 'object');
     const tag = etag ?? (typeof object === 'object' ? object?.etag : undefined);
     if (typeof tag !== 'string') throw invalid('deleteObject needs the ETag the object was read with');
-    return this.#call((c) => c.deleteObject(url, tag));
+    // The module resolves with the core's write result (a flush's steps read it); the app's
+    // contract is `undefined`.
+    await this.#call((c) => c.deleteObject(url, tag));
   }
 
   async postObject(collection, data) {

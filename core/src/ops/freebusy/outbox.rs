@@ -65,6 +65,18 @@ impl FreeBusyRequest {
         self.checked().map(|(text, _)| text)
     }
 
+    /// The rows of the outbox's answer to this request ([`Session::outbox_post`]) read as
+    /// [`Session::outbox_free_busy`] reads them: each recipient's busy periods within this
+    /// request's window ([`recipients_free_busy`]), or the request's `InvalidInput` error.
+    pub fn read_answer(
+        &self,
+        rows: Vec<ScheduleResponseRow>,
+        limits: &Limits,
+    ) -> Result<Vec<RecipientFreeBusy>> {
+        let (_, window) = self.checked()?;
+        recipients_free_busy(rows, window, limits)
+    }
+
     /// The request text and its window.
     fn checked(&self) -> Result<(String, (Timestamp, Timestamp))> {
         let invalid = |m: &str| Error::new(ErrorKind::InvalidInput, m.to_owned());
@@ -444,8 +456,19 @@ END:VCALENDAR
             parse_utc(&request().end).unwrap(),
         );
         assert_eq!(
-            recipients_free_busy(rows, window, &Limits::default()).unwrap(),
+            recipients_free_busy(rows.clone(), window, &Limits::default()).unwrap(),
             got
         );
+        // The request reads the rows within its own window.
+        assert_eq!(
+            request()
+                .read_answer(rows.clone(), &Limits::default())
+                .unwrap(),
+            got
+        );
+        let mut backwards = request();
+        std::mem::swap(&mut backwards.start, &mut backwards.end);
+        let refused = backwards.read_answer(rows, &Limits::default()).unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::InvalidInput);
     }
 }
