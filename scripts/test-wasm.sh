@@ -48,7 +48,7 @@ cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown -- -D warnings
 # client feature alone), the formats-only module of `davkit/formats` (the formats feature alone),
 # and the two modules of the split `davkit` (the client with its one-at-a-time DAV calls; the
 # formats, queue and scheduling decisions without a client)
-cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features client,formats,queue -- -D warnings
+cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features client,dav-calls,formats,queue,steps -- -D warnings
 cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features client -- -D warnings
 cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features formats -- -D warnings
 cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features client,dav-calls -- -D warnings

@@ -2,10 +2,8 @@
 //! scheduling), one client call each, for a host that makes those decisions elsewhere: the
 //! `davkit` entry's second module (formats, queue and scheduling, without a DAV client) asks
 //! for them one at a time, and its JS loop answers each with one of these calls on this
-//! module's client. In the module built with the `dav-calls` feature (the `davkit` entry's
-//! first); the modules with the client and the formats have `getScheduled` and
-//! `updateScheduled` only (their scheduling runs whole operations: `schedule.rs`). Each is one
-//! `Session` operation of the core, converted.
+//! module's client (in `davkit/gcal`, one module has both halves, and its JS layer runs them
+//! the same way). Each is one `Session` operation of the core, converted.
 
 use davkit::client::Call;
 use davkit::{Error, TimeRange};
@@ -43,13 +41,11 @@ pub(crate) fn time_range(value: &JsValue) -> Result<Option<TimeRange>, Error> {
 impl Client {
     /// The name of the provider profile this client's session uses (the app's, or the one the
     /// core picked from the server URL): the second module's decisions run under it.
-    #[cfg(feature = "dav-calls")]
     #[wasm_bindgen(getter)]
     pub fn profile(&self) -> String {
         self.inner.session().profile().name.to_string()
     }
 
-    #[cfg(feature = "dav-calls")]
     /// `listMembers(collectionUrl)` -> the hrefs of every member, or an error when the listing
     /// cannot rule one out (`Session::list_members`: the listing a flush's search needs).
     #[wasm_bindgen(js_name = listMembers)]
@@ -78,7 +74,6 @@ impl Client {
         self.call(Ok(call), parsed)
     }
 
-    #[cfg(feature = "dav-calls")]
     /// `putScheduled(url, data, scheduleTag?, etag?)` -> `{ url, etag, scheduleTag }`: the
     /// write under `If-Schedule-Tag-Match`, else `If-Match` (`Session::put_scheduled`).
     #[wasm_bindgen(js_name = putScheduled)]
@@ -96,7 +91,6 @@ impl Client {
         self.call(Ok(call), parsed)
     }
 
-    #[cfg(feature = "dav-calls")]
     /// `scheduledQueries(inboxUrl?, calendarUrls, range?)` -> `[{ inInbox, objects }]`: the
     /// calendar-queries of `pendingInvitations`, their objects not yet read as invitations.
     #[wasm_bindgen(js_name = scheduledQueries)]
@@ -114,7 +108,6 @@ impl Client {
         self.call(call, crate::plain)
     }
 
-    #[cfg(feature = "dav-calls")]
     /// `freeBusyReport(calendarUrl, start, end)` -> `{ start, end, text }`: the
     /// free-busy-query REPORT, its `VFREEBUSY` text not yet read.
     #[wasm_bindgen(js_name = freeBusyReport)]
@@ -123,7 +116,6 @@ impl Client {
         self.call(Ok(call), parsed)
     }
 
-    #[cfg(feature = "dav-calls")]
     /// `outboxPost(outboxUrl, requestText)` -> `[{ recipient, requestStatus, calendarData }]`:
     /// the outbox POST of a free-busy request, its rows' `VFREEBUSY` replies not yet read.
     #[wasm_bindgen(js_name = outboxPost)]

@@ -34,7 +34,7 @@ mod call;
 mod client;
 // The DAV calls of the flush and of scheduling, one at a time, for the second module's steps.
 mod convert;
-#[cfg(all(feature = "client", any(feature = "dav-calls", feature = "formats")))]
+#[cfg(feature = "dav-calls")]
 mod dav_calls;
 #[cfg(feature = "formats")]
 mod edit;
@@ -48,9 +48,8 @@ mod oauth;
 #[cfg(feature = "queue")]
 mod queue;
 mod read;
-// Scheduling (invitations, free-busy, iTIP) reads iCalendar and sends through the client: the
-// full module only.
-#[cfg(all(feature = "formats", any(feature = "client", feature = "steps")))]
+// Scheduling (invitations, free-busy, iTIP) reads iCalendar: with the steps that send it.
+#[cfg(feature = "steps")]
 mod schedule;
 // The flush's and scheduling's decisions, their DAV calls made by another module's client.
 #[cfg(feature = "steps")]

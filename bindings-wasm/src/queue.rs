@@ -4,17 +4,9 @@
 //! for [`Queue::apply_result`]. The JS wrapper (`WriteQueue` in
 //! `npm/src/api.js`) calls these; nothing is decided here.
 
-#[cfg(feature = "client")]
-use davkit::client::{Attempts, FlushCall};
 use davkit::{Error, ErrorKind, FlushResult, Policy, Resolution, WriteQueue};
-#[cfg(feature = "client")]
-use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
-#[cfg(feature = "client")]
-use crate::Client;
-#[cfg(feature = "client")]
-use crate::call::{JsCall, drive};
 use crate::{convert, read};
 
 /// Entry ids cross as JS numbers (a queue never reaches 2^53 entries).
@@ -234,32 +226,4 @@ impl Queue {
 #[wasm_bindgen]
 pub struct FlushOutput {
     pub(crate) inner: FlushResult,
-}
-
-/// A flush as the shared driver runs it: the core's `FlushCall` (the same as
-/// `DavClient::flush`), its result kept as a [`FlushOutput`].
-#[cfg(feature = "client")]
-struct FlushJs(FlushCall);
-
-#[cfg(feature = "client")]
-impl JsCall for FlushJs {
-    fn attempts(&mut self) -> &mut dyn Attempts {
-        &mut self.0
-    }
-
-    fn finish(&mut self, run: davkit::Result<()>, _: &convert::Parse) -> Result<JsValue, Error> {
-        let inner = self.0.output(run)?;
-        Ok(FlushOutput { inner }.into())
-    }
-}
-
-#[cfg(feature = "client")]
-#[wasm_bindgen]
-impl Client {
-    /// `flush(queue)` -> a `FlushOutput`: the core's flush of a snapshot of the queue (taken
-    /// now), for `Queue::applyResult`.
-    pub fn flush(&self, queue: &Queue) -> Promise {
-        let call = FlushJs(FlushCall::new(queue.inner.clone(), None));
-        drive(self.inner.clone(), self.parse.clone(), Ok(Box::new(call)))
-    }
 }

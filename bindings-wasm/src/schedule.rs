@@ -1,22 +1,22 @@
-//! Scheduling (issue 17) for JS, in the full module only (`davkit`, not `davkit/protocol`):
-//! invitations, answers, attendee statuses, free-busy and iTIP messages from the core's one
-//! implementation (`davkit::rfc5546`, `davkit::ops::schedule`, `davkit::ops::freebusy`, the
-//! Calendar API's scheduling). Events cross as iCalendar text; results are the core's JSON with
+//! Scheduling (issue 17) for JS, in the modules with the formats and the steps (`davkit`,
+//! `davkit/gcal`): invitations, answers, attendee statuses, free-busy requests and iTIP
+//! messages from the core's one implementation (`davkit::rfc5546`, the Calendar API's
+//! scheduling with `gcal`); the operations that send are `steps.rs` with `dav_calls.rs`. Events cross as iCalendar text; results are the core's JSON with
 //! camelCase keys (enum values as the core spells them: `needs-action`, `{ other: 'X-..' }`).
 //! The JS wrapper (`npm/src/api.js`) calls these; nothing is decided here.
 
-#[cfg(feature = "client")]
+#[cfg(feature = "gcal")]
 use davkit::client::Call;
 use davkit::icalendar::{CalAddress, CalDateTime, Calendar};
 use davkit::json_read::Json;
 use davkit::rfc5546::{Answer, Message, attendee, itip, organizer, status};
 use davkit::{Error, ErrorKind, FreeBusyRequest, Scheduling};
-#[cfg(feature = "client")]
+#[cfg(feature = "gcal")]
 use js_sys::Promise;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-#[cfg(feature = "client")]
+#[cfg(feature = "gcal")]
 use crate::{Client, plain};
 use crate::{convert, read};
 
@@ -330,60 +330,9 @@ pub fn free_busy_request_text(request: JsValue) -> Result<String, JsValue> {
     js(free_busy_request(&request).and_then(|r| r.to_icalendar()))
 }
 
-#[cfg(feature = "client")]
+#[cfg(feature = "gcal")]
 #[wasm_bindgen]
 impl Client {
-    /// `respond(url, myAddresses, answer, occurrence?)` -> `{ write, attempts, data }`.
-    pub fn respond(
-        &self,
-        url: String,
-        my_addresses: Vec<String>,
-        answer: JsValue,
-        occurrence: Option<String>,
-    ) -> Promise {
-        let call = (|| {
-            let (answer, rid) = (self::answer(&answer)?, self::occurrence(occurrence)?);
-            Ok(Call::new(move |s| {
-                s.respond(&url, &my_addresses, &answer, rid.as_ref())
-            }))
-        })();
-        self.call(call, plain)
-    }
-
-    /// `pendingInvitations(inboxUrl?, calendarUrls, myAddresses, range?)` ->
-    /// `{ invitations, unreadable }`.
-    #[wasm_bindgen(js_name = pendingInvitations)]
-    pub fn pending_invitations(
-        &self,
-        inbox_url: Option<String>,
-        calendar_urls: Vec<String>,
-        my_addresses: Vec<String>,
-        range: JsValue,
-    ) -> Promise {
-        let call = crate::dav_calls::time_range(&range).map(|range| {
-            Call::new(move |s| {
-                let inbox = inbox_url.as_deref();
-                s.pending_invitations(inbox, &calendar_urls, &my_addresses, range.clone())
-            })
-        });
-        self.call(call, plain)
-    }
-
-    /// `freeBusyQuery(calendarUrl, start, end)` -> `{ start, end, busy }`.
-    #[wasm_bindgen(js_name = freeBusyQuery)]
-    pub fn free_busy_query(&self, calendar_url: String, start: String, end: String) -> Promise {
-        let call = Call::new(move |s| s.free_busy_query(&calendar_url, &start, &end));
-        self.call(Ok(call), plain)
-    }
-
-    /// `outboxFreeBusy(outboxUrl, request)` -> `[{ recipient, requestStatus, ok, busy }]`.
-    #[wasm_bindgen(js_name = outboxFreeBusy)]
-    pub fn outbox_free_busy(&self, outbox_url: String, request: JsValue) -> Promise {
-        let call = free_busy_request(&request)
-            .map(|request| Call::new(move |s| s.outbox_free_busy(&outbox_url, &request)));
-        self.call(call, plain)
-    }
-
     /// `gcalSetAttendees(calendarId, eventId, attendees, etag, send)` -> `WriteResult`.
     #[cfg(feature = "gcal")]
     #[wasm_bindgen(js_name = gcalSetAttendees)]

@@ -47,7 +47,7 @@ mkdirSync(join(dist, 'wasm'), { recursive: true });
 const modules = [
   { name: 'davkit_protocol', cargo: ['--no-default-features', '--features', 'client'] },
   { name: 'davkit_formats', cargo: ['--no-default-features', '--features', 'formats'] },
-  { name: 'davkit_main', cargo: ['--no-default-features', '--features', 'client,formats,queue'] },
+  { name: 'davkit_main', cargo: ['--no-default-features', '--features', 'client,dav-calls,formats,queue,steps'] },
   { name: 'davkit_wasm', cargo: [] },
 ];
 // Panic locations name source files: without these remaps the module's bytes (and so the size

@@ -8,10 +8,16 @@
 // iCalendar/vCard/recurrence or write-queue exports: the functions that need them throw
 // `Unsupported` there (and its copy of this file has no `WriteQueue`: scripts/entry-api.mjs).
 let wasm = null;
+// The module with the formats, the write queue and the decisions of the operations that read
+// iCalendar (the flush, scheduling: `FlushMachine`, `RespondMachine`, ...), whose DAV calls
+// `wasm`'s client makes one at a time (`runSteps`): the same module in `davkit` and
+// `davkit/gcal`; none in `davkit/protocol`.
+let ext = null;
 
 /** Called once by the entry point with the wasm-bindgen glue module's exports. */
 export function bind(glue) {
   wasm = glue;
+  ext = typeof glue.FlushMachine === 'function' ? glue : null;
 }
 
 /**
@@ -95,7 +101,7 @@ function unsupported(what) {
 
 /** `name` of the module's exports, or an `Unsupported` error (the protocol-only module). */
 export function wasmFn(name) {
-  const fn = wasm[name];
+  const fn = ext?.[name] ?? wasm[name];
   if (typeof fn !== 'function') throw unsupported(name);
   return fn;
 }
@@ -109,7 +115,7 @@ function needGcal(name) {
 
 /** The write queue is in the modules with the formats (`davkit`, `davkit/gcal`). */
 function needQueue(name) {
-  if (typeof wasm?.Queue !== 'function') {
+  if (typeof ext?.Queue !== 'function') {
     throw new DavError(`Unsupported: ${name} (the write queue) is not in davkit/protocol: import it from 'davkit'`, { kind: 'Unsupported' });
   }
 }
@@ -418,6 +424,34 @@ export function watched(fetchFn, ms) {
   };
 }
 
+/**
+ * Runs one of `ext`'s machines (a flush, an answer to an invitation) to its end with `client`,
+ * the module's client: each request the machine asks for (`{ call, args }`: a method of the
+ * client and its arguments) is made as one call of the client, with its auth and retries, and
+ * what the call resolved or rejected with goes back to the machine as it is. Returns the
+ * machine's result (`done`). A rejection that is not the core's (the app's own auth provider
+ * failing) ends it at once, as it ends any call.
+ */
+async function runSteps(client, machine) {
+  try {
+    for (;;) {
+      const next = machine.poll();
+      if (next.done !== undefined) return next.done;
+      let result;
+      let error;
+      try {
+        result = await client[next.call](...next.args);
+      } catch (e) {
+        if (!(e && typeof e === 'object' && e.davkit === true)) throw e;
+        error = e;
+      }
+      machine.answer(result, error);
+    }
+  } finally {
+    machine.free();
+  }
+}
+
 /** A CalDAV/CardDAV client. See index.d.ts for the full contract. */
 export class DavClient {
   #config;
@@ -572,17 +606,16 @@ export class DavClient {
   async flush(queue) {
     needQueue('flush');
     const core = queueCore(queue);
-    const once = async (run) => {
-      const output = await run();
-      try {
-        const out = core.applyResult(output);
-        return { outcomes: out.outcomes, stopped: out.stopped ? toDavError(out.stopped) : null };
-      } finally {
-        output.free(); // the result's copy in the module (server versions included), now
-      }
-    };
-    // With a token provider the core refreshes after a 401 and the rest of the queue goes on.
-    return once(() => this.#call((c) => c.flush(core)));
+    // The core's flush of a snapshot of the queue (taken now), each of its requests one call
+    // of this client (a token provider is asked again after a 401, and the flush goes on).
+    const limits = this.#config.limits;
+    const output = await this.#call((c) => runSteps(c, new ext.FlushMachine(core, c.profile, limits)));
+    try {
+      const out = core.applyResult(output);
+      return { outcomes: out.outcomes, stopped: out.stopped ? toDavError(out.stopped) : null };
+    } finally {
+      output.free(); // the result's copy in the module (server versions included), now
+    }
   }
 
   async getObject(object) {
@@ -744,25 +777,33 @@ export class DavClient {
   async respond(object, myAddresses, answer, options = {}) {
     needSchedule('respond');
     const url = urlOf(object, 'an invitation');
-    return this.#call((c) => c.respond(url, [...myAddresses].map(String), answerOf(answer), options.occurrence ?? undefined));
+    const me = [...myAddresses].map(String);
+    const [a, limits] = [answerOf(answer), this.#config.limits];
+    return this.#call((c) => runSteps(c, new ext.RespondMachine(url, me, a, options.occurrence ?? undefined, c.profile, limits)));
   }
 
   async pendingInvitations(options) {
     needSchedule('pendingInvitations');
     const calendars = (options?.calendarUrls ?? []).map((c) => urlOf(c, 'a calendar'));
     const me = [...(options?.myAddresses ?? [])].map(String);
-    return this.#call((c) => c.pendingInvitations(options?.inboxUrl ?? undefined, calendars, me, options?.range ?? null));
+    const queries = await this.#call((c) => c.scheduledQueries(options?.inboxUrl ?? undefined, calendars, options?.range ?? null));
+    return wrap(() => ext.pendingFrom(queries, me, this.#config.limits));
   }
 
   async freeBusyQuery(calendar, start, end) {
     needSchedule('freeBusyQuery');
     const url = urlOf(calendar, 'a calendar');
-    return this.#call((c) => c.freeBusyQuery(url, String(start), String(end)));
+    const report = await this.#call((c) => c.freeBusyReport(url, String(start), String(end)));
+    return wrap(() => ext.readFreeBusy(report, this.#config.limits));
   }
 
   async outboxFreeBusy(outboxUrl, request) {
     needSchedule('outboxFreeBusy');
-    return this.#call((c) => c.outboxFreeBusy(String(outboxUrl), request));
+    const url = String(outboxUrl);
+    await this.#call(() => undefined); // the module, loaded
+    const text = wrap(() => ext.freeBusyRequestText(request));
+    const rows = await this.#call((c) => c.outboxPost(url, text));
+    return wrap(() => ext.readOutboxAnswer(request, rows, this.#config.limits));
   }
 
   async gcalSetAttendees(calendarId, eventId, attendees, etag, options = {}) {
@@ -877,13 +918,13 @@ export class WriteQueue {
   }
 
   constructor(options = {}) {
-    this.#q = wrap(() => new wasm.Queue(options.policy ?? undefined));
+    this.#q = wrap(() => new ext.Queue(options.policy ?? undefined));
   }
 
   /** A queue stored earlier (`toJson()` or the text `beginFlush()` returned). */
   static fromJson(text) {
     const queue = new WriteQueue();
-    queue.#q = wrap(() => wasm.Queue.fromJson(String(text)));
+    queue.#q = wrap(() => ext.Queue.fromJson(String(text)));
     return queue;
   }
 
@@ -968,7 +1009,7 @@ function based(object, baseEtag, baseData) {
 // --- Scheduling without requests (issue 17): the core's rfc5546 on iCalendar text. Full entry only.
 
 function needSchedule(name) {
-  if (typeof wasm?.Client?.prototype?.respond !== 'function') throw unsupported(name);
+  if (typeof ext?.RespondMachine !== 'function') throw unsupported(name);
 }
 
 /** `'accepted' | 'declined' | 'tentative'`, `{ delegated: 'mailto:..' }`, or the core's `{ answer, to? }`. */

@@ -197,3 +197,60 @@ test('flush: a create answered 200 or 204 says `replaced` (a boolean, by that na
   );
   assert.equal(q.size, 0);
 });
+
+// The flush's decisions (`FlushMachine`, the core's `FlushSteps`) as `DavClient.flush` runs them
+// through `runSteps`, answered here by hand: what a client call settled with goes back as it is,
+// and an answer that does not read as the call's result is never taken for a success.
+test('the flush machine: an unreadable answer stops the flush and keeps the entry; a rejection is read back by kind', async () => {
+  const glue = await import('../dist/wasm/davkit_main.js');
+  const cal = 'https://dav.example/cal/';
+  const ics = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:m\r\nDTSTAMP:20260101T000000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
+  const run = (answers) => {
+    const q = new glue.Queue(undefined);
+    q.enqueueCreate(cal, 'm.ics', ics);
+    q.beginFlush();
+    const machine = new glue.FlushMachine(q, 'generic', undefined);
+    const asked = [];
+    let next;
+    for (const [result, error] of answers) {
+      next = machine.poll();
+      assert.equal(next.done, undefined, 'a request, not the end');
+      asked.push([next.call, ...next.args.filter((a) => typeof a === 'string' && !a.startsWith('BEGIN:'))]);
+      machine.answer(result, error);
+    }
+    next = machine.poll();
+    assert.notEqual(next.done, undefined, 'the end');
+    const out = q.applyResult(next.done);
+    next.done.free();
+    machine.free();
+    return { asked, out, entries: q.entries() };
+  };
+  // A write result whose URL is not a string: a Protocol error, the flush stops, the entry waits.
+  let { asked, out, entries } = run([[{ url: 5, etag: '"1"' }, undefined]]);
+  assert.deepEqual(asked, [['createObject', cal, 'm.ics']]);
+  assert.equal(out.stopped?.kind, 'Protocol');
+  assert.equal(entries.length, 1);
+  assert.equal(entries[0].state.state, 'pending');
+  // Nothing at all (a call that resolved with undefined): the same.
+  ({ out, entries } = run([[undefined, undefined]]));
+  assert.equal(out.stopped?.kind, 'Protocol');
+  assert.equal(entries.length, 1);
+  // A 429 rejection: the flush stops with that error, its status and Retry-After kept.
+  const limited = { davkit: true, kind: 'RateLimited', message: 'slow down', status: 429, url: `${cal}m.ics`, bodyExcerpt: null, retryAfter: 30 };
+  ({ out, entries } = run([[undefined, limited]]));
+  assert.deepEqual(
+    [out.stopped?.kind, out.stopped?.status, out.stopped?.retryAfter, out.stopped?.url],
+    ['RateLimited', 429, 30, `${cal}m.ics`],
+  );
+  assert.equal(entries.length, 1);
+  // A 412 on the create: the server's version is read next (the core's decision), and its
+  // answer, a good write result, then the entry done.
+  const taken = { davkit: true, kind: 'PreconditionFailed', message: 'taken', status: 412, url: `${cal}m.ics`, bodyExcerpt: null, retryAfter: null };
+  ({ asked, out, entries } = run([
+    [undefined, taken],
+    [{ url: `${cal}m.ics`, etag: '"s"', data: ics }, undefined],
+  ]));
+  assert.deepEqual(asked, [['createObject', cal, 'm.ics'], ['getObject', `${cal}m.ics`]]);
+  assert.equal(out.stopped, null);
+  assert.equal(entries.length, 0, `${JSON.stringify(out.outcomes)}`);
+});
