@@ -38,12 +38,19 @@ export class DavError extends Error {
 export function isDavError(value: unknown, kind?: DavErrorKind): value is DavError;
 
 /**
- * Loads the WebAssembly module once (later calls return the same promise). Browsers and
- * bundlers: `await init()` before the synchronous functions (`parseCalendar`, `expand`, ...);
- * `DavClient` methods call it themselves. The node entry is ready on import. `wasm` says where
- * the `.wasm` is when it is not in `wasm/` next to the entry (or to the bundle).
+ * Loads davkit's two WebAssembly modules once (later calls return the same promise): the first
+ * has the DAV client and OAuth, the second the formats (parsed views, `parseCalendar`,
+ * `expand`, the editors), the write queue and scheduling. Browsers and bundlers: `await init()` before
+ * the synchronous functions (`parseCalendar`, `expand`, `new WriteQueue()`, ...); `DavClient`
+ * methods load the first themselves, and the second when they need it (with their request out,
+ * for results whose objects get parsed views), so an app's first request waits for the first
+ * module only. The node entry is ready on import. `wasm` and `extrasWasm` say where the first
+ * and the second `.wasm` are when they are not in `wasm/` next to the entry (or to the bundle).
  */
-export function init(options?: { wasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module }): Promise<void>;
+export function init(options?: {
+  wasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module;
+  extrasWasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module;
+}): Promise<void>;
 
 /** The `fetch` davkit calls: by default the global one (in node: the package's own over node:http, see `DavClientOptions.fetch`). Inject one for CORS proxies, tests, workers. */
 export type FetchLike = (url: string, init: {

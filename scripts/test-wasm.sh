@@ -43,15 +43,13 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo fmt "${wasm_crate[@]}" --all --check
 cargo clippy "${wasm_crate[@]}" --workspace --all-targets -- -D warnings
 cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown -- -D warnings
-# and the module of `davkit` (client, formats and the write queue, without the Google Calendar
-# API: every feature is `davkit/gcal`'s), the protocol-only module of `davkit/protocol` (the
-# client feature alone), the formats-only module of `davkit/formats` (the formats feature alone),
-# and the two modules of the split `davkit` (the client with its one-at-a-time DAV calls; the
-# formats, queue and scheduling decisions without a client)
-cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features client,dav-calls,formats,queue,steps -- -D warnings
+# (every feature: the module of `davkit/gcal`), and the other modules the package ships: the
+# protocol-only module of `davkit/protocol` (the client feature alone), the formats-only module
+# of `davkit/formats` (the formats feature alone), and `davkit`'s two (the client with its
+# one-at-a-time DAV calls and OAuth; the formats, queue and scheduling decisions without a client)
 cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features client -- -D warnings
 cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features formats -- -D warnings
-cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features client,dav-calls -- -D warnings
+cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features client,dav-calls,oauth -- -D warnings
 cargo clippy "${wasm_crate[@]}" --target wasm32-unknown-unknown --no-default-features --features steps -- -D warnings
 cargo test "${wasm_crate[@]}" --workspace --quiet
 if ! grep -A1 '^name = "idna_adapter"$' bindings-wasm/Cargo.lock | grep -q '^version = "1\.0\.'; then

@@ -165,9 +165,10 @@ async function trace(what = 'events', batchText = '250', countText) {
   const contacts = what === 'contacts';
   const count = Number(countText ?? (contacts ? 2000 : 10000));
   const batch = Number(batchText);
-  // The glue of the module `node.js` loads: davkit_main since `davkit` has no Google Calendar
-  // API (davkit_wasm, now `davkit/gcal`'s, in builds before that).
-  const glueName = existsSync(new URL('wasm/davkit_main.js', dist)) ? 'davkit_main.js' : 'davkit_wasm.js';
+  // The glue of the module whose client `node.js` runs: davkit_client since `davkit` is two
+  // modules (the sync and its JSON are in that one; parsed views, read lazily, in the second),
+  // davkit_main before that, davkit_wasm (now `davkit/gcal`'s) in builds before that.
+  const glueName = ['davkit_client.js', 'davkit_main.js', 'davkit_wasm.js'].find((n) => existsSync(new URL(`wasm/${n}`, dist)));
   const { initSync } = await import(new URL(`wasm/${glueName}`, dist));
   const { DavClient } = await import(new URL('node.js', dist));
   const { event } = await import('../../npm/bench/events.mjs');

@@ -11,14 +11,11 @@ use davkit::Error;
 use davkit::client::{Attempts, Call};
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use crate::client::Core;
 use crate::{Client, convert};
 
-/// What a method's future ends with: the JS value the Promise resolves to, or the error it
-/// rejects with.
-pub(crate) type Out = Result<JsValue, Error>;
+pub(crate) use crate::promise::{Out, spawn};
 
 /// One method's call as the shared driver ([`drive`]) sees it: the core's attempts of its
 /// operation, and how the operation's output becomes the JS value the Promise resolves to.
@@ -101,10 +98,4 @@ pub(crate) fn drive(
         let run = client.run_dyn(call.attempts()).await;
         call.finish(run, &parse)
     }))
-}
-
-/// One `future_to_promise` for every method (not one per method: each copy was about 4 KB of
-/// wasm); the futures come boxed.
-pub(crate) fn spawn(call: std::pin::Pin<Box<dyn std::future::Future<Output = Out>>>) -> Promise {
-    future_to_promise(async move { call.await.map_err(|e| convert::error(&e)) })
 }

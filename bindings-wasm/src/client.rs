@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use davkit::client::Call;
-#[cfg(feature = "formats")]
+#[cfg(any(feature = "formats", feature = "dav-calls"))]
 use davkit::contentline::Format;
 #[cfg(feature = "gcal")]
 use davkit::gcal::{Channel, EventsQuery, Notification, WatchRequest};
@@ -104,11 +104,11 @@ fn config(
     let parse = convert::Parse {
         // Without the `formats` feature there is nothing to attach.
         on: cfg!(feature = "formats") && on,
-        #[cfg(feature = "formats")]
+        #[cfg(any(feature = "formats", feature = "dav-calls"))]
         lazy: lazy.filter(|_| !on).map(|f| Rc::new(f.unchecked_into())),
         limits: config.limits,
     };
-    #[cfg(not(feature = "formats"))]
+    #[cfg(not(any(feature = "formats", feature = "dav-calls")))]
     let _ = lazy;
     Ok((
         config,
@@ -344,9 +344,9 @@ struct ChangeKeys {
     added: JsValue,
     changed: JsValue,
     deleted: JsValue,
-    #[cfg(feature = "formats")]
+    #[cfg(any(feature = "formats", feature = "dav-calls"))]
     events: JsValue,
-    #[cfg(feature = "formats")]
+    #[cfg(any(feature = "formats", feature = "dav-calls"))]
     contact: JsValue,
 }
 
@@ -360,9 +360,9 @@ thread_local! {
         added: JsValue::from_str("added"),
         changed: JsValue::from_str("changed"),
         deleted: JsValue::from_str("deleted"),
-        #[cfg(feature = "formats")]
+        #[cfg(any(feature = "formats", feature = "dav-calls"))]
         events: JsValue::from_str(convert::view_key(Format::ICalendar)),
-        #[cfg(feature = "formats")]
+        #[cfg(any(feature = "formats", feature = "dav-calls"))]
         contact: JsValue::from_str(convert::view_key(Format::VCard)),
     };
 }
@@ -407,12 +407,15 @@ fn object_into(
     if let Some(json) = &o.json {
         put(obj, &k.json, &JsValue::from_str(json));
     }
-    #[cfg(feature = "formats")]
+    #[cfg(any(feature = "formats", feature = "dav-calls"))]
     if let Some(data) = o.data.as_deref() {
+        #[cfg(feature = "formats")]
         if parse.on {
             let view = convert::output(&convert::view(data, &parse.limits));
             js_sys::Object::assign(obj, &view.unchecked_into());
-        } else if let Some(mark) = &parse.lazy {
+            return;
+        }
+        if let Some(mark) = &parse.lazy {
             match Format::sniff(data) {
                 Some(Format::ICalendar) => mark.mark(obj, &k.events),
                 Some(Format::VCard) => mark.mark(obj, &k.contact),
@@ -420,7 +423,7 @@ fn object_into(
             }
         }
     }
-    #[cfg(not(feature = "formats"))]
+    #[cfg(not(any(feature = "formats", feature = "dav-calls")))]
     let _ = parse;
 }
 

@@ -4,13 +4,13 @@
 //! iCalendar/vCard data. Fetched objects themselves are built field by field in `client.rs`
 //! (their text crosses once, as a JS string); arguments are read in `read.rs`.
 
-#[cfg(feature = "formats")]
+#[cfg(any(feature = "formats", feature = "dav-calls"))]
 use davkit::contentline::Format;
 #[cfg(feature = "formats")]
 use davkit::icalendar::{Calendar, Summaries};
 #[cfg(feature = "formats")]
 use davkit::vcard::VCard;
-#[cfg(all(feature = "client", feature = "formats"))]
+#[cfg(all(feature = "client", any(feature = "formats", feature = "dav-calls")))]
 use std::rc::Rc;
 
 use davkit::{Error, Limits};
@@ -68,8 +68,9 @@ pub(crate) struct Parse {
     /// Attach `events` / `contact`.
     pub(crate) on: bool,
     /// Without `on`: the JS layer's marker for its lazy views (`parse: 'lazy'`), called with
-    /// each object and the key of the view its data gets.
-    #[cfg(feature = "formats")]
+    /// each object and the key of the view its data gets (also in a module without the
+    /// formats whose views another module reads: `dav-calls`).
+    #[cfg(any(feature = "formats", feature = "dav-calls"))]
     pub(crate) lazy: Option<Rc<LazyMarker>>,
     /// The client's configured limits (content lines per object).
     pub(crate) limits: Limits,
@@ -98,7 +99,7 @@ impl ViewOut {
 
 /// The key of the parsed view [`view`] gives data of this format: `events` for
 /// iCalendar, `contact` for vCard (the key a lazy view's getter takes).
-#[cfg(all(feature = "formats", feature = "client"))]
+#[cfg(all(feature = "client", any(feature = "formats", feature = "dav-calls")))]
 pub(crate) fn view_key(format: Format) -> &'static str {
     match format {
         Format::ICalendar => "events",
@@ -116,7 +117,7 @@ pub(crate) fn view(data: &str, limits: &Limits) -> ViewOut {
     out
 }
 
-#[cfg(any(feature = "client", feature = "queue"))]
+#[cfg(any(feature = "client", feature = "queue", feature = "oauth"))]
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
     /// A plain object the module builds, as the target of a property assignment.
@@ -128,7 +129,7 @@ extern "C" {
     fn set(this: &Built, key: &JsValue, value: &JsValue);
 }
 
-#[cfg(all(feature = "client", feature = "formats"))]
+#[cfg(all(feature = "client", any(feature = "formats", feature = "dav-calls")))]
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
     /// The JS layer's function `(object, key) => void` that gives a fetched object its lazy
@@ -142,7 +143,7 @@ extern "C" {
     fn call(this: &LazyMarker, this_arg: &JsValue, object: &JsValue, key: &JsValue);
 }
 
-#[cfg(all(feature = "client", feature = "formats"))]
+#[cfg(all(feature = "client", any(feature = "formats", feature = "dav-calls")))]
 impl LazyMarker {
     /// Marks `object` as one whose view `key` is read lazily.
     pub(crate) fn mark(&self, object: &js_sys::Object, key: &JsValue) {
@@ -151,14 +152,14 @@ impl LazyMarker {
 }
 
 /// Sets `key` on a plain object the module just created (an assignment that cannot throw).
-#[cfg(any(feature = "client", feature = "queue"))]
+#[cfg(any(feature = "client", feature = "queue", feature = "oauth"))]
 pub(crate) fn put(target: &js_sys::Object, key: &JsValue, value: &JsValue) {
     use wasm_bindgen::JsCast;
     target.unchecked_ref::<Built>().set(key, value);
 }
 
 /// [`put`] with the key given as text.
-#[cfg(any(feature = "client", feature = "queue"))]
+#[cfg(any(feature = "client", feature = "queue", feature = "oauth"))]
 pub(crate) fn set(target: &js_sys::Object, key: &str, value: &JsValue) {
     put(target, &JsValue::from_str(key), value);
 }

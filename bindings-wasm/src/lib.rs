@@ -39,10 +39,13 @@ mod dav_calls;
 #[cfg(feature = "formats")]
 mod edit;
 mod json;
-// OAuth sends its token requests through the client's transport; the editors and OAuth are in
-// the full module only: `davkit/protocol` exists to stay small.
-#[cfg(all(feature = "formats", feature = "client"))]
+// OAuth sends its token requests through the same transport as the client (`oauth`: not in
+// `davkit/protocol`, which exists to stay small).
+#[cfg(feature = "oauth")]
 mod oauth;
+// The one `future_to_promise`, for the client's calls and OAuth's requests.
+#[cfg(any(feature = "client", feature = "oauth"))]
+mod promise;
 // The offline write queue merges conflicting iCalendar/vCard edits property by property: in the
 // modules with the formats (`davkit`, `davkit/gcal`), not in `davkit/protocol`.
 #[cfg(feature = "queue")]
@@ -56,7 +59,7 @@ mod schedule;
 mod steps;
 #[cfg(feature = "client")]
 mod tokens;
-#[cfg(feature = "client")]
+#[cfg(any(feature = "client", feature = "oauth"))]
 mod transport;
 #[cfg(feature = "formats")]
 mod zones;
@@ -71,9 +74,9 @@ pub(crate) use call::{nothing, plain};
 pub use client::*;
 #[cfg(feature = "formats")]
 pub use edit::{ContactEditor, EventEditor, convert_contact};
-#[cfg(all(feature = "formats", feature = "client"))]
+#[cfg(feature = "oauth")]
 pub use oauth::{OAuthClient, OAuthTokens, Pkce, TokenRefresher};
-#[cfg(feature = "client")]
+#[cfg(any(feature = "client", feature = "oauth"))]
 pub use transport::FetchTransport;
 #[cfg(feature = "formats")]
 pub use zones::set_zone_source;

@@ -11,7 +11,7 @@ use davkit::{HttpRequest, TokenProvider};
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
-use crate::call::spawn;
+use crate::promise::spawn;
 use crate::{FetchTransport, convert};
 
 fn js<T>(r: davkit::Result<T>) -> Result<T, JsValue> {

@@ -34,20 +34,23 @@ const cargoWasm = join(targetDir, 'wasm32-unknown-unknown/release/davkit_wasm.wa
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, 'wasm'), { recursive: true });
 
-// Four modules from the one crate: `davkit_main` with the `client`, `formats` and `queue`
-// features (the `davkit` entry: DAV, the write queue, parsed events and contacts, recurrence,
-// zones, editors, OAuth, scheduling; no Google Calendar API), `davkit_protocol` with the `client`
-// feature only (the `davkit/protocol` entry: DAV only; no write queue, and the linker drops the
-// iCalendar/vCard summaries, recurrence, zones and the Calendar API), `davkit_formats` with the
-// `formats` feature only (the `davkit/formats` entry: parsing, recurrence, zones and the
-// editors; no client, transport, sync or queue), and `davkit_wasm` with every feature (the
-// `davkit/gcal` entry: all of `davkit` plus the Google Calendar API v3 client, `gcal` feature).
+// Five modules from the one crate: the `davkit` entry's two, `davkit_client` with the `client`,
+// `dav-calls` and `oauth` features (DAV, the DAV calls of the flush and of scheduling one at a
+// time, and OAuth, which a Google app needs before its first request) and `davkit_extras` with
+// `steps` (parsed events and contacts, recurrence, zones, editors, the write queue, and the
+// flush's and scheduling's decisions; loaded on first use); `davkit_protocol` with the `client` feature only (the `davkit/protocol` entry: DAV
+// only; no write queue, and the linker drops the iCalendar/vCard summaries, recurrence, zones
+// and the Calendar API), `davkit_formats` with the `formats` feature only (the `davkit/formats`
+// entry: parsing, recurrence, zones and the editors; no client, transport, sync or queue), and
+// `davkit_wasm` with every feature (the `davkit/gcal` entry: all of `davkit` in one module plus
+// the Google Calendar API v3 client, `gcal` feature).
 // The cargo output of each is copied away before the next build overwrites it.
 // The full one is built last, so that target/ keeps its cargo output (scripts/profile.mjs reads it).
 const modules = [
   { name: 'davkit_protocol', cargo: ['--no-default-features', '--features', 'client'] },
   { name: 'davkit_formats', cargo: ['--no-default-features', '--features', 'formats'] },
-  { name: 'davkit_main', cargo: ['--no-default-features', '--features', 'client,dav-calls,formats,queue,steps'] },
+  { name: 'davkit_client', cargo: ['--no-default-features', '--features', 'client,dav-calls,oauth'] },
+  { name: 'davkit_extras', cargo: ['--no-default-features', '--features', 'steps'] },
   { name: 'davkit_wasm', cargo: [] },
 ];
 // Panic locations name source files: without these remaps the module's bytes (and so the size

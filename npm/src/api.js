@@ -8,11 +8,20 @@
 // iCalendar/vCard/recurrence or write-queue exports: the functions that need them throw
 // `Unsupported` there (and its copy of this file has no `WriteQueue`: scripts/entry-api.mjs).
 let wasm = null;
-// The module with the formats, the write queue and the decisions of the operations that read
-// iCalendar (the flush, scheduling: `FlushMachine`, `RespondMachine`, ...), whose DAV calls
-// `wasm`'s client makes one at a time (`runSteps`): the same module in `davkit` and
-// `davkit/gcal`; none in `davkit/protocol`.
+// The module with the formats, the write queue and the decisions of the operations that
+// read iCalendar (the flush, scheduling: `FlushMachine`, `RespondMachine`, ...), whose DAV
+// calls `wasm`'s client makes one at a time (`runSteps`): the same module in `davkit/gcal`;
+// in `davkit`, a second module (`split`), loaded on first use (`loadExtras`); none in
+// `davkit/protocol`.
 let ext = null;
+// `davkit`: its first module has the client only, and `ext` is its second (`extrasNow`,
+// `extrasInBrowser`), loaded by `loadExtras` (elsewhere there is nothing to load).
+let split = false;
+let extrasReady = false;
+let loadExtras = () => Promise.resolve();
+// How a client's fetched objects get their parsed views (`viewMarker`): set by the entries
+// whose modules have the formats (`withViews`), so that `davkit/protocol`'s bundle leaves it out.
+let marker = null;
 
 /** Called once by the entry point with the wasm-bindgen glue module's exports. */
 export function bind(glue) {
@@ -51,17 +60,58 @@ const script = typeof document !== 'undefined' && document.currentScript ? docum
 export function loadInBrowser(glue, beside, name, zones) {
   bind(glue);
   platform.browser = true;
-  const defaultWasm = () => {
-    try {
-      return beside();
-    } catch {
-      return new URL(name, script ?? globalThis.location?.href);
-    }
-  };
   platform.load = async (wasm) => {
-    await glue.default({ module_or_path: wasm ?? defaultWasm() });
+    await glue.default({ module_or_path: wasm ?? besideEntry(beside, name) });
     if (zones) glue.setZoneSource(zones);
   };
+}
+
+/** The .wasm next to the entry (`beside()`), or `name` next to the page's script. */
+function besideEntry(beside, name) {
+  try {
+    return beside();
+  } catch {
+    return new URL(name, script ?? globalThis.location?.href);
+  }
+}
+
+/**
+ * How `davkit`'s browser entry loads its second module (the formats, the write queue and the
+ * flush's and scheduling's decisions), on first use: `glue()` imports its wasm-bindgen
+ * glue (a dynamic `import()`, which bundlers split off), `beside` and `name` say where its
+ * .wasm is as for `loadInBrowser`, `zones` as there. Loaded by `init()` (from
+ * `init({ extrasWasm })` when given), and by the client calls that need it.
+ */
+export function extrasInBrowser(glue, beside, name, zones) {
+  split = true;
+  let loading = null;
+  loadExtras = (wasm) => {
+    if (extrasReady) return Promise.resolve();
+    loading ??= glue().then(async (g) => {
+      await g.default({ module_or_path: wasm ?? besideEntry(beside, name) });
+      if (zones) g.setZoneSource(zones);
+      ext = g;
+      extrasReady = true;
+    }).catch((e) => {
+      loading = null;
+      throw new DavError(`InvalidInput: davkit's second WebAssembly module did not load: ${e?.message ?? e}`, { kind: 'InvalidInput', cause: e });
+    });
+    return loading;
+  };
+}
+
+/** How `davkit`'s node entry loads its second module: compiled at once, as `loadNow`. */
+export function extrasNow(glue, bytes, zones) {
+  split = true;
+  glue.initSync({ module: bytes });
+  if (zones) glue.setZoneSource(zones);
+  ext = glue;
+  extrasReady = true;
+}
+
+/** The entries whose modules have the formats: fetched objects get parsed views. */
+export function withViews() {
+  marker = viewMarker;
 }
 
 /**
@@ -79,13 +129,19 @@ export function loadNow(glue, bytes, zones, fetch) {
 }
 
 /**
- * Loads the WebAssembly module once; later calls return the same promise. `options.wasm` is
- * where to get it (a URL, a `Response`, bytes or a compiled `WebAssembly.Module`) when not from
- * the default place next to the entry. The node entry is ready on import.
+ * Loads the WebAssembly module once (in `davkit`, both its modules); later calls return the
+ * same promise. `options.wasm` is where to get it (a URL, a `Response`, bytes or a compiled
+ * `WebAssembly.Module`) when not from the default place next to the entry, `options.extrasWasm`
+ * the same for `davkit`'s second module. The node entries are ready on import.
  */
 export function init(options = {}) {
+  return Promise.all([loadMain(options?.wasm), loadExtras(options?.extrasWasm)]).then(() => {});
+}
+
+/** The entry's (first) module, loaded once: the one with the client (and OAuth). */
+export function loadMain(wasm) {
   if (ready) return Promise.resolve();
-  loading ??= platform.load(options?.wasm).then(
+  loading ??= platform.load(wasm).then(
     () => markReady(),
     (e) => {
       loading = null;
@@ -99,10 +155,16 @@ function unsupported(what) {
   return new DavError(`Unsupported: ${what} is not in davkit/protocol: import it from 'davkit'`, { kind: 'Unsupported' });
 }
 
-/** `name` of the module's exports, or an `Unsupported` error (the protocol-only module). */
+/**
+ * `name` of the modules' exports, or an `Unsupported` error (the protocol-only module); in
+ * `davkit` before its second module is loaded, an error that says to `await init()`.
+ */
 export function wasmFn(name) {
   const fn = ext?.[name] ?? wasm[name];
-  if (typeof fn !== 'function') throw unsupported(name);
+  if (typeof fn !== 'function') {
+    if (split && !extrasReady) needReady(false);
+    throw unsupported(name);
+  }
   return fn;
 }
 
@@ -115,13 +177,13 @@ function needGcal(name) {
 
 /** The write queue is in the modules with the formats (`davkit`, `davkit/gcal`). */
 function needQueue(name) {
-  if (typeof ext?.Queue !== 'function') {
+  if (!split && typeof ext?.Queue !== 'function') {
     throw new DavError(`Unsupported: ${name} (the write queue) is not in davkit/protocol: import it from 'davkit'`, { kind: 'Unsupported' });
   }
 }
 
-function needReady() {
-  if (!ready) throw invalid('davkit is not initialised yet: `await init()` once before the synchronous functions (the DavClient methods load it themselves)');
+function needReady(loaded = ready) {
+  if (!loaded) throw invalid('davkit is not initialised yet: `await init()` once before the synchronous functions (the DavClient methods load it themselves)');
 }
 
 /** A davkit failure: `kind` is stable (see the README), `status` and `url` when known. */
@@ -303,12 +365,12 @@ function withState(result) {
  * set per client, shared by every object (a closure per object gave each a hidden class of its
  * own, and cost five times as much).
  */
-function lazyMarker(core) {
+function lazyMarker(viewOf) {
   const accessors = {};
   for (const field of ['events', 'contact']) {
     const getters = [];
     const settle = (obj) => {
-      const view = core().parseView(obj.data);
+      const view = viewOf(obj.data);
       for (const key of [field, 'parseError']) {
         if (getters.includes(Object.getOwnPropertyDescriptor(obj, key)?.get)) {
           Object.defineProperty(obj, key, { value: view[key], enumerable: true, writable: true, configurable: true });
@@ -333,6 +395,18 @@ function lazyMarker(core) {
     Object.defineProperty(obj, field, view);
     Object.defineProperty(obj, 'parseError', error);
   };
+}
+
+/**
+ * The marker a client hands its module for the parsed views of fetched objects (`lazy`: the
+ * `parse: 'lazy'` getters; else, with `parse: true`, nothing in a module that attaches the views
+ * itself). In `davkit` the views come from its second module (`parseView`, under the client's
+ * `limits`), and with `parse: true` they are put on each object as the first module builds it.
+ */
+function viewMarker(lazy, eager, limits, client) {
+  const viewOf = split ? (data) => ext.parseView(data, limits) : (data) => client().parseView(data);
+  if (lazy) return lazyMarker(viewOf);
+  return split && eager ? (obj) => Object.assign(obj, viewOf(obj.data)) : undefined;
 }
 
 /** The `idleTimeoutMs` option, checked: a whole number of milliseconds, or absent (`undefined`). */
@@ -513,19 +587,29 @@ export class DavClient {
 
   #build() {
     try {
-      // The protocol-only module attaches no parsed views and has no `parseView` for lazy ones.
-      const lazy = this.#lazy && typeof wasm.Client.prototype.parseView === 'function' ? lazyMarker(() => this.#client) : undefined;
-      return new wasm.Client({ ...this.#config, credentials: this.#credentials }, this.#fetch, this.#sleep, this.#tokens, lazy);
+      // The protocol-only module attaches no parsed views (no `marker`).
+      const mark = marker?.(this.#lazy, this.#config.parse, this.#config.limits, () => this.#client);
+      const config = { ...this.#config, credentials: this.#credentials, parse: this.#config.parse && !split };
+      return new wasm.Client(config, this.#fetch, this.#sleep, this.#tokens, mark);
     } catch (e) {
       throw toDavError(e);
     }
   }
 
-  async #call(call) {
-    if (!ready) await init();
+  // One call of the module's client. `needs`: 'extras' when it runs the second module's code
+  // (`davkit` loads it first), 'views' when its result carries fetched objects, whose views
+  // that module reads (loaded while the request is out; first with `parse: true`).
+  async #call(call, needs) {
+    await loadMain();
+    const extras = needs && (needs === 'extras' || !this.#lazy) ? loadExtras() : null;
+    const views = needs === 'views' && !extras ? loadExtras() : null;
+    views?.catch(() => {});
     try {
+      await extras;
       this.#client ??= this.#build();
-      return await call(this.#client);
+      const result = await call(this.#client);
+      await views;
+      return result;
     } catch (e) {
       throw toDavError(e);
     }
@@ -588,14 +672,14 @@ export class DavClient {
       start: caldavTime(filter.start, 'start'),
       end: caldavTime(filter.end, 'end'),
     };
-    return this.#call((c) => c.calendarQuery(url, f));
+    return this.#call((c) => c.calendarQuery(url, f), 'views');
   }
 
   async multiget(collection, hrefs) {
     const url = urlOf(collection, 'collection');
     const kind = kindOf(collection, 'calendar');
     const list = Array.from(hrefs ?? [], String);
-    return this.#call((c) => c.multiget(url, kind, list));
+    return this.#call((c) => c.multiget(url, kind, list), 'views');
   }
 
   /**
@@ -609,7 +693,7 @@ export class DavClient {
     // The core's flush of a snapshot of the queue (taken now), each of its requests one call
     // of this client (a token provider is asked again after a 401, and the flush goes on).
     const limits = this.#config.limits;
-    const output = await this.#call((c) => runSteps(c, new ext.FlushMachine(core, c.profile, limits)));
+    const output = await this.#call((c) => runSteps(c, new ext.FlushMachine(core, c.profile, limits)), 'extras');
     try {
       const out = core.applyResult(output);
       return { outcomes: out.outcomes, stopped: out.stopped ? toDavError(out.stopped) : null };
@@ -620,7 +704,7 @@ export class DavClient {
 
   async getObject(object) {
     const url = urlOf(object, 'object');
-    return this.#call((c) => c.getObject(url));
+    return this.#call((c) => c.getObject(url), 'views');
   }
 
   async createObject(collection, name, data) {
@@ -677,7 +761,7 @@ export class DavClient {
     const text = untouchedText(state);
     const kept = this.#kept.get(url);
     const id = kept !== undefined && text !== undefined && text === kept.text ? kept.id : 0;
-    const result = await this.#call((c) => send(c, text ?? state ?? null, id));
+    const result = await this.#call((c) => send(c, text ?? state ?? null, id), 'views');
     const stateId = result.stateId;
     delete result.stateId;
     this.#kept.delete(url);
@@ -779,28 +863,28 @@ export class DavClient {
     const url = urlOf(object, 'an invitation');
     const me = [...myAddresses].map(String);
     const [a, limits] = [answerOf(answer), this.#config.limits];
-    return this.#call((c) => runSteps(c, new ext.RespondMachine(url, me, a, options.occurrence ?? undefined, c.profile, limits)));
+    return this.#call((c) => runSteps(c, new ext.RespondMachine(url, me, a, options.occurrence ?? undefined, c.profile, limits)), 'extras');
   }
 
   async pendingInvitations(options) {
     needSchedule('pendingInvitations');
     const calendars = (options?.calendarUrls ?? []).map((c) => urlOf(c, 'a calendar'));
     const me = [...(options?.myAddresses ?? [])].map(String);
-    const queries = await this.#call((c) => c.scheduledQueries(options?.inboxUrl ?? undefined, calendars, options?.range ?? null));
+    const queries = await this.#call((c) => c.scheduledQueries(options?.inboxUrl ?? undefined, calendars, options?.range ?? null), 'extras');
     return wrap(() => ext.pendingFrom(queries, me, this.#config.limits));
   }
 
   async freeBusyQuery(calendar, start, end) {
     needSchedule('freeBusyQuery');
     const url = urlOf(calendar, 'a calendar');
-    const report = await this.#call((c) => c.freeBusyReport(url, String(start), String(end)));
+    const report = await this.#call((c) => c.freeBusyReport(url, String(start), String(end)), 'extras');
     return wrap(() => ext.readFreeBusy(report, this.#config.limits));
   }
 
   async outboxFreeBusy(outboxUrl, request) {
     needSchedule('outboxFreeBusy');
     const url = String(outboxUrl);
-    await this.#call(() => undefined); // the module, loaded
+    await this.#call(() => undefined, 'extras'); // the modules, loaded
     const text = wrap(() => ext.freeBusyRequestText(request));
     const rows = await this.#call((c) => c.outboxPost(url, text));
     return wrap(() => ext.readOutboxAnswer(request, rows, this.#config.limits));
@@ -918,13 +1002,13 @@ export class WriteQueue {
   }
 
   constructor(options = {}) {
-    this.#q = wrap(() => new ext.Queue(options.policy ?? undefined));
+    this.#q = wrap(() => new (wasmFn('Queue'))(options.policy ?? undefined));
   }
 
   /** A queue stored earlier (`toJson()` or the text `beginFlush()` returned). */
   static fromJson(text) {
     const queue = new WriteQueue();
-    queue.#q = wrap(() => ext.Queue.fromJson(String(text)));
+    queue.#q = wrap(() => wasmFn('Queue').fromJson(String(text)));
     return queue;
   }
 
@@ -1009,7 +1093,7 @@ function based(object, baseEtag, baseData) {
 // --- Scheduling without requests (issue 17): the core's rfc5546 on iCalendar text. Full entry only.
 
 function needSchedule(name) {
-  if (typeof ext?.RespondMachine !== 'function') throw unsupported(name);
+  if (!split && typeof ext?.RespondMachine !== 'function') throw unsupported(name);
 }
 
 /** `'accepted' | 'declined' | 'tentative'`, `{ delegated: 'mailto:..' }`, or the core's `{ answer, to? }`. */

@@ -1,14 +1,22 @@
-// davkit for browsers and bundlers. No top-level await: the .wasm is fetched and compiled by
-// `init()` (or by the first `DavClient` call, which awaits it); the synchronous functions
-// (`parseCalendar`, `expand`, ...) need `await init()` first. Bundlers (Vite, webpack 5) emit
-// the .wasm as an asset from the `new URL('./wasm/...', import.meta.url)` below; in a classic
-// script (esbuild's default iife bundle, where import.meta is empty) the .wasm is looked up in
-// `wasm/` next to the script, or wherever `init({ wasm })` says.
-import * as glue from './wasm/davkit_main.js';
+// davkit for browsers and bundlers, in two WebAssembly modules. The first has the DAV client
+// (discovery, collections, objects with ETags, sync, the DAV calls of the flush and of
+// scheduling) and OAuth; the second the formats (parsed views, `parseCalendar`, `expand`, the
+// editors), the write queue and the decisions of the flush and of scheduling. No top-level await:
+// `init()` fetches and compiles both; a `DavClient` call loads the first itself, and the second
+// when it needs it (while its request is out, for a result whose objects get parsed views).
+// The synchronous functions (`parseCalendar`, `expand`, `new WriteQueue()`, ...) need
+// `await init()` first. Bundlers (Vite, webpack 5) emit both .wasm files as assets from the
+// `new URL('./wasm/...', import.meta.url)` below, and split off the second module's glue from
+// its `import()`; in a classic script (esbuild's default iife bundle, where import.meta is
+// empty) the .wasm files are looked up in `wasm/` next to the script, or wherever
+// `init({ wasm, extrasWasm })` says.
+import * as glue from './wasm/davkit_client.js';
 import { zoneRules } from './zones.js';
-import { loadInBrowser } from './api.js';
+import { extrasInBrowser, loadInBrowser, withViews } from './api.js';
 
-loadInBrowser(glue, () => new URL('./wasm/davkit_main_bg.wasm', import.meta.url), './wasm/davkit_main_bg.wasm', zoneRules);
+loadInBrowser(glue, () => new URL('./wasm/davkit_client_bg.wasm', import.meta.url), './wasm/davkit_client_bg.wasm');
+extrasInBrowser(() => import('./wasm/davkit_extras.js'), () => new URL('./wasm/davkit_extras_bg.wasm', import.meta.url), './wasm/davkit_extras_bg.wasm', zoneRules);
+withViews();
 
 export {
   init, DavClient, WriteQueue, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,

@@ -2,7 +2,7 @@
 // the core's editors and oauth module (bindings-wasm/src/edit.rs and oauth.rs). Every method
 // converts its arguments and calls the core; the edited text is the core's. In the full entry
 // (`davkit`) only: `davkit/protocol` stays small.
-import { idleOption, init, invalid, platform, toDavError, wasmFn, wrap, watched } from './api.js';
+import { idleOption, invalid, loadMain, platform, toDavError, wasmFn, wrap, watched } from './api.js';
 
 /** Module-private: lets a class wrap a core object it did not parse (a split-off series). */
 const CORE = Symbol('core');
@@ -389,7 +389,7 @@ export class OAuthClient {
   }
 
   async #tokens(call) {
-    await init();
+    await loadMain(); // the module with OAuth (in `davkit`, its first)
     try {
       return tokensOf(await call(this.#get()));
     } catch (e) {
@@ -415,7 +415,7 @@ export class OAuthClient {
   tokenProvider(refreshToken, options = {}) {
     let refresher = null;
     const get = async () => {
-      await init();
+      await loadMain();
       refresher ??= wrap(() => this.#get().tokenProvider(...this.#transport(), String(refreshToken), optional(options.accessToken)));
       return refresher;
     };

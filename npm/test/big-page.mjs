@@ -30,7 +30,7 @@ export async function buildBigPage() {
   copyFileSync(join(repoDir, 'examples/web/big.html'), join(out, 'big.html'));
   mkdirSync(join(out, 'wasm'));
   // esbuild copies no assets: the .wasm next to the script, as the README says
-  copyFileSync(join(npmDir, 'dist/wasm/davkit_main_bg.wasm'), join(out, 'wasm/davkit_main_bg.wasm'));
+  for (const w of ['davkit_client_bg.wasm', 'davkit_extras_bg.wasm']) copyFileSync(join(npmDir, 'dist/wasm', w), join(out, 'wasm', w));
   return out;
 }
 

@@ -253,7 +253,7 @@ function project(name, file, app) {
 }
 
 const ENTRIES = [
-  { entry: 'davkit', app: APP, wasm: 'davkit_main_bg', check },
+  { entry: 'davkit', app: APP, wasm: ['davkit_client_bg', 'davkit_extras_bg'], check },
   { entry: 'davkit/gcal', app: GCAL_APP, wasm: 'davkit_wasm_bg', check: checkGcal },
   { entry: 'davkit/protocol', app: PROTOCOL_APP, wasm: 'davkit_protocol_bg', check: checkProtocol },
   { entry: 'davkit/formats', app: FORMATS_APP, wasm: 'davkit_formats_bg', check: checkFormats },

@@ -54,7 +54,8 @@ test('the tarball holds only the package files', () => {
     'package/dist/formats/api.js', 'package/dist/formats/browser.js', 'package/dist/formats/edit.js', 'package/dist/formats/node.js',
     'package/dist/formats/view.js', 'package/dist/gcal/api.js', 'package/dist/gcal/browser.js', 'package/dist/gcal/edit.js', 'package/dist/gcal/node.js', 'package/dist/http.js',
     'package/dist/node.js', 'package/dist/protocol/api.js', 'package/dist/protocol/browser.js', 'package/dist/protocol/node.js',
-    'package/dist/wasm/davkit_formats.js', 'package/dist/wasm/davkit_formats_bg.wasm', 'package/dist/wasm/davkit_main.js', 'package/dist/wasm/davkit_main_bg.wasm',
+    'package/dist/wasm/davkit_client.js', 'package/dist/wasm/davkit_client_bg.wasm', 'package/dist/wasm/davkit_extras.js', 'package/dist/wasm/davkit_extras_bg.wasm',
+    'package/dist/wasm/davkit_formats.js', 'package/dist/wasm/davkit_formats_bg.wasm',
     'package/dist/wasm/davkit_protocol.js', 'package/dist/wasm/davkit_protocol_bg.wasm',
     'package/dist/wasm/davkit_wasm.js', 'package/dist/wasm/davkit_wasm_bg.wasm', 'package/dist/zones.js', 'package/formats.d.ts', 'package/gcal.d.ts', 'package/index.d.ts',
     'package/package.json', 'package/protocol.d.ts']);
@@ -153,7 +154,9 @@ test('esbuild bundle for node runs (the .wasm copied next to the bundle)', () =>
   writeFileSync(join(scratch, 'node-entry.mjs'), "import { result } from './app.mjs'; console.log(JSON.stringify(result));");
   execFileSync(bin('esbuild'), ['node-entry.mjs', '--bundle', '--platform=node', '--format=esm', '--outfile=out-node/app.mjs', '--log-level=warning'], { cwd: scratch });
   mkdirSync(join(scratch, 'out-node', 'wasm'), { recursive: true });
-  cpSync(join(scratch, 'node_modules/davkit/dist/wasm/davkit_main_bg.wasm'), join(scratch, 'out-node/wasm/davkit_main_bg.wasm'));
+  for (const w of ['davkit_client_bg.wasm', 'davkit_extras_bg.wasm']) {
+    cpSync(join(scratch, 'node_modules/davkit/dist/wasm', w), join(scratch, 'out-node/wasm', w));
+  }
   const out = execFileSync(process.execPath, ['out-node/app.mjs'], { cwd: scratch, encoding: 'utf8' });
   assert.deepEqual(JSON.parse(out), EXPECTED);
 });
@@ -164,7 +167,9 @@ test('esbuild bundle for the browser runs in headless Chromium', async () => {
   const bundle = readFileSync(join(scratch, 'out-web/app.js'), 'utf8');
   assert.ok(!bundle.includes('node:fs'), 'the browser bundle must not pull in the node entry');
   mkdirSync(join(scratch, 'out-web', 'wasm'), { recursive: true });
-  cpSync(join(scratch, 'node_modules/davkit/dist/wasm/davkit_main_bg.wasm'), join(scratch, 'out-web/wasm/davkit_main_bg.wasm'));
+  for (const w of ['davkit_client_bg.wasm', 'davkit_extras_bg.wasm']) {
+    cpSync(join(scratch, 'node_modules/davkit/dist/wasm', w), join(scratch, 'out-web/wasm', w));
+  }
   writeFileSync(join(scratch, 'out-web/index.html'), '<!doctype html><meta charset="utf-8"><body><script type="module" src="app.js"></script></body>');
   const server = await serveStatic(join(scratch, 'out-web'));
   const browser = await launchChromium();

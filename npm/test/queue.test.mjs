@@ -202,7 +202,7 @@ test('flush: a create answered 200 or 204 says `replaced` (a boolean, by that na
 // through `runSteps`, answered here by hand: what a client call settled with goes back as it is,
 // and an answer that does not read as the call's result is never taken for a success.
 test('the flush machine: an unreadable answer stops the flush and keeps the entry; a rejection is read back by kind', async () => {
-  const glue = await import('../dist/wasm/davkit_main.js');
+  const glue = await import('../dist/wasm/davkit_extras.js');
   const cal = 'https://dav.example/cal/';
   const ics = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:m\r\nDTSTAMP:20260101T000000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n';
   const run = (answers) => {

@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { bestChain, chain, namesByRank, readModule, uleb } from '../scripts/wasm-order.mjs';
 
 const dist = fileURLToPath(new URL('../dist/wasm/', import.meta.url));
-const modules = ['davkit_protocol', 'davkit_formats', 'davkit_main', 'davkit_wasm'];
+const modules = ['davkit_protocol', 'davkit_formats', 'davkit_client', 'davkit_extras', 'davkit_wasm'];
 
 /** Bytes that share nothing with another `noise` seed (every 4-byte run its own). */
 function noise(seed, length) {

@@ -4,9 +4,10 @@
 // script it is looked up in `wasm/` next to the script, or wherever `init({ wasm })` says.
 import * as glue from '../wasm/davkit_wasm.js';
 import { zoneRules } from '../zones.js';
-import { loadInBrowser } from './api.js';
+import { loadInBrowser, withViews } from './api.js';
 
 loadInBrowser(glue, () => new URL('../wasm/davkit_wasm_bg.wasm', import.meta.url), 'wasm/davkit_wasm_bg.wasm', zoneRules);
+withViews();
 
 export {
   init, DavClient, WriteQueue, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,

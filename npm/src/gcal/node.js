@@ -1,15 +1,16 @@
 // davkit/gcal for node (>= 20), Deno and Bun: everything of `davkit` plus the Google Calendar API
 // v3 client (the `gcal*` methods of DavClient, `parseNotification`, `channelNeedsRenewal`,
-// `gcalAttendeeStatuses`, `GOOGLE_CALENDAR_API`), from the module built with every feature (about
-// 41 KB gzip more than the one of `davkit`). Reads and compiles the .wasm synchronously on import,
-// like the `davkit` entry. Time zones come from `Intl` (zones.js).
+// `gcalAttendeeStatuses`, `GOOGLE_CALENDAR_API`), from the module built with every feature (the
+// DAV client and the formats in one module; `davkit` has two). Reads and compiles the .wasm
+// synchronously on import, like the `davkit` entry. Time zones come from `Intl` (zones.js).
 import { readFileSync } from 'node:fs';
 import * as glue from '../wasm/davkit_wasm.js';
 import { zoneRules } from '../zones.js';
-import { loadNow } from './api.js';
+import { loadNow, withViews } from './api.js';
 import { httpFetch, isNode } from '../http.js';
 
 loadNow(glue, readFileSync(new URL('../wasm/davkit_wasm_bg.wasm', import.meta.url)), zoneRules, isNode ? httpFetch : null);
+withViews();
 
 export {
   init, DavClient, WriteQueue, DavError, isDavError, parseCalendar, parseContact, parseContacts, expand, coreVersion,
