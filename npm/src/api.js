@@ -77,19 +77,20 @@ function besideEntry(beside, name) {
 
 /**
  * How `davkit`'s browser entry loads its second module (the formats, the write queue and the
- * flush's and scheduling's decisions), on first use: `glue()` imports its wasm-bindgen
- * glue (a dynamic `import()`, which bundlers split off), `beside` and `name` say where its
- * .wasm is as for `loadInBrowser`, `zones` as there. Loaded by `init()` (from
- * `init({ extrasWasm })` when given), and by the client calls that need it.
+ * flush's and scheduling's decisions), on first use: `load()` imports its wasm-bindgen glue
+ * with the host's zone rules (`{ glue, zoneRules }`: extras.js, by a dynamic `import()`, which
+ * bundlers split off), `beside` and `name` say where its .wasm is as for `loadInBrowser`.
+ * Loaded by `init()` (from `init({ extrasWasm })` when given), and by the client calls that need
+ * it.
  */
-export function extrasInBrowser(glue, beside, name, zones) {
+export function extrasInBrowser(load, beside, name) {
   split = true;
   let loading = null;
   loadExtras = (wasm) => {
     if (extrasReady) return Promise.resolve();
-    loading ??= glue().then(async (g) => {
+    loading ??= load().then(async ({ glue: g, zoneRules }) => {
       await g.default({ module_or_path: wasm ?? besideEntry(beside, name) });
-      if (zones) g.setZoneSource(zones);
+      g.setZoneSource(zoneRules);
       ext = g;
       extrasReady = true;
     }).catch((e) => {

@@ -6,16 +6,15 @@
 // when it needs it (while its request is out, for a result whose objects get parsed views).
 // The synchronous functions (`parseCalendar`, `expand`, `new WriteQueue()`, ...) need
 // `await init()` first. Bundlers (Vite, webpack 5) emit both .wasm files as assets from the
-// `new URL('./wasm/...', import.meta.url)` below, and split off the second module's glue from
-// its `import()`; in a classic script (esbuild's default iife bundle, where import.meta is
+// `new URL('./wasm/...', import.meta.url)` below, and split off the second module's glue and
+// the zone rules it reads from its `import()` (extras.js); in a classic script (esbuild's default iife bundle, where import.meta is
 // empty) the .wasm files are looked up in `wasm/` next to the script, or wherever
 // `init({ wasm, extrasWasm })` says.
 import * as glue from './wasm/davkit_client.js';
-import { zoneRules } from './zones.js';
 import { extrasInBrowser, loadInBrowser, withViews } from './api.js';
 
 loadInBrowser(glue, () => new URL('./wasm/davkit_client_bg.wasm', import.meta.url), './wasm/davkit_client_bg.wasm');
-extrasInBrowser(() => import('./wasm/davkit_extras.js'), () => new URL('./wasm/davkit_extras_bg.wasm', import.meta.url), './wasm/davkit_extras_bg.wasm', zoneRules);
+extrasInBrowser(() => import('./extras.js'), () => new URL('./wasm/davkit_extras_bg.wasm', import.meta.url), './wasm/davkit_extras_bg.wasm');
 withViews();
 
 export {

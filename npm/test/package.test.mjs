@@ -50,7 +50,7 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 
 test('the tarball holds only the package files', () => {
   const list = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n').sort();
-  assert.deepEqual(list, ['package/README.md', 'package/dist/api.js', 'package/dist/browser.js', 'package/dist/edit.js',
+  assert.deepEqual(list, ['package/README.md', 'package/dist/api.js', 'package/dist/browser.js', 'package/dist/edit.js', 'package/dist/extras.js',
     'package/dist/formats/api.js', 'package/dist/formats/browser.js', 'package/dist/formats/edit.js', 'package/dist/formats/node.js',
     'package/dist/formats/view.js', 'package/dist/gcal/api.js', 'package/dist/gcal/browser.js', 'package/dist/gcal/edit.js', 'package/dist/gcal/node.js', 'package/dist/http.js',
     'package/dist/node.js', 'package/dist/protocol/api.js', 'package/dist/protocol/browser.js', 'package/dist/protocol/node.js',
