@@ -20,6 +20,9 @@ const list = document.querySelector('#events');
 const status = document.querySelector('#status');
 const t0 = performance.now();
 let first = null;
+// When the first event was shown, from the page's navigation (the bundle's and the modules'
+// download included): what a page-load benchmark over a slow link compares.
+let firstAt = null;
 let count = 0;
 
 /** Shows events: [{ start, summary }]. */
@@ -32,7 +35,10 @@ function show(events) {
   });
   list.append(...items);
   count += items.length;
-  if (first === null) first = performance.now() - t0;
+  if (first === null) {
+    firstAt = performance.now();
+    first = firstAt - t0;
+  }
   status.textContent = `${count} events…`;
 }
 
@@ -77,7 +83,9 @@ async function main() {
   await run(params.get('collection'), params.get('user') ?? '', params.get('password') ?? '');
   const total = performance.now() - t0;
   status.textContent = `${count} events with ${lib}: first shown after ${first?.toFixed(0)} ms, all after ${total.toFixed(0)} ms`;
-  Object.assign(document.body.dataset, { firstEvent: String(first ?? -1), total: String(total), count: String(count), status: 'done' });
+  Object.assign(document.body.dataset, {
+    firstEvent: String(first ?? -1), firstAt: String(firstAt ?? -1), total: String(total), count: String(count), status: 'done',
+  });
 }
 
 main().catch((e) => {

@@ -2,12 +2,13 @@
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
   '.wasm': 'application/wasm', '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.png': 'image/png' };
 
-/** Serves `root`, only below the `allowed` URL prefixes. Resolves to { url, close }. */
-export function serveStatic(root, allowed = ['/']) {
+/** Serves `root`, only below the `allowed` URL prefixes (`options.gzip`: compressed). Resolves to { url, close }. */
+export function serveStatic(root, allowed = ['/'], options = {}) {
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
     if (!allowed.some((p) => path.startsWith(p)) || path.includes('..')) {
@@ -17,7 +18,14 @@ export function serveStatic(root, allowed = ['/']) {
     const file = join(root, path.endsWith('/') ? `${path}index.html` : path);
     try {
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+      const headers = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' };
+      // `gzip`: as a web server would send it to a browser that accepts it (gzip -9).
+      if (options.gzip && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
+        res.writeHead(200, { ...headers, 'content-encoding': 'gzip' });
+        res.end(gzipSync(body, { level: 9 }));
+        return;
+      }
+      res.writeHead(200, headers);
       res.end(body);
     } catch {
       res.writeHead(404).end('not found');
