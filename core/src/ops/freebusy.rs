@@ -133,11 +133,26 @@ impl FreeBusyText {
 pub(crate) fn utc_window(start: &str, end: &str) -> Result<(Timestamp, Timestamp)> {
     match (parse_utc(start), parse_utc(end)) {
         (Some(s), Some(e)) if s < e => Ok((s, e)),
-        _ => Err(Error::new(
-            ErrorKind::InvalidInput,
-            "a free-busy window is two UTC times YYYYMMDDTHHMMSSZ, start before end",
-        )),
+        _ => Err(window_refused()),
     }
+}
+
+/// [`utc_window`]'s check without the timestamps: the two times as the query writes them
+/// ([`utc_text`]). Checked by hand, so that a DAV client that only sends the query (the npm
+/// package's first module) links none of jiff's date arithmetic.
+fn utc_window_text(start: &str, end: &str) -> Result<(String, String)> {
+    match (utc_text(start), utc_text(end)) {
+        // One fixed width of digits: the order of the texts is the order of the times.
+        (Some(s), Some(e)) if s < e => Ok((s, e)),
+        _ => Err(window_refused()),
+    }
+}
+
+fn window_refused() -> Error {
+    Error::new(
+        ErrorKind::InvalidInput,
+        "a free-busy window is two UTC times YYYYMMDDTHHMMSSZ, start before end",
+    )
 }
 
 /// The `free-busy-query` REPORT body (RFC 4791 §7.10) for a UTC window.
@@ -190,7 +205,7 @@ impl Session {
         if let Err(e) = self.refuse_google_free_busy() {
             return SingleExchange::failed(self.ctx.clone(), e);
         }
-        let window = match utc_window(start, end) {
+        let (start, end) = match utc_window_text(start, end) {
             Ok(w) => w,
             Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
         };
@@ -198,7 +213,6 @@ impl Session {
             Ok(u) => href::as_collection(&u),
             Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
         };
-        let (start, end) = (format_utc(window.0), format_utc(window.1));
         let spec = Spec::new(Method::Report, url)
             .header("Depth", Depth::One.as_str())
             .xml(free_busy_query_body(&start, &end));
@@ -349,13 +363,42 @@ fn parse_period(text: &str) -> Option<(Timestamp, Timestamp)> {
 
 /// `YYYYMMDDTHHMMSSZ` as a timestamp; anything else (no `Z`, a date) is `None`.
 pub(crate) fn parse_utc(text: &str) -> Option<Timestamp> {
+    let [year, month, day, hour, minute, second] = utc_fields(text)?;
+    let narrow = |n: i16| i8::try_from(n).ok();
+    let dt = DateTime::new(
+        year,
+        narrow(month)?,
+        narrow(day)?,
+        narrow(hour)?,
+        narrow(minute)?,
+        narrow(second)?,
+        0,
+    )
+    .ok()?;
+    dt.to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()
+        .map(|z| z.timestamp())
+}
+
+/// A UTC time `YYYYMMDDTHHMMSSZ` as it is written into a query: trimmed, its `Z` upper case
+/// (what [`format_utc`] writes of [`parse_utc`]'s timestamp); anything else is `None`.
+fn utc_text(text: &str) -> Option<String> {
+    utc_fields(text)?;
     let t = text.trim();
-    let local = t.strip_suffix(['Z', 'z'])?;
+    Some(format!("{}Z", t.get(..15)?))
+}
+
+/// The fields of `YYYYMMDDTHHMMSSZ` (year, month, day, hours, minutes, seconds) when they name
+/// a time: a day of the proleptic Gregorian calendar (leap years included), hours below 24,
+/// minutes and seconds below 60, up to the last instant of a jiff `Timestamp` (the times
+/// [`parse_utc`] takes); anything else is `None`.
+/// By hand, not by jiff's strtime parser (about 11 KB of the WebAssembly module for this one
+/// fixed layout): digits, `T` at 8.
+fn utc_fields(text: &str) -> Option<[i16; 6]> {
+    let local = text.trim().strip_suffix(['Z', 'z'])?;
     if local.len() != 15 || !local.is_ascii() {
         return None;
     }
-    // By hand, not by jiff's strtime parser (about 11 KB of the WebAssembly module for this one
-    // fixed layout): digits, `T` at 8.
     let date = local.get(..8)?;
     let time = local.get(8..)?.strip_prefix('T')?;
     let num = |s: &str, at: usize, len: usize| -> Option<i16> {
@@ -365,19 +408,20 @@ pub(crate) fn parse_utc(text: &str) -> Option<Timestamp> {
         }
         d.parse().ok()
     };
-    let dt = DateTime::new(
-        num(date, 0, 4)?,
-        i8::try_from(num(date, 4, 2)?).ok()?,
-        i8::try_from(num(date, 6, 2)?).ok()?,
-        i8::try_from(num(time, 0, 2)?).ok()?,
-        i8::try_from(num(time, 2, 2)?).ok()?,
-        i8::try_from(num(time, 4, 2)?).ok()?,
-        0,
-    )
-    .ok()?;
-    dt.to_zoned(jiff::tz::TimeZone::UTC)
-        .ok()
-        .map(|z| z.timestamp())
+    let (year, month, day) = (num(date, 0, 4)?, num(date, 4, 2)?, num(date, 6, 2)?);
+    let (hour, minute, second) = (num(time, 0, 2)?, num(time, 2, 2)?, num(time, 4, 2)?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return None,
+    };
+    // The last instant a timestamp holds is 9999-12-30T22:00:00Z (jiff's `Timestamp::MAX`).
+    let past_end = year == 9999 && month == 12 && (day, hour, minute, second) > (30, 22, 0, 0);
+    ((1..=days).contains(&day) && hour < 24 && minute < 60 && second < 60 && !past_end)
+        .then_some([year, month, day, hour, minute, second])
 }
 
 /// `20240102T030405Z` (the iCalendar UTC form, as `strftime("%Y%m%dT%H%M%SZ")` writes it, without
@@ -427,6 +471,43 @@ mod tests {
         ] {
             assert_eq!(t(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_hand_check_takes_the_times_jiff_takes_and_writes_them_as_format_utc_does() {
+        let mut valid = Vec::new();
+        for year in [0, 4, 100, 1900, 2000, 2023, 2024, 9998, 9999] {
+            for month in 0..=13 {
+                for day in 0..=32 {
+                    for (hour, minute, second) in
+                        [(0, 0, 0), (23, 59, 59), (24, 0, 0), (0, 60, 0), (0, 0, 60)]
+                    {
+                        let text =
+                            format!("{year:04}{month:02}{day:02}T{hour:02}{minute:02}{second:02}Z");
+                        let jiff = DateTime::new(year, month, day, hour, minute, second, 0)
+                            .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC))
+                            .is_ok();
+                        assert_eq!(utc_fields(&text).is_some(), jiff, "{text}");
+                        assert_eq!(utc_text(&text), parse_utc(&text).map(format_utc), "{text}");
+                        if jiff {
+                            valid.push(text);
+                        }
+                    }
+                }
+            }
+        }
+        // The order of the texts is the order of the times (the window's check).
+        for pair in valid.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            assert_eq!(a < b, parse_utc(a) < parse_utc(b), "{a} {b}");
+        }
+        assert_eq!(
+            utc_text(" 19991231T235959z ").as_deref(),
+            Some("19991231T235959Z")
+        );
+        assert!(utc_window_text("20060105T000000Z", "20060104T000000Z").is_err());
+        assert!(utc_window_text("20060104T000000Z", "20060104T000000Z").is_err());
+        assert!(utc_window_text("20060104T000000Z", "20060104T000001Z").is_ok());
     }
 
     fn window() -> (Timestamp, Timestamp) {
