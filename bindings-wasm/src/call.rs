@@ -1,5 +1,5 @@
 //! The one future every `Client` method runs (the `client` feature): a method reads its
-//! arguments and builds the core's `Call` of its operation (`FlushCall` for the flush)
+//! arguments and builds the core's `Call` of its operation (`SyncCall` for the syncs)
 //! synchronously, and [`drive`] runs it through the core's retry loop (`DavClient::run_dyn`)
 //! and converts its output. One
 //! `async` block for all methods, not one each: each held the core's retry loop inlined, about
@@ -85,8 +85,8 @@ impl Client {
 }
 
 /// The one future behind every method of [`Client`] that runs a core call: the core's retry
-/// loop (`DavClient::run_dyn`: token refresh, rate-limit retries, the sync state or the flushed
-/// queue moved from attempt to attempt) over the call, then its conversion with the client's
+/// loop (`DavClient::run_dyn`: token refresh, rate-limit retries, the sync state moved from
+/// attempt to attempt) over the call, then its conversion with the client's
 /// `parse` setting (held here, once, rather than in each method's call).
 pub(crate) fn drive(
     client: Rc<Core>,

@@ -7,11 +7,11 @@
 //!
 //! The npm package's modules are built from this crate, by its features: `client` (the DAV
 //! client: [`client`]), `formats` (iCalendar/vCard parsing, recurrence, zones, editors), `queue`
-//! (the write queue), `gcal` (the Google Calendar API, with `client`), and for a `davkit` in two
-//! modules, `dav-calls` (the client's DAV calls of the flush and of scheduling, one at a time:
-//! `dav_calls`) and `steps` (their decisions without a client, answered through JS: `steps`).
-//! `client` alone: `davkit/protocol`; `formats` alone: `davkit/formats`; every feature but
-//! `dav-calls` and `steps`: `davkit/gcal`.
+//! (the write queue), `oauth`, `gcal` (the Google Calendar API, with `client`), `dav-calls`
+//! (the client's DAV calls of the flush and of scheduling, one at a time: `dav_calls`) and
+//! `steps` (their decisions, answered through JS, with `formats` and `queue`: `steps`).
+//! `client` alone: `davkit/protocol`; `formats` alone: `davkit/formats`; every feature:
+//! `davkit/gcal`; `davkit` in two modules, `client`, `dav-calls` and `oauth`, then `steps`.
 
 // Talc instead of the standard library's dlmalloc (2026-12-03): 6.4 KB less WebAssembly in every
 // module (`davkit/protocol` 450,099 -> 443,680 B raw, 180,725 -> 177,719 B gzip), the same CPU
@@ -132,6 +132,15 @@ pub(crate) fn limits(f: &read::Fields<'_>) -> Result<davkit::Limits, davkit::Err
     Ok(l)
 }
 
+/// The client's `Limits` as JS passes them to a function of the formats (`undefined`: the
+/// defaults), read as [`limits`] reads the client options' `limits`.
+#[cfg(feature = "formats")]
+pub(crate) fn limits_in(value: &JsValue) -> Result<davkit::Limits, davkit::Error> {
+    let v = read::value(value);
+    read::Fields::optional("limits", &v, "an object")?
+        .map_or_else(|| Ok(davkit::Limits::default()), |f| limits(&f))
+}
+
 /// `parseView(data, limits)` -> `{ events }`, `{ contact }`, `{ parseError }` or `{}`: the
 /// parsed view of one object's text (what a fetch with `parse` on attaches), under `limits`
 /// (the core's `Limits` in camelCase, `undefined` for the defaults). For `davkit/formats` only:
@@ -139,12 +148,7 @@ pub(crate) fn limits(f: &read::Fields<'_>) -> Result<davkit::Limits, davkit::Err
 #[cfg(all(feature = "formats", not(feature = "client")))]
 #[wasm_bindgen(js_name = parseView)]
 pub fn parse_view(data: &str, limits: JsValue) -> Result<JsValue, JsValue> {
-    let take = || {
-        let v = read::value(&limits);
-        read::Fields::optional("limits", &v, "an object")?
-            .map_or_else(|| Ok(davkit::Limits::default()), |f| self::limits(&f))
-    };
-    let limits = take().map_err(|e| convert::error(&e))?;
+    let limits = limits_in(&limits).map_err(|e| convert::error(&e))?;
     Ok(convert::output(&convert::view(data, &limits)))
 }
 

@@ -13,26 +13,16 @@ use davkit::ops::schedule::{
     ScheduledWrite,
 };
 use davkit::queue::{FlushAnswer, FlushNext, FlushRequest, FlushSteps};
-use davkit::{
-    DavObject, Error, ErrorKind, FreeBusyText, Limits, MultigetResult, Profile, WriteResult,
-};
+use davkit::{DavObject, Error, ErrorKind, FreeBusyText, MultigetResult, Profile, WriteResult};
 use js_sys::Object;
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{self, set};
 use crate::queue::{FlushOutput, Queue};
-use crate::{read, schedule};
+use crate::schedule;
 
 fn js<T>(r: davkit::Result<T>) -> Result<T, JsValue> {
     r.map_err(|e| convert::error(&e))
-}
-
-/// The client's limits as its options give them (`limits`, camelCase; `undefined`: the
-/// defaults), for the decisions to read under the same limits as the client.
-fn limits(value: &JsValue) -> davkit::Result<Limits> {
-    let v = read::value(value);
-    read::Fields::optional("limits", &v, "an object")?
-        .map_or_else(|| Ok(Limits::default()), |f| crate::limits(&f))
 }
 
 #[wasm_bindgen]
@@ -266,7 +256,7 @@ impl FlushMachine {
     #[wasm_bindgen(constructor)]
     pub fn new(queue: &Queue, profile: &str, limits: JsValue) -> Result<FlushMachine, JsValue> {
         let profile = js(Profile::named(profile))?;
-        let limits = js(self::limits(&limits))?;
+        let limits = js(crate::limits_in(&limits))?;
         Ok(FlushMachine {
             steps: FlushSteps::new(queue.inner.clone(), profile, limits),
             asked: None,
@@ -374,7 +364,7 @@ impl RespondMachine {
         let answer = js(schedule::answer(&answer))?;
         let occurrence = js(schedule::occurrence(occurrence))?;
         let profile = js(Profile::named(profile))?;
-        let limits = js(self::limits(&limits))?;
+        let limits = js(crate::limits_in(&limits))?;
         Ok(RespondMachine {
             steps: RespondSteps::new(
                 url,
@@ -440,7 +430,7 @@ pub fn pending_from(
     my_addresses: Vec<String>,
     limits: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let limits = js(self::limits(&limits))?;
+    let limits = js(crate::limits_in(&limits))?;
     let query = |q: JsValue| -> davkit::Result<ScheduledCollection> {
         let f = Props::of(&q, "a query's objects")?;
         Ok(ScheduledCollection {
@@ -470,7 +460,7 @@ pub fn pending_from(
 /// with, read as `freeBusyQuery` reads it.
 #[wasm_bindgen(js_name = readFreeBusy)]
 pub fn read_free_busy(report: JsValue, limits: JsValue) -> Result<JsValue, JsValue> {
-    let limits = js(self::limits(&limits))?;
+    let limits = js(crate::limits_in(&limits))?;
     let read = || -> davkit::Result<davkit::FreeBusy> {
         let f = Props::of(&report, "a free-busy report")?;
         FreeBusyText {
@@ -492,7 +482,7 @@ pub fn read_outbox_answer(
     rows: JsValue,
     limits: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let limits = js(self::limits(&limits))?;
+    let limits = js(crate::limits_in(&limits))?;
     let request = js(schedule::free_busy_request(&request))?;
     let row = |r: JsValue| -> davkit::Result<ScheduleResponseRow> {
         let f = Props::of(&r, "a schedule-response row")?;

@@ -885,9 +885,7 @@ export class DavClient {
   async outboxFreeBusy(outboxUrl, request) {
     needSchedule('outboxFreeBusy');
     const url = String(outboxUrl);
-    await this.#call(() => undefined, 'extras'); // the modules, loaded
-    const text = wrap(() => ext.freeBusyRequestText(request));
-    const rows = await this.#call((c) => c.outboxPost(url, text));
+    const rows = await this.#call((c) => c.outboxPost(url, ext.freeBusyRequestText(request)), 'extras');
     return wrap(() => ext.readOutboxAnswer(request, rows, this.#config.limits));
   }
 
