@@ -493,7 +493,11 @@ export class DavClient {
    * are unchanged (else `PreconditionFailed`); without it, deletes unconditionally.
    */
   deleteCollection(collection: CollectionRef, read?: Collection | null): Promise<void>;
-  /** Members with their ETags (no data). */
+  /**
+   * Members with their ETags (no data). A member whose row failed is listed with `etag: null`
+   * (it exists; read it); a listing the server cut short (507) or whose collection answered 404
+   * rejects, never a shorter list.
+   */
   listObjects(collection: CollectionRef): Promise<DavObject[]>;
   /** calendar-query: objects of a component overlapping a time range, with data. */
   calendarQuery(collection: CollectionRef, filter?: CalendarFilter): Promise<DavObject[]>;

@@ -148,7 +148,8 @@ impl DavClient {
         Ok(self.inner.delete_collection(&url, read.as_ref()).await?)
     }
 
-    /// Lists a collection's members with their ETags (no data).
+    /// Lists a collection's members with their ETags (no data); a member whose row failed has
+    /// none, and a listing cut short (507) or of a collection answered 404 is an error.
     pub async fn list_objects(&self, collection_url: String) -> Result<Vec<DavObject>> {
         Ok(self.inner.list_objects(&collection_url).await?)
     }

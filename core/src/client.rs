@@ -271,7 +271,7 @@ impl<T: Transport, P: TokenProvider> DavClient<T, P> {
         self.run(|s| s.delete_collection(url, read)).await
     }
 
-    /// Lists a collection's members with their ETags.
+    /// Lists a collection's members with their ETags ([`Session::list_objects`]).
     pub async fn list_objects(&self, collection_url: &str) -> Result<Vec<DavObject>> {
         self.run(|s| s.list_objects(collection_url)).await
     }

@@ -35,7 +35,9 @@ pub(crate) fn is_object_text(text: &str) -> bool {
 }
 
 impl Session {
-    /// Lists the members of a collection with their ETags (no data).
+    /// Lists the members of a collection with their ETags (no data). A member whose row is an
+    /// error (but 404 or 410) is listed without an ETag; a listing the server cut short (507)
+    /// or whose collection row answered 404 or 410 is an error.
     pub fn list_objects(&self, collection_url: &str) -> SingleExchange<Objects> {
         let url = match self.url(collection_url) {
             Ok(u) => href::as_collection(&u),
@@ -50,7 +52,7 @@ impl Session {
             members(
                 expect_responses(&reply, &limits)?,
                 reply.url.as_str(),
-                false,
+                true,
                 None,
             )
         })
@@ -76,7 +78,7 @@ impl Session {
             members(
                 expect_responses(&reply, &limits)?,
                 reply.url.as_str(),
-                true,
+                false,
                 None,
             )
         })
@@ -166,14 +168,38 @@ pub(crate) fn expect_responses<'a>(reply: &'a Reply, limits: &Limits) -> Result<
     Responses::new(&reply.response.body, reply.url.as_str(), limits)
 }
 
-/// The members in a multistatus: not the collection itself, not sub-collections, not failed
-/// rows, first occurrence of a duplicate href only. Never filtered by file extension. The
-/// hrefs of 404 and 410 responses go to `missing` when given. Each response is dropped once
-/// read, its data moved into the object.
+/// A member listing (PROPFIND `Depth: 1`) that cannot tell which members are gone: a 507
+/// under any href (the server cut it short: no member answers 507, and the collection's own
+/// row may come under a backend's host), or the collection's own row answered 404 or 410 (the
+/// listing is not of this collection: gone, or a proxy sent the request elsewhere). The
+/// error, else `None`. One rule for the sync's ETag listing and [`Session::list_objects`].
+pub(crate) fn listing_refused(r: &multistatus::Response, own: bool, url: &str) -> Option<Error> {
+    let error = match r.status {
+        Some(507) => Error::new(
+            ErrorKind::Protocol,
+            "the server truncated the member listing (507), so deletions cannot be told",
+        ),
+        Some(status @ (404 | 410)) if own => Error::new(
+            ErrorKind::NotFound,
+            format!("the collection itself answered {status} in its member listing"),
+        ),
+        _ => return None,
+    };
+    Some(error.with_status(r.status?).with_url(url))
+}
+
+/// The members in a multistatus: not the collection itself, not sub-collections, the first
+/// row of a duplicate href, never filtered by file extension. A listing (`listing`: no data
+/// asked) keeps a member whose row is an error (but 404 or 410: gone) without an ETag: it
+/// exists and its state is unknown, so an app that compares ETags reads it again rather than
+/// taking it for deleted; and a listing that cannot tell which members are gone is an error
+/// ([`listing_refused`]). With data (a query, a multiget), failed rows and members without
+/// data are left out, and the hrefs of 404 and 410 responses go to `missing` when given. Each
+/// response is dropped once read, its data moved into the object.
 pub(crate) fn members(
     responses: Responses<'_>,
     collection_url: &str,
-    with_data: bool,
+    listing: bool,
     mut missing: Option<&mut Vec<String>>,
 ) -> Result<Objects> {
     let own = href::normalize(collection_url);
@@ -187,7 +213,12 @@ pub(crate) fn members(
             missing.push(r.href.clone());
         }
         let key = href::normalize(&r.href);
-        if key == own || r.effective_status() != 200 || !seen.insert(key) {
+        if listing && let Some(e) = listing_refused(&r, key == own, collection_url) {
+            return Err(e);
+        }
+        let status = r.effective_status();
+        let dropped = status != 200 && (!listing || matches!(status, 404 | 410));
+        if key == own || dropped || !seen.insert(key) {
             continue;
         }
         if r.prop(&names::RESOURCETYPE)
@@ -195,13 +226,15 @@ pub(crate) fn members(
         {
             continue;
         }
-        let data = if with_data { take_data(&mut r) } else { None };
-        if with_data && data.is_none() {
+        let data = if listing { None } else { take_data(&mut r) };
+        if !listing && data.is_none() {
             // iCloud lists the collection (or empty objects) with a 404 calendar-data.
             continue;
         }
         out.push(DavObject {
-            etag: r.prop_text(&names::GETETAG),
+            etag: (status == 200)
+                .then(|| r.prop_text(&names::GETETAG))
+                .flatten(),
             url: r.href,
             data,
             json: None,
@@ -309,7 +342,7 @@ impl Multiget {
             members(
                 expect_responses(&r, &limits)?,
                 &self.collection,
-                true,
+                false,
                 Some(&mut missing),
             )
         });

@@ -322,29 +322,11 @@ impl Sync {
         r: Response,
     ) -> Result<()> {
         let key = href::normalize(&r.href);
-        // A 507 is the server cutting the listing short, whatever href it came with (its
-        // collection's own row written under another host or path than the request's): a
-        // member never answers it.
-        if key == own_key || r.status == Some(507) {
-            if r.status == Some(507) {
-                // A listing the server cut short cannot tell what was deleted.
-                return Err(Error::new(
-                    ErrorKind::Protocol,
-                    "the server truncated the member listing (507), so deletions cannot be told",
-                )
-                .with_status(507)
-                .with_url(url.as_str()));
-            }
-            if let Some(status @ (404 | 410)) = r.status {
-                // The listing is not of this collection (gone, or a proxy that sent the request
-                // elsewhere): its lack of members says nothing of the members the state holds.
-                return Err(Error::new(
-                    ErrorKind::NotFound,
-                    format!("the collection itself answered {status} in its member listing"),
-                )
-                .with_status(status)
-                .with_url(url.as_str()));
-            }
+        // A cut listing, or one not of this collection, says nothing of what was deleted.
+        if let Some(e) = crate::ops::objects::listing_refused(&r, key == own_key, url.as_str()) {
+            return Err(e);
+        }
+        if key == own_key {
             self.new_ctag = r.prop_text(&names::GETCTAG);
             self.new_token = r.prop_text(&names::SYNC_TOKEN);
             return Ok(());
