@@ -52,8 +52,7 @@ impl Session {
             members(
                 expect_responses(&reply, &limits)?,
                 reply.url.as_str(),
-                true,
-                None,
+                Rows::Listing,
             )
         })
     }
@@ -78,8 +77,7 @@ impl Session {
             members(
                 expect_responses(&reply, &limits)?,
                 reply.url.as_str(),
-                false,
-                None,
+                Rows::Query,
             )
         })
     }
@@ -172,7 +170,8 @@ pub(crate) fn expect_responses<'a>(reply: &'a Reply, limits: &Limits) -> Result<
 /// under any href (the server cut it short: no member answers 507, and the collection's own
 /// row may come under a backend's host), or the collection's own row answered 404 or 410 (the
 /// listing is not of this collection: gone, or a proxy sent the request elsewhere). The
-/// error, else `None`. One rule for the sync's ETag listing and [`Session::list_objects`].
+/// error, else `None`. One rule for the sync's ETag listing, [`Session::list_objects`] and
+/// [`Session::calendar_query`].
 pub(crate) fn listing_refused(r: &multistatus::Response, own: bool, url: &str) -> Option<Error> {
     let error = match r.status {
         Some(507) => Error::new(
@@ -188,34 +187,44 @@ pub(crate) fn listing_refused(r: &multistatus::Response, own: bool, url: &str) -
     Some(error.with_status(r.status?).with_url(url))
 }
 
+/// What a multistatus of members answers, for [`members`].
+pub(crate) enum Rows<'m> {
+    /// A listing (PROPFIND `Depth: 1`, no data).
+    Listing,
+    /// A calendar-query: the members it matched, with their data.
+    Query,
+    /// A multiget: the members asked, with their data; the hrefs answered 404 or 410 go to
+    /// the list.
+    Multiget(&'m mut Vec<String>),
+}
+
 /// The members in a multistatus: not the collection itself, not sub-collections, the first
-/// row of a duplicate href, never filtered by file extension. A listing (`listing`: no data
-/// asked) keeps a member whose row is an error (but 404 or 410: gone) without an ETag: it
-/// exists and its state is unknown, so an app that compares ETags reads it again rather than
-/// taking it for deleted; and a listing that cannot tell which members are gone is an error
-/// ([`listing_refused`]). With data (a query, a multiget), failed rows and members without
-/// data are left out, and the hrefs of 404 and 410 responses go to `missing` when given. Each
-/// response is dropped once read, its data moved into the object.
+/// row of a duplicate href, never filtered by file extension. A listing or query that cannot
+/// tell which members it left out is an error ([`listing_refused`]); a multiget's unanswered
+/// members are fetched again by its caller instead. A listing keeps a member whose row is an
+/// error (but 404 or 410: gone) without an ETag: it exists and its state is unknown, so an app
+/// that compares ETags reads it again rather than taking it for deleted. A query or multiget
+/// leaves out failed rows and members without data. Each response is dropped once read, its
+/// data moved into the object.
 pub(crate) fn members(
     responses: Responses<'_>,
     collection_url: &str,
-    listing: bool,
-    mut missing: Option<&mut Vec<String>>,
+    mut rows: Rows<'_>,
 ) -> Result<Objects> {
     let own = href::normalize(collection_url);
     let mut seen = crate::string_set::StringSet::new();
     let mut out = Vec::new();
     for r in responses {
         let mut r = r?;
-        if let Some(missing) = missing.as_deref_mut()
-            && matches!(r.status, Some(404) | Some(410))
-        {
-            missing.push(r.href.clone());
-        }
         let key = href::normalize(&r.href);
-        if listing && let Some(e) = listing_refused(&r, key == own, collection_url) {
+        if let Rows::Multiget(missing) = &mut rows {
+            if matches!(r.status, Some(404) | Some(410)) {
+                missing.push(r.href.clone());
+            }
+        } else if let Some(e) = listing_refused(&r, key == own, collection_url) {
             return Err(e);
         }
+        let listing = matches!(rows, Rows::Listing);
         let status = r.effective_status();
         let dropped = status != 200 && (!listing || matches!(status, 404 | 410));
         if key == own || dropped || !seen.insert(key) {
@@ -342,8 +351,7 @@ impl Multiget {
             members(
                 expect_responses(&r, &limits)?,
                 &self.collection,
-                false,
-                Some(&mut missing),
+                Rows::Multiget(&mut missing),
             )
         });
         let objects = match objects {
