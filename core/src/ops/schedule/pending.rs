@@ -297,13 +297,18 @@ fn merge(parts: impl Iterator<Item = Pending>) -> Pending {
 
 /// The objects of one calendar-query's answer with their data (not the collection itself,
 /// not failed rows; no data or empty data, an object deleted while the server answered,
-/// lists nothing).
+/// lists nothing). An answer cut short (507) or of a gone collection is an error, as a query's
+/// is (`listing_refused`): the invitations past the cut are unknown, not absent.
 fn scheduled_rows(reply: &Reply, limits: &Limits) -> Result<Vec<ScheduledObject>> {
     let own = href::normalize(reply.url.as_str());
     let mut out = Vec::new();
     for r in expect_responses(reply, limits)? {
         let r = r?;
-        if href::normalize(&r.href) == own || r.effective_status() != 200 {
+        let own_row = href::normalize(&r.href) == own;
+        if let Some(e) = crate::ops::objects::listing_refused(&r, own_row, reply.url.as_str()) {
+            return Err(e);
+        }
+        if own_row || r.effective_status() != 200 {
             continue;
         }
         let Some(data) = r
