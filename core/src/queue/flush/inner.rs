@@ -178,6 +178,8 @@ impl Session {
             )?;
             let own = href::normalize(reply.url.as_str());
             let mut hrefs = Vec::new();
+            // A set beside the list: a check of the list itself was quadratic in the members.
+            let mut seen = crate::string_set::StringSet::new();
             for r in &ms.responses {
                 if href::normalize(&r.href) == own
                     || matches!(r.effective_status(), 404 | 410)
@@ -194,11 +196,91 @@ impl Session {
                     )
                     .with_url(&r.href));
                 }
-                if !hrefs.contains(&r.href) {
+                if seen.insert(r.href.clone()) {
                     hrefs.push(r.href.clone());
                 }
             }
             Ok(hrefs)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)] // test code
+
+    use crate::op::{Operation, Poll};
+    use crate::{Config, Credentials, HttpResponse, Session};
+
+    fn listed(body: &str) -> crate::Result<Vec<String>> {
+        let config = Config::new("https://dav.example.com/", Credentials::basic("a", "b"));
+        let mut op = Session::new(config).unwrap().list_members("cal/");
+        loop {
+            match op.poll() {
+                Poll::Send(request) => {
+                    op.handle_response(request.id, HttpResponse::new(207, body.to_string()))
+                }
+                Poll::Wait => panic!("every request is answered at once"),
+                Poll::Done(result) => return result,
+            }
+        }
+    }
+
+    /// A member's row: with its ETag when `status` is 200, else with `status` alone.
+    fn row(href: &str, status: &str) -> String {
+        if status.starts_with("200") {
+            format!(
+                "<d:response><d:href>{href}</d:href><d:propstat><d:prop><d:getetag>\"1\"\
+                 </d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>\
+                 </d:response>"
+            )
+        } else {
+            format!(
+                "<d:response><d:href>{href}</d:href><d:status>HTTP/1.1 {status}</d:status>\
+                 </d:response>"
+            )
+        }
+    }
+
+    fn multistatus(rows: &[String]) -> String {
+        format!(
+            "<d:multistatus xmlns:d=\"DAV:\">{}</d:multistatus>",
+            rows.concat()
+        )
+    }
+
+    #[test]
+    fn members_are_listed_once_each_in_the_order_first_seen() {
+        // 2,000 members, each after a repeat of one of the first seven
+        let mut rows = vec![row("/cal/", "200 OK")];
+        let mut sent = Vec::new();
+        for i in 0..2_000 {
+            for h in [format!("/cal/{}.ics", i % 7), format!("/cal/{i}.ics")] {
+                rows.push(row(&h, "200 OK"));
+                sent.push(h);
+            }
+        }
+        rows.push(row("/cal/gone.ics", "404 Not Found"));
+        let hrefs = listed(&multistatus(&rows)).unwrap();
+        assert_eq!(hrefs.len(), 2_000);
+        let url = |i: usize| format!("https://dav.example.com/cal/{i}.ics");
+        assert_eq!(hrefs[..3], [url(0), url(1), url(2)]);
+        assert_eq!(hrefs[7], url(7));
+        assert_eq!(hrefs[1_999], url(1_999));
+        let mut first_seen: Vec<String> = sent
+            .iter()
+            .map(|h| format!("https://dav.example.com{h}"))
+            .collect();
+        let mut unique = crate::string_set::StringSet::new();
+        first_seen.retain(|h| unique.insert(h.clone()));
+        assert_eq!(hrefs, first_seen);
+    }
+
+    #[test]
+    fn an_error_row_refuses_the_listing() {
+        let rows = [row("/cal/a.ics", "200 OK"), row("/cal/b.ics", "500 Oops")];
+        let e = listed(&multistatus(&rows)).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Protocol);
+        assert_eq!(e.url(), Some("https://dav.example.com/cal/b.ics"));
     }
 }
