@@ -24,6 +24,7 @@ mod write;
 pub use calendars::GcalList;
 pub use sync::GcalSync;
 pub use write::GcalWrite;
+pub(super) use write::written;
 
 use crate::string_set::StringSet;
 use crate::url::Url;

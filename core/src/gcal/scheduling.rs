@@ -17,8 +17,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::events::{event_to_ical, event_url};
-use super::ops::value_reply;
+use super::ops::{value_reply, written};
 use crate::client::{DavClient, TokenProvider};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Machine, Reply, Spec, impl_operation};
@@ -183,28 +182,13 @@ fn patch_spec(
         .json(&json!({ "attendees": attendees })))
 }
 
-fn written(calendar_id: &str, reply: &Reply, max_values: usize) -> Result<WriteResult> {
-    let event = value_reply(reply, max_values)?;
-    let id = event.get("id").and_then(Value::as_str).ok_or_else(|| {
-        Error::new(
-            ErrorKind::Protocol,
-            "Calendar API: the answer has no event id",
-        )
-    })?;
-    Ok(WriteResult {
-        url: event_url(calendar_id, id),
-        etag: event.get("etag").and_then(Value::as_str).map(str::to_owned),
-        data: Some(event_to_ical(&event)?),
-        replaced: false,
-    })
-}
-
 impl Session {
     /// Sets the attendees of an event the user organizes (events.patch of `attendees`, the
     /// whole list, under `If-Match: etag`), and has Google notify them as `send` says. A new
     /// attendee without a `response_status` is written `needsAction`. Empty or control-bearing
     /// e-mails are an [`ErrorKind::InvalidInput`] error before anything is sent; a stale ETag
-    /// is [`ErrorKind::PreconditionFailed`].
+    /// is [`ErrorKind::PreconditionFailed`]; an answer that is an HTML page (a login proxy's)
+    /// is an [`ErrorKind::Transport`] error, its outcome unknown.
     pub fn gcal_set_attendees(
         &self,
         calendar_id: &str,
@@ -222,9 +206,9 @@ impl Session {
         let cid = calendar_id.to_owned();
         let max = self.ctx.limits.max_json_values;
         match spec {
-            Ok(spec) => {
-                SingleExchange::new(self.ctx.clone(), spec, move |r| written(&cid, &r, max))
-            }
+            Ok(spec) => SingleExchange::new(self.ctx.clone(), spec, move |r| {
+                written(&cid, &r, max, false)
+            }),
             Err(e) => SingleExchange::failed(self.ctx.clone(), e),
         }
     }
@@ -464,7 +448,7 @@ impl GcalRespond {
                     Ok(())
                 }
             }
-            (Step::Write, Ok(r)) => written(&self.calendar_id, &r, max).map(|w| {
+            (Step::Write, Ok(r)) => written(&self.calendar_id, &r, max, false).map(|w| {
                 self.m.finish(Ok(GcalResponded {
                     write: Some(w),
                     attempts: self.attempts,

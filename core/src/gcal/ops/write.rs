@@ -111,37 +111,47 @@ impl GcalWrite {
     }
 
     fn on_reply(&mut self, _tag: (), reply: Result<Reply>) {
-        let insert = self.insert;
         let max = self.m.x.ctx().limits.max_json_values;
-        let result = reply.and_then(|reply| {
-            // A login proxy's or captive portal's page (the API answers JSON, or 204 for a
-            // delete): whether the write reached Google is unknown.
-            crate::ops::write::refuse_page(reply.url.as_str(), &reply.response)?;
-            if reply.response.status == 204 {
-                return Ok(WriteResult {
-                    url: reply.url.to_string(),
-                    etag: None,
-                    data: None,
-                    replaced: false,
-                });
-            }
-            let event =
-                value_reply(&reply, max).map_err(|e| if insert { e.not_repeated() } else { e })?;
-            let id = event.get("id").and_then(Value::as_str).ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Protocol,
-                    "Calendar API: the answer has no event id",
-                )
-            })?;
-            Ok(WriteResult {
-                url: event_url(&self.calendar_id, id),
-                etag: event.get("etag").and_then(Value::as_str).map(str::to_owned),
-                data: Some(event_to_ical(&event)?),
-                replaced: false,
-            })
-        });
+        let result = reply.and_then(|reply| written(&self.calendar_id, &reply, max, self.insert));
         self.m.finish(result);
     }
+}
+
+/// A Calendar API write's answer as its result (every write's: insert, patch, delete, and the
+/// patches of `gcal_set_attendees` and `gcal_respond`). A 204 (a delete) carries no event; any
+/// other success is the event as JSON, whose id, ETag and iCalendar form the result. A 200
+/// with an HTML page (a login proxy's or captive portal's; the API answers JSON) is a
+/// `Transport` error: whether the write reached Google is unknown. An `insert`'s error says it
+/// is not to be repeated.
+pub(crate) fn written(
+    calendar_id: &str,
+    reply: &Reply,
+    max_values: usize,
+    insert: bool,
+) -> Result<WriteResult> {
+    crate::ops::write::refuse_page(reply.url.as_str(), &reply.response)?;
+    if reply.response.status == 204 {
+        return Ok(WriteResult {
+            url: reply.url.to_string(),
+            etag: None,
+            data: None,
+            replaced: false,
+        });
+    }
+    let event =
+        value_reply(reply, max_values).map_err(|e| if insert { e.not_repeated() } else { e })?;
+    let id = event.get("id").and_then(Value::as_str).ok_or_else(|| {
+        Error::new(
+            ErrorKind::Protocol,
+            "Calendar API: the answer has no event id",
+        )
+    })?;
+    Ok(WriteResult {
+        url: event_url(calendar_id, id),
+        etag: event.get("etag").and_then(Value::as_str).map(str::to_owned),
+        data: Some(event_to_ical(&event)?),
+        replaced: false,
+    })
 }
 
 impl_operation!(GcalWrite, WriteResult);
