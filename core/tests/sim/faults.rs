@@ -62,10 +62,13 @@ pub enum Fault {
     /// One multiget row answered 404 for a member that exists (a proxy, or a server that
     /// misreads the href in a multiget).
     RowFalse404,
+    /// A login proxy (or captive portal) in front of the server answers 200 with its HTML
+    /// page; the request never reaches the server.
+    LoginPage,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 27] = [
+    pub const ALL: [Fault; 28] = [
         Fault::ServerError,
         Fault::Unavailable503,
         Fault::RateLimited429,
@@ -93,6 +96,7 @@ impl Fault {
         Fault::TokenGone410,
         Fault::Locked423,
         Fault::RowFalse404,
+        Fault::LoginPage,
     ];
 
     pub fn index(self) -> usize {
@@ -139,7 +143,8 @@ impl Fault {
             | Fault::StaleConnection
             | Fault::TransportAfterApply
             | Fault::Redirect
-            | Fault::RedirectLoop => *class != Class::Other,
+            | Fault::RedirectLoop
+            | Fault::LoginPage => *class != Class::Other,
             Fault::TruncatedBody | Fault::MalformedBody => multistatus,
             Fault::RowError500 | Fault::RowError503 | Fault::RowError403 | Fault::RowDuplicated => {
                 rows

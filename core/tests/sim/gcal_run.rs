@@ -95,6 +95,9 @@ enum GFault {
     RepeatedPageToken,
     /// The server forgets its sync tokens just before an incremental listing.
     TokenForgotten,
+    /// A login proxy (or captive portal) in front of the API answers 200 with its HTML page;
+    /// the request never reaches the server.
+    LoginPage,
 }
 
 /// The world: the server, the fault stream, the other devices, the checks on the wire.
@@ -209,6 +212,7 @@ impl GWorld {
             GFault::Expired401,
             GFault::TransportBeforeApply,
             GFault::TransportAfterApply,
+            GFault::LoginPage,
         ];
         if let Req::List {
             sync_token,
@@ -278,6 +282,13 @@ impl GWorld {
                 return Err(Error::new(ErrorKind::Transport, "sim: connection refused"));
             }
             Some(GFault::TokenForgotten) => self.server.forget_tokens(),
+            Some(GFault::LoginPage) => {
+                return Ok(HttpResponse::new(
+                    200,
+                    "<!DOCTYPE html><html><body><form action=\"/sso/login\"></form></body></html>",
+                )
+                .with_header("Content-Type", "text/html; charset=utf-8"));
+            }
             _ => {}
         }
         let bearer = format!("Bearer {}", self.server.token);

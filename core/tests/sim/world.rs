@@ -297,6 +297,13 @@ impl World {
                 )
                 .with_header("Content-Type", "application/xml; charset=utf-8"),
             ),
+            Some(Fault::LoginPage) => Some(
+                HttpResponse::new(
+                    200,
+                    "<!DOCTYPE html><html><body><form action=\"/sso/login\"></form></body></html>",
+                )
+                .with_header("Content-Type", "text/html; charset=utf-8"),
+            ),
             Some(Fault::RedirectLoop) => {
                 if let Some(op) = &mut self.op {
                     op.redirect_loop = Some(req.url.clone());

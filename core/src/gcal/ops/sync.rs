@@ -49,8 +49,10 @@ use crate::session::Session;
 /// the session's server URL like every request of the sync) when the listing does not mention
 /// them, and delivered as additions or, after a
 /// 404/410 or a cancelled event, deletions. One that cannot be fetched for another reason is a
-/// problem and stays pending (a rate limit included: the next sync asks again); a 401 or a
-/// transport failure fails the sync.
+/// problem and stays pending (a rate limit included: the next sync asks again), and so is one
+/// answered 200 with something that is no event (a login proxy's page, a body cut short, JSON
+/// without an `id`): that answer did not deliver it. A 401 or a transport failure fails the
+/// sync.
 pub struct GcalSync {
     m: Machine<Tag, SyncResult>,
     calendar_id: String,
@@ -117,7 +119,7 @@ enum Seen {
     Gone,
     /// Unreadable: reported, not retried.
     Unreadable(MemberProblem),
-    /// Pending and not fetched this time: reported, still pending.
+    /// Pending and not fetched (or not read) this time: reported, still pending.
     Owed(MemberProblem),
 }
 
@@ -419,7 +421,20 @@ impl GcalSync {
             self.seen.insert(original, Seen::Owed(problem));
             return Ok(());
         }
-        match value_reply(reply, self.m.x.ctx().limits.max_json_values) {
+        // A 200 that is no event (a login proxy's page, a body cut short, an answer without
+        // an id) did not deliver the member: it stays owed, and the next sync asks again.
+        let read =
+            value_reply(reply, self.m.x.ctx().limits.max_json_values).and_then(|event| match event
+                .get("id")
+                .and_then(Value::as_str)
+            {
+                Some(id) if !id.is_empty() => Ok(event),
+                _ => Err(Error::new(
+                    ErrorKind::Protocol,
+                    "Calendar API: the events.get answer names no event",
+                )),
+            });
+        match read {
             Ok(event) => self.take(&event),
             Err(e) => {
                 let problem = MemberProblem {
@@ -428,7 +443,7 @@ impl GcalSync {
                     status: Some(status),
                     message: e.message().to_owned(),
                 };
-                self.seen.insert(original, Seen::Unreadable(problem));
+                self.seen.insert(original, Seen::Owed(problem));
             }
         }
         Ok(())

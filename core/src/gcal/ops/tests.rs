@@ -346,6 +346,55 @@ fn unreadable_events_are_problems_not_failures() {
     );
 }
 
+/// A pending member whose events.get is answered 200 with something that is not an event (a
+/// login proxy's page, a body cut short) was not read: it stays pending, so the next sync asks
+/// for it again, and its stored ETag stays. Not delivered, it must not be taken for settled.
+#[test]
+fn a_pending_member_answered_with_a_page_stays_pending() {
+    let mut state = SyncState::new("");
+    state.sync_token = Some("s1".into());
+    state.etags.insert(url("page"), "\"1\"".into());
+    state.pending.insert(url("page"));
+    state.pending.insert(url("cut"));
+    let (result, urls) = run(
+        session().gcal_sync("cal", EventsQuery::default(), state),
+        |r| {
+            if r.url.contains("syncToken") {
+                return json(
+                    200,
+                    &serde_json::json!({"items": [], "nextSyncToken": "s2"}),
+                );
+            }
+            match r.url.rsplit('/').next() {
+                Some("page") => {
+                    let mut page = HttpResponse::new(200, "<!DOCTYPE html><html>Sign in</html>");
+                    page.headers
+                        .push(("Content-Type".into(), "text/html".into()));
+                    page
+                }
+                _ => HttpResponse::new(200, "{\"id\": \"cut\", \"etag\": \"\\\"2"),
+            }
+        },
+    );
+    let result = result.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        urls.len(),
+        3,
+        "the listing and a GET for each pending member"
+    );
+    assert!(result.changes.is_empty(), "{:?}", result.changes);
+    assert_eq!(result.problems.len(), 2, "{:?}", result.problems);
+    assert_eq!(
+        result.state.pending.iter().collect::<Vec<_>>(),
+        [&url("cut"), &url("page")]
+    );
+    assert_eq!(
+        result.state.etags.get(&url("page")).map(String::as_str),
+        Some("\"1\"")
+    );
+    assert_eq!(result.state.sync_token.as_deref(), Some("s2"));
+}
+
 #[test]
 fn pending_members_are_fetched_again() {
     let mut state = SyncState::new("");
