@@ -98,6 +98,9 @@ enum GFault {
     /// A login proxy (or captive portal) in front of the API answers 200 with its HTML page;
     /// the request never reaches the server.
     LoginPage,
+    /// events.get answered 404 for an event that may well exist (a proxy, or a gateway that
+    /// misroutes the request).
+    False404,
 }
 
 /// The world: the server, the fault stream, the other devices, the checks on the wire.
@@ -120,6 +123,10 @@ pub struct GWorld {
     violation: Option<Violation>,
     /// ETags the app was given, per event id (any version): what `If-Match` may name.
     pub given: BTreeMap<String, BTreeSet<String>>,
+    /// Event ids whose last events.get was a false 404: the fault is one wrong answer, so
+    /// the next events.get of that event is answered truly (the sync asks twice before a
+    /// 404 counts).
+    false_404: BTreeSet<String>,
 }
 
 impl GWorld {
@@ -228,6 +235,11 @@ impl GWorld {
                 candidates.push(GFault::TokenForgotten);
             }
         }
+        if let Req::Get(id) = req
+            && !self.false_404.contains(id)
+        {
+            candidates.push(GFault::False404);
+        }
         self.faults.pick(&candidates).copied()
     }
 
@@ -256,6 +268,13 @@ impl GWorld {
             }
         }
         let fault = self.fault(&req);
+        if let Req::Get(id) = &req {
+            if fault == Some(GFault::False404) {
+                self.false_404.insert(id.clone());
+            } else {
+                self.false_404.remove(id);
+            }
+        }
         if let Some(f) = fault {
             self.count(format!("fault: {f:?}"));
         }
@@ -282,6 +301,9 @@ impl GWorld {
                 return Err(Error::new(ErrorKind::Transport, "sim: connection refused"));
             }
             Some(GFault::TokenForgotten) => self.server.forget_tokens(),
+            Some(GFault::False404) => {
+                return Ok(json_answer(404, error_body(404, "notFound")));
+            }
             Some(GFault::LoginPage) => {
                 return Ok(HttpResponse::new(
                     200,
@@ -814,6 +836,7 @@ fn run_gcal_history(seed: u64, verbose: bool, lossy: bool) -> (GStats, Option<Vi
         counts: BTreeMap::new(),
         violation: None,
         given: BTreeMap::new(),
+        false_404: BTreeSet::new(),
     }));
     let mut config = Config::new(API_BASE, Credentials::None);
     config.max_parallel_requests = p.parallel;

@@ -48,7 +48,8 @@ use crate::session::Session;
 /// Members the app marked with [`SyncState::mark_pending`] are fetched again (events.get, under
 /// the session's server URL like every request of the sync) when the listing does not mention
 /// them, and delivered as additions or, after a
-/// 404/410 or a cancelled event, deletions. One that cannot be fetched for another reason is a
+/// cancelled event or a 404/410 (asked for twice: one 404 is asked again, and only a second
+/// says the event is gone), deletions. One that cannot be fetched for another reason is a
 /// problem and stays pending (a rate limit included: the next sync asks again), and so is one
 /// answered 200 with something that is no event (a login proxy's page, a body cut short, JSON
 /// without an `id`): that answer did not deliver it. A 401 or a transport failure fails the
@@ -105,10 +106,12 @@ pub struct GcalSync {
 #[derive(Debug)]
 enum Tag {
     Page,
-    /// A pending member (its URL as the state stores it).
-    Pending(String),
-    /// events.get of a series' master whose exceptions changed (series id).
-    Master(String),
+    /// A pending member (its URL as the state stores it), and whether this asks again after
+    /// a 404 or 410 ([`GcalSync::asked_again`]).
+    Pending(String, bool),
+    /// events.get of a series' master whose exceptions changed (series id), and whether this
+    /// asks again after a 404 or 410.
+    Master(String, bool),
     /// events.list by `iCalUID`: a series' master and all its exceptions (series id, UID).
     Series(String, String),
 }
@@ -206,7 +209,10 @@ impl GcalSync {
         };
         match tag {
             Tag::Page => self.on_page(reply),
-            Tag::Pending(url) => {
+            Tag::Pending(url, again) => {
+                if self.asked_again(again, &reply, || Tag::Pending(url.clone(), true)) {
+                    return;
+                }
                 self.fetching = self.fetching.saturating_sub(1);
                 if let Err(e) = self.on_pending(url, &reply) {
                     return self.m.fail(e);
@@ -215,7 +221,10 @@ impl GcalSync {
                     self.after_fetches();
                 }
             }
-            Tag::Master(id) => {
+            Tag::Master(id, again) => {
+                if self.asked_again(again, &reply, || Tag::Master(id.clone(), true)) {
+                    return;
+                }
                 if let Err(e) = self.on_master(id, &reply) {
                     return self.m.fail(e);
                 }
@@ -361,7 +370,7 @@ impl GcalSync {
                         self.fetching += 1;
                         self.m
                             .x
-                            .send(Tag::Pending(original), Spec::new(Method::Get, url));
+                            .send(Tag::Pending(original, false), Spec::new(Method::Get, url));
                     }
                     Err(e) => {
                         let problem = MemberProblem {
@@ -398,6 +407,21 @@ impl GcalSync {
             return Url::parse(&format!("{events}/{id}"));
         }
         Url::parse(original)
+    }
+
+    /// An events.get answered 404 or 410 is asked once more before the answer counts (`again`:
+    /// this is that second answer), as a DAV sync's fetch is (`ops::sync::fetch`): one wrong
+    /// answer (a proxy, a gateway that misroutes the request) would report a live event
+    /// deleted, or a series' master absent, and the app would not hear of it again until it
+    /// changes. Whether the request went out again (under `tag`; the answer is then awaited).
+    fn asked_again(&mut self, again: bool, reply: &Reply, tag: impl FnOnce() -> Tag) -> bool {
+        if again || !matches!(reply.response.status, 404 | 410) {
+            return false;
+        }
+        self.m
+            .x
+            .send(tag(), Spec::new(Method::Get, reply.url.clone()));
+        true
     }
 
     fn on_pending(&mut self, original: String, reply: &Reply) -> Result<()> {

@@ -60,7 +60,9 @@ impl GcalSync {
                     None => match self.event_api_url(&id) {
                         Some(url) => {
                             self.series_fetching += 1;
-                            self.m.x.send(Tag::Master(id), Spec::new(Method::Get, url));
+                            self.m
+                                .x
+                                .send(Tag::Master(id, false), Spec::new(Method::Get, url));
                         }
                         None => {
                             self.series_failed.insert(id);
