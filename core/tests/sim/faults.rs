@@ -65,10 +65,13 @@ pub enum Fault {
     /// A login proxy (or captive portal) in front of the server answers 200 with its HTML
     /// page; the request never reaches the server.
     LoginPage,
+    /// A captive portal or single sign-on proxy redirects the request (302) to its login page
+    /// on another origin, which answers 200 with HTML.
+    PortalRedirect,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 28] = [
+    pub const ALL: [Fault; 29] = [
         Fault::ServerError,
         Fault::Unavailable503,
         Fault::RateLimited429,
@@ -97,6 +100,7 @@ impl Fault {
         Fault::Locked423,
         Fault::RowFalse404,
         Fault::LoginPage,
+        Fault::PortalRedirect,
     ];
 
     pub fn index(self) -> usize {
@@ -144,7 +148,8 @@ impl Fault {
             | Fault::TransportAfterApply
             | Fault::Redirect
             | Fault::RedirectLoop
-            | Fault::LoginPage => *class != Class::Other,
+            | Fault::LoginPage
+            | Fault::PortalRedirect => *class != Class::Other,
             Fault::TruncatedBody | Fault::MalformedBody => multistatus,
             Fault::RowError500 | Fault::RowError503 | Fault::RowError403 | Fault::RowDuplicated => {
                 rows

@@ -76,6 +76,10 @@ fn params(rng: &mut Rng) -> Params {
     }
 }
 
+/// A login proxy's or captive portal's page.
+const LOGIN_PAGE: &str =
+    "<!DOCTYPE html><html><body><form action=\"/sso/login\"></form></body></html>";
+
 /// What went wrong on a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum GFault {
@@ -98,6 +102,9 @@ enum GFault {
     /// A login proxy (or captive portal) in front of the API answers 200 with its HTML page;
     /// the request never reaches the server.
     LoginPage,
+    /// A captive portal or single sign-on proxy redirects the request (302) to its login page
+    /// on another origin, which answers 200 with HTML.
+    PortalRedirect,
     /// events.get answered 404 for an event that may well exist (a proxy, or a gateway that
     /// misroutes the request).
     False404,
@@ -220,6 +227,7 @@ impl GWorld {
             GFault::TransportBeforeApply,
             GFault::TransportAfterApply,
             GFault::LoginPage,
+            GFault::PortalRedirect,
         ];
         if let Req::List {
             sync_token,
@@ -245,6 +253,21 @@ impl GWorld {
 
     fn handle(&mut self, request: HttpRequest) -> davkit::Result<HttpResponse> {
         self.requests += 1;
+        if !request.url.starts_with(API_BASE) {
+            // Another origin: the login page a portal redirected to. The token goes to the
+            // API only.
+            if request.header("Authorization").is_some() && self.violation.is_none() {
+                self.violation = Some(Violation {
+                    invariant: 0,
+                    what: format!(
+                        "credentials sent to another origin: {:?} {}",
+                        request.method, request.url
+                    ),
+                });
+            }
+            return Ok(HttpResponse::new(200, LOGIN_PAGE)
+                .with_header("Content-Type", "text/html; charset=utf-8"));
+        }
         if self.in_op
             && self.concurrent_per_mille > 0
             && self.devices.chance(self.concurrent_per_mille)
@@ -305,11 +328,15 @@ impl GWorld {
                 return Ok(json_answer(404, error_body(404, "notFound")));
             }
             Some(GFault::LoginPage) => {
-                return Ok(HttpResponse::new(
-                    200,
-                    "<!DOCTYPE html><html><body><form action=\"/sso/login\"></form></body></html>",
-                )
-                .with_header("Content-Type", "text/html; charset=utf-8"));
+                return Ok(HttpResponse::new(200, LOGIN_PAGE)
+                    .with_header("Content-Type", "text/html; charset=utf-8"));
+            }
+            Some(GFault::PortalRedirect) => {
+                let path = request.url.trim_start_matches(API_BASE);
+                return Ok(HttpResponse::new(302, "").with_header(
+                    "Location",
+                    &format!("https://portal.sim.example/login?continue={path}"),
+                ));
             }
             _ => {}
         }

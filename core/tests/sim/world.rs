@@ -172,6 +172,32 @@ impl World {
             *left -= 1;
         }
         self.stats.requests += 1;
+        if !req
+            .url
+            .strip_prefix(crate::server::ORIGIN)
+            .is_some_and(|rest| rest.starts_with('/'))
+        {
+            // Another origin: the login page a portal redirected to. Credentials go to the
+            // server's origin only.
+            if req.header("authorization").is_some() {
+                self.violate(
+                    0,
+                    format!(
+                        "credentials sent to another origin: {} {}",
+                        req.method, req.url
+                    ),
+                );
+            }
+            let response = HttpResponse::new(200, LOGIN_PAGE)
+                .with_header("Content-Type", "text/html; charset=utf-8");
+            self.log(
+                &format!("{} {}", req.method, req.url),
+                &req,
+                "portal",
+                Some(&response),
+            );
+            return Ok(response);
+        }
         let class = self.server.classify(&req);
         let label = format!(
             "{} {}",
@@ -297,12 +323,13 @@ impl World {
                 )
                 .with_header("Content-Type", "application/xml; charset=utf-8"),
             ),
+            Some(Fault::PortalRedirect) => Some(HttpResponse::new(302, "").with_header(
+                "Location",
+                &format!("{PORTAL}/login?continue={}", path_of(&req.url)),
+            )),
             Some(Fault::LoginPage) => Some(
-                HttpResponse::new(
-                    200,
-                    "<!DOCTYPE html><html><body><form action=\"/sso/login\"></form></body></html>",
-                )
-                .with_header("Content-Type", "text/html; charset=utf-8"),
+                HttpResponse::new(200, LOGIN_PAGE)
+                    .with_header("Content-Type", "text/html; charset=utf-8"),
             ),
             Some(Fault::RedirectLoop) => {
                 if let Some(op) = &mut self.op {
@@ -677,6 +704,13 @@ fn fault_name(fault: Option<Fault>) -> String {
 }
 
 /// The path (and query) of an absolute URL.
+/// A login proxy's or captive portal's page.
+const LOGIN_PAGE: &str =
+    "<!DOCTYPE html><html><body><form action=\"/sso/login\"></form></body></html>";
+
+/// The origin a captive portal redirects to.
+const PORTAL: &str = "https://portal.sim.example";
+
 pub fn path_of(url: &str) -> String {
     url.strip_prefix(crate::server::ORIGIN)
         .unwrap_or(url)
