@@ -253,8 +253,15 @@ pub(crate) fn members(
 }
 
 /// The text of the response's calendar-data, else address-data (from a 2xx propstat, as
-/// [`multistatus::Response::prop`] finds it), moved out when it is one piece.
-fn take_data(r: &mut multistatus::Response) -> Option<String> {
+/// [`multistatus::Response::prop`] finds it), moved out when it is one piece (so the answer is
+/// never also held as a parsed tree); `None` when it is not an iCalendar or vCard object
+/// ([`is_object_text`]: empty, or a server's or proxy's error text), which is no member's data
+/// and never stands for one. One rule for listings, queries, multigets and sync pages.
+pub(crate) fn take_data(r: &mut multistatus::Response) -> Option<String> {
+    take_text(r).filter(|d| is_object_text(d))
+}
+
+fn take_text(r: &mut multistatus::Response) -> Option<String> {
     for name in [&names::CALENDAR_DATA, &names::ADDRESS_DATA] {
         let found = r
             .propstats

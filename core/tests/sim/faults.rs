@@ -68,10 +68,13 @@ pub enum Fault {
     /// A captive portal or single sign-on proxy redirects the request (302) to its login page
     /// on another origin, which answers 200 with HTML.
     PortalRedirect,
+    /// One multiget row whose data property is there, 200, but empty (a server that failed
+    /// to read the object, a proxy that cut it).
+    RowEmptyData,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 29] = [
+    pub const ALL: [Fault; 30] = [
         Fault::ServerError,
         Fault::Unavailable503,
         Fault::RateLimited429,
@@ -101,6 +104,7 @@ impl Fault {
         Fault::RowFalse404,
         Fault::LoginPage,
         Fault::PortalRedirect,
+        Fault::RowEmptyData,
     ];
 
     pub fn index(self) -> usize {
@@ -120,6 +124,7 @@ impl Fault {
                 | Fault::RowUnrequested
                 | Fault::RowUnrequested404
                 | Fault::RowFalse404
+                | Fault::RowEmptyData
         )
     }
 
@@ -158,7 +163,8 @@ impl Fault {
             | Fault::RowOmitted
             | Fault::RowUnrequested
             | Fault::RowUnrequested404
-            | Fault::RowFalse404 => matches!(class, Class::Multiget(_)),
+            | Fault::RowFalse404
+            | Fault::RowEmptyData => matches!(class, Class::Multiget(_)),
             Fault::CreateAsReplacement => create_collision && flavor.honours_if_none_match(),
             Fault::Locked423 => class.is_write(),
             Fault::RepeatedPageToken

@@ -504,6 +504,10 @@ impl World {
                 }
                 _ => return None,
             },
+            (Fault::RowEmptyData, Some(i)) => match &mut rows[i].body {
+                RowBody::Member { data: Some(d), .. } => d.clear(),
+                _ => return None,
+            },
             (Fault::RowOmitted, Some(i)) => {
                 rows.remove(i);
             }

@@ -9,7 +9,7 @@ use crate::exchange::{Reply, Spec};
 use crate::href;
 use crate::http::Method;
 use crate::model::{CollectionKind, DavObject};
-use crate::ops::objects::{NOT_AN_OBJECT, is_object_text, multiget_spec};
+use crate::ops::objects::{NOT_AN_OBJECT, is_object_text, multiget_spec, take_data};
 use crate::rfc4918::multistatus::Response;
 use crate::xml::names;
 
@@ -376,7 +376,9 @@ impl Sync {
                         shown,
                         match shown {
                             Some(s) => format!("the multiget row answered {s}"),
-                            None => "the multiget row has no data".to_owned(),
+                            None => "the multiget row has no data, or data that is not an \
+                                     iCalendar or vCard object"
+                                .to_owned(),
                         },
                     ),
                 );
@@ -467,20 +469,6 @@ fn delivered(got: &Option<Box<Got>>) -> bool {
 /// Whether a property is a member's data: `calendar-data` or `address-data`.
 fn is_data(e: &crate::xml::Element) -> bool {
     e.name == names::CALENDAR_DATA || e.name == names::ADDRESS_DATA
-}
-
-/// A row's data (`calendar-data` or `address-data` in a 200 propstat), moved out of the row
-/// (so the answer is never also held as a parsed tree).
-pub(super) fn take_data(r: &mut Response) -> Option<String> {
-    r.propstats
-        .iter_mut()
-        .filter(|p| p.status == 200)
-        .flat_map(|p| p.props.iter_mut())
-        .find(|e| is_data(e))
-        .map(|e| match e.children.as_mut_slice() {
-            [crate::xml::Node::Text(t)] => std::mem::take(t),
-            _ => e.text(),
-        })
 }
 
 /// Whether a row answers its `calendar-data` or `address-data` with a failed status (a

@@ -151,7 +151,7 @@ impl Sync {
             return;
         }
         let data = if self.ask_data {
-            let data = super::fetch::take_data(&mut r);
+            let data = crate::ops::objects::take_data(&mut r);
             if data.is_none() && super::fetch::data_failed(&r) {
                 // The server does not send the data here: the session's later syncs do not
                 // ask for it (this one fetches the member as usual).
