@@ -279,11 +279,7 @@ impl GcalSync {
 
     /// Records one event of a page (or of an events.get); an unreadable one becomes a problem.
     fn take(&mut self, item: &Value) {
-        let Some(id) = item
-            .get("id")
-            .and_then(Value::as_str)
-            .filter(|id| !id.is_empty())
-        else {
+        let Some(id) = event_id(item) else {
             self.unnamed += 1;
             return;
         };
@@ -447,17 +443,15 @@ impl GcalSync {
         }
         // A 200 that is no event (a login proxy's page, a body cut short, an answer without
         // an id) did not deliver the member: it stays owed, and the next sync asks again.
-        let read =
-            value_reply(reply, self.m.x.ctx().limits.max_json_values).and_then(|event| match event
-                .get("id")
-                .and_then(Value::as_str)
-            {
-                Some(id) if !id.is_empty() => Ok(event),
-                _ => Err(Error::new(
+        let read = value_reply(reply, self.m.x.ctx().limits.max_json_values).and_then(|event| {
+            match event_id(&event) {
+                Some(_) => Ok(event),
+                None => Err(Error::new(
                     ErrorKind::Protocol,
                     "Calendar API: the events.get answer names no event",
                 )),
-            });
+            }
+        });
         match read {
             Ok(event) => self.take(&event),
             Err(e) => {
@@ -587,6 +581,16 @@ impl GcalSync {
             more: false,
         }));
     }
+}
+
+/// An event's `id`, when it has one that is not empty: an event without one cannot be named
+/// or stored ([`GcalSync::take`] counts it as a problem; a pending member's events.get that
+/// answers one stays owed).
+fn event_id(event: &Value) -> Option<&str> {
+    event
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
 }
 
 /// An events.list answer is a page only when it has its `items` (the Calendar API always
