@@ -97,6 +97,9 @@ enum GFault {
     Duplicated,
     /// A page whose `nextPageToken` is the one asked with.
     RepeatedPageToken,
+    /// A page whose `nextPageToken` (or, on the last page, `nextSyncToken`) was lost on the
+    /// way (a gateway or proxy that rewrote the JSON): the page ends with neither.
+    PageTokenLost,
     /// The server forgets its sync tokens just before an incremental listing.
     TokenForgotten,
     /// A login proxy (or captive portal) in front of the API answers 200 with its HTML page;
@@ -235,7 +238,7 @@ impl GWorld {
             ..
         } = req
         {
-            candidates.extend([GFault::Truncated, GFault::Duplicated]);
+            candidates.extend([GFault::Truncated, GFault::Duplicated, GFault::PageTokenLost]);
             if page_token.is_some() {
                 candidates.push(GFault::RepeatedPageToken);
             }
@@ -373,6 +376,15 @@ impl GWorld {
                     && let Some(first) = items.first().cloned()
                 {
                     items.push(first);
+                    body = v.to_string();
+                }
+            }
+            Some(GFault::PageTokenLost) if answer.status == 200 => {
+                if let Ok(mut v) = serde_json::from_str::<Value>(&body)
+                    && let Some(page) = v.as_object_mut()
+                {
+                    page.remove("nextPageToken");
+                    page.remove("nextSyncToken");
                     body = v.to_string();
                 }
             }
@@ -955,6 +967,7 @@ fn gcal() {
             "fault: Truncated",
             "fault: Duplicated",
             "fault: RepeatedPageToken",
+            "fault: PageTokenLost",
             "fault: TokenForgotten",
             "fault: Expired401",
             "fault: TransportAfterApply",

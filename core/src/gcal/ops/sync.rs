@@ -70,6 +70,9 @@ pub struct GcalSync {
     unnamed: usize,
     /// The last page's `nextSyncToken`, once the listing is complete.
     next_sync_token: Option<String>,
+    /// The listing ended on a page with neither `nextPageToken` nor `nextSyncToken`, although
+    /// its query is one Google gives a sync token for ([`GcalSync::cut_short`]).
+    cut_short: bool,
     /// events.get requests for pending members still in flight.
     fetching: usize,
     /// `singleEvents` is not true: each exception of a recurring series is joined to its
@@ -147,6 +150,7 @@ impl Session {
             seen: BTreeMap::new(),
             unnamed: 0,
             next_sync_token: None,
+            cut_short: false,
             fetching: 0,
             series_mode,
             masters: BTreeMap::new(),
@@ -271,6 +275,7 @@ impl GcalSync {
                 Err(e) => self.m.fail(e.with_url(reply.url.as_str())),
             },
             None => {
+                self.cut_short = self.cut_short(page.next_sync_token.as_deref());
                 self.next_sync_token = page.next_sync_token;
                 self.fetch_pending();
             }
@@ -339,12 +344,33 @@ impl GcalSync {
     /// be there.
     fn lists_every_event(&self) -> bool {
         let q = &self.query;
-        self.token.is_none()
+        !self.cut_short
+            && self.token.is_none()
             && q.time_min.is_none()
             && q.time_max.is_none()
             && q.updated_min.is_none()
             && q.q.is_none()
             && q.ical_uid.is_none()
+    }
+
+    /// The calendar's events URL, as the state and the problems name it.
+    fn events_url_text(&self) -> String {
+        self.events_url
+            .as_ref()
+            .map(Url::to_string)
+            .unwrap_or_default()
+    }
+
+    /// Whether a listing whose last page carries `next_sync_token` may have been cut short.
+    /// Google ends every listing it can give a sync token for (any query without `orderBy`,
+    /// which a sync token refuses) with one: "exactly one of `nextPageToken` and
+    /// `nextSyncToken` is present". A page with neither is a page whose `nextPageToken` was
+    /// lost (a gateway, a proxy that rewrote the JSON, a server fault), and the pages after it
+    /// were never read: nothing the listing lacks is taken as deleted, pending members not
+    /// seen are fetched as after an incremental listing, and the state keeps no token, so
+    /// the next sync lists everything again.
+    fn cut_short(&self, next_sync_token: Option<&str>) -> bool {
+        next_sync_token.is_none_or(str::is_empty) && self.query.order_by.is_none()
     }
 
     /// After a listing that does not name every event (incremental, or filtered): events.get
@@ -483,13 +509,20 @@ impl GcalSync {
             .collect();
         let mut changes = Vec::new();
         let mut problems = Vec::new();
+        if self.cut_short {
+            problems.push(MemberProblem {
+                url: self.events_url_text(),
+                kind: ErrorKind::Protocol,
+                status: None,
+                message: "Calendar API: the listing's last page has no nextSyncToken, so it may \
+                          have been cut short: no event it lacks is taken as deleted, and the next \
+                          sync lists again"
+                    .to_owned(),
+            });
+        }
         if self.unnamed > 0 {
             problems.push(MemberProblem {
-                url: self
-                    .events_url
-                    .as_ref()
-                    .map(Url::to_string)
-                    .unwrap_or_default(),
+                url: self.events_url_text(),
                 kind: ErrorKind::Protocol,
                 status: None,
                 message: match self.unnamed {
@@ -555,11 +588,7 @@ impl GcalSync {
                 changes.push(Change::Deleted { url });
             }
         }
-        let collection_url = self
-            .events_url
-            .as_ref()
-            .map(Url::to_string)
-            .unwrap_or_default();
+        let collection_url = self.events_url_text();
         let state = SyncState {
             collection_url,
             sync_token: self.next_sync_token.take(),
