@@ -71,10 +71,13 @@ pub enum Fault {
     /// One multiget row whose data property is there, 200, but empty (a server that failed
     /// to read the object, a proxy that cut it).
     RowEmptyData,
+    /// One multiget row whose `getetag` is there, 200, but empty (a server or proxy that lost
+    /// it).
+    RowEmptyEtag,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 30] = [
+    pub const ALL: [Fault; 31] = [
         Fault::ServerError,
         Fault::Unavailable503,
         Fault::RateLimited429,
@@ -105,6 +108,7 @@ impl Fault {
         Fault::LoginPage,
         Fault::PortalRedirect,
         Fault::RowEmptyData,
+        Fault::RowEmptyEtag,
     ];
 
     pub fn index(self) -> usize {
@@ -125,6 +129,7 @@ impl Fault {
                 | Fault::RowUnrequested404
                 | Fault::RowFalse404
                 | Fault::RowEmptyData
+                | Fault::RowEmptyEtag
         )
     }
 
@@ -164,7 +169,8 @@ impl Fault {
             | Fault::RowUnrequested
             | Fault::RowUnrequested404
             | Fault::RowFalse404
-            | Fault::RowEmptyData => matches!(class, Class::Multiget(_)),
+            | Fault::RowEmptyData
+            | Fault::RowEmptyEtag => matches!(class, Class::Multiget(_)),
             Fault::CreateAsReplacement => create_collision && flavor.honours_if_none_match(),
             Fault::Locked423 => class.is_write(),
             Fault::RepeatedPageToken

@@ -508,6 +508,10 @@ impl World {
                 RowBody::Member { data: Some(d), .. } => d.clear(),
                 _ => return None,
             },
+            (Fault::RowEmptyEtag, Some(i)) => match &mut rows[i].body {
+                RowBody::Member { etag, .. } => etag.clear(),
+                _ => return None,
+            },
             (Fault::RowOmitted, Some(i)) => {
                 rows.remove(i);
             }

@@ -345,18 +345,27 @@ impl Sync {
             self.undelivered(&key, (ErrorKind::NotFound, Some(s), why));
             return;
         }
-        match take_data(&mut r) {
-            Some(data) if status == 200 => {
-                let etag = r.prop_text(&names::GETETAG);
+        let data = take_data(&mut r);
+        // The data is the member's only with the ETag it was read under: without it (a
+        // `getetag` the row lacks or left empty) the listing's ETag would stand for data that
+        // may be newer than it, and a member fetched because it was pending would be stored
+        // with none, so the next round asks by GET, whose answer carries both.
+        let etag = r.prop_text(&names::GETETAG);
+        match (data, etag) {
+            (Some(data), Some(etag)) if status == 200 => {
                 self.deliver(
                     key,
                     DavObject {
                         url: r.href,
-                        etag,
+                        etag: Some(etag),
                         data: Some(data),
                         json: None,
                     },
                 );
+            }
+            (Some(_), None) if status == 200 => {
+                let why = "the multiget row has data but no ETag".to_owned();
+                self.undelivered(&key, (ErrorKind::Protocol, None, why));
             }
             _ => {
                 // An error row, or a row without the data: ambiguous, never a deletion.
