@@ -27,6 +27,12 @@ if [ ! -x /usr/bin/chromium ]; then
   apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
 fi
 /usr/bin/chromium --version
+# nginx, the compressing proxy of npm/test/compressing-proxy.test.mjs (Debian's nginx-light; not
+# started as a service, the test runs its own on 127.0.0.1).
+if [ ! -x /usr/sbin/nginx ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >/dev/null
+fi
 lock_hash=$(sha256sum npm/package-lock.json | cut -c1-16)
 if [ "$(cat npm/node_modules/.davkit-lock 2>/dev/null || true)" != "$lock_hash" ]; then
   (cd npm && npm ci --no-audit --no-fund)

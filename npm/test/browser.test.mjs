@@ -5,11 +5,10 @@
 // Saves a screenshot to npm/test-output/example-web.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { npmDir, repoDir } from './helpers.mjs';
-import { launchChromium, serveStatic } from './static-server.mjs';
+import { launchChromium, servePage, serveStatic } from './static-server.mjs';
 
 const radicale = process.env.DAVKIT_RADICALE_URL;
 const skip = radicale ? false : 'DAVKIT_RADICALE_URL is not set (run under tests/servers/servers.py)';
@@ -61,13 +60,8 @@ test('the README browser example, as written, syncs and lists the events', { ski
   const from = text.indexOf('## Browser: a complete example');
   const open = text.indexOf('```html\n', from);
   const html = text.slice(open + 8, text.indexOf('\n```', open + 1) + 1);
-  // Served from a scratch root holding the page and the built package at the path the import map names.
-  const root = mkdtempSync(join(tmpdir(), 'davkit-readme-'));
-  mkdirSync(join(root, 'node_modules', 'davkit'), { recursive: true });
-  const { cpSync } = await import('node:fs');
-  cpSync(join(npmDir, 'dist'), join(root, 'node_modules', 'davkit', 'dist'), { recursive: true });
-  writeFileSync(join(root, 'index.html'), html);
-  const site = await serveStatic(root, ['/index.html', '/node_modules/davkit/dist/']);
+  // Served beside the built package, at the path the import map names.
+  const site = await servePage(html);
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
@@ -87,6 +81,5 @@ test('the README browser example, as written, syncs and lists the events', { ski
   } finally {
     await browser.close();
     await site.close();
-    rmSync(root, { recursive: true, force: true });
   }
 });

@@ -34,6 +34,32 @@ pub(crate) fn is_object_text(text: &str) -> bool {
         .is_some_and(|b| b.eq_ignore_ascii_case("BEGIN:"))
 }
 
+/// A GET of one object: asks for it uncompressed (`Accept-Encoding: identity`), so that a
+/// proxy that compresses answers on the way keeps the origin's strong ETag on it (see
+/// [`object_etag`]).
+pub(crate) fn get_object_spec(url: Url) -> Spec {
+    Spec::new(Method::Get, url).header("Accept-Encoding", "identity")
+}
+
+/// The `ETag` of a GET's answer, as `If-Match` can use it: a weak validator's `W/` dropped.
+/// A proxy that compresses the answer on the way makes the origin's strong ETag weak (nginx
+/// with `gzip` on, since 1.7.3: Nextcloud's recommended configuration compresses vCards of 256
+/// bytes and more), and a browser's `fetch` asks for compression whatever the request says
+/// ([`get_object_spec`]'s `identity` is a header it may not set). The transports hand over the
+/// decoded body, the bytes the origin's strong ETag names, and `If-Match` compares strongly
+/// (RFC 9110 §13.1.1): kept weak, the ETag would never match, and every write made on this
+/// read would be refused 412 (and a sync's listing, which names the strong form, would
+/// fetch the member again). Multistatus `getetag` values travel inside the body and are
+/// untouched by compression; they are read as they are.
+pub(crate) fn object_etag(response: &crate::http::HttpResponse) -> Option<String> {
+    let etag = response.header("etag")?.trim();
+    let strong = match etag.strip_prefix("W/") {
+        Some(opaque) if opaque.starts_with('"') => opaque,
+        _ => etag,
+    };
+    (!strong.is_empty()).then(|| strong.to_owned())
+}
+
 impl Session {
     /// Lists the members of a collection with their ETags (no data). A member whose row is an
     /// error (but 404 or 410) is listed without an ETag; a listing the server cut short (507)
@@ -103,13 +129,12 @@ impl Session {
             Ok(u) => u,
             Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
         };
-        let spec = Spec::new(Method::Get, url).header("Accept-Encoding", "identity");
-        SingleExchange::new(self.ctx.clone(), spec, |reply| {
+        SingleExchange::new(self.ctx.clone(), get_object_spec(url), |reply| {
             let Reply { url, response } = reply;
             if response.status != 200 {
                 return Err(Error::from_response(url.as_str(), &response));
             }
-            let etag = response.header("etag").map(str::to_owned);
+            let etag = object_etag(&response);
             // (Not UTF-8 is not an object either.)
             match String::from_utf8(response.body) {
                 Ok(data) if is_object_text(&data) => Ok(DavObject {
@@ -469,6 +494,27 @@ fn parsed_request_href(collection: &Url, member: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A GET's ETag as `If-Match` matches it: `W/` dropped from a weak validator, anything
+    /// else as it came (trimmed); none for a missing or empty header.
+    #[test]
+    fn a_gets_etag_is_read_in_its_strong_form() {
+        let etag = |value: Option<&str>| {
+            let mut r = crate::http::HttpResponse::new(200, "BEGIN:VCALENDAR");
+            if let Some(v) = value {
+                r = r.with_header("ETag", v);
+            }
+            object_etag(&r)
+        };
+        assert_eq!(etag(Some("W/\"abc\"")).as_deref(), Some("\"abc\""));
+        assert_eq!(etag(Some(" W/\"abc\" ")).as_deref(), Some("\"abc\""));
+        assert_eq!(etag(Some("\"abc\"")).as_deref(), Some("\"abc\""));
+        // Not a weak validator: an unquoted tag that starts with the letters is kept whole.
+        assert_eq!(etag(Some("W/abc")).as_deref(), Some("W/abc"));
+        assert_eq!(etag(Some("abc")).as_deref(), Some("abc"));
+        assert_eq!(etag(Some("  ")), None);
+        assert_eq!(etag(None), None);
+    }
 
     /// The shortcut gives what parsing gives, for members on and off the collection's origin,
     /// written plainly or not.

@@ -119,7 +119,7 @@ impl Session {
             Ok(u) => u,
             Err(e) => return SingleExchange::failed(self.ctx.clone(), e),
         };
-        let spec = Spec::new(Method::Get, url).header("Accept-Encoding", "identity");
+        let spec = crate::ops::objects::get_object_spec(url);
         SingleExchange::new(self.ctx.clone(), spec, read_scheduled)
     }
 
@@ -222,7 +222,7 @@ fn read_scheduled(reply: Reply) -> Result<ScheduledObject> {
     })?;
     Ok(ScheduledObject {
         url: url.to_string(),
-        etag: header(&response, "etag"),
+        etag: crate::ops::objects::object_etag(&response),
         schedule_tag: header(&response, "schedule-tag"),
         data,
     })

@@ -359,9 +359,8 @@ impl Write {
                 "the server may have applied the POST; davkit does not repeat it",
             ));
         };
-        let read = Spec::new(Method::Get, spec.url.clone())
-            .header("Accept-Encoding", "identity")
-            .header("Connection", CLOSE);
+        let read =
+            crate::ops::objects::get_object_spec(spec.url.clone()).header("Connection", CLOSE);
         self.lost = Some(error);
         self.m.x.send(Step::Resolve, read);
         Ok(())
@@ -393,7 +392,7 @@ impl Write {
     fn on_resolve(&mut self, reply: Reply) -> Result<()> {
         let Reply { url, response } = reply;
         let status = response.status;
-        let current_etag = response.header("etag").map(|e| e.trim().to_owned());
+        let current_etag = crate::ops::objects::object_etag(&response);
         let sent = self.retry.as_ref().and_then(|s| s.body.clone());
         let same_body = status == 200
             && sent
@@ -506,8 +505,9 @@ impl Write {
         };
         if self.reread {
             self.result = Some(result);
-            let spec = Spec::new(Method::Get, url).header("Accept-Encoding", "identity");
-            self.m.x.send(Step::Reread, spec);
+            self.m
+                .x
+                .send(Step::Reread, crate::ops::objects::get_object_spec(url));
         } else {
             self.m.finish(Ok(result));
         }
@@ -528,7 +528,7 @@ impl Write {
             data: None,
             replaced: false,
         });
-        result.etag = response.header("etag").map(str::to_owned).or(result.etag);
+        result.etag = crate::ops::objects::object_etag(&response).or(result.etag);
         result.data = Some(data);
         self.m.finish(Ok(result));
         Ok(())

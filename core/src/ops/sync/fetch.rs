@@ -5,11 +5,12 @@ use crate::keyed::Keyed;
 use crate::string_set::StringSet;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::exchange::{Reply, Spec};
+use crate::exchange::Reply;
 use crate::href;
-use crate::http::Method;
 use crate::model::{CollectionKind, DavObject};
-use crate::ops::objects::{NOT_AN_OBJECT, is_object_text, multiget_spec, take_data};
+use crate::ops::objects::{
+    NOT_AN_OBJECT, get_object_spec, is_object_text, multiget_spec, object_etag, take_data,
+};
 use crate::rfc4918::multistatus::Response;
 use crate::xml::names;
 
@@ -168,7 +169,7 @@ impl Sync {
             match href::parse_url(&h) {
                 Ok(u) => {
                     self.pending_fetches += 1;
-                    self.m.x.send(Tag::Get(key), Spec::new(Method::Get, u));
+                    self.m.x.send(Tag::Get(key), get_object_spec(u));
                 }
                 Err(e) => {
                     self.undelivered(
@@ -300,7 +301,7 @@ impl Sync {
                 key,
                 DavObject {
                     url,
-                    etag: reply.response.header("etag").map(str::to_owned),
+                    etag: object_etag(&reply.response),
                     data: Some(data),
                     json: None,
                 },
