@@ -27,7 +27,7 @@ if [ ! -x /usr/bin/chromium ]; then
   apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
 fi
 /usr/bin/chromium --version
-# nginx, the compressing proxy of npm/test/compressing-proxy.test.mjs (Debian's nginx-light; not
+# nginx, the compressing proxy of npm/test/browser-http.test.mjs (Debian's nginx-light; not
 # started as a service, the test runs its own on 127.0.0.1).
 if [ ! -x /usr/sbin/nginx ]; then
   apt-get update -qq

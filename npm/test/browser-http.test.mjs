@@ -1,4 +1,12 @@
-// A browser app behind a compressing proxy: Debian's nginx in front of the local Radicale, with
+// What a browser's HTTP layer does to a web app's requests, in Debian's Chromium against the local
+// Radicale.
+//
+// Its cache: a GET answered with a Last-Modified and no Cache-Control is fresh for a tenth of
+// the object's age (RFC 9111 §4.2.2), and a second GET within that time is answered from the
+// cache without asking the server. An app that reads an object again must get the server's
+// version, changed by another device meanwhile, not the one it read before.
+//
+// A compressing proxy: Debian's nginx in front of the local Radicale, with
 // gzip on for iCalendar and vCard as Nextcloud's recommended nginx configuration has it. A
 // browser's fetch asks for gzip whatever the request says (`Accept-Encoding` is a header a page
 // may not set), so nginx compresses the GET of an object and, doing so, makes the origin's strong
@@ -7,7 +15,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,5 +159,70 @@ test('behind a proxy that compresses and weakens ETags, a browser app reads an o
     await browser.close();
     await site.close();
     await proxy.stop();
+  }
+});
+
+const CACHE_PAGE = `<!doctype html>
+<script type="importmap">{ "imports": { "davkit": "/node_modules/davkit/dist/browser.js" } }</script>
+<script type="module">
+import { DavClient, init } from 'davkit';
+let client;
+window.connect = async (server, user, password) => {
+  await init();
+  client = new DavClient({ serverUrl: server, auth: { basic: { username: user, password } } });
+  const calendars = await client.listCalendars();
+  return (calendars.find((c) => (c.components ?? []).includes('VEVENT')) ?? calendars[0]).url;
+};
+window.create = async (calendar, name, text) => (await client.createObject(calendar, name, text)).url;
+window.read = async (url) => {
+  const o = await client.getObject(url);
+  return { etag: o.etag, summary: /SUMMARY:(\\w+)/.exec(o.data)?.[1] ?? null };
+};
+window.remove = async (url) => client.deleteObject(await client.getObject(url));
+document.body.dataset.ready = '1';
+</script>
+`;
+
+const cacheSkip = !radicale ? 'DAVKIT_RADICALE_URL is not set (run under tests/servers/servers.py)'
+  : !process.env.DAVKIT_RADICALE_STORAGE ? 'DAVKIT_RADICALE_STORAGE is not set' : false;
+
+test('a browser app reads an object again and gets the server\'s version, not the one its cache holds', { skip: cacheSkip, timeout: 60000 }, async () => {
+  const site = await servePage(CACHE_PAGE);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const user = 'alice';
+    const password = 'alice-pass';
+    await page.goto(`${site.url}/index.html`);
+    await page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
+    const calendar = await page.evaluate(([s, u, p]) => window.connect(s, u, p), [new URL('alice/', radicale).href, user, password]);
+    const name = `browser-cache-${Date.now()}.ics`;
+    const ics = (summary) => ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//davkit//browser cache test//EN', 'BEGIN:VEVENT',
+      `UID:${name}@davkit`, 'DTSTAMP:20260101T000000Z', 'DTSTART:20260311T090000Z', 'DTEND:20260311T100000Z',
+      `SUMMARY:${summary}`, 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+    const url = await page.evaluate(([c, n, t]) => window.create(c, n, t), [calendar, name, ics('Before')]);
+    // The object last changed a year ago, as far as its Last-Modified says: a cache may take
+    // a GET's answer as fresh for about 36 days.
+    const file = join(process.env.DAVKIT_RADICALE_STORAGE, 'collection-root', new URL(url).pathname);
+    assert.ok(existsSync(file), file);
+    const yearAgo = new Date(Date.now() - 365 * 24 * 3600 * 1000);
+    utimesSync(file, yearAgo, yearAgo);
+    const first = await page.evaluate((u) => window.read(u), url);
+    assert.equal(first.summary, 'Before');
+    // Another device changes it (outside the browser).
+    const put = await fetch(url, { method: 'PUT', body: ics('After'), headers: {
+      'content-type': 'text/calendar; charset=utf-8', 'if-match': first.etag,
+      authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } });
+    assert.ok(put.status === 201 || put.status === 204, `PUT ${put.status}`);
+    const again = await page.evaluate((u) => window.read(u), url);
+    assert.equal(again.summary, 'After', 'the second read is the server\'s version');
+    assert.notEqual(again.etag, first.etag);
+    await page.evaluate((u) => window.remove(u), url);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await site.close();
   }
 });
