@@ -71,8 +71,8 @@ pub enum Fault {
     /// One multiget row whose data property is there, 200, but empty (a server that failed
     /// to read the object, a proxy that cut it).
     RowEmptyData,
-    /// One multiget row whose `getetag` is there, 200, but empty (a server or proxy that lost
-    /// it).
+    /// One member row (of a sync page, a listing or a multiget) whose `getetag` is there,
+    /// 200, but empty (a server or proxy that lost it).
     RowEmptyEtag,
 }
 
@@ -169,8 +169,8 @@ impl Fault {
             | Fault::RowUnrequested
             | Fault::RowUnrequested404
             | Fault::RowFalse404
-            | Fault::RowEmptyData
-            | Fault::RowEmptyEtag => matches!(class, Class::Multiget(_)),
+            | Fault::RowEmptyData => matches!(class, Class::Multiget(_)),
+            Fault::RowEmptyEtag => rows,
             Fault::CreateAsReplacement => create_collision && flavor.honours_if_none_match(),
             Fault::Locked423 => class.is_write(),
             Fault::RepeatedPageToken
