@@ -135,7 +135,11 @@ impl Session {
     /// refused with `InvalidInput`). The same `query` must be
     /// given on every sync of this state. A token Google no longer accepts (410) restarts a
     /// full sync whose changes are complete relative to the stored state
-    /// (`token_was_reset`). See [`GcalSync`] for events that cannot be read.
+    /// (`token_was_reset`). A full listing reports the events it lacks deleted only when it is
+    /// complete: no `timeMin`, `timeMax`, `updatedMin`, `q` or `iCalUID`, and a last page that
+    /// carries `nextSyncToken` (as Google's does for every query without `orderBy`; a page
+    /// with neither page token nor sync token is reported as a problem, and the next sync lists
+    /// again). See [`GcalSync`] for events that cannot be read.
     pub fn gcal_sync(&self, calendar_id: &str, query: EventsQuery, state: SyncState) -> GcalSync {
         let series_mode = query.single_events != Some(true);
         let mut op = GcalSync {
