@@ -194,12 +194,6 @@ impl FetchTransport {
             "manual"
         };
         set(&init, "redirect", &JsValue::from_str(redirect));
-        // Never an answer from a browser's HTTP cache: a GET answered with a Last-Modified and
-        // no Cache-Control (Radicale's) is fresh there for a tenth of the object's age, and a
-        // second read would return the version read before, not the one another device wrote
-        // since (npm/test/browser-http.test.mjs). Every answer is the server's, and none is
-        // stored.
-        set(&init, "cache", &JsValue::from_str("no-store"));
         let called = self
             .fetch
             .call2(&JsValue::UNDEFINED, &JsValue::from_str(&url), &init)

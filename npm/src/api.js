@@ -429,6 +429,16 @@ export function idleOption(options) {
  * on its own). The answer is handed on as the module reads it: status, headers, final URL, and the
  * body's reader or `arrayBuffer()`.
  */
+/** Whether `cache: 'no-store'` is taken as the standard says (older Workers refuse it; whatwg-fetch adds `?_=`). */
+export function takesNoStore(RequestClass = globalThis.Request) {
+  try {
+    const url = 'http://davkit.invalid/';
+    return new RequestClass(url, { cache: 'no-store' }).url === url;
+  } catch {
+    return false;
+  }
+}
+
 export function watched(fetchFn, ms) {
   return async (url, init) => {
     const wait = ms();
@@ -551,13 +561,15 @@ export class DavClient {
     const idle = idleOption(options);
     const ms = () => (this.#idleMs ??= idle ?? wasm.requestIdleTimeoutMs());
     const followRedirects = (options.redirect ?? (platform.browser ? 'follow' : 'manual')) === 'follow';
+    // No answer from a browser's HTTP cache (a GET with Last-Modified would be read stale).
+    const send = platform.browser && takesNoStore() ? (url, init) => fetchFn(url, { ...init, cache: 'no-store' }) : fetchFn;
     // The package's node transport keeps the wait on the socket, where node starts it again on
     // every read (a few µs a request; an `AbortSignal` through node:http cost about 70 µs); it
     // hands a request whose redirects `fetch` is to follow to the global `fetch`, which, like
     // any other `fetch`, gets the signal of `watched`.
     this.#fetch = !options.fetch && fetchFn === platform.fetch && !followRedirects
       ? (url, init) => fetchFn(url, init, ms())
-      : watched(fetchFn, ms);
+      : watched(send, ms);
     const sleepFn = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.#sleep = (ms) => sleepFn(ms);
     this.#config = {

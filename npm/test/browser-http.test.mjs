@@ -20,6 +20,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium, servePage } from './static-server.mjs';
+import { DavClient } from '../dist/node.js';
+import { platform, takesNoStore } from '../dist/api.js';
 
 const radicale = process.env.DAVKIT_RADICALE_URL;
 const NGINX = '/usr/sbin/nginx';
@@ -225,4 +227,33 @@ test('a browser app reads an object again and gets the server\'s version, not th
     await browser.close();
     await site.close();
   }
+});
+
+test('cache: \'no-store\' is asked only of a fetch that takes it as the standard says', () => {
+  assert.equal(takesNoStore(), true, "node's Request");
+  // Cloudflare Workers before their cache_option_enabled flag refuse the field.
+  class Refusing { constructor() { throw new TypeError("The 'cache' field on 'RequestInitializerDict' is not implemented."); } }
+  assert.equal(takesNoStore(Refusing), false);
+  // The whatwg-fetch polyfill appends a `_=` query to a GET's URL instead.
+  class Polyfill { constructor(url, init) { this.url = init.cache === 'no-store' ? `${url}?_=${Date.now()}` : url; } }
+  assert.equal(takesNoStore(Polyfill), false);
+});
+
+test('in a browser every request asks fetch for no cache; elsewhere the init is left as it is', async () => {
+  const ics = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n';
+  const seen = [];
+  const fetch = async (url, init) => {
+    seen.push(init.cache);
+    return new Response(ics, { status: 200, headers: { etag: '"1"', 'content-type': 'text/calendar' } });
+  };
+  const was = platform.browser;
+  try {
+    platform.browser = true;
+    await new DavClient({ serverUrl: 'https://dav.example.invalid/', fetch }).getObject('https://dav.example.invalid/a.ics');
+    platform.browser = false;
+    await new DavClient({ serverUrl: 'https://dav.example.invalid/', fetch }).getObject('https://dav.example.invalid/a.ics');
+  } finally {
+    platform.browser = was;
+  }
+  assert.deepEqual(seen, ['no-store', undefined]);
 });
