@@ -52,12 +52,20 @@ pub(crate) fn get_object_spec(url: Url) -> Spec {
 /// fetch the member again). Multistatus `getetag` values travel inside the body and are
 /// untouched by compression; they are read as they are.
 pub(crate) fn object_etag(response: &crate::http::HttpResponse) -> Option<String> {
-    let etag = response.header("etag")?.trim();
-    let strong = match etag.strip_prefix("W/") {
+    let strong = strong_form(response.header("etag")?);
+    (!strong.is_empty()).then(|| strong.to_owned())
+}
+
+/// An ETag without a weak validator's `W/` (and trimmed): the form [`object_etag`] reads, so
+/// that two ETags davkit compares itself (a write's check where the server ignores `If-Match`,
+/// the read after a write lost in transit) are the same version whichever of the two forms
+/// each came in.
+pub(crate) fn strong_form(etag: &str) -> &str {
+    let etag = etag.trim();
+    match etag.strip_prefix("W/") {
         Some(opaque) if opaque.starts_with('"') => opaque,
         _ => etag,
-    };
-    (!strong.is_empty()).then(|| strong.to_owned())
+    }
 }
 
 impl Session {
@@ -514,6 +522,9 @@ mod tests {
         assert_eq!(etag(Some("abc")).as_deref(), Some("abc"));
         assert_eq!(etag(Some("  ")), None);
         assert_eq!(etag(None), None);
+        // The comparisons davkit makes itself see one version in both forms.
+        assert_eq!(strong_form("W/\"abc\""), strong_form("\"abc\" "));
+        assert_ne!(strong_form("W/\"abc\""), strong_form("\"abd\""));
     }
 
     /// The shortcut gives what parsing gives, for members on and off the collection's origin,

@@ -35,7 +35,7 @@ use crate::exchange::{Machine, Reply, Spec, impl_operation};
 use crate::href;
 use crate::http::{HttpResponse, Method};
 use crate::model::WriteResult;
-use crate::ops::objects::{expect_multistatus, multistatus_refusal};
+use crate::ops::objects::{expect_multistatus, multistatus_refusal, strong_form};
 use crate::rfc4918::{Depth, has_condition, propfind_body};
 use crate::session::Session;
 use crate::xml::{CALDAV, CARDDAV, names};
@@ -310,7 +310,11 @@ impl Write {
         let ms = expect_multistatus(&reply, &self.m.x.ctx().limits)?;
         let current = crate::ops::discover::self_response(&ms.responses, &reply.url)
             .and_then(|r| r.prop_text(&names::GETETAG));
-        if current.is_none() || current != self.expected_etag {
+        let same = match (&current, &self.expected_etag) {
+            (Some(c), Some(e)) => strong_form(c) == strong_form(e),
+            _ => false,
+        };
+        if !same {
             return Err(Error::new(
                 ErrorKind::PreconditionFailed,
                 "the object changed on the server (ETag compared by davkit, because this \
@@ -400,7 +404,7 @@ impl Write {
                 .is_some_and(|b| same_data(b, &response.body));
         let untouched = status == 200
             && current_etag.is_some()
-            && current_etag == self.read_etag.as_ref().map(|e| e.trim().to_owned());
+            && current_etag.as_deref() == self.read_etag.as_deref().map(strong_form);
         // Only what no other writer could have produced counts: the data sent is there.
         // A delete found gone proves nothing (another device may have deleted it first), so
         // it is reported as unknown, with the note that the object is gone now.
