@@ -74,10 +74,12 @@ pub enum Fault {
     /// One member row (of a sync page, a listing or a multiget) whose `getetag` is there,
     /// 200, but empty (a server or proxy that lost it).
     RowEmptyEtag,
+    /// A sync page whose `DAV:sync-token` element is missing (a server or proxy that lost it).
+    SyncTokenDropped,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 31] = [
+    pub const ALL: [Fault; 32] = [
         Fault::ServerError,
         Fault::Unavailable503,
         Fault::RateLimited429,
@@ -109,6 +111,7 @@ impl Fault {
         Fault::PortalRedirect,
         Fault::RowEmptyData,
         Fault::RowEmptyEtag,
+        Fault::SyncTokenDropped,
     ];
 
     pub fn index(self) -> usize {
@@ -171,6 +174,7 @@ impl Fault {
             | Fault::RowFalse404
             | Fault::RowEmptyData => matches!(class, Class::Multiget(_)),
             Fault::RowEmptyEtag => rows,
+            Fault::SyncTokenDropped => matches!(class, Class::SyncPage { .. }),
             Fault::CreateAsReplacement => create_collision && flavor.honours_if_none_match(),
             Fault::Locked423 => class.is_write(),
             Fault::RepeatedPageToken

@@ -451,6 +451,15 @@ impl World {
                 return answer;
             }
         }
+        if fault == Some(Fault::SyncTokenDropped) && matches!(class, Class::SyncPage { .. }) {
+            let mut answer = self.server.handle(req, class, false);
+            if let Body::Rows { token, .. } = &mut answer.body
+                && token.take().is_some()
+            {
+                self.count(fault);
+            }
+            return answer;
+        }
         let ignore_inm = fault == Some(Fault::CreateAsReplacement);
         if ignore_inm {
             self.count(fault);
