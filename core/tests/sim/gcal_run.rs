@@ -100,6 +100,8 @@ enum GFault {
     /// A page whose `nextPageToken` (or, on the last page, `nextSyncToken`) was lost on the
     /// way (a gateway or proxy that rewrote the JSON): the page ends with neither.
     PageTokenLost,
+    /// One event of a page without its `etag` (a proxy or gateway that dropped the field).
+    EtagDropped,
     /// The server forgets its sync tokens just before an incremental listing.
     TokenForgotten,
     /// A login proxy (or captive portal) in front of the API answers 200 with its HTML page;
@@ -238,7 +240,12 @@ impl GWorld {
             ..
         } = req
         {
-            candidates.extend([GFault::Truncated, GFault::Duplicated, GFault::PageTokenLost]);
+            candidates.extend([
+                GFault::Truncated,
+                GFault::Duplicated,
+                GFault::PageTokenLost,
+                GFault::EtagDropped,
+            ]);
             if page_token.is_some() {
                 candidates.push(GFault::RepeatedPageToken);
             }
@@ -376,6 +383,18 @@ impl GWorld {
                     && let Some(first) = items.first().cloned()
                 {
                     items.push(first);
+                    body = v.to_string();
+                }
+            }
+            Some(GFault::EtagDropped) if answer.status == 200 => {
+                if let Ok(mut v) = serde_json::from_str::<Value>(&body)
+                    && let Some(first) = v
+                        .get_mut("items")
+                        .and_then(Value::as_array_mut)
+                        .and_then(|items| items.first_mut())
+                        .and_then(Value::as_object_mut)
+                {
+                    first.remove("etag");
                     body = v.to_string();
                 }
             }

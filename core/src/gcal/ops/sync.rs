@@ -325,10 +325,14 @@ impl GcalSync {
             self.seen.insert(url, Seen::Gone);
             return;
         }
+        if event_etag(item).is_none() {
+            self.seen.insert(url.clone(), Seen::Owed(no_etag(url)));
+            return;
+        }
         let seen = match event_to_ical(item) {
             Ok(ical) => Seen::Present(DavObject {
                 url: url.clone(),
-                etag: item.get("etag").and_then(Value::as_str).map(str::to_owned),
+                etag: event_etag(item),
                 data: Some(ical),
                 json: Some(crate::json_write::value_text(item)),
             }),
@@ -613,6 +617,30 @@ impl GcalSync {
             problems,
             more: false,
         }));
+    }
+}
+
+/// An event's `etag`, when it has one that is not empty. An event listed without one (a
+/// proxy or gateway that dropped the field) is not delivered: stored without its ETag, the app
+/// could not write it, and a token sync would not list it again until it changed. It stays
+/// pending ([`no_etag`]), and the next sync fetches it with events.get.
+pub(super) fn event_etag(event: &Value) -> Option<String> {
+    event
+        .get("etag")
+        .and_then(Value::as_str)
+        .filter(|e| !e.trim().is_empty())
+        .map(str::to_owned)
+}
+
+/// The problem of an event (or a series) given without its ETag, which stays pending.
+pub(super) fn no_etag(url: String) -> MemberProblem {
+    MemberProblem {
+        url,
+        kind: ErrorKind::Protocol,
+        status: None,
+        message: "Calendar API: the event came without its etag; it stays pending and the next \
+                  sync fetches it"
+            .to_owned(),
     }
 }
 

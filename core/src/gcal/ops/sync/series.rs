@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::super::read::listed;
 use super::super::{Paging, json_reply, value_reply};
-use super::{GcalSync, Seen, Tag};
+use super::{GcalSync, Seen, Tag, event_etag, no_etag};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exchange::{Reply, Spec};
 use crate::gcal::events::{event_to_ical, event_url, is_cancelled, series_to_ical};
@@ -291,6 +291,18 @@ impl GcalSync {
                 continue;
             };
             let list: Vec<&Value> = own.map(|m| m.values().collect()).unwrap_or_default();
+            if event_etag(master).is_none() || list.iter().any(|e| event_etag(e).is_none()) {
+                // A part without its ETag: the series cannot be delivered whole at the
+                // server's versions. It stays pending, each instance too, as a series that
+                // could not be fetched (the next sync fetches it again).
+                self.seen
+                    .insert(master_url.clone(), Seen::Owed(no_etag(master_url)));
+                for exc_id in own.into_iter().flat_map(|m| m.keys()) {
+                    self.owed_instances
+                        .insert(event_url(&self.calendar_id, exc_id));
+                }
+                continue;
+            }
             let seen = match series_to_ical(master, &list) {
                 Ok(ical) => {
                     let mut json = master.clone();
@@ -328,10 +340,13 @@ impl GcalSync {
 
 /// One event as an object of its own (or a problem when it cannot be read).
 fn single(url: String, item: &Value) -> Seen {
+    if event_etag(item).is_none() {
+        return Seen::Owed(no_etag(url));
+    }
     match event_to_ical(item) {
         Ok(ical) => Seen::Present(DavObject {
             url,
-            etag: item.get("etag").and_then(Value::as_str).map(str::to_owned),
+            etag: event_etag(item),
             data: Some(ical),
             json: Some(crate::json_write::value_text(item)),
         }),
