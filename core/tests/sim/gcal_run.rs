@@ -987,6 +987,7 @@ fn gcal() {
             "fault: Duplicated",
             "fault: RepeatedPageToken",
             "fault: PageTokenLost",
+            "fault: EtagDropped",
             "fault: TokenForgotten",
             "fault: Expired401",
             "fault: TransportAfterApply",
