@@ -310,11 +310,9 @@ impl Write {
         let ms = expect_multistatus(&reply, &self.m.x.ctx().limits)?;
         let current = crate::ops::discover::self_response(&ms.responses, &reply.url)
             .and_then(|r| r.prop_text(&names::GETETAG));
-        let same = match (&current, &self.expected_etag) {
-            (Some(c), Some(e)) => strong_form(c) == strong_form(e),
-            _ => false,
-        };
-        if !same {
+        if current.is_none()
+            || current.as_deref().map(strong_form) != self.expected_etag.as_deref().map(strong_form)
+        {
             return Err(Error::new(
                 ErrorKind::PreconditionFailed,
                 "the object changed on the server (ETag compared by davkit, because this \
