@@ -369,14 +369,14 @@ impl GcalSync {
             .unwrap_or_default()
     }
 
-    /// Whether a listing whose last page carries `next_sync_token` may have been cut short.
-    /// Google ends every listing it can give a sync token for (any query without `orderBy`,
-    /// which a sync token refuses) with one: "exactly one of `nextPageToken` and
-    /// `nextSyncToken` is present". A page with neither is a page whose `nextPageToken` was
-    /// lost (a gateway, a proxy that rewrote the JSON, a server fault), and the pages after it
-    /// were never read: nothing the listing lacks is taken as deleted, pending members not
-    /// seen are fetched as after an incremental listing, and the state keeps no token, so
-    /// the next sync lists everything again.
+    /// Whether a listing may have been cut short, its last page (no `nextPageToken`) carrying
+    /// `next_sync_token`. Google ends every listing it can give a sync token for (any query
+    /// without `orderBy`, which a sync token refuses) with one: "exactly one of
+    /// `nextPageToken` and `nextSyncToken` is present". A page with neither is a page whose
+    /// `nextPageToken` was lost (a gateway, a proxy that rewrote the JSON, a server fault),
+    /// and the pages after it were never read: nothing the listing lacks is taken as deleted,
+    /// pending members not seen are fetched as after an incremental listing, and the state
+    /// keeps no token, so the next sync lists everything again.
     fn cut_short(&self, next_sync_token: Option<&str>) -> bool {
         next_sync_token.is_none_or(str::is_empty) && self.query.order_by.is_none()
     }
