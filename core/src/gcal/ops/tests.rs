@@ -36,6 +36,14 @@ fn json(status: u16, value: &Value) -> HttpResponse {
     HttpResponse::new(status, value.to_string())
 }
 
+/// The last page of an events listing: these items and the next sync token, `s2`.
+fn last_page(items: Value) -> HttpResponse {
+    json(
+        200,
+        &serde_json::json!({"items": items, "nextSyncToken": "s2"}),
+    )
+}
+
 fn event(id: &str, etag: &str) -> Value {
     serde_json::json!({
         "id": id, "etag": etag, "status": "confirmed", "summary": id,
@@ -360,10 +368,7 @@ fn a_pending_member_answered_with_a_page_stays_pending() {
         session().gcal_sync("cal", EventsQuery::default(), state),
         |r| {
             if r.url.contains("syncToken") {
-                return json(
-                    200,
-                    &serde_json::json!({"items": [], "nextSyncToken": "s2"}),
-                );
+                return last_page(serde_json::json!([]));
             }
             match r.url.rsplit('/').next() {
                 Some("page") => {
@@ -413,10 +418,7 @@ fn a_pending_member_answered_404_once_is_asked_again() {
         session().gcal_sync("cal", EventsQuery::default(), state),
         |r| {
             if r.url.contains("syncToken") {
-                return json(
-                    200,
-                    &serde_json::json!({"items": [], "nextSyncToken": "s2"}),
-                );
+                return last_page(serde_json::json!([]));
             }
             let id = r.url.rsplit('/').next().unwrap_or_default().to_owned();
             let first = !asked.borrow().contains(&id);
@@ -468,10 +470,7 @@ fn pending_members_are_fetched_again() {
         session().gcal_sync("cal", EventsQuery::default(), state.clone()),
         |r| {
             if r.url.contains("syncToken") {
-                return json(
-                    200,
-                    &serde_json::json!({"items": [event("listed", "\"1\"")], "nextSyncToken": "s2"}),
-                );
+                return last_page(serde_json::json!([event("listed", "\"1\"")]));
             }
             match r.url.rsplit('/').next() {
                 Some("fine") => json(200, &event("fine", "\"2\"")),
@@ -505,10 +504,7 @@ fn pending_members_are_fetched_again() {
         session().gcal_sync("cal", EventsQuery::default(), state),
         |r| {
             if r.url.contains("syncToken") {
-                json(
-                    200,
-                    &serde_json::json!({"items": [], "nextSyncToken": "s2"}),
-                )
+                last_page(serde_json::json!([]))
             } else {
                 HttpResponse::new(401, "")
             }
@@ -589,10 +585,7 @@ fn pending_members_are_fetched_through_the_sessions_server() {
     state.pending.insert(url("e 1"));
     let (result, urls) = run(proxy.gcal_sync("cal", EventsQuery::default(), state), |r| {
         if r.url.contains("syncToken") {
-            json(
-                200,
-                &serde_json::json!({"items": [], "nextSyncToken": "s2"}),
-            )
+            last_page(serde_json::json!([]))
         } else {
             json(200, &event("e 1", "\"2\""))
         }
@@ -629,11 +622,7 @@ fn a_stored_url_under_another_spelling_is_the_same_event() {
         |_| {
             let mut cancelled = event("gone", "\"2\"");
             cancelled["status"] = "cancelled".into();
-            json(
-                200,
-                &serde_json::json!({"items": [cancelled, event("kept", "\"2\"")],
-                    "nextSyncToken": "s2"}),
-            )
+            last_page(serde_json::json!([cancelled, event("kept", "\"2\"")]))
         },
     );
     let result = result.unwrap_or_else(|e| panic!("{e}"));
