@@ -70,9 +70,6 @@ pub struct GcalSync {
     unnamed: usize,
     /// The last page's `nextSyncToken`, once the listing is complete.
     next_sync_token: Option<String>,
-    /// The listing ended on a page with neither `nextPageToken` nor `nextSyncToken`, although
-    /// its query is one Google gives a sync token for ([`GcalSync::cut_short`]).
-    cut_short: bool,
     /// events.get requests for pending members still in flight.
     fetching: usize,
     /// `singleEvents` is not true: each exception of a recurring series is joined to its
@@ -154,7 +151,6 @@ impl Session {
             seen: BTreeMap::new(),
             unnamed: 0,
             next_sync_token: None,
-            cut_short: false,
             fetching: 0,
             series_mode,
             masters: BTreeMap::new(),
@@ -279,7 +275,6 @@ impl GcalSync {
                 Err(e) => self.m.fail(e.with_url(reply.url.as_str())),
             },
             None => {
-                self.cut_short = self.cut_short(page.next_sync_token.as_deref());
                 self.next_sync_token = page.next_sync_token;
                 self.fetch_pending();
             }
@@ -325,14 +320,14 @@ impl GcalSync {
             self.seen.insert(url, Seen::Gone);
             return;
         }
-        if event_etag(item).is_none() {
+        let Some(etag) = event_etag(item) else {
             self.seen.insert(url.clone(), Seen::Owed(no_etag(url)));
             return;
-        }
+        };
         let seen = match event_to_ical(item) {
             Ok(ical) => Seen::Present(DavObject {
                 url: url.clone(),
-                etag: event_etag(item),
+                etag: Some(etag),
                 data: Some(ical),
                 json: Some(crate::json_write::value_text(item)),
             }),
@@ -352,7 +347,7 @@ impl GcalSync {
     /// be there.
     fn lists_every_event(&self) -> bool {
         let q = &self.query;
-        !self.cut_short
+        !self.cut_short()
             && self.token.is_none()
             && q.time_min.is_none()
             && q.time_max.is_none()
@@ -369,16 +364,17 @@ impl GcalSync {
             .unwrap_or_default()
     }
 
-    /// Whether a listing may have been cut short, its last page (no `nextPageToken`) carrying
-    /// `next_sync_token`. Google ends every listing it can give a sync token for (any query
+    /// Whether the listing, once it has ended, may have been cut short: its last page (no
+    /// `nextPageToken`) brought no `nextSyncToken`. Google ends every listing it can give a
+    /// sync token for (any query
     /// without `orderBy`, which a sync token refuses) with one: "exactly one of
     /// `nextPageToken` and `nextSyncToken` is present". A page with neither is a page whose
     /// `nextPageToken` was lost (a gateway, a proxy that rewrote the JSON, a server fault),
     /// and the pages after it were never read: nothing the listing lacks is taken as deleted,
     /// pending members not seen are fetched as after an incremental listing, and the state
     /// keeps no token, so the next sync lists everything again.
-    fn cut_short(&self, next_sync_token: Option<&str>) -> bool {
-        next_sync_token.is_none_or(str::is_empty) && self.query.order_by.is_none()
+    fn cut_short(&self) -> bool {
+        self.next_sync_token.as_deref().is_none_or(str::is_empty) && self.query.order_by.is_none()
     }
 
     /// After a listing that does not name every event (incremental, or filtered): events.get
@@ -517,7 +513,7 @@ impl GcalSync {
             .collect();
         let mut changes = Vec::new();
         let mut problems = Vec::new();
-        if self.cut_short {
+        if self.cut_short() {
             problems.push(MemberProblem {
                 url: self.events_url_text(),
                 kind: ErrorKind::Protocol,

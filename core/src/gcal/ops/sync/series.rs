@@ -340,13 +340,13 @@ impl GcalSync {
 
 /// One event as an object of its own (or a problem when it cannot be read).
 fn single(url: String, item: &Value) -> Seen {
-    if event_etag(item).is_none() {
+    let Some(etag) = event_etag(item) else {
         return Seen::Owed(no_etag(url));
-    }
+    };
     match event_to_ical(item) {
         Ok(ical) => Seen::Present(DavObject {
             url,
-            etag: event_etag(item),
+            etag: Some(etag),
             data: Some(ical),
             json: Some(crate::json_write::value_text(item)),
         }),
@@ -363,9 +363,8 @@ fn single(url: String, item: &Value) -> Seen {
 /// ETag hashing (FNV-1a, stable across runs) the master's and every exception's id and ETag,
 /// so a change to any of them is a change of the series.
 fn series_etag(master: &Value, exceptions: &[&Value]) -> Option<String> {
-    let etag = |v: &Value| v.get("etag").and_then(Value::as_str).map(str::to_owned);
     if exceptions.is_empty() {
-        return etag(master);
+        return event_etag(master);
     }
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let mut feed = |s: &str| {
@@ -376,7 +375,7 @@ fn series_etag(master: &Value, exceptions: &[&Value]) -> Option<String> {
     };
     for v in std::iter::once(master).chain(exceptions.iter().copied()) {
         feed(v.get("id").and_then(Value::as_str).unwrap_or_default());
-        feed(&etag(v).unwrap_or_default());
+        feed(&event_etag(v).unwrap_or_default());
     }
     Some(format!(
         "{}{hash:016x}\"",
