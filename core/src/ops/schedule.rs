@@ -265,7 +265,8 @@ fn scheduled_put(
 ) -> Result<Spec> {
     let spec =
         Spec::new(Method::Put, url).body("text/calendar; charset=utf-8", data.as_bytes().to_vec());
-    match (schedule_tag.map(str::trim), etag.map(str::trim)) {
+    let etag = etag.map(crate::ops::objects::strong_form);
+    match (schedule_tag.map(str::trim), etag) {
         (Some(t), _) if !t.is_empty() => Ok(spec.header("If-Schedule-Tag-Match", t)),
         (_, Some(e)) if !e.is_empty() => Ok(spec.header("If-Match", e)),
         _ => Err(Error::new(

@@ -132,26 +132,30 @@ impl Session {
     }
 
     /// Replaces an object, only if its ETag is still `etag`; a 412 becomes
-    /// [`ErrorKind::PreconditionFailed`] and nothing is overwritten.
+    /// [`ErrorKind::PreconditionFailed`] and nothing is overwritten. `If-Match` carries `etag`
+    /// in its strong form: `If-Match` compares strongly (RFC 9110 §13.1.1), so a weak `W/"x"`
+    /// (one a compressing proxy made, or an app stored before davkit read GETs' ETags in
+    /// their strong form) would never match, and `"x"` names the same version.
     pub fn update_object(&self, url: &str, data: &str, etag: &str) -> Write {
         let plan = self.url(url).and_then(|u| {
             require_etag(etag)?;
             let body = self.wire_data(data)?;
             let spec = Spec::new(Method::Put, u)
-                .header("If-Match", etag.trim())
+                .header("If-Match", strong_form(etag))
                 .body(content_type(&body), body.into_bytes());
             Ok((Kind::Update, spec))
         });
         Write::start(self, plan, Some(etag.trim().to_owned()))
     }
 
-    /// Deletes an object, only if its ETag is still `etag`.
+    /// Deletes an object, only if its ETag is still `etag` (sent in its strong form, as by
+    /// [`update_object`](Session::update_object)).
     pub fn delete_object(&self, url: &str, etag: &str) -> Write {
         let plan = self.url(url).and_then(|u| {
             require_etag(etag)?;
             Ok((
                 Kind::Delete,
-                Spec::new(Method::Delete, u).header("If-Match", etag.trim()),
+                Spec::new(Method::Delete, u).header("If-Match", strong_form(etag)),
             ))
         });
         Write::start(self, plan, Some(etag.trim().to_owned()))
@@ -564,7 +568,7 @@ pub(crate) fn refuse_page(url: &str, response: &crate::http::HttpResponse) -> Re
 
 /// Refuses a write without an ETag: davkit never writes without a precondition.
 pub(crate) fn require_etag(etag: &str) -> Result<()> {
-    if etag.trim().is_empty() {
+    if strong_form(etag).is_empty() {
         return Err(Error::new(
             ErrorKind::InvalidInput,
             "an ETag is required: davkit never writes without a precondition (an object read \

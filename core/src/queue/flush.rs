@@ -23,7 +23,8 @@
 //! 3. A 412, or a 404 for an update or delete, reads the object: if it holds the entry's data,
 //!    the write was applied (by an earlier flush cut off before it was confirmed) and is not
 //!    repeated; if it holds data an earlier flush sent, or the data of the version the entry
-//!    was made on (under another ETag: a weak one, which `If-Match` never matches), the entry
+//!    was made on (under another ETag: one the server changed without changing the data, or a
+//!    weak one whose strong form the server does not match either), the entry
 //!    is rebased on it and written once more; otherwise it is a conflict, resolved by the
 //!    entry's [`Policy`].
 //!    An update whose base version holds its data already writes nothing: the object is read,
@@ -624,9 +625,9 @@ impl FlushSteps {
         {
             return self.rebase(obj.clone(), Some(earlier), None);
         }
-        // The server still holds the version the change was made on, under another ETag (a
-        // weak one the server answered a write with, which If-Match never matches, or one it
-        // changed without changing the data): no conflict, the change goes on from it.
+        // The server still holds the version the change was made on, under another ETag (one
+        // it changed without changing the data, or a weak one it answered a write with whose
+        // strong form it does not match either): no conflict, the change goes on from it.
         if !before_delete
             && let (Some(s), Some(base), Some(obj)) = (&server_data, &e.base_data, &server)
             && obj.etag.is_some()
