@@ -182,8 +182,9 @@ export interface Limits {
   /** Most redirects one request follows when the core follows them (`redirect: 'manual'`; default 5). */
   maxRedirects?: number;
   /**
-   * Most values (strings, numbers, literals, arrays, objects) in one JSON answer of the Calendar
-   * API, a page of events above all (default 1,000,000; about 50 an event).
+   * Most values in one JSON answer of the Calendar API, a page of events above all, weighed by
+   * what they cost parsed: a value 1, a key 2, an object with members 12 more, an array with
+   * items 2 more (default 2,000,000; an event with three attendees weighs about 260).
    */
   maxJsonValues?: number;
 }

@@ -110,7 +110,8 @@ pub struct Limits {
     /// Most redirects one request follows (default 5).
     #[uniffi(default)]
     pub max_redirects: Option<u64>,
-    /// Most values in one JSON answer of the Calendar API (default 1,000,000).
+    /// Most values in one JSON answer of the Calendar API, weighed by what they cost parsed (a
+    /// key 2, an object with members 12 more, an array with items 2 more; default 2,000,000).
     #[uniffi(default)]
     pub max_json_values: Option<u64>,
 }

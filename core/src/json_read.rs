@@ -27,9 +27,9 @@
 //! endpoint's ([`crate::oauth`]) and the Google Calendar API's pages and calendar lists
 //! (`gcal::ops::read`); their `Deserialize` derives stay for Rust callers. Those readers and
 //! the derives are compared in `json_read/answers.rs`. What a parsed value holds is many times
-//! its text, so a Calendar API answer is parsed only when a scan finds at most
-//! [`Limits::max_json_values`](crate::Limits::max_json_values) values in it
-//! ([`text::values_within`]), and a token or error answer only when it is at most 64 KiB.
+//! its text, so a Calendar API answer is parsed only when a scan finds it weighs at most
+//! [`Limits::max_json_values`](crate::Limits::max_json_values) values
+//! ([`text::weight_within`]: keys and containers weighed by what they cost parsed), and a token or error answer only when it is at most 64 KiB.
 //!
 //! The text is parsed by [`text`], here and wherever the core or the wasm binding reads JSON
 //! (the answers above, Google's error bodies, the binding's arguments): the same values and

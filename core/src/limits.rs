@@ -33,9 +33,10 @@ use crate::icalendar::ExpandOptions;
 /// The default of [`Limits::max_body_bytes`]: 64 MiB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
-/// The default of [`Limits::max_json_values`]: 1,000,000, the values of about 20,000 events
-/// as the Calendar API sends them (about 50 each; a page holds at most 2,500).
-pub const MAX_JSON_VALUES: usize = 1_000_000;
+/// The default of [`Limits::max_json_values`]: 2,000,000, the weight of about 7,600 events
+/// as the Calendar API sends them (about 260 each, with three attendees; a page holds at most
+/// 2,500).
+pub const MAX_JSON_VALUES: usize = 2_000_000;
 
 /// Bounds on every response, parse, expansion and operation the core runs.
 ///
@@ -113,14 +114,17 @@ pub struct Limits {
     /// Most redirects one request follows. Default [`MAX_REDIRECTS`](crate::MAX_REDIRECTS)
     /// (5). Hit: a `LimitExceeded` error.
     pub max_redirects: usize,
-    /// Most values (strings, numbers, literals, arrays and objects; keys not counted) in one
-    /// JSON answer the core reads: a Calendar API page, event or calendar list, a free/busy or
-    /// watch answer. Default [`MAX_JSON_VALUES`] (1,000,000). Counted by a scan before the
-    /// answer is parsed: a value costs far more parsed than sent (2 bytes of `{}` are 32 bytes
-    /// parsed, an object with a member a B-tree node of 600), and a 16 MiB page of hostile
-    /// JSON held up to 2 GB. The token endpoint's answers are counted within the default
-    /// (error answers, read only for their reasons, within 64 KiB). Hit: a `LimitExceeded`
-    /// error; a sync returns no new state, so the stored one stays valid.
+    /// Most values in one JSON answer the core reads (a Calendar API page, event or calendar
+    /// list, a free/busy or watch answer), weighed by what they cost parsed: a value (string,
+    /// number, literal, array, object) 1, an object's key 2, and an object with members 12
+    /// more, an array with items 2 more ([`weight_within`](crate::json_read::text::weight_within)).
+    /// Default [`MAX_JSON_VALUES`] (2,000,000). Weighed by a scan before the answer is parsed:
+    /// a value costs far more parsed than sent (2 bytes of `{}` are 32 bytes parsed, an object
+    /// with a member a B-tree node of 600), and a 16 MiB page of hostile JSON held up to 2 GB.
+    /// At the default, the costliest page measured held 137 MB, an honest one 64 MB
+    /// (`scripts/bench-hostile.sh`). The token endpoint's answers are weighed within the
+    /// default (error answers, read only for their reasons, within 64 KiB). Hit: a
+    /// `LimitExceeded` error; a sync returns no new state, so the stored one stays valid.
     pub max_json_values: usize,
 }
 
@@ -190,10 +194,10 @@ impl Limits {
 /// many times its text, so 64 KiB hold a few MB at most.
 pub(crate) const MAX_SMALL_ANSWER_BYTES: usize = 64 * 1024;
 
-/// The error for a JSON answer of more than `max` values ([`Limits::max_json_values`]).
+/// The error for a JSON answer that weighs more than `max` values ([`Limits::max_json_values`]).
 pub(crate) fn json_values_exceeded(max: usize) -> Error {
     exceeded(format!(
-        "the JSON answer has more than {max} values (Limits::max_json_values)"
+        "the JSON answer weighs more than {max} values (Limits::max_json_values)"
     ))
 }
 
@@ -253,7 +257,7 @@ mod tests {
         assert_eq!(l.max_collections, 10_000);
         assert_eq!(l.max_sync_pages, 10_000);
         assert_eq!(l.max_redirects, 5);
-        assert_eq!(l.max_json_values, 1_000_000);
+        assert_eq!(l.max_json_values, 2_000_000);
         let o = ExpandOptions::default();
         let from_limits = l.expand_options();
         assert_eq!(

@@ -2,7 +2,7 @@
 //! that cost far more held than sent (a value is 2 or 3 bytes of text and 32 bytes or more
 //! parsed, and an object of `serde_json::Value` a B-tree node of 600). Each file is the one
 //! page of an incremental `gcal_sync` and must give the outcome of its arm in [`check`]: with
-//! `Limits::max_json_values` at [`LIMIT`] (each file holds just over it), a `LimitExceeded`
+//! `Limits::max_json_values` at [`LIMIT`] (each file weighs more), a `LimitExceeded`
 //! error naming the limit and the stored state given back unchanged; with the default limits,
 //! the exact changes and problems it holds. The files are small; the same pages at 16 MiB are
 //! what `probe` measures (see the table in `tests/hostile/README.md`).
@@ -14,7 +14,7 @@
 //! `probe` (ignored) builds one page of the kind named by `DAVKIT_GCAL_PAGE` (a file's kind, or
 //! `honest`: 2,500 realistic events, the most one page holds; `honest-bytes`: realistic events
 //! up to the size), `DAVKIT_GCAL_BYTES` long (default 16 MiB) or of at most
-//! `DAVKIT_GCAL_VALUES` values, runs a first sync against it with the default limits and
+//! `DAVKIT_GCAL_VALUES` weight (and that the limit), runs a first sync against it and
 //! prints what it gave, for `/usr/bin/time` (`scripts/bench-hostile.sh`); with
 //! `DAVKIT_GCAL_DRY` set it builds the page only (the probe's own share of the peak). It does nothing
 //! without the variable (the test suite runs ignored tests too).
@@ -32,7 +32,8 @@ use davkit::{
 };
 use serde_json::Value;
 
-/// The `max_json_values` the files are replayed with first; each holds a few values more.
+/// The `max_json_values` the files are replayed with first; each weighs more (each holds just
+/// over 1,000 values, and their keys and containers weigh more than that).
 const LIMIT: usize = 1_000;
 
 const EVENTS_URL: &str = "https://www.googleapis.com/calendar/v3/calendars/primary/events";
@@ -281,22 +282,10 @@ fn write_files() {
     hostile::write(files());
 }
 
-/// The values of a JSON text (without a key given twice) as `Limits::max_json_values` counts
-/// them: every value, an object's keys not counted.
-fn values_in(text: &str) -> usize {
-    fn count(v: &Value) -> usize {
-        1 + match v {
-            Value::Array(items) => items.iter().map(count).sum(),
-            Value::Object(members) => members.values().map(count).sum(),
-            _ => 0,
-        }
-    }
-    count(&serde_json::from_str(text).unwrap())
-}
-
-/// The sync of one page of `DAVKIT_GCAL_PAGE` with the default limits, printed in one line:
-/// the page's bytes and values, and what the sync gave. The page is `DAVKIT_GCAL_BYTES` long
-/// (default 16 MiB), or, given `DAVKIT_GCAL_VALUES`, holds at most that many values (with as
+/// The sync of one page of `DAVKIT_GCAL_PAGE` (with the default limits, or a limit of its
+/// weight), printed in one line:
+/// the page's bytes and weight, and what the sync gave. The page is `DAVKIT_GCAL_BYTES` long
+/// (default 16 MiB), or, given `DAVKIT_GCAL_VALUES`, weighs at most that (with as
 /// many of its pieces as fit).
 #[test]
 #[ignore = "a probe of peak memory: runs the page named by DAVKIT_GCAL_PAGE"]
@@ -311,7 +300,7 @@ fn probe() {
     };
     let bytes = var("DAVKIT_GCAL_BYTES").unwrap_or(16 << 20);
     let values = var("DAVKIT_GCAL_VALUES");
-    // The values counted from small pages, not the page itself: a parse of it into a `Value`
+    // The weight counted from small pages, not the page itself: a parse of it into a `Value`
     // here would be the peak measured.
     let (body, count) = match kind.as_str() {
         "honest" | "honest-bytes" => {
@@ -320,7 +309,7 @@ fn probe() {
             let mut count = 3;
             loop {
                 let e = honest_event(items.len());
-                let more = values_in(&e);
+                let more = common::json_weight(&e);
                 let full = match (kind.as_str(), values) {
                     ("honest", _) => items.len() == 2500,
                     (_, Some(max)) => count + more > max,
@@ -337,9 +326,10 @@ fn probe() {
             (body, count)
         }
         _ => {
-            // A page's values are `a + b * n` for `n` pieces.
-            let one = values_in(&page(&kind, 1).unwrap_or_else(|| panic!("no kind {kind}")));
-            let b = values_in(&page(&kind, 2).unwrap()) - one;
+            // A page's weight is `a + b * n` for `n` pieces.
+            let one =
+                common::json_weight(&page(&kind, 1).unwrap_or_else(|| panic!("no kind {kind}")));
+            let b = common::json_weight(&page(&kind, 2).unwrap()) - one;
             let a = one - b;
             let n = match values {
                 Some(max) => (max - a) / b,
@@ -355,10 +345,15 @@ fn probe() {
     let first = SyncState::new(EVENTS_URL);
     if std::env::var_os("DAVKIT_GCAL_DRY").is_some() {
         // The page built and nothing else: the process's own share of the peak.
-        println!("PROBE {kind} {len} bytes, {count} values: built, not synced");
+        println!("PROBE {kind} {len} bytes, {count} weight: built, not synced");
         return;
     }
-    let gave = match sync_against(body, Limits::default(), first).0 {
+    // At a weight given, that weight is the limit (the page is one at it).
+    let limits = Limits {
+        max_json_values: values.unwrap_or(Limits::default().max_json_values),
+        ..Limits::default()
+    };
+    let gave = match sync_against(body, limits, first).0 {
         Ok(r) => format!(
             "ok: {} changes, {} problems",
             r.changes.len(),
@@ -366,5 +361,5 @@ fn probe() {
         ),
         Err(e) => format!("{:?}: {}", e.kind(), e.message()),
     };
-    println!("PROBE {kind} {len} bytes, {count} values: {gave}");
+    println!("PROBE {kind} {len} bytes, {count} weight: {gave}");
 }

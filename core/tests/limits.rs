@@ -5,6 +5,8 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code
 
+mod common;
+
 use davkit::gcal::API_BASE;
 use davkit::icalendar::{Calendar, TruncationReason};
 use davkit::{
@@ -308,19 +310,6 @@ fn calendar_api_pages_stop_at_max_sync_pages() {
     assert_eq!(requests, 4);
 }
 
-/// The values of a JSON text (without a key given twice) as `Limits::max_json_values` counts
-/// them: every value, an object's keys not counted.
-fn json_values(text: &str) -> usize {
-    fn count(v: &serde_json::Value) -> usize {
-        1 + match v {
-            serde_json::Value::Array(items) => items.iter().map(count).sum(),
-            serde_json::Value::Object(members) => members.values().map(count).sum(),
-            _ => 0,
-        }
-    }
-    count(&serde_json::from_str(text).unwrap())
-}
-
 fn gcal_session(max_json_values: usize) -> Session {
     let mut config = Config::new(API_BASE, Credentials::bearer("t"));
     config.limits.max_json_values = max_json_values;
@@ -350,9 +339,12 @@ fn calendar_api_answers_past_max_json_values_are_refused() {
     // The limit is per answer: the first page at it is read, the second page one past it
     // fails the sync, which gives no new state (the one it was given comes back unchanged).
     let first = events_page("e1", "", Some("p2"));
-    let max = json_values(&first);
+    let max = common::json_weight(&first);
     let second = events_page("e2", r#","extendedProperties":{"private":{"k":"v"}}"#, None);
-    assert_eq!(json_values(&second), max + 3);
+    // Two objects with members and three keys more (and their three values).
+    use davkit::json_read::text::{KEY_WEIGHT, OBJECT_WEIGHT};
+    let more = 3 + 2 * OBJECT_WEIGHT + 3 * KEY_WEIGHT;
+    assert_eq!(common::json_weight(&second), max + more);
     let s = gcal_session(max);
     let mut op = s.gcal_sync("primary", Default::default(), state.clone());
     let mut pages = [first.clone(), second.clone()].into_iter();
@@ -365,8 +357,8 @@ fn calendar_api_answers_past_max_json_values_are_refused() {
     );
     assert_eq!(requests, 2);
     assert_eq!(op.into_state(), state);
-    // Raised to the second page's count, the same answers are read.
-    let s = gcal_session(max + 3);
+    // Raised to the second page's weight, the same answers are read.
+    let s = gcal_session(max + more);
     let mut pages = [first, second].into_iter();
     let (result, _) = run(s.gcal_sync("primary", Default::default(), state), |_| {
         HttpResponse::new(200, pages.next().unwrap())
@@ -377,7 +369,7 @@ fn calendar_api_answers_past_max_json_values_are_refused() {
 
     // calendarList.list
     let list = r#"{"items":[{"id":"a@b","summary":"A"}]}"#;
-    let n = json_values(list);
+    let n = common::json_weight(list);
     let (result, _) = run(gcal_session(n).gcal_calendars(), |_| {
         HttpResponse::new(200, list)
     });
@@ -390,7 +382,7 @@ fn calendar_api_answers_past_max_json_values_are_refused() {
     // The event an insert answers with.
     let event = serde_json::json!({"summary": "x", "start": {"date": "2026-01-12"}});
     let answer = r#"{"id":"e9","etag":"\"2\"","summary":"x","start":{"date":"2026-01-12"},"end":{"date":"2026-01-13"}}"#;
-    let n = json_values(answer);
+    let n = common::json_weight(answer);
     let (result, _) = run(gcal_session(n).gcal_insert("primary", &event), |_| {
         HttpResponse::new(200, answer)
     });

@@ -246,15 +246,15 @@ pub(super) fn value_reply(reply: &Reply, max_values: usize) -> Result<Value> {
 }
 
 /// The JSON body of a successful Calendar API answer; any other status is the API's error,
-/// and a body of more than `max_values` values (`Limits::max_json_values`, counted before it
-/// is parsed) a `LimitExceeded` error.
+/// and a body that weighs more than `max_values` values (`Limits::max_json_values`, weighed
+/// before it is parsed) a `LimitExceeded` error.
 pub(super) fn json_reply(reply: &Reply, max_values: usize) -> Result<crate::json_read::Json> {
     let response = &reply.response;
     if !response.is_success() {
         return Err(super::api_error(reply.url.as_str(), response));
     }
     let url = reply.url.as_str();
-    if !crate::json_read::text::values_within(&response.body, max_values) {
+    if !crate::json_read::text::weight_within(&response.body, max_values) {
         let e = crate::limits::json_values_exceeded(max_values);
         return Err(e.with_status(response.status).with_url(url));
     }

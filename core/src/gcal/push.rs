@@ -268,7 +268,7 @@ impl Session {
                 if !reply.response.is_success() {
                     return Err(super::api_error(reply.url.as_str(), &reply.response));
                 }
-                if !crate::json_read::text::values_within(&reply.response.body, max) {
+                if !crate::json_read::text::weight_within(&reply.response.body, max) {
                     return Err(crate::limits::json_values_exceeded(max));
                 }
                 let value = match crate::json_read::text::parse_bytes(&reply.response.body) {

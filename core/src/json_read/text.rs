@@ -22,7 +22,7 @@
 //! - containers nest at most 127 deep (serde_json's recursion limit of 128), so hostile text
 //!   cannot exhaust the stack; the time is linear in the text.
 //!
-//! A server's answer is first counted by [`values_within`], a scan that allocates nothing:
+//! A server's answer is first weighed by [`weight_within`], a scan that allocates nothing:
 //! parsed, a value costs 10 to 100 times its text (`[0,0]` is 5 bytes and three values of 32
 //! bytes each), so a body within `Limits::max_body_bytes` could still cost gigabytes.
 //!
@@ -94,18 +94,37 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Json> {
     }
 }
 
-/// Whether the JSON text `bytes` holds at most `max` values (every string, number, literal,
-/// array and object; an object's keys not counted), counted by one scan that parses nothing: a
-/// value is the text's first, one after each comma, or the first in a container that is not
-/// empty (commas and brackets in strings skipped). Exact for JSON; for other bytes some count
-/// that the parse refusing them makes moot. Linear in the text, stopping at the first value past
+/// What an object that has members weighs in [`weight_within`], besides its members: the
+/// B-tree node it becomes as serde_json's `Value` (about 640 bytes for one to eleven members).
+pub const OBJECT_WEIGHT: usize = 12;
+
+/// What an array that has items weighs in [`weight_within`], besides its items: its two
+/// allocations (parsed, then as a `Value`).
+pub const ARRAY_WEIGHT: usize = 2;
+
+/// What an object's key weighs in [`weight_within`]: its string, held in the parse and in the
+/// `Value`'s map, costs about what two values do.
+pub const KEY_WEIGHT: usize = 2;
+
+/// Whether the JSON text `bytes` weighs at most `max`, by what it costs parsed: every value
+/// (string, number, literal, array, object) weighs 1, an object's key [`KEY_WEIGHT`], and an
+/// object with members [`OBJECT_WEIGHT`] more, an array with items [`ARRAY_WEIGHT`] more.
+/// The weights make each kind of text cost about the same per unit (30 to 70 bytes parsed,
+/// `scripts/bench-hostile.sh`): counted as one value each, an object of one member or a
+/// one-item array cost 10 and 3 times what an honest page's values do, and a page of
+/// `{"a":0}` held 472 MB where an honest one of as many values held 170 MB.
+///
+/// Counted by one scan that parses nothing: a value is the text's first, one after each comma,
+/// or the first in a container that is not empty; a key is one before each colon (commas,
+/// colons and brackets in strings skipped). Exact for JSON; for other bytes some count that
+/// the parse refusing them makes moot. Linear in the text, stopping at the first weight past
 /// `max`.
-pub fn values_within(bytes: &[u8], max: usize) -> bool {
-    let mut values = 1;
+pub fn weight_within(bytes: &[u8], max: usize) -> bool {
+    let mut weight = 1;
     let mut in_string = false;
     let mut escaped = false;
-    // After an opening bracket, until the next byte that is not whitespace.
-    let mut opened = false;
+    // The bracket just opened, until the next byte that is not whitespace (else 0).
+    let mut opened = 0;
     for &b in bytes {
         if in_string {
             if escaped {
@@ -120,20 +139,25 @@ pub fn values_within(bytes: &[u8], max: usize) -> bool {
         if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
             continue;
         }
-        if opened && b != b']' && b != b'}' {
-            values += 1;
+        if opened != 0 && b != b']' && b != b'}' {
+            weight += 1 + if opened == b'{' {
+                OBJECT_WEIGHT
+            } else {
+                ARRAY_WEIGHT
+            };
         }
-        opened = matches!(b, b'[' | b'{');
+        opened = if matches!(b, b'[' | b'{') { b } else { 0 };
         match b {
             b'"' => in_string = true,
-            b',' => values += 1,
+            b',' => weight += 1,
+            b':' => weight += KEY_WEIGHT,
             _ => {}
         }
-        if values > max {
+        if weight > max {
             return false;
         }
     }
-    values <= max
+    weight <= max
 }
 
 struct Parser<'a> {

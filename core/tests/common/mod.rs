@@ -88,3 +88,27 @@ pub fn run_op<O: Operation>(
     }
     panic!("the operation did not end");
 }
+
+/// What `Limits::max_json_values` weighs a JSON text (without a key given twice), computed
+/// from its parse, apart from the core's scan: every value 1, every key
+/// `davkit::json_read::text::KEY_WEIGHT`, and `OBJECT_WEIGHT` or `ARRAY_WEIGHT` more for each
+/// object with members or array with items.
+pub fn json_weight(text: &str) -> usize {
+    use davkit::json_read::text::{ARRAY_WEIGHT, KEY_WEIGHT, OBJECT_WEIGHT};
+    fn weigh(v: &Value) -> usize {
+        1 + match v {
+            Value::Array(items) if items.is_empty() => 0,
+            Value::Array(items) => ARRAY_WEIGHT + items.iter().map(weigh).sum::<usize>(),
+            Value::Object(members) if members.is_empty() => 0,
+            Value::Object(members) => {
+                OBJECT_WEIGHT
+                    + members
+                        .values()
+                        .map(|v| KEY_WEIGHT + weigh(v))
+                        .sum::<usize>()
+            }
+            _ => 0,
+        }
+    }
+    weigh(&serde_json::from_str(text).expect("JSON"))
+}

@@ -513,31 +513,42 @@ fn numbers_with_large_exponents_are_read_as_serde_json_reads_them() {
     assert!(agree(parse(&text), serde_json::from_str(&text)));
 }
 
-/// The values of a parsed value as [`super::values_within`] counts them: itself and every
-/// value it holds (an object's keys not counted; both members of a key given twice, as the
-/// [`Json`] keeps them).
-fn values_in(v: &Json) -> usize {
+/// What [`super::weight_within`] weighs a parsed value: itself and every value it holds, every
+/// key (both members of a key given twice, as the [`Json`] keeps them), and the weight of each
+/// container with members or items.
+fn weight_of(v: &Json) -> usize {
+    use super::{ARRAY_WEIGHT, KEY_WEIGHT, OBJECT_WEIGHT};
     1 + match v {
-        Json::Array(items) => items.iter().map(values_in).sum(),
-        Json::Object(members) => members.iter().map(|(_, v)| values_in(v)).sum(),
+        Json::Array(items) if items.is_empty() => 0,
+        Json::Array(items) => ARRAY_WEIGHT + items.iter().map(weight_of).sum::<usize>(),
+        Json::Object(members) if members.is_empty() => 0,
+        Json::Object(members) => {
+            OBJECT_WEIGHT
+                + members
+                    .iter()
+                    .map(|(_, v)| KEY_WEIGHT + weight_of(v))
+                    .sum::<usize>()
+        }
         _ => 0,
     }
 }
 
 #[test]
-fn values_are_counted_without_parsing() {
-    let within = |text: &str, max| super::values_within(text.as_bytes(), max);
-    for (text, values) in [
+fn weights_are_counted_without_parsing() {
+    let within = |text: &str, max| super::weight_within(text.as_bytes(), max);
+    let (o, a, k) = (super::OBJECT_WEIGHT, super::ARRAY_WEIGHT, super::KEY_WEIGHT);
+    for (text, weight) in [
         ("0", 1),
         (" [ ] ", 1),
-        (r#"{"a":[1,{}],"b":"x"}"#, 5),
-        (r#"[[],[[]],{"k":{"k":null}}]"#, 7),
-        (r#" [ "a,[{", "\"]}", {"\\":","} ] "#, 5),
-        ("[\n\t{ }\r,[ 1 , 2 ]]", 5),
+        (" { } ", 1),
+        (r#"{"a":[1,{}],"b":"x"}"#, 5 + o + a + 2 * k),
+        (r#"[[],[[]],{"k":{"k":null}}]"#, 7 + 2 * o + 2 * a + 2 * k),
+        (r#" [ "a,[{:", "\"]}", {"\\":","} ] "#, 5 + o + a + k),
+        ("[\n\t{ }\r,[ 1 , 2 ]]", 5 + 2 * a),
     ] {
-        assert_eq!(values_in(&super::parse(text).unwrap()), values, "{text}");
-        assert!(within(text, values), "{text}");
-        assert!(!within(text, values - 1), "{text}");
+        assert_eq!(weight_of(&super::parse(text).unwrap()), weight, "{text}");
+        assert!(within(text, weight), "{text}");
+        assert!(!within(text, weight - 1), "{text}");
     }
     assert!(!within("7", 0));
     assert!(!within("", 0));
@@ -550,7 +561,7 @@ fn values_are_counted_without_parsing() {
         let Ok(v) = super::parse(&t) else {
             continue;
         };
-        let n = values_in(&v);
+        let n = weight_of(&v);
         assert!(within(&t, n) && !within(&t, n - 1), "{t}: {n}");
         checked += 1;
     }
