@@ -382,6 +382,13 @@ export interface SyncState {
    * when storing the state: a state stored without it loses those changes.
    */
   pending?: string[];
+  /**
+   * For pending members, the ETag the next answer must be at: the one their listing named (a
+   * member left for a later batch), or the one of an answer that came under another ETag than
+   * its listing's (a replica behind answers an older version). Two answers that agree settle a
+   * member. Absent when empty. Keep it with `pending`.
+   */
+  listed?: Record<string, string>;
   /** Set when a batched sync stopped here with members of its listing pending: the next `syncBatch` fetches them without a new report. Keep it when storing the state. */
   more?: boolean;
 }

@@ -130,6 +130,7 @@ fn sync_state(value: &JsValue) -> Result<Option<SyncState>, Error> {
         ctag: f.opt_string("ctag")?,
         etags: f.string_map("etags")?,
         pending: f.string_set("pending")?,
+        listed: f.string_map("listed")?,
         more: f.flag("more")?,
     }))
 }

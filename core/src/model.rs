@@ -265,6 +265,16 @@ pub struct SyncState {
     /// reports, so a state that moved past their token loses nothing.
     #[serde(default, skip_serializing_if = "StringSet::is_empty")]
     pub pending: StringSet,
+    /// For members of `pending` (by their href there), the ETag the next answer must be at:
+    /// the one the listing named for a member a batched sync left for a later batch, or that
+    /// the app held for one it handed back ([`SyncState::mark_pending`]), or the one of an
+    /// answer that came under another ETag than its listing's (a replica that has not caught
+    /// up answers an older version; a change made since, a newer one; empty for a member
+    /// listed without an ETag). An answer at another ETag is delivered and kept pending once
+    /// more, with its own ETag to match: two answers that agree settle a member, so an older
+    /// version never stands for the one the listing named. A sync rebuilds it whole.
+    #[serde(default, skip_serializing_if = "StringMap::is_empty")]
+    pub listed: StringMap,
     /// A batched sync ([`Session::sync_batch`](crate::Session::sync_batch)) stopped here with
     /// members of its listing left in `pending` (the `more` of the result that returned this
     /// state). The next batch fetches them without asking the server for changes again: the
@@ -317,11 +327,14 @@ impl SyncState {
         ))
     }
 
-    /// Drops the ETags of every stored href whose normalised form is `key`.
-    fn forget_etags(&mut self, key: &str) {
+    /// Drops the ETags of every stored href whose normalised form is `key`; the last one
+    /// dropped.
+    fn forget_etags(&mut self, key: &str) -> Option<String> {
+        let mut dropped = None;
         for href in hrefs_matching(self.etags.keys(), key) {
-            self.etags.remove(&href);
+            dropped = self.etags.remove(&href);
         }
+        dropped
     }
 
     /// Marks a member as not applied by the app (a file it could not write, a row it could not
@@ -334,7 +347,13 @@ impl SyncState {
     /// nothing is lost.
     pub fn mark_pending(&mut self, href: &str) {
         let key = crate::href::normalize(href);
-        self.forget_etags(&key);
+        // The version delivered is what the next answer must be at (see `listed`): a replica
+        // behind would otherwise hand back an older one, taken as it came.
+        if let Some(etag) = self.forget_etags(&key)
+            && self.listed.get(href).is_none()
+        {
+            self.listed.insert(href.to_owned(), etag);
+        }
         self.pending.insert(href.to_owned());
         self.more = false;
     }
@@ -455,6 +474,7 @@ impl SyncState {
             ctag: f.opt_string("ctag")?,
             etags: f.string_map("etags")?,
             pending: f.string_set("pending")?,
+            listed: f.string_map("listed")?,
             more: f.flag("more")?,
         })
     }

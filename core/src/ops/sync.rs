@@ -65,8 +65,14 @@ enum Tag {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Seen {
+    /// Listed as changed, with the ETag its row named (none in an error row).
     Changed(Option<String>),
+    /// Listed as deleted.
     Deleted,
+    /// Asked for by href alone (owed by the stored state, or left by this listing for a
+    /// later batch), with the ETag its listing named when a batch left it for later
+    /// (`SyncState::listed`); without one its answer is taken as it comes.
+    Owed(Option<String>),
 }
 
 /// An entry of `Sync::seen`: the href as the server wrote it, what it said, the page or request
@@ -144,6 +150,9 @@ pub struct Sync {
     /// Pending members of a resumed batched sync that this batch does not look at: they go
     /// to the new state's `pending` as they are.
     carried: StringSet,
+    /// The new state's `listed`: the ETags the listing named for the members left for a
+    /// later batch.
+    listed: StringMap,
     /// Bodies being read as they arrive (sync pages, multigets), by request.
     streams: Vec<(crate::http::RequestId, body::BodyRead)>,
 }
@@ -221,6 +230,7 @@ impl Sync {
             ask_data: false,
             deferred: Vec::new(),
             carried,
+            listed: StringMap::new(),
             streams: Vec::new(),
         };
         match collection {
@@ -368,9 +378,14 @@ impl Sync {
                 }
                 continue;
             }
-            let Seen::Changed(sync_etag) = seen else {
-                continue;
+            let (sync_etag, listed) = match seen {
+                Seen::Changed(etag) => (etag, true),
+                Seen::Owed(etag) => (etag, false),
+                Seen::Deleted => continue,
             };
+            // Owed with an ETag to match: an answer that settles it at the version already
+            // delivered is no change.
+            let checked = !listed && sync_etag.is_some();
             let Some(obj) = got.delivered else {
                 // Listed as changed but not delivered twice: owed to the app, never a deletion.
                 let (kind, status, message) = got.undelivered.unwrap_or((
@@ -384,22 +399,56 @@ impl Sync {
                     status,
                     message,
                 });
+                // The ETag the listing named is what the next sync's answer must match (listed
+                // without one, an empty one that no answer matches: see below).
+                if let Some(e) = sync_etag.or_else(|| listed.then(String::new)) {
+                    self.listed.insert(original.clone(), e);
+                }
                 pending.insert(original);
                 continue;
             };
             let mut obj = obj;
+            let existed = stored.and_then(|h| etags.remove(&h));
+            // An answer settles a member when it is at the ETag it was last listed with, or,
+            // for a member owed since an answer that was not (`SyncState::listed`), at that
+            // answer's. A replica that has not caught up answers an older version (iCloud and
+            // Google are eventually consistent); trusted as it is, it would stand, since the
+            // new token is past the change and the server does not report it again. So an
+            // answer under another ETag (a change made since, or an older version: nothing
+            // tells), or for a member listed by a row without its ETag (an error row, an empty
+            // `getetag`), is delivered and kept pending with its own ETag, which the next
+            // answer must match: two answers that agree settle it. The first answer to a
+            // listing that is at the version the state already held is no evidence of anything
+            // (exactly what a replica behind answers): the listing's ETag stays the check, or,
+            // listed without one, an empty one that no answer matches.
+            let check = match (&sync_etag, &obj.etag) {
+                (c, Some(a)) if c.as_ref() != Some(a) && (listed || c.is_some()) => {
+                    Some(if listed && existed.as_ref() == Some(a) {
+                        c.clone().unwrap_or_default()
+                    } else {
+                        a.clone()
+                    })
+                }
+                _ => None,
+            };
+            let behind = check.is_some();
             if obj.etag.is_none() {
                 obj.etag = sync_etag;
             }
             if known {
                 obj.url = original;
             }
-            let existed = stored.and_then(|h| etags.remove(&h));
+            if let Some(c) = check {
+                pending.insert(obj.url.clone());
+                self.listed.insert(obj.url.clone(), c);
+            }
             if let Some(etag) = &obj.etag {
                 etags.insert(obj.url.clone(), etag.clone());
             }
             match existed {
-                Some(old) if Some(&old) == obj.etag.as_ref() && owed.is_none() => {}
+                Some(old)
+                    if Some(&old) == obj.etag.as_ref() && (owed.is_none() || behind || checked) => {
+                }
                 Some(_) => changes.push(Change::Changed(obj)),
                 None => changes.push(Change::Added(obj)),
             }
@@ -417,6 +466,11 @@ impl Sync {
         // The smaller set inserted into the larger (`append` would build a new tree of both,
         // holding every pending href twice for a moment).
         let mut carried = std::mem::take(&mut self.carried);
+        for h in carried.iter() {
+            if let Some(e) = self.old.listed.get(h) {
+                self.listed.insert(h.clone(), e.clone());
+            }
+        }
         if carried.len() > pending.len() {
             std::mem::swap(&mut pending, &mut carried);
         }
@@ -427,6 +481,7 @@ impl Sync {
             ctag: self.new_ctag.take().or_else(|| self.old.ctag.take()),
             etags,
             pending,
+            listed: std::mem::take(&mut self.listed),
             more,
         };
         self.m.finish(Ok(SyncResult {

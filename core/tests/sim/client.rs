@@ -364,8 +364,13 @@ impl App {
         match local {
             Some(local) => {
                 match &local.etag {
+                    // Recorded as `record_write` does (the write is the member's latest version,
+                    // no longer owed), but keeping the other spellings, as above.
                     Some(etag) if !self.writes_as_pending => {
                         coll.state.etags.insert(url.to_owned(), etag.clone());
+                        coll.state
+                            .pending
+                            .retain(|h| davkit::href::normalize(h) != key);
                     }
                     // The ETag is unknown (or the app prefers so): the next sync fetches it
                     // whatever it hears.
@@ -601,6 +606,26 @@ impl App {
                     2,
                     format!("sync c{c}: no sync succeeded after the faults stopped"),
                 );
+            }
+            // A member whose last answer came under another ETag than its listing named (a
+            // device's change made during the sync, or a replica behind), or was listed
+            // without one, is kept pending with the ETag the next answer must match
+            // (`SyncState::listed`); two answers that agree settle it, and one at the version
+            // the state held does not count as the first. So only such members may wait, for
+            // at most two syncs more.
+            for _ in 0..2 {
+                let s = &self.colls[c].state;
+                if s.pending.is_empty() || s.pending.iter().any(|h| s.listed.get(h).is_none()) {
+                    break;
+                }
+                if !self.sync(c, 2)? {
+                    return fail(
+                        2,
+                        format!(
+                            "sync c{c}: a sync settling its checks failed after the faults stopped"
+                        ),
+                    );
+                }
             }
             let label = format!("sync c{c} after the faults stopped");
             let mut w = self.world.borrow_mut();

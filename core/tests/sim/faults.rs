@@ -76,10 +76,17 @@ pub enum Fault {
     RowEmptyEtag,
     /// A sync page whose `DAV:sync-token` element is missing (a server or proxy that lost it).
     SyncTokenDropped,
+    /// One multiget row answers the member's version before its latest change, data and
+    /// ETag, as a replica that has not caught up does (iCloud and Google are eventually
+    /// consistent): older than the ETag the listing or sync report named. Once per version
+    /// of a member: the replica has caught up with it by the next request for it (a lag of
+    /// seconds, shorter than the time between two syncs), so two answers that agree are
+    /// the member's (the limit davkit states).
+    RowStale,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 32] = [
+    pub const ALL: [Fault; 33] = [
         Fault::ServerError,
         Fault::Unavailable503,
         Fault::RateLimited429,
@@ -112,6 +119,7 @@ impl Fault {
         Fault::RowEmptyData,
         Fault::RowEmptyEtag,
         Fault::SyncTokenDropped,
+        Fault::RowStale,
     ];
 
     pub fn index(self) -> usize {
@@ -133,6 +141,7 @@ impl Fault {
                 | Fault::RowFalse404
                 | Fault::RowEmptyData
                 | Fault::RowEmptyEtag
+                | Fault::RowStale
         )
     }
 
@@ -172,7 +181,8 @@ impl Fault {
             | Fault::RowUnrequested
             | Fault::RowUnrequested404
             | Fault::RowFalse404
-            | Fault::RowEmptyData => matches!(class, Class::Multiget(_)),
+            | Fault::RowEmptyData
+            | Fault::RowStale => matches!(class, Class::Multiget(_)),
             Fault::RowEmptyEtag => rows,
             Fault::SyncTokenDropped => matches!(class, Class::SyncPage { .. }),
             Fault::CreateAsReplacement => create_collision && flavor.honours_if_none_match(),

@@ -123,6 +123,12 @@ pub struct Coll {
     /// `Server::event` of each name's latest change and latest deletion.
     pub last_event: HashMap<String, u64>,
     pub last_delete: HashMap<String, u64>,
+    /// Each name's version before its latest change: what a replica that has not caught up
+    /// answers (`Fault::RowStale`).
+    pub prior: BTreeMap<String, Member>,
+    /// The names whose latest version a replica has already answered stale for (once per
+    /// version: cleared by the name's next change).
+    pub stale_served: std::collections::BTreeSet<String>,
 }
 
 /// A write by the client that the server applied.
@@ -339,6 +345,8 @@ impl Server {
             page_size,
             last_event: HashMap::new(),
             last_delete: HashMap::new(),
+            prior: BTreeMap::new(),
+            stale_served: std::collections::BTreeSet::new(),
         });
         self.colls.len() - 1
     }
@@ -391,13 +399,17 @@ impl Server {
         let c = &mut self.colls[coll];
         c.version += 1;
         c.changed_at.insert(name.to_owned(), c.version);
-        c.members.insert(
+        let before = c.members.insert(
             name.to_owned(),
             Member {
                 etag: etag.clone(),
                 data,
             },
         );
+        if let Some(before) = before {
+            c.prior.insert(name.to_owned(), before);
+        }
+        c.stale_served.remove(name);
         self.event += 1;
         c.last_event.insert(name.to_owned(), self.event);
         etag

@@ -5,6 +5,29 @@ use std::fmt::Write as _;
 
 use crate::faults::Fault;
 
+/// How often each fault fired, by [`Fault::index`] (an array, whose `Default` stops at 32).
+#[derive(Clone, Debug)]
+pub struct FaultCounts(pub [u64; Fault::ALL.len()]);
+
+impl Default for FaultCounts {
+    fn default() -> Self {
+        FaultCounts([0; Fault::ALL.len()])
+    }
+}
+
+impl std::ops::Deref for FaultCounts {
+    type Target = [u64; Fault::ALL.len()];
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for FaultCounts {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
     pub histories: u64,
@@ -13,7 +36,7 @@ pub struct Stats {
     pub requests: u64,
     /// Operations by outcome (`sync ok`, `update failed: PreconditionFailed`, ...).
     pub ops: BTreeMap<String, u64>,
-    pub faults: [u64; Fault::ALL.len()],
+    pub faults: FaultCounts,
     pub device_changes: u64,
     /// Device changes made while a client operation was in flight.
     pub concurrent_changes: u64,

@@ -521,6 +521,33 @@ impl World {
                 RowBody::Member { etag, .. } => etag.clear(),
                 _ => return None,
             },
+            (Fault::RowStale, Some(i)) => {
+                let href = &rows[i].href;
+                let c = &mut self.server.colls[coll];
+                let prior = c
+                    .prior
+                    .iter()
+                    .find(|(n, _)| {
+                        let path = Server::member_path(coll, n);
+                        *href == path || davkit::href::percent_decode(href) == path
+                    })
+                    .filter(|(n, _)| !c.stale_served.contains(*n))
+                    .map(|(n, m)| (n.clone(), m.clone()));
+                match (&mut rows[i].body, prior) {
+                    (
+                        RowBody::Member {
+                            etag,
+                            data: Some(d),
+                        },
+                        Some((name, p)),
+                    ) if *etag != p.etag => {
+                        *etag = p.etag;
+                        *d = p.data;
+                        c.stale_served.insert(name);
+                    }
+                    _ => return None,
+                }
+            }
             (Fault::RowOmitted, Some(i)) => {
                 rows.remove(i);
             }

@@ -599,6 +599,7 @@ impl GcalSync {
             ctag: None,
             etags,
             pending,
+            listed: crate::string_map::StringMap::new(),
             more: false,
         };
         self.m.finish(Ok(SyncResult {

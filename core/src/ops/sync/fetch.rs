@@ -66,8 +66,16 @@ impl Sync {
                     } else {
                         original.clone()
                     };
-                    self.seen
-                        .insert(key.clone(), (stored, Seen::Changed(None), 0, None, None));
+                    self.seen.insert(
+                        key.clone(),
+                        (
+                            stored,
+                            Seen::Owed(self.old.listed.get(original).cloned()),
+                            0,
+                            None,
+                            None,
+                        ),
+                    );
                     want.push(key);
                 }
             }
@@ -85,7 +93,9 @@ impl Sync {
             Vec::new()
         };
         let is_listed = |key: &String, seen: &Seen, got: &Option<Box<Got>>| {
-            matches!(seen, Seen::Changed(_)) && !delivered(got) && !owed.contains(key.as_str())
+            matches!(seen, Seen::Changed(_) | Seen::Owed(_))
+                && !delivered(got)
+                && !owed.contains(key.as_str())
         };
         let room = limit - want.len();
         let mut listed = 0;
@@ -115,7 +125,13 @@ impl Sync {
                     want.push(key.clone());
                     kept.insert(key, entry);
                 } else {
-                    later.push(stored_href(key, entry.0));
+                    // What its answer must match (listed without an ETag: an empty one, which
+                    // none matches; see `Sync::finish`).
+                    let h = stored_href(key, entry.0);
+                    if let Seen::Changed(e) = entry.1 {
+                        self.listed.insert(h.clone(), e.unwrap_or_default());
+                    }
+                    later.push(h);
                 }
             }
             self.seen = kept;
@@ -126,8 +142,14 @@ impl Sync {
         // copied into a second vector.
         later.reverse();
         for key in rest.drain(..).rev() {
-            if let Some((h, ..)) = self.seen.remove(&key) {
-                later.push(stored_href(key, h));
+            if let Some((h, seen, ..)) = self.seen.remove(&key) {
+                let h = stored_href(key, h);
+                match seen {
+                    Seen::Changed(e) => self.listed.insert(h.clone(), e.unwrap_or_default()),
+                    Seen::Owed(Some(e)) => self.listed.insert(h.clone(), e),
+                    _ => None,
+                };
+                later.push(h);
             }
         }
         later.shrink_to_fit();
@@ -451,12 +473,14 @@ impl Sync {
                 break;
             };
             let key = href::normalize(&h);
-            // Asked for as a pending member of a later batch is: by href, ETag unknown.
+            // Asked for as a pending member of a later batch is: by href, with the ETag the
+            // listing named.
+            let listed = self.listed.remove(&h);
             self.seen.insert(
                 key.clone(),
                 (
                     compact_href(&key, h.clone()),
-                    Seen::Changed(None),
+                    Seen::Owed(listed),
                     0,
                     None,
                     None,

@@ -207,7 +207,7 @@ impl Sync {
                 }
                 let etag = match seen {
                     Seen::Changed(etag) => etag.as_deref(),
-                    Seen::Deleted => None,
+                    Seen::Deleted | Seen::Owed(_) => None,
                 };
                 progressed |= self.versions_named.insert(version_named(key, etag));
             }

@@ -134,6 +134,20 @@ impl QueueApp {
             if !(self.sync(c)? || self.sync(c)?) {
                 return fail(2, format!("sync c{c} failed without faults"));
             }
+            // Members kept pending with the ETag their next answer must match settle within
+            // two syncs more (as in `client.rs`'s quiesce).
+            for _ in 0..2 {
+                let s = &self.colls[c].state;
+                if s.pending.is_empty() || s.pending.iter().any(|h| s.listed.get(h).is_none()) {
+                    break;
+                }
+                if !self.sync(c)? {
+                    return fail(
+                        2,
+                        format!("sync c{c} settling its checks failed without faults"),
+                    );
+                }
+            }
             self.converged(c)?;
             let before = self.colls[c].mirror.clone();
             self.begin(format!("sync c{c} again (expect no change)"), c);
