@@ -118,21 +118,14 @@ fn config(
     ))
 }
 
-/// `SyncState` as JS stores it: camelCase, or the core's snake_case JSON (`null`: none).
+/// `SyncState` as JS stores it: camelCase, or the core's snake_case JSON (`null`: none), read
+/// by the core's reader of the state.
 fn sync_state(value: &JsValue) -> Result<Option<SyncState>, Error> {
     let v = read::value(value);
-    let Some(f) = read::Fields::optional("sync state", &v, "a sync state")? else {
+    if v.is_null() {
         return Ok(None);
-    };
-    Ok(Some(SyncState {
-        collection_url: f.string("collectionUrl")?,
-        sync_token: f.opt_string("syncToken")?,
-        ctag: f.opt_string("ctag")?,
-        etags: f.string_map("etags")?,
-        pending: f.string_set("pending")?,
-        listed: f.string_map("listed")?,
-        more: f.flag("more")?,
-    }))
+    }
+    SyncState::from_value(&v).map(Some)
 }
 
 /// The collection properties to set (`null`: none).

@@ -184,16 +184,6 @@ impl<'a> Fields<'a> {
         self.strings(key)
     }
 
-    /// A set of strings that defaults to empty when absent.
-    pub(crate) fn string_set(&self, key: &str) -> Result<davkit::StringSet, Error> {
-        self.ok(self.inner.string_set(&self.name(key)))
-    }
-
-    /// A map of strings to strings that defaults to empty when absent (`null` is a type error).
-    pub(crate) fn string_map(&self, key: &str) -> Result<davkit::StringMap, Error> {
-        self.ok(self.inner.string_map(&self.name(key)))
-    }
-
     /// A nested object, `None` when absent or `null` (its fields named without the path, in
     /// errors about the same `what`).
     pub(crate) fn object(&self, key: &str) -> Result<Option<Fields<'a>>, Error> {

@@ -454,8 +454,15 @@ impl SyncState {
     pub fn from_json(json: &str) -> Result<Self> {
         // Read by hand from a JSON value, not through the derived `Deserialize`: see
         // `json_read` (it keeps float printing out of the npm module).
-        let value = json_read::parse(json, "sync state")?;
-        SyncState::read(&value).map_err(|m| json_read::invalid("sync state", &m))
+        SyncState::from_value(&json_read::parse(json, "sync state")?)
+    }
+
+    /// A state from its parsed JSON, read as [`SyncState::from_json`] reads the text: the
+    /// wasm binding reads the object an app passes this way, so one reader says what a state
+    /// accepts.
+    #[doc(hidden)]
+    pub fn from_value(value: &json_read::Json) -> Result<Self> {
+        SyncState::read(value).map_err(|m| json_read::invalid("sync state", &m))
     }
 
     fn read(v: &json_read::Json) -> json_read::Read<Self> {

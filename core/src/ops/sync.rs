@@ -383,9 +383,6 @@ impl Sync {
                 Seen::Owed(etag) => (etag, false),
                 Seen::Deleted => continue,
             };
-            // Owed with an ETag to match: an answer that settles it at the version already
-            // delivered is no change.
-            let checked = !listed && sync_etag.is_some();
             let Some(obj) = got.delivered else {
                 // Listed as changed but not delivered twice: owed to the app, never a deletion.
                 let (kind, status, message) = got.undelivered.unwrap_or((
@@ -431,7 +428,10 @@ impl Sync {
                 }
                 _ => None,
             };
-            let behind = check.is_some();
+            // No change at the version the state holds, unless the state owed it (an app that
+            // lost its copy names it in `pending`) and the answer neither settles a check nor
+            // is kept for one.
+            let quiet = owed.is_none() || check.is_some() || (!listed && sync_etag.is_some());
             if obj.etag.is_none() {
                 obj.etag = sync_etag;
             }
@@ -446,9 +446,7 @@ impl Sync {
                 etags.insert(obj.url.clone(), etag.clone());
             }
             match existed {
-                Some(old)
-                    if Some(&old) == obj.etag.as_ref() && (owed.is_none() || behind || checked) => {
-                }
+                Some(old) if quiet && Some(&old) == obj.etag.as_ref() => {}
                 Some(_) => changes.push(Change::Changed(obj)),
                 None => changes.push(Change::Added(obj)),
             }
