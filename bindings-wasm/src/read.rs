@@ -250,7 +250,9 @@ mod tests {
 
     #[test]
     fn numbers_in_range_only() {
-        let v = parse(r#"{"a":5,"neg":-1,"big":5000000000,"f":1.5,"s":"7","n":null}"#);
+        let v = parse(
+            r#"{"a":5,"neg":-1,"big":5000000000,"huge":18446744073709551615,"f":1.5,"s":"7","n":null}"#,
+        );
         let f = fields(&v);
         assert_eq!(f.opt_u32("a").unwrap(), Some(5));
         assert_eq!(f.opt_usize("a").unwrap(), Some(5));
@@ -265,9 +267,18 @@ mod tests {
             message(f.opt_usize("neg").unwrap_err()),
             "invalid options: `neg`: invalid value: integer `-1`, expected usize"
         );
+        // Integers in messages as integers, of either sign and up to u64::MAX.
+        assert_eq!(
+            message(f.opt_i64("huge").unwrap_err()),
+            "invalid options: `huge`: invalid value: integer `18446744073709551615`, expected i64"
+        );
+        assert_eq!(
+            message(f.opt_string("neg").unwrap_err()),
+            "invalid options: `neg`: invalid type: integer `-1`, expected a string"
+        );
         assert_eq!(
             message(f.opt_u64("f").unwrap_err()),
-            "invalid options: `f`: invalid type: floating point `1.5`, expected u64"
+            "invalid options: `f`: invalid type: floating point, expected u64"
         );
         assert_eq!(
             message(f.opt_i64("s").unwrap_err()),

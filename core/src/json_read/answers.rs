@@ -303,7 +303,7 @@ fn refusals_name_the_field() {
         Some((
             ErrorKind::Protocol,
             "the token endpoint sent an unreadable answer: `expires_in`: invalid type: \
-             floating point `3599.5`, expected u64"
+             floating point, expected u64"
                 .to_owned()
         ))
     );
@@ -357,7 +357,7 @@ fn refusals_name_the_field() {
         list(json!({"items": [{"id": "a", "primary": 1.0}]})).as_deref(),
         Some(
             "Calendar API: bad calendar list: `items[0].primary`: invalid type: floating \
-             point `1.0`, expected a boolean"
+             point, expected a boolean"
         )
     );
 }
