@@ -272,7 +272,10 @@ pub struct SyncState {
     /// up answers an older version; a change made since, a newer one; empty for a member
     /// listed without an ETag). An answer at another ETag is delivered and kept pending once
     /// more, with its own ETag to match: two answers that agree settle a member, so an older
-    /// version never stands for the one the listing named. A sync rebuilds it whole.
+    /// version never stands for the one the listing named. `404` (no ETag: those are quoted)
+    /// marks a member a listing named whose fetch was answered 404 or 410: a replica behind
+    /// answers so for a member created since, so that is no deletion yet, and the next 404 is.
+    /// A sync rebuilds it whole.
     #[serde(default, skip_serializing_if = "StringMap::is_empty")]
     pub listed: StringMap,
     /// A batched sync ([`Session::sync_batch`](crate::Session::sync_batch)) stopped here with

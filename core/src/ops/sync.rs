@@ -75,6 +75,11 @@ enum Seen {
     Owed(Option<String>),
 }
 
+/// The `SyncState::listed` value of a member a listing named whose fetch was answered 404 or
+/// 410: no ETag (those are quoted), so no answer matches it, and it names no listing's claim
+/// that the member is there, so the next 404 is its deletion (`Sync::listed_present`).
+pub(crate) const GONE_ONCE: &str = "404";
+
 /// An entry of `Sync::seen`: the href as the server wrote it, what it said, the page or request
 /// number, the reported size and what the fetches got.
 type Listed = (String, Seen, usize, Option<u64>, Option<Box<Got>>);
@@ -397,8 +402,17 @@ impl Sync {
                     message,
                 });
                 // The ETag the listing named is what the next sync's answer must match (listed
-                // without one, an empty one that no answer matches: see below).
-                if let Some(e) = sync_etag.or_else(|| listed.then(String::new)) {
+                // without one, an empty one that no answer matches: see below). A member
+                // answered 404 that a listing named is marked so, and its next 404 is its
+                // deletion (`listed_present`).
+                let answered_gone =
+                    kind == ErrorKind::NotFound && matches!(status, Some(404 | 410));
+                let check = if answered_gone {
+                    Some(GONE_ONCE.to_owned())
+                } else {
+                    sync_etag.or_else(|| listed.then(String::new))
+                };
+                if let Some(e) = check {
                     self.listed.insert(original.clone(), e);
                 }
                 pending.insert(original);
@@ -432,8 +446,12 @@ impl Sync {
             // lost its copy names it in `pending`) and the answer neither settles a check nor
             // is kept for one.
             let quiet = owed.is_none() || check.is_some() || (!listed && sync_etag.is_some());
+            // An answer without an ETag (a GET whose ETag a proxy or cache dropped) is
+            // delivered without one, never under the listing's: its data may be newer or older
+            // than the version the listing named. It stays owed until an answer names its
+            // version, taken as it comes.
             if obj.etag.is_none() {
-                obj.etag = sync_etag;
+                pending.insert(obj.url.clone());
             }
             if known {
                 obj.url = original;

@@ -16,7 +16,9 @@
 //! A write is never repeated blindly. When the request fails in transit (the server may or may
 //! not have applied it), the object is read back first: a write whose data is found there is
 //! reported as done; one found not applied (the version the caller read is still there, or
-//! nothing is at a create's name) is sent once more; anything else (the object changed by
+//! nothing is at a create's name) is sent once more, after davkit's own check of the
+//! precondition once more where the server ignores it (the read may come from a replica
+//! behind the write, and such a server would let the repeat replace it); anything else (the object changed by
 //! someone, or gone after a delete) is reported as a [`ErrorKind::Transport`] error that says
 //! the outcome is unknown. A server error that may come after the write was applied (500, 502,
 //! 504) is read back the same way: found applied, the write is reported done; otherwise the
@@ -56,7 +58,7 @@ enum Kind {
     Delete,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 enum Step {
     /// The server ignores If-Match: compare the ETag first.
     Check,
@@ -76,6 +78,9 @@ pub struct Write {
     main: Option<Spec>,
     /// A copy of the main request, to send once more when a read shows it was not applied.
     retry: Option<Spec>,
+    /// The check davkit makes before the main request for a server that ignores its
+    /// precondition (`Step::Check` or `Step::Vacant`), made again before it is sent once more.
+    precheck: Option<(Step, Spec)>,
     /// The transport error of the main request, while it is being resolved.
     lost: Option<Error>,
     expected_etag: Option<String>,
@@ -219,6 +224,7 @@ impl Write {
             kind: Kind::Create,
             main: None,
             retry: None,
+            precheck: None,
             lost: None,
             expected_etag: None,
             read_etag: expected.clone(),
@@ -250,6 +256,7 @@ impl Write {
                 .header("Connection", CLOSE)
                 .xml(propfind_body(&[names::GETETAG]));
             op.main = Some(spec);
+            op.precheck = Some((Step::Vacant, check.clone()));
             op.m.x.send(Step::Vacant, check);
         } else if profile.if_match_ignored && matches!(kind, Kind::Update | Kind::Delete)
             || (profile.if_match_ignored_on_delete || sogo) && kind == Kind::Delete
@@ -261,6 +268,7 @@ impl Write {
                 .header("Depth", Depth::Zero.as_str())
                 .xml(propfind_body(&[names::GETETAG]));
             op.main = Some(spec);
+            op.precheck = Some((Step::Check, check.clone()));
             op.m.x.send(Step::Check, check);
         } else {
             op.m.x.send(Step::Main, spec);
@@ -306,6 +314,15 @@ impl Write {
             (Step::Resolve, Ok(reply)) => self.on_resolve(reply),
         };
         if let Err(e) = outcome {
+            // Failed once sent again: the first send may have been applied after all (the read
+            // that found it not applied may come from a replica behind it), so a refusal may
+            // be of this very write, and a rate limit or a 401 must not have the client's
+            // retries run the whole write again. Its outcome is unknown, not a conflict.
+            let e = if self.resent && e.kind() != ErrorKind::Transport {
+                self.unknown_outcome()
+            } else {
+                e
+            };
             self.m.fail(e);
         }
     }
@@ -435,17 +452,24 @@ impl Write {
             return Err(self.server_error());
         }
         if not_applied {
-            let lost = self.lost.take();
             if self.resent {
-                let base = lost.unwrap_or_else(|| {
+                let base = self.lost.take().unwrap_or_else(|| {
                     Error::new(ErrorKind::Transport, "the request failed in transit")
                 });
                 return Err(transport_error(&base, "sent twice, applied neither time"));
             }
-            // Sent once more, and only once.
+            // Sent once more, and only once; where davkit checks the precondition itself, after
+            // that check once more: the read that found the write not applied may come from a
+            // replica behind the write, and the server would not refuse what replaces it.
             if let Some(spec) = self.retry.clone() {
                 self.resent = true;
-                self.m.x.send(Step::Main, spec);
+                match self.precheck.clone() {
+                    Some((step, check)) => {
+                        self.main = Some(spec);
+                        self.m.x.send(step, check);
+                    }
+                    None => self.m.x.send(Step::Main, spec),
+                }
                 return Ok(());
             }
         }

@@ -618,10 +618,18 @@ impl FlushSteps {
         if e.op == EntryOp::Delete && server.is_none() {
             return self.already_gone();
         }
+        // The server's version without its ETag (a proxy or cache dropped it) can be neither
+        // written over nor handed to the app as a conflict's side to resolve on: the flush
+        // stops, as on any answer it cannot read, and the entry waits for the next.
+        if server.as_ref().is_some_and(|o| o.etag.is_none()) {
+            return self.refused(Error::new(
+                ErrorKind::Protocol,
+                "the server answered the object's read without an ETag",
+            ));
+        }
         // An earlier flush's write is there: go on from it.
         if let (Some(s), Some(obj)) = (&server_data, &server)
             && let Some(earlier) = e.sent.iter().find(|sent| self.holds(sent, s)).cloned()
-            && obj.etag.is_some()
         {
             return self.rebase(obj.clone(), Some(earlier), None);
         }
@@ -630,7 +638,6 @@ impl FlushSteps {
         // strong form it does not match either): no conflict, the change goes on from it.
         if !before_delete
             && let (Some(s), Some(base), Some(obj)) = (&server_data, &e.base_data, &server)
-            && obj.etag.is_some()
             && crate::ops::write::same_data(base.as_bytes(), s.as_bytes())
         {
             return self.rebase(obj.clone(), None, None);

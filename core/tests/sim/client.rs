@@ -547,14 +547,17 @@ impl App {
         match result {
             Ok(o) => {
                 let data = o.data.unwrap_or_default();
-                let real = o.etag.as_ref().is_some_and(|e| {
-                    self.world
-                        .borrow()
-                        .server
-                        .versions
-                        .get(&(c, name.clone(), e.clone()))
-                        == Some(&data)
-                });
+                // Without an ETag (a proxy dropped it), the data must still be a version the
+                // server stored; `record` then leaves the member to the next sync.
+                let world = self.world.borrow();
+                let versions = &world.server.versions;
+                let real = match &o.etag {
+                    Some(e) => versions.get(&(c, name.clone(), e.clone())) == Some(&data),
+                    None => versions
+                        .iter()
+                        .any(|((vc, vn, _), d)| *vc == c && *vn == name && *d == data),
+                };
+                drop(world);
                 if !real {
                     return fail(
                         3,
@@ -572,8 +575,12 @@ impl App {
                 self.record(c, url, Some(local));
                 Ok(true)
             }
+            // Gone, as far as this one answer says: a replica that has not caught up with a
+            // member created since answers 404 too. The app drops its copy and hands the
+            // member to the next sync, whose listing or report says which it is.
             Err(e) if e.kind() == ErrorKind::NotFound => {
                 self.record(c, url, None);
+                self.colls[c].state.mark_pending(url);
                 Ok(true)
             }
             Err(_) => Ok(false),

@@ -83,10 +83,16 @@ pub enum Fault {
     /// seconds, shorter than the time between two syncs), so two answers that agree are
     /// the member's (the limit davkit states).
     RowStale,
+    /// A GET answers as a replica that has not caught up: the member's version before its
+    /// latest change, data and ETag, or 404 for a member created since. Once per version of
+    /// a member, as `RowStale`.
+    GetStale,
+    /// A GET answered 200 without its `ETag` header (a proxy or cache that dropped it).
+    GetNoEtag,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 33] = [
+    pub const ALL: [Fault; 35] = [
         Fault::ServerError,
         Fault::Unavailable503,
         Fault::RateLimited429,
@@ -120,6 +126,8 @@ impl Fault {
         Fault::RowEmptyEtag,
         Fault::SyncTokenDropped,
         Fault::RowStale,
+        Fault::GetStale,
+        Fault::GetNoEtag,
     ];
 
     pub fn index(self) -> usize {
@@ -184,6 +192,7 @@ impl Fault {
             | Fault::RowEmptyData
             | Fault::RowStale => matches!(class, Class::Multiget(_)),
             Fault::RowEmptyEtag => rows,
+            Fault::GetStale | Fault::GetNoEtag => matches!(class, Class::Get(..)),
             Fault::SyncTokenDropped => matches!(class, Class::SyncPage { .. }),
             Fault::CreateAsReplacement => create_collision && flavor.honours_if_none_match(),
             Fault::Locked423 => class.is_write(),

@@ -242,6 +242,11 @@ impl Answer {
         }
     }
 
+    /// An answer of `status` with no body (for the fault injector).
+    pub fn new_status(status: u16) -> Self {
+        Answer::new(status)
+    }
+
     fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.into(), value.into()));
         self
@@ -406,9 +411,12 @@ impl Server {
                 data,
             },
         );
-        if let Some(before) = before {
-            c.prior.insert(name.to_owned(), before);
-        }
+        // The version a replica behind still has: the one replaced, or none for a member new
+        // (or new again after a deletion).
+        match before {
+            Some(before) => c.prior.insert(name.to_owned(), before),
+            None => c.prior.remove(name),
+        };
         c.stale_served.remove(name);
         self.event += 1;
         c.last_event.insert(name.to_owned(), self.event);

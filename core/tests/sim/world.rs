@@ -358,6 +358,15 @@ impl World {
         if let Some(w) = answer.applied.take() {
             self.on_applied(req, w, fault);
         }
+        if let (Some(f @ (Fault::GetStale | Fault::GetNoEtag)), Class::Get(coll, name)) =
+            (fault, class)
+            && self.get_fault(f, *coll, name, &mut answer)
+        {
+            self.count(fault);
+            if self.verbose {
+                eprintln!("    ({f:?} on {name})");
+            }
+        }
         if let (Some(f), Body::Rows { rows, .. }) = (fault, &mut answer.body)
             && f.is_row_fault()
         {
@@ -483,6 +492,34 @@ impl World {
     }
 
     /// Changes rows of a multistatus; the href hit, or `None` when there was nothing to hit.
+    /// A GET's answer changed by `GetStale` or `GetNoEtag`; whether the fault changed it.
+    fn get_fault(&mut self, f: Fault, coll: usize, name: &str, answer: &mut Answer) -> bool {
+        if answer.status != 200 {
+            return false;
+        }
+        let is_etag = |(k, _): &(String, String)| k.eq_ignore_ascii_case("etag");
+        if f == Fault::GetNoEtag {
+            let before = answer.headers.len();
+            answer.headers.retain(|h| !is_etag(h));
+            return answer.headers.len() != before;
+        }
+        let c = &mut self.server.colls[coll];
+        if c.stale_served.contains(name) {
+            return false;
+        }
+        match c.prior.get(name) {
+            Some(p) => {
+                answer.headers.retain(|h| !is_etag(h));
+                answer.headers.push(("ETag".into(), p.etag.clone()));
+                answer.body = crate::server::Body::Text(p.data.clone());
+            }
+            // Created since the replica last caught up.
+            None => *answer = Answer::new_status(404),
+        }
+        c.stale_served.insert(name.to_owned());
+        true
+    }
+
     fn row_fault(
         &mut self,
         fault: Fault,

@@ -15,7 +15,8 @@ use crate::rfc4918::multistatus::Response;
 use crate::xml::names;
 
 use super::{
-    ASSUMED_MEMBER_BYTES, FETCH_ROUNDS, Got, Seen, Sync, Tag, compact_href, href_of, stored_href,
+    ASSUMED_MEMBER_BYTES, FETCH_ROUNDS, GONE_ONCE, Got, Seen, Sync, Tag, compact_href, href_of,
+    stored_href,
 };
 
 impl Sync {
@@ -328,8 +329,24 @@ impl Sync {
                     json: None,
                 },
             );
-        } else if matches!(status, 404 | 410) {
+        } else if matches!(status, 404 | 410) && !self.listed_present(&key) {
             self.gone(&key);
+        } else if matches!(status, 404 | 410) {
+            // Against the listing that named the member: a replica that has not caught up
+            // with a member created since answers so (iCloud and Google are eventually
+            // consistent), to a multiget and to a GET alike. Read as a deletion, it would have
+            // the app drop a member the server has, and the new token is past the listing, so
+            // the server would not report it again until it changes. It stays owed: a member
+            // deleted after the listing is in the next sync's report as deleted (or missing
+            // from its listing), and one that is there is fetched.
+            self.undelivered(
+                &key,
+                (
+                    ErrorKind::NotFound,
+                    Some(status),
+                    format!("GET answered {status} for a member the listing names"),
+                ),
+            );
         } else {
             self.undelivered(
                 &key,
@@ -341,6 +358,22 @@ impl Sync {
             );
         }
         Ok(())
+    }
+
+    /// Whether a listing names member `key` as present: this sync's (a row that is no 404, with
+    /// an ETag or not), or one whose ETag the state carries for it (`SyncState::listed`: a
+    /// batch left it for later, a fetch failed), unless a fetch since was answered 404
+    /// (`GONE_ONCE`). A fetch's 404 for it is then no deletion yet: a member deleted since the
+    /// listing is in the next sync's report (or missing from its listing), and a replica
+    /// behind answers 404 for a member created since. The member stays owed, marked, and its
+    /// next 404 is its deletion. For a member owed by the app's own record, a GET's 404 is
+    /// the answer.
+    fn listed_present(&self, key: &str) -> bool {
+        self.seen.get(key).is_some_and(|(_, seen, ..)| match seen {
+            Seen::Changed(_) => true,
+            Seen::Owed(check) => check.as_deref().is_some_and(|c| c != GONE_ONCE),
+            Seen::Deleted => false,
+        })
     }
 
     /// One response of a multiget answer: its data moved into its object (so the answer is
@@ -363,7 +396,8 @@ impl Sync {
             // deleted between the two, or a proxy or server that misreads the href in a
             // multiget), and read as one, a wrong row would have the app delete a member the
             // server still has, and not hear of it again until it changes. The next round asks
-            // by GET, whose 404 or 410 for the member's own URL is the answer.
+            // by GET, which serves it if the row was wrong; a 404 there is no deletion of a
+            // listed member either (`listed_present`).
             let why = "the multiget row answered 404 or 410".to_owned();
             self.undelivered(&key, (ErrorKind::NotFound, Some(s), why));
             return;

@@ -287,8 +287,7 @@ impl Sync {
         let got = delivered.map(|object| {
             Box::new(Got {
                 delivered: Some(object),
-                gone: false,
-                undelivered: None,
+                ..Got::default()
             })
         });
         self.seen.insert(key, (href, seen, self.pages, size, got));
