@@ -461,7 +461,15 @@ where
             live.name,
             added + changed
         );
-        assert!(r.problems.is_empty(), "{}: {:?}", live.name, r.problems);
+        // A member a batch left for later and a device deleted meanwhile is answered 404 when
+        // its batch comes: no deletion yet (the listing named it; a replica behind answers so
+        // for a member created since), a problem, and the next sync's report deletes it.
+        assert!(
+            r.problems.iter().all(|p| p.kind == ErrorKind::NotFound),
+            "{}: {:?}",
+            live.name,
+            r.problems
+        );
         assert_eq!(r.more, r.state.more);
         apply(mirror, &r.changes);
         stored = Some(r.state.to_json());
