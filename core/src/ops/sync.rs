@@ -446,16 +446,22 @@ impl Sync {
             // lost its copy names it in `pending`) and the answer neither settles a check nor
             // is kept for one.
             let quiet = owed.is_none() || check.is_some() || (!listed && sync_etag.is_some());
-            // An answer without an ETag (a GET whose ETag a proxy or cache dropped) is
-            // delivered without one, never under the listing's: its data may be newer or older
-            // than the version the listing named. It stays owed until an answer names its
-            // version, taken as it comes.
-            if obj.etag.is_none() {
-                pending.insert(obj.url.clone());
-            }
             if known {
                 obj.url = original;
             }
+            // An answer without an ETag (a GET whose ETag a proxy or cache dropped) is
+            // delivered without one, never under the listing's: its data may be newer or older
+            // than the version the listing named. It stays owed, with the listing's ETag (an
+            // empty one for a member listed without) as the one its next answer must match, so
+            // the listing still names it (a 404 is then no deletion yet); one no listing named
+            // is taken as it comes.
+            let check = match obj.etag {
+                Some(_) => check,
+                None => {
+                    pending.insert(obj.url.clone());
+                    sync_etag.or_else(|| listed.then(String::new))
+                }
+            };
             if let Some(c) = check {
                 pending.insert(obj.url.clone());
                 self.listed.insert(obj.url.clone(), c);

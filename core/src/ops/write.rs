@@ -22,8 +22,12 @@
 //! someone, or gone after a delete) is reported as a [`ErrorKind::Transport`] error that says
 //! the outcome is unknown. A server error that may come after the write was applied (500, 502,
 //! 504) is read back the same way: found applied, the write is reported done; otherwise the
-//! error stands, and nothing is sent again. The one race left: a create applied, its answer
-//! lost, and the object deleted by another device before the read-back is created again. A
+//! error stands, and nothing is sent again. The races left: a create applied, its answer
+//! lost, and the object deleted by another device before the read-back is created again; and
+//! a create applied, its answer lost and its read-back answered 404 by a replica behind, is
+//! sent once more with `If-None-Match: *`, which a server that ignores that header only
+//! sometimes (one that always does gets davkit's own name check) applies again, with the same
+//! data, reported as [`WriteResult::replaced`]. A
 //! POST is never repeated (its target is not known). Once the write is applied, a failed
 //! read-back leaves `data` empty instead of failing (or re-running) a write that happened.
 //!

@@ -567,12 +567,21 @@ impl App {
                         ),
                     );
                 }
+                let etag = o.etag.clone();
                 let local = Local {
                     url: o.url,
                     etag: o.etag,
                     data,
                 };
                 self.record(c, url, Some(local));
+                // A read may come from a replica behind (an older version): shown, but handed
+                // to the next sync, with the ETag read as the one its answer must match, rather
+                // than that ETag standing in the state for a version the token is past.
+                let state = &mut self.colls[c].state;
+                if let Some(e) = etag {
+                    state.etags.insert(url.to_owned(), e);
+                }
+                state.mark_pending(url);
                 Ok(true)
             }
             // Gone, as far as this one answer says: a replica that has not caught up with a

@@ -50,6 +50,10 @@ pub struct Stats {
     /// A create applied, its answer lost, the object deleted by a device before the read-back,
     /// and the create sent again (the race documented in core/src/ops/write.rs).
     pub create_resurrections: u64,
+    /// A create applied, its answer lost, read back as absent from a replica behind, sent
+    /// again, and applied again because the server ignored `If-None-Match` that time (the
+    /// limit documented in core/src/ops/write.rs; the same data both times).
+    pub stale_create_repeats: u64,
     /// Changes the app could not apply and handed back with `SyncState::mark_pending`.
     pub marked_pending: u64,
     pub sync_problems: u64,
@@ -88,6 +92,7 @@ impl Stats {
         self.writes_applied += other.writes_applied;
         self.check_write_races += other.check_write_races;
         self.create_resurrections += other.create_resurrections;
+        self.stale_create_repeats += other.stale_create_repeats;
         self.marked_pending += other.marked_pending;
         self.sync_problems += other.sync_problems;
         self.checks += other.checks;
@@ -116,13 +121,15 @@ impl Stats {
         let _ = writeln!(
             out,
             "{} device changes ({} during client operations), {} writes applied by the client, \
-             {} check-then-write races (google-carddav), {} create resurrections, {} retry sleeps ({} ms), {} token \
+             {} check-then-write races (google-carddav), {} create resurrections, {} creates repeated after a \
+             stale read, {} retry sleeps ({} ms), {} token \
              refreshes, {} changes marked pending by the app, {} member problems reported",
             self.device_changes,
             self.concurrent_changes,
             self.writes_applied,
             self.check_write_races,
             self.create_resurrections,
+            self.stale_create_repeats,
             self.sleeps,
             self.slept_ms,
             self.token_refreshes,

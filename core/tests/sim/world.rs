@@ -46,6 +46,8 @@ pub struct OpTrack {
     /// A create in this operation replaced something because the server ignored
     /// `If-None-Match` (a fault): the outcome must say so.
     pub replaced_by_fault: bool,
+    /// A GET in this operation was answered by a replica behind (`Fault::GetStale`).
+    pub stale_read: bool,
 }
 
 /// A client write the server applied, with the intent it belonged to.
@@ -363,6 +365,9 @@ impl World {
             && self.get_fault(f, *coll, name, &mut answer)
         {
             self.count(fault);
+            if let (Fault::GetStale, Some(op)) = (f, &mut self.op) {
+                op.stale_read = true;
+            }
             if self.verbose {
                 eprintln!("    ({f:?} on {name})");
             }
