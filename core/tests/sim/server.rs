@@ -210,7 +210,8 @@ pub enum Body {
 }
 
 impl Answer {
-    fn new(status: u16) -> Self {
+    /// An answer of `status` with no body (the fault injector makes them too).
+    pub fn new(status: u16) -> Self {
         Answer {
             status,
             headers: Vec::new(),
@@ -240,11 +241,6 @@ impl Answer {
             },
             applied: None,
         }
-    }
-
-    /// An answer of `status` with no body (for the fault injector).
-    pub fn new_status(status: u16) -> Self {
-        Answer::new(status)
     }
 
     fn header(mut self, name: &str, value: &str) -> Self {

@@ -519,7 +519,7 @@ impl World {
                 answer.body = crate::server::Body::Text(p.data.clone());
             }
             // Created since the replica last caught up.
-            None => *answer = Answer::new_status(404),
+            None => *answer = Answer::new(404),
         }
         c.stale_served.insert(name.to_owned());
         true
