@@ -728,6 +728,8 @@ export interface QueueEntry {
   sent?: string[];
   /** The URL it was queued under, when a sync found its earlier write under another name and it moved there (the outcome's `queuedUrl`). */
   movedFrom?: string;
+  /** What a flush's read answered once where one answer cannot end the entry (another version than its base, or `404`): the next flush's read must answer the same. */
+  readOnce?: string;
   state:
     | { state: 'pending' }
     | { state: 'conflict'; server: DavObject | null; reason: string }

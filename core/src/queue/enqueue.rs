@@ -219,6 +219,7 @@ impl WriteQueue {
             sent: Vec::new(),
             state: EntryState::Pending,
             moved_from: None,
+            read_once: None,
         });
         Ok(id)
     }

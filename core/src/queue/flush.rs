@@ -31,6 +31,10 @@
 //!    and what the server holds stands (written, or deleted by another device), whatever the
 //!    policy (a create an earlier POST made, met by a sync under the server's name:
 //!    [`WriteQueue::hold_version`]).
+//!    A read that a replica behind the server could have answered does not end an entry on its
+//!    own: a 404 for a deletion, and for such an update a 404 or another version than its base,
+//!    leave the entry pending with the answer noted ([`Entry::read_once`]); it stands when the
+//!    next flush's read answers the same.
 //! 4. A transport failure, rate limit, 401, server error (5xx) or a refusal for now (408, 421,
 //!    425) stops the flush (the entry stays queued and pending, and is verified next time). A
 //!    423 Locked keeps the entry pending too, with the later entries of its collection or its
@@ -46,6 +50,7 @@ use crate::http::{HttpResponse, RequestId};
 use crate::limits::Limits;
 use crate::model::{DavObject, WriteResult};
 use crate::op::{Operation, Poll, Relay, out_of_turn};
+use crate::ops::sync::GONE_ONCE;
 use crate::profile::Profile;
 use crate::session::Session;
 
@@ -574,6 +579,17 @@ impl FlushSteps {
     /// entry has no change to set against it (no policy applies; a policy that kept the local
     /// side would undo another device's edit or deletion with data the server already had).
     fn on_verify(&mut self, result: Result<DavObject>) {
+        let answer = match &result {
+            Ok(obj) => obj.etag.as_deref(),
+            Err(e) if e.kind() == ErrorKind::NotFound => Some(GONE_ONCE),
+            Err(_) => None,
+        };
+        if let Some(answer) = answer {
+            let base = self.current().base_etag.clone();
+            if !self.believed(answer, base.as_deref()) {
+                return;
+            }
+        }
         match result {
             Ok(obj) => self.outcome(
                 obj.url.clone(),
@@ -616,7 +632,11 @@ impl FlushSteps {
             );
         }
         if e.op == EntryOp::Delete && server.is_none() {
-            return self.already_gone();
+            // (Unlike a DELETE's own 404, a read's may come from a replica behind the server.)
+            if self.believed(GONE_ONCE, None) {
+                self.already_gone();
+            }
+            return;
         }
         // The server's version without its ETag (a proxy or cache dropped it) can be neither
         // written over nor handed to the app as a conflict's side to resolve on: the flush
@@ -660,6 +680,25 @@ impl FlushSteps {
             None => "the object is gone on the server",
         };
         self.conflict(e, server, reason);
+    }
+
+    /// Whether a read's `answer` for the entry (the object's ETag, or [`GONE_ONCE`] for a 404)
+    /// stands: it is the version the entry expects there (`expected`), or the answer the last
+    /// flush's read gave ([`Entry::read_once`]). Otherwise it may come from a replica behind the
+    /// server (an older version, or a 404 for an object created since), which reads that take
+    /// it at its word turn into a lost version or a deletion that never happened: it is noted
+    /// on the entry, which stays pending (no outcome), and the next flush reads again.
+    fn believed(&mut self, answer: &str, expected: Option<&str>) -> bool {
+        let Some(w) = &self.work else { return false };
+        if expected == Some(answer) || w.entry.read_once.as_deref() == Some(answer) {
+            return true;
+        }
+        let id = w.entry.id;
+        if let Some(e) = self.start.entries.iter_mut().find(|e| e.id == id) {
+            e.read_once = Some(answer.to_owned());
+        }
+        self.work = None;
+        false
     }
 
     /// Writes the entry again on the server's version `obj` (with `data`, else the entry's).
@@ -710,5 +749,6 @@ fn unreachable_entry() -> &'static Entry {
         sent: Vec::new(),
         state: EntryState::Pending,
         moved_from: None,
+        read_once: None,
     })
 }

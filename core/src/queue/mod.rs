@@ -199,6 +199,14 @@ pub struct Entry {
     /// makes there goes into this entry instead of recreating the object beside it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moved_from: Option<String>,
+    /// What a flush's read answered once where it could not believe one answer: the ETag of
+    /// another version than the one an update with nothing to write was made on, or `404` for
+    /// the object a deletion reads first (or after a 412). A replica behind the server answers
+    /// an older version, or 404 for an object created since: the entry stays pending, and the
+    /// next flush's read must answer the same before it stands. Cleared when the entry is
+    /// rebased on another version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_once: Option<String>,
 }
 
 impl Entry {
@@ -252,6 +260,7 @@ impl Entry {
         self.base_data = data;
         self.sent.clear();
         self.runs = 0;
+        self.read_once = None;
     }
 
     /// Before the entry moves to the URL where the server holds its earlier write

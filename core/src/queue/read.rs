@@ -108,6 +108,7 @@ fn entry(at: &str, v: &Json) -> Read<Entry> {
             Some(v) => state(&f.path("state"), v)?,
         },
         moved_from: f.opt_string("moved_from")?,
+        read_once: f.opt_string("read_once")?,
     })
 }
 
