@@ -42,8 +42,6 @@
 //!    error that retrying cannot fix (any other 4xx) marks the entry failed, skipped by later
 //!    flushes until it is resolved, and the flush goes on.
 
-use crate::keyed::Keyed;
-
 use crate::error::{Error, ErrorKind, Result};
 use crate::href;
 use crate::http::{HttpResponse, RequestId};
@@ -143,7 +141,7 @@ pub struct FlushSteps {
     stopped: Option<Error>,
     /// Objects of a collection by UID, for POST verification (per collection URL; a flush
     /// searches few collections, so they are a list).
-    found: Vec<(String, Keyed<DavObject>)>,
+    found: Vec<search::Found>,
     /// The members listed by `FindList`, all of which `FindFetch` must deliver; after it,
     /// those it did not deliver, each read by GET (`FindConfirm`).
     listed: Vec<String>,
@@ -151,6 +149,8 @@ pub struct FlushSteps {
     fetched: Vec<DavObject>,
     /// The collection being searched by `FindList`/`FindFetch`.
     searching: Option<String>,
+    /// A member that search listed was answered 404 ([`search::Found::unsure`]).
+    unsure: bool,
     failed: Option<Error>,
     done: bool,
     /// The app's conflict resolution, asked before the policy.
@@ -230,6 +230,7 @@ impl FlushSteps {
             stopped: None,
             found: Vec::new(),
             searching: None,
+            unsure: false,
             listed: Vec::new(),
             fetched: Vec::new(),
             failed,
@@ -642,10 +643,7 @@ impl FlushSteps {
         // written over nor handed to the app as a conflict's side to resolve on: the flush
         // stops, as on any answer it cannot read, and the entry waits for the next.
         if server.as_ref().is_some_and(|o| o.etag.is_none()) {
-            return self.refused(Error::new(
-                ErrorKind::Protocol,
-                "the server answered the object's read without an ETag",
-            ));
+            return self.refused(read_without_etag());
         }
         // An earlier flush's write is there: go on from it.
         if let (Some(s), Some(obj)) = (&server_data, &server)
@@ -725,6 +723,16 @@ impl FlushSteps {
         }
         self.write();
     }
+}
+
+/// A read of the server's version answered without its ETag (a proxy or cache dropped it): it
+/// can be neither written over nor handed to the app as a conflict's side, so the flush stops
+/// as on any answer it cannot read, and the entry waits for the next.
+fn read_without_etag() -> Error {
+    Error::new(
+        ErrorKind::Protocol,
+        "the server answered the object's read without an ETag",
+    )
 }
 
 fn last_segment(url: &str) -> String {

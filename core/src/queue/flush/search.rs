@@ -11,7 +11,19 @@ use crate::ops::objects::MultigetResult;
 
 use super::super::merge;
 use super::super::{Entry, EntryOp, OutcomeKind, Resolved};
-use super::{FlushRequest, FlushSteps, Step};
+use super::{FlushRequest, FlushSteps, GONE_ONCE, Step};
+
+/// A collection searched by UID in this flush.
+pub(super) struct Found {
+    /// The collection's URL.
+    collection: String,
+    /// Its members, by UID.
+    by_uid: Keyed<DavObject>,
+    /// A member the listing named was answered 404 or 410 by GET: deleted since the listing,
+    /// or not yet seen by a replica behind the server (which answers so for a member created
+    /// since), which could be the earlier POST. Not finding the entry then is no answer alone.
+    unsure: bool,
+}
 
 impl FlushSteps {
     /// Whether the entry's write is a POST that an earlier flush may have sent (the entry was
@@ -26,7 +38,7 @@ impl FlushSteps {
         }
         w.searched = true;
         let collection = w.entry.collection_url.clone();
-        if self.found.iter().any(|(c, _)| *c == collection) {
+        if self.found.iter().any(|f| f.collection == collection) {
             self.after_search();
         } else {
             self.searching = Some(collection.clone());
@@ -41,8 +53,13 @@ impl FlushSteps {
             Err(e) => return self.stop(e),
         };
         let collection = self.searching.clone().unwrap_or_default();
+        self.unsure = false;
         if hrefs.is_empty() {
-            self.found.push((collection, Keyed::new()));
+            self.found.push(Found {
+                collection,
+                by_uid: Keyed::new(),
+                unsure: false,
+            });
             return self.after_search();
         }
         self.listed = hrefs.clone();
@@ -68,13 +85,18 @@ impl FlushSteps {
         // the href, answers so), and that member could be the earlier POST: each member the
         // multiget did not deliver is read by GET, whose answer for the member's own URL
         // decides, as in a sync.
+        // So is a member whose row came without its ETag (a proxy or a server that dropped
+        // it): found without one, the earlier POST could be neither written on nor handed to
+        // the app as a conflict's side.
         let listed = std::mem::take(&mut self.listed);
         // Loops, not an adapter chain: each chain collected is its own copy of `Vec`'s
         // collecting code in the WebAssembly module.
         let mut delivered = Vec::new();
-        for o in &fetched.objects {
-            if o.data.is_some() {
+        let mut objects = Vec::new();
+        for o in fetched.objects {
+            if o.data.is_some() && o.etag.is_some() {
                 delivered.push(href::normalize(&o.url));
+                objects.push(o);
             }
         }
         // sorted, so that each listed member is one binary search: n log n for a listing of n
@@ -85,8 +107,7 @@ impl FlushSteps {
                 self.listed.push(h);
             }
         }
-        // (Those without data, if any, have no UID and find nothing.)
-        self.fetched = fetched.objects;
+        self.fetched = objects;
         self.confirm_next();
     }
 
@@ -103,18 +124,23 @@ impl FlushSteps {
             }
         }
         let collection = self.searching.take().unwrap_or_default();
-        self.found.push((collection, by_uid));
+        self.found.push(Found {
+            collection,
+            by_uid,
+            unsure: self.unsure,
+        });
         self.after_search();
     }
 
     /// A member's GET: an object joins the search, a 404 or 410 says the member is gone
-    /// (deleted since the listing), and anything else (a 200 that is not an object included:
+    /// (deleted since the listing, or not yet seen by the replica that answered: the search is
+    /// then unsure, [`Found::unsure`]), and anything else (a 200 that is not an object included:
     /// [`Session::get_object`](crate::Session::get_object)) stops the flush, since that member
     /// could be the earlier POST.
     pub(super) fn on_confirm(&mut self, result: Result<DavObject>) {
         match result {
             Ok(obj) => self.fetched.push(obj),
-            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) if e.kind() == ErrorKind::NotFound => self.unsure = true,
             Err(e) => return self.stop(e),
         }
         self.confirm_next();
@@ -130,13 +156,15 @@ impl FlushSteps {
                  resolve it (keep local posts it again)",
             ));
         };
-        let hit = self
-            .found
-            .iter()
-            .find(|(c, _)| *c == e.collection_url)
-            .and_then(|(_, m)| m.get(&uid))
-            .cloned();
+        let found = self.found.iter().find(|f| f.collection == e.collection_url);
+        let unsure = found.is_some_and(|f| f.unsure);
+        let hit = found.and_then(|f| f.by_uid.get(&uid)).cloned();
         let Some(obj) = hit else {
+            // Not found while a member the listing named answered 404: it stands when the
+            // next flush's search does not find it either ([`FlushSteps::believed`]).
+            if unsure && !self.believed(GONE_ONCE, None) {
+                return;
+            }
             if e.op == EntryOp::Delete {
                 // Never created, or deleted since: nothing of ours is left to delete.
                 return self.already_gone();
@@ -144,6 +172,11 @@ impl FlushSteps {
             return self.write();
         };
         let s = obj.data.clone().unwrap_or_default();
+        if obj.etag.is_none() && !e.op.data().is_some_and(|l| self.holds(l, &s)) {
+            // Read without its ETag (a GET's that a proxy or cache dropped): as after a 412,
+            // the flush stops and the entry waits for the next.
+            return self.refused(super::read_without_etag());
+        }
         if e.op.data().is_some_and(|l| self.holds(l, &s)) {
             let (url, etag) = (obj.url.clone(), obj.etag.clone());
             return self.outcome(
@@ -156,9 +189,7 @@ impl FlushSteps {
                 },
             );
         }
-        if let Some(earlier) = e.sent.iter().find(|d| self.holds(d, &s)).cloned()
-            && obj.etag.is_some()
-        {
+        if let Some(earlier) = e.sent.iter().find(|d| self.holds(d, &s)).cloned() {
             return self.rebase(obj, Some(earlier), None);
         }
         self.conflict(
