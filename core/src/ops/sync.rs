@@ -75,6 +75,20 @@ enum Seen {
     Owed(Option<String>),
 }
 
+impl Seen {
+    /// What the member's next answer must be at while it is owed (`SyncState::listed`): the
+    /// ETag its listing named (listed without one, an empty one, which no answer matches), or
+    /// for a member asked for by href alone, the one its state carried (none: its answer is
+    /// taken as it comes).
+    fn check(&self) -> Option<String> {
+        match self {
+            Seen::Changed(etag) => Some(etag.clone().unwrap_or_default()),
+            Seen::Owed(etag) => etag.clone(),
+            Seen::Deleted => None,
+        }
+    }
+}
+
 /// The `SyncState::listed` value of a member a listing named whose fetch was answered 404 or
 /// 410: no ETag (those are quoted), so no answer matches it, and it names no listing's claim
 /// that the member is there, so the next 404 is its deletion (`Sync::listed_present`).
@@ -383,6 +397,7 @@ impl Sync {
                 }
                 continue;
             }
+            let listing_check = seen.check();
             let (sync_etag, listed) = match seen {
                 Seen::Changed(etag) => (etag, true),
                 Seen::Owed(etag) => (etag, false),
@@ -410,7 +425,7 @@ impl Sync {
                 let check = if answered_gone {
                     Some(GONE_ONCE.to_owned())
                 } else {
-                    sync_etag.or_else(|| listed.then(String::new))
+                    listing_check
                 };
                 if let Some(e) = check {
                     self.listed.insert(original.clone(), e);
@@ -459,7 +474,7 @@ impl Sync {
                 Some(_) => check,
                 None => {
                     pending.insert(obj.url.clone());
-                    sync_etag.or_else(|| listed.then(String::new))
+                    listing_check
                 }
             };
             if let Some(c) = check {

@@ -129,8 +129,8 @@ impl Sync {
                     // What its answer must match (listed without an ETag: an empty one, which
                     // none matches; see `Sync::finish`).
                     let h = stored_href(key, entry.0);
-                    if let Seen::Changed(e) = entry.1 {
-                        self.listed.insert(h.clone(), e.unwrap_or_default());
+                    if let Some(check) = entry.1.check() {
+                        self.listed.insert(h.clone(), check);
                     }
                     later.push(h);
                 }
@@ -145,11 +145,9 @@ impl Sync {
         for key in rest.drain(..).rev() {
             if let Some((h, seen, ..)) = self.seen.remove(&key) {
                 let h = stored_href(key, h);
-                match seen {
-                    Seen::Changed(e) => self.listed.insert(h.clone(), e.unwrap_or_default()),
-                    Seen::Owed(Some(e)) => self.listed.insert(h.clone(), e),
-                    _ => None,
-                };
+                if let Some(check) = seen.check() {
+                    self.listed.insert(h.clone(), check);
+                }
                 later.push(h);
             }
         }
@@ -329,9 +327,11 @@ impl Sync {
                     json: None,
                 },
             );
-        } else if matches!(status, 404 | 410) && !self.listed_present(&key) {
-            self.gone(&key);
         } else if matches!(status, 404 | 410) {
+            if !self.listed_present(&key) {
+                self.gone(&key);
+                return Ok(());
+            }
             // Against the listing that named the member: a replica that has not caught up
             // with a member created since answers so (iCloud and Google are eventually
             // consistent), to a multiget and to a GET alike. Read as a deletion, it would have
