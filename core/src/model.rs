@@ -235,12 +235,16 @@ pub(crate) enum Recorded<'a> {
     Write(&'a str, Option<&'a str>),
     /// A deletion of a URL.
     Delete(&'a str),
+    /// A version read from the server outside a sync, at a URL with its ETag (none: the member
+    /// is pending): known at that ETag and pending with it as the check
+    /// ([`SyncState::record_read`]).
+    Read(&'a str, Option<&'a str>),
 }
 
 impl Recorded<'_> {
     fn url(&self) -> &str {
         match self {
-            Recorded::Write(url, _) | Recorded::Delete(url) => url,
+            Recorded::Write(url, _) | Recorded::Read(url, _) | Recorded::Delete(url) => url,
         }
     }
 }
@@ -377,6 +381,19 @@ impl SyncState {
         self.record_one(&Recorded::Delete(url));
     }
 
+    /// Records a version the app read itself, outside a sync (a GET; a write queue's outcome
+    /// whose version came from a read: a write found already applied, the server's version a
+    /// conflict or [`Policy::ServerWins`](crate::Policy::ServerWins) kept). The member is
+    /// known at that ETag and stays pending with it as the check (`listed`): the next sync
+    /// fetches it again, delivers nothing when the server still holds that version, and
+    /// delivers what it holds otherwise. A replica behind the server (iCloud and Google are
+    /// eventually consistent) may have answered that read with an older version; recorded as
+    /// a write, it would stand for good once the state's token is past the newer one. Without
+    /// an ETag the member is pending, as for [`SyncState::record_write`].
+    pub fn record_read(&mut self, url: &str, etag: Option<&str>) {
+        self.record_one(&Recorded::Read(url, etag));
+    }
+
     /// One record, as [`SyncState::record_all`] takes each: every stored spelling of the
     /// member's URL goes, then a write's URL comes back (with its ETag, else pending). Apart
     /// from `record_all` so that the WebAssembly modules without the write queue, which records
@@ -390,7 +407,12 @@ impl SyncState {
             Recorded::Write(url, Some(etag)) => {
                 self.etags.insert(url.to_owned(), etag.to_owned());
             }
-            Recorded::Write(url, None) => {
+            Recorded::Read(url, Some(etag)) => {
+                self.etags.insert(url.to_owned(), etag.to_owned());
+                self.listed.insert(url.to_owned(), etag.to_owned());
+                self.pending.insert(url.to_owned());
+            }
+            Recorded::Write(url, None) | Recorded::Read(url, None) => {
                 self.pending.insert(url.to_owned());
             }
             Recorded::Delete(_) => {}
@@ -435,7 +457,15 @@ impl SyncState {
                     self.etags.insert(url.to_owned(), etag.to_owned());
                     spellings.push((key, url.to_owned()));
                 }
-                Recorded::Write(url, None) => pending.push((key, url.to_owned())),
+                Recorded::Read(url, Some(etag)) => {
+                    self.etags.insert(url.to_owned(), etag.to_owned());
+                    self.listed.insert(url.to_owned(), etag.to_owned());
+                    spellings.push((key.clone(), url.to_owned()));
+                    pending.push((key, url.to_owned()));
+                }
+                Recorded::Write(url, None) | Recorded::Read(url, None) => {
+                    pending.push((key, url.to_owned()));
+                }
                 Recorded::Delete(_) => {}
             }
         }
@@ -696,7 +726,12 @@ mod tests {
                 Recorded::Write(url, Some(etag)) => {
                     state.etags.insert(url.to_owned(), etag.to_owned());
                 }
-                Recorded::Write(url, None) => {
+                Recorded::Read(url, Some(etag)) => {
+                    state.etags.insert(url.to_owned(), etag.to_owned());
+                    state.listed.insert(url.to_owned(), etag.to_owned());
+                    state.pending.insert(url.to_owned());
+                }
+                Recorded::Write(url, None) | Recorded::Read(url, None) => {
                     state.pending.insert(url.to_owned());
                 }
                 Recorded::Delete(_) => {}
@@ -714,11 +749,13 @@ mod tests {
                 [
                     Recorded::Write(u, Some("\"9\"")),
                     Recorded::Write(u, None),
+                    Recorded::Read(u, Some("\"8\"")),
+                    Recorded::Read(u, None),
                     Recorded::Delete(u),
                 ]
             })
             .collect();
-        // every sequence of three records (12^3), from a state holding two spellings
+        // every sequence of three records (20^3), from a state holding two spellings
         let n = choices.len();
         for i in 0..n * n * n {
             let picked = [&choices[i % n], &choices[i / n % n], &choices[i / n / n]];
@@ -739,7 +776,7 @@ mod tests {
             }
             assert_eq!(
                 each, expected,
-                "records {i} one by one (record_write, record_delete)"
+                "records {i} one by one (record_write, record_read, record_delete)"
             );
             let mut at_once = start;
             at_once.record_all(&picked.map(|r| *r));

@@ -642,6 +642,61 @@ fn a_flush_result_is_recorded_in_the_sync_state() {
     result.record_in(&mut state);
     assert_eq!(state.etags.len(), 1, "{state:?}");
     assert_eq!(state.etags.get(A).map(String::as_str), Some("\"a2\""));
+    assert!(state.pending.is_empty(), "{state:?}");
+}
+
+/// A version a flush read rather than wrote (a write found already applied, the server's
+/// version a policy kept) may come from a replica behind the server: recorded at its ETag and
+/// pending with it as the check, so the next sync fetches it again (queue simulation seed
+/// 83086541: a server-wins outcome at an older version stood for good).
+#[test]
+fn versions_a_flush_read_are_checked_by_the_next_sync() {
+    let b = "https://dav.example/cal/b.ics";
+    let outcome = |id: u64, url: &str, kind: OutcomeKind| Outcome {
+        id,
+        rev: 0,
+        url: url.into(),
+        queued_url: url.into(),
+        kind,
+    };
+    let result = FlushResult {
+        queue: WriteQueue::new(),
+        outcomes: vec![
+            outcome(
+                1,
+                A,
+                OutcomeKind::Written {
+                    etag: Some("\"a2\"".into()),
+                    data: None,
+                    how: Resolved::AlreadyApplied,
+                    replaced: false,
+                },
+            ),
+            outcome(
+                2,
+                b,
+                OutcomeKind::ServerKept {
+                    local: Some(ev("mine")),
+                    server: Some(davkit::DavObject {
+                        url: b.into(),
+                        etag: Some("\"b3\"".into()),
+                        data: Some(ev("theirs")),
+                        json: None,
+                    }),
+                    policy: Policy::ServerWins,
+                },
+            ),
+        ],
+        stopped: None,
+    };
+    let mut state = davkit::SyncState::new(C);
+    state.etags.insert(b.into(), "\"b1\"".into());
+    result.record_in(&mut state);
+    for (url, etag) in [(A, "\"a2\""), (b, "\"b3\"")] {
+        assert_eq!(state.etags.get(url).map(String::as_str), Some(etag), "{state:?}");
+        assert!(state.pending.contains(url), "{url} pending: {state:?}");
+        assert_eq!(state.listed.get(url).map(String::as_str), Some(etag), "{state:?}");
+    }
 }
 
 #[test]

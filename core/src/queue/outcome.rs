@@ -50,7 +50,10 @@ pub struct Outcome {
 pub enum OutcomeKind {
     /// The object holds the entry's data (or a merge of it): the entry left the queue.
     Written {
-        /// The new ETag, when the server gave one.
+        /// The new ETag, when the server gave one. With [`Resolved::AlreadyApplied`] it came
+        /// from a read, not a write: record it with
+        /// [`SyncState::record_read`](crate::SyncState::record_read) (as
+        /// [`FlushResult::record_in`] does), so the next sync checks it.
         etag: Option<String>,
         /// The object as the server holds it when it was read back, else what was written.
         data: Option<String>,
@@ -78,7 +81,9 @@ pub enum OutcomeKind {
     ServerKept {
         /// The local change that was dropped (`None`: a deletion).
         local: Option<String>,
-        /// The server's version (`None`: gone), for the mirror.
+        /// The server's version (`None`: gone), for the mirror: a read's answer, so record it
+        /// with [`SyncState::record_read`](crate::SyncState::record_read) (as
+        /// [`FlushResult::record_in`] does), so the next sync checks it.
         server: Option<DavObject>,
         /// The policy that decided.
         policy: Policy,
@@ -175,7 +180,10 @@ pub struct FlushResult {
 impl FlushResult {
     /// Records in a collection's sync state what the flush left on the server (written,
     /// deleted, the server's version kept), so the next sync does not report the app's own
-    /// writes back. Outcomes of other collections are left out.
+    /// writes back. A version the flush read rather than wrote (a write found already applied,
+    /// the server's version kept) is recorded as [`SyncState::record_read`] does: the next
+    /// sync fetches it again, as a replica behind the server may have answered that read with
+    /// an older version. Outcomes of other collections are left out.
     pub fn record_in(&self, state: &mut SyncState) {
         let base = href::normalize(&state.collection_url);
         let base = base.trim_end_matches('/');
@@ -189,12 +197,19 @@ impl FlushResult {
                 continue;
             }
             match &o.kind {
+                // Found already applied: the version came from a read, which a replica behind
+                // may have answered (`SyncState::record_read`).
+                OutcomeKind::Written {
+                    etag,
+                    how: Resolved::AlreadyApplied,
+                    ..
+                } => records.push(Recorded::Read(&o.url, etag.as_deref())),
                 OutcomeKind::Written { etag, .. } => {
                     records.push(Recorded::Write(&o.url, etag.as_deref()));
                 }
                 OutcomeKind::Deleted { .. } => records.push(Recorded::Delete(&o.url)),
                 OutcomeKind::ServerKept { server, .. } => match server {
-                    Some(obj) => records.push(Recorded::Write(&obj.url, obj.etag.as_deref())),
+                    Some(obj) => records.push(Recorded::Read(&obj.url, obj.etag.as_deref())),
                     None => records.push(Recorded::Delete(&o.url)),
                 },
                 OutcomeKind::Conflict { .. } | OutcomeKind::Failed { .. } => {}

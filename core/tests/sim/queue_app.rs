@@ -29,7 +29,7 @@ use std::rc::Rc;
 use davkit::queue::{FlushAnswer, FlushNext, FlushRequest, FlushSteps};
 use davkit::{
     CollectionKind, DavClient, DavObject, Entry, EntryOp, EntryState, FlushResult, OutcomeKind,
-    Policy, Resolution, SyncState, WriteQueue,
+    Policy, Resolution, Resolved, SyncState, WriteQueue,
 };
 
 use crate::client::{Local, block_on};
@@ -425,7 +425,16 @@ impl QueueApp {
                         etag: etag.clone(),
                         data: data.clone().unwrap_or_default(),
                     };
-                    self.record(&o.url, Some(local));
+                    // A write found already applied was read, not written: the app records it
+                    // as a read (`SyncState::record_read`), as `FlushResult::record_in` does.
+                    let read = matches!(
+                        o.kind,
+                        OutcomeKind::Written {
+                            how: Resolved::AlreadyApplied,
+                            ..
+                        }
+                    );
+                    self.record_as(&o.url, Some(local), read);
                 }
                 OutcomeKind::Deleted { .. } => {
                     self.live.remove(&o.id);
@@ -508,8 +517,14 @@ impl QueueApp {
         Ok(())
     }
 
-    /// What the app now knows is on the server, in mirror and state.
+    /// What the app now knows is on the server, in mirror and state (written by it).
     fn record(&mut self, url: &str, local: Option<Local>) {
+        self.record_as(url, local, false);
+    }
+
+    /// [`QueueApp::record`], for a version the app wrote, or (`read`) one a flush read: recorded
+    /// with `SyncState::record_read`, which the next sync checks.
+    fn record_as(&mut self, url: &str, local: Option<Local>, read: bool) {
         let Some((c, name)) = self.name_in(url) else {
             return;
         };
@@ -517,6 +532,7 @@ impl QueueApp {
         match local {
             Some(local) => {
                 match &local.etag {
+                    Some(etag) if read => coll.state.record_read(url, Some(etag)),
                     Some(etag) => coll.state.record_write(&davkit::WriteResult {
                         url: url.to_owned(),
                         etag: Some(etag.clone()),
@@ -542,7 +558,7 @@ impl QueueApp {
                     etag: obj.etag.clone(),
                     data: obj.data.clone().unwrap_or_default(),
                 };
-                self.record(&obj.url, Some(local));
+                self.record_as(&obj.url, Some(local), true);
             }
             None => self.record(url, None),
         }
