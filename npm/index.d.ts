@@ -601,6 +601,19 @@ export function recordWrite(state: SyncState | string, result: { url: string; et
  */
 export function recordDelete(state: SyncState | string, url: string): SyncState;
 
+/**
+ * Records a version the app read itself, outside a sync (`getObject`; a flush's outcome whose
+ * version came from a read: `written` with `how: 'already-applied'` at the outcome's `url` and
+ * `etag`, or the `server` object of `server-kept`): returns a copy of `state` in which the member
+ * is known at that ETag and stays pending with it as the check, so the next `sync` fetches it
+ * again: nothing is reported when the server still holds that version, and what it holds
+ * otherwise. A replica behind the server (iCloud and Google are eventually consistent) may have
+ * answered the read with an older version, which `recordWrite` would keep for good once the
+ * state's token is past the newer one. Without an ETag the member is pending. The core's
+ * `SyncState::record_read`.
+ */
+export function recordRead(state: SyncState | string, object: { url: string; etag?: string | null }): SyncState;
+
 export interface ParsedCalendar {
   /** X-WR-CALNAME / NAME. */
   name: string | null;
@@ -763,6 +776,8 @@ export interface FlushResult {
   outcomes: QueueOutcome[];
   /** The error that stopped the flush early (offline, rate-limited, server error, a refusal for now: 408, 421, 425), else the first 423 Locked (its entry and the later ones of its collection or UID held back, the others sent), else null: flush again later. */
   stopped: DavError | null;
+  /** Entries left pending because a read answered what one answer cannot settle (a 404, or another version than the one expected: a replica behind the server may have given it); the next flush reads again. Empty most of the time. */
+  readOnce: { id: number; rev: number; answer: string }[];
 }
 
 /**

@@ -9,5 +9,5 @@ export {
   DavError, DavErrorKind, isDavError, init, FetchLike, StaticAuth, TokenProvider, DavClientOptions, Limits,
   CollectionKind, Collection, CollectionRef, Discovery, CollectionProps, DavObject, WriteResult, SyncState,
   MemberProblem, Change, SyncResult, SyncBatchOptions, MultigetResult, DateInput, CalendarFilter, DavClient,
-  markPending, recordWrite, recordDelete, coreVersion,
+  markPending, recordWrite, recordDelete, recordRead, coreVersion,
 } from './index.js';

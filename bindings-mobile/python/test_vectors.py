@@ -411,6 +411,13 @@ class PendingState(unittest.TestCase):
         self.assertNotIn(gone, json.loads(state)["etags"])
         with self.assertRaises(dk.DavError.InvalidInput):
             dk.sync_state_record_write("{not json", mine, None)
+        # A version read (a flush's already-applied write, a server-wins version): known at its
+        # ETag and pending with it as the next sync's check.
+        read = json.loads(dk.sync_state_record_read(stored, gone, '"k3"'))
+        self.assertEqual(('"k3"', [gone], '"k3"'), (read["etags"][gone], read["pending"], read["listed"][gone]))
+        self.assertEqual([gone], json.loads(dk.sync_state_record_read(stored, gone, None))["pending"])
+        with self.assertRaises(dk.DavError.InvalidInput):
+            dk.sync_state_record_read("{not json", gone, None)
 
         transport = ReplayTransport(recorded, VECTORS / "sync")
 

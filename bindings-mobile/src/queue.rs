@@ -224,8 +224,11 @@ impl DavClient {
     /// `deleted` with `already_gone`, `server-kept`, `conflict` with `local`, `base` and
     /// `server`, or `failed`), `stopped` (the error that stopped the flush early, else the first
     /// 423 Locked, which held back its entry and the later ones of its collection or UID while
-    /// the flush sent the others, else `null`)
-    /// and `queue`.
+    /// the flush sent the others, else `null`), `read_once` (when present: entries left
+    /// pending because a read answered what one answer cannot settle, a 404 or another version
+    /// that a replica behind the server may have given, each with `id`, `rev` and `answer`; the
+    /// next flush reads again) and `queue`. Record a version a flush read (`written` with `how`
+    /// `already-applied`, the `server` of `server-kept`) with `sync_state_record_read`.
     /// Store `queue.toJson()` afterwards.
     pub async fn flush(&self, queue: Arc<WriteQueue>) -> Result<String> {
         let start = queue.lock().clone();

@@ -411,6 +411,27 @@ pub fn sync_state_record_write(
     Ok(state.to_json())
 }
 
+/// Records a version the app read itself, outside a sync (`get_object`; a flush's outcome whose
+/// version came from a read: written with `how` already-applied, at the outcome's `url` and
+/// `etag`, or the server's object a server-wins outcome kept) in a stored sync state: returns
+/// the state JSON in which the member is known at that ETag and stays pending with it as the
+/// check, so the next `sync` fetches it again, reporting nothing when the server still holds
+/// that version and what it holds otherwise. A replica behind the server (iCloud and Google
+/// are eventually consistent) may have answered the read with an older version, which
+/// `sync_state_record_write` would keep for good. Without an ETag the member is pending. Fails
+/// with `InvalidInput` when `state_json` is not a sync state. (The core's
+/// `SyncState::record_read`.)
+#[uniffi::export]
+pub fn sync_state_record_read(
+    state_json: String,
+    url: String,
+    etag: Option<String>,
+) -> Result<String, DavError> {
+    let mut state = davkit::SyncState::from_json(&state_json)?;
+    state.record_read(&url, etag.as_deref());
+    Ok(state.to_json())
+}
+
 /// Records a deletion the app made itself (`delete_object`) in a stored sync state: returns the
 /// state JSON without the member, so the next `sync` does not report it. Fails with
 /// `InvalidInput` when `state_json` is not a sync state. (The core's

@@ -888,8 +888,9 @@ pub fn channel_needs_renewal(
 /// JSON text a sync result gave as `stateJson`; the one given is not changed) in which the
 /// core's `SyncState` recorded, by `how`: 0, `mark_pending(url)` (the app could not apply the
 /// member: the next sync fetches it again); 1, `record_write` of the app's own write of `url`
-/// with `etag` (`''` for none: an ETag is a quoted string, never empty); 2, `record_delete(url)`.
-/// One export for `api.js`'s `markPending`, `recordWrite` and `recordDelete`.
+/// with `etag` (`''` for none: an ETag is a quoted string, never empty); 2, `record_delete(url)`;
+/// 3, `record_read` of a version the app read at `url` with `etag` (`''` for none).
+/// One export for `api.js`'s `markPending`, `recordWrite`, `recordDelete` and `recordRead`.
 #[wasm_bindgen(js_name = editState)]
 pub fn edit_state_by(
     state: JsValue,
@@ -905,6 +906,7 @@ pub fn edit_state_by(
             data: None,
             replaced: false,
         }),
+        3 => s.record_read(&url, (!etag.is_empty()).then_some(etag.as_str())),
         _ => s.record_delete(&url),
     })
 }

@@ -208,8 +208,9 @@ impl Queue {
     }
 
     /// Applies a flush's result (what `Client::flush` resolved to) to this queue, which may
-    /// have been edited meanwhile; returns `{ outcomes, stopped }` for the app (camelCase,
-    /// `stopped` an error object or `null`).
+    /// have been edited meanwhile; returns `{ outcomes, stopped, readOnce }` for the app
+    /// (camelCase, `stopped` an error object or `null`, `readOnce` the entries left pending
+    /// until the next flush's read answers the same).
     #[wasm_bindgen(js_name = applyResult)]
     pub fn apply_result(&mut self, result: &FlushOutput) -> JsValue {
         let r = &result.inner;
@@ -218,6 +219,7 @@ impl Queue {
         convert::set(&out, "outcomes", &convert::output(&r.outcomes));
         let stopped = r.stopped.as_ref().map_or(JsValue::NULL, convert::error);
         convert::set(&out, "stopped", &stopped);
+        convert::set(&out, "readOnce", &convert::output(&r.read_once));
         out.into()
     }
 }

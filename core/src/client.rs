@@ -644,6 +644,8 @@ pub struct FlushCall {
     op: Option<StopAsError>,
     /// The outcomes of the attempts before the current one.
     outcomes: Vec<crate::queue::Outcome>,
+    /// The reads those attempts noted, whose entries later attempts skip.
+    read_once: Vec<crate::queue::ReadOnce>,
     /// The last attempt stopped early and `queue` is what it left.
     stopped: bool,
 }
@@ -666,6 +668,7 @@ impl FlushCall {
             hook,
             op: None,
             outcomes: Vec::new(),
+            read_once: Vec::new(),
             stopped: false,
         }
     }
@@ -684,7 +687,13 @@ impl FlushCall {
                     .ok_or_else(no_output)?;
                 let mut outcomes = std::mem::take(&mut self.outcomes);
                 outcomes.append(&mut result.outcomes);
-                return Ok(crate::FlushResult { outcomes, ..result });
+                let mut read_once = std::mem::take(&mut self.read_once);
+                read_once.append(&mut result.read_once);
+                return Ok(crate::FlushResult {
+                    outcomes,
+                    read_once,
+                    ..result
+                });
             }
             Err(error) => error,
         };
@@ -693,6 +702,7 @@ impl FlushCall {
                 queue,
                 outcomes: std::mem::take(&mut self.outcomes),
                 stopped: Some(error),
+                read_once: std::mem::take(&mut self.read_once),
             }),
             _ => Err(error),
         }
@@ -703,7 +713,9 @@ impl Attempts for FlushCall {
     fn start(&mut self, session: &Session) -> Option<&mut (dyn Operation<Output = ()> + Send)> {
         let queue = self.queue.take()?;
         self.stopped = false;
-        let mut flush = session.flush(queue);
+        let mut flush = session
+            .flush(queue)
+            .skipping(self.read_once.iter().map(|r| r.id).collect());
         if let Some(hook) = &self.hook {
             flush = flush.with_hook(hook.clone());
         }
@@ -716,6 +728,7 @@ impl Attempts for FlushCall {
     fn failed(&mut self) {
         if let Some(mut result) = self.op.take().and_then(|op| op.result) {
             self.outcomes.append(&mut result.outcomes);
+            self.read_once.append(&mut result.read_once);
             self.queue = Some(result.queue);
             self.stopped = true;
         }

@@ -263,6 +263,7 @@ fn flushed_into_conflict(q: &mut WriteQueue, id: u64, server: DavObject) {
             },
         }],
         stopped: None,
+        read_once: Vec::new(),
     });
 }
 
@@ -477,6 +478,7 @@ fn a_posted_create_met_under_the_servers_name_becomes_its_update() -> davkit::Re
             },
         }],
         stopped: None,
+        read_once: Vec::new(),
     });
     assert!(q.is_empty(), "{q:?}");
     Ok(())
@@ -522,6 +524,7 @@ fn applying_a_flush_to_a_queue_edited_meanwhile_rebases_the_edit() -> davkit::Re
             },
         }],
         stopped: None,
+        read_once: Vec::new(),
     };
     q.apply(&result);
     let e = only(&q);
@@ -578,6 +581,7 @@ fn the_enqueues_find_entries_after_removals_and_moves() -> davkit::Result<()> {
             },
         }],
         stopped: None,
+        read_once: Vec::new(),
     });
     assert_eq!(q.entry(id_b).map(|e| e.url.as_str()), Some(moved));
     assert_eq!(q.enqueue_update(moved, &ev("b4"), "\"e1\"", None)?, id_b);
@@ -636,6 +640,7 @@ fn a_flush_result_is_recorded_in_the_sync_state() {
             ),
         ],
         stopped: None,
+        read_once: Vec::new(),
     };
     let mut state = davkit::SyncState::new(C);
     state.etags.insert(b.into(), "\"b1\"".into());
@@ -688,14 +693,23 @@ fn versions_a_flush_read_are_checked_by_the_next_sync() {
             ),
         ],
         stopped: None,
+        read_once: Vec::new(),
     };
     let mut state = davkit::SyncState::new(C);
     state.etags.insert(b.into(), "\"b1\"".into());
     result.record_in(&mut state);
     for (url, etag) in [(A, "\"a2\""), (b, "\"b3\"")] {
-        assert_eq!(state.etags.get(url).map(String::as_str), Some(etag), "{state:?}");
+        assert_eq!(
+            state.etags.get(url).map(String::as_str),
+            Some(etag),
+            "{state:?}"
+        );
         assert!(state.pending.contains(url), "{url} pending: {state:?}");
-        assert_eq!(state.listed.get(url).map(String::as_str), Some(etag), "{state:?}");
+        assert_eq!(
+            state.listed.get(url).map(String::as_str),
+            Some(etag),
+            "{state:?}"
+        );
     }
 }
 

@@ -709,7 +709,7 @@ export class DavClient {
     const output = await this.#call((c) => runSteps(c, new ext.FlushMachine(core, c.profile, limits)), 'extras');
     try {
       const out = core.applyResult(output);
-      return { outcomes: out.outcomes, stopped: out.stopped ? toDavError(out.stopped) : null };
+      return { outcomes: out.outcomes, stopped: out.stopped ? toDavError(out.stopped) : null, readOnce: out.readOnce };
     } finally {
       output.free(); // the result's copy in the module (server versions included), now
     }
@@ -965,6 +965,12 @@ export function recordWrite(state, result) {
 /** The core's `SyncState::record_delete` on a copy of `state`. */
 export function recordDelete(state, url) {
   return wrap(() => wasm.editState(state, 2, String(url), ''));
+}
+
+/** The core's `SyncState::record_read` on a copy of `state`, for a version read (`{ url, etag }`). */
+export function recordRead(state, object) {
+  const etag = object?.etag;
+  return wrap(() => wasm.editState(state, 3, String(object?.url), etag == null ? '' : String(etag)));
 }
 
 export function parseCalendar(text) {

@@ -95,7 +95,7 @@ console.log(JSON.stringify({ notFound: isDavError(error, 'NotFound'), pending: s
   const out = JSON.parse(execFileSync(process.execPath, ['protocol-app.mjs'], { cwd: scratch, encoding: 'utf8' }));
   assert.deepEqual(out, {
     notFound: true, pending: ['https://dav.example.com/cal/a.ics'], version: out.version,
-    exports: ['DavClient', 'DavError', 'coreVersion', 'init', 'isDavError', 'markPending', 'recordDelete', 'recordWrite'],
+    exports: ['DavClient', 'DavError', 'coreVersion', 'init', 'isDavError', 'markPending', 'recordDelete', 'recordRead', 'recordWrite'],
   });
   assert.match(out.version, /^\d+\.\d+\.\d+/);
 });

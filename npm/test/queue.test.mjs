@@ -54,7 +54,7 @@ async function step(mod, c, st, state) {
         serverUrl: c.config.server_url, profile: c.config.profile, userAgent: 'davkit-vectors', fetch: replay.fetch,
       });
       const out = await client.flush(q);
-      return { outcomes: toSnake(out.outcomes), stopped: plainError(out.stopped), queue: JSON.parse(q.toJson()) };
+      return { outcomes: toSnake(out.outcomes), stopped: plainError(out.stopped), read_once: toSnake(out.readOnce), queue: JSON.parse(q.toJson()) };
     }
     default: throw new Error(`unknown step ${st.op}`);
   }

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DavClient, isDavError, markPending, recordWrite, recordDelete } from '../dist/node.js';
+import { DavClient, isDavError, markPending, recordWrite, recordDelete, recordRead } from '../dist/node.js';
 import { replayFetch, toCamel, vectorsDir } from './helpers.mjs';
 import { untouchedText } from '../dist/api.js';
 
@@ -105,6 +105,19 @@ test('recordWrite and recordDelete: the app\'s own writes, which keep their URL 
   assert.deepEqual(replay.problems, []);
   assert.deepEqual(r.changes.map((c) => [c.type, c.url]), [['changed', mine], ['added', `${coll}new%40x.ics`], ['deleted', `${coll}tilde~%281%29.ics`]]);
   assert.equal(r.state.etags[mine], '"a2"');
+});
+
+test('recordRead: a version read is known at its ETag and pending with it as the next sync\'s check', () => {
+  const coll = 'https://dav.example.com/cal/';
+  const a = `${coll}a.ics`;
+  const stored = { collectionUrl: coll, syncToken: 'https://dav.example.com/sync/9', etags: { [a]: '"1"' } };
+  const state = recordRead(stored, { url: a, etag: '"3"', data: 'BEGIN:VCALENDAR' });
+  assert.equal(state.etags[a], '"3"');
+  assert.deepEqual(state.pending, [a]);
+  assert.deepEqual(state.listed, { [a]: '"3"' });
+  assert.equal(stored.etags[a], '"1"', 'the state given is not changed');
+  assert.deepEqual(recordRead(JSON.stringify(stored), { url: a }).pending, [a], 'without an ETag: pending');
+  assert.throws(() => recordRead(null, { url: a, etag: '"3"' }), (e) => isDavError(e, 'InvalidInput'));
 });
 
 test('a sync state of another collection is refused before any request', async () => {

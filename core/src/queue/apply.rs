@@ -128,6 +128,15 @@ impl WriteQueue {
     /// ran: finished entries leave it (or are marked conflicted or failed); an entry edited
     /// meanwhile is kept, rebased on what the flush left on the server.
     pub fn apply(&mut self, result: &FlushResult) {
+        for r in &result.read_once {
+            if let Some(e) = self
+                .entries
+                .iter_mut()
+                .find(|e| e.id == r.id && e.rev == r.rev)
+            {
+                e.read_once = Some(r.answer.clone());
+            }
+        }
         for o in &result.outcomes {
             let Some(index) = self.entries.iter().position(|e| e.id == o.id) else {
                 continue;

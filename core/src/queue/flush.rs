@@ -53,8 +53,8 @@ use crate::profile::Profile;
 use crate::session::Session;
 
 use super::{
-    ConflictHook, Entry, EntryOp, EntryState, FlushResult, Outcome, OutcomeKind, Policy, Resolved,
-    WriteQueue,
+    ConflictHook, Entry, EntryOp, EntryState, FlushResult, Outcome, OutcomeKind, Policy, ReadOnce,
+    Resolved, WriteQueue,
 };
 
 /// How many times one entry may be written again after a conflict or a rebase in one flush
@@ -157,6 +157,11 @@ pub struct FlushSteps {
     hook: Option<ConflictHook>,
     /// Entries a lock refused, and what they hold back ([`held`]).
     held: Held,
+    /// Answers that left their entry pending ([`FlushSteps::believed`]).
+    read_once: Vec<ReadOnce>,
+    /// Entries not to start: noted by an earlier attempt of the same call
+    /// ([`FlushSteps::skipping`]).
+    skip: Vec<u64>,
 }
 
 impl std::fmt::Debug for Flush {
@@ -193,6 +198,12 @@ impl Flush {
     /// Asks `hook` about every conflict before the entry's policy (see [`ConflictHook`]).
     pub fn with_hook(mut self, hook: ConflictHook) -> Self {
         self.steps.hook = Some(hook);
+        self
+    }
+
+    /// [`FlushSteps::skipping`].
+    pub(crate) fn skipping(mut self, ids: Vec<u64>) -> Self {
+        self.steps = self.steps.skipping(ids);
         self
     }
 }
@@ -237,12 +248,23 @@ impl FlushSteps {
             done: false,
             hook: None,
             held: Held::default(),
+            read_once: Vec::new(),
+            skip: Vec::new(),
         }
     }
 
     /// Asks `hook` about every conflict before the entry's policy (see [`ConflictHook`]).
     pub fn with_hook(mut self, hook: ConflictHook) -> Self {
         self.hook = Some(hook);
+        self
+    }
+
+    /// Leaves these entries pending without sending or reading anything for them: an attempt
+    /// that follows a stopped one in the same call ([`DavClient::flush`](crate::DavClient::flush))
+    /// skips the entries that attempt noted a read for, whose answer must be confirmed by a
+    /// later flush, not by a read a moment later.
+    pub(crate) fn skipping(mut self, ids: Vec<u64>) -> Self {
+        self.skip = ids;
         self
     }
 
@@ -271,7 +293,7 @@ impl FlushSteps {
             }
             match self.todo.next() {
                 // Waits for an entry a lock held back: it stays pending.
-                Some(entry) if self.held.holds(&entry) => {}
+                Some(entry) if self.held.holds(&entry) || self.skip.contains(&entry.id) => {}
                 Some(entry) => self.start_entry(entry),
                 None => return self.finish(),
             }
@@ -354,6 +376,7 @@ impl FlushSteps {
             queue: WriteQueue::new(),
             outcomes,
             stopped: self.stopped.take().or_else(|| self.held.take_error()),
+            read_once: std::mem::take(&mut self.read_once),
         };
         queue.apply(&result);
         FlushNext::Done(Ok(FlushResult { queue, ..result }))
@@ -687,15 +710,19 @@ impl FlushSteps {
     /// it at its word turn into a lost version or a deletion that never happened: it is noted
     /// on the entry, which stays pending (no outcome), and the next flush reads again.
     fn believed(&mut self, answer: &str, expected: Option<&str>) -> bool {
-        let Some(w) = &self.work else { return false };
+        let Some(w) = self.work.take() else {
+            return false;
+        };
         if expected == Some(answer) || w.entry.read_once.as_deref() == Some(answer) {
+            self.work = Some(w);
             return true;
         }
-        let id = w.entry.id;
-        if let Some(e) = self.start.entries.iter_mut().find(|e| e.id == id) {
-            e.read_once = Some(answer.to_owned());
-        }
-        self.work = None;
+        let rev = self.start.entry(w.entry.id).map_or(w.entry.rev, |e| e.rev);
+        self.read_once.push(ReadOnce {
+            id: w.entry.id,
+            rev,
+            answer: answer.to_owned(),
+        });
         false
     }
 

@@ -69,7 +69,7 @@ use crate::model::{Change, DavObject};
 
 pub use flush::{Flush, FlushAnswer, FlushNext, FlushRequest, FlushSteps};
 pub use outcome::{
-    ConflictCase, ConflictHook, FlushResult, HookDecision, Outcome, OutcomeKind, Resolved,
+    ConflictCase, ConflictHook, FlushResult, HookDecision, Outcome, OutcomeKind, ReadOnce, Resolved,
 };
 
 /// The version of the queue's JSON format this build writes and reads.

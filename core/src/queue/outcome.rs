@@ -175,6 +175,24 @@ pub struct FlushResult {
     /// not finished stay queued and pending for the next flush.
     #[serde(default)]
     pub stopped: Option<Error>,
+    /// Entries left pending because a read answered what one answer cannot settle (see
+    /// [`Entry::read_once`]): the next flush reads again. [`WriteQueue::apply`] notes each
+    /// answer on its entry (the result's `queue` has them noted already). Absent from results
+    /// stored before it existed: read as none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub read_once: Vec<ReadOnce>,
+}
+
+/// A read's answer that left its entry pending until the next flush's read answers the same
+/// ([`Entry::read_once`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadOnce {
+    /// The entry.
+    pub id: u64,
+    /// The entry's [`Entry::rev`] when the flush started: an entry edited since is not noted.
+    pub rev: u64,
+    /// What the read answered: an ETag, or `404`.
+    pub answer: String,
 }
 
 impl FlushResult {

@@ -5,4 +5,4 @@ import { loadInBrowser } from './api.js';
 
 loadInBrowser(glue, () => new URL('../wasm/davkit_protocol_bg.wasm', import.meta.url), 'wasm/davkit_protocol_bg.wasm');
 
-export { init, DavClient, DavError, isDavError, coreVersion, markPending, recordWrite, recordDelete } from './api.js';
+export { init, DavClient, DavError, isDavError, coreVersion, markPending, recordWrite, recordDelete, recordRead } from './api.js';

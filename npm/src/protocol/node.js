@@ -10,4 +10,4 @@ import { httpFetch, isNode } from '../http.js';
 
 loadNow(glue, readFileSync(new URL('../wasm/davkit_protocol_bg.wasm', import.meta.url)), undefined, isNode ? httpFetch : null);
 
-export { init, DavClient, DavError, isDavError, coreVersion, markPending, recordWrite, recordDelete } from './api.js';
+export { init, DavClient, DavError, isDavError, coreVersion, markPending, recordWrite, recordDelete, recordRead } from './api.js';

@@ -9,6 +9,7 @@ import dev.davkit.DavException
 import dev.davkit.SyncResult
 import dev.davkit.syncStateMarkPending
 import dev.davkit.syncStateRecordDelete
+import dev.davkit.syncStateRecordRead
 import dev.davkit.syncStateRecordWrite
 import kotlinx.coroutines.runBlocking
 import org.json.JSONArray
@@ -100,6 +101,13 @@ class SyncStateTest {
         state = syncStateRecordDelete(state, gone)
         assertFalse(JSONObject(state).getJSONObject("etags").has(gone))
         assertThrows<DavException.InvalidInput> { syncStateRecordWrite("{not json", mine, null) }
+        // A version read (a flush's already-applied write, a server-wins version): known at its
+        // ETag and pending with it as the next sync's check.
+        val read = JSONObject(syncStateRecordRead(stored, gone, "\"k3\""))
+        assertEquals("\"k3\"", read.getJSONObject("etags").getString(gone))
+        assertEquals(gone, read.getJSONArray("pending").getString(0))
+        assertEquals("\"k3\"", read.getJSONObject("listed").getString(gone))
+        assertThrows<DavException.InvalidInput> { syncStateRecordRead("{not json", gone, null) }
 
         val replay = VectorsTest.Replay(recorded, dir)
         val config = DavConfig(serverUrl = "https://dav.example.com/", credentials = Credentials.none())
