@@ -609,8 +609,10 @@ impl FlushSteps {
             Err(_) => None,
         };
         if let Some(answer) = answer {
+            // (The base in the strong form a read's ETag comes in.)
             let base = self.current().base_etag.clone();
-            if !self.believed(answer, base.as_deref()) {
+            let base = base.as_deref().map(crate::ops::objects::strong_form);
+            if !self.believed(answer, base) {
                 return;
             }
         }
