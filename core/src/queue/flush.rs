@@ -13,9 +13,10 @@
 //! 1. A create by POST (Google Contacts) of an entry that an earlier flush may have sent is
 //!    first looked up by UID (one listing and one multiget of the collection per flush, and a
 //!    GET for each member the multiget did not deliver): found holding our data, it is done;
-//!    found changed, it is a conflict; not found, it is posted. A create whose earlier POST
-//!    may have applied is never posted blindly: a member that none of these could read stops
-//!    the flush.
+//!    found changed, it is a conflict; not found by two flushes' searches, it is posted (one
+//!    search is no answer: an eventually consistent server lists a new object only later). A
+//!    create whose earlier POST may have applied is never posted blindly: a member that none
+//!    of these could read stops the flush.
 //! 2. The write, with the entry's base ETag (`If-Match`) or `If-None-Match: *`, adapted to the
 //!    profile by [`Write`]. A delete whose base is unknown (a create a flush may have sent,
 //!    then deleted locally) reads the object first and deletes it only if it holds our data
@@ -149,8 +150,6 @@ pub struct FlushSteps {
     fetched: Vec<DavObject>,
     /// The collection being searched by `FindList`/`FindFetch`.
     searching: Option<String>,
-    /// A member that search listed was answered 404 ([`search::Found::unsure`]).
-    unsure: bool,
     failed: Option<Error>,
     done: bool,
     /// The app's conflict resolution, asked before the policy.
@@ -241,7 +240,6 @@ impl FlushSteps {
             stopped: None,
             found: Vec::new(),
             searching: None,
-            unsure: false,
             listed: Vec::new(),
             fetched: Vec::new(),
             failed,

@@ -19,10 +19,6 @@ pub(super) struct Found {
     collection: String,
     /// Its members, by UID.
     by_uid: Keyed<DavObject>,
-    /// A member the listing named was answered 404 or 410 by GET: deleted since the listing,
-    /// or not yet seen by a replica behind the server (which answers so for a member created
-    /// since), which could be the earlier POST. Not finding the entry then is no answer alone.
-    unsure: bool,
 }
 
 impl FlushSteps {
@@ -53,12 +49,10 @@ impl FlushSteps {
             Err(e) => return self.stop(e),
         };
         let collection = self.searching.clone().unwrap_or_default();
-        self.unsure = false;
         if hrefs.is_empty() {
             self.found.push(Found {
                 collection,
                 by_uid: Keyed::new(),
-                unsure: false,
             });
             return self.after_search();
         }
@@ -124,23 +118,19 @@ impl FlushSteps {
             }
         }
         let collection = self.searching.take().unwrap_or_default();
-        self.found.push(Found {
-            collection,
-            by_uid,
-            unsure: self.unsure,
-        });
+        self.found.push(Found { collection, by_uid });
         self.after_search();
     }
 
-    /// A member's GET: an object joins the search, a 404 or 410 says the member is gone
-    /// (deleted since the listing, or not yet seen by the replica that answered: the search is
-    /// then unsure, [`Found::unsure`]), and anything else (a 200 that is not an object included:
+    /// A member's GET: an object joins the search, a 404 or 410 leaves it out (deleted since
+    /// the listing, or not yet seen by the replica that answered: not finding the entry is
+    /// then confirmed by the next flush's search, as always), and anything else (a 200 that is not an object included:
     /// [`Session::get_object`](crate::Session::get_object)) stops the flush, since that member
     /// could be the earlier POST.
     pub(super) fn on_confirm(&mut self, result: Result<DavObject>) {
         match result {
             Ok(obj) => self.fetched.push(obj),
-            Err(e) if e.kind() == ErrorKind::NotFound => self.unsure = true,
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
             Err(e) => return self.stop(e),
         }
         self.confirm_next();
@@ -156,13 +146,20 @@ impl FlushSteps {
                  resolve it (keep local posts it again)",
             ));
         };
-        let found = self.found.iter().find(|f| f.collection == e.collection_url);
-        let unsure = found.is_some_and(|f| f.unsure);
-        let hit = found.and_then(|f| f.by_uid.get(&uid)).cloned();
+        let hit = self
+            .found
+            .iter()
+            .find(|f| f.collection == e.collection_url)
+            .and_then(|f| f.by_uid.get(&uid))
+            .cloned();
         let Some(obj) = hit else {
-            // Not found while a member the listing named answered 404: it stands when the
-            // next flush's search does not find it either ([`FlushSteps::believed`]).
-            if unsure && !self.believed(GONE_ONCE, None) {
+            // Not found is no answer alone: a server that is eventually consistent lists an
+            // object created a moment ago only later (iCloud: "newly created events may not
+            // appear immediately"), and a replica behind answers a GET of it 404. Posted again
+            // on one search, the earlier POST would be there twice; the entry waits, and not
+            // finding it stands when the next flush's search says the same
+            // ([`FlushSteps::believed`]).
+            if !self.believed(GONE_ONCE, None) {
                 return;
             }
             if e.op == EntryOp::Delete {
