@@ -136,16 +136,19 @@ test('behind a proxy that compresses and weakens ETags, a browser app reads an o
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
     // What the network carried for the object's GETs (the browser decodes before the page sees it).
+    // Each response's headers arrive asynchronously: kept as promises, awaited before the checks
+    // (pushed from an async handler, they could land after the page's run returned; CI run 77).
     const gets = [];
-    page.on('response', async (r) => {
+    const reading = [];
+    page.on('response', (r) => {
       if (r.request().method() === 'GET' && r.url().endsWith('.ics')) {
-        const h = await r.allHeaders();
-        gets.push({ encoding: h['content-encoding'] ?? null, etag: h.etag ?? null });
+        reading.push(r.allHeaders().then((h) => gets.push({ encoding: h['content-encoding'] ?? null, etag: h.etag ?? null })));
       }
     });
     await page.goto(`${site.url}/index.html`);
     await page.waitForSelector('body[data-ready="1"]', { state: 'attached' });
     const out = await page.evaluate(([server]) => window.run(server, 'alice', 'alice-pass'), [new URL('alice/', proxy.url).href]);
+    await Promise.all(reading);
     assert.deepEqual(errors, []);
     // The proxy did what the test is about: compressed the GET and made its ETag weak.
     assert.ok(gets.length >= 1, 'the object was fetched through the proxy');
