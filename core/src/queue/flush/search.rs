@@ -124,9 +124,9 @@ impl FlushSteps {
 
     /// A member's GET: an object joins the search, a 404 or 410 leaves it out (deleted since
     /// the listing, or not yet seen by the replica that answered: not finding the entry is
-    /// then confirmed by the next flush's search, as always), and anything else (a 200 that is not an object included:
-    /// [`Session::get_object`](crate::Session::get_object)) stops the flush, since that member
-    /// could be the earlier POST.
+    /// confirmed by the next flush's search, as always), and anything else (a 200 that is
+    /// not an object included: [`Session::get_object`](crate::Session::get_object)) stops
+    /// the flush, since that member could be the earlier POST.
     pub(super) fn on_confirm(&mut self, result: Result<DavObject>) {
         match result {
             Ok(obj) => self.fetched.push(obj),
