@@ -272,7 +272,8 @@ pub struct SyncState {
     /// For members of `pending` (by their href there), the ETag the next answer must be at:
     /// the one the listing named for a member a batched sync left for a later batch, or that
     /// the app held for one it handed back ([`SyncState::mark_pending`]), or the one of an
-    /// answer that came under another ETag than its listing's (a replica that has not caught
+    /// answer to a member owed without one, or of an answer that came under another ETag than
+    /// its listing's (a replica that has not caught
     /// up answers an older version; a change made since, a newer one; empty for a member
     /// listed without an ETag). An answer at another ETag is delivered and kept pending once
     /// more, with its own ETag to match: two answers that agree settle a member, so an older

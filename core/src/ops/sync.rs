@@ -71,15 +71,16 @@ enum Seen {
     Deleted,
     /// Asked for by href alone (owed by the stored state, or left by this listing for a
     /// later batch), with the ETag its listing named when a batch left it for later
-    /// (`SyncState::listed`); without one its answer is taken as it comes.
+    /// (`SyncState::listed`); without one, its first answer is delivered and kept pending
+    /// with its own ETag, which the next must match.
     Owed(Option<String>),
 }
 
 impl Seen {
     /// What the member's next answer must be at while it is owed (`SyncState::listed`): the
     /// ETag its listing named (listed without one, an empty one, which no answer matches), or
-    /// for a member asked for by href alone, the one its state carried (none: its answer is
-    /// taken as it comes).
+    /// for a member asked for by href alone, the one its state carried (none: its first
+    /// answer's own, once it comes).
     fn check(&self) -> Option<String> {
         match self {
             Seen::Changed(etag) => Some(etag.clone().unwrap_or_default()),
@@ -442,13 +443,16 @@ impl Sync {
             // new token is past the change and the server does not report it again. So an
             // answer under another ETag (a change made since, or an older version: nothing
             // tells), or for a member listed by a row without its ETag (an error row, an empty
-            // `getetag`), is delivered and kept pending with its own ETag, which the next
-            // answer must match: two answers that agree settle it. The first answer to a
+            // `getetag`) or owed with no ETag to match (the state had none for it: an app's
+            // own record, a deletion it was not sure of), is delivered and kept pending with
+            // its own ETag, which the next answer must match: two answers that agree settle
+            // it (seed 53624608 of the simulation with a stale listing fault kept a replica's
+            // older version for a member owed so). The first answer to a
             // listing that is at the version the state already held is no evidence of anything
             // (exactly what a replica behind answers): the listing's ETag stays the check, or,
             // listed without one, an empty one that no answer matches.
             let check = match (&sync_etag, &obj.etag) {
-                (c, Some(a)) if c.as_ref() != Some(a) && (listed || c.is_some()) => {
+                (c, Some(a)) if c.as_ref() != Some(a) => {
                     Some(if listed && existed.as_ref() == Some(a) {
                         c.clone().unwrap_or_default()
                     } else {
@@ -459,8 +463,11 @@ impl Sync {
             };
             // No change at the version the state holds, unless the state owed it (an app that
             // lost its copy names it in `pending`) and the answer neither settles a check nor
-            // is kept for one.
-            let quiet = owed.is_none() || check.is_some() || (!listed && sync_etag.is_some());
+            // is kept for one, other than the first check of a member owed without one.
+            let first_check = !listed && sync_etag.is_none();
+            let quiet = owed.is_none()
+                || (check.is_some() && !first_check)
+                || (!listed && sync_etag.is_some());
             if known {
                 obj.url = original;
             }
