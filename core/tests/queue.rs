@@ -597,15 +597,19 @@ fn the_enqueues_find_entries_after_removals_and_moves() -> davkit::Result<()> {
     Ok(())
 }
 
-#[test]
-fn a_flush_result_is_recorded_in_the_sync_state() {
-    let outcome = |id: u64, url: &str, kind: OutcomeKind| Outcome {
+/// An outcome of entry `id` at `url` (not moved), for a hand-made `FlushResult`.
+fn outcome(id: u64, url: &str, kind: OutcomeKind) -> Outcome {
+    Outcome {
         id,
         rev: 0,
         url: url.into(),
         queued_url: url.into(),
         kind,
-    };
+    }
+}
+
+#[test]
+fn a_flush_result_is_recorded_in_the_sync_state() {
     let b = "https://dav.example/cal/b.ics";
     let result = FlushResult {
         queue: WriteQueue::new(),
@@ -657,13 +661,6 @@ fn a_flush_result_is_recorded_in_the_sync_state() {
 #[test]
 fn versions_a_flush_read_are_checked_by_the_next_sync() {
     let b = "https://dav.example/cal/b.ics";
-    let outcome = |id: u64, url: &str, kind: OutcomeKind| Outcome {
-        id,
-        rev: 0,
-        url: url.into(),
-        queued_url: url.into(),
-        kind,
-    };
     let result = FlushResult {
         queue: WriteQueue::new(),
         outcomes: vec![
