@@ -69,6 +69,13 @@ enum Seen {
     Changed(Option<String>),
     /// Listed as deleted.
     Deleted,
+    /// Held by the state and not named by a complete listing (an ETag listing, an initial
+    /// report): deleted, or created since the replica that answered last caught up (an
+    /// eventually consistent server lists a new member only later: iCloud's "newly created
+    /// events may not appear immediately"). Its deletion when the sync before found it so too
+    /// (`GONE_ONCE` in `SyncState::listed`); otherwise it is kept, owed and so marked, and the
+    /// next sync fetches it (a 404 then is its deletion).
+    Unlisted,
     /// Asked for by href alone (owed by the stored state, or left by this listing for a
     /// later batch), with the ETag its listing named when a batch left it for later
     /// (`SyncState::listed`); without one, its first answer is delivered and kept pending
@@ -85,7 +92,7 @@ impl Seen {
         match self {
             Seen::Changed(etag) => Some(etag.clone().unwrap_or_default()),
             Seen::Owed(etag) => etag.clone(),
-            Seen::Deleted => None,
+            Seen::Deleted | Seen::Unlisted => None,
         }
     }
 }
@@ -387,7 +394,17 @@ impl Sync {
                 (None, None) if original.is_empty() => key.clone(),
                 (None, None) => original,
             };
-            let gone = matches!(seen, Seen::Deleted) || got.gone;
+            if seen == Seen::Unlisted
+                && let Some(h) = &stored
+                && self.old.listed.get(h).is_none_or(|c| c != GONE_ONCE)
+            {
+                // One listing without it is no deletion (see `Seen::Unlisted`): kept at the
+                // ETag the state has, owed, and marked so that the next answer like it is.
+                pending.insert(h.clone());
+                self.listed.insert(h.clone(), GONE_ONCE.to_owned());
+                continue;
+            }
+            let gone = matches!(seen, Seen::Deleted | Seen::Unlisted) || got.gone;
             if gone {
                 // Only a 404/410 for this href, or a listing or sync report without it, gets here.
                 if let Some(h) = &stored {
@@ -402,7 +419,7 @@ impl Sync {
             let (sync_etag, listed) = match seen {
                 Seen::Changed(etag) => (etag, true),
                 Seen::Owed(etag) => (etag, false),
-                Seen::Deleted => continue,
+                Seen::Deleted | Seen::Unlisted => continue,
             };
             let Some(obj) = got.delivered else {
                 // Listed as changed but not delivered twice: owed to the app, never a deletion.

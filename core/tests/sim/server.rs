@@ -129,6 +129,11 @@ pub struct Coll {
     /// The names whose latest version a replica has already answered stale for (once per
     /// version: cleared by the name's next change).
     pub stale_served: std::collections::BTreeSet<String>,
+    /// The names whose latest version the client wrote: the members whose newer version the
+    /// client knows, which a listing from a replica behind names at their version before, or
+    /// leaves out when the client created them (`Fault::ListStale`; a version the client
+    /// never knew, so listed, is a gap no client can tell).
+    pub client_latest: std::collections::BTreeSet<String>,
 }
 
 /// A write by the client that the server applied.
@@ -348,6 +353,7 @@ impl Server {
             last_delete: HashMap::new(),
             prior: BTreeMap::new(),
             stale_served: std::collections::BTreeSet::new(),
+            client_latest: std::collections::BTreeSet::new(),
         });
         self.colls.len() - 1
     }
@@ -414,6 +420,7 @@ impl Server {
             None => c.prior.remove(name),
         };
         c.stale_served.remove(name);
+        c.client_latest.remove(name);
         self.event += 1;
         c.last_event.insert(name.to_owned(), self.event);
         etag
@@ -423,6 +430,7 @@ impl Server {
     pub fn remove(&mut self, coll: usize, name: &str) -> Option<Member> {
         let c = &mut self.colls[coll];
         let gone = c.members.remove(name)?;
+        c.client_latest.remove(name);
         c.version += 1;
         c.changed_at.insert(name.to_owned(), c.version);
         self.event += 1;

@@ -593,6 +593,34 @@ impl World {
             (Fault::RowOmitted, Some(i)) => {
                 rows.remove(i);
             }
+            (Fault::ListStale, Some(i)) => {
+                let href = rows[i].href.clone();
+                let c = &mut self.server.colls[coll];
+                let name = c
+                    .members
+                    .keys()
+                    .find(|n| {
+                        let path = Server::member_path(coll, n);
+                        href == path || davkit::href::percent_decode(&href) == path
+                    })
+                    .filter(|n| !c.stale_served.contains(*n))
+                    .cloned()?;
+                if !c.client_latest.contains(&name) {
+                    // A version the client never knew, listed as before: nothing can tell.
+                    return None;
+                }
+                match c.prior.get(&name) {
+                    Some(p) => match &mut rows[i].body {
+                        RowBody::Member { etag, .. } if *etag != p.etag => *etag = p.etag.clone(),
+                        _ => return None,
+                    },
+                    // Created by the client since the replica last caught up.
+                    None => {
+                        rows.remove(i);
+                    }
+                }
+                c.stale_served.insert(name);
+            }
             (Fault::RowFalse404, Some(i)) => match rows[i].body {
                 RowBody::Member { .. } | RowBody::NoData { .. } => {
                     rows[i].body = RowBody::Status(404);
@@ -714,6 +742,11 @@ impl World {
     /// Invariant 4: an applied write overwrote only the version the client read.
     fn on_applied(&mut self, req: &HttpRequest, write: AppliedWrite, fault: Option<Fault>) {
         let path = member_key(&req.url);
+        if write.new_etag.is_some() {
+            self.server.colls[write.coll]
+                .client_latest
+                .insert(write.name.clone());
+        }
         let intent = self.op.as_ref().and_then(|op| op.intent);
         if let Some(old) = &write.replaced {
             let checked = self

@@ -23,16 +23,16 @@ impl Sync {
     /// Fetches every member listed as changed and every member still pending.
     pub(super) fn fetch(&mut self) {
         let (old, old_keys) = (&self.old, &self.old_keys);
-        // Listed with the ETag the state already has: nothing to fetch.
+        // Listed with the ETag the state already has: nothing to fetch, unless the member is
+        // owed since an answer without it (`GONE_ONCE`: a listing that left it out, a 404),
+        // which this listing contradicts: fetched, its answer is checked against this
+        // listing's ETag like any member listed, so one that agrees settles it now.
         // (The listing is rebuilt rather than retained: `retain` would be more map code in the
         // module.)
         let unchanged = |key: &str, seen: &Seen| match seen {
-            Seen::Changed(Some(etag)) => {
-                old_keys
-                    .stored(key, &old.etags)
-                    .and_then(|k| old.etags.get(k))
-                    == Some(etag)
-            }
+            Seen::Changed(Some(etag)) => old_keys.stored(key, &old.etags).is_some_and(|k| {
+                old.etags.get(k) == Some(etag) && old.listed.get(k).is_none_or(|c| c != GONE_ONCE)
+            }),
             _ => false,
         };
         // (Loops over the listing rather than iterator adapters: each adapter chain is its own
@@ -56,7 +56,7 @@ impl Sync {
         for original in &self.old.pending {
             let key = href::normalize(original);
             match self.seen.get(&key) {
-                Some((_, Seen::Deleted, ..)) => {}
+                Some((_, Seen::Deleted | Seen::Unlisted, ..)) => {}
                 // Delivered by the sync report's own row.
                 Some((.., got)) if delivered(got) => {}
                 Some(_) => want.push(key),
@@ -372,7 +372,7 @@ impl Sync {
         self.seen.get(key).is_some_and(|(_, seen, ..)| match seen {
             Seen::Changed(_) => true,
             Seen::Owed(check) => check.as_deref().is_some_and(|c| c != GONE_ONCE),
-            Seen::Deleted => false,
+            Seen::Deleted | Seen::Unlisted => false,
         })
     }
 

@@ -207,7 +207,7 @@ impl Sync {
                 }
                 let etag = match seen {
                     Seen::Changed(etag) => etag.as_deref(),
-                    Seen::Deleted | Seen::Owed(_) => None,
+                    Seen::Deleted | Seen::Unlisted | Seen::Owed(_) => None,
                 };
                 progressed |= self.versions_named.insert(version_named(key, etag));
             }
@@ -249,7 +249,7 @@ impl Sync {
             // is gone (members the app recorded itself, or a state kept without a token).
             for (key, original) in self.old_keys.pairs(&self.old.etags) {
                 self.seen
-                    .insert_if_absent(key, || (original, Seen::Deleted, 0, None, None));
+                    .insert_if_absent(key, || (original, Seen::Unlisted, 0, None, None));
             }
         }
         self.fetch();
@@ -363,7 +363,7 @@ impl Sync {
         for (key, original) in self.old_keys.pairs(&self.old.etags) {
             if !present.contains(key.as_str()) {
                 self.seen
-                    .insert(key, (original, Seen::Deleted, 0, None, None));
+                    .insert(key, (original, Seen::Unlisted, 0, None, None));
             }
         }
         self.fetch();
