@@ -742,7 +742,9 @@ impl World {
     /// Invariant 4: an applied write overwrote only the version the client read.
     fn on_applied(&mut self, req: &HttpRequest, write: AppliedWrite, fault: Option<Fault>) {
         let path = member_key(&req.url);
-        if write.new_etag.is_some() {
+        // Known to the client only when the answer reaches it (a create whose answer was lost
+        // is a member it has never seen, which no client can tell from one never listed).
+        if write.new_etag.is_some() && fault != Some(Fault::TransportAfterApply) {
             self.server.colls[write.coll]
                 .client_latest
                 .insert(write.name.clone());
