@@ -280,7 +280,10 @@ pub struct SyncState {
     /// version never stands for the one the listing named. `404` (no ETag: those are quoted)
     /// marks a member a listing named whose fetch was answered 404 or 410: a replica behind
     /// answers so for a member created since, so that is no deletion yet, and the next 404 is.
-    /// A sync rebuilds it whole.
+    /// For a member not pending, an entry equal to its ETag in `etags` marks a version the app
+    /// wrote itself ([`SyncState::record_write`]): a sync page's data at another ETag is not
+    /// taken for it alone (nor for a pending member, unless the page's ETag is its check); the
+    /// member is fetched. A sync rebuilds it whole.
     #[serde(default, skip_serializing_if = "StringMap::is_empty")]
     pub listed: StringMap,
     /// A batched sync ([`Session::sync_batch`](crate::Session::sync_batch)) stopped here with
@@ -347,7 +350,10 @@ impl SyncState {
 
     /// Marks a member as not applied by the app (a file it could not write, a row it could not
     /// store): the next sync fetches it again and reports what the server has then, as an
-    /// addition or a deletion. Call it on the state a sync returned, before storing it.
+    /// addition or a deletion. Call it on the state a sync returned, before storing it. The
+    /// version the state held is what the next answer must be at; for the app's own write,
+    /// call [`SyncState::record_write`] instead (without an ETag when the write returned
+    /// none), since the version before the write is no answer to wait for.
     ///
     /// It also ends a batched run ([`SyncState::more`] becomes false): a member the app cannot
     /// store now (a full disk) would otherwise be fetched and handed back batch after batch.
@@ -371,7 +377,10 @@ impl SyncState {
     /// gave none) it is marked pending, so the next sync fetches the server's version. Later
     /// changes of the member come under the write's URL as recorded, whatever spelling the
     /// server lists it by (`%40` for `@`, `(` for `%28`): a member the state knows keeps the
-    /// state's spelling.
+    /// state's spelling. The ETag written is also the member's `listed` mark until the next
+    /// sync: a sync page that names the member at another ETag with its data is then one
+    /// answer (a replica that has not caught up with the write names the version before), so
+    /// the member is fetched and checked against the page's ETag rather than taken from it.
     pub fn record_write(&mut self, result: &WriteResult) {
         self.record_one(&Recorded::Write(&result.url, result.etag.as_deref()));
     }
@@ -404,9 +413,14 @@ impl SyncState {
         self.forget_etags(&key);
         // (`retain` leaves a set that keeps every string as it is, untouched.)
         self.pending.retain(|h| crate::href::normalize(h) != key);
+        // A check left from before (a read's, a write's) is not this record's.
+        for href in hrefs_matching(self.listed.keys(), &key) {
+            self.listed.remove(&href);
+        }
         match *record {
             Recorded::Write(url, Some(etag)) => {
                 self.etags.insert(url.to_owned(), etag.to_owned());
+                self.listed.insert(url.to_owned(), etag.to_owned());
             }
             Recorded::Read(url, Some(etag)) => {
                 self.etags.insert(url.to_owned(), etag.to_owned());
@@ -444,18 +458,30 @@ impl SyncState {
         // it out again.
         self.pending
             .retain(|h| !keys.contains(&crate::href::normalize(h)));
+        // A check left from before (a read's, a write's) is not these records'.
+        let mut checks = Vec::new();
+        for h in self.listed.keys() {
+            if keys.contains(&crate::href::normalize(h)) {
+                checks.push(h.clone());
+            }
+        }
+        for h in checks {
+            self.listed.remove(&h);
+        }
         let mut pending: Vec<(String, String)> = Vec::new();
         for r in records {
             let key = crate::href::normalize(r.url());
             for (k, h) in &spellings {
                 if *k == key {
                     self.etags.remove(h);
+                    self.listed.remove(h);
                 }
             }
             pending.retain(|(k, _)| *k != key);
             match *r {
                 Recorded::Write(url, Some(etag)) => {
                     self.etags.insert(url.to_owned(), etag.to_owned());
+                    self.listed.insert(url.to_owned(), etag.to_owned());
                     spellings.push((key, url.to_owned()));
                 }
                 Recorded::Read(url, Some(etag)) => {
@@ -723,9 +749,11 @@ mod tests {
             let key = crate::href::normalize(r.url());
             state.etags.retain(|k, _| crate::href::normalize(k) != key);
             state.pending.retain(|k| crate::href::normalize(k) != key);
+            state.listed.retain(|k, _| crate::href::normalize(k) != key);
             match *r {
                 Recorded::Write(url, Some(etag)) => {
                     state.etags.insert(url.to_owned(), etag.to_owned());
+                    state.listed.insert(url.to_owned(), etag.to_owned());
                 }
                 Recorded::Read(url, Some(etag)) => {
                     state.etags.insert(url.to_owned(), etag.to_owned());
@@ -760,13 +788,20 @@ mod tests {
         let n = choices.len();
         for i in 0..n * n * n {
             let picked = [&choices[i % n], &choices[i / n % n], &choices[i / n / n]];
-            let start = state_with(
+            let mut start = state_with(
                 &[
                     ("https://h/cal/a%40b.ics", "\"1\""),
                     ("https://h/cal/c.ics", "\"3\""),
                 ],
                 &["https://H/cal/a@b.ics", "https://h/cal/d.ics"],
             );
+            // Checks from before: a pending member's, and a write's mark.
+            start
+                .listed
+                .insert("https://H/cal/a@b.ics".into(), "\"0\"".into());
+            start
+                .listed
+                .insert("https://h/cal/c.ics".into(), "\"3\"".into());
             let mut expected = start.clone();
             for r in picked {
                 one_by_one(&mut expected, r);

@@ -65,8 +65,9 @@ pub struct App {
     pub flavor: Flavor,
     /// Per mille of changes the app fails to apply (and hands back with `mark_pending`).
     pub fail_apply_per_mille: u32,
-    /// How the app tells the stored state about its own writes: by marking them pending (the
-    /// next sync fetches them) instead of recording the ETag the write returned.
+    /// How the app tells the stored state about its own writes: by leaving them pending
+    /// without their ETag (the next sync fetches them), as `record_write` does for a write
+    /// that returned none, instead of recording the ETag the write returned.
     pub writes_as_pending: bool,
     /// Sync in batches of this many members (`DavClient::sync_batch`), or all at once.
     pub batch: Option<usize>,
@@ -368,13 +369,21 @@ impl App {
                     // no longer owed), but keeping the other spellings, as above.
                     Some(etag) if !self.writes_as_pending => {
                         coll.state.etags.insert(url.to_owned(), etag.clone());
+                        coll.state.listed.insert(url.to_owned(), etag.clone());
                         coll.state
                             .pending
                             .retain(|h| davkit::href::normalize(h) != key);
                     }
                     // The ETag is unknown (or the app prefers so): the next sync fetches it
-                    // whatever it hears.
-                    _ => coll.state.mark_pending(url),
+                    // whatever it hears, as `record_write` leaves a write without its ETag:
+                    // pending with no check (the version the state held before the write is
+                    // no answer to wait for, and `mark_pending` would make it one).
+                    _ => {
+                        coll.state
+                            .listed
+                            .retain(|k, _| davkit::href::normalize(k) != key);
+                        coll.state.pending.insert(url.to_owned());
+                    }
                 }
                 coll.mirror.insert(name, local);
             }

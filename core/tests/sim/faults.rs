@@ -89,10 +89,11 @@ pub enum Fault {
     GetStale,
     /// A GET answered 200 without its `ETag` header (a proxy or cache that dropped it).
     GetNoEtag,
-    /// A member listing (PROPFIND Depth 1) answered by a replica that has not caught up with
-    /// the client's own latest write of one member: its row names the version before, or is
-    /// left out for a member the client created (iCloud: "newly created events may not appear
-    /// immediately"). Once per version of a member, as `RowStale`. (A version the client never
+    /// A member listing (PROPFIND Depth 1) or sync page answered by a replica that has not
+    /// caught up with the client's own latest write of one member: its row names the version
+    /// before (with its data, where the page carries data), or is left out for a member the
+    /// client created (iCloud: "newly created events may not appear immediately"). Once per
+    /// version of a member, as `RowStale`. (A version the client never
     /// knew, listed as the one before, is a gap no client can tell, so it is not injected.)
     ListStale,
 }
@@ -201,7 +202,7 @@ impl Fault {
             | Fault::RowStale => matches!(class, Class::Multiget(_)),
             Fault::RowEmptyEtag => rows,
             Fault::GetStale | Fault::GetNoEtag => matches!(class, Class::Get(..)),
-            Fault::ListStale => matches!(class, Class::Listing(_)),
+            Fault::ListStale => matches!(class, Class::Listing(_) | Class::SyncPage { .. }),
             Fault::SyncTokenDropped => matches!(class, Class::SyncPage { .. }),
             Fault::CreateAsReplacement => create_collision && flavor.honours_if_none_match(),
             Fault::Locked423 => class.is_write(),

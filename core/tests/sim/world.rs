@@ -611,7 +611,13 @@ impl World {
                 }
                 match c.prior.get(&name) {
                     Some(p) => match &mut rows[i].body {
-                        RowBody::Member { etag, .. } if *etag != p.etag => *etag = p.etag.clone(),
+                        RowBody::Member { etag, data } if *etag != p.etag => {
+                            *etag = p.etag.clone();
+                            // A sync page that carries the data carries the version before's.
+                            if let Some(d) = data {
+                                *d = p.data.clone();
+                            }
+                        }
                         _ => return None,
                     },
                     // Created by the client since the replica last caught up.

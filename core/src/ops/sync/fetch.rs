@@ -55,11 +55,19 @@ impl Sync {
         let mut want = Vec::new();
         for original in &self.old.pending {
             let key = href::normalize(original);
-            match self.seen.get(&key) {
+            match self.seen.get_mut(&key) {
                 Some((_, Seen::Deleted | Seen::Unlisted, ..)) => {}
-                // Delivered by the sync report's own row.
-                Some((.., got)) if delivered(got) => {}
-                Some(_) => want.push(key),
+                // Delivered by the sync report's own row at the ETag its next answer must be
+                // at: two answers that agree.
+                Some((_, Seen::Changed(Some(e)), .., got))
+                    if delivered(got) && self.old.listed.get(original) == Some(&*e) => {}
+                // Any other answer of the report's own row is one answer, which a replica
+                // behind the app's write or read could have given (the version before, with
+                // its data): fetched, and checked against the row's ETag.
+                Some((.., got)) => {
+                    *got = None;
+                    want.push(key);
+                }
                 None => {
                     // Stored as the key alone when it is the key (see `compact_href`).
                     let stored = if *original == key {

@@ -163,16 +163,35 @@ impl Sync {
         };
         let (href, seen, size) = split_row(crate::rfc6578::row(r));
         let object = match (&seen, data) {
-            // A member changed, with its ETag and data: delivered from the page.
-            (Seen::Changed(Some(etag)), Some(data)) => Some(DavObject {
-                url: href.clone(),
-                etag: Some(etag.clone()),
-                data: Some(data),
-                json: None,
-            }),
+            // A member changed, with its ETag and data: delivered from the page, unless the
+            // state holds a version the app wrote or read itself and the page names another
+            // (see `checked_elsewhere`).
+            (Seen::Changed(Some(etag)), Some(data)) if !self.checked_elsewhere(&key, etag) => {
+                Some(DavObject {
+                    url: href.clone(),
+                    etag: Some(etag.clone()),
+                    data: Some(data),
+                    json: None,
+                })
+            }
             _ => None,
         };
         self.record(key, href, seen, size, object);
+    }
+
+    /// Whether the state holds the member at a version the app wrote or read itself (its
+    /// ETag is also its `SyncState::listed` check: `record_write`, `record_read`,
+    /// `mark_pending`) and `etag` is another. A page from a replica that has not caught up
+    /// with the app's write names the version before, with its data: one answer, so it is
+    /// fetched instead and the answer checked against the page's ETag, like any member a
+    /// listing names (simulation: a stale sync page, seed 54,241,024, had a SOGo client's
+    /// mirror keep the version its own write replaced).
+    fn checked_elsewhere(&self, key: &str, etag: &str) -> bool {
+        let old = &self.old;
+        self.old_keys.stored(key, &old.etags).is_some_and(|h| {
+            let held = old.etags.get(h);
+            held.is_some_and(|e| e != etag) && old.listed.get(h) == held
+        })
     }
 
     /// After the last row of a sync page (`body_token` its `DAV:sync-token`): the next page
