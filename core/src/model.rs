@@ -228,6 +228,16 @@ fn hrefs_matching<'a>(hrefs: impl Iterator<Item = &'a String>, key: &str) -> Vec
     out
 }
 
+/// Drops the entries of `map` under every href whose normalised form is `key`; the value of
+/// the last one dropped.
+fn forget(map: &mut StringMap, key: &str) -> Option<String> {
+    let mut dropped = None;
+    for href in hrefs_matching(map.keys(), key) {
+        dropped = map.remove(&href);
+    }
+    dropped
+}
+
 /// A write or deletion the app made, for [`SyncState::record_all`].
 #[derive(Clone, Copy)]
 pub(crate) enum Recorded<'a> {
@@ -341,11 +351,7 @@ impl SyncState {
     /// Drops the ETags of every stored href whose normalised form is `key`; the last one
     /// dropped.
     fn forget_etags(&mut self, key: &str) -> Option<String> {
-        let mut dropped = None;
-        for href in hrefs_matching(self.etags.keys(), key) {
-            dropped = self.etags.remove(&href);
-        }
-        dropped
+        forget(&mut self.etags, key)
     }
 
     /// Marks a member as not applied by the app (a file it could not write, a row it could not
@@ -414,9 +420,7 @@ impl SyncState {
         // (`retain` leaves a set that keeps every string as it is, untouched.)
         self.pending.retain(|h| crate::href::normalize(h) != key);
         // A check left from before (a read's, a write's) is not this record's.
-        for href in hrefs_matching(self.listed.keys(), &key) {
-            self.listed.remove(&href);
-        }
+        forget(&mut self.listed, &key);
         match *record {
             Recorded::Write(url, Some(etag)) => {
                 self.etags.insert(url.to_owned(), etag.to_owned());
