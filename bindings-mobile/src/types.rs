@@ -379,7 +379,8 @@ impl From<davkit::MemberProblem> for MemberProblem {
 /// `sync` fetches it again and reports what the server has then. Call it on the `state_json` a
 /// sync returned, before storing it. It also clears the state's `more`, so a batch loop that
 /// resumed from it would end: the next sync asks the server again. Fails with `InvalidInput`
-/// when `state_json` is not a sync state. (The core's `SyncState::mark_pending`.)
+/// when `state_json` is not a sync state. For the app's own writes, call
+/// `sync_state_record_write` instead. (The core's `SyncState::mark_pending`.)
 #[uniffi::export]
 pub fn sync_state_mark_pending(state_json: String, href: String) -> Result<String, DavError> {
     let mut state = davkit::SyncState::from_json(&state_json)?;
@@ -391,7 +392,9 @@ pub fn sync_state_mark_pending(state_json: String, href: String) -> Result<Strin
 /// its result's `url` and `etag`) in a stored sync state: returns the state JSON in which the
 /// member is known at that ETag, so the next `sync` does not report it back as a change, and
 /// later changes of it come under this `url` whatever spelling the server lists it by (`%40`
-/// for `@`, `(` for `%28`): a copy keyed by URL meets one spelling per member. Without an ETag
+/// for `@`, `(` for `%28`): a copy keyed by URL meets one spelling per member. A sync report
+/// naming the member at another version right after is fetched to check it (a replica behind
+/// the write names the version before). Without an ETag
 /// (a server that gave none) the member is marked pending, so the next sync fetches the
 /// server's version. Fails with `InvalidInput` when `state_json` is not a sync state. (The
 /// core's `SyncState::record_write`.)
