@@ -22,6 +22,9 @@ macro_rules! dav_error {
         /// (uniffi 0.32 allows no default for an error variant's field: `#[uniffi(...)]` is
         /// refused there, and the Kotlin and Python error templates render no defaults).
         #[derive(Clone, Debug, PartialEq, Eq, uniffi::Error)]
+        // Kotlin's `toString()` and Swift's `description` are then this `Display`: the kind,
+        // the detail and the URL (uniffi 0.32's Python error template does not use it).
+        #[uniffi::export(Display)]
         pub enum DavError {
             $(
                 $(#[doc = $doc])*

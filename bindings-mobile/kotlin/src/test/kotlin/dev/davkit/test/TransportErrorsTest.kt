@@ -42,6 +42,8 @@ class TransportErrorsTest {
         assertEquals("Transport", e.kind())
         // Through the core's excerpt: trimmed as a response body is.
         assertEquals("captive portal", e.bodyExcerpt)
+        // toString is the error as the core says it (kind, detail, URL), not a list of fields.
+        assertEquals("Transport: offline (https://dav.example.com/a.ics)", e.toString())
     }
 
     @Test
