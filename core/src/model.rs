@@ -448,12 +448,15 @@ impl SyncState {
         for r in records {
             keys.insert(crate::href::normalize(r.url()));
         }
-        // The stored spellings of those members with their keys, of ETags.
+        // The stored spellings of those members with their keys, of ETags and of checks (a
+        // check left from before, a read's or a write's, is not these records').
         let mut spellings: Vec<(String, String)> = Vec::new();
-        for h in self.etags.keys() {
-            let k = crate::href::normalize(h);
-            if keys.contains(&k) {
-                spellings.push((k, h.clone()));
+        for map in [&self.etags, &self.listed] {
+            for h in map.keys() {
+                let k = crate::href::normalize(h);
+                if keys.contains(&k) {
+                    spellings.push((k, h.clone()));
+                }
             }
         }
         // Every pending spelling of them goes, in one pass (`retain`: taking them out one by
@@ -462,16 +465,6 @@ impl SyncState {
         // it out again.
         self.pending
             .retain(|h| !keys.contains(&crate::href::normalize(h)));
-        // A check left from before (a read's, a write's) is not these records'.
-        let mut checks = Vec::new();
-        for h in self.listed.keys() {
-            if keys.contains(&crate::href::normalize(h)) {
-                checks.push(h.clone());
-            }
-        }
-        for h in checks {
-            self.listed.remove(&h);
-        }
         let mut pending: Vec<(String, String)> = Vec::new();
         for r in records {
             let key = crate::href::normalize(r.url());

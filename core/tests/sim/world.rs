@@ -569,10 +569,7 @@ impl World {
                 let prior = c
                     .prior
                     .iter()
-                    .find(|(n, _)| {
-                        let path = Server::member_path(coll, n);
-                        *href == path || davkit::href::percent_decode(href) == path
-                    })
+                    .find(|(n, _)| names(href, coll, n))
                     .filter(|(n, _)| !c.stale_served.contains(*n))
                     .map(|(n, m)| (n.clone(), m.clone()));
                 match (&mut rows[i].body, prior) {
@@ -599,10 +596,7 @@ impl World {
                 let name = c
                     .members
                     .keys()
-                    .find(|n| {
-                        let path = Server::member_path(coll, n);
-                        href == path || davkit::href::percent_decode(&href) == path
-                    })
+                    .find(|n| names(&href, coll, n))
                     .filter(|n| !c.stale_served.contains(*n))
                     .cloned()?;
                 if !c.client_latest.contains(&name) {
@@ -906,4 +900,11 @@ impl TokenProvider for SimTokens {
 /// The decoded path of a member URL: how the checks name it, however it was spelled.
 fn member_key(url: &str) -> String {
     davkit::href::percent_decode(&path_of(url))
+}
+
+/// Whether a row's href names member `name` of collection `coll` (as written, or
+/// percent-encoded).
+fn names(href: &str, coll: usize, name: &str) -> bool {
+    let path = Server::member_path(coll, name);
+    href == path || davkit::href::percent_decode(href) == path
 }
